@@ -1,0 +1,68 @@
+// keel's entry point: parses arguments, dispatches to a command, turns errors into messages and exit codes.
+// This folder is the only place that prints or exits.
+import { Command, CommanderError } from "commander";
+import { processIO, type CliIO } from "./io.js";
+import { KeelError, InputError, InternalError } from "../core/errors.js";
+import type { CommandContext } from "./context.js";
+import { registerRun } from "./commands/run.js";
+import { registerDrift } from "./commands/drift.js";
+import { registerInventory } from "./commands/inventory.js";
+import { registerModules } from "./commands/modules.js";
+import { registerSchema } from "./commands/schema.js";
+import { registerFacts } from "./commands/facts.js";
+import { registerHistory } from "./commands/history.js";
+import { registerReport } from "./commands/report.js";
+
+const COMMANDS = [registerRun, registerDrift, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
+
+export const VERSION = "0.1.0";
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const ctx: CommandContext = { io, exitCode: 0 };
+  const program = new Command("keel")
+    .description("Agentless configuration engine: run YAML playbooks over SSH, check drift, audit hardening.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  program.addHelpText(
+    "after",
+    `
+Exit codes: 0 ok, 1 invalid input or error, 2 failed/unreachable hosts (run) or drift found (drift).
+Examples:
+  keel drift playbooks/baseline.yml -i inventories/localhost.yml   # check this machine, change nothing
+  keel run site.yml -i hosts.yml --check --diff                   # preview changes
+  keel run site.yml -i hosts.yml --limit 'web*' -e env=prod        # converge`,
+  );
+  for (const register of COMMANDS) register(program, ctx);
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return ctx.exitCode;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+/** Turns any thrown value into a message and an exit code. */
+export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof CommanderError) {
+    // help and version exit 0; usage errors were already printed by commander
+    return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 1;
+  }
+  if (e instanceof InputError) {
+    io.err(`error: ${e.format()}\n`);
+    return 1;
+  }
+  if (e instanceof InternalError) {
+    io.err(`internal error (a bug in keel, please report it): ${e.message}\n${e.stack ?? ""}\n`);
+    return 1;
+  }
+  if (e instanceof KeelError) {
+    io.err(`error: ${e.message}\n`);
+    return 1;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.err(`internal error (a bug in keel, please report it): ${err.message}\n${err.stack ?? ""}\n`);
+  return 1;
+}

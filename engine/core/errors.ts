@@ -1,0 +1,123 @@
+// The few named error classes of keel. Only engine/cli turns them into output and exit codes.
+
+/** A place in a source file; line and col are 1-based. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export abstract class KeelError extends Error {
+  abstract readonly kind: string;
+}
+
+/**
+ * Invalid input: a playbook, inventory, argument or CLI flag. Exit code 1.
+ * `pos` points at the offending node; `hint` is a suggestion such as "did you mean 'apt'?".
+ */
+export class InputError extends KeelError {
+  readonly kind = "input";
+  constructor(
+    message: string,
+    readonly pos?: SourcePos,
+    readonly hint?: string,
+    /** The text of the offending line, shown under the message. Filled by the loader when known. */
+    readonly sourceLine?: string,
+  ) {
+    super(message);
+    this.name = "InputError";
+  }
+
+  /** "file:line:col: message\n  | source line\n  | ^\nhint: ..." */
+  format(): string {
+    const where = this.pos ? `${this.pos.file}:${this.pos.line}:${this.pos.col}: ` : "";
+    let out = `${where}${this.message}`;
+    if (this.pos && this.sourceLine !== undefined) {
+      const gutter = String(this.pos.line);
+      out += `\n ${gutter} | ${this.sourceLine}\n ${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, this.pos.col - 1))}^`;
+    }
+    if (this.hint) out += `\nhint: ${this.hint}`;
+    return out;
+  }
+}
+
+export type ConnectionFailure = "auth" | "hostkey" | "timeout" | "lost" | "refused" | "dns" | "other";
+
+/** The host could not be reached, or the connection broke. The host counts as unreachable. */
+export class ConnectionError extends KeelError {
+  readonly kind = "connection";
+  constructor(
+    message: string,
+    readonly failure: ConnectionFailure,
+    readonly host?: string,
+  ) {
+    super(message);
+    this.name = "ConnectionError";
+  }
+}
+
+/** A command on the host exited non-zero where success was required. */
+export class CommandError extends KeelError {
+  readonly kind = "command";
+  constructor(
+    readonly command: string,
+    readonly rc: number,
+    readonly stdout: string,
+    readonly stderr: string,
+    message?: string,
+  ) {
+    super(message ?? `command failed with exit code ${rc}: ${firstLine(stderr) || firstLine(stdout) || command}`);
+    this.name = "CommandError";
+  }
+}
+
+/** A module could not do what the task asked (bad state on the host, failed validation…). */
+export class ModuleError extends KeelError {
+  readonly kind = "module";
+  constructor(message: string) {
+    super(message);
+    this.name = "ModuleError";
+  }
+}
+
+/** A bug in keel itself. */
+export class InternalError extends KeelError {
+  readonly kind = "internal";
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = "InternalError";
+  }
+}
+
+function firstLine(s: string): string {
+  return s.trim().split("\n")[0] ?? "";
+}
+
+/** Closest candidate by edit distance, for "did you mean …" hints. Returns undefined when nothing is close. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return best !== undefined && bestD <= limit ? best : undefined;
+}
+
+export function levenshtein(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

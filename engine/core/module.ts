@@ -1,0 +1,149 @@
+// The module contract (DESIGN.md, "The module contract"): every module declares, then acts.
+//   probe  — a POSIX-sh snippet plus a pure parser of its stdout; it only observes.
+//   diff   — pure; [] means converged. Check mode and drift are probe + diff.
+//   apply  — acts on the host through `Host`, only when diff was not empty and not in check mode.
+import type { Facts } from "./facts.js";
+
+/** A JSON Schema object (draft-07 subset used by ajv). */
+export type JSONSchema = Record<string, unknown>;
+
+export interface Probe<S> {
+  /** POSIX sh text. Runs with `set -u` off, stdout captured; stderr is discarded. Must not change anything. */
+  script: string;
+  /** Pure: turns the probe's stdout (and its exit code) into state. */
+  parse(stdout: string, rc: number): S;
+}
+
+/** One difference between the host and the desired state. */
+export interface Change {
+  /** One line, e.g. "mode 0644 → 0600", "package nftables missing". */
+  summary: string;
+  /** The attribute that differs ("mode", "content", "shell", "state"…). */
+  field?: string;
+  before?: unknown;
+  after?: unknown;
+  /** Text content change, rendered as a unified diff by reporters. */
+  diff?: { path: string; before: string; after: string };
+  /**
+   * The outcome cannot be predicted without acting (command/shell without creates/removes).
+   * Check mode and drift report such a task as "unknown", never as drift.
+   */
+  unknown?: boolean;
+  /** Module-private data apply needs (e.g. the exact command list); not shown to users. */
+  data?: unknown;
+}
+
+export interface ExecOptions {
+  /** Bytes written to the command's stdin. */
+  stdin?: string | Buffer;
+  /** Run through become (sudo). Defaults to the task's become setting. */
+  become?: boolean;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Throw CommandError when the exit code is not 0. Default true. */
+  check?: boolean;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  rc: number;
+}
+
+export interface WriteFileOptions {
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep a timestamped copy of the old file beside it; its path is returned. */
+  backup?: boolean;
+  /** A command run on the temporary file before it is renamed into place; `%s` is the temp path. */
+  validate?: string;
+}
+
+/** What `apply` gets: one host, through its persistent connection, with the task's become settings. */
+export interface Host {
+  readonly name: string;
+  readonly facts: Facts;
+  /** Run a shell command. Throws CommandError on a non-zero exit unless `check: false`. */
+  run(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Write a file atomically (temp file in the same directory, then rename). */
+  writeFile(path: string, content: string | Buffer, opts?: WriteFileOptions): Promise<{ backup?: string }>;
+  /** Drop the connection and connect again, retrying until `timeoutMs` (used by system.reboot). */
+  reconnect(timeoutMs: number): Promise<void>;
+}
+
+/** What apply may hand back; it is merged into the task's registered result. */
+export interface ApplyResult {
+  stdout?: string;
+  stderr?: string;
+  rc?: number;
+  msg?: string;
+  backup_file?: string;
+  /** Extra fields for `register`. */
+  data?: Record<string, unknown>;
+}
+
+/** Controller-side context for `prepare`: the task's playbook/role folders, for `src` and templates. */
+export interface PrepareContext {
+  /** Folders searched in order for `files/` and `templates/` (role folder, then playbook folder). */
+  searchDirs: string[];
+  /** Render a Handlebars template with the task's variables (strict). `source` names it in errors. */
+  render(template: string, source: string): string;
+  /** Read a controller file found in the search dirs' `sub` folder ("files" or "templates"). */
+  readLocal(sub: "files" | "templates", rel: string): Buffer;
+  vars: Record<string, unknown>;
+  check: boolean;
+}
+
+export interface HostModule<A = any, S = any> {
+  kind?: "host";
+  /** area.noun, matching modules/area/noun.ts */
+  name: string;
+  /** Ansible short names and other accepted names (`copy`, `ansible.builtin.copy` is derived). */
+  aliases?: string[];
+  description: string;
+  /** JSON Schema of the arguments, additionalProperties false, every property described. */
+  args: JSONSchema;
+  /** The argument that a `key=value` free-form string's bare words go to (command/shell: "cmd"). */
+  freeForm?: string;
+  /** The resource the task manages, for reports: "file /etc/motd", "package nginx". */
+  resource(args: A): string;
+  /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
+  prepare?(args: A, ctx: PrepareContext): A;
+  probe(args: A, facts: Facts): Probe<S>;
+  diff(state: S, args: A, facts: Facts): Change[];
+  /** Why nothing needs to change: "user deploy exists with uid 1001". */
+  explain?(state: S, args: A): string;
+  apply(host: Host, args: A, changes: Change[], state: S): Promise<ApplyResult | void>;
+}
+
+export interface ControllerResult {
+  changed?: boolean;
+  failed?: boolean;
+  msg?: string;
+  /** Variables to set on the host (set_fact). */
+  setFacts?: Record<string, unknown>;
+}
+
+/** A module that runs on the controller only (set_fact, assert). */
+export interface ControllerModule<A = any> {
+  kind: "controller";
+  name: string;
+  aliases?: string[];
+  description: string;
+  args: JSONSchema;
+  freeForm?: string;
+  resource(args: A): string;
+  run(args: A, ctx: { vars: Record<string, unknown>; facts: Facts; check: boolean; evaluate(expr: string): unknown }): ControllerResult;
+}
+
+export type ModuleDef = HostModule | ControllerModule;
+
+export function defineModule<A, S>(m: HostModule<A, S>): HostModule<A, S> {
+  return { kind: "host", ...m };
+}
+
+export function defineControllerModule<A>(m: Omit<ControllerModule<A>, "kind">): ControllerModule<A> {
+  return { kind: "controller", ...m };
+}

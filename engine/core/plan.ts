@@ -1,0 +1,100 @@
+// The validated, typed Plan that engine/playbook produces and engine/run executes.
+// Every node keeps its source position so runtime errors can point at the playbook line.
+import type { SourcePos } from "./errors.js";
+
+/** A string expression (when/changed_when/failed_when/until) with where it was written. */
+export interface Expr {
+  text: string;
+  pos: SourcePos;
+}
+
+interface NodeCommon {
+  /** Stable id within the plan ("p0.t3.b1.t0"), used in events and reports. */
+  id: string;
+  name?: string;
+  pos: SourcePos;
+  when: Expr[];
+  tags: string[];
+  /** Variables set at this level (task `vars:`, block `vars:`). */
+  vars: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors: boolean;
+  noLog: boolean;
+  /** Task-level `check_mode:` override. */
+  checkMode?: boolean;
+  /** Set when the node came from a role. */
+  role?: RoleRef;
+  /** Folders searched for files/ and templates/ (role folder first, then the playbook's). */
+  searchDirs: string[];
+}
+
+export interface RoleRef {
+  name: string;
+  dir: string;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+}
+
+export interface Task extends NodeCommon {
+  kind: "task";
+  /** Canonical module name ("files.copy"), or "meta" for meta tasks. */
+  module: string;
+  /** The module key as written ("copy", "ansible.builtin.copy"). */
+  moduleAs: string;
+  /** Arguments as written (may contain {{ templates }}); validated on load, re-validated after templating. */
+  args: Record<string, unknown>;
+  argsPos: SourcePos;
+  /** Positions of each argument, for errors after templating. */
+  argPos: Record<string, SourcePos>;
+  loop?: unknown;
+  loopVar: string;
+  loopLabel?: string;
+  register?: string;
+  notify: string[];
+  changedWhen?: Expr[];
+  failedWhen?: Expr[];
+  until?: Expr;
+  retries: number;
+  delay: number;
+  /** Handlers only: extra topics this handler listens to. */
+  listen: string[];
+}
+
+export interface Block extends NodeCommon {
+  kind: "block";
+  block: TaskNode[];
+  rescue: TaskNode[];
+  always: TaskNode[];
+}
+
+export type TaskNode = Task | Block;
+
+export interface Play {
+  id: string;
+  name: string;
+  /** Host pattern as written. */
+  hosts: string;
+  pos: SourcePos;
+  /** Play vars (then vars_files, merged over them in order). */
+  vars: Record<string, unknown>;
+  varsFiles: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  /** Batch sizes: numbers or percentages ("30%"), the last one repeating. */
+  serial?: (number | string)[];
+  strategy: "free" | "linear";
+  checkMode?: boolean;
+  /** pre_tasks, role tasks, tasks, post_tasks, in order. */
+  tasks: TaskNode[];
+  handlers: Task[];
+  tags: string[];
+}
+
+export interface Plan {
+  /** Absolute path of the playbook. */
+  file: string;
+  dir: string;
+  plays: Play[];
+}
