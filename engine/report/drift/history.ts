@@ -1,0 +1,99 @@
+// The drift history store: SQLite through better-sqlite3 (12.x; 13 crashes on Node 20).
+// WAL journal + synchronous=FULL + one transaction per recorded run: a crash mid-write leaves the
+// store as it was before that run, never half a run.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { DriftReport, DriftItem } from "./model.js";
+import { firstSeen, type PreviousItem } from "./compare.js";
+
+export const DEFAULT_HISTORY = ".keel/history/drift.sqlite";
+
+export interface RunRow {
+  id: number;
+  generated_at: string;
+  playbook: string;
+  shard: string | null;
+  hosts: number;
+  in_sync: number;
+  drifted: number;
+  unreachable: number;
+  failed: number;
+  items: number;
+  unknown: number;
+}
+
+export class HistoryStore {
+  private readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        generated_at TEXT NOT NULL, playbook TEXT NOT NULL, shard TEXT,
+        hosts INTEGER NOT NULL, in_sync INTEGER NOT NULL, drifted INTEGER NOT NULL,
+        unreachable INTEGER NOT NULL, failed INTEGER NOT NULL, items INTEGER NOT NULL, unknown INTEGER NOT NULL,
+        report TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS items (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL, host TEXT NOT NULL, first_seen TEXT NOT NULL, item TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+      );
+      CREATE INDEX IF NOT EXISTS runs_by_playbook ON runs(playbook, shard, id);
+    `);
+  }
+
+  /** The latest run of the same playbook (and shard), if any. */
+  last(playbook: string, shard: string | null): RunRow | undefined {
+    return this.db
+      .prepare(`SELECT id, generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown FROM runs WHERE playbook = ? AND shard IS ? ORDER BY id DESC LIMIT 1`)
+      .get(playbook, shard) as RunRow | undefined;
+  }
+
+  itemsOf(runId: number): PreviousItem[] {
+    const rows = this.db.prepare(`SELECT host, first_seen, item FROM items WHERE run_id = ?`).all(runId) as { host: string; first_seen: string; item: string }[];
+    return rows.map((r) => ({ host: r.host, firstSeen: r.first_seen, item: JSON.parse(r.item) as DriftItem }));
+  }
+
+  /** Records a run in one transaction and returns its id. */
+  record(r: DriftReport): number {
+    const shard = r.shard ? `${r.shard.index}/${r.shard.total}` : null;
+    const prev = this.last(r.playbook, shard);
+    const seen = firstSeen(r, prev ? this.itemsOf(prev.id) : []);
+    const insertRun = this.db.prepare(
+      `INSERT INTO runs (generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown, report) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+    );
+    const insertItem = this.db.prepare(`INSERT OR REPLACE INTO items (run_id, key, host, first_seen, item) VALUES (?,?,?,?,?)`);
+    const tx = this.db.transaction(() => {
+      const s = r.summary;
+      const info = insertRun.run(r.generated_at, r.playbook, shard, s.hosts, s.in_sync, s.drifted, s.unreachable, s.failed, s.items, s.unknown, JSON.stringify(r));
+      const id = Number(info.lastInsertRowid);
+      for (const h of r.hosts)
+        for (const it of h.items) {
+          const { compare: _c, since: _s, ...plain } = it;
+          insertItem.run(id, it.key, h.host, seen.get(it.key) ?? r.generated_at, JSON.stringify(plain));
+        }
+      return id;
+    });
+    return tx();
+  }
+
+  list(limit = 20, playbook?: string): RunRow[] {
+    const sql = `SELECT id, generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown FROM runs ${playbook ? "WHERE playbook = ?" : ""} ORDER BY id DESC LIMIT ?`;
+    return (playbook ? this.db.prepare(sql).all(playbook, limit) : this.db.prepare(sql).all(limit)) as RunRow[];
+  }
+
+  report(id: number): DriftReport | undefined {
+    const row = this.db.prepare(`SELECT report FROM runs WHERE id = ?`).get(id) as { report: string } | undefined;
+    return row ? (JSON.parse(row.report) as DriftReport) : undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

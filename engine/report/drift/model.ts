@@ -1,0 +1,275 @@
+// The drift report model: built purely from the run's events (check mode), rendered by every format.
+// Versioned: schemas/drift-report.schema.json describes schema_version 1.
+import type { KeelEvent, TaskRef } from "../../core/events.js";
+import type { Change } from "../../core/module.js";
+import type { ConnectionFailure } from "../../core/errors.js";
+import { relative, isAbsolute } from "node:path";
+import { unifiedDiff } from "./udiff.js";
+
+export const DRIFT_SCHEMA_VERSION = 1;
+
+export type HostStatus = "in_sync" | "drifted" | "unreachable" | "failed";
+export type CompareMark = "new" | "persisting" | "resolved";
+
+export interface DriftChange {
+  summary: string;
+  field?: string;
+  before?: unknown;
+  after?: unknown;
+  /** Unified diff of file content. */
+  diff?: string;
+}
+
+export interface DriftItem {
+  /** Stable identity across runs: host, task file:line, resource and loop item. */
+  key: string;
+  task: string;
+  file: string;
+  line: number;
+  module: string;
+  resource: string;
+  item?: string;
+  /** One line for the whole item ("mode 0644 → 0600; owner root → deploy"). */
+  summary: string;
+  changes: DriftChange[];
+  /** no_log task: before/after/diff are masked. */
+  secret: boolean;
+  /** With --compare: new / persisting (since when) / resolved. */
+  compare?: CompareMark;
+  since?: string;
+}
+
+export interface UnknownItem {
+  task: string;
+  file: string;
+  line: number;
+  module: string;
+  resource: string;
+  item?: string;
+  reason: string;
+}
+
+/** A task checked and found in sync. */
+export interface OkItem {
+  task: string;
+  file: string;
+  line: number;
+  module: string;
+  resource: string;
+  item?: string;
+}
+
+export interface HostDrift {
+  host: string;
+  status: HostStatus;
+  duration_ms: number;
+  round_trips: number;
+  facts?: { os: string; kernel: string; arch: string; hostname: string; ipv4: string };
+  /** For unreachable/failed hosts: what happened. */
+  error?: string;
+  failure?: ConnectionFailure | "task";
+  /** Number of tasks checked and found in sync (the length of `ok`). */
+  in_sync: number;
+  ok: OkItem[];
+  items: DriftItem[];
+  unknown: UnknownItem[];
+  /** With --compare: items drifted last time and in sync now. */
+  resolved: DriftItem[];
+}
+
+export interface DriftReport {
+  schema_version: number;
+  kind: "keel.drift";
+  generated_at: string;
+  playbook: string;
+  shard?: { index: number; total: number };
+  duration_ms: number;
+  /** Run this report was compared with (--compare). */
+  compared_with?: { run_id: number; generated_at: string };
+  summary: DriftSummary;
+  hosts: HostDrift[];
+}
+
+export interface DriftSummary {
+  hosts: number;
+  in_sync: number;
+  drifted: number;
+  unreachable: number;
+  failed: number;
+  items: number;
+  unknown: number;
+  resolved: number;
+}
+
+export interface BuildMeta {
+  playbook: string;
+  /** Task file paths are shown relative to this folder (usually the working directory). */
+  baseDir?: string;
+  generatedAt?: string;
+  shard?: { index: number; total: number };
+}
+
+/** Masked value shown for no_log tasks. */
+export const SECRET = "(secret)";
+
+/** A change that is an action (restart, reboot), not a difference in state: never drift. */
+function isAction(c: Change): boolean {
+  return typeof c.data === "object" && c.data !== null && (c.data as { action?: unknown }).action === true;
+}
+
+export function itemKey(host: string, t: TaskRef, resource: string, item?: string): string {
+  return [host, `${t.pos.file}:${t.pos.line}`, resource, item ?? ""].join("|");
+}
+
+/** Builds the report from a check-mode run's events. Pure. */
+export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftReport {
+  const hosts = new Map<string, HostDrift>();
+  const get = (h: string): HostDrift => {
+    let hd = hosts.get(h);
+    if (!hd) {
+      hd = { host: h, status: "in_sync", duration_ms: 0, round_trips: 0, in_sync: 0, ok: [], items: [], unknown: [], resolved: [] };
+      hosts.set(h, hd);
+    }
+    return hd;
+  };
+  let duration = 0;
+  let generated = meta.generatedAt ?? new Date().toISOString();
+  for (const e of events) {
+    switch (e.type) {
+      case "run.start":
+        for (const h of e.hosts) get(h);
+        if (!meta.generatedAt) generated = e.time;
+        break;
+      case "host.facts":
+        get(e.host).facts = {
+          os: e.facts.os_pretty || `${e.facts.os_id} ${e.facts.os_version}`.trim(),
+          kernel: e.facts.kernel,
+          arch: e.facts.arch,
+          hostname: e.facts.hostname,
+          ipv4: e.facts.ipv4,
+        };
+        break;
+      case "host.unreachable": {
+        const hd = get(e.host);
+        hd.status = "unreachable";
+        hd.failure = e.failure;
+        hd.error = e.message;
+        break;
+      }
+      case "task.result": {
+        const hd = get(e.host);
+        const r = e.result;
+        const t = e.task;
+        const base = { task: t.name, file: meta.baseDir ? relPath(meta.baseDir, t.pos.file) : t.pos.file, line: t.pos.line, module: t.module, resource: r.resource ?? t.module, ...(r.item !== undefined ? { item: r.item } : {}) };
+        if (r.handler) break;
+        if (r.status === "failed" && !r.ignored) {
+          if (hd.status !== "unreachable") {
+            hd.status = "failed";
+            hd.failure = "task";
+            hd.error = `${t.name} (${t.pos.file}:${t.pos.line}): ${r.msg ?? "failed"}`;
+          }
+          break;
+        }
+        const unknown = r.changes.filter((c) => c.unknown);
+        const real = r.changes.filter((c) => !c.unknown && !isAction(c));
+        if (r.status === "unknown" || (unknown.length > 0 && real.length === 0)) {
+          hd.unknown.push({ ...base, reason: r.msg ?? unknown[0]?.summary ?? "cannot be predicted without running it" });
+        } else if (r.status === "changed" && real.length > 0) {
+          hd.items.push({
+            key: itemKey(e.host, t, base.resource, r.item),
+            ...base,
+            summary: real.map((c) => c.summary).join("; "),
+            changes: real.map((c) => toDriftChange(c, r.secret)),
+            secret: r.secret,
+          });
+        } else if (r.status !== "skipped") {
+          hd.in_sync++;
+          hd.ok.push(base);
+        }
+        break;
+      }
+      case "host.done": {
+        const hd = get(e.host);
+        hd.duration_ms = e.durationMs;
+        hd.round_trips = e.roundTrips;
+        break;
+      }
+      case "run.done":
+        duration = e.durationMs;
+        break;
+      default:
+        break;
+    }
+  }
+  for (const hd of hosts.values()) {
+    if (hd.status === "in_sync" && hd.items.length > 0) hd.status = "drifted";
+  }
+  const list = [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host, "en", { numeric: true }));
+  return {
+    schema_version: DRIFT_SCHEMA_VERSION,
+    kind: "keel.drift",
+    generated_at: generated,
+    playbook: meta.playbook,
+    ...(meta.shard ? { shard: meta.shard } : {}),
+    duration_ms: duration,
+    summary: summarize(list),
+    hosts: list,
+  };
+}
+
+function toDriftChange(c: Change, secret: boolean): DriftChange {
+  const out: DriftChange = { summary: c.summary };
+  if (c.field !== undefined) out.field = c.field;
+  if (secret) {
+    if (c.before !== undefined) out.before = SECRET;
+    if (c.after !== undefined) out.after = SECRET;
+    if (c.diff) out.diff = SECRET;
+    return out;
+  }
+  if (c.before !== undefined) out.before = c.before;
+  if (c.after !== undefined) out.after = c.after;
+  if (c.diff) out.diff = unifiedDiff(c.diff.path, c.diff.before, c.diff.after);
+  return out;
+}
+
+export function summarize(hosts: HostDrift[]): DriftSummary {
+  const count = (s: HostStatus) => hosts.filter((h) => h.status === s).length;
+  return {
+    hosts: hosts.length,
+    in_sync: count("in_sync"),
+    drifted: count("drifted"),
+    unreachable: count("unreachable"),
+    failed: count("failed"),
+    items: hosts.reduce((n, h) => n + h.items.length, 0),
+    unknown: hosts.reduce((n, h) => n + h.unknown.length, 0),
+    resolved: hosts.reduce((n, h) => n + h.resolved.length, 0),
+  };
+}
+
+/**
+ * Exit code of `keel drift`: 1 when a host is unreachable or failed (unless allowUnreachable),
+ * 2 when anything drifted, else 0.
+ */
+export function driftExitCode(r: DriftReport, allowUnreachable: boolean): number {
+  if (!allowUnreachable && (r.summary.unreachable > 0 || r.summary.failed > 0)) return 1;
+  return r.summary.drifted > 0 ? 2 : 0;
+}
+
+/** Drift counted by task (file:line + name) across hosts, most common first, for overviews. */
+export function driftByTask(r: DriftReport): { task: string; where: string; hosts: number }[] {
+  const m = new Map<string, { task: string; where: string; hosts: Set<string> }>();
+  for (const h of r.hosts)
+    for (const it of h.items) {
+      const where = `${it.file}:${it.line}`;
+      const e = m.get(where) ?? { task: it.task, where, hosts: new Set<string>() };
+      e.hosts.add(h.host);
+      m.set(where, e);
+    }
+  return [...m.values()].map((e) => ({ task: e.task, where: e.where, hosts: e.hosts.size })).sort((a, b) => b.hosts - a.hosts || a.where.localeCompare(b.where));
+}
+
+function relPath(base: string, file: string): string {
+  if (!isAbsolute(file)) return file;
+  const r = relative(base, file);
+  return r.startsWith("..") ? file : r;
+}

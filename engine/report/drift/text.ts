@@ -1,0 +1,99 @@
+// The text drift report: a table grouped by host, colored on a TTY unless NO_COLOR.
+import type { DriftReport, HostDrift, DriftItem } from "./model.js";
+
+export interface TextOptions {
+  color: boolean;
+  /** Show unified diffs and before/after values. */
+  details: boolean;
+  /** Terminal width for truncation; 0 = no truncation. */
+  width?: number;
+}
+
+const C = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1 } as const;
+
+export function renderText(r: DriftReport, o: TextOptions): string {
+  const paint = (code: keyof typeof C, s: string) => (o.color ? `\x1b[${C[code]}m${s}\x1b[0m` : s);
+  const lines: string[] = [];
+  const s = r.summary;
+  const head = `Drift report for ${r.playbook}${r.shard ? ` (shard ${r.shard.index}/${r.shard.total})` : ""} — ${r.generated_at}`;
+  lines.push(paint("bold", head));
+  for (const h of r.hosts) {
+    lines.push("");
+    lines.push(hostLine(h, paint));
+    if (h.error) lines.push(`  ${paint(h.status === "unreachable" ? "magenta" : "red", h.error)}`);
+    const rows: string[][] = [];
+    for (const it of h.items) rows.push([mark(it, paint), it.resource, it.summary, `${it.file}:${it.line}`, it.task]);
+    for (const it of h.resolved) rows.push([paint("green", "✓ resolved"), it.resource, it.summary, `${it.file}:${it.line}`, it.task]);
+    for (const u of h.unknown) rows.push([paint("yellow", "? unknown"), u.resource, u.reason, `${u.file}:${u.line}`, u.task]);
+    lines.push(...table(rows, o.width ?? 0).map((l) => `  ${l}`));
+    if (o.details) {
+      for (const it of h.items) {
+        const detail = details(it);
+        if (detail.length) {
+          lines.push(`  ${paint("cyan", `── ${it.resource} (${it.task})`)}`);
+          for (const d of detail) lines.push(`    ${colorDiffLine(d, paint)}`);
+        }
+      }
+    }
+  }
+  lines.push("");
+  const parts = [
+    paint("green", `${s.in_sync} in sync`),
+    paint(s.drifted ? "red" : "gray", `${s.drifted} drifted`),
+    paint(s.unreachable ? "magenta" : "gray", `${s.unreachable} unreachable`),
+    paint(s.failed ? "red" : "gray", `${s.failed} failed`),
+  ];
+  lines.push(`${s.hosts} hosts: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.resolved ? `, ${s.resolved} resolved` : ""}`);
+  return lines.join("\n") + "\n";
+}
+
+function hostLine(h: HostDrift, paint: (c: keyof typeof C, s: string) => string): string {
+  const badge = { in_sync: paint("green", "IN SYNC"), drifted: paint("red", "DRIFTED"), unreachable: paint("magenta", "UNREACHABLE"), failed: paint("red", "FAILED") }[h.status];
+  const facts = h.facts ? paint("gray", ` ${h.facts.os}, ${h.facts.kernel}`) : "";
+  const meta = paint("gray", ` ${(h.duration_ms / 1000).toFixed(1)}s, ${h.round_trips} round trips, ${h.in_sync} in sync`);
+  return `${paint("bold", h.host)}  ${badge}${facts}${meta}`;
+}
+
+function mark(it: DriftItem, paint: (c: keyof typeof C, s: string) => string): string {
+  if (it.compare === "new") return paint("red", "✗ new");
+  if (it.compare === "persisting") return paint("red", `✗ since ${it.since?.slice(0, 10) ?? "?"}`);
+  return paint("red", "✗ drift");
+}
+
+function details(it: DriftItem): string[] {
+  const out: string[] = [];
+  for (const c of it.changes) {
+    if (c.diff) out.push(...c.diff.split("\n").filter((l) => l !== ""));
+    else if (c.before !== undefined || c.after !== undefined) out.push(`${c.field ?? "value"}: ${fmt(c.before)} → ${fmt(c.after)}`);
+  }
+  return out;
+}
+
+function fmt(v: unknown): string {
+  if (v === undefined) return "(none)";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function colorDiffLine(l: string, paint: (c: keyof typeof C, s: string) => string): string {
+  if (l.startsWith("+++") || l.startsWith("---")) return paint("bold", l);
+  if (l.startsWith("+")) return paint("green", l);
+  if (l.startsWith("-")) return paint("red", l);
+  if (l.startsWith("@@")) return paint("cyan", l);
+  return l;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+const visible = (s: string) => s.replace(ANSI, "").length;
+
+/** Left-aligned columns; the last column is truncated to the width when one is given. */
+function table(rows: string[][], width: number): string[] {
+  if (rows.length === 0) return [];
+  const n = rows[0]!.length;
+  const w = Array.from({ length: n }, (_, i) => Math.min(48, Math.max(...rows.map((r) => visible(r[i]!)))));
+  return rows.map((r) => {
+    let line = r.map((c, i) => (i === n - 1 ? c : c + " ".repeat(Math.max(1, w[i]! - visible(c) + 2)))).join("");
+    if (width > 0 && visible(line) > width && !ANSI.test(line)) line = line.slice(0, width - 1) + "…";
+    return line;
+  });
+}
