@@ -2,8 +2,24 @@
 // Add a module: create modules/<area>/<noun>.ts exporting `default defineModule({...})`, then one line here.
 import { Registry } from "../engine/core/registry.js";
 import type { ModuleDef } from "../engine/core/module.js";
+import systemAssert from "./system/assert.js";
+import systemCommand from "./system/command.js";
+import systemSetFact from "./system/set_fact.js";
+import systemShell from "./system/shell.js";
+import usersAuthorizedKey from "./users/authorized_key.js";
+import usersGroup from "./users/group.js";
+import usersSudoers from "./users/sudoers.js";
+import usersUser from "./users/user.js";
 
 export const MODULES: readonly ModuleDef[] = [
+  systemAssert,
+  systemCommand,
+  systemSetFact,
+  systemShell,
+  usersAuthorizedKey,
+  usersGroup,
+  usersSudoers,
+  usersUser,
 ];
 
 export const registry = new Registry(MODULES);

@@ -1,0 +1,198 @@
+// Shared parts of system.command and system.shell: the creates/removes probe, the diff, and apply.
+//
+// Failure contract: apply does NOT throw on a non-zero exit code. It returns { rc, stdout, stderr,
+// msg: "non-zero return code" } and the runner marks the task failed when rc != 0, unless the task's
+// failed_when decides otherwise (failed_when replaces the rc rule, as in Ansible). changed_when is
+// also the runner's: the module always reports a command that ran as one change.
+import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
+import { InputError } from "../../engine/core/errors.js";
+import { shq } from "../../engine/core/shell.js";
+import { parseTagged, tagged1 } from "../users/common.js";
+
+export interface ExecArgs {
+  cmd?: string;
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  stdin_add_newline?: boolean;
+  strip_empty_ends?: boolean;
+}
+
+export interface ExecState {
+  /** Whether `creates` matched an existing path (undefined when not given). */
+  creates?: boolean;
+  /** Whether `removes` matched an existing path (undefined when not given). */
+  removes?: boolean;
+}
+
+/** Shared schema properties of command and shell. */
+export const EXEC_PROPS = {
+  chdir: { type: "string", description: "Change into this directory before running the command." },
+  creates: {
+    type: "string",
+    description: "A path (glob allowed); when it exists the command is not run. Relative paths are relative to chdir.",
+  },
+  removes: {
+    type: "string",
+    description: "A path (glob allowed); when it does not exist the command is not run. Relative paths are relative to chdir.",
+  },
+  stdin: { type: "string", description: "Text written to the command's standard input." },
+  stdin_add_newline: { type: "boolean", default: true, description: "Add a newline to the end of `stdin`." },
+  strip_empty_ends: {
+    type: "boolean",
+    default: true,
+    description: "Remove trailing newlines from stdout and stderr in the result.",
+  },
+} as const;
+
+/**
+ * Splits a command string into words like a POSIX shell does, without any expansion: quotes and
+ * backslashes are honoured; $VAR, globs, ~, |, >, ;, && are plain characters. Throws InputError on an
+ * unterminated quote.
+ */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === " " || ch === "\t" || ch === "\n") {
+      if (inWord) out.push(cur);
+      cur = "";
+      inWord = false;
+    } else if (ch === "'") {
+      const end = s.indexOf("'", i + 1);
+      if (end < 0) throw unterminated(s, "'");
+      cur += s.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (ch === '"') {
+      let j = i + 1;
+      for (; j < s.length && s[j] !== '"'; j++) {
+        if (s[j] === "\\" && j + 1 < s.length && '$`"\\\n'.includes(s[j + 1]!)) {
+          j++;
+          if (s[j] !== "\n") cur += s[j];
+        } else cur += s[j];
+      }
+      if (j >= s.length) throw unterminated(s, '"');
+      i = j;
+      inWord = true;
+    } else if (ch === "\\") {
+      if (i + 1 < s.length) {
+        i++;
+        if (s[i] !== "\n") {
+          cur += s[i];
+          inWord = true;
+        }
+      }
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+function unterminated(s: string, q: string): InputError {
+  return new InputError(`unterminated ${q} quote in command: ${s}`, undefined, `close the ${q} quote, or escape it with a backslash`);
+}
+
+/** Words sh would read as syntax in command position; quoting them makes them plain words. */
+const RESERVED = new Set(["!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"]);
+
+/** argv → sh text that runs exactly that program with those arguments, with no shell features. */
+export function argvToShell(argv: string[]): string {
+  return argv
+    .map((w, i) => {
+      const q = shq(w);
+      // A first word like FOO=bar would be an assignment and `if` a keyword: force quotes.
+      if (i === 0 && q === w && (RESERVED.has(w) || w.includes("="))) return `'${w}'`;
+      return q;
+    })
+    .join(" ");
+}
+
+/** A path as a sh word that keeps glob characters active and quotes everything else. */
+export function globWord(path: string): string {
+  const parts = path.split(/([*?[\]])/).filter((p) => p !== "");
+  return parts.map((p) => (/^[*?[\]]$/.test(p) ? p : shq(p))).join("");
+}
+
+function resolvePath(p: string, chdir: string | undefined): string {
+  return chdir && !p.startsWith("/") ? `${chdir.replace(/\/+$/, "")}/${p}` : p;
+}
+
+export function execProbe(a: ExecArgs): Probe<ExecState> {
+  const lines: string[] = [];
+  for (const which of ["creates", "removes"] as const) {
+    const p = a[which];
+    if (p === undefined) continue;
+    lines.push(
+      `_kx=0; for _ky in ${globWord(resolvePath(p, a.chdir))}; do if [ -e "$_ky" ] || [ -L "$_ky" ]; then _kx=1; break; fi; done; printf '${which}:%s\\n' "$_kx"`,
+    );
+  }
+  if (!lines.length) lines.push(": no creates/removes to test");
+  return {
+    script: lines.join("\n") + "\n",
+    parse(stdout) {
+      const t = parseTagged(stdout);
+      const s: ExecState = {};
+      const c = tagged1(t, "creates");
+      if (c !== undefined) s.creates = c.trim() === "1";
+      const r = tagged1(t, "removes");
+      if (r !== undefined) s.removes = r.trim() === "1";
+      return s;
+    },
+  };
+}
+
+/** `display` is the command as the user wrote it. */
+export function execDiff(s: ExecState, a: ExecArgs, display: string): Change[] {
+  if (a.creates !== undefined && s.creates) return [];
+  if (a.removes !== undefined && s.removes === false) return [];
+  const guarded = a.creates !== undefined || a.removes !== undefined;
+  return [{ field: "command", summary: `run: ${display}`, after: display, ...(guarded ? {} : { unknown: true }) }];
+}
+
+export function execExplain(s: ExecState, a: ExecArgs): string {
+  if (a.creates !== undefined && s.creates) return `skipped, ${a.creates} exists`;
+  if (a.removes !== undefined && s.removes === false) return `skipped, ${a.removes} does not exist`;
+  return "the command would run";
+}
+
+/** Runs sh text on the host; never throws on a non-zero exit (see the header). */
+export async function execApply(host: Host, a: ExecArgs, text: string, display: string): Promise<ApplyResult> {
+  const start = new Date();
+  const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline === false ? "" : "\n");
+  const r = await host.run(text, {
+    check: false,
+    ...(a.chdir !== undefined ? { cwd: a.chdir } : {}),
+    ...(stdin !== undefined ? { stdin } : {}),
+  });
+  const end = new Date();
+  const strip = a.strip_empty_ends !== false;
+  const stdout = strip ? r.stdout.replace(/[\r\n]+$/, "") : r.stdout;
+  const stderr = strip ? r.stderr.replace(/[\r\n]+$/, "") : r.stderr;
+  return {
+    rc: r.rc,
+    stdout,
+    stderr,
+    ...(r.rc !== 0 ? { msg: "non-zero return code" } : {}),
+    data: {
+      cmd: display,
+      start: start.toISOString(),
+      end: end.toISOString(),
+      delta: `${((end.getTime() - start.getTime()) / 1000).toFixed(3)}s`,
+      stdout_lines: stdout === "" ? [] : stdout.split("\n"),
+      stderr_lines: stderr === "" ? [] : stderr.split("\n"),
+    },
+  };
+}
+
+/** "command: ls -l" with long commands shortened for reports. */
+export function execResource(kind: string, display: string): string {
+  const one = display.replace(/\s+/g, " ").trim();
+  return `${kind}: ${one.length > 80 ? `${one.slice(0, 79)}…` : one}`;
+}

@@ -1,0 +1,292 @@
+// users.authorized_key: SSH public keys in a user's authorized_keys file.
+// Ansible twin: ansible.posix.authorized_key. Keys are compared by (type, body): a different comment
+// is not drift, different options are. The file is rewritten whole and atomically (host.writeFile);
+// lines that are not keys (comments, blanks) are kept. With manage_dir, ~/.ssh is 0700 and the file
+// 0600, both owned by the user and its primary group.
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import { shJoin, shq } from "../../engine/core/shell.js";
+import { parsePasswdLine, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
+import { describeKey, formatKey, keyId, parseKeyLine, type SshKey } from "./sshkeys.js";
+
+export interface AuthorizedKeyArgs {
+  user: string;
+  key: string | string[];
+  state?: "present" | "absent";
+  exclusive?: boolean;
+  key_options?: string;
+  comment?: string;
+  path?: string;
+  manage_dir?: boolean;
+}
+
+export interface AuthorizedKeyState {
+  /** False when the user does not exist. */
+  userExists: boolean;
+  /** Primary group name of the user (for ownership). */
+  group?: string;
+  /** The authorized_keys path the probe resolved. */
+  path?: string;
+  dir?: StatInfo;
+  file?: StatInfo;
+  /** File content; undefined when the file does not exist. */
+  content?: string;
+  /** Set when the dir or file exists but cannot be read (no become). */
+  unreadable?: string;
+}
+
+interface KeyPlan {
+  content: string;
+  add: SshKey[];
+  remove: SshKey[];
+  options: { key: SshKey; before: string }[];
+}
+
+export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
+  name: "users.authorized_key",
+  aliases: ["authorized_key"],
+  description: "Ensure SSH public keys are (or are not) in a user's authorized_keys file, comparing keys by type and body.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["user", "key"],
+    properties: {
+      user: { type: "string", minLength: 1, description: "The user whose authorized_keys file is managed." },
+      key: {
+        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+        description: "One or more public keys: a string with one key per line, or a list. URLs are not supported.",
+      },
+      state: {
+        enum: ["present", "absent"],
+        default: "present",
+        description: "present adds the keys (or fixes their options); absent removes them.",
+      },
+      exclusive: {
+        type: "boolean",
+        default: false,
+        description: "Remove every other key from the file (lines that are not keys are kept).",
+      },
+      key_options: {
+        type: "string",
+        description: 'Options put before every key, e.g. `from="10.0.0.0/8",no-pty`. Overrides options written in `key`.',
+      },
+      comment: { type: "string", description: "Replace the comment of the keys written to the file." },
+      path: {
+        type: "string",
+        description: "The authorized_keys file; a leading ~/ is the user's home. Default: ~user/.ssh/authorized_keys.",
+      },
+      manage_dir: {
+        type: "boolean",
+        default: true,
+        description: "Create the file's directory (0700) and keep directory and file (0600) owned by the user.",
+      },
+    },
+  },
+
+  resource: (a) => `authorized_keys of ${a.user}`,
+
+  probe(a) {
+    const file =
+      a.path === undefined
+        ? `"$_kh/.ssh/authorized_keys"`
+        : a.path.startsWith("~/")
+          ? `"$_kh"/${shq(a.path.slice(2))}`
+          : shq(a.path);
+    const script = [
+      `_ku=${shq(a.user)}`,
+      `if _kp=$(getent passwd "$_ku"); then`,
+      `  printf 'passwd:%s\\n' "$_kp"`,
+      `  printf 'pgroup:%s\\n' "$(id -gn "$_ku")"`,
+      `  _kh=$(printf '%s' "$_kp" | cut -d: -f6)`,
+      `  _kf=${file}`,
+      `  printf 'path:%s\\n' "$_kf"`,
+      `  _kd=$(dirname "$_kf")`,
+      `  if [ -d "$_kd" ]; then`,
+      `    printf 'dir:%s\\n' "$(stat -c '%a:%U:%G' "$_kd")"`,
+      `    [ -x "$_kd" ] || echo 'unreadable:directory'`,
+      `  fi`,
+      `  if [ -f "$_kf" ]; then`,
+      `    printf 'file:%s\\n' "$(stat -c '%a:%U:%G' "$_kf")"`,
+      `    if [ -r "$_kf" ]; then echo 'b64:'; base64 < "$_kf" | sed 's/^/b64:/'; else echo 'unreadable:file'; fi`,
+      `  fi`,
+      `fi`,
+    ].join("\n");
+    return {
+      script: script + "\n",
+      parse(stdout) {
+        const t = parseTagged(stdout);
+        const pw = parsePasswdLine(tagged1(t, "passwd"));
+        if (!pw) return { userExists: false };
+        const s: AuthorizedKeyState = { userExists: true, group: tagged1(t, "pgroup"), path: tagged1(t, "path") };
+        const dir = parseStat(tagged1(t, "dir"));
+        if (dir) s.dir = dir;
+        const file = parseStat(tagged1(t, "file"));
+        if (file) s.file = file;
+        const content = taggedBase64(t);
+        if (content !== undefined) s.content = content;
+        const unreadable = tagged1(t, "unreadable");
+        if (unreadable) s.unreadable = unreadable;
+        return s;
+      },
+    };
+  },
+
+  diff(s, a) {
+    const keys = desiredKeys(a);
+    if (!s.userExists || !s.path) {
+      return [{ field: "user", summary: `user ${a.user} does not exist`, unknown: true }];
+    }
+    if (s.unreadable) {
+      return [{ field: "content", summary: `cannot read ${s.path} (its ${s.unreadable} is not readable; run with become)`, unknown: true }];
+    }
+    const plan = planKeys(s.content, keys, a);
+    const out: Change[] = [];
+    const changed = plan.add.length + plan.remove.length + plan.options.length > 0;
+    const present = (a.state ?? "present") === "present";
+    const managed = a.manage_dir !== false;
+    const dir = s.path.replace(/\/[^/]*$/, "") || "/";
+    const owner = { mode: "0700", owner: a.user, group: s.group ?? a.user };
+
+    if (present && managed) {
+      if (!s.dir && changed) {
+        out.push({ field: "dir", summary: `directory ${dir} absent → present (0700 ${owner.owner}:${owner.group})`, before: "absent", after: "present" });
+      } else if (s.dir) out.push(...attrChanges("dir", dir, s.dir, owner));
+      if (s.file) out.push(...attrChanges("file", s.path, s.file, { ...owner, mode: "0600" }));
+    }
+    const fileDiff = { path: s.path, before: s.content ?? "", after: plan.content };
+    let first = true;
+    const withDiff = (c: Change): Change => {
+      if (first) {
+        first = false;
+        return { ...c, diff: fileDiff };
+      }
+      return c;
+    };
+    for (const k of plan.add) out.push(withDiff({ field: "keys", summary: `key ${describeKey(k)} added`, after: formatKey(k) }));
+    for (const o of plan.options) {
+      out.push(
+        withDiff({
+          field: "keys",
+          summary: `key ${describeKey(o.key)} options ${JSON.stringify(o.before)} → ${JSON.stringify(o.key.options)}`,
+          before: o.before,
+          after: o.key.options,
+        }),
+      );
+    }
+    for (const k of plan.remove) out.push(withDiff({ field: "keys", summary: `key ${describeKey(k)} removed`, before: formatKey(k) }));
+    return out;
+  },
+
+  explain(s, a) {
+    if (!s.userExists) return `user ${a.user} does not exist`;
+    const n = desiredKeys(a).length;
+    return (a.state ?? "present") === "present"
+      ? `${n} key${n === 1 ? "" : "s"} already in ${s.path}`
+      : `${n === 1 ? "key is" : "keys are"} not in ${s.path ?? "authorized_keys"}`;
+  },
+
+  async apply(host, a, changes, s) {
+    if (!s.userExists || !s.path) throw new ModuleError(`user ${a.user} does not exist; create it before adding SSH keys`);
+    if (s.unreadable) throw new ModuleError(`cannot read ${s.path}: its ${s.unreadable} is not readable; run with become`);
+    const group = s.group ?? a.user;
+    const dir = s.path.replace(/\/[^/]*$/, "") || "/";
+    const byField = (f: string) => changes.filter((c) => c.field === f);
+    if (byField("dir").some((c) => c.before === "absent")) {
+      await host.run(`mkdir -p ${shq(dir)} && chown ${shq(`${a.user}:${group}`)} ${shq(dir)} && chmod 0700 ${shq(dir)}`);
+    }
+    const rewrite = byField("keys").length > 0;
+    // A rewritten file gets its mode and owner from writeFile; only fix attributes of a file kept as is.
+    for (const c of [...byField("dir"), ...(rewrite ? [] : byField("file"))]) {
+      if (c.before === "absent") continue;
+      const target = c.field === "dir" ? dir : s.path;
+      const data = c.data as { attr: "mode" | "owner" };
+      if (data.attr === "mode") await host.run(shJoin(["chmod", String(c.after), target]));
+      else await host.run(shJoin(["chown", String(c.after), target]));
+    }
+    if (rewrite) {
+      const plan = planKeys(s.content, desiredKeys(a), a);
+      const managed = a.manage_dir !== false;
+      const opts =
+        managed || !s.file
+          ? { mode: "0600", owner: a.user, group }
+          : { mode: s.file.mode, owner: s.file.owner, group: s.file.group };
+      await host.writeFile(s.path, plan.content, opts);
+    }
+  },
+});
+
+/** The keys the task names, with key_options / comment applied. Throws ModuleError on a line that is not a key. */
+export function desiredKeys(a: AuthorizedKeyArgs): SshKey[] {
+  const lines = (Array.isArray(a.key) ? a.key : [a.key]).flatMap((k) => String(k).split("\n"));
+  const out: SshKey[] = [];
+  const seen = new Set<string>();
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    if (/^https?:\/\//.test(line)) {
+      throw new ModuleError(`users.authorized_key: key URLs are not supported (${line}); put the key text in the playbook or a variable`);
+    }
+    const k = parseKeyLine(line);
+    if (!k) throw new ModuleError(`users.authorized_key: not an SSH public key: ${line.length > 60 ? `${line.slice(0, 60)}…` : line}`);
+    if (a.key_options !== undefined) k.options = a.key_options;
+    if (a.comment !== undefined) k.comment = a.comment;
+    if (seen.has(keyId(k))) continue;
+    seen.add(keyId(k));
+    out.push(k);
+  }
+  return out;
+}
+
+/** Pure: what the file becomes, and which keys are added, removed or get new options. */
+export function planKeys(content: string | undefined, keys: SshKey[], a: AuthorizedKeyArgs): KeyPlan {
+  const present = (a.state ?? "present") === "present";
+  const want = new Map(keys.map((k) => [keyId(k), k]));
+  const lines = content === undefined || content === "" ? [] : content.replace(/\n$/, "").split("\n");
+  const plan: KeyPlan = { content: "", add: [], remove: [], options: [] };
+  const kept: string[] = [];
+  const found = new Set<string>();
+  for (const line of lines) {
+    const k = parseKeyLine(line);
+    if (!k) {
+      kept.push(line);
+      continue;
+    }
+    const id = keyId(k);
+    const w = want.get(id);
+    if (found.has(id) && w) {
+      // A duplicate of a managed key: drop it so the key appears once.
+      plan.remove.push(k);
+      continue;
+    }
+    if (present && w) {
+      found.add(id);
+      if (w.options !== k.options) {
+        plan.options.push({ key: w, before: k.options });
+        kept.push(formatKey(w));
+      } else kept.push(line);
+    } else if ((!present && w) || (present && a.exclusive)) {
+      plan.remove.push(k);
+    } else kept.push(line);
+  }
+  if (present) {
+    for (const k of keys) {
+      if (!found.has(keyId(k))) {
+        plan.add.push(k);
+        kept.push(formatKey(k));
+      }
+    }
+  }
+  plan.content = kept.length ? `${kept.join("\n")}\n` : "";
+  return plan;
+}
+
+function attrChanges(what: "dir" | "file", path: string, cur: StatInfo, want: StatInfo): Change[] {
+  const out: Change[] = [];
+  if (cur.mode !== want.mode) {
+    out.push({ field: what, summary: `mode of ${path} ${cur.mode} → ${want.mode}`, before: cur.mode, after: want.mode, data: { attr: "mode" } });
+  }
+  const co = `${cur.owner}:${cur.group}`;
+  const wo = `${want.owner}:${want.group}`;
+  if (co !== wo) out.push({ field: what, summary: `owner of ${path} ${co} → ${wo}`, before: co, after: wo, data: { attr: "owner" } });
+  return out;
+}

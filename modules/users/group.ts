@@ -1,0 +1,87 @@
+// users.group: a local group exists (or not) with the given gid. Ansible twin: ansible.builtin.group.
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { shJoin, shq } from "../../engine/core/shell.js";
+import { parseGroupLine, parseTagged, tagged1, type GroupEntry } from "./common.js";
+
+export interface GroupArgs {
+  name: string;
+  gid?: number;
+  system?: boolean;
+  state?: "present" | "absent";
+}
+
+export interface GroupState {
+  group?: GroupEntry;
+}
+
+export default defineModule<GroupArgs, GroupState>({
+  name: "users.group",
+  aliases: ["group"],
+  description: "Ensure a local group exists (or not) with the given gid, through groupadd/groupmod/groupdel.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+      name: { type: "string", minLength: 1, pattern: "^[^:\\s,]+$", description: "Name of the group." },
+      gid: { type: "integer", minimum: 0, description: "Numeric group id. Changed with groupmod -g when it differs." },
+      system: {
+        type: "boolean",
+        default: false,
+        description: "Create a system group (groupadd -r). Only used when the group is created.",
+      },
+      state: { enum: ["present", "absent"], default: "present", description: "Whether the group should exist." },
+    },
+  },
+
+  resource: (a) => `group ${a.name}`,
+
+  probe(a) {
+    return {
+      script: `_kg=$(getent group ${shq(a.name)}) && printf 'group:%s\\n' "$_kg"\n`,
+      parse(stdout) {
+        const g = parseGroupLine(tagged1(parseTagged(stdout), "group"));
+        return g ? { group: g } : {};
+      },
+    };
+  },
+
+  diff(s, a) {
+    const want = a.state ?? "present";
+    if (want === "absent") {
+      return s.group ? [{ field: "state", summary: `group ${a.name} present → absent`, before: "present", after: "absent" }] : [];
+    }
+    if (!s.group) {
+      return [
+        {
+          field: "state",
+          summary: `group ${a.name} absent → present${a.gid !== undefined ? ` (gid ${a.gid})` : ""}`,
+          before: "absent",
+          after: "present",
+        },
+      ];
+    }
+    const out: Change[] = [];
+    if (a.gid !== undefined && s.group.gid !== a.gid) {
+      out.push({ field: "gid", summary: `gid ${s.group.gid} → ${a.gid}`, before: s.group.gid, after: a.gid });
+    }
+    return out;
+  },
+
+  explain(s, a) {
+    return s.group ? `group ${a.name} exists with gid ${s.group.gid}` : `group ${a.name} is absent`;
+  },
+
+  async apply(host, a, changes) {
+    for (const c of changes) {
+      if (c.field === "state" && c.after === "absent") await host.run(shJoin(["groupdel", a.name]));
+      else if (c.field === "state") {
+        const cmd = ["groupadd"];
+        if (a.gid !== undefined) cmd.push("-g", String(a.gid));
+        if (a.system) cmd.push("-r");
+        cmd.push(a.name);
+        await host.run(shJoin(cmd));
+      } else if (c.field === "gid") await host.run(shJoin(["groupmod", "-g", String(a.gid), a.name]));
+    }
+  },
+});

@@ -1,0 +1,227 @@
+// users.sudoers: one drop-in rule file in /etc/sudoers.d for a user or a group.
+// Ansible twin: community.general.sudoers (same argument names and the same file content, so a file
+// Ansible wrote counts as converged; `nopasswd` is accepted as a synonym of `nopassword`).
+//
+// An invalid rule is never installed: apply first checks the rule with `visudo -cf -` on stdin and
+// throws with visudo's message when it fails, then writes the file through host.writeFile whose
+// `validate: "visudo -cf %s"` checks the temporary file again before it is renamed into place.
+// File names sudo would silently ignore (containing '.', ending in '~') are rejected by the schema.
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
+import { shJoin, shq } from "../../engine/core/shell.js";
+import { listArg, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
+
+export interface SudoersArgs {
+  name: string;
+  user?: string;
+  group?: string;
+  commands?: string | string[];
+  nopassword?: boolean;
+  nopasswd?: boolean;
+  runas?: string;
+  host?: string;
+  setenv?: boolean;
+  noexec?: boolean;
+  defaults?: string[];
+  sudoers_path?: string;
+  state?: "present" | "absent";
+  validation?: "detect" | "required" | "absent";
+}
+
+export interface SudoersState {
+  file?: StatInfo;
+  content?: string;
+  unreadable?: boolean;
+  /** Path of visudo on the host, when found. */
+  visudo?: string;
+}
+
+const MODE = "0440";
+
+export default defineModule<SudoersArgs, SudoersState>({
+  name: "users.sudoers",
+  aliases: ["sudoers", "community.general.sudoers"],
+  description:
+    "Ensure a sudoers drop-in file for a user or group exists with the given rule (validated by visudo before it is installed), or is absent.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+      name: {
+        type: "string",
+        minLength: 1,
+        // sudo's #includedir skips names containing '.' or ending in '~'.
+        pattern: "^[^./]*[^./~]$",
+        description:
+          "File name in sudoers_path. Must not contain '.' or '/' and must not end in '~': sudo silently ignores such files.",
+      },
+      user: { type: "string", minLength: 1, description: "The user the rule is for (not with `group`)." },
+      group: { type: "string", minLength: 1, description: "The group the rule is for, written as %group (not with `user`)." },
+      commands: {
+        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" }, minItems: 1 }],
+        default: "ALL",
+        description: "Commands allowed (a list, or one string). Default ALL.",
+      },
+      nopassword: { type: "boolean", default: true, description: "NOPASSWD: no password needed for the commands." },
+      nopasswd: { type: "boolean", description: "Synonym of `nopassword`." },
+      runas: { type: "string", description: "Target user (and :group) the commands run as, written as (runas)." },
+      host: { type: "string", default: "ALL", description: "The host the rule applies to." },
+      setenv: { type: "boolean", default: false, description: "SETENV: allow keeping the environment." },
+      noexec: { type: "boolean", default: false, description: "NOEXEC: the commands may not run further commands." },
+      defaults: {
+        type: "array",
+        items: { type: "string" },
+        description: "Defaults directives scoped to the user or group, written before the rule (Defaults:user !requiretty).",
+      },
+      sudoers_path: { type: "string", default: "/etc/sudoers.d", description: "Folder of the drop-in file." },
+      state: { enum: ["present", "absent"], default: "present", description: "Whether the rule file should exist." },
+      validation: {
+        enum: ["detect", "required", "absent"],
+        default: "detect",
+        description: "detect: validate with visudo when it is installed; required: fail without visudo; absent: do not validate.",
+      },
+    },
+    not: { required: ["user", "group"] },
+  },
+
+  resource: (a) => `sudoers rule ${filePath(a)}`,
+
+  prepare(a) {
+    checkArgs(a);
+    return a;
+  },
+
+  probe(a) {
+    const script = [
+      `_kf=${shq(filePath(a))}`,
+      `if [ -f "$_kf" ]; then`,
+      `  printf 'file:%s\\n' "$(stat -c '%a:%U:%G' "$_kf")"`,
+      `  if [ -r "$_kf" ]; then echo 'b64:'; base64 < "$_kf" | sed 's/^/b64:/'; else echo 'unreadable:1'; fi`,
+      `fi`,
+      `for _kv in "$(command -v visudo 2>/dev/null)" /usr/sbin/visudo /sbin/visudo /usr/bin/visudo; do`,
+      `  if [ -n "$_kv" ] && [ -x "$_kv" ]; then printf 'visudo:%s\\n' "$_kv"; break; fi`,
+      `done`,
+    ].join("\n");
+    return {
+      script: script + "\n",
+      parse(stdout) {
+        const t = parseTagged(stdout);
+        const s: SudoersState = {};
+        const file = parseStat(tagged1(t, "file"));
+        if (file) s.file = file;
+        const content = taggedBase64(t);
+        if (content !== undefined) s.content = content;
+        if (tagged1(t, "unreadable")) s.unreadable = true;
+        const v = tagged1(t, "visudo");
+        if (v) s.visudo = v;
+        return s;
+      },
+    };
+  },
+
+  diff(s, a) {
+    checkArgs(a);
+    const path = filePath(a);
+    if ((a.state ?? "present") === "absent") {
+      return s.file ? [{ field: "state", summary: `sudoers rule ${path} present → absent`, before: "present", after: "absent" }] : [];
+    }
+    if (s.unreadable) {
+      return [{ field: "content", summary: `cannot read ${path} (run with become)`, unknown: true }];
+    }
+    const want = sudoersContent(a);
+    if (!s.file) {
+      return [
+        {
+          field: "state",
+          summary: `sudoers rule ${path} absent → present: ${want.trim().split("\n").pop()}`,
+          before: "absent",
+          after: "present",
+          diff: { path, before: "", after: want },
+        },
+      ];
+    }
+    const out: Change[] = [];
+    if ((s.content ?? "") !== want) {
+      out.push({ field: "content", summary: `content of ${path} differs`, diff: { path, before: s.content ?? "", after: want } });
+    }
+    if (s.file.mode !== MODE) out.push({ field: "mode", summary: `mode ${s.file.mode} → ${MODE}`, before: s.file.mode, after: MODE });
+    const owner = `${s.file.owner}:${s.file.group}`;
+    if (owner !== "root:root") out.push({ field: "owner", summary: `owner ${owner} → root:root`, before: owner, after: "root:root" });
+    return out;
+  },
+
+  explain(s, a) {
+    return (a.state ?? "present") === "absent"
+      ? `sudoers rule ${filePath(a)} is absent`
+      : `sudoers rule ${filePath(a)} is in place (${sudoersContent(a).trim().split("\n").pop()})`;
+  },
+
+  async apply(host, a, changes, s) {
+    const path = filePath(a);
+    const fields = new Set(changes.map((c) => c.field));
+    if (changes.some((c) => c.field === "state" && c.after === "absent")) {
+      await host.run(shJoin(["rm", "-f", path]));
+      return;
+    }
+    if (s.unreadable) throw new ModuleError(`cannot read ${path}: run the task with become`);
+    if (fields.has("state") || fields.has("content")) {
+      const content = sudoersContent(a);
+      const validation = a.validation ?? "detect";
+      if (validation === "required" && !s.visudo) {
+        throw new ModuleError(`validation: required, but visudo was not found on ${host.name}; install sudo or set validation: detect`);
+      }
+      const visudo = validation === "absent" ? undefined : s.visudo;
+      if (visudo) {
+        const r = await host.run(`${shq(visudo)} -cf -`, { stdin: content, check: false });
+        if (r.rc !== 0) {
+          throw new ModuleError(`sudoers rule ${path} is invalid, not installed: ${(r.stderr || r.stdout).trim()}`);
+        }
+      }
+      await host.writeFile(path, content, {
+        mode: MODE,
+        owner: "root",
+        group: "root",
+        ...(visudo ? { validate: `${shq(visudo)} -cf %s` } : {}),
+      });
+      return;
+    }
+    if (fields.has("mode")) await host.run(shJoin(["chmod", MODE, path]));
+    if (fields.has("owner")) await host.run(shJoin(["chown", "root:root", path]));
+  },
+});
+
+export function filePath(a: SudoersArgs): string {
+  return `${(a.sudoers_path ?? "/etc/sudoers.d").replace(/\/+$/, "")}/${a.name}`;
+}
+
+/** The rule file, byte for byte what community.general.sudoers writes. */
+export function sudoersContent(a: SudoersArgs): string {
+  const owner = a.user !== undefined ? a.user : `%${a.group}`;
+  const defaults = (a.defaults ?? []).map((d) => `Defaults:${owner} ${d}\n`).join("");
+  const commands = (listArg(a.commands) ?? ["ALL"]).join(", ") || "ALL";
+  const nopass = a.nopassword ?? a.nopasswd ?? true;
+  const tags = `${a.noexec ? "NOEXEC:" : ""}${nopass ? "NOPASSWD:" : ""}${a.setenv ? "SETENV:" : ""}`;
+  const runas = a.runas !== undefined ? `(${a.runas})` : "";
+  return `${defaults}${owner} ${a.host ?? "ALL"}=${runas}${tags} ${commands}\n`;
+}
+
+/** Argument rules the schema cannot say clearly. Throws InputError with a hint. */
+function checkArgs(a: SudoersArgs): void {
+  if (a.name.includes(".") || a.name.includes("/") || a.name.endsWith("~")) {
+    throw new InputError(
+      `sudoers file name '${a.name}' would be ignored by sudo (names containing '.' or '/' or ending in '~' are skipped)`,
+      undefined,
+      `use a name like '${a.name.replace(/[./~]+/g, "-").replace(/^-+|-+$/g, "") || "keel-rule"}'`,
+    );
+  }
+  if ((a.state ?? "present") === "present" && a.user === undefined && a.group === undefined) {
+    throw new InputError("users.sudoers needs `user` or `group` when state is present", undefined, "add `user: NAME` or `group: NAME`");
+  }
+  if (a.user !== undefined && a.group !== undefined) {
+    throw new InputError("users.sudoers takes `user` or `group`, not both", undefined, "keep one of them; use two tasks for two rules");
+  }
+  if (a.nopassword !== undefined && a.nopasswd !== undefined && a.nopassword !== a.nopasswd) {
+    throw new InputError("`nopassword` and `nopasswd` disagree", undefined, "keep only `nopassword`");
+  }
+}

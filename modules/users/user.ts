@@ -1,0 +1,372 @@
+// users.user: a local user account exists (or not) with the given properties.
+// Ansible twin: ansible.builtin.user. Reads getent; acts through useradd/usermod/userdel.
+//
+// Secrets: the password hash is never put on a command line (it is set with `chpasswd -e` on stdin)
+// and never shown: changes say "password hash differs" and mask before/after. The shadow entry is
+// only probed when password, password_lock or expires is given; reading it needs root (become).
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { shJoin, shq } from "../../engine/core/shell.js";
+import {
+  listArg,
+  parseGroupLine,
+  parsePasswdLine,
+  parseShadowLine,
+  parseTagged,
+  tagged1,
+  type PasswdEntry,
+  type ShadowEntry,
+} from "./common.js";
+
+export interface UserArgs {
+  name: string;
+  uid?: number;
+  group?: string | number;
+  groups?: string | string[];
+  append?: boolean;
+  shell?: string;
+  home?: string;
+  create_home?: boolean;
+  move_home?: boolean;
+  comment?: string;
+  system?: boolean;
+  password?: string;
+  update_password?: "always" | "on_create";
+  password_lock?: boolean;
+  expires?: number;
+  state?: "present" | "absent";
+  remove?: boolean;
+  force?: boolean;
+}
+
+export interface UserState {
+  passwd?: PasswdEntry;
+  /** Name of the primary group (getent group GID); undefined when the gid has no group entry. */
+  primaryGroup?: string;
+  /** Supplementary groups: `id -Gn` without the primary group. */
+  groups?: string[];
+  /** Undefined when not probed or unreadable (no become). */
+  shadow?: ShadowEntry;
+  /** Whether the shadow entry was asked for. */
+  shadowProbed?: boolean;
+}
+
+const MASK = "********";
+const DAY = 86400;
+
+export default defineModule<UserArgs, UserState>({
+  name: "users.user",
+  aliases: ["user"],
+  description: "Ensure a local user account exists (or not) with the given properties, through useradd/usermod/userdel.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+      name: { type: "string", minLength: 1, pattern: "^[^:\\s,]+$", description: "Login name of the user." },
+      uid: { type: "integer", minimum: 0, description: "Numeric user id." },
+      group: {
+        type: ["string", "integer"],
+        description: "Primary group, by name or gid. The group must exist.",
+      },
+      groups: {
+        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+        description:
+          "Supplementary groups (a list, or a comma-separated string). With append: false the user ends up in exactly these; an empty list removes all.",
+      },
+      append: {
+        type: "boolean",
+        default: false,
+        description: "Add the user to `groups` without removing it from other groups.",
+      },
+      shell: { type: "string", description: "Login shell." },
+      home: { type: "string", description: "Home directory." },
+      create_home: {
+        type: "boolean",
+        default: true,
+        description: "Create the home directory when the user is created (useradd -m; false gives -M).",
+      },
+      move_home: {
+        type: "boolean",
+        default: false,
+        description: "When `home` changes, move the contents of the old home (usermod -m).",
+      },
+      comment: { type: "string", description: "The GECOS field (full name), compared as a whole." },
+      system: {
+        type: "boolean",
+        default: false,
+        description: "Create a system account (useradd -r). Only used when the user is created.",
+      },
+      password: {
+        type: "string",
+        pattern: "^[^:\\n]*$",
+        description:
+          "A crypt(3) hash (e.g. from `mkpasswd -m sha-512`), compared with the /etc/shadow field. Never printed. Needs become to compare.",
+      },
+      update_password: {
+        enum: ["always", "on_create"],
+        default: "always",
+        description: "always: set `password` when it differs; on_create: only when the user is created.",
+      },
+      password_lock: {
+        type: "boolean",
+        description: "Lock (usermod -L) or unlock (usermod -U) the password. The account itself stays usable with keys.",
+      },
+      expires: {
+        type: "number",
+        description:
+          "Account expiry as epoch seconds (like Ansible; stored in /etc/shadow as days). A negative value removes the expiry.",
+      },
+      state: { enum: ["present", "absent"], default: "present", description: "Whether the account should exist." },
+      remove: {
+        type: "boolean",
+        default: false,
+        description: "With state: absent, also remove the home directory and mail spool (userdel -r).",
+      },
+      force: {
+        type: "boolean",
+        default: false,
+        description: "With state: absent, remove the user even while logged in (userdel -f).",
+      },
+    },
+  },
+
+  resource: (a) => `user ${a.name}`,
+
+  probe(a) {
+    const wantShadow = a.password !== undefined || a.password_lock !== undefined || a.expires !== undefined;
+    const lines = [
+      `_ku=${shq(a.name)}`,
+      `if _kp=$(getent passwd "$_ku"); then`,
+      `  printf 'passwd:%s\\n' "$_kp"`,
+      `  _kgid=$(printf '%s' "$_kp" | cut -d: -f4)`,
+      `  _kg=$(getent group "$_kgid") && printf 'pgroup:%s\\n' "$_kg"`,
+      `  printf 'groups:%s\\n' "$(id -Gn "$_ku")"`,
+    ];
+    if (wantShadow) {
+      lines.push(`  echo 'shadowprobe:1'`, `  _ks=$(getent shadow "$_ku" 2>/dev/null) && printf 'shadow:%s\\n' "$_ks"`);
+    }
+    lines.push("fi");
+    return {
+      script: lines.join("\n") + "\n",
+      parse(stdout) {
+        const t = parseTagged(stdout);
+        const passwd = parsePasswdLine(tagged1(t, "passwd"));
+        if (!passwd) return {};
+        const pg = parseGroupLine(tagged1(t, "pgroup"));
+        const all = (tagged1(t, "groups") ?? "").split(/\s+/).filter(Boolean);
+        const s: UserState = {
+          passwd,
+          groups: all.filter((g) => g !== pg?.name),
+        };
+        if (pg) s.primaryGroup = pg.name;
+        if (tagged1(t, "shadowprobe") !== undefined) {
+          s.shadowProbed = true;
+          const sh = parseShadowLine(tagged1(t, "shadow"));
+          if (sh) s.shadow = sh;
+        }
+        return s;
+      },
+    };
+  },
+
+  diff(s, a) {
+    const want = a.state ?? "present";
+    if (want === "absent") {
+      if (!s.passwd) return [];
+      const how = [a.remove ? "home removed" : "", a.force ? "forced" : ""].filter(Boolean).join(", ");
+      return [{ field: "state", summary: `user ${a.name} present → absent${how ? ` (${how})` : ""}`, before: "present", after: "absent" }];
+    }
+    if (!s.passwd) {
+      return [{ field: "state", summary: `user ${a.name} absent → present`, before: "absent", after: describeNew(a) }];
+    }
+    const p = s.passwd;
+    const out: Change[] = [];
+    const field = (name: string, before: unknown, after: unknown) =>
+      out.push({ field: name, summary: `${name} ${fmt(before)} → ${fmt(after)}`, before, after });
+
+    if (a.uid !== undefined && p.uid !== a.uid) field("uid", p.uid, a.uid);
+    if (a.group !== undefined) {
+      const g = String(a.group);
+      const differs = /^\d+$/.test(g) ? p.gid !== Number(g) : s.primaryGroup !== g;
+      if (differs) field("group", s.primaryGroup ?? p.gid, g);
+    }
+    const gd = groupsDelta(s, a);
+    if (gd) {
+      out.push({
+        field: "groups",
+        summary: `groups ${[...gd.add.map((g) => `+${g}`), ...gd.remove.map((g) => `-${g}`)].join(" ")}`,
+        before: s.groups ?? [],
+        after: gd.after,
+        data: gd,
+      });
+    }
+    if (a.shell !== undefined && p.shell !== a.shell) field("shell", p.shell, a.shell);
+    if (a.home !== undefined && p.home !== a.home) field("home", p.home, a.home);
+    if (a.comment !== undefined && p.comment !== a.comment) field("comment", p.comment, a.comment);
+
+    const shadowUnknown = (what: string): Change => ({
+      field: what,
+      summary: `${what} cannot be compared: the shadow entry of ${a.name} is not readable (run with become)`,
+      unknown: true,
+    });
+    if (a.password !== undefined && (a.update_password ?? "always") === "always") {
+      if (!s.shadow) out.push(shadowUnknown("password"));
+      else if (s.shadow.hash.replace(/^!/, "") !== a.password) {
+        out.push({ field: "password", summary: "password hash differs", before: MASK, after: MASK });
+      }
+    }
+    if (a.password_lock !== undefined) {
+      if (!s.shadow) out.push(shadowUnknown("password_lock"));
+      else {
+        const locked = s.shadow.hash.startsWith("!");
+        if (locked !== a.password_lock) {
+          field("password_lock", locked ? "locked" : "unlocked", a.password_lock ? "locked" : "unlocked");
+        }
+      }
+    }
+    if (a.expires !== undefined) {
+      if (!s.shadow) out.push(shadowUnknown("expires"));
+      else {
+        const wantDays = expiresDays(a.expires);
+        if (s.shadow.expireDays !== wantDays) {
+          out.push({
+            field: "expires",
+            summary: `expires ${dayText(s.shadow.expireDays)} → ${dayText(wantDays)}`,
+            before: dayText(s.shadow.expireDays),
+            after: dayText(wantDays),
+          });
+        }
+      }
+    }
+    return out;
+  },
+
+  explain(s, a) {
+    if (!s.passwd) return `user ${a.name} is absent`;
+    const p = s.passwd;
+    return `user ${a.name} exists with uid ${p.uid}, group ${s.primaryGroup ?? p.gid}, shell ${p.shell}, home ${p.home}`;
+  },
+
+  async apply(host, a, changes) {
+    const fields = new Set(changes.map((c) => c.field));
+    const stateChange = changes.find((c) => c.field === "state");
+    if (stateChange?.before === "present") {
+      const cmd = ["userdel"];
+      if (a.remove) cmd.push("-r");
+      if (a.force) cmd.push("-f");
+      await host.run(shJoin([...cmd, a.name]));
+      return;
+    }
+    if (stateChange) {
+      const cmd = ["useradd"];
+      if (a.uid !== undefined) cmd.push("-u", String(a.uid));
+      if (a.group !== undefined) cmd.push("-g", String(a.group));
+      const groups = listArg(a.groups);
+      if (groups && groups.length) cmd.push("-G", groups.join(","));
+      if (a.shell !== undefined) cmd.push("-s", a.shell);
+      if (a.home !== undefined) cmd.push("-d", a.home);
+      if (a.comment !== undefined) cmd.push("-c", a.comment);
+      cmd.push(a.create_home === false ? "-M" : "-m");
+      if (a.system) cmd.push("-r");
+      if (a.expires !== undefined && a.expires >= 0) cmd.push("-e", dayText(expiresDays(a.expires)));
+      await host.run(shJoin([...cmd, a.name]));
+      if (a.password !== undefined) await setPassword(host, a.name, a.password);
+      if (a.password_lock === true) await host.run(shJoin(["usermod", "-L", a.name]));
+      return;
+    }
+
+    // An existing user: chpasswd for the hash, then one usermod with exactly the differing fields.
+    if (fields.has("password") && !changes.find((c) => c.field === "password")?.unknown) {
+      await setPassword(host, a.name, a.password!);
+    }
+    const mod: string[] = [];
+    for (const c of changes) {
+      if (c.unknown) continue;
+      switch (c.field) {
+        case "uid":
+          mod.push("-u", String(a.uid));
+          break;
+        case "group":
+          mod.push("-g", String(a.group));
+          break;
+        case "groups": {
+          const gd = c.data as GroupsDelta;
+          if (gd.append) mod.push("-a", "-G", gd.add.join(","));
+          else mod.push("-G", gd.after.join(","));
+          break;
+        }
+        case "shell":
+          mod.push("-s", a.shell!);
+          break;
+        case "home":
+          mod.push("-d", a.home!);
+          if (a.move_home) mod.push("-m");
+          break;
+        case "comment":
+          mod.push("-c", a.comment!);
+          break;
+        case "expires":
+          mod.push("-e", a.expires! < 0 ? "" : dayText(expiresDays(a.expires!)));
+          break;
+        case "password_lock":
+          mod.push(a.password_lock ? "-L" : "-U");
+          break;
+      }
+    }
+    // Setting the hash drops a "!" lock; keep the account locked when the task asks for it.
+    if (fields.has("password") && a.password_lock === true && !mod.includes("-L")) mod.push("-L");
+    if (mod.length) await host.run(shJoin(["usermod", ...mod, a.name]));
+  },
+});
+
+interface GroupsDelta {
+  append: boolean;
+  add: string[];
+  remove: string[];
+  after: string[];
+}
+
+/** Supplementary-group difference, or undefined when `groups` is not given or already matches. */
+export function groupsDelta(s: UserState, a: UserArgs): GroupsDelta | undefined {
+  const listed = listArg(a.groups);
+  if (listed === undefined) return undefined;
+  // Like Ansible: a listed group that is the user's primary group is not a supplementary membership.
+  const primary = new Set([s.primaryGroup, a.group !== undefined ? String(a.group) : undefined].filter(Boolean));
+  const want = [...new Set(listed)].filter((g) => !primary.has(g));
+  const cur = s.groups ?? [];
+  const add = want.filter((g) => !cur.includes(g));
+  const append = a.append === true;
+  const remove = append ? [] : cur.filter((g) => !want.includes(g));
+  if (!add.length && !remove.length) return undefined;
+  const after = append ? [...cur, ...add] : want;
+  return { append, add, remove, after };
+}
+
+/** Ansible's `expires` (epoch seconds, negative = never) → shadow days (null = never). */
+export function expiresDays(expires: number): number | null {
+  return expires < 0 ? null : Math.floor(expires / DAY);
+}
+
+/** Days since the epoch → "YYYY-MM-DD" (UTC); null → "never". */
+export function dayText(days: number | null): string {
+  if (days === null || days < 0) return "never";
+  return new Date(days * DAY * 1000).toISOString().slice(0, 10);
+}
+
+function fmt(v: unknown): string {
+  return v === "" ? '""' : String(v);
+}
+
+function describeNew(a: UserArgs): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const k of ["uid", "group", "groups", "shell", "home", "comment", "system"] as const) {
+    if (a[k] !== undefined) o[k] = a[k];
+  }
+  if (a.password !== undefined) o.password = MASK;
+  if (a.expires !== undefined) o.expires = dayText(expiresDays(a.expires));
+  return o;
+}
+
+async function setPassword(host: { run: (c: string, o?: { stdin?: string }) => Promise<unknown> }, name: string, hash: string) {
+  await host.run("chpasswd -e", { stdin: `${name}:${hash}\n` });
+}
