@@ -1,0 +1,149 @@
+// engine/run: the scheduler. Runs a validated Plan against inventory hosts and reports through events.
+//
+//   const summary = await runPlaybook(plan, inv, { registry, check: true, diff: false, forks: 50, extraVars: {} }, sink);
+//
+// What a caller gets:
+// - Events (engine/core/events.ts), in this order per host: host.start, host.facts (when facts are
+//   gathered), then per task task.start and one task.result per loop item (TaskResult: status
+//   ok|changed|failed|skipped|unknown, `changes` from the module's pure diff, `resource`, `reason` for
+//   a no-op, rc/stdout/stderr of commands), host.unreachable when the connection fails, and host.done
+//   (stats, round trips) once the host has no more plays. run.start / play.start / run.done frame it.
+// - `status: "unknown"` only in check mode, for a task whose change cannot be predicted (a command
+//   without creates/removes); `changed` always means the module's diff was not empty.
+// - `result.secret === true` for no_log tasks: every value (before/after/diff/stdout/stderr/msg/item)
+//   is already replaced by "(secret)" in the event; registered variables keep the real values.
+// - Stats per host are disjoint: each task counts once in ok, changed, failed, skipped or unknown
+//   (a looped task counts once, by its worst item); `ignored` counts failures under ignore_errors,
+//   `rescued` blocks whose rescue ran; `unreachable` is 1 for an unreachable host.
+//
+// Containment: a ConnectionError marks only that host unreachable; a failing task stops only that
+// host (unless rescued or ignored). runPlaybook itself throws only for invalid input found before
+// any host is touched (a bad host pattern) or for a bug.
+import pLimit from "p-limit";
+import type { Plan } from "../core/plan.js";
+import type { EventSink, HostStats } from "../core/events.js";
+import type { Registry } from "../core/registry.js";
+import type { Inventory } from "../inventory/index.js";
+import { connect as realConnect } from "../transport/index.js";
+import { HostRunner, type HostFailure, type Step } from "./runner.js";
+import { serialBatches } from "./select.js";
+import { Lockstep } from "./lockstep.js";
+
+export type { HostFailure } from "./runner.js";
+export { SECRET, maskResult } from "./runner.js";
+
+export interface RunOptions {
+  registry: Registry;
+  /** Check mode: probe and diff only, change nothing. Per-task `check_mode:` still wins. */
+  check: boolean;
+  /** Diff mode (reporters show before/after); exposed to templates as ansible_diff_mode. */
+  diff: boolean;
+  /** Host pattern; only hosts that match it and the play's pattern run. */
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  /** Hosts run in parallel (default 50). */
+  forks?: number;
+  /** -e values: the highest variable precedence. */
+  extraVars: Record<string, unknown>;
+  /** Override the inventory's connection type for every host. */
+  connection?: "local" | "ssh";
+  /** --become: the default for plays and tasks that do not say. */
+  become?: boolean;
+  becomePassword?: string;
+  password?: string;
+  acceptNewHostKeys?: boolean;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  /** The transport's connect (injectable for tests). */
+  connect?: typeof realConnect;
+}
+
+export interface RunSummary {
+  /** Per host, disjoint counts (see the header of this file). */
+  stats: Record<string, HostStats>;
+  /** Round trips per host over its one connection (facts, probe batches, apply commands). */
+  roundTrips: Record<string, number>;
+  unreachable: string[];
+  failed: string[];
+  /** One entry per failed or unreachable host: what failed, where, and why. */
+  failures: HostFailure[];
+  durationMs: number;
+}
+
+export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, sink: EventSink): Promise<RunSummary> {
+  const t0 = Date.now();
+  // Resolve every play's hosts first: a bad pattern is invalid input, found before any host is touched.
+  const limitSet = opts.limit ? new Set(inv.match(opts.limit)) : undefined;
+  const playHosts = plan.plays.map((p) => inv.match(p.hosts, p.pos).filter((h) => !limitSet || limitSet.has(h)));
+  const allHosts = [...new Set(playHosts.flat())];
+  const lastPlay = new Map<string, number>();
+  playHosts.forEach((hs, i) => hs.forEach((h) => lastPlay.set(h, i)));
+  const connectFn = opts.connect ?? realConnect;
+  const runners = new Map<string, HostRunner>();
+  for (const h of allHosts) runners.set(h, new HostRunner(inv.host(h), plan, opts, sink, connectFn));
+  const forks = Math.max(1, opts.forks ?? 50);
+  const finished = new Set<string>();
+  const finish = async (r: HostRunner) => {
+    if (finished.has(r.name)) return;
+    finished.add(r.name);
+    await r.finish();
+  };
+
+  sink({ type: "run.start", playbook: plan.file, check: opts.check, hosts: allHosts, time: new Date(t0).toISOString() });
+  try {
+    for (let pi = 0; pi < plan.plays.length; pi++) {
+      const play = plan.plays[pi]!;
+      const hosts = playHosts[pi]!.filter((h) => runners.get(h)!.state === "active");
+      sink({ type: "play.start", play: play.name, pos: play.pos, hosts });
+      for (const batch of serialBatches(hosts, play.serial)) {
+        const limit = pLimit(forks);
+        const afterPlay = async (r: HostRunner) => {
+          if (r.state !== "active" || lastPlay.get(r.name) === pi) await finish(r);
+        };
+        if (play.strategy === "linear") {
+          const lock = new Lockstep(batch.length);
+          const step: Step = async (fn) => {
+            await lock.arrive();
+            return limit(fn);
+          };
+          await Promise.all(
+            batch.map(async (h) => {
+              const r = runners.get(h)!;
+              try {
+                await r.runPlay(play, step);
+              } finally {
+                lock.leave();
+              }
+              await afterPlay(r);
+            }),
+          );
+        } else {
+          const direct: Step = (fn) => fn();
+          await Promise.all(
+            batch.map((h) =>
+              limit(async () => {
+                const r = runners.get(h)!;
+                await r.runPlay(play, direct);
+                await afterPlay(r);
+              }),
+            ),
+          );
+        }
+      }
+    }
+  } finally {
+    for (const r of runners.values()) await finish(r);
+  }
+
+  const summary: RunSummary = { stats: {}, roundTrips: {}, unreachable: [], failed: [], failures: [], durationMs: Date.now() - t0 };
+  for (const [h, r] of runners) {
+    summary.stats[h] = { ...r.stats };
+    summary.roundTrips[h] = r.roundTrips;
+    if (r.state === "unreachable") summary.unreachable.push(h);
+    if (r.state === "failed") summary.failed.push(h);
+    if (r.failure && (r.state === "unreachable" || r.state === "failed")) summary.failures.push(r.failure);
+  }
+  sink({ type: "run.done", stats: summary.stats, durationMs: summary.durationMs });
+  return summary;
+}

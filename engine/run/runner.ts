@@ -1,0 +1,889 @@
+// The per-host runner: one Connection for the whole run, facts once, then each play's tasks in
+// order with probe batching, handlers, loops, blocks, retries and check mode.
+//
+// Probe cache (DESIGN.md, "Performance model"): when a task needs its probe and the cache does not
+// hold it, the runner also prepares the probes of every later task of the play that it can already
+// template, and runs them all in ONE round trip. Results are keyed by (become user, probe script),
+// so a task whose arguments render differently later simply misses the cache. After a task really
+// changes something (or an apply fails half-way) the whole cache is dropped, and the next task
+// that needs a probe starts a new batch.
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { Connection } from "../core/connection.js";
+import type { Plan, Play, Task, TaskNode, Expr } from "../core/plan.js";
+import type { HostSpec } from "../core/host.js";
+import type { EventSink, HostStats, TaskRef, TaskResult, TaskStatus } from "../core/events.js";
+import { emptyStats } from "../core/events.js";
+import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult } from "../core/module.js";
+import { EMPTY_FACTS, type Facts } from "../core/facts.js";
+import { CommandError, ConnectionError, InputError, InternalError, KeelError, ModuleError, type ConnectionFailure } from "../core/errors.js";
+import { renderValue, renderText, evaluate, isTrue, layerVars } from "../template/index.js";
+import { validateArgs } from "../playbook/index.js";
+import { gatherFacts, ansibleFactVars } from "../facts/index.js";
+import { joinProbes, splitProbes, type ProbeOutput } from "./batch.js";
+import { tagsSelect } from "./select.js";
+import { ConnectionHost, type Become } from "./host.js";
+import type { RunOptions } from "./index.js";
+
+/** Inherited settings of the blocks around a task. */
+interface Scope {
+  blockVars: Record<string, unknown>;
+  tags: string[];
+  whens: Expr[];
+  become?: boolean;
+  becomeUser?: string;
+  noLog: boolean;
+  ignoreErrors: boolean;
+  checkMode?: boolean;
+  /** An enclosing block has a rescue: a failure here is not (yet) the host's failure. */
+  rescuable: boolean;
+  /** The enclosing block's `when` was false: every task is reported skipped. */
+  skipAll: boolean;
+  handler: boolean;
+}
+
+interface Flat {
+  task: Task;
+  scope: Scope;
+}
+
+/** A module prepared for one item: rendered, validated and prepared args, and its probe. */
+interface Prepared {
+  module: HostModule;
+  args: Record<string, unknown>;
+  probe: Probe<unknown>;
+  become: Become;
+  resource?: string;
+}
+
+interface ItemOutcome {
+  result: TaskResult;
+  reg: Record<string, unknown>;
+  /** Changed, for notify and cache invalidation. */
+  changed: boolean;
+}
+
+/** How a host's tasks are paced: free (run now) or linear (wait for the other hosts first). */
+export type Step = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export interface HostFailure {
+  host: string;
+  task?: TaskRef;
+  /** "lab01: task 'Ensure motd' (site.yml:12:7): exit code 1: …" */
+  message: string;
+  unreachable?: ConnectionFailure;
+}
+
+const MAX_BATCH = 500;
+
+export class HostRunner {
+  readonly stats: HostStats = emptyStats();
+  state: "active" | "failed" | "unreachable" | "done" = "active";
+  failure?: HostFailure;
+  conn?: Connection;
+  roundTrips = 0;
+  readonly startedAt = Date.now();
+  started = false;
+
+  private facts: Facts = EMPTY_FACTS;
+  private factVars: Record<string, unknown> = {};
+  private factsGathered = false;
+  /** register + set_fact, kept across plays. */
+  private readonly registered: Record<string, unknown> = {};
+  private readonly cache = new Map<string, ProbeOutput>();
+
+  // per play
+  private play!: Play;
+  private flat: Flat[] = [];
+  private flatIndex = new Map<Task, number>();
+  private notified = new Set<string>();
+  private ended = false;
+  private step: Step = (fn) => fn();
+  private current?: TaskRef;
+
+  constructor(
+    readonly spec: HostSpec,
+    private readonly plan: Plan,
+    private readonly opts: RunOptions,
+    private readonly sink: EventSink,
+    private readonly connectFn: NonNullable<RunOptions["connect"]>,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Run one play on this host. Never throws for host-level problems: they end up in state/failure. */
+  async runPlay(play: Play, step: Step): Promise<void> {
+    if (this.state !== "active") return;
+    this.play = play;
+    this.step = step;
+    this.notified = new Set();
+    this.ended = false;
+    this.cache.clear();
+    const root = this.rootScope(play);
+    this.flat = [];
+    this.flatIndex = new Map();
+    this.flatten(play.tasks, root);
+    try {
+      await this.step(async () => {
+        if (!this.started) {
+          this.started = true;
+          this.sink({ type: "host.start", host: this.name });
+        }
+        if (!this.conn) await this.connect();
+        if (play.gatherFacts && !this.factsGathered) await this.gatherFacts(play);
+      });
+      if (this.state !== "active") return;
+      const ok = await this.runNodes(play.tasks, root);
+      if (!ok) return this.markFailed();
+      if (!this.ended) {
+        const hok = await this.flushHandlers(root);
+        if (!hok) return this.markFailed();
+      }
+    } catch (e) {
+      if (e instanceof ConnectionError) return this.markUnreachable(e);
+      throw e;
+    } finally {
+      this.roundTrips = this.conn?.roundTrips ?? this.roundTrips;
+    }
+  }
+
+  /** Close the connection and report the host done. */
+  async finish(): Promise<void> {
+    this.roundTrips = this.conn?.roundTrips ?? this.roundTrips;
+    if (this.conn) {
+      const c = this.conn;
+      this.conn = undefined;
+      await c.close().catch(() => undefined);
+    }
+    if (this.state === "active") this.state = "done";
+    this.sink({ type: "host.done", host: this.name, stats: { ...this.stats }, roundTrips: this.roundTrips, durationMs: Date.now() - this.startedAt });
+  }
+
+  // ---------------------------------------------------------------- connection and facts
+
+  private async connect(): Promise<void> {
+    const o = this.opts;
+    const spec: HostSpec = {
+      ...this.spec,
+      connection: o.connection ?? this.spec.connection,
+      password: o.password ?? this.spec.password,
+      becomePassword: o.becomePassword ?? this.spec.becomePassword,
+    };
+    this.conn = await this.connectFn(spec, {
+      acceptNewHostKeys: o.acceptNewHostKeys ?? false,
+      knownHostsFile: spec.knownHostsFile,
+      connectTimeoutMs: o.connectTimeoutMs ?? spec.connectTimeoutMs,
+      commandTimeoutMs: o.commandTimeoutMs,
+      password: spec.password,
+      becomePassword: spec.becomePassword,
+    });
+  }
+
+  private async gatherFacts(play: Play): Promise<void> {
+    try {
+      this.facts = await gatherFacts(this.conn!);
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      const ref: TaskRef = { id: `${play.id}.facts`, name: "Gathering Facts", module: "facts", pos: play.pos, play: play.name };
+      const msg = errorText(e);
+      this.sink({ type: "task.start", host: this.name, task: ref });
+      this.sink({ type: "task.result", host: this.name, task: ref, result: { status: "failed", changes: [], msg, secret: false, durationMs: 0 } });
+      this.stats.failed++;
+      this.failure = { host: this.name, task: ref, message: `${this.name}: gathering facts (${posText(play.pos)}) failed: ${msg}` };
+      this.state = "failed";
+      return;
+    }
+    this.factsGathered = true;
+    this.factVars = ansibleFactVars(this.facts);
+    this.sink({ type: "host.facts", host: this.name, facts: this.facts });
+  }
+
+  private markUnreachable(e: ConnectionError): void {
+    this.state = "unreachable";
+    this.stats.unreachable = 1;
+    const task = this.current;
+    const during = task ? ` during task '${task.name}' (${posText(task.pos)})` : " while connecting";
+    const message = `${this.name}: unreachable${during}: ${e.failure === "hostkey" ? "host key mismatch" : e.failure}: ${e.message}`;
+    this.failure = { host: this.name, task, message, unreachable: e.failure };
+    this.sink({ type: "host.unreachable", host: this.name, failure: e.failure, message, task });
+    if (this.conn) {
+      const c = this.conn;
+      this.roundTrips = c.roundTrips;
+      this.conn = undefined;
+      void c.close().catch(() => undefined);
+    }
+  }
+
+  private markFailed(): void {
+    this.state = "failed";
+  }
+
+  // ---------------------------------------------------------------- scopes and variables
+
+  private rootScope(play: Play): Scope {
+    return {
+      blockVars: {},
+      tags: play.tags ?? [],
+      whens: [],
+      become: play.become,
+      becomeUser: play.becomeUser,
+      noLog: false,
+      ignoreErrors: false,
+      checkMode: play.checkMode,
+      rescuable: false,
+      skipAll: false,
+      handler: false,
+    };
+  }
+
+  private childScope(parent: Scope, node: TaskNode): Scope {
+    return {
+      ...parent,
+      blockVars: node.kind === "block" ? { ...parent.blockVars, ...node.vars } : parent.blockVars,
+      tags: [...parent.tags, ...node.tags],
+      whens: node.kind === "block" ? [...parent.whens, ...node.when] : parent.whens,
+      become: node.become ?? parent.become,
+      becomeUser: node.becomeUser ?? parent.becomeUser,
+      noLog: node.noLog || parent.noLog,
+      ignoreErrors: node.ignoreErrors || parent.ignoreErrors,
+      checkMode: node.checkMode ?? parent.checkMode,
+    };
+  }
+
+  /** The tasks that run in normal flow (blocks and always sections, not rescue), in order, for prefetching. */
+  private flatten(nodes: TaskNode[], scope: Scope): void {
+    for (const n of nodes) {
+      if (n.kind === "block") {
+        const s = this.childScope(scope, n);
+        this.flatten(n.block, s);
+        this.flatten(n.always, s);
+      } else {
+        this.flatIndex.set(n, this.flat.length);
+        this.flat.push({ task: n, scope });
+      }
+    }
+  }
+
+  private varsFor(scope: Scope, task?: Task): Record<string, unknown> {
+    const spec = this.spec;
+    const magic: Record<string, unknown> = {
+      inventory_hostname: spec.name,
+      inventory_hostname_short: spec.name.split(".")[0],
+      group_names: spec.groups.filter((g) => g !== "all" && g !== "ungrouped"),
+      ansible_host: spec.vars.ansible_host ?? spec.address,
+      ansible_check_mode: this.opts.check,
+      ansible_diff_mode: this.opts.diff,
+      playbook_dir: this.plan.dir,
+      ansible_play_name: this.play?.name,
+    };
+    return layerVars({
+      roleDefaults: task?.role?.defaults ?? {},
+      inventory: { ...magic, ...spec.vars, ...this.factVars },
+      playVars: this.play?.vars ?? {},
+      varsFiles: this.play?.varsFiles ?? {},
+      roleVars: task?.role?.vars ?? {},
+      blockVars: scope.blockVars,
+      taskVars: task?.vars ?? {},
+      registered: this.registered,
+      extraVars: this.opts.extraVars ?? {},
+    });
+  }
+
+  private becomeFor(scope: Scope, task: Task): Become {
+    const on = task.become ?? scope.become ?? this.opts.become ?? this.spec.become;
+    if (!on) return undefined;
+    const user = task.becomeUser ?? scope.becomeUser ?? this.spec.becomeUser ?? "root";
+    const password = this.opts.becomePassword ?? this.spec.becomePassword;
+    return password === undefined ? { user } : { user, password };
+  }
+
+  private checkFor(scope: Scope, task: Task): boolean {
+    return task.checkMode ?? scope.checkMode ?? this.opts.check;
+  }
+
+  // ---------------------------------------------------------------- walking tasks
+
+  private async runNodes(nodes: TaskNode[], scope: Scope): Promise<boolean> {
+    for (const n of nodes) {
+      if (this.ended) return true;
+      const ok = n.kind === "block" ? await this.runBlock(n, scope) : await this.runTaskNode(n, scope);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  private async runBlock(block: Extract<TaskNode, { kind: "block" }>, parent: Scope): Promise<boolean> {
+    const scope = this.childScope(parent, block);
+    if (!scope.skipAll && block.when.length) {
+      let pass: boolean;
+      try {
+        pass = block.when.every((w) => isTrue(w, this.varsFor(scope)));
+      } catch (e) {
+        // A block condition that cannot be evaluated fails the host at the block's first task.
+        const first = firstTask(block);
+        if (!first) return true;
+        return this.step(() => this.reportStatic(first, scope, "failed", errorText(e)));
+      }
+      if (!pass) {
+        const skip = { ...scope, skipAll: true };
+        await this.runNodes(block.block, skip);
+        return true;
+      }
+    }
+    const inner = { ...scope, rescuable: parent.rescuable || block.rescue.length > 0 };
+    let ok = await this.runNodes(block.block, inner);
+    if (!ok && block.rescue.length && !scope.skipAll) {
+      this.stats.rescued++;
+      ok = await this.runNodes(block.rescue, { ...scope, rescuable: parent.rescuable });
+    }
+    if (block.always.length) {
+      const aok = await this.runNodes(block.always, { ...scope, rescuable: parent.rescuable });
+      ok = ok && aok;
+    }
+    return ok;
+  }
+
+  private async runTaskNode(task: Task, parent: Scope): Promise<boolean> {
+    const scope = this.childScope(parent, task);
+    if (!scope.handler && !tagsSelect(scope.tags, { tags: this.opts.tags, skipTags: this.opts.skipTags })) return true;
+    return this.step(() => this.runTask(task, scope));
+  }
+
+  private ref(task: Task): TaskRef {
+    const r: TaskRef = { id: task.id, name: task.name ?? task.moduleAs, module: task.module, pos: task.pos, play: this.play.name };
+    if (task.role) r.role = task.role.name;
+    return r;
+  }
+
+  /** Report a task that did not get to run its module (skipped block, failed block condition). */
+  private async reportStatic(task: Task, scope: Scope, status: "skipped" | "failed", msg?: string): Promise<boolean> {
+    const ref = this.ref(task);
+    this.current = ref;
+    this.sink({ type: "task.start", host: this.name, task: ref });
+    const result: TaskResult = { status, changes: [], secret: scope.noLog, durationMs: 0 };
+    if (msg) result.msg = msg;
+    this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
+    if (task.register) this.registered[task.register] = status === "skipped" ? { changed: false, skipped: true, skip_reason: "Conditional result was False" } : { changed: false, failed: true, msg };
+    if (status === "skipped") {
+      this.stats.skipped++;
+      return true;
+    }
+    return this.countFailure(task, scope, ref, msg ?? "failed", undefined);
+  }
+
+  /** Counts a task failure; returns true when the failure is ignored (the host goes on). */
+  private countFailure(task: Task, scope: Scope, ref: TaskRef, msg: string, result: TaskResult | undefined): boolean {
+    if (scope.ignoreErrors || task.ignoreErrors) {
+      this.stats.ignored++;
+      return true;
+    }
+    if (!scope.rescuable) {
+      this.stats.failed++;
+      const rc = result?.rc !== undefined ? ` (rc ${result.rc})` : "";
+      this.failure = { host: this.name, task: ref, message: `${this.name}: task '${ref.name}' (${posText(ref.pos)}) failed${rc}: ${msg}` };
+    }
+    return false;
+  }
+
+  private async runTask(task: Task, scope: Scope): Promise<boolean> {
+    if (scope.skipAll) return this.reportStatic(task, scope, "skipped");
+    if (task.module === "meta") return this.runMeta(task, scope);
+    const ref = this.ref(task);
+    this.current = ref;
+    this.sink({ type: "task.start", host: this.name, task: ref });
+    const vars = this.varsFor(scope, task);
+    const module = this.opts.registry.get(task.module);
+    const ignore = scope.ignoreErrors || task.ignoreErrors;
+    const emit = (result: TaskResult) => {
+      if (ignore && result.status === "failed") result.ignored = true;
+      this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
+    };
+
+    const outcomes: ItemOutcome[] = [];
+    let loopError: string | undefined;
+    if (task.loop === undefined || task.loop === null) {
+      outcomes.push(await this.runItem(task, scope, vars, module, undefined));
+      emit(outcomes[0]!.result);
+    } else {
+      let items: unknown[] = [];
+      try {
+        const rendered = renderValue(task.loop, vars, task.pos);
+        if (!Array.isArray(rendered)) throw new InputError(`loop must be a list, got ${typeName(rendered)}`, task.pos, "give loop a YAML list or a variable that holds one");
+        items = rendered;
+      } catch (e) {
+        if (e instanceof ConnectionError) throw e;
+        loopError = errorText(e);
+      }
+      if (loopError === undefined) {
+        for (const item of items) {
+          const itemVars = { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar };
+          const o = await this.runItem(task, scope, itemVars, module, item);
+          outcomes.push(o);
+          emit(o.result);
+        }
+      } else {
+        const r: TaskResult = { status: "failed", changes: [], msg: scope.noLog || task.noLog ? SECRET_MSG : loopError, secret: scope.noLog || task.noLog, durationMs: 0 };
+        outcomes.push({ result: r, reg: { changed: false, failed: true, msg: loopError }, changed: false });
+        emit(r);
+      }
+    }
+
+    // register: one result, or `results` for a loop
+    if (task.register) {
+      if (task.loop === undefined || task.loop === null || loopError !== undefined) this.registered[task.register] = outcomes[0]!.reg;
+      else
+        this.registered[task.register] = {
+          changed: outcomes.some((o) => o.reg.changed === true),
+          failed: outcomes.some((o) => o.reg.failed === true),
+          skipped: outcomes.length > 0 && outcomes.every((o) => o.reg.skipped === true),
+          msg: "All items completed",
+          results: outcomes.map((o) => o.reg),
+        };
+    }
+
+    const statuses = outcomes.map((o) => o.result.status);
+    const status: TaskStatus = statuses.includes("failed")
+      ? "failed"
+      : statuses.includes("unknown")
+        ? "unknown"
+        : statuses.includes("changed")
+          ? "changed"
+          : statuses.length && statuses.every((s) => s === "skipped")
+            ? "skipped"
+            : statuses.length === 0
+              ? "skipped"
+              : "ok";
+    if (status === "changed") for (const n of task.notify) this.notified.add(n);
+    if (status === "failed") {
+      const firstFailed = outcomes.find((o) => o.result.status === "failed")!.result;
+      return this.countFailure(task, scope, ref, firstFailed.msg ?? "failed", firstFailed);
+    }
+    this.stats[status]++;
+    return true;
+  }
+
+  private async runMeta(task: Task, scope: Scope): Promise<boolean> {
+    const action = metaAction(task);
+    this.current = this.ref(task);
+    switch (action) {
+      case "flush_handlers":
+        return this.flushHandlers(this.rootScope(this.play));
+      case "end_play":
+      case "end_host":
+        this.ended = true;
+        return true;
+      default:
+        // noop, refresh_inventory, clear_facts, clear_host_errors: nothing to do for this runner
+        void scope;
+        return true;
+    }
+  }
+
+  private async flushHandlers(root: Scope): Promise<boolean> {
+    const scope = { ...root, handler: true };
+    for (let round = 0; round < 20 && this.notified.size; round++) {
+      const names = this.notified;
+      this.notified = new Set();
+      for (const h of this.play.handlers) {
+        const hit = (h.name !== undefined && names.has(h.name)) || h.listen.some((t) => names.has(t));
+        if (!hit) continue;
+        const ok = await this.step(() => this.runTask(h, this.childScope(scope, h)));
+        if (!ok) return false;
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- one item: probe, diff, apply
+
+  private async runItem(task: Task, scope: Scope, vars: Record<string, unknown>, module: ModuleDef | undefined, item: unknown): Promise<ItemOutcome> {
+    const t0 = Date.now();
+    const secret = scope.noLog || task.noLog;
+    const label = item === undefined ? undefined : this.itemLabel(task, vars, item);
+    const finish = (o: ItemOutcome): ItemOutcome => {
+      o.result.durationMs = Date.now() - t0;
+      if (label !== undefined) {
+        o.result.item = label;
+        o.reg.item = item;
+        o.reg.ansible_loop_var = task.loopVar;
+        o.reg[task.loopVar] = item;
+      }
+      if (secret) o.result = maskResult(o.result);
+      return o;
+    };
+
+    // when (per item when looping, as in Ansible)
+    if (task.when.length) {
+      try {
+        const failedCond = task.when.find((w) => !isTrue(w, vars));
+        if (failedCond)
+          return finish({
+            result: { status: "skipped", changes: [], reason: `condition false: ${failedCond.text}`, secret, durationMs: 0 },
+            reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: failedCond.text },
+            changed: false,
+          });
+      } catch (e) {
+        if (e instanceof ConnectionError) throw e;
+        return finish(failedOutcome(errorText(e)));
+      }
+    }
+    if (!module) return finish(failedOutcome(`unknown module '${task.module}'`));
+
+    const attempts = task.until ? Math.max(1, task.retries) + 1 : 1;
+    let out!: ItemOutcome;
+    for (let a = 1; a <= attempts; a++) {
+      out = await this.attempt(task, scope, vars, module, a > 1);
+      if (!task.until) break;
+      out.reg.attempts = a;
+      let done: boolean;
+      try {
+        done = isTrue(task.until, task.register ? { ...vars, [task.register]: out.reg } : vars);
+      } catch (e) {
+        out = failedOutcome(errorText(e));
+        break;
+      }
+      if (done) break;
+      if (a === attempts) {
+        const msg = `retries exhausted after ${a} attempts: until condition '${task.until.text}' (${posText(task.until.pos)}) never became true`;
+        out.result.status = "failed";
+        out.result.msg = out.result.msg ? `${msg}; last: ${out.result.msg}` : msg;
+        out.reg.failed = true;
+        out.reg.msg = out.result.msg;
+        break;
+      }
+      if (task.delay > 0) await sleep(task.delay * 1000);
+    }
+    return finish(out);
+  }
+
+  private itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): string {
+    if (task.loopLabel !== undefined) {
+      try {
+        return String(renderValue(task.loopLabel, vars, task.pos));
+      } catch {
+        /* fall through to the item itself */
+      }
+    }
+    return typeof item === "string" ? item : JSON.stringify(item);
+  }
+
+  private async attempt(task: Task, scope: Scope, vars: Record<string, unknown>, module: ModuleDef, fresh: boolean): Promise<ItemOutcome> {
+    const check = this.checkFor(scope, task);
+    let status: TaskStatus;
+    let changes: Change[] = [];
+    let reason: string | undefined;
+    let resource: string | undefined;
+    let applied = false;
+    let ar: ApplyResult | void = undefined;
+    let failMsg: string | undefined;
+    let reg: Record<string, unknown>;
+    try {
+      if (module.kind === "controller") {
+        const args = this.renderArgs(task, module, vars);
+        resource = safeResource(module, args);
+        const cr = (module as ControllerModule).run(args, { vars, facts: this.facts, check, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
+        if (cr.setFacts) Object.assign(this.registered, cr.setFacts);
+        status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
+        if (cr.failed) failMsg = cr.msg ?? "failed";
+        reg = { changed: Boolean(cr.changed), failed: Boolean(cr.failed), skipped: false };
+        if (cr.msg !== undefined) reg.msg = cr.msg;
+        if (cr.setFacts) reg.ansible_facts = cr.setFacts;
+      } else {
+        const p = this.prepare(task, scope, module as HostModule, vars);
+        resource = p.resource;
+        const po = await this.probeOf(p, task, fresh);
+        const state = p.probe.parse(po.stdout, po.rc);
+        changes = p.module.diff(state, p.args, this.facts);
+        if (changes.length === 0) {
+          status = "ok";
+          reason = p.module.explain?.(state, p.args);
+        } else if (check) {
+          status = changes.some((c) => c.unknown) ? "unknown" : "changed";
+        } else {
+          applied = true;
+          try {
+            ar = await p.module.apply(new ConnectionHost(this.name, this.facts, this.conn!, p.become), p.args, changes, state);
+          } catch (e) {
+            this.cache.clear();
+            throw e;
+          }
+          status = "changed";
+          if (ar && ar.rc !== undefined && ar.rc !== 0) {
+            status = "failed";
+            failMsg = `exit code ${ar.rc}${ar.stderr?.trim() ? `: ${ar.stderr.trim()}` : ""}`;
+          }
+        }
+        reg = { changed: status === "changed", failed: status === "failed", skipped: false };
+        if (ar) {
+          for (const k of ["rc", "stdout", "stderr", "msg", "backup_file"] as const) if (ar[k] !== undefined) reg[k] = ar[k];
+          if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
+          if (ar.stderr !== undefined) reg.stderr_lines = lines(ar.stderr);
+          if (ar.data) Object.assign(reg, ar.data);
+        }
+        if (status === "unknown") reg.unknown = true;
+        if (changes.length) reg.diff = changes.map((c) => ({ summary: c.summary, field: c.field, before: c.before, after: c.after }));
+      }
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      status = "failed";
+      failMsg = errorText(e);
+      reg = { changed: applied, failed: true, skipped: false, msg: failMsg };
+      if (e instanceof CommandError) {
+        ar = { rc: e.rc, stdout: e.stdout, stderr: e.stderr };
+        Object.assign(reg, { rc: e.rc, stdout: e.stdout, stderr: e.stderr, stdout_lines: lines(e.stdout), stderr_lines: lines(e.stderr) });
+      }
+    }
+    if (failMsg !== undefined && reg.msg === undefined) reg.msg = failMsg;
+
+    // changed_when / failed_when see the result under the register name
+    const condVars = task.register ? { ...vars, [task.register]: reg } : vars;
+    try {
+      if (task.changedWhen?.length && status !== "failed") {
+        let cw: boolean | undefined;
+        try {
+          cw = task.changedWhen.every((c) => isTrue(c, condVars));
+        } catch (e) {
+          if (status !== "unknown") throw e; // nothing ran in check mode: the result fields are missing
+        }
+        if (status === "unknown") {
+          if (cw === false) status = "ok";
+        } else if (cw !== undefined) {
+          status = cw ? "changed" : "ok";
+          if (!cw && changes.length && !applied) reason = "changed_when is false";
+        }
+        reg.changed = status === "changed";
+      }
+      if (task.failedWhen?.length) {
+        const fw = task.failedWhen.every((c) => isTrue(c, condVars));
+        if (fw && status !== "failed") {
+          status = "failed";
+          failMsg = `failed_when condition is true: ${task.failedWhen.map((c) => c.text).join(" and ")}`;
+        } else if (!fw && status === "failed") {
+          status = reg.changed || applied ? "changed" : "ok";
+          if (task.changedWhen?.length) status = reg.changed ? "changed" : "ok";
+          failMsg = undefined;
+        }
+        reg.failed = status === "failed";
+      }
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      status = "failed";
+      failMsg = errorText(e);
+      reg.failed = true;
+    }
+    if (failMsg !== undefined) reg.msg = reg.msg ?? failMsg;
+    if (applied && (status === "changed" || status === "failed")) this.cache.clear();
+
+    const result: TaskResult = { status, changes, secret: false, durationMs: 0 };
+    if (resource !== undefined) result.resource = resource;
+    if (reason !== undefined && status === "ok") result.reason = reason;
+    if (status === "failed") result.msg = failMsg ?? "failed";
+    else if (typeof reg.msg === "string") result.msg = reg.msg;
+    if (ar) {
+      if (ar.rc !== undefined) result.rc = ar.rc;
+      if (ar.stdout !== undefined) result.stdout = ar.stdout;
+      if (ar.stderr !== undefined) result.stderr = ar.stderr;
+    }
+    return { result, reg, changed: status === "changed" };
+  }
+
+  /** Render args with the task's variables, re-validate them, then let the module prepare them. */
+  private renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>): Record<string, unknown> {
+    const args = renderValue(task.args, vars, task.argsPos) as Record<string, unknown>;
+    validateArgs(module, args, task.argPos, task.pos);
+    return args;
+  }
+
+  private prepare(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): Prepared {
+    let args = this.renderArgs(task, module, vars);
+    if (module.prepare) {
+      const dirs = task.searchDirs.length ? task.searchDirs : [this.plan.dir];
+      args = module.prepare(args, {
+        searchDirs: dirs,
+        vars,
+        check: this.checkFor(scope, task),
+        render: (tpl, source) => renderText(tpl, vars, source),
+        readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
+      });
+    }
+    return { module, args, probe: module.probe(args, this.facts), become: this.becomeFor(scope, task), resource: safeResource(module, args) };
+  }
+
+  // ---------------------------------------------------------------- probes, batched
+
+  private async probeOf(p: Prepared, task: Task, fresh: boolean): Promise<ProbeOutput> {
+    const key = cacheKey(p.become, p.probe.script);
+    if (!fresh) {
+      const hit = this.cache.get(key);
+      if (hit) return hit;
+    }
+    const scripts = [p.probe.script];
+    const keys = [key];
+    if (!fresh) {
+      const idx = this.flatIndex.get(task);
+      if (idx !== undefined) {
+        for (const more of this.upcoming(idx, p.become)) {
+          const k = cacheKey(p.become, more);
+          if (keys.includes(k) || this.cache.has(k)) continue;
+          scripts.push(more);
+          keys.push(k);
+          if (scripts.length >= MAX_BATCH) break;
+        }
+      }
+    }
+    const { script, nonce } = joinProbes(scripts);
+    const res = await this.conn!.exec({ command: script, become: p.become });
+    let outs: ProbeOutput[];
+    try {
+      outs = splitProbes(res.stdout, scripts.length, nonce);
+    } catch {
+      throw new ModuleError(`could not read the host's state (probe exit code ${res.rc}${res.stderr.trim() ? `: ${res.stderr.trim()}` : ""})`);
+    }
+    outs.forEach((o, i) => this.cache.set(keys[i]!, o));
+    return outs[0]!;
+  }
+
+  /**
+   * Probe scripts of the tasks after flat[idx] that can be prepared now: same become, `when` true
+   * with today's variables, and nothing in their when/loop/args that a task between here and there
+   * will register or set_fact. Anything that fails to prepare is simply left for later.
+   */
+  private upcoming(idx: number, become: Become): string[] {
+    const out: string[] = [];
+    const pending = new Set<string>();
+    const addProduced = (t: Task) => {
+      if (t.register) pending.add(t.register);
+      const m = this.opts.registry.get(t.module);
+      if (m?.kind === "controller") for (const k of Object.keys(t.args)) pending.add(k);
+    };
+    addProduced(this.flat[idx]!.task);
+    for (let j = idx + 1; j < this.flat.length && out.length < MAX_BATCH; j++) {
+      const { task, scope: parent } = this.flat[j]!;
+      try {
+        const scope = this.childScope(parent, task);
+        const m = this.opts.registry.get(task.module);
+        if (!m || m.kind === "controller" || task.module === "meta") continue;
+        if (!tagsSelect(scope.tags, { tags: this.opts.tags, skipTags: this.opts.skipTags })) continue;
+        if (pending.size && dependsOn(task, scope, pending)) continue;
+        if (cacheKey(this.becomeFor(scope, task), "") !== cacheKey(become, "")) continue;
+        const vars = this.varsFor(scope, task);
+        if (!scope.whens.every((w) => isTrue(w, vars))) continue;
+        const items = task.loop === undefined || task.loop === null ? [undefined] : (renderValue(task.loop, vars, task.pos) as unknown[]);
+        if (!Array.isArray(items)) continue;
+        for (const item of items) {
+          const iv = item === undefined ? vars : { ...vars, [task.loopVar]: item };
+          if (!task.when.every((w) => isTrue(w, iv))) continue;
+          out.push(this.prepare(task, scope, m as HostModule, iv).probe.script);
+        }
+      } catch {
+        // cannot be prepared yet (undefined variable, missing file…): it will be probed when it runs
+      } finally {
+        addProduced(this.flat[j]!.task);
+      }
+    }
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+export const SECRET = "(secret)";
+const SECRET_MSG = "the output is hidden because 'no_log: true' was specified for this task";
+
+/** Mask every value of a no_log task's result: before/after/diff/stdout/stderr/msg/item. */
+export function maskResult(r: TaskResult): TaskResult {
+  const out: TaskResult = { ...r, secret: true };
+  out.changes = r.changes.map((c) => {
+    const m: Change = { summary: c.field ? `${c.field} ${SECRET}` : `changed ${SECRET}` };
+    if (c.field !== undefined) m.field = c.field;
+    if ("before" in c) m.before = SECRET;
+    if ("after" in c) m.after = SECRET;
+    if (c.diff) m.diff = { path: c.diff.path, before: SECRET, after: SECRET };
+    if (c.unknown) m.unknown = true;
+    return m;
+  });
+  if (r.stdout !== undefined) out.stdout = SECRET;
+  if (r.stderr !== undefined) out.stderr = SECRET;
+  if (r.msg !== undefined) out.msg = r.status === "failed" ? SECRET_MSG : SECRET;
+  if (r.reason !== undefined) out.reason = SECRET;
+  if (r.item !== undefined) out.item = SECRET;
+  return out;
+}
+
+function failedOutcome(msg: string): ItemOutcome {
+  return { result: { status: "failed", changes: [], msg, secret: false, durationMs: 0 }, reg: { changed: false, failed: true, skipped: false, msg }, changed: false };
+}
+
+function cacheKey(b: Become, script: string): string {
+  return `${b ? b.user : ""}\u0000${script}`;
+}
+
+function dependsOn(task: Task, scope: Scope, names: Set<string>): boolean {
+  const text = JSON.stringify([task.args, task.when.map((w) => w.text), scope.whens.map((w) => w.text), task.loop ?? null, task.vars, scope.blockVars]);
+  for (const n of names) if (new RegExp(`(^|[^A-Za-z0-9_])${escapeRe(n)}([^A-Za-z0-9_]|$)`).test(text)) return true;
+  return false;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function metaAction(task: Task): string {
+  const a = task.args as Record<string, unknown>;
+  for (const k of ["action", "_raw", "free_form", "cmd", "_"]) if (typeof a[k] === "string") return a[k] as string;
+  const s = Object.values(a).find((v) => typeof v === "string");
+  return typeof s === "string" ? s : "noop";
+}
+
+function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): Buffer {
+  const tried: string[] = [];
+  const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
+  for (const c of candidates) {
+    tried.push(c);
+    if (existsSync(c)) return readFileSync(c);
+  }
+  throw new InputError(`${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`, task.argsPos, `put it in ${join(dirs[0] ?? ".", sub, rel)}`);
+}
+
+function firstTask(b: Extract<TaskNode, { kind: "block" }>): Task | undefined {
+  for (const n of b.block) {
+    if (n.kind === "task") return n;
+    const t = firstTask(n);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {
+  try {
+    return m.resource(args);
+  } catch {
+    return undefined;
+  }
+}
+
+export function posText(p: { file: string; line: number; col?: number }): string {
+  return `${p.file}:${p.line}`;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof InputError) return e.format();
+  if (e instanceof CommandError) return `exit code ${e.rc}${e.stderr.trim() ? `: ${e.stderr.trim()}` : e.stdout.trim() ? `: ${e.stdout.trim()}` : ""}`;
+  if (e instanceof InternalError) return `internal error (a bug in keel): ${e.message}`;
+  if (e instanceof KeelError) return e.message;
+  return `internal error (a bug in keel): ${e instanceof Error ? e.message : String(e)}`;
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "list" : typeof v === "object" ? "mapping" : typeof v;
+}
+
+function lines(s: string): string[] {
+  return s === "" ? [] : s.replace(/\n$/, "").split("\n");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
