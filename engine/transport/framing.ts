@@ -1,0 +1,135 @@
+// Pure framing of commands over one persistent POSIX `sh` per host (DESIGN.md, "Performance model").
+//
+// Each command is written to the shell as text and followed by two end markers, one on stderr and
+// one on stdout carrying the exit code. Markers hold a random per-connection nonce and a sequence
+// number, so a command cannot fake them. The user's command text only ever appears inside single
+// quotes (shq) and runs through `eval` in a subshell (or `sh -c` under sudo), so an unbalanced quote,
+// `exit` or `cd` in it cannot break the framing or change the persistent shell's state. A command
+// never shares stdin with the shell: it gets /dev/null, or its own bytes from a base64 here-doc.
+import { shq } from "../core/shell.js";
+import { InternalError } from "../core/errors.js";
+
+export interface FrameMarkers {
+  /** On stdout after the command's output: "\n" + out + rc + "\n". */
+  out: string;
+  /** On stderr after the command's error output: "\n" + err + "\n". */
+  err: string;
+}
+
+export function frameMarkers(nonce: string, seq: number): FrameMarkers {
+  return { out: `__KEEL_${nonce}_${seq}_RC=`, err: `__KEEL_${nonce}_${seq}_END` };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The script a command runs as: cd and environment first, then the command text. */
+export function commandScript(command: string, opts: { cwd?: string; env?: Record<string, string> } = {}): string {
+  let pre = "";
+  if (opts.cwd !== undefined) pre += `cd -- ${shq(opts.cwd)} || exit 1\n`;
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (!ENV_NAME.test(k)) throw new InternalError(`invalid environment variable name ${JSON.stringify(k)}`);
+    pre += `${k}=${shq(v)}; export ${k}\n`;
+  }
+  return pre + command;
+}
+
+/**
+ * The text written to the persistent shell for one command. `inner` is one line of shell (newlines
+ * only inside quotes) that reads the command's stdin from its own stdin; see become.ts.
+ */
+export function frameCommand(inner: string, stdin: Buffer | undefined, nonce: string, seq: number): string {
+  const m = frameMarkers(nonce, seq);
+  let text: string;
+  if (stdin === undefined) {
+    text = `{ ${inner}; } </dev/null\n`;
+  } else {
+    // A here-doc body begins after the next unquoted newline; `inner` has none, and `{ … }` closes
+    // on the same line, so the body follows immediately. base64 text cannot contain the delimiter.
+    const delim = `__KEEL_${nonce}_${seq}_IN`;
+    text = `base64 -d <<'${delim}' | { ${inner}; }\n${base64Lines(stdin)}${delim}\n`;
+  }
+  text += `__keel_rc=$?; printf '\\n%s\\n' '${m.err}' >&2; printf '\\n%s%d\\n' '${m.out}' "$__keel_rc"\n`;
+  return text;
+}
+
+function base64Lines(data: Buffer): string {
+  const b64 = data.toString("base64");
+  let out = "";
+  for (let i = 0; i < b64.length; i += 76) out += b64.slice(i, i + 76) + "\n";
+  return out;
+}
+
+/** Shell text run once when the shell starts: a stable locale and PATH, then a ready marker with the login user. */
+export function shellPrelude(nonce: string): string {
+  return (
+    `LC_ALL=C; export LC_ALL; PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH\n` +
+    frameCommand("id -un", undefined, nonce, 0)
+  );
+}
+
+export interface FrameResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  rc: number;
+}
+
+/**
+ * Collects one command's stdout and stderr chunks until both end markers arrived. Streams are
+ * independent (sshd forwards its stdout and stderr pipes separately), so both markers are needed.
+ * Bytes after a marker are output of background processes between commands and are dropped.
+ */
+export class FrameParser {
+  private out: Buffer = Buffer.alloc(0);
+  private err: Buffer = Buffer.alloc(0);
+  private outScan = 0;
+  private errScan = 0;
+  private readonly outMark: Buffer;
+  private readonly errMark: Buffer;
+  private stdoutDone?: { data: Buffer; rc: number };
+  private stderrDone?: Buffer;
+
+  constructor(nonce: string, seq: number) {
+    const m = frameMarkers(nonce, seq);
+    this.outMark = Buffer.from(`\n${m.out}`);
+    this.errMark = Buffer.from(`\n${m.err}\n`);
+  }
+
+  pushStdout(chunk: Buffer): void {
+    if (this.stdoutDone) return;
+    this.out = this.out.length === 0 ? chunk : Buffer.concat([this.out, chunk]);
+    const at = this.out.indexOf(this.outMark, this.outScan);
+    if (at < 0) {
+      this.outScan = Math.max(0, this.out.length - this.outMark.length);
+      return;
+    }
+    const rcStart = at + this.outMark.length;
+    const nl = this.out.indexOf(0x0a, rcStart);
+    if (nl < 0) {
+      this.outScan = at; // marker seen, exit code not complete yet
+      return;
+    }
+    const rcText = this.out.subarray(rcStart, nl).toString("latin1");
+    if (!/^\d+$/.test(rcText)) throw new InternalError(`malformed end marker from the shell: ${JSON.stringify(rcText)}`);
+    this.stdoutDone = { data: this.out.subarray(0, at), rc: Number(rcText) };
+  }
+
+  pushStderr(chunk: Buffer): void {
+    if (this.stderrDone) return;
+    this.err = this.err.length === 0 ? chunk : Buffer.concat([this.err, chunk]);
+    const at = this.err.indexOf(this.errMark, this.errScan);
+    if (at < 0) {
+      this.errScan = Math.max(0, this.err.length - this.errMark.length);
+      return;
+    }
+    this.stderrDone = this.err.subarray(0, at);
+  }
+
+  get done(): boolean {
+    return this.stdoutDone !== undefined && this.stderrDone !== undefined;
+  }
+
+  result(): FrameResult {
+    if (!this.stdoutDone || !this.stderrDone) throw new InternalError("frame is not complete");
+    return { stdout: this.stdoutDone.data, stderr: this.stderrDone, rc: this.stdoutDone.rc };
+  }
+}

@@ -1,0 +1,80 @@
+// The local transport: the same persistent `sh`, framing, become and atomic writes as ssh, with the
+// shell as a child process of keel.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import type { HostSpec } from "../core/host.js";
+import { ConnectionError } from "../core/errors.js";
+import { ShellConnection, type ShellStreams } from "./session.js";
+
+export class LocalConnection extends ShellConnection {
+  readonly host: string;
+  private child?: ChildProcessWithoutNullStreams;
+
+  private constructor(spec: HostSpec, commandTimeoutMs: number, becomePassword?: string) {
+    super(commandTimeoutMs, becomePassword);
+    this.host = spec.name;
+  }
+
+  static async open(spec: HostSpec, commandTimeoutMs: number, becomePassword?: string): Promise<LocalConnection> {
+    const c = new LocalConnection(spec, commandTimeoutMs, becomePassword);
+    await c.start();
+    return c;
+  }
+
+  protected describe(): string {
+    return `${this.host} (local)`;
+  }
+
+  private async start(): Promise<void> {
+    // Its own process group, so that a hard stop (timeout) also ends the command it runs.
+    const child = spawn("/bin/sh", [], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    this.child = child;
+    let closed = false;
+    const closeCbs: ((why: string) => void)[] = [];
+    const onClose = (why: string) => {
+      if (closed) return;
+      closed = true;
+      for (const cb of closeCbs) cb(why);
+    };
+    child.on("error", (e) => onClose(`cannot run /bin/sh: ${e.message}`));
+    child.on("exit", (code, signal) => onClose(signal ? `the shell was killed by ${signal}` : `the shell exited with code ${code}`));
+    child.stdin.on("error", (e) => onClose(`writing to the shell failed: ${e.message}`));
+    const streams: ShellStreams = {
+      write: (t) => void child.stdin.write(t),
+      onStdout: (cb) => void child.stdout.on("data", cb),
+      onStderr: (cb) => void child.stderr.on("data", cb),
+      onClose: (cb) => void closeCbs.push(cb),
+      destroy: (hard) => {
+        child.stdin.end();
+        if (hard && child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            child.kill("SIGKILL");
+          }
+        }
+      },
+    };
+    await this.startShell(streams, 10_000);
+  }
+
+  async reconnect(timeoutMs: number): Promise<void> {
+    this.closeShell();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.start();
+        return;
+      } catch (e) {
+        if (Date.now() >= deadline) {
+          throw e instanceof ConnectionError ? e : new ConnectionError(`cannot restart the local shell: ${(e as Error).message}`, "other", this.host);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closeShell();
+    this.child = undefined;
+  }
+}

@@ -1,0 +1,184 @@
+// The part of a connection both transports share: one persistent `sh` (over an ssh channel or a
+// local child process), commands framed and run one at a time, round trips counted, atomic writes.
+import { randomBytes } from "node:crypto";
+import type { Connection, ExecRequest } from "../core/connection.js";
+import type { ExecResult } from "../core/module.js";
+import { CommandError, ConnectionError, KeelError, InternalError } from "../core/errors.js";
+import { FrameParser, commandScript, frameCommand, shellPrelude } from "./framing.js";
+import { wrapCommand } from "./become.js";
+import { atomicWriteScript, parseAtomicWriteOutput } from "./atomic.js";
+
+/** A running shell: where to write its input and how it reports output and its end. */
+export interface ShellStreams {
+  write(text: string): void;
+  onStdout(cb: (chunk: Buffer) => void): void;
+  onStderr(cb: (chunk: Buffer) => void): void;
+  /** Called once when the shell or the transport under it goes away. */
+  onClose(cb: (why: string) => void): void;
+  /**
+   * Ends the shell. `hard` (after a timeout or a broken frame) also stops what it is running;
+   * otherwise the shell just gets end-of-input.
+   */
+  destroy(hard: boolean): void;
+}
+
+interface Pending {
+  parser: FrameParser;
+  resolve(r: { stdout: Buffer; stderr: Buffer; rc: number }): void;
+  reject(e: Error): void;
+}
+
+export abstract class ShellConnection implements Connection {
+  abstract readonly host: string;
+  protected shell?: ShellStreams;
+  /** Why the shell is unusable (set on loss, timeout or close). */
+  protected broken?: ConnectionError;
+  /** The user the shell runs as (`id -un`), known after start. */
+  loginUser = "";
+  private nonce = "";
+  private seq = 0;
+  private pending?: Pending;
+  private queue: Promise<unknown> = Promise.resolve();
+  private trips = 0;
+
+  constructor(
+    protected readonly commandTimeoutMs: number,
+    /** Used when a request asks for become without a password of its own. */
+    private readonly becomePassword?: string,
+  ) {}
+
+  get roundTrips(): number {
+    return this.trips;
+  }
+
+  /** "lab01 (198.18.0.11:22)" for messages. */
+  protected abstract describe(): string;
+
+  /** Starts the persistent shell on an open transport and waits until it answers. */
+  protected async startShell(streams: ShellStreams, timeoutMs: number): Promise<void> {
+    this.shell = streams;
+    this.broken = undefined;
+    this.nonce = randomBytes(8).toString("hex");
+    this.seq = 0;
+    streams.onStdout((c) => this.feed(streams, c, "out"));
+    streams.onStderr((c) => this.feed(streams, c, "err"));
+    streams.onClose((why) => {
+      if (this.shell !== streams) return;
+      this.fail(new ConnectionError(`connection to ${this.describe()} lost: ${why}`, "lost", this.host));
+    });
+    // Whatever a login rc file prints before the prelude's marker is dropped with it.
+    const r = await this.roundTrip(shellPrelude(this.nonce), 0, timeoutMs > 0 ? timeoutMs : 10_000, false);
+    if (r.rc !== 0) throw new ConnectionError(`the shell on ${this.describe()} did not start: ${r.stderr.toString().trim()}`, "other", this.host);
+    this.loginUser = r.stdout.toString().trim().split("\n").pop() ?? "";
+  }
+
+  private feed(streams: ShellStreams, chunk: Buffer, which: "out" | "err"): void {
+    if (this.shell !== streams || !this.pending) return;
+    const p = this.pending;
+    try {
+      if (which === "out") p.parser.pushStdout(chunk);
+      else p.parser.pushStderr(chunk);
+    } catch (e) {
+      this.fail(new ConnectionError(`connection to ${this.describe()}: ${(e as Error).message}`, "lost", this.host));
+      return;
+    }
+    if (p.parser.done) {
+      this.pending = undefined;
+      p.resolve(p.parser.result());
+    }
+  }
+
+  /** Marks the shell unusable, ends it, and rejects the command in flight. */
+  protected fail(err: ConnectionError): void {
+    if (!this.broken) this.broken = err;
+    const shell = this.shell;
+    this.shell = undefined;
+    shell?.destroy(true);
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(err);
+  }
+
+  private roundTrip(text: string, seq: number, timeoutMs: number, count: boolean): Promise<{ stdout: Buffer; stderr: Buffer; rc: number }> {
+    const shell = this.shell;
+    if (!shell || this.broken) {
+      return Promise.reject(this.broken ?? new ConnectionError(`connection to ${this.describe()} is closed`, "lost", this.host));
+    }
+    if (count) this.trips++;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = <T>(f: (v: T) => void) => (v: T) => {
+        if (timer) clearTimeout(timer);
+        f(v);
+      };
+      this.pending = { parser: new FrameParser(this.nonce, seq), resolve: done(resolve), reject: done(reject) };
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          // The shell's state is unknown now (the command may still run): the host is done for.
+          this.fail(new ConnectionError(`command on ${this.describe()} timed out after ${timeoutMs} ms`, "timeout", this.host));
+        }, timeoutMs);
+      }
+      try {
+        shell.write(text);
+      } catch (e) {
+        this.fail(new ConnectionError(`connection to ${this.describe()} lost: ${(e as Error).message}`, "lost", this.host));
+      }
+    });
+  }
+
+  exec(req: ExecRequest): Promise<ExecResult> {
+    // One command at a time on the shell; callers may still call concurrently.
+    const run = async (): Promise<ExecResult> => {
+      const script = commandScript(req.command, { cwd: req.cwd, env: req.env });
+      const become = req.become && req.become.password === undefined && this.becomePassword !== undefined ? { ...req.become, password: this.becomePassword } : req.become;
+      const inner = wrapCommand(script, become, this.loginUser);
+      const stdin = req.stdin === undefined ? undefined : Buffer.isBuffer(req.stdin) ? req.stdin : Buffer.from(req.stdin);
+      const seq = ++this.seq;
+      const r = await this.roundTrip(frameCommand(inner, stdin, this.nonce, seq), seq, req.timeoutMs ?? this.commandTimeoutMs, true);
+      return { stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), rc: r.rc };
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  async putFile(
+    path: string,
+    content: Buffer,
+    opts: { mode?: string; owner?: string; group?: string; become?: { user: string; password?: string }; validate?: string; backup?: boolean },
+  ): Promise<{ backup?: string }> {
+    const script = atomicWriteScript(path, opts);
+    const r = await this.exec({ command: script, stdin: content, become: opts.become });
+    const out = parseAtomicWriteOutput(r.stdout, r.stderr);
+    if (out.validateRc !== undefined) {
+      throw new CommandError(opts.validate!, out.validateRc, r.stdout, out.stderr, `validation of ${path} failed with exit code ${out.validateRc} (nothing was installed): ${firstLine(out.stderr) || firstLine(r.stdout) || opts.validate}`);
+    }
+    if (r.rc !== 0) {
+      throw new CommandError(`write ${path}`, r.rc, r.stdout, r.stderr, `writing ${path} failed with exit code ${r.rc}: ${firstLine(r.stderr) || "no error output"}`);
+    }
+    return out.backup !== undefined ? { backup: out.backup } : {};
+  }
+
+  /** Ends the shell and the transport under it. */
+  protected closeShell(): void {
+    const shell = this.shell;
+    this.shell = undefined;
+    if (!this.broken) this.broken = new ConnectionError(`connection to ${this.describe()} is closed`, "lost", this.host);
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(this.broken);
+    shell?.destroy(false);
+  }
+
+  abstract reconnect(timeoutMs: number): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+function firstLine(s: string): string {
+  return s.trim().split("\n")[0] ?? "";
+}
+
+/** Wraps anything thrown while connecting so callers only ever see KeelErrors. */
+export function asKeelError(e: unknown): KeelError {
+  return e instanceof KeelError ? e : new InternalError(e instanceof Error ? e.message : String(e), e);
+}
