@@ -1,0 +1,408 @@
+// Templates and conditions: strict Handlebars for values and template files, a safe expression
+// evaluator (./expr.ts) for `when`/`changed_when`/`failed_when`/`until` and for `{{ … }}` bodies
+// that Handlebars cannot read (filters, comparisons, `~`, indexing…), and variable precedence.
+import Handlebars from "handlebars";
+import { InputError, type SourcePos } from "../core/errors.js";
+import { errorAt } from "../core/yaml.js";
+import type { Expr } from "../core/plan.js";
+import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
+
+export { FILTER_NAMES, TEST_NAMES, toBool } from "./expr.js";
+
+// ---------------------------------------------------------------------------------------------
+// Variable precedence
+
+/**
+ * The variable layers of one task on one host. Each is a plain mapping; missing layers are empty.
+ *
+ * Precedence, low -> high (a later layer replaces a whole top-level variable of an earlier one;
+ * mappings are not merged deeply, as with Ansible's default `hash_behaviour = replace`):
+ *
+ *   1. roleDefaults  — the role's defaults/main.yml
+ *   2. inventory     — group vars (all < parent < child) then host vars, already merged by the inventory
+ *   3. playVars      — the play's `vars:`
+ *   4. varsFiles     — the play's `vars_files:`, in order
+ *   5. roleVars      — the role's vars/main.yml, then the role entry's `vars:`/parameters
+ *   6. blockVars     — enclosing blocks' `vars:`, outer to inner, merged by the runner
+ *   7. taskVars      — the task's `vars:` (and vars given to an include)
+ *   8. registered    — `register:` results and `set_fact`
+ *   9. extraVars     — `-e` on the command line; always win
+ */
+export interface VarLayers {
+  roleDefaults?: Record<string, unknown>;
+  inventory?: Record<string, unknown>;
+  playVars?: Record<string, unknown>;
+  varsFiles?: Record<string, unknown>;
+  roleVars?: Record<string, unknown>;
+  blockVars?: Record<string, unknown>;
+  taskVars?: Record<string, unknown>;
+  registered?: Record<string, unknown>;
+  extraVars?: Record<string, unknown>;
+}
+
+/** The layer order of VarLayers, low -> high. */
+export const VAR_PRECEDENCE: readonly (keyof VarLayers)[] = [
+  "roleDefaults",
+  "inventory",
+  "playVars",
+  "varsFiles",
+  "roleVars",
+  "blockVars",
+  "taskVars",
+  "registered",
+  "extraVars",
+];
+
+/** Merge the layers into the variables a task sees (see VarLayers for the precedence). */
+export function layerVars(l: VarLayers): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of VAR_PRECEDENCE) {
+    const layer = l[k];
+    if (layer) Object.assign(out, layer);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+/** Strip one pair of surrounding `{{ }}` (Ansible lets `when:` be written either way). */
+export function stripBraces(text: string): string {
+  const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(text);
+  return m && !m[1]!.includes("{{") && !m[1]!.includes("}}") ? m[1]!.trim() : text.trim();
+}
+
+/**
+ * Check an expression's syntax at load time. Throws InputError at `expr.pos`.
+ * Templates inside a condition (`x == "{{ y }}"`) are rejected: write the expression directly.
+ */
+export function checkExpr(expr: Expr): void {
+  const text = stripBraces(expr.text);
+  if (text.includes("{{") || text.includes("}}")) {
+    throw errorAt(expr.pos, `conditions are expressions and must not contain '{{ }}': ${expr.text}`, "write the variable directly, e.g. `when: pkg == wanted` instead of `when: pkg == \"{{ wanted }}\"`");
+  }
+  try {
+    parseExpr(text);
+  } catch (e) {
+    throw syntaxError(e, expr.pos, text);
+  }
+}
+
+function syntaxError(e: unknown, pos: SourcePos, text: string): InputError {
+  if (e instanceof ExprSyntaxError) {
+    const at = e.index !== undefined ? ` at character ${e.index + 1}` : "";
+    return errorAt(pos, `invalid expression \`${text}\`: ${e.message}${at}`, "conditions use Jinja-like syntax: ==, !=, <, and, or, not, in, `is defined`, `| default(x)`, `| bool`, `| length`");
+  }
+  return e instanceof InputError ? e : errorAt(pos, String((e as Error)?.message ?? e));
+}
+
+function evalError(e: unknown, pos: SourcePos, text: string, lineNote = ""): unknown {
+  if (e instanceof UndefinedVarError) {
+    return errorAt(pos, `undefined variable '${e.varName}' in \`${text}\`${lineNote}`, `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``);
+  }
+  if (e instanceof ExprEvalError) return errorAt(pos, `cannot evaluate \`${text}\`${lineNote}: ${e.message}`);
+  if (e instanceof ExprSyntaxError) return syntaxError(e, pos, text);
+  if (e instanceof SyntaxError) return errorAt(pos, `cannot evaluate \`${text}\`${lineNote}: invalid regular expression: ${e.message}`);
+  return e;
+}
+
+function rootName(path: string): string {
+  return /^[^.[]+/.exec(path)?.[0] ?? path;
+}
+
+/**
+ * Evaluate an expression (when/changed_when/failed_when/until/loop…) and return its value.
+ * An undefined variable is an InputError naming it and the expression's file:line, except under
+ * `is defined`/`is undefined`/`| default(…)`/`| d(…)`.
+ */
+export function evaluate(expr: Expr, vars: Record<string, unknown>): unknown {
+  const text = stripBraces(expr.text);
+  let ast;
+  try {
+    ast = parseExpr(text);
+  } catch (e) {
+    throw syntaxError(e, expr.pos, text);
+  }
+  try {
+    return evalNode(ast, vars);
+  } catch (e) {
+    throw evalError(e, expr.pos, text);
+  }
+}
+
+/**
+ * Evaluate a condition and apply Python truthiness (false, None, 0, "", [], {} are false).
+ * Strings "false"/"no" are NOT false here (as in Jinja); write `| bool` to convert them.
+ */
+export function isTrue(expr: Expr, vars: Record<string, unknown>): boolean {
+  return truthy(evaluate(expr, vars));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlebars
+
+const hb = Handlebars.create();
+const HB_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log", "else"]);
+const SIMPLE_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+interface Compiled {
+  fn: HandlebarsTemplateDelegate;
+  /** `{{ … }}` bodies handed to the expression evaluator, with their 1-based line in the template. */
+  exprs: { text: string; line: number }[];
+  /** The rewritten source, for locating Handlebars' strict errors. */
+  source: string;
+}
+
+const compiled = new Map<string, Compiled>();
+
+/** Can Handlebars itself take this mustache body? Simple paths, block/partial syntax and helper calls. */
+function handlebarsNative(body: string): boolean {
+  if (body === "") return true;
+  if ("#/^!>&@.".includes(body[0]!)) return true;
+  if (/^(this|else)\b/.test(body)) return true;
+  if (SIMPLE_PATH.test(body) && body !== "true" && body !== "false") return true;
+  const first = /^([A-Za-z_$][\w$-]*)\s/.exec(body)?.[1];
+  return first !== undefined && HB_HELPERS.has(first);
+}
+
+class TemplateSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly col: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Rewrite `{{ expr }}` bodies Handlebars cannot read into `{{keel_expr N}}`, keeping line numbers. */
+function compile(tpl: string): Compiled {
+  const hit = compiled.get(tpl);
+  if (hit) return hit;
+  const exprs: Compiled["exprs"] = [];
+  let out = "";
+  let i = 0;
+  const lineAt = (off: number) => {
+    let n = 1;
+    for (let k = tpl.indexOf("\n"); k !== -1 && k < off; k = tpl.indexOf("\n", k + 1)) n++;
+    return n;
+  };
+  const jinja = tpl.indexOf("{%");
+  if (jinja !== -1) {
+    const line = lineAt(jinja);
+    throw new TemplateSyntaxError("Jinja statements ({% … %}) are not supported; use Handlebars blocks: {{#if x}}…{{else}}…{{/if}}, {{#each xs}}…{{/each}}", line, jinja - tpl.lastIndexOf("\n", jinja - 1));
+  }
+  while (i < tpl.length) {
+    const j = tpl.indexOf("{{", i);
+    if (j === -1) {
+      out += tpl.slice(i);
+      break;
+    }
+    let end: number;
+    if (j > 0 && tpl[j - 1] === "\\") end = j + 2;
+    else if (tpl.startsWith("{{!--", j)) end = tpl.indexOf("--}}", j) + 4;
+    else if (tpl.startsWith("{{{", j)) end = tpl.indexOf("}}}", j) + 3;
+    else {
+      const k = tpl.indexOf("}}", j + 2);
+      if (k === -1) {
+        out += tpl.slice(i);
+        break;
+      }
+      let inner = tpl.slice(j + 2, k);
+      const lt = inner.startsWith("~");
+      const rt = inner.endsWith("~") && inner.length > 1;
+      inner = inner.slice(lt ? 1 : 0, rt ? -1 : undefined);
+      const body = inner.trim();
+      out += tpl.slice(i, j);
+      if (handlebarsNative(body)) out += tpl.slice(j, k + 2);
+      else {
+        const pad = "\n".repeat((inner.match(/\n/g) ?? []).length);
+        out += `{{${lt ? "~" : ""}keel_expr ${exprs.length}${pad}${rt ? "~" : ""}}}`;
+        exprs.push({ text: body, line: lineAt(j) });
+      }
+      i = k + 2;
+      continue;
+    }
+    if (end < j + 2) end = tpl.length; // unterminated: let Handlebars report it
+    out += tpl.slice(i, end);
+    i = end;
+  }
+  for (const e of exprs) {
+    try {
+      parseExpr(e.text);
+    } catch (err) {
+      throw new TemplateSyntaxError(`invalid expression \`${e.text}\`: ${(err as Error).message}`, e.line, 1);
+    }
+  }
+  try {
+    hb.parse(out);
+  } catch (e) {
+    const err = e as Error & { lineNumber?: number; column?: number };
+    const parse = /^Parse error on line (\d+):[\s\S]*?\n(Expecting[^\n]*)/.exec(err.message);
+    if (parse) throw new TemplateSyntaxError(`template syntax error: ${parse[2]}`, Number(parse[1]), 1);
+    throw new TemplateSyntaxError(`template syntax error: ${err.message.split("\n")[0]}`, err.lineNumber ?? 1, (err.column ?? 0) + 1);
+  }
+  const fn = hb.compile(out, { noEscape: true, strict: true });
+  const c: Compiled = { fn, exprs, source: out };
+  if (compiled.size > 2000) compiled.clear();
+  compiled.set(tpl, c);
+  return c;
+}
+
+/** An error while rendering, located in the template text (1-based line and col). */
+class RenderError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly line: number,
+    readonly col: number,
+    readonly exprText: string,
+  ) {
+    super(String((cause as Error)?.message ?? cause));
+  }
+}
+
+function run(c: Compiled, vars: Record<string, unknown>): string {
+  const helper = function (this: unknown, idx: number, options: Handlebars.HelperOptions) {
+    const e = c.exprs[idx]!;
+    const root = (options.data as { root?: Record<string, unknown> } | undefined)?.root ?? vars;
+    const scope = this && this !== root && typeof this === "object" && !Array.isArray(this) ? { ...root, ...(this as Record<string, unknown>) } : root;
+    try {
+      return toText(evalNode(parseExpr(e.text), scope));
+    } catch (err) {
+      throw new RenderError(err, e.line, 1, e.text);
+    }
+  };
+  try {
+    return c.fn(vars, { helpers: { keel_expr: helper } });
+  } catch (e) {
+    if (e instanceof RenderError) throw e;
+    const err = e as Error & { lineNumber?: number; column?: number };
+    if (/ not defined in /.test(err.message) && err.lineNumber) {
+      // Handlebars names only the last segment; read the whole path from the source.
+      const line = c.source.split("\n")[err.lineNumber - 1] ?? "";
+      const path = /^[@\w$./-]+/.exec(line.slice(err.column ?? 0))?.[0] ?? /^"([^"]*)"/.exec(err.message)?.[1] ?? "?";
+      throw new RenderError(new UndefinedVarError(path), err.lineNumber, (err.column ?? 0) + 1, path);
+    }
+    throw e;
+  }
+}
+
+/** Matches a string that is exactly one `{{ expr }}`. */
+const WHOLE = /^\{\{(?!\{)([\s\S]*?)\}\}$/;
+
+function hintForUndefined(path: string): string {
+  return `define '${rootName(path)}' (play vars, inventory, -e), or give a fallback: {{ ${path} | default('…') }}`;
+}
+
+/**
+ * Render a string value from a playbook with strict Handlebars (noEscape). A string that is exactly
+ * one `{{ expr }}` returns the expression's native value (list, number, bool…), as Ansible does.
+ * Strings without `{{` come back unchanged. An undefined variable is an InputError at `where`
+ * naming the variable (and the line within a multi-line value).
+ */
+export function renderString(tpl: string, vars: Record<string, unknown>, where: SourcePos): unknown {
+  if (!tpl.includes("{{") && !tpl.includes("{%")) return tpl;
+  const whole = WHOLE.exec(tpl);
+  if (whole && !whole[1]!.includes("{{") && !whole[1]!.includes("}}")) {
+    const body = whole[1]!.replace(/^~|~$/g, "").trim();
+    if (!handlebarsNative(body) || SIMPLE_PATH.test(body)) {
+      let ast;
+      try {
+        ast = parseExpr(body);
+      } catch (e) {
+        throw syntaxError(e, where, body);
+      }
+      try {
+        return evalNode(ast, vars);
+      } catch (e) {
+        if (e instanceof UndefinedVarError) throw errorAt(where, `undefined variable '${e.varName}' in '${tpl}'`, hintForUndefined(e.varName));
+        throw evalError(e, where, body);
+      }
+    }
+  }
+  const multi = tpl.includes("\n");
+  let c: Compiled;
+  try {
+    c = compile(tpl);
+  } catch (e) {
+    if (e instanceof TemplateSyntaxError) throw errorAt(where, `${e.message}${multi ? ` (line ${e.line} of the value)` : ""}`);
+    throw e;
+  }
+  try {
+    return run(c, vars);
+  } catch (e) {
+    if (e instanceof RenderError) {
+      const note = multi ? ` (line ${e.line} of the value)` : "";
+      if (e.cause instanceof UndefinedVarError) {
+        throw errorAt(where, `undefined variable '${e.cause.varName}' in '${multi ? e.exprText : tpl}'${note}`, hintForUndefined(e.cause.varName));
+      }
+      throw evalError(e.cause, where, e.exprText, note);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Render every string inside a value (arrays and mappings deeply; keys are left as written).
+ * Returns a new value; the input is not modified.
+ */
+export function renderValue<T>(value: T, vars: Record<string, unknown>, where: SourcePos): T {
+  if (typeof value === "string") return renderString(value, vars, where) as T;
+  if (Array.isArray(value)) {
+    if (!value.some(hasTemplate)) return value;
+    return value.map((v) => renderValue(v, vars, where)) as T;
+  }
+  if (value !== null && typeof value === "object") {
+    if (!hasTemplate(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = renderValue(v, vars, where);
+    return out as T;
+  }
+  return value;
+}
+
+/** True when a value (deeply) contains a `{{ … }}` template. */
+export function hasTemplate(v: unknown): boolean {
+  if (typeof v === "string") return v.includes("{{");
+  if (Array.isArray(v)) return v.some(hasTemplate);
+  if (v !== null && typeof v === "object") return Object.values(v).some(hasTemplate);
+  return false;
+}
+
+/**
+ * Render a template file's text (files.template, `src:` templates). `source` is the file's path,
+ * used in errors: an undefined variable is an InputError at source:line:col naming the variable.
+ * Handlebars blocks ({{#if}}, {{#each}}, {{#with}}) work; `{{ x | filter }}` goes through the
+ * expression evaluator.
+ */
+export function renderText(tpl: string, vars: Record<string, unknown>, source: string): string {
+  const lines = tpl.split(/\r?\n/);
+  const at = (line: number, col: number): SourcePos => ({ file: source, line, col });
+  let c: Compiled;
+  try {
+    c = compile(tpl);
+  } catch (e) {
+    if (e instanceof TemplateSyntaxError) throw new InputError(e.message, at(e.line, e.col), undefined, lines[e.line - 1]);
+    throw e;
+  }
+  try {
+    return run(c, vars);
+  } catch (e) {
+    if (e instanceof RenderError) {
+      const lineText = lines[e.line - 1] ?? "";
+      let col = e.col;
+      if (e.cause instanceof UndefinedVarError || e.exprText) {
+        const idx = lineText.indexOf(e.exprText);
+        if (idx !== -1) col = idx + 1;
+      }
+      const pos = at(e.line, col);
+      if (e.cause instanceof UndefinedVarError) {
+        throw new InputError(`undefined variable '${e.cause.varName}' in template`, pos, hintForUndefined(e.cause.varName), lineText);
+      }
+      const err = evalError(e.cause, pos, e.exprText);
+      if (err instanceof InputError) throw new InputError(err.message, pos, err.hint, lineText);
+      throw err;
+    }
+    throw e;
+  }
+}
