@@ -2,6 +2,11 @@
 // Add a module: create modules/<area>/<noun>.ts exporting `default defineModule({...})`, then one line here.
 import { Registry } from "../engine/core/registry.js";
 import type { ModuleDef } from "../engine/core/module.js";
+import filesBlockinfile from "./files/blockinfile.js";
+import filesCopy from "./files/copy.js";
+import filesFile from "./files/file.js";
+import filesLineinfile from "./files/lineinfile.js";
+import filesTemplate from "./files/template.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
 import systemSetFact from "./system/set_fact.js";
@@ -12,6 +17,11 @@ import usersSudoers from "./users/sudoers.js";
 import usersUser from "./users/user.js";
 
 export const MODULES: readonly ModuleDef[] = [
+  filesBlockinfile,
+  filesCopy,
+  filesFile,
+  filesLineinfile,
+  filesTemplate,
   systemAssert,
   systemCommand,
   systemSetFact,

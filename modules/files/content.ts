@@ -1,0 +1,122 @@
+// What files.copy and files.template share: a whole file's content, compared by sha256 on the host.
+// The probe sends the file's bytes back only when its hash differs and it is small text (for --diff);
+// apply uploads only when the content differs, and fixes mode/owner/group alone with chmod/chown.
+import type { Change, ApplyResult, Host, Probe } from "../../engine/core/module.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import {
+  attrChanges,
+  attrCommands,
+  attrExplain,
+  decodeUtf8,
+  fmtMode,
+  parseMode,
+  parseStat,
+  runAll,
+  sha256hex,
+  shortSha,
+  statScript,
+  targetMode,
+  type AttrArgs,
+  type FileStat,
+} from "./common.js";
+
+export interface ContentArgs extends AttrArgs {
+  dest: string;
+  /** The bytes to write: text, or base64 when content_encoding is base64. */
+  content?: string;
+  content_encoding?: "utf8" | "base64";
+  /** The controller file the content came from (copy/template), for messages and `dest/` resolution. */
+  src?: string;
+  backup?: boolean;
+  validate?: string;
+  force?: boolean;
+  follow?: boolean;
+}
+
+/** The bytes the task wants on the host. */
+export function wantedBytes(a: ContentArgs): Buffer {
+  if (a.content === undefined) throw new ModuleError(`no content for ${a.dest}: src was not read (prepare did not run)`);
+  return a.content_encoding === "base64" ? Buffer.from(a.content, "base64") : Buffer.from(a.content, "utf8");
+}
+
+function basename(p: string): string {
+  const parts = p.replace(/\/+$/, "").split("/");
+  return parts[parts.length - 1]!;
+}
+
+export function contentProbe(a: ContentArgs): Probe<FileStat> {
+  if (a.mode !== undefined) parseMode(a.mode);
+  const want = sha256hex(wantedBytes(a));
+  const steps: string[] = [];
+  // Like Ansible: with src, a dest that is a directory (or ends in /) receives src's basename.
+  if (a.src !== undefined) steps.push(`if [ -d "$_kp" ]; then _kp="\${_kp%/}"/'${basename(a.src).replace(/'/g, `'\\''`)}'; fi`);
+  if (a.follow) steps.push(`if [ -L "$_kp" ]; then _kp=$(readlink -f "$_kp"); fi`);
+  const script = statScript(a.dest, { sha256: true, content: { kind: "ifDiffers", sha256: want }, resolve: steps.join("\n") || undefined });
+  return { script, parse: (stdout) => parseStat(stdout, a.dest) };
+}
+
+export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[] {
+  const path = st.path;
+  const bytes = wantedBytes(a);
+  const wantSha = sha256hex(bytes);
+  const wantText = decodeUtf8(bytes);
+  if (st.type === "directory") throw new ModuleError(`${path} is a directory; ${what} needs a file path in dest`);
+  if (st.type === "other") throw new ModuleError(`${path} is not a regular file`);
+  if (st.type === "absent") {
+    if (!st.parentExists) throw new ModuleError(`destination directory of ${path} does not exist (create it with files.file state: directory)`);
+    const attrs: string[] = [];
+    if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, false))}`);
+    if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
+    if (a.group !== undefined) attrs.push(`group ${a.group}`);
+    return [
+      {
+        summary: `file ${path} missing (will create${attrs.length ? ` with ${attrs.join(", ")}` : ""}, sha256 ${shortSha(wantSha)})`,
+        field: "state",
+        before: "absent",
+        after: "file",
+        ...(wantText !== undefined ? { diff: { path, before: "", after: wantText } } : {}),
+      },
+    ];
+  }
+  if (st.unreadable || st.sha256 === undefined) throw new ModuleError(`cannot read ${path} to compare its content (permission denied? try become: true)`);
+  const out: Change[] = [];
+  if (st.sha256 !== wantSha && a.force !== false) {
+    out.push({
+      summary: `content differs (sha256 ${shortSha(st.sha256)} → ${shortSha(wantSha)})`,
+      field: "content",
+      before: st.sha256,
+      after: wantSha,
+      ...(st.content !== undefined && wantText !== undefined ? { diff: { path, before: st.content, after: wantText } } : {}),
+    });
+  }
+  out.push(...attrChanges(st, a, ""));
+  return out;
+}
+
+export function contentExplain(st: FileStat, a: ContentArgs): string {
+  const attrs = attrExplain(st, a);
+  if (a.force === false && st.sha256 !== sha256hex(wantedBytes(a))) {
+    return `${st.path} exists and force: false leaves its content alone${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
+  }
+  return `${st.path}: content${attrs.length ? `, ${attrs.join(", ")}` : ""} match`;
+}
+
+export async function contentApply(host: Host, a: ContentArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
+  const path = st.path;
+  if (changes.some((c) => c.field === "state" || c.field === "content")) {
+    const exists = st.type === "file";
+    // A replaced file keeps its mode and owner unless the task names them (as Ansible's atomic_move does).
+    const mode = a.mode !== undefined ? fmtMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
+    const owner = a.owner ?? (exists ? String(st.uid) : undefined);
+    const group = a.group ?? (exists ? String(st.gid) : undefined);
+    const res = await host.writeFile(path, wantedBytes(a), {
+      ...(mode !== undefined ? { mode } : {}),
+      ...(owner !== undefined ? { owner } : {}),
+      ...(group !== undefined ? { group } : {}),
+      ...(a.backup && exists ? { backup: true } : {}),
+      ...(a.validate !== undefined ? { validate: a.validate } : {}),
+    });
+    return res.backup ? { backup_file: res.backup } : undefined;
+  }
+  await runAll(host, attrCommands(path, changes, a));
+}

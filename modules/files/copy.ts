@@ -1,0 +1,54 @@
+// files.copy — Ansible's `copy`: a file's whole content (given inline, or read from the playbook's
+// files/ folder on the controller), mode, owner and group. Compared by sha256 on the host; nothing
+// is uploaded when it already matches.
+import { defineModule } from "../../engine/core/module.js";
+import { InputError } from "../../engine/core/errors.js";
+import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, decodeUtf8, type FileStat } from "./common.js";
+import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs } from "./content.js";
+
+export default defineModule<ContentArgs, FileStat>({
+  name: "files.copy",
+  aliases: ["copy"],
+  description: "Ensure a file has the given content (inline, or a file from the playbook's files/ folder), mode, owner and group.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      dest: { type: "string", minLength: 1, description: "Path of the file on the host. With src, a directory (or a path ending in /) receives the file under src's name." },
+      content: { type: "string", description: "The file's content, inline. Exactly one of content and src." },
+      src: { type: "string", minLength: 1, description: "A file on the controller, looked up in the role's then the playbook's files/ folder (or an absolute path). Exactly one of content and src." },
+      content_encoding: {
+        type: "string",
+        enum: ["utf8", "base64"],
+        default: "utf8",
+        description: "How content is encoded: utf8 text (default) or base64 for binary data. keel sets base64 itself when src is not UTF-8 text.",
+      },
+      mode: MODE_SCHEMA,
+      owner: OWNER_SCHEMA,
+      group: GROUP_SCHEMA,
+      backup: BACKUP_SCHEMA,
+      validate: VALIDATE_SCHEMA,
+      force: { type: "boolean", default: true, description: "Replace the content of a file that exists and differs. false only creates missing files (mode, owner and group are still enforced). Default true." },
+      follow: { type: "boolean", default: false, description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false." },
+    },
+    required: ["dest"],
+    anyOf: [{ required: ["content"] }, { required: ["src"] }],
+  },
+  resource: (a) => `file ${a.dest}`,
+
+  prepare(args, ctx) {
+    if (args.content !== undefined && args.src !== undefined) {
+      throw new InputError("copy takes content or src, not both", undefined, "remove one of content: and src:");
+    }
+    if (args.src === undefined) return args;
+    const bytes = ctx.readLocal("files", args.src);
+    const text = decodeUtf8(bytes);
+    return text !== undefined
+      ? { ...args, content: text, content_encoding: "utf8" }
+      : { ...args, content: bytes.toString("base64"), content_encoding: "base64" };
+  },
+  probe: (args) => contentProbe(args),
+  diff: (state, args) => contentDiff(state, args, "copy"),
+  explain: (state, args) => contentExplain(state, args),
+  apply: (host, args, changes, state) => contentApply(host, args, changes, state),
+});

@@ -1,0 +1,267 @@
+// files.file — Ansible's `file`: a path's kind (file, directory, symlink, absent) and its mode,
+// owner and group, optionally through a whole directory tree.
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
+import { shq } from "../../engine/core/shell.js";
+import {
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  attrChanges,
+  attrCommands,
+  attrExplain,
+  fmtMode,
+  idMatches,
+  parseMode,
+  parseStat,
+  runAll,
+  shPath,
+  statScript,
+  targetMode,
+  type AttrArgs,
+  type FileStat,
+} from "./common.js";
+
+export interface FileArgs extends AttrArgs {
+  path?: string;
+  dest?: string;
+  name?: string;
+  state?: "file" | "directory" | "link" | "absent" | "touch";
+  recurse?: boolean;
+  src?: string;
+  force?: boolean;
+}
+
+export interface FileState extends FileStat {
+  /** state=link: whether src exists (relative to the link's directory). */
+  srcExists?: boolean;
+}
+
+export default defineModule<FileArgs, FileState>({
+  name: "files.file",
+  aliases: ["file"],
+  description:
+    "Ensure a path is a file, a directory, a symlink or absent, with the given mode, owner and group (recursively for directories with recurse).",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      path: { type: "string", minLength: 1, description: "Path to manage on the host." },
+      dest: { type: "string", minLength: 1, description: "Alias of path." },
+      name: { type: "string", minLength: 1, description: "Alias of path." },
+      state: {
+        type: "string",
+        enum: ["file", "directory", "link", "absent", "touch"],
+        description:
+          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing (an existing file's times are left alone, so the task stays idempotent). Default: the path's current kind, or file (directory with recurse).",
+      },
+      mode: MODE_SCHEMA,
+      owner: OWNER_SCHEMA,
+      group: GROUP_SCHEMA,
+      recurse: { type: "boolean", default: false, description: "With state=directory: apply mode, owner and group to everything below the directory too. Default false." },
+      src: { type: "string", minLength: 1, description: "state=link: the link's target (relative targets are relative to the link's directory)." },
+      force: {
+        type: "boolean",
+        default: false,
+        description: "state=link: replace an existing file or empty directory with the link, and allow a link to a target that does not exist. Default false.",
+      },
+    },
+    anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
+  },
+  resource: (a) => `file ${pathOf(a)}`,
+
+  probe(args) {
+    check(args);
+    const path = pathOf(args);
+    const tree = args.recurse === true && (args.mode !== undefined || args.owner !== undefined || args.group !== undefined);
+    let script = statScript(path, { tree });
+    if (args.state === "link") {
+      // Whether the link target exists, seen from the link's directory as the kernel will resolve it.
+      script += `if ( cd "$_kd" 2>/dev/null && [ -e ${shq(args.src!)} ] ); then echo src=yes; else echo src=no; fi\n`;
+    }
+    return {
+      script,
+      parse(stdout) {
+        const st: FileState = parseStat(stdout, path);
+        if (args.state === "link") st.srcExists = /^src=yes$/m.test(stdout);
+        return st;
+      },
+    };
+  },
+
+  diff(st, args) {
+    const path = pathOf(args);
+    const want = wantedState(st, args);
+    const kindNow = st.link !== undefined ? "link" : st.type;
+    switch (want) {
+      case "absent":
+        if (st.link === undefined && st.type === "absent") return [];
+        return [{ summary: `${kindNow === "directory" ? "directory" : kindNow} ${path} present → absent`, field: "state", before: kindNow, after: "absent" }];
+      case "file":
+        if (st.type === "absent") {
+          throw new ModuleError(`file ${path} is absent, cannot continue: state: file never creates files (use state: touch, or files.copy to give it content)`);
+        }
+        if (st.type === "directory") throw new ModuleError(`${path} is a directory, not a file (use state: directory)`);
+        return attrChanges(st, args, "");
+      case "touch":
+        if (st.type === "absent") return [missing("file", path, st, args)];
+        return attrChanges(st, args, "");
+      case "directory":
+        if (st.type === "absent") return [missing("directory", path, st, args)];
+        if (st.type !== "directory") throw new ModuleError(`${path} exists but is not a directory (it is a ${kindNow}); remove it first or choose another path`);
+        return [...attrChanges(st, args, ""), ...treeChanges(st, args, path)];
+      case "link":
+        return linkChanges(st, args, path);
+    }
+  },
+
+  explain(st, args) {
+    const path = pathOf(args);
+    const want = wantedState(st, args);
+    if (want === "absent") return `${path} is absent`;
+    if (want === "link") return `${path} links to ${st.link}${args.owner || args.group ? ` (${attrLink(st, args).join(", ")} match)` : ""}`;
+    const attrs = attrExplain(st, args);
+    if (args.recurse && want === "directory" && st.tree) attrs.push(`the same below it (${st.tree.reduce((n, g) => n + g.count, 0)} entries)`);
+    return `${want === "directory" ? "directory" : "file"} ${path} exists${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
+  },
+
+  async apply(host, args, changes, st) {
+    const path = pathOf(args);
+    const want = wantedState(st, args);
+    const state = changes.find((c) => c.field === "state");
+    if (want === "absent") {
+      await host.run(`rm -rf ${shPath(path)}`);
+      return;
+    }
+    if (want === "link") {
+      const cmds: string[] = [];
+      if (changes.some((c) => c.field === "state" || c.field === "link")) {
+        if (st.link === undefined && st.type === "directory") cmds.push(`rmdir ${shPath(path)}`);
+        else if (st.link !== undefined || st.type !== "absent") cmds.push(`rm -f ${shPath(path)}`);
+        cmds.push(`ln -s ${shq(args.src!)} ${shPath(path)}`);
+        cmds.push(...newAttrCommands(path, args, { noDeref: true, noMode: true }));
+      } else {
+        cmds.push(...attrCommands(path, changes, args, { noDeref: true }));
+      }
+      await runAll(host, cmds);
+      return;
+    }
+    if (state) {
+      // Create, then set exactly the attributes the task names.
+      const create = want === "directory" ? `mkdir -p ${shPath(path)}` : `touch ${shPath(path)}`;
+      await runAll(host, [create, ...newAttrCommands(path, args, { isDir: want === "directory" })]);
+      return;
+    }
+    const recurse = args.recurse === true && want === "directory";
+    await runAll(host, attrCommands(path, changes, args, { recurse, isDir: st.type === "directory" }));
+  },
+});
+
+function pathOf(a: FileArgs): string {
+  return (a.path ?? a.dest ?? a.name)!;
+}
+
+function check(a: FileArgs): void {
+  if (a.mode !== undefined) parseMode(a.mode);
+  if (a.state === "link" && a.src === undefined) throw new InputError("state: link needs src (the link's target)", undefined, "add src: /path/the/link/points/to");
+  if (a.src !== undefined && a.state !== "link") throw new InputError("src is only used with state: link", undefined, "add state: link, or use files.copy to copy a file");
+  if (a.recurse && a.state !== undefined && a.state !== "directory") throw new InputError("recurse needs state: directory", undefined, "set state: directory");
+}
+
+function wantedState(st: FileStat, a: FileArgs): NonNullable<FileArgs["state"]> {
+  if (a.state) return a.state;
+  if (a.recurse || st.type === "directory") return "directory";
+  return "file";
+}
+
+function missing(kind: "file" | "directory", path: string, st: FileStat, a: FileArgs): Change {
+  if (!st.parentExists && kind === "file") {
+    throw new ModuleError(`cannot create ${path}: its directory does not exist (create it first with state: directory)`);
+  }
+  const attrs: string[] = [];
+  if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, kind === "directory"))}`);
+  if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
+  if (a.group !== undefined) attrs.push(`group ${a.group}`);
+  return {
+    summary: `${kind} ${path} missing${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
+    field: "state",
+    before: "absent",
+    after: kind,
+  };
+}
+
+/** Commands setting every attribute the task names on a path just created. */
+function newAttrCommands(path: string, a: FileArgs, o: { isDir?: boolean; noDeref?: boolean; noMode?: boolean }): string[] {
+  const changes: Change[] = [];
+  if (a.owner !== undefined) changes.push({ summary: "", field: "owner" });
+  if (a.group !== undefined) changes.push({ summary: "", field: "group" });
+  if (a.mode !== undefined && !o.noMode) changes.push({ summary: "", field: "mode", after: fmtMode(targetMode(parseMode(a.mode), undefined, !!o.isDir)) });
+  return attrCommands(path, changes, a, { noDeref: o.noDeref, isDir: o.isDir });
+}
+
+/** recurse: entries below the directory (the directory itself is covered by attrChanges) that differ. */
+function treeChanges(st: FileStat, a: FileArgs, path: string): Change[] {
+  if (!a.recurse || !st.tree) return [];
+  // The top directory is one of the tree entries; take it out so it is not counted twice.
+  const groups = st.tree.map((g) => ({ ...g }));
+  const top = groups.find((g) => g.dir && g.mode === st.mode && g.uid === st.uid && g.gid === st.gid && g.count > 0);
+  if (top) top.count -= 1;
+  const out: Change[] = [];
+  const spec = a.mode !== undefined ? parseMode(a.mode) : undefined;
+  if (spec) {
+    const bad = groups.filter((g) => g.count > 0 && fmtMode(targetMode(spec, parseInt(g.mode, 8), g.dir)) !== g.mode);
+    if (bad.length) {
+      const n = bad.reduce((s, g) => s + g.count, 0);
+      const before = [...new Set(bad.map((g) => g.mode))].sort();
+      out.push({
+        summary: `mode of ${n} ${n === 1 ? "entry" : "entries"} below ${path} (${before.join(", ")}) → ${"octal" in spec ? fmtMode(spec.octal) : spec.symbolic}`,
+        field: "tree_mode",
+        before,
+        after: "octal" in spec ? fmtMode(spec.octal) : spec.symbolic,
+      });
+    }
+  }
+  for (const [field, want, name, id] of [
+    ["tree_owner", a.owner, (g: (typeof groups)[0]) => g.owner, (g: (typeof groups)[0]) => g.uid],
+    ["tree_group", a.group, (g: (typeof groups)[0]) => g.group, (g: (typeof groups)[0]) => g.gid],
+  ] as const) {
+    if (want === undefined) continue;
+    const bad = groups.filter((g) => g.count > 0 && !idMatches(want, name(g), id(g)));
+    if (!bad.length) continue;
+    const n = bad.reduce((s, g) => s + g.count, 0);
+    const before = [...new Set(bad.map(name))].sort();
+    const what = field === "tree_owner" ? "owner" : "group";
+    out.push({ summary: `${what} of ${n} ${n === 1 ? "entry" : "entries"} below ${path} (${before.join(", ")}) → ${want}`, field, before, after: want });
+  }
+  return out;
+}
+
+function attrLink(st: FileStat, a: FileArgs): string[] {
+  const out: string[] = [];
+  if (a.owner !== undefined) out.push(`owner ${st.linkOwner?.owner}`);
+  if (a.group !== undefined) out.push(`group ${st.linkOwner?.group}`);
+  return out;
+}
+
+function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
+  const src = a.src!;
+  if (st.link === undefined) {
+    if (st.type !== "absent" && !a.force) {
+      throw new ModuleError(`refusing to replace the ${st.type} ${path} with a symlink; set force: true to replace it`);
+    }
+    if (!st.parentExists) throw new ModuleError(`cannot create link ${path}: its directory does not exist`);
+    if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
+    const before = st.type === "absent" ? "absent" : st.type;
+    return [{ summary: st.type === "absent" ? `link ${path} missing (→ ${src})` : `${st.type} ${path} → link to ${src}`, field: "state", before, after: "link" }];
+  }
+  if (st.link !== src) {
+    if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
+    return [{ summary: `link ${path} target ${st.link} → ${src}`, field: "link", before: st.link, after: src }];
+  }
+  // The link is right; its own owner/group (mode does not apply to symlinks on Linux).
+  const lo = st.linkOwner;
+  const out: Change[] = [];
+  if (a.owner !== undefined && !idMatches(a.owner, lo?.owner, lo?.uid)) out.push({ summary: `link owner ${lo?.owner} → ${a.owner}`, field: "owner", before: lo?.owner, after: a.owner });
+  if (a.group !== undefined && !idMatches(a.group, lo?.group, lo?.gid)) out.push({ summary: `link group ${lo?.group} → ${a.group}`, field: "group", before: lo?.group, after: a.group });
+  return out;
+}

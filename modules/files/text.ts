@@ -1,0 +1,119 @@
+// What files.lineinfile and files.blockinfile share: the probe sends the file's current text, diff
+// edits it in pure code, and apply writes the whole new text atomically (or only chmod/chown when
+// just the attributes differ).
+import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
+import { attrChanges, attrCommands, fmtMode, parseMode, parseStat, runAll, statScript, targetMode, type AttrArgs, type FileStat } from "./common.js";
+
+export interface TextArgs extends AttrArgs {
+  path?: string;
+  dest?: string;
+  name?: string;
+  create?: boolean;
+  backup?: boolean;
+  validate?: string;
+}
+
+export function textPath(a: TextArgs): string {
+  return (a.path ?? a.dest ?? a.name)!;
+}
+
+export function textProbe(a: TextArgs): Probe<FileStat> {
+  if (a.mode !== undefined) parseMode(a.mode);
+  const path = textPath(a);
+  return { script: statScript(path, { content: { kind: "always" } }), parse: (stdout) => parseStat(stdout, path) };
+}
+
+/**
+ * The file's current text, or undefined when it is absent. Throws when it cannot be edited as text.
+ */
+export function currentText(st: FileStat): string | undefined {
+  if (st.type === "absent") return undefined;
+  if (st.type === "directory") throw new ModuleError(`${st.path} is a directory, not a file`);
+  if (st.type !== "file") throw new ModuleError(`${st.path} is not a regular file`);
+  if (st.binary) throw new ModuleError(`${st.path} is not UTF-8 text; it cannot be edited line by line`);
+  if (st.content === undefined) {
+    if (st.size === 0) return "";
+    throw new ModuleError(`cannot read ${st.path} (permission denied? try become: true)`);
+  }
+  return st.content;
+}
+
+/**
+ * The changes for a new text: one "content" Change (with the unified diff and the new text in data)
+ * when it differs, then the attribute changes of an existing file. `summary` says what the edit was.
+ */
+export function textChanges(st: FileStat, a: TextArgs, before: string | undefined, after: string, summary: string): Change[] {
+  const path = st.path;
+  const out: Change[] = [];
+  if (before === undefined) {
+    if (!st.parentExists) throw new ModuleError(`cannot create ${path}: its directory does not exist`);
+    const attrs: string[] = [];
+    if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, false))}`);
+    if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
+    if (a.group !== undefined) attrs.push(`group ${a.group}`);
+    out.push({
+      summary: `file ${path} missing, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
+      field: "state",
+      before: "absent",
+      after: "file",
+      diff: { path, before: "", after },
+      data: { content: after },
+    });
+    return out;
+  }
+  if (after !== before) out.push({ summary, field: "content", diff: { path, before, after }, data: { content: after } });
+  out.push(...attrChanges(st, a, ""));
+  return out;
+}
+
+export async function textApply(host: Host, a: TextArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
+  const path = st.path;
+  const edit = changes.find((c) => c.field === "content" || c.field === "state");
+  if (edit) {
+    const exists = st.type === "file";
+    const mode = a.mode !== undefined ? fmtMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
+    const owner = a.owner ?? (exists ? String(st.uid) : undefined);
+    const group = a.group ?? (exists ? String(st.gid) : undefined);
+    const res = await host.writeFile(path, (edit.data as { content: string }).content, {
+      ...(mode !== undefined ? { mode } : {}),
+      ...(owner !== undefined ? { owner } : {}),
+      ...(group !== undefined ? { group } : {}),
+      ...(a.backup && exists ? { backup: true } : {}),
+      ...(a.validate !== undefined ? { validate: a.validate } : {}),
+    });
+    return res.backup ? { backup_file: res.backup } : undefined;
+  }
+  await runAll(host, attrCommands(path, changes, a));
+}
+
+/**
+ * A Python-style regular expression (as Ansible playbooks write them) as a JS RegExp:
+ * (?P<name>…) and (?P=name) groups, a leading (?i)/(?m)/(?s) flag group, \A and \Z.
+ */
+export function pyRegex(src: string, argName: string): RegExp {
+  let s = src;
+  let flags = "";
+  const lead = /^\(\?([imsx]+)\)/.exec(s);
+  if (lead) {
+    flags = [...new Set(lead[1]!.replace(/x/g, "").split(""))].join("");
+    s = s.slice(lead[0].length);
+  }
+  s = s.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>").replace(/\\A/g, "^").replace(/\\Z/g, "$");
+  try {
+    return new RegExp(s, flags);
+  } catch (e) {
+    throw new InputError(`invalid regular expression in ${argName}: ${(e as Error).message}`, undefined, "check the escaping: in YAML double quotes a backslash must be doubled; single quotes keep it as is");
+  }
+}
+
+/** Split text into lines, each keeping its terminator ("\n" or "\r\n"); the last may have none. */
+export function splitKeep(text: string): string[] {
+  if (text === "") return [];
+  const out = text.split(/(?<=\n)/);
+  return out;
+}
+
+export function stripEol(line: string): string {
+  return line.replace(/[\r\n]+$/, "");
+}
