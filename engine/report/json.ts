@@ -1,0 +1,106 @@
+// `--json FILE`: the whole event stream plus the final summary, as one document that follows
+// schemas/run-report.schema.json (schema_version 1). Bump RUN_REPORT_SCHEMA_VERSION on any
+// incompatible change and describe it in the schema.
+import type { EventSink, KeelEvent, HostStats } from "../core/events.js";
+import type { Change } from "../core/module.js";
+
+export const RUN_REPORT_SCHEMA_VERSION = 1;
+
+export interface RunReportSummary {
+  hosts: Record<string, HostStats & { round_trips: number; status: "ok" | "failed" | "unreachable" }>;
+  round_trips: Record<string, number>;
+  failed: string[];
+  unreachable: string[];
+  failures: { host: string; task?: string; pos?: string; message: string }[];
+  duration_ms: number;
+}
+
+export interface RunReport {
+  schema_version: 1;
+  keel_version: string;
+  playbook: string;
+  check: boolean;
+  started: string;
+  events: unknown[];
+  summary: RunReportSummary;
+}
+
+interface SummaryInput {
+  stats: Record<string, HostStats>;
+  roundTrips: Record<string, number>;
+  unreachable: string[];
+  failed: string[];
+  failures: { host: string; task?: { name: string; pos: { file: string; line: number; col: number } }; message: string }[];
+  durationMs: number;
+}
+
+/** Collects events; `report(summary)` builds the document. */
+export class JsonReporter {
+  private readonly events: unknown[] = [];
+  private playbook = "";
+  private check = false;
+  private started = new Date().toISOString();
+
+  constructor(private readonly keelVersion: string) {}
+
+  readonly sink: EventSink = (e: KeelEvent) => {
+    if (e.type === "run.start") {
+      this.playbook = e.playbook;
+      this.check = e.check;
+      this.started = e.time;
+    }
+    this.events.push(toJson(e));
+  };
+
+  report(s: SummaryInput): RunReport {
+    const hosts: RunReportSummary["hosts"] = {};
+    for (const [h, st] of Object.entries(s.stats)) {
+      hosts[h] = { ...st, round_trips: s.roundTrips[h] ?? 0, status: s.unreachable.includes(h) ? "unreachable" : s.failed.includes(h) ? "failed" : "ok" };
+    }
+    return {
+      schema_version: RUN_REPORT_SCHEMA_VERSION,
+      keel_version: this.keelVersion,
+      playbook: this.playbook,
+      check: this.check,
+      started: this.started,
+      events: this.events,
+      summary: {
+        hosts,
+        round_trips: { ...s.roundTrips },
+        failed: [...s.failed],
+        unreachable: [...s.unreachable],
+        failures: s.failures.map((f) => {
+          const o: RunReportSummary["failures"][number] = { host: f.host, message: f.message };
+          if (f.task) {
+            o.task = f.task.name;
+            o.pos = `${f.task.pos.file}:${f.task.pos.line}:${f.task.pos.col}`;
+          }
+          return o;
+        }),
+        duration_ms: s.durationMs,
+      },
+    };
+  }
+}
+
+/** An event as plain JSON: module-private change data is dropped, values made JSON-safe. */
+function toJson(e: KeelEvent): unknown {
+  if (e.type === "task.result") {
+    const changes = e.result.changes.map((c: Change) => {
+      const { data: _data, ...rest } = c;
+      return rest;
+    });
+    return jsonSafe({ ...e, result: { ...e.result, changes } });
+  }
+  return jsonSafe(e);
+}
+
+function jsonSafe(v: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(v, (_k, x) => {
+      if (typeof x === "bigint") return x.toString();
+      if (x && typeof x === "object" && (x as { type?: unknown }).type === "Buffer" && Array.isArray((x as { data?: unknown }).data)) return "(binary)";
+      return x;
+    }),
+  );
+}
