@@ -1,0 +1,150 @@
+// apt/dpkg strategy. One probe for the whole list: one `dpkg-query -W` for every name, then
+// `apt-cache policy` (about 0.5 s, so only when a candidate version is needed: state latest, or a
+// name that is not installed), the index age, and `apt-get -s autoremove` when autoremove is asked.
+// apply runs apt-get non-interactively, keeping changed config files (confdef/confold) and waiting
+// up to lock_timeout for the dpkg lock; a lock still held turns into an error naming its holder.
+import type { ApplyResult, Host } from "../../../engine/core/module.js";
+import { CommandError, ModuleError } from "../../../engine/core/errors.js";
+import { shJoin, shq } from "../../../engine/core/shell.js";
+import { compareDebVersions } from "../version.js";
+import { sections, type ApplyOptions, type PackageBackend, type PkgPlan, type PkgSpec, type PkgState } from "./types.js";
+
+/** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
+export const APT_STAMP = "/var/lib/apt/periodic/update-success-stamp";
+const APT_LISTS = "/var/lib/apt/lists";
+
+const TAB = "\t";
+
+export const apt: PackageBackend = {
+  manager: "apt",
+  cacheAge: true,
+  purge: true,
+
+  probeScript(specs, opts) {
+    const names = shJoin(specs.map((s) => s.name));
+    const lines = ["LC_ALL=C; export LC_ALL"];
+    if (specs.length > 0) {
+      lines.push(
+        "echo @@dpkg",
+        `q=$(dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' ${names} 2>/dev/null)`,
+        `printf '%s\\n' "$q"`,
+        "echo @@policy",
+      );
+      if (opts.candidates === "all") lines.push(`apt-cache policy ${names} 2>/dev/null`);
+      else if (opts.candidates === "missing") {
+        // Candidates are only needed for names that are not installed (status "?i?").
+        lines.push(
+          `n=$(printf '%s\\n' "$q" | awk -F'\\t' '$3 ~ /^.i/' | wc -l)`,
+          `[ "$n" -lt ${specs.length} ] && apt-cache policy ${names} 2>/dev/null`,
+        );
+      }
+    }
+    if (opts.needCacheAge) {
+      lines.push(
+        "echo @@cache",
+        `echo "now $(date +%s)"`,
+        `echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"`,
+        `echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`,
+      );
+    }
+    if (opts.needUnneeded) lines.push("echo @@unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'");
+    lines.push("true");
+    return lines.join("\n");
+  },
+
+  parse(stdout, _rc, specs) {
+    const sec = sections(stdout);
+    const state: PkgState = { manager: "apt", packages: {} };
+    for (const s of specs) state.packages[s.name] = {};
+    const owner = (pkg: string): string | undefined =>
+      specs.find((s) => s.name === pkg || (!s.name.includes(":") && pkg.split(":")[0] === s.name))?.name;
+    for (const line of sec.get("dpkg") ?? []) {
+      const [pkg, version, abbrev] = line.split(TAB);
+      const name = pkg !== undefined ? owner(pkg) : undefined;
+      if (name === undefined || version === undefined || abbrev === undefined) continue;
+      const status = abbrev[1];
+      if (status === "i") state.packages[name]!.installed = version;
+      else if (status === "c") state.packages[name]!.configOnly = true;
+    }
+    let cur: string | undefined;
+    for (const line of sec.get("policy") ?? []) {
+      const head = /^(\S+):$/.exec(line);
+      if (head) {
+        cur = owner(head[1]!);
+        continue;
+      }
+      const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
+      if (cand && cur !== undefined && cand[1] !== "(none)") state.packages[cur]!.candidate = cand[1]!;
+    }
+    const cache = sec.get("cache");
+    if (cache) {
+      const num = (k: string) => {
+        const m = new RegExp(`^${k} (\\d+)$`).exec(cache.find((l) => l.startsWith(`${k} `)) ?? "");
+        return m ? Number(m[1]) : undefined;
+      };
+      const now = num("now");
+      const stamps = [num("stamp"), num("lists")].filter((x): x is number => x !== undefined);
+      if (now !== undefined && stamps.length > 0) state.cacheAge = Math.max(0, now - Math.max(...stamps));
+    }
+    const unneeded = sec.get("unneeded");
+    if (unneeded) state.unneeded = unneeded.map((l) => l.trim()).filter(Boolean);
+    return state;
+  },
+
+  compare: compareDebVersions,
+
+  matches(installed, pin) {
+    return installed === pin || compareDebVersions(installed, pin) === 0;
+  },
+
+  async apply(host, plan, opts) {
+    const base = [
+      "DEBIAN_FRONTEND=noninteractive apt-get -y",
+      `-o DPkg::Lock::Timeout=${opts.lockTimeout}`,
+      "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
+    ].join(" ");
+    const outs: string[] = [];
+    const run = async (cmd: string) => outs.push((await aptRun(host, cmd, opts.lockTimeout)).stdout);
+    if (plan.updateCache) await run(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP}`);
+    const install = [...plan.install.map(spec), ...plan.upgrade];
+    if (install.length > 0) {
+      const flags: string[] = [];
+      if (opts.installRecommends !== undefined) flags.push(`-o APT::Install-Recommends=${opts.installRecommends ? "true" : "false"}`);
+      if (opts.allowDowngrade) flags.push("--allow-downgrades");
+      await run([base, ...flags, "install", shJoin(install)].join(" "));
+    }
+    if (plan.purge.length > 0) await run(`${base} purge ${shJoin(plan.purge)}`);
+    if (plan.remove.length > 0) await run(`${base} remove ${shJoin(plan.remove)}`);
+    if (plan.autoremove) await run(`${base} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
+    return { stdout: outs.join("") };
+  },
+};
+
+function spec(s: PkgSpec): string {
+  return s.version !== undefined ? `${s.name}=${s.version}` : s.name;
+}
+
+/** Run apt-get; a dpkg lock still held after lock_timeout becomes a ModuleError naming the holder. */
+async function aptRun(host: Host, cmd: string, lockTimeout: number): Promise<ApplyResult & { stdout: string }> {
+  try {
+    return await host.run(cmd);
+  } catch (e) {
+    if (e instanceof CommandError) {
+      const lock = lockError(`${e.stdout}\n${e.stderr}`, lockTimeout);
+      if (lock) throw new ModuleError(lock);
+    }
+    throw e;
+  }
+}
+
+/** Turns apt's lock messages into one clear sentence, or undefined when the failure is not about the lock. */
+export function lockError(output: string, lockTimeout: number): string | undefined {
+  const held = /Could not get lock (\S+?)\.? It is held by process (\d+)(?: \(([^)]+)\))?/.exec(output);
+  if (held) {
+    const who = held[3] ? `process ${held[2]} (${held[3]})` : `process ${held[2]}`;
+    return `dpkg lock ${held[1]} still held by ${who} after waiting ${lockTimeout} s; wait for it to finish or raise lock_timeout`;
+  }
+  const frontend = /Unable to acquire the dpkg frontend lock \(([^)]+)\)|Could not get lock (\S+)/.exec(output);
+  if (frontend) return `dpkg lock ${frontend[1] ?? frontend[2]} still held after waiting ${lockTimeout} s; wait for the other package manager to finish or raise lock_timeout`;
+  return undefined;
+}

@@ -1,0 +1,87 @@
+// The contract between packages.package and its per-manager strategies (apt, dnf/yum, apk).
+// package.ts owns the arguments and the decisions (diff); a backend owns the shell text of its
+// probe, the parsing of that text, version ordering and the commands apply runs.
+import type { ApplyResult, Host } from "../../../engine/core/module.js";
+
+/** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
+export interface PkgSpec {
+  name: string;
+  version?: string;
+  /** The pin is older than the installed version (set by diff; dnf needs `downgrade`). */
+  downgrade?: boolean;
+}
+
+export interface PkgInfo {
+  /** Installed version; absent when not installed. */
+  installed?: string;
+  /** The version the manager would install now (apt's Candidate, dnf's latest, apk's available). */
+  candidate?: string;
+  /** apt only: removed, but its configuration files remain (dpkg status "rc"). */
+  configOnly?: boolean;
+}
+
+export interface PkgState {
+  manager: string;
+  packages: Record<string, PkgInfo>;
+  /** Seconds since the package index was last refreshed; absent when the backend cannot tell. */
+  cacheAge?: number;
+  /** Packages the manager would autoremove now (only probed when autoremove is asked). */
+  unneeded?: string[];
+}
+
+export interface ProbeOptions {
+  /** Which names need a candidate version: all (state latest), missing ones (present), none (absent). */
+  candidates: "all" | "missing" | "none";
+  /** Probe the age of the package index (cache_valid_time set). */
+  needCacheAge: boolean;
+  /** Probe what autoremove would remove. */
+  needUnneeded: boolean;
+}
+
+/** What apply must do, gathered from the diff's changes. */
+export interface PkgPlan {
+  updateCache: boolean;
+  /** Install or change version (specs carry the pinned version, if any). */
+  install: PkgSpec[];
+  /** Upgrade to the newest version (state latest). */
+  upgrade: string[];
+  remove: string[];
+  purge: string[];
+  autoremove: boolean;
+}
+
+export interface ApplyOptions {
+  installRecommends?: boolean;
+  allowDowngrade: boolean;
+  lockTimeout: number;
+}
+
+export interface PackageBackend {
+  /** The manager's name in messages: "apt", "dnf", "apk". */
+  readonly manager: string;
+  /** Whether the manager can tell the age of its index (apt only). */
+  readonly cacheAge: boolean;
+  /** Whether purge means something (apt only). */
+  readonly purge: boolean;
+  probeScript(specs: PkgSpec[], opts: ProbeOptions): string;
+  parse(stdout: string, rc: number, specs: PkgSpec[]): PkgState;
+  /** <0, 0, >0 in the manager's version order. */
+  compare(a: string, b: string): number;
+  /** Whether an installed version satisfies a pin. */
+  matches(installed: string, pin: string): boolean;
+  apply(host: Host, plan: PkgPlan, opts: ApplyOptions): Promise<ApplyResult>;
+}
+
+/** Split a probe's stdout into `@@section` blocks. */
+export function sections(stdout: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let cur: string[] | undefined;
+  for (const line of stdout.split("\n")) {
+    const m = /^@@(\w+)\s*$/.exec(line);
+    if (m) {
+      cur = [];
+      out.set(m[1]!, cur);
+    } else if (cur && line.trim() !== "") cur.push(line.replace(/\r$/, ""));
+  }
+  return out;
+}

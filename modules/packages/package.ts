@@ -1,0 +1,314 @@
+// packages.package: ensure packages are installed, at the newest version, or removed.
+// Arguments follow Ansible's apt/dnf/package modules. The manager is a strategy chosen by
+// facts.pkg_mgr (backends/*.ts); this file owns the arguments and every decision (diff).
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import type { Facts } from "../../engine/core/facts.js";
+import { apt } from "./backends/apt.js";
+import { apk } from "./backends/apk.js";
+import { dnf, yum } from "./backends/dnf.js";
+import type { PackageBackend, PkgPlan, PkgSpec, PkgState } from "./backends/types.js";
+
+export interface PackageArgs {
+  name?: string | string[];
+  state?: "present" | "absent" | "latest" | "installed" | "removed";
+  update_cache?: boolean;
+  cache_valid_time?: number;
+  purge?: boolean;
+  autoremove?: boolean;
+  install_recommends?: boolean;
+  allow_downgrade?: boolean;
+  lock_timeout?: number;
+}
+
+/** Strategies keyed by facts.pkg_mgr. */
+export const BACKENDS: Readonly<Record<string, PackageBackend>> = { apt, dnf, yum, apk };
+
+/** What a change asks apply to do; kept in Change.data. */
+export type PkgOp =
+  | { op: "update_cache"; action?: true }
+  | { op: "install"; spec: PkgSpec }
+  | { op: "upgrade"; name: string }
+  | { op: "remove"; name: string }
+  | { op: "purge"; name: string }
+  | { op: "autoremove"; name: string };
+
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+:@~-]*$/;
+const VERSION_RE = /^[A-Za-z0-9_.+:~^-]+$/;
+
+export default defineModule<PackageArgs, PkgState>({
+  name: "packages.package",
+  aliases: ["package", "apt", "dnf"],
+  description:
+    "Ensure packages are installed (optionally at a pinned version), at the newest available version, or removed. " +
+    "The package manager (apt, dnf/yum, apk) is chosen from the host's facts.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    anyOf: [{ required: ["name"] }, { required: ["update_cache"] }, { required: ["cache_valid_time"] }, { required: ["autoremove"] }],
+    properties: {
+      name: {
+        description:
+          "Package name, or a list of them (a string may also list names separated by commas). `name=VERSION` pins an exact version " +
+          "(apt: the full Debian version such as `1.2-3` or `1:9.2p1-2`; dnf: version or version-release; apk: version-rN).",
+        oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }],
+      },
+      state: {
+        description:
+          "`present` (alias `installed`): installed, at the pinned version if one is given. `latest`: installed and at the newest version " +
+          "the manager offers. `absent` (alias `removed`): not installed.",
+        enum: ["present", "absent", "latest", "installed", "removed"],
+        default: "present",
+      },
+      update_cache: {
+        description:
+          "Refresh the package index (apt-get update, dnf --refresh, apk --update-cache) before installing. Without cache_valid_time " +
+          "the refresh is not part of the host's state: it runs whenever the task installs or upgrades something, and a task " +
+          "with update_cache and no name is an action that always runs (reported as a change, never as drift).",
+        type: "boolean",
+        default: false,
+      },
+      cache_valid_time: {
+        description:
+          "apt only: seconds the package index stays fresh. When set (it implies update_cache), an index older than this is a " +
+          "change of its own (\"apt cache updated 5 h ago, older than cache_valid_time 3600 s\"), visible in check mode and drift. " +
+          "The age is the newest mtime of /var/lib/apt/periodic/update-success-stamp and /var/lib/apt/lists; keel touches the stamp " +
+          "after a successful update. Ignored by dnf and apk.",
+        type: "integer",
+        minimum: 0,
+      },
+      purge: {
+        description: "apt only: with state absent, also remove configuration files (a package removed earlier whose configuration remains is purged).",
+        type: "boolean",
+        default: false,
+      },
+      autoremove: {
+        description:
+          "Remove dependencies that nothing needs any more (apt-get autoremove, dnf autoremove). The probe lists them through a " +
+          "simulation, so check mode names each one. Ignored by apk, which does this by itself.",
+        type: "boolean",
+        default: false,
+      },
+      install_recommends: {
+        description: "apt: install Recommends (APT::Install-Recommends); dnf: install weak dependencies. Unset keeps the manager's default.",
+        type: "boolean",
+      },
+      allow_downgrade: {
+        description: "Allow a pinned version older than the installed one to replace it (apt --allow-downgrades, dnf downgrade).",
+        type: "boolean",
+        default: false,
+      },
+      lock_timeout: {
+        description:
+          "apt: seconds to wait for the dpkg lock held by another process (DPkg::Lock::Timeout). If it is still held, the task fails " +
+          "with an error naming the process that holds it.",
+        type: "integer",
+        minimum: 0,
+        default: 60,
+      },
+    },
+  },
+
+  resource(args) {
+    const specs = safeSpecs(args);
+    if (specs.length === 0) return "package cache";
+    return specs.length === 1 ? `package ${specs[0]!.name}` : `packages ${specs.map((s) => s.name).join(", ")}`;
+  },
+
+  probe(args, facts) {
+    const be = backend(facts);
+    const specs = parseSpecs(args);
+    const state = normState(args.state);
+    const script = be.probeScript(specs, {
+      candidates: state === "latest" ? "all" : state === "present" ? "missing" : "none",
+      needCacheAge: be.cacheAge && args.cache_valid_time !== undefined,
+      needUnneeded: args.autoremove === true && be.manager !== "apk",
+    });
+    return { script, parse: (stdout, rc) => be.parse(stdout, rc, specs) };
+  },
+
+  diff(st, args, facts) {
+    const be = backend(facts);
+    const specs = parseSpecs(args);
+    const state = normState(args.state);
+    const changes: Change[] = [];
+    const cvt = be.cacheAge ? args.cache_valid_time : undefined;
+    if (cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt)) {
+      changes.push({
+        summary:
+          st.cacheAge === undefined
+            ? `${be.manager} cache never updated`
+            : `${be.manager} cache updated ${age(st.cacheAge)} ago, older than cache_valid_time ${cvt} s`,
+        field: "cache",
+        before: st.cacheAge,
+        after: 0,
+        data: { op: "update_cache" } satisfies PkgOp,
+      });
+    } else if (cvt === undefined && args.update_cache === true && specs.length === 0) {
+      changes.push({ summary: `${be.manager} cache update`, field: "cache", data: { op: "update_cache", action: true } satisfies PkgOp });
+    }
+    for (const s of specs) {
+      const p = st.packages[s.name] ?? {};
+      const cand = p.candidate !== undefined ? ` (→ ${p.candidate})` : "";
+      if (state === "absent") {
+        const installed = p.installed !== undefined && (s.version === undefined || be.matches(p.installed, s.version));
+        if (installed) {
+          const purge = args.purge === true && be.purge;
+          changes.push({
+            summary: `package ${s.name} installed, to ${purge ? "purge" : "remove"}`,
+            field: "state",
+            before: p.installed,
+            after: "absent",
+            data: { op: purge ? "purge" : "remove", name: s.name } satisfies PkgOp,
+          });
+        } else if (p.configOnly && args.purge === true && be.purge) {
+          changes.push({
+            summary: `package ${s.name} removed but its configuration files remain, to purge`,
+            field: "state",
+            before: "config-files",
+            after: "absent",
+            data: { op: "purge", name: s.name } satisfies PkgOp,
+          });
+        }
+        continue;
+      }
+      if (p.installed === undefined) {
+        const target = s.version !== undefined ? ` (→ ${s.version})` : cand;
+        changes.push({
+          summary: `package ${s.name} missing${target}`,
+          field: "state",
+          before: "absent",
+          after: s.version ?? p.candidate ?? "present",
+          data: { op: "install", spec: s } satisfies PkgOp,
+        });
+      } else if (s.version !== undefined && !be.matches(p.installed, s.version)) {
+        const downgrade = be.compare(s.version, p.installed) < 0;
+        changes.push({
+          summary: `package ${s.name} ${p.installed} → ${s.version} (pinned${downgrade ? ", downgrade" : ""})`,
+          field: "version",
+          before: p.installed,
+          after: s.version,
+          data: { op: "install", spec: downgrade ? { ...s, downgrade } : s } satisfies PkgOp,
+        });
+      } else if (state === "latest" && p.candidate !== undefined && be.compare(p.candidate, p.installed) > 0) {
+        changes.push({
+          summary: `package ${s.name} ${p.installed} → ${p.candidate} (latest)`,
+          field: "version",
+          before: p.installed,
+          after: p.candidate,
+          data: { op: "upgrade", name: s.name } satisfies PkgOp,
+        });
+      }
+    }
+    if (args.autoremove === true) {
+      const removing = new Set(changes.map((c) => (c.data as PkgOp).op === "remove" || (c.data as PkgOp).op === "purge" ? (c.data as { name: string }).name : ""));
+      for (const u of st.unneeded ?? []) {
+        if (removing.has(u)) continue;
+        changes.push({ summary: `package ${u} no longer needed, to autoremove`, field: "state", before: "installed", after: "absent", data: { op: "autoremove", name: u } satisfies PkgOp });
+      }
+    }
+    return changes;
+  },
+
+  explain(st, args) {
+    const specs = safeSpecs(args);
+    const state = normState(args.state);
+    const parts = specs.map((s) => {
+      const p = st.packages[s.name] ?? {};
+      if (state === "absent") return p.installed !== undefined ? `${s.name} ${p.installed} (not the version to remove)` : `${s.name} absent`;
+      return `${s.name} ${p.installed ?? "?"}${state === "latest" ? " (latest)" : ""}`;
+    });
+    const cache = st.cacheAge !== undefined && args.cache_valid_time !== undefined ? `${st.manager} cache updated ${age(st.cacheAge)} ago` : "";
+    if (parts.length === 0) return cache || "nothing to do";
+    const body = `${parts.length === 1 ? "package" : "packages"} ${parts.join(", ")}${state === "absent" ? "" : " installed"}`;
+    return cache ? `${body}; ${cache}` : body;
+  },
+
+  async apply(host, args, changes) {
+    const be = backend(host.facts);
+    const ops = changes.map((c) => c.data as PkgOp);
+    const state = normState(args.state);
+    const cacheRefresh = ops.some((o) => o.op === "update_cache");
+    const acting = ops.some((o) => o.op !== "update_cache");
+    const plan: PkgPlan = {
+      updateCache: cacheRefresh || (args.update_cache === true && acting && ops.some((o) => o.op === "install" || o.op === "upgrade")),
+      install: ops.flatMap((o) => (o.op === "install" ? [o.spec] : [])),
+      upgrade: ops.flatMap((o) => (o.op === "upgrade" ? [o.name] : [])),
+      remove: ops.flatMap((o) => (o.op === "remove" ? [o.name] : [])),
+      purge: ops.flatMap((o) => (o.op === "purge" ? [o.name] : [])),
+      autoremove: ops.some((o) => o.op === "autoremove"),
+    };
+    // After a refresh, newer versions may have appeared that the probe could not see: ask for
+    // every `latest` package (installing an up-to-date package changes nothing).
+    if (plan.updateCache && state === "latest") {
+      const planned = new Set([...plan.install.map((s) => s.name), ...plan.upgrade]);
+      for (const s of parseSpecs(args)) if (!planned.has(s.name)) plan.upgrade.push(s.name);
+    }
+    const down = plan.install.find((s) => s.downgrade);
+    if (down && args.allow_downgrade !== true) {
+      throw new ModuleError(`package ${down.name}: the pinned version ${down.version} is older than the installed one; set allow_downgrade: true to downgrade`);
+    }
+    return be.apply(host, plan, {
+      installRecommends: args.install_recommends,
+      allowDowngrade: args.allow_downgrade === true,
+      lockTimeout: args.lock_timeout ?? 60,
+    });
+  },
+});
+
+function backend(facts: Facts): PackageBackend {
+  const be = BACKENDS[facts.pkg_mgr];
+  if (!be) {
+    throw new ModuleError(
+      `no package manager backend for pkg_mgr '${facts.pkg_mgr}' on this host (supported: ${Object.keys(BACKENDS).join(", ")}); ` +
+        "is fact gathering off (gather_facts: false)?",
+    );
+  }
+  return be;
+}
+
+function normState(s: PackageArgs["state"]): "present" | "absent" | "latest" {
+  if (s === "installed" || s === undefined) return "present";
+  if (s === "removed") return "absent";
+  return s;
+}
+
+/** The requested packages, validated: names and pins must be plain package tokens. */
+export function parseSpecs(args: PackageArgs): PkgSpec[] {
+  const raw = args.name === undefined ? [] : Array.isArray(args.name) ? args.name : args.name.split(",");
+  const specs: PkgSpec[] = [];
+  for (const r of raw.map((x) => x.trim()).filter(Boolean)) {
+    const eq = r.indexOf("=");
+    const name = eq >= 0 ? r.slice(0, eq) : r;
+    const version = eq >= 0 ? r.slice(eq + 1) : undefined;
+    if (!NAME_RE.test(name)) throw new ModuleError(`invalid package name '${name}' in '${r}': use letters, digits and . + - _ : only`);
+    if (version !== undefined && !VERSION_RE.test(version)) throw new ModuleError(`invalid version '${version}' in '${r}'`);
+    if (version !== undefined && normState(args.state) === "latest") {
+      throw new ModuleError(`'${r}' pins a version, which contradicts state: latest; use state: present to pin`);
+    }
+    if (!specs.some((s) => s.name === name)) specs.push(version !== undefined ? { name, version } : { name });
+  }
+  return specs;
+}
+
+function safeSpecs(args: PackageArgs): PkgSpec[] {
+  try {
+    return parseSpecs(args);
+  } catch {
+    return [];
+  }
+}
+
+/** 42 → "42 s", 5400 → "1 h 30 min", 200000 → "2 d 7 h". */
+export function age(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172800) {
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return m ? `${h} h ${m} min` : `${h} h`;
+  }
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  return h ? `${d} d ${h} h` : `${d} d`;
+}
