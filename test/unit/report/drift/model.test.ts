@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { readFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -153,5 +153,25 @@ describe("drift history store", () => {
     again.record(report());
     expect(again.list().length).toBe(2);
     again.close();
+  });
+});
+
+describe("drift junit", () => {
+  it("validates against the JUnit XML schema with xmllint and counts failures", async () => {
+    const { renderJunit } = await import("../../../../engine/report/drift/junit.js");
+    const xml = renderJunit(report());
+    const dir = mkdtempSync(join(tmpdir(), "keel-junit-"));
+    const file = join(dir, "drift.xml");
+    (await import("node:fs")).writeFileSync(file, xml);
+    const xsd = new URL("../../../fixtures/junit/junit.xsd", import.meta.url).pathname;
+    const run = spawnSync("xmllint", ["--noout", "--schema", xsd, file], { encoding: "utf8" });
+    if (run.error && !process.env.CI) return void console.warn("xmllint missing (apt-get install libxml2-utils); JUnit schema check skipped");
+    expect(run.status, run.stderr).toBe(0);
+    expect(xml).toMatch(/<testsuite name="web1"[^>]* failures="2"/);
+    expect(xml).toContain('<failure message="mode 0644 → 0600; content differs" type="drift"/>');
+    expect(xml).toMatch(/<testsuite name="web3"[^>]* errors="1"/);
+    // a broken document is rejected by the same check
+    writeFileSync(file, xml.replace(/<testcase classname="web2[^>]*\/>/, "<testcase/>"));
+    expect(spawnSync("xmllint", ["--noout", "--schema", xsd, file], { encoding: "utf8" }).status).not.toBe(0);
   });
 });
