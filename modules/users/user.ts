@@ -276,12 +276,11 @@ export default defineModule<UserArgs, UserState>({
     }
 
     // An existing user: chpasswd for the hash, then one usermod with exactly the differing fields.
-    if (fields.has("password") && !changes.find((c) => c.field === "password")?.unknown) {
-      await setPassword(host, a.name, a.password!);
-    }
+    // Changes that could not be compared (no become) are applied as asked: the commands then fail
+    // with a clear permission error instead of silently doing nothing.
+    if (fields.has("password")) await setPassword(host, a.name, a.password!);
     const mod: string[] = [];
     for (const c of changes) {
-      if (c.unknown) continue;
       switch (c.field) {
         case "uid":
           mod.push("-u", String(a.uid));
