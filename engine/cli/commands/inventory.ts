@@ -1,7 +1,45 @@
-// keel inventory — owned by the inventory work; registered from engine/cli/main.ts.
-import type { Command } from "commander";
+// keel inventory: show an inventory as keel reads it, in ansible-inventory's formats.
+import { Option, type Command } from "commander";
 import type { CommandContext } from "../context.js";
+import { InputError } from "../../core/errors.js";
+import { defaultInventoryPath, loadInventory, pythonJson } from "../../inventory/index.js";
 
-export function registerInventory(_program: Command, _ctx: CommandContext): void {
-  // not registered yet
+export function registerInventory(program: Command, ctx: CommandContext): void {
+  program
+    .command("inventory")
+    .description("Show hosts, groups and merged variables of an inventory (same output as ansible-inventory).")
+    .option("-i, --inventory <source>", "inventory file, directory, script or host list 'a,b,' (repeatable)", collect, [] as string[])
+    .addOption(new Option("--list", "print all groups and hosts with their variables as JSON").conflicts(["graph", "host"]))
+    .addOption(new Option("--graph", "print the group tree").conflicts(["host"]))
+    .option("--host <name>", "print one host's merged variables as JSON")
+    .option("--resolved", "with --host: print the connection settings keel derives (HostSpec)")
+    .addHelpText(
+      "after",
+      `
+Without -i, the built-in inventory is used: ${defaultInventoryPath()}
+Examples:
+  keel inventory -i hosts.ini --list       # same JSON as ansible-inventory -i hosts.ini --list
+  keel inventory -i hosts.yml --graph
+  keel inventory -i hosts.yml --host web1 --resolved`,
+    )
+    .action(async (opts: { inventory: string[]; list?: boolean; graph?: boolean; host?: string; resolved?: boolean }) => {
+      if (!opts.list && !opts.graph && opts.host === undefined) {
+        throw new InputError("keel inventory needs one of --list, --graph or --host NAME", undefined, "e.g. keel inventory -i hosts.yml --list");
+      }
+      if (opts.resolved && opts.host === undefined) throw new InputError("--resolved goes with --host NAME");
+      const sources = opts.inventory.length ? opts.inventory : [defaultInventoryPath()];
+      const inv = await loadInventory(sources);
+      if (opts.list) ctx.io.out(pythonJson(inv.toAnsibleList()) + "\n");
+      else if (opts.graph) ctx.io.out(inv.graph() + "\n");
+      else if (opts.resolved) ctx.io.out(JSON.stringify(inv.host(opts.host!), null, 2) + "\n");
+      else {
+        inv.host(opts.host!); // validates the connection settings
+        ctx.io.out(pythonJson(inv.hostVars(opts.host!)) + "\n");
+      }
+      ctx.exitCode = 0;
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

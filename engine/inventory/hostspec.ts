@@ -1,0 +1,135 @@
+// From a host's merged variables to the HostSpec the transport needs. keel's own names and
+// Ansible's connection variables are both accepted, so an existing Ansible inventory works
+// unchanged; when both are set, keel's name wins. Pure.
+import { homedir } from "node:os";
+import { InputError, type SourcePos } from "../core/errors.js";
+import type { HostSpec } from "../core/host.js";
+import { errorAt } from "../core/yaml.js";
+import type { VarLayer } from "./model.js";
+
+/** keel name first, then its Ansible aliases (in order of preference). */
+export const CONNECTION_VARS = {
+  address: ["host", "ansible_host", "ansible_ssh_host"],
+  port: ["port", "ansible_port", "ansible_ssh_port"],
+  user: ["user", "ansible_user", "ansible_ssh_user"],
+  privateKeyFile: ["private_key_file", "ansible_ssh_private_key_file", "ansible_private_key_file"],
+  connection: ["connection", "ansible_connection"],
+  password: ["password", "ansible_password", "ansible_ssh_pass", "ansible_ssh_password"],
+  become: ["become", "ansible_become"],
+  becomeUser: ["become_user", "ansible_become_user"],
+  becomeMethod: ["become_method", "ansible_become_method"],
+  becomePassword: ["become_password", "ansible_become_password", "ansible_become_pass"],
+  knownHostsFile: ["known_hosts", "keel_known_hosts"],
+  connectTimeout: ["connect_timeout", "ansible_ssh_timeout", "ansible_timeout"],
+} as const;
+
+const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
+const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
+
+export function hostSpec(name: string, layer: VarLayer, groups: string[], implicitLocal: boolean): HostSpec {
+  const vars = layer.vars;
+  const get = (names: readonly string[]): { key: string; value: unknown; pos?: SourcePos } | undefined => {
+    for (const k of names) {
+      if (k in vars && vars[k] !== null && vars[k] !== undefined) return { key: k, value: vars[k], pos: layer.pos.get(k) };
+    }
+    return undefined;
+  };
+  const fail = (v: { key: string; pos?: SourcePos }, message: string, hint?: string): never => {
+    const msg = `host '${name}': ${v.key} ${message}`;
+    throw v.pos ? errorAt(v.pos, msg, hint) : new InputError(msg, undefined, hint);
+  };
+  const str = (names: readonly string[]): string | undefined => {
+    const v = get(names);
+    if (!v) return undefined;
+    if (typeof v.value === "string") return v.value;
+    if (typeof v.value === "number") return String(v.value);
+    return fail(v, `must be a string, found ${typeOf(v.value)}`, "quote the value");
+  };
+  const bool = (names: readonly string[]): boolean | undefined => {
+    const v = get(names);
+    if (!v) return undefined;
+    if (typeof v.value === "boolean") return v.value;
+    const s = String(v.value).toLowerCase();
+    if (typeof v.value !== "object" && TRUE.has(s)) return true;
+    if (typeof v.value !== "object" && FALSE.has(s)) return false;
+    return fail(v, `must be a boolean, found ${typeOf(v.value)}`, "use true or false");
+  };
+
+  const spec: HostSpec = {
+    name,
+    address: str(CONNECTION_VARS.address) ?? name,
+    port: 22,
+    connection: "ssh",
+    become: bool(CONNECTION_VARS.become) ?? false,
+    becomeUser: str(CONNECTION_VARS.becomeUser) ?? "root",
+    becomeMethod: "sudo",
+    vars: { ...vars },
+    groups,
+  };
+
+  const port = get(CONNECTION_VARS.port);
+  if (port) {
+    const v = port.value;
+    const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) fail(port, `must be an integer, found ${typeOf(v)}`, "write the port as a number, e.g. 2222");
+    if (n < 1 || n > 65535) fail(port, `must be between 1 and 65535, found ${n}`);
+    spec.port = n;
+  }
+
+  const conn = get(CONNECTION_VARS.connection);
+  if (conn) {
+    const c = typeof conn.value === "string" ? conn.value : fail(conn, `must be a string, found ${typeOf(conn.value)}`, "use local or ssh");
+    if (c === "local") spec.connection = "local";
+    else if (c === "ssh" || c === "smart" || c === "paramiko" || c === "paramiko_ssh") spec.connection = "ssh";
+    else fail(conn, `'${c}' is not supported`, "keel connects with ssh or local (ssh, smart and paramiko all mean ssh)");
+  } else if (implicitLocal) spec.connection = "local";
+
+  const user = str(CONNECTION_VARS.user);
+  if (user !== undefined) spec.user = user;
+  const key = str(CONNECTION_VARS.privateKeyFile);
+  if (key !== undefined) spec.privateKeyFile = expandTilde(key);
+  const password = str(CONNECTION_VARS.password);
+  if (password !== undefined) spec.password = password;
+  const bpw = str(CONNECTION_VARS.becomePassword);
+  if (bpw !== undefined) spec.becomePassword = bpw;
+
+  const method = get(CONNECTION_VARS.becomeMethod);
+  if (method && method.value !== "sudo") {
+    fail(method, `'${String(method.value)}' is not supported`, "keel only becomes another user with sudo; use become_method: sudo");
+  }
+
+  const kh = str(CONNECTION_VARS.knownHostsFile) ?? knownHostsFromSshArgs(vars);
+  if (kh !== undefined) spec.knownHostsFile = expandTilde(kh);
+
+  const to = get(CONNECTION_VARS.connectTimeout);
+  if (to) {
+    const v = to.value;
+    const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isFinite(n) || n <= 0) fail(to, `must be a positive number of seconds, found ${typeOf(v)}`, "e.g. connect_timeout: 10");
+    spec.connectTimeoutMs = Math.round(n * 1000);
+  }
+  return spec;
+}
+
+/** `-o UserKnownHostsFile=PATH` (or `-oUserKnownHostsFile PATH`) in ansible_ssh_common_args / _extra_args. */
+export function knownHostsFromSshArgs(vars: Record<string, unknown>): string | undefined {
+  for (const k of ["ansible_ssh_extra_args", "ansible_ssh_common_args"]) {
+    const v = vars[k];
+    if (typeof v !== "string") continue;
+    const m = /(?:^|\s)-o\s*['"]?UserKnownHostsFile(?:\s*=\s*|\s+)['"]?([^\s'"]+)/i.exec(v);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+function expandTilde(p: string): string {
+  return p === "~" ? homedir() : p.startsWith("~/") ? homedir() + p.slice(1) : p;
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return `the string '${v}'`;
+  return `the ${typeof v} ${String(v)}`;
+}
