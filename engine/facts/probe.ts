@@ -1,0 +1,221 @@
+// The facts probe: one POSIX sh script that only reads, and a pure parser of its output.
+// The output is a list of sections ("== name" then raw lines), so the parser sees exactly what the
+// commands printed and can be tested with captured outputs (test/fixtures/facts/).
+//
+// The primary IPv4 address is the address of the interface that carries the default route; it is
+// read from `ip -4 route show default` and `ip -4 addr`, or, on hosts without iproute2, from
+// /proc/net/route and /proc/net/fib_trie. Nothing is sent on the network.
+import type { Probe } from "../core/module.js";
+import type { Facts } from "../core/facts.js";
+
+export const FACTS_SCRIPT = `exec 2>/dev/null
+echo '== os-release'
+cat /etc/os-release || cat /usr/lib/os-release
+echo '== debian_version'
+cat /etc/debian_version
+echo '== uname'
+uname -r; uname -m; uname -n
+echo '== user'
+id -un
+echo '== pkg'
+for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done
+echo '== init'
+if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi
+if [ -x /sbin/openrc ] || [ -x /usr/sbin/openrc ]; then echo openrc; fi
+echo '== nproc'
+nproc
+echo '== cpuinfo'
+grep -c '^processor' /proc/cpuinfo
+echo '== meminfo'
+grep '^MemTotal:' /proc/meminfo
+if command -v ip >/dev/null; then
+echo '== ip-route'
+ip -4 route show default
+echo '== ip-addr'
+ip -4 -o addr show || ip -4 addr show
+else
+echo '== proc-route'
+cat /proc/net/route
+echo '== fib_trie'
+cat /proc/net/fib_trie
+fi
+exit 0
+`;
+
+/** Splits the probe output into its sections. */
+export function splitSections(stdout: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let cur: string[] | undefined;
+  for (const line of stdout.split("\n")) {
+    const m = /^== ([a-z_-]+)$/.exec(line);
+    if (m) {
+      cur = [];
+      out.set(m[1]!, cur);
+    } else if (cur) cur.push(line);
+  }
+  for (const lines of out.values()) while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return out;
+}
+
+/** KEY=value lines of os-release(5), with shell-style quoting removed. */
+export function parseOsRelease(lines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    let v = m[2]!;
+    if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
+      v = v.slice(1, -1);
+      if (m[2]![0] === '"') v = v.replace(/\\(["\\`$])/g, "$1");
+    }
+    out[m[1]!] = v;
+  }
+  return out;
+}
+
+const FAMILY_OF: Record<string, string> = {
+  debian: "debian",
+  ubuntu: "debian",
+  raspbian: "debian",
+  linuxmint: "debian",
+  kali: "debian",
+  rhel: "redhat",
+  centos: "redhat",
+  fedora: "redhat",
+  rocky: "redhat",
+  almalinux: "redhat",
+  ol: "redhat",
+  amzn: "redhat",
+  alpine: "alpine",
+  arch: "archlinux",
+  sles: "suse",
+  "opensuse-leap": "suse",
+  "opensuse-tumbleweed": "suse",
+};
+
+/** The OS family from ID, then from ID_LIKE ("rhel centos fedora" → redhat). */
+export function osFamily(id: string, idLike: string): string {
+  if (FAMILY_OF[id]) return FAMILY_OF[id]!;
+  for (const like of idLike.split(/\s+/)) if (FAMILY_OF[like]) return FAMILY_OF[like]!;
+  return id || "unknown";
+}
+
+function pickPkgMgr(present: string[], family: string): Facts["pkg_mgr"] {
+  const has = (p: string) => present.includes(p);
+  // A Debian host may have dnf installed (and the reverse); the family decides first.
+  const byFamily: Record<string, Facts["pkg_mgr"][]> = { debian: ["apt"], redhat: ["dnf", "yum"], alpine: ["apk"] };
+  const name = (m: Facts["pkg_mgr"]) => (m === "apt" ? "apt-get" : m);
+  for (const m of byFamily[family] ?? []) if (has(name(m))) return m;
+  for (const m of ["apt", "dnf", "yum", "apk"] as const) if (has(name(m))) return m;
+  return "unknown";
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function ipToInt(ip: string): number {
+  const m = IPV4.exec(ip)!;
+  return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+}
+
+/** /proc/net/route holds addresses as little-endian hex. */
+function hexLeToInt(hex: string): number {
+  const n = parseInt(hex, 16) >>> 0;
+  return (((n & 0xff) << 24) | (((n >>> 8) & 0xff) << 16) | (((n >>> 16) & 0xff) << 8) | ((n >>> 24) & 0xff)) >>> 0;
+}
+
+const isLoopback = (ip: string) => ip.startsWith("127.");
+
+/** From `ip -4 route show default` and `ip -4 -o addr show` (one-line or multi-line form). */
+export function primaryIpv4FromIp(routeLines: string[], addrLines: string[]): string {
+  let dev: string | undefined;
+  for (const l of routeLines) {
+    const m = /^default\b.*\bdev\s+(\S+)/.exec(l.trim());
+    if (m) {
+      dev = m[1];
+      break;
+    }
+  }
+  const addrs: { dev: string; ip: string }[] = [];
+  let cur = "";
+  for (const l of addrLines) {
+    const head = /^\d+:\s+([^\s:]+)/.exec(l);
+    if (head) cur = head[1]!.replace(/@.*$/, "");
+    const inet = /\binet\s+(\d+\.\d+\.\d+\.\d+)(?:\/\d+)?/.exec(l);
+    if (inet && cur) addrs.push({ dev: cur, ip: inet[1]! });
+  }
+  const onDefault = dev ? addrs.find((a) => a.dev === dev) : undefined;
+  return (onDefault ?? addrs.find((a) => !isLoopback(a.ip)))?.ip ?? "";
+}
+
+/** From /proc/net/route and /proc/net/fib_trie, for hosts without iproute2. */
+export function primaryIpv4FromProc(routeLines: string[], trieLines: string[]): string {
+  const routes: { iface: string; dest: number; mask: number }[] = [];
+  for (const l of routeLines.slice(1)) {
+    const f = l.trim().split(/\s+/);
+    if (f.length < 8 || !/^[0-9A-Fa-f]{8}$/.test(f[1]!) || !/^[0-9A-Fa-f]{8}$/.test(f[7]!)) continue;
+    routes.push({ iface: f[0]!, dest: hexLeToInt(f[1]!), mask: hexLeToInt(f[7]!) });
+  }
+  const local: string[] = [];
+  let last: string | undefined;
+  for (const l of trieLines) {
+    const leaf = /\|--\s+(\d+\.\d+\.\d+\.\d+)\s*$/.exec(l);
+    if (leaf) {
+      last = leaf[1];
+      continue;
+    }
+    if (last && /^\s*\/32 host LOCAL/.test(l) && !local.includes(last)) local.push(last);
+  }
+  const candidates = local.filter((ip) => !isLoopback(ip));
+  const def = routes.find((r) => r.dest === 0 && r.mask === 0);
+  if (def) {
+    const nets = routes.filter((r) => r.iface === def.iface && r.mask !== 0);
+    const hit = candidates.find((ip) => nets.some((n) => (ipToInt(ip) & n.mask) >>> 0 === (n.dest & n.mask) >>> 0));
+    if (hit) return hit;
+  }
+  return candidates[0] ?? "";
+}
+
+function int(s: string | undefined): number {
+  const n = Number((s ?? "").trim());
+  return Number.isFinite(n) && /^\s*\d+\s*$/.test(s ?? "") ? n : 0;
+}
+
+export function parseFacts(stdout: string): Facts {
+  const s = splitSections(stdout);
+  const get = (k: string) => s.get(k) ?? [];
+  const osr = parseOsRelease(get("os-release"));
+  const id = (osr.ID ?? "").toLowerCase();
+  const family = osFamily(id, (osr.ID_LIKE ?? "").toLowerCase());
+  const [kernel = "", arch = "", hostname = ""] = get("uname").map((l) => l.trim());
+  const init = get("init").map((l) => l.trim());
+  const nproc = int(get("nproc")[0]);
+  const memLine = get("meminfo").find((l) => l.startsWith("MemTotal:"));
+  const memKb = memLine ? int(/MemTotal:\s+(\d+)/.exec(memLine)?.[1]) : 0;
+  const ipv4 = s.has("ip-route") || s.has("ip-addr") ? primaryIpv4FromIp(get("ip-route"), get("ip-addr")) : primaryIpv4FromProc(get("proc-route"), get("fib_trie"));
+  const debianVersion = get("debian_version")[0]?.trim() ?? "";
+  const facts: Facts = {
+    os_id: id || "unknown",
+    os_version: osr.VERSION_ID ?? "",
+    os_family: family,
+    os_pretty: osr.PRETTY_NAME ?? osr.NAME ?? "",
+    kernel,
+    arch,
+    hostname,
+    pkg_mgr: pickPkgMgr(get("pkg").map((l) => l.trim()), family),
+    init: init[0] === "systemd" ? "systemd" : init[0] === "sysv" ? "sysv" : "unknown",
+    cpus: nproc || int(get("cpuinfo")[0]),
+    memory_mb: Math.floor(memKb / 1024),
+    ipv4,
+    user: get("user")[0]?.trim() ?? "",
+  };
+  if (osr.VERSION_CODENAME) facts.os_codename = osr.VERSION_CODENAME;
+  // Debian's point release ("12.11") lives in /etc/debian_version, not in os-release.
+  if (family === "debian" && /^\d+(\.\d+)*$/.test(debianVersion)) facts.os_version_full = debianVersion;
+  if (init.includes("openrc")) facts.service_mgr = "openrc";
+  return facts;
+}
+
+export const factsProbe: Probe<Facts> = {
+  script: FACTS_SCRIPT,
+  parse: (stdout) => parseFacts(stdout),
+};

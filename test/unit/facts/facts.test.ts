@@ -1,0 +1,63 @@
+// Table of captured probe outputs (test/fixtures/facts/*.yml): what the parser makes of each, and
+// the Ansible names derived from it.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, it, expect } from "vitest";
+import { ansibleFactVars, factsProbe, parseFacts } from "../../../engine/facts/index.js";
+import { osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, splitSections } from "../../../engine/facts/probe.js";
+
+const dir = join(import.meta.dirname, "../../fixtures/facts");
+const cases = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
+
+describe("facts fixtures", () => {
+  it("has the required platforms", () => {
+    expect(cases).toEqual(expect.arrayContaining(["debian12-this-machine.yml", "debian12-minimal-no-ip.yml", "rhel9.yml", "alpine319.yml"]));
+  });
+  for (const file of cases) {
+    const c = parse(readFileSync(join(dir, file), "utf8")) as { description: string; stdout: string; facts: Record<string, unknown>; ansible_facts: Record<string, unknown> };
+    it(`${file}: ${c.description}`, () => {
+      const f = factsProbe.parse(c.stdout, 0);
+      expect(f).toEqual(c.facts);
+      const vars = ansibleFactVars(f);
+      expect(vars.facts).toBe(f);
+      expect(vars.ansible_facts).toMatchObject(c.ansible_facts);
+      for (const [k, v] of Object.entries(c.ansible_facts)) expect(vars[`ansible_${k}`]).toEqual(v);
+    });
+  }
+});
+
+describe("facts parser parts", () => {
+  it("reads os-release quoting", () => {
+    expect(parseOsRelease(['NAME="A \\"B\\""', "ID=x", "X='y z'", "# comment", "bad line"])).toEqual({ NAME: 'A "B"', ID: "x", X: "y z" });
+  });
+  it("derives the family from ID_LIKE", () => {
+    expect(osFamily("rocky", "")).toBe("redhat");
+    expect(osFamily("pop", "ubuntu debian")).toBe("debian");
+    expect(osFamily("weird", "")).toBe("weird");
+  });
+  it("prefers the default route's interface and ignores loopback", () => {
+    expect(primaryIpv4FromIp(["default via 10.0.0.1 dev wlan0 proto dhcp"], ["1: lo    inet 127.0.0.1/8 scope host lo", "2: eth0    inet 192.168.1.5/24 scope global eth0", "3: wlan0    inet 10.0.0.7/24 scope global wlan0"])).toBe("10.0.0.7");
+    expect(primaryIpv4FromIp([], ["1: lo    inet 127.0.0.1/8 scope host lo", "2: eth0    inet 192.168.1.5/24 scope global eth0"])).toBe("192.168.1.5");
+    expect(primaryIpv4FromIp([], ["1: lo    inet 127.0.0.1/8 scope host lo"])).toBe("");
+  });
+  it("picks the local address in the default interface's subnet from /proc", () => {
+    const route = [
+      "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT",
+      "eth1\t0000000A\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0", // 10.0.0.0/8 on eth1
+      "eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0", // default via 192.168.1.1 on eth0
+      "eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0", // 192.168.1.0/24 on eth0
+    ];
+    const trie = ["Local:", "  |-- 10.1.2.3", "     /32 host LOCAL", "  |-- 127.0.0.1", "     /32 host LOCAL", "  |-- 192.168.1.9", "     /32 host LOCAL", "  |-- 192.168.1.255", "     /32 link BROADCAST"];
+    expect(primaryIpv4FromProc(route, trie)).toBe("192.168.1.9");
+  });
+  it("keeps unknowns empty rather than guessing", () => {
+    const f = parseFacts("");
+    expect(f).toMatchObject({ os_id: "unknown", os_family: "unknown", pkg_mgr: "unknown", init: "unknown", cpus: 0, memory_mb: 0, ipv4: "" });
+    expect(splitSections("junk\n== a\nx\n\n== b\n").get("a")).toEqual(["x"]);
+  });
+  it("the probe only reads", () => {
+    // no redirection into files, no package or service commands
+    expect(factsProbe.script).not.toMatch(/>\s*\/(?!dev\/null)|\brm\b|\bmv\b|apt-get (install|update)|systemctl/);
+  });
+});
