@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import mod from "../../../../modules/services/service.js";
+import { unitName } from "../../../../modules/services/backends/systemd.js";
+import { runModuleFixtures, BASE_FACTS } from "../harness.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+runModuleFixtures(mod, here);
+
+// Cases whose diff must fail (unknown service). Same YAML shape, with `diff_error` (a regex).
+describe("services.service error fixtures", () => {
+  const dir = join(here, "errors");
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".yml")).sort()) {
+    it(f.replace(/\.yml$/, ""), () => {
+      const c = parse(readFileSync(join(dir, f), "utf8"));
+      const facts = { ...BASE_FACTS, ...(c.facts ?? {}) };
+      const probe = mod.probe(c.args, facts);
+      const state = probe.parse(c.probe.stdout ?? "", c.probe.rc ?? 0);
+      expect(() => mod.diff(state, c.args, facts)).toThrow(new RegExp(c.diff_error));
+    });
+  }
+});
+
+describe("services.service pure parts", () => {
+  it("adds .service only to bare names", () => {
+    expect(unitName("ssh")).toBe("ssh.service");
+    expect(unitName("docker.socket")).toBe("docker.socket");
+    expect(unitName("getty@tty1")).toBe("getty@tty1.service");
+  });
+  it("fails clearly on an unknown init system", () => {
+    expect(() => mod.probe({ name: "ssh", state: "started" }, { ...BASE_FACTS, init: "unknown" })).toThrow(/no service backend for init 'unknown'/);
+  });
+  it("quotes the name in the sysv probe and globs only the S?? prefix", () => {
+    const s = mod.probe({ name: "keel-daemon", state: "started" }, BASE_FACTS).script;
+    expect(s).toContain("/etc/rc2.d/S??keel-daemon");
+    expect(s).toContain("/etc/init.d/keel-daemon status");
+  });
+});
