@@ -1,7 +1,35 @@
-// keel history — owned by the history work; registered from engine/cli/main.ts.
+// keel history: the drift runs recorded in the local store.
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { CommandContext } from "../context.js";
+import { InputError } from "../../core/errors.js";
+import { HistoryStore, DEFAULT_HISTORY } from "../../report/drift/history.js";
 
-export function registerHistory(_program: Command, _ctx: CommandContext): void {
-  // not registered yet
+export function registerHistory(program: Command, ctx: CommandContext): void {
+  program
+    .command("history")
+    .summary("list past drift runs with their counts")
+    .description("List the drift runs recorded by `keel drift` (newest first), with host and item counts.")
+    .option("--history <path>", "drift history database", DEFAULT_HISTORY)
+    .option("-n, --last <n>", "how many runs", (v) => Number(v), 20)
+    .option("--playbook <path>", "only runs of this playbook (as shown in the list)")
+    .option("--json", "print JSON")
+    .action((o: { history: string; last: number; playbook?: string; json?: boolean }) => {
+      const path = resolve(o.history);
+      if (!existsSync(path)) throw new InputError(`no drift history at ${o.history}`, undefined, "run `keel drift` first, or point --history at the store");
+      const store = new HistoryStore(path);
+      try {
+        const rows = store.list(o.last, o.playbook);
+        if (o.json) return void ctx.io.out(JSON.stringify(rows, null, 2) + "\n");
+        const head = ["run", "time", "playbook", "shard", "hosts", "in sync", "drifted", "unreach.", "failed", "items", "unknown"];
+        const body = rows.map((r) => [String(r.id), r.generated_at.replace(/\.\d+Z$/, "Z"), r.playbook, r.shard ?? "-", ...[r.hosts, r.in_sync, r.drifted, r.unreachable, r.failed, r.items, r.unknown].map(String)]);
+        const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+        const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
+        ctx.io.out([line(head), ...body.map(line)].join("\n") + "\n");
+        if (!rows.length) ctx.io.out("(no runs recorded)\n");
+      } finally {
+        store.close();
+      }
+    });
 }

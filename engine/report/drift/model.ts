@@ -4,7 +4,7 @@ import type { KeelEvent, TaskRef } from "../../core/events.js";
 import type { Change } from "../../core/module.js";
 import type { ConnectionFailure } from "../../core/errors.js";
 import { relative, isAbsolute } from "node:path";
-import { unifiedDiff } from "./udiff.js";
+import { unifiedDiff } from "../diff.js";
 
 export const DRIFT_SCHEMA_VERSION = 1;
 

@@ -3,8 +3,10 @@ import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+
+const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
 import { buildDriftReport, driftExitCode, SECRET } from "../../../../engine/report/drift/model.js";
 import { compareWith } from "../../../../engine/report/drift/compare.js";
 import { mergeReports } from "../../../../engine/report/drift/merge.js";
