@@ -22,8 +22,9 @@ export default defineControllerModule<AssertArgs>({
     properties: {
       that: {
         anyOf: [
-          { type: ["string", "boolean"] },
-          { type: "array", items: { type: ["string", "boolean"] }, minItems: 1 },
+          { type: "string" },
+          { type: "boolean" },
+          { type: "array", items: { anyOf: [{ type: "string" }, { type: "boolean" }] }, minItems: 1 },
         ],
         description: "One condition or a list of conditions, written like `when:` (no {{ }}). All must be true.",
       },

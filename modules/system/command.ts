@@ -29,7 +29,8 @@ export default defineModule<CommandArgs, ExecState>({
       },
       ...EXEC_PROPS,
     },
-    oneOf: [{ required: ["cmd"] }, { required: ["argv"] }],
+    // One of cmd / argv (checked with a hint by argvOf when both are missing).
+    not: { properties: { cmd: true, argv: true }, required: ["cmd", "argv"] },
   },
 
   resource: (a) => execResource("command", display(a)),

@@ -82,7 +82,7 @@ export default defineModule<SudoersArgs, SudoersState>({
         description: "detect: validate with visudo when it is installed; required: fail without visudo; absent: do not validate.",
       },
     },
-    not: { required: ["user", "group"] },
+    not: { properties: { user: true, group: true }, required: ["user", "group"] },
   },
 
   resource: (a) => `sudoers rule ${filePath(a)}`,

@@ -65,7 +65,7 @@ export default defineModule<UserArgs, UserState>({
       name: { type: "string", minLength: 1, pattern: "^[^:\\s,]+$", description: "Login name of the user." },
       uid: { type: "integer", minimum: 0, description: "Numeric user id." },
       group: {
-        type: ["string", "integer"],
+        anyOf: [{ type: "string" }, { type: "integer", minimum: 0 }],
         description: "Primary group, by name or gid. The group must exist.",
       },
       groups: {
