@@ -1,0 +1,635 @@
+// Bringing lab hosts up and down.
+//
+// A host is: a network namespace (keel-labNN) joined by a veth pair (klabNN on the machine, eth0
+// inside) to the bridge keelbr0 (198.18.0.1/15); private mount, UTS, IPC and PID namespaces whose
+// PID 1 is tini, chrooted into an overlayfs (lower: the cached rootfs, upper: <state>/hosts/labNN);
+// and sshd started through the host's own sysv `service` command. Every mount lives only in the
+// host's private mount namespace, so killing its PID 1 releases them all: `down` kills, then
+// deletes the links and namespaces, and leaves nothing on the machine.
+import { spawn } from "node:child_process";
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import {
+  BRIDGE,
+  BRIDGE_ADDRESS,
+  LAB_NET,
+  LAB_PREFIX,
+  NETNS_PREFIX,
+  assertLabAddress,
+  hostIndex,
+  inLabNet,
+  labHost,
+  labPaths,
+  type LabHostName,
+  type LabPaths,
+} from "./config.js";
+import { buildAptRepo } from "./aptrepo.js";
+import { HOST_REPO_DIR, LAB_USER, ensureRootfs, rootfsDir } from "./rootfs.js";
+import { LabError, mapLimit, pidAlive, run, sleep, type RunOptions, type RunResult } from "./util.js";
+
+export interface LabHost extends LabHostName {
+  /** "ssh-ed25519 AAAA…" */
+  hostKey: string;
+}
+
+export interface LabState {
+  version: 1;
+  /** Who brought the lab up: "cli" labs are never torn down by the test runner. */
+  owner: "cli" | "vitest";
+  hosts: LabHost[];
+  rootfs: string;
+  repo: string;
+  stateDir: string;
+  privateKey: string;
+  knownHosts: string;
+  inventoryYaml: string;
+  inventoryIni: string;
+  user: "root";
+  /** Non-root login with passwordless sudo on every host (same key). */
+  sudoUser: string;
+}
+
+type Log = (line: string) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Locking: one lab per state dir, and one process changing it at a time.
+
+export async function withLabLock<T>(paths: LabPaths, fn: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
+  mkdirSync(paths.state, { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(paths.lock, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(paths.lock, "utf8"));
+      } catch {
+        continue;
+      }
+      if (!holder || !pidAlive(holder)) {
+        try {
+          unlinkSync(paths.lock);
+        } catch {
+          /* someone else removed it */
+        }
+        continue;
+      }
+      if (Date.now() > deadline) throw new LabError(`lab is locked by process ${holder} (${paths.lock})`);
+      await sleep(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      if (Number(readFileSync(paths.lock, "utf8")) === process.pid) unlinkSync(paths.lock);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Can this machine run the lab?
+
+/** Undefined when the lab can run here, else one line saying why not. */
+export async function labUnavailableReason(paths: LabPaths = labPaths()): Promise<string | undefined> {
+  if (process.platform !== "linux") return `the lab needs Linux (this is ${process.platform})`;
+  if (process.getuid?.() !== 0) return `the lab needs root for network namespaces and mounts (running as uid ${process.getuid?.()})`;
+  const need = ["ip", "unshare", "nsenter", "chroot", "ssh-keygen", "ssh", "dpkg-deb", "dpkg-scanpackages", "mount"];
+  if (!existsSync(rootfsDir(paths))) need.push("debootstrap");
+  const missing: string[] = [];
+  for (const cmd of need) {
+    const r = await run("/bin/sh", ["-c", `command -v ${cmd}`], { check: false });
+    if (r.code !== 0) missing.push(cmd);
+  }
+  if (missing.length) return `missing commands: ${missing.join(", ")} (install: apt-get install iproute2 util-linux openssh-client openssh-server dpkg-dev debootstrap)`;
+  if (!readFileSync("/proc/filesystems", "utf8").includes("\toverlay\n")) return "the kernel has no overlayfs";
+  const probe = `keel-probe-${process.pid}`;
+  const r = await run("ip", ["netns", "add", probe], { check: false });
+  if (r.code !== 0) return `cannot create a network namespace: ${r.stderr.trim()}`;
+  await run("ip", ["netns", "del", probe], { check: false });
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery: what is running now, from the machine itself (not from a state file).
+
+/** Numbers of the hosts whose network namespace exists. */
+export async function runningHostIndexes(): Promise<number[]> {
+  const { stdout } = await run("ip", ["netns", "list"], { check: false });
+  const out: number[] = [];
+  for (const line of stdout.split("\n")) {
+    const m = new RegExp(`^${NETNS_PREFIX}lab(\\d+)\\b`).exec(line.trim());
+    if (m) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function netnsPids(netns: string): Promise<number[]> {
+  const r = await run("ip", ["netns", "pids", netns], { check: false });
+  if (r.code !== 0) return [];
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** The host's PID 1 (tini), seen from the machine, or undefined when the host is not running. */
+export async function initPid(host: string | number | LabHostName): Promise<number | undefined> {
+  const h = typeof host === "object" ? host : labHost(hostIndex(host));
+  for (const pid of await netnsPids(h.netns)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
+      if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === "1") return pid;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running commands inside a host, without SSH.
+
+const HOST_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8", TERM: "dumb" };
+
+/**
+ * Run a POSIX sh command as root inside a host (its namespaces and its root), bypassing SSH and
+ * the network: for tampering, inspection and service control. Throws on a non-zero exit unless
+ * opts.check is false.
+ */
+export async function hostExec(host: string | number | LabHostName, cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+  const h = typeof host === "object" ? host : labHost(hostIndex(host));
+  const pid = await initPid(h);
+  if (!pid) throw new LabError(`lab host ${h.name} is not running`);
+  return run("nsenter", ["-t", String(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "/bin/sh", "-c", cmd], {
+    timeoutMs: 120_000,
+    ...opts,
+    env: { ...HOST_ENV, ...(opts.env ?? {}) },
+  });
+}
+
+/** Resolve when host:port accepts TCP (and, for port 22, sends an SSH banner). */
+export function waitForPort(address: string, port: number, timeoutMs = 15_000, open = true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const attempt = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = connect({ host: address, port, timeout: 1000 });
+      let done = false;
+      const finish = (ok: boolean) => {
+        if (done) return;
+        done = true;
+        s.destroy();
+        resolve(ok);
+      };
+      s.on("data", (d) => finish(port !== 22 || d.toString().startsWith("SSH-")));
+      s.on("connect", () => {
+        if (port !== 22) finish(true);
+      });
+      s.on("timeout", () => finish(false));
+      s.on("error", () => finish(false));
+      s.on("close", () => finish(false));
+    });
+  return (async () => {
+    for (;;) {
+      if ((await attempt()) === open) return;
+      if (Date.now() > deadline) throw new LabError(`${address}:${port} did not ${open ? "open" : "close"} within ${timeoutMs} ms`);
+      await sleep(open ? 100 : 200);
+    }
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bridge
+
+async function ensureBridge(): Promise<void> {
+  assertLabAddress(BRIDGE_ADDRESS);
+  // Refuse if anything other than our bridge already uses the lab range: we would shadow it.
+  const { stdout } = await run("ip", ["-o", "-4", "addr", "show"]);
+  for (const line of stdout.split("\n")) {
+    const m = /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\/(\d+)/.exec(line);
+    if (m && m[1] !== BRIDGE && inLabNet(m[2]!)) {
+      throw new LabError(`refusing to start: interface ${m[1]} already has ${m[2]}/${m[3]} in the lab range ${LAB_NET}/${LAB_PREFIX}`);
+    }
+  }
+  const exists = (await run("ip", ["link", "show", BRIDGE], { check: false })).code === 0;
+  if (!exists) {
+    await run("ip", ["link", "add", BRIDGE, "type", "bridge"]);
+    // No IPv6 link-local address: the lab uses no address outside 198.18.0.0/15.
+    await run("ip", ["link", "set", BRIDGE, "addrgenmode", "none"]);
+  }
+  const addrs = (await run("ip", ["-o", "-4", "addr", "show", "dev", BRIDGE])).stdout;
+  if (!addrs.includes(` ${BRIDGE_ADDRESS}/${LAB_PREFIX} `)) {
+    await run("ip", ["addr", "add", `${BRIDGE_ADDRESS}/${LAB_PREFIX}`, "dev", BRIDGE]);
+  }
+  await run("ip", ["link", "set", BRIDGE, "up"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One host
+
+/** Runs as PID 1 of the host's fresh PID namespace, in its private mount namespace, then execs tini. */
+const INIT_SCRIPT = String.raw`set -eu
+R=$1 LOWER=$2 UPPER=$3 WORK=$4 REPO=$5 NAME=$6
+mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$UPPER,workdir=$WORK" "$R"
+mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
+# Kernel-wide sysctls stay read-only inside hosts; the namespace's own net.* stays writable.
+mount --bind "$R/proc/sys" "$R/proc/sys"
+mount --bind "$R/proc/sys/net" "$R/proc/sys/net"
+mount -o remount,bind,ro,nosuid,nodev,noexec "$R/proc/sys"
+if [ -e "$R/proc/sysrq-trigger" ]; then
+  mount --bind "$R/proc/sysrq-trigger" "$R/proc/sysrq-trigger"
+  mount -o remount,bind,ro "$R/proc/sysrq-trigger"
+fi
+mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$R/sys"
+mount -t tmpfs -o nosuid,noexec,mode=755,size=1m dev "$R/dev"
+for d in null zero full random urandom tty; do : > "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done
+mkdir "$R/dev/pts" "$R/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$R/dev/pts"
+ln -s pts/ptmx "$R/dev/ptmx"
+ln -s /proc/self/fd "$R/dev/fd"
+ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"
+mount -t tmpfs -o nosuid,nodev,mode=1777,size=64m shm "$R/dev/shm"
+mount -t tmpfs -o nosuid,nodev,mode=755,size=64m run "$R/run"
+mkdir -p "$R/run/lock" "$R/run/sshd"
+chmod 1777 "$R/run/lock"
+mount --bind "$REPO" "$R/srv/keel-repo"
+mount -o remount,bind,ro "$R/srv/keel-repo"
+hostname "$NAME"
+exec chroot "$R" /usr/bin/tini -- /bin/sleep infinity
+`;
+
+function hostDir(paths: LabPaths, h: LabHostName) {
+  const dir = join(paths.hostsDir, h.name);
+  return { dir, upper: join(dir, "upper"), work: join(dir, "work"), merged: join(dir, "root"), keys: join(dir, "keys"), log: join(dir, "console.log") };
+}
+
+function mkdirOwned(path: string, mode: number, uid = 0, gid = 0): void {
+  mkdirSync(path, { recursive: true });
+  chmodSync(path, mode);
+  chownSync(path, uid, gid);
+}
+
+/** Prepare the host's upper layer: hostname, host key, authorized lab key, machine id. */
+async function prepareUpper(paths: LabPaths, h: LabHostName, labPub: string): Promise<string> {
+  const d = hostDir(paths, h);
+  // Host keys survive resetHost (kept beside the overlay) so known_hosts stays valid.
+  mkdirSync(d.keys, { recursive: true, mode: 0o700 });
+  const key = join(d.keys, "ssh_host_ed25519_key");
+  if (!existsSync(key)) await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `root@${h.name}`, "-f", key]);
+  rmSync(d.upper, { recursive: true, force: true });
+  rmSync(d.work, { recursive: true, force: true });
+  mkdirSync(d.work, { recursive: true });
+  mkdirSync(d.merged, { recursive: true });
+  mkdirOwned(d.upper, 0o755);
+  const u = (rel: string) => join(d.upper, rel);
+  mkdirOwned(u("etc"), 0o755);
+  mkdirOwned(u("etc/ssh"), 0o755);
+  writeFileSync(u("etc/hostname"), `${h.name}\n`);
+  writeFileSync(u("etc/hosts"), `127.0.0.1\tlocalhost\n${h.address}\t${h.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
+  writeFileSync(u("etc/machine-id"), randomBytes(16).toString("hex") + "\n");
+  copyFileSync(key, u("etc/ssh/ssh_host_ed25519_key"));
+  chmodSync(u("etc/ssh/ssh_host_ed25519_key"), 0o600);
+  copyFileSync(key + ".pub", u("etc/ssh/ssh_host_ed25519_key.pub"));
+  mkdirOwned(u("root"), 0o700);
+  mkdirOwned(u("root/.ssh"), 0o700);
+  writeFileSync(u("root/.ssh/authorized_keys"), labPub, { mode: 0o600 });
+  mkdirOwned(u("home"), 0o755);
+  mkdirOwned(u(`home/${LAB_USER}`), 0o755, 1000, 1000);
+  mkdirOwned(u(`home/${LAB_USER}/.ssh`), 0o700, 1000, 1000);
+  writeFileSync(u(`home/${LAB_USER}/.ssh/authorized_keys`), labPub, { mode: 0o600 });
+  chownSync(u(`home/${LAB_USER}/.ssh/authorized_keys`), 1000, 1000);
+  return readFileSync(key + ".pub", "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+async function createNetwork(h: LabHostName): Promise<void> {
+  assertLabAddress(h.address);
+  await run("ip", ["netns", "add", h.netns]);
+  await run("ip", ["-b", "-"], {
+    input: [
+      `link add ${h.veth} type veth peer name eth0 netns ${h.netns}`,
+      `link set ${h.veth} addrgenmode none`,
+      `link set ${h.veth} master ${BRIDGE} up`,
+    ].join("\n") + "\n",
+  });
+  await run("ip", ["-n", h.netns, "-b", "-"], {
+    input: [
+      "link set lo up",
+      "link set eth0 addrgenmode none",
+      `addr add ${h.address}/${LAB_PREFIX} dev eth0`,
+      "link set eth0 up",
+      `route add default via ${BRIDGE_ADDRESS}`,
+    ].join("\n") + "\n",
+  });
+}
+
+/** Start the host's PID 1 and wait until it is tini inside the host's root. */
+async function startInit(paths: LabPaths, h: LabHostName, lower: string): Promise<number> {
+  const d = hostDir(paths, h);
+  const log = openSync(d.log, "a");
+  const child = spawn(
+    "ip",
+    ["netns", "exec", h.netns, "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--propagation", "private",
+      "/bin/sh", "-c", INIT_SCRIPT, "keel-lab-init", d.merged, lower, d.upper, d.work, paths.repo, h.name],
+    { detached: true, stdio: ["ignore", log, log] },
+  );
+  closeSync(log);
+  child.unref();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const pid = await initPid(h);
+    if (pid) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "tini") return pid;
+      } catch {
+        /* racing exec */
+      }
+    }
+    if (child.exitCode !== null) break;
+    await sleep(50);
+  }
+  const out = existsSync(d.log) ? readFileSync(d.log, "utf8").trim().split("\n").slice(-5).join(" | ") : "";
+  throw new LabError(`lab host ${h.name} did not start: ${out || "no output"}`);
+}
+
+export async function startSshd(host: string | number | LabHostName): Promise<void> {
+  const h = typeof host === "object" ? host : labHost(hostIndex(host));
+  await hostExec(h, "service ssh start >/dev/null");
+  await waitForPort(h.address, 22);
+}
+
+export async function stopSshd(host: string | number | LabHostName): Promise<void> {
+  const h = typeof host === "object" ? host : labHost(hostIndex(host));
+  await hostExec(h, "service ssh stop >/dev/null");
+  await waitForPort(h.address, 22, 10_000, false);
+}
+
+async function startHost(paths: LabPaths, h: LabHostName, lower: string, labPub: string): Promise<LabHost> {
+  await stopHost(paths, h, { keepKeys: true });
+  try {
+    const hostKey = await prepareUpper(paths, h, labPub);
+    await createNetwork(h);
+    await startInit(paths, h, lower);
+    await startSshd(h);
+    return { ...h, hostKey };
+  } catch (e) {
+    await stopHost(paths, h, { keepKeys: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Kill everything in the host, then remove its links, namespace and (unless keepKeys) its files. */
+async function stopHost(paths: LabPaths, h: LabHostName, opts: { keepKeys?: boolean } = {}): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const pids = await netnsPids(h.netns);
+    if (!pids.length) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    await sleep(20);
+  }
+  if ((await run("ip", ["link", "show", h.veth], { check: false })).code === 0) await run("ip", ["link", "del", h.veth], { check: false });
+  if (existsSync(`/run/netns/${h.netns}`)) await run("ip", ["netns", "del", h.netns]);
+  const d = hostDir(paths, h);
+  if (opts.keepKeys) {
+    for (const p of [d.upper, d.work, d.merged, d.log]) rmSync(p, { recursive: true, force: true });
+  } else {
+    rmSync(d.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lab key, known_hosts, inventories, state
+
+async function ensureLabKey(paths: LabPaths): Promise<string> {
+  if (!existsSync(paths.key)) {
+    mkdirSync(paths.state, { recursive: true });
+    rmSync(paths.key + ".pub", { force: true });
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "keel-lab", "-f", paths.key]);
+  }
+  chmodSync(paths.key, 0o600);
+  return readFileSync(paths.key + ".pub", "utf8");
+}
+
+function yamlInventory(st: LabState): string {
+  const lines = [
+    "# keel lab inventory, written by `npm run lab -- up`. Regenerated on every up; do not edit.",
+    "all:",
+    "  vars:",
+    "    ansible_user: root",
+    `    ansible_ssh_private_key_file: ${st.privateKey}`,
+    `    keel_known_hosts: ${st.knownHosts}`,
+    `    ansible_ssh_common_args: "-o UserKnownHostsFile=${st.knownHosts} -o StrictHostKeyChecking=yes"`,
+    "    ansible_python_interpreter: /usr/bin/python3",
+    "  children:",
+    "    lab:",
+    "      hosts:",
+    ...st.hosts.map((h) => `        ${h.name}:\n          ansible_host: ${h.address}`),
+  ];
+  for (const [group, parity] of [["odd", 1], ["even", 0]] as const) {
+    const members = st.hosts.filter((h) => h.index % 2 === parity);
+    lines.push(`    ${group}:`, members.length ? "      hosts:" : "      hosts: {}", ...members.map((h) => `        ${h.name}: {}`));
+  }
+  return lines.join("\n") + "\n";
+}
+
+function iniInventory(st: LabState): string {
+  const lines = ["# keel lab inventory, written by `npm run lab -- up`. Regenerated on every up; do not edit.", "[lab]"];
+  lines.push(...st.hosts.map((h) => `${h.name} ansible_host=${h.address}`));
+  for (const [group, parity] of [["odd", 1], ["even", 0]] as const) {
+    lines.push("", `[${group}]`, ...st.hosts.filter((h) => h.index % 2 === parity).map((h) => h.name));
+  }
+  lines.push(
+    "",
+    "[all:vars]",
+    "ansible_user=root",
+    `ansible_ssh_private_key_file=${st.privateKey}`,
+    `keel_known_hosts=${st.knownHosts}`,
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${st.knownHosts} -o StrictHostKeyChecking=yes'`,
+    "ansible_python_interpreter=/usr/bin/python3",
+  );
+  return lines.join("\n") + "\n";
+}
+
+function writeOutputs(st: LabState): void {
+  writeFileSync(st.knownHosts, st.hosts.map((h) => `${h.name},${h.address} ${h.hostKey}\n`).join(""));
+  writeFileSync(st.inventoryYaml, yamlInventory(st));
+  writeFileSync(st.inventoryIni, iniInventory(st));
+  writeFileSync(join(st.stateDir, "state.json"), JSON.stringify(st, null, 2) + "\n");
+}
+
+/** The lab as last written by `up`, or undefined when no lab is up. */
+export function readLabState(paths: LabPaths = labPaths()): LabState | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.stateFile, "utf8")) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// up / down / status
+
+export interface UpOptions {
+  paths?: LabPaths;
+  log?: Log;
+  /** Remove hosts numbered above n (default true); false only ever adds hosts. */
+  exact?: boolean;
+  owner?: LabState["owner"];
+  /** Hosts started in parallel (default 8). */
+  parallel?: number;
+}
+
+/** Bring hosts 1..n up (idempotent: healthy hosts are kept), write inventories and state. */
+export async function up(n: number, opts: UpOptions = {}): Promise<LabState> {
+  const paths = opts.paths ?? labPaths();
+  return withLabLock(paths, () => upLocked(n, { ...opts, paths }));
+}
+
+async function upLocked(n: number, opts: UpOptions & { paths: LabPaths }): Promise<LabState> {
+  const { paths } = opts;
+  const log = opts.log ?? (() => {});
+  if (!Number.isInteger(n) || n < 1) throw new LabError(`number of hosts must be a positive integer, got ${n}`);
+  const wanted = Array.from({ length: n }, (_, i) => labHost(i + 1)); // validates every address first
+  const rootfs = (await ensureRootfs({ paths, log })).dir;
+  await buildAptRepo(paths.repo);
+  const labPub = await ensureLabKey(paths);
+  await ensureBridge();
+  const previous = readLabState(paths);
+  const running = await runningHostIndexes();
+  const extra = running.filter((i) => i > n);
+  const keepExtra = opts.exact === false;
+  if (!keepExtra && extra.length) {
+    log(`removing ${extra.length} host(s) above ${n}`);
+    await mapLimit(extra, 8, (i) => stopHost(paths, labHost(i)));
+  }
+  const all = keepExtra ? [...new Set([...wanted.map((h) => h.index), ...running])].sort((a, b) => a - b).map(labHost) : wanted;
+  let started = 0;
+  const hosts = await mapLimit(all, opts.parallel ?? 8, async (h): Promise<LabHost> => {
+    const known = previous?.hosts.find((p) => p.index === h.index);
+    if (running.includes(h.index) && known && (await initPid(h))) {
+      // Already up: make sure sshd answers (a test may have stopped it) and the link is up.
+      await run("ip", ["link", "set", h.veth, "up"], { check: false });
+      try {
+        await waitForPort(h.address, 22, 1500);
+      } catch {
+        await startSshd(h);
+      }
+      return known;
+    }
+    started++;
+    return startHost(paths, h, rootfs, labPub);
+  });
+  const st: LabState = {
+    version: 1,
+    owner: opts.owner === "vitest" && previous?.owner === "cli" && running.length ? "cli" : (opts.owner ?? "cli"),
+    hosts,
+    rootfs,
+    repo: paths.repo,
+    stateDir: paths.state,
+    privateKey: paths.key,
+    knownHosts: paths.knownHosts,
+    inventoryYaml: paths.inventoryYaml,
+    inventoryIni: paths.inventoryIni,
+    user: "root",
+    sudoUser: LAB_USER,
+  };
+  writeOutputs(st);
+  log(`lab up: ${hosts.length} host(s) (${started} started), inventory ${st.inventoryYaml}`);
+  return st;
+}
+
+/** Tear everything down: processes, mounts (with them), links, namespaces, the bridge. Idempotent. */
+export async function down(opts: { paths?: LabPaths; log?: Log } = {}): Promise<number> {
+  const paths = opts.paths ?? labPaths();
+  return withLabLock(paths, () => downLocked(paths, opts.log ?? (() => {})));
+}
+
+async function downLocked(paths: LabPaths, log: Log): Promise<number> {
+  const indexes = new Set(await runningHostIndexes());
+  for (const h of readLabState(paths)?.hosts ?? []) indexes.add(h.index);
+  if (existsSync(paths.hostsDir)) for (const e of readdirSync(paths.hostsDir)) if (/^lab\d+$/.test(e)) indexes.add(hostIndex(e));
+  // Stray machine-side veths (e.g. from a crash between creating the link and the namespace).
+  const links = (await run("ip", ["-o", "link", "show"])).stdout;
+  for (const m of links.matchAll(/^\d+:\s+klab(\d+)[@:]/gm)) indexes.add(Number(m[1]));
+  await mapLimit([...indexes], 16, (i) => stopHost(paths, labHost(i)));
+  if ((await run("ip", ["link", "show", BRIDGE], { check: false })).code === 0) await run("ip", ["link", "del", BRIDGE]);
+  rmSync(paths.hostsDir, { recursive: true, force: true });
+  for (const f of [paths.stateFile, paths.inventoryYaml, paths.inventoryIni, paths.knownHosts]) rmSync(f, { force: true });
+  await releaseNetnsDir();
+  log(`lab down: ${indexes.size} host(s) removed`);
+  return indexes.size;
+}
+
+/** `ip netns add` turns /run/netns into a mount point; undo that when no namespace is left in it. */
+async function releaseNetnsDir(): Promise<void> {
+  if (!existsSync("/run/netns") || readdirSync("/run/netns").length) return;
+  for (let i = 0; i < 4; i++) {
+    const r = await run("mountpoint", ["-q", "/run/netns"], { check: false });
+    if (r.code !== 0) break;
+    await run("umount", ["/run/netns"], { check: false });
+  }
+  try {
+    rmSync("/run/netns", { recursive: false });
+  } catch {
+    /* not empty or busy: leave it */
+  }
+}
+
+export interface HostStatus {
+  name: string;
+  address: string;
+  netns: string;
+  initPid?: number;
+  sshd: boolean;
+  link: "up" | "down" | "missing";
+}
+
+export async function status(): Promise<HostStatus[]> {
+  return mapLimit(await runningHostIndexes(), 16, async (i) => {
+    const h = labHost(i);
+    const pid = await initPid(h);
+    const l = await run("ip", ["-o", "link", "show", h.veth], { check: false });
+    const link = l.code !== 0 ? "missing" : /[<,]UP[,>]/.test(l.stdout) ? "up" : "down";
+    let sshd = false;
+    if (pid && link === "up") sshd = await waitForPort(h.address, 22, 1000).then(() => true, () => false);
+    return { name: h.name, address: h.address, netns: h.netns, initPid: pid, sshd, link };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-host helpers that change the lab itself
+
+/** Take a host's link down (as a pulled cable: packets are dropped, connections hang). */
+export async function cutLink(host: string | number | LabHostName): Promise<void> {
+  const h = typeof host === "object" ? host : labHost(hostIndex(host));
+  await run("ip", ["link", "set", h.veth, "down"]);
+}
+
+export async function restoreLink(host: string | number | LabHostName): Promise<void> {
+  const h = typeof host === "object" ? host : labHost(hostIndex(host));
+  await run("ip", ["link", "set", h.veth, "up"]);
+  await waitForPort(h.address, 22, 10_000).catch(() => {}); // sshd may be stopped on purpose
+}
+
+/** Throw the host's changes away: a fresh overlay, same address and host key, sshd running. */
+export async function resetHost(host: string | number | LabHostName, opts: { paths?: LabPaths } = {}): Promise<LabHost> {
+  const paths = opts.paths ?? labPaths();
+  const h = typeof host === "object" ? labHost(host.index) : labHost(hostIndex(host));
+  return withLabLock(paths, async () => {
+    const lower = readLabState(paths)?.rootfs ?? rootfsDir(paths);
+    return startHost(paths, h, lower, await ensureLabKey(paths));
+  });
+}
+
+export { HOST_REPO_DIR };
