@@ -1,0 +1,93 @@
+// The atomic-write script: its text, and its behaviour run by /bin/sh in a temporary directory
+// (both transports send exactly this text).
+import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync, chmodSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { describe, it, expect } from "vitest";
+import { atomicWriteScript, parseAtomicWriteOutput } from "../../../engine/transport/atomic.js";
+
+const run = (script: string, content: Buffer | string) => {
+  const r = spawnSync("/bin/sh", ["-c", script], { input: content });
+  return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), rc: r.status };
+};
+const temps = (dir: string) => readdirSync(dir).filter((f) => f.startsWith(".keel-tmp-"));
+
+describe("atomicWriteScript text", () => {
+  it("rejects bad input before anything runs", () => {
+    expect(() => atomicWriteScript("relative/path")).toThrow(/absolute/);
+    expect(() => atomicWriteScript("/etc/")).toThrow(/directory/);
+    expect(() => atomicWriteScript("/etc/x", { mode: "0999" })).toThrow(/invalid mode/);
+    expect(() => atomicWriteScript("/etc/x", { validate: "visudo -c" })).toThrow(/%s/);
+  });
+  it("quotes the path and substitutes %s with the temp file", () => {
+    const s = atomicWriteScript("/etc/it's here", { validate: "visudo -cf %s && echo 100%%" });
+    expect(s).toContain(`__p='/etc/it'\\''s here'`);
+    expect(s).toContain(`visudo -cf "$__t" && echo 100%`);
+    expect(s).toContain(".keel-tmp-XXXXXX");
+    expect(s.trimEnd().split("\n").pop()).toBe(`mv -f -- "$__t" "$__p" || exit 1`);
+  });
+});
+
+describe("atomicWriteScript behaviour", () => {
+  const dir = mkdtempSync(join(tmpdir(), "keel-atomic-"));
+
+  it("creates a new file with umask permissions and exact binary content", () => {
+    const p = join(dir, "new.bin");
+    const bytes = Buffer.from([0, 1, 2, 255, 10, 13, 0x27, 0x22]);
+    const r = run(`umask 022\n${atomicWriteScript(p)}`, bytes);
+    expect(r.rc).toBe(0);
+    expect(readFileSync(p).equals(bytes)).toBe(true);
+    expect((statSync(p).mode & 0o777).toString(8)).toBe("644");
+    expect(temps(dir)).toEqual([]);
+  });
+
+  it("keeps the replaced file's mode unless a mode is given", () => {
+    const p = join(dir, "keep");
+    writeFileSync(p, "old");
+    chmodSync(p, 0o600);
+    expect(run(atomicWriteScript(p), "new").rc).toBe(0);
+    expect((statSync(p).mode & 0o777).toString(8)).toBe("600");
+    expect(readFileSync(p, "utf8")).toBe("new");
+    expect(run(atomicWriteScript(p, { mode: "0640" }), "newer").rc).toBe(0);
+    expect((statSync(p).mode & 0o777).toString(8)).toBe("640");
+  });
+
+  it("installs nothing when validation fails, and says so", () => {
+    const p = join(dir, "validated");
+    writeFileSync(p, "good\n");
+    const r = run(atomicWriteScript(p, { validate: "grep -q good %s || { echo 'bad content' >&2; exit 4; }" }), "evil\n");
+    expect(r.rc).toBe(4);
+    const o = parseAtomicWriteOutput(r.stdout, r.stderr);
+    expect(o.validateRc).toBe(4);
+    expect(o.stderr.trim()).toBe("bad content");
+    expect(readFileSync(p, "utf8")).toBe("good\n");
+    expect(temps(dir)).toEqual([]);
+    const ok = run(atomicWriteScript(p, { validate: "grep -q good %s" }), "still good\n");
+    expect(ok.rc).toBe(0);
+    expect(readFileSync(p, "utf8")).toBe("still good\n");
+  });
+
+  it("backs up the old file and reports the backup's path", () => {
+    const p = join(dir, "backed");
+    writeFileSync(p, "v1");
+    const r = run(atomicWriteScript(p, { backup: true }), "v2");
+    expect(r.rc).toBe(0);
+    const { backup } = parseAtomicWriteOutput(r.stdout, r.stderr);
+    expect(backup).toMatch(new RegExp(`^${p}\\.\\d+\\.\\d{4}-\\d\\d-\\d\\d@\\d\\d:\\d\\d:\\d\\d~$`));
+    expect(readFileSync(backup!, "utf8")).toBe("v1");
+    expect(readFileSync(p, "utf8")).toBe("v2");
+    // no backup when there was no old file
+    const r2 = run(atomicWriteScript(join(dir, "fresh"), { backup: true }), "x");
+    expect(parseAtomicWriteOutput(r2.stdout, r2.stderr).backup).toBeUndefined();
+  });
+
+  it("fails cleanly on a missing directory or a directory in the way", () => {
+    expect(run(atomicWriteScript(join(dir, "missing/x")), "x").rc).not.toBe(0);
+    mkdirSync(join(dir, "adir"));
+    const r = run(atomicWriteScript(join(dir, "adir")), "x");
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toMatch(/is a directory/);
+    expect(temps(dir)).toEqual([]);
+  });
+});
