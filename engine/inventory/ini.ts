@@ -12,11 +12,6 @@ const GROUPNAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
 // Python's str.splitlines() boundaries
 const LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
-/** Ansible's to_safe_group_name(force=True): characters invalid in a variable name become `_`. */
-export function safeGroupName(name: string): string {
-  return name.replace(/^[^\p{L}_]|[^\p{L}\p{N}_]/gu, "_");
-}
-
 type Section = "hosts" | "vars" | "children";
 
 interface Pending {
@@ -56,7 +51,8 @@ export function parseIni(text: string, file: string, data: InventoryData): void 
 
     const m = SECTION.exec(line);
     if (m) {
-      const name = safeGroupName(m[1]!);
+      // Ansible only warns about characters such as '-' in group names (TRANSFORM_INVALID_GROUP_CHARS=never)
+      const name = m[1]!;
       const kind = m[2] ?? "hosts";
       if (kind !== "hosts" && kind !== "children" && kind !== "vars") {
         fail(`section [${m[1]}:${kind}] has unknown type '${kind}'`, lineNo, col0 + m[1]!.length + 2, "a section is [group], [group:children] or [group:vars]");
