@@ -143,7 +143,11 @@ export class HostRunner {
       }
     } catch (e) {
       if (e instanceof ConnectionError) return this.markUnreachable(e);
-      throw e;
+      // A bug (in the transport, a module…) is contained to this host and reported as what it is.
+      const task = this.current;
+      this.stats.failed++;
+      this.failure = { host: this.name, task, message: `${this.name}: ${task ? `task '${task.name}' (${posText(task.pos)}): ` : ""}${errorText(e)}` };
+      return this.markFailed();
     } finally {
       this.roundTrips = this.conn?.roundTrips ?? this.roundTrips;
     }
@@ -615,7 +619,7 @@ export class HostRunner {
             failMsg = `exit code ${ar.rc}${ar.stderr?.trim() ? `: ${ar.stderr.trim()}` : ""}`;
           }
         }
-        reg = { changed: status === "changed", failed: status === "failed", skipped: false };
+        reg = { changed: status === "changed" || applied, failed: status === "failed", skipped: false };
         if (ar) {
           for (const k of ["rc", "stdout", "stderr", "msg", "backup_file"] as const) if (ar[k] !== undefined) reg[k] = ar[k];
           if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
@@ -637,10 +641,12 @@ export class HostRunner {
     }
     if (failMsg !== undefined && reg.msg === undefined) reg.msg = failMsg;
 
-    // changed_when / failed_when see the result under the register name
+    // changed_when / failed_when see the result under the register name. changed_when is also
+    // evaluated for a command that exited non-zero, so failed_when can turn it back into a success.
     const condVars = task.register ? { ...vars, [task.register]: reg } : vars;
+    const ranWithRc = Boolean(ar && ar.rc !== undefined);
     try {
-      if (task.changedWhen?.length && status !== "failed") {
+      if (task.changedWhen?.length && (status !== "failed" || ranWithRc)) {
         let cw: boolean | undefined;
         try {
           cw = task.changedWhen.every((c) => isTrue(c, condVars));
@@ -650,10 +656,10 @@ export class HostRunner {
         if (status === "unknown") {
           if (cw === false) status = "ok";
         } else if (cw !== undefined) {
-          status = cw ? "changed" : "ok";
+          if (status !== "failed") status = cw ? "changed" : "ok";
           if (!cw && changes.length && !applied) reason = "changed_when is false";
+          reg.changed = cw;
         }
-        reg.changed = status === "changed";
       }
       if (task.failedWhen?.length) {
         const fw = task.failedWhen.every((c) => isTrue(c, condVars));
@@ -661,8 +667,8 @@ export class HostRunner {
           status = "failed";
           failMsg = `failed_when condition is true: ${task.failedWhen.map((c) => c.text).join(" and ")}`;
         } else if (!fw && status === "failed") {
-          status = reg.changed || applied ? "changed" : "ok";
-          if (task.changedWhen?.length) status = reg.changed ? "changed" : "ok";
+          status = reg.changed ? "changed" : "ok";
+          if (reg.msg === failMsg) delete reg.msg;
           failMsg = undefined;
         }
         reg.failed = status === "failed";
@@ -691,8 +697,9 @@ export class HostRunner {
 
   /** Render args with the task's variables, re-validate them, then let the module prepare them. */
   private renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>): Record<string, unknown> {
-    const args = renderValue(task.args, vars, task.argsPos) as Record<string, unknown>;
-    validateArgs(module, args, task.argPos, task.pos);
+    // a copy: validateArgs coerces in place, and the plan's args must stay as written
+    const args = structuredClone(renderValue(task.args, vars, task.argsPos)) as Record<string, unknown>;
+    validateArgs(module, args, task.argPos, task.pos, task.moduleAs);
     return args;
   }
 
@@ -809,6 +816,8 @@ export function maskResult(r: TaskResult): TaskResult {
   if (r.msg !== undefined) out.msg = r.status === "failed" ? SECRET_MSG : SECRET;
   if (r.reason !== undefined) out.reason = SECRET;
   if (r.item !== undefined) out.item = SECRET;
+  // the resource may embed a value (a command line): keep only its kind ("command", "file"…)
+  if (r.resource !== undefined) out.resource = `${r.resource.split(" ")[0]} ${SECRET}`;
   return out;
 }
 

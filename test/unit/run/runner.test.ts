@@ -1,0 +1,433 @@
+// engine/run against FakeConnection hosts (see fakes.ts): batching and round trips, task semantics,
+// handlers, blocks, retries, tags, serial/linear, check mode, no_log, failure containment.
+import { describe, it, expect, afterEach } from "vitest";
+import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
+import { FakeLab, testRegistry, task, block, play, plan, recorder } from "./fakes.js";
+import type { Play } from "../../../engine/core/plan.js";
+
+const labs: FakeLab[] = [];
+afterEach(() => {
+  while (labs.length) labs.pop()!.cleanup();
+});
+
+function lab(hosts = ["h1"], vars: Record<string, Record<string, unknown>> = {}): FakeLab {
+  const l = new FakeLab(hosts, vars);
+  labs.push(l);
+  return l;
+}
+
+function opts(l: FakeLab, o: Partial<RunOptions> = {}): RunOptions {
+  return { registry: testRegistry, check: false, diff: false, forks: 50, extraVars: {}, connect: l.connect as RunOptions["connect"], ...o };
+}
+
+async function run(l: FakeLab, p: Play | Play[], o: Partial<RunOptions> = {}) {
+  const rec = recorder();
+  const summary = await runPlaybook(plan(...(Array.isArray(p) ? p : [p])), l.inventory(), opts(l, o), rec.sink);
+  return { summary, ...rec };
+}
+
+const kvTasks = (n: number, prefix = "k") => Array.from({ length: n }, (_, i) => task("kv", { key: `${prefix}${i}`, value: `v${i}` }, { name: `set ${prefix}${i}` }));
+
+describe("probe batching and round trips", () => {
+  it("a converged 10-task play costs facts + one batched probe round trip", async () => {
+    const l = lab();
+    for (let i = 0; i < 10; i++) l.setKv("h1", `k${i}`, `v${i}`);
+    const { summary, results } = await run(l, play(kvTasks(10), { gatherFacts: true }));
+    expect(results().map((r) => r.result.status)).toEqual(Array(10).fill("ok"));
+    expect(summary.roundTrips.h1).toBe(2);
+    expect(l.conn("h1").log[1]!.command.match(/@@KEEL-\w+-BEGIN-\d+@@/g)!.length).toBe(10);
+    expect(results()[0]!.result.reason).toBe("kv k0 already v0");
+  });
+
+  it("without facts a converged play is one round trip", async () => {
+    const l = lab();
+    for (let i = 0; i < 10; i++) l.setKv("h1", `k${i}`, `v${i}`);
+    const { summary } = await run(l, play(kvTasks(10)));
+    expect(summary.roundTrips.h1).toBe(1);
+  });
+
+  it("after a real change only the later tasks are probed again, in one batch", async () => {
+    const l = lab();
+    for (let i = 0; i < 10; i++) if (i !== 4) l.setKv("h1", `k${i}`, `v${i}`);
+    const { summary, results } = await run(l, play(kvTasks(10)));
+    expect(results().map((r) => r.result.status)).toEqual(["ok", "ok", "ok", "ok", "changed", "ok", "ok", "ok", "ok", "ok"]);
+    // batch of 10, apply of k4, batch of k5..k9
+    expect(summary.roundTrips.h1).toBe(3);
+    const third = l.conn("h1").log[2]!.command;
+    expect(third.match(/BEGIN-\d+@@/g)!.length).toBe(5);
+    expect(third).toContain("kv/k5");
+    expect(third).not.toContain("kv/k4");
+    expect(l.kv("h1", "k4")).toBe("v4");
+  });
+
+  it("first run changes everything, second run changes nothing", async () => {
+    const l = lab();
+    const p = play(kvTasks(5));
+    const first = await run(l, p);
+    expect(first.summary.stats.h1).toMatchObject({ changed: 5, ok: 0 });
+    expect(first.summary.roundTrips.h1).toBe(5 + 5); // 5 applies + 5 batches (the last one only for k4)
+    const second = await run(l, p);
+    expect(second.summary.stats.h1).toMatchObject({ changed: 0, ok: 5 });
+    expect(second.summary.roundTrips.h1).toBe(1);
+  });
+
+  it("a task whose args use a registered variable is probed after that task ran", async () => {
+    const l = lab();
+    const { results, summary } = await run(
+      l,
+      play([
+        task("cmd", { cmd: "echo hello" }, { register: "out", changedWhen: ["false"] }),
+        task("kv", { key: "greeting", value: "{{ out.stdout | trim }}" }),
+      ]),
+    );
+    expect(results().map((r) => r.result.status)).toEqual(["ok", "changed"]);
+    expect(l.kv("h1", "greeting")).toBe("hello");
+    // batch(cmd probe only), cmd, probe greeting, write greeting
+    expect(summary.roundTrips.h1).toBe(4);
+    expect(l.conn("h1").log[0]!.command.match(/BEGIN-\d+@@/g)!.length).toBe(1);
+  });
+
+  it("probes that exit, print nothing or fail do not disturb the others in the batch", async () => {
+    const l = lab();
+    l.setKv("h1", "a", "1");
+    l.setKv("h1", "c", "3");
+    const { results } = await run(l, play([task("kv", { key: "a", value: "1" }), task("cmd", { cmd: "true", creates: "nothere" }, { changedWhen: ["false"] }), task("kv", { key: "c", value: "3" })]));
+    expect(results().map((r) => r.result.status)).toEqual(["ok", "ok", "ok"]);
+  });
+});
+
+describe("task semantics", () => {
+  it("when, loop with one result per item, and register with results", async () => {
+    const l = lab();
+    l.setKv("h1", "b", "x");
+    const { results, events } = await run(
+      l,
+      play([
+        task("kv", { key: "{{ item }}", value: "x" }, { loop: ["a", "b", "c"], register: "r", when: ["item != 'c'"] }),
+        task("kv", { key: "summary", value: "{{ r.results | length }}-{{ r.changed }}-{{ r.results[2].skipped }}" }),
+        task("kv", { key: "never", value: "x" }, { when: ["r.failed"] }),
+      ]),
+    );
+    const rs = results();
+    expect(rs.map((r) => [r.result.item, r.result.status])).toEqual([
+      ["a", "changed"],
+      ["b", "ok"],
+      ["c", "skipped"],
+      [undefined, "changed"],
+      [undefined, "skipped"],
+    ]);
+    expect(l.kv("h1", "summary")).toBe("3-true-true");
+    expect(l.kv("h1", "never")).toBeUndefined();
+    expect(events.filter((e) => e.type === "task.start").length).toBe(3);
+  });
+
+  it("changed_when and failed_when decide over the exit code", async () => {
+    const l = lab();
+    const { results, summary } = await run(
+      l,
+      play([
+        task("cmd", { cmd: "echo out; echo err >&2; exit 3" }, { register: "r", failedWhen: ["r.rc != 3"], changedWhen: ["'out' in r.stdout"] }),
+        task("cmd", { cmd: "true" }, { changedWhen: ["false"] }),
+        task("cmd", { cmd: "exit 0" }, { register: "z", failedWhen: ["z.rc == 0"] }),
+      ]),
+    );
+    expect(results().map((r) => r.result.status)).toEqual(["changed", "ok", "failed"]);
+    expect(results()[0]!.result.rc).toBe(3);
+    expect(summary.failures[0]!.message).toMatch(/failed_when condition is true: z.rc == 0/);
+  });
+
+  it("a non-zero exit fails the host; the message names host, task, file:line, exit code and stderr", async () => {
+    const l = lab();
+    const { results, summary } = await run(l, play([task("cmd", { cmd: "echo boom >&2; exit 7" }, { name: "Break it" }), task("kv", { key: "after", value: "x" })]));
+    expect(results().length).toBe(1);
+    expect(summary.failed).toEqual(["h1"]);
+    expect(summary.failures[0]!.message).toMatch(/^h1: task 'Break it' \(\/play\/site\.yml:\d+\) failed \(rc 7\): exit code 7: boom$/);
+    expect(l.kv("h1", "after")).toBeUndefined();
+    expect(summary.stats.h1).toMatchObject({ failed: 1 });
+  });
+
+  it("ignore_errors goes on and counts the failure as ignored", async () => {
+    const l = lab();
+    const { results, summary } = await run(l, play([task("cmd", { cmd: "exit 1" }, { ignoreErrors: true }), task("kv", { key: "after", value: "x" })]));
+    expect(results()[0]!.result).toMatchObject({ status: "failed", ignored: true });
+    expect(summary.failed).toEqual([]);
+    expect(summary.stats.h1).toMatchObject({ ignored: 1, failed: 0, changed: 1 });
+    expect(l.kv("h1", "after")).toBe("x");
+  });
+
+  it("retries/until repeats until the condition holds", async () => {
+    const l = lab();
+    const { results } = await run(
+      l,
+      play([task("cmd", { cmd: 'n=$(cat "$ROOT/n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$ROOT/n"; echo $n' }, { register: "r", until: "r.stdout | trim == '3'", retries: 5, delay: 0 }), task("kv", { key: "attempts", value: "{{ r.attempts }}" })]),
+    );
+    expect(results()[0]!.result.status).toBe("changed");
+    expect(l.kv("h1", "attempts")).toBe("3");
+  });
+
+  it("retries exhausted fails the task and says so", async () => {
+    const l = lab();
+    const { summary } = await run(l, play([task("cmd", { cmd: "echo no" }, { register: "r", until: "r.stdout == 'yes'", retries: 2, delay: 0 })]));
+    expect(summary.failures[0]!.message).toMatch(/retries exhausted after 3 attempts/);
+  });
+
+  it("set_fact-like controller modules feed later tasks; extra vars win over play vars", async () => {
+    const l = lab();
+    await run(l, play([task("set", { color: "blue" }), task("kv", { key: "color", value: "{{ color }}" }), task("kv", { key: "env", value: "{{ env }}" })], { vars: { env: "dev" } }), { extraVars: { env: "prod" } });
+    expect(l.kv("h1", "color")).toBe("blue");
+    expect(l.kv("h1", "env")).toBe("prod");
+  });
+
+  it("inventory vars and inventory_hostname are visible to templates", async () => {
+    const l = lab(["h1", "h2"], { h1: { role: "web" }, h2: { role: "db" } });
+    await run(l, play([task("kv", { key: "who", value: "{{ inventory_hostname }}-{{ role }}" })]));
+    expect(l.kv("h1", "who")).toBe("h1-web");
+    expect(l.kv("h2", "who")).toBe("h2-db");
+  });
+
+  it("an undefined variable fails the task with its file:line", async () => {
+    const l = lab();
+    const { summary } = await run(l, play([task("kv", { key: "x", value: "{{ nope }}" })]));
+    expect(summary.failures[0]!.message).toMatch(/undefined variable 'nope'/);
+    expect(summary.failures[0]!.message).toContain("/play/site.yml:");
+  });
+
+  it("become settings reach the connection: play, task and --become", async () => {
+    const l = lab();
+    l.setKv("h1", "a", "1");
+    await run(l, play([task("kv", { key: "a", value: "1" }), task("kv", { key: "b", value: "2" }, { becomeUser: "app" }), task("kv", { key: "c", value: "3" }, { become: false })]), { become: true });
+    const log = l.conn("h1").log;
+    expect(log[0]!.become).toEqual({ user: "root" });
+    expect(log.some((x) => x.become?.user === "app" && x.command.includes("kv/b"))).toBe(true);
+    expect(log.some((x) => !x.become && x.command.includes("kv/c"))).toBe(true);
+  });
+});
+
+describe("handlers", () => {
+  it("run once at the end of the play, only when notified, by name or listen topic", async () => {
+    const l = lab();
+    l.setKv("h1", "same", "x");
+    const handlers = [
+      task("kv", { key: "h-restart", value: "done" }, { name: "restart app" }),
+      task("kv", { key: "h-topic", value: "done" }, { name: "by topic", listen: ["web changed"] }),
+      task("kv", { key: "h-never", value: "done" }, { name: "not notified" }),
+    ];
+    const { results } = await run(
+      l,
+      play(
+        [
+          task("kv", { key: "a", value: "1" }, { notify: ["restart app", "web changed"] }),
+          task("kv", { key: "b", value: "1" }, { notify: ["restart app"] }),
+          task("kv", { key: "same", value: "x" }, { notify: ["not notified"] }),
+        ],
+        { handlers },
+      ),
+    );
+    const handlerRuns = results().filter((r) => r.result.handler).map((r) => r.task.name);
+    expect(handlerRuns).toEqual(["restart app", "by topic"]);
+    expect(results().length).toBe(5);
+    expect(l.kv("h1", "h-never")).toBeUndefined();
+  });
+
+  it("meta: flush_handlers runs them where it stands", async () => {
+    const l = lab();
+    const handlers = [task("kv", { key: "h", value: "done" }, { name: "h" })];
+    const { results } = await run(l, play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("meta", { action: "flush_handlers" }), task("kv", { key: "b", value: "1" })], { handlers }));
+    expect(results().map((r) => r.task.name)).toEqual([results()[0]!.task.name, "h", results()[2]!.task.name]);
+    expect(results().length).toBe(3);
+  });
+
+  it("a host that failed runs no handlers", async () => {
+    const l = lab(["h1", "h2"]);
+    const handlers = [task("kv", { key: "h", value: "done" }, { name: "h" })];
+    const p = play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("cmd", { cmd: 'test "$(basename "$ROOT")" != h2' }, { changedWhen: ["false"] })], { handlers });
+    const { results } = await run(l, p);
+    expect(results("h1").map((r) => r.task.name)).toContain("h");
+    expect(results("h2").map((r) => r.task.name)).not.toContain("h");
+  });
+});
+
+describe("blocks", () => {
+  it("rescue catches a failure, always runs, the host is not failed", async () => {
+    const l = lab();
+    const { summary, results } = await run(
+      l,
+      play([block([task("cmd", { cmd: "exit 2" }, { name: "breaks" }), task("kv", { key: "skipped", value: "x" })], { rescue: [task("kv", { key: "rescued", value: "yes" })], always: [task("kv", { key: "always", value: "yes" })] }), task("kv", { key: "after", value: "yes" })]),
+    );
+    expect(summary.failed).toEqual([]);
+    expect(summary.stats.h1).toMatchObject({ rescued: 1, failed: 0, changed: 3 });
+    expect(l.kv("h1", "skipped")).toBeUndefined();
+    expect([l.kv("h1", "rescued"), l.kv("h1", "always"), l.kv("h1", "after")]).toEqual(["yes", "yes", "yes"]);
+    expect(results()[0]!.result.status).toBe("failed");
+  });
+
+  it("without rescue the host fails after always ran", async () => {
+    const l = lab();
+    const { summary } = await run(l, play([block([task("cmd", { cmd: "exit 2" })], { always: [task("kv", { key: "always", value: "yes" })] }), task("kv", { key: "after", value: "yes" })]));
+    expect(summary.failed).toEqual(["h1"]);
+    expect(l.kv("h1", "always")).toBe("yes");
+    expect(l.kv("h1", "after")).toBeUndefined();
+  });
+
+  it("a block's when skips each of its tasks; block vars reach its tasks", async () => {
+    const l = lab();
+    const { results } = await run(l, play([block([task("kv", { key: "a", value: "1" }), task("kv", { key: "b", value: "1" })], { when: ["false"] }), block([task("kv", { key: "c", value: "{{ v }}" })], { vars: { v: "inner" } })]));
+    expect(results().map((r) => r.result.status)).toEqual(["skipped", "skipped", "changed"]);
+    expect(l.kv("h1", "c")).toBe("inner");
+  });
+});
+
+describe("tags", () => {
+  const tagged = () =>
+    play([
+      task("kv", { key: "a", value: "1" }, { tags: ["a"] }),
+      task("kv", { key: "b", value: "1" }, { tags: ["b"] }),
+      task("kv", { key: "al", value: "1" }, { tags: ["always"] }),
+      task("kv", { key: "nv", value: "1" }, { tags: ["never", "debug"] }),
+      block([task("kv", { key: "inblock", value: "1" })], { tags: ["a"] }),
+    ]);
+  const keys = (l: FakeLab) => ["a", "b", "al", "nv", "inblock"].filter((k) => l.kv("h1", k) !== undefined);
+
+  it("--tags selects, always always runs, never only when asked, block tags inherit", async () => {
+    const l = lab();
+    await run(l, tagged(), { tags: ["a"] });
+    expect(keys(l)).toEqual(["a", "al", "inblock"]);
+  });
+  it("no tags: everything but never", async () => {
+    const l = lab();
+    await run(l, tagged());
+    expect(keys(l)).toEqual(["a", "b", "al", "inblock"]);
+  });
+  it("--skip-tags and asking for never by name", async () => {
+    const l = lab();
+    await run(l, tagged(), { tags: ["debug"], skipTags: ["always"] });
+    expect(keys(l)).toEqual(["nv"]);
+  });
+});
+
+describe("scheduling", () => {
+  it("serial: one batch finishes before the next starts", async () => {
+    const l = lab(["h1", "h2", "h3"]);
+    const { events } = await run(l, play([task("kv", { key: "a", value: "1" })], { serial: [1, 2] }));
+    const order = events.filter((e) => e.type === "host.start" || e.type === "host.done").map((e) => `${e.type}:${(e as { host: string }).host}`);
+    expect(order).toEqual(["host.start:h1", "host.done:h1", "host.start:h2", "host.start:h3", "host.done:h2", "host.done:h3"]);
+  });
+
+  it("strategy linear: every host finishes task N before any starts task N+1", async () => {
+    const l = lab(["h1", "h2", "h3"]);
+    const slow = (n: number) => task("cmd", { cmd: `case "$ROOT" in */h1) sleep 0.${n};; esac` }, { changedWhen: ["false"], name: `t${n}` });
+    const { events } = await run(l, play([slow(2), slow(1), slow(1)], { strategy: "linear" }));
+    const seq = events.filter((e) => e.type === "task.start" || e.type === "task.result").map((e) => (e as { task: { name: string } }).task.name);
+    // all three t2 starts/results come before any t1
+    const firstT1 = seq.indexOf("t1");
+    expect(seq.slice(0, firstT1).filter((x) => x === "t2").length).toBe(6);
+  });
+
+  it("strategy free: a fast host does not wait for a slow one", async () => {
+    const l = lab(["h1", "h2"]);
+    const slow = (n: number) => task("cmd", { cmd: `case "$ROOT" in */h1) sleep 0.3;; esac` }, { changedWhen: ["false"], name: `t${n}` });
+    const { events } = await run(l, play([slow(1), slow(2), slow(3)]));
+    const done = events.filter((e) => e.type === "host.done").map((e) => (e as { host: string }).host);
+    expect(done).toEqual(["h2", "h1"]);
+    const h2Last = events.findIndex((e) => e.type === "task.result" && e.host === "h2" && e.task.name === "t3");
+    const h1First = events.findIndex((e) => e.type === "task.result" && e.host === "h1" && e.task.name === "t1");
+    expect(h2Last).toBeLessThan(h1First);
+  });
+
+  it("--forks limits parallel hosts", async () => {
+    const l = lab(["h1", "h2", "h3", "h4"]);
+    let active = 0;
+    let max = 0;
+    const rec = recorder();
+    await runPlaybook(plan(play([task("cmd", { cmd: "sleep 0.05" }, { changedWhen: ["false"] })])), l.inventory(), opts(l, { forks: 2 }), (e) => {
+      rec.sink(e);
+      if (e.type === "host.start") max = Math.max(max, ++active);
+      if (e.type === "host.done") active--;
+    });
+    expect(max).toBe(2);
+  });
+
+  it("--limit narrows the hosts", async () => {
+    const l = lab(["web1", "web2", "db1"]);
+    const { summary } = await run(l, play([task("kv", { key: "a", value: "1" })]), { limit: "web*" });
+    expect(Object.keys(summary.stats).sort()).toEqual(["web1", "web2"]);
+    expect(l.connects.sort()).toEqual(["web1", "web2"]);
+  });
+});
+
+describe("check mode", () => {
+  it("reports exactly the drifted task and changes nothing", async () => {
+    const l = lab();
+    for (let i = 0; i < 5; i++) l.setKv("h1", `k${i}`, `v${i}`);
+    l.setKv("h1", "k2", "tampered");
+    const { results, summary } = await run(l, play(kvTasks(5)), { check: true });
+    expect(results().map((r) => r.result.status)).toEqual(["ok", "ok", "changed", "ok", "ok"]);
+    expect(results()[2]!.result.changes[0]).toMatchObject({ field: "value", before: "tampered", after: "v2" });
+    expect(l.kv("h1", "k2")).toBe("tampered");
+    expect(summary.roundTrips.h1).toBe(1);
+  });
+
+  it("an unpredictable command is unknown, with changed_when: false it is ok; creates makes it predictable", async () => {
+    const l = lab();
+    const { results } = await run(l, play([task("cmd", { cmd: "touch $ROOT/x" }), task("cmd", { cmd: "touch $ROOT/y" }, { changedWhen: ["false"] }), task("cmd", { cmd: "touch $ROOT/z", creates: "z" })]), { check: true });
+    expect(results().map((r) => r.result.status)).toEqual(["unknown", "ok", "changed"]);
+    expect(l.conn("h1").log.length).toBe(1);
+  });
+
+  it("check_mode: false on a task acts even in check mode; check_mode: true never acts", async () => {
+    const l = lab();
+    await run(l, play([task("kv", { key: "a", value: "1" }, { checkMode: false }), task("kv", { key: "b", value: "1" })]), { check: true });
+    expect(l.kv("h1", "a")).toBe("1");
+    expect(l.kv("h1", "b")).toBeUndefined();
+    await run(l, play([task("kv", { key: "c", value: "1" }, { checkMode: true })]));
+    expect(l.kv("h1", "c")).toBeUndefined();
+  });
+});
+
+describe("no_log", () => {
+  it("masks every value in events but keeps it for later tasks", async () => {
+    const l = lab();
+    l.setKv("h1", "pw", "old-secret-1");
+    const { events, results } = await run(l, play([task("kv", { key: "pw", value: "s3cr3t-value" }, { noLog: true, register: "r" }), task("cmd", { cmd: "echo s3cr3t-value; exit 1" }, { noLog: true })]), { diff: true });
+    const text = JSON.stringify(events);
+    expect(text).not.toContain("s3cr3t-value");
+    expect(text).not.toContain("old-secret-1");
+    expect(results()[0]!.result).toMatchObject({ status: "changed", secret: true });
+    expect(results()[0]!.result.changes[0]).toMatchObject({ before: "(secret)", after: "(secret)", diff: { before: "(secret)", after: "(secret)" } });
+    expect(results()[1]!.result.stdout).toBe("(secret)");
+    expect(l.kv("h1", "pw")).toBe("s3cr3t-value");
+  });
+});
+
+describe("failure containment", () => {
+  it("a connection lost mid-run marks only that host unreachable, naming host, task and cause", async () => {
+    const l = lab(["h1", "h2", "h3"]);
+    l.dropAt.set("h2", 2);
+    const { summary, events } = await run(l, play(kvTasks(4)));
+    expect(summary.unreachable).toEqual(["h2"]);
+    expect(summary.stats.h1).toMatchObject({ changed: 4 });
+    expect(summary.stats.h3).toMatchObject({ changed: 4 });
+    const u = events.find((e) => e.type === "host.unreachable")!;
+    expect(u).toMatchObject({ host: "h2", failure: "lost" });
+    expect((u as { message: string }).message).toMatch(/^h2: unreachable during task 'set k0' \(\/play\/site\.yml:\d+\): lost: .*connection lost/);
+    expect(summary.stats.h2!.unreachable).toBe(1);
+    expect(events.filter((e) => e.type === "host.done").length).toBe(3);
+  });
+
+  it("a host that cannot be reached is reported and skipped in later plays; the others go on", async () => {
+    const l = lab(["h1", "h2"]);
+    l.refuse.set("h1", "hostkey");
+    const { summary, events } = await run(l, [play(kvTasks(2)), play([task("kv", { key: "p2", value: "1" })], { name: "second" })]);
+    expect(summary.unreachable).toEqual(["h1"]);
+    expect(l.kv("h2", "p2")).toBe("1");
+    expect(l.connects.filter((h) => h === "h1").length).toBe(1);
+    expect(events.find((e) => e.type === "host.unreachable")).toMatchObject({ failure: "hostkey", message: expect.stringMatching(/^h1: unreachable while connecting: host key mismatch/) });
+  });
+
+  it("one connection per host for the whole run, closed at the end", async () => {
+    const l = lab(["h1"]);
+    await run(l, [play(kvTasks(2)), play(kvTasks(2, "q"))]);
+    expect(l.connects).toEqual(["h1"]);
+    expect(l.conn("h1").closed).toBe(true);
+  });
+});
