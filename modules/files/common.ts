@@ -21,9 +21,9 @@ import { shq } from "../../engine/core/shell.js";
 // Argument schemas shared by the file modules
 
 export const MODE_SCHEMA: JSONSchema = {
-  type: ["string", "integer"],
+  type: "string",
   description:
-    'Permissions: octal as a string ("0644", "644", "0o644"), a number whose digits are octal (644 or 0644 in YAML both mean 0644), or symbolic like chmod ("u=rw,g=r,o=r", "u+x", "a-w", "u=rwX"). Default: unchanged for existing files; new files get the umask default.',
+    'Permissions: octal ("0644", "644", "0o644"; an unquoted 0644 in YAML is kept as written) or chmod symbolic form ("u=rw,g=r,o=r", "u+x", "a-w", "u=rwX"). Default: unchanged for existing files; new files get the umask default.',
 };
 export const OWNER_SCHEMA: JSONSchema = { type: "string", description: "User name (or numeric uid) that should own the file. Default: unchanged (new files: the connecting user)." };
 export const GROUP_SCHEMA: JSONSchema = { type: "string", description: "Group name (or numeric gid) of the file. Default: unchanged (new files: the user's primary group)." };
