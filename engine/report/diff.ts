@@ -7,6 +7,9 @@ export interface DiffStyle {
   color: boolean;
 }
 
+/** What the runner puts in place of no_log values. */
+const SECRET = "(secret)";
+
 const C = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m", bold: "\x1b[1m", reset: "\x1b[0m" };
 
 /** A unified diff of one file: `--- path (before)` / `+++ path (after)` and 3 lines of context. */
@@ -40,6 +43,7 @@ export function showValue(v: unknown): string {
 
 /** The `--diff` view of one change. Every line ends with a newline. */
 export function renderChange(c: Change, style: DiffStyle = { color: false }): string {
+  if (c.diff && c.diff.before === SECRET && c.diff.after === SECRET) return `${c.diff.path}: ${SECRET}\n`;
   if (c.diff) return unifiedDiff(c.diff.path, c.diff.before, c.diff.after, style);
   if ("before" in c || "after" in c) {
     const field = c.field ?? "value";

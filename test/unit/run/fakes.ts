@@ -266,7 +266,7 @@ export function task(module: string, args: Record<string, unknown>, o: TaskOpts 
     ignoreErrors: o.ignoreErrors ?? false,
     noLog: o.noLog ?? false,
     searchDirs: ["/play"],
-    module,
+    module: testRegistry.get(module)?.name ?? module,
     moduleAs: module,
     args,
     argsPos: pos(line),
