@@ -16,7 +16,8 @@ export default defineControllerModule<SetFactArgs>({
     // The one exception to additionalProperties: false — every key is a variable name.
     additionalProperties: true,
     propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
-    minProperties: 1,
+    // No minProperties: the loader validates before templating with templated values left out;
+    // run() fails when no variable is given.
     properties: {
       cacheable: { type: "boolean", default: false, description: "Accepted for Ansible compatibility; ignored." },
     },
