@@ -1,0 +1,303 @@
+// system.sysctl: ensure a kernel parameter is persisted in a sysctl.d file and set in the running
+// kernel. Arguments follow Ansible's ansible.posix.sysctl.
+//
+// The probe reads the live value and every file the boot-time loader reads, so a key persisted in
+// two places is reported. Load order (sysctl.d(5), procps sysctl(8) --system):
+//   * *.conf in /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /lib/sysctl.d;
+//     a file name present in several of them is taken from the first (so /etc overrides /usr/lib);
+//   * all of them are applied sorted by file name, whatever their directory; a later file wins;
+//   * /etc/sysctl.conf: with procps (`sysctl --system`, the SysV boot path on Debian) it is applied
+//     last and wins over everything; with systemd-sysctl it is read only through Debian's
+//     /etc/sysctl.d/99-sysctl.conf symlink, i.e. at position "99-sysctl.conf".
+// Hence a key in /etc/sysctl.conf beats the default 99-keel.conf under both ("99-k" < "99-s").
+// When another file wins with a different value, that is a change apply cannot make for you:
+// apply writes its own file, sets the live value, then fails naming the overriding file.
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import { shq } from "../../engine/core/shell.js";
+
+export interface SysctlArgs {
+  name: string;
+  value?: string | number;
+  state?: "present" | "absent";
+  sysctl_file?: string;
+  reload?: boolean;
+  sysctl_set?: boolean;
+}
+
+export interface SysctlSetting {
+  file: string;
+  line: number;
+  value: string;
+  /** Load-order key: the file name for sysctl.d files; later ranks win. */
+  rank: string;
+}
+
+export interface SysctlState {
+  /** The running kernel's value (whitespace normalised); absent when the key does not exist. */
+  live?: string;
+  /** Every persisted assignment of the key, in load order: the last one is what boot applies. */
+  settings: SysctlSetting[];
+  /** The managed file: absent when it does not exist, else its lines. */
+  target?: string[];
+  /** Load-order key of /etc/sysctl.conf: last for procps, its symlink's name for systemd, absent if not read. */
+  etcConfRank?: string;
+}
+
+/** Sorts after every file name: /etc/sysctl.conf under procps. */
+const LAST = "\uffff";
+
+export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
+const DEFAULT_FILE = "/etc/sysctl.d/99-keel.conf";
+
+export default defineModule<SysctlArgs, SysctlState>({
+  name: "system.sysctl",
+  aliases: ["sysctl"],
+  description:
+    "Ensure a kernel parameter is set in a sysctl.d file and in the running kernel. The probe also reads every other sysctl " +
+    "file in load order, so a value overridden elsewhere is reported instead of missed.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+      name: { description: "The parameter, dotted (`net.ipv4.ip_forward`).", type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.*/:@-]*$" },
+      value: {
+        description: "The value (required with state present). Compared with whitespace normalised, so `4096 87380 6291456` matches tabs.",
+        type: ["string", "number"],
+      },
+      state: { description: "`present`: persisted (and live, see reload); `absent`: removed from sysctl_file (the live value is left alone).", enum: ["present", "absent"], default: "present" },
+      sysctl_file: { description: "The file keel manages.", type: "string", pattern: "^/", default: DEFAULT_FILE },
+      reload: {
+        description:
+          "Also make the running kernel's value match (`sysctl -w name=value`, only this key). A differing live value is a change of its own.",
+        type: "boolean",
+        default: true,
+      },
+      sysctl_set: { description: "Ansible's flag to verify and set the live value; keel does this whenever reload is true, so this matters only with reload: false.", type: "boolean", default: false },
+    },
+  },
+
+  resource(args) {
+    return `sysctl ${args.name}`;
+  },
+
+  probe(args, facts) {
+    const file = args.sysctl_file ?? DEFAULT_FILE;
+    const key = shq(args.name);
+    const proc = shq(`/proc/sys/${procPath(args.name)}`);
+    const dirs = SYSCTL_DIRS.map((d) => `${d}/*.conf`).join(" ");
+    const script = [
+      "LC_ALL=C; export LC_ALL",
+      "echo @@live",
+      `if v=$(sysctl -n ${key} 2>/dev/null); then printf 'value %s\\n' "$v"; elif [ -r ${proc} ]; then printf 'value %s\\n' "$(cat ${proc})"; fi`,
+      `for f in ${dirs} /etc/sysctl.conf; do`,
+      '  [ -f "$f" ] || continue',
+      '  printf \'@@file %s %s\\n\' "$f" "$(readlink -f "$f")"',
+      "  grep -n -v -E '^[[:space:]]*([#;]|$)' \"$f\"",
+      "done",
+      "echo @@target",
+      `[ -f ${shq(file)} ] && { echo exists; sed 's/^/|/' ${shq(file)}; }`,
+      "true",
+    ].join("\n");
+    const order = facts.init === "systemd" ? "systemd" : "procps";
+    return { script, parse: (stdout) => parseSysctl(stdout, args.name, order) };
+  },
+
+  diff(st, args) {
+    const file = args.sysctl_file ?? DEFAULT_FILE;
+    const key = args.name;
+    const changes: Change[] = [];
+    const lines = st.target ?? [];
+    const own = lines.map((l, i) => ({ i, a: assignment(l) })).filter((x) => x.a && keyMatches(x.a.key, key));
+    if (args.state === "absent") {
+      if (own.length > 0) {
+        const after = lines.filter((_, i) => !own.some((o) => o.i === i));
+        changes.push({
+          summary: `${key} set to ${norm(own[own.length - 1]!.a!.value)} in ${file}, to remove`,
+          field: "file",
+          before: norm(own[own.length - 1]!.a!.value),
+          after: undefined,
+          diff: { path: file, before: text(lines), after: text(after) },
+          data: { content: text(after) },
+        });
+      }
+      return changes;
+    }
+    if (args.value === undefined) throw new ModuleError(`sysctl ${key}: value is required with state: present`);
+    const want = norm(String(args.value));
+    const have = own.length > 0 ? norm(own[own.length - 1]!.a!.value) : undefined;
+    if (have !== want || own.length > 1) {
+      const after = setLine(lines, own.map((o) => o.i), key, want, st.target === undefined);
+      changes.push({
+        summary: have === undefined ? `${key} not set in ${file} (→ ${want})` : `${key} = ${have} in ${file} → ${want}`,
+        field: "file",
+        before: have,
+        after: want,
+        diff: { path: file, before: text(lines), after: text(after) },
+        data: { content: text(after) },
+      });
+    }
+    // Files loaded after ours (or shadowing it by name) decide the boot value.
+    const ownRank = rankOf(file, st);
+    const later = st.settings.filter((s) => s.file !== file && (ownRank === undefined || s.rank >= ownRank));
+    const winner = later[later.length - 1];
+    if (winner && winner.value !== want) {
+      const relation = ownRank !== undefined ? `which overrides ${file}` : `and ${file} is not read at boot`;
+      changes.push({
+        summary: `${key} also set to ${norm(winner.value)} in ${winner.file}, ${relation}`,
+        field: "persisted",
+        before: norm(winner.value),
+        after: want,
+        data: { override: winner },
+      });
+    }
+    if ((args.reload ?? true) || args.sysctl_set) {
+      if (st.live !== want) {
+        changes.push({
+          summary: st.live === undefined ? `${key} unknown to the running kernel (→ ${want})` : `${key} live ${st.live} → ${want}`,
+          field: "live",
+          before: st.live,
+          after: want,
+          data: { live: want },
+        });
+      }
+    }
+    return changes;
+  },
+
+  explain(st, args) {
+    const file = args.sysctl_file ?? DEFAULT_FILE;
+    if (args.state === "absent") return `${args.name} not set in ${file}`;
+    const others = st.settings.filter((s) => s.file !== file).map((s) => `${s.file} (${s.value})`);
+    return `${args.name} = ${norm(String(args.value))} in ${file}${st.live !== undefined ? ` and live` : ""}${others.length ? `; also set in ${others.join(", ")}` : ""}`;
+  },
+
+  async apply(host, args, changes) {
+    const file = args.sysctl_file ?? DEFAULT_FILE;
+    let out = "";
+    for (const c of changes) {
+      const d = c.data as { content?: string };
+      if (d.content !== undefined) await host.writeFile(file, d.content, { mode: "0644" });
+    }
+    const live = changes.find((c) => (c.data as { live?: string }).live !== undefined);
+    if (live) out += (await host.run(`sysctl -w ${shq(`${args.name}=${(live.data as { live: string }).live}`)}`)).stdout;
+    const over = changes.find((c) => (c.data as { override?: SysctlSetting }).override);
+    if (over) {
+      const o = (over.data as { override: SysctlSetting }).override;
+      throw new ModuleError(
+        `${args.name} is also set to ${norm(o.value)} in ${o.file} (line ${o.line}), which is loaded after ${file} and wins at boot; ` +
+          `remove it there, or set sysctl_file: ${o.file}`,
+      );
+    }
+    return { stdout: out };
+  },
+});
+
+/** Collapse runs of whitespace: "4096\t87380  6291456" → "4096 87380 6291456". */
+export function norm(v: string): string {
+  return v.trim().split(/\s+/).join(" ");
+}
+
+/** "net.ipv4.ip_forward" → "net/ipv4/ip_forward"; sysctl.d's slash form keeps dots literal. */
+export function procPath(key: string): string {
+  const sep = key.search(/[./]/);
+  if (sep >= 0 && key[sep] === "/") return key;
+  return key.replace(/[./]/g, (c) => (c === "." ? "/" : "."));
+}
+
+/** Canonical dotted form for comparing keys written either way. */
+function canon(key: string): string {
+  return procPath(key).replace(/^-/, "").split("/").join(".");
+}
+
+/** A sysctl.d assignment (`[-]key = value`), or undefined for comments and blank lines. */
+export function assignment(line: string): { key: string; value: string } | undefined {
+  const t = line.trim();
+  if (t === "" || t.startsWith("#") || t.startsWith(";")) return undefined;
+  const eq = t.indexOf("=");
+  if (eq < 0) return undefined;
+  return { key: t.slice(0, eq).trim().replace(/^-/, ""), value: t.slice(eq + 1).trim() };
+}
+
+/** Whether a key in a file (possibly a glob like net.ipv4.conf.*.rp_filter) sets `key`. */
+export function keyMatches(fileKey: string, key: string): boolean {
+  const a = canon(fileKey);
+  const b = canon(key);
+  if (!a.includes("*") && !a.includes("?")) return a === b;
+  const re = new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^.]*").replace(/\?/g, "[^.]")}$`);
+  return re.test(b);
+}
+
+/** Where `file` sits in the load order, or undefined when boot does not read it. */
+function rankOf(file: string, st: SysctlState): string | undefined {
+  if (file === "/etc/sysctl.conf") return st.etcConfRank;
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  return SYSCTL_DIRS.includes(dir) && file.endsWith(".conf") ? file.slice(dir.length + 1) : undefined;
+}
+
+function text(lines: string[]): string {
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+function setLine(lines: string[], idx: number[], key: string, value: string, create: boolean): string[] {
+  const line = `${key}=${value}`;
+  if (idx.length === 0) return create ? ["# Managed by keel (system.sysctl).", line] : [...lines, line];
+  const last = idx[idx.length - 1]!;
+  return lines.flatMap((l, i) => (i === last ? [line] : idx.includes(i) ? [] : [l]));
+}
+
+/** Parses the probe: live value, the load order of every sysctl file, and the managed file. */
+export function parseSysctl(stdout: string, key: string, order: "systemd" | "procps"): SysctlState {
+  const st: SysctlState = { settings: [] };
+  const files: { path: string; real: string; lines: { n: number; text: string }[] }[] = [];
+  let sec = "";
+  const target: string[] = [];
+  let targetExists = false;
+  for (const raw of stdout.split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    if (line === "@@live" || line === "@@target") {
+      sec = line.slice(2);
+      continue;
+    }
+    const f = /^@@file (\S+) (\S*)$/.exec(line);
+    if (f) {
+      sec = "file";
+      files.push({ path: f[1]!, real: f[2] || f[1]!, lines: [] });
+      continue;
+    }
+    if (sec === "live" && line.startsWith("value ")) st.live = norm(line.slice(6));
+    else if (sec === "file") {
+      const m = /^(\d+):(.*)$/.exec(line);
+      if (m) files[files.length - 1]!.lines.push({ n: Number(m[1]), text: m[2]! });
+    } else if (sec === "target") {
+      if (line === "exists") targetExists = true;
+      else if (line.startsWith("|")) target.push(line.slice(1));
+    }
+  }
+  if (targetExists) st.target = target;
+  // Same file name in several directories: the first directory (highest priority) wins.
+  const byName = new Map<string, (typeof files)[number]>();
+  let etcConf: (typeof files)[number] | undefined;
+  for (const f of files) {
+    if (f.path === "/etc/sysctl.conf") {
+      etcConf = f;
+      continue;
+    }
+    const base = f.path.slice(f.path.lastIndexOf("/") + 1);
+    if (!byName.has(base)) byName.set(base, f);
+  }
+  const ordered = [...byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => byName.get(k)!);
+  const ranked = ordered.map((f) => ({ f, rank: f.path.slice(f.path.lastIndexOf("/") + 1) }));
+  if (order === "procps" && etcConf) ranked.push({ f: etcConf, rank: LAST });
+  for (const { f, rank } of ranked) {
+    // A symlink such as 99-sysctl.conf → /etc/sysctl.conf is reported under the file it points to.
+    const isEtcConf = f.real === "/etc/sysctl.conf";
+    if (isEtcConf && (st.etcConfRank === undefined || rank > st.etcConfRank)) st.etcConfRank = rank;
+    for (const l of f.lines) {
+      const a = assignment(l.text);
+      if (a && keyMatches(a.key, key)) st.settings.push({ file: isEtcConf ? "/etc/sysctl.conf" : f.path, line: l.n, value: norm(a.value), rank });
+    }
+  }
+  return st;
+}
