@@ -1,0 +1,138 @@
+// The keywords keel reads in plays, tasks, blocks and role entries, with one-line descriptions
+// (used for did-you-mean hints and by `keel schema` for editor hovers), and the Ansible keywords
+// keel deliberately does not support, each with what to do instead.
+
+export const PLAY_KEYWORDS: Record<string, string> = {
+  name: "Name of the play, shown in the output.",
+  hosts: "Host pattern: all, a group, web*, a:b (union), a:&b (intersection), a:!b (exclusion), ~regex. A list is a union.",
+  vars: "Variables for every task of the play.",
+  vars_files: "Files of variables (YAML mappings), relative to the playbook, loaded in order over `vars`.",
+  become: "Run tasks with sudo (true/false).",
+  become_user: "User to become (default root).",
+  gather_facts: "Gather facts before the first task (default true).",
+  serial: "Run the play on batches of hosts: a number, a percentage (\"30%\") or a list of them; the last repeats.",
+  strategy: "free (default): each host goes at its own pace; linear: hosts run each task in lockstep.",
+  tasks: "The play's tasks.",
+  handlers: "Tasks run at the end of the play (or at `meta: flush_handlers`) when notified.",
+  roles: "Roles applied between pre_tasks and tasks.",
+  pre_tasks: "Tasks run before the roles.",
+  post_tasks: "Tasks run after the tasks.",
+  tags: "Tags added to every task of the play.",
+  check_mode: "Run the whole play in check mode (true) or never in check mode (false).",
+};
+
+export const TASK_KEYWORDS: Record<string, string> = {
+  name: "Name of the task, shown in the output.",
+  when: "Condition(s) (expressions, no {{ }}); a list means all must hold.",
+  loop: "Run the task once per item of this list; the item is `item` (see loop_control).",
+  with_items: "Ansible's older spelling of `loop`.",
+  loop_control: "loop_var: name of the loop variable; label: what to show per item.",
+  register: "Save the task's result in this variable.",
+  notify: "Handler name(s) or listen topic(s) to notify when the task changed something.",
+  tags: "Tags for --tags/--skip-tags.",
+  become: "Run with sudo (true/false).",
+  become_user: "User to become (default root).",
+  ignore_errors: "Carry on when the task fails.",
+  changed_when: "Condition(s) that decide whether the task counts as changed.",
+  failed_when: "Condition(s) that decide whether the task counts as failed.",
+  no_log: "Hide arguments and results from the output (for secrets).",
+  check_mode: "true: always run in check mode; false: apply even under --check.",
+  retries: "How many times to retry until `until` holds (default 3).",
+  until: "Condition to retry the task until (see retries, delay).",
+  delay: "Seconds between retries (default 5).",
+  vars: "Variables for this task only.",
+  args: "Arguments of the module, merged under the ones given with the module key.",
+  listen: "Handlers only: extra topic(s) this handler answers to.",
+};
+
+export const BLOCK_KEYWORDS: Record<string, string> = {
+  name: TASK_KEYWORDS.name!,
+  block: "Tasks run in order.",
+  rescue: "Tasks run when a task of the block fails.",
+  always: "Tasks run after the block and rescue, whatever happened.",
+  when: TASK_KEYWORDS.when!,
+  tags: TASK_KEYWORDS.tags!,
+  become: TASK_KEYWORDS.become!,
+  become_user: TASK_KEYWORDS.become_user!,
+  ignore_errors: TASK_KEYWORDS.ignore_errors!,
+  no_log: TASK_KEYWORDS.no_log!,
+  check_mode: TASK_KEYWORDS.check_mode!,
+  vars: "Variables for the tasks of the block.",
+};
+
+export const INCLUDE_KEYWORDS: Record<string, string> = {
+  name: TASK_KEYWORDS.name!,
+  when: "Condition(s) added to every included task.",
+  tags: "Tags added to every included task.",
+  vars: "Variables for every included task.",
+  become: TASK_KEYWORDS.become!,
+  become_user: TASK_KEYWORDS.become_user!,
+  ignore_errors: TASK_KEYWORDS.ignore_errors!,
+  no_log: TASK_KEYWORDS.no_log!,
+  check_mode: TASK_KEYWORDS.check_mode!,
+};
+
+export const ROLE_ENTRY_KEYWORDS: Record<string, string> = {
+  role: "Name of the role (a folder under roles/), or a path to it.",
+  name: "Same as role.",
+  vars: "Variables for the role (above its vars/main.yml).",
+  tags: "Tags added to every task of the role.",
+  when: "Condition(s) added to every task of the role.",
+  become: TASK_KEYWORDS.become!,
+  become_user: TASK_KEYWORDS.become_user!,
+};
+
+export const LOOP_CONTROL_KEYWORDS: Record<string, string> = {
+  loop_var: "Name of the loop variable (default item); needed when loops are nested through includes.",
+  label: "What to show for each item instead of the whole item.",
+};
+
+/** Meta actions keel runs. */
+export const META_ACTIONS = ["flush_handlers", "noop", "end_play", "end_host"];
+
+/** Ansible keywords keel reads but rejects, with the reason and what to do instead. */
+export const UNSUPPORTED: Record<string, string> = {
+  delegate_to: "keel runs each task on its own host; run controller-side steps in a separate play on localhost",
+  local_action: "write a separate play with `hosts: localhost`",
+  run_once: "use a separate play that targets one host",
+  environment: "set variables in the command itself (`shell: FOO=bar cmd`) or use the module's own options",
+  async: "keel runs tasks synchronously; long commands are fine (no timeout by default)",
+  poll: "keel runs tasks synchronously",
+  remote_user: "set `user` (or ansible_user) in the inventory",
+  connection: "set `connection` (or ansible_connection) in the inventory",
+  any_errors_fatal: "not supported; use serial batches and ignore_errors explicitly",
+  max_fail_percentage: "not supported",
+  vars_prompt: "pass values with -e instead",
+  order: "hosts run in inventory order",
+  collections: "keel modules are built in; remove it",
+  module_defaults: "give the arguments on each task",
+  force_handlers: "not supported",
+  throttle: "use --forks",
+  debugger: "not supported",
+  diff: "use --diff on the command line",
+  timeout: "not supported",
+  action: "write the module as the key: `copy: …` instead of `action: copy …`",
+  become_flags: "not supported",
+  become_exe: "not supported",
+  gather_subset: "keel gathers one fixed set of facts",
+  gather_timeout: "not supported",
+  fact_path: "not supported",
+  ignore_unreachable: "not supported",
+  serial_batches: "not supported",
+  loop_with: "use loop:",
+  include: "use import_tasks: (tasks) or import_playbook: (plays)",
+  include_vars: "use vars_files: on the play",
+  with_dict: "use `loop: \"{{ mydict | dict2items }}\"`",
+  with_list: "use loop:",
+  with_fileglob: "list the files explicitly in loop:",
+  with_together: "use loop: with explicit items",
+  with_nested: "use loop: with explicit items",
+  with_subelements: "use loop: with explicit items",
+  with_sequence: "use `loop: \"{{ range(1, 10) }}\"`",
+  with_first_found: "not supported",
+  with_lines: "not supported",
+  with_indexed_items: "not supported",
+  index_var: "not supported; keep a counter in the items themselves",
+  pause: "not supported",
+  extended: "not supported",
+};

@@ -1,0 +1,256 @@
+// The playbook loader on fixture playbooks (test/fixtures/playbooks) and small inline cases.
+import { describe, it, expect, beforeAll } from "vitest";
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { loadPlaybook } from "../../../engine/playbook/index.js";
+import { InputError } from "../../../engine/core/errors.js";
+import type { Plan, Task, Block, TaskNode } from "../../../engine/core/plan.js";
+import { testRegistry } from "./test-registry.js";
+
+const FIX = join(import.meta.dirname, "../../fixtures/playbooks");
+const load = (f: string) => loadPlaybook(f, { registry: testRegistry });
+
+function find(nodes: TaskNode[], name: string): TaskNode {
+  for (const n of nodes) {
+    if (n.name === name) return n;
+    if (n.kind === "block") {
+      for (const sub of [n.block, n.rescue, n.always]) {
+        try {
+          return find(sub, name);
+        } catch {
+          /* keep looking */
+        }
+      }
+    }
+  }
+  throw new Error(`no task named ${name}`);
+}
+
+describe("full fixture", () => {
+  let plan: Plan;
+  beforeAll(() => {
+    plan = load(join(FIX, "full/site.yml"));
+  });
+  const t = (name: string) => find(plan.plays[0]!.tasks, name) as Task;
+
+  it("reads play keywords", () => {
+    const p = plan.plays[0]!;
+    expect(p).toMatchObject({
+      id: "p0",
+      name: "web servers",
+      hosts: "web:db:&prod",
+      become: true,
+      becomeUser: "root",
+      gatherFacts: false,
+      serial: [1, "30%"],
+      strategy: "linear",
+      checkMode: false,
+      tags: ["site"],
+      vars: { port: 8080, pkgs: ["nginx", "curl"] },
+      varsFiles: { port: 8080, common_var: "c" },
+    });
+    expect(p.pos).toEqual({ file: join(FIX, "full/site.yml"), line: 2, col: 3 });
+    expect(plan.file).toBe(join(FIX, "full/site.yml"));
+  });
+
+  it("orders pre_tasks, roles (dependencies first), tasks, post_tasks with stable ids", () => {
+    const names = plan.plays[0]!.tasks.map((n) => `${n.id} ${n.name ?? ""}`);
+    expect(names).toEqual([
+      "p0.t0 pre",
+      "p0.t1 base task",
+      "p0.t2 web config",
+      "p0.t3 web sub",
+      "p0.t4 common task",
+      "p0.t5 install packages",
+      "p0.t6 copy a file",
+      "p0.t7 guarded block",
+      "p0.t8 extra one",
+      "p0.t9 extra two",
+      "p0.t10 retry",
+      "p0.t11 users",
+      "p0.t12 post",
+    ]);
+  });
+
+  it("parses key=value args with coercion and resolves aliases", () => {
+    const x = t("install packages");
+    expect(x.module).toBe("packages.package");
+    expect(x.moduleAs).toBe("apt");
+    expect(x.args).toEqual({ name: "{{ item }}", state: "present", update_cache: true });
+    expect(x.loop).toBe("{{ pkgs }}");
+    expect(x.loopVar).toBe("pkg");
+    expect(x.loopLabel).toBe("{{ pkg }}");
+    expect(x.notify).toEqual(["restart web"]);
+    // argPos points at each word inside the scalar
+    expect(x.argPos.state).toMatchObject({ line: 29, col: 28 });
+    expect(x.argsPos).toMatchObject({ line: 29, col: 7 });
+  });
+
+  it("mapping args, ansible.builtin prefix, when list, register, tags", () => {
+    const x = t("copy a file");
+    expect(x.module).toBe("files.copy");
+    expect(x.moduleAs).toBe("ansible.builtin.copy");
+    expect(x.args).toEqual({ dest: "/etc/motd", content: "port {{ port }}\n", mode: 644 });
+    expect(x.when.map((w) => w.text)).toEqual(["port == 8080", "{{ pkgs | length > 1 }}"]);
+    expect(x.when[0]!.pos).toMatchObject({ line: 41, col: 11 });
+    expect(x.register).toBe("motd");
+    expect(x.tags).toEqual(["site", "motd", "files"]);
+    expect(x.argPos.mode).toMatchObject({ line: 39, col: 9 });
+  });
+
+  it("blocks: ids, inheritance of when/become, rescue and always, meta", () => {
+    const b = t("guarded block") as unknown as Block;
+    expect(b.kind).toBe("block");
+    expect(b.vars).toEqual({ inner: 1 });
+    expect(b.become).toBe(false);
+    const inBlock = b.block[0] as Task;
+    expect(inBlock.id).toBe("p0.t7.b0");
+    expect(inBlock.module).toBe("system.shell");
+    expect(inBlock.args).toEqual({ executable: "/bin/sh", cmd: 'echo "{{ inner }}" > /tmp/x', creates: "/tmp/x", chdir: "/tmp" });
+    expect(inBlock.when.map((w) => w.text)).toEqual(["motd is changed"]);
+    expect(inBlock.become).toBe(false);
+    const nested = b.block[1] as Block;
+    expect(nested.block[0]!.id).toBe("p0.t7.b1.b0");
+    expect((nested.block[0] as Task).ignoreErrors).toBe(true);
+    expect(b.rescue[0]!.id).toBe("p0.t7.r0");
+    expect(b.always[0]).toMatchObject({ id: "p0.t7.a0", module: "meta", args: { action: "flush_handlers" } });
+  });
+
+  it("static includes carry when, tags and vars, nested and relative", () => {
+    const one = t("extra one");
+    expect(one.when.map((w) => w.text)).toEqual(["port == 8080"]);
+    expect(one.tags).toEqual(["site", "extra"]);
+    expect(one.vars).toEqual({ from_include: true });
+    expect(one.pos.file).toBe(join(FIX, "full/tasks/extra.yml"));
+    const two = t("extra two");
+    expect(two.tags).toEqual(["site", "extra", "deep"]);
+    expect(two.pos).toEqual({ file: join(FIX, "full/tasks/extra2.yml"), line: 1, col: 3 });
+  });
+
+  it("until/retries/delay, changed_when/failed_when, no_log", () => {
+    const r = t("retry");
+    expect(r.until?.text).toBe("r.rc == 0");
+    expect(r.retries).toBe(5);
+    expect(r.delay).toBe(2);
+    expect(r.changedWhen?.map((e) => e.text)).toEqual(["False"]);
+    expect(r.failedWhen?.map((e) => e.text)).toEqual(["r.rc > 1"]);
+    expect(r.noLog).toBe(true);
+  });
+
+  it("with_items is loop; templated args skip type checks at load; lists from a,b", () => {
+    const u = t("users");
+    expect(u.loop).toEqual([{ name: "alice", uid: 1001 }]);
+    expect(u.args).toEqual({ name: "{{ item.name }}", uid: "{{ item.uid }}", groups: ["sudo", "adm"] });
+  });
+
+  it("roles: RoleRef with defaults, vars and params; searchDirs; role when/tags", () => {
+    const web = t("web config");
+    expect(web.role?.name).toBe("web");
+    expect(web.role?.defaults).toEqual({ web_port: 80, port: 1 });
+    expect(web.role?.vars).toEqual({ web_root: "/srv/www" });
+    expect(web.searchDirs).toEqual([join(FIX, "full/roles/web"), join(FIX, "full")]);
+    const common = t("common task");
+    expect(common.role?.vars).toEqual({ greeting: "hi", motd: "hello" });
+    expect(common.when.map((w) => w.text)).toEqual(["port > 80"]);
+    expect(common.tags).toEqual(["site", "common", "inner"]);
+    expect(t("base task").role?.name).toBe("base");
+  });
+
+  it("handlers: role handlers first, listen, ids", () => {
+    const h = plan.plays[0]!.handlers;
+    expect(h.map((x) => `${x.id} ${x.name}`)).toEqual(["p0.h0 restart nginx from role", "p0.h1 restart web", "p0.h2 reload things"]);
+    expect(h[0]!.role?.name).toBe("web");
+    expect(h[2]!.listen).toEqual(["reload", "restart web"]);
+  });
+
+  it("import_playbook adds plays with vars and tags", () => {
+    const p = plan.plays[1]!;
+    expect(p.id).toBe("p1");
+    expect(p.hosts).toBe("all");
+    expect(p.vars).toEqual({ imported: true });
+    expect(p.tags).toEqual(["other"]);
+    expect(p.tasks[0]!.tags).toEqual(["other"]);
+    expect(p.strategy).toBe("free");
+    expect(p.gatherFacts).toBe(true);
+  });
+});
+
+describe("ansible playbook loads unchanged", () => {
+  it("ansible.builtin.*, yes/no, free-form command with options", () => {
+    const plan = load(join(FIX, "ansible/site.yml"));
+    const [apt, tpl, cmd, lif] = plan.plays[0]!.tasks as Task[];
+    expect(plan.plays[0]!.become).toBe(true);
+    expect(apt!.module).toBe("packages.package");
+    expect(tpl!.notify).toEqual(["restart apache"]);
+    expect(cmd!.args).toEqual({ cmd: "/usr/bin/make install", chdir: "/src", creates: "/usr/bin/app" });
+    expect(lif!.args.line).toBe("PermitRootLogin no");
+  });
+});
+
+// --- inline error cases ------------------------------------------------------------------------
+
+function writeTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "keel-pb-"));
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+function loadErr(files: Record<string, string>): InputError {
+  const dir = writeTree(files);
+  try {
+    load(join(dir, "site.yml"));
+  } catch (e) {
+    if (e instanceof InputError) {
+      return new InputError(e.message.replaceAll(dir + "/", ""), e.pos && { ...e.pos, file: e.pos.file.replace(dir + "/", "") }, e.hint?.replaceAll(dir + "/", ""), e.sourceLine);
+    }
+    throw e;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("errors", () => {
+  const cases: [string, Record<string, string>, string, string?][] = [
+    ["unknown module", { "site.yml": "- hosts: all\n  tasks:\n    - aptt: { name: x }\n" }, "site.yml:3:7: unknown module 'aptt', did you mean 'apt'?"],
+    ["unknown keyword", { "site.yml": "- hosts: all\n  tasks:\n    - command: /bin/true\n      whn: x\n" }, "site.yml:4:7: unknown task keyword 'whn', did you mean 'when'?"],
+    ["unknown arg", { "site.yml": "- hosts: all\n  tasks:\n    - apt: { nmae: x }\n" }, "site.yml:3:14: unknown argument 'nmae' for module 'apt', did you mean 'name'?"],
+    ["kv unknown arg", { "site.yml": "- hosts: all\n  tasks:\n    - apt: name=x sate=present\n" }, "site.yml:3:19: unknown argument 'sate' for module 'apt', did you mean 'state'?"],
+    ["wrong type", { "site.yml": "- hosts: all\n  tasks:\n    - user: { name: x, uid: abc }\n" }, "site.yml:3:24: argument 'uid' of module 'user' must be integer, got string 'abc'"],
+    ["enum", { "site.yml": "- hosts: all\n  tasks:\n    - apt: { name: x, state: presnt }\n" }, `site.yml:3:23: argument 'state' of module 'apt' must be one of "present", "absent", "latest"; got "presnt", did you mean 'present'?`],
+    ["required", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { content: x }\n" }, "site.yml:3:7: module 'copy' requires argument 'dest'"],
+    ["anyOf", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x }\n" }, "site.yml:3:7: module 'copy' needs one of: content, src"],
+    ["oneOf both", { "site.yml": "- hosts: all\n  tasks:\n    - command: { cmd: a, argv: [a] }\n" }, "site.yml:3:7: module 'command' takes only one of: cmd, argv"],
+    ["two modules", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: y }\n      file: { path: /x }\n" }, "site.yml:4:7: unknown task keyword 'file'"],
+    ["two known modules", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: y }\n      command: ls\n" }, "site.yml:4:7: a task runs one module, but this one has two: 'copy' and 'command'"],
+    ["no module", { "site.yml": "- hosts: all\n  tasks:\n    - name: nothing\n" }, "site.yml:3:7: task 'nothing' has no module"],
+    ["no hosts", { "site.yml": "- name: x\n  tasks: []\n" }, "site.yml:1:3: this play has no 'hosts:'"],
+    ["play keyword", { "site.yml": "- hosts: all\n  task: []\n" }, "site.yml:2:3: unknown play keyword 'task', did you mean 'tasks'?"],
+    ["unsupported", { "site.yml": "- hosts: all\n  remote_user: bob\n" }, "site.yml:2:3: 'remote_user' is not supported by keel"],
+    ["bad when", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      when: x ==\n" }, "site.yml:4:13: invalid expression `x ==`: Expected expression after == at character 5"],
+    ["notify typo", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ngnix\n  handlers:\n    - name: restart nginx\n      service: name=nginx state=restarted\n" }, "site.yml:4:15: notify 'restart ngnix': no handler has this name or listens to it, did you mean 'restart nginx'?"],
+    ["include cycle", { "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: a.yml\n", "a.yml": "- include_tasks: b.yml\n", "b.yml": "- import_tasks: a.yml\n" }, "b.yml:1:17: include cycle: "],
+    ["role cycle", { "site.yml": "- hosts: all\n  roles: [a]\n", "roles/a/meta/main.yml": "dependencies: [b]\n", "roles/b/meta/main.yml": "dependencies:\n  - role: a\n" }, "roles/b/meta/main.yml:2:11: role dependency cycle: a -> b -> a"],
+    ["missing role", { "site.yml": "- hosts: all\n  roles: [comon]\n", "roles/common/tasks/main.yml": "[]\n" }, "site.yml:2:11: role 'comon' not found, did you mean 'common'?"],
+    ["loop_control", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      loop_control: { loop_vr: x }\n" }, "site.yml:5:23: unknown loop_control keyword 'loop_vr', did you mean 'loop_var'?"],
+    ["templated vars_files", { "site.yml": "- hosts: all\n  vars_files: ['{{ env }}.yml']\n" }, "site.yml:2:16: vars_files entry '{{ env }}.yml' is a template; keel loads vars_files before any host is known"],
+    ["free text", { "site.yml": "- hosts: all\n  tasks:\n    - apt: nginx\n" }, "site.yml:3:12: 'packages.package' takes key=value arguments, not free text ('nginx')"],
+    ["yaml", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n     when: x\n" }, "site.yml:4:"],
+    ["serial", { "site.yml": "- hosts: all\n  serial: 0\n" }, `site.yml:2:11: serial: must be a positive number or a percentage like "30%", got number 0`],
+    ["strategy", { "site.yml": "- hosts: all\n  strategy: lineer\n" }, "site.yml:2:13: strategy must be 'free' or 'linear', got 'lineer', did you mean 'linear'?"],
+    ["listen outside handlers", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n" }, "site.yml:4:7: 'listen' is only valid in handlers"],
+  ];
+  it.each(cases)("%s", (_name, files, want) => {
+    const err = loadErr(files);
+    const got = `${err.pos?.file}:${err.pos?.line}:${err.pos?.col}: ${err.message}`;
+    expect(got.startsWith(want), `got: ${got}`).toBe(true);
+    expect(err.sourceLine).toBeDefined();
+  });
+
+  it("missing role lists where it looked", () => {
+    const err = loadErr({ "site.yml": "- hosts: all\n  roles: [nope]\n" });
+    expect(err.hint).toMatch(/^looked in: roles\/nope, .*\/roles\/nope$/);
+  });
+});
