@@ -97,11 +97,10 @@ export function matchPattern(ctx: PatternContext, pattern: string, pos?: SourceP
       const s = new Set(that);
       hosts = hosts.filter((h) => s.has(h));
     } else {
-      const s = new Set(hosts);
-      for (const h of that) if (!s.has(h)) hosts.push(h);
+      hosts.push(...that);
     }
   }
-  return hosts;
+  return [...new Set(hosts)];
 }
 
 function matchOne(ctx: PatternContext, pattern: string, whole: string, fail: (m: string, h?: string) => never): string[] {
