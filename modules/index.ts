@@ -7,10 +7,15 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
+import packagesPackage from "./packages/package.js";
+import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
+import systemHostname from "./system/hostname.js";
+import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
+import systemSysctl from "./system/sysctl.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
 import usersSudoers from "./users/sudoers.js";
@@ -22,10 +27,15 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesLineinfile,
   filesTemplate,
+  packagesPackage,
+  servicesService,
   systemAssert,
   systemCommand,
+  systemHostname,
+  systemReboot,
   systemSetFact,
   systemShell,
+  systemSysctl,
   usersAuthorizedKey,
   usersGroup,
   usersSudoers,

@@ -1,0 +1,79 @@
+// system.hostname: ensure the host's name, both live (`hostname`) and persisted (/etc/hostname).
+// Arguments follow Ansible's hostname module. On systemd hosts apply also runs hostnamectl.
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { shq } from "../../engine/core/shell.js";
+
+export interface HostnameArgs {
+  name: string;
+}
+
+export interface HostnameState {
+  live: string;
+  /** First line of /etc/hostname; absent when the file does not exist. */
+  file?: string;
+}
+
+export default defineModule<HostnameArgs, HostnameState>({
+  name: "system.hostname",
+  aliases: ["hostname"],
+  description: "Ensure the host's name, live and in /etc/hostname (and through hostnamectl on systemd hosts).",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+      name: {
+        description: "The host name: letters, digits and hyphens, in dot-separated labels of at most 63 characters (RFC 1123).",
+        type: "string",
+        maxLength: 253,
+        pattern: "^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$",
+      },
+    },
+  },
+
+  resource(args) {
+    return `hostname ${args.name}`;
+  },
+
+  probe() {
+    return {
+      script: ['printf \'live %s\\n\' "$(hostname)"', "[ -f /etc/hostname ] && printf 'file %s\\n' \"$(head -n 1 /etc/hostname)\"", "true"].join("\n"),
+      parse(stdout) {
+        const st: HostnameState = { live: "" };
+        for (const line of stdout.split("\n")) {
+          if (line.startsWith("live ")) st.live = line.slice(5).trim();
+          else if (line.startsWith("file ")) st.file = line.slice(5).trim();
+        }
+        return st;
+      },
+    };
+  },
+
+  diff(st, args) {
+    const changes: Change[] = [];
+    if (st.file !== args.name) {
+      changes.push({
+        summary: st.file === undefined ? `/etc/hostname missing (→ ${args.name})` : `/etc/hostname ${st.file} → ${args.name}`,
+        field: "file",
+        before: st.file,
+        after: args.name,
+        diff: { path: "/etc/hostname", before: st.file === undefined ? "" : `${st.file}\n`, after: `${args.name}\n` },
+      });
+    }
+    if (st.live !== args.name) {
+      changes.push({ summary: `hostname ${st.live} → ${args.name}`, field: "hostname", before: st.live, after: args.name });
+    }
+    return changes;
+  },
+
+  explain(st) {
+    return `hostname is ${st.live}, as in /etc/hostname`;
+  },
+
+  async apply(host, args, changes) {
+    const fields = new Set(changes.map((c) => c.field));
+    if (fields.has("file")) await host.writeFile("/etc/hostname", `${args.name}\n`, { mode: "0644" });
+    if (fields.has("hostname")) await host.run(`hostname ${shq(args.name)}`);
+    if (host.facts.init === "systemd") await host.run(`hostnamectl set-hostname ${shq(args.name)}`);
+  },
+});

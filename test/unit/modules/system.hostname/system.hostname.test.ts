@@ -1,0 +1,16 @@
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Ajv } from "ajv";
+import mod from "../../../../modules/system/hostname.js";
+import { runModuleFixtures } from "../harness.js";
+
+runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
+
+describe("system.hostname schema", () => {
+  const validate = new Ajv({ useDefaults: true }).compile(mod.args);
+  it("accepts RFC 1123 names and rejects others", () => {
+    for (const ok of ["web01", "db-01.example.org", "a"]) expect(validate({ name: ok }), ok).toBe(true);
+    for (const bad of ["-web", "web-", "we b", "a;reboot", "x".repeat(64), "a..b"]) expect(validate({ name: bad }), bad).toBe(false);
+  });
+});
