@@ -38,6 +38,7 @@ export class Progress {
   private readonly tasksDone = new Map<string, number>();
   private counts = { ok: 0, changed: 0, failed: 0, skipped: 0, unknown: 0, unreachable: 0 };
   private liveLines = 0;
+  private lastLive = "";
   private timer: ReturnType<typeof setInterval> | undefined;
   private finished = false;
 
@@ -152,12 +153,20 @@ export class Progress {
 
   private redraw(): void {
     if (this.finished || !this.o.isTTY) return;
+    if (this.liveLines > 0 && this.liveText() === this.lastLive) return; // nothing new to show
     this.clearLive();
     this.drawLive();
   }
 
   private drawLive(): void {
-    const cols = Math.max(20, (this.o.columns ?? 80) - 1);
+    const text = this.liveText();
+    this.o.write(text);
+    this.lastLive = text;
+    this.liveLines = text.split("\n").length - 1;
+  }
+
+  private liveText(): string {
+    const cols = Math.max(20, (this.o.columns || 80) - 1);
     const lines: string[] = [];
     const c = this.counts;
     const head =
@@ -172,9 +181,7 @@ export class Progress {
       lines.push(cut(`  ${this.hostCol(h)}  [${this.tasksDone.get(h) ?? 0}] ${t.name} (${t.module})`, cols));
     }
     if (running.length > max) lines.push(`  … ${running.length - max} more hosts running`);
-    const text = lines.map((l, i) => (i === 0 ? this.paint(C.bold, l) : this.paint(C.dim, l))).join("\n") + "\n";
-    this.o.write(text);
-    this.liveLines = lines.length;
+    return lines.map((l, i) => (i === 0 ? this.paint(C.bold, l) : this.paint(C.dim, l))).join("\n") + "\n";
   }
 }
 
