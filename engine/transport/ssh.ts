@@ -110,12 +110,18 @@ export class SshConnection extends ShellConnection {
           reject(e);
         } else resolve();
       };
-      client.on("ready", () => settle());
+      client.on("ready", () => {
+        client.setNoDelay(true);
+        settle();
+      });
       client.on("error", (e: Error & { level?: string; code?: string }) =>
         settle(hostKeyError ?? classifyConnectError(e, { host: this.host, where: this.describe(), user: this.username, tried, timeoutMs })),
       );
       client.on("close", () => settle(hostKeyError ?? new ConnectionError(`connection to ${this.describe()} closed during the SSH handshake`, "lost", this.host)));
       client.connect(config);
+      // Without TCP_NODELAY, Nagle holds back the tail of each command packet until the previous
+      // one is acknowledged: ~40-50 ms per round trip instead of about 1 ms.
+      client.setNoDelay(true);
     });
     this.client = client;
 
