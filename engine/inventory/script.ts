@@ -2,6 +2,7 @@
 // { "group": { "hosts": [...], "vars": {...}, "children": [...] }, "_meta": { "hostvars": {...} } }.
 // Pure: the parsed JSON in, InventoryData updated. Running the script is load.ts's job.
 import { InputError, type SourcePos } from "../core/errors.js";
+import { errorAt } from "../core/yaml.js";
 import type { InventoryData } from "./model.js";
 
 export interface ScriptResult {
@@ -31,20 +32,106 @@ export function parseScriptJson(stdout: string, script: string): unknown {
   }
 }
 
-/** Where JSON.parse failed (Node 20 says "at position N", Node 22 "(line L column C)"). */
+/** Where JSON.parse failed: Node 22 says "(line L column C)", Node 20 gives no position, so scan. */
 export function jsonErrorPos(text: string, msg: string): { line: number; col: number } {
-  let m = /\(line (\d+) column (\d+)\)/.exec(msg);
+  const m = /\(line (\d+) column (\d+)\)/.exec(msg);
   if (m) return { line: Number(m[1]), col: Number(m[2]) };
-  m = /at position (\d+)/.exec(msg);
-  const off = m ? Number(m[1]) : text.length;
+  const off = jsonErrorOffset(text);
   const before = text.slice(0, off).split("\n");
   return { line: before.length, col: before[before.length - 1]!.length + 1 };
 }
 
+/** Offset of the first character that makes `text` invalid JSON (text.length if it ends too early). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  class Bad extends Error {
+    constructor(readonly at: number) {
+      super();
+    }
+  }
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') throw new Bad(i);
+        string();
+        ws();
+        if (text[i] !== ":") throw new Bad(i);
+        i++;
+        value();
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") return void i++;
+        throw new Bad(i);
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") return void i++;
+        throw new Bad(i);
+      }
+    }
+    if (c === '"') return string();
+    const lit = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(text.slice(i));
+    if (lit) {
+      i += lit[0].length;
+      return;
+    }
+    throw new Bad(i);
+  };
+  const string = () => {
+    i++;
+    while (i < text.length) {
+      const c = text[i]!;
+      if (c === '"') return void i++;
+      if (c < " ") throw new Bad(i);
+      if (c === "\\") {
+        const e = text[i + 1] ?? "";
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new Bad(i);
+          i += 6;
+        } else if ('"\\/bfnrt'.includes(e) && e) i += 2;
+        else throw new Bad(i);
+        continue;
+      }
+      i++;
+    }
+    throw new Bad(i);
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : text.length;
+  } catch (e) {
+    if (e instanceof Bad) return Math.min(e.at, text.length);
+    throw e;
+  }
+}
+
 export function applyScriptOutput(data: InventoryData, processed: unknown, script: string): ScriptResult {
   const pos: SourcePos = { file: script, line: 1, col: 1 };
-  const fail = (message: string, hint?: string): never => {
-    throw new InputError(message, pos, hint, undefined);
+  const fail = (message: string, hint = "see Ansible's script inventory format: {\"group\": {\"hosts\": [...], \"vars\": {...}, \"children\": [...]}}"): never => {
+    throw errorAt(pos, message, hint);
   };
   if (!processed || typeof processed !== "object" || Array.isArray(processed)) {
     fail("inventory script output must be a JSON object of groups", "print e.g. {\"web\": {\"hosts\": [\"web1\"]}, \"_meta\": {\"hostvars\": {}}}");
@@ -101,7 +188,7 @@ export function applyHostvars(data: InventoryData, hosts: string[], hostvars: Re
   for (const h of hosts) {
     const vars = hostvars[h] ?? {};
     if (!vars || typeof vars !== "object" || Array.isArray(vars)) {
-      throw new InputError(`variables of host '${h}' must be a JSON object`, pos, "print {\"var\": value, ...} for each host");
+      throw errorAt(pos, `variables of host '${h}' must be a JSON object`, "print {\"var\": value, ...} for each host");
     }
     const host = data.addHost(h, undefined, undefined, pos);
     for (const [k, v] of Object.entries(vars as Record<string, unknown>)) data.setHostVar(host, k, v, pos);
