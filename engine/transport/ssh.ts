@@ -1,6 +1,7 @@
 // The ssh transport (ssh2): one TCP connection per host for the whole run, one persistent `sh`
 // channel on it, host keys checked against known_hosts and failing closed.
-import { Client, utils, type ClientChannel, type ConnectConfig } from "ssh2";
+import ssh2 from "ssh2";
+import type { Client as SshClient, ClientChannel, ConnectConfig } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,6 +20,9 @@ import {
   type KnownHostEntry,
 } from "./known-hosts.js";
 
+// ssh2 is CommonJS; Node's ESM loader cannot see `utils` as a named export, so take both from the default.
+const { Client, utils } = ssh2;
+
 export interface SshOptions {
   acceptNewHostKeys: boolean;
   knownHostsFile: string;
@@ -35,7 +39,7 @@ type AuthMethod = { type: "publickey"; username: string; key: Buffer; label: str
 
 export class SshConnection extends ShellConnection {
   readonly host: string;
-  private client?: Client;
+  private client?: SshClient;
 
   private constructor(
     private readonly spec: HostSpec,

@@ -374,6 +374,33 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
     });
   });
 
+  describe("keel facts (the built binary)", () => {
+    const keel = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "bin/keel.js"), ...args], { encoding: "utf8", timeout: 60_000 });
+    const haveBuild = existsSync(join(process.cwd(), "dist/engine/cli/main.js"));
+
+    it.skipIf(!haveBuild)("prints the facts of an ssh host; refuses an unknown key without the flag", () => {
+      const kh = join(dir, "kh_cli");
+      const inv = join(dir, "inv.yml");
+      writeFileSync(
+        inv,
+        `all:\n  hosts:\n    box:\n      ansible_host: 127.0.0.1\n      ansible_port: ${port}\n      ansible_user: ${ME}\n      ansible_ssh_private_key_file: ${join(dir, "client_key")}\n      keel_known_hosts: ${kh}\n`,
+      );
+      const refused = keel(["facts", "box", "-i", inv]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/box: unreachable: unknown host key for box \(127\.0\.0\.1:\d+\).*--accept-new-host-keys/);
+      const r = keel(["facts", "box", "-i", inv, "--accept-new-host-keys"]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const f = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(f).toMatchObject({ hostname: hostname(), user: ME });
+      const a = keel(["facts", "all", "-i", inv, "--ansible"]);
+      expect(a.status).toBe(0);
+      const vars = JSON.parse(a.stdout) as Record<string, Record<string, unknown>>;
+      expect(vars.box!.ansible_hostname).toBe(hostname().split(".")[0]);
+      expect((vars.box!.ansible_facts as Record<string, unknown>).os_family).toMatch(/^[A-Z]/);
+    });
+  });
+
   describe("broken connections", () => {
     it("a command timeout makes the host unreachable; reconnect brings it back", async () => {
       const c = await connect(spec(), { knownHostsFile: trustedKnownHosts() });
