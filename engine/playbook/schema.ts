@@ -55,6 +55,26 @@ function common(table: Record<string, string>): Record<string, JSONSchema> {
   return out;
 }
 
+const TEMPLATE: JSONSchema = { type: "string", pattern: "\\{\\{", description: "A {{ template }}, checked after rendering." };
+
+/** The module's schema where every argument may also be a `{{ template }}` (checked after rendering). */
+function templatable(args: JSONSchema): JSONSchema {
+  const props = (args.properties ?? {}) as Record<string, JSONSchema>;
+  const out: Record<string, JSONSchema> = {};
+  for (const [k, p] of Object.entries(props)) {
+    const t = new Set(Array.isArray(p.type) ? (p.type as string[]) : [p.type as string]);
+    // The spellings the loader coerces, as Ansible does: "a,b" for a list, yes/no, numeric strings.
+    const extra: JSONSchema[] = [];
+    if (t.has("array")) extra.push({ type: "string" });
+    if (t.has("boolean")) extra.push({ type: "string", enum: ["yes", "no", "true", "false", "on", "off", "True", "False"] });
+    if (t.has("integer") || t.has("number")) extra.push({ type: "string", pattern: "^[-+]?\\d+(\\.\\d+)?$" });
+    out[k] = { anyOf: [p, TEMPLATE, ...extra], ...(typeof p.description === "string" ? { description: p.description } : {}) };
+  }
+  // Required-argument alternatives cannot see through templates; editors check names and types only.
+  const { anyOf: _a, oneOf: _o, ...rest } = args;
+  return { ...rest, properties: out };
+}
+
 /**
  * The JSON Schema of a playbook: a list of plays (or import_playbook entries); tasks with every
  * keyword and one property per module key (canonical name, Ansible alias and ansible.builtin.*),
@@ -68,7 +88,7 @@ export function playbookSchema(registry: Registry): object {
     const hasRequired = Array.isArray(m.args.required) && (m.args.required as unknown[]).length > 0;
     definitions[def] = {
       description: m.description,
-      anyOf: [m.args, { type: "string", description: m.freeForm ? `Free form: ${m.freeForm}, then key=value arguments.` : "key=value arguments." }, ...(hasRequired ? [] : [{ type: "null" }])],
+      anyOf: [templatable(m.args), { type: "string", description: m.freeForm ? `Free form: ${m.freeForm}, then key=value arguments.` : "key=value arguments." }, ...(hasRequired ? [] : [{ type: "null" }])],
     };
     for (const n of [m.name, ...(m.aliases ?? [])]) {
       for (const key of [n, `ansible.builtin.${n}`]) {
