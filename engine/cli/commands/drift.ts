@@ -107,7 +107,23 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   const playbookName = displayPath(playbookArg);
 
   const events: KeelEvent[] = [];
-  const progress = o.quiet ? undefined : new Progress({ isTTY: io.isTTY && o.format === "text", color: io.color, diff: false, write: io.err });
+  // On a TTY: the live progress region. Otherwise one line per finished host on stderr, so a
+  // nightly CI log shows progress without repeating every task the report lists anyway.
+  const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, write: io.err });
+  let total = 0;
+  let done = 0;
+  const plainProgress = (e: KeelEvent) => {
+    if (o.quiet || io.isTTY) return;
+    if (e.type === "run.start") {
+      total = e.hosts.length;
+      io.err(`checking ${total} host${total === 1 ? "" : "s"} against ${playbookName} (check mode, nothing is changed)\n`);
+    } else if (e.type === "host.unreachable") io.err(`unreachable  ${e.host}: ${e.message}\n`);
+    else if (e.type === "host.done") {
+      done++;
+      const st = e.stats;
+      io.err(`[${done}/${total}] ${e.host}: ${st.unreachable ? "unreachable" : st.failed ? "failed" : st.changed ? `${st.changed} drifted` : "in sync"} (${(e.durationMs / 1000).toFixed(1)}s, ${e.roundTrips} round trips)\n`);
+    }
+  };
   await runPlaybook(
     plan,
     inv,
@@ -127,6 +143,7 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
     (e) => {
       events.push(e);
       progress?.sink(e);
+      plainProgress(e);
     },
   );
   progress?.finish();

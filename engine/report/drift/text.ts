@@ -21,11 +21,18 @@ export function renderText(r: DriftReport, o: TextOptions): string {
     lines.push("");
     lines.push(hostLine(h, paint));
     if (h.error) lines.push(`  ${paint(h.status === "unreachable" ? "magenta" : "red", h.error)}`);
-    const rows: string[][] = [];
-    for (const it of h.items) rows.push([mark(it, paint), it.resource, it.summary, `${it.file}:${it.line}`, it.task]);
-    for (const it of h.resolved) rows.push([paint("green", "✓ resolved"), it.resource, it.summary, `${it.file}:${it.line}`, it.task]);
-    for (const u of h.unknown) rows.push([paint("yellow", "? unknown"), u.resource, u.reason, `${u.file}:${u.line}`, u.task]);
-    lines.push(...table(rows, o.width ?? 0).map((l) => `  ${l}`));
+    // Two lines per item: what differs, then where it is declared.
+    const rows: [string, string, string, string][] = [
+      ...h.items.map((it) => [mark(it, paint), it.resource, it.summary, where(it)] as [string, string, string, string]),
+      ...h.resolved.map((it) => [paint("green", "✓ resolved"), it.resource, it.summary, where(it)] as [string, string, string, string]),
+      ...h.unknown.map((u) => [paint("yellow", "? unknown"), u.resource, u.reason, where(u)] as [string, string, string, string]),
+    ];
+    const w0 = Math.max(0, ...rows.map((r) => visible(r[0])));
+    const w1 = Math.min(40, Math.max(0, ...rows.map((r) => visible(r[1]))));
+    for (const [m, res, summary, at] of rows) {
+      lines.push(clip(`  ${pad(m, w0)}  ${pad(res, w1)}  ${summary}`, o.width ?? 0));
+      lines.push(clip(`  ${" ".repeat(w0)}  ${paint("gray", at)}`, o.width ?? 0));
+    }
     if (o.details) {
       for (const it of h.items) {
         const detail = details(it);
@@ -43,7 +50,7 @@ export function renderText(r: DriftReport, o: TextOptions): string {
     paint(s.unreachable ? "magenta" : "gray", `${s.unreachable} unreachable`),
     paint(s.failed ? "red" : "gray", `${s.failed} failed`),
   ];
-  lines.push(`${s.hosts} hosts: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.resolved ? `, ${s.resolved} resolved` : ""}`);
+  lines.push(`${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.resolved ? `, ${s.resolved} resolved` : ""}`);
   return lines.join("\n") + "\n";
 }
 
@@ -86,14 +93,15 @@ function colorDiffLine(l: string, paint: (c: keyof typeof C, s: string) => strin
 const ANSI = /\x1b\[[0-9;]*m/g;
 const visible = (s: string) => s.replace(ANSI, "").length;
 
-/** Left-aligned columns; the last column is truncated to the width when one is given. */
-function table(rows: string[][], width: number): string[] {
-  if (rows.length === 0) return [];
-  const n = rows[0]!.length;
-  const w = Array.from({ length: n }, (_, i) => Math.min(48, Math.max(...rows.map((r) => visible(r[i]!)))));
-  return rows.map((r) => {
-    let line = r.map((c, i) => (i === n - 1 ? c : c + " ".repeat(Math.max(1, w[i]! - visible(c) + 2)))).join("");
-    if (width > 0 && visible(line) > width && !ANSI.test(line)) line = line.slice(0, width - 1) + "…";
-    return line;
-  });
+function pad(s: string, w: number): string {
+  return s + " ".repeat(Math.max(0, w - visible(s)));
+}
+
+/** Cut a line to the terminal width (plain lines only; colored lines are left whole). */
+function clip(line: string, width: number): string {
+  return width > 0 && !line.includes("\x1b[") && line.length > width ? line.slice(0, width - 1) + "…" : line;
+}
+
+function where(t: { task: string; file: string; line: number; item?: string }): string {
+  return `${t.task}${t.item ? ` (${t.item})` : ""} · ${t.file}:${t.line}`;
 }
