@@ -6,6 +6,8 @@
 // Cases: first run changes, second run changes nothing (≤ 2 round trips per host after connecting),
 // tamper + --check reports exactly that task and touches nothing, a connection killed mid-run is
 // contained to its host, and a host key mismatch is refused.
+// When the lab is up (test/e2e/setup.ts), the same playbook also runs against every lab host over
+// real SSH: converge, converge again (≤ 2 round trips per host), tamper + --check, checked with ssh.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -15,6 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ajv } from "ajv";
+import { describeLab, HOSTS as LAB_HOSTS, INVENTORY as LAB_INVENTORY, ssh as labSsh } from "./lab.js";
 
 const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const BIN = join(REPO, "bin", "keel.js");
@@ -152,10 +155,7 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
   let inv = "";
 
   beforeAll(async () => {
-    if (!process.env.KEEL_E2E_NO_BUILD) {
-      const b = spawnSync("npx", ["tsc", "-p", "."], { cwd: REPO, encoding: "utf8" });
-      if (b.status !== 0) throw new Error(`build failed:\n${b.stdout}${b.stderr}`);
-    }
+    // test/e2e/setup.ts (the e2e project's global setup) has compiled dist/ for bin/keel.js.
     dir = mkdtempSync(join(tmpdir(), "keel-run-e2e-"));
     keygen(join(dir, "host_key"));
     keygen(join(dir, "client_key"));
@@ -328,5 +328,50 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     expect(r.stderr).toMatch(/bad\.yml:4:\d+/);
     const lim = await keel(["run", join(FIX, "site.yml"), "-i", inv, "--limit", "nosuchhost"]);
     expect(lim.code).toBe(1);
+  });
+});
+
+describeLab("keel run on the lab hosts", () => {
+  const root = "/srv/keel-e2e-run";
+  const vars = ["-e", `root=${root}`, "-e", `app_token=${TOKEN}`];
+  const out = mkdtempSync(join(tmpdir(), "keel-run-lab-"));
+  afterAll(async () => {
+    await Promise.all(LAB_HOSTS.map((h) => labSsh(h, `rm -rf ${root}`)));
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it("converges every lab host, then converges again with nothing to do in ≤ 2 round trips per host", async () => {
+    await Promise.all(LAB_HOSTS.map((h) => labSsh(h, `rm -rf ${root}`)));
+    const t1 = Date.now();
+    const first = await keel(["run", join(FIX, "site.yml"), "-i", LAB_INVENTORY, ...vars, "--json", join(out, "1.json")]);
+    const firstMs = Date.now() - t1;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const r1 = readJson(join(out, "1.json"));
+    for (const h of LAB_HOSTS) expect(r1.summary.hosts[h.name]).toMatchObject({ changed: 13, failed: 0 });
+    const t2 = Date.now();
+    const second = await keel(["run", join(FIX, "site.yml"), "-i", LAB_INVENTORY, ...vars, "--json", join(out, "2.json")]);
+    const secondMs = Date.now() - t2;
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const r2 = readJson(join(out, "2.json"));
+    for (const h of LAB_HOSTS) {
+      expect(r2.summary.hosts[h.name]).toMatchObject({ changed: 0, ok: 13, failed: 0 });
+      expect(r2.summary.round_trips[h.name]).toBeLessThanOrEqual(2);
+    }
+    const greeting = await labSsh(LAB_HOSTS[0]!, `cat ${root}/etc/greeting`);
+    expect(greeting.stdout).toBe(`Hello from ${LAB_HOSTS[0]!.name} (debian), app on port 8080.\n`);
+    console.log(`lab: 13-task playbook on ${LAB_HOSTS.length} hosts: first run ${firstMs} ms, second run ${secondMs} ms; round trips ${JSON.stringify(r2.summary.round_trips)}`);
+  });
+
+  it("after tampering on one host, --check reports exactly that task and leaves every host untouched", async () => {
+    const victim = LAB_HOSTS[LAB_HOSTS.length - 1]!;
+    await labSsh(victim, `echo tampered >> ${root}/etc/motd`);
+    const sums = () => Promise.all(LAB_HOSTS.map((h) => labSsh(h, `cd ${root} && find . -type f -exec sha256sum {} + | sort && stat -c '%n %a %Y' $(find . -type f | sort)`).then((r) => r.stdout)));
+    const before = await sums();
+    const r = await keel(["run", join(FIX, "site.yml"), "-i", LAB_INVENTORY, ...vars, "--check", "--json", join(out, "check.json")]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const rep = readJson(join(out, "check.json"));
+    const changed = rep.events.filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "changed").map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
+    expect(changed).toEqual([`${victim.name}: Ensure motd`]);
+    expect(await sums()).toEqual(before);
   });
 });

@@ -21,14 +21,14 @@ import { createRunLog } from "../../report/runlog.js";
 const KEEL_VERSION = "0.1.0";
 
 interface RunFlags {
-  inventory: string[];
+  inventory?: string[];
   check?: boolean;
   diff?: boolean;
   limit?: string;
-  tags: string[];
-  skipTags: string[];
-  extraVars: string[];
-  forks: string;
+  tags?: string[];
+  skipTags?: string[];
+  extraVars?: string[];
+  forks?: string;
   become?: boolean;
   askBecomePass?: boolean;
   askPass?: boolean;
@@ -40,21 +40,21 @@ interface RunFlags {
   log?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
     .command("run")
     .description("Converge the hosts of an inventory to the state a playbook describes.")
     .argument("<playbook>", "the playbook (YAML)")
-    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable; default inventories/localhost.yml)", collect, [])
+    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable; default inventories/localhost.yml)", collect)
     .option("-C, --check", "change nothing; report what would change")
     .option("-D, --diff", "show before/after of each change (unified diff for files)")
     .option("-l, --limit <pattern>", "only hosts that also match this pattern ('web*', 'db:&prod', '!lab03')")
-    .option("-t, --tags <tags>", "only tasks with one of these tags (comma separated, repeatable)", collect, [])
-    .option("--skip-tags <tags>", "skip tasks with one of these tags (comma separated, repeatable)", collect, [])
-    .option("-e, --extra-vars <vars>", "variables: key=value ..., a JSON/YAML mapping, or @file.yml (repeatable; highest precedence)", collect, [])
-    .option("-f, --forks <n>", "hosts worked on in parallel", "50")
+    .option("-t, --tags <tags>", "only tasks with one of these tags (comma separated, repeatable)", collect)
+    .option("--skip-tags <tags>", "skip tasks with one of these tags (comma separated, repeatable)", collect)
+    .option("-e, --extra-vars <vars>", "variables: key=value ..., a JSON/YAML mapping, or @file.yml (repeatable; highest precedence)", collect)
+    .option("-f, --forks <n>", "hosts worked on in parallel (default 50)")
     .option("-b, --become", "run tasks through sudo unless a play or task says otherwise")
     .option("-K, --ask-become-pass", "prompt for the sudo password (not echoed)")
     .option("-k, --ask-pass", "prompt for the SSH password (not echoed)")
@@ -88,16 +88,16 @@ Examples:
 async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): Promise<number> {
   const io = ctx.io;
   // 1. Validate everything before touching any host.
-  const forks = positiveInt(f.forks, "--forks");
+  const forks = positiveInt(f.forks ?? "50", "--forks");
   const connectTimeoutMs = f.connectTimeout !== undefined ? seconds(f.connectTimeout, "--connect-timeout") : undefined;
   const commandTimeoutMs = f.timeout !== undefined ? seconds(f.timeout, "--timeout") : undefined;
-  const extraVars = parseExtraVars(f.extraVars);
-  const inv = await loadInventory(f.inventory.length ? f.inventory : [defaultInventoryPath()]);
+  const extraVars = parseExtraVars(f.extraVars ?? []);
+  const inv = await loadInventory(f.inventory?.length ? f.inventory : [defaultInventoryPath()]);
   const plan = loadPlaybook(resolve(playbook), { registry });
   if (f.limit && inv.match(f.limit).length === 0) {
     throw new InputError(`--limit '${f.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
   }
-  const splitTags = (xs: string[]) => xs.flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
+  const splitTags = (xs: string[] = []) => xs.flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
 
   // 2. Passwords: prompted without echo, never logged.
   const password = f.askPass ? await promptHidden(io, "SSH password: ") : undefined;
