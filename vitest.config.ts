@@ -1,11 +1,28 @@
 import { defineConfig } from "vitest/config";
 
-// Unit tests run from TypeScript sources; e2e tests drive the built `bin/keel.js` against the lab.
+// Two projects. `unit` runs pure tests from TypeScript sources. `e2e` drives the built
+// `bin/keel.js` against the lab: its global setup compiles keel, brings up KEEL_LAB_HOSTS lab hosts
+// (default 4) and tears them down afterwards; its files run one at a time because they share the lab.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/e2e/setup.ts"],
+          fileParallelism: false,
+          testTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -49,16 +49,18 @@ const tool = (version: string): DebPackage => ({
 });
 
 /** A tiny daemon: records each start and each HUP under /run so service tests can see them. */
-const DAEMON = `#!/bin/sh
+const DAEMON = `#!/usr/bin/perl
 # keel-daemon: test daemon for the keel lab. Appends a line to /run/keel-daemon.started when it
-# starts and to /run/keel-daemon.reloaded on SIGHUP (reload); exits on SIGTERM.
-date +%s.%N >> /run/keel-daemon.started
-trap 'date +%s.%N >> /run/keel-daemon.reloaded' HUP
-trap 'rm -f /run/keel-daemon.pid; exit 0' TERM INT
-while :; do
-  sleep 1 &
-  wait $! 2>/dev/null || true
-done
+# starts and to /run/keel-daemon.reloaded on SIGHUP (reload); exits on SIGTERM. Perl (perl-base is
+# essential) rather than sh: sh cannot trap a SIGHUP that was ignored when it started, as it is
+# when dpkg starts the service on install.
+use strict;
+use warnings;
+sub stamp { open(my $fh, ">>", $_[0]) or return; print $fh time(), " $$\\n"; close $fh; }
+stamp("/run/keel-daemon.started");
+$SIG{HUP} = sub { stamp("/run/keel-daemon.reloaded") };
+$SIG{TERM} = $SIG{INT} = sub { unlink "/run/keel-daemon.pid"; exit 0 };
+sleep 1 while 1;
 `;
 
 const INIT_SCRIPT = `#!/bin/sh

@@ -220,7 +220,9 @@ async function ensureBridge(): Promise<void> {
   }
   const exists = (await run("ip", ["link", "show", BRIDGE], { check: false })).code === 0;
   if (!exists) {
-    await run("ip", ["link", "add", BRIDGE, "type", "bridge"]);
+    // A fixed MAC: a bridge otherwise takes the lowest MAC of its ports, which changes as hosts
+    // come and go and leaves the hosts' ARP entries for 198.18.0.1 pointing nowhere.
+    await run("ip", ["link", "add", BRIDGE, "address", "02:6b:65:65:6c:01", "type", "bridge"]);
     // No IPv6 link-local address: the lab uses no address outside 198.18.0.0/15.
     await run("ip", ["link", "set", BRIDGE, "addrgenmode", "none"]);
   }
@@ -308,12 +310,18 @@ async function prepareUpper(paths: LabPaths, h: LabHostName, labPub: string): Pr
   return readFileSync(key + ".pub", "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
+function hostMac(index: number): string {
+  const hex = (n: number) => n.toString(16).padStart(2, "0");
+  return `02:6b:6c:00:${hex(index >> 8)}:${hex(index & 255)}`;
+}
+
 async function createNetwork(h: LabHostName): Promise<void> {
   assertLabAddress(h.address);
   await run("ip", ["netns", "add", h.netns]);
   await run("ip", ["-b", "-"], {
     input: [
-      `link add ${h.veth} type veth peer name eth0 netns ${h.netns}`,
+      // The host's MAC is fixed by its number, so a reset host keeps it and ARP caches stay right.
+      `link add ${h.veth} type veth peer name eth0 address ${hostMac(h.index)} netns ${h.netns}`,
       `link set ${h.veth} addrgenmode none`,
       `link set ${h.veth} master ${BRIDGE} up`,
     ].join("\n") + "\n",
@@ -550,9 +558,13 @@ async function upLocked(n: number, opts: UpOptions & { paths: LabPaths }): Promi
 }
 
 /** Tear everything down: processes, mounts (with them), links, namespaces, the bridge. Idempotent. */
-export async function down(opts: { paths?: LabPaths; log?: Log } = {}): Promise<number> {
+export async function down(opts: { paths?: LabPaths; log?: Log; onlyIf?: (state: LabState | undefined) => boolean } = {}): Promise<number> {
   const paths = opts.paths ?? labPaths();
-  return withLabLock(paths, () => downLocked(paths, opts.log ?? (() => {})));
+  return withLabLock(paths, async () => {
+    // Decided under the lock, so nobody can start using the lab between the check and the teardown.
+    if (opts.onlyIf && !opts.onlyIf(readLabState(paths))) return 0;
+    return downLocked(paths, opts.log ?? (() => {}));
+  });
 }
 
 async function downLocked(paths: LabPaths, log: Log): Promise<number> {
