@@ -2,7 +2,6 @@
 // Secrets never reach the file: no_log results are already masked by the runner, and every string
 // is scrubbed of the run's known secrets (SSH password, become password, …) and of the values of
 // keys that look like passwords, before winston sees it.
-import winston from "winston";
 import type { EventSink, KeelEvent } from "../core/events.js";
 
 export const MASK = "(secret)";
@@ -37,7 +36,9 @@ export function scrub(value: unknown, secrets: readonly string[]): unknown {
   return walk(value);
 }
 
-export function createRunLog(file: string, opts: { secrets: readonly string[] }): RunLog {
+/** Open the run log. winston is loaded only here, so runs without --log do not pay for it. */
+export async function createRunLog(file: string, opts: { secrets: readonly string[] }): Promise<RunLog> {
+  const { default: winston } = await import("winston");
   const transport = new winston.transports.File({ filename: file });
   const logger = winston.createLogger({
     level: "info",

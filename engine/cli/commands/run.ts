@@ -115,7 +115,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   });
   const json = f.json ? new JsonReporter(KEEL_VERSION) : undefined;
   const secrets = [password, becomePassword, ...inv.hosts().flatMap((h: string) => [inv.host(h).password, inv.host(h).becomePassword])].filter((s): s is string => typeof s === "string" && s.length > 0);
-  const log = f.log ? createRunLog(resolve(f.log), { secrets }) : undefined;
+  const log = f.log ? await createRunLog(resolve(f.log), { secrets }) : undefined;
   const sinks: EventSink[] = [progress.sink];
   if (json) sinks.push(json.sink);
   if (log) sinks.push(log.sink);

@@ -134,7 +134,7 @@ describe("JSON report", () => {
 describe("run log", () => {
   it("logs every event through winston; no_log values and passwords never reach the file", async () => {
     const file = join(tmp, "run.log");
-    const log = createRunLog(file, { secrets: ["hunter2-become", "sshpass-77"] });
+    const log = await createRunLog(file, { secrets: ["hunter2-become", "sshpass-77"] });
     const { events } = await sample({ becomePassword: "hunter2-become", password: "sshpass-77", become: true }, [log.sink]);
     log.info("note with sshpass-77 inside", { password: "anything" });
     await log.close();
