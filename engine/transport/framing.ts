@@ -74,54 +74,69 @@ export interface FrameResult {
 }
 
 /**
+ * Finds an end marker in one stream without copying the stream on every chunk: chunks are kept as
+ * they arrive and only a short tail is searched together with each new chunk, so large outputs
+ * cost linear time.
+ */
+class StreamCollector {
+  private chunks: Buffer[] = [];
+  private len = 0;
+  private tail: Buffer = Buffer.alloc(0);
+  /** Absolute offset of the marker, once seen. */
+  private found?: number;
+
+  constructor(private readonly marker: Buffer) {}
+
+  /** Adds a chunk; returns the whole stream once the marker was seen and `complete` says the bytes after it are in. */
+  push(chunk: Buffer, complete: (after: Buffer) => boolean): { data: Buffer; after: Buffer } | undefined {
+    this.chunks.push(chunk);
+    this.len += chunk.length;
+    if (this.found === undefined) {
+      const window = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
+      const at = window.indexOf(this.marker);
+      if (at < 0) {
+        this.tail = Buffer.from(window.subarray(Math.max(0, window.length - (this.marker.length - 1))));
+        return undefined;
+      }
+      this.found = this.len - window.length + at;
+    }
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.len);
+    this.chunks = [all];
+    const after = all.subarray(this.found + this.marker.length);
+    return complete(after) ? { data: all.subarray(0, this.found), after } : undefined;
+  }
+}
+
+/**
  * Collects one command's stdout and stderr chunks until both end markers arrived. Streams are
  * independent (sshd forwards its stdout and stderr pipes separately), so both markers are needed.
  * Bytes after a marker are output of background processes between commands and are dropped.
  */
 export class FrameParser {
-  private out: Buffer = Buffer.alloc(0);
-  private err: Buffer = Buffer.alloc(0);
-  private outScan = 0;
-  private errScan = 0;
-  private readonly outMark: Buffer;
-  private readonly errMark: Buffer;
+  private readonly out: StreamCollector;
+  private readonly err: StreamCollector;
   private stdoutDone?: { data: Buffer; rc: number };
   private stderrDone?: Buffer;
 
   constructor(nonce: string, seq: number) {
     const m = frameMarkers(nonce, seq);
-    this.outMark = Buffer.from(`\n${m.out}`);
-    this.errMark = Buffer.from(`\n${m.err}\n`);
+    this.out = new StreamCollector(Buffer.from(`\n${m.out}`));
+    this.err = new StreamCollector(Buffer.from(`\n${m.err}\n`));
   }
 
   pushStdout(chunk: Buffer): void {
     if (this.stdoutDone) return;
-    this.out = this.out.length === 0 ? chunk : Buffer.concat([this.out, chunk]);
-    const at = this.out.indexOf(this.outMark, this.outScan);
-    if (at < 0) {
-      this.outScan = Math.max(0, this.out.length - this.outMark.length);
-      return;
-    }
-    const rcStart = at + this.outMark.length;
-    const nl = this.out.indexOf(0x0a, rcStart);
-    if (nl < 0) {
-      this.outScan = at; // marker seen, exit code not complete yet
-      return;
-    }
-    const rcText = this.out.subarray(rcStart, nl).toString("latin1");
+    const r = this.out.push(chunk, (after) => after.includes(0x0a));
+    if (!r) return;
+    const rcText = r.after.subarray(0, r.after.indexOf(0x0a)).toString("latin1");
     if (!/^\d+$/.test(rcText)) throw new InternalError(`malformed end marker from the shell: ${JSON.stringify(rcText)}`);
-    this.stdoutDone = { data: this.out.subarray(0, at), rc: Number(rcText) };
+    this.stdoutDone = { data: r.data, rc: Number(rcText) };
   }
 
   pushStderr(chunk: Buffer): void {
     if (this.stderrDone) return;
-    this.err = this.err.length === 0 ? chunk : Buffer.concat([this.err, chunk]);
-    const at = this.err.indexOf(this.errMark, this.errScan);
-    if (at < 0) {
-      this.errScan = Math.max(0, this.err.length - this.errMark.length);
-      return;
-    }
-    this.stderrDone = this.err.subarray(0, at);
+    const r = this.err.push(chunk, () => true);
+    if (r) this.stderrDone = r.data;
   }
 
   get done(): boolean {

@@ -128,7 +128,16 @@ export class SshConnection extends ShellConnection {
       client.setNoDelay(true);
     });
     this.client = client;
+    try {
+      await this.openShell(client, timeoutMs);
+    } catch (e) {
+      client.end();
+      this.client = undefined;
+      throw e;
+    }
+  }
 
+  private async openShell(client: SshClient, timeoutMs: number): Promise<void> {
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec("exec sh", (err, ch) => (err ? reject(new ConnectionError(`cannot start a shell on ${this.describe()}: ${err.message}`, "other", this.host)) : resolve(ch)));
     });

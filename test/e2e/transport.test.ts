@@ -224,6 +224,25 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
       await expectConnErr(connect(spec({ privateKeyFile: join(dir, "other_key") }), { knownHostsFile: trustedKnownHosts() }), "auth", new RegExp(`authentication failed for ${ME}@testhost \\(127\\.0\\.0\\.1:\\d+\\) \\(tried: publickey .*other_key`));
     });
 
+    it("authenticates through ssh-agent when no key file is given", async () => {
+      const sock = join(dir, "agent.sock");
+      const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+      const saved = process.env.SSH_AUTH_SOCK;
+      try {
+        for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+        const add = spawnSync("ssh-add", [join(dir, "client_key")], { env: { ...process.env, SSH_AUTH_SOCK: sock }, encoding: "utf8" });
+        expect(add.status, add.stderr).toBe(0);
+        process.env.SSH_AUTH_SOCK = sock;
+        const c = await connect(spec({ privateKeyFile: undefined }), { knownHostsFile: trustedKnownHosts() });
+        expect((await c.exec({ command: "echo via-agent" })).stdout).toBe("via-agent\n");
+        await c.close();
+      } finally {
+        if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+        else process.env.SSH_AUTH_SOCK = saved;
+        agent.kill("SIGTERM");
+      }
+    });
+
     it("names a missing key file", async () => {
       await expectConnErr(connect(spec({ privateKeyFile: join(dir, "nope") }), { knownHostsFile: trustedKnownHosts() }), "auth", /cannot read private key file .*nope/);
     });

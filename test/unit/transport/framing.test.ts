@@ -114,3 +114,22 @@ describe("framed commands through /bin/sh", () => {
     expect(p.result().stdout.toString().trim()).toBe(spawnSync("id", ["-un"]).stdout.toString().trim());
   });
 });
+
+describe("large outputs", () => {
+  it("collects 32 MiB of stdout in small chunks in linear time", () => {
+    const m = frameMarkers(NONCE, 1);
+    const p = new FrameParser(NONCE, 1);
+    const chunk = Buffer.alloc(32 * 1024, 0x61);
+    const t0 = performance.now();
+    for (let i = 0; i < 1024; i++) p.pushStdout(chunk);
+    const tailed = Buffer.from(`\n${m.out}0\n`);
+    // the marker split across three chunks
+    p.pushStdout(tailed.subarray(0, 5));
+    p.pushStdout(tailed.subarray(5, 12));
+    p.pushStdout(tailed.subarray(12));
+    p.pushStderr(Buffer.from(`\n${m.err}\n`));
+    expect(p.done).toBe(true);
+    expect(p.result().stdout.length).toBe(32 * 1024 * 1024);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+});
