@@ -140,7 +140,7 @@ export interface FreeFormResult {
  * that are not `known_arg=value` form the free text (e.g. command's `cmd`), as in Ansible.
  * Throws KvError with the offset of the offending word.
  */
-export function parseKeyValue(m: ModuleDef, text: string): FreeFormResult {
+export function parseKeyValue(m: ModuleDef, text: string, as: string = m.name): FreeFormResult {
   const args: Record<string, unknown> = {};
   const offsets: Record<string, number> = {};
   const words = splitWords(text);
@@ -158,7 +158,7 @@ export function parseKeyValue(m: ModuleDef, text: string): FreeFormResult {
       if (freeStart < 0) freeStart = w.start;
       free.push(w);
     } else {
-      throw new KvError(`'${m.name}' takes key=value arguments, not free text ('${w.text}')`, w.start);
+      throw new KvError(`'${as}' takes key=value arguments, not free text ('${w.text}')`, w.start);
     }
   }
   if (free.length && m.freeForm) {

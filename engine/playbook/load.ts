@@ -87,7 +87,7 @@ export class Loader {
     const y = readYaml(file, from);
     const root = y.root;
     if (!root || (isScalar(root) && (root.value === null || root.value === ""))) {
-      throw new InputError("the playbook is empty", { file, line: 1, col: 1 }, "a playbook is a list of plays: `- hosts: all\\n  tasks: […]`", y.lines[0] ?? "");
+      throw new InputError("the playbook is empty", { file, line: 1, col: 1 }, "a playbook is a list of plays, each starting with `- hosts: …` followed by `tasks:`", y.lines[0] ?? "");
     }
     let items: Node[];
     if (isSeq(root)) items = root.items as Node[];
@@ -120,7 +120,8 @@ export class Loader {
     const file = join(dirname(y.file), target);
     const abs = resolve(file);
     if (stack.includes(abs)) {
-      throw y.error(`import cycle: ${[...stack, abs].map((f) => relative(process.cwd(), f) || f).join(" -> ")}`, imp.value as Node, "remove one of the import_playbook entries");
+      const base = dirname(stack[0] ?? abs);
+      throw y.error(`import cycle: ${[...stack.slice(stack.indexOf(abs)), abs].map((f) => relative(base, f) || f).join(" -> ")}`, imp.value as Node, "remove one of the import_playbook entries");
     }
     if (!existsSync(file)) throw y.error(`playbook not found: ${file}`, imp.value as Node, "the path is relative to the importing playbook");
     const plays = this.playbook(file, stack, y.pos(imp.value as Node));
@@ -505,7 +506,7 @@ export class Loader {
       const text = String(v.value);
       let parsed;
       try {
-        parsed = parseKeyValue(m, text);
+        parsed = parseKeyValue(m, text, task.moduleAs);
       } catch (e) {
         if (e instanceof KvError) throw errorInScalar(y, v, e.offset, e.message, m.freeForm ? undefined : "write `key=value` pairs, or use the mapping form");
         throw e;
@@ -694,7 +695,7 @@ export class Loader {
     if (!file) throw y.error(`${key}: file not found: ${name}`, fileNode, `looked in: ${candidates.join(", ")}`);
     const abs = resolve(file);
     if (scope.includeStack.includes(abs)) {
-      const chain = [...scope.includeStack.slice(scope.includeStack.indexOf(abs)), abs].map((f) => relative(process.cwd(), f) || f);
+      const chain = [...scope.includeStack.slice(scope.includeStack.indexOf(abs)), abs].map((f) => relative(resolve(ctx.playbookDir), f) || f);
       throw y.error(`include cycle: ${chain.join(" -> ")}`, fileNode, "a file includes itself through this chain; remove one of the includes");
     }
     const inc = readYaml(file, y.pos(fileNode));

@@ -320,7 +320,9 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
       }
     }
   }
-  const multi = tpl.includes("\n");
+  const shown = tpl.trimEnd();
+  const multi = shown.includes("\n");
+  const inValue = (mustache: string, line: number) => (multi ? `in '${mustache}' (line ${line} of the value)` : `in '${shown.length > 120 ? shown.slice(0, 117) + "..." : shown}'`);
   let c: Compiled;
   try {
     c = compile(tpl);
@@ -332,11 +334,10 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
     return run(c, vars);
   } catch (e) {
     if (e instanceof RenderError) {
-      const note = multi ? ` (line ${e.line} of the value)` : "";
       if (e.cause instanceof UndefinedVarError) {
-        throw errorAt(where, `undefined variable '${e.cause.varName}' in '${multi ? e.exprText : tpl}'${note}`, hintForUndefined(e.cause.varName));
+        throw errorAt(where, `undefined variable '${e.cause.varName}' ${inValue(`{{ ${e.exprText} }}`, e.line)}`, hintForUndefined(e.cause.varName));
       }
-      throw evalError(e.cause, where, e.exprText, note);
+      throw evalError(e.cause, where, e.exprText, multi ? ` (line ${e.line} of the value)` : "");
     }
     throw e;
   }
