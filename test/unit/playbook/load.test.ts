@@ -236,7 +236,7 @@ describe("errors", () => {
     ["missing role", { "site.yml": "- hosts: all\n  roles: [comon]\n", "roles/common/tasks/main.yml": "[]\n" }, "site.yml:2:11: role 'comon' not found, did you mean 'common'?"],
     ["loop_control", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      loop_control: { loop_vr: x }\n" }, "site.yml:5:23: unknown loop_control keyword 'loop_vr', did you mean 'loop_var'?"],
     ["templated vars_files", { "site.yml": "- hosts: all\n  vars_files: ['{{ env }}.yml']\n" }, "site.yml:2:16: vars_files entry '{{ env }}.yml' is a template; keel loads vars_files before any host is known"],
-    ["free text", { "site.yml": "- hosts: all\n  tasks:\n    - apt: nginx\n" }, "site.yml:3:12: 'packages.package' takes key=value arguments, not free text ('nginx')"],
+    ["free text", { "site.yml": "- hosts: all\n  tasks:\n    - apt: nginx\n" }, "site.yml:3:12: 'apt' takes key=value arguments, not free text ('nginx')"],
     ["yaml", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n     when: x\n" }, "site.yml:4:"],
     ["serial", { "site.yml": "- hosts: all\n  serial: 0\n" }, `site.yml:2:11: serial: must be a positive number or a percentage like "30%", got number 0`],
     ["strategy", { "site.yml": "- hosts: all\n  strategy: lineer\n" }, "site.yml:2:13: strategy must be 'free' or 'linear', got 'lineer', did you mean 'linear'?"],
