@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import type { DriftReport } from "../../report/drift/model.js";
@@ -52,7 +53,10 @@ function readReport(file: string): DriftReport {
   }
   if (!validator) {
     const schema = JSON.parse(readFileSync(packagePath("schemas/drift-report.schema.json"), "utf8"));
-    validator = new Ajv({ strict: false, allErrors: false }).compile(schema);
+    const ajv = new Ajv({ strict: false, allErrors: false });
+    // ajv-formats is CommonJS: its default export is the plugin function.
+    (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
+    validator = ajv.compile(schema);
   }
   if (!validator(v)) throw new InputError(`${file} is not a keel drift report (schema_version 1): ${JSON.stringify(validator.errors).slice(0, 300)}`, undefined, "pass JSON files written by `keel drift -o json:FILE`");
   return v as DriftReport;
