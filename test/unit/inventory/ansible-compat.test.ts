@@ -14,6 +14,9 @@ const CASES: { name: string; sources: string[]; what: string }[] = [
   { name: "script", sources: ["script/inventory.py"], what: "executable inventory script with _meta.hostvars" },
   { name: "dir-multi", sources: ["dir-multi"], what: "directory of inventories (YAML, extensionless INI, ignored .ini/.md)" },
   { name: "multi", sources: ["multi-a/hosts", "multi-b/hosts.yml"], what: "two -i sources merged" },
+  { name: "shipped-example-yml", sources: ["../../../inventories/example.yml"], what: "the shipped YAML example" },
+  { name: "shipped-example-ini", sources: ["../../../inventories/example.ini"], what: "the shipped INI example" },
+  { name: "shipped-localhost-yml", sources: ["../../../inventories/localhost.yml"], what: "the built-in default inventory" },
 ];
 
 describe.each(CASES)("$name ($what)", ({ name, sources }) => {
