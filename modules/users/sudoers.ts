@@ -64,7 +64,7 @@ export default defineModule<SudoersArgs, SudoersState>({
         description: "Commands allowed (a list, or one string). Default ALL.",
       },
       nopassword: { type: "boolean", default: true, description: "NOPASSWD: no password needed for the commands." },
-      nopasswd: { type: "boolean", description: "Synonym of `nopassword`." },
+      nopasswd: { type: "boolean", description: "Synonym of `nopassword`; wins when both are given." },
       runas: { type: "string", description: "Target user (and :group) the commands run as, written as (runas)." },
       host: { type: "string", default: "ALL", description: "The host the rule applies to." },
       setenv: { type: "boolean", default: false, description: "SETENV: allow keeping the environment." },
@@ -200,7 +200,8 @@ export function sudoersContent(a: SudoersArgs): string {
   const owner = a.user !== undefined ? a.user : `%${a.group}`;
   const defaults = (a.defaults ?? []).map((d) => `Defaults:${owner} ${d}\n`).join("");
   const commands = (listArg(a.commands) ?? ["ALL"]).join(", ") || "ALL";
-  const nopass = a.nopassword ?? a.nopasswd ?? true;
+  // The synonym wins: it can only be there because the task wrote it (nopassword may be a filled default).
+  const nopass = a.nopasswd ?? a.nopassword ?? true;
   const tags = `${a.noexec ? "NOEXEC:" : ""}${nopass ? "NOPASSWD:" : ""}${a.setenv ? "SETENV:" : ""}`;
   const runas = a.runas !== undefined ? `(${a.runas})` : "";
   return `${defaults}${owner} ${a.host ?? "ALL"}=${runas}${tags} ${commands}\n`;
@@ -220,8 +221,5 @@ function checkArgs(a: SudoersArgs): void {
   }
   if (a.user !== undefined && a.group !== undefined) {
     throw new InputError("users.sudoers takes `user` or `group`, not both", undefined, "keep one of them; use two tasks for two rules");
-  }
-  if (a.nopassword !== undefined && a.nopasswd !== undefined && a.nopassword !== a.nopasswd) {
-    throw new InputError("`nopassword` and `nopasswd` disagree", undefined, "keep only `nopassword`");
   }
 }
