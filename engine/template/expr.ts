@@ -311,12 +311,43 @@ function pathOf(n: Node): string {
 
 /** Evaluate, turning "undefined" into the UNDEF marker instead of throwing (for defined/default). */
 function evSoft(n: Node, vars: Record<string, unknown>): Val | typeof UNDEF {
+  // Plain paths (x, x.y, x['y'], x[0]) are resolved without exceptions: `is defined` and
+  // `| default` are common in loops and templates, and a thrown error costs a stack trace.
+  const path = plainPath(n);
+  if (path) {
+    let v: unknown = vars;
+    for (const k of path) {
+      if (Array.isArray(v) || typeof v === "string") {
+        if (typeof k !== "number") return UNDEF;
+        const i = k < 0 ? v.length + k : k;
+        if (i < 0 || i >= v.length) return UNDEF;
+        v = v[i];
+      } else if (v !== null && typeof v === "object" && hasOwn(v, String(k))) v = (v as Record<string, unknown>)[String(k)];
+      else return UNDEF;
+    }
+    return v;
+  }
   try {
     return ev(n, vars);
   } catch (e) {
     if (e instanceof UndefinedVarError) return UNDEF;
     throw e;
   }
+}
+
+/** The keys of a plain path (a.b['c'][0]), or undefined for anything else. */
+function plainPath(n: Node): (string | number)[] | undefined {
+  if (n.type === "Identifier") return [(n as jsep.Identifier).name];
+  if (n.type !== "MemberExpression") return undefined;
+  const m = n as jsep.MemberExpression;
+  const base = plainPath(m.object);
+  if (!base) return undefined;
+  if (!m.computed) return [...base, (m.property as jsep.Identifier).name];
+  if (m.property.type === "Literal") {
+    const v = (m.property as jsep.Literal).value;
+    if (typeof v === "string" || (typeof v === "number" && Number.isInteger(v))) return [...base, v];
+  }
+  return undefined;
 }
 
 function ev(n: Node, vars: Record<string, unknown>): Val {
