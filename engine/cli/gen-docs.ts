@@ -1,5 +1,6 @@
-// Generates docs/modules.md, the module reference, from the modules' JSON Schemas (npm run docs).
-// `--check` compares instead of writing and exits 1 when the file is out of date (for CI).
+// Generates the module reference from the modules' JSON Schemas (npm run docs): docs/modules.md
+// (every argument) and the module table of README.md (between the modules:start/end markers).
+// `--check` compares instead of writing and exits 1 when either is out of date (for CI).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -38,32 +39,54 @@ export function modulesMarkdown(reg: Registry): string {
   return out;
 }
 
+/** The README's table: one row per module, linking to its arguments in docs/modules.md. */
+export function readmeModulesTable(reg: Registry): string {
+  const mods = [...reg.modules].sort((a, b) => a.name.localeCompare(b.name));
+  let out = "| Module | Aliases | Description |\n|---|---|---|\n";
+  for (const m of mods) out += `| [\`${m.name}\`](docs/modules.md#${anchor(m.name)}) | ${(m.aliases ?? []).map((a) => `\`${a}\``).join(", ")} | ${cell(m.description)} |\n`;
+  return out;
+}
+
+const START = "<!-- modules:start -->\n";
+const END = "<!-- modules:end -->";
+
+/** README text with the generated table between the markers. */
+export function withModulesTable(readme: string, reg: Registry): string {
+  const a = readme.indexOf(START);
+  const b = readme.indexOf(END);
+  if (a < 0 || b < a) throw new Error("README.md has no <!-- modules:start --> / <!-- modules:end --> markers");
+  return readme.slice(0, a + START.length) + readmeModulesTable(reg) + readme.slice(b);
+}
+
 function anchor(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_ -]/g, "").replace(/ /g, "-");
 }
 
-/** Write (or with check, compare) docs/modules.md under `root`. Returns 0, or 1 when out of date. */
+/** Write (or with check, compare) docs/modules.md and README.md's table. Returns 0, or 1 when out of date. */
 export function genDocs(root: string, check: boolean, log: (s: string) => void): number {
-  const file = join(root, "docs", "modules.md");
-  const text = modulesMarkdown(registry);
-  if (check) {
+  const targets: { file: string; text: string }[] = [{ file: join(root, "docs", "modules.md"), text: modulesMarkdown(registry) }];
+  const readme = join(root, "README.md");
+  targets.push({ file: readme, text: withModulesTable(readFileSync(readme, "utf8"), registry) });
+  let stale = 0;
+  for (const { file, text } of targets) {
     let old = "";
     try {
       old = readFileSync(file, "utf8");
     } catch {
       /* missing counts as out of date */
     }
-    if (old !== text) {
-      log(`${file} is out of date; run \`npm run docs\`\n`);
-      return 1;
+    if (check) {
+      if (old !== text) {
+        log(`${file} is out of date; run \`npm run docs\`\n`);
+        stale = 1;
+      } else log(`${file} is up to date\n`);
+      continue;
     }
-    log(`${file} is up to date\n`);
-    return 0;
+    mkdirSync(dirname(file), { recursive: true });
+    if (old !== text) writeFileSync(file, text);
+    log(`wrote ${file} (${registry.modules.length} modules)\n`);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  log(`wrote ${file} (${registry.modules.length} modules)\n`);
-  return 0;
+  return stale;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
