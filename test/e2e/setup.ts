@@ -7,10 +7,10 @@
 // When the machine cannot run the lab, one line says why and lab tests skip; with CI=true the
 // run fails instead. KEEL_LAB_SKIP=1 skips the lab on purpose; KEEL_LAB_KEEP=1 leaves it up.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { down, labPaths, labUnavailableReason, up } from "../lab/index.js";
+import { down, labPaths, labUnavailableReason, liveLeases, up } from "../lab/index.js";
 import type { LabContext } from "./lab.js";
 
 const truthy = (v: string | undefined) => !!v && v !== "0" && v.toLowerCase() !== "false";
@@ -55,17 +55,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   return async () => {
     rmSync(lease, { force: true });
     if (truthy(process.env.KEEL_LAB_KEEP)) return;
-    const liveLeases = () =>
-      readdirSync(paths.leases).filter((f) => {
-        try {
-          process.kill(Number(f), 0);
-          return true;
-        } catch {
-          rmSync(join(paths.leases, f), { force: true });
-          return false;
-        }
-      });
     // Only a lab a test run brought up, and only when no other run still uses it.
-    await down({ onlyIf: (st) => st?.owner === "vitest" && liveLeases().length === 0 });
+    await down({ onlyIf: (st) => st?.owner === "vitest" && liveLeases(paths).length === 0 });
   };
 }

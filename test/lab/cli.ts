@@ -2,7 +2,7 @@
 import { labPaths } from "./config.js";
 import { buildAptRepo } from "./aptrepo.js";
 import { ensureRootfs } from "./rootfs.js";
-import { cutLink, down, hostExec, labUnavailableReason, readLabState, resetHost, restoreLink, startSshd, status, stopSshd, up } from "./lab.js";
+import { cutLink, down, hostExec, labUnavailableReason, liveLeases, measure, readLabState, resetHost, restoreLink, startSshd, status, stopSshd, up } from "./lab.js";
 import { startDelayProxy } from "./proxy.js";
 import { LabError } from "./util.js";
 import { hostIndex, labHost } from "./config.js";
@@ -10,7 +10,8 @@ import { hostIndex, labHost } from "./config.js";
 const USAGE = `usage: npm run lab -- <command>
 
   up [N]                 bring hosts lab01..labN up (default 4; idempotent; extra hosts removed)
-  down                   remove every lab host, link, namespace and the bridge
+  down [--force]         remove every lab host, link, namespace and the bridge
+                         (refused while a test run holds a lease, unless --force)
   status                 list running hosts
   exec HOST CMD...       run a shell command as root inside HOST (no SSH)
   sshd stop|start HOST   stop or start HOST's sshd
@@ -18,6 +19,7 @@ const USAGE = `usage: npm run lab -- <command>
   reset HOST             discard HOST's changes (fresh overlay, same address and host key)
   proxy HOST DELAY_MS [PORT]
                          forward 127.0.0.1:PORT to HOST:22 adding DELAY_MS each way (Ctrl-C stops)
+  measure [N...]         time down, up N, down for each N (default 50 200) and report memory
   rootfs                 build the cached Debian rootfs if missing
   repo                   build the local apt repository
 
@@ -42,12 +44,17 @@ async function main(argv: string[]): Promise<number> {
     case "up": {
       const n = rest[0] === undefined ? 4 : Number(rest[0]);
       if (!Number.isInteger(n) || n < 1) throw new LabError(`up: N must be a positive integer, got ${rest[0]}`);
-      const st = await up(n, { log, owner: "cli" });
+      const users = liveLeases();
+      if (users.length) log(`test run(s) ${users.join(", ")} use the lab: hosts are only added, none removed`);
+      const st = await up(n, { log, owner: "cli", exact: users.length === 0 });
       process.stdout.write(`${st.hosts.length} host(s) up in ${secs()}\n  inventory: ${st.inventoryYaml}\n  ini:       ${st.inventoryIni}\n  key:       ${st.privateKey}\n  known:     ${st.knownHosts}\n`);
       process.stdout.write(`try: ssh -i ${st.privateKey} -o UserKnownHostsFile=${st.knownHosts} root@${st.hosts[0]!.address} hostname\n`);
       return 0;
     }
     case "down": {
+      const force = rest.includes("--force");
+      const users = liveLeases();
+      if (users.length && !force) throw new LabError(`test run(s) ${users.join(", ")} are using the lab; wait for them or use 'down --force'`);
       const n = await down({ log });
       process.stdout.write(`${n} host(s) removed in ${secs()}\n`);
       return 0;
@@ -100,6 +107,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`127.0.0.1:${p.port} -> ${h.name} (${h.address}:22) +${p.delayMs} ms each way; Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
       await p.close();
+      return 0;
+    }
+    case "measure": {
+      const sizes = (rest.length ? rest : ["50", "200"]).map(Number);
+      const rows = await measure(sizes, { log });
+      for (const r of rows) process.stdout.write(`${r.step.padEnd(16)} ${r.seconds.toFixed(1).padStart(6)} s   used ${r.usedMiB} MiB\n`);
       return 0;
     }
     case "rootfs": {

@@ -10,6 +10,8 @@ export {
   hostExec,
   initPid,
   labUnavailableReason,
+  liveLeases,
+  measure,
   readLabState,
   resetHost,
   restoreLink,
@@ -21,7 +23,7 @@ export {
   waitForPort,
   withLabLock,
 } from "./lab.js";
-export type { HostStatus, LabHost, LabState, UpOptions } from "./lab.js";
+export type { HostStatus, LabHost, LabState, Measurement, UpOptions } from "./lab.js";
 export {
   addHostUser,
   appendHostFile,

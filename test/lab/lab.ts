@@ -96,6 +96,21 @@ export async function withLabLock<T>(paths: LabPaths, fn: () => Promise<T>, time
   }
 }
 
+/**
+ * Test runs using the lab right now: each e2e run holds a lease file named by its pid in
+ * <state>/leases. Leases of dead processes are removed.
+ */
+export function liveLeases(paths: LabPaths = labPaths()): number[] {
+  if (!existsSync(paths.leases)) return [];
+  const out: number[] = [];
+  for (const f of readdirSync(paths.leases)) {
+    const pid = Number(f);
+    if (pid && pidAlive(pid)) out.push(pid);
+    else rmSync(join(paths.leases, f), { force: true });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Can this machine run the lab?
 
@@ -645,3 +660,52 @@ export async function resetHost(host: string | number | LabHostName, opts: { pat
 }
 
 export { HOST_REPO_DIR };
+
+// ---------------------------------------------------------------------------------------------
+// Measuring the lab (for `npm run lab -- measure`)
+
+export interface Measurement {
+  step: string;
+  seconds: number;
+  /** `used` column of free(1) after the step, in MiB. */
+  usedMiB: number;
+}
+
+function usedMiB(): number {
+  const m = Object.fromEntries(
+    readFileSync("/proc/meminfo", "utf8")
+      .split("\n")
+      .map((l) => /^(\w+):\s+(\d+)/.exec(l))
+      .filter((x): x is RegExpExecArray => !!x)
+      .map((x) => [x[1], Number(x[2])]),
+  ) as Record<string, number>;
+  // As free(1) computes it: total - free - buffers - cache (cache includes reclaimable slab).
+  return Math.round((m.MemTotal! - m.MemFree! - m.Buffers! - m.Cached! - m.SReclaimable!) / 1024);
+}
+
+/**
+ * Time down → up N → down for each size, holding the lab lock throughout so no test run starts
+ * meanwhile. Refuses while a test run holds a lease.
+ */
+export async function measure(sizes: number[], opts: { paths?: LabPaths; log?: Log } = {}): Promise<Measurement[]> {
+  const paths = opts.paths ?? labPaths();
+  const log = opts.log ?? (() => {});
+  return withLabLock(paths, async () => {
+    const users = liveLeases(paths);
+    if (users.length) throw new LabError(`test run(s) ${users.join(", ")} are using the lab; measure later`);
+    const out: Measurement[] = [];
+    const step = async (name: string, fn: () => Promise<unknown>) => {
+      const t0 = Date.now();
+      await fn();
+      const m = { step: name, seconds: (Date.now() - t0) / 1000, usedMiB: usedMiB() };
+      log(`${name}: ${m.seconds.toFixed(1)} s, used ${m.usedMiB} MiB`);
+      out.push(m);
+    };
+    await step("down (initial)", () => downLocked(paths, log));
+    for (const n of sizes) {
+      await step(`up ${n}`, () => upLocked(n, { paths, log, owner: "cli" }));
+      await step(`down ${n}`, () => downLocked(paths, log));
+    }
+    return out;
+  });
+}
