@@ -35,6 +35,8 @@ export class Group {
   readonly children: Group[] = [];
   readonly parents: Group[] = [];
   readonly hosts: Host[] = [];
+  /** Membership index of `hosts`. */
+  readonly hostSet = new Set<Host>();
   constructor(
     readonly name: string,
     readonly pos?: SourcePos,
@@ -89,8 +91,9 @@ export class InventoryData {
     if (group !== undefined) {
       const g = this.groups.get(group);
       if (!g) throw errorOrPlain(`group '${group}' is not defined`, pos);
-      if (!g.hosts.includes(h)) {
+      if (!g.hostSet.has(h)) {
         g.hosts.push(h);
+        g.hostSet.add(h);
         h.groups.push(g);
       }
     }
@@ -148,10 +151,12 @@ export class InventoryData {
       if (mine.includes(ungrouped)) {
         if (mine.some((g) => g !== all && g !== ungrouped)) {
           ungrouped.hosts.splice(ungrouped.hosts.indexOf(h), 1);
+          ungrouped.hostSet.delete(h);
           h.groups.splice(h.groups.indexOf(ungrouped), 1);
         }
       } else if (mine.length === 0 || (mine.length === 1 && mine[0] === all)) {
         ungrouped.hosts.push(h);
+        ungrouped.hostSet.add(h);
         h.groups.push(ungrouped);
       }
     }

@@ -187,6 +187,10 @@ function readString(s: string, i: number, raw: boolean, bytes: boolean): { value
   }
 }
 
+const DIGITS = String.raw`[0-9](?:_?[0-9])*`;
+const FLOAT_RE = new RegExp(String.raw`^(?:(?:${DIGITS})?\.${DIGITS}|${DIGITS}\.)(?:[eE][-+]?${DIGITS})?|^${DIGITS}[eE][-+]?${DIGITS}`);
+const INT_RE = new RegExp(`^${DIGITS}`);
+
 function readNumber(s: string, i: number): { tok: Tok; end: number } {
   const rest = s.slice(i);
   let m: RegExpExecArray | null;
@@ -207,16 +211,14 @@ function readNumber(s: string, i: number): { tok: Tok; end: number } {
     after(m[0].length);
     return { tok: { t: "num", v: parseInt(m[0].slice(2).replace(/_/g, ""), 2) }, end: i + m[0].length };
   }
-  const digits = String.raw`[0-9](?:_?[0-9])*`;
-  const floatRe = new RegExp(String.raw`^(?:(?:${digits})?\.${digits}|${digits}\.)(?:[eE][-+]?${digits})?|^${digits}[eE][-+]?${digits}`);
-  if ((m = floatRe.exec(rest))) {
+  if ((m = FLOAT_RE.exec(rest))) {
     let len = m[0].length;
     const imag = /^[jJ]/.test(rest.slice(len));
     if (imag) len++;
     after(len);
     return { tok: { t: "num", v: parseFloat(m[0].replace(/_/g, "")), imag }, end: i + len };
   }
-  m = new RegExp(`^${digits}`).exec(rest)!;
+  m = INT_RE.exec(rest)!;
   let len = m[0].length;
   const imag = /^[jJ]/.test(rest.slice(len));
   if (imag) len++;
