@@ -12,6 +12,7 @@ const CASES: { name: string; sources: string[]; what: string }[] = [
   { name: "ini-full", sources: ["ini-full/hosts.ini"], what: "INI: ranges, children declared early, :vars, Python literal values" },
   { name: "vars-dirs", sources: ["vars-dirs/hosts.yml"], what: "group_vars/ and host_vars/ as files and folders" },
   { name: "script", sources: ["script/inventory.py"], what: "executable inventory script with _meta.hostvars" },
+  { name: "script-no-meta", sources: ["script-no-meta/inventory.py"], what: "script without _meta: --host per host; a group given as host vars" },
   { name: "dir-multi", sources: ["dir-multi"], what: "directory of inventories (YAML, extensionless INI, ignored .ini/.md)" },
   { name: "multi", sources: ["multi-a/hosts", "multi-b/hosts.yml"], what: "two -i sources merged" },
   { name: "shipped-example-yml", sources: ["../../../inventories/example.yml"], what: "the shipped YAML example" },
