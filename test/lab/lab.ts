@@ -7,7 +7,7 @@
 // host's private mount namespace, so killing its PID 1 releases them all: `down` kills, then
 // deletes the links and namespaces, and leaves nothing on the machine.
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -252,7 +252,8 @@ async function ensureBridge(): Promise<void> {
 // One host
 
 /** Runs as PID 1 of the host's fresh PID namespace, in its private mount namespace, then execs tini. */
-const INIT_SCRIPT = String.raw`set -eu
+const INIT_SCRIPT = String.raw`# keel lab host init: written by test/lab/lab.ts, run as PID 1 of a host's PID namespace.
+set -eu
 R=$1 LOWER=$2 UPPER=$3 WORK=$4 REPO=$5 NAME=$6
 mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$UPPER,workdir=$WORK" "$R"
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
@@ -281,6 +282,23 @@ mount -o remount,bind,ro "$R/srv/keel-repo"
 hostname "$NAME"
 exec chroot "$R" /usr/bin/tini -- /bin/sleep infinity
 `;
+
+/** The init script as a file (readable in `ps`), rewritten only when it changed. */
+function initScriptFile(paths: LabPaths): string {
+  const file = join(paths.state, "host-init.sh");
+  let current = "";
+  try {
+    current = readFileSync(file, "utf8");
+  } catch {
+    /* first use */
+  }
+  if (current !== INIT_SCRIPT) {
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(tmp, INIT_SCRIPT);
+    renameSync(tmp, file);
+  }
+  return file;
+}
 
 function hostDir(paths: LabPaths, h: LabHostName) {
   const dir = join(paths.hostsDir, h.name);
@@ -359,7 +377,7 @@ async function startInit(paths: LabPaths, h: LabHostName, lower: string): Promis
   const child = spawn(
     "ip",
     ["netns", "exec", h.netns, "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--propagation", "private",
-      "/bin/sh", "-c", INIT_SCRIPT, "keel-lab-init", d.merged, lower, d.upper, d.work, paths.repo, h.name],
+      "/bin/sh", initScriptFile(paths), d.merged, lower, d.upper, d.work, paths.repo, h.name],
     { detached: true, stdio: ["ignore", log, log] },
   );
   closeSync(log);
@@ -409,10 +427,14 @@ async function startHost(paths: LabPaths, h: LabHostName, lower: string, labPub:
 
 /** Kill everything in the host, then remove its links, namespace and (unless keepKeys) its files. */
 async function stopHost(paths: LabPaths, h: LabHostName, opts: { keepKeys?: boolean } = {}): Promise<void> {
+  // A dying process leaves its namespaces before it is gone: remember every pid seen, and wait
+  // until all of them have really exited (and with them the host's mounts).
+  const seen = new Set<number>();
   for (let i = 0; i < 100; i++) {
     const pids = await netnsPids(h.netns);
     if (!pids.length) break;
     for (const pid of pids) {
+      seen.add(pid);
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -421,6 +443,7 @@ async function stopHost(paths: LabPaths, h: LabHostName, opts: { keepKeys?: bool
     }
     await sleep(20);
   }
+  for (let i = 0; i < 250 && [...seen].some(pidAlive); i++) await sleep(20);
   if ((await run("ip", ["link", "show", h.veth], { check: false })).code === 0) await run("ip", ["link", "del", h.veth], { check: false });
   if (existsSync(`/run/netns/${h.netns}`)) await run("ip", ["netns", "del", h.netns]);
   const d = hostDir(paths, h);
@@ -607,7 +630,7 @@ async function releaseNetnsDir(): Promise<void> {
     await run("umount", ["/run/netns"], { check: false });
   }
   try {
-    rmSync("/run/netns", { recursive: false });
+    rmdirSync("/run/netns");
   } catch {
     /* not empty or busy: leave it */
   }
