@@ -190,12 +190,14 @@ describeLab("system modules over SSH on lab hosts", () => {
     expect(await dpkg(PKG_HOST, "keel-tool")).toBe("1.1 ii");
 
     // Count dpkg-query calls on the host: a shim ahead of /usr/bin in PATH logs its arguments.
-    await hostExec(PKG_HOST, `printf '#!/bin/sh\\necho "$*" >> /tmp/keel-e2e-dpkg-query.log\\nexec /usr/bin/dpkg-query "$@"\\n' > /usr/local/bin/dpkg-query && chmod 755 /usr/local/bin/dpkg-query && rm -f /tmp/keel-e2e-dpkg-query.log`);
+    await hostExec(PKG_HOST, "cat > /usr/local/bin/dpkg-query && chmod 755 /usr/local/bin/dpkg-query && rm -f /tmp/keel-e2e-dpkg-query.log", {
+      input: `#!/bin/sh\nprintf '%s\\n' "$*" | tr '\\n' ' ' >> /tmp/keel-e2e-dpkg-query.log\necho >> /tmp/keel-e2e-dpkg-query.log\nexec /usr/bin/dpkg-query "$@"\n`,
+    });
     let list: Run;
     let calls: string[];
     try {
       list = await run("pkg-list.yml", PKG_HOST);
-      calls = (await hostExec(PKG_HOST, "cat /tmp/keel-e2e-dpkg-query.log 2>/dev/null; true")).stdout.split("\n").filter((l) => l.includes("keel-"));
+      calls = (await hostExec(PKG_HOST, "cat /tmp/keel-e2e-dpkg-query.log 2>/dev/null; true")).stdout.split("\n").map((l) => l.trim()).filter((l) => l.includes("keel-"));
     } finally {
       await hostExec(PKG_HOST, "rm -f /usr/local/bin/dpkg-query /tmp/keel-e2e-dpkg-query.log");
     }
