@@ -2,15 +2,17 @@
 // and filesystem; the local apt repository; and the helpers other e2e tests rely on to make drift,
 // stop sshd, cut a link and add latency.
 import { spawnSync } from "node:child_process";
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   HOSTS,
   INVENTORY,
+  SCRATCH_BASE,
+  type ScratchHost,
   INVENTORY_INI,
   KNOWN_HOSTS,
   addHostUser,
@@ -20,6 +22,7 @@ import {
   flushFirewall,
   hostExec,
   hostIndex,
+  initPid,
   inLabNet,
   keel,
   lab,
@@ -31,7 +34,9 @@ import {
   restoreLink,
   ssh,
   startDelayProxy,
+  startScratchHost,
   startSshd,
+  stopScratchHost,
   stopSshd,
   writeHostFile,
 } from "./lab.js";
@@ -69,19 +74,14 @@ describe("lab addressing (pure)", () => {
   });
 });
 
-describeLab("lab hosts", () => {
-  const touched = new Set<string>();
-  const [a, b] = HOSTS;
-  afterAll(async () => {
-    // Leave the shared lab as we found it.
-    for (const name of touched) await resetHost(name);
-  });
+describeLab("shared lab hosts", () => {
+  const [a] = HOSTS;
 
   it("has at least two hosts and inventories listing them all", () => {
     expect(HOSTS.length).toBeGreaterThanOrEqual(2);
     const inv = parseYaml(readFileSync(INVENTORY, "utf8"));
     expect(Object.keys(inv.all.children.lab.hosts)).toEqual(HOSTS.map((h) => h.name));
-    expect(inv.all.children.lab.hosts[a!.name].ansible_host).toBe(a!.address);
+    expect(inv.all.children.lab.hosts[a.name].ansible_host).toBe(a.address);
     expect(Object.keys(inv.all.children.odd.hosts)).toContain("lab01");
     expect(Object.keys(inv.all.children.even.hosts ?? {})).not.toContain("lab01");
     expect(inv.all.vars).toMatchObject({ ansible_user: "root", ansible_ssh_private_key_file: lab().privateKey, keel_known_hosts: KNOWN_HOSTS });
@@ -105,108 +105,129 @@ describeLab("lab hosts", () => {
   });
 
   it("labuser logs in with the same key and has passwordless sudo", async () => {
-    const r = await ssh(a!, "id -un; sudo -n id -u", { user: lab().sudoUser });
+    const r = await ssh(a, "id -un; sudo -n id -u", { user: lab().sudoUser });
     expect(r.stdout).toBe(`${lab().sudoUser}\n0\n`);
   });
 
+  it("keel() runs the built CLI", async () => {
+    const r = await keel(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+// Destructive checks run on two scratch hosts of their own, so tests sharing the lab are not disturbed.
+describeLab("scratch lab hosts", () => {
+  let a: ScratchHost;
+  let b: ScratchHost;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startScratchHost(), startScratchHost()]);
+  });
+  afterAll(async () => {
+    for (const h of [a, b]) if (h) await stopScratchHost(h);
+  });
+
+  it("are outside the inventory and reachable with their own known_hosts", async () => {
+    expect(a.index).toBeGreaterThanOrEqual(SCRATCH_BASE);
+    expect(a.name).not.toBe(b.name);
+    expect(readFileSync(INVENTORY, "utf8")).not.toContain(a.name);
+    expect(readFileSync(a.inventory, "utf8")).toContain(`ansible_host: ${a.address}`);
+    expect((await ssh(a, "hostname")).stdout).toBe(`${a.name}\n`);
+  });
+
   it("a net.* sysctl set in one host stays in that host; kernel-wide sysctls are read-only", async () => {
-    touched.add(a!.name);
     const machineBefore = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
-    const set = await ssh(a!, "sysctl -w net.ipv4.ip_forward=1 && cat /proc/sys/net/ipv4/ip_forward");
+    const set = await ssh(a, "sysctl -w net.ipv4.ip_forward=1 && cat /proc/sys/net/ipv4/ip_forward");
     expect(set.code).toBe(0);
     expect(set.stdout).toContain("1\n");
-    expect((await ssh(b!, "cat /proc/sys/net/ipv4/ip_forward")).stdout).toBe("0\n");
+    expect((await ssh(b, "cat /proc/sys/net/ipv4/ip_forward")).stdout).toBe("0\n");
     expect(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8")).toBe(machineBefore);
-    const kernel = await ssh(a!, "sysctl -w vm.swappiness=13");
+    const kernel = await ssh(a, "sysctl -w vm.swappiness=13");
     expect(kernel.code).not.toBe(0);
     expect(readFileSync("/proc/sys/vm/swappiness", "utf8").trim()).not.toBe("13");
   });
 
   it("nftables rules stay in the host; flushFirewall removes them", async () => {
-    touched.add(a!.name);
-    const add = await ssh(a!, "nft add table inet keel_lab_test && nft add chain inet keel_lab_test input '{ type filter hook input priority 0; }' && nft list tables");
+    const add = await ssh(a, "nft add table inet keel_lab_test && nft add chain inet keel_lab_test input '{ type filter hook input priority 0; }' && nft list tables");
     expect(add.code).toBe(0);
     expect(add.stdout).toContain("table inet keel_lab_test");
-    expect((await ssh(b!, "nft list tables")).stdout).not.toContain("keel_lab_test");
+    expect((await ssh(b, "nft list tables")).stdout).not.toContain("keel_lab_test");
     const onMachine = spawnSync("nft", ["list", "tables"], { encoding: "utf8" });
     expect(onMachine.status).toBe(0);
     expect(onMachine.stdout).not.toContain("keel_lab_test");
-    expect((await hostExec(a!, "nft list tables")).stdout).toContain("keel_lab_test");
-    expect(await listFirewall(a!)).toContain("keel_lab_test");
-    await flushFirewall(a!);
-    expect(await listFirewall(a!)).not.toContain("keel_lab_test");
+    expect((await hostExec(a, "nft list tables")).stdout).toContain("keel_lab_test");
+    expect(await listFirewall(a)).toContain("keel_lab_test");
+    await flushFirewall(a);
+    expect(await listFirewall(a)).not.toContain("keel_lab_test");
   });
 
   it("apt works offline from the local repository, including a -security update", async () => {
-    touched.add(a!.name);
     const env = "DEBIAN_FRONTEND=noninteractive";
-    expect((await ssh(a!, "apt-get update -q")).code).toBe(0);
-    const install = await ssh(a!, `${env} apt-get install -y -q keel-hello=1.0 && keel-hello`);
+    expect((await ssh(a, "apt-get update -q")).code).toBe(0);
+    const install = await ssh(a, `${env} apt-get install -y -q keel-hello=1.0 && keel-hello`);
     expect(install.code).toBe(0);
     expect(install.stdout).toContain("keel-hello 1.0\n");
-    const upgradable = await ssh(a!, "apt list --upgradable 2>/dev/null");
+    const upgradable = await ssh(a, "apt list --upgradable 2>/dev/null");
     expect(upgradable.stdout).toMatch(/keel-hello\/keel-security 1\.1 all \[upgradable from: 1\.0\]/);
-    const upgrade = await ssh(a!, `${env} apt-get install -y -q --only-upgrade keel-hello && keel-hello`);
+    const upgrade = await ssh(a, `${env} apt-get install -y -q --only-upgrade keel-hello && keel-hello`);
     expect(upgrade.stdout).toContain("keel-hello 1.1\n");
     // The other host saw none of it.
-    expect((await ssh(b!, "dpkg-query -W -f='${Status}' keel-hello 2>&1")).code).not.toBe(0);
+    expect((await ssh(b, "dpkg-query -W -f='${Status}' keel-hello 2>&1")).code).not.toBe(0);
   });
 
   it("keel-daemon's sysv init script starts, reloads, restarts and stops the daemon", async () => {
-    touched.add(a!.name);
     const env = "DEBIAN_FRONTEND=noninteractive";
-    await ssh(a!, "apt-get update -q");
-    expect((await ssh(a!, `${env} apt-get install -y -q keel-daemon`)).code).toBe(0);
-    expect((await ssh(a!, "service keel-daemon status")).code).toBe(0); // started on install
-    expect((await ssh(a!, "service keel-daemon reload >/dev/null && sleep 0.5 && wc -l < /run/keel-daemon.reloaded")).stdout.trim()).toBe("1");
-    expect((await ssh(a!, "service keel-daemon restart >/dev/null && sleep 0.3 && wc -l < /run/keel-daemon.started")).stdout.trim()).toBe("2");
-    expect((await ssh(a!, "service keel-daemon stop >/dev/null; service keel-daemon status")).code).toBe(3);
-    expect((await ssh(a!, "ps -eo stat= | grep -c Z")).stdout.trim()).toBe("0"); // PID 1 reaps
+    await ssh(a, "apt-get update -q");
+    expect((await ssh(a, `${env} apt-get install -y -q keel-daemon`)).code).toBe(0);
+    expect((await ssh(a, "service keel-daemon status")).code).toBe(0); // started on install
+    expect((await ssh(a, "service keel-daemon reload >/dev/null && sleep 0.5 && wc -l < /run/keel-daemon.reloaded")).stdout.trim()).toBe("1");
+    expect((await ssh(a, "service keel-daemon restart >/dev/null && sleep 0.3 && wc -l < /run/keel-daemon.started")).stdout.trim()).toBe("2");
+    expect((await ssh(a, "service keel-daemon stop >/dev/null; service keel-daemon status")).code).toBe(3);
+    expect((await ssh(a, "ps -eo stat= | grep -c Z")).stdout.trim()).toBe("0"); // PID 1 reaps
   });
 
   it("tamper helpers change files and users behind keel's back", async () => {
-    touched.add(b!.name);
-    await writeHostFile(b!, "/etc/motd", "tampered\n", "0600");
-    expect((await ssh(b!, "cat /etc/motd; stat -c %a /etc/motd")).stdout).toBe("tampered\n600\n");
-    expect(await readHostFile(b!, "/etc/motd")).toBe("tampered\n");
-    expect(await readHostFile(b!, "/nonexistent")).toBeUndefined();
-    await addHostUser(b!, "intruder", { uid: 4242 });
-    expect((await ssh(b!, "id -u intruder")).stdout).toBe("4242\n");
-    expect((await ssh(a!, "id -u intruder")).code).not.toBe(0);
+    await writeHostFile(b, "/etc/motd", "tampered\n", "0600");
+    expect((await ssh(b, "cat /etc/motd; stat -c %a /etc/motd")).stdout).toBe("tampered\n600\n");
+    expect(await readHostFile(b, "/etc/motd")).toBe("tampered\n");
+    expect(await readHostFile(b, "/nonexistent")).toBeUndefined();
+    await addHostUser(b, "intruder", { uid: 4242 });
+    expect((await ssh(b, "id -u intruder")).stdout).toBe("4242\n");
+    expect((await ssh(a, "id -u intruder")).code).not.toBe(0);
   });
 
   it("resetHost throws a host's changes away and keeps its address and host key", async () => {
-    await writeHostFile(b!, "/root/marker", "x");
-    await resetHost(b!.name);
-    const r = await ssh(b!, "test -e /root/marker && echo present || echo absent");
+    await writeHostFile(b, "/root/marker", "x");
+    await resetHost(b.name);
+    const r = await ssh(b, "test -e /root/marker && echo present || echo absent");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("absent\n");
   });
 
   it("stopSshd makes the host refuse SSH, startSshd brings it back", async () => {
-    await stopSshd(b!);
-    const refused = await ssh(b!, "true", { connectTimeout: 3 });
+    await stopSshd(b);
+    const refused = await ssh(b, "true", { connectTimeout: 3 });
     expect(refused.code).toBe(255);
     expect(refused.stderr).toMatch(/refused/i);
-    await startSshd(b!);
-    expect((await ssh(b!, "true")).code).toBe(0);
+    await startSshd(b);
+    expect((await ssh(b, "true")).code).toBe(0);
   });
 
   it("cutLink makes the host unreachable (timeout, not refusal), restoreLink brings it back", async () => {
-    await cutLink(b!);
+    await cutLink(b);
     try {
-      const cut = await ssh(b!, "true", { connectTimeout: 2 });
+      const cut = await ssh(b, "true", { connectTimeout: 2 });
       expect(cut.code).toBe(255);
       expect(cut.stderr).toMatch(/timed out|No route to host|unreachable/i);
     } finally {
-      await restoreLink(b!);
+      await restoreLink(b);
     }
-    expect((await ssh(b!, "true")).code).toBe(0);
+    expect((await ssh(b, "true")).code).toBe(0);
   });
 
   it("the delay proxy adds measurable latency and carries a real SSH session", async () => {
     const delayMs = 150;
-    const proxy = await startDelayProxy({ target: a!.address, delayMs });
+    const proxy = await startDelayProxy({ target: a.address, delayMs });
     const banner = (host: string, port: number) =>
       new Promise<number>((resolve, reject) => {
         const t0 = performance.now();
@@ -216,16 +237,16 @@ describeLab("lab hosts", () => {
       });
     const dir = mkdtempSync(join(tmpdir(), "keel-lab-proxy-"));
     try {
-      const direct = await banner(a!.address, 22);
+      const direct = await banner(a.address, 22);
       const delayed = await banner(proxy.host, proxy.port);
       expect(delayed).toBeGreaterThanOrEqual(delayMs);
       expect(delayed - direct).toBeGreaterThanOrEqual(delayMs * 0.9);
       const kh = join(dir, "known_hosts");
-      writeFileSync(kh, proxyKnownHostsLine(proxy, a!.hostKey));
-      const fast = await ssh(a!, "hostname");
-      const slow = await ssh(a!, "hostname", { address: proxy.host, port: proxy.port, knownHosts: kh });
+      writeFileSync(kh, proxyKnownHostsLine(proxy, a.hostKey));
+      const fast = await ssh(a, "hostname");
+      const slow = await ssh(a, "hostname", { address: proxy.host, port: proxy.port, knownHosts: kh });
       expect(slow.code).toBe(0);
-      expect(slow.stdout).toBe(`${a!.name}\n`);
+      expect(slow.stdout).toBe(`${a.name}\n`);
       // An SSH login takes several round trips; each costs 2 × delayMs more through the proxy.
       expect(slow.ms - fast.ms).toBeGreaterThan(4 * delayMs);
     } finally {
@@ -234,9 +255,16 @@ describeLab("lab hosts", () => {
     }
   });
 
-  it("keel() runs the built CLI", async () => {
-    const r = await keel(["--version"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+/);
+
+  it("stopScratchHost leaves nothing of the host: processes, link, namespace, files", async () => {
+    const c = await startScratchHost();
+    const pid = await initPid(c);
+    expect(pid).toBeGreaterThan(0);
+    await stopScratchHost(c);
+    expect(await initPid(c)).toBeUndefined();
+    expect(() => process.kill(pid!, 0)).toThrow();
+    expect(spawnSync("ip", ["link", "show", c.veth]).status).not.toBe(0);
+    expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).not.toContain(c.netns);
+    expect(existsSync(join(lab().stateDir, "hosts", c.name))).toBe(false);
   });
 });

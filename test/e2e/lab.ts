@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, inject, it } from "vitest";
-import type { LabHost, LabState } from "../lab/index.js";
+import type { LabHost, LabState, ScratchHost } from "../lab/index.js";
 import { repoRoot } from "../lab/util.js";
 
 export * from "../lab/index.js";
@@ -103,9 +103,10 @@ export function keel(args: string[], opts: KeelOptions = {}): Promise<ProcResult
 
 /**
  * Run a command on a lab host with the system ssh client, the lab key and the lab known_hosts
- * (BatchMode, strict host key checking): an independent check of what keel did.
+ * (BatchMode, strict host key checking): an independent check of what keel did. A scratch host
+ * is checked against its own known_hosts.
  */
-export function ssh(host: LabHost | string, command: string, opts: KeelOptions & { user?: string; port?: number; address?: string; knownHosts?: string; connectTimeout?: number } = {}): Promise<ProcResult> {
+export function ssh(host: LabHost | ScratchHost | string, command: string, opts: KeelOptions & { user?: string; port?: number; address?: string; knownHosts?: string; connectTimeout?: number } = {}): Promise<ProcResult> {
   const st = lab();
   const h = typeof host === "string" ? st.hosts.find((x) => x.name === host || x.address === host) : host;
   if (!h) throw new Error(`no lab host ${String(host)}`);
@@ -113,7 +114,7 @@ export function ssh(host: LabHost | string, command: string, opts: KeelOptions &
     "-i", st.privateKey,
     "-o", "BatchMode=yes",
     "-o", "StrictHostKeyChecking=yes",
-    "-o", `UserKnownHostsFile=${opts.knownHosts ?? st.knownHosts}`,
+    "-o", `UserKnownHostsFile=${opts.knownHosts ?? (h as Partial<ScratchHost>).knownHosts ?? st.knownHosts}`,
     "-o", `ConnectTimeout=${opts.connectTimeout ?? 10}`,
     "-o", "LogLevel=ERROR",
     "-p", String(opts.port ?? 22),

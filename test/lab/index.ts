@@ -1,5 +1,5 @@
 // The lab's public API, for e2e tests, benchmarks and the `npm run lab` CLI.
-export { BRIDGE, BRIDGE_ADDRESS, LAB_NET, LAB_PREFIX, assertLabAddress, hostIndex, inLabNet, labHost, labPaths } from "./config.js";
+export { BRIDGE, BRIDGE_ADDRESS, LAB_NET, LAB_PREFIX, SCRATCH_BASE, assertLabAddress, hostIndex, inLabNet, labHost, labPaths } from "./config.js";
 export type { LabHostName, LabPaths } from "./config.js";
 export { APT_SUITES, HOST_REPO_DIR, LAB_USER, ROOTFS_PACKAGES, ensureRootfs, rootfsDir, rootfsId } from "./rootfs.js";
 export { REPO_PACKAGES, buildAptRepo } from "./aptrepo.js";
@@ -16,14 +16,16 @@ export {
   resetHost,
   restoreLink,
   runningHostIndexes,
+  startScratchHost,
   startSshd,
+  stopScratchHost,
   status,
   stopSshd,
   up,
   waitForPort,
   withLabLock,
 } from "./lab.js";
-export type { HostStatus, LabHost, LabState, Measurement, UpOptions } from "./lab.js";
+export type { HostStatus, LabHost, LabState, Measurement, ScratchHost, UpOptions } from "./lab.js";
 export {
   addHostUser,
   appendHostFile,

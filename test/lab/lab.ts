@@ -17,6 +17,7 @@ import {
   LAB_NET,
   LAB_PREFIX,
   NETNS_PREFIX,
+  SCRATCH_BASE,
   assertLabAddress,
   hostIndex,
   inLabNet,
@@ -467,6 +468,23 @@ async function ensureLabKey(paths: LabPaths): Promise<string> {
   return readFileSync(paths.key + ".pub", "utf8");
 }
 
+function stateFor(paths: LabPaths, rootfs: string, hosts: LabHost[], owner: LabState["owner"]): LabState {
+  return {
+    version: 1,
+    owner,
+    hosts,
+    rootfs,
+    repo: paths.repo,
+    stateDir: paths.state,
+    privateKey: paths.key,
+    knownHosts: paths.knownHosts,
+    inventoryYaml: paths.inventoryYaml,
+    inventoryIni: paths.inventoryIni,
+    user: "root",
+    sudoUser: LAB_USER,
+  };
+}
+
 function yamlInventory(st: LabState): string {
   const lines = [
     "# keel lab inventory, written by `npm run lab -- up`. Regenerated on every up; do not edit.",
@@ -552,7 +570,7 @@ async function upLocked(n: number, opts: UpOptions & { paths: LabPaths }): Promi
   const labPub = await ensureLabKey(paths);
   await ensureBridge();
   const previous = readLabState(paths);
-  const running = await runningHostIndexes();
+  const running = (await runningHostIndexes()).filter((i) => i < SCRATCH_BASE);
   const extra = running.filter((i) => i > n);
   const keepExtra = opts.exact === false;
   if (!keepExtra && extra.length) {
@@ -576,20 +594,8 @@ async function upLocked(n: number, opts: UpOptions & { paths: LabPaths }): Promi
     started++;
     return startHost(paths, h, rootfs, labPub);
   });
-  const st: LabState = {
-    version: 1,
-    owner: opts.owner === "vitest" && previous?.owner === "cli" && running.length ? "cli" : (opts.owner ?? "cli"),
-    hosts,
-    rootfs,
-    repo: paths.repo,
-    stateDir: paths.state,
-    privateKey: paths.key,
-    knownHosts: paths.knownHosts,
-    inventoryYaml: paths.inventoryYaml,
-    inventoryIni: paths.inventoryIni,
-    user: "root",
-    sudoUser: LAB_USER,
-  };
+  const owner = opts.owner === "vitest" && previous?.owner === "cli" && running.length ? "cli" : (opts.owner ?? "cli");
+  const st = stateFor(paths, rootfs, hosts, owner);
   writeOutputs(st);
   log(`lab up: ${hosts.length} host(s) (${started} started), inventory ${st.inventoryYaml}`);
   return st;
@@ -680,6 +686,50 @@ export async function resetHost(host: string | number | LabHostName, opts: { pat
     const lower = readLabState(paths)?.rootfs ?? rootfsDir(paths);
     return startHost(paths, h, lower, await ensureLabKey(paths));
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scratch hosts: private to one test, for destructive checks on a shared lab
+
+export interface ScratchHost extends LabHost {
+  /** An inventory (YAML) listing only this host, with the lab key and its own known_hosts. */
+  inventory: string;
+  knownHosts: string;
+}
+
+/**
+ * Start a host nobody else uses (numbered from 901, not in the lab inventory, removed by `down`)
+ * for tests that stop sshd, cut links, reset or otherwise break a host. Needs the rootfs; brings
+ * up the bridge if needed. Stop it with stopScratchHost.
+ */
+export async function startScratchHost(opts: { paths?: LabPaths } = {}): Promise<ScratchHost> {
+  const paths = opts.paths ?? labPaths();
+  return withLabLock(paths, async () => {
+    const rootfs = (await ensureRootfs({ paths })).dir;
+    await buildAptRepo(paths.repo);
+    const labPub = await ensureLabKey(paths);
+    await ensureBridge();
+    const taken = new Set(await runningHostIndexes());
+    let index = SCRATCH_BASE;
+    while (taken.has(index) || existsSync(join(paths.hostsDir, labHost(index).name))) index++;
+    const host = await startHost(paths, labHost(index), rootfs, labPub);
+    const dir = join(paths.hostsDir, host.name);
+    const st: LabState = {
+      ...stateFor(paths, rootfs, [host], "vitest"),
+      knownHosts: join(dir, "known_hosts"),
+      inventoryYaml: join(dir, "inventory.yml"),
+      inventoryIni: join(dir, "inventory.ini"),
+    };
+    writeFileSync(st.knownHosts, `${host.name},${host.address} ${host.hostKey}\n`);
+    writeFileSync(st.inventoryYaml, yamlInventory(st));
+    return { ...host, inventory: st.inventoryYaml, knownHosts: st.knownHosts };
+  });
+}
+
+export async function stopScratchHost(host: LabHostName, opts: { paths?: LabPaths } = {}): Promise<void> {
+  if (host.index < SCRATCH_BASE) throw new LabError(`${host.name} is not a scratch host`);
+  const paths = opts.paths ?? labPaths();
+  await withLabLock(paths, () => stopHost(paths, host));
 }
 
 export { HOST_REPO_DIR };
