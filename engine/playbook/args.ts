@@ -2,8 +2,7 @@
 // boolean, "a,b" for a list), and validation with ajv against the module's JSON Schema, with every
 // error at the argument's own file:line:col.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { InputError, type SourcePos } from "../core/errors.js";
-import { suggest as didYouMean } from "./suggest.js";
+import { InputError, didYouMean, type SourcePos } from "../core/errors.js";
 import { errorAt } from "../core/yaml.js";
 import type { ModuleDef, JSONSchema } from "../core/module.js";
 import { hasTemplate } from "../template/index.js";

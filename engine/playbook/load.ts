@@ -11,8 +11,7 @@
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { InputError, type SourcePos } from "../core/errors.js";
-import { suggest as didYouMean } from "./suggest.js";
+import { InputError, didYouMean, type SourcePos } from "../core/errors.js";
 import { YamlFile, isMap, isSeq, isScalar, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
 import type { Plan, Play, Task, Block, TaskNode, Expr, RoleRef } from "../core/plan.js";
 import type { Registry } from "../core/registry.js";

@@ -8,6 +8,7 @@
 // Precedence, low -> high (Jinja's order): or < and < not < comparisons (== != < <= > >= in, not in)
 // < ~ < + - < * / % < is (tests) < | (filters) < unary - < member access.
 import jsep from "jsep";
+import { didYouMean } from "../core/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // jsep configuration. jsep keeps its operator tables globally; keel is its only user.
@@ -232,30 +233,8 @@ function checkSupported(n: Node): void {
 }
 
 function hintFrom(word: string, names: string[]): string {
-  let best = "";
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = lev(word, n);
-    if (d < bestD) {
-      bestD = d;
-      best = n;
-    }
-  }
-  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? `, did you mean '${best}'?` : "";
-}
-
-function lev(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
+  const best = didYouMean(word, names);
+  return best !== undefined ? `, did you mean '${best}'?` : "";
 }
 
 function calleeName(n: Node): string | undefined {
