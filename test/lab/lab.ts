@@ -379,7 +379,8 @@ async function startInit(paths: LabPaths, h: LabHostName, lower: string): Promis
     "ip",
     ["netns", "exec", h.netns, "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--propagation", "private",
       "/bin/sh", initScriptFile(paths), d.merged, lower, d.upper, d.work, paths.repo, h.name],
-    { detached: true, stdio: ["ignore", log, log] },
+    // A clean environment: nothing of the caller's leaks into the host's PID 1.
+    { detached: true, stdio: ["ignore", log, log], env: { ...HOST_ENV } },
   );
   closeSync(log);
   child.unref();

@@ -24,10 +24,17 @@ export class LabError extends Error {
   override name = "LabError";
 }
 
+/** The machine's environment with the sbin directories on PATH (ip, debootstrap, chroot live there). */
+export function machineEnv(): NodeJS.ProcessEnv {
+  const path = (process.env.PATH ?? "/usr/bin:/bin").split(":");
+  for (const d of ["/usr/local/sbin", "/usr/sbin", "/sbin"]) if (!path.includes(d)) path.push(d);
+  return { ...process.env, PATH: path.join(":") };
+}
+
 /** Run a program (no shell) and collect its output. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const so: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] };
+    const so: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? machineEnv(), stdio: ["pipe", "pipe", "pipe"] };
     const child = spawn(cmd, args, so);
     let stdout = "";
     let stderr = "";
