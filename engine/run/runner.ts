@@ -355,15 +355,26 @@ export class HostRunner {
     return this.step(() => this.runTask(task, scope));
   }
 
-  private ref(task: Task): TaskRef {
-    const r: TaskRef = { id: task.id, name: task.name ?? task.moduleAs, module: task.module, pos: task.pos, play: this.play.name };
+  private ref(task: Task, scope: Scope): TaskRef {
+    const r: TaskRef = { id: task.id, name: this.taskName(task, scope), module: task.module, pos: task.pos, play: this.play.name };
     if (task.role) r.role = task.role.name;
     return r;
   }
 
+  /** The task's name with its {{ variables }} rendered, as Ansible shows it; as written when it cannot be. */
+  private taskName(task: Task, scope: Scope): string {
+    const name = task.name ?? task.moduleAs;
+    if (!name.includes("{{")) return name;
+    try {
+      return String(renderValue(name, this.varsFor(scope, task), task.pos));
+    } catch {
+      return name;
+    }
+  }
+
   /** Report a task that did not get to run its module (skipped block, failed block condition). */
   private async reportStatic(task: Task, scope: Scope, status: "skipped" | "failed", msg?: string): Promise<boolean> {
-    const ref = this.ref(task);
+    const ref = this.ref(task, scope);
     this.current = ref;
     this.sink({ type: "task.start", host: this.name, task: ref });
     const result: TaskResult = { status, changes: [], secret: scope.noLog, durationMs: 0 };
@@ -394,7 +405,7 @@ export class HostRunner {
   private async runTask(task: Task, scope: Scope): Promise<boolean> {
     if (scope.skipAll) return this.reportStatic(task, scope, "skipped");
     if (task.module === "meta") return this.runMeta(task, scope);
-    const ref = this.ref(task);
+    const ref = this.ref(task, scope);
     this.current = ref;
     this.sink({ type: "task.start", host: this.name, task: ref });
     const vars = this.varsFor(scope, task);
@@ -470,7 +481,7 @@ export class HostRunner {
 
   private async runMeta(task: Task, scope: Scope): Promise<boolean> {
     const action = metaAction(task);
-    this.current = this.ref(task);
+    this.current = this.ref(task, scope);
     switch (action) {
       case "flush_handlers":
         return this.flushHandlers(this.rootScope(this.play));

@@ -434,3 +434,11 @@ describe("failure containment", () => {
     expect(l.conn("h1").closed).toBe(true);
   });
 });
+
+describe("task names", () => {
+  it("renders {{ variables }} in task names, as Ansible shows them", async () => {
+    const l = lab();
+    const { results } = await run(l, play([task("kv", { key: "a", value: "b" }, { name: "set {{ what }} for {{ inventory_hostname }}" }), task("kv", { key: "c", value: "d" }, { name: "keeps {{ nosuch }}" })], { vars: { what: "greeting" } }));
+    expect(results().map((r) => r.task.name)).toEqual(["set greeting for h1", "keeps {{ nosuch }}"]);
+  });
+});
