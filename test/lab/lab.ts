@@ -429,8 +429,16 @@ async function startHost(paths: LabPaths, h: LabHostName, lower: string, labPub:
 
 /** Kill everything in the host, then remove its links, namespace and (unless keepKeys) its files. */
 async function stopHost(paths: LabPaths, h: LabHostName, opts: { keepKeys?: boolean } = {}): Promise<void> {
-  // A dying process leaves its namespaces before it is gone: remember every pid seen, and wait
-  // until all of them have really exited (and with them the host's mounts).
+  await waitGone(await killHost(h));
+  await removeHost(paths, h, opts);
+}
+
+/**
+ * SIGKILL every process in the host's network namespace (its PID 1 first takes the rest of its PID
+ * namespace along). Returns every pid seen: a dying process leaves its namespaces before it is
+ * gone, and the kernel releases the host's mounts only when the last one has exited.
+ */
+async function killHost(h: LabHostName): Promise<number[]> {
   const seen = new Set<number>();
   for (let i = 0; i < 100; i++) {
     const pids = await netnsPids(h.netns);
@@ -445,7 +453,15 @@ async function stopHost(paths: LabPaths, h: LabHostName, opts: { keepKeys?: bool
     }
     await sleep(20);
   }
-  for (let i = 0; i < 250 && [...seen].some(pidAlive); i++) await sleep(20);
+  return [...seen];
+}
+
+/** Wait (up to 10 s) until these processes have exited; a PID namespace's init lingers a moment. */
+async function waitGone(pids: number[]): Promise<void> {
+  for (let i = 0; i < 500 && pids.some(pidAlive); i++) await sleep(20);
+}
+
+async function removeHost(paths: LabPaths, h: LabHostName, opts: { keepKeys?: boolean } = {}): Promise<void> {
   if ((await run("ip", ["link", "show", h.veth], { check: false })).code === 0) await run("ip", ["link", "del", h.veth], { check: false });
   if (existsSync(`/run/netns/${h.netns}`)) await run("ip", ["netns", "del", h.netns]);
   const d = hostDir(paths, h);
@@ -619,7 +635,11 @@ async function downLocked(paths: LabPaths, log: Log): Promise<number> {
   // Stray machine-side veths (e.g. from a crash between creating the link and the namespace).
   const links = (await run("ip", ["-o", "link", "show"])).stdout;
   for (const m of links.matchAll(/^\d+:\s+klab(\d+)[@:]/gm)) indexes.add(Number(m[1]));
-  await mapLimit([...indexes], 16, (i) => stopHost(paths, labHost(i)));
+  // Kill all hosts first, then wait for all of them at once: the kernel's teardown of each host
+  // takes about a second of waiting, which overlaps when done together.
+  const hosts = [...indexes].map(labHost);
+  await waitGone((await mapLimit(hosts, 16, killHost)).flat());
+  await mapLimit(hosts, 16, (h) => removeHost(paths, h));
   if ((await run("ip", ["link", "show", BRIDGE], { check: false })).code === 0) await run("ip", ["link", "del", BRIDGE]);
   rmSync(paths.hostsDir, { recursive: true, force: true });
   for (const f of [paths.stateFile, paths.inventoryYaml, paths.inventoryIni, paths.knownHosts]) rmSync(f, { force: true });
