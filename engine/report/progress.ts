@@ -109,6 +109,9 @@ export class Progress {
     if (this.o.diff && (r.status === "changed" || r.status === "unknown") && r.changes.length) {
       out += renderChanges(r.changes, { color: this.o.color }, 9);
       if (!out.endsWith("\n")) out += "\n";
+    } else if (r.status === "changed") {
+      // Without --diff, one line per change says what changed (as a plan would); --diff adds values.
+      for (const c of r.changes) out += `${pad}${this.paint(C.dim, `~ ${oneLine(c.summary)}`)}\n`;
     }
     return out;
   }
