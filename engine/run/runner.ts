@@ -820,6 +820,8 @@ export function maskResult(r: TaskResult): TaskResult {
     if ("after" in c) m.after = SECRET;
     if (c.diff) m.diff = { path: c.diff.path, before: SECRET, after: SECRET };
     if (c.unknown) m.unknown = true;
+    // keep only the "this is an action, not drift" flag of module data (no values)
+    if ((c.data as { action?: unknown } | undefined)?.action === true) m.data = { action: true };
     return m;
   });
   if (r.stdout !== undefined) out.stdout = SECRET;
