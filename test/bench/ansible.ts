@@ -1,0 +1,571 @@
+// Benchmark: keel against Ansible on the same lab hosts, with the same playbook
+// (test/bench/fixtures/site.yml, which both run unchanged) and the same inventory (.lab/inventory.yml).
+//
+//   npm run build && npm run bench -- --hosts 20        (default 20 hosts)
+//   node dist/test/bench/ansible.js [--hosts N] [--order keel,ansible]
+//
+// For each tool, on hosts reset to the state of a host that never saw the playbook:
+//   first run (converges), second run (must change nothing), check run (`--check`, must report
+//   nothing); for keel also `keel drift`. Then the converged state of every host is fingerprinted
+//   (modes, owners and hashes of the managed files, the account, the live sysctl value, the package)
+//   and the two tools' fingerprints are compared host by host.
+//
+// Fairness: the same forks for both (ansible -f N, keel --forks N); gather_facts on for both (the
+// playbook says so); Ansible with host key checking on (the lab's known_hosts, through
+// ansible_ssh_common_args), pipelining on, its default ssh ControlMaster/ControlPersist, and the
+// interpreter given in the inventory (no discovery round trip). Every run starts without warm
+// connections: each Ansible run gets its own ControlPath directory, whose masters are closed
+// afterwards, as keel connects afresh on every run.
+//
+// Lab hosts have python3 but not python3-apt, which Ansible's apt module needs (it would
+// apt-get install it, but lab hosts have no internet). The bench installs the controller's own
+// python3-apt (same Debian release), repacked with dpkg-deb, on each host that lacks it, and purges
+// it again at the end. keel needs nothing on the hosts but a POSIX shell.
+//
+// Runs as root on a machine that can run the lab, holding a lease like test/bench/baseline.ts; it
+// adds hosts lab01..labN as needed and leaves the lab as it found it. Do not run it while an e2e
+// run uses the lab (`pgrep -af vitest`): it resets the benchmark's files on those hosts.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createTwoFilesPatch } from "diff";
+import { SCRATCH_BASE, down, hostExec, labPaths, liveLeases, readLabState, runningHostIndexes, up, type LabState } from "../lab/index.js";
+import { mapLimit, run } from "../lab/util.js";
+import { ROOT } from "./baseline.js";
+
+export const SITE = join(ROOT, "test/bench/fixtures/site.yml");
+const ANSIBLE_PLAYBOOK = "/usr/bin/ansible-playbook";
+const GNU_TIME = "/usr/bin/time";
+const SNAPSHOT = "/var/tmp/keelbench-orig";
+/** Packages Ansible's apt module needs on the host (python3-apt and what it depends on beyond python3 and libapt). */
+const APT_BINDINGS = ["distro-info-data", "python-apt-common", "python3-apt"];
+
+/** Files the playbook manages, fingerprinted by kind, mode, owner and content. */
+const MANAGED_FILES = [
+  "/etc/keelbench/static.conf",
+  "/etc/keelbench/keelbench.conf",
+  "/etc/default/keelbench",
+  "/etc/login.defs",
+  "/etc/sysctl.d/60-keelbench.conf",
+  "/opt/keelbench/RELEASE",
+  "/opt/keelbench/initialized-on",
+  "/home/keelbench/.ssh/authorized_keys",
+];
+const MANAGED_DIRS = ["/opt/keelbench", "/etc/keelbench", "/home/keelbench", "/home/keelbench/.ssh"];
+
+// ---------------------------------------------------------------------------------------------
+// Host state
+
+/**
+ * Put a host into the state of one that never saw site.yml: no keelbench account, group, files or
+ * sysctl drop-in; /etc/login.defs and the live log_martians value as first seen (snapshot taken on
+ * the first call); no Ansible leftovers in /root/.ansible.
+ */
+export async function resetSite(host: string): Promise<void> {
+  await hostExec(
+    host,
+    [
+      `if [ ! -d ${SNAPSHOT} ]; then mkdir -p ${SNAPSHOT} && cp -a /etc/login.defs ${SNAPSHOT}/ &&`,
+      `  cat /proc/sys/net/ipv4/conf/all/log_martians > ${SNAPSHOT}/log_martians; fi`,
+      restoreScript(),
+    ].join("\n"),
+  );
+}
+
+/** Undo site.yml on a host and drop the snapshot. */
+export async function restoreSite(host: string): Promise<void> {
+  await hostExec(host, `[ -d ${SNAPSHOT} ] || exit 0\n${restoreScript()}\nrm -rf ${SNAPSHOT}`, { check: false });
+}
+
+function restoreScript(): string {
+  return [
+    "set -e",
+    "if getent passwd keelbench >/dev/null; then userdel -r keelbench 2>/dev/null || userdel keelbench; fi",
+    "if getent group keelbench >/dev/null; then groupdel keelbench; fi",
+    "rm -rf /opt/keelbench /etc/keelbench /etc/default/keelbench /etc/sysctl.d/60-keelbench.conf /root/.ansible",
+    `cp -a ${SNAPSHOT}/login.defs /etc/login.defs`,
+    `sysctl -qw net.ipv4.conf.all.log_martians=$(cat ${SNAPSHOT}/log_martians)`,
+  ].join("\n");
+}
+
+export interface Fingerprint {
+  /** One line per managed item; equal lines mean the same state. */
+  lines: string[];
+  /** Content of each managed file (for showing what differs). */
+  contents: Record<string, string>;
+}
+
+const SEP = "\n@@keelbench@@ ";
+
+/** The converged state of one host, read without SSH (one nsenter'ed shell). */
+export async function fingerprint(host: string): Promise<Fingerprint> {
+  const script = [
+    `for f in ${MANAGED_FILES.join(" ")}; do`,
+    `  if [ -e "$f" ]; then echo "$f $(stat -c '%F %a %U:%G' "$f") sha256:$(sha256sum < "$f" | cut -c1-16)"; else echo "$f missing"; fi`,
+    "done",
+    `for d in ${MANAGED_DIRS.join(" ")}; do if [ -e "$d" ]; then stat -c '%n %F %a %U:%G' "$d"; else echo "$d missing"; fi; done`,
+    `echo "passwd $(getent passwd keelbench)"`,
+    `echo "group $(getent group keelbench)"`,
+    `echo "live net.ipv4.conf.all.log_martians=$(cat /proc/sys/net/ipv4/conf/all/log_martians)"`,
+    `echo "package $(dpkg-query -W -f='\${Package} \${Status}' openssh-server)"`,
+    `for f in ${MANAGED_FILES.join(" ")}; do printf '${SEP.replace(/\n/g, "\\n")}%s\\n' "$f"; [ -f "$f" ] && cat "$f"; done`,
+    "true",
+  ].join("\n");
+  const out = (await hostExec(host, script)).stdout;
+  const [head, ...parts] = out.split(SEP);
+  const contents: Record<string, string> = {};
+  for (const p of parts) {
+    const nl = p.indexOf("\n");
+    contents[p.slice(0, nl)] = p.slice(nl + 1);
+  }
+  return { lines: head!.split("\n").filter(Boolean), contents };
+}
+
+/** Differences between two fingerprints of the same host, each with a diff of the file when it is one. */
+export function compareFingerprints(a: Fingerprint, b: Fingerprint, labels: [string, string]): string[] {
+  const out: string[] = [];
+  const n = Math.max(a.lines.length, b.lines.length);
+  for (let i = 0; i < n; i++) {
+    const la = a.lines[i] ?? "(none)";
+    const lb = b.lines[i] ?? "(none)";
+    if (la === lb) continue;
+    let msg = `${labels[0]}: ${la}\n    ${labels[1]}: ${lb}`;
+    const file = MANAGED_FILES.find((f) => la.startsWith(f + " "));
+    if (file && a.contents[file] !== b.contents[file]) {
+      msg += "\n" + createTwoFilesPatch(`${file} (${labels[0]})`, `${file} (${labels[1]})`, a.contents[file] ?? "", b.contents[file] ?? "").replace(/^/gm, "      ");
+    }
+    out.push(msg);
+  }
+  return out;
+}
+
+/**
+ * Make sure Ansible's apt module can run on these hosts: install the controller's python3-apt
+ * (repacked) where `import apt` fails. Returns the hosts it was installed on.
+ */
+async function ensureAptBindings(hosts: string[], work: string): Promise<string[]> {
+  const lacking: string[] = [];
+  await mapLimit(hosts, 8, async (h) => {
+    const r = await hostExec(h, "python3 -c 'import apt, apt_pkg' 2>/dev/null", { check: false });
+    if (r.code !== 0) lacking.push(h);
+  });
+  if (!lacking.length) return [];
+  const debs = await repack(APT_BINDINGS, join(work, "debs"));
+  const payload = debs.map((d) => `${d.name} ${readFileSync(d.path).toString("base64")}`).join("\n") + "\n";
+  await mapLimit(lacking, 8, async (h) => {
+    // Base64 through stdin (hostExec takes text); each line is "NAME BASE64".
+    await hostExec(
+      h,
+      [
+        "set -e",
+        "d=$(mktemp -d)",
+        'while read -r name data; do printf %s "$data" | base64 -d > "$d/$name.deb"; done',
+        'dpkg -i "$d"/*.deb >/dev/null',
+        'rm -rf "$d"',
+        "python3 -c 'import apt, apt_pkg'",
+      ].join("\n"),
+      { input: payload, timeoutMs: 120_000 },
+    );
+  });
+  return lacking.sort();
+}
+
+async function purgeAptBindings(host: string): Promise<void> {
+  await hostExec(host, `dpkg --purge ${[...APT_BINDINGS].reverse().join(" ")} >/dev/null 2>&1; true`, { check: false });
+}
+
+/** Rebuild installed packages of the controller into .deb files (what dpkg-repack does, without maintainer scripts). */
+async function repack(pkgs: string[], dir: string): Promise<{ name: string; path: string }[]> {
+  mkdirSync(dir, { recursive: true });
+  const out: { name: string; path: string }[] = [];
+  for (const pkg of pkgs) {
+    const fields = ["Package", "Version", "Architecture", "Maintainer", "Installed-Size", "Depends", "Section", "Priority", "Multi-Arch", "Description"];
+    const fmt = fields.map((f) => `${f}: \${${f}}\\n`).join("");
+    const ctl = (await run("dpkg-query", ["-W", `-f=${fmt}`, pkg])).stdout
+      .split("\n")
+      .filter((l) => !/^[A-Za-z-]+: $/.test(l)) // an empty field is not allowed in a control file
+      .join("\n")
+      .replace(/\n*$/, "\n");
+    const root = join(dir, pkg);
+    const script = [
+      "set -e",
+      `mkdir -p "${root}/DEBIAN"`,
+      `dpkg-query -L ${pkg} | while IFS= read -r f; do`,
+      '  case "$f" in /|/.) continue;; esac',
+      `  if [ -L "$f" ] || [ -f "$f" ]; then cp -a --parents "$f" "${root}/"; elif [ -d "$f" ]; then mkdir -p "${root}$f"; fi`,
+      "done",
+    ].join("\n");
+    await run("sh", ["-c", script]);
+    writeFileSync(join(root, "DEBIAN/control"), ctl);
+    const deb = join(dir, `${pkg}.deb`);
+    await run("dpkg-deb", ["--root-owner-group", "-Zgzip", "-b", root, deb]);
+    out.push({ name: pkg, path: deb });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the tools
+
+export interface Timed {
+  code: number;
+  ms: number;
+  stdout: string;
+  stderr: string;
+  /** ru_maxrss of the largest process (GNU time), kB; NaN when /usr/bin/time is missing. */
+  maxRssKb: number;
+  /** Peak of the summed RSS of the whole process tree, sampled every 200 ms, kB. */
+  treeRssKb: number;
+}
+
+/** Sum of VmRSS (kB) of `root` and its descendants. */
+function treeRss(root: number): number {
+  const kids = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const pid = Number(e);
+      const ppid = Number(f[1]);
+      rss.set(pid, Number(f[21]) * 4); // field 24 (rss, pages); 4 kB pages
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid)!.push(pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  let sum = 0;
+  const todo = [root];
+  while (todo.length) {
+    const p = todo.pop()!;
+    sum += rss.get(p) ?? 0;
+    todo.push(...(kids.get(p) ?? []));
+  }
+  return sum;
+}
+
+export function timed(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeFile: string }): Promise<Timed> {
+  const useTime = existsSync(GNU_TIME);
+  const [file, argv] = useTime ? [GNU_TIME, ["-v", "-o", opts.timeFile, cmd, ...args]] : [cmd, args];
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const c = spawn(file, argv, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let peak = 0;
+    const sample = setInterval(() => {
+      if (c.pid) peak = Math.max(peak, treeRss(c.pid));
+    }, 200);
+    c.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    c.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    c.on("error", (e) => {
+      clearInterval(sample);
+      rej(e);
+    });
+    c.on("close", (code) => {
+      const ms = Math.round(performance.now() - t0);
+      clearInterval(sample);
+      let maxRssKb = NaN;
+      if (useTime && existsSync(opts.timeFile)) {
+        const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(opts.timeFile, "utf8"));
+        if (m) maxRssKb = Number(m[1]);
+      }
+      res({ code: code ?? 1, ms, stdout, stderr, maxRssKb, treeRssKb: peak });
+    });
+  });
+}
+
+export interface Phase {
+  ms: number;
+  /** Changes (or would-be changes in check mode) per host. */
+  changed: Record<string, number>;
+  maxRssKb: number;
+  treeRssKb: number;
+  /** keel only: round trips per host. */
+  roundTrips?: Record<string, number>;
+}
+
+export interface ToolFigures {
+  tool: "keel" | "ansible";
+  first: Phase;
+  second: Phase;
+  check: Phase;
+  drift?: Phase & { inSync: number };
+  state: Record<string, Fingerprint>;
+}
+
+interface Ctx {
+  st: LabState;
+  names: string[];
+  forks: number;
+  out: string;
+}
+
+const limitArgs = (c: Ctx) => (c.st.hosts.length > c.names.length ? ["--limit", c.names.join(",")] : []);
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+async function keelPhase(c: Ctx, tag: string, extra: string[]): Promise<Phase> {
+  const json = join(c.out, `keel-${tag}.json`);
+  const r = await timed(process.execPath, [join(ROOT, "bin/keel.js"), "run", SITE, "-i", c.st.inventoryYaml, "--forks", String(c.forks), "--json", json, ...limitArgs(c), ...extra], {
+    env: { ...process.env, NO_COLOR: "1" },
+    timeFile: join(c.out, `keel-${tag}.time`),
+  });
+  if (r.code !== 0) throw new Error(`keel ${tag} run exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  const s = (JSON.parse(readFileSync(json, "utf8")) as { summary: { hosts: Record<string, { changed: number; round_trips: number }> } }).summary;
+  const changed: Record<string, number> = {};
+  const roundTrips: Record<string, number> = {};
+  for (const h of c.names) {
+    changed[h] = s.hosts[h]?.changed ?? NaN;
+    roundTrips[h] = s.hosts[h]?.round_trips ?? NaN;
+  }
+  return { ms: r.ms, changed, roundTrips, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb };
+}
+
+async function keelDrift(c: Ctx): Promise<Phase & { inSync: number }> {
+  const json = join(c.out, "keel-drift.json");
+  const r = await timed(
+    process.execPath,
+    [join(ROOT, "bin/keel.js"), "drift", SITE, "-i", c.st.inventoryYaml, "-f", String(c.forks), "--no-history", "-q", "-o", `json:${json}`, ...limitArgs(c)],
+    { env: { ...process.env, NO_COLOR: "1" }, timeFile: join(c.out, "keel-drift.time") },
+  );
+  if (r.code !== 0 && r.code !== 2) throw new Error(`keel drift exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  const rep = JSON.parse(readFileSync(json, "utf8")) as { summary: { in_sync: number }; hosts: { host: string; round_trips: number; items?: unknown[] }[] };
+  const changed: Record<string, number> = {};
+  const roundTrips: Record<string, number> = {};
+  for (const h of c.names) {
+    const e = rep.hosts.find((x) => x.host === h);
+    changed[h] = e ? (e.items?.length ?? 0) : NaN;
+    roundTrips[h] = e?.round_trips ?? NaN;
+  }
+  return { ms: r.ms, changed, roundTrips, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb, inSync: rep.summary.in_sync };
+}
+
+/** `changed=` per host from Ansible's PLAY RECAP; throws when a host failed or was unreachable. */
+export function parseRecap(stdout: string, hosts: string[]): Record<string, number> {
+  const at = stdout.lastIndexOf("PLAY RECAP");
+  if (at < 0) throw new Error("no PLAY RECAP in ansible-playbook's output");
+  const changed: Record<string, number> = {};
+  for (const line of stdout.slice(at).split("\n")) {
+    const m = /^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/.exec(line);
+    if (!m) continue;
+    if (m[4] !== "0" || m[5] !== "0") throw new Error(`ansible: ${line.trim()}`);
+    changed[m[1]!] = Number(m[3]);
+  }
+  for (const h of hosts) if (!(h in changed)) throw new Error(`ansible: ${h} missing from PLAY RECAP`);
+  return changed;
+}
+
+async function ansiblePhase(c: Ctx, tag: string, extra: string[]): Promise<Phase> {
+  // A ControlPath directory of its own, so the run starts without warm masters (ControlPersist
+  // would otherwise keep the previous run's connections for 60 s).
+  const cp = join(c.out, `cp-${tag}`);
+  mkdirSync(cp, { recursive: true });
+  const cfg = join(c.out, "ansible.cfg");
+  writeFileSync(cfg, "# empty: Ansible's defaults\n");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_CONFIG: cfg,
+    ANSIBLE_PIPELINING: "1",
+    ANSIBLE_SSH_CONTROL_PATH_DIR: cp,
+    ANSIBLE_LOCAL_TEMP: join(c.out, "ansible-tmp"),
+    ANSIBLE_RETRY_FILES_ENABLED: "0",
+    ANSIBLE_NOCOLOR: "1",
+  };
+  delete env.ANSIBLE_HOST_KEY_CHECKING; // default: on
+  delete env.ANSIBLE_SSH_ARGS; // default: -C -o ControlMaster=auto -o ControlPersist=60s
+  try {
+    const r = await timed(ANSIBLE_PLAYBOOK, ["-i", c.st.inventoryYaml, SITE, "-f", String(c.forks), ...limitArgs(c), ...extra], {
+      env,
+      cwd: c.out,
+      timeFile: join(c.out, `ansible-${tag}.time`),
+    });
+    writeFileSync(join(c.out, `ansible-${tag}.log`), r.stdout + r.stderr);
+    if (r.code !== 0) throw new Error(`ansible-playbook ${tag} run exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+    return { ms: r.ms, changed: parseRecap(r.stdout, c.names), maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb };
+  } finally {
+    // Close the masters ControlPersist left behind (they outlive ansible-playbook).
+    for (const s of existsSync(cp) ? readdirSync(cp) : []) {
+      await run("ssh", ["-o", `ControlPath=${join(cp, s)}`, "-O", "exit", "keelbench"], { check: false, timeoutMs: 10_000 });
+    }
+  }
+}
+
+async function measureTool(c: Ctx, tool: "keel" | "ansible", log: (l: string) => void): Promise<ToolFigures> {
+  const t0 = performance.now();
+  await mapLimit(c.names, 8, (h) => resetSite(h));
+  log(`${tool}: hosts reset in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const phase = tool === "keel" ? (t: string, x: string[]) => keelPhase(c, t, x) : (t: string, x: string[]) => ansiblePhase(c, t, x);
+  const first = await phase("first", []);
+  log(`${tool}: first run ${(first.ms / 1000).toFixed(2)} s, ${sum(first.changed)} changes`);
+  const second = await phase("second", []);
+  log(`${tool}: second run ${(second.ms / 1000).toFixed(2)} s, ${sum(second.changed)} changes`);
+  const check = await phase("check", ["--check"]);
+  log(`${tool}: check run ${(check.ms / 1000).toFixed(2)} s, ${sum(check.changed)} would change`);
+  const drift = tool === "keel" ? await keelDrift(c) : undefined;
+  if (drift) log(`keel: drift ${(drift.ms / 1000).toFixed(2)} s, ${drift.inSync}/${c.names.length} in sync`);
+  const state: Record<string, Fingerprint> = {};
+  await mapLimit(c.names, 8, async (h) => void (state[h] = await fingerprint(h)));
+  return { tool, first, second, check, drift, state };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+const mb = (kb: number) => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : "-");
+
+export interface Verdict {
+  ok: boolean;
+  problems: string[];
+}
+
+/** Everything the run must show: changes on the first run, none afterwards, the same end state. */
+export function verify(names: string[], figs: ToolFigures[]): Verdict {
+  const problems: string[] = [];
+  for (const f of figs) {
+    for (const h of names) {
+      if (!(f.first.changed[h]! > 0)) problems.push(`${f.tool}: first run changed nothing on ${h} (hosts not reset?)`);
+      if (f.second.changed[h] !== 0) problems.push(`${f.tool}: second run changed ${f.second.changed[h]} thing(s) on ${h}`);
+      if (f.check.changed[h] !== 0) problems.push(`${f.tool}: check run reports ${f.check.changed[h]} change(s) on ${h}`);
+      if (f.drift && f.drift.changed[h] !== 0) problems.push(`${f.tool}: drift reports ${f.drift.changed[h]} item(s) on ${h}`);
+    }
+    if (f.drift && f.drift.inSync !== names.length) problems.push(`keel drift: ${f.drift.inSync}/${names.length} hosts in sync`);
+  }
+  const [a, b] = figs;
+  if (a && b) {
+    for (const h of names) {
+      const d = compareFingerprints(a.state[h]!, b.state[h]!, [a.tool, b.tool]);
+      if (d.length) problems.push(`${h}: end states differ:\n  - ${d.join("\n  - ")}`);
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}
+
+export function formatTable(names: string[], forks: number, keel: ToolFigures, ansible: ToolFigures, order: string[], aptNote: string): string {
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const lpad = (s: string, n: number) => s.padStart(n);
+  const row = (cells: string[]) => pad(cells[0]!, 18) + cells.slice(1).map((c, i) => lpad(c, i < 4 ? 10 : 16)).join("");
+  const changes = (f: ToolFigures) => `${sum(f.first.changed)}/${sum(f.second.changed)}/${sum(f.check.changed)}`;
+  const peak = (f: ToolFigures) => {
+    const ps = [f.first, f.second, f.check, ...(f.drift ? [f.drift] : [])];
+    return `${mb(Math.max(...ps.map((p) => p.maxRssKb)))} / ${mb(Math.max(...ps.map((p) => p.treeRssKb)))}`;
+  };
+  const ratio = (a: number, b: number) => (a / b).toFixed(1) + "x";
+  const rt = (p: Phase | undefined) => {
+    if (!p?.roundTrips) return "-";
+    const xs = names.map((h) => p.roundTrips![h]!);
+    return `${median(xs)} (${Math.min(...xs)}-${Math.max(...xs)})`;
+  };
+  const lines = [
+    `keel vs Ansible: test/bench/fixtures/site.yml (13 tasks, gather_facts) on ${names.length} lab hosts, forks ${forks} for both; order ${order.join(" then ")}`,
+    "",
+    row(["tool", "first s", "second s", "check s", "drift s", "changes 1st/2nd/chk", "peak RSS MB"]),
+    row(["ansible-playbook", secs(ansible.first.ms), secs(ansible.second.ms), secs(ansible.check.ms), "-", changes(ansible), peak(ansible)]),
+    row(["keel", secs(keel.first.ms), secs(keel.second.ms), secs(keel.check.ms), keel.drift ? secs(keel.drift.ms) : "-", changes(keel), peak(keel)]),
+    row([
+      "ratio ansible/keel",
+      ratio(ansible.first.ms, keel.first.ms),
+      ratio(ansible.second.ms, keel.second.ms),
+      ratio(ansible.check.ms, keel.check.ms),
+      keel.drift ? ratio(ansible.check.ms, keel.drift.ms) : "-",
+      "",
+      "",
+    ]),
+    "",
+    `keel round trips per host, median (min-max): first ${rt(keel.first)}, second ${rt(keel.second)}, check ${rt(keel.check)}, drift ${rt(keel.drift)}`,
+    "drift ratio: ansible --check against keel drift. peak RSS: largest single process (GNU time) / whole process tree summed (sampled every 200 ms; forked workers share pages, so the sum overstates).",
+  ];
+  if (aptNote) lines.push(aptNote);
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function parseArgs(argv: string[]): { hosts: number; order: ("keel" | "ansible")[] } {
+  let hosts = 20;
+  let order: ("keel" | "ansible")[] = ["keel", "ansible"];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--hosts" || a.startsWith("--hosts=")) hosts = Number(val());
+    else if (a === "--order" || a.startsWith("--order=")) {
+      const o = val().split(",");
+      if (o.length !== 2 || !o.includes("keel") || !o.includes("ansible")) throw new Error(`--order: keel,ansible or ansible,keel (got ${o.join(",")})`);
+      order = o as ("keel" | "ansible")[];
+    } else if (a === "--help" || a === "-h") {
+      process.stdout.write("usage: npm run bench -- [--hosts N (default 20)] [--order keel,ansible|ansible,keel]\n");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (usage: --hosts N, --order keel,ansible)`);
+  }
+  if (!Number.isInteger(hosts) || hosts < 1) throw new Error(`--hosts: a positive integer, got ${hosts}`);
+  return { hosts, order };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { hosts: n, order } = parseArgs(argv);
+  if (!existsSync(ANSIBLE_PLAYBOOK)) throw new Error(`${ANSIBLE_PLAYBOOK} not found: install ansible-core (and ansible for the ansible.posix collection)`);
+  const log = (l: string) => process.stderr.write(`bench: ${l}\n`);
+  const paths = labPaths();
+  mkdirSync(paths.leases, { recursive: true });
+  const lease = join(paths.leases, String(process.pid));
+  writeFileSync(lease, `${new Date().toISOString()} bench/ansible\n`);
+  const before = (await runningHostIndexes()).filter((i) => i < SCRATCH_BASE);
+  const prevOwner = readLabState(paths)?.owner;
+  const out = mkdtempSync(join(tmpdir(), "keel-bench-ansible-"));
+  let names: string[] = [];
+  let aptInstalled: string[] = [];
+  try {
+    const t0 = performance.now();
+    const st = await up(n, { exact: false, owner: before.length ? prevOwner : "cli", log: (l) => process.stderr.write(`lab: ${l}\n`) });
+    names = st.hosts.filter((h) => h.index <= n).map((h) => h.name);
+    log(`${names.length} lab host(s) up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    aptInstalled = await ensureAptBindings(names, out);
+    if (aptInstalled.length) log(`python3-apt (for Ansible's apt module) installed on ${aptInstalled.length} host(s)`);
+    const c: Ctx = { st, names, forks: n, out };
+    const figs: ToolFigures[] = [];
+    for (const tool of order) figs.push(await measureTool(c, tool, log));
+    const keel = figs.find((f) => f.tool === "keel")!;
+    const ansible = figs.find((f) => f.tool === "ansible")!;
+    const aptNote = aptInstalled.length ? `(python3-apt was installed on the hosts before the runs; Ansible's apt module needs it, keel does not)` : "";
+    process.stdout.write(formatTable(names, n, keel, ansible, order, aptNote) + "\n");
+    const v = verify(names, figs);
+    if (v.ok) process.stdout.write(`verified: both second runs and check runs report 0 changes on every host; keel drift in sync; same end state on all ${names.length} hosts (${MANAGED_FILES.length} files, ${MANAGED_DIRS.length} directories, account, group, live sysctl, package)\n`);
+    else process.stdout.write(`VERIFICATION FAILED:\n${v.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    return v.ok ? 0 : 2;
+  } finally {
+    await mapLimit(names, 8, async (h) => {
+      await restoreSite(h);
+      if (aptInstalled.includes(h)) await purgeAptBindings(h);
+    }).catch((e: unknown) => log(`restoring hosts: ${(e as Error).message}`));
+    rmSync(out, { recursive: true, force: true });
+    rmSync(lease, { force: true });
+    // Leave the lab as found: remove the hosts this run added, or the lab when it was down and no
+    // test run has started using it meanwhile.
+    if (before.length === 0) await down({ onlyIf: () => liveLeases(paths).length === 0 });
+    else if (Math.max(...before) < n) await up(Math.max(...before), { exact: true, owner: prevOwner });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`bench/ansible: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
