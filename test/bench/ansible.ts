@@ -102,8 +102,10 @@ const SEP = "\n@@keelbench@@ ";
 /** The converged state of one host, read without SSH (one nsenter'ed shell). */
 export async function fingerprint(host: string): Promise<Fingerprint> {
   const script = [
+    // sysctl files are compared without comment lines (sysctl ignores them; keel writes a header).
+    `body() { case "$1" in */sysctl.d/*) grep -v '^[[:space:]]*[#;]' "$1" || true ;; *) cat "$1" ;; esac; }`,
     `for f in ${MANAGED_FILES.join(" ")}; do`,
-    `  if [ -e "$f" ]; then echo "$f $(stat -c '%F %a %U:%G' "$f") sha256:$(sha256sum < "$f" | cut -c1-16)"; else echo "$f missing"; fi`,
+    `  if [ -e "$f" ]; then echo "$f $(stat -c '%F %a %U:%G' "$f") sha256:$(body "$f" | sha256sum | cut -c1-16)"; else echo "$f missing"; fi`,
     "done",
     `for d in ${MANAGED_DIRS.join(" ")}; do if [ -e "$d" ]; then stat -c '%n %F %a %U:%G' "$d"; else echo "$d missing"; fi; done`,
     `echo "passwd $(getent passwd keelbench)"`,
@@ -145,7 +147,7 @@ export function compareFingerprints(a: Fingerprint, b: Fingerprint, labels: [str
  * Make sure Ansible's apt module can run on these hosts: install the controller's python3-apt
  * (repacked) where `import apt` fails. Returns the hosts it was installed on.
  */
-async function ensureAptBindings(hosts: string[], work: string): Promise<string[]> {
+export async function ensureAptBindings(hosts: string[], work: string): Promise<string[]> {
   const lacking: string[] = [];
   await mapLimit(hosts, 8, async (h) => {
     const r = await hostExec(h, "python3 -c 'import apt, apt_pkg' 2>/dev/null", { check: false });
@@ -172,12 +174,12 @@ async function ensureAptBindings(hosts: string[], work: string): Promise<string[
   return lacking.sort();
 }
 
-async function purgeAptBindings(host: string): Promise<void> {
+export async function purgeAptBindings(host: string): Promise<void> {
   await hostExec(host, `dpkg --purge ${[...APT_BINDINGS].reverse().join(" ")} >/dev/null 2>&1; true`, { check: false });
 }
 
 /** Rebuild installed packages of the controller into .deb files (what dpkg-repack does, without maintainer scripts). */
-async function repack(pkgs: string[], dir: string): Promise<{ name: string; path: string }[]> {
+export async function repack(pkgs: string[], dir: string): Promise<{ name: string; path: string }[]> {
   mkdirSync(dir, { recursive: true });
   const out: { name: string; path: string }[] = [];
   for (const pkg of pkgs) {
@@ -298,7 +300,7 @@ export interface ToolFigures {
   state: Record<string, Fingerprint>;
 }
 
-interface Ctx {
+export interface Ctx {
   st: LabState;
   names: string[];
   forks: number;
@@ -394,7 +396,7 @@ async function ansiblePhase(c: Ctx, tag: string, extra: string[]): Promise<Phase
   }
 }
 
-async function measureTool(c: Ctx, tool: "keel" | "ansible", log: (l: string) => void): Promise<ToolFigures> {
+export async function measureTool(c: Ctx, tool: "keel" | "ansible", log: (l: string) => void): Promise<ToolFigures> {
   const t0 = performance.now();
   await mapLimit(c.names, 8, (h) => resetSite(h));
   log(`${tool}: hosts reset in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -453,7 +455,7 @@ export function verify(names: string[], figs: ToolFigures[]): Verdict {
 export function formatTable(names: string[], forks: number, keel: ToolFigures, ansible: ToolFigures, order: string[], aptNote: string): string {
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
-  const row = (cells: string[]) => pad(cells[0]!, 18) + cells.slice(1).map((c, i) => lpad(c, i < 4 ? 10 : 16)).join("");
+  const row = (cells: string[]) => pad(cells[0]!, 18) + cells.slice(1).map((c, i) => lpad(c, i < 4 ? 10 : 22)).join("");
   const changes = (f: ToolFigures) => `${sum(f.first.changed)}/${sum(f.second.changed)}/${sum(f.check.changed)}`;
   const peak = (f: ToolFigures) => {
     const ps = [f.first, f.second, f.check, ...(f.drift ? [f.drift] : [])];
@@ -543,7 +545,7 @@ export async function main(argv: string[]): Promise<number> {
     const aptNote = aptInstalled.length ? `(python3-apt was installed on the hosts before the runs; Ansible's apt module needs it, keel does not)` : "";
     process.stdout.write(formatTable(names, n, keel, ansible, order, aptNote) + "\n");
     const v = verify(names, figs);
-    if (v.ok) process.stdout.write(`verified: both second runs and check runs report 0 changes on every host; keel drift in sync; same end state on all ${names.length} hosts (${MANAGED_FILES.length} files, ${MANAGED_DIRS.length} directories, account, group, live sysctl, package)\n`);
+    if (v.ok) process.stdout.write(`verified: both second runs and check runs report 0 changes on every host; keel drift in sync; same end state on all ${names.length} hosts (${MANAGED_FILES.length} files, ${MANAGED_DIRS.length} directories, account, group, live sysctl, package; sysctl files without comment lines)\n`);
     else process.stdout.write(`VERIFICATION FAILED:\n${v.problems.map((p) => `  ${p}`).join("\n")}\n`);
     return v.ok ? 0 : 2;
   } finally {
