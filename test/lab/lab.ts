@@ -278,6 +278,8 @@ mount -t tmpfs -o nosuid,nodev,mode=1777,size=64m shm "$R/dev/shm"
 mount -t tmpfs -o nosuid,nodev,mode=755,size=64m run "$R/run"
 mkdir -p "$R/run/lock" "$R/run/sshd"
 chmod 1777 "$R/run/lock"
+# The host's boot id for the simulated reboot (see LAB_REBOOT): new at every host start.
+cat /proc/sys/kernel/random/uuid > "$R/run/lab-boot-id"
 mount --bind "$REPO" "$R/srv/keel-repo"
 mount -o remount,bind,ro "$R/srv/keel-repo"
 hostname "$NAME"
@@ -300,6 +302,59 @@ function initScriptFile(paths: LabPaths): string {
   }
   return file;
 }
+
+/**
+ * /usr/local/sbin/lab-reboot, installed in each host's overlay (not the shared rootfs). Lab hosts
+ * share this machine's kernel and have no init, so they cannot really reboot (and `reboot` must
+ * never run against this machine). This simulates what system.reboot observes of a reboot, for
+ * its e2e tests: the command returns at once; then, detached, every SSH connection drops and
+ * port 22 refuses, the boot id in /run/lab-boot-id changes (the init script sets the first one),
+ * and after the downtime sshd accepts connections again. `--halt` goes down for good (as
+ * poweroff). Other processes keep running and /run is kept: no test relies on either.
+ */
+const LAB_REBOOT = String.raw`#!/bin/sh
+# lab-reboot: a simulated reboot of a keel lab host, written by test/lab/lab.ts (see LAB_REBOOT there).
+#   lab-reboot [--downtime SECONDS] [--halt]
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+downtime=3 halt=0 detached=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --downtime) downtime=$2; shift 2 ;;
+    --halt) halt=1; shift ;;
+    --detached) detached=1; shift ;;
+    *) echo "usage: lab-reboot [--downtime SECONDS] [--halt]" >&2; exit 2 ;;
+  esac
+done
+case $downtime in ''|*[!0-9]*) echo "lab-reboot: --downtime needs whole seconds" >&2; exit 2 ;; esac
+if [ "$detached" = 0 ]; then
+  # Like reboot(8): return at once; the connection this came through drops a moment later.
+  a="--downtime $downtime"; [ "$halt" = 1 ] && a="$a --halt"
+  setsid -f env -i PATH="$PATH" /bin/sh "$0" --detached $a </dev/null >>/var/log/lab-reboot.log 2>&1
+  exit 0
+fi
+sleep 0.2
+echo "$(date -u +%FT%TZ) going down (halt=$halt, downtime $downtime s)"
+service ssh stop >/dev/null 2>&1 || true
+# Every session too: a reboot drops all connections, not only the listener.
+cd /proc
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  left=0
+  for pid in [0-9]*; do
+    case $(cat "$pid/comm" 2>/dev/null) in
+      sshd|sshd-session) kill -KILL "$pid" 2>/dev/null || true; left=1 ;;
+    esac
+  done
+  [ "$left" = 0 ] && break
+  sleep 0.1
+done
+cat /proc/sys/kernel/random/uuid > /run/lab-boot-id.new && mv /run/lab-boot-id.new /run/lab-boot-id
+cd /
+[ "$halt" = 1 ] && { echo "halted"; exit 0; }
+sleep "$downtime"
+service ssh start >/dev/null
+echo "$(date -u +%FT%TZ) up (boot id $(cat /run/lab-boot-id))"
+`;
 
 function hostDir(paths: LabPaths, h: LabHostName) {
   const dir = join(paths.hostsDir, h.name);
@@ -341,6 +396,8 @@ async function prepareUpper(paths: LabPaths, h: LabHostName, labPub: string): Pr
   mkdirOwned(u(`home/${LAB_USER}/.ssh`), 0o700, 1000, 1000);
   writeFileSync(u(`home/${LAB_USER}/.ssh/authorized_keys`), labPub, { mode: 0o600 });
   chownSync(u(`home/${LAB_USER}/.ssh/authorized_keys`), 1000, 1000);
+  for (const dir of ["usr", "usr/local", "usr/local/sbin"]) mkdirOwned(u(dir), 0o755);
+  writeFileSync(u("usr/local/sbin/lab-reboot"), LAB_REBOOT, { mode: 0o755 });
   return readFileSync(key + ".pub", "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
