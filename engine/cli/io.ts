@@ -9,6 +9,13 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  // `keel … | head`: a closed pipe ends the program quietly, as it does for other shell tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+  }
   const isTTY = Boolean(process.stdout.isTTY);
   const color = process.env.FORCE_COLOR ? true : isTTY && !("NO_COLOR" in process.env);
   return {
