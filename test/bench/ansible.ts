@@ -468,7 +468,7 @@ export function formatTable(names: string[], forks: number, keel: ToolFigures, a
     return `${median(xs)} (${Math.min(...xs)}-${Math.max(...xs)})`;
   };
   const lines = [
-    `keel vs Ansible: test/bench/fixtures/site.yml (13 tasks, gather_facts) on ${names.length} lab hosts, forks ${forks} for both; order ${order.join(" then ")}`,
+    `keel vs Ansible: test/bench/fixtures/site.yml (${readFileSync(SITE, "utf8").match(/^ {4}- name:/gm)?.length ?? "?"} tasks, gather_facts) on ${names.length} lab hosts, forks ${forks} for both; order ${order.join(" then ")}`,
     "",
     row(["tool", "first s", "second s", "check s", "drift s", "changes 1st/2nd/chk", "peak RSS MB"]),
     row(["ansible-playbook", secs(ansible.first.ms), secs(ansible.second.ms), secs(ansible.check.ms), "-", changes(ansible), peak(ansible)]),
