@@ -2,7 +2,7 @@
 // and by host), filters (status and text), and expandable per-item diffs. It renders without
 // JavaScript; the inline script only adds filtering. The model is embedded as JSON for tooling.
 import type { DriftReport, HostDrift, DriftItem } from "./model.js";
-import { driftByTask } from "./model.js";
+import { driftByTask, hostsByAttention } from "./model.js";
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -71,7 +71,7 @@ ${drifted.length ? `<table id="by-host"><tr><th>host</th><th>drifted items</th><
 <h2>Hosts</h2>
 <div class="filters"><button class="on" data-status="all">all</button><button data-status="drifted">drifted</button><button data-status="unreachable">unreachable</button><button data-status="failed">failed</button><button data-status="in_sync">in sync</button>
 <input id="q" type="search" placeholder="filter by host, task, resource…"><span class="muted"><span id="shown">${r.hosts.length}</span> shown</span></div>
-${r.hosts.map(hostSection).join("\n")}
+${hostsByAttention(r).map(hostSection).join("\n")}
 <script type="application/json" id="keel-drift-data">${JSON.stringify(r).replace(/</g, "\\u003c")}</script>
 <script>${JS}</script>
 </body></html>

@@ -273,3 +273,10 @@ function relPath(base: string, file: string): string {
   const r = relative(base, file);
   return r.startsWith("..") ? file : r;
 }
+
+const STATUS_ORDER: Record<HostStatus, number> = { unreachable: 0, failed: 1, drifted: 2, in_sync: 3 };
+
+/** Hosts that need attention first (unreachable, failed, drifted), then in sync; by name within. */
+export function hostsByAttention(r: DriftReport): HostDrift[] {
+  return [...r.hosts].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.host.localeCompare(b.host, "en", { numeric: true }));
+}

@@ -1,5 +1,6 @@
 // The text drift report: a table grouped by host, colored on a TTY unless NO_COLOR.
 import type { DriftReport, HostDrift, DriftItem } from "./model.js";
+import { hostsByAttention } from "./model.js";
 
 export interface TextOptions {
   color: boolean;
@@ -17,7 +18,9 @@ export function renderText(r: DriftReport, o: TextOptions): string {
   const s = r.summary;
   const head = `Drift report for ${r.playbook}${r.shard ? ` (shard ${r.shard.index}/${r.shard.total})` : ""} — ${r.generated_at}`;
   lines.push(paint("bold", head));
-  for (const h of r.hosts) {
+  // Hosts that need attention get a section each; hosts in sync with nothing to say share one line.
+  const quiet = r.hosts.filter((h) => h.status === "in_sync" && !h.unknown.length && !h.resolved.length);
+  for (const h of hostsByAttention(r).filter((x) => !quiet.includes(x))) {
     lines.push("");
     lines.push(hostLine(h, paint));
     if (h.error) lines.push(`  ${paint(h.status === "unreachable" ? "magenta" : "red", h.error)}`);
@@ -42,6 +45,10 @@ export function renderText(r: DriftReport, o: TextOptions): string {
         }
       }
     }
+  }
+  if (quiet.length) {
+    lines.push("");
+    lines.push(`${paint("green", "IN SYNC")}  ${quiet.map((h) => h.host).join(", ")}`);
   }
   lines.push("");
   const parts = [

@@ -177,3 +177,15 @@ describe("drift junit", () => {
     expect(spawnSync("xmllint", ["--noout", "--schema", xsd, file], { encoding: "utf8" }).status).not.toBe(0);
   });
 });
+
+describe("drift report ordering", () => {
+  it("lists hosts needing attention first and folds quiet in-sync hosts into one line", () => {
+    const text = renderText(report(), { color: false, details: false });
+    const order = ["web3  UNREACHABLE", "web4  FAILED", "web1  DRIFTED", "IN SYNC  web2"].map((s) => text.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const html = renderHtml(report());
+    expect(html.indexOf('data-host="web3"')).toBeLessThan(html.indexOf('data-host="web1"'));
+    expect(html.indexOf('data-host="web1"')).toBeLessThan(html.indexOf('data-host="web2"'));
+  });
+});
