@@ -25,7 +25,7 @@ import type { EventSink, HostStats } from "../core/events.js";
 import type { Registry } from "../core/registry.js";
 import type { Inventory } from "../inventory/index.js";
 import { connect as realConnect } from "../transport/index.js";
-import { HostRunner, type HostFailure, type Step } from "./runner.js";
+import { HostRunner, type FleetVars, type HostFailure, type Step } from "./runner.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
 
@@ -81,7 +81,11 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   playHosts.forEach((hs, i) => hs.forEach((h) => lastPlay.set(h, i)));
   const connectFn = opts.connect ?? realConnect;
   const runners = new Map<string, HostRunner>();
-  for (const h of allHosts) runners.set(h, new HostRunner(inv.host(h), plan, opts, sink, connectFn));
+  const specs = new Map(allHosts.map((h) => [h, inv.host(h)]));
+  const fleet: FleetVars = { groups: {}, hostvars: {} };
+  for (const g of inv.groups()) fleet.groups[g] = inv.match(g);
+  for (const [h, spec] of specs) fleet.hostvars[h] = spec.vars;
+  for (const h of allHosts) runners.set(h, new HostRunner(specs.get(h)!, plan, opts, sink, connectFn, fleet));
   const forks = Math.max(1, opts.forks ?? 50);
   const finished = new Set<string>();
   const finish = async (r: HostRunner) => {

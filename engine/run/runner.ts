@@ -107,6 +107,8 @@ export class HostRunner {
     private readonly opts: RunOptions,
     private readonly sink: EventSink,
     private readonly connectFn: NonNullable<RunOptions["connect"]>,
+    /** Fleet-wide magic variables, built once per run: `groups` and `hostvars` (inventory vars). */
+    private readonly fleet: FleetVars = { groups: {}, hostvars: {} },
   ) {}
 
   get name(): string {
@@ -281,6 +283,8 @@ export class HostRunner {
       ansible_diff_mode: this.opts.diff,
       playbook_dir: this.plan.dir,
       ansible_play_name: this.play?.name,
+      groups: this.fleet.groups,
+      hostvars: this.fleet.hostvars,
     };
     return layerVars({
       roleDefaults: task?.role?.defaults ?? {},
@@ -811,6 +815,12 @@ export const SECRET = "(secret)";
 const SECRET_MSG = "the output is hidden because 'no_log: true' was specified for this task";
 
 /** Mask every value of a no_log task's result: before/after/diff/stdout/stderr/msg/item. */
+/** Ansible's `groups` (group → host names) and `hostvars` (host → its inventory variables). */
+export interface FleetVars {
+  groups: Record<string, string[]>;
+  hostvars: Record<string, Record<string, unknown>>;
+}
+
 export function maskResult(r: TaskResult): TaskResult {
   const out: TaskResult = { ...r, secret: true };
   out.changes = r.changes.map((c) => {

@@ -442,3 +442,12 @@ describe("task names", () => {
     expect(results().map((r) => r.task.name)).toEqual(["set greeting for h1", "keeps {{ nosuch }}"]);
   });
 });
+
+describe("fleet variables", () => {
+  it("exposes groups and hostvars like Ansible", async () => {
+    const l = lab(["h1", "h2"], { h2: { role_name: "db" } });
+    const { results } = await run(l, play([task("kv", { key: "peers", value: "{{ groups.all | length }} {{ hostvars.h2.role_name }}" })]));
+    expect(results().map((r) => r.result.status)).toEqual(["changed", "changed"]);
+    expect(l.kv("h1", "peers")).toBe("2 db");
+  });
+});
