@@ -343,13 +343,8 @@ export class Loader {
     for (const p of node.items as Pair[]) {
       const k = keyOf(y, p);
       const v = p.value as Node;
+      if (commonKeyword(task, y, k, v)) continue;
       switch (k) {
-        case "name":
-          task.name = stringValue(y, v, k);
-          break;
-        case "when":
-          task.when.push(...exprList(y, v, k));
-          break;
         case "loop":
         case "with_items":
           if (loopPair) throw y.error(`'${k}' and '${keyOf(y, loopPair)}' both given; a task has one loop`, p.key as Node, "keep `loop:`");
@@ -370,27 +365,6 @@ export class Loader {
             ctx.notifies.push({ name, pos: y.pos(n), file: y });
           }
           break;
-        case "tags":
-          task.tags = uniq([...task.tags, ...tagList(y, v)]);
-          break;
-        case "become":
-          task.become = boolValue(y, v, k);
-          break;
-        case "become_user":
-          task.becomeUser = stringValue(y, v, k);
-          break;
-        case "become_method":
-          becomeMethod(y, v);
-          break;
-        case "ignore_errors":
-          task.ignoreErrors = boolValue(y, v, k);
-          break;
-        case "no_log":
-          task.noLog = boolValue(y, v, k);
-          break;
-        case "check_mode":
-          task.checkMode = boolValue(y, v, k);
-          break;
         case "changed_when":
           task.changedWhen = exprList(y, v, k);
           break;
@@ -409,9 +383,6 @@ export class Loader {
           break;
         case "delay":
           delay = intValue(y, v, k);
-          break;
-        case "vars":
-          task.vars = { ...task.vars, ...varsMap(y, v, "vars") };
           break;
         case "args":
           if (!isMap(v)) throw y.error("args: must be a mapping of module arguments", v);
@@ -563,41 +534,12 @@ export class Loader {
     for (const p of node.items as Pair[]) {
       const k = keyOf(y, p);
       const v = p.value as Node;
+      if (commonKeyword(b, y, k, v)) continue;
       switch (k) {
-        case "name":
-          b.name = stringValue(y, v, k);
-          break;
         case "block":
         case "rescue":
         case "always":
           lists[k] = v;
-          break;
-        case "when":
-          b.when.push(...exprList(y, v, k));
-          break;
-        case "tags":
-          b.tags = uniq([...b.tags, ...tagList(y, v)]);
-          break;
-        case "become":
-          b.become = boolValue(y, v, k);
-          break;
-        case "become_user":
-          b.becomeUser = stringValue(y, v, k);
-          break;
-        case "become_method":
-          becomeMethod(y, v);
-          break;
-        case "ignore_errors":
-          b.ignoreErrors = boolValue(y, v, k);
-          break;
-        case "no_log":
-          b.noLog = boolValue(y, v, k);
-          break;
-        case "check_mode":
-          b.checkMode = boolValue(y, v, k);
-          break;
-        case "vars":
-          b.vars = varsMap(y, v, "vars");
           break;
         default:
           if (k === "loop" || k === "with_items") throw y.error("a block cannot loop", p.key as Node, "move the loop onto the tasks, or into an included file's tasks");
@@ -1043,5 +985,46 @@ function addTags(nodes: TaskNode[], tags: string[]): void {
       addTags(n.rescue, tags);
       addTags(n.always, tags);
     }
+  }
+}
+
+/**
+ * Keywords a task and a block share (name, when, tags, vars, become…): sets them on the node and
+ * returns true, or returns false for any other keyword.
+ */
+function commonKeyword(n: Task | Block, y: YamlFile, k: string, v: Node): boolean {
+  switch (k) {
+    case "name":
+      n.name = stringValue(y, v, k);
+      return true;
+    case "when":
+      n.when.push(...exprList(y, v, k));
+      return true;
+    case "tags":
+      n.tags = uniq([...n.tags, ...tagList(y, v)]);
+      return true;
+    case "vars":
+      n.vars = { ...n.vars, ...varsMap(y, v, "vars") };
+      return true;
+    case "become":
+      n.become = boolValue(y, v, k);
+      return true;
+    case "become_user":
+      n.becomeUser = stringValue(y, v, k);
+      return true;
+    case "become_method":
+      becomeMethod(y, v);
+      return true;
+    case "ignore_errors":
+      n.ignoreErrors = boolValue(y, v, k);
+      return true;
+    case "no_log":
+      n.noLog = boolValue(y, v, k);
+      return true;
+    case "check_mode":
+      n.checkMode = boolValue(y, v, k);
+      return true;
+    default:
+      return false;
   }
 }
