@@ -13,7 +13,7 @@
 //   tree=COUNT TYPE|MODE|UID|GID|USER|GROUP   recurse: one line per distinct attribute set below
 //                                            a directory (find | stat | sort | uniq -c)
 import { createHash } from "node:crypto";
-import type { Change, Host, JSONSchema } from "../../engine/core/module.js";
+import type { ApplyResult, Change, Host, JSONSchema } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 
@@ -397,4 +397,23 @@ export function parentOf(p: string): string {
 export function quoteShort(s: string, max = 40): string {
   const one = s.split("\n")[0]!;
   return `'${one.length > max ? `${one.slice(0, max - 1)}…` : one}'`;
+}
+
+/**
+ * Writes a file whole, atomically (through the transport's writeFile). A replaced file keeps its
+ * mode and owner unless the task names them, as Ansible's atomic_move does.
+ */
+export async function writeWhole(host: Host, st: FileStat, a: AttrArgs & { backup?: boolean; validate?: string }, content: string | Buffer): Promise<ApplyResult | void> {
+  const exists = st.type === "file";
+  const mode = a.mode !== undefined ? fmtMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
+  const owner = a.owner ?? (exists ? String(st.uid) : undefined);
+  const group = a.group ?? (exists ? String(st.gid) : undefined);
+  const res = await host.writeFile(st.path, content, {
+    ...(mode !== undefined ? { mode } : {}),
+    ...(owner !== undefined ? { owner } : {}),
+    ...(group !== undefined ? { group } : {}),
+    ...(a.backup && exists ? { backup: true } : {}),
+    ...(a.validate !== undefined ? { validate: a.validate } : {}),
+  });
+  return res.backup ? { backup_file: res.backup } : undefined;
 }

@@ -18,6 +18,7 @@ import {
   targetMode,
   type AttrArgs,
   type FileStat,
+  writeWhole,
 } from "./common.js";
 
 export interface ContentArgs extends AttrArgs {
@@ -104,19 +105,7 @@ export function contentExplain(st: FileStat, a: ContentArgs): string {
 export async function contentApply(host: Host, a: ContentArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
   const path = st.path;
   if (changes.some((c) => c.field === "state" || c.field === "content")) {
-    const exists = st.type === "file";
-    // A replaced file keeps its mode and owner unless the task names them (as Ansible's atomic_move does).
-    const mode = a.mode !== undefined ? fmtMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
-    const owner = a.owner ?? (exists ? String(st.uid) : undefined);
-    const group = a.group ?? (exists ? String(st.gid) : undefined);
-    const res = await host.writeFile(path, wantedBytes(a), {
-      ...(mode !== undefined ? { mode } : {}),
-      ...(owner !== undefined ? { owner } : {}),
-      ...(group !== undefined ? { group } : {}),
-      ...(a.backup && exists ? { backup: true } : {}),
-      ...(a.validate !== undefined ? { validate: a.validate } : {}),
-    });
-    return res.backup ? { backup_file: res.backup } : undefined;
+    return writeWhole(host, st, a, wantedBytes(a));
   }
   await runAll(host, attrCommands(path, changes, a));
 }

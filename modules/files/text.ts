@@ -3,7 +3,7 @@
 // just the attributes differ).
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
-import { attrChanges, attrCommands, fmtMode, parseMode, parseStat, runAll, statScript, targetMode, type AttrArgs, type FileStat } from "./common.js";
+import { attrChanges, attrCommands, fmtMode, parseMode, parseStat, runAll, statScript, targetMode, writeWhole, type AttrArgs, type FileStat } from "./common.js";
 
 export interface TextArgs extends AttrArgs {
   path?: string;
@@ -71,18 +71,7 @@ export async function textApply(host: Host, a: TextArgs, changes: Change[], st: 
   const path = st.path;
   const edit = changes.find((c) => c.field === "content" || c.field === "state");
   if (edit) {
-    const exists = st.type === "file";
-    const mode = a.mode !== undefined ? fmtMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
-    const owner = a.owner ?? (exists ? String(st.uid) : undefined);
-    const group = a.group ?? (exists ? String(st.gid) : undefined);
-    const res = await host.writeFile(path, (edit.data as { content: string }).content, {
-      ...(mode !== undefined ? { mode } : {}),
-      ...(owner !== undefined ? { owner } : {}),
-      ...(group !== undefined ? { group } : {}),
-      ...(a.backup && exists ? { backup: true } : {}),
-      ...(a.validate !== undefined ? { validate: a.validate } : {}),
-    });
-    return res.backup ? { backup_file: res.backup } : undefined;
+    return writeWhole(host, st, a, (edit.data as { content: string }).content);
   }
   await runAll(host, attrCommands(path, changes, a));
 }
