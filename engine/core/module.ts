@@ -96,8 +96,8 @@ export interface PrepareContext {
   check: boolean;
 }
 
-export interface HostModule<A = any, S = any> {
-  kind?: "host";
+/** What every module declares before it acts: names, description, argument schema, resource. */
+export interface ModuleMeta<A = any> {
   /** area.noun, matching modules/area/noun.ts */
   name: string;
   /** Ansible short names and other accepted names (`copy`, `ansible.builtin.copy` is derived). */
@@ -109,6 +109,10 @@ export interface HostModule<A = any, S = any> {
   freeForm?: string;
   /** The resource the task manages, for reports: "file /etc/motd", "package nginx". */
   resource(args: A): string;
+}
+
+export interface HostModule<A = any, S = any> extends ModuleMeta<A> {
+  kind?: "host";
   /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
   prepare?(args: A, ctx: PrepareContext): A;
   probe(args: A, facts: Facts): Probe<S>;
@@ -127,14 +131,8 @@ export interface ControllerResult {
 }
 
 /** A module that runs on the controller only (set_fact, assert). */
-export interface ControllerModule<A = any> {
+export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
-  name: string;
-  aliases?: string[];
-  description: string;
-  args: JSONSchema;
-  freeForm?: string;
-  resource(args: A): string;
   run(args: A, ctx: { vars: Record<string, unknown>; facts: Facts; check: boolean; evaluate(expr: string): unknown }): ControllerResult;
 }
 

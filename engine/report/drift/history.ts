@@ -4,23 +4,17 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { DriftReport, DriftItem } from "./model.js";
+import type { DriftReport, DriftItem, DriftSummary } from "./model.js";
 import { firstSeen, type PreviousItem } from "./compare.js";
 
 export const DEFAULT_HISTORY = ".keel/history/drift.sqlite";
 
-export interface RunRow {
+/** One recorded run: its identity and the counts of its summary (resolved is not stored). */
+export interface RunRow extends Omit<DriftSummary, "resolved"> {
   id: number;
   generated_at: string;
   playbook: string;
   shard: string | null;
-  hosts: number;
-  in_sync: number;
-  drifted: number;
-  unreachable: number;
-  failed: number;
-  items: number;
-  unknown: number;
 }
 
 export class HistoryStore {

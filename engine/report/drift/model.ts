@@ -20,15 +20,19 @@ export interface DriftChange {
   diff?: string;
 }
 
-export interface DriftItem {
-  /** Stable identity across runs: host, task file:line, resource and loop item. */
-  key: string;
+/** Where a task is and what it manages; on its own, a task checked and found in sync. */
+export interface OkItem {
   task: string;
   file: string;
   line: number;
   module: string;
   resource: string;
   item?: string;
+}
+
+export interface DriftItem extends OkItem {
+  /** Stable identity across runs: host, task file:line, resource and loop item. */
+  key: string;
   /** One line for the whole item ("mode 0644 → 0600; owner root → deploy"). */
   summary: string;
   changes: DriftChange[];
@@ -39,24 +43,8 @@ export interface DriftItem {
   since?: string;
 }
 
-export interface UnknownItem {
-  task: string;
-  file: string;
-  line: number;
-  module: string;
-  resource: string;
-  item?: string;
+export interface UnknownItem extends OkItem {
   reason: string;
-}
-
-/** A task checked and found in sync. */
-export interface OkItem {
-  task: string;
-  file: string;
-  line: number;
-  module: string;
-  resource: string;
-  item?: string;
 }
 
 export interface HostDrift {
