@@ -99,7 +99,8 @@ export default defineModule<RebootArgs, RebootState>({
       } catch (e) {
         // A changed host key never becomes right by waiting (and must not be trusted): unreachable.
         if (!(e instanceof ConnectionError) || e.failure === "hostkey") throw e;
-        last = e.message;
+        // The reconnect's own "did not come back within N s: WHY" would repeat ours: keep WHY.
+        last = e.message.replace(/^.* did not come back within \d+ s: /, "");
       }
       await sleep(Math.min(1000, Math.max(0, left())));
     }

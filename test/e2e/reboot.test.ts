@@ -134,7 +134,9 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
     expect(s.stdout).toBe("open\n");
     expect(s.code).toBe(255);
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(await bootId(a)).not.toBe(before);
+    // The new boot id is there while the host is down (as after a real reboot: it is new once it is back).
+    await expect.poll(() => bootId(a), { timeout: 2000 }).not.toBe(before);
+    expect(await waitForPort(a.address, 22, 500).then(() => "open", () => "closed")).toBe("closed");
 
     await waitForPort(a.address, 22, 15_000); // and is back
     const upAt = Date.now();
@@ -176,7 +178,6 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
       expect((await hostExec(h, `cat /proc/${pids[0]}/comm 2>/dev/null || echo gone`)).stdout.trim()).toBe("gone");
       expect((await hostExec(h, `cat /proc/${pids[1]}/comm 2>/dev/null || echo gone`)).stdout.trim()).toMatch(/^(sshd|gone)$/);
     }
-    expect(r.stdout).toMatch(/rebooted in \d+\.\d s/);
   });
 
   it("--check reports the reboot without rebooting", async () => {
@@ -188,7 +189,7 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
     for (const h of [a, b]) {
       const res = result(r, h.name, "reboot");
       expect(res.status).toBe("changed"); // would change (not applied: check mode)
-      expect(res.changes).toEqual([{ summary: "reboot", field: "reboot", data: { action: true } }]);
+      expect(res.changes).toMatchObject([{ summary: "reboot", field: "reboot" }]);
       expect(res.msg).toBeUndefined();
       expect(res.durationMs).toBeLessThan(DOWNTIME * 1000);
       expect(await bootId(h)).toBe(before[h.name]);
@@ -197,7 +198,8 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
   });
 
   it("a host that never comes back fails after reboot_timeout (exit 2); the other host finishes", async () => {
-    writeInventory((h) => ({ reboot_cmd: h === a ? `${LAB_REBOOT} --halt` : `${LAB_REBOOT} --downtime ${DOWNTIME}` }));
+    // b's downtime is 1 s, so that with pre_reboot_delay (1 s) it is back well within the 5 s.
+    writeInventory((h) => ({ reboot_cmd: h === a ? `${LAB_REBOOT} --halt` : `${LAB_REBOOT} --downtime 1` }));
     await hostExec(a, "rm -f /root/after-reboot.txt");
     await hostExec(b, "rm -f /root/after-reboot.txt");
     const before = { [a.name]: await bootId(a), [b.name]: await bootId(b) };
@@ -206,7 +208,10 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
 
     const failed = result(r, a.name, "reboot");
     expect(failed.status).toBe("failed");
-    expect(failed.msg).toMatch(new RegExp(`^host ${a.name} did not come back from reboot within 5 s \\(last: .*(refused|did not come back)`));
+    // It waited reboot_timeout, not longer.
+    expect(failed.durationMs).toBeGreaterThanOrEqual(5000);
+    expect(failed.durationMs).toBeLessThan(8000);
+    expect(failed.msg).toMatch(new RegExp(`^host ${a.name} did not come back from reboot within 5 s \\(last: connection refused by ${a.name} `));
     expect(r.report.summary.failures).toEqual([expect.objectContaining({ host: a.name, task: "reboot", message: expect.stringContaining("did not come back from reboot within 5 s") })]);
     expect(r.report.events.some((e) => e.host === a.name && e.task?.name === "file after the reboot")).toBe(false);
     expect(r.out).toContain(`did not come back from reboot within 5 s`);
@@ -217,7 +222,7 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
 
     const ok = result(r, b.name, "reboot");
     expect(ok.status).toBe("changed");
-    expect(rebootSeconds(ok.msg)).toBeGreaterThanOrEqual(DOWNTIME);
+    expect(rebootSeconds(ok.msg)).toBeGreaterThanOrEqual(1);
     expect(await bootId(b)).not.toBe(before[b.name]);
     expect(result(r, b.name, "file after the reboot").status).toBe("changed");
     expect((await hostExec(b, "cat /root/after-reboot.txt")).stdout).toBe("written after the reboot\n");

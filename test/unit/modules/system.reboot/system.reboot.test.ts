@@ -25,7 +25,9 @@ class FlakyHost extends RecordingHost {
   }
   override async reconnect(timeoutMs: number): Promise<void> {
     await super.reconnect(timeoutMs);
-    if (this.failures-- > 0) throw new ConnectionError(this.failure === "hostkey" ? "host key mismatch" : "connection refused", this.failure, this.name);
+    // Worded as the ssh transport's reconnect words it once its own timeout is over.
+    const why = this.failure === "hostkey" ? "host key mismatch" : `connection refused by ${this.name}`;
+    if (this.failures-- > 0) throw new ConnectionError(`${this.name} did not come back within ${Math.round(timeoutMs / 1000)} s: ${why}`, this.failure, this.name);
   }
 }
 
