@@ -113,6 +113,8 @@ export class Progress {
       // Without --diff, one line per change says what changed (as a plan would); --diff adds values.
       for (const c of r.changes) out += `${pad}${this.paint(C.dim, `~ ${oneLine(c.summary)}`)}\n`;
     }
+    // What the module reported after acting ("rebooted in 5.2 s (boot id changed)").
+    if (r.status === "changed" && r.msg && !r.secret) out += `${pad}${this.paint(C.dim, oneLine(r.msg))}\n`;
     return out;
   }
 
