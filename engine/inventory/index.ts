@@ -1,9 +1,8 @@
 // engine/inventory: Ansible-compatible inventories (YAML, INI, scripts, directories, group_vars/ and
 // host_vars/), host patterns, and the HostSpec of each host. The public API is this file.
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { didYouMean, InputError, type SourcePos } from "../core/errors.js";
+import { packageRoot } from "../core/paths.js";
 import type { HostSpec } from "../core/host.js";
 import { ansibleGraph, ansibleList, publicVars } from "./ansible-output.js";
 import { CONNECTION_VARS, hostSpec } from "./hostspec.js";
@@ -43,23 +42,6 @@ export async function loadInventory(sources: string[], opts: { cwd?: string } = 
 /** inventories/localhost.yml of the keel package: the default inventory. */
 export function defaultInventoryPath(): string {
   return join(packageRoot(), "inventories", "localhost.yml");
-}
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, "package.json");
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, "utf8")) as { name?: string }).name === "keel") return dir;
-      } catch {
-        // not ours; keep going up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-    dir = up;
-  }
 }
 
 class LoadedInventory implements Inventory {

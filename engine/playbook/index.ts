@@ -6,7 +6,7 @@ import { Loader } from "./load.js";
 
 export { validateArgs, coerceArgs, parseKeyValue } from "./args.js";
 export { playbookSchema } from "./schema.js";
-export { packageRoot } from "./load.js";
+export { packageRoot } from "../core/paths.js";
 
 /**
  * Read a playbook (and its imports, includes, roles and vars_files) into a Plan.

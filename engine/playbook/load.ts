@@ -10,8 +10,8 @@
 //   "p0.t3.r0", its always "p0.t3.a0"; handlers "p0.h0".
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { InputError, didYouMean, type SourcePos } from "../core/errors.js";
+import { packageRoot } from "../core/paths.js";
 import { YamlFile, isMap, isSeq, isScalar, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
 import type { Plan, Play, Task, Block, TaskNode, Expr, RoleRef } from "../core/plan.js";
 import type { Registry } from "../core/registry.js";
@@ -26,15 +26,6 @@ const INCLUDE_KEYS = ["include_tasks", "import_tasks"];
 const ROLE_TASK_KEYS = ["import_role", "include_role"];
 
 /** The repository root (where package.json is), for the shipped roles/ folder. */
-export function packageRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(d, "package.json")) && existsSync(join(d, "engine"))) return d;
-    d = dirname(d);
-  }
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-}
-
 /** Inherited settings while walking tasks. */
 interface Scope {
   when: Expr[];

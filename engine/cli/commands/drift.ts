@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import type { KeelEvent } from "../../core/events.js";
-import { loadInventory, type Inventory } from "../../inventory/index.js";
+import { loadInventory, defaultInventoryPath, type Inventory } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
 import { runPlaybook } from "../../run/index.js";
 import { registry } from "../../../modules/index.js";
@@ -24,16 +24,16 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .command("drift")
     .summary("check hosts against a playbook in check mode and report drift (changes nothing)")
     .description(
-      "Run PLAYBOOK in check mode on every host of the inventory, change nothing, and report each drifted\n" +
-        "resource with its before/after values. Without arguments it checks this machine against the\n" +
+      "Run PLAYBOOK in check mode on every host of the inventory, change nothing, and report each drifted " +
+        "resource with its before/after values. Without arguments it checks this machine against the " +
         "shipped baseline (playbooks/baseline.yml, inventories/localhost.yml).",
     )
-    .argument("[playbook]", "playbook to check against", packagePath("playbooks/baseline.yml"))
-    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable)", collect, [])
+    .argument("[playbook]", "playbook to check against (default: the shipped playbooks/baseline.yml)")
+    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable; default inventories/localhost.yml)", collect)
     .option("-l, --limit <pattern>", "only hosts matching this pattern")
-    .option("-e, --extra-vars <vars>", "extra variables: key=value, JSON/YAML, or @file (repeatable)", collect, [])
+    .option("-e, --extra-vars <vars>", "extra variables: key=value, JSON/YAML, or @file (repeatable)", collect)
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
-    .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect, [])
+    .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect)
     .option("--details", "text format: show unified diffs and before/after values")
     .option("--compare <run>", "mark items new / persisting / resolved against a previous run ('last' or a run id)")
     .option("--history <path>", "drift history database", DEFAULT_HISTORY)
@@ -65,17 +65,17 @@ Examples:
   keel drift site.yml -i hosts.yml --compare last    # new / persisting / resolved since last run
   keel drift site.yml -i hosts.yml --shard 2/4 -o json:shard2.json   # one job of a CI matrix`,
     )
-    .action(async (playbook: string, o: DriftCliOptions) => {
-      ctx.exitCode = await drift(playbook, o, ctx);
+    .action(async (playbook: string | undefined, o: DriftCliOptions) => {
+      ctx.exitCode = await drift(playbook ?? packagePath("playbooks/baseline.yml"), o, ctx);
     });
 }
 
 interface DriftCliOptions {
-  inventory: string[];
+  inventory?: string[];
   limit?: string;
-  extraVars: string[];
+  extraVars?: string[];
   format: Format;
-  out: string[];
+  out?: string[];
   details?: boolean;
   compare?: string;
   history: string | false;
@@ -95,12 +95,12 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   // Everything is validated before a host is touched.
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
   if (o.shard !== undefined && !shard) throw new InputError(`invalid --shard '${o.shard}'`, undefined, "use K/N with 1 ≤ K ≤ N, e.g. --shard 2/4");
-  const outs = o.out.map(parseOut);
+  const outs = (o.out ?? []).map(parseOut);
   if (!Number.isInteger(o.forks) || o.forks < 1) throw new InputError(`invalid --forks '${o.forks}'`, undefined, "a whole number ≥ 1");
   if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id from `keel history`");
   if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
-  const extraVars = parseExtraVars(o.extraVars);
-  const sources = o.inventory.length ? o.inventory : [packagePath("inventories/localhost.yml")];
+  const extraVars = parseExtraVars(o.extraVars ?? []);
+  const sources = o.inventory?.length ? o.inventory : [defaultInventoryPath()];
   const inv0 = await loadInventory(sources);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
   const plan = loadPlaybook(resolve(playbookArg), { registry });

@@ -1,5 +1,6 @@
 // keel facts: connect to hosts and print the facts keel gathers (one probe each) as JSON.
 import type { Command } from "commander";
+import { collect } from "./shared.js";
 import pLimit from "p-limit";
 import type { CommandContext } from "../context.js";
 import { ConnectionError, InputError, KeelError } from "../../core/errors.js";
@@ -20,7 +21,7 @@ export function registerFacts(program: Command, ctx: CommandContext): void {
     .command("facts")
     .description("Gather and print the facts of a host (or of every host a pattern matches) as JSON.")
     .argument("<host>", "inventory host name, or a pattern (web*, group, a:b): then the JSON is keyed by host")
-    .option("-i, --inventory <source>", "inventory file, directory, script or host list 'a,b,' (repeatable)", collect, [] as string[])
+    .option("-i, --inventory <source>", "inventory file, directory, script or host list 'a,b,' (repeatable)", collect)
     .option("--accept-new-host-keys", "trust and record host keys seen for the first time (a changed key is always refused)")
     .option("--connect-timeout <seconds>", "give up connecting after this many seconds", "10")
     .option("--ansible", "print the variables playbooks see: facts, ansible_facts and ansible_* names")
@@ -39,7 +40,7 @@ Examples:
       if (!Number.isFinite(timeout) || timeout <= 0) {
         throw new InputError(`--connect-timeout must be a positive number of seconds, not ${JSON.stringify(opts.connectTimeout)}`, undefined, "e.g. --connect-timeout 5");
       }
-      const inv = await loadInventory(opts.inventory.length ? opts.inventory : [defaultInventoryPath()]);
+      const inv = await loadInventory(opts.inventory?.length ? opts.inventory : [defaultInventoryPath()]);
       const names = inv.hosts().includes(pattern) ? [pattern] : inv.match(pattern);
       if (names.length === 0) throw new InputError(`no host matches ${JSON.stringify(pattern)}`, undefined, `hosts in this inventory: ${inv.hosts().slice(0, 10).join(", ")}`);
       const specs = names.map((n) => inv.host(n)); // validates every host before connecting to any
@@ -77,6 +78,3 @@ Examples:
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}

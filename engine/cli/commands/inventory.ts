@@ -1,5 +1,6 @@
 // keel inventory: show an inventory as keel reads it, in ansible-inventory's formats.
 import { Option, type Command } from "commander";
+import { collect } from "./shared.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import { defaultInventoryPath, loadInventory, pythonJson } from "../../inventory/index.js";
@@ -8,7 +9,7 @@ export function registerInventory(program: Command, ctx: CommandContext): void {
   program
     .command("inventory")
     .description("Show hosts, groups and merged variables of an inventory (same output as ansible-inventory).")
-    .option("-i, --inventory <source>", "inventory file, directory, script or host list 'a,b,' (repeatable)", collect, [] as string[])
+    .option("-i, --inventory <source>", "inventory file, directory, script or host list 'a,b,' (repeatable)", collect)
     .addOption(new Option("--list", "print all groups and hosts with their variables as JSON").conflicts(["graph", "host"]))
     .addOption(new Option("--graph", "print the group tree").conflicts(["host"]))
     .option("--host <name>", "print one host's merged variables as JSON")
@@ -27,7 +28,7 @@ Examples:
         throw new InputError("keel inventory needs one of --list, --graph or --host NAME", undefined, "e.g. keel inventory -i hosts.yml --list");
       }
       if (opts.resolved && opts.host === undefined) throw new InputError("--resolved goes with --host NAME");
-      const sources = opts.inventory.length ? opts.inventory : [defaultInventoryPath()];
+      const sources = opts.inventory?.length ? opts.inventory : [defaultInventoryPath()];
       const inv = await loadInventory(sources);
       if (opts.list) ctx.io.out(pythonJson(inv.toAnsibleList()) + "\n");
       else if (opts.graph) ctx.io.out(inv.graph() + "\n");
@@ -40,6 +41,3 @@ Examples:
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}

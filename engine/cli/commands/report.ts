@@ -19,9 +19,9 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     .description("Combine drift JSON reports (the shards of a CI matrix) into one and render it. Exit code as `keel drift`.")
     .argument("<files...>", "JSON drift reports")
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
-    .option("-o, --out <[format:]file>", "also write the merged report (repeatable)", collect, [])
+    .option("-o, --out <[format:]file>", "also write the merged report (repeatable)", collect)
     .option("--allow-unreachable", "unreachable or failed hosts do not change the exit code")
-    .action((files: string[], o: { format: Format; out: string[]; allowUnreachable?: boolean }) => {
+    .action((files: string[], o: { format: Format; out?: string[]; allowUnreachable?: boolean }) => {
       const merged = mergeReports(files.map(readReport));
       emit(merged, o, ctx);
       ctx.exitCode = driftExitCode(merged, Boolean(o.allowUnreachable));
@@ -31,13 +31,13 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     .description("Render one drift JSON report in another format.")
     .argument("<file>", "JSON drift report")
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
-    .option("-o, --out <[format:]file>", "also write the report (repeatable)", collect, [])
-    .action((file: string, o: { format: Format; out: string[] }) => emit(readReport(file), o, ctx));
+    .option("-o, --out <[format:]file>", "also write the report (repeatable)", collect)
+    .action((file: string, o: { format: Format; out?: string[] }) => emit(readReport(file), o, ctx));
   for (const sub of report.commands) sub.exitOverride();
 }
 
-function emit(r: DriftReport, o: { format: Format; out: string[] }, ctx: CommandContext): void {
-  const outs = o.out.map(parseOut);
+function emit(r: DriftReport, o: { format: Format; out?: string[] }, ctx: CommandContext): void {
+  const outs = (o.out ?? []).map(parseOut);
   ctx.io.out(renderReport(r, o.format, { color: ctx.io.color, details: false, width: 0 }));
   for (const { format, file } of outs) writeFileSync(file, renderReport(r, format, { color: false, details: true, width: 0 }));
 }

@@ -4,12 +4,11 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { parse as parseYaml } from "yaml";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
-import { YamlFile } from "../../core/yaml.js";
 import type { EventSink } from "../../core/events.js";
 import { registry } from "../../../modules/index.js";
+import { collect, parseExtraVars } from "./shared.js";
 import { loadInventory, defaultInventoryPath } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
 import { runPlaybook, type RunOptions } from "../../run/index.js";
@@ -40,7 +39,6 @@ interface RunFlags {
   log?: string;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
@@ -175,67 +173,6 @@ function seconds(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} must be a number of seconds greater than 0, got '${v}'`, undefined, `for example ${flag} 30`);
   return Math.round(n * 1000);
-}
-
-/** -e values: `@file.yml`, a JSON/YAML mapping, or `key=value key2="a b"`. Later ones win. */
-export function parseExtraVars(values: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const raw of values) {
-    const v = raw.trim();
-    if (v.startsWith("@")) {
-      const file = resolve(v.slice(1));
-      const y = YamlFile.load(file);
-      const data = y.js(y.root);
-      if (data === null) continue;
-      if (typeof data !== "object" || Array.isArray(data)) throw y.error("extra vars file must be a mapping of variable names to values", y.root, "write it as `name: value` lines");
-      Object.assign(out, data);
-    } else if (v.startsWith("{")) {
-      let data: unknown;
-      try {
-        data = parseYaml(v);
-      } catch (e) {
-        throw new InputError(`-e '${v}' is not valid JSON/YAML: ${(e as Error).message.split("\n")[0]}`, undefined, `quote it for the shell: -e '{"name": "value"}'`);
-      }
-      if (!data || typeof data !== "object" || Array.isArray(data)) throw new InputError(`-e '${v}' must be a mapping`, undefined, `for example -e '{"name": "value"}'`);
-      Object.assign(out, data);
-    } else {
-      for (const word of splitWords(v)) {
-        const eq = word.indexOf("=");
-        if (eq <= 0) throw new InputError(`-e '${word}' is not key=value, a JSON/YAML mapping or @file`, undefined, "for example -e env=prod or -e @vars.yml");
-        const key = word.slice(0, eq);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new InputError(`-e: '${key}' is not a valid variable name`, undefined, "use letters, digits and _; start with a letter or _");
-        out[key] = word.slice(eq + 1);
-      }
-    }
-  }
-  return out;
-}
-
-/** Split on blanks, honouring '…' and "…" quotes (key="a b"). */
-function splitWords(s: string): string[] {
-  const words: string[] = [];
-  let cur = "";
-  let quote: string | undefined;
-  let has = false;
-  for (const ch of s) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else cur += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) words.push(cur);
-      cur = "";
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (quote) throw new InputError(`-e '${s}': unclosed ${quote}`, undefined, "close the quote");
-  if (has || cur) words.push(cur);
-  return words;
 }
 
 /** Read a password from the terminal without echo (or one line from stdin when it is not a TTY). */

@@ -1,67 +1,71 @@
 // Option parsing shared by the commands.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { InputError } from "../../core/errors.js";
+import { YamlFile } from "../../core/yaml.js";
+export { packagePath } from "../../core/paths.js";
 
-/** commander accumulator for repeatable options. */
-export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+/** commander accumulator for repeatable options (no default: undefined until given). */
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** A path inside the installed keel package (playbooks/, inventories/, roles/). */
-export function packagePath(rel: string): string {
-  // this file is dist/engine/cli/commands/shared.js (or engine/cli/commands/shared.ts under tests)
-  const here = fileURLToPath(new URL(".", import.meta.url));
-  const root = resolve(here, here.includes("/dist/") ? "../../../.." : "../../..");
-  return resolve(root, rel);
-}
-
-/** -e values, Ansible style: key=value pairs, a JSON/YAML mapping, or @file.yml. Later ones win. */
-export function parseExtraVars(specs: string[]): Record<string, unknown> {
+/** -e values: `@file.yml`, a JSON/YAML mapping, or `key=value key2="a b"`. Later ones win. */
+export function parseExtraVars(values: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const spec of specs) {
-    if (spec.startsWith("@")) {
-      const file = spec.slice(1);
-      let text: string;
+  for (const raw of values) {
+    const v = raw.trim();
+    if (v.startsWith("@")) {
+      const file = resolve(v.slice(1));
+      const y = YamlFile.load(file);
+      const data = y.js(y.root);
+      if (data === null) continue;
+      if (typeof data !== "object" || Array.isArray(data)) throw y.error("extra vars file must be a mapping of variable names to values", y.root, "write it as `name: value` lines");
+      Object.assign(out, data);
+    } else if (v.startsWith("{")) {
+      let data: unknown;
       try {
-        text = readFileSync(file, "utf8");
+        data = parseYaml(v);
       } catch (e) {
-        throw new InputError(`cannot read extra-vars file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, undefined, "use -e @path/to/vars.yml with an existing file");
+        throw new InputError(`-e '${v}' is not valid JSON/YAML: ${(e as Error).message.split("\n")[0]}`, undefined, `quote it for the shell: -e '{"name": "value"}'`);
       }
-      Object.assign(out, asMapping(parseYaml(text), file));
-    } else if (/^\s*[{[]/.test(spec)) {
-      Object.assign(out, asMapping(parseYaml(spec), "-e"));
+      if (!data || typeof data !== "object" || Array.isArray(data)) throw new InputError(`-e '${v}' must be a mapping`, undefined, `for example -e '{"name": "value"}'`);
+      Object.assign(out, data);
     } else {
-      for (const part of splitPairs(spec)) {
-        const eq = part.indexOf("=");
-        if (eq <= 0) throw new InputError(`invalid extra variable '${part}'`, undefined, "use key=value, a JSON/YAML mapping, or @file.yml");
-        out[part.slice(0, eq)] = part.slice(eq + 1);
+      for (const word of splitWords(v)) {
+        const eq = word.indexOf("=");
+        if (eq <= 0) throw new InputError(`-e '${word}' is not key=value, a JSON/YAML mapping or @file`, undefined, "for example -e env=prod or -e @vars.yml");
+        const key = word.slice(0, eq);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new InputError(`-e: '${key}' is not a valid variable name`, undefined, "use letters, digits and _; start with a letter or _");
+        out[key] = word.slice(eq + 1);
       }
     }
   }
   return out;
 }
 
-function asMapping(v: unknown, where: string): Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InputError(`extra vars from ${where} must be a mapping of names to values`);
-  return v as Record<string, unknown>;
+/** Split on blanks, honouring '…' and "…" quotes (key="a b"). */
+function splitWords(s: string): string[] {
+  const words: string[] = [];
+  let cur = "";
+  let quote: string | undefined;
+  let has = false;
+  for (const ch of s) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) words.push(cur);
+      cur = "";
+      has = false;
+    } else {
+      cur += ch;
+      has = true;
+    }
+  }
+  if (quote) throw new InputError(`-e '${s}': unclosed ${quote}`, undefined, "close the quote");
+  if (has || cur) words.push(cur);
+  return words;
 }
 
-/** "a=1 b='two words'" -> ["a=1", "b=two words"] */
-function splitPairs(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let q: string | null = null;
-  for (const ch of s) {
-    if (q) {
-      if (ch === q) q = null;
-      else cur += ch;
-    } else if (ch === "'" || ch === '"') q = ch;
-    else if (/\s/.test(ch)) {
-      if (cur) out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  if (cur) out.push(cur);
-  return out;
-}

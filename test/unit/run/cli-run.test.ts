@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
 import type { CliIO } from "../../../engine/cli/io.js";
-import { parseExtraVars } from "../../../engine/cli/commands/run.js";
+import { parseExtraVars } from "../../../engine/cli/commands/shared.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-cli-run-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
