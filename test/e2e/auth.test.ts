@@ -138,12 +138,13 @@ async function runTty(tag: string, playbook: string, args: string[], answers: [s
 
 const hostFile = async (path: string) => (await hostExec(h, `cat ${path}`)).stdout;
 
-async function sshdPasswords(allow: boolean): Promise<void> {
-  const v = allow ? "yes" : "no";
-  await hostExec(h, `printf '%s\\n' 'PasswordAuthentication ${v}' 'KbdInteractiveAuthentication ${v}' > /etc/ssh/sshd_config.d/10-keel-auth-test.conf && sshd -t`);
+/** What sshd offers besides public keys: password and keyboard-interactive (PAM asks "Password:"). */
+async function sshdPasswords(password: boolean, kbd: boolean): Promise<void> {
+  const yn = (b: boolean) => (b ? "yes" : "no");
+  await hostExec(h, `printf '%s\\n' 'PasswordAuthentication ${yn(password)}' 'KbdInteractiveAuthentication ${yn(kbd)}' > /etc/ssh/sshd_config.d/10-keel-auth-test.conf && sshd -t`);
   const eff = (await hostExec(h, "sshd -T -C user=pwuser,host=x,addr=198.18.0.1 | grep -Ei '^(passwordauthentication|kbdinteractiveauthentication) '")).stdout;
-  expect(eff).toContain(`passwordauthentication ${v}`);
-  expect(eff).toContain(`kbdinteractiveauthentication ${v}`);
+  expect(eff).toContain(`passwordauthentication ${yn(password)}`);
+  expect(eff).toContain(`kbdinteractiveauthentication ${yn(kbd)}`);
   await hostExec(h, "service ssh restart >/dev/null");
   await waitForPort(h.address, 22);
 }
@@ -182,11 +183,19 @@ describeLab("SSH password authentication and become with a password", () => {
   });
 
   it("while sshd refuses passwords, the right password is refused (exit 2, auth)", async () => {
-    await sshdPasswords(false);
+    await sshdPasswords(false, false);
     const r = await run("pw-refused", "login.yml", ["-i", invPw, "-k", "-e", "mark=refused"], PW + "\n");
     expect(r.code, r.out).toBe(2);
     expect(unreachable(r).map((e) => [e.host, e.failure])).toEqual([[h.name, "auth"]]);
-    await sshdPasswords(true);
+    expect(await hostExec(h, `test -e /home/${USER}/keel-auth-mark`, { check: false })).toMatchObject({ code: 1 });
+  });
+
+  it("-k when sshd offers keyboard-interactive only (PAM's Password: prompt answered)", async () => {
+    await sshdPasswords(false, true);
+    const r = await run("pw-kbd", "login.yml", ["-i", invPw, "-k", "-e", "mark=kbd"], PW + "\n");
+    expect(r.code, r.out).toBe(0);
+    expect(await hostFile(`/home/${USER}/keel-auth-mark`)).toBe("kbd\n");
+    await sshdPasswords(true, false);
   });
 
   it("-k on a terminal: the prompt turns echo off, the typed password logs in, nothing is echoed", async () => {
