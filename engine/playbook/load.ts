@@ -334,8 +334,11 @@ export class Loader {
     for (const p of node.items as Pair[]) {
       const k = keyOf(y, p);
       const v = p.value as Node;
-      if (commonKeyword(task, y, k, v)) continue;
+      if (settingKeyword(task, y, k, v)) continue;
       switch (k) {
+        case "name":
+          task.name = stringValue(y, v, k);
+          break;
         case "loop":
         case "with_items":
           if (loopPair) throw y.error(`'${k}' and '${keyOf(y, loopPair)}' both given; a task has one loop`, p.key as Node, "keep `loop:`");
@@ -525,8 +528,11 @@ export class Loader {
     for (const p of node.items as Pair[]) {
       const k = keyOf(y, p);
       const v = p.value as Node;
-      if (commonKeyword(b, y, k, v)) continue;
+      if (settingKeyword(b, y, k, v)) continue;
       switch (k) {
+        case "name":
+          b.name = stringValue(y, v, k);
+          break;
         case "block":
         case "rescue":
         case "always":
@@ -563,33 +569,10 @@ export class Loader {
       const k = keyOf(y, p);
       const v = p.value as Node;
       if (skip.includes(k)) continue;
+      if (settingKeyword(s, y, k, v)) continue;
       switch (k) {
         case "name":
           stringValue(y, v, k);
-          break;
-        case "when":
-          s.when.push(...exprList(y, v, k));
-          break;
-        case "tags":
-          s.tags = uniq([...s.tags, ...tagList(y, v)]);
-          break;
-        case "vars":
-          s.vars = { ...s.vars, ...varsMap(y, v, "vars") };
-          break;
-        case "become":
-          s.become = boolValue(y, v, k);
-          break;
-        case "become_user":
-          s.becomeUser = stringValue(y, v, k);
-          break;
-        case "ignore_errors":
-          s.ignoreErrors = boolValue(y, v, k);
-          break;
-        case "no_log":
-          s.noLog = boolValue(y, v, k);
-          break;
-        case "check_mode":
-          s.checkMode = boolValue(y, v, k);
           break;
         default:
           if (k === "loop" || k === "with_items" || k === "loop_control") {
@@ -979,15 +962,21 @@ function addTags(nodes: TaskNode[], tags: string[]): void {
   }
 }
 
-/**
- * Keywords a task and a block share (name, when, tags, vars, become…): sets them on the node and
- * returns true, or returns false for any other keyword.
- */
-function commonKeyword(n: Task | Block, y: YamlFile, k: string, v: Node): boolean {
+/** The settings tasks, blocks and include/role entries share, and that their children inherit. */
+interface Settings {
+  when: Expr[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors?: boolean;
+  noLog?: boolean;
+  checkMode?: boolean;
+}
+
+/** Sets a shared keyword (when, tags, vars, become…) and returns true, or returns false for any other. */
+function settingKeyword(n: Settings, y: YamlFile, k: string, v: Node): boolean {
   switch (k) {
-    case "name":
-      n.name = stringValue(y, v, k);
-      return true;
     case "when":
       n.when.push(...exprList(y, v, k));
       return true;
