@@ -8,14 +8,14 @@
 // contained to its host, and a host key mismatch is refused.
 // When the lab is up (test/e2e/setup.ts), the same playbook also runs against every lab host over
 // real SSH: converge, converge again (≤ 2 round trips per host), tamper + --check, checked with ssh.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, connect as netConnect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keygen, freePort, waitForPort } from "./local-sshd.js";
 import { Ajv } from "ajv";
 import { describeLab, HOSTS as LAB_HOSTS, INVENTORY as LAB_INVENTORY, ssh as labSsh } from "./lab.js";
 
@@ -70,35 +70,6 @@ function checksums(root: string): Record<string, string> {
   return out;
 }
 
-function keygen(path: string): void {
-  const r = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "keel-e2e", "-f", path]);
-  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
-async function waitForPort(p: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = netConnect(p, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), r(true)));
-      s.once("error", () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on ${p}: ${sshdLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function ppidOf(pid: number): number | undefined {
   try {
@@ -184,7 +155,7 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     if (userInfo().uid === 0 && !existsSync("/run/sshd")) mkdirSync("/run/sshd", { mode: 0o755 });
     sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
     sshd.stderr!.on("data", (c: Buffer) => (sshdLog += c.toString()));
-    await waitForPort(port, 10_000);
+    await waitForPort(port, 10_000, () => sshdLog);
     const hostPub = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ");
     writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
     const otherPub = readFileSync(join(dir, "other_key.pub"), "utf8").split(" ");

@@ -4,11 +4,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
-import { createServer, connect as netConnect } from "node:net";
+import { createServer } from "node:net";
 import { cpus, hostname, networkInterfaces, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Client } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keygen, freePort, waitForPort } from "./local-sshd.js";
 import { connect, type ConnectOptions } from "../../engine/transport/index.js";
 import { gatherFacts } from "../../engine/facts/index.js";
 import { hashHostName } from "../../engine/transport/known-hosts.js";
@@ -29,35 +30,6 @@ let port = 0;
 let sshd: ChildProcess | undefined;
 let sshdLog = "";
 
-function keygen(path: string, type: string): void {
-  const r = spawnSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "keel-test", "-f", path]);
-  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitForPort(p: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = netConnect(p, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), resolve(true)));
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on ${p}: ${sshdLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Line for the temp known_hosts, from a host public key file. */
 const pubKeyB64 = (file: string) => readFileSync(file, "utf8").split(" ")[1]!;
@@ -161,7 +133,7 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
     if (IS_ROOT && !existsSync("/run/sshd")) mkdirSync("/run/sshd", { mode: 0o755 });
     sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
     sshd.stderr!.on("data", (c: Buffer) => (sshdLog += c.toString()));
-    await waitForPort(port, 10_000);
+    await waitForPort(port, 10_000, () => sshdLog);
   });
 
   afterAll(() => {
