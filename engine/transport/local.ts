@@ -1,13 +1,12 @@
 // The local transport: the same persistent `sh`, framing, become and atomic writes as ssh, with the
 // shell as a child process of keel.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { ShellConnection, type ShellStreams } from "./session.js";
 
 export class LocalConnection extends ShellConnection {
   readonly host: string;
-  private child?: ChildProcessWithoutNullStreams;
 
   private constructor(spec: HostSpec, commandTimeoutMs: number, becomePassword?: string) {
     super(commandTimeoutMs, becomePassword);
@@ -27,7 +26,6 @@ export class LocalConnection extends ShellConnection {
   private async start(): Promise<void> {
     // Its own process group, so that a hard stop (timeout) also ends the command it runs.
     const child = spawn("/bin/sh", [], { stdio: ["pipe", "pipe", "pipe"], detached: true });
-    this.child = child;
     let closed = false;
     const closeCbs: ((why: string) => void)[] = [];
     const onClose = (why: string) => {
@@ -75,6 +73,5 @@ export class LocalConnection extends ShellConnection {
 
   async close(): Promise<void> {
     this.closeShell();
-    this.child = undefined;
   }
 }

@@ -151,7 +151,7 @@ export default defineModule<SudoersArgs, SudoersState>({
     return out;
   },
 
-  explain(s, a) {
+  explain(_s, a) {
     return (a.state ?? "present") === "absent"
       ? `sudoers rule ${filePath(a)} is absent`
       : `sudoers rule ${filePath(a)} is in place (${sudoersContent(a).trim().split("\n").pop()})`;

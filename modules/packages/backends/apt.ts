@@ -7,7 +7,7 @@ import type { ApplyResult, Host } from "../../../engine/core/module.js";
 import { CommandError, ModuleError } from "../../../engine/core/errors.js";
 import { shJoin, shq } from "../../../engine/core/shell.js";
 import { compareDebVersions } from "../version.js";
-import { sections, type ApplyOptions, type PackageBackend, type PkgPlan, type PkgSpec, type PkgState } from "./types.js";
+import { sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
 
 /** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
 export const APT_STAMP = "/var/lib/apt/periodic/update-success-stamp";
