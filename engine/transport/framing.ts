@@ -45,8 +45,11 @@ export function frameCommand(inner: string, stdin: Buffer | undefined, nonce: st
   } else {
     // A here-doc body begins after the next unquoted newline; `inner` has none, and `{ … }` closes
     // on the same line, so the body follows immediately. base64 text cannot contain the delimiter.
+    // The whole of it sits in one more `{ … }` that closes only after the delimiter: sh runs a
+    // here-doc cut short by end of input (a lost connection) with the truncated body, but a group
+    // that never closes is a syntax error, so a cut frame runs nothing (no half-written file).
     const delim = `__KEEL_${nonce}_${seq}_IN`;
-    text = `base64 -d <<'${delim}' | { ${inner}; }\n${base64Lines(stdin)}${delim}\n`;
+    text = `{ base64 -d <<'${delim}' | { ${inner}; }\n${base64Lines(stdin)}${delim}\n}\n`;
   }
   text += `__keel_rc=$?; printf '\\n%s\\n' '${m.err}' >&2; printf '\\n%s%d\\n' '${m.out}' "$__keel_rc"\n`;
   return text;

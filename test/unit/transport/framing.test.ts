@@ -133,3 +133,28 @@ describe("large outputs", () => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
+
+describe("a connection cut mid-command", () => {
+  it("runs nothing when the input ends inside a here-doc (no half-written file)", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync, readdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { atomicWriteScript } = await import("../../../engine/transport/atomic.js");
+    const dir = mkdtempSync(join(tmpdir(), "keel-cut-"));
+    const p = join(dir, "target");
+    writeFileSync(p, "old\n");
+    const content = Buffer.alloc(100_000, 0x61);
+    const text = frameCommand(wrapCommand(atomicWriteScript(p), undefined, "me"), content, NONCE, 1);
+    // every cut point: on a base64 line boundary, mid-line, just before and after the delimiter
+    const bodyStart = text.indexOf("\n") + 1;
+    const delimAt = text.indexOf(`__KEEL_${NONCE}_1_IN\n`, bodyStart);
+    for (const cut of [bodyStart + 77 * 10, bodyStart + 77 * 10 + 30, delimAt, delimAt + 5]) {
+      const r = spawnSync("/bin/sh", [], { input: text.slice(0, cut) });
+      expect(readFileSync(p, "utf8"), `cut at ${cut}: ${r.stderr}`).toBe("old\n");
+      expect(readdirSync(dir).filter((f) => f.startsWith(".keel-tmp"))).toEqual([]);
+    }
+    // the whole text still writes the file
+    spawnSync("/bin/sh", [], { input: text });
+    expect(readFileSync(p).equals(content)).toBe(true);
+  });
+});
