@@ -51,7 +51,7 @@ export function reportError(e: unknown, io: CliIO): number {
     return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 1;
   }
   if (e instanceof InputError) {
-    io.err(`error: ${e.format()}\n`);
+    io.err(`error: ${e.format(process.cwd())}\n`);
     return 1;
   }
   if (e instanceof InternalError) {

@@ -28,9 +28,13 @@ export class InputError extends KeelError {
     this.name = "InputError";
   }
 
-  /** "file:line:col: message\n  | source line\n  | ^\nhint: ..." */
-  format(): string {
-    const where = this.pos ? `${this.pos.file}:${this.pos.line}:${this.pos.col}: ` : "";
+  /**
+   * "file:line:col: message\n  | source line\n  | ^\nhint: ...". With `relativeTo`, a file below
+   * that folder is shown relative to it, as the user most likely typed it.
+   */
+  format(relativeTo?: string): string {
+    const file = this.pos ? shownPath(this.pos.file, relativeTo) : "";
+    const where = this.pos ? `${file}:${this.pos.line}:${this.pos.col}: ` : "";
     let out = `${where}${this.message}`;
     if (this.pos && this.sourceLine !== undefined) {
       const gutter = String(this.pos.line);
@@ -87,6 +91,12 @@ export class InternalError extends KeelError {
     super(message);
     this.name = "InternalError";
   }
+}
+
+function shownPath(file: string, base: string | undefined): string {
+  if (!base || !file.startsWith("/")) return file;
+  const prefix = base.endsWith("/") ? base : `${base}/`;
+  return file.startsWith(prefix) ? file.slice(prefix.length) : file;
 }
 
 function firstLine(s: string): string {
