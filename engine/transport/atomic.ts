@@ -1,6 +1,8 @@
 // The atomic file write, as one POSIX sh script shared by the ssh and local transports. The new
-// content arrives on the script's stdin. Steps: a temporary file `.keel-tmp-XXXXXX` in the target's
-// directory (same filesystem, so the final rename is atomic); the mode and owner of the file being
+// content arrives on the script's stdin. Steps: a temporary file inside a private (0700) directory
+// `.keel-tmp-XXXXXX` in the target's directory (same filesystem, so the final rename is atomic; and
+// while the file's mode is still the old file's or the umask's, which may be wider than the mode it
+// is about to get, no other user can reach it to open it and keep the descriptor); the mode and owner of the file being
 // replaced are carried over (`cp -p`), then the requested mode/owner/group; the optional validate
 // command runs on the temporary file; the optional backup copies the old file to
 // `PATH.PID.YYYY-MM-DD@HH:MM:SS~` (Ansible's naming); finally `mv -f` renames it into place. Any
@@ -35,10 +37,11 @@ export function atomicWriteScript(path: string, opts: AtomicWriteOptions = {}): 
   const lines = [
     `__p=${shq(path)}; __d=${shq(dir)}`,
     `if [ -d "$__p" ] && [ ! -L "$__p" ]; then echo "keel: $__p is a directory" >&2; exit 1; fi`,
-    `__t=$(mktemp "$__d/.keel-tmp-XXXXXX") || exit 1`,
-    `trap 'rm -f "$__t"' EXIT; trap 'exit 1' HUP INT TERM`,
+    `__td=$(mktemp -d "$__d/.keel-tmp-XXXXXX") || exit 1`,
+    `trap 'rm -rf "$__td"' EXIT; trap 'exit 1' HUP INT TERM PIPE`,
+    `__t="$__td/new"`,
     // keep the replaced file's mode and ownership; a new file gets 0666 & ~umask like any created file
-    `if [ -f "$__p" ]; then cp -p -- "$__p" "$__t" 2>/dev/null || :; else chmod "$(printf '%o' $(( 0666 & ~0$(umask) )))" "$__t" || exit 1; fi`,
+    `if [ -f "$__p" ]; then cp -p -- "$__p" "$__t" 2>/dev/null || :; fi`,
     `cat > "$__t" || exit 1`,
   ];
   if (opts.mode !== undefined) lines.push(`chmod ${shq(opts.mode)} "$__t" || exit 1`);

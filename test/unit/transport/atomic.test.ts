@@ -91,3 +91,47 @@ describe("atomicWriteScript behaviour", () => {
     expect(temps(dir)).toEqual([]);
   });
 });
+
+describe("atomicWriteScript and other users", () => {
+  /** Runs the script with a `cat` on PATH that records, as it writes the new content, who could open the file it writes to. */
+  const runSpying = (script: string, content: string, bin: string, log: string) => {
+    writeFileSync(
+      join(bin, "cat"),
+      `#!/bin/sh\nf=$(readlink /proc/$$/fd/1)\nprintf '%s %s %s\\n' "$f" "$(stat -c %a "$f")" "$(stat -c %a "\${f%/*}")" >> '${log}'\nexec /bin/cat "$@"\n`,
+      { mode: 0o755 },
+    );
+    return spawnSync("/bin/sh", ["-c", script], { input: content, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  };
+
+  it("no other user can open the temporary file while it holds content the target's mode denies them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-perm-"));
+    chmodSync(dir, 0o755); // like /etc
+    const bin = mkdtempSync(join(tmpdir(), "keel-atomic-bin-"));
+    const log = join(bin, "log");
+    const cases: { name: string; old?: number; mode?: string; umask: string }[] = [
+      { name: "public file becomes a secret", old: 0o644, mode: "0600", umask: "022" },
+      { name: "new secret file", mode: "0600", umask: "022" },
+      { name: "new file, symbolic mode", mode: "go-rwx", umask: "022" },
+    ];
+    for (const c of cases) {
+      const p = join(dir, c.name.replace(/\W+/g, "_"));
+      if (c.old !== undefined) {
+        writeFileSync(p, "public\n");
+        chmodSync(p, c.old);
+      }
+      writeFileSync(log, "");
+      const r = runSpying(`umask ${c.umask}\n${atomicWriteScript(p, { mode: c.mode })}`, "secret\n", bin, log);
+      expect(r.status, r.stderr.toString()).toBe(0);
+      expect(readFileSync(p, "utf8")).toBe("secret\n");
+      expect((statSync(p).mode & 0o777).toString(8)).toBe("600");
+      const [tmp, fileMode, dirMode] = readFileSync(log, "utf8").trim().split(" ");
+      expect(tmp).toContain(".keel-tmp-");
+      const f = parseInt(fileMode!, 8);
+      const d = parseInt(dirMode!, 8);
+      const othersCanOpen = (d & 0o001) !== 0 && (f & 0o004) !== 0;
+      const groupCanOpen = (d & 0o010) !== 0 && (f & 0o040) !== 0;
+      expect({ case: c.name, othersCanOpen, groupCanOpen }).toEqual({ case: c.name, othersCanOpen: false, groupCanOpen: false });
+      expect(temps(dir)).toEqual([]);
+    }
+  });
+});
