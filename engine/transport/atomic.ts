@@ -36,7 +36,8 @@ export function atomicWriteScript(path: string, opts: AtomicWriteOptions = {}): 
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   const lines = [
     `__p=${shq(path)}; __d=${shq(dir)}`,
-    `if [ -d "$__p" ] && [ ! -L "$__p" ]; then echo "keel: $__p is a directory" >&2; exit 1; fi`,
+    // also a symlink to a directory: mv would move the new file into it
+    `if [ -d "$__p" ]; then echo "keel: $__p is a directory" >&2; exit 1; fi`,
     `__td=$(mktemp -d "$__d/.keel-tmp-XXXXXX") || exit 1`,
     `trap 'rm -rf "$__td"' EXIT; trap 'exit 1' HUP INT TERM PIPE`,
     `__t="$__td/new"`,

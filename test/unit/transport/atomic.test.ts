@@ -1,6 +1,6 @@
 // The atomic-write script: its text, and its behaviour run by /bin/sh in a temporary directory
 // (both transports send exactly this text).
-import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync, chmodSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync, chmodSync, mkdirSync, symlinkSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -133,5 +133,27 @@ describe("atomicWriteScript and other users", () => {
       expect({ case: c.name, othersCanOpen, groupCanOpen }).toEqual({ case: c.name, othersCanOpen: false, groupCanOpen: false });
       expect(temps(dir)).toEqual([]);
     }
+  });
+});
+
+describe("atomicWriteScript and symlinks", () => {
+  it("refuses a path that is a symlink to a directory instead of moving the file into it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-link-"));
+    mkdirSync(join(dir, "real"));
+    symlinkSync("real", join(dir, "link"));
+    const r = run(atomicWriteScript(join(dir, "link")), "x");
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toMatch(/is a directory/);
+    expect(readdirSync(join(dir, "real"))).toEqual([]);
+    expect(temps(dir)).toEqual([]);
+  });
+  it("replaces a symlink to a file with the new file, and leaves the link's target alone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-link-"));
+    writeFileSync(join(dir, "target"), "t");
+    symlinkSync("target", join(dir, "link"));
+    expect(run(atomicWriteScript(join(dir, "link")), "new").rc).toBe(0);
+    expect(lstatSync(join(dir, "link")).isFile()).toBe(true);
+    expect(readFileSync(join(dir, "link"), "utf8")).toBe("new");
+    expect(readFileSync(join(dir, "target"), "utf8")).toBe("t");
   });
 });
