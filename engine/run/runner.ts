@@ -486,6 +486,18 @@ export class HostRunner {
   private async runMeta(task: Task, scope: Scope): Promise<boolean> {
     const action = metaAction(task);
     this.current = this.ref(task, scope);
+    // `meta: end_host` with `when: …` is the usual way to stop a host early: honour the condition.
+    if (task.when.length) {
+      let pass: boolean;
+      try {
+        const vars = this.varsFor(scope, task);
+        pass = task.when.every((w) => isTrue(w, vars));
+      } catch (e) {
+        if (e instanceof ConnectionError) throw e;
+        return this.reportStatic(task, scope, "failed", errorText(e));
+      }
+      if (!pass) return true;
+    }
     switch (action) {
       case "flush_handlers":
         return this.flushHandlers(this.rootScope(this.play));
