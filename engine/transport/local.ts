@@ -43,6 +43,10 @@ export class LocalConnection extends ShellConnection {
       onClose: (cb) => void closeCbs.push(cb),
       destroy: (hard) => {
         child.stdin.end();
+        // A background process a command started (`daemon &`) keeps the pipes open after the shell
+        // exits; Node would then wait for it before exiting. Output after the end is not wanted.
+        child.stdout.destroy();
+        child.stderr.destroy();
         if (hard && child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
           try {
             process.kill(-child.pid, "SIGKILL");
