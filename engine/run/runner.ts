@@ -4,9 +4,10 @@
 // Probe cache (DESIGN.md, "Performance model"): when a task needs its probe and the cache does not
 // hold it, the runner also prepares the probes of every later task of the play that it can already
 // template, and runs them all in ONE round trip. Results are keyed by (become user, probe script),
-// so a task whose arguments render differently later simply misses the cache. After a task really
-// changes something (or an apply fails half-way) the whole cache is dropped, and the next task
-// that needs a probe starts a new batch.
+// so a task whose arguments render differently later simply misses the cache. Once a module's
+// apply ran at all (changed, failed half-way, or turned "ok" by changed_when: false, which does not
+// make a command read-only) the whole cache is dropped, and the next task that needs a probe starts
+// a new batch.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Connection } from "../core/connection.js";
@@ -707,7 +708,9 @@ export class HostRunner {
       reg.failed = true;
     }
     if (failMsg !== undefined) reg.msg = reg.msg ?? failMsg;
-    if (applied && (status === "changed" || status === "failed")) this.cache.clear();
+    // Whatever changed_when/failed_when say, apply ran on the host and may have changed what later
+    // probes read (a command with `changed_when: false` is still a command): drop the cache.
+    if (applied) this.cache.clear();
 
     const result: TaskResult = { status, changes, secret: false, durationMs: 0 };
     if (resource !== undefined) result.resource = resource;

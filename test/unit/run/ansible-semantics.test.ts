@@ -37,3 +37,21 @@ describe("meta tasks", () => {
     expect(summary.failed).toEqual([]);
   });
 });
+
+describe("probe cache", () => {
+  it("a command that ran with changed_when: false still invalidates the cached probes of later tasks", async () => {
+    const l = lab();
+    l.setKv("h1", "a", "1");
+    const { results } = await run(
+      l,
+      play([
+        task("kv", { key: "a", value: "1" }),
+        task("cmd", { cmd: 'rm -f "$ROOT/kv/a"' }, { changedWhen: ["false"] }),
+        task("kv", { key: "a", value: "1" }),
+      ]),
+    );
+    // the first task's batch probed both kv tasks; the command removed the key in between
+    expect(results().map((r) => r.result.status)).toEqual(["ok", "ok", "changed"]);
+    expect(l.kv("h1", "a")).toBe("1");
+  });
+});
