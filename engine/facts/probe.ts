@@ -5,38 +5,41 @@
 // The primary IPv4 address is the address of the interface that carries the default route; it is
 // read from `ip -4 route show default` and `ip -4 addr`, or, on hosts without iproute2, from
 // /proc/net/route and /proc/net/fib_trie. Nothing is sent on the network.
+//
+// Each section header follows an empty line, so a file without a final newline cannot swallow the
+// next header; the parser drops the trailing empty lines of each section.
 import type { Probe } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 
 export const FACTS_SCRIPT = `exec 2>/dev/null
-echo '== os-release'
+echo; echo '== os-release'
 cat /etc/os-release || cat /usr/lib/os-release
-echo '== debian_version'
+echo; echo '== debian_version'
 cat /etc/debian_version
-echo '== uname'
+echo; echo '== uname'
 uname -r; uname -m; uname -n
-echo '== user'
+echo; echo '== user'
 id -un
-echo '== pkg'
+echo; echo '== pkg'
 for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done
-echo '== init'
+echo; echo '== init'
 if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi
 if [ -x /sbin/openrc ] || [ -x /usr/sbin/openrc ]; then echo openrc; fi
-echo '== nproc'
+echo; echo '== nproc'
 nproc
-echo '== cpuinfo'
+echo; echo '== cpuinfo'
 grep -c '^processor' /proc/cpuinfo
-echo '== meminfo'
+echo; echo '== meminfo'
 grep '^MemTotal:' /proc/meminfo
 if command -v ip >/dev/null; then
-echo '== ip-route'
+echo; echo '== ip-route'
 ip -4 route show default
-echo '== ip-addr'
+echo; echo '== ip-addr'
 ip -4 -o addr show || ip -4 addr show
 else
-echo '== proc-route'
+echo; echo '== proc-route'
 cat /proc/net/route
-echo '== fib_trie'
+echo; echo '== fib_trie'
 cat /proc/net/fib_trie
 fi
 exit 0

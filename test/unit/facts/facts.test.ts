@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, it, expect } from "vitest";
-import { ansibleFactVars, factsProbe, parseFacts } from "../../../engine/facts/index.js";
+import { spawnSync } from "node:child_process";
+import { shq } from "../../../engine/core/shell.js";
+import { ansibleFactVars, factsProbe, parseFacts, FACTS_SCRIPT } from "../../../engine/facts/index.js";
 import { osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, splitSections } from "../../../engine/facts/probe.js";
 
 const dir = join(import.meta.dirname, "../../fixtures/facts");
@@ -59,5 +61,27 @@ describe("facts parser parts", () => {
   it("the probe only reads", () => {
     // no redirection into files, no package or service commands
     expect(factsProbe.script).not.toMatch(/>\s*\/(?!dev\/null)|\brm\b|\bmv\b|apt-get (install|update)|systemctl/);
+  });
+});
+
+describe("the facts script run by /bin/sh", () => {
+  /** Runs FACTS_SCRIPT with `cat` answering for some files (a shell function wins over the command). */
+  const runWith = (files: Record<string, string>) => {
+    const cases = Object.entries(files)
+      .map(([f, body]) => `${f}) printf '%s' ${shq(body)} ;;`)
+      .join(" ");
+    const fake = `cat() { case "$1" in ${cases} *) command cat "$@" ;; esac; }\n`;
+    const r = spawnSync("/bin/sh", ["-c", fake + FACTS_SCRIPT], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    return parseFacts(r.stdout);
+  };
+
+  it("reads files that do not end in a newline without losing the next section", () => {
+    const f = runWith({ "/etc/os-release": 'ID=debian\nVERSION_ID="12"', "/etc/debian_version": "12.4" });
+    expect(f.os_id).toBe("debian");
+    expect(f.os_version).toBe("12");
+    expect(f.os_version_full).toBe("12.4");
+    expect(f.kernel).toBe(spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim());
+    expect(f.hostname).toBe(spawnSync("uname", ["-n"], { encoding: "utf8" }).stdout.trim());
   });
 });
