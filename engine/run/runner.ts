@@ -357,6 +357,9 @@ export class HostRunner {
   private async runTaskNode(task: Task, parent: Scope): Promise<boolean> {
     const scope = this.childScope(parent, task);
     if (!scope.handler && !tagsSelect(scope.tags, { tags: this.opts.tags, skipTags: this.opts.skipTags })) return true;
+    // A meta task acts on the runner only; flush_handlers takes one step per handler itself. Inside
+    // a step it would nest steps: under `linear` a host would wait for a fork slot it holds.
+    if (task.module === "meta" && !scope.skipAll) return this.runMeta(task, scope);
     return this.step(() => this.runTask(task, scope));
   }
 

@@ -55,3 +55,14 @@ describe("probe cache", () => {
     expect(l.kv("h1", "a")).toBe("1");
   });
 });
+
+describe("strategy linear", () => {
+  it("meta: flush_handlers does not deadlock when hosts outnumber forks", async () => {
+    const l = lab(["h1", "h2", "h3"]);
+    const handlers = [task("kv", { key: "h", value: "done" }, { name: "h" })];
+    const p = play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("meta", { action: "flush_handlers" }), task("kv", { key: "b", value: "1" })], { handlers, strategy: "linear" });
+    const outcome = await Promise.race([run(l, p, { forks: 2 }).then((r) => r.summary), new Promise<string>((r) => setTimeout(() => r("deadlock"), 5000).unref())]);
+    expect(outcome).not.toBe("deadlock");
+    for (const h of ["h1", "h2", "h3"]) expect([l.kv(h, "h"), l.kv(h, "b")]).toEqual(["done", "1"]);
+  });
+});
