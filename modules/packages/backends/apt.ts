@@ -26,7 +26,7 @@ export const apt: PackageBackend = {
     if (specs.length > 0) {
       lines.push(
         "echo @@dpkg",
-        `q=$(dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' ${names} 2>/dev/null)`,
+        `q=$(dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' ${names} 2>/dev/null)`,
         `printf '%s\\n' "$q"`,
         "echo @@policy",
       );
@@ -56,25 +56,26 @@ export const apt: PackageBackend = {
     const sec = sections(stdout);
     const state: PkgState = { manager: "apt", packages: {} };
     for (const s of specs) state.packages[s.name] = {};
-    const owner = (pkg: string): string | undefined =>
-      specs.find((s) => s.name === pkg || (!s.name.includes(":") && pkg.split(":")[0] === s.name))?.name;
     for (const line of sec.get("dpkg") ?? []) {
-      const [pkg, version, abbrev] = line.split(TAB);
-      const name = pkg !== undefined ? owner(pkg) : undefined;
-      if (name === undefined || version === undefined || abbrev === undefined) continue;
+      const [pkg, version, abbrev, arch] = line.split(TAB);
+      if (pkg === undefined || version === undefined || abbrev === undefined) continue;
       const status = abbrev[1];
-      if (status === "i") state.packages[name]!.installed = version;
-      else if (status === "c") state.packages[name]!.configOnly = true;
+      for (const name of dpkgOwners(specs, pkg, arch)) {
+        if (status === "i") state.packages[name]!.installed = version;
+        else if (status === "c") state.packages[name]!.configOnly = true;
+      }
     }
-    let cur: string | undefined;
-    for (const line of sec.get("policy") ?? []) {
+    const policy = sec.get("policy") ?? [];
+    const heads = new Set(policy.flatMap((l) => /^(\S+):$/.exec(l)?.[1] ?? []));
+    let cur: string[] = [];
+    for (const line of policy) {
       const head = /^(\S+):$/.exec(line);
       if (head) {
-        cur = owner(head[1]!);
+        cur = policyOwners(specs, head[1]!, heads);
         continue;
       }
       const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
-      if (cand && cur !== undefined && cand[1] !== "(none)") state.packages[cur]!.candidate = cand[1]!;
+      if (cand && cand[1] !== "(none)") for (const name of cur) state.packages[name]!.candidate = cand[1]!;
     }
     const cache = sec.get("cache");
     if (cache) {
@@ -119,6 +120,48 @@ export const apt: PackageBackend = {
     return { stdout: outs.join("") };
   },
 };
+
+/** "libc6:i386" → ["libc6", "i386"]; "bash" → ["bash", undefined]. */
+function splitArch(name: string): [string, string | undefined] {
+  const i = name.indexOf(":");
+  return i < 0 ? [name, undefined] : [name.slice(0, i), name.slice(i + 1)];
+}
+
+/**
+ * The requested names a dpkg-query line answers. dpkg prints the arch qualifier only for
+ * Multi-Arch: same and foreign-arch packages, so `bash:amd64` is answered by a line `bash`; the
+ * line's Architecture field (absent in older captures) tells which qualified names it fits.
+ */
+export function dpkgOwners(specs: PkgSpec[], pkg: string, arch: string | undefined): string[] {
+  const [base, qual] = splitArch(pkg);
+  const lineArch = qual ?? (arch || undefined);
+  return specs
+    .filter((s) => {
+      if (s.name === pkg) return true;
+      const [sb, sa] = splitArch(s.name);
+      if (sb !== base) return false;
+      if (sa === undefined) return true;
+      return lineArch === undefined || lineArch === sa || lineArch === "all";
+    })
+    .map((s) => s.name);
+}
+
+/**
+ * The requested names an `apt-cache policy` header answers: exactly its own name, else (a native
+ * package's header has no arch) the arch-qualified names of the same package that no header names.
+ */
+export function policyOwners(specs: PkgSpec[], head: string, heads: Set<string>): string[] {
+  const [base, qual] = splitArch(head);
+  return specs
+    .filter((s) => {
+      if (s.name === head) return true;
+      const [sb, sa] = splitArch(s.name);
+      if (sb !== base) return false;
+      if (sa === undefined) return qual === undefined;
+      return qual === undefined && !heads.has(s.name);
+    })
+    .map((s) => s.name);
+}
 
 function spec(s: PkgSpec): string {
   return s.version !== undefined ? `${s.name}=${s.version}` : s.name;
