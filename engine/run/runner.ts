@@ -62,6 +62,8 @@ interface ItemOutcome {
   reg: Record<string, unknown>;
   /** Changed, for notify and cache invalidation. */
   changed: boolean;
+  /** A host module that did not act (no change, or check mode): its result has no rc/stdout. */
+  idle?: boolean;
 }
 
 /** How a host's tasks are paced: free (run now) or linear (wait for the other hosts first). */
@@ -576,6 +578,8 @@ export class HostRunner {
       try {
         done = isTrue(task.until, task.register ? { ...vars, [task.register]: out.reg } : vars);
       } catch (e) {
+        // Nothing ran (check mode, or nothing to change): retrying cannot make rc/stdout appear.
+        if (out.idle && isUndefinedUnder(e, task.register)) break;
         out = failedOutcome(errorText(e));
         break;
       }
@@ -674,16 +678,27 @@ export class HostRunner {
 
     // changed_when / failed_when see the result under the register name. changed_when is also
     // evaluated for a command that exited non-zero, so failed_when can turn it back into a success.
+    // When a host module did not act (nothing to change, or check mode) its result has no rc/stdout:
+    // a condition on such a field of the task's own result does not decide, and the module's own
+    // verdict stands (Ansible does not evaluate them on a command skipped in check mode either).
+    // Any other undefined variable is still an error.
     const condVars = task.register ? { ...vars, [task.register]: reg } : vars;
     const ranWithRc = Boolean(ar && ar.rc !== undefined);
+    const idle = module.kind !== "controller" && !applied;
+    const decide = (conds: Expr[]): boolean | undefined => {
+      for (const c of conds) {
+        try {
+          if (!isTrue(c, condVars)) return false;
+        } catch (e) {
+          if (idle && isUndefinedUnder(e, task.register)) return undefined;
+          throw e;
+        }
+      }
+      return true;
+    };
     try {
       if (task.changedWhen?.length && (status !== "failed" || ranWithRc)) {
-        let cw: boolean | undefined;
-        try {
-          cw = task.changedWhen.every((c) => isTrue(c, condVars));
-        } catch (e) {
-          if (status !== "unknown") throw e; // nothing ran in check mode: the result fields are missing
-        }
+        const cw = decide(task.changedWhen);
         if (status === "unknown") {
           if (cw === false) status = "ok";
         } else if (cw !== undefined) {
@@ -692,11 +707,11 @@ export class HostRunner {
           reg.changed = cw;
         }
       }
-      if (task.failedWhen?.length) {
-        const fw = task.failedWhen.every((c) => isTrue(c, condVars));
+      const fw = task.failedWhen?.length ? decide(task.failedWhen) : undefined;
+      if (fw !== undefined) {
         if (fw && status !== "failed") {
           status = "failed";
-          failMsg = `failed_when condition is true: ${task.failedWhen.map((c) => c.text).join(" and ")}`;
+          failMsg = `failed_when condition is true: ${task.failedWhen!.map((c) => c.text).join(" and ")}`;
         } else if (!fw && status === "failed") {
           status = reg.changed ? "changed" : "ok";
           if (reg.msg === failMsg) delete reg.msg;
@@ -725,7 +740,7 @@ export class HostRunner {
       if (ar.stdout !== undefined) result.stdout = ar.stdout;
       if (ar.stderr !== undefined) result.stderr = ar.stderr;
     }
-    return { result, reg, changed: status === "changed" };
+    return { result, reg, changed: status === "changed", idle };
   }
 
   /** Render args with the task's variables, re-validate them, then let the module prepare them. */
@@ -874,6 +889,12 @@ function dependsOn(task: Task, scope: Scope, names: Set<string>): boolean {
   const text = JSON.stringify([task.args, task.when.map((w) => w.text), scope.whens.map((w) => w.text), task.loop ?? null, task.vars, scope.blockVars]);
   for (const n of names) if (new RegExp(`(^|[^A-Za-z0-9_])${escapeRe(n)}([^A-Za-z0-9_]|$)`).test(text)) return true;
   return false;
+}
+
+/** The error is "undefined variable 'NAME…'" for NAME itself or a field of it (`r.rc`, `r['x']`). */
+function isUndefinedUnder(e: unknown, name: string | undefined): boolean {
+  if (name === undefined || !(e instanceof InputError)) return false;
+  return new RegExp(`^undefined variable '${escapeRe(name)}([.[][^']*)?'`).test(e.message);
 }
 
 function escapeRe(s: string): string {

@@ -66,3 +66,35 @@ describe("strategy linear", () => {
     for (const h of ["h1", "h2", "h3"]) expect([l.kv(h, "h"), l.kv(h, "b")]).toEqual(["done", "1"]);
   });
 });
+
+describe("conditions on the task's own result when the module did not act", () => {
+  it("check mode: failed_when/changed_when on fields only a run has (rc, stdout) do not fail the task", async () => {
+    const l = lab();
+    const { results, summary } = await run(
+      l,
+      play([
+        task("cmd", { cmd: "touch $ROOT/x" }, { register: "r", failedWhen: ["r.rc not in [0, 1]"], changedWhen: ["r.rc == 0"] }),
+        task("cmd", { cmd: "touch $ROOT/y", creates: "y" }, { register: "s", changedWhen: ["'made' in s.stdout"] }),
+        task("cmd", { cmd: "echo hi" }, { register: "t", until: "t.stdout == 'hi'", retries: 3, delay: 0 }),
+      ]),
+      { check: true },
+    );
+    expect(results().map((r) => r.result.status)).toEqual(["unknown", "changed", "unknown"]);
+    expect(summary.failed).toEqual([]);
+    expect(l.conn("h1").log.length).toBe(1);
+  });
+
+  it("a command skipped by creates: failed_when on its rc does not fail", async () => {
+    const l = lab();
+    l.setKv("h1", "x", "1");
+    const { results } = await run(l, play([task("cmd", { cmd: "false", creates: "kv/x" }, { register: "r", failedWhen: ["r.rc != 0"] })]));
+    expect(results()[0]!.result.status).toBe("ok");
+  });
+
+  it("an undefined variable that is not the task's own result still fails, with its file:line", async () => {
+    const l = lab();
+    const { summary } = await run(l, play([task("cmd", { cmd: "true" }, { register: "r", failedWhen: ["nosuch_var"] })]), { check: true });
+    expect(summary.failed).toEqual(["h1"]);
+    expect(summary.failures[0]!.message).toMatch(/^h1: task 'cmd \d+' \(\/play\/site\.yml:\d+\) failed: .*undefined variable 'nosuch_var'/);
+  });
+});
