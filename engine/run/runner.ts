@@ -427,19 +427,21 @@ export class HostRunner {
     };
 
     const outcomes: ItemOutcome[] = [];
-    let loopError: string | undefined;
+    /** The loop could not be rendered: one outcome for the whole task (failed, or skipped by its when). */
+    let whole = false;
     if (task.loop === undefined || task.loop === null) {
       outcomes.push(await this.runItem(task, scope, vars, module, undefined));
       emit(outcomes[0]!.result);
     } else {
       let items: unknown[] = [];
+      let loopError: unknown;
       try {
         const rendered = renderValue(task.loop, vars, task.pos);
         if (!Array.isArray(rendered)) throw new InputError(`loop must be a list, got ${typeName(rendered)}`, task.pos, "give loop a YAML list or a variable that holds one");
         items = rendered;
       } catch (e) {
         if (e instanceof ConnectionError) throw e;
-        loopError = errorText(e);
+        loopError = e;
       }
       if (loopError === undefined) {
         for (const item of items) {
@@ -449,15 +451,26 @@ export class HostRunner {
           emit(o.result);
         }
       } else {
-        const r: TaskResult = { status: "failed", changes: [], msg: scope.noLog || task.noLog ? SECRET_MSG : loopError, secret: scope.noLog || task.noLog, durationMs: 0 };
-        outcomes.push({ result: r, reg: { changed: false, failed: true, msg: loopError }, changed: false });
-        emit(r);
+        whole = true;
+        const secret = scope.noLog || task.noLog;
+        // As in Ansible, an undefined variable in `loop` is an error only when the task's `when`
+        // holds: `loop: "{{ users }}"` with `when: users is defined` is simply skipped.
+        const falseCond = isUndefinedUnder(loopError, null) ? this.falseCondition(task, vars) : undefined;
+        if (falseCond) {
+          const r: TaskResult = { status: "skipped", changes: [], reason: `condition false: ${falseCond.text}`, secret, durationMs: 0 };
+          outcomes.push({ result: secret ? maskResult(r) : r, reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text }, changed: false });
+        } else {
+          const msg = errorText(loopError);
+          const r: TaskResult = { status: "failed", changes: [], msg: secret ? SECRET_MSG : msg, secret, durationMs: 0 };
+          outcomes.push({ result: r, reg: { changed: false, failed: true, msg }, changed: false });
+        }
+        emit(outcomes[0]!.result);
       }
     }
 
     // register: one result, or `results` for a loop
     if (task.register) {
-      if (task.loop === undefined || task.loop === null || loopError !== undefined) this.registered[task.register] = outcomes[0]!.reg;
+      if (task.loop === undefined || task.loop === null || whole) this.registered[task.register] = outcomes[0]!.reg;
       else
         this.registered[task.register] = {
           changed: outcomes.some((o) => o.reg.changed === true),
@@ -595,6 +608,15 @@ export class HostRunner {
       if (task.delay > 0) await sleep(task.delay * 1000);
     }
     return finish(out);
+  }
+
+  /** The first of the task's `when` conditions that is false without an item; undefined when all hold or one cannot be evaluated. */
+  private falseCondition(task: Task, vars: Record<string, unknown>): Expr | undefined {
+    try {
+      return task.when.find((w) => !isTrue(w, vars));
+    } catch {
+      return undefined;
+    }
   }
 
   private itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): string {
@@ -891,9 +913,13 @@ function dependsOn(task: Task, scope: Scope, names: Set<string>): boolean {
   return false;
 }
 
-/** The error is "undefined variable 'NAME…'" for NAME itself or a field of it (`r.rc`, `r['x']`). */
-function isUndefinedUnder(e: unknown, name: string | undefined): boolean {
+/**
+ * The error is "undefined variable 'NAME…'" for NAME itself or a field of it (`r.rc`, `r['x']`);
+ * with `name` null, for any variable. `undefined` (no register) never matches.
+ */
+function isUndefinedUnder(e: unknown, name: string | undefined | null): boolean {
   if (name === undefined || !(e instanceof InputError)) return false;
+  if (name === null) return e.message.startsWith("undefined variable '");
   return new RegExp(`^undefined variable '${escapeRe(name)}([.[][^']*)?'`).test(e.message);
 }
 

@@ -98,3 +98,17 @@ describe("conditions on the task's own result when the module did not act", () =
     expect(summary.failures[0]!.message).toMatch(/^h1: task 'cmd \d+' \(\/play\/site\.yml:\d+\) failed: .*undefined variable 'nosuch_var'/);
   });
 });
+
+describe("loops", () => {
+  it("loop over an undefined variable is skipped when the task's when is false (loop: '{{ users }}', when: users is defined)", async () => {
+    const l = lab();
+    const t = () => task("kv", { key: "{{ item }}", value: "1" }, { loop: "{{ users }}", when: ["users is defined"], register: "r" });
+    const { results, summary } = await run(l, play([t(), task("kv", { key: "was", value: "{{ r.skipped }}-{{ r.skip_reason }}" })]));
+    expect(results().map((r) => r.result.status)).toEqual(["skipped", "changed"]);
+    expect(summary.failed).toEqual([]);
+    expect(l.kv("h1", "was")).toBe("true-Conditional result was False");
+    // with the condition true, the undefined loop variable is the error, at the playbook line
+    const again = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop: "{{ users }}", when: ["true"] })]));
+    expect(again.summary.failures[0]!.message).toMatch(/\/play\/site\.yml:\d+.*undefined variable 'users'/);
+  });
+});
