@@ -53,8 +53,15 @@ export class ExprSyntaxError extends Error {
 
 /** A variable (or attribute) that does not exist; `name` is the full dotted path. */
 export class UndefinedVarError extends Error {
-  constructor(readonly varName: string) {
-    super(`undefined variable '${varName}'`);
+  /**
+   * `via` names the variables whose values were being rendered when `varName` was missing,
+   * outermost first (`app_dir: "{{ base }}/app"` used as `{{ app_dir }}` gives via ["app_dir"]).
+   */
+  constructor(
+    readonly varName: string,
+    readonly via: readonly string[] = [],
+  ) {
+    super(`undefined variable '${varName}'${via.length ? ` (in the value of '${[...via].reverse().join("', used by '")}')` : ""}`);
     this.name = "UndefinedVarError";
   }
 }
@@ -295,14 +302,20 @@ function evSoft(n: Node, vars: Record<string, unknown>): Val | typeof UNDEF {
   const path = plainPath(n);
   if (path) {
     let v: unknown = vars;
-    for (const k of path) {
-      if (Array.isArray(v) || typeof v === "string") {
-        if (typeof k !== "number") return UNDEF;
-        const i = k < 0 ? v.length + k : k;
-        if (i < 0 || i >= v.length) return UNDEF;
-        v = v[i];
-      } else if (v !== null && typeof v === "object" && hasOwn(v, String(k))) v = (v as Record<string, unknown>)[String(k)];
-      else return UNDEF;
+    try {
+      for (const k of path) {
+        if (Array.isArray(v) || typeof v === "string") {
+          if (typeof k !== "number") return UNDEF;
+          const i = k < 0 ? v.length + k : k;
+          if (i < 0 || i >= v.length) return UNDEF;
+          v = v[i];
+        } else if (v !== null && typeof v === "object" && hasOwn(v, String(k))) v = (v as Record<string, unknown>)[String(k)];
+        else return UNDEF;
+      }
+    } catch (e) {
+      // a variable whose own template uses an undefined variable is itself undefined
+      if (e instanceof UndefinedVarError) return UNDEF;
+      throw e;
     }
     return v;
   }

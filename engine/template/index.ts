@@ -53,14 +53,140 @@ export const VAR_PRECEDENCE: readonly (keyof VarLayers)[] = [
   "extraVars",
 ];
 
-/** Merge the layers into the variables a task sees (see VarLayers for the precedence). */
+/**
+ * Merge the layers into the variables a task sees (see VarLayers for the precedence).
+ *
+ * Values are templated when they are used, as in Ansible (`app_dir: "/opt/{{ app_name }}"`, then
+ * `{{ app_dir }}/bin`): every entry point here (renderString, renderValue, renderText, evaluate,
+ * isTrue) reads variables through lazyVars. Lists and mappings are rendered only when they come
+ * from a layer written by people (so through this function), never `registered` results (a
+ * command's stdout may hold `{{`), and `hostvars` is left as written (its templates belong to
+ * the other hosts).
+ */
 export function layerVars(l: VarLayers): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of VAR_PRECEDENCE) {
     const layer = l[k];
-    if (layer) Object.assign(out, layer);
+    if (!layer) continue;
+    Object.assign(out, layer);
+    if (k === "registered") continue;
+    for (const name in layer) {
+      const v = layer[name];
+      if (v !== null && typeof v === "object" && name !== "hostvars" && name !== "groups" && hasTemplateCached(v)) TEMPLATED.add(v);
+    }
+  }
+  if (l.registered) {
+    const unsafe = new Set(Object.keys(l.registered).filter((k) => !(l.extraVars && Object.hasOwn(l.extraVars, k))));
+    if (unsafe.size) UNSAFE_KEYS.set(out, unsafe);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lazy variables and omit
+
+/**
+ * Ansible's `omit`: a mapping entry whose value renders to exactly this is removed, so
+ * `shell: "{{ item.shell | default(omit) }}"` leaves the argument out (the module's default applies).
+ */
+export const OMIT = "__omit_place_holder__keel__";
+
+/** Lists and mappings from the variable layers that hold templates (see layerVars). */
+const TEMPLATED = new WeakSet<object>();
+/** For a layerVars result: top-level keys whose value is a registered result or a set_fact. */
+const UNSAFE_KEYS = new WeakMap<object, Set<string>>();
+const HAS_TEMPLATE = new WeakMap<object, boolean>();
+const LAZY = new WeakSet<object>();
+
+function hasTemplateCached(v: object): boolean {
+  let hit = HAS_TEMPLATE.get(v);
+  if (hit === undefined) HAS_TEMPLATE.set(v, (hit = hasTemplate(v)));
+  return hit;
+}
+
+interface LazyState {
+  cache: Map<string, unknown>;
+  busy: string[];
+  unsafe?: Set<string>;
+}
+
+/**
+ * A view of `vars` that renders a variable's templates when the variable is read, once per view,
+ * and knows `omit`. Reading a variable whose template uses an undefined variable throws
+ * UndefinedVarError naming both (`via`); a variable that refers to itself is an ExprEvalError.
+ */
+function lazyVars(vars: Record<string, unknown>): Record<string, unknown> {
+  if (LAZY.has(vars)) return vars;
+  const state: LazyState = { cache: new Map(), busy: [] };
+  const unsafe = UNSAFE_KEYS.get(vars);
+  if (unsafe) state.unsafe = unsafe;
+  const proxy: Record<string, unknown> = new Proxy(vars, {
+    get(t, k, r) {
+      if (typeof k !== "string") return Reflect.get(t, k, r);
+      if (!Object.hasOwn(t, k)) return k === "omit" ? OMIT : Reflect.get(t, k, r);
+      const raw = t[k];
+      const lazy = typeof raw === "string" ? raw.includes("{{") && !state.unsafe?.has(k) : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
+      return lazy ? resolveVar(k, raw, proxy, state) : raw;
+    },
+    has: (t, k) => k in t || k === "omit",
+    getOwnPropertyDescriptor(t, k) {
+      const d = Reflect.getOwnPropertyDescriptor(t, k);
+      if (d || k !== "omit") return d;
+      return { value: OMIT, writable: true, enumerable: false, configurable: true };
+    },
+  });
+  LAZY.add(proxy);
+  return proxy;
+}
+
+function resolveVar(name: string, raw: unknown, vars: Record<string, unknown>, state: LazyState): unknown {
+  if (state.cache.has(name)) return state.cache.get(name);
+  const at = state.busy.indexOf(name);
+  if (at !== -1) throw new ExprEvalError(`recursive loop: variable '${name}' refers to itself (${[...state.busy.slice(at), name].join(" -> ")})`);
+  state.busy.push(name);
+  let v: unknown;
+  try {
+    v = renderDeep(raw, vars);
+  } catch (e) {
+    if (e instanceof UndefinedVarError) throw new UndefinedVarError(e.varName, [name, ...e.via]);
+    if (e instanceof ExprEvalError && e.message.startsWith("recursive loop")) throw e;
+    if (e instanceof ExprEvalError || e instanceof ExprSyntaxError || e instanceof TemplateSyntaxError || e instanceof SyntaxError) {
+      throw new ExprEvalError(`in the value of '${name}': ${e.message}`);
+    }
+    throw e;
+  } finally {
+    state.busy.pop();
+  }
+  state.cache.set(name, v);
+  return v;
+}
+
+/** Render every string in a value, dropping mapping entries that render to OMIT. Throws raw errors. */
+function renderDeep(value: unknown, vars: Record<string, unknown>): unknown {
+  if (typeof value === "string") return renderStringRaw(value, vars);
+  if (Array.isArray(value)) return value.some(hasTemplate) ? value.map((v) => renderDeep(v, vars)) : value;
+  if (value !== null && typeof value === "object") {
+    if (!hasTemplate(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const r = renderDeep(v, vars);
+      if (r !== OMIT) out[k] = r;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** renderString without positions: throws UndefinedVarError, ExprEvalError, ExprSyntaxError, TemplateSyntaxError. */
+function renderStringRaw(tpl: string, vars: Record<string, unknown>): unknown {
+  if (!tpl.includes("{{") && !tpl.includes("{%")) return tpl;
+  const body = wholeExpr(tpl);
+  if (body !== undefined) return evalNode(parseExpr(body), vars);
+  try {
+    return run(compile(tpl), vars);
+  } catch (e) {
+    throw e instanceof RenderError ? e.cause : e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,12 +224,18 @@ function syntaxError(e: unknown, pos: SourcePos, text: string): InputError {
 
 function evalError(e: unknown, pos: SourcePos, text: string, lineNote = ""): unknown {
   if (e instanceof UndefinedVarError) {
-    return errorAt(pos, `undefined variable '${e.varName}' in \`${text}\`${lineNote}`, `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``);
+    return errorAt(pos, `${undefinedText(e)} in \`${text}\`${lineNote}`, `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``);
   }
   if (e instanceof ExprEvalError) return errorAt(pos, `cannot evaluate \`${text}\`${lineNote}: ${e.message}`);
   if (e instanceof ExprSyntaxError) return syntaxError(e, pos, text);
   if (e instanceof SyntaxError) return errorAt(pos, `cannot evaluate \`${text}\`${lineNote}: invalid regular expression: ${e.message}`);
   return e;
+}
+
+/** "undefined variable 'x'", and which variables' values used it when it was not written directly. */
+function undefinedText(e: UndefinedVarError): string {
+  const chain = [...e.via].reverse();
+  return `undefined variable '${e.varName}'${chain.length ? ` (in the value of '${chain.join("', used by '")}')` : ""}`;
 }
 
 function rootName(path: string): string {
@@ -124,7 +256,7 @@ export function evaluate(expr: Expr, vars: Record<string, unknown>): unknown {
     throw syntaxError(e, expr.pos, text);
   }
   try {
-    return evalNode(ast, vars);
+    return evalNode(ast, lazyVars(vars));
   } catch (e) {
     throw evalError(e, expr.pos, text);
   }
@@ -155,12 +287,15 @@ interface Compiled {
 
 const compiled = new Map<string, Compiled>();
 
-/** Can Handlebars itself take this mustache body? Simple paths, block/partial syntax and helper calls. */
+/**
+ * Does Handlebars itself take this mustache body? Block/partial syntax, `this`/`@index`/`../x` and
+ * helper calls. Variables, even simple paths, go to the expression evaluator: it renders lazy
+ * variables and its errors name the expression and its line.
+ */
 function handlebarsNative(body: string): boolean {
   if (body === "") return true;
   if ("#/^!>&@.".includes(body[0]!)) return true;
   if (/^(this|else)\b/.test(body)) return true;
-  if (SIMPLE_PATH.test(body) && body !== "true" && body !== "false") return true;
   const first = /^([A-Za-z_$][\w$-]*)\s/.exec(body)?.[1];
   return first !== undefined && HB_HELPERS.has(first);
 }
@@ -265,7 +400,7 @@ function run(c: Compiled, vars: Record<string, unknown>): string {
   const helper = function (this: unknown, idx: number, options: Handlebars.HelperOptions) {
     const e = c.exprs[idx]!;
     const root = (options.data as { root?: Record<string, unknown> } | undefined)?.root ?? vars;
-    const scope = this && this !== root && typeof this === "object" && !Array.isArray(this) ? { ...root, ...(this as Record<string, unknown>) } : root;
+    const scope = this && this !== root && typeof this === "object" && !Array.isArray(this) ? overlay(root, this as Record<string, unknown>) : root;
     try {
       return toText(evalNode(parseExpr(e.text), scope));
     } catch (err) {
@@ -276,6 +411,13 @@ function run(c: Compiled, vars: Record<string, unknown>): string {
     return c.fn(vars, { helpers: { keel_expr: helper } });
   } catch (e) {
     if (e instanceof RenderError) throw e;
+    if (e instanceof UndefinedVarError || e instanceof ExprEvalError) {
+      // a block's parameter ({{#each users}}) whose variable holds a template that failed
+      const name = e instanceof UndefinedVarError ? (e.via[0] ?? e.varName) : /'([^']+)'/.exec(e.message)?.[1];
+      const lines = c.source.split("\n");
+      const at = name === undefined ? -1 : lines.findIndex((l) => new RegExp(`\\{\\{[#^~]?[^}]*\\b${name.replace(/[$.]/g, "\\$&")}\\b`).test(l));
+      throw new RenderError(e, at + 1 || 1, 1, name ?? "");
+    }
     const err = e as Error & { lineNumber?: number; column?: number };
     if (/ not defined in /.test(err.message) && err.lineNumber) {
       // Handlebars names only the last segment; read the whole path from the source.
@@ -287,8 +429,26 @@ function run(c: Compiled, vars: Record<string, unknown>): string {
   }
 }
 
+/** Variables of `top` (an `{{#each}}` item), falling back to `base`, without reading `base` whole. */
+function overlay(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+  const own = (o: object, k: string | symbol) => Object.prototype.hasOwnProperty.call(o, k);
+  return new Proxy(Object.create(null) as Record<string, unknown>, {
+    get: (_t, k) => (own(top, k) ? top[k as string] : base[k as string]),
+    has: (_t, k) => own(top, k) || own(base, k),
+    getOwnPropertyDescriptor: (_t, k) => (own(top, k) || own(base, k) ? { value: undefined, writable: true, enumerable: true, configurable: true } : undefined),
+  });
+}
+
 /** Matches a string that is exactly one `{{ expr }}`. */
 const WHOLE = /^\{\{(?!\{)([\s\S]*?)\}\}$/;
+
+/** The expression of a string that is exactly one `{{ expr }}` the evaluator should take whole. */
+function wholeExpr(tpl: string): string | undefined {
+  const whole = WHOLE.exec(tpl);
+  if (!whole || whole[1]!.includes("{{") || whole[1]!.includes("}}")) return undefined;
+  const body = whole[1]!.replace(/^~|~$/g, "").trim();
+  return !handlebarsNative(body) || SIMPLE_PATH.test(body) ? body : undefined;
+}
 
 function hintForUndefined(path: string): string {
   return `define '${rootName(path)}' (play vars, inventory, -e), or give a fallback: {{ ${path} | default('…') }}`;
@@ -302,22 +462,20 @@ function hintForUndefined(path: string): string {
  */
 export function renderString(tpl: string, vars: Record<string, unknown>, where: SourcePos): unknown {
   if (!tpl.includes("{{") && !tpl.includes("{%")) return tpl;
-  const whole = WHOLE.exec(tpl);
-  if (whole && !whole[1]!.includes("{{") && !whole[1]!.includes("}}")) {
-    const body = whole[1]!.replace(/^~|~$/g, "").trim();
-    if (!handlebarsNative(body) || SIMPLE_PATH.test(body)) {
-      let ast;
-      try {
-        ast = parseExpr(body);
-      } catch (e) {
-        throw syntaxError(e, where, body);
-      }
-      try {
-        return evalNode(ast, vars);
-      } catch (e) {
-        if (e instanceof UndefinedVarError) throw errorAt(where, `undefined variable '${e.varName}' in '${tpl}'`, hintForUndefined(e.varName));
-        throw evalError(e, where, body);
-      }
+  vars = lazyVars(vars);
+  const body = wholeExpr(tpl);
+  if (body !== undefined) {
+    let ast;
+    try {
+      ast = parseExpr(body);
+    } catch (e) {
+      throw syntaxError(e, where, body);
+    }
+    try {
+      return evalNode(ast, vars);
+    } catch (e) {
+      if (e instanceof UndefinedVarError) throw errorAt(where, `${undefinedText(e)} in '${tpl}'`, hintForUndefined(e.varName));
+      throw evalError(e, where, body);
     }
   }
   const shown = tpl.trimEnd();
@@ -335,7 +493,7 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
   } catch (e) {
     if (e instanceof RenderError) {
       if (e.cause instanceof UndefinedVarError) {
-        throw errorAt(where, `undefined variable '${e.cause.varName}' ${inValue(`{{ ${e.exprText} }}`, e.line)}`, hintForUndefined(e.cause.varName));
+        throw errorAt(where, `${undefinedText(e.cause)} ${inValue(`{{ ${e.exprText} }}`, e.line)}`, hintForUndefined(e.cause.varName));
       }
       throw evalError(e.cause, where, e.exprText, multi ? ` (line ${e.line} of the value)` : "");
     }
@@ -351,12 +509,17 @@ export function renderValue<T>(value: T, vars: Record<string, unknown>, where: S
   if (typeof value === "string") return renderString(value, vars, where) as T;
   if (Array.isArray(value)) {
     if (!value.some(hasTemplate)) return value;
-    return value.map((v) => renderValue(v, vars, where)) as T;
+    const lv = lazyVars(vars);
+    return value.map((v) => renderValue(v, lv, where)) as T;
   }
   if (value !== null && typeof value === "object") {
     if (!hasTemplate(value)) return value;
+    const lv = lazyVars(vars);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = renderValue(v, vars, where);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const r = renderValue(v, lv, where);
+      if (r !== OMIT) out[k] = r; // `{{ x | default(omit) }}` leaves the entry out
+    }
     return out as T;
   }
   return value;
@@ -387,7 +550,7 @@ export function renderText(tpl: string, vars: Record<string, unknown>, source: s
     throw e;
   }
   try {
-    return run(c, vars);
+    return run(c, lazyVars(vars));
   } catch (e) {
     if (e instanceof RenderError) {
       const lineText = lines[e.line - 1] ?? "";
@@ -398,7 +561,7 @@ export function renderText(tpl: string, vars: Record<string, unknown>, source: s
       }
       const pos = at(e.line, col);
       if (e.cause instanceof UndefinedVarError) {
-        throw new InputError(`undefined variable '${e.cause.varName}' in template`, pos, hintForUndefined(e.cause.varName), lineText);
+        throw new InputError(`${undefinedText(e.cause)} in template`, pos, hintForUndefined(e.cause.varName), lineText);
       }
       const err = evalError(e.cause, pos, e.exprText);
       if (err instanceof InputError) throw new InputError(err.message, pos, err.hint, lineText);

@@ -1,6 +1,6 @@
 // renderString / renderValue / renderText, and the variable precedence table.
 import { describe, it, expect } from "vitest";
-import { renderString, renderValue, renderText, layerVars, VAR_PRECEDENCE, type VarLayers } from "../../../engine/template/index.js";
+import { renderString, renderValue, renderText, layerVars, isTrue, OMIT, VAR_PRECEDENCE, type VarLayers } from "../../../engine/template/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 
 const where = { file: "site.yml", line: 12, col: 15 };
@@ -92,7 +92,7 @@ describe("renderText", () => {
       expect.unreachable();
     } catch (e) {
       const err = e as InputError;
-      expect(err.message).toBe("undefined variable 'host.name' in template");
+      expect(err.message).toBe("undefined variable 'host' in template");
       expect(err.pos).toEqual({ file: "templates/app.conf", line: 3, col: 9 });
       expect(err.format()).toContain("host={{ host.name }}");
     }
@@ -136,5 +136,107 @@ describe("layerVars precedence", () => {
   });
   it("replaces mappings whole (no deep merge)", () => {
     expect(layerVars({ playVars: { m: { a: 1, b: 2 } }, taskVars: { m: { a: 9 } } }).m).toEqual({ a: 9 });
+  });
+});
+
+describe("variables that hold templates are rendered when used (as Ansible does)", () => {
+  const vars = layerVars({
+    roleDefaults: { app_name: "myapp", base: "/opt" },
+    inventory: { inventory_hostname: "web1" },
+    playVars: {
+      app_dir: "{{ base }}/{{ app_name }}",
+      conf: "{{ app_dir }}/conf",
+      motd: "Welcome to {{ inventory_hostname }}",
+      ports: "{{ [80, 443] }}",
+      users: [{ name: "{{ app_name }}-svc", home: "{{ app_dir }}" }],
+      cfg: { dir: "{{ app_dir }}", plain: 1 },
+      self_ref: "{{ self_ref }}-x",
+      ping: "{{ pong }}",
+      pong: "{{ ping }}",
+      broken: "{{ nope }}/x",
+      bad_filter: "{{ app_name | nosuch_filter_here }}",
+      optional: "{{ maybe | default(omit) }}",
+    },
+    taskVars: { per_item: "/home/{{ item }}" },
+    registered: { result: { changed: false, stdout: "a {{ literal }} b" }, fact: "{{ kept }}" },
+  });
+  const cases: [string, unknown][] = [
+    ["{{ app_dir }}", "/opt/myapp"],
+    ["{{ conf }}", "/opt/myapp/conf"],
+    ["{{ conf }}/app.ini", "/opt/myapp/conf/app.ini"],
+    ["{{ motd }}", "Welcome to web1"],
+    ["{{ ports }}", [80, 443]],
+    ["{{ ports | length }}", 2],
+    ["{{ users[0].name }}", "myapp-svc"],
+    ["{{ users[0].home }}", "/opt/myapp"],
+    ["{{ cfg }}", { dir: "/opt/myapp", plain: 1 }],
+    ["{{ cfg.dir | basename }}", "myapp"],
+    ["{{ result.stdout }}", "a {{ literal }} b"],
+    ["{{ fact }}", "{{ kept }}"],
+    ["{{ broken | default('fallback') }}", "fallback"],
+    ["{{ broken is defined }}", false],
+  ];
+  it.each(cases)("%s", (tpl, want) => expect(renderString(tpl, vars, where)).toEqual(want));
+
+  it("in conditions and template files too", () => {
+    expect(isTrue({ text: "conf == '/opt/myapp/conf'", pos: where }, vars)).toBe(true);
+    expect(isTrue({ text: "app_dir is defined and ports | length > 1", pos: where }, vars)).toBe(true);
+    expect(renderText("dir={{ app_dir }}\n{{#each users}}u={{ name }} h={{ home }}\n{{/each}}", vars, "t.j2")).toBe("dir=/opt/myapp\nu=myapp-svc h=/opt/myapp\n");
+  });
+
+  it("a variable may use the loop item", () => {
+    expect(renderString("{{ per_item }}", { ...vars, item: "alice" }, where)).toBe("/home/alice");
+  });
+
+  const bad: [string, string][] = [
+    ["{{ broken }}", "undefined variable 'nope' (in the value of 'broken') in '{{ broken }}'"],
+    ["x={{ broken }}", "undefined variable 'nope' (in the value of 'broken') in 'x={{ broken }}'"],
+    ["{{ self_ref }}", "cannot evaluate `self_ref`: recursive loop: variable 'self_ref' refers to itself (self_ref -> self_ref)"],
+    ["{{ ping }}", "cannot evaluate `ping`: recursive loop: variable 'ping' refers to itself (ping -> pong -> ping)"],
+    ["{{ bad_filter }}", "cannot evaluate `bad_filter`: in the value of 'bad_filter': unknown filter 'nosuch_filter_here'"],
+  ];
+  it.each(bad)("%s fails clearly", (tpl, msg) => {
+    try {
+      renderString(tpl, vars, where);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as InputError).message).toBe(msg);
+      expect((e as InputError).pos).toEqual(where);
+    }
+  });
+
+  it("names the chain of variables in an undefined-variable error", () => {
+    const v = layerVars({ playVars: { a: "{{ b }}", b: "{{ c }}/x" } });
+    expect(() => renderString("{{ a }}", v, where)).toThrow("undefined variable 'c' (in the value of 'b', used by 'a') in '{{ a }}'");
+  });
+});
+
+describe("omit", () => {
+  const vars = layerVars({ playVars: { shell: "/bin/zsh" } });
+  it("an entry whose value is exactly omit is removed", () => {
+    const args = { name: "{{ user }}", shell: "{{ item.shell | default(omit) }}", uid: "{{ item.uid | default(omit) }}", nested: { a: "{{ omit }}", b: 1 } };
+    expect(renderValue(args, { ...vars, user: "alice", item: { uid: 1001 } }, where)).toEqual({ name: "alice", uid: 1001, nested: { b: 1 } });
+    expect(renderValue({ shell: "{{ shell | default(omit) }}" }, vars, where)).toEqual({ shell: "/bin/zsh" });
+  });
+  it("is a defined variable", () => {
+    expect(isTrue({ text: "omit is defined", pos: where }, {})).toBe(true);
+    expect(renderString("{{ omit }}", {}, where)).toBe(OMIT);
+  });
+  it("a variable named omit is the user's", () => {
+    expect(renderValue({ x: "{{ omit }}" }, { omit: "mine" }, where)).toEqual({ x: "mine" });
+  });
+});
+
+describe("lazy variables in template files", () => {
+  const vars = layerVars({ playVars: { users: [{ name: "{{ nope }}" }], ok: "1" } });
+  it("a block parameter whose template fails names the variable and its line", () => {
+    try {
+      renderText("a={{ ok }}\n{{#each users}}\n{{ name }}\n{{/each}}\n", vars, "t.j2");
+      expect.unreachable();
+    } catch (e) {
+      expect((e as InputError).message).toBe("undefined variable 'nope' (in the value of 'users') in template");
+      expect((e as InputError).pos.line).toBe(2);
+    }
   });
 });
