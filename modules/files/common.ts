@@ -4,6 +4,7 @@
 // Probe output is one `key=value` per line (the value runs to the end of the line):
 //   path=/etc/motd              the path that was examined (copy may resolve dest/ + basename)
 //   link=/etc/alt/motd          present when the path is a symlink: its target, as readlink prints it
+//   path64=, link64=            instead of path= and link= when the value holds a newline: base64
 //   lstat=UID GID USER GROUP    the symlink's own owner, when it is a symlink
 //   type=file|directory|other|absent       what the path resolves to (following symlinks)
 //   stat=MODE UID GID SIZE USER GROUP      of the resolved path (stat -L), MODE as %a ("644")
@@ -193,11 +194,13 @@ export interface StatOptions {
 
 /** The POSIX sh probe for one path. Uses stat -c, readlink, sha256sum, base64 (GNU coreutils or busybox). */
 export function statScript(path: string, o: StatOptions = {}): string {
-  const lines = [`_kp=${shq(path)}`];
+  const lines = [`_kp=${shq(path)}`, `_knl='\n'`];
   if (o.resolve) lines.push(o.resolve);
   lines.push(
-    `printf 'path=%s\\n' "$_kp"`,
-    `if [ -L "$_kp" ]; then printf 'link=%s\\n' "$(readlink "$_kp")"; stat -c 'lstat=%u %g %U %G' "$_kp"; fi`,
+    // A value with a newline would end its line early and could even forge the keys after it
+    // (`type=`), so such a path or link target is sent base64-encoded instead (path64=, link64=).
+    `case "$_kp" in *"$_knl"*) printf 'path64=%s\\n' "$(printf '%s' "$_kp" | base64 | tr -d '\\n')" ;; *) printf 'path=%s\\n' "$_kp" ;; esac`,
+    `if [ -L "$_kp" ]; then _kl=$(readlink "$_kp"; echo .); _kl=\${_kl%.}; _kl=\${_kl%"$_knl"}; case "$_kl" in *"$_knl"*) printf 'link64=%s\\n' "$(printf '%s' "$_kl" | base64 | tr -d '\\n')" ;; *) printf 'link=%s\\n' "$_kl" ;; esac; stat -c 'lstat=%u %g %U %G' "$_kp"; fi`,
     `if [ -d "$_kp" ]; then echo type=directory; elif [ -f "$_kp" ]; then echo type=file; elif [ -e "$_kp" ]; then echo type=other; else echo type=absent; fi`,
     `[ -e "$_kp" ] && stat -L -c 'stat=%a %u %g %s %U %G' "$_kp"`,
     `case "$_kp" in */*) _kd=\${_kp%/*}; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
@@ -246,9 +249,11 @@ export function parseStat(stdout: string, fallbackPath: string): FileStat {
   if (type !== "file" && type !== "directory" && type !== "other" && type !== "absent") {
     throw new ModuleError(`cannot examine ${fallbackPath}: unexpected probe output ${JSON.stringify(stdout.slice(0, 200))}`);
   }
-  const st: FileStat = { path: map.get("path") || fallbackPath, type, parentExists: map.get("parent") === "yes" };
-  if (map.has("link")) {
-    st.link = map.get("link")!;
+  const b64 = (k: string) => (map.has(`${k}64`) ? Buffer.from(map.get(`${k}64`)!, "base64").toString("utf8") : map.get(k));
+  const st: FileStat = { path: b64("path") || fallbackPath, type, parentExists: map.get("parent") === "yes" };
+  const link = b64("link");
+  if (link !== undefined) {
+    st.link = link;
     const l = map.get("lstat")?.split(" ");
     if (l && l.length >= 4) st.linkOwner = { uid: Number(l[0]), gid: Number(l[1]), owner: l[2]!, group: l[3]! };
   }

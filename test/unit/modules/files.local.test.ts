@@ -312,3 +312,53 @@ function prepareCtx(dir: string, vars: Record<string, unknown>): PrepareContext 
     render: (t) => Handlebars.compile(t, { strict: true, noEscape: true })(vars),
   };
 }
+
+describe("files modules with awkward paths and contents", () => {
+  const awkward = ["with space", "it's", 'dq"x', "$(touch PWNED)", "back\\slash", "new\nline", "tab\tx", "-dash", "ümlaut", "trailing-nl\n"];
+
+  it("copy writes exactly the path asked for, and nothing else, for every awkward name", async () => {
+    const d = join(root, "awk-copy");
+    mkdirSync(d);
+    for (const name of awkward) {
+      const p = join(d, name);
+      const { host } = await converge(copyMod, { dest: p, content: `content of ${name}\n`, mode: "0640" });
+      expect(host.writes).toEqual([p]);
+      expect(readFileSync(p, "utf8")).toBe(`content of ${name}\n`);
+      expect(modeOf(p)).toBe("0640");
+      // only chmod, on the right path
+      chmodSync(p, 0o600);
+      const again = await converge(copyMod, { dest: p, content: `content of ${name}\n`, mode: "0640" });
+      expect(again.host.writes).toEqual([]);
+      expect(modeOf(p)).toBe("0640");
+    }
+    expect(readdirSync(d).sort()).toEqual([...awkward].sort());
+  });
+
+  it("lineinfile and blockinfile edit exactly the path asked for", async () => {
+    const d = join(root, "awk-edit");
+    mkdirSync(d);
+    for (const name of awkward) {
+      const p = join(d, name);
+      writeFileSync(p, "a=1\n");
+      await converge(lineMod, { path: p, regexp: "^a=", line: "a=2" });
+      await converge(blockMod, { path: p, block: "x\ny" });
+      expect(readFileSync(p, "utf8")).toBe("a=2\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n");
+    }
+    expect(readdirSync(d).sort()).toEqual([...awkward].sort());
+  });
+
+  it("file state touch/directory/link handle awkward names", async () => {
+    const d = join(root, "awk-file");
+    mkdirSync(d);
+    for (const name of awkward) {
+      const p = join(d, name);
+      await converge(fileMod, { path: p, state: "directory", mode: "0750" });
+      expect(statSync(p).isDirectory()).toBe(true);
+      await converge(fileMod, { path: join(p, name), state: "touch" });
+      await converge(fileMod, { path: join(p, "ln"), src: join(p, name), state: "link" });
+      expect(readlinkSync(join(p, "ln"))).toBe(join(p, name));
+      await converge(fileMod, { path: p, state: "absent" });
+    }
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
