@@ -103,6 +103,8 @@ export class HostRunner {
   private ended = false;
   private step: Step = (fn) => fn();
   private current?: TaskRef;
+  /** Index of the loop item being run (for prefetching the items after it). */
+  private loopAt = 0;
 
   constructor(
     readonly spec: HostSpec,
@@ -444,7 +446,8 @@ export class HostRunner {
         loopError = e;
       }
       if (loopError === undefined) {
-        for (const item of items) {
+        for (const [i, item] of items.entries()) {
+          this.loopAt = i;
           const itemVars = { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar };
           const o = await this.runItem(task, scope, itemVars, module, item);
           outcomes.push(o);
@@ -801,7 +804,7 @@ export class HostRunner {
     if (!fresh) {
       const idx = this.flatIndex.get(task);
       if (idx !== undefined) {
-        for (const more of this.upcoming(idx, p.become)) {
+        for (const more of this.upcoming(idx, p.become, task.loop === undefined || task.loop === null ? 0 : this.loopAt + 1)) {
           const k = cacheKey(p.become, more);
           if (keys.includes(k) || this.cache.has(k)) continue;
           scripts.push(more);
@@ -823,11 +826,12 @@ export class HostRunner {
   }
 
   /**
-   * Probe scripts of the tasks after flat[idx] that can be prepared now: same become, `when` true
-   * with today's variables, and nothing in their when/loop/args that a task between here and there
-   * will register or set_fact. Anything that fails to prepare is simply left for later.
+   * Probe scripts of what runs after flat[idx] (item `fromItem - 1` of it, when it loops) that can
+   * be prepared now: the task's own later loop items, then the later tasks with the same become,
+   * `when` true with today's variables, and nothing in their when/loop/args that a task between
+   * here and there will register or set_fact. Anything that fails to prepare is left for later.
    */
-  private upcoming(idx: number, become: Become): string[] {
+  private upcoming(idx: number, become: Become, fromItem: number): string[] {
     const out: string[] = [];
     const pending = new Set<string>();
     const addProduced = (t: Task) => {
@@ -835,22 +839,23 @@ export class HostRunner {
       const m = this.opts.registry.get(t.module);
       if (m?.kind === "controller") for (const k of Object.keys(t.args)) pending.add(k);
     };
-    addProduced(this.flat[idx]!.task);
-    for (let j = idx + 1; j < this.flat.length && out.length < MAX_BATCH; j++) {
+    for (let j = idx; j < this.flat.length && out.length < MAX_BATCH; j++) {
       const { task, scope: parent } = this.flat[j]!;
+      const looped = task.loop !== undefined && task.loop !== null;
       try {
+        if (j === idx && !looped) continue;
         const scope = this.childScope(parent, task);
         const m = this.opts.registry.get(task.module);
         if (!m || m.kind === "controller" || task.module === "meta") continue;
-        if (!tagsSelect(scope.tags, { tags: this.opts.tags, skipTags: this.opts.skipTags })) continue;
+        if (j > idx && !tagsSelect(scope.tags, { tags: this.opts.tags, skipTags: this.opts.skipTags })) continue;
         if (pending.size && dependsOn(task, scope, pending)) continue;
         if (cacheKey(this.becomeFor(scope, task), "") !== cacheKey(become, "")) continue;
         const vars = this.varsFor(scope, task);
         if (!scope.whens.every((w) => isTrue(w, vars))) continue;
-        const items = task.loop === undefined || task.loop === null ? [undefined] : (renderValue(task.loop, vars, task.pos) as unknown[]);
+        const items = looped ? (renderValue(task.loop, vars, task.pos) as unknown[]) : [undefined];
         if (!Array.isArray(items)) continue;
-        for (const item of items) {
-          const iv = item === undefined ? vars : { ...vars, [task.loopVar]: item };
+        for (const item of j === idx ? items.slice(fromItem) : items) {
+          const iv = looped ? { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar } : vars;
           if (!task.when.every((w) => isTrue(w, iv))) continue;
           out.push(this.prepare(task, scope, m as HostModule, iv).probe.script);
         }

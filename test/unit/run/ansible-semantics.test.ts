@@ -112,3 +112,26 @@ describe("loops", () => {
     expect(again.summary.failures[0]!.message).toMatch(/\/play\/site\.yml:\d+.*undefined variable 'users'/);
   });
 });
+
+describe("probe batching of loops", () => {
+  it("the items of a looped task are probed in one round trip with the rest of the play", async () => {
+    const l = lab();
+    for (const k of ["a", "b", "c", "d", "e", "z"]) l.setKv("h1", k, "1");
+    const looped = task("kv", { key: "{{ item.name }}", value: "1" }, { loop: ["a", "b", "c", "d", "e"].map((name) => ({ name, uid: 1000 })) });
+    looped.loopLabel = "{{ item.name }}";
+    const { summary, results } = await run(l, play([looped, task("kv", { key: "z", value: "1" })]));
+    expect(results().map((r) => r.result.status)).toEqual(Array(6).fill("ok"));
+    expect(results().map((r) => r.result.item)).toEqual(["a", "b", "c", "d", "e", undefined]);
+    expect(summary.roundTrips.h1).toBe(1);
+  });
+
+  it("after one item changes, the later items are probed again (once, together)", async () => {
+    const l = lab();
+    for (const k of ["a", "c", "d"]) l.setKv("h1", k, "1");
+    const { summary, results } = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop: ["a", "b", "c", "d"] })]));
+    expect(results().map((r) => r.result.status)).toEqual(["ok", "changed", "ok", "ok"]);
+    // batch a-d, apply b, batch c-d
+    expect(summary.roundTrips.h1).toBe(3);
+    expect(l.conn("h1").log[2]!.command.match(/BEGIN-\d+@@/g)!.length).toBe(2);
+  });
+});
