@@ -3,7 +3,7 @@
 import { defineModule } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
-import { currentText, pyRegex, textApply, textChanges, textPath, textProbe, type TextArgs } from "./text.js";
+import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs } from "./text.js";
 
 export interface BlockArgs extends TextArgs {
   block?: string;
@@ -98,24 +98,31 @@ function check(a: BlockArgs): void {
   }
 }
 
-/** Ansible's blockinfile: replace the block between the markers, or insert it at the anchor; "" block or absent removes it. */
+/**
+ * Ansible's blockinfile: replace the block between the markers, or insert it at the anchor; "" block
+ * or absent removes it. Lines keep their own terminators (a CRLF file stays CRLF outside the block),
+ * the line before the block gets a newline if it lacked one, and each block line ends with "\n".
+ */
 export function editBlock(original: string | undefined, a: BlockArgs): { text: string; msg: string } {
   const [m0, m1] = markers(a);
   const present = (a.state ?? "present") === "present";
   let block = blockOf(a);
-  const lines = original === undefined || original === "" ? [] : original.replace(/\r?\n$/, "").split(/\r?\n/);
+  const lines = original === undefined ? [] : splitKeep(original);
   let blockLines: string[] = [];
   if (present && block !== "") {
     if (!block.endsWith("\n")) block += "\n";
-    blockLines = [m0, ...block.slice(0, -1).split("\n"), m1];
+    blockLines = [m0, ...block.slice(0, -1).split("\n"), m1].map((l) => `${l}\n`);
   }
   let n0 = -1;
   let n1 = -1;
   lines.forEach((l, i) => {
-    if (l === m0) n0 = i;
-    if (l === m1) n1 = i;
+    const bare = stripEol(l);
+    if (bare === m0) n0 = i;
+    if (bare === m1) n1 = i;
   });
   const existed = n0 !== -1 && n1 !== -1;
+  // Nothing to remove: the file stays exactly as it is.
+  if (!existed && blockLines.length === 0) return { text: original ?? "", msg: "" };
   let where: string;
   if (!existed) {
     const insertafter = a.insertafter ?? (a.insertbefore === undefined ? "EOF" : undefined);
@@ -124,14 +131,14 @@ export function editBlock(original: string | undefined, a: BlockArgs): { text: s
       const re = pyRegex(anchorSrc, insertafter !== undefined ? "insertafter" : "insertbefore");
       let hit = -1;
       lines.forEach((l, i) => {
-        if (re.test(l)) hit = i;
+        if (re.test(stripEol(l))) hit = i;
       });
       if (hit === -1) {
         n0 = lines.length;
         where = `at the end of the file (${quoteShort(anchorSrc)} matches no line)`;
       } else {
         n0 = insertafter !== undefined ? hit + 1 : hit;
-        where = `${insertafter !== undefined ? "after" : "before"} ${quoteShort(lines[hit]!)}`;
+        where = `${insertafter !== undefined ? "after" : "before"} ${quoteShort(stripEol(lines[hit]!))}`;
       }
     } else if (a.insertbefore === "BOF" || a.insertafter === "BOF") {
       n0 = 0;
@@ -146,14 +153,11 @@ export function editBlock(original: string | undefined, a: BlockArgs): { text: s
     n0 = lo;
     where = "in place";
   }
+  if (n0 > 0 && !lines[n0 - 1]!.endsWith("\n")) lines[n0 - 1] += "\n";
   lines.splice(n0, 0, ...blockLines);
-  let text = "";
-  if (lines.length) {
-    text = lines.join("\n");
-    if (original === undefined || original === "" || /\n$/.test(original)) text += "\n";
-  }
+  const text = lines.join("");
   if (text === (original ?? "")) return { text, msg: "" };
-  if (!blockLines.length) return { text, msg: existed ? `block ${quoteShort(m0)} removed` : "" };
+  if (!blockLines.length) return { text, msg: `block ${quoteShort(m0)} removed` };
   const nb = blockLines.length - 2;
   return { text, msg: existed ? `block ${quoteShort(m0)} updated (${nb} ${nb === 1 ? "line" : "lines"})` : `block ${quoteShort(m0)} added ${where} (${nb} ${nb === 1 ? "line" : "lines"})` };
 }
