@@ -80,10 +80,11 @@ const cache = new Map<string, Node>();
  * Parse an expression (without surrounding `{{ }}`) into a jsep AST; results are cached.
  * Throws ExprSyntaxError.
  */
-export function parseExpr(text: string): Node {
-  const hit = cache.get(text);
+export function parseExpr(text: string, strings: StringMode = "python"): Node {
+  const key = strings === "raw" ? `\0${text}` : text;
+  const hit = cache.get(key);
   if (hit) return hit;
-  const src = preprocess(text);
+  const src = preprocess(text, strings);
   if (src.trim() === "") throw new ExprSyntaxError("empty expression");
   let ast: Node;
   try {
@@ -98,12 +99,41 @@ export function parseExpr(text: string): Node {
   ast = reassociateNot(ast);
   checkSupported(ast);
   if (cache.size > 5000) cache.clear();
-  cache.set(text, ast);
+  cache.set(key, ast);
   return ast;
 }
 
+/**
+ * How backslashes in string literals read. "python": as in Python and in Ansible's conditions
+ * (`'\n'` is a newline, `'\\'` one backslash, and an unknown escape such as `'\d'` keeps its
+ * backslash, so regexes work). "raw": as in Ansible's `{{ }}` templates, which keep every
+ * backslash as written (`regex_replace('\s+', ' ')`); `\'` still escapes the quote.
+ */
+export type StringMode = "python" | "raw";
+
+const PY_ESCAPES = new Set(["n", "t", "r", "\\", "'", '"', "b", "f", "v"]);
+
+/** A string literal (quotes included) rewritten so that jsep's JavaScript unescaping gives the `mode` value. */
+function literal(lit: string, mode: StringMode): string {
+  if (!lit.includes("\\")) return lit;
+  const q = lit[0]!;
+  let out = q;
+  for (let i = 1; i < lit.length - 1; i++) {
+    const c = lit[i]!;
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const next = lit[i + 1] ?? "";
+    if (next === q || (mode === "python" && PY_ESCAPES.has(next))) out += c + next;
+    else out += mode === "raw" && next === "\\" ? "\\\\\\\\" : "\\\\" + next;
+    i++;
+  }
+  return out + lit.slice(-1);
+}
+
 /** Jinja spellings jsep cannot read directly, rewritten outside string literals. */
-function preprocess(text: string): string {
+function preprocess(text: string, strings: StringMode): string {
   let out = "";
   let chunk = "";
   const flush = () => {
@@ -122,7 +152,7 @@ function preprocess(text: string): string {
       flush();
       let j = i + 1;
       while (j < text.length && text[j] !== ch) j += text[j] === "\\" ? 2 : 1;
-      out += text.slice(i, j + 1);
+      out += literal(text.slice(i, j + 1), strings);
       i = j;
     } else {
       chunk += ch;

@@ -181,7 +181,7 @@ function renderDeep(value: unknown, vars: Record<string, unknown>): unknown {
 function renderStringRaw(tpl: string, vars: Record<string, unknown>): unknown {
   if (!tpl.includes("{{") && !tpl.includes("{%")) return tpl;
   const body = wholeExpr(tpl);
-  if (body !== undefined) return evalNode(parseExpr(body), vars);
+  if (body !== undefined) return evalNode(parseExpr(body, "raw"), vars);
   try {
     return run(compile(tpl), vars);
   } catch (e) {
@@ -364,7 +364,7 @@ function compile(tpl: string): Compiled {
   }
   for (const e of exprs) {
     try {
-      parseExpr(e.text);
+      parseExpr(e.text, "raw");
     } catch (err) {
       throw new TemplateSyntaxError(`invalid expression \`${e.text}\`: ${(err as Error).message}`, e.line, 1);
     }
@@ -402,7 +402,7 @@ function run(c: Compiled, vars: Record<string, unknown>): string {
     const root = (options.data as { root?: Record<string, unknown> } | undefined)?.root ?? vars;
     const scope = this && this !== root && typeof this === "object" && !Array.isArray(this) ? overlay(root, this as Record<string, unknown>) : root;
     try {
-      return toText(evalNode(parseExpr(e.text), scope));
+      return toText(evalNode(parseExpr(e.text, "raw"), scope));
     } catch (err) {
       throw new RenderError(err, e.line, 1, e.text);
     }
@@ -467,7 +467,7 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
   if (body !== undefined) {
     let ast;
     try {
-      ast = parseExpr(body);
+      ast = parseExpr(body, "raw");
     } catch (e) {
       throw syntaxError(e, where, body);
     }

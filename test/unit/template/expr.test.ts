@@ -1,6 +1,6 @@
 // Table tests for the safe expression evaluator (when/changed_when/failed_when/until).
 import { describe, it, expect } from "vitest";
-import { evaluate, isTrue, checkExpr } from "../../../engine/template/index.js";
+import { evaluate, isTrue, checkExpr, renderString } from "../../../engine/template/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 
 const pos = { file: "site.yml", line: 7, col: 13 };
@@ -158,4 +158,30 @@ describe("errors", () => {
     expect(() => checkExpr(e("a = 1"))).toThrow(InputError);
     expect(() => checkExpr(e("{{ a == 1 }}"))).not.toThrow();
   });
+});
+
+describe("backslashes in string literals", () => {
+  // What Ansible 2.14 gives (checked with ansible-playbook): conditions read string literals as
+  // Python does; `{{ }}` templates keep every backslash as written.
+  const conds: [string, unknown][] = [
+    ["'\\d' == '\\\\d'", true], // an unknown escape keeps its backslash
+    ["'a\\nb' | length", 3], // \n is a newline
+    ["'a\\\\b' | length", 3], // \\ is one backslash
+    ["'it\\'s'", "it's"],
+    ["s is search('W\\w+')", false],
+    ["s is match('H\\w+')", true],
+    ["'12' is match('\\d+$')", true],
+  ];
+  it.each(conds)("condition %s", (text, want) => expect(evaluate(e(text), VARS)).toEqual(want));
+
+  const tpls: [string, unknown][] = [
+    ["{{ s | regex_replace('\\s+', '_') }}", "Hello"],
+    ["{{ 'a b' | regex_replace('\\s+', '_') }}", "a_b"],
+    ["{{ 'a\\nb' }}", "a\\nb"],
+    ["{{ 'a\\\\b' }}", "a\\\\b"],
+    ["{{ 'Hello World' | regex_replace('(\\w+) (\\w+)', '\\2 \\1') }}", "World Hello"],
+    ["x={{ 'web01.example.com' | regex_replace('\\..*$', '') }}", "x=web01"],
+    ["{{ 'it\\'s' }}", "it's"],
+  ];
+  it.each(tpls)("template %s", (tpl, want) => expect(renderString(tpl, VARS, pos)).toEqual(want));
 });
