@@ -17,7 +17,11 @@
 //   `rescued` blocks whose rescue ran; `unreachable` is 1 for an unreachable host.
 //
 // Containment: a ConnectionError marks only that host unreachable; a failing task stops only that
-// host (unless rescued or ignored). runPlaybook itself throws only for invalid input found before
+// host (unless rescued or ignored). But when EVERY host of a batch (a `serial` batch, or the whole
+// play without serial) failed or became unreachable, the run stops, as Ansible's does: the later
+// batches and plays never start, so a bad rolling update stops at its first batch. Hosts that never
+// started are listed in `notRun` and get no host.done (zero counts would look converged). Check
+// mode changes nothing, so it goes on and reports every host. runPlaybook itself throws only for invalid input found before
 // any host is touched (a bad host pattern) or for a bug.
 import pLimit from "p-limit";
 import type { Plan } from "../core/plan.js";
@@ -68,6 +72,10 @@ export interface RunSummary {
   failed: string[];
   /** One entry per failed or unreachable host: what failed, where, and why. */
   failures: HostFailure[];
+  /** Hosts that never started because the run stopped (see `stopped`). */
+  notRun: string[];
+  /** Why the run stopped early: "play 'deploy': every host of the batch failed (web1); web2, web3 did not run". */
+  stopped?: string;
   durationMs: number;
 }
 
@@ -95,8 +103,9 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   };
 
   sink({ type: "run.start", playbook: plan.file, check: opts.check, hosts: allHosts, time: new Date(t0).toISOString() });
+  let stopped: string | undefined;
   try {
-    for (let pi = 0; pi < plan.plays.length; pi++) {
+    plays: for (let pi = 0; pi < plan.plays.length; pi++) {
       const play = plan.plays[pi]!;
       const hosts = playHosts[pi]!.filter((h) => runners.get(h)!.state === "active");
       sink({ type: "play.start", play: play.name, pos: play.pos, hosts });
@@ -134,14 +143,25 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
             ),
           );
         }
+        if (!opts.check && batch.length && batch.every((h) => runners.get(h)!.state === "failed" || runners.get(h)!.state === "unreachable")) {
+          const rest = allHosts.filter((h) => !runners.get(h)!.started);
+          stopped = `play '${play.name}': every host of the batch failed (${batch.join(", ")})${rest.length ? `; ${rest.join(", ")} did not run` : ""}`;
+          break plays;
+        }
       }
     }
   } finally {
-    for (const r of runners.values()) await finish(r);
+    // Hosts that never started (the run stopped first) are not "done": they get no host.done.
+    for (const r of runners.values()) if (r.started || stopped === undefined) await finish(r);
   }
 
-  const summary: RunSummary = { stats: {}, roundTrips: {}, unreachable: [], failed: [], failures: [], durationMs: Date.now() - t0 };
+  const summary: RunSummary = { stats: {}, roundTrips: {}, unreachable: [], failed: [], failures: [], notRun: [], durationMs: Date.now() - t0 };
+  if (stopped !== undefined) summary.stopped = stopped;
   for (const [h, r] of runners) {
+    if (stopped !== undefined && !r.started) {
+      summary.notRun.push(h);
+      continue;
+    }
     summary.stats[h] = { ...r.stats };
     summary.roundTrips[h] = r.roundTrips;
     if (r.state === "unreachable") summary.unreachable.push(h);

@@ -135,3 +135,35 @@ describe("probe batching of loops", () => {
     expect(l.conn("h1").log[2]!.command.match(/BEGIN-\d+@@/g)!.length).toBe(2);
   });
 });
+
+describe("serial batches", () => {
+  const failOn = (hosts: string) => task("cmd", { cmd: `case "$ROOT" in ${hosts}) exit 1;; esac` }, { changedWhen: ["false"], name: "deploy" });
+
+  it("when every host of a batch fails, the run stops: later batches and plays never start (rolling-update safety)", async () => {
+    const l = lab(["h1", "h2", "h3"]);
+    const { summary, events } = await run(l, [play([failOn("*/h1")], { serial: [1] }), play([task("kv", { key: "p2", value: "1" })], { name: "second" })]);
+    expect(summary.failed).toEqual(["h1"]);
+    expect(l.connects).toEqual(["h1"]);
+    expect(summary.notRun).toEqual(["h2", "h3"]);
+    expect(summary.stopped).toMatch(/play 'test play': every host of the batch failed \(h1\); h2, h3 did not run/);
+    // hosts that never ran are not reported as done with zero counts (they would look converged)
+    expect(Object.keys(summary.stats)).toEqual(["h1"]);
+    expect(events.filter((e) => e.type === "host.done").map((e) => (e as { host: string }).host)).toEqual(["h1"]);
+  });
+
+  it("a batch with one host left standing goes on", async () => {
+    const l = lab(["h1", "h2", "h3", "h4"]);
+    const { summary } = await run(l, play([failOn("*/h1")], { serial: [2] }));
+    expect(summary.failed).toEqual(["h1"]);
+    expect(summary.notRun).toEqual([]);
+    expect(l.connects.sort()).toEqual(["h1", "h2", "h3", "h4"]);
+  });
+
+  it("check mode changes nothing, so it goes on and reports every host", async () => {
+    const l = lab(["h1", "h2"]);
+    const { summary } = await run(l, play([task("cmd", { cmd: "true", creates: "nothere" }, { failedWhen: ["true"] })], { serial: [1] }), { check: true });
+    expect(summary.failed).toEqual(["h1", "h2"]);
+    expect(summary.notRun).toEqual([]);
+    expect(Object.keys(summary.stats).sort()).toEqual(["h1", "h2"]);
+  });
+});
