@@ -105,6 +105,8 @@ export class HostRunner {
   private current?: TaskRef;
   /** Index of the loop item being run (for prefetching the items after it). */
   private loopAt = 0;
+  /** The last task that failed (not ignored): `ansible_failed_task`/`ansible_failed_result` in a rescue. */
+  private lastFailed?: { task: Record<string, unknown>; result: Record<string, unknown> };
 
   constructor(
     readonly spec: HostSpec,
@@ -349,7 +351,8 @@ export class HostRunner {
     let ok = await this.runNodes(block.block, inner);
     if (!ok && block.rescue.length && !scope.skipAll) {
       this.stats.rescued++;
-      ok = await this.runNodes(block.rescue, { ...scope, rescuable: parent.rescuable });
+      const failed = this.lastFailed ? { ansible_failed_task: this.lastFailed.task, ansible_failed_result: this.lastFailed.result } : {};
+      ok = await this.runNodes(block.rescue, { ...scope, blockVars: { ...scope.blockVars, ...failed }, rescuable: parent.rescuable });
     }
     if (block.always.length) {
       const aok = await this.runNodes(block.always, { ...scope, rescuable: parent.rescuable });
@@ -392,20 +395,23 @@ export class HostRunner {
     const result: TaskResult = { status, changes: [], secret: scope.noLog, durationMs: 0 };
     if (msg) result.msg = msg;
     this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
-    if (task.register) this.registered[task.register] = status === "skipped" ? { changed: false, skipped: true, skip_reason: "Conditional result was False" } : { changed: false, failed: true, msg };
+    const reg = status === "skipped" ? { changed: false, skipped: true, skip_reason: "Conditional result was False" } : { changed: false, failed: true, msg };
+    if (task.register) this.registered[task.register] = reg;
     if (status === "skipped") {
       this.stats.skipped++;
       return true;
     }
-    return this.countFailure(task, scope, ref, msg ?? "failed", undefined);
+    return this.countFailure(task, scope, ref, msg ?? "failed", undefined, reg);
   }
 
   /** Counts a task failure; returns true when the failure is ignored (the host goes on). */
-  private countFailure(task: Task, scope: Scope, ref: TaskRef, msg: string, result: TaskResult | undefined): boolean {
+  private countFailure(task: Task, scope: Scope, ref: TaskRef, msg: string, result: TaskResult | undefined, reg: Record<string, unknown>): boolean {
     if (scope.ignoreErrors || task.ignoreErrors) {
       this.stats.ignored++;
       return true;
     }
+    const failedTask: Record<string, unknown> = { name: ref.name, action: task.moduleAs, module: task.module, id: task.id, path: posText(task.pos) };
+    this.lastFailed = { task: failedTask, result: reg };
     if (!scope.rescuable) {
       this.stats.failed++;
       const rc = result?.rc !== undefined ? ` (rc ${result.rc})` : "";
@@ -471,18 +477,18 @@ export class HostRunner {
       }
     }
 
-    // register: one result, or `results` for a loop
-    if (task.register) {
-      if (task.loop === undefined || task.loop === null || whole) this.registered[task.register] = outcomes[0]!.reg;
-      else
-        this.registered[task.register] = {
-          changed: outcomes.some((o) => o.reg.changed === true),
-          failed: outcomes.some((o) => o.reg.failed === true),
-          skipped: outcomes.length > 0 && outcomes.every((o) => o.reg.skipped === true),
-          msg: "All items completed",
-          results: outcomes.map((o) => o.reg),
-        };
-    }
+    // the task's result (register): one result, or `results` for a loop
+    const taskReg: Record<string, unknown> =
+      task.loop === undefined || task.loop === null || whole
+        ? outcomes[0]!.reg
+        : {
+            changed: outcomes.some((o) => o.reg.changed === true),
+            failed: outcomes.some((o) => o.reg.failed === true),
+            skipped: outcomes.length > 0 && outcomes.every((o) => o.reg.skipped === true),
+            msg: "All items completed",
+            results: outcomes.map((o) => o.reg),
+          };
+    if (task.register) this.registered[task.register] = taskReg;
 
     const statuses = outcomes.map((o) => o.result.status);
     const status: TaskStatus = statuses.includes("failed")
@@ -499,7 +505,7 @@ export class HostRunner {
     if (status === "changed") for (const n of task.notify) this.notified.add(n);
     if (status === "failed") {
       const firstFailed = outcomes.find((o) => o.result.status === "failed")!.result;
-      return this.countFailure(task, scope, ref, firstFailed.msg ?? "failed", firstFailed);
+      return this.countFailure(task, scope, ref, firstFailed.msg ?? "failed", firstFailed, taskReg);
     }
     this.stats[status]++;
     return true;

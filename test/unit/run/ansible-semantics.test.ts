@@ -167,3 +167,19 @@ describe("serial batches", () => {
     expect(Object.keys(summary.stats).sort()).toEqual(["h1", "h2"]);
   });
 });
+
+describe("blocks", () => {
+  it("rescue sees ansible_failed_task and ansible_failed_result", async () => {
+    const l = lab();
+    const { summary } = await run(
+      l,
+      play([
+        block([task("cmd", { cmd: "echo broken >&2; exit 4" }, { name: "Deploy app" })], {
+          rescue: [task("kv", { key: "why", value: "{{ ansible_failed_task.name }}: rc {{ ansible_failed_result.rc }} {{ ansible_failed_result.stderr | trim }}" })],
+        }),
+      ]),
+    );
+    expect(summary.failed).toEqual([]);
+    expect(l.kv("h1", "why")).toBe("Deploy app: rc 4 broken");
+  });
+});
