@@ -342,8 +342,11 @@ export class HostRunner {
         return this.step(() => this.reportStatic(first, scope, "failed", errorText(e)));
       }
       if (!pass) {
+        // The block's when is inherited by its block, rescue and always tasks: all are skipped
+        // (rescue never runs, as nothing failed).
         const skip = { ...scope, skipAll: true };
         await this.runNodes(block.block, skip);
+        await this.runNodes(block.always, skip);
         return true;
       }
     }

@@ -182,4 +182,12 @@ describe("blocks", () => {
     expect(summary.failed).toEqual([]);
     expect(l.kv("h1", "why")).toBe("Deploy app: rc 4 broken");
   });
+
+  it("a block whose when is false reports its always tasks skipped too", async () => {
+    const l = lab();
+    const { results, summary } = await run(l, play([block([task("kv", { key: "a", value: "1" })], { when: ["false"], rescue: [task("kv", { key: "r", value: "1" })], always: [task("kv", { key: "al", value: "1" })] })]));
+    expect(results().map((r) => r.result.status)).toEqual(["skipped", "skipped"]);
+    expect(summary.stats.h1).toMatchObject({ skipped: 2, rescued: 0 });
+    expect(l.kv("h1", "al")).toBeUndefined();
+  });
 });
