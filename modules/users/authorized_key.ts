@@ -33,6 +33,12 @@ export interface AuthorizedKeyState {
   content?: string;
   /** Set when the dir or file exists but cannot be read (no become). */
   unreadable?: string;
+  /**
+   * The directory or the file is a symlink owned by someone other than root or the user keel runs
+   * as (typically the account's own user). Following it as root would let that user have keel read
+   * any file into the authorized_keys it owns, or chmod/chown any directory: refused.
+   */
+  untrustedLink?: { what: "directory" | "file"; uid: number };
 }
 
 interface KeyPlan {
@@ -101,12 +107,16 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
       `  _kf=${file}`,
       `  printf 'path:%s\\n' "$_kf"`,
       `  _kd=$(dirname "$_kf")`,
+      // Symlinks at ~/.ssh or the file, with their owner, and who runs this (see untrustedLink).
+      `  printf 'me:%s\\n' "$(id -u)"`,
+      `  [ -L "$_kd" ] && printf 'dirlink:%s\\n' "$(stat -c %u "$_kd")"`,
+      `  [ -L "$_kf" ] && printf 'filelink:%s\\n' "$(stat -c %u "$_kf")"`,
       `  if [ -d "$_kd" ]; then`,
-      `    printf 'dir:%s\\n' "$(stat -c '%a:%U:%G' "$_kd")"`,
+      `    printf 'dir:%s\\n' "$(stat -L -c '%a:%U:%G' "$_kd")"`,
       `    [ -x "$_kd" ] || echo 'unreadable:directory'`,
       `  fi`,
       `  if [ -f "$_kf" ]; then`,
-      `    printf 'file:%s\\n' "$(stat -c '%a:%U:%G' "$_kf")"`,
+      `    printf 'file:%s\\n' "$(stat -L -c '%a:%U:%G' "$_kf")"`,
       `    if [ -r "$_kf" ]; then echo 'b64:'; base64 < "$_kf" | sed 's/^/b64:/'; else echo 'unreadable:file'; fi`,
       `  fi`,
       `fi`,
@@ -126,6 +136,11 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
         if (content !== undefined) s.content = content;
         const unreadable = tagged1(t, "unreadable");
         if (unreadable) s.unreadable = unreadable;
+        const me = tagged1(t, "me");
+        for (const what of ["dir", "file"] as const) {
+          const owner = tagged1(t, `${what}link`);
+          if (owner !== undefined && owner !== "0" && owner !== me) s.untrustedLink = { what: what === "dir" ? "directory" : "file", uid: Number(owner) };
+        }
         return s;
       },
     };
@@ -135,6 +150,13 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
     const keys = desiredKeys(a);
     if (!s.userExists || !s.path) {
       return [{ field: "user", summary: `user ${a.user} does not exist`, unknown: true }];
+    }
+    if (s.untrustedLink) {
+      const dir = s.path.replace(/\/[^/]*$/, "") || "/";
+      throw new ModuleError(
+        `${s.untrustedLink.what === "directory" ? dir : s.path} is a symlink owned by uid ${s.untrustedLink.uid}; keel does not follow it ` +
+          `(it could point at any file or directory); replace it with a real ${s.untrustedLink.what}, or set path: to where it points`,
+      );
     }
     if (s.unreadable) {
       return [{ field: "content", summary: `cannot read ${s.path} (its ${s.unreadable} is not readable; run with become)`, unknown: true }];
