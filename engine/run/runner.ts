@@ -455,6 +455,8 @@ export class HostRunner {
         loopError = e;
       }
       if (loopError === undefined) {
+        // Ansible shows an empty loop as one skipped task: so do the events (the stats count it too).
+        if (items.length === 0) emit({ status: "skipped", changes: [], reason: "no items in the loop", secret: scope.noLog || task.noLog, durationMs: 0 });
         for (const [i, item] of items.entries()) {
           this.loopAt = i;
           const itemVars = { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar };
@@ -487,7 +489,8 @@ export class HostRunner {
         : {
             changed: outcomes.some((o) => o.reg.changed === true),
             failed: outcomes.some((o) => o.reg.failed === true),
-            skipped: outcomes.length > 0 && outcomes.every((o) => o.reg.skipped === true),
+            skipped: outcomes.every((o) => o.reg.skipped === true),
+            ...(outcomes.length === 0 ? { skipped_reason: "No items in the list" } : {}),
             msg: "All items completed",
             results: outcomes.map((o) => o.reg),
           };

@@ -113,6 +113,16 @@ describe("loops", () => {
   });
 });
 
+describe("loops, registered", () => {
+  it("a loop over an empty list is reported skipped (an event, as the count says), and its registered result says so", async () => {
+    const l = lab();
+    const { results, summary } = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop: [], register: "r" }), task("kv", { key: "z", value: "{{ r.results | length }} {{ r.skipped_reason }}" }, { when: ["r is skipped"] })]));
+    expect(results().map((x) => [x.result.status, x.result.reason])).toEqual([["skipped", "no items in the loop"], ["changed", undefined]]);
+    expect(summary.stats.h1).toMatchObject({ skipped: 1, changed: 1 });
+    expect(l.kv("h1", "z")).toBe("0 No items in the list");
+  });
+});
+
 describe("probe batching of loops", () => {
   it("the items of a looped task are probed in one round trip with the rest of the play", async () => {
     const l = lab();
