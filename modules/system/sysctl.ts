@@ -93,7 +93,8 @@ export default defineModule<SysctlArgs, SysctlState>({
       `if v=$(sysctl -n ${key} 2>/dev/null); then printf 'value %s\\n' "$v"; elif [ -r ${proc} ]; then printf 'value %s\\n' "$(cat ${proc})"; fi`,
       `for f in ${dirs} /etc/sysctl.conf; do`,
       '  [ -f "$f" ] || continue',
-      '  printf \'@@file %s %s\\n\' "$f" "$(readlink -f "$f")"',
+      // tab-separated: a file name may hold spaces
+      '  printf \'@@file %s\\t%s\\n\' "$f" "$(readlink -f "$f")"',
       "  grep -n -v -E '^[[:space:]]*([#;]|$)' \"$f\"",
       "done",
       "echo @@target",
@@ -260,7 +261,8 @@ export function parseSysctl(stdout: string, key: string, order: "systemd" | "pro
       sec = line.slice(2);
       continue;
     }
-    const f = /^@@file (\S+) (\S*)$/.exec(line);
+    // "@@file PATH<tab>REAL" (older captures: "@@file PATH REAL", no spaces in either)
+    const f = /^@@file ([^\t]+)\t(.*)$/.exec(line) ?? /^@@file (\S+) (\S*)$/.exec(line);
     if (f) {
       sec = "file";
       files.push({ path: f[1]!, real: f[2] || f[1]!, lines: [] });
