@@ -418,7 +418,8 @@ export class HostRunner {
     if (!scope.rescuable) {
       this.stats.failed++;
       const rc = result?.rc !== undefined ? ` (rc ${result.rc})` : "";
-      this.failure = { host: this.name, task: ref, message: `${this.name}: task '${ref.name}' (${posText(ref.pos)}) failed${rc}: ${msg}` };
+      const item = result?.item !== undefined ? ` for item '${result.item}'` : "";
+      this.failure = { host: this.name, task: ref, message: `${this.name}: task '${ref.name}' (${posText(ref.pos)}) failed${item}${rc}: ${msg}` };
     }
     return false;
   }

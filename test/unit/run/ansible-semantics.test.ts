@@ -201,3 +201,13 @@ describe("blocks", () => {
     expect(l.kv("h1", "al")).toBeUndefined();
   });
 });
+
+describe("failure messages", () => {
+  it("a failed loop item is named in the host's failure", async () => {
+    const l = lab();
+    const t = task("cmd", { cmd: 'test "{{ item.name }}" != b' }, { name: "Check users", loop: [{ name: "a" }, { name: "b" }], changedWhen: ["false"] });
+    t.loopLabel = "{{ item.name }}";
+    const { summary } = await run(l, play([t]));
+    expect(summary.failures[0]!.message).toMatch(/^h1: task 'Check users' \(\/play\/site\.yml:\d+\) failed for item 'b' \(rc 1\): exit code 1$/);
+  });
+});
