@@ -102,7 +102,10 @@ export class Progress {
     let out = `${this.status(word)} ${this.hostCol(host)}  ${task.name}${item}  (${what})${r.handler ? " [handler]" : ""}\n`;
     const pad = " ".repeat(9);
     if (r.status === "failed") {
-      out += `${pad}${task.pos.file}:${task.pos.line}: ${block(r.msg ?? "failed", pad)}\n`;
+      const at = `${task.pos.file}:${task.pos.line}`;
+      const msg = r.msg ?? "failed";
+      // An InputError's text already starts with this task's file:line:col: do not say it twice.
+      out += `${pad}${msg.startsWith(`${at}:`) ? "" : `${at}: `}${block(msg, pad)}\n`;
       if (r.stderr && r.msg && !r.msg.includes(r.stderr.trim())) out += `${pad}stderr: ${oneLine(r.stderr)}\n`;
     }
     if (r.status === "unknown") out += `${pad}${this.paint(C.dim, "cannot predict without running it: " + r.changes.map((c) => c.summary).join("; "))}\n`;

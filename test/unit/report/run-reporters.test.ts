@@ -62,6 +62,20 @@ describe("progress, plain (not a TTY)", () => {
   });
 });
 
+describe("progress, failure lines", () => {
+  it("names the task's file:line once, even when the cause already starts with it", () => {
+    const pr = new Progress({ isTTY: false, color: false, diff: false, write: () => undefined });
+    const t = { id: "t1", name: "Set key", module: "test.kv", pos: { file: "/play/site.yml", line: 4, col: 7 }, play: "p" };
+    const msg = "/play/site.yml:4:7: undefined variable 'nope' in '{{ nope }}'\nhint: define 'nope'";
+    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg, secret: false, durationMs: 0 })).toBe(
+      "failed   h1  Set key  (test.kv)\n         /play/site.yml:4:7: undefined variable 'nope' in '{{ nope }}'\n         hint: define 'nope'\n",
+    );
+    // a cause elsewhere (the block's when) keeps the task's own line in front
+    const other = "/play/site.yml:2:9: undefined variable 'x' in `x`";
+    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: other, secret: false, durationMs: 0 })).toContain(`         /play/site.yml:4: ${other}\n`);
+  });
+});
+
 describe("progress, TTY", () => {
   it("redraws a live region in place (hosts done/total, current task, elapsed) and prints what matters above it", async () => {
     let out = "";
