@@ -145,12 +145,15 @@ describe("text edits", () => {
     expect(presentLine(once, { line: "y=2", insertafter: "^\\[main\\]" })).toEqual({ text: once, msg: "" });
   });
 
-  it("blockinfile: reversed markers, empty block removes, insertbefore regex, no trailing newline kept", () => {
+  it("blockinfile: reversed markers, empty block removes, insertbefore regex, block lines always end in a newline", () => {
     const rev = "x\n# END ANSIBLE MANAGED BLOCK\nold\n# BEGIN ANSIBLE MANAGED BLOCK\ny\n";
     expect(editBlock(rev, { block: "new" }).text).toBe("x\n# BEGIN ANSIBLE MANAGED BLOCK\nnew\n# END ANSIBLE MANAGED BLOCK\ny\n");
     expect(editBlock("a\n# BEGIN ANSIBLE MANAGED BLOCK\nq\n# END ANSIBLE MANAGED BLOCK\n", { block: "" }).text).toBe("a\n");
     expect(editBlock("a\nb\nb\n", { block: "z", insertbefore: "^b" }).text).toBe("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\nb\n");
-    expect(editBlock("a", { block: "z" }).text).toBe("a\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK");
+    // as Ansible (splitlines(True)): the line before the block gets a newline, every block line ends in one
+    expect(editBlock("a", { block: "z" }).text).toBe("a\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\n");
+    // a last line after the block keeps its missing newline
+    expect(editBlock("a", { block: "z", insertbefore: "BOF" }).text).toBe("# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\na");
     expect(editBlock("a\n", { block: "z", insertbefore: "BOF" }).msg).toBe("block '# BEGIN ANSIBLE MANAGED BLOCK' added at the beginning of the file (1 line)");
   });
 });
