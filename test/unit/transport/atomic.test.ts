@@ -1,6 +1,6 @@
 // The atomic-write script: its text, and its behaviour run by /bin/sh in a temporary directory
 // (both transports send exactly this text).
-import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync, chmodSync, mkdirSync, symlinkSync, lstatSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync, chmodSync, mkdirSync, symlinkSync, lstatSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -133,6 +133,8 @@ describe("atomicWriteScript and other users", () => {
       expect({ case: c.name, othersCanOpen, groupCanOpen }).toEqual({ case: c.name, othersCanOpen: false, groupCanOpen: false });
       expect(temps(dir)).toEqual([]);
     }
+    rmSync(dir, { recursive: true });
+    rmSync(bin, { recursive: true });
   });
 });
 
@@ -146,6 +148,7 @@ describe("atomicWriteScript and symlinks", () => {
     expect(r.stderr).toMatch(/is a directory/);
     expect(readdirSync(join(dir, "real"))).toEqual([]);
     expect(temps(dir)).toEqual([]);
+    rmSync(dir, { recursive: true });
   });
   it("replaces a symlink to a file with the new file, and leaves the link's target alone", () => {
     const dir = mkdtempSync(join(tmpdir(), "keel-atomic-link-"));
@@ -155,5 +158,6 @@ describe("atomicWriteScript and symlinks", () => {
     expect(lstatSync(join(dir, "link")).isFile()).toBe(true);
     expect(readFileSync(join(dir, "link"), "utf8")).toBe("new");
     expect(readFileSync(join(dir, "target"), "utf8")).toBe("t");
+    rmSync(dir, { recursive: true });
   });
 });

@@ -136,7 +136,7 @@ describe("large outputs", () => {
 
 describe("a connection cut mid-command", () => {
   it("runs nothing when the input ends inside a here-doc (no half-written file)", async () => {
-    const { mkdtempSync, readFileSync, writeFileSync, readdirSync } = await import("node:fs");
+    const { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const { atomicWriteScript } = await import("../../../engine/transport/atomic.js");
@@ -156,5 +156,6 @@ describe("a connection cut mid-command", () => {
     // the whole text still writes the file
     spawnSync("/bin/sh", [], { input: text });
     expect(readFileSync(p).equals(content)).toBe(true);
+    rmSync(dir, { recursive: true });
   });
 });

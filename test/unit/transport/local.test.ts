@@ -1,7 +1,7 @@
 // The local transport's lifetime: closing a connection must not keep keel's process alive, whatever
 // the commands left running (a task that starts a daemon with `cmd &` keeps the shell's pipes open).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it, expect } from "vitest";
@@ -32,6 +32,7 @@ await c.close();
         // already gone
       }
     }
+    rmSync(dir, { recursive: true });
     expect(r.status, r.stderr).toBe(0);
     expect(pid).toBeGreaterThan(0);
     expect(took).toBeLessThan(10_000);
