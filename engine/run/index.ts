@@ -29,7 +29,7 @@ import type { EventSink, HostStats } from "../core/events.js";
 import type { Registry } from "../core/registry.js";
 import type { Inventory } from "../inventory/index.js";
 import { connect as realConnect } from "../transport/index.js";
-import { HostRunner, type FleetVars, type HostFailure, type Step } from "./runner.js";
+import { HostRunner, type FleetVars, type HostFailure, type PlayState, type Step } from "./runner.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
 
@@ -109,7 +109,13 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
       const play = plan.plays[pi]!;
       const hosts = playHosts[pi]!.filter((h) => runners.get(h)!.state === "active");
       sink({ type: "play.start", play: play.name, pos: play.pos, hosts });
+      const playState: PlayState = { ended: false };
       for (const batch of serialBatches(hosts, play.serial)) {
+        if (playState.ended) {
+          // meta: end_play: the later batches skip this play (their hosts may still have later plays)
+          for (const h of batch) if (lastPlay.get(h) === pi) await finish(runners.get(h)!);
+          continue;
+        }
         const limit = pLimit(forks);
         const afterPlay = async (r: HostRunner) => {
           if (r.state !== "active" || lastPlay.get(r.name) === pi) await finish(r);
@@ -124,7 +130,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
             batch.map(async (h) => {
               const r = runners.get(h)!;
               try {
-                await r.runPlay(play, step);
+                await r.runPlay(play, step, playState);
               } finally {
                 lock.leave();
               }
@@ -137,7 +143,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
             batch.map((h) =>
               limit(async () => {
                 const r = runners.get(h)!;
-                await r.runPlay(play, direct);
+                await r.runPlay(play, direct, playState);
                 await afterPlay(r);
               }),
             ),

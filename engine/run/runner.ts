@@ -8,7 +8,7 @@
 // apply ran at all (changed, failed half-way, or turned "ok" by changed_when: false, which does not
 // make a command read-only) the whole cache is dropped, and the next task that needs a probe starts
 // a new batch.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Connection } from "../core/connection.js";
 import type { Plan, Play, Task, TaskNode, Expr } from "../core/plan.js";
@@ -66,6 +66,11 @@ interface ItemOutcome {
   idle?: boolean;
 }
 
+/** State shared by the hosts of one play: `meta: end_play` ends it for all of them. */
+export interface PlayState {
+  ended: boolean;
+}
+
 /** How a host's tasks are paced: free (run now) or linear (wait for the other hosts first). */
 export type Step = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -90,6 +95,8 @@ export class HostRunner {
 
   private facts: Facts = EMPTY_FACTS;
   private factVars: Record<string, unknown> = {};
+  /** inventoryLayer()'s last result and what it was built from. */
+  private invLayer?: { play: Play | undefined; factVars: Record<string, unknown>; vars: Record<string, unknown> };
   private factsGathered = false;
   /** register + set_fact, kept across plays. */
   private readonly registered: Record<string, unknown> = {};
@@ -100,7 +107,10 @@ export class HostRunner {
   private flat: Flat[] = [];
   private flatIndex = new Map<Task, number>();
   private notified = new Set<string>();
+  /** meta: end_host (this host) */
   private ended = false;
+  /** meta: end_play, shared by every host of the play */
+  private playState: PlayState = { ended: false };
   private step: Step = (fn) => fn();
   private current?: TaskRef;
   /** Index of the loop item being run (for prefetching the items after it). */
@@ -123,10 +133,11 @@ export class HostRunner {
   }
 
   /** Run one play on this host. Never throws for host-level problems: they end up in state/failure. */
-  async runPlay(play: Play, step: Step): Promise<void> {
+  async runPlay(play: Play, step: Step, playState: PlayState = { ended: false }): Promise<void> {
     if (this.state !== "active") return;
     this.play = play;
     this.step = step;
+    this.playState = playState;
     this.notified = new Set();
     this.ended = false;
     this.cache.clear();
@@ -146,7 +157,7 @@ export class HostRunner {
       if (this.state !== "active") return;
       const ok = await this.runNodes(play.tasks, root);
       if (!ok) return this.markFailed();
-      if (!this.ended) {
+      if (!this.ended && !this.playState.ended) {
         const hok = await this.flushHandlers(root);
         if (!hok) return this.markFailed();
       }
@@ -279,7 +290,13 @@ export class HostRunner {
     }
   }
 
-  private varsFor(scope: Scope, task?: Task): Record<string, unknown> {
+  /**
+   * The inventory layer (magic variables, host vars, facts): the same for every task of a play
+   * until facts are gathered again, so it is built once per (play, facts) rather than per task.
+   */
+  private inventoryLayer(): Record<string, unknown> {
+    const c = this.invLayer;
+    if (c && c.play === this.play && c.factVars === this.factVars) return c.vars;
     const spec = this.spec;
     const magic: Record<string, unknown> = {
       inventory_hostname: spec.name,
@@ -293,9 +310,15 @@ export class HostRunner {
       groups: this.fleet.groups,
       hostvars: this.fleet.hostvars,
     };
+    const vars = { ...magic, ...spec.vars, ...this.factVars };
+    this.invLayer = { play: this.play, factVars: this.factVars, vars };
+    return vars;
+  }
+
+  private varsFor(scope: Scope, task?: Task): Record<string, unknown> {
     return layerVars({
       roleDefaults: task?.role?.defaults ?? {},
-      inventory: { ...magic, ...spec.vars, ...this.factVars },
+      inventory: this.inventoryLayer(),
       playVars: this.play?.vars ?? {},
       varsFiles: this.play?.varsFiles ?? {},
       roleVars: task?.role?.vars ?? {},
@@ -322,7 +345,7 @@ export class HostRunner {
 
   private async runNodes(nodes: TaskNode[], scope: Scope): Promise<boolean> {
     for (const n of nodes) {
-      if (this.ended) return true;
+      if (this.ended || this.playState.ended) return true;
       const ok = n.kind === "block" ? await this.runBlock(n, scope) : await this.runTaskNode(n, scope);
       if (!ok) return false;
     }
@@ -370,7 +393,8 @@ export class HostRunner {
     // A meta task acts on the runner only; flush_handlers takes one step per handler itself. Inside
     // a step it would nest steps: under `linear` a host would wait for a fork slot it holds.
     if (task.module === "meta" && !scope.skipAll) return this.runMeta(task, scope);
-    return this.step(() => this.runTask(task, scope));
+    // Under `linear`, another host may end the play while this one waits at the step.
+    return this.step(() => (this.playState.ended ? Promise.resolve(true) : this.runTask(task, scope)));
   }
 
   private ref(task: Task, scope: Scope): TaskRef {
@@ -537,6 +561,10 @@ export class HostRunner {
       case "flush_handlers":
         return this.flushHandlers(this.rootScope(this.play));
       case "end_play":
+        // As in Ansible: the play ends for every host (and every later serial batch), not only this one.
+        this.playState.ended = true;
+        this.ended = true;
+        return true;
       case "end_host":
         this.ended = true;
         return true;
@@ -952,12 +980,35 @@ function metaAction(task: Task): string {
   return typeof s === "string" ? s : "noop";
 }
 
+/**
+ * Controller files read by copy/template, shared by every host of a run (and later runs in the
+ * same process): each host used to read the same file again. An entry is used only while the
+ * file's size and mtime are unchanged; small files only, and a bounded number of them.
+ */
+const localFiles = new Map<string, { size: number; mtimeNs: bigint; data: Buffer }>();
+const LOCAL_CACHE_MAX_FILE = 1 << 20;
+const LOCAL_CACHE_MAX_ENTRIES = 256;
+
+function readLocalFile(path: string): Buffer | undefined {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  if (!st) return undefined;
+  const hit = localFiles.get(path);
+  if (hit && hit.size === Number(st.size) && hit.mtimeNs === st.mtimeNs) return hit.data;
+  const data = readFileSync(path);
+  if (data.length <= LOCAL_CACHE_MAX_FILE && data.length === Number(st.size)) {
+    if (localFiles.size >= LOCAL_CACHE_MAX_ENTRIES) localFiles.clear();
+    localFiles.set(path, { size: data.length, mtimeNs: st.mtimeNs, data });
+  }
+  return data;
+}
+
 function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): Buffer {
   const tried: string[] = [];
   const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
   for (const c of candidates) {
     tried.push(c);
-    if (existsSync(c)) return readFileSync(c);
+    const data = readLocalFile(c);
+    if (data) return data;
   }
   throw new InputError(`${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`, task.argsPos, `put it in ${join(dirs[0] ?? ".", sub, rel)}`);
 }

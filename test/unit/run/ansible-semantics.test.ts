@@ -103,10 +103,10 @@ describe("loops", () => {
   it("loop over an undefined variable is skipped when the task's when is false (loop: '{{ users }}', when: users is defined)", async () => {
     const l = lab();
     const t = () => task("kv", { key: "{{ item }}", value: "1" }, { loop: "{{ users }}", when: ["users is defined"], register: "r" });
-    const { results, summary } = await run(l, play([t(), task("kv", { key: "was", value: "{{ r.skipped }}-{{ r.skip_reason }}" })]));
+    const { results, summary } = await run(l, play([t(), task("kv", { key: "was", value: "{{ r.skip_reason }}" }, { when: ["r.skipped", "r is skipped"] })]));
     expect(results().map((r) => r.result.status)).toEqual(["skipped", "changed"]);
     expect(summary.failed).toEqual([]);
-    expect(l.kv("h1", "was")).toBe("true-Conditional result was False");
+    expect(l.kv("h1", "was")).toBe("Conditional result was False");
     // with the condition true, the undefined loop variable is the error, at the playbook line
     const again = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop: "{{ users }}", when: ["true"] })]));
     expect(again.summary.failures[0]!.message).toMatch(/\/play\/site\.yml:\d+.*undefined variable 'users'/);
@@ -209,5 +209,24 @@ describe("failure messages", () => {
     t.loopLabel = "{{ item.name }}";
     const { summary } = await run(l, play([t]));
     expect(summary.failures[0]!.message).toMatch(/^h1: task 'Check users' \(\/play\/site\.yml:\d+\) failed for item 'b' \(rc 1\): exit code 1$/);
+  });
+});
+
+describe("meta: end_play", () => {
+  it("ends the play for every host, including later serial batches; the next play runs", async () => {
+    const l = lab(["h1", "h2", "h3"]);
+    const p1 = play([task("meta", { action: "end_play" }, { when: ["inventory_hostname == 'h1'"] }), task("kv", { key: "p1", value: "1" })], { serial: [1] });
+    const p2 = play([task("kv", { key: "p2", value: "1" })], { name: "second" });
+    const { summary } = await run(l, [p1, p2]);
+    expect(["h1", "h2", "h3"].map((h) => l.kv(h, "p1"))).toEqual([undefined, undefined, undefined]);
+    expect(["h1", "h2", "h3"].map((h) => l.kv(h, "p2"))).toEqual(["1", "1", "1"]);
+    expect(summary.failed).toEqual([]);
+  });
+
+  it("with strategy linear, the other hosts stop before their next task", async () => {
+    const l = lab(["h1", "h2"]);
+    const p = play([task("kv", { key: "a", value: "1" }), task("meta", { action: "end_play" }, { when: ["inventory_hostname == 'h2'"] }), task("kv", { key: "b", value: "1" })], { strategy: "linear" });
+    await run(l, p);
+    expect(["h1", "h2"].map((h) => [l.kv(h, "a"), l.kv(h, "b")])).toEqual([["1", undefined], ["1", undefined]]);
   });
 });
