@@ -104,7 +104,8 @@ describe("task semantics", () => {
       l,
       play([
         task("kv", { key: "{{ item }}", value: "x" }, { loop: ["a", "b", "c"], register: "r", when: ["item != 'c'"] }),
-        task("kv", { key: "summary", value: "{{ r.results | length }}-{{ r.changed }}-{{ r.results[2].skipped }}" }),
+        // booleans are tested in conditions, so the test does not depend on how templates print them
+        task("kv", { key: "summary", value: "{{ r.results | length }}" }, { when: ["r.changed", "r.results[2].skipped", "not r.results[1].changed"] }),
         task("kv", { key: "never", value: "x" }, { when: ["r.failed"] }),
       ]),
     );
@@ -116,7 +117,7 @@ describe("task semantics", () => {
       [undefined, "changed"],
       [undefined, "skipped"],
     ]);
-    expect(l.kv("h1", "summary")).toBe("3-true-true");
+    expect(l.kv("h1", "summary")).toBe("3");
     expect(l.kv("h1", "never")).toBeUndefined();
     expect(events.filter((e) => e.type === "task.start").length).toBe(3);
   });
