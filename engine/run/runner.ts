@@ -221,7 +221,17 @@ export class HostRunner {
     }
     this.factsGathered = true;
     this.factVars = ansibleFactVars(this.facts);
+    this.publishHostvars();
     this.sink({ type: "host.facts", host: this.name, facts: this.facts });
+  }
+
+  /**
+   * `hostvars[this host]` for the other hosts, as in Ansible: inventory vars, facts, then register
+   * and set_fact results. Replaced (never mutated: the inventory's object stays as it was) whenever
+   * one of them changes. Under `strategy: free` another host may not have got there yet.
+   */
+  private publishHostvars(): void {
+    this.fleet.hostvars[this.name] = { ...this.spec.vars, ...this.factVars, ...this.registered };
   }
 
   private markUnreachable(e: ConnectionError): void {
@@ -423,7 +433,10 @@ export class HostRunner {
     if (msg) result.msg = msg;
     this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     const reg = status === "skipped" ? { changed: false, skipped: true, skip_reason: "Conditional result was False" } : { changed: false, failed: true, msg };
-    if (task.register) this.registered[task.register] = reg;
+    if (task.register) {
+      this.registered[task.register] = reg;
+      this.publishHostvars();
+    }
     if (status === "skipped") {
       this.stats.skipped++;
       return true;
@@ -520,6 +533,7 @@ export class HostRunner {
             results: outcomes.map((o) => o.reg),
           };
     if (task.register) this.registered[task.register] = taskReg;
+    if (task.register || module?.kind === "controller") this.publishHostvars();
 
     const statuses = outcomes.map((o) => o.result.status);
     const status: TaskStatus = statuses.includes("failed")

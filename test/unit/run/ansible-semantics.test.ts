@@ -230,3 +230,20 @@ describe("meta: end_play", () => {
     expect(["h1", "h2"].map((h) => [l.kv(h, "a"), l.kv(h, "b")])).toEqual([["1", undefined], ["1", undefined]]);
   });
 });
+
+describe("hostvars", () => {
+  it("hostvars of another host carry its facts and its set_fact/register results, not only inventory vars", async () => {
+    const l = lab(["h1", "h2"], { h2: { role_name: "db" } });
+    const p = play(
+      [
+        task("set", { color: "{{ inventory_hostname }}-blue" }),
+        task("cmd", { cmd: "echo out-{{ inventory_hostname }}" }, { register: "out", changedWhen: ["false"] }),
+        task("kv", { key: "peer", value: "{{ hostvars['h2'].role_name }} {{ hostvars['h2'].color }} {{ hostvars['h2'].out.stdout | trim }} {{ hostvars['h2'].ansible_facts.hostname is defined }}" }, { when: ["inventory_hostname == 'h1'"] }),
+      ],
+      { strategy: "linear", gatherFacts: true },
+    );
+    const { summary } = await run(l, p);
+    expect(summary.failures).toEqual([]);
+    expect(l.kv("h1", "peer")).toMatch(/^db h2-blue out-h2 [Tt]rue$/);
+  });
+});
