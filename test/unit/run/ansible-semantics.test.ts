@@ -247,3 +247,20 @@ describe("hostvars", () => {
     expect(l.kv("h1", "peer")).toMatch(/^db h2-blue out-h2 [Tt]rue$/);
   });
 });
+
+describe("handlers (regression cover)", () => {
+  it("run in definition order, not notify order; in check mode they probe and diff but apply nothing", async () => {
+    const l = lab();
+    const handlers = [task("kv", { key: "h-first", value: "1" }, { name: "first" }), task("kv", { key: "h-second", value: "1" }, { name: "second" })];
+    const p = play([task("kv", { key: "a", value: "1" }, { notify: ["second"] }), task("kv", { key: "b", value: "1" }, { notify: ["first"] })], { handlers });
+    const checked = await run(l, p, { check: true });
+    expect(checked.results().filter((r) => r.result.handler).map((r) => [r.task.name, r.result.status, r.result.changes[0]?.after])).toEqual([
+      ["first", "changed", "1"],
+      ["second", "changed", "1"],
+    ]);
+    expect([l.kv("h1", "h-first"), l.kv("h1", "h-second"), l.kv("h1", "a")]).toEqual([undefined, undefined, undefined]);
+    const real = await run(l, p);
+    expect(real.results().filter((r) => r.result.handler).map((r) => r.task.name)).toEqual(["first", "second"]);
+    expect(l.kv("h1", "h-second")).toBe("1");
+  });
+});
