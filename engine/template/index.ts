@@ -338,7 +338,7 @@ function compile(tpl: string): Compiled {
     else if (tpl.startsWith("{{!--", j)) end = tpl.indexOf("--}}", j) + 4;
     else if (tpl.startsWith("{{{", j)) end = tpl.indexOf("}}}", j) + 3;
     else {
-      const k = tpl.indexOf("}}", j + 2);
+      const k = closeOf(tpl, j + 2);
       if (k === -1) {
         out += tpl.slice(i);
         break;
@@ -444,10 +444,32 @@ const WHOLE = /^\{\{(?!\{)([\s\S]*?)\}\}$/;
 
 /** The expression of a string that is exactly one `{{ expr }}` the evaluator should take whole. */
 function wholeExpr(tpl: string): string | undefined {
-  const whole = WHOLE.exec(tpl);
-  if (!whole || whole[1]!.includes("{{") || whole[1]!.includes("}}")) return undefined;
-  const body = whole[1]!.replace(/^~|~$/g, "").trim();
+  if (!WHOLE.test(tpl) || closeOf(tpl, 2) !== tpl.length - 2) return undefined;
+  const body = tpl.slice(2, -2).replace(/^~|~$/g, "").trim();
   return !handlebarsNative(body) || SIMPLE_PATH.test(body) ? body : undefined;
+}
+
+/**
+ * Where the `}}` that closes the mustache opened just before `from` is. In an expression, braces,
+ * brackets and quotes are skipped (`{{ d | combine({'a': {'b': 1}}) }}`); Handlebars blocks and
+ * comments end at the first `}}`.
+ */
+function closeOf(tpl: string, from: number): number {
+  const first = tpl.indexOf("}}", from);
+  if (first === -1 || /^[~\s]*[#/^!>&@]/.test(tpl.slice(from, from + 8))) return first;
+  let depth = 0;
+  for (let i = from; i < tpl.length; i++) {
+    const c = tpl[i]!;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < tpl.length && tpl[j] !== c && tpl[j] !== "\n") j += tpl[j] === "\\" ? 2 : 1;
+      if (tpl[j] !== c) return first; // an unclosed quote: not an expression we can read
+      i = j;
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (depth > 0 && (c === ")" || c === "]" || c === "}")) depth--;
+    else if (c === "}" && tpl[i + 1] === "}") return i;
+  }
+  return first;
 }
 
 function hintForUndefined(path: string): string {
