@@ -8,7 +8,8 @@
 // apply ran at all (changed, failed half-way, or turned "ok" by changed_when: false, which does not
 // make a command read-only) the whole cache is dropped, and the next task that needs a probe starts
 // a new batch.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readFileBytesCached } from "../core/filecache.js";
 import { isAbsolute, join } from "node:path";
 import type { Connection } from "../core/connection.js";
 import type { Plan, Play, Task, TaskNode, Expr } from "../core/plan.js";
@@ -994,35 +995,13 @@ function metaAction(task: Task): string {
   return typeof s === "string" ? s : "noop";
 }
 
-/**
- * Controller files read by copy/template, shared by every host of a run (and later runs in the
- * same process): each host used to read the same file again. An entry is used only while the
- * file's size and mtime are unchanged; small files only, and a bounded number of them.
- */
-const localFiles = new Map<string, { size: number; mtimeNs: bigint; data: Buffer }>();
-const LOCAL_CACHE_MAX_FILE = 1 << 20;
-const LOCAL_CACHE_MAX_ENTRIES = 256;
-
-function readLocalFile(path: string): Buffer | undefined {
-  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
-  if (!st) return undefined;
-  const hit = localFiles.get(path);
-  if (hit && hit.size === Number(st.size) && hit.mtimeNs === st.mtimeNs) return hit.data;
-  const data = readFileSync(path);
-  if (data.length <= LOCAL_CACHE_MAX_FILE && data.length === Number(st.size)) {
-    if (localFiles.size >= LOCAL_CACHE_MAX_ENTRIES) localFiles.clear();
-    localFiles.set(path, { size: data.length, mtimeNs: st.mtimeNs, data });
-  }
-  return data;
-}
-
 function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): Buffer {
   const tried: string[] = [];
   const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
   for (const c of candidates) {
     tried.push(c);
-    const data = readLocalFile(c);
-    if (data) return data;
+    // Read once for all hosts (and tasks) while the file is unchanged.
+    if (existsSync(c)) return readFileBytesCached(c);
   }
   throw new InputError(`${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`, task.argsPos, `put it in ${join(dirs[0] ?? ".", sub, rel)}`);
 }

@@ -1,12 +1,13 @@
 // The ssh transport (ssh2): one TCP connection per host for the whole run, one persistent `sh`
 // channel on it, host keys checked against known_hosts and failing closed.
 import ssh2 from "ssh2";
-import type { Client as SshClient, ClientChannel, ConnectConfig } from "ssh2";
+import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
+import { readFileCached } from "../core/filecache.js";
 import { ShellConnection, type ShellStreams } from "./session.js";
 import {
   checkHostKey,
@@ -35,7 +36,7 @@ export interface SshOptions {
 /** The global file OpenSSH also reads; consulted (never written) when the default user file is used. */
 const GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
 
-type AuthMethod = { type: "publickey"; username: string; key: Buffer; label: string } | { type: "agent"; username: string; agent: string; label: string } | { type: "password"; username: string; password: string; label: string } | { type: "keyboard-interactive"; username: string; label: string; prompt: (...a: any[]) => void };
+type AuthMethod = { type: "publickey"; username: string; key: ParsedKey; label: string } | { type: "agent"; username: string; agent: string; label: string } | { type: "password"; username: string; password: string; label: string } | { type: "keyboard-interactive"; username: string; label: string; prompt: (...a: any[]) => void };
 
 export class SshConnection extends ShellConnection {
   readonly host: string;
@@ -202,10 +203,13 @@ export function describeHost(spec: HostSpec): string {
   return spec.name === spec.address ? `${spec.name}:${spec.port}` : `${spec.name} (${spec.address}:${spec.port})`;
 }
 
+const parseKnownHostsFile = (data: Buffer): KnownHostEntry[] => parseKnownHosts(data.toString("utf8"));
+
 function readKnownHosts(file: string, withGlobal: boolean): KnownHostEntry[] {
+  // Parsed once for all hosts while the file is unchanged (an appended key changes it).
   const read = (f: string) => {
     try {
-      return parseKnownHosts(readFileSync(f, "utf8"));
+      return readFileCached(f, parseKnownHostsFile);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw new ConnectionError(`cannot read ${f}: ${(e as Error).message}`, "hostkey");
@@ -213,6 +217,9 @@ function readKnownHosts(file: string, withGlobal: boolean): KnownHostEntry[] {
   };
   return withGlobal ? [...read(file), ...read(GLOBAL_KNOWN_HOSTS)] : read(file);
 }
+
+/** ssh2's parse of a private key file (an Error for encrypted or unsupported keys). */
+const parsePrivateKey = (data: Buffer): ParsedKey | Error => utils.parseKey(data);
 
 /** Appends one line; O_APPEND keeps concurrent connections from mixing lines. */
 function appendKnownHost(file: string, line: string): void {
@@ -252,19 +259,19 @@ function authMethods(spec: HostSpec, username: string, password: string | undefi
   const out: AuthMethod[] = [];
   const files = spec.privateKeyFile ? [spec.privateKeyFile] : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
   for (const f of files) {
-    let key: Buffer;
+    let parsed: ParsedKey | Error;
     try {
-      key = readFileSync(f);
+      // Parsed once for all hosts; ssh2 takes the parsed key as it is (it would parse a Buffer again per host).
+      parsed = readFileCached(f, parsePrivateKey);
     } catch (e) {
       throw new ConnectionError(`cannot read private key file ${f} for ${describeHost(spec)}: ${(e as Error).message}`, "auth", spec.name);
     }
-    const parsed = utils.parseKey(key);
     if (parsed instanceof Error) {
       // Encrypted keys need a passphrase keel does not ask for; the agent can hold them instead.
       if (spec.privateKeyFile) throw new ConnectionError(`cannot use private key file ${f} for ${describeHost(spec)}: ${parsed.message}`, "auth", spec.name);
       continue;
     }
-    out.push({ type: "publickey", username, key, label: `publickey ${f}` });
+    out.push({ type: "publickey", username, key: parsed, label: `publickey ${f}` });
   }
   const sock = process.env.SSH_AUTH_SOCK;
   if (sock) out.push({ type: "agent", username, agent: sock, label: "ssh-agent" });

@@ -1,5 +1,6 @@
 // What the runner shares or reuses so a fleet does not pay for the same work once per host and task
-// (see test/bench/scale.ts): controller files read once for all hosts but never served stale, and
+// (see test/bench/scale.ts): controller files read once for all hosts but never served stale
+// (engine/core/filecache.ts), and
 // the per-play variable layer rebuilt when the play or the facts change.
 import { describe, it, expect, afterEach } from "vitest";
 import { mkdtempSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -71,13 +72,15 @@ describe("controller files shared by the hosts of a run", () => {
     const dir = playDir();
     const f = join(dir, "files", "motd.txt");
     writeFileSync(f, "version 1");
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(f, old, old);
     const l = lab(["h1", "h2"]);
     await run(l, play([fileTask(dir)]));
     expect(l.kv("h1", "motd")).toBe("version 1");
 
-    // same length, later mtime
+    // same length, another mtime (both old enough to be kept in memory)
     writeFileSync(f, "version 2");
-    const later = new Date(Date.now() + 5000);
+    const later = new Date(Date.now() - 30_000);
     utimesSync(f, later, later);
     const second = await run(l, play([fileTask(dir)]));
     expect(second.results().map((r) => r.result.status)).toEqual(["changed", "changed"]);
