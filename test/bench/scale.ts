@@ -10,6 +10,9 @@
 //                    in DIR, summarised on stdout); those runs are not part of the timings
 //   --json FILE      write the figures as JSON
 //
+// "hosts cpu" is the CPU time of the lab hosts' sshd and all they ran (handshakes, shells, sudo,
+// probes); "machine cpu" that of the whole machine meanwhile, other users' work included.
+//
 // Runs as root on a machine that can run the lab; it holds a lease while it runs, and leaves the
 // lab as it found it (see test/bench/baseline.ts, whose host reset it uses). Peak RSS and CPU come
 // from /usr/bin/time -v when present, else from sampling /proc/PID of the keel process.
@@ -27,6 +30,10 @@ const TIME = "/usr/bin/time";
 
 export interface ProcFigures {
   code: number;
+  /** CPU time the lab hosts' sshd listeners and everything under them used meanwhile, ms. */
+  hostsCpuMs?: number;
+  /** CPU time of the whole machine meanwhile (keel, hosts, and anything else running), ms. */
+  machineCpuMs?: number;
   wallMs: number;
   /** Peak resident set size of the keel process, KiB. */
   maxRssKiB: number;
@@ -36,6 +43,47 @@ export interface ProcFigures {
   sysMs: number;
   stdout: string;
   stderr: string;
+}
+
+const TICK_MS = 10; // USER_HZ = 100
+
+/** Busy CPU time of the machine so far (user, nice, system, irq, softirq, steal), ms. */
+export function machineCpuMs(): number {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
+  return (f[1]! + f[2]! + f[3]! + f[6]! + f[7]! + f[8]!) * TICK_MS;
+}
+
+/**
+ * CPU time used so far by the lab hosts' sshd listeners and every process they started and reaped
+ * (sessions, shells, sudo, probe commands), ms. Sessions still alive are missed until they exit.
+ */
+export function hostsCpuMs(): number {
+  let total = 0;
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (comm !== "sshd") continue;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ppid = Number(f[1]);
+      const pstat = readFileSync(`/proc/${ppid}/stat`, "utf8");
+      if (pstat.slice(pstat.indexOf("(") + 1, pstat.lastIndexOf(")")) !== "tini") continue;
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
+}
+
+/** measureKeel, plus the CPU time the lab hosts and the whole machine used meanwhile. */
+export async function measureKeelWithHosts(args: string[], nodeFlags: string[] = []): Promise<ProcFigures> {
+  const h0 = hostsCpuMs();
+  const m0 = machineCpuMs();
+  const r = await measureKeel(args, nodeFlags);
+  await new Promise((res) => setTimeout(res, 300)); // let the hosts' sessions exit and be reaped
+  return { ...r, hostsCpuMs: hostsCpuMs() - h0, machineCpuMs: machineCpuMs() - m0 };
 }
 
 /** Run bin/keel.js with `args`, measuring wall time, peak RSS and CPU time. */
@@ -126,7 +174,7 @@ function phase(p: ProcFigures, changed: number, roundTrips: number[]): PhaseFigu
 export async function measureScale(inventory: string, names: string[], forks: number, out: string, extra: string[]): Promise<ScaleFigures> {
   const runOnce = async (tag: string): Promise<PhaseFigures> => {
     const json = join(out, `${tag}-${forks}.json`);
-    const r = await measureKeel(["run", BASELINE, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--json", json, ...extra]);
+    const r = await measureKeelWithHosts(["run", BASELINE, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--json", json, ...extra]);
     if (r.code !== 0) throw new Error(`baseline ${tag} run (forks ${forks}) exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
     const s = (JSON.parse(readFileSync(json, "utf8")) as RunJson).summary;
     return phase(
@@ -138,7 +186,7 @@ export async function measureScale(inventory: string, names: string[], forks: nu
   const first = await runOnce("first");
   const second = await runOnce("second");
   const djson = join(out, `drift-${forks}.json`);
-  const d = await measureKeel(["drift", BASELINE, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${djson}`, ...extra]);
+  const d = await measureKeelWithHosts(["drift", BASELINE, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${djson}`, ...extra]);
   if (d.code !== 0 && d.code !== 2) throw new Error(`drift (forks ${forks}) exited ${d.code}:\n${d.stdout.slice(-4000)}\n${d.stderr.slice(-4000)}`);
   const rep = JSON.parse(readFileSync(djson, "utf8")) as { summary: { in_sync: number }; hosts: { host: string; round_trips: number; changed?: number }[] };
   const byHost = new Map(rep.hosts.map((h) => [h.host, h]));
@@ -155,7 +203,7 @@ function mean(xs: number[]): string {
 }
 
 export function formatTable(rows: ScaleFigures[]): string {
-  const head = ["hosts", "forks", "phase", "wall s", "cpu s", "user s", "sys s", "peak RSS MB", "rt/host (mean, max)", "changed"];
+  const head = ["hosts", "forks", "phase", "wall s", "cpu s", "user s", "sys s", "peak RSS MB", "rt/host (mean, max)", "changed", "hosts cpu s", "machine cpu s"];
   const body: string[][] = [];
   for (const r of rows) {
     for (const [name, p] of [["first", r.first], ["second", r.second], ["drift", r.drift]] as const) {
@@ -170,6 +218,8 @@ export function formatTable(rows: ScaleFigures[]): string {
         (p.maxRssKiB / 1024).toFixed(0),
         `${mean(p.roundTrips)}, ${Math.max(...p.roundTrips)}`,
         name === "drift" ? `${r.hosts - r.drift.inSync} drifted` : String(p.changed),
+        p.hostsCpuMs === undefined ? "-" : (p.hostsCpuMs / 1000).toFixed(2),
+        p.machineCpuMs === undefined ? "-" : (p.machineCpuMs / 1000).toFixed(2),
       ]);
     }
   }
