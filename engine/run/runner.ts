@@ -116,6 +116,8 @@ export class HostRunner {
   private current?: TaskRef;
   /** Index of the loop item being run (for prefetching the items after it). */
   private loopAt = 0;
+  /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
+  private readonly notRunInCheck = new Map<string, TaskRef>();
   /** The last task that failed (not ignored): `ansible_failed_task`/`ansible_failed_result` in a rescue. */
   private lastFailed?: { task: Record<string, unknown>; result: Record<string, unknown> };
 
@@ -533,7 +535,12 @@ export class HostRunner {
             msg: "All items completed",
             results: outcomes.map((o) => o.reg),
           };
-    if (task.register) this.registered[task.register] = taskReg;
+    if (task.register) {
+      this.registered[task.register] = taskReg;
+      const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);
+      if (notRun) this.notRunInCheck.set(task.register, ref);
+      else this.notRunInCheck.delete(task.register);
+    }
     if (task.register || module?.kind === "controller") this.publishHostvars();
 
     const statuses = outcomes.map((o) => o.result.status);
@@ -613,6 +620,13 @@ export class HostRunner {
     const label = item === undefined ? undefined : this.itemLabel(task, vars, item);
     const finish = (o: ItemOutcome): ItemOutcome => {
       o.result.durationMs = Date.now() - t0;
+      if (o.result.status === "failed" && o.result.msg) {
+        const note = this.checkModeNote(o.result.msg);
+        if (note) {
+          o.result.msg += note;
+          if (typeof o.reg.msg === "string") o.reg.msg += note;
+        }
+      }
       if (label !== undefined) {
         o.result.item = label;
         o.reg.item = item;
@@ -667,6 +681,14 @@ export class HostRunner {
       if (task.delay > 0) await sleep(task.delay * 1000);
     }
     return finish(out);
+  }
+
+  /** For "undefined variable 'ver.stdout'" where `ver` was registered by a task check mode did not run: why, and what to do. */
+  private checkModeNote(msg: string): string | undefined {
+    const m = /undefined variable '([A-Za-z_][A-Za-z0-9_]*)[.[]/.exec(msg);
+    const by = m ? this.notRunInCheck.get(m[1]!) : undefined;
+    if (!by) return undefined;
+    return `\nnote: '${m![1]}' comes from task '${by.name}' (${posText(by.pos)}), which check mode did not run: give it check_mode: false if it only reads`;
   }
 
   /** The first of the task's `when` conditions that is false without an item; undefined when all hold or one cannot be evaluated. */

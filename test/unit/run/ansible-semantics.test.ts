@@ -264,3 +264,17 @@ describe("handlers (regression cover)", () => {
     expect(l.kv("h1", "h-second")).toBe("1");
   });
 });
+
+describe("check mode hints", () => {
+  it("a task that uses the output of a command check mode did not run says why it is missing and what to do", async () => {
+    const l = lab();
+    const reader = task("cmd", { cmd: "echo 1.2" }, { name: "Read version", register: "ver", changedWhen: ["false"] });
+    const { summary, results } = await run(l, play([reader, task("kv", { key: "v", value: "{{ ver.stdout }}" })]), { check: true });
+    expect(results()[1]!.result.msg).toMatch(/undefined variable 'ver.stdout'[^]*'ver' comes from task 'Read version' \(\/play\/site\.yml:\d+\), which check mode did not run: give it check_mode: false if it only reads/);
+    expect(summary.failures[0]!.message).toContain("check_mode: false");
+    // with check_mode: false the command runs and the next task gets its output
+    reader.checkMode = false;
+    const again = await run(l, play([reader, task("kv", { key: "v", value: "{{ ver.stdout | trim }}" })]), { check: true });
+    expect(again.results().map((r) => r.result.status)).toEqual(["ok", "changed"]);
+  });
+});
