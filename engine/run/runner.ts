@@ -39,8 +39,6 @@ interface Scope {
   checkMode?: boolean;
   /** An enclosing block has a rescue: a failure here is not (yet) the host's failure. */
   rescuable: boolean;
-  /** The enclosing block's `when` was false: every task is reported skipped. */
-  skipAll: boolean;
   handler: boolean;
 }
 
@@ -270,7 +268,6 @@ export class HostRunner {
       ignoreErrors: false,
       checkMode: play.checkMode,
       rescuable: false,
-      skipAll: false,
       handler: false,
     };
   }
@@ -366,29 +363,13 @@ export class HostRunner {
   }
 
   private async runBlock(block: Extract<TaskNode, { kind: "block" }>, parent: Scope): Promise<boolean> {
+    // A block's `when` is not evaluated here: as in Ansible it is inherited by each task of its
+    // block, rescue and always sections (scope.whens) and evaluated as each task comes, so a
+    // set_fact inside the block can switch off the tasks after it.
     const scope = this.childScope(parent, block);
-    if (!scope.skipAll && block.when.length) {
-      let pass: boolean;
-      try {
-        pass = block.when.every((w) => isTrue(w, this.varsFor(scope)));
-      } catch (e) {
-        // A block condition that cannot be evaluated fails the host at the block's first task.
-        const first = firstTask(block);
-        if (!first) return true;
-        return this.step(() => this.reportStatic(first, scope, "failed", errorText(e)));
-      }
-      if (!pass) {
-        // The block's when is inherited by its block, rescue and always tasks: all are skipped
-        // (rescue never runs, as nothing failed).
-        const skip = { ...scope, skipAll: true };
-        await this.runNodes(block.block, skip);
-        await this.runNodes(block.always, skip);
-        return true;
-      }
-    }
     const inner = { ...scope, rescuable: parent.rescuable || block.rescue.length > 0 };
     let ok = await this.runNodes(block.block, inner);
-    if (!ok && block.rescue.length && !scope.skipAll) {
+    if (!ok && block.rescue.length) {
       this.stats.rescued++;
       const failed = this.lastFailed ? { ansible_failed_task: this.lastFailed.task, ansible_failed_result: this.lastFailed.result } : {};
       ok = await this.runNodes(block.rescue, { ...scope, blockVars: { ...scope.blockVars, ...failed }, rescuable: parent.rescuable });
@@ -405,7 +386,7 @@ export class HostRunner {
     if (!scope.handler && !tagsSelect(scope.tags, { tags: this.opts.tags, skipTags: this.opts.skipTags })) return true;
     // A meta task acts on the runner only; flush_handlers takes one step per handler itself. Inside
     // a step it would nest steps: under `linear` a host would wait for a fork slot it holds.
-    if (task.module === "meta" && !scope.skipAll) return this.runMeta(task, scope);
+    if (task.module === "meta") return this.runMeta(task, scope);
     // Under `linear`, another host may end the play while this one waits at the step.
     return this.step(() => (this.playState.ended ? Promise.resolve(true) : this.runTask(task, scope)));
   }
@@ -465,7 +446,6 @@ export class HostRunner {
   }
 
   private async runTask(task: Task, scope: Scope): Promise<boolean> {
-    if (scope.skipAll) return this.reportStatic(task, scope, "skipped");
     if (task.module === "meta") return this.runMeta(task, scope);
     const ref = this.ref(task, scope);
     this.current = ref;
@@ -510,7 +490,7 @@ export class HostRunner {
         const secret = scope.noLog || task.noLog;
         // As in Ansible, an undefined variable in `loop` is an error only when the task's `when`
         // holds: `loop: "{{ users }}"` with `when: users is defined` is simply skipped.
-        const falseCond = isUndefinedUnder(loopError, null) ? this.falseCondition(task, vars) : undefined;
+        const falseCond = isUndefinedUnder(loopError, null) ? this.falseCondition(task, scope, vars) : undefined;
         if (falseCond) {
           const r: TaskResult = { status: "skipped", changes: [], reason: `condition false: ${falseCond.text}`, secret, durationMs: 0 };
           outcomes.push({ result: secret ? maskResult(r) : r, reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text }, changed: false });
@@ -568,11 +548,12 @@ export class HostRunner {
     const action = metaAction(task);
     this.current = this.ref(task, scope);
     // `meta: end_host` with `when: …` is the usual way to stop a host early: honour the condition.
-    if (task.when.length) {
+    const whens = [...scope.whens, ...task.when];
+    if (whens.length) {
       let pass: boolean;
       try {
         const vars = this.varsFor(scope, task);
-        pass = task.when.every((w) => isTrue(w, vars));
+        pass = whens.every((w) => isTrue(w, vars));
       } catch (e) {
         if (e instanceof ConnectionError) throw e;
         return this.reportStatic(task, scope, "failed", errorText(e));
@@ -637,10 +618,11 @@ export class HostRunner {
       return o;
     };
 
-    // when (per item when looping, as in Ansible)
-    if (task.when.length) {
+    // when: the enclosing blocks' then the task's own (per item when looping, as in Ansible)
+    const whens = scope.whens.length ? [...scope.whens, ...task.when] : task.when;
+    if (whens.length) {
       try {
-        const failedCond = task.when.find((w) => !isTrue(w, vars));
+        const failedCond = whens.find((w) => !isTrue(w, vars));
         if (failedCond)
           return finish({
             result: { status: "skipped", changes: [], reason: `condition false: ${failedCond.text}`, secret, durationMs: 0 },
@@ -692,9 +674,9 @@ export class HostRunner {
   }
 
   /** The first of the task's `when` conditions that is false without an item; undefined when all hold or one cannot be evaluated. */
-  private falseCondition(task: Task, vars: Record<string, unknown>): Expr | undefined {
+  private falseCondition(task: Task, scope: Scope, vars: Record<string, unknown>): Expr | undefined {
     try {
-      return task.when.find((w) => !isTrue(w, vars));
+      return [...scope.whens, ...task.when].find((w) => !isTrue(w, vars));
     } catch {
       return undefined;
     }
@@ -1026,15 +1008,6 @@ function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task
     if (existsSync(c)) return readFileBytesCached(c);
   }
   throw new InputError(`${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`, task.argsPos, `put it in ${join(dirs[0] ?? ".", sub, rel)}`);
-}
-
-function firstTask(b: Extract<TaskNode, { kind: "block" }>): Task | undefined {
-  for (const n of b.block) {
-    if (n.kind === "task") return n;
-    const t = firstTask(n);
-    if (t) return t;
-  }
-  return undefined;
 }
 
 function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {

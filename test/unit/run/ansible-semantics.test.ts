@@ -278,3 +278,16 @@ describe("check mode hints", () => {
     expect(again.results().map((r) => r.result.status)).toEqual(["ok", "changed"]);
   });
 });
+
+describe("block when", () => {
+  it("is applied to each task as it comes (as in Ansible), so a set_fact inside the block can switch off the rest", async () => {
+    const l = lab();
+    const { results } = await run(
+      l,
+      play([block([task("kv", { key: "a", value: "1" }), task("set", { done: true }), task("kv", { key: "b", value: "1" })], { when: ["done is not defined"], always: [task("kv", { key: "al", value: "1" })] })]),
+    );
+    expect(results().map((r) => r.result.status)).toEqual(["changed", "ok", "skipped", "skipped"]);
+    expect(results()[2]!.result.reason).toBe("condition false: done is not defined");
+    expect([l.kv("h1", "a"), l.kv("h1", "b"), l.kv("h1", "al")]).toEqual(["1", undefined, undefined]);
+  });
+});
