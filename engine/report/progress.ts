@@ -5,8 +5,9 @@
 //   failed   lab02  Reload app  (system.command systemctl reload app)
 //            site.yml:14: exit code 1: Job for app.service failed
 // On a TTY: the same lines for what matters (changed, failed, unknown, unreachable) scroll above a
-// live region that is redrawn in place: hosts done/total, counts, elapsed time, and the current
-// task of each running host. Colors only when allowed (the CLI passes NO_COLOR/TTY as `color`).
+// live region that is redrawn in place, a few times a second at most: hosts done/total, counts,
+// elapsed time, and the current task of each running host. Colors only when allowed (the CLI
+// passes NO_COLOR/TTY as `color`).
 import type { EventSink, KeelEvent, TaskRef, TaskResult } from "../core/events.js";
 import { renderChanges } from "./diff.js";
 
@@ -17,7 +18,10 @@ export interface ProgressOptions {
   diff: boolean;
   write(text: string): void;
   now?: () => number;
-  /** TTY redraw interval for the elapsed clock, ms (0: redraw only on events; tests). */
+  /**
+   * TTY: the live region is redrawn at most this often, ms (default 250); lines printed meanwhile
+   * scroll above it at once. 0: redraw on every event instead (tests).
+   */
   tickMs?: number;
   /** Terminal width; live lines are cut to it so redrawing never wraps. */
   columns?: number;
@@ -81,8 +85,15 @@ export class Progress {
       default:
         break;
     }
-    if (this.o.isTTY) this.redraw();
+    // With a tick, the live region is redrawn by the timer only: redrawing it on every event cost
+    // a dozen lines of terminal output per task result (megabytes for a few hundred hosts).
+    if (this.o.isTTY && this.eager) this.redraw();
   };
+
+  /** No tick (tests): redraw on every event instead. */
+  private get eager(): boolean {
+    return (this.o.tickMs ?? 250) <= 0;
+  }
 
   /** Stop redrawing and remove the live region (call before printing the recap). */
   finish(): void {
@@ -148,7 +159,8 @@ export class Progress {
     }
     this.clearLive();
     this.o.write(text);
-    this.drawLive();
+    // With a tick the region comes back at the next tick, so a burst of lines costs one redraw.
+    if (this.eager) this.drawLive();
   }
 
   private clearLive(): void {
