@@ -329,7 +329,8 @@ describe("scheduling", () => {
 
   it("strategy free: a fast host does not wait for a slow one", async () => {
     const l = lab(["h1", "h2"]);
-    const slow = (n: number) => task("cmd", { cmd: `case "$ROOT" in */h1) sleep 0.3;; esac` }, { changedWhen: ["false"], name: `t${n}` });
+    // h1's first task is slow; h2's three tasks fit in that time with a wide margin, even on a loaded machine
+    const slow = (n: number) => task("cmd", { cmd: n === 1 ? `case "$ROOT" in */h1) sleep 1.5;; esac` : "true" }, { changedWhen: ["false"], name: `t${n}` });
     const { events } = await run(l, play([slow(1), slow(2), slow(3)]));
     const done = events.filter((e) => e.type === "host.done").map((e) => (e as { host: string }).host);
     expect(done).toEqual(["h2", "h1"]);
