@@ -17,7 +17,7 @@ import type { Plan, Play, Task, Block, TaskNode, Expr, RoleRef } from "../core/p
 import type { Registry } from "../core/registry.js";
 import type { ModuleDef } from "../core/module.js";
 import { visit, isScalar as isScalarNode } from "yaml";
-import { checkExpr, hasTemplate } from "../template/index.js";
+import { checkExpr, checkTemplate, hasTemplate, literalText } from "../template/index.js";
 import { checkArgs, coerceArgs, parseKeyValue, KvError, propSchema } from "./args.js";
 import { PLAY_KEYWORDS, TASK_KEYWORDS, BLOCK_KEYWORDS, INCLUDE_KEYWORDS, ROLE_ENTRY_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
 
@@ -338,6 +338,7 @@ export class Loader {
       switch (k) {
         case "name":
           task.name = stringValue(y, v, k);
+          checkTemplates(y, v);
           break;
         case "loop":
         case "with_items":
@@ -419,6 +420,7 @@ export class Loader {
     }
     if (loopPair) {
       const v = loopPair.value as Node;
+      checkTemplates(y, v);
       const lv = y.js(v);
       if (!(Array.isArray(lv) || (typeof lv === "string" && hasTemplate(lv)))) {
         throw y.error(`${keyOf(y, loopPair)}: must be a list or a template that gives one, got ${describe(lv)}`, v, 'write `loop: [a, b]` or `loop: "{{ my_list }}"`');
@@ -460,6 +462,7 @@ export class Loader {
         const v = p.value as Node;
         args[k] = y.js(v);
         argPos[k] = y.pos(p.key as Node);
+        checkTemplates(y, v);
         sources[k] = isScalar(v) && (typeof v.value === "number" || typeof v.value === "boolean") ? (v as { source?: string }).source : undefined;
       }
     };
@@ -478,6 +481,7 @@ export class Loader {
       for (const [k, val] of Object.entries(parsed.args)) {
         args[k] = val;
         argPos[k] = posInScalar(y, v, parsed.offsets[k] ?? 0);
+        if (typeof val === "string") checkTemplate(val, argPos[k]!);
       }
     } else if (!(isScalar(v) && v.value === null)) {
       throw y.error(`arguments of '${task.moduleAs}' must be a mapping or key=value text, got ${describe(y.js(v))}`, v, `write \n  ${task.moduleAs}:\n    arg: value`);
@@ -649,6 +653,7 @@ export class Loader {
     if (!isMap(entry)) throw y.error("a role entry is a name or a mapping with role:", entry, "roles:\n  - common\n  - { role: web, vars: { port: 80 } }");
     let nameNode: Node | undefined;
     const params: Record<string, unknown> = {};
+    const entryVars: Record<string, unknown> = {};
     const s: Scope = { ...scope, when: [...scope.when], tags: [...scope.tags], vars: { ...scope.vars } };
     for (const p of entry.items as Pair[]) {
       const k = keyOf(y, p);
@@ -660,7 +665,7 @@ export class Loader {
           nameNode = v;
           break;
         case "vars":
-          Object.assign(params, varsMap(y, v, "vars"));
+          Object.assign(entryVars, varsMap(y, v, "vars"));
           break;
         case "tags":
           s.tags = uniq([...s.tags, ...tagList(y, v)]);
@@ -680,12 +685,13 @@ export class Loader {
           if (kw && kw !== k) throw y.error(`unknown role keyword '${k}', did you mean '${kw}'?`, p.key as Node, "other keys are role parameters; put them under vars: to be explicit");
           // Ansible's role parameters: any other key is a variable for the role.
           if (!VAR_NAME.test(k)) throw y.error(`'${k}' is not a valid variable name for a role parameter`, p.key as Node);
+          checkTemplates(y, v);
           params[k] = y.js(v);
         }
       }
     }
     if (!nameNode) throw y.error("this role entry has no name", entry, "write `- role: name` or `- name`");
-    this.applyRole(y, nameNode, stringValue(y, nameNode, "role"), params, s, ctx, out, prefix, kind);
+    this.applyRole(y, nameNode, stringValue(y, nameNode, "role"), params, s, ctx, out, prefix, kind, entryVars);
   }
 
   private findRole(y: YamlFile, at: Node, name: string, scope: Scope, ctx: PlayCtx): string {
@@ -713,7 +719,11 @@ export class Loader {
     throw y.error(`role '${name}' not found${sug ? `, did you mean '${sug}'?` : ""}`, at, `looked in: ${looked.join(", ")}`);
   }
 
-  private applyRole(y: YamlFile, at: Node, name: string, params: Record<string, unknown>, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string): void {
+  /**
+   * `entryVars` are the `vars:` of a `roles:` entry: as in Ansible they rank below the role's
+   * vars/main.yml, while role parameters (other keys of the entry) rank above it.
+   */
+  private applyRole(y: YamlFile, at: Node, name: string, params: Record<string, unknown>, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string, entryVars: Record<string, unknown> = {}): void {
     const dir = this.findRole(y, at, name, scope, ctx);
     const roleName = name.includes("/") ? name.replace(/\/+$/, "").split("/").pop()! : name;
     const absDir = resolve(dir);
@@ -745,14 +755,14 @@ export class Loader {
       }
     } else if (meta?.root && !(isScalar(meta.root) && meta.root.value === null)) throw meta.error("meta/main.yml must be a mapping", meta.root);
 
-    const key = `${absDir}|${JSON.stringify(params)}`;
+    const key = `${absDir}|${JSON.stringify({ ...entryVars, ...params })}`;
     if (ctx.rolesDone.has(key) && !allowDuplicates) return;
     ctx.rolesDone.add(key);
 
     const stack = [...scope.roleStack, absDir];
     for (const d of deps) this.roleEntry(meta!, d, { ...scope, roleStack: stack }, ctx, out, prefix, kind);
 
-    const ref: RoleRef = { name: roleName, dir, defaults: mapOf(load("defaults"), "defaults"), vars: { ...mapOf(load("vars"), "vars"), ...params } };
+    const ref: RoleRef = { name: roleName, dir, defaults: mapOf(load("defaults"), "defaults"), vars: { ...entryVars, ...mapOf(load("vars"), "vars"), ...params } };
     const tasksFile = load("tasks");
     const roleScope: Scope = {
       ...scope,
@@ -787,6 +797,12 @@ export function readYaml(file: string, from?: SourcePos): YamlFile {
   const y = YamlFile.load(file, from);
   visit(y.doc, {
     Scalar(key, node) {
+      // Ansible's `!unsafe`: the value is text, never a template
+      if (isScalarNode(node) && node.tag === "!unsafe") {
+        node.tag = undefined;
+        if (typeof node.value === "string") node.value = literalText(node.value);
+        return;
+      }
       if (key !== "key" && isScalarNode(node) && node.type === "PLAIN" && typeof node.value === "string" && YAML11_BOOL.test(node.value)) {
         node.source = node.value;
         node.value = /^(yes|on)$/i.test(node.value);
@@ -897,7 +913,17 @@ function varsMap(y: YamlFile, n: Node, what: string): Record<string, unknown> {
     const k = keyOf(y, p);
     if (!VAR_NAME.test(k)) throw y.error(`'${k}' is not a valid variable name`, p.key as Node, "use letters, digits and _, not starting with a digit");
   }
+  checkTemplates(y, n);
   return y.js(n) as Record<string, unknown>;
+}
+
+/** Check every `{{ }}` template under a node when the playbook loads, at the scalar that holds it. */
+function checkTemplates(y: YamlFile, n: Node | null | undefined): void {
+  if (!n) return;
+  if (isScalar(n)) {
+    if (typeof n.value === "string" && (n.value.includes("{{") || n.value.includes("{%"))) checkTemplate(n.value, y.pos(n));
+  } else if (isMap(n)) for (const p of n.items as Pair[]) checkTemplates(y, p.value as Node);
+  else if (isSeq(n)) for (const item of n.items as Node[]) checkTemplates(y, item);
 }
 
 function exprList(y: YamlFile, n: Node, what: string): Expr[] {

@@ -214,10 +214,14 @@ export function checkExpr(expr: Expr): void {
   }
 }
 
-function syntaxError(e: unknown, pos: SourcePos, text: string): InputError {
+const CONDITION_HINT = "conditions use Jinja-like syntax: ==, !=, <, and, or, not, in, `is defined`, `| default(x)`, `| bool`, `| length`";
+const TEMPLATE_HINT = "templates use Jinja expressions: {{ var }}, {{ var | filter(arg) }}, {{ a if cond else b }}";
+
+function syntaxError(e: unknown, pos: SourcePos, text: string, hint = CONDITION_HINT): InputError {
   if (e instanceof ExprSyntaxError) {
     const at = e.index !== undefined ? ` at character ${e.index + 1}` : "";
-    return errorAt(pos, `invalid expression \`${text}\`: ${e.message}${at}`, "conditions use Jinja-like syntax: ==, !=, <, and, or, not, in, `is defined`, `| default(x)`, `| bool`, `| length`");
+    // "not supported" messages carry their own advice
+    return errorAt(pos, `invalid expression \`${text}\`: ${e.message}${at}`, / is not supported by keel| looks at the controller/.test(e.message) ? undefined : hint);
   }
   return e instanceof InputError ? e : errorAt(pos, String((e as Error)?.message ?? e));
 }
@@ -310,6 +314,17 @@ class TemplateSyntaxError extends Error {
   }
 }
 
+/** Jinja's `{% raw %}…{% endraw %}`: the text inside is not a template. */
+const RAW_BLOCK = /\{%-?\s*raw\s*-?%\}([\s\S]*?)\{%-?\s*endraw\s*-?%\}/g;
+
+/**
+ * A template that renders to `text` exactly: `{{`, `{%` and `{#` inside it are written as
+ * expressions. For Ansible's `!unsafe` values and `{% raw %}` blocks.
+ */
+export function literalText(text: string): string {
+  return text.replace(/\{([{%#])/g, (_m, c: string) => `{{ '{' ~ '${c}' }}`);
+}
+
 /** Rewrite `{{ expr }}` bodies Handlebars cannot read into `{{keel_expr N}}`, keeping line numbers. */
 function compile(tpl: string): Compiled {
   const hit = compiled.get(tpl);
@@ -322,6 +337,13 @@ function compile(tpl: string): Compiled {
     for (let k = tpl.indexOf("\n"); k !== -1 && k < off; k = tpl.indexOf("\n", k + 1)) n++;
     return n;
   };
+  const src = tpl;
+  tpl = tpl.replace(RAW_BLOCK, (_m, body: string) => literalText(body));
+  if (tpl !== src) {
+    const c = compile(tpl);
+    compiled.set(src, c);
+    return c;
+  }
   const jinja = tpl.indexOf("{%");
   if (jinja !== -1) {
     const line = lineAt(jinja);
@@ -491,7 +513,7 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
     try {
       ast = parseExpr(body, "raw");
     } catch (e) {
-      throw syntaxError(e, where, body);
+      throw syntaxError(e, where, body, TEMPLATE_HINT);
     }
     try {
       return evalNode(ast, vars);
@@ -519,6 +541,30 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
       }
       throw evalError(e.cause, where, e.exprText, multi ? ` (line ${e.line} of the value)` : "");
     }
+    throw e;
+  }
+}
+
+/**
+ * Check the syntax of a string's `{{ … }}` templates when the playbook loads: expressions, filter,
+ * test and function names and their keyword arguments, Handlebars blocks, no `{% %}`. Throws
+ * InputError at `where`. Variables are not looked up (they exist only per host).
+ */
+export function checkTemplate(tpl: string, where: SourcePos): void {
+  if (!tpl.includes("{{") && !tpl.includes("{%")) return;
+  const body = wholeExpr(tpl);
+  if (body !== undefined) {
+    try {
+      parseExpr(body, "raw");
+    } catch (e) {
+      throw syntaxError(e, where, body, TEMPLATE_HINT);
+    }
+    return;
+  }
+  try {
+    compile(tpl);
+  } catch (e) {
+    if (e instanceof TemplateSyntaxError) throw errorAt(where, `${e.message}${tpl.trimEnd().includes("\n") ? ` (line ${e.line} of the value)` : ""}`);
     throw e;
   }
 }

@@ -254,3 +254,39 @@ describe("errors", () => {
     expect(err.hint).toMatch(/^looked in: roles\/nope, .*\/roles\/nope$/);
   });
 });
+
+describe("templates are checked when the playbook loads", () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ["lookup in an argument", { "site.yml": "- hosts: all\n  tasks:\n    - copy:\n        dest: /x\n        content: \"{{ lookup('env', 'HOME') }}\"\n" }, "site.yml:5:18: invalid expression `lookup('env', 'HOME')`: lookup() is not supported by keel"],
+    ["unknown filter in k=v args", { "site.yml": "- hosts: all\n  tasks:\n    - apt: name={{ pkg | lowr }}\n" }, "site.yml:3:12: invalid expression `pkg | lowr`: unknown filter 'lowr', did you mean 'lower'?"],
+    ["filter in text", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: \"/etc/{{ x | basenme }}.conf\", content: x }\n" }, "site.yml:3:21: invalid expression `x | basenme`: unknown filter 'basenme', did you mean 'basename'?"],
+    ["play vars", { "site.yml": "- hosts: all\n  vars:\n    home: \"{{ query('env', 'HOME') }}\"\n  tasks: []\n" }, "site.yml:3:11: invalid expression `query('env', 'HOME')`: query() is not supported by keel"],
+    ["role defaults", { "site.yml": "- hosts: all\n  roles: [r]\n", "roles/r/defaults/main.yml": "x: \"{{ y | password_hash('sha512') }}\"\n" }, "roles/r/defaults/main.yml:1:4: invalid expression `y | password_hash('sha512')`: filter 'password_hash' is not supported by keel"],
+    ["loop", { "site.yml": "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: \"{{ users | map(atribute='name') }}\"\n" }, "site.yml:4:13: invalid expression `users | map(atribute='name')`: filter 'map' has no argument 'atribute'"],
+    ["task name", { "site.yml": "- hosts: all\n  tasks:\n    - name: \"install {{ pkg | uper }}\"\n      command: ls\n" }, "site.yml:3:13: invalid expression `pkg | uper`: unknown filter 'uper', did you mean 'upper'?"],
+    ["jinja statement", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% if a %}b{% endif %}\" }\n" }, "site.yml:3:34: Jinja statements ({% … %}) are not supported"],
+  ];
+  it.each(cases)("%s", (_name, files, want) => {
+    const err = loadErr(files);
+    const got = `${err.pos?.file}:${err.pos?.line}:${err.pos?.col}: ${err.message}`;
+    expect(got.startsWith(want), `got: ${got}`).toBe(true);
+  });
+
+  it("!unsafe values and {% raw %} blocks are text, not templates", () => {
+    const dir = writeTree({ "site.yml": "- hosts: all\n  vars:\n    fmt: !unsafe '{{ .Names }} {% x %}'\n  tasks:\n    - copy: { dest: /x, content: \"{% raw %}{{ y }}{% endraw %}\" }\n" });
+    const plan = load(join(dir, "site.yml"));
+    expect(typeof plan.plays[0]!.vars.fmt).toBe("string");
+  });
+});
+
+describe("role variables rank as in Ansible", () => {
+  it("a roles: entry's vars rank below the role's vars/main.yml; its parameters above", () => {
+    const dir = writeTree({
+      "site.yml": "- hosts: all\n  roles:\n    - role: r\n      p: param\n      vars: { a: entry, b: entry, p: entry }\n",
+      "roles/r/vars/main.yml": "a: role_vars\np: role_vars\n",
+      "roles/r/tasks/main.yml": "- name: t\n  command: ls\n",
+    });
+    const t = load(join(dir, "site.yml")).plays[0]!.tasks[0] as Task;
+    expect(t.role?.vars).toEqual({ a: "role_vars", b: "entry", p: "param" });
+  });
+});

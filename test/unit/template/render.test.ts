@@ -1,6 +1,6 @@
 // renderString / renderValue / renderText, and the variable precedence table.
 import { describe, it, expect } from "vitest";
-import { renderString, renderValue, renderText, layerVars, isTrue, OMIT, VAR_PRECEDENCE, type VarLayers } from "../../../engine/template/index.js";
+import { renderString, renderValue, renderText, layerVars, isTrue, OMIT, literalText, checkTemplate, VAR_PRECEDENCE, type VarLayers } from "../../../engine/template/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 
 const where = { file: "site.yml", line: 12, col: 15 };
@@ -238,5 +238,18 @@ describe("lazy variables in template files", () => {
       expect((e as InputError).message).toBe("undefined variable 'nope' (in the value of 'users') in template");
       expect((e as InputError).pos.line).toBe(2);
     }
+  });
+});
+
+describe("text that is not a template", () => {
+  it("{% raw %} blocks and literalText (for !unsafe) render as written", () => {
+    expect(renderString("a {% raw %}{{ x }} {% if %}{% endraw %} {{ pkg }}", VARS, where)).toBe("a {{ x }} {% if %} nginx");
+    expect(renderString(literalText("{{ .Names }} {% x %} {# c #}"), VARS, where)).toBe("{{ .Names }} {% x %} {# c #}");
+    expect(renderText("l1\n{% raw %}{{ x }}\n{% endraw %}\n{{ pkg }}\n", VARS, "t")).toBe("l1\n{{ x }}\n\nnginx\n");
+  });
+  it("checkTemplate reads braces inside expressions", () => {
+    expect(renderString("{{ {'a': {'b': 1}} | to_json }}", VARS, where)).toBe('{"a": {"b": 1}}');
+    expect(() => checkTemplate("x {{ {'a': {'b': 1}} | combine({'c': 2}) }} y", where)).not.toThrow();
+    expect(() => checkTemplate("{{ x | nope }}", where)).toThrow(/unknown filter 'nope'/);
   });
 });
