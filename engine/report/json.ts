@@ -13,6 +13,10 @@ export interface RunReportSummary {
   unreachable: string[];
   failures: { host: string; task?: string; pos?: string; message: string }[];
   duration_ms: number;
+  /** Hosts that never started because the run stopped early. */
+  not_run?: string[];
+  /** Why the run stopped early. */
+  stopped?: string;
 }
 
 export interface RunReport {
@@ -32,6 +36,8 @@ interface SummaryInput {
   failed: string[];
   failures: { host: string; task?: { name: string; pos: { file: string; line: number; col: number } }; message: string }[];
   durationMs: number;
+  notRun?: string[];
+  stopped?: string;
 }
 
 /** Collects events; `report(summary)` builds the document. */
@@ -78,6 +84,8 @@ export class JsonReporter {
           return o;
         }),
         duration_ms: s.durationMs,
+        ...(s.notRun?.length ? { not_run: [...s.notRun] } : {}),
+        ...(s.stopped ? { stopped: s.stopped } : {}),
       },
     };
   }

@@ -148,6 +148,10 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   if (summary.failures.length) {
     humanWrite("\nFAILED\n" + summary.failures.map((x) => `  ${x.message.split("\n").join("\n    ")}\n`).join(""));
   }
+  if (summary.stopped) {
+    humanWrite(`\nSTOPPED: ${summary.stopped}\n`);
+    if (summary.notRun.length) humanWrite(`  not run: ${summary.notRun.join(", ")}\n`);
+  }
   humanWrite(`\n${Object.keys(summary.stats).length} host(s) in ${(summary.durationMs / 1000).toFixed(1)}s${opts.check ? " (check mode: nothing was changed)" : ""}\n`);
   if (json) {
     const text = JSON.stringify(json.report(summary), null, 2) + "\n";
@@ -158,7 +162,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
     log.info("run.summary", { failed: summary.failed, unreachable: summary.unreachable, roundTrips: summary.roundTrips });
     await log.close();
   }
-  return summary.failed.length || summary.unreachable.length ? 2 : 0;
+  return summary.failed.length || summary.unreachable.length || summary.notRun.length ? 2 : 0;
 }
 
 // ------------------------------------------------------------------ option parsing

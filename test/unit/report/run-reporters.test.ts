@@ -142,6 +142,10 @@ describe("JSON report", () => {
     // a broken document is rejected: the schema test can fail
     expect(validate({ ...report, schema_version: 2 })).toBe(false);
     expect(validate({ ...report, events: [{ type: "task.result", host: "x" }] })).toBe(false);
+    // a run that stopped early names why and the hosts that never ran
+    const stopped = json.report({ ...summary, notRun: ["web9"], stopped: "play 'p': every host of the batch failed (lab02)" });
+    expect(validate(JSON.parse(JSON.stringify(stopped))), JSON.stringify(validate.errors)).toBe(true);
+    expect(stopped.summary).toMatchObject({ not_run: ["web9"], stopped: expect.stringContaining("every host") });
   });
 });
 
