@@ -342,6 +342,8 @@ export class Loader {
           break;
         case "loop":
         case "with_items":
+        case "with_list":
+        case "with_dict":
           if (loopPair) throw y.error(`'${k}' and '${keyOf(y, loopPair)}' both given; a task has one loop`, p.key as Node, "keep `loop:`");
           loopPair = p;
           break;
@@ -418,7 +420,16 @@ export class Loader {
       task.module = m.name;
       this.moduleArgs(y, task, m, modulePair, argsKeyword);
     }
-    if (loopPair) {
+    if (loopPair && keyOf(y, loopPair) === "with_dict") {
+      // Ansible's with_dict is a loop over `dict | dict2items` ({key, value} items)
+      const v = loopPair.value as Node;
+      checkTemplates(y, v);
+      const dv = y.js(v);
+      const expr = typeof dv === "string" ? stripTemplate(dv) : undefined;
+      if (isMap(v)) task.loop = Object.entries(dv as Record<string, unknown>).map(([key, value]) => ({ key, value }));
+      else if (expr !== undefined) task.loop = `{{ (${expr}) | dict2items }}`;
+      else throw y.error(`with_dict: must be a mapping or a template that gives one, got ${describe(dv)}`, v, 'write `with_dict: "{{ my_dict }}"`, or `loop: "{{ my_dict | dict2items }}"`');
+    } else if (loopPair) {
       const v = loopPair.value as Node;
       checkTemplates(y, v);
       const lv = y.js(v);
@@ -543,7 +554,7 @@ export class Loader {
           lists[k] = v;
           break;
         default:
-          if (k === "loop" || k === "with_items") throw y.error("a block cannot loop", p.key as Node, "move the loop onto the tasks, or into an included file's tasks");
+          if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict") throw y.error("a block cannot loop", p.key as Node, "move the loop onto the tasks, or into an included file's tasks");
           if (this.registry.has(k)) throw y.error(`a block cannot also run a module ('${k}')`, p.key as Node, "move the module into a task inside block:");
           throw unknownKeyword(y, p, k, Object.keys(BLOCK_KEYWORDS), "block keyword");
       }
@@ -579,7 +590,7 @@ export class Loader {
           stringValue(y, v, k);
           break;
         default:
-          if (k === "loop" || k === "with_items" || k === "loop_control") {
+          if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict" || k === "loop_control") {
             throw y.error(`keel's ${what} is static and cannot loop`, p.key as Node, "put the loop on the tasks inside the included file");
           }
           if (k === "register" || k === "notify") throw y.error(`'${k}' does not apply to ${what}`, p.key as Node, "put it on the tasks inside");
@@ -915,6 +926,12 @@ function varsMap(y: YamlFile, n: Node, what: string): Record<string, unknown> {
   }
   checkTemplates(y, n);
   return y.js(n) as Record<string, unknown>;
+}
+
+/** The expression of a value that is exactly one `{{ expr }}`, or undefined. */
+function stripTemplate(text: string): string | undefined {
+  const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(text);
+  return m && !m[1]!.includes("{{") ? m[1]!.trim() : undefined;
 }
 
 /** Check every `{{ }}` template under a node when the playbook loads, at the scalar that holds it. */

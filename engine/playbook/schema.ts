@@ -46,7 +46,11 @@ function common(table: Record<string, string>): Record<string, JSONSchema> {
         break;
       case "loop":
       case "with_items":
+      case "with_list":
         out[k] = { anyOf: [{ type: "array" }, { type: "string", pattern: "\\{\\{" }], description: d };
+        break;
+      case "with_dict":
+        out[k] = { anyOf: [{ type: "object" }, { type: "string", pattern: "\\{\\{" }], description: d };
         break;
       default:
         out[k] = str(d);

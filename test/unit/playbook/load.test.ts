@@ -290,3 +290,20 @@ describe("role variables rank as in Ansible", () => {
     expect(t.role?.vars).toEqual({ a: "role_vars", b: "entry", p: "param" });
   });
 });
+
+describe("with_dict and with_list", () => {
+  const taskOf = (yml: string) => load(join(writeTree({ "site.yml": yml }), "site.yml")).plays[0]!.tasks[0] as Task;
+  it("with_dict over a template loops over dict2items", () => {
+    expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item.key }}\n      with_dict: \"{{ settings }}\"\n").loop).toBe("{{ (settings) | dict2items }}");
+  });
+  it("with_dict over a literal mapping gives {key, value} items", () => {
+    expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item.key }}\n      with_dict: { a: 1, b: x }\n").loop).toEqual([{ key: "a", value: 1 }, { key: "b", value: "x" }]);
+  });
+  it("with_list does not flatten", () => {
+    expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      with_list: [[1, 2], 3]\n").loop).toEqual([[1, 2], 3]);
+  });
+  it("with_dict must be a mapping", () => {
+    const err = loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      with_dict: [a]\n" });
+    expect(`${err.pos?.line}:${err.pos?.col}: ${err.message}`).toBe("4:18: with_dict: must be a mapping or a template that gives one, got a list");
+  });
+});
