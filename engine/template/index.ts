@@ -1,6 +1,8 @@
-// Templates and conditions: strict Handlebars for values and template files, a safe expression
-// evaluator (./expr.ts) for `when`/`changed_when`/`failed_when`/`until` and for `{{ … }}` bodies
-// that Handlebars cannot read (filters, comparisons, `~`, indexing…), and variable precedence.
+// Templates and conditions: strict Handlebars for values and template files, with Jinja's
+// statements ({% if/elif/else/for/set %}, {# #}, {% raw %}, trim_blocks as in Ansible) turned into
+// Handlebars blocks; a safe expression evaluator (./expr.ts) for `when`/`changed_when`/
+// `failed_when`/`until` and for `{{ … }}` bodies (filters, tests, comparisons, `~`, indexing…);
+// variables rendered lazily (as Ansible does) and variable precedence.
 import Handlebars from "handlebars";
 import { InputError, type SourcePos } from "../core/errors.js";
 import { errorAt } from "../core/yaml.js";
@@ -91,6 +93,12 @@ export function layerVars(l: VarLayers): Record<string, unknown> {
  */
 export const OMIT = "__omit_place_holder__keel__";
 
+/**
+ * Variables every template sees unless the playbook defines them: `omit`, and Ansible's default
+ * `ansible_managed` text (the same words, so a file templated by Ansible does not drift under keel).
+ */
+const BUILTIN_VARS: Record<string, unknown> = { omit: OMIT, ansible_managed: "Ansible managed" };
+
 /** Lists and mappings from the variable layers that hold templates (see layerVars). */
 const TEMPLATED = new WeakSet<object>();
 /** For a layerVars result: top-level keys whose value is a registered result or a set_fact. */
@@ -123,16 +131,16 @@ function lazyVars(vars: Record<string, unknown>): Record<string, unknown> {
   const proxy: Record<string, unknown> = new Proxy(vars, {
     get(t, k, r) {
       if (typeof k !== "string") return Reflect.get(t, k, r);
-      if (!Object.hasOwn(t, k)) return k === "omit" ? OMIT : Reflect.get(t, k, r);
+      if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : Reflect.get(t, k, r);
       const raw = t[k];
       const lazy = typeof raw === "string" ? raw.includes("{{") && !state.unsafe?.has(k) : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
       return lazy ? resolveVar(k, raw, proxy, state) : raw;
     },
-    has: (t, k) => k in t || k === "omit",
+    has: (t, k) => k in t || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
     getOwnPropertyDescriptor(t, k) {
       const d = Reflect.getOwnPropertyDescriptor(t, k);
-      if (d || k !== "omit") return d;
-      return { value: OMIT, writable: true, enumerable: false, configurable: true };
+      if (d || typeof k !== "string" || !Object.hasOwn(BUILTIN_VARS, k)) return d;
+      return { value: BUILTIN_VARS[k], writable: true, enumerable: false, configurable: true };
     },
   });
   LAZY.add(proxy);
@@ -278,13 +286,16 @@ export function isTrue(expr: Expr, vars: Record<string, unknown>): boolean {
 // Handlebars
 
 const hb = Handlebars.create();
-const HB_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log", "else"]);
+const HB_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log", "else", "keel_set"]);
 const SIMPLE_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 interface Compiled {
   fn: HandlebarsTemplateDelegate;
-  /** `{{ … }}` bodies handed to the expression evaluator, with their 1-based line in the template. */
-  exprs: { text: string; line: number }[];
+  /**
+   * `{{ … }}` bodies and Jinja statements' expressions handed to the expression evaluator, with
+   * their 1-based line in the template; `for` also names its loop variables and filter condition.
+   */
+  exprs: { text: string; line: number; vars?: string[]; cond?: string }[];
   /** The rewritten source, for locating Handlebars' strict errors. */
   source: string;
 }
@@ -325,6 +336,70 @@ export function literalText(text: string): string {
   return text.replace(/\{([{%#])/g, (_m, c: string) => `{{ '{' ~ '${c}' }}`);
 }
 
+/** The next `{{`, `{%` or `{#` at or after `from` (a `\\{{` is Handlebars' escape and not a tag). */
+function nextTag(tpl: string, from: number): number {
+  for (let j = tpl.indexOf("{", from); j !== -1; j = tpl.indexOf("{", j + 1)) {
+    const c = tpl[j + 1];
+    if (c === "{" || ((c === "%" || c === "#") && tpl[j - 1] !== "\\")) return j;
+  }
+  return -1;
+}
+
+const FOR_STATEMENT = /^for\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+in\s+([\s\S]+?)(?:\s+if\s+([\s\S]+))?$/;
+const SET_STATEMENT = /^set\s+([A-Za-z_]\w*)\s*=\s*([\s\S]+)$/;
+
+/**
+ * A Jinja statement as Handlebars: if/elif/else/endif, for/else/endfor (with `loop.index`…,
+ * `for k, v in d.items()` and `for x in xs if cond`), and `set x = expr`. Others are an error.
+ */
+function statement(stmt: string, line: number, lt: string, rt: string, pad: string, exprs: Compiled["exprs"], blocks: { kind: string; line: number }[]): string {
+  const word = /^\w+/.exec(stmt)?.[0] ?? stmt;
+  const rest = stmt.slice(word.length).trim();
+  const tag = (body: string) => `{{${lt}${body}${pad}${rt}}}`;
+  const top = blocks[blocks.length - 1];
+  const need = (kind: string) => {
+    if (top?.kind !== kind) throw new TemplateSyntaxError(top ? `'{% ${word} %}' inside '{% ${top.kind} %}' (line ${top.line}): close that first with '{% end${top.kind} %}'` : `'{% ${word} %}' without '{% ${kind} %}'`, line, 1);
+  };
+  switch (word) {
+    case "if":
+      blocks.push({ kind: "if", line });
+      exprs.push({ text: rest, line });
+      return tag(`#keel_if ${exprs.length - 1}`);
+    case "elif":
+      need("if");
+      exprs.push({ text: rest, line });
+      return tag(`else keel_if ${exprs.length - 1}`);
+    case "else":
+      if (top?.kind !== "if" && top?.kind !== "for") throw new TemplateSyntaxError("'{% else %}' without '{% if %}' or '{% for %}'", line, 1);
+      return tag("else");
+    case "endif":
+      need("if");
+      blocks.pop();
+      return tag("/keel_if");
+    case "for": {
+      const m = FOR_STATEMENT.exec(stmt);
+      if (!m) throw new TemplateSyntaxError(`cannot read '{% ${stmt} %}': write '{% for x in list %}' or '{% for k, v in d.items() %}'`, line, 1);
+      blocks.push({ kind: "for", line });
+      const e: Compiled["exprs"][number] = { text: m[2]!, line, vars: m[1]!.split(",").map((v) => v.trim()) };
+      if (m[3] !== undefined) e.cond = m[3];
+      exprs.push(e);
+      return tag(`#keel_for ${exprs.length - 1}`);
+    }
+    case "endfor":
+      need("for");
+      blocks.pop();
+      return tag("/keel_for");
+    case "set": {
+      const m = SET_STATEMENT.exec(stmt);
+      if (!m) throw new TemplateSyntaxError(`cannot read '{% ${stmt} %}': write '{% set name = expression %}' (block sets are not supported)`, line, 1);
+      exprs.push({ text: m[2]!, line, vars: [m[1]!] });
+      return tag(`keel_set ${exprs.length - 1}`);
+    }
+    default:
+      throw new TemplateSyntaxError(`'{% ${word} %}' is not supported; keel templates have if/elif/else, for (with loop.index…) and set`, line, 1);
+  }
+}
+
 /** Rewrite `{{ expr }}` bodies Handlebars cannot read into `{{keel_expr N}}`, keeping line numbers. */
 function compile(tpl: string): Compiled {
   const hit = compiled.get(tpl);
@@ -344,16 +419,34 @@ function compile(tpl: string): Compiled {
     compiled.set(src, c);
     return c;
   }
-  const jinja = tpl.indexOf("{%");
-  if (jinja !== -1) {
-    const line = lineAt(jinja);
-    throw new TemplateSyntaxError("Jinja statements ({% … %}) are not supported; use Handlebars blocks: {{#if x}}…{{else}}…{{/if}}, {{#each xs}}…{{/each}}", line, jinja - tpl.lastIndexOf("\n", jinja - 1));
-  }
+  const blocks: { kind: string; line: number }[] = [];
+  let statements = false;
   while (i < tpl.length) {
-    const j = tpl.indexOf("{{", i);
+    const j = nextTag(tpl, i);
     if (j === -1) {
       out += tpl.slice(i);
       break;
+    }
+    if (tpl[j + 1] !== "{") {
+      // a Jinja statement {% … %} or comment {# … #}, with Ansible's trim_blocks: the newline after it goes
+      const close = tpl[j + 1] === "%" ? "%}" : "#}";
+      const k = tpl.indexOf(close, j + 2);
+      const line = lineAt(j);
+      if (k === -1) throw new TemplateSyntaxError(`'${tpl.slice(j, j + 2)}' is not closed with '${close}'`, line, j - tpl.lastIndexOf("\n", j - 1));
+      let inner = tpl.slice(j + 2, k);
+      const lt = inner.startsWith("-") ? "~" : "";
+      const rt = inner.endsWith("-") && inner.length > 1 ? "~" : "";
+      inner = inner.slice(lt ? 1 : 0, rt ? -1 : undefined);
+      const pad = "\n".repeat((inner.match(/\n/g) ?? []).length);
+      out += tpl.slice(i, j);
+      if (close === "%}") {
+        statements = true;
+        out += statement(inner.trim(), line, lt, rt, pad, exprs, blocks);
+      } else if (lt || rt) out += `{{${lt}!${pad}${rt}}}`;
+      i = k + 2;
+      if (tpl[i] === "\n") i++;
+      else if (tpl.startsWith("\r\n", i)) i += 2;
+      continue;
     }
     let end: number;
     if (j > 0 && tpl[j - 1] === "\\") end = j + 2;
@@ -384,11 +477,15 @@ function compile(tpl: string): Compiled {
     out += tpl.slice(i, end);
     i = end;
   }
+  const open = blocks.pop();
+  if (open) throw new TemplateSyntaxError(`'{% ${open.kind} %}' is not closed: add '{% end${open.kind} %}'`, open.line, 1);
   for (const e of exprs) {
-    try {
-      parseExpr(e.text, "raw");
-    } catch (err) {
-      throw new TemplateSyntaxError(`invalid expression \`${e.text}\`: ${(err as Error).message}`, e.line, 1);
+    for (const text of e.cond === undefined ? [e.text] : [e.text, e.cond]) {
+      try {
+        parseExpr(text, "raw");
+      } catch (err) {
+        throw new TemplateSyntaxError(`invalid expression \`${text}\`: ${(err as Error).message}`, e.line, 1);
+      }
     }
   }
   try {
@@ -399,7 +496,8 @@ function compile(tpl: string): Compiled {
     if (parse) throw new TemplateSyntaxError(`template syntax error: ${parse[2]}`, Number(parse[1]), 1);
     throw new TemplateSyntaxError(`template syntax error: ${err.message.split("\n")[0]}`, err.lineNumber ?? 1, (err.column ?? 0) + 1);
   }
-  const fn = hb.compile(out, { noEscape: true, strict: true });
+  // Jinja's trim_blocks is applied above; Handlebars must not also strip "standalone" lines
+  const fn = hb.compile(out, { noEscape: true, strict: true, ignoreStandalone: statements });
   const c: Compiled = { fn, exprs, source: out };
   if (compiled.size > 2000) compiled.clear();
   compiled.set(tpl, c);
@@ -419,18 +517,59 @@ class RenderError extends Error {
 }
 
 function run(c: Compiled, vars: Record<string, unknown>): string {
-  const helper = function (this: unknown, idx: number, options: Handlebars.HelperOptions) {
-    const e = c.exprs[idx]!;
+  // `{% set %}` variables of this rendering, seen before the template's variables
+  const locals: Record<string, unknown> = {};
+  const scopeOf = (self: unknown, options: Handlebars.HelperOptions): Record<string, unknown> => {
     const root = (options.data as { root?: Record<string, unknown> } | undefined)?.root ?? vars;
-    const scope = this && this !== root && typeof this === "object" && !Array.isArray(this) ? overlay(root, this as Record<string, unknown>) : root;
+    const base = Object.keys(locals).length ? overlay(root, locals) : root;
+    return self && self !== root && typeof self === "object" && !Array.isArray(self) ? overlay(base, self as Record<string, unknown>) : base;
+  };
+  const evalAt = (idx: number, scope: Record<string, unknown>, text = c.exprs[idx]!.text): unknown => {
+    const e = c.exprs[idx]!;
     try {
-      return toText(evalNode(parseExpr(e.text, "raw"), scope));
+      return evalNode(parseExpr(text, "raw"), scope);
     } catch (err) {
-      throw new RenderError(err, e.line, 1, e.text);
+      throw new RenderError(err, e.line, 1, text);
     }
   };
+  const helpers = {
+    keel_expr(this: unknown, idx: number, options: Handlebars.HelperOptions) {
+      return toText(evalAt(idx, scopeOf(this, options)));
+    },
+    keel_if(this: unknown, idx: number, options: Handlebars.HelperOptions) {
+      return truthy(evalAt(idx, scopeOf(this, options))) ? options.fn(this) : options.inverse(this);
+    },
+    keel_set(this: unknown, idx: number, options: Handlebars.HelperOptions) {
+      locals[c.exprs[idx]!.vars![0]!] = evalAt(idx, scopeOf(this, options));
+      return "";
+    },
+    keel_for(this: unknown, idx: number, options: Handlebars.HelperOptions) {
+      const e = c.exprs[idx]!;
+      const scope = scopeOf(this, options);
+      const seq = evalAt(idx, scope);
+      let items: unknown[];
+      if (Array.isArray(seq)) items = seq;
+      else if (typeof seq === "string") items = [...seq];
+      else if (seq !== null && typeof seq === "object") items = Object.keys(seq);
+      else throw new RenderError(new ExprEvalError(`'for' needs a list or a dict, got ${seq === null ? "none" : typeof seq}`), e.line, 1, e.text);
+      const parent = this && this !== (options.data as { root?: unknown })?.root && typeof this === "object" && !Array.isArray(this) ? (this as Record<string, unknown>) : {};
+      const bind = (item: unknown): Record<string, unknown> => {
+        if (e.vars!.length === 1) return { [e.vars![0]!]: item };
+        if (!Array.isArray(item) || item.length !== e.vars!.length) throw new RenderError(new ExprEvalError(`cannot unpack ${JSON.stringify(item)} into ${e.vars!.join(", ")}`), e.line, 1, e.text);
+        return Object.fromEntries(e.vars!.map((v, k) => [v, item[k]]));
+      };
+      if (e.cond !== undefined) items = items.filter((item) => truthy(evalAt(idx, overlay(scope, bind(item)), e.cond)));
+      if (items.length === 0) return options.inverse(this);
+      let out = "";
+      items.forEach((item, k) => {
+        const loop = { index: k + 1, index0: k, revindex: items.length - k, revindex0: items.length - k - 1, first: k === 0, last: k === items.length - 1, length: items.length, previtem: k > 0 ? items[k - 1] : null, nextitem: k < items.length - 1 ? items[k + 1] : null };
+        out += options.fn({ ...parent, ...bind(item), loop });
+      });
+      return out;
+    },
+  };
   try {
-    return c.fn(vars, { helpers: { keel_expr: helper } });
+    return c.fn(vars, { helpers });
   } catch (e) {
     if (e instanceof RenderError) throw e;
     if (e instanceof UndefinedVarError || e instanceof ExprEvalError) {

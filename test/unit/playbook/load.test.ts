@@ -264,7 +264,8 @@ describe("templates are checked when the playbook loads", () => {
     ["role defaults", { "site.yml": "- hosts: all\n  roles: [r]\n", "roles/r/defaults/main.yml": "x: \"{{ y | password_hash('sha512') }}\"\n" }, "roles/r/defaults/main.yml:1:4: invalid expression `y | password_hash('sha512')`: filter 'password_hash' is not supported by keel"],
     ["loop", { "site.yml": "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: \"{{ users | map(atribute='name') }}\"\n" }, "site.yml:4:13: invalid expression `users | map(atribute='name')`: filter 'map' has no argument 'atribute'"],
     ["task name", { "site.yml": "- hosts: all\n  tasks:\n    - name: \"install {{ pkg | uper }}\"\n      command: ls\n" }, "site.yml:3:13: invalid expression `pkg | uper`: unknown filter 'uper', did you mean 'upper'?"],
-    ["jinja statement", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% if a %}b{% endif %}\" }\n" }, "site.yml:3:34: Jinja statements ({% … %}) are not supported"],
+    ["jinja include", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% include 'a.j2' %}\" }\n" }, "site.yml:3:34: '{% include %}' is not supported"],
+    ["unclosed jinja if", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% if a %}b\" }\n" }, "site.yml:3:34: '{% if %}' is not closed"],
   ];
   it.each(cases)("%s", (_name, files, want) => {
     const err = loadErr(files);

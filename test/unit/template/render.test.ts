@@ -52,7 +52,9 @@ describe("renderString", () => {
     ["x {{ item.surname }}", "undefined variable 'item.surname' in 'x {{ item.surname }}'"],
     ["x {{ nope | upper }}", "undefined variable 'nope' in 'x {{ nope | upper }}'"],
     ["{{ pkg | nosuch }}", "", /unknown filter 'nosuch'/],
-    ["{% if x %}y{% endif %}", "", /Jinja statements/],
+    ["{% macro m() %}y{% endmacro %}", "", /'\{% macro %\}' is not supported; keel templates have if\/elif\/else, for \(with loop.index…\) and set/],
+    ["{% if on %}y", "", /'\{% if %\}' is not closed: add '\{% endif %\}'/],
+    ["{% for x in pkgs %}y{% endif %}", "", /'\{% endif %\}' inside '\{% for %\}' \(line 1\)/],
     ["{{#if on}}unclosed", "", /template syntax error/],
   ];
   it.each(bad)("%s fails", (tpl, msg, re) => {
@@ -251,5 +253,63 @@ describe("text that is not a template", () => {
     expect(renderString("{{ {'a': {'b': 1}} | to_json }}", VARS, where)).toBe('{"a": {"b": 1}}');
     expect(() => checkTemplate("x {{ {'a': {'b': 1}} | combine({'c': 2}) }} y", where)).not.toThrow();
     expect(() => checkTemplate("{{ x | nope }}", where)).toThrow(/unknown filter 'nope'/);
+  });
+});
+
+describe("Jinja statements in templates (rendered as Ansible's template module renders them)", () => {
+  // The expected text is what ansible-core 2.14's template module wrote for the same template.
+  const tpl = [
+    "# {{ ansible_managed }}",
+    "{% if app_debug | bool %}",
+    "debug = true",
+    "{% else %}",
+    "debug = false",
+    "{% endif %}",
+    "{# a comment #}",
+    "{% for u in users %}",
+    "user{{ loop.index }} = {{ u.name }}{% if not loop.last %},{% endif %}",
+    "",
+    "{% endfor %}",
+    "{% for k, v in settings.items() %}",
+    "{{ k }}={{ v }}",
+    "{% endfor %}",
+    "{% for p in ports if p > 100 %}",
+    "port {{ p }}{{ ' (first)' if loop.first else '' }}",
+    "{% else %}",
+    "no ports",
+    "{% endfor %}",
+    "  {% if indented %}",
+    "  indented line",
+    "  {% endif %}",
+    "{%- if trim %}",
+    "trimmed",
+    "{%- endif %}",
+    "{% set total = ports | sum %}",
+    "total={{ total }}",
+    "{% for x in [] %}",
+    "never",
+    "{% else %}",
+    "empty loop",
+    "{% endfor %}",
+    "{% if a == 1 %}one{% elif a == 2 %}two{% else %}other{% endif %}",
+    "", // trim_blocks takes the newline right after a statement
+    "end",
+    "",
+  ].join("\n");
+  const vars = { app_debug: "no", users: [{ name: "alice" }, { name: "bob" }], settings: { b: 2, a: 1 }, ports: [80, 443, 8443], indented: true, trim: true, a: 2 };
+  it("renders like Ansible", () => {
+    expect(renderText(tpl, vars, "app.conf.j2")).toBe(
+      ["# Ansible managed", "debug = false", "user1 = alice,", "user2 = bob", "b=2", "a=1", "port 443 (first)", "port 8443", "    indented line", "  trimmedtotal=8966", "empty loop", "two", "end", ""].join("\n"),
+    );
+  });
+  it("nested loops see the outer loop variable; errors name the template line", () => {
+    expect(renderString("{% for g in groups %}{% for h in g.hosts %}{{ g.name }}:{{ h }} {% endfor %}{% endfor %}", { groups: [{ name: "web", hosts: ["a", "b"] }, { name: "db", hosts: ["c"] }] }, where)).toBe("web:a web:b db:c ");
+    try {
+      renderText("a\n{% for u in users %}\n{{ u.nme }}\n{% endfor %}\n", vars, "t.j2");
+      expect.unreachable();
+    } catch (e) {
+      expect((e as InputError).message).toBe("undefined variable 'u.nme' in template");
+      expect((e as InputError).pos).toEqual({ file: "t.j2", line: 3, col: 4 });
+    }
   });
 });
