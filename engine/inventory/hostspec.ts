@@ -6,6 +6,7 @@ import { InputError, type SourcePos } from "../core/errors.js";
 import type { HostSpec } from "../core/host.js";
 import { errorAt } from "../core/yaml.js";
 import type { VarLayer } from "./model.js";
+import { renderString } from "../template/index.js";
 
 /** keel name first, then its Ansible aliases (in order of preference). */
 export const CONNECTION_VARS = {
@@ -28,9 +29,17 @@ const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
 
 export function hostSpec(name: string, layer: VarLayer, groups: string[], implicitLocal: boolean): HostSpec {
   const vars = layer.vars;
+  // Connection variables may be templates (`ansible_host: "{{ inventory_hostname }}.{{ domain }}"`),
+  // rendered with the host's variables as Ansible does.
+  const tvars = { ...vars, inventory_hostname: name, inventory_hostname_short: name.split(".")[0], group_names: groups.filter((g) => g !== "all" && g !== "ungrouped") };
   const get = (names: readonly string[]): { key: string; value: unknown; pos?: SourcePos } | undefined => {
     for (const k of names) {
-      if (k in vars && vars[k] !== null && vars[k] !== undefined) return { key: k, value: vars[k], pos: layer.pos.get(k) };
+      if (k in vars && vars[k] !== null && vars[k] !== undefined) {
+        const pos = layer.pos.get(k);
+        const raw = vars[k];
+        const value = typeof raw === "string" && raw.includes("{{") ? renderString(raw, tvars, pos ?? { file: `host '${name}'`, line: 0, col: 0 }) : raw;
+        return { key: k, value, pos };
+      }
     }
     return undefined;
   };

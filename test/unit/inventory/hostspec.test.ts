@@ -24,6 +24,7 @@ const CASES: [name: string, host: string, vars: Record<string, unknown>, expecte
   ["UserKnownHostsFile in ssh args", "web1", { ansible_ssh_common_args: "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/lab/known_hosts" }, { knownHostsFile: "/lab/known_hosts" }],
   ["ansible_ssh_timeout", "web1", { ansible_ssh_timeout: 3 }, { connectTimeoutMs: 3000 }],
   ["python interpreter is ignored", "web1", { ansible_python_interpreter: "/usr/bin/python3" }, { connection: "ssh" }],
+  ["templated connection vars", "web1.dc1", { domain: "example.com", ansible_host: "{{ inventory_hostname_short }}.{{ domain }}", ansible_port: "{{ 2000 + 22 }}", ansible_user: "{{ deploy_user | default('deploy') }}" }, { address: "web1.example.com", port: 2022, user: "deploy" }],
 ];
 
 describe("HostSpec", () => {
