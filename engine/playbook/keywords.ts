@@ -134,5 +134,7 @@ export const UNSUPPORTED: Record<string, string> = {
   with_indexed_items: "not supported",
   index_var: "not supported; keep a counter in the items themselves",
   pause: "not supported",
+  debug: "keel has no debug module; inspect variables with `keel inventory --host NAME` and facts with `keel facts NAME`, and remove the task",
+  fail: "use `assert: { that: [condition], fail_msg: \"…\" }` (it fails when the condition is false)",
   extended: "not supported",
 };

@@ -643,17 +643,22 @@ export class Loader {
     const v = pair.value as Node;
     let nameNode: Node | undefined;
     let roleVars: Record<string, unknown> = {};
+    const from: RoleFrom = {};
     if (isMap(v)) {
       for (const p of v.items as Pair[]) {
         const k = keyOf(y, p);
         if (k === "name") nameNode = p.value as Node;
         else if (k === "vars") roleVars = varsMap(y, p.value as Node, "vars");
-        else throw unknownKeyword(y, p, k, ["name", "vars"], `${key} argument`);
+        else if (k === "tasks_from" || k === "vars_from" || k === "defaults_from" || k === "handlers_from") {
+          const file = stringValue(y, p.value as Node, k);
+          if (hasTemplate(file)) throw y.error(`${k} takes a file name, not a template ('${file}')`, p.value as Node, "roles are resolved when the playbook loads");
+          from[k.slice(0, -5) as keyof RoleFrom] = { file, node: p.value as Node, y };
+        } else throw unknownKeyword(y, p, k, ["name", "vars", "tasks_from", "vars_from", "defaults_from", "handlers_from"], `${key} argument`);
       }
     } else nameNode = v;
     if (!nameNode) throw y.error(`${key}: needs a role name`, v, `write \`${key}: { name: myrole }\``);
     const s = this.entryScope(y, node, scope, [key], INCLUDE_KEYWORDS, key);
-    this.applyRole(y, nameNode, stringValue(y, nameNode, "name"), roleVars, s, ctx, out, prefix, kind);
+    this.applyRole(y, nameNode, stringValue(y, nameNode, "name"), roleVars, s, ctx, out, prefix, kind, {}, from);
   }
 
   private roleEntry(y: YamlFile, entry: Node, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string): void {
@@ -734,7 +739,7 @@ export class Loader {
    * `entryVars` are the `vars:` of a `roles:` entry: as in Ansible they rank below the role's
    * vars/main.yml, while role parameters (other keys of the entry) rank above it.
    */
-  private applyRole(y: YamlFile, at: Node, name: string, params: Record<string, unknown>, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string, entryVars: Record<string, unknown> = {}): void {
+  private applyRole(y: YamlFile, at: Node, name: string, params: Record<string, unknown>, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string, entryVars: Record<string, unknown> = {}, from: RoleFrom = {}): void {
     const dir = this.findRole(y, at, name, scope, ctx);
     const roleName = name.includes("/") ? name.replace(/\/+$/, "").split("/").pop()! : name;
     const absDir = resolve(dir);
@@ -742,8 +747,12 @@ export class Loader {
       const chain = [...scope.roleStack.slice(scope.roleStack.indexOf(absDir)), absDir].map((d) => d.split("/").pop());
       throw y.error(`role dependency cycle: ${chain.join(" -> ")}`, at, "remove one of the dependencies in meta/main.yml");
     }
-    const load = (sub: string): YamlFile | undefined => {
-      for (const f of [join(dir, sub, "main.yml"), join(dir, sub, "main.yaml")]) if (existsSync(f)) return readYaml(f, y.pos(at));
+    const load = (sub: keyof RoleFrom | "meta"): YamlFile | undefined => {
+      const pick = sub === "meta" ? undefined : from[sub];
+      const base = pick?.file ?? "main";
+      const files = [join(dir, sub, `${base}.yml`), join(dir, sub, `${base}.yaml`), ...(pick ? [join(dir, sub, base)] : [])];
+      for (const f of files) if (existsSync(f)) return readYaml(f, y.pos(at));
+      if (pick) throw pick.y.error(`role '${name}' has no ${sub}/${base}.yml`, pick.node, `${sub}_from names a file in the role's ${sub}/ folder, without .yml`);
       return undefined;
     };
     const mapOf = (f: YamlFile | undefined, what: string): Record<string, unknown> => {
@@ -766,7 +775,7 @@ export class Loader {
       }
     } else if (meta?.root && !(isScalar(meta.root) && meta.root.value === null)) throw meta.error("meta/main.yml must be a mapping", meta.root);
 
-    const key = `${absDir}|${JSON.stringify({ ...entryVars, ...params })}`;
+    const key = `${absDir}|${JSON.stringify({ ...entryVars, ...params })}|${Object.values(from).map((f) => f.file).join(",")}`;
     if (ctx.rolesDone.has(key) && !allowDuplicates) return;
     ctx.rolesDone.add(key);
 
@@ -792,6 +801,14 @@ export class Loader {
       ctx.roleHandlers.push(...(hs as Task[]));
     }
   }
+}
+
+/** include_role/import_role's tasks_from, vars_from, defaults_from and handlers_from. */
+interface RoleFrom {
+  tasks?: { file: string; node: Node; y: YamlFile };
+  vars?: { file: string; node: Node; y: YamlFile };
+  defaults?: { file: string; node: Node; y: YamlFile };
+  handlers?: { file: string; node: Node; y: YamlFile };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -308,3 +308,28 @@ describe("with_dict and with_list", () => {
     expect(`${err.pos?.line}:${err.pos?.col}: ${err.message}`).toBe("4:18: with_dict: must be a mapping or a template that gives one, got a list");
   });
 });
+
+describe("import_role / include_role *_from", () => {
+  const files = {
+    "roles/web/tasks/main.yml": "- name: main\n  command: ls\n",
+    "roles/web/tasks/install.yml": "- name: install\n  command: ls\n",
+    "roles/web/defaults/main.yml": "d: main\n",
+    "roles/web/defaults/alt.yml": "d: alt\n",
+    "roles/web/vars/other.yaml": "v: other\n",
+  };
+  it("tasks_from, defaults_from and vars_from pick files in the role's folders", () => {
+    const dir = writeTree({ ...files, "site.yml": "- hosts: all\n  tasks:\n    - import_role: { name: web, tasks_from: install, defaults_from: alt, vars_from: other }\n" });
+    const tasks = load(join(dir, "site.yml")).plays[0]!.tasks as Task[];
+    expect(tasks.map((t) => t.name)).toEqual(["install"]);
+    expect(tasks[0]!.role?.defaults).toEqual({ d: "alt" });
+    expect(tasks[0]!.role?.vars).toEqual({ v: "other" });
+  });
+  it("a missing file is an error at the *_from value", () => {
+    const err = loadErr({ ...files, "site.yml": "- hosts: all\n  tasks:\n    - include_role:\n        name: web\n        tasks_from: instal\n" });
+    expect(`${err.pos?.line}:${err.pos?.col}: ${err.message}`).toBe("5:21: role 'web' has no tasks/instal.yml");
+  });
+  it("debug and fail say what to use instead", () => {
+    expect(loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - debug: msg=hi\n" }).hint).toMatch(/no debug module/);
+    expect(loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - fail: msg=no\n      when: x\n" }).hint).toMatch(/assert/);
+  });
+});
