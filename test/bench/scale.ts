@@ -9,6 +9,7 @@
 //   --profile DIR    also run the second run and drift once more under `node --cpu-prof` (profiles
 //                    in DIR, summarised on stdout); those runs are not part of the timings
 //   --json FILE      write the figures as JSON
+//   --keel BIN       measure another build's bin/keel.js (e.g. a worktree without a change: A/B)
 //
 // "hosts cpu" is the CPU time of the lab hosts' sshd and all they ran (handshakes, shells, sudo,
 // probes); "machine cpu" that of the whole machine meanwhile, other users' work included.
@@ -19,7 +20,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { down, labPaths, liveLeases, readLabState, runningHostIndexes, up, type LabState } from "../lab/index.js";
 import { mapLimit } from "../lab/util.js";
@@ -86,9 +87,14 @@ export async function measureKeelWithHosts(args: string[], nodeFlags: string[] =
   return { ...r, hostsCpuMs: hostsCpuMs() - h0, machineCpuMs: machineCpuMs() - m0 };
 }
 
+/** The keel measured: this checkout's bin/keel.js, or another build's (--keel, for A/B comparisons). */
+let KEEL_BIN = join(ROOT, "bin/keel.js");
+/** The playbook: that build's own playbooks/baseline.yml (with its templates and files). */
+let PLAYBOOK = BASELINE;
+
 /** Run bin/keel.js with `args`, measuring wall time, peak RSS and CPU time. */
 export async function measureKeel(args: string[], nodeFlags: string[] = []): Promise<ProcFigures> {
-  const keel = [process.execPath, ...nodeFlags, join(ROOT, "bin/keel.js"), ...args];
+  const keel = [process.execPath, ...nodeFlags, KEEL_BIN, ...args];
   const env = { ...process.env, NO_COLOR: "1" };
   if (existsSync(TIME)) {
     const dir = mkdtempSync(join(tmpdir(), "keel-scale-time-"));
@@ -174,7 +180,7 @@ function phase(p: ProcFigures, changed: number, roundTrips: number[]): PhaseFigu
 export async function measureScale(inventory: string, names: string[], forks: number, out: string, extra: string[]): Promise<ScaleFigures> {
   const runOnce = async (tag: string): Promise<PhaseFigures> => {
     const json = join(out, `${tag}-${forks}.json`);
-    const r = await measureKeelWithHosts(["run", BASELINE, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--json", json, ...extra]);
+    const r = await measureKeelWithHosts(["run", PLAYBOOK, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--json", json, ...extra]);
     if (r.code !== 0) throw new Error(`baseline ${tag} run (forks ${forks}) exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
     const s = (JSON.parse(readFileSync(json, "utf8")) as RunJson).summary;
     return phase(
@@ -186,7 +192,7 @@ export async function measureScale(inventory: string, names: string[], forks: nu
   const first = await runOnce("first");
   const second = await runOnce("second");
   const djson = join(out, `drift-${forks}.json`);
-  const d = await measureKeelWithHosts(["drift", BASELINE, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${djson}`, ...extra]);
+  const d = await measureKeelWithHosts(["drift", PLAYBOOK, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${djson}`, ...extra]);
   if (d.code !== 0 && d.code !== 2) throw new Error(`drift (forks ${forks}) exited ${d.code}:\n${d.stdout.slice(-4000)}\n${d.stderr.slice(-4000)}`);
   const rep = JSON.parse(readFileSync(djson, "utf8")) as { summary: { in_sync: number }; hosts: { host: string; round_trips: number; changed?: number }[] };
   const byHost = new Map(rep.hosts.map((h) => [h.host, h]));
@@ -229,6 +235,7 @@ export function formatTable(rows: ScaleFigures[]): string {
 }
 
 interface Args {
+  keel?: string;
   hosts: number;
   forks: number[];
   profile?: string;
@@ -237,7 +244,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { hosts: 50, forks: [50] };
-  const usage = "usage: node dist/test/bench/scale.js [--hosts N] [--forks F[,F…]] [--profile DIR] [--json FILE]";
+  const usage = "usage: node dist/test/bench/scale.js [--hosts N] [--forks F[,F…]] [--profile DIR] [--json FILE] [--keel BIN]";
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -247,6 +254,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--forks") a.forks = v.split(",").map(Number);
     else if (k === "--profile") a.profile = resolve(v);
     else if (k === "--json") a.json = resolve(v);
+    else if (k === "--keel") a.keel = resolve(v);
     else throw new Error(`unknown option ${k}; ${usage}`);
   }
   if (!Number.isInteger(a.hosts) || a.hosts < 1) throw new Error(`--hosts must be a positive integer; ${usage}`);
@@ -256,6 +264,11 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2));
+  if (a.keel) {
+    if (!existsSync(a.keel)) throw new Error(`--keel ${a.keel}: no such file`);
+    KEEL_BIN = a.keel;
+    PLAYBOOK = resolve(dirname(a.keel), "../playbooks/baseline.yml");
+  }
   const n = a.hosts;
   const paths = labPaths();
   mkdirSync(paths.leases, { recursive: true });
@@ -282,13 +295,13 @@ async function main(): Promise<number> {
       log(formatTable([f]));
       if (f.second.changed !== 0) log(`WARNING: the second run (forks ${forks}) changed ${f.second.changed} thing(s)`);
     }
-    process.stdout.write(`baseline at scale (playbooks/baseline.yml, -e '${BASELINE_VARS}'):\n${formatTable(rows)}\n`);
+    process.stdout.write(`baseline at scale (playbooks/baseline.yml, -e '${BASELINE_VARS}', keel ${KEEL_BIN}):\n${formatTable(rows)}\n`);
     if (a.profile) {
       mkdirSync(a.profile, { recursive: true });
       const forks = a.forks[a.forks.length - 1]!;
       for (const [tag, args] of [
-        ["second", ["run", BASELINE, "-i", st.inventoryYaml, "-e", BASELINE_VARS, "--forks", String(forks), "--json", join(out, "prof.json"), ...extra]],
-        ["drift", ["drift", BASELINE, "-i", st.inventoryYaml, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${join(out, "prof-drift.json")}`, ...extra]],
+        ["second", ["run", PLAYBOOK, "-i", st.inventoryYaml, "-e", BASELINE_VARS, "--forks", String(forks), "--json", join(out, "prof.json"), ...extra]],
+        ["drift", ["drift", PLAYBOOK, "-i", st.inventoryYaml, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${join(out, "prof-drift.json")}`, ...extra]],
       ] as const) {
         const dir = join(a.profile, `${tag}-${n}h-${forks}f`);
         rmSync(dir, { recursive: true, force: true });
