@@ -267,11 +267,27 @@ export function evaluate(expr: Expr, vars: Record<string, unknown>): unknown {
   } catch (e) {
     throw syntaxError(e, expr.pos, text);
   }
+  const lv = lazyVars(vars);
+  let v: unknown;
   try {
-    return evalNode(ast, lazyVars(vars));
+    v = evalNode(ast, lv);
   } catch (e) {
     throw evalError(e, expr.pos, text);
   }
+  // Ansible templates a condition written as "{{ x }}" first, then reads the text it gives as the
+  // condition: `when: "{{ flag }}"` with flag "false" is false.
+  if (text !== expr.text.trim() && typeof v === "string" && v.trim() !== "") {
+    const again = `${v.trim()}`;
+    try {
+      return evalNode(parseExpr(again), lv);
+    } catch (e) {
+      const inner = evalError(e, expr.pos, again);
+      const msg = inner instanceof Error ? inner.message : String(inner);
+      throw errorAt(expr.pos, `${msg}; '${text}' gave the text '${again}', which a condition written as "{{ … }}" reads as an expression (as Ansible does)`, `write the condition without braces: \`when: ${text} | bool\` for yes/no strings`);
+    }
+  }
+  if (text !== expr.text.trim() && v === "") return false;
+  return v;
 }
 
 /**

@@ -185,3 +185,19 @@ describe("backslashes in string literals", () => {
   ];
   it.each(tpls)("template %s", (tpl, want) => expect(renderString(tpl, VARS, pos)).toEqual(want));
 });
+
+describe('a condition written as "{{ x }}" reads the text x gives as the condition (as Ansible 2.14 does)', () => {
+  const vars = { s_false: "false", s_False: "False", s_expr: "1 == 1", b_false: false, s_yes: "yes", empty: "" };
+  const rows: [string, boolean][] = [
+    ["{{ s_false }}", false],
+    ["{{ s_False }}", false],
+    ["{{ s_expr }}", true],
+    ["{{ b_false }}", false],
+    ["{{ empty }}", false],
+    ["s_false", true], // without braces a non-empty string is true, as in Ansible
+  ];
+  it.each(rows)("%s -> %s", (text, want) => expect(isTrue(e(text), vars)).toBe(want));
+  it("a text that is not an expression is an error that says why", () => {
+    expect(() => isTrue(e("{{ s_yes }}"), vars)).toThrow(/undefined variable 'yes' in `yes`; 's_yes' gave the text 'yes'/);
+  });
+});
