@@ -58,6 +58,13 @@ interface PlayCtx {
   roleHandlers: Task[];
   /** notify targets to check once all handlers are known. */
   notifies: { name: string; pos: SourcePos; file: YamlFile }[];
+  /**
+   * The play's roles (roles: entries, import_role and their dependencies) in order, with their own
+   * defaults and their public vars (vars/main.yml and the entry's vars:, not parameters).
+   */
+  playRoles: { ref: RoleRef; defaults: Record<string, unknown>; vars: Record<string, unknown> }[];
+  /** > 0 while an include_role is applied: its variables stay private, as in Ansible. */
+  privateRoles: number;
 }
 
 export class Loader {
@@ -193,7 +200,7 @@ export class Loader {
     if (!hostsSeen) throw y.error("this play has no 'hosts:'", node, "add `hosts: all` (or a group or pattern) to say where the play runs");
     if (!play.name) play.name = play.hosts;
 
-    const ctx: PlayCtx = { play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [] };
+    const ctx: PlayCtx = { play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [], playRoles: [], privateRoles: 0 };
     const scope: Scope = {
       when: [],
       tags: play.tags,
@@ -223,6 +230,7 @@ export class Loader {
     play.handlers = [...ctx.roleHandlers, ...(handlers as Task[])];
     play.handlers.forEach((h, i) => (h.id = `${id}.h${i}`));
     this.checkNotify(ctx);
+    sharePlayRoleVars(ctx);
     return play;
   }
 
@@ -639,6 +647,18 @@ export class Loader {
 
   private roleTask(y: YamlFile, node: YAMLMap, key: string, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string): void {
     if (scope.inHandlers) throw y.error(`${key} is not supported in handlers`, pairOf(node, key)!.key as Node);
+    if (key.endsWith("include_role")) {
+      ctx.privateRoles++;
+      try {
+        return this.roleTaskBody(y, node, key, scope, ctx, out, prefix, kind);
+      } finally {
+        ctx.privateRoles--;
+      }
+    }
+    return this.roleTaskBody(y, node, key, scope, ctx, out, prefix, kind);
+  }
+
+  private roleTaskBody(y: YamlFile, node: YAMLMap, key: string, scope: Scope, ctx: PlayCtx, out: TaskNode[], prefix: string, kind: string): void {
     const pair = pairOf(node, key)!;
     const v = pair.value as Node;
     let nameNode: Node | undefined;
@@ -782,7 +802,10 @@ export class Loader {
     const stack = [...scope.roleStack, absDir];
     for (const d of deps) this.roleEntry(meta!, d, { ...scope, roleStack: stack }, ctx, out, prefix, kind);
 
-    const ref: RoleRef = { name: roleName, dir, defaults: mapOf(load("defaults"), "defaults"), vars: { ...entryVars, ...mapOf(load("vars"), "vars"), ...params } };
+    const ownDefaults = mapOf(load("defaults"), "defaults");
+    const publicVars = { ...entryVars, ...mapOf(load("vars"), "vars") };
+    const ref: RoleRef = { name: roleName, dir, defaults: ownDefaults, vars: { ...publicVars, ...params } };
+    if (ctx.privateRoles === 0) ctx.playRoles.push({ ref, defaults: ownDefaults, vars: publicVars });
     const tasksFile = load("tasks");
     const roleScope: Scope = {
       ...scope,
@@ -801,6 +824,23 @@ export class Loader {
       ctx.roleHandlers.push(...(hs as Task[]));
     }
   }
+}
+
+/**
+ * As in Ansible (private_role_vars off), the defaults and vars of the play's roles are visible to
+ * the whole play: a role's tasks see every play role's defaults under their own, and the roles'
+ * vars join the play's vars after vars_files. (include_role keeps its variables to itself.)
+ */
+function sharePlayRoleVars(ctx: PlayCtx): void {
+  if (ctx.playRoles.length === 0) return;
+  const defaults: Record<string, unknown> = {};
+  const vars: Record<string, unknown> = {};
+  for (const r of ctx.playRoles) {
+    Object.assign(defaults, r.defaults);
+    Object.assign(vars, r.vars);
+  }
+  for (const r of ctx.playRoles) r.ref.defaults = { ...defaults, ...r.defaults };
+  ctx.play.varsFiles = { ...ctx.play.varsFiles, ...vars };
 }
 
 /** include_role/import_role's tasks_from, vars_from, defaults_from and handlers_from. */

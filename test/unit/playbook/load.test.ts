@@ -333,3 +333,27 @@ describe("import_role / include_role *_from", () => {
     expect(loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - fail: msg=no\n      when: x\n" }).hint).toMatch(/assert/);
   });
 });
+
+describe("the play's roles share their variables, as in Ansible", () => {
+  it("a role's tasks see every play role's defaults under their own; roles' vars join the play's after vars_files", () => {
+    const dir = writeTree({
+      "site.yml": "- hosts: all\n  roles: [a, b]\n  tasks:\n    - import_role: { name: c }\n    - include_role: { name: d }\n",
+      "roles/a/defaults/main.yml": "a_def: a\nshared: a\n",
+      "roles/a/vars/main.yml": "a_var: a\n",
+      "roles/a/tasks/main.yml": "- name: in a\n  command: ls\n",
+      "roles/b/defaults/main.yml": "shared: b\n",
+      "roles/b/tasks/main.yml": "- name: in b\n  command: ls\n",
+      "roles/c/defaults/main.yml": "c_def: c\n",
+      "roles/c/tasks/main.yml": "- name: in c\n  command: ls\n",
+      "roles/d/defaults/main.yml": "d_def: private\n",
+      "roles/d/vars/main.yml": "d_var: private\n",
+      "roles/d/tasks/main.yml": "- name: in d\n  command: ls\n",
+    });
+    const play = load(join(dir, "site.yml")).plays[0]!;
+    const t = (name: string) => find(play.tasks, name) as Task;
+    expect(t("in a").role?.defaults).toEqual({ a_def: "a", shared: "a", c_def: "c" });
+    expect(t("in b").role?.defaults).toEqual({ a_def: "a", shared: "b", c_def: "c" });
+    expect(t("in d").role?.defaults).toEqual({ d_def: "private" });
+    expect(play.varsFiles).toEqual({ a_var: "a" });
+  });
+});
