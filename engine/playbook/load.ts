@@ -158,7 +158,7 @@ export class Loader {
           play.become = boolValue(y, v, k);
           break;
         case "become_user":
-          play.becomeUser = stringValue(y, v, k);
+          play.becomeUser = becomeUserValue(y, v);
           break;
         case "become_method":
           becomeMethod(y, v);
@@ -713,7 +713,7 @@ export class Loader {
           s.become = boolValue(y, v, k);
           break;
         case "become_user":
-          s.becomeUser = stringValue(y, v, k);
+          s.becomeUser = becomeUserValue(y, v);
           break;
         default: {
           if (Object.hasOwn(UNSUPPORTED, k)) throw y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]);
@@ -1016,6 +1016,13 @@ function exprList(y: YamlFile, n: Node, what: string): Expr[] {
   });
 }
 
+/** become_user: a user name; keel decides whom to become before variables exist, so not a template. */
+function becomeUserValue(y: YamlFile, n: Node): string {
+  const user = stringValue(y, n, "become_user");
+  if (hasTemplate(user)) throw y.error(`become_user: '${user}' is a template; keel does not render become_user`, n, "write the user name, e.g. `become_user: postgres`");
+  return user;
+}
+
 function becomeMethod(y: YamlFile, n: Node): void {
   const m = stringValue(y, n, "become_method");
   if (m !== "sudo") throw y.error(`become_method '${m}' is not supported; keel becomes with sudo`, n);
@@ -1090,7 +1097,7 @@ function settingKeyword(n: Settings, y: YamlFile, k: string, v: Node): boolean {
       n.become = boolValue(y, v, k);
       return true;
     case "become_user":
-      n.becomeUser = stringValue(y, v, k);
+      n.becomeUser = becomeUserValue(y, v);
       return true;
     case "become_method":
       becomeMethod(y, v);

@@ -259,7 +259,6 @@ const UNSUPPORTED_FILTERS: Record<string, string> = {
   from_yaml_all: "not supported; use from_yaml on one document",
   to_datetime: "not supported",
   strftime: "keel templates do not read the clock; pass a timestamp with -e",
-  extract: "use map(attribute=…) or index the dict: hostvars[h].x",
   subelements: "loop over the outer list and use item.sublist in an included file's tasks",
   product: "not supported",
   permutations: "not supported",
@@ -1506,6 +1505,14 @@ const FILTERS: Record<string, Filter> = {
     return " ".repeat(left) + s + " ".repeat(w - s.length - left);
   },
   format: (v, a) => printf(needStr(v, "format"), a),
+  // groups['web'] | map('extract', hostvars, 'ansible_host'): container[item], then further keys
+  extract: (v, a) => {
+    const keys = a[1] === undefined ? [] : Array.isArray(a[1]) ? a[1] : [a[1]];
+    let cur = attrOf(a[0], typeof v === "number" ? v : pyStr(v));
+    for (const k of keys) if (cur !== UNDEF) cur = attrOf(cur, typeof k === "number" ? k : pyStr(k));
+    if (cur === UNDEF) throw new ExprEvalError(`filter 'extract': no ${[v, ...keys].map((k) => `[${pyRepr(k)}]`).join("")} in the container`);
+    return cur;
+  },
   comment: (v) =>
     "#\n" +
     needStr(v, "comment")

@@ -328,6 +328,10 @@ describe("import_role / include_role *_from", () => {
     const err = loadErr({ ...files, "site.yml": "- hosts: all\n  tasks:\n    - include_role:\n        name: web\n        tasks_from: instal\n" });
     expect(`${err.pos?.line}:${err.pos?.col}: ${err.message}`).toBe("5:21: role 'web' has no tasks/instal.yml");
   });
+  it("a templated become_user is refused at load", () => {
+    const err = loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      become_user: \"{{ app_user }}\"\n" });
+    expect(`${err.pos?.line}:${err.pos?.col}: ${err.message}`).toBe("4:20: become_user: '{{ app_user }}' is a template; keel does not render become_user");
+  });
   it("debug and fail say what to use instead", () => {
     expect(loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - debug: msg=hi\n" }).hint).toMatch(/no debug module/);
     expect(loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - fail: msg=no\n      when: x\n" }).hint).toMatch(/assert/);

@@ -318,6 +318,17 @@ describe("rendered into text as Ansible renders it", () => {
   it.each(rows)("%s", (tpl, want) => expect(renderString(tpl, { ...VARS, nothing: null }, pos)).toBe(want));
 });
 
+describe("extract (as Ansible's)", () => {
+  const vars = { groups: { web: ["h1", "h2"] }, hostvars: { h1: { ansible_host: "198.18.0.1", net: { ip: "a" } }, h2: { ansible_host: "198.18.0.2", net: { ip: "b" } } } };
+  const rows: [string, unknown][] = [
+    ["groups['web'] | map('extract', hostvars, 'ansible_host') | join(',')", "198.18.0.1,198.18.0.2"],
+    ["groups['web'] | map('extract', hostvars, ['net', 'ip']) | list", ["a", "b"]],
+    ["[0, 2] | map('extract', ['x', 'y', 'z']) | list", ["x", "z"]],
+  ];
+  it.each(rows)("%s", (expr, want) => expect(evaluate({ text: expr, pos }, vars)).toEqual(want));
+  it("a missing key names it", () => expect(() => evaluate({ text: "['h3'] | map('extract', hostvars) | list", pos }, vars)).toThrow(/filter 'extract': no \['h3'\] in the container/));
+});
+
 describe("Jinja syntax keel reads", () => {
   const rows: [string, unknown][] = [
     ["'a' if zero else 'b'", "b"],
