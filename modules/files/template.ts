@@ -8,7 +8,7 @@ import { contentApply, contentDiff, contentExplain, contentProbe, type ContentAr
 export default defineModule<ContentArgs, FileStat>({
   name: "files.template",
   aliases: ["template"],
-  description: "Render a Handlebars template from the playbook's templates/ folder into a file on the host, with mode, owner and group.",
+  description: "Render a template (Handlebars, or Jinja-style {% if %}/{% for %}/{% set %} as Ansible writes them) from the playbook's templates/ folder into a file on the host, with mode, owner and group.",
   args: {
     type: "object",
     additionalProperties: false,
