@@ -79,6 +79,8 @@ export interface Play {
   /** Play vars (then vars_files, merged over them in order). */
   vars: Record<string, unknown>;
   varsFiles: Record<string, unknown>;
+  /** Defaults of the play's roles (roles:), visible to the play's tasks outside roles too. */
+  roleDefaults?: Record<string, unknown>;
   become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;

@@ -840,6 +840,7 @@ function sharePlayRoleVars(ctx: PlayCtx): void {
     Object.assign(vars, r.vars);
   }
   for (const r of ctx.playRoles) r.ref.defaults = { ...defaults, ...r.defaults };
+  ctx.play.roleDefaults = defaults;
   ctx.play.varsFiles = { ...ctx.play.varsFiles, ...vars };
 }
 

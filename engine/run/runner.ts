@@ -327,7 +327,7 @@ export class HostRunner {
 
   private varsFor(scope: Scope, task?: Task): Record<string, unknown> {
     return layerVars({
-      roleDefaults: task?.role?.defaults ?? {},
+      roleDefaults: task?.role?.defaults ?? this.play?.roleDefaults ?? {},
       inventory: this.inventoryLayer(),
       playVars: this.play?.vars ?? {},
       varsFiles: this.play?.varsFiles ?? {},
