@@ -196,14 +196,25 @@ export class HostRunner {
       password: o.password ?? this.spec.password,
       becomePassword: o.becomePassword ?? this.spec.becomePassword,
     };
-    this.conn = await this.connectFn(spec, {
+    const connectOpts = {
       acceptNewHostKeys: o.acceptNewHostKeys ?? false,
       knownHostsFile: spec.knownHostsFile,
       connectTimeoutMs: o.connectTimeoutMs ?? spec.connectTimeoutMs,
       commandTimeoutMs: o.commandTimeoutMs,
       password: spec.password,
       becomePassword: spec.becomePassword,
-    });
+    };
+    // A handshake that timed out is tried once more: with hundreds of hosts connecting at once on
+    // a busy controller, a healthy host can miss the deadline. Refusals, auth and host-key
+    // failures are final at once.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.conn = await this.connectFn(spec, connectOpts);
+        return;
+      } catch (e) {
+        if (attempt >= CONNECT_ATTEMPTS || !(e instanceof ConnectionError) || e.failure !== "timeout") throw e;
+      }
+    }
   }
 
   private async gatherFacts(play: Play): Promise<void> {
@@ -935,6 +946,9 @@ export const SECRET = "(secret)";
 const SECRET_MSG = "the output is hidden because 'no_log: true' was specified for this task";
 
 /** Mask every value of a no_log task's result: before/after/diff/stdout/stderr/msg/item. */
+/** Connection attempts when the handshake times out (other connection failures are not retried). */
+export const CONNECT_ATTEMPTS = 2;
+
 /** Ansible's `groups` (group → host names) and `hostvars` (host → its inventory variables). */
 export interface FleetVars {
   groups: Record<string, string[]>;

@@ -95,6 +95,8 @@ export class FakeLab {
   readonly dirs = new Map<string, string>();
   /** Hosts whose connect fails (ConnectionError with this failure). */
   readonly refuse = new Map<string, "refused" | "auth" | "hostkey" | "timeout">();
+  /** Hosts whose FIRST connect fails with this failure; the next one succeeds. */
+  readonly failFirst = new Map<string, "refused" | "timeout">();
   /** dropAt for a host's connection (see FakeConnection). */
   readonly dropAt = new Map<string, number>();
   readonly connects: string[] = [];
@@ -112,6 +114,11 @@ export class FakeLab {
     this.connects.push(spec.name);
     const f = this.refuse.get(spec.name);
     if (f) throw new ConnectionError(`${spec.name}: connection refused (test)`, f, spec.name);
+    const first = this.failFirst.get(spec.name);
+    if (first) {
+      this.failFirst.delete(spec.name);
+      throw new ConnectionError(`${spec.name}: first connect failed (test): ${first}`, first, spec.name);
+    }
     const c = new FakeConnection(spec.name, this.dirs.get(spec.name)!);
     c.dropAt = this.dropAt.get(spec.name);
     this.conns.set(spec.name, c);

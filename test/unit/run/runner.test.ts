@@ -453,3 +453,16 @@ describe("fleet variables", () => {
     expect(l.kv("h1", "peers")).toBe("2 db");
   });
 });
+
+describe("connecting", () => {
+  it("tries a timed-out handshake once more; other failures are final at once", async () => {
+    const l = lab(["slow", "closed"]);
+    l.failFirst.set("slow", "timeout");
+    l.failFirst.set("closed", "refused");
+    const { summary } = await run(l, play([task("kv", { key: "a", value: "b" })]));
+    expect(l.connects.filter((h) => h === "slow")).toHaveLength(2);
+    expect(l.connects.filter((h) => h === "closed")).toHaveLength(1);
+    expect(summary.unreachable).toEqual(["closed"]);
+    expect(summary.stats.slow).toMatchObject({ changed: 1 });
+  });
+});
