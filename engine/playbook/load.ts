@@ -25,9 +25,8 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INCLUDE_KEYS = ["include_tasks", "import_tasks"];
 const ROLE_TASK_KEYS = ["import_role", "include_role"];
 
-/** The repository root (where package.json is), for the shipped roles/ folder. */
-/** Inherited settings while walking tasks. */
-interface Scope {
+/** The settings tasks, blocks and include/role entries share, and that their children inherit. */
+interface Settings {
   when: Expr[];
   tags: string[];
   vars: Record<string, unknown>;
@@ -36,6 +35,10 @@ interface Scope {
   ignoreErrors?: boolean;
   noLog?: boolean;
   checkMode?: boolean;
+}
+
+/** Inherited settings while walking tasks. */
+interface Scope extends Settings {
   role?: RoleRef;
   searchDirs: string[];
   /** Folder of the file being read (includes resolve from here). */
@@ -1068,18 +1071,6 @@ function addTags(nodes: TaskNode[], tags: string[]): void {
       addTags(n.always, tags);
     }
   }
-}
-
-/** The settings tasks, blocks and include/role entries share, and that their children inherit. */
-interface Settings {
-  when: Expr[];
-  tags: string[];
-  vars: Record<string, unknown>;
-  become?: boolean;
-  becomeUser?: string;
-  ignoreErrors?: boolean;
-  noLog?: boolean;
-  checkMode?: boolean;
 }
 
 /** Sets a shared keyword (when, tags, vars, become…) and returns true, or returns false for any other. */

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
-import { ShellConnection, type ShellStreams } from "./session.js";
+import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
 
 export class LocalConnection extends ShellConnection {
   readonly host: string;
@@ -26,13 +26,8 @@ export class LocalConnection extends ShellConnection {
   private async start(): Promise<void> {
     // Its own process group, so that a hard stop (timeout) also ends the command it runs.
     const child = spawn("/bin/sh", [], { stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let closed = false;
-    const closeCbs: ((why: string) => void)[] = [];
-    const onClose = (why: string) => {
-      if (closed) return;
-      closed = true;
-      for (const cb of closeCbs) cb(why);
-    };
+    const closing = closeSignal();
+    const onClose = closing.close;
     child.on("error", (e) => onClose(`cannot run /bin/sh: ${e.message}`));
     child.on("exit", (code, signal) => onClose(signal ? `the shell was killed by ${signal}` : `the shell exited with code ${code}`));
     child.stdin.on("error", (e) => onClose(`writing to the shell failed: ${e.message}`));
@@ -40,7 +35,7 @@ export class LocalConnection extends ShellConnection {
       write: (t) => void child.stdin.write(t),
       onStdout: (cb) => void child.stdout.on("data", cb),
       onStderr: (cb) => void child.stderr.on("data", cb),
-      onClose: (cb) => void closeCbs.push(cb),
+      onClose: closing.onClose,
       destroy: (hard) => {
         child.stdin.end();
         // A background process a command started (`daemon &`) keeps the pipes open after the shell

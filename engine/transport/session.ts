@@ -28,6 +28,23 @@ interface Pending {
   reject(e: Error): void;
 }
 
+/**
+ * The first of several close signals (process exit, channel close, socket error…) wins: `close(why)`
+ * calls every registered callback once; later signals are ignored.
+ */
+export function closeSignal(): { close(why: string): void; onClose(cb: (why: string) => void): void } {
+  let closed = false;
+  const cbs: ((why: string) => void)[] = [];
+  return {
+    close(why) {
+      if (closed) return;
+      closed = true;
+      for (const cb of cbs) cb(why);
+    },
+    onClose: (cb) => void cbs.push(cb),
+  };
+}
+
 export abstract class ShellConnection implements Connection {
   abstract readonly host: string;
   protected shell?: ShellStreams;

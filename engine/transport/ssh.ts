@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
-import { ShellConnection, type ShellStreams } from "./session.js";
+import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
 import {
   checkHostKey,
   fingerprint,
@@ -142,13 +142,8 @@ export class SshConnection extends ShellConnection {
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec("exec sh", (err, ch) => (err ? reject(new ConnectionError(`cannot start a shell on ${this.describe()}: ${err.message}`, "other", this.host)) : resolve(ch)));
     });
-    let closed = false;
-    const closeCbs: ((why: string) => void)[] = [];
-    const onClose = (why: string) => {
-      if (closed) return;
-      closed = true;
-      for (const cb of closeCbs) cb(why);
-    };
+    const closing = closeSignal();
+    const onClose = closing.close;
     channel.on("close", () => onClose("the shell channel closed"));
     client.on("close", () => onClose("the SSH connection closed"));
     client.on("error", (e: Error) => onClose(e.message));
@@ -156,7 +151,7 @@ export class SshConnection extends ShellConnection {
       write: (t) => void channel.write(t),
       onStdout: (cb) => void channel.on("data", cb),
       onStderr: (cb) => void channel.stderr.on("data", cb),
-      onClose: (cb) => void closeCbs.push(cb),
+      onClose: closing.onClose,
       destroy: (hard) => {
         if (hard) {
           // The command may still run on the host; dropping the connection is the only sure stop.
