@@ -154,10 +154,10 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
     try {
       if (o.compare !== undefined) {
         const shardKey = shard ? `${shard.index}/${shard.total}` : null;
-        const prev = o.compare === "last" ? store.last(playbookName, shardKey) : store.list(1_000_000).find((r) => r.id === Number(o.compare));
-        if (prev) report = compareWith(report, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at });
-        else io.err(`note: no earlier run of ${playbookName} in ${o.history}; every drifted item counts as new\n`);
-        if (!prev) report = compareWith(report, [], { run_id: 0, generated_at: report.generated_at });
+        const prev = o.compare === "last" ? store.last(playbookName, shardKey) : store.run(Number(o.compare));
+        if (!prev && o.compare !== "last") throw new InputError(`no drift run #${o.compare} in ${o.history}`, undefined, "`keel history` lists the recorded runs");
+        if (!prev) io.err(`note: no earlier run of ${playbookName} in ${o.history}; every drifted item counts as new\n`);
+        report = prev ? compareWith(report, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at }) : compareWith(report, []);
       }
       store.record(report);
     } finally {

@@ -9,7 +9,8 @@ export interface PreviousItem {
   firstSeen: string;
 }
 
-export function compareWith(current: DriftReport, previous: PreviousItem[], previousRun: { run_id: number; generated_at: string }): DriftReport {
+/** With no earlier run (`previousRun` absent) every drifted item is new. */
+export function compareWith(current: DriftReport, previous: PreviousItem[], previousRun?: { run_id: number; generated_at: string }): DriftReport {
   const prev = new Map(previous.map((p) => [p.item.key, p]));
   const seen = new Set<string>();
   const hosts = current.hosts.map((h) => {
@@ -25,7 +26,7 @@ export function compareWith(current: DriftReport, previous: PreviousItem[], prev
       : [];
     return { ...h, items, resolved };
   });
-  return { ...current, compared_with: previousRun, hosts, summary: summarize(hosts) };
+  return { ...current, ...(previousRun ? { compared_with: previousRun } : {}), hosts, summary: summarize(hosts) };
 }
 
 /** first_seen for each item of a report being recorded, given the previous run's items. */

@@ -9,6 +9,8 @@ import { firstSeen, type PreviousItem } from "./compare.js";
 
 export const DEFAULT_HISTORY = ".keel/history/drift.sqlite";
 
+const RUN_COLUMNS = "id, generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown";
+
 /** One recorded run: its identity and the counts of its summary (resolved is not stored). */
 export interface RunRow extends Omit<DriftSummary, "resolved"> {
   id: number;
@@ -45,8 +47,13 @@ export class HistoryStore {
   /** The latest run of the same playbook (and shard), if any. */
   last(playbook: string, shard: string | null): RunRow | undefined {
     return this.db
-      .prepare(`SELECT id, generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown FROM runs WHERE playbook = ? AND shard IS ? ORDER BY id DESC LIMIT 1`)
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE playbook = ? AND shard IS ? ORDER BY id DESC LIMIT 1`)
       .get(playbook, shard) as RunRow | undefined;
+  }
+
+  /** One run by its id (as `keel history` lists it). */
+  run(id: number): RunRow | undefined {
+    return this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
   }
 
   itemsOf(runId: number): PreviousItem[] {
@@ -78,7 +85,7 @@ export class HistoryStore {
   }
 
   list(limit = 20, playbook?: string): RunRow[] {
-    const sql = `SELECT id, generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown FROM runs ${playbook ? "WHERE playbook = ?" : ""} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${playbook ? "WHERE playbook = ?" : ""} ORDER BY id DESC LIMIT ?`;
     return (playbook ? this.db.prepare(sql).all(playbook, limit) : this.db.prepare(sql).all(limit)) as RunRow[];
   }
 

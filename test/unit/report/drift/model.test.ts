@@ -189,3 +189,21 @@ describe("drift report ordering", () => {
     expect(html.indexOf('data-host="web1"')).toBeLessThan(html.indexOf('data-host="web2"'));
   });
 });
+
+describe("compare without an earlier run", () => {
+  it("marks every item new and names no earlier run", () => {
+    const r = compareWith(report(), []);
+    expect(r.compared_with).toBeUndefined();
+    expect(r.hosts.flatMap((h) => h.items.map((i) => i.compare))).toEqual(["new", "new"]);
+    expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("finds a run by id", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-hist-"));
+    const store = new HistoryStore(join(dir, "h.sqlite"));
+    const id = store.record(report());
+    expect(store.run(id)).toMatchObject({ id, drifted: 1 });
+    expect(store.run(id + 1)).toBeUndefined();
+    store.close();
+  });
+});
