@@ -1,31 +1,10 @@
 // engine/run against FakeConnection hosts: Ansible semantics that a newcomer from Ansible relies on
 // (meta with when, probe cache after commands, lockstep with flush_handlers, check-mode conditions,
 // loops, serial batches, rescue variables). Each case here once failed.
-import { describe, it, expect, afterEach } from "vitest";
-import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
-import { FakeLab, testRegistry, task, block, play, plan, recorder } from "./fakes.js";
-import type { Play } from "../../../engine/core/plan.js";
+import { describe, it, expect } from "vitest";
+import { runnerHarness, task, block, play } from "./fakes.js";
 
-const labs: FakeLab[] = [];
-afterEach(() => {
-  while (labs.length) labs.pop()!.cleanup();
-});
-
-function lab(hosts = ["h1"], vars: Record<string, Record<string, unknown>> = {}): FakeLab {
-  const l = new FakeLab(hosts, vars);
-  labs.push(l);
-  return l;
-}
-
-function opts(l: FakeLab, o: Partial<RunOptions> = {}): RunOptions {
-  return { registry: testRegistry, check: false, diff: false, forks: 50, extraVars: {}, connect: l.connect as RunOptions["connect"], ...o };
-}
-
-async function run(l: FakeLab, p: Play | Play[], o: Partial<RunOptions> = {}) {
-  const rec = recorder();
-  const summary = await runPlaybook(plan(...(Array.isArray(p) ? p : [p])), l.inventory(), opts(l, o), rec.sink);
-  return { summary, ...rec };
-}
+const { lab, run } = runnerHarness();
 
 describe("meta tasks", () => {
   it("meta: end_host honours its when: a false condition does not end the host", async () => {

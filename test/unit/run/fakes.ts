@@ -20,6 +20,8 @@ import type { Plan, Play, Task, Block, TaskNode, Expr } from "../../../engine/co
 import type { Inventory } from "../../../engine/inventory/index.js";
 import type { KeelEvent } from "../../../engine/core/events.js";
 import { shq } from "../../../engine/core/shell.js";
+import { afterEach } from "vitest";
+import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
 
 
 export interface ExecRecord {
@@ -342,4 +344,28 @@ export function recorder(): { events: KeelEvent[]; sink: (e: KeelEvent) => void;
     sink: (e) => void events.push(e),
     results: (host) => events.filter((e): e is Extract<KeelEvent, { type: "task.result" }> => e.type === "task.result" && (!host || e.host === host)),
   };
+}
+
+/**
+ * The helpers every runner test file uses: `lab()` makes FakeLab hosts (cleaned up after each
+ * test), `opts()` the RunOptions that connect to them, `run()` a play through runPlaybook with a
+ * recorder. Call once at the top of a test file.
+ */
+export function runnerHarness() {
+  const labs: FakeLab[] = [];
+  afterEach(() => {
+    while (labs.length) labs.pop()!.cleanup();
+  });
+  const lab = (hosts = ["h1"], vars: Record<string, Record<string, unknown>> = {}): FakeLab => {
+    const l = new FakeLab(hosts, vars);
+    labs.push(l);
+    return l;
+  };
+  const opts = (l: FakeLab, o: Partial<RunOptions> = {}): RunOptions => ({ registry: testRegistry, check: false, diff: false, forks: 50, extraVars: {}, connect: l.connect as RunOptions["connect"], ...o });
+  const run = async (l: FakeLab, p: Play | Play[], o: Partial<RunOptions> = {}) => {
+    const rec = recorder();
+    const summary = await runPlaybook(plan(...(Array.isArray(p) ? p : [p])), l.inventory(), opts(l, o), rec.sink);
+    return { summary, ...rec };
+  };
+  return { lab, opts, run };
 }

@@ -1,30 +1,10 @@
 // engine/run against FakeConnection hosts (see fakes.ts): batching and round trips, task semantics,
 // handlers, blocks, retries, tags, serial/linear, check mode, no_log, failure containment.
-import { describe, it, expect, afterEach } from "vitest";
-import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
-import { FakeLab, testRegistry, task, block, play, plan, recorder } from "./fakes.js";
-import type { Play } from "../../../engine/core/plan.js";
+import { describe, it, expect } from "vitest";
+import { runPlaybook } from "../../../engine/run/index.js";
+import { FakeLab, runnerHarness, task, block, play, plan, recorder } from "./fakes.js";
 
-const labs: FakeLab[] = [];
-afterEach(() => {
-  while (labs.length) labs.pop()!.cleanup();
-});
-
-function lab(hosts = ["h1"], vars: Record<string, Record<string, unknown>> = {}): FakeLab {
-  const l = new FakeLab(hosts, vars);
-  labs.push(l);
-  return l;
-}
-
-function opts(l: FakeLab, o: Partial<RunOptions> = {}): RunOptions {
-  return { registry: testRegistry, check: false, diff: false, forks: 50, extraVars: {}, connect: l.connect as RunOptions["connect"], ...o };
-}
-
-async function run(l: FakeLab, p: Play | Play[], o: Partial<RunOptions> = {}) {
-  const rec = recorder();
-  const summary = await runPlaybook(plan(...(Array.isArray(p) ? p : [p])), l.inventory(), opts(l, o), rec.sink);
-  return { summary, ...rec };
-}
+const { lab, opts, run } = runnerHarness();
 
 const kvTasks = (n: number, prefix = "k") => Array.from({ length: n }, (_, i) => task("kv", { key: `${prefix}${i}`, value: `v${i}` }, { name: `set ${prefix}${i}` }));
 
