@@ -10,19 +10,18 @@
 // real SSH: converge, converge again (≤ 2 round trips per host), tamper + --check, checked with ssh.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keygen, freePort, waitForPort } from "./local-sshd.js";
+import { keygen, startLocalSshd, SSHD } from "./local-sshd.js";
 import { Ajv } from "ajv";
 import { describeLab, HOSTS as LAB_HOSTS, INVENTORY as LAB_INVENTORY, ssh as labSsh } from "./lab.js";
 
 const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const BIN = join(REPO, "bin", "keel.js");
 const FIX = join(REPO, "test", "e2e", "fixtures");
-const SSHD = "/usr/sbin/sshd";
 const suite = existsSync(SSHD) ? describe : describe.skip;
 const HOSTS = ["lab01", "lab02", "lab03"];
 const TOKEN = "tok-E2E-secret-991";
@@ -30,7 +29,6 @@ const TOKEN = "tok-E2E-secret-991";
 let dir = "";
 let port = 0;
 let sshd: ChildProcess | undefined;
-let sshdLog = "";
 
 interface Result {
   code: number | null;
@@ -131,31 +129,9 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     keygen(join(dir, "host_key"));
     keygen(join(dir, "client_key"));
     keygen(join(dir, "other_key"));
-    writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
-    chmodSync(join(dir, "authorized_keys"), 0o600);
-    port = await freePort();
-    writeFileSync(
-      join(dir, "sshd_config"),
-      [
-        `Port ${port}`,
-        "ListenAddress 127.0.0.1",
-        `HostKey ${join(dir, "host_key")}`,
-        `PidFile ${join(dir, "sshd.pid")}`,
-        `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-        "StrictModes no",
-        "UsePAM no",
-        "PermitRootLogin prohibit-password",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "MaxStartups 50",
-        "LogLevel ERROR",
-        "",
-      ].join("\n"),
-    );
-    if (userInfo().uid === 0 && !existsSync("/run/sshd")) mkdirSync("/run/sshd", { mode: 0o755 });
-    sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
-    sshd.stderr!.on("data", (c: Buffer) => (sshdLog += c.toString()));
-    await waitForPort(port, 10_000, () => sshdLog);
+    const started = await startLocalSshd(dir, { hostKeys: [join(dir, "host_key")], extraConfig: ["MaxStartups 50"] });
+    port = started.port;
+    sshd = started.proc;
     const hostPub = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ");
     writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
     const otherPub = readFileSync(join(dir, "other_key.pub"), "utf8").split(" ");

@@ -3,13 +3,13 @@
 // transport. It does not need the lab. Local-connection equivalents run against this machine.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, hostname, networkInterfaces, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Client } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keygen, freePort, waitForPort } from "./local-sshd.js";
+import { keygen, freePort, startLocalSshd, SSHD } from "./local-sshd.js";
 import { connect, type ConnectOptions } from "../../engine/transport/index.js";
 import { gatherFacts } from "../../engine/facts/index.js";
 import { hashHostName } from "../../engine/transport/known-hosts.js";
@@ -17,7 +17,6 @@ import { ConnectionError, CommandError } from "../../engine/core/errors.js";
 import type { HostSpec } from "../../engine/core/host.js";
 import type { Connection } from "../../engine/core/connection.js";
 
-const SSHD = "/usr/sbin/sshd";
 const HAVE_SSHD = existsSync(SSHD);
 if (!HAVE_SSHD && !process.env.CI) console.warn(`transport e2e skipped: ${SSHD} is missing (install openssh-server to run it)`);
 const suite = HAVE_SSHD || process.env.CI ? describe : describe.skip;
@@ -28,7 +27,6 @@ const ME = userInfo().username;
 let dir = "";
 let port = 0;
 let sshd: ChildProcess | undefined;
-let sshdLog = "";
 
 
 /** Line for the temp known_hosts, from a host public key file. */
@@ -108,32 +106,9 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
     keygen(join(dir, "host_ecdsa"), "ecdsa");
     keygen(join(dir, "client_key"), "ed25519");
     keygen(join(dir, "other_key"), "ed25519");
-    writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
-    chmodSync(join(dir, "authorized_keys"), 0o600);
-    port = await freePort();
-    writeFileSync(
-      join(dir, "sshd_config"),
-      [
-        `Port ${port}`,
-        "ListenAddress 127.0.0.1",
-        `HostKey ${join(dir, "host_ed25519")}`,
-        `HostKey ${join(dir, "host_ecdsa")}`,
-        `PidFile ${join(dir, "sshd.pid")}`,
-        `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-        "StrictModes no",
-        "UsePAM no",
-        "PermitRootLogin prohibit-password",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "LogLevel ERROR",
-        "",
-      ].join("\n"),
-    );
-    // sshd refuses to start without its privilege separation directory (absent on this container).
-    if (IS_ROOT && !existsSync("/run/sshd")) mkdirSync("/run/sshd", { mode: 0o755 });
-    sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
-    sshd.stderr!.on("data", (c: Buffer) => (sshdLog += c.toString()));
-    await waitForPort(port, 10_000, () => sshdLog);
+    const started = await startLocalSshd(dir, { hostKeys: [join(dir, "host_ed25519"), join(dir, "host_ecdsa")] });
+    port = started.port;
+    sshd = started.proc;
   });
 
   afterAll(() => {
