@@ -2,7 +2,7 @@
 // package: its Document API keeps each node's source range, which becomes file:line:col in errors.
 import { readFileSync } from "node:fs";
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, type Document, type Node, type YAMLMap, type Pair } from "yaml";
-import { InputError, type SourcePos } from "./errors.js";
+import { InputError, UndefinedVariableError, type SourcePos } from "./errors.js";
 
 export { isMap, isSeq, isScalar, isPair };
 export type { Node, YAMLMap, Pair };
@@ -82,6 +82,12 @@ export function errorAt(pos: SourcePos, message: string, hint?: string, lines?: 
     }
   }
   return new InputError(message, pos, hint, line);
+}
+
+/** errorAt for an undefined variable: the error carries the variable's name (UndefinedVariableError). */
+export function undefinedAt(pos: SourcePos, varName: string, message: string, hint?: string): UndefinedVariableError {
+  const e = errorAt(pos, message, hint);
+  return new UndefinedVariableError(varName, message, pos, hint, e.sourceLine);
 }
 
 function yamlHint(code: string): string | undefined {
