@@ -908,7 +908,7 @@ export class HostRunner {
     const addProduced = (t: Task) => {
       if (t.register) pending.add(t.register);
       const m = this.opts.registry.get(t.module);
-      if (m?.kind === "controller") for (const k of Object.keys(t.args)) pending.add(k);
+      if (m?.kind === "controller") for (const k of [...Object.keys(t.args), ...(m.produces?.(t.args) ?? [])]) pending.add(k);
     };
     for (let j = idx; j < this.flat.length && out.length < MAX_BATCH; j++) {
       const { task, scope: parent } = this.flat[j]!;
