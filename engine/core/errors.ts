@@ -84,6 +84,21 @@ export class ModuleError extends KeelError {
   }
 }
 
+/**
+ * A probe's output does not follow the record format (engine/core/record.ts). The host printed
+ * something the probe did not expect, so the task fails on that host; nothing was changed.
+ */
+export class ProbeParseError extends ModuleError {
+  constructor(
+    message: string,
+    /** 1-based line of the probe output, when the error is about one line. */
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = "ProbeParseError";
+  }
+}
+
 /** A bug in keel itself. */
 export class InternalError extends KeelError {
   readonly kind = "internal";
