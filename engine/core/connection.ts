@@ -23,6 +23,8 @@ export interface Connection {
   exec(req: ExecRequest): Promise<ExecResult>;
   /** Write bytes to a path on the host atomically (temp file in the same dir, then rename). */
   putFile(path: string, content: Buffer, opts: { mode?: string; owner?: string; group?: string; become?: { user: string; password?: string }; validate?: string; backup?: boolean }): Promise<{ backup?: string }>;
+  /** A fresh, separate connection as this one was made (see Host.probeNewConnection). */
+  probeNew?(timeoutMs: number): Promise<import("./module.js").NewConnectionProof>;
   /** Close and connect again, retrying until timeoutMs elapses. */
   reconnect(timeoutMs: number): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 // The `Host` that a module's apply sees: the host's one persistent Connection, with the task's
 // become settings applied by default.
 import type { Connection } from "../core/connection.js";
-import type { Host, ExecOptions, ExecResult, WriteFileOptions } from "../core/module.js";
+import type { Host, ExecOptions, ExecResult, NewConnectionProof, WriteFileOptions } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError } from "../core/errors.js";
 
@@ -35,5 +35,10 @@ export class ConnectionHost implements Host {
 
   reconnect(timeoutMs: number): Promise<void> {
     return this.conn.reconnect(timeoutMs);
+  }
+
+  async probeNewConnection(timeoutMs = 10_000): Promise<NewConnectionProof> {
+    if (!this.conn.probeNew) return { ok: false, detail: `the ${this.name} connection cannot open a second connection to prove a login`, failure: "other" };
+    return this.conn.probeNew(timeoutMs);
   }
 }

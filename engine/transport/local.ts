@@ -1,6 +1,7 @@
 // The local transport: the same persistent `sh`, framing, become and atomic writes as ssh, with the
 // shell as a child process of keel.
 import { spawn } from "node:child_process";
+import type { NewConnectionProof } from "../core/module.js";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
@@ -52,6 +53,11 @@ export class LocalConnection extends ShellConnection {
       },
     };
     await this.startShell(streams, 10_000);
+  }
+
+  /** A local connection logs in through no sshd or PAM: a new one always works, and says so. */
+  async probeNew(): Promise<NewConnectionProof> {
+    return { ok: true, detail: "local connection: no SSH login to prove (keel runs on this machine)" };
   }
 
   async reconnect(timeoutMs: number): Promise<void> {

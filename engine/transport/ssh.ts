@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { HostSpec } from "../core/host.js";
+import type { NewConnectionProof } from "../core/module.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
@@ -160,6 +161,35 @@ export class SshConnection extends ShellConnection {
       },
     };
     await this.startShell(streams, timeoutMs);
+  }
+
+  /**
+   * A second, independent SSH connection made exactly as this one (user, key or password, address,
+   * known_hosts, never accepting a new host key), one command on it, then closed. Retried until
+   * `timeoutMs`, because sshd briefly stops listening while it re-executes on SIGHUP; an auth
+   * failure is final (sshd answered and refused the login).
+   */
+  async probeNew(timeoutMs: number): Promise<NewConnectionProof> {
+    const deadline = Date.now() + timeoutMs;
+    const what = `new SSH connection as ${this.username} to ${this.describe()}`;
+    let last: ConnectionError | undefined;
+    for (;;) {
+      const left = deadline - Date.now();
+      let c: SshConnection | undefined;
+      try {
+        c = await SshConnection.open(this.spec, { ...this.opts, acceptNewHostKeys: false, connectTimeoutMs: Math.max(1000, left), commandTimeoutMs: Math.max(1000, left) });
+        const r = await c.exec({ command: "echo keel-new-connection" });
+        if (r.rc === 0 && r.stdout.includes("keel-new-connection")) return { ok: true, detail: `${what} works` };
+        return { ok: false, detail: `${what}: a command on it failed (exit ${r.rc})`, failure: "other" };
+      } catch (e) {
+        last = e instanceof ConnectionError ? e : new ConnectionError((e as Error).message, "other", this.host);
+        if (last.failure === "auth" || last.failure === "hostkey" || Date.now() + 250 >= deadline) break;
+        await new Promise((r) => setTimeout(r, 250));
+      } finally {
+        await c?.close().catch(() => {});
+      }
+    }
+    return { ok: false, detail: `${what} failed: ${last?.message ?? "no answer"}`, failure: last?.failure ?? "other" };
   }
 
   async reconnect(timeoutMs: number): Promise<void> {

@@ -20,7 +20,11 @@
 //       mode: "0644"                              # optional
 //   replies:                           # optional canned results for apply's commands, by regex
 //     - { match: "^visudo", rc: 1, stderr: "syntax error" }
-//   apply_error: "regex"               # optional: apply must throw an error matching this
+//   apply_error: "regex"               # optional: apply must throw an error matching this (the
+//                                      # calls made before it are still checked against `apply`)
+//   new_connection:                    # optional: answers of host.probeNewConnection, in order
+//     - { ok: false, detail: "refused", failure: auth }   # (default: ok); a call shows as
+//                                      # `- probe_new: true` in `apply`
 //
 // The probe script itself is checked to be non-empty POSIX text; its real behaviour is covered by
 // the e2e tests against lab hosts.
@@ -28,7 +32,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, it, expect } from "vitest";
-import type { HostModule, Host, ExecOptions, ExecResult, WriteFileOptions, Change } from "../../../engine/core/module.js";
+import type { HostModule, Host, ExecOptions, ExecResult, NewConnectionProof, WriteFileOptions, Change } from "../../../engine/core/module.js";
 import { CommandError } from "../../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../../engine/core/facts.js";
 
@@ -52,7 +56,8 @@ export const BASE_FACTS: Facts = {
 export type RecordedCall =
   | { run: string; opts?: ExecOptions }
   | { write: string; content: string; opts?: WriteFileOptions }
-  | { reconnect: number };
+  | { reconnect: number }
+  | { probe_new: true };
 
 interface Reply {
   match: string;
@@ -68,7 +73,13 @@ export class RecordingHost implements Host {
     readonly facts: Facts = BASE_FACTS,
     private readonly replies: Reply[] = [],
     readonly name = "fixture-host",
+    private readonly proofs: NewConnectionProof[] = [],
   ) {}
+
+  async probeNewConnection(): Promise<NewConnectionProof> {
+    this.calls.push({ probe_new: true });
+    return this.proofs.shift() ?? { ok: true, detail: "new SSH connection works (fixture)" };
+  }
 
   async run(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
     this.calls.push(opts && Object.keys(opts).length ? { run: cmd, opts } : { run: cmd });
@@ -96,9 +107,10 @@ interface FixtureCase {
   state?: unknown;
   changes: Partial<Change>[];
   explain?: string;
-  apply?: ({ run: string } | { run_match: string } | { write: string; content?: string; mode?: string })[];
+  apply?: ({ run: string } | { run_match: string } | { write: string; content?: string; mode?: string } | { probe_new: true })[];
   replies?: Reply[];
   apply_error?: string;
+  new_connection?: NewConnectionProof[];
 }
 
 /** Runs every fixture case in `dir` against `mod`. Every module must have an "already converged" case. */
@@ -124,18 +136,18 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
           if (c.explain !== undefined) expect(mod.explain?.(state, c.args as never) ?? "").toContain(c.explain);
           return;
         }
-        const host = new RecordingHost(facts, c.replies ?? []);
+        const host = new RecordingHost(facts, c.replies ?? [], "fixture-host", [...(c.new_connection ?? [])]);
         if (c.apply_error !== undefined) {
           await expect(mod.apply(host, c.args as never, changes, state)).rejects.toThrow(new RegExp(c.apply_error));
-          return;
-        }
-        await mod.apply(host, c.args as never, changes, state);
+          if (c.apply === undefined) return;
+        } else await mod.apply(host, c.args as never, changes, state);
         if (c.apply !== undefined) {
           expect(host.calls.length, `calls: ${JSON.stringify(host.calls)}`).toBe(c.apply.length);
           c.apply.forEach((want, i) => {
             const got = host.calls[i]!;
             if ("run" in want) expect(got).toMatchObject({ run: want.run });
             else if ("run_match" in want) expect("run" in got && new RegExp(want.run_match).test(got.run), JSON.stringify(got)).toBe(true);
+            else if ("probe_new" in want) expect(got).toEqual({ probe_new: true });
             else {
               expect(got).toMatchObject({ write: want.write });
               if (want.content !== undefined) expect((got as { content: string }).content).toBe(want.content);
