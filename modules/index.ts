@@ -7,7 +7,16 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
+import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
+import hardeningFilePerms from "./hardening/file_perms.js";
+import hardeningKernelModule from "./hardening/kernel_module.js";
+import hardeningPamProfile from "./hardening/pam_profile.js";
 import hardeningProfile from "./hardening/profile.js";
+import hardeningSshdConfig from "./hardening/sshd_config.js";
+import hardeningSystemAccounts from "./hardening/system_accounts.js";
+import hardeningUid0 from "./hardening/uid0.js";
+import hardeningUnownedFiles from "./hardening/unowned_files.js";
+import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesPackage from "./packages/package.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
@@ -28,7 +37,16 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesLineinfile,
   filesTemplate,
+  hardeningEmptyPasswords,
+  hardeningFilePerms,
+  hardeningKernelModule,
+  hardeningPamProfile,
   hardeningProfile,
+  hardeningSshdConfig,
+  hardeningSystemAccounts,
+  hardeningUid0,
+  hardeningUnownedFiles,
+  hardeningWorldWritable,
   packagesPackage,
   servicesService,
   systemAssert,

@@ -1,6 +1,7 @@
 // What files.lineinfile and files.blockinfile share: the probe sends the file's current text, diff
 // edits it in pure code, and apply writes the whole new text atomically (or only chmod/chown when
 // just the attributes differ).
+import { shq } from "../../engine/core/shell.js";
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { attrChanges, attrCommands, fmtMode, parseMode, parseStat, runAll, statScript, targetMode, writeWhole, type AttrArgs, type FileStat } from "./common.js";
@@ -47,13 +48,13 @@ export function textChanges(st: FileStat, a: TextArgs, before: string | undefine
   const path = st.path;
   const out: Change[] = [];
   if (before === undefined) {
-    if (!st.parentExists) throw new ModuleError(`cannot create ${path}: its directory does not exist`);
+    // As Ansible's lineinfile/blockinfile with create: a missing parent directory is created too.
     const attrs: string[] = [];
     if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
     if (a.group !== undefined) attrs.push(`group ${a.group}`);
     out.push({
-      summary: `file ${path} missing, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
+      summary: `file ${path} missing${st.parentExists ? "" : " (and its directory)"}, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
       field: "state",
       before: "absent",
       after: "file",
@@ -71,6 +72,7 @@ export async function textApply(host: Host, a: TextArgs, changes: Change[], st: 
   const path = st.path;
   const edit = changes.find((c) => c.field === "content" || c.field === "state");
   if (edit) {
+    if (st.type === "absent" && !st.parentExists) await host.run(`mkdir -p -m 0755 -- ${shq(path.slice(0, path.lastIndexOf("/")) || "/")}`);
     return writeWhole(host, st, a, (edit.data as { content: string }).content);
   }
   await runAll(host, attrCommands(path, changes, a));
