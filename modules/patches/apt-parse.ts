@@ -78,7 +78,7 @@ export function parsePolicy(text: string): PolicyEntry[] {
   return out;
 }
 
-/** One line of `apt-get indextargets --format '$(REPO_URI)|$(RELEASE)|$(COMPONENT)|$(ORIGIN)|$(LABEL)|$(SUITE)|$(CODENAME)|$(FILENAME)|EXISTS'`. */
+/** One line of `apt-get indextargets --format '$(REPO_URI)|$(RELEASE)|$(COMPONENT)|$(ORIGIN)|$(LABEL)|$(SUITE)|$(CODENAME)|$(FILENAME)'`. */
 export interface IndexTarget {
   repoUri: string;
   dist: string;
@@ -88,8 +88,6 @@ export interface IndexTarget {
   suite: string;
   codename: string;
   filename: string;
-  /** The list file is on disk (apt-get update fetched it). */
-  exists: boolean;
 }
 
 export const TARGET_FORMAT = "$(REPO_URI)|$(RELEASE)|$(COMPONENT)|$(ORIGIN)|$(LABEL)|$(SUITE)|$(CODENAME)|$(FILENAME)";
@@ -98,9 +96,9 @@ export function parseTargets(text: string): IndexTarget[] {
   const out: IndexTarget[] = [];
   for (const line of text.split("\n")) {
     const f = line.replace(/\r$/, "").split("|");
-    if (f.length < 9) continue;
-    const [repoUri, dist, component, origin, label, suite, codename, filename, exists] = f as [string, string, string, string, string, string, string, string, string];
-    out.push({ repoUri: repoUri.replace(/\/$/, ""), dist, component, origin, label, suite, codename, filename, exists: exists === "1" });
+    if (f.length < 8) continue;
+    const [repoUri, dist, component, origin, label, suite, codename, filename] = f as [string, string, string, string, string, string, string, string];
+    out.push({ repoUri: repoUri.replace(/\/$/, ""), dist, component, origin, label, suite, codename, filename });
   }
   return out;
 }
@@ -185,9 +183,18 @@ export function installedKernels(text: string): string[] {
     .sort((a, b) => compareDebVersions(b, a));
 }
 
-/** Sources listed in sources.list whose index is not on disk: never fetched, or dropped by a failed update. */
-export function brokenSources(targets: IndexTarget[]): string[] {
-  const out = new Set<string>();
-  for (const t of targets) if (!t.exists) out.add(`${t.repoUri} ${t.dist}${t.component ? `/${t.component}` : ""}`);
-  return [...out].sort();
+/**
+ * Sources configured in sources.list for which no Packages list is on disk (their Release was
+ * missing or the fetch failed at the last update). Input: `REPO_URI|RELEASE|FILENAME|0|1` lines; a
+ * source is fine when any of its lists (one per architecture) exists.
+ */
+export function brokenSources(text: string): string[] {
+  const seen = new Map<string, boolean>();
+  for (const line of text.split("\n")) {
+    const f = line.replace(/\r$/, "").split("|");
+    if (f.length < 4) continue;
+    const key = `${f[0]!.replace(/\/$/, "")} ${f[1]}`;
+    seen.set(key, (seen.get(key) ?? false) || f[f.length - 1] === "1");
+  }
+  return [...seen].filter(([, ok]) => !ok).map(([k]) => k).sort();
 }

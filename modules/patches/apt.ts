@@ -3,8 +3,9 @@
 //   @cmd dpkg     every package dpkg knows, with its version and status (holds, interrupted installs)
 //   @cmd policy   `apt-cache policy` of the installed packages, only the blocks whose candidate
 //                 differs from the installed version (so the text stays small on a big host)
-//   @cmd targets  `apt-get indextargets`: each source's list file (on disk or not) with its
-//                 Release's Origin/Label/Suite/Codename, for the security classification
+//   @cmd targets  `apt-get indextargets`: each fetched list with its Release's
+//                 Origin/Label/Suite/Codename, for the security classification
+//   @cmd sources  every configured source's list files and whether one is on disk (broken sources)
 //   @cmd releases the Date: of every Release file in /var/lib/apt/lists (update age)
 //   @cmd kernels  /boot, for a newer installed kernel than the running one
 //   @cmd dpkg_updates  /var/lib/dpkg/updates: files there mean dpkg was interrupted
@@ -56,7 +57,9 @@ function probeScript(): string {
     snip.cmd("dpkg", `dpkg-query -W -f=${DPKG_FORMAT}`),
     snip.cmd("policy", `names=$(dpkg-query -W -f='\${db:Status-Abbrev} \${binary:Package}\\n' | awk '$1 ~ /^.i/ { print $2 }'); [ -z "$names" ] || apt-cache policy $names | ${POLICY_FILTER}`),
     // Only Packages lists: Translation and Contents files are optional and often absent.
-    snip.cmd("targets", `apt-get indextargets --format '${TARGET_FORMAT}' 'Identifier: Packages' | while IFS= read -r l; do f=\${l##*|}; if ls "$f" "$f".* >/dev/null 2>&1; then printf '%s|1\\n' "$l"; else printf '%s|0\\n' "$l"; fi; done`),
+    snip.cmd("targets", `apt-get indextargets --format '${TARGET_FORMAT}' 'Identifier: Packages' | sed 's/$/|1/'`),
+    // Every configured source, with or without a fetched Release (indextargets alone omits those).
+    snip.cmd("sources", `apt-get indextargets --no-release-info --format '$(REPO_URI)|$(RELEASE)|$(FILENAME)' 'Identifier: Packages' | while IFS= read -r l; do f=\${l##*|}; if [ -e "$f" ] || ls "$f".* >/dev/null 2>&1; then printf '%s|1\\n' "$l"; else printf '%s|0\\n' "$l"; fi; done`),
     snip.cmd("releases", `for f in ${LISTS}/*Release; do [ -f "$f" ] && printf '%s\\t%s\\n' "$f" "$(grep -m1 '^Date:' "$f")"; done; true`),
     snip.cmd("kernels", "ls -1 /boot"),
     snip.cmd("dpkg_updates", "ls -1 /var/lib/dpkg/updates"),
@@ -68,10 +71,16 @@ function probeScript(): string {
 
 const out = (recs: Rec[], id: string) => findRec(recs, "cmd", id)?.get("out") ?? "";
 
+/** A numeric field that may be empty (stat of a missing file prints nothing). */
+export function optInt(rec: Rec | undefined, key: string): number | undefined {
+  const v = rec?.get(key)?.trim();
+  return v ? rec!.int(key) : undefined;
+}
+
 export function parseAptProbe(stdout: string): PatchState {
   const recs = parseRecords(stdout);
   const meta = findRec(recs, "meta");
-  const now = meta?.int("now") ?? Math.floor(Date.now() / 1000);
+  const now = optInt(meta, "now") ?? Math.floor(Date.now() / 1000);
   const dpkg = parseDpkg(out(recs, "dpkg"));
   const dpkgCmd = findRec(recs, "cmd", "dpkg");
   if (!dpkgCmd || dpkgCmd.int("rc") !== 0) {
@@ -88,7 +97,7 @@ export function parseAptProbe(stdout: string): PatchState {
   const targets = parseTargets(out(recs, "targets"));
   const dates = parseReleaseDates(out(recs, "releases"));
   const updates = pendingUpdates(parsePolicy(out(recs, "policy")), dpkg, targets, dates);
-  const stamps = [meta?.int("stamp"), targets.some((t) => t.exists) ? meta?.int("lists") : undefined].filter((x): x is number => x !== undefined);
+  const stamps = [optInt(meta, "stamp"), targets.length > 0 ? optInt(meta, "lists") : undefined].filter((x): x is number => x !== undefined);
   const running = meta?.get("kernel") ?? "";
   const kernels = installedKernels(out(recs, "kernels"));
   const state: PatchState = {
@@ -99,7 +108,7 @@ export function parseAptProbe(stdout: string): PatchState {
     reboot: rebootInfo(findRec(recs, "stat", "reboot_required")?.get("exists") === "1", findRec(recs, "file", "reboot_pkgs")?.get("content") ?? "", running, kernels[0]),
     kernel: kernels[0] !== undefined ? { running, newest: kernels[0] } : { running },
     // A host that never fetched any list has no broken source, only no lists (listsAge absent).
-    brokenSources: targets.some((t) => t.exists) ? brokenSources(targets) : [],
+    brokenSources: targets.length > 0 ? brokenSources(out(recs, "sources")) : [],
   };
   if (stamps.length > 0) state.listsAge = Math.max(0, now - Math.max(...stamps));
   return state;

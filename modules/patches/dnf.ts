@@ -15,6 +15,7 @@ import { snip } from "../../engine/core/snippets.js";
 import { shJoin } from "../../engine/core/shell.js";
 import { compareRpmVersions } from "../packages/version.js";
 import { dnfPendingUpdates, parseCheckUpdate, parseNeedsRestarting, parseRpmInstalled, parseUpdateinfoDates, parseUpdateinfoList, parseVersionlock } from "./dnf-parse.js";
+import { optInt } from "./apt.js";
 import type { PatchBackend, PatchState, RebootInfo, UpgradeOutcome } from "./types.js";
 
 const QF = "'%{NAME}.%{ARCH}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'";
@@ -43,7 +44,7 @@ const get = (recs: Rec[], id: string) => findRec(recs, "cmd", id);
 export function parseDnfProbe(stdout: string): PatchState {
   const recs = parseRecords(stdout);
   const meta = findRec(recs, "meta");
-  const now = meta?.int("now") ?? Math.floor(Date.now() / 1000);
+  const now = optInt(meta, "now") ?? Math.floor(Date.now() / 1000);
   const check = get(recs, "check");
   const rc = check?.int("rc");
   // check-update: 0 nothing pending, 100 updates pending, anything else an error (often "Cache-only
@@ -68,7 +69,7 @@ export function parseDnfProbe(stdout: string): PatchState {
     .sort((a, b) => compareRpmVersions(b, a));
   const needs = get(recs, "needs");
   const reboot = rebootFrom(needs?.get("out") ?? "", needs?.int("rc") ?? 127, running, kernels[0]);
-  const lists = meta?.int("lists");
+  const lists = optInt(meta, "lists");
   const state: PatchState = { manager: "dnf", now, updates, held: locked, reboot, kernel: kernels[0] !== undefined ? { running, newest: kernels[0] } : { running }, brokenSources: [] };
   if (lists !== undefined) state.listsAge = Math.max(0, now - lists);
   return state;

@@ -74,10 +74,20 @@ export function selectUpdates(st: PatchState, args: SelectArgs): Selection {
   return { take, held };
 }
 
+function origin(u: PendingUpdate): string {
+  return [u.security ? "security" : "", u.source, u.advisory ?? ""].filter(Boolean).join(", ");
+}
+
 /** "keel-hello 1.0 → 1.1 (security, keel-security)" */
 export function updateLine(u: PendingUpdate): string {
-  const what = [u.security ? "security" : "", u.source, u.advisory ?? ""].filter(Boolean).join(", ");
+  const what = origin(u);
   return `${u.name} ${u.installed} → ${u.candidate}${what ? ` (${what})` : ""}`;
+}
+
+/** "keel-hello (security, keel-security)" */
+export function updateLabel(u: PendingUpdate): string {
+  const what = origin(u);
+  return what ? `${u.name} (${what})` : u.name;
 }
 
 /** 42 → "42 s", 5400 → "90 min", 200000 → "2 d 7 h". */
@@ -107,17 +117,19 @@ export function upgradeChanges(st: PatchState, args: SelectArgs): UpgradeChange[
     if (st.listsAge === undefined || st.listsAge > cvt) {
       out.push({
         summary: st.listsAge === undefined ? `${st.manager} package lists never updated` : `${st.manager} package lists updated ${ageText(st.listsAge)} ago, older than cache_valid_time ${cvt} s`,
-        field: "cache",
-        before: st.listsAge ?? null,
-        after: 0,
+        field: "package lists",
+        before: st.listsAge === undefined ? "never updated" : `updated ${ageText(st.listsAge)} ago`,
+        after: "updated now",
         data: { op: "update_cache" },
       });
     }
   } else if (args.update_cache === true) {
-    out.push({ summary: `${st.manager} package lists update`, field: "cache", data: { op: "update_cache", action: true } });
+    out.push({ summary: `${st.manager} package lists update`, field: "package lists", data: { op: "update_cache", action: true } });
   }
   for (const u of selectUpdates(st, args).take) {
-    out.push({ summary: `upgrade ${updateLine(u)}`, field: "version", before: u.installed, after: u.candidate, data: { op: "upgrade", update: u } });
+    // The field names the package and where the update comes from, so --diff shows the whole
+    // list: "keel-hello (security, keel-security): 1.0 → 1.1".
+    out.push({ summary: `upgrade ${updateLine(u)}`, field: updateLabel(u), before: u.installed, after: u.candidate, data: { op: "upgrade", update: u } });
   }
   if (args.reboot === "if_required" && st.reboot.required) {
     out.push({ summary: `reboot required: ${st.reboot.reasons.join("; ")}`, field: "reboot", data: { op: "reboot", action: true } });
