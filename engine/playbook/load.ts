@@ -7,6 +7,11 @@
 // - Includes (include_tasks/import_tasks) and roles are static: their tasks are spliced into the
 //   list in place, in order: pre_tasks, roles (dependencies first), tasks, post_tasks.
 // - Ids are stable paths: play "p0"; its tasks "p0.t0"…; a block's tasks "p0.t3.b0", its rescue
+//   "p0.t3.r0", its always "p0.t3.a0"; handlers "p0.h0".
+//
+// The walk: tasklist.ts reads lists of tasks and blocks, task.ts one task, include.ts task-file
+// includes, roles.ts roles; settings.ts is the one table of inherited keywords; readers.ts the
+// small YAML readers.
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { existsSync } from "node:fs";
 import { InputError, didYouMean, type SourcePos } from "../core/errors.js";
