@@ -4,7 +4,7 @@
 // are flattened (yaml-expand.ts), so every consumer walks a plain tree and never meets an Alias.
 import { readFileSync, statSync } from "node:fs";
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, type Document, type Node, type YAMLMap, type Pair } from "yaml";
-import { InputError, type SourcePos } from "./errors.js";
+import { InputError, UndefinedVariableError, type SourcePos } from "./errors.js";
 import { chargeLoad, limitHint, limitOf, LIMITS } from "./limits.js";
 import { expandDocument, ExpandError } from "./yaml-expand.js";
 
@@ -106,6 +106,12 @@ export function errorAt(pos: SourcePos, message: string, hint?: string, lines?: 
     }
   }
   return new InputError(message, pos, hint, line);
+}
+
+/** errorAt for an undefined variable: the error carries the variable's name (UndefinedVariableError). */
+export function undefinedAt(pos: SourcePos, varName: string, message: string, hint?: string): UndefinedVariableError {
+  const e = errorAt(pos, message, hint);
+  return new UndefinedVariableError(varName, message, pos, hint, e.sourceLine);
 }
 
 function isStackOverflow(e: unknown): boolean {
