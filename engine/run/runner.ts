@@ -343,6 +343,8 @@ export class HostRunner implements TaskHost, PrefetchHost {
     const ignore = scope.ignoreErrors || task.ignoreErrors;
     const emit = (result: TaskResult) => {
       if (ignore && result.status === "failed") result.ignored = true;
+      const notes = this.conn?.takeNotices?.();
+      if (notes?.length) result.warnings = notes;
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     };
 
