@@ -45,6 +45,22 @@ export class InputError extends KeelError {
   }
 }
 
+/**
+ * An InputError about one argument of a module, thrown by a module's `validate`. The caller (the
+ * loader, or the runner after rendering) places it at that argument's file:line:col.
+ */
+export class ArgError extends InputError {
+  constructor(
+    /** The top-level argument name ("line", "commands"). */
+    readonly arg: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, undefined, hint);
+    this.name = "InputError";
+  }
+}
+
 export type ConnectionFailure = "auth" | "hostkey" | "timeout" | "lost" | "refused" | "dns" | "other";
 
 /** The host could not be reached, or the connection broke. The host counts as unreachable. */
