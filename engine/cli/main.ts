@@ -12,8 +12,9 @@ import { registerSchema } from "./commands/schema.js";
 import { registerFacts } from "./commands/facts.js";
 import { registerHistory } from "./commands/history.js";
 import { registerReport } from "./commands/report.js";
+import { registerPatch } from "./commands/patch.js";
 
-const COMMANDS = [registerRun, registerDrift, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
+const COMMANDS = [registerRun, registerDrift, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport, registerPatch];
 
 export const VERSION = "0.1.0";
 
