@@ -14,8 +14,11 @@ export interface Probe<S> {
   parse(stdout: string, rc: number): S;
 }
 
-/** One difference between the host and the desired state. */
-export interface Change {
+/**
+ * One difference between the host and the desired state. `D` is the module's own plan data: diff
+ * fills `data`, and apply receives the same typed Change<D>[] (HostModule<A, S, D>).
+ */
+export interface Change<D = unknown> {
   /** One line, e.g. "mode 0644 → 0600", "package nftables missing". */
   summary: string;
   /** The attribute that differs ("mode", "content", "shell", "state"…). */
@@ -35,7 +38,7 @@ export interface Change {
    */
   unknown?: boolean;
   /** Module-private data apply needs (e.g. the exact command list); not shown to users. */
-  data?: unknown;
+  data?: D;
 }
 
 export interface ExecOptions {
@@ -114,17 +117,24 @@ export interface ModuleMeta<A = any> {
   freeForm?: string;
   /** The resource the task manages, for reports: "file /etc/motd", "package nginx". */
   resource(args: A): string;
+  /**
+   * Rules the JSON Schema cannot express: rules spanning arguments ("link needs src"), name syntax,
+   * and no newline/NUL in a value that becomes one line of a file. Throws InputError (no position:
+   * the caller adds the task's). Pure. Called by the loader when the arguments are known at load,
+   * otherwise once per host after rendering, before the probe.
+   */
+  validate?(args: A): void;
 }
 
-export interface HostModule<A = any, S = any> extends ModuleMeta<A> {
+export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
   kind?: "host";
   /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
   prepare?(args: A, ctx: PrepareContext): A;
   probe(args: A, facts: Facts): Probe<S>;
-  diff(state: S, args: A, facts: Facts): Change[];
+  diff(state: S, args: A, facts: Facts): Change<D>[];
   /** Why nothing needs to change: "user deploy exists with uid 1001". */
   explain?(state: S, args: A): string;
-  apply(host: Host, args: A, changes: Change[], state: S): Promise<ApplyResult | void>;
+  apply(host: Host, args: A, changes: Change<D>[], state: S): Promise<ApplyResult | void>;
 }
 
 export interface ControllerResult {
@@ -138,12 +148,17 @@ export interface ControllerResult {
 /** A module that runs on the controller only (set_fact, assert). */
 export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
+  /**
+   * Names of the variables `run` sets, when they are not its argument names (set_fact's are).
+   * The runner's probe batching must not read them ahead of the task.
+   */
+  produces?(args: A): string[];
   run(args: A, ctx: { vars: Record<string, unknown>; facts: Facts; check: boolean; evaluate(expr: string): unknown }): ControllerResult;
 }
 
 export type ModuleDef = HostModule | ControllerModule;
 
-export function defineModule<A, S>(m: HostModule<A, S>): HostModule<A, S> {
+export function defineModule<A, S, D = unknown>(m: HostModule<A, S, D>): HostModule<A, S, D> {
   return { kind: "host", ...m };
 }
 

@@ -4,8 +4,8 @@
 // `failed_when`/`until` and for `{{ … }}` bodies (filters, tests, comparisons, `~`, indexing…);
 // variables rendered lazily (as Ansible does) and variable precedence.
 import Handlebars from "handlebars";
-import { InputError, type SourcePos } from "../core/errors.js";
-import { errorAt } from "../core/yaml.js";
+import { InputError, UndefinedVariableError, type SourcePos } from "../core/errors.js";
+import { errorAt, undefinedAt } from "../core/yaml.js";
 import type { Expr } from "../core/plan.js";
 import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 
@@ -236,7 +236,7 @@ function syntaxError(e: unknown, pos: SourcePos, text: string, hint = CONDITION_
 
 function evalError(e: unknown, pos: SourcePos, text: string, lineNote = ""): unknown {
   if (e instanceof UndefinedVarError) {
-    return errorAt(pos, `${undefinedText(e)} in \`${text}\`${lineNote}`, `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``);
+    return undefinedAt(pos, e.varName, `${undefinedText(e)} in \`${text}\`${lineNote}`, `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``);
   }
   if (e instanceof ExprEvalError) return errorAt(pos, `cannot evaluate \`${text}\`${lineNote}: ${e.message}`);
   if (e instanceof ExprSyntaxError) return syntaxError(e, pos, text);
@@ -673,7 +673,7 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
     try {
       return evalNode(ast, vars);
     } catch (e) {
-      if (e instanceof UndefinedVarError) throw errorAt(where, `${undefinedText(e)} in '${tpl}'`, hintForUndefined(e.varName));
+      if (e instanceof UndefinedVarError) throw undefinedAt(where, e.varName, `${undefinedText(e)} in '${tpl}'`, hintForUndefined(e.varName));
       throw evalError(e, where, body);
     }
   }
@@ -692,7 +692,7 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
   } catch (e) {
     if (e instanceof RenderError) {
       if (e.cause instanceof UndefinedVarError) {
-        throw errorAt(where, `${undefinedText(e.cause)} ${inValue(`{{ ${e.exprText} }}`, e.line)}`, hintForUndefined(e.cause.varName));
+        throw undefinedAt(where, e.cause.varName, `${undefinedText(e.cause)} ${inValue(`{{ ${e.exprText} }}`, e.line)}`, hintForUndefined(e.cause.varName));
       }
       throw evalError(e.cause, where, e.exprText, multi ? ` (line ${e.line} of the value)` : "");
     }
@@ -784,7 +784,7 @@ export function renderText(tpl: string, vars: Record<string, unknown>, source: s
       }
       const pos = at(e.line, col);
       if (e.cause instanceof UndefinedVarError) {
-        throw new InputError(`${undefinedText(e.cause)} in template`, pos, hintForUndefined(e.cause.varName), lineText);
+        throw new UndefinedVariableError(e.cause.varName, `${undefinedText(e.cause)} in template`, pos, hintForUndefined(e.cause.varName), lineText);
       }
       const err = evalError(e.cause, pos, e.exprText);
       if (err instanceof InputError) throw new InputError(err.message, pos, err.hint, lineText);

@@ -5,6 +5,11 @@
 //   suite keel           keel-hello 1.0, keel-tool 1.0, keel-daemon 1.0
 //   suite keel-security  keel-hello 1.1   (a "security" update)
 //   suite keel-updates   keel-tool 1.1    (an ordinary, non-security update)
+//
+// For the patch tests (patches.upgrade, keel patch report):
+//   keel-kernelfix 1.0 (keel), 1.1 (keel-security): 1.1's postinst asks for a reboot the way
+//     Debian's kernel and libc packages do (/var/run/reboot-required and its .pkgs list)
+//   keel-pinned 1.0 (keel), 1.1 (keel-security): a security update that the tests put on hold
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -124,7 +129,44 @@ const daemon: DebPackage = {
   },
 };
 
-export const REPO_PACKAGES: DebPackage[] = [hello("1.0"), hello("1.1"), tool("1.0"), tool("1.1"), daemon];
+/** Asks for a reboot from its 1.1 postinst, as update-notifier-common's hook does for a kernel. */
+const kernelfix = (version: string): DebPackage => ({
+  name: "keel-kernelfix",
+  version,
+  suite: version === "1.0" ? "keel" : "keel-security",
+  description: `keel lab test package that needs a reboot after its security update (${version})`,
+  files: [{ path: "/usr/share/doc/keel-kernelfix/VERSION", content: `${version}\n` }],
+  ...(version === "1.0"
+    ? {}
+    : {
+        scripts: {
+          postinst:
+            `#!/bin/sh\nset -e\nif [ "$1" = configure ]; then\n  touch /var/run/reboot-required\n` +
+            `  grep -qx keel-kernelfix /var/run/reboot-required.pkgs 2>/dev/null || echo keel-kernelfix >> /var/run/reboot-required.pkgs\nfi\n`,
+        },
+      }),
+});
+
+/** A package with a security update that the patch tests hold (apt-mark hold). */
+const pinned = (version: string): DebPackage => ({
+  name: "keel-pinned",
+  version,
+  suite: version === "1.0" ? "keel" : "keel-security",
+  description: `keel lab test package that the patch tests keep on hold (${version})`,
+  files: [{ path: "/usr/share/doc/keel-pinned/VERSION", content: `${version}\n` }],
+});
+
+export const REPO_PACKAGES: DebPackage[] = [
+  hello("1.0"),
+  hello("1.1"),
+  tool("1.0"),
+  tool("1.1"),
+  daemon,
+  kernelfix("1.0"),
+  kernelfix("1.1"),
+  pinned("1.0"),
+  pinned("1.1"),
+];
 
 function controlFile(p: DebPackage): string {
   return [

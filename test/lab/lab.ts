@@ -310,7 +310,8 @@ function initScriptFile(paths: LabPaths): string {
  * its e2e tests: the command returns at once; then, detached, every SSH connection drops and
  * port 22 refuses, the boot id in /run/lab-boot-id changes (the init script sets the first one),
  * and after the downtime sshd accepts connections again. `--halt` goes down for good (as
- * poweroff). Other processes keep running and /run is kept: no test relies on either.
+ * poweroff). Other processes keep running and /run is kept (no test relies on either), except
+ * /run/reboot-required(.pkgs), which a real boot clears and the patch tests look at.
  */
 const LAB_REBOOT = String.raw`#!/bin/sh
 # lab-reboot: a simulated reboot of a keel lab host, written by test/lab/lab.ts (see LAB_REBOOT there).
@@ -349,6 +350,8 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
   sleep 0.1
 done
 cat /proc/sys/kernel/random/uuid > /run/lab-boot-id.new && mv /run/lab-boot-id.new /run/lab-boot-id
+# A real boot starts with an empty /run: the "reboot required" flag of the packages is gone.
+rm -f /run/reboot-required /run/reboot-required.pkgs
 cd /
 [ "$halt" = 1 ] && { echo "halted"; exit 0; }
 sleep "$downtime"

@@ -1,0 +1,162 @@
+// Shared probe snippets: POSIX sh text that prints one record each (format: engine/core/record.ts).
+//
+// Every snippet is self-contained (it can be joined with any other snippet in one script), uses
+// only POSIX sh, `stat -c`, `base64`, `tr`, `head`, `wc` and `readlink` (GNU coreutils or busybox),
+// and quotes every interpolated value with shq. The shell variables it uses start with `_keel_` and
+// are overwritten by the next snippet. Fixture tests run them in a real dash (test/unit/core/).
+import { InputError, InternalError } from "./errors.js";
+import { REC_KEY, REC_NAME } from "./record.js";
+import { shq } from "./shell.js";
+
+function name(kind: string, what: string): string {
+  if (!REC_NAME.test(kind)) throw new InternalError(`probe record ${what} ${JSON.stringify(kind)} must match [A-Za-z0-9_.:-]+`);
+  return kind;
+}
+
+function key(k: string): string {
+  if (!REC_KEY.test(k)) throw new InternalError(`probe record key ${JSON.stringify(k)} must match [A-Za-z0-9_.-]+`);
+  return k;
+}
+
+/** `@kind id` */
+function begin(kind: string, id?: string): string {
+  const head = `@${name(kind, "kind")}${id === undefined || id === "" ? "" : ` ${name(id, "id")}`}`;
+  return `printf '%s\\n' ${shq(head)}`;
+}
+
+/**
+ * `key=<value>` where `shellExpr` is one shell word that expands to the value ("$(hostname)",
+ * "$HOME"). A value that holds a newline is sent as `key:b64=` instead, so the record stays valid;
+ * Rec.get reads both the same way. Trailing newlines are dropped, as `$(…)` drops them.
+ */
+function field(k: string, shellExpr: string): string {
+  key(k);
+  return [
+    `_keel_v=${shellExpr}`,
+    `case $_keel_v in *'`,
+    `'*) printf '%s:b64=' ${k}; printf '%s' "$_keel_v" | base64 | tr -d '\\n'; printf '\\n' ;;`,
+    `*) printf '%s=%s\\n' ${k} "$_keel_v" ;;`,
+    `esac`,
+  ].join("\n");
+}
+
+/** `key:b64=<base64 of the command's stdout>`, byte for byte (stdin is /dev/null, stderr dropped). */
+function b64Field(k: string, command: string): string {
+  key(k);
+  return [`printf '%s:b64=' ${k}`, `{ ${command}`, `} </dev/null 2>/dev/null | base64 | tr -d '\\n'`, `printf '\\n'`].join("\n");
+}
+
+/**
+ * `@stat id` of `path` (the link itself; with `follow`, what it points to):
+ *   exists=0|1, then when it exists: type=file|directory|link|other, mode=0644 (4 digits),
+ *   uid, gid, owner, group (names; "UNKNOWN" without one), size, mtime (epoch seconds),
+ *   and for a link (not followed) target:b64= (readlink, byte for byte).
+ */
+function stat(id: string, path: string, opts: { follow?: boolean } = {}): string {
+  const follow = opts.follow === true;
+  const L = follow ? "-L " : "";
+  return [
+    `_keel_p=${shq(path)}`,
+    begin("stat", id),
+    follow ? `if [ -e "$_keel_p" ]; then` : `if [ -e "$_keel_p" ] || [ -L "$_keel_p" ]; then`,
+    `printf 'exists=1\\n'`,
+    follow
+      ? `if [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`
+      : `if [ -L "$_keel_p" ]; then _keel_t=link; elif [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`,
+    `printf 'type=%s\\n' "$_keel_t"`,
+    `_keel_m=$(stat ${L}-c %a -- "$_keel_p" 2>/dev/null)`,
+    `case $_keel_m in ?) _keel_m=000$_keel_m ;; ??) _keel_m=00$_keel_m ;; ???) _keel_m=0$_keel_m ;; esac`,
+    `if [ -n "$_keel_m" ]; then printf 'mode=%s\\n' "$_keel_m"; fi`,
+    `stat ${L}-c 'uid=%u`,
+    `gid=%g`,
+    `owner=%U`,
+    `group=%G`,
+    `size=%s`,
+    `mtime=%Y' -- "$_keel_p" 2>/dev/null`,
+    ...(follow
+      ? []
+      : [
+          `if [ "$_keel_t" = link ]; then`,
+          // readlink adds one newline; printing an x after it and cutting "\nx" keeps a target that
+          // itself ends in a newline intact.
+          `_keel_v=$(readlink -- "$_keel_p" 2>/dev/null && printf x); _keel_v=\${_keel_v%?x}`,
+          `printf 'target:b64='; printf '%s' "$_keel_v" | base64 | tr -d '\\n'; printf '\\n'`,
+          `fi`,
+        ]),
+    `else printf 'exists=0\\n'; fi`,
+  ].join("\n");
+}
+
+/**
+ * `@file id` of `path` (symlinks followed): exists=0|1; type=file|directory|other when it exists;
+ * for a regular file readable=0|1 and, when readable, size and content:b64= (the first `maxBytes`
+ * bytes with truncated=1 when the file is longer).
+ */
+function readFile(id: string, path: string, opts: { maxBytes?: number } = {}): string {
+  const max = opts.maxBytes;
+  if (max !== undefined && (!Number.isInteger(max) || max < 0)) throw new InternalError(`readFile maxBytes must be a non-negative integer, got ${max}`);
+  return [
+    `_keel_p=${shq(path)}`,
+    begin("file", id),
+    `if [ -e "$_keel_p" ]; then printf 'exists=1\\n'`,
+    `if [ -f "$_keel_p" ]; then printf 'type=file\\n'`,
+    `if { : < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
+    `_keel_s=$(wc -c < "$_keel_p" 2>/dev/null | tr -d ' '); printf 'size=%s\\n' "$_keel_s"`,
+    max === undefined
+      ? `printf 'content:b64='; base64 < "$_keel_p" | tr -d '\\n'; printf '\\n'`
+      : `printf 'content:b64='; head -c ${max} < "$_keel_p" | base64 | tr -d '\\n'; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
+    `else printf 'readable=0\\n'; fi`,
+    `elif [ -d "$_keel_p" ]; then printf 'type=directory\\n'; else printf 'type=other\\n'; fi`,
+    `else printf 'exists=0\\n'; fi`,
+  ].join("\n");
+}
+
+/**
+ * `@getent id`: found=0|1 and entry=<the first matching line> of `getent DB KEY` (passwd, group,
+ * shadow, hosts…). Hosts without getent (some busybox systems) read /etc/passwd, /etc/group or
+ * /etc/shadow directly, matching the name (or the numeric id for passwd and group).
+ */
+function getent(id: string, db: string, k: string): string {
+  const byNumber = db === "passwd" || db === "group" ? " || $3 == k" : "";
+  return [
+    begin("getent", id),
+    `if command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${shq(k)} 2>/dev/null | head -n 1)`,
+    `elif [ -r /etc/${shq(db)} ]; then _keel_v=$(awk -F: -v k=${shq(k)} ${shq(`$1 == k${byNumber} { print; exit }`)} /etc/${shq(db)} 2>/dev/null)`,
+    `else _keel_v=; fi`,
+    `if [ -n "$_keel_v" ]; then printf 'found=1\\nentry=%s\\n' "$_keel_v"; else printf 'found=0\\n'; fi`,
+  ].join("\n");
+}
+
+/**
+ * `@cmd id`: rc=N, out:b64= (stdout, byte for byte) and err:b64= (stderr) of `command`, run in a
+ * subshell with stdin from /dev/null. The command must only read: probes never change anything.
+ */
+function cmd(id: string, command: string): string {
+  // fd 3 is the probe's stdout, where the base64 of the command's stdout goes. Inside $(…), fd 5 is
+  // the capture: it gets the command's stderr, then a newline and the exit code, split apart below.
+  return [
+    begin("cmd", id),
+    `{ _keel_v=$( { { ( ${command}`,
+    `) </dev/null 2>&5 5>&- 3>&-; printf '\\n%s' "$?" >&5; } | { printf 'out:b64='; base64 | tr -d '\\n'; printf '\\n'; } >&3 5>&-; } 5>&1 ); } 3>&1`,
+    `_keel_nl='`,
+    `'`,
+    `printf 'rc=%s\\n' "\${_keel_v##*"$_keel_nl"}"`,
+    `printf 'err:b64='; printf '%s' "\${_keel_v%"$_keel_nl"*}" | base64 | tr -d '\\n'; printf '\\n'`,
+  ].join("\n");
+}
+
+export const snip = { begin, field, b64Field, stat, readFile, getent, cmd };
+
+/**
+ * The one mode normaliser: "644", "0644", "00644", "0o644" → "0644"; "4755" → "4755". A number is
+ * a mode value (0o644 → "0644"), as stat and fs give it.
+ */
+export function normMode(mode: string | number): string {
+  if (typeof mode === "number") {
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new InputError(`invalid mode ${mode}`, undefined, 'write modes as octal digits in quotes, e.g. "0644"');
+    return mode.toString(8).padStart(4, "0");
+  }
+  const m = /^(?:0o)?0*([0-7]{1,4})$/i.exec(mode.trim());
+  if (!m) throw new InputError(`invalid mode '${mode}'`, undefined, 'write modes as octal digits in quotes, e.g. "0644"');
+  return m[1]!.padStart(4, "0");
+}
