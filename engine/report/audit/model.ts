@@ -153,6 +153,8 @@ export interface AuditReport {
   waivers: { file: string; sha256: string; entries: WaiverRef[] } | null;
   /** The clock the waivers were judged with (ISO). */
   evaluated_at: string;
+  /** Names (never values) of the -e variables that overrode the profile's parameters. */
+  extra_vars?: string[];
   fail_under?: number;
   compared_with?: { run_id: number; generated_at: string };
   summary: AuditSummary;
