@@ -12,9 +12,10 @@ import { registerSchema } from "./commands/schema.js";
 import { registerFacts } from "./commands/facts.js";
 import { registerHistory } from "./commands/history.js";
 import { registerReport } from "./commands/report.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerPatch } from "./commands/patch.js";
 
-const COMMANDS = [registerRun, registerDrift, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport, registerPatch];
+const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
 
 export const VERSION = "0.1.0";
 
