@@ -136,6 +136,7 @@ export class Progress {
       if (r.stdout?.trim()) out += `${pad}stdout: ${block(r.stdout, pad + "        ")}\n`;
       if (r.stderr?.trim()) out += `${pad}stderr: ${block(r.stderr, pad + "        ")}\n`;
     }
+    for (const w of r.warnings ?? []) out += `${pad}warning: ${oneLine(w)}\n`;
     return out;
   }
 

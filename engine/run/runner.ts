@@ -20,7 +20,7 @@ import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } fro
 import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
 import { loopFailure, loopItems, prepare, runItem, type TaskHost } from "./pipeline.js";
 import { loopRegister, taskStatus } from "./outcome.js";
-import { errorText, posText, type ItemOutcome } from "./result.js";
+import { errorText, maskResult, posText, type ItemOutcome } from "./result.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
 export { CONNECT_ATTEMPTS, type FleetVars, type HostFailure, type PlayState, type Step } from "./options.js";
@@ -309,10 +309,13 @@ export class HostRunner implements TaskHost, PrefetchHost {
     return r;
   }
 
-  /** The task's name with its {{ variables }} rendered, as Ansible shows it; as written when it cannot be. */
+  /**
+   * The task's name with its {{ variables }} rendered, as Ansible shows it; as written when it
+   * cannot be, and always as written under no_log (a rendered name may carry a secret).
+   */
   private taskName(task: Task, scope: Scope): string {
     const name = task.name ?? task.moduleAs;
-    if (!name.includes("{{")) return name;
+    if (!name.includes("{{") || scope.noLog || task.noLog) return name;
     try {
       return String(renderValue(name, this.varsFor(scope, task), task.pos));
     } catch {
@@ -325,8 +328,10 @@ export class HostRunner implements TaskHost, PrefetchHost {
     const ref = this.ref(task, scope);
     this.current = ref;
     this.sink({ type: "task.start", host: this.name, task: ref });
-    const result: TaskResult = { status, changes: [], secret: scope.noLog, durationMs: 0 };
+    const secret = scope.noLog || task.noLog;
+    let result: TaskResult = { status, changes: [], secret, durationMs: 0 };
     if (msg) result.msg = msg;
+    if (secret) result = maskResult(result);
     this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     const reg = status === "skipped" ? { changed: false, skipped: true, skip_reason: "Conditional result was False" } : { changed: false, failed: true, msg };
     if (task.register) {
@@ -337,7 +342,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
       this.stats.skipped++;
       return true;
     }
-    return this.countFailure(task, scope, ref, msg ?? "failed", undefined, reg);
+    return this.countFailure(task, scope, ref, result.msg ?? "failed", undefined, reg);
   }
 
   /** Counts a task failure; returns true when the failure is ignored (the host goes on). */
@@ -367,6 +372,8 @@ export class HostRunner implements TaskHost, PrefetchHost {
     const ignore = scope.ignoreErrors || task.ignoreErrors;
     const emit = (result: TaskResult) => {
       if (ignore && result.status === "failed") result.ignored = true;
+      const notes = this.conn?.takeNotices?.();
+      if (notes?.length) result.warnings = notes;
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     };
 
