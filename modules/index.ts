@@ -9,6 +9,8 @@ import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
 import hardeningProfile from "./hardening/profile.js";
 import packagesPackage from "./packages/package.js";
+import patchesHold from "./patches/hold.js";
+import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
@@ -17,6 +19,7 @@ import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
 import usersSudoers from "./users/sudoers.js";
@@ -30,6 +33,8 @@ export const MODULES: readonly ModuleDef[] = [
   filesTemplate,
   hardeningProfile,
   packagesPackage,
+  patchesHold,
+  patchesUpgrade,
   servicesService,
   systemAssert,
   systemCommand,
@@ -38,6 +43,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemWaitFor,
   usersAuthorizedKey,
   usersGroup,
   usersSudoers,
