@@ -18,6 +18,8 @@ import hardeningUid0 from "./hardening/uid0.js";
 import hardeningUnownedFiles from "./hardening/unowned_files.js";
 import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesPackage from "./packages/package.js";
+import patchesHold from "./patches/hold.js";
+import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
@@ -26,6 +28,7 @@ import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
 import usersSudoers from "./users/sudoers.js";
@@ -48,6 +51,8 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningUnownedFiles,
   hardeningWorldWritable,
   packagesPackage,
+  patchesHold,
+  patchesUpgrade,
   servicesService,
   systemAssert,
   systemCommand,
@@ -56,6 +61,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemWaitFor,
   usersAuthorizedKey,
   usersGroup,
   usersSudoers,

@@ -25,7 +25,8 @@ export function maskResult(r: TaskResult): TaskResult {
     if (c.field !== undefined) m.field = c.field;
     if ("before" in c) m.before = SECRET;
     if ("after" in c) m.after = SECRET;
-    if (c.diff) m.diff = { path: c.diff.path, before: SECRET, after: SECRET };
+    // the path may be rendered from a secret (dest: "/etc/{{ item }}.conf")
+    if (c.diff) m.diff = { path: SECRET, before: SECRET, after: SECRET };
     if (c.unknown) m.unknown = true;
     // keep only the "this is an action, not drift" flag of module data (no values)
     if ((c.data as { action?: unknown } | undefined)?.action === true) m.data = { action: true };

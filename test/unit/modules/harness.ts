@@ -22,6 +22,7 @@
 //     - { match: "^visudo", rc: 1, stderr: "syntax error" }
 //   apply_error: "regex"               # optional: apply must throw an error matching this (the
 //                                      # calls made before it are still checked against `apply`)
+//   validate_error: "regex"            # optional: validate must refuse the args (nothing else runs)
 //   new_connection:                    # optional: answers of host.probeNewConnection, in order
 //     - { ok: false, detail: "refused", failure: auth }   # (default: ok); a call shows as
 //                                      # `- probe_new: true` in `apply`
@@ -110,6 +111,7 @@ interface FixtureCase {
   apply?: ({ run: string } | { run_match: string } | { write: string; content?: string; mode?: string } | { probe_new: true })[];
   replies?: Reply[];
   apply_error?: string;
+  validate_error?: string;
   new_connection?: NewConnectionProof[];
 }
 
@@ -125,6 +127,12 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
       it(f.replace(/\.yml$/, ""), async () => {
         const c = parse(readFileSync(join(dir, f), "utf8")) as FixtureCase;
         const facts: Facts = { ...BASE_FACTS, ...(c.facts ?? {}) } as Facts;
+        if (c.validate_error !== undefined) {
+          expect(() => mod.validate?.(c.args as never)).toThrow(new RegExp(c.validate_error));
+          return;
+        }
+        // Fixture args are the prepared ones; validate sees the task's args, before prepare.
+        if (!mod.prepare) mod.validate?.(c.args as never);
         const probe = mod.probe(c.args as never, facts);
         expect(probe.script.trim().length).toBeGreaterThan(0);
         const state = probe.parse(c.probe.stdout ?? "", c.probe.rc ?? 0);
