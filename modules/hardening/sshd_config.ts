@@ -33,6 +33,8 @@ export interface SshdState {
   effectiveError?: string;
   main: { exists: boolean; text: string };
   dropin: { exists: boolean; text: string };
+  /** Every other file sshd reads from the drop-in folder: path → text. */
+  others: Record<string, string>;
 }
 
 interface Plan {
@@ -40,9 +42,11 @@ interface Plan {
   main?: string;
   /** keel's login would be refused: the reason (apply refuses to act). */
   blocked?: string;
+  /** Other files whose global lines set a managed keyword: path → text with those lines commented out. */
+  neutralize: Record<string, string>;
 }
 
-const DROPIN = "/etc/ssh/sshd_config.d/50-keel-hardening.conf";
+const DROPIN = "/etc/ssh/sshd_config.d/00-keel-hardening.conf";
 const CONFIG = "/etc/ssh/sshd_config";
 
 /** Finds keel's session (the nearest ancestor process with SSH_CONNECTION) and its user. */
@@ -108,6 +112,7 @@ export default defineModule<SshdArgs, SshdState, Plan>({
       "fi",
       snip.readFile("main", a.config ?? CONFIG),
       snip.readFile("dropin", a.dropin ?? DROPIN),
+      snip.cmd("others", `for f in ${shq(dirOf(a.dropin ?? DROPIN))}/*.conf; do [ -f "$f" ] && [ "$f" != ${shq(a.dropin ?? DROPIN)} ] && { printf '==> %s\\n' "$f"; cat "$f"; printf '\\n'; }; done; true`),
     ].join("\n");
     return { script, parse: (out) => parseSshd(out) };
   },
@@ -127,12 +132,27 @@ export default defineModule<SshdArgs, SshdState, Plan>({
     if (!changes.length) return [];
     const dropinText = renderDropin(st.dropin.exists ? st.dropin.text : undefined, a.settings);
     const needInclude = !includes(st.main.text, dropinPath);
-    const plan: Plan = { dropin: dropinText, ...(needInclude ? { main: withInclude(st.main.text, dropinPath) } : {}) };
+    // Other global lines for the same keywords would win (first value) or override (MaxStartups, last
+    // value): they are commented out, so the drop-in's value is the only one, whatever the keyword.
+    const keys = Object.keys(a.settings).filter((k) => effectiveText(eff, k) !== wantedText(k, a.settings[k]!));
+    const neutralize: Record<string, string> = {};
+    const mainAfter = needInclude ? withInclude(st.main.text, dropinPath) : st.main.text;
+    for (const [file, text] of [[a.config ?? CONFIG, mainAfter] as const, ...Object.entries(st.others)]) {
+      const out = commentOut(text, keys);
+      if (out.changed.length) {
+        neutralize[file] = out.text;
+        changes.push({ summary: `${file}: comment out ${out.changed.join("; ")} (sets the same keyword)`, field: "conflict", diff: { path: file, before: text, after: out.text } });
+      }
+    }
+    const cfg = a.config ?? CONFIG;
+    const mainText = neutralize[cfg] ?? (needInclude ? mainAfter : undefined);
+    delete neutralize[cfg];
+    const plan: Plan = { dropin: dropinText, neutralize, ...(mainText !== undefined ? { main: mainText } : {}) };
     const now = loginRefusal(eff, st.login);
     const after = loginRefusal(overlay(eff, a.settings), st.login);
     if (after && !now) plan.blocked = after;
     changes[0]!.diff = { path: dropinPath, before: st.dropin.text, after: dropinText };
-    if (needInclude) changes.push({ summary: `${a.config ?? CONFIG} does not Include ${dropinPath}; keel adds the Include`, field: "include", diff: { path: a.config ?? CONFIG, before: st.main.text, after: plan.main! } });
+    if (needInclude) changes.push({ summary: `${a.config ?? CONFIG} does not Include ${dropinPath}; keel adds the Include`, field: "include" });
     if (plan.blocked) {
       changes.push({
         summary: a.admin_path_verified ? `keel's own login will be refused (${plan.blocked}); applied anyway: admin_path_verified` : `blocked: ${plan.blocked}; nothing will be changed`,
@@ -158,11 +178,13 @@ export default defineModule<SshdArgs, SshdState, Plan>({
     }
     if (!host.probeNewConnection) throw new ModuleError("this connection cannot prove a new login after the change; refusing to change sshd");
     const restore = async () => {
+      for (const f of Object.keys(plan.neutralize)) await host.writeFile(f, st.others[f]!, { mode: "0600" });
       if (plan.main !== undefined) await host.writeFile(config, st.main.text, { mode: "0600" });
       if (st.dropin.exists) await host.writeFile(dropinPath, st.dropin.text, { mode: "0600" });
       else await host.run(`rm -f ${shq(dropinPath)}`);
     };
     if (plan.main !== undefined) await host.writeFile(config, plan.main, { mode: "0600" });
+    for (const [f, text] of Object.entries(plan.neutralize)) await host.writeFile(f, text, { mode: "0600" });
     await host.run(`mkdir -p ${shq(dropinPath.slice(0, dropinPath.lastIndexOf("/")))}`);
     await host.writeFile(dropinPath, plan.dropin, { mode: "0600", owner: "root", group: "root" });
     const test = await host.run(`${shq(st.sshd!)} -t`, { check: false });
@@ -218,10 +240,43 @@ export function parseSshd(out: string): SshdState {
     login: { ssh: login?.get("ssh") === "1", user: login?.get("user") ?? "", addr: login?.get("addr") ?? "", groups: (login?.get("groups") ?? "").split(/\s+/).filter(Boolean) },
     main: file("main"),
     dropin: file("dropin"),
+    others: splitFiles(findRec(recs, "cmd", "others")?.get("out") ?? ""),
   };
   const sshd = login?.get("sshd");
   if (sshd) st.sshd = sshd;
   if (eff && eff.int("rc") === 0) st.effective = parseEffective(eff.get("out") ?? "");
   else if (eff) st.effectiveError = (eff.get("err") ?? "").trim();
   return st;
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
+/** "==> path" headed sections → path → text. */
+export function splitFiles(out: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  let cur: string | undefined;
+  for (const line of out.split("\n")) {
+    const m = /^==> (.+)$/.exec(line);
+    if (m) files[(cur = m[1]!)] = "";
+    else if (cur !== undefined) files[cur] += `${line}\n`;
+  }
+  for (const k of Object.keys(files)) files[k] = files[k]!.replace(/\n\n$/, "\n");
+  return files;
+}
+
+/** The text with global (before any Match) lines setting one of `keys` commented out. */
+export function commentOut(text: string, keys: string[]): { text: string; changed: string[] } {
+  const want = new Set(keys.map((k) => k.toLowerCase()));
+  const changed: string[] = [];
+  let inMatch = false;
+  const lines = text.split("\n").map((l) => {
+    const word = l.trim().split(/[\s=]+/)[0]?.toLowerCase() ?? "";
+    if (word === "match") inMatch = true;
+    if (inMatch || !want.has(word) || l.trim().startsWith("#")) return l;
+    changed.push(l.trim());
+    return `# ${l.trim()}  # disabled by keel (hardening.sshd_config): the hardening drop-in sets it`;
+  });
+  return { text: lines.join("\n"), changed };
 }
