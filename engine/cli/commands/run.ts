@@ -16,6 +16,9 @@ import { Progress } from "../../report/progress.js";
 import { formatRecap } from "../../report/recap.js";
 import { JsonReporter } from "../../report/json.js";
 import { createRunLog } from "../../report/runlog.js";
+import type { KeelEvent } from "../../core/events.js";
+import { DEFAULT_PROFILE, auditReportOf, setupAudit } from "./audit.js";
+import { parseAuditOut, renderAudit } from "../../report/audit/formats.js";
 
 const KEEL_VERSION = "0.1.0";
 
@@ -36,6 +39,7 @@ interface RunFlags {
   connectTimeout?: string;
   timeout?: string;
   json?: string;
+  auditReport?: string[];
   log?: string;
 }
 
@@ -60,6 +64,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("--accept-new-host-keys", "trust and record host keys seen for the first time (a changed key is still refused)")
     .option("--connect-timeout <sec>", "seconds to wait for a connection")
     .option("-T, --timeout <sec>", "seconds a single command may take before the host counts as unreachable")
+    .option("--audit-report <[format:]file>", "hardening runs: also write the audit report shape with each control's status before and after (json, html, sarif, junit, markdown, text; repeatable)", collect)
     .option("--json <file>", "write the events and the summary as JSON (schemas/run-report.schema.json); '-' for stdout")
     .option("--log <file>", "write a run log of every event (secrets masked)")
     .addHelpText(
@@ -114,7 +119,12 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   const json = f.json ? new JsonReporter(KEEL_VERSION) : undefined;
   const secrets = [password, becomePassword, ...inv.hosts().flatMap((h: string) => [inv.host(h).password, inv.host(h).becomePassword])].filter((s): s is string => typeof s === "string" && s.length > 0);
   const log = f.log ? await createRunLog(resolve(f.log), { secrets }) : undefined;
+  // --audit-report: the catalog and profile are resolved now, so a typo fails before any host.
+  const auditOuts = (f.auditReport ?? []).map(parseAuditOut);
+  const auditSetup = auditOuts.length ? setupAudit(String(extraVars.profile ?? extraVars.hardening_profile ?? DEFAULT_PROFILE), undefined) : undefined;
+  const events: KeelEvent[] = [];
   const sinks: EventSink[] = [progress.sink];
+  if (auditSetup) sinks.push((e) => events.push(e));
   if (json) sinks.push(json.sink);
   if (log) sinks.push(log.sink);
   const sink: EventSink = (e) => sinks.forEach((s) => s(e));
@@ -153,6 +163,10 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
     if (summary.notRun.length) humanWrite(`  not run: ${summary.notRun.join(", ")}\n`);
   }
   humanWrite(`\n${Object.keys(summary.stats).length} host(s) in ${(summary.durationMs / 1000).toFixed(1)}s${opts.check ? " (check mode: nothing was changed)" : ""}\n`);
+  if (auditSetup) {
+    const report = auditReportOf(events, auditSetup, { mode: opts.check ? "audit" : "remediation", inv, plan, playbook, extraVars, now: new Date(), version: KEEL_VERSION });
+    for (const { format, file } of auditOuts) writeFileSync(resolve(file), renderAudit(report, format, { color: false, details: true }));
+  }
   if (json) {
     const text = JSON.stringify(json.report(summary), null, 2) + "\n";
     if (jsonToStdout) io.out(text);
