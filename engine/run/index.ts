@@ -132,6 +132,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
     if (r.state === "failed") summary.failed.push(h);
     if (r.failure && (r.state === "unreachable" || r.state === "failed")) summary.failures.push(r.failure);
   }
+  sink({ type: "run.summary", summary });
   sink({ type: "run.done", stats: summary.stats, durationMs: summary.durationMs });
   return summary;
 }
