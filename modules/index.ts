@@ -7,6 +7,7 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
+import firewallNftables from "./firewall/nftables.js";
 import packagesPackage from "./packages/package.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
@@ -27,6 +28,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesLineinfile,
   filesTemplate,
+  firewallNftables,
   packagesPackage,
   servicesService,
   systemAssert,

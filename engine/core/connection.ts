@@ -25,5 +25,7 @@ export interface Connection {
   putFile(path: string, content: Buffer, opts: { mode?: string; owner?: string; group?: string; become?: { user: string; password?: string }; validate?: string; backup?: boolean }): Promise<{ backup?: string }>;
   /** Close and connect again, retrying until timeoutMs elapses. */
   reconnect(timeoutMs: number): Promise<void>;
+  /** Connect once more, separately, authenticate and run `true`, then close that connection; the current one is untouched. */
+  probeNewConnection?(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
