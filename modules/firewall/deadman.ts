@@ -91,7 +91,7 @@ export async function guardedLoad(host: Host, g: GuardedLoad): Promise<GuardedLo
   const loadMs = Date.now() - t0;
   const t1 = Date.now();
   try {
-    await host.probeNewConnection(10_000);
+    await host.probeNewConnection(Math.min(10_000, Math.round((g.timeoutS * 1000) / 3)));
   } catch (e) {
     return await recover(host, g, d, armed, `after loading the new ${g.label}, a NEW SSH connection failed (${(e as Error).message})`);
   }
@@ -106,9 +106,15 @@ export async function guardedLoad(host: Host, g: GuardedLoad): Promise<GuardedLo
 /** Brings the old ruleset back (now, through the old connection, or by waiting for the timer) and throws the story. */
 async function recover(host: Host, g: GuardedLoad, d: string, armed: number, what: string): Promise<never> {
   const pre = `d=${shq(d)}; `;
+  const old = g.scope === "ruleset" ? "ruleset" : g.label;
   try {
-    await host.run(`${pre}nft -f "$d/restore.nft" && ${cancelScript()}`, { timeoutMs: 5_000 });
-    throw new ModuleError(`${what}; keel restored the previous ${g.scope === "ruleset" ? "ruleset" : g.label} at once through its existing connection and proved nothing else changed`);
+    const r = await host.run(`${pre}nft -f "$d/restore.nft" && ${cancelScript()}`, { timeoutMs: 5_000 });
+    const secs = Math.round((Date.now() - armed) / 100) / 10;
+    throw new ModuleError(
+      r.stdout.trim() === "fired"
+        ? `${what}; the host's dead-man switch restored the previous ${old} after ${g.timeoutS} s, and keel's existing connection came back (${secs} s after arming)`
+        : `${what}; keel restored the previous ${old} at once through its existing connection (${secs} s after arming the dead-man switch) and stopped the timer`,
+    );
   } catch (e) {
     if (e instanceof ModuleError) throw e;
   }
