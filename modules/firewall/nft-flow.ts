@@ -119,7 +119,7 @@ function runChain(table: Table, chain: Chain, flow: Flow, certain: boolean, dept
     const m = ruleMatches(rule, flow, table);
     if (m === "no" || !rule.verdict) continue;
     const sure = certain && m === "yes";
-    const by = { table: `${table.family} ${table.name}`, chain: chain.name, rule: raw.raw ?? ruleText(raw), uncertain: !sure };
+    const by = { table: `${table.family} ${table.name}`, chain: chain.name, rule: raw.raw ?? ruleText(rule), uncertain: !sure };
     switch (rule.verdict.k) {
       case "accept":
         if (sure) return { verdict: "accept", by };
@@ -189,6 +189,8 @@ export interface InboundPolicy {
 /** The effective inbound policy: which TCP/UDP ports accept NEW connections, and from where. */
 export function inboundPolicy(tables: Table[]): InboundPolicy {
   const cand = new Map<string, { proto: "tcp" | "udp"; port: string; lo: number; from: Set<string> }>();
+  /** An address inside each named set, to send a probe flow from ("@adm" → "10.9.0.0"). */
+  const setAddr = new Map<string, string>();
   for (const fam of [4, 6] as const)
     for (const { table, chain } of baseChains(tables, "input", fam))
       for (const c of [chain, ...table.chains.filter((x) => !x.hook)])
@@ -199,6 +201,7 @@ export function inboundPolicy(tables: Table[]): InboundPolicy {
           if (!portM) continue;
           const head = portM.left.split(" ")[0]!;
           const protos = head === "th" ? (protoMatch?.vals ?? []).map((v) => (v.k === "str" ? v.v : "")).filter((p) => p === "tcp" || p === "udp") : [head];
+          for (const s of table.sets) if (s.elements[0] && parsePrefix(s.elements[0])) setAddr.set(`@${s.name}`, s.elements[0].split("/")[0]!);
           const srcs = r.matches.filter((m) => /^(ip|ip6) saddr$/.test(m.left) && m.op === "==").flatMap((m) => m.vals.map((v) => (v.k === "setref" ? `@${v.v}` : v.k === "addr" || v.k === "str" ? v.v : "")));
           const vals = portM.vals.flatMap((v) => (v.k === "setref" ? (table.sets.find((s) => s.name === v.v)?.elements ?? []).map((e) => e) : [v.k === "num" ? String(v.v) : v.k === "range" ? `${v.lo}-${v.hi}` : ""]));
           for (const p of protos as ("tcp" | "udp")[])
@@ -209,12 +212,12 @@ export function inboundPolicy(tables: Table[]): InboundPolicy {
               cand.set(key, e);
             }
         }
-  const probeAddr = (src: string, fam: 4 | 6) => (src === "any" || src.startsWith("@") ? (fam === 4 ? "203.0.113.7" : "2001:db8:ffff::7") : (parsePrefix(src) ? src.split("/")[0]! : "203.0.113.7"));
+  const probeAddr = (src: string, fam: 4 | 6) => setAddr.get(src) ?? (src === "any" || src.startsWith("@") ? (fam === 4 ? "203.0.113.7" : "2001:db8:ffff::7") : src.split("/")[0]!);
   const open: OpenPort[] = [];
   for (const e of [...cand.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.lo - b.lo)) {
     const from = [...e.from].filter((src) =>
       ([4, 6] as const).some((fam) => {
-        const pf = parsePrefix(src);
+        const pf = parsePrefix(setAddr.get(src) ?? src);
         if (pf && pf.family !== fam) return false;
         return evaluate(tables, { family: fam, saddr: probeAddr(src, fam), proto: e.proto, dport: e.lo, ct: "new" }).verdict === "accept";
       }),

@@ -29,6 +29,8 @@ export interface PersistTarget {
   ownAfter: string;
   /** How it is persisted, for messages. */
   how: "file" | "include" | "block" | "ruleset";
+  /** A block keel wrote in the main file before the table moved to its own file: removed. */
+  stale?: { path: string; before: string; after: string };
 }
 
 const blockMarks = (t: { family: string; name: string }) => ({
@@ -64,10 +66,11 @@ export function splitBlock(main: string, t: { family: string; name: string }): {
 
 /** Where and what to persist for `table` (state present). */
 export function persistTarget(t: Table, opts: { ownsRuleset: boolean; persistFile?: string }, input: PersistInput): PersistTarget {
+  const stale = staleBlock(t, input.main);
   if (opts.persistFile) {
     const after = HEADER + loadScript(t, false);
     const before = input.files[opts.persistFile];
-    return { path: opts.persistFile, before, after, ownBefore: before, ownAfter: after, how: "file" };
+    return { path: opts.persistFile, before, after, ownBefore: before, ownAfter: after, how: "file", ...(stale ? { stale } : {}) };
   }
   if (opts.ownsRuleset) {
     const after = `#!/usr/sbin/nft -f\n${HEADER}\nflush ruleset\n\n${tableText(t)}`;
@@ -77,13 +80,19 @@ export function persistTarget(t: Table, opts: { ownsRuleset: boolean; persistFil
   if (glob) {
     const path = includeFile(t, glob);
     const after = HEADER + loadScript(t, false);
-    return { path, before: input.files[path], after, ownBefore: input.files[path], ownAfter: after, how: "include" };
+    return { path, before: input.files[path], after, ownBefore: input.files[path], ownAfter: after, how: "include", ...(stale ? { stale } : {}) };
   }
   const { begin, end } = blockMarks(t);
   const block = `${begin}\n${loadScript(t, false)}${end}\n`;
   const { rest, block: old } = splitBlock(input.main ?? "#!/usr/sbin/nft -f\n", t);
   const base = rest.endsWith("\n") || rest === "" ? rest : `${rest}\n`;
   return { path: MAIN_FILE, before: input.main, after: `${base}${base.endsWith("\n\n") || base === "" ? "" : "\n"}${block}`, ownBefore: old, ownAfter: block, how: "block" };
+}
+
+function staleBlock(t: Table, main: string | undefined): PersistTarget["stale"] {
+  if (main === undefined) return undefined;
+  const { rest, block } = splitBlock(main, t);
+  return block === undefined ? undefined : { path: MAIN_FILE, before: main, after: rest.replace(/\n\n+$/, "\n") };
 }
 
 /** What removing the table from persistence means (state absent): undefined when nothing is persisted. */

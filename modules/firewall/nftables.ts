@@ -66,6 +66,7 @@ export default defineModule<NftablesArgs, NftHostState, NftPlan>({
     if (persist) {
       const p = persistTarget(want, { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) }, st.persist);
       changes.push(...diffPersisted(p.path, p.before, p.after, `table ${id.family} ${id.name}`));
+      if (p.stale) changes.push({ summary: `persisted: ${p.stale.path} still holds an old keel block for table ${id.family} ${id.name}, to remove`, field: "persisted", diff: { path: p.stale.path, before: p.stale.before, after: p.stale.after }, data: { op: "unpersist" } });
     }
     return changes;
   },
@@ -98,6 +99,9 @@ export default defineModule<NftablesArgs, NftHostState, NftPlan>({
         const p = persistTarget(want, { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) }, st.persist);
         if (p.how === "include") await host.run(`mkdir -p ${shq(p.path.slice(0, p.path.lastIndexOf("/")))}`);
         await host.writeFile(p.path, p.after, { mode: "0644" });
+      } else if (c.data?.op === "unpersist" && args.state !== "absent") {
+        const p = persistTarget(desiredTable(args), { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) }, st.persist);
+        if (p.stale) await host.writeFile(p.stale.path, p.stale.after, { mode: "0644" });
       } else if (c.data?.op === "unpersist") {
         const u = unpersistTarget(id, args.persist_file, st.persist);
         if (u?.remove) await host.run(`rm -f ${shq(u.path)}`);
