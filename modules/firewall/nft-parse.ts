@@ -146,5 +146,11 @@ export function parseRuleText(text: string): Rule | undefined {
 
 /** A raw rule as keel compares it: parsed when possible, else opaque normalised text. */
 export function rawRule(text: string): Rule {
-  return parseRuleText(text) ?? { matches: [], counter: false, other: [], opaque: text.trim().split(/\s+/).join(" ") };
+  const parsed = parseRuleText(text);
+  if (parsed) return parsed;
+  const opaque = text.trim().split(/\s+/).join(" ");
+  // The verdict word still tells the lockout guard what the rule may do (it evaluates it as "maybe").
+  const words = (tokenize(opaque) ?? []).filter((t) => ["accept", "drop", "reject"].includes(t));
+  const last = words[words.length - 1] as "accept" | "drop" | "reject" | undefined;
+  return { matches: [], counter: false, other: [], opaque, ...(last ? { verdict: { k: last } } : {}) };
 }
