@@ -8,6 +8,7 @@ import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
+import hardeningProfile from "./hardening/profile.js";
 import packagesPackage from "./packages/package.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
@@ -29,6 +30,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesLineinfile,
   filesTemplate,
   firewallNftables,
+  hardeningProfile,
   packagesPackage,
   servicesService,
   systemAssert,

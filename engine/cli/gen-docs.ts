@@ -1,5 +1,6 @@
 // Generates the module reference from the modules' JSON Schemas (npm run docs): docs/modules.md
-// (every argument) and the module table of README.md (between the modules:start/end markers).
+// (every argument) and the module table of README.md (between the modules:start/end markers);
+// and the hardening controls reference docs/controls.md from roles/hardening's catalog.
 // `--check` compares instead of writing and exits 1 when either is out of date (for CI).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -8,6 +9,8 @@ import type { Registry } from "../core/registry.js";
 import { registry } from "../../modules/index.js";
 import { argRows, argRules } from "../playbook/describe.js";
 import { packageRoot } from "../playbook/index.js";
+import { loadCatalog } from "../controls/catalog.js";
+import { controlsMarkdown } from "../controls/docs.js";
 
 function cell(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
@@ -67,6 +70,7 @@ export function genDocs(root: string, check: boolean, log: (s: string) => void):
   const targets: { file: string; text: string }[] = [{ file: join(root, "docs", "modules.md"), text: modulesMarkdown(registry) }];
   const readme = join(root, "README.md");
   targets.push({ file: readme, text: withModulesTable(readFileSync(readme, "utf8"), registry) });
+  targets.push({ file: join(root, "docs", "controls.md"), text: controlsMarkdown(loadCatalog(join(root, "roles", "hardening")), root) });
   let stale = 0;
   for (const { file, text } of targets) {
     let old = "";
@@ -84,7 +88,7 @@ export function genDocs(root: string, check: boolean, log: (s: string) => void):
     }
     mkdirSync(dirname(file), { recursive: true });
     if (old !== text) writeFileSync(file, text);
-    log(`wrote ${file} (${registry.modules.length} modules)\n`);
+    log(`wrote ${file}\n`);
   }
   return stale;
 }

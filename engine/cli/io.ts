@@ -9,18 +9,29 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
-  // `keel … | head`: a closed pipe ends the program quietly, as it does for other shell tools.
+  // `keel run … | head`: when the reader goes away (EPIPE) or the terminal does (EIO), the stream
+  // is marked closed and later output is dropped. The run itself goes on to its end: stopping it
+  // would leave later tasks undone, and exiting 0 here would hide a failed host. The exit code is
+  // the one the run earns. (Files given with --json/--log are still written.)
+  const closed = new Set<NodeJS.WriteStream>();
   for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") process.exit(0);
-      throw e;
+    stream.on("error", () => {
+      closed.add(stream);
     });
   }
+  const write = (stream: NodeJS.WriteStream, t: string) => {
+    if (closed.has(stream) || stream.destroyed) return;
+    try {
+      stream.write(t);
+    } catch {
+      closed.add(stream);
+    }
+  };
   const isTTY = Boolean(process.stdout.isTTY);
   const color = process.env.FORCE_COLOR ? true : isTTY && !("NO_COLOR" in process.env);
   return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: (t) => write(process.stdout, t),
+    err: (t) => write(process.stderr, t),
     isTTY,
     color,
   };

@@ -45,6 +45,31 @@ export class InputError extends KeelError {
   }
 }
 
+/**
+ * An expression or template used a variable that does not exist. `varName` is the full path as
+ * written (`ver.stdout`, `r['x']`), `root` its first segment (`ver`): callers decide on these
+ * (is it a field of a registered result?) instead of reading the message text.
+ */
+export class UndefinedVariableError extends InputError {
+  readonly root: string;
+  constructor(
+    readonly varName: string,
+    message: string,
+    pos?: SourcePos,
+    hint?: string,
+    sourceLine?: string,
+  ) {
+    super(message, pos, hint, sourceLine);
+    this.name = "UndefinedVariableError";
+    this.root = /^[^.[]+/.exec(varName)?.[0] ?? varName;
+  }
+
+  /** The missing variable is a field of `root` (`ver.stdout`), not `root` itself. */
+  get isField(): boolean {
+    return this.varName.length > this.root.length;
+  }
+}
+
 export type ConnectionFailure = "auth" | "hostkey" | "timeout" | "lost" | "refused" | "dns" | "other";
 
 /** The host could not be reached, or the connection broke. The host counts as unreachable. */

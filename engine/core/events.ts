@@ -44,6 +44,8 @@ export interface TaskResult {
   durationMs: number;
   /** Handler run. */
   handler?: boolean;
+  /** What the transport did on its own during the task (stale temporary files removed). */
+  warnings?: string[];
 }
 
 export type KeelEvent =

@@ -145,6 +145,11 @@ export interface ControllerResult {
 /** A module that runs on the controller only (set_fact, assert). */
 export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
+  /**
+   * Names of the variables `run` sets, when they are not its argument names (set_fact's are).
+   * The runner's probe batching must not read them ahead of the task.
+   */
+  produces?(args: A): string[];
   run(args: A, ctx: { vars: Record<string, unknown>; facts: Facts; check: boolean; evaluate(expr: string): unknown }): ControllerResult;
 }
 

@@ -1,8 +1,12 @@
 // YAML with positions. js-yaml cannot give the position of every node, so keel uses the `yaml`
 // package: its Document API keeps each node's source range, which becomes file:line:col in errors.
-import { readFileSync } from "node:fs";
+// Right after parsing, aliases are replaced by copies of their anchored nodes and `<<` merge keys
+// are flattened (yaml-expand.ts), so every consumer walks a plain tree and never meets an Alias.
+import { readFileSync, statSync } from "node:fs";
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, type Document, type Node, type YAMLMap, type Pair } from "yaml";
-import { InputError, type SourcePos } from "./errors.js";
+import { InputError, UndefinedVariableError, type SourcePos } from "./errors.js";
+import { chargeLoad, limitHint, limitOf, LIMITS } from "./limits.js";
+import { expandDocument, ExpandError } from "./yaml-expand.js";
 
 export { isMap, isSeq, isScalar, isPair };
 export type { Node, YAMLMap, Pair };
@@ -20,14 +24,31 @@ export class YamlFile {
 
   /** Parse text; a syntax error becomes an InputError at its line and column. */
   static parse(text: string, file: string): YamlFile {
+    // a UTF-8 byte order mark is not content (PyYAML skips it too)
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
+    let doc: Document.Parsed;
+    try {
+      doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
+    } catch (e) {
+      // the yaml package recurses once per nesting level: thousands of `[` exhaust the stack
+      if (!isStackOverflow(e)) throw e;
+      const at = deepestLine(text);
+      throw new InputError(`YAML nesting too deep to parse`, { file, line: at + 1, col: 1 }, limitHint(LIMITS.yamlDepth), text.split(/\r?\n/)[at]);
+    }
     const f = new YamlFile(file, text, doc, lc);
     const err = doc.errors[0];
     if (err) {
       const off = err.pos?.[0] ?? 0;
       const msg = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       throw f.error(`YAML syntax error: ${msg}`, off, yamlHint(err.code));
+    }
+    try {
+      expandDocument(doc, { maxAliasNodes: limitOf(LIMITS.aliasNodes), maxDepth: limitOf(LIMITS.yamlDepth) });
+    } catch (e) {
+      if (e instanceof ExpandError) throw f.error(e.message, e.at, e.hint);
+      if (isStackOverflow(e)) throw f.error("YAML nesting too deep to expand", 0, limitHint(LIMITS.yamlDepth));
+      throw e;
     }
     return f;
   }
@@ -36,8 +57,11 @@ export class YamlFile {
   static load(file: string, from?: SourcePos): YamlFile {
     let text: string;
     try {
+      // the size is checked before reading: a huge file must not be read into memory at all
+      chargeLoad(file, statSync(file).size);
       text = readFileSync(file, "utf8");
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, from);
     }
     return YamlFile.parse(text, file);
@@ -82,6 +106,38 @@ export function errorAt(pos: SourcePos, message: string, hint?: string, lines?: 
     }
   }
   return new InputError(message, pos, hint, line);
+}
+
+/** errorAt for an undefined variable: the error carries the variable's name (UndefinedVariableError). */
+export function undefinedAt(pos: SourcePos, varName: string, message: string, hint?: string): UndefinedVariableError {
+  const e = errorAt(pos, message, hint);
+  return new UndefinedVariableError(varName, message, pos, hint, e.sourceLine);
+}
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof Error && /Maximum call stack size exceeded|too much recursion/.test(e.message);
+}
+
+/** The 0-based line where brackets or indentation first nest deepest: where to point a too-deep error. */
+function deepestLine(text: string): number {
+  let depth = 0;
+  let best = 0;
+  let bestLine = 0;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const indent = l.length - l.trimStart().length;
+    for (const ch of l) {
+      if (ch === "[" || ch === "{") depth++;
+      else if (ch === "]" || ch === "}") depth--;
+    }
+    const d = Math.max(depth, indent);
+    if (d > best) {
+      best = d;
+      bestLine = i;
+    }
+  }
+  return bestLine;
 }
 
 function yamlHint(code: string): string | undefined {

@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, openSync, readSync, closeSync, readd
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { InputError, type SourcePos } from "../core/errors.js";
 import { isMap, isScalar, YamlFile } from "../core/yaml.js";
+import { chargeLoad } from "../core/limits.js";
 import { parseIni } from "./ini.js";
 import { InventoryData, setVar, type VarLayer } from "./model.js";
 import { parseAddress } from "./ranges.js";
@@ -95,11 +96,17 @@ function looksLikeYaml(text: string): boolean {
 }
 
 function readText(path: string): string {
+  let text: string;
   try {
-    return readFileSync(path, "utf8");
+    // the size is bounded before reading (engine/core/limits.ts)
+    chargeLoad(path, statSync(path).size);
+    text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`cannot read inventory ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  // a UTF-8 byte order mark is not content (Ansible accepts it)
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** An inventory script starts with `#!` (or is an executable binary); Ansible runs it with --list. */
@@ -228,7 +235,7 @@ function pyExt(name: string): string {
 }
 
 function loadVarsFile(file: string): VarLayer | undefined {
-  const text = readFileSync(file, "utf8");
+  const text = readText(file);
   if (text.startsWith("$ANSIBLE_VAULT")) {
     throw new InputError(`${file} is encrypted with ansible-vault`, { file, line: 1, col: 1 }, "decrypt it (ansible-vault decrypt) or move secrets to keel vault", text.split("\n")[0]);
   }

@@ -43,7 +43,8 @@ export function showValue(v: unknown): string {
 
 /** The `--diff` view of one change. Every line ends with a newline. */
 export function renderChange(c: Change, style: DiffStyle = { color: false }): string {
-  if (c.diff && c.diff.before === SECRET && c.diff.after === SECRET) return `${c.diff.path}: ${SECRET}\n`;
+  // no_log: the path may come from a secret too, so it is masked; the field name is the module's
+  if (c.diff && c.diff.before === SECRET && c.diff.after === SECRET) return `${c.diff.path === SECRET ? (c.field ?? "content") : c.diff.path}: ${SECRET}\n`;
   if (c.diff) return unifiedDiff(c.diff.path, c.diff.before, c.diff.after, style);
   if ("before" in c || "after" in c) {
     const field = c.field ?? "value";

@@ -129,6 +129,7 @@ export class Progress {
     }
     // What the module reported after acting ("rebooted in 5.2 s (boot id changed)").
     if (r.status === "changed" && r.msg && !r.secret) out += `${pad}${this.paint(C.dim, oneLine(r.msg))}\n`;
+    for (const w of r.warnings ?? []) out += `${pad}warning: ${oneLine(w)}\n`;
     return out;
   }
 

@@ -25,59 +25,17 @@
 // any host is touched (a bad host pattern) or for a bug.
 import pLimit from "p-limit";
 import type { Plan } from "../core/plan.js";
-import type { EventSink, HostStats } from "../core/events.js";
-import type { Registry } from "../core/registry.js";
+import type { EventSink } from "../core/events.js";
 import type { Inventory } from "../inventory/index.js";
 import { connect as realConnect } from "../transport/index.js";
-import { HostRunner, type FleetVars, type HostFailure, type PlayState, type Step } from "./runner.js";
+import { HostRunner } from "./runner.js";
+import type { FleetVars, PlayState, RunOptions, RunSummary, Step } from "./options.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
 
-export type { HostFailure } from "./runner.js";
-export { SECRET, maskResult } from "./runner.js";
-
-export interface RunOptions {
-  registry: Registry;
-  /** Check mode: probe and diff only, change nothing. Per-task `check_mode:` still wins. */
-  check: boolean;
-  /** Diff mode (reporters show before/after); exposed to templates as ansible_diff_mode. */
-  diff: boolean;
-  /** Host pattern; only hosts that match it and the play's pattern run. */
-  limit?: string;
-  tags?: string[];
-  skipTags?: string[];
-  /** Hosts run in parallel (default 50). */
-  forks?: number;
-  /** -e values: the highest variable precedence. */
-  extraVars: Record<string, unknown>;
-  /** Override the inventory's connection type for every host. */
-  connection?: "local" | "ssh";
-  /** --become: the default for plays and tasks that do not say. */
-  become?: boolean;
-  becomePassword?: string;
-  password?: string;
-  acceptNewHostKeys?: boolean;
-  connectTimeoutMs?: number;
-  commandTimeoutMs?: number;
-  /** The transport's connect (injectable for tests). */
-  connect?: typeof realConnect;
-}
-
-export interface RunSummary {
-  /** Per host, disjoint counts (see the header of this file). */
-  stats: Record<string, HostStats>;
-  /** Round trips per host over its one connection (facts, probe batches, apply commands). */
-  roundTrips: Record<string, number>;
-  unreachable: string[];
-  failed: string[];
-  /** One entry per failed or unreachable host: what failed, where, and why. */
-  failures: HostFailure[];
-  /** Hosts that never started because the run stopped (see `stopped`). */
-  notRun: string[];
-  /** Why the run stopped early: "play 'deploy': every host of the batch failed (web1); web2, web3 did not run". */
-  stopped?: string;
-  durationMs: number;
-}
+export type { HostFailure, RunOptions, RunSummary } from "./options.js";
+export { SECRET, maskResult } from "./result.js";
+export { connectHost, type ConnectSettings } from "./connect.js";
 
 export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, sink: EventSink): Promise<RunSummary> {
   const t0 = Date.now();

@@ -46,6 +46,7 @@ export function closeSignal(): { close(why: string): void; onClose(cb: (why: str
 }
 
 export abstract class ShellConnection implements Connection {
+  private readonly notices: string[] = [];
   abstract readonly host: string;
   protected shell?: ShellStreams;
   /** Why the shell is unusable (set on loss, timeout or close). */
@@ -173,7 +174,12 @@ export abstract class ShellConnection implements Connection {
     if (r.rc !== 0) {
       throw new CommandError(`write ${path}`, r.rc, r.stdout, r.stderr, `writing ${path} failed with exit code ${r.rc}: ${firstLine(r.stderr) || "no error output"}`);
     }
+    for (const s of out.staleRemoved) this.notices.push(`removed ${s}, left by an earlier write that was killed`);
     return out.backup !== undefined ? { backup: out.backup } : {};
+  }
+
+  takeNotices(): string[] {
+    return this.notices.splice(0);
   }
 
   /** Ends the shell and the transport under it. */

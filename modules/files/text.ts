@@ -2,7 +2,8 @@
 // edits it in pure code, and apply writes the whole new text atomically (or only chmod/chown when
 // just the attributes differ).
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
-import { InputError, ModuleError } from "../../engine/core/errors.js";
+import { ModuleError } from "../../engine/core/errors.js";
+export { pyRegex } from "../../engine/core/pyregex.js";
 import { attrChanges, attrCommands, fmtMode, parseMode, parseStat, runAll, statScript, targetMode, writeWhole, type AttrArgs, type FileStat } from "./common.js";
 
 export interface TextArgs extends AttrArgs {
@@ -74,26 +75,6 @@ export async function textApply(host: Host, a: TextArgs, changes: Change[], st: 
     return writeWhole(host, st, a, (edit.data as { content: string }).content);
   }
   await runAll(host, attrCommands(path, changes, a));
-}
-
-/**
- * A Python-style regular expression (as Ansible playbooks write them) as a JS RegExp:
- * (?P<name>…) and (?P=name) groups, a leading (?i)/(?m)/(?s) flag group, \A and \Z.
- */
-export function pyRegex(src: string, argName: string): RegExp {
-  let s = src;
-  let flags = "";
-  const lead = /^\(\?([imsx]+)\)/.exec(s);
-  if (lead) {
-    flags = [...new Set(lead[1]!.replace(/x/g, "").split(""))].join("");
-    s = s.slice(lead[0].length);
-  }
-  s = s.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>").replace(/\\A/g, "^").replace(/\\Z/g, "$");
-  try {
-    return new RegExp(s, flags);
-  } catch (e) {
-    throw new InputError(`invalid regular expression in ${argName}: ${(e as Error).message}`, undefined, "check the escaping: in YAML double quotes a backslash must be doubled; single quotes keep it as is");
-  }
 }
 
 /** Split text into lines, each keeping its terminator ("\n" or "\r\n"); the last may have none. */

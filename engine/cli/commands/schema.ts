@@ -1,23 +1,36 @@
-// keel schema — print a JSON Schema for playbooks (keywords plus every module's arguments) for
-// editors: yaml-language-server reads it for completion, hovers and validation.
+// keel schema — print a JSON Schema for editors: yaml-language-server reads it for completion,
+// hovers and validation. `playbook` (default): keywords plus every module's arguments;
+// `controls`: the hardening catalog's files (catalog.yml, controls/*.yml, profiles and user profiles).
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { registry } from "../../../modules/index.js";
 import { playbookSchema } from "../../playbook/index.js";
+import { controlsSchema } from "../../controls/catalog.js";
+import { InputError, didYouMean } from "../../core/errors.js";
+
+const KINDS = ["playbook", "controls"];
 
 export function registerSchema(program: Command, ctx: CommandContext): void {
   program
     .command("schema")
-    .description("Print a JSON Schema for playbooks, for editor completion and validation")
+    .argument("[kind]", `what the schema describes: ${KINDS.join(" or ")}`, "playbook")
+    .description("Print a JSON Schema for playbooks (default) or hardening catalog and profile files, for editor completion and validation")
     .addHelpText(
       "after",
       `
 Use it with yaml-language-server (VS Code's YAML extension, Neovim, Helix…):
   keel schema > keel-playbook.schema.json
 then put this first line in a playbook:
-  # yaml-language-server: $schema=./keel-playbook.schema.json`,
+  # yaml-language-server: $schema=./keel-playbook.schema.json
+For a hardening profile file (one that extends cis-level1-server or devsec):
+  keel schema controls > keel-controls.schema.json`,
     )
-    .action(() => {
-      ctx.io.out(JSON.stringify(playbookSchema(registry), null, 2) + "\n");
+    .action((kind: string) => {
+      if (!KINDS.includes(kind)) {
+        const sug = didYouMean(kind, KINDS);
+        throw new InputError(`unknown schema '${kind}'${sug ? `, did you mean '${sug}'?` : ""}`, undefined, `keel schema takes: ${KINDS.join(", ")}`);
+      }
+      const schema = kind === "controls" ? controlsSchema() : playbookSchema(registry);
+      ctx.io.out(JSON.stringify(schema, null, 2) + "\n");
     });
 }

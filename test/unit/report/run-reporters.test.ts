@@ -57,7 +57,7 @@ describe("progress, plain (not a TTY)", () => {
     expect(out).toContain("         --- kv/motd (before)\n         +++ kv/motd (after)\n");
     expect(out).toContain("         -old\n         +new\n");
     expect(out).not.toContain("tok-SECRET-42");
-    expect(out).toContain("changed  lab01  Store token  (test.kv kv (secret))\n         kv/token: (secret)\n");
+    expect(out).toContain("changed  lab01  Store token  (test.kv kv (secret))\n         value: (secret)\n");
     expect(out).not.toContain("\x1b");
   });
 });

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, it, expect } from "vitest";
 import { atomicWriteScript, parseAtomicWriteOutput } from "../../../engine/transport/atomic.js";
+import { utimesSync } from "node:fs";
+import { shq } from "../../../engine/core/shell.js";
 
 const run = (script: string, content: Buffer | string) => {
   const r = spawnSync("/bin/sh", ["-c", script], { input: content });
@@ -24,8 +26,9 @@ describe("atomicWriteScript text", () => {
     const s = atomicWriteScript("/etc/it's here", { validate: "visudo -cf %s && echo 100%%" });
     expect(s).toContain(`__p='/etc/it'\\''s here'`);
     expect(s).toContain(`visudo -cf "$__t" && echo 100%`);
-    expect(s).toContain(".keel-tmp-XXXXXX");
-    expect(s.trimEnd().split("\n").pop()).toBe(`mv -f -- "$__t" "$__p" || exit 1`);
+    expect(s).toContain(".keel-tmp-$$.XXXXXX");
+    // the rename goes onto the path itself (rename(2) semantics), never into a directory
+    expect(s.trimEnd().split("\n").pop()).toContain(`mv -T -f -- "$__t" "$__p" || exit 1`);
   });
 });
 
@@ -158,6 +161,85 @@ describe("atomicWriteScript and symlinks", () => {
     expect(lstatSync(join(dir, "link")).isFile()).toBe(true);
     expect(readFileSync(join(dir, "link"), "utf8")).toBe("new");
     expect(readFileSync(join(dir, "target"), "utf8")).toBe("t");
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe("atomicWriteScript and a destination swapped during the write (issue 10 #3)", () => {
+  // The validate command runs while the new file sits in the temporary directory: it stands for
+  // another user who swaps the destination at that moment.
+  const swap = (what: string) => `${what} >/dev/null 2>&1; true %s`;
+  it("a destination that became a symlink to a directory: nothing is written into that directory", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-swap-"));
+    const p = join(dir, "conf");
+    mkdirSync(join(dir, "crond"));
+    writeFileSync(p, "old");
+    const r = run(atomicWriteScript(p, { validate: swap(`rm -f '${p}' && ln -s crond '${p}'`) }), "new");
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toMatch(/became a (directory|symbolic link) during the write; nothing was installed/);
+    expect(readdirSync(join(dir, "crond"))).toEqual([]);
+    expect(temps(dir)).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+  it("a destination that became a symlink to a file: refused, the link's target untouched", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-swap-"));
+    const p = join(dir, "conf");
+    writeFileSync(join(dir, "victim"), "victim");
+    writeFileSync(p, "old");
+    const r = run(atomicWriteScript(p, { validate: swap(`rm -f '${p}' && ln -s victim '${p}'`) }), "new");
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toMatch(/became a symbolic link/);
+    expect(readFileSync(join(dir, "victim"), "utf8")).toBe("victim");
+    rmSync(dir, { recursive: true });
+  });
+  it("a destination that became a directory: refused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-swap-"));
+    const p = join(dir, "conf");
+    const r = run(atomicWriteScript(p, { validate: swap(`mkdir '${p}'`) }), "new");
+    expect(r.rc).toBe(1);
+    expect(r.stderr).toMatch(/became a directory/);
+    expect(readdirSync(p)).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe("stale temporary directories of killed writes (issue 10 #10)", () => {
+  it("are removed on the next write to the directory, and reported; live and foreign ones are kept", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-stale-"));
+    const dead = spawnSync("/bin/sh", ["-c", "echo $$"]).stdout.toString().trim(); // a PID that has exited
+    const mk = (name: string, ageSec = 0) => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, "new"), "x".repeat(1000));
+      if (ageSec) utimesSync(join(dir, name), new Date(Date.now() - ageSec * 1000), new Date(Date.now() - ageSec * 1000));
+    };
+    mk(`.keel-tmp-${dead}.aB3dE9`); // writer gone: stale
+    mk(`.keel-tmp-${process.pid}.Zz9yY8`); // writer alive (this process): in progress, kept
+    mk(".keel-tmp-Qw3rTy", 2 * 3600); // old form, two hours old: stale
+    mk(".keel-tmp-AsDfGh"); // old form, fresh: kept
+    mk(".keel-tmp-notours-at-all"); // not keel's pattern: kept
+    const r = run(atomicWriteScript(join(dir, "f")), "content");
+    expect(r.rc, r.stderr).toBe(0);
+    const o = parseAtomicWriteOutput(r.stdout, r.stderr);
+    expect(o.staleRemoved.sort()).toEqual([join(dir, `.keel-tmp-${dead}.aB3dE9`), join(dir, ".keel-tmp-Qw3rTy")].sort());
+    expect(temps(dir).sort()).toEqual([`.keel-tmp-${process.pid}.Zz9yY8`, ".keel-tmp-AsDfGh", ".keel-tmp-notours-at-all"].sort());
+    expect(readFileSync(join(dir, "f"), "utf8")).toBe("content");
+    rmSync(dir, { recursive: true });
+  });
+  it("a write killed with SIGKILL leaves its directory, and the next write removes it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-atomic-kill-"));
+    const p = join(dir, "big");
+    writeFileSync(p, "old");
+    // the content never ends (stdin stays open): the writer is killed mid-write
+    const r = spawnSync("/bin/sh", ["-c", `(sleep 5 | /bin/sh -c ${shq(atomicWriteScript(p))}) >/dev/null 2>&1 & i=0; while ! ls -a ${shq(dir)} | grep -q keel-tmp && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; sleep 0.1; pkill -KILL -P $! -x sh; kill -KILL $! 2>/dev/null; sleep 0.2`]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(p, "utf8")).toBe("old");
+    const left = temps(dir);
+    expect(left.length).toBe(1);
+    const r2 = run(atomicWriteScript(p), "new");
+    expect(r2.rc).toBe(0);
+    expect(parseAtomicWriteOutput(r2.stdout, r2.stderr).staleRemoved).toEqual([join(dir, left[0]!)]);
+    expect(temps(dir)).toEqual([]);
+    expect(readFileSync(p, "utf8")).toBe("new");
     rmSync(dir, { recursive: true });
   });
 });

@@ -1,0 +1,237 @@
+// One task: its module, arguments (checked against the module's schema), loop and keywords.
+import { InputError, didYouMean, type SourcePos } from "../core/errors.js";
+import { isMap, isScalar, type YamlFile, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
+import type { Task } from "../core/plan.js";
+import type { Registry } from "../core/registry.js";
+import type { ModuleDef } from "../core/module.js";
+import { checkTemplate, hasTemplate } from "../template/index.js";
+import { checkArgs, coerceArgs, parseKeyValue, KvError } from "./args.js";
+import { TASK_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
+import { applySetting } from "./settings.js";
+import type { Cursor } from "./context.js";
+import { VAR_NAME, keyOf, unknownKeyword, describe, stringValue, intValue, stringList, stripTemplate, checkTemplates, exprList, posInScalar, errorInScalar } from "./readers.js";
+
+/** A task (a module with its keywords) at the cursor. */
+export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
+  const { y, scope, ctx } = c;
+  const pos = y.pos(node);
+  const task: Task = {
+    kind: "task",
+    id,
+    pos,
+    when: [...scope.when],
+    tags: [...scope.tags],
+    vars: { ...scope.vars },
+    become: scope.become,
+    becomeUser: scope.becomeUser,
+    ignoreErrors: scope.ignoreErrors ?? false,
+    noLog: scope.noLog ?? false,
+    checkMode: scope.checkMode,
+    role: scope.role,
+    searchDirs: scope.searchDirs,
+    module: "",
+    moduleAs: "",
+    args: {},
+    argsPos: pos,
+    argPos: {},
+    loopVar: "item",
+    notify: [],
+    retries: 0,
+    delay: 0,
+    listen: [],
+  };
+  let modulePair: Pair | undefined;
+  let moduleDef: ModuleDef | undefined;
+  let argsKeyword: Pair | undefined;
+  let loopPair: Pair | undefined;
+  let loopControl: Pair | undefined;
+  let untilSeen = false;
+  let retries: number | undefined;
+  let delay: number | undefined;
+  const unknown: [Pair, string][] = [];
+  for (const p of node.items as Pair[]) {
+    const k = keyOf(y, p);
+    const v = p.value as Node;
+    if (applySetting(task, y, k, v, "task")) continue;
+    switch (k) {
+      case "name":
+        task.name = stringValue(y, v, k);
+        checkTemplates(y, v);
+        break;
+      case "loop":
+      case "with_items":
+      case "with_list":
+      case "with_dict":
+        if (loopPair) throw y.error(`'${k}' and '${keyOf(y, loopPair)}' both given; a task has one loop`, p.key as Node, "keep `loop:`");
+        loopPair = p;
+        break;
+      case "loop_control":
+        loopControl = p;
+        break;
+      case "register": {
+        const r = stringValue(y, v, k);
+        if (!VAR_NAME.test(r)) throw y.error(`register: '${r}' is not a valid variable name`, v, "use letters, digits and _, not starting with a digit");
+        task.register = r;
+        break;
+      }
+      case "notify":
+        for (const [name, n] of stringList(y, v, k)) {
+          task.notify.push(name);
+          ctx.notifies.push({ name, pos: y.pos(n), file: y });
+        }
+        break;
+      case "changed_when":
+        task.changedWhen = exprList(y, v, k);
+        break;
+      case "failed_when":
+        task.failedWhen = exprList(y, v, k);
+        break;
+      case "until": {
+        const list = exprList(y, v, k);
+        if (list.length !== 1) throw y.error("until: takes one condition", v, "join conditions with `and`");
+        task.until = list[0];
+        untilSeen = true;
+        break;
+      }
+      case "retries":
+        retries = intValue(y, v, k);
+        break;
+      case "delay":
+        delay = intValue(y, v, k);
+        break;
+      case "args":
+        if (!isMap(v)) throw y.error("args: must be a mapping of module arguments", v);
+        argsKeyword = p;
+        break;
+      case "listen":
+        if (!scope.inHandlers) throw y.error("'listen' is only valid in handlers", p.key as Node, "move this task under handlers:, or use notify: on the task that triggers it");
+        task.listen = stringList(y, v, k).map(([s]) => s);
+        break;
+      default:
+        if (k === "meta" || ctx.registry.has(k)) {
+          if (modulePair) {
+            throw y.error(`a task runs one module, but this one has two: '${keyOf(y, modulePair)}' and '${k}'`, p.key as Node, "split it into two tasks, each with its own `- name:`");
+          }
+          modulePair = p;
+          moduleDef = ctx.registry.get(k);
+        } else unknown.push([p, k]);
+    }
+  }
+  for (const [p, k] of unknown) throw unknownTaskKey(ctx.registry, y, p, k, !!modulePair);
+  if (!modulePair) {
+    throw y.error(task.name ? `task '${task.name}' has no module` : "this task has no module", node, "add one module key, such as `command: /bin/true` or `copy: {dest: …, content: …}`; `keel modules` lists them");
+  }
+  const mk = keyOf(y, modulePair);
+  task.moduleAs = mk;
+  task.argsPos = y.pos(modulePair.key as Node);
+  if (mk === "meta") {
+    const action = stringValue(y, modulePair.value as Node, "meta");
+    if (!META_ACTIONS.includes(action)) {
+      const sug = didYouMean(action, META_ACTIONS);
+      throw y.error(`unknown meta action '${action}'${sug ? `, did you mean '${sug}'?` : ""}`, modulePair.value as Node, `keel supports: ${META_ACTIONS.join(", ")}`);
+    }
+    task.module = "meta";
+    task.args = { action };
+    task.argPos = { action: y.pos(modulePair.value as Node) };
+  } else {
+    const m = moduleDef!;
+    task.module = m.name;
+    moduleArgs(y, task, m, modulePair, argsKeyword);
+  }
+  if (loopPair && keyOf(y, loopPair) === "with_dict") {
+    // Ansible's with_dict is a loop over `dict | dict2items` ({key, value} items)
+    const v = loopPair.value as Node;
+    checkTemplates(y, v);
+    const dv = y.js(v);
+    const expr = typeof dv === "string" ? stripTemplate(dv) : undefined;
+    if (isMap(v)) task.loop = Object.entries(dv as Record<string, unknown>).map(([key, value]) => ({ key, value }));
+    else if (expr !== undefined) task.loop = `{{ (${expr}) | dict2items }}`;
+    else throw y.error(`with_dict: must be a mapping or a template that gives one, got ${describe(dv)}`, v, 'write `with_dict: "{{ my_dict }}"`, or `loop: "{{ my_dict | dict2items }}"`');
+  } else if (loopPair) {
+    const v = loopPair.value as Node;
+    checkTemplates(y, v);
+    const lv = y.js(v);
+    if (!(Array.isArray(lv) || (typeof lv === "string" && hasTemplate(lv)))) {
+      throw y.error(`${keyOf(y, loopPair)}: must be a list or a template that gives one, got ${describe(lv)}`, v, 'write `loop: [a, b]` or `loop: "{{ my_list }}"`');
+    }
+    // with_items flattens one level of nested lists, as in Ansible.
+    task.loop = keyOf(y, loopPair) === "with_items" && Array.isArray(lv) ? lv.flatMap((x) => (Array.isArray(x) ? x : [x])) : lv;
+  }
+  if (loopControl) {
+    if (!loopPair) throw y.error("loop_control without a loop", loopControl.key as Node, "add `loop:` to the task, or remove loop_control");
+    readLoopControl(y, task, loopControl.value as Node);
+  }
+  if ((retries !== undefined || delay !== undefined) && !untilSeen) {
+    throw y.error("retries/delay need an until: condition", node, "add `until: result is succeeded` (with register: result)");
+  }
+  task.retries = retries ?? (untilSeen ? 3 : 0);
+  task.delay = delay ?? (untilSeen ? 5 : 0);
+  return task;
+}
+
+function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, haveModule: boolean): InputError {
+  if (Object.hasOwn(UNSUPPORTED, k)) return y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]);
+  if (k === "block" || k === "rescue" || k === "always") return y.error(`'${k}' belongs to a block`, p.key as Node, "a block is `- block: [tasks]` with optional rescue:/always:");
+  if (k.startsWith("with_")) return y.error(`'${k}' is not supported by keel`, p.key as Node, "use `loop:` with a list");
+  const kw = didYouMean(k, Object.keys(TASK_KEYWORDS));
+  if (kw) return y.error(`unknown task keyword '${k}', did you mean '${kw}'?`, p.key as Node);
+  const mod = registry.suggest(k) ?? didYouMean(k.replace(/^ansible\.builtin\./, ""), registry.modules.flatMap((m) => [m.name, ...(m.aliases ?? [])]));
+  if (mod && !haveModule) return y.error(`unknown module '${k}', did you mean '${mod}'?`, p.key as Node, "`keel modules` lists the modules");
+  if (haveModule) return y.error(`unknown task keyword '${k}'`, p.key as Node, `task keywords: ${Object.keys(TASK_KEYWORDS).join(", ")}`);
+  return y.error(`unknown module '${k}'`, p.key as Node, "`keel modules` lists the modules");
+}
+
+function moduleArgs(y: YamlFile, task: Task, m: ModuleDef, modulePair: Pair, argsKeyword: Pair | undefined): void {
+  const args: Record<string, unknown> = {};
+  const argPos: Record<string, SourcePos> = {};
+  const sources: Record<string, string | undefined> = {};
+  const fromMap = (map: YAMLMap) => {
+    for (const p of map.items as Pair[]) {
+      const k = keyOf(y, p);
+      const v = p.value as Node;
+      args[k] = y.js(v);
+      argPos[k] = y.pos(p.key as Node);
+      checkTemplates(y, v);
+      sources[k] = isScalar(v) && (typeof v.value === "number" || typeof v.value === "boolean") ? (v as { source?: string }).source : undefined;
+    }
+  };
+  if (argsKeyword) fromMap(argsKeyword.value as YAMLMap);
+  const v = modulePair.value as Node;
+  if (isMap(v)) fromMap(v);
+  else if (isScalar(v) && v.value !== null && (typeof v.value === "string" || typeof v.value === "number")) {
+    const text = String(v.value);
+    let parsed;
+    try {
+      parsed = parseKeyValue(m, text, task.moduleAs);
+    } catch (e) {
+      if (e instanceof KvError) throw errorInScalar(y, v, e.offset, e.message, m.freeForm ? undefined : "write `key=value` pairs, or use the mapping form");
+      throw e;
+    }
+    for (const [k, val] of Object.entries(parsed.args)) {
+      args[k] = val;
+      argPos[k] = posInScalar(y, v, parsed.offsets[k] ?? 0);
+      if (typeof val === "string") checkTemplate(val, argPos[k]!);
+    }
+  } else if (!(isScalar(v) && v.value === null)) {
+    throw y.error(`arguments of '${task.moduleAs}' must be a mapping or key=value text, got ${describe(y.js(v))}`, v, `write \n  ${task.moduleAs}:\n    arg: value`);
+  }
+  coerceArgs(m, args, sources);
+  checkArgs(m, args, argPos, task.argsPos, { as: task.moduleAs, deferTemplated: true, lines: y.lines });
+  task.args = args;
+  task.argPos = argPos;
+}
+
+function readLoopControl(y: YamlFile, task: Task, v: Node): void {
+  if (!isMap(v)) throw y.error("loop_control: must be a mapping (loop_var:, label:)", v);
+  for (const p of v.items as Pair[]) {
+    const k = keyOf(y, p);
+    const val = p.value as Node;
+    if (k === "loop_var") {
+      const s = stringValue(y, val, k);
+      if (!VAR_NAME.test(s)) throw y.error(`loop_var: '${s}' is not a valid variable name`, val, "use letters, digits and _");
+      task.loopVar = s;
+    } else if (k === "label") {
+      task.loopLabel = stringValue(y, val, k);
+    } else throw unknownKeyword(y, p, k, Object.keys(LOOP_CONTROL_KEYWORDS), "loop_control keyword");
+  }
+}

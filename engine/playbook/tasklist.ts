@@ -1,0 +1,91 @@
+// Lists of tasks: each entry is a task, a block, an include/import of a task file, or a role task.
+import { isMap, isSeq, isScalar, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
+import type { Block } from "../core/plan.js";
+import { BLOCK_KEYWORDS } from "./keywords.js";
+import { applySetting } from "./settings.js";
+import { nextId, type Cursor, type Scope } from "./context.js";
+import { keyOf, unknownKeyword, stringValue } from "./readers.js";
+import { readTask } from "./task.js";
+import { include, INCLUDE_KEYS } from "./include.js";
+import { roleTask, ROLE_TASK_KEYS } from "./roles.js";
+
+/** Read a list of tasks at the cursor; `what` names the list in messages ("tasks", "rescue"…). */
+export function taskList(c: Cursor, node: Node, what: string): void {
+  const { y } = c;
+  if (!node || (isScalar(node) && node.value === null)) return;
+  if (!isSeq(node)) throw y.error(`${what}: must be a list of tasks`, node, `each task starts with '- ': \n${what}:\n  - name: …\n    command: …`);
+  for (const item of node.items as Node[]) {
+    if (!isMap(item)) throw y.error(`each entry of ${what} must be a task (a mapping)`, item, "write `- name: …` followed by a module such as `command: …`");
+    taskEntry(c, item);
+  }
+}
+
+function taskEntry(c: Cursor, node: YAMLMap): void {
+  const keys = (node.items as Pair[]).map((p) => keyOf(c.y, p));
+  if (keys.includes("block")) return void c.out.push(block(c, node, nextId(c)));
+  const inc = keys.find((k) => INCLUDE_KEYS.includes(k));
+  if (inc) return include(c, node, inc);
+  const roleKey = keys.find((k) => ROLE_TASK_KEYS.includes(k));
+  if (roleKey) return roleTask(c, node, roleKey);
+  c.out.push(readTask(c, node, nextId(c)));
+}
+
+function block(c: Cursor, node: YAMLMap, id: string): Block {
+  const { y, scope, ctx } = c;
+  if (scope.inHandlers) throw y.error("blocks are not supported in handlers", node, "write each handler as a single task");
+  const b: Block = {
+    kind: "block",
+    id,
+    pos: y.pos(node),
+    when: [...scope.when],
+    tags: [...scope.tags],
+    vars: {},
+    become: scope.become,
+    becomeUser: scope.becomeUser,
+    ignoreErrors: scope.ignoreErrors ?? false,
+    noLog: scope.noLog ?? false,
+    checkMode: scope.checkMode,
+    role: scope.role,
+    searchDirs: scope.searchDirs,
+    block: [],
+    rescue: [],
+    always: [],
+  };
+  const lists: Partial<Record<"block" | "rescue" | "always", Node>> = {};
+  for (const p of node.items as Pair[]) {
+    const k = keyOf(y, p);
+    const v = p.value as Node;
+    if (applySetting(b, y, k, v, "block")) continue;
+    switch (k) {
+      case "name":
+        b.name = stringValue(y, v, k);
+        break;
+      case "block":
+      case "rescue":
+      case "always":
+        lists[k] = v;
+        break;
+      default:
+        if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict") throw y.error("a block cannot loop", p.key as Node, "move the loop onto the tasks, or into an included file's tasks");
+        if (ctx.registry.has(k)) throw y.error(`a block cannot also run a module ('${k}')`, p.key as Node, "move the module into a task inside block:");
+        throw unknownKeyword(y, p, k, Object.keys(BLOCK_KEYWORDS), "block keyword");
+    }
+  }
+  if (!lists.block || !isSeq(lists.block)) throw y.error("block: must be a list of tasks", lists.block ?? node);
+  const inner: Scope = {
+    ...scope,
+    when: b.when,
+    tags: b.tags,
+    vars: scope.vars,
+    become: b.become,
+    becomeUser: b.becomeUser,
+    ignoreErrors: b.ignoreErrors,
+    noLog: b.noLog,
+    checkMode: b.checkMode,
+  };
+  const at = (out: typeof b.block, kind: string): Cursor => ({ y, scope: inner, ctx, out, prefix: id, kind });
+  taskList(at(b.block, "b"), lists.block, "block");
+  if (lists.rescue) taskList(at(b.rescue, "r"), lists.rescue, "rescue");
+  if (lists.always) taskList(at(b.always, "a"), lists.always, "always");
+  return b;
+}

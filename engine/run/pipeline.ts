@@ -1,0 +1,314 @@
+// The per-task pipeline for one item: when → render → validate → prepare → probe → diff → apply,
+// then changed_when/failed_when (outcome.ts) and `until` retries. The host runner (runner.ts)
+// walks plays, blocks and handlers and hands each item here through the TaskHost interface.
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { readFileBytesCached } from "../core/filecache.js";
+import type { Connection } from "../core/connection.js";
+import type { Plan, Task, Expr } from "../core/plan.js";
+import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
+import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult } from "../core/module.js";
+import type { Facts } from "../core/facts.js";
+import { CommandError, ConnectionError, InputError, UndefinedVariableError } from "../core/errors.js";
+import { renderValue, renderText, evaluate, isTrue } from "../template/index.js";
+import { validateArgs } from "../playbook/index.js";
+import { ConnectionHost, type Become } from "./host.js";
+import type { RunOptions } from "./options.js";
+import type { ProbeCache } from "./probes.js";
+import type { Scope } from "./scope.js";
+import { decideOutcome, untilVerdict, type Verdict } from "./outcome.js";
+import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
+
+/** What the pipeline needs from the host it runs on. */
+export interface TaskHost {
+  readonly name: string;
+  readonly opts: RunOptions;
+  readonly plan: Plan;
+  readonly facts: Facts;
+  /** The open connection (the pipeline runs only on a connected host). */
+  readonly connection: Connection;
+  /** register + set_fact results; a controller module's set_facts land here. */
+  readonly registered: Record<string, unknown>;
+  readonly probes: ProbeCache;
+  /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
+  readonly notRunInCheck: ReadonlyMap<string, TaskRef>;
+  checkFor(scope: Scope, task: Task): boolean;
+  becomeFor(scope: Scope, task: Task): Become;
+  /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
+  upcoming(task: Task, become: Become): string[];
+}
+
+/** A module prepared for one item: rendered, validated and prepared args, and its probe. */
+export interface Prepared {
+  module: HostModule;
+  args: Record<string, unknown>;
+  probe: Probe<unknown>;
+  become: Become;
+  resource?: string;
+}
+
+/** Run one item of a task (the task itself when it does not loop). Throws only ConnectionError or a bug. */
+export async function runItem(h: TaskHost, task: Task, scope: Scope, vars: Record<string, unknown>, module: ModuleDef | undefined, item: unknown): Promise<ItemOutcome> {
+  const t0 = Date.now();
+  const secret = scope.noLog || task.noLog;
+  const label = item === undefined ? undefined : itemLabel(task, vars, item);
+  const finish = (o: ItemOutcome): ItemOutcome => {
+    o.result.durationMs = Date.now() - t0;
+    if (o.result.status === "failed" && o.result.msg) {
+      const note = checkModeNote(h, o.error);
+      if (note) {
+        o.result.msg += note;
+        if (typeof o.reg.msg === "string") o.reg.msg += note;
+      }
+    }
+    if (label !== undefined) {
+      o.result.item = label;
+      o.reg.item = item;
+      o.reg.ansible_loop_var = task.loopVar;
+      o.reg[task.loopVar] = item;
+    }
+    if (secret) o.result = maskResult(o.result);
+    return o;
+  };
+
+  // when: the enclosing blocks' then the task's own (per item when looping, as in Ansible)
+  const whens = scope.whens.length ? [...scope.whens, ...task.when] : task.when;
+  if (whens.length) {
+    try {
+      const failedCond = whens.find((w) => !isTrue(w, vars));
+      if (failedCond)
+        return finish({
+          result: { status: "skipped", changes: [], reason: `condition false: ${failedCond.text}`, secret, durationMs: 0 },
+          reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: failedCond.text },
+          changed: false,
+        });
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      return finish(failedOutcome(errorText(e), e));
+    }
+  }
+  if (!module) return finish(failedOutcome(`unknown module '${task.module}'`));
+
+  const attempts = task.until ? Math.max(1, task.retries) + 1 : 1;
+  let out!: ItemOutcome;
+  for (let a = 1; a <= attempts; a++) {
+    out = await attempt(h, task, scope, vars, module, a > 1);
+    if (!task.until) break;
+    out.reg.attempts = a;
+    const v = untilVerdict(task, vars, out.reg, out.idle === true);
+    if (v === "met" || v === "undecidable") break;
+    if (v !== "unmet") {
+      out = failedOutcome(errorText(v.error), v.error);
+      break;
+    }
+    if (a === attempts) {
+      const msg = `retries exhausted after ${a} attempts: until condition '${task.until.text}' (${posText(task.until.pos)}) never became true`;
+      out.result.status = "failed";
+      out.result.msg = out.result.msg ? `${msg}; last: ${out.result.msg}` : msg;
+      out.reg.failed = true;
+      out.reg.msg = out.result.msg;
+      break;
+    }
+    if (task.delay > 0) await sleep(task.delay * 1000);
+  }
+  return finish(out);
+}
+
+/** One attempt: run the controller module, or probe → diff → apply the host module; then the task's conditions. */
+async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<string, unknown>, module: ModuleDef, fresh: boolean): Promise<ItemOutcome> {
+  const check = h.checkFor(scope, task);
+  let status: TaskStatus;
+  let changes: Change[] = [];
+  let reason: string | undefined;
+  let resource: string | undefined;
+  let applied = false;
+  let ar: ApplyResult | void = undefined;
+  let failMsg: string | undefined;
+  let error: unknown;
+  let reg: Record<string, unknown>;
+  try {
+    if (module.kind === "controller") {
+      const args = renderArgs(task, module, vars);
+      resource = safeResource(module, args);
+      const cr = (module as ControllerModule).run(args, { vars, facts: h.facts, check, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
+      if (cr.setFacts) Object.assign(h.registered, cr.setFacts);
+      status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
+      if (cr.failed) failMsg = cr.msg ?? "failed";
+      reg = { changed: Boolean(cr.changed), failed: Boolean(cr.failed), skipped: false };
+      if (cr.msg !== undefined) reg.msg = cr.msg;
+      if (cr.setFacts) reg.ansible_facts = cr.setFacts;
+    } else {
+      const p = prepare(h, task, scope, module as HostModule, vars);
+      resource = p.resource;
+      const po = await h.probes.get(h.connection, p.become, p.probe.script, fresh, () => h.upcoming(task, p.become));
+      const state = p.probe.parse(po.stdout, po.rc);
+      changes = p.module.diff(state, p.args, h.facts);
+      if (changes.length === 0) {
+        status = "ok";
+        reason = p.module.explain?.(state, p.args);
+      } else if (check) {
+        status = changes.some((c) => c.unknown) ? "unknown" : "changed";
+      } else {
+        applied = true;
+        try {
+          ar = await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
+        } catch (e) {
+          h.probes.clear();
+          throw e;
+        }
+        status = "changed";
+        if (ar && ar.rc !== undefined && ar.rc !== 0) {
+          status = "failed";
+          failMsg = `exit code ${ar.rc}${ar.stderr?.trim() ? `: ${ar.stderr.trim()}` : ""}`;
+        }
+      }
+      reg = { changed: status === "changed" || applied, failed: status === "failed", skipped: false };
+      if (ar) {
+        for (const k of ["rc", "stdout", "stderr", "msg", "backup_file"] as const) if (ar[k] !== undefined) reg[k] = ar[k];
+        if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
+        if (ar.stderr !== undefined) reg.stderr_lines = lines(ar.stderr);
+        if (ar.data) Object.assign(reg, ar.data);
+      }
+      if (status === "unknown") reg.unknown = true;
+      if (changes.length) reg.diff = changes.map((c) => ({ summary: c.summary, field: c.field, before: c.before, after: c.after }));
+    }
+  } catch (e) {
+    if (e instanceof ConnectionError) throw e;
+    status = "failed";
+    failMsg = errorText(e);
+    error = e;
+    reg = { changed: applied, failed: true, skipped: false, msg: failMsg };
+    if (e instanceof CommandError) {
+      ar = { rc: e.rc, stdout: e.stdout, stderr: e.stderr };
+      Object.assign(reg, { rc: e.rc, stdout: e.stdout, stderr: e.stderr, stdout_lines: lines(e.stdout), stderr_lines: lines(e.stderr) });
+    }
+  }
+  if (failMsg !== undefined && reg.msg === undefined) reg.msg = failMsg;
+
+  const idle = module.kind !== "controller" && !applied;
+  const before: Verdict = { status, reg };
+  if (failMsg !== undefined) before.failMsg = failMsg;
+  if (reason !== undefined) before.reason = reason;
+  if (error !== undefined) before.error = error;
+  const v = decideOutcome(task, vars, before, { hasChanges: changes.length > 0, applied, ranWithRc: Boolean(ar && ar.rc !== undefined), idle });
+  // Whatever changed_when/failed_when say, apply ran on the host and may have changed what later
+  // probes read (a command with `changed_when: false` is still a command): drop the cache.
+  if (applied) h.probes.clear();
+
+  const result: TaskResult = { status: v.status, changes, secret: false, durationMs: 0 };
+  if (resource !== undefined) result.resource = resource;
+  if (v.reason !== undefined && v.status === "ok") result.reason = v.reason;
+  if (v.status === "failed") result.msg = v.failMsg ?? "failed";
+  else if (typeof v.reg.msg === "string") result.msg = v.reg.msg;
+  if (ar) {
+    if (ar.rc !== undefined) result.rc = ar.rc;
+    if (ar.stdout !== undefined) result.stdout = ar.stdout;
+    if (ar.stderr !== undefined) result.stderr = ar.stderr;
+  }
+  const o: ItemOutcome = { result, reg: v.reg, changed: v.status === "changed", idle };
+  if (v.status === "failed" && v.error !== undefined) o.error = v.error;
+  return o;
+}
+
+/** Render args with the task's variables, re-validate them, then let the module prepare them. */
+function renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>): Record<string, unknown> {
+  // a copy: validateArgs coerces in place, and the plan's args must stay as written
+  const args = structuredClone(renderValue(task.args, vars, task.argsPos)) as Record<string, unknown>;
+  validateArgs(module, args, task.argPos, task.pos, task.moduleAs);
+  return args;
+}
+
+export function prepare(h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor">, task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): Prepared {
+  let args = renderArgs(task, module, vars);
+  if (module.prepare) {
+    const dirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
+    args = module.prepare(args, {
+      searchDirs: dirs,
+      vars,
+      check: h.checkFor(scope, task),
+      render: (tpl, source) => renderText(tpl, vars, source),
+      readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
+    });
+  }
+  return { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task), resource: safeResource(module, args) };
+}
+
+/** For an undefined `ver.stdout` where `ver` was registered by a task check mode did not run: why, and what to do. */
+function checkModeNote(h: TaskHost, error: unknown): string | undefined {
+  if (!(error instanceof UndefinedVariableError) || !error.isField) return undefined;
+  const by = h.notRunInCheck.get(error.root);
+  if (!by) return undefined;
+  return `\nnote: '${error.root}' comes from task '${by.name}' (${posText(by.pos)}), which check mode did not run: give it check_mode: false if it only reads`;
+}
+
+/** The task's loop rendered: its items, or the error rendering it (not a list, undefined variable…). */
+export function loopItems(task: Task, vars: Record<string, unknown>): unknown[] | { error: unknown } {
+  try {
+    const rendered = renderValue(task.loop, vars, task.pos);
+    if (!Array.isArray(rendered)) throw new InputError(`loop must be a list, got ${typeName(rendered)}`, task.pos, "give loop a YAML list or a variable that holds one");
+    return rendered;
+  } catch (e) {
+    if (e instanceof ConnectionError) throw e;
+    return { error: e };
+  }
+}
+
+/**
+ * The one outcome of a task whose loop could not be rendered. As in Ansible, an undefined variable
+ * in `loop` is an error only when the task's `when` holds: `loop: "{{ users }}"` with
+ * `when: users is defined` is simply skipped.
+ */
+export function loopFailure(task: Task, scope: Scope, vars: Record<string, unknown>, error: unknown): ItemOutcome {
+  const secret = scope.noLog || task.noLog;
+  const falseCond = isUndefinedUnder(error, null) ? falseCondition(task, scope, vars) : undefined;
+  if (falseCond) {
+    const r: TaskResult = { status: "skipped", changes: [], reason: `condition false: ${falseCond.text}`, secret, durationMs: 0 };
+    return { result: secret ? maskResult(r) : r, reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text }, changed: false };
+  }
+  const msg = errorText(error);
+  const r: TaskResult = { status: "failed", changes: [], msg: secret ? SECRET_MSG : msg, secret, durationMs: 0 };
+  return { result: r, reg: { changed: false, failed: true, msg }, changed: false };
+}
+
+/** The first of the task's `when` conditions that is false without an item; undefined when all hold or one cannot be evaluated. */
+function falseCondition(task: Task, scope: Scope, vars: Record<string, unknown>): Expr | undefined {
+  try {
+    return [...scope.whens, ...task.when].find((w) => !isTrue(w, vars));
+  } catch {
+    return undefined;
+  }
+}
+
+function itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): string {
+  if (task.loopLabel !== undefined) {
+    try {
+      return String(renderValue(task.loopLabel, vars, task.pos));
+    } catch {
+      /* fall through to the item itself */
+    }
+  }
+  return typeof item === "string" ? item : JSON.stringify(item);
+}
+
+function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): Buffer {
+  const tried: string[] = [];
+  const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
+  for (const c of candidates) {
+    tried.push(c);
+    // Read once for all hosts (and tasks) while the file is unchanged.
+    if (existsSync(c)) return readFileBytesCached(c);
+  }
+  throw new InputError(`${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`, task.argsPos, `put it in ${join(dirs[0] ?? ".", sub, rel)}`);
+}
+
+function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {
+  try {
+    return m.resource(args);
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,82 @@
+// Task results: the outcome of one item, no_log masking, and the texts of errors and positions.
+import type { Change } from "../core/module.js";
+import type { TaskResult } from "../core/events.js";
+import { CommandError, InputError, InternalError, KeelError, UndefinedVariableError } from "../core/errors.js";
+
+export const SECRET = "(secret)";
+export const SECRET_MSG = "the output is hidden because 'no_log: true' was specified for this task";
+
+export interface ItemOutcome {
+  result: TaskResult;
+  reg: Record<string, unknown>;
+  /** Changed, for notify and cache invalidation. */
+  changed: boolean;
+  /** A host module that did not act (no change, or check mode): its result has no rc/stdout. */
+  idle?: boolean;
+  /** The error that failed the item, when one did (to explain it: see checkModeNote). */
+  error?: unknown;
+}
+
+/** Mask every value of a no_log task's result: before/after/diff/stdout/stderr/msg/item. */
+export function maskResult(r: TaskResult): TaskResult {
+  const out: TaskResult = { ...r, secret: true };
+  out.changes = r.changes.map((c) => {
+    const m: Change = { summary: c.field ? `${c.field} ${SECRET}` : `changed ${SECRET}` };
+    if (c.field !== undefined) m.field = c.field;
+    if ("before" in c) m.before = SECRET;
+    if ("after" in c) m.after = SECRET;
+    // the path may be rendered from a secret (dest: "/etc/{{ item }}.conf")
+    if (c.diff) m.diff = { path: SECRET, before: SECRET, after: SECRET };
+    if (c.unknown) m.unknown = true;
+    // keep only the "this is an action, not drift" flag of module data (no values)
+    if ((c.data as { action?: unknown } | undefined)?.action === true) m.data = { action: true };
+    return m;
+  });
+  if (r.stdout !== undefined) out.stdout = SECRET;
+  if (r.stderr !== undefined) out.stderr = SECRET;
+  if (r.msg !== undefined) out.msg = r.status === "failed" ? SECRET_MSG : SECRET;
+  if (r.reason !== undefined) out.reason = SECRET;
+  if (r.item !== undefined) out.item = SECRET;
+  // the resource may embed a value (a command line): keep only its kind ("command", "file"…)
+  if (r.resource !== undefined) out.resource = `${r.resource.split(" ")[0]} ${SECRET}`;
+  return out;
+}
+
+export function failedOutcome(msg: string, error?: unknown): ItemOutcome {
+  const o: ItemOutcome = { result: { status: "failed", changes: [], msg, secret: false, durationMs: 0 }, reg: { changed: false, failed: true, skipped: false, msg }, changed: false };
+  if (error !== undefined) o.error = error;
+  return o;
+}
+
+/**
+ * The error is an undefined variable `name` itself or a field of it (`r.rc`, `r['x']`); with
+ * `name` null, any undefined variable. `undefined` (no register) never matches.
+ */
+export function isUndefinedUnder(e: unknown, name: string | undefined | null): boolean {
+  if (name === undefined || !(e instanceof UndefinedVariableError)) return false;
+  return name === null || e.root === name;
+}
+
+export function posText(p: { file: string; line: number; col?: number }): string {
+  return `${p.file}:${p.line}`;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof InputError) return e.format();
+  if (e instanceof CommandError) return `exit code ${e.rc}${e.stderr.trim() ? `: ${e.stderr.trim()}` : e.stdout.trim() ? `: ${e.stdout.trim()}` : ""}`;
+  if (e instanceof InternalError) return `internal error (a bug in keel): ${e.message}`;
+  if (e instanceof KeelError) return e.message;
+  return `internal error (a bug in keel): ${e instanceof Error ? e.message : String(e)}`;
+}
+
+export function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "list" : typeof v === "object" ? "mapping" : typeof v;
+}
+
+export function lines(s: string): string[] {
+  return s === "" ? [] : s.replace(/\n$/, "").split("\n");
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,153 @@
+// Variables as templates see them: Ansible's precedence layers, lazily rendered values and omit.
+import { UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
+import { OMIT, TemplateSyntaxError, hasTemplate, renderDeep } from "./hbs.js";
+
+/**
+ * The variable layers of one task on one host. Each is a plain mapping; missing layers are empty.
+ *
+ * Precedence, low -> high (a later layer replaces a whole top-level variable of an earlier one;
+ * mappings are not merged deeply, as with Ansible's default `hash_behaviour = replace`):
+ *
+ *   1. roleDefaults  — the role's defaults/main.yml
+ *   2. inventory     — group vars (all < parent < child) then host vars, already merged by the inventory
+ *   3. playVars      — the play's `vars:`
+ *   4. varsFiles     — the play's `vars_files:`, in order
+ *   5. roleVars      — the role's vars/main.yml, then the role entry's `vars:`/parameters
+ *   6. blockVars     — enclosing blocks' `vars:`, outer to inner, merged by the runner
+ *   7. taskVars      — the task's `vars:` (and vars given to an include)
+ *   8. registered    — `register:` results and `set_fact`
+ *   9. extraVars     — `-e` on the command line; always win
+ */
+export interface VarLayers {
+  roleDefaults?: Record<string, unknown>;
+  inventory?: Record<string, unknown>;
+  playVars?: Record<string, unknown>;
+  varsFiles?: Record<string, unknown>;
+  roleVars?: Record<string, unknown>;
+  blockVars?: Record<string, unknown>;
+  taskVars?: Record<string, unknown>;
+  registered?: Record<string, unknown>;
+  extraVars?: Record<string, unknown>;
+}
+
+/** The layer order of VarLayers, low -> high. */
+export const VAR_PRECEDENCE: readonly (keyof VarLayers)[] = [
+  "roleDefaults",
+  "inventory",
+  "playVars",
+  "varsFiles",
+  "roleVars",
+  "blockVars",
+  "taskVars",
+  "registered",
+  "extraVars",
+];
+
+/**
+ * Merge the layers into the variables a task sees (see VarLayers for the precedence).
+ *
+ * Values are templated when they are used, as in Ansible (`app_dir: "/opt/{{ app_name }}"`, then
+ * `{{ app_dir }}/bin`): every entry point here (renderString, renderValue, renderText, evaluate,
+ * isTrue) reads variables through lazyVars. Lists and mappings are rendered only when they come
+ * from a layer written by people (so through this function), never `registered` results (a
+ * command's stdout may hold `{{`), and `hostvars` is left as written (its templates belong to
+ * the other hosts).
+ */
+export function layerVars(l: VarLayers): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of VAR_PRECEDENCE) {
+    const layer = l[k];
+    if (!layer) continue;
+    Object.assign(out, layer);
+    if (k === "registered") continue;
+    for (const name in layer) {
+      const v = layer[name];
+      if (v !== null && typeof v === "object" && name !== "hostvars" && name !== "groups" && hasTemplateCached(v)) TEMPLATED.add(v);
+    }
+  }
+  if (l.registered) {
+    const unsafe = new Set(Object.keys(l.registered).filter((k) => !(l.extraVars && Object.hasOwn(l.extraVars, k))));
+    if (unsafe.size) UNSAFE_KEYS.set(out, unsafe);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lazy variables and omit
+
+/**
+ * Variables every template sees unless the playbook defines them: `omit`, and Ansible's default
+ * `ansible_managed` text (the same words, so a file templated by Ansible does not drift under keel).
+ */
+export const BUILTIN_VARS: Record<string, unknown> = { omit: OMIT, ansible_managed: "Ansible managed" };
+
+/** Lists and mappings from the variable layers that hold templates (see layerVars). */
+export const TEMPLATED = new WeakSet<object>();
+/** For a layerVars result: top-level keys whose value is a registered result or a set_fact. */
+export const UNSAFE_KEYS = new WeakMap<object, Set<string>>();
+export const HAS_TEMPLATE = new WeakMap<object, boolean>();
+export const LAZY = new WeakSet<object>();
+
+export function hasTemplateCached(v: object): boolean {
+  let hit = HAS_TEMPLATE.get(v);
+  if (hit === undefined) HAS_TEMPLATE.set(v, (hit = hasTemplate(v)));
+  return hit;
+}
+
+export interface LazyState {
+  cache: Map<string, unknown>;
+  busy: string[];
+  unsafe?: Set<string>;
+}
+
+/**
+ * A view of `vars` that renders a variable's templates when the variable is read, once per view,
+ * and knows `omit`. Reading a variable whose template uses an undefined variable throws
+ * UndefinedVarError naming both (`via`); a variable that refers to itself is an ExprEvalError.
+ */
+export function lazyVars(vars: Record<string, unknown>): Record<string, unknown> {
+  if (LAZY.has(vars)) return vars;
+  const state: LazyState = { cache: new Map(), busy: [] };
+  const unsafe = UNSAFE_KEYS.get(vars);
+  if (unsafe) state.unsafe = unsafe;
+  const proxy: Record<string, unknown> = new Proxy(vars, {
+    get(t, k, r) {
+      if (typeof k !== "string") return Reflect.get(t, k, r);
+      if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : Reflect.get(t, k, r);
+      const raw = t[k];
+      const lazy = typeof raw === "string" ? raw.includes("{{") && !state.unsafe?.has(k) : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
+      return lazy ? resolveVar(k, raw, proxy, state) : raw;
+    },
+    has: (t, k) => k in t || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
+    getOwnPropertyDescriptor(t, k) {
+      const d = Reflect.getOwnPropertyDescriptor(t, k);
+      if (d || typeof k !== "string" || !Object.hasOwn(BUILTIN_VARS, k)) return d;
+      return { value: BUILTIN_VARS[k], writable: true, enumerable: false, configurable: true };
+    },
+  });
+  LAZY.add(proxy);
+  return proxy;
+}
+
+export function resolveVar(name: string, raw: unknown, vars: Record<string, unknown>, state: LazyState): unknown {
+  if (state.cache.has(name)) return state.cache.get(name);
+  const at = state.busy.indexOf(name);
+  if (at !== -1) throw new ExprEvalError(`recursive loop: variable '${name}' refers to itself (${[...state.busy.slice(at), name].join(" -> ")})`);
+  state.busy.push(name);
+  let v: unknown;
+  try {
+    v = renderDeep(raw, vars);
+  } catch (e) {
+    if (e instanceof UndefinedVarError) throw new UndefinedVarError(e.varName, [name, ...e.via]);
+    if (e instanceof ExprEvalError && e.message.startsWith("recursive loop")) throw e;
+    if (e instanceof ExprEvalError || e instanceof ExprSyntaxError || e instanceof TemplateSyntaxError || e instanceof SyntaxError) {
+      throw new ExprEvalError(`in the value of '${name}': ${e.message}`);
+    }
+    throw e;
+  } finally {
+    state.busy.pop();
+  }
+  state.cache.set(name, v);
+  return v;
+}
+
