@@ -4,7 +4,8 @@
 // lines that are not keys (comments, blanks) are kept. With manage_dir, ~/.ssh is 0700 and the file
 // 0600, both owned by the user and its primary group.
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { ArgError, ModuleError } from "../../engine/core/errors.js";
+import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 import { parsePasswdLine, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
 import { describeKey, formatKey, keyId, parseKeyLine, type SshKey } from "./sshkeys.js";
@@ -90,6 +91,12 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
   },
 
   resource: (a) => `authorized_keys of ${a.user}`,
+
+  validate(a) {
+    // Both are written into every key's line: a line break would add a key line of its own.
+    refuseLineBreaksIn(a, ["key_options", "comment"], "the authorized_keys file");
+    desiredKeys(a);
+  },
 
   probe(a) {
     const file =
@@ -237,7 +244,7 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
   },
 });
 
-/** The keys the task names, with key_options / comment applied. Throws ModuleError on a line that is not a key. */
+/** The keys the task names, with key_options / comment applied. Throws ArgError on a line that is not a key. */
 export function desiredKeys(a: AuthorizedKeyArgs): SshKey[] {
   const lines = (Array.isArray(a.key) ? a.key : [a.key]).flatMap((k) => String(k).split("\n"));
   const out: SshKey[] = [];
@@ -246,10 +253,10 @@ export function desiredKeys(a: AuthorizedKeyArgs): SshKey[] {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     if (/^https?:\/\//.test(line)) {
-      throw new ModuleError(`users.authorized_key: key URLs are not supported (${line}); put the key text in the playbook or a variable`);
+      throw new ArgError("key", `users.authorized_key: key URLs are not supported (${line})`, "put the key text in the playbook or a variable");
     }
     const k = parseKeyLine(line);
-    if (!k) throw new ModuleError(`users.authorized_key: not an SSH public key: ${line.length > 60 ? `${line.slice(0, 60)}…` : line}`);
+    if (!k) throw new ArgError("key", `users.authorized_key: not an SSH public key: ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line)}`, "give the public key line as ssh-keygen writes it: TYPE BASE64 [comment]");
     if (a.key_options !== undefined) k.options = a.key_options;
     if (a.comment !== undefined) k.comment = a.comment;
     if (seen.has(keyId(k))) continue;

@@ -9,6 +9,7 @@
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
+import { lineDelta, refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { listArg, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
 
 export interface SudoersArgs {
@@ -87,10 +88,7 @@ export default defineModule<SudoersArgs, SudoersState>({
 
   resource: (a) => `sudoers rule ${filePath(a)}`,
 
-  prepare(a) {
-    checkArgs(a);
-    return a;
-  },
+  validate: checkArgs,
 
   probe(a) {
     const script = [
@@ -121,7 +119,6 @@ export default defineModule<SudoersArgs, SudoersState>({
   },
 
   diff(s, a) {
-    checkArgs(a);
     const path = filePath(a);
     if ((a.state ?? "present") === "absent") {
       return s.file ? [{ field: "state", summary: `sudoers rule ${path} present → absent`, before: "present", after: "absent" }] : [];
@@ -134,7 +131,7 @@ export default defineModule<SudoersArgs, SudoersState>({
       return [
         {
           field: "state",
-          summary: `sudoers rule ${path} absent → present: ${want.trim().split("\n").pop()}`,
+          summary: `sudoers rule ${path} absent → present: ${lineDelta("", want)}`,
           before: "absent",
           after: "present",
           diff: { path, before: "", after: want },
@@ -143,7 +140,7 @@ export default defineModule<SudoersArgs, SudoersState>({
     }
     const out: Change[] = [];
     if ((s.content ?? "") !== want) {
-      out.push({ field: "content", summary: `content of ${path} differs`, diff: { path, before: s.content ?? "", after: want } });
+      out.push({ field: "content", summary: `content of ${path} differs: ${lineDelta(s.content ?? "", want)}`, diff: { path, before: s.content ?? "", after: want } });
     }
     if (s.file.mode !== MODE) out.push({ field: "mode", summary: `mode ${s.file.mode} → ${MODE}`, before: s.file.mode, after: MODE });
     const owner = `${s.file.owner}:${s.file.group}`;
@@ -154,7 +151,7 @@ export default defineModule<SudoersArgs, SudoersState>({
   explain(_s, a) {
     return (a.state ?? "present") === "absent"
       ? `sudoers rule ${filePath(a)} is absent`
-      : `sudoers rule ${filePath(a)} is in place (${sudoersContent(a).trim().split("\n").pop()})`;
+      : `sudoers rule ${filePath(a)} is in place (${sudoersContent(a).trim().split("\n").join(" | ")})`;
   },
 
   async apply(host, a, changes, s) {
@@ -207,8 +204,13 @@ export function sudoersContent(a: SudoersArgs): string {
   return `${defaults}${owner} ${a.host ?? "ALL"}=${runas}${tags} ${commands}\n`;
 }
 
+/** Every argument that is written into the rule file's lines. */
+const RULE_ARGS = ["user", "group", "commands", "runas", "host", "defaults"] as const;
+
 /** Argument rules the schema cannot say clearly. Throws InputError with a hint. */
 function checkArgs(a: SudoersArgs): void {
+  // A line break in any of them would add a sudoers line of its own (a rule visudo accepts).
+  refuseLineBreaksIn(a, RULE_ARGS, "the sudoers rule");
   if (a.name.includes(".") || a.name.includes("/") || a.name.endsWith("~")) {
     throw new InputError(
       `sudoers file name '${a.name}' would be ignored by sudo (names containing '.' or '/' or ending in '~' are skipped)`,

@@ -6,6 +6,8 @@
 // only probed when password, password_lock or expires is given; reading it needs root (become).
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
+import { ArgError } from "../../engine/core/errors.js";
+import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import {
   listArg,
   parseGroupLine,
@@ -131,6 +133,15 @@ export default defineModule<UserArgs, UserState>({
   },
 
   resource: (a) => `user ${a.name}`,
+
+  validate(a) {
+    // Fields of one /etc/passwd (or /etc/shadow) line: a line break would add an account line, a
+    // colon would shift the fields.
+    refuseLineBreaksIn(a, ["comment", "shell", "home", "password", "group", "groups"], "/etc/passwd");
+    for (const k of ["comment", "shell", "home"] as const) {
+      if (a[k]?.includes(":")) throw new ArgError(k, `argument '${k}' contains ':', the field separator of /etc/passwd`, `remove the ':' from ${JSON.stringify(a[k])}`);
+    }
+  },
 
   probe(a) {
     const wantShadow = a.password !== undefined || a.password_lock !== undefined || a.expires !== undefined;

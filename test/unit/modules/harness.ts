@@ -24,6 +24,7 @@
 //   replies:                           # optional canned results for apply's commands, by regex
 //     - { match: "^visudo", rc: 1, stderr: "syntax error" }
 //   apply_error: "regex"               # optional: apply must throw an error matching this
+//   validate_error: "regex"            # optional: validate must refuse the args (nothing else runs)
 //
 // The probe script itself is checked to be non-empty POSIX text; its real behaviour is covered by
 // the e2e tests against lab hosts.
@@ -109,6 +110,7 @@ interface FixtureCase {
   apply?: ({ run: string } | { run_match: string } | { write_match: string } | { probe_new_connection: true } | { write: string; content?: string; mode?: string })[];
   replies?: Reply[];
   apply_error?: string;
+  validate_error?: string;
 }
 
 /** Runs every fixture case in `dir` against `mod`. Every module must have an "already converged" case. */
@@ -123,6 +125,12 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
       it(f.replace(/\.yml$/, ""), async () => {
         const c = parse(readFileSync(join(dir, f), "utf8")) as FixtureCase;
         const facts: Facts = { ...BASE_FACTS, ...(c.facts ?? {}) } as Facts;
+        if (c.validate_error !== undefined) {
+          expect(() => mod.validate?.(c.args as never)).toThrow(new RegExp(c.validate_error));
+          return;
+        }
+        // Fixture args are the prepared ones; validate sees the task's args, before prepare.
+        if (!mod.prepare) mod.validate?.(c.args as never);
         const probe = mod.probe(c.args as never, facts);
         expect(probe.script.trim().length).toBeGreaterThan(0);
         const state = probe.parse(c.probe.stdout ?? "", c.probe.rc ?? 0);

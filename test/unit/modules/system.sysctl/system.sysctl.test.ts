@@ -24,6 +24,6 @@ describe("system.sysctl pure parts", () => {
     expect(keyMatches("net.ipv4.ip_forward", "net.ipv4.ip_forward_use_pmtu")).toBe(false);
   });
   it("requires value with state present", () => {
-    expect(() => mod.diff({ settings: [] }, { name: "net.ipv4.ip_forward" }, {} as never)).toThrow(/value is required/);
+    expect(() => mod.validate!({ name: "net.ipv4.ip_forward" })).toThrow(/value is required/);
   });
 });
