@@ -12,8 +12,9 @@ import { registerSchema } from "./commands/schema.js";
 import { registerFacts } from "./commands/facts.js";
 import { registerHistory } from "./commands/history.js";
 import { registerReport } from "./commands/report.js";
+import { registerAudit } from "./commands/audit.js";
 
-const COMMANDS = [registerRun, registerDrift, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
+const COMMANDS = [registerRun, registerDrift, registerAudit, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
 
 export const VERSION = "0.1.0";
 
