@@ -7,6 +7,7 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
+import firewallNftables from "./firewall/nftables.js";
 import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
 import hardeningFilePerms from "./hardening/file_perms.js";
 import hardeningKernelModule from "./hardening/kernel_module.js";
@@ -40,6 +41,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesLineinfile,
   filesTemplate,
+  firewallNftables,
   hardeningEmptyPasswords,
   hardeningFilePerms,
   hardeningKernelModule,

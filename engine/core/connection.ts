@@ -23,8 +23,6 @@ export interface Connection {
   exec(req: ExecRequest): Promise<ExecResult>;
   /** Write bytes to a path on the host atomically (temp file in the same dir, then rename). */
   putFile(path: string, content: Buffer, opts: { mode?: string; owner?: string; group?: string; become?: { user: string; password?: string }; validate?: string; backup?: boolean }): Promise<{ backup?: string }>;
-  /** A fresh, separate connection as this one was made (see Host.probeNewConnection). */
-  probeNew?(timeoutMs: number): Promise<import("./module.js").NewConnectionProof>;
   /**
    * Things the transport did on its own that the user should hear about (a stale temporary
    * directory of a killed write removed); each call returns and forgets them.
@@ -32,5 +30,7 @@ export interface Connection {
   takeNotices?(): string[];
   /** Close and connect again, retrying until timeoutMs elapses. */
   reconnect(timeoutMs: number): Promise<void>;
+  /** Connect once more, separately, authenticate and run `true`, then close that connection; the current one is untouched. */
+  probeNewConnection?(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }

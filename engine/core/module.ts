@@ -79,22 +79,8 @@ export interface Host {
   writeFile(path: string, content: string | Buffer, opts?: WriteFileOptions): Promise<{ backup?: string }>;
   /** Drop the connection and connect again, retrying until `timeoutMs` (used by system.reboot). */
   reconnect(timeoutMs: number): Promise<void>;
-  /**
-   * Open a NEW connection to the host as keel connects (same user, key, address, host key), run a
-   * trivial command on it, and close it, leaving the current connection alone. Modules that can
-   * cut access (sshd, PAM, firewall) prove with it that a fresh login still works after a change.
-   * Optional so test hosts need not implement it; such modules fail when it is absent.
-   */
-  probeNewConnection?(timeoutMs?: number): Promise<NewConnectionProof>;
-}
-
-/** The outcome of Host.probeNewConnection. */
-export interface NewConnectionProof {
-  ok: boolean;
-  /** What was tried and what happened: "new SSH connection as root to 198.18.0.5:22 works". */
-  detail: string;
-  /** When it failed: how (auth means sshd answered but refused the login). */
-  failure?: import("./errors.js").ConnectionFailure;
+  /** Open a second, NEW connection to the same host and run `true` on it (proof after a firewall/sshd change); throws ConnectionError. */
+  probeNewConnection?(timeoutMs: number): Promise<void>;
 }
 
 /** What apply may hand back; it is merged into the task's registered result. */

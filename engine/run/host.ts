@@ -1,9 +1,9 @@
 // The `Host` that a module's apply sees: the host's one persistent Connection, with the task's
 // become settings applied by default.
 import type { Connection } from "../core/connection.js";
-import type { Host, ExecOptions, ExecResult, NewConnectionProof, WriteFileOptions } from "../core/module.js";
+import type { Host, ExecOptions, ExecResult, WriteFileOptions } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
-import { CommandError } from "../core/errors.js";
+import { CommandError, ConnectionError } from "../core/errors.js";
 
 export type Become = { user: string; password?: string } | undefined;
 
@@ -37,8 +37,8 @@ export class ConnectionHost implements Host {
     return this.conn.reconnect(timeoutMs);
   }
 
-  async probeNewConnection(timeoutMs = 10_000): Promise<NewConnectionProof> {
-    if (!this.conn.probeNew) return { ok: false, detail: `the ${this.name} connection cannot open a second connection to prove a login`, failure: "other" };
-    return this.conn.probeNew(timeoutMs);
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    if (!this.conn.probeNewConnection) throw new ConnectionError(`the connection to ${this.name} cannot open a second one to prove access`, "other", this.name);
+    await this.conn.probeNewConnection(timeoutMs);
   }
 }

@@ -1,7 +1,6 @@
 // The local transport: the same persistent `sh`, framing, become and atomic writes as ssh, with the
 // shell as a child process of keel.
 import { spawn } from "node:child_process";
-import type { NewConnectionProof } from "../core/module.js";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
@@ -55,11 +54,6 @@ export class LocalConnection extends ShellConnection {
     await this.startShell(streams, 10_000);
   }
 
-  /** A local connection logs in through no sshd or PAM: a new one always works, and says so. */
-  async probeNew(): Promise<NewConnectionProof> {
-    return { ok: true, detail: "local connection: no SSH login to prove (keel runs on this machine)" };
-  }
-
   async reconnect(timeoutMs: number): Promise<void> {
     this.closeShell();
     const deadline = Date.now() + timeoutMs;
@@ -73,6 +67,17 @@ export class LocalConnection extends ShellConnection {
         }
         await new Promise((r) => setTimeout(r, 500));
       }
+    }
+  }
+
+  /** A local shell does not cross the network, so no firewall can cut it; still prove a new one starts. */
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    const c = new LocalConnection({ name: this.host } as HostSpec, timeoutMs);
+    try {
+      await c.start();
+      await c.exec({ command: "true", timeoutMs });
+    } finally {
+      await c.close();
     }
   }
 

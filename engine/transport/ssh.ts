@@ -6,7 +6,6 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { HostSpec } from "../core/host.js";
-import type { NewConnectionProof } from "../core/module.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
@@ -163,35 +162,6 @@ export class SshConnection extends ShellConnection {
     await this.startShell(streams, timeoutMs);
   }
 
-  /**
-   * A second, independent SSH connection made exactly as this one (user, key or password, address,
-   * known_hosts, never accepting a new host key), one command on it, then closed. Retried until
-   * `timeoutMs`, because sshd briefly stops listening while it re-executes on SIGHUP; an auth
-   * failure is final (sshd answered and refused the login).
-   */
-  async probeNew(timeoutMs: number): Promise<NewConnectionProof> {
-    const deadline = Date.now() + timeoutMs;
-    const what = `new SSH connection as ${this.username} to ${this.describe()}`;
-    let last: ConnectionError | undefined;
-    for (;;) {
-      const left = deadline - Date.now();
-      let c: SshConnection | undefined;
-      try {
-        c = await SshConnection.open(this.spec, { ...this.opts, acceptNewHostKeys: false, connectTimeoutMs: Math.max(1000, left), commandTimeoutMs: Math.max(1000, left) });
-        const r = await c.exec({ command: "echo keel-new-connection" });
-        if (r.rc === 0 && r.stdout.includes("keel-new-connection")) return { ok: true, detail: `${what} works` };
-        return { ok: false, detail: `${what}: a command on it failed (exit ${r.rc})`, failure: "other" };
-      } catch (e) {
-        last = e instanceof ConnectionError ? e : new ConnectionError((e as Error).message, "other", this.host);
-        if (last.failure === "auth" || last.failure === "hostkey" || Date.now() + 250 >= deadline) break;
-        await new Promise((r) => setTimeout(r, 250));
-      } finally {
-        await c?.close().catch(() => {});
-      }
-    }
-    return { ok: false, detail: `${what} failed: ${last?.message ?? "no answer"}`, failure: last?.failure ?? "other" };
-  }
-
   async reconnect(timeoutMs: number): Promise<void> {
     this.closeShell();
     this.client?.end();
@@ -211,6 +181,18 @@ export class SshConnection extends ShellConnection {
       }
     }
     throw new ConnectionError(`${this.describe()} did not come back within ${Math.round(timeoutMs / 1000)} s${last ? `: ${last.message}` : ""}`, "timeout", this.host);
+  }
+
+  /** A separate connection (same address, key and known_hosts), one command, closed again. */
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    const c = new SshConnection(this.spec, { ...this.opts, acceptNewHostKeys: false });
+    try {
+      await c.connectOnce(timeoutMs);
+      const r = await c.exec({ command: "true", timeoutMs });
+      if (r.rc !== 0) throw new ConnectionError(`a new connection to ${this.describe()} could not run a command: ${r.stderr.trim()}`, "other", this.host);
+    } finally {
+      await c.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { proveNewLogin } from "./proof.js";
 
 export interface PamProfileArgs {
   name: string;
@@ -152,7 +153,7 @@ export default defineModule<PamProfileArgs, St, Plan>({
       { check: false },
     );
     if (missingSo.stdout.trim()) return fail(`the PAM stack names modules that are not installed: ${missingSo.stdout.trim().split("\n").join(", ")}`);
-    const proof = await host.probeNewConnection(15_000);
+    const proof = await proveNewLogin(host);
     if (!proof.ok) return fail(`a new SSH login failed after the PAM change: ${proof.detail}`);
     const sudo = await host.run("true", { check: false });
     if (sudo.rc !== 0) return fail(`become failed after the PAM change: ${sudo.stderr.trim()}`);

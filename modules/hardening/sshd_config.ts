@@ -15,6 +15,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { proveNewLogin } from "./proof.js";
 import { SSHD_KEYWORDS, effectiveText, includes, loginRefusal, overlay, parseEffective, renderDropin, wantedText, withInclude, type Login, type SettingValue } from "./sshd-logic.js";
 
 export interface SshdArgs {
@@ -205,11 +206,11 @@ export default defineModule<SshdArgs, SshdState, Plan>({
       throw new ModuleError(`blocked: ${refusal} (in the effective configuration after writing ${dropinPath}). Restored the previous files; sshd was not reloaded`);
     }
     await reload(host);
-    const proof = await host.probeNewConnection(15_000);
+    const proof = await proveNewLogin(host);
     if (proof.ok || (refusal && a.admin_path_verified && proof.failure === "auth")) return { msg: proof.ok ? proof.detail : `sshd answers and refuses keel's login as expected (admin_path_verified): ${proof.detail}` };
     await restore();
     await reload(host);
-    const again = await host.probeNewConnection(15_000);
+    const again = await proveNewLogin(host);
     throw new ModuleError(`a new SSH connection failed after reloading sshd (${proof.detail}). Restored the previous configuration and reloaded sshd; ${again.ok ? "a new connection works again" : `a new connection still fails: ${again.detail}`}`);
   },
 });

@@ -18,9 +18,9 @@ function file(text: string, name = `f${n++}.yml`): string {
   writeFileSync(p, text);
   return p;
 }
-const js = (text: string) => {
+const js = (text: string): Record<string, unknown> => {
   const y = YamlFile.parse(text, "t.yml");
-  return y.js(y.root);
+  return y.js(y.root) as Record<string, unknown>;
 };
 function inputError(f: () => unknown): InputError {
   try {

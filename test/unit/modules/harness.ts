@@ -15,17 +15,16 @@
 //   apply:                             # the calls apply must make, in order (omit when changes: [])
 //     - run: "usermod -s /bin/bash deploy"       # exact command
 //     - run_match: "^useradd "                   # or a regex
+//     - write_match: "^/run/x/.*\\.nft$"          # or a regex of the path
+//     - probe_new_connection: true                # Host.probeNewConnection (fails when a reply
+//                                                 # matches "probe_new_connection" with rc ≠ 0)
 //     - write: /etc/motd                          # writeFile path
 //       content: "hello\n"                        # optional exact content
 //       mode: "0644"                              # optional
 //   replies:                           # optional canned results for apply's commands, by regex
 //     - { match: "^visudo", rc: 1, stderr: "syntax error" }
-//   apply_error: "regex"               # optional: apply must throw an error matching this (the
-//                                      # calls made before it are still checked against `apply`)
+//   apply_error: "regex"               # optional: apply must throw an error matching this
 //   validate_error: "regex"            # optional: validate must refuse the args (nothing else runs)
-//   new_connection:                    # optional: answers of host.probeNewConnection, in order
-//     - { ok: false, detail: "refused", failure: auth }   # (default: ok); a call shows as
-//                                      # `- probe_new: true` in `apply`
 //
 // The probe script itself is checked to be non-empty POSIX text; its real behaviour is covered by
 // the e2e tests against lab hosts.
@@ -33,8 +32,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, it, expect } from "vitest";
-import type { HostModule, Host, ExecOptions, ExecResult, NewConnectionProof, WriteFileOptions, Change } from "../../../engine/core/module.js";
-import { CommandError } from "../../../engine/core/errors.js";
+import type { HostModule, Host, ExecOptions, ExecResult, WriteFileOptions, Change } from "../../../engine/core/module.js";
+import { CommandError, ConnectionError } from "../../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../../engine/core/facts.js";
 
 export const BASE_FACTS: Facts = {
@@ -58,7 +57,7 @@ export type RecordedCall =
   | { run: string; opts?: ExecOptions }
   | { write: string; content: string; opts?: WriteFileOptions }
   | { reconnect: number }
-  | { probe_new: true };
+  | { probe_new_connection: number };
 
 interface Reply {
   match: string;
@@ -74,13 +73,7 @@ export class RecordingHost implements Host {
     readonly facts: Facts = BASE_FACTS,
     private readonly replies: Reply[] = [],
     readonly name = "fixture-host",
-    private readonly proofs: NewConnectionProof[] = [],
   ) {}
-
-  async probeNewConnection(): Promise<NewConnectionProof> {
-    this.calls.push({ probe_new: true });
-    return this.proofs.shift() ?? { ok: true, detail: "new SSH connection works (fixture)" };
-  }
 
   async run(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
     this.calls.push(opts && Object.keys(opts).length ? { run: cmd, opts } : { run: cmd });
@@ -98,6 +91,12 @@ export class RecordingHost implements Host {
   async reconnect(timeoutMs: number): Promise<void> {
     this.calls.push({ reconnect: timeoutMs });
   }
+
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    this.calls.push({ probe_new_connection: timeoutMs });
+    const r = this.replies.find((x) => x.match === "probe_new_connection");
+    if (r && (r.rc ?? 0) !== 0) throw new ConnectionError(r.stderr ?? "connection timed out", "timeout", this.name);
+  }
 }
 
 interface FixtureCase {
@@ -108,11 +107,10 @@ interface FixtureCase {
   state?: unknown;
   changes: Partial<Change>[];
   explain?: string;
-  apply?: ({ run: string } | { run_match: string } | { write: string; content?: string; mode?: string } | { probe_new: true })[];
+  apply?: ({ run: string } | { run_match: string } | { write_match: string } | { probe_new_connection: true } | { write: string; content?: string; mode?: string })[];
   replies?: Reply[];
   apply_error?: string;
   validate_error?: string;
-  new_connection?: NewConnectionProof[];
 }
 
 /** Runs every fixture case in `dir` against `mod`. Every module must have an "already converged" case. */
@@ -144,18 +142,20 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
           if (c.explain !== undefined) expect(mod.explain?.(state, c.args as never) ?? "").toContain(c.explain);
           return;
         }
-        const host = new RecordingHost(facts, c.replies ?? [], "fixture-host", [...(c.new_connection ?? [])]);
+        const host = new RecordingHost(facts, c.replies ?? []);
         if (c.apply_error !== undefined) {
           await expect(mod.apply(host, c.args as never, changes, state)).rejects.toThrow(new RegExp(c.apply_error));
-          if (c.apply === undefined) return;
-        } else await mod.apply(host, c.args as never, changes, state);
+          return;
+        }
+        await mod.apply(host, c.args as never, changes, state);
         if (c.apply !== undefined) {
           expect(host.calls.length, `calls: ${JSON.stringify(host.calls)}`).toBe(c.apply.length);
           c.apply.forEach((want, i) => {
             const got = host.calls[i]!;
             if ("run" in want) expect(got).toMatchObject({ run: want.run });
             else if ("run_match" in want) expect("run" in got && new RegExp(want.run_match).test(got.run), JSON.stringify(got)).toBe(true);
-            else if ("probe_new" in want) expect(got).toEqual({ probe_new: true });
+            else if ("write_match" in want) expect("write" in got && new RegExp(want.write_match).test(got.write), JSON.stringify(got)).toBe(true);
+            else if ("probe_new_connection" in want) expect("probe_new_connection" in got, JSON.stringify(got)).toBe(true);
             else {
               expect(got).toMatchObject({ write: want.write });
               if (want.content !== undefined) expect((got as { content: string }).content).toBe(want.content);
