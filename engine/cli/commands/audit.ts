@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from "node:path";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import type { KeelEvent } from "../../core/events.js";
-import { loadInventory, defaultInventoryPath, type Inventory } from "../../inventory/index.js";
+import { loadInventory, type Inventory } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
 import { runPlaybook } from "../../run/index.js";
 import { registry } from "../../../modules/index.js";
@@ -23,12 +23,13 @@ import { applicability, assertReadOnly, controlOf, profileControls, taskControls
 import { AUDIT_FORMATS, parseAuditOut, renderAudit, type AuditFormat } from "../../report/audit/formats.js";
 import type { AuditReport } from "../../report/audit/model.js";
 import { loadPrivateKey, signReport, type LoadedKey } from "../../report/sign.js";
-import { collect, parseExtraVars, packagePath } from "./shared.js";
+import { collect, packagePath } from "./shared.js";
+import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, REPORT_HOST_TIMEOUT_S, type ConnectionFlags } from "./flags.js";
 
 export const DEFAULT_PROFILE = "cis-level1-server";
 
 export function registerAudit(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command("audit")
     .summary("check hardening controls across the fleet: evidence, severity, waivers, SARIF, signed reports (changes nothing)")
     .description(
@@ -37,10 +38,13 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
         "where it was read), not_applicable (the applies_when that is false), manual (the procedure), error/unknown (why), " +
         "or waived (by whom, until when). A control that was not verified is never shown as a pass.",
     )
-    .argument("[profile]", `a shipped profile (${DEFAULT_PROFILE}, devsec) or a profile file that extends one`)
-    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable; default inventories/localhost.yml)", collect)
-    .option("-l, --limit <pattern>", "only hosts matching this pattern")
-    .option("-e, --extra-vars <vars>", "extra variables (override profile parameters; their names are recorded in the report)", collect)
+    .argument("[profile]", `a shipped profile (${DEFAULT_PROFILE}, devsec) or a profile file that extends one`);
+  // the connection and selection flags every connecting command shares (flags.ts)
+  addPlaybookFlags(addConnectionFlags(cmd, { hostTimeout: REPORT_HOST_TIMEOUT_S }), {
+    extraVarsHelp: "extra variables (override profile parameters; their names are recorded in the report)",
+    checkHelp: "check mode (always on: audit never changes anything)",
+    diffHelp: "same as --details",
+  })
     .option("-w, --waivers <file>", "waivers YAML: control, hosts, justification, approver, expires")
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...AUDIT_FORMATS]).default("text"))
     .option("-o, --out <[format:]file>", "also write a report: json, junit, sarif, html, markdown, text (prefix or .json .xml .sarif .html .md .txt); repeatable", collect)
@@ -55,12 +59,6 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option("--playbook <file>", "playbook that applies the catalog's role (default: keel's playbooks/harden.yml)")
     .option("--list", "list the profile's controls (id, severity, title) and exit; touches no host")
     .option("--allow-unreachable", "unreachable hosts and controls in error make the audit fail (exit 2) instead of erroring (exit 1)")
-    .option("-f, --forks <n>", "hosts checked in parallel", (v) => Number(v), 50)
-    .addOption(new Option("-c, --connection <type>", "override the connection of every host").choices(["ssh", "local"]))
-    .option("--become", "run probes through sudo")
-    .option("--accept-new-host-keys", "trust and record host keys seen for the first time")
-    .option("--connect-timeout <sec>", "SSH connect timeout in seconds", (v) => Number(v), 10)
-    .option("--timeout <sec>", "timeout of each command in seconds (0 = none)", (v) => Number(v), 0)
     .option("-q, --quiet", "no progress output")
     .addHelpText(
       "after",
@@ -90,10 +88,7 @@ Examples:
     });
 }
 
-interface AuditCliOptions {
-  inventory?: string[];
-  limit?: string;
-  extraVars?: string[];
+interface AuditCliOptions extends ConnectionFlags {
   waivers?: string;
   format: AuditFormat;
   out?: string[];
@@ -107,12 +102,6 @@ interface AuditCliOptions {
   playbook?: string;
   list?: boolean;
   allowUnreachable?: boolean;
-  forks: number;
-  connection?: "ssh" | "local";
-  become?: boolean;
-  acceptNewHostKeys?: boolean;
-  connectTimeout: number;
-  timeout: number;
   quiet?: boolean;
 }
 
@@ -163,7 +152,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const { io } = ctx;
   // 1. Everything is validated before a host is touched.
   const outs = (o.out ?? []).map(parseAuditOut);
-  if (!Number.isInteger(o.forks) || o.forks < 1) throw new InputError(`invalid --forks '${o.forks}'`, undefined, "a whole number ≥ 1");
+  const c = connectionOptions(o);
   const failUnder = o.failUnder === undefined ? undefined : Number(o.failUnder);
   if (failUnder !== undefined && !(Number.isFinite(failUnder) && failUnder >= 0 && failUnder <= 100)) throw new InputError(`invalid --fail-under '${o.failUnder}'`, undefined, "a score from 0 to 100, e.g. --fail-under 90");
   if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id");
@@ -182,13 +171,14 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
     io.out(`${setup.profile.controls.length} controls in profile ${setup.profile.name} (sha256 ${setup.profile.sha256})\n`);
     return 0;
   }
-  const extraVars = { ...parseExtraVars(o.extraVars ?? []), profile: setup.profileRef };
-  const inv = await loadInventory(o.inventory?.length ? o.inventory : [defaultInventoryPath()]);
-  if (o.limit && inv.match(o.limit).length === 0) throw new InputError(`--limit '${o.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
+  const extraVars = { ...c.extraVars, profile: setup.profileRef };
+  const inv = await loadInventory(c.inventory);
+  if (c.limit && inv.match(c.limit).length === 0) throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
   const waivers = o.waivers ? loadWaivers(o.waivers, setup.catalog.ids, (p, pos) => inv.match(p, pos)) : undefined;
   const playbookFile = resolve(o.playbook ?? packagePath("playbooks/harden.yml"));
   const plan = loadPlaybook(playbookFile, { registry });
   assertReadOnly(plan);
+  await askPasswords(o, c, io);
 
   // 2. The run: check mode, every probe batched; progress on stderr.
   const events: KeelEvent[] = [];
@@ -198,19 +188,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   await runPlaybook(
     plan,
     inv,
-    {
-      registry,
-      check: true,
-      diff: true,
-      limit: o.limit,
-      forks: o.forks,
-      extraVars,
-      connection: o.connection,
-      become: o.become,
-      acceptNewHostKeys: o.acceptNewHostKeys,
-      connectTimeoutMs: o.connectTimeout * 1000,
-      commandTimeoutMs: o.timeout * 1000,
-    },
+    { registry, ...c.run, check: true, diff: true, extraVars },
     (e) => {
       events.push(e);
       progress?.sink(e);
@@ -229,7 +207,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   let report = auditReportOf(events, setup, { mode: "audit", inv, plan, playbook: shown(playbookFile), extraVars, waivers, now, version: keelVersion() });
   if (failUnder !== undefined) report = { ...report, fail_under: failUnder };
   if (o.history !== false) report = withHistory(report, resolve(o.history), o.compare, io.err);
-  io.out(renderAudit(report, o.format, { color: io.color, details: Boolean(o.details) }));
+  io.out(renderAudit(report, o.format, { color: io.color, details: Boolean(o.details || o.diff) }));
   for (const { format, file } of outs) {
     mkdirSync(dirname(resolve(file)), { recursive: true });
     const text = renderAudit(report, format, { color: false, details: true });
