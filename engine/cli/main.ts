@@ -14,8 +14,9 @@ import { registerFacts } from "./commands/facts.js";
 import { registerHistory } from "./commands/history.js";
 import { registerReport } from "./commands/report.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerPatch } from "./commands/patch.js";
 
-const COMMANDS = [registerRun, registerDrift, registerAudit, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
+const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
 
 
 /** The `keel` program with every command registered (main parses with it; tests inspect it). */

@@ -25,6 +25,7 @@ import type { AuditReport } from "../../report/audit/model.js";
 import { loadPrivateKey, signReport, type LoadedKey } from "../../report/sign.js";
 import { collect, packagePath } from "./shared.js";
 import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, REPORT_HOST_TIMEOUT_S, type ConnectionFlags } from "./flags.js";
+import { reportMeta } from "../../report/meta.js";
 
 export const DEFAULT_PROFILE = "cis-level1-server";
 
@@ -39,11 +40,9 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
         "or waived (by whom, until when). A control that was not verified is never shown as a pass.",
     )
     .argument("[profile]", `a shipped profile (${DEFAULT_PROFILE}, devsec) or a profile file that extends one`);
-  // the connection and selection flags every connecting command shares (flags.ts)
   addPlaybookFlags(addConnectionFlags(cmd, { hostTimeout: REPORT_HOST_TIMEOUT_S }), {
-    extraVarsHelp: "extra variables (override profile parameters; their names are recorded in the report)",
-    checkHelp: "check mode (always on: audit never changes anything)",
-    diffHelp: "same as --details",
+    checkHelp: "check mode (always on: an audit never changes anything)",
+    diffHelp: "text format: list every control with its evidence (same as --details)",
   })
     .option("-w, --waivers <file>", "waivers YAML: control, hosts, justification, approver, expires")
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...AUDIT_FORMATS]).default("text"))
@@ -124,13 +123,15 @@ export function setupAudit(profileArg: string, catalogDir: string | undefined): 
 export function auditReportOf(
   events: KeelEvent[],
   s: AuditSetup,
-  o: { mode: "audit" | "remediation"; inv: Inventory; plan: Parameters<typeof taskControls>[0]; playbook: string; extraVars: Record<string, unknown>; waivers?: WaiverFile; now: Date; version: string },
+  o: { mode: "audit" | "remediation"; inv: Inventory; plan: Parameters<typeof taskControls>[0]; playbook: string; extraVars: Record<string, unknown>; waivers?: WaiverFile; now: Date },
 ): AuditReport {
   const cwd = process.cwd();
+  const meta = reportMeta(o.playbook);
   const report = buildAuditReport(events, {
     mode: o.mode,
-    keelVersion: o.version,
-    playbook: o.playbook,
+    keelVersion: meta.keel_version,
+    baseline: meta.baseline,
+    playbook: shown(o.playbook),
     catalog: { name: s.catalog.name, dir: shown(s.catalog.dir) },
     profile: { name: s.profile.name, sha256: s.profile.sha256, files: s.profile.chain.map((c) => shown(c.file)) },
     controls: profileControls(s.catalog, s.profile.controls),
@@ -142,10 +143,6 @@ export function auditReportOf(
   const extra = Object.keys(o.extraVars).filter((k) => k !== "profile");
   const withExtra = extra.length ? { ...report, extra_vars: extra.sort() } : report;
   return o.waivers ? applyWaivers(withExtra, o.waivers, o.now) : withExtra;
-}
-
-export function keelVersion(): string {
-  return (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
 }
 
 async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext): Promise<number> {
@@ -178,6 +175,9 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const playbookFile = resolve(o.playbook ?? packagePath("playbooks/harden.yml"));
   const plan = loadPlaybook(playbookFile, { registry });
   assertReadOnly(plan);
+  // -t / --skip-tags select controls by id: the report covers exactly the controls that ran.
+  for (const t of [...c.tags, ...c.skipTags]) if (t !== "always" && !setup.catalog.controls.has(t)) throw new InputError(`-t/--skip-tags '${t}' is not a control id of the catalog`, undefined, "`keel audit --list` lists the profile's controls");
+  setup.profile = { ...setup.profile, controls: setup.profile.controls.filter((id) => (!c.tags.length || c.tags.includes(id)) && !c.skipTags.includes(id)) };
   await askPasswords(o, c, io);
 
   // 2. The run: check mode, every probe batched; progress on stderr.
@@ -204,10 +204,10 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
 
   // 3. The report: waivers judged now, history, outputs, signatures, verdict.
   const now = new Date();
-  let report = auditReportOf(events, setup, { mode: "audit", inv, plan, playbook: shown(playbookFile), extraVars, waivers, now, version: keelVersion() });
+  let report = auditReportOf(events, setup, { mode: "audit", inv, plan, playbook: playbookFile, extraVars, waivers, now });
   if (failUnder !== undefined) report = { ...report, fail_under: failUnder };
   if (o.history !== false) report = withHistory(report, resolve(o.history), o.compare, io.err);
-  io.out(renderAudit(report, o.format, { color: io.color, details: Boolean(o.details || o.diff) }));
+  io.out(renderAudit(report, o.format, { color: io.color, details: Boolean(o.details || c.diff) }));
   for (const { format, file } of outs) {
     mkdirSync(dirname(resolve(file)), { recursive: true });
     const text = renderAudit(report, format, { color: false, details: true });

@@ -16,10 +16,15 @@ import { RecapReporter } from "../../report/recap.js";
 import { JsonReporter } from "../../report/json.js";
 import { reportMeta } from "../../report/meta.js";
 import { createRunLog } from "../../report/runlog.js";
+import { collect } from "./shared.js";
 import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, type ConnectionFlags } from "./flags.js";
+import type { KeelEvent } from "../../core/events.js";
+import { DEFAULT_PROFILE, auditReportOf, setupAudit } from "./audit.js";
+import { parseAuditOut, renderAudit } from "../../report/audit/formats.js";
 
 interface RunFlags extends ConnectionFlags {
   json?: string;
+  auditReport?: string[];
   log?: string;
 }
 
@@ -29,6 +34,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .description("Converge the hosts of an inventory to the state a playbook describes.")
     .argument("<playbook>", "the playbook (YAML)");
   addPlaybookFlags(addConnectionFlags(cmd, { hostTimeout: 0 }))
+    .option("--audit-report <[format:]file>", "hardening runs: also write the audit report shape with each control's status before and after (json, html, sarif, junit, markdown, text; repeatable)", collect)
     .option("--json <file>", "write the events and the summary as JSON (schemas/run-report.schema.json); '-' for stdout")
     .option("--log <file>", "write a run log of every event (secrets masked)")
     .addHelpText(
@@ -61,6 +67,9 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   if (c.limit && inv.match(c.limit).length === 0) {
     throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
   }
+  // --audit-report: the catalog and profile are resolved now, so a typo fails before any host.
+  const auditOuts = (f.auditReport ?? []).map(parseAuditOut);
+  const auditSetup = auditOuts.length ? setupAudit(String(c.extraVars.profile ?? c.extraVars.hardening_profile ?? DEFAULT_PROFILE), undefined) : undefined;
   // Passwords: prompted without echo, never logged.
   await askPasswords(f, c, io);
 
@@ -82,6 +91,8 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   const sinks: EventSink[] = [progress.sink, recap.sink];
   if (json) sinks.push(json.sink);
   if (log) sinks.push(log.sink);
+  const events: KeelEvent[] = [];
+  if (auditSetup) sinks.push((e) => events.push(e));
   const sink: EventSink = (e) => sinks.forEach((s) => s(e));
 
   const opts: RunOptions = { registry, ...c.run, check: c.check, diff: c.diff, extraVars: c.extraVars };
@@ -94,6 +105,10 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
 
   // 3. Recap, JSON, log.
   humanWrite(recap.text({ color: io.color && !jsonToStdout }));
+  if (auditSetup) {
+    const report = auditReportOf(events, auditSetup, { mode: c.check ? "audit" : "remediation", inv, plan, playbook: resolve(playbook), extraVars: c.extraVars, now: new Date() });
+    for (const { format, file } of auditOuts) writeFileSync(resolve(file), renderAudit(report, format, { color: false, details: true }));
+  }
   if (json) {
     const text = JSON.stringify(json.report(), null, 2) + "\n";
     if (jsonToStdout) io.out(text);

@@ -13,6 +13,7 @@ import type { KeelEvent, TaskRef, TaskResult } from "../../core/events.js";
 import type { Change } from "../../core/module.js";
 import type { Facts } from "../../core/facts.js";
 import { unifiedDiff } from "../diff.js";
+import type { Baseline } from "../meta.js";
 import {
   AUDIT_SCHEMA_VERSION,
   zeroCounts,
@@ -30,7 +31,7 @@ import { finalize } from "./score.js";
 export interface BuildInput {
   mode: "audit" | "remediation";
   keelVersion: string;
-  commit?: string;
+  baseline?: Baseline;
   playbook: string;
   catalog: { name: string; dir: string };
   profile: { name: string; sha256: string; files: string[] };
@@ -138,7 +139,7 @@ export function buildAuditReport(events: KeelEvent[], input: BuildInput): AuditR
     kind: "keel.audit",
     mode: input.mode,
     keel_version: input.keelVersion,
-    ...(input.commit ? { commit: input.commit } : {}),
+    ...(input.baseline ? { baseline: input.baseline } : {}),
     started_at: started,
     finished_at: Number.isNaN(end.getTime()) ? input.now.toISOString() : end.toISOString(),
     duration_ms: duration,

@@ -5,6 +5,7 @@
 // expands to its rationale, references and per-host evidence), the waivers with their expiry, and
 // the hosts. It reads without JavaScript (<details>); the inline script only filters. The model is
 // embedded as JSON for tooling.
+import { metaLine } from "../meta.js";
 import { controlsByAttention, describeChange, describeWaiver, statusRank, type AuditReport, type ControlResult, type HostAudit, type ReportControl } from "./model.js";
 
 export interface HtmlOptions {
@@ -78,7 +79,7 @@ export function renderAuditHtml(r: AuditReport, o: HtmlOptions = {}): string {
 <body>
 <h1>${esc(title)}</h1>
 <dl class="meta" id="identity">
-<dt>keel version</dt><dd>${esc(r.keel_version)}${r.commit ? ` · commit <code>${esc(r.commit)}</code>` : ""}</dd>
+<dt>keel version</dt><dd>${esc(r.keel_version)}${r.baseline ? ` · ${esc(metaLine({ baseline: r.baseline }))}` : ""}</dd>
 <dt>profile</dt><dd>${esc(r.profile.name)} · sha256 <code id="profile-sha256">${esc(r.profile.sha256)}</code></dd>
 <dt>waivers</dt><dd>${r.waivers ? `${esc(r.waivers.file)} · sha256 <code id="waivers-sha256">${esc(r.waivers.sha256)}</code>` : "none"}</dd>
 <dt>catalog</dt><dd>${esc(r.catalog.name)} · playbook ${esc(r.playbook)}</dd>

@@ -3,6 +3,7 @@
 // (not verified) are an <error>; not_applicable, manual and waived are <skipped> with the reason
 // (a waiver names its approver and expiry). Written by hand because <skipped message="…"> matters
 // here and the builder package cannot emit it.
+import { metaProperties } from "../meta.js";
 import { describeChange, describeWaiver, type AuditReport, type ControlResult, type HostAudit, type ReportControl } from "./model.js";
 
 const xml = (s: unknown) =>
@@ -47,6 +48,7 @@ function suite(r: AuditReport, h: HostAudit, ctl: Map<string, ReportControl>): s
   ];
   if (h.platform) props.push(["host.platform", `${h.platform.os} ${h.platform.kernel} ${h.platform.arch}`]);
   if (r.waivers) props.push(["waivers.sha256", r.waivers.sha256]);
+  props.push(...metaProperties({ baseline: r.baseline }));
   let s = `  <testsuite name="${xml(h.host)}" tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}" time="${secs(h.duration_ms)}" timestamp="${antTimestamp(r.started_at)}" hostname="${xml(h.host)}">\n`;
   s += `    <properties>\n${props.map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>\n`).join("")}    </properties>\n`;
   for (const res of h.results) s += testcase(h, res, ctl.get(res.control)!);

@@ -1,6 +1,7 @@
 // Markdown for CI step summaries ($GITHUB_STEP_SUMMARY, GitLab notes): the verdict, a table of
 // hosts with their scores, the failing controls with their evidence (by severity), waivers with
 // their expiry. Short by design: the HTML report is the auditor's full view.
+import { metaLine } from "../meta.js";
 import { controlsByAttention, describeChange, type AuditReport } from "./model.js";
 
 const ICON: Record<string, string> = { pass: "✅", fail: "❌", error: "⛔", unknown: "❔", waived: "🟡", manual: "📝", not_applicable: "➖" };
@@ -19,7 +20,7 @@ export function renderAuditMarkdown(r: AuditReport): string {
       (r.fail_under !== undefined ? `, fail under ${r.fail_under}` : ""),
   );
   out.push("");
-  out.push(`<sub>keel ${r.keel_version}${r.commit ? ` · commit \`${r.commit}\`` : ""} · profile sha256 \`${r.profile.sha256.slice(0, 16)}…\`${r.waivers ? ` · waivers sha256 \`${r.waivers.sha256.slice(0, 16)}…\`` : ""} · ${r.started_at}</sub>`);
+  out.push(`<sub>keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · profile sha256 \`${r.profile.sha256.slice(0, 16)}…\`${r.waivers ? ` · waivers sha256 \`${r.waivers.sha256.slice(0, 16)}…\`` : ""} · ${r.started_at}</sub>`);
   out.push("");
   out.push("| host | state | score | pass | fail | waived | error | unknown |");
   out.push("|---|---|---:|---:|---:|---:|---:|---:|");

@@ -5,6 +5,7 @@
 // A result is never better than its evidence: a control whose tasks were all skipped is `unknown`,
 // never `pass`; a host that was not reached has no passing control.
 import type { SourcePos } from "../../core/errors.js";
+import type { Baseline } from "../meta.js";
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -142,8 +143,8 @@ export interface AuditReport {
   /** audit: check mode, nothing changed; remediation: a `keel run` that applied the controls. */
   mode: "audit" | "remediation";
   keel_version: string;
-  /** The git commit of the playbooks/catalog checkout, when known. */
-  commit?: string;
+  /** The playbook's git state (repository, commit, dirty), as every keel report carries it. */
+  baseline?: Baseline;
   started_at: string;
   finished_at: string;
   duration_ms: number;

@@ -55,7 +55,7 @@ export function renderAuditSarif(r: AuditReport): string {
           profile: r.profile.name,
           profileSha256: r.profile.sha256,
           ...(r.waivers ? { waiversSha256: r.waivers.sha256 } : {}),
-          ...(r.commit ? { commit: r.commit } : {}),
+          ...(r.baseline ? { baseline: r.baseline } : {}),
           mode: r.mode,
           score: r.summary.score,
           hosts: r.hosts.map((h) => ({ host: h.host, state: h.state, score: h.score, ...(h.platform ? { platform: h.platform } : {}) })),

@@ -1,6 +1,7 @@
 // The terminal form of an audit: per host its score and every result that is not a plain pass
 // (failures with their evidence first, by severity), then the fleet summary. `details` lists
 // passes and not-applicable results too.
+import { metaLine } from "../meta.js";
 import { describeChange, describeWaiver, severityRank, statusRank, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const C = { red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", magenta: "\x1b[35m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
@@ -13,7 +14,7 @@ export function renderAuditText(r: AuditReport, o: { color: boolean; details: bo
   const out: string[] = [];
   const title = r.mode === "remediation" ? "keel remediation report" : "keel audit";
   out.push(paint(C.bold, `${title}: profile ${r.profile.name} (sha256 ${r.profile.sha256.slice(0, 12)}), ${r.controls.length} controls, ${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"}`));
-  out.push(`keel ${r.keel_version}${r.commit ? ` · commit ${r.commit}` : ""} · ${r.started_at} → ${r.finished_at}${r.waivers ? ` · waivers ${r.waivers.file} (sha256 ${r.waivers.sha256.slice(0, 12)})` : ""}`);
+  out.push(`keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · ${r.started_at} → ${r.finished_at}${r.waivers ? ` · waivers ${r.waivers.file} (sha256 ${r.waivers.sha256.slice(0, 12)})` : ""}`);
   for (const h of r.hosts) {
     out.push("");
     const sc = h.score.with_waivers === null ? "no score" : `score ${h.score.with_waivers}${h.score.without_waivers !== h.score.with_waivers ? ` (${h.score.without_waivers} without waivers)` : ""}`;

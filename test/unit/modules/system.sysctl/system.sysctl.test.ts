@@ -1,10 +1,5 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import mod, { assignment, keyMatches, norm, procPath } from "../../../../modules/system/sysctl.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
 
 describe("system.sysctl pure parts", () => {
   it("normalises whitespace", () => expect(norm(" 4096\t87380   6291456 ")).toBe("4096 87380 6291456"));

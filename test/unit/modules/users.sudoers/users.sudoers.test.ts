@@ -1,12 +1,7 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import mod from "../../../../modules/users/sudoers.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
 
 import { describe, it, expect } from "vitest";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { ArgError, InputError } from "../../../../engine/core/errors.js";
 import { sudoersContent } from "../../../../modules/users/sudoers.js";
 import { RecordingHost } from "../harness.js";

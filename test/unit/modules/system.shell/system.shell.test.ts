@@ -1,6 +1,0 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
-import mod from "../../../../modules/system/shell.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
