@@ -7,6 +7,7 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
+import firewallNftables from "./firewall/nftables.js";
 import hardeningProfile from "./hardening/profile.js";
 import packagesPackage from "./packages/package.js";
 import patchesHold from "./patches/hold.js";
@@ -31,6 +32,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesLineinfile,
   filesTemplate,
+  firewallNftables,
   hardeningProfile,
   packagesPackage,
   patchesHold,

@@ -79,6 +79,8 @@ export interface Host {
   writeFile(path: string, content: string | Buffer, opts?: WriteFileOptions): Promise<{ backup?: string }>;
   /** Drop the connection and connect again, retrying until `timeoutMs` (used by system.reboot). */
   reconnect(timeoutMs: number): Promise<void>;
+  /** Open a second, NEW connection to the same host and run `true` on it (proof after a firewall/sshd change); throws ConnectionError. */
+  probeNewConnection?(timeoutMs: number): Promise<void>;
 }
 
 /** What apply may hand back; it is merged into the task's registered result. */
