@@ -102,7 +102,7 @@ export interface DriftReport {
   shard?: { index: number; total: number };
   duration_ms: number;
   /** Run this report was compared with (--compare). */
-  compared_with?: { run_id: number; generated_at: string };
+  compared_with?: { run_id?: number; file?: string; generated_at: string };
   summary: DriftSummary;
   hosts: HostDrift[];
 }
@@ -186,7 +186,9 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           if (hd.status !== "unreachable") {
             hd.status = "failed";
             hd.failure = "task";
-            hd.error = `${t.name} (${t.pos.file}:${t.pos.line}): ${r.msg ?? "failed"}`;
+            // a message that starts at a place in the task's file names its own place: say it once
+            const msg = r.msg ?? "failed";
+            hd.error = msg.startsWith(`${t.pos.file}:`) ? `${t.name}: ${msg}` : `${t.name} (${t.pos.file}:${t.pos.line}): ${msg}`;
           }
           break;
         }
