@@ -7,8 +7,11 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
+import firewallNftables from "./firewall/nftables.js";
 import hardeningProfile from "./hardening/profile.js";
 import packagesPackage from "./packages/package.js";
+import patchesHold from "./patches/hold.js";
+import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
@@ -20,6 +23,7 @@ import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
 import usersSudoers from "./users/sudoers.js";
@@ -31,8 +35,11 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesLineinfile,
   filesTemplate,
+  firewallNftables,
   hardeningProfile,
   packagesPackage,
+  patchesHold,
+  patchesUpgrade,
   servicesService,
   systemAssert,
   systemCommand,
@@ -44,6 +51,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemWaitFor,
   usersAuthorizedKey,
   usersGroup,
   usersSudoers,

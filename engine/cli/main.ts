@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { processIO, type CliIO } from "./io.js";
 import { KeelError, InputError, InternalError } from "../core/errors.js";
+import { keelVersion } from "../core/paths.js";
 import type { CommandContext } from "./context.js";
 import { registerRun } from "./commands/run.js";
 import { registerDrift } from "./commands/drift.js";
@@ -12,16 +13,18 @@ import { registerSchema } from "./commands/schema.js";
 import { registerFacts } from "./commands/facts.js";
 import { registerHistory } from "./commands/history.js";
 import { registerReport } from "./commands/report.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerPatch } from "./commands/patch.js";
 
-const COMMANDS = [registerRun, registerDrift, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
+const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
 
-export const VERSION = "0.1.0";
 
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
-  const ctx: CommandContext = { io, exitCode: 0 };
+/** The `keel` program with every command registered (main parses with it; tests inspect it). */
+export function buildProgram(ctx: CommandContext): Command {
+  const io = ctx.io;
   const program = new Command("keel")
     .description("Agentless configuration engine: run YAML playbooks over SSH, check drift, audit hardening.")
-    .version(VERSION, "-V, --version")
+    .version(keelVersion(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -36,6 +39,12 @@ Examples:
   );
   for (const register of COMMANDS) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  return program;
+}
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const ctx: CommandContext = { io, exitCode: 0 };
+  const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;

@@ -30,5 +30,7 @@ export interface Connection {
   takeNotices?(): string[];
   /** Close and connect again, retrying until timeoutMs elapses. */
   reconnect(timeoutMs: number): Promise<void>;
+  /** Connect once more, separately, authenticate and run `true`, then close that connection; the current one is untouched. */
+  probeNewConnection?(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }

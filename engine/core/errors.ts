@@ -46,6 +46,22 @@ export class InputError extends KeelError {
 }
 
 /**
+ * An InputError about one argument of a module, thrown by a module's `validate`. The caller (the
+ * loader, or the runner after rendering) places it at that argument's file:line:col.
+ */
+export class ArgError extends InputError {
+  constructor(
+    /** The top-level argument name ("line", "commands"). */
+    readonly arg: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, undefined, hint);
+    this.name = "InputError";
+  }
+}
+
+/**
  * An expression or template used a variable that does not exist. `varName` is the full path as
  * written (`ver.stdout`, `r['x']`), `root` its first segment (`ver`): callers decide on these
  * (is it a field of a registered result?) instead of reading the message text.

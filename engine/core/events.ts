@@ -57,7 +57,33 @@ export type KeelEvent =
   | { type: "task.result"; host: string; task: TaskRef; result: TaskResult }
   | { type: "host.unreachable"; host: string; failure: ConnectionFailure; message: string; task?: TaskRef }
   | { type: "host.done"; host: string; stats: HostStats; roundTrips: number; durationMs: number }
+  | { type: "run.summary"; summary: RunSummary }
   | { type: "run.done"; stats: Record<string, HostStats>; durationMs: number };
+
+/** One entry per failed or unreachable host: what failed, where, and why. */
+export interface HostFailure {
+  host: string;
+  task?: TaskRef;
+  /** "lab01: task 'Ensure motd' (site.yml:12:7): exit code 1: …" */
+  message: string;
+  unreachable?: ConnectionFailure;
+}
+
+/** The outcome of a whole run, emitted once (run.summary) just before run.done. */
+export interface RunSummary {
+  /** Per host, disjoint counts (see engine/run/index.ts). */
+  stats: Record<string, HostStats>;
+  /** Round trips per host over its one connection (facts, probe batches, apply commands). */
+  roundTrips: Record<string, number>;
+  unreachable: string[];
+  failed: string[];
+  failures: HostFailure[];
+  /** Hosts that never started because the run stopped (see `stopped`). */
+  notRun: string[];
+  /** Why the run stopped early: "play 'deploy': every host of the batch failed (web1); web2, web3 did not run". */
+  stopped?: string;
+  durationMs: number;
+}
 
 export type EventSink = (e: KeelEvent) => void;
 

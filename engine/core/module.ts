@@ -28,6 +28,11 @@ export interface Change<D = unknown> {
   /** Text content change, rendered as a unified diff by reporters. */
   diff?: { path: string; before: string; after: string };
   /**
+   * Where the `before` value was read on the host: "/etc/ssh/sshd_config.d/50-x.conf:12", or the
+   * command ("sshd -T"). Audit reports show it as the evidence's source; absent, they show the resource.
+   */
+  source?: string;
+  /**
    * The outcome cannot be predicted without acting (command/shell without creates/removes).
    * Check mode and drift report such a task as "unknown", never as drift.
    */
@@ -74,6 +79,8 @@ export interface Host {
   writeFile(path: string, content: string | Buffer, opts?: WriteFileOptions): Promise<{ backup?: string }>;
   /** Drop the connection and connect again, retrying until `timeoutMs` (used by system.reboot). */
   reconnect(timeoutMs: number): Promise<void>;
+  /** Open a second, NEW connection to the same host and run `true` on it (proof after a firewall/sshd change); throws ConnectionError. */
+  probeNewConnection?(timeoutMs: number): Promise<void>;
 }
 
 /** What apply may hand back; it is merged into the task's registered result. */

@@ -26,3 +26,12 @@ export function packageRoot(): string {
 export function packagePath(rel: string): string {
   return join(packageRoot(), rel);
 }
+
+let version: string | undefined;
+
+/** keel's version, from its package.json (the one place it is written). */
+export function keelVersion(): string {
+  if (version) return version;
+  const v = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown }).version;
+  return (version = typeof v === "string" ? v : "0.0.0");
+}

@@ -86,6 +86,8 @@ export interface Play {
   gatherFacts: boolean;
   /** Batch sizes: numbers or percentages ("30%"), the last one repeating. */
   serial?: (number | string)[];
+  /** Stop the run when more than this percentage of a batch failed (Ansible's max_fail_percentage). */
+  maxFailPercentage?: number;
   strategy: "free" | "linear";
   checkMode?: boolean;
   /** pre_tasks, role tasks, tasks, post_tasks, in order. */

@@ -91,7 +91,7 @@ export function parseIni(text: string, file: string, data: InventoryData): void 
         expanded = expandHostPattern(first.text);
       } catch (e) {
         if (e instanceof RangeError_) {
-          fail(`bad host range in '${first.text}': ${e.message}`, lineNo, col0 + first.start, "a range is [01:20], [a:f] or [1:9:2], e.g. web[01:20].example.com");
+          fail(`bad host range in '${first.text}': ${e.message}`, lineNo, col0 + first.start, e.hint ?? "a range is [01:20], [a:f] or [1:9:2], e.g. web[01:20].example.com");
         }
         throw e;
       }

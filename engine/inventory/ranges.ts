@@ -1,5 +1,7 @@
 // Host names with ports and ranges, as Ansible reads them: `db:2222`, `[::1]:22`,
-// `web[01:20].example.com`, `node[a:c]`, `x[1:9:2]`. Pure.
+// `web[01:20].example.com`, `node[a:c]`, `x[1:9:2]`. Pure. The number of hosts one pattern
+// expands to is bounded (KEEL_MAX_RANGE_HOSTS).
+import { limitHint, limitOf, LIMITS } from "../core/limits.js";
 
 const numericRange = String.raw`\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
 const hexRange = String.raw`\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\]`;
@@ -60,7 +62,20 @@ export function parseAddress(address: string, allowRanges: boolean): { host: str
   return { host, port };
 }
 
-export class RangeError_ extends Error {}
+export class RangeError_ extends Error {
+  constructor(
+    message: string,
+    /** A hint that replaces the generic "a range is …" one (the size bound names its variable). */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The size bound: `web[1:100000000]` must not build a list of a hundred million names. */
+function tooMany(n: number, max: number): RangeError_ {
+  return new RangeError_(`the range expands to ${n} hosts, more than ${max}`, limitHint(LIMITS.rangeHosts));
+}
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -72,7 +87,7 @@ function pyInt(s: string): number {
 }
 
 /** Ansible's expand_hostname_range: every `[a:b(:step)]` in the name, left to right. */
-export function expandHostnameRange(line: string): string[] {
+export function expandHostnameRange(line: string, max = limitOf(LIMITS.rangeHosts)): string[] {
   const i = line.indexOf("[");
   const rest = line.slice(i + 1);
   const j = rest.indexOf("]");
@@ -107,6 +122,9 @@ export function expandHostnameRange(line: string): string[] {
   } else {
     const b = pyInt(beg);
     const e = pyInt(end) + 1;
+    // counted before anything is built
+    const count = step > 0 ? Math.ceil((e - b) / step) : Math.ceil((b - e) / -step);
+    if (count > max) throw tooMany(count, max);
     seq = [];
     if (step > 0) for (let k = b; k < e; k += step) seq.push(k);
     else for (let k = b; k > e; k += step) seq.push(k);
@@ -114,8 +132,13 @@ export function expandHostnameRange(line: string): string[] {
   const out: string[] = [];
   for (const r of seq) {
     const name = head + fill(r) + tail;
-    if (name.includes("[")) out.push(...expandHostnameRange(name));
-    else out.push(name);
+    if (name.includes("[")) {
+      const sub = expandHostnameRange(name, max);
+      // every element expands the same tail: the product is the total
+      if (sub.length * seq.length > max) throw tooMany(sub.length * seq.length, max);
+      for (const s of sub) out.push(s);
+    } else out.push(name);
+    if (out.length > max) throw tooMany(out.length, max);
   }
   return out;
 }

@@ -101,7 +101,7 @@ function addHosts(yf: YamlFile, data: InventoryData, group: string, k: Node, v: 
     expanded = expandHostPattern(pattern);
   } catch (e) {
     if (e instanceof RangeError_) {
-      throw yf.error(`bad host range in '${pattern}': ${e.message}`, k, "a range is [01:20], [a:f] or [1:9:2], e.g. web[01:20].example.com");
+      throw yf.error(`bad host range in '${pattern}': ${e.message}`, k, e.hint ?? "a range is [01:20], [a:f] or [1:9:2], e.g. web[01:20].example.com");
     }
     throw e;
   }

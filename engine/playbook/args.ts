@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { InputError, didYouMean, type SourcePos } from "../core/errors.js";
 import { errorAt } from "../core/yaml.js";
+import { maybeTemplated, validateModuleArgs } from "./validate.js";
 import type { ModuleDef, JSONSchema } from "../core/module.js";
 import { hasTemplate } from "../template/index.js";
 
@@ -238,7 +239,11 @@ export function checkArgs(
   const subject: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) if (!templated.has(k)) subject[k] = v;
   const validate = validatorOf(m);
-  if (validate(subject)) return;
+  if (validate(subject)) {
+    // The module's own rules need every argument: at load, only when nothing is templated.
+    validateModuleArgs(m, args, argPos, taskPos, opts.lines, !opts.deferTemplated || !maybeTemplated(args));
+    return;
+  }
   const errs: ArgError[] = [];
   const ref = `see \`keel modules ${m.name}\` for its arguments`;
   const props = Object.keys((m.args.properties ?? {}) as object);

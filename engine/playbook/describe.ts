@@ -30,18 +30,31 @@ export function typeText(s: JSONSchema | undefined): string {
     .join(" | ");
 }
 
-/** One row per top-level argument, in schema order. */
+/**
+ * One row per argument, in schema order; the fields of a nested mapping (or of a list of mappings)
+ * follow their parent as `parent.field` (`parent[].field`), so structured arguments are documented too.
+ */
 export function argRows(m: ModuleDef): ArgRow[] {
-  const props = (m.args.properties ?? {}) as Record<string, JSONSchema>;
-  const required = new Set((m.args.required ?? []) as string[]);
-  return Object.entries(props).map(([name, s]) => ({
-    name,
-    type: typeText(s),
-    required: required.has(name),
-    default: s.default,
-    choices: Array.isArray(s.enum) ? (s.enum as unknown[]) : undefined,
-    description: typeof s.description === "string" ? s.description : "",
-  }));
+  return objectRows(m.args, "");
+}
+
+function objectRows(schema: JSONSchema, prefix: string): ArgRow[] {
+  const props = (schema.properties ?? {}) as Record<string, JSONSchema>;
+  const required = new Set((schema.required ?? []) as string[]);
+  return Object.entries(props).flatMap(([name, s]) => {
+    const row: ArgRow = {
+      name: `${prefix}${name}`,
+      type: typeText(s),
+      required: required.has(name),
+      default: s.default,
+      choices: Array.isArray(s.enum) ? (s.enum as unknown[]) : undefined,
+      description: typeof s.description === "string" ? s.description : "",
+    };
+    const items = s.items as JSONSchema | undefined;
+    if (items?.properties) return [row, ...objectRows(items, `${prefix}${name}[].`)];
+    if (s.properties) return [row, ...objectRows(s, `${prefix}${name}.`)];
+    return [row];
+  });
 }
 
 /** Constraints between arguments that the rows cannot show ("one of content, src"). */

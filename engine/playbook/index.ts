@@ -3,6 +3,7 @@
 import type { Plan } from "../core/plan.js";
 import type { Registry } from "../core/registry.js";
 import { Loader } from "./load.js";
+import { checkLocalFiles } from "./localfiles.js";
 
 export { validateArgs, coerceArgs, parseKeyValue } from "./args.js";
 export { playbookSchema } from "./schema.js";
@@ -14,7 +15,8 @@ export { packageRoot } from "../core/paths.js";
  * Everything is checked before anything runs: YAML syntax, keywords, module names (canonical,
  * Ansible short names and `ansible.builtin.*`, resolved through `registry`), module arguments
  * against each module's JSON Schema (values with `{{ }}` are checked after rendering, with
- * validateArgs), condition syntax, notify targets, include and role dependency cycles.
+ * validateArgs), condition syntax, notify targets, include and role dependency cycles, literal
+ * copy/template `src` files and the syntax of templates (localfiles.ts).
  *
  * Tasks in the Plan carry effective settings (see the header of load.ts): `when` and `tags`
  * include those of enclosing plays, roles, includes and blocks; become/ignore_errors/no_log/
@@ -23,5 +25,7 @@ export { packageRoot } from "../core/paths.js";
  * @throws InputError at the offending file:line:col, with the source line and a hint.
  */
 export function loadPlaybook(file: string, opts: { registry: Registry }): Plan {
-  return new Loader(opts.registry).load(file);
+  const plan = new Loader(opts.registry).load(file);
+  checkLocalFiles(plan);
+  return plan;
 }

@@ -11,6 +11,8 @@ export const PLAY_KEYWORDS: Record<string, string> = {
   become_user: "User to become (default root).",
   gather_facts: "Gather facts before the first task (default true).",
   serial: "Run the play on batches of hosts: a number, a percentage (\"30%\") or a list of them; the last repeats.",
+  max_fail_percentage:
+    "Stop the run when more than this percentage of a batch's hosts failed or became unreachable (as Ansible: it must be exceeded, so 49 with serial 4 stops at 2 failures; 0 stops at the first). Checked when the batch ends.",
   strategy: "free (default): each host goes at its own pace; linear: hosts run each task in lockstep.",
   tasks: "The play's tasks.",
   handlers: "Tasks run at the end of the play (or at `meta: flush_handlers`) when notified.",
@@ -104,7 +106,6 @@ export const UNSUPPORTED: Record<string, string> = {
   remote_user: "set `user` (or ansible_user) in the inventory",
   connection: "set `connection` (or ansible_connection) in the inventory",
   any_errors_fatal: "not supported; use serial batches and ignore_errors explicitly",
-  max_fail_percentage: "not supported",
   vars_prompt: "pass values with -e instead",
   order: "hosts run in inventory order",
   module_defaults: "give the arguments on each task",

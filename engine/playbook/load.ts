@@ -22,7 +22,7 @@ import { hasTemplate } from "../template/index.js";
 import { PLAY_KEYWORDS } from "./keywords.js";
 import { applySetting, settingsFrom } from "./settings.js";
 import type { Cursor, PlayCtx, Scope } from "./context.js";
-import { keyOf, pairOf, unknownKeyword, stringValue, stringList, boolValue, hostsValue, serialValue, tagList, varsMap, readYaml, offsetOf, uniq, addTags } from "./readers.js";
+import { keyOf, pairOf, unknownKeyword, stringValue, stringList, boolValue, hostsValue, serialValue, percentValue, tagList, varsMap, readYaml, offsetOf, uniq, addTags } from "./readers.js";
 import { taskList } from "./tasklist.js";
 import { roleEntry, sharePlayRoleVars } from "./roles.js";
 
@@ -124,6 +124,9 @@ export class Loader {
           break;
         case "serial":
           play.serial = serialValue(y, v);
+          break;
+        case "max_fail_percentage":
+          play.maxFailPercentage = percentValue(y, v, k);
           break;
         case "strategy": {
           const s = stringValue(y, v, k);

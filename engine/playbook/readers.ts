@@ -115,6 +115,14 @@ export function serialValue(y: YamlFile, n: Node): (number | string)[] {
   });
 }
 
+/** A percentage 0..100: `30`, `30.5` or `"30%"` (Ansible's `percent` attribute). */
+export function percentValue(y: YamlFile, n: Node, what: string): number {
+  const v = y.js(n);
+  const num = typeof v === "number" ? v : typeof v === "string" && /^\d+(?:\.\d+)?%?$/.test(v.trim()) ? Number(v.trim().replace(/%$/, "")) : NaN;
+  if (!Number.isFinite(num) || num < 0 || num > 100) throw y.error(`${what}: must be a percentage from 0 to 100, got ${describe(v)}`, n, "e.g. `max_fail_percentage: 25` or `max_fail_percentage: \"25%\"`");
+  return num;
+}
+
 export function tagList(y: YamlFile, n: Node): string[] {
   const v = y.js(n);
   const list = Array.isArray(v) ? v : [v];

@@ -1,8 +1,10 @@
 // `--json FILE`: the whole event stream plus the final summary, as one document that follows
 // schemas/run-report.schema.json (schema_version 1). Bump RUN_REPORT_SCHEMA_VERSION on any
 // incompatible change and describe it in the schema.
-import type { EventSink, KeelEvent, HostStats } from "../core/events.js";
+import type { EventSink, KeelEvent, HostStats, RunSummary } from "../core/events.js";
 import type { Change } from "../core/module.js";
+import { InternalError } from "../core/errors.js";
+import type { Baseline, ReportMeta } from "./meta.js";
 
 export const RUN_REPORT_SCHEMA_VERSION = 1;
 
@@ -22,6 +24,8 @@ export interface RunReportSummary {
 export interface RunReport {
   schema_version: 1;
   keel_version: string;
+  /** The playbook's git repository state (reportMeta). */
+  baseline: Baseline;
   playbook: string;
   check: boolean;
   started: string;
@@ -29,25 +33,15 @@ export interface RunReport {
   summary: RunReportSummary;
 }
 
-interface SummaryInput {
-  stats: Record<string, HostStats>;
-  roundTrips: Record<string, number>;
-  unreachable: string[];
-  failed: string[];
-  failures: { host: string; task?: { name: string; pos: { file: string; line: number; col: number } }; message: string }[];
-  durationMs: number;
-  notRun?: string[];
-  stopped?: string;
-}
-
-/** Collects events; `report(summary)` builds the document. */
+/** Collects events, and the run.summary event; `report()` builds the document. */
 export class JsonReporter {
   private readonly events: unknown[] = [];
   private playbook = "";
   private check = false;
   private started = new Date().toISOString();
+  private summary?: RunSummary;
 
-  constructor(private readonly keelVersion: string) {}
+  constructor(private readonly meta: ReportMeta) {}
 
   readonly sink: EventSink = (e: KeelEvent) => {
     if (e.type === "run.start") {
@@ -55,17 +49,22 @@ export class JsonReporter {
       this.check = e.check;
       this.started = e.time;
     }
-    this.events.push(toJson(e));
+    // the summary is the document's `summary`, not one more event
+    if (e.type === "run.summary") this.summary = e.summary;
+    else this.events.push(toJson(e));
   };
 
-  report(s: SummaryInput): RunReport {
+  report(): RunReport {
+    const s = this.summary;
+    if (!s) throw new InternalError("JSON report asked for before the run's run.summary event");
     const hosts: RunReportSummary["hosts"] = {};
     for (const [h, st] of Object.entries(s.stats)) {
       hosts[h] = { ...st, round_trips: s.roundTrips[h] ?? 0, status: s.unreachable.includes(h) ? "unreachable" : s.failed.includes(h) ? "failed" : "ok" };
     }
     return {
       schema_version: RUN_REPORT_SCHEMA_VERSION,
-      keel_version: this.keelVersion,
+      keel_version: this.meta.keel_version,
+      baseline: this.meta.baseline,
       playbook: this.playbook,
       check: this.check,
       started: this.started,

@@ -27,6 +27,8 @@ export interface ProgressOptions {
   columns?: number;
   /** Most running hosts listed in the live region. */
   maxHostLines?: number;
+  /** -v: on a TTY, ok and skipped results are printed too; -vv adds the stdout/stderr of commands. */
+  verbose?: number;
 }
 
 const C = { red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", magenta: "\x1b[35m", cyan: "\x1b[36m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
@@ -72,7 +74,7 @@ export class Progress {
       case "task.result":
         this.tasksDone.set(e.host, (this.tasksDone.get(e.host) ?? 0) + 1);
         this.count(e.result);
-        if (!this.o.isTTY || e.result.status === "changed" || e.result.status === "failed" || e.result.status === "unknown") this.print(this.resultText(e.host, e.task, e.result));
+        if (!this.o.isTTY || (this.o.verbose ?? 0) > 0 || e.result.status === "changed" || e.result.status === "failed" || e.result.status === "unknown") this.print(this.resultText(e.host, e.task, e.result));
         break;
       case "host.unreachable":
         this.counts.unreachable++;
@@ -115,8 +117,9 @@ export class Progress {
     if (r.status === "failed") {
       const at = `${task.pos.file}:${task.pos.line}`;
       const msg = r.msg ?? "failed";
-      // An InputError's text already starts with this task's file:line:col: do not say it twice.
-      out += `${pad}${msg.startsWith(`${at}:`) ? "" : `${at}: `}${block(msg, pad)}\n`;
+      // An InputError's text already starts with a place in this task's file (the task's line, or
+      // the line of the argument at fault): do not print a second location before it.
+      out += `${pad}${msg.startsWith(`${task.pos.file}:`) ? "" : `${at}: `}${block(msg, pad)}\n`;
       if (r.stderr && r.msg && !r.msg.includes(r.stderr.trim())) out += `${pad}stderr: ${oneLine(r.stderr)}\n`;
     }
     if (r.status === "unknown") out += `${pad}${this.paint(C.dim, "cannot predict without running it: " + r.changes.map((c) => c.summary).join("; "))}\n`;
@@ -129,6 +132,10 @@ export class Progress {
     }
     // What the module reported after acting ("rebooted in 5.2 s (boot id changed)").
     if (r.status === "changed" && r.msg && !r.secret) out += `${pad}${this.paint(C.dim, oneLine(r.msg))}\n`;
+    if ((this.o.verbose ?? 0) >= 2 && r.status !== "failed") {
+      if (r.stdout?.trim()) out += `${pad}stdout: ${block(r.stdout, pad + "        ")}\n`;
+      if (r.stderr?.trim()) out += `${pad}stderr: ${block(r.stderr, pad + "        ")}\n`;
+    }
     for (const w of r.warnings ?? []) out += `${pad}warning: ${oneLine(w)}\n`;
     return out;
   }
@@ -227,4 +234,31 @@ function block(s: string, pad: string): string {
 function oneLine(s: string): string {
   const t = s.trim().replace(/\s*\n\s*/g, " | ");
   return t.length > 500 ? t.slice(0, 499) + "…" : t;
+}
+
+/**
+ * Progress for report commands (drift, audit…) when stderr is not a terminal: one line when the
+ * run starts, one per unreachable host and one per finished host, so a nightly CI log shows
+ * progress without repeating every task the report lists anyway.
+ *   checking 4 hosts against site.yml (check mode, nothing is changed)
+ *   [1/4] lab01: 2 drifted (0.8s, 2 round trips)
+ */
+export class HostLines {
+  private total = 0;
+  private done = 0;
+
+  constructor(private readonly o: { write(text: string): void; playbook: string; verb?: string }) {}
+
+  readonly sink: EventSink = (e: KeelEvent) => {
+    if (e.type === "run.start") {
+      this.total = e.hosts.length;
+      this.o.write(`${this.o.verb ?? "checking"} ${this.total} host${this.total === 1 ? "" : "s"} against ${this.o.playbook} (check mode, nothing is changed)\n`);
+    } else if (e.type === "host.unreachable") this.o.write(`unreachable  ${e.host}: ${e.message}\n`);
+    else if (e.type === "host.done") {
+      this.done++;
+      const st = e.stats;
+      const state = st.unreachable ? "unreachable" : st.failed ? "failed" : st.changed ? `${st.changed} drifted` : "in sync";
+      this.o.write(`[${this.done}/${this.total}] ${e.host}: ${state} (${(e.durationMs / 1000).toFixed(1)}s, ${e.roundTrips} round trips)\n`);
+    }
+  };
 }

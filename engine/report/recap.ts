@@ -1,6 +1,6 @@
 // The end-of-run recap, one line per host, in the shape Ansible users know:
 //   lab01 : ok=8  changed=2  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0  unknown=0  round_trips=3
-import type { HostStats } from "../core/events.js";
+import type { EventSink, HostStats, KeelEvent, RunSummary } from "../core/events.js";
 
 export interface RecapInput {
   stats: Record<string, HostStats>;
@@ -41,4 +41,32 @@ export function formatRecap(r: RecapInput, opts: { color: boolean }): string {
     lines.push(`${opts.color ? hostColor + name + C.reset : name} : ${cells.join("  ")}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The end of a run for people: the recap, then what failed and why, whether the run stopped early,
+ * and how long it took. Built from the run.summary event.
+ */
+export class RecapReporter {
+  private summary?: RunSummary;
+  private check = false;
+
+  readonly sink: EventSink = (e: KeelEvent) => {
+    if (e.type === "run.start") this.check = e.check;
+    if (e.type === "run.summary") this.summary = e.summary;
+  };
+
+  /** The text, or "" when the run never got to its summary. */
+  text(opts: { color: boolean }): string {
+    const s = this.summary;
+    if (!s) return "";
+    let out = "\n" + formatRecap(s, opts);
+    if (s.failures.length) out += "\nFAILED\n" + s.failures.map((x) => `  ${x.message.split("\n").join("\n    ")}\n`).join("");
+    if (s.stopped) {
+      out += `\nSTOPPED: ${s.stopped}\n`;
+      if (s.notRun.length) out += `  not run: ${s.notRun.join(", ")}\n`;
+    }
+    out += `\n${Object.keys(s.stats).length} host(s) in ${(s.durationMs / 1000).toFixed(1)}s${this.check ? " (check mode: nothing was changed)" : ""}\n`;
+    return out;
+  }
 }

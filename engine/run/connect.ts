@@ -6,7 +6,7 @@ import { ConnectionError } from "../core/errors.js";
 import { connect as realConnect } from "../transport/index.js";
 import { CONNECT_ATTEMPTS, type RunOptions } from "./options.js";
 
-export type ConnectSettings = Pick<RunOptions, "connection" | "password" | "becomePassword" | "acceptNewHostKeys" | "connectTimeoutMs" | "commandTimeoutMs" | "connect">;
+export type ConnectSettings = Pick<RunOptions, "connection" | "user" | "privateKeyFile" | "password" | "becomePassword" | "acceptNewHostKeys" | "connectTimeoutMs" | "commandTimeoutMs" | "connect">;
 
 /**
  * Open the host's connection: the options override the inventory's connection type and passwords.
@@ -19,6 +19,8 @@ export async function connectHost(host: HostSpec, o: ConnectSettings): Promise<C
   const spec: HostSpec = {
     ...host,
     connection: o.connection ?? host.connection,
+    user: o.user ?? host.user,
+    privateKeyFile: o.privateKeyFile ?? host.privateKeyFile,
     password: o.password ?? host.password,
     becomePassword: o.becomePassword ?? host.becomePassword,
   };

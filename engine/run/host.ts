@@ -3,7 +3,7 @@
 import type { Connection } from "../core/connection.js";
 import type { Host, ExecOptions, ExecResult, WriteFileOptions } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
-import { CommandError } from "../core/errors.js";
+import { CommandError, ConnectionError } from "../core/errors.js";
 
 export type Become = { user: string; password?: string } | undefined;
 
@@ -35,5 +35,10 @@ export class ConnectionHost implements Host {
 
   reconnect(timeoutMs: number): Promise<void> {
     return this.conn.reconnect(timeoutMs);
+  }
+
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    if (!this.conn.probeNewConnection) throw new ConnectionError(`the connection to ${this.name} cannot open a second one to prove access`, "other", this.name);
+    await this.conn.probeNewConnection(timeoutMs);
   }
 }

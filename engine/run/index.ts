@@ -107,6 +107,14 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
             ),
           );
         }
+        // Ansible's max_fail_percentage: more than that share of the batch failed (exceeded, not
+        // reached) stops the run, as a batch in which every host failed always does.
+        const bad = batch.filter((h) => runners.get(h)!.state === "failed" || runners.get(h)!.state === "unreachable");
+        if (!opts.check && batch.length && play.maxFailPercentage !== undefined && bad.length > 0 && bad.length > (batch.length * play.maxFailPercentage) / 100 && bad.length < batch.length) {
+          const rest = allHosts.filter((h) => !runners.get(h)!.started);
+          stopped = `play '${play.name}': ${bad.length} of ${batch.length} hosts of the batch failed (${bad.join(", ")}), more than max_fail_percentage ${play.maxFailPercentage}%${rest.length ? `; ${rest.join(", ")} did not run` : ""}`;
+          break plays;
+        }
         if (!opts.check && batch.length && batch.every((h) => runners.get(h)!.state === "failed" || runners.get(h)!.state === "unreachable")) {
           const rest = allHosts.filter((h) => !runners.get(h)!.started);
           stopped = `play '${play.name}': every host of the batch failed (${batch.join(", ")})${rest.length ? `; ${rest.join(", ")} did not run` : ""}`;
@@ -132,6 +140,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
     if (r.state === "failed") summary.failed.push(h);
     if (r.failure && (r.state === "unreachable" || r.state === "failed")) summary.failures.push(r.failure);
   }
+  sink({ type: "run.summary", summary });
   sink({ type: "run.done", stats: summary.stats, durationMs: summary.durationMs });
   return summary;
 }

@@ -1,8 +1,7 @@
 // The run's options and the types shared by the scheduler (index.ts) and the host runner: kept
 // apart so that neither imports the other for its types.
-import type { HostStats, TaskRef } from "../core/events.js";
 import type { Registry } from "../core/registry.js";
-import type { ConnectionFailure } from "../core/errors.js";
+export type { HostFailure, RunSummary } from "../core/events.js";
 import type { connect as realConnect } from "../transport/index.js";
 
 export interface RunOptions {
@@ -28,32 +27,20 @@ export interface RunOptions {
   acceptNewHostKeys?: boolean;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /**
+   * Deadline for each host's whole run (connect, facts, every task), ms; 0 or unset: none. A host
+   * past it is reported unreachable (failure "timeout") and its connection dropped, so a host that
+   * accepts TCP and then stalls never stalls the run.
+   */
+  hostTimeoutMs?: number;
+  /** -u: log in as this user instead of the inventory's. */
+  user?: string;
+  /** --private-key: use this key file instead of the inventory's. */
+  privateKeyFile?: string;
+  /** --become-user: the default become user for plays and tasks that do not say. */
+  becomeUser?: string;
   /** The transport's connect (injectable for tests). */
   connect?: typeof realConnect;
-}
-
-export interface RunSummary {
-  /** Per host, disjoint counts (see the header of index.ts). */
-  stats: Record<string, HostStats>;
-  /** Round trips per host over its one connection (facts, probe batches, apply commands). */
-  roundTrips: Record<string, number>;
-  unreachable: string[];
-  failed: string[];
-  /** One entry per failed or unreachable host: what failed, where, and why. */
-  failures: HostFailure[];
-  /** Hosts that never started because the run stopped (see `stopped`). */
-  notRun: string[];
-  /** Why the run stopped early: "play 'deploy': every host of the batch failed (web1); web2, web3 did not run". */
-  stopped?: string;
-  durationMs: number;
-}
-
-export interface HostFailure {
-  host: string;
-  task?: TaskRef;
-  /** "lab01: task 'Ensure motd' (site.yml:12:7): exit code 1: …" */
-  message: string;
-  unreachable?: ConnectionFailure;
 }
 
 /** Ansible's `groups` (group → host names) and `hostvars` (host → its inventory variables). */

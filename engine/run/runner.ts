@@ -14,6 +14,7 @@ import { gatherFacts, ansibleFactVars } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { connectHost } from "./connect.js";
+import { Deadline } from "./deadline.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
@@ -53,6 +54,10 @@ export class HostRunner implements TaskHost, PrefetchHost {
   private playState: PlayState = { ended: false };
   private step: Step = (fn) => fn();
   private current?: TaskRef;
+  /** What the host was doing when it was not in a task: " while connecting", " while gathering facts". */
+  private phase = " while connecting";
+  /** --host-timeout, armed when the host starts. */
+  private readonly deadline: Deadline;
   /** Index of the loop item being run (for prefetching the items after it). */
   private loopAt = 0;
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
@@ -64,15 +69,26 @@ export class HostRunner implements TaskHost, PrefetchHost {
     readonly spec: HostSpec,
     readonly plan: Plan,
     readonly opts: RunOptions,
-    private readonly sink: EventSink,
+    private readonly out: EventSink,
     private readonly connectFn: NonNullable<RunOptions["connect"]>,
     /** Fleet-wide magic variables, built once per run: `groups` and `hostvars` (inventory vars). */
     private readonly fleet: FleetVars = { groups: {}, hostvars: {} },
-  ) {}
+  ) {
+    this.deadline = new Deadline(spec.name, opts.hostTimeoutMs);
+  }
 
   get name(): string {
     return this.spec.name;
   }
+
+  /**
+   * Events of this host. Once its deadline passed, work still under way (a probe that the stalled
+   * host answers late) reports nothing more: the host was already reported unreachable.
+   */
+  private readonly sink: EventSink = (e) => {
+    if (this.deadline.passed && (e.type === "task.start" || e.type === "task.result" || e.type === "host.facts")) return;
+    this.out(e);
+  };
 
   get connection(): Connection {
     if (!this.conn) throw new InternalError(`${this.name}: a task ran without a connection`);
@@ -92,21 +108,21 @@ export class HostRunner implements TaskHost, PrefetchHost {
     const root = rootScope(play);
     ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
     try {
-      await this.step(async () => {
-        if (!this.started) {
-          this.started = true;
-          this.sink({ type: "host.start", host: this.name });
-        }
-        if (!this.conn) await this.connect();
-        if (play.gatherFacts && !this.factsGathered) await this.gatherFacts(play);
+      const ok = await this.deadline.race(async () => {
+        await this.step(async () => {
+          if (!this.started) {
+            this.started = true;
+            this.deadline.arm();
+            this.sink({ type: "host.start", host: this.name });
+          }
+          if (!this.conn) await this.connect();
+          if (play.gatherFacts && !this.factsGathered) await this.gatherFacts(play);
+        });
+        if (this.state !== "active") return true;
+        if (!(await this.runNodes(play.tasks, root))) return false;
+        return this.ended || this.playState.ended || (await this.flushHandlers(root));
       });
-      if (this.state !== "active") return;
-      const ok = await this.runNodes(play.tasks, root);
       if (!ok) return this.markFailed();
-      if (!this.ended && !this.playState.ended) {
-        const hok = await this.flushHandlers(root);
-        if (!hok) return this.markFailed();
-      }
     } catch (e) {
       if (e instanceof ConnectionError) return this.markUnreachable(e);
       // A bug (in the transport, a module…) is contained to this host and reported as what it is.
@@ -121,6 +137,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   /** Close the connection and report the host done. */
   async finish(): Promise<void> {
+    this.deadline.clear();
     this.roundTrips = this.conn?.roundTrips ?? this.roundTrips;
     if (this.conn) {
       const c = this.conn;
@@ -134,12 +151,16 @@ export class HostRunner implements TaskHost, PrefetchHost {
   // ---------------------------------------------------------------- connection and facts
 
   private async connect(): Promise<void> {
+    this.phase = " while connecting";
     this.conn = await connectHost(this.spec, { ...this.opts, connect: this.connectFn });
+    this.phase = " between tasks";
   }
 
   private async gatherFacts(play: Play): Promise<void> {
     try {
+      this.phase = " while gathering facts";
       this.facts = await gatherFacts(this.conn!);
+      this.phase = " between tasks";
     } catch (e) {
       if (e instanceof ConnectionError) throw e;
       const ref: TaskRef = { id: `${play.id}.facts`, name: "Gathering Facts", module: "facts", pos: play.pos, play: play.name };
@@ -167,10 +188,12 @@ export class HostRunner implements TaskHost, PrefetchHost {
   }
 
   private markUnreachable(e: ConnectionError): void {
+    // work still under way when the deadline passed fails later on the closed connection: once is enough
+    if (this.state === "unreachable") return;
     this.state = "unreachable";
     this.stats.unreachable = 1;
     const task = this.current;
-    const during = task ? ` during task '${task.name}' (${posText(task.pos)})` : " while connecting";
+    const during = task ? ` during task '${task.name}' (${posText(task.pos)})` : this.phase;
     const message = `${this.name}: unreachable${during}: ${e.failure === "hostkey" ? "host key mismatch" : e.failure}: ${e.message}`;
     this.failure = { host: this.name, task, message, unreachable: e.failure };
     this.sink({ type: "host.unreachable", host: this.name, failure: e.failure, message, task });
@@ -236,7 +259,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   becomeFor(scope: Scope, task: Task): Become {
     const on = task.become ?? scope.become ?? this.opts.become ?? this.spec.become;
     if (!on) return undefined;
-    const user = task.becomeUser ?? scope.becomeUser ?? this.spec.becomeUser ?? "root";
+    const user = task.becomeUser ?? scope.becomeUser ?? this.opts.becomeUser ?? this.spec.becomeUser ?? "root";
     const password = this.opts.becomePassword ?? this.spec.becomePassword;
     return password === undefined ? { user } : { user, password };
   }
@@ -249,6 +272,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   private async runNodes(nodes: TaskNode[], scope: Scope): Promise<boolean> {
     for (const n of nodes) {
+      if (this.deadline.passed) throw new ConnectionError("per-host deadline passed", "timeout", this.name);
       if (this.ended || this.playState.ended) return true;
       const ok = n.kind === "block" ? await this.runBlock(n, scope) : await this.runTaskNode(n, scope);
       if (!ok) return false;

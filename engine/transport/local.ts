@@ -70,6 +70,17 @@ export class LocalConnection extends ShellConnection {
     }
   }
 
+  /** A local shell does not cross the network, so no firewall can cut it; still prove a new one starts. */
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    const c = new LocalConnection({ name: this.host } as HostSpec, timeoutMs);
+    try {
+      await c.start();
+      await c.exec({ command: "true", timeoutMs });
+    } finally {
+      await c.close();
+    }
+  }
+
   async close(): Promise<void> {
     this.closeShell();
   }

@@ -183,6 +183,18 @@ export class SshConnection extends ShellConnection {
     throw new ConnectionError(`${this.describe()} did not come back within ${Math.round(timeoutMs / 1000)} s${last ? `: ${last.message}` : ""}`, "timeout", this.host);
   }
 
+  /** A separate connection (same address, key and known_hosts), one command, closed again. */
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    const c = new SshConnection(this.spec, { ...this.opts, acceptNewHostKeys: false });
+    try {
+      await c.connectOnce(timeoutMs);
+      const r = await c.exec({ command: "true", timeoutMs });
+      if (r.rc !== 0) throw new ConnectionError(`a new connection to ${this.describe()} could not run a command: ${r.stderr.trim()}`, "other", this.host);
+    } finally {
+      await c.close();
+    }
+  }
+
   async close(): Promise<void> {
     this.closeShell();
     this.client?.end();

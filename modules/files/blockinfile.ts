@@ -53,13 +53,13 @@ export default defineModule<BlockArgs, FileStat>({
   },
   resource: (a) => `file ${textPath(a)}`,
 
+  validate: check,
+
   probe(args) {
-    check(args);
     return textProbe(args);
   },
 
   diff(st, args) {
-    check(args);
     const before = currentText(st);
     const present = (args.state ?? "present") === "present";
     if (before === undefined) {

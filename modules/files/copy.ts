@@ -36,10 +36,13 @@ export default defineModule<ContentArgs, FileStat>({
   },
   resource: (a) => `file ${a.dest}`,
 
-  prepare(args, ctx) {
+  validate(args) {
     if (args.content !== undefined && args.src !== undefined) {
       throw new InputError("copy takes content or src, not both", undefined, "remove one of content: and src:");
     }
+  },
+
+  prepare(args, ctx) {
     if (args.src === undefined) return args;
     const bytes = ctx.readLocal("files", args.src);
     const text = decodeUtf8(bytes);

@@ -70,8 +70,9 @@ export default defineModule<FileArgs, FileState>({
   },
   resource: (a) => `file ${pathOf(a)}`,
 
+  validate: check,
+
   probe(args) {
-    check(args);
     const path = pathOf(args);
     const tree = args.recurse === true && (args.mode !== undefined || args.owner !== undefined || args.group !== undefined);
     let script = statScript(path, { tree });

@@ -2,6 +2,7 @@
 // inserted after/before an anchor) or absent. The probe sends the file's text; the edit is pure.
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
+import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
 import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs } from "./text.js";
 
@@ -54,13 +55,13 @@ export default defineModule<LineArgs, FileStat>({
   },
   resource: (a) => `file ${textPath(a)}`,
 
+  validate: check,
+
   probe(args) {
-    check(args);
     return textProbe(args);
   },
 
   diff(st, args) {
-    check(args);
     const before = currentText(st);
     const state = args.state ?? "present";
     if (before === undefined) {
@@ -95,6 +96,8 @@ function lineOf(a: LineArgs): string | undefined {
 
 function check(a: LineArgs): void {
   const state = a.state ?? "present";
+  // The line is written as one line of the file: a line break would add lines of its own.
+  refuseLineBreaks(a.line !== undefined ? "line" : "value", lineOf(a), `${textPath(a)}`);
   const re = regexpOf(a);
   if (re !== undefined) pyRegex(re, "regexp");
   if (a.backrefs && a.search_string !== undefined) throw new InputError("backrefs cannot be used with search_string", undefined, "use regexp with groups instead");
@@ -163,6 +166,8 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
   const eol = "\n";
   if (found !== -1) {
     const newLine = (a.backrefs && match ? expand(line, match) : line) + eol;
+    // \n in a backrefs template expands to a line break: refused before anything is written.
+    if (/[\n\r\0]/.test(stripEol(newLine))) throw new ModuleError(`line ${JSON.stringify(stripEol(newLine))} holds a line break after backrefs expansion; lineinfile writes one line`);
     if (lines[found] === newLine || (!matched && stripEol(lines[found]!) === line)) return { text, msg: "" };
     const old = stripEol(lines[found]!);
     lines[found] = newLine;
@@ -174,12 +179,12 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
   };
   if (a.insertbefore === "BOF" || a.insertafter === "BOF") {
     lines.unshift(line + eol);
-    return { text: lines.join(""), msg: "line added at the beginning of the file" };
+    return { text: lines.join(""), msg: `line ${quoteShort(line, 80)} added at the beginning of the file` };
   }
   if (insertafter === "EOF" || anchor === -1) {
     endWithEol();
     lines.push(line + eol);
-    return { text: lines.join(""), msg: ins ? `line added at the end of the file (${quoteShort((a.insertafter ?? a.insertbefore)!)} matches no line)` : "line added at the end of the file" };
+    return { text: lines.join(""), msg: `line ${quoteShort(line, 80)} added at the end of the file${ins ? ` (${quoteShort((a.insertafter ?? a.insertbefore)!)} matches no line)` : ""}` };
   }
   if (insertafter !== undefined) {
     // After the anchor, unless the line is already right there.
@@ -191,10 +196,10 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
       if (stripEol(lines[anchor]!) === line) return { text, msg: "" };
       lines.splice(anchor, 0, line + eol);
     }
-    return { text: lines.join(""), msg: `line added after ${quoteShort(stripEol(lines[anchor - 1]!))}` };
+    return { text: lines.join(""), msg: `line ${quoteShort(line, 80)} added after ${quoteShort(stripEol(lines[anchor - 1]!))}` };
   }
   lines.splice(anchor, 0, line + eol);
-  return { text: lines.join(""), msg: `line added before ${quoteShort(stripEol(lines[anchor + 1]!))}` };
+  return { text: lines.join(""), msg: `line ${quoteShort(line, 80)} added before ${quoteShort(stripEol(lines[anchor + 1]!))}` };
 }
 
 /** state=absent: every line matching regexp, search_string or (exactly) line goes. */
@@ -210,6 +215,7 @@ export function removeLines(text: string, a: LineArgs): { text: string; msg: str
     (hit ? gone : keep).push(l);
   }
   if (!gone.length) return { text, msg: "" };
-  const what = gone.length === 1 ? `line ${quoteShort(stripEol(gone[0]!))}` : `${gone.length} lines`;
+  // Every removed line is named, so a check run shows all of them.
+  const what = gone.length === 1 ? `line ${quoteShort(stripEol(gone[0]!), 80)}` : `${gone.length} lines (${gone.map((l) => quoteShort(stripEol(l), 80)).join(", ")})`;
   return { text: keep.join(""), msg: `${what} removed` };
 }

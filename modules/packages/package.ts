@@ -2,7 +2,7 @@
 // Arguments follow Ansible's apt/dnf/package modules. The manager is a strategy chosen by
 // facts.pkg_mgr (backends/*.ts); this file owns the arguments and every decision (diff).
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import type { Facts } from "../../engine/core/facts.js";
 import { apt } from "./backends/apt.js";
 import { apk } from "./backends/apk.js";
@@ -113,6 +113,10 @@ export default defineModule<PackageArgs, PkgState>({
     const specs = safeSpecs(args);
     if (specs.length === 0) return "package cache";
     return specs.length === 1 ? `package ${specs[0]!.name}` : `packages ${specs.map((s) => s.name).join(", ")}`;
+  },
+
+  validate(args) {
+    parseSpecs(args);
   },
 
   probe(args, facts) {
@@ -281,10 +285,10 @@ export function parseSpecs(args: PackageArgs): PkgSpec[] {
     const eq = r.indexOf("=");
     const name = eq >= 0 ? r.slice(0, eq) : r;
     const version = eq >= 0 ? r.slice(eq + 1) : undefined;
-    if (!NAME_RE.test(name)) throw new ModuleError(`invalid package name '${name}' in '${r}': use letters, digits and . + - _ : only`);
-    if (version !== undefined && !VERSION_RE.test(version)) throw new ModuleError(`invalid version '${version}' in '${r}'`);
+    if (!NAME_RE.test(name)) throw new ArgError("name", `invalid package name '${name}' in '${r}'`, "use letters, digits and . + - _ : only");
+    if (version !== undefined && !VERSION_RE.test(version)) throw new ArgError("name", `invalid version '${version}' in '${r}'`, "write a pin as name=version, e.g. nginx=1.22.1-9");
     if (version !== undefined && normState(args.state) === "latest") {
-      throw new ModuleError(`'${r}' pins a version, which contradicts state: latest; use state: present to pin`);
+      throw new ArgError("name", `'${r}' pins a version, which contradicts state: latest`, "use state: present to pin");
     }
     if (!specs.some((s) => s.name === name)) specs.push(version !== undefined ? { name, version } : { name });
   }

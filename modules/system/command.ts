@@ -37,8 +37,11 @@ export default defineModule<CommandArgs, ExecState>({
 
   probe: (a) => execProbe(a),
 
+  validate(a) {
+    argvOf(a); // an unterminated quote or no command at all
+  },
+
   diff(s, a) {
-    argvOf(a); // reject an unterminated quote before anything runs
     return execDiff(s, a, display(a));
   },
 

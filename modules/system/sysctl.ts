@@ -13,7 +13,8 @@
 // When another file wins with a different value, that is a change apply cannot make for you:
 // apply writes its own file, sets the live value, then fails naming the overriding file.
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
+import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { shq } from "../../engine/core/shell.js";
 
 export interface SysctlArgs {
@@ -80,6 +81,12 @@ export default defineModule<SysctlArgs, SysctlState>({
 
   resource(args) {
     return `sysctl ${args.name}`;
+  },
+
+  validate(args) {
+    // name = value is one line of the sysctl file: a line break would set a parameter of its own.
+    refuseLineBreaks("value", args.value === undefined ? undefined : String(args.value), args.sysctl_file ?? DEFAULT_FILE);
+    if ((args.state ?? "present") === "present" && args.value === undefined) throw new InputError(`sysctl ${args.name}: value is required with state: present`, undefined, "add value: …, or set state: absent");
   },
 
   probe(args, facts) {

@@ -9,7 +9,10 @@
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
-import { listArg, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
+import { lineDelta, refuseLineBreaksIn } from "../../engine/core/lines.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { fileOf, snip, statOf } from "../../engine/core/snippets.js";
+import { listArg, type StatInfo } from "./common.js";
 
 export interface SudoersArgs {
   name: string;
@@ -87,33 +90,31 @@ export default defineModule<SudoersArgs, SudoersState>({
 
   resource: (a) => `sudoers rule ${filePath(a)}`,
 
-  prepare(a) {
-    checkArgs(a);
-    return a;
-  },
+  validate: checkArgs,
 
   probe(a) {
     const script = [
-      `_kf=${shq(filePath(a))}`,
-      `if [ -f "$_kf" ]; then`,
-      `  printf 'file:%s\\n' "$(stat -c '%a:%U:%G' "$_kf")"`,
-      `  if [ -r "$_kf" ]; then echo 'b64:'; base64 < "$_kf" | sed 's/^/b64:/'; else echo 'unreadable:1'; fi`,
-      `fi`,
-      `for _kv in "$(command -v visudo 2>/dev/null)" /usr/sbin/visudo /sbin/visudo /usr/bin/visudo; do`,
-      `  if [ -n "$_kv" ] && [ -x "$_kv" ]; then printf 'visudo:%s\\n' "$_kv"; break; fi`,
+      snip.stat("rule", filePath(a), { follow: true }),
+      snip.readFile("rule", filePath(a)),
+      snip.begin("visudo"),
+      `for _ku_v in "$(command -v visudo 2>/dev/null)" /usr/sbin/visudo /sbin/visudo /usr/bin/visudo; do`,
+      `  if [ -n "$_ku_v" ] && [ -x "$_ku_v" ]; then break; fi; _ku_v=`,
       `done`,
+      `if [ -n "$_ku_v" ]; then`,
+      snip.field("path", '"$_ku_v"'),
+      `fi`,
     ].join("\n");
     return {
       script: script + "\n",
       parse(stdout) {
-        const t = parseTagged(stdout);
+        const recs = parseRecords(stdout);
         const s: SudoersState = {};
-        const file = parseStat(tagged1(t, "file"));
-        if (file) s.file = file;
-        const content = taggedBase64(t);
-        if (content !== undefined) s.content = content;
-        if (tagged1(t, "unreadable")) s.unreadable = true;
-        const v = tagged1(t, "visudo");
+        const st = statOf(recs, "rule");
+        if (st?.type === "file") s.file = { mode: st.mode ?? "", owner: st.owner ?? "", group: st.group ?? "" };
+        const f = fileOf(recs, "rule");
+        if (f.type === "file" && f.content !== undefined) s.content = f.content.toString("utf8");
+        if (f.type === "file" && f.unreadable) s.unreadable = true;
+        const v = findRec(recs, "visudo")?.get("path");
         if (v) s.visudo = v;
         return s;
       },
@@ -121,7 +122,6 @@ export default defineModule<SudoersArgs, SudoersState>({
   },
 
   diff(s, a) {
-    checkArgs(a);
     const path = filePath(a);
     if ((a.state ?? "present") === "absent") {
       return s.file ? [{ field: "state", summary: `sudoers rule ${path} present → absent`, before: "present", after: "absent" }] : [];
@@ -134,7 +134,7 @@ export default defineModule<SudoersArgs, SudoersState>({
       return [
         {
           field: "state",
-          summary: `sudoers rule ${path} absent → present: ${want.trim().split("\n").pop()}`,
+          summary: `sudoers rule ${path} absent → present: ${lineDelta("", want)}`,
           before: "absent",
           after: "present",
           diff: { path, before: "", after: want },
@@ -143,7 +143,7 @@ export default defineModule<SudoersArgs, SudoersState>({
     }
     const out: Change[] = [];
     if ((s.content ?? "") !== want) {
-      out.push({ field: "content", summary: `content of ${path} differs`, diff: { path, before: s.content ?? "", after: want } });
+      out.push({ field: "content", summary: `content of ${path} differs: ${lineDelta(s.content ?? "", want)}`, diff: { path, before: s.content ?? "", after: want } });
     }
     if (s.file.mode !== MODE) out.push({ field: "mode", summary: `mode ${s.file.mode} → ${MODE}`, before: s.file.mode, after: MODE });
     const owner = `${s.file.owner}:${s.file.group}`;
@@ -154,7 +154,7 @@ export default defineModule<SudoersArgs, SudoersState>({
   explain(_s, a) {
     return (a.state ?? "present") === "absent"
       ? `sudoers rule ${filePath(a)} is absent`
-      : `sudoers rule ${filePath(a)} is in place (${sudoersContent(a).trim().split("\n").pop()})`;
+      : `sudoers rule ${filePath(a)} is in place (${sudoersContent(a).trim().split("\n").join(" | ")})`;
   },
 
   async apply(host, a, changes, s) {
@@ -207,8 +207,13 @@ export function sudoersContent(a: SudoersArgs): string {
   return `${defaults}${owner} ${a.host ?? "ALL"}=${runas}${tags} ${commands}\n`;
 }
 
+/** Every argument that is written into the rule file's lines. */
+const RULE_ARGS = ["user", "group", "commands", "runas", "host", "defaults"] as const;
+
 /** Argument rules the schema cannot say clearly. Throws InputError with a hint. */
 function checkArgs(a: SudoersArgs): void {
+  // A line break in any of them would add a sudoers line of its own (a rule visudo accepts).
+  refuseLineBreaksIn(a, RULE_ARGS, "the sudoers rule");
   if (a.name.includes(".") || a.name.includes("/") || a.name.endsWith("~")) {
     throw new InputError(
       `sudoers file name '${a.name}' would be ignored by sudo (names containing '.' or '/' or ending in '~' are skipped)`,

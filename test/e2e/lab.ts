@@ -40,9 +40,9 @@ export function labSkipReason(): string | undefined {
 }
 
 /** `describe` when the lab is up, `describe.skip` otherwise. */
-export const describeLab: typeof describe = ctx.available ? describe : describe.skip;
+export const describeLab = (ctx.available ? describe : describe.skip) as typeof describe;
 /** `it` when the lab is up, `it.skip` otherwise. */
-export const itLab: typeof it = ctx.available ? it : it.skip;
+export const itLab = (ctx.available ? it : it.skip) as typeof it;
 
 /** The lab as the global setup brought it up; throws when it is not available. */
 export function lab(): LabState {

@@ -7,20 +7,22 @@ import { dirname, resolve } from "node:path";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import type { KeelEvent } from "../../core/events.js";
-import { loadInventory, defaultInventoryPath, type Inventory } from "../../inventory/index.js";
+import { loadInventory, type Inventory } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
 import { runPlaybook } from "../../run/index.js";
 import { registry } from "../../../modules/index.js";
-import { Progress } from "../../report/progress.js";
+import { HostLines, Progress } from "../../report/progress.js";
+import { reportMeta } from "../../report/meta.js";
 import { buildDriftReport, driftExitCode, type DriftReport } from "../../report/drift/model.js";
 import { compareWith } from "../../report/drift/compare.js";
 import { HistoryStore, DEFAULT_HISTORY } from "../../report/drift/history.js";
 import { parseShard, inShard } from "../../report/drift/shard.js";
 import { renderReport, FORMATS, type Format, parseOut } from "./report-formats.js";
-import { collect, parseExtraVars, packagePath } from "./shared.js";
+import { collect, packagePath } from "./shared.js";
+import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, DEFAULT_CONNECT_TIMEOUT_S, REPORT_HOST_TIMEOUT_S, type ConnectionFlags } from "./flags.js";
 
 export function registerDrift(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command("drift")
     .summary("check hosts against a playbook in check mode and report drift (changes nothing)")
     .description(
@@ -28,10 +30,11 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
         "resource with its before/after values. Without arguments it checks this machine against the " +
         "shipped baseline (playbooks/baseline.yml, inventories/localhost.yml).",
     )
-    .argument("[playbook]", "playbook to check against (default: the shipped playbooks/baseline.yml)")
-    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable; default inventories/localhost.yml)", collect)
-    .option("-l, --limit <pattern>", "only hosts matching this pattern")
-    .option("-e, --extra-vars <vars>", "extra variables: key=value, JSON/YAML, or @file (repeatable)", collect)
+    .argument("[playbook]", "playbook to check against (default: the shipped playbooks/baseline.yml)");
+  addPlaybookFlags(addConnectionFlags(cmd, { hostTimeout: REPORT_HOST_TIMEOUT_S }), {
+    checkHelp: "check mode (always on: drift never changes anything)",
+    diffHelp: "show unified diffs and before/after values (same as --details)",
+  })
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
     .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect)
     .option("--details", "text format: show unified diffs and before/after values")
@@ -40,12 +43,6 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .option("--no-history", "do not record this run in the history")
     .option("--shard <K/N>", "check only the K-th of N stable shards of the hosts (for CI matrices)")
     .option("--allow-unreachable", "unreachable or failed hosts do not make the run fail (exit 2 on drift elsewhere, else 0)")
-    .option("-f, --forks <n>", "hosts checked in parallel", (v) => Number(v), 50)
-    .addOption(new Option("-c, --connection <type>", "override the connection of every host").choices(["ssh", "local"]))
-    .option("--become", "run probes through sudo")
-    .option("--accept-new-host-keys", "trust and record host keys seen for the first time")
-    .option("--connect-timeout <sec>", "SSH connect timeout in seconds", (v) => Number(v), 10)
-    .option("--timeout <sec>", "timeout of each command in seconds (0 = none)", (v) => Number(v), 0)
     .option("-q, --quiet", "no progress output")
     .addHelpText(
       "after",
@@ -55,6 +52,10 @@ Exit codes:
   2  drift: at least one host differs from the playbook
   1  error: invalid input, or a host was unreachable or failed (with --allow-unreachable these
      hosts are listed but do not change the exit code)
+
+Deadlines: each host gets ${REPORT_HOST_TIMEOUT_S} s in all (--host-timeout) and ${DEFAULT_CONNECT_TIMEOUT_S} s to connect (-T, tried
+twice); a host that accepts TCP and then stalls is reported unreachable with the reason, and the
+report is still written.
 
 Tasks whose outcome cannot be predicted without running them (command/shell without creates,
 removes or changed_when) are reported as "unknown": never drift, never dropped.
@@ -70,10 +71,7 @@ Examples:
     });
 }
 
-interface DriftCliOptions {
-  inventory?: string[];
-  limit?: string;
-  extraVars?: string[];
+interface DriftCliOptions extends ConnectionFlags {
   format: Format;
   out?: string[];
   details?: boolean;
@@ -81,12 +79,6 @@ interface DriftCliOptions {
   history: string | false;
   shard?: string;
   allowUnreachable?: boolean;
-  forks: number;
-  connection?: "ssh" | "local";
-  become?: boolean;
-  acceptNewHostKeys?: boolean;
-  connectTimeout: number;
-  timeout: number;
   quiet?: boolean;
 }
 
@@ -96,58 +88,26 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
   if (o.shard !== undefined && !shard) throw new InputError(`invalid --shard '${o.shard}'`, undefined, "use K/N with 1 ≤ K ≤ N, e.g. --shard 2/4");
   const outs = (o.out ?? []).map(parseOut);
-  if (!Number.isInteger(o.forks) || o.forks < 1) throw new InputError(`invalid --forks '${o.forks}'`, undefined, "a whole number ≥ 1");
+  const c = connectionOptions(o);
   if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id from `keel history`");
   if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
-  const extraVars = parseExtraVars(o.extraVars ?? []);
-  const sources = o.inventory?.length ? o.inventory : [defaultInventoryPath()];
-  const inv0 = await loadInventory(sources);
+  const inv0 = await loadInventory(c.inventory);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
   const plan = loadPlaybook(resolve(playbookArg), { registry });
   const playbookName = displayPath(playbookArg);
+  await askPasswords(o, c, io);
 
   const events: KeelEvent[] = [];
-  // On a TTY: the live progress region. Otherwise one line per finished host on stderr, so a
-  // nightly CI log shows progress without repeating every task the report lists anyway.
+  // On a TTY: the live progress region. Otherwise one line per finished host on stderr (HostLines).
   const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, write: io.err });
-  let total = 0;
-  let done = 0;
-  const plainProgress = (e: KeelEvent) => {
-    if (o.quiet || io.isTTY) return;
-    if (e.type === "run.start") {
-      total = e.hosts.length;
-      io.err(`checking ${total} host${total === 1 ? "" : "s"} against ${playbookName} (check mode, nothing is changed)\n`);
-    } else if (e.type === "host.unreachable") io.err(`unreachable  ${e.host}: ${e.message}\n`);
-    else if (e.type === "host.done") {
-      done++;
-      const st = e.stats;
-      io.err(`[${done}/${total}] ${e.host}: ${st.unreachable ? "unreachable" : st.failed ? "failed" : st.changed ? `${st.changed} drifted` : "in sync"} (${(e.durationMs / 1000).toFixed(1)}s, ${e.roundTrips} round trips)\n`);
-    }
-  };
-  await runPlaybook(
-    plan,
-    inv,
-    {
-      registry,
-      check: true,
-      diff: true,
-      limit: o.limit,
-      forks: o.forks,
-      extraVars,
-      connection: o.connection,
-      become: o.become,
-      acceptNewHostKeys: o.acceptNewHostKeys,
-      connectTimeoutMs: o.connectTimeout * 1000,
-      commandTimeoutMs: o.timeout * 1000,
-    },
-    (e) => {
-      events.push(e);
-      progress?.sink(e);
-      plainProgress(e);
-    },
-  );
+  const lines = o.quiet || io.isTTY ? undefined : new HostLines({ write: io.err, playbook: playbookName });
+  await runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars: c.extraVars }, (e) => {
+    events.push(e);
+    progress?.sink(e);
+    lines?.sink(e);
+  });
   progress?.finish();
-  let report: DriftReport = buildDriftReport(events, { playbook: playbookName, baseDir: process.cwd(), shard });
+  let report: DriftReport = buildDriftReport(events, { playbook: playbookName, baseDir: process.cwd(), shard, meta: reportMeta(resolve(playbookArg)) });
 
   if (o.history !== false) {
     const store = new HistoryStore(resolve(o.history));
@@ -165,7 +125,7 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
     }
   }
 
-  io.out(renderReport(report, o.format, { color: io.color, details: Boolean(o.details), width: io.isTTY ? process.stdout.columns ?? 0 : 0 }));
+  io.out(renderReport(report, o.format, { color: io.color, details: Boolean(o.details || o.diff), width: io.isTTY ? process.stdout.columns ?? 0 : 0 }));
   for (const { format, file } of outs) {
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, renderReport(report, format, { color: false, details: true, width: 0 }));

@@ -3,12 +3,15 @@
 import junit from "junit-report-builder";
 import type { JUnitReportBuilder } from "junit-report-builder/dist/builder.js";
 import type { DriftReport } from "./model.js";
+import { metaProperties } from "../meta.js";
 
 export function renderJunit(r: DriftReport): string {
   // The package is CommonJS and exports a builder instance as module.exports.
   const b = (junit as unknown as JUnitReportBuilder).newBuilder().name(`keel drift ${r.playbook}`);
   for (const h of r.hosts) {
     const suite = b.testSuite().name(h.host).time(h.duration_ms / 1000).timestamp(antTimestamp(r.generated_at));
+    // what produced the report: keel's version and the baseline's commit (JUnit <properties>)
+    for (const [k, v] of metaProperties(r)) suite.property(k, v);
     if (h.status === "unreachable" || h.status === "failed") {
       suite.testCase().className(h.host).name(h.status === "unreachable" ? "host reachable" : "run").error(h.error ?? h.status, h.status);
     }

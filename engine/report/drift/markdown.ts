@@ -1,6 +1,7 @@
 // Markdown drift summary for a CI step summary or a pull-request comment.
 import type { DriftReport } from "./model.js";
 import { driftByTask } from "./model.js";
+import { metaLine } from "../meta.js";
 
 const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -10,7 +11,7 @@ export function renderMarkdown(r: DriftReport): string {
   const out: string[] = [];
   out.push(`## ${icon} keel drift: ${s.drifted} of ${s.hosts} hosts drifted`);
   out.push("");
-  out.push(`Playbook \`${r.playbook}\`${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · ${r.generated_at}`);
+  out.push(`Playbook \`${r.playbook}\`${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · ${r.generated_at}${metaLine(r) ? ` · ${metaLine(r)}` : ""}`);
   out.push("");
   out.push("| in sync | drifted | unreachable | failed | drifted items | unknown |");
   out.push("|---:|---:|---:|---:|---:|---:|");

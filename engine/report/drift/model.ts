@@ -5,6 +5,7 @@ import type { Change } from "../../core/module.js";
 import type { ConnectionFailure } from "../../core/errors.js";
 import { relative, isAbsolute } from "node:path";
 import { unifiedDiff } from "../diff.js";
+import type { Baseline, ReportMeta } from "../meta.js";
 
 export const DRIFT_SCHEMA_VERSION = 1;
 
@@ -69,6 +70,10 @@ export interface DriftReport {
   schema_version: number;
   kind: "keel.drift";
   generated_at: string;
+  /** The keel that made the report (absent in reports of keel before 0.1.0's nightly work). */
+  keel_version?: string;
+  /** The baseline checked: the playbook's git repository, HEAD and whether the tree was dirty. */
+  baseline?: Baseline;
   playbook: string;
   shard?: { index: number; total: number };
   duration_ms: number;
@@ -91,6 +96,8 @@ export interface DriftSummary {
 
 export interface BuildMeta {
   playbook: string;
+  /** reportMeta(playbook): keel's version and the baseline's commit. */
+  meta?: ReportMeta;
   /** Task file paths are shown relative to this folder (usually the working directory). */
   baseDir?: string;
   generatedAt?: string;
@@ -197,6 +204,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
     schema_version: DRIFT_SCHEMA_VERSION,
     kind: "keel.drift",
     generated_at: generated,
+    ...(meta.meta ? { keel_version: meta.meta.keel_version, baseline: meta.meta.baseline } : {}),
     playbook: meta.playbook,
     ...(meta.shard ? { shard: meta.shard } : {}),
     duration_ms: duration,

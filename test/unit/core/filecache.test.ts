@@ -59,7 +59,7 @@ describe("readFileCached", () => {
     const d = tmp();
     const f = join(d, "k");
     write(f, "one", 60);
-    const { calls, parse } = counter();
+    const { parse } = counter();
     readFileCached(f, parse);
     const other = join(d, "k.new");
     writeFileSync(other, "two");

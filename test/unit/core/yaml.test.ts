@@ -18,9 +18,9 @@ function file(text: string, name = `f${n++}.yml`): string {
   writeFileSync(p, text);
   return p;
 }
-const js = (text: string) => {
+const js = (text: string): Record<string, unknown> => {
   const y = YamlFile.parse(text, "t.yml");
-  return y.js(y.root);
+  return y.js(y.root) as Record<string, unknown>;
 };
 function inputError(f: () => unknown): InputError {
   try {
@@ -189,5 +189,31 @@ describe("bounds (#6, #9)", () => {
     } finally {
       delete process.env.KEEL_MAX_FILE_BYTES;
     }
+  });
+});
+
+describe("host range bound (#6)", () => {
+  it("h[1:100000000] in INI and YAML is an error at its line naming KEEL_MAX_RANGE_HOSTS, at once", async () => {
+    const ini = file("[web]\nok1\nh[1:100000000]\n", `big${n++}.ini`);
+    const start = Date.now();
+    const e = await loadInventory([ini]).then(
+      () => undefined,
+      (x) => x,
+    );
+    expect(Date.now() - start).toBeLessThan(5000);
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.message).toMatch(/expands to 100000000 hosts, more than 100000/);
+    expect(e.hint).toMatch(/KEEL_MAX_RANGE_HOSTS/);
+    expect(e.pos).toMatchObject({ line: 3 });
+    const y = file("all:\n  hosts:\n    n[1:1000][1:1000]:\n");
+    const e2 = await loadInventory([y]).then(
+      () => undefined,
+      (x) => x,
+    );
+    expect(e2).toBeInstanceOf(InputError);
+    expect(e2.hint).toMatch(/KEEL_MAX_RANGE_HOSTS/);
+    expect(e2.pos).toMatchObject({ line: 3 });
+    // within the bound: expanded as before
+    expect((await loadInventory([file("[w]\nw[1:3]\n", `ok${n++}.ini`)])).hosts()).toEqual(["w1", "w2", "w3"]);
   });
 });

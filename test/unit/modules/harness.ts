@@ -15,12 +15,16 @@
 //   apply:                             # the calls apply must make, in order (omit when changes: [])
 //     - run: "usermod -s /bin/bash deploy"       # exact command
 //     - run_match: "^useradd "                   # or a regex
+//     - write_match: "^/run/x/.*\\.nft$"          # or a regex of the path
+//     - probe_new_connection: true                # Host.probeNewConnection (fails when a reply
+//                                                 # matches "probe_new_connection" with rc ≠ 0)
 //     - write: /etc/motd                          # writeFile path
 //       content: "hello\n"                        # optional exact content
 //       mode: "0644"                              # optional
 //   replies:                           # optional canned results for apply's commands, by regex
 //     - { match: "^visudo", rc: 1, stderr: "syntax error" }
 //   apply_error: "regex"               # optional: apply must throw an error matching this
+//   validate_error: "regex"            # optional: validate must refuse the args (nothing else runs)
 //
 // The probe script itself is checked to be non-empty POSIX text; its real behaviour is covered by
 // the e2e tests against lab hosts.
@@ -29,7 +33,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, it, expect } from "vitest";
 import type { HostModule, Host, ExecOptions, ExecResult, WriteFileOptions, Change } from "../../../engine/core/module.js";
-import { CommandError } from "../../../engine/core/errors.js";
+import { CommandError, ConnectionError } from "../../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../../engine/core/facts.js";
 
 export const BASE_FACTS: Facts = {
@@ -52,7 +56,8 @@ export const BASE_FACTS: Facts = {
 export type RecordedCall =
   | { run: string; opts?: ExecOptions }
   | { write: string; content: string; opts?: WriteFileOptions }
-  | { reconnect: number };
+  | { reconnect: number }
+  | { probe_new_connection: number };
 
 interface Reply {
   match: string;
@@ -86,6 +91,12 @@ export class RecordingHost implements Host {
   async reconnect(timeoutMs: number): Promise<void> {
     this.calls.push({ reconnect: timeoutMs });
   }
+
+  async probeNewConnection(timeoutMs: number): Promise<void> {
+    this.calls.push({ probe_new_connection: timeoutMs });
+    const r = this.replies.find((x) => x.match === "probe_new_connection");
+    if (r && (r.rc ?? 0) !== 0) throw new ConnectionError(r.stderr ?? "connection timed out", "timeout", this.name);
+  }
 }
 
 interface FixtureCase {
@@ -96,9 +107,10 @@ interface FixtureCase {
   state?: unknown;
   changes: Partial<Change>[];
   explain?: string;
-  apply?: ({ run: string } | { run_match: string } | { write: string; content?: string; mode?: string })[];
+  apply?: ({ run: string } | { run_match: string } | { write_match: string } | { probe_new_connection: true } | { write: string; content?: string; mode?: string })[];
   replies?: Reply[];
   apply_error?: string;
+  validate_error?: string;
 }
 
 /** Runs every fixture case in `dir` against `mod`. Every module must have an "already converged" case. */
@@ -113,6 +125,12 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
       it(f.replace(/\.yml$/, ""), async () => {
         const c = parse(readFileSync(join(dir, f), "utf8")) as FixtureCase;
         const facts: Facts = { ...BASE_FACTS, ...(c.facts ?? {}) } as Facts;
+        if (c.validate_error !== undefined) {
+          expect(() => mod.validate?.(c.args as never)).toThrow(new RegExp(c.validate_error));
+          return;
+        }
+        // Fixture args are the prepared ones; validate sees the task's args, before prepare.
+        if (!mod.prepare) mod.validate?.(c.args as never);
         const probe = mod.probe(c.args as never, facts);
         expect(probe.script.trim().length).toBeGreaterThan(0);
         const state = probe.parse(c.probe.stdout ?? "", c.probe.rc ?? 0);
@@ -136,6 +154,8 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
             const got = host.calls[i]!;
             if ("run" in want) expect(got).toMatchObject({ run: want.run });
             else if ("run_match" in want) expect("run" in got && new RegExp(want.run_match).test(got.run), JSON.stringify(got)).toBe(true);
+            else if ("write_match" in want) expect("write" in got && new RegExp(want.write_match).test(got.write), JSON.stringify(got)).toBe(true);
+            else if ("probe_new_connection" in want) expect("probe_new_connection" in got, JSON.stringify(got)).toBe(true);
             else {
               expect(got).toMatchObject({ write: want.write });
               if (want.content !== undefined) expect((got as { content: string }).content).toBe(want.content);

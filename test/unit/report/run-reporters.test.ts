@@ -10,6 +10,8 @@ import { runPlaybook, type RunOptions, type RunSummary } from "../../../engine/r
 import { Progress } from "../../../engine/report/progress.js";
 import { formatRecap } from "../../../engine/report/recap.js";
 import { JsonReporter } from "../../../engine/report/json.js";
+import { reportMeta } from "../../../engine/report/meta.js";
+import { fileURLToPath } from "node:url";
 import { createRunLog, scrub } from "../../../engine/report/runlog.js";
 import { renderChange, unifiedDiff } from "../../../engine/report/diff.js";
 import type { KeelEvent } from "../../../engine/core/events.js";
@@ -63,16 +65,19 @@ describe("progress, plain (not a TTY)", () => {
 });
 
 describe("progress, failure lines", () => {
-  it("names the task's file:line once, even when the cause already starts with it", () => {
+  it("names a place once: the cause's own file:line:col when it has one, else the task's", () => {
     const pr = new Progress({ isTTY: false, color: false, diff: false, write: () => undefined });
     const t = { id: "t1", name: "Set key", module: "test.kv", pos: { file: "/play/site.yml", line: 4, col: 7 }, play: "p" };
     const msg = "/play/site.yml:4:7: undefined variable 'nope' in '{{ nope }}'\nhint: define 'nope'";
     expect(pr.resultText("h1", t, { status: "failed", changes: [], msg, secret: false, durationMs: 0 })).toBe(
       "failed   h1  Set key  (test.kv)\n         /play/site.yml:4:7: undefined variable 'nope' in '{{ nope }}'\n         hint: define 'nope'\n",
     );
-    // a cause elsewhere (the block's when) keeps the task's own line in front
+    // a cause elsewhere in the file (the block's when, an argument's line) is named at its own
+    // place only: never "site.yml:4: site.yml:2:9: …" (issue 18)
     const other = "/play/site.yml:2:9: undefined variable 'x' in `x`";
-    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: other, secret: false, durationMs: 0 })).toContain(`         /play/site.yml:4: ${other}\n`);
+    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: other, secret: false, durationMs: 0 })).toBe(`failed   h1  Set key  (test.kv)\n         ${other}\n`);
+    // a cause without a place gets the task's
+    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: "exit code 1", secret: false, durationMs: 0 })).toContain("         /play/site.yml:4: exit code 1\n");
   });
 });
 
@@ -125,9 +130,9 @@ describe("--diff rendering", () => {
 
 describe("JSON report", () => {
   it("validates against schemas/run-report.schema.json and carries round trips per host", async () => {
-    const json = new JsonReporter("0.1.0");
+    const json = new JsonReporter(reportMeta(fileURLToPath(import.meta.url)));
     const { summary } = await sample({}, [json.sink]);
-    const report = json.report(summary);
+    const report = json.report();
     const schema = JSON.parse(readFileSync(new URL("../../../schemas/run-report.schema.json", import.meta.url), "utf8"));
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(schema);
@@ -135,6 +140,10 @@ describe("JSON report", () => {
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
     expect(report.schema_version).toBe(1);
+    // what produced it: keel's version (package.json) and the baseline's git commit
+    expect(report.keel_version).toBe(JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version);
+    expect(report.baseline).toMatchObject({ commit: expect.stringMatching(/^[0-9a-f]{40}$/), dirty: expect.any(Boolean), playbook: "test/unit/report/run-reporters.test.ts" });
+    expect(report.events.some((e) => (e as { type: string }).type === "run.summary")).toBe(false);
     expect(report.summary.round_trips.lab01).toBe(summary.roundTrips.lab01);
     expect(report.summary.hosts.bad03!.status).toBe("unreachable");
     expect(report.summary.failures.find((f) => f.host === "lab02")).toMatchObject({ task: "Maybe fail", message: expect.stringContaining("exit code 5: nope") });
@@ -143,7 +152,8 @@ describe("JSON report", () => {
     expect(validate({ ...report, schema_version: 2 })).toBe(false);
     expect(validate({ ...report, events: [{ type: "task.result", host: "x" }] })).toBe(false);
     // a run that stopped early names why and the hosts that never ran
-    const stopped = json.report({ ...summary, notRun: ["web9"], stopped: "play 'p': every host of the batch failed (lab02)" });
+    json.sink({ type: "run.summary", summary: { ...summary, notRun: ["web9"], stopped: "play 'p': every host of the batch failed (lab02)" } });
+    const stopped = json.report();
     expect(validate(JSON.parse(JSON.stringify(stopped))), JSON.stringify(validate.errors)).toBe(true);
     expect(stopped.summary).toMatchObject({ not_run: ["web9"], stopped: expect.stringContaining("every host") });
   });

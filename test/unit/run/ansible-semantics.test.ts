@@ -148,6 +148,23 @@ describe("serial batches", () => {
     expect(l.connects.sort()).toEqual(["h1", "h2", "h3", "h4"]);
   });
 
+  it("max_fail_percentage: more than that share of a batch failing stops the run (exceeded, not reached)", async () => {
+    const l = lab(["h1", "h2", "h3", "h4", "h5", "h6"]);
+    const { summary } = await run(l, play([failOn("*/h1|*/h2")], { serial: [4], maxFailPercentage: 49 }));
+    expect(summary.failed).toEqual(["h1", "h2"]);
+    expect(summary.notRun).toEqual(["h5", "h6"]);
+    expect(summary.stopped).toMatch(/2 of 4 hosts of the batch failed \(h1, h2\), more than max_fail_percentage 49%; h5, h6 did not run/);
+    // 50 % of 4 is 2: two failures do not exceed it, the rollout goes on
+    const l2 = lab(["h1", "h2", "h3", "h4", "h5", "h6"]);
+    const r2 = await run(l2, play([failOn("*/h1|*/h2")], { serial: [4], maxFailPercentage: 50 }));
+    expect(r2.summary.notRun).toEqual([]);
+    expect(r2.summary.stopped).toBeUndefined();
+    // 0 stops at the first failure
+    const l3 = lab(["h1", "h2", "h3"]);
+    const r3 = await run(l3, play([failOn("*/h2")], { serial: [2], maxFailPercentage: 0 }));
+    expect(r3.summary.notRun).toEqual(["h3"]);
+  });
+
   it("check mode changes nothing, so it goes on and reports every host", async () => {
     const l = lab(["h1", "h2"]);
     const { summary } = await run(l, play([task("cmd", { cmd: "true", creates: "nothere" }, { failedWhen: ["true"] })], { serial: [1] }), { check: true });

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
-import { defineModule } from "../../../engine/core/module.js";
+import { defineModule, type PrepareContext } from "../../../engine/core/module.js";
 import { Registry } from "../../../engine/core/registry.js";
 import { FakeLab, KV, CMD, SET, task, play, plan, recorder } from "./fakes.js";
 import type { Play } from "../../../engine/core/plan.js";
@@ -24,7 +24,7 @@ const KVFILE = defineModule<{ key: string; src: string; value?: string }, { pres
     required: ["key", "src"],
     properties: { key: { type: "string", description: "key" }, src: { type: "string", description: "file under files/" }, value: { type: "string", description: "set by prepare" } },
   },
-  prepare: (a, ctx) => ({ ...a, value: ctx.readLocal("files", a.src).toString("utf8") }),
+  prepare: (a: { src: string }, ctx: PrepareContext) => ({ ...a, value: ctx.readLocal("files", a.src).toString("utf8") }),
 } as never);
 
 const registry = new Registry([CMD, KV, KVFILE, SET]);

@@ -238,7 +238,7 @@ describe("lazy variables in template files", () => {
       expect.unreachable();
     } catch (e) {
       expect((e as InputError).message).toBe("undefined variable 'nope' (in the value of 'users') in template");
-      expect((e as InputError).pos.line).toBe(2);
+      expect((e as InputError).pos!.line).toBe(2);
     }
   });
 });

@@ -100,12 +100,12 @@ describe("requests that cannot be met fail in diff (so check mode reports them t
 
   it("bad argument combinations are input errors with a hint", () => {
     const cases: [() => unknown, RegExp][] = [
-      [() => fileMod.probe({ path: "/x", state: "link" }, BASE_FACTS), /needs src/],
-      [() => fileMod.probe({ path: "/x", state: "file", recurse: true }, BASE_FACTS), /recurse needs state: directory/],
-      [() => lineMod.probe({ path: "/x", regexp: "(" , line: "a" }, BASE_FACTS), /invalid regular expression in regexp/],
-      [() => lineMod.probe({ path: "/x", line: "a", backrefs: true }, BASE_FACTS), /backrefs needs regexp/],
-      [() => lineMod.probe({ path: "/x" }, BASE_FACTS), /line is required/],
-      [() => fileMod.probe({ path: "/x", mode: "rw" }, BASE_FACTS), /invalid mode/],
+      [() => fileMod.validate!({ path: "/x", state: "link" }), /needs src/],
+      [() => fileMod.validate!({ path: "/x", state: "file", recurse: true }), /recurse needs state: directory/],
+      [() => lineMod.validate!({ path: "/x", regexp: "(" , line: "a" }), /invalid regular expression in regexp/],
+      [() => lineMod.validate!({ path: "/x", line: "a", backrefs: true }), /backrefs needs regexp/],
+      [() => lineMod.validate!({ path: "/x" }), /line is required/],
+      [() => fileMod.validate!({ path: "/x", mode: "rw" }), /invalid mode/],
     ];
     for (const [f, re] of cases) {
       let err: unknown;
@@ -132,7 +132,7 @@ describe("text edits", () => {
     const text = "a=1\nb=2\na=3\n";
     expect(presentLine(text, { line: "a=9", regexp: "^a=", firstmatch: true }).text).toBe("a=9\nb=2\na=3\n");
     expect(presentLine(text, { line: "a=9", regexp: "^a=" }).text).toBe("a=1\nb=2\na=9\n");
-    expect(presentLine(text, { line: "c=0", insertbefore: "^b=" })).toEqual({ text: "a=1\nc=0\nb=2\na=3\n", msg: "line added before 'b=2'" });
+    expect(presentLine(text, { line: "c=0", insertbefore: "^b=" })).toEqual({ text: "a=1\nc=0\nb=2\na=3\n", msg: "line 'c=0' added before 'b=2'" });
     expect(presentLine(text, { line: "c=0", insertafter: "^zzz" }).text).toBe("a=1\nb=2\na=3\nc=0\n");
     expect(presentLine(text, { line: "b=5", search_string: "b=" }).text).toBe("a=1\nb=5\na=3\n");
     expect(presentLine("x\r\ny\r\n", { line: "y" }).text).toBe("x\r\ny\r\n");

@@ -1,14 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import mod, { parseSpecs, age } from "../../../../modules/packages/package.js";
 import { compareDebVersions, compareRpmVersions } from "../../../../modules/packages/version.js";
 import { lockError } from "../../../../modules/packages/backends/apt.js";
 import { splitApk } from "../../../../modules/packages/backends/apk.js";
-import { runModuleFixtures, BASE_FACTS } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
+import { BASE_FACTS } from "../harness.js";
 
 // Expected results computed with `dpkg --compare-versions A lt|eq|gt B` on Debian 12 (dpkg 1.21).
 const DEB: [string, string, number][] = [

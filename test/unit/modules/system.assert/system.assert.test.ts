@@ -1,7 +1,7 @@
 // system.assert is a controller module: table tests of run() with an evaluate() that maps each
 // expression to a value (the runner provides the real one, keel's condition language).
 import { describe, it, expect } from "vitest";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import mod, { truthy } from "../../../../modules/system/assert.js";
 import { EMPTY_FACTS } from "../../../../engine/core/facts.js";
 

@@ -1,10 +1,3 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
-import mod from "../../../../modules/system/command.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
-
 import { spawnSync } from "node:child_process";
 import { describe, it, expect } from "vitest";
 import { splitArgs, argvToShell, globWord, execApply } from "../../../../modules/system/exec-common.js";

@@ -1,11 +1,6 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Ajv } from "ajv";
 import mod from "../../../../modules/system/hostname.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
 
 describe("system.hostname schema", () => {
   const validate = new Ajv({ useDefaults: true }).compile(mod.args);

@@ -1,6 +1,6 @@
 // system.set_fact is a controller module: table tests of run() and of its (open) schema.
 import { describe, it, expect } from "vitest";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import mod from "../../../../modules/system/set_fact.js";
 import { EMPTY_FACTS } from "../../../../engine/core/facts.js";
 

@@ -1,10 +1,3 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
-import mod from "../../../../modules/users/authorized_key.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
-
 import { describe, it, expect } from "vitest";
 import { parseKeyLine, formatKey, fingerprint } from "../../../../modules/users/sshkeys.js";
 import { desiredKeys, planKeys } from "../../../../modules/users/authorized_key.js";

@@ -1,13 +1,8 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import mod from "../../../../modules/users/sudoers.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
 
 import { describe, it, expect } from "vitest";
-import Ajv from "ajv";
-import { InputError } from "../../../../engine/core/errors.js";
+import { Ajv } from "ajv";
+import { ArgError, InputError } from "../../../../engine/core/errors.js";
 import { sudoersContent } from "../../../../modules/users/sudoers.js";
 import { RecordingHost } from "../harness.js";
 
@@ -25,16 +20,51 @@ describe("users.sudoers arguments", () => {
   ];
   for (const [args, ok] of table) it(`${JSON.stringify(args)} ${ok ? "valid" : "invalid"}`, () => expect(validate(args)).toBe(ok));
 
-  it("prepare names the problem and hints a usable file name", () => {
+  it("validate names the problem and hints a usable file name", () => {
     try {
-      mod.prepare!({ name: "deploy.conf", user: "deploy" }, {} as never);
+      mod.validate!({ name: "deploy.conf", user: "deploy" });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(InputError);
       expect((e as InputError).message).toMatch(/would be ignored by sudo/);
       expect((e as InputError).hint).toMatch(/deploy-conf/);
     }
-    expect(() => mod.prepare!({ name: "x" }, {} as never)).toThrow(/needs `user` or `group`/);
+    expect(() => mod.validate!({ name: "x" })).toThrow(/needs `user` or `group`/);
+  });
+
+  // issue 10 #2: a line break in any value written into the rule would add a sudoers line.
+  const payloads: [string, Record<string, unknown>][] = [
+    ["user", { user: "appsvc ALL=(ALL) NOPASSWD: ALL\nappsvc" }],
+    ["commands", { user: "app", commands: "/usr/bin/systemctl restart app\nnobody ALL=(ALL) NOPASSWD: ALL" }],
+    ["commands", { user: "app", commands: ["/bin/ls", "/bin/true\rnobody ALL=(ALL) ALL"] }],
+    ["group", { group: "ops\n%nobody ALL=(ALL) ALL" }],
+    ["runas", { user: "app", runas: "root\nnobody ALL=(ALL) ALL" }],
+    ["host", { user: "app", host: "ALL\0x" }],
+    ["defaults", { user: "app", defaults: ["!requiretty\nnobody ALL=(ALL) ALL"] }],
+  ];
+  for (const [arg, extra] of payloads) {
+    it(`refuses a line break in ${arg}: ${JSON.stringify(extra)}`, () => {
+      let err: unknown;
+      try {
+        mod.validate!({ name: "x", ...extra } as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ArgError);
+      expect((err as ArgError).arg).toBe(arg);
+      expect((err as Error).message).toMatch(/contains a (newline|carriage return|NUL byte)/);
+    });
+  }
+
+  it("a change summary names every line of the rule file, not only the last", () => {
+    const a = { name: "x", user: "app", defaults: ["!requiretty", "env_keep += HOME"] };
+    const [created] = mod.diff({ visudo: "/usr/sbin/visudo" }, a, {} as never);
+    expect(created!.summary).toContain('"Defaults:app !requiretty"');
+    expect(created!.summary).toContain('"Defaults:app env_keep += HOME"');
+    expect(created!.summary).toContain('"app ALL=NOPASSWD: ALL"');
+    const s = { file: { mode: "0440", owner: "root", group: "root" }, content: "Defaults:app !requiretty\napp ALL=NOPASSWD: ALL\nnobody ALL=(ALL) ALL\n", visudo: "/usr/sbin/visudo" };
+    const [changed] = mod.diff(s, { name: "x", user: "app", defaults: ["!requiretty"] }, {} as never);
+    expect(changed!.summary).toContain('- "nobody ALL=(ALL) ALL"');
   });
 });
 

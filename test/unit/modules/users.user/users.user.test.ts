@@ -1,13 +1,8 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import mod from "../../../../modules/users/user.js";
 const userMod = mod;
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
 
 import { describe, it, expect } from "vitest";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { BASE_FACTS, RecordingHost } from "../harness.js";
 import { dayText, expiresDays, type UserState } from "../../../../modules/users/user.js";
 import groupMod from "../../../../modules/users/group.js";

@@ -1,6 +1,6 @@
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import mod from "../../../../modules/firewall/nftables.js";
 import { runModuleFixtures } from "../harness.js";
-import mod from "../../../../modules/files/template.js";
 
 runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));

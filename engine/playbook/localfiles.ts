@@ -1,0 +1,56 @@
+// Load-time checks of the controller-side files that tasks name (issue 10 #7): a literal `src:` of
+// copy or template must exist, and a template must compile (syntax, known filters and tests,
+// supported tags), before any host is touched. Values with `{{ }}` are known only per host and
+// are checked when the task runs, as before. The lookup is the runner's (engine/run/pipeline.ts,
+// readLocal): each search folder's files/ or templates/ first, then the folder itself.
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { InputError } from "../core/errors.js";
+import { readFileBytesCached } from "../core/filecache.js";
+import type { Plan, Task, TaskNode } from "../core/plan.js";
+import { errorAt } from "../core/yaml.js";
+import { hasTemplate } from "../template/index.js";
+import { compile, TemplateSyntaxError } from "../template/hbs.js";
+
+/** Modules whose `src` is a controller file, and the folder it is looked up in. */
+const LOCAL_SRC: Record<string, { sub: "files" | "templates"; template: boolean }> = {
+  "files.copy": { sub: "files", template: false },
+  "files.template": { sub: "templates", template: true },
+};
+
+export function checkLocalFiles(plan: Plan): void {
+  const walk = (nodes: TaskNode[]) => {
+    for (const n of nodes) {
+      if (n.kind === "block") {
+        walk(n.block);
+        walk(n.rescue);
+        walk(n.always);
+      } else checkTask(plan, n);
+    }
+  };
+  for (const play of plan.plays) {
+    walk(play.tasks);
+    walk(play.handlers);
+  }
+}
+
+function checkTask(plan: Plan, task: Task): void {
+  const spec = LOCAL_SRC[task.module];
+  const src = task.args?.src;
+  if (!spec || typeof src !== "string" || hasTemplate(src)) return;
+  const dirs = task.searchDirs.length ? task.searchDirs : [plan.dir];
+  const candidates = isAbsolute(src) ? [src] : dirs.flatMap((d) => [join(d, spec.sub, src), join(d, src)]);
+  const found = candidates.find((c) => existsSync(c));
+  const at = task.argPos.src ?? task.argsPos;
+  if (!found) {
+    throw errorAt(at, `${spec.sub.replace(/s$/, "")} '${src}' not found (looked in ${candidates.join(", ")})`, `put it in ${isAbsolute(src) ? src : join(dirs[0] ?? ".", spec.sub, src)}`);
+  }
+  if (!spec.template) return;
+  const text = readFileBytesCached(found).toString("utf8");
+  try {
+    compile(text);
+  } catch (e) {
+    if (e instanceof TemplateSyntaxError) throw new InputError(e.message, { file: found, line: e.line, col: e.col }, `used by the task at ${at.file}:${at.line}`, text.split(/\r?\n/)[e.line - 1]);
+    throw e;
+  }
+}

@@ -1,0 +1,79 @@
+// What produced a report: keel's version and the baseline's git commit. Every report format
+// (JSON, HTML, JUnit properties, SARIF, Markdown) carries it, so an auditor can tell which keel
+// checked which baseline. Helpers adding report commands: call reportMeta(playbookPath) once and
+// put the result in the report.
+import { execFileSync } from "node:child_process";
+import { dirname, relative } from "node:path";
+import { realpathSync, statSync } from "node:fs";
+import { keelVersion } from "../core/paths.js";
+
+export interface Baseline {
+  /** The git repository's top folder holding the playbook; absent when it is not in a repository. */
+  repo?: string;
+  /** HEAD's full commit id; absent outside a repository or before the first commit. */
+  commit?: string;
+  /** The working tree differs from HEAD (modified, staged or untracked files). */
+  dirty?: boolean;
+  /** The playbook, relative to the repository's top folder (or as given outside one). */
+  playbook: string;
+}
+
+export interface ReportMeta {
+  keel_version: string;
+  baseline: Baseline;
+}
+
+/** Meta for a report checked against `playbook` (a file or folder path). Never throws. */
+export function reportMeta(playbook: string): ReportMeta {
+  return { keel_version: keelVersion(), baseline: baselineOf(playbook) };
+}
+
+/** The git state of the repository holding `path`: HEAD and whether the tree is dirty. */
+export function baselineOf(path: string): Baseline {
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return { playbook: path };
+  }
+  const dir = statSync(real).isDirectory() ? real : dirname(real);
+  const top = git(dir, ["rev-parse", "--show-toplevel"]);
+  if (top === undefined) return { playbook: path };
+  const repo = realpathSync(top);
+  const out: Baseline = { repo, playbook: relative(repo, real) || "." };
+  const commit = git(dir, ["rev-parse", "--verify", "--quiet", "HEAD"]);
+  if (commit) out.commit = commit;
+  const status = git(dir, ["status", "--porcelain", "--untracked-files=normal"]);
+  if (status !== undefined) out.dirty = status !== "";
+  return out;
+}
+
+/** "keel 0.1.0 · baseline 1a2b3c4d5e6f (dirty)" for report headers; "" when the report has no meta. */
+export function metaLine(m: Partial<ReportMeta>): string {
+  const parts: string[] = [];
+  if (m.keel_version) parts.push(`keel ${m.keel_version}`);
+  const b = m.baseline;
+  if (b) parts.push(b.commit ? `baseline ${b.commit.slice(0, 12)}${b.dirty ? " (dirty)" : ""}` : "baseline not in git");
+  return parts.join(" · ");
+}
+
+/** Name/value pairs for formats with properties (JUnit): keel_version, baseline_commit, baseline_dirty… */
+export function metaProperties(m: Partial<ReportMeta>): [string, string][] {
+  const out: [string, string][] = [];
+  if (m.keel_version) out.push(["keel_version", m.keel_version]);
+  const b = m.baseline;
+  if (b) {
+    out.push(["baseline_playbook", b.playbook]);
+    if (b.commit) out.push(["baseline_commit", b.commit]);
+    if (b.dirty !== undefined) out.push(["baseline_dirty", String(b.dirty)]);
+  }
+  return out;
+}
+
+function git(cwd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,151 @@
+// The pure decisions of patches.upgrade: which pending updates a task takes (scope, only,
+// exclude, holds), and the changes check mode, --diff and apply share. Nothing here touches a host.
+import type { Change } from "../../engine/core/module.js";
+import type { PatchState, PendingUpdate } from "./types.js";
+
+export interface SelectArgs {
+  scope?: "all" | "security";
+  only?: string[];
+  exclude?: string[];
+  update_cache?: boolean;
+  cache_valid_time?: number;
+  reboot?: "never" | "if_required";
+}
+
+/** What apply gets in each Change's data. */
+export type UpgradeOp =
+  | { op: "update_cache"; action?: true }
+  | { op: "upgrade"; update: PendingUpdate }
+  | { op: "reboot"; action: true };
+
+/** A change of patches.upgrade: its data is always an UpgradeOp. */
+export type UpgradeChange = Change & { data?: UpgradeOp };
+
+export interface Selection {
+  /** Updates the task takes, in name order. */
+  take: PendingUpdate[];
+  /** Updates the task would take but the package is on hold: never upgraded, reported. */
+  held: PendingUpdate[];
+}
+
+/**
+ * A shell-style glob (`*`, `?`, `[abc]`) as a whole-name match. Package names never hold `/`,
+ * so there is no path semantics.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 2);
+      if (end < 0) re += "\\[";
+      else {
+        let body = glob.slice(i + 1, end);
+        if (body.startsWith("!")) body = `^${body.slice(1)}`;
+        re += `[${body.replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function matchesAny(name: string, globs: string[]): boolean {
+  // `libc6:amd64` is matched by `libc6*` and by `libc6`.
+  const bare = name.replace(/:[^:]*$/, "");
+  return globs.some((g) => {
+    const re = globToRegExp(g);
+    return re.test(name) || re.test(bare);
+  });
+}
+
+export function selectUpdates(st: PatchState, args: SelectArgs): Selection {
+  const scope = args.scope ?? "security";
+  const take: PendingUpdate[] = [];
+  const held: PendingUpdate[] = [];
+  for (const u of st.updates) {
+    if (scope === "security" && !u.security) continue;
+    if (args.only?.length && !matchesAny(u.name, args.only)) continue;
+    if (args.exclude?.length && matchesAny(u.name, args.exclude)) continue;
+    (u.held ? held : take).push(u);
+  }
+  return { take, held };
+}
+
+function origin(u: PendingUpdate): string {
+  return [u.security ? "security" : "", u.source, u.advisory ?? ""].filter(Boolean).join(", ");
+}
+
+/** "keel-hello 1.0 → 1.1 (security, keel-security)" */
+export function updateLine(u: PendingUpdate): string {
+  const what = origin(u);
+  return `${u.name} ${u.installed} → ${u.candidate}${what ? ` (${what})` : ""}`;
+}
+
+/** "keel-hello (security, keel-security)" */
+export function updateLabel(u: PendingUpdate): string {
+  const what = origin(u);
+  return what ? `${u.name} (${what})` : u.name;
+}
+
+/** 42 → "42 s", 5400 → "90 min", 200000 → "2 d 7 h". */
+export function ageText(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172800) {
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return m ? `${h} h ${m} min` : `${h} h`;
+  }
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  return h ? `${d} d ${h} h` : `${d} d`;
+}
+
+/**
+ * The changes of one patches.upgrade task: a stale cache (cache_valid_time passed) or an
+ * unconditional refresh (update_cache alone, an action as in Ansible's apt), one change per update
+ * taken (before/after versions), and a pending reboot when `reboot: if_required` and the host
+ * already needs one (an action: never drift).
+ */
+export function upgradeChanges(st: PatchState, args: SelectArgs): UpgradeChange[] {
+  const out: UpgradeChange[] = [];
+  const cvt = args.cache_valid_time;
+  if (cvt !== undefined) {
+    if (st.listsAge === undefined || st.listsAge > cvt) {
+      out.push({
+        summary: st.listsAge === undefined ? `${st.manager} package lists never updated` : `${st.manager} package lists updated ${ageText(st.listsAge)} ago, older than cache_valid_time ${cvt} s`,
+        field: "package lists",
+        before: st.listsAge === undefined ? "never updated" : `updated ${ageText(st.listsAge)} ago`,
+        after: "updated now",
+        data: { op: "update_cache" },
+      });
+    }
+  } else if (args.update_cache === true) {
+    out.push({ summary: `${st.manager} package lists update`, field: "package lists", data: { op: "update_cache", action: true } });
+  }
+  for (const u of selectUpdates(st, args).take) {
+    // The field names the package and where the update comes from, so --diff shows the whole
+    // list: "keel-hello (security, keel-security): 1.0 → 1.1".
+    out.push({ summary: `upgrade ${updateLine(u)}`, field: updateLabel(u), before: u.installed, after: u.candidate, data: { op: "upgrade", update: u } });
+  }
+  if (args.reboot === "if_required" && st.reboot.required) {
+    out.push({ summary: `reboot required: ${st.reboot.reasons.join("; ")}`, field: "reboot", data: { op: "reboot", action: true } });
+  }
+  return out;
+}
+
+/** Why nothing needs to change, held packages named. */
+export function explainUpgrade(st: PatchState, args: SelectArgs): string {
+  const scope = args.scope ?? "security";
+  const sel = selectUpdates(st, args);
+  const others = st.updates.filter((u) => !u.held && !sel.take.includes(u)).length;
+  const parts = [`no ${scope === "security" ? "security " : ""}updates to apply`];
+  if (sel.held.length) parts.push(`held: ${sel.held.map(updateLine).join(", ")}`);
+  if (others) parts.push(`${others} other update${others === 1 ? "" : "s"} outside the task's scope`);
+  if (st.listsAge !== undefined) parts.push(`package lists updated ${ageText(st.listsAge)} ago`);
+  else parts.push("package lists never updated");
+  return parts.join("; ");
+}

@@ -1,6 +1,0 @@
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { runModuleFixtures } from "../harness.js";
-import mod from "../../../../modules/files/blockinfile.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));

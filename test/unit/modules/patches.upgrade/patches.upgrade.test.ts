@@ -1,0 +1,69 @@
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import { describe, expect, it } from "vitest";
+import mod from "../../../../modules/patches/upgrade.js";
+import { runModuleFixtures } from "../harness.js";
+
+runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAptProbe, rebootInfo, updateErrors } from "../../../../modules/patches/apt.js";
+import { isSecurityTarget, parsePolicy } from "../../../../modules/patches/apt-parse.js";
+import { parseCheckUpdate, parseNeedsRestarting, parseNevra, parseUpdateinfoDates, parseVersionlock } from "../../../../modules/patches/dnf-parse.js";
+import { globToRegExp, selectUpdates } from "../../../../modules/patches/select.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describe("patches.upgrade pure parts", () => {
+  it("names an interrupted dpkg (a file in /var/lib/dpkg/updates), captured on lab903", () => {
+    expect(() => parseAptProbe(readFileSync(join(here, "apt-interrupted.probe.txt"), "utf8"))).toThrow(/dpkg was interrupted; run `dpkg --configure -a`/);
+  });
+  it("lists a source whose Release is gone as broken, captured on lab903", () => {
+    const st = parseAptProbe(readFileSync(join(here, "apt-broken-source.probe.txt"), "utf8"));
+    expect(st.brokenSources).toEqual(["file:/srv/keel-broken keel-security"]);
+  });
+  it("classifies security sources as unattended-upgrades does", () => {
+    const t = (dist: string, label = "", origin = "", suite = dist) => isSecurityTarget({ dist, suite, codename: suite, label, origin });
+    expect(t("bookworm-security", "Debian-Security", "Debian", "stable-security")).toBe(true);
+    expect(t("jammy-security", "Ubuntu", "Ubuntu")).toBe(true);
+    expect(t("buster/updates", "Debian-Security", "Debian")).toBe(true);
+    expect(t("bookworm", "Debian", "Debian", "stable")).toBe(false);
+    expect(t("bookworm-updates", "Debian", "Debian", "stable-updates")).toBe(false);
+    expect(t("mirror", "Debian-Security", "Debian", "stable")).toBe(true);
+  });
+  it("reads the candidate's sources from apt-cache policy (Debian 12 capture, test/fixtures/captured/apt-missing.txt)", () => {
+    const p = parsePolicy(
+      "telnet:\n  Installed: 0.17+2.4-2\n  Candidate: 0.17+2.4-2+deb12u3\n  Version table:\n     0.17+2.4-2+deb12u3 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n        500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages\n *** 0.17+2.4-2 100\n        100 /var/lib/dpkg/status\n",
+    );
+    expect(p[0]!.candidateSources.map((s) => s.dist)).toEqual(["bookworm", "bookworm-security"]);
+  });
+  it("names failed sources of apt-get update", () => {
+    expect(updateErrors("E: The repository 'file:/srv/x keel-security Release' does not have a Release file.\nW: Failed to fetch http://h/debian/dists/b/InRelease  Could not resolve 'h'\n")).toEqual([
+      "file:/srv/x keel-security: no Release file",
+      "http://h/debian/dists/b/InRelease: Could not resolve 'h'",
+    ]);
+  });
+  it("needs a reboot for the flag file or a newer kernel", () => {
+    expect(rebootInfo(false, "", "6.1.0-18-amd64", "6.1.0-20-amd64").reasons).toEqual(["kernel 6.1.0-20-amd64 installed, 6.1.0-18-amd64 running"]);
+    expect(rebootInfo(false, "", "6.1.0-20-amd64", "6.1.0-20-amd64").required).toBe(false);
+    expect(rebootInfo(true, "libc6\nlibc6\n", "x", undefined).packages).toEqual(["libc6"]);
+  });
+  it("parses dnf's formats", () => {
+    expect(parseNevra("openssl-1:3.0.7-16.el9_2.x86_64")).toEqual({ name: "openssl", version: "1:3.0.7-16.el9_2", arch: "x86_64" });
+    expect(parseCheckUpdate("\nfoo.noarch 1-2 repo\nObsoleting Packages\nbar.noarch 1-1 repo\n")).toEqual([{ name: "foo", arch: "noarch", version: "1-2", repo: "repo" }]);
+    expect(parseVersionlock("nginx-0:1.24.0-3.el9.*\n!httpd-0:2.4-1.el9.*\n")).toEqual(["nginx"]);
+    expect(parseNeedsRestarting("No core libraries or services have been updated since boot-up.\n", 0)).toEqual({ required: false, reasons: [], packages: [] });
+    expect(parseNeedsRestarting("", 127)).toBeUndefined();
+    expect(parseUpdateinfoDates("  Update ID: A\n    Updated: 2024-03-06 09:12:01\n  Update ID: B\n     Issued: 2024-01-01 00:00:00\n    Updated: 2024-02-01 00:00:00\n")).toEqual(
+      new Map([["A", Date.UTC(2024, 2, 6, 9, 12, 1) / 1000], ["B", Date.UTC(2024, 0, 1) / 1000]]),
+    );
+  });
+  it("matches only/exclude globs with and without :arch", () => {
+    expect(globToRegExp("lib[cs]*").test("libssl3")).toBe(true);
+    expect(globToRegExp("keel-?ello").test("keel-hello")).toBe(true);
+    const st = { manager: "apt" as const, now: 0, updates: [{ name: "libc6:i386", installed: "1", candidate: "2", security: true, source: "s", held: false }], held: [], reboot: { required: false, reasons: [], packages: [] }, kernel: { running: "" }, brokenSources: [] };
+    expect(selectUpdates(st, { only: ["libc6"] }).take).toHaveLength(1);
+    expect(selectUpdates(st, { exclude: ["libc*"] }).take).toHaveLength(0);
+  });
+});

@@ -1,6 +1,0 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
-import mod from "../../../../modules/users/group.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
