@@ -97,6 +97,8 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   const playbookName = displayPath(playbookArg);
   await askPasswords(o, c, io);
 
+  // the history is opened before the check runs: a bad --history fails before any host is touched
+  const store = o.history !== false ? new HistoryStore(resolve(o.history)) : undefined;
   const events: KeelEvent[] = [];
   // On a TTY: the live progress region. Otherwise one line per finished host on stderr (HostLines).
   const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, write: io.err });
@@ -109,8 +111,7 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   progress?.finish();
   let report: DriftReport = buildDriftReport(events, { playbook: playbookName, baseDir: process.cwd(), shard, meta: reportMeta(resolve(playbookArg)) });
 
-  if (o.history !== false) {
-    const store = new HistoryStore(resolve(o.history));
+  if (store && o.history !== false) {
     try {
       if (o.compare !== undefined) {
         const shardKey = shard ? `${shard.index}/${shard.total}` : null;
