@@ -107,12 +107,13 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.probes.clear();
     const root = rootScope(play);
     ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
+    // The deadline counts from the host's first play (armed once; later plays share it).
+    this.deadline.arm();
     try {
       const ok = await this.deadline.race(async () => {
         await this.step(async () => {
           if (!this.started) {
             this.started = true;
-            this.deadline.arm();
             this.sink({ type: "host.start", host: this.name });
           }
           if (!this.conn) await this.connect();

@@ -136,7 +136,8 @@ export function auditReportOf(
     profile: { name: s.profile.name, sha256: s.profile.sha256, files: s.profile.chain.map((c) => shown(c.file)) },
     controls: profileControls(s.catalog, s.profile.controls),
     controlOf: controlOf(taskControls(o.plan, s.catalog)),
-    applicability: applicability((h) => o.inv.hostVars(h), o.extraVars),
+    // As the hardening.profile task sees them: the profile's parameters under the inventory's.
+    applicability: applicability((h) => ({ ...s.profile.params, ...o.inv.hostVars(h) }), o.extraVars),
     baseDir: cwd,
     now: o.now,
   });
