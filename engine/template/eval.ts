@@ -6,6 +6,7 @@ import { type DictExpression, calleeName, isOp, sliceParts, testName, type Node 
 import { callFilter } from "./filters.js";
 import { printf } from "./format.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
+import { runLookup } from "./lookup.js";
 import { callTest } from "./tests.js";
 import { UNDEF, type Val, compare, contains, deepEqual, hasOwn, num, pyStr, truthy, typeName } from "./values.js";
 
@@ -322,6 +323,10 @@ export function call(c: jsep.CallExpression, vars: Record<string, unknown>): Val
     return f(self, pos, kw);
   }
   const fname = (c.callee as jsep.Identifier).name;
+  if (fname === "lookup" || fname === "query" || fname === "q") {
+    const { pos, kw } = callArgs(c, vars);
+    return runLookup(fname, pos, kw, vars);
+  }
   const fn = Object.hasOwn(FUNCTIONS, fname) ? FUNCTIONS[fname] : undefined;
   if (!fn) throw new ExprEvalError("unsupported call");
   const { pos, kw } = callArgs(c, vars);

@@ -54,6 +54,8 @@ export interface HostDrift {
   duration_ms: number;
   round_trips: number;
   facts?: { os: string; kernel: string; arch: string; hostname: string; ipv4: string };
+  /** The host firewall in charge and its effective inbound policy (the `firewall` fact), for security review. */
+  firewall?: HostFirewall;
   /** For unreachable/failed hosts: what happened. */
   error?: string;
   failure?: ConnectionFailure | "task";
@@ -64,6 +66,28 @@ export interface HostDrift {
   unknown: UnknownItem[];
   /** With --compare: items drifted last time and in sync now. */
   resolved: DriftItem[];
+}
+
+export interface HostFirewall {
+  backend: string;
+  /** What happens to a new inbound connection no rule names; absent when the ruleset could not be read. */
+  inbound_default?: "accept" | "drop" | "reject";
+  /** TCP/UDP ports that accept NEW connections, and from where ("any", CIDRs, @sets). */
+  open_ports?: { proto: string; port: string; from: string[] }[];
+  /** Why the ruleset could not be read (not root, no nft). */
+  error?: string;
+}
+
+/** The drift report's view of the `firewall` fact (engine/facts/firewall.ts). */
+function hostFirewall(f: unknown): HostFirewall | undefined {
+  if (!f || typeof f !== "object") return undefined;
+  const fw = f as { backend?: string; inbound?: { default: HostFirewall["inbound_default"]; open: HostFirewall["open_ports"] }; inbound_error?: string };
+  if (!fw.backend) return undefined;
+  return {
+    backend: fw.backend,
+    ...(fw.inbound ? { inbound_default: fw.inbound.default, open_ports: fw.inbound.open } : {}),
+    ...(fw.inbound_error ? { error: fw.inbound_error } : {}),
+  };
 }
 
 export interface DriftReport {
@@ -78,7 +102,7 @@ export interface DriftReport {
   shard?: { index: number; total: number };
   duration_ms: number;
   /** Run this report was compared with (--compare). */
-  compared_with?: { run_id: number; generated_at: string };
+  compared_with?: { run_id?: number; file?: string; generated_at: string };
   summary: DriftSummary;
   hosts: HostDrift[];
 }
@@ -143,6 +167,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           hostname: e.facts.hostname,
           ipv4: e.facts.ipv4,
         };
+        if (hostFirewall(e.facts.firewall)) get(e.host).firewall = hostFirewall(e.facts.firewall);
         break;
       case "host.unreachable": {
         const hd = get(e.host);
@@ -161,7 +186,9 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           if (hd.status !== "unreachable") {
             hd.status = "failed";
             hd.failure = "task";
-            hd.error = `${t.name} (${t.pos.file}:${t.pos.line}): ${r.msg ?? "failed"}`;
+            // a message that starts at a place in the task's file names its own place: say it once
+            const msg = r.msg ?? "failed";
+            hd.error = msg.startsWith(`${t.pos.file}:`) ? `${t.name}: ${msg}` : `${t.name} (${t.pos.file}:${t.pos.line}): ${msg}`;
           }
           break;
         }
