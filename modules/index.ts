@@ -15,7 +15,10 @@ import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
+import systemDebug from "./system/debug.js";
+import systemFail from "./system/fail.js";
 import systemHostname from "./system/hostname.js";
+import systemIncludeVars from "./system/include_vars.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
@@ -40,7 +43,10 @@ export const MODULES: readonly ModuleDef[] = [
   servicesService,
   systemAssert,
   systemCommand,
+  systemDebug,
+  systemFail,
   systemHostname,
+  systemIncludeVars,
   systemReboot,
   systemSetFact,
   systemShell,

@@ -2,6 +2,8 @@
 // package.ts owns the arguments and the decisions (diff); a backend owns the shell text of its
 // probe, the parsing of that text, version ordering and the commands apply runs.
 import type { ApplyResult, Host } from "../../../engine/core/module.js";
+import { allRecs, parseRecords } from "../../../engine/core/record.js";
+import { snip } from "../../../engine/core/snippets.js";
 
 /** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
 export interface PkgSpec {
@@ -72,16 +74,25 @@ export interface PackageBackend {
   apply(host: Host, plan: PkgPlan, opts: ApplyOptions): Promise<ApplyResult>;
 }
 
-/** Split a probe's stdout into `@@section` blocks. */
+/**
+ * One section of a backend's probe: the record `@out ID` whose `text:b64=` is what `command`
+ * printed (byte for byte, so no line of a manager's output can be mistaken for a record).
+ */
+export function outSection(id: string, command: string): string {
+  return `${snip.begin("out", id)}\n${snip.b64Field("text", command)}`;
+}
+
+/** The probe's sections: id → the non-blank lines of its text (a section not printed is absent). */
 export function sections(stdout: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  let cur: string[] | undefined;
-  for (const line of stdout.split("\n")) {
-    const m = /^@@(\w+)\s*$/.exec(line);
-    if (m) {
-      cur = [];
-      out.set(m[1]!, cur);
-    } else if (cur && line.trim() !== "") cur.push(line.replace(/\r$/, ""));
+  for (const r of allRecs(parseRecords(stdout), "out")) {
+    out.set(
+      r.id,
+      (r.get("text") ?? "")
+        .split("\n")
+        .map((l) => l.replace(/\r$/, ""))
+        .filter((l) => l.trim() !== ""),
+    );
   }
   return out;
 }
