@@ -3,7 +3,7 @@
 // probe, the parsing of that text, version ordering and the commands apply runs.
 import type { ApplyResult, Host } from "../../../engine/core/module.js";
 import { allRecs, parseRecords } from "../../../engine/core/record.js";
-import { snip } from "../../../engine/core/snippets.js";
+import { outLines, snip } from "../../../engine/core/snippets.js";
 
 /** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
 export interface PkgSpec {
@@ -78,21 +78,10 @@ export interface PackageBackend {
  * One section of a backend's probe: the record `@out ID` whose `text:b64=` is what `command`
  * printed (byte for byte, so no line of a manager's output can be mistaken for a record).
  */
-export function outSection(id: string, command: string): string {
-  return `${snip.begin("out", id)}\n${snip.b64Field("text", command)}`;
-}
+export const outSection = snip.out;
 
 /** The probe's sections: id → the non-blank lines of its text (a section not printed is absent). */
 export function sections(stdout: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const r of allRecs(parseRecords(stdout), "out")) {
-    out.set(
-      r.id,
-      (r.get("text") ?? "")
-        .split("\n")
-        .map((l) => l.replace(/\r$/, ""))
-        .filter((l) => l.trim() !== ""),
-    );
-  }
-  return out;
+  const recs = parseRecords(stdout);
+  return new Map(allRecs(recs, "out").map((r) => [r.id, outLines(recs, r.id)]));
 }
