@@ -8,6 +8,7 @@ import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
+import firewallRule from "./firewall/rule.js";
 import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
 import hardeningFilePerms from "./hardening/file_perms.js";
 import hardeningKernelModule from "./hardening/kernel_module.js";
@@ -24,7 +25,10 @@ import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
+import systemDebug from "./system/debug.js";
+import systemFail from "./system/fail.js";
 import systemHostname from "./system/hostname.js";
+import systemIncludeVars from "./system/include_vars.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
@@ -42,6 +46,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesLineinfile,
   filesTemplate,
   firewallNftables,
+  firewallRule,
   hardeningEmptyPasswords,
   hardeningFilePerms,
   hardeningKernelModule,
@@ -58,7 +63,10 @@ export const MODULES: readonly ModuleDef[] = [
   servicesService,
   systemAssert,
   systemCommand,
+  systemDebug,
+  systemFail,
   systemHostname,
+  systemIncludeVars,
   systemReboot,
   systemSetFact,
   systemShell,

@@ -147,6 +147,16 @@ export interface ControllerResult {
   setFacts?: Record<string, unknown>;
 }
 
+/** What a controller module's run() gets. */
+export interface ControllerContext {
+  vars: Record<string, unknown>;
+  facts: Facts;
+  check: boolean;
+  evaluate(expr: string): unknown;
+  /** Folders the task's files are found in (its role's folder, then the playbook's), as for `src`. */
+  searchDirs?: string[];
+}
+
 /** A module that runs on the controller only (set_fact, assert). */
 export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
@@ -155,7 +165,7 @@ export interface ControllerModule<A = any> extends ModuleMeta<A> {
    * The runner's probe batching must not read them ahead of the task.
    */
   produces?(args: A): string[];
-  run(args: A, ctx: { vars: Record<string, unknown>; facts: Facts; check: boolean; evaluate(expr: string): unknown }): ControllerResult;
+  run(args: A, ctx: ControllerContext): ControllerResult;
 }
 
 export type ModuleDef = HostModule | ControllerModule;

@@ -5,8 +5,21 @@
 // and quotes every interpolated value with shq. The shell variables it uses start with `_keel_` and
 // are overwritten by the next snippet. Fixture tests run them in a real dash (test/unit/core/).
 import { InputError, InternalError } from "./errors.js";
-import { REC_KEY, REC_NAME } from "./record.js";
+import { REC_KEY, REC_NAME, type Rec } from "./record.js";
 import { shq } from "./shell.js";
+
+/**
+ * A value computed earlier in the same probe script: a shell word such as '"$_kf"' (a path read
+ * from getent, a copy destination resolved on the host). Plain strings are literals and are quoted.
+ */
+export interface ShWord {
+  sh: string;
+}
+export type ShValue = string | ShWord;
+
+function word(v: ShValue): string {
+  return typeof v === "string" ? shq(v) : v.sh;
+}
 
 function name(kind: string, what: string): string {
   if (!REC_NAME.test(kind)) throw new InternalError(`probe record ${what} ${JSON.stringify(kind)} must match [A-Za-z0-9_.:-]+`);
@@ -52,11 +65,11 @@ function b64Field(k: string, command: string): string {
  *   uid, gid, owner, group (names; "UNKNOWN" without one), size, mtime (epoch seconds),
  *   and for a link (not followed) target:b64= (readlink, byte for byte).
  */
-function stat(id: string, path: string, opts: { follow?: boolean } = {}): string {
+function stat(id: string, path: ShValue, opts: { follow?: boolean } = {}): string {
   const follow = opts.follow === true;
   const L = follow ? "-L " : "";
   return [
-    `_keel_p=${shq(path)}`,
+    `_keel_p=${word(path)}`,
     begin("stat", id),
     follow ? `if [ -e "$_keel_p" ]; then` : `if [ -e "$_keel_p" ] || [ -L "$_keel_p" ]; then`,
     `printf 'exists=1\\n'`,
@@ -92,11 +105,11 @@ function stat(id: string, path: string, opts: { follow?: boolean } = {}): string
  * for a regular file readable=0|1 and, when readable, size and content:b64= (the first `maxBytes`
  * bytes with truncated=1 when the file is longer).
  */
-function readFile(id: string, path: string, opts: { maxBytes?: number } = {}): string {
+function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): string {
   const max = opts.maxBytes;
   if (max !== undefined && (!Number.isInteger(max) || max < 0)) throw new InternalError(`readFile maxBytes must be a non-negative integer, got ${max}`);
   return [
-    `_keel_p=${shq(path)}`,
+    `_keel_p=${word(path)}`,
     begin("file", id),
     `if [ -e "$_keel_p" ]; then printf 'exists=1\\n'`,
     `if [ -f "$_keel_p" ]; then printf 'type=file\\n'`,
@@ -116,12 +129,12 @@ function readFile(id: string, path: string, opts: { maxBytes?: number } = {}): s
  * shadow, hosts…). Hosts without getent (some busybox systems) read /etc/passwd, /etc/group or
  * /etc/shadow directly, matching the name (or the numeric id for passwd and group).
  */
-function getent(id: string, db: string, k: string): string {
+function getent(id: string, db: string, k: ShValue): string {
   const byNumber = db === "passwd" || db === "group" ? " || $3 == k" : "";
   return [
     begin("getent", id),
-    `if command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${shq(k)} 2>/dev/null | head -n 1)`,
-    `elif [ -r /etc/${shq(db)} ]; then _keel_v=$(awk -F: -v k=${shq(k)} ${shq(`$1 == k${byNumber} { print; exit }`)} /etc/${shq(db)} 2>/dev/null)`,
+    `if command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null | head -n 1)`,
+    `elif [ -r /etc/${shq(db)} ]; then _keel_v=$(awk -F: -v k=${word(k)} ${shq(`$1 == k${byNumber} { print; exit }`)} /etc/${shq(db)} 2>/dev/null)`,
     `else _keel_v=; fi`,
     `if [ -n "$_keel_v" ]; then printf 'found=1\\nentry=%s\\n' "$_keel_v"; else printf 'found=0\\n'; fi`,
   ].join("\n");
@@ -145,7 +158,15 @@ function cmd(id: string, command: string): string {
   ].join("\n");
 }
 
-export const snip = { begin, field, b64Field, stat, readFile, getent, cmd };
+/**
+ * `@out id`: text:b64= (the stdout of `command`, byte for byte; stderr dropped, stdin empty). For
+ * output a parser reads line by line (a package manager's listing) where the exit code is not needed.
+ */
+function out(id: string, command: string): string {
+  return `${begin("out", id)}\n${b64Field("text", command)}`;
+}
+
+export const snip = { begin, field, b64Field, stat, readFile, getent, cmd, out };
 
 /**
  * The one mode normaliser: "644", "0644", "00644", "0o644" → "0644"; "4755" → "4755". A number is
@@ -159,4 +180,100 @@ export function normMode(mode: string | number): string {
   const m = /^(?:0o)?0*([0-7]{1,4})$/i.exec(mode.trim());
   if (!m) throw new InputError(`invalid mode '${mode}'`, undefined, 'write modes as octal digits in quotes, e.g. "0644"');
   return m[1]!.padStart(4, "0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers of the snippets' records (pure): the one place that knows their fields.
+
+export interface StatRec {
+  type: "file" | "directory" | "link" | "other";
+  /** 4 octal digits ("0644"). */
+  mode?: string;
+  uid?: number;
+  gid?: number;
+  owner?: string;
+  group?: string;
+  size?: number;
+  mtime?: number;
+  /** A link's target, as stored (stat without follow). */
+  target?: string;
+}
+
+/** The @stat record of `id`; undefined when the path does not exist (or the record is missing). */
+export function statOf(recs: readonly Rec[], id: string): StatRec | undefined {
+  const r = recs.find((x) => x.kind === "stat" && x.id === id);
+  if (!r || r.get("exists") !== "1") return undefined;
+  const t = r.get("type");
+  const out: StatRec = { type: t === "file" || t === "directory" || t === "link" ? t : "other" };
+  const mode = r.get("mode");
+  if (mode !== undefined && /^[0-7]{4}$/.test(mode)) out.mode = mode;
+  for (const k of ["uid", "gid", "size", "mtime"] as const) {
+    const v = r.int(k);
+    if (v !== undefined) out[k] = v;
+  }
+  const owner = r.get("owner");
+  if (owner !== undefined) out.owner = owner;
+  const group = r.get("group");
+  if (group !== undefined) out.group = group;
+  const target = r.get("target");
+  if (target !== undefined) out.target = target;
+  return out;
+}
+
+export interface FileRec {
+  exists: boolean;
+  type?: "file" | "directory" | "other";
+  /** A regular file that could not be opened for reading. */
+  unreadable?: boolean;
+  content?: Buffer;
+  size?: number;
+  truncated?: boolean;
+}
+
+/** The @file record of `id` (readFile); { exists: false } when missing. */
+export function fileOf(recs: readonly Rec[], id: string): FileRec {
+  const r = recs.find((x) => x.kind === "file" && x.id === id);
+  if (!r || r.get("exists") !== "1") return { exists: false };
+  const t = r.get("type");
+  const out: FileRec = { exists: true, type: t === "file" || t === "directory" ? t : "other" };
+  if (r.get("readable") === "0") out.unreadable = true;
+  const content = r.buf("content");
+  if (content !== undefined) out.content = content;
+  const size = r.int("size");
+  if (size !== undefined) out.size = size;
+  if (r.get("truncated") === "1") out.truncated = true;
+  return out;
+}
+
+/** The entry line of the @getent record of `id`, or undefined when nothing was found. */
+export function getentOf(recs: readonly Rec[], id: string): string | undefined {
+  const r = recs.find((x) => x.kind === "getent" && x.id === id);
+  return r && r.get("found") === "1" ? r.get("entry") : undefined;
+}
+
+export interface CmdRec {
+  rc: number;
+  out: string;
+  err: string;
+}
+
+/** The text of the @out record of `id` (undefined when the probe did not print it). */
+export function outOf(recs: readonly Rec[], id: string): string | undefined {
+  return recs.find((x) => x.kind === "out" && x.id === id)?.get("text");
+}
+
+/** The non-blank lines of the @out record of `id`, without a trailing \r; [] when absent. */
+export function outLines(recs: readonly Rec[], id: string): string[] {
+  return (outOf(recs, id) ?? "")
+    .split("\n")
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim() !== "");
+}
+
+/** The @cmd record of `id`, or undefined when the command did not run. */
+export function cmdOf(recs: readonly Rec[], id: string): CmdRec | undefined {
+  const r = recs.find((x) => x.kind === "cmd" && x.id === id);
+  const rc = r?.int("rc");
+  if (!r || rc === undefined) return undefined;
+  return { rc, out: r.get("out") ?? "", err: r.get("err") ?? "" };
 }

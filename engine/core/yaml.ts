@@ -3,7 +3,7 @@
 // Right after parsing, aliases are replaced by copies of their anchored nodes and `<<` merge keys
 // are flattened (yaml-expand.ts), so every consumer walks a plain tree and never meets an Alias.
 import { readFileSync, statSync } from "node:fs";
-import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, type Document, type Node, type YAMLMap, type Pair } from "yaml";
+import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, visit, type Document, type Node, type YAMLMap, type Pair } from "yaml";
 import { InputError, UndefinedVariableError, type SourcePos } from "./errors.js";
 import { chargeLoad, limitHint, limitOf, LIMITS } from "./limits.js";
 import { expandDocument, ExpandError } from "./yaml-expand.js";
@@ -26,6 +26,10 @@ export class YamlFile {
   static parse(text: string, file: string): YamlFile {
     // a UTF-8 byte order mark is not content (PyYAML skips it too)
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    // An ansible-vault file is ciphertext: read as YAML it would be one string, written to hosts.
+    if (text.startsWith("$ANSIBLE_VAULT")) {
+      throw new InputError(`${file} is encrypted with ansible-vault, and keel has no vault password`, { file, line: 1, col: 1 }, VAULT_HINT, text.split(/\r?\n/)[0]);
+    }
     const lc = new LineCounter();
     let doc: Document.Parsed;
     try {
@@ -50,6 +54,7 @@ export class YamlFile {
       if (isStackOverflow(e)) throw f.error("YAML nesting too deep to expand", 0, limitHint(LIMITS.yamlDepth));
       throw e;
     }
+    if (text.includes("!vault")) refuseVault(f);
     return f;
   }
 
@@ -112,6 +117,18 @@ export function errorAt(pos: SourcePos, message: string, hint?: string, lines?: 
 export function undefinedAt(pos: SourcePos, varName: string, message: string, hint?: string): UndefinedVariableError {
   const e = errorAt(pos, message, hint);
   return new UndefinedVariableError(varName, message, pos, hint, e.sourceLine);
+}
+
+const VAULT_HINT =
+  "keel does not decrypt Ansible Vault (see SECURITY.md): decrypt the value (ansible-vault decrypt / view) into a vars file only you can read, or pass it with -e @file";
+
+/** An inline `!vault |` value: ciphertext that must never be used as text (issue 10 #8). */
+function refuseVault(f: YamlFile): void {
+  visit(f.doc, {
+    Node(_, n) {
+      if ((n as Node).tag === "!vault") throw f.error("vaulted value (!vault) but no vault password", n as Node, VAULT_HINT);
+    },
+  });
 }
 
 function isStackOverflow(e: unknown): boolean {

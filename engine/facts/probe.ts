@@ -10,6 +10,7 @@
 // next header; the parser drops the trailing empty lines of each section.
 import type { Probe } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
+import { FIREWALL_FACT_SCRIPT, parseFirewallFact } from "./firewall.js";
 
 export const FACTS_SCRIPT = `exec 2>/dev/null
 echo; echo '== os-release'
@@ -42,6 +43,8 @@ cat /proc/net/route
 echo; echo '== fib_trie'
 cat /proc/net/fib_trie
 fi
+echo; echo '== firewall'
+${FIREWALL_FACT_SCRIPT}
 exit 0
 `;
 
@@ -215,6 +218,8 @@ export function parseFacts(stdout: string): Facts {
   // Debian's point release ("12.11") lives in /etc/debian_version, not in os-release.
   if (family === "debian" && /^\d+(\.\d+)*$/.test(debianVersion)) facts.os_version_full = debianVersion;
   if (init.includes("openrc")) facts.service_mgr = "openrc";
+  // The firewall block is records (engine/core/record.ts); older captures have none.
+  if (s.has("firewall")) facts.firewall = parseFirewallFact(get("firewall").join("\n"));
   return facts;
 }
 

@@ -7,6 +7,7 @@ import type { HostSpec } from "../core/host.js";
 import { errorAt } from "../core/yaml.js";
 import type { VarLayer } from "./model.js";
 import { renderString } from "../template/index.js";
+import { shlexSplit } from "./shlex.js";
 
 /** keel name first, then its Ansible aliases (in order of preference). */
 export const CONNECTION_VARS = {
@@ -107,6 +108,7 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
     fail(method, `'${String(method.value)}' is not supported`, "keel only becomes another user with sudo; use become_method: sudo");
   }
 
+  refuseUnhonoured(vars, (k, message, hint) => fail({ key: k, pos: layer.pos.get(k) }, message, hint));
   const kh = str(CONNECTION_VARS.knownHostsFile) ?? knownHostsFromSshArgs(vars);
   if (kh !== undefined) spec.knownHostsFile = expandTilde(kh);
 
@@ -118,6 +120,71 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
     spec.connectTimeoutMs = Math.round(n * 1000);
   }
   return spec;
+}
+
+/**
+ * Ansible connection variables that change how or where it connects, which keel does not honour:
+ * dropping them silently would connect somewhere else or differently than the user asked (a
+ * ProxyJump ignored means a direct connection). Each one stops the load (issue 10 #8). Variables
+ * about Python (`ansible_python_interpreter`) or transfer tuning (`ansible_pipelining`) do not
+ * change what keel does, and are accepted.
+ */
+const UNHONOURED: Record<string, string> = {
+  ansible_ssh_args: "keel does not run the ssh binary; remove it (keel's own SSH settings are the connection variables in the README)",
+  ansible_ssh_executable: "keel connects with its own SSH client (ssh2), not an ssh binary; remove it",
+  ansible_sftp_extra_args: "keel does not use sftp; remove it",
+  ansible_scp_extra_args: "keel does not use scp; remove it",
+  ansible_become_flags: "keel runs sudo with its own flags; remove it",
+  ansible_become_exe: "keel runs sudo from the PATH; remove it",
+  ansible_shell_executable: "keel runs POSIX /bin/sh; remove it",
+  ansible_shell_type: "keel needs a POSIX sh on the host; remove it",
+};
+
+/**
+ * `-o` options of ansible_ssh_common_args / ansible_ssh_extra_args that keel honours or that cannot
+ * change where or as whom it connects. Anything else (ProxyJump, ProxyCommand, -J, -i, -p, other
+ * options) is an error.
+ */
+const SSH_OPTIONS_OK = new Set(["userknownhostsfile", "controlmaster", "controlpersist", "controlpath", "serveraliveinterval", "serveralivecountmax", "compression", "stricthostkeychecking:yes", "loglevel"]);
+
+function refuseUnhonoured(vars: Record<string, unknown>, fail: (key: string, message: string, hint: string) => never): void {
+  for (const [k, hint] of Object.entries(UNHONOURED)) {
+    if (k in vars && vars[k] !== null && vars[k] !== undefined && vars[k] !== "") fail(k, "is not supported by keel", hint);
+  }
+  for (const k of ["ansible_ssh_common_args", "ansible_ssh_extra_args"]) {
+    const v = vars[k];
+    if (v === null || v === undefined || v === "") continue;
+    if (typeof v !== "string") fail(k, "must be a string", "quote the value");
+    let words: string[];
+    try {
+      words = shlexSplit(v as string).map((t) => t.text);
+    } catch (e) {
+      return fail(k, `cannot be split into arguments: ${(e as Error).message}`, "check the quotes");
+    }
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      let opt: string | undefined;
+      if (w === "-o") opt = words[++i];
+      else if (w.startsWith("-o")) opt = w.slice(2);
+      else {
+        const proxy = w === "-J" || w.startsWith("-J");
+        fail(k, `has '${w}', which keel does not honour`, proxy ? "keel does not connect through a jump host yet; remove -J (the connection would go direct)" : "keel honours only -o UserKnownHostsFile=… here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file)");
+      }
+      if (opt === undefined) fail(k, "ends with -o and no option", "write -o Name=value");
+      const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)?(.*)$/.exec(opt!);
+      const name = (m?.[1] ?? opt!).toLowerCase();
+      const value = (m?.[2] ?? "").trim().toLowerCase();
+      if (name === "userknownhostsfile" && value === "") i++; // `-o UserKnownHostsFile PATH` form: the path is the next word
+      if (SSH_OPTIONS_OK.has(name) || SSH_OPTIONS_OK.has(`${name}:${value}`)) continue;
+      const hint =
+        name === "proxyjump" || name === "proxycommand"
+          ? "keel does not connect through a jump host or proxy yet; without it the connection would go direct, so the load stops"
+          : name === "stricthostkeychecking"
+            ? "keel always checks host keys; to trust keys seen for the first time use --accept-new-host-keys"
+            : `keel does not honour the ssh option ${m?.[1] ?? opt}; remove it`;
+      fail(k, `sets -o ${opt}, which keel does not honour`, hint);
+    }
+  }
 }
 
 /** `-o UserKnownHostsFile=PATH` (or `-oUserKnownHostsFile PATH`) in ansible_ssh_common_args / _extra_args. */

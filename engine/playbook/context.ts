@@ -36,6 +36,8 @@ export interface PlayCtx {
    * defaults and their public vars (vars/main.yml and the entry's vars:, not parameters).
    */
   playRoles: { ref: RoleRef; defaults: Record<string, unknown>; vars: Record<string, unknown> }[];
+  /** The play's `collections:` (ns.coll), searched for short role names. */
+  collections: string[];
   /** > 0 while an include_role is applied: its variables stay private, as in Ansible. */
   privateRoles: number;
 }

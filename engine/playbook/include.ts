@@ -1,16 +1,18 @@
 // include_tasks / import_tasks: a task file spliced in place when the playbook loads, with the
 // entry's keywords (when, tags, vars, become…) inherited by every included task.
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isMap, isScalar, type YamlFile, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
 import { hasTemplate } from "../template/index.js";
 import { INCLUDE_KEYWORDS } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import type { Cursor, Scope } from "./context.js";
-import { keyOf, pairOf, unknownKeyword, stringValue, readYaml, uniq } from "./readers.js";
+import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, readYaml, uniq } from "./readers.js";
+import { splitWords } from "./args.js";
 import { taskList } from "./tasklist.js";
 
-export const INCLUDE_KEYS = ["include_tasks", "import_tasks"];
+/** Task keys that splice a task file (also with the `ansible.builtin.` prefix); `include` is the old spelling. */
+export const INCLUDE_KEYS = ["include_tasks", "import_tasks", "include"];
 
 /** Common keywords on include/import/role-task entries: they become inherited settings. */
 export function entryScope(y: YamlFile, node: YAMLMap, scope: Scope, skip: string[], allowed: Record<string, string>, what: string): Scope {
@@ -25,7 +27,7 @@ export function entryScope(y: YamlFile, node: YAMLMap, scope: Scope, skip: strin
         stringValue(y, v, k);
         break;
       default:
-        if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict" || k === "loop_control") {
+        if (k === "loop" || k.startsWith("with_") || k === "loop_control") {
           throw y.error(`keel's ${what} is static and cannot loop`, p.key as Node, "put the loop on the tasks inside the included file");
         }
         if (k === "register" || k === "notify") throw y.error(`'${k}' does not apply to ${what}`, p.key as Node, "put it on the tasks inside");
@@ -35,37 +37,128 @@ export function entryScope(y: YamlFile, node: YAMLMap, scope: Scope, skip: strin
   return s;
 }
 
-/** An include_tasks/import_tasks entry (`key`) at the cursor: its tasks go into the cursor's list. */
+/** An include_tasks/import_tasks/include entry (`key`, maybe `ansible.builtin.`-prefixed) at the cursor. */
 export function include(c: Cursor, node: YAMLMap, key: string): void {
-  const { y, scope, ctx } = c;
+  const { y, scope } = c;
   const pair = pairOf(node, key)!;
-  for (const other of INCLUDE_KEYS) {
-    if (other !== key && pairOf(node, other)) throw y.error(`a task cannot have both '${key}' and '${other}'`, pairOf(node, other)!.key as Node);
+  for (const p of node.items as Pair[]) {
+    const other = keyOf(y, p);
+    if (other !== key && INCLUDE_KEYS.includes(bareKey(other))) throw y.error(`a task cannot have both '${key}' and '${other}'`, p.key as Node);
   }
   let fileNode = pair.value as Node;
+  let apply: Node | undefined;
   if (isMap(fileNode)) {
     const fp = pairOf(fileNode, "file");
+    apply = pairOf(fileNode, "apply")?.value as Node | undefined;
     for (const p of fileNode.items as Pair[]) {
       const k = keyOf(y, p);
-      if (k !== "file") throw unknownKeyword(y, p, k, ["file"], `${key} argument`);
+      if (k !== "file" && k !== "apply") throw unknownKeyword(y, p, k, ["file", "apply"], `${key} argument`);
     }
     if (!fp) throw y.error(`${key}: needs a file`, fileNode, `write \`${key}: other.yml\``);
     fileNode = fp.value as Node;
   }
-  const name = stringValue(y, fileNode, key);
-  if (hasTemplate(name)) throw y.error(`${key} takes a file name, not a template ('${name}')`, fileNode, "includes are resolved when the playbook loads; use `when:` on the include to choose between files");
+  let name = stringValue(y, fileNode, key);
   const s = entryScope(y, node, scope, [key], INCLUDE_KEYWORDS, key);
+  // include_tasks' `apply:` keywords go to every included task (keel's includes are inlined anyway)
+  if (apply && isMap(apply)) {
+    for (const p of apply.items as Pair[]) {
+      const k = keyOf(y, p);
+      if (!applySetting(s, y, k, p.value as Node, "include")) throw unknownKeyword(y, p, k, Object.keys(INCLUDE_KEYWORDS), "keyword of apply");
+    }
+  }
+  if (bareKey(key) === "include") {
+    // the old `include: file.yml a=1 b=2`: the words after the file name are variables
+    const words = splitWords(name);
+    name = words[0]?.text ?? name;
+    for (const w of words.slice(1)) {
+      const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(w.text);
+      if (!m) throw y.error(`${key}: '${w.text}' is not name=value`, fileNode, "write the variables under vars:");
+      s.vars[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/s, "$2");
+    }
+  }
   const dirs = uniq([scope.fileDir, ...(scope.roleTasksDir ? [scope.roleTasksDir] : []), ...scope.searchDirs]);
+  if (hasTemplate(name)) return dynamicInclude(c, s, key, name, fileNode, dirs);
   const candidates = isAbsolute(name) ? [name] : dirs.map((d) => join(d, name));
   const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
   if (!file) throw y.error(`${key}: file not found: ${name}`, fileNode, `looked in: ${candidates.join(", ")}`);
+  spliceFile(c, s, file, fileNode);
+}
+
+function spliceFile(c: Cursor, s: Scope, file: string, at: Node): void {
+  const { y, scope, ctx } = c;
   const abs = resolve(file);
   if (scope.includeStack.includes(abs)) {
     const chain = [...scope.includeStack.slice(scope.includeStack.indexOf(abs)), abs].map((f) => relative(resolve(ctx.playbookDir), f) || f);
-    throw y.error(`include cycle: ${chain.join(" -> ")}`, fileNode, "a file includes itself through this chain; remove one of the includes");
+    throw y.error(`include cycle: ${chain.join(" -> ")}`, at, "a file includes itself through this chain; remove one of the includes");
   }
-  const inc = readYaml(file, y.pos(fileNode));
+  const inc = readYaml(file, y.pos(at));
   const root = inc.root;
   if (!root || (isScalar(root) && root.value === null)) return;
   taskList({ ...c, y: inc, scope: { ...s, fileDir: dirname(file), includeStack: [...scope.includeStack, abs] } }, root, "an included task file");
+}
+
+/**
+ * A file name with templates (`setup-{{ ansible_os_family }}.yml`), as Ansible's dynamic includes
+ * write them. keel's plan is static, so every file the name can give is loaded now, each guarded by
+ * a condition that the rendered name is that file: a host runs exactly the file Ansible would.
+ * A host whose rendered name matches no file fails that condition's check at run time instead of
+ * Ansible's "file not found" (its tasks are skipped and the `when` says why).
+ */
+function dynamicInclude(c: Cursor, s: Scope, key: string, name: string, at: Node, dirs: string[]): void {
+  const { y } = c;
+  const parts = templateParts(name);
+  if (!parts) throw y.error(`${key}: cannot read the template in '${name}'`, at, "write the file name as text with {{ expressions }}");
+  // the folder part must be literal; the templated part is matched against file names there
+  const lastSlash = name.lastIndexOf("/");
+  const folder = lastSlash >= 0 && !hasTemplate(name.slice(0, lastSlash)) ? name.slice(0, lastSlash) : "";
+  const re = new RegExp("^" + parts.map((p) => (typeof p === "string" ? escapeRe(p) : "(.+?)")).join("") + "$");
+  const bases = isAbsolute(name) ? [folder] : dirs.map((d) => join(d, folder));
+  const found = new Map<string, string>();
+  for (const base of bases) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(base).filter((e) => statSync(join(base, e)).isFile());
+    } catch {
+      continue;
+    }
+    for (const e of entries.sort()) {
+      const rel = folder ? `${folder}/${e}` : e;
+      if (re.test(rel) && !found.has(rel)) found.set(rel, join(base, e));
+    }
+  }
+  if (found.size === 0) throw y.error(`${key}: no file matches '${name}'`, at, `looked in: ${bases.join(", ")}`);
+  const expr = parts.map((p) => (typeof p === "string" ? pyQuote(p) : `(${p.expr})`)).join(" ~ ");
+  const pos = y.pos(at);
+  for (const [rel, file] of found) {
+    const guarded: Scope = { ...s, when: [...s.when, { text: `${expr} == ${pyQuote(rel)}`, pos }] };
+    spliceFile(c, guarded, file, at);
+  }
+}
+
+/** Literal text and `{{ expr }}` parts of a template, or undefined when it holds `{% %}`. */
+function templateParts(t: string): (string | { expr: string })[] | undefined {
+  if (t.includes("{%")) return undefined;
+  const out: (string | { expr: string })[] = [];
+  let i = 0;
+  while (i < t.length) {
+    const open = t.indexOf("{{", i);
+    if (open === -1) {
+      out.push(t.slice(i));
+      break;
+    }
+    if (open > i) out.push(t.slice(i, open));
+    const close = t.indexOf("}}", open + 2);
+    if (close === -1) return undefined;
+    out.push({ expr: t.slice(open + 2, close).trim() });
+    i = close + 2;
+  }
+  return out;
+}
+
+function pyQuote(s: string): string {
+  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

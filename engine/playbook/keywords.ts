@@ -21,6 +21,7 @@ export const PLAY_KEYWORDS: Record<string, string> = {
   post_tasks: "Tasks run after the tasks.",
   tags: "Tags added to every task of the play.",
   check_mode: "Run the whole play in check mode (true) or never in check mode (false).",
+  collections: "Collections (ns.name) searched for roles given by their short name.",
 };
 
 export const TASK_KEYWORDS: Record<string, string> = {
@@ -107,7 +108,6 @@ export const UNSUPPORTED: Record<string, string> = {
   any_errors_fatal: "not supported; use serial batches and ignore_errors explicitly",
   vars_prompt: "pass values with -e instead",
   order: "hosts run in inventory order",
-  collections: "keel modules are built in; remove it",
   module_defaults: "give the arguments on each task",
   force_handlers: "not supported",
   throttle: "use --forks",
@@ -123,19 +123,8 @@ export const UNSUPPORTED: Record<string, string> = {
   ignore_unreachable: "not supported",
   serial_batches: "not supported",
   loop_with: "use loop:",
-  include: "use import_tasks: (tasks) or import_playbook: (plays)",
-  include_vars: "use vars_files: on the play",
-  with_fileglob: "list the files explicitly in loop:",
-  with_together: "use loop: with explicit items",
-  with_nested: "use loop: with explicit items",
-  with_subelements: "use loop: with explicit items",
-  with_sequence: "use `loop: \"{{ range(1, 10) }}\"`",
-  with_first_found: "not supported",
   with_lines: "not supported",
-  with_indexed_items: "not supported",
   index_var: "not supported; keep a counter in the items themselves",
   pause: "not supported",
-  debug: "keel has no debug module; inspect variables with `keel inventory --host NAME` and facts with `keel facts NAME`, and remove the task",
-  fail: "use `assert: { that: [condition], fail_msg: \"…\" }` (it fails when the condition is false)",
   extended: "not supported",
 };

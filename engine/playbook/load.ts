@@ -22,7 +22,7 @@ import { hasTemplate } from "../template/index.js";
 import { PLAY_KEYWORDS } from "./keywords.js";
 import { applySetting, settingsFrom } from "./settings.js";
 import type { Cursor, PlayCtx, Scope } from "./context.js";
-import { keyOf, pairOf, unknownKeyword, stringValue, boolValue, hostsValue, serialValue, percentValue, tagList, varsMap, readYaml, offsetOf, uniq, addTags } from "./readers.js";
+import { keyOf, pairOf, unknownKeyword, stringValue, stringList, boolValue, hostsValue, serialValue, percentValue, tagList, varsMap, readYaml, offsetOf, uniq, addTags } from "./readers.js";
 import { taskList } from "./tasklist.js";
 import { roleEntry, sharePlayRoleVars } from "./roles.js";
 
@@ -98,6 +98,7 @@ export class Loader {
     const play: Play = { id, name: "", hosts: "", pos, vars: {}, varsFiles: {}, gatherFacts: true, strategy: "free", tasks: [], handlers: [], tags: [] };
     const sections: Partial<Record<"pre_tasks" | "tasks" | "post_tasks" | "handlers" | "roles", Pair>> = {};
     let hostsSeen = false;
+    let collections: string[] = [];
     // Settings (vars, tags, become…) come from the same keyword table as tasks and blocks.
     const settings = settingsFrom();
     for (const p of node.items as Pair[]) {
@@ -114,6 +115,9 @@ export class Loader {
           break;
         case "vars_files":
           play.varsFiles = this.varsFiles(y, v, playbookDir);
+          break;
+        case "collections":
+          collections = stringList(y, v, k).map(([c]) => c);
           break;
         case "gather_facts":
           play.gatherFacts = boolValue(y, v, k);
@@ -154,7 +158,7 @@ export class Loader {
     if (!hostsSeen) throw y.error("this play has no 'hosts:'", node, "add `hosts: all` (or a group or pattern) to say where the play runs");
     if (!play.name) play.name = play.hosts;
 
-    const ctx: PlayCtx = { registry: this.registry, play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [], playRoles: [], privateRoles: 0 };
+    const ctx: PlayCtx = { registry: this.registry, play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [], playRoles: [], collections, privateRoles: 0 };
     const scope: Scope = {
       when: [],
       tags: play.tags,

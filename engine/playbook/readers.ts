@@ -9,6 +9,11 @@ import { UNSUPPORTED } from "./keywords.js";
 
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A task key without Ansible's builtin collection prefix: `ansible.builtin.include_tasks` -> `include_tasks`. */
+export function bareKey(k: string): string {
+  return k.replace(/^ansible\.(?:builtin|legacy)\./, "");
+}
+
 const YAML11_BOOL = /^(yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
 /**

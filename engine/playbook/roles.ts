@@ -109,19 +109,55 @@ export function roleEntry(c: Cursor, entry: Node): void {
   applyRole({ ...c, scope: s }, { at: nameNode, name: stringValue(y, nameNode, "role"), params, entryVars });
 }
 
+const FQCN_ROLE = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/;
+
+/** Folders that hold `ansible_collections/`, in Ansible's order: next to the playbook, then ANSIBLE_COLLECTIONS_PATH(S), then the defaults. */
+export function collectionRoots(playbookDir: string): string[] {
+  const env = process.env.ANSIBLE_COLLECTIONS_PATH ?? process.env.ANSIBLE_COLLECTIONS_PATHS;
+  const home = process.env.HOME ?? "";
+  return uniq([join(playbookDir, "collections"), ...(env ? env.split(":").filter(Boolean) : [join(home, ".ansible/collections"), "/usr/share/ansible/collections"])]);
+}
+
+/** The collection (`ns.coll`) a role folder belongs to, when it is inside ansible_collections/ns/coll/roles/. */
+function collectionOf(dir: string): string | undefined {
+  const m = /\/ansible_collections\/([^/]+)\/([^/]+)\/roles\/[^/]+\/?$/.exec(dir);
+  return m ? `${m[1]}.${m[2]}` : undefined;
+}
+
 function findRole(y: YamlFile, at: Node, name: string, scope: Scope, ctx: PlayCtx): string {
   if (hasTemplate(name)) throw y.error(`role name '${name}' is a template; roles are resolved when the playbook loads`, at);
   const looked: string[] = [];
+  const isDir = (d: string) => existsSync(d) && statSync(d).isDirectory();
+  const fq = FQCN_ROLE.exec(name);
+  if (fq && !name.includes("/")) {
+    for (const r of collectionRoots(ctx.playbookDir)) {
+      const d = join(r, "ansible_collections", fq[1]!, fq[2]!, "roles", fq[3]!);
+      looked.push(d);
+      if (isDir(d)) return d;
+    }
+    // `roles/ns.coll.role` or a Galaxy role named with dots (geerlingguy.nginx) is also a plain folder name
+  }
   if (name.includes("/")) {
     const d = isAbsolute(name) ? name : join(ctx.playbookDir, name);
-    if (existsSync(d) && statSync(d).isDirectory()) return d;
+    if (isDir(d)) return d;
     throw y.error(`role not found: ${name}`, at, `looked in: ${d}`);
   }
-  const roots = uniq([join(ctx.playbookDir, "roles"), ...(scope.role ? [dirname(scope.role.dir)] : []), join(packageRoot(), "roles")]);
+  const rolesPath = (process.env.ANSIBLE_ROLES_PATH ?? "").split(":").filter(Boolean);
+  const roots = uniq([join(ctx.playbookDir, "roles"), ...(scope.role ? [dirname(scope.role.dir)] : []), ctx.playbookDir, ...rolesPath, join(packageRoot(), "roles")]);
   for (const r of roots) {
     const d = join(r, name);
     looked.push(d);
-    if (existsSync(d) && statSync(d).isDirectory()) return d;
+    if (isDir(d)) return d;
+  }
+  // a short name inside the play's `collections:` or the calling role's own collection
+  const colls = uniq([...(scope.role ? [collectionOf(scope.role.dir)] : []), ...ctx.collections].filter((x): x is string => !!x));
+  for (const coll of colls) {
+    const [ns, cn] = coll.split(".");
+    for (const r of collectionRoots(ctx.playbookDir)) {
+      const d = join(r, "ansible_collections", ns!, cn!, "roles", name);
+      looked.push(d);
+      if (isDir(d)) return d;
+    }
   }
   const existing = uniq(
     roots.flatMap((r) => {
@@ -141,7 +177,7 @@ function applyRole(c: Cursor, use: RoleUse): void {
   const { y, scope, ctx } = c;
   const { at, name, params = {}, entryVars = {}, from = {} } = use;
   const dir = findRole(y, at, name, scope, ctx);
-  const roleName = name.includes("/") ? name.replace(/\/+$/, "").split("/").pop()! : name;
+  const roleName = name.includes("/") ? name.replace(/\/+$/, "").split("/").pop()! : (FQCN_ROLE.exec(name) && dir.includes("/ansible_collections/") ? name.split(".").pop()! : name);
   const absDir = resolve(dir);
   if (scope.roleStack.includes(absDir)) {
     const chain = [...scope.roleStack.slice(scope.roleStack.indexOf(absDir)), absDir].map((d) => d.split("/").pop());

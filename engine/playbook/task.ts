@@ -4,7 +4,7 @@ import { isMap, isScalar, type YamlFile, type Node, type Pair, type YAMLMap } fr
 import type { Task } from "../core/plan.js";
 import type { Registry } from "../core/registry.js";
 import type { ModuleDef } from "../core/module.js";
-import { checkTemplate, hasTemplate } from "../template/index.js";
+import { checkTemplate, hasTemplate, LOOKUP_NAMES } from "../template/index.js";
 import { checkArgs, coerceArgs, parseKeyValue, KvError } from "./args.js";
 import { TASK_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
 import { applySetting } from "./settings.js";
@@ -62,6 +62,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
       case "with_items":
       case "with_list":
       case "with_dict":
+      case withKey(k):
         if (loopPair) throw y.error(`'${k}' and '${keyOf(y, loopPair)}' both given; a task has one loop`, p.key as Node, "keep `loop:`");
         loopPair = p;
         break;
@@ -138,29 +139,9 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
     task.module = m.name;
     moduleArgs(y, task, m, modulePair, argsKeyword);
   }
-  if (loopPair && keyOf(y, loopPair) === "with_dict") {
-    // Ansible's with_dict is a loop over `dict | dict2items` ({key, value} items)
-    const v = loopPair.value as Node;
-    checkTemplates(y, v);
-    const dv = y.js(v);
-    const expr = typeof dv === "string" ? stripTemplate(dv) : undefined;
-    if (isMap(v)) task.loop = Object.entries(dv as Record<string, unknown>).map(([key, value]) => ({ key, value }));
-    else if (expr !== undefined) task.loop = `{{ (${expr}) | dict2items }}`;
-    else throw y.error(`with_dict: must be a mapping or a template that gives one, got ${describe(dv)}`, v, 'write `with_dict: "{{ my_dict }}"`, or `loop: "{{ my_dict | dict2items }}"`');
-  } else if (loopPair) {
-    const v = loopPair.value as Node;
-    checkTemplates(y, v);
-    const lv = y.js(v);
-    if (!(Array.isArray(lv) || (typeof lv === "string" && hasTemplate(lv)))) {
-      throw y.error(`${keyOf(y, loopPair)}: must be a list or a template that gives one, got ${describe(lv)}`, v, 'write `loop: [a, b]` or `loop: "{{ my_list }}"`');
-    }
-    // with_items flattens one level of nested lists, as in Ansible.
-    task.loop = keyOf(y, loopPair) === "with_items" && Array.isArray(lv) ? lv.flatMap((x) => (Array.isArray(x) ? x : [x])) : lv;
-  }
-  if (loopControl) {
-    if (!loopPair) throw y.error("loop_control without a loop", loopControl.key as Node, "add `loop:` to the task, or remove loop_control");
-    readLoopControl(y, task, loopControl.value as Node);
-  }
+  if (loopPair) task.loop = loopValue(y, loopPair);
+  // loop_control without a loop is accepted (and has no effect), as Ansible does
+  if (loopControl) readLoopControl(y, task, loopControl.value as Node);
   if ((retries !== undefined || delay !== undefined) && !untilSeen) {
     throw y.error("retries/delay need an until: condition", node, "add `until: result is succeeded` (with register: result)");
   }
@@ -172,7 +153,10 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
 function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, haveModule: boolean): InputError {
   if (Object.hasOwn(UNSUPPORTED, k)) return y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]);
   if (k === "block" || k === "rescue" || k === "always") return y.error(`'${k}' belongs to a block`, p.key as Node, "a block is `- block: [tasks]` with optional rescue:/always:");
-  if (k.startsWith("with_")) return y.error(`'${k}' is not supported by keel`, p.key as Node, "use `loop:` with a list");
+  if (k.startsWith("with_")) {
+    const sug = didYouMean(k.slice(5), LOOKUP_NAMES);
+    return y.error(`'${k}': keel has no lookup '${k.slice(5)}'${sug ? `, did you mean 'with_${sug}'?` : ""}`, p.key as Node, `keel's with_ loops: with_${LOOKUP_NAMES.join(", with_")}; or use loop:`);
+  }
   const kw = didYouMean(k, Object.keys(TASK_KEYWORDS));
   if (kw) return y.error(`unknown task keyword '${k}', did you mean '${kw}'?`, p.key as Node);
   const mod = registry.suggest(k) ?? didYouMean(k.replace(/^ansible\.builtin\./, ""), registry.modules.flatMap((m) => [m.name, ...(m.aliases ?? [])]));
@@ -234,4 +218,72 @@ function readLoopControl(y: YamlFile, task: Task, v: Node): void {
       task.loopLabel = stringValue(y, val, k);
     } else throw unknownKeyword(y, p, k, Object.keys(LOOP_CONTROL_KEYWORDS), "loop_control keyword");
   }
+}
+
+/** `with_<lookup>` for the lookups keel has (with_first_found, with_nested, with_subelements…); "" otherwise. */
+function withKey(k: string): string {
+  return k.startsWith("with_") && LOOKUP_NAMES.includes(k.slice(5)) ? k : "";
+}
+
+/**
+ * The loop of `loop:`/`with_*:` as the runner takes it: a list, or one template giving a list.
+ * `with_<lookup>: terms` is Ansible's `loop: "{{ query('<lookup>', terms…) }}"`: a list of terms is
+ * passed as separate terms (with_nested: [a, b] -> query('nested', a, b)).
+ */
+function loopValue(y: YamlFile, p: Pair): unknown {
+  const k = keyOf(y, p);
+  const v = p.value as Node;
+  checkTemplates(y, v);
+  const lv = y.js(v);
+  if (k === "with_dict") {
+    // Ansible's with_dict is a loop over `dict | dict2items` ({key, value} items)
+    const expr = typeof lv === "string" ? stripTemplate(lv) : undefined;
+    if (isMap(v)) return Object.entries(lv as Record<string, unknown>).map(([key, value]) => ({ key, value }));
+    if (expr !== undefined) return `{{ (${expr}) | dict2items }}`;
+    throw y.error(`with_dict: must be a mapping or a template that gives one, got ${describe(lv)}`, v, 'write `with_dict: "{{ my_dict }}"`, or `loop: "{{ my_dict | dict2items }}"`');
+  }
+  if (k === "loop" || k === "with_list" || k === "with_items") {
+    if (Array.isArray(lv)) return k === "with_items" ? lv.flatMap((x) => (Array.isArray(x) ? x : [x])) : lv; // with_items flattens one level
+    if (typeof lv === "string" && hasTemplate(lv)) {
+      const expr = stripTemplate(lv);
+      return k === "with_items" && expr !== undefined ? `{{ query('items', ${expr}) }}` : lv;
+    }
+    // Ansible 2.x reads a bare word (`with_items: pkgs`) as a one-item list of that text
+    if (k === "with_items" && (typeof lv === "string" || typeof lv === "number")) return [lv];
+    throw y.error(`${k}: must be a list or a template that gives one, got ${describe(lv)}`, v, 'write `loop: [a, b]` or `loop: "{{ my_list }}"`');
+  }
+  const plugin = k.slice(5);
+  const args = Array.isArray(lv) ? lv.map(exprLiteral) : [exprLiteral(lv)];
+  return `{{ query(${[pyQuote(plugin), ...args].join(", ")}) }}`;
+}
+
+/** A YAML value as a Jinja expression; strings with `{{ }}` become concatenations of their parts. */
+function exprLiteral(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return String(v);
+  if (Array.isArray(v)) return `[${v.map(exprLiteral).join(", ")}]`;
+  if (typeof v === "object") return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyQuote(k)}: ${exprLiteral(x)}`).join(", ")}}`;
+  const s = String(v);
+  const whole = stripTemplate(s);
+  if (whole !== undefined) return `(${whole})`;
+  if (!s.includes("{{")) return pyQuote(s);
+  const parts: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const open = s.indexOf("{{", i);
+    const close = open === -1 ? -1 : s.indexOf("}}", open + 2);
+    if (open === -1 || close === -1) {
+      parts.push(pyQuote(s.slice(i)));
+      break;
+    }
+    if (open > i) parts.push(pyQuote(s.slice(i, open)));
+    parts.push(`(${s.slice(open + 2, close).trim()})`);
+    i = close + 2;
+  }
+  return parts.join(" ~ ");
+}
+
+function pyQuote(s: string): string {
+  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`;
 }

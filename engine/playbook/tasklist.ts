@@ -4,7 +4,7 @@ import type { Block } from "../core/plan.js";
 import { BLOCK_KEYWORDS } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import { nextId, type Cursor, type Scope } from "./context.js";
-import { keyOf, unknownKeyword, stringValue } from "./readers.js";
+import { bareKey, keyOf, unknownKeyword, stringValue } from "./readers.js";
 import { readTask } from "./task.js";
 import { include, INCLUDE_KEYS } from "./include.js";
 import { roleTask, ROLE_TASK_KEYS } from "./roles.js";
@@ -23,9 +23,9 @@ export function taskList(c: Cursor, node: Node, what: string): void {
 function taskEntry(c: Cursor, node: YAMLMap): void {
   const keys = (node.items as Pair[]).map((p) => keyOf(c.y, p));
   if (keys.includes("block")) return void c.out.push(block(c, node, nextId(c)));
-  const inc = keys.find((k) => INCLUDE_KEYS.includes(k));
+  const inc = keys.find((k) => INCLUDE_KEYS.includes(bareKey(k)));
   if (inc) return include(c, node, inc);
-  const roleKey = keys.find((k) => ROLE_TASK_KEYS.includes(k));
+  const roleKey = keys.find((k) => ROLE_TASK_KEYS.includes(bareKey(k)));
   if (roleKey) return roleTask(c, node, roleKey);
   c.out.push(readTask(c, node, nextId(c)));
 }

@@ -9,7 +9,7 @@ import { emptyStats } from "../core/events.js";
 import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
-import { renderValue, isTrue, layerVars } from "../template/index.js";
+import { renderValue, isTrue, layerVars, withLookupContext } from "../template/index.js";
 import { gatherFacts, ansibleFactVars } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
@@ -107,12 +107,13 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.probes.clear();
     const root = rootScope(play);
     ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
+    // The deadline counts from the host's first play (armed once; later plays share it).
+    this.deadline.arm();
     try {
       const ok = await this.deadline.race(async () => {
         await this.step(async () => {
           if (!this.started) {
             this.started = true;
-            this.deadline.arm();
             this.sink({ type: "host.start", host: this.name });
           }
           if (!this.conn) await this.connect();
@@ -237,6 +238,12 @@ export class HostRunner implements TaskHost, PrefetchHost {
   }
 
   varsFor(scope: Scope, task?: Task): Record<string, unknown> {
+    const vars = this.layers(scope, task);
+    // lookups (lookup('file'), with_first_found…) search the task's role and playbook folders
+    return task ? withLookupContext(vars, task.searchDirs.length ? task.searchDirs : [this.plan.dir], task.moduleAs) : vars;
+  }
+
+  private layers(scope: Scope, task?: Task): Record<string, unknown> {
     return layerVars({
       roleDefaults: task?.role?.defaults ?? this.play?.roleDefaults ?? {},
       inventory: this.inventoryLayer(),

@@ -1,6 +1,9 @@
 // The Jinja and Ansible filters keel evaluates, with the keyword arguments each takes.
 import { createHash } from "node:crypto";
+import jmespath from "jmespath";
 import { ExprEvalError } from "./errors.js";
+import { shaCrypt, stableSalt, SALT_CHARS } from "./crypt.js";
+import { subelements } from "./lookup.js";
 import YAML from "yaml";
 import { hintFrom } from "./ast.js";
 import { combine2, flatten, order, pick, sortKey, uniq } from "./collections.js";
@@ -11,8 +14,6 @@ import { UNDEF, type Val, attrOf, deepEqual, hasOwn, isDict, needAttr, needDict,
 
 /** Filters Ansible has that keel does not, with what to do instead. */
 export const UNSUPPORTED_FILTERS: Record<string, string> = {
-  password_hash: "hashing with a random salt is not idempotent; hash the password once (mkpasswd -m sha-512) and give the hash",
-  json_query: "keel has no JMESPath; use selectattr/map, e.g. users | selectattr('state', '==', 'present') | map(attribute='name')",
   random: "keel renders the same output on every run; choose the value in vars",
   shuffle: "keel renders the same output on every run; choose the order in vars",
   to_uuid: "not supported; put the value in vars",
@@ -28,8 +29,6 @@ export const UNSUPPORTED_FILTERS: Record<string, string> = {
   from_yaml_all: "not supported; use from_yaml on one document",
   to_datetime: "not supported",
   strftime: "keel templates do not read the clock; pass a timestamp with -e",
-  subelements: "loop over the outer list and use item.sublist in an included file's tasks",
-  product: "not supported",
   permutations: "not supported",
   combinations: "not supported",
   xmlattr: "not supported",
@@ -97,6 +96,10 @@ export const FILTER_KW: Record<string, string[]> = {
   default: [],
   d: [],
   mandatory: [],
+  subelements: ["skip_missing"],
+  product: [],
+  json_query: [],
+  password_hash: ["hashtype", "salt", "salt_size", "rounds", "ident", "seed"],
 };
 
 export const FILTERS: Record<string, Filter> = {
@@ -410,6 +413,31 @@ export const FILTERS: Record<string, Filter> = {
       .join("\n") +
     "\n#",
   mandatory: (v) => v,
+  subelements: (v, a, kw) => subelements(v, a[0], toBool(kw.skip_missing ?? (isDict(a[1]) ? a[1].skip_missing : a[1]) ?? false)),
+  product: (v, a) => [v, ...a].map((l) => needList(l, "product")).reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]),
+  json_query: (v, a) => {
+    const q = needStr(a[0], "json_query");
+    try {
+      return jmespath.search(v, q) ?? null;
+    } catch (e) {
+      throw new ExprEvalError(`filter 'json_query': ${(e as Error).message} in '${q}'`);
+    }
+  },
+  // Ansible's password_hash: sha512_crypt / sha256_crypt as crypt(3) computes them. Without a
+  // salt Ansible picks a random one (a new hash every run); keel derives it from the password
+  // (and `seed`), so the same password gives the same hash and the task stays converged.
+  password_hash: (v, a, kw) => {
+    const type = pyStr(a[0] ?? kw.hashtype ?? "sha512").replace(/_crypt$/, "");
+    if (type !== "sha512" && type !== "sha256") {
+      throw new ExprEvalError(`filter 'password_hash': keel computes sha512 and sha256 hashes, not '${type}'${type === "yescrypt" ? " (yescrypt is not implemented yet; use sha512)" : ""}`);
+    }
+    const pw = needStr(v, "password_hash");
+    const given = a[1] ?? kw.salt;
+    const salt = given === undefined || given === null ? stableSalt(pw, kw.seed === undefined ? "" : pyStr(kw.seed)) : pyStr(given);
+    if (!SALT_CHARS.test(salt)) throw new ExprEvalError(`filter 'password_hash': the salt may hold only ./0-9A-Za-z, got '${salt}'`);
+    const rounds = a[2] ?? kw.rounds;
+    return shaCrypt(type, pw, salt, rounds === undefined || rounds === null ? undefined : num(rounds, "password_hash"));
+  },
   // default/d and mandatory are handled in applyFilter because they look at undefined values.
   default: (v) => v,
   d: (v) => v,

@@ -7,11 +7,16 @@ import type { Expr } from "../core/plan.js";
 import { parseExpr, evalNode, truthy, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { type Compiled, OMIT, RenderError, TemplateSyntaxError, compile, hasTemplate, run, wholeExpr } from "./hbs.js";
 import { lazyVars } from "./vars.js";
+import { setTemplateRenderer } from "./lookup.js";
 
 export { OMIT, hasTemplate, literalText } from "./hbs.js";
 export { layerVars, VAR_PRECEDENCE, type VarLayers } from "./vars.js";
 
 export { FILTER_NAMES, TEST_NAMES, toBool } from "./expr.js";
+export { withLookupContext, LOOKUP_NAMES } from "./lookup.js";
+
+// lookup('template', …) renders a template file as the template module does
+setTemplateRenderer((text, vars, source) => renderText(text, vars, source));
 
 // ---------------------------------------------------------------------------------------------
 // Expressions

@@ -10,6 +10,7 @@ import { ExprSyntaxError } from "./errors.js";
 import { FILTERS, FILTER_KW, UNSUPPORTED_FILTERS } from "./filters.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
 import { TESTS } from "./tests.js";
+import { LOOKUP_NAMES } from "./lookup.js";
 
 // ---------------------------------------------------------------------------------------------
 // jsep configuration. jsep keeps its operator tables globally; keel is its only user.
@@ -130,7 +131,12 @@ export function preprocess(text: string, strings: StringMode): string {
   let out = "";
   let chunk = "";
   const flush = () => {
-    let c = chunk.replace(/\bnot\s+in\b/g, "not in");
+    // `x is not in y` / `x is in y` (Jinja's `in` test) read as the `not in` / `in` operators
+    let c = chunk.replace(/\bis\s+not\s+in\b/g, "not in").replace(/\bis\s+in\b/g, "in").replace(/\bnot\s+in\b/g, "not in");
+    // a test's one argument without parentheses (`x is sameas true`, `n is divisibleby 3`)
+    c = c.replace(/\bis(\s+not)?\s+([A-Za-z_]\w*)\s+([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?)(?![\w.(\[])/g, (m, not: string | undefined, test: string, arg: string) =>
+      /^(and|or|if|else|in|not|is)$/.test(arg) || /^(and|or|if|else|in|not|is)$/.test(test) ? m : `is${not ?? ""} ${test}(${arg})`,
+    );
     // `item.0` (Jinja attribute-by-index) -> item[0]; numbers like 1.5 are left alone.
     for (let prev = ""; prev !== c; ) {
       prev = c;
@@ -197,9 +203,6 @@ export function reassociateNot(n: Node): Node {
 
 /** Controller-side Jinja/Ansible functions keel does not have, with what to do instead. */
 export const UNSUPPORTED_FUNCTIONS: Record<string, string> = {
-  lookup: "lookups run plugins on the controller, which keel does not have; pass the value with -e (e.g. -e home=$HOME), or put it in vars / vars_files",
-  query: "lookups run plugins on the controller, which keel does not have; pass the value with -e, or put it in vars / vars_files",
-  q: "lookups run plugins on the controller, which keel does not have; pass the value with -e, or put it in vars / vars_files",
   now: "keel templates do not read the clock; pass a timestamp with -e",
   undef: "leave the variable out, or give it a value",
 };
@@ -292,7 +295,12 @@ export function checkSupported(n: Node): void {
       } else if (c.callee.type === "Identifier") {
         const fn = (c.callee as jsep.Identifier).name;
         if (Object.hasOwn(UNSUPPORTED_FUNCTIONS, fn)) throw new ExprSyntaxError(`${fn}() is not supported by keel: ${UNSUPPORTED_FUNCTIONS[fn]}`);
-        if (!Object.hasOwn(FUNCTIONS, fn)) throw new ExprSyntaxError(`unknown function '${fn}()'${hintFrom(fn, Object.keys(FUNCTIONS))}`);
+        if (fn === "lookup" || fn === "query" || fn === "q") {
+          const first = c.arguments[0];
+          if (!first || first.type !== "Literal" || typeof (first as jsep.Literal).value !== "string") throw new ExprSyntaxError(`${fn}() takes the lookup's name first, as a string: ${fn}('file', 'motd')`);
+          const plugin = (first as jsep.Literal).value as string;
+          if (!LOOKUP_NAMES.includes(plugin)) throw new ExprSyntaxError(`unknown lookup '${plugin}'${hintFrom(plugin, LOOKUP_NAMES)} (keel has ${LOOKUP_NAMES.join(", ")})`);
+        } else if (!Object.hasOwn(FUNCTIONS, fn)) throw new ExprSyntaxError(`unknown function '${fn}()'${hintFrom(fn, Object.keys(FUNCTIONS))}`);
       } else {
         throw new ExprSyntaxError("only filters, tests, methods of strings/lists/dicts and range() can be called");
       }

@@ -7,7 +7,8 @@
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
-import { parseTagged, tagged1 } from "../users/common.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { snip } from "../../engine/core/snippets.js";
 
 export interface ExecArgs {
   cmd?: string;
@@ -129,20 +130,23 @@ export function execProbe(a: ExecArgs): Probe<ExecState> {
   for (const which of ["creates", "removes"] as const) {
     const p = a[which];
     if (p === undefined) continue;
+    // The glob is expanded by the host's shell: found=1 when any match exists (or is a link).
     lines.push(
-      `_kx=0; for _ky in ${globWord(resolvePath(p, a.chdir))}; do if [ -e "$_ky" ] || [ -L "$_ky" ]; then _kx=1; break; fi; done; printf '${which}:%s\\n' "$_kx"`,
+      `_kx=0; for _ky in ${globWord(resolvePath(p, a.chdir))}; do if [ -e "$_ky" ] || [ -L "$_ky" ]; then _kx=1; break; fi; done`,
+      snip.begin("glob", which),
+      snip.field("found", '"$_kx"'),
     );
   }
   if (!lines.length) lines.push(": no creates/removes to test");
   return {
     script: lines.join("\n") + "\n",
     parse(stdout) {
-      const t = parseTagged(stdout);
+      const recs = parseRecords(stdout);
       const s: ExecState = {};
-      const c = tagged1(t, "creates");
-      if (c !== undefined) s.creates = c.trim() === "1";
-      const r = tagged1(t, "removes");
-      if (r !== undefined) s.removes = r.trim() === "1";
+      const c = findRec(recs, "glob", "creates");
+      if (c) s.creates = c.get("found") === "1";
+      const r = findRec(recs, "glob", "removes");
+      if (r) s.removes = r.get("found") === "1";
       return s;
     },
   };

@@ -145,6 +145,7 @@ export default defineModule<SysctlArgs, SysctlState>({
         field: "file",
         before: have,
         after: want,
+        source: own.length > 0 ? `${file}:${own[own.length - 1]!.i + 1}` : file,
         diff: { path: file, before: text(lines), after: text(after) },
         data: { content: text(after) },
       });
@@ -160,6 +161,7 @@ export default defineModule<SysctlArgs, SysctlState>({
         field: "persisted",
         before: norm(winner.value),
         after: want,
+        source: `${winner.file}:${winner.line}`,
         data: { override: winner },
       });
     }
@@ -170,6 +172,7 @@ export default defineModule<SysctlArgs, SysctlState>({
           field: "live",
           before: st.live,
           after: want,
+          source: `/proc/sys/${key.replace(/\./g, "/")}`,
           data: { live: want },
         });
       }

@@ -7,7 +7,9 @@ import { defineModule, type Change } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
-import { parsePasswdLine, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { fileOf, getentOf, snip, statOf, type StatRec } from "../../engine/core/snippets.js";
+import { parsePasswdLine, type StatInfo } from "./common.js";
 import { describeKey, formatKey, keyId, parseKeyLine, type SshKey } from "./sshkeys.js";
 
 export interface AuthorizedKeyArgs {
@@ -105,48 +107,50 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
         : a.path.startsWith("~/")
           ? `"$_kh"/${shq(a.path.slice(2))}`
           : shq(a.path);
+    // The user's home comes from its passwd entry on the host, so the paths are shell words
+    // ($_kf, $_kd) computed there; stat without follow says whether ~/.ssh or the file is a link.
     const script = [
-      `_ku=${shq(a.user)}`,
-      `if _kp=$(getent passwd "$_ku"); then`,
-      `  printf 'passwd:%s\\n' "$_kp"`,
-      `  printf 'pgroup:%s\\n' "$(id -gn "$_ku")"`,
-      `  _kh=$(printf '%s' "$_kp" | cut -d: -f6)`,
+      snip.getent("passwd", "passwd", a.user),
+      `_ku_p=$(getent passwd ${shq(a.user)} 2>/dev/null | head -n 1)`,
+      `if [ -n "$_ku_p" ]; then`,
+      `  _kh=$(printf '%s' "$_ku_p" | cut -d: -f6)`,
       `  _kf=${file}`,
-      `  printf 'path:%s\\n' "$_kf"`,
       `  _kd=$(dirname "$_kf")`,
-      // Symlinks at ~/.ssh or the file, with their owner, and who runs this (see untrustedLink).
-      `  printf 'me:%s\\n' "$(id -u)"`,
-      `  [ -L "$_kd" ] && printf 'dirlink:%s\\n' "$(stat -c %u "$_kd")"`,
-      `  [ -L "$_kf" ] && printf 'filelink:%s\\n' "$(stat -c %u "$_kf")"`,
-      `  if [ -d "$_kd" ]; then`,
-      `    printf 'dir:%s\\n' "$(stat -L -c '%a:%U:%G' "$_kd")"`,
-      `    [ -x "$_kd" ] || echo 'unreadable:directory'`,
-      `  fi`,
-      `  if [ -f "$_kf" ]; then`,
-      `    printf 'file:%s\\n' "$(stat -L -c '%a:%U:%G' "$_kf")"`,
-      `    if [ -r "$_kf" ]; then echo 'b64:'; base64 < "$_kf" | sed 's/^/b64:/'; else echo 'unreadable:file'; fi`,
-      `  fi`,
+      snip.begin("ak"),
+      snip.field("pgroup", `"$(id -gn ${shq(a.user)})"`),
+      snip.field("path", '"$_kf"'),
+      snip.field("me", '"$(id -u)"'),
+      `  if [ -d "$_kd" ] && [ ! -x "$_kd" ]; then printf 'dirx=0\\n'; fi`,
+      snip.stat("dirlink", { sh: '"$_kd"' }),
+      snip.stat("dir", { sh: '"$_kd"' }, { follow: true }),
+      snip.stat("filelink", { sh: '"$_kf"' }),
+      snip.stat("file", { sh: '"$_kf"' }, { follow: true }),
+      snip.readFile("file", { sh: '"$_kf"' }),
       `fi`,
     ].join("\n");
     return {
       script: script + "\n",
       parse(stdout) {
-        const t = parseTagged(stdout);
-        const pw = parsePasswdLine(tagged1(t, "passwd"));
-        if (!pw) return { userExists: false };
-        const s: AuthorizedKeyState = { userExists: true, group: tagged1(t, "pgroup"), path: tagged1(t, "path") };
-        const dir = parseStat(tagged1(t, "dir"));
-        if (dir) s.dir = dir;
-        const file = parseStat(tagged1(t, "file"));
-        if (file) s.file = file;
-        const content = taggedBase64(t);
-        if (content !== undefined) s.content = content;
-        const unreadable = tagged1(t, "unreadable");
-        if (unreadable) s.unreadable = unreadable;
-        const me = tagged1(t, "me");
+        const recs = parseRecords(stdout);
+        const pw = parsePasswdLine(getentOf(recs, "passwd"));
+        const ak = findRec(recs, "ak");
+        if (!pw || !ak) return { userExists: false };
+        const s: AuthorizedKeyState = { userExists: true, group: ak.get("pgroup"), path: ak.get("path") };
+        const info = (st: StatRec | undefined): StatInfo | undefined => (st ? { mode: st.mode ?? "", owner: st.owner ?? "", group: st.group ?? "" } : undefined);
+        const dir = statOf(recs, "dir");
+        if (dir?.type === "directory") s.dir = info(dir);
+        const file = statOf(recs, "file");
+        if (file?.type === "file") s.file = info(file);
+        const f = fileOf(recs, "file");
+        if (ak.get("dirx") === "0") s.unreadable = "directory";
+        else if (f.type === "file") {
+          if (f.unreadable) s.unreadable = "file";
+          else if (f.content !== undefined) s.content = f.content.toString("utf8");
+        }
+        const me = ak.get("me");
         for (const what of ["dir", "file"] as const) {
-          const owner = tagged1(t, `${what}link`);
-          if (owner !== undefined && owner !== "0" && owner !== me) s.untrustedLink = { what: what === "dir" ? "directory" : "file", uid: Number(owner) };
+          const l = statOf(recs, `${what}link`);
+          if (l?.type === "link" && l.uid !== undefined && l.uid !== 0 && String(l.uid) !== me) s.untrustedLink = { what: what === "dir" ? "directory" : "file", uid: l.uid };
         }
         return s;
       },

@@ -1,37 +1,5 @@
-// Pure helpers shared by the users.* modules: the tagged probe-output format, getent line parsers,
-// and small formatting helpers. Nothing here touches a host.
-//
-// Probe output format: one record per line, `tag:rest`. A tag may repeat (e.g. `b64:` lines of a
-// base64-encoded file, concatenated in order). Lines without a known tag are ignored, so a stray
-// warning on stdout cannot corrupt the state.
-
-/** Splits tagged probe output into tag → list of values, in order. */
-export function parseTagged(stdout: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const raw of stdout.split("\n")) {
-    const line = raw.replace(/\r$/, "");
-    const i = line.indexOf(":");
-    if (i <= 0) continue;
-    const tag = line.slice(0, i);
-    if (!/^[a-z0-9_]+$/.test(tag)) continue;
-    const list = out.get(tag) ?? [];
-    list.push(line.slice(i + 1));
-    out.set(tag, list);
-  }
-  return out;
-}
-
-/** First value of a tag, or undefined. */
-export function tagged1(t: Map<string, string[]>, tag: string): string | undefined {
-  return t.get(tag)?.[0];
-}
-
-/** Decodes the concatenated `b64:` lines (or another tag) into UTF-8 text; undefined when absent. */
-export function taggedBase64(t: Map<string, string[]>, tag = "b64"): string | undefined {
-  const parts = t.get(tag);
-  if (!parts) return undefined;
-  return Buffer.from(parts.join(""), "base64").toString("utf8");
-}
+// Pure helpers shared by the users.* modules: getent line parsers and small formatting helpers.
+// Nothing here touches a host. Probes print records (engine/core/record.ts) with the shared snippets.
 
 export interface PasswdEntry {
   name: string;
@@ -86,24 +54,11 @@ export function parseShadowLine(line: string | undefined): ShadowEntry | undefin
   return { name: f[0]!, hash: f[1]!, expireDays: exp === "" ? null : Number(exp) };
 }
 
-/** `stat -c '%a:%U:%G'` → {mode "0700", owner, group}; undefined when absent. */
+/** mode ("0700"), owner and group of a path, from the stat snippet (engine/core/snippets.ts). */
 export interface StatInfo {
   mode: string;
   owner: string;
   group: string;
-}
-
-export function parseStat(v: string | undefined): StatInfo | undefined {
-  if (!v) return undefined;
-  const [mode, owner, group] = v.split(":");
-  if (!mode || !/^[0-7]+$/.test(mode) || owner === undefined || group === undefined) return undefined;
-  return { mode: normMode(mode), owner, group };
-}
-
-/** "700" / "0700" / "00700" → "0700". */
-export function normMode(m: string): string {
-  const s = m.replace(/^0+/, "");
-  return s.padStart(4, "0");
 }
 
 /** A list argument that Ansible also accepts as a comma-separated string. */

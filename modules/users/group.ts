@@ -1,7 +1,9 @@
 // users.group: a local group exists (or not) with the given gid. Ansible twin: ansible.builtin.group.
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { shJoin, shq } from "../../engine/core/shell.js";
-import { parseGroupLine, parseTagged, tagged1, type GroupEntry } from "./common.js";
+import { shJoin } from "../../engine/core/shell.js";
+import { parseRecords } from "../../engine/core/record.js";
+import { getentOf, snip } from "../../engine/core/snippets.js";
+import { parseGroupLine, type GroupEntry } from "./common.js";
 
 export interface GroupArgs {
   name: string;
@@ -38,9 +40,9 @@ export default defineModule<GroupArgs, GroupState>({
 
   probe(a) {
     return {
-      script: `_kg=$(getent group ${shq(a.name)}) && printf 'group:%s\\n' "$_kg"\n`,
+      script: snip.getent("group", "group", a.name) + "\n",
       parse(stdout) {
-        const g = parseGroupLine(tagged1(parseTagged(stdout), "group"));
+        const g = parseGroupLine(getentOf(parseRecords(stdout), "group"));
         return g ? { group: g } : {};
       },
     };

@@ -10,7 +10,9 @@ import { defineModule, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 import { lineDelta, refuseLineBreaksIn } from "../../engine/core/lines.js";
-import { listArg, parseStat, parseTagged, tagged1, taggedBase64, type StatInfo } from "./common.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { fileOf, snip, statOf } from "../../engine/core/snippets.js";
+import { listArg, type StatInfo } from "./common.js";
 
 export interface SudoersArgs {
   name: string;
@@ -92,26 +94,27 @@ export default defineModule<SudoersArgs, SudoersState>({
 
   probe(a) {
     const script = [
-      `_kf=${shq(filePath(a))}`,
-      `if [ -f "$_kf" ]; then`,
-      `  printf 'file:%s\\n' "$(stat -c '%a:%U:%G' "$_kf")"`,
-      `  if [ -r "$_kf" ]; then echo 'b64:'; base64 < "$_kf" | sed 's/^/b64:/'; else echo 'unreadable:1'; fi`,
-      `fi`,
-      `for _kv in "$(command -v visudo 2>/dev/null)" /usr/sbin/visudo /sbin/visudo /usr/bin/visudo; do`,
-      `  if [ -n "$_kv" ] && [ -x "$_kv" ]; then printf 'visudo:%s\\n' "$_kv"; break; fi`,
+      snip.stat("rule", filePath(a), { follow: true }),
+      snip.readFile("rule", filePath(a)),
+      snip.begin("visudo"),
+      `for _ku_v in "$(command -v visudo 2>/dev/null)" /usr/sbin/visudo /sbin/visudo /usr/bin/visudo; do`,
+      `  if [ -n "$_ku_v" ] && [ -x "$_ku_v" ]; then break; fi; _ku_v=`,
       `done`,
+      `if [ -n "$_ku_v" ]; then`,
+      snip.field("path", '"$_ku_v"'),
+      `fi`,
     ].join("\n");
     return {
       script: script + "\n",
       parse(stdout) {
-        const t = parseTagged(stdout);
+        const recs = parseRecords(stdout);
         const s: SudoersState = {};
-        const file = parseStat(tagged1(t, "file"));
-        if (file) s.file = file;
-        const content = taggedBase64(t);
-        if (content !== undefined) s.content = content;
-        if (tagged1(t, "unreadable")) s.unreadable = true;
-        const v = tagged1(t, "visudo");
+        const st = statOf(recs, "rule");
+        if (st?.type === "file") s.file = { mode: st.mode ?? "", owner: st.owner ?? "", group: st.group ?? "" };
+        const f = fileOf(recs, "rule");
+        if (f.type === "file" && f.content !== undefined) s.content = f.content.toString("utf8");
+        if (f.type === "file" && f.unreadable) s.unreadable = true;
+        const v = findRec(recs, "visudo")?.get("path");
         if (v) s.visudo = v;
         return s;
       },

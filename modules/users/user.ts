@@ -8,13 +8,13 @@ import { defineModule, type Change } from "../../engine/core/module.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 import { ArgError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { cmdOf, getentOf, snip } from "../../engine/core/snippets.js";
 import {
   listArg,
   parseGroupLine,
   parsePasswdLine,
   parseShadowLine,
-  parseTagged,
-  tagged1,
   type PasswdEntry,
   type ShadowEntry,
 } from "./common.js";
@@ -145,34 +145,33 @@ export default defineModule<UserArgs, UserState>({
 
   probe(a) {
     const wantShadow = a.password !== undefined || a.password_lock !== undefined || a.expires !== undefined;
+    // The primary group and the group list only when the account exists; the shadow entry (root
+    // only) only when a task argument needs it: its record's presence says it was probed.
     const lines = [
-      `_ku=${shq(a.name)}`,
-      `if _kp=$(getent passwd "$_ku"); then`,
-      `  printf 'passwd:%s\\n' "$_kp"`,
-      `  _kgid=$(printf '%s' "$_kp" | cut -d: -f4)`,
-      `  _kg=$(getent group "$_kgid") && printf 'pgroup:%s\\n' "$_kg"`,
-      `  printf 'groups:%s\\n' "$(id -Gn "$_ku")"`,
+      snip.getent("passwd", "passwd", a.name),
+      `_ku_gid=$(getent passwd ${shq(a.name)} 2>/dev/null | head -n 1 | cut -d: -f4)`,
+      `if [ -n "$_ku_gid" ]; then`,
+      snip.getent("pgroup", "group", { sh: '"$_ku_gid"' }),
+      snip.cmd("groups", `id -Gn ${shq(a.name)}`),
+      ...(wantShadow ? [snip.getent("shadow", "shadow", a.name)] : []),
+      "fi",
     ];
-    if (wantShadow) {
-      lines.push(`  echo 'shadowprobe:1'`, `  _ks=$(getent shadow "$_ku" 2>/dev/null) && printf 'shadow:%s\\n' "$_ks"`);
-    }
-    lines.push("fi");
     return {
       script: lines.join("\n") + "\n",
       parse(stdout) {
-        const t = parseTagged(stdout);
-        const passwd = parsePasswdLine(tagged1(t, "passwd"));
+        const recs = parseRecords(stdout);
+        const passwd = parsePasswdLine(getentOf(recs, "passwd"));
         if (!passwd) return {};
-        const pg = parseGroupLine(tagged1(t, "pgroup"));
-        const all = (tagged1(t, "groups") ?? "").split(/\s+/).filter(Boolean);
+        const pg = parseGroupLine(getentOf(recs, "pgroup"));
+        const all = (cmdOf(recs, "groups")?.out ?? "").split(/\s+/).filter(Boolean);
         const s: UserState = {
           passwd,
           groups: all.filter((g) => g !== pg?.name),
         };
         if (pg) s.primaryGroup = pg.name;
-        if (tagged1(t, "shadowprobe") !== undefined) {
+        if (findRec(recs, "getent", "shadow")) {
           s.shadowProbed = true;
-          const sh = parseShadowLine(tagged1(t, "shadow"));
+          const sh = parseShadowLine(getentOf(recs, "shadow"));
           if (sh) s.shadow = sh;
         }
         return s;

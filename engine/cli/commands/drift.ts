@@ -15,11 +15,12 @@ import { HostLines, Progress } from "../../report/progress.js";
 import { reportMeta } from "../../report/meta.js";
 import { buildDriftReport, driftExitCode, type DriftReport } from "../../report/drift/model.js";
 import { compareWith } from "../../report/drift/compare.js";
-import { HistoryStore, DEFAULT_HISTORY } from "../../report/drift/history.js";
+import { HistoryStore, DEFAULT_HISTORY, historyKey } from "../../report/drift/history.js";
+import { readDriftReport, previousItems } from "../../report/drift/file.js";
 import { parseShard, inShard } from "../../report/drift/shard.js";
 import { renderReport, FORMATS, type Format, parseOut } from "./report-formats.js";
 import { collect, packagePath } from "./shared.js";
-import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, DEFAULT_CONNECT_TIMEOUT_S, REPORT_HOST_TIMEOUT_S, type ConnectionFlags } from "./flags.js";
+import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, DEFAULT_CONNECT_TIMEOUT_S, REPORT_HOST_TIMEOUT_S, type ConnectionFlags, type ConnectionSettings } from "./flags.js";
 
 export function registerDrift(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -38,7 +39,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
     .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect)
     .option("--details", "text format: show unified diffs and before/after values")
-    .option("--compare <run>", "mark items new / persisting / resolved against a previous run ('last' or a run id)")
+    .option("--compare <run|file.json>", "mark items new / persisting / resolved against a previous run: 'last' or a run id of the history, or a previous JSON report (e.g. last night's CI artifact)")
     .option("--history <path>", "drift history database", DEFAULT_HISTORY)
     .option("--no-history", "do not record this run in the history")
     .option("--shard <K/N>", "check only the K-th of N stable shards of the hosts (for CI matrices)")
@@ -64,6 +65,7 @@ Examples:
   keel drift                                         # this machine vs the shipped baseline
   keel drift site.yml -i hosts.yml -o junit:drift.xml -o drift.html
   keel drift site.yml -i hosts.yml --compare last    # new / persisting / resolved since last run
+  keel drift site.yml -i hosts.yml --compare last-night.json -o json:tonight.json   # CI: compare with an artifact
   keel drift site.yml -i hosts.yml --shard 2/4 -o json:shard2.json   # one job of a CI matrix`,
     )
     .action(async (playbook: string | undefined, o: DriftCliOptions) => {
@@ -89,13 +91,45 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   if (o.shard !== undefined && !shard) throw new InputError(`invalid --shard '${o.shard}'`, undefined, "use K/N with 1 ≤ K ≤ N, e.g. --shard 2/4");
   const outs = (o.out ?? []).map(parseOut);
   const c = connectionOptions(o);
-  if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id from `keel history`");
-  if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
+  // --compare: 'last' or a run id of the history, or a previous JSON report (a CI artifact).
+  const compareRun = o.compare === "last" || (o.compare !== undefined && /^\d+$/.test(o.compare)) ? o.compare : undefined;
+  const compareFile = o.compare !== undefined && compareRun === undefined ? readDriftReport(o.compare) : undefined;
+  if (compareRun !== undefined && o.history === false) throw new InputError(`--compare ${compareRun} needs the history; drop --no-history (or compare with a JSON report: --compare FILE.json)`);
   const inv0 = await loadInventory(c.inventory);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
   const plan = loadPlaybook(resolve(playbookArg), { registry });
   const playbookName = displayPath(playbookArg);
-  await askPasswords(o, c, io);
+  const scope = historyKey(resolve(playbookArg), c.inventory, c.limit);
+  const store = o.history !== false ? new HistoryStore(resolve(o.history)) : undefined;
+  try {
+    if (compareRun !== undefined && compareRun !== "last" && !store!.run(Number(compareRun))) {
+      throw new InputError(`no drift run #${compareRun} in ${String(o.history)}`, undefined, "`keel history` lists the recorded runs");
+    }
+    await askPasswords(o, c, io);
+    return await checkAndReport({ plan, inv, c, o, io, shard, outs, playbookArg, playbookName, scope, store, compareRun, compareFile });
+  } finally {
+    store?.close();
+  }
+}
+
+interface DriftJob {
+  plan: ReturnType<typeof loadPlaybook>;
+  inv: Inventory;
+  c: ConnectionSettings;
+  o: DriftCliOptions;
+  io: CommandContext["io"];
+  shard: ReturnType<typeof parseShard>;
+  outs: ReturnType<typeof parseOut>[];
+  playbookArg: string;
+  playbookName: string;
+  scope: string;
+  store: HistoryStore | undefined;
+  compareRun: string | undefined;
+  compareFile: DriftReport | undefined;
+}
+
+async function checkAndReport(j: DriftJob): Promise<number> {
+  const { plan, inv, c, o, io, shard, outs, playbookArg, playbookName, scope, store, compareRun, compareFile } = j;
 
   const events: KeelEvent[] = [];
   // On a TTY: the live progress region. Otherwise one line per finished host on stderr (HostLines).
@@ -109,21 +143,15 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   progress?.finish();
   let report: DriftReport = buildDriftReport(events, { playbook: playbookName, baseDir: process.cwd(), shard, meta: reportMeta(resolve(playbookArg)) });
 
-  if (o.history !== false) {
-    const store = new HistoryStore(resolve(o.history));
-    try {
-      if (o.compare !== undefined) {
-        const shardKey = shard ? `${shard.index}/${shard.total}` : null;
-        const prev = o.compare === "last" ? store.last(playbookName, shardKey) : store.run(Number(o.compare));
-        if (!prev && o.compare !== "last") throw new InputError(`no drift run #${o.compare} in ${o.history}`, undefined, "`keel history` lists the recorded runs");
-        if (!prev) io.err(`note: no earlier run of ${playbookName} in ${o.history}; every drifted item counts as new\n`);
-        report = prev ? compareWith(report, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at }) : compareWith(report, []);
-      }
-      store.record(report);
-    } finally {
-      store.close();
-    }
+  if (compareFile) {
+    report = compareWith(report, previousItems(compareFile), { file: o.compare!, generated_at: compareFile.generated_at });
+  } else if (compareRun !== undefined && store) {
+    const shardKey = shard ? `${shard.index}/${shard.total}` : null;
+    const prev = compareRun === "last" ? store.last(scope, shardKey) : store.run(Number(compareRun));
+    if (!prev) io.err(`note: no earlier run of ${playbookName} (same inventory and --limit) in ${String(o.history)}; every drifted item counts as new\n`);
+    report = prev ? compareWith(report, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at }) : compareWith(report, []);
   }
+  store?.record(report, scope);
 
   io.out(renderReport(report, o.format, { color: io.color, details: Boolean(o.details || o.diff), width: io.isTTY ? process.stdout.columns ?? 0 : 0 }));
   for (const { format, file } of outs) {

@@ -98,9 +98,9 @@ export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Com
 }
 
 /** Declare the playbook flags (commands that run a playbook): -e, -t, --skip-tags, -C, -D. */
-export function addPlaybookFlags(cmd: Command, o: { checkHelp?: string; diffHelp?: string } = {}): Command {
+export function addPlaybookFlags(cmd: Command, o: { checkHelp?: string; diffHelp?: string; extraVarsHelp?: string } = {}): Command {
   return cmd
-    .option("-e, --extra-vars <vars>", "variables: key=value ..., a JSON/YAML mapping, or @file.yml (repeatable; highest precedence)", collect)
+    .option("-e, --extra-vars <vars>", o.extraVarsHelp ?? "variables: key=value ..., a JSON/YAML mapping, or @file.yml (repeatable; highest precedence)", collect)
     .option("-t, --tags <tags>", "only tasks with one of these tags (comma separated, repeatable)", collect)
     .option("--skip-tags <tags>", "skip tasks with one of these tags (comma separated, repeatable)", collect)
     .option("-C, --check", o.checkHelp ?? "change nothing; report what would change")

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
-import { defaultInventoryPath, loadInventory } from "../../inventory/index.js";
+import { loadInventory } from "../../inventory/index.js";
 import { parseShard, inShard } from "../../report/drift/shard.js";
 import { buildPatchReport, comparePatch, patchExitCode, type FailOn, type HostOutcome, type PatchReport } from "../../report/patch/model.js";
 import { collectPatchState } from "../../report/patch/collect.js";
@@ -15,6 +15,8 @@ import { DEFAULT_PATCH_HISTORY, PatchHistory, patchScope } from "../../report/pa
 import { renderPatchJunit, renderPatchMarkdown, renderPatchText } from "../../report/patch/render.js";
 import { renderPatchHtml } from "../../report/patch/html.js";
 import { collect } from "./shared.js";
+import { addConnectionFlags, askPasswords, connectionOptions, REPORT_HOST_TIMEOUT_S, type ConnectionFlags, type ConnectionSettings } from "./flags.js";
+import type { HostSpec } from "../../core/host.js";
 
 const FORMATS = ["text", "json", "junit", "html", "markdown"] as const;
 type Format = (typeof FORMATS)[number];
@@ -35,6 +37,14 @@ export function renderPatchReport(r: PatchReport, f: Format, details: boolean): 
   }
 }
 
+/** -b, or the inventory's ansible_become: probe as that user (the probe reads, it never writes). */
+function becomeFor(spec: HostSpec, c: ConnectionSettings): { user: string; password?: string } | undefined {
+  if (!c.run.become && !spec.become) return undefined;
+  const user = c.run.becomeUser ?? spec.becomeUser ?? "root";
+  const password = c.run.becomePassword ?? spec.becomePassword;
+  return password === undefined ? { user } : { user, password };
+}
+
 function parseOut(spec: string): { format: Format; file: string } {
   const m = /^([a-z]+):(.+)$/.exec(spec);
   if (m && (FORMATS as readonly string[]).includes(m[1]!)) return { format: m[1] as Format, file: m[2]! };
@@ -43,9 +53,7 @@ function parseOut(spec: string): { format: Format; file: string } {
   return { format: f, file: spec };
 }
 
-interface PatchCliOptions {
-  inventory?: string[];
-  limit?: string;
+interface PatchCliOptions extends ConnectionFlags {
   format: Format;
   out?: string[];
   details?: boolean;
@@ -53,27 +61,20 @@ interface PatchCliOptions {
   compare?: string;
   history: string | false;
   shard?: string;
-  forks: number;
-  connection?: "ssh" | "local";
-  become?: boolean;
-  acceptNewHostKeys?: boolean;
-  connectTimeout: number;
-  timeout: number;
   quiet?: boolean;
 }
 
 export function registerPatch(program: Command, ctx: CommandContext): void {
   const patch = program.command("patch").summary("patch reports (pending and security updates, reboots, holds)").description("Patch management across the fleet. See `keel patch report --help`.");
-  patch
+  const cmd = patch
     .command("report")
     .summary("pending and security updates per host, reboots required, held packages (changes nothing)")
     .description(
       "Probe every host of the inventory (read-only, two round trips per host after connecting) and report its pending updates " +
         "with the number of security ones, the age of the oldest pending security update, whether a reboot is required, the " +
         "packages on hold and the age of the package lists; then fleet totals. Held updates are listed but never count as pending.",
-    )
-    .option("-i, --inventory <path>", "inventory file, folder or script (repeatable; default inventories/localhost.yml)", collect)
-    .option("-l, --limit <pattern>", "only hosts matching this pattern")
+    );
+  addConnectionFlags(cmd, { hostTimeout: REPORT_HOST_TIMEOUT_S })
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
     .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect)
     .option("--details", "text format: list every pending update, not only the security ones")
@@ -82,12 +83,6 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
     .option("--history <path>", "patch history database", DEFAULT_PATCH_HISTORY)
     .option("--no-history", "do not record this run in the history")
     .option("--shard <K/N>", "report only the K-th of N stable shards of the hosts (for CI matrices)")
-    .option("-f, --forks <n>", "hosts probed in parallel", (v) => Number(v), 50)
-    .addOption(new Option("-c, --connection <type>", "override the connection of every host").choices(["ssh", "local"]))
-    .option("--become", "run the probe through sudo")
-    .option("--accept-new-host-keys", "trust and record host keys seen for the first time")
-    .option("--connect-timeout <sec>", "SSH connect timeout in seconds", (v) => Number(v), 10)
-    .option("--timeout <sec>", "timeout of each command in seconds (0 = none)", (v) => Number(v), 0)
     .option("-q, --quiet", "no progress output")
     .addHelpText(
       "after",
@@ -117,26 +112,22 @@ async function report(o: PatchCliOptions, ctx: CommandContext): Promise<number> 
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
   if (o.shard !== undefined && !shard) throw new InputError(`invalid --shard '${o.shard}'`, undefined, "use K/N with 1 ≤ K ≤ N, e.g. --shard 2/4");
   const outs = (o.out ?? []).map(parseOut);
-  if (!Number.isInteger(o.forks) || o.forks < 1) throw new InputError(`invalid --forks '${o.forks}'`, undefined, "a whole number ≥ 1");
-  if (!(o.connectTimeout > 0)) throw new InputError(`invalid --connect-timeout '${o.connectTimeout}'`, undefined, "a number of seconds > 0");
-  if (!(o.timeout >= 0)) throw new InputError(`invalid --timeout '${o.timeout}'`, undefined, "a number of seconds ≥ 0 (0 = none)");
+  const c = connectionOptions(o);
   if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id");
   if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
-  const sources = o.inventory?.length ? o.inventory : [defaultInventoryPath()];
-  const inv = await loadInventory(sources);
-  const names = (o.limit ? inv.match(o.limit) : inv.hosts()).filter((h) => !shard || inShard(h, shard));
-  const specs = names.map((n) => inv.host(n));
+  const inv = await loadInventory(c.inventory);
+  const limited = c.limit ? new Set(inv.match(c.limit)) : undefined;
+  const names = inv.match("all").filter((h) => (!limited || limited.has(h)) && (!shard || inShard(h, shard)));
+  const specs = names.map((n) => inv.host(n)); // validates every host before connecting to any
+  await askPasswords(o, c, io);
 
   const t0 = Date.now();
   let done = 0;
   if (!o.quiet) io.err(`probing ${specs.length} host${specs.length === 1 ? "" : "s"} for pending updates (read-only)\n`);
   const outcomes: HostOutcome[] = await collectPatchState(specs, {
-    forks: o.forks,
-    connection: o.connection,
-    acceptNewHostKeys: o.acceptNewHostKeys,
-    connectTimeoutMs: o.connectTimeout * 1000,
-    commandTimeoutMs: o.timeout * 1000,
-    ...(o.become ? { become: { user: "root" } } : {}),
+    ...c.run,
+    forks: c.run.forks ?? 50,
+    become: (spec) => becomeFor(spec, c),
     onHost: (h) => {
       done++;
       if (o.quiet) return;
@@ -144,7 +135,7 @@ async function report(o: PatchCliOptions, ctx: CommandContext): Promise<number> 
       io.err(`[${done}/${specs.length}] ${h.host}: ${what} (${(h.durationMs / 1000).toFixed(1)}s, ${h.roundTrips} round trips)\n`);
     },
   });
-  let rep = buildPatchReport(outcomes, { inventory: sources, failOn: o.failOn, durationMs: Date.now() - t0, ...(shard ? { shard } : {}) });
+  let rep = buildPatchReport(outcomes, { inventory: c.inventory, failOn: o.failOn, durationMs: Date.now() - t0, ...(shard ? { shard } : {}) });
 
   if (o.history !== false) {
     const store = new PatchHistory(resolve(o.history));

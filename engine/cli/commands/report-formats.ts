@@ -6,8 +6,9 @@ import { renderText } from "../../report/drift/text.js";
 import { renderMarkdown } from "../../report/drift/markdown.js";
 import { renderJunit } from "../../report/drift/junit.js";
 import { renderHtml } from "../../report/drift/html.js";
+import { renderGithub } from "../../report/drift/github.js";
 
-export const FORMATS = ["text", "json", "junit", "html", "markdown"] as const;
+export const FORMATS = ["text", "json", "junit", "html", "markdown", "github"] as const;
 export type Format = (typeof FORMATS)[number];
 
 const BY_EXT: Record<string, Format> = { ".json": "json", ".xml": "junit", ".html": "html", ".htm": "html", ".md": "markdown", ".txt": "text" };
@@ -24,6 +25,8 @@ export function renderReport(r: DriftReport, f: Format, o: { color: boolean; det
       return renderHtml(r);
     case "markdown":
       return renderMarkdown(r);
+    case "github":
+      return renderGithub(r);
   }
 }
 

@@ -3,15 +3,14 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
-import { Ajv, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import type { DriftReport } from "../../report/drift/model.js";
 import { driftExitCode } from "../../report/drift/model.js";
 import { mergeReports } from "../../report/drift/merge.js";
 import { renderReport, FORMATS, parseOut, type Format } from "./report-formats.js";
-import { collect, packagePath } from "./shared.js";
+import { collect } from "./shared.js";
+import { readDriftReport } from "../../report/drift/file.js";
 import { AUDIT_FORMATS } from "../../report/audit/formats.js";
 import { isAuditReport, registerReportAudit, renderAuditFile } from "./report-audit.js";
 
@@ -28,7 +27,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     .option("-o, --out <[format:]file>", "also write the merged report (repeatable)", collect)
     .option("--allow-unreachable", "unreachable or failed hosts do not change the exit code")
     .action((files: string[], o: { format: Format; out?: string[]; allowUnreachable?: boolean }) => {
-      const merged = mergeReports(files.map(readReport));
+      const merged = mergeReports(files.map(readDriftReport));
       emit(merged, o, ctx);
       ctx.exitCode = driftExitCode(merged, Boolean(o.allowUnreachable));
     });
@@ -44,7 +43,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
       if (isAuditReport(peek(file))) return renderAuditFile(file, o, ctx);
       if (o.sig || o.key) throw new InputError("--sig and --key verify audit reports; drift reports are not signed");
       if (!(FORMATS as readonly string[]).includes(o.format)) throw new InputError(`--format ${o.format} is not a drift report format`, undefined, `use one of ${FORMATS.join(", ")}`);
-      emit(readReport(file), o, ctx);
+      emit(readDriftReport(file), o, ctx);
     });
   registerReportAudit(report, ctx);
   for (const sub of report.commands) sub.exitOverride();
@@ -56,31 +55,11 @@ function emit(r: DriftReport, o: { format: Format; out?: string[] }, ctx: Comman
   for (const { format, file } of outs) writeFileSync(file, renderReport(r, format, { color: false, details: true, width: 0 }));
 }
 
-let validator: ValidateFunction | undefined;
-
-/** The parsed JSON of a file, or undefined when it is not JSON (readReport then says why). */
+/** The parsed JSON of a file, or undefined when it is not JSON (readDriftReport then says why). */
 function peek(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch {
     return undefined;
   }
-}
-
-function readReport(file: string): DriftReport {
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new InputError(`cannot read drift report ${file}: ${(e as Error).message}`, undefined, "pass JSON files written by `keel drift -o json:FILE`");
-  }
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(packagePath("schemas/drift-report.schema.json"), "utf8"));
-    const ajv = new Ajv({ strict: false, allErrors: false });
-    // ajv-formats is CommonJS: its default export is the plugin function.
-    (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
-    validator = ajv.compile(schema);
-  }
-  if (!validator(v)) throw new InputError(`${file} is not a keel drift report (schema_version 1): ${JSON.stringify(validator.errors).slice(0, 300)}`, undefined, "pass JSON files written by `keel drift -o json:FILE`");
-  return v as DriftReport;
 }

@@ -50,7 +50,7 @@ Examples:
   keel run site.yml -i hosts.yml --check --diff        # preview: change nothing, show diffs
   keel run site.yml -i hosts.yml --limit 'web*' -e env=prod -e @vars/prod.yml
   keel run site.yml -i hosts.yml --tags motd --become --ask-become-pass
-  keel run site.yml -c local                           # this machine (inventories/localhost.yml)
+  keel run site.yml -c local                           # this machine (no -i: -c local is required)
   keel run site.yml -i hosts.yml --json report.json --log run.log`,
     )
     .action(async (playbook: string, flags: RunFlags) => {
@@ -61,6 +61,15 @@ Examples:
 async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): Promise<number> {
   const io = ctx.io;
   // 1. Validate everything before touching any host.
+  // A run changes hosts: which ones must be said, never defaulted to this machine (issue 10 #8;
+  // Ansible refuses too: "provided hosts list is empty, only localhost is available").
+  if (!f.inventory?.length && f.connection !== "local") {
+    throw new InputError(
+      "keel run needs an inventory: give -i INVENTORY, or -c local to converge this machine",
+      undefined,
+      "keel drift and keel audit, which change nothing, still default to this machine",
+    );
+  }
   const c = connectionOptions(f);
   const inv = await loadInventory(c.inventory);
   const plan = loadPlaybook(resolve(playbook), { registry });

@@ -2,7 +2,7 @@
 // hosts with their scores, the failing controls with their evidence (by severity), waivers with
 // their expiry. Short by design: the HTML report is the auditor's full view.
 import { metaLine } from "../meta.js";
-import { controlsByAttention, describeChange, type AuditReport } from "./model.js";
+import { controlsByAttention, describeChange, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const ICON: Record<string, string> = { pass: "✅", fail: "❌", error: "⛔", unknown: "❔", waived: "🟡", manual: "📝", not_applicable: "➖" };
 
@@ -28,21 +28,33 @@ export function renderAuditMarkdown(r: AuditReport): string {
     const c = h.counts;
     out.push(`| ${cell(h.host)} | ${h.state} | ${h.score.with_waivers ?? "–"} | ${c.pass} | ${c.fail} | ${c.waived} | ${c.error} | ${c.unknown} |`);
   }
-  const failing = controlsByAttention(r).flatMap((c) =>
-    r.hosts.flatMap((h) => h.results.filter((x) => x.control === c.id && (x.status === "fail" || x.status === "error" || (x.status === "unknown" && h.state === "checked"))).map((x) => ({ c, h, x }))),
-  );
-  if (failing.length) {
+  // One row per control and finding: hosts with the same evidence share a row (a fleet of 50
+  // hosts failing one control the same way is one line, not fifty).
+  const rows = new Map<string, { c: ReportControl; x: ControlResult; hosts: string[]; text: string }>();
+  for (const c of controlsByAttention(r))
+    for (const h of r.hosts)
+      for (const x of h.results) {
+        if (x.control !== c.id || !(x.status === "fail" || x.status === "error" || (x.status === "unknown" && h.state === "checked"))) continue;
+        const ev = x.evidence.flatMap((e) => e.changes.map(describeChange));
+        const text = ev.length ? ev.join("; ") : x.reason;
+        const key = `${c.id}\n${x.status}\n${x.compare ?? ""}\n${text}`;
+        const row = rows.get(key) ?? { c, x, hosts: [], text };
+        row.hosts.push(h.host);
+        rows.set(key, row);
+      }
+  if (rows.size) {
     out.push("");
     out.push("#### Failing controls");
     out.push("");
-    out.push("| | severity | control | host | evidence |");
+    out.push("| | severity | control | hosts | evidence |");
     out.push("|---|---|---|---|---|");
-    for (const { c, h, x } of failing.slice(0, 200)) {
-      const ev = x.evidence.flatMap((e) => e.changes.map(describeChange));
+    const list = [...rows.values()];
+    for (const { c, x, hosts, text } of list.slice(0, 200)) {
       const tag = x.compare ? ` (${x.compare})` : "";
-      out.push(`| ${ICON[x.status]} | ${c.severity} | \`${c.id}\` ${cell(c.title)}${tag} | ${cell(h.host)} | ${cell(ev.length ? ev.join("; ") : x.reason)} |`);
+      const shownHosts = hosts.length > 8 ? `${hosts.slice(0, 8).join(", ")} and ${hosts.length - 8} more` : hosts.join(", ");
+      out.push(`| ${ICON[x.status]} | ${c.severity} | \`${c.id}\` ${cell(c.title)}${tag} | ${cell(shownHosts)} | ${cell(text)} |`);
     }
-    if (failing.length > 200) out.push(`\n…and ${failing.length - 200} more (see the HTML or JSON report).`);
+    if (list.length > 200) out.push(`\n…and ${list.length - 200} more (see the HTML or JSON report).`);
   }
   const waived = r.hosts.flatMap((h) => h.results.filter((x) => x.waiver && x.waiver.state !== "unneeded").map((x) => ({ h, x })));
   if (waived.length) {

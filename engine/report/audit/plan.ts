@@ -61,8 +61,9 @@ export function assertReadOnly(plan: Plan): void {
 }
 
 /**
- * Whether a control applies to a host: its applies_when over the host's variables as `when:` sees
- * them for this purpose (inventory variables, the facts under facts.* and ansible_*, then -e).
+ * Whether a control applies to a host: its applies_when over the host's variables (the caller's
+ * layers: profile parameters and inventory variables, then the facts under facts.* and ansible_*,
+ * then -e). Should the role's own gate disagree, its tasks are skipped and the control is unknown.
  */
 export function applicability(hostVars: (host: string) => Record<string, unknown>, extraVars: Record<string, unknown>) {
   return (host: string, facts: Facts, c: AuditControl): { applies: boolean; reason: string } =>

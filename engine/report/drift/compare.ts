@@ -10,7 +10,7 @@ export interface PreviousItem {
 }
 
 /** With no earlier run (`previousRun` absent) every drifted item is new. */
-export function compareWith(current: DriftReport, previous: PreviousItem[], previousRun?: { run_id: number; generated_at: string }): DriftReport {
+export function compareWith(current: DriftReport, previous: PreviousItem[], previousRun?: { run_id?: number; file?: string; generated_at: string }): DriftReport {
   const prev = new Map(previous.map((p) => [p.item.key, p]));
   const seen = new Set<string>();
   const hosts = current.hosts.map((h) => {

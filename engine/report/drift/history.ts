@@ -2,8 +2,10 @@
 // WAL journal + synchronous=FULL + one transaction per recorded run: a crash mid-write leaves the
 // store as it was before that run, never half a run.
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
+import { InputError } from "../../core/errors.js";
+import { baselineOf } from "../meta.js";
 import type { DriftReport, DriftItem, DriftSummary } from "./model.js";
 import { firstSeen, type PreviousItem } from "./compare.js";
 
@@ -22,11 +24,23 @@ export interface RunRow extends Omit<DriftSummary, "resolved"> {
 export class HistoryStore {
   private readonly db: Database.Database;
 
+  /** @throws InputError when the path is a directory or a file that is not a SQLite database. */
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      /* does not exist yet: created below */
+    }
+    if (isDir) throw new InputError(`--history ${path} is a directory`, undefined, `give a database file, e.g. ${join(path, "drift.sqlite")}`);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+    } catch (e) {
+      throw new InputError(`--history ${path} cannot be used as a drift history: ${(e as Error).message}`, undefined, "point --history at a keel history database, or at a new file");
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -42,13 +56,17 @@ export class HistoryStore {
       );
       CREATE INDEX IF NOT EXISTS runs_by_playbook ON runs(playbook, shard, id);
     `);
+    // `scope` (historyKey) came later: stores made before it get the column, their runs none.
+    const cols = this.db.prepare(`PRAGMA table_info(runs)`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === "scope")) this.db.exec(`ALTER TABLE runs ADD COLUMN scope TEXT`);
+    this.db.exec(`CREATE INDEX IF NOT EXISTS runs_by_scope ON runs(scope, shard, id)`);
   }
 
-  /** The latest run of the same playbook (and shard), if any. */
-  last(playbook: string, shard: string | null): RunRow | undefined {
+  /** The latest run of the same scope (historyKey: playbook, inventory, --limit) and shard, if any. */
+  last(scope: string, shard: string | null): RunRow | undefined {
     return this.db
-      .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE playbook = ? AND shard IS ? ORDER BY id DESC LIMIT 1`)
-      .get(playbook, shard) as RunRow | undefined;
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE scope = ? AND shard IS ? ORDER BY id DESC LIMIT 1`)
+      .get(scope, shard) as RunRow | undefined;
   }
 
   /** One run by its id (as `keel history` lists it). */
@@ -61,18 +79,18 @@ export class HistoryStore {
     return rows.map((r) => ({ host: r.host, firstSeen: r.first_seen, item: JSON.parse(r.item) as DriftItem }));
   }
 
-  /** Records a run in one transaction and returns its id. */
-  record(r: DriftReport): number {
+  /** Records a run in one transaction and returns its id. `scope`: historyKey(); default the playbook as shown. */
+  record(r: DriftReport, scope: string = r.playbook): number {
     const shard = r.shard ? `${r.shard.index}/${r.shard.total}` : null;
-    const prev = this.last(r.playbook, shard);
+    const prev = this.last(scope, shard);
     const seen = firstSeen(r, prev ? this.itemsOf(prev.id) : []);
     const insertRun = this.db.prepare(
-      `INSERT INTO runs (generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown, report) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+      `INSERT INTO runs (generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown, report, scope) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     const insertItem = this.db.prepare(`INSERT OR REPLACE INTO items (run_id, key, host, first_seen, item) VALUES (?,?,?,?,?)`);
     const tx = this.db.transaction(() => {
       const s = r.summary;
-      const info = insertRun.run(r.generated_at, r.playbook, shard, s.hosts, s.in_sync, s.drifted, s.unreachable, s.failed, s.items, s.unknown, JSON.stringify(r));
+      const info = insertRun.run(r.generated_at, r.playbook, shard, s.hosts, s.in_sync, s.drifted, s.unreachable, s.failed, s.items, s.unknown, JSON.stringify(r), scope);
       const id = Number(info.lastInsertRowid);
       for (const h of r.hosts)
         for (const it of h.items) {
@@ -97,4 +115,22 @@ export class HistoryStore {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * What makes two drift runs comparable: the playbook (its real path relative to the root of its git
+ * repository, so `pb/baseline.yml` typed from the top and `baseline.yml` typed from pb/ are one
+ * baseline, wherever the checkout lives), the inventory sources (real paths relative to that root,
+ * or as given when they are not files: a host list "a,b,"), and --limit.
+ */
+export function historyKey(playbook: string, inventory: string[], limit: string | undefined): string {
+  const b = baselineOf(playbook);
+  const norm = (src: string): string => {
+    if (!existsSync(src)) return src;
+    const real = realpathSync(src);
+    if (!b.repo) return real;
+    const rel = relative(b.repo, real);
+    return rel.startsWith("..") || isAbsolute(rel) ? real : rel || ".";
+  };
+  return JSON.stringify({ playbook: b.repo ? b.playbook : existsSync(playbook) ? realpathSync(playbook) : playbook, inventory: inventory.map(norm), limit: limit ?? null });
 }

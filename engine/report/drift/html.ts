@@ -61,7 +61,7 @@ export function renderHtml(r: DriftReport): string {
 <title>keel drift — ${esc(r.playbook)}</title><style>${CSS}</style></head>
 <body>
 <h1>keel drift report</h1>
-<div class="muted">playbook <code>${esc(r.playbook)}</code>${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · generated ${esc(r.generated_at)} · ${(r.duration_ms / 1000).toFixed(1)} s${metaLine(r) ? ` · ${esc(metaLine(r))}` : ""}${r.compared_with ? ` · compared with run #${r.compared_with.run_id} (${esc(r.compared_with.generated_at)})` : ""}</div>
+<div class="muted">playbook <code>${esc(r.playbook)}</code>${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · generated ${esc(r.generated_at)} · ${(r.duration_ms / 1000).toFixed(1)} s${metaLine(r) ? ` · ${esc(metaLine(r))}` : ""}${r.compared_with ? ` · compared with ${r.compared_with.file !== undefined ? esc(r.compared_with.file) : `run #${r.compared_with.run_id}`} (${esc(r.compared_with.generated_at)})` : ""}</div>
 <section class="cards" id="overview">
 ${card("hosts", s.hosts, "hosts")}${card("in_sync", s.in_sync, "in sync")}${card("drifted", s.drifted, "drifted")}${card("unreachable", s.unreachable, "unreachable")}${card("failed", s.failed, "failed")}${card("items", s.items, "drifted items")}${card("unknown", s.unknown, "unknown")}
 </section>

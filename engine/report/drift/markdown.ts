@@ -3,7 +3,10 @@ import type { DriftReport } from "./model.js";
 import { driftByTask } from "./model.js";
 import { metaLine } from "../meta.js";
 
-const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Text in a table cell or HTML block: HTML is escaped (a task named "<script>" stays text), | and newlines too. */
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Text in a `code span` inside a table: HTML is not interpreted there (entities would show as typed). */
+const code = (s: string) => "`" + s.replace(/`/g, "'").replace(/\|/g, "\\|").replace(/\n/g, " ") + "`";
 
 export function renderMarkdown(r: DriftReport): string {
   const s = r.summary;
@@ -11,7 +14,7 @@ export function renderMarkdown(r: DriftReport): string {
   const out: string[] = [];
   out.push(`## ${icon} keel drift: ${s.drifted} of ${s.hosts} hosts drifted`);
   out.push("");
-  out.push(`Playbook \`${r.playbook}\`${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · ${r.generated_at}${metaLine(r) ? ` · ${metaLine(r)}` : ""}`);
+  out.push(`Playbook ${code(r.playbook)}${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · ${r.generated_at}${metaLine(r) ? ` · ${metaLine(r)}` : ""}`);
   out.push("");
   out.push("| in sync | drifted | unreachable | failed | drifted items | unknown |");
   out.push("|---:|---:|---:|---:|---:|---:|");
@@ -19,19 +22,19 @@ export function renderMarkdown(r: DriftReport): string {
   const byTask = driftByTask(r);
   if (byTask.length) {
     out.push("", "### Drift by task", "", "| task | where | hosts |", "|---|---|---:|");
-    for (const t of byTask) out.push(`| ${esc(t.task)} | \`${t.where}\` | ${t.hosts} |`);
+    for (const t of byTask) out.push(`| ${esc(t.task)} | ${code(t.where)} | ${t.hosts} |`);
   }
   const bad = r.hosts.filter((h) => h.status !== "in_sync" || h.unknown.length || h.resolved.length);
   if (bad.length) {
     out.push("", "### Hosts", "");
     for (const h of bad) {
-      out.push(`<details${h.status === "in_sync" ? "" : " open"}><summary><b>${h.host}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`, "");
+      out.push(`<details${h.status === "in_sync" ? "" : " open"}><summary><b>${esc(h.host)}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`, "");
       if (h.error) out.push(`> ${esc(h.error)}`, "");
       if (h.items.length || h.unknown.length || h.resolved.length) {
         out.push("| | resource | change | task |", "|---|---|---|---|");
-        for (const it of h.items) out.push(`| ${it.compare === "persisting" ? `persisting since ${it.since?.slice(0, 10)}` : it.compare === "new" ? "new" : "drift"} | \`${esc(it.resource)}\` | ${esc(it.summary)} | ${esc(it.task)} (\`${it.file}:${it.line}\`) |`);
-        for (const it of h.resolved) out.push(`| resolved | \`${esc(it.resource)}\` | ${esc(it.summary)} | ${esc(it.task)} |`);
-        for (const u of h.unknown) out.push(`| unknown | \`${esc(u.resource)}\` | ${esc(u.reason)} | ${esc(u.task)} (\`${u.file}:${u.line}\`) |`);
+        for (const it of h.items) out.push(`| ${it.compare === "persisting" ? `persisting since ${it.since?.slice(0, 10)}` : it.compare === "new" ? "new" : "drift"} | ${code(it.resource)} | ${esc(it.summary)} | ${esc(it.task)} (${code(`${it.file}:${it.line}`)}) |`);
+        for (const it of h.resolved) out.push(`| resolved | ${code(it.resource)} | ${esc(it.summary)} | ${esc(it.task)} |`);
+        for (const u of h.unknown) out.push(`| unknown | ${code(u.resource)} | ${esc(u.reason)} | ${esc(u.task)} (${code(`${u.file}:${u.line}`)}) |`);
         out.push("");
       }
       for (const it of h.items)

@@ -54,6 +54,8 @@ export interface HostDrift {
   duration_ms: number;
   round_trips: number;
   facts?: { os: string; kernel: string; arch: string; hostname: string; ipv4: string };
+  /** The host firewall in charge and its effective inbound policy (the `firewall` fact), for security review. */
+  firewall?: HostFirewall;
   /** For unreachable/failed hosts: what happened. */
   error?: string;
   failure?: ConnectionFailure | "task";
@@ -64,6 +66,28 @@ export interface HostDrift {
   unknown: UnknownItem[];
   /** With --compare: items drifted last time and in sync now. */
   resolved: DriftItem[];
+}
+
+export interface HostFirewall {
+  backend: string;
+  /** What happens to a new inbound connection no rule names; absent when the ruleset could not be read. */
+  inbound_default?: "accept" | "drop" | "reject";
+  /** TCP/UDP ports that accept NEW connections, and from where ("any", CIDRs, @sets). */
+  open_ports?: { proto: string; port: string; from: string[] }[];
+  /** Why the ruleset could not be read (not root, no nft). */
+  error?: string;
+}
+
+/** The drift report's view of the `firewall` fact (engine/facts/firewall.ts). */
+function hostFirewall(f: unknown): HostFirewall | undefined {
+  if (!f || typeof f !== "object") return undefined;
+  const fw = f as { backend?: string; inbound?: { default: HostFirewall["inbound_default"]; open: HostFirewall["open_ports"] }; inbound_error?: string };
+  if (!fw.backend) return undefined;
+  return {
+    backend: fw.backend,
+    ...(fw.inbound ? { inbound_default: fw.inbound.default, open_ports: fw.inbound.open } : {}),
+    ...(fw.inbound_error ? { error: fw.inbound_error } : {}),
+  };
 }
 
 export interface DriftReport {
@@ -78,7 +102,7 @@ export interface DriftReport {
   shard?: { index: number; total: number };
   duration_ms: number;
   /** Run this report was compared with (--compare). */
-  compared_with?: { run_id: number; generated_at: string };
+  compared_with?: { run_id?: number; file?: string; generated_at: string };
   summary: DriftSummary;
   hosts: HostDrift[];
 }
@@ -112,8 +136,20 @@ function isAction(c: Change): boolean {
   return typeof c.data === "object" && c.data !== null && (c.data as { action?: unknown }).action === true;
 }
 
-export function itemKey(host: string, t: TaskRef, resource: string, item?: string): string {
-  return [host, `${t.pos.file}:${t.pos.line}`, resource, item ?? ""].join("|");
+/**
+ * Stable identity of a drifted item across runs: host, the task's file:line, resource, loop item.
+ * `file` is the task's file as the report should compare it: relative to the baseline's repository
+ * (see keyFile), so a CI runner checking out to another folder each night still matches.
+ */
+export function itemKey(host: string, t: TaskRef, resource: string, item?: string, file: string = t.pos.file): string {
+  return [host, `${file}:${t.pos.line}`, resource, item ?? ""].join("|");
+}
+
+/** The task file for item keys: relative to the baseline's repository root when inside it, else as the run gave it. */
+function keyFile(file: string, repo: string | undefined): string {
+  if (!repo || !isAbsolute(file)) return file;
+  const r = relative(repo, file);
+  return r.startsWith("..") || isAbsolute(r) ? file : r;
 }
 
 /** Builds the report from a check-mode run's events. Pure. */
@@ -143,6 +179,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           hostname: e.facts.hostname,
           ipv4: e.facts.ipv4,
         };
+        if (hostFirewall(e.facts.firewall)) get(e.host).firewall = hostFirewall(e.facts.firewall);
         break;
       case "host.unreachable": {
         const hd = get(e.host);
@@ -161,7 +198,9 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           if (hd.status !== "unreachable") {
             hd.status = "failed";
             hd.failure = "task";
-            hd.error = `${t.name} (${t.pos.file}:${t.pos.line}): ${r.msg ?? "failed"}`;
+            // a message that starts at a place in the task's file names its own place: say it once
+            const msg = r.msg ?? "failed";
+            hd.error = msg.startsWith(`${t.pos.file}:`) ? `${t.name}: ${msg}` : `${t.name} (${t.pos.file}:${t.pos.line}): ${msg}`;
           }
           break;
         }
@@ -171,7 +210,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           hd.unknown.push({ ...base, reason: r.msg ?? unknown[0]?.summary ?? "cannot be predicted without running it" });
         } else if (r.status === "changed" && real.length > 0) {
           hd.items.push({
-            key: itemKey(e.host, t, base.resource, r.item),
+            key: itemKey(e.host, t, base.resource, r.item, keyFile(t.pos.file, meta.meta?.baseline.repo)),
             ...base,
             summary: real.map((c) => c.summary).join("; "),
             changes: real.map((c) => toDriftChange(c, r.secret)),

@@ -1,6 +1,7 @@
 // The text drift report: a table grouped by host, colored on a TTY unless NO_COLOR.
 import type { DriftReport, HostDrift, DriftItem } from "./model.js";
 import { hostsByAttention } from "./model.js";
+import stringWidth from "string-width";
 
 export interface TextOptions {
   color: boolean;
@@ -33,7 +34,11 @@ export function renderText(r: DriftReport, o: TextOptions): string {
     const w0 = Math.max(0, ...rows.map((r) => visible(r[0])));
     const w1 = Math.min(40, Math.max(0, ...rows.map((r) => visible(r[1]))));
     for (const [m, res, summary, at] of rows) {
-      lines.push(clip(`  ${pad(m, w0)}  ${pad(res, w1)}  ${summary}`, o.width ?? 0));
+      // a resource wider than its column gets a line of its own: the summaries stay in one column
+      if (visible(res) > w1) {
+        lines.push(clip(`  ${pad(m, w0)}  ${res}`, o.width ?? 0));
+        lines.push(clip(`  ${" ".repeat(w0)}  ${" ".repeat(w1)}  ${summary}`, o.width ?? 0));
+      } else lines.push(clip(`  ${pad(m, w0)}  ${pad(res, w1)}  ${summary}`, o.width ?? 0));
       lines.push(clip(`  ${" ".repeat(w0)}  ${paint("gray", at)}`, o.width ?? 0));
     }
     if (o.details) {
@@ -96,17 +101,25 @@ function colorDiffLine(l: string, paint: (c: keyof typeof C, s: string) => strin
   return l;
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g;
-const visible = (s: string) => s.replace(ANSI, "").length;
+/** Columns a string takes on a terminal: wide (CJK) and emoji count 2, combining marks 0, colors nothing. */
+const visible = (s: string) => stringWidth(s);
 
 function pad(s: string, w: number): string {
   return s + " ".repeat(Math.max(0, w - visible(s)));
 }
 
-/** Cut a line to the terminal width (plain lines only; colored lines are left whole). */
+/** Cut a line to the terminal width, by display width and whole characters (colored lines are left whole). */
 function clip(line: string, width: number): string {
-  return width > 0 && !line.includes("\x1b[") && line.length > width ? line.slice(0, width - 1) + "…" : line;
+  if (width <= 0 || line.includes("\x1b[") || visible(line) <= width) return line;
+  let out = "";
+  let w = 0;
+  for (const { segment } of new Intl.Segmenter().segment(line)) {
+    const sw = visible(segment);
+    if (w + sw > width - 1) break;
+    out += segment;
+    w += sw;
+  }
+  return out + "…";
 }
 
 function where(t: { task: string; file: string; line: number; item?: string }): string {

@@ -3,6 +3,7 @@
 // required, the package lists' age; fleet totals. Built purely from what the probes found.
 // Versioned: schemas/patch-report.schema.json describes schema_version 1.
 import type { ConnectionFailure } from "../../core/errors.js";
+import { keelVersion } from "../../core/paths.js";
 import type { PatchState, PendingUpdate } from "../../../modules/patches/types.js";
 
 export const PATCH_SCHEMA_VERSION = 1;
@@ -83,6 +84,8 @@ export interface PatchSummary {
 export interface PatchReport {
   schema_version: number;
   kind: "keel.patch";
+  /** The keel that produced the report. */
+  keel_version: string;
   generated_at: string;
   /** The inventory sources, as given. */
   inventory: string[];
@@ -170,6 +173,7 @@ export function buildPatchReport(outcomes: HostOutcome[], meta: PatchMeta): Patc
   return {
     schema_version: PATCH_SCHEMA_VERSION,
     kind: "keel.patch",
+    keel_version: keelVersion(),
     generated_at: meta.generatedAt ?? new Date().toISOString(),
     inventory: meta.inventory,
     ...(meta.shard ? { shard: meta.shard } : {}),

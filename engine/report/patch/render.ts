@@ -61,7 +61,7 @@ export function renderPatchText(r: PatchReport, o: { details: boolean } = { deta
 const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
 
 export function renderPatchMarkdown(r: PatchReport): string {
-  const out = [`# keel patch report`, "", `Generated ${r.generated_at} from ${r.inventory.map(md).join(", ")}${r.shard ? `, shard ${r.shard.index}/${r.shard.total}` : ""}.`, "", totals(r).split("\n").map((l) => `- ${md(l)}`).join("\n"), ""];
+  const out = [`# keel patch report`, "", `Generated ${r.generated_at} by keel ${r.keel_version} from ${r.inventory.map(md).join(", ")}${r.shard ? `, shard ${r.shard.index}/${r.shard.total}` : ""}.`, "", totals(r).split("\n").map((l) => `- ${md(l)}`).join("\n"), ""];
   out.push("| host | status | pending | security | oldest security | reboot | held | lists age |", "|---|---|---:|---:|---|---|---|---|");
   for (const h of byAttention(r)) {
     const bad = h.status === "unreachable" || h.status === "failed";

@@ -30,28 +30,30 @@ async function run(task: string, extra: string[] = []): Promise<{ code: number; 
   return { code, out: o.stdout, err: o.stderr, root, line: head.split("\n").length + 1 };
 }
 
+// These run with --check: should a refusal ever regress, the payloads (a root sudoers rule, a
+// sysctl file, an account) must not land on the machine running the tests. Load-time failure is
+// shown by exit 1 with nothing on stdout: no play started, so no host was contacted.
 describe("arguments known at load", () => {
   it.each([
-    ["a cross-argument rule (link needs src)", `    - name: Link\n      file: { path: /tmp/keel-never, state: link }\n`, /needs src/],
+    ["a cross-argument rule (link needs src)", `    - name: Link\n      file: { path: /nonexistent/keel-never, state: link }\n`, /needs src/],
     ["a package name", `    - name: Pkg\n      package: { name: "nginx;reboot" }\n`, /invalid package name/],
-    ["copy with content and src", `    - name: Copy\n      copy: { dest: /tmp/keel-never, content: a, src: b }\n`, /content or src, not both/],
-    ["a newline in a sudoers user", `    - name: Sudo\n      sudoers: { name: app, user: "appsvc ALL=(ALL) NOPASSWD: ALL\\nappsvc" }\n`, /'user' contains a newline/],
-    ["a newline in sudoers commands", `    - name: Sudo\n      sudoers: { name: app, user: app, commands: "/usr/bin/systemctl restart app\\nnobody ALL=(ALL) NOPASSWD: ALL" }\n`, /'commands' contains a newline/],
-    ["a newline in an authorized_key comment", `    - name: Key\n      authorized_key: { user: app, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", comment: "x\\nssh-ed25519 AAAA evil" }\n`, /'comment' contains a newline/],
-    ["a newline in authorized_key key_options", `    - name: Key\n      authorized_key: { user: app, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", key_options: "no-pty\\nssh-rsa AAAA" }\n`, /'key_options' contains a newline/],
-    ["a newline in lineinfile's line", `    - name: Line\n      lineinfile: { path: /tmp/keel-never, line: "a=1\\nb=2" }\n`, /'line' contains a newline/],
-    ["a newline in a sysctl value", `    - name: Sysctl\n      sysctl: { name: net.ipv4.ip_forward, value: "1\\nkernel.panic = 1" }\n`, /'value' contains a newline/],
-    ["a newline in a user's comment", `    - name: User\n      user: { name: app, comment: "App\\nevil::0:0::/:/bin/sh" }\n`, /'comment' contains a newline/],
-    ["a carriage return in a user's shell", `    - name: User\n      user: { name: app, shell: "/bin/sh\\r" }\n`, /'shell' contains a carriage return/],
-    ["a NUL in a path", `    - name: Nul\n      file: { path: "/tmp/cnul\\0byte", state: touch }\n`, /'path' contains a NUL byte/],
+    ["copy with content and src", `    - name: Copy\n      copy: { dest: /nonexistent/keel-never, content: a, src: b }\n`, /content or src, not both/],
+    ["a newline in a sudoers user", `    - name: Sudo\n      sudoers: { name: app, sudoers_path: /nonexistent, user: "appsvc ALL=(ALL) NOPASSWD: ALL\\nappsvc" }\n`, /'user' contains a newline/],
+    ["a newline in sudoers commands", `    - name: Sudo\n      sudoers: { name: app, sudoers_path: /nonexistent, user: app, commands: "/usr/bin/systemctl restart app\\nnobody ALL=(ALL) NOPASSWD: ALL" }\n`, /'commands' contains a newline/],
+    ["a newline in an authorized_key comment", `    - name: Key\n      authorized_key: { user: keeltest-never, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", comment: "x\\nssh-ed25519 AAAA evil" }\n`, /'comment' contains a newline/],
+    ["a newline in authorized_key key_options", `    - name: Key\n      authorized_key: { user: keeltest-never, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", key_options: "no-pty\\nssh-rsa AAAA" }\n`, /'key_options' contains a newline/],
+    ["a newline in lineinfile's line", `    - name: Line\n      lineinfile: { path: /nonexistent/keel-never, line: "a=1\\nb=2" }\n`, /'line' contains a newline/],
+    ["a newline in a sysctl value", `    - name: Sysctl\n      sysctl: { name: net.ipv4.ip_forward, sysctl_file: /nonexistent/keel.conf, value: "1\\nkernel.panic = 1" }\n`, /'value' contains a newline/],
+    ["a newline in a user's comment", `    - name: User\n      user: { name: keeltest-never, comment: "App\\nevil::0:0::/:/bin/sh" }\n`, /'comment' contains a newline/],
+    ["a carriage return in a user's shell", `    - name: User\n      user: { name: keeltest-never, shell: "/bin/sh\\r" }\n`, /'shell' contains a carriage return/],
+    ["a NUL in a path", `    - name: Nul\n      file: { path: "/nonexistent/cnul\\0byte", state: touch }\n`, /'path' contains a NUL byte/],
     ["a NUL in a command", `    - name: Nul\n      command: { argv: ["/bin/echo", "a\\0b"] }\n`, /'argv\[1\]' contains a NUL byte/],
   ])("%s fails the load with exit 1 at the argument's line, before any host", async (_what, task, re) => {
-    const r = await run(task);
+    const r = await run(task, ["--check"]);
     expect(r.code, r.err + r.out).toBe(1);
     expect(r.err).toMatch(re);
     expect(r.err).toContain(`play${n}.yml:${r.line}:`);
     expect(r.out).toBe("");
-    expect(existsSync(join(r.root, "marker"))).toBe(false);
   });
 });
 

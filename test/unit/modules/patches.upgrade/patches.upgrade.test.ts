@@ -1,11 +1,7 @@
+// The pure parts of patches.upgrade beyond its fixture cases (which the registry test runs).
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
-import mod from "../../../../modules/patches/upgrade.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
-
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAptProbe, rebootInfo, updateErrors } from "../../../../modules/patches/apt.js";

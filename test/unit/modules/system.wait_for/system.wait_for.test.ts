@@ -1,11 +1,7 @@
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
+// system.wait_for beyond its fixture cases (which the registry test runs).
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import mod, { conditionScript } from "../../../../modules/system/wait_for.js";
-import { runModuleFixtures } from "../harness.js";
-
-runModuleFixtures(mod, dirname(fileURLToPath(import.meta.url)));
 
 describe("system.wait_for", () => {
   it("needs exactly one of port and path", () => {

@@ -410,7 +410,7 @@ const CASES: Case[] = [
     args: { name: "keeltest-s1", user: "keeltest-u1", commands: "/usr/bin/systemctl restart nginx" },
     expect: {
       state: { visudo: "/usr/sbin/visudo" },
-      changes: [{ field: "state", summary: "sudoers rule /etc/sudoers.d/keeltest-s1 absent → present: keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx" }],
+      changes: [{ field: "state", summary: 'sudoers rule /etc/sudoers.d/keeltest-s1 absent → present: + "keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx"' }],
       apply: [
         { run: "/usr/sbin/visudo -cf -" },
         { write: SUD, content: "keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx\n", mode: "0440" },
@@ -434,7 +434,7 @@ const CASES: Case[] = [
     setup: `printf 'keeltest-u1 ALL=NOPASSWD: ALL\\n' > ${SUD} && chmod 440 ${SUD}`,
     args: { name: "keeltest-s1", user: "keeltest-u1", nopasswd: false },
     expect: {
-      changes: [{ field: "content", summary: "content of /etc/sudoers.d/keeltest-s1 differs" }],
+      changes: [{ field: "content", summary: 'content of /etc/sudoers.d/keeltest-s1 differs: - "keeltest-u1 ALL=NOPASSWD: ALL", + "keeltest-u1 ALL= ALL"' }],
       apply: [{ run: "/usr/sbin/visudo -cf -" }, { write: SUD, content: "keeltest-u1 ALL= ALL\n", mode: "0440" }],
     },
   },

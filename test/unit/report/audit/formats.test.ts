@@ -130,6 +130,16 @@ describe("Markdown and text", () => {
     expect(md).toContain("| `kernel.aslr` | web1 | **expired** | bob | 2026-11-30 |");
   });
 
+  it("markdown: hosts failing a control the same way share one row", () => {
+    const r = sampleReport();
+    const web1 = r.hosts.find((h) => h.host === "web1")!;
+    const web2 = r.hosts.find((h) => h.host === "web2")!;
+    web2.results = web2.results.map((x) => (x.control === "kernel.aslr" ? structuredClone(web1.results.find((y) => y.control === "kernel.aslr")!) : x));
+    const md = renderAudit(r, "markdown", { color: false, details: false });
+    expect(md).toContain("| ❌ | medium | `kernel.aslr` title of kernel.aslr | web1, web2 | value: observed \"0\", expected \"2\"");
+    expect(md.match(/\| ❌ \| medium \| `kernel.aslr`/g)).toHaveLength(1);
+  });
+
   it("text: failures with evidence, waivers, the fleet score and history", () => {
     const t = renderAudit(fullReport(), "text", { color: false, details: false });
     expect(t).toContain("FAIL    kernel.aslr [medium] title of kernel.aslr [new]");

@@ -91,3 +91,25 @@ describe("patch report model", () => {
     store.close();
   });
 });
+
+describe("keel patch report input errors (before any host is touched)", () => {
+  const cap = () => {
+    const o = { out: "", err: "", isTTY: false, color: false };
+    return { io: { out: (s: string) => void (o.out += s), err: (s: string) => void (o.err += s), isTTY: false, color: false }, o };
+  };
+  it.each([
+    [["--shard", "3/2"], /invalid --shard '3\/2'/],
+    [["-o", "report.pdf"], /cannot tell the format of --out 'report.pdf'/],
+    [["--compare", "yesterday"], /invalid --compare 'yesterday'/],
+    [["--compare", "last", "--no-history"], /--compare needs the history/],
+    [["-f", "0"], /--forks must be a positive whole number/],
+  ])("%j", async (args, want) => {
+    const { main } = await import("../../../../engine/cli/main.js");
+    const { io, o } = cap();
+    // an inventory host nobody could reach: the error must come first
+    const code = await main(["patch", "report", "-i", "192.0.2.1,", ...args], io);
+    expect(code).toBe(1);
+    expect(o.err).toMatch(want);
+    expect(o.err).not.toMatch(/probing/);
+  });
+});

@@ -1,0 +1,54 @@
+// The `firewall` fact: which host firewall is in charge (the backend firewall.rule follows) and the
+// effective inbound policy of the live ruleset (open ports, for the drift report's security view).
+//   ufw        when /etc/ufw/ufw.conf says ENABLED=yes and ufw is installed;
+//   firewalld  when firewalld runs;
+//   nftables   otherwise, when nft is installed (keel's own table);
+//   none       when there is no nft either.
+// The ruleset is read with `nft -j list ruleset`, which needs root: without it, `inbound` is absent
+// and `inbound_error` says why. One record block inside the facts probe; pure parser.
+import { snip } from "../core/snippets.js";
+import { findRec, parseRecords } from "../core/record.js";
+import { parseNftJson } from "../../modules/firewall/nft-json.js";
+import { inboundPolicy, type InboundPolicy } from "../../modules/firewall/nft-flow.js";
+
+export interface FirewallFact {
+  backend: "ufw" | "firewalld" | "nftables" | "none";
+  ufw: "active" | "inactive" | "absent";
+  firewalld: "running" | "absent";
+  nft: boolean;
+  /** The effective inbound policy of the live ruleset (every table), when it could be read. */
+  inbound?: InboundPolicy;
+  inbound_error?: string;
+}
+
+export const FIREWALL_FACT_SCRIPT = [
+  snip.begin("fw"),
+  snip.field("ufw_bin", `"$(command -v ufw 2>/dev/null)"`),
+  snip.field("ufw_enabled", `"$(sed -n 's/^[[:space:]]*ENABLED[[:space:]]*=[[:space:]]*//p' /etc/ufw/ufw.conf 2>/dev/null | tr -d '"' | head -n 1)"`),
+  snip.field("firewalld", `"$( { firewall-cmd --state 2>/dev/null || { pgrep -x firewalld >/dev/null 2>&1 && echo running; }; } | head -n 1)"`),
+  snip.field("nft_bin", `"$(command -v nft 2>/dev/null)"`),
+  `if command -v nft >/dev/null 2>&1; then`,
+  snip.cmd("nftj", "nft -j list ruleset"),
+  `fi`,
+].join("\n");
+
+export function parseFirewallFact(text: string): FirewallFact {
+  const recs = parseRecords(text);
+  const fw = findRec(recs, "fw");
+  const ufwBin = !!fw?.get("ufw_bin");
+  const ufw: FirewallFact["ufw"] = !ufwBin ? "absent" : /^yes$/i.test(fw?.get("ufw_enabled") ?? "") ? "active" : "inactive";
+  const firewalld: FirewallFact["firewalld"] = fw?.get("firewalld") === "running" ? "running" : "absent";
+  const nft = !!fw?.get("nft_bin");
+  const backend: FirewallFact["backend"] = ufw === "active" ? "ufw" : firewalld === "running" ? "firewalld" : nft ? "nftables" : "none";
+  const out: FirewallFact = { backend, ufw, firewalld, nft };
+  const j = findRec(recs, "cmd", "nftj");
+  if (j && j.int("rc") === 0) {
+    try {
+      out.inbound = inboundPolicy(parseNftJson(j.get("out") ?? "").tables);
+    } catch (e) {
+      out.inbound_error = (e as Error).message;
+    }
+  } else if (j) out.inbound_error = (j.get("err") ?? "").trim().split("\n")[0] || `nft exited with code ${j.int("rc")}`;
+  else out.inbound_error = "nft is not installed";
+  return out;
+}

@@ -1,0 +1,90 @@
+// Ansible playbook language that real roles use: FQCN includes and imports, the old include:,
+// templated (dynamic) task-file includes, collection roles, with_<lookup> loops, include_vars.
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { loadPlaybook } from "../../../engine/playbook/index.js";
+import { registry } from "../../../modules/index.js";
+import type { Task, TaskNode } from "../../../engine/core/plan.js";
+
+function writeTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "keel-compat-"));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return dir;
+}
+const load = (files: Record<string, string>) => loadPlaybook(join(writeTree(files), "site.yml"), { registry });
+const tasks = (nodes: TaskNode[]) => nodes as Task[];
+
+describe("includes and imports", () => {
+  it("ansible.builtin.include_tasks / import_tasks / include_role / import_role, and the old include:", () => {
+    const plan = load({
+      "site.yml":
+        "- hosts: all\n  tasks:\n    - ansible.builtin.include_tasks: a.yml\n    - ansible.builtin.import_tasks: { file: a.yml }\n    - include: a.yml who=old\n    - ansible.builtin.import_role: { name: r }\n    - ansible.builtin.include_role: { name: r, tasks_from: other }\n",
+      "a.yml": "- name: in a\n  command: echo {{ who | default('x') }}\n",
+      "roles/r/tasks/main.yml": "- name: r main\n  command: ls\n",
+      "roles/r/tasks/other.yml": "- name: r other\n  command: ls\n",
+    });
+    const t = tasks(plan.plays[0]!.tasks);
+    expect(t.map((x) => x.name)).toEqual(["in a", "in a", "in a", "r main", "r other"]);
+    expect(t[2]!.vars).toEqual({ who: "old" });
+  });
+
+  it("a templated file name loads every file it can give, each guarded by the rendered name", () => {
+    const plan = load({
+      "site.yml": "- hosts: all\n  roles: [r]\n",
+      "roles/r/tasks/main.yml": "- include_tasks: \"setup-{{ ansible_os_family }}.yml\"\n  when: go | default(true)\n",
+      "roles/r/tasks/setup-Debian.yml": "- name: deb\n  apt: { name: nginx }\n",
+      "roles/r/tasks/setup-RedHat.yml": "- name: rh\n  dnf: { name: nginx }\n",
+    });
+    const t = tasks(plan.plays[0]!.tasks);
+    expect(t.map((x) => x.name)).toEqual(["deb", "rh"]);
+    expect(t[0]!.when.map((w) => w.text)).toEqual(["go | default(true)", "'setup-' ~ (ansible_os_family) ~ '.yml' == 'setup-Debian.yml'"]);
+  });
+
+  it("include_tasks apply: keywords reach the included tasks", () => {
+    const plan = load({ "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: { file: a.yml, apply: { tags: [x], become: true } }\n", "a.yml": "- command: ls\n" });
+    expect(tasks(plan.plays[0]!.tasks)[0]).toMatchObject({ tags: ["x"], become: true });
+  });
+});
+
+describe("collection roles", () => {
+  it("ns.coll.role from collections/ next to the playbook, and short names through collections:", () => {
+    const coll = "collections/ansible_collections/devsec/hardening/roles";
+    const plan = load({
+      "site.yml": "- hosts: all\n  collections: [devsec.hardening]\n  roles:\n    - devsec.hardening.os_hardening\n  tasks:\n    - include_role: { name: ssh_hardening }\n",
+      [`${coll}/os_hardening/tasks/main.yml`]: "- name: os\n  command: ls\n",
+      [`${coll}/ssh_hardening/tasks/main.yml`]: "- name: ssh\n  command: ls\n",
+    });
+    const t = tasks(plan.plays[0]!.tasks);
+    expect(t.map((x) => `${x.role?.name}:${x.name}`)).toEqual(["os_hardening:os", "ssh_hardening:ssh"]);
+  });
+});
+
+describe("loops", () => {
+  const one = (task: string) => tasks(load({ "site.yml": `- hosts: all\n  tasks:\n    - ${task}\n` }).plays[0]!.tasks)[0]!;
+  it.each([
+    ["command: echo {{ item }}\n      with_first_found:\n        - \"{{ ansible_distribution }}.yml\"\n        - default.yml", "{{ query('first_found', (ansible_distribution) ~ '.yml', 'default.yml') }}"],
+    ["command: echo {{ item.1 }}\n      with_subelements:\n        - \"{{ users }}\"\n        - keys", "{{ query('subelements', (users), 'keys') }}"],
+    ["command: echo {{ item }}\n      with_nested: [[a, b], \"{{ xs }}\"]", "{{ query('nested', ['a', 'b'], (xs)) }}"],
+    ["command: echo {{ item }}\n      with_sequence: start=1 end=3", "{{ query('sequence', 'start=1 end=3') }}"],
+    ["command: echo {{ item }}\n      with_fileglob: \"*.conf\"", "{{ query('fileglob', '*.conf') }}"],
+    ["command: echo {{ item }}\n      with_items: \"{{ pkgs }}\"", "{{ query('items', pkgs) }}"],
+  ])("%s", (task, loop) => expect(one(task).loop).toBe(loop));
+  it("with_items: a bare word is one item, as in Ansible 2.x; loop_control without a loop is accepted", () => {
+    expect(one("command: ls\n      with_items: pkgs").loop).toEqual(["pkgs"]);
+    expect(one("command: ls\n      loop_control: { label: x }").loop).toBeUndefined();
+  });
+});
+
+describe("include_vars, debug, fail", () => {
+  it("load as controller modules in their short and FQCN forms", () => {
+    const plan = load({
+      "site.yml": "- hosts: all\n  tasks:\n    - include_vars: \"{{ item }}\"\n      with_first_found: [\"{{ ansible_os_family }}.yml\", default.yml]\n    - ansible.builtin.include_vars: { dir: vars, name: all }\n    - debug: msg=hi\n    - ansible.builtin.debug: { var: x, verbosity: 1 }\n    - fail: { msg: no }\n      when: x\n",
+    });
+    expect(tasks(plan.plays[0]!.tasks).map((t) => t.module)).toEqual(["system.include_vars", "system.include_vars", "system.debug", "system.debug", "system.fail"]);
+  });
+});
