@@ -26,7 +26,7 @@ export const LIMITS = {
   /** Characters one template rendering may produce (string repetition, loops). */
   templateOutput: { env: "KEEL_MAX_TEMPLATE_OUTPUT", default: 64 * 1024 * 1024, what: "characters produced by one template" },
   /** Loop iterations one template rendering may run, all `{% for %}` loops counted together. */
-  templateIterations: { env: "KEEL_MAX_TEMPLATE_ITERATIONS", default: 10_000_000, what: "loop iterations in one template" },
+  templateIterations: { env: "KEEL_MAX_TEMPLATE_ITERATIONS", default: 1_000_000, what: "loop iterations in one template" },
 } satisfies Record<string, Limit>;
 
 /** The bound in force: the environment variable when it is a positive integer, else the default. */

@@ -158,7 +158,15 @@ function cmd(id: string, command: string): string {
   ].join("\n");
 }
 
-export const snip = { begin, field, b64Field, stat, readFile, getent, cmd };
+/**
+ * `@out id`: text:b64= (the stdout of `command`, byte for byte; stderr dropped, stdin empty). For
+ * output a parser reads line by line (a package manager's listing) where the exit code is not needed.
+ */
+function out(id: string, command: string): string {
+  return `${begin("out", id)}\n${b64Field("text", command)}`;
+}
+
+export const snip = { begin, field, b64Field, stat, readFile, getent, cmd, out };
 
 /**
  * The one mode normaliser: "644", "0644", "00644", "0o644" → "0644"; "4755" → "4755". A number is
@@ -247,6 +255,19 @@ export interface CmdRec {
   rc: number;
   out: string;
   err: string;
+}
+
+/** The text of the @out record of `id` (undefined when the probe did not print it). */
+export function outOf(recs: readonly Rec[], id: string): string | undefined {
+  return recs.find((x) => x.kind === "out" && x.id === id)?.get("text");
+}
+
+/** The non-blank lines of the @out record of `id`, without a trailing \r; [] when absent. */
+export function outLines(recs: readonly Rec[], id: string): string[] {
+  return (outOf(recs, id) ?? "")
+    .split("\n")
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim() !== "");
 }
 
 /** The @cmd record of `id`, or undefined when the command did not run. */

@@ -10,6 +10,7 @@
 // passes NO_COLOR/TTY as `color`).
 import type { EventSink, KeelEvent, TaskRef, TaskResult } from "../core/events.js";
 import { renderChanges } from "./diff.js";
+import { termSafe, termSafeEvent } from "./termsafe.js";
 
 export interface ProgressOptions {
   isTTY: boolean;
@@ -57,8 +58,10 @@ export class Progress {
     }
   }
 
-  readonly sink: EventSink = (e: KeelEvent) => {
+  readonly sink: EventSink = (raw: KeelEvent) => {
     if (this.finished) return;
+    // host output never reaches the terminal raw (termsafe.ts)
+    const e = raw.type === "task.result" || raw.type === "host.unreachable" ? termSafeEvent(raw) : raw;
     switch (e.type) {
       case "run.start":
         this.started = this.now();
@@ -253,7 +256,7 @@ export class HostLines {
     if (e.type === "run.start") {
       this.total = e.hosts.length;
       this.o.write(`${this.o.verb ?? "checking"} ${this.total} host${this.total === 1 ? "" : "s"} against ${this.o.playbook} (check mode, nothing is changed)\n`);
-    } else if (e.type === "host.unreachable") this.o.write(`unreachable  ${e.host}: ${e.message}\n`);
+    } else if (e.type === "host.unreachable") this.o.write(`unreachable  ${e.host}: ${termSafe(e.message)}\n`);
     else if (e.type === "host.done") {
       this.done++;
       const st = e.stats;

@@ -1,6 +1,7 @@
 // The end-of-run recap, one line per host, in the shape Ansible users know:
 //   lab01 : ok=8  changed=2  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0  unknown=0  round_trips=3
 import type { EventSink, HostStats, KeelEvent, RunSummary } from "../core/events.js";
+import { termSafeEvent } from "./termsafe.js";
 
 export interface RecapInput {
   stats: Record<string, HostStats>;
@@ -53,7 +54,8 @@ export class RecapReporter {
 
   readonly sink: EventSink = (e: KeelEvent) => {
     if (e.type === "run.start") this.check = e.check;
-    if (e.type === "run.summary") this.summary = e.summary;
+    // failure messages carry host output: made terminal-safe (termsafe.ts)
+    if (e.type === "run.summary") this.summary = (termSafeEvent(e) as typeof e).summary;
   };
 
   /** The text, or "" when the run never got to its summary. */

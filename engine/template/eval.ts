@@ -1,6 +1,7 @@
 // Evaluation of a parsed expression: an AST walker over plain data. Nothing is ever handed to
 // eval/new Function, and property access only reads own properties of plain data (no prototypes).
 import type jsep from "jsep";
+import { limitHint, limitOf, LIMITS } from "../core/limits.js";
 import { UndefinedVarError, ExprEvalError } from "./errors.js";
 import { type DictExpression, calleeName, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { callFilter } from "./filters.js";
@@ -213,6 +214,10 @@ export function binary(b: jsep.BinaryExpression, vars: Record<string, unknown>):
       return num(l, "-") - num(r, "-");
     case "*":
       if ((typeof l === "string" || Array.isArray(l)) && typeof r === "number" && Number.isInteger(r)) {
+        // bounded: 'a' * 2000000000 must be an error, not a crash of the process (issue 10 #9)
+        const size = l.length * Math.max(0, r);
+        const max = limitOf(LIMITS.templateOutput);
+        if (size > max) throw new ExprEvalError(`'*' would build ${size} ${typeof l === "string" ? "characters" : "items"}, more than ${max}; ${limitHint(LIMITS.templateOutput)}`);
         return typeof l === "string" ? l.repeat(Math.max(0, r)) : Array.from({ length: Math.max(0, r) }, () => l).flat();
       }
       return num(l, "*") * num(r, "*");

@@ -2,6 +2,7 @@
 // ({% if/elif/else/for/set %}, {# #}, {% raw %}, trim_blocks as in Ansible) turned into Handlebars
 // blocks and `{{ … }}` bodies handed to the expression evaluator.
 import Handlebars from "handlebars";
+import { limitHint, limitOf, LIMITS } from "../core/limits.js";
 import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError } from "./expr.js";
 
 export const hb = Handlebars.create();
@@ -236,6 +237,10 @@ export class RenderError extends Error {
 }
 
 export function run(c: Compiled, vars: Record<string, unknown>): string {
+  // bounds on one rendering (issue 10 #9): nested loops multiply, so iterations and output are counted
+  const maxIterations = limitOf(LIMITS.templateIterations);
+  const maxOutput = limitOf(LIMITS.templateOutput);
+  let iterations = 0;
   // `{% set %}` variables of this rendering, seen before the template's variables
   const locals: Record<string, unknown> = {};
   const scopeOf = (self: unknown, options: Handlebars.HelperOptions): Record<string, unknown> => {
@@ -282,7 +287,10 @@ export function run(c: Compiled, vars: Record<string, unknown>): string {
       let out = "";
       items.forEach((item, k) => {
         const loop = { index: k + 1, index0: k, revindex: items.length - k, revindex0: items.length - k - 1, first: k === 0, last: k === items.length - 1, length: items.length, previtem: k > 0 ? items[k - 1] : null, nextitem: k < items.length - 1 ? items[k + 1] : null };
+        iterations++;
+        if (iterations > maxIterations) throw new RenderError(new ExprEvalError(`loops ran more than ${maxIterations} iterations; ${limitHint(LIMITS.templateIterations)}`), e.line, 1, e.text);
         out += options.fn({ ...parent, ...bind(item), loop });
+        if (out.length > maxOutput) throw new RenderError(new ExprEvalError(`the loop's output exceeds ${maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`), e.line, 1, e.text);
       });
       return out;
     },

@@ -1,22 +1,24 @@
-// Shared, pure helpers of the file modules: argument schemas, mode arithmetic, the stat probe
-// (POSIX sh + a parser), attribute diffs (mode/owner/group) and the commands that fix them.
+// Shared, pure helpers of the file modules: argument schemas, mode arithmetic, the file probe
+// (the shared snippets of engine/core/snippets.ts plus its parser), attribute diffs (mode/owner/
+// group) and the commands that fix them.
 //
-// Probe output is one `key=value` per line (the value runs to the end of the line):
-//   path=/etc/motd              the path that was examined (copy may resolve dest/ + basename)
-//   link=/etc/alt/motd          present when the path is a symlink: its target, as readlink prints it
-//   path64=, link64=            instead of path= and link= when the value holds a newline: base64
-//   lstat=UID GID USER GROUP    the symlink's own owner, when it is a symlink
-//   type=file|directory|other|absent       what the path resolves to (following symlinks)
-//   stat=MODE UID GID SIZE USER GROUP      of the resolved path (stat -L), MODE as %a ("644")
-//   parent=yes|no               whether the containing directory exists
-//   sha256=HEX                  regular files, when asked; `unreadable=1` if it could not be read
-//   content=BASE64              the file's bytes on one line, when asked (see ContentMode)
-//   tree=COUNT TYPE|MODE|UID|GID|USER|GROUP   recurse: one line per distinct attribute set below
-//                                            a directory (find | stat | sort | uniq -c)
+// The probe prints records (engine/core/record.ts); $_kp is the path examined (copy may resolve
+// dest/ + basename on the host first):
+//   @target            path= (the path examined; base64 when it holds a newline)
+//   @stat link         the path itself (not followed): type=link and target:b64= when a symlink,
+//                      with the link's own uid/gid/owner/group
+//   @stat dest         what the path resolves to (followed): absent when exists=0 (dangling links too)
+//   @stat parent       the containing directory (followed)
+//   @sum               sha256= of a regular file, or unreadable=1 (when asked)
+//   @file content      the file's bytes (readFile snippet), when asked (see ContentMode)
+//   @tree              count= and attrs=TYPE|MODE|UID|GID|USER|GROUP, one record per distinct
+//                      attribute set below a directory (recurse; find | stat | sort | uniq -c)
 import { createHash } from "node:crypto";
 import type { ApplyResult, Change, Host, JSONSchema } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
+import { allRecs, findRec, parseRecords } from "../../engine/core/record.js";
+import { fileOf, normMode, snip, statOf } from "../../engine/core/snippets.js";
 
 // ---------------------------------------------------------------------------------------------
 // Argument schemas shared by the file modules
@@ -66,16 +68,6 @@ export function parseMode(mode: string | number): ModeSpec {
   if (m) return { octal: parseInt(m[1]!, 8) };
   if (SYMBOLIC.test(s)) return { symbolic: s };
   throw new InputError(`invalid mode '${mode}'`, undefined, 'use octal ("0644") or chmod symbolic form ("u=rw,g=r,o=r")');
-}
-
-/** 0o644 -> "0644"; 0o4755 -> "4755". */
-export function fmtMode(n: number): string {
-  return n.toString(8).padStart(4, "0");
-}
-
-/** stat's %a ("644", "4755") -> number. */
-export function modeFromStat(a: string): number {
-  return parseInt(a, 8);
 }
 
 const CLASS_SHIFT: Record<"u" | "g" | "o", number> = { u: 6, g: 3, o: 0 };
@@ -192,98 +184,87 @@ export interface StatOptions {
   resolve?: string;
 }
 
-/** The POSIX sh probe for one path. Uses stat -c, readlink, sha256sum, base64 (GNU coreutils or busybox). */
-export function statScript(path: string, o: StatOptions = {}): string {
-  const lines = [`_kp=${shq(path)}`, `_knl='\n'`];
+/** The file probe for one path, from the shared snippets (stat -c, readlink, sha256sum, base64). */
+export function fileProbeScript(path: string, o: StatOptions = {}): string {
+  const p = { sh: '"$_kp"' };
+  const lines = [`_kp=${shq(path)}`];
   if (o.resolve) lines.push(o.resolve);
   lines.push(
-    // A value with a newline would end its line early and could even forge the keys after it
-    // (`type=`), so such a path or link target is sent base64-encoded instead (path64=, link64=).
-    `case "$_kp" in *"$_knl"*) printf 'path64=%s\\n' "$(printf '%s' "$_kp" | base64 | tr -d '\\n')" ;; *) printf 'path=%s\\n' "$_kp" ;; esac`,
-    `if [ -L "$_kp" ]; then _kl=$(readlink "$_kp"; echo .); _kl=\${_kl%.}; _kl=\${_kl%"$_knl"}; case "$_kl" in *"$_knl"*) printf 'link64=%s\\n' "$(printf '%s' "$_kl" | base64 | tr -d '\\n')" ;; *) printf 'link=%s\\n' "$_kl" ;; esac; stat -c 'lstat=%u %g %U %G' "$_kp"; fi`,
-    `if [ -d "$_kp" ]; then echo type=directory; elif [ -f "$_kp" ]; then echo type=file; elif [ -e "$_kp" ]; then echo type=other; else echo type=absent; fi`,
-    `[ -e "$_kp" ] && stat -L -c 'stat=%a %u %g %s %U %G' "$_kp"`,
     `case "$_kp" in */*) _kd=\${_kp%/*}; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
-    `if [ -d "$_kd" ]; then echo parent=yes; else echo parent=no; fi`,
+    snip.begin("target"),
+    snip.field("path", '"$_kp"'),
+    snip.stat("link", p),
+    snip.stat("dest", p, { follow: true }),
+    snip.stat("parent", { sh: '"$_kd"' }, { follow: true }),
   );
   const content = o.content ?? { kind: "none" };
   if (o.sha256 || content.kind === "ifDiffers") {
-    lines.push(`_ks=; if [ -f "$_kp" ]; then if _ks=$(sha256sum < "$_kp"); then _ks=\${_ks%% *}; echo "sha256=$_ks"; else echo unreadable=1; fi; fi`);
+    lines.push(
+      snip.begin("sum"),
+      `_ks=; if [ -f "$_kp" ]; then if _ks=$(sha256sum < "$_kp"); then _ks=\${_ks%% *}; printf 'sha256=%s\\n' "$_ks"; else printf 'unreadable=1\\n'; fi; fi`,
+    );
   }
-  const dump = `printf 'content='; base64 < "$_kp" | tr -d '\\n'; echo`;
   if (content.kind === "always") {
-    lines.push(`if [ -f "$_kp" ] && [ -r "$_kp" ]; then ${dump}; fi`);
+    lines.push(`if [ -f "$_kp" ] && [ -r "$_kp" ]; then`, snip.readFile("content", p), `fi`);
   } else if (content.kind === "ifDiffers") {
+    // Only small text without NUL bytes, and only when the hash differs (for --diff).
     lines.push(
       `if [ -f "$_kp" ] && [ -n "$_ks" ] && [ "$_ks" != ${shq(content.sha256)} ]; then _kn=$(stat -L -c %s "$_kp");` +
-        ` if [ "$_kn" -le ${DIFF_CONTENT_LIMIT} ] && [ "$(tr -d '\\000' < "$_kp" | wc -c)" -eq "$_kn" ]; then ${dump}; fi; fi`,
+        ` if [ "$_kn" -le ${DIFF_CONTENT_LIMIT} ] && [ "$(tr -d '\\000' < "$_kp" | wc -c)" -eq "$_kn" ]; then`,
+      snip.readFile("content", p),
+      `fi; fi`,
     );
   }
   if (o.tree) {
     lines.push(
-      `if [ -d "$_kp" ]; then find "$_kp/" ! -type l -exec stat -c '%F|%a|%u|%g|%U|%G' {} + | sort | uniq -c | sed 's/^ *\\([0-9][0-9]*\\) /tree=\\1 /'; fi`,
+      `if [ -d "$_kp" ]; then find "$_kp/" ! -type l -exec stat -c '%F|%a|%u|%g|%U|%G' {} + | sort | uniq -c |` +
+        ` awk '{ n = $1; sub(/^ *[0-9]+ /, ""); printf "@tree\\ncount=%s\\nattrs=%s\\n", n, $0 }'; fi`,
     );
   }
   return lines.join("\n") + "\n";
 }
 
-/** key=value lines -> map (first '=' splits; later duplicates of `tree` are collected separately). */
-export function kv(stdout: string): { map: Map<string, string>; tree: string[] } {
-  const map = new Map<string, string>();
-  const tree: string[] = [];
-  for (const line of stdout.split("\n")) {
-    const i = line.indexOf("=");
-    if (i <= 0) continue;
-    const k = line.slice(0, i);
-    const v = line.slice(i + 1);
-    if (k === "tree") tree.push(v);
-    else if (!map.has(k)) map.set(k, v);
-  }
-  return { map, tree };
-}
-
-/** Parse the stat probe's output. Throws ModuleError when the output is not a stat probe's. */
-export function parseStat(stdout: string, fallbackPath: string): FileStat {
-  const { map, tree } = kv(stdout);
-  const type = map.get("type");
-  if (type !== "file" && type !== "directory" && type !== "other" && type !== "absent") {
+/** Parse the file probe's records. Throws ModuleError when the output is not the file probe's. */
+export function parseFileStat(stdout: string, fallbackPath: string): FileStat {
+  const recs = parseRecords(stdout);
+  const target = findRec(recs, "target");
+  if (!target || !findRec(recs, "stat", "dest")) {
     throw new ModuleError(`cannot examine ${fallbackPath}: unexpected probe output ${JSON.stringify(stdout.slice(0, 200))}`);
   }
-  const b64 = (k: string) => (map.has(`${k}64`) ? Buffer.from(map.get(`${k}64`)!, "base64").toString("utf8") : map.get(k));
-  const st: FileStat = { path: b64("path") || fallbackPath, type, parentExists: map.get("parent") === "yes" };
-  const link = b64("link");
-  if (link !== undefined) {
-    st.link = link;
-    const l = map.get("lstat")?.split(" ");
-    if (l && l.length >= 4) st.linkOwner = { uid: Number(l[0]), gid: Number(l[1]), owner: l[2]!, group: l[3]! };
+  const dest = statOf(recs, "dest");
+  const type: FileStat["type"] = !dest ? "absent" : dest.type === "file" || dest.type === "directory" ? dest.type : "other";
+  const st: FileStat = { path: target.get("path") || fallbackPath, type, parentExists: statOf(recs, "parent")?.type === "directory" };
+  const link = statOf(recs, "link");
+  if (link?.type === "link" && link.target !== undefined) {
+    st.link = link.target;
+    if (link.uid !== undefined && link.gid !== undefined) st.linkOwner = { uid: link.uid, gid: link.gid, owner: link.owner ?? "", group: link.group ?? "" };
   }
-  const s = map.get("stat")?.split(" ");
-  if (type !== "absent" && s && s.length >= 6) {
-    st.mode = fmtMode(modeFromStat(s[0]!));
-    st.uid = Number(s[1]);
-    st.gid = Number(s[2]);
-    st.size = Number(s[3]);
-    st.owner = s[4]!;
-    st.group = s[5]!;
+  if (dest?.mode !== undefined) {
+    st.mode = dest.mode;
+    st.uid = dest.uid;
+    st.gid = dest.gid;
+    st.size = dest.size;
+    st.owner = dest.owner;
+    st.group = dest.group;
   }
-  if (map.has("sha256")) st.sha256 = map.get("sha256")!;
-  if (map.get("unreadable") === "1") st.unreadable = true;
-  if (map.has("content")) {
-    const buf = Buffer.from(map.get("content")!, "base64");
-    if (st.size === undefined || buf.length === st.size) {
-      const text = decodeUtf8(buf);
-      if (text === undefined) st.binary = true;
-      else st.content = text;
-    }
+  const sum = findRec(recs, "sum");
+  const sha = sum?.get("sha256");
+  if (sha !== undefined) st.sha256 = sha;
+  if (sum?.get("unreadable") === "1") st.unreadable = true;
+  const f = fileOf(recs, "content");
+  if (f.content !== undefined && (st.size === undefined || f.content.length === st.size)) {
+    const text = decodeUtf8(f.content);
+    if (text === undefined) st.binary = true;
+    else st.content = text;
   }
+  const tree = allRecs(recs, "tree");
   if (tree.length) {
     st.tree = tree.map((t) => {
-      const sp = t.indexOf(" ");
-      const [ftype, mode, uid, gid, owner, group] = t.slice(sp + 1).split("|");
+      const [ftype, mode, uid, gid, owner, group] = (t.get("attrs") ?? "").split("|");
       return {
-        count: Number(t.slice(0, sp)),
+        count: t.int("count") ?? 0,
         dir: ftype === "directory",
-        mode: fmtMode(modeFromStat(mode ?? "0")),
+        mode: normMode(mode ?? "0"),
         uid: Number(uid),
         gid: Number(gid),
         owner: owner ?? "",
@@ -327,7 +308,7 @@ export function attrChanges(st: FileStat, args: AttrArgs, what: string): Change[
   const out: Change[] = [];
   const isDir = st.type === "directory";
   if (args.mode !== undefined && st.mode !== undefined) {
-    const want = fmtMode(targetMode(parseMode(args.mode), parseInt(st.mode, 8), isDir));
+    const want = normMode(targetMode(parseMode(args.mode), parseInt(st.mode, 8), isDir));
     if (want !== st.mode) out.push({ summary: `${what}mode ${st.mode} → ${want}`, field: "mode", before: st.mode, after: want });
   }
   if (args.owner !== undefined && !idMatches(args.owner, st.owner, st.uid)) {
@@ -373,7 +354,7 @@ export function attrCommands(
   else if (group !== undefined) cmds.push(`chgrp ${flags}${shq(group)} ${shPath(path)}`);
   if (o.recurse && args.mode !== undefined && changes.some((c) => c.field === "mode" || c.field === "tree_mode")) {
     const spec = parseMode(args.mode);
-    cmds.push(`chmod -R ${shq("octal" in spec ? fmtMode(spec.octal) : spec.symbolic)} ${shPath(path)}`);
+    cmds.push(`chmod -R ${shq("octal" in spec ? normMode(spec.octal) : spec.symbolic)} ${shPath(path)}`);
   } else {
     const mode = changes.find((c) => c.field === "mode");
     if (mode) cmds.push(`chmod ${o.isDir ? "0" : ""}${String(mode.after)} ${shPath(path)}`);
@@ -410,7 +391,7 @@ export function quoteShort(s: string, max = 40): string {
  */
 export async function writeWhole(host: Host, st: FileStat, a: AttrArgs & { backup?: boolean; validate?: string }, content: string | Buffer): Promise<ApplyResult | void> {
   const exists = st.type === "file";
-  const mode = a.mode !== undefined ? fmtMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
+  const mode = a.mode !== undefined ? normMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
   const owner = a.owner ?? (exists ? String(st.uid) : undefined);
   const group = a.group ?? (exists ? String(st.gid) : undefined);
   const res = await host.writeFile(st.path, content, {

@@ -1,6 +1,7 @@
 // What files.copy and files.template share: a whole file's content, compared by sha256 on the host.
 // The probe sends the file's bytes back only when its hash differs and it is small text (for --diff);
 // apply uploads only when the content differs, and fixes mode/owner/group alone with chmod/chown.
+import { normMode } from "../../engine/core/snippets.js";
 import type { Change, ApplyResult, Host, Probe } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import {
@@ -8,13 +9,12 @@ import {
   attrCommands,
   attrExplain,
   decodeUtf8,
-  fmtMode,
   parseMode,
-  parseStat,
+  parseFileStat,
   runAll,
   sha256hex,
   shortSha,
-  statScript,
+  fileProbeScript,
   targetMode,
   type AttrArgs,
   type FileStat,
@@ -52,8 +52,8 @@ export function contentProbe(a: ContentArgs): Probe<FileStat> {
   // Like Ansible: with src, a dest that is a directory (or ends in /) receives src's basename.
   if (a.src !== undefined) steps.push(`if [ -d "$_kp" ]; then _kp="\${_kp%/}"/'${basename(a.src).replace(/'/g, `'\\''`)}'; fi`);
   if (a.follow) steps.push(`if [ -L "$_kp" ]; then _kp=$(readlink -f "$_kp"); fi`);
-  const script = statScript(a.dest, { sha256: true, content: { kind: "ifDiffers", sha256: want }, resolve: steps.join("\n") || undefined });
-  return { script, parse: (stdout) => parseStat(stdout, a.dest) };
+  const script = fileProbeScript(a.dest, { sha256: true, content: { kind: "ifDiffers", sha256: want }, resolve: steps.join("\n") || undefined });
+  return { script, parse: (stdout) => parseFileStat(stdout, a.dest) };
 }
 
 export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[] {
@@ -66,7 +66,7 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[
   if (st.type === "absent") {
     if (!st.parentExists) throw new ModuleError(`destination directory of ${path} does not exist (create it with files.file state: directory)`);
     const attrs: string[] = [];
-    if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, false))}`);
+    if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
     if (a.group !== undefined) attrs.push(`group ${a.group}`);
     return [

@@ -1,5 +1,7 @@
 // files.file — Ansible's `file`: a path's kind (file, directory, symlink, absent) and its mode,
 // owner and group, optionally through a whole directory tree.
+import { normMode, snip } from "../../engine/core/snippets.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
@@ -10,13 +12,12 @@ import {
   attrChanges,
   attrCommands,
   attrExplain,
-  fmtMode,
   idMatches,
   parseMode,
-  parseStat,
+  parseFileStat,
   runAll,
   shPath,
-  statScript,
+  fileProbeScript,
   targetMode,
   type AttrArgs,
   type FileStat,
@@ -75,16 +76,20 @@ export default defineModule<FileArgs, FileState>({
   probe(args) {
     const path = pathOf(args);
     const tree = args.recurse === true && (args.mode !== undefined || args.owner !== undefined || args.group !== undefined);
-    let script = statScript(path, { tree });
+    let script = fileProbeScript(path, { tree });
     if (args.state === "link") {
       // Whether the link target exists, seen from the link's directory as the kernel will resolve it.
-      script += `if ( cd "$_kd" 2>/dev/null && [ -e ${shq(args.src!)} ] ); then echo src=yes; else echo src=no; fi\n`;
+      script += [
+        `if ( cd "$_kd" 2>/dev/null && [ -e ${shq(args.src!)} ] ); then _kx=1; else _kx=0; fi`,
+        snip.begin("linksrc"),
+        snip.field("exists", '"$_kx"'),
+      ].join("\n") + "\n";
     }
     return {
       script,
       parse(stdout) {
-        const st: FileState = parseStat(stdout, path);
-        if (args.state === "link") st.srcExists = /^src=yes$/m.test(stdout);
+        const st: FileState = parseFileStat(stdout, path);
+        if (args.state === "link") st.srcExists = findRec(parseRecords(stdout), "linksrc")?.get("exists") === "1";
         return st;
       },
     };
@@ -180,7 +185,7 @@ function missing(kind: "file" | "directory", path: string, st: FileStat, a: File
     throw new ModuleError(`cannot create ${path}: its directory does not exist (create it first with state: directory)`);
   }
   const attrs: string[] = [];
-  if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, kind === "directory"))}`);
+  if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, kind === "directory"))}`);
   if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
   if (a.group !== undefined) attrs.push(`group ${a.group}`);
   return {
@@ -196,7 +201,7 @@ function newAttrCommands(path: string, a: FileArgs, o: { isDir?: boolean; noDere
   const changes: Change[] = [];
   if (a.owner !== undefined) changes.push({ summary: "", field: "owner" });
   if (a.group !== undefined) changes.push({ summary: "", field: "group" });
-  if (a.mode !== undefined && !o.noMode) changes.push({ summary: "", field: "mode", after: fmtMode(targetMode(parseMode(a.mode), undefined, !!o.isDir)) });
+  if (a.mode !== undefined && !o.noMode) changes.push({ summary: "", field: "mode", after: normMode(targetMode(parseMode(a.mode), undefined, !!o.isDir)) });
   return attrCommands(path, changes, a, { noDeref: o.noDeref, isDir: o.isDir });
 }
 
@@ -210,15 +215,15 @@ function treeChanges(st: FileStat, a: FileArgs, path: string): Change[] {
   const out: Change[] = [];
   const spec = a.mode !== undefined ? parseMode(a.mode) : undefined;
   if (spec) {
-    const bad = groups.filter((g) => g.count > 0 && fmtMode(targetMode(spec, parseInt(g.mode, 8), g.dir)) !== g.mode);
+    const bad = groups.filter((g) => g.count > 0 && normMode(targetMode(spec, parseInt(g.mode, 8), g.dir)) !== g.mode);
     if (bad.length) {
       const n = bad.reduce((s, g) => s + g.count, 0);
       const before = [...new Set(bad.map((g) => g.mode))].sort();
       out.push({
-        summary: `mode of ${n} ${n === 1 ? "entry" : "entries"} below ${path} (${before.join(", ")}) → ${"octal" in spec ? fmtMode(spec.octal) : spec.symbolic}`,
+        summary: `mode of ${n} ${n === 1 ? "entry" : "entries"} below ${path} (${before.join(", ")}) → ${"octal" in spec ? normMode(spec.octal) : spec.symbolic}`,
         field: "tree_mode",
         before,
-        after: "octal" in spec ? fmtMode(spec.octal) : spec.symbolic,
+        after: "octal" in spec ? normMode(spec.octal) : spec.symbolic,
       });
     }
   }

@@ -1,10 +1,11 @@
 // What files.lineinfile and files.blockinfile share: the probe sends the file's current text, diff
 // edits it in pure code, and apply writes the whole new text atomically (or only chmod/chown when
 // just the attributes differ).
+import { normMode } from "../../engine/core/snippets.js";
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 export { pyRegex } from "../../engine/core/pyregex.js";
-import { attrChanges, attrCommands, fmtMode, parseMode, parseStat, runAll, statScript, targetMode, writeWhole, type AttrArgs, type FileStat } from "./common.js";
+import { attrChanges, attrCommands, parseMode, parseFileStat, runAll, fileProbeScript, targetMode, writeWhole, type AttrArgs, type FileStat } from "./common.js";
 
 export interface TextArgs extends AttrArgs {
   path?: string;
@@ -22,7 +23,7 @@ export function textPath(a: TextArgs): string {
 export function textProbe(a: TextArgs): Probe<FileStat> {
   if (a.mode !== undefined) parseMode(a.mode);
   const path = textPath(a);
-  return { script: statScript(path, { content: { kind: "always" } }), parse: (stdout) => parseStat(stdout, path) };
+  return { script: fileProbeScript(path, { content: { kind: "always" } }), parse: (stdout) => parseFileStat(stdout, path) };
 }
 
 /**
@@ -50,7 +51,7 @@ export function textChanges(st: FileStat, a: TextArgs, before: string | undefine
   if (before === undefined) {
     if (!st.parentExists) throw new ModuleError(`cannot create ${path}: its directory does not exist`);
     const attrs: string[] = [];
-    if (a.mode !== undefined) attrs.push(`mode ${fmtMode(targetMode(parseMode(a.mode), undefined, false))}`);
+    if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
     if (a.group !== undefined) attrs.push(`group ${a.group}`);
     out.push({

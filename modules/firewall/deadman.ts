@@ -49,9 +49,18 @@ export function timerScript(timeoutS: number): string {
   ].join("\n");
 }
 
-/** Shell that stops the timer; prints "cancelled", or "fired" when it had already restored. */
-export function cancelScript(): string {
-  return [`p=$(cat "$d/timer.pid" 2>/dev/null)`, `[ -n "$p" ] && kill -TERM -- "-$p" 2>/dev/null; [ -n "$p" ] && kill -TERM "$p" 2>/dev/null`, `if [ -e "$d/restored" ]; then echo fired; else echo cancelled; fi`, `rm -rf "$d"`].join("\n");
+/**
+ * Shell that stops the timer; prints "cancelled", or "fired" when it had already restored. With
+ * keep, the directory stays: a command that reaches the host late (after a cut connection came
+ * back) must not remove the marker keel reads after reconnecting.
+ */
+export function cancelScript(keep = false): string {
+  return [
+    `p=$(cat "$d/timer.pid" 2>/dev/null)`,
+    `[ -n "$p" ] && kill -TERM -- "-$p" 2>/dev/null; [ -n "$p" ] && kill -TERM "$p" 2>/dev/null`,
+    `if [ -e "$d/restored" ]; then echo fired; else echo cancelled; fi`,
+    ...(keep ? [] : [`rm -rf "$d"`]),
+  ].join("\n");
 }
 
 function nftMessage(e: unknown): string {
@@ -108,7 +117,8 @@ async function recover(host: Host, g: GuardedLoad, d: string, armed: number, wha
   const pre = `d=${shq(d)}; `;
   const old = g.scope === "ruleset" ? "ruleset" : g.label;
   try {
-    const r = await host.run(`${pre}nft -f "$d/restore.nft" && ${cancelScript()}`, { timeoutMs: 5_000 });
+    const r = await host.run(`${pre}nft -f "$d/restore.nft" && ${cancelScript(true)}`, { timeoutMs: 5_000 });
+    await host.run(`rm -rf ${shq(d)}`, { check: false });
     const secs = Math.round((Date.now() - armed) / 100) / 10;
     throw new ModuleError(
       r.stdout.trim() === "fired"

@@ -2,7 +2,7 @@
 // `keel modules firewall.nftables` and the editor schema.
 import type { JSONSchema } from "../../engine/core/module.js";
 
-const oneOrMany = (item: JSONSchema, description: string): JSONSchema => ({ description, anyOf: [item, { type: "array", items: item, minItems: 1 }] });
+const oneOrMany = (item: JSONSchema, description: string): JSONSchema => ({ description, anyOf: [item, { type: "array", items: item }] });
 const NAME = { type: "string", pattern: "^[A-Za-z][A-Za-z0-9_.-]{0,63}$" };
 const port = { type: ["integer", "string"] };
 
@@ -14,7 +14,7 @@ export const RULE_SCHEMA: JSONSchema = {
     raw: { type: "string", description: "The whole rule in nft syntax (`tcp dport 8080 ct state new accept`), the escape hatch. nft checks it on the host before anything is applied." },
     iif: oneOrMany({ type: "string" }, "Input interface name(s) (`iifname`), e.g. `lo`, `eth0`."),
     oif: oneOrMany({ type: "string" }, "Output interface name(s) (`oifname`)."),
-    saddr: oneOrMany({ type: "string" }, "Source address(es): IPv4/IPv6 addresses or CIDRs (`10.0.0.0/8`, `2001:db8::/32`) or a named set (`@trusted`). IPv4 and IPv6 together make one rule per family."),
+    saddr: oneOrMany({ type: "string" }, "Source address(es) (an empty list: any): IPv4/IPv6 addresses or CIDRs (`10.0.0.0/8`, `2001:db8::/32`) or a named set (`@trusted`). IPv4 and IPv6 together make one rule per family."),
     daddr: oneOrMany({ type: "string" }, "Destination address(es), as saddr."),
     proto: oneOrMany({ enum: ["tcp", "udp", "icmp", "icmpv6", "sctp", "udplite", "any"] }, "Protocol(s). Required with ports; `[tcp, udp]` matches both (`meta l4proto { tcp, udp } th dport …`)."),
     sport: oneOrMany(port, "Source port(s): numbers, ranges (`1024-65535`) or service names (ssh, http, https…)."),

@@ -1,7 +1,7 @@
 // Cross-argument checks of firewall.nftables, run when the playbook loads (the module's `validate`):
 // what the schema cannot say (CIDRs, port ranges, protocols that go with ports, sets and chains that
 // exist, raw rules that are one rule). Each error says where in the arguments and how to fix it. Pure.
-import { InputError } from "../../engine/core/errors.js";
+import { ArgError, InputError } from "../../engine/core/errors.js";
 import { parsePrefix } from "./addr.js";
 import { SERVICES } from "./nft-model.js";
 import { tokenize } from "./nft-parse.js";
@@ -10,8 +10,10 @@ import { addrFamilies, list, parsePriority, portVal, type NftRuleArgs, type Nfta
 const PORT_PROTOS = new Set(["tcp", "udp", "sctp", "udplite"]);
 const IFNAME = /^[A-Za-z0-9_.:@+-]{1,15}$/;
 
+/** Errors point at the top-level argument their path starts with ("chains[0] (input).rules[2]…" → chains). */
 function fail(msg: string, hint?: string): never {
-  throw new InputError(msg, undefined, hint);
+  const top = /^([a-z_]+)[[.:]/.exec(msg)?.[1];
+  throw top ? new ArgError(top, msg, hint) : new InputError(msg, undefined, hint);
 }
 
 /** Checks an address or prefix ("10.0.0.0/8", "2001:db8::1"); names the argument when it is wrong. */

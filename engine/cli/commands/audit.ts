@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { CommandContext } from "../context.js";
-import { InputError } from "../../core/errors.js";
+import { didYouMean, InputError } from "../../core/errors.js";
 import type { KeelEvent } from "../../core/events.js";
 import { loadInventory, type Inventory } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
@@ -177,7 +177,11 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const plan = loadPlaybook(playbookFile, { registry });
   assertReadOnly(plan);
   // -t / --skip-tags select controls by id: the report covers exactly the controls that ran.
-  for (const t of [...c.tags, ...c.skipTags]) if (t !== "always" && !setup.catalog.controls.has(t)) throw new InputError(`-t/--skip-tags '${t}' is not a control id of the catalog`, undefined, "`keel audit --list` lists the profile's controls");
+  for (const t of [...c.tags, ...c.skipTags]) {
+    if (t === "always" || setup.catalog.controls.has(t)) continue;
+    const sug = didYouMean(t, setup.catalog.ids);
+    throw new InputError(`-t/--skip-tags '${t}' is not a control id of the catalog${sug ? `, did you mean '${sug}'?` : ""}`, undefined, "`keel audit --list` lists the profile's controls");
+  }
   setup.profile = { ...setup.profile, controls: setup.profile.controls.filter((id) => (!c.tags.length || c.tags.includes(id)) && !c.skipTags.includes(id)) };
   await askPasswords(o, c, io);
 

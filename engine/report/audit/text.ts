@@ -13,7 +13,7 @@ export function renderAuditText(r: AuditReport, o: { color: boolean; details: bo
   const ctl = new Map(r.controls.map((c) => [c.id, c]));
   const out: string[] = [];
   const title = r.mode === "remediation" ? "keel remediation report" : "keel audit";
-  out.push(paint(C.bold, `${title}: profile ${r.profile.name} (sha256 ${r.profile.sha256.slice(0, 12)}), ${r.controls.length} controls, ${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"}`));
+  out.push(paint(C.bold, `${title}: profile ${r.profile.name} (sha256 ${r.profile.sha256.slice(0, 12)}), ${r.controls.length} control${r.controls.length === 1 ? "" : "s"}, ${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"}`));
   out.push(`keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · ${r.started_at} → ${r.finished_at}${r.waivers ? ` · waivers ${r.waivers.file} (sha256 ${r.waivers.sha256.slice(0, 12)})` : ""}`);
   for (const h of r.hosts) {
     out.push("");

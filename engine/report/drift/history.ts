@@ -2,8 +2,9 @@
 // WAL journal + synchronous=FULL + one transaction per recorded run: a crash mid-write leaves the
 // store as it was before that run, never half a run.
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, relative } from "node:path";
+import { existsSync, mkdirSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
+import { InputError } from "../../core/errors.js";
 import { baselineOf } from "../meta.js";
 import type { DriftReport, DriftItem, DriftSummary } from "./model.js";
 import { firstSeen, type PreviousItem } from "./compare.js";
@@ -23,11 +24,23 @@ export interface RunRow extends Omit<DriftSummary, "resolved"> {
 export class HistoryStore {
   private readonly db: Database.Database;
 
+  /** @throws InputError when the path is a directory or a file that is not a SQLite database. */
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      /* does not exist yet: created below */
+    }
+    if (isDir) throw new InputError(`--history ${path} is a directory`, undefined, `give a database file, e.g. ${join(path, "drift.sqlite")}`);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+    } catch (e) {
+      throw new InputError(`--history ${path} cannot be used as a drift history: ${(e as Error).message}`, undefined, "point --history at a keel history database, or at a new file");
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

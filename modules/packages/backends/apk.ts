@@ -3,7 +3,7 @@
 // name-version-rN). apk has no purge, no recommends, and removes orphaned dependencies itself.
 import { shJoin } from "../../../engine/core/shell.js";
 import { compareDebVersions } from "../version.js";
-import { sections, type PackageBackend, type PkgState } from "./types.js";
+import { outSection, sections, type PackageBackend, type PkgState } from "./types.js";
 
 /** "busybox-1.36.1-r5" → ["busybox", "1.36.1-r5"]; the version starts at the last "-<digit>" before "-rN". */
 export function splitApk(s: string): [string, string] | undefined {
@@ -20,10 +20,10 @@ export const apk: PackageBackend = {
     const names = shJoin(specs.map((s) => s.name));
     const lines: string[] = [];
     if (specs.length > 0) {
-      lines.push("echo @@installed", "apk info -v 2>/dev/null", "echo @@candidates");
-      const query = `apk search -x ${names} 2>/dev/null`;
+      lines.push(outSection("installed", "apk info -v"));
+      const query = outSection("candidates", `apk search -x ${names}`);
       if (opts.candidates === "all") lines.push(query);
-      else if (opts.candidates === "missing") lines.push("m=", `for p in ${names}; do apk info -e "$p" >/dev/null 2>&1 || m=1; done`, `[ -n "$m" ] && ${query}`);
+      else if (opts.candidates === "missing") lines.push("m=", `for p in ${names}; do apk info -e "$p" >/dev/null 2>&1 || m=1; done`, `if [ -n "$m" ]; then`, query, "fi");
     }
     lines.push("true");
     return lines.join("\n");

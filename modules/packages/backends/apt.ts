@@ -7,7 +7,7 @@ import type { ApplyResult, Host } from "../../../engine/core/module.js";
 import { CommandError, ModuleError } from "../../../engine/core/errors.js";
 import { shJoin, shq } from "../../../engine/core/shell.js";
 import { compareDebVersions } from "../version.js";
-import { sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
+import { outSection, sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
 
 /** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
 export const APT_STAMP = "/var/lib/apt/periodic/update-success-stamp";
@@ -25,29 +25,20 @@ export const apt: PackageBackend = {
     const lines = ["LC_ALL=C; export LC_ALL"];
     if (specs.length > 0) {
       lines.push(
-        "echo @@dpkg",
         `q=$(dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' ${names} 2>/dev/null)`,
-        `printf '%s\\n' "$q"`,
-        "echo @@policy",
+        outSection("dpkg", `printf '%s\\n' "$q"`),
       );
-      if (opts.candidates === "all") lines.push(`apt-cache policy ${names} 2>/dev/null`);
+      const policy = outSection("policy", `apt-cache policy ${names}`);
+      if (opts.candidates === "all") lines.push(policy);
       else if (opts.candidates === "missing") {
         // Candidates are only needed for names that are not installed (status "?i?").
-        lines.push(
-          `n=$(printf '%s\\n' "$q" | awk -F'\\t' '$3 ~ /^.i/' | wc -l)`,
-          `[ "$n" -lt ${specs.length} ] && apt-cache policy ${names} 2>/dev/null`,
-        );
+        lines.push(`n=$(printf '%s\\n' "$q" | awk -F'\\t' '$3 ~ /^.i/' | wc -l)`, `if [ "$n" -lt ${specs.length} ]; then`, policy, "fi");
       }
     }
     if (opts.needCacheAge) {
-      lines.push(
-        "echo @@cache",
-        `echo "now $(date +%s)"`,
-        `echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"`,
-        `echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`,
-      );
+      lines.push(outSection("cache", `echo "now $(date +%s)"; echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"; echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`));
     }
-    if (opts.needUnneeded) lines.push("echo @@unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'");
+    if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
     lines.push("true");
     return lines.join("\n");
   },

@@ -4,7 +4,7 @@
 // Versions are shown as version-release, with the epoch only when it is not 0.
 import { shJoin } from "../../../engine/core/shell.js";
 import { compareRpmVersions } from "../version.js";
-import { sections, type PackageBackend, type PkgState } from "./types.js";
+import { outSection, sections, type PackageBackend, type PkgState } from "./types.js";
 
 const QF_RPM = "'%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'";
 const QF_DNF = "'%{name}\\t%{epoch}:%{version}-%{release}\\t%{arch}\\n'";
@@ -24,12 +24,13 @@ export function makeDnf(cmd: "dnf" | "yum"): PackageBackend {
       const names = shJoin(specs.map((s) => s.name));
       const lines = ["LC_ALL=C; export LC_ALL"];
       if (specs.length > 0) {
-        lines.push("echo @@rpm", `rpm -q --qf ${QF_RPM} ${names} 2>/dev/null`, "r=$?", "echo @@candidates");
-        const query = `${cmd} -q repoquery --latest-limit 1 --qf ${QF_DNF} ${names} 2>/dev/null`;
+        // rpm -q exits non-zero when a name is not installed: then candidates are needed (missing).
+        lines.push(`q=$(rpm -q --qf ${QF_RPM} ${names} 2>/dev/null); r=$?`, outSection("rpm", `printf '%s\\n' "$q"`));
+        const query = outSection("candidates", `${cmd} -q repoquery --latest-limit 1 --qf ${QF_DNF} ${names}`);
         if (opts.candidates === "all") lines.push(query);
-        else if (opts.candidates === "missing") lines.push(`[ "$r" -ne 0 ] && ${query}`);
+        else if (opts.candidates === "missing") lines.push(`if [ "$r" -ne 0 ]; then`, query, "fi");
       }
-      if (opts.needUnneeded) lines.push("echo @@unneeded", `${cmd} -q repoquery --unneeded --qf '%{name}\\n' 2>/dev/null`);
+      if (opts.needUnneeded) lines.push(outSection("unneeded", `${cmd} -q repoquery --unneeded --qf '%{name}\\n'`));
       lines.push("true");
       return lines.join("\n");
     },

@@ -2,6 +2,8 @@
 // package.ts owns the arguments and the decisions (diff); a backend owns the shell text of its
 // probe, the parsing of that text, version ordering and the commands apply runs.
 import type { ApplyResult, Host } from "../../../engine/core/module.js";
+import { allRecs, parseRecords } from "../../../engine/core/record.js";
+import { outLines, snip } from "../../../engine/core/snippets.js";
 
 /** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
 export interface PkgSpec {
@@ -72,16 +74,14 @@ export interface PackageBackend {
   apply(host: Host, plan: PkgPlan, opts: ApplyOptions): Promise<ApplyResult>;
 }
 
-/** Split a probe's stdout into `@@section` blocks. */
+/**
+ * One section of a backend's probe: the record `@out ID` whose `text:b64=` is what `command`
+ * printed (byte for byte, so no line of a manager's output can be mistaken for a record).
+ */
+export const outSection = snip.out;
+
+/** The probe's sections: id → the non-blank lines of its text (a section not printed is absent). */
 export function sections(stdout: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let cur: string[] | undefined;
-  for (const line of stdout.split("\n")) {
-    const m = /^@@(\w+)\s*$/.exec(line);
-    if (m) {
-      cur = [];
-      out.set(m[1]!, cur);
-    } else if (cur && line.trim() !== "") cur.push(line.replace(/\r$/, ""));
-  }
-  return out;
+  const recs = parseRecords(stdout);
+  return new Map(allRecs(recs, "out").map((r) => [r.id, outLines(recs, r.id)]));
 }

@@ -2,7 +2,8 @@
 // never finishes connecting, is reported unreachable with the reason when its deadline passes; the
 // other hosts finish, and the stalled host's late work reports nothing more.
 import { describe, it, expect } from "vitest";
-import type { ExecRequest, ExecResult } from "../../../engine/core/connection.js";
+import type { ExecRequest } from "../../../engine/core/connection.js";
+import type { ExecResult } from "../../../engine/core/module.js";
 import type { HostSpec } from "../../../engine/core/host.js";
 import { FakeConnection, runnerHarness, task, play, type FakeLab } from "./fakes.js";
 

@@ -14,6 +14,18 @@ import type { HostModule } from "../../../../engine/core/module.js";
 import { CASES } from "./capture-cases.js";
 
 const ids: Record<string, number> = { root: 0, "www-data": 33, daemon: 1 };
+
+/** Removes the scratch root from the output, inside base64 fields (link targets, paths) too. */
+function unroot(stdout: string, root: string): string {
+  return stdout
+    .split("\n")
+    .map((line) => {
+      const m = /^([A-Za-z0-9_.-]+):b64=(.*)$/.exec(line);
+      if (!m) return line.split(root).join("");
+      return `${m[1]}:b64=${Buffer.from(Buffer.from(m[2]!, "base64").toString("latin1").split(root).join(""), "latin1").toString("base64")}`;
+    })
+    .join("\n");
+}
 for (const c of CASES) {
   const root = mkdtempSync(join(tmpdir(), "keel-capture-"));
   for (const [p, d] of Object.entries(c.dirs ?? {})) {
@@ -36,7 +48,7 @@ for (const c of CASES) {
   for (const k of ["path", "dest", "name"]) if (typeof rooted[k] === "string") rooted[k] = root + rooted[k];
   if (c.module === "files.file" && typeof rooted.src === "string" && (rooted.src as string).startsWith("/")) rooted.src = root + rooted.src;
   const probe = mod.probe(rooted, EMPTY_FACTS);
-  const stdout = execFileSync("sh", ["-c", probe.script], { encoding: "utf8" }).split(root).join("");
+  const stdout = unroot(execFileSync("sh", ["-c", probe.script], { encoding: "utf8" }), root);
   rmSync(root, { recursive: true, force: true });
   const out: Record<string, unknown> = { description: c.description, args: c.args, probe: { stdout } };
   if (c.state) out.state = c.state;

@@ -3,7 +3,8 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { InputError, ModuleError } from "../../../../engine/core/errors.js";
-import { applySymbolic, fmtMode, parseMode, parseStat } from "../../../../modules/files/common.js";
+import { applySymbolic, parseMode, type FileStat } from "../../../../modules/files/common.js";
+import { normMode } from "../../../../engine/core/snippets.js";
 import { editBlock } from "../../../../modules/files/blockinfile.js";
 import { presentLine, removeLines } from "../../../../modules/files/lineinfile.js";
 import { pyRegex } from "../../../../modules/files/text.js";
@@ -47,7 +48,7 @@ describe("modes", () => {
     ["u+s", 0o755, false, "4755"],
     ["u=rw,g=r,o=r", 0o4755, false, "0644"],
   ] as const)("applySymbolic(%s, %s, dir=%s) = %s", (spec, cur, dir, want) => {
-    expect(fmtMode(applySymbolic(spec, cur, dir))).toBe(want);
+    expect(normMode(applySymbolic(spec, cur, dir))).toBe(want);
   });
 });
 
@@ -80,9 +81,10 @@ describe("schemas", () => {
 });
 
 describe("requests that cannot be met fail in diff (so check mode reports them too)", () => {
-  const absent = parseStat("path=/etc/x\ntype=absent\nparent=yes\n", "/etc/x");
-  const file = parseStat("path=/etc/x\ntype=file\nstat=644 0 0 2 root root\nparent=yes\nsha256=00\ncontent=YQo=\n", "/etc/x");
-  const dir = parseStat("path=/etc/x\ntype=directory\nstat=755 0 0 4096 root root\nparent=yes\n", "/etc/x");
+  const absent: FileStat = { path: "/etc/x", type: "absent", parentExists: true };
+  const owned = { uid: 0, gid: 0, owner: "root", group: "root" };
+  const file: FileStat = { path: "/etc/x", type: "file", mode: "0644", size: 2, ...owned, parentExists: true, sha256: "00", content: "a\n" };
+  const dir: FileStat = { path: "/etc/x", type: "directory", mode: "0755", size: 4096, ...owned, parentExists: true };
   it.each([
     ["file state=file on a missing path", () => fileMod.diff(absent, { path: "/etc/x", state: "file" }, BASE_FACTS), /cannot continue/],
     ["file state=directory over a file", () => fileMod.diff(file, { path: "/etc/x", state: "directory" }, BASE_FACTS), /not a directory/],

@@ -1,0 +1,208 @@
+// End to end: firewall.nftables, roles/firewall (playbooks/firewall.yml) and the lockout guard,
+// through the real `keel run` / `keel drift` over SSH, on a scratch lab host (firewall changes
+// would disturb the other suites on lab01..04). nft runs inside the host's own network namespace.
+//
+// Everything is checked from outside keel: the ruleset through nsenter (hostExec), traffic from
+// this machine (the controller) with raw TCP connects to listeners inside the host, and SSH with
+// the system client. A foreign table (`ip docker`, as Docker would leave it) must survive every run.
+import { connect } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeLab, hostExec, keel, ROOT, ssh, startScratchHost, stopScratchHost, type ProcResult, type ScratchHost } from "./lab.js";
+
+const FIX = join(ROOT, "test/e2e/fixtures/firewall");
+const PLAYBOOK = join(ROOT, "playbooks/firewall.yml");
+// Port 80 is open for the host's group (lab), 5432 only for a group it is not in; 8081 for nobody.
+const VARS = JSON.stringify({
+  firewall_group_services: { lab: [{ proto: "tcp", dport: 80, action: "accept", comment: "web" }], db: [{ proto: "tcp", dport: 5432, action: "accept" }] },
+});
+
+interface Report {
+  summary: { hosts: Record<string, { changed: number; failed: number; ok: number }>; round_trips: Record<string, number>; failures: { host: string; task?: string; pos?: string; message: string }[] };
+}
+
+let host: ScratchHost;
+let dir = "";
+let n = 0;
+
+async function run(playbook: string, ...extra: string[]): Promise<ProcResult & { report: Report; out: string }> {
+  const json = join(dir, `${++n}.json`);
+  const r = await keel(["run", playbook, "-i", host.inventory, "--json", json, ...extra]);
+  const out = `${r.stdout}\n${r.stderr}`;
+  let report: Report;
+  try {
+    report = JSON.parse(readFileSync(json, "utf8")) as Report;
+  } catch {
+    throw new Error(`keel wrote no JSON report (exit ${r.code}):\n${out}`);
+  }
+  return { ...r, out, report };
+}
+
+async function drift(): Promise<{ code: number; out: string; report: any }> {
+  const r = await keel(["drift", PLAYBOOK, "-i", host.inventory, "-e", VARS, "--format", "json"]);
+  return { code: r.code, out: r.stderr, report: JSON.parse(r.stdout) };
+}
+
+const ruleset = async () => (await hostExec(host, "nft list ruleset")).stdout;
+
+/** A TCP connect from the controller: "open" when the listener answered, else "refused" or "timeout". */
+function probePort(port: number, timeoutMs = 2000): Promise<"open" | "refused" | "timeout"> {
+  return new Promise((resolve) => {
+    const s = connect({ host: host.address, port });
+    const done = (v: "open" | "refused" | "timeout") => {
+      s.destroy();
+      resolve(v);
+    };
+    s.setTimeout(timeoutMs, () => done("timeout"));
+    s.once("data", (d) => done(d.toString().startsWith("keel-listener") ? "open" : "refused"));
+    s.once("error", (e: NodeJS.ErrnoException) => done(e.code === "ECONNREFUSED" ? "refused" : "timeout"));
+  });
+}
+
+describeLab("firewall (nftables) on a scratch host", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "keel-fw-"));
+    host = await startScratchHost();
+    // A foreign table keel must never touch, and listeners inside the host's network namespace.
+    await hostExec(host, `nft -f - <<'EOF'
+table ip docker {
+  chain input {
+    type filter hook input priority filter + 10; policy accept;
+    tcp dport 2375 accept
+  }
+}
+EOF`);
+    for (const port of [80, 8081])
+      await hostExec(host, `setsid python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", ${port})); s.listen(16)
+while True:
+    c, _ = s.accept(); c.sendall(b"keel-listener\\n"); c.close()' </dev/null >/dev/null 2>&1 &`);
+    for (let i = 0; i < 50 && (await probePort(8081)) !== "open"; i++) await new Promise((r) => setTimeout(r, 200));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (host) await stopScratchHost(host);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("applies the role, then a second run changes nothing in at most 2 round trips", async () => {
+    const first = await run(PLAYBOOK, "-e", VARS);
+    expect(first.code, first.out).toBe(0);
+    expect(first.report.summary.hosts[host.name]!.changed).toBe(1);
+    const rs = await ruleset();
+    expect(rs).toContain("table inet keel");
+    expect(rs).toMatch(/policy drop;/);
+    expect(rs).toContain('tcp dport 22 accept comment "ssh"');
+    expect(rs).toContain('tcp dport 80 accept comment "web"');
+    expect(rs).not.toContain("5432");
+    expect(rs).toContain("table ip docker");
+    expect((await hostExec(host, "grep -c 'BEGIN keel firewall.nftables inet keel' /etc/nftables.conf")).stdout.trim()).toBe("1");
+    expect((await hostExec(host, "nft -c -f /etc/nftables.conf && echo ok")).stdout.trim()).toBe("ok");
+
+    const second = await run(PLAYBOOK, "-e", VARS);
+    expect(second.code, second.out).toBe(0);
+    expect(second.report.summary.hosts[host.name]!.changed).toBe(0);
+    expect(second.report.summary.round_trips[host.name]).toBeLessThanOrEqual(2);
+    console.log(`firewall role: first run ${first.report.summary.hosts[host.name]!.changed} change(s), ${first.report.summary.round_trips[host.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[host.name]} round trips`);
+  }, 120_000);
+
+  it("lets the SSH port and an allowed port through from the controller, and not a denied one", async () => {
+    expect((await ssh(host, "echo through")).stdout.trim()).toBe("through");
+    expect(await probePort(80)).toBe("open");
+    expect(await probePort(8081)).toBe("timeout");
+  }, 60_000);
+
+  it("reports a rule added by hand in nft syntax (live facet), and the open ports per host", async () => {
+    await hostExec(host, "nft add rule inet keel input tcp dport 9999 accept");
+    const d = await drift();
+    expect(d.code, d.out).toBe(2);
+    const h = d.report.hosts[0];
+    const changes = h.items.flatMap((i: any) => i.changes);
+    expect(changes).toContainEqual(expect.objectContaining({ field: "live", summary: "live: chain input has a rule that is not declared: tcp dport 9999 accept" }));
+    expect(changes.every((c: any) => c.field === "live")).toBe(true);
+    expect(h.firewall).toMatchObject({ backend: "nftables", inbound_default: "drop" });
+    expect(h.firewall.open_ports).toEqual(
+      expect.arrayContaining([
+        { proto: "tcp", port: "22", from: ["any"] },
+        { proto: "tcp", port: "80", from: ["any"] },
+        { proto: "tcp", port: "9999", from: ["any"] },
+      ]),
+    );
+    expect(h.firewall.open_ports.some((p: any) => p.port === "2375" || p.port === "8081")).toBe(false);
+    const fix = await run(PLAYBOOK, "-e", VARS);
+    expect(fix.report.summary.hosts[host.name]!.changed, fix.out).toBe(1);
+    expect(await ruleset()).not.toContain("9999");
+  }, 120_000);
+
+  it("reports a flushed ruleset, and a persisted file edited by hand as the persisted facet only", async () => {
+    await hostExec(host, "nft delete table inet keel");
+    let d = await drift();
+    expect(d.report.hosts[0].items[0].changes).toContainEqual(expect.objectContaining({ field: "live", summary: "live: table inet keel is missing from the ruleset" }));
+    await run(PLAYBOOK, "-e", VARS);
+
+    await hostExec(host, "sed -i 's/tcp dport 80 accept/tcp dport 8081 accept/' /etc/nftables.conf");
+    d = await drift();
+    expect(d.code, d.out).toBe(2);
+    const changes = d.report.hosts[0].items[0].changes;
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ field: "persisted", summary: "persisted: /etc/nftables.conf differs from the declared table inet keel" });
+    expect(changes[0].diff).toContain('-\t\ttcp dport 8081 accept comment "web"');
+    const fix = await run(PLAYBOOK, "-e", VARS);
+    expect(fix.report.summary.hosts[host.name]!.changed, fix.out).toBe(1);
+    expect(await ruleset()).toContain("table ip docker");
+  }, 120_000);
+
+  it("refuses a ruleset that drops port 22 before touching anything, naming the rule", async () => {
+    const before = await ruleset();
+    const files = (await hostExec(host, "md5sum /etc/nftables.conf")).stdout;
+    const r = await run(join(FIX, "lockout-ssh-drop.yml"));
+    expect(r.code, r.out).toBe(2);
+    const f = r.report.summary.failures[0]!;
+    expect(f.pos).toMatch(/lockout-ssh-drop\.yml:\d+/);
+    expect(f.message).toMatch(/refusing to apply: a NEW SSH connection from the controller \(198\.18\.\d+\.\d+ → 198\.18\.\d+\.\d+:22\) would be dropped by the rule `tcp dport 22 drop comment "no ssh"` in chain input of table inet keel\. Nothing was changed/);
+    expect(await ruleset()).toBe(before);
+    expect((await hostExec(host, "md5sum /etc/nftables.conf")).stdout).toBe(files);
+    expect((await hostExec(host, "ls /run/keel-firewall 2>/dev/null | wc -l")).stdout.trim()).toBe("0");
+  }, 60_000);
+
+  it("fails a raw rule nft rejects with nft's message and the task's file:line, nothing applied", async () => {
+    const before = await ruleset();
+    const r = await run(join(FIX, "raw-bad.yml"));
+    expect(r.code, r.out).toBe(2);
+    const f = r.report.summary.failures[0]!;
+    expect(f.pos).toMatch(/raw-bad\.yml:5/);
+    expect(f.message).toMatch(/nft refused the new table inet keel; nothing was applied:[\s\S]*Error: syntax error[\s\S]*accept-everything/);
+    expect(await ruleset()).toBe(before);
+  }, 60_000);
+
+  it("stops bad input at load with file:line and a hint, before any host is touched", async () => {
+    for (const [file, msg] of [
+      ["bad-cidr.yml", /bad-cidr\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.saddr: '10\.0\.0\.0\/33' is not a valid address or CIDR[\s\S]*hint: /],
+      ["bad-port.yml", /bad-port\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.dport: port 70000 is out of range[\s\S]*hint: ports are 1-65535/],
+    ] as const) {
+      const r = await keel(["run", join(FIX, file), "-i", host.inventory]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stdout).not.toContain(host.name);
+    }
+  }, 60_000);
+
+  it("a ruleset that really cuts the controller (allow_lockout) is rolled back by the host's dead-man timer", async () => {
+    const before = await ruleset();
+    const t0 = Date.now();
+    const r = await run(join(FIX, "cut.yml"));
+    const runMs = Date.now() - t0;
+    expect(r.code, r.out).toBe(2);
+    const f = r.report.summary.failures[0]!;
+    expect(f.message).toMatch(/after loading the new table inet keel, a NEW SSH connection failed/);
+    expect(f.message).toMatch(/dead-man switch restored the previous table inet keel after 10 s/);
+    expect(await ruleset()).toBe(before);
+    const t1 = Date.now();
+    expect((await ssh(host, "echo back")).stdout.trim()).toBe("back");
+    expect(await probePort(80)).toBe("open");
+    expect((await hostExec(host, "ps -eo args | grep -c '[k]eel-deadman' || true")).stdout.trim()).toBe("0");
+    console.log(`lockout test: keel run ${(runMs / 1000).toFixed(1)} s (timer 10 s); ${f.message.match(/reconnected [\d.]+ s after arming it/)?.[0] ?? f.message}; ssh answered ${Date.now() - t1} ms after the run`);
+  }, 120_000);
+});
