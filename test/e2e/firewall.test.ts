@@ -196,7 +196,7 @@ while True:
     const runMs = Date.now() - t0;
     expect(r.code, r.out).toBe(2);
     const f = r.report.summary.failures[0]!;
-    expect(f.message).toMatch(/after loading the new table inet keel, a NEW SSH connection failed/);
+    expect(f.message).toMatch(/after applying the new table inet keel, a NEW SSH connection failed/);
     expect(f.message).toMatch(/dead-man switch restored the previous table inet keel after 10 s/);
     expect(await ruleset()).toBe(before);
     const t1 = Date.now();
