@@ -338,7 +338,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   /** Counts a task failure; returns true when the failure is ignored (the host goes on). */
   private countFailure(task: Task, scope: Scope, ref: TaskRef, msg: string, result: TaskResult | undefined, reg: Record<string, unknown>): boolean {
-    if (scope.ignoreErrors || task.ignoreErrors) {
+    if (this.ignores(task, scope)) {
       this.stats.ignored++;
       return true;
     }
@@ -353,6 +353,17 @@ export class HostRunner implements TaskHost, PrefetchHost {
     return false;
   }
 
+  /** ignore_errors of the task or its blocks; a templated one is decided with this host's variables. */
+  private ignores(task: Task, scope: Scope, vars?: Record<string, unknown>): boolean {
+    if (scope.ignoreErrors || task.ignoreErrors) return true;
+    if (!task.ignoreErrorsExpr) return false;
+    try {
+      return isTrue(task.ignoreErrorsExpr, vars ?? this.varsFor(scope, task));
+    } catch {
+      return false;
+    }
+  }
+
   private async runTask(task: Task, scope: Scope): Promise<boolean> {
     if (task.module === "meta") return this.runMeta(task, scope);
     const ref = this.ref(task, scope);
@@ -360,7 +371,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.sink({ type: "task.start", host: this.name, task: ref });
     const vars = this.varsFor(scope, task);
     const module = this.opts.registry.get(task.module);
-    const ignore = scope.ignoreErrors || task.ignoreErrors;
+    const ignore = this.ignores(task, scope, vars);
     const emit = (result: TaskResult) => {
       if (ignore && result.status === "failed") result.ignored = true;
       const notes = this.conn?.takeNotices?.();
