@@ -8,6 +8,7 @@ import filesFile from "./files/file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
+import firewallRule from "./firewall/rule.js";
 import hardeningProfile from "./hardening/profile.js";
 import packagesPackage from "./packages/package.js";
 import patchesHold from "./patches/hold.js";
@@ -36,6 +37,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesLineinfile,
   filesTemplate,
   firewallNftables,
+  firewallRule,
   hardeningProfile,
   packagesPackage,
   patchesHold,

@@ -1,8 +1,8 @@
-// The lockout guard's second layer: load an nft script under a dead-man switch.
-//   1. check the new script (`nft -c -f`); nft's message and nothing applied when it is refused;
-//   2. save what is there now as a restore script and check that nft would load it too;
+// The lockout guard's second layer: apply a firewall change under a dead-man switch.
+//   1. check the change (`nft -c -f` for nft); the tool's message and nothing applied when refused;
+//   2. save what is there now as $d/restore.sh and check that it would load;
 //   3. start a detached restore timer on the host (setsid'd sh + sleep: works without systemd);
-//   4. load the new script in ONE `nft -f` transaction;
+//   4. apply in one step (for nft: ONE `nft -f` transaction);
 //   5. prove a NEW SSH connection works; only then cancel the timer.
 // If the proof fails keel restores at once through its existing connection; when that connection is
 // gone too, the host restores itself when the timer fires and keel reconnects to report it.
@@ -21,8 +21,27 @@ export interface GuardedLoad {
   timeoutS: number;
 }
 
+/** A change of any firewall backend under the dead-man switch (nft, ufw, firewalld). */
+export interface GuardedChange {
+  /** Files written into the work directory $d first (name → content). */
+  files: Record<string, string>;
+  /** Shell (with $d set) that validates the change; exit ≠ 0: refused, its output shown, nothing applied. */
+  check?: string;
+  /** Shell that writes $d/restore.sh (the way back) and validates it; exit ≠ 0: cannot arm. */
+  save: string;
+  /** Shell that applies the change, in one step. */
+  apply: string;
+  /** The tool named in messages ("nft", "ufw", "firewall-cmd"). */
+  tool: string;
+  /** What changes, for messages: "table inet keel", "ufw rules". */
+  label: string;
+  /** What restore.sh brings back: "table inet keel", "ruleset", "ufw configuration". */
+  restores: string;
+  timeoutS: number;
+}
+
 export interface GuardedLoadResult {
-  /** Milliseconds: load, proof of a new connection. */
+  /** Milliseconds: the apply, and the proof of a new connection. */
   loadMs: number;
   proofMs: number;
 }
@@ -39,7 +58,7 @@ export function saveScript(scope: GuardedLoad["scope"]): string {
 
 /** Shell that starts the restore timer and prints its process group id. */
 export function timerScript(timeoutS: number): string {
-  const body = `echo $$ > "$1/timer.pid"; sleep "$2"; if nft -f "$1/restore.nft" 2>"$1/restore.err"; then date +%s > "$1/restored"; fi`;
+  const body = `echo $$ > "$1/timer.pid"; sleep "$2"; if sh "$1/restore.sh" >"$1/restore.err" 2>&1; then date +%s > "$1/restored"; fi`;
   return [
     `if command -v setsid >/dev/null 2>&1; then setsid sh -c ${shq(body)} keel-deadman "$d" ${timeoutS} </dev/null >/dev/null 2>&1 &`,
     `else nohup sh -c ${shq(body)} keel-deadman "$d" ${timeoutS} </dev/null >/dev/null 2>&1 & fi`,
@@ -63,61 +82,78 @@ export function cancelScript(keep = false): string {
   ].join("\n");
 }
 
-function nftMessage(e: unknown): string {
+function toolMessage(e: unknown): string {
   if (e instanceof CommandError) return (e.stderr.trim() || e.stdout.trim() || e.message).split("\n").slice(0, 12).join("\n");
   return (e as Error).message;
 }
 
-/** Loads `g.script` under the dead-man switch; throws ModuleError saying what happened otherwise. */
-export async function guardedLoad(host: Host, g: GuardedLoad): Promise<GuardedLoadResult> {
+/** Loads an nft script under the dead-man switch (the table, or the whole ruleset, is saved and restored). */
+export function guardedLoad(host: Host, g: GuardedLoad): Promise<GuardedLoadResult> {
+  return guardedChange(host, {
+    files: { "new.nft": g.script },
+    check: `nft -c -f "$d/new.nft"`,
+    save: `${saveScript(g.scope)}\nnft -c -f "$d/restore.nft" || exit 13\nprintf 'nft -f "%s/restore.nft"\\n' "$d" > "$d/restore.sh"`,
+    apply: `nft -f "$d/new.nft"`,
+    tool: "nft",
+    label: `new ${g.label}`,
+    restores: g.scope === "ruleset" ? "ruleset" : g.label,
+    timeoutS: g.timeoutS,
+  });
+}
+
+/** Applies `g` under the dead-man switch; throws ModuleError saying what happened otherwise. */
+export async function guardedChange(host: Host, g: GuardedChange): Promise<GuardedLoadResult> {
   if (!host.probeNewConnection) throw new ModuleError(`cannot prove access after changing the firewall of ${host.name} (this connection type cannot open a second one); nothing was changed`);
   const d = `${RUN_DIR}/${Date.now()}-${randomBytes(4).toString("hex")}`;
   const pre = `d=${shq(d)}; `;
   await host.run(`umask 077; mkdir -p ${shq(d)}`);
-  await host.writeFile(`${d}/new.nft`, g.script, { mode: "0600" });
-  const check = await host.run(`${pre}nft -c -f "$d/new.nft"`, { check: false });
-  if (check.rc !== 0) {
-    await host.run(`rm -rf ${shq(d)}`, { check: false });
-    throw new ModuleError(`nft refused the new ${g.label}; nothing was applied:\n${(check.stderr.trim() || check.stdout.trim()).split("\n").slice(0, 12).join("\n")}`);
+  for (const [name, content] of Object.entries(g.files)) await host.writeFile(`${d}/${name}`, content, { mode: "0600" });
+  if (g.check) {
+    const check = await host.run(`${pre}${g.check}`, { check: false });
+    if (check.rc !== 0) {
+      await host.run(`rm -rf ${shq(d)}`, { check: false });
+      throw new ModuleError(`${g.tool} refused the ${g.label}; nothing was applied:\n${(check.stderr.trim() || check.stdout.trim()).split("\n").slice(0, 12).join("\n")}`);
+    }
   }
-  const save = await host.run(`${pre}${saveScript(g.scope)}\nnft -c -f "$d/restore.nft" || exit 13`, { check: false });
+  const save = await host.run(`${pre}${g.save}`, { check: false });
   if (save.rc !== 0) {
     await host.run(`rm -rf ${shq(d)}`, { check: false });
-    throw new ModuleError(`cannot arm the dead-man switch: nft cannot reload the current ${g.scope === "ruleset" ? "ruleset" : g.label} as saved (${save.stderr.trim().split("\n")[0] ?? `exit ${save.rc}`}); nothing was changed`);
+    throw new ModuleError(`cannot arm the dead-man switch: the current ${g.restores} cannot be saved and reloaded (${save.stderr.trim().split("\n")[0] || `exit ${save.rc}`}); nothing was changed`);
   }
   await host.run(`${pre}${timerScript(g.timeoutS)}`);
   const armed = Date.now();
   const t0 = Date.now();
   try {
-    await host.run(`${pre}nft -f "$d/new.nft"`, { timeoutMs: 20_000 });
+    await host.run(`${pre}${g.apply}`, { timeoutMs: 20_000 });
   } catch (e) {
     if (e instanceof CommandError) {
-      await host.run(`${pre}${cancelScript()}`, { check: false });
-      throw new ModuleError(`nft refused to load the new ${g.label}; nothing was applied:\n${nftMessage(e)}`);
+      // nft -f is one transaction; other tools may have half-applied: restore before reporting.
+      await host.run(`${pre}sh "$d/restore.sh" >/dev/null 2>&1; ${cancelScript()}`, { check: false });
+      throw new ModuleError(`${g.tool} refused to apply the ${g.label}; the previous ${g.restores} is in place:\n${toolMessage(e)}`);
     }
-    return await recover(host, g, d, armed, `the connection broke while loading the new ${g.label} (${(e as Error).message})`);
+    return await recover(host, g, d, armed, `the connection broke while applying the ${g.label} (${(e as Error).message})`);
   }
   const loadMs = Date.now() - t0;
   const t1 = Date.now();
   try {
     await host.probeNewConnection(Math.min(10_000, Math.round((g.timeoutS * 1000) / 3)));
   } catch (e) {
-    return await recover(host, g, d, armed, `after loading the new ${g.label}, a NEW SSH connection failed (${(e as Error).message})`);
+    return await recover(host, g, d, armed, `after applying the ${g.label}, a NEW SSH connection failed (${(e as Error).message})`);
   }
   const proofMs = Date.now() - t1;
   const c = await host.run(`${pre}${cancelScript()}`);
   if (c.stdout.trim() === "fired") {
-    throw new ModuleError(`the dead-man switch fired before keel could confirm the new ${g.label} (it took longer than rollback_timeout: ${g.timeoutS} s); the host restored its previous ${g.label}`);
+    throw new ModuleError(`the dead-man switch fired before keel could confirm the ${g.label} (it took longer than rollback_timeout: ${g.timeoutS} s); the host restored its previous ${g.restores}`);
   }
   return { loadMs, proofMs };
 }
 
 /** Brings the old ruleset back (now, through the old connection, or by waiting for the timer) and throws the story. */
-async function recover(host: Host, g: GuardedLoad, d: string, armed: number, what: string): Promise<never> {
+async function recover(host: Host, g: GuardedChange, d: string, armed: number, what: string): Promise<never> {
   const pre = `d=${shq(d)}; `;
-  const old = g.scope === "ruleset" ? "ruleset" : g.label;
+  const old = g.restores;
   try {
-    const r = await host.run(`${pre}nft -f "$d/restore.nft" && ${cancelScript(true)}`, { timeoutMs: 5_000 });
+    const r = await host.run(`${pre}sh "$d/restore.sh" && ${cancelScript(true)}`, { timeoutMs: 5_000 });
     await host.run(`rm -rf ${shq(d)}`, { check: false });
     const secs = Math.round((Date.now() - armed) / 100) / 10;
     throw new ModuleError(
@@ -140,7 +176,7 @@ async function recover(host: Host, g: GuardedLoad, d: string, armed: number, wha
   const fired = !!r && /^\d+/.test(r.stdout.trim());
   throw new ModuleError(
     fired
-      ? `${what}; keel lost its connection; the host's dead-man switch restored the previous ${g.scope === "ruleset" ? "ruleset" : g.label} after ${g.timeoutS} s and keel reconnected ${back} s after arming it`
+      ? `${what}; keel lost its connection; the host's dead-man switch restored the previous ${g.restores} after ${g.timeoutS} s and keel reconnected ${back} s after arming it`
       : `${what}; keel lost its connection and reconnected ${back} s later, but the dead-man switch did not report a restore${r?.stdout.trim() ? `: ${r.stdout.trim()}` : ""}; check the host's ruleset`,
   );
 }

@@ -11,6 +11,8 @@ export type Facet = "live" | "persisted";
 export interface NftPlan {
   /** What apply does for this change. */
   op: "load" | "delete" | "persist" | "unpersist";
+  /** An action (a reload), not a difference in state: never drift. */
+  action?: boolean;
 }
 
 export type NftChange = Change<NftPlan>;

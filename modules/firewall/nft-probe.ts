@@ -17,7 +17,7 @@ export interface NftHostState {
 }
 
 /** Finds SSH_CONNECTION in the environment or in the closest ancestor process that has it. */
-const SSH_SNIPPET = [
+export const SSH_SNIPPET = [
   `_keel_sc=\${SSH_CONNECTION:-}; _keel_pp=$$; _keel_i=0`,
   `while [ -z "$_keel_sc" ] && [ "$_keel_pp" -gt 1 ] 2>/dev/null && [ $_keel_i -lt 30 ]; do`,
   `  _keel_sc=$(tr '\\000' '\\n' < /proc/$_keel_pp/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)`,

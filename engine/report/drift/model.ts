@@ -136,8 +136,20 @@ function isAction(c: Change): boolean {
   return typeof c.data === "object" && c.data !== null && (c.data as { action?: unknown }).action === true;
 }
 
-export function itemKey(host: string, t: TaskRef, resource: string, item?: string): string {
-  return [host, `${t.pos.file}:${t.pos.line}`, resource, item ?? ""].join("|");
+/**
+ * Stable identity of a drifted item across runs: host, the task's file:line, resource, loop item.
+ * `file` is the task's file as the report should compare it: relative to the baseline's repository
+ * (see keyFile), so a CI runner checking out to another folder each night still matches.
+ */
+export function itemKey(host: string, t: TaskRef, resource: string, item?: string, file: string = t.pos.file): string {
+  return [host, `${file}:${t.pos.line}`, resource, item ?? ""].join("|");
+}
+
+/** The task file for item keys: relative to the baseline's repository root when inside it, else as the run gave it. */
+function keyFile(file: string, repo: string | undefined): string {
+  if (!repo || !isAbsolute(file)) return file;
+  const r = relative(repo, file);
+  return r.startsWith("..") || isAbsolute(r) ? file : r;
 }
 
 /** Builds the report from a check-mode run's events. Pure. */
@@ -198,7 +210,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           hd.unknown.push({ ...base, reason: r.msg ?? unknown[0]?.summary ?? "cannot be predicted without running it" });
         } else if (r.status === "changed" && real.length > 0) {
           hd.items.push({
-            key: itemKey(e.host, t, base.resource, r.item),
+            key: itemKey(e.host, t, base.resource, r.item, keyFile(t.pos.file, meta.meta?.baseline.repo)),
             ...base,
             summary: real.map((c) => c.summary).join("; "),
             changes: real.map((c) => toDriftChange(c, r.secret)),

@@ -30,11 +30,14 @@ const CONNECTION: Record<string, string | null> = {
 const PLAYBOOK: Record<string, string | null> = { "--extra-vars": "-e", "--tags": "-t", "--skip-tags": null, "--check": "-C", "--diff": "-D" };
 
 const byLong = (c: Command) => new Map(c.options.map((o: Option) => [o.long ?? "", o]));
-const connecting = (p: Command) => p.commands.filter((c) => Object.keys(CONNECTION).some((l) => l !== "--inventory" && l !== "--limit" && byLong(c).has(l)));
+/** Every command and subcommand (`patch report`), named by its path. */
+const all = (p: Command): Command[] => p.commands.flatMap((c) => [c, ...all(c)]);
+const path = (c: Command): string => (c.parent && c.parent.parent ? `${path(c.parent)} ${c.name()}` : c.name());
+const connecting = (p: Command) => all(p).filter((c) => Object.keys(CONNECTION).some((l) => l !== "--inventory" && l !== "--limit" && byLong(c).has(l)));
 
 describe("shared connection flags", () => {
   it("run, drift and facts are connecting commands (a command cannot opt out by dropping them all)", () => {
-    expect(connecting(program()).map((c) => c.name())).toEqual(expect.arrayContaining(["run", "drift", "facts"]));
+    expect(connecting(program()).map(path)).toEqual(expect.arrayContaining(["run", "drift", "facts"]));
   });
 
   it("every connecting command declares every flag, with the same short form, argument and help", () => {
@@ -53,7 +56,7 @@ describe("shared connection flags", () => {
   });
 
   it("commands that run a playbook share -e -t --skip-tags -C -D", () => {
-    for (const c of program().commands.filter((x) => byLong(x).has("--extra-vars") || ["run", "drift"].includes(x.name()))) {
+    for (const c of all(program()).filter((x) => byLong(x).has("--extra-vars") || ["run", "drift"].includes(x.name()))) {
       for (const [long, short] of Object.entries(PLAYBOOK)) {
         expect(byLong(c).get(long)?.short ?? null, `${c.name()} ${long}`).toBe(short);
       }
