@@ -15,6 +15,7 @@ import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { connectHost } from "./connect.js";
 import { Deadline } from "./deadline.js";
+import { becomeOf, magicVars } from "./vars.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
@@ -219,20 +220,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   private inventoryLayer(): Record<string, unknown> {
     const c = this.invLayer;
     if (c && c.play === this.play && c.factVars === this.factVars) return c.vars;
-    const spec = this.spec;
-    const magic: Record<string, unknown> = {
-      inventory_hostname: spec.name,
-      inventory_hostname_short: spec.name.split(".")[0],
-      group_names: spec.groups.filter((g) => g !== "all" && g !== "ungrouped"),
-      ansible_host: spec.vars.ansible_host ?? spec.address,
-      ansible_check_mode: this.opts.check,
-      ansible_diff_mode: this.opts.diff,
-      playbook_dir: this.plan.dir,
-      ansible_play_name: this.play?.name,
-      groups: this.fleet.groups,
-      hostvars: this.fleet.hostvars,
-    };
-    const vars = { ...magic, ...spec.vars, ...this.factVars };
+    const vars = { ...magicVars(this.spec, this.opts, this.plan, this.play, this.fleet), ...this.spec.vars, ...this.factVars };
     this.invLayer = { play: this.play, factVars: this.factVars, vars };
     return vars;
   }
@@ -258,11 +246,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   }
 
   becomeFor(scope: Scope, task: Task): Become {
-    const on = task.become ?? scope.become ?? this.opts.become ?? this.spec.become;
-    if (!on) return undefined;
-    const user = task.becomeUser ?? scope.becomeUser ?? this.opts.becomeUser ?? this.spec.becomeUser ?? "root";
-    const password = this.opts.becomePassword ?? this.spec.becomePassword;
-    return password === undefined ? { user } : { user, password };
+    return becomeOf(task, scope, this.opts, this.spec);
   }
 
   checkFor(scope: Scope, task: Task): boolean {
