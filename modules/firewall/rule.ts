@@ -16,7 +16,7 @@ import { UFW_PROBE, applyUfw, diffUfw, parseUfw, ufwLockout, type UfwPlan, type 
 import { RULES_TABLE, diffNftRule, tableAfter } from "./backends/nft.js";
 import { FIREWALLD_PROBE, applyFirewalld, diffFirewalld, firewalldLockout, parseFirewalld, type FirewalldPlan, type FirewalldState } from "./backends/firewalld.js";
 import { SSH_SNIPPET, nftProbeScript, parseNftProbe, type NftHostState } from "./nft-probe.js";
-import { candidateFiles, persistTarget } from "./nft-persist.js";
+import { candidateFiles, persistTarget, unpersistTarget } from "./nft-persist.js";
 import { deleteScript, loadScript } from "./nft-render.js";
 import { guardedLoad } from "./deadman.js";
 import type { NftPlan } from "./nft-diff.js";
@@ -178,6 +178,11 @@ export default defineModule<UfwArgs, RuleState, Plan>({
     if (plans.some((p) => p.op === "load" || p.op === "delete")) {
       const r = await guardedLoad(host, { script: want ? loadScript(want, false) : deleteScript(RULES_TABLE), label: `table inet ${RULES_TABLE.name}`, scope: RULES_TABLE, timeoutS });
       msg = `loaded in one transaction (${r.loadMs} ms); a new SSH connection worked (${r.proofMs} ms)`;
+    }
+    if (!want && plans.some((p) => p.op === "unpersist")) {
+      const u = unpersistTarget(RULES_TABLE, undefined, st.nft.persist);
+      if (u?.remove) await host.run(`rm -f ${shq(u.path)}`);
+      else if (u) await host.writeFile(u.path, u.after, { mode: "0644" });
     }
     if (want && plans.some((p) => p.op === "persist")) {
       const p = persistTarget(want, { ownsRuleset: false }, st.nft.persist);
