@@ -20,6 +20,8 @@ interface NodeCommon {
   become?: boolean;
   becomeUser?: string;
   ignoreErrors: boolean;
+  /** `ignore_errors: "{{ … }}"`: decided per host when the task fails (ignoreErrors is then false). */
+  ignoreErrorsExpr?: Expr;
   noLog: boolean;
   /** Task-level `check_mode:` override. */
   checkMode?: boolean;

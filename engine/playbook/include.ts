@@ -7,7 +7,7 @@ import { hasTemplate } from "../template/index.js";
 import { INCLUDE_KEYWORDS } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import type { Cursor, Scope } from "./context.js";
-import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, readYaml, uniq } from "./readers.js";
+import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, readYaml, uniq, checkTemplates } from "./readers.js";
 import { splitWords } from "./args.js";
 import { taskList } from "./tasklist.js";
 
@@ -47,6 +47,16 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
   }
   let fileNode = pair.value as Node;
   let apply: Node | undefined;
+  // `args: { apply: …, file: … }` is another way to write include_tasks' arguments
+  const argsNode = pairOf(node, "args")?.value as Node | undefined;
+  if (argsNode && isMap(argsNode)) {
+    for (const p of argsNode.items as Pair[]) {
+      const k = keyOf(y, p);
+      if (k === "apply") apply = p.value as Node;
+      else if (k === "file") fileNode = p.value as Node;
+      else throw unknownKeyword(y, p, k, ["file", "apply"], `${key} args`);
+    }
+  }
   if (isMap(fileNode)) {
     const fp = pairOf(fileNode, "file");
     apply = pairOf(fileNode, "apply")?.value as Node | undefined;
@@ -58,7 +68,8 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
     fileNode = fp.value as Node;
   }
   let name = stringValue(y, fileNode, key);
-  const s = entryScope(y, node, scope, [key], INCLUDE_KEYWORDS, key);
+  const loop = literalLoop(c, node, key);
+  const s = entryScope(y, node, scope, [key, "args", ...(loop ? ["loop", "with_items", "with_list", "loop_control"] : [])], INCLUDE_KEYWORDS, key);
   // include_tasks' `apply:` keywords go to every included task (keel's includes are inlined anyway)
   if (apply && isMap(apply)) {
     for (const p of apply.items as Pair[]) {
@@ -81,7 +92,40 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
   const candidates = isAbsolute(name) ? [name] : dirs.map((d) => join(d, name));
   const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
   if (!file) throw y.error(`${key}: file not found: ${name}`, fileNode, `looked in: ${candidates.join(", ")}`);
-  spliceFile(c, s, file, fileNode);
+  if (!loop) return spliceFile(c, s, file, fileNode);
+  // a looped include over a list written in the playbook: the file once per item, with the loop
+  // variable (and index_var) set as the included tasks' variables
+  loop.items.forEach((item, i) => {
+    const vars: Record<string, unknown> = { ...s.vars, [loop.loopVar]: item, ansible_loop_var: loop.loopVar };
+    if (loop.indexVar) vars[loop.indexVar] = i;
+    spliceFile(c, { ...s, vars }, file, fileNode);
+  });
+}
+
+/** The items of an include_tasks loop written as a literal list, with loop_control's loop_var/index_var. */
+function literalLoop(c: Cursor, node: YAMLMap, key: string): { items: unknown[]; loopVar: string; indexVar?: string } | undefined {
+  const { y } = c;
+  const lp = pairOf(node, "loop") ?? pairOf(node, "with_items") ?? pairOf(node, "with_list");
+  if (!lp) return undefined;
+  if (bareKey(key) === "import_tasks") throw y.error("import_tasks cannot loop", lp.key as Node, "use include_tasks: with the loop");
+  const v = y.js(lp.value as Node);
+  if (!Array.isArray(v)) {
+    throw y.error(`keel expands a looped ${key} when the playbook loads, so its loop must be a list written in the playbook`, lp.value as Node, "write the items as a YAML list, or move the loop onto the tasks inside the file");
+  }
+  checkTemplates(y, lp.value as Node);
+  const items = keyOf(y, lp) === "with_items" ? v.flatMap((x) => (Array.isArray(x) ? x : [x])) : v;
+  let loopVar = "item";
+  let indexVar: string | undefined;
+  const lc = pairOf(node, "loop_control")?.value as Node | undefined;
+  if (lc && isMap(lc)) {
+    for (const p of lc.items as Pair[]) {
+      const k = keyOf(y, p);
+      if (k === "loop_var") loopVar = stringValue(y, p.value as Node, k);
+      else if (k === "index_var") indexVar = stringValue(y, p.value as Node, k);
+      else if (k !== "label" && k !== "pause" && k !== "extended") throw unknownKeyword(y, p, k, ["loop_var", "index_var", "label"], "loop_control keyword");
+    }
+  }
+  return { items, loopVar, ...(indexVar ? { indexVar } : {}) };
 }
 
 function spliceFile(c: Cursor, s: Scope, file: string, at: Node): void {

@@ -1,7 +1,8 @@
 // One table of the settings keywords that plays, tasks, blocks, includes and role entries share
 // and that their children inherit. The play's switch and the task/block/include/role handlers all
 // go through `applySetting`, so a keyword behaves the same wherever it is written.
-import type { YamlFile, Node } from "../core/yaml.js";
+import { isScalar, type YamlFile, type Node } from "../core/yaml.js";
+import { hasTemplate } from "../template/index.js";
 import type { Expr } from "../core/plan.js";
 import { exprList, tagList, varsMap, boolValue, becomeUserValue, becomeMethod, uniq } from "./readers.js";
 
@@ -13,6 +14,7 @@ export interface Settings {
   become?: boolean;
   becomeUser?: string;
   ignoreErrors?: boolean;
+  ignoreErrorsExpr?: Expr;
   noLog?: boolean;
   checkMode?: boolean;
 }
@@ -37,7 +39,20 @@ export const SETTINGS: Readonly<Record<string, SettingKeyword>> = {
   become: { in: EVERYWHERE, set: (n, y, v, k) => void (n.become = boolValue(y, v, k)) },
   become_user: { in: EVERYWHERE, set: (n, y, v) => void (n.becomeUser = becomeUserValue(y, v)) },
   become_method: { in: NOT_ROLE, set: (_n, y, v) => becomeMethod(y, v) },
-  ignore_errors: { in: BELOW_PLAY, set: (n, y, v, k) => void (n.ignoreErrors = boolValue(y, v, k)) },
+  ignore_errors: {
+    in: BELOW_PLAY,
+    set: (n, y, v, k) => {
+      // a template (`"{{ ansible_check_mode }}"`) is decided per host, as Ansible renders it
+      const text = isScalar(v) && typeof v.value === "string" && hasTemplate(v.value) ? v.value : undefined;
+      if (text === undefined) {
+        n.ignoreErrors = boolValue(y, v, k);
+        delete n.ignoreErrorsExpr;
+      } else {
+        n.ignoreErrors = false;
+        n.ignoreErrorsExpr = exprList(y, v, k)[0];
+      }
+    },
+  },
   no_log: { in: BELOW_PLAY, set: (n, y, v, k) => void (n.noLog = boolValue(y, v, k)) },
   check_mode: { in: NOT_ROLE, set: (n, y, v, k) => void (n.checkMode = boolValue(y, v, k)) },
 };

@@ -25,6 +25,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
     become: scope.become,
     becomeUser: scope.becomeUser,
     ignoreErrors: scope.ignoreErrors ?? false,
+    ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
     noLog: scope.noLog ?? false,
     checkMode: scope.checkMode,
     role: scope.role,
@@ -151,7 +152,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
 }
 
 function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, haveModule: boolean): InputError {
-  if (Object.hasOwn(UNSUPPORTED, k)) return y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]);
+  if (Object.hasOwn(UNSUPPORTED, k)) return deferrable(y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]));
   if (k === "block" || k === "rescue" || k === "always") return y.error(`'${k}' belongs to a block`, p.key as Node, "a block is `- block: [tasks]` with optional rescue:/always:");
   if (k.startsWith("with_")) {
     const sug = didYouMean(k.slice(5), LOOKUP_NAMES);
@@ -160,9 +161,9 @@ function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, hav
   const kw = didYouMean(k, Object.keys(TASK_KEYWORDS));
   if (kw) return y.error(`unknown task keyword '${k}', did you mean '${kw}'?`, p.key as Node);
   const mod = registry.suggest(k) ?? didYouMean(k.replace(/^ansible\.builtin\./, ""), registry.modules.flatMap((m) => [m.name, ...(m.aliases ?? [])]));
-  if (mod && !haveModule) return y.error(`unknown module '${k}', did you mean '${mod}'?`, p.key as Node, "`keel modules` lists the modules");
+  if (mod && !haveModule) return deferrable(y.error(`unknown module '${k}', did you mean '${mod}'?`, p.key as Node, "`keel modules` lists the modules"));
   if (haveModule) return y.error(`unknown task keyword '${k}'`, p.key as Node, `task keywords: ${Object.keys(TASK_KEYWORDS).join(", ")}`);
-  return y.error(`unknown module '${k}'`, p.key as Node, "`keel modules` lists the modules");
+  return deferrable(y.error(`unknown module '${k}'`, p.key as Node, "`keel modules` lists the modules"));
 }
 
 function moduleArgs(y: YamlFile, task: Task, m: ModuleDef, modulePair: Pair, argsKeyword: Pair | undefined): void {
@@ -200,7 +201,14 @@ function moduleArgs(y: YamlFile, task: Task, m: ModuleDef, modulePair: Pair, arg
     throw y.error(`arguments of '${task.moduleAs}' must be a mapping or key=value text, got ${describe(y.js(v))}`, v, `write \n  ${task.moduleAs}:\n    arg: value`);
   }
   coerceArgs(m, args, sources);
-  checkArgs(m, args, argPos, task.argsPos, { as: task.moduleAs, deferTemplated: true, lines: y.lines });
+  const known = (m.args as { properties?: Record<string, unknown>; additionalProperties?: unknown }).properties ?? {};
+  const strange = (m.args as { additionalProperties?: unknown }).additionalProperties === false && Object.keys(args).some((k) => !Object.hasOwn(known, k));
+  try {
+    checkArgs(m, args, argPos, task.argsPos, { as: task.moduleAs, deferTemplated: true, lines: y.lines });
+  } catch (e) {
+    // an argument keel's module does not know (yum's enablerepo on `package`): see deferrable
+    throw strange && e instanceof InputError ? deferrable(e) : e;
+  }
   task.args = args;
   task.argPos = argPos;
 }
@@ -222,7 +230,12 @@ function readLoopControl(y: YamlFile, task: Task, v: Node): void {
 
 /** `with_<lookup>` for the lookups keel has (with_first_found, with_nested, with_subelements…); "" otherwise. */
 function withKey(k: string): string {
-  return k.startsWith("with_") && LOOKUP_NAMES.includes(k.slice(5)) ? k : "";
+  return k.startsWith("with_") && LOOKUP_NAMES.includes(lookupOf(k)) ? k : "";
+}
+
+/** The lookup of a `with_` key, without a collection prefix (with_community.general.flattened). */
+function lookupOf(k: string): string {
+  return k.slice(5).replace(/^(ansible\.builtin|community\.general)\./, "");
 }
 
 /**
@@ -252,7 +265,7 @@ function loopValue(y: YamlFile, p: Pair): unknown {
     if (k === "with_items" && (typeof lv === "string" || typeof lv === "number")) return [lv];
     throw y.error(`${k}: must be a list or a template that gives one, got ${describe(lv)}`, v, 'write `loop: [a, b]` or `loop: "{{ my_list }}"`');
   }
-  const plugin = k.slice(5);
+  const plugin = lookupOf(k);
   const args = Array.isArray(lv) ? lv.map(exprLiteral) : [exprLiteral(lv)];
   return `{{ query(${[pyQuote(plugin), ...args].join(", ")}) }}`;
 }
@@ -286,4 +299,21 @@ function exprLiteral(v: unknown): string {
 
 function pyQuote(s: string): string {
   return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`;
+}
+
+const DEFERRABLE = new WeakSet<InputError>();
+
+/**
+ * Marks an error that only matters if the task runs: an unknown module or an argument keel's module
+ * does not take. When the task has a `when` (its own or inherited), the loader keeps it as a task
+ * that fails with this error on the hosts where the condition holds, as Ansible (which checks
+ * modules and arguments when a task runs) would; on the others it is skipped like any task.
+ */
+export function deferrable(e: InputError): InputError {
+  DEFERRABLE.add(e);
+  return e;
+}
+
+export function isDeferrable(e: unknown): e is InputError {
+  return e instanceof InputError && DEFERRABLE.has(e);
 }

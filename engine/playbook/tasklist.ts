@@ -1,11 +1,13 @@
 // Lists of tasks: each entry is a task, a block, an include/import of a task file, or a role task.
 import { isMap, isSeq, isScalar, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
-import type { Block } from "../core/plan.js";
+import { relative } from "node:path";
+import type { InputError } from "../core/errors.js";
+import type { Block, Expr, Task } from "../core/plan.js";
 import { BLOCK_KEYWORDS } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import { nextId, type Cursor, type Scope } from "./context.js";
-import { bareKey, keyOf, unknownKeyword, stringValue } from "./readers.js";
-import { readTask } from "./task.js";
+import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, exprList } from "./readers.js";
+import { readTask, isDeferrable } from "./task.js";
 import { include, INCLUDE_KEYS } from "./include.js";
 import { roleTask, ROLE_TASK_KEYS } from "./roles.js";
 
@@ -27,7 +29,50 @@ function taskEntry(c: Cursor, node: YAMLMap): void {
   if (inc) return include(c, node, inc);
   const roleKey = keys.find((k) => ROLE_TASK_KEYS.includes(bareKey(k)));
   if (roleKey) return roleTask(c, node, roleKey);
-  c.out.push(readTask(c, node, nextId(c)));
+  try {
+    c.out.push(readTask(c, node, nextId(c)));
+  } catch (e) {
+    if (!isDeferrable(e)) throw e;
+    const when = [...c.scope.when, ...(pairOf(node, "when") ? exprList(c.y, pairOf(node, "when")!.value as Node, "when") : [])];
+    // a handler runs only when notified: like a guarded task, it fails only if it runs
+    if (when.length === 0 && !c.scope.inHandlers) throw e;
+    c.out.push(deferredTask(c, node, e, when));
+  }
+}
+
+/** A task keel cannot run, kept as a failure on the hosts where its `when` holds (see deferrable). */
+function deferredTask(c: Cursor, node: YAMLMap, e: InputError, when: Expr[]): Task {
+  const { y, scope } = c;
+  const namePair = pairOf(node, "name");
+  const name = namePair && isScalar(namePair.value) ? String((namePair.value as { value: unknown }).value) : undefined;
+  const pos = e.pos ?? y.pos(node);
+  const where = `${relative(c.ctx.playbookDir, pos.file) || pos.file}:${pos.line}:${pos.col}`;
+  return {
+    kind: "task",
+    id: nextId(c),
+    ...(name !== undefined ? { name } : {}),
+    pos: y.pos(node),
+    when,
+    tags: [...scope.tags],
+    vars: { ...scope.vars },
+    become: scope.become,
+    becomeUser: scope.becomeUser,
+    ignoreErrors: scope.ignoreErrors ?? false,
+    noLog: scope.noLog ?? false,
+    checkMode: scope.checkMode,
+    role: scope.role,
+    searchDirs: scope.searchDirs,
+    module: "system.fail",
+    moduleAs: "fail",
+    args: { msg: `keel cannot run this task (${where}): ${e.message}${e.hint ? ` (${e.hint})` : ""}` },
+    argsPos: pos,
+    argPos: {},
+    loopVar: "item",
+    notify: [],
+    retries: 0,
+    delay: 0,
+    listen: [],
+  };
 }
 
 function block(c: Cursor, node: YAMLMap, id: string): Block {
@@ -43,6 +88,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     become: scope.become,
     becomeUser: scope.becomeUser,
     ignoreErrors: scope.ignoreErrors ?? false,
+    ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
     noLog: scope.noLog ?? false,
     checkMode: scope.checkMode,
     role: scope.role,
@@ -80,6 +126,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     become: b.become,
     becomeUser: b.becomeUser,
     ignoreErrors: b.ignoreErrors,
+    ...(b.ignoreErrorsExpr ? { ignoreErrorsExpr: b.ignoreErrorsExpr } : {}),
     noLog: b.noLog,
     checkMode: b.checkMode,
   };

@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { ExprEvalError } from "./errors.js";
+import { pyRegex } from "./regex.js";
 import { type Val, isDict, needList, needStr, pyStr, toBool } from "./values.js";
 
 /** The task's controller context that lookups read; attached to a task's variables by the runner. */
@@ -130,6 +131,14 @@ const PLUGINS: Record<string, Plugin> = {
       if (Object.prototype.hasOwnProperty.call(vars, name) || name in vars) return vars[name];
       if (kw.default !== undefined) return kw.default;
       throw new ExprEvalError(`lookup('vars'): no variable '${name}'`);
+    }),
+  // the names of the variables matching regular expressions (Python re.search)
+  varnames: (_ctx, a, _kw, vars) =>
+    terms(a).flatMap((t) => {
+      const re = pyRegex(needStr(t, "lookup('varnames')"), "lookup('varnames')");
+      const names = new Set<string>();
+      for (const k in vars) names.add(k);
+      return [...names].filter((n) => re.test(n)).sort();
     }),
   fileglob: (ctx, a) =>
     terms(a).flatMap((t) => {

@@ -3,7 +3,7 @@
 // filters, tests and functions keel does not evaluate. Evaluation is in eval.ts.
 //
 // Precedence, low -> high (Jinja's order): or < and < not < comparisons (== != < <= > >= in, not in)
-// < ~ < + - < * / % < is (tests) < | (filters) < unary - < member access.
+// < ~ < + - < * / % < is (tests) and | (filters), left to right < unary - < member access.
 import jsep from "jsep";
 import { type DictExpression, calleeName, hintFrom, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { ExprSyntaxError } from "./errors.js";
@@ -24,7 +24,8 @@ jsep.addBinaryOp("~", 8);
 jsep.addBinaryOp("+", 9);
 jsep.addBinaryOp("-", 9);
 for (const op of ["*", "/", "//", "%"]) jsep.addBinaryOp(op, 10);
-jsep.addBinaryOp("is", 12);
+// tests and filters chain left to right at one level, as in Jinja: `x is defined | ternary(a, b)`
+jsep.addBinaryOp("is", 13);
 jsep.addBinaryOp("|", 13);
 jsep.addUnaryOp("not");
 jsep.addLiteral("True", true);

@@ -30,7 +30,7 @@ export interface ServiceChangeData {
 
 export default defineModule<ServiceArgs, ServiceState>({
   name: "services.service",
-  aliases: ["service", "systemd"],
+  aliases: ["service", "systemd", "systemd_service"],
   description:
     "Ensure a service is started or stopped and enabled or disabled at boot, or restart/reload it. " +
     "Works with systemd (systemctl) and SysV init (/etc/init.d, service, update-rc.d), chosen from the host's facts.",

@@ -88,3 +88,38 @@ describe("include_vars, debug, fail", () => {
     expect(tasks(plan.plays[0]!.tasks).map((t) => t.module)).toEqual(["system.include_vars", "system.include_vars", "system.debug", "system.debug", "system.fail"]);
   });
 });
+
+describe("what only matters if a task runs", () => {
+  it("a task keel cannot run, under a when (or in handlers), becomes a guarded failure instead of a load error", () => {
+    const plan = load({
+      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: setup-Arch.yml\n      when: ansible_os_family == 'Archlinux'\n    - package: { name: fail2ban, enablerepo: epel }\n      when: ansible_os_family == 'RedHat'\n  handlers:\n    - name: reload\n      systemd_service: { name: x, daemon_reload: true }\n",
+      "setup-Arch.yml": "- name: pacman\n  pacman: { name: nginx }\n",
+    });
+    const t = tasks(plan.plays[0]!.tasks);
+    expect(t.map((x) => [x.module, x.when.map((w) => w.text)])).toEqual([
+      ["system.fail", ["ansible_os_family == 'Archlinux'"]],
+      ["system.fail", ["ansible_os_family == 'RedHat'"]],
+    ]);
+    expect(t[0]!.args.msg).toMatch(/keel cannot run this task \(setup-Arch.yml:2:3\): unknown module 'pacman'/);
+    expect(t[1]!.args.msg).toMatch(/unknown argument 'enablerepo'/);
+    expect(plan.plays[0]!.handlers[0]).toMatchObject({ module: "system.fail", name: "reload" });
+  });
+  it("without a when it is still a load error", () => {
+    expect(() => load({ "site.yml": "- hosts: all\n  tasks:\n    - pacman: { name: nginx }\n" })).toThrow(/unknown module 'pacman'/);
+  });
+  it("a looped include_tasks over a literal list, with loop_var and index_var", () => {
+    const plan = load({
+      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: fs.yml\n      loop: [{ path: /boot }, { path: /tmp }]\n      loop_control: { loop_var: mount, index_var: i }\n",
+      "fs.yml": "- command: echo {{ mount.path }}\n",
+    });
+    expect(tasks(plan.plays[0]!.tasks).map((t) => t.vars)).toEqual([
+      { mount: { path: "/boot" }, ansible_loop_var: "mount", i: 0 },
+      { mount: { path: "/tmp" }, ansible_loop_var: "mount", i: 1 },
+    ]);
+  });
+  it("ignore_errors: a template is kept as a condition decided per host", () => {
+    const plan = load({ "site.yml": "- hosts: all\n  tasks:\n    - block:\n        - command: ls\n      ignore_errors: \"{{ ansible_check_mode }}\"\n" });
+    const b = plan.plays[0]!.tasks[0]!;
+    expect(b.kind === "block" && (b.block[0] as Task).ignoreErrorsExpr?.text).toBe("{{ ansible_check_mode }}");
+  });
+});
