@@ -181,6 +181,8 @@ while True:
     for (const [file, msg] of [
       ["bad-cidr.yml", /bad-cidr\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.saddr: '10\.0\.0\.0\/33' is not a valid address or CIDR[\s\S]*hint: /],
       ["bad-port.yml", /bad-port\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.dport: port 70000 is out of range[\s\S]*hint: ports are 1-65535/],
+      ["bad-action.yml", /bad-action\.yml:\d+:\d+: argument 'chains\[0\]\.rules\[0\]\.action' of module 'firewall\.nftables' must be one of "accept", "drop", "reject"; got "allow"/],
+      ["bad-ufw.yml", /bad-ufw\.yml:5:\d+: a port range or list needs proto: tcp or udp[\s\S]*hint: ufw refuses ranges and lists for proto any/],
     ] as const) {
       const r = await keel(["run", join(FIX, file), "-i", host.inventory]);
       expect(r.code).toBe(1);
