@@ -15,12 +15,13 @@ import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { connectHost } from "./connect.js";
 import { Deadline } from "./deadline.js";
+import { becomeOf, magicVars } from "./vars.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
-import { loopFailure, loopItems, prepare, runItem, type TaskHost } from "./pipeline.js";
-import { loopRegister, taskStatus } from "./outcome.js";
-import { errorText, maskResult, posText, type ItemOutcome } from "./result.js";
+import { prepare, runItems, type TaskHost } from "./pipeline.js";
+import { taskStatus } from "./outcome.js";
+import { errorText, maskResult, posText } from "./result.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
 export { CONNECT_ATTEMPTS, type FleetVars, type HostFailure, type PlayState, type Step } from "./options.js";
@@ -153,7 +154,13 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   private async connect(): Promise<void> {
     this.phase = " while connecting";
-    this.conn = await connectHost(this.spec, { ...this.opts, connect: this.connectFn });
+    const conn = await connectHost(this.spec, { ...this.opts, connect: this.connectFn });
+    // a connect that completes after the deadline: the host was already reported; do not keep it open
+    if (this.deadline.passed) {
+      void conn.close().catch(() => undefined);
+      throw new ConnectionError("connected after the per-host deadline", "timeout", this.name);
+    }
+    this.conn = conn;
     this.phase = " between tasks";
   }
 
@@ -219,20 +226,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   private inventoryLayer(): Record<string, unknown> {
     const c = this.invLayer;
     if (c && c.play === this.play && c.factVars === this.factVars) return c.vars;
-    const spec = this.spec;
-    const magic: Record<string, unknown> = {
-      inventory_hostname: spec.name,
-      inventory_hostname_short: spec.name.split(".")[0],
-      group_names: spec.groups.filter((g) => g !== "all" && g !== "ungrouped"),
-      ansible_host: spec.vars.ansible_host ?? spec.address,
-      ansible_check_mode: this.opts.check,
-      ansible_diff_mode: this.opts.diff,
-      playbook_dir: this.plan.dir,
-      ansible_play_name: this.play?.name,
-      groups: this.fleet.groups,
-      hostvars: this.fleet.hostvars,
-    };
-    const vars = { ...magic, ...spec.vars, ...this.factVars };
+    const vars = { ...magicVars(this.spec, this.opts, this.plan, this.play, this.fleet), ...this.spec.vars, ...this.factVars };
     this.invLayer = { play: this.play, factVars: this.factVars, vars };
     return vars;
   }
@@ -258,11 +252,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   }
 
   becomeFor(scope: Scope, task: Task): Become {
-    const on = task.become ?? scope.become ?? this.opts.become ?? this.spec.become;
-    if (!on) return undefined;
-    const user = task.becomeUser ?? scope.becomeUser ?? this.opts.becomeUser ?? this.spec.becomeUser ?? "root";
-    const password = this.opts.becomePassword ?? this.spec.becomePassword;
-    return password === undefined ? { user } : { user, password };
+    return becomeOf(task, scope, this.opts, this.spec);
   }
 
   checkFor(scope: Scope, task: Task): boolean {
@@ -395,33 +385,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     };
 
-    const outcomes: ItemOutcome[] = [];
-    /** The loop could not be rendered: one outcome for the whole task (failed, or skipped by its when). */
-    let whole = false;
-    if (task.loop === undefined || task.loop === null) {
-      outcomes.push(await runItem(this, task, scope, vars, module, undefined));
-      emit(outcomes[0]!.result);
-    } else {
-      const items = loopItems(task, vars);
-      if (Array.isArray(items)) {
-        // Ansible shows an empty loop as one skipped task: so do the events (the stats count it too).
-        if (items.length === 0) emit({ status: "skipped", changes: [], reason: "no items in the loop", secret: scope.noLog || task.noLog, durationMs: 0 });
-        for (const [i, item] of items.entries()) {
-          this.loopAt = i;
-          const itemVars = { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar };
-          const o = await runItem(this, task, scope, itemVars, module, item);
-          outcomes.push(o);
-          emit(o.result);
-        }
-      } else {
-        whole = true;
-        outcomes.push(loopFailure(task, scope, vars, items.error));
-        emit(outcomes[0]!.result);
-      }
-    }
-
-    // the task's result (register): one result, or `results` for a loop
-    const taskReg = task.loop === undefined || task.loop === null || whole ? outcomes[0]!.reg : loopRegister(outcomes);
+    const { outcomes, reg: taskReg } = await runItems(this, task, scope, vars, module, emit, (i) => (this.loopAt = i));
     if (task.register) {
       this.registered[task.register] = taskReg;
       const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);

@@ -150,8 +150,11 @@ describeLab("keel audit on scratch hosts", () => {
     expect(nonPassing(a.report)).toEqual([`${s2.name} permissions.etc-passwd fail`]);
     const x = res(a.report, s2.name, "permissions.etc-passwd");
     expect(x.compare).toBe("new");
-    const ch = x.evidence.flatMap((e) => e.changes).find((c) => c.field === "mode");
-    expect(ch).toMatchObject({ observed: "0666", expected: "0644" });
+    // Whatever module checks it (files.file: field mode; a permissions check: "0666 root:root"),
+    // the evidence holds the mode found and the mode required.
+    const ch = x.evidence.flatMap((e) => e.changes).find((c) => String(c.observed).includes("0666"));
+    expect(ch, JSON.stringify(x.evidence)).toBeDefined();
+    expect(String(ch!.expected)).toContain("0644");
     expect(a.stdout).toContain("permissions.etc-passwd");
   }, 300_000);
 

@@ -133,8 +133,9 @@ async function checkAndReport(j: DriftJob): Promise<number> {
 
   const events: KeelEvent[] = [];
   // On a TTY: the live progress region. Otherwise one line per finished host on stderr (HostLines).
-  const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, write: io.err });
-  const lines = o.quiet || io.isTTY ? undefined : new HostLines({ write: io.err, playbook: playbookName });
+  // -v: every task result as `keel run` prints it (on stderr; stdout carries the report).
+  const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, verbose: c.verbose, write: io.err });
+  const lines = o.quiet || io.isTTY ? undefined : c.verbose > 0 ? new Progress({ isTTY: false, color: false, diff: c.verbose > 1, verbose: c.verbose, write: io.err }) : new HostLines({ write: io.err, playbook: playbookName });
   await runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars: c.extraVars }, (e) => {
     events.push(e);
     progress?.sink(e);

@@ -46,7 +46,17 @@ Examples:
       await askPasswords(opts, c, ctx.io);
 
       const limit = pLimit(c.run.forks ?? 50);
-      const results = await Promise.all(specs.map((spec) => limit(() => factsOf(spec, c))));
+      const results = await Promise.all(
+        specs.map((spec) =>
+          limit(async () => {
+            const t0 = Date.now();
+            const r = await factsOf(spec, c);
+            // -v: one line per host on stderr as it finishes (stdout stays pure JSON)
+            if (c.verbose > 0 && r.facts) ctx.io.err(`${r.name}: facts gathered in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+            return r;
+          }),
+        ),
+      );
 
       const show = (f: Facts) => (opts.ansible ? ansibleFactVars(f) : f);
       const ok = results.filter((r) => r.facts);
@@ -70,6 +80,8 @@ async function factsOf(spec: HostSpec, c: ConnectionSettings): Promise<{ name: s
   try {
     return await deadline.race(async () => {
       conn = await connectHost(spec, c.run);
+      // connected after the deadline: nobody waits for this host any more (the finally closed nothing)
+      if (deadline.passed) void conn.close().catch(() => undefined);
       return { name: spec.name, facts: await gatherFacts(conn, becomeOf(spec, c)) };
     });
   } catch (e) {

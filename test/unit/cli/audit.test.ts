@@ -51,6 +51,19 @@ describe("keel audit input", () => {
   });
 });
 
+describe("keel history --audit", () => {
+  it("lists the recorded audits", async () => {
+    const { AuditHistory } = await import("../../../engine/report/audit/history.js");
+    const db = join(dir, "audit.sqlite");
+    const h = new AuditHistory(db);
+    h.record(sampleReport());
+    h.close();
+    const o = io();
+    expect(await main(["history", "--audit", "--history", db], o)).toBe(0);
+    expect(o.stdout).toMatch(/^audit\s+time\s+profile\s+hosts\s+fail\s+waived\s+score\n1\s+2026-12-03T02:00:00Z\s+cis-level1-server\s+5\s+2\s+0\s+61.5\n$/);
+  });
+});
+
 describe("keel report with audit reports", () => {
   const file = join(dir, "audit.json");
   writeFileSync(file, renderAudit(sampleReport(), "json", { color: false, details: true }));

@@ -143,9 +143,7 @@ describe("bounds (#6, #9)", () => {
     let t = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
     for (let i = 1; i <= 9; i++) t += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(", ")}]\n`;
     const f = file(t);
-    const start = Date.now();
-    const e = inputError(() => YamlFile.load(f));
-    expect(Date.now() - start).toBeLessThan(20_000); // bounded, not a hang (generous for a loaded CI)
+    const e = inputError(() => YamlFile.load(f)); // bounded: the test's timeout is the backstop
     expect(e.message).toMatch(/aliases expand to more than 1000000 nodes/);
     expect(e.hint).toMatch(/KEEL_MAX_YAML_ALIAS_NODES/);
     expect(e.pos).toMatchObject({ file: f });
@@ -195,12 +193,10 @@ describe("bounds (#6, #9)", () => {
 describe("host range bound (#6)", () => {
   it("h[1:100000000] in INI and YAML is an error at its line naming KEEL_MAX_RANGE_HOSTS, at once", async () => {
     const ini = file("[web]\nok1\nh[1:100000000]\n", `big${n++}.ini`);
-    const start = Date.now();
     const e = await loadInventory([ini]).then(
       () => undefined,
       (x) => x,
     );
-    expect(Date.now() - start).toBeLessThan(5000);
     expect(e).toBeInstanceOf(InputError);
     expect(e.message).toMatch(/expands to 100000000 hosts, more than 100000/);
     expect(e.hint).toMatch(/KEEL_MAX_RANGE_HOSTS/);
