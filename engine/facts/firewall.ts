@@ -33,7 +33,13 @@ export const FIREWALL_FACT_SCRIPT = [
 ].join("\n");
 
 export function parseFirewallFact(text: string): FirewallFact {
-  const recs = parseRecords(text);
+  let recs: ReturnType<typeof parseRecords>;
+  try {
+    recs = parseRecords(text);
+  } catch (e) {
+    // A garbled block must not cost the host its other facts.
+    return { backend: "none", ufw: "absent", firewalld: "absent", nft: false, inbound_error: `unreadable firewall probe output: ${(e as Error).message}` };
+  }
   const fw = findRec(recs, "fw");
   const ufwBin = !!fw?.get("ufw_bin");
   const ufw: FirewallFact["ufw"] = !ufwBin ? "absent" : /^yes$/i.test(fw?.get("ufw_enabled") ?? "") ? "active" : "inactive";

@@ -1,65 +1,54 @@
 // The facts probe: one POSIX sh script that only reads, and a pure parser of its output.
-// The output is a list of sections ("== name" then raw lines), so the parser sees exactly what the
-// commands printed and can be tested with captured outputs (test/fixtures/facts/).
+// The output is one @out record per section (engine/core/record.ts), whose text is exactly what
+// the commands printed, so the parser can be tested with captured outputs (test/fixtures/facts/).
 //
 // The primary IPv4 address is the address of the interface that carries the default route; it is
 // read from `ip -4 route show default` and `ip -4 addr`, or, on hosts without iproute2, from
 // /proc/net/route and /proc/net/fib_trie. Nothing is sent on the network.
-//
-// Each section header follows an empty line, so a file without a final newline cannot swallow the
-// next header; the parser drops the trailing empty lines of each section.
 import type { Probe } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { FIREWALL_FACT_SCRIPT, parseFirewallFact } from "./firewall.js";
+import { allRecs, parseRecords } from "../core/record.js";
+import { outOf, snip } from "../core/snippets.js";
 
-export const FACTS_SCRIPT = `exec 2>/dev/null
-echo; echo '== os-release'
-cat /etc/os-release || cat /usr/lib/os-release
-echo; echo '== debian_version'
-cat /etc/debian_version
-echo; echo '== uname'
-uname -r; uname -m; uname -n
-echo; echo '== user'
-id -un
-echo; echo '== pkg'
-for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done
-echo; echo '== init'
-if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi
-if [ -x /sbin/openrc ] || [ -x /usr/sbin/openrc ]; then echo openrc; fi
-echo; echo '== nproc'
-nproc
-echo; echo '== cpuinfo'
-grep -c '^processor' /proc/cpuinfo
-echo; echo '== meminfo'
-grep '^MemTotal:' /proc/meminfo
-if command -v ip >/dev/null; then
-echo; echo '== ip-route'
-ip -4 route show default
-echo; echo '== ip-addr'
-ip -4 -o addr show || ip -4 addr show
-else
-echo; echo '== proc-route'
-cat /proc/net/route
-echo; echo '== fib_trie'
-cat /proc/net/fib_trie
-fi
-echo; echo '== firewall'
-${FIREWALL_FACT_SCRIPT}
-exit 0
-`;
+/** One @out record per section: the text its commands printed (engine/core/snippets.ts). */
+const SECTIONS: [string, string][] = [
+  ["os-release", "cat /etc/os-release || cat /usr/lib/os-release"],
+  ["debian_version", "cat /etc/debian_version"],
+  ["uname", "uname -r; uname -m; uname -n"],
+  ["user", "id -un"],
+  ["pkg", `for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done`],
+  ["init", "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi\nif [ -x /sbin/openrc ] || [ -x /usr/sbin/openrc ]; then echo openrc; fi"],
+  ["nproc", "nproc"],
+  ["cpuinfo", "grep -c '^processor' /proc/cpuinfo"],
+  ["meminfo", "grep '^MemTotal:' /proc/meminfo"],
+];
 
-/** Splits the probe output into its sections. */
+export const FACTS_SCRIPT = [
+  "exec 2>/dev/null",
+  ...SECTIONS.map(([id, cmd]) => snip.out(id, cmd)),
+  "if command -v ip >/dev/null; then",
+  snip.out("ip-route", "ip -4 route show default"),
+  snip.out("ip-addr", "ip -4 -o addr show || ip -4 addr show"),
+  "else",
+  snip.out("proc-route", "cat /proc/net/route"),
+  snip.out("fib_trie", "cat /proc/net/fib_trie"),
+  "fi",
+  // The firewall fact prints records of its own: they travel as the text of one section.
+  snip.out("firewall", FIREWALL_FACT_SCRIPT),
+  "exit 0",
+  "",
+].join("\n");
+
+/** The probe's sections: name → its lines (trailing empty lines dropped). */
 export function splitSections(stdout: string): Map<string, string[]> {
+  const recs = parseRecords(stdout);
   const out = new Map<string, string[]>();
-  let cur: string[] | undefined;
-  for (const line of stdout.split("\n")) {
-    const m = /^== ([a-z_-]+)$/.exec(line);
-    if (m) {
-      cur = [];
-      out.set(m[1]!, cur);
-    } else if (cur) cur.push(line);
+  for (const r of allRecs(recs, "out")) {
+    const lines = (outOf(recs, r.id) ?? "").split("\n");
+    while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    out.set(r.id, lines);
   }
-  for (const lines of out.values()) while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   return out;
 }
 

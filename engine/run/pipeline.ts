@@ -16,7 +16,7 @@ import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
 import type { ProbeCache } from "./probes.js";
 import type { Scope } from "./scope.js";
-import { decideOutcome, untilVerdict, type Verdict } from "./outcome.js";
+import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
 import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
 
 /** What the pipeline needs from the host it runs on. */
@@ -45,6 +45,44 @@ export interface Prepared {
   probe: Probe<unknown>;
   become: Become;
   resource?: string;
+}
+
+/**
+ * Run every item of a task (the task once when it does not loop), `emit` each result as it comes,
+ * and give the outcomes and the task's registered result (`results` for a loop). `at(i)` tells the
+ * host which item runs (probe prefetching starts after it).
+ */
+export async function runItems(
+  h: TaskHost,
+  task: Task,
+  scope: Scope,
+  vars: Record<string, unknown>,
+  module: ModuleDef | undefined,
+  emit: (r: TaskResult) => void,
+  at: (i: number) => void,
+): Promise<{ outcomes: ItemOutcome[]; reg: Record<string, unknown> }> {
+  if (task.loop === undefined || task.loop === null) {
+    const o = await runItem(h, task, scope, vars, module, undefined);
+    emit(o.result);
+    return { outcomes: [o], reg: o.reg };
+  }
+  const items = loopItems(task, vars);
+  if (!Array.isArray(items)) {
+    // the loop could not be rendered: one outcome for the whole task (failed, or skipped by its when)
+    const o = loopFailure(task, scope, vars, items.error);
+    emit(o.result);
+    return { outcomes: [o], reg: o.reg };
+  }
+  // Ansible shows an empty loop as one skipped task: so do the events (the stats count it too).
+  if (items.length === 0) emit({ status: "skipped", changes: [], reason: "no items in the loop", secret: scope.noLog || task.noLog, durationMs: 0 });
+  const outcomes: ItemOutcome[] = [];
+  for (const [i, item] of items.entries()) {
+    at(i);
+    const o = await runItem(h, task, scope, { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar }, module, item);
+    outcomes.push(o);
+    emit(o.result);
+  }
+  return { outcomes, reg: loopRegister(outcomes) };
 }
 
 /** Run one item of a task (the task itself when it does not loop). Throws only ConnectionError or a bug. */

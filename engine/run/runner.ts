@@ -19,9 +19,9 @@ import { becomeOf, magicVars } from "./vars.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
-import { loopFailure, loopItems, prepare, runItem, type TaskHost } from "./pipeline.js";
-import { loopRegister, taskStatus } from "./outcome.js";
-import { errorText, maskResult, posText, type ItemOutcome } from "./result.js";
+import { prepare, runItems, type TaskHost } from "./pipeline.js";
+import { taskStatus } from "./outcome.js";
+import { errorText, maskResult, posText } from "./result.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
 export { CONNECT_ATTEMPTS, type FleetVars, type HostFailure, type PlayState, type Step } from "./options.js";
@@ -154,7 +154,13 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   private async connect(): Promise<void> {
     this.phase = " while connecting";
-    this.conn = await connectHost(this.spec, { ...this.opts, connect: this.connectFn });
+    const conn = await connectHost(this.spec, { ...this.opts, connect: this.connectFn });
+    // a connect that completes after the deadline: the host was already reported; do not keep it open
+    if (this.deadline.passed) {
+      void conn.close().catch(() => undefined);
+      throw new ConnectionError("connected after the per-host deadline", "timeout", this.name);
+    }
+    this.conn = conn;
     this.phase = " between tasks";
   }
 
@@ -379,33 +385,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     };
 
-    const outcomes: ItemOutcome[] = [];
-    /** The loop could not be rendered: one outcome for the whole task (failed, or skipped by its when). */
-    let whole = false;
-    if (task.loop === undefined || task.loop === null) {
-      outcomes.push(await runItem(this, task, scope, vars, module, undefined));
-      emit(outcomes[0]!.result);
-    } else {
-      const items = loopItems(task, vars);
-      if (Array.isArray(items)) {
-        // Ansible shows an empty loop as one skipped task: so do the events (the stats count it too).
-        if (items.length === 0) emit({ status: "skipped", changes: [], reason: "no items in the loop", secret: scope.noLog || task.noLog, durationMs: 0 });
-        for (const [i, item] of items.entries()) {
-          this.loopAt = i;
-          const itemVars = { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar };
-          const o = await runItem(this, task, scope, itemVars, module, item);
-          outcomes.push(o);
-          emit(o.result);
-        }
-      } else {
-        whole = true;
-        outcomes.push(loopFailure(task, scope, vars, items.error));
-        emit(outcomes[0]!.result);
-      }
-    }
-
-    // the task's result (register): one result, or `results` for a loop
-    const taskReg = task.loop === undefined || task.loop === null || whole ? outcomes[0]!.reg : loopRegister(outcomes);
+    const { outcomes, reg: taskReg } = await runItems(this, task, scope, vars, module, emit, (i) => (this.loopAt = i));
     if (task.register) {
       this.registered[task.register] = taskReg;
       const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);

@@ -1,8 +1,8 @@
 // firewall.rule: one firewall rule (or a default policy, or the firewall's state) with the arguments
 // of Ansible's community.general.ufw, so ufw playbooks load unchanged. The backend is a strategy
-// keyed by the `firewall` fact (engine/facts/firewall.ts): ufw when ufw is active, otherwise keel's
-// own nftables table `inet keel_rules` (firewalld hosts are refused for now, naming the fact). When
-// facts were not gathered the probe detects the backend itself.
+// keyed by the `firewall` fact (engine/facts/firewall.ts): ufw when ufw is active, firewalld when it
+// runs (the default zone, runtime and permanent), otherwise keel's own nftables table
+// `inet keel_rules`. When facts were not gathered the probe detects the backend itself.
 //
 // Every change that can cut access goes through the same guard as firewall.nftables: evaluated
 // against keel's own SSH connection before anything is touched (unless allow_lockout: true), then
@@ -14,8 +14,9 @@ import { findRec, parseRecords } from "../../engine/core/record.js";
 import { intentOf, ufwCommand, type UfwArgs } from "./ufw-args.js";
 import { UFW_PROBE, applyUfw, diffUfw, parseUfw, ufwLockout, type UfwPlan, type UfwState } from "./backends/ufw.js";
 import { RULES_TABLE, diffNftRule, tableAfter } from "./backends/nft.js";
+import { FIREWALLD_PROBE, applyFirewalld, diffFirewalld, firewalldLockout, parseFirewalld, type FirewalldPlan, type FirewalldState } from "./backends/firewalld.js";
 import { SSH_SNIPPET, nftProbeScript, parseNftProbe, type NftHostState } from "./nft-probe.js";
-import { candidateFiles, persistTarget } from "./nft-persist.js";
+import { candidateFiles, persistTarget, unpersistTarget } from "./nft-persist.js";
 import { deleteScript, loadScript } from "./nft-render.js";
 import { guardedLoad } from "./deadman.js";
 import type { NftPlan } from "./nft-diff.js";
@@ -26,10 +27,11 @@ type Backend = "ufw" | "firewalld" | "nftables" | "none";
 export interface RuleState {
   backend: Backend;
   ufw?: UfwState;
+  firewalld?: FirewalldState;
   nft: NftHostState;
 }
 
-type Plan = UfwPlan | NftPlan;
+type Plan = UfwPlan | NftPlan | FirewalldPlan;
 
 const str = (description: string, extra: object = {}) => ({ type: "string", description, ...extra });
 const port = (description: string) => ({ type: ["string", "integer"], description });
@@ -46,7 +48,7 @@ export default defineModule<UfwArgs, RuleState, Plan>({
   aliases: ["ufw", "community.general.ufw"],
   description:
     "Ensure one firewall rule, default policy or firewall state, with the arguments of Ansible's community.general.ufw. " +
-    "The backend follows the `firewall` fact: ufw when it is active, else keel's own nftables table `inet keel_rules`. " +
+    "The backend follows the `firewall` fact: ufw when it is active, firewalld when it runs, else keel's own nftables table `inet keel_rules`. " +
     "A change that would cut keel's own SSH connection is refused, and every risky change runs under a dead-man timer.",
   args: {
     type: "object",
@@ -110,8 +112,9 @@ export default defineModule<UfwArgs, RuleState, Plan>({
       snip.field("ufw_enabled", `"$(sed -n 's/^[[:space:]]*ENABLED[[:space:]]*=[[:space:]]*//p' /etc/ufw/ufw.conf 2>/dev/null | tr -d '"' | head -n 1)"`),
       snip.field("firewalld", `"$( { firewall-cmd --state 2>/dev/null || { pgrep -x firewalld >/dev/null 2>&1 && echo running; }; } | head -n 1)"`),
       ...(known === undefined || known === "ufw" ? [UFW_PROBE] : []),
-      // With ufw in charge the nft listing (ufw's iptables-nft chains) is not needed, only keel's SSH path.
-      known === "ufw" ? SSH_SNIPPET : nftProbeScript(FILES),
+      ...(known === undefined || known === "firewalld" ? [FIREWALLD_PROBE] : []),
+      // With ufw or firewalld in charge the nft listing (their own chains) is not needed, only keel's SSH path.
+      known === "ufw" || known === "firewalld" ? SSH_SNIPPET : nftProbeScript(FILES),
     ].join("\n");
     return {
       script,
@@ -121,6 +124,8 @@ export default defineModule<UfwArgs, RuleState, Plan>({
         const detected: Backend = /^yes$/i.test(d?.get("ufw_enabled") ?? "") ? "ufw" : d?.get("firewalld") === "running" ? "firewalld" : "nftables";
         const st: RuleState = { backend: known ?? detected, nft: parseNftProbe(stdout, FILES) };
         if (findRec(recs, "file", "ufw_conf")) st.ufw = parseUfw(recs);
+        const fwd = parseFirewalld(recs);
+        if (fwd) st.firewalld = fwd;
         return st;
       },
     };
@@ -128,7 +133,15 @@ export default defineModule<UfwArgs, RuleState, Plan>({
 
   diff(st, args) {
     const intent = intentOf(args);
-    if (st.backend === "firewalld") throw new ModuleError("the firewall fact says firewalld runs on this host; firewall.rule does not drive firewalld yet, and adding an nftables table beside it would fight it. Use firewalld's own tooling, or stop firewalld to let keel use its nftables table");
+    if (st.backend === "firewalld") {
+      if (!st.firewalld) throw new ModuleError("the firewall fact says firewalld runs, but firewall-cmd --list-all failed on the host (run the task with become: true)");
+      const changes = diffFirewalld(st.firewalld, intent);
+      if (changes.some((c) => c.data?.guarded && !c.data.action) && st.nft.ssh && !args.allow_lockout) {
+        const refusal = firewalldLockout(st.firewalld, changes, st.nft.ssh);
+        if (refusal) throw new ModuleError(refusal);
+      }
+      return changes;
+    }
     if (st.backend === "ufw") {
       if (!st.ufw) throw new ModuleError("the firewall fact says ufw, but the probe found no ufw on the host");
       const changes = diffUfw(st.ufw, intent);
@@ -143,7 +156,7 @@ export default defineModule<UfwArgs, RuleState, Plan>({
 
   explain(st, args) {
     const i = intentOf(args);
-    const where = st.backend === "ufw" ? "ufw" : `nftables table inet ${RULES_TABLE.name}`;
+    const where = st.backend === "ufw" ? "ufw" : st.backend === "firewalld" ? `firewalld zone ${st.firewalld?.zone ?? ""}` : `nftables table inet ${RULES_TABLE.name}`;
     if (i.rule) return `${i.rule.delete ? "no rule" : "rule"} ${ufwCommand(i.rule)} in ${where}`;
     return `${where} as declared`;
   },
@@ -151,6 +164,7 @@ export default defineModule<UfwArgs, RuleState, Plan>({
   async apply(host, args, changes, st) {
     const timeoutS = args.rollback_timeout ?? 30;
     if (st.backend === "ufw") return { msg: await applyUfw(host, changes as Change<UfwPlan>[], timeoutS) };
+    if (st.backend === "firewalld") return { msg: await applyFirewalld(host, changes as Change<FirewalldPlan>[], timeoutS) };
     const plans = changes.map((c) => c.data as NftPlan);
     const intent = intentOf(args);
     const live = st.nft.live?.tables.find((t) => t.family === RULES_TABLE.family && t.name === RULES_TABLE.name);
@@ -164,6 +178,11 @@ export default defineModule<UfwArgs, RuleState, Plan>({
     if (plans.some((p) => p.op === "load" || p.op === "delete")) {
       const r = await guardedLoad(host, { script: want ? loadScript(want, false) : deleteScript(RULES_TABLE), label: `table inet ${RULES_TABLE.name}`, scope: RULES_TABLE, timeoutS });
       msg = `loaded in one transaction (${r.loadMs} ms); a new SSH connection worked (${r.proofMs} ms)`;
+    }
+    if (!want && plans.some((p) => p.op === "unpersist")) {
+      const u = unpersistTarget(RULES_TABLE, undefined, st.nft.persist);
+      if (u?.remove) await host.run(`rm -f ${shq(u.path)}`);
+      else if (u) await host.writeFile(u.path, u.after, { mode: "0644" });
     }
     if (want && plans.some((p) => p.op === "persist")) {
       const p = persistTarget(want, { ownsRuleset: false }, st.nft.persist);

@@ -36,7 +36,7 @@ export type PkgOp =
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+:@~-]*$/;
 const VERSION_RE = /^[A-Za-z0-9_.+:~^-]+$/;
 
-export default defineModule<PackageArgs, PkgState>({
+export default defineModule<PackageArgs, PkgState, PkgOp>({
   name: "packages.package",
   aliases: ["package", "apt", "dnf"],
   description:
@@ -135,7 +135,7 @@ export default defineModule<PackageArgs, PkgState>({
     const be = backend(facts);
     const specs = parseSpecs(args);
     const state = normState(args.state);
-    const changes: Change[] = [];
+    const changes: Change<PkgOp>[] = [];
     const cvt = be.cacheAge ? args.cache_valid_time : undefined;
     if (cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt)) {
       changes.push({
@@ -146,10 +146,10 @@ export default defineModule<PackageArgs, PkgState>({
         field: "cache",
         before: st.cacheAge,
         after: 0,
-        data: { op: "update_cache" } satisfies PkgOp,
+        data: { op: "update_cache" },
       });
     } else if (cvt === undefined && args.update_cache === true && specs.length === 0) {
-      changes.push({ summary: `${be.manager} cache update`, field: "cache", data: { op: "update_cache", action: true } satisfies PkgOp });
+      changes.push({ summary: `${be.manager} cache update`, field: "cache", data: { op: "update_cache", action: true } });
     }
     for (const s of specs) {
       const p = st.packages[s.name] ?? {};
@@ -163,7 +163,7 @@ export default defineModule<PackageArgs, PkgState>({
             field: "state",
             before: p.installed,
             after: "absent",
-            data: { op: purge ? "purge" : "remove", name: s.name } satisfies PkgOp,
+            data: { op: purge ? "purge" : "remove", name: s.name },
           });
         } else if (p.configOnly && args.purge === true && be.purge) {
           changes.push({
@@ -171,7 +171,7 @@ export default defineModule<PackageArgs, PkgState>({
             field: "state",
             before: "config-files",
             after: "absent",
-            data: { op: "purge", name: s.name } satisfies PkgOp,
+            data: { op: "purge", name: s.name },
           });
         }
         continue;
@@ -183,7 +183,7 @@ export default defineModule<PackageArgs, PkgState>({
           field: "state",
           before: "absent",
           after: s.version ?? p.candidate ?? "present",
-          data: { op: "install", spec: s } satisfies PkgOp,
+          data: { op: "install", spec: s },
         });
       } else if (s.version !== undefined && !be.matches(p.installed, s.version)) {
         const downgrade = be.compare(s.version, p.installed) < 0;
@@ -192,7 +192,7 @@ export default defineModule<PackageArgs, PkgState>({
           field: "version",
           before: p.installed,
           after: s.version,
-          data: { op: "install", spec: downgrade ? { ...s, downgrade } : s } satisfies PkgOp,
+          data: { op: "install", spec: downgrade ? { ...s, downgrade } : s },
         });
       } else if (state === "latest" && p.candidate !== undefined && be.compare(p.candidate, p.installed) > 0) {
         changes.push({
@@ -200,15 +200,15 @@ export default defineModule<PackageArgs, PkgState>({
           field: "version",
           before: p.installed,
           after: p.candidate,
-          data: { op: "upgrade", name: s.name } satisfies PkgOp,
+          data: { op: "upgrade", name: s.name },
         });
       }
     }
     if (args.autoremove === true) {
-      const removing = new Set(changes.map((c) => (c.data as PkgOp).op === "remove" || (c.data as PkgOp).op === "purge" ? (c.data as { name: string }).name : ""));
+      const removing = new Set(changes.flatMap((c) => (c.data?.op === "remove" || c.data?.op === "purge" ? [c.data.name] : [])));
       for (const u of st.unneeded ?? []) {
         if (removing.has(u)) continue;
-        changes.push({ summary: `package ${u} no longer needed, to autoremove`, field: "state", before: "installed", after: "absent", data: { op: "autoremove", name: u } satisfies PkgOp });
+        changes.push({ summary: `package ${u} no longer needed, to autoremove`, field: "state", before: "installed", after: "absent", data: { op: "autoremove", name: u } });
       }
     }
     return changes;
@@ -230,7 +230,8 @@ export default defineModule<PackageArgs, PkgState>({
 
   async apply(host, args, changes) {
     const be = backend(host.facts);
-    const ops = changes.map((c) => c.data as PkgOp);
+    // Every change diff makes carries its operation (Change<PkgOp>).
+    const ops = changes.flatMap((c) => (c.data ? [c.data] : []));
     const state = normState(args.state);
     const cacheRefresh = ops.some((o) => o.op === "update_cache");
     const acting = ops.some((o) => o.op !== "update_cache");

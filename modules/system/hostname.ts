@@ -1,5 +1,7 @@
 // system.hostname: ensure the host's name, both live (`hostname`) and persisted (/etc/hostname).
 // Arguments follow Ansible's hostname module. On systemd hosts apply also runs hostnamectl.
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { snip } from "../../engine/core/snippets.js";
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { shq } from "../../engine/core/shell.js";
 
@@ -37,13 +39,12 @@ export default defineModule<HostnameArgs, HostnameState>({
 
   probe() {
     return {
-      script: ['printf \'live %s\\n\' "$(hostname)"', "[ -f /etc/hostname ] && printf 'file %s\\n' \"$(head -n 1 /etc/hostname)\"", "true"].join("\n"),
+      script: [snip.begin("hostname"), snip.field("live", '"$(hostname)"'), "if [ -f /etc/hostname ]; then", snip.field("file", '"$(head -n 1 /etc/hostname)"'), "fi"].join("\n"),
       parse(stdout) {
-        const st: HostnameState = { live: "" };
-        for (const line of stdout.split("\n")) {
-          if (line.startsWith("live ")) st.live = line.slice(5).trim();
-          else if (line.startsWith("file ")) st.file = line.slice(5).trim();
-        }
+        const r = findRec(parseRecords(stdout), "hostname");
+        const st: HostnameState = { live: r?.get("live")?.trim() ?? "" };
+        const file = r?.get("file");
+        if (file !== undefined) st.file = file.trim();
         return st;
       },
     };

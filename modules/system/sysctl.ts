@@ -16,6 +16,8 @@ import { defineModule, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { shq } from "../../engine/core/shell.js";
+import { allRecs, findRec, parseRecords } from "../../engine/core/record.js";
+import { fileOf, snip } from "../../engine/core/snippets.js";
 
 export interface SysctlArgs {
   name: string;
@@ -94,19 +96,22 @@ export default defineModule<SysctlArgs, SysctlState>({
     const key = shq(args.name);
     const proc = shq(`/proc/sys/${procPath(args.name)}`);
     const dirs = SYSCTL_DIRS.map((d) => `${d}/*.conf`).join(" ");
+    // @live value (sysctl, else /proc/sys); one @conf record per configuration file with its
+    // non-comment lines as "N:text" (grep -n); the managed file itself as @file target.
     const script = [
       "LC_ALL=C; export LC_ALL",
-      "echo @@live",
-      `if v=$(sysctl -n ${key} 2>/dev/null); then printf 'value %s\\n' "$v"; elif [ -r ${proc} ]; then printf 'value %s\\n' "$(cat ${proc})"; fi`,
+      `if v=$(sysctl -n ${key} 2>/dev/null) || { [ -r ${proc} ] && v=$(cat ${proc}); }; then`,
+      snip.begin("live"),
+      snip.field("value", '"$v"'),
+      "fi",
       `for f in ${dirs} /etc/sysctl.conf; do`,
       '  [ -f "$f" ] || continue',
-      // tab-separated: a file name may hold spaces
-      '  printf \'@@file %s\\t%s\\n\' "$f" "$(readlink -f "$f")"',
-      "  grep -n -v -E '^[[:space:]]*([#;]|$)' \"$f\"",
+      snip.begin("conf"),
+      snip.field("path", '"$f"'),
+      snip.field("real", '"$(readlink -f "$f")"'),
+      snip.b64Field("lines", "grep -n -v -E '^[[:space:]]*([#;]|$)' \"$f\""),
       "done",
-      "echo @@target",
-      `[ -f ${shq(file)} ] && { echo exists; sed 's/^/|/' ${shq(file)}; }`,
-      "true",
+      snip.readFile("target", file),
     ].join("\n");
     const order = facts.init === "systemd" ? "systemd" : "procps";
     return { script, parse: (stdout) => parseSysctl(stdout, args.name, order) };
@@ -137,8 +142,11 @@ export default defineModule<SysctlArgs, SysctlState>({
     const have = own.length > 0 ? norm(own[own.length - 1]!.a!.value) : undefined;
     if (have !== want || own.length > 1) {
       const after = setLine(lines, own.map((o) => o.i), key, want, st.target === undefined);
+      // With reload: false the running kernel is left alone (e.g. kernel-wide keys on a host that
+      // shares its kernel): say what it runs with now, never pretend the new value is live.
+      const boot = !(args.reload ?? true) && !args.sysctl_set ? `; takes effect at next boot (live value ${st.live ?? "unknown"})` : "";
       changes.push({
-        summary: have === undefined ? `${key} not set in ${file} (→ ${want})` : `${key} = ${have} in ${file} → ${want}`,
+        summary: (have === undefined ? `${key} not set in ${file} (→ ${want})` : `${key} = ${have} in ${file} → ${want}`) + boot,
         field: "file",
         before: have,
         after: want,
@@ -181,7 +189,10 @@ export default defineModule<SysctlArgs, SysctlState>({
     const file = args.sysctl_file ?? DEFAULT_FILE;
     if (args.state === "absent") return `${args.name} not set in ${file}`;
     const others = st.settings.filter((s) => s.file !== file).map((s) => `${s.file} (${s.value})`);
-    return `${args.name} = ${norm(String(args.value))} in ${file}${st.live !== undefined ? ` and live` : ""}${others.length ? `; also set in ${others.join(", ")}` : ""}`;
+    const want = norm(String(args.value));
+    const persistedOnly = !(args.reload ?? true) && !args.sysctl_set;
+    const live = st.live === undefined ? "" : !persistedOnly || st.live === want ? " and live" : `; live value ${st.live}: takes effect at next boot`;
+    return `${args.name} = ${want} in ${file}${live}${others.length ? `; also set in ${others.join(", ")}` : ""}`;
   },
 
   async apply(host, args, changes) {
@@ -261,33 +272,23 @@ function setLine(lines: string[], idx: number[], key: string, value: string, cre
 /** Parses the probe: live value, the load order of every sysctl file, and the managed file. */
 export function parseSysctl(stdout: string, key: string, order: "systemd" | "procps"): SysctlState {
   const st: SysctlState = { settings: [] };
-  const files: { path: string; real: string; lines: { n: number; text: string }[] }[] = [];
-  let sec = "";
-  const target: string[] = [];
-  let targetExists = false;
-  for (const raw of stdout.split("\n")) {
-    const line = raw.replace(/\r$/, "");
-    if (line === "@@live" || line === "@@target") {
-      sec = line.slice(2);
-      continue;
+  const recs = parseRecords(stdout);
+  const live = findRec(recs, "live")?.get("value");
+  if (live !== undefined) st.live = norm(live);
+  const files = allRecs(recs, "conf").map((r) => {
+    const path = r.get("path") ?? "";
+    const lines: { n: number; text: string }[] = [];
+    for (const raw of (r.get("lines") ?? "").split("\n")) {
+      const m = /^(\d+):(.*)$/.exec(raw.replace(/\r$/, ""));
+      if (m) lines.push({ n: Number(m[1]), text: m[2]! });
     }
-    // "@@file PATH<tab>REAL" (older captures: "@@file PATH REAL", no spaces in either)
-    const f = /^@@file ([^\t]+)\t(.*)$/.exec(line) ?? /^@@file (\S+) (\S*)$/.exec(line);
-    if (f) {
-      sec = "file";
-      files.push({ path: f[1]!, real: f[2] || f[1]!, lines: [] });
-      continue;
-    }
-    if (sec === "live" && line.startsWith("value ")) st.live = norm(line.slice(6));
-    else if (sec === "file") {
-      const m = /^(\d+):(.*)$/.exec(line);
-      if (m) files[files.length - 1]!.lines.push({ n: Number(m[1]), text: m[2]! });
-    } else if (sec === "target") {
-      if (line === "exists") targetExists = true;
-      else if (line.startsWith("|")) target.push(line.slice(1));
-    }
+    return { path, real: r.get("real") || path, lines };
+  });
+  const target = fileOf(recs, "target");
+  if (target.type === "file") {
+    const text = target.content?.toString("utf8") ?? "";
+    st.target = text === "" ? [] : text.replace(/\n$/, "").split("\n").map((l) => l.replace(/\r$/, ""));
   }
-  if (targetExists) st.target = target;
   // Same file name in several directories: the first directory (highest priority) wins.
   const byName = new Map<string, (typeof files)[number]>();
   let etcConf: (typeof files)[number] | undefined;

@@ -55,7 +55,7 @@ export interface UserState {
 const MASK = "********";
 const DAY = 86400;
 
-export default defineModule<UserArgs, UserState>({
+export default defineModule<UserArgs, UserState, UserOp>({
   name: "users.user",
   aliases: ["user"],
   description: "Ensure a local user account exists (or not) with the given properties, through useradd/usermod/userdel.",
@@ -184,21 +184,24 @@ export default defineModule<UserArgs, UserState>({
     if (want === "absent") {
       if (!s.passwd) return [];
       const how = [a.remove ? "home removed" : "", a.force ? "forced" : ""].filter(Boolean).join(", ");
-      return [{ field: "state", summary: `user ${a.name} present → absent${how ? ` (${how})` : ""}`, before: "present", after: "absent" }];
+      return [{ field: "state", summary: `user ${a.name} present → absent${how ? ` (${how})` : ""}`, before: "present", after: "absent", data: { op: "delete" } }];
     }
     if (!s.passwd) {
-      return [{ field: "state", summary: `user ${a.name} absent → present`, before: "absent", after: describeNew(a) }];
+      return [{ field: "state", summary: `user ${a.name} absent → present`, before: "absent", after: describeNew(a), data: { op: "create" } }];
     }
     const p = s.passwd;
-    const out: Change[] = [];
-    const field = (name: string, before: unknown, after: unknown) =>
-      out.push({ field: name, summary: `${name} ${fmt(before)} → ${fmt(after)}`, before, after });
+    const out: Change<UserOp>[] = [];
+    // Each change of an existing account carries the exact usermod flags that fix it.
+    const field = (name: string, before: unknown, after: unknown, flags: string[]) =>
+      out.push({ field: name, summary: `${name} ${fmt(before)} → ${fmt(after)}`, before, after, data: { op: "usermod", flags } });
+    const lockFlag = a.password_lock ? "-L" : "-U";
+    const expiresFlags = (e: number) => ["-e", e < 0 ? "" : dayText(expiresDays(e))];
 
-    if (a.uid !== undefined && p.uid !== a.uid) field("uid", p.uid, a.uid);
+    if (a.uid !== undefined && p.uid !== a.uid) field("uid", p.uid, a.uid, ["-u", String(a.uid)]);
     if (a.group !== undefined) {
       const g = String(a.group);
       const differs = /^\d+$/.test(g) ? p.gid !== Number(g) : s.primaryGroup !== g;
-      if (differs) field("group", s.primaryGroup ?? p.gid, g);
+      if (differs) field("group", s.primaryGroup ?? p.gid, g, ["-g", g]);
     }
     const gd = groupsDelta(s, a);
     if (gd) {
@@ -207,35 +210,38 @@ export default defineModule<UserArgs, UserState>({
         summary: `groups ${[...gd.add.map((g) => `+${g}`), ...gd.remove.map((g) => `-${g}`)].join(" ")}`,
         before: s.groups ?? [],
         after: gd.after,
-        data: gd,
+        data: { op: "usermod", flags: gd.append ? ["-a", "-G", gd.add.join(",")] : ["-G", gd.after.join(",")] },
       });
     }
-    if (a.shell !== undefined && p.shell !== a.shell) field("shell", p.shell, a.shell);
-    if (a.home !== undefined && p.home !== a.home) field("home", p.home, a.home);
-    if (a.comment !== undefined && p.comment !== a.comment) field("comment", p.comment, a.comment);
+    if (a.shell !== undefined && p.shell !== a.shell) field("shell", p.shell, a.shell, ["-s", a.shell]);
+    if (a.home !== undefined && p.home !== a.home) field("home", p.home, a.home, ["-d", a.home, ...(a.move_home ? ["-m"] : [])]);
+    if (a.comment !== undefined && p.comment !== a.comment) field("comment", p.comment, a.comment, ["-c", a.comment]);
 
-    const shadowUnknown = (what: string): Change => ({
+    // Changes that cannot be compared (no become) are applied as asked: the commands then fail
+    // with a clear permission error instead of silently doing nothing.
+    const shadowUnknown = (what: string, data: UserOp): Change<UserOp> => ({
       field: what,
       summary: `${what} cannot be compared: the shadow entry of ${a.name} is not readable (run with become)`,
       unknown: true,
+      data,
     });
     if (a.password !== undefined && (a.update_password ?? "always") === "always") {
-      if (!s.shadow) out.push(shadowUnknown("password"));
+      if (!s.shadow) out.push(shadowUnknown("password", { op: "password" }));
       else if (s.shadow.hash.replace(/^!/, "") !== a.password) {
-        out.push({ field: "password", summary: "password hash differs", before: MASK, after: MASK });
+        out.push({ field: "password", summary: "password hash differs", before: MASK, after: MASK, data: { op: "password" } });
       }
     }
     if (a.password_lock !== undefined) {
-      if (!s.shadow) out.push(shadowUnknown("password_lock"));
+      if (!s.shadow) out.push(shadowUnknown("password_lock", { op: "usermod", flags: [lockFlag] }));
       else {
         const locked = s.shadow.hash.startsWith("!");
         if (locked !== a.password_lock) {
-          field("password_lock", locked ? "locked" : "unlocked", a.password_lock ? "locked" : "unlocked");
+          field("password_lock", locked ? "locked" : "unlocked", a.password_lock ? "locked" : "unlocked", [lockFlag]);
         }
       }
     }
     if (a.expires !== undefined) {
-      if (!s.shadow) out.push(shadowUnknown("expires"));
+      if (!s.shadow) out.push(shadowUnknown("expires", { op: "usermod", flags: expiresFlags(a.expires) }));
       else {
         const wantDays = expiresDays(a.expires);
         if (s.shadow.expireDays !== wantDays) {
@@ -244,6 +250,7 @@ export default defineModule<UserArgs, UserState>({
             summary: `expires ${dayText(s.shadow.expireDays)} → ${dayText(wantDays)}`,
             before: dayText(s.shadow.expireDays),
             after: dayText(wantDays),
+            data: { op: "usermod", flags: expiresFlags(a.expires) },
           });
         }
       }
@@ -258,16 +265,15 @@ export default defineModule<UserArgs, UserState>({
   },
 
   async apply(host, a, changes) {
-    const fields = new Set(changes.map((c) => c.field));
-    const stateChange = changes.find((c) => c.field === "state");
-    if (stateChange?.before === "present") {
+    const ops = changes.flatMap((c) => (c.data ? [c.data] : []));
+    if (ops.some((o) => o.op === "delete")) {
       const cmd = ["userdel"];
       if (a.remove) cmd.push("-r");
       if (a.force) cmd.push("-f");
       await host.run(shJoin([...cmd, a.name]));
       return;
     }
-    if (stateChange) {
+    if (ops.some((o) => o.op === "create")) {
       const cmd = ["useradd"];
       if (a.uid !== undefined) cmd.push("-u", String(a.uid));
       if (a.group !== undefined) cmd.push("-g", String(a.group));
@@ -285,48 +291,19 @@ export default defineModule<UserArgs, UserState>({
       return;
     }
 
-    // An existing user: chpasswd for the hash, then one usermod with exactly the differing fields.
-    // Changes that could not be compared (no become) are applied as asked: the commands then fail
-    // with a clear permission error instead of silently doing nothing.
-    if (fields.has("password")) await setPassword(host, a.name, a.password!);
-    const mod: string[] = [];
-    for (const c of changes) {
-      switch (c.field) {
-        case "uid":
-          mod.push("-u", String(a.uid));
-          break;
-        case "group":
-          mod.push("-g", String(a.group));
-          break;
-        case "groups": {
-          const gd = c.data as GroupsDelta;
-          if (gd.append) mod.push("-a", "-G", gd.add.join(","));
-          else mod.push("-G", gd.after.join(","));
-          break;
-        }
-        case "shell":
-          mod.push("-s", a.shell!);
-          break;
-        case "home":
-          mod.push("-d", a.home!);
-          if (a.move_home) mod.push("-m");
-          break;
-        case "comment":
-          mod.push("-c", a.comment!);
-          break;
-        case "expires":
-          mod.push("-e", a.expires! < 0 ? "" : dayText(expiresDays(a.expires!)));
-          break;
-        case "password_lock":
-          mod.push(a.password_lock ? "-L" : "-U");
-          break;
-      }
-    }
+    // An existing user: chpasswd for the hash, then one usermod with exactly the differing fields,
+    // in the order diff listed them.
+    const setsPassword = ops.some((o) => o.op === "password");
+    if (setsPassword) await setPassword(host, a.name, a.password!);
+    const mod = ops.flatMap((o) => (o.op === "usermod" ? o.flags : []));
     // Setting the hash drops a "!" lock; keep the account locked when the task asks for it.
-    if (fields.has("password") && a.password_lock === true && !mod.includes("-L")) mod.push("-L");
+    if (setsPassword && a.password_lock === true && !mod.includes("-L")) mod.push("-L");
     if (mod.length) await host.run(shJoin(["usermod", ...mod, a.name]));
   },
 });
+
+/** What apply does for one change (Change<UserOp>): the plan diff made, typed. */
+export type UserOp = { op: "delete" } | { op: "create" } | { op: "password" } | { op: "usermod"; flags: string[] };
 
 interface GroupsDelta {
   append: boolean;

@@ -181,6 +181,8 @@ while True:
     for (const [file, msg] of [
       ["bad-cidr.yml", /bad-cidr\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.saddr: '10\.0\.0\.0\/33' is not a valid address or CIDR[\s\S]*hint: /],
       ["bad-port.yml", /bad-port\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.dport: port 70000 is out of range[\s\S]*hint: ports are 1-65535/],
+      ["bad-action.yml", /bad-action\.yml:\d+:\d+: argument 'chains\[0\]\.rules\[0\]\.action' of module 'firewall\.nftables' must be one of "accept", "drop", "reject"; got "allow"/],
+      ["bad-ufw.yml", /bad-ufw\.yml:5:\d+: a port range or list needs proto: tcp or udp[\s\S]*hint: ufw refuses ranges and lists for proto any/],
     ] as const) {
       const r = await keel(["run", join(FIX, file), "-i", host.inventory]);
       expect(r.code).toBe(1);
@@ -244,5 +246,46 @@ describeLab("firewall.rule (Ansible ufw playbooks) on a scratch host", () => {
     expect(deny.code, deny.out).toBe(2);
     expect(deny.report.summary.failures[0]!.message).toMatch(/refusing to apply: a NEW SSH connection from the controller .* would be dropped by the rule `tcp dport 22 drop` in chain input of table inet keel_rules/);
     expect((await hostExec(h, "nft list ruleset")).stdout).toBe(before);
+  }, 180_000);
+});
+
+describeLab("firewall.rule with the real ufw on a scratch host", () => {
+  let h: ScratchHost;
+  let dir3 = "";
+  let installed = "";
+  beforeAll(async () => {
+    dir3 = mkdtempSync(join(tmpdir(), "keel-fw-ufw-"));
+    h = await startScratchHost();
+    // ufw comes from Debian (test/lab/realdebs.ts) through the lab's apt repository.
+    const r = await hostExec(h, "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ufw >/dev/null 2>&1 && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null && ufw version | head -n 1");
+    installed = r.stdout.trim();
+  }, 180_000);
+  afterAll(async () => {
+    if (h) await stopScratchHost(h);
+    if (dir3) rmSync(dir3, { recursive: true, force: true });
+  });
+
+  it("follows the firewall fact to ufw: converges an unchanged ufw playbook, filters, refuses a deny of SSH", async (ctx) => {
+    if (!/^ufw \d/.test(installed)) ctx.skip(); // the lab repository has no ufw .deb (realdebs not built here)
+    const go = async (fixture: string) => {
+      const j = join(dir3, `${fixture}-${Date.now()}.json`);
+      const r = await keel(["run", join(FIX, fixture), "-i", h.inventory, "--json", j]);
+      return { ...r, report: JSON.parse(readFileSync(j, "utf8")) as Report, out: `${r.stdout}\n${r.stderr}` };
+    };
+    const first = await go("ufw-style.yml");
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toContain("ufw rule missing: allow in proto tcp from 198.18.0.0/15 to any port 80 comment 'web'");
+    const status = (await hostExec(h, "ufw status")).stdout;
+    expect(status).toMatch(/80\/tcp\s+ALLOW\s+198\.18\.0\.0\/15\s+# web/);
+    expect((await hostExec(h, "nft list tables")).stdout).not.toContain("keel_rules");
+    const second = await go("ufw-style.yml");
+    expect(second.report.summary.hosts[h.name]!.changed, second.out).toBe(0);
+    expect(second.report.summary.round_trips[h.name]).toBeLessThanOrEqual(2);
+    console.log(`ufw playbook (${installed}): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`);
+    expect((await ssh(h, "echo through")).stdout.trim()).toBe("through");
+    const deny = await go("ufw-deny-ssh.yml");
+    expect(deny.code, deny.out).toBe(2);
+    expect(deny.report.summary.failures[0]!.message).toMatch(/would be dropped by the ufw rule `deny tcp 22 0\.0\.0\.0\/0 any 0\.0\.0\.0\/0 in`\. Nothing was changed/);
+    expect((await hostExec(h, "ufw status")).stdout).toBe(status);
   }, 180_000);
 });

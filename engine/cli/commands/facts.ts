@@ -80,6 +80,8 @@ async function factsOf(spec: HostSpec, c: ConnectionSettings): Promise<{ name: s
   try {
     return await deadline.race(async () => {
       conn = await connectHost(spec, c.run);
+      // connected after the deadline: nobody waits for this host any more (the finally closed nothing)
+      if (deadline.passed) void conn.close().catch(() => undefined);
       return { name: spec.name, facts: await gatherFacts(conn, becomeOf(spec, c)) };
     });
   } catch (e) {

@@ -9,7 +9,7 @@ import { ModuleError } from "../../../engine/core/errors.js";
 import { ruleKey, type Chain, type Rule, type Table } from "../nft-model.js";
 import { rulesFromArgs } from "../nft-render.js";
 import { diffLiveTable, diffPersisted, type NftPlan } from "../nft-diff.js";
-import { persistTarget } from "../nft-persist.js";
+import { persistTarget, unpersistTarget } from "../nft-persist.js";
 import { checkLockout, futureTables } from "../guard.js";
 import type { NftHostState } from "../nft-probe.js";
 import type { Intent, NormRule } from "../ufw-args.js";
@@ -101,7 +101,12 @@ export function diffNftRule(st: NftHostState, intent: Intent, opts: { allowLocko
   const live = st.live.tables.find((t) => t.family === RULES_TABLE.family && t.name === RULES_TABLE.name);
   if (intent.state === "reloaded") return [{ summary: `reload table inet ${RULES_TABLE.name} from its persisted file`, field: "state", data: { op: "load", action: true } as NftPlan }];
   const want = tableAfter(live, intent);
-  if (!want) return live ? [{ summary: `live: table inet ${RULES_TABLE.name} present, to remove (state: disabled)`, field: "live", before: "present", after: "absent", data: { op: "delete" } }] : [];
+  if (!want) {
+    const out: Change<NftPlan>[] = live ? [{ summary: `live: table inet ${RULES_TABLE.name} present, to remove (state: disabled)`, field: "live", before: "present", after: "absent", data: { op: "delete" } }] : [];
+    const u = unpersistTarget(RULES_TABLE, undefined, st.persist);
+    if (u) out.push({ summary: `persisted: table inet ${RULES_TABLE.name} in ${u.path}, to remove (state: disabled)`, field: "persisted", diff: { path: u.path, before: u.before, after: u.after }, data: { op: "unpersist" } });
+    return out;
+  }
   const changes = diffLiveTable(want, live);
   if (changes.length && st.ssh && !opts.allowLockout) {
     const g = checkLockout(futureTables(st.live.tables, want, false), st.ssh);

@@ -2,6 +2,8 @@
 // `systemctl is-enabled` (which also answers for SysV scripts run by systemd's generator, through
 // systemd-sysv-install); apply runs `systemctl start|stop|restart|reload|enable|disable`.
 import { shq } from "../../../engine/core/shell.js";
+import { parseRecords } from "../../../engine/core/record.js";
+import { outLines, snip } from "../../../engine/core/snippets.js";
 import type { ServiceBackend, ServiceState } from "./types.js";
 
 /** `ssh` → `ssh.service`; names with a suffix (`foo.socket`, `bar.timer`) stay as they are. */
@@ -17,30 +19,18 @@ export const systemd: ServiceBackend = {
 
   probeScript(name) {
     const u = shq(unitName(name));
-    return [
-      "echo @@show",
-      `systemctl show -p LoadState,ActiveState,SubState,UnitFileState ${u} 2>/dev/null`,
-      "echo @@is-enabled",
-      `systemctl is-enabled ${u} 2>/dev/null`,
-      "true",
-    ].join("\n");
+    return [snip.out("show", `systemctl show -p LoadState,ActiveState,SubState,UnitFileState ${u}`), snip.out("is-enabled", `systemctl is-enabled ${u}`)].join("\n");
   },
 
   parse(stdout, _rc, name) {
+    const recs = parseRecords(stdout);
     const props: Record<string, string> = {};
-    let isEnabled: string | undefined;
-    let sec = "";
-    for (const raw of stdout.split("\n")) {
+    for (const raw of outLines(recs, "show")) {
       const line = raw.trim();
-      if (line.startsWith("@@")) {
-        sec = line.slice(2);
-        continue;
-      }
-      if (sec === "show") {
-        const eq = line.indexOf("=");
-        if (eq > 0) props[line.slice(0, eq)] = line.slice(eq + 1);
-      } else if (sec === "is-enabled" && line !== "" && isEnabled === undefined) isEnabled = line;
+      const eq = line.indexOf("=");
+      if (eq > 0) props[line.slice(0, eq)] = line.slice(eq + 1);
     }
+    const isEnabled: string | undefined = outLines(recs, "is-enabled")[0]?.trim();
     const unit = unitName(name);
     const load = props.LoadState ?? "";
     const st: ServiceState = {

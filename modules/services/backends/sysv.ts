@@ -3,6 +3,8 @@
 // S??NAME start link in one of /etc/rc2.d … /etc/rc5.d. apply uses `service` when it exists
 // (else the script itself) and update-rc.d (else chkconfig).
 import { shq } from "../../../engine/core/shell.js";
+import { parseRecords } from "../../../engine/core/record.js";
+import { cmdOf, outLines, snip } from "../../../engine/core/snippets.js";
 import type { ServiceBackend, ServiceState } from "./types.js";
 
 export const sysv: ServiceBackend = {
@@ -10,27 +12,24 @@ export const sysv: ServiceBackend = {
 
   probeScript(name) {
     const n = shq(name);
+    // @cmd status only when the script exists; @out links lists the S??NAME start links.
     return [
       `if [ -x /etc/init.d/${n} ]; then`,
-      "  echo script yes",
-      `  out=$(/etc/init.d/${n} status 2>&1 </dev/null)`,
-      '  echo "status $?"',
-      `  printf 'msg %s\\n' "$(printf '%s\\n' "$out" | head -n 1)"`,
-      "else echo script no; fi",
-      `for l in /etc/rc2.d/S??${n} /etc/rc3.d/S??${n} /etc/rc4.d/S??${n} /etc/rc5.d/S??${n}; do [ -e "$l" ] && echo "link $l"; done`,
-      "true",
+      snip.cmd("status", `/etc/init.d/${n} status 2>&1`),
+      "fi",
+      snip.out("links", `for l in /etc/rc2.d/S??${n} /etc/rc3.d/S??${n} /etc/rc4.d/S??${n} /etc/rc5.d/S??${n}; do if [ -e "$l" ]; then printf '%s\\n' "$l"; fi; done`),
     ].join("\n");
   },
 
   parse(stdout, _rc, name) {
-    const lines = stdout.split("\n").map((l) => l.replace(/\r$/, ""));
-    const exists = lines.includes("script yes");
+    const recs = parseRecords(stdout);
+    const status = cmdOf(recs, "status");
+    const exists = status !== undefined;
     const st: ServiceState = { exists, detail: "", where: `no /etc/init.d/${name}` };
-    const links = lines.filter((l) => l.startsWith("link ")).map((l) => l.slice(5));
-    st.enabled = links.length > 0;
-    if (!exists) return st;
-    const rc = Number(/^status (\d+)$/m.exec(stdout)?.[1] ?? "4");
-    const msg = /^msg (.*)$/m.exec(stdout)?.[1]?.trim() ?? "";
+    st.enabled = outLines(recs, "links").length > 0;
+    if (!status) return st;
+    const rc = status.rc;
+    const msg = (status.out.split("\n")[0] ?? "").trim();
     if (rc === 0) st.running = true;
     else if (rc >= 1 && rc <= 3) st.running = false;
     st.detail = msg ? `${msg} (status exit ${rc})` : `status exit ${rc}`;

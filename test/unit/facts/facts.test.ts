@@ -56,7 +56,9 @@ describe("facts parser parts", () => {
   it("keeps unknowns empty rather than guessing", () => {
     const f = parseFacts("");
     expect(f).toMatchObject({ os_id: "unknown", os_family: "unknown", pkg_mgr: "unknown", init: "unknown", cpus: 0, memory_mb: 0, ipv4: "" });
-    expect(splitSections("junk\n== a\nx\n\n== b\n").get("a")).toEqual(["x"]);
+    const b64 = (t: string) => Buffer.from(t).toString("base64");
+    expect(splitSections(`@out a\ntext:b64=${b64("x\n\n")}\n@out b\ntext:b64=\n`).get("a")).toEqual(["x"]);
+    expect(splitSections(`@out a\ntext:b64=${b64("x\n\n")}\n@out b\ntext:b64=\n`).get("b")).toEqual([]);
   });
   it("the probe only reads", () => {
     // no redirection into files, no package or service commands

@@ -30,3 +30,9 @@ describe("firewall fact", () => {
     expect(r.hosts[0]!.firewall!.open_ports).toContainEqual({ proto: "tcp", port: "22", from: ["any"] });
   });
 });
+
+describe("firewall fact robustness", () => {
+  it("a garbled block costs only the firewall fact", () => {
+    expect(parseFirewallFact("@fw\nnot a record line\n")).toMatchObject({ backend: "none", inbound_error: expect.stringMatching(/unreadable firewall probe output/) });
+  });
+});

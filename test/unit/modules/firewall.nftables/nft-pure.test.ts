@@ -9,7 +9,7 @@ import { parseNftJson } from "../../../../modules/firewall/nft-json.js";
 import { ruleKey, ruleText, canonRule } from "../../../../modules/firewall/nft-model.js";
 import { rawRule } from "../../../../modules/firewall/nft-parse.js";
 import { desiredTable, rulesFromArgs, type NftablesArgs } from "../../../../modules/firewall/nft-render.js";
-import { diffLiveTable } from "../../../../modules/firewall/nft-diff.js";
+import { diffForeignTables, diffLiveTable } from "../../../../modules/firewall/nft-diff.js";
 import { evaluate, inboundPolicy } from "../../../../modules/firewall/nft-flow.js";
 import { checkLockout, futureTables, parseSshConnection } from "../../../../modules/firewall/guard.js";
 import { validateNftables } from "../../../../modules/firewall/nft-validate.js";
@@ -170,5 +170,17 @@ describe("addresses and persistence", () => {
     const again = persistTarget(t, { ownsRuleset: false }, { main: first.after, files: {} });
     expect(again.after).toBe(first.after);
     expect(splitBlock(first.after, t).rest).toBe("#!/usr/sbin/nft -f\nflush ruleset\n\n");
+  });
+});
+
+describe("owns_ruleset", () => {
+  it("reports every other table and persists the whole ruleset", () => {
+    const t = desiredTable({ chains: [{ name: "input", hook: "input", policy: "drop" }] });
+    const docker = { ...keel, family: "ip", name: "docker" };
+    expect(diffForeignTables(t, [keel, docker]).map((c) => c.summary)).toEqual(["live: table ip docker is not declared (owns_ruleset: true removes it)"]);
+    const p = persistTarget(t, { ownsRuleset: true }, { main: "#!/usr/sbin/nft -f\nflush ruleset\ntable inet filter {}\n", files: {} });
+    expect(p.how).toBe("ruleset");
+    expect(p.after).toMatch(/^#!\/usr\/sbin\/nft -f\n# Managed by keel[^\n]*\n\nflush ruleset\n\ntable inet keel \{/);
+    expect(p.after).not.toContain("inet filter");
   });
 });

@@ -72,8 +72,17 @@ describe("nftables backend", () => {
     const st = stateOf("nft-converged", "nftables");
     expect(() => mod.diff(st, { rule: "limit", port: 2222, proto: "tcp" }, BASE_FACTS)).toThrow(/limit is a ufw feature/);
   });
-  it("refuses to drive firewalld, naming the fact", () => {
+  it("with firewalld in charge but unreadable, says so naming the fact", () => {
     const st = { ...stateOf("nft-converged", "nftables"), backend: "firewalld" as const };
     expect(() => mod.diff(st, { rule: "allow", port: 80, proto: "tcp" }, BASE_FACTS)).toThrow(/the firewall fact says firewalld/);
+  });
+});
+
+describe("firewalld backend", () => {
+  it("refuses removing ssh access: a rich rule drop for the controller, or a zone without ssh", () => {
+    const st = stateOf("firewalld-converged", "firewalld");
+    expect(st.firewalld).toMatchObject({ zone: "public", runtime: { services: ["dhcpv6-client", "ssh"], ports: ["8080/tcp"], target: "default" } });
+    expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", from_ip: "198.18.0.0/15" }, BASE_FACTS)).toThrow(/dropped by the firewalld rich rule `rule family="ipv4" source address="198\.18\.0\.0\/15" port port="22" protocol="tcp" drop` in zone public/);
+    expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", from_ip: "203.0.113.0/24" }, BASE_FACTS)).not.toThrow();
   });
 });
