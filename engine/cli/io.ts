@@ -1,4 +1,6 @@
 // The CLI's view of the terminal. Only engine/cli writes to stdout/stderr.
+import { redactText } from "../core/secrets.js";
+
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
@@ -35,4 +37,13 @@ export function processIO(): CliIO {
     isTTY,
     color,
   };
+}
+
+/**
+ * The same terminal with every known secret (decrypted vault values: engine/core/secrets.ts)
+ * masked in everything written: results, errors, inventory listings. main() wraps the process IO
+ * with it, so no command can print a secret by mistake.
+ */
+export function redactingIO(io: CliIO): CliIO {
+  return { ...io, out: (t) => io.out(redactText(t)), err: (t) => io.err(redactText(t)) };
 }

@@ -1,7 +1,7 @@
 // keel's entry point: parses arguments, dispatches to a command, turns errors into messages and exit codes.
 // This folder is the only place that prints or exits.
 import { Command, CommanderError } from "commander";
-import { processIO, type CliIO } from "./io.js";
+import { processIO, redactingIO, type CliIO } from "./io.js";
 import { KeelError, InputError, InternalError } from "../core/errors.js";
 import { keelVersion } from "../core/paths.js";
 import type { CommandContext } from "./context.js";
@@ -15,8 +15,10 @@ import { registerHistory } from "./commands/history.js";
 import { registerReport } from "./commands/report.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerPatch } from "./commands/patch.js";
+import { registerVault } from "./commands/vault.js";
+import { setupVault, vaultDefaults } from "./commands/vault-flags.js";
 
-const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport];
+const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport, registerVault];
 
 
 /** The `keel` program with every command registered (main parses with it; tests inspect it). */
@@ -38,11 +40,18 @@ Examples:
   keel run site.yml -i hosts.yml --limit 'web*' -e env=prod        # converge`,
   );
   for (const register of COMMANDS) register(program, ctx);
+  // Vault passwords are read before the action of every command that loads inventories or
+  // playbooks (they declare the vault flags), so loaders can decrypt. `keel vault` reads its own.
+  program.hook("preAction", async (_p, action) => {
+    if (action.parent?.name() === "vault" || !action.options.some((o) => o.long === "--vault-id")) return;
+    await setupVault(action.opts(), io, vaultDefaults());
+  });
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;
 }
 
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIO = processIO()): Promise<number> {
+  const io = redactingIO(rawIo);
   const ctx: CommandContext = { io, exitCode: 0 };
   const program = buildProgram(ctx);
   try {

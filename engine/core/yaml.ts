@@ -7,6 +7,8 @@ import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, visit, type
 import { InputError, UndefinedVariableError, type SourcePos } from "./errors.js";
 import { chargeLoad, limitHint, limitOf, LIMITS } from "./limits.js";
 import { expandDocument, ExpandError } from "./yaml-expand.js";
+import { registerSecretsIn } from "./secrets.js";
+import { decryptVaultFile, decryptVaultValue, vaultSecrets, NO_PASSWORD_HINT } from "../vault/keyring.js";
 
 export { isMap, isSeq, isScalar, isPair };
 export type { Node, YAMLMap, Pair };
@@ -18,6 +20,8 @@ export class YamlFile {
     readonly text: string,
     readonly doc: Document.Parsed,
     private readonly lc: LineCounter,
+    /** Decrypted from an ansible-vault file: errors never quote its lines (they are secret). */
+    readonly vaulted = false,
   ) {
     this.lines = text.split(/\r?\n/);
   }
@@ -27,8 +31,13 @@ export class YamlFile {
     // a UTF-8 byte order mark is not content (PyYAML skips it too)
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     // An ansible-vault file is ciphertext: read as YAML it would be one string, written to hosts.
+    // It is decrypted with the run's vault passwords (a load error without one), and every string
+    // in it becomes a secret, masked in all output.
+    let vaulted = false;
     if (text.startsWith("$ANSIBLE_VAULT")) {
-      throw new InputError(`${file} is encrypted with ansible-vault, and keel has no vault password`, { file, line: 1, col: 1 }, VAULT_HINT, text.split(/\r?\n/)[0]);
+      text = decryptVaultFile(text, file);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      vaulted = true;
     }
     const lc = new LineCounter();
     let doc: Document.Parsed;
@@ -40,7 +49,7 @@ export class YamlFile {
       const at = deepestLine(text);
       throw new InputError(`YAML nesting too deep to parse`, { file, line: at + 1, col: 1 }, limitHint(LIMITS.yamlDepth), text.split(/\r?\n/)[at]);
     }
-    const f = new YamlFile(file, text, doc, lc);
+    const f = new YamlFile(file, text, doc, lc, vaulted);
     const err = doc.errors[0];
     if (err) {
       const off = err.pos?.[0] ?? 0;
@@ -54,7 +63,8 @@ export class YamlFile {
       if (isStackOverflow(e)) throw f.error("YAML nesting too deep to expand", 0, limitHint(LIMITS.yamlDepth));
       throw e;
     }
-    if (text.includes("!vault")) refuseVault(f);
+    if (text.includes("!vault")) decryptInline(f);
+    if (vaulted) registerSecretsIn(f.js(f.root));
     return f;
   }
 
@@ -90,7 +100,7 @@ export class YamlFile {
   /** An InputError pointing at a node, with the source line attached. */
   error(message: string, at: Node | Pair | number | undefined | null, hint?: string): InputError {
     const p = this.pos(at);
-    return new InputError(message, p, hint, this.lines[p.line - 1] ?? "");
+    return new InputError(this.vaulted ? `${message} (in the decrypted content)` : message, p, hint, this.vaulted ? undefined : (this.lines[p.line - 1] ?? ""));
   }
 
   /** The node's plain JS value. */
@@ -119,14 +129,21 @@ export function undefinedAt(pos: SourcePos, varName: string, message: string, hi
   return new UndefinedVariableError(varName, message, pos, hint, e.sourceLine);
 }
 
-const VAULT_HINT =
-  "keel does not decrypt Ansible Vault (see SECURITY.md): decrypt the value (ansible-vault decrypt / view) into a vars file only you can read, or pass it with -e @file";
-
-/** An inline `!vault |` value: ciphertext that must never be used as text (issue 10 #8). */
-function refuseVault(f: YamlFile): void {
+/**
+ * Inline `!vault |` values: ciphertext that must never be used as text (issue 10 #8). With the run's
+ * vault passwords each becomes its plaintext (a string, as in Ansible), registered as a secret;
+ * without one, the load stops here.
+ */
+function decryptInline(f: YamlFile): void {
   visit(f.doc, {
     Node(_, n) {
-      if ((n as Node).tag === "!vault") throw f.error("vaulted value (!vault) but no vault password", n as Node, VAULT_HINT);
+      const node = n as Node;
+      if (node.tag !== "!vault") return;
+      if (!isScalar(node) || typeof node.value !== "string") throw f.error("a !vault value must be the vaulted text (a block scalar)", node, "write it as ansible-vault encrypt_string prints it");
+      if (vaultSecrets().length === 0) throw f.error("vaulted value (!vault) but no vault password", node, NO_PASSWORD_HINT);
+      const p = f.pos(node);
+      node.value = decryptVaultValue(node.value, p, f.vaulted ? undefined : f.lines[p.line - 1]);
+      node.tag = undefined;
     },
   });
 }

@@ -3,6 +3,8 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { decryptVaultFile } from "../vault/keyring.js";
+import { registerSecret } from "../core/secrets.js";
 import { InputError, type SourcePos } from "../core/errors.js";
 import { isMap, isScalar, YamlFile } from "../core/yaml.js";
 import { chargeLoad } from "../core/limits.js";
@@ -68,7 +70,7 @@ async function parseSource(path: string, data: InventoryData): Promise<void> {
     return;
   }
   if (ext !== "") {
-    parseIni(text, path, data);
+    parseIni(iniText(text, path), path, data);
     return;
   }
   // no extension: Ansible tries YAML, then INI
@@ -84,10 +86,21 @@ async function parseSource(path: string, data: InventoryData): Promise<void> {
     return;
   }
   try {
-    parseIni(text, path, data);
+    parseIni(iniText(text, path), path, data);
   } catch (e) {
     throw yamlError && looksLikeYaml(text) ? yamlError : e;
   }
+}
+
+/**
+ * An INI inventory encrypted with ansible-vault: its plaintext, each `key=value` value registered as
+ * a secret. (YAML ones are decrypted by YamlFile.parse.)
+ */
+function iniText(text: string, path: string): string {
+  if (!text.startsWith("$ANSIBLE_VAULT")) return text;
+  const plain = decryptVaultFile(text, path);
+  for (const m of plain.matchAll(/=\s*("[^"]*"|'[^']*'|[^\s#;]+)/g)) registerSecret(m[1]!.replace(/^(["'])(.*)\1$/, "$2"));
+  return plain;
 }
 
 function looksLikeYaml(text: string): boolean {
@@ -235,11 +248,8 @@ function pyExt(name: string): string {
 }
 
 function loadVarsFile(file: string): VarLayer | undefined {
-  const text = readText(file);
-  if (text.startsWith("$ANSIBLE_VAULT")) {
-    throw new InputError(`${file} is encrypted with ansible-vault`, { file, line: 1, col: 1 }, "decrypt it (ansible-vault decrypt) or move secrets to keel vault", text.split("\n")[0]);
-  }
-  const yf = YamlFile.parse(text, file);
+  // an ansible-vault file is decrypted by YamlFile.parse with the run's vault passwords
+  const yf = YamlFile.parse(readText(file), file);
   const root = yf.root;
   if (root === undefined || (isScalar(root) && toJs11(root, yf.doc) === null)) return undefined;
   if (!isMap(root)) {

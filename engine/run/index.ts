@@ -29,6 +29,8 @@ import type { EventSink } from "../core/events.js";
 import type { Inventory } from "../inventory/index.js";
 import { connect as realConnect } from "../transport/index.js";
 import { HostRunner } from "./runner.js";
+import { maskingSink } from "./result.js";
+import { redact } from "../core/secrets.js";
 import type { FleetVars, PlayState, RunOptions, RunSummary, Step } from "./options.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
@@ -37,7 +39,9 @@ export type { HostFailure, RunOptions, RunSummary } from "./options.js";
 export { SECRET, maskResult } from "./result.js";
 export { connectHost, type ConnectSettings } from "./connect.js";
 
-export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, sink: EventSink): Promise<RunSummary> {
+export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, rawSink: EventSink): Promise<RunSummary> {
+  // decrypted vault values never reach a reporter, log or history (engine/run/result.ts)
+  const sink = maskingSink(rawSink);
   const t0 = Date.now();
   // Resolve every play's hosts first: a bad pattern is invalid input, found before any host is touched.
   const limitSet = opts.limit ? new Set(inv.match(opts.limit)) : undefined;
@@ -142,5 +146,5 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   }
   sink({ type: "run.summary", summary });
   sink({ type: "run.done", stats: summary.stats, durationMs: summary.durationMs });
-  return summary;
+  return redact(summary);
 }

@@ -1,10 +1,12 @@
 // Task results: the outcome of one item, no_log masking, and the texts of errors and positions.
 import type { Change } from "../core/module.js";
-import type { TaskResult } from "../core/events.js";
+import type { EventSink, TaskResult } from "../core/events.js";
+import { hasSecret, knownSecrets, redact } from "../core/secrets.js";
 import { CommandError, InputError, InternalError, KeelError, UndefinedVariableError } from "../core/errors.js";
 
 export const SECRET = "(secret)";
 export const SECRET_MSG = "the output is hidden because 'no_log: true' was specified for this task";
+export const VAULT_MSG = "the output is hidden because it holds a vaulted (secret) value";
 
 export interface ItemOutcome {
   result: TaskResult;
@@ -18,7 +20,7 @@ export interface ItemOutcome {
 }
 
 /** Mask every value of a no_log task's result: before/after/diff/stdout/stderr/msg/item. */
-export function maskResult(r: TaskResult): TaskResult {
+export function maskResult(r: TaskResult, failedMsg: string = SECRET_MSG): TaskResult {
   const out: TaskResult = { ...r, secret: true };
   out.changes = r.changes.map((c) => {
     const m: Change = { summary: c.field ? `${c.field} ${SECRET}` : `changed ${SECRET}` };
@@ -34,12 +36,26 @@ export function maskResult(r: TaskResult): TaskResult {
   });
   if (r.stdout !== undefined) out.stdout = SECRET;
   if (r.stderr !== undefined) out.stderr = SECRET;
-  if (r.msg !== undefined) out.msg = r.status === "failed" ? SECRET_MSG : SECRET;
+  if (r.msg !== undefined) out.msg = r.status === "failed" ? failedMsg : SECRET;
   if (r.reason !== undefined) out.reason = SECRET;
   if (r.item !== undefined) out.item = SECRET;
   // the resource may embed a value (a command line): keep only its kind ("command", "file"…)
   if (r.resource !== undefined) out.resource = `${r.resource.split(" ")[0]} ${SECRET}`;
   return out;
+}
+
+/**
+ * The run's events with decrypted vault values kept out (engine/core/secrets.ts): a task result
+ * holding one anywhere (a rendered content, a command line, a debug message) is masked whole, as a
+ * no_log result is; every other string of every event has each secret replaced by "(secret)".
+ * Every reporter, log and history sees only what passes here.
+ */
+export function maskingSink(sink: EventSink): EventSink {
+  return (e) => {
+    if (knownSecrets().length === 0) return sink(e);
+    if (e.type === "task.result" && !e.result.secret && hasSecret(e.result)) e = { ...e, result: maskResult(e.result, VAULT_MSG) };
+    sink(redact(e));
+  };
 }
 
 export function failedOutcome(msg: string, error?: unknown): ItemOutcome {

@@ -13,6 +13,7 @@ import type { RunOptions } from "../../run/options.js";
 import { defaultInventoryPath } from "../../inventory/index.js";
 import { collect, parseExtraVars } from "./shared.js";
 import { promptHidden } from "./prompt.js";
+import { addVaultFlags } from "./vault-flags.js";
 
 /** Hosts worked on in parallel unless -f says otherwise. */
 export const DEFAULT_FORKS = 50;
@@ -78,7 +79,7 @@ export interface ConnectionFlagDefaults {
 
 /** Declare the connection and host selection flags on a command. */
 export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Command {
-  return cmd
+  return addVaultFlags(cmd)
     .option("-i, --inventory <path>", "inventory file, folder, script or host list 'a,b,' (repeatable; default inventories/localhost.yml)", collect)
     .option("-l, --limit <pattern>", "only hosts that also match this pattern ('web*', 'db:&prod', '!lab03')")
     .option("-u, --user <name>", "log in as this user (instead of the inventory's ansible_user)")

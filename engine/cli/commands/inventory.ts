@@ -1,13 +1,14 @@
 // keel inventory: show an inventory as keel reads it, in ansible-inventory's formats.
 import { Option, type Command } from "commander";
 import { collect } from "./shared.js";
+import { addVaultFlags } from "./vault-flags.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import { defaultInventoryPath, loadInventory, pythonJson } from "../../inventory/index.js";
 
 export function registerInventory(program: Command, ctx: CommandContext): void {
-  program
-    .command("inventory")
+  const cmd = program.command("inventory");
+  addVaultFlags(cmd)
     .description("Show hosts, groups and merged variables of an inventory (same output as ansible-inventory).")
     .option("-i, --inventory <source>", "inventory file, directory, script or host list 'a,b,' (repeatable)", collect)
     .addOption(new Option("--list", "print all groups and hosts with their variables as JSON").conflicts(["graph", "host"]))

@@ -47,7 +47,7 @@ describe("vaulted values", () => {
       expect(e).toBeInstanceOf(InputError);
       expect((e as InputError).message).toMatch(/vaulted value \(!vault\) but no vault password/);
       expect((e as InputError).pos).toMatchObject({ line: 3 });
-      expect((e as InputError).hint).toMatch(/keel does not decrypt Ansible Vault/);
+      expect((e as InputError).hint).toMatch(/--vault-password-file FILE, --vault-id/);
     }
   });
   it("a vault-encrypted vars_files entry, group_vars file and inventory", async () => {

@@ -1,0 +1,80 @@
+// Vault password flags, as ansible-playbook has them, on every command that loads inventories or
+// playbooks (they may hold vaulted files and `!vault` values), and on `keel vault`:
+//   --vault-id [LABEL@]SOURCE      (repeatable; SOURCE is a file, an executable, or "prompt")
+//   --vault-password-file FILE     (repeatable; --vault-pass-file; the id "default")
+//   -J, --ask-vault-pass           (prompt, without echo)
+// plus ANSIBLE_VAULT_IDENTITY_LIST and ansible.cfg's vault_password_file (ANSIBLE_VAULT_PASSWORD_FILE).
+// setupVault runs before a command's action (main.ts) and fills the keyring of engine/vault.
+import { Option, type Command } from "commander";
+import type { CliIO } from "../io.js";
+import { collect } from "./shared.js";
+import { promptHidden } from "./prompt.js";
+import { InputError } from "../../core/errors.js";
+import { registerSecret } from "../../core/secrets.js";
+import { setVaultSecrets, type VaultSecret } from "../../vault/keyring.js";
+import { parseVaultId, readPasswordSource } from "../../vault/sources.js";
+import { DEFAULT_VAULT_ID } from "../../vault/format.js";
+
+export interface VaultFlags {
+  vaultId?: string[];
+  vaultPasswordFile?: string[];
+  vaultPassFile?: string[];
+  askVaultPass?: boolean;
+}
+
+/** Where vault passwords come from besides the flags (ansible.cfg / environment). */
+export interface VaultDefaults {
+  /** vault_password_file of ansible.cfg or ANSIBLE_VAULT_PASSWORD_FILE. */
+  passwordFile?: string;
+  /** vault_identity_list of ansible.cfg or ANSIBLE_VAULT_IDENTITY_LIST. */
+  identityList?: string[];
+}
+
+export function addVaultFlags(cmd: Command): Command {
+  return cmd
+    .option("--vault-id <[label@]source>", "vault password: a file, an executable that prints it, or 'prompt'; LABEL is the vault id (repeatable)", collect)
+    .option("--vault-password-file <file>", "vault password file, or an executable that prints the password (repeatable)", collect)
+    .addOption(new Option("--vault-pass-file <file>", "same as --vault-password-file").argParser(collect).hideHelp())
+    .option("-J, --ask-vault-pass", "prompt for the vault password (not echoed)");
+}
+
+/** The vault id specs in Ansible's order: --vault-id, identity list, password files, then the prompt. */
+export function vaultIdSpecs(f: VaultFlags, d: VaultDefaults = {}): string[] {
+  const specs = [...(f.vaultId ?? []), ...(d.identityList ?? [])];
+  for (const file of [...(f.vaultPasswordFile ?? []), ...(f.vaultPassFile ?? [])]) specs.push(`${DEFAULT_VAULT_ID}@${file}`);
+  if (d.passwordFile) specs.push(`${DEFAULT_VAULT_ID}@${d.passwordFile}`);
+  if (f.askVaultPass) specs.push(`${DEFAULT_VAULT_ID}@prompt`);
+  return specs;
+}
+
+/** Read every password (files, scripts, prompts); the same id and source twice is read once. */
+export async function loadVaultSecrets(specs: string[], io: CliIO, promptLabel = (id: string) => (id === DEFAULT_VAULT_ID ? "Vault password: " : `Vault password (${id}): `)): Promise<VaultSecret[]> {
+  const out: VaultSecret[] = [];
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    const { id, source } = parseVaultId(spec);
+    if (seen.has(`${id}@${source}`)) continue;
+    seen.add(`${id}@${source}`);
+    if (source === "prompt" || source === "prompt_ask_vault_pass") {
+      const pw = await promptHidden(io, promptLabel(id));
+      if (pw === "") throw new InputError(`empty vault password at the prompt (vault id '${id}')`);
+      out.push({ id, password: Buffer.from(pw.trim(), "utf8"), source: "prompt" });
+    } else out.push(readPasswordSource(id, source));
+  }
+  // a vault password is itself a secret: masked if it ever shows in output
+  for (const s of out) registerSecret(s.password.toString("utf8"));
+  return out;
+}
+
+/** Before a command's action: fill the keyring from its flags, the config and the environment. */
+export async function setupVault(f: VaultFlags, io: CliIO, d: VaultDefaults): Promise<void> {
+  setVaultSecrets(await loadVaultSecrets(vaultIdSpecs(f, d), io));
+}
+
+/** ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_VAULT_IDENTITY_LIST. */
+export function vaultDefaults(env: NodeJS.ProcessEnv = process.env): VaultDefaults {
+  const d: VaultDefaults = {};
+  if (env.ANSIBLE_VAULT_PASSWORD_FILE) d.passwordFile = env.ANSIBLE_VAULT_PASSWORD_FILE;
+  if (env.ANSIBLE_VAULT_IDENTITY_LIST) d.identityList = env.ANSIBLE_VAULT_IDENTITY_LIST.split(",").map((x) => x.trim()).filter(Boolean);
+  return d;
+}

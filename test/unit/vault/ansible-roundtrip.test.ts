@@ -1,0 +1,143 @@
+// keel vault ⇄ ansible-vault (ansible-core on this machine), both directions: files with and
+// without vault ids, encrypt_string, rekey, edit, executable password files and client scripts.
+// Writes are mode 0600. Skipped only where ansible-vault is not installed.
+import { describe, it, expect, afterAll, beforeEach } from "vitest";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, statSync, chmodSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../../engine/cli/main.js";
+import type { CliIO } from "../../../engine/cli/io.js";
+import { clearSecrets } from "../../../engine/core/secrets.js";
+
+const hasAnsible = spawnSync("ansible-vault", ["--version"]).status === 0;
+const dir = mkdtempSync(join(tmpdir(), "keel-vault-rt-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => clearSecrets());
+const p = (n: string) => join(dir, n);
+writeFileSync(p("pw"), "first password\n");
+writeFileSync(p("pw2"), "second password\n");
+
+function io(): CliIO & { stdout: string; stderr: string } {
+  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+  return o;
+}
+async function keel(...args: string[]) {
+  const o = io();
+  const rc = await main(args, o);
+  return { rc, out: o.stdout, err: o.stderr };
+}
+function ansibleVault(...args: string[]): { rc: number; out: string; err: string } {
+  const r = spawnSync("ansible-vault", args, { cwd: dir, encoding: "utf8", env: { ...process.env, ANSIBLE_CONFIG: join(dir, "none.cfg") } });
+  return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+/** The vault text of a `name: !vault |` block, dedented (what ansible-vault view reads). */
+function blockText(yaml: string): string {
+  return yaml.split("\n").slice(1).map((l) => l.trim()).filter(Boolean).join("\n") + "\n";
+}
+
+describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", () => {
+  const PLAIN = "db_password: rt-secret-one\nlist: [1, 2]\n";
+
+  it("keel encrypt (no vault id: 1.1) → ansible-vault view; the file becomes mode 0600", async () => {
+    writeFileSync(p("a.yml"), PLAIN, { mode: 0o644 });
+    const r = await keel("vault", "encrypt", "--vault-password-file", p("pw"), p("a.yml"));
+    expect(r.rc).toBe(0);
+    expect(r.err).toContain("Encryption successful");
+    expect(readFileSync(p("a.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.1;AES256");
+    expect(statSync(p("a.yml")).mode & 0o777).toBe(0o600);
+    expect(ansibleVault("view", "--vault-password-file", "pw", "a.yml")).toMatchObject({ rc: 0, out: PLAIN });
+  });
+
+  it("keel encrypt --vault-id prod@FILE (1.2) → ansible-vault decrypt", async () => {
+    writeFileSync(p("b.yml"), PLAIN);
+    expect((await keel("vault", "encrypt", "--vault-id", `prod@${p("pw")}`, p("b.yml"))).rc).toBe(0);
+    expect(readFileSync(p("b.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;prod");
+    expect(ansibleVault("decrypt", "--vault-id", "prod@pw", "b.yml").rc).toBe(0);
+    expect(readFileSync(p("b.yml"), "utf8")).toBe(PLAIN);
+  });
+
+  it("ansible-vault encrypt (with and without vault id) → keel vault view and decrypt", async () => {
+    writeFileSync(p("c.yml"), PLAIN);
+    writeFileSync(p("d.yml"), PLAIN);
+    expect(ansibleVault("encrypt", "--vault-password-file", "pw", "c.yml").rc).toBe(0);
+    expect(ansibleVault("encrypt", "--vault-id", "dev@pw2", "d.yml").rc).toBe(0);
+    expect(await keel("vault", "view", "--vault-password-file", p("pw"), p("c.yml"))).toMatchObject({ rc: 0, out: PLAIN });
+    // two passwords given: the one labelled like the file is tried first, either fits by content
+    expect(await keel("vault", "view", "--vault-id", `x@${p("pw")}`, "--vault-id", `dev@${p("pw2")}`, p("d.yml"))).toMatchObject({ rc: 0, out: PLAIN });
+    expect((await keel("vault", "decrypt", "--vault-id", `dev@${p("pw2")}`, p("d.yml"))).rc).toBe(0);
+    expect(readFileSync(p("d.yml"), "utf8")).toBe(PLAIN);
+    expect(statSync(p("d.yml")).mode & 0o777).toBe(0o600);
+  });
+
+  it("a wrong password: exit 1, a clear message, the file untouched", async () => {
+    writeFileSync(p("e.yml"), PLAIN);
+    ansibleVault("encrypt", "--vault-password-file", "pw", "e.yml");
+    const before = readFileSync(p("e.yml"), "utf8");
+    const r = await keel("vault", "decrypt", "--vault-password-file", p("pw2"), p("e.yml"));
+    expect(r.rc).toBe(1);
+    expect(r.err).toMatch(/decryption failed: none of the vault passwords given \(vault ids: default\) fits/);
+    expect(readFileSync(p("e.yml"), "utf8")).toBe(before);
+  });
+
+  it("keel encrypt_string (with and without id) → ansible-vault; ansible-vault encrypt_string → keel loads it", async () => {
+    const r = await keel("vault", "encrypt_string", "--vault-password-file", p("pw"), "--name", "api_key", "keel-made-value-3");
+    expect(r.rc).toBe(0);
+    expect(r.out).toMatch(/^api_key: !vault \|\n {10}\$ANSIBLE_VAULT;1\.1;AES256\n( {10}[0-9a-f]{1,80}\n)+$/);
+    writeFileSync(p("s1"), blockText(r.out));
+    // decrypt --output=- writes the exact bytes (view adds a newline)
+    expect(ansibleVault("decrypt", "--output=-", "--vault-password-file", "pw", "s1")).toMatchObject({ rc: 0, out: "keel-made-value-3" });
+    const r2 = await keel("vault", "encrypt_string", "--vault-id", `ops@${p("pw2")}`, "keel-made-value-4");
+    expect(r2.out.split("\n")[1]!.trim()).toBe("$ANSIBLE_VAULT;1.2;AES256;ops");
+    writeFileSync(p("s2"), blockText(r2.out));
+    expect(ansibleVault("decrypt", "--output=-", "--vault-id", "ops@pw2", "s2")).toMatchObject({ rc: 0, out: "keel-made-value-4" });
+
+    const a = ansibleVault("encrypt_string", "--vault-id", "dev@pw2", "--name", "token", "ansible-made-value-5");
+    expect(a.rc).toBe(0);
+    writeFileSync(p("vars-inline.yml"), a.out + "\nplain: x\n");
+    writeFileSync(p("pb.yml"), `- hosts: localhost\n  gather_facts: false\n  vars_files: [vars-inline.yml]\n  tasks:\n    - copy: { dest: ${p("out.txt")}, content: "{{ token }}" }\n`);
+    const run = await keel("run", p("pb.yml"), "-c", "local", "--vault-id", `dev@${p("pw2")}`);
+    expect(run.rc).toBe(0);
+    expect(readFileSync(p("out.txt"), "utf8")).toBe("ansible-made-value-5");
+  });
+
+  it("rekey to a new vault id: ansible-vault opens it with the new password only", async () => {
+    writeFileSync(p("f.yml"), PLAIN);
+    ansibleVault("encrypt", "--vault-password-file", "pw", "f.yml");
+    const r = await keel("vault", "rekey", "--vault-password-file", p("pw"), "--new-vault-id", `new@${p("pw2")}`, p("f.yml"));
+    expect(r.rc).toBe(0);
+    expect(readFileSync(p("f.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;new");
+    expect(ansibleVault("view", "--vault-password-file", "pw", "f.yml").rc).not.toBe(0);
+    expect(ansibleVault("view", "--vault-id", "new@pw2", "f.yml")).toMatchObject({ rc: 0, out: PLAIN });
+  });
+
+  it("edit runs $EDITOR on the plaintext and re-encrypts with the same vault id", async () => {
+    writeFileSync(p("g.yml"), PLAIN);
+    ansibleVault("encrypt", "--vault-id", "dev@pw2", "g.yml");
+    writeFileSync(p("ed.sh"), `#!/bin/sh\nprintf 'added: yes\\n' >> "$1"\n`);
+    chmodSync(p("ed.sh"), 0o755);
+    const old = process.env.EDITOR;
+    process.env.EDITOR = p("ed.sh");
+    try {
+      expect((await keel("vault", "edit", "--vault-id", `dev@${p("pw2")}`, p("g.yml"))).rc).toBe(0);
+    } finally {
+      process.env.EDITOR = old;
+    }
+    expect(readFileSync(p("g.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;dev");
+    expect(ansibleVault("view", "--vault-id", "dev@pw2", "g.yml").out).toBe(PLAIN + "added: yes\n");
+  });
+
+  it("an executable password file runs (its stdout is the password); a -client script gets --vault-id LABEL", async () => {
+    writeFileSync(p("pass.sh"), `#!/bin/sh\necho 'second password'\n`);
+    chmodSync(p("pass.sh"), 0o755);
+    writeFileSync(p("h.yml"), PLAIN);
+    ansibleVault("encrypt", "--vault-password-file", "pw2", "h.yml");
+    expect(await keel("vault", "view", "--vault-password-file", p("pass.sh"), p("h.yml"))).toMatchObject({ rc: 0, out: PLAIN });
+    writeFileSync(p("kr-client.sh"), `#!/bin/sh\n[ "$1" = --vault-id ] && [ "$2" = dev ] && echo 'second password' && exit 0\nexit 2\n`);
+    chmodSync(p("kr-client.sh"), 0o755);
+    expect(await keel("vault", "view", "--vault-id", `dev@${p("kr-client.sh")}`, p("h.yml"))).toMatchObject({ rc: 0, out: PLAIN });
+    const r = await keel("vault", "view", "--vault-id", `prod@${p("kr-client.sh")}`, p("h.yml"));
+    expect(r.rc).toBe(1);
+    expect(r.err).toMatch(/client script .* has no password for vault id 'prod'/);
+  });
+});
