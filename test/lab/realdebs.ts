@@ -1,8 +1,9 @@
 // Real Debian packages for the lab's local apt repository, for tests that need the genuine tool
 // (auditd, AIDE, pam_pwquality, kmod's modprobe, ufw and its iptables) rather than a tiny built
 // .deb. Lab hosts have no internet; the machine reaches Debian's mirrors. So the machine asks apt
-// which packages the lab's rootfs would need to install the listed ones (its own package lists, the rootfs's dpkg status),
-// downloads exactly those once into a cache, and buildAptRepo publishes them in the `keel` suite.
+// which packages the lab's rootfs would need to install the listed ones (its own package lists,
+// the rootfs's dpkg status), downloads exactly those once into a cache, and buildAptRepo publishes
+// them in the `keel` suite.
 //
 // Add a package: append its name to REAL_DEBS (keep the list sorted). The cache key covers the
 // names and the rootfs, so a new name or a new rootfs downloads again; nothing else does.
