@@ -17,7 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/compat/**/*.test.ts"],
           globalSetup: ["test/e2e/setup.ts"],
           fileParallelism: false,
           testTimeout: 180_000,

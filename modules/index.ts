@@ -9,7 +9,16 @@ import filesLineinfile from "./files/lineinfile.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
 import firewallRule from "./firewall/rule.js";
+import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
+import hardeningFilePerms from "./hardening/file_perms.js";
+import hardeningKernelModule from "./hardening/kernel_module.js";
+import hardeningPamProfile from "./hardening/pam_profile.js";
 import hardeningProfile from "./hardening/profile.js";
+import hardeningSshdConfig from "./hardening/sshd_config.js";
+import hardeningSystemAccounts from "./hardening/system_accounts.js";
+import hardeningUid0 from "./hardening/uid0.js";
+import hardeningUnownedFiles from "./hardening/unowned_files.js";
+import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesPackage from "./packages/package.js";
 import patchesHold from "./patches/hold.js";
 import patchesUpgrade from "./patches/upgrade.js";
@@ -38,7 +47,16 @@ export const MODULES: readonly ModuleDef[] = [
   filesTemplate,
   firewallNftables,
   firewallRule,
+  hardeningEmptyPasswords,
+  hardeningFilePerms,
+  hardeningKernelModule,
+  hardeningPamProfile,
   hardeningProfile,
+  hardeningSshdConfig,
+  hardeningSystemAccounts,
+  hardeningUid0,
+  hardeningUnownedFiles,
+  hardeningWorldWritable,
   packagesPackage,
   patchesHold,
   patchesUpgrade,

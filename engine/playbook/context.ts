@@ -5,6 +5,7 @@ import type { YamlFile } from "../core/yaml.js";
 import type { Play, Task, TaskNode, RoleRef } from "../core/plan.js";
 import type { Registry } from "../core/registry.js";
 import type { Settings } from "./settings.js";
+import type { ErrorCollector } from "./errors.js";
 
 /** Inherited settings while walking tasks. */
 export interface Scope extends Settings {
@@ -23,6 +24,8 @@ export interface Scope extends Settings {
 
 export interface PlayCtx {
   registry: Registry;
+  /** Load errors collected so far (the loader reports them all at once). */
+  errors: ErrorCollector;
   play: Play;
   playbookDir: string;
   /** Roles already applied in this play (name + params), so a role runs once unless allow_duplicates. */

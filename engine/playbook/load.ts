@@ -24,17 +24,24 @@ import { applySetting, settingsFrom } from "./settings.js";
 import type { Cursor, PlayCtx, Scope } from "./context.js";
 import { keyOf, pairOf, unknownKeyword, stringValue, stringList, boolValue, hostsValue, serialValue, percentValue, tagList, varsMap, readYaml, offsetOf, uniq, addTags } from "./readers.js";
 import { taskList } from "./tasklist.js";
+import { ErrorCollector } from "./errors.js";
 import { roleEntry, sharePlayRoleVars } from "./roles.js";
 
 export { readYaml } from "./readers.js";
 
 export class Loader {
   private playCount = 0;
+  private readonly errors = new ErrorCollector();
   constructor(private readonly registry: Registry) {}
 
   load(file: string): Plan {
     const abs = resolve(file);
-    const plays = this.playbook(file, [], undefined);
+    let plays: Play[] = [];
+    this.errors.guard(() => {
+      plays = this.playbook(file, [], undefined);
+    });
+    const err = this.errors.error();
+    if (err) throw err;
     return { file: abs, dir: dirname(abs), plays };
   }
 
@@ -56,8 +63,10 @@ export class Loader {
     for (const item of items) {
       if (!isMap(item)) throw y.error("each entry of a playbook must be a play (a mapping with hosts:) or import_playbook:", item);
       const imp = pairOf(item, "import_playbook");
-      if (imp) plays.push(...this.importPlaybook(y, item, imp, [...stack, abs]));
-      else plays.push(this.play(y, item));
+      this.errors.guard(() => {
+        if (imp) plays.push(...this.importPlaybook(y, item, imp, [...stack, abs]));
+        else plays.push(this.play(y, item));
+      });
     }
     return plays;
   }
@@ -101,10 +110,10 @@ export class Loader {
     let collections: string[] = [];
     // Settings (vars, tags, become…) come from the same keyword table as tasks and blocks.
     const settings = settingsFrom();
-    for (const p of node.items as Pair[]) {
+    for (const p of node.items as Pair[]) this.errors.guard(() => {
       const k = keyOf(y, p);
       const v = p.value as Node;
-      if (applySetting(settings, y, k, v, "play")) continue;
+      if (applySetting(settings, y, k, v, "play")) return;
       switch (k) {
         case "name":
           play.name = stringValue(y, v, "name");
@@ -149,7 +158,7 @@ export class Loader {
         default:
           throw unknownKeyword(y, p, k, Object.keys(PLAY_KEYWORDS), "play keyword");
       }
-    }
+    });
     play.vars = settings.vars;
     play.tags = settings.tags;
     play.become = settings.become;
@@ -158,7 +167,7 @@ export class Loader {
     if (!hostsSeen) throw y.error("this play has no 'hosts:'", node, "add `hosts: all` (or a group or pattern) to say where the play runs");
     if (!play.name) play.name = play.hosts;
 
-    const ctx: PlayCtx = { registry: this.registry, play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [], playRoles: [], collections, privateRoles: 0 };
+    const ctx: PlayCtx = { registry: this.registry, play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [], playRoles: [], collections, privateRoles: 0, errors: this.errors };
     const scope: Scope = {
       when: [],
       tags: play.tags,
@@ -179,7 +188,7 @@ export class Loader {
       const rolesNode = sections.roles.value as Node;
       if (rolesNode && !(isScalar(rolesNode) && rolesNode.value === null)) {
         if (!isSeq(rolesNode)) throw y.error("roles: must be a list of role names or mappings", rolesNode, "roles:\n  - common\n  - { role: web, vars: { port: 80 } }");
-        for (const entry of rolesNode.items as Node[]) roleEntry(main, entry);
+        for (const entry of rolesNode.items as Node[]) this.errors.guard(() => roleEntry(main, entry));
       }
     }
     list("tasks");
@@ -231,11 +240,13 @@ export class Loader {
     for (const n of ctx.notifies) {
       if (hasTemplate(n.name) || names.has(n.name)) continue;
       const sug = didYouMean(n.name, names);
-      throw n.file.error(
-        `notify '${n.name}': no handler has this name or listens to it${sug ? `, did you mean '${sug}'?` : ""}`,
-        n.file.lines.length ? offsetOf(n.file, n.pos) : null,
-        names.size ? `handlers of this play: ${[...names].join(", ")}` : "this play has no handlers; add them under handlers:",
-      );
+      ctx.errors.guard(() => {
+        throw n.file.error(
+          `notify '${n.name}': no handler has this name or listens to it${sug ? `, did you mean '${sug}'?` : ""}`,
+          n.file.lines.length ? offsetOf(n.file, n.pos) : null,
+          names.size ? `handlers of this play: ${[...names].join(", ")}` : "this play has no handlers; add them under handlers:",
+        );
+      });
     }
   }
 }

@@ -160,7 +160,7 @@ function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, hav
   }
   const kw = didYouMean(k, Object.keys(TASK_KEYWORDS));
   if (kw) return y.error(`unknown task keyword '${k}', did you mean '${kw}'?`, p.key as Node);
-  const mod = registry.suggest(k) ?? didYouMean(k.replace(/^ansible\.builtin\./, ""), registry.modules.flatMap((m) => [m.name, ...(m.aliases ?? [])]));
+  const mod = closeModule(registry, k);
   if (mod && !haveModule) return deferrable(y.error(`unknown module '${k}', did you mean '${mod}'?`, p.key as Node, "`keel modules` lists the modules"));
   if (haveModule) return y.error(`unknown task keyword '${k}'`, p.key as Node, `task keywords: ${Object.keys(TASK_KEYWORDS).join(", ")}`);
   return deferrable(y.error(`unknown module '${k}'`, p.key as Node, "`keel modules` lists the modules"));
@@ -316,4 +316,27 @@ export function deferrable(e: InputError): InputError {
 
 export function isDeferrable(e: unknown): e is InputError {
   return e instanceof InputError && DEFERRABLE.has(e);
+}
+
+/**
+ * A module name close to `k`, for "did you mean". Only the last part of a dotted name is compared
+ * (community.general.ini_file is not "close" to community.general.sudoers), and only within two edits.
+ */
+function closeModule(registry: Registry, k: string): string | undefined {
+  const last = (n: string) => n.split(".").pop()!;
+  const names = registry.modules.flatMap((m) => [m.name, ...(m.aliases ?? [])]);
+  const byLast = new Map<string, string>();
+  for (const n of names) if (!byLast.has(last(n))) byLast.set(last(n), n);
+  const want = last(k);
+  const best = didYouMean(want, byLast.keys());
+  if (best === undefined || editDistance(want, best) > 2) return undefined;
+  return k.includes(".") && !k.startsWith("ansible.builtin.") ? byLast.get(best) : best;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
 }

@@ -17,8 +17,10 @@ export function taskList(c: Cursor, node: Node, what: string): void {
   if (!node || (isScalar(node) && node.value === null)) return;
   if (!isSeq(node)) throw y.error(`${what}: must be a list of tasks`, node, `each task starts with '- ': \n${what}:\n  - name: …\n    command: …`);
   for (const item of node.items as Node[]) {
-    if (!isMap(item)) throw y.error(`each entry of ${what} must be a task (a mapping)`, item, "write `- name: …` followed by a module such as `command: …`");
-    taskEntry(c, item);
+    c.ctx.errors.guard(() => {
+      if (!isMap(item)) throw y.error(`each entry of ${what} must be a task (a mapping)`, item, "write `- name: …` followed by a module such as `command: …`");
+      taskEntry(c, item);
+    });
   }
 }
 

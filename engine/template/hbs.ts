@@ -371,7 +371,7 @@ export function closeOf(tpl: string, from: number): number {
 export function hasTemplate(v: unknown): boolean {
   if (typeof v === "string") return v.includes("{{");
   if (Array.isArray(v)) return v.some(hasTemplate);
-  if (v !== null && typeof v === "object") return Object.values(v).some(hasTemplate);
+  if (v !== null && typeof v === "object") return Object.entries(v).some(([k, x]) => k.includes("{{") || hasTemplate(x));
   return false;
 }
 

@@ -4,7 +4,7 @@
 import { InputError, UndefinedVariableError, type SourcePos } from "../core/errors.js";
 import { errorAt, undefinedAt } from "../core/yaml.js";
 import type { Expr } from "../core/plan.js";
-import { parseExpr, evalNode, truthy, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
+import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { type Compiled, OMIT, RenderError, TemplateSyntaxError, compile, hasTemplate, run, wholeExpr } from "./hbs.js";
 import { lazyVars } from "./vars.js";
 import { setTemplateRenderer } from "./lookup.js";
@@ -211,7 +211,9 @@ export function renderValue<T>(value: T, vars: Record<string, unknown>, where: S
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const r = renderValue(v, lv, where);
-      if (r !== OMIT) out[k] = r; // `{{ x | default(omit) }}` leaves the entry out
+      // keys are templated too, as Ansible does (`set_fact: { "{{ item.key }}": "{{ item.value }}" }`)
+      const key = k.includes("{{") ? toText(renderString(k, lv, where)) : k;
+      if (r !== OMIT) out[key] = r; // `{{ x | default(omit) }}` leaves the entry out
     }
     return out as T;
   }

@@ -2,6 +2,7 @@
 // updated in place, or removed. The probe sends the file's text; the edit is pure.
 import { defineModule } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
+import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
 import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs } from "./text.js";
 
@@ -92,6 +93,8 @@ function markers(a: BlockArgs): [string, string] {
 }
 
 function check(a: BlockArgs): void {
+  // Each marker is one line of the file; a line break would make the block unfindable next run.
+  refuseLineBreaksIn(a, ["marker", "marker_begin", "marker_end"], textPath(a));
   for (const k of ["insertafter", "insertbefore"] as const) {
     const v = a[k];
     if (v !== undefined && v !== "EOF" && v !== "BOF") pyRegex(v, k);

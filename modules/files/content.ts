@@ -4,6 +4,7 @@
 import { normMode } from "../../engine/core/snippets.js";
 import type { Change, ApplyResult, Host, Probe } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
+import { shq } from "../../engine/core/shell.js";
 import {
   attrChanges,
   attrCommands,
@@ -32,6 +33,8 @@ export interface ContentArgs extends AttrArgs {
   validate?: string;
   force?: boolean;
   follow?: boolean;
+  /** Create missing parent directories (mode 0755) when the file is created. */
+  parents?: boolean;
 }
 
 /** The bytes the task wants on the host. */
@@ -64,14 +67,14 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[
   if (st.type === "directory") throw new ModuleError(`${path} is a directory; ${what} needs a file path in dest`);
   if (st.type === "other") throw new ModuleError(`${path} is not a regular file`);
   if (st.type === "absent") {
-    if (!st.parentExists) throw new ModuleError(`destination directory of ${path} does not exist (create it with files.file state: directory)`);
+    if (!st.parentExists && !a.parents) throw new ModuleError(`destination directory of ${path} does not exist (create it with files.file state: directory, or set parents: true)`);
     const attrs: string[] = [];
     if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
     if (a.group !== undefined) attrs.push(`group ${a.group}`);
     return [
       {
-        summary: `file ${path} missing (will create${attrs.length ? ` with ${attrs.join(", ")}` : ""}, sha256 ${shortSha(wantSha)})`,
+        summary: `file ${path} missing (will create${st.parentExists ? "" : " it and its directory"}${attrs.length ? ` with ${attrs.join(", ")}` : ""}, sha256 ${shortSha(wantSha)})`,
         field: "state",
         before: "absent",
         after: "file",
@@ -105,6 +108,7 @@ export function contentExplain(st: FileStat, a: ContentArgs): string {
 export async function contentApply(host: Host, a: ContentArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
   const path = st.path;
   if (changes.some((c) => c.field === "state" || c.field === "content")) {
+    if (st.type === "absent" && !st.parentExists && a.parents) await host.run(`mkdir -p -m 0755 -- ${shq(path.slice(0, path.lastIndexOf("/")) || "/")}`);
     return writeWhole(host, st, a, wantedBytes(a));
   }
   await runAll(host, attrCommands(path, changes, a));

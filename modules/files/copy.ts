@@ -30,6 +30,7 @@ export default defineModule<ContentArgs, FileStat>({
       validate: VALIDATE_SCHEMA,
       force: { type: "boolean", default: true, description: "Replace the content of a file that exists and differs. false only creates missing files (mode, owner and group are still enforced). Default true." },
       follow: { type: "boolean", default: false, description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false." },
+      parents: { type: "boolean", default: false, description: "Create dest's missing parent directories (mode 0755) with the file, instead of failing. Default false (as Ansible)." },
     },
     required: ["dest"],
     anyOf: [{ required: ["content"] }, { required: ["src"] }],

@@ -1,6 +1,7 @@
 // What files.lineinfile and files.blockinfile share: the probe sends the file's current text, diff
 // edits it in pure code, and apply writes the whole new text atomically (or only chmod/chown when
 // just the attributes differ).
+import { shq } from "../../engine/core/shell.js";
 import { normMode } from "../../engine/core/snippets.js";
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
@@ -49,13 +50,13 @@ export function textChanges(st: FileStat, a: TextArgs, before: string | undefine
   const path = st.path;
   const out: Change[] = [];
   if (before === undefined) {
-    if (!st.parentExists) throw new ModuleError(`cannot create ${path}: its directory does not exist`);
+    // As Ansible's lineinfile/blockinfile with create: a missing parent directory is created too.
     const attrs: string[] = [];
     if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
     if (a.group !== undefined) attrs.push(`group ${a.group}`);
     out.push({
-      summary: `file ${path} missing, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
+      summary: `file ${path} missing${st.parentExists ? "" : " (and its directory)"}, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
       field: "state",
       before: "absent",
       after: "file",
@@ -73,6 +74,7 @@ export async function textApply(host: Host, a: TextArgs, changes: Change[], st: 
   const path = st.path;
   const edit = changes.find((c) => c.field === "content" || c.field === "state");
   if (edit) {
+    if (st.type === "absent" && !st.parentExists) await host.run(`mkdir -p -m 0755 -- ${shq(path.slice(0, path.lastIndexOf("/")) || "/")}`);
     return writeWhole(host, st, a, (edit.data as { content: string }).content);
   }
   await runAll(host, attrCommands(path, changes, a));

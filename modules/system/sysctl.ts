@@ -142,8 +142,11 @@ export default defineModule<SysctlArgs, SysctlState>({
     const have = own.length > 0 ? norm(own[own.length - 1]!.a!.value) : undefined;
     if (have !== want || own.length > 1) {
       const after = setLine(lines, own.map((o) => o.i), key, want, st.target === undefined);
+      // With reload: false the running kernel is left alone (e.g. kernel-wide keys on a host that
+      // shares its kernel): say what it runs with now, never pretend the new value is live.
+      const boot = !(args.reload ?? true) && !args.sysctl_set ? `; takes effect at next boot (live value ${st.live ?? "unknown"})` : "";
       changes.push({
-        summary: have === undefined ? `${key} not set in ${file} (→ ${want})` : `${key} = ${have} in ${file} → ${want}`,
+        summary: (have === undefined ? `${key} not set in ${file} (→ ${want})` : `${key} = ${have} in ${file} → ${want}`) + boot,
         field: "file",
         before: have,
         after: want,
@@ -186,7 +189,10 @@ export default defineModule<SysctlArgs, SysctlState>({
     const file = args.sysctl_file ?? DEFAULT_FILE;
     if (args.state === "absent") return `${args.name} not set in ${file}`;
     const others = st.settings.filter((s) => s.file !== file).map((s) => `${s.file} (${s.value})`);
-    return `${args.name} = ${norm(String(args.value))} in ${file}${st.live !== undefined ? ` and live` : ""}${others.length ? `; also set in ${others.join(", ")}` : ""}`;
+    const want = norm(String(args.value));
+    const persistedOnly = !(args.reload ?? true) && !args.sysctl_set;
+    const live = st.live === undefined ? "" : !persistedOnly || st.live === want ? " and live" : `; live value ${st.live}: takes effect at next boot`;
+    return `${args.name} = ${want} in ${file}${live}${others.length ? `; also set in ${others.join(", ")}` : ""}`;
   },
 
   async apply(host, args, changes) {

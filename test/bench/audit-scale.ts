@@ -3,7 +3,10 @@
 // hardening run, and the audit of hardened hosts (everything passing), each with wall time and the
 // round trips per host after connecting (from the JSON reports).
 //
-//   npx tsc -p . && KEEL_LAB_DIR=… node dist/test/bench/audit-scale.js --hosts 50 [--json FILE]
+//   npx tsc -p . && KEEL_LAB_DIR=… node dist/test/bench/audit-scale.js --hosts 50 [--no-harden] [--json FILE]
+//
+// --no-harden audits the fresh hosts only (the shipped profile cannot be applied as root: its
+// ssh.permit-root-login control is blocked by the lockout guard, as it should be).
 //
 // Runs as root on a machine that can run the lab (the rootfs must exist); stops its hosts at the end.
 import { spawn } from "node:child_process";
@@ -60,6 +63,11 @@ async function main(): Promise<void> {
     const inventory = join(tmp, "inventory.yml");
     writeFileSync(inventory, `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${st.privateKey}\n    keel_known_hosts: ${known}\n  hosts:\n` + hosts.map((h) => `    ${h.name}:\n      ansible_host: ${h.address}\n`).join(""));
     const fresh = await audit(inventory, join(tmp, "fresh.json"));
+    if (argv.includes("--no-harden")) {
+      console.log(`audit (fresh)    exit ${fresh.code}  wall ${(fresh.wallMs / 1000).toFixed(1)} s (run ${(fresh.runMs / 1000).toFixed(1)} s)  round trips/host ${fresh.roundTrips.min}–${fresh.roundTrips.max}  score ${fresh.score}  ${JSON.stringify(fresh.counts)}`);
+      if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ hosts: n, fresh }, null, 2) + "\n");
+      return;
+    }
     const harden = await keel(["run", "playbooks/harden.yml", "-i", inventory]);
     if (harden.code !== 0) throw new Error(`hardening run failed (${harden.code}): ${harden.stderr.slice(-2000)}`);
     const hardened = await audit(inventory, join(tmp, "hardened.json"));

@@ -1,6 +1,7 @@
 // Fault loop (issue 10, "keep them closed"): a 14-task `keel run` over real SSH against a SCRATCH
 // lab host, with a fault injected at a random point of the run: sshd killed (listener and session,
-// SIGKILL), the link cut (packets dropped), or sshd stopped (SIGSTOP). After each faulty run, and
+// SIGKILL), the link cut (packets dropped), sshd stopped (SIGSTOP), or the disk filled (the files
+// live on a small tmpfs mounted in the scratch host only; a filler file takes its free space). After each faulty run, and
 // after the recovery run that follows it, checked from outside keel (nsenter):
 // - every file is either its previous content or its new content, never a mix or a truncation;
 // - the exit code is 0 (the fault came too late to matter) or 2 (the host was unreachable or
@@ -16,8 +17,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cutLink, describeLab, hostExec, keel, restoreLink, startScratchHost, startSshd, stopScratchHost, type ScratchHost } from "./lab.js";
 
-const ROUNDS = 6;
-const BUDGET_MS = 160_000;
+const ROUNDS = 8;
+const BUDGET_MS = 200_000;
 const TASKS = 14;
 const DIR = "/root/keel-fault";
 const SEED = 0x5eed;
@@ -73,7 +74,7 @@ async function runGen(g: number, tag: string): Promise<{ code: number; stderr: s
   return { code: r.code, stderr: r.stderr, report };
 }
 
-type Fault = "kill-sshd" | "cut-link" | "stop-sshd";
+type Fault = "kill-sshd" | "cut-link" | "stop-sshd" | "fill-disk";
 
 async function inject(f: Fault): Promise<() => Promise<void>> {
   switch (f) {
@@ -92,14 +93,21 @@ async function inject(f: Fault): Promise<() => Promise<void>> {
       return async () => {
         await hostExec(h, "pkill -CONT -x sshd || true");
       };
+    case "fill-disk":
+      await hostExec(h, `dd if=/dev/zero of=${DIR}/.filler bs=64k 2>/dev/null || true`);
+      return async () => {
+        await hostExec(h, `rm -f ${DIR}/.filler`);
+      };
   }
 }
 
-describeLab("fault loop: kill sshd, cut the link, SIGSTOP sshd at random points of a 14-task run", () => {
+describeLab("fault loop: kill sshd, cut the link, SIGSTOP sshd, fill the disk at random points of a 14-task run", () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "keel-e2e-fault-"));
     writeFileSync(join(work, "pb.yml"), playbook());
     h = await startScratchHost();
+    // the destination folder is a small tmpfs of this scratch host (its own mount namespace)
+    await hostExec(h, `mkdir -p ${DIR} && mount -t tmpfs -o size=6m keel-fault ${DIR}`);
   });
   afterAll(async () => {
     if (h) {
@@ -119,7 +127,7 @@ describeLab("fault loop: kill sshd, cut the link, SIGSTOP sshd at random points 
       const base = await runGen(0, "g0");
       expect(base.code, base.stderr).toBe(0);
       let rounds = 0;
-      const faults: Fault[] = ["kill-sshd", "cut-link", "stop-sshd"];
+      const faults: Fault[] = ["kill-sshd", "cut-link", "stop-sshd", "fill-disk"];
       for (let g = 1; g <= ROUNDS && Date.now() - t0 < BUDGET_MS; g++) {
         const fault = faults[(g - 1) % faults.length]!;
         const delay = Math.floor(rnd() * 1500);

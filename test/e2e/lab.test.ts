@@ -136,11 +136,15 @@ describeLab("scratch lab hosts", () => {
   });
 
   it("a net.* sysctl set in one host stays in that host; kernel-wide sysctls are read-only", async () => {
+    // A new netns inherits the machine's IPv4 settings (devconf_inherit_init_net 0), so host b
+    // starts with the machine's value whatever it is; host a flips it.
     const machineBefore = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
-    const set = await ssh(a, "sysctl -w net.ipv4.ip_forward=1 && cat /proc/sys/net/ipv4/ip_forward");
+    const bBefore = (await ssh(b, "cat /proc/sys/net/ipv4/ip_forward")).stdout;
+    const flipped = bBefore.trim() === "1" ? "0" : "1";
+    const set = await ssh(a, `sysctl -w net.ipv4.ip_forward=${flipped} && cat /proc/sys/net/ipv4/ip_forward`);
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain("1\n");
-    expect((await ssh(b, "cat /proc/sys/net/ipv4/ip_forward")).stdout).toBe("0\n");
+    expect(set.stdout).toContain(`${flipped}\n`);
+    expect((await ssh(b, "cat /proc/sys/net/ipv4/ip_forward")).stdout).toBe(bBefore);
     expect(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8")).toBe(machineBefore);
     const kernel = await ssh(a, "sysctl -w vm.swappiness=13");
     expect(kernel.code).not.toBe(0);

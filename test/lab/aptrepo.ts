@@ -10,11 +10,16 @@
 //   keel-kernelfix 1.0 (keel), 1.1 (keel-security): 1.1's postinst asks for a reboot the way
 //     Debian's kernel and libc packages do (/var/run/reboot-required and its .pkgs list)
 //   keel-pinned 1.0 (keel), 1.1 (keel-security): a security update that the tests put on hold
+//
+// Real Debian packages (test/lab/realdebs.ts: auditd, aide, libpam-pwquality, kmod…) and the
+// dependencies the rootfs lacks are downloaded once on the machine and published in suite keel.
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { copyFileSync } from "node:fs";
 import { labPaths } from "./config.js";
+import { fetchRealDebs, realDebsKey } from "./realdebs.js";
 import { run } from "./util.js";
 
 export interface DebFile {
@@ -225,7 +230,7 @@ function releaseFile(suite: string, indexes: { rel: string; body: Buffer }[]): s
 
 /** Content hash of the package definitions: the repository is rebuilt only when they change. */
 function recipeHash(): string {
-  return createHash("sha256").update(JSON.stringify(REPO_PACKAGES)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(JSON.stringify(REPO_PACKAGES)).update(`real ${realDebsKey()}`).digest("hex").slice(0, 16);
 }
 
 /**
@@ -241,6 +246,9 @@ export async function buildAptRepo(dir: string = labPaths().repo): Promise<{ dir
   const work = mkdtempSync(join(tmpdir(), "keel-lab-debs-"));
   try {
     for (const p of REPO_PACKAGES) await buildDeb(p, join(tmp, "pool", p.suite), work);
+    // Debian's own packages (test/lab/realdebs.ts), in the keel suite.
+    mkdirSync(join(tmp, "pool", "keel"), { recursive: true });
+    for (const deb of await fetchRealDebs()) copyFileSync(deb, join(tmp, "pool", "keel", deb.slice(deb.lastIndexOf("/") + 1)));
     for (const suite of [...new Set(REPO_PACKAGES.map((p) => p.suite))]) {
       const { stdout } = await run("dpkg-scanpackages", ["--multiversion", join("pool", suite), "/dev/null"], { cwd: tmp });
       const rel = "main/binary-amd64/Packages";

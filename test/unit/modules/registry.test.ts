@@ -19,7 +19,7 @@ const DOCS = readFileSync(join(HERE, "..", "..", "..", "docs", "modules.md"), "u
  * Modules that landed without their fixture folder. Each entry is a debt with an owner: the test
  * fails as soon as the folder exists, so the entry goes when the fixtures arrive.
  */
-const PENDING = new Set(["hardening.profile"]);
+const PENDING = new Set<string>([]);
 
 /** Actions that are never "already converged" (system.reboot): their folder's own test runs the cases. */
 const ACTIONS = new Set(["system.reboot"]);

@@ -123,3 +123,35 @@ describe("what only matters if a task runs", () => {
     expect(b.kind === "block" && (b.block[0] as Task).ignoreErrorsExpr?.text).toBe("{{ ansible_check_mode }}");
   });
 });
+
+describe("all load errors at once", () => {
+  it("collects every task's error, sorted by file and line, and formats them all", () => {
+    let err: unknown;
+    try {
+      load({
+        "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: b.yml\n    - copyy: { dest: /x }\n    - command: ls\n      whenn: x\n",
+        "b.yml": "- name: in b\n  lineinfile: { path: /x, nope: 1 }\n",
+      });
+    } catch (e) {
+      err = e;
+    }
+    const text = (err as { format(r?: string): string }).format();
+    const at = [...text.matchAll(/^(\S+):(\d+):\d+: /gm)].map((m) => `${m[1]!.split("/").pop()}:${m[2]}`);
+    expect(at).toEqual(["b.yml:2", "site.yml:4", "site.yml:6"]);
+    expect(text).toMatch(/3 errors; nothing was run$/);
+    expect((err as Error).message).toMatch(/\(and 2 more errors\)$/);
+  });
+  it("did you mean: only close names (no community.general.sudoers for ini_file)", () => {
+    const msg = (task: string) => {
+      try {
+        load({ "site.yml": `- hosts: all\n  tasks:\n    - ${task}\n` });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(msg("community.general.ini_file: { path: /x }")).toBe("unknown module 'community.general.ini_file'");
+    expect(msg("pam_limits: { domain: x }")).toBe("unknown module 'pam_limits'");
+    expect(msg("lineinfle: { path: /x }")).toBe("unknown module 'lineinfle', did you mean 'lineinfile'?");
+  });
+});

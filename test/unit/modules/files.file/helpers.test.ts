@@ -159,3 +159,16 @@ describe("text edits", () => {
     expect(editBlock("a\n", { block: "z", insertbefore: "BOF" }).msg).toBe("block '# BEGIN ANSIBLE MANAGED BLOCK' added at the beginning of the file (1 line)");
   });
 });
+
+describe("values that become one line of the file refuse line breaks (issue 10 #2)", () => {
+  it.each([
+    [() => lineMod.validate!({ path: "/x", line: "a\nb" }), /'line' contains a newline/],
+    [() => lineMod.validate!({ path: "/x", value: "a\rb" }), /'value' contains a carriage return/],
+    [() => blockMod.validate!({ path: "/x", block: "ok\nmany lines", marker: "# {mark}\nPermitRootLogin yes" }), /'marker' contains a newline/],
+    [() => blockMod.validate!({ path: "/x", block: "a", marker_begin: "B\0" }), /'marker_begin' contains a NUL byte/],
+  ])("%#", (f, re) => expect(f).toThrow(re));
+  it("a backrefs template that expands to a line break is refused in diff, before any write", () => {
+    const st: FileStat = { path: "/x", type: "file", mode: "0644", size: 4, uid: 0, gid: 0, owner: "root", group: "root", parentExists: true, content: "a=1\n" };
+    expect(() => lineMod.diff(st, { path: "/x", regexp: "^a=(.*)$", line: "a=\\1\\nPermitRootLogin yes", backrefs: true }, BASE_FACTS)).toThrow(/line break after backrefs/);
+  });
+});

@@ -1,0 +1,168 @@
+// hardening.pam_profile: a pam-auth-update profile (/usr/share/pam-configs/NAME) exists with the
+// given content and is enabled, i.e. its module lines are in /etc/pam.d/common-*. Debian's own
+// mechanism, so package upgrades keep the stack consistent.
+//
+// Changing PAM can lock everyone out, so apply follows the access-cutting pattern: it saves the
+// common-* files and the old profile, arms a dead-man timer on the host that restores them unless
+// disarmed, runs pam-auth-update, checks that every module the stack names exists, then proves a
+// NEW SSH login works and that become (sudo, itself a PAM client) still works. Only then is the
+// timer disarmed; any failure restores at once and fails the task.
+import { randomBytes } from "node:crypto";
+import { defineModule, type Change, type Host } from "../../engine/core/module.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { snip } from "../../engine/core/snippets.js";
+import { shq } from "../../engine/core/shell.js";
+import { proveNewLogin } from "./proof.js";
+
+export interface PamProfileArgs {
+  name: string;
+  content: string;
+  deadman_seconds?: number;
+}
+
+const TYPES = ["auth", "account", "password", "session", "session-noninteractive"] as const;
+type PamType = (typeof TYPES)[number];
+
+interface St {
+  tool: boolean;
+  profile: { exists: boolean; text: string };
+  common: Record<PamType, { exists: boolean; text: string }>;
+}
+
+interface Plan {
+  missing: string[];
+}
+
+/** module + args of each line the profile puts in common-<type> (X and X-Initial are alternatives). */
+export function expectedLines(content: string): { type: PamType; module: string; args: string }[] {
+  const out: { type: PamType; module: string; args: string }[] = [];
+  let type: PamType | undefined;
+  const seen = new Set<string>();
+  for (const raw of content.split("\n")) {
+    const head = /^([A-Za-z-]+):\s*(.*)$/.exec(raw);
+    if (head && !/^\s/.test(raw)) {
+      const m = /^(Auth|Account|Password|Session)(-Initial)?$/i.exec(head[1]!);
+      type = m ? (m[1]!.toLowerCase() as PamType) : undefined;
+      continue;
+    }
+    if (!type || !raw.trim()) continue;
+    const l = parseLine(raw);
+    if (!l) continue;
+    const key = `${type} ${l.module}`;
+    if (seen.has(key)) continue; // the -Initial variant of the same module
+    seen.add(key);
+    out.push({ type, ...l });
+  }
+  return out;
+}
+
+/** "[success=1 default=ignore] pam_unix.so nullok" → module and args (control dropped). */
+function parseLine(line: string): { module: string; args: string } | undefined {
+  let rest = line.trim();
+  if (rest.startsWith("#") || !rest) return undefined;
+  rest = rest.startsWith("[") ? rest.slice(rest.indexOf("]") + 1).trim() : rest.replace(/^\S+\s+/, "");
+  const [module, ...args] = rest.split(/\s+/);
+  return module ? { module, args: args.join(" ") } : undefined;
+}
+
+function stackHas(text: string, want: { module: string; args: string }): boolean {
+  return text.split("\n").some((l) => {
+    const p = /^\s*(auth|account|password|session)\s+(.*)$/.exec(l);
+    if (!p) return false;
+    const got = parseLine(p[2]!);
+    return got?.module === want.module && got.args === want.args;
+  });
+}
+
+export default defineModule<PamProfileArgs, St, Plan>({
+  name: "hardening.pam_profile",
+  description:
+    "Ensure a pam-auth-update profile exists with the given content and is enabled in /etc/pam.d/common-*. Guarded: a dead-man timer restores the PAM files unless a new SSH login and sudo are proven to work afterwards.",
+  args: {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "content"],
+    properties: {
+      name: { type: "string", pattern: "^[a-z0-9_-]+$", description: "Profile name: the file /usr/share/pam-configs/NAME." },
+      content: { type: "string", minLength: 1, description: "The profile (Name:, Default:, Priority:, Auth-Type:, Auth: … sections, see pam-auth-update(8))." },
+      deadman_seconds: { type: "integer", minimum: 30, default: 120, description: "The host restores the saved PAM files after this many seconds unless keel proves a login works first." },
+    },
+  },
+  resource: (a) => `PAM profile ${a.name}`,
+  probe(a) {
+    return {
+      script: [snip.readFile("profile", `/usr/share/pam-configs/${a.name}`), ...TYPES.map((t) => snip.readFile(t, `/etc/pam.d/common-${t}`)), snip.cmd("tool", "command -v pam-auth-update")].join("\n"),
+      parse(out) {
+        const recs = parseRecords(out);
+        const file = (id: string) => {
+          const r = findRec(recs, "file", id);
+          return { exists: r?.get("exists") === "1", text: r?.get("content") ?? "" };
+        };
+        return { tool: findRec(recs, "cmd", "tool")?.int("rc") === 0, profile: file("profile"), common: Object.fromEntries(TYPES.map((t) => [t, file(t)])) as St["common"] };
+      },
+    };
+  },
+  diff(st, a): Change<Plan>[] {
+    if (!st.tool) throw new ModuleError("pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian");
+    const want = a.content.endsWith("\n") ? a.content : `${a.content}\n`;
+    const missing = expectedLines(want).filter((e) => !stackHas(st.common[e.type].text, e)).map((e) => `common-${e.type}: ${e.module}${e.args ? ` ${e.args}` : ""}`);
+    const changes: Change<Plan>[] = [];
+    if (st.profile.text !== want) changes.push({ summary: `profile /usr/share/pam-configs/${a.name} ${st.profile.exists ? "differs" : "missing"}`, field: "profile", diff: { path: `/usr/share/pam-configs/${a.name}`, before: st.profile.text, after: want } });
+    if (missing.length) changes.push({ summary: `not enabled: ${missing.join("; ")}`, field: "stack", before: "absent", after: missing });
+    for (const c of changes) c.data = { missing };
+    return changes;
+  },
+  explain: (_s, a) => `PAM profile ${a.name} is installed and enabled in /etc/pam.d/common-*`,
+  async apply(host, a, changes, st) {
+    if (!host.probeNewConnection) throw new ModuleError("this connection cannot prove a new login after the change; refusing to change PAM");
+    const want = a.content.endsWith("\n") ? a.content : `${a.content}\n`;
+    const id = randomBytes(4).toString("hex");
+    const dir = `/var/backups/keel-pam.${id}`;
+    const ok = `/run/keel-pam-ok.${id}`;
+    // The restore script puts back every common-* file and the old profile, byte for byte.
+    const restoreLines = ["#!/bin/sh", "# Written by keel (hardening.pam_profile): puts the PAM files back as they were."];
+    await host.run(`mkdir -p -m 0700 ${shq(dir)}`);
+    for (const t of TYPES) {
+      if (!st.common[t].exists) continue;
+      await host.writeFile(`${dir}/common-${t}`, st.common[t].text, { mode: "0644" });
+      restoreLines.push(`cp ${shq(`${dir}/common-${t}`)} ${shq(`/etc/pam.d/common-${t}`)}`);
+    }
+    const prof = `/usr/share/pam-configs/${a.name}`;
+    if (st.profile.exists) {
+      await host.writeFile(`${dir}/profile`, st.profile.text, { mode: "0644" });
+      restoreLines.push(`cp ${shq(`${dir}/profile`)} ${shq(prof)}`);
+    } else restoreLines.push(`rm -f ${shq(prof)}`);
+    await host.writeFile(`${dir}/restore.sh`, `${restoreLines.join("\n")}\n`, { mode: "0700" });
+    const secs = a.deadman_seconds ?? 120;
+    await host.run(`nohup sh -c ${shq(`sleep ${secs}; [ -e ${ok} ] || sh ${dir}/restore.sh`)} >/dev/null 2>&1 </dev/null & echo $! > ${shq(`${dir}/deadman.pid`)}`);
+    const fail = async (why: string): Promise<never> => {
+      await host.run(`sh ${shq(`${dir}/restore.sh`)}`);
+      await disarm(host, dir, ok);
+      throw new ModuleError(`${why}. Restored the previous PAM files (saved in ${dir})`);
+    };
+    await host.writeFile(prof, want, { mode: "0644" });
+    const upd = await host.run(`DEBIAN_FRONTEND=noninteractive pam-auth-update --enable ${shq(a.name)}`, { check: false });
+    if (upd.rc !== 0) return fail(`pam-auth-update --enable ${a.name} failed: ${upd.stderr.trim() || upd.stdout.trim() || `exit ${upd.rc}`}`);
+    const now = await host.run(TYPES.map((t) => `echo "@@${t}"; cat /etc/pam.d/common-${t} 2>/dev/null`).join("; "));
+    const text = Object.fromEntries(now.stdout.split(/^@@/m).filter(Boolean).map((s) => [s.slice(0, s.indexOf("\n")), s.slice(s.indexOf("\n") + 1)]));
+    const still = expectedLines(want).filter((e) => !stackHas(text[e.type] ?? "", e));
+    if (still.length) return fail(`after pam-auth-update, /etc/pam.d/common-* still lack ${still.map((e) => e.module).join(", ")} (local edits keep pam-auth-update from managing them?)`);
+    const missingSo = await host.run(
+      `for m in $(grep -ho 'pam_[A-Za-z0-9_]*\\.so' /etc/pam.d/common-* | sort -u); do ls /lib/*/security/$m /usr/lib/*/security/$m /lib/security/$m 2>/dev/null | grep -q . || echo "$m"; done`,
+      { check: false },
+    );
+    if (missingSo.stdout.trim()) return fail(`the PAM stack names modules that are not installed: ${missingSo.stdout.trim().split("\n").join(", ")}`);
+    const proof = await proveNewLogin(host);
+    if (!proof.ok) return fail(`a new SSH login failed after the PAM change: ${proof.detail}`);
+    const sudo = await host.run("true", { check: false });
+    if (sudo.rc !== 0) return fail(`become failed after the PAM change: ${sudo.stderr.trim()}`);
+    await disarm(host, dir, ok);
+    return { msg: `${changes.map((c) => c.summary).join("; ")}: enabled; ${proof.detail}; become works` };
+  },
+});
+
+/** Stop the dead-man timer (its shell and sleep) and mark success. */
+async function disarm(host: Host, dir: string, ok: string): Promise<void> {
+  await host.run(`touch ${shq(ok)}; p=$(cat ${shq(`${dir}/deadman.pid`)} 2>/dev/null); [ -n "$p" ] && { pkill -P "$p" sleep 2>/dev/null; kill "$p" 2>/dev/null; }; true`, { check: false });
+}

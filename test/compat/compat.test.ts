@@ -1,0 +1,161 @@
+// The compatibility corpus (issue 15): real public roles (roles.json) loaded by keel, and — on lab
+// scratch hosts — converged by keel and by ansible-playbook (ansible-core 2.14), then compared:
+//   loads       keel loads the role unchanged (the first load error otherwise)
+//   same state  the two hosts end with the same /etc and /usr/local files (content, mode, owner),
+//               users, groups, packages and net.* sysctls (host names and addresses normalised)
+//   idempotent  a second run changes nothing, for keel and for Ansible
+//   drift       `keel drift` on the host Ansible converged agrees with `ansible-playbook --check`
+// It prints a table, and checks each row against the outcome recorded in roles.json (`expect`),
+// so a regression (or an improvement to record) fails the test.
+import { describe, it, expect, afterAll } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { corpus, materialize, type CorpusRole } from "./materialize.js";
+import { loadPlaybook } from "../../engine/playbook/index.js";
+import { InputError } from "../../engine/core/errors.js";
+import { registry } from "../../modules/index.js";
+import { describeLab, keel, ssh, startScratchHost, stopScratchHost, type ScratchHost } from "../e2e/lab.js";
+
+interface Row {
+  role: string;
+  loads: string;
+  sameState?: string;
+  idempotent?: string;
+  drift?: string;
+}
+
+const rows = new Map<string, Row>();
+const roles = corpus();
+
+/** A playbook folder for one role: site.yml and roles/<name> pointing at the extracted role. */
+function playbookFor(r: CorpusRole, dir: string): string {
+  const book = mkdtempSync(join(tmpdir(), `keel-compat-${r.name}-`));
+  mkdirSync(join(book, "roles"));
+  symlinkSync(dir, join(book, "roles", r.name));
+  writeFileSync(join(book, "site.yml"), stringify([{ hosts: "all", vars: r.vars, roles: [r.name] }]));
+  return join(book, "site.yml");
+}
+
+function sh(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 900_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+const ANSIBLE_ENV = { ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "0", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_DEPRECATION_WARNINGS: "0" };
+
+/** ansible-playbook's per-host stats, from its PLAY RECAP line. */
+async function ansible(playbook: string, host: ScratchHost, check = false): Promise<{ changed: number; failures: number; raw: string }> {
+  const r = await sh("ansible-playbook", ["-i", host.inventory, playbook, ...(check ? ["--check"] : [])], ANSIBLE_ENV);
+  const raw = r.stdout + r.stderr;
+  const m = new RegExp(`^${host.name}\\s*:\\s*ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)`, "m").exec(raw);
+  if (!m) return { changed: 0, failures: 1, raw };
+  return { changed: Number(m[2]), failures: Number(m[3]) + Number(m[4]), raw };
+}
+
+async function keelRun(playbook: string, host: ScratchHost, dir: string, n: number): Promise<{ changed: number; failures: number; msg: string }> {
+  const json = join(dir, `keel-${n}.json`);
+  const r = await keel(["run", playbook, "-i", host.inventory, "--json", json], { timeoutMs: 900_000 });
+  try {
+    const rep = JSON.parse(readFileSync(json, "utf8")) as { summary: { hosts: Record<string, { changed: number; failed: number }>; failures: { message: string }[] } };
+    const s = rep.summary.hosts[host.name] ?? { changed: 0, failed: 1 };
+    return { changed: s.changed, failures: s.failed, msg: rep.summary.failures[0]?.message ?? "" };
+  } catch {
+    return { changed: 0, failures: 1, msg: (r.stderr || r.stdout).slice(0, 300) };
+  }
+}
+
+/** The end state of a host, one line per item, host name and address replaced. */
+async function snapshot(host: ScratchHost): Promise<string[]> {
+  const script = [
+    "H=$(hostname); A=" + host.address,
+    "find /etc /usr/local -xdev \\( -path /etc/ssh/ssh_host_\\* -o -name hostname -o -name hosts -o -name machine-id -o -name ld.so.cache -o -name '*-' -o -name .pwd.lock -o -path /etc/keel\\* \\) -prune -o -printf '%p %m %u %g %y\\n' 2>/dev/null | sort",
+    "find /etc /usr/local -xdev -type f ! -path '/etc/ssh/ssh_host_*' ! -name hostname ! -name hosts ! -name machine-id ! -name ld.so.cache ! -name '*-' 2>/dev/null | sort | while read -r f; do printf '%s %s\\n' \"$f\" \"$(sed \"s/$H/HOST/g; s/$A/ADDR/g\" \"$f\" | sha256sum | cut -c1-16)\"; done",
+    "getent passwd | cut -d: -f1,3,4,6,7; getent group | cut -d: -f1,3,4",
+    "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' 2>/dev/null",
+    "sysctl -a 2>/dev/null | grep '^net\\.' | grep -v -e '\\.stable_secret' -e 'random' | sort",
+  ].join("\n");
+  const r = await ssh(host, script, { timeoutMs: 120_000 });
+  const lines = r.stdout.split("\n").filter(Boolean);
+  if (r.code !== 0 || lines.length < 100) throw new Error(`snapshot of ${host.name} failed (exit ${r.code}, ${lines.length} lines): ${r.stderr.slice(0, 300)}`);
+  return lines;
+}
+
+function diffLines(a: string[], b: string[]): string[] {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return [...a.filter((x) => !sb.has(x)).map((x) => `ansible only: ${x}`), ...b.filter((x) => !sa.has(x)).map((x) => `keel only:    ${x}`)];
+}
+
+describe("compat corpus: keel loads each role", () => {
+  for (const r of roles) {
+    it(r.name, () => {
+      const m = materialize(r);
+      if ("missing" in m) {
+        rows.set(r.name, { role: r.name, loads: `unavailable (${m.missing})` });
+        return;
+      }
+      try {
+        const plan = loadPlaybook(playbookFor(r, m.dir), { registry });
+        rows.set(r.name, { role: r.name, loads: `yes (${plan.plays[0]!.tasks.length} tasks)` });
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        rows.set(r.name, { role: r.name, loads: `no: ${e.message}` });
+      }
+      const want = (r as CorpusRole & { expect?: Partial<Row> }).expect?.loads;
+      if (want !== undefined) expect(rows.get(r.name)!.loads.startsWith(want), rows.get(r.name)!.loads).toBe(true);
+    });
+  }
+});
+
+describeLab("compat corpus: keel and ansible-playbook converge each role on scratch hosts", () => {
+  for (const r of roles.filter((x) => x.converge)) {
+    it(r.name, { timeout: 1_800_000 }, async () => {
+      const m = materialize(r);
+      if ("missing" in m || !rows.get(r.name)?.loads.startsWith("yes")) return;
+      const playbook = playbookFor(r, m.dir);
+      const work = mkdtempSync(join(tmpdir(), `keel-compat-run-${r.name}-`));
+      const [a, k] = await Promise.all([startScratchHost(), startScratchHost()]);
+      try {
+        const [a1, k1] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 1)]);
+        const [a2, k2] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 2)]);
+        writeFileSync(join(work, "ansible-1.json"), a1.raw);
+        writeFileSync(join(work, "ansible-2.json"), a2.raw);
+        const [sa, sk] = await Promise.all([snapshot(a), snapshot(k)]);
+        const diff = diffLines(sa, sk);
+        writeFileSync(join(work, "state.diff"), diff.join("\n") + "\n");
+        const check = await ansible(playbook, a, true);
+        const drift = await keel(["drift", playbook, "-i", a.inventory], { timeoutMs: 900_000 });
+        const row = rows.get(r.name)!;
+        const runs = `ansible ${a1.failures ? "failed" : "ok"}, keel ${k1.failures ? `failed: ${k1.msg.slice(0, 160)}` : "ok"}`;
+        row.sameState = diff.length === 0 ? `yes (${runs})` : `no: ${diff.length} differences, e.g. ${diff.slice(0, 3).join(" | ")} (${runs}; ${join(work, "state.diff")})`;
+        const again = (x: { changed: number; failures: number }) => (x.failures ? `no (second run failed)` : x.changed === 0 ? "yes" : `no (${x.changed} changed)`);
+        row.idempotent = `keel ${again(k2)}, ansible ${again(a2)}`;
+        const ansibleSays = check.failures ? "fails" : check.changed ? "drift" : "no drift";
+        const keelSays = drift.code === 0 ? "no drift" : drift.code === 2 ? "drift" : "fails";
+        row.drift = `${keelSays === ansibleSays ? "yes" : "no"} (keel: ${keelSays}, ansible --check: ${ansibleSays})`;
+        const want = (r as CorpusRole & { expect?: Partial<Row> }).expect;
+        if (want?.sameState !== undefined) expect(row.sameState.startsWith(want.sameState), row.sameState).toBe(true);
+        if (want?.idempotent !== undefined) expect(row.idempotent, row.idempotent).toBe(want.idempotent);
+        if (want?.drift !== undefined) expect(row.drift.startsWith(want.drift), row.drift).toBe(true);
+      } finally {
+        await Promise.all([stopScratchHost(a), stopScratchHost(k)]);
+      }
+    });
+  }
+});
+
+afterAll(() => {
+  const cols: (keyof Row)[] = ["role", "loads", "sameState", "idempotent", "drift"];
+  const lines = [`| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`];
+  for (const r of roles) {
+    const row = rows.get(r.name);
+    if (row) lines.push(`| ${cols.map((c) => (row[c] ?? "-").replace(/\|/g, "\\|").replace(/\n/g, " ")).join(" | ")} |`);
+  }
+  console.log(`\ncompat corpus\n${lines.join("\n")}\n`);
+});

@@ -1,0 +1,56 @@
+// Copies the corpus roles (roles.json) from local git mirrors of their repositories into
+// test/compat/roles/<name>/, at the pinned commit, with the repository's LICENSE and a SOURCE file
+// (repository and commit). Third-party code is not committed to keel: a role whose mirror is absent
+// on this machine is reported as unavailable (with where it was looked for) instead of tested.
+//
+// Mirrors are bare git repositories at $KEEL_COMPAT_MIRRORS/<owner>+<repo>/repo (default
+// /work/.mirror), as the workspace's fetch tool lays them out.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface CorpusRole {
+  name: string;
+  repo: string;
+  commit: string;
+  /** Folder of the role inside the repository ("" for a role repository). */
+  path: string;
+  converge: boolean;
+  vars: Record<string, unknown>;
+}
+
+export const COMPAT_DIR = import.meta.dirname;
+export const ROLES_DIR = join(COMPAT_DIR, "roles");
+
+export function corpus(): CorpusRole[] {
+  return (JSON.parse(readFileSync(join(COMPAT_DIR, "roles.json"), "utf8")) as { roles: CorpusRole[] }).roles;
+}
+
+function mirrorOf(repo: string): string {
+  return join(process.env.KEEL_COMPAT_MIRRORS ?? "/work/.mirror", repo.replace("/", "+"), "repo");
+}
+
+/** The role's folder, extracted if needed; or why it is unavailable. */
+export function materialize(r: CorpusRole): { dir: string } | { missing: string } {
+  const dir = join(ROLES_DIR, r.name);
+  const source = `${r.repo} ${r.commit}${r.path ? ` ${r.path}` : ""}\n`;
+  if (existsSync(join(dir, "SOURCE")) && readFileSync(join(dir, "SOURCE"), "utf8") === source) return { dir };
+  const mirror = mirrorOf(r.repo);
+  if (!existsSync(mirror)) return { missing: `no mirror of ${r.repo} at ${mirror}` };
+  try {
+    execFileSync("git", ["-C", mirror, "cat-file", "-e", `${r.commit}^{commit}`]);
+  } catch {
+    return { missing: `the mirror of ${r.repo} lacks commit ${r.commit}` };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const tar = execFileSync("git", ["-C", mirror, "archive", "--format=tar", r.commit, ...(r.path ? [r.path] : ["."])], { maxBuffer: 256 * 1024 * 1024 });
+  const strip = r.path ? r.path.split("/").length : 0;
+  execFileSync("tar", ["-x", "-C", dir, `--strip-components=${strip}`], { input: tar });
+  if (r.path) {
+    const lic = execFileSync("git", ["-C", mirror, "show", `${r.commit}:LICENSE`]);
+    writeFileSync(join(dir, "LICENSE"), lic);
+  }
+  writeFileSync(join(dir, "SOURCE"), source);
+  return { dir };
+}

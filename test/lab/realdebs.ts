@@ -1,0 +1,66 @@
+// Real Debian packages for the lab's local apt repository, for tests that need the genuine tool
+// (auditd, AIDE, pam_pwquality, kmod's modprobe, ufw and its iptables) rather than a tiny built
+// .deb. Lab hosts have no internet; the machine reaches Debian's mirrors. So the machine asks apt
+// which packages the lab's rootfs would need to install the listed ones (its own package lists,
+// the rootfs's dpkg status), downloads exactly those once into a cache, and buildAptRepo publishes
+// them in the `keel` suite.
+//
+// Add a package: append its name to REAL_DEBS (keep the list sorted). The cache key covers the
+// names and the rootfs, so a new name or a new rootfs downloads again; nothing else does.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { labPaths, type LabPaths } from "./config.js";
+import { rootfsDir } from "./rootfs.js";
+import { LabError, run } from "./util.js";
+
+/**
+ * The packages (their dependencies come along). systemd-standalone-sysusers is listed so that
+ * aide-common's "systemd | systemd-standalone-sysusers" dependency is met without systemd itself.
+ */
+export const REAL_DEBS: readonly string[] = ["aide", "aide-common", "audispd-plugins", "auditd", "kmod", "libpam-pwquality", "systemd-standalone-sysusers", "ufw"];
+
+/** Content key of the real packages for the repository's recipe hash. */
+export function realDebsKey(paths: LabPaths = labPaths()): string {
+  return createHash("sha256").update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}`).digest("hex").slice(0, 16);
+}
+
+/** What apt would install on the rootfs for REAL_DEBS: "name=version" each. */
+export async function realDebsPlan(statusFile: string): Promise<string[]> {
+  const { stdout } = await run("apt-get", ["-o", `Dir::State::status=${statusFile}`, "-o", "Debug::NoLocking=1", "-s", "--no-install-recommends", "install", ...REAL_DEBS]);
+  return stdout
+    .split("\n")
+    .map((l) => /^Inst (\S+) \((\S+)/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => `${m[1]}=${m[2]}`);
+}
+
+/**
+ * The .deb files of REAL_DEBS and the dependencies the rootfs lacks, downloaded once into
+ * <cache>/realdebs/<key>/ (apt-get download on the machine). Needs the rootfs (its dpkg status).
+ */
+export async function fetchRealDebs(paths: LabPaths = labPaths()): Promise<string[]> {
+  const dir = join(paths.cache, "realdebs", realDebsKey(paths));
+  const stamp = join(dir, ".complete");
+  if (!existsSync(stamp)) {
+    const status = join(rootfsDir(paths), "var/lib/dpkg/status");
+    if (!existsSync(status)) throw new LabError(`the lab rootfs is not built (${status} missing): build it before the real packages`);
+    const plan = await realDebsPlan(status);
+    if (!plan.length) throw new LabError(`apt on this machine found nothing to install for ${REAL_DEBS.join(", ")}; run apt-get update`);
+    const tmp = `${dir}.partial-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    try {
+      await run("apt-get", ["download", ...plan], { cwd: tmp });
+      writeFileSync(join(tmp, ".complete"), `${plan.join("\n")}\n`);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const want = readFileSync(stamp, "utf8").trim().split("\n").length;
+  const debs = readdirSync(dir).filter((f) => f.endsWith(".deb")).map((f) => join(dir, f));
+  if (debs.length !== want) throw new LabError(`${dir} holds ${debs.length} packages, expected ${want}; remove it to download again`);
+  return debs;
+}
