@@ -1,8 +1,9 @@
 // Real Debian packages for the lab's local apt repository, for tests that need the genuine tool
-// (auditd, AIDE, pam_pwquality, kmod's modprobe) rather than a tiny built .deb. Lab hosts have no
-// internet; the machine reaches Debian's mirrors. So the machine asks apt which packages the lab's
-// rootfs would need to install the listed ones (its own package lists, the rootfs's dpkg status),
-// downloads exactly those once into a cache, and buildAptRepo publishes them in the `keel` suite.
+// (auditd, AIDE, pam_pwquality, kmod's modprobe, ufw and its iptables) rather than a tiny built
+// .deb. Lab hosts have no internet; the machine reaches Debian's mirrors. So the machine asks apt
+// which packages the lab's rootfs would need to install the listed ones (its own package lists,
+// the rootfs's dpkg status), downloads exactly those once into a cache, and buildAptRepo publishes
+// them in the `keel` suite.
 //
 // Add a package: append its name to REAL_DEBS (keep the list sorted). The cache key covers the
 // names and the rootfs, so a new name or a new rootfs downloads again; nothing else does.
@@ -17,7 +18,7 @@ import { LabError, run } from "./util.js";
  * The packages (their dependencies come along). systemd-standalone-sysusers is listed so that
  * aide-common's "systemd | systemd-standalone-sysusers" dependency is met without systemd itself.
  */
-export const REAL_DEBS: readonly string[] = ["aide", "aide-common", "audispd-plugins", "auditd", "kmod", "libpam-pwquality", "systemd-standalone-sysusers"];
+export const REAL_DEBS: readonly string[] = ["aide", "aide-common", "audispd-plugins", "auditd", "kmod", "libpam-pwquality", "systemd-standalone-sysusers", "ufw"];
 
 /** Content key of the real packages for the repository's recipe hash. */
 export function realDebsKey(paths: LabPaths = labPaths()): string {
