@@ -3,7 +3,7 @@
 // unchanged; when both are set, keel's name wins. Pure.
 import { homedir } from "node:os";
 import { InputError, type SourcePos } from "../core/errors.js";
-import type { HostSpec } from "../core/host.js";
+import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { errorAt } from "../core/yaml.js";
 import type { VarLayer } from "./model.js";
 import { renderString } from "../template/index.js";
@@ -23,6 +23,7 @@ export const CONNECTION_VARS = {
   becomePassword: ["become_password", "ansible_become_password", "ansible_become_pass"],
   knownHostsFile: ["known_hosts", "keel_known_hosts"],
   connectTimeout: ["connect_timeout", "ansible_ssh_timeout", "ansible_timeout"],
+  hostKeyChecking: ["host_key_checking", "ansible_host_key_checking", "ansible_ssh_host_key_checking"],
 } as const;
 
 const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
@@ -111,6 +112,10 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
   refuseUnhonoured(vars, (k, message, hint) => fail({ key: k, pos: layer.pos.get(k) }, message, hint));
   const kh = str(CONNECTION_VARS.knownHostsFile) ?? knownHostsFromSshArgs(vars);
   if (kh !== undefined) spec.knownHostsFile = expandTilde(kh);
+  const strict = sshOptionOf(argsOf(vars), "StrictHostKeyChecking");
+  if (strict !== undefined) spec.strictHostKeyChecking = hostKeyPolicy(strict)!;
+  const hkc = bool(CONNECTION_VARS.hostKeyChecking);
+  if (hkc !== undefined) spec.hostKeyChecking = hkc;
 
   const to = get(CONNECTION_VARS.connectTimeout);
   if (to) {
@@ -145,7 +150,10 @@ const UNHONOURED: Record<string, string> = {
  * change where or as whom it connects. Anything else (ProxyJump, ProxyCommand, -J, -i, -p, other
  * options) is an error.
  */
-const SSH_OPTIONS_OK = new Set(["userknownhostsfile", "controlmaster", "controlpersist", "controlpath", "serveraliveinterval", "serveralivecountmax", "compression", "stricthostkeychecking:yes", "loglevel"]);
+const SSH_OPTIONS_OK = new Set([
+  "userknownhostsfile", "controlmaster", "controlpersist", "controlpath", "serveraliveinterval", "serveralivecountmax", "compression", "loglevel",
+  "stricthostkeychecking:yes", "stricthostkeychecking:no", "stricthostkeychecking:off", "stricthostkeychecking:accept-new", "stricthostkeychecking:ask",
+]);
 
 function refuseUnhonoured(vars: Record<string, unknown>, fail: (key: string, message: string, hint: string) => never): void {
   for (const [k, hint] of Object.entries(UNHONOURED)) {
@@ -155,41 +163,89 @@ function refuseUnhonoured(vars: Record<string, unknown>, fail: (key: string, mes
     const v = vars[k];
     if (v === null || v === undefined || v === "") continue;
     if (typeof v !== "string") fail(k, "must be a string", "quote the value");
+    checkSshArgs(v as string, (message, hint) => fail(k, message, hint));
+  }
+}
+
+/**
+ * One ssh argument string (ansible_ssh_common_args, _extra_args, ansible.cfg's ssh_args): any
+ * option keel does not honour stops the load through `fail` (issue 10 #8).
+ */
+export function checkSshArgs(v: string, failArg: (message: string, hint: string) => never): void {
+  let words: string[];
+  try {
+    words = shlexSplit(v as string).map((t) => t.text);
+  } catch (e) {
+    return failArg(`cannot be split into arguments: ${(e as Error).message}`, "check the quotes");
+  }
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    let opt: string | undefined;
+    if (w === "-o") opt = words[++i];
+    else if (w.startsWith("-o")) opt = w.slice(2);
+    else if (w === "-C" || w === "-q") continue; // compression, quiet: no effect on where or as whom
+    else {
+      const proxy = w === "-J" || w.startsWith("-J");
+      failArg(`has '${w}', which keel does not honour`, proxy ? "keel does not connect through a jump host yet; remove -J (the connection would go direct)" : "keel honours only -o UserKnownHostsFile=… here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file)");
+    }
+    if (opt === undefined) failArg("ends with -o and no option", "write -o Name=value");
+    const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)?(.*)$/.exec(opt!);
+    const name = (m?.[1] ?? opt!).toLowerCase();
+    const value = (m?.[2] ?? "").trim().toLowerCase();
+    if (name === "userknownhostsfile" && value === "") i++; // `-o UserKnownHostsFile PATH` form: the path is the next word
+    if (SSH_OPTIONS_OK.has(name) || SSH_OPTIONS_OK.has(`${name}:${value}`)) continue;
+    const hint =
+      name === "proxyjump" || name === "proxycommand"
+        ? "keel does not connect through a jump host or proxy yet; without it the connection would go direct, so the load stops"
+        : name === "stricthostkeychecking"
+          ? "StrictHostKeyChecking takes yes, ask, accept-new, no or off"
+          : `keel does not honour the ssh option ${m?.[1] ?? opt}; remove it`;
+    failArg(`sets -o ${opt}, which keel does not honour`, hint);
+  }
+}
+
+/** OpenSSH's StrictHostKeyChecking values as keel's policy ("ask" cannot ask: it refuses, as "yes"). */
+export function hostKeyPolicy(value: string): HostKeyPolicy | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === "yes" || v === "ask") return "yes";
+  if (v === "no" || v === "off") return "no";
+  if (v === "accept-new") return "accept-new";
+  return undefined;
+}
+
+/** The host's ssh argument strings in ansible's command-line order: common args, then extra args. */
+function argsOf(vars: Record<string, unknown>): string[] {
+  return ["ansible_ssh_common_args", "ansible_ssh_extra_args"].map((k) => vars[k]).filter((v): v is string => typeof v === "string");
+}
+
+/**
+ * The value of `-o NAME=VALUE` (also `-oNAME=VALUE`, `-o "NAME VALUE"`) in ssh argument strings:
+ * the FIRST one, as OpenSSH takes the first value it obtains for each option.
+ */
+export function sshOptionOf(argStrings: readonly string[], name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const text of argStrings) {
     let words: string[];
     try {
-      words = shlexSplit(v as string).map((t) => t.text);
-    } catch (e) {
-      return fail(k, `cannot be split into arguments: ${(e as Error).message}`, "check the quotes");
+      words = shlexSplit(text).map((t) => t.text);
+    } catch {
+      continue;
     }
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
-      let opt: string | undefined;
-      if (w === "-o") opt = words[++i];
-      else if (w.startsWith("-o")) opt = w.slice(2);
-      else {
-        const proxy = w === "-J" || w.startsWith("-J");
-        fail(k, `has '${w}', which keel does not honour`, proxy ? "keel does not connect through a jump host yet; remove -J (the connection would go direct)" : "keel honours only -o UserKnownHostsFile=… here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file)");
-      }
-      if (opt === undefined) fail(k, "ends with -o and no option", "write -o Name=value");
-      const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)?(.*)$/.exec(opt!);
-      const name = (m?.[1] ?? opt!).toLowerCase();
-      const value = (m?.[2] ?? "").trim().toLowerCase();
-      if (name === "userknownhostsfile" && value === "") i++; // `-o UserKnownHostsFile PATH` form: the path is the next word
-      if (SSH_OPTIONS_OK.has(name) || SSH_OPTIONS_OK.has(`${name}:${value}`)) continue;
-      const hint =
-        name === "proxyjump" || name === "proxycommand"
-          ? "keel does not connect through a jump host or proxy yet; without it the connection would go direct, so the load stops"
-          : name === "stricthostkeychecking"
-            ? "keel always checks host keys; to trust keys seen for the first time use --accept-new-host-keys"
-            : `keel does not honour the ssh option ${m?.[1] ?? opt}; remove it`;
-      fail(k, `sets -o ${opt}, which keel does not honour`, hint);
+      const opt = w === "-o" ? words[++i] : w.startsWith("-o") ? w.slice(2) : undefined;
+      if (opt === undefined) continue;
+      const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)(.*)$/.exec(opt);
+      if (m && m[1]!.toLowerCase() === want) return m[2]!.trim();
+      if (!m && opt.toLowerCase() === want && words[i + 1] !== undefined) return words[i + 1]!;
     }
   }
+  return undefined;
 }
 
 /** `-o UserKnownHostsFile=PATH` (or `-oUserKnownHostsFile PATH`) in ansible_ssh_common_args / _extra_args. */
 export function knownHostsFromSshArgs(vars: Record<string, unknown>): string | undefined {
-  for (const k of ["ansible_ssh_extra_args", "ansible_ssh_common_args"]) {
+  for (const k of ["ansible_ssh_common_args", "ansible_ssh_extra_args"]) {
     const v = vars[k];
     if (typeof v !== "string") continue;
     const m = /(?:^|\s)-o\s*['"]?UserKnownHostsFile(?:\s*=\s*|\s+)['"]?([^\s'"]+)/i.exec(v);

@@ -25,6 +25,10 @@ export interface RunOptions {
   becomePassword?: string;
   password?: string;
   acceptNewHostKeys?: boolean;
+  /** host_key_checking of ansible.cfg / ANSIBLE_HOST_KEY_CHECKING (false: keys not checked). */
+  hostKeyChecking?: boolean;
+  /** [ssh_connection] ssh_args of ansible.cfg / ANSIBLE_SSH_ARGS: its -o options come first, as in Ansible. */
+  sshArgs?: string;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
   /**

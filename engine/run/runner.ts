@@ -202,7 +202,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.stats.unreachable = 1;
     const task = this.current;
     const during = task ? ` during task '${task.name}' (${posText(task.pos)})` : this.phase;
-    const message = `${this.name}: unreachable${during}: ${e.failure === "hostkey" ? "host key mismatch" : e.failure}: ${e.message}`;
+    const message = `${this.name}: unreachable${during}: ${e.failure === "hostkey" ? "" : `${e.failure}: `}${e.message}`;
     this.failure = { host: this.name, task, message, unreachable: e.failure };
     this.sink({ type: "host.unreachable", host: this.name, failure: e.failure, message, task });
     if (this.conn) {

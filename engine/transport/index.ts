@@ -1,6 +1,6 @@
 // The transport: turns a HostSpec into a Connection (engine/core/connection.ts), over ssh2 or locally.
 // Both keep one persistent POSIX `sh` per host; see session.ts and framing.ts.
-import type { HostSpec } from "../core/host.js";
+import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import type { Connection } from "../core/connection.js";
 import { ConnectionError, KeelError, InternalError } from "../core/errors.js";
 import { LocalConnection } from "./local.js";
@@ -9,6 +9,8 @@ import { SshConnection, defaultKnownHostsFile } from "./ssh.js";
 export interface ConnectOptions {
   /** Trust and record keys seen for the first time. */
   acceptNewHostKeys?: boolean;
+  /** The host key policy (StrictHostKeyChecking); overrides acceptNewHostKeys when given. */
+  hostKeyPolicy?: HostKeyPolicy;
   /** Default spec.knownHostsFile ?? ~/.ssh/known_hosts. */
   knownHostsFile?: string;
   /** Default spec.connectTimeoutMs ?? 10000. */
@@ -32,7 +34,7 @@ export async function connect(spec: HostSpec, opts: ConnectOptions = {}): Promis
     const becomePassword = opts.becomePassword ?? spec.becomePassword;
     if (spec.connection === "local") return await LocalConnection.open(spec, commandTimeoutMs, becomePassword);
     return await SshConnection.open(spec, {
-      acceptNewHostKeys: opts.acceptNewHostKeys ?? false,
+      hostKeyPolicy: opts.hostKeyPolicy ?? (opts.acceptNewHostKeys ? "accept-new" : "yes"),
       knownHostsFile: opts.knownHostsFile ?? spec.knownHostsFile ?? defaultKnownHostsFile(),
       connectTimeoutMs: opts.connectTimeoutMs ?? spec.connectTimeoutMs ?? 10_000,
       commandTimeoutMs,

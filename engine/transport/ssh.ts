@@ -5,7 +5,7 @@ import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey } fro
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import type { HostSpec } from "../core/host.js";
+import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
@@ -25,7 +25,12 @@ import {
 const { Client, utils } = ssh2;
 
 export interface SshOptions {
-  acceptNewHostKeys: boolean;
+  /**
+   * StrictHostKeyChecking: "yes" refuses unknown and changed keys; "accept-new" records unknown
+   * keys and refuses changed ones; "no" checks nothing and records nothing (a revoked key is
+   * still refused, as by OpenSSH).
+   */
+  hostKeyPolicy: HostKeyPolicy;
   knownHostsFile: string;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
@@ -89,9 +94,10 @@ export class SshConnection extends ShellConnection {
       hostVerifier: (key: Buffer) => {
         const verdict = checkHostKey(entries, lookup, key);
         if (verdict.status === "known") return true;
-        if (verdict.status === "unknown" && this.opts.acceptNewHostKeys) {
+        if (verdict.status !== "revoked" && this.opts.hostKeyPolicy === "no") return true;
+        if (verdict.status === "unknown" && this.opts.hostKeyPolicy === "accept-new") {
           try {
-            appendKnownHost(this.opts.knownHostsFile, formatKnownHostLine(lookup, key));
+            if (this.opts.knownHostsFile !== "/dev/null") appendKnownHost(this.opts.knownHostsFile, formatKnownHostLine(lookup, key));
           } catch (e) {
             hostKeyError = new ConnectionError(`cannot record the host key of ${this.describe()} in ${this.opts.knownHostsFile}: ${(e as Error).message}`, "hostkey", this.host);
             return false;
@@ -185,7 +191,7 @@ export class SshConnection extends ShellConnection {
 
   /** A separate connection (same address, key and known_hosts), one command, closed again. */
   async probeNewConnection(timeoutMs: number): Promise<void> {
-    const c = new SshConnection(this.spec, { ...this.opts, acceptNewHostKeys: false });
+    const c = new SshConnection(this.spec, { ...this.opts, hostKeyPolicy: this.opts.hostKeyPolicy === "no" ? "no" : "yes" });
     try {
       await c.connectOnce(timeoutMs);
       const r = await c.exec({ command: "true", timeoutMs });
@@ -254,11 +260,11 @@ function hostKeyMessage(
   if (verdict.status === "mismatch") {
     const e = verdict.entries[0]!;
     return (
-      `host key mismatch for ${where}: ${file} line ${e.line} has ${e.keyType} ${fingerprint(e.key)}, server offered ${offered}; ` +
+      `host key CHANGED for ${where}: ${file} line ${e.line} has ${e.keyType} ${fingerprint(e.key)}, server offered ${offered}; ` +
       `if the host was rebuilt, remove the old key with ssh-keygen -R '${lookup}' -f ${file} (otherwise someone may be intercepting the connection)`
     );
   }
-  return `unknown host key for ${where}: server offered ${offered}, not in ${file}; check the fingerprint and run again with --accept-new-host-keys to trust and record it`;
+  return `unknown host key for ${where}: server offered ${offered}, not in ${file}; check the fingerprint and run again with --accept-new-host-keys (or -o StrictHostKeyChecking=accept-new in ansible_ssh_common_args) to trust and record it`;
 }
 
 /** The ways to authenticate, in order: key files, ssh-agent, password. */

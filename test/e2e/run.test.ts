@@ -5,7 +5,7 @@
 // all connect to it; each keeps its files under its own `root` folder, so they never touch each other.
 // Cases: first run changes, second run changes nothing (≤ 2 round trips per host after connecting),
 // tamper + --check reports exactly that task and touches nothing, a connection killed mid-run is
-// contained to its host, and a host key mismatch is refused.
+// contained to its host, and a changed host key is refused.
 // When the lab is up (test/e2e/setup.ts), the same playbook also runs against every lab host over
 // real SSH: converge, converge again (≤ 2 round trips per host), tamper + --check, checked with ssh.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -249,7 +249,7 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     expect(r.stdout).toMatch(/^FAILED$/m);
   });
 
-  it("5. a host key mismatch is refused; the other host still runs", async () => {
+  it("5. a changed host key is refused; the other host still runs", async () => {
     const bad = writeInventory("inventory-badkey.yml", {
       lab01: { root: hostRoot("lab01") },
       lab04: { root: join(dir, "hosts", "lab04"), keel_known_hosts: join(dir, "known_hosts_wrong") },
@@ -262,7 +262,7 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     expect(rep.summary.hosts.lab01).toMatchObject({ status: "ok", failed: 0 });
     const u = rep.events.find((e: { type: string }) => e.type === "host.unreachable");
     expect(u).toMatchObject({ host: "lab04", failure: "hostkey" });
-    expect(u.message).toMatch(/^lab04: unreachable while connecting: host key mismatch: /);
+    expect(u.message).toMatch(/^lab04: unreachable while connecting: host key CHANGED for lab04 /);
     expect(existsSync(join(dir, "hosts", "lab04"))).toBe(false);
     expect(readFileSync(join(dir, "known_hosts_wrong"), "utf8").split("\n").filter(Boolean)).toHaveLength(1);
   });

@@ -145,7 +145,7 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
       const e = await expectConnErr(
         connect(spec({ knownHostsFile: kh }), { acceptNewHostKeys: true }),
         "hostkey",
-        /host key mismatch for testhost \(127\.0\.0\.1:\d+\): .*kh_wrong line 2 has ssh-ed25519 SHA256:\S+, server offered ssh-ed25519 SHA256:\S+; if the host was rebuilt, remove the old key with ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/,
+        /host key CHANGED for testhost \(127\.0\.0\.1:\d+\): .*kh_wrong line 2 has ssh-ed25519 SHA256:\S+, server offered ssh-ed25519 SHA256:\S+; if the host was rebuilt, remove the old key with ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/,
       );
       expect(e.host).toBe("testhost");
       expect(readFileSync(kh, "utf8").split("\n").filter(Boolean)).toHaveLength(2);

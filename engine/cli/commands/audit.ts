@@ -6,6 +6,7 @@
 import { Command, Option } from "commander";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import { warnUncheckedHosts } from "./hostkeys.js";
 import type { CommandContext } from "../context.js";
 import { didYouMean, InputError } from "../../core/errors.js";
 import type { KeelEvent } from "../../core/events.js";
@@ -172,6 +173,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const extraVars = { ...c.extraVars, profile: setup.profileRef };
   const inv = await loadInventory(c.inventory);
   if (c.limit && inv.match(c.limit).length === 0) throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
+  warnUncheckedHosts(io, inv, c);
   const waivers = o.waivers ? loadWaivers(o.waivers, setup.catalog.ids, (p, pos) => inv.match(p, pos)) : undefined;
   const playbookFile = resolve(o.playbook ?? packagePath("playbooks/harden.yml"));
   const plan = loadPlaybook(playbookFile, { registry });

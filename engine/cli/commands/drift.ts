@@ -4,6 +4,7 @@
 import { Command, Option } from "commander";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { warnUncheckedHosts } from "./hostkeys.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import type { KeelEvent } from "../../core/events.js";
@@ -98,6 +99,7 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   const inv0 = await loadInventory(c.inventory);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
   const plan = loadPlaybook(resolve(playbookArg), { registry });
+  warnUncheckedHosts(io, inv, c);
   const playbookName = displayPath(playbookArg);
   const scope = historyKey(resolve(playbookArg), c.inventory, c.limit);
   const store = o.history !== false ? new HistoryStore(resolve(o.history)) : undefined;

@@ -1,6 +1,7 @@
 // keel facts: connect to hosts and print the facts keel gathers (one probe each) as JSON. It
 // connects as every other command does (the shared flags, connectHost with its retry, the per-host
 // deadline), so what `keel facts` reaches, `keel run` reaches.
+import { warnUncheckedHosts } from "./hostkeys.js";
 import type { Command } from "commander";
 import pLimit from "p-limit";
 import type { CommandContext } from "../context.js";
@@ -41,6 +42,7 @@ Examples:
       const inv = await loadInventory(c.inventory);
       const selected = pattern === undefined ? inv.match("all") : inv.hosts().includes(pattern) ? [pattern] : inv.match(pattern);
       const names = c.limit ? selected.filter((h) => new Set(inv.match(c.limit!)).has(h)) : selected;
+      warnUncheckedHosts(ctx.io, inv, c);
       if (names.length === 0) throw new InputError(`no host matches ${JSON.stringify(pattern ?? "all")}${c.limit ? ` and --limit '${c.limit}'` : ""}`, undefined, `hosts in this inventory: ${inv.hosts().slice(0, 10).join(", ")}`);
       const specs = names.map((n) => inv.host(n)); // validates every host before connecting to any
       await askPasswords(opts, c, ctx.io);

@@ -5,6 +5,7 @@
 import { Command, Option } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
+import { warnUncheckedHosts } from "./hostkeys.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import { loadInventory } from "../../inventory/index.js";
@@ -119,6 +120,7 @@ async function report(o: PatchCliOptions, ctx: CommandContext): Promise<number> 
   const limited = c.limit ? new Set(inv.match(c.limit)) : undefined;
   const names = inv.match("all").filter((h) => (!limited || limited.has(h)) && (!shard || inShard(h, shard)));
   const specs = names.map((n) => inv.host(n)); // validates every host before connecting to any
+  warnUncheckedHosts(io, inv, c);
   await askPasswords(o, c, io);
 
   const t0 = Date.now();

@@ -3,6 +3,7 @@
 // reporters in engine/report turn its events into progress, a recap, JSON and a run log.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { warnUncheckedHosts } from "./hostkeys.js";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
@@ -73,6 +74,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   const c = connectionOptions(f);
   const inv = await loadInventory(c.inventory);
   const plan = loadPlaybook(resolve(playbook), { registry });
+  warnUncheckedHosts(io, inv, c);
   if (c.limit && inv.match(c.limit).length === 0) {
     throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
   }

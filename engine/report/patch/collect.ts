@@ -44,7 +44,7 @@ export async function collectPatchState(specs: HostSpec[], o: CollectOptions): P
         } catch (e) {
           if (!(e instanceof KeelError)) throw e;
           rt = conn?.roundTrips ?? rt;
-          const msg = e instanceof ConnectionError ? `${e.failure === "hostkey" ? "host key mismatch" : e.failure}: ${e.message}` : e.message;
+          const msg = e instanceof ConnectionError ? `${e.failure === "hostkey" ? "" : `${e.failure}: `}${e.message}` : e.message;
           out = { host: spec.name, error: msg, failure: e instanceof ConnectionError ? e.failure : "probe", durationMs: Date.now() - t0, roundTrips: rt };
         } finally {
           deadline.clear();

@@ -73,7 +73,7 @@ describe("connection settings keel does not honour", () => {
     [`      ansible_ssh_common_args: "-o ProxyJump=bastion.example.com"`, /ProxyJump.*does not honour/, /jump host/],
     [`      ansible_ssh_common_args: "-o 'ProxyCommand=ssh -W %h:%p bastion'"`, /ProxyCommand/, /jump host or proxy/],
     [`      ansible_ssh_extra_args: "-J bastion"`, /'-J'/, /jump host/],
-    [`      ansible_ssh_common_args: "-o StrictHostKeyChecking=no"`, /StrictHostKeyChecking=no/, /--accept-new-host-keys/],
+    [`      ansible_ssh_common_args: "-o StrictHostKeyChecking=maybe"`, /StrictHostKeyChecking=maybe/, /takes yes, ask, accept-new, no or off/],
     [`      ansible_ssh_common_args: "-o Ciphers=aes128-ctr"`, /Ciphers/, /remove it/],
     [`      ansible_become_flags: "-H -S -n"`, /ansible_become_flags is not supported/, /sudo/],
     [`      ansible_shell_executable: /bin/bash`, /ansible_shell_executable is not supported/, /sh/],
