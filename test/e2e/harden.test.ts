@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import ssh2 from "ssh2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeLab, hostExec, keel, lab, ssh, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
 import { loadCatalog } from "../../engine/controls/catalog.js";
 
