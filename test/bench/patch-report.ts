@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[3] ?? 3);
   const dir = mkdtempSync(join(tmpdir(), "keel-bench-patch-"));
   const repo = (await buildAptRepo(join(dir, "repo"))).dir;
-  const tgz = execFileSync("tar", ["czf", "-", "-C", repo, "."]).toString("base64");
+  const tgz = execFileSync("tar", ["czf", "-", "-C", repo, "."], { maxBuffer: 1 << 30 }).toString("base64");
   const sources = ["keel", "keel-security", "keel-updates"].map((s) => `deb [trusted=yes] file:/srv/keel-patch-repo ${s} main`).join("' '");
   const hosts: ScratchHost[] = [];
   try {

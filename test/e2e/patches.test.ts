@@ -86,7 +86,7 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-e2e-patches-"));
     const repo = (await buildAptRepo(join(dir, "repo"))).dir;
-    const tgz = execFileSync("tar", ["czf", "-", "-C", repo, "."]).toString("base64");
+    const tgz = execFileSync("tar", ["czf", "-", "-C", repo, "."], { maxBuffer: 1 << 30 }).toString("base64");
     [a, b, c] = await Promise.all([startScratchHost(), startScratchHost(), startScratchHost()]);
     await Promise.all(
       [a, b, c].map(async (h) => {
