@@ -16,9 +16,10 @@ import { registerReport } from "./commands/report.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerPatch } from "./commands/patch.js";
 import { registerVault } from "./commands/vault.js";
+import { registerConfig } from "./commands/config.js";
 import { setupVault, vaultDefaults } from "./commands/vault-flags.js";
 
-const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport, registerVault];
+const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport, registerVault, registerConfig];
 
 
 /** The `keel` program with every command registered (main parses with it; tests inspect it). */

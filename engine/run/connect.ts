@@ -7,7 +7,7 @@ import { ConnectionError } from "../core/errors.js";
 import { connect as realConnect } from "../transport/index.js";
 import { CONNECT_ATTEMPTS, type RunOptions } from "./options.js";
 
-export type ConnectSettings = Pick<RunOptions, "connection" | "user" | "privateKeyFile" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "connectTimeoutMs" | "commandTimeoutMs" | "connect">;
+export type ConnectSettings = Pick<RunOptions, "connection" | "user" | "privateKeyFile" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs" | "connectTimeoutMs" | "commandTimeoutMs" | "connect">;
 
 /**
  * Open the host's connection: the options override the inventory's connection type and passwords.
@@ -20,15 +20,15 @@ export async function connectHost(host: HostSpec, o: ConnectSettings): Promise<C
   const spec: HostSpec = {
     ...host,
     connection: o.connection ?? host.connection,
-    user: o.user ?? host.user,
-    privateKeyFile: o.privateKeyFile ?? host.privateKeyFile,
+    user: o.user ?? host.user ?? o.defaultUser,
+    privateKeyFile: o.privateKeyFile ?? host.privateKeyFile ?? o.defaultPrivateKeyFile,
     password: o.password ?? host.password,
     becomePassword: o.becomePassword ?? host.becomePassword,
   };
   const connectOpts = {
     hostKeyPolicy: hostKeyPolicyOf(spec, o),
     knownHostsFile: knownHostsFileOf(spec, o),
-    connectTimeoutMs: o.connectTimeoutMs ?? spec.connectTimeoutMs,
+    connectTimeoutMs: o.connectTimeoutMs ?? spec.connectTimeoutMs ?? o.defaultConnectTimeoutMs,
     commandTimeoutMs: o.commandTimeoutMs,
     password: spec.password,
     becomePassword: spec.becomePassword,

@@ -37,6 +37,12 @@ export interface RunOptions {
    * accepts TCP and then stalls never stalls the run.
    */
   hostTimeoutMs?: number;
+  /** remote_user of ansible.cfg: the login user of hosts whose inventory names none. */
+  defaultUser?: string;
+  /** private_key_file of ansible.cfg: the key of hosts whose inventory names none. */
+  defaultPrivateKeyFile?: string;
+  /** timeout of ansible.cfg, ms: below -T and the host's ansible_timeout. */
+  defaultConnectTimeoutMs?: number;
   /** -u: log in as this user instead of the inventory's. */
   user?: string;
   /** --private-key: use this key file instead of the inventory's. */

@@ -1,28 +1,52 @@
-// Settings from Ansible's environment variables that map onto keel's run options (CLI flags, set
-// before, win). ansible.cfg itself: see engine/config.
+// ansible.cfg and ANSIBLE_* settings (engine/config) applied to keel's run options: CLI flags,
+// set before, win; then the environment; then the file.
 import { InputError } from "../../core/errors.js";
 import { checkSshArgs } from "../../inventory/hostspec.js";
 import type { RunOptions } from "../../run/options.js";
+import { resolveSettings, type Settings } from "../../config/ansiblecfg.js";
 
-const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
-const FALSE = new Set(["n", "no", "off", "0", "false", "f"]);
-
-function envBool(name: string, env: NodeJS.ProcessEnv): boolean | undefined {
-  const v = env[name];
-  if (v === undefined || v === "") return undefined;
-  const l = v.trim().toLowerCase();
-  if (TRUE.has(l)) return true;
-  if (FALSE.has(l)) return false;
-  throw new InputError(`${name}='${v}' is not a boolean`, undefined, "use True or False");
+/** The effective ansible.cfg/environment settings (read at each call: a command reads them once or twice). */
+export function ansibleSettings(): { file?: string; settings: Settings } {
+  return resolveSettings(process.env);
 }
 
-export function applyAnsibleConfig(run: Pick<RunOptions, "hostKeyChecking" | "sshArgs">, env: NodeJS.ProcessEnv = process.env): void {
-  const hkc = envBool("ANSIBLE_HOST_KEY_CHECKING", env);
-  if (hkc !== undefined) run.hostKeyChecking = hkc;
-  if (env.ANSIBLE_SSH_ARGS) {
-    checkSshArgs(env.ANSIBLE_SSH_ARGS, (message, hint) => {
-      throw new InputError(`ANSIBLE_SSH_ARGS ${message}`, undefined, hint);
+type Applied = Pick<RunOptions, "hostKeyChecking" | "sshArgs" | "forks" | "become" | "becomeUser" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs">;
+interface GivenFlags {
+  forks?: string | undefined;
+  become?: boolean | undefined;
+  becomeUser?: string | undefined;
+}
+
+export function applyAnsibleConfig(run: Applied, f: GivenFlags = {}): void {
+  const { settings: s } = ansibleSettings();
+  const val = <T>(n: string) => s[n]?.value as T | undefined;
+  if (val<boolean>("host_key_checking") !== undefined) run.hostKeyChecking = val<boolean>("host_key_checking")!;
+  const sshArgs = val<string>("ssh_args");
+  if (sshArgs) {
+    checkSshArgs(sshArgs, (message, hint) => {
+      throw new InputError(`ssh_args (${s.ssh_args!.source}) ${message}`, undefined, hint);
     });
-    run.sshArgs = env.ANSIBLE_SSH_ARGS;
+    run.sshArgs = sshArgs;
   }
+  if (f.forks === undefined && val<number>("forks") !== undefined) {
+    if (val<number>("forks")! < 1) throw new InputError(`forks (${s.forks!.source}) must be at least 1`);
+    run.forks = val<number>("forks")!;
+  }
+  if (!f.become && val<boolean>("become") !== undefined) run.become = val<boolean>("become")!;
+  if (f.becomeUser === undefined && val<string>("become_user")) run.becomeUser = val<string>("become_user")!;
+  const method = val<string>("become_method");
+  if (method && method !== "sudo") throw new InputError(`become_method = ${method} (${s.become_method!.source}) is not supported`, undefined, "keel only becomes another user with sudo; use become_method = sudo");
+  if (val<string>("remote_user")) run.defaultUser = val<string>("remote_user")!;
+  if (val<string>("private_key_file")) run.defaultPrivateKeyFile = val<string>("private_key_file")!;
+  if (val<number>("timeout")) run.defaultConnectTimeoutMs = val<number>("timeout")! * 1000;
+  // roles and collections are searched through these variables by the loaders
+  const roles = s.roles_path;
+  if (roles && !roles.source.endsWith("(environment)")) process.env.ANSIBLE_ROLES_PATH = (roles.value as string[]).join(":");
+  const cols = s.collections_path;
+  if (cols && !cols.source.endsWith("(environment)")) process.env.ANSIBLE_COLLECTIONS_PATH = (cols.value as string[]).join(":");
+}
+
+/** inventory of ansible.cfg / ANSIBLE_INVENTORY (used when no -i is given). */
+export function configInventory(): string[] | undefined {
+  return ansibleSettings().settings.inventory?.value as string[] | undefined;
 }

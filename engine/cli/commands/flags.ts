@@ -14,7 +14,7 @@ import { defaultInventoryPath } from "../../inventory/index.js";
 import { collect, parseExtraVars } from "./shared.js";
 import { promptHidden } from "./prompt.js";
 import { addVaultFlags } from "./vault-flags.js";
-import { applyAnsibleConfig } from "./ansible-config.js";
+import { applyAnsibleConfig, configInventory } from "./ansible-config.js";
 
 /** Hosts worked on in parallel unless -f says otherwise. */
 export const DEFAULT_FORKS = 50;
@@ -67,7 +67,7 @@ export interface ConnectionSettings {
   /** What engine/run takes (spread into RunOptions). */
   run: Pick<
     RunOptions,
-    "limit" | "forks" | "connection" | "user" | "privateKeyFile" | "become" | "becomeUser" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "connectTimeoutMs" | "commandTimeoutMs" | "hostTimeoutMs" | "tags" | "skipTags"
+    "limit" | "forks" | "connection" | "user" | "privateKeyFile" | "become" | "becomeUser" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs" | "connectTimeoutMs" | "commandTimeoutMs" | "hostTimeoutMs" | "tags" | "skipTags"
   >;
   /** Passwords given at the prompts (for masking in logs); see askPasswords. */
   secrets: string[];
@@ -126,7 +126,7 @@ export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
   };
   set("limit", f.limit);
   set("connection", f.connection);
-  applyAnsibleConfig(run);
+  applyAnsibleConfig(run, f);
   set("user", f.user);
   set("privateKeyFile", f.privateKey);
   set("become", f.become ? true : undefined);
@@ -135,7 +135,7 @@ export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
   set("commandTimeoutMs", commandTimeoutMs);
   set("hostTimeoutMs", hostTimeoutMs);
   const out: ConnectionSettings = {
-    inventory: f.inventory?.length ? f.inventory : [defaultInventoryPath()],
+    inventory: f.inventory?.length ? f.inventory : (configInventory() ?? [defaultInventoryPath()]),
     verbose: f.verbose ?? 0,
     extraVars,
     tags,

@@ -18,6 +18,7 @@ import { JsonReporter } from "../../report/json.js";
 import { reportMeta } from "../../report/meta.js";
 import { createRunLog } from "../../report/runlog.js";
 import { collect } from "./shared.js";
+import { configInventory } from "./ansible-config.js";
 import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, type ConnectionFlags } from "./flags.js";
 import type { KeelEvent } from "../../core/events.js";
 import { DEFAULT_PROFILE, auditReportOf, setupAudit } from "./audit.js";
@@ -64,7 +65,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   // 1. Validate everything before touching any host.
   // A run changes hosts: which ones must be said, never defaulted to this machine (issue 10 #8;
   // Ansible refuses too: "provided hosts list is empty, only localhost is available").
-  if (!f.inventory?.length && f.connection !== "local") {
+  if (!f.inventory?.length && !configInventory() && f.connection !== "local") {
     throw new InputError(
       "keel run needs an inventory: give -i INVENTORY, or -c local to converge this machine",
       undefined,

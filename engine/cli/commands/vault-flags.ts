@@ -14,6 +14,7 @@ import { registerSecret } from "../../core/secrets.js";
 import { setVaultSecrets, type VaultSecret } from "../../vault/keyring.js";
 import { parseVaultId, readPasswordSource } from "../../vault/sources.js";
 import { DEFAULT_VAULT_ID } from "../../vault/format.js";
+import { resolveSettings } from "../../config/ansiblecfg.js";
 
 export interface VaultFlags {
   vaultId?: string[];
@@ -71,10 +72,13 @@ export async function setupVault(f: VaultFlags, io: CliIO, d: VaultDefaults): Pr
   setVaultSecrets(await loadVaultSecrets(vaultIdSpecs(f, d), io));
 }
 
-/** ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_VAULT_IDENTITY_LIST. */
-export function vaultDefaults(env: NodeJS.ProcessEnv = process.env): VaultDefaults {
+/** vault_password_file and vault_identity_list of ansible.cfg, or ANSIBLE_VAULT_PASSWORD_FILE / _IDENTITY_LIST. */
+export function vaultDefaults(): VaultDefaults {
+  const { settings } = resolveSettings(process.env);
   const d: VaultDefaults = {};
-  if (env.ANSIBLE_VAULT_PASSWORD_FILE) d.passwordFile = env.ANSIBLE_VAULT_PASSWORD_FILE;
-  if (env.ANSIBLE_VAULT_IDENTITY_LIST) d.identityList = env.ANSIBLE_VAULT_IDENTITY_LIST.split(",").map((x) => x.trim()).filter(Boolean);
+  const file = settings.vault_password_file?.value;
+  if (typeof file === "string" && file) d.passwordFile = file;
+  const ids = settings.vault_identity_list?.value;
+  if (typeof ids === "string" && ids) d.identityList = ids.split(",").map((x) => x.trim()).filter(Boolean);
   return d;
 }

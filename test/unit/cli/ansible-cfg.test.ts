@@ -1,0 +1,119 @@
+// ansible.cfg: found in Ansible's order (first found wins, never merged); ANSIBLE_* beats the file;
+// CLI flags beat both. keel config shows where each effective value came from.
+import { describe, it, expect, afterAll } from "vitest";
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findConfigFile, resolveSettings, parseIniConfig } from "../../../engine/config/ansiblecfg.js";
+import { connectionOptions } from "../../../engine/cli/commands/flags.js";
+import { main } from "../../../engine/cli/main.js";
+import { InputError } from "../../../engine/core/errors.js";
+
+const dir = mkdtempSync(join(tmpdir(), "keel-cfg-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const home = join(dir, "home");
+const cwd = join(dir, "proj");
+const other = join(dir, "other");
+for (const d of [home, cwd, other]) mkdirSync(d, { recursive: true });
+writeFileSync(join(home, ".ansible.cfg"), "[defaults]\nforks = 3\n");
+writeFileSync(join(cwd, "ansible.cfg"), "[defaults]\nforks = 4\nremote_user = deploy\ninventory = inv/hosts.ini,extra.yml\nroles_path = roles:/opt/roles\nhost_key_checking = False\ntimeout = 25\n[privilege_escalation]\nbecome = yes\nbecome_user = app\n[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new\n");
+writeFileSync(join(other, "ansible.cfg"), "[defaults]\nforks = 5\n");
+
+/** Run with this environment and working folder. */
+function withEnv<T>(env: Record<string, string>, folder: string, fn: () => T): T {
+  const saved = { ...process.env };
+  const savedCwd = process.cwd();
+  for (const k of Object.keys(process.env)) if (k.startsWith("ANSIBLE_")) delete process.env[k];
+  Object.assign(process.env, { HOME: home }, env);
+  process.chdir(folder);
+  try {
+    return fn();
+  } finally {
+    process.chdir(savedCwd);
+    process.env = saved;
+  }
+}
+
+describe("which ansible.cfg", () => {
+  it.each([
+    ["ANSIBLE_CONFIG (a file) first", { ANSIBLE_CONFIG: join(other, "ansible.cfg") }, cwd, join(other, "ansible.cfg")],
+    ["ANSIBLE_CONFIG (a folder)", { ANSIBLE_CONFIG: other }, cwd, join(other, "ansible.cfg")],
+    ["then ./ansible.cfg", {}, cwd, join(cwd, "ansible.cfg")],
+    ["then ~/.ansible.cfg", {}, dir, join(home, ".ansible.cfg")],
+  ])("%s", (_n, env, folder, want) => {
+    expect(withEnv(env, folder, () => findConfigFile(process.env, process.cwd(), home))).toBe(want);
+  });
+
+  it("a world-writable current folder's ansible.cfg is ignored, as in Ansible", () => {
+    const ww = join(dir, "ww");
+    mkdirSync(ww);
+    writeFileSync(join(ww, "ansible.cfg"), "[defaults]\nforks = 9\n");
+    chmodSync(ww, 0o777);
+    expect(findConfigFile({}, ww, home)).toBe(join(home, ".ansible.cfg"));
+  });
+
+  it("the first found wins: files are not merged", () => {
+    const r = withEnv({ ANSIBLE_CONFIG: join(other, "ansible.cfg") }, cwd, () => resolveSettings(process.env));
+    expect(r.settings.forks).toEqual({ value: 5, source: `${join(other, "ansible.cfg")}:2` });
+    expect(r.settings.remote_user).toBeUndefined();
+  });
+});
+
+describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
+  // [setting, file value, env, env value, flag, flag value]
+  it.each([
+    ["forks", 4, "ANSIBLE_FORKS", "12", "forks", "20", (c: ReturnType<typeof connectionOptions>) => c.run.forks, [4, 12, 20]],
+    ["become_user", "app", "ANSIBLE_BECOME_USER", "web", "becomeUser", "db", (c: ReturnType<typeof connectionOptions>) => c.run.becomeUser, ["app", "web", "db"]],
+    ["host_key_checking", false, "ANSIBLE_HOST_KEY_CHECKING", "True", undefined, undefined, (c: ReturnType<typeof connectionOptions>) => c.run.hostKeyChecking, [false, true, true]],
+    ["inventory", "", "ANSIBLE_INVENTORY", "/env/inv", "inventory", ["/cli/inv"], (c: ReturnType<typeof connectionOptions>) => c.inventory, [[join(cwd, "inv/hosts.ini"), join(cwd, "extra.yml")], ["/env/inv"], ["/cli/inv"]]],
+  ] as const)("%s", (_s, _f, envName, envValue, flag, flagValue, pick, want) => {
+    const fileOnly = withEnv({}, cwd, () => pick(connectionOptions({})));
+    const envToo = withEnv({ [envName]: envValue }, cwd, () => pick(connectionOptions({})));
+    const cliToo = withEnv({ [envName]: envValue }, cwd, () => pick(connectionOptions(flag ? { [flag]: flagValue } : {})));
+    expect([fileOnly, envToo, cliToo]).toEqual(want);
+  });
+
+  it("file settings map onto the run: defaults below the inventory, become, ssh_args, roles_path", () => {
+    const c = withEnv({}, cwd, () => {
+      const c = connectionOptions({});
+      return { ...c, roles: process.env.ANSIBLE_ROLES_PATH };
+    });
+    expect(c.run).toMatchObject({ defaultUser: "deploy", defaultConnectTimeoutMs: 25_000, become: true, becomeUser: "app", sshArgs: "-C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new" });
+    expect(c.roles).toBe(`${join(cwd, "roles")}:/opt/roles`);
+  });
+
+  it("bad values are errors at ansible.cfg:line; unhonoured ssh_args and become_method stop", () => {
+    writeFileSync(join(other, "bad.cfg"), "[defaults]\nforks = many\n");
+    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "bad.cfg") }, cwd, () => resolveSettings(process.env))).toThrow(InputError);
+    try {
+      withEnv({ ANSIBLE_CONFIG: join(other, "bad.cfg") }, cwd, () => resolveSettings(process.env));
+    } catch (e) {
+      expect((e as InputError).pos).toMatchObject({ line: 2 });
+    }
+    writeFileSync(join(other, "proxy.cfg"), "[ssh_connection]\nssh_args = -o ProxyJump=bastion\n[privilege_escalation]\nbecome_method = su\n");
+    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "proxy.cfg") }, cwd, () => connectionOptions({}))).toThrow(/ssh_args .*proxy\.cfg:2.* sets -o ProxyJump=bastion/);
+    expect(() => parseIniConfig("forks = 3\n", "x.cfg")).toThrow(/before any \[section\]/);
+  });
+
+  it("keel config shows each value and its source", async () => {
+    let out = "";
+    const io = { out: (t: string) => void (out += t), err: () => undefined, isTTY: false, color: false };
+    const saved = { ...process.env };
+    const savedCwd = process.cwd();
+    process.env.HOME = home;
+    process.env.ANSIBLE_FORKS = "12";
+    process.chdir(cwd);
+    try {
+      expect(await main(["config", "--json"], io)).toBe(0);
+    } finally {
+      process.chdir(savedCwd);
+      process.env = saved;
+    }
+    const j = JSON.parse(out) as { config_file: string; settings: Array<{ setting: string; value: string; source: string }> };
+    expect(j.config_file).toBe(join(cwd, "ansible.cfg"));
+    const by = Object.fromEntries(j.settings.map((s) => [s.setting, s]));
+    expect(by.forks).toMatchObject({ value: "12", source: "ANSIBLE_FORKS (environment)" });
+    expect(by.remote_user).toMatchObject({ value: "deploy", source: `${join(cwd, "ansible.cfg")}:3` });
+    expect(by.private_key_file).toMatchObject({ value: "", source: "default (not set)" });
+  });
+});
