@@ -4,6 +4,7 @@
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import type { Facts } from "../../engine/core/facts.js";
+import { ageText } from "../../engine/core/age.js";
 import { apt } from "./backends/apt.js";
 import { apk } from "./backends/apk.js";
 import { dnf, yum } from "./backends/dnf.js";
@@ -142,7 +143,7 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
         summary:
           st.cacheAge === undefined
             ? `${be.manager} cache never updated`
-            : `${be.manager} cache updated ${age(st.cacheAge)} ago, older than cache_valid_time ${cvt} s`,
+            : `${be.manager} cache updated ${ageText(st.cacheAge)} ago, older than cache_valid_time ${cvt} s`,
         field: "cache",
         before: st.cacheAge,
         after: 0,
@@ -222,7 +223,7 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
       if (state === "absent") return p.installed !== undefined ? `${s.name} ${p.installed} (not the version to remove)` : `${s.name} absent`;
       return `${s.name} ${p.installed ?? "?"}${state === "latest" ? " (latest)" : ""}`;
     });
-    const cache = st.cacheAge !== undefined && args.cache_valid_time !== undefined ? `${st.manager} cache updated ${age(st.cacheAge)} ago` : "";
+    const cache = st.cacheAge !== undefined && args.cache_valid_time !== undefined ? `${st.manager} cache updated ${ageText(st.cacheAge)} ago` : "";
     if (parts.length === 0) return cache || "nothing to do";
     const body = `${parts.length === 1 ? "package" : "packages"} ${parts.join(", ")}${state === "absent" ? "" : " installed"}`;
     return cache ? `${body}; ${cache}` : body;
@@ -304,16 +305,3 @@ function safeSpecs(args: PackageArgs): PkgSpec[] {
   }
 }
 
-/** 42 → "42 s", 5400 → "1 h 30 min", 200000 → "2 d 7 h". */
-export function age(s: number): string {
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min`;
-  if (s < 172800) {
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    return m ? `${h} h ${m} min` : `${h} h`;
-  }
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  return h ? `${d} d ${h} h` : `${d} d`;
-}

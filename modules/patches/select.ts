@@ -1,6 +1,7 @@
 // The pure decisions of patches.upgrade: which pending updates a task takes (scope, only,
 // exclude, holds), and the changes check mode, --diff and apply share. Nothing here touches a host.
 import type { Change } from "../../engine/core/module.js";
+import { ageText } from "../../engine/core/age.js";
 import type { PatchState, PendingUpdate } from "./types.js";
 
 export interface SelectArgs {
@@ -90,19 +91,6 @@ export function updateLabel(u: PendingUpdate): string {
   return what ? `${u.name} (${what})` : u.name;
 }
 
-/** 42 → "42 s", 5400 → "90 min", 200000 → "2 d 7 h". */
-export function ageText(s: number): string {
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min`;
-  if (s < 172800) {
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    return m ? `${h} h ${m} min` : `${h} h`;
-  }
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  return h ? `${d} d ${h} h` : `${d} d`;
-}
 
 /**
  * The changes of one patches.upgrade task: a stale cache (cache_valid_time passed) or an

@@ -212,4 +212,4 @@ export function comparePatch(current: PatchReport, previous: { host: string; fir
 }
 
 /** 42 → "42 s", 5400 → "90 min", 200000 → "2 d 7 h". */
-export { ageText } from "../../../modules/patches/select.js";
+export { ageText } from "../../core/age.js";

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import mod, { parseSpecs, age } from "../../../../modules/packages/package.js";
+import mod, { parseSpecs } from "../../../../modules/packages/package.js";
+import { ageText as age } from "../../../../engine/core/age.js";
 import { compareDebVersions, compareRpmVersions } from "../../../../modules/packages/version.js";
 import { lockError } from "../../../../modules/packages/backends/apt.js";
 import { splitApk } from "../../../../modules/packages/backends/apk.js";
