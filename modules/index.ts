@@ -30,6 +30,7 @@ import systemDebug from "./system/debug.js";
 import systemFail from "./system/fail.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemPamLimits from "./system/pam_limits.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
@@ -70,6 +71,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemFail,
   systemHostname,
   systemIncludeVars,
+  systemPamLimits,
   systemReboot,
   systemSetFact,
   systemShell,
