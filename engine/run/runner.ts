@@ -296,6 +296,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     // A meta task acts on the runner only; flush_handlers takes one step per handler itself. Inside
     // a step it would nest steps: under `linear` a host would wait for a fork slot it holds.
     if (task.module === "meta") return this.runMeta(task, scope);
+    if (this.opts.confirmTask && !scope.handler && !(await this.opts.confirmTask(this.ref(task, scope)))) return true;
     // Under `linear`, another host may end the play while this one waits at the step.
     return this.step(() => (this.playState.ended ? Promise.resolve(true) : this.runTask(task, scope)));
   }
