@@ -34,6 +34,7 @@ import { redact } from "../core/secrets.js";
 import type { FleetVars, PlayState, RunOptions, RunSummary, Step } from "./options.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
+import { playSerial } from "./keywords.js";
 
 export type { HostFailure, RunOptions, RunSummary } from "./options.js";
 export { SECRET, maskResult } from "./result.js";
@@ -49,6 +50,8 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   // the names it could not match and, when no host is left, skipped ("skipping: no hosts matched").
   const unmatched = plan.plays.map(() => [] as string[]);
   const playHosts = plan.plays.map((p, i) => inv.match(p.hosts, p.pos, unmatched[i]).filter((h) => !limitSet || limitSet.has(h)));
+  // templated serial values are rendered now: invalid input stops the run before any host
+  const serials = plan.plays.map((p) => playSerial(p, opts.extraVars ?? {}));
   const allHosts = [...new Set(playHosts.flat())];
   const lastPlay = new Map<string, number>();
   playHosts.forEach((hs, i) => hs.forEach((h) => lastPlay.set(h, i)));
@@ -75,7 +78,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
       const hosts = playHosts[pi]!.filter((h) => runners.get(h)!.state === "active");
       sink(unmatched[pi]!.length ? { type: "play.start", play: play.name, pos: play.pos, hosts, unmatched: unmatched[pi]! } : { type: "play.start", play: play.name, pos: play.pos, hosts });
       const playState: PlayState = { ended: false };
-      for (const batch of serialBatches(hosts, play.serial)) {
+      for (const batch of serialBatches(hosts, serials[pi])) {
         if (playState.ended) {
           // meta: end_play: the later batches skip this play (their hosts may still have later plays)
           for (const h of batch) if (lastPlay.get(h) === pi) await finish(runners.get(h)!);
