@@ -25,6 +25,7 @@ import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
+import systemCron from "./system/cron.js";
 import systemDebug from "./system/debug.js";
 import systemFail from "./system/fail.js";
 import systemHostname from "./system/hostname.js";
@@ -63,6 +64,7 @@ export const MODULES: readonly ModuleDef[] = [
   servicesService,
   systemAssert,
   systemCommand,
+  systemCron,
   systemDebug,
   systemFail,
   systemHostname,
