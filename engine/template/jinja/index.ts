@@ -65,7 +65,7 @@ export function compileBody(body: string, path: string, o: LexOptions, lineBase 
   } catch (e) {
     if (e instanceof LexError || e instanceof JinjaSyntaxError) {
       const { line, col } = position(c, e.offset);
-      throw new JinjaTemplateError(`template syntax error: ${e.message}`, path, line, col, e instanceof JinjaSyntaxError ? e.hint : undefined);
+      throw new JinjaTemplateError(e instanceof LexError ? `template syntax error: ${e.message}` : e.message, path, line, col, e instanceof JinjaSyntaxError ? e.hint : undefined);
     }
     throw e;
   }
