@@ -34,6 +34,7 @@ import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemTimezone from "./system/timezone.js";
 import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
@@ -73,6 +74,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemTimezone,
   systemWaitFor,
   usersAuthorizedKey,
   usersGroup,

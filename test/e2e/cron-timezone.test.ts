@@ -3,7 +3,7 @@
 // reports the drift, then remove. Paths are this suite's own: the `games` crontab, the cron.d file
 // keel-e2e-modsb, and the time zone (restored to Etc/UTC afterwards).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, hostExec } from "./lab.js";
+import { describeLab, hostExec, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
 import { on, run } from "./extra-run.js";
 
 const HOST = "lab03";
@@ -44,5 +44,37 @@ describeLab("system.cron on a lab host", () => {
     expect(await on(HOST, "crontab -u games -l")).toBe('MAILTO="ops@example.org"\n');
     expect((await hostExec(HOST, "test -e /etc/cron.d/keel-e2e-modsb", { check: false })).code).not.toBe(0);
     expect((await run("cron-absent.yml", HOST)).changed).toBe(0);
+  });
+});
+
+describeLab("system.timezone on a scratch host", () => {
+  let s: ScratchHost | undefined;
+  beforeAll(async () => {
+    s = await startScratchHost();
+  }, 120_000);
+  afterAll(async () => {
+    if (s) await stopScratchHost(s);
+  });
+
+  it("sets the zone as Ansible does without systemd, converges, and sees a stale /etc/localtime", async () => {
+    const h = s!;
+    const first = await run("timezone.yml", h, "-e", "zone=Europe/Paris");
+    expect(first.code, first.out).toBe(0);
+    expect(first.changed).toBe(1);
+    expect(await on(h, "cat /etc/timezone; readlink /etc/localtime; date +%Z")).toMatch(/^Europe\/Paris\n\/usr\/share\/zoneinfo\/Europe\/Paris\nCES?T\n$/);
+    const again = await run("timezone.yml", h, "-e", "zone=Europe/Paris");
+    expect(again.changed).toBe(0);
+
+    // /etc/localtime moved behind the module's back: drift, and the run fixes only that.
+    await on(h, "ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime");
+    const drift = await run("timezone.yml", h, "-e", "zone=Europe/Paris", "--check");
+    expect(drift.result("zone").changes.map((c) => c.field)).toEqual(["localtime"]);
+    expect((await run("timezone.yml", h, "-e", "zone=Europe/Paris")).changed).toBe(1);
+    expect(await on(h, "readlink /etc/localtime")).toBe("/usr/share/zoneinfo/Europe/Paris\n");
+
+    const bad = await run("timezone.yml", h, "-e", "zone=Mars/Olympus");
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('given timezone "Mars/Olympus" is not available');
+    expect(await on(h, "cat /etc/timezone")).toBe("Europe/Paris\n");
   });
 });
