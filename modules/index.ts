@@ -25,6 +25,7 @@ import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
+import systemCron from "./system/cron.js";
 import systemDebug from "./system/debug.js";
 import systemFail from "./system/fail.js";
 import systemHostname from "./system/hostname.js";
@@ -33,6 +34,7 @@ import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemTimezone from "./system/timezone.js";
 import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
@@ -63,6 +65,7 @@ export const MODULES: readonly ModuleDef[] = [
   servicesService,
   systemAssert,
   systemCommand,
+  systemCron,
   systemDebug,
   systemFail,
   systemHostname,
@@ -71,6 +74,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemTimezone,
   systemWaitFor,
   usersAuthorizedKey,
   usersGroup,
