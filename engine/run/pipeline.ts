@@ -33,7 +33,7 @@ export interface TaskHost {
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck: ReadonlyMap<string, TaskRef>;
   checkFor(scope: Scope, task: Task): boolean;
-  becomeFor(scope: Scope, task: Task): Become;
+  becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become;
   /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
   upcoming(task: Task, become: Become): string[];
 }
@@ -290,7 +290,7 @@ export function prepare(h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becom
       readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
     });
   }
-  return { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task), resource: safeResource(module, args) };
+  return { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args) };
 }
 
 /** For an undefined `ver.stdout` where `ver` was registered by a task check mode did not run: why, and what to do. */
