@@ -30,6 +30,7 @@ import systemDebug from "./system/debug.js";
 import systemFail from "./system/fail.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
@@ -71,6 +72,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemFail,
   systemHostname,
   systemIncludeVars,
+  systemMount,
   systemPamLimits,
   systemReboot,
   systemSetFact,
