@@ -107,6 +107,9 @@ export interface PrepareContext {
 }
 
 /** What every module declares before it acts: names, description, argument schema, resource. */
+// The registry holds modules of every argument, state and plan type; `any` is the default that lets
+// one array hold them, while each module file instantiates the generics with its own types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ModuleMeta<A = any> {
   /** area.noun, matching modules/area/noun.ts */
   name: string;
@@ -133,6 +136,7 @@ export interface ModuleMeta<A = any> {
   produces?(args: A): string[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
   kind?: "host";
   /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
@@ -170,6 +174,7 @@ export interface ControllerContext {
 }
 
 /** A module that runs on the controller only (set_fact, assert). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
   run(args: A, ctx: ControllerContext): ControllerResult;
