@@ -6,7 +6,9 @@ import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesFind from "./files/find.js";
+import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
@@ -51,7 +53,9 @@ export const MODULES: readonly ModuleDef[] = [
   filesCopy,
   filesFile,
   filesFind,
+  filesIniFile,
   filesLineinfile,
+  filesReplace,
   filesStat,
   filesTemplate,
   firewallNftables,
