@@ -5,6 +5,7 @@ import type { ModuleDef } from "../engine/core/module.js";
 import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
+import filesGetUrl from "./files/get_url.js";
 import filesFind from "./files/find.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesStat from "./files/stat.js";
@@ -50,6 +51,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesBlockinfile,
   filesCopy,
   filesFile,
+  filesGetUrl,
   filesFind,
   filesLineinfile,
   filesStat,
