@@ -5,8 +5,8 @@ import type { ModuleDef } from "../engine/core/module.js";
 import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
-import filesGetUrl from "./files/get_url.js";
 import filesFind from "./files/find.js";
+import filesGetUrl from "./files/get_url.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
@@ -51,8 +51,8 @@ export const MODULES: readonly ModuleDef[] = [
   filesBlockinfile,
   filesCopy,
   filesFile,
-  filesGetUrl,
   filesFind,
+  filesGetUrl,
   filesLineinfile,
   filesStat,
   filesTemplate,
