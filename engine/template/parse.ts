@@ -140,7 +140,7 @@ export function preprocess(text: string, strings: StringMode): string {
     // `x is not in y` / `x is in y` (Jinja's `in` test) read as the `not in` / `in` operators
     let c = chunk.replace(/\bis\s+not\s+in\b/g, "not in").replace(/\bis\s+in\b/g, "in").replace(/\bnot\s+in\b/g, "not in");
     // a test's one argument without parentheses (`x is sameas true`, `n is divisibleby 3`)
-    c = c.replace(/\bis(\s+not)?\s+([A-Za-z_]\w*)\s+([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?)(?![\w.(\[])/g, (m, not: string | undefined, test: string, arg: string) =>
+    c = c.replace(/\bis(\s+not)?\s+([A-Za-z_]\w*)\s+([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?)(?![\w.([])/g, (m, not: string | undefined, test: string, arg: string) =>
       /^(and|or|if|else|in|not|is)$/.test(arg) || /^(and|or|if|else|in|not|is)$/.test(test) ? m : `is${not ?? ""} ${test}(${arg})`,
     );
     // `item.0` (Jinja attribute-by-index) -> item[0]; numbers like 1.5 are left alone.
