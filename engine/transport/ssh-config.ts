@@ -80,7 +80,7 @@ export function loadSshConfig(file?: string, home: string = homedir()): SshConfi
 }
 
 /** Parsed ssh_config text: keyword/arguments per line with line numbers (pure). */
-export function parseSshConfigFile(text: string, file: string): { key: string; args: string[]; line: number; section: boolean; body?: { key: string; args: string[]; line: number }[] }[] {
+export function parseSshConfigFile(text: string, file: string): { key: string; args: string[]; raw: string; line: number; section: boolean; body?: { key: string; args: string[]; raw: string; line: number }[] }[] {
   let parsed: Line[];
   try {
     parsed = parseSshConfigText(text) as unknown as Line[];
@@ -97,16 +97,18 @@ export function parseSshConfigFile(text: string, file: string): { key: string; a
     return at;
   };
   const argsOf = (v: unknown): string[] => (Array.isArray(v) ? v.map((x: { val: string }) => x.val) : [String(v)]);
+  // ProxyCommand is one shell command: its words as written, with their separators and quotes
+  const rawOf = (v: unknown): string => (Array.isArray(v) ? v.map((x: { val: string; separator: string; quoted?: boolean }) => `${x.separator}${x.quoted ? `"${x.val.replace(/"/g, '\\"')}"` : x.val}`).join("").trim() : String(v));
   const out: ReturnType<typeof parseSshConfigFile> = [];
   for (const l of parsed) {
     const at = lineOf(l);
     if (l.type !== LineType.DIRECTIVE) continue;
-    const item: (typeof out)[number] = { key: l.param.toLowerCase(), args: argsOf(l.value), line: at, section: "config" in l };
+    const item: (typeof out)[number] = { key: l.param.toLowerCase(), args: argsOf(l.value), raw: rawOf(l.value), line: at, section: "config" in l };
     if ("config" in l) {
       item.body = [];
       for (const s of l.config as unknown as Line[]) {
         const sat = lineOf(s);
-        if (s.type === LineType.DIRECTIVE) item.body.push({ key: s.param.toLowerCase(), args: argsOf(s.value), line: sat });
+        if (s.type === LineType.DIRECTIVE) item.body.push({ key: s.param.toLowerCase(), args: argsOf(s.value), raw: rawOf(s.value), line: sat });
       }
     }
     out.push(item);
@@ -124,14 +126,14 @@ function readInto(file: string, out: Entry[], outer: Cond[], user: boolean, home
   } catch (e) {
     throw new InputError(`cannot read ssh config ${file}: ${(e as Error).message}`);
   }
-  const add = (d: { key: string; args: string[]; line: number }, conds: Cond[]) => {
+  const add = (d: { key: string; args: string[]; raw: string; line: number }, conds: Cond[]) => {
     const source = `${file}:${d.line}`;
     if (d.key === "include") {
       for (const pat of d.args) for (const inc of expandInclude(pat, user, home)) readInto(inc, out, conds, user, home, depth + 1);
       return;
     }
-    // ProxyCommand and friends keep their arguments as one command line
-    out.push({ key: d.key, value: d.args.join(" "), source, conds });
+    // ProxyCommand keeps its command line as written
+    out.push({ key: d.key, value: d.key === "proxycommand" ? d.raw : d.args.join(" "), source, conds });
   };
   for (const item of parseSshConfigFile(text, file)) {
     if (!item.section) {
