@@ -5,7 +5,9 @@ import type { ModuleDef } from "../engine/core/module.js";
 import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
+import filesFind from "./files/find.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
 import firewallRule from "./firewall/rule.js";
@@ -25,14 +27,18 @@ import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
+import systemCron from "./system/cron.js";
 import systemDebug from "./system/debug.js";
 import systemFail from "./system/fail.js";
+import systemGetent from "./system/getent.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemPamLimits from "./system/pam_limits.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemTimezone from "./system/timezone.js";
 import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
@@ -43,7 +49,9 @@ export const MODULES: readonly ModuleDef[] = [
   filesBlockinfile,
   filesCopy,
   filesFile,
+  filesFind,
   filesLineinfile,
+  filesStat,
   filesTemplate,
   firewallNftables,
   firewallRule,
@@ -63,14 +71,18 @@ export const MODULES: readonly ModuleDef[] = [
   servicesService,
   systemAssert,
   systemCommand,
+  systemCron,
   systemDebug,
   systemFail,
+  systemGetent,
   systemHostname,
   systemIncludeVars,
+  systemPamLimits,
   systemReboot,
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemTimezone,
   systemWaitFor,
   usersAuthorizedKey,
   usersGroup,

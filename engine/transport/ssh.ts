@@ -1,7 +1,7 @@
 // The ssh transport (ssh2): one TCP connection per host for the whole run, one persistent `sh`
 // channel on it, host keys checked against known_hosts and failing closed.
 import ssh2 from "ssh2";
-import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey } from "ssh2";
+import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgorithms, ParsedKey } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,6 +11,7 @@ import { readFileCached } from "../core/filecache.js";
 import type { Duplex } from "node:stream";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
 import { openRoute, type Route } from "./jump.js";
+import { sshAlgorithms } from "./ssh-algorithms.js";
 import {
   checkHostKey,
   fingerprint,
@@ -50,6 +51,8 @@ export class SshConnection extends ShellConnection {
   private client?: SshClient;
   /** The jump host or proxy command this connection goes through (its own reference to a shared jump connection). */
   private route?: Route;
+  /** Algorithms agreed in the last handshake (kex, host key, ciphers, MACs), for tests and diagnostics. */
+  negotiated?: NegotiatedAlgorithms;
 
   private constructor(
     private readonly spec: HostSpec,
@@ -93,7 +96,7 @@ export class SshConnection extends ShellConnection {
     if (spec.via) route = await openRoute(spec.via, { name: spec.name, where: this.describe(), address: spec.address, port: spec.port }, { hostKeyPolicy: this.opts.hostKeyPolicy, knownHostsFile: this.opts.knownHostsFile, connectTimeoutMs: timeoutMs });
     let client: SshClient;
     try {
-      client = await handshake(target, timeoutMs, route?.sock);
+      client = await handshake(target, timeoutMs, route?.sock, (n) => (this.negotiated = n));
     } catch (e) {
       route?.release();
       throw route && e instanceof ConnectionError ? new ConnectionError(`${e.message} (${route.describe})`, e.failure, e.host) : e;
@@ -202,7 +205,7 @@ export interface HandshakeTarget {
  * command's stdio): the host key checked against known_hosts as the policy says, then
  * authentication. Resolves with the ready client; throws ConnectionError naming the host.
  */
-export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Duplex): Promise<SshClient> {
+export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Duplex, onNegotiated?: (n: NegotiatedAlgorithms) => void): Promise<SshClient> {
   const lookup = hostLookupName(t.address, t.port);
   const entries = readKnownHosts(t.knownHostsFile, t.knownHostsFile === defaultKnownHostsFile());
   const methods = authMethods(t);
@@ -222,7 +225,7 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
     readyTimeout: timeoutMs,
     keepaliveInterval: t.keepaliveIntervalMs,
     keepaliveCountMax: t.keepaliveCountMax,
-    algorithms: { serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) as any },
+    algorithms: { ...sshAlgorithms(), serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) } as ConnectConfig["algorithms"],
     hostVerifier: (key: Buffer) => {
       const verdict = checkHostKey(entries, lookup, key);
       if (verdict.status === "known") return true;
@@ -254,6 +257,7 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
         reject(e);
       } else resolve();
     };
+    if (onNegotiated) client.on("handshake", onNegotiated);
     client.on("ready", () => {
       if (!sock) client.setNoDelay(true);
       settle();

@@ -1,7 +1,7 @@
 // Pure parsers for the apt patch probe (apt.ts): dpkg's package list, `apt-cache policy` blocks,
 // `apt-get indextargets` (which source a list came from, with its Release's Origin/Label/Suite)
 // and the Release files' dates. Everything here is a function of captured text, so fixtures cover it.
-import { compareDebVersions } from "../packages/version.js";
+import { compareDebVersions } from "../../engine/core/pkgversion.js";
 import type { PendingUpdate } from "./types.js";
 
 /** One line of `dpkg-query -W -f='${binary:Package}\t${Version}\t${db:Status-Abbrev}\n'`. */

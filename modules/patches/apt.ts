@@ -17,8 +17,8 @@ import { CommandError, ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords, type Rec } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
-import { compareDebVersions } from "../packages/version.js";
-import { lockError } from "../packages/backends/apt.js";
+import { compareDebVersions } from "../../engine/core/pkgversion.js";
+import { lockError } from "../../engine/core/aptlock.js";
 import {
   brokenSources,
   installedKernels,

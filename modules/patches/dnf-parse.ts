@@ -2,7 +2,7 @@
 // --security`, `dnf updateinfo info --security` (issue dates), `rpm -q` of the installed versions,
 // `dnf versionlock list` and `needs-restarting -r`. Output formats as dnf 4 (RHEL 8/9, Fedora ≤ 40)
 // prints them; the fixtures under test/unit/modules/patches.upgrade/ say where each sample came from.
-import { compareRpmVersions } from "../packages/version.js";
+import { compareRpmVersions } from "../../engine/core/pkgversion.js";
 import type { PendingUpdate, RebootInfo } from "./types.js";
 
 /** "0:1.0-1" → "1.0-1"; "2:1.0-1" stays. */

@@ -13,7 +13,7 @@ import { ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords, type Rec } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shJoin } from "../../engine/core/shell.js";
-import { compareRpmVersions } from "../packages/version.js";
+import { compareRpmVersions } from "../../engine/core/pkgversion.js";
 import { dnfPendingUpdates, parseCheckUpdate, parseNeedsRestarting, parseRpmInstalled, parseUpdateinfoDates, parseUpdateinfoList, parseVersionlock } from "./dnf-parse.js";
 import { optInt } from "./apt.js";
 import type { PatchBackend, PatchState, RebootInfo, UpgradeOutcome } from "./types.js";

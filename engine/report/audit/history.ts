@@ -1,9 +1,8 @@
 // Audit history, as drift's: each audit is recorded (SQLite, one transaction per run), and the next
 // one marks its failures new or persisting (since when), and lists as resolved the failures of the
 // last audit of the same profile that now pass or no longer apply.
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type Database from "better-sqlite3";
+import { openHistoryDb } from "../historydb.js";
 import type { AuditReport } from "./model.js";
 import { finalize } from "./score.js";
 
@@ -54,11 +53,7 @@ export class AuditHistory {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.exec(`
+    this.db = openHistoryDb(path, "audit", `
       CREATE TABLE IF NOT EXISTS audits (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         generated_at TEXT NOT NULL, profile TEXT NOT NULL, hosts INTEGER NOT NULL,

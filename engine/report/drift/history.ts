@@ -1,10 +1,8 @@
-// The drift history store: SQLite through better-sqlite3 (12.x; 13 crashes on Node 20).
-// WAL journal + synchronous=FULL + one transaction per recorded run: a crash mid-write leaves the
-// store as it was before that run, never half a run.
-import Database from "better-sqlite3";
-import { existsSync, mkdirSync, realpathSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative } from "node:path";
-import { InputError } from "../../core/errors.js";
+// The drift history store (opened by report/historydb.ts: one transaction per recorded run).
+import type Database from "better-sqlite3";
+import { existsSync, realpathSync } from "node:fs";
+import { openHistoryDb } from "../historydb.js";
+import { isAbsolute, relative } from "node:path";
 import { baselineOf } from "../meta.js";
 import type { DriftReport, DriftItem, DriftSummary } from "./model.js";
 import { firstSeen, type PreviousItem } from "./compare.js";
@@ -26,22 +24,7 @@ export class HistoryStore {
 
   /** @throws InputError when the path is a directory or a file that is not a SQLite database. */
   constructor(readonly path: string) {
-    let isDir = false;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      /* does not exist yet: created below */
-    }
-    if (isDir) throw new InputError(`--history ${path} is a directory`, undefined, `give a database file, e.g. ${join(path, "drift.sqlite")}`);
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = FULL");
-    } catch (e) {
-      throw new InputError(`--history ${path} cannot be used as a drift history: ${(e as Error).message}`, undefined, "point --history at a keel history database, or at a new file");
-    }
-    this.db.exec(`
+    this.db = openHistoryDb(path, "drift", `
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         generated_at TEXT NOT NULL, playbook TEXT NOT NULL, shard TEXT,

@@ -1,9 +1,8 @@
 // The patch report history: SQLite (better-sqlite3), one transaction per recorded run, as the
 // drift history. Runs are grouped by scope (the inventory sources and the shard), so a nightly CI
 // job compares with its own previous run: "new since yesterday".
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type Database from "better-sqlite3";
+import { openHistoryDb } from "../historydb.js";
 import type { PatchItem, PatchReport } from "./model.js";
 
 export const DEFAULT_PATCH_HISTORY = ".keel/history/patch.sqlite";
@@ -25,11 +24,7 @@ export class PatchHistory {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.exec(`
+    this.db = openHistoryDb(path, "patch", `
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT, generated_at TEXT NOT NULL, scope TEXT NOT NULL,
         hosts INTEGER NOT NULL, updates INTEGER NOT NULL, security_updates INTEGER NOT NULL, report TEXT NOT NULL

@@ -2,7 +2,7 @@
 // and, when candidates are needed, `apk search -x` (exact names, newest available as
 // name-version-rN). apk has no purge, no recommends, and removes orphaned dependencies itself.
 import { shJoin } from "../../../engine/core/shell.js";
-import { compareDebVersions } from "../version.js";
+import { compareDebVersions } from "../../../engine/core/pkgversion.js";
 import { outSection, sections, type PackageBackend, type PkgState } from "./types.js";
 
 /** "busybox-1.36.1-r5" → ["busybox", "1.36.1-r5"]; the version starts at the last "-<digit>" before "-rN". */

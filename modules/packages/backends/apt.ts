@@ -6,7 +6,8 @@
 import type { ApplyResult, Host } from "../../../engine/core/module.js";
 import { CommandError, ModuleError } from "../../../engine/core/errors.js";
 import { shJoin, shq } from "../../../engine/core/shell.js";
-import { compareDebVersions } from "../version.js";
+import { compareDebVersions } from "../../../engine/core/pkgversion.js";
+import { lockError } from "../../../engine/core/aptlock.js";
 import { outSection, sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
 
 /** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
@@ -171,14 +172,3 @@ async function aptRun(host: Host, cmd: string, lockTimeout: number): Promise<App
   }
 }
 
-/** Turns apt's lock messages into one clear sentence, or undefined when the failure is not about the lock. */
-export function lockError(output: string, lockTimeout: number): string | undefined {
-  const held = /Could not get lock (\S+?)\.? It is held by process (\d+)(?: \(([^)]+)\))?/.exec(output);
-  if (held) {
-    const who = held[3] ? `process ${held[2]} (${held[3]})` : `process ${held[2]}`;
-    return `dpkg lock ${held[1]} still held by ${who} after waiting ${lockTimeout} s; wait for it to finish or raise lock_timeout`;
-  }
-  const frontend = /Unable to acquire the dpkg frontend lock \(([^)]+)\)|Could not get lock (\S+)/.exec(output);
-  if (frontend) return `dpkg lock ${frontend[1] ?? frontend[2]} still held after waiting ${lockTimeout} s; wait for the other package manager to finish or raise lock_timeout`;
-  return undefined;
-}

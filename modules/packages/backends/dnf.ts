@@ -3,7 +3,7 @@
 // or `rpm -q` said a name is missing); `dnf repoquery --unneeded` when autoremove is asked.
 // Versions are shown as version-release, with the epoch only when it is not 0.
 import { shJoin } from "../../../engine/core/shell.js";
-import { compareRpmVersions } from "../version.js";
+import { compareRpmVersions } from "../../../engine/core/pkgversion.js";
 import { outSection, sections, type PackageBackend, type PkgState } from "./types.js";
 
 const QF_RPM = "'%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'";

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import mod, { parseSpecs } from "../../../../modules/packages/package.js";
 import { ageText as age } from "../../../../engine/core/age.js";
-import { compareDebVersions, compareRpmVersions } from "../../../../modules/packages/version.js";
-import { lockError } from "../../../../modules/packages/backends/apt.js";
+import { compareDebVersions, compareRpmVersions } from "../../../../engine/core/pkgversion.js";
+import { lockError } from "../../../../engine/core/aptlock.js";
 import { splitApk } from "../../../../modules/packages/backends/apk.js";
 import { BASE_FACTS } from "../harness.js";
 
