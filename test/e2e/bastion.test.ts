@@ -74,7 +74,7 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
   it("the targets are not reachable directly", async () => {
     const direct = write("inv-direct.yml", `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n  hosts:\n    t1:\n      ansible_host: ${net.targets[0]!.address}\n    t2:\n      ansible_host: ${net.targets[1]!.address}\n`);
     const r = await keel(["run", playbook(), "-i", direct, "-T", "2", "-F", write("empty_config", "")]);
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/t1: unreachable while connecting: .*no route to t1 \(198\.19\.254\.10:22\)/);
   });
 
@@ -111,18 +111,18 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
     const other = targets[1]!.hostKey;
     const badBastion = write("kh_bad_bastion", `${bastion!.address} ${other}\n${net.targets[0]!.address} ${targets[0]!.hostKey}\n`);
     const r = await keel(["run", playbook(), "-i", inventory({}, `t1: { keel_known_hosts: ${badBastion} }`), "-F", sshConfig()]);
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout + r.stderr).toMatch(/t1: unreachable while connecting: .*jump host bastion .*host key CHANGED for jump host bastion/);
     const badTarget = write("kh_bad_target", `${bastion!.address} ${bastion!.hostKey}\n${net.targets[0]!.address} ${other}\n`);
     const r2 = await keel(["run", playbook(), "-i", inventory({}, `t1: { keel_known_hosts: ${badTarget} }`), "-F", sshConfig()]);
-    expect(r2.code, r2.stdout + r2.stderr).toBe(2);
+    expect(r2.code, r2.stdout + r2.stderr).toBe(4);
     expect(r2.stdout + r2.stderr).toMatch(/t1: unreachable while connecting: host key CHANGED for t1 \(198\.19\.254\.10:22\).*through jump host bastion/);
   });
 
   it("a target the bastion cannot reach, and a bastion that does not answer, are reported naming the bastion", async () => {
     const cfg = sshConfig(`Host ghost\n  HostName ${"198.19.254.99"}\n  ProxyJump bastion\nHost deadgate\n  HostName 198.19.253.1\n  IdentityFile ${key}\nHost behind-dead\n  HostName ${net.targets[0]!.address}\n  ProxyJump deadgate\n`);
     const r = await keel(["run", playbook(), "-i", inventory({}, "ghost: {}\n    behind-dead: {}\n    t2: {}"), "-F", cfg, "-T", "3"]);
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/ghost: unreachable while connecting: .*jump host bastion \(198\.\d+\.\d+\.\d+:22\) could not open a connection to 198\.19\.254\.99:22/);
     expect(out).toMatch(/behind-dead: unreachable while connecting: .*jump host deadgate .*is unreachable: no route to jump host deadgate \(198\.19\.253\.1:22\)/);
