@@ -33,6 +33,7 @@ import systemFail from "./system/fail.js";
 import systemGetent from "./system/getent.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
@@ -77,6 +78,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemGetent,
   systemHostname,
   systemIncludeVars,
+  systemMount,
   systemPamLimits,
   systemReboot,
   systemSetFact,

@@ -1,4 +1,4 @@
-// End to end: system.cron, system.timezone and system.pam_limits through the real `keel run` on lab03: converge,
+// End to end: system.cron, system.timezone, system.pam_limits and system.mount through the real `keel run` on lab03: converge,
 // converge again (nothing changes), check the host with the system ssh client, tamper, --check
 // reports the drift, then remove. Paths are this suite's own: the `games` crontab, the cron.d file
 // keel-e2e-modsb, and the time zone (restored to Etc/UTC afterwards).
@@ -9,7 +9,7 @@ import { on, run } from "./extra-run.js";
 const HOST = "lab03";
 
 async function clean(): Promise<void> {
-  await hostExec(HOST, "crontab -u games -r 2>/dev/null; rm -f /etc/cron.d/keel-e2e-modsb /etc/security/limits.d/keel-e2e-modsb.conf; true", { check: false });
+  await hostExec(HOST, "crontab -u games -r 2>/dev/null; rm -f /etc/cron.d/keel-e2e-modsb /etc/security/limits.d/keel-e2e-modsb.conf; umount '/mnt/keel e2e modsb' 2>/dev/null; rmdir '/mnt/keel e2e modsb' 2>/dev/null; rm -f /etc/keel-e2e-modsb.fstab; true", { check: false });
 }
 
 describeLab("system.cron on a lab host", () => {
@@ -62,6 +62,47 @@ describeLab("system.pam_limits on a lab host", () => {
     const up = await run("pam-limits.yml", HOST, "-e", "nofile=8192");
     expect(up.result("nofile for nobody").changes[0]!.summary).toBe("set nobody soft nofile 8192");
     expect(await on(HOST, "head -n 1 /etc/security/limits.d/keel-e2e-modsb.conf")).toBe("nobody\tsoft\tnofile\t8192\n");
+  });
+});
+
+describeLab("system.mount on a lab host", () => {
+  beforeAll(clean);
+  afterAll(clean);
+  const P = "'/mnt/keel e2e modsb'";
+  const live = (h: string) => on(h, `findmnt -n -o SOURCE,FSTYPE,OPTIONS --mountpoint ${P} || true`);
+
+  it("mounts a tmpfs through its fstab entry, remounts on a changed entry, unmounts, removes", async () => {
+    const m = (want: string, size = "1m", ...x: string[]) => run("mount.yml", HOST, "-e", `want=${want}`, "-e", `size=${size}`, ...x);
+    const first = await m("mounted");
+    expect(first.code, first.out).toBe(0);
+    expect(first.result("the tmpfs").changes.map((c) => c.field)).toEqual(["fstab", "mounted"]);
+    expect(await on(HOST, "cat /etc/keel-e2e-modsb.fstab")).toBe("keele2e /mnt/keel\\040e2e\\040modsb tmpfs size=1m,mode=0750 0 0\n");
+    expect(await live(HOST)).toMatch(/^keele2e tmpfs +rw,relatime,size=1024k,mode=750\n$/);
+    expect((await m("mounted")).changed).toBe(0);
+
+    // A new size in the entry: fstab rewritten and the live mount remounted with it.
+    const grow = await m("mounted", "2m");
+    expect(grow.result("the tmpfs").changes.map((c) => c.field)).toEqual(["fstab", "mounted"]);
+    expect(await live(HOST)).toContain("size=2048k");
+
+    // Unmounted by hand: drift on the live facet only.
+    await on(HOST, `umount ${P}`);
+    const drift = await m("mounted", "2m", "--check");
+    expect(drift.result("the tmpfs").changes.map((c) => c.field)).toEqual(["mounted"]);
+    expect(await live(HOST)).toBe("");
+    expect((await m("mounted", "2m")).changed).toBe(1);
+    expect(await live(HOST)).toContain("keele2e");
+
+    expect((await m("unmounted", "2m")).changed).toBe(1);
+    expect(await live(HOST)).toBe("");
+    expect(await on(HOST, "cat /etc/keel-e2e-modsb.fstab")).toContain("size=2m");
+
+    expect((await m("mounted", "2m")).changed).toBe(1);
+    const gone = await m("absent", "2m");
+    expect(gone.result("the tmpfs").changes.map((c) => c.field)).toEqual(["mounted", "fstab", "mount_point"]);
+    expect(await live(HOST)).toBe("");
+    expect(await on(HOST, "cat /etc/keel-e2e-modsb.fstab; test -e /mnt/keel\\ e2e\\ modsb || echo gone")).toBe("gone\n");
+    expect((await m("absent", "2m")).changed).toBe(0);
   });
 });
 
