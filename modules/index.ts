@@ -6,6 +6,7 @@ import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesFind from "./files/find.js";
+import filesGetUrl from "./files/get_url.js";
 import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesReplace from "./files/replace.js";
@@ -37,6 +38,7 @@ import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
 import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
+import systemPause from "./system/pause.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
@@ -53,6 +55,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesCopy,
   filesFile,
   filesFind,
+  filesGetUrl,
   filesIniFile,
   filesLineinfile,
   filesReplace,
@@ -84,6 +87,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemIncludeVars,
   systemMount,
   systemPamLimits,
+  systemPause,
   systemReboot,
   systemSetFact,
   systemShell,
