@@ -37,6 +37,7 @@ import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
 import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
+import systemPause from "./system/pause.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
@@ -84,6 +85,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemIncludeVars,
   systemMount,
   systemPamLimits,
+  systemPause,
   systemReboot,
   systemSetFact,
   systemShell,
