@@ -7,7 +7,9 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesFind from "./files/find.js";
 import filesGetUrl from "./files/get_url.js";
+import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
@@ -55,7 +57,9 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesFind,
   filesGetUrl,
+  filesIniFile,
   filesLineinfile,
+  filesReplace,
   filesStat,
   filesTemplate,
   firewallNftables,
