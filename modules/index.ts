@@ -18,6 +18,7 @@ import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
 import hardeningFilePerms from "./hardening/file_perms.js";
 import hardeningKernelModule from "./hardening/kernel_module.js";
 import hardeningPamProfile from "./hardening/pam_profile.js";
+import hardeningPamd from "./hardening/pamd.js";
 import hardeningProfile from "./hardening/profile.js";
 import hardeningSshdConfig from "./hardening/sshd_config.js";
 import hardeningSystemAccounts from "./hardening/system_accounts.js";
@@ -67,6 +68,7 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningFilePerms,
   hardeningKernelModule,
   hardeningPamProfile,
+  hardeningPamd,
   hardeningProfile,
   hardeningSshdConfig,
   hardeningSystemAccounts,
