@@ -2,7 +2,7 @@
 // statements) are parsed by keel's safe expression parser (../parse.ts) in Python string mode, as
 // Jinja reads string literals in template files; only the statement structure is read here.
 import type { Node as Ast } from "../ast.js";
-import { parseExpr } from "../parse.js";
+import { parseExpr, type StringMode } from "../parse.js";
 import { ExprSyntaxError } from "../errors.js";
 import type { Piece, Tok } from "./lexer.js";
 
@@ -60,11 +60,12 @@ const UNSUPPORTED: Record<string, string> = {
   trans: "'{% trans %}' needs the i18n extension, which Ansible does not enable",
 };
 
-export function parseTemplate(pieces: Piece[], src: string): JNode[] {
+export function parseTemplate(pieces: Piece[], src: string, strings: StringMode = "python"): JNode[] {
   let i = 0;
-  const expr = (text: string, off: number): Ast => {
+  // Ansible's values double backslashes in string literals inside {{ }} only (escape_backslashes)
+  const expr = (text: string, off: number, mode: StringMode = "python"): Ast => {
     try {
-      return parseExpr(text, "python", true);
+      return parseExpr(text, mode, true);
     } catch (e) {
       if (e instanceof ExprSyntaxError) throw new JinjaSyntaxError(`invalid expression \`${text.trim()}\`: ${e.message}`, off, "Jinja expressions: {{ var }}, {{ var | filter(arg) }}, {{ a if cond else b }}");
       throw e;
@@ -147,7 +148,7 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
       }
       if (p.kind === "var") {
         if (!p.toks.length) throw new JinjaSyntaxError("empty expression '{{ }}'", p.start);
-        out.push({ t: "out", expr: expr(p.text, p.inner), src: p.text.trim(), off: p.start });
+        out.push({ t: "out", expr: expr(p.text, p.inner, strings), src: p.text.trim(), off: p.start });
         continue;
       }
       const toks = p.toks;
@@ -319,7 +320,7 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
       }
     }
     if (opener) {
-      throw new JinjaSyntaxError(`'{% ${opener.word} %}' is not closed`, opener.off, `add ${closers.map((c) => `'{% ${c} %}'`).join(" or ")}`);
+      throw new JinjaSyntaxError(`'{% ${opener.word} %}' is not closed: add '{% ${closers[closers.length - 1]} %}'`, opener.off, "every {% if %} closes with {% endif %}, {% for %} with {% endfor %}, {% macro %} with {% endmacro %}…");
     }
     return [out, "", [], src.length];
   };
