@@ -139,7 +139,7 @@ export function isJinjaValue(tpl: string): boolean {
 /** The first include/import/from statement in a tree. */
 function findInclude(nodes: JNode[]): { t: string; off: number } | undefined {
   for (const n of nodes) {
-    if (n.t === "include" || n.t === "import" || n.t === "from") return n;
+    if (n.t === "include" || n.t === "import" || n.t === "from" || n.t === "extends") return n;
     const kids = n.t === "if" ? n.branches.flatMap((b) => b.body) : n.t === "for" ? [...n.body, ...n.orelse] : "body" in n ? n.body : [];
     const hit = findInclude(kids);
     if (hit) return hit;

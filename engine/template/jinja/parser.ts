@@ -22,6 +22,8 @@ export type JNode =
   | { t: "call"; expr: Ast; params: Param[]; body: JNode[]; src: string; off: number }
   | { t: "filter"; filter: Ast; body: JNode[]; src: string; off: number }
   | { t: "with"; assigns: { name: string; expr: Ast }[]; body: JNode[]; src: string; off: number }
+  | { t: "block"; name: string; body: JNode[]; off: number }
+  | { t: "extends"; name: Ast; src: string; off: number }
   | { t: "include"; name: Ast; ignoreMissing: boolean; withContext: boolean; src: string; off: number }
   | { t: "import"; name: Ast; alias: string; withContext: boolean; src: string; off: number }
   | { t: "from"; name: Ast; names: { name: string; alias: string }[]; withContext: boolean; src: string; off: number };
@@ -52,7 +54,6 @@ const ENDS: Record<string, string[]> = {
 };
 
 const UNSUPPORTED: Record<string, string> = {
-  extends: "template inheritance ({% extends %}/{% block %}) is not supported by keel; use {% include %} or macros",
   do: "'{% do %}' needs the jinja2.ext.do extension, which Ansible does not enable",
   break: "'{% break %}' needs the jinja2.ext.loopcontrols extension, which Ansible does not enable; filter the loop instead: {% for x in xs if cond %}",
   continue: "'{% continue %}' needs the jinja2.ext.loopcontrols extension, which Ansible does not enable; filter the loop instead: {% for x in xs if cond %}",
@@ -238,10 +239,15 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
           break;
         }
         case "block": {
-          // without {% extends %}, a block renders where it stands (templates written to be extended)
+          // a block renders where it stands, or the block of the same name of a template extending this one
           const name = nameAt(toks, 1, off, "the block's name");
           const body = parseBody(["endblock"], { word, off })[0];
-          out.push({ t: "with", assigns: [], body, src: name, off });
+          out.push({ t: "block", name, body, off });
+          break;
+        }
+        case "extends": {
+          if (opener) throw new JinjaSyntaxError("'{% extends %}' belongs at the top level of a template", off);
+          out.push({ t: "extends", name: expr(rest, toks[1]?.start ?? off), src: rest, off });
           break;
         }
         case "macro": {

@@ -62,8 +62,11 @@ describe("Jinja template errors", () => {
   it("set on an attribute of something that is not a namespace", () => {
     expect(err("{% set d = {} %}{% set d.x = 1 %}").message).toMatch(/non-namespace/);
   });
-  it("template inheritance is refused with a hint", () => {
-    expect(err("{% extends 'base.j2' %}").hint).toMatch(/include/);
+  it("a loop control of an extension Ansible does not enable is refused with a hint", () => {
+    expect(err("{% for x in [1] %}{% break %}{% endfor %}").hint).toMatch(/loopcontrols/);
+  });
+  it("extends of a template that does not exist", () => {
+    expect(err("{% extends 'nothere.j2' %}").message).toMatch(/template 'nothere.j2' not found/);
   });
 });
 

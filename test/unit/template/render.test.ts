@@ -52,7 +52,7 @@ describe("renderString", () => {
     ["x {{ item.surname }}", "undefined variable 'item.surname' in 'x {{ item.surname }}'"],
     ["x {{ nope | upper }}", "undefined variable 'nope' in 'x {{ nope | upper }}'"],
     ["{{ pkg | nosuch }}", "", /unknown filter 'nosuch'/],
-    ["{% extends 'base.j2' %}", "", /'\{% extends %\}' is not supported/],
+    ["{% do x.append(1) %}", "", /'\{% do %\}' is not supported/],
     ["{% include 'x.j2' %}", "", /'\{% include %\}' is not supported in a value/],
     ["{% if on %}y", "", /'\{% if %\}' is not closed: add '\{% endif %\}'/],
     ["{% for x in pkgs %}y{% endif %}", "", /unexpected '\{% endif %\}' inside '\{% for %\}', which needs '\{% else %\}' or '\{% endfor %\}'/],
