@@ -32,6 +32,8 @@ export interface RunOptions {
   hostKeyChecking?: boolean;
   /** [ssh_connection] ssh_args of ansible.cfg / ANSIBLE_SSH_ARGS: its -o options come first, as in Ansible. */
   sshArgs?: string;
+  /** -F FILE: the ssh_config to read instead of ~/.ssh/config and /etc/ssh/ssh_config. */
+  sshConfigFile?: string;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
   /**

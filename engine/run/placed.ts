@@ -65,6 +65,7 @@ export async function placeTask(h: PlacingHost, play: Play, task: Task, vars: Re
     registered: bucket ?? h.registered,
     probes: new ProbeCache(),
     notRunInCheck: h.notRunInCheck,
+    ...(h.plannedDirs ? { plannedDirs: h.plannedDirs } : {}),
     checkFor: (s, x) => h.checkFor(s, x),
     becomeFor: (s, x, v) => h.becomeFor(s, x, v),
     upcoming: () => [],

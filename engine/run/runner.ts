@@ -23,6 +23,7 @@ import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
+import type { PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
@@ -69,6 +70,8 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   private loopAt = 0;
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck = new Map<string, TaskRef>();
+  /** Check mode: directories earlier tasks would create (predict.ts). */
+  readonly plannedDirs: PlannedDirs = new Map();
   /** The last task that failed (not ignored): `ansible_failed_task`/`ansible_failed_result` in a rescue. */
   private lastFailed?: { task: Record<string, unknown>; result: Record<string, unknown> };
   /** The registered result of the last task run (handed to the batch by run_once). */
