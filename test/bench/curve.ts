@@ -11,7 +11,8 @@
 //   --docs         write docs/benchmarks.md (the generated part) and docs/benchmarks.svg
 //   --profile DIR  also profile (node --cpu-prof) keel's converged run and drift at one size
 //                  (--profile-size, default 200 or the largest below it); not part of the timings
-//   --from-json F  run nothing: print (and with --docs write) the results of an earlier --json F
+//   --from-json F[,F…]  run nothing: print (and with --docs write) the results of earlier --json
+//                  files (several runs' sizes are joined, each size as its run measured it)
 //   --keel BIN     measure another build's bin/keel.js (A/B comparisons)
 //
 // Per size: a fleet of scratch lab hosts (test/bench/fleet.ts; listed in no shared inventory, so
@@ -109,7 +110,7 @@ export function parseArgs(argv: string[]): Args {
     else if (k === "--profile") a.profile = resolve(v);
     else if (k === "--keel") a.keel = resolve(v);
     else if (k === "--profile-size") a.profileSize = int(v, 1);
-    else if (k === "--from-json") a.fromJson = resolve(v);
+    else if (k === "--from-json") a.fromJson = v;
     else throw new Error(`unknown option ${k}; ${USAGE}`);
   }
   if (a.sizes.some((s, i) => i > 0 && s <= a.sizes[i - 1]!)) throw new Error(`--sizes must be ascending; ${USAGE}`);
@@ -211,6 +212,7 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
     rmSync(lease, { force: true });
   }
   result.load.end = loadavg();
+  if (a.json) writeFileSync(a.json, JSON.stringify(result, null, 2) + "\n");
   return result;
 }
 
@@ -278,15 +280,29 @@ export function rssSlope(r: CurveFigures): { mbPerHost: number; interceptMb: num
   return { mbPerHost: b, interceptMb: my - b * mx };
 }
 
+/** Earlier runs' figures (--json files), joined: sizes sorted, a size measured twice taken from the later file. */
+export function fromJson(files: string): CurveFigures {
+  const runs = files.split(",").map((f) => JSON.parse(readFileSync(resolve(f), "utf8")) as CurveFigures);
+  const bySize = new Map<number, SizeFigures>();
+  for (const r of runs) for (const s of r.sizes) bySize.set(s.hosts, s);
+  const first = runs[0]!;
+  return {
+    ...first,
+    command: runs.map((r) => r.command).join(" and "),
+    load: { start: first.load.start, end: runs[runs.length - 1]!.load.end },
+    sizes: [...bySize.values()].sort((a, b) => a.hosts - b.hosts),
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const log = (l: string) => process.stderr.write(`bench: ${l}\n`);
-  const r = a.fromJson ? (JSON.parse(readFileSync(a.fromJson, "utf8")) as CurveFigures) : await runCurve(a, log);
+  const r = a.fromJson ? fromJson(a.fromJson) : await runCurve(a, log);
   const slope = rssSlope(r);
   process.stdout.write(
     [
       `keel vs Ansible vs the ssh2 floor: test/bench/fixtures/site.yml on scratch lab hosts; ${r.machine.cores} cores (${r.machine.cpu}), node ${r.machine.node}, ssh2 native binding ${r.machine.ssh2Binding ? "built" : "missing"} (cipher ${r.machine.cipher})`,
-      `load average at start ${r.load.start.map((x) => x.toFixed(2)).join(" ")}, at end ${r.load.end.map((x) => x.toFixed(2)).join(" ")}`,
+      `load average at start ${r.load.start.map((x) => x.toFixed(2)).join(" ")}, at end ${r.load.end.map((x) => x.toFixed(2)).join(" ") || "(not recorded)"}`,
       "",
       formatCurve(r),
       "",
