@@ -18,6 +18,7 @@ import type { ProbeCache } from "./probes.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
 import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
+import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
 export interface TaskHost {
@@ -32,6 +33,8 @@ export interface TaskHost {
   readonly probes: ProbeCache;
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck: ReadonlyMap<string, TaskRef>;
+  /** Check mode: directories earlier tasks would create (predict.ts). */
+  readonly plannedDirs?: PlannedDirs;
   checkFor(scope: Scope, task: Task): boolean;
   becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become;
   /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
@@ -69,7 +72,7 @@ export async function runItems(
   const items = loopItems(task, vars);
   if (!Array.isArray(items)) {
     // the loop could not be rendered: one outcome for the whole task (failed, or skipped by its when)
-    const o = loopFailure(task, scope, vars, items.error);
+    const o = unknownInCheck(h, task, scope, loopFailure(task, scope, vars, items.error));
     emit(o.result);
     return { outcomes: [o], reg: o.reg };
   }
@@ -90,8 +93,10 @@ export async function runItem(h: TaskHost, task: Task, scope: Scope, vars: Recor
   const t0 = Date.now();
   const secret = scope.noLog || task.noLog;
   const label = item === undefined ? undefined : itemLabel(task, vars, item);
-  const finish = (o: ItemOutcome): ItemOutcome => {
+  const finish = (out: ItemOutcome): ItemOutcome => {
+    let o = out;
     o.result.durationMs = Date.now() - t0;
+    o = unknownInCheck(h, task, scope, o);
     if (o.result.status === "failed" && o.result.msg) {
       const note = checkModeNote(h, o.error);
       if (note) {
@@ -169,7 +174,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       const args = renderArgs(task, module, vars);
       resource = safeResource(module, args);
       const searchDirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
-      const cr = (module as ControllerModule).run(args, { vars, facts: h.facts, check, searchDirs, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
+      const cr = await (module as ControllerModule).run(args, { vars, facts: h.facts, check, searchDirs, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
       if (cr.setFacts) Object.assign(h.registered, cr.setFacts);
       status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
       if (cr.failed) failMsg = cr.msg ?? "failed";
@@ -188,6 +193,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         reason = p.module.explain?.(state, p.args);
       } else if (check) {
         status = changes.some((c) => c.unknown) ? "unknown" : "changed";
+        if (h.plannedDirs) notePlannedDirs(h.plannedDirs, task, p.args);
       } else {
         applied = true;
         try {
@@ -219,13 +225,21 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
     }
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
-    status = "failed";
-    failMsg = errorText(e);
-    error = e;
-    reg = { changed: applied, failed: true, skipped: false, msg: failMsg };
-    if (e instanceof CommandError) {
-      ar = { rc: e.rc, stdout: e.stdout, stderr: e.stderr };
-      Object.assign(reg, { rc: e.rc, stdout: e.stdout, stderr: e.stderr, stdout_lines: lines(e.stdout), stderr_lines: lines(e.stderr) });
+    const predicted = check ? predictedChange(h.plannedDirs, e, resource) : undefined;
+    if (predicted) {
+      // check mode: the directory an earlier task would create is missing only because it did not run
+      status = "changed";
+      changes = [predicted];
+      reg = { changed: true, failed: false, skipped: false };
+    } else {
+      status = "failed";
+      failMsg = errorText(e);
+      error = e;
+      reg = { changed: applied, failed: true, skipped: false, msg: failMsg };
+      if (e instanceof CommandError) {
+        ar = { rc: e.rc, stdout: e.stdout, stderr: e.stderr };
+        Object.assign(reg, { rc: e.rc, stdout: e.stdout, stderr: e.stderr, stdout_lines: lines(e.stdout), stderr_lines: lines(e.stderr) });
+      }
     }
   }
   if (failMsg !== undefined && reg.msg === undefined) reg.msg = failMsg;
@@ -291,6 +305,15 @@ export function prepare(h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becom
     });
   }
   return { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args) };
+}
+
+/** Check mode: a failure that comes from reading a register of a task check mode did not run is `unknown` (predict.ts). */
+function unknownInCheck(h: TaskHost, task: Task, scope: Scope, o: ItemOutcome): ItemOutcome {
+  if (o.result.status !== "failed" || !h.checkFor(scope, task)) return o;
+  const nr = notRunRegister(h.notRunInCheck, o.error);
+  if (!nr) return o;
+  const msg = unknownReason(nr);
+  return { result: { ...o.result, status: "unknown", msg }, reg: { ...o.reg, failed: false, unknown: true, msg }, changed: false };
 }
 
 /** For an undefined `ver.stdout` where `ver` was registered by a task check mode did not run: why, and what to do. */
