@@ -43,7 +43,7 @@ export function plotSpec(r: CurveFigures): TopLevelSpec {
     encoding: {
       x: { field: "hosts", type: "quantitative", scale: { type: "log" }, axis: { values: r.sizes.map((s) => s.hosts), title: "hosts" } },
       y: { field: "seconds", type: "quantitative", scale: { type: "log" }, title: "wall time, s" },
-      color: { field: "series", type: "nominal", title: null, sort: null },
+      color: { field: "series", type: "nominal", title: null, sort: null, legend: { labelLimit: 400 } },
       strokeDash: { condition: { test: "indexof(datum.series, 'Ansible') >= 0", value: [6, 3] }, value: [1, 0] },
     },
   };
