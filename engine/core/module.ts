@@ -128,8 +128,30 @@ export interface ModuleMeta<A = any> {
   validate?(args: A): void;
 }
 
+/**
+ * What a task of a module reads (its probe) and writes (its apply) on the host, as resource names:
+ *   "file:/abs/path"  the path and everything below it;
+ *   "accounts"        the user and group databases (passwd, group, shadow, gshadow);
+ *   "sysctl"          live kernel parameters;
+ *   "*"               anything (a package install, a command).
+ * Two names overlap when either is "*", when they are equal, or when both are files and one path
+ * is the other or lies below it. engine/run/footprint.ts holds the rule.
+ */
+export interface Footprint {
+  reads: string[];
+  writes: string[];
+}
+
 export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
   kind?: "host";
+  /**
+   * Declaring a footprint lets the runner pipeline this module's applies (send them with the next
+   * tasks' in one round trip) and keep the probes of later tasks that it cannot change. It also
+   * promises that apply is deterministic: given the same args, changes and state, and the same
+   * results from the host, it makes the same calls in the same order (no clock, no randomness).
+   * Without it, an apply runs on its own and every later probe is read again after it.
+   */
+  footprint?(args: A, facts: Facts): Footprint;
   /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
   prepare?(args: A, ctx: PrepareContext): A;
   probe(args: A, facts: Facts): Probe<S>;

@@ -18,7 +18,8 @@ import { Deadline } from "./deadline.js";
 import { becomeOf, magicVars } from "./vars.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
-import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
+import { ProbeCache, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
+import { PreparedCache } from "./prepared.js";
 import { prepare, runItems, type TaskHost } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, posText } from "./result.js";
@@ -43,6 +44,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   /** register + set_fact, kept across plays. */
   readonly registered: Record<string, unknown> = {};
   readonly probes = new ProbeCache();
+  readonly prepared = new PreparedCache();
 
   // per play
   private play!: Play;
@@ -106,6 +108,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.notified = new Set();
     this.ended = false;
     this.probes.clear();
+    this.prepared.clear();
     const root = rootScope(play);
     ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
     // The deadline counts from the host's first play (armed once; later plays share it).
@@ -456,13 +459,14 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   // ---------------------------------------------------------------- probe prefetching (probes.ts)
 
-  upcoming(task: Task, become: Become): string[] {
+  upcoming(task: Task, become: Become): UpcomingProbe[] {
     const idx = this.flatIndex.get(task);
     if (idx === undefined) return [];
     return upcomingProbes(this, idx, become, task.loop === undefined || task.loop === null ? 0 : this.loopAt + 1);
   }
 
-  probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): string {
-    return prepare(this, task, scope, module, vars).probe.script;
+  probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): UpcomingProbe {
+    const p = prepare(this, task, scope, module, vars);
+    return { script: p.probe.script, reads: p.fp.reads };
   }
 }

@@ -53,6 +53,7 @@ export default defineModule<BlockArgs, FileStat>({
     not: { required: ["insertafter", "insertbefore"] },
   },
   resource: (a) => `file ${textPath(a)}`,
+  footprint: (a) => ({ reads: [`file:${textPath(a)}`, "accounts"], writes: [`file:${textPath(a)}`] }),
 
   validate: check,
 

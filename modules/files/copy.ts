@@ -36,6 +36,8 @@ export default defineModule<ContentArgs, FileStat>({
     anyOf: [{ required: ["content"] }, { required: ["src"] }],
   },
   resource: (a) => `file ${a.dest}`,
+  // follow writes wherever the link points; owner and group names come from the accounts
+  footprint: (a) => ({ reads: [`file:${a.dest}`, "accounts"], writes: [a.follow ? "file:/" : `file:${a.dest}`] }),
 
   validate(args) {
     if (args.content !== undefined && args.src !== undefined) {

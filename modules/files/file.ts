@@ -70,6 +70,7 @@ export default defineModule<FileArgs, FileState>({
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
   },
   resource: (a) => `file ${pathOf(a)}`,
+  footprint: (a) => ({ reads: [`file:${pathOf(a)}`, "accounts"], writes: [`file:${pathOf(a)}`] }),
 
   validate: check,
 

@@ -54,6 +54,7 @@ export default defineModule<LineArgs, FileStat>({
     not: { anyOf: [{ required: ["insertafter", "insertbefore"] }, { required: ["regexp", "search_string"] }, { required: ["regex", "search_string"] }] },
   },
   resource: (a) => `file ${textPath(a)}`,
+  footprint: (a) => ({ reads: [`file:${textPath(a)}`, "accounts"], writes: [`file:${textPath(a)}`] }),
 
   validate: check,
 

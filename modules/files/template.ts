@@ -27,6 +27,7 @@ export default defineModule<ContentArgs, FileStat>({
     required: ["src", "dest"],
   },
   resource: (a) => `file ${a.dest}`,
+  footprint: (a) => ({ reads: [`file:${a.dest}`, "accounts"], writes: [a.follow ? "file:/" : `file:${a.dest}`] }),
 
   prepare(args, ctx) {
     const text = ctx.readLocal("templates", args.src!).toString("utf8");

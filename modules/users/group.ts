@@ -37,6 +37,7 @@ export default defineModule<GroupArgs, GroupState>({
   },
 
   resource: (a) => `group ${a.name}`,
+  footprint: () => ({ reads: ["accounts"], writes: ["accounts"] }),
 
   probe(a) {
     return {
