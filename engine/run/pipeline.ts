@@ -16,6 +16,7 @@ import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
 import type { ProbeCache, UpcomingProbe } from "./probes.js";
 import { itemKey, type PreparedCache } from "./prepared.js";
+import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
@@ -33,6 +34,8 @@ export interface TaskHost {
   readonly registered: Record<string, unknown>;
   readonly probes: ProbeCache;
   readonly prepared: PreparedCache;
+  /** Pipelined applies (applies.ts); undefined when off (KEEL_PIPELINE=0): every apply runs live. */
+  readonly applies?: ApplyPipeline;
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck: ReadonlyMap<string, TaskRef>;
   checkFor(scope: Scope, task: Task): boolean;
@@ -198,7 +201,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       } else {
         applied = true;
         fpWrites = p.fp.writes;
-        ar = await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
+        ar = h.applies ? await h.applies.apply(task, scope, p, po, state, changes) : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
         status = "changed";
         if (ar && ar.rc !== undefined && ar.rc !== 0) {
           status = "failed";

@@ -20,6 +20,7 @@ import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
 import { PreparedCache } from "./prepared.js";
+import { ApplyPipeline } from "./applies.js";
 import { prepare, runItems, type TaskHost } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, posText } from "./result.js";
@@ -45,6 +46,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
   readonly registered: Record<string, unknown> = {};
   readonly probes = new ProbeCache();
   readonly prepared = new PreparedCache();
+  readonly applies?: ApplyPipeline;
 
   // per play
   private play!: Play;
@@ -78,6 +80,10 @@ export class HostRunner implements TaskHost, PrefetchHost {
     private readonly fleet: FleetVars = { groups: {}, hostvars: {} },
   ) {
     this.deadline = new Deadline(spec.name, opts.hostTimeoutMs);
+    if (opts.pipeline ?? process.env.KEEL_PIPELINE !== "0") {
+      this.applies = new ApplyPipeline(this);
+      this.probes.selective = true;
+    }
   }
 
   get name(): string {
@@ -109,6 +115,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.ended = false;
     this.probes.clear();
     this.prepared.clear();
+    this.applies?.clear();
     const root = rootScope(play);
     ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
     // The deadline counts from the host's first play (armed once; later plays share it).
@@ -463,6 +470,10 @@ export class HostRunner implements TaskHost, PrefetchHost {
     const idx = this.flatIndex.get(task);
     if (idx === undefined) return [];
     return upcomingProbes(this, idx, become, task.loop === undefined || task.loop === null ? 0 : this.loopAt + 1);
+  }
+
+  aheadIndex(task: Task): number | undefined {
+    return this.play.strategy === "free" ? this.flatIndex.get(task) : undefined;
   }
 
   probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): UpcomingProbe {
