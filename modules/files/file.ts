@@ -70,7 +70,12 @@ export default defineModule<FileArgs, FileState>({
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
   },
   resource: (a) => `file ${pathOf(a)}`,
-  footprint: (a) => ({ reads: [`file:${pathOf(a)}`, "accounts"], writes: [`file:${pathOf(a)}`] }),
+  // a link's probe also reads its target (relative to the link's folder)
+  footprint: (a) => {
+    const path = pathOf(a);
+    const src = a.src === undefined ? [] : [`file:${a.src.startsWith("/") ? a.src : `${path.replace(/\/[^/]*$/, "")}/${a.src}`}`];
+    return { reads: [`file:${path}`, ...src, "accounts"], writes: [`file:${path}`] };
+  },
 
   validate: check,
 
