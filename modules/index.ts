@@ -5,7 +5,9 @@ import type { ModuleDef } from "../engine/core/module.js";
 import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
+import filesFind from "./files/find.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
 import firewallRule from "./firewall/rule.js";
@@ -28,12 +30,16 @@ import systemCommand from "./system/command.js";
 import systemCron from "./system/cron.js";
 import systemDebug from "./system/debug.js";
 import systemFail from "./system/fail.js";
+import systemGetent from "./system/getent.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemMount from "./system/mount.js";
+import systemPamLimits from "./system/pam_limits.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
+import systemTimezone from "./system/timezone.js";
 import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
@@ -44,7 +50,9 @@ export const MODULES: readonly ModuleDef[] = [
   filesBlockinfile,
   filesCopy,
   filesFile,
+  filesFind,
   filesLineinfile,
+  filesStat,
   filesTemplate,
   firewallNftables,
   firewallRule,
@@ -67,12 +75,16 @@ export const MODULES: readonly ModuleDef[] = [
   systemCron,
   systemDebug,
   systemFail,
+  systemGetent,
   systemHostname,
   systemIncludeVars,
+  systemMount,
+  systemPamLimits,
   systemReboot,
   systemSetFact,
   systemShell,
   systemSysctl,
+  systemTimezone,
   systemWaitFor,
   usersAuthorizedKey,
   usersGroup,

@@ -50,7 +50,8 @@ export interface TaskResult {
 
 export type KeelEvent =
   | { type: "run.start"; playbook: string; check: boolean; hosts: string[]; time: string }
-  | { type: "play.start"; play: string; pos: SourcePos; hosts: string[] }
+  /** `unmatched`: names of the play's host pattern that match no group or host (ignored, as Ansible does). */
+  | { type: "play.start"; play: string; pos: SourcePos; hosts: string[]; unmatched?: string[] }
   | { type: "host.start"; host: string }
   | { type: "host.facts"; host: string; facts: Facts }
   | { type: "task.start"; host: string; task: TaskRef }

@@ -107,6 +107,9 @@ export interface PrepareContext {
 }
 
 /** What every module declares before it acts: names, description, argument schema, resource. */
+// The registry holds modules of every argument, state and plan type; `any` is the default that lets
+// one array hold them, while each module file instantiates the generics with its own types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ModuleMeta<A = any> {
   /** area.noun, matching modules/area/noun.ts */
   name: string;
@@ -126,6 +129,11 @@ export interface ModuleMeta<A = any> {
    * otherwise once per host after rendering, before the probe.
    */
   validate?(args: A): void;
+  /**
+   * Names of the variables the task sets besides its `register` (set_fact's arguments, the facts a
+   * *_facts module returns). The runner's probe batching must not read them ahead of the task.
+   */
+  produces?(args: A): string[];
 }
 
 /**
@@ -142,6 +150,7 @@ export interface Footprint {
   writes: string[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
   kind?: "host";
   /**
@@ -159,6 +168,13 @@ export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
   /** Why nothing needs to change: "user deploy exists with uid 1001". */
   explain?(state: S, args: A): string;
   apply(host: Host, args: A, changes: Change<D>[], state: S): Promise<ApplyResult | void>;
+  /**
+   * Fields a module adds to its registered result from the probed state, in every mode (check mode
+   * and drift included): the return values Ansible documents for read-only modules (`stat`,
+   * `files`, `ansible_facts`…). Pure. An `ansible_facts` mapping sets host facts as Ansible does:
+   * each key becomes a variable, and `ansible_facts.<key without ansible_>` too.
+   */
+  result?(state: S, args: A, facts: Facts): Record<string, unknown>;
 }
 
 export interface ControllerResult {
@@ -180,13 +196,9 @@ export interface ControllerContext {
 }
 
 /** A module that runs on the controller only (set_fact, assert). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
-  /**
-   * Names of the variables `run` sets, when they are not its argument names (set_fact's are).
-   * The runner's probe batching must not read them ahead of the task.
-   */
-  produces?(args: A): string[];
   run(args: A, ctx: ControllerContext): ControllerResult;
 }
 

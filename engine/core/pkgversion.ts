@@ -90,8 +90,8 @@ function rpmvercmp(a: string, b: string): number {
     if (i >= a.length || j >= b.length) break;
     const numeric = /[0-9]/.test(a[i]!);
     const re = numeric ? /[0-9]/ : /[A-Za-z]/;
-    let si = i;
-    let sj = j;
+    const si = i;
+    const sj = j;
     while (i < a.length && re.test(a[i]!)) i++;
     while (j < b.length && re.test(b[j]!)) j++;
     let sa = a.slice(si, i);

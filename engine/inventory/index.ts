@@ -20,8 +20,9 @@ export interface Inventory {
       and connection settings; ansible_* aliases mapped. */
   host(name: string): HostSpec;
   /** Host patterns: all, *, group, glob (web*), a:b union, a:&b intersection, a:!b exclusion, ~regex,
-      comma separators too. Unknown names/bad regex -> InputError at `pos` with did-you-mean. */
-  match(pattern: string, pos?: SourcePos): string[];
+      comma separators too. Unknown names/bad regex -> InputError at `pos` with did-you-mean; with
+      `unknown`, unknown names are collected there instead and match nothing (a bad regex still throws). */
+  match(pattern: string, pos?: SourcePos, unknown?: string[]): string[];
   /** Same JSON as `ansible-inventory -i X --list` (print it with pythonJson for identical text). */
   toAnsibleList(): Record<string, unknown>;
   /** Like `ansible-inventory --graph`. */
@@ -100,8 +101,8 @@ class LoadedInventory implements Inventory {
     throw new InputError(`host '${name}' is not in the inventory`, undefined, close ? `did you mean '${close}'?` : "run `keel inventory --graph` to see the hosts");
   }
 
-  match(pattern: string, pos?: SourcePos): string[] {
-    return matchPattern({ data: this.data, allHosts: this.ordered() }, pattern, pos);
+  match(pattern: string, pos?: SourcePos, unknown?: string[]): string[] {
+    return matchPattern(unknown ? { data: this.data, allHosts: this.ordered(), unknown } : { data: this.data, allHosts: this.ordered() }, pattern, pos);
   }
 
   toAnsibleList(): Record<string, unknown> {

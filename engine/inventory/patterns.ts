@@ -65,6 +65,11 @@ export interface PatternContext {
   data: InventoryData;
   /** All hosts in inventory order (`all`). */
   allHosts: Host[];
+  /**
+   * When given, a name that matches no group or host is added here and matches nothing (Ansible's
+   * "Could not match supplied host pattern, ignoring"), instead of being an InputError.
+   */
+  unknown?: string[];
 }
 
 /**
@@ -158,6 +163,10 @@ function enumerate(ctx: PatternContext, pattern: string, whole: string, fail: (m
   }
   if (results.length === 0 && LOCALHOST_NAMES.includes(pattern)) results.push({ name: pattern });
   if (results.length === 0 && groups.length === 0 && pattern !== "all" && !isRegex && !/[*?[]/.test(pattern)) {
+    if (ctx.unknown) {
+      if (!ctx.unknown.includes(pattern)) ctx.unknown.push(pattern);
+      return [];
+    }
     const close = didYouMean(pattern, [...ctx.data.groups.keys(), ...ctx.data.hosts.keys()]);
     fail(
       `host pattern '${pattern}'${whole !== pattern ? ` (in '${whole}')` : ""} matches no group or host in the inventory`,

@@ -9,7 +9,7 @@ import { InputError } from "../core/errors.js";
 import { readFileBytesCached } from "../core/filecache.js";
 import type { Plan, Task, TaskNode } from "../core/plan.js";
 import { errorAt } from "../core/yaml.js";
-import { hasTemplate } from "../template/index.js";
+import { compileTemplate, hasTemplate, JinjaTemplateError, type TemplateOptions } from "../template/index.js";
 import { compile, TemplateSyntaxError } from "../template/hbs.js";
 
 /** Modules whose `src` is a controller file, and the folder it is looked up in. */
@@ -47,6 +47,18 @@ function checkTask(plan: Plan, task: Task): void {
   }
   if (!spec.template) return;
   const text = readFileBytesCached(found).toString("utf8");
+  const lineOf = (n: number) => text.split(/\r\n|\r|\n/)[n - 1];
+  if (!found.endsWith(".hbs")) {
+    // Jinja, with the task's literal delimiter and whitespace options
+    const opts = Object.fromEntries(Object.entries(task.args).filter(([k, v]) => /^(trim_blocks|lstrip_blocks|newline_sequence|(block|variable|comment)_(start|end)_string)$/.test(k) && !hasTemplate(v))) as TemplateOptions;
+    try {
+      compileTemplate(text, found, opts);
+    } catch (e) {
+      if (e instanceof JinjaTemplateError) throw new InputError(e.message, { file: found, line: e.line, col: e.col }, `${e.hint ? `${e.hint}; ` : ""}used by the task at ${at.file}:${at.line}`, lineOf(e.line));
+      throw e;
+    }
+    return;
+  }
   try {
     compile(text);
   } catch (e) {

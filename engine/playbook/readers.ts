@@ -104,6 +104,11 @@ export function serialValue(y: YamlFile, n: Node): (number | string)[] {
   if (!items.length) throw y.error("serial: is an empty list", n);
   return items.map((i) => {
     const v = y.js(i);
+    // a template (`serial: "{{ batch }}"`) is rendered with the play's and extra vars when the run starts
+    if (typeof v === "string" && hasTemplate(v)) {
+      checkTemplate(v, posOfScalarText(y, i));
+      return v;
+    }
     if (typeof v === "number" && Number.isInteger(v) && v > 0) return v;
     if (typeof v === "string") {
       const t = v.trim();
@@ -182,10 +187,11 @@ export function exprList(y: YamlFile, n: Node, what: string): Expr[] {
   });
 }
 
-/** become_user: a user name; keel decides whom to become before variables exist, so not a template. */
+/** become_user: a user name, or a template rendered per host and task (engine/run/keywords.ts). */
 export function becomeUserValue(y: YamlFile, n: Node): string {
   const user = stringValue(y, n, "become_user");
-  if (hasTemplate(user)) throw y.error(`become_user: '${user}' is a template; keel does not render become_user`, n, "write the user name, e.g. `become_user: postgres`");
+  // a template (`"{{ app_user }}"`) is rendered per host when the task runs, as Ansible does
+  if (hasTemplate(user)) checkTemplate(user, posOfScalarText(y, n));
   return user;
 }
 

@@ -69,7 +69,10 @@ export class Progress {
         this.width = Math.max(0, ...e.hosts.map((h) => h.length));
         break;
       case "play.start":
+        for (const u of e.unmatched ?? []) this.print(`warning: could not match supplied host pattern, ignoring: ${oneLine(u)}\n`);
         this.print(`${this.paint(C.bold, `PLAY ${e.play}`)} ${this.paint(C.dim, `(${e.hosts.length} host${e.hosts.length === 1 ? "" : "s"}, ${e.pos.file}:${e.pos.line})`)}\n`);
+        // as ansible-playbook says it; the run goes on with the next play
+        if (e.hosts.length === 0) this.print("skipping: no hosts matched\n");
         break;
       case "task.start":
         this.current.set(e.host, e.task);

@@ -7,7 +7,6 @@
 // that can reorder what is shown become visible escapes such as `\x1b` or `\u202e`.
 import type { KeelEvent } from "../core/events.js";
 
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function termSafe(s: string): string {

@@ -34,6 +34,7 @@ import { redact } from "../core/secrets.js";
 import type { FleetVars, PlayState, RunOptions, RunSummary, Step } from "./options.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
+import { playSerial } from "./keywords.js";
 
 export type { HostFailure, RunOptions, RunSummary } from "./options.js";
 export { SECRET, maskResult } from "./result.js";
@@ -45,7 +46,12 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   const t0 = Date.now();
   // Resolve every play's hosts first: a bad pattern is invalid input, found before any host is touched.
   const limitSet = opts.limit ? new Set(inv.match(opts.limit)) : undefined;
-  const playHosts = plan.plays.map((p) => inv.match(p.hosts, p.pos).filter((h) => !limitSet || limitSet.has(h)));
+  // A name that matches no group or host is not an error, as in Ansible: the play is reported with
+  // the names it could not match and, when no host is left, skipped ("skipping: no hosts matched").
+  const unmatched = plan.plays.map(() => [] as string[]);
+  const playHosts = plan.plays.map((p, i) => inv.match(p.hosts, p.pos, unmatched[i]).filter((h) => !limitSet || limitSet.has(h)));
+  // templated serial values are rendered now: invalid input stops the run before any host
+  const serials = plan.plays.map((p) => playSerial(p, opts.extraVars ?? {}));
   const allHosts = [...new Set(playHosts.flat())];
   const lastPlay = new Map<string, number>();
   playHosts.forEach((hs, i) => hs.forEach((h) => lastPlay.set(h, i)));
@@ -70,9 +76,9 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
     plays: for (let pi = 0; pi < plan.plays.length; pi++) {
       const play = plan.plays[pi]!;
       const hosts = playHosts[pi]!.filter((h) => runners.get(h)!.state === "active");
-      sink({ type: "play.start", play: play.name, pos: play.pos, hosts });
+      sink(unmatched[pi]!.length ? { type: "play.start", play: play.name, pos: play.pos, hosts, unmatched: unmatched[pi]! } : { type: "play.start", play: play.name, pos: play.pos, hosts });
       const playState: PlayState = { ended: false };
-      for (const batch of serialBatches(hosts, play.serial)) {
+      for (const batch of serialBatches(hosts, serials[pi])) {
         if (playState.ended) {
           // meta: end_play: the later batches skip this play (their hosts may still have later plays)
           for (const h of batch) if (lastPlay.get(h) === pi) await finish(runners.get(h)!);

@@ -2,9 +2,9 @@
 // certain to reach it with exactly what the plan used, and its result cannot stop the host or
 // change what a task after it sees, except through a call that fails (which stops the batch):
 //
-//   - same play, normal flow (flat order), strategy free; the task is not a handler;
+//   - same play, normal flow (flat order), strategy free, no --step; the task is not a handler;
 //   - no meta task, no controller module (set_fact, assert, debug… may fail or set variables),
-//     no module without a footprint, no loop, no register, changed_when, failed_when or until
+//     no module without a footprint or that sets variables (result, produces), no loop, no register, changed_when, failed_when or until
 //     (their result feeds decisions the host makes later), no check mode, on the same host;
 //   - the applies before it in the batch have no register either (this task's variables are the
 //     ones it was planned with) and are complete recordings (recorder.ts);
@@ -62,12 +62,17 @@ function decides(t: Task): boolean {
   return t.register !== undefined || Boolean(t.changedWhen?.length) || Boolean(t.failedWhen?.length) || t.until !== undefined;
 }
 
+/** A module that sets variables itself (ansible_facts in its result, or names it produces). */
+function setsVars(m: HostModule): boolean {
+  return m.result !== undefined || (m as { produces?: unknown }).produces !== undefined;
+}
+
 export async function planAhead(h: AheadHost, task: Task, scope: Scope, first: { p: Prepared; po: ProbeOutput; rec: Recording }): Promise<AheadPlan> {
   const entries: Entry[] = [{ kind: "apply", task, p: first.p, po: first.po, rec: first.rec }];
   const plan: AheadPlan = { entries, trailing: [] };
   const idx = h.aheadIndex(task);
   const looped = task.loop !== undefined && task.loop !== null;
-  if (idx === undefined || looped || scope.handler || decides(task) || !first.rec.complete || first.rec.threw) return plan;
+  if (idx === undefined || looped || scope.handler || decides(task) || setsVars(first.p.module) || !first.rec.complete || first.rec.threw) return plan;
   const base = h.probes.epoch;
   const writes: (readonly string[])[] = [first.p.fp.writes];
   let steps = first.rec.calls.length;
@@ -79,7 +84,7 @@ export async function planAhead(h: AheadHost, task: Task, scope: Scope, first: {
     if (!tagsSelect(s.tags, { tags: h.opts.tags, skipTags: h.opts.skipTags })) continue;
     if (t.module === "meta" || (t.loop !== undefined && t.loop !== null) || decides(t)) break;
     const m = h.opts.registry.get(t.module);
-    if (!m || m.kind === "controller" || !(m as HostModule).footprint) break;
+    if (!m || m.kind === "controller" || !(m as HostModule).footprint || setsVars(m as HostModule)) break;
     if (h.checkFor(s, t)) break;
     let p: Prepared;
     let changes;

@@ -1,6 +1,7 @@
 // The run's options and the types shared by the scheduler (index.ts) and the host runner: kept
 // apart so that neither imports the other for its types.
 import type { Registry } from "../core/registry.js";
+import type { TaskRef } from "../core/events.js";
 export type { HostFailure, RunSummary } from "../core/events.js";
 import type { connect as realConnect } from "../transport/index.js";
 
@@ -55,6 +56,11 @@ export interface RunOptions {
    * on its own and every probe is read again after it, as before).
    */
   pipeline?: boolean;
+  /**
+   * --step: asked before each task (not handlers) is run on a host; false skips the task there.
+   * The CLI asks once per task and shares the answer between hosts.
+   */
+  confirmTask?: (task: TaskRef) => Promise<boolean>;
   /** The transport's connect (injectable for tests). */
   connect?: typeof realConnect;
 }

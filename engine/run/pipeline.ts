@@ -39,7 +39,7 @@ export interface TaskHost {
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck: ReadonlyMap<string, TaskRef>;
   checkFor(scope: Scope, task: Task): boolean;
-  becomeFor(scope: Scope, task: Task): Become;
+  becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become;
   /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
   upcoming(task: Task, become: Become): UpcomingProbe[];
 }
@@ -192,6 +192,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       resource = p.resource;
       const po = await h.probes.get(h.connection, p.become, p.probe.script, p.fp.reads, fresh, () => h.upcoming(task, p.become));
       const state = p.probe.parse(po.stdout, po.rc);
+      const extra = p.module.result?.(state, p.args, h.facts);
       changes = p.module.diff(state, p.args, h.facts);
       if (changes.length === 0) {
         status = "ok";
@@ -214,6 +215,11 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
         if (ar.stderr !== undefined) reg.stderr_lines = lines(ar.stderr);
         if (ar.data) Object.assign(reg, ar.data);
+      }
+      if (extra) {
+        Object.assign(reg, extra);
+        const af = extra.ansible_facts;
+        if (af && typeof af === "object" && !Array.isArray(af)) absorbFacts(h, vars, af as Record<string, unknown>);
       }
       if (status === "unknown") reg.unknown = true;
       if (changes.length) reg.diff = changes.map((c) => ({ summary: c.summary, field: c.field, before: c.before, after: c.after }));
@@ -256,6 +262,21 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   return o;
 }
 
+/**
+ * A module's returned `ansible_facts` become host variables, as in Ansible (INJECT_FACTS_AS_VARS):
+ * each key as it is named (setup's `ansible_distribution`, package_facts' `packages`), and under
+ * `ansible_facts` without the `ansible_` prefix, merged over the facts already there.
+ */
+function absorbFacts(h: TaskHost, vars: Record<string, unknown>, af: Record<string, unknown>): void {
+  const cur = h.registered.ansible_facts ?? vars.ansible_facts;
+  const ns: Record<string, unknown> = cur && typeof cur === "object" && !Array.isArray(cur) ? { ...(cur as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(af)) {
+    ns[k.replace(/^ansible_/, "")] = v;
+    h.registered[k] = v;
+  }
+  h.registered.ansible_facts = ns;
+}
+
 /** Render args with the task's variables, re-validate them, then let the module prepare them. */
 function renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>): Record<string, unknown> {
   // a copy: validateArgs coerces in place, and the plan's args must stay as written
@@ -287,7 +308,7 @@ export function prepare(
       readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
     });
   }
-  const p: Prepared = { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task), resource: safeResource(module, args), ...footprintOf(module, args, h.facts) };
+  const p: Prepared = { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args), ...footprintOf(module, args, h.facts) };
   h.prepared.set(task, key, h.registered, h.facts, check, p);
   return p;
 }

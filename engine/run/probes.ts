@@ -142,7 +142,8 @@ export function upcomingProbes(h: PrefetchHost, idx: number, become: Become, fro
   const addProduced = (t: Task) => {
     if (t.register) pending.add(t.register);
     const m = h.opts.registry.get(t.module);
-    if (m?.kind === "controller") for (const k of [...Object.keys(t.args), ...(m.produces?.(t.args) ?? [])]) pending.add(k);
+    if (m?.kind === "controller") for (const k of Object.keys(t.args)) pending.add(k);
+    for (const k of m?.produces?.(t.args) ?? []) pending.add(k);
   };
   for (let j = idx; j < h.flat.length && out.length < MAX_BATCH; j++) {
     const { task, scope: parent } = h.flat[j]!;

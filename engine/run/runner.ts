@@ -16,6 +16,7 @@ import type { Become } from "./host.js";
 import { connectHost } from "./connect.js";
 import { Deadline } from "./deadline.js";
 import { becomeOf, magicVars } from "./vars.js";
+import { renderBecomeUser } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
@@ -261,8 +262,19 @@ export class HostRunner implements TaskHost, PrefetchHost {
     });
   }
 
-  becomeFor(scope: Scope, task: Task): Become {
-    return becomeOf(task, scope, this.opts, this.spec);
+  /** The task's become; a templated become_user is rendered with `vars` (the item's), else the task's. */
+  becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become {
+    const b = becomeOf(task, scope, this.opts, this.spec);
+    if (!b || !b.user.includes("{{")) return b;
+    // without the item's vars (probe prefetching), a template that needs them is not prefetched
+    if (!vars) {
+      try {
+        return { ...b, user: renderBecomeUser(b.user, this.varsFor(scope, task), this.play) };
+      } catch {
+        return { ...b, user: "{{unrendered}}" };
+      }
+    }
+    return { ...b, user: renderBecomeUser(b.user, vars, this.play) };
   }
 
   checkFor(scope: Scope, task: Task): boolean {
@@ -306,6 +318,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     // A meta task acts on the runner only; flush_handlers takes one step per handler itself. Inside
     // a step it would nest steps: under `linear` a host would wait for a fork slot it holds.
     if (task.module === "meta") return this.runMeta(task, scope);
+    if (this.opts.confirmTask && !scope.handler && !(await this.opts.confirmTask(this.ref(task, scope)))) return true;
     // Under `linear`, another host may end the play while this one waits at the step.
     return this.step(() => (this.playState.ended ? Promise.resolve(true) : this.runTask(task, scope)));
   }
@@ -473,7 +486,8 @@ export class HostRunner implements TaskHost, PrefetchHost {
   }
 
   aheadIndex(task: Task): number | undefined {
-    return this.play.strategy === "free" ? this.flatIndex.get(task) : undefined;
+    // under linear every host finishes a task before any starts the next; --step asks before each
+    return this.play.strategy === "free" && !this.opts.confirmTask ? this.flatIndex.get(task) : undefined;
   }
 
   probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): UpcomingProbe {

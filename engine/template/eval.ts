@@ -4,6 +4,7 @@ import type jsep from "jsep";
 import { limitHint, limitOf, LIMITS } from "../core/limits.js";
 import { UndefinedVarError, ExprEvalError } from "./errors.js";
 import { type DictExpression, calleeName, isOp, sliceParts, testName, type Node } from "./ast.js";
+import { Callable } from "./callable.js";
 import { callFilter } from "./filters.js";
 import { printf } from "./format.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
@@ -322,18 +323,42 @@ export function call(c: jsep.CallExpression, vars: Record<string, unknown>): Val
     const m = c.callee as jsep.MemberExpression;
     const method = (m.property as jsep.Identifier).name;
     const self = ev(m.object, vars);
+    if (self !== null && typeof self === "object" && hasOwn(self, method)) {
+      const own = (self as Record<string, unknown>)[method];
+      if (own instanceof Callable) {
+        const { pos, kw } = callArgs(c, vars);
+        return own.fn(pos, kw);
+      }
+    }
     const f = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
     if (!f) throw new ExprEvalError(`unsupported method '${method}()'`);
     const { pos, kw } = callArgs(c, vars);
     return f(self, pos, kw);
   }
+  if (c.callee.type !== "Identifier") {
+    const target = ev(c.callee, vars);
+    if (!(target instanceof Callable)) throw new ExprEvalError(`${pathOf(c.callee)} is not callable`);
+    const { pos, kw } = callArgs(c, vars);
+    return target.fn(pos, kw);
+  }
   const fname = (c.callee as jsep.Identifier).name;
+  if (hasOwn(vars, fname)) {
+    // a macro, caller(), a recursive loop(…): template names shadow the built-in functions
+    const target = vars[fname];
+    if (target instanceof Callable) {
+      const { pos, kw } = callArgs(c, vars);
+      return target.fn(pos, kw);
+    }
+  }
   if (fname === "lookup" || fname === "query" || fname === "q") {
     const { pos, kw } = callArgs(c, vars);
     return runLookup(fname, pos, kw, vars);
   }
   const fn = Object.hasOwn(FUNCTIONS, fname) ? FUNCTIONS[fname] : undefined;
-  if (!fn) throw new ExprEvalError("unsupported call");
+  if (!fn) {
+    if (hasOwn(vars, fname)) throw new ExprEvalError(`'${fname}' is not callable`);
+    throw new UndefinedVarError(fname);
+  }
   const { pos, kw } = callArgs(c, vars);
   return fn(pos, kw);
 }

@@ -1,17 +1,20 @@
 // Templates and conditions, the entry points: conditions and `{{ … }}` bodies go to the safe
 // expression evaluator (expr.ts and its parts); template text to hbs.ts; variables are seen through
 // vars.ts (precedence layers, lazy rendering, omit).
+import { readFileSync } from "node:fs";
 import { InputError, UndefinedVariableError, type SourcePos } from "../core/errors.js";
 import { errorAt, undefinedAt } from "../core/yaml.js";
 import type { Expr } from "../core/plan.js";
 import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { type Compiled, OMIT, RenderError, TemplateSyntaxError, compile, hasTemplate, run, wholeExpr } from "./hbs.js";
-import { lazyVars } from "./vars.js";
+import { LAZY, lazyVars } from "./vars.js";
+import { JinjaRenderError, JinjaTemplateError, renderJinja, type RenderFileOptions } from "./jinja/index.js";
 import { setTemplateRenderer } from "./lookup.js";
 
 export { OMIT, hasTemplate, literalText } from "./hbs.js";
 export { layerVars, VAR_PRECEDENCE, type VarLayers } from "./vars.js";
 
+export { compileTemplate, templateSearchPath, templateVars, JinjaTemplateError, type RenderFileOptions, type TemplateOptions } from "./jinja/index.js";
 export { FILTER_NAMES, TEST_NAMES, toBool } from "./expr.js";
 export { withLookupContext, LOOKUP_NAMES } from "./lookup.js";
 
@@ -221,12 +224,66 @@ export function renderValue<T>(value: T, vars: Record<string, unknown>, where: S
 }
 
 /**
- * Render a template file's text (files.template, `src:` templates). `source` is the file's path,
- * used in errors: an undefined variable is an InputError at source:line:col naming the variable.
- * Handlebars blocks ({{#if}}, {{#each}}, {{#with}}) work; `{{ x | filter }}` goes through the
- * expression evaluator.
+ * Render a template file's text (files.template, lookup('template')). `source` is the file's
+ * path, used in errors: an undefined variable is an InputError at source:line:col naming the
+ * variable. A `.hbs` file is a Handlebars template (keel's own); every other file is Jinja,
+ * rendered as Ansible's template module renders it (jinja/).
  */
-export function renderText(tpl: string, vars: Record<string, unknown>, source: string): string {
+export function renderText(tpl: string, vars: Record<string, unknown>, source: string, opts: RenderFileOptions = {}): string {
+  if (source.endsWith(".hbs")) return renderHandlebars(tpl, vars, source);
+  try {
+    return renderJinja(tpl, lazyVars(vars), source, opts);
+  } catch (e) {
+    throw jinjaError(e, tpl, source);
+  }
+}
+
+/**
+ * The variables `top` over `vars` (top wins: the template module's template_* and ansible_managed),
+ * seen lazily like any task variables.
+ */
+export function withVars(vars: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+  const lv = lazyVars(vars);
+  const own = (k: string | symbol): k is string => typeof k === "string" && Object.hasOwn(top, k);
+  const p = new Proxy(lv, {
+    get: (t, k, r) => (own(k) ? top[k] : Reflect.get(t, k, r)),
+    has: (t, k) => own(k) || Reflect.has(t, k),
+    getOwnPropertyDescriptor: (t, k) => (own(k) ? { value: top[k], writable: true, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(t, k)),
+  });
+  LAZY.add(p);
+  return p;
+}
+
+/** A Jinja error as keel's InputError at the template's file:line:col, with the line shown. */
+function jinjaError(e: unknown, tpl: string, source: string): unknown {
+  const lineOf = (path: string, line: number): string | undefined => {
+    try {
+      return (path === source ? tpl : readFileSync(path, "utf8")).split(/\r\n|\r|\n/)[line - 1];
+    } catch {
+      return undefined;
+    }
+  };
+  if (e instanceof JinjaTemplateError) return new InputError(e.message, { file: e.path, line: e.line, col: e.col }, e.hint, lineOf(e.path, e.line));
+  if (e instanceof JinjaRenderError) {
+    const lineText = lineOf(e.path, e.line) ?? "";
+    let col = e.col;
+    if (e.exprText) {
+      const idx = lineText.indexOf(e.exprText);
+      if (idx !== -1) col = idx + 1;
+    }
+    const pos: SourcePos = { file: e.path, line: e.line, col };
+    if (e.cause instanceof UndefinedVarError) {
+      return new UndefinedVariableError(e.cause.varName, `${undefinedText(e.cause)} in template`, pos, hintForUndefined(e.cause.varName), lineText);
+    }
+    const err = evalError(e.cause, pos, e.exprText);
+    if (err instanceof InputError) return new InputError(err.message, pos, err.hint, lineText);
+    return err;
+  }
+  return e;
+}
+
+/** A `.hbs` template: Handlebars blocks ({{#if}}, {{#each}}), `{{ x | filter }}` through the expression evaluator. */
+function renderHandlebars(tpl: string, vars: Record<string, unknown>, source: string): string {
   const lines = tpl.split(/\r?\n/);
   const at = (line: number, col: number): SourcePos => ({ file: source, line, col });
   let c: Compiled;

@@ -75,8 +75,8 @@ export const cache = new Map<string, Node>();
  * Parse an expression (without surrounding `{{ }}`) into a jsep AST; results are cached.
  * Throws ExprSyntaxError.
  */
-export function parseExpr(text: string, strings: StringMode = "python"): Node {
-  const key = strings === "raw" ? `\0${text}` : text;
+export function parseExpr(text: string, strings: StringMode = "python", jinjaCalls = false): Node {
+  const key = `${strings === "raw" ? "\0" : ""}${jinjaCalls ? "\x01" : ""}${text}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const src = preprocess(text, strings);
@@ -92,7 +92,12 @@ export function parseExpr(text: string, strings: StringMode = "python"): Node {
     throw new ExprSyntaxError("unexpected text after the expression (missing operator, or a stray comma?)");
   }
   ast = reassociateNot(ast);
-  checkSupported(ast);
+  allowCalls = jinjaCalls;
+  try {
+    checkSupported(ast);
+  } finally {
+    allowCalls = false;
+  }
   if (cache.size > 5000) cache.clear();
   cache.set(key, ast);
   return ast;
@@ -135,7 +140,7 @@ export function preprocess(text: string, strings: StringMode): string {
     // `x is not in y` / `x is in y` (Jinja's `in` test) read as the `not in` / `in` operators
     let c = chunk.replace(/\bis\s+not\s+in\b/g, "not in").replace(/\bis\s+in\b/g, "in").replace(/\bnot\s+in\b/g, "not in");
     // a test's one argument without parentheses (`x is sameas true`, `n is divisibleby 3`)
-    c = c.replace(/\bis(\s+not)?\s+([A-Za-z_]\w*)\s+([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?)(?![\w.(\[])/g, (m, not: string | undefined, test: string, arg: string) =>
+    c = c.replace(/\bis(\s+not)?\s+([A-Za-z_]\w*)\s+([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?)(?![\w.([])/g, (m, not: string | undefined, test: string, arg: string) =>
       /^(and|or|if|else|in|not|is)$/.test(arg) || /^(and|or|if|else|in|not|is)$/.test(test) ? m : `is${not ?? ""} ${test}(${arg})`,
     );
     // `item.0` (Jinja attribute-by-index) -> item[0]; numbers like 1.5 are left alone.
@@ -207,6 +212,12 @@ export const UNSUPPORTED_FUNCTIONS: Record<string, string> = {
   now: "keel templates do not read the clock; pass a timestamp with -e",
   undef: "leave the variable out, or give it a value",
 };
+
+/**
+ * In a template file, names can be macros (`{{ m(1) }}`), and `loop.cycle(…)`, `caller()` or an
+ * imported macro (`forms.input(…)`) are calls the checker cannot know: they are checked when called.
+ */
+let allowCalls = false;
 
 /** Reject syntax jsep accepts but keel does not evaluate, at parse time rather than at run time. */
 export function checkSupported(n: Node): void {
@@ -291,7 +302,7 @@ export function checkSupported(n: Node): void {
       const c = n as jsep.CallExpression;
       if (c.callee.type === "MemberExpression" && !(c.callee as jsep.MemberExpression).computed) {
         const method = ((c.callee as jsep.MemberExpression).property as jsep.Identifier).name;
-        if (!Object.hasOwn(METHODS, method)) throw new ExprSyntaxError(`unsupported method '${method}()'${hintFrom(method, Object.keys(METHODS))}`);
+        if (!Object.hasOwn(METHODS, method) && !allowCalls) throw new ExprSyntaxError(`unsupported method '${method}()'${hintFrom(method, Object.keys(METHODS))}`);
         checkSupported((c.callee as jsep.MemberExpression).object);
       } else if (c.callee.type === "Identifier") {
         const fn = (c.callee as jsep.Identifier).name;
@@ -301,8 +312,8 @@ export function checkSupported(n: Node): void {
           if (!first || first.type !== "Literal" || typeof (first as jsep.Literal).value !== "string") throw new ExprSyntaxError(`${fn}() takes the lookup's name first, as a string: ${fn}('file', 'motd')`);
           const plugin = (first as jsep.Literal).value as string;
           if (!LOOKUP_NAMES.includes(plugin)) throw new ExprSyntaxError(`unknown lookup '${plugin}'${hintFrom(plugin, LOOKUP_NAMES)} (keel has ${LOOKUP_NAMES.join(", ")})`);
-        } else if (!Object.hasOwn(FUNCTIONS, fn)) throw new ExprSyntaxError(`unknown function '${fn}()'${hintFrom(fn, Object.keys(FUNCTIONS))}`);
-      } else {
+        } else if (!Object.hasOwn(FUNCTIONS, fn) && !allowCalls) throw new ExprSyntaxError(`unknown function '${fn}()'${hintFrom(fn, Object.keys(FUNCTIONS))}`);
+      } else if (!allowCalls) {
         throw new ExprSyntaxError("only filters, tests, methods of strings/lists/dicts and range() can be called");
       }
       checkArgs(c.arguments);

@@ -1,7 +1,7 @@
 // The ssh transport (ssh2): one TCP connection per host for the whole run, one persistent `sh`
 // channel on it, host keys checked against known_hosts and failing closed.
 import ssh2 from "ssh2";
-import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey } from "ssh2";
+import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgorithms, ParsedKey } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,6 +9,7 @@ import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
+import { sshAlgorithms } from "./ssh-algorithms.js";
 import {
   checkHostKey,
   fingerprint,
@@ -46,6 +47,8 @@ type AuthMethod = { type: "publickey"; username: string; key: ParsedKey; label: 
 export class SshConnection extends ShellConnection {
   readonly host: string;
   private client?: SshClient;
+  /** Algorithms agreed in the last handshake (kex, host key, ciphers, MACs), for tests and diagnostics. */
+  negotiated?: NegotiatedAlgorithms;
 
   private constructor(
     private readonly spec: HostSpec,
@@ -90,7 +93,7 @@ export class SshConnection extends ShellConnection {
       readyTimeout: timeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 3,
-      algorithms: { serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) as any },
+      algorithms: { ...sshAlgorithms(), serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) } as ConnectConfig["algorithms"],
       hostVerifier: (key: Buffer) => {
         const verdict = checkHostKey(entries, lookup, key);
         if (verdict.status === "known") return true;
@@ -121,6 +124,7 @@ export class SshConnection extends ShellConnection {
           reject(e);
         } else resolve();
       };
+      client.on("handshake", (n: NegotiatedAlgorithms) => (this.negotiated = n));
       client.on("ready", () => {
         client.setNoDelay(true);
         settle();

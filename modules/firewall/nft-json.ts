@@ -4,6 +4,8 @@
 import { ProbeParseError } from "../../engine/core/errors.js";
 import type { Chain, Match, NftSet, Rule, Table, Val, Verdict } from "./nft-model.js";
 
+// nft -j output is untyped JSON walked by shape checks in this file; nothing typed escapes it
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type J = any;
 
 function leftName(l: J): string | undefined {

@@ -34,11 +34,14 @@ interface Plan {
   missing: string[];
 }
 
-/** module + args of each line the profile puts in common-<type> (X and X-Initial are alternatives). */
-export function expectedLines(content: string): { type: PamType; module: string; args: string }[] {
-  const out: { type: PamType; module: string; args: string }[] = [];
+/**
+ * module + args of each line the profile puts in common-<type>. `X` and `X-Initial` are
+ * alternatives: pam-auth-update writes the -Initial form when the profile's module is the first of
+ * its type in the stack (e.g. pam_unix without pwquality before it), so either one is accepted.
+ */
+export function expectedLines(content: string): { type: PamType; module: string; args: string; alts: string[] }[] {
+  const out: { type: PamType; module: string; args: string; alts: string[] }[] = [];
   let type: PamType | undefined;
-  const seen = new Set<string>();
   for (const raw of content.split("\n")) {
     const head = /^([A-Za-z-]+):\s*(.*)$/.exec(raw);
     if (head && !/^\s/.test(raw)) {
@@ -49,10 +52,12 @@ export function expectedLines(content: string): { type: PamType; module: string;
     if (!type || !raw.trim()) continue;
     const l = parseLine(raw);
     if (!l) continue;
-    const key = `${type} ${l.module}`;
-    if (seen.has(key)) continue; // the -Initial variant of the same module
-    seen.add(key);
-    out.push({ type, ...l });
+    const seen = out.find((e) => e.type === type && e.module === l.module);
+    if (seen) {
+      if (!seen.alts.includes(l.args)) seen.alts.push(l.args);
+      continue;
+    }
+    out.push({ type, ...l, alts: [l.args] });
   }
   return out;
 }
@@ -66,13 +71,19 @@ function parseLine(line: string): { module: string; args: string } | undefined {
   return module ? { module, args: args.join(" ") } : undefined;
 }
 
-function stackHas(text: string, want: { module: string; args: string }): boolean {
-  return text.split("\n").some((l) => {
+/** The module's lines in a common-* file: module + args of each line naming it. */
+function stackLines(text: string, module: string): string[] {
+  const out: string[] = [];
+  for (const l of text.split("\n")) {
     const p = /^\s*(auth|account|password|session)\s+(.*)$/.exec(l);
-    if (!p) return false;
-    const got = parseLine(p[2]!);
-    return got?.module === want.module && got.args === want.args;
-  });
+    const got = p ? parseLine(p[2]!) : undefined;
+    if (got?.module === module) out.push(`${got.module}${got.args ? ` ${got.args}` : ""}`);
+  }
+  return out;
+}
+
+function stackHas(text: string, want: { module: string; alts: string[] }): boolean {
+  return stackLines(text, want.module).some((l) => want.alts.some((a) => l === `${want.module}${a ? ` ${a}` : ""}`));
 }
 
 export default defineModule<PamProfileArgs, St, Plan>({
@@ -104,17 +115,22 @@ export default defineModule<PamProfileArgs, St, Plan>({
     };
   },
   diff(st, a): Change<Plan>[] {
-    if (!st.tool) throw new ModuleError("pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian");
     const want = a.content.endsWith("\n") ? a.content : `${a.content}\n`;
-    const missing = expectedLines(want).filter((e) => !stackHas(st.common[e.type].text, e)).map((e) => `common-${e.type}: ${e.module}${e.args ? ` ${e.args}` : ""}`);
+    const absent = expectedLines(want).filter((e) => !stackHas(st.common[e.type].text, e));
+    const missing = absent.map((e) => `common-${e.type}: ${e.module}${e.args ? ` ${e.args}` : ""}`);
+    // What the stack has instead (the same module with other arguments), as the observed value.
+    const found = absent.flatMap((e) => stackLines(st.common[e.type].text, e.module).map((l) => `common-${e.type}: ${l}`));
     const changes: Change<Plan>[] = [];
+    // A host without pam-auth-update is a finding with evidence (audit: fail); apply refuses it.
+    if (!st.tool) changes.push({ summary: "pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian", field: "pam-auth-update", before: "absent (command -v pam-auth-update)", after: "present", source: "command -v pam-auth-update" });
     if (st.profile.text !== want) changes.push({ summary: `profile /usr/share/pam-configs/${a.name} ${st.profile.exists ? "differs" : "missing"}`, field: "profile", diff: { path: `/usr/share/pam-configs/${a.name}`, before: st.profile.text, after: want } });
-    if (missing.length) changes.push({ summary: `not enabled: ${missing.join("; ")}`, field: "stack", before: "absent", after: missing });
+    if (missing.length) changes.push({ summary: `not enabled: ${missing.join("; ")}${found.length ? ` (found: ${found.join("; ")})` : ""}`, field: "stack", before: found.length ? found : "absent", after: missing, source: `/etc/pam.d/common-{${[...new Set(absent.map((e) => e.type))].join(",")}}` });
     for (const c of changes) c.data = { missing };
     return changes;
   },
   explain: (_s, a) => `PAM profile ${a.name} is installed and enabled in /etc/pam.d/common-*`,
   async apply(host, a, changes, st) {
+    if (st && !st.tool) throw new ModuleError("pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian; nothing was changed");
     if (!host.probeNewConnection) throw new ModuleError("this connection cannot prove a new login after the change; refusing to change PAM");
     const want = a.content.endsWith("\n") ? a.content : `${a.content}\n`;
     const id = randomBytes(4).toString("hex");

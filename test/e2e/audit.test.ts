@@ -86,9 +86,9 @@ describeLab("keel audit on scratch hosts", () => {
 
   it("the shipped profile on a fresh host: failures with evidence for each, 2 round trips, nothing changed", async () => {
     const a = await audit(["--shipped", "-o", `sarif:${tmp}/fresh.sarif`, "-o", `junit:${tmp}/fresh.xml`, "-o", `${tmp}/fresh.html`, "-o", `markdown:${tmp}/fresh.md`]);
-    // 2: failures; 1 when some control could not be judged on a fresh host (each says why).
-    expect(a.code, a.stdout + a.stderr).toBe(a.report.summary.counts.error ? 1 : 2);
-    for (const h of a.report.hosts) for (const x of h.results.filter((r) => r.status === "error")) expect(x.reason, `${h.host} ${x.control}`).toBeTruthy();
+    // 2: failures. A fresh host lacks things (auditd, AIDE…): that is evidence of failure, never an error.
+    expect(a.code, a.stdout + a.stderr).toBe(2);
+    expect(a.report.summary.counts.error).toBe(0);
     const failing = a.report.hosts.flatMap((h) => h.results.filter((x) => x.status === "fail"));
     expect(failing.length).toBeGreaterThan(0);
     for (const x of failing) {

@@ -182,10 +182,10 @@ describeLab("SSH password authentication and become with a password", () => {
     expect((await hostExec(h, `sudo -l -U ${USER}`)).stdout).toMatch(/\(ALL\) ALL/);
   });
 
-  it("while sshd refuses passwords, the right password is refused (exit 2, auth)", async () => {
+  it("while sshd refuses passwords, the right password is refused (exit 4, auth)", async () => {
     await sshdPasswords(false, false);
     const r = await run("pw-refused", "login.yml", ["-i", invPw, "-k", "-e", "mark=refused"], PW + "\n");
-    expect(r.code, r.out).toBe(2);
+    expect(r.code, r.out).toBe(4);
     expect(unreachable(r).map((e) => [e.host, e.failure])).toEqual([[h.name, "auth"]]);
     expect(await hostExec(h, `test -e /home/${USER}/keel-auth-mark`, { check: false })).toMatchObject({ code: 1 });
   });
@@ -222,9 +222,9 @@ describeLab("SSH password authentication and become with a password", () => {
     expect(await hostFile(`/home/${USER}/keel-auth-mark`)).toBe("invvar\n");
   });
 
-  it("a wrong SSH password: exit 2, failure 'auth' naming the host; the other tasks never ran", async () => {
+  it("a wrong SSH password: exit 4, failure 'auth' naming the host; the other tasks never ran", async () => {
     const r = await run("pw-wrong", "login.yml", ["-i", invPw, "-k", "-e", "mark=wrong"], WRONG_SSH + "\n");
-    expect(r.code, r.out).toBe(2);
+    expect(r.code, r.out).toBe(4);
     const u = unreachable(r);
     expect(u.map((e) => [e.host, e.failure])).toEqual([[h.name, "auth"]]);
     expect(u[0]!.message).toMatch(new RegExp(`authentication failed for ${USER}@${h.name}`));

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { INVENTORY, keel, ROOT, ssh, type ProcResult } from "./lab.js";
+import { INVENTORY, keel, ROOT, ssh, type ProcResult, type ScratchHost } from "./lab.js";
 
 export const EXTRA = join(ROOT, "test/e2e/fixtures/extra");
 
@@ -33,11 +33,13 @@ export interface Run extends ProcResult {
 let dir = "";
 let n = 0;
 
-/** keel run FIXTURE -i lab --limit HOST --json FILE [...extra] */
-export async function run(fixture: string, host: string, ...extra: string[]): Promise<Run> {
+/** keel run FIXTURE -i INVENTORY --limit HOST --json FILE [...extra]; a scratch host brings its own inventory. */
+export async function run(fixture: string, target: string | ScratchHost, ...extra: string[]): Promise<Run> {
   if (!dir) dir = mkdtempSync(join(tmpdir(), "keel-extra-e2e-"));
   const json = join(dir, `${++n}.json`);
-  const r = await keel(["run", join(EXTRA, fixture), "-i", INVENTORY, "--limit", host, "--json", json, ...extra]);
+  const host = typeof target === "string" ? target : target.name;
+  const inv = typeof target === "string" ? INVENTORY : target.inventory;
+  const r = await keel(["run", join(EXTRA, fixture), "-i", inv, "--limit", host, "--json", json, ...extra]);
   const out = `${r.stdout}\n${r.stderr}`;
   let report: Report;
   try {
@@ -59,7 +61,7 @@ export async function run(fixture: string, host: string, ...extra: string[]): Pr
 }
 
 /** A command on the host over SSH (independent of keel); throws on a non-zero exit. */
-export async function on(host: string, cmd: string): Promise<string> {
+export async function on(host: string | ScratchHost, cmd: string): Promise<string> {
   const r = await ssh(host, cmd);
   if (r.code !== 0) throw new Error(`ssh ${host} '${cmd}' exited ${r.code}: ${r.stderr}`);
   return r.stdout;

@@ -66,7 +66,7 @@ suite("host key options (private sshd on 127.0.0.1)", () => {
   it("an unknown key is refused as an unknown host key (not a changed one), and nothing is recorded", async () => {
     const kh = join(dir, "kh_unknown");
     const r = await run(inventory("i1.yml", { t1: { keel_known_hosts: kh } }));
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4);
     expect(r.unreachable).toHaveLength(1);
     expect(r.unreachable[0]).toMatch(/^t1: unreachable while connecting: unknown host key for t1 \(127\.0\.0\.1:\d+\): server offered ssh-ed25519 SHA256:/);
     expect(r.unreachable[0]).not.toMatch(/mismatch|CHANGED/);
@@ -99,7 +99,7 @@ suite("host key options (private sshd on 127.0.0.1)", () => {
     expect(readFileSync(kh, "utf8")).toBe(recorded);
     writeFileSync(kh, `[127.0.0.1]:${port} ssh-ed25519 ${readFileSync(join(dir, "other_key.pub"), "utf8").split(" ")[1]}\n`);
     const r = await run(inv);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4);
     expect(r.unreachable[0]).toMatch(/^t1: unreachable while connecting: host key CHANGED for t1 .* remove the old key with ssh-keygen -R/);
   });
 
@@ -111,7 +111,7 @@ suite("host key options (private sshd on 127.0.0.1)", () => {
     expect(existsSync(kh)).toBe(false);
     // the host variable beats the environment, both ways
     const r2 = await run(inventory("i6.yml", { t1: { keel_known_hosts: kh, ansible_host_key_checking: false }, t2: { keel_known_hosts: kh, ansible_host_key_checking: true } }), { ANSIBLE_HOST_KEY_CHECKING: "False" });
-    expect(r2.code).toBe(2);
+    expect(r2.code).toBe(4);
     expect(warnings(r2.stderr)).toEqual([expect.stringContaining("for 1 host (t1)")]);
     expect(r2.unreachable).toEqual([expect.stringMatching(/^t2: unreachable while connecting: unknown host key/)]);
   });

@@ -235,7 +235,7 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
       setTimeout(() => clearInterval(poll), 20_000).unref();
     });
     expect(killed, "the victim's sleep was never seen").toBeDefined();
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
     const rep = readJson(json);
     expect(rep.summary.unreachable).toEqual(["lab02"]);
     expect(rep.summary.hosts.lab01).toMatchObject({ status: "ok", changed: 2, skipped: 1 });
@@ -256,7 +256,7 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     });
     const json = join(dir, "badkey.json");
     const r = await keel(["run", join(FIX, "site.yml"), "-i", bad, "--json", json]);
-    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
     const rep = readJson(json);
     expect(rep.summary.unreachable).toEqual(["lab04"]);
     expect(rep.summary.hosts.lab01).toMatchObject({ status: "ok", failed: 0 });

@@ -11,7 +11,10 @@ import type { EventSink } from "../../core/events.js";
 import { registry } from "../../../modules/index.js";
 import { loadInventory } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
-import { runPlaybook, type RunOptions } from "../../run/index.js";
+import { runPlaybook, type RunOptions, type RunSummary } from "../../run/index.js";
+import type { Play } from "../../core/plan.js";
+import { listText, startAtTask } from "./run-list.js";
+import { checkStepPossible, stepper } from "./run-step.js";
 import { Progress } from "../../report/progress.js";
 import { RecapReporter } from "../../report/recap.js";
 import { JsonReporter } from "../../report/json.js";
@@ -25,6 +28,12 @@ import { DEFAULT_PROFILE, auditReportOf, setupAudit } from "./audit.js";
 import { parseAuditOut, renderAudit } from "../../report/audit/formats.js";
 
 interface RunFlags extends ConnectionFlags {
+  listHosts?: boolean;
+  listTasks?: boolean;
+  listTags?: boolean;
+  syntaxCheck?: boolean;
+  startAtTask?: string;
+  step?: boolean;
   json?: string;
   auditReport?: string[];
   log?: string;
@@ -39,13 +48,20 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("--audit-report <[format:]file>", "hardening runs: also write the audit report shape with each control's status before and after (json, html, sarif, junit, markdown, text; repeatable)", collect)
     .option("--json <file>", "write the events and the summary as JSON (schemas/run-report.schema.json); '-' for stdout")
     .option("--log <file>", "write a run log of every event (secrets masked)")
+    .option("--list-hosts", "list the hosts of each play (after --limit) and exit; nothing is touched")
+    .option("--list-tasks", "list the tasks of each play (after --tags/--skip-tags) and exit")
+    .option("--list-tags", "list the tags of each play's tasks and exit")
+    .option("--syntax-check", "load and validate the playbook (every error at once) and exit")
+    .option("--start-at-task <name>", "start at the first task with this name (or glob; role tasks also as 'role : name'); the plays before it run nothing")
+    .option("--step", "ask before each task: (N)o/(y)es/(c)ontinue (needs a terminal)")
     .addHelpText(
       "after",
       `
-Exit codes:
+Exit codes (as ansible-playbook's):
   0  every host converged (or, with --check, nothing failed)
   1  invalid input (playbook, inventory, options); no host was touched
-  2  at least one host failed or was unreachable (the other hosts still ran)
+  2  at least one host failed (the other hosts still ran)
+  4  at least one host was unreachable (this wins over 2, as in ansible-playbook)
 
 Examples:
   keel run site.yml -i hosts.yml                       # converge every host of the playbook
@@ -53,6 +69,8 @@ Examples:
   keel run site.yml -i hosts.yml --limit 'web*' -e env=prod -e @vars/prod.yml
   keel run site.yml -i hosts.yml --tags motd --become --ask-become-pass
   keel run site.yml -c local                           # this machine (no -i: -c local is required)
+  keel run site.yml -i hosts.yml --list-tasks --tags motd
+  keel run site.yml -i hosts.yml --start-at-task 'Install nginx'
   keel run site.yml -i hosts.yml --json report.json --log run.log`,
     )
     .action(async (playbook: string, flags: RunFlags) => {
@@ -62,6 +80,8 @@ Examples:
 
 async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): Promise<number> {
   const io = ctx.io;
+  const listing = Boolean(f.listHosts || f.listTasks || f.listTags);
+  if (f.syntaxCheck || listing) return inspectOnly(playbook, f, io);
   // 1. Validate everything before touching any host.
   // A run changes hosts: which ones must be said, never defaulted to this machine (issue 10 #8;
   // Ansible refuses too: "provided hosts list is empty, only localhost is available").
@@ -74,7 +94,9 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   }
   const c = connectionOptions(f);
   const inv = await loadInventory(c.inventory);
-  const plan = loadPlaybook(resolve(playbook), { registry });
+  let plan = loadPlaybook(resolve(playbook), { registry });
+  if (f.startAtTask !== undefined) plan = startAtTask(plan, f.startAtTask);
+  if (f.step) checkStepPossible(Boolean(process.stdin.isTTY));
   warnUncheckedHosts(io, inv, c);
   if (c.limit && inv.match(c.limit).length === 0) {
     throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
@@ -108,6 +130,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   const sink: EventSink = (e) => sinks.forEach((s) => s(e));
 
   const opts: RunOptions = { registry, ...c.run, check: c.check, diff: c.diff, extraVars: c.extraVars };
+  if (f.step) opts.confirmTask = stepper(io);
   let summary;
   try {
     summary = await runPlaybook(plan, inv, opts, sink);
@@ -130,5 +153,27 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
     log.info("run.summary", { failed: summary.failed, unreachable: summary.unreachable, roundTrips: summary.roundTrips });
     await log.close();
   }
-  return summary.failed.length || summary.unreachable.length || summary.notRun.length ? 2 : 0;
+  return runExitCode(summary);
+}
+
+/** ansible-playbook's exit codes: 4 when a host was unreachable, else 2 when one failed (or never ran), else 0. */
+export function runExitCode(s: Pick<RunSummary, "failed" | "unreachable" | "notRun">): number {
+  if (s.unreachable.length) return 4;
+  return s.failed.length || s.notRun.length ? 2 : 0;
+}
+
+/** --syntax-check and --list-*: load (and list) without asking for passwords or touching a host. */
+async function inspectOnly(playbook: string, f: RunFlags, io: CommandContext["io"]): Promise<number> {
+  const c = connectionOptions(f);
+  const plan = loadPlaybook(resolve(playbook), { registry });
+  if (f.syntaxCheck && !(f.listHosts || f.listTasks || f.listTags)) {
+    io.out(`\nplaybook: ${playbook}\n`);
+    return 0;
+  }
+  const inv = f.listHosts ? await loadInventory(c.inventory) : undefined;
+  const limit = c.limit && inv ? new Set(inv.match(c.limit)) : undefined;
+  if (limit && limit.size === 0) throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
+  const hostsOf = (p: Play) => (inv ? inv.match(p.hosts, p.pos, []).filter((h) => !limit || limit.has(h)) : []);
+  io.out(listText(plan, playbook, { hosts: Boolean(f.listHosts), tasks: Boolean(f.listTasks), tags: Boolean(f.listTags) }, { tags: c.tags, skipTags: c.skipTags }, hostsOf));
+  return 0;
 }

@@ -52,6 +52,9 @@ export interface BuildInput {
 
 const SECRET = "(secret)";
 
+/** Evidence of task failures carried by ignore_errors (the role sets it in check mode only). */
+const IGNORED = new WeakSet<Evidence>();
+
 interface HostAcc {
   audit: HostAudit;
   facts?: Facts;
@@ -108,7 +111,9 @@ export function buildAuditReport(events: KeelEvent[], input: BuildInput): AuditR
         }
         if (!id || !wanted.has(id)) break;
         const list = acc.evidence.get(id) ?? [];
-        list.push(toEvidence(e.task, e.result, input.baseDir));
+        const ev = toEvidence(e.task, e.result, input.baseDir);
+        if (e.result.status === "failed" && e.result.ignored) IGNORED.add(ev);
+        list.push(ev);
         acc.evidence.set(id, list);
         break;
       }
@@ -187,8 +192,17 @@ function judge(acc: HostAcc, c: AuditControl, input: BuildInput): ControlResult 
     if (failed.length) return r("error", `${failed[0]!.task}: ${failed[0]!.note ?? "failed"}`, changed.length ? "fail" : "unknown");
     if (changed.length) return r("pass", `fixed: ${findings(changed)}`, "fail");
   } else {
-    if (failed.length) return r("error", `${failed[0]!.task} (${failed[0]!.file}:${failed[0]!.line}): ${failed[0]!.note ?? "failed"}`);
-    if (changed.length) return r("fail", findings(changed));
+    // A task can fail in check mode only because an earlier task of the same control found
+    // something missing that it would install (no auditd package, so no auditd service to probe).
+    // When every failure is carried (ignore_errors) and comes after such a difference, the control
+    // fails on that difference and says what could not be checked yet; any other failure is an error.
+    const firstChange = evidence.findIndex((ev) => ev.result === "changed");
+    const explained = firstChange >= 0 && failed.every((f) => IGNORED.has(f) && evidence.indexOf(f) > firstChange);
+    if (failed.length && !explained) return r("error", `${failed[0]!.task} (${failed[0]!.file}:${failed[0]!.line}): ${failed[0]!.note ?? "failed"}`);
+    if (changed.length) {
+      const after = failed.map((f) => `${f.task} cannot be checked until that is fixed (${f.note ?? "failed"})`);
+      return r("fail", [findings(changed), ...after].join("; "));
+    }
   }
   if (unknown.length) return r("unknown", `cannot be decided without acting: ${unknown.map((u) => u.note ?? u.task).join("; ")}`, "unknown");
   if (ok.length) return r("pass", ok.map((o) => o.note ?? `${o.resource} in sync`).join("; "), "pass");

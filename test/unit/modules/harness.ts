@@ -12,6 +12,7 @@
 //   changes:                           # what diff must return ([] = already converged)
 //     - { summary: "mode 0644 → 0600", field: mode }   # each entry matched as a subset
 //   explain: "user deploy exists"      # optional: substring of the no-op reason
+//   result: { stat: { exists: true } } # optional: what module.result gives for `register` (subset)
 //   apply:                             # the calls apply must make, in order (omit when changes: [])
 //     - run: "usermod -s /bin/bash deploy"       # exact command
 //     - run_match: "^useradd "                   # or a regex
@@ -25,6 +26,7 @@
 //     - { match: "^visudo", rc: 1, stderr: "syntax error" }
 //   apply_error: "regex"               # optional: apply must throw an error matching this
 //   validate_error: "regex"            # optional: validate must refuse the args (nothing else runs)
+//   diff_error: "regex"                # optional: diff must fail the task with this (a read-only module's failure)
 //
 // The probe script itself is checked to be non-empty POSIX text; its real behaviour is covered by
 // the e2e tests against lab hosts.
@@ -107,10 +109,12 @@ interface FixtureCase {
   state?: unknown;
   changes: Partial<Change>[];
   explain?: string;
+  result?: Record<string, unknown>;
   apply?: ({ run: string } | { run_match: string } | { write_match: string } | { probe_new_connection: true } | { write: string; content?: string; mode?: string })[];
   replies?: Reply[];
   apply_error?: string;
   validate_error?: string;
+  diff_error?: string;
 }
 
 /** Runs every fixture case in `dir` against `mod`. Every module must have an "already converged" case. */
@@ -135,6 +139,11 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
         expect(probe.script.trim().length).toBeGreaterThan(0);
         const state = probe.parse(c.probe.stdout ?? "", c.probe.rc ?? 0);
         if (c.state !== undefined) expect(state).toEqual(c.state);
+        if (c.result !== undefined) expect(mod.result?.(state, c.args as never, facts)).toMatchObject(c.result);
+        if (c.diff_error !== undefined) {
+          expect(() => mod.diff(state, c.args as never, facts)).toThrow(new RegExp(c.diff_error));
+          return;
+        }
         const changes = mod.diff(state, c.args as never, facts);
         expect(changes.length, `changes: ${JSON.stringify(changes.map((x) => x.summary))}`).toBe(c.changes.length);
         c.changes.forEach((want, i) => expect(changes[i]).toMatchObject(want));

@@ -40,7 +40,6 @@ describe("keel run prints host output safely", () => {
     const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) } as CliIO & { stdout: string; stderr: string };
     expect(await main(["run", join(dir, "pb.yml"), "-i", join(dir, "inv.yml"), "--diff"], o)).toBe(2);
     const all = o.stdout + o.stderr;
-    // eslint-disable-next-line no-control-regex
     expect(all).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(all).toContain("\\x1b]0;owned\\x07"); // the diff's old line, visible
     expect(all).toContain("\\x1b[2K"); // the command's stderr, visible

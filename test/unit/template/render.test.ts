@@ -109,7 +109,7 @@ describe("renderText", () => {
     }
   });
   it("expression bodies inside #each see the item", () => {
-    expect(renderText("{{#each users}}{{ name | upper }};{{/each}}", { users: [{ name: "a" }, { name: "b" }] }, "t")).toBe("A;B;");
+    expect(renderText("{{#each users}}{{ name | upper }};{{/each}}", { users: [{ name: "a" }, { name: "b" }] }, "t.hbs")).toBe("A;B;");
   });
 });
 
@@ -183,7 +183,7 @@ describe("variables that hold templates are rendered when used (as Ansible does)
   it("in conditions and template files too", () => {
     expect(isTrue({ text: "conf == '/opt/myapp/conf'", pos: where }, vars)).toBe(true);
     expect(isTrue({ text: "app_dir is defined and ports | length > 1", pos: where }, vars)).toBe(true);
-    expect(renderText("dir={{ app_dir }}\n{{#each users}}u={{ name }} h={{ home }}\n{{/each}}", vars, "t.j2")).toBe("dir=/opt/myapp\nu=myapp-svc h=/opt/myapp\n");
+    expect(renderText("dir={{ app_dir }}\n{{#each users}}u={{ name }} h={{ home }}\n{{/each}}", vars, "t.hbs")).toBe("dir=/opt/myapp\nu=myapp-svc h=/opt/myapp\n");
   });
 
   it("a variable may use the loop item", () => {
@@ -234,7 +234,7 @@ describe("lazy variables in template files", () => {
   const vars = layerVars({ playVars: { users: [{ name: "{{ nope }}" }], ok: "1" } });
   it("a block parameter whose template fails names the variable and its line", () => {
     try {
-      renderText("a={{ ok }}\n{{#each users}}\n{{ name }}\n{{/each}}\n", vars, "t.j2");
+      renderText("a={{ ok }}\n{{#each users}}\n{{ name }}\n{{/each}}\n", vars, "t.hbs");
       expect.unreachable();
     } catch (e) {
       expect((e as InputError).message).toBe("undefined variable 'nope' (in the value of 'users') in template");
@@ -247,7 +247,7 @@ describe("text that is not a template", () => {
   it("{% raw %} blocks and literalText (for !unsafe) render as written", () => {
     expect(renderString("a {% raw %}{{ x }} {% if %}{% endraw %} {{ pkg }}", VARS, where)).toBe("a {{ x }} {% if %} nginx");
     expect(renderString(literalText("{{ .Names }} {% x %} {# c #}"), VARS, where)).toBe("{{ .Names }} {% x %} {# c #}");
-    expect(renderText("l1\n{% raw %}{{ x }}\n{% endraw %}\n{{ pkg }}\n", VARS, "t")).toBe("l1\n{{ x }}\n\nnginx\n");
+    expect(renderText("l1\n{% raw %}{{ x }}\n{% endraw %}\n{{ pkg }}\n", VARS, "t")).toBe("l1\n{{ x }}\nnginx\n"); // as ansible-core 2.14: trim_blocks eats the newline after endraw
   });
   it("checkTemplate reads braces inside expressions", () => {
     expect(renderString("{{ {'a': {'b': 1}} | to_json }}", VARS, where)).toBe('{"a": {"b": 1}}');

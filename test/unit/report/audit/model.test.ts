@@ -79,6 +79,30 @@ describe("result model", () => {
     expect(result(r, "web4", "ssh.permit-root-login").status).toBe("pass");
   });
 
+  it("a carried failure after a difference of the same control is a failure on that evidence; otherwise an error", () => {
+    // audit.auditd-enabled on a fresh host: the package task finds auditd missing, the service task
+    // (ignore_errors in check mode) cannot find the service. Without the difference before it, or
+    // without ignore_errors, the same failure stays an error.
+    const pkg = { ...TASKS.aslr, id: "p0.pkg", name: "auditd installed", module: "packages.package" };
+    const svc = { ...TASKS.aslr, id: "p0.svc", name: "auditd enabled at boot", module: "services.service", pos: { ...TASKS.aslr.pos, line: 9 } };
+    const run = (first: "changed" | "ok", ignored: boolean) => {
+      const ev = only("web2").filter((e) => !(e.type === "task.result" && e.task.id === TASKS.aslr.id));
+      const at = ev.findIndex((e) => e.type === "host.done");
+      ev.splice(
+        at,
+        0,
+        { type: "task.result", host: "web2", task: pkg, result: { status: first, resource: "package auditd", changes: first === "changed" ? [{ summary: "package auditd missing", field: "state", before: "absent", after: "present" }] : [], secret: false, durationMs: 1 } },
+        { type: "task.result", host: "web2", task: svc, result: { status: "failed", resource: "service auditd", msg: "service auditd not found: no /etc/init.d/auditd", changes: [], secret: false, durationMs: 1, ...(ignored ? { ignored: true } : {}) } },
+      );
+      return result(buildAuditReport(ev, input()), "web2", "kernel.aslr");
+    };
+    const carried = run("changed", true);
+    expect(carried).toMatchObject({ status: "fail", reason: expect.stringContaining("package auditd missing; auditd enabled at boot cannot be checked until that is fixed (service auditd not found") });
+    expect(carried.evidence.flatMap((e) => e.changes)[0]).toMatchObject({ observed: "absent", expected: "present" });
+    expect(run("ok", true).status).toBe("error");
+    expect(run("changed", false).status).toBe("error");
+  });
+
   it("manual controls carry their procedure; applicability that cannot be evaluated is an error", () => {
     expect(result(r, "web2", "firewall.default-deny")).toMatchObject({ status: "manual", reason: "manual check: Check that the perimeter firewall drops inbound traffic by default." });
     const bad = buildAuditReport(sampleEvents(), input({ applicability: (_h, _f, c) => { if (c.id === "kernel.aslr") throw new Error("undefined variable 'nope'"); return { applies: true, reason: "" }; } }));
