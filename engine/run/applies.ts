@@ -92,13 +92,15 @@ export class ApplyPipeline {
     const steps: BatchStep[] = [];
     const applies: { pl: Planned; from: number }[] = [];
     const guards: { p: Prepared; at: number; step: number }[] = [];
-    for (const e of plan.entries) {
+    // a guard with no apply after it stops nothing (the probes after it may still run)
+    const lastApply = plan.entries.map((e) => e.kind).lastIndexOf("apply");
+    for (const [k, e] of plan.entries.entries()) {
       if (e.kind === "apply") {
         applies.push({ pl: { task: e.task, p: e.p, po: e.po, calls: e.rec.calls, results: [] }, from: steps.length });
         for (const c of e.rec.calls) steps.push(c.step);
       } else {
         guards.push({ p: e.p, at: e.at, step: steps.length });
-        steps.push({ req: { command: guardCommand(e.p.probe.script), become: e.p.become }, goOn: { sha256: guardDigest(guardStdout(e.expect), 0) } });
+        steps.push({ req: { command: guardCommand(e.p.probe.script), become: e.p.become }, goOn: k > lastApply ? "always" : { sha256: guardDigest(guardStdout(e.expect), 0) } });
       }
     }
     let trailing: { probes: BatchProbe[]; step: number; nonce: string } | undefined;

@@ -90,19 +90,24 @@ export async function planAhead(h: AheadHost, task: Task, scope: Scope, first: {
     let changes;
     let state: unknown;
     let po: ProbeOutput | undefined;
+    let stale = false;
     try {
       const vars = h.varsFor(s, t);
       if (![...s.whens, ...t.when].every((w) => isTrue(w, vars))) continue;
       p = prepare(h, t, s, m as HostModule, vars);
       if (!p.declared) break;
-      po = h.probes.lookup(p.become, p.probe.script);
-      if (!po) break;
+      const seen = h.probes.peek(p.become, p.probe.script);
+      if (!seen) break;
+      po = seen.out;
+      stale = seen.stale;
       state = p.probe.parse(po.stdout, po.rc);
       changes = p.module.diff(state, p.args, h.facts);
     } catch {
       break; // the task fails or cannot be decided yet: the run gets there on its own
     }
-    if (writes.some((w) => overlaps(w, p.fp.reads))) {
+    // An output read before an apply that may have changed it is used behind a guard: the batch
+    // reads the probe again at this point and goes on only when nothing changed.
+    if (stale || writes.some((w) => overlaps(w, p.fp.reads))) {
       if (steps + 1 > MAX_STEPS) break;
       entries.push({ kind: "guard", p, expect: po, at: base + writes.length });
       steps++;
@@ -117,18 +122,18 @@ export async function planAhead(h: AheadHost, task: Task, scope: Scope, first: {
     writes.push(p.fp.writes);
     if (!rec.complete || rec.threw) return plan;
   }
-  plan.trailing = trailingProbes(h, j, first.p, base + writes.length);
+  plan.trailing = trailingProbes(h, j, first.p, writes, base + writes.length);
   return plan;
 }
 
 /** The probes of the tasks from flat[j] on that can be prepared now, not validly cached, with the first task's become. */
-function trailingProbes(h: AheadHost, j: number, first: Prepared, at: number): BatchProbe[] {
+function trailingProbes(h: AheadHost, j: number, first: Prepared, writes: (readonly string[])[], at: number): BatchProbe[] {
   if (j >= h.flat.length) return [];
   const out: BatchProbe[] = [];
   const seen = new Set<string>();
   // upcomingProbes starts after the index it is given; it returns scripts with what they read
   for (const u of upcomingProbes(h, j - 1, first.become, 0)) {
-    if (seen.has(u.script) || h.probes.lookup(first.become, u.script)) continue;
+    if (seen.has(u.script) || (h.probes.lookup(first.become, u.script) && !writes.some((w) => overlaps(w, u.reads)))) continue;
     seen.add(u.script);
     out.push({ script: u.script, reads: u.reads, become: first.become, at });
   }

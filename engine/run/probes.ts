@@ -69,6 +69,15 @@ export class ProbeCache {
     return e && this.valid(e) ? e.out : undefined;
   }
 
+  /**
+   * The last output of `script` with `become`, valid or not, and whether an apply since may have
+   * changed it (the pipeline plans with it behind a guard).
+   */
+  peek(become: Become, script: string): { out: ProbeOutput; stale: boolean; reads: string[] } | undefined {
+    const e = this.map.get(cacheKey(become, script));
+    return e && { out: e.out, stale: !this.valid(e), reads: e.reads };
+  }
+
   /** The output read `at` applies (default: now). */
   store(become: Become, script: string, out: ProbeOutput, reads: readonly string[], at = this.applied.length): void {
     this.map.set(cacheKey(become, script), { out, reads: [...reads], at });
