@@ -33,7 +33,11 @@ interface Entry {
 }
 
 export class ProbeCache {
-  private readonly map = new Map<string, Entry>();
+  /**
+   * Outputs per (become, script), oldest first. Several tasks may share one probe script (two
+   * lineinfile tasks on one file) and a batch reads it at several points of the run.
+   */
+  private readonly map = new Map<string, Entry[]>();
   /** What each apply run on this host so far may have written, in order. */
   private applied: (readonly string[])[] = [];
   /**
@@ -63,9 +67,17 @@ export class ProbeCache {
     return true;
   }
 
+  /** The newest output read at or before the current point of the run (not one a batch read further on). */
+  private latest(become: Become, script: string): Entry | undefined {
+    const list = this.map.get(cacheKey(become, script));
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.at <= this.applied.length) return list[i];
+    return undefined;
+  }
+
   /** The cached output of `script` run with `become`, if no apply since can have changed it. */
   lookup(become: Become, script: string): ProbeOutput | undefined {
-    const e = this.map.get(cacheKey(become, script));
+    const e = this.latest(become, script);
     return e && this.valid(e) ? e.out : undefined;
   }
 
@@ -73,14 +85,18 @@ export class ProbeCache {
    * The last output of `script` with `become`, valid or not, and whether an apply since may have
    * changed it (the pipeline plans with it behind a guard).
    */
-  peek(become: Become, script: string): { out: ProbeOutput; stale: boolean; reads: string[] } | undefined {
-    const e = this.map.get(cacheKey(become, script));
-    return e && { out: e.out, stale: !this.valid(e), reads: e.reads };
+  peek(become: Become, script: string): { out: ProbeOutput; stale: boolean } | undefined {
+    const e = this.latest(become, script);
+    return e && { out: e.out, stale: !this.valid(e) };
   }
 
-  /** The output read `at` applies (default: now). */
+  /** The output read after `at` applies (default: now). */
   store(become: Become, script: string, out: ProbeOutput, reads: readonly string[], at = this.applied.length): void {
-    this.map.set(cacheKey(become, script), { out, reads: [...reads], at });
+    const key = cacheKey(become, script);
+    const list = (this.map.get(key) ?? []).filter((e) => e.at !== at);
+    list.push({ out, reads: [...reads], at });
+    list.sort((a, b) => a.at - b.at);
+    this.map.set(key, list);
   }
 
   /**
