@@ -6,6 +6,7 @@ import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesFind from "./files/find.js";
+import filesGetUrl from "./files/get_url.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
@@ -51,6 +52,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesCopy,
   filesFile,
   filesFind,
+  filesGetUrl,
   filesLineinfile,
   filesStat,
   filesTemplate,

@@ -72,6 +72,8 @@ export interface Param {
   name: string;
   default: unknown;
   pos: SourcePos;
+  /** The values it may take (catalog.yml param_values), when restricted. */
+  values?: unknown[];
 }
 
 export interface Catalog {
@@ -102,7 +104,7 @@ export function loadCatalog(dir: string = defaultCatalogDir()): Catalog {
   const file = join(root, "catalog.yml");
   if (!existsSync(file)) throw new InputError(`no catalog.yml in ${root}`, undefined, "a catalog folder holds catalog.yml, controls/, profiles/ and the role (tasks/, defaults/)");
   const y = YamlFile.load(file);
-  const head = validateDoc(y, "catalog", "catalog.yml") as { catalog: string; version: number; title?: string; sources?: Record<string, string>; areas: Record<string, string> };
+  const head = validateDoc(y, "catalog", "catalog.yml") as { catalog: string; version: number; title?: string; sources?: Record<string, string>; areas: Record<string, string>; param_values?: Record<string, unknown[]> };
   if (head.version !== 1) throw y.error(`catalog format version ${head.version} is not supported (this keel reads version 1)`, keyPair(y.root, "version")?.value as Node);
   const cat: Catalog = {
     name: head.catalog,
@@ -116,6 +118,13 @@ export function loadCatalog(dir: string = defaultCatalogDir()): Catalog {
     params: loadParams(root),
     profiles: [],
   };
+  for (const [name, values] of Object.entries(head.param_values ?? {})) {
+    const p = cat.params.get(name);
+    const at = keyPair(keyPair(y.root, "param_values")?.value as Node, name) as Node | undefined;
+    if (!p) throw y.error(`param_values names '${name}', which is not a parameter of defaults/main.yml`, at);
+    if (!values.includes(p.default)) throw y.error(`the default of '${name}' (${JSON.stringify(p.default)}) is not among its param_values`, at);
+    p.values = values;
+  }
   const areaNames = new Set(cat.areas.map((a) => a.name));
   const areasNode = keyPair(y.root, "areas")?.value as Node;
   for (const area of cat.areas) {

@@ -80,6 +80,15 @@ export function resolveProfile(catalog: Catalog, nameOrFile: string, from?: Sour
       if (def.default !== null && v !== null && kind(def.default) !== kind(v)) {
         throw y.error(`parameter '${k}' must be ${kind(def.default)} (its default is ${JSON.stringify(def.default)}), got ${kind(v)} ${JSON.stringify(v)}`, at.value as Node);
       }
+      // A value becomes a line of a host file (login.defs, sshd_config, a PAM profile…): a newline or
+      // NUL would add lines of its own. Only parameters whose default is multi-line (banner text) may.
+      const bad = lineBreak(v);
+      if (bad && !(typeof def.default === "string" && def.default.includes("\n") && bad !== "NUL")) {
+        throw y.error(`parameter '${k}' contains a ${bad}: each value becomes one line of a host file, where it would add lines of its own`, at.value as Node, "remove the line break");
+      }
+      if (def.values && !def.values.includes(v)) {
+        throw y.error(`parameter '${k}' must be one of ${def.values.map((x) => JSON.stringify(x)).join(", ")}, got ${JSON.stringify(v)}`, at.value as Node);
+      }
       params[k] = v;
       overrides[k] = v;
     }
@@ -148,4 +157,15 @@ function match(catalog: Catalog, y: YamlFile, list: string[] | undefined, key: s
     out.push(...hits);
   });
   return out;
+}
+
+/** "newline", "carriage return" or "NUL" when a value (or an item of a list value) holds one. */
+function lineBreak(v: unknown): string | undefined {
+  for (const s of Array.isArray(v) ? v : [v]) {
+    if (typeof s !== "string") continue;
+    if (s.includes("\0")) return "NUL";
+    if (s.includes("\n")) return "newline";
+    if (s.includes("\r")) return "carriage return";
+  }
+  return undefined;
 }

@@ -126,6 +126,20 @@ export class ModuleError extends KeelError {
 }
 
 /**
+ * A module cannot act because directory `dir` does not exist. In check mode the runner turns it
+ * into a predicted change when an earlier task of the run would create that directory.
+ */
+export class MissingDirError extends ModuleError {
+  constructor(
+    message: string,
+    readonly dir: string,
+  ) {
+    super(message);
+    this.name = "MissingDirError";
+  }
+}
+
+/**
  * A probe's output does not follow the record format (engine/core/record.ts). The host printed
  * something the probe did not expect, so the task fails on that host; nothing was changed.
  */

@@ -29,6 +29,23 @@ interface NodeCommon {
   role?: RoleRef;
   /** Folders searched for files/ and templates/ (role folder first, then the playbook's). */
   searchDirs: string[];
+  /** Where and as whom the node runs (delegate_to, run_once, remote_user, environment, connection); inherited. */
+  placement?: Placement;
+}
+
+/**
+ * The controller-side keywords of a play, block or task, as written (values may be templates,
+ * rendered per host when the task runs: engine/run/delegate.ts). Effective values are inherited:
+ * a task's placement already holds its blocks', include's and role's.
+ */
+export interface Placement {
+  remoteUser?: string;
+  /** `environment:` layers, outermost first (play, block, role, task); each a mapping or a template giving one. Later keys win. */
+  environment?: unknown[];
+  delegateTo?: string;
+  delegateFacts?: boolean;
+  runOnce?: boolean;
+  connection?: "local" | "ssh";
 }
 
 export interface RoleRef {
@@ -92,6 +109,8 @@ export interface Play {
   maxFailPercentage?: number;
   strategy: "free" | "linear";
   checkMode?: boolean;
+  /** The play's remote_user, environment and connection (see Placement). */
+  placement?: Placement;
   /** pre_tasks, role tasks, tasks, post_tasks, in order. */
   tasks: TaskNode[];
   handlers: Task[];

@@ -8,6 +8,7 @@ import { errorAt } from "../core/yaml.js";
 import type { VarLayer } from "./model.js";
 import { renderString } from "../template/index.js";
 import { shlexSplit } from "./shlex.js";
+import { parseSshArgs, type SshArgs } from "../transport/ssh-args.js";
 
 /** keel name first, then its Ansible aliases (in order of preference). */
 export const CONNECTION_VARS = {
@@ -85,6 +86,7 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
     if (!Number.isInteger(n)) fail(port, `must be an integer, found ${typeOf(v)}`, "write the port as a number, e.g. 2222");
     if (n < 1 || n > 65535) fail(port, `must be between 1 and 65535, found ${n}`);
     spec.port = n;
+    spec.portSet = true;
   }
 
   const conn = get(CONNECTION_VARS.connection);
@@ -109,7 +111,9 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
     fail(method, `'${String(method.value)}' is not supported`, "keel only becomes another user with sudo; use become_method: sudo");
   }
 
-  refuseUnhonoured(vars, (k, message, hint) => fail({ key: k, pos: layer.pos.get(k) }, message, hint));
+  const args = refuseUnhonoured(vars, (k, message, hint) => fail({ key: k, pos: layer.pos.get(k) }, message, hint));
+  if (args.opts.length > 0) spec.sshOptions = args.opts;
+  if (args.configFile !== undefined) spec.sshConfigFile = expandTilde(args.configFile);
   const kh = str(CONNECTION_VARS.knownHostsFile) ?? knownHostsFromSshArgs(vars);
   if (kh !== undefined) spec.knownHostsFile = expandTilde(kh);
   const strict = sshOptionOf(argsOf(vars), "StrictHostKeyChecking");
@@ -145,63 +149,29 @@ const UNHONOURED: Record<string, string> = {
   ansible_shell_type: "keel needs a POSIX sh on the host; remove it",
 };
 
-/**
- * `-o` options of ansible_ssh_common_args / ansible_ssh_extra_args that keel honours or that cannot
- * change where or as whom it connects. Anything else (ProxyJump, ProxyCommand, -J, -i, -p, other
- * options) is an error.
- */
-const SSH_OPTIONS_OK = new Set([
-  "userknownhostsfile", "controlmaster", "controlpersist", "controlpath", "serveraliveinterval", "serveralivecountmax", "compression", "loglevel",
-  "stricthostkeychecking:yes", "stricthostkeychecking:no", "stricthostkeychecking:off", "stricthostkeychecking:accept-new", "stricthostkeychecking:ask",
-]);
-
-function refuseUnhonoured(vars: Record<string, unknown>, fail: (key: string, message: string, hint: string) => never): void {
+/** ansible_ssh_common_args then ansible_ssh_extra_args (ssh's command-line order), checked and parsed. */
+function refuseUnhonoured(vars: Record<string, unknown>, fail: (key: string, message: string, hint: string) => never): SshArgs {
   for (const [k, hint] of Object.entries(UNHONOURED)) {
     if (k in vars && vars[k] !== null && vars[k] !== undefined && vars[k] !== "") fail(k, "is not supported by keel", hint);
   }
+  const out: SshArgs = { opts: [] };
   for (const k of ["ansible_ssh_common_args", "ansible_ssh_extra_args"]) {
     const v = vars[k];
     if (v === null || v === undefined || v === "") continue;
     if (typeof v !== "string") fail(k, "must be a string", "quote the value");
-    checkSshArgs(v as string, (message, hint) => fail(k, message, hint));
+    const a = parseSshArgs(v as string, k, (message, hint) => fail(k, message, hint));
+    out.opts.push(...a.opts);
+    out.configFile ??= a.configFile;
   }
+  return out;
 }
 
 /**
- * One ssh argument string (ansible_ssh_common_args, _extra_args, ansible.cfg's ssh_args): any
- * option keel does not honour stops the load through `fail` (issue 10 #8).
+ * One ssh argument string (ansible.cfg's ssh_args): any option keel does not honour stops the
+ * load through `fail` (issue 10 #8); the options keel honours are returned.
  */
-export function checkSshArgs(v: string, failArg: (message: string, hint: string) => never): void {
-  let words: string[];
-  try {
-    words = shlexSplit(v as string).map((t) => t.text);
-  } catch (e) {
-    return failArg(`cannot be split into arguments: ${(e as Error).message}`, "check the quotes");
-  }
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    let opt: string | undefined;
-    if (w === "-o") opt = words[++i];
-    else if (w.startsWith("-o")) opt = w.slice(2);
-    else if (w === "-C" || w === "-q") continue; // compression, quiet: no effect on where or as whom
-    else {
-      const proxy = w === "-J" || w.startsWith("-J");
-      failArg(`has '${w}', which keel does not honour`, proxy ? "keel does not connect through a jump host yet; remove -J (the connection would go direct)" : "keel honours only -o UserKnownHostsFile=… here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file)");
-    }
-    if (opt === undefined) failArg("ends with -o and no option", "write -o Name=value");
-    const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)?(.*)$/.exec(opt!);
-    const name = (m?.[1] ?? opt!).toLowerCase();
-    const value = (m?.[2] ?? "").trim().toLowerCase();
-    if (name === "userknownhostsfile" && value === "") i++; // `-o UserKnownHostsFile PATH` form: the path is the next word
-    if (SSH_OPTIONS_OK.has(name) || SSH_OPTIONS_OK.has(`${name}:${value}`)) continue;
-    const hint =
-      name === "proxyjump" || name === "proxycommand"
-        ? "keel does not connect through a jump host or proxy yet; without it the connection would go direct, so the load stops"
-        : name === "stricthostkeychecking"
-          ? "StrictHostKeyChecking takes yes, ask, accept-new, no or off"
-          : `keel does not honour the ssh option ${m?.[1] ?? opt}; remove it`;
-    failArg(`sets -o ${opt}, which keel does not honour`, hint);
-  }
+export function checkSshArgs(v: string, failArg: (message: string, hint: string) => never, label = "ssh_args"): SshArgs {
+  return parseSshArgs(v, label, failArg);
 }
 
 /** OpenSSH's StrictHostKeyChecking values as keel's policy ("ask" cannot ask: it refuses, as "yes"). */

@@ -22,6 +22,10 @@ export const PLAY_KEYWORDS: Record<string, string> = {
   tags: "Tags added to every task of the play.",
   check_mode: "Run the whole play in check mode (true) or never in check mode (false).",
   collections: "Collections (ns.name) searched for roles given by their short name.",
+  remote_user: "Log in as this user (below the inventory's ansible_user and -u, as in Ansible).",
+  environment: "Environment variables for the commands of every task (a mapping, or a template giving one).",
+  connection: "local: run the play's tasks on this machine (inventory_hostname stays the host's); ssh (default).",
+  run_once: "Run each task of the play on one host of each batch; the result is shared with the others.",
 };
 
 export const TASK_KEYWORDS: Record<string, string> = {
@@ -48,6 +52,12 @@ export const TASK_KEYWORDS: Record<string, string> = {
   vars: "Variables for this task only.",
   args: "Arguments of the module, merged under the ones given with the module key.",
   listen: "Handlers only: extra topic(s) this handler answers to.",
+  delegate_to: "Run the task on this host instead (its connection variables; `localhost` is this machine); variables stay the current host's.",
+  delegate_facts: "With delegate_to: facts the task sets go to the delegated host.",
+  run_once: "Run the task on one host of the batch only; its result (register) is given to every host of the batch.",
+  remote_user: "Log in as this user for this task (below the inventory's ansible_user and -u, as in Ansible).",
+  environment: "Environment variables for the task's commands (a mapping, or a template giving one); merged over the block's and play's.",
+  connection: "local: run this task on this machine; ssh (default).",
 };
 
 export const BLOCK_KEYWORDS: Record<string, string> = {
@@ -63,6 +73,12 @@ export const BLOCK_KEYWORDS: Record<string, string> = {
   no_log: TASK_KEYWORDS.no_log!,
   check_mode: TASK_KEYWORDS.check_mode!,
   vars: "Variables for the tasks of the block.",
+  delegate_to: TASK_KEYWORDS.delegate_to!,
+  delegate_facts: TASK_KEYWORDS.delegate_facts!,
+  run_once: TASK_KEYWORDS.run_once!,
+  remote_user: TASK_KEYWORDS.remote_user!,
+  environment: TASK_KEYWORDS.environment!,
+  connection: TASK_KEYWORDS.connection!,
 };
 
 export const INCLUDE_KEYWORDS: Record<string, string> = {
@@ -75,6 +91,12 @@ export const INCLUDE_KEYWORDS: Record<string, string> = {
   ignore_errors: TASK_KEYWORDS.ignore_errors!,
   no_log: TASK_KEYWORDS.no_log!,
   check_mode: TASK_KEYWORDS.check_mode!,
+  delegate_to: TASK_KEYWORDS.delegate_to!,
+  delegate_facts: TASK_KEYWORDS.delegate_facts!,
+  run_once: TASK_KEYWORDS.run_once!,
+  remote_user: TASK_KEYWORDS.remote_user!,
+  environment: TASK_KEYWORDS.environment!,
+  connection: TASK_KEYWORDS.connection!,
 };
 
 export const ROLE_ENTRY_KEYWORDS: Record<string, string> = {
@@ -85,6 +107,9 @@ export const ROLE_ENTRY_KEYWORDS: Record<string, string> = {
   when: "Condition(s) added to every task of the role.",
   become: TASK_KEYWORDS.become!,
   become_user: TASK_KEYWORDS.become_user!,
+  remote_user: TASK_KEYWORDS.remote_user!,
+  environment: TASK_KEYWORDS.environment!,
+  run_once: TASK_KEYWORDS.run_once!,
 };
 
 export const LOOP_CONTROL_KEYWORDS: Record<string, string> = {
@@ -97,14 +122,9 @@ export const META_ACTIONS = ["flush_handlers", "noop", "end_play", "end_host"];
 
 /** Ansible keywords keel reads but rejects, with the reason and what to do instead. */
 export const UNSUPPORTED: Record<string, string> = {
-  delegate_to: "keel runs each task on its own host; run controller-side steps in a separate play on localhost",
-  local_action: "write a separate play with `hosts: localhost`",
-  run_once: "use a separate play that targets one host",
-  environment: "set variables in the command itself (`shell: FOO=bar cmd`) or use the module's own options",
+  local_action: "write the module as the task's key with `delegate_to: localhost`",
   async: "keel runs tasks synchronously; long commands are fine (no timeout by default)",
   poll: "keel runs tasks synchronously",
-  remote_user: "set `user` (or ansible_user) in the inventory",
-  connection: "set `connection` (or ansible_connection) in the inventory",
   any_errors_fatal: "not supported; use serial batches and ignore_errors explicitly",
   vars_prompt: "pass values with -e instead",
   order: "hosts run in inventory order",

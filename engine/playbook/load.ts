@@ -164,6 +164,7 @@ export class Loader {
     play.become = settings.become;
     play.becomeUser = settings.becomeUser;
     play.checkMode = settings.checkMode;
+    if (settings.placement) play.placement = settings.placement;
     if (!hostsSeen) throw y.error("this play has no 'hosts:'", node, "add `hosts: all` (or a group or pattern) to say where the play runs");
     if (!play.name) play.name = play.hosts;
 

@@ -3,7 +3,8 @@
 // go through `applySetting`, so a keyword behaves the same wherever it is written.
 import { isScalar, type YamlFile, type Node } from "../core/yaml.js";
 import { hasTemplate } from "../template/index.js";
-import type { Expr } from "../core/plan.js";
+import type { Expr, Placement } from "../core/plan.js";
+import { placementSetting } from "./placement.js";
 import { exprList, tagList, varsMap, boolValue, becomeUserValue, becomeMethod, uniq } from "./readers.js";
 
 /** The settings tasks, blocks and include/role entries share, and that their children inherit. */
@@ -17,6 +18,7 @@ export interface Settings {
   ignoreErrorsExpr?: Expr;
   noLog?: boolean;
   checkMode?: boolean;
+  placement?: Placement;
 }
 
 /** Where a keyword is written. */
@@ -55,6 +57,13 @@ export const SETTINGS: Readonly<Record<string, SettingKeyword>> = {
   },
   no_log: { in: BELOW_PLAY, set: (n, y, v, k) => void (n.noLog = boolValue(y, v, k)) },
   check_mode: { in: NOT_ROLE, set: (n, y, v, k) => void (n.checkMode = boolValue(y, v, k)) },
+  // controller-side keywords (placement.ts); a new object each time, so a parent's is never changed
+  remote_user: { in: EVERYWHERE, set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },
+  environment: { in: EVERYWHERE, set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },
+  connection: { in: NOT_ROLE, set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },
+  delegate_to: { in: BELOW_PLAY, set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },
+  delegate_facts: { in: BELOW_PLAY, set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },
+  run_once: { in: ["play", "task", "block", "include", "role"], set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },
 };
 
 /** Sets a settings keyword allowed `where` and returns true, or returns false for any other key. */

@@ -28,6 +28,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
     ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
     noLog: scope.noLog ?? false,
     checkMode: scope.checkMode,
+    ...(scope.placement ? { placement: scope.placement } : {}),
     role: scope.role,
     searchDirs: scope.searchDirs,
     module: "",

@@ -62,6 +62,7 @@ function deferredTask(c: Cursor, node: YAMLMap, e: InputError, when: Expr[]): Ta
     ignoreErrors: scope.ignoreErrors ?? false,
     noLog: scope.noLog ?? false,
     checkMode: scope.checkMode,
+    ...(scope.placement ? { placement: scope.placement } : {}),
     role: scope.role,
     searchDirs: scope.searchDirs,
     module: "system.fail",
@@ -93,6 +94,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
     noLog: scope.noLog ?? false,
     checkMode: scope.checkMode,
+    ...(scope.placement ? { placement: scope.placement } : {}),
     role: scope.role,
     searchDirs: scope.searchDirs,
     block: [],
@@ -131,6 +133,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     ...(b.ignoreErrorsExpr ? { ignoreErrorsExpr: b.ignoreErrorsExpr } : {}),
     noLog: b.noLog,
     checkMode: b.checkMode,
+    placement: b.placement,
   };
   const at = (out: typeof b.block, kind: string): Cursor => ({ y, scope: inner, ctx, out, prefix: id, kind });
   taskList(at(b.block, "b"), lists.block, "block");

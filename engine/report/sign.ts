@@ -19,7 +19,13 @@ export interface SignatureFile {
   /** "SHA256:…" of the public key, as `ssh-keygen -l` shows it. */
   key_fingerprint: string;
   signed_at: string;
-  subject: { name: string; sha256: string; size: number; kind?: string; profile?: string; started_at?: string };
+  subject: { name: string; sha256: string; size: number; kind?: string; format?: string; profile?: string; started_at?: string };
+  /**
+   * base64 Ed25519 signature over the report's exact bytes alone, so that openssl can check a report
+   * without keel: `openssl pkeyutl -verify -pubin -inkey K.pub.pem -rawin -in REPORT -sigfile SIG.bin`
+   * (SIG.bin: this field, base64-decoded). Covered by `signature` like every other field.
+   */
+  report_signature?: string;
   /** base64 Ed25519 signature over the canonical form of every other field. */
   signature: string;
 }
@@ -86,9 +92,14 @@ export function openSshPublicLine(key: KeyObject, comment?: string): string {
   return `ssh-ed25519 ${blob.toString("base64")}${comment ? ` ${comment}` : ""}`;
 }
 
-export function keygen(comment?: string): { privatePem: string; publicLine: string; fingerprint: string } {
+export function keygen(comment?: string): { privatePem: string; publicLine: string; publicPem: string; fingerprint: string } {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return { privatePem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(), publicLine: openSshPublicLine(publicKey, comment) + "\n", fingerprint: fingerprint(publicKey) };
+  return {
+    privatePem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    publicLine: openSshPublicLine(publicKey, comment) + "\n",
+    publicPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
+    fingerprint: fingerprint(publicKey),
+  };
 }
 
 /** The exact bytes signed: a fixed prefix and the signature file's fields in canonical JSON. */
@@ -107,8 +118,12 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function signReport(report: Buffer, name: string, key: LoadedKey, o: { signer?: string; now: Date }): SignatureFile {
-  const meta = reportMeta(report);
+/**
+ * Sign a report's bytes (any format). `meta` says what the bytes are when they are not a JSON
+ * report that says so itself (text, HTML, SARIF…: kind, format, profile, start).
+ */
+export function signReport(report: Buffer, name: string, key: LoadedKey, o: { signer?: string; now: Date; meta?: { kind?: string; format?: string; profile?: string; started_at?: string } }): SignatureFile {
+  const meta = { ...reportMeta(report), ...(o.meta ?? {}) };
   const body: Omit<SignatureFile, "signature"> = {
     format: SIGNATURE_FORMAT,
     algorithm: "ed25519",
@@ -116,6 +131,7 @@ export function signReport(report: Buffer, name: string, key: LoadedKey, o: { si
     key_fingerprint: fingerprint(key.key),
     signed_at: o.now.toISOString(),
     subject: { name, sha256: createHash("sha256").update(report).digest("hex"), size: report.length, ...meta },
+    report_signature: sign(null, report, key.key).toString("base64"),
   };
   return { ...body, signature: sign(null, payload(body), key.key).toString("base64") };
 }
@@ -146,6 +162,15 @@ export function verifyReport(report: Buffer, sigText: string, pub: LoadedKey): V
   const sha = createHash("sha256").update(report).digest("hex");
   if (sha !== sig.subject.sha256 || report.length !== sig.subject.size) {
     return { ok: false, sig, reason: `the report was modified after signing: sha256 ${sha} (${report.length} bytes), signed ${sig.subject.sha256} (${sig.subject.size} bytes)` };
+  }
+  if (sig.report_signature !== undefined) {
+    let raw = false;
+    try {
+      raw = verify(null, report, pub.key, Buffer.from(sig.report_signature, "base64"));
+    } catch {
+      raw = false;
+    }
+    if (!raw) return { ok: false, sig, reason: "the signature over the report's bytes does not match (report_signature)" };
   }
   return { ok: true, sig };
 }

@@ -13,7 +13,8 @@
 // planning stops, is in lookahead.ts.
 import type { BatchStep } from "../core/connection.js";
 import type { Change, ApplyResult, ExecResult } from "../core/module.js";
-import type { Task } from "../core/plan.js";
+import type { Play, Task } from "../core/plan.js";
+import type { RunOptions } from "./options.js";
 import { InternalError } from "../core/errors.js";
 import { guardDigest } from "../transport/steps.js";
 import { joinProbes, splitProbes, type ProbeOutput } from "./batch.js";
@@ -40,13 +41,37 @@ export interface BatchProbe {
   at: number;
 }
 
+/**
+ * The host's pipeline: on unless the run's options say no or KEEL_PIPELINE=0 (every apply then runs
+ * on its own, and any apply drops the whole probe cache, exactly as before pipelining).
+ */
+export function applyPipelineFor(h: AheadHost, aheadIndex: (task: Task) => number | undefined): void {
+  if (!(h.opts.pipeline ?? process.env.KEEL_PIPELINE !== "0")) return;
+  h.probes.selective = true;
+  h.probes.applies = new ApplyPipeline(h, aheadIndex);
+}
+
+/**
+ * Later tasks may join a task's batch: not under `strategy: linear` (every host finishes a task
+ * before any starts the next), not with --step (asked before each task), not when the play places
+ * every task (environment, delegate_to, run_once).
+ */
+export function aheadAllowed(play: Play, opts: Pick<RunOptions, "confirmTask">): boolean {
+  const p = play.placement;
+  return play.strategy === "free" && !opts.confirmTask && !(p && (p.environment?.length || p.delegateTo !== undefined || p.runOnce || p.delegateFacts));
+}
+
 export class ApplyPipeline {
   /** Planned applies not yet replayed, in order. */
   private queue: Planned[] = [];
   /** Batches sent (round trips), for tests. */
   batches = 0;
 
-  constructor(private readonly h: AheadHost) {}
+  constructor(
+    private readonly h: AheadHost,
+    /** Position of a task in `flat`, when later tasks may join its batch (aheadAllowed). */
+    private readonly aheadIndex: (task: Task) => number | undefined,
+  ) {}
 
   clear(): void {
     this.queue = [];
@@ -88,7 +113,7 @@ export class ApplyPipeline {
     const h = this.h;
     const first = await record(p.module, p.args, changes, state, h.name, h.facts, h.connection, p.become);
     if (first.calls.length === 0) return undefined;
-    const plan = await planAhead(h, task, scope, { p, po, rec: first });
+    const plan = await planAhead(h, this.aheadIndex(task), task, scope, { p, po, rec: first });
     const steps: BatchStep[] = [];
     const applies: { pl: Planned; from: number }[] = [];
     const guards: { p: Prepared; at: number; step: number }[] = [];

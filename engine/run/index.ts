@@ -61,6 +61,12 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   const fleet: FleetVars = { groups: {}, hostvars: {} };
   for (const g of inv.groups()) fleet.groups[g] = inv.match(g);
   for (const [h, spec] of specs) fleet.hostvars[h] = spec.vars;
+  fleet.specOf = (name) => inv.host(name);
+  fleet.assignFacts = (host, facts) => {
+    const r = runners.get(host);
+    if (r) r.adoptFacts(facts);
+    else fleet.hostvars[host] = { ...(fleet.hostvars[host] ?? inv.host(host).vars), ...facts };
+  };
   for (const h of allHosts) runners.set(h, new HostRunner(specs.get(h)!, plan, opts, sink, connectFn, fleet));
   const forks = Math.max(1, opts.forks ?? 50);
   const finished = new Set<string>();
@@ -79,6 +85,8 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
       sink(unmatched[pi]!.length ? { type: "play.start", play: play.name, pos: play.pos, hosts, unmatched: unmatched[pi]! } : { type: "play.start", play: play.name, pos: play.pos, hosts });
       const playState: PlayState = { ended: false };
       for (const batch of serialBatches(hosts, serials[pi])) {
+        // run_once: one host per batch runs the task (as Ansible's run_once with serial)
+        playState.once = new Map();
         if (playState.ended) {
           // meta: end_play: the later batches skip this play (their hosts may still have later plays)
           for (const h of batch) if (lastPlay.get(h) === pi) await finish(runners.get(h)!);

@@ -40,3 +40,18 @@ export function renderBecomeUser(user: string, vars: Record<string, unknown>, pl
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(s)) throw new InputError(`become_user '${user}' gave '${s}', which is not a user name`, undefined, "the variable must hold a login name such as postgres");
   return s;
 }
+
+/**
+ * A become with its templated user rendered: with `vars` (the item's) when given; else with the
+ * task's (probe prefetching), where a template that cannot be rendered yet gives a user that
+ * matches no real become, so its probe is simply not prefetched.
+ */
+export function renderedBecome<B extends { user: string } | undefined>(b: B, vars: Record<string, unknown> | undefined, taskVars: () => Record<string, unknown>, play: Play | undefined): B {
+  if (!b || !b.user.includes("{{")) return b;
+  if (vars) return { ...b, user: renderBecomeUser(b.user, vars, play) };
+  try {
+    return { ...b, user: renderBecomeUser(b.user, taskVars(), play) };
+  } catch {
+    return { ...b, user: "{{unrendered}}" };
+  }
+}

@@ -2,7 +2,8 @@
 // certain to reach it with exactly what the plan used, and its result cannot stop the host or
 // change what a task after it sees, except through a call that fails (which stops the batch):
 //
-//   - same play, normal flow (flat order), strategy free, no --step; the task is not a handler;
+//   - same play, normal flow (flat order), strategy free, no --step; the task is not a handler
+//     and has no placement (delegate_to, remote_user, connection, environment, run_once);
 //   - no meta task, no controller module (set_fact, assert, debug… may fail or set variables),
 //     no module without a footprint or that sets variables (result, produces), no loop, no register, changed_when, failed_when or until
 //     (their result feeds decisions the host makes later), no check mode, on the same host;
@@ -23,12 +24,12 @@ import { isTrue } from "../template/index.js";
 import type { ProbeOutput } from "./batch.js";
 import { overlaps } from "./footprint.js";
 import { prepare, type Prepared } from "./pipeline.js";
-import type { PreparedCache } from "./prepared.js";
 import { record, type Recording } from "./recorder.js";
 import { sameBecome, upcomingProbes, type PrefetchHost, type ProbeCache } from "./probes.js";
 import { tagsSelect } from "./select.js";
 import { childScope, type Scope } from "./scope.js";
 import type { BatchProbe } from "./applies.js";
+import type { RunOptions } from "./options.js";
 
 /** At most this many steps in one batch (a long play is sent in several). */
 export const MAX_STEPS = 200;
@@ -36,16 +37,14 @@ export const MAX_STEPS = 200;
 export const MAX_STDIN = 8 << 20;
 
 export interface AheadHost extends PrefetchHost {
+  readonly opts: PrefetchHost["opts"] & Pick<RunOptions, "pipeline">;
   readonly name: string;
   readonly facts: Facts;
   readonly plan: Plan;
   readonly connection: Connection;
   readonly registered: Record<string, unknown>;
-  readonly prepared: PreparedCache;
   readonly probes: ProbeCache;
   checkFor(scope: Scope, task: Task): boolean;
-  /** Position of a task in `flat`, when later tasks may join its batch (strategy free, not a handler). */
-  aheadIndex(task: Task): number | undefined;
 }
 
 export type Entry =
@@ -62,17 +61,22 @@ function decides(t: Task): boolean {
   return t.register !== undefined || Boolean(t.changedWhen?.length) || Boolean(t.failedWhen?.length) || t.until !== undefined;
 }
 
+/** The task runs elsewhere, as another user, with an environment or once for the batch (placed.ts). */
+function placed(t: Task): boolean {
+  return t.placement !== undefined && Object.values(t.placement).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+}
+
 /** A module that sets variables itself (ansible_facts in its result, or names it produces). */
 function setsVars(m: HostModule): boolean {
   return m.result !== undefined || (m as { produces?: unknown }).produces !== undefined;
 }
 
-export async function planAhead(h: AheadHost, task: Task, scope: Scope, first: { p: Prepared; po: ProbeOutput; rec: Recording }): Promise<AheadPlan> {
+/** `idx`: the task's position in h.flat when later tasks may join its batch. */
+export async function planAhead(h: AheadHost, idx: number | undefined, task: Task, scope: Scope, first: { p: Prepared; po: ProbeOutput; rec: Recording }): Promise<AheadPlan> {
   const entries: Entry[] = [{ kind: "apply", task, p: first.p, po: first.po, rec: first.rec }];
   const plan: AheadPlan = { entries, trailing: [] };
-  const idx = h.aheadIndex(task);
   const looped = task.loop !== undefined && task.loop !== null;
-  if (idx === undefined || looped || scope.handler || decides(task) || setsVars(first.p.module) || !first.rec.complete || first.rec.threw) return plan;
+  if (idx === undefined || looped || scope.handler || decides(task) || placed(task) || setsVars(first.p.module) || !first.rec.complete || first.rec.threw) return plan;
   const base = h.probes.epoch;
   const writes: (readonly string[])[] = [first.p.fp.writes];
   let steps = first.rec.calls.length;
@@ -82,7 +86,7 @@ export async function planAhead(h: AheadHost, task: Task, scope: Scope, first: {
     const { task: t, scope: parent } = h.flat[j]!;
     const s = childScope(parent, t);
     if (!tagsSelect(s.tags, { tags: h.opts.tags, skipTags: h.opts.skipTags })) continue;
-    if (t.module === "meta" || (t.loop !== undefined && t.loop !== null) || decides(t)) break;
+    if (t.module === "meta" || (t.loop !== undefined && t.loop !== null) || decides(t) || placed(t)) break;
     const m = h.opts.registry.get(t.module);
     if (!m || m.kind === "controller" || !(m as HostModule).footprint || setsVars(m as HostModule)) break;
     if (h.checkFor(s, t)) break;

@@ -2,6 +2,8 @@
 // apart so that neither imports the other for its types.
 import type { Registry } from "../core/registry.js";
 import type { TaskRef } from "../core/events.js";
+import type { HostSpec } from "../core/host.js";
+import type { OnceResult } from "./placed.js";
 export type { HostFailure, RunSummary } from "../core/events.js";
 import type { connect as realConnect } from "../transport/index.js";
 
@@ -30,6 +32,8 @@ export interface RunOptions {
   hostKeyChecking?: boolean;
   /** [ssh_connection] ssh_args of ansible.cfg / ANSIBLE_SSH_ARGS: its -o options come first, as in Ansible. */
   sshArgs?: string;
+  /** -F FILE: the ssh_config to read instead of ~/.ssh/config and /etc/ssh/ssh_config. */
+  sshConfigFile?: string;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
   /**
@@ -69,11 +73,17 @@ export interface RunOptions {
 export interface FleetVars {
   groups: Record<string, string[]>;
   hostvars: Record<string, Record<string, unknown>>;
+  /** An inventory host's spec, for delegate_to (InputError for a name not in the inventory). */
+  specOf?: (name: string) => HostSpec;
+  /** delegate_facts: facts a task set for another host, given to that host. */
+  assignFacts?: (host: string, facts: Record<string, unknown>) => void;
 }
 
 /** State shared by the hosts of one play: `meta: end_play` ends it for all of them. */
 export interface PlayState {
   ended: boolean;
+  /** run_once tasks of the current batch, by task id: the result of the host that ran it. */
+  once?: Map<string, Promise<OnceResult>>;
 }
 
 /** How a host's tasks are paced: free (run now) or linear (wait for the other hosts first). */

@@ -15,12 +15,13 @@ import { validateArgs } from "../playbook/index.js";
 import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
 import type { ProbeCache, UpcomingProbe } from "./probes.js";
-import { itemKey, type PreparedCache } from "./prepared.js";
+import { itemKey } from "./prepared.js";
 import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
 import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
+import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
 export interface TaskHost {
@@ -33,11 +34,10 @@ export interface TaskHost {
   /** register + set_fact results; a controller module's set_facts land here. */
   readonly registered: Record<string, unknown>;
   readonly probes: ProbeCache;
-  readonly prepared: PreparedCache;
-  /** Pipelined applies (applies.ts); undefined when off (KEEL_PIPELINE=0): every apply runs live. */
-  readonly applies?: ApplyPipeline;
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck: ReadonlyMap<string, TaskRef>;
+  /** Check mode: directories earlier tasks would create (predict.ts). */
+  readonly plannedDirs?: PlannedDirs;
   checkFor(scope: Scope, task: Task): boolean;
   becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become;
   /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
@@ -79,7 +79,7 @@ export async function runItems(
   const items = loopItems(task, vars);
   if (!Array.isArray(items)) {
     // the loop could not be rendered: one outcome for the whole task (failed, or skipped by its when)
-    const o = loopFailure(task, scope, vars, items.error);
+    const o = unknownInCheck(h, task, scope, loopFailure(task, scope, vars, items.error));
     emit(o.result);
     return { outcomes: [o], reg: o.reg };
   }
@@ -100,8 +100,10 @@ export async function runItem(h: TaskHost, task: Task, scope: Scope, vars: Recor
   const t0 = Date.now();
   const secret = scope.noLog || task.noLog;
   const label = item === undefined ? undefined : itemLabel(task, vars, item);
-  const finish = (o: ItemOutcome): ItemOutcome => {
+  const finish = (out: ItemOutcome): ItemOutcome => {
+    let o = out;
     o.result.durationMs = Date.now() - t0;
+    o = unknownInCheck(h, task, scope, o);
     if (o.result.status === "failed" && o.result.msg) {
       const note = checkModeNote(h, o.error);
       if (note) {
@@ -199,10 +201,12 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         reason = p.module.explain?.(state, p.args);
       } else if (check) {
         status = changes.some((c) => c.unknown) ? "unknown" : "changed";
+        if (h.plannedDirs) notePlannedDirs(h.plannedDirs, task, p.args);
       } else {
         applied = true;
         fpWrites = p.fp.writes;
-        ar = h.applies ? await h.applies.apply(task, scope, p, po, state, changes) : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
+        const pipe = h.probes.applies as ApplyPipeline | undefined;
+        ar = pipe ? await pipe.apply(task, scope, p, po, state, changes) : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
         status = "changed";
         if (ar && ar.rc !== undefined && ar.rc !== 0) {
           status = "failed";
@@ -226,13 +230,21 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
     }
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
-    status = "failed";
-    failMsg = errorText(e);
-    error = e;
-    reg = { changed: applied, failed: true, skipped: false, msg: failMsg };
-    if (e instanceof CommandError) {
-      ar = { rc: e.rc, stdout: e.stdout, stderr: e.stderr };
-      Object.assign(reg, { rc: e.rc, stdout: e.stdout, stderr: e.stderr, stdout_lines: lines(e.stdout), stderr_lines: lines(e.stderr) });
+    const predicted = check ? predictedChange(h.plannedDirs, e, resource) : undefined;
+    if (predicted) {
+      // check mode: the directory an earlier task would create is missing only because it did not run
+      status = "changed";
+      changes = [predicted];
+      reg = { changed: true, failed: false, skipped: false };
+    } else {
+      status = "failed";
+      failMsg = errorText(e);
+      error = e;
+      reg = { changed: applied, failed: true, skipped: false, msg: failMsg };
+      if (e instanceof CommandError) {
+        ar = { rc: e.rc, stdout: e.stdout, stderr: e.stderr };
+        Object.assign(reg, { rc: e.rc, stdout: e.stdout, stderr: e.stderr, stdout_lines: lines(e.stdout), stderr_lines: lines(e.stderr) });
+      }
     }
   }
   if (failMsg !== undefined && reg.msg === undefined) reg.msg = failMsg;
@@ -286,7 +298,7 @@ function renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>
 }
 
 export function prepare(
-  h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor" | "registered" | "prepared">,
+  h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor" | "registered" | "probes">,
   task: Task,
   scope: Scope,
   module: HostModule,
@@ -294,9 +306,9 @@ export function prepare(
 ): Prepared {
   const check = h.checkFor(scope, task);
   const key = itemKey(task, vars);
-  const hit = h.prepared.get(task, key, h.registered, h.facts, check);
+  const hit = h.probes.prepared.get(task, key, h.registered, h.facts, check);
   if (hit && hit.module === module) return hit;
-  h.prepared.renders++;
+  h.probes.prepared.renders++;
   let args = renderArgs(task, module, vars);
   if (module.prepare) {
     const dirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
@@ -309,8 +321,17 @@ export function prepare(
     });
   }
   const p: Prepared = { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args), ...footprintOf(module, args, h.facts) };
-  h.prepared.set(task, key, h.registered, h.facts, check, p);
+  h.probes.prepared.set(task, key, h.registered, h.facts, check, p);
   return p;
+}
+
+/** Check mode: a failure that comes from reading a register of a task check mode did not run is `unknown` (predict.ts). */
+function unknownInCheck(h: TaskHost, task: Task, scope: Scope, o: ItemOutcome): ItemOutcome {
+  if (o.result.status !== "failed" || !h.checkFor(scope, task)) return o;
+  const nr = notRunRegister(h.notRunInCheck, o.error);
+  if (!nr) return o;
+  const msg = unknownReason(nr);
+  return { result: { ...o.result, status: "unknown", msg }, reg: { ...o.reg, failed: false, unknown: true, msg }, changed: false };
 }
 
 /** For an undefined `ver.stdout` where `ver` was registered by a task check mode did not run: why, and what to do. */

@@ -14,6 +14,7 @@ import { isTrue, renderValue } from "../template/index.js";
 import { joinProbes, splitProbes, type ProbeOutput } from "./batch.js";
 import { tagsSelect } from "./select.js";
 import { overlaps } from "./footprint.js";
+import { PreparedCache } from "./prepared.js";
 import { childScope, dependsOn, type Flat, type Scope } from "./scope.js";
 import type { Become } from "./host.js";
 
@@ -45,10 +46,17 @@ export class ProbeCache {
    * Off (KEEL_PIPELINE=0): any apply drops the whole cache, as before pipelining.
    */
   selective = false;
+  /** The prepared arguments of this host's tasks (templated once: prepared.ts). */
+  readonly prepared = new PreparedCache();
+  /** Pipelined applies (applies.ts); undefined when off (KEEL_PIPELINE=0): every apply runs live. */
+  applies?: { clear(): void };
 
+  /** A new play: nothing read or prepared before it holds. */
   clear(): void {
     this.map.clear();
     this.applied = [];
+    this.prepared.clear();
+    this.applies?.clear();
   }
 
   /** How many applies have run (the position a probe run now is valid at). */
@@ -58,8 +66,11 @@ export class ProbeCache {
 
   /** An apply ran (changed, failed half-way, or turned "ok" by changed_when): what it may have written. */
   noteApply(writes: readonly string[]): void {
-    if (!this.selective) return this.clear();
-    this.applied.push(writes);
+    if (this.selective) this.applied.push(writes);
+    else {
+      this.map.clear();
+      this.applied = [];
+    }
   }
 
   private valid(e: Entry): boolean {
@@ -124,6 +135,11 @@ export class ProbeCache {
     outs.forEach((o, i) => this.store(become, probes[i]!.script, o, probes[i]!.reads));
     return outs[0]!;
   }
+}
+
+/** A prepared task's probe as a prefetch entry. */
+export function upcomingOf(p: { probe: { script: string }; fp: { reads: string[] } }): UpcomingProbe {
+  return { script: p.probe.script, reads: p.fp.reads };
 }
 
 /** Run probe scripts in one round trip (joined, then split apart). */

@@ -9,31 +9,36 @@ import { emptyStats } from "../core/events.js";
 import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
-import { renderValue, isTrue, layerVars, withLookupContext } from "../template/index.js";
+import { isTrue, layerVars, withLookupContext } from "../template/index.js";
 import { gatherFacts, ansibleFactVars } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
-import { connectHost } from "./connect.js";
 import { Deadline } from "./deadline.js";
 import { becomeOf, magicVars } from "./vars.js";
-import { renderBecomeUser } from "./keywords.js";
+import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
-import { childScope, flatten, metaAction, rootScope, type Flat, type Scope } from "./scope.js";
-import { ProbeCache, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
-import { PreparedCache } from "./prepared.js";
-import { ApplyPipeline } from "./applies.js";
-import { prepare, runItems, type TaskHost } from "./pipeline.js";
+import { childScope, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
+import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
+import { aheadAllowed, applyPipelineFor } from "./applies.js";
+import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, posText } from "./result.js";
+import { ConnectionPool } from "./delegate.js";
+import type { PlannedDirs } from "./predict.js";
+import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
 export { CONNECT_ATTEMPTS, type FleetVars, type HostFailure, type PlayState, type Step } from "./options.js";
 
-export class HostRunner implements TaskHost, PrefetchHost {
+export class HostRunner implements PlacingHost, PrefetchHost {
   readonly stats: HostStats = emptyStats();
   state: "active" | "failed" | "unreachable" | "done" = "active";
   failure?: HostFailure;
   conn?: Connection;
+  /** Every connection of this host's run (main, other users, delegates): delegate.ts. */
+  readonly pool: ConnectionPool;
+  /** Pool key of `conn`. */
+  connKey?: string;
   roundTrips = 0;
   readonly startedAt = Date.now();
   started = false;
@@ -46,8 +51,6 @@ export class HostRunner implements TaskHost, PrefetchHost {
   /** register + set_fact, kept across plays. */
   readonly registered: Record<string, unknown> = {};
   readonly probes = new ProbeCache();
-  readonly prepared = new PreparedCache();
-  readonly applies?: ApplyPipeline;
 
   // per play
   private play!: Play;
@@ -68,23 +71,25 @@ export class HostRunner implements TaskHost, PrefetchHost {
   private loopAt = 0;
   /** Registered names whose task check mode did not run (to explain a later undefined `name.stdout`). */
   readonly notRunInCheck = new Map<string, TaskRef>();
+  /** Check mode: directories earlier tasks would create (predict.ts). */
+  readonly plannedDirs: PlannedDirs = new Map();
   /** The last task that failed (not ignored): `ansible_failed_task`/`ansible_failed_result` in a rescue. */
   private lastFailed?: { task: Record<string, unknown>; result: Record<string, unknown> };
+  /** The registered result of the last task run (handed to the batch by run_once). */
+  private lastReg?: Record<string, unknown>;
 
   constructor(
     readonly spec: HostSpec,
     readonly plan: Plan,
     readonly opts: RunOptions,
     private readonly out: EventSink,
-    private readonly connectFn: NonNullable<RunOptions["connect"]>,
+    connectFn: NonNullable<RunOptions["connect"]>,
     /** Fleet-wide magic variables, built once per run: `groups` and `hostvars` (inventory vars). */
-    private readonly fleet: FleetVars = { groups: {}, hostvars: {} },
+    readonly fleet: FleetVars = { groups: {}, hostvars: {} },
   ) {
     this.deadline = new Deadline(spec.name, opts.hostTimeoutMs);
-    if (opts.pipeline ?? process.env.KEEL_PIPELINE !== "0") {
-      this.applies = new ApplyPipeline(this);
-      this.probes.selective = true;
-    }
+    this.pool = new ConnectionPool({ ...opts, connect: connectFn });
+    applyPipelineFor(this, (t) => (aheadAllowed(this.play, this.opts) ? this.flatIndex.get(t) : undefined));
   }
 
   get name(): string {
@@ -115,8 +120,6 @@ export class HostRunner implements TaskHost, PrefetchHost {
     this.notified = new Set();
     this.ended = false;
     this.probes.clear();
-    this.prepared.clear();
-    this.applies?.clear();
     const root = rootScope(play);
     ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
     // The deadline counts from the host's first play (armed once; later plays share it).
@@ -128,7 +131,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
             this.started = true;
             this.sink({ type: "host.start", host: this.name });
           }
-          if (!this.conn) await this.connect();
+          await this.connect(play);
           if (play.gatherFacts && !this.factsGathered) await this.gatherFacts(play);
         });
         if (this.state !== "active") return true;
@@ -151,7 +154,8 @@ export class HostRunner implements TaskHost, PrefetchHost {
   /** Close the connection and report the host done. */
   async finish(): Promise<void> {
     this.deadline.clear();
-    this.roundTrips = this.conn?.roundTrips ?? this.roundTrips;
+    this.roundTrips = (this.conn?.roundTrips ?? this.roundTrips) + this.pool.otherRoundTrips(this.conn);
+    await this.pool.closeAll(this.conn);
     if (this.conn) {
       const c = this.conn;
       this.conn = undefined;
@@ -163,15 +167,22 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   // ---------------------------------------------------------------- connection and facts
 
-  private async connect(): Promise<void> {
+  /** The play's main connection (placed.ts mainTarget), kept when the same; facts again where it goes elsewhere. */
+  private async connect(play: Play): Promise<void> {
+    const t = mainTarget(this.spec, play, this.varsFor(rootScope(play)), this.fleet, this.opts);
+    if (this.conn && this.connKey === t.key) return;
     this.phase = " while connecting";
-    const conn = await connectHost(this.spec, { ...this.opts, connect: this.connectFn });
+    const conn = await this.pool.get(t);
     // a connect that completes after the deadline: the host was already reported; do not keep it open
     if (this.deadline.passed) {
       void conn.close().catch(() => undefined);
       throw new ConnectionError("connected after the per-host deadline", "timeout", this.name);
     }
+    const where = (k: string | undefined) => k?.replace(/^ssh:[^@]*@/, "ssh:");
+    if (this.connKey !== undefined && where(this.connKey) !== where(t.key)) this.factsGathered = false;
     this.conn = conn;
+    this.connKey = t.key;
+    this.probes.clear();
     this.phase = " between tasks";
   }
 
@@ -220,8 +231,16 @@ export class HostRunner implements TaskHost, PrefetchHost {
       const c = this.conn;
       this.roundTrips = c.roundTrips;
       this.conn = undefined;
+      if (this.connKey !== undefined) this.pool.drop(this.connKey);
       void c.close().catch(() => undefined);
     }
+    void this.pool.closeAll();
+  }
+
+  /** delegate_facts of another host's task: facts set for this host. */
+  adoptFacts(facts: Record<string, unknown>): void {
+    Object.assign(this.registered, facts);
+    this.publishHostvars();
   }
 
   private markFailed(): void {
@@ -264,17 +283,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
 
   /** The task's become; a templated become_user is rendered with `vars` (the item's), else the task's. */
   becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become {
-    const b = becomeOf(task, scope, this.opts, this.spec);
-    if (!b || !b.user.includes("{{")) return b;
-    // without the item's vars (probe prefetching), a template that needs them is not prefetched
-    if (!vars) {
-      try {
-        return { ...b, user: renderBecomeUser(b.user, this.varsFor(scope, task), this.play) };
-      } catch {
-        return { ...b, user: "{{unrendered}}" };
-      }
-    }
-    return { ...b, user: renderBecomeUser(b.user, vars, this.play) };
+    return renderedBecome(becomeOf(task, scope, this.opts, this.spec), vars, () => this.varsFor(scope, task), this.play);
   }
 
   checkFor(scope: Scope, task: Task): boolean {
@@ -329,18 +338,8 @@ export class HostRunner implements TaskHost, PrefetchHost {
     return r;
   }
 
-  /**
-   * The task's name with its {{ variables }} rendered, as Ansible shows it; as written when it
-   * cannot be, and always as written under no_log (a rendered name may carry a secret).
-   */
   private taskName(task: Task, scope: Scope): string {
-    const name = task.name ?? task.moduleAs;
-    if (!name.includes("{{") || scope.noLog || task.noLog) return name;
-    try {
-      return String(renderValue(name, this.varsFor(scope, task), task.pos));
-    } catch {
-      return name;
-    }
+    return shownName(task, scope, () => this.varsFor(scope, task));
   }
 
   /** Report a task that did not get to run its module (skipped block, failed block condition). */
@@ -382,19 +381,27 @@ export class HostRunner implements TaskHost, PrefetchHost {
     return false;
   }
 
-  /** ignore_errors of the task or its blocks; a templated one is decided with this host's variables. */
   private ignores(task: Task, scope: Scope, vars?: Record<string, unknown>): boolean {
-    if (scope.ignoreErrors || task.ignoreErrors) return true;
-    if (!task.ignoreErrorsExpr) return false;
-    try {
-      return isTrue(task.ignoreErrorsExpr, vars ?? this.varsFor(scope, task));
-    } catch {
-      return false;
-    }
+    return ignoresErrors(task, scope, () => vars ?? this.varsFor(scope, task));
   }
 
   private async runTask(task: Task, scope: Scope): Promise<boolean> {
     if (task.module === "meta") return this.runMeta(task, scope);
+    return onceGate(this.name, this.playState, this.play, task, async () => {
+      this.lastReg = undefined;
+      const ok = await this.runTaskHere(task, scope);
+      return { ok, reg: this.lastReg };
+    }, (r) => this.adoptOnce(task, scope, r));
+  }
+
+  /** A run_once task another host ran: its result and facts are this host's too; its failure fails this host (as Ansible). */
+  private adoptOnce(task: Task, scope: Scope, r: OnceResult): boolean {
+    if (adoptedVars(this.registered, task, r)) this.publishHostvars();
+    const msg = `run_once task failed on ${r.host}`;
+    return r.ok || this.countFailure(task, scope, this.ref(task, scope), msg, undefined, { changed: false, failed: true, msg });
+  }
+
+  private async runTaskHere(task: Task, scope: Scope): Promise<boolean> {
     const ref = this.ref(task, scope);
     this.current = ref;
     this.sink({ type: "task.start", host: this.name, task: ref });
@@ -408,7 +415,9 @@ export class HostRunner implements TaskHost, PrefetchHost {
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
     };
 
-    const { outcomes, reg: taskReg } = await runItems(this, task, scope, vars, module, emit, (i) => (this.loopAt = i));
+    // delegate_to / remote_user / environment / connection may run it over another connection (placed.ts)
+    const { outcomes, reg: taskReg } = await runPlaced(this, this.play, task, scope, vars, module, emit, (i) => (this.loopAt = i));
+    this.lastReg = taskReg;
     if (task.register) {
       this.registered[task.register] = taskReg;
       const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);
@@ -477,7 +486,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     return true;
   }
 
-  // ---------------------------------------------------------------- probe prefetching (probes.ts)
+  // ------------------------------------------ probe prefetching (probes.ts), pipelined applies (lookahead.ts)
 
   upcoming(task: Task, become: Become): UpcomingProbe[] {
     const idx = this.flatIndex.get(task);
@@ -485,13 +494,7 @@ export class HostRunner implements TaskHost, PrefetchHost {
     return upcomingProbes(this, idx, become, task.loop === undefined || task.loop === null ? 0 : this.loopAt + 1);
   }
 
-  aheadIndex(task: Task): number | undefined {
-    // under linear every host finishes a task before any starts the next; --step asks before each
-    return this.play.strategy === "free" && !this.opts.confirmTask ? this.flatIndex.get(task) : undefined;
-  }
-
   probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): UpcomingProbe {
-    const p = prepare(this, task, scope, module, vars);
-    return { script: p.probe.script, reads: p.fp.reads };
+    return upcomingOf(prepare(this, task, scope, module, vars));
   }
 }

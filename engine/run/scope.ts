@@ -2,6 +2,7 @@
 // tasks in normal flow (what probe prefetching walks).
 import type { Play, Task, TaskNode, Expr } from "../core/plan.js";
 import { escapeRe } from "./result.js";
+import { isTrue, renderValue } from "../template/index.js";
 
 /** Inherited settings of the blocks around a task. */
 export interface Scope {
@@ -79,4 +80,29 @@ export function metaAction(task: Task): string {
   for (const k of ["action", "_raw", "free_form", "cmd", "_"]) if (typeof a[k] === "string") return a[k] as string;
   const s = Object.values(a).find((v) => typeof v === "string");
   return typeof s === "string" ? s : "noop";
+}
+
+/**
+ * The task's name with its {{ variables }} rendered, as Ansible shows it; as written when it
+ * cannot be, and always as written under no_log (a rendered name may carry a secret).
+ */
+export function shownName(task: Task, scope: Scope, vars: () => Record<string, unknown>): string {
+  const name = task.name ?? task.moduleAs;
+  if (!name.includes("{{") || scope.noLog || task.noLog) return name;
+  try {
+    return String(renderValue(name, vars(), task.pos));
+  } catch {
+    return name;
+  }
+}
+
+/** ignore_errors of the task or its blocks; a templated one is decided with the host's variables. */
+export function ignoresErrors(task: Task, scope: Scope, vars: () => Record<string, unknown>): boolean {
+  if (scope.ignoreErrors || task.ignoreErrors) return true;
+  if (!task.ignoreErrorsExpr) return false;
+  try {
+    return isTrue(task.ignoreErrorsExpr, vars());
+  } catch {
+    return false;
+  }
 }

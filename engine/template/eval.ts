@@ -183,9 +183,13 @@ export function binary(b: jsep.BinaryExpression, vars: Record<string, unknown>):
       return applyFilter(b, vars);
     case "is":
       return applyTest(b, vars);
+    // `a if c else b`, also when parenthesised as a whole (`(x if c else y)`, which inlineIf's
+    // isOp does not take as a branch)
     case "if":
+      return truthy(ev(b.right, vars)) ? ev(b.left, vars) : null;
     case "else": {
-      const v = inlineIf(b, vars);
+      const l = inlineIf(b.left, vars);
+      const v = l === NO_BRANCH ? inlineIf(b.right, vars) : l;
       return v === NO_BRANCH ? null : v;
     }
   }

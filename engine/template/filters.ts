@@ -1,4 +1,5 @@
 // The Jinja and Ansible filters keel evaluates, with the keyword arguments each takes.
+import { comment, COMMENT_KW } from "./comment.js";
 import { createHash } from "node:crypto";
 import jmespath from "jmespath";
 import { ExprEvalError } from "./errors.js";
@@ -63,6 +64,7 @@ export function indent(s: string, width: Val, first: boolean, blank: boolean): s
 
 /** Keyword arguments each filter takes (others are an error). */
 export const FILTER_KW: Record<string, string[]> = {
+  comment: COMMENT_KW,
   int: ["default", "base"],
   float: ["default"],
   round: ["precision", "method"],
@@ -405,13 +407,7 @@ export const FILTERS: Record<string, Filter> = {
     if (cur === UNDEF) throw new ExprEvalError(`filter 'extract': no ${[v, ...keys].map((k) => `[${pyRepr(k)}]`).join("")} in the container`);
     return cur;
   },
-  comment: (v) =>
-    "#\n" +
-    needStr(v, "comment")
-      .split("\n")
-      .map((l) => (l ? `# ${l}` : "#"))
-      .join("\n") +
-    "\n#",
+  comment: (v, a, kw) => comment(needStr(v, "comment"), a[0], kw),
   mandatory: (v) => v,
   subelements: (v, a, kw) => subelements(v, a[0], toBool(kw.skip_missing ?? (isDict(a[1]) ? a[1].skip_missing : a[1]) ?? false)),
   product: (v, a) => [v, ...a].map((l) => needList(l, "product")).reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]),

@@ -8,7 +8,9 @@ import { dirname, join } from "node:path";
 import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
+import type { Duplex } from "node:stream";
 import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
+import { openRoute, type Route } from "./jump.js";
 import { sshAlgorithms } from "./ssh-algorithms.js";
 import {
   checkHostKey,
@@ -47,6 +49,8 @@ type AuthMethod = { type: "publickey"; username: string; key: ParsedKey; label: 
 export class SshConnection extends ShellConnection {
   readonly host: string;
   private client?: SshClient;
+  /** The jump host or proxy command this connection goes through (its own reference to a shared jump connection). */
+  private route?: Route;
   /** Algorithms agreed in the last handshake (kex, host key, ciphers, MACs), for tests and diagnostics. */
   negotiated?: NegotiatedAlgorithms;
 
@@ -74,78 +78,44 @@ export class SshConnection extends ShellConnection {
 
   private async connectOnce(timeoutMs: number): Promise<void> {
     const spec = this.spec;
-    const lookup = hostLookupName(spec.address, spec.port);
-    const entries = readKnownHosts(this.opts.knownHostsFile, this.opts.knownHostsFile === defaultKnownHostsFile());
-    const methods = authMethods(spec, this.username, this.opts.password);
-    if (methods.length === 0) {
-      throw new ConnectionError(
-        `no way to authenticate to ${this.describe()}: no private key file (set ansible_ssh_private_key_file, or create ~/.ssh/id_ed25519), no ssh-agent (SSH_AUTH_SOCK) and no password`,
-        "auth",
-        this.host,
-      );
-    }
-    let hostKeyError: ConnectionError | undefined;
-    const client = new Client();
-    const config: ConnectConfig = {
-      host: spec.address,
+    const target: HandshakeTarget = {
+      name: spec.name,
+      where: this.describe(),
+      address: spec.address,
       port: spec.port,
-      username: this.username,
-      readyTimeout: timeoutMs,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 3,
-      algorithms: { ...sshAlgorithms(), serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) } as ConnectConfig["algorithms"],
-      hostVerifier: (key: Buffer) => {
-        const verdict = checkHostKey(entries, lookup, key);
-        if (verdict.status === "known") return true;
-        if (verdict.status !== "revoked" && this.opts.hostKeyPolicy === "no") return true;
-        if (verdict.status === "unknown" && this.opts.hostKeyPolicy === "accept-new") {
-          try {
-            if (this.opts.knownHostsFile !== "/dev/null") appendKnownHost(this.opts.knownHostsFile, formatKnownHostLine(lookup, key));
-          } catch (e) {
-            hostKeyError = new ConnectionError(`cannot record the host key of ${this.describe()} in ${this.opts.knownHostsFile}: ${(e as Error).message}`, "hostkey", this.host);
-            return false;
-          }
-          return true;
-        }
-        hostKeyError = new ConnectionError(hostKeyMessage(verdict, spec, lookup, key, this.opts.knownHostsFile), "hostkey", this.host);
-        return false;
-      },
-      authHandler: methods.map(({ label: _l, ...m }) => m) as any,
+      user: this.username,
+      identityFiles: [...(spec.privateKeyFile ? [spec.privateKeyFile] : []), ...(spec.identityFiles ?? [])],
+      ...(spec.privateKeyFile ? { requiredKey: spec.privateKeyFile } : {}),
+      password: this.opts.password ?? spec.password,
+      hostKeyPolicy: this.opts.hostKeyPolicy,
+      knownHostsFile: this.opts.knownHostsFile,
+      keepaliveIntervalMs: spec.serverAliveIntervalMs ?? 15_000,
+      keepaliveCountMax: spec.serverAliveCountMax ?? 3,
     };
-    const tried = methods.map((m) => m.label).join(", ");
-
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (e?: ConnectionError) => {
-        if (settled) return;
-        settled = true;
-        if (e) {
-          client.end();
-          reject(e);
-        } else resolve();
-      };
-      client.on("handshake", (n: NegotiatedAlgorithms) => (this.negotiated = n));
-      client.on("ready", () => {
-        client.setNoDelay(true);
-        settle();
-      });
-      client.on("error", (e: Error & { level?: string; code?: string }) =>
-        settle(hostKeyError ?? classifyConnectError(e, { host: this.host, where: this.describe(), user: this.username, tried, timeoutMs })),
-      );
-      client.on("close", () => settle(hostKeyError ?? new ConnectionError(`connection to ${this.describe()} closed during the SSH handshake`, "lost", this.host)));
-      client.connect(config);
-      // Without TCP_NODELAY, Nagle holds back the tail of each command packet until the previous
-      // one is acknowledged: ~40-50 ms per round trip instead of about 1 ms.
-      client.setNoDelay(true);
-    });
+    let route: Route | undefined;
+    if (spec.via) route = await openRoute(spec.via, { name: spec.name, where: this.describe(), address: spec.address, port: spec.port }, { hostKeyPolicy: this.opts.hostKeyPolicy, knownHostsFile: this.opts.knownHostsFile, connectTimeoutMs: timeoutMs });
+    let client: SshClient;
+    try {
+      client = await handshake(target, timeoutMs, route?.sock, (n) => (this.negotiated = n));
+    } catch (e) {
+      route?.release();
+      throw route && e instanceof ConnectionError ? new ConnectionError(`${e.message} (${route.describe})`, e.failure, e.host) : e;
+    }
     this.client = client;
+    this.route = route;
     try {
       await this.openShell(client, timeoutMs);
     } catch (e) {
-      client.end();
-      this.client = undefined;
+      this.dropClient();
       throw e;
     }
+  }
+
+  private dropClient(): void {
+    this.client?.end();
+    this.client = undefined;
+    this.route?.release();
+    this.route = undefined;
   }
 
   private async openShell(client: SshClient, timeoutMs: number): Promise<void> {
@@ -174,8 +144,7 @@ export class SshConnection extends ShellConnection {
 
   async reconnect(timeoutMs: number): Promise<void> {
     this.closeShell();
-    this.client?.end();
-    this.client = undefined;
+    this.dropClient();
     const deadline = Date.now() + timeoutMs;
     let last: ConnectionError | undefined;
     for (;;) {
@@ -207,9 +176,102 @@ export class SshConnection extends ShellConnection {
 
   async close(): Promise<void> {
     this.closeShell();
-    this.client?.end();
-    this.client = undefined;
+    this.dropClient();
   }
+}
+
+/** Everything one SSH handshake needs: the target host itself, or a jump host. */
+export interface HandshakeTarget {
+  /** Inventory name (ConnectionError.host). */
+  name: string;
+  /** "web1 (10.0.0.5:22)" for messages. */
+  where: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Key files to offer, in order; the default ~/.ssh/id_* when empty. */
+  identityFiles: string[];
+  /** The key file named by the inventory or the CLI: unreadable or unusable, it is an error (ssh_config's IdentityFiles are skipped, as ssh skips them). */
+  requiredKey?: string;
+  password?: string | undefined;
+  hostKeyPolicy: HostKeyPolicy;
+  knownHostsFile: string;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+}
+
+/**
+ * One SSH handshake, over TCP or over `sock` (a channel forwarded by a jump host, or a proxy
+ * command's stdio): the host key checked against known_hosts as the policy says, then
+ * authentication. Resolves with the ready client; throws ConnectionError naming the host.
+ */
+export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Duplex, onNegotiated?: (n: NegotiatedAlgorithms) => void): Promise<SshClient> {
+  const lookup = hostLookupName(t.address, t.port);
+  const entries = readKnownHosts(t.knownHostsFile, t.knownHostsFile === defaultKnownHostsFile());
+  const methods = authMethods(t);
+  if (methods.length === 0) {
+    throw new ConnectionError(
+      `no way to authenticate to ${t.where}: no private key file (set ansible_ssh_private_key_file or IdentityFile in ssh_config, or create ~/.ssh/id_ed25519), no ssh-agent (SSH_AUTH_SOCK) and no password`,
+      "auth",
+      t.name,
+    );
+  }
+  let hostKeyError: ConnectionError | undefined;
+  const client = new Client();
+  const config: ConnectConfig = {
+    host: t.address,
+    port: t.port,
+    username: t.user,
+    readyTimeout: timeoutMs,
+    keepaliveInterval: t.keepaliveIntervalMs,
+    keepaliveCountMax: t.keepaliveCountMax,
+    algorithms: { ...sshAlgorithms(), serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) } as ConnectConfig["algorithms"],
+    hostVerifier: (key: Buffer) => {
+      const verdict = checkHostKey(entries, lookup, key);
+      if (verdict.status === "known") return true;
+      if (verdict.status !== "revoked" && t.hostKeyPolicy === "no") return true;
+      if (verdict.status === "unknown" && t.hostKeyPolicy === "accept-new") {
+        try {
+          if (t.knownHostsFile !== "/dev/null") appendKnownHost(t.knownHostsFile, formatKnownHostLine(lookup, key));
+        } catch (e) {
+          hostKeyError = new ConnectionError(`cannot record the host key of ${t.where} in ${t.knownHostsFile}: ${(e as Error).message}`, "hostkey", t.name);
+          return false;
+        }
+        return true;
+      }
+      hostKeyError = new ConnectionError(hostKeyMessage(verdict, t.where, lookup, key, t.knownHostsFile), "hostkey", t.name);
+      return false;
+    },
+    authHandler: methods.map(({ label: _l, ...m }) => m) as any,
+  };
+  if (sock) config.sock = sock as any;
+  const tried = methods.map((m) => m.label).join(", ");
+
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (e?: ConnectionError) => {
+      if (settled) return;
+      settled = true;
+      if (e) {
+        client.end();
+        reject(e);
+      } else resolve();
+    };
+    if (onNegotiated) client.on("handshake", onNegotiated);
+    client.on("ready", () => {
+      if (!sock) client.setNoDelay(true);
+      settle();
+    });
+    client.on("error", (e: Error & { level?: string; code?: string }) =>
+      settle(hostKeyError ?? classifyConnectError(e, { host: t.name, where: t.where, user: t.user, tried, timeoutMs })),
+    );
+    client.on("close", () => settle(hostKeyError ?? new ConnectionError(`connection to ${t.where} closed during the SSH handshake`, "lost", t.name)));
+    client.connect(config);
+    // Without TCP_NODELAY, Nagle holds back the tail of each command packet until the previous
+    // one is acknowledged: ~40-50 ms per round trip instead of about 1 ms.
+    if (!sock) client.setNoDelay(true);
+  });
+  return client;
 }
 
 export function defaultKnownHostsFile(): string {
@@ -251,14 +313,7 @@ function appendKnownHost(file: string, line: string): void {
   appendFileSync(file, `${prefix}${line}\n`, { mode: 0o600 });
 }
 
-function hostKeyMessage(
-  verdict: ReturnType<typeof checkHostKey>,
-  spec: HostSpec,
-  lookup: string,
-  key: Buffer,
-  file: string,
-): string {
-  const where = describeHost(spec);
+function hostKeyMessage(verdict: ReturnType<typeof checkHostKey>, where: string, lookup: string, key: Buffer, file: string): string {
   const offered = `${keyBlobType(key) ?? "unknown"} ${fingerprint(key)}`;
   if (verdict.status === "revoked") return `host key of ${where} is revoked (${file} line ${verdict.entry.line}): server offered ${offered}; refusing to connect`;
   if (verdict.status === "mismatch") {
@@ -272,27 +327,29 @@ function hostKeyMessage(
 }
 
 /** The ways to authenticate, in order: key files, ssh-agent, password. */
-function authMethods(spec: HostSpec, username: string, password: string | undefined): AuthMethod[] {
+function authMethods(t: HandshakeTarget): AuthMethod[] {
   const out: AuthMethod[] = [];
-  const files = spec.privateKeyFile ? [spec.privateKeyFile] : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
+  const username = t.user;
+  const files = t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
   for (const f of files) {
     let parsed: ParsedKey | Error;
     try {
       // Parsed once for all hosts; ssh2 takes the parsed key as it is (it would parse a Buffer again per host).
       parsed = readFileCached(f, parsePrivateKey);
     } catch (e) {
-      throw new ConnectionError(`cannot read private key file ${f} for ${describeHost(spec)}: ${(e as Error).message}`, "auth", spec.name);
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && f !== t.requiredKey) continue;
+      throw new ConnectionError(`cannot read private key file ${f} for ${t.where}: ${(e as Error).message}`, "auth", t.name);
     }
     if (parsed instanceof Error) {
       // Encrypted keys need a passphrase keel does not ask for; the agent can hold them instead.
-      if (spec.privateKeyFile) throw new ConnectionError(`cannot use private key file ${f} for ${describeHost(spec)}: ${parsed.message}`, "auth", spec.name);
+      if (f === t.requiredKey) throw new ConnectionError(`cannot use private key file ${f} for ${t.where}: ${parsed.message}`, "auth", t.name);
       continue;
     }
     out.push({ type: "publickey", username, key: parsed, label: `publickey ${f}` });
   }
   const sock = process.env.SSH_AUTH_SOCK;
   if (sock) out.push({ type: "agent", username, agent: sock, label: "ssh-agent" });
-  const pw = password ?? spec.password;
+  const pw = t.password;
   if (pw !== undefined) {
     out.push({ type: "password", username, password: pw, label: "password" });
     out.push({

@@ -3,7 +3,7 @@
 // apply uploads only when the content differs, and fixes mode/owner/group alone with chmod/chown.
 import { normMode } from "../../engine/core/snippets.js";
 import type { Change, ApplyResult, Host, Probe } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { MissingDirError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import {
   attrChanges,
@@ -16,6 +16,7 @@ import {
   sha256hex,
   shortSha,
   fileProbeScript,
+  parentOf,
   targetMode,
   type AttrArgs,
   type FileStat,
@@ -67,7 +68,7 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[
   if (st.type === "directory") throw new ModuleError(`${path} is a directory; ${what} needs a file path in dest`);
   if (st.type === "other") throw new ModuleError(`${path} is not a regular file`);
   if (st.type === "absent") {
-    if (!st.parentExists && !a.parents) throw new ModuleError(`destination directory of ${path} does not exist (create it with files.file state: directory, or set parents: true)`);
+    if (!st.parentExists && !a.parents) throw new MissingDirError(`destination directory of ${path} does not exist (create it with files.file state: directory, or set parents: true)`, parentOf(path));
     const attrs: string[] = [];
     if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);

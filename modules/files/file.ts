@@ -36,6 +36,8 @@ export interface FileArgs extends AttrArgs {
 export interface FileState extends FileStat {
   /** state=link: whether src exists (relative to the link's directory). */
   srcExists?: boolean;
+  /** state=directory: the nearest ancestor of the path that exists (its missing parents are below it). */
+  ancestor?: string;
 }
 
 export default defineModule<FileArgs, FileState>({
@@ -83,6 +85,16 @@ export default defineModule<FileArgs, FileState>({
     const path = pathOf(args);
     const tree = args.recurse === true && (args.mode !== undefined || args.owner !== undefined || args.group !== undefined);
     let script = fileProbeScript(path, { tree });
+    if (args.state === "directory" || args.recurse === true) {
+      // The nearest existing ancestor: every directory below it is created by this task and gets
+      // its mode, owner and group, as Ansible's file module does for each directory it creates.
+      script += [
+        `_ka=${shq(path)}`,
+        `while [ "$_ka" != / ] && [ "$_ka" != . ] && [ ! -e "$_ka" ] && [ ! -L "$_ka" ]; do _ka=$(dirname -- "$_ka"); done`,
+        snip.begin("anc"),
+        snip.field("path", '"$_ka"'),
+      ].join("\n") + "\n";
+    }
     if (args.state === "link") {
       // Whether the link target exists, seen from the link's directory as the kernel will resolve it.
       script += [
@@ -95,6 +107,8 @@ export default defineModule<FileArgs, FileState>({
       script,
       parse(stdout) {
         const st: FileState = parseFileStat(stdout, path);
+        const anc = findRec(parseRecords(stdout), "anc")?.get("path");
+        if (anc !== undefined) st.ancestor = anc;
         if (args.state === "link") st.srcExists = findRec(parseRecords(stdout), "linksrc")?.get("exists") === "1";
         return st;
       },
@@ -159,9 +173,14 @@ export default defineModule<FileArgs, FileState>({
       return;
     }
     if (state) {
-      // Create, then set exactly the attributes the task names.
-      const create = want === "directory" ? `mkdir -p ${shPath(path)}` : `touch ${shPath(path)}`;
-      await runAll(host, [create, ...newAttrCommands(path, args, { isDir: want === "directory" })]);
+      // Create, then set exactly the attributes the task names, on every directory created (the
+      // missing parents first, top down, then the path), as Ansible does.
+      if (want === "directory") {
+        const dirs = (state.data as { create?: string[] } | undefined)?.create ?? [path];
+        await runAll(host, [`mkdir -p ${shPath(path)}`, ...dirs.flatMap((d) => newAttrCommands(d, args, { isDir: true }))]);
+        return;
+      }
+      await runAll(host, [`touch ${shPath(path)}`, ...newAttrCommands(path, args, { isDir: false })]);
       return;
     }
     const recurse = args.recurse === true && want === "directory";
@@ -186,7 +205,7 @@ function wantedState(st: FileStat, a: FileArgs): NonNullable<FileArgs["state"]> 
   return "file";
 }
 
-function missing(kind: "file" | "directory", path: string, st: FileStat, a: FileArgs): Change {
+function missing(kind: "file" | "directory", path: string, st: FileState, a: FileArgs): Change {
   if (!st.parentExists && kind === "file") {
     throw new ModuleError(`cannot create ${path}: its directory does not exist (create it first with state: directory)`);
   }
@@ -194,12 +213,34 @@ function missing(kind: "file" | "directory", path: string, st: FileStat, a: File
   if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, kind === "directory"))}`);
   if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
   if (a.group !== undefined) attrs.push(`group ${a.group}`);
-  return {
-    summary: `${kind} ${path} missing${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
+  const created = kind === "directory" ? createdDirs(path, st.ancestor) : [path];
+  const parents = created.slice(0, -1);
+  const change: Change = {
+    summary: `${kind} ${path} missing${parents.length ? `, with its parent${parents.length > 1 ? "s" : ""} ${parents.join(", ")}` : ""}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
     field: "state",
     before: "absent",
     after: kind,
   };
+  if (kind === "directory") change.data = { create: created };
+  return change;
+}
+
+/**
+ * The directories `mkdir -p path` creates, top down: those below the nearest existing ancestor.
+ * Without the probe's ancestor (an older capture), only the path itself.
+ */
+export function createdDirs(path: string, ancestor: string | undefined): string[] {
+  const norm = (p: string) => (p.replace(/\/{2,}/g, "/").replace(/(.)\/+$/, "$1"));
+  const out: string[] = [];
+  let cur = norm(path);
+  const stop = ancestor === undefined ? undefined : norm(ancestor);
+  while (cur !== stop && cur !== "/" && cur !== "." && cur !== "") {
+    out.unshift(cur);
+    if (stop === undefined) break;
+    const i = cur.lastIndexOf("/");
+    cur = i > 0 ? cur.slice(0, i) : i === 0 ? "/" : ".";
+  }
+  return out.length ? out : [norm(path)];
 }
 
 /** Commands setting every attribute the task names on a path just created. */

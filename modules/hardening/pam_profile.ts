@@ -9,7 +9,7 @@
 // timer disarmed; any failure restores at once and fails the task.
 import { randomBytes } from "node:crypto";
 import { defineModule, type Change, type Host } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
@@ -99,6 +99,11 @@ export default defineModule<PamProfileArgs, St, Plan>({
       content: { type: "string", minLength: 1, description: "The profile (Name:, Default:, Priority:, Auth-Type:, Auth: … sections, see pam-auth-update(8))." },
       deadman_seconds: { type: "integer", minimum: 30, default: 120, description: "The host restores the saved PAM files after this many seconds unless keel proves a login works first." },
     },
+  },
+  validate(a) {
+    // The content is many lines by design; a NUL or a carriage return would make pam-auth-update
+    // and PAM read different lines than keel compares.
+    if (/[\0\r]/.test(a.content ?? "")) throw new InputError(`the content of PAM profile ${a.name} contains a ${/\0/.test(a.content) ? "NUL" : "carriage return"}`, undefined, "write plain lines separated by newlines");
   },
   resource: (a) => `PAM profile ${a.name}`,
   probe(a) {

@@ -16,7 +16,10 @@ export interface GroupState {
   group?: GroupEntry;
 }
 
-export default defineModule<GroupArgs, GroupState>({
+/** What apply does for one change: the plan diff made, typed (the compiler ties diff to apply). */
+export type GroupOp = { op: "create" } | { op: "delete" } | { op: "gid"; gid: number };
+
+export default defineModule<GroupArgs, GroupState, GroupOp>({
   name: "users.group",
   aliases: ["group"],
   description: "Ensure a local group exists (or not) with the given gid, through groupadd/groupmod/groupdel.",
@@ -52,7 +55,7 @@ export default defineModule<GroupArgs, GroupState>({
   diff(s, a) {
     const want = a.state ?? "present";
     if (want === "absent") {
-      return s.group ? [{ field: "state", summary: `group ${a.name} present → absent`, before: "present", after: "absent" }] : [];
+      return s.group ? [{ field: "state", summary: `group ${a.name} present → absent`, before: "present", after: "absent", data: { op: "delete" } }] : [];
     }
     if (!s.group) {
       return [
@@ -61,12 +64,13 @@ export default defineModule<GroupArgs, GroupState>({
           summary: `group ${a.name} absent → present${a.gid !== undefined ? ` (gid ${a.gid})` : ""}`,
           before: "absent",
           after: "present",
+          data: { op: "create" },
         },
       ];
     }
-    const out: Change[] = [];
+    const out: Change<GroupOp>[] = [];
     if (a.gid !== undefined && s.group.gid !== a.gid) {
-      out.push({ field: "gid", summary: `gid ${s.group.gid} → ${a.gid}`, before: s.group.gid, after: a.gid });
+      out.push({ field: "gid", summary: `gid ${s.group.gid} → ${a.gid}`, before: s.group.gid, after: a.gid, data: { op: "gid", gid: a.gid } });
     }
     return out;
   },
@@ -76,15 +80,16 @@ export default defineModule<GroupArgs, GroupState>({
   },
 
   async apply(host, a, changes) {
-    for (const c of changes) {
-      if (c.field === "state" && c.after === "absent") await host.run(shJoin(["groupdel", a.name]));
-      else if (c.field === "state") {
+    for (const { data: op } of changes) {
+      if (!op) continue;
+      if (op.op === "delete") await host.run(shJoin(["groupdel", a.name]));
+      else if (op.op === "create") {
         const cmd = ["groupadd"];
         if (a.gid !== undefined) cmd.push("-g", String(a.gid));
         if (a.system) cmd.push("-r");
         cmd.push(a.name);
         await host.run(shJoin(cmd));
-      } else if (c.field === "gid") await host.run(shJoin(["groupmod", "-g", String(a.gid), a.name]));
+      } else await host.run(shJoin(["groupmod", "-g", String(op.gid), a.name]));
     }
   },
 });

@@ -50,6 +50,8 @@ export interface UserState {
   shadow?: ShadowEntry;
   /** Whether the shadow entry was asked for. */
   shadowProbed?: boolean;
+  /** The home directory the task ends with (`home`, else the account's) and whether it exists; undefined when not probed. */
+  home?: { path: string; exists: boolean };
 }
 
 const MASK = "********";
@@ -155,6 +157,11 @@ export default defineModule<UserArgs, UserState, UserOp>({
       `if [ -n "$_ku_gid" ]; then`,
       snip.getent("pgroup", "group", { sh: '"$_ku_gid"' }),
       snip.cmd("groups", `id -Gn ${shq(a.name)}`),
+      // Ansible creates a missing home of an existing user (create_home, default yes): look at it
+      `_ku_home=${a.home !== undefined ? shq(a.home) : `$(getent passwd ${shq(a.name)} 2>/dev/null | head -n 1 | cut -d: -f6)`}`,
+      snip.begin("home"),
+      snip.field("path", '"$_ku_home"'),
+      `if [ -e "$_ku_home" ] || [ -L "$_ku_home" ]; then echo exists=1; else echo exists=0; fi`,
       ...(wantShadow ? [snip.getent("shadow", "shadow", a.name)] : []),
       "fi",
     ];
@@ -171,6 +178,8 @@ export default defineModule<UserArgs, UserState, UserOp>({
           groups: all.filter((g) => g !== pg?.name),
         };
         if (pg) s.primaryGroup = pg.name;
+        const home = findRec(recs, "home");
+        if (home) s.home = { path: home.get("path") ?? "", exists: home.get("exists") === "1" };
         if (findRec(recs, "getent", "shadow")) {
           s.shadowProbed = true;
           const sh = parseShadowLine(getentOf(recs, "shadow"));
@@ -229,7 +238,9 @@ export default defineModule<UserArgs, UserState, UserOp>({
     });
     if (a.password !== undefined && (a.update_password ?? "always") === "always") {
       if (!s.shadow) out.push(shadowUnknown("password", { op: "password" }));
-      else if (s.shadow.hash.replace(/^!/, "") !== a.password) {
+      // As Ansible compares: leading "!" (lock markers) stripped from both, so "!" and "*" (locked,
+      // disabled) match an account holding exactly that, and a locked hash matches its unlocked self.
+      else if (s.shadow.hash.replace(/^!+/, "") !== a.password.replace(/^!+/, "")) {
         out.push({ field: "password", summary: "password hash differs", before: MASK, after: MASK, data: { op: "password" } });
       }
     }
@@ -256,6 +267,13 @@ export default defineModule<UserArgs, UserState, UserOp>({
           });
         }
       }
+    }
+    // Ansible's "handle missing homedirs": an existing account's home (the new one when `home`
+    // changes) is created from /etc/skel when it is missing, unless create_home is false. A
+    // move_home of an existing old home creates it through usermod -m.
+    const movesHome = a.move_home === true && a.home !== undefined && p.home !== a.home;
+    if (s.home && !s.home.exists && s.home.path !== "" && a.create_home !== false && !movesHome) {
+      out.push({ field: "home_dir", summary: `home directory ${s.home.path} missing → created from /etc/skel`, before: "absent", after: "directory", data: { op: "mkhome", path: s.home.path } });
     }
     return out;
   },
@@ -301,11 +319,28 @@ export default defineModule<UserArgs, UserState, UserOp>({
     // Setting the hash drops a "!" lock; keep the account locked when the task asks for it.
     if (setsPassword && a.password_lock === true && !mod.includes("-L")) mod.push("-L");
     if (mod.length) await host.run(shJoin(["usermod", ...mod, a.name]));
+    for (const o of ops) if (o.op === "mkhome") await host.run(mkhomeCommand(a.name, o.path));
   },
 });
 
 /** What apply does for one change (Change<UserOp>): the plan diff made, typed. */
-export type UserOp = { op: "delete" } | { op: "create" } | { op: "password" } | { op: "usermod"; flags: string[] };
+export type UserOp = { op: "delete" } | { op: "create" } | { op: "password" } | { op: "usermod"; flags: string[] } | { op: "mkhome"; path: string };
+
+/**
+ * Ansible's create_homedir + chown_homedir: copy /etc/skel (symlinks kept; parents created), else an
+ * empty directory; mode 0777 & ~UMASK of /etc/login.defs when it sets one; everything owned by the
+ * user and its primary group. Nothing happens when the path appeared meanwhile.
+ */
+export function mkhomeCommand(name: string, path: string): string {
+  const h = shq(path);
+  return [
+    `if [ ! -e ${h} ]; then`,
+    `mkdir -p -- "$(dirname -- ${h})" && { if [ -d /etc/skel ]; then cp -R -P -p /etc/skel ${h}; else mkdir -- ${h}; fi; } &&`,
+    `_m=$(sed -n 's/^UMASK[[:space:]]\\{1,\\}\\([0-9]\\{1,\\}\\)$/\\1/p' /etc/login.defs 2>/dev/null | tail -n 1) &&`,
+    `{ [ -z "$_m" ] || chmod "$(printf '%o' $((0777 & ~0$_m)))" ${h}; } &&`,
+    `chown -R ${shq(`${name}:`)} ${h}; fi`,
+  ].join(" ");
+}
 
 interface GroupsDelta {
   append: boolean;

@@ -1,41 +1,37 @@
-// Benchmark: keel against Ansible on the same lab hosts, with the same playbook
-// (test/bench/fixtures/site.yml, which both run unchanged) and the same inventory (.lab/inventory.yml).
-//
-//   npm run build && npm run bench -- --hosts 20        (default 20 hosts)
-//   node dist/test/bench/ansible.js [--hosts N] [--order keel,ansible]
-//
-// For each tool, on hosts reset to the state of a host that never saw the playbook:
-//   first run (converges), second run (must change nothing), check run (`--check`, must report
-//   nothing); for keel also `keel drift`. Then the converged state of every host is fingerprinted
-//   (modes, owners and hashes of the managed files, the account, the live sysctl value, the package)
-//   and the two tools' fingerprints are compared host by host.
+// keel and Ansible on the same hosts with the same playbook (test/bench/fixtures/site.yml, which
+// both run unchanged): resetting hosts to the state of one that never saw the playbook, running
+// each tool's phases (first run, second run, check run; for keel also `keel drift`) with wall time,
+// CPU time, peak RSS and round trips, and fingerprinting the converged state so the two tools' end
+// states can be compared host by host. The curve that uses it is test/bench/curve.ts (`npm run bench`).
 //
 // Fairness: the same forks for both (ansible -f N, keel --forks N); gather_facts on for both (the
-// playbook says so); Ansible with host key checking on (the lab's known_hosts, through
+// playbook says so); Ansible with host key checking on (the fleet's known_hosts, through
 // ansible_ssh_common_args), pipelining on, its default ssh ControlMaster/ControlPersist, and the
 // interpreter given in the inventory (no discovery round trip). Every run starts without warm
 // connections: each Ansible run gets its own ControlPath directory, whose masters are closed
-// afterwards, as keel connects afresh on every run.
+// afterwards, as keel connects afresh on every run. CPU time is user+sys of the tool's process and
+// every child it waited for (GNU time): for Ansible its forked workers and ssh clients.
 //
 // Lab hosts have python3 but not python3-apt, which Ansible's apt module needs (it would
-// apt-get install it, but lab hosts have no internet). The bench installs the controller's own
-// python3-apt (same Debian release), repacked with dpkg-deb, on each host that lacks it, and purges
-// it again at the end. keel needs nothing on the hosts but a POSIX shell.
-//
-// Runs as root on a machine that can run the lab, holding a lease like test/bench/baseline.ts; it
-// adds hosts lab01..labN as needed and leaves the lab as it found it. Do not run it while an e2e
-// run uses the lab (`pgrep -af vitest`): it resets the benchmark's files on those hosts.
+// apt-get install it, but lab hosts have no internet). ensureAptBindings installs the controller's
+// own python3-apt (same Debian release), repacked with dpkg-deb, on each host that lacks it.
+// keel needs nothing on the hosts but a POSIX shell.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { createTwoFilesPatch } from "diff";
-import { SCRATCH_BASE, down, hostExec, labPaths, liveLeases, readLabState, runningHostIndexes, up, type LabState } from "../lab/index.js";
+import { hostExec } from "../lab/index.js";
 import { mapLimit, run } from "../lab/util.js";
 import { ROOT } from "./baseline.js";
+import { hostsCpuMs, machineCpuMs, parseTimeV } from "./scale.js";
 
 export const SITE = join(ROOT, "test/bench/fixtures/site.yml");
+/** The keel measured: this checkout's bin/keel.js unless setKeelBin says otherwise (A/B runs). */
+let KEEL_BIN = join(ROOT, "bin/keel.js");
+export function setKeelBin(bin: string): void {
+  KEEL_BIN = bin;
+}
 const ANSIBLE_PLAYBOOK = "/usr/bin/ansible-playbook";
 const GNU_TIME = "/usr/bin/time";
 const SNAPSHOT = "/var/tmp/keelbench-orig";
@@ -220,6 +216,9 @@ export interface Timed {
   maxRssKb: number;
   /** Peak of the summed RSS of the whole process tree, sampled every 200 ms, kB. */
   treeRssKb: number;
+  /** User and system CPU time of the process and the children it waited for (GNU time), ms; NaN without it. */
+  userMs: number;
+  sysMs: number;
 }
 
 /** Sum of VmRSS (kB) of `root` and its descendants. */
@@ -271,12 +270,9 @@ export function timed(cmd: string, args: string[], opts: { env?: NodeJS.ProcessE
     c.on("close", (code) => {
       const ms = Math.round(performance.now() - t0);
       clearInterval(sample);
-      let maxRssKb = NaN;
-      if (useTime && existsSync(opts.timeFile)) {
-        const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(opts.timeFile, "utf8"));
-        if (m) maxRssKb = Number(m[1]);
-      }
-      res({ code: code ?? 1, ms, stdout, stderr, maxRssKb, treeRssKb: peak });
+      let t = { maxRssKiB: NaN, userMs: NaN, sysMs: NaN };
+      if (useTime && existsSync(opts.timeFile)) t = parseTimeV(readFileSync(opts.timeFile, "utf8"));
+      res({ code: code ?? 1, ms, stdout, stderr, maxRssKb: t.maxRssKiB, treeRssKb: peak, userMs: t.userMs, sysMs: t.sysMs });
     });
   });
 }
@@ -287,6 +283,14 @@ export interface Phase {
   changed: Record<string, number>;
   maxRssKb: number;
   treeRssKb: number;
+  /** User + system CPU time of the tool (with its children), ms. */
+  cpuMs: number;
+  /** CPU time of the hosts' sshd and everything under them meanwhile, ms. */
+  hostsCpuMs: number;
+  /** CPU time of the whole machine meanwhile (other users included), ms. */
+  machineCpuMs: number;
+  /** 1-minute load average when the phase started. */
+  load: number;
   /** keel only: round trips per host. */
   roundTrips?: Record<string, number>;
 }
@@ -301,18 +305,30 @@ export interface ToolFigures {
 }
 
 export interface Ctx {
-  st: LabState;
+  /** An inventory listing exactly these hosts (test/bench/fleet.ts). */
+  inventory: string;
   names: string[];
   forks: number;
   out: string;
 }
 
-const limitArgs = (c: Ctx) => (c.st.hosts.length > c.names.length ? ["--limit", c.names.join(",")] : []);
+/** Run a tool measured: wall, CPU, RSS, and the CPU the hosts and the machine used meanwhile. */
+async function measured(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeFile: string }): Promise<Timed & { cpuMs: number; hostsCpuMs: number; machineCpuMs: number; load: number }> {
+  const load = loadavg()[0]!;
+  const h0 = hostsCpuMs();
+  const m0 = machineCpuMs();
+  const r = await timed(cmd, args, opts);
+  await new Promise((res) => setTimeout(res, 300)); // let the hosts' sessions exit and be reaped
+  return { ...r, cpuMs: r.userMs + r.sysMs, hostsCpuMs: hostsCpuMs() - h0, machineCpuMs: machineCpuMs() - m0, load };
+}
+
+const figures = (r: Awaited<ReturnType<typeof measured>>) => ({ ms: r.ms, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb, cpuMs: r.cpuMs, hostsCpuMs: r.hostsCpuMs, machineCpuMs: r.machineCpuMs, load: r.load });
+
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 async function keelPhase(c: Ctx, tag: string, extra: string[]): Promise<Phase> {
   const json = join(c.out, `keel-${tag}.json`);
-  const r = await timed(process.execPath, [join(ROOT, "bin/keel.js"), "run", SITE, "-i", c.st.inventoryYaml, "--forks", String(c.forks), "--json", json, ...limitArgs(c), ...extra], {
+  const r = await measured(process.execPath, [KEEL_BIN, "run", SITE, "-i", c.inventory, "--forks", String(c.forks), "--json", json, ...extra], {
     env: { ...process.env, NO_COLOR: "1" },
     timeFile: join(c.out, `keel-${tag}.time`),
   });
@@ -324,14 +340,14 @@ async function keelPhase(c: Ctx, tag: string, extra: string[]): Promise<Phase> {
     changed[h] = s.hosts[h]?.changed ?? NaN;
     roundTrips[h] = s.hosts[h]?.round_trips ?? NaN;
   }
-  return { ms: r.ms, changed, roundTrips, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb };
+  return { ...figures(r), changed, roundTrips };
 }
 
 async function keelDrift(c: Ctx): Promise<Phase & { inSync: number }> {
   const json = join(c.out, "keel-drift.json");
-  const r = await timed(
+  const r = await measured(
     process.execPath,
-    [join(ROOT, "bin/keel.js"), "drift", SITE, "-i", c.st.inventoryYaml, "-f", String(c.forks), "--no-history", "-q", "-o", `json:${json}`, ...limitArgs(c)],
+    [KEEL_BIN, "drift", SITE, "-i", c.inventory, "-f", String(c.forks), "--no-history", "-q", "-o", `json:${json}`],
     { env: { ...process.env, NO_COLOR: "1" }, timeFile: join(c.out, "keel-drift.time") },
   );
   if (r.code !== 0 && r.code !== 2) throw new Error(`keel drift exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
@@ -343,7 +359,7 @@ async function keelDrift(c: Ctx): Promise<Phase & { inSync: number }> {
     changed[h] = e ? (e.items?.length ?? 0) : NaN;
     roundTrips[h] = e?.round_trips ?? NaN;
   }
-  return { ms: r.ms, changed, roundTrips, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb, inSync: rep.summary.in_sync };
+  return { ...figures(r), changed, roundTrips, inSync: rep.summary.in_sync };
 }
 
 /** `changed=` per host from Ansible's PLAY RECAP; throws when a host failed or was unreachable. */
@@ -380,14 +396,14 @@ async function ansiblePhase(c: Ctx, tag: string, extra: string[]): Promise<Phase
   delete env.ANSIBLE_HOST_KEY_CHECKING; // default: on
   delete env.ANSIBLE_SSH_ARGS; // default: -C -o ControlMaster=auto -o ControlPersist=60s
   try {
-    const r = await timed(ANSIBLE_PLAYBOOK, ["-i", c.st.inventoryYaml, SITE, "-f", String(c.forks), ...limitArgs(c), ...extra], {
+    const r = await measured(ANSIBLE_PLAYBOOK, ["-i", c.inventory, SITE, "-f", String(c.forks), ...extra], {
       env,
       cwd: c.out,
       timeFile: join(c.out, `ansible-${tag}.time`),
     });
     writeFileSync(join(c.out, `ansible-${tag}.log`), r.stdout + r.stderr);
     if (r.code !== 0) throw new Error(`ansible-playbook ${tag} run exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
-    return { ms: r.ms, changed: parseRecap(r.stdout, c.names), maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb };
+    return { ...figures(r), changed: parseRecap(r.stdout, c.names) };
   } finally {
     // Close the masters ControlPersist left behind (they outlive ansible-playbook).
     for (const s of existsSync(cp) ? readdirSync(cp) : []) {
@@ -396,7 +412,8 @@ async function ansiblePhase(c: Ctx, tag: string, extra: string[]): Promise<Phase
   }
 }
 
-export async function measureTool(c: Ctx, tool: "keel" | "ansible", log: (l: string) => void): Promise<ToolFigures> {
+/** Reset the hosts, then the tool's phases; fingerprint the end state when it is to be compared. */
+export async function measureTool(c: Ctx, tool: "keel" | "ansible", log: (l: string) => void, opts: { fingerprint: boolean }): Promise<ToolFigures> {
   const t0 = performance.now();
   await mapLimit(c.names, 8, (h) => resetSite(h));
   log(`${tool}: hosts reset in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -410,20 +427,12 @@ export async function measureTool(c: Ctx, tool: "keel" | "ansible", log: (l: str
   const drift = tool === "keel" ? await keelDrift(c) : undefined;
   if (drift) log(`keel: drift ${(drift.ms / 1000).toFixed(2)} s, ${drift.inSync}/${c.names.length} in sync`);
   const state: Record<string, Fingerprint> = {};
-  await mapLimit(c.names, 8, async (h) => void (state[h] = await fingerprint(h)));
+  if (opts.fingerprint) await mapLimit(c.names, 8, async (h) => void (state[h] = await fingerprint(h)));
   return { tool, first, second, check, drift, state };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-const secs = (ms: number) => (ms / 1000).toFixed(2);
-const mb = (kb: number) => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : "-");
 
 export interface Verdict {
   ok: boolean;
@@ -450,124 +459,4 @@ export function verify(names: string[], figs: ToolFigures[]): Verdict {
     }
   }
   return { ok: problems.length === 0, problems };
-}
-
-export function formatTable(names: string[], forks: number, keel: ToolFigures, ansible: ToolFigures, order: string[], aptNote: string): string {
-  const pad = (s: string, n: number) => s.padEnd(n);
-  const lpad = (s: string, n: number) => s.padStart(n);
-  const row = (cells: string[]) => pad(cells[0]!, 18) + cells.slice(1).map((c, i) => lpad(c, i < 4 ? 10 : 22)).join("");
-  const changes = (f: ToolFigures) => `${sum(f.first.changed)}/${sum(f.second.changed)}/${sum(f.check.changed)}`;
-  const peak = (f: ToolFigures) => {
-    const ps = [f.first, f.second, f.check, ...(f.drift ? [f.drift] : [])];
-    return `${mb(Math.max(...ps.map((p) => p.maxRssKb)))} / ${mb(Math.max(...ps.map((p) => p.treeRssKb)))}`;
-  };
-  const ratio = (a: number, b: number) => (a / b).toFixed(1) + "x";
-  const rt = (p: Phase | undefined) => {
-    if (!p?.roundTrips) return "-";
-    const xs = names.map((h) => p.roundTrips![h]!);
-    return `${median(xs)} (${Math.min(...xs)}-${Math.max(...xs)})`;
-  };
-  const lines = [
-    `keel vs Ansible: test/bench/fixtures/site.yml (${readFileSync(SITE, "utf8").match(/^ {4}- name:/gm)?.length ?? "?"} tasks, gather_facts) on ${names.length} lab hosts, forks ${forks} for both; order ${order.join(" then ")}`,
-    "",
-    row(["tool", "first s", "second s", "check s", "drift s", "changes 1st/2nd/chk", "peak RSS MB"]),
-    row(["ansible-playbook", secs(ansible.first.ms), secs(ansible.second.ms), secs(ansible.check.ms), "-", changes(ansible), peak(ansible)]),
-    row(["keel", secs(keel.first.ms), secs(keel.second.ms), secs(keel.check.ms), keel.drift ? secs(keel.drift.ms) : "-", changes(keel), peak(keel)]),
-    row([
-      "ratio ansible/keel",
-      ratio(ansible.first.ms, keel.first.ms),
-      ratio(ansible.second.ms, keel.second.ms),
-      ratio(ansible.check.ms, keel.check.ms),
-      keel.drift ? ratio(ansible.check.ms, keel.drift.ms) : "-",
-      "",
-      "",
-    ]),
-    "",
-    `keel round trips per host, median (min-max): first ${rt(keel.first)}, second ${rt(keel.second)}, check ${rt(keel.check)}, drift ${rt(keel.drift)}`,
-    "drift ratio: ansible --check against keel drift. peak RSS: largest single process (GNU time) / whole process tree summed (sampled every 200 ms; forked workers share pages, so the sum overstates).",
-  ];
-  if (aptNote) lines.push(aptNote);
-  return lines.join("\n");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Main
-
-function parseArgs(argv: string[]): { hosts: number; order: ("keel" | "ansible")[] } {
-  let hosts = 20;
-  let order: ("keel" | "ansible")[] = ["keel", "ansible"];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = () => {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--hosts" || a.startsWith("--hosts=")) hosts = Number(val());
-    else if (a === "--order" || a.startsWith("--order=")) {
-      const o = val().split(",");
-      if (o.length !== 2 || !o.includes("keel") || !o.includes("ansible")) throw new Error(`--order: keel,ansible or ansible,keel (got ${o.join(",")})`);
-      order = o as ("keel" | "ansible")[];
-    } else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: npm run bench -- [--hosts N (default 20)] [--order keel,ansible|ansible,keel]\n");
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a} (usage: --hosts N, --order keel,ansible)`);
-  }
-  if (!Number.isInteger(hosts) || hosts < 1) throw new Error(`--hosts: a positive integer, got ${hosts}`);
-  return { hosts, order };
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const { hosts: n, order } = parseArgs(argv);
-  if (!existsSync(ANSIBLE_PLAYBOOK)) throw new Error(`${ANSIBLE_PLAYBOOK} not found: install ansible-core (and ansible for the ansible.posix collection)`);
-  const log = (l: string) => process.stderr.write(`bench: ${l}\n`);
-  const paths = labPaths();
-  mkdirSync(paths.leases, { recursive: true });
-  const lease = join(paths.leases, String(process.pid));
-  writeFileSync(lease, `${new Date().toISOString()} bench/ansible\n`);
-  const before = (await runningHostIndexes()).filter((i) => i < SCRATCH_BASE);
-  const prevOwner = readLabState(paths)?.owner;
-  const out = mkdtempSync(join(tmpdir(), "keel-bench-ansible-"));
-  let names: string[] = [];
-  let aptInstalled: string[] = [];
-  try {
-    const t0 = performance.now();
-    const st = await up(n, { exact: false, owner: before.length ? prevOwner : "cli", log: (l) => process.stderr.write(`lab: ${l}\n`) });
-    names = st.hosts.filter((h) => h.index <= n).map((h) => h.name);
-    log(`${names.length} lab host(s) up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    aptInstalled = await ensureAptBindings(names, out);
-    if (aptInstalled.length) log(`python3-apt (for Ansible's apt module) installed on ${aptInstalled.length} host(s)`);
-    const c: Ctx = { st, names, forks: n, out };
-    const figs: ToolFigures[] = [];
-    for (const tool of order) figs.push(await measureTool(c, tool, log));
-    const keel = figs.find((f) => f.tool === "keel")!;
-    const ansible = figs.find((f) => f.tool === "ansible")!;
-    const aptNote = aptInstalled.length ? `(python3-apt was installed on the hosts before the runs; Ansible's apt module needs it, keel does not)` : "";
-    process.stdout.write(formatTable(names, n, keel, ansible, order, aptNote) + "\n");
-    const v = verify(names, figs);
-    if (v.ok) process.stdout.write(`verified: both second runs and check runs report 0 changes on every host; keel drift in sync; same end state on all ${names.length} hosts (${MANAGED_FILES.length} files, ${MANAGED_DIRS.length} directories, account, group, live sysctl, package; sysctl files without comment lines)\n`);
-    else process.stdout.write(`VERIFICATION FAILED:\n${v.problems.map((p) => `  ${p}`).join("\n")}\n`);
-    return v.ok ? 0 : 2;
-  } finally {
-    await mapLimit(names, 8, async (h) => {
-      await restoreSite(h);
-      if (aptInstalled.includes(h)) await purgeAptBindings(h);
-    }).catch((e: unknown) => log(`restoring hosts: ${(e as Error).message}`));
-    rmSync(out, { recursive: true, force: true });
-    rmSync(lease, { force: true });
-    // Leave the lab as found: remove the hosts this run added, or the lab when it was down and no
-    // test run has started using it meanwhile.
-    if (before.length === 0) await down({ onlyIf: () => liveLeases(paths).length === 0 });
-    else if (Math.max(...before) < n) await up(Math.max(...before), { exact: true, owner: prevOwner });
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`bench/ansible: ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    },
-  );
 }

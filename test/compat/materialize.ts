@@ -1,10 +1,10 @@
-// Copies the corpus roles (roles.json) from local git mirrors of their repositories into
-// test/compat/roles/<name>/, at the pinned commit, with the repository's LICENSE and a SOURCE file
-// (repository and commit). Third-party code is not committed to keel: a role whose mirror is absent
-// on this machine is reported as unavailable (with where it was looked for) instead of tested.
+// The corpus roles (roles.json) live in test/compat/roles/<name>/, committed (CI has no GitHub
+// access), each exactly as its repository has it at the pinned commit, with the repository's
+// LICENSE (all are MIT or Apache-2.0) and a SOURCE file naming repository, commit and path.
 //
-// Mirrors are bare git repositories at $KEEL_COMPAT_MIRRORS/<owner>+<repo>/repo (default
-// /work/.mirror), as the workspace's fetch tool lays them out.
+// `npx tsx test/compat/materialize.ts` (npm run compat:vendor) refreshes them from local git
+// mirrors after a pin changes or a role is added: bare repositories at
+// $KEEL_COMPAT_MIRRORS/<owner>+<repo>/repo (default /work/.mirror), as the fetch tool lays them out.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,7 +30,7 @@ function mirrorOf(repo: string): string {
   return join(process.env.KEEL_COMPAT_MIRRORS ?? "/work/.mirror", repo.replace("/", "+"), "repo");
 }
 
-/** The role's folder, extracted if needed; or why it is unavailable. */
+/** The role's committed folder (extracted from its mirror when the pin changed); or why it is unavailable. */
 export function materialize(r: CorpusRole): { dir: string } | { missing: string } {
   const dir = join(ROLES_DIR, r.name);
   const source = `${r.repo} ${r.commit}${r.path ? ` ${r.path}` : ""}\n`;
@@ -53,4 +53,17 @@ export function materialize(r: CorpusRole): { dir: string } | { missing: string 
   }
   writeFileSync(join(dir, "SOURCE"), source);
   return { dir };
+}
+
+// npm run compat:vendor: extract every role of roles.json whose committed copy is not at its pin.
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  let bad = 0;
+  for (const r of corpus()) {
+    const m = materialize(r);
+    if ("missing" in m) {
+      bad++;
+      console.error(`${r.name}: ${m.missing}`);
+    } else console.log(`${r.name}: ${r.repo}@${r.commit.slice(0, 10)} in ${m.dir}`);
+  }
+  process.exitCode = bad ? 1 : 0;
 }

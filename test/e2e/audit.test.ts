@@ -186,12 +186,26 @@ describeLab("keel audit on scratch hosts", () => {
     const other = join(tmp, "other.key");
     expect((await keel(["report", "keygen", "--out", key, "--comment", "security@example.com"])).code).toBe(0);
     expect((await keel(["report", "keygen", "--out", other])).code).toBe(0);
-    const a = await audit(["--sign", key, "--signer", "nightly CI"]);
+    const signedHtml = join(tmp, "signed.html");
+    const signedSarif = join(tmp, "signed.sarif");
+    const a = await audit(["--sign", key, "--signer", "nightly CI", "-o", signedHtml, "-o", `sarif:${signedSarif}`]);
     expect(a.code).toBe(2);
     const ok = await keel(["report", "verify", a.file, "--sig", `${a.file}.sig`, "--key", `${key}.pub`]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/signed by\s+nightly CI \(key SHA256:/);
     expect(ok.stdout).toContain("profile audit-e2e");
+    // Every format is signed: keel verifies the HTML and SARIF files, and so does openssl alone.
+    for (const f of [signedHtml, signedSarif]) {
+      const v = await keel(["report", "verify", f, "--sig", `${f}.sig`, "--key", `${key}.pub`]);
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toContain("profile audit-e2e");
+      const raw = join(tmp, "raw.sig");
+      writeFileSync(raw, Buffer.from((JSON.parse(readFileSync(`${f}.sig`, "utf8")) as { report_signature: string }).report_signature, "base64"));
+      const os = spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", `${key}.pub.pem`, "-rawin", "-in", f, "-sigfile", raw], { encoding: "utf8" });
+      expect(os.status, os.stdout + os.stderr).toBe(0);
+    }
+    writeFileSync(signedHtml, readFileSync(signedHtml, "utf8").replace("audit-e2e", "audit-e3e"));
+    expect((await keel(["report", "verify", signedHtml, "--sig", `${signedHtml}.sig`, "--key", `${key}.pub`])).code).toBe(1);
     const html = join(tmp, "verified.html");
     const render = await keel(["report", "render", a.file, "--sig", `${a.file}.sig`, "--key", `${key}.pub`, "-o", html, "--format", "markdown"]);
     expect(render.code, render.stderr).toBe(0);

@@ -116,19 +116,19 @@ suite("host key options (private sshd on 127.0.0.1)", () => {
     expect(r2.unreachable).toEqual([expect.stringMatching(/^t2: unreachable while connecting: unknown host key/)]);
   });
 
-  it("ANSIBLE_SSH_ARGS comes first: its StrictHostKeyChecking=no beats the host's =yes; a ProxyJump in it is a load error", async () => {
+  it("ANSIBLE_SSH_ARGS comes first: its StrictHostKeyChecking=no beats the host's =yes; an option keel cannot honour in it is a load error", async () => {
     const kh = join(dir, "kh_args");
     const inv = inventory("i7.yml", { t1: { keel_known_hosts: kh, ansible_ssh_common_args: "-o StrictHostKeyChecking=yes" } });
     const r = await run(inv, { ANSIBLE_SSH_ARGS: "-C -o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=no" });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(warnings(r.stderr)).toHaveLength(1);
     const o = io();
-    process.env.ANSIBLE_SSH_ARGS = "-o ProxyJump=bastion";
+    process.env.ANSIBLE_SSH_ARGS = "-o HostKeyAlias=bastion";
     try {
       expect(await main(["run", join(dir, "pb.yml"), "-i", inv], o)).toBe(1);
     } finally {
       delete process.env.ANSIBLE_SSH_ARGS;
     }
-    expect(o.stderr).toMatch(/ANSIBLE_SSH_ARGS\b.*\bsets -o ProxyJump=bastion, which keel does not honour/);
+    expect(o.stderr).toMatch(/ANSIBLE_SSH_ARGS\b.*\bsets -o HostKeyAlias=bastion, which keel does not honour/);
   });
 });

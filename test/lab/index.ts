@@ -17,8 +17,10 @@ export {
   restoreLink,
   runningHostIndexes,
   startScratchHost,
+  startScratchHosts,
   startSshd,
   stopScratchHost,
+  stopScratchHosts,
   status,
   stopSshd,
   up,
@@ -41,3 +43,5 @@ export { proxyKnownHostsLine, startDelayProxy } from "./proxy.js";
 export type { DelayProxy, DelayProxyOptions } from "./proxy.js";
 export { LabError } from "./util.js";
 export type { RunResult } from "./util.js";
+export { BACK_BRIDGE, BACK_NET, setupBackNet, teardownBackNet } from "./backnet.js";
+export type { BackNet } from "./backnet.js";

@@ -16,6 +16,7 @@ import {
   BRIDGE_ADDRESS,
   LAB_NET,
   LAB_PREFIX,
+  MAX_HOSTS,
   NETNS_PREFIX,
   SCRATCH_BASE,
   assertLabAddress,
@@ -784,6 +785,15 @@ export interface ScratchHost extends LabHost {
  * up the bridge if needed. Stop it with stopScratchHost.
  */
 export async function startScratchHost(opts: { paths?: LabPaths } = {}): Promise<ScratchHost> {
+  return (await startScratchHosts(1, opts))[0]!;
+}
+
+/**
+ * Start n scratch hosts at once, under one lock, `parallel` at a time (default 8): a private fleet
+ * for benchmarks, listed in no shared inventory. Each gets its own inventory and known_hosts, as
+ * from startScratchHost. Stop them with stopScratchHosts.
+ */
+export async function startScratchHosts(n: number, opts: { paths?: LabPaths; parallel?: number } = {}): Promise<ScratchHost[]> {
   const paths = opts.paths ?? labPaths();
   return withLabLock(paths, async () => {
     const rootfs = (await ensureRootfs({ paths })).dir;
@@ -791,26 +801,45 @@ export async function startScratchHost(opts: { paths?: LabPaths } = {}): Promise
     const labPub = await ensureLabKey(paths);
     await ensureBridge();
     const taken = new Set(await runningHostIndexes());
-    let index = SCRATCH_BASE;
-    while (taken.has(index) || existsSync(join(paths.hostsDir, labHost(index).name))) index++;
-    const host = await startHost(paths, labHost(index), rootfs, labPub);
-    const dir = join(paths.hostsDir, host.name);
-    const st: LabState = {
-      ...stateFor(paths, rootfs, [host], "vitest"),
-      knownHosts: join(dir, "known_hosts"),
-      inventoryYaml: join(dir, "inventory.yml"),
-      inventoryIni: join(dir, "inventory.ini"),
-    };
-    writeFileSync(st.knownHosts, `${host.name},${host.address} ${host.hostKey}\n`);
-    writeFileSync(st.inventoryYaml, yamlInventory(st));
-    return { ...host, inventory: st.inventoryYaml, knownHosts: st.knownHosts };
+    const indexes: number[] = [];
+    for (let index = SCRATCH_BASE; indexes.length < n; index++) {
+      if (index > MAX_HOSTS) throw new LabError(`no room for ${n} scratch host(s): numbers ${SCRATCH_BASE}..${MAX_HOSTS}, ${indexes.length} free`);
+      if (!taken.has(index) && !existsSync(join(paths.hostsDir, labHost(index).name))) indexes.push(index);
+    }
+    const started: LabHost[] = [];
+    try {
+      await mapLimit(indexes, opts.parallel ?? 8, async (i) => void started.push(await startHost(paths, labHost(i), rootfs, labPub)));
+    } catch (e) {
+      await mapLimit(started, 16, (h) => stopHost(paths, h)).catch(() => {});
+      throw e;
+    }
+    return started.sort((a, b) => a.index - b.index).map((host) => {
+      const dir = join(paths.hostsDir, host.name);
+      const st: LabState = {
+        ...stateFor(paths, rootfs, [host], "vitest"),
+        knownHosts: join(dir, "known_hosts"),
+        inventoryYaml: join(dir, "inventory.yml"),
+        inventoryIni: join(dir, "inventory.ini"),
+      };
+      writeFileSync(st.knownHosts, `${host.name},${host.address} ${host.hostKey}\n`);
+      writeFileSync(st.inventoryYaml, yamlInventory(st));
+      return { ...host, inventory: st.inventoryYaml, knownHosts: st.knownHosts };
+    });
   });
 }
 
 export async function stopScratchHost(host: LabHostName, opts: { paths?: LabPaths } = {}): Promise<void> {
-  if (host.index < SCRATCH_BASE) throw new LabError(`${host.name} is not a scratch host`);
+  await stopScratchHosts([host], opts);
+}
+
+/** Stop scratch hosts (in parallel, under one lock). */
+export async function stopScratchHosts(hosts: LabHostName[], opts: { paths?: LabPaths } = {}): Promise<void> {
+  for (const h of hosts) if (h.index < SCRATCH_BASE) throw new LabError(`${h.name} is not a scratch host`);
   const paths = opts.paths ?? labPaths();
-  await withLabLock(paths, () => stopHost(paths, host));
+  await withLabLock(paths, async () => {
+    await waitGone((await mapLimit(hosts, 16, killHost)).flat());
+    await mapLimit(hosts, 16, (h) => removeHost(paths, h));
+  });
 }
 
 export { HOST_REPO_DIR };

@@ -17,8 +17,33 @@ import { LabError, run } from "./util.js";
 /**
  * The packages (their dependencies come along). systemd-standalone-sysusers is listed so that
  * aide-common's "systemd | systemd-standalone-sysusers" dependency is met without systemd itself.
+ * The services from apache2 to unattended-upgrades are what the compatibility corpus's roles
+ * install (test/compat/roles.json), so that keel and Ansible converge them on lab hosts.
  */
-export const REAL_DEBS: readonly string[] = ["aide", "aide-common", "audispd-plugins", "auditd", "kmod", "libpam-pwquality", "systemd-standalone-sysusers", "ufw"];
+export const REAL_DEBS: readonly string[] = [
+  "aide",
+  "aide-common",
+  "apache2",
+  "apache2-utils",
+  "audispd-plugins",
+  "auditd",
+  "fail2ban",
+  "git",
+  "haproxy",
+  "iptables",
+  "kmod",
+  "libpam-pwquality",
+  "memcached",
+  "nginx",
+  "ntp",
+  "php8.2-cli",
+  "php8.2-common",
+  "postfix",
+  "redis-server",
+  "systemd-standalone-sysusers",
+  "ufw",
+  "unattended-upgrades",
+];
 
 /** Content key of the real packages for the repository's recipe hash. */
 export function realDebsKey(paths: LabPaths = labPaths()): string {

@@ -23,6 +23,7 @@ export function applyAnsibleConfig(run: Applied, f: GivenFlags = {}): void {
   if (val<boolean>("host_key_checking") !== undefined) run.hostKeyChecking = val<boolean>("host_key_checking")!;
   const sshArgs = val<string>("ssh_args");
   if (sshArgs) {
+    // checked now (before any host is touched); its options are applied per host when connecting
     checkSshArgs(sshArgs, (message, hint) => {
       throw new InputError(`ssh_args (${s.ssh_args!.source}) ${message}`, undefined, hint);
     });

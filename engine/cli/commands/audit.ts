@@ -50,7 +50,7 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option("-o, --out <[format:]file>", "also write a report: json, junit, sarif, html, markdown, text (prefix or .json .xml .sarif .html .md .txt); repeatable", collect)
     .option("--details", "text format: list passing and not-applicable controls too")
     .option("--fail-under <score>", "exit 2 when the fleet score (with waivers, 0-100) is below this")
-    .option("--sign <key>", "write a detached Ed25519 signature FILE.sig beside each JSON report (-o json:FILE); PEM or OpenSSH private key")
+    .option("--sign <key>", "write a detached Ed25519 signature FILE.sig beside each report file (-o FORMAT:FILE, every format); PEM or OpenSSH private key")
     .option("--signer <name>", "name recorded as the signer (default: the key's comment, else its fingerprint)")
     .option("--compare <run>", "mark failures new / persisting / resolved against an earlier audit ('last' or a run id)")
     .option("--history <path>", "audit history database", DEFAULT_AUDIT_HISTORY)
@@ -80,7 +80,7 @@ Examples:
   keel audit -i hosts.yml                                   # CIS Level 1 Server, text report
   keel audit devsec -i hosts.yml -o sarif:audit.sarif -o junit:audit.xml -o audit.html
   keel audit -i hosts.yml -w waivers.yml --fail-under 90 --compare last
-  keel audit -i hosts.yml -o json:audit.json --sign ci-audit.key   # audit.json.sig beside it
+  keel audit -i hosts.yml -o json:audit.json -o audit.html --sign ci-audit.key   # audit.json.sig, audit.html.sig
   keel report verify audit.json --sig audit.json.sig --key ci-audit.pub`,
     )
     .action(async (profile: string | undefined, o: AuditCliOptions) => {
@@ -158,7 +158,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
   let key: LoadedKey | undefined;
   if (o.sign !== undefined) {
-    if (!outs.some((x) => x.format === "json")) throw new InputError("--sign signs the JSON report: add -o json:FILE", undefined, "e.g. keel audit -i hosts.yml -o json:audit.json --sign audit.key");
+    if (!outs.length) throw new InputError("--sign signs the report files: add -o FORMAT:FILE", undefined, "e.g. keel audit -i hosts.yml -o json:audit.json -o audit.html --sign audit.key");
     key = loadPrivateKey(readText(o.sign, "signing key"), o.sign);
   }
   const setup = setupAudit(profileArg, o.catalog);
@@ -220,8 +220,9 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
     const text = renderAudit(report, format, { color: false, details: true });
     writeFileSync(file, text);
     if (!o.quiet) io.err(`wrote ${format} report to ${file}\n`);
-    if (format === "json" && key) {
-      const sig = signReport(Buffer.from(text), basename(file), key, { signer: o.signer, now });
+    if (key) {
+      const meta = { kind: "keel.audit", format, profile: report.profile.name, started_at: report.started_at };
+      const sig = signReport(Buffer.from(text), basename(file), key, { signer: o.signer, now, meta });
       writeFileSync(`${file}.sig`, JSON.stringify(sig, null, 2) + "\n");
       if (!o.quiet) io.err(`signed ${file} as ${sig.signer} (key ${sig.key_fingerprint}): ${file}.sig\n`);
     }

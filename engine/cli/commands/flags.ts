@@ -6,6 +6,8 @@
 //   addPlaybookFlags(cmd);                                             // commands that run a playbook
 //   const c = await connectionOptions(flags, io);                      // in its action: parsed, validated
 //   runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars: c.extraVars }, sink)
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import type { CliIO } from "../io.js";
@@ -34,6 +36,7 @@ export interface ConnectionFlags {
   limit?: string;
   user?: string;
   privateKey?: string;
+  sshConfig?: string;
   connection?: "ssh" | "local";
   become?: boolean;
   becomeUser?: string;
@@ -67,7 +70,7 @@ export interface ConnectionSettings {
   /** What engine/run takes (spread into RunOptions). */
   run: Pick<
     RunOptions,
-    "limit" | "forks" | "connection" | "user" | "privateKeyFile" | "become" | "becomeUser" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs" | "connectTimeoutMs" | "commandTimeoutMs" | "hostTimeoutMs" | "tags" | "skipTags"
+    "limit" | "forks" | "connection" | "user" | "privateKeyFile" | "become" | "becomeUser" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "sshConfigFile" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs" | "connectTimeoutMs" | "commandTimeoutMs" | "hostTimeoutMs" | "tags" | "skipTags"
   >;
   /** Passwords given at the prompts (for masking in logs); see askPasswords. */
   secrets: string[];
@@ -85,6 +88,7 @@ export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Com
     .option("-l, --limit <pattern>", "only hosts that also match this pattern ('web*', 'db:&prod', '!lab03')")
     .option("-u, --user <name>", "log in as this user (instead of the inventory's ansible_user)")
     .option("--private-key <file>", "SSH private key file (instead of the inventory's ansible_ssh_private_key_file)")
+    .option("-F, --ssh-config <file>", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (Host, HostName, User, Port, IdentityFile, ProxyJump, ProxyCommand, …)")
     .addOption(new Option("-c, --connection <type>", "override the inventory's connection").choices(["ssh", "local"]))
     .option("-b, --become", "run tasks through sudo unless a play or task says otherwise")
     .option("--become-user <name>", "user to become (default root) unless a play or task says otherwise")
@@ -129,6 +133,10 @@ export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
   applyAnsibleConfig(run, f);
   set("user", f.user);
   set("privateKeyFile", f.privateKey);
+  if (f.sshConfig !== undefined) {
+    if (!existsSync(f.sshConfig)) throw new InputError(`-F ${f.sshConfig}: no such file`, undefined, "give the path of an ssh_config file");
+    run.sshConfigFile = resolve(f.sshConfig);
+  }
   set("become", f.become ? true : undefined);
   set("becomeUser", f.becomeUser);
   set("connectTimeoutMs", connectTimeoutMs);

@@ -33,13 +33,13 @@ export function registerReportAudit(report: Command, ctx: CommandContext): void 
         `verified: ${file}\n` +
           `  signed by   ${s.signer} (key ${s.key_fingerprint})\n` +
           `  signed at   ${s.signed_at}\n` +
-          `  report      ${s.subject.kind ?? "file"}${s.subject.profile ? `, profile ${s.subject.profile}` : ""}${s.subject.started_at ? `, run started ${s.subject.started_at}` : ""}\n` +
+          `  report      ${s.subject.kind ?? "file"}${s.subject.format ? ` (${s.subject.format})` : ""}${s.subject.profile ? `, profile ${s.subject.profile}` : ""}${s.subject.started_at ? `, run started ${s.subject.started_at}` : ""}\n` +
           `  sha256      ${s.subject.sha256} (${s.subject.size} bytes)\n`,
       );
     });
   report
     .command("keygen")
-    .description("Create an Ed25519 key pair for signing reports: KEY (private, PEM, mode 0600) and KEY.pub (OpenSSH public line).")
+    .description("Create an Ed25519 key pair for signing reports: KEY (private, PEM, mode 0600), KEY.pub (OpenSSH public line) and KEY.pub.pem (PEM, for openssl).")
     .requiredOption("--out <key>", "path of the private key; the public key is written to KEY.pub")
     .option("--comment <text>", "comment in the public key (who signs)")
     .action((o: { out: string; comment?: string }) => {
@@ -48,7 +48,8 @@ export function registerReportAudit(report: Command, ctx: CommandContext): void 
       writeFileSync(o.out, k.privatePem, { mode: 0o600, flag: "wx" });
       chmodSync(o.out, 0o600);
       writeFileSync(`${o.out}.pub`, k.publicLine);
-      ctx.io.out(`wrote ${o.out} (private, keep it secret) and ${o.out}.pub (public): ${k.fingerprint}\n`);
+      writeFileSync(`${o.out}.pub.pem`, k.publicPem);
+      ctx.io.out(`wrote ${o.out} (private, keep it secret), ${o.out}.pub and ${o.out}.pub.pem (public, OpenSSH and PEM for openssl): ${k.fingerprint}\n`);
     });
 }
 

@@ -41,6 +41,48 @@ const FIELDS: Record<string, string> = {
 const REQUIRED = ["control", "justification", "approver", "expires"];
 
 /**
+ * The JSON Schema of a waivers file (`keel schema waivers`), for editors: the same keys and rules
+ * the loader enforces. `controlIds` (the catalog's) become the control's enum, for completion.
+ */
+export function waiversSchema(controlIds: readonly string[] = []): Record<string, unknown> {
+  const oneLine = { type: "string", minLength: 1, pattern: "^[^\\n\\r\\u0000]*\\S[^\\n\\r\\u0000]*$" };
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://keel.dev/schemas/waivers.schema.json",
+    title: "keel audit waivers (-w FILE)",
+    description:
+      "Accepted exceptions to hardening controls. A waiver never hides a result: the control is still checked and shown; a valid waiver turns a non-pass into `waived`, an expired one is a failure that names it.",
+    type: "object",
+    additionalProperties: false,
+    required: ["waivers"],
+    properties: {
+      waivers: {
+        type: "array",
+        description: "The waivers.",
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: REQUIRED,
+          properties: {
+            control: { ...oneLine, description: FIELDS.control, ...(controlIds.length ? { enum: [...controlIds] } : {}) },
+            hosts: { ...oneLine, description: FIELDS.hosts, default: "all" },
+            justification: { type: "string", minLength: 1, description: FIELDS.justification },
+            approver: { ...oneLine, description: FIELDS.approver },
+            expires: {
+              description: FIELDS.expires,
+              anyOf: [
+                { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+                { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$" },
+              ],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
  * Load and validate a waivers file. `controlIds` are the catalog's ids (a waiver for a control of
  * the catalog that the profile does not select is allowed: it just waives nothing). `matchHosts`
  * resolves a pattern (InputError at `pos` for a bad one).

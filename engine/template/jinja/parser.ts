@@ -48,11 +48,11 @@ const ENDS: Record<string, string[]> = {
   filter: ["endfilter"],
   set: ["endset"],
   with: ["endwith"],
+  block: ["endblock"],
 };
 
 const UNSUPPORTED: Record<string, string> = {
   extends: "template inheritance ({% extends %}/{% block %}) is not supported by keel; use {% include %} or macros",
-  block: "template inheritance ({% extends %}/{% block %}) is not supported by keel; use {% include %} or macros",
   do: "'{% do %}' needs the jinja2.ext.do extension, which Ansible does not enable",
   break: "'{% break %}' needs the jinja2.ext.loopcontrols extension, which Ansible does not enable; filter the loop instead: {% for x in xs if cond %}",
   continue: "'{% continue %}' needs the jinja2.ext.loopcontrols extension, which Ansible does not enable; filter the loop instead: {% for x in xs if cond %}",
@@ -182,7 +182,9 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
         case "for": {
           const inAt = find(toks, "in", 1);
           if (inAt === -1) throw new JinjaSyntaxError(`cannot read '{% ${p.text.trim()} %}'`, off, "write {% for x in list %} or {% for k, v in dict.items() %}");
-          const targets = commas(toks, 1, inAt).map(([a, b]) => {
+          // `for (k, v) in …` reads as `for k, v in …`
+          const paren = toks[1]?.value === "(" && toks[inAt - 1]?.value === ")";
+          const targets = commas(toks, paren ? 2 : 1, paren ? inAt - 1 : inAt).map(([a, b]) => {
             if (b !== a + 1) throw new JinjaSyntaxError("a loop variable is a name (nested tuples are not supported)", toks[a]!.start);
             return nameAt(toks, a, off, "a loop variable");
           });
@@ -232,6 +234,13 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
             return nameAt(toks, a, off, "a variable name");
           });
           out.push({ t: "set", targets, expr: value, src: slice(toks, eq + 1), off });
+          break;
+        }
+        case "block": {
+          // without {% extends %}, a block renders where it stands (templates written to be extended)
+          const name = nameAt(toks, 1, off, "the block's name");
+          const body = parseBody(["endblock"], { word, off })[0];
+          out.push({ t: "with", assigns: [], body, src: name, off });
           break;
         }
         case "macro": {

@@ -90,8 +90,11 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
     } catch (e) {
       expect((e as InputError).pos).toMatchObject({ line: 2 });
     }
-    writeFileSync(join(other, "proxy.cfg"), "[ssh_connection]\nssh_args = -o ProxyJump=bastion\n[privilege_escalation]\nbecome_method = su\n");
-    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "proxy.cfg") }, cwd, () => connectionOptions({}))).toThrow(/ssh_args .*proxy\.cfg:2.* sets -o ProxyJump=bastion/);
+    writeFileSync(join(other, "proxy.cfg"), "[ssh_connection]\nssh_args = -o HostKeyAlias=bastion\n[privilege_escalation]\nbecome_method = su\n");
+    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "proxy.cfg") }, cwd, () => connectionOptions({}))).toThrow(/ssh_args .*proxy\.cfg:2.* sets -o HostKeyAlias=bastion/);
+    // a ProxyJump there is honoured: the config loads
+    writeFileSync(join(other, "jump.cfg"), "[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o ProxyJump=bastion\n");
+    expect(withEnv({ ANSIBLE_CONFIG: join(other, "jump.cfg") }, cwd, () => connectionOptions({})).run.sshArgs).toMatch(/ProxyJump=bastion/);
     expect(() => parseIniConfig("forks = 3\n", "x.cfg")).toThrow(/before any \[section\]/);
   });
 

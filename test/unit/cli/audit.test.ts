@@ -26,7 +26,7 @@ describe("keel audit input", () => {
 
   it("refuses bad options, profiles and playbooks before any host (exit 1)", async () => {
     const cases: [string[], RegExp][] = [
-      [["audit", "-i", "nohost.invalid,", "--sign", join(dir, "k")], /--sign signs the JSON report: add -o json:FILE/],
+      [["audit", "-i", "nohost.invalid,", "--sign", join(dir, "k")], /--sign signs the report files: add -o FORMAT:FILE/],
       [["audit", "-i", "nohost.invalid,", "--fail-under", "150"], /invalid --fail-under '150'/],
       [["audit", "cis-level1-servr", "-i", "nohost.invalid,"], /unknown profile 'cis-level1-servr', did you mean 'cis-level1-server'\?/],
       [["audit", "-i", "nohost.invalid,", "-o", "audit.pdf"], /cannot tell the format of -o 'audit.pdf'/],
@@ -48,6 +48,20 @@ describe("keel audit input", () => {
     expect(await main(["audit", "--playbook", pb, "-c", "local", "-i", "localhost,", "--no-history"], o)).toBe(1);
     expect(o.stderr).toMatch(/acts\.yml:4:7: task 'acts even in check mode' sets check_mode: false, which would change hosts during an audit/);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe("keel schema waivers", () => {
+  it("prints the waivers file's JSON Schema, with the catalog's control ids", async () => {
+    const o = io();
+    expect(await main(["schema", "waivers"], o)).toBe(0);
+    const s = JSON.parse(o.stdout) as { $id: string; required: string[]; properties: { waivers: { items: { required: string[]; properties: { control: { enum: string[] } } } } } };
+    expect(s.$id).toBe("https://keel.dev/schemas/waivers.schema.json");
+    expect(s.properties.waivers.items.required).toEqual(["control", "justification", "approver", "expires"]);
+    expect(s.properties.waivers.items.properties.control.enum).toContain("ssh.permit-root-login");
+    const bad = io();
+    expect(await main(["schema", "waiver"], bad)).toBe(1);
+    expect(bad.stderr).toMatch(/unknown schema 'waiver', did you mean 'waivers'\?/);
   });
 });
 

@@ -1,6 +1,6 @@
 // Dangerous defaults (issue 10 #8): `keel run` without an inventory refuses (drift keeps its local
 // default); vaulted values and files are load errors, never text; connection settings keel does
-// not honour (ProxyJump, ProxyCommand, unknown ssh options, become flags…) stop the load.
+// not honour (HostKeyAlias, BindAddress, unknown ssh options, become flags…) stop the load.
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,9 +70,10 @@ describe("connection settings keel does not honour", () => {
     return () => i.host("h1");
   };
   it.each([
-    [`      ansible_ssh_common_args: "-o ProxyJump=bastion.example.com"`, /ProxyJump.*does not honour/, /jump host/],
-    [`      ansible_ssh_common_args: "-o 'ProxyCommand=ssh -W %h:%p bastion'"`, /ProxyCommand/, /jump host or proxy/],
-    [`      ansible_ssh_extra_args: "-J bastion"`, /'-J'/, /jump host/],
+    [`      ansible_ssh_common_args: "-o HostKeyAlias=bastion.example.com"`, /HostKeyAlias.*does not honour/, /remove it/],
+    [`      ansible_ssh_common_args: "-o 'BindAddress 10.0.0.1'"`, /BindAddress/, /remove it/],
+    [`      ansible_ssh_extra_args: "-4 -J bastion"`, /'-4'/, /-J, -F/],
+    [`      ansible_ssh_extra_args: "-J"`, /ends with -J/, /-J VALUE/],
     [`      ansible_ssh_common_args: "-o StrictHostKeyChecking=maybe"`, /StrictHostKeyChecking=maybe/, /takes yes, ask, accept-new, no or off/],
     [`      ansible_ssh_common_args: "-o Ciphers=aes128-ctr"`, /Ciphers/, /remove it/],
     [`      ansible_become_flags: "-H -S -n"`, /ansible_become_flags is not supported/, /sudo/],
@@ -93,11 +94,27 @@ describe("connection settings keel does not honour", () => {
     const host = await inv(`      ansible_ssh_common_args: "-o UserKnownHostsFile=/tmp/kh -o StrictHostKeyChecking=yes -o ControlMaster=auto -o ServerAliveInterval=30"\n      ansible_python_interpreter: /usr/bin/python3\n`);
     expect(host().knownHostsFile).toBe("/tmp/kh");
   });
+  it("ProxyJump, ProxyCommand, -J, -F, -i, -p and -l are kept as ssh options, in ssh's order", async () => {
+    const host = await inv(`      ansible_ssh_common_args: "-o ProxyJump=admin@bastion:2222 -F ~/alt_config -p 2200"
+      ansible_ssh_extra_args: "-J other -o 'ProxyCommand=ssh -W %h:%p b' -i /k -l bob"
+`);
+    const h = host();
+    expect(h.sshOptions?.map((o) => [o.key, o.value])).toEqual([
+      ["proxyjump", "admin@bastion:2222"],
+      ["port", "2200"],
+      ["proxyjump", "other"],
+      ["proxycommand", "ssh -W %h:%p b"],
+      ["identityfile", "/k"],
+      ["user", "bob"],
+    ]);
+    expect(h.sshConfigFile).toMatch(/\/alt_config$/);
+    expect(h.sshOptions?.[0]?.source).toBe("ansible_ssh_common_args (-o ProxyJump=admin@bastion:2222)");
+  });
   it("keel run stops before connecting", async () => {
     const p = join(dir, "inv-proxy.yml");
-    writeFileSync(p, `all:\n  hosts:\n    h1:\n      ansible_connection: local\n      ansible_ssh_common_args: "-o ProxyJump=jump"\n`);
+    writeFileSync(p, `all:\n  hosts:\n    h1:\n      ansible_connection: local\n      ansible_ssh_common_args: "-o HostKeyAlias=jump"\n`);
     const o = io();
     expect(await main(["run", join(dir, "pb.yml"), "-i", p], o)).toBe(1);
-    expect(o.stderr).toMatch(/inv-proxy\.yml:5:\d+: host 'h1': ansible_ssh_common_args sets -o ProxyJump=jump/);
+    expect(o.stderr).toMatch(/inv-proxy\.yml:5:\d+: host 'h1': ansible_ssh_common_args sets -o HostKeyAlias=jump/);
   });
 });

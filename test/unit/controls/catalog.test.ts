@@ -11,7 +11,7 @@ import { applies, controlForTask, loadCatalog, resolveProfile, GATE_VAR, type Ca
 function fixture(over: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "keel-catalog-"));
   const files: Record<string, string> = {
-    "catalog.yml": "catalog: test\nversion: 1\nareas:\n  ssh: SSH\n  kernel: Kernel\n",
+    "catalog.yml": "catalog: test\nversion: 1\nareas:\n  ssh: SSH\n  kernel: Kernel\nparam_values:\n  hardening_level: [INFO, VERBOSE]\n",
     "defaults/main.yml": "hardening_max_tries: 4\nhardening_level: INFO\nhardening_forward: false\n",
     "controls/ssh.yml": [
       "controls:",
@@ -181,6 +181,9 @@ describe("resolveProfile", () => {
     ["glob matching nothing", "profile: u\nselect: ['web.*']\n", /'web.\*' in select matches no control/, 2],
     ["unknown parameter", "profile: u\nparams:\n  hardening_max_trie: 3\n", /unknown parameter 'hardening_max_trie', did you mean 'hardening_max_tries'/, 3],
     ["parameter of the wrong type", "profile: u\nparams:\n  hardening_max_tries: many\n", /must be a number \(its default is 4\), got a string/, 3],
+    ["a value outside the parameter's param_values", "profile: u\nparams:\n  hardening_level: DEBUG\n", /parameter 'hardening_level' must be one of "INFO", "VERBOSE", got "DEBUG"/, 3],
+    ["a newline in a value (it becomes a line of a host file)", 'profile: u\nparams:\n  hardening_level: "INFO\\nPermitRootLogin yes"\n', /parameter 'hardening_level' contains a newline/, 3],
+    ["a NUL in a value", 'profile: u\nparams:\n  hardening_level: "INFO\\0"\n', /parameter 'hardening_level' contains a NUL/, 3],
     ["unknown profile name", "profile: u\nextends: strikt\n", /unknown profile 'strikt', did you mean 'strict'/, 2],
     ["unknown key", "profile: u\nselects: [ssh.banner]\n", /unknown key 'selects'.*did you mean 'select'/, 2],
   ];

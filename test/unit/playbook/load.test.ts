@@ -228,7 +228,7 @@ describe("errors", () => {
     ["no module", { "site.yml": "- hosts: all\n  tasks:\n    - name: nothing\n" }, "site.yml:3:7: task 'nothing' has no module"],
     ["no hosts", { "site.yml": "- name: x\n  tasks: []\n" }, "site.yml:1:3: this play has no 'hosts:'"],
     ["play keyword", { "site.yml": "- hosts: all\n  task: []\n" }, "site.yml:2:3: unknown play keyword 'task', did you mean 'tasks'?"],
-    ["unsupported", { "site.yml": "- hosts: all\n  remote_user: bob\n" }, "site.yml:2:3: 'remote_user' is not supported by keel"],
+    ["unsupported", { "site.yml": "- hosts: all\n  order: sorted\n" }, "site.yml:2:3: 'order' is not supported by keel"],
     ["bad when", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      when: x ==\n" }, "site.yml:4:13: invalid expression `x ==`: Expected expression after == at character 5"],
     ["notify typo", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ngnix\n  handlers:\n    - name: restart nginx\n      service: name=nginx state=restarted\n" }, "site.yml:4:15: notify 'restart ngnix': no handler has this name or listens to it, did you mean 'restart nginx'?"],
     ["include cycle", { "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: a.yml\n", "a.yml": "- include_tasks: b.yml\n", "b.yml": "- import_tasks: a.yml\n" }, "b.yml:1:17: include cycle: "],

@@ -2,7 +2,7 @@
 // edited by one byte, an edited signer or time, a wrong key, a non-signature). OpenSSH keys made
 // by ssh-keygen work too, with the fingerprint ssh-keygen prints.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -75,5 +75,32 @@ describe("report signatures", () => {
     expect(() => loadPublicKey(readFileSync(join(dir, "r.pub"), "utf8"), "r.pub")).toThrow(/Ed25519/);
     spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", join(dir, "enc")]);
     expect(() => loadPrivateKey(readFileSync(join(dir, "enc"), "utf8"), "enc")).toThrow(/encrypted/);
+  });
+
+  it("every report format can be signed; openssl alone verifies the report's bytes with the PEM public key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-sign-openssl-"));
+    writeFileSync(join(dir, "k.pub.pem"), a.publicPem);
+    for (const format of ["text", "html", "sarif", "junit", "markdown", "json"] as const) {
+      const bytes = Buffer.from(renderAudit(sampleReport(), format, { color: false, details: true }));
+      const sig = signReport(bytes, `audit.${format}`, privA, { now: NOW, meta: { kind: "keel.audit", format, profile: "cis-level1-server" } });
+      expect(sig.subject).toMatchObject({ name: `audit.${format}`, kind: "keel.audit", format, profile: "cis-level1-server", size: bytes.length });
+      expect(verifyReport(bytes, JSON.stringify(sig), pubA).ok, format).toBe(true);
+      // openssl: the raw signature (report_signature, base64) over the exact bytes.
+      writeFileSync(join(dir, "report"), bytes);
+      writeFileSync(join(dir, "sig.bin"), Buffer.from(sig.report_signature!, "base64"));
+      const ok = spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(dir, "k.pub.pem"), "-rawin", "-in", join(dir, "report"), "-sigfile", join(dir, "sig.bin")], { encoding: "utf8" });
+      expect(ok.status, `${format}: ${ok.stdout}${ok.stderr}`).toBe(0);
+      expect(ok.stdout).toContain("Signature Verified Successfully");
+      writeFileSync(join(dir, "report"), Buffer.concat([bytes, Buffer.from("\n")]));
+      const bad = spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(dir, "k.pub.pem"), "-rawin", "-in", join(dir, "report"), "-sigfile", join(dir, "sig.bin")], { encoding: "utf8" });
+      expect(bad.status, `${format}: an edited report verifies with openssl`).not.toBe(0);
+    }
+  });
+
+  it("a report_signature from another report, with the rest of the signature file intact, fails", () => {
+    const sig = signReport(report, "audit.json", privA, { now: NOW });
+    const other = signReport(Buffer.from("something else"), "audit.json", privA, { now: NOW });
+    // The raw signature is one of the signed fields: swapping it breaks the signature over the fields.
+    expect(verifyReport(report, JSON.stringify({ ...sig, report_signature: other.report_signature }), pubA)).toMatchObject({ ok: false, reason: expect.stringContaining("does not match its signed fields") });
   });
 });

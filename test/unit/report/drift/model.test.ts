@@ -86,6 +86,20 @@ describe("drift report model", () => {
     expect(validate(m)).toBe(true);
   });
 
+  it("a merge keeps keel's version and the baseline when every shard has the same, and drops them otherwise", () => {
+    const r = report();
+    const baseline = { repo: "/repo", commit: "0123456789abcdef0123456789abcdef01234567", dirty: false, playbook: "playbooks/baseline.yml" };
+    const a = { ...r, keel_version: "0.1.0", baseline, hosts: r.hosts.slice(0, 2) };
+    const b = { ...r, keel_version: "0.1.0", baseline: { ...baseline }, hosts: r.hosts.slice(2) };
+    const m = mergeReports([a, b]);
+    expect(m.keel_version).toBe("0.1.0");
+    expect(m.baseline).toEqual(baseline);
+    expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
+    const mixed = mergeReports([a, { ...b, keel_version: "0.2.0", baseline: { ...baseline, commit: "f".repeat(40) } }]);
+    expect(mixed).not.toHaveProperty("keel_version");
+    expect(mixed).not.toHaveProperty("baseline");
+  });
+
   it("shards are stable, disjoint and complete", () => {
     const hosts = Array.from({ length: 200 }, (_, i) => `host${i}`);
     const parts = [1, 2, 3].map((index) => hosts.filter((h) => inShard(h, { index, total: 3 })));

@@ -59,6 +59,10 @@ C = [
  ("joiner cycler", "{% set j = joiner(' / ') %}{% for x in [1,2,3] %}{{ j() }}{{ x }}{% endfor %}\n", {}),
  ("CRLF source", "a\r\n{% if true %}\r\nb\r\n{% endif %}\r\n", {}),
  ("ansible_managed", "# {{ ansible_managed }}\n", {}),
+ ("block without extends", "{% block head %}\nh {{ v }}\n{% endblock %}\n{% block empty %}{% endblock empty %}x\n", {"v": 1}),
+ ("parenthesised loop targets", "{% for (k, v) in d.items() %}{{ k }}{{ v }}{% endfor %}\n", {"d": {"a": 1}}),
+ ("parenthesised inline if", "{{ ((x) if x is defined else 'no') }} {{ (1 if false) }}.\n", {}),
+ ("comment filter styles", "{{ 'a\\nb' | comment }}\n{{ 'x' | comment('c') }}\n{{ 'x' | comment('cblock') }}\n{{ 'x' | comment('xml') }}\n{{ 'm' | comment(decoration='; ') }}\n{{ 'm' | comment('plain', prefix='#!', postfix_count=2) }}\n", {}),
 ]
 import os, sys, json
 from ansible.template import Templar, AnsibleEnvironment, generate_ansible_template_vars
