@@ -139,15 +139,30 @@ export interface ModuleMeta<A = any> {
 /**
  * What a task of a module reads (its probe) and writes (its apply) on the host, as resource names:
  *   "file:/abs/path"  the path and everything below it;
+ *   "dir:/abs/path"   that folder entry alone (exists, type), not what is in it: the parents a probe
+ *                     checks, the parents an apply may create (mkdir -p); see folderEntries;
  *   "accounts"        the user and group databases (passwd, group, shadow, gshadow);
  *   "sysctl"          live kernel parameters;
  *   "*"               anything (a package install, a command).
- * Two names overlap when either is "*", when they are equal, or when both are files and one path
- * is the other or lies below it. engine/run/footprint.ts holds the rule.
+ * Two names overlap when either is "*", when they are equal, when both are files and one path
+ * is the other or lies below it, or when a folder entry lies in (or is) a file path. The rule is in
+ * engine/run/footprint.ts.
  */
 export interface Footprint {
   reads: string[];
   writes: string[];
+}
+
+/** "dir:" names of every folder above an absolute path ("/a/b/c" → dir:/a/b, dir:/a, dir:/). */
+export function folderEntries(path: string): string[] {
+  const out: string[] = [];
+  let p = path.replace(/\/+$/, "");
+  while (p.includes("/")) {
+    p = p.slice(0, p.lastIndexOf("/"));
+    out.push(`dir:${p || "/"}`);
+    if (!p) break;
+  }
+  return out;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,4 +1,4 @@
-// Pipelined applies (DESIGN.md, "Pipelined applies"): when a task must apply, the runner also plans
+// Pipelined applies (docs/pipelining.md): when a task must apply, the runner also plans
 // the tasks after it that it can already decide, and sends all their applies in ONE round trip
 // (Connection.execBatch). The tasks then run through the normal pipeline as before; their apply
 // replays what the batch ran (recorder.ts), so events, results and reports are those of a

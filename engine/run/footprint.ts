@@ -1,4 +1,4 @@
-// Declared resource overlap (DESIGN.md, "Pipelined applies"): which probes an apply may have
+// Declared resource overlap (docs/pipelining.md): which probes an apply may have
 // changed. Names are described with Footprint in engine/core/module.ts.
 import type { Footprint, HostModule } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
@@ -18,7 +18,12 @@ export function footprintOf(m: HostModule, args: Record<string, unknown>, facts:
 
 function overlapOne(a: string, b: string): boolean {
   if (a === "*" || b === "*" || a === b) return true;
-  if (a.startsWith("file:") && b.startsWith("file:")) return under(a.slice(5), b.slice(5)) || under(b.slice(5), a.slice(5));
+  const fa = a.startsWith("file:");
+  const fb = b.startsWith("file:");
+  if (fa && fb) return under(a.slice(5), b.slice(5)) || under(b.slice(5), a.slice(5));
+  // a folder entry is in a file path's subtree, or it is that path
+  if (fa && b.startsWith("dir:")) return under(b.slice(4), a.slice(5));
+  if (fb && a.startsWith("dir:")) return under(a.slice(4), b.slice(5));
   return false;
 }
 

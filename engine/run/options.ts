@@ -55,7 +55,7 @@ export interface RunOptions {
   /** --become-user: the default become user for plays and tasks that do not say. */
   becomeUser?: string;
   /**
-   * Pipelined applies (DESIGN.md): a task's apply goes to the host with the next tasks' in one
+   * Pipelined applies (docs/pipelining.md): a task's apply goes to the host with the next tasks' in one
    * round trip. Default on; KEEL_PIPELINE=0 in the environment turns it off (every apply then runs
    * on its own and every probe is read again after it, as before).
    */

@@ -1,5 +1,4 @@
-// Recording an apply ahead of time, and replaying it on what the host answered (DESIGN.md,
-// "Pipelined applies").
+// Recording an apply ahead of time, and replaying it on what the host answered (docs/pipelining.md).
 //
 // record(): runs a module's apply against a host that runs nothing. Each call is noted as a batch
 // step and answers at once as if it succeeded (exit 0, no output, no backup). A module that declares

@@ -2,7 +2,7 @@
 // owner and group, optionally through a whole directory tree.
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule, type Change, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import {
@@ -76,7 +76,8 @@ export default defineModule<FileArgs, FileState>({
   footprint: (a) => {
     const path = pathOf(a);
     const src = a.src === undefined ? [] : [`file:${a.src.startsWith("/") ? a.src : `${path.replace(/\/[^/]*$/, "")}/${a.src}`}`];
-    return { reads: [`file:${path}`, ...src, "accounts"], writes: [`file:${path}`] };
+    // state: directory creates the missing parents (and the probe checks them)
+    return { reads: [`file:${path}`, ...folderEntries(path), ...src, "accounts"], writes: [`file:${path}`, ...(a.state === "directory" ? folderEntries(path) : [])] };
   },
 
   validate: check,
