@@ -7,6 +7,7 @@ import { InputError } from "../../engine/core/errors.js";
 import { allRecs, parseRecords } from "../../engine/core/record.js";
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { NOT_APPLICABLE } from "../../engine/report/audit/model.js";
 
 /** A user or group name as shadow's useradd accepts it (or a number): one word, no line break. */
 const ACCOUNT = "^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$";
@@ -94,7 +95,7 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
     for (const c of changes) c.data = fixes;
     return changes;
   },
-  explain: (st, a) => (st.entries.length ? `${st.entries.map((e) => `${e.path} ${e.mode} ${e.owner}:${e.group}`).join(", ")} (at most ${normMode(a.mode)})` : `no path matches ${a.paths.join(" ")}`),
+  explain: (st, a) => (st.entries.length ? `${st.entries.map((e) => `${e.path} ${e.mode} ${e.owner}:${e.group}`).join(", ")} (at most ${normMode(a.mode)})` : `${NOT_APPLICABLE}no path matches ${a.paths.join(" ")}, nothing to check`),
   async apply(host, _a, changes) {
     for (const f of changes[0]!.data!) {
       if (f.chown) await host.run(`chown -h ${shq(f.chown)} ${shq(f.path)}`);
