@@ -110,6 +110,10 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
     },
   },
 
+  // The probe reads the package database and apt/dnf's state; installing or removing a package
+  // may write anywhere (maintainer scripts).
+  footprint: () => ({ reads: ["pkg", "file:/etc/apt", "file:/var/lib/apt", "file:/var/lib/dpkg", "file:/var/cache/apt", "file:/etc/dnf", "file:/etc/yum.repos.d", "file:/var/lib/rpm", "file:/var/cache/dnf", "file:/var/lib/dnf", "file:/etc/apk", "file:/lib/apk"], writes: ["*"] }),
+
   resource(args) {
     const specs = safeSpecs(args);
     if (specs.length === 0) return "package cache";
