@@ -32,21 +32,21 @@ describeLab("package modules without facts (gather_facts: false)", () => {
     const r = await keel(["run", p, "-i", INVENTORY, "--limit", HOSTS[0]!.name, "--check", "-v"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/no package manager backend/);
-    expect(r.stdout).toMatch(/force_apt_get: accepted, not used by keel/);
+    expect(r.stdout).toMatch(/ok +\S+ +apt with pkg +\(packages\.apt packages bash, coreutils\)/);
     expect(r.stdout).toMatch(/changed=0/);
-  });
+  }, 120_000);
 
   it("dnf and yum on a Debian host fail naming the managers they looked for", async () => {
     const p = pb("dnf.yml", "    - name: dnf here\n      yum: { name: bash, enablerepo: epel }\n");
     const r = await keel(["run", p, "-i", INVENTORY, "--limit", HOSTS[0]!.name, "--check"]);
     expect(r.code).toBe(2);
-    expect(r.stdout + r.stderr).toMatch(/yum: no package manager for this module on the host \(looked for dnf, yum\)/);
-  });
+    expect(r.stdout + r.stderr).toMatch(/dnf here.*\n.*dnf: no package manager for this module on the host \(looked for dnf, yum\)/);
+  }, 120_000);
 
   it("an argument keel does not implement stops the load, naming it, before any host", async () => {
     const p = pb("deb.yml", "    - name: a deb\n      apt: { deb: /tmp/x.deb }\n");
     const r = await keel(["run", p, "-i", INVENTORY, "--limit", HOSTS[0]!.name, "--check"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/deb\.yml:5:\d+: .*apt: the argument deb is not implemented by keel/);
-  });
+  }, 120_000);
 });
