@@ -7,7 +7,9 @@ import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
 import filesFind from "./files/find.js";
 import filesGetUrl from "./files/get_url.js";
+import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
 import firewallNftables from "./firewall/nftables.js";
@@ -16,6 +18,7 @@ import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
 import hardeningFilePerms from "./hardening/file_perms.js";
 import hardeningKernelModule from "./hardening/kernel_module.js";
 import hardeningPamProfile from "./hardening/pam_profile.js";
+import hardeningPamd from "./hardening/pamd.js";
 import hardeningProfile from "./hardening/profile.js";
 import hardeningSshdConfig from "./hardening/sshd_config.js";
 import hardeningSystemAccounts from "./hardening/system_accounts.js";
@@ -38,6 +41,7 @@ import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
 import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
+import systemPause from "./system/pause.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemShell from "./system/shell.js";
@@ -55,7 +59,9 @@ export const MODULES: readonly ModuleDef[] = [
   filesFile,
   filesFind,
   filesGetUrl,
+  filesIniFile,
   filesLineinfile,
+  filesReplace,
   filesStat,
   filesTemplate,
   firewallNftables,
@@ -64,6 +70,7 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningFilePerms,
   hardeningKernelModule,
   hardeningPamProfile,
+  hardeningPamd,
   hardeningProfile,
   hardeningSshdConfig,
   hardeningSystemAccounts,
@@ -86,6 +93,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemIncludeVars,
   systemMount,
   systemPamLimits,
+  systemPause,
   systemReboot,
   systemSetFact,
   systemShell,

@@ -2,7 +2,7 @@
 // (every argument) and the module table of README.md (between the modules:start/end markers);
 // and the hardening controls reference docs/controls.md from roles/hardening's catalog.
 // `--check` compares instead of writing and exits 1 when either is out of date (for CI).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Registry } from "../core/registry.js";
@@ -70,7 +70,10 @@ export function genDocs(root: string, check: boolean, log: (s: string) => void):
   const targets: { file: string; text: string }[] = [{ file: join(root, "docs", "modules.md"), text: modulesMarkdown(registry) }];
   const readme = join(root, "README.md");
   targets.push({ file: readme, text: withModulesTable(readFileSync(readme, "utf8"), registry) });
-  targets.push({ file: join(root, "docs", "controls.md"), text: controlsMarkdown(loadCatalog(join(root, "roles", "hardening")), root) });
+  // Measured figures (50 lab hosts…) are written by hand in docs/controls-measured.md and appended.
+  const measured = join(root, "docs", "controls-measured.md");
+  const appendix = existsSync(measured) ? `\n${readFileSync(measured, "utf8")}` : "";
+  targets.push({ file: join(root, "docs", "controls.md"), text: controlsMarkdown(loadCatalog(join(root, "roles", "hardening")), root) + appendix });
   let stale = 0;
   for (const { file, text } of targets) {
     let old = "";

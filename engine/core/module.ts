@@ -177,7 +177,8 @@ export interface ControllerContext {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ControllerModule<A = any> extends ModuleMeta<A> {
   kind: "controller";
-  run(args: A, ctx: ControllerContext): ControllerResult;
+  /** May wait (system.pause): the runner awaits it. */
+  run(args: A, ctx: ControllerContext): ControllerResult | Promise<ControllerResult>;
 }
 
 export type ModuleDef = HostModule | ControllerModule;

@@ -145,6 +145,5 @@ export const UNSUPPORTED: Record<string, string> = {
   loop_with: "use loop:",
   with_lines: "not supported",
   index_var: "not supported; keep a counter in the items themselves",
-  pause: "not supported",
   extended: "not supported",
 };

@@ -174,7 +174,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       const args = renderArgs(task, module, vars);
       resource = safeResource(module, args);
       const searchDirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
-      const cr = (module as ControllerModule).run(args, { vars, facts: h.facts, check, searchDirs, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
+      const cr = await (module as ControllerModule).run(args, { vars, facts: h.facts, check, searchDirs, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
       if (cr.setFacts) Object.assign(h.registered, cr.setFacts);
       status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
       if (cr.failed) failMsg = cr.msg ?? "failed";

@@ -4,6 +4,9 @@
 import Handlebars from "handlebars";
 import { limitHint, limitOf, LIMITS } from "../core/limits.js";
 import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError } from "./expr.js";
+import { compileTemplate, JinjaRenderError, JinjaTemplateError, renderJinja } from "./jinja/index.js";
+import type { JNode } from "./jinja/parser.js";
+import { position } from "./jinja/render.js";
 
 export const hb = Handlebars.create();
 export const HB_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log", "else", "keel_set"]);
@@ -11,6 +14,8 @@ export const SIMPLE_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 export interface Compiled {
   fn: HandlebarsTemplateDelegate;
+  /** A value with Jinja statements and no Handlebars blocks: rendered by the Jinja engine (jinja/). */
+  jinja?: true;
   /**
    * `{{ … }}` bodies and Jinja statements' expressions handed to the expression evaluator, with
    * their 1-based line in the template; `for` also names its loop variables and filter condition.
@@ -120,10 +125,47 @@ export function statement(stmt: string, line: number, lt: string, rt: string, pa
   }
 }
 
+/** Handlebars' own block syntax: `{{#if}}`, `{{/each}}`, `{{^x}}`, `{{> partial}}`, `{{else}}`. */
+const HANDLEBARS_BLOCK = /\{\{~?\s*(?:[#/^>]|else\b)/;
+
+/**
+ * Does a value read as Jinja: statements or comments (`{% %}`, `{# #}`) and no Handlebars block?
+ * Those render with the Jinja engine, as Ansible renders them (trim_blocks, final newlines).
+ */
+export function isJinjaValue(tpl: string): boolean {
+  return (tpl.includes("{%") || tpl.includes("{#")) && !HANDLEBARS_BLOCK.test(tpl);
+}
+
+/** The first include/import/from statement in a tree. */
+function findInclude(nodes: JNode[]): { t: string; off: number } | undefined {
+  for (const n of nodes) {
+    if (n.t === "include" || n.t === "import" || n.t === "from" || n.t === "extends") return n;
+    const kids = n.t === "if" ? n.branches.flatMap((b) => b.body) : n.t === "for" ? [...n.body, ...n.orelse] : "body" in n ? n.body : [];
+    const hit = findInclude(kids);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 /** Rewrite `{{ expr }}` bodies Handlebars cannot read into `{{keel_expr N}}`, keeping line numbers. */
 export function compile(tpl: string): Compiled {
   const hit = compiled.get(tpl);
   if (hit) return hit;
+  if (isJinjaValue(tpl)) {
+    try {
+      // values read string literals raw, as Ansible's templating of values does (escape_backslashes)
+      const { c } = compileTemplate(tpl, "", {}, "raw");
+      const inc = findInclude(c.nodes);
+      if (inc) {
+        const { line, col } = position(c, inc.off);
+        throw new TemplateSyntaxError(`'{% ${inc.t} %}' is not supported in a value (keel does not know which folder it would read)`, line, col);
+      }
+    } catch (e) {
+      if (e instanceof JinjaTemplateError) throw new TemplateSyntaxError(e.message, e.line, e.col);
+      throw e;
+    }
+    return { fn: (() => "") as unknown as HandlebarsTemplateDelegate, jinja: true, exprs: [], source: tpl };
+  }
   const exprs: Compiled["exprs"] = [];
   let out = "";
   let i = 0;
@@ -237,6 +279,15 @@ export class RenderError extends Error {
 }
 
 export function run(c: Compiled, vars: Record<string, unknown>): string {
+  if (c.jinja) {
+    try {
+      return renderJinja(c.source, vars, "", {}, "raw");
+    } catch (e) {
+      if (e instanceof JinjaRenderError) throw new RenderError(e.cause, e.line, e.col, e.exprText);
+      if (e instanceof JinjaTemplateError) throw new TemplateSyntaxError(e.message, e.line, e.col);
+      throw e;
+    }
+  }
   // bounds on one rendering (issue 10 #9): nested loops multiply, so iterations and output are counted
   const maxIterations = limitOf(LIMITS.templateIterations);
   const maxOutput = limitOf(LIMITS.templateOutput);

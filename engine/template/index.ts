@@ -8,7 +8,7 @@ import type { Expr } from "../core/plan.js";
 import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { type Compiled, OMIT, RenderError, TemplateSyntaxError, compile, hasTemplate, run, wholeExpr } from "./hbs.js";
 import { LAZY, lazyVars } from "./vars.js";
-import { JinjaRenderError, JinjaTemplateError, renderJinja, type RenderFileOptions } from "./jinja/index.js";
+import { JinjaRenderError, JinjaTemplateError, renderJinja, templateSearchPath, templateVars, type RenderFileOptions } from "./jinja/index.js";
 import { setTemplateRenderer } from "./lookup.js";
 
 export { OMIT, hasTemplate, literalText } from "./hbs.js";
@@ -19,7 +19,9 @@ export { FILTER_NAMES, TEST_NAMES, toBool } from "./expr.js";
 export { withLookupContext, LOOKUP_NAMES } from "./lookup.js";
 
 // lookup('template', …) renders a template file as the template module does
-setTemplateRenderer((text, vars, source) => renderText(text, vars, source));
+// lookup('template', …) renders as the template module does: with the template_* variables and
+// includes from the task's search folders (Ansible's template lookup adds the same variables)
+setTemplateRenderer((text, vars, source, name, dirs) => renderText(text, withVars(vars, templateVars(name, source)), source, { searchPath: templateSearchPath(dirs, source) }));
 
 // ---------------------------------------------------------------------------------------------
 // Expressions

@@ -35,7 +35,7 @@ function contextOf(vars: Record<string, unknown>, plugin: string): LookupContext
 }
 
 /** Renders a template file's text with the task's variables (set by template/index.ts). */
-let renderFile: (text: string, vars: Record<string, unknown>, source: string) => string = () => {
+let renderFile: (text: string, vars: Record<string, unknown>, source: string, name: string, searchDirs: string[]) => string = () => {
   throw new ExprEvalError("lookup('template') is not available");
 };
 export function setTemplateRenderer(f: typeof renderFile): void {
@@ -123,7 +123,7 @@ const PLUGINS: Record<string, Plugin> = {
       const name = needStr(t, "lookup('template')");
       const f = findFile(ctx(), name, "templates");
       if (!f) throw new ExprEvalError(`lookup('template'): '${name}' not found; looked in ${candidates(ctx(), name, "templates").join(", ")}`);
-      return renderFile(readFileSync(f, "utf8"), vars, f);
+      return renderFile(readFileSync(f, "utf8"), vars, f, name, ctx().searchDirs);
     }),
   vars: (_ctx, a, kw, vars) =>
     terms(a).map((t) => {

@@ -7,6 +7,10 @@ import { InputError } from "../../engine/core/errors.js";
 import { allRecs, parseRecords } from "../../engine/core/record.js";
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { NOT_APPLICABLE } from "../../engine/report/audit/model.js";
+
+/** A user or group name as shadow's useradd accepts it (or a number): one word, no line break. */
+const ACCOUNT = "^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$";
 
 export interface FilePermsArgs {
   paths: string[];
@@ -39,11 +43,11 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
     additionalProperties: false,
     required: ["paths", "mode"],
     properties: {
-      paths: { type: "array", minItems: 1, items: { type: "string", pattern: "^/[^\\n\\0]*$" }, description: "Absolute paths or shell globs (/etc/ssh/ssh_host_*_key)." },
+      paths: { type: "array", minItems: 1, items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" }, description: "Absolute paths or shell globs (/etc/ssh/ssh_host_*_key)." },
       mode: { type: "string", pattern: "^0?[0-7]{3,4}$", description: "The most permissive mode allowed, octal (\"0600\")." },
-      owner: { type: "string", description: "Owner to ensure." },
-      group: { type: "string", description: "Group to ensure (and to set when the current one is not allowed)." },
-      groups_allowed: { type: "array", items: { type: "string" }, description: "Groups accepted besides `group`." },
+      owner: { type: "string", pattern: ACCOUNT, description: "Owner to ensure (a user name or a numeric uid)." },
+      group: { type: "string", pattern: ACCOUNT, description: "Group to ensure (and to set when the current one is not allowed)." },
+      groups_allowed: { type: "array", items: { type: "string", pattern: ACCOUNT }, description: "Groups accepted besides `group`." },
     },
   },
   validate(a) {
@@ -91,7 +95,7 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
     for (const c of changes) c.data = fixes;
     return changes;
   },
-  explain: (st, a) => (st.entries.length ? `${st.entries.map((e) => `${e.path} ${e.mode} ${e.owner}:${e.group}`).join(", ")} (at most ${normMode(a.mode)})` : `no path matches ${a.paths.join(" ")}`),
+  explain: (st, a) => (st.entries.length ? `${st.entries.map((e) => `${e.path} ${e.mode} ${e.owner}:${e.group}`).join(", ")} (at most ${normMode(a.mode)})` : `${NOT_APPLICABLE}no path matches ${a.paths.join(" ")}, nothing to check`),
   async apply(host, _a, changes) {
     for (const f of changes[0]!.data!) {
       if (f.chown) await host.run(`chown -h ${shq(f.chown)} ${shq(f.path)}`);

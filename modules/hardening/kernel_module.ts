@@ -45,7 +45,7 @@ export default defineModule<KernelModuleArgs, St, string>({
     required: ["name"],
     properties: {
       name: { type: "string", pattern: "^[A-Za-z0-9_-]+$", description: "The module (dashes and underscores are the same to modprobe)." },
-      file: { type: "string", pattern: "^/.*\\.conf$", description: "The modprobe.d file keel writes. Default /etc/modprobe.d/keel-hardening-NAME.conf." },
+      file: { type: "string", pattern: "^/[^\\n\\r\\0]*\\.conf$", description: "The modprobe.d file keel writes. Default /etc/modprobe.d/keel-hardening-NAME.conf." },
     },
   },
   resource: (a) => `kernel module ${a.name}`,

@@ -6,14 +6,13 @@
 // common-* files and the old profile, arms a dead-man timer on the host that restores them unless
 // disarmed, runs pam-auth-update, checks that every module the stack names exists, then proves a
 // NEW SSH login works and that become (sudo, itself a PAM client) still works. Only then is the
-// timer disarmed; any failure restores at once and fails the task.
-import { randomBytes } from "node:crypto";
-import { defineModule, type Change, type Host } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+// timer disarmed; any failure restores at once and fails the task (modules/hardening/pam_guard.ts).
+import { defineModule, type Change } from "../../engine/core/module.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { proveNewLogin } from "./proof.js";
+import { guardedPamChange, type GuardedFile } from "./pam_guard.js";
 
 export interface PamProfileArgs {
   name: string;
@@ -100,6 +99,11 @@ export default defineModule<PamProfileArgs, St, Plan>({
       deadman_seconds: { type: "integer", minimum: 30, default: 120, description: "The host restores the saved PAM files after this many seconds unless keel proves a login works first." },
     },
   },
+  validate(a) {
+    // The content is many lines by design; a NUL or a carriage return would make pam-auth-update
+    // and PAM read different lines than keel compares.
+    if (/[\0\r]/.test(a.content ?? "")) throw new InputError(`the content of PAM profile ${a.name} contains a ${/\0/.test(a.content) ? "NUL" : "carriage return"}`, undefined, "write plain lines separated by newlines");
+  },
   resource: (a) => `PAM profile ${a.name}`,
   probe(a) {
     return {
@@ -131,54 +135,24 @@ export default defineModule<PamProfileArgs, St, Plan>({
   explain: (_s, a) => `PAM profile ${a.name} is installed and enabled in /etc/pam.d/common-*`,
   async apply(host, a, changes, st) {
     if (st && !st.tool) throw new ModuleError("pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian; nothing was changed");
-    if (!host.probeNewConnection) throw new ModuleError("this connection cannot prove a new login after the change; refusing to change PAM");
     const want = a.content.endsWith("\n") ? a.content : `${a.content}\n`;
-    const id = randomBytes(4).toString("hex");
-    const dir = `/var/backups/keel-pam.${id}`;
-    const ok = `/run/keel-pam-ok.${id}`;
-    // The restore script puts back every common-* file and the old profile, byte for byte.
-    const restoreLines = ["#!/bin/sh", "# Written by keel (hardening.pam_profile): puts the PAM files back as they were."];
-    await host.run(`mkdir -p -m 0700 ${shq(dir)}`);
-    for (const t of TYPES) {
-      if (!st.common[t].exists) continue;
-      await host.writeFile(`${dir}/common-${t}`, st.common[t].text, { mode: "0644" });
-      restoreLines.push(`cp ${shq(`${dir}/common-${t}`)} ${shq(`/etc/pam.d/common-${t}`)}`);
-    }
     const prof = `/usr/share/pam-configs/${a.name}`;
-    if (st.profile.exists) {
-      await host.writeFile(`${dir}/profile`, st.profile.text, { mode: "0644" });
-      restoreLines.push(`cp ${shq(`${dir}/profile`)} ${shq(prof)}`);
-    } else restoreLines.push(`rm -f ${shq(prof)}`);
-    await host.writeFile(`${dir}/restore.sh`, `${restoreLines.join("\n")}\n`, { mode: "0700" });
-    const secs = a.deadman_seconds ?? 120;
-    await host.run(`nohup sh -c ${shq(`sleep ${secs}; [ -e ${ok} ] || sh ${dir}/restore.sh`)} >/dev/null 2>&1 </dev/null & echo $! > ${shq(`${dir}/deadman.pid`)}`);
-    const fail = async (why: string): Promise<never> => {
-      await host.run(`sh ${shq(`${dir}/restore.sh`)}`);
-      await disarm(host, dir, ok);
-      throw new ModuleError(`${why}. Restored the previous PAM files (saved in ${dir})`);
-    };
-    await host.writeFile(prof, want, { mode: "0644" });
-    const upd = await host.run(`DEBIAN_FRONTEND=noninteractive pam-auth-update --enable ${shq(a.name)}`, { check: false });
-    if (upd.rc !== 0) return fail(`pam-auth-update --enable ${a.name} failed: ${upd.stderr.trim() || upd.stdout.trim() || `exit ${upd.rc}`}`);
-    const now = await host.run(TYPES.map((t) => `echo "@@${t}"; cat /etc/pam.d/common-${t} 2>/dev/null`).join("; "));
-    const text = Object.fromEntries(now.stdout.split(/^@@/m).filter(Boolean).map((s) => [s.slice(0, s.indexOf("\n")), s.slice(s.indexOf("\n") + 1)]));
-    const still = expectedLines(want).filter((e) => !stackHas(text[e.type] ?? "", e));
-    if (still.length) return fail(`after pam-auth-update, /etc/pam.d/common-* still lack ${still.map((e) => e.module).join(", ")} (local edits keep pam-auth-update from managing them?)`);
-    const missingSo = await host.run(
-      `for m in $(grep -ho 'pam_[A-Za-z0-9_]*\\.so' /etc/pam.d/common-* | sort -u); do ls /lib/*/security/$m /usr/lib/*/security/$m /lib/security/$m 2>/dev/null | grep -q . || echo "$m"; done`,
-      { check: false },
-    );
-    if (missingSo.stdout.trim()) return fail(`the PAM stack names modules that are not installed: ${missingSo.stdout.trim().split("\n").join(", ")}`);
-    const proof = await proveNewLogin(host);
-    if (!proof.ok) return fail(`a new SSH login failed after the PAM change: ${proof.detail}`);
-    const sudo = await host.run("true", { check: false });
-    if (sudo.rc !== 0) return fail(`become failed after the PAM change: ${sudo.stderr.trim()}`);
-    await disarm(host, dir, ok);
-    return { msg: `${changes.map((c) => c.summary).join("; ")}: enabled; ${proof.detail}; become works` };
+    // Saved and restored: every common-* file that exists and the old profile (or its absence).
+    const files: GuardedFile[] = [
+      ...TYPES.filter((t) => st.common[t].exists).map((t) => ({ path: `/etc/pam.d/common-${t}`, exists: true, text: st.common[t].text, saveAs: `common-${t}` })),
+      { path: prof, exists: st.profile.exists, text: st.profile.text, saveAs: "profile" },
+    ];
+    const proof = await guardedPamChange(host, files, { deadmanSeconds: a.deadman_seconds ?? 120, stackFiles: "/etc/pam.d/common-*" }, async () => {
+      await host.writeFile(prof, want, { mode: "0644" });
+      const upd = await host.run(`DEBIAN_FRONTEND=noninteractive pam-auth-update --enable ${shq(a.name)}`, { check: false });
+      if (upd.rc !== 0) return `pam-auth-update --enable ${a.name} failed: ${upd.stderr.trim() || upd.stdout.trim() || `exit ${upd.rc}`}`;
+      const now = await host.run(TYPES.map((t) => `echo "@@${t}"; cat /etc/pam.d/common-${t} 2>/dev/null`).join("; "));
+      const text = Object.fromEntries(now.stdout.split(/^@@/m).filter(Boolean).map((s) => [s.slice(0, s.indexOf("\n")), s.slice(s.indexOf("\n") + 1)]));
+      const still = expectedLines(want).filter((e) => !stackHas(text[e.type] ?? "", e));
+      if (still.length) return `after pam-auth-update, /etc/pam.d/common-* still lack ${still.map((e) => e.module).join(", ")} (local edits keep pam-auth-update from managing them?)`;
+      return undefined;
+    });
+    return { msg: `${changes.map((c) => c.summary).join("; ")}: enabled; ${proof}; become works` };
   },
 });
 
-/** Stop the dead-man timer (its shell and sleep) and mark success. */
-async function disarm(host: Host, dir: string, ok: string): Promise<void> {
-  await host.run(`touch ${shq(ok)}; p=$(cat ${shq(`${dir}/deadman.pid`)} 2>/dev/null); [ -n "$p" ] && { pkill -P "$p" sleep 2>/dev/null; kill "$p" 2>/dev/null; }; true`, { check: false });
-}

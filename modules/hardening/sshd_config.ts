@@ -93,6 +93,9 @@ export default defineModule<SshdArgs, SshdState, Plan>({
   },
 
   validate(a) {
+    for (const k of ["dropin", "config"] as const) {
+      if (/[\n\r\0]/.test(a[k] ?? "")) throw new InputError(`${k} must be one line (no newline or NUL): it is written into sshd_config's Include line and used as a path`);
+    }
     for (const [k, v] of Object.entries(a.settings ?? {})) {
       if (!SSHD_KEYWORDS[k.toLowerCase()]) throw new InputError(`hardening.sshd_config does not manage the sshd keyword '${k}'`, undefined, `managed keywords: ${Object.values(SSHD_KEYWORDS).join(", ")}`);
       for (const s of Array.isArray(v) ? v : [v]) {

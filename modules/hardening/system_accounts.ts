@@ -35,7 +35,7 @@ export default defineModule<SystemAccountsArgs, St, string[]>({
     additionalProperties: false,
     properties: {
       shell: { type: "string", enum: NOLOGIN, default: "/usr/sbin/nologin", description: "The non-login shell to give them." },
-      exempt: { type: "array", items: { type: "string" }, default: EXEMPT, description: "Accounts left alone." },
+      exempt: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$" }, default: EXEMPT, description: "Accounts left alone (account names)." },
     },
   },
   resource: () => "login shells of system accounts",

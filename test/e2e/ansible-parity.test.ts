@@ -4,7 +4,8 @@
 //     reports no change on every run;
 //   - user creates a missing home of an existing account (create_home defaults to yes);
 //   - file state=directory gives every directory it creates (the parents too) the owner, group and
-//     mode, as Ansible does.
+//     mode, as Ansible does;
+//   - replace and ini_file (community.general, from Debian's ansible package) leave the same bytes.
 // Accounts are named modsa-*, paths live under /tmp/modsa-par; all are removed afterwards.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -116,5 +117,42 @@ describeLab("Ansible parity of users.user and files.file", () => {
     // Ansible sees the same: a second ansible-playbook run of the task changes nothing
     const a = ansiblePlaybook(pb);
     expect(a.out).toMatch(/changed=0/);
+  });
+
+  it("replace and ini_file end with Ansible's bytes; check mode and a second run change nothing; backup kept", async () => {
+    const seed = "# conf\nPort 22\nPermitRootLogin yes\n[main]\nkey = 1\n#opt = old\n[second]\nmulti = a\nmulti = b";
+    const tasks = (d: string) => `
+- name: replace
+  replace: { path: ${d}/sshd.conf, regexp: '^(PermitRootLogin) yes$', replace: '\\1 no', backup: true }
+- name: ini option
+  ini_file: { path: ${d}/app.ini, section: main, option: opt, value: new }
+- name: ini values
+  community.general.ini_file: { path: ${d}/app.ini, section: second, option: multi, values: [b, c] }
+- name: ini new file
+  ini_file: { path: ${d}/sub/new.ini, section: s, option: o, value: v, mode: "0600" }
+`;
+    const prep = (d: string) => `mkdir -p ${d} && printf '${seed}\\n' > ${d}/sshd.conf && printf '${seed}' > ${d}/app.ini`;
+    expect((await ssh(HOST, `${prep(`${BASE}/ans`)} && ${prep(`${BASE}/keel`)}`)).code).toBe(0);
+    const a = ansiblePlaybook(playbook("text-ans.yml", tasks(`${BASE}/ans`)));
+    expect(a.code, a.out).toBe(0);
+    const pb = playbook("text-keel.yml", tasks(`${BASE}/keel`));
+    const check = await keelRun("run", pb, "--check", "--diff");
+    expect(check.code, check.out).toBe(0);
+    expect([...check.status.values()].map((s) => s.split(":")[0])).toEqual(["changed", "changed", "changed", "changed"]);
+    expect(check.out).toContain("+PermitRootLogin no");
+    const untouched = await ssh(HOST, `cat ${BASE}/keel/sshd.conf; test -e ${BASE}/keel/sub; echo $?`);
+    expect(untouched.stdout).toBe(`${seed}\n1\n`);
+    const k = await keelRun("run", pb);
+    expect(k.code, k.out).toBe(0);
+    const sum = (d: string) => `cd ${d} && sha1sum sshd.conf app.ini sub/new.ini && stat -c '%a' sub/new.ini && ls sshd.conf.*~ | wc -l`;
+    const ans = await ssh(HOST, sum(`${BASE}/ans`));
+    const kee = await ssh(HOST, sum(`${BASE}/keel`));
+    expect(kee.stdout).toBe(ans.stdout);
+    expect(kee.stdout).toMatch(/600\n1\n$/);
+    const again = await keelRun("run", pb);
+    expect([...again.status.values()]).toEqual(["ok", "ok", "ok", "ok"]);
+    // and Ansible finds nothing to do on keel's result
+    const a2 = ansiblePlaybook(playbook("text-keel-ans.yml", tasks(`${BASE}/keel`)));
+    expect(a2.out).toMatch(/changed=0/);
   });
 });

@@ -73,6 +73,8 @@ describeLab("keel audit: fresh and stripped hosts give failures with evidence, n
       const fw = byId(a.report, "firewall.default-deny");
       expect(fw.status, fw.reason).toBe("fail");
       expect(fw.evidence.flatMap((e) => e.changes).find((c) => c.summary.includes("nftables")), JSON.stringify(fw.evidence)).toMatchObject({ observed: "absent", expected: "present" });
+      // No /etc/crontab, no backups of the account files: nothing to judge, which is not a pass.
+      for (const id of ["cron.crontab", "permissions.etc-shadow-backup"]) expect(byId(a.report, id), id).toMatchObject({ status: "not_applicable", reason: expect.stringContaining("no path matches") });
       for (const id of ["login.tmout", "banner.issue", "sudo.use-pty"]) {
         const x = byId(a.report, id);
         if (x) expect(x.status, `${p} ${id}: ${x.reason}`).toBe("fail");

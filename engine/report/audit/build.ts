@@ -16,6 +16,7 @@ import { unifiedDiff } from "../diff.js";
 import type { Baseline } from "../meta.js";
 import {
   AUDIT_SCHEMA_VERSION,
+  NOT_APPLICABLE,
   zeroCounts,
   type AuditControl,
   type AuditReport,
@@ -205,6 +206,10 @@ function judge(acc: HostAcc, c: AuditControl, input: BuildInput): ControlResult 
     }
   }
   if (unknown.length) return r("unknown", `cannot be decided without acting: ${unknown.map((u) => u.note ?? u.task).join("; ")}`, "unknown");
+  // Nothing to judge on this host (no file matches the control's paths): not a pass.
+  if (ok.length && ok.length === evidence.length && ok.every((o) => o.note?.startsWith(NOT_APPLICABLE))) {
+    return r("not_applicable", ok.map((o) => o.note!.slice(NOT_APPLICABLE.length)).join("; "), "not_applicable");
+  }
   if (ok.length) return r("pass", ok.map((o) => o.note ?? `${o.resource} in sync`).join("; "), "pass");
   if (acc.stoppedAt) return r("error", `not checked: the host stopped at ${acc.stoppedAt}`);
   const skipped = evidence.filter((ev) => ev.result === "skipped");

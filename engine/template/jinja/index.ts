@@ -3,10 +3,11 @@
 // Templar.do_template, includes and imports from the template search path, and the template_*
 // variables with `ansible_managed`.
 import { readFileSync, statSync, existsSync } from "node:fs";
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DEFAULT_LEX, LexError, normalise, readHeader, tokenize, type LexOptions } from "./lexer.js";
 import { JinjaSyntaxError, parseTemplate } from "./parser.js";
+import type { StringMode } from "../parse.js";
 import { type Compiled, JinjaRenderError, Renderer, position, type RenderEnv } from "./render.js";
 
 export { JinjaRenderError } from "./render.js";
@@ -54,14 +55,14 @@ export function lexOptions(o: TemplateOptions = {}): LexOptions {
 const cache = new Map<string, Compiled>();
 
 /** Lex and parse one template body (no header). Throws JinjaTemplateError. */
-export function compileBody(body: string, path: string, o: LexOptions, lineBase = 0): Compiled {
-  const key = `${JSON.stringify(o)}\0${path}\0${lineBase}\0${body}`;
+export function compileBody(body: string, path: string, o: LexOptions, lineBase = 0, strings: StringMode = "python"): Compiled {
+  const key = `${JSON.stringify(o)}\0${path}\0${lineBase}\0${strings}\0${body}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const src = normalise(body, o);
   const c: Compiled = { nodes: [], src, path, lineBase };
   try {
-    c.nodes = parseTemplate(tokenize(src, o), src);
+    c.nodes = parseTemplate(tokenize(src, o), src, strings);
   } catch (e) {
     if (e instanceof LexError || e instanceof JinjaSyntaxError) {
       const { line, col } = position(c, e.offset);
@@ -75,11 +76,11 @@ export function compileBody(body: string, path: string, o: LexOptions, lineBase 
 }
 
 /** The header-read options and the compiled body of a whole template file. Throws JinjaTemplateError. */
-export function compileTemplate(text: string, path: string, options: TemplateOptions = {}): { c: Compiled; o: LexOptions; newline: string } {
+export function compileTemplate(text: string, path: string, options: TemplateOptions = {}, strings: StringMode = "python"): { c: Compiled; o: LexOptions; newline: string } {
   const base = lexOptions(options);
   const h = readHeader(text, base, options.newline_sequence ?? "\n");
   if (h.error) throw new JinjaTemplateError(h.error, path, 1, 1, "the first line reads '#jinja2: trim_blocks: False, lstrip_blocks: True'");
-  return { c: compileBody(h.body, path, h.opts, h.body === text ? 0 : 1), o: h.opts, newline: h.newline };
+  return { c: compileBody(h.body, path, h.opts, h.body === text ? 0 : 1, strings), o: h.opts, newline: h.newline };
 }
 
 export interface RenderFileOptions extends TemplateOptions {
@@ -98,8 +99,8 @@ export function templateSearchPath(dirs: string[], templatePath?: string): strin
  * includes are looked up in `searchPath` (default: the template's directory). Throws
  * JinjaTemplateError (syntax, with the file of an included template) and JinjaRenderError.
  */
-export function renderJinja(text: string, vars: Record<string, unknown>, path: string, opts: RenderFileOptions = {}): string {
-  const { c, o, newline } = compileTemplate(text, path, opts);
+export function renderJinja(text: string, vars: Record<string, unknown>, path: string, opts: RenderFileOptions = {}, strings: StringMode = "python"): string {
+  const { c, o, newline } = compileTemplate(text, path, opts, strings);
   const search = opts.searchPath ?? (isAbsolute(path) ? templateSearchPath([], path) : []);
   const env: RenderEnv = {
     newline,
@@ -141,11 +142,16 @@ function pyDatetime(d: Date): string {
  */
 export function templateVars(src: string, fullPath: string, dest?: string): Record<string, unknown> {
   const st = statSync(fullPath);
+  // pwd.getpwuid(uid).pw_name on the controller, else the number (as Ansible)
   let uid: string = String(st.uid);
   try {
-    if (userInfo().uid === st.uid) uid = userInfo().username;
+    const entry = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .map((l) => l.split(":"))
+      .find((f) => f[2] === String(st.uid));
+    if (entry?.[0]) uid = entry[0];
   } catch {
-    // no passwd entry: Ansible uses the number too
+    // no readable passwd file: the number
   }
   return {
     template_host: hostname(),

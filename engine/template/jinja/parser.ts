@@ -2,7 +2,7 @@
 // statements) are parsed by keel's safe expression parser (../parse.ts) in Python string mode, as
 // Jinja reads string literals in template files; only the statement structure is read here.
 import type { Node as Ast } from "../ast.js";
-import { parseExpr } from "../parse.js";
+import { parseExpr, type StringMode } from "../parse.js";
 import { ExprSyntaxError } from "../errors.js";
 import type { Piece, Tok } from "./lexer.js";
 
@@ -22,6 +22,8 @@ export type JNode =
   | { t: "call"; expr: Ast; params: Param[]; body: JNode[]; src: string; off: number }
   | { t: "filter"; filter: Ast; body: JNode[]; src: string; off: number }
   | { t: "with"; assigns: { name: string; expr: Ast }[]; body: JNode[]; src: string; off: number }
+  | { t: "block"; name: string; body: JNode[]; off: number }
+  | { t: "extends"; name: Ast; src: string; off: number }
   | { t: "include"; name: Ast; ignoreMissing: boolean; withContext: boolean; src: string; off: number }
   | { t: "import"; name: Ast; alias: string; withContext: boolean; src: string; off: number }
   | { t: "from"; name: Ast; names: { name: string; alias: string }[]; withContext: boolean; src: string; off: number };
@@ -52,7 +54,6 @@ const ENDS: Record<string, string[]> = {
 };
 
 const UNSUPPORTED: Record<string, string> = {
-  extends: "template inheritance ({% extends %}/{% block %}) is not supported by keel; use {% include %} or macros",
   do: "'{% do %}' needs the jinja2.ext.do extension, which Ansible does not enable",
   break: "'{% break %}' needs the jinja2.ext.loopcontrols extension, which Ansible does not enable; filter the loop instead: {% for x in xs if cond %}",
   continue: "'{% continue %}' needs the jinja2.ext.loopcontrols extension, which Ansible does not enable; filter the loop instead: {% for x in xs if cond %}",
@@ -60,11 +61,12 @@ const UNSUPPORTED: Record<string, string> = {
   trans: "'{% trans %}' needs the i18n extension, which Ansible does not enable",
 };
 
-export function parseTemplate(pieces: Piece[], src: string): JNode[] {
+export function parseTemplate(pieces: Piece[], src: string, strings: StringMode = "python"): JNode[] {
   let i = 0;
-  const expr = (text: string, off: number): Ast => {
+  // Ansible's values double backslashes in string literals inside {{ }} only (escape_backslashes)
+  const expr = (text: string, off: number, mode: StringMode = "python"): Ast => {
     try {
-      return parseExpr(text, "python", true);
+      return parseExpr(text, mode, true);
     } catch (e) {
       if (e instanceof ExprSyntaxError) throw new JinjaSyntaxError(`invalid expression \`${text.trim()}\`: ${e.message}`, off, "Jinja expressions: {{ var }}, {{ var | filter(arg) }}, {{ a if cond else b }}");
       throw e;
@@ -147,7 +149,7 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
       }
       if (p.kind === "var") {
         if (!p.toks.length) throw new JinjaSyntaxError("empty expression '{{ }}'", p.start);
-        out.push({ t: "out", expr: expr(p.text, p.inner), src: p.text.trim(), off: p.start });
+        out.push({ t: "out", expr: expr(p.text, p.inner, strings), src: p.text.trim(), off: p.start });
         continue;
       }
       const toks = p.toks;
@@ -237,10 +239,15 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
           break;
         }
         case "block": {
-          // without {% extends %}, a block renders where it stands (templates written to be extended)
+          // a block renders where it stands, or the block of the same name of a template extending this one
           const name = nameAt(toks, 1, off, "the block's name");
           const body = parseBody(["endblock"], { word, off })[0];
-          out.push({ t: "with", assigns: [], body, src: name, off });
+          out.push({ t: "block", name, body, off });
+          break;
+        }
+        case "extends": {
+          if (opener) throw new JinjaSyntaxError("'{% extends %}' belongs at the top level of a template", off);
+          out.push({ t: "extends", name: expr(rest, toks[1]?.start ?? off), src: rest, off });
           break;
         }
         case "macro": {
@@ -319,7 +326,7 @@ export function parseTemplate(pieces: Piece[], src: string): JNode[] {
       }
     }
     if (opener) {
-      throw new JinjaSyntaxError(`'{% ${opener.word} %}' is not closed`, opener.off, `add ${closers.map((c) => `'{% ${c} %}'`).join(" or ")}`);
+      throw new JinjaSyntaxError(`'{% ${opener.word} %}' is not closed: add '{% ${closers[closers.length - 1]} %}'`, opener.off, "every {% if %} closes with {% endif %}, {% for %} with {% endfor %}, {% macro %} with {% endmacro %}…");
     }
     return [out, "", [], src.length];
   };

@@ -131,9 +131,57 @@ export class Renderer {
     private readonly vars: Record<string, unknown>,
   ) {}
 
+  /** Blocks by name, the most derived template's first ({% extends %}). */
+  private blocks = new Map<string, { body: JNode[]; c: Compiled }[]>();
+
   /** Render a whole template with the template's variables. */
   render(c: Compiled): string {
-    return this.block(c.nodes, new Frame(undefined, this.vars), c);
+    return this.template(c, new Frame(undefined, this.vars));
+  }
+
+  /**
+   * A template's top level. After `{% extends %}`, its own output is dropped (its sets, macros and
+   * imports still run) and the parent renders with this template's blocks in front of its own.
+   */
+  private template(c: Compiled, f: Frame): string {
+    const register = (nodes: JNode[]) => {
+      for (const n of nodes) {
+        if (n.t === "block") this.blocks.set(n.name, [...(this.blocks.get(n.name) ?? []), { body: n.body, c }]);
+        if (n.t === "if") n.branches.forEach((b) => register(b.body));
+        else if (n.t === "for") register([...n.body, ...n.orelse]);
+        else if ("body" in n) register(n.body);
+      }
+    };
+    register(c.nodes);
+    let out = "";
+    let parent: Compiled | undefined;
+    for (const n of c.nodes) {
+      if (n.t === "extends") {
+        if (parent) this.fail(c, n.off, n.src, new ExprEvalError("a template extends only one other template"));
+        const name = pyStr(this.eval(n.name, f, c, n.off, n.src));
+        parent = this.load(name, c, n.off);
+        if (!parent) this.fail(c, n.off, n.src, new ExprEvalError(`template '${name}' not found (looked in ${this.env.searched(name, c).join(", ")})`));
+        continue;
+      }
+      if (!parent) out += this.node(n, f, c);
+      // after extends only definitions run (as Jinja: output waits for `parent_template is None`)
+      else if (n.t === "set" || n.t === "macro" || n.t === "import" || n.t === "from") this.node(n, f, c);
+    }
+    return parent ? this.nested(() => out + this.template(parent!, f), c, 0) : out;
+  }
+
+  /** `{% block %}`: the most derived definition, with super() rendering the next one. */
+  private renderBlock(name: string, f: Frame, own: { body: JNode[]; c: Compiled }, level = 0): string {
+    // a block of an included template is not registered: it renders as written
+    const chain = this.blocks.get(name) ?? [own];
+    const b = chain[level];
+    if (!b) return "";
+    const g = f.child();
+    g.own.super = new Callable("super", () => {
+      if (!chain[level + 1]) throw new ExprEvalError(`super(): block '${name}' has no parent block`);
+      return this.renderBlock(name, f, own, level + 1);
+    });
+    return this.block(b.body, g, b.c);
   }
 
   private fail(c: Compiled, off: number, text: string, e: unknown): never {
@@ -208,6 +256,10 @@ export class Renderer {
         g.own[BODY_VAR] = this.block(n.body, f.child(), c);
         return toText(this.eval(n.filter, g, c, n.off, n.src));
       }
+      case "block":
+        return this.renderBlock(n.name, f, { body: n.body, c });
+      case "extends":
+        return this.fail(c, n.off, n.src, new ExprEvalError("'{% extends %}' belongs at the top level of a template"));
       case "with": {
         const g = f.child();
         for (const a of n.assigns) g.own[a.name] = this.eval(a.expr, f, c, n.off, n.src);

@@ -332,9 +332,6 @@ describe("import_role / include_role *_from", () => {
     const err = loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      become_user: \"{{ app_user + }}\"\n" });
     expect(`${err.pos?.line}:${err.pos?.col}`).toBe("4:21");
   });
-  it("pause says it is not supported, with what to do instead", () => {
-    expect(loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - pause: seconds=3\n" }).message).toMatch(/'pause' is not supported by keel/);
-  });
 });
 
 describe("the play's roles share their variables, as in Ansible", () => {

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../engine/core/errors.js";
-import { renderText } from "../../../engine/template/index.js";
+import { renderString, renderText } from "../../../engine/template/index.js";
 
 const dir = join(import.meta.dirname, "jinja");
 const cases = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8")) as { name: string; template: string; vars: Record<string, unknown>; expected: string }[];
@@ -62,7 +62,27 @@ describe("Jinja template errors", () => {
   it("set on an attribute of something that is not a namespace", () => {
     expect(err("{% set d = {} %}{% set d.x = 1 %}").message).toMatch(/non-namespace/);
   });
-  it("template inheritance is refused with a hint", () => {
-    expect(err("{% extends 'base.j2' %}").hint).toMatch(/include/);
+  it("a loop control of an extension Ansible does not enable is refused with a hint", () => {
+    expect(err("{% for x in [1] %}{% break %}{% endfor %}").hint).toMatch(/loopcontrols/);
+  });
+  it("extends of a template that does not exist", () => {
+    expect(err("{% extends 'nothere.j2' %}").message).toMatch(/template 'nothere.j2' not found/);
+  });
+});
+
+describe("playbook values with Jinja statements render as Ansible's templating of values", () => {
+  const where = { file: "site.yml", line: 3, col: 5 };
+  // expected: ansible-core 2.14 Templar.template() of the same text with xs = [1, 2]
+  it.each([
+    ["x = 1\n{% if true %}y = 2{% endif %}\n", "x = 1\ny = 2\n"],
+    ["{\n{% for s in xs %}\n  {{ s }}\n{% endfor %}\n}\n", "{\n  1\n  2\n}\n"],
+    ["a {% for x in xs %}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}", "a 1,2"],
+    ["{% macro m(a) %}<{{ a }}>{% endmacro %}{{ m(1) }}\n", "<1>\n"],
+    ["{% set p = 'a\\d' %}{{ p | regex_replace('\\\\d', 'X') }}|{{ 'b\\d' | regex_replace('\\d', 'Y') }}", "aX|b\\d"],
+  ])("%j", (tpl, want) => {
+    expect(renderString(tpl, { xs: [1, 2] }, where)).toBe(want);
+  });
+  it("an undefined variable in a value names the value's line", () => {
+    expect(() => renderString("a\n{% for x in xs %}{{ nope }}{% endfor %}", { xs: [1] }, where)).toThrow(/undefined variable 'nope'/);
   });
 });

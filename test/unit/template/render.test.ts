@@ -52,9 +52,10 @@ describe("renderString", () => {
     ["x {{ item.surname }}", "undefined variable 'item.surname' in 'x {{ item.surname }}'"],
     ["x {{ nope | upper }}", "undefined variable 'nope' in 'x {{ nope | upper }}'"],
     ["{{ pkg | nosuch }}", "", /unknown filter 'nosuch'/],
-    ["{% macro m() %}y{% endmacro %}", "", /'\{% macro %\}' is not supported; keel templates have if\/elif\/else, for \(with loop.index…\) and set/],
+    ["{% do x.append(1) %}", "", /'\{% do %\}' is not supported/],
+    ["{% include 'x.j2' %}", "", /'\{% include %\}' is not supported in a value/],
     ["{% if on %}y", "", /'\{% if %\}' is not closed: add '\{% endif %\}'/],
-    ["{% for x in pkgs %}y{% endif %}", "", /'\{% endif %\}' inside '\{% for %\}' \(line 1\)/],
+    ["{% for x in pkgs %}y{% endif %}", "", /unexpected '\{% endif %\}' inside '\{% for %\}', which needs '\{% else %\}' or '\{% endfor %\}'/],
     ["{{#if on}}unclosed", "", /template syntax error/],
   ];
   it.each(bad)("%s fails", (tpl, msg, re) => {

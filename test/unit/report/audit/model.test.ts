@@ -103,6 +103,13 @@ describe("result model", () => {
     expect(run("changed", false).status).toBe("error");
   });
 
+  it("a check that found nothing to judge (no file matches) is not applicable, never a pass", () => {
+    const ev = only("web2").map((e) =>
+      e.type === "task.result" && e.task.id === TASKS.aslr.id ? { ...e, result: { ...e.result, reason: "not applicable: no path matches /etc/crontab, nothing to check" } } : e,
+    );
+    expect(result(buildAuditReport(ev, input()), "web2", "kernel.aslr")).toMatchObject({ status: "not_applicable", reason: "no path matches /etc/crontab, nothing to check" });
+  });
+
   it("manual controls carry their procedure; applicability that cannot be evaluated is an error", () => {
     expect(result(r, "web2", "firewall.default-deny")).toMatchObject({ status: "manual", reason: "manual check: Check that the perimeter firewall drops inbound traffic by default." });
     const bad = buildAuditReport(sampleEvents(), input({ applicability: (_h, _f, c) => { if (c.id === "kernel.aslr") throw new Error("undefined variable 'nope'"); return { applies: true, reason: "" }; } }));

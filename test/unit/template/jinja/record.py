@@ -63,6 +63,8 @@ C = [
  ("parenthesised loop targets", "{% for (k, v) in d.items() %}{{ k }}{{ v }}{% endfor %}\n", {"d": {"a": 1}}),
  ("parenthesised inline if", "{{ ((x) if x is defined else 'no') }} {{ (1 if false) }}.\n", {}),
  ("comment filter styles", "{{ 'a\\nb' | comment }}\n{{ 'x' | comment('c') }}\n{{ 'x' | comment('cblock') }}\n{{ 'x' | comment('xml') }}\n{{ 'm' | comment(decoration='; ') }}\n{{ 'm' | comment('plain', prefix='#!', postfix_count=2) }}\n", {}),
+ ("extends with super and nested blocks", "A{% extends 'inc/base.j2' %}B{% block x %}child+{{ super() }}{% endblock %}C{% block z %}z2{% endblock %}\n", {}),
+ ("extends runs sets after it", "{% extends 'inc/base.j2' %}{% set v = 3 %}{% block y %}<{{ v }}>{% endblock %}\n", {}),
 ]
 import os, sys, json
 from ansible.template import Templar, AnsibleEnvironment, generate_ansible_template_vars
