@@ -10,6 +10,7 @@ import type { Facts } from "../core/facts.js";
 import { FIREWALL_FACT_SCRIPT, parseFirewallFact } from "./firewall.js";
 import { allRecs, parseRecords } from "../core/record.js";
 import { outOf, snip } from "../core/snippets.js";
+import { parseExtraFacts } from "./extra.js";
 
 /** One @out record per section: the text its commands printed (engine/core/snippets.ts). */
 const SECTIONS: [string, string][] = [
@@ -22,6 +23,33 @@ const SECTIONS: [string, string][] = [
   ["nproc", "nproc"],
   ["cpuinfo", "grep -c '^processor' /proc/cpuinfo"],
   ["meminfo", "grep '^MemTotal:' /proc/meminfo"],
+  // Ansible's fact list (engine/facts/extra.ts reads these): environment, account, clock, PID 1,
+  // mounts with their statfs, virtualisation markers
+  ["env", "env -0 2>/dev/null || env"],
+  ["pw", `id -u; id -g; getent passwd "$(id -un)" 2>/dev/null || grep "^$(id -un):" /etc/passwd`],
+  ["date", "date +'%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%N|%Z|%z'; date -d 2000-07-01 +%Z 2>/dev/null"],
+  ["proc1", "cat /proc/1/comm"],
+  ["mounts", "cat /proc/mounts"],
+  ["findmnt", "findmnt --list --noheadings --notruncate"],
+  ["lsblk", "lsblk --list --noheadings --paths --output NAME,UUID --exclude 2"],
+  [
+    "statfs",
+    `while read -r _d _m _r; do case $_d in /*|*:/*) stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" ;; esac; done < /proc/mounts`,
+  ],
+  [
+    "virt",
+    [
+      "[ -f /.dockerenv ] && echo marker=docker",
+      "[ -f /run/.containerenv ] && echo marker=podman",
+      "tr '\\000' '\\n' < /proc/1/environ 2>/dev/null | grep '^container='",
+      "[ -f /run/systemd/container ] && echo \"systemd_container=$(cat /run/systemd/container)\"",
+      "grep -q -E '/(docker|lxc|kubepods|libpod)' /proc/1/cgroup 2>/dev/null && echo \"cgroup=$(grep -o -E '/(docker|lxc|kubepods|libpod)' /proc/1/cgroup | head -n 1)\"",
+      "echo \"product_name=$(cat /sys/devices/virtual/dmi/id/product_name 2>/dev/null)\"",
+      "echo \"sys_vendor=$(cat /sys/devices/virtual/dmi/id/sys_vendor 2>/dev/null)\"",
+      "[ -d /proc/xen ] && echo marker=xen",
+      "true",
+    ].join("\n"),
+  ],
 ];
 
 export const FACTS_SCRIPT = [
@@ -30,6 +58,11 @@ export const FACTS_SCRIPT = [
   "if command -v ip >/dev/null; then",
   snip.out("ip-route", "ip -4 route show default"),
   snip.out("ip-addr", "ip -4 -o addr show || ip -4 addr show"),
+  // Ansible's default_ipv4/ipv6: the kernel's route lookup only (nothing is sent)
+  snip.out("route4", "ip -4 route get 8.8.8.8"),
+  snip.out("route6", "ip -6 route get 2404:6800:400a:800::1012"),
+  snip.out("addr-all", "ip addr show"),
+  snip.out("sysnet", `for _n in /sys/class/net/*; do printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$(cat "$_n/address" 2>/dev/null)" "$(cat "$_n/mtu" 2>/dev/null)" "$(cat "$_n/type" 2>/dev/null)"; done`),
   "else",
   snip.out("proc-route", "cat /proc/net/route"),
   snip.out("fib_trie", "cat /proc/net/fib_trie"),
@@ -209,6 +242,7 @@ export function parseFacts(stdout: string): Facts {
   if (init.includes("openrc")) facts.service_mgr = "openrc";
   // The firewall block is records (engine/core/record.ts); older captures have none.
   if (s.has("firewall")) facts.firewall = parseFirewallFact(get("firewall").join("\n"));
+  Object.assign(facts, parseExtraFacts(s, stdout));
   return facts;
 }
 

@@ -7,16 +7,22 @@
 // an action rather than drift. On a stopped service they yield "service nginx stopped, to start",
 // which is ordinary drift (both imply the service should run).
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import type { Facts } from "../../engine/core/facts.js";
 import { systemd } from "./backends/systemd.js";
 import { sysv } from "./backends/sysv.js";
-import type { ServiceBackend, ServiceOp, ServiceState } from "./backends/types.js";
+import type { ServiceBackend, ServiceOp, ServiceOpts, ServiceState } from "./backends/types.js";
 
 export interface ServiceArgs {
-  name: string;
+  name?: string;
   state?: "started" | "stopped" | "restarted" | "reloaded";
   enabled?: boolean;
+  /** systemd (Ansible's systemd_service): mask / unmask the unit. */
+  masked?: boolean;
+  daemon_reload?: boolean;
+  "daemon-reload"?: boolean;
+  scope?: "system" | "user" | "global";
+  no_block?: boolean;
 }
 
 /** Strategies keyed by facts.init. */
@@ -37,8 +43,13 @@ export default defineModule<ServiceArgs, ServiceState>({
   args: {
     type: "object",
     additionalProperties: false,
-    required: ["name"],
-    anyOf: [{ required: ["state"] }, { required: ["enabled"] }],
+    anyOf: [
+      { required: ["name", "state"] },
+      { required: ["name", "enabled"] },
+      { required: ["name", "masked"] },
+      { required: ["daemon_reload"] },
+      { required: ["daemon-reload"] },
+    ],
     properties: {
       name: {
         description: "Service name: the systemd unit (`ssh` means `ssh.service`) or the /etc/init.d script.",
@@ -52,25 +63,56 @@ export default defineModule<ServiceArgs, ServiceState>({
         enum: ["started", "stopped", "restarted", "reloaded"],
       },
       enabled: {
-        description: "Whether the service starts at boot (systemctl enable/disable; update-rc.d defaults+enable/disable for SysV).",
+        description:
+          "Whether the service starts at boot (systemctl enable/disable; update-rc.d defaults+enable/disable for SysV). On systemd, enabling and starting (or disabling and stopping) in one task is one `systemctl enable --now` (`disable --now`).",
         type: "boolean",
       },
+      masked: { description: "systemd only: whether the unit is masked (systemctl mask/unmask), judged by its LoadState/UnitFileState.", type: "boolean" },
+      daemon_reload: {
+        description:
+          "systemd only: run `systemctl daemon-reload` first. With a name, only when the unit's files changed on disk (NeedDaemonReload=yes); without one, always (an action, never drift).",
+        type: "boolean",
+      },
+      "daemon-reload": { description: "Alias of daemon_reload.", type: "boolean" },
+      scope: { description: "systemd only: the manager: system (default), user (systemctl --user, as the become user) or global (--global: enablement for every user).", enum: ["system", "user", "global"] },
+      no_block: { description: "systemd only: do not wait for the job to finish (--no-block).", type: "boolean" },
     },
   },
 
   resource(args) {
-    return `service ${args.name}`;
+    return args.name ? `service ${args.name}` : "systemd daemon-reload";
+  },
+
+  validate(a) {
+    if (a.scope === "global" && a.state !== undefined) throw new ArgError("scope", "scope=global only manages enablement (enabled, masked); a global scope has no running state", "drop state, or use scope: user");
   },
 
   probe(args, facts) {
     const be = backend(facts);
-    return { script: be.probeScript(args.name), parse: (stdout, rc) => be.parse(stdout, rc, args.name) };
+    if (be.init !== "systemd" && (args.masked !== undefined || reloadWanted(args) || (args.scope ?? "system") !== "system" || args.no_block)) {
+      throw new ModuleError(`masked, daemon_reload, scope and no_block need systemd; this host's init is ${facts.init}`);
+    }
+    // daemon_reload without a name: nothing to look at, the reload is an action.
+    if (!args.name) return { script: "true", parse: () => ({ exists: true, detail: "", where: "" }) };
+    const name = args.name;
+    return { script: be.probeScript(name, opts(args)), parse: (stdout, rc) => be.parse(stdout, rc, name) };
   },
 
   diff(st, args) {
+    if (!args.name) return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } satisfies ServiceChangeData }];
     const n = args.name;
     if (!st.exists) throw new ModuleError(`service ${n} not found: ${st.where}`);
     const changes: Change[] = [];
+    if (reloadWanted(args) && st.needReload) {
+      changes.push({ summary: `unit files of ${n} changed on disk, to daemon-reload`, field: "daemon_reload", before: "NeedDaemonReload=yes", after: "reloaded", data: { op: "daemon-reload" } satisfies ServiceChangeData });
+    }
+    if (args.masked !== undefined && !!st.masked !== args.masked) {
+      changes.push({ summary: `service ${n} ${args.masked ? "not masked, to mask" : "masked, to unmask"}`, field: "masked", before: !!st.masked, after: args.masked, data: { op: args.masked ? "mask" : "unmask" } satisfies ServiceChangeData });
+    }
+    // A unit being unmasked in this task is judged as it will be afterwards: its own unit file state.
+    if (args.masked === false && st.masked) {
+      st = { ...st, fixed: undefined, enabled: false };
+    }
     if (args.enabled !== undefined && st.enabled !== args.enabled) {
       changes.push({
         summary: st.fixed
@@ -99,28 +141,47 @@ export default defineModule<ServiceArgs, ServiceState>({
     const parts: string[] = [];
     if (args.state !== undefined) parts.push(st.running ? "running" : "stopped");
     if (args.enabled !== undefined) parts.push(st.fixed ? `${st.fixed} at boot` : st.enabled ? "enabled" : "disabled");
+    if (args.masked !== undefined) parts.push(st.masked ? "masked" : "not masked");
     return `service ${args.name} ${parts.join(" and ")}${st.detail ? `: ${st.detail}` : ""}`;
   },
 
   async apply(host, args, changes, st) {
     const be = backend(host.facts);
     const out: string[] = [];
+    const unmasking = changes.some((c) => (c.data as ServiceChangeData).op === "unmask");
     // Enablement first (as Ansible does), then the running state.
     for (const c of changes) {
       const d = c.data as ServiceChangeData;
-      if ((d.op === "enable" || d.op === "disable") && st?.fixed) {
+      if ((d.op === "enable" || d.op === "disable") && st?.fixed && !unmasking) {
         throw new ModuleError(`service ${args.name} is ${st.fixed}: systemctl cannot ${d.op} it${st.fixed.startsWith("masked") ? "; unmask it first" : ""}`);
       }
     }
-    const ops = changes.map((c) => (c.data as ServiceChangeData).op);
+    let ops = changes.map((c) => (c.data as ServiceChangeData).op);
     ops.sort((a, b) => rank(a) - rank(b));
-    for (const op of ops) out.push((await be.run(host, args.name, op)).stdout);
+    // systemd: enabling and starting (disabling and stopping) is one `systemctl enable --now`.
+    if (be.init === "systemd") {
+      for (const [en, run] of [["enable", "start"], ["disable", "stop"]] as const) {
+        if (ops.includes(en) && ops.includes(run)) ops = ops.filter((o) => o !== run).map((o) => (o === en ? (`${en} --now` as ServiceOp) : o));
+      }
+    }
+    for (const op of ops) out.push((await be.run(host, args.name ?? "", op, opts(args))).stdout);
     return { stdout: out.join("") };
   },
 });
 
+/** Ansible's order: daemon-reload, mask/unmask, enablement, then the running state. */
 function rank(op: ServiceOp): number {
-  return op === "enable" || op === "disable" ? 0 : 1;
+  if (op === "daemon-reload") return 0;
+  if (op === "mask" || op === "unmask") return 1;
+  return op === "enable" || op === "disable" ? 2 : 3;
+}
+
+function reloadWanted(a: ServiceArgs): boolean {
+  return a.daemon_reload === true || a["daemon-reload"] === true;
+}
+
+function opts(a: ServiceArgs): ServiceOpts {
+  return { ...(a.scope ? { scope: a.scope } : {}), ...(a.no_block ? { noBlock: true } : {}) };
 }
 
 function backend(facts: Facts): ServiceBackend {

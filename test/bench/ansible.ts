@@ -304,6 +304,13 @@ export interface ToolFigures {
   state: Record<string, Fingerprint>;
 }
 
+/**
+ * Seconds both tools wait for a host's SSH connection (keel -T, Ansible's timeout; the floor's
+ * readyTimeout): the default 10 s is too short when hundreds of handshakes share two loaded cores
+ * with the hosts' own sshd.
+ */
+export const CONNECT_TIMEOUT_S = 60;
+
 export interface Ctx {
   /** An inventory listing exactly these hosts (test/bench/fleet.ts). */
   inventory: string;
@@ -328,7 +335,7 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 
 async function keelPhase(c: Ctx, tag: string, extra: string[]): Promise<Phase> {
   const json = join(c.out, `keel-${tag}.json`);
-  const r = await measured(process.execPath, [KEEL_BIN, "run", SITE, "-i", c.inventory, "--forks", String(c.forks), "--json", json, ...extra], {
+  const r = await measured(process.execPath, [KEEL_BIN, "run", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", String(CONNECT_TIMEOUT_S), "--json", json, ...extra], {
     env: { ...process.env, NO_COLOR: "1" },
     timeFile: join(c.out, `keel-${tag}.time`),
   });
@@ -347,7 +354,7 @@ async function keelDrift(c: Ctx): Promise<Phase & { inSync: number }> {
   const json = join(c.out, "keel-drift.json");
   const r = await measured(
     process.execPath,
-    [KEEL_BIN, "drift", SITE, "-i", c.inventory, "-f", String(c.forks), "--no-history", "-q", "-o", `json:${json}`],
+    [KEEL_BIN, "drift", SITE, "-i", c.inventory, "-f", String(c.forks), "-T", String(CONNECT_TIMEOUT_S), "--host-timeout", "600", "--no-history", "-q", "-o", `json:${json}`],
     { env: { ...process.env, NO_COLOR: "1" }, timeFile: join(c.out, "keel-drift.time") },
   );
   if (r.code !== 0 && r.code !== 2) throw new Error(`keel drift exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
@@ -392,6 +399,7 @@ async function ansiblePhase(c: Ctx, tag: string, extra: string[]): Promise<Phase
     ANSIBLE_LOCAL_TEMP: join(c.out, "ansible-tmp"),
     ANSIBLE_RETRY_FILES_ENABLED: "0",
     ANSIBLE_NOCOLOR: "1",
+    ANSIBLE_TIMEOUT: String(CONNECT_TIMEOUT_S),
   };
   delete env.ANSIBLE_HOST_KEY_CHECKING; // default: on
   delete env.ANSIBLE_SSH_ARGS; // default: -C -o ControlMaster=auto -o ControlPersist=60s

@@ -9,8 +9,10 @@
 //   --forks N      keel --forks, ansible -f and the floor's concurrency (default: the fleet size)
 //   --json FILE    write every figure as JSON
 //   --docs         write docs/benchmarks.md (the generated part) and docs/benchmarks.svg
-//   --profile DIR  also profile (node --cpu-prof) keel's converged run and drift at every size;
-//                  those runs are not part of the timings
+//   --profile DIR  also profile (node --cpu-prof) keel's converged run and drift at one size
+//                  (--profile-size, default 200 or the largest below it); not part of the timings
+//   --from-json F[,F…]  run nothing: print (and with --docs write) the results of earlier --json
+//                  files (several runs' sizes are joined, each size as its run measured it)
 //   --keel BIN     measure another build's bin/keel.js (A/B comparisons)
 //
 // Per size: a fleet of scratch lab hosts (test/bench/fleet.ts; listed in no shared inventory, so
@@ -30,6 +32,7 @@ import { fleetView, growFleet, newFleet, stopFleet } from "./fleet.js";
 import { hostsCpuMs, machineCpuMs } from "./scale.js";
 import { writeDocs } from "./docs.js";
 import { mapLimit } from "../lab/util.js";
+import { labPaths } from "../lab/index.js";
 import { SITE } from "./ansible.js";
 import { sshAlgorithms, ssh2Capabilities } from "../../engine/transport/ssh-algorithms.js";
 
@@ -77,10 +80,12 @@ interface Args {
   json?: string;
   docs: boolean;
   profile?: string;
+  profileSize?: number;
+  fromJson?: string;
   keel?: string;
 }
 
-const USAGE = "usage: npm run bench -- [--sizes 20,50,100,200,500] [--ansible-max 50] [--forks N] [--json FILE] [--docs] [--profile DIR] [--keel BIN]";
+const USAGE = "usage: npm run bench -- [--sizes 20,50,100,200,500] [--ansible-max 50] [--forks N] [--json FILE] [--docs] [--profile DIR [--profile-size N]] [--from-json FILE] [--keel BIN]";
 
 export function parseArgs(argv: string[]): Args {
   const a: Args = { sizes: [20, 50, 100, 200, 500], ansibleMax: 50, docs: false };
@@ -104,6 +109,8 @@ export function parseArgs(argv: string[]): Args {
     else if (k === "--json") a.json = resolve(v);
     else if (k === "--profile") a.profile = resolve(v);
     else if (k === "--keel") a.keel = resolve(v);
+    else if (k === "--profile-size") a.profileSize = int(v, 1);
+    else if (k === "--from-json") a.fromJson = v;
     else throw new Error(`unknown option ${k}; ${USAGE}`);
   }
   if (a.sizes.some((s, i) => i > 0 && s <= a.sizes[i - 1]!)) throw new Error(`--sizes must be ascending; ${USAGE}`);
@@ -137,8 +144,8 @@ async function measureFloor(c: Ctx, hosts: { name: string; address: string; host
 async function profileKeel(c: Ctx, dir: string, log: (l: string) => void): Promise<void> {
   const bin = join(ROOT, "bin/keel.js");
   for (const [tag, args] of [
-    ["second", ["run", SITE, "-i", c.inventory, "--forks", String(c.forks), "--json", join(c.out, "prof.json")]],
-    ["drift", ["drift", SITE, "-i", c.inventory, "--forks", String(c.forks), "--no-history", "-q", "-o", `json:${join(c.out, "prof-drift.json")}`]],
+    ["second", ["run", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", "60", "--json", join(c.out, "prof.json")]],
+    ["drift", ["drift", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", "60", "--host-timeout", "600", "--no-history", "-q", "-o", `json:${join(c.out, "prof-drift.json")}`]],
   ] as const) {
     const d = join(dir, `${tag}-${c.names.length}h`);
     rmSync(d, { recursive: true, force: true });
@@ -155,6 +162,12 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
   if (a.keel) setKeelBin(a.keel);
   const work = mkdtempSync(join(tmpdir(), "keel-bench-"));
   const fleet = newFleet(work);
+  // A lease, as an e2e run holds one: a finishing test run does not tear the lab (and with it this
+  // fleet) down while the benchmark runs.
+  const paths = labPaths();
+  mkdirSync(paths.leases, { recursive: true });
+  const lease = join(paths.leases, String(process.pid));
+  writeFileSync(lease, `${new Date().toISOString()} bench/curve\n`);
   const result: CurveFigures = {
     date: new Date().toISOString(),
     machine: machineInfo(),
@@ -175,7 +188,8 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
       const keel = await measureTool(c, "keel", (l) => log(`${n} hosts: ${l}`), { fingerprint: withAnsible });
       const floor = await measureFloor(c, view.hosts, view.privateKey);
       log(`${n} hosts: ssh2 floor ${(floor.ms / 1000).toFixed(2)} s, cpu ${(floor.cpuMs / 1000).toFixed(2)} s`);
-      if (a.profile) await profileKeel(c, a.profile, log);
+      const profileAt = a.profileSize ?? Math.max(...a.sizes.filter((x) => x <= 200), a.sizes[0]!);
+      if (a.profile && n === profileAt) await profileKeel(c, a.profile, log);
       let ansible: ToolFigures | undefined;
       let aptInstalled: string[] = [];
       if (withAnsible) {
@@ -195,8 +209,10 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
   } finally {
     await stopFleet(fleet).catch((e: unknown) => log(`stopping the fleet: ${(e as Error).message}`));
     rmSync(work, { recursive: true, force: true });
+    rmSync(lease, { force: true });
   }
   result.load.end = loadavg();
+  if (a.json) writeFileSync(a.json, JSON.stringify(result, null, 2) + "\n");
   return result;
 }
 
@@ -264,15 +280,29 @@ export function rssSlope(r: CurveFigures): { mbPerHost: number; interceptMb: num
   return { mbPerHost: b, interceptMb: my - b * mx };
 }
 
+/** Earlier runs' figures (--json files), joined: sizes sorted, a size measured twice taken from the later file. */
+export function fromJson(files: string): CurveFigures {
+  const runs = files.split(",").map((f) => JSON.parse(readFileSync(resolve(f), "utf8")) as CurveFigures);
+  const bySize = new Map<number, SizeFigures>();
+  for (const r of runs) for (const s of r.sizes) bySize.set(s.hosts, s);
+  const first = runs[0]!;
+  return {
+    ...first,
+    command: runs.map((r) => r.command).join(" and "),
+    load: { start: first.load.start, end: runs[runs.length - 1]!.load.end },
+    sizes: [...bySize.values()].sort((a, b) => a.hosts - b.hosts),
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const log = (l: string) => process.stderr.write(`bench: ${l}\n`);
-  const r = await runCurve(a, log);
+  const r = a.fromJson ? fromJson(a.fromJson) : await runCurve(a, log);
   const slope = rssSlope(r);
   process.stdout.write(
     [
       `keel vs Ansible vs the ssh2 floor: test/bench/fixtures/site.yml on scratch lab hosts; ${r.machine.cores} cores (${r.machine.cpu}), node ${r.machine.node}, ssh2 native binding ${r.machine.ssh2Binding ? "built" : "missing"} (cipher ${r.machine.cipher})`,
-      `load average at start ${r.load.start.map((x) => x.toFixed(2)).join(" ")}, at end ${r.load.end.map((x) => x.toFixed(2)).join(" ")}`,
+      `load average at start ${r.load.start.map((x) => x.toFixed(2)).join(" ")}, at end ${r.load.end.map((x) => x.toFixed(2)).join(" ") || "(not recorded)"}`,
       "",
       formatCurve(r),
       "",

@@ -43,7 +43,7 @@ export function plotSpec(r: CurveFigures): TopLevelSpec {
     encoding: {
       x: { field: "hosts", type: "quantitative", scale: { type: "log" }, axis: { values: r.sizes.map((s) => s.hosts), title: "hosts" } },
       y: { field: "seconds", type: "quantitative", scale: { type: "log" }, title: "wall time, s" },
-      color: { field: "series", type: "nominal", title: null, sort: null },
+      color: { field: "series", type: "nominal", title: null, sort: null, legend: { labelLimit: 400 } },
       strokeDash: { condition: { test: "indexof(datum.series, 'Ansible') >= 0", value: [6, 3] }, value: [1, 0] },
     },
   };
@@ -66,7 +66,7 @@ export async function writeDocs(r: CurveFigures, mdPath: string, svgPath: string
     BEGIN,
     "",
     `Measured ${r.date.replace("T", " ").slice(0, 16)} UTC with \`${r.command}\` on ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, node ${m.node}, ssh2 native binding ${m.ssh2Binding ? "built" : "missing"} (negotiated cipher ${m.cipher}).`,
-    `Load average (1, 5, 15 min) at the start ${r.load.start.map((x) => x.toFixed(2)).join(", ")}, at the end ${r.load.end.map((x) => x.toFixed(2)).join(", ")}; the machine was shared with other work throughout (the last column is the 1-minute load when each size started).`,
+    `Load average (1, 5, 15 min) at the start ${r.load.start.map((x) => x.toFixed(2)).join(", ")}, at the end ${r.load.end.map((x) => x.toFixed(2)).join(", ") || "not recorded"}; the machine was shared with other work throughout (the last column is the 1-minute load when each size started).`,
     "",
     extra.table,
     "",

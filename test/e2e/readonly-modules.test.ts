@@ -125,4 +125,20 @@ describeLab("read-only modules on a lab host", () => {
     expect(r.code).toBe(2);
     expect(r.results.get("missing")).toMatchObject({ status: "failed", msg: expect.stringContaining("One or more supplied key could not be found") });
   });
+
+  it("the facts probe gives Ansible's values for the fact list (live ansible -m setup on the same host)", async () => {
+    const r = await keel(["facts", HOST, "--ansible", "-i", INVENTORY]);
+    expect(r.code, r.stderr).toBe(0);
+    const k = JSON.parse(r.stdout) as Record<string, unknown>;
+    const a = ansible("setup", "").ansible_facts as Record<string, unknown>;
+    const same = ["user_id", "user_dir", "user_uid", "user_gid", "user_shell", "user_gecos", "default_ipv4", "default_ipv6", "all_ipv4_addresses", "all_ipv6_addresses", "processor_vcpus", "memtotal_mb", "service_mgr", "virtualization_type", "virtualization_role", "distribution", "distribution_major_version", "distribution_release", "os_family", "interfaces"];
+    for (const f of same) expect([f, k[`ansible_${f}`]]).toEqual([f, a[`ansible_${f}`]]);
+    // mounts: the same entries; free space moves between the two reads
+    const strip = (m: unknown) => (m as Record<string, unknown>[]).map(({ block_available: _1, block_used: _2, size_available: _3, inode_available: _4, inode_used: _5, ...rest }) => rest);
+    expect(strip(k.ansible_mounts)).toEqual(strip(a.ansible_mounts));
+    const dt = k.ansible_date_time as Record<string, string>;
+    expect(Object.keys(dt).sort()).toEqual(Object.keys(a.ansible_date_time as object).sort());
+    expect(Math.abs(Number(dt.epoch) - Number((a.ansible_date_time as Record<string, string>).epoch))).toBeLessThan(120);
+    expect((k.ansible_env as Record<string, string>).HOME).toBe("/root");
+  });
 });

@@ -12,8 +12,8 @@ export const BRIDGE = "keelbr0";
 export const BRIDGE_ADDRESS = "198.18.0.1";
 /** Host N gets LAB_NET + HOST_OFFSET + N, spanning into 198.18.1.x and beyond. */
 export const HOST_OFFSET = 10;
-/** 901..1600 are scratch hosts: room for a 500-host benchmark fleet beside the tests' own. */
-export const MAX_HOSTS = 1600;
+/** 901..2000 are scratch hosts: room for a 500-host benchmark fleet beside the tests' own. */
+export const MAX_HOSTS = 2000;
 /** Hosts numbered from here up are scratch hosts: private to one test, never in the inventory. */
 export const SCRATCH_BASE = 901;
 export const NETNS_PREFIX = "keel-";

@@ -1,10 +1,12 @@
-// systemd strategy: `systemctl show -p LoadState,ActiveState,SubState,UnitFileState` plus
-// `systemctl is-enabled` (which also answers for SysV scripts run by systemd's generator, through
-// systemd-sysv-install); apply runs `systemctl start|stop|restart|reload|enable|disable`.
+// systemd strategy: `systemctl show -p LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload`
+// plus `systemctl is-enabled` (which also answers for SysV scripts run by systemd's generator,
+// through systemd-sysv-install); apply runs `systemctl start|stop|restart|reload|enable|disable|
+// mask|unmask|daemon-reload` (enable/disable with --now when the running state changes too). The
+// scope (`--user`, `--global`) and `--no-block` go on every systemctl call.
 import { shq } from "../../../engine/core/shell.js";
 import { parseRecords } from "../../../engine/core/record.js";
 import { outLines, snip } from "../../../engine/core/snippets.js";
-import type { ServiceBackend, ServiceState } from "./types.js";
+import type { ServiceBackend, ServiceOpts, ServiceState } from "./types.js";
 
 /** `ssh` → `ssh.service`; names with a suffix (`foo.socket`, `bar.timer`) stay as they are. */
 export function unitName(name: string): string {
@@ -17,9 +19,12 @@ const DISABLED = new Set(["disabled"]);
 export const systemd: ServiceBackend = {
   init: "systemd",
 
-  probeScript(name) {
+  probeScript(name, opts) {
     const u = shq(unitName(name));
-    return [snip.out("show", `systemctl show -p LoadState,ActiveState,SubState,UnitFileState ${u}`), snip.out("is-enabled", `systemctl is-enabled ${u}`)].join("\n");
+    const sc = ctl(opts, false);
+    // --global has no running state: only the unit file state is asked.
+    const show = opts?.scope === "global" ? "true" : `systemctl${sc} show -p LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload ${u}`;
+    return [snip.out("show", show), snip.out("is-enabled", `systemctl${sc} is-enabled ${u}`)].join("\n");
   },
 
   parse(stdout, _rc, name) {
@@ -32,7 +37,9 @@ export const systemd: ServiceBackend = {
     }
     const isEnabled: string | undefined = outLines(recs, "is-enabled")[0]?.trim();
     const unit = unitName(name);
-    const load = props.LoadState ?? "";
+    const isEnabled0 = isEnabled ?? "";
+    // --global: no LoadState; the unit exists when is-enabled knows it.
+    const load = props.LoadState ?? (isEnabled0 && isEnabled0 !== "not-found" ? (isEnabled0.startsWith("masked") ? "masked" : "loaded") : "");
     const st: ServiceState = {
       exists: load !== "" && load !== "not-found",
       detail: `${props.ActiveState ?? "unknown"} (${props.SubState ?? "unknown"})`,
@@ -48,10 +55,18 @@ export const systemd: ServiceBackend = {
     // "static"/"indirect"/"generated"/"transient" units start when something pulls them in.
     if (st.fixed === "static" || st.fixed === "generated" || st.fixed === "indirect" || st.fixed === "transient") st.enabled = true;
     if (st.fixed === "masked" || st.fixed === "masked-runtime") st.enabled = false;
+    st.masked = load === "masked" || ufs === "masked" || ufs === "masked-runtime";
+    if (props.NeedDaemonReload === "yes") st.needReload = true;
     return st;
   },
 
-  async run(host, name, op) {
-    return host.run(`systemctl ${op} ${shq(unitName(name))}`);
+  async run(host, name, op, opts) {
+    if (op === "daemon-reload") return host.run(`systemctl${ctl(opts, false)} daemon-reload`);
+    return host.run(`systemctl${ctl(opts, true)} ${op} ${shq(unitName(name))}`);
   },
 };
+
+/** " --user", " --global", " --no-block" as the options ask. */
+function ctl(o: ServiceOpts | undefined, act: boolean): string {
+  return `${o?.scope === "user" ? " --user" : o?.scope === "global" ? " --global" : ""}${act && o?.noBlock ? " --no-block" : ""}`;
+}

@@ -13,14 +13,24 @@ export interface ServiceState {
   detail: string;
   /** Where the probe looked, for the not-found error: "no unit foo.service". */
   where: string;
+  /** systemd only: the unit is masked (LoadState/UnitFileState masked or masked-runtime). */
+  masked?: boolean;
+  /** systemd only: its unit files changed on disk since the last daemon-reload (NeedDaemonReload=yes). */
+  needReload?: boolean;
 }
 
-export type ServiceOp = "start" | "stop" | "restart" | "reload" | "enable" | "disable";
+/** systemd's extra arguments: which manager (`--user`, `--global`) and `--no-block`. */
+export interface ServiceOpts {
+  scope?: "system" | "user" | "global";
+  noBlock?: boolean;
+}
+
+export type ServiceOp = "start" | "stop" | "restart" | "reload" | "enable" | "disable" | "mask" | "unmask" | "daemon-reload" | "enable --now" | "disable --now";
 
 export interface ServiceBackend {
   readonly init: string;
-  probeScript(name: string): string;
+  probeScript(name: string, opts?: ServiceOpts): string;
   parse(stdout: string, rc: number, name: string): ServiceState;
   /** Run one operation; throws on failure. */
-  run(host: Host, name: string, op: ServiceOp): Promise<{ stdout: string }>;
+  run(host: Host, name: string, op: ServiceOp, opts?: ServiceOpts): Promise<{ stdout: string }>;
 }
