@@ -25,12 +25,19 @@ export interface HostStats {
   ignored: number;
 }
 
+/**
+ * How a read-only check says there was nothing on the host to judge (its explanation starts with
+ * this: "not applicable: no path matches /etc/crontab, nothing to check"). `keel audit` reports a
+ * control whose every task says so as `not_applicable` with that reason, never as a pass.
+ */
+export const NOT_APPLICABLE = "not applicable: ";
+
 export interface TaskResult {
   status: TaskStatus;
   /** The resource the task manages ("file /etc/motd"). */
   resource?: string;
   changes: Change[];
-  /** Why nothing changed, when status is ok. */
+  /** Why nothing changed, when status is ok. Starts with NOT_APPLICABLE when there was nothing to judge. */
   reason?: string;
   msg?: string;
   /** Loop item label, for looped tasks (one result per item). */

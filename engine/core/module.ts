@@ -136,9 +136,46 @@ export interface ModuleMeta<A = any> {
   produces?(args: A): string[];
 }
 
+/**
+ * What a task of a module reads (its probe) and writes (its apply) on the host, as resource names:
+ *   "file:/abs/path"  the path and everything below it;
+ *   "dir:/abs/path"   that folder entry alone (exists, type), not what is in it: the parents a probe
+ *                     checks, the parents an apply may create (mkdir -p); see folderEntries;
+ *   "accounts"        the user and group databases (passwd, group, shadow, gshadow);
+ *   "sysctl"          live kernel parameters;
+ *   "*"               anything (a package install, a command).
+ * Two names overlap when either is "*", when they are equal, when both are files and one path
+ * is the other or lies below it, or when a folder entry lies in (or is) a file path. The rule is in
+ * engine/run/footprint.ts.
+ */
+export interface Footprint {
+  reads: string[];
+  writes: string[];
+}
+
+/** "dir:" names of every folder above an absolute path ("/a/b/c" → dir:/a/b, dir:/a, dir:/). */
+export function folderEntries(path: string): string[] {
+  const out: string[] = [];
+  let p = path.replace(/\/+$/, "");
+  while (p.includes("/")) {
+    p = p.slice(0, p.lastIndexOf("/"));
+    out.push(`dir:${p || "/"}`);
+    if (!p) break;
+  }
+  return out;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
   kind?: "host";
+  /**
+   * Declaring a footprint lets the runner pipeline this module's applies (send them with the next
+   * tasks' in one round trip) and keep the probes of later tasks that it cannot change. It also
+   * promises that apply is deterministic: given the same args, changes and state, and the same
+   * results from the host, it makes the same calls in the same order (no clock, no randomness).
+   * Without it, an apply runs on its own and every later probe is read again after it.
+   */
+  footprint?(args: A, facts: Facts): Footprint;
   /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
   prepare?(args: A, ctx: PrepareContext): A;
   probe(args: A, facts: Facts): Probe<S>;

@@ -64,9 +64,24 @@ function b64Field(k: string, command: string): string {
  *   exists=0|1, then when it exists: type=file|directory|link|other, mode=0644 (4 digits),
  *   uid, gid, owner, group (names; "UNKNOWN" without one), size, mtime (epoch seconds),
  *   and for a link (not followed) target:b64= (readlink, byte for byte).
+ * `typeOnly`: exists and type alone (a parent folder's mtime and size change with every file
+ * written in it; a probe that only needs to know it is a folder must not read them).
  */
-function stat(id: string, path: ShValue, opts: { follow?: boolean } = {}): string {
+function stat(id: string, path: ShValue, opts: { follow?: boolean; typeOnly?: boolean } = {}): string {
   const follow = opts.follow === true;
+  if (opts.typeOnly) {
+    return [
+      `_keel_p=${word(path)}`,
+      begin("stat", id),
+      follow ? `if [ -e "$_keel_p" ]; then` : `if [ -e "$_keel_p" ] || [ -L "$_keel_p" ]; then`,
+      `printf 'exists=1\n'`,
+      follow
+        ? `if [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`
+        : `if [ -L "$_keel_p" ]; then _keel_t=link; elif [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`,
+      `printf 'type=%s\n' "$_keel_t"`,
+      `else printf 'exists=0\n'; fi`,
+    ].join("\n");
+  }
   const L = follow ? "-L " : "";
   return [
     `_keel_p=${word(path)}`,

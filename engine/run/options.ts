@@ -55,6 +55,12 @@ export interface RunOptions {
   /** --become-user: the default become user for plays and tasks that do not say. */
   becomeUser?: string;
   /**
+   * Pipelined applies (docs/pipelining.md): a task's apply goes to the host with the next tasks' in one
+   * round trip. Default on; KEEL_PIPELINE=0 in the environment turns it off (every apply then runs
+   * on its own and every probe is read again after it, as before).
+   */
+  pipeline?: boolean;
+  /**
    * --step: asked before each task (not handlers) is run on a host; false skips the task there.
    * The CLI asks once per task and shares the answer between hosts.
    */

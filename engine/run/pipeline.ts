@@ -7,14 +7,17 @@ import { readFileBytesCached } from "../core/filecache.js";
 import type { Connection } from "../core/connection.js";
 import type { Plan, Task, Expr } from "../core/plan.js";
 import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
-import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult } from "../core/module.js";
+import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult, Footprint } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError, ConnectionError, InputError, UndefinedVariableError } from "../core/errors.js";
 import { renderValue, renderText, evaluate, isTrue } from "../template/index.js";
 import { validateArgs } from "../playbook/index.js";
 import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
-import type { ProbeCache } from "./probes.js";
+import type { ProbeCache, UpcomingProbe } from "./probes.js";
+import { itemKey } from "./prepared.js";
+import type { ApplyPipeline } from "./applies.js";
+import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
 import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
@@ -38,7 +41,7 @@ export interface TaskHost {
   checkFor(scope: Scope, task: Task): boolean;
   becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become;
   /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
-  upcoming(task: Task, become: Become): string[];
+  upcoming(task: Task, become: Become): UpcomingProbe[];
 }
 
 /** A module prepared for one item: rendered, validated and prepared args, and its probe. */
@@ -48,6 +51,10 @@ export interface Prepared {
   probe: Probe<unknown>;
   become: Become;
   resource?: string;
+  /** What the probe reads and apply writes (undeclared: everything). */
+  fp: Footprint;
+  /** The module declared its footprint (its applies may be pipelined). */
+  declared: boolean;
 }
 
 /**
@@ -164,6 +171,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   let changes: Change[] = [];
   let reason: string | undefined;
   let resource: string | undefined;
+  let fpWrites: readonly string[] = ["*"];
   let applied = false;
   let ar: ApplyResult | void = undefined;
   let failMsg: string | undefined;
@@ -184,7 +192,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
     } else {
       const p = prepare(h, task, scope, module as HostModule, vars);
       resource = p.resource;
-      const po = await h.probes.get(h.connection, p.become, p.probe.script, fresh, () => h.upcoming(task, p.become));
+      const po = await h.probes.get(h.connection, p.become, p.probe.script, p.fp.reads, fresh, () => h.upcoming(task, p.become));
       const state = p.probe.parse(po.stdout, po.rc);
       const extra = p.module.result?.(state, p.args, h.facts);
       changes = p.module.diff(state, p.args, h.facts);
@@ -196,12 +204,9 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         if (h.plannedDirs) notePlannedDirs(h.plannedDirs, task, p.args);
       } else {
         applied = true;
-        try {
-          ar = await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
-        } catch (e) {
-          h.probes.clear();
-          throw e;
-        }
+        fpWrites = p.fp.writes;
+        const pipe = h.probes.applies as ApplyPipeline | undefined;
+        ar = pipe ? await pipe.apply(task, scope, p, po, state, changes) : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
         status = "changed";
         if (ar && ar.rc !== undefined && ar.rc !== 0) {
           status = "failed";
@@ -252,7 +257,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   const v = decideOutcome(task, vars, before, { hasChanges: changes.length > 0, applied, ranWithRc: Boolean(ar && ar.rc !== undefined), idle });
   // Whatever changed_when/failed_when say, apply ran on the host and may have changed what later
   // probes read (a command with `changed_when: false` is still a command): drop the cache.
-  if (applied) h.probes.clear();
+  if (applied) h.probes.noteApply(fpWrites);
 
   const result: TaskResult = { status: v.status, changes, secret: false, durationMs: 0 };
   if (resource !== undefined) result.resource = resource;
@@ -292,19 +297,32 @@ function renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>
   return args;
 }
 
-export function prepare(h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor">, task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): Prepared {
+export function prepare(
+  h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor" | "registered" | "probes">,
+  task: Task,
+  scope: Scope,
+  module: HostModule,
+  vars: Record<string, unknown>,
+): Prepared {
+  const check = h.checkFor(scope, task);
+  const key = itemKey(task, vars);
+  const hit = h.probes.prepared.get(task, key, h.registered, h.facts, check);
+  if (hit && hit.module === module) return hit;
+  h.probes.prepared.renders++;
   let args = renderArgs(task, module, vars);
   if (module.prepare) {
     const dirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
     args = module.prepare(args, {
       searchDirs: dirs,
       vars,
-      check: h.checkFor(scope, task),
+      check,
       render: (tpl, source) => renderText(tpl, vars, source),
       readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
     });
   }
-  return { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args) };
+  const p: Prepared = { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args), ...footprintOf(module, args, h.facts) };
+  h.probes.prepared.set(task, key, h.registered, h.facts, check, p);
+  return p;
 }
 
 /** Check mode: a failure that comes from reading a register of a task check mode did not run is `unknown` (predict.ts). */

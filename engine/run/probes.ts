@@ -13,16 +13,101 @@ import { ModuleError } from "../core/errors.js";
 import { isTrue, renderValue } from "../template/index.js";
 import { joinProbes, splitProbes, type ProbeOutput } from "./batch.js";
 import { tagsSelect } from "./select.js";
+import { overlaps } from "./footprint.js";
+import { PreparedCache } from "./prepared.js";
 import { childScope, dependsOn, type Flat, type Scope } from "./scope.js";
 import type { Become } from "./host.js";
 
 export const MAX_BATCH = 500;
 
-export class ProbeCache {
-  private readonly map = new Map<string, ProbeOutput>();
+/** A probe to run ahead, and what it reads (so an apply that cannot change it keeps it). */
+export interface UpcomingProbe {
+  script: string;
+  reads: string[];
+}
 
+interface Entry {
+  out: ProbeOutput;
+  reads: string[];
+  /** How many applies had run on the host when the probe ran. */
+  at: number;
+}
+
+export class ProbeCache {
+  /**
+   * Outputs per (become, script), oldest first. Several tasks may share one probe script (two
+   * lineinfile tasks on one file) and a batch reads it at several points of the run.
+   */
+  private readonly map = new Map<string, Entry[]>();
+  /** What each apply run on this host so far may have written, in order. */
+  private applied: (readonly string[])[] = [];
+  /**
+   * Keep, after an apply, the probes whose declared reads it cannot have changed (pipelined runs).
+   * Off (KEEL_PIPELINE=0): any apply drops the whole cache, as before pipelining.
+   */
+  selective = false;
+  /** The prepared arguments of this host's tasks (templated once: prepared.ts). */
+  readonly prepared = new PreparedCache();
+  /** Pipelined applies (applies.ts); undefined when off (KEEL_PIPELINE=0): every apply runs live. */
+  applies?: { clear(): void };
+
+  /** A new play: nothing read or prepared before it holds. */
   clear(): void {
     this.map.clear();
+    this.applied = [];
+    this.prepared.clear();
+    this.applies?.clear();
+  }
+
+  /** How many applies have run (the position a probe run now is valid at). */
+  get epoch(): number {
+    return this.applied.length;
+  }
+
+  /** An apply ran (changed, failed half-way, or turned "ok" by changed_when): what it may have written. */
+  noteApply(writes: readonly string[]): void {
+    if (this.selective) this.applied.push(writes);
+    else {
+      this.map.clear();
+      this.applied = [];
+    }
+  }
+
+  private valid(e: Entry): boolean {
+    for (let i = e.at; i < this.applied.length; i++) if (overlaps(this.applied[i]!, e.reads)) return false;
+    return true;
+  }
+
+  /** The newest output read at or before the current point of the run (not one a batch read further on). */
+  private latest(become: Become, script: string): Entry | undefined {
+    const list = this.map.get(cacheKey(become, script));
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.at <= this.applied.length) return list[i];
+    return undefined;
+  }
+
+  /** The cached output of `script` run with `become`, if no apply since can have changed it. */
+  lookup(become: Become, script: string): ProbeOutput | undefined {
+    const e = this.latest(become, script);
+    return e && this.valid(e) ? e.out : undefined;
+  }
+
+  /**
+   * The last output of `script` with `become`, valid or not, and whether an apply since may have
+   * changed it (the pipeline plans with it behind a guard).
+   */
+  peek(become: Become, script: string): { out: ProbeOutput; stale: boolean } | undefined {
+    const e = this.latest(become, script);
+    return e && { out: e.out, stale: !this.valid(e) };
+  }
+
+  /** The output read after `at` applies (default: now). */
+  store(become: Become, script: string, out: ProbeOutput, reads: readonly string[], at = this.applied.length): void {
+    const key = cacheKey(become, script);
+    const list = (this.map.get(key) ?? []).filter((e) => e.at !== at);
+    list.push({ out, reads: [...reads], at });
+    list.sort((a, b) => a.at - b.at);
+    this.map.set(key, list);
   }
 
   /**
@@ -30,33 +115,41 @@ export class ProbeCache {
    * a cached output is returned, and a miss also runs the scripts `more()` gives (those not cached
    * yet) in the same round trip.
    */
-  async get(conn: Connection, become: Become, script: string, fresh: boolean, more: () => string[]): Promise<ProbeOutput> {
-    const key = cacheKey(become, script);
+  async get(conn: Connection, become: Become, script: string, reads: readonly string[], fresh: boolean, more: () => UpcomingProbe[]): Promise<ProbeOutput> {
     if (!fresh) {
-      const hit = this.map.get(key);
+      const hit = this.lookup(become, script);
       if (hit) return hit;
     }
-    const scripts = [script];
-    const keys = [key];
+    const probes: UpcomingProbe[] = [{ script, reads: [...reads] }];
+    const keys = new Set([cacheKey(become, script)]);
     if (!fresh) {
-      for (const s of more()) {
-        const k = cacheKey(become, s);
-        if (keys.includes(k) || this.map.has(k)) continue;
-        scripts.push(s);
-        keys.push(k);
-        if (scripts.length >= MAX_BATCH) break;
+      for (const u of more()) {
+        const k = cacheKey(become, u.script);
+        if (keys.has(k) || this.lookup(become, u.script)) continue;
+        probes.push(u);
+        keys.add(k);
+        if (probes.length >= MAX_BATCH) break;
       }
     }
-    const { script: joined, nonce } = joinProbes(scripts);
-    const res = await conn.exec({ command: joined, become });
-    let outs: ProbeOutput[];
-    try {
-      outs = splitProbes(res.stdout, scripts.length, nonce);
-    } catch {
-      throw new ModuleError(`could not read the host's state (probe exit code ${res.rc}${res.stderr.trim() ? `: ${res.stderr.trim()}` : ""})`);
-    }
-    outs.forEach((o, i) => this.map.set(keys[i]!, o));
+    const outs = await runProbes(conn, become, probes.map((p) => p.script));
+    outs.forEach((o, i) => this.store(become, probes[i]!.script, o, probes[i]!.reads));
     return outs[0]!;
+  }
+}
+
+/** A prepared task's probe as a prefetch entry. */
+export function upcomingOf(p: { probe: { script: string }; fp: { reads: string[] } }): UpcomingProbe {
+  return { script: p.probe.script, reads: p.fp.reads };
+}
+
+/** Run probe scripts in one round trip (joined, then split apart). */
+export async function runProbes(conn: Connection, become: Become, scripts: string[]): Promise<ProbeOutput[]> {
+  const { script: joined, nonce } = joinProbes(scripts);
+  const res = await conn.exec({ command: joined, become });
+  try {
+    return splitProbes(res.stdout, scripts.length, nonce);
+  } catch {
+    throw new ModuleError(`could not read the host's state (probe exit code ${res.rc}${res.stderr.trim() ? `: ${res.stderr.trim()}` : ""})`);
   }
 }
 
@@ -75,7 +168,7 @@ export interface PrefetchHost {
   becomeFor(scope: Scope, task: Task): Become;
   varsFor(scope: Scope, task: Task): Record<string, unknown>;
   /** The probe script of the task for these variables (throws when it cannot be prepared yet). */
-  probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): string;
+  probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): UpcomingProbe;
 }
 
 /**
@@ -84,8 +177,8 @@ export interface PrefetchHost {
  * `when` true with today's variables, and nothing in their when/loop/args that a task between
  * here and there will register or set_fact. Anything that fails to prepare is left for later.
  */
-export function upcomingProbes(h: PrefetchHost, idx: number, become: Become, fromItem: number): string[] {
-  const out: string[] = [];
+export function upcomingProbes(h: PrefetchHost, idx: number, become: Become, fromItem: number): UpcomingProbe[] {
+  const out: UpcomingProbe[] = [];
   const pending = new Set<string>();
   const addProduced = (t: Task) => {
     if (t.register) pending.add(t.register);

@@ -18,7 +18,8 @@ import { becomeOf, magicVars } from "./vars.js";
 import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
-import { ProbeCache, upcomingProbes, type PrefetchHost } from "./probes.js";
+import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
+import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, posText } from "./result.js";
@@ -88,6 +89,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   ) {
     this.deadline = new Deadline(spec.name, opts.hostTimeoutMs);
     this.pool = new ConnectionPool({ ...opts, connect: connectFn });
+    applyPipelineFor(this, (t) => (aheadAllowed(this.play, this.opts) ? this.flatIndex.get(t) : undefined));
   }
 
   get name(): string {
@@ -484,15 +486,15 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     return true;
   }
 
-  // ---------------------------------------------------------------- probe prefetching (probes.ts)
+  // ------------------------------------------ probe prefetching (probes.ts), pipelined applies (lookahead.ts)
 
-  upcoming(task: Task, become: Become): string[] {
+  upcoming(task: Task, become: Become): UpcomingProbe[] {
     const idx = this.flatIndex.get(task);
     if (idx === undefined) return [];
     return upcomingProbes(this, idx, become, task.loop === undefined || task.loop === null ? 0 : this.loopAt + 1);
   }
 
-  probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): string {
-    return prepare(this, task, scope, module, vars).probe.script;
+  probeScript(task: Task, scope: Scope, module: HostModule, vars: Record<string, unknown>): UpcomingProbe {
+    return upcomingOf(prepare(this, task, scope, module, vars));
   }
 }

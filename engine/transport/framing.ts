@@ -55,7 +55,7 @@ export function frameCommand(inner: string, stdin: Buffer | undefined, nonce: st
   return text;
 }
 
-function base64Lines(data: Buffer): string {
+export function base64Lines(data: Buffer): string {
   const b64 = data.toString("base64");
   let out = "";
   for (let i = 0; i < b64.length; i += 76) out += b64.slice(i, i + 76) + "\n";

@@ -1,12 +1,13 @@
 // The part of a connection both transports share: one persistent `sh` (over an ssh channel or a
 // local child process), commands framed and run one at a time, round trips counted, atomic writes.
 import { randomBytes } from "node:crypto";
-import type { Connection, ExecRequest } from "../core/connection.js";
+import type { BatchStep, Connection, ExecRequest, PutFileOptions, PutFileRequest } from "../core/connection.js";
 import type { ExecResult } from "../core/module.js";
 import { CommandError, ConnectionError, KeelError, InternalError } from "../core/errors.js";
 import { FrameParser, commandScript, frameCommand, shellPrelude } from "./framing.js";
 import { wrapCommand } from "./become.js";
 import { atomicWriteScript, parseAtomicWriteOutput } from "./atomic.js";
+import { batchScript, splitBatch } from "./steps.js";
 
 /** A running shell: where to write its input and how it reports output and its end. */
 export interface ShellStreams {
@@ -145,37 +146,62 @@ export abstract class ShellConnection implements Connection {
   }
 
   exec(req: ExecRequest): Promise<ExecResult> {
+    return this.execRaw(req).then((r) => ({ stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), rc: r.rc }));
+  }
+
+  /** The one-line text that runs a request (cwd, env, become wrapping); its stdin is its own stdin. */
+  private inner(req: ExecRequest): string {
+    const script = commandScript(req.command, { cwd: req.cwd, env: req.env });
+    const become = req.become && req.become.password === undefined && this.becomePassword !== undefined ? { ...req.become, password: this.becomePassword } : req.become;
+    return wrapCommand(script, become, this.loginUser);
+  }
+
+  private execRaw(req: ExecRequest): Promise<{ stdout: Buffer; stderr: Buffer; rc: number }> {
     // One command at a time on the shell; callers may still call concurrently.
-    const run = async (): Promise<ExecResult> => {
-      const script = commandScript(req.command, { cwd: req.cwd, env: req.env });
-      const become = req.become && req.become.password === undefined && this.becomePassword !== undefined ? { ...req.become, password: this.becomePassword } : req.become;
-      const inner = wrapCommand(script, become, this.loginUser);
+    const run = async () => {
+      const inner = this.inner(req);
       const stdin = req.stdin === undefined ? undefined : Buffer.isBuffer(req.stdin) ? req.stdin : Buffer.from(req.stdin);
       const seq = ++this.seq;
-      const r = await this.roundTrip(frameCommand(inner, stdin, this.nonce, seq), seq, req.timeoutMs ?? this.commandTimeoutMs, true);
-      return { stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), rc: r.rc };
+      return this.roundTrip(frameCommand(inner, stdin, this.nonce, seq), seq, req.timeoutMs ?? this.commandTimeoutMs, true);
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
   }
 
-  async putFile(
-    path: string,
-    content: Buffer,
-    opts: { mode?: string; owner?: string; group?: string; become?: { user: string; password?: string }; validate?: string; backup?: boolean },
-  ): Promise<{ backup?: string }> {
+  async execBatch(steps: BatchStep[]): Promise<ExecResult[]> {
+    const nonce = randomBytes(8).toString("hex");
+    const script = batchScript(
+      steps.map((s) => ({ inner: this.inner(s.req), stdin: s.req.stdin === undefined ? undefined : Buffer.isBuffer(s.req.stdin) ? s.req.stdin : Buffer.from(s.req.stdin), goOn: s.goOn })),
+      nonce,
+    );
+    // Each step keeps the time it would have had on its own.
+    const timeout = this.commandTimeoutMs > 0 || steps.some((s) => s.req.timeoutMs) ? steps.reduce((t, s) => t + (s.req.timeoutMs ?? this.commandTimeoutMs), 0) : 0;
+    const r = await this.execRaw({ command: script, timeoutMs: timeout });
+    return splitBatch(r.stdout, r.stderr, steps.length, nonce);
+  }
+
+  putFileRequest(path: string, content: Buffer, opts: PutFileOptions): PutFileRequest {
     const script = atomicWriteScript(path, opts);
-    const r = await this.exec({ command: script, stdin: content, become: opts.become });
-    const out = parseAtomicWriteOutput(r.stdout, r.stderr);
-    if (out.validateRc !== undefined) {
-      throw new CommandError(opts.validate!, out.validateRc, r.stdout, out.stderr, `validation of ${path} failed with exit code ${out.validateRc} (nothing was installed): ${firstLine(out.stderr) || firstLine(r.stdout) || opts.validate}`);
-    }
-    if (r.rc !== 0) {
-      throw new CommandError(`write ${path}`, r.rc, r.stdout, r.stderr, `writing ${path} failed with exit code ${r.rc}: ${firstLine(r.stderr) || "no error output"}`);
-    }
-    for (const s of out.staleRemoved) this.notices.push(`removed ${s}, left by an earlier write that was killed`);
-    return out.backup !== undefined ? { backup: out.backup } : {};
+    return {
+      req: { command: script, stdin: content, become: opts.become },
+      finish: (r) => {
+        const out = parseAtomicWriteOutput(r.stdout, r.stderr);
+        if (out.validateRc !== undefined) {
+          throw new CommandError(opts.validate!, out.validateRc, r.stdout, out.stderr, `validation of ${path} failed with exit code ${out.validateRc} (nothing was installed): ${firstLine(out.stderr) || firstLine(r.stdout) || opts.validate}`);
+        }
+        if (r.rc !== 0) {
+          throw new CommandError(`write ${path}`, r.rc, r.stdout, r.stderr, `writing ${path} failed with exit code ${r.rc}: ${firstLine(r.stderr) || "no error output"}`);
+        }
+        for (const s of out.staleRemoved) this.notices.push(`removed ${s}, left by an earlier write that was killed`);
+        return out.backup !== undefined ? { backup: out.backup } : {};
+      },
+    };
+  }
+
+  async putFile(path: string, content: Buffer, opts: PutFileOptions): Promise<{ backup?: string }> {
+    const w = this.putFileRequest(path, content, opts);
+    return w.finish(await this.exec(w.req));
   }
 
   takeNotices(): string[] {

@@ -1,6 +1,6 @@
 // files.blockinfile — Ansible's `blockinfile`: a block of lines between two marker lines, inserted,
 // updated in place, or removed. The probe sends the file's text; the edit is pure.
-import { defineModule } from "../../engine/core/module.js";
+import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
@@ -53,6 +53,7 @@ export default defineModule<BlockArgs, FileStat>({
     not: { required: ["insertafter", "insertbefore"] },
   },
   resource: (a) => `file ${textPath(a)}`,
+  footprint: (a) => ({ reads: [`file:${textPath(a)}`, ...folderEntries(textPath(a)), "accounts"], writes: [`file:${textPath(a)}`, ...(a.create ? folderEntries(textPath(a)) : [])] }),
 
   validate: check,
 

@@ -195,7 +195,7 @@ export function fileProbeScript(path: string, o: StatOptions = {}): string {
     snip.field("path", '"$_kp"'),
     snip.stat("link", p),
     snip.stat("dest", p, { follow: true }),
-    snip.stat("parent", { sh: '"$_kd"' }, { follow: true }),
+    snip.stat("parent", { sh: '"$_kd"' }, { follow: true, typeOnly: true }),
   );
   const content = o.content ?? { kind: "none" };
   if (o.sha256 || content.kind === "ifDiffers") {

@@ -1,7 +1,7 @@
 // files.copy — Ansible's `copy`: a file's whole content (given inline, or read from the playbook's
 // files/ folder on the controller), mode, owner and group. Compared by sha256 on the host; nothing
 // is uploaded when it already matches.
-import { defineModule } from "../../engine/core/module.js";
+import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, decodeUtf8, type FileStat } from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs } from "./content.js";
@@ -36,6 +36,9 @@ export default defineModule<ContentArgs, FileStat>({
     anyOf: [{ required: ["content"] }, { required: ["src"] }],
   },
   resource: (a) => `file ${a.dest}`,
+  // follow writes wherever the link points; owner and group names come from the accounts
+  // the probe checks the parent folders; parents: true creates them
+  footprint: (a) => ({ reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"], writes: [a.follow ? "file:/" : `file:${a.dest}`, ...(a.parents ? folderEntries(a.dest) : [])] }),
 
   validate(args) {
     if (args.content !== undefined && args.src !== undefined) {

@@ -2,7 +2,7 @@
 // owner and group, optionally through a whole directory tree.
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule, type Change, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import {
@@ -72,6 +72,13 @@ export default defineModule<FileArgs, FileState>({
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
   },
   resource: (a) => `file ${pathOf(a)}`,
+  // a link's probe also reads its target (relative to the link's folder)
+  footprint: (a) => {
+    const path = pathOf(a);
+    const src = a.src === undefined ? [] : [`file:${a.src.startsWith("/") ? a.src : `${path.replace(/\/[^/]*$/, "")}/${a.src}`}`];
+    // state: directory creates the missing parents (and the probe checks them)
+    return { reads: [`file:${path}`, ...folderEntries(path), ...src, "accounts"], writes: [`file:${path}`, ...(a.state === "directory" ? folderEntries(path) : [])] };
+  },
 
   validate: check,
 

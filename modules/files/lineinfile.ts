@@ -1,6 +1,6 @@
 // files.lineinfile — Ansible's `lineinfile`: one line present (replacing the line a regexp finds, or
 // inserted after/before an anchor) or absent. The probe sends the file's text; the edit is pure.
-import { defineModule } from "../../engine/core/module.js";
+import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
@@ -54,6 +54,7 @@ export default defineModule<LineArgs, FileStat>({
     not: { anyOf: [{ required: ["insertafter", "insertbefore"] }, { required: ["regexp", "search_string"] }, { required: ["regex", "search_string"] }] },
   },
   resource: (a) => `file ${textPath(a)}`,
+  footprint: (a) => ({ reads: [`file:${textPath(a)}`, ...folderEntries(textPath(a)), "accounts"], writes: [`file:${textPath(a)}`, ...(a.create ? folderEntries(textPath(a)) : [])] }),
 
   validate: check,
 

@@ -5,7 +5,7 @@
 // it differs.
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { defineModule } from "../../engine/core/module.js";
+import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { renderText, templateSearchPath, templateVars, withVars, type TemplateOptions } from "../../engine/template/index.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, type FileStat } from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs } from "./content.js";
@@ -45,6 +45,7 @@ export default defineModule<TemplateArgs, FileStat>({
     required: ["src", "dest"],
   },
   resource: (a) => `file ${a.dest}`,
+  footprint: (a) => ({ reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"], writes: [a.follow ? "file:/" : `file:${a.dest}`, ...((a as { parents?: boolean }).parents ? folderEntries(a.dest) : [])] }),
 
   prepare(args, ctx) {
     const text = ctx.readLocal("templates", args.src!).toString("utf8");

@@ -7,7 +7,7 @@ import { InputError } from "../../engine/core/errors.js";
 import { allRecs, parseRecords } from "../../engine/core/record.js";
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { NOT_APPLICABLE } from "../../engine/report/audit/model.js";
+import { NOT_APPLICABLE } from "../../engine/core/events.js";
 
 /** A user or group name as shadow's useradd accepts it (or a number): one word, no line break. */
 const ACCOUNT = "^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$";

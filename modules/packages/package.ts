@@ -75,6 +75,9 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     name: v.name,
     aliases: v.aliases,
     description: v.description,
+    // The probe reads the package database and apt/dnf's state; installing or removing a package
+    // may write anywhere (maintainer scripts).
+    footprint: () => ({ reads: ["pkg", "file:/etc/apt", "file:/var/lib/apt", "file:/var/lib/dpkg", "file:/var/cache/apt", "file:/etc/dnf", "file:/etc/yum.repos.d", "file:/var/lib/rpm", "file:/var/cache/dnf", "file:/var/lib/dnf", "file:/etc/apk", "file:/lib/apk"], writes: ["*"] }),
     args: {
       type: "object",
       additionalProperties: false,

@@ -86,6 +86,12 @@ export default defineModule<SysctlArgs, SysctlState>({
     },
   },
 
+  // The probe reads every file the boot-time loader reads; apply writes its own file and the live value.
+  footprint: (args) => ({
+    reads: ["sysctl", "file:/etc/sysctl.conf", ...SYSCTL_DIRS.map((d) => `file:${d}`), `file:${args.sysctl_file ?? DEFAULT_FILE}`],
+    writes: ["sysctl", `file:${args.sysctl_file ?? DEFAULT_FILE}`],
+  }),
+
   resource(args) {
     return `sysctl ${args.name}`;
   },

@@ -93,6 +93,11 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
   },
 
   resource: (a) => `authorized_keys of ${a.user}`,
+  // The file lies in the user's home, known only on the host, unless path is absolute.
+  footprint: (a) => {
+    const file = a.path?.startsWith("/") ? `file:${a.path.replace(/\/[^/]*$/, "") || "/"}` : "file:/";
+    return { reads: ["accounts", file], writes: [file] };
+  },
 
   validate(a) {
     // Both are written into every key's line: a line break would add a key line of its own.

@@ -40,6 +40,7 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
   },
 
   resource: (a) => `group ${a.name}`,
+  footprint: () => ({ reads: ["accounts"], writes: ["accounts"] }),
 
   probe(a) {
     return {

@@ -89,6 +89,7 @@ export default defineModule<SudoersArgs, SudoersState>({
   },
 
   resource: (a) => `sudoers rule ${filePath(a)}`,
+  footprint: (a) => ({ reads: [`file:${filePath(a)}`, "accounts"], writes: [`file:${filePath(a)}`] }),
 
   validate: checkArgs,
 

@@ -135,6 +135,8 @@ export default defineModule<UserArgs, UserState, UserOp>({
   },
 
   resource: (a) => `user ${a.name}`,
+  // useradd/usermod also create or move the home (from /etc/skel) and the mail spool
+  footprint: (a) => ({ reads: ["accounts"], writes: ["accounts", "file:/home", "file:/var/mail", "file:/var/spool/mail", ...(a.home ? [`file:${a.home}`] : [])] }),
 
   validate(a) {
     // Fields of one /etc/passwd (or /etc/shadow) line: a line break would add an account line, a

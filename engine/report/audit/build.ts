@@ -9,14 +9,13 @@
 // Remediation mode (`keel run --audit-report`): the same shape from a run that applied the
 // controls; `before` is the status found before the run and `checked` the status it left.
 import { isAbsolute, relative } from "node:path";
-import type { KeelEvent, TaskRef, TaskResult } from "../../core/events.js";
+import { NOT_APPLICABLE, type KeelEvent, type TaskRef, type TaskResult } from "../../core/events.js";
 import type { Change } from "../../core/module.js";
 import type { Facts } from "../../core/facts.js";
 import { unifiedDiff } from "../diff.js";
 import type { Baseline } from "../meta.js";
 import {
   AUDIT_SCHEMA_VERSION,
-  NOT_APPLICABLE,
   zeroCounts,
   type AuditControl,
   type AuditReport,

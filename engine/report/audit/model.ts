@@ -226,10 +226,3 @@ export function describeWaiver(w: AppliedWaiver): string {
   if (w.state === "expired") return `waiver EXPIRED on ${w.expires} (approved by ${w.approver}, ${w.defined_at})`;
   return `waived by ${w.approver}, until ${w.expires}: ${w.justification}`;
 }
-
-/**
- * How a read-only check says there was nothing on the host to judge (its explanation starts with
- * this: "not applicable: no path matches /etc/crontab, nothing to check"). A control whose every
- * task says so is `not_applicable` with that reason, never a pass.
- */
-export const NOT_APPLICABLE = "not applicable: ";

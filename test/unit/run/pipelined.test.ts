@@ -1,0 +1,101 @@
+// Pipelined applies (engine/run/applies.ts) on the local connection, in-process: the same events as
+// a sequential run (KEEL_PIPELINE=0) and fewer round trips, for plays that exercise what stops a
+// batch (a failing task, ignore_errors, a register read later, a changed file read again, a handler).
+// Each run gets its own fresh folder; the folder's path is the only thing taken out of the events.
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../../engine/cli/main.js";
+import type { CliIO } from "../../../engine/cli/io.js";
+
+const dir = mkdtempSync(join(tmpdir(), "keel-pipelined-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(): CliIO & { stdout: string; stderr: string } {
+  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+  return o;
+}
+
+const PLAY = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: tree
+      file: { path: "{{ root }}/etc", state: directory, mode: "0755" }
+    - name: a
+      copy: { dest: "{{ root }}/etc/a", content: "a\\n", mode: "0644" }
+    - name: b
+      copy: { dest: "{{ root }}/etc/b", content: "b\\n" }
+      notify: touched
+    - name: line one
+      lineinfile: { path: "{{ root }}/etc/conf", line: "one = 1", create: true }
+    - name: line two (reads what line one wrote)
+      lineinfile: { path: "{{ root }}/etc/conf", line: "two = 2" }
+    - name: block
+      blockinfile: { path: "{{ root }}/etc/conf", block: "three = 3" }
+    - name: skipped
+      copy: { dest: "{{ root }}/etc/never", content: "x" }
+      when: false
+    - name: fails (no such folder), ignored
+      copy: { dest: "{{ root }}/missing/x", content: "x" }
+      ignore_errors: true
+    - name: c
+      copy: { dest: "{{ root }}/etc/c", content: "c\\n" }
+      register: c
+    - name: d, after a register
+      copy: { dest: "{{ root }}/etc/d", content: "{{ c.changed }}\\n" }
+    - name: link to a
+      file: { src: "{{ root }}/etc/a", dest: "{{ root }}/etc/a.link", state: link }
+    - name: e
+      copy: { dest: "{{ root }}/etc/e", content: "e\\n" }
+    - name: fails for real
+      copy: { dest: "{{ root }}/missing/y", content: "y" }
+    - name: never reached
+      copy: { dest: "{{ root }}/etc/f", content: "f\\n" }
+  handlers:
+    - name: touched
+      copy: { dest: "{{ root }}/etc/handled", content: "yes\\n" }
+`;
+writeFileSync(join(dir, "play.yml"), PLAY);
+
+let n = 0;
+async function run(pipeline: boolean, root: string, extra: string[] = []) {
+  const inv = join(dir, `inv-${++n}.yml`);
+  writeFileSync(inv, `all:\n  vars:\n    ansible_connection: local\n  hosts:\n    one:\n      root: ${root}\n`);
+  const before = process.env.KEEL_PIPELINE;
+  process.env.KEEL_PIPELINE = pipeline ? "1" : "0";
+  try {
+    const o = io();
+    const code = await main(["run", join(dir, "play.yml"), "-i", inv, "--json", "-", ...extra], o);
+    const rep = JSON.parse(o.stdout) as { events: unknown[]; summary: { round_trips: Record<string, number> } };
+    const events = JSON.parse(JSON.stringify(rep.events, (k, v) => (k === "durationMs" || k === "roundTrips" || k === "time" ? undefined : v)).split(root).join("ROOT"));
+    return { code, events, roundTrips: rep.summary.round_trips.one! };
+  } finally {
+    if (before === undefined) delete process.env.KEEL_PIPELINE;
+    else process.env.KEEL_PIPELINE = before;
+  }
+}
+
+describe("pipelined applies", () => {
+  it("first run, second run and check mode: the same events as sequential runs, in fewer round trips", async () => {
+    const p = join(dir, "piped");
+    const s = join(dir, "sequential");
+    const rts: number[][] = [];
+    for (const extra of [[], [], ["--check"]]) {
+      const a = await run(true, p, extra);
+      const b = await run(false, s, extra);
+      expect(a.code).toBe(2);
+      expect(a.events).toEqual(b.events);
+      rts.push([a.roundTrips, b.roundTrips]);
+    }
+    // First run, pipelined: the probes; [tree]; [a, b, line one] (a needs the folder tree made);
+    // [line two] (it reads what line one wrote); [block] (likewise); [c] (registered: nothing after
+    // it joins); the probe of d (its content comes from c's result); [d, link, e]. The failing
+    // copies fail in their diff, before any call. Sequentially: one round trip per apply and one
+    // probe batch after each.
+    expect(rts[0]).toEqual([8, 21]);
+    expect(rts[1]![0]).toBeLessThan(rts[1]![1]!);
+    for (const f of ["a", "b", "c", "d", "e"]) expect(readFileSync(join(p, "etc", f), "utf8")).toBe(readFileSync(join(s, "etc", f), "utf8"));
+    expect(readFileSync(join(p, "etc/conf"), "utf8")).toBe("one = 1\ntwo = 2\n# BEGIN ANSIBLE MANAGED BLOCK\nthree = 3\n# END ANSIBLE MANAGED BLOCK\n");
+  });
+});
