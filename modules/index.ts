@@ -44,6 +44,7 @@ import systemPamLimits from "./system/pam_limits.js";
 import systemPause from "./system/pause.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
+import systemSetup from "./system/setup.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
 import systemTimezone from "./system/timezone.js";
@@ -96,6 +97,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemPause,
   systemReboot,
   systemSetFact,
+  systemSetup,
   systemShell,
   systemSysctl,
   systemTimezone,

@@ -73,6 +73,9 @@ const TASKS = `
   register: fo
 - name: getent root
   getent: { database: passwd, key: root }
+- name: setup user facts
+  setup: { filter: "ansible_user_*" }
+  register: su
 - name: check
   assert:
     that:
@@ -86,6 +89,8 @@ const TASKS = `
       - fo.skipped_paths['${BASE}/none'] is defined
       - getent_passwd.root[4] == '/root'
       - ansible_facts.getent_passwd.root[0] == 'x'
+      - su.ansible_facts.ansible_user_dir == '/root' and su.ansible_facts.ansible_distribution is not defined
+      - ansible_user_dir == '/root' and ansible_facts.user_shell == '/bin/bash'
 - name: show stat
   debug: { msg: "{{ st.stat | to_json }}" }
 - name: show find
