@@ -25,6 +25,8 @@ import hardeningSystemAccounts from "./hardening/system_accounts.js";
 import hardeningUid0 from "./hardening/uid0.js";
 import hardeningUnownedFiles from "./hardening/unowned_files.js";
 import hardeningWorldWritable from "./hardening/world_writable.js";
+import packagesApt from "./packages/apt.js";
+import packagesDnf from "./packages/dnf.js";
 import packagesPackage from "./packages/package.js";
 import patchesHold from "./patches/hold.js";
 import patchesUpgrade from "./patches/upgrade.js";
@@ -76,6 +78,8 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningUid0,
   hardeningUnownedFiles,
   hardeningWorldWritable,
+  packagesApt,
+  packagesDnf,
   packagesPackage,
   patchesHold,
   patchesUpgrade,

@@ -1,17 +1,25 @@
 // packages.package: ensure packages are installed, at the newest version, or removed.
-// Arguments follow Ansible's apt/dnf/package modules. The manager is a strategy chosen by
-// facts.pkg_mgr (backends/*.ts); this file owns the arguments and every decision (diff).
-import { defineModule, type Change } from "../../engine/core/module.js";
+// Arguments follow Ansible's package module; packages.apt and packages.dnf (apt.ts, dnf.ts) are
+// the same module with their Ansible module's own arguments and a fixed manager. The manager is a
+// strategy (backends/*.ts): facts.pkg_mgr when it is one the module may use, otherwise found by
+// the probe itself (a play with gather_facts: false needs no facts, as in Ansible). This file owns
+// the arguments and every decision (diff).
+import { defineModule, type Change, type HostModule, type JSONSchema } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
 import type { Facts } from "../../engine/core/facts.js";
 import { ageText } from "../../engine/core/age.js";
 import { apt } from "./backends/apt.js";
 import { apk } from "./backends/apk.js";
 import { dnf, yum } from "./backends/dnf.js";
 import type { PackageBackend, PkgPlan, PkgSpec, PkgState } from "./backends/types.js";
+import type { ApplyResult, Host, Probe } from "../../engine/core/module.js";
 
 export interface PackageArgs {
   name?: string | string[];
+  /** Ansible's aliases of name (apt: package, pkg; dnf/yum: pkg). */
+  pkg?: string | string[];
+  package?: string | string[];
   state?: "present" | "absent" | "latest" | "installed" | "removed";
   update_cache?: boolean;
   cache_valid_time?: number;
@@ -37,17 +45,104 @@ export type PkgOp =
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+:@~-]*$/;
 const VERSION_RE = /^[A-Za-z0-9_.+:~^-]+$/;
 
-export default defineModule<PackageArgs, PkgState, PkgOp>({
-  name: "packages.package",
-  aliases: ["package", "apt", "dnf"],
-  description:
-    "Ensure packages are installed (optionally at a pinned version), at the newest available version, or removed. " +
-    "The package manager (apt, dnf/yum, apk) is chosen from the host's facts.",
-  args: {
-    type: "object",
-    additionalProperties: false,
-    anyOf: [{ required: ["name"] }, { required: ["update_cache"] }, { required: ["cache_valid_time"] }, { required: ["autoremove"] }],
-    properties: {
+/** One Ansible package module as keel has it: its name, its managers and its own arguments. */
+export interface PackageVariant {
+  name: string;
+  aliases: string[];
+  description: string;
+  /** The managers this module may use, in the order the probe looks for them when facts do not say. */
+  managers: string[];
+  /** Arguments of the Ansible module beyond the common ones, with their schema (aliases included). */
+  extraArgs: Record<string, JSONSchema>;
+  /** Hyphenated or older spellings: alias → canonical argument. */
+  argAliases: Record<string, string>;
+  /** Arguments accepted with nothing for keel to do: named in the task's explanation when set. */
+  noted?: string[];
+  /** Arguments keel does not implement: the load stops, naming the argument, with this hint. */
+  refused: Record<string, string>;
+}
+
+const COMMAND: Record<string, string> = { apt: "apt-get", dnf: "dnf", yum: "yum", apk: "apk" };
+
+export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgState, PkgOp> {
+  const refusedProps = Object.fromEntries(Object.entries(v.refused).map(([k, hint]) => [k, { description: `Not implemented by keel: a task that sets it stops at load (${hint}).` }]));
+  const aliasProps = Object.fromEntries(Object.entries(v.argAliases).map(([a, c]) => [a, { ...(COMMON_PROPS[c] ?? v.extraArgs[c] ?? {}), description: `Alias of ${c}.` }]));
+  const norm = (raw: PackageArgs): PackageArgs => normalise(raw, v);
+  const pickBackend = (facts: Facts): PackageBackend | undefined => (v.managers.includes(facts.pkg_mgr) ? BACKENDS[facts.pkg_mgr] : undefined);
+  const inner = packageCore();
+  return defineModule<PackageArgs, PkgState, PkgOp>({
+    ...inner,
+    name: v.name,
+    aliases: v.aliases,
+    description: v.description,
+    // The probe reads the package database and apt/dnf's state; installing or removing a package
+    // may write anywhere (maintainer scripts).
+    footprint: () => ({ reads: ["pkg", "file:/etc/apt", "file:/var/lib/apt", "file:/var/lib/dpkg", "file:/var/cache/apt", "file:/etc/dnf", "file:/etc/yum.repos.d", "file:/var/lib/rpm", "file:/var/cache/dnf", "file:/var/lib/dnf", "file:/etc/apk", "file:/lib/apk"], writes: ["*"] }),
+    args: {
+      type: "object",
+      additionalProperties: false,
+      properties: { ...COMMON_PROPS, ...v.extraArgs, ...aliasProps, ...refusedProps },
+    },
+    validate(raw) {
+      for (const k of Object.keys(v.refused)) {
+        if ((raw as Record<string, unknown>)[k] !== undefined) throw new ArgError(k, `${v.aliases[0]}: the argument ${k} is not implemented by keel`, v.refused[k]);
+      }
+      const args = norm(raw);
+      if (args.name === undefined && args.update_cache === undefined && args.cache_valid_time === undefined && args.autoremove === undefined) {
+        throw new ArgError("name", `${v.aliases[0]} needs name (or update_cache, cache_valid_time or autoremove)`, "e.g. name: nginx");
+      }
+      parseSpecs(args);
+    },
+    probe(raw, facts) {
+      const args = norm(raw);
+      const be = pickBackend(facts);
+      if (be) return inner.probe(args, facts, be);
+      // No fact names a manager this module may use (gather_facts: false, or another family): the
+      // probe finds one itself, and each manager's own probe runs only where that manager exists.
+      const branches = v.managers.map((m, i) => `${i === 0 ? "if" : "elif"} command -v ${COMMAND[m]} >/dev/null 2>&1; then\nprintf '@pkgmgr\\nname=${m}\\n'\n${inner.probe(args, facts, BACKENDS[m]!).script}`);
+      const script = `${branches.join("\n")}\nelse\nprintf '@pkgmgr\\nname=none\\n'\nfi\n`;
+      return {
+        script,
+        parse: (stdout, rc) => {
+          const mgr = findRec(parseRecords(stdout), "pkgmgr")?.get("name");
+          const found = mgr !== undefined ? BACKENDS[mgr] : undefined;
+          if (!found || !v.managers.includes(mgr!)) throw new ModuleError(`${v.aliases[0]}: no package manager for this module on the host (looked for ${v.managers.map((m) => COMMAND[m]).join(", ")})`);
+          return found.parse(stdout, rc, parseSpecs(args));
+        },
+      };
+    },
+    diff(st, raw, facts) {
+      return inner.diff(st, norm(raw), facts);
+    },
+    explain(st, raw) {
+      const set = (v.noted ?? []).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
+      const text = inner.explain(st, norm(raw));
+      return set.length ? `${text} (${set.join(", ")}: accepted, not used by keel)` : text;
+    },
+    resource(raw) {
+      return inner.resource(norm(raw));
+    },
+    apply(host, raw, changes, st) {
+      return inner.apply(host, norm(raw), changes, st);
+    },
+  });
+}
+
+/** The alias spellings folded into their canonical argument (both given: an error). */
+function normalise(raw: PackageArgs, v: PackageVariant): PackageArgs {
+  const out: Record<string, unknown> = { ...raw };
+  for (const [a, c] of [...Object.entries(v.argAliases), ...["pkg", "package"].filter((k) => v.extraArgs[k] !== undefined).map((k) => [k, "name"] as const)]) {
+    if (!Object.hasOwn(out, a)) continue;
+    if (out[a] === undefined) continue;
+    if (out[c] !== undefined && out[c] !== out[a]) throw new ArgError(a, `${a} and ${c} are the same argument; give one`, `keep ${c}`);
+    out[c] = out[a];
+    delete out[a];
+  }
+  for (const k of v.noted ?? []) delete out[k];
+  return out as PackageArgs;
+}
+
+const COMMON_PROPS: Record<string, JSONSchema> = {
       name: {
         description:
           "Package name, or a list of them (a string may also list names separated by commas). `name=VERSION` pins an exact version " +
@@ -107,25 +202,19 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
         minimum: 0,
         default: 60,
       },
-    },
-  },
+};
 
-  // The probe reads the package database and apt/dnf's state; installing or removing a package
-  // may write anywhere (maintainer scripts).
-  footprint: () => ({ reads: ["pkg", "file:/etc/apt", "file:/var/lib/apt", "file:/var/lib/dpkg", "file:/var/cache/apt", "file:/etc/dnf", "file:/etc/yum.repos.d", "file:/var/lib/rpm", "file:/var/cache/dnf", "file:/var/lib/dnf", "file:/etc/apk", "file:/lib/apk"], writes: ["*"] }),
-
-  resource(args) {
+/** The module's logic on normalised arguments, with the backend chosen by facts or by the probe's state. */
+function packageCore() {
+  const byState = (st: PkgState, facts: Facts): PackageBackend => BACKENDS[st.manager] ?? backend(facts);
+  return {
+  resource(args: PackageArgs): string {
     const specs = safeSpecs(args);
     if (specs.length === 0) return "package cache";
     return specs.length === 1 ? `package ${specs[0]!.name}` : `packages ${specs.map((s) => s.name).join(", ")}`;
   },
 
-  validate(args) {
-    parseSpecs(args);
-  },
-
-  probe(args, facts) {
-    const be = backend(facts);
+  probe(args: PackageArgs, _facts: Facts, be: PackageBackend): Probe<PkgState> {
     const specs = parseSpecs(args);
     const state = normState(args.state);
     const script = be.probeScript(specs, {
@@ -136,8 +225,8 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
     return { script, parse: (stdout, rc) => be.parse(stdout, rc, specs) };
   },
 
-  diff(st, args, facts) {
-    const be = backend(facts);
+  diff(st: PkgState, args: PackageArgs, facts: Facts): Change<PkgOp>[] {
+    const be = byState(st, facts);
     const specs = parseSpecs(args);
     const state = normState(args.state);
     const changes: Change<PkgOp>[] = [];
@@ -219,7 +308,7 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
     return changes;
   },
 
-  explain(st, args) {
+  explain(st: PkgState, args: PackageArgs): string {
     const specs = safeSpecs(args);
     const state = normState(args.state);
     const parts = specs.map((s) => {
@@ -233,8 +322,8 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
     return cache ? `${body}; ${cache}` : body;
   },
 
-  async apply(host, args, changes) {
-    const be = backend(host.facts);
+  async apply(host: Host, args: PackageArgs, changes: Change<PkgOp>[], st: PkgState): Promise<ApplyResult> {
+    const be = byState(st, host.facts);
     // Every change diff makes carries its operation (Change<PkgOp>).
     const ops = changes.flatMap((c) => (c.data ? [c.data] : []));
     const state = normState(args.state);
@@ -264,6 +353,23 @@ export default defineModule<PackageArgs, PkgState, PkgOp>({
       lockTimeout: args.lock_timeout ?? 60,
     });
   },
+  };
+}
+
+const ALL_MANAGERS = ["apt", "dnf", "yum", "apk"];
+
+export default packageModule({
+  name: "packages.package",
+  aliases: ["package"],
+  description:
+    "Ensure packages are installed (optionally at a pinned version), at the newest available version, or removed. " +
+    "The package manager (apt, dnf/yum, apk) is the one the host's facts name, or the one the probe finds without facts.",
+  managers: ALL_MANAGERS,
+  extraArgs: {
+    use: { description: "Ansible's choice of backend module: `auto` (the default) is what keel does; another value stops the load.", enum: ["auto"] },
+  },
+  argAliases: {},
+  refused: {},
 });
 
 function backend(facts: Facts): PackageBackend {

@@ -78,6 +78,11 @@ export default defineModule<SysctlArgs, SysctlState>({
         default: true,
       },
       sysctl_set: { description: "Ansible's flag to verify and set the live value; keel does this whenever reload is true, so this matters only with reload: false.", type: "boolean", default: false },
+      ignoreerrors: {
+        description: "Accepted, not used: Ansible's flag to ignore errors about unknown keys when reloading. keel reloads only this key, so other keys' errors never reach it.",
+        type: "boolean",
+        default: false,
+      },
     },
   },
 

@@ -90,7 +90,7 @@ describeLab("keel drift on lab hosts", () => {
     expect(motd.diff).toContain("-tampered line");
     expect(byRes["user keeladmin"]!.changes).toEqual([expect.objectContaining({ field: "shell", before: "/bin/sh", after: "/bin/bash" })]);
     expect(byRes["sysctl net.ipv4.tcp_syncookies"]!.changes).toEqual([expect.objectContaining({ before: "0", after: "1" })]);
-    const pkg = h.items.find((i) => i.module === "packages.package")!;
+    const pkg = h.items.find((i) => i.module === "packages.apt")!;
     expect(pkg.summary).toMatch(/keel-hello/);
     for (const it of h.items) expect(it.file).toBe(BASELINE);
     // the text report says the same, grouped by host

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import mod, { parseSpecs } from "../../../../modules/packages/package.js";
+import apt from "../../../../modules/packages/apt.js";
+import dnf from "../../../../modules/packages/dnf.js";
 import { ageText as age } from "../../../../engine/core/age.js";
 import { compareDebVersions, compareRpmVersions } from "../../../../engine/core/pkgversion.js";
 import { lockError } from "../../../../engine/core/aptlock.js";
@@ -78,8 +80,23 @@ describe("packages.package pure parts", () => {
     expect(splitApk("busybox-binsh-1.36.1-r2")).toEqual(["busybox-binsh", "1.36.1-r2"]);
     expect(splitApk("py3-foo-2-1.0_rc1-r0")).toEqual(["py3-foo-2", "1.0_rc1-r0"]);
   });
-  it("fails clearly without a known package manager", () => {
-    expect(() => mod.probe({ name: "x" }, { ...BASE_FACTS, pkg_mgr: "unknown" })).toThrow(/no package manager backend for pkg_mgr 'unknown'/);
+  it("without facts, finds the manager in its own probe; fails clearly when there is none", () => {
+    const p = mod.probe({ name: "x" }, { ...BASE_FACTS, pkg_mgr: "unknown" });
+    expect(p.script).toMatch(/^if command -v apt-get >\/dev\/null 2>&1; then$/m);
+    expect(p.script).toMatch(/^elif command -v apk >\/dev\/null 2>&1; then$/m);
+    expect(() => p.parse("@pkgmgr\nname=none\n", 0)).toThrow(/no package manager for this module on the host \(looked for apt-get, dnf, yum, apk\)/);
+    expect(p.parse("@pkgmgr\nname=apk\n", 0).manager).toBe("apk");
+    // apt and dnf/yum name their manager: apt never looks for dnf
+    expect(apt.probe({ name: "x" }, { ...BASE_FACTS, pkg_mgr: "dnf" }).script).not.toMatch(/command -v dnf/);
+    expect(dnf.probe({ name: "x" }, { ...BASE_FACTS, pkg_mgr: "unknown" }).script).toMatch(/command -v dnf[\s\S]*command -v yum/);
+    expect(() => dnf.probe({ name: "x" }, { ...BASE_FACTS, pkg_mgr: "unknown" }).parse("@pkgmgr\nname=none\n", 0)).toThrow(/looked for dnf, yum/);
+  });
+  it("aliases fold into name; refused arguments stop at validate, naming the argument", () => {
+    expect(() => apt.validate!({ pkg: "a", name: "b" })).toThrow(/pkg and name are the same argument/);
+    expect(() => apt.validate!({ name: "a", deb: "/tmp/x.deb" } as never)).toThrow(/apt: the argument deb is not implemented by keel/);
+    expect(() => dnf.validate!({ name: "a", security: true } as never)).toThrow(/dnf: the argument security/);
+    expect(() => apt.validate!({ force_apt_get: true } as never)).toThrow(/needs name/);
+    expect(apt.resource({ pkg: "nginx" })).toBe("package nginx");
   });
   it("asks apt-cache policy only for what it needs", () => {
     expect(mod.probe({ name: "x", state: "absent" }, BASE_FACTS).script).not.toContain("apt-cache");
