@@ -7,7 +7,7 @@ import { defineModule } from "../../engine/core/module.js";
 import { InputError, InternalError } from "../../engine/core/errors.js";
 import type { Facts } from "../../engine/core/facts.js";
 import { ansibleFactVars, factsProbe } from "../../engine/facts/index.js";
-import { fnmatch } from "../files/find.js";
+import { fnmatch } from "../../engine/core/fnmatch.js";
 
 export interface SetupArgs {
   gather_subset?: string | string[];
