@@ -21,6 +21,8 @@ export default defineConfig({
           globalSetup: ["test/e2e/setup.ts"],
           fileParallelism: false,
           testTimeout: 180_000,
+          // only the compat corpus runs tests concurrently (roles, each on its own scratch hosts)
+          maxConcurrency: 3,
         },
       },
     ],

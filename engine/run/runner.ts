@@ -14,7 +14,7 @@ import { gatherFacts, ansibleFactVars } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
-import { becomeOf, magicVars } from "./vars.js";
+import { becomeOf, magicVars, roleMagic } from "./vars.js";
 import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
@@ -273,7 +273,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
       inventory: this.inventoryLayer(),
       playVars: this.play?.vars ?? {},
       varsFiles: this.play?.varsFiles ?? {},
-      roleVars: task?.role?.vars ?? {},
+      roleVars: task?.role ? { ...roleMagic(task.role), ...task.role.vars } : {},
       blockVars: scope.blockVars,
       taskVars: task?.vars ?? {},
       registered: this.registered,

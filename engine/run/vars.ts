@@ -1,5 +1,5 @@
 // What a host's tasks see: Ansible's magic variables, and the become settings of a task. Pure.
-import type { Plan, Play, Task } from "../core/plan.js";
+import type { Plan, Play, RoleRef, Task } from "../core/plan.js";
 import type { HostSpec } from "../core/host.js";
 import type { Become } from "./host.js";
 import type { FleetVars, RunOptions } from "./options.js";
@@ -28,4 +28,9 @@ export function becomeOf(task: Task, scope: Scope, opts: Pick<RunOptions, "becom
   const user = task.becomeUser ?? scope.becomeUser ?? opts.becomeUser ?? spec.becomeUser ?? "root";
   const password = opts.becomePassword ?? spec.becomePassword;
   return password === undefined ? { user } : { user, password };
+}
+
+/** Ansible's magic variables of a task in a role: role_name, ansible_role_name, role_path. */
+export function roleMagic(role: RoleRef): Record<string, unknown> {
+  return { role_name: role.name, ansible_role_name: role.name, role_path: role.dir };
 }

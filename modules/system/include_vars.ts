@@ -8,7 +8,7 @@
 // `lookup('first_found', …)` the file is chosen per host (`{{ ansible_os_family }}.yml`).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, isAbsolute, join, relative } from "node:path";
-import { parse } from "yaml";
+import { parseDocument, visit, isScalar } from "yaml";
 import { defineControllerModule, type ControllerResult } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 
@@ -96,7 +96,7 @@ export default defineControllerModule<IncludeVarsArgs>({
     for (const f of files) {
       let data: unknown;
       try {
-        data = parse(readFileSync(f, "utf8"), { version: "1.1" });
+        data = readVarsYaml(readFileSync(f, "utf8"));
       } catch (e) {
         return { failed: true, msg: `include_vars: ${f}: ${(e as Error).message}` };
       }
@@ -120,4 +120,24 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = isMap(out[k]) && isMap(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
   return out;
+}
+
+/**
+ * A vars file as Ansible reads it (YAML 1.1: yes/no are booleans), except that an octal literal
+ * (`mode: 0640`) keeps its digits (640), as everywhere else in keel (YAML 1.2): modules read a
+ * number's digits as octal, so 1.1's value (416) would become mode 0416. Found by the redis role's
+ * `redis_conf_dir_mode: 02770`, which became "invalid mode '1528'".
+ */
+export function readVarsYaml(text: string): unknown {
+  const doc = parseDocument(text, { version: "1.1" });
+  if (doc.errors.length) throw doc.errors[0]!;
+  visit(doc, {
+    Scalar(_k, n) {
+      if (isScalar(n) && n.format === "OCT" && typeof n.value === "number") {
+        n.value = Number(n.value.toString(8));
+        n.format = undefined;
+      }
+    },
+  });
+  return doc.toJS();
 }

@@ -112,7 +112,8 @@ describe("compat corpus: keel loads each role", () => {
   }
 });
 
-describeLab("compat corpus: keel and ansible-playbook converge each role on scratch hosts", () => {
+// Roles run three at a time: each waits mostly on apt and dpkg inside its two scratch hosts.
+describeLab.concurrent("compat corpus: keel and ansible-playbook converge each role on scratch hosts", () => {
   for (const r of roles.filter((x) => x.converge)) {
     it(r.name, { timeout: 1_800_000 }, async () => {
       const m = materialize(r);
@@ -121,6 +122,12 @@ describeLab("compat corpus: keel and ansible-playbook converge each role on scra
       const work = mkdtempSync(join(tmpdir(), `keel-compat-run-${r.name}-`));
       const [a, k] = await Promise.all([startScratchHost(), startScratchHost()]);
       try {
+        // as a real fleet host: current package lists, and python3-apt (without it Ansible's apt
+        // module runs apt-get update and installs it as a side effect, which keel does not do)
+        for (const h of [a, k]) {
+          const p = await ssh(h, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null", { timeoutMs: 300_000 });
+          expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
+        }
         const [a1, k1] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 1)]);
         const [a2, k2] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 2)]);
         writeFileSync(join(work, "ansible-1.json"), a1.raw);

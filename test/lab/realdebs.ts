@@ -18,7 +18,8 @@ import { LabError, run } from "./util.js";
  * The packages (their dependencies come along). systemd-standalone-sysusers is listed so that
  * aide-common's "systemd | systemd-standalone-sysusers" dependency is met without systemd itself.
  * The services from apache2 to unattended-upgrades are what the compatibility corpus's roles
- * install (test/compat/roles.json), so that keel and Ansible converge them on lab hosts.
+ * install (test/compat/roles.json), so that keel and Ansible converge them on lab hosts;
+ * python3-apt is what Ansible's apt module needs (without it, it installs it as a side effect).
  */
 export const REAL_DEBS: readonly string[] = [
   "aide",
@@ -39,6 +40,7 @@ export const REAL_DEBS: readonly string[] = [
   "php8.2-cli",
   "php8.2-common",
   "postfix",
+  "python3-apt",
   "redis-server",
   "systemd-standalone-sysusers",
   "ufw",

@@ -19,5 +19,7 @@ describe("role defaults", () => {
     expect(s.failed).toEqual([]);
     expect(readFileSync(join(out, "inside"), "utf8")).toBe("hello from the role's defaults\n");
     expect(readFileSync(join(out, "outside"), "utf8")).toBe("hello from the role's defaults\n");
+    // role_name, ansible_role_name and role_path inside a role (os_hardening's templates read them)
+    expect(readFileSync(join(out, "magic"), "utf8")).toBe("greeter greeter greeter\n");
   });
 });
