@@ -92,7 +92,7 @@ describe("include_vars, debug, fail", () => {
 describe("what only matters if a task runs", () => {
   it("a task keel cannot run, under a when (or in handlers), becomes a guarded failure instead of a load error", () => {
     const plan = load({
-      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: setup-Arch.yml\n      when: ansible_os_family == 'Archlinux'\n    - package: { name: fail2ban, enablerepo: epel }\n      when: ansible_os_family == 'RedHat'\n  handlers:\n    - name: reload\n      systemd_service: { name: x, daemon_reload: true }\n",
+      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: setup-Arch.yml\n      when: ansible_os_family == 'Archlinux'\n    - package: { name: fail2ban, enablerepo: epel }\n      when: ansible_os_family == 'RedHat'\n  handlers:\n    - name: reload\n      community.general.pacman: { name: x }\n",
       "setup-Arch.yml": "- name: pacman\n  pacman: { name: nginx }\n",
     });
     const t = tasks(plan.plays[0]!.tasks);
@@ -141,7 +141,9 @@ describe("all load errors at once", () => {
     expect(text).toMatch(/3 errors; nothing was run$/);
     expect((err as Error).message).toMatch(/\(and 2 more errors\)$/);
   });
-  it("did you mean: only close names (no community.general.sudoers for ini_file)", () => {
+  // ini_file and pam_limits are modules now; community.general.xml and sefcontext are not, and
+  // are as far from every module name as ini_file was
+  it("did you mean: only close names (no community.general.sudoers for an unrelated module)", () => {
     const msg = (task: string) => {
       try {
         load({ "site.yml": `- hosts: all\n  tasks:\n    - ${task}\n` });
@@ -150,8 +152,8 @@ describe("all load errors at once", () => {
       }
       return "";
     };
-    expect(msg("community.general.ini_file: { path: /x }")).toBe("unknown module 'community.general.ini_file'");
-    expect(msg("pam_limits: { domain: x }")).toBe("unknown module 'pam_limits'");
+    expect(msg("community.general.xml: { path: /x }")).toBe("unknown module 'community.general.xml'");
+    expect(msg("sefcontext: { target: x }")).toBe("unknown module 'sefcontext'");
     expect(msg("lineinfle: { path: /x }")).toBe("unknown module 'lineinfle', did you mean 'lineinfile'?");
   });
 });

@@ -8,11 +8,13 @@ import mod from "../../../../modules/hardening/profile.js";
 import { ansibleFactVars } from "../../../../engine/facts/ansible.js";
 import { BASE_FACTS } from "../harness.js";
 import type { Facts } from "../../../../engine/core/facts.js";
+import type { ControllerResult } from "../../../../engine/core/module.js";
 
 function run(profile: string, facts: Partial<Facts> = {}) {
   const f = { ...BASE_FACTS, ...facts } as Facts;
   const vars = { ...ansibleFactVars(f), hardening_ssh_allow_users: [], hardening_ssh_allow_groups: [] };
-  return mod.run({ profile }, { vars, facts: f, check: false, evaluate: () => true });
+  // hardening.profile answers synchronously (a controller run may also return a Promise)
+  return mod.run({ profile }, { vars, facts: f, check: false, evaluate: () => true }) as ControllerResult;
 }
 
 describe("hardening.profile", () => {

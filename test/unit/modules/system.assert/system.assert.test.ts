@@ -4,6 +4,7 @@ import { describe, it, expect } from "vitest";
 import { Ajv } from "ajv";
 import mod, { truthy } from "../../../../modules/system/assert.js";
 import { EMPTY_FACTS } from "../../../../engine/core/facts.js";
+import type { ControllerResult } from "../../../../engine/core/module.js";
 
 function ctx(values: Record<string, unknown>) {
   const seen: string[] = [];
@@ -47,7 +48,7 @@ describe("system.assert", () => {
   for (const t of table) {
     it(t.name, () => {
       const c = ctx(t.values);
-      const r = mod.run(t.args, c.ctx);
+      const r = mod.run(t.args, c.ctx) as ControllerResult; // assert answers synchronously
       expect(r).toMatchObject(t.want);
       if (!("failed" in t.want)) expect(r.failed).toBeFalsy();
       if (t.args.quiet) expect(r.msg).toBeUndefined();
