@@ -212,12 +212,18 @@ export function editPamd(text: string, a: PamdArgs): { text: string; changes: nu
     const r = l.rule;
     if (state === "absent") return void changes++;
     if (state === "before") {
-      if (!isNew(ruleAt(i, -1))) (out.push(newRule()), changes++);
+      if (!isNew(ruleAt(i, -1))) {
+        out.push(newRule());
+        changes++;
+      }
       return void out.push(l);
     }
     if (state === "after") {
       out.push(l);
-      if (!isNew(ruleAt(i, 1))) (out.push(newRule()), changes++);
+      if (!isNew(ruleAt(i, 1))) {
+        out.push(newRule());
+        changes++;
+      }
       return;
     }
     const e: Rule = { ...r, args: [...r.args] };

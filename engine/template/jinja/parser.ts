@@ -285,7 +285,9 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
           break;
         }
         case "include": {
-          let [withContext, end] = context(toks, true);
+          const ctxEnd = context(toks, true);
+          const withContext = ctxEnd[0];
+          let end = ctxEnd[1];
           let ignoreMissing = false;
           if (end >= 3 && toks[end - 2]!.value === "ignore" && toks[end - 1]!.value === "missing") {
             ignoreMissing = true;

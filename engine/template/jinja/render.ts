@@ -61,6 +61,8 @@ class Frame {
     readonly root: Record<string, unknown>,
   ) {
     const find = (k: string): { v: unknown } | undefined => {
+      // walks the frame chain outwards from this frame
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
       for (let f: Frame | undefined = this; f; f = f.parent) if (Object.hasOwn(f.own, k)) return { v: f.own[k] };
       if (Object.hasOwn(this.root, k)) return { v: this.root[k] };
       if (Object.hasOwn(GLOBALS, k)) return { v: GLOBALS[k] };
@@ -248,7 +250,7 @@ export class Renderer {
           const { pos, kw } = callArgs(call, f.view);
           return toText(target.fn(pos, { ...kw, caller }));
         } catch (e) {
-          this.fail(c, n.off, n.src, e);
+          return this.fail(c, n.off, n.src, e);
         }
       }
       case "filter": {
