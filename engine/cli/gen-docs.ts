@@ -46,7 +46,8 @@ export function modulesMarkdown(reg: Registry): string {
 export function readmeModulesTable(reg: Registry): string {
   const mods = [...reg.modules].sort((a, b) => a.name.localeCompare(b.name));
   let out = "| Module | Aliases | Description |\n|---|---|---|\n";
-  for (const m of mods) out += `| [\`${m.name}\`](docs/modules.md#${anchor(m.name)}) | ${(m.aliases ?? []).map((a) => `\`${a}\``).join(", ")} | ${cell(m.description)} |\n`;
+  for (const m of mods)
+    out += `| [\`${m.name}\`](docs/modules.md#${anchor(m.name)}) | ${(m.aliases ?? []).map((a) => `\`${a}\``).join(", ")} | ${cell(m.description)} |\n`;
   return out;
 }
 
@@ -62,7 +63,10 @@ export function withModulesTable(readme: string, reg: Registry): string {
 }
 
 function anchor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_ -]/g, "").replace(/ /g, "-");
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_ -]/g, "")
+    .replace(/ /g, "-");
 }
 
 /** Write (or with check, compare) docs/modules.md and README.md's table. Returns 0, or 1 when out of date. */

@@ -19,8 +19,20 @@ import { registerVault } from "./commands/vault.js";
 import { registerConfig } from "./commands/config.js";
 import { setupVault, vaultDefaults } from "./commands/vault-flags.js";
 
-const COMMANDS = [registerRun, registerDrift, registerAudit, registerPatch, registerInventory, registerFacts, registerModules, registerSchema, registerHistory, registerReport, registerVault, registerConfig];
-
+const COMMANDS = [
+  registerRun,
+  registerDrift,
+  registerAudit,
+  registerPatch,
+  registerInventory,
+  registerFacts,
+  registerModules,
+  registerSchema,
+  registerHistory,
+  registerReport,
+  registerVault,
+  registerConfig,
+];
 
 /** The `keel` program with every command registered (main parses with it; tests inspect it). */
 export function buildProgram(ctx: CommandContext): Command {

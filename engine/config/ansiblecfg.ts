@@ -21,20 +21,111 @@ export interface SettingDef {
 }
 
 export const SETTINGS: SettingDef[] = [
-  { name: "inventory", section: "defaults", keys: ["inventory", "hostfile"], env: ["ANSIBLE_INVENTORY"], type: "pathlist", use: "inventory when no -i is given" },
+  {
+    name: "inventory",
+    section: "defaults",
+    keys: ["inventory", "hostfile"],
+    env: ["ANSIBLE_INVENTORY"],
+    type: "pathlist",
+    use: "inventory when no -i is given",
+  },
   { name: "forks", section: "defaults", keys: ["forks"], env: ["ANSIBLE_FORKS"], type: "int", use: "hosts in parallel unless -f" },
-  { name: "remote_user", section: "defaults", keys: ["remote_user"], env: ["ANSIBLE_REMOTE_USER"], type: "string", use: "login user of hosts whose inventory names none (-u overrides)" },
-  { name: "private_key_file", section: "defaults", keys: ["private_key_file"], env: ["ANSIBLE_PRIVATE_KEY_FILE"], type: "path", use: "key of hosts whose inventory names none (--private-key overrides)" },
-  { name: "roles_path", section: "defaults", keys: ["roles_path"], env: ["ANSIBLE_ROLES_PATH"], type: "pathlist", use: "where roles are searched (after the playbook's roles/)" },
-  { name: "collections_path", section: "defaults", keys: ["collections_path", "collections_paths"], env: ["ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"], type: "pathlist", use: "where collections are searched" },
-  { name: "host_key_checking", section: "defaults", keys: ["host_key_checking"], env: ["ANSIBLE_HOST_KEY_CHECKING"], type: "bool", use: "False: host keys not checked (one warning line per run)" },
-  { name: "timeout", section: "defaults", keys: ["timeout"], env: ["ANSIBLE_TIMEOUT"], type: "int", use: "SSH connect timeout in seconds unless -T or the host's ansible_timeout" },
-  { name: "vault_password_file", section: "defaults", keys: ["vault_password_file"], env: ["ANSIBLE_VAULT_PASSWORD_FILE"], type: "path", use: "vault password (a file or an executable)" },
-  { name: "vault_identity_list", section: "defaults", keys: ["vault_identity_list"], env: ["ANSIBLE_VAULT_IDENTITY_LIST"], type: "string", use: "vault ids, label@source, comma separated" },
-  { name: "become", section: "privilege_escalation", keys: ["become"], env: ["ANSIBLE_BECOME"], type: "bool", use: "default become of plays and tasks (as -b)" },
-  { name: "become_user", section: "privilege_escalation", keys: ["become_user"], env: ["ANSIBLE_BECOME_USER"], type: "string", use: "default become user (as --become-user)" },
-  { name: "become_method", section: "privilege_escalation", keys: ["become_method"], env: ["ANSIBLE_BECOME_METHOD"], type: "string", use: "must be sudo (keel becomes with sudo only)" },
-  { name: "ssh_args", section: "ssh_connection", keys: ["ssh_args"], env: ["ANSIBLE_SSH_ARGS"], type: "string", use: "its -o StrictHostKeyChecking / UserKnownHostsFile come first" },
+  {
+    name: "remote_user",
+    section: "defaults",
+    keys: ["remote_user"],
+    env: ["ANSIBLE_REMOTE_USER"],
+    type: "string",
+    use: "login user of hosts whose inventory names none (-u overrides)",
+  },
+  {
+    name: "private_key_file",
+    section: "defaults",
+    keys: ["private_key_file"],
+    env: ["ANSIBLE_PRIVATE_KEY_FILE"],
+    type: "path",
+    use: "key of hosts whose inventory names none (--private-key overrides)",
+  },
+  {
+    name: "roles_path",
+    section: "defaults",
+    keys: ["roles_path"],
+    env: ["ANSIBLE_ROLES_PATH"],
+    type: "pathlist",
+    use: "where roles are searched (after the playbook's roles/)",
+  },
+  {
+    name: "collections_path",
+    section: "defaults",
+    keys: ["collections_path", "collections_paths"],
+    env: ["ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"],
+    type: "pathlist",
+    use: "where collections are searched",
+  },
+  {
+    name: "host_key_checking",
+    section: "defaults",
+    keys: ["host_key_checking"],
+    env: ["ANSIBLE_HOST_KEY_CHECKING"],
+    type: "bool",
+    use: "False: host keys not checked (one warning line per run)",
+  },
+  {
+    name: "timeout",
+    section: "defaults",
+    keys: ["timeout"],
+    env: ["ANSIBLE_TIMEOUT"],
+    type: "int",
+    use: "SSH connect timeout in seconds unless -T or the host's ansible_timeout",
+  },
+  {
+    name: "vault_password_file",
+    section: "defaults",
+    keys: ["vault_password_file"],
+    env: ["ANSIBLE_VAULT_PASSWORD_FILE"],
+    type: "path",
+    use: "vault password (a file or an executable)",
+  },
+  {
+    name: "vault_identity_list",
+    section: "defaults",
+    keys: ["vault_identity_list"],
+    env: ["ANSIBLE_VAULT_IDENTITY_LIST"],
+    type: "string",
+    use: "vault ids, label@source, comma separated",
+  },
+  {
+    name: "become",
+    section: "privilege_escalation",
+    keys: ["become"],
+    env: ["ANSIBLE_BECOME"],
+    type: "bool",
+    use: "default become of plays and tasks (as -b)",
+  },
+  {
+    name: "become_user",
+    section: "privilege_escalation",
+    keys: ["become_user"],
+    env: ["ANSIBLE_BECOME_USER"],
+    type: "string",
+    use: "default become user (as --become-user)",
+  },
+  {
+    name: "become_method",
+    section: "privilege_escalation",
+    keys: ["become_method"],
+    env: ["ANSIBLE_BECOME_METHOD"],
+    type: "string",
+    use: "must be sudo (keel becomes with sudo only)",
+  },
+  {
+    name: "ssh_args",
+    section: "ssh_connection",
+    keys: ["ssh_args"],
+    env: ["ANSIBLE_SSH_ARGS"],
+    type: "string",
+    use: "its -o StrictHostKeyChecking / UserKnownHostsFile come first",
+  },
 ];
 
 export interface Setting {
@@ -88,8 +179,20 @@ export function parseIniConfig(text: string, file: string): Map<string, Map<stri
       return;
     }
     const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw.trim());
-    if (!kv || !section) throw new InputError(kv ? "a setting before any [section]" : "not a 'key = value' line", { file, line: i + 1, col: 1 }, "ansible.cfg is an INI file: [defaults] then key = value lines", raw);
-    last = { value: kv[2]!.replace(/(^|\s);.*$/, "").trim().replace(/%%/g, "%"), line: i + 1 };
+    if (!kv || !section)
+      throw new InputError(
+        kv ? "a setting before any [section]" : "not a 'key = value' line",
+        { file, line: i + 1, col: 1 },
+        "ansible.cfg is an INI file: [defaults] then key = value lines",
+        raw,
+      );
+    last = {
+      value: kv[2]!
+        .replace(/(^|\s);.*$/, "")
+        .trim()
+        .replace(/%%/g, "%"),
+      line: i + 1,
+    };
     section.set(kv[1]!.toLowerCase(), last);
   });
   return out;
@@ -118,7 +221,11 @@ function convert(def: SettingDef, raw: string, base: string, where: () => InputE
     case "path":
       return path(v);
     case "pathlist":
-      return v.split(def.name === "inventory" ? "," : ":").map((x) => x.trim()).filter(Boolean).map(path);
+      return v
+        .split(def.name === "inventory" ? "," : ":")
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .map(path);
     default:
       return v;
   }
@@ -136,7 +243,15 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env, file: stri
     const envName = def.env.find((e) => env[e] !== undefined && env[e] !== "");
     if (envName) {
       const raw = env[envName]!;
-      settings[def.name] = { value: convert(def, raw, process.cwd(), () => new InputError(`${envName}='${raw}' is not a valid ${def.type === "bool" ? "boolean" : def.type === "int" ? "whole number" : "value"}`)), source: `${envName} (environment)` };
+      settings[def.name] = {
+        value: convert(
+          def,
+          raw,
+          process.cwd(),
+          () => new InputError(`${envName}='${raw}' is not a valid ${def.type === "bool" ? "boolean" : def.type === "int" ? "whole number" : "value"}`),
+        ),
+        source: `${envName} (environment)`,
+      };
       continue;
     }
     const sec = ini.get(def.section);
@@ -144,7 +259,16 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env, file: stri
     if (!key || !file) continue;
     const iv = sec!.get(key)!;
     settings[def.name] = {
-      value: convert(def, iv.value, dirname(file), () => new InputError(`${key} = ${iv.value} is not a valid ${def.type === "bool" ? "boolean (True or False)" : def.type === "int" ? "whole number" : "value"}`, { file, line: iv.line, col: 1 })),
+      value: convert(
+        def,
+        iv.value,
+        dirname(file),
+        () =>
+          new InputError(
+            `${key} = ${iv.value} is not a valid ${def.type === "bool" ? "boolean (True or False)" : def.type === "int" ? "whole number" : "value"}`,
+            { file, line: iv.line, col: 1 },
+          ),
+      ),
       source: `${file}:${iv.line}`,
     };
   }

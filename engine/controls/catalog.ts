@@ -102,10 +102,19 @@ export function defaultCatalogDir(): string {
 export function loadCatalog(dir: string = defaultCatalogDir()): Catalog {
   const root = resolve(dir);
   const file = join(root, "catalog.yml");
-  if (!existsSync(file)) throw new InputError(`no catalog.yml in ${root}`, undefined, "a catalog folder holds catalog.yml, controls/, profiles/ and the role (tasks/, defaults/)");
+  if (!existsSync(file))
+    throw new InputError(`no catalog.yml in ${root}`, undefined, "a catalog folder holds catalog.yml, controls/, profiles/ and the role (tasks/, defaults/)");
   const y = YamlFile.load(file);
-  const head = validateDoc(y, "catalog", "catalog.yml") as { catalog: string; version: number; title?: string; sources?: Record<string, string>; areas: Record<string, string>; param_values?: Record<string, unknown[]> };
-  if (head.version !== 1) throw y.error(`catalog format version ${head.version} is not supported (this keel reads version 1)`, keyPair(y.root, "version")?.value as Node);
+  const head = validateDoc(y, "catalog", "catalog.yml") as {
+    catalog: string;
+    version: number;
+    title?: string;
+    sources?: Record<string, string>;
+    areas: Record<string, string>;
+    param_values?: Record<string, unknown[]>;
+  };
+  if (head.version !== 1)
+    throw y.error(`catalog format version ${head.version} is not supported (this keel reads version 1)`, keyPair(y.root, "version")?.value as Node);
   const cat: Catalog = {
     name: head.catalog,
     version: head.version,
@@ -129,7 +138,12 @@ export function loadCatalog(dir: string = defaultCatalogDir()): Catalog {
   const areasNode = keyPair(y.root, "areas")?.value as Node;
   for (const area of cat.areas) {
     const cf = join(root, "controls", `${area.name}.yml`);
-    if (!existsSync(cf)) throw y.error(`area '${area.name}' has no file controls/${area.name}.yml`, keyPair(areasNode, area.name) ?? areasNode, "create it with a `controls:` mapping, or remove the area");
+    if (!existsSync(cf))
+      throw y.error(
+        `area '${area.name}' has no file controls/${area.name}.yml`,
+        keyPair(areasNode, area.name) ?? areasNode,
+        "create it with a `controls:` mapping, or remove the area",
+      );
     loadArea(cat, YamlFile.load(cf), area.name);
   }
   const cdir = join(root, "controls");
@@ -146,14 +160,27 @@ export function loadCatalog(dir: string = defaultCatalogDir()): Catalog {
   }
   for (const c of cat.controls.values()) {
     if (c.type === "automated" && c.tasks.length === 0) {
-      throw new InputError(`automated control ${c.id} has no task tagged '${c.id}' in ${tasksDir}`, c.pos, `add its tasks (tags: [${c.id}], when: "'${c.id}' in ${GATE_VAR}"), or make it type: manual with a procedure`);
+      throw new InputError(
+        `automated control ${c.id} has no task tagged '${c.id}' in ${tasksDir}`,
+        c.pos,
+        `add its tasks (tags: [${c.id}], when: "'${c.id}' in ${GATE_VAR}"), or make it type: manual with a procedure`,
+      );
     }
     if (c.type === "manual" && c.tasks.length) {
-      throw new InputError(`manual control ${c.id} has tasks (${c.tasks[0]!.pos.file}:${c.tasks[0]!.pos.line}); a manual control is a procedure`, c.pos, "make it type: automated, or remove its tasks");
+      throw new InputError(
+        `manual control ${c.id} has tasks (${c.tasks[0]!.pos.file}:${c.tasks[0]!.pos.line}); a manual control is a procedure`,
+        c.pos,
+        "make it type: automated, or remove its tasks",
+      );
     }
   }
   const pdir = join(root, "profiles");
-  cat.profiles = existsSync(pdir) ? readdirSync(pdir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, "")).sort() : [];
+  cat.profiles = existsSync(pdir)
+    ? readdirSync(pdir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => f.replace(/\.ya?ml$/, ""))
+        .sort()
+    : [];
   return cat;
 }
 
@@ -167,7 +194,12 @@ function loadParams(root: string): Map<string, Param> {
   for (const p of y.root.items) {
     if (!isPair(p) || !isScalar(p.key)) continue;
     const name = String(p.key.value);
-    if (!name.startsWith("hardening_")) throw y.error(`role variable '${name}' must start with hardening_`, p, "catalog parameters share one prefix so profiles and -e can name them unambiguously");
+    if (!name.startsWith("hardening_"))
+      throw y.error(
+        `role variable '${name}' must start with hardening_`,
+        p,
+        "catalog parameters share one prefix so profiles and -e can name them unambiguously",
+      );
     out.set(name, { name, default: y.js(p.value as Node), pos: y.pos(p) });
   }
   return out;
@@ -179,17 +211,30 @@ function loadArea(cat: Catalog, y: YamlFile, area: string): void {
   for (const [id, raw] of Object.entries(doc.controls)) {
     const pair = keyPair(map, id)!;
     const node = pair.value as Node;
-    if (!id.startsWith(`${area}.`)) throw y.error(`control '${id}' is in controls/${area}.yml but its id does not start with '${area}.'`, pair, `rename it ${area}.${id.split(".")[1]}, or move it to controls/${id.split(".")[0]}.yml`);
+    if (!id.startsWith(`${area}.`))
+      throw y.error(
+        `control '${id}' is in controls/${area}.yml but its id does not start with '${area}.'`,
+        pair,
+        `rename it ${area}.${id.split(".")[1]}, or move it to controls/${id.split(".")[0]}.yml`,
+      );
     if (cat.controls.has(id)) throw y.error(`control '${id}' is defined twice`, pair);
     const band = SEVERITY_BANDS[raw.severity];
     const impact = raw.impact ?? band.impact;
     if (impact < band.min || impact > band.max) {
-      throw y.error(`impact ${impact} does not match severity ${raw.severity} (${band.min}–${band.max})`, keyPair(node, "impact")!.value as Node, "InSpec bands: none 0, low 0.01–0.39, medium 0.4–0.69, high 0.7–0.89, critical 0.9–1.0");
+      throw y.error(
+        `impact ${impact} does not match severity ${raw.severity} (${band.min}–${band.max})`,
+        keyPair(node, "impact")!.value as Node,
+        "InSpec bands: none 0, low 0.01–0.39, medium 0.4–0.69, high 0.7–0.89, critical 0.9–1.0",
+      );
     }
     for (const [i, name] of (raw.params ?? []).entries()) {
       if (!cat.params.has(name)) {
         const at = (keyPair(node, "params")!.value as { items: Node[] }).items[i];
-        throw y.error(`control ${id} reads parameter '${name}', which defaults/main.yml does not define`, at, "every parameter has a default in the role's defaults/main.yml");
+        throw y.error(
+          `control ${id} reads parameter '${name}', which defaults/main.yml does not define`,
+          at,
+          "every parameter has a default in the role's defaults/main.yml",
+        );
       }
     }
     let appliesWhen: Expr | undefined;
@@ -197,7 +242,12 @@ function loadArea(cat: Catalog, y: YamlFile, area: string): void {
       appliesWhen = { text: raw.applies_when, pos: y.pos(keyPair(node, "applies_when")!.value as Node) };
       checkExpr(appliesWhen);
     }
-    if (raw.type === "automated" && raw.procedure !== undefined) throw y.error(`automated control ${id} has a procedure`, keyPair(node, "procedure"), "only manual controls have a procedure; set type: manual or remove it");
+    if (raw.type === "automated" && raw.procedure !== undefined)
+      throw y.error(
+        `automated control ${id} has a procedure`,
+        keyPair(node, "procedure"),
+        "only manual controls have a procedure; set type: manual or remove it",
+      );
     cat.controls.set(id, {
       id,
       area,

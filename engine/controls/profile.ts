@@ -75,16 +75,27 @@ export function resolveProfile(catalog: Catalog, nameOrFile: string, from?: Sour
       const def = catalog.params.get(k);
       if (!def) {
         const sug = didYouMean(k, catalog.params.keys());
-        throw y.error(`unknown parameter '${k}'${sug ? `, did you mean '${sug}'?` : ""}`, at, sug ? undefined : "parameters are the hardening_* variables of roles/hardening/defaults/main.yml");
+        throw y.error(
+          `unknown parameter '${k}'${sug ? `, did you mean '${sug}'?` : ""}`,
+          at,
+          sug ? undefined : "parameters are the hardening_* variables of roles/hardening/defaults/main.yml",
+        );
       }
       if (def.default !== null && v !== null && kind(def.default) !== kind(v)) {
-        throw y.error(`parameter '${k}' must be ${kind(def.default)} (its default is ${JSON.stringify(def.default)}), got ${kind(v)} ${JSON.stringify(v)}`, at.value as Node);
+        throw y.error(
+          `parameter '${k}' must be ${kind(def.default)} (its default is ${JSON.stringify(def.default)}), got ${kind(v)} ${JSON.stringify(v)}`,
+          at.value as Node,
+        );
       }
       // A value becomes a line of a host file (login.defs, sshd_config, a PAM profile…): a newline or
       // NUL would add lines of its own. Only parameters whose default is multi-line (banner text) may.
       const bad = lineBreak(v);
       if (bad && !(typeof def.default === "string" && def.default.includes("\n") && bad !== "NUL")) {
-        throw y.error(`parameter '${k}' contains a ${bad}: each value becomes one line of a host file, where it would add lines of its own`, at.value as Node, "remove the line break");
+        throw y.error(
+          `parameter '${k}' contains a ${bad}: each value becomes one line of a host file, where it would add lines of its own`,
+          at.value as Node,
+          "remove the line break",
+        );
       }
       if (def.values && !def.values.includes(v)) {
         throw y.error(`parameter '${k}' must be one of ${def.values.map((x) => JSON.stringify(x)).join(", ")}, got ${JSON.stringify(v)}`, at.value as Node);
@@ -99,7 +110,9 @@ export function resolveProfile(catalog: Catalog, nameOrFile: string, from?: Sour
     name: last.raw.profile,
     title: last.raw.title ?? last.raw.profile,
     chain: sources,
-    sha256: createHash("sha256").update(sources.map((s) => s.sha256).join("\n")).digest("hex"),
+    sha256: createHash("sha256")
+      .update(sources.map((s) => s.sha256).join("\n"))
+      .digest("hex"),
     controls: catalog.ids.filter((id) => selected.has(id)),
     params,
     overrides,
@@ -117,7 +130,8 @@ function locate(catalog: Catalog, ref: string, base: string, from?: SourcePos, y
   const pathLike = ref.includes("/") || /\.ya?ml$/.test(ref);
   if (pathLike) {
     const f = isAbsolute(ref) ? ref : resolve(base, ref);
-    if (!existsSync(f)) throw err(`profile file ${ref} does not exist (looked for ${f})`, from, y, "a relative path is read from the folder of the file that names it");
+    if (!existsSync(f))
+      throw err(`profile file ${ref} does not exist (looked for ${f})`, from, y, "a relative path is read from the folder of the file that names it");
     return f;
   }
   for (const ext of ["yml", "yaml"]) {
@@ -125,7 +139,12 @@ function locate(catalog: Catalog, ref: string, base: string, from?: SourcePos, y
     if (existsSync(f)) return f;
   }
   const sug = didYouMean(ref, catalog.profiles);
-  return fail(`unknown profile '${ref}'${sug ? `, did you mean '${sug}'?` : ""}`, from, y, `shipped profiles: ${catalog.profiles.join(", ")}; or give a path to a profile file`);
+  return fail(
+    `unknown profile '${ref}'${sug ? `, did you mean '${sug}'?` : ""}`,
+    from,
+    y,
+    `shipped profiles: ${catalog.profiles.join(", ")}; or give a path to a profile file`,
+  );
 }
 
 function fail(msg: string, from: SourcePos | undefined, y: YamlFile | undefined, hint: string): never {
@@ -146,7 +165,11 @@ function match(catalog: Catalog, y: YamlFile, list: string[] | undefined, key: s
     if (!pat.includes("*")) {
       if (!catalog.controls.has(pat)) {
         const sug = didYouMean(pat, catalog.ids);
-        throw y.error(`unknown control '${pat}' in ${key}${sug ? `, did you mean '${sug}'?` : ""}`, at, sug ? undefined : "see docs/controls.md or `keel modules` for the catalog's ids; globs like ssh.* select a whole area");
+        throw y.error(
+          `unknown control '${pat}' in ${key}${sug ? `, did you mean '${sug}'?` : ""}`,
+          at,
+          sug ? undefined : "see docs/controls.md or `keel modules` for the catalog's ids; globs like ssh.* select a whole area",
+        );
       }
       out.push(pat);
       return;

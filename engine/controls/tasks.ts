@@ -26,7 +26,9 @@ interface Inherited {
 /** Index the tasks of every tasks/*.yml by control id; throws InputError for an ungated or untagged task. */
 export function indexTasks(tasksDir: string, controls: ReadonlyMap<string, unknown>, gateVar: string): Map<string, TaskRef[]> {
   const out = new Map<string, TaskRef[]>();
-  for (const f of readdirSync(tasksDir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+  for (const f of readdirSync(tasksDir)
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort()) {
     const y = YamlFile.load(join(tasksDir, f));
     if (!y.root) continue;
     if (!isSeq(y.root)) throw y.error("a tasks file must be a list of tasks", y.root);
@@ -53,14 +55,20 @@ function walk(y: YamlFile, items: Node[], inh: Inherited, controls: ReadonlyMap<
     for (const t of here.tags) {
       if (t.includes(".") && !controls.has(t)) {
         const sug = didYouMean(t, controls.keys());
-        throw y.error(`task '${name}' is tagged '${t}', which is not a control of the catalog${sug ? `; did you mean '${sug}'?` : ""}`, valueOf(item, "tags") ?? item, "tags with a dot are control ids; define the control in controls/<area>.yml");
+        throw y.error(
+          `task '${name}' is tagged '${t}', which is not a control of the catalog${sug ? `; did you mean '${sug}'?` : ""}`,
+          valueOf(item, "tags") ?? item,
+          "tags with a dot are control ids; define the control in controls/<area>.yml",
+        );
       }
     }
     if (here.tags.includes("always")) continue; // setup (the profile task): runs for every selection
     const ids = [...new Set(here.tags.filter((t) => controls.has(t)))];
     if (ids.length !== 1) {
       throw y.error(
-        ids.length ? `task '${name}' belongs to ${ids.length} controls (${ids.join(", ")}); a task belongs to exactly one` : `task '${name}' carries no control id among its tags`,
+        ids.length
+          ? `task '${name}' belongs to ${ids.length} controls (${ids.join(", ")}); a task belongs to exactly one`
+          : `task '${name}' carries no control id among its tags`,
         item,
         "tag each task (or its block) with the id of its control, e.g. tags: [ssh.permit-root-login]",
       );
@@ -68,7 +76,11 @@ function walk(y: YamlFile, items: Node[], inh: Inherited, controls: ReadonlyMap<
     const id = ids[0]!;
     const gate = norm(`'${id}' in ${gateVar}`);
     if (!here.when.some((w) => norm(w) === gate)) {
-      throw y.error(`task '${name}' of control ${id} is not gated on its control`, item, `add \`when: "'${id}' in ${gateVar}"\` to the task or its block, so profiles decide whether it runs`);
+      throw y.error(
+        `task '${name}' of control ${id} is not gated on its control`,
+        item,
+        `add \`when: "'${id}' in ${gateVar}"\` to the task or its block, so profiles decide whether it runs`,
+      );
     }
     const list = out.get(id) ?? [];
     list.push({ name, module, pos: y.pos(item) });
@@ -77,7 +89,11 @@ function walk(y: YamlFile, items: Node[], inh: Inherited, controls: ReadonlyMap<
 }
 
 function norm(expr: string): string {
-  return expr.replace(/^\s*\{\{|\}\}\s*$/g, "").replace(/"/g, "'").replace(/\s+/g, " ").trim();
+  return expr
+    .replace(/^\s*\{\{|\}\}\s*$/g, "")
+    .replace(/"/g, "'")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function valueOf(m: YAMLMap, key: string): Node | undefined {

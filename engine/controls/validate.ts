@@ -45,7 +45,10 @@ function rank(e: ErrorObject): number {
 }
 
 function describe(y: YamlFile, e: ErrorObject, what: string): InputError {
-  const path = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const path = e.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   const node = nodeAt(y.root, path);
   const label = path.length ? `'${path.join(".")}'` : what;
   const hint = "see `keel schema controls` for the format of catalog, control and profile files";
@@ -76,7 +79,8 @@ function describe(y: YamlFile, e: ErrorObject, what: string): InputError {
 }
 
 function describePattern(schemaPath: string): string {
-  if (/controlId|propertyNames/.test(schemaPath)) return "control ids are area.name in lowercase with dashes, e.g. ssh.permit-root-login; parameters start with hardening_";
+  if (/controlId|propertyNames/.test(schemaPath))
+    return "control ids are area.name in lowercase with dashes, e.g. ssh.permit-root-login; parameters start with hardening_";
   if (/paramName/.test(schemaPath)) return "parameters are role variables that start with hardening_";
   return "see `keel schema controls` for the format";
 }

@@ -8,6 +8,7 @@ export function lockError(output: string, lockTimeout: number): string | undefin
     return `dpkg lock ${held[1]} still held by ${who} after waiting ${lockTimeout} s; wait for it to finish or raise lock_timeout`;
   }
   const frontend = /Unable to acquire the dpkg frontend lock \(([^)]+)\)|Could not get lock (\S+)/.exec(output);
-  if (frontend) return `dpkg lock ${frontend[1] ?? frontend[2]} still held after waiting ${lockTimeout} s; wait for the other package manager to finish or raise lock_timeout`;
+  if (frontend)
+    return `dpkg lock ${frontend[1] ?? frontend[2]} still held after waiting ${lockTimeout} s; wait for the other package manager to finish or raise lock_timeout`;
   return undefined;
 }

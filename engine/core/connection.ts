@@ -33,7 +33,14 @@ export interface PutFileRequest {
   finish(r: ExecResult): { backup?: string };
 }
 
-export type PutFileOptions = { mode?: string; owner?: string; group?: string; become?: { user: string; password?: string }; validate?: string; backup?: boolean };
+export type PutFileOptions = {
+  mode?: string;
+  owner?: string;
+  group?: string;
+  become?: { user: string; password?: string };
+  validate?: string;
+  backup?: boolean;
+};
 
 /**
  * One connection to one host, kept for the whole run. Every exec is one round trip

@@ -157,7 +157,10 @@ export class ProbeParseError extends ModuleError {
 /** A bug in keel itself. */
 export class InternalError extends KeelError {
   readonly kind = "internal";
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = "InternalError";
   }

@@ -19,7 +19,11 @@ export function refuseLineBreaks(arg: string, value: unknown, file: string): voi
     if (!m) return;
     const what = m[0] === "\n" ? "a newline" : m[0] === "\r" ? "a carriage return" : "a NUL byte";
     const label = Array.isArray(value) ? `${arg}[${i}]` : arg;
-    throw new ArgError(arg, `argument '${label}' contains ${what}: it becomes one line of ${file}, and a line break there would add a line of its own`, `write the value on one line: ${JSON.stringify(v)}`);
+    throw new ArgError(
+      arg,
+      `argument '${label}' contains ${what}: it becomes one line of ${file}, and a line break there would add a line of its own`,
+      `write the value on one line: ${JSON.stringify(v)}`,
+    );
   });
 }
 

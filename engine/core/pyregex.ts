@@ -9,7 +9,11 @@ export class PyRegexError extends InputError {
     readonly argName: string,
     readonly reason: string,
   ) {
-    super(`invalid regular expression in ${argName}: ${reason}`, undefined, "check the escaping: in YAML double quotes a backslash must be doubled; single quotes keep it as is");
+    super(
+      `invalid regular expression in ${argName}: ${reason}`,
+      undefined,
+      "check the escaping: in YAML double quotes a backslash must be doubled; single quotes keep it as is",
+    );
   }
 }
 
@@ -40,7 +44,11 @@ export function pyRegex(src: string, argName: string, opts: PyRegexFlags = {}): 
   if (opts.ignorecase === true && !flags.includes("i")) flags += "i";
   if (opts.multiline === true && !flags.includes("m")) flags += "m";
   if (verbose) s = stripVerbose(s);
-  s = s.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>").replace(/\\A/g, "^").replace(/\\Z/g, "$");
+  s = s
+    .replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>")
+    .replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>")
+    .replace(/\\A/g, "^")
+    .replace(/\\Z/g, "$");
   try {
     return new RegExp(s, flags);
   } catch (e) {

@@ -189,7 +189,8 @@ export const snip = { begin, field, b64Field, stat, readFile, getent, cmd, out }
  */
 export function normMode(mode: string | number): string {
   if (typeof mode === "number") {
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new InputError(`invalid mode ${mode}`, undefined, 'write modes as octal digits in quotes, e.g. "0644"');
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+      throw new InputError(`invalid mode ${mode}`, undefined, 'write modes as octal digits in quotes, e.g. "0644"');
     return mode.toString(8).padStart(4, "0");
   }
   const m = /^(?:0o)?0*([0-7]{1,4})$/i.exec(mode.trim());

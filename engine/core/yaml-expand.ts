@@ -50,16 +50,17 @@ export function expandDocument(doc: Document.Parsed, limits: ExpandLimits): void
     if (isAlias(n)) {
       const target = anchors.get(n.source);
       if (!target) throw new ExpandError(`unknown alias *${n.source}: no anchor &${n.source} before it`, n, `define the anchor (&${n.source}) before using it`);
-      if (open.has(target)) throw new ExpandError(`alias *${n.source} is inside the node it refers to (a recursive alias)`, n, "an alias can only refer to a node that is complete before it");
+      if (open.has(target))
+        throw new ExpandError(
+          `alias *${n.source} is inside the node it refers to (a recursive alias)`,
+          n,
+          "an alias can only refer to a node that is complete before it",
+        );
       const t = info.get(target)!;
       if (depth + t.height > limits.maxDepth) throw tooDeep(n);
       added += t.size;
       if (added > limits.maxAliasNodes) {
-        throw new ExpandError(
-          `YAML aliases expand to more than ${limits.maxAliasNodes} nodes (at *${n.source})`,
-          n,
-          limitHint(LIMITS.aliasNodes),
-        );
+        throw new ExpandError(`YAML aliases expand to more than ${limits.maxAliasNodes} nodes (at *${n.source})`, n, limitHint(LIMITS.aliasNodes));
       }
       const copy = copyNode(target);
       if (n.range) copy.range = [...n.range] as typeof copy.range;
@@ -120,12 +121,21 @@ function flattenMerges(map: YAMLMap, size: number): number {
     else if (isSeq(v)) {
       const sub: Pair[][] = [];
       for (const s of v.items) {
-        if (!isMap(s)) throw new ExpandError("each entry of a `<<` merge list must be a mapping", (s ?? v) as Node, "write `<<: [*defaults, *more]` where each alias names a mapping");
+        if (!isMap(s))
+          throw new ExpandError(
+            "each entry of a `<<` merge list must be a mapping",
+            (s ?? v) as Node,
+            "write `<<: [*defaults, *more]` where each alias names a mapping",
+          );
         sub.push(s.items as Pair[]);
       }
       for (const s of sub.reverse()) merged.push(...s);
     } else {
-      throw new ExpandError("a `<<` merge key takes a mapping or a list of mappings", (v ?? p.key) as Node, "write `<<: *defaults` where &defaults anchors a mapping");
+      throw new ExpandError(
+        "a `<<` merge key takes a mapping or a list of mappings",
+        (v ?? p.key) as Node,
+        "write `<<: *defaults` where &defaults anchors a mapping",
+      );
     }
   }
   // later assignments win, as in the dict PyYAML builds: merged first, explicit keys last; a key

@@ -139,7 +139,8 @@ function decryptInline(f: YamlFile): void {
     Node(_, n) {
       const node = n as Node;
       if (node.tag !== "!vault") return;
-      if (!isScalar(node) || typeof node.value !== "string") throw f.error("a !vault value must be the vaulted text (a block scalar)", node, "write it as ansible-vault encrypt_string prints it");
+      if (!isScalar(node) || typeof node.value !== "string")
+        throw f.error("a !vault value must be the vaulted text (a block scalar)", node, "write it as ansible-vault encrypt_string prints it");
       if (vaultSecrets().length === 0) throw f.error("vaulted value (!vault) but no vault password", node, NO_PASSWORD_HINT);
       const p = f.pos(node);
       node.value = decryptVaultValue(node.value, p, f.vaulted ? undefined : f.lines[p.line - 1]);

@@ -38,7 +38,8 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
   const version = typeof f.os_version_full === "string" ? f.os_version_full : f.os_version;
   const shortHost = f.hostname.split(".")[0] ?? f.hostname;
   // Ansible names PID 1 first (a container's tini, runit…), then the init system it detects
-  const serviceMgr = typeof f.proc1_service_mgr === "string" ? f.proc1_service_mgr : typeof f.service_mgr === "string" ? f.service_mgr : f.init === "sysv" ? "sysvinit" : f.init;
+  const serviceMgr =
+    typeof f.proc1_service_mgr === "string" ? f.proc1_service_mgr : typeof f.service_mgr === "string" ? f.service_mgr : f.init === "sysv" ? "sysvinit" : f.init;
   const af: Record<string, unknown> = {
     distribution: DISTRIBUTION[f.os_id] ?? capitalize(f.os_id),
     distribution_version: version,
@@ -60,11 +61,27 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
     user_id: f.user,
   };
   // the facts of engine/facts/extra.ts, when the probe gathered them (keel facts --ansible shows them)
-  for (const k of ["env", "user_uid", "user_gid", "user_dir", "user_shell", "user_gecos", "date_time", "default_ipv6", "all_ipv4_addresses", "all_ipv6_addresses", "interfaces", "mounts", "virtualization_type", "virtualization_role"]) {
+  for (const k of [
+    "env",
+    "user_uid",
+    "user_gid",
+    "user_dir",
+    "user_shell",
+    "user_gecos",
+    "date_time",
+    "default_ipv6",
+    "all_ipv4_addresses",
+    "all_ipv6_addresses",
+    "interfaces",
+    "mounts",
+    "virtualization_type",
+    "virtualization_role",
+  ]) {
     if (f[k] !== undefined) af[k] = f[k];
   }
   // Debian and its derivatives: Ansible reads the distribution from /etc/os-release
-  if (f.os_family === "debian") Object.assign(af, { distribution_file_path: "/etc/os-release", distribution_file_variety: "Debian", distribution_file_parsed: true });
+  if (f.os_family === "debian")
+    Object.assign(af, { distribution_file_path: "/etc/os-release", distribution_file_variety: "Debian", distribution_file_parsed: true });
   const vars: Record<string, unknown> = { facts: f, ansible_facts: af };
   for (const [k, v] of Object.entries(af)) vars[`ansible_${k}`] = v;
   return vars;

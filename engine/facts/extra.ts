@@ -50,10 +50,10 @@ function routeGet(lines: string[], target: string): NetDefault {
 function ipv4Net(address: string, prefix: number): { netmask: string; network: string } {
   const toInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
   const toIp = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join(".");
-  const mask = prefix === 0 ? 0 : (2 ** 32 - 2 ** (32 - prefix));
+  const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
   const addr = toInt(address);
   // bitwise AND on 32-bit unsigned values
-  const net = ((addr & mask) >>> 0);
+  const net = (addr & mask) >>> 0;
   return { netmask: toIp(mask), network: toIp(net) };
 }
 
@@ -81,13 +81,21 @@ export function networkFacts(route4: string[], route6: string[], addr: string[],
       const broadcast = w[2] === "brd" && w.length > 3 ? w[3]! : "";
       if (v4.address === address) {
         const d = dev[cur];
-        Object.assign(v4, { broadcast, ...ipv4Net(address, Number(len)), prefix: len, macaddress: d?.mac ?? "", mtu: d?.mtu, type: d?.type ?? "unknown", alias: w[w.length - 1] });
+        Object.assign(v4, {
+          broadcast,
+          ...ipv4Net(address, Number(len)),
+          prefix: len,
+          macaddress: d?.mac ?? "",
+          mtu: d?.mtu,
+          type: d?.type ?? "unknown",
+          alias: w[w.length - 1],
+        });
       }
       if (!address.startsWith("127.")) all4.push(address);
     } else if (w[0] === "inet6") {
       const peer = w[2] === "peer";
       const address = peer ? w[1]! : w[1]!.split("/")[0]!;
-      const prefix = peer ? (w[3] ?? "").split("/")[1] ?? "" : w[1]!.split("/")[1] ?? "";
+      const prefix = peer ? ((w[3] ?? "").split("/")[1] ?? "") : (w[1]!.split("/")[1] ?? "");
       const scope = peer ? w[5] : w[3];
       if (v6.address === address) {
         const d = dev[cur];
@@ -124,7 +132,13 @@ export function mountFacts(mounts: string[], findmnt: string[], lsblk: string[],
     const device = unescape(devRaw);
     const mount = unescape(mntRaw);
     if ((!device.startsWith("/") && !device.startsWith("\\") && !device.includes(":/")) || fstype === "none") continue;
-    const m: MountFact = { mount, device, fstype, options: binds.has(mount) && !/bind/.test(options) ? `${options},bind` : options, uuid: uuids.get(device) ?? "N/A" };
+    const m: MountFact = {
+      mount,
+      device,
+      fstype,
+      options: binds.has(mount) && !/bind/.test(options) ? `${options},bind` : options,
+      uuid: uuids.get(device) ?? "N/A",
+    };
     const s = sizes.get(mntRaw);
     if (s && s.every(Number.isFinite)) {
       const [frsize, bsize, blocks, bavail, files, ffree] = s as [number, number, number, number, number, number];
@@ -156,12 +170,26 @@ export function dateTimeFacts(lines: string[]): Record<string, string> | undefin
   const utc = new Date(Number(epoch) * 1000).toISOString().slice(0, 19);
   const dst = lines.find((l) => l !== line && l.trim() !== "")?.trim() ?? tz ?? "";
   return {
-    year: year!, month: month!, weekday: weekday!, weekday_number: wnum!, weeknumber: weeknumber!, day: day!, hour: hour!, minute: minute!, second: second!,
-    epoch: epoch!, epoch_int: String(Number(epoch)),
-    date: `${year}-${month}-${day}`, time: `${hour}:${minute}:${second}`,
-    iso8601_micro: `${utc}.${micro}Z`, iso8601: `${utc}Z`,
-    iso8601_basic: `${year}${month}${day}T${hour}${minute}${second}${micro}`, iso8601_basic_short: `${year}${month}${day}T${hour}${minute}${second}`,
-    tz: tz!, tz_dst: dst, tz_offset: tzOffset!,
+    year: year!,
+    month: month!,
+    weekday: weekday!,
+    weekday_number: wnum!,
+    weeknumber: weeknumber!,
+    day: day!,
+    hour: hour!,
+    minute: minute!,
+    second: second!,
+    epoch: epoch!,
+    epoch_int: String(Number(epoch)),
+    date: `${year}-${month}-${day}`,
+    time: `${hour}:${minute}:${second}`,
+    iso8601_micro: `${utc}.${micro}Z`,
+    iso8601: `${utc}Z`,
+    iso8601_basic: `${year}${month}${day}T${hour}${minute}${second}${micro}`,
+    iso8601_basic_short: `${year}${month}${day}T${hour}${minute}${second}`,
+    tz: tz!,
+    tz_dst: dst,
+    tz_offset: tzOffset!,
   };
 }
 

@@ -11,6 +11,13 @@ export { ansibleFactVars } from "./ansible.js";
 export async function gatherFacts(conn: Connection, become?: { user: string; password?: string }): Promise<Facts> {
   const r = await conn.exec(become ? { command: factsProbe.script, become } : { command: factsProbe.script });
   // The script ends with `exit 0`; anything else means it did not run (no POSIX sh, out of memory…).
-  if (r.rc !== 0) throw new CommandError("gather facts", r.rc, r.stdout, r.stderr, `gathering facts on ${conn.host} failed with exit code ${r.rc}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+  if (r.rc !== 0)
+    throw new CommandError(
+      "gather facts",
+      r.rc,
+      r.stdout,
+      r.stderr,
+      `gathering facts on ${conn.host} failed with exit code ${r.rc}: ${r.stderr.trim().split("\n")[0] ?? ""}`,
+    );
   return factsProbe.parse(r.stdout, r.rc);
 }

@@ -32,20 +32,17 @@ const SECTIONS: [string, string][] = [
   ["mounts", "cat /proc/mounts"],
   ["findmnt", "findmnt --list --noheadings --notruncate"],
   ["lsblk", "lsblk --list --noheadings --paths --output NAME,UUID --exclude 2"],
-  [
-    "statfs",
-    `while read -r _d _m _r; do case $_d in /*|*:/*) stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" ;; esac; done < /proc/mounts`,
-  ],
+  ["statfs", `while read -r _d _m _r; do case $_d in /*|*:/*) stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" ;; esac; done < /proc/mounts`],
   [
     "virt",
     [
       "[ -f /.dockerenv ] && echo marker=docker",
       "[ -f /run/.containerenv ] && echo marker=podman",
       "tr '\\000' '\\n' < /proc/1/environ 2>/dev/null | grep '^container='",
-      "[ -f /run/systemd/container ] && echo \"systemd_container=$(cat /run/systemd/container)\"",
+      '[ -f /run/systemd/container ] && echo "systemd_container=$(cat /run/systemd/container)"',
       "grep -q -E '/(docker|lxc|kubepods|libpod)' /proc/1/cgroup 2>/dev/null && echo \"cgroup=$(grep -o -E '/(docker|lxc|kubepods|libpod)' /proc/1/cgroup | head -n 1)\"",
-      "echo \"product_name=$(cat /sys/devices/virtual/dmi/id/product_name 2>/dev/null)\"",
-      "echo \"sys_vendor=$(cat /sys/devices/virtual/dmi/id/sys_vendor 2>/dev/null)\"",
+      'echo "product_name=$(cat /sys/devices/virtual/dmi/id/product_name 2>/dev/null)"',
+      'echo "sys_vendor=$(cat /sys/devices/virtual/dmi/id/sys_vendor 2>/dev/null)"',
       "[ -d /proc/xen ] && echo marker=xen",
       "true",
     ].join("\n"),
@@ -62,7 +59,10 @@ export const FACTS_SCRIPT = [
   snip.out("route4", "ip -4 route get 8.8.8.8"),
   snip.out("route6", "ip -6 route get 2404:6800:400a:800::1012"),
   snip.out("addr-all", "ip addr show"),
-  snip.out("sysnet", `for _n in /sys/class/net/*; do printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$(cat "$_n/address" 2>/dev/null)" "$(cat "$_n/mtu" 2>/dev/null)" "$(cat "$_n/type" 2>/dev/null)"; done`),
+  snip.out(
+    "sysnet",
+    `for _n in /sys/class/net/*; do printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$(cat "$_n/address" 2>/dev/null)" "$(cat "$_n/mtu" 2>/dev/null)" "$(cat "$_n/type" 2>/dev/null)"; done`,
+  ),
   "else",
   snip.out("proc-route", "cat /proc/net/route"),
   snip.out("fib_trie", "cat /proc/net/fib_trie"),
@@ -219,7 +219,8 @@ export function parseFacts(stdout: string): Facts {
   const nproc = int(get("nproc")[0]);
   const memLine = get("meminfo").find((l) => l.startsWith("MemTotal:"));
   const memKb = memLine ? int(/MemTotal:\s+(\d+)/.exec(memLine)?.[1]) : 0;
-  const ipv4 = s.has("ip-route") || s.has("ip-addr") ? primaryIpv4FromIp(get("ip-route"), get("ip-addr")) : primaryIpv4FromProc(get("proc-route"), get("fib_trie"));
+  const ipv4 =
+    s.has("ip-route") || s.has("ip-addr") ? primaryIpv4FromIp(get("ip-route"), get("ip-addr")) : primaryIpv4FromProc(get("proc-route"), get("fib_trie"));
   const debianVersion = get("debian_version")[0]?.trim() ?? "";
   const facts: Facts = {
     os_id: id || "unknown",
@@ -229,7 +230,10 @@ export function parseFacts(stdout: string): Facts {
     kernel,
     arch,
     hostname,
-    pkg_mgr: pickPkgMgr(get("pkg").map((l) => l.trim()), family),
+    pkg_mgr: pickPkgMgr(
+      get("pkg").map((l) => l.trim()),
+      family,
+    ),
     init: init[0] === "systemd" ? "systemd" : init[0] === "sysv" ? "sysv" : "unknown",
     cpus: nproc || int(get("cpuinfo")[0]),
     memory_mb: Math.floor(memKb / 1024),

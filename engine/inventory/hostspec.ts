@@ -34,7 +34,12 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
   const vars = layer.vars;
   // Connection variables may be templates (`ansible_host: "{{ inventory_hostname }}.{{ domain }}"`),
   // rendered with the host's variables as Ansible does.
-  const tvars = { ...vars, inventory_hostname: name, inventory_hostname_short: name.split(".")[0], group_names: groups.filter((g) => g !== "all" && g !== "ungrouped") };
+  const tvars = {
+    ...vars,
+    inventory_hostname: name,
+    inventory_hostname_short: name.split(".")[0],
+    group_names: groups.filter((g) => g !== "all" && g !== "ungrouped"),
+  };
   const get = (names: readonly string[]): { key: string; value: unknown; pos?: SourcePos } | undefined => {
     for (const k of names) {
       if (k in vars && vars[k] !== null && vars[k] !== undefined) {

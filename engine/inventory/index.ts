@@ -98,7 +98,11 @@ class LoadedInventory implements Inventory {
     if (h) return h;
     if (LOCALHOST_NAMES.includes(name)) return new Host(name);
     const close = didYouMean(name, this.data.hosts.keys());
-    throw new InputError(`host '${name}' is not in the inventory`, undefined, close ? `did you mean '${close}'?` : "run `keel inventory --graph` to see the hosts");
+    throw new InputError(
+      `host '${name}' is not in the inventory`,
+      undefined,
+      close ? `did you mean '${close}'?` : "run `keel inventory --graph` to see the hosts",
+    );
   }
 
   match(pattern: string, pos?: SourcePos, unknown?: string[]): string[] {

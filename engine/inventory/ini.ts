@@ -81,7 +81,8 @@ export function parseIni(text: string, file: string, data: InventoryData): void 
       try {
         tokens = shlexSplit(line);
       } catch (e) {
-        if (e instanceof ShlexError) fail(`cannot parse host line: ${e.message.toLowerCase()}`, lineNo, col0, "close every quote; escape a literal quote with a backslash");
+        if (e instanceof ShlexError)
+          fail(`cannot parse host line: ${e.message.toLowerCase()}`, lineNo, col0, "close every quote; escape a literal quote with a backslash");
         throw e;
       }
       if (tokens.length === 0) continue;
@@ -91,7 +92,12 @@ export function parseIni(text: string, file: string, data: InventoryData): void 
         expanded = expandHostPattern(first.text);
       } catch (e) {
         if (e instanceof RangeError_) {
-          fail(`bad host range in '${first.text}': ${e.message}`, lineNo, col0 + first.start, e.hint ?? "a range is [01:20], [a:f] or [1:9:2], e.g. web[01:20].example.com");
+          fail(
+            `bad host range in '${first.text}': ${e.message}`,
+            lineNo,
+            col0 + first.start,
+            e.hint ?? "a range is [01:20], [a:f] or [1:9:2], e.g. web[01:20].example.com",
+          );
         }
         throw e;
       }
@@ -105,7 +111,12 @@ export function parseIni(text: string, file: string, data: InventoryData): void 
       for (const t of tokens.slice(1)) {
         const eq = t.text.indexOf("=");
         if (eq < 0) {
-          fail(`expected key=value after the host name, got '${t.text}'`, lineNo, col0 + t.start, "host variables are written key=value; quote values with spaces: key=\"a b\"");
+          fail(
+            `expected key=value after the host name, got '${t.text}'`,
+            lineNo,
+            col0 + t.start,
+            'host variables are written key=value; quote values with spaces: key="a b"',
+          );
         }
         vars.push([t.text.slice(0, eq), iniValue(t.text.slice(eq + 1)), pos(t.start)]);
       }

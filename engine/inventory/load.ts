@@ -30,7 +30,11 @@ export async function loadSources(sources: string[], cwd: string): Promise<Inven
         parseHostList(src, data);
         continue;
       }
-      throw new InputError(`inventory source ${src} does not exist`, undefined, `looked for ${path}; give a file, a directory, or a comma-separated host list such as 'web1,web2,'`);
+      throw new InputError(
+        `inventory source ${src} does not exist`,
+        undefined,
+        `looked for ${path}; give a file, a directory, or a comma-separated host list such as 'web1,web2,'`,
+      );
     }
     resolved.push(path);
     await parseSource(path, data);
@@ -147,7 +151,7 @@ function isScript(path: string): boolean {
 function run(path: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string; error?: Error }> {
   return new Promise((res) => {
     execFile(path, args, { timeout: SCRIPT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : -1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
       res({ code, stdout, stderr, error: err ?? undefined });
     });
   });
@@ -173,7 +177,11 @@ async function runScript(path: string, data: InventoryData): Promise<void> {
   for (const h of result.hosts) {
     const hr = await run(path, ["--host", h]);
     if (hr.code !== 0) {
-      throw new InputError(`inventory script failed for --host ${h} (exit code ${hr.code}): ${hr.stderr.trim()}`, pos, `print "_meta": {"hostvars": {...}} from --list to avoid one call per host`);
+      throw new InputError(
+        `inventory script failed for --host ${h} (exit code ${hr.code}): ${hr.stderr.trim()}`,
+        pos,
+        `print "_meta": {"hostvars": {...}} from --list to avoid one call per host`,
+      );
     }
     hostvars[h] = hr.stdout.trim() === "" ? {} : parseScriptJson(hr.stdout, `${path} --host ${h}`);
   }

@@ -128,7 +128,8 @@ export class InventoryData {
   setGroupVar(g: Group, key: string, value: unknown, pos?: SourcePos): void {
     if (key === "ansible_group_priority") {
       const n = typeof value === "number" ? value : typeof value === "string" && /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : NaN;
-      if (!Number.isInteger(n)) throw errorOrPlain(`ansible_group_priority of group '${g.name}' must be an integer`, pos, "write e.g. ansible_group_priority: 10");
+      if (!Number.isInteger(n))
+        throw errorOrPlain(`ansible_group_priority of group '${g.name}' must be an integer`, pos, "write e.g. ansible_group_priority: 10");
       g.priority = n;
       return;
     }

@@ -148,7 +148,10 @@ function enumerate(ctx: PatternContext, pattern: string, whole: string, fail: (m
       // re.match: anchored at the start only. Python's named groups (?P<n>...) become (?<n>...).
       re = new RegExp(pattern.slice(1).replace(/\(\?P</g, "(?<"), "y");
     } catch (e) {
-      return fail(`invalid regular expression in host pattern '${pattern}': ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`, "after '~' comes a regular expression, e.g. ~web[0-9]+");
+      return fail(
+        `invalid regular expression in host pattern '${pattern}': ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`,
+        "after '~' comes a regular expression, e.g. ~web[0-9]+",
+      );
     }
   } else re = globToRegExp(pattern);
   const test = (s: string) => {

@@ -2,12 +2,7 @@
 // `x=1` is the integer 1, `x=True` a boolean, `x="[1, 2]"` a list, `x=yes` stays the string "yes".
 // Anything literal_eval rejects stays the original string. Pure.
 
-type Tok =
-  | { t: "num"; v: number; imag?: boolean }
-  | { t: "str"; v: string; bytes: boolean }
-  | { t: "name"; v: string }
-  | { t: "op"; v: string }
-  | { t: "end" };
+type Tok = { t: "num"; v: number; imag?: boolean } | { t: "str"; v: string; bytes: boolean } | { t: "name"; v: string } | { t: "op"; v: string } | { t: "end" };
 
 class Reject extends Error {}
 

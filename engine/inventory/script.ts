@@ -130,11 +130,11 @@ export function jsonErrorOffset(text: string): number {
 
 export function applyScriptOutput(data: InventoryData, processed: unknown, script: string): ScriptResult {
   const pos: SourcePos = { file: script, line: 1, col: 1 };
-  const fail = (message: string, hint = "see Ansible's script inventory format: {\"group\": {\"hosts\": [...], \"vars\": {...}, \"children\": [...]}}"): never => {
+  const fail = (message: string, hint = 'see Ansible\'s script inventory format: {"group": {"hosts": [...], "vars": {...}, "children": [...]}}'): never => {
     throw errorAt(pos, message, hint);
   };
   if (!processed || typeof processed !== "object" || Array.isArray(processed)) {
-    fail("inventory script output must be a JSON object of groups", "print e.g. {\"web\": {\"hosts\": [\"web1\"]}, \"_meta\": {\"hostvars\": {}}}");
+    fail("inventory script output must be a JSON object of groups", 'print e.g. {"web": {"hosts": ["web1"]}, "_meta": {"hostvars": {}}}');
   }
   const seen = new Set<string>();
   const hosts: string[] = [];
@@ -188,7 +188,7 @@ export function applyHostvars(data: InventoryData, hosts: string[], hostvars: Re
   for (const h of hosts) {
     const vars = hostvars[h] ?? {};
     if (!vars || typeof vars !== "object" || Array.isArray(vars)) {
-      throw errorAt(pos, `variables of host '${h}' must be a JSON object`, "print {\"var\": value, ...} for each host");
+      throw errorAt(pos, `variables of host '${h}' must be a JSON object`, 'print {"var": value, ...} for each host');
     }
     const host = data.addHost(h, undefined, undefined, pos);
     for (const [k, v] of Object.entries(vars as Record<string, unknown>)) data.setHostVar(host, k, v, pos);

@@ -51,9 +51,7 @@ function parseGroup(yf: YamlFile, data: InventoryData, keyNode: Node, value: Nod
       throw yf.error(
         `unknown key '${String(key)}' in group '${name}'`,
         pair,
-        close
-          ? `did you mean '${close}'?`
-          : `a group may only contain 'hosts', 'children' and 'vars'; to add host ${String(key)}, put it under 'hosts:'`,
+        close ? `did you mean '${close}'?` : `a group may only contain 'hosts', 'children' and 'vars'; to add host ${String(key)}, put it under 'hosts:'`,
       );
     }
     const sec = pair.value as Node | null;

@@ -73,7 +73,9 @@ export function coerceArg(schema: JSONSchema | undefined, value: unknown, source
 /** Coerce each top-level argument in place; returns the same object. */
 export function coerceArgs(m: ModuleDef, args: Record<string, unknown>, sources: Record<string, string | undefined> = {}): Record<string, unknown> {
   for (const [k, v] of Object.entries(args)) {
-    const s = propSchema(m, k) ?? (m.args.additionalProperties && typeof m.args.additionalProperties === "object" ? (m.args.additionalProperties as JSONSchema) : undefined);
+    const s =
+      propSchema(m, k) ??
+      (m.args.additionalProperties && typeof m.args.additionalProperties === "object" ? (m.args.additionalProperties as JSONSchema) : undefined);
     args[k] = coerceArg(s, v, sources[k]);
   }
   return args;
@@ -201,7 +203,12 @@ function wantType(t: unknown): string {
 
 /** Split "/a/0/b" into ["a", "0", "b"] (JSON Pointer). */
 function pointer(p: string): string[] {
-  return p === "" ? [] : p.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return p === ""
+    ? []
+    : p
+        .slice(1)
+        .split("/")
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 function valueAt(root: unknown, path: string[]): unknown {
@@ -258,22 +265,40 @@ export function checkArgs(
       case "additionalProperties": {
         const name = String((e.params as { additionalProperty: string }).additionalProperty);
         const pos = path.length === 0 ? (argPos[name] ?? taskPos) : at;
-        const candidates = path.length === 0 ? props : Object.keys(((valueAt(m.args, ["properties", ...path.filter((p) => !/^\d+$/.test(p))]) as JSONSchema)?.properties ?? {}) as object);
+        const candidates =
+          path.length === 0
+            ? props
+            : Object.keys(((valueAt(m.args, ["properties", ...path.filter((p) => !/^\d+$/.test(p))]) as JSONSchema)?.properties ?? {}) as object);
         const sug = didYouMean(name, candidates);
         const where = path.length ? ` in '${label}'` : "";
-        errs.push({ pos, rank: 0, message: `unknown argument '${name}'${where} for module '${as}'${sug ? `, did you mean '${sug}'?` : ""}`, hint: sug ? undefined : `'${as}' takes: ${candidates.join(", ")}` });
+        errs.push({
+          pos,
+          rank: 0,
+          message: `unknown argument '${name}'${where} for module '${as}'${sug ? `, did you mean '${sug}'?` : ""}`,
+          hint: sug ? undefined : `'${as}' takes: ${candidates.join(", ")}`,
+        });
         break;
       }
       case "required": {
         const miss = String((e.params as { missingProperty: string }).missingProperty);
         if (templated.has(miss) && path.length === 0) break;
         const where = path.length ? ` in '${label}'` : "";
-        errs.push({ pos: path.length ? at : taskPos, rank: 1, message: `module '${as}' requires argument '${miss}'${where}`, hint: `add \`${miss}: …\`; ${ref}` });
+        errs.push({
+          pos: path.length ? at : taskPos,
+          rank: 1,
+          message: `module '${as}' requires argument '${miss}'${where}`,
+          hint: `add \`${miss}: …\`; ${ref}`,
+        });
         break;
       }
       case "type": {
         const got = valueAt(subject, path);
-        errs.push({ pos: at, rank: 2, message: `argument '${label}' of module '${as}' must be ${wantType((e.params as { type: unknown }).type)}, got ${describeType(got)}`, hint: ref });
+        errs.push({
+          pos: at,
+          rank: 2,
+          message: `argument '${label}' of module '${as}' must be ${wantType((e.params as { type: unknown }).type)}, got ${describeType(got)}`,
+          hint: ref,
+        });
         break;
       }
       case "enum": {

@@ -13,9 +13,17 @@ export interface ArgRow {
 
 export function typeText(s: JSONSchema | undefined): string {
   if (!s) return "any";
-  if (Array.isArray(s.enum) && !s.type) return (s.enum as unknown[]).map((e) => typeof e).filter((t, i, a) => a.indexOf(t) === i).join(" | ");
+  if (Array.isArray(s.enum) && !s.type)
+    return (s.enum as unknown[])
+      .map((e) => typeof e)
+      .filter((t, i, a) => a.indexOf(t) === i)
+      .join(" | ");
   const alts = (s.anyOf ?? s.oneOf) as JSONSchema[] | undefined;
-  if (!s.type && Array.isArray(alts)) return alts.map(typeText).filter((t, i, a) => a.indexOf(t) === i).join(" | ");
+  if (!s.type && Array.isArray(alts))
+    return alts
+      .map(typeText)
+      .filter((t, i, a) => a.indexOf(t) === i)
+      .join(" | ");
   const types = Array.isArray(s.type) ? (s.type as string[]) : s.type ? [s.type as string] : ["any"];
   return types
     .map((t) => {

@@ -11,7 +11,12 @@ export class LoadErrors extends InputError {
     readonly errors: readonly InputError[],
     readonly truncated: boolean,
   ) {
-    super(`${errors[0]!.message} (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""}${truncated ? `; stopped after ${MAX_LOAD_ERRORS}` : ""})`, errors[0]!.pos, errors[0]!.hint, errors[0]!.sourceLine);
+    super(
+      `${errors[0]!.message} (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""}${truncated ? `; stopped after ${MAX_LOAD_ERRORS}` : ""})`,
+      errors[0]!.pos,
+      errors[0]!.hint,
+      errors[0]!.sourceLine,
+    );
   }
 
   override format(relativeTo?: string): string {
@@ -46,7 +51,9 @@ export class ErrorCollector {
   /** The error to throw: undefined when there is none, the error itself when there is one. */
   error(): InputError | undefined {
     if (this.errors.length === 0) return undefined;
-    const sorted = [...this.errors].sort((a, b) => (a.pos?.file ?? "").localeCompare(b.pos?.file ?? "") || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
+    const sorted = [...this.errors].sort(
+      (a, b) => (a.pos?.file ?? "").localeCompare(b.pos?.file ?? "") || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0),
+    );
     return sorted.length === 1 ? sorted[0] : new LoadErrors(sorted, this.full);
   }
 }

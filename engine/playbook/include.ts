@@ -110,7 +110,11 @@ function literalLoop(c: Cursor, node: YAMLMap, key: string): { items: unknown[];
   if (bareKey(key) === "import_tasks") throw y.error("import_tasks cannot loop", lp.key as Node, "use include_tasks: with the loop");
   const v = y.js(lp.value as Node);
   if (!Array.isArray(v)) {
-    throw y.error(`keel expands a looped ${key} when the playbook loads, so its loop must be a list written in the playbook`, lp.value as Node, "write the items as a YAML list, or move the loop onto the tasks inside the file");
+    throw y.error(
+      `keel expands a looped ${key} when the playbook loads, so its loop must be a list written in the playbook`,
+      lp.value as Node,
+      "write the items as a YAML list, or move the loop onto the tasks inside the file",
+    );
   }
   checkTemplates(y, lp.value as Node);
   const items = keyOf(y, lp) === "with_items" ? v.flatMap((x) => (Array.isArray(x) ? x : [x])) : v;

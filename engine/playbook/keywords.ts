@@ -10,7 +10,7 @@ export const PLAY_KEYWORDS: Record<string, string> = {
   become: "Run tasks with sudo (true/false).",
   become_user: "User to become (default root).",
   gather_facts: "Gather facts before the first task (default true).",
-  serial: "Run the play on batches of hosts: a number, a percentage (\"30%\") or a list of them; the last repeats.",
+  serial: 'Run the play on batches of hosts: a number, a percentage ("30%") or a list of them; the last repeats.',
   max_fail_percentage:
     "Stop the run when more than this percentage of a batch's hosts failed or became unreachable (as Ansible: it must be exceeded, so 49 with serial 4 stops at 2 failures; 0 stops at the first). Checked when the batch ends.",
   strategy: "free (default): each host goes at its own pace; linear: hosts run each task in lockstep.",
@@ -34,7 +34,7 @@ export const TASK_KEYWORDS: Record<string, string> = {
   loop: "Run the task once per item of this list; the item is `item` (see loop_control).",
   with_items: "Ansible's older spelling of `loop` (flattens nested lists one level).",
   with_list: "Ansible's older spelling of `loop`.",
-  with_dict: "Loop over a mapping: each item is {key, value} (as `loop: \"{{ d | dict2items }}\"`).",
+  with_dict: 'Loop over a mapping: each item is {key, value} (as `loop: "{{ d | dict2items }}"`).',
   loop_control: "loop_var: name of the loop variable; label: what to show per item.",
   register: "Save the task's result in this variable.",
   notify: "Handler name(s) or listen topic(s) to notify when the task changed something.",

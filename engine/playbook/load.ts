@@ -22,7 +22,23 @@ import { hasTemplate } from "../template/index.js";
 import { PLAY_KEYWORDS } from "./keywords.js";
 import { applySetting, settingsFrom } from "./settings.js";
 import type { Cursor, PlayCtx, Scope } from "./context.js";
-import { keyOf, pairOf, unknownKeyword, stringValue, stringList, boolValue, hostsValue, serialValue, percentValue, tagList, varsMap, readYaml, offsetOf, uniq, addTags } from "./readers.js";
+import {
+  keyOf,
+  pairOf,
+  unknownKeyword,
+  stringValue,
+  stringList,
+  boolValue,
+  hostsValue,
+  serialValue,
+  percentValue,
+  tagList,
+  varsMap,
+  readYaml,
+  offsetOf,
+  uniq,
+  addTags,
+} from "./readers.js";
 import { taskList } from "./tasklist.js";
 import { ErrorCollector } from "./errors.js";
 import { roleEntry, sharePlayRoleVars } from "./roles.js";
@@ -52,7 +68,12 @@ export class Loader {
     const y = readYaml(file, from);
     const root = y.root;
     if (!root || (isScalar(root) && (root.value === null || root.value === ""))) {
-      throw new InputError("the playbook is empty", { file, line: 1, col: 1 }, "a playbook is a list of plays, each starting with `- hosts: …` followed by `tasks:`", y.lines[0] ?? "");
+      throw new InputError(
+        "the playbook is empty",
+        { file, line: 1, col: 1 },
+        "a playbook is a list of plays, each starting with `- hosts: …` followed by `tasks:`",
+        y.lines[0] ?? "",
+      );
     }
     let items: Node[];
     if (isSeq(root)) items = root.items as Node[];
@@ -83,12 +104,17 @@ export class Loader {
       else throw unknownKeyword(y, p, k, ["import_playbook", "name", "vars", "tags"], "import_playbook entry");
     }
     const target = stringValue(y, imp.value as Node, "import_playbook");
-    if (hasTemplate(target)) throw y.error("import_playbook takes a file name, not a template", imp.value as Node, "playbooks are imported when keel loads, before variables exist");
+    if (hasTemplate(target))
+      throw y.error("import_playbook takes a file name, not a template", imp.value as Node, "playbooks are imported when keel loads, before variables exist");
     const file = join(dirname(y.file), target);
     const abs = resolve(file);
     if (stack.includes(abs)) {
       const base = dirname(stack[0] ?? abs);
-      throw y.error(`import cycle: ${[...stack.slice(stack.indexOf(abs)), abs].map((f) => relative(base, f) || f).join(" -> ")}`, imp.value as Node, "remove one of the import_playbook entries");
+      throw y.error(
+        `import cycle: ${[...stack.slice(stack.indexOf(abs)), abs].map((f) => relative(base, f) || f).join(" -> ")}`,
+        imp.value as Node,
+        "remove one of the import_playbook entries",
+      );
     }
     if (!existsSync(file)) throw y.error(`playbook not found: ${file}`, imp.value as Node, "the path is relative to the importing playbook");
     const plays = this.playbook(file, stack, y.pos(imp.value as Node));
@@ -110,55 +136,60 @@ export class Loader {
     let collections: string[] = [];
     // Settings (vars, tags, become…) come from the same keyword table as tasks and blocks.
     const settings = settingsFrom();
-    for (const p of node.items as Pair[]) this.errors.guard(() => {
-      const k = keyOf(y, p);
-      const v = p.value as Node;
-      if (applySetting(settings, y, k, v, "play")) return;
-      switch (k) {
-        case "name":
-          play.name = stringValue(y, v, "name");
-          break;
-        case "hosts":
-          play.hosts = hostsValue(y, v);
-          hostsSeen = true;
-          break;
-        case "vars_files":
-          play.varsFiles = this.varsFiles(y, v, playbookDir);
-          break;
-        case "collections":
-          collections = stringList(y, v, k).map(([c]) => c);
-          break;
-        case "gather_facts":
-          play.gatherFacts = boolValue(y, v, k);
-          break;
-        case "serial":
-          play.serial = serialValue(y, v);
-          break;
-        case "max_fail_percentage":
-          play.maxFailPercentage = percentValue(y, v, k);
-          break;
-        case "strategy": {
-          const s = stringValue(y, v, k);
-          if (s !== "free" && s !== "linear") {
-            const sug = didYouMean(s, ["free", "linear"]);
-            throw y.error(`strategy must be 'free' or 'linear', got '${s}'${sug ? `, did you mean '${sug}'?` : ""}`, v, "free: each host at its own pace (default); linear: all hosts in lockstep");
+    for (const p of node.items as Pair[])
+      this.errors.guard(() => {
+        const k = keyOf(y, p);
+        const v = p.value as Node;
+        if (applySetting(settings, y, k, v, "play")) return;
+        switch (k) {
+          case "name":
+            play.name = stringValue(y, v, "name");
+            break;
+          case "hosts":
+            play.hosts = hostsValue(y, v);
+            hostsSeen = true;
+            break;
+          case "vars_files":
+            play.varsFiles = this.varsFiles(y, v, playbookDir);
+            break;
+          case "collections":
+            collections = stringList(y, v, k).map(([c]) => c);
+            break;
+          case "gather_facts":
+            play.gatherFacts = boolValue(y, v, k);
+            break;
+          case "serial":
+            play.serial = serialValue(y, v);
+            break;
+          case "max_fail_percentage":
+            play.maxFailPercentage = percentValue(y, v, k);
+            break;
+          case "strategy": {
+            const s = stringValue(y, v, k);
+            if (s !== "free" && s !== "linear") {
+              const sug = didYouMean(s, ["free", "linear"]);
+              throw y.error(
+                `strategy must be 'free' or 'linear', got '${s}'${sug ? `, did you mean '${sug}'?` : ""}`,
+                v,
+                "free: each host at its own pace (default); linear: all hosts in lockstep",
+              );
+            }
+            play.strategy = s;
+            break;
           }
-          play.strategy = s;
-          break;
+          case "pre_tasks":
+          case "tasks":
+          case "post_tasks":
+          case "handlers":
+          case "roles":
+            sections[k] = p;
+            break;
+          case "import_playbook":
+            throw y.error("a play cannot also be an import_playbook entry", p.key as Node, "put import_playbook in its own list entry");
+          default:
+            throw unknownKeyword(y, p, k, Object.keys(PLAY_KEYWORDS), "play keyword");
         }
-        case "pre_tasks":
-        case "tasks":
-        case "post_tasks":
-        case "handlers":
-        case "roles":
-          sections[k] = p;
-          break;
-        case "import_playbook":
-          throw y.error("a play cannot also be an import_playbook entry", p.key as Node, "put import_playbook in its own list entry");
-        default:
-          throw unknownKeyword(y, p, k, Object.keys(PLAY_KEYWORDS), "play keyword");
-      }
-    });
+      });
     play.vars = settings.vars;
     play.tags = settings.tags;
     play.become = settings.become;
@@ -168,7 +199,18 @@ export class Loader {
     if (!hostsSeen) throw y.error("this play has no 'hosts:'", node, "add `hosts: all` (or a group or pattern) to say where the play runs");
     if (!play.name) play.name = play.hosts;
 
-    const ctx: PlayCtx = { registry: this.registry, play, playbookDir, rolesDone: new Set(), roleHandlers: [], notifies: [], playRoles: [], collections, privateRoles: 0, errors: this.errors };
+    const ctx: PlayCtx = {
+      registry: this.registry,
+      play,
+      playbookDir,
+      rolesDone: new Set(),
+      roleHandlers: [],
+      notifies: [],
+      playRoles: [],
+      collections,
+      privateRoles: 0,
+      errors: this.errors,
+    };
     const scope: Scope = {
       when: [],
       tags: play.tags,
@@ -188,7 +230,8 @@ export class Loader {
     if (sections.roles) {
       const rolesNode = sections.roles.value as Node;
       if (rolesNode && !(isScalar(rolesNode) && rolesNode.value === null)) {
-        if (!isSeq(rolesNode)) throw y.error("roles: must be a list of role names or mappings", rolesNode, "roles:\n  - common\n  - { role: web, vars: { port: 80 } }");
+        if (!isSeq(rolesNode))
+          throw y.error("roles: must be a list of role names or mappings", rolesNode, "roles:\n  - common\n  - { role: web, vars: { port: 80 } }");
         for (const entry of rolesNode.items as Node[]) this.errors.guard(() => roleEntry(main, entry));
       }
     }
@@ -214,7 +257,11 @@ export class Loader {
       for (const a of alternatives) {
         const name = stringValue(y, a, "vars_files");
         if (hasTemplate(name)) {
-          throw y.error(`vars_files entry '${name}' is a template; keel loads vars_files before any host is known`, a, "use a literal file name, or put per-host values in host_vars/ and group_vars/");
+          throw y.error(
+            `vars_files entry '${name}' is a template; keel loads vars_files before any host is known`,
+            a,
+            "use a literal file name, or put per-host values in host_vars/ and group_vars/",
+          );
         }
         const f = isAbsolute(name) ? name : join(playbookDir, name);
         tried.push(f);

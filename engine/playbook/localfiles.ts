@@ -43,18 +43,32 @@ function checkTask(plan: Plan, task: Task): void {
   const found = candidates.find((c) => existsSync(c));
   const at = task.argPos.src ?? task.argsPos;
   if (!found) {
-    throw errorAt(at, `${spec.sub.replace(/s$/, "")} '${src}' not found (looked in ${candidates.join(", ")})`, `put it in ${isAbsolute(src) ? src : join(dirs[0] ?? ".", spec.sub, src)}`);
+    throw errorAt(
+      at,
+      `${spec.sub.replace(/s$/, "")} '${src}' not found (looked in ${candidates.join(", ")})`,
+      `put it in ${isAbsolute(src) ? src : join(dirs[0] ?? ".", spec.sub, src)}`,
+    );
   }
   if (!spec.template) return;
   const text = readFileBytesCached(found).toString("utf8");
   const lineOf = (n: number) => text.split(/\r\n|\r|\n/)[n - 1];
   if (!found.endsWith(".hbs")) {
     // Jinja, with the task's literal delimiter and whitespace options
-    const opts = Object.fromEntries(Object.entries(task.args).filter(([k, v]) => /^(trim_blocks|lstrip_blocks|newline_sequence|(block|variable|comment)_(start|end)_string)$/.test(k) && !hasTemplate(v))) as TemplateOptions;
+    const opts = Object.fromEntries(
+      Object.entries(task.args).filter(
+        ([k, v]) => /^(trim_blocks|lstrip_blocks|newline_sequence|(block|variable|comment)_(start|end)_string)$/.test(k) && !hasTemplate(v),
+      ),
+    ) as TemplateOptions;
     try {
       compileTemplate(text, found, opts);
     } catch (e) {
-      if (e instanceof JinjaTemplateError) throw new InputError(e.message, { file: found, line: e.line, col: e.col }, `${e.hint ? `${e.hint}; ` : ""}used by the task at ${at.file}:${at.line}`, lineOf(e.line));
+      if (e instanceof JinjaTemplateError)
+        throw new InputError(
+          e.message,
+          { file: found, line: e.line, col: e.col },
+          `${e.hint ? `${e.hint}; ` : ""}used by the task at ${at.file}:${at.line}`,
+          lineOf(e.line),
+        );
       throw e;
     }
     return;
@@ -62,7 +76,8 @@ function checkTask(plan: Plan, task: Task): void {
   try {
     compile(text);
   } catch (e) {
-    if (e instanceof TemplateSyntaxError) throw new InputError(e.message, { file: found, line: e.line, col: e.col }, `used by the task at ${at.file}:${at.line}`, text.split(/\r?\n/)[e.line - 1]);
+    if (e instanceof TemplateSyntaxError)
+      throw new InputError(e.message, { file: found, line: e.line, col: e.col }, `used by the task at ${at.file}:${at.line}`, text.split(/\r?\n/)[e.line - 1]);
     throw e;
   }
 }

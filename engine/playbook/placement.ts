@@ -26,17 +26,28 @@ export function placementSetting(from: Placement | undefined, y: YamlFile, v: No
       const c = stringValue(y, v, k);
       if (c === "local") p.connection = "local";
       else if (c === "ssh" || c === "smart" || c === "paramiko" || c === "paramiko_ssh") p.connection = "ssh";
-      else throw y.error(`connection: '${c}' is not supported; keel connects with ssh or local`, v, "write `connection: local` (run on this machine) or `connection: ssh`");
+      else
+        throw y.error(
+          `connection: '${c}' is not supported; keel connects with ssh or local`,
+          v,
+          "write `connection: local` (run on this machine) or `connection: ssh`",
+        );
       break;
     }
     case "environment": {
       const val = y.js(v);
       if (val === null || val === undefined) break;
       const ok = isMap(v) || (typeof val === "string" && hasTemplate(val));
-      if (!ok) throw y.error(`environment: must be a mapping of variable names to values, or a template giving one, got ${describe(val)}`, v, "environment:\n  http_proxy: http://proxy:3128\nor `environment: \"{{ proxy_env }}\"`");
+      if (!ok)
+        throw y.error(
+          `environment: must be a mapping of variable names to values, or a template giving one, got ${describe(val)}`,
+          v,
+          'environment:\n  http_proxy: http://proxy:3128\nor `environment: "{{ proxy_env }}"`',
+        );
       if (isMap(v)) {
         for (const name of Object.keys(val as Record<string, unknown>)) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw y.error(`environment: '${name}' is not a valid variable name`, v, "use letters, digits and _, not starting with a digit");
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+            throw y.error(`environment: '${name}' is not a valid variable name`, v, "use letters, digits and _, not starting with a digit");
         }
       }
       checkTemplates(y, v);

@@ -75,7 +75,8 @@ export function boolValue(y: YamlFile, n: Node, what: string): boolean {
       const w = n.value.trim().toLowerCase();
       if (["yes", "true", "on"].includes(w)) return true;
       if (["no", "false", "off"].includes(w)) return false;
-      if (hasTemplate(n.value)) throw y.error(`${what}: must be true or false; templates are not supported here`, n, "keel decides this when the playbook loads");
+      if (hasTemplate(n.value))
+        throw y.error(`${what}: must be true or false; templates are not supported here`, n, "keel decides this when the playbook loads");
     }
   }
   throw y.error(`${what}: must be true or false, got ${describe(y.js(n))}`, n);
@@ -116,7 +117,11 @@ export function serialValue(y: YamlFile, n: Node): (number | string)[] {
       const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
       if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return t;
     }
-    throw y.error(`serial: must be a positive number or a percentage like "30%", got ${describe(v)}`, i, 'write `serial: 5`, `serial: "30%"` or `serial: [1, 5, "50%"]`');
+    throw y.error(
+      `serial: must be a positive number or a percentage like "30%", got ${describe(v)}`,
+      i,
+      'write `serial: 5`, `serial: "30%"` or `serial: [1, 5, "50%"]`',
+    );
   });
 }
 
@@ -124,7 +129,8 @@ export function serialValue(y: YamlFile, n: Node): (number | string)[] {
 export function percentValue(y: YamlFile, n: Node, what: string): number {
   const v = y.js(n);
   const num = typeof v === "number" ? v : typeof v === "string" && /^\d+(?:\.\d+)?%?$/.test(v.trim()) ? Number(v.trim().replace(/%$/, "")) : NaN;
-  if (!Number.isFinite(num) || num < 0 || num > 100) throw y.error(`${what}: must be a percentage from 0 to 100, got ${describe(v)}`, n, "e.g. `max_fail_percentage: 25` or `max_fail_percentage: \"25%\"`");
+  if (!Number.isFinite(num) || num < 0 || num > 100)
+    throw y.error(`${what}: must be a percentage from 0 to 100, got ${describe(v)}`, n, 'e.g. `max_fail_percentage: 25` or `max_fail_percentage: "25%"`');
   return num;
 }
 
@@ -133,7 +139,13 @@ export function tagList(y: YamlFile, n: Node): string[] {
   const list = Array.isArray(v) ? v : [v];
   const out: string[] = [];
   for (const t of list) {
-    if (typeof t === "string") out.push(...t.split(",").map((s) => s.trim()).filter(Boolean));
+    if (typeof t === "string")
+      out.push(
+        ...t
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     else if (typeof t === "number") out.push(String(t));
     else throw y.error(`tags: must be a name or a list of names, got ${describe(t)}`, n);
   }
@@ -174,7 +186,8 @@ export function checkTemplates(y: YamlFile, n: Node | null | undefined): void {
 export function exprList(y: YamlFile, n: Node, what: string): Expr[] {
   const items: Node[] = isSeq(n) ? (n.items as Node[]) : [n];
   return items.map((i) => {
-    if (!isScalar(i) || i.value === null || typeof i.value === "object") throw y.error(`${what}: must be a condition (text or true/false), got ${describe(y.js(i))}`, i);
+    if (!isScalar(i) || i.value === null || typeof i.value === "object")
+      throw y.error(`${what}: must be a condition (text or true/false), got ${describe(y.js(i))}`, i);
     const text = typeof i.value === "boolean" ? (i.value ? "True" : "False") : String(i.value);
     const e: Expr = { text, pos: posOfScalarText(y, i) };
     try {

@@ -62,7 +62,8 @@ function roleTaskBody(c: Cursor, node: YAMLMap, key: string): void {
       else if (k === "vars") roleVars = varsMap(y, p.value as Node, "vars");
       else if (k === "tasks_from" || k === "vars_from" || k === "defaults_from" || k === "handlers_from") {
         const file = stringValue(y, p.value as Node, k);
-        if (hasTemplate(file)) throw y.error(`${k} takes a file name, not a template ('${file}')`, p.value as Node, "roles are resolved when the playbook loads");
+        if (hasTemplate(file))
+          throw y.error(`${k} takes a file name, not a template ('${file}')`, p.value as Node, "roles are resolved when the playbook loads");
         from[k.slice(0, -5) as keyof RoleFrom] = { file, node: p.value as Node, y };
       } else throw unknownKeyword(y, p, k, ["name", "vars", "tasks_from", "vars_from", "defaults_from", "handlers_from"], `${key} argument`);
     }
@@ -97,7 +98,12 @@ export function roleEntry(c: Cursor, entry: Node): void {
       default: {
         if (Object.hasOwn(UNSUPPORTED, k)) throw y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]);
         const kw = didYouMean(k, Object.keys(ROLE_ENTRY_KEYWORDS));
-        if (kw && kw !== k) throw y.error(`unknown role keyword '${k}', did you mean '${kw}'?`, p.key as Node, "other keys are role parameters; put them under vars: to be explicit");
+        if (kw && kw !== k)
+          throw y.error(
+            `unknown role keyword '${k}', did you mean '${kw}'?`,
+            p.key as Node,
+            "other keys are role parameters; put them under vars: to be explicit",
+          );
         // Ansible's role parameters: any other key is a variable for the role.
         if (!VAR_NAME.test(k)) throw y.error(`'${k}' is not a valid variable name for a role parameter`, p.key as Node);
         checkTemplates(y, v);
@@ -115,7 +121,10 @@ const FQCN_ROLE = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/;
 export function collectionRoots(playbookDir: string): string[] {
   const env = process.env.ANSIBLE_COLLECTIONS_PATH ?? process.env.ANSIBLE_COLLECTIONS_PATHS;
   const home = process.env.HOME ?? "";
-  return uniq([join(playbookDir, "collections"), ...(env ? env.split(":").filter(Boolean) : [join(home, ".ansible/collections"), "/usr/share/ansible/collections"])]);
+  return uniq([
+    join(playbookDir, "collections"),
+    ...(env ? env.split(":").filter(Boolean) : [join(home, ".ansible/collections"), "/usr/share/ansible/collections"]),
+  ]);
 }
 
 /** The collection (`ns.coll`) a role folder belongs to, when it is inside ansible_collections/ns/coll/roles/. */
@@ -143,7 +152,13 @@ function findRole(y: YamlFile, at: Node, name: string, scope: Scope, ctx: PlayCt
     throw y.error(`role not found: ${name}`, at, `looked in: ${d}`);
   }
   const rolesPath = (process.env.ANSIBLE_ROLES_PATH ?? "").split(":").filter(Boolean);
-  const roots = uniq([join(ctx.playbookDir, "roles"), ...(scope.role ? [dirname(scope.role.dir)] : []), ctx.playbookDir, ...rolesPath, join(packageRoot(), "roles")]);
+  const roots = uniq([
+    join(ctx.playbookDir, "roles"),
+    ...(scope.role ? [dirname(scope.role.dir)] : []),
+    ctx.playbookDir,
+    ...rolesPath,
+    join(packageRoot(), "roles"),
+  ]);
   for (const r of roots) {
     const d = join(r, name);
     looked.push(d);
@@ -162,7 +177,9 @@ function findRole(y: YamlFile, at: Node, name: string, scope: Scope, ctx: PlayCt
   const existing = uniq(
     roots.flatMap((r) => {
       try {
-        return readdirSync(r, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+        return readdirSync(r, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name);
       } catch {
         return [];
       }
@@ -177,7 +194,11 @@ function applyRole(c: Cursor, use: RoleUse): void {
   const { y, scope, ctx } = c;
   const { at, name, params = {}, entryVars = {}, from = {} } = use;
   const dir = findRole(y, at, name, scope, ctx);
-  const roleName = name.includes("/") ? name.replace(/\/+$/, "").split("/").pop()! : (FQCN_ROLE.exec(name) && dir.includes("/ansible_collections/") ? name.split(".").pop()! : name);
+  const roleName = name.includes("/")
+    ? name.replace(/\/+$/, "").split("/").pop()!
+    : FQCN_ROLE.exec(name) && dir.includes("/ansible_collections/")
+      ? name.split(".").pop()!
+      : name;
   const absDir = resolve(dir);
   if (scope.roleStack.includes(absDir)) {
     const chain = [...scope.roleStack.slice(scope.roleStack.indexOf(absDir)), absDir].map((d) => d.split("/").pop());
@@ -211,7 +232,9 @@ function applyRole(c: Cursor, use: RoleUse): void {
     }
   } else if (meta?.root && !(isScalar(meta.root) && meta.root.value === null)) throw meta.error("meta/main.yml must be a mapping", meta.root);
 
-  const key = `${absDir}|${JSON.stringify({ ...entryVars, ...params })}|${Object.values(from).map((f) => f.file).join(",")}`;
+  const key = `${absDir}|${JSON.stringify({ ...entryVars, ...params })}|${Object.values(from)
+    .map((f) => f.file)
+    .join(",")}`;
   if (ctx.rolesDone.has(key) && !allowDuplicates) return;
   ctx.rolesDone.add(key);
 

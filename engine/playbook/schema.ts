@@ -5,7 +5,10 @@ import type { JSONSchema } from "../core/module.js";
 import { PLAY_KEYWORDS, TASK_KEYWORDS, BLOCK_KEYWORDS, LOOP_CONTROL_KEYWORDS, ROLE_ENTRY_KEYWORDS, INCLUDE_KEYWORDS, META_ACTIONS } from "./keywords.js";
 
 const str = (description: string): JSONSchema => ({ type: "string", description });
-const bool = (description: string): JSONSchema => ({ anyOf: [{ type: "boolean" }, { type: "string", enum: ["yes", "no", "true", "false", "on", "off"] }], description });
+const bool = (description: string): JSONSchema => ({
+  anyOf: [{ type: "boolean" }, { type: "string", enum: ["yes", "no", "true", "false", "on", "off"] }],
+  description,
+});
 const cond = (description: string): JSONSchema => ({
   description,
   anyOf: [{ type: "string" }, { type: "boolean" }, { type: "array", items: { anyOf: [{ type: "string" }, { type: "boolean" }] } }],
@@ -92,11 +95,16 @@ export function playbookSchema(registry: Registry): object {
     const hasRequired = Array.isArray(m.args.required) && (m.args.required as unknown[]).length > 0;
     definitions[def] = {
       description: m.description,
-      anyOf: [templatable(m.args), { type: "string", description: m.freeForm ? `Free form: ${m.freeForm}, then key=value arguments.` : "key=value arguments." }, ...(hasRequired ? [] : [{ type: "null" }])],
+      anyOf: [
+        templatable(m.args),
+        { type: "string", description: m.freeForm ? `Free form: ${m.freeForm}, then key=value arguments.` : "key=value arguments." },
+        ...(hasRequired ? [] : [{ type: "null" }]),
+      ],
     };
     for (const n of [m.name, ...(m.aliases ?? [])]) {
       for (const key of [n, `ansible.builtin.${n}`]) {
-        if (registry.get(key) === m) moduleProps[key] = { $ref: `#/definitions/${encodeURIComponent(def).replace(/%3A/g, ":")}`, description: `${m.name}: ${m.description}` };
+        if (registry.get(key) === m)
+          moduleProps[key] = { $ref: `#/definitions/${encodeURIComponent(def).replace(/%3A/g, ":")}`, description: `${m.name}: ${m.description}` };
       }
     }
   }
@@ -110,8 +118,16 @@ export function playbookSchema(registry: Registry): object {
     description: TASK_KEYWORDS.loop_control,
   };
   taskKeywords.args = { type: "object", description: TASK_KEYWORDS.args };
-  const includeProp = (d: string): JSONSchema => ({ anyOf: [{ type: "string" }, { type: "object", properties: { file: { type: "string" } }, required: ["file"], additionalProperties: false }], description: d });
-  const roleRef: JSONSchema = { anyOf: [{ type: "string" }, { type: "object", properties: { name: { type: "string" }, vars: vars("Variables for the role.") }, required: ["name"], additionalProperties: false }] };
+  const includeProp = (d: string): JSONSchema => ({
+    anyOf: [{ type: "string" }, { type: "object", properties: { file: { type: "string" } }, required: ["file"], additionalProperties: false }],
+    description: d,
+  });
+  const roleRef: JSONSchema = {
+    anyOf: [
+      { type: "string" },
+      { type: "object", properties: { name: { type: "string" }, vars: vars("Variables for the role.") }, required: ["name"], additionalProperties: false },
+    ],
+  };
 
   definitions.task = {
     type: "object",
@@ -158,7 +174,19 @@ export function playbookSchema(registry: Registry): object {
     hosts: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }], description: PLAY_KEYWORDS.hosts },
     vars_files: { type: "array", items: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] }, description: PLAY_KEYWORDS.vars_files },
     serial: {
-      anyOf: [{ type: "integer", minimum: 1 }, { type: "string", pattern: "^(\\d+|\\d+(\\.\\d+)?%)$" }, { type: "array", items: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", pattern: "^(\\d+|\\d+(\\.\\d+)?%)$" }] } }],
+      anyOf: [
+        { type: "integer", minimum: 1 },
+        { type: "string", pattern: "^(\\d+|\\d+(\\.\\d+)?%)$" },
+        {
+          type: "array",
+          items: {
+            anyOf: [
+              { type: "integer", minimum: 1 },
+              { type: "string", pattern: "^(\\d+|\\d+(\\.\\d+)?%)$" },
+            ],
+          },
+        },
+      ],
       description: PLAY_KEYWORDS.serial,
     },
     strategy: { type: "string", enum: ["free", "linear"], description: PLAY_KEYWORDS.strategy },
@@ -168,10 +196,21 @@ export function playbookSchema(registry: Registry): object {
     handlers: { type: "array", items: { $ref: "#/definitions/task" }, description: PLAY_KEYWORDS.handlers },
     roles: { type: "array", items: roleEntry, description: PLAY_KEYWORDS.roles },
   };
-  definitions.play = { type: "object", properties: playProps, required: ["hosts"], additionalProperties: false, description: "A play: which hosts, and what to do on them." };
+  definitions.play = {
+    type: "object",
+    properties: playProps,
+    required: ["hosts"],
+    additionalProperties: false,
+    description: "A play: which hosts, and what to do on them.",
+  };
   definitions.import_playbook = {
     type: "object",
-    properties: { import_playbook: { type: "string", description: "Another playbook, relative to this one." }, name: { type: "string" }, vars: vars("Variables for the imported plays."), tags: strOrList("Tags for the imported plays.") },
+    properties: {
+      import_playbook: { type: "string", description: "Another playbook, relative to this one." },
+      name: { type: "string" },
+      vars: vars("Variables for the imported plays."),
+      tags: strOrList("Tags for the imported plays."),
+    },
     required: ["import_playbook"],
     additionalProperties: false,
   };

@@ -9,7 +9,20 @@ import { checkArgs, coerceArgs, parseKeyValue, KvError } from "./args.js";
 import { TASK_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import type { Cursor } from "./context.js";
-import { VAR_NAME, keyOf, unknownKeyword, describe, stringValue, intValue, stringList, stripTemplate, checkTemplates, exprList, posInScalar, errorInScalar } from "./readers.js";
+import {
+  VAR_NAME,
+  keyOf,
+  unknownKeyword,
+  describe,
+  stringValue,
+  intValue,
+  stringList,
+  stripTemplate,
+  checkTemplates,
+  exprList,
+  posInScalar,
+  errorInScalar,
+} from "./readers.js";
 
 /** A task (a module with its keywords) at the cursor. */
 export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
@@ -107,13 +120,18 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
         argsKeyword = p;
         break;
       case "listen":
-        if (!scope.inHandlers) throw y.error("'listen' is only valid in handlers", p.key as Node, "move this task under handlers:, or use notify: on the task that triggers it");
+        if (!scope.inHandlers)
+          throw y.error("'listen' is only valid in handlers", p.key as Node, "move this task under handlers:, or use notify: on the task that triggers it");
         task.listen = stringList(y, v, k).map(([s]) => s);
         break;
       default:
         if (k === "meta" || ctx.registry.has(k)) {
           if (modulePair) {
-            throw y.error(`a task runs one module, but this one has two: '${keyOf(y, modulePair)}' and '${k}'`, p.key as Node, "split it into two tasks, each with its own `- name:`");
+            throw y.error(
+              `a task runs one module, but this one has two: '${keyOf(y, modulePair)}' and '${k}'`,
+              p.key as Node,
+              "split it into two tasks, each with its own `- name:`",
+            );
           }
           modulePair = p;
           moduleDef = ctx.registry.get(k);
@@ -122,7 +140,11 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
   }
   for (const [p, k] of unknown) throw unknownTaskKey(ctx.registry, y, p, k, !!modulePair);
   if (!modulePair) {
-    throw y.error(task.name ? `task '${task.name}' has no module` : "this task has no module", node, "add one module key, such as `command: /bin/true` or `copy: {dest: …, content: …}`; `keel modules` lists them");
+    throw y.error(
+      task.name ? `task '${task.name}' has no module` : "this task has no module",
+      node,
+      "add one module key, such as `command: /bin/true` or `copy: {dest: …, content: …}`; `keel modules` lists them",
+    );
   }
   const mk = keyOf(y, modulePair);
   task.moduleAs = mk;
@@ -131,7 +153,11 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
     const action = stringValue(y, modulePair.value as Node, "meta");
     if (!META_ACTIONS.includes(action)) {
       const sug = didYouMean(action, META_ACTIONS);
-      throw y.error(`unknown meta action '${action}'${sug ? `, did you mean '${sug}'?` : ""}`, modulePair.value as Node, `keel supports: ${META_ACTIONS.join(", ")}`);
+      throw y.error(
+        `unknown meta action '${action}'${sug ? `, did you mean '${sug}'?` : ""}`,
+        modulePair.value as Node,
+        `keel supports: ${META_ACTIONS.join(", ")}`,
+      );
     }
     task.module = "meta";
     task.args = { action };
@@ -154,10 +180,15 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
 
 function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, haveModule: boolean): InputError {
   if (Object.hasOwn(UNSUPPORTED, k)) return deferrable(y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]));
-  if (k === "block" || k === "rescue" || k === "always") return y.error(`'${k}' belongs to a block`, p.key as Node, "a block is `- block: [tasks]` with optional rescue:/always:");
+  if (k === "block" || k === "rescue" || k === "always")
+    return y.error(`'${k}' belongs to a block`, p.key as Node, "a block is `- block: [tasks]` with optional rescue:/always:");
   if (k.startsWith("with_")) {
     const sug = didYouMean(k.slice(5), LOOKUP_NAMES);
-    return y.error(`'${k}': keel has no lookup '${k.slice(5)}'${sug ? `, did you mean 'with_${sug}'?` : ""}`, p.key as Node, `keel's with_ loops: with_${LOOKUP_NAMES.join(", with_")}; or use loop:`);
+    return y.error(
+      `'${k}': keel has no lookup '${k.slice(5)}'${sug ? `, did you mean 'with_${sug}'?` : ""}`,
+      p.key as Node,
+      `keel's with_ loops: with_${LOOKUP_NAMES.join(", with_")}; or use loop:`,
+    );
   }
   const kw = didYouMean(k, Object.keys(TASK_KEYWORDS));
   if (kw) return y.error(`unknown task keyword '${k}', did you mean '${kw}'?`, p.key as Node);
@@ -199,7 +230,11 @@ function moduleArgs(y: YamlFile, task: Task, m: ModuleDef, modulePair: Pair, arg
       if (typeof val === "string") checkTemplate(val, argPos[k]!);
     }
   } else if (!(isScalar(v) && v.value === null)) {
-    throw y.error(`arguments of '${task.moduleAs}' must be a mapping or key=value text, got ${describe(y.js(v))}`, v, `write \n  ${task.moduleAs}:\n    arg: value`);
+    throw y.error(
+      `arguments of '${task.moduleAs}' must be a mapping or key=value text, got ${describe(y.js(v))}`,
+      v,
+      `write \n  ${task.moduleAs}:\n    arg: value`,
+    );
   }
   coerceArgs(m, args, sources);
   const known = (m.args as { properties?: Record<string, unknown>; additionalProperties?: unknown }).properties ?? {};
@@ -254,7 +289,11 @@ function loopValue(y: YamlFile, p: Pair): unknown {
     const expr = typeof lv === "string" ? stripTemplate(lv) : undefined;
     if (isMap(v)) return Object.entries(lv as Record<string, unknown>).map(([key, value]) => ({ key, value }));
     if (expr !== undefined) return `{{ (${expr}) | dict2items }}`;
-    throw y.error(`with_dict: must be a mapping or a template that gives one, got ${describe(lv)}`, v, 'write `with_dict: "{{ my_dict }}"`, or `loop: "{{ my_dict | dict2items }}"`');
+    throw y.error(
+      `with_dict: must be a mapping or a template that gives one, got ${describe(lv)}`,
+      v,
+      'write `with_dict: "{{ my_dict }}"`, or `loop: "{{ my_dict | dict2items }}"`',
+    );
   }
   if (k === "loop" || k === "with_list" || k === "with_items") {
     if (Array.isArray(lv)) return k === "with_items" ? lv.flatMap((x) => (Array.isArray(x) ? x : [x])) : lv; // with_items flattens one level
@@ -277,7 +316,10 @@ function exprLiteral(v: unknown): string {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "number") return String(v);
   if (Array.isArray(v)) return `[${v.map(exprLiteral).join(", ")}]`;
-  if (typeof v === "object") return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyQuote(k)}: ${exprLiteral(x)}`).join(", ")}}`;
+  if (typeof v === "object")
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${pyQuote(k)}: ${exprLiteral(x)}`)
+      .join(", ")}}`;
   const s = String(v);
   const whole = stripTemplate(s);
   if (whole !== undefined) return `(${whole})`;

@@ -116,7 +116,8 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
         lists[k] = v;
         break;
       default:
-        if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict") throw y.error("a block cannot loop", p.key as Node, "move the loop onto the tasks, or into an included file's tasks");
+        if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict")
+          throw y.error("a block cannot loop", p.key as Node, "move the loop onto the tasks, or into an included file's tasks");
         if (ctx.registry.has(k)) throw y.error(`a block cannot also run a module ('${k}')`, p.key as Node, "move the module into a task inside block:");
         throw unknownKeyword(y, p, k, Object.keys(BLOCK_KEYWORDS), "block keyword");
     }

@@ -22,7 +22,13 @@ function refuseNul(m: ModuleDef, args: Record<string, unknown>, argPos: Record<s
   if (m.kind === "controller") return;
   const walk = (v: unknown, top: string, label: string): void => {
     if (typeof v === "string") {
-      if (v.includes("\0")) throw errorAt(argPos[top] ?? taskPos, `argument '${label}' contains a NUL byte`, "a NUL byte cannot reach a host intact (a shell drops it); remove it", lines);
+      if (v.includes("\0"))
+        throw errorAt(
+          argPos[top] ?? taskPos,
+          `argument '${label}' contains a NUL byte`,
+          "a NUL byte cannot reach a host intact (a shell drops it); remove it",
+          lines,
+        );
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, top, `${label}[${i}]`));
     else if (v !== null && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) {
@@ -38,7 +44,14 @@ function refuseNul(m: ModuleDef, args: Record<string, unknown>, argPos: Record<s
  * Run the generic refusals, then the module's validate when `complete` (every argument is known:
  * rendered, or without templates at load).
  */
-export function validateModuleArgs(m: ModuleDef, args: Record<string, unknown>, argPos: Record<string, SourcePos>, taskPos: SourcePos, lines: string[] | undefined, complete: boolean): void {
+export function validateModuleArgs(
+  m: ModuleDef,
+  args: Record<string, unknown>,
+  argPos: Record<string, SourcePos>,
+  taskPos: SourcePos,
+  lines: string[] | undefined,
+  complete: boolean,
+): void {
   refuseNul(m, args, argPos, taskPos, lines);
   if (!complete || !m.validate) return;
   try {

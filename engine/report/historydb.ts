@@ -28,7 +28,11 @@ export function openHistoryDb(path: string, what: string, schema: string): Datab
     db.pragma("synchronous = FULL");
     db.exec(schema);
   } catch (e) {
-    throw new InputError(`--history ${path} cannot be used as a ${what} history: ${(e as Error).message}`, undefined, "point --history at a keel history database, or at a new file");
+    throw new InputError(
+      `--history ${path} cannot be used as a ${what} history: ${(e as Error).message}`,
+      undefined,
+      "point --history at a keel history database, or at a new file",
+    );
   }
   return db;
 }

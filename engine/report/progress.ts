@@ -33,7 +33,15 @@ export interface ProgressOptions {
 }
 
 const C = { red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", magenta: "\x1b[35m", cyan: "\x1b[36m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
-const STATUS_COLOR: Record<string, string> = { ok: C.green, changed: C.yellow, failed: C.red, skipped: C.cyan, unknown: C.magenta, unreachable: C.red, ignored: C.dim };
+const STATUS_COLOR: Record<string, string> = {
+  ok: C.green,
+  changed: C.yellow,
+  failed: C.red,
+  skipped: C.cyan,
+  unknown: C.magenta,
+  unreachable: C.red,
+  ignored: C.dim,
+};
 
 export class Progress {
   private readonly now: () => number;
@@ -70,7 +78,9 @@ export class Progress {
         break;
       case "play.start":
         for (const u of e.unmatched ?? []) this.print(`warning: could not match supplied host pattern, ignoring: ${oneLine(u)}\n`);
-        this.print(`${this.paint(C.bold, `PLAY ${e.play}`)} ${this.paint(C.dim, `(${e.hosts.length} host${e.hosts.length === 1 ? "" : "s"}, ${e.pos.file}:${e.pos.line})`)}\n`);
+        this.print(
+          `${this.paint(C.bold, `PLAY ${e.play}`)} ${this.paint(C.dim, `(${e.hosts.length} host${e.hosts.length === 1 ? "" : "s"}, ${e.pos.file}:${e.pos.line})`)}\n`,
+        );
         // as ansible-playbook says it; the run goes on with the next play
         if (e.hosts.length === 0) this.print("skipping: no hosts matched\n");
         break;
@@ -80,7 +90,8 @@ export class Progress {
       case "task.result":
         this.tasksDone.set(e.host, (this.tasksDone.get(e.host) ?? 0) + 1);
         this.count(e.result);
-        if (!this.o.isTTY || (this.o.verbose ?? 0) > 0 || e.result.status === "changed" || e.result.status === "failed" || e.result.status === "unknown") this.print(this.resultText(e.host, e.task, e.result));
+        if (!this.o.isTTY || (this.o.verbose ?? 0) > 0 || e.result.status === "changed" || e.result.status === "failed" || e.result.status === "unknown")
+          this.print(this.resultText(e.host, e.task, e.result));
         break;
       case "host.unreachable":
         this.counts.unreachable++;
@@ -258,7 +269,9 @@ export class HostLines {
   readonly sink: EventSink = (e: KeelEvent) => {
     if (e.type === "run.start") {
       this.total = e.hosts.length;
-      this.o.write(`${this.o.verb ?? "checking"} ${this.total} host${this.total === 1 ? "" : "s"} against ${this.o.playbook} (check mode, nothing is changed)\n`);
+      this.o.write(
+        `${this.o.verb ?? "checking"} ${this.total} host${this.total === 1 ? "" : "s"} against ${this.o.playbook} (check mode, nothing is changed)\n`,
+      );
     } else if (e.type === "host.unreachable") this.o.write(`unreachable  ${e.host}: ${termSafe(e.message)}\n`);
     else if (e.type === "host.done") {
       this.done++;

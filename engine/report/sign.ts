@@ -46,9 +46,14 @@ export function loadPrivateKey(text: string, source: string): LoadedKey {
   try {
     key = createPrivateKey(text);
   } catch (e) {
-    throw new InputError(`${source} is not a private key: ${(e as Error).message}`, undefined, "use an Ed25519 key: `keel report keygen --out KEY` or `ssh-keygen -t ed25519 -N '' -f KEY`");
+    throw new InputError(
+      `${source} is not a private key: ${(e as Error).message}`,
+      undefined,
+      "use an Ed25519 key: `keel report keygen --out KEY` or `ssh-keygen -t ed25519 -N '' -f KEY`",
+    );
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new InputError(`${source} is a ${key.asymmetricKeyType} key; report signatures use Ed25519`, undefined, "`keel report keygen --out KEY` makes one");
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new InputError(`${source} is a ${key.asymmetricKeyType} key; report signatures use Ed25519`, undefined, "`keel report keygen --out KEY` makes one");
   return { key };
 }
 
@@ -62,13 +67,20 @@ export function loadPublicKey(text: string, source: string): LoadedKey {
     const r = reader(blob, source);
     if (r.str().toString() !== "ssh-ed25519") throw new InputError(`${source}: malformed ssh-ed25519 key`);
     const raw = r.str();
-    return { key: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" }), ...(rest.length ? { comment: rest.join(" ") } : {}) };
+    return {
+      key: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" }),
+      ...(rest.length ? { comment: rest.join(" ") } : {}),
+    };
   }
   let key: KeyObject;
   try {
     key = createPublicKey(text);
   } catch (e) {
-    throw new InputError(`${source} is not a public key: ${(e as Error).message}`, undefined, "pass the .pub file written by `keel report keygen` (or ssh-keygen), or a PEM public key");
+    throw new InputError(
+      `${source} is not a public key: ${(e as Error).message}`,
+      undefined,
+      "pass the .pub file written by `keel report keygen` (or ssh-keygen), or a PEM public key",
+    );
   }
   if (key.asymmetricKeyType !== "ed25519") throw new InputError(`${source} is a ${key.asymmetricKeyType} key; report signatures use Ed25519`);
   return { key };
@@ -122,7 +134,12 @@ function canonical(v: unknown): string {
  * Sign a report's bytes (any format). `meta` says what the bytes are when they are not a JSON
  * report that says so itself (text, HTML, SARIF…: kind, format, profile, start).
  */
-export function signReport(report: Buffer, name: string, key: LoadedKey, o: { signer?: string; now: Date; meta?: { kind?: string; format?: string; profile?: string; started_at?: string } }): SignatureFile {
+export function signReport(
+  report: Buffer,
+  name: string,
+  key: LoadedKey,
+  o: { signer?: string; now: Date; meta?: { kind?: string; format?: string; profile?: string; started_at?: string } },
+): SignatureFile {
   const meta = { ...reportMeta(report), ...(o.meta ?? {}) };
   const body: Omit<SignatureFile, "signature"> = {
     format: SIGNATURE_FORMAT,
@@ -161,7 +178,11 @@ export function verifyReport(report: Buffer, sigText: string, pub: LoadedKey): V
   if (!good) return { ok: false, sig, reason: "the signature does not match its signed fields (the signature file was edited, or made with another key)" };
   const sha = createHash("sha256").update(report).digest("hex");
   if (sha !== sig.subject.sha256 || report.length !== sig.subject.size) {
-    return { ok: false, sig, reason: `the report was modified after signing: sha256 ${sha} (${report.length} bytes), signed ${sig.subject.sha256} (${sig.subject.size} bytes)` };
+    return {
+      ok: false,
+      sig,
+      reason: `the report was modified after signing: sha256 ${sha} (${report.length} bytes), signed ${sig.subject.sha256} (${sig.subject.size} bytes)`,
+    };
   }
   if (sig.report_signature !== undefined) {
     let raw = false;
@@ -202,13 +223,19 @@ function openSshPrivate(text: string, source: string): LoadedKey {
   const cipher = r.str().toString();
   r.str(); // kdf name
   r.str(); // kdf options
-  if (cipher !== "none") throw new InputError(`${source} is encrypted (${cipher}); keel reads unencrypted keys only`, undefined, "sign from CI with a key kept in a secret store, or export one: `keel report keygen --out KEY`");
+  if (cipher !== "none")
+    throw new InputError(
+      `${source} is encrypted (${cipher}); keel reads unencrypted keys only`,
+      undefined,
+      "sign from CI with a key kept in a secret store, or export one: `keel report keygen --out KEY`",
+    );
   if (r.u32() !== 1) throw new InputError(`${source}: expected exactly one key`);
   r.str(); // public key blob
   const p = reader(r.str(), source);
   if (p.u32() !== p.u32()) throw new InputError(`${source}: corrupt private key (check bytes differ)`);
   const type = p.str().toString();
-  if (type !== "ssh-ed25519") throw new InputError(`${source} is a ${type} key; report signatures use Ed25519`, undefined, "`ssh-keygen -t ed25519` or `keel report keygen`");
+  if (type !== "ssh-ed25519")
+    throw new InputError(`${source} is a ${type} key; report signatures use Ed25519`, undefined, "`ssh-keygen -t ed25519` or `keel report keygen`");
   p.str(); // public
   const priv = p.str(); // seed (32) + public (32)
   const comment = p.str().toString();

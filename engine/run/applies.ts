@@ -88,7 +88,10 @@ export class ApplyPipeline {
     if (!planned) return p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
     const replay = new ReplayHost(h.name, h.facts, h.connection, p.become, planned.calls, planned.results, p.module.name);
     const out = await p.module.apply(replay, p.args, changes, state);
-    if (replay.leftover) throw new InternalError(`the apply of ${p.module.name} on ${h.name} made fewer calls than it was recorded with; modules that declare a footprint must apply deterministically`);
+    if (replay.leftover)
+      throw new InternalError(
+        `the apply of ${p.module.name} on ${h.name} made fewer calls than it was recorded with; modules that declare a footprint must apply deterministically`,
+      );
     return out;
   }
 
@@ -101,7 +104,9 @@ export class ApplyPipeline {
         return head;
       }
       if (head.results.length > 0) {
-        throw new InternalError(`${this.h.name}: task '${head.task.name ?? head.task.module}' was applied ahead in a batch, but the run did not come to apply it the same way`);
+        throw new InternalError(
+          `${this.h.name}: task '${head.task.name ?? head.task.module}' was applied ahead in a batch, but the run did not come to apply it the same way`,
+        );
       }
       this.queue.shift();
     }
@@ -125,7 +130,10 @@ export class ApplyPipeline {
         for (const c of e.rec.calls) steps.push(c.step);
       } else {
         guards.push({ p: e.p, at: e.at, step: steps.length });
-        steps.push({ req: { command: guardCommand(e.p.probe.script), become: e.p.become }, goOn: k > lastApply ? "always" : { sha256: guardDigest(guardStdout(e.expect), 0) } });
+        steps.push({
+          req: { command: guardCommand(e.p.probe.script), become: e.p.become },
+          goOn: k > lastApply ? "always" : { sha256: guardDigest(guardStdout(e.expect), 0) },
+        });
       }
     }
     let trailing: { probes: BatchProbe[]; step: number; nonce: string } | undefined;

@@ -10,7 +10,24 @@ import { resolveEndpoint, type Endpoint, type Explicit } from "../transport/rout
 import { connect as realConnect } from "../transport/index.js";
 import { CONNECT_ATTEMPTS, type RunOptions } from "./options.js";
 
-export type ConnectSettings = Pick<RunOptions, "connection" | "user" | "privateKeyFile" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "sshConfigFile" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs" | "connectTimeoutMs" | "commandTimeoutMs" | "connect">;
+export type ConnectSettings = Pick<
+  RunOptions,
+  | "connection"
+  | "user"
+  | "privateKeyFile"
+  | "password"
+  | "becomePassword"
+  | "acceptNewHostKeys"
+  | "hostKeyChecking"
+  | "sshArgs"
+  | "sshConfigFile"
+  | "defaultUser"
+  | "defaultPrivateKeyFile"
+  | "defaultConnectTimeoutMs"
+  | "connectTimeoutMs"
+  | "commandTimeoutMs"
+  | "connect"
+>;
 
 /**
  * Open the host's connection: the options override the inventory's connection type and passwords.

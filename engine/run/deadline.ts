@@ -23,7 +23,13 @@ export class Deadline {
     this.expired = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
         this.passed = true;
-        reject(new ConnectionError(`no answer within the per-host deadline of ${+(ms / 1000).toFixed(1)} s (--host-timeout); the host may accept connections and then stall`, "timeout", this.host));
+        reject(
+          new ConnectionError(
+            `no answer within the per-host deadline of ${+(ms / 1000).toFixed(1)} s (--host-timeout); the host may accept connections and then stall`,
+            "timeout",
+            this.host,
+          ),
+        );
       }, ms);
     });
     this.expired.catch(() => undefined);

@@ -58,7 +58,14 @@ function render(text: string, vars: Record<string, unknown>, task: Task | undefi
  * Where the task (or, without a task, the play's main connection) runs for this host.
  * `specOf` gives an inventory host's spec (throws InputError for an unknown name).
  */
-export function targetOf(self: HostSpec, p: Placement, vars: Record<string, unknown>, task: Task | undefined, specOf: ((name: string) => HostSpec) | undefined, opts: Pick<RunOptions, "user" | "defaultUser" | "connection">): Target {
+export function targetOf(
+  self: HostSpec,
+  p: Placement,
+  vars: Record<string, unknown>,
+  task: Task | undefined,
+  specOf: ((name: string) => HostSpec) | undefined,
+  opts: Pick<RunOptions, "user" | "defaultUser" | "connection">,
+): Target {
   let spec = self;
   let delegated = false;
   if (p.delegateTo !== undefined) {
@@ -89,7 +96,12 @@ export function environmentOf(p: Placement, vars: Record<string, unknown>, task:
   for (const layer of p.environment) {
     const v = renderValue(layer, vars, task?.pos ?? { file: "", line: 0, col: 0 });
     if (v === null || v === undefined || v === "") continue;
-    if (typeof v !== "object" || Array.isArray(v)) throw new InputError(`environment: '${String(layer)}' gave ${Array.isArray(v) ? "a list" : typeof v}, not a mapping of variable names to values`, task?.pos, "environment: takes a mapping (or a variable holding one)");
+    if (typeof v !== "object" || Array.isArray(v))
+      throw new InputError(
+        `environment: '${String(layer)}' gave ${Array.isArray(v) ? "a list" : typeof v}, not a mapping of variable names to values`,
+        task?.pos,
+        "environment: takes a mapping (or a variable holding one)",
+      );
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new InputError(`environment: '${k}' is not a valid variable name`, task?.pos);
       out[k] = x === null || x === undefined ? "" : typeof x === "boolean" ? (x ? "True" : "False") : typeof x === "object" ? JSON.stringify(x) : String(x);

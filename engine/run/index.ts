@@ -82,7 +82,11 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
     plays: for (let pi = 0; pi < plan.plays.length; pi++) {
       const play = plan.plays[pi]!;
       const hosts = playHosts[pi]!.filter((h) => runners.get(h)!.state === "active");
-      sink(unmatched[pi]!.length ? { type: "play.start", play: play.name, pos: play.pos, hosts, unmatched: unmatched[pi]! } : { type: "play.start", play: play.name, pos: play.pos, hosts });
+      sink(
+        unmatched[pi]!.length
+          ? { type: "play.start", play: play.name, pos: play.pos, hosts, unmatched: unmatched[pi]! }
+          : { type: "play.start", play: play.name, pos: play.pos, hosts },
+      );
       const playState: PlayState = { ended: false };
       for (const batch of serialBatches(hosts, serials[pi])) {
         // run_once: one host per batch runs the task (as Ansible's run_once with serial)
@@ -128,7 +132,14 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
         // Ansible's max_fail_percentage: more than that share of the batch failed (exceeded, not
         // reached) stops the run, as a batch in which every host failed always does.
         const bad = batch.filter((h) => runners.get(h)!.state === "failed" || runners.get(h)!.state === "unreachable");
-        if (!opts.check && batch.length && play.maxFailPercentage !== undefined && bad.length > 0 && bad.length > (batch.length * play.maxFailPercentage) / 100 && bad.length < batch.length) {
+        if (
+          !opts.check &&
+          batch.length &&
+          play.maxFailPercentage !== undefined &&
+          bad.length > 0 &&
+          bad.length > (batch.length * play.maxFailPercentage) / 100 &&
+          bad.length < batch.length
+        ) {
           const rest = allHosts.filter((h) => !runners.get(h)!.started);
           stopped = `play '${play.name}': ${bad.length} of ${batch.length} hosts of the batch failed (${bad.join(", ")}), more than max_fail_percentage ${play.maxFailPercentage}%${rest.length ? `; ${rest.join(", ")} did not run` : ""}`;
           break plays;

@@ -28,7 +28,11 @@ function serialEntry(x: unknown, written: unknown, play: Play): number | string 
     const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
     if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return t;
   }
-  throw new InputError(`play '${play.name}': serial '${String(written)}' gave ${JSON.stringify(x)}, not a number or a percentage`, play.pos, 'the variable must hold a number, a percentage like "30%", or a list of them');
+  throw new InputError(
+    `play '${play.name}': serial '${String(written)}' gave ${JSON.stringify(x)}, not a number or a percentage`,
+    play.pos,
+    'the variable must hold a number, a percentage like "30%", or a list of them',
+  );
 }
 
 /** become_user as written, rendered with the task's variables when it is a template. */
@@ -37,7 +41,8 @@ export function renderBecomeUser(user: string, vars: Record<string, unknown>, pl
   const v = renderValue(user, vars, play?.pos ?? { file: "", line: 0, col: 0 });
   if (typeof v !== "string" && typeof v !== "number") throw new InputError(`become_user '${user}' gave ${JSON.stringify(v)}, not a user name`);
   const s = String(v).trim();
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(s)) throw new InputError(`become_user '${user}' gave '${s}', which is not a user name`, undefined, "the variable must hold a login name such as postgres");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(s))
+    throw new InputError(`become_user '${user}' gave '${s}', which is not a user name`, undefined, "the variable must hold a login name such as postgres");
   return s;
 }
 
@@ -46,7 +51,12 @@ export function renderBecomeUser(user: string, vars: Record<string, unknown>, pl
  * task's (probe prefetching), where a template that cannot be rendered yet gives a user that
  * matches no real become, so its probe is simply not prefetched.
  */
-export function renderedBecome<B extends { user: string } | undefined>(b: B, vars: Record<string, unknown> | undefined, taskVars: () => Record<string, unknown>, play: Play | undefined): B {
+export function renderedBecome<B extends { user: string } | undefined>(
+  b: B,
+  vars: Record<string, unknown> | undefined,
+  taskVars: () => Record<string, unknown>,
+  play: Play | undefined,
+): B {
   if (!b || !b.user.includes("{{")) return b;
   if (vars) return { ...b, user: renderBecomeUser(b.user, vars, play) };
   try {

@@ -48,8 +48,7 @@ export interface AheadHost extends PrefetchHost {
 }
 
 export type Entry =
-  | { kind: "apply"; task: Task; p: Prepared; po: ProbeOutput; rec: Recording }
-  | { kind: "guard"; p: Prepared; expect: ProbeOutput; at: number };
+  { kind: "apply"; task: Task; p: Prepared; po: ProbeOutput; rec: Recording } | { kind: "guard"; p: Prepared; expect: ProbeOutput; at: number };
 
 export interface AheadPlan {
   entries: Entry[];
@@ -72,11 +71,18 @@ function setsVars(m: HostModule): boolean {
 }
 
 /** `idx`: the task's position in h.flat when later tasks may join its batch. */
-export async function planAhead(h: AheadHost, idx: number | undefined, task: Task, scope: Scope, first: { p: Prepared; po: ProbeOutput; rec: Recording }): Promise<AheadPlan> {
+export async function planAhead(
+  h: AheadHost,
+  idx: number | undefined,
+  task: Task,
+  scope: Scope,
+  first: { p: Prepared; po: ProbeOutput; rec: Recording },
+): Promise<AheadPlan> {
   const entries: Entry[] = [{ kind: "apply", task, p: first.p, po: first.po, rec: first.rec }];
   const plan: AheadPlan = { entries, trailing: [] };
   const looped = task.loop !== undefined && task.loop !== null;
-  if (idx === undefined || looped || scope.handler || decides(task) || placed(task) || setsVars(first.p.module) || !first.rec.complete || first.rec.threw) return plan;
+  if (idx === undefined || looped || scope.handler || decides(task) || placed(task) || setsVars(first.p.module) || !first.rec.complete || first.rec.threw)
+    return plan;
   const base = h.probes.epoch;
   const writes: (readonly string[])[] = [first.p.fp.writes];
   let steps = first.rec.calls.length;

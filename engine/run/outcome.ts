@@ -36,7 +36,12 @@ export interface VerdictContext {
  * task's own result does not decide, and the module's verdict stands (Ansible does not evaluate
  * them on a command skipped in check mode either). Any other undefined variable fails the item.
  */
-export function decideOutcome(task: Pick<Task, "changedWhen" | "failedWhen" | "register">, vars: Record<string, unknown>, v: Verdict, ctx: VerdictContext): Verdict {
+export function decideOutcome(
+  task: Pick<Task, "changedWhen" | "failedWhen" | "register">,
+  vars: Record<string, unknown>,
+  v: Verdict,
+  ctx: VerdictContext,
+): Verdict {
   const reg = { ...v.reg };
   let { status, failMsg, reason, error } = v;
   const condVars = task.register ? { ...vars, [task.register]: reg } : vars;
@@ -94,7 +99,12 @@ export function decideOutcome(task: Pick<Task, "changedWhen" | "failedWhen" | "r
  * so retrying cannot make the registered rc/stdout appear: stop with the attempt's result), or the
  * error evaluating it.
  */
-export function untilVerdict(task: Pick<Task, "until" | "register">, vars: Record<string, unknown>, reg: Record<string, unknown>, idle: boolean): "met" | "unmet" | "undecidable" | { error: unknown } {
+export function untilVerdict(
+  task: Pick<Task, "until" | "register">,
+  vars: Record<string, unknown>,
+  reg: Record<string, unknown>,
+  idle: boolean,
+): "met" | "unmet" | "undecidable" | { error: unknown } {
   try {
     return isTrue(task.until!, task.register ? { ...vars, [task.register]: reg } : vars) ? "met" : "unmet";
   } catch (e) {

@@ -96,7 +96,14 @@ export async function runItems(
 }
 
 /** Run one item of a task (the task itself when it does not loop). Throws only ConnectionError or a bug. */
-export async function runItem(h: TaskHost, task: Task, scope: Scope, vars: Record<string, unknown>, module: ModuleDef | undefined, item: unknown): Promise<ItemOutcome> {
+export async function runItem(
+  h: TaskHost,
+  task: Task,
+  scope: Scope,
+  vars: Record<string, unknown>,
+  module: ModuleDef | undefined,
+  item: unknown,
+): Promise<ItemOutcome> {
   const t0 = Date.now();
   const secret = scope.noLog || task.noLog;
   const label = item === undefined ? undefined : itemLabel(task, vars, item);
@@ -182,7 +189,13 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       const args = renderArgs(task, module, vars);
       resource = safeResource(module, args);
       const searchDirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
-      const cr = await (module as ControllerModule).run(args, { vars, facts: h.facts, check, searchDirs, evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars) });
+      const cr = await (module as ControllerModule).run(args, {
+        vars,
+        facts: h.facts,
+        check,
+        searchDirs,
+        evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars),
+      });
       if (cr.setFacts) Object.assign(h.registered, cr.setFacts);
       status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
       if (cr.failed) failMsg = cr.msg ?? "failed";
@@ -206,7 +219,9 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         applied = true;
         fpWrites = p.fp.writes;
         const pipe = h.probes.applies as ApplyPipeline | undefined;
-        ar = pipe ? await pipe.apply(task, scope, p, po, state, changes) : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
+        ar = pipe
+          ? await pipe.apply(task, scope, p, po, state, changes)
+          : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
         status = "changed";
         if (ar && ar.rc !== undefined && ar.rc !== 0) {
           status = "failed";
@@ -320,7 +335,14 @@ export function prepare(
       readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
     });
   }
-  const p: Prepared = { module, args, probe: module.probe(args, h.facts), become: h.becomeFor(scope, task, vars), resource: safeResource(module, args), ...footprintOf(module, args, h.facts) };
+  const p: Prepared = {
+    module,
+    args,
+    probe: module.probe(args, h.facts),
+    become: h.becomeFor(scope, task, vars),
+    resource: safeResource(module, args),
+    ...footprintOf(module, args, h.facts),
+  };
   h.probes.prepared.set(task, key, h.registered, h.facts, check, p);
   return p;
 }
@@ -346,7 +368,8 @@ function checkModeNote(h: TaskHost, error: unknown): string | undefined {
 export function loopItems(task: Task, vars: Record<string, unknown>): unknown[] | { error: unknown } {
   try {
     const rendered = renderValue(task.loop, vars, task.pos);
-    if (!Array.isArray(rendered)) throw new InputError(`loop must be a list, got ${typeName(rendered)}`, task.pos, "give loop a YAML list or a variable that holds one");
+    if (!Array.isArray(rendered))
+      throw new InputError(`loop must be a list, got ${typeName(rendered)}`, task.pos, "give loop a YAML list or a variable that holds one");
     return rendered;
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
@@ -364,7 +387,11 @@ export function loopFailure(task: Task, scope: Scope, vars: Record<string, unkno
   const falseCond = isUndefinedUnder(error, null) ? falseCondition(task, scope, vars) : undefined;
   if (falseCond) {
     const r: TaskResult = { status: "skipped", changes: [], reason: `condition false: ${falseCond.text}`, secret, durationMs: 0 };
-    return { result: secret ? maskResult(r) : r, reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text }, changed: false };
+    return {
+      result: secret ? maskResult(r) : r,
+      reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text },
+      changed: false,
+    };
   }
   const msg = errorText(error);
   const r: TaskResult = { status: "failed", changes: [], msg: secret ? SECRET_MSG : msg, secret, durationMs: 0 };
@@ -399,7 +426,11 @@ function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task
     // Read once for all hosts (and tasks) while the file is unchanged.
     if (existsSync(c)) return readFileBytesCached(c);
   }
-  throw new InputError(`${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`, task.argsPos, `put it in ${join(dirs[0] ?? ".", sub, rel)}`);
+  throw new InputError(
+    `${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`,
+    task.argsPos,
+    `put it in ${join(dirs[0] ?? ".", sub, rel)}`,
+  );
 }
 
 function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {

@@ -35,7 +35,14 @@ export interface Placed {
 /** The main connection's target for a play (the play's remote_user and connection). */
 export function mainTarget(spec: HostSpec, play: Play, vars: Record<string, unknown>, fleet: FleetVars, opts: RunOptions): Target {
   const p = placementOf(play, undefined);
-  return targetOf(spec, { ...(p.remoteUser !== undefined ? { remoteUser: p.remoteUser } : {}), ...(p.connection ? { connection: p.connection } : {}) }, vars, undefined, fleet.specOf, opts);
+  return targetOf(
+    spec,
+    { ...(p.remoteUser !== undefined ? { remoteUser: p.remoteUser } : {}), ...(p.connection ? { connection: p.connection } : {}) },
+    vars,
+    undefined,
+    fleet.specOf,
+    opts,
+  );
 }
 
 /**
@@ -92,7 +99,16 @@ export interface OnceResult {
  * Run the task's items on the host its placement names (placeTask): over `h` itself, or a view.
  * A placement that cannot be rendered fails the task on this host, as one failed result.
  */
-export async function runPlaced(h: PlacingHost, play: Play, task: Task, scope: Scope, vars: Record<string, unknown>, module: ModuleDef | undefined, emit: (r: TaskResult) => void, at: (i: number) => void): Promise<{ outcomes: ItemOutcome[]; reg: Record<string, unknown> }> {
+export async function runPlaced(
+  h: PlacingHost,
+  play: Play,
+  task: Task,
+  scope: Scope,
+  vars: Record<string, unknown>,
+  module: ModuleDef | undefined,
+  emit: (r: TaskResult) => void,
+  at: (i: number) => void,
+): Promise<{ outcomes: ItemOutcome[]; reg: Record<string, unknown> }> {
   let placed: Placed | undefined;
   try {
     placed = await placeTask(h, play, task, vars);
@@ -114,7 +130,14 @@ export async function runPlaced(h: PlacingHost, play: Play, task: Task, scope: S
  * run_once (the task's or the play's): the first host of the batch to get to the task runs it
  * (`run`), the others wait for it and `adopt` its result. Without run_once, `run` as is.
  */
-export async function onceGate(host: string, state: PlayState, play: Play, task: Task, run: () => Promise<{ ok: boolean; reg?: Record<string, unknown> | undefined }>, adopt: (r: OnceResult) => boolean): Promise<boolean> {
+export async function onceGate(
+  host: string,
+  state: PlayState,
+  play: Play,
+  task: Task,
+  run: () => Promise<{ ok: boolean; reg?: Record<string, unknown> | undefined }>,
+  adopt: (r: OnceResult) => boolean,
+): Promise<boolean> {
   const once = (task.placement?.runOnce ?? play.placement?.runOnce) ? state.once : undefined;
   if (!once) return (await run()).ok;
   const first = once.get(task.id);

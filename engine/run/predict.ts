@@ -35,7 +35,12 @@ export function predictedChange(dirs: PlannedDirs | undefined, e: unknown, resou
   const by = plannedBy(dirs, e.dir);
   if (!by) return undefined;
   const what = resource ?? "the file";
-  return { summary: `would create ${what} in ${e.dir}, a directory that task '${by.name ?? by.moduleAs}' (${posText(by.pos)}) creates`, field: "state", before: "absent", after: "present" };
+  return {
+    summary: `would create ${what} in ${e.dir}, a directory that task '${by.name ?? by.moduleAs}' (${posText(by.pos)}) creates`,
+    field: "state",
+    before: "absent",
+    after: "present",
+  };
 }
 
 /** The register (and its task) that check mode did not run, when `error` is an undefined field of it. */

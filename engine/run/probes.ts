@@ -131,7 +131,11 @@ export class ProbeCache {
         if (probes.length >= MAX_BATCH) break;
       }
     }
-    const outs = await runProbes(conn, become, probes.map((p) => p.script));
+    const outs = await runProbes(
+      conn,
+      become,
+      probes.map((p) => p.script),
+    );
     outs.forEach((o, i) => this.store(become, probes[i]!.script, o, probes[i]!.reads));
     return outs[0]!;
   }

@@ -100,7 +100,16 @@ class RecordingHost implements Host {
 }
 
 /** The calls `apply` makes on a host where each of them succeeds (see the header). */
-export async function record(m: HostModule, args: Record<string, unknown>, changes: Change[], state: unknown, name: string, facts: Facts, conn: Connection, become: Become): Promise<Recording> {
+export async function record(
+  m: HostModule,
+  args: Record<string, unknown>,
+  changes: Change[],
+  state: unknown,
+  name: string,
+  facts: Facts,
+  conn: Connection,
+  become: Become,
+): Promise<Recording> {
   const h = new RecordingHost(name, facts, conn, become);
   const done = (async () => {
     try {
@@ -146,7 +155,9 @@ export class ReplayHost implements Host {
     }
     const call = this.calls[i]!;
     if (call.key !== key) {
-      throw new InternalError(`the apply of ${this.module} on ${this.name} did not repeat the calls it was recorded with (call ${i + 1}: ${call.cmd}); modules that declare a footprint must apply deterministically`);
+      throw new InternalError(
+        `the apply of ${this.module} on ${this.name} did not repeat the calls it was recorded with (call ${i + 1}: ${call.cmd}); modules that declare a footprint must apply deterministically`,
+      );
     }
     this.at++;
     return { call, r: this.results[i]! };

@@ -59,7 +59,11 @@ export function maskingSink(sink: EventSink): EventSink {
 }
 
 export function failedOutcome(msg: string, error?: unknown): ItemOutcome {
-  const o: ItemOutcome = { result: { status: "failed", changes: [], msg, secret: false, durationMs: 0 }, reg: { changed: false, failed: true, skipped: false, msg }, changed: false };
+  const o: ItemOutcome = {
+    result: { status: "failed", changes: [], msg, secret: false, durationMs: 0 },
+    reg: { changed: false, failed: true, skipped: false, msg },
+    changed: false,
+  };
   if (error !== undefined) o.error = error;
   return o;
 }

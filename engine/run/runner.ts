@@ -110,7 +110,6 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     return this.conn;
   }
 
-
   /** Run one play on this host. Never throws for host-level problems: they end up in state/failure. */
   async runPlay(play: Play, step: Step, playState: PlayState = { ended: false }): Promise<void> {
     if (this.state !== "active") return;
@@ -387,11 +386,18 @@ export class HostRunner implements PlacingHost, PrefetchHost {
 
   private async runTask(task: Task, scope: Scope): Promise<boolean> {
     if (task.module === "meta") return this.runMeta(task, scope);
-    return onceGate(this.name, this.playState, this.play, task, async () => {
-      this.lastReg = undefined;
-      const ok = await this.runTaskHere(task, scope);
-      return { ok, reg: this.lastReg };
-    }, (r) => this.adoptOnce(task, scope, r));
+    return onceGate(
+      this.name,
+      this.playState,
+      this.play,
+      task,
+      async () => {
+        this.lastReg = undefined;
+        const ok = await this.runTaskHere(task, scope);
+        return { ok, reg: this.lastReg };
+      },
+      (r) => this.adoptOnce(task, scope, r),
+    );
   }
 
   /** A run_once task another host ran: its result and facts are this host's too; its failure fails this host (as Ansible). */

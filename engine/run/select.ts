@@ -32,12 +32,14 @@ export function tagsSelect(tags: readonly string[], f: TagFilter): boolean {
  */
 export function serialBatches<T>(hosts: readonly T[], serial: readonly (number | string)[] | undefined): T[][] {
   if (!serial || serial.length === 0 || hosts.length === 0) return hosts.length ? [hosts.slice()] : [];
-  const sizes = serial.map((s) => {
-    if (typeof s === "number") return s;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(s);
-    if (m) return Math.max(1, Math.floor((Number(m[1]) / 100) * hosts.length));
-    return Number(s);
-  }).map((n) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : hosts.length));
+  const sizes = serial
+    .map((s) => {
+      if (typeof s === "number") return s;
+      const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(s);
+      if (m) return Math.max(1, Math.floor((Number(m[1]) / 100) * hosts.length));
+      return Number(s);
+    })
+    .map((n) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : hosts.length));
   const out: T[][] = [];
   let i = 0;
   let k = 0;

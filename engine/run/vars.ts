@@ -6,7 +6,13 @@ import type { FleetVars, RunOptions } from "./options.js";
 import type { Scope } from "./scope.js";
 
 /** inventory_hostname, group_names, groups, hostvars, playbook_dir, ansible_check_mode… */
-export function magicVars(spec: HostSpec, opts: Pick<RunOptions, "check" | "diff">, plan: Plan, play: Play | undefined, fleet: FleetVars): Record<string, unknown> {
+export function magicVars(
+  spec: HostSpec,
+  opts: Pick<RunOptions, "check" | "diff">,
+  plan: Plan,
+  play: Play | undefined,
+  fleet: FleetVars,
+): Record<string, unknown> {
   return {
     inventory_hostname: spec.name,
     inventory_hostname_short: spec.name.split(".")[0],

@@ -36,4 +36,3 @@ export function testName(n: Node): string | undefined {
   if (n.type === "Literal" && typeof (n as jsep.Literal).value === "boolean") return String((n as jsep.Literal).raw).toLowerCase();
   return calleeName(n);
 }
-

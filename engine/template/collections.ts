@@ -77,4 +77,3 @@ export function flatten(l: unknown[], levels: number | undefined, skipNulls: boo
   }
   return out;
 }
-

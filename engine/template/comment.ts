@@ -19,7 +19,18 @@ export function comment(text: string, styleArg: unknown, kw: Record<string, unkn
   if (!sp) throw new ExprEvalError(`filter 'comment': unknown style '${style}' (plain, erlang, c, cblock, xml)`);
   const rest = Object.fromEntries(Object.entries(kw).filter(([k]) => k !== "style"));
   const prepostfix = Object.hasOwn(rest, "decoration") ? pyStr(rest.decoration) : sp.decoration!;
-  const p: Record<string, unknown> = { newline: "\n", beginning: "", prefix: prepostfix.trimEnd(), prefix_count: 1, decoration: "", postfix: prepostfix.trimEnd(), postfix_count: 1, end: "", ...sp, ...rest };
+  const p: Record<string, unknown> = {
+    newline: "\n",
+    beginning: "",
+    prefix: prepostfix.trimEnd(),
+    prefix_count: 1,
+    decoration: "",
+    postfix: prepostfix.trimEnd(),
+    postfix_count: 1,
+    end: "",
+    ...sp,
+    ...rest,
+  };
   const s = (k: string) => pyStr(p[k]);
   const nl = s("newline");
   const dec = s("decoration");

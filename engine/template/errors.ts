@@ -33,4 +33,3 @@ export class ExprEvalError extends Error {
     this.name = "ExprEvalError";
   }
 }
-

@@ -102,7 +102,11 @@ export function ev(n: Node, vars: Record<string, unknown>): Val {
     case "MemberExpression": {
       const m = n as jsep.MemberExpression;
       const obj = ev(m.object, vars);
-      if (m.computed && isOp(m.property, ":")) return slice(obj, sliceParts(m.property).map((p) => ev(p, vars)));
+      if (m.computed && isOp(m.property, ":"))
+        return slice(
+          obj,
+          sliceParts(m.property).map((p) => ev(p, vars)),
+        );
       const key = m.computed ? ev(m.property, vars) : (m.property as jsep.Identifier).name;
       return member(obj, key, () => pathOf(n));
     }
@@ -222,7 +226,10 @@ export function binary(b: jsep.BinaryExpression, vars: Record<string, unknown>):
         // bounded: 'a' * 2000000000 must be an error, not a crash of the process (issue 10 #9)
         const size = l.length * Math.max(0, r);
         const max = limitOf(LIMITS.templateOutput);
-        if (size > max) throw new ExprEvalError(`'*' would build ${size} ${typeof l === "string" ? "characters" : "items"}, more than ${max}; ${limitHint(LIMITS.templateOutput)}`);
+        if (size > max)
+          throw new ExprEvalError(
+            `'*' would build ${size} ${typeof l === "string" ? "characters" : "items"}, more than ${max}; ${limitHint(LIMITS.templateOutput)}`,
+          );
         return typeof l === "string" ? l.repeat(Math.max(0, r)) : Array.from({ length: Math.max(0, r) }, () => l).flat();
       }
       return num(l, "*") * num(r, "*");
@@ -366,4 +373,3 @@ export function call(c: jsep.CallExpression, vars: Record<string, unknown>): Val
   const { pos, kw } = callArgs(c, vars);
   return fn(pos, kw);
 }
-

@@ -11,7 +11,25 @@ import { combine2, flatten, order, pick, sortKey, uniq } from "./collections.js"
 import { printf, pyJson, toYaml } from "./format.js";
 import { groupRef, pyRegex, pyReplacement } from "./regex.js";
 import { callTest } from "./tests.js";
-import { UNDEF, type Val, attrOf, deepEqual, hasOwn, isDict, needAttr, needDict, needList, needStr, num, pyRepr, pyStr, toBool, toInt, truthy, typeName } from "./values.js";
+import {
+  UNDEF,
+  type Val,
+  attrOf,
+  deepEqual,
+  hasOwn,
+  isDict,
+  needAttr,
+  needDict,
+  needList,
+  needStr,
+  num,
+  pyRepr,
+  pyStr,
+  toBool,
+  toInt,
+  truthy,
+  typeName,
+} from "./values.js";
 
 /** Filters Ansible has that keel does not, with what to do instead. */
 export const UNSUPPORTED_FILTERS: Record<string, string> = {
@@ -245,8 +263,10 @@ export const FILTERS: Record<string, Filter> = {
   sha1: (v) => hashOf(v, "sha1", "sha1"),
   checksum: (v) => hashOf(v, "sha1", "checksum"),
   hash: (v, a) => hashOf(v, needStr(a[0] ?? "sha1", "hash"), "hash"),
-  to_json: (v, _a, kw) => pyJson(v, { indent: kw.indent === undefined ? undefined : num(kw.indent, "to_json"), sortKeys: kw.sort_keys === true, ascii: kw.ensure_ascii !== false }),
-  to_nice_json: (v, a, kw) => pyJson(v, { indent: num(a[0] ?? kw.indent ?? 4, "to_nice_json"), sortKeys: kw.sort_keys !== false, ascii: kw.ensure_ascii !== false }),
+  to_json: (v, _a, kw) =>
+    pyJson(v, { indent: kw.indent === undefined ? undefined : num(kw.indent, "to_json"), sortKeys: kw.sort_keys === true, ascii: kw.ensure_ascii !== false }),
+  to_nice_json: (v, a, kw) =>
+    pyJson(v, { indent: num(a[0] ?? kw.indent ?? 4, "to_nice_json"), sortKeys: kw.sort_keys !== false, ascii: kw.ensure_ascii !== false }),
   from_json: (v) => {
     try {
       return JSON.parse(needStr(v, "from_json"));
@@ -273,7 +293,8 @@ export const FILTERS: Record<string, Filter> = {
     const val = String(kw.value_name ?? "value");
     return Object.fromEntries(
       needList(v, "items2dict").map((e) => {
-        if (!isDict(e) || !hasOwn(e, k) || !hasOwn(e, val)) throw new ExprEvalError(`filter 'items2dict': each item needs '${k}' and '${val}', got ${pyRepr(e).slice(0, 80)}`);
+        if (!isDict(e) || !hasOwn(e, k) || !hasOwn(e, val))
+          throw new ExprEvalError(`filter 'items2dict': each item needs '${k}' and '${val}', got ${pyRepr(e).slice(0, 80)}`);
         return [pyStr(e[k]), e[val]];
       }),
     );
@@ -287,7 +308,8 @@ export const FILTERS: Record<string, Filter> = {
   combine: (v, a, kw) => {
     const dicts = [v, ...a].flatMap((d) => (Array.isArray(d) ? d : [d])).map((d) => needDict(d, "combine"));
     const lm = String(kw.list_merge ?? "replace");
-    if (!["replace", "keep", "append", "prepend", "append_rp", "prepend_rp"].includes(lm)) throw new ExprEvalError(`filter 'combine': list_merge is one of replace, keep, append, prepend, append_rp, prepend_rp; got '${lm}'`);
+    if (!["replace", "keep", "append", "prepend", "append_rp", "prepend_rp"].includes(lm))
+      throw new ExprEvalError(`filter 'combine': list_merge is one of replace, keep, append, prepend, append_rp, prepend_rp; got '${lm}'`);
     return dicts.reduce((acc, d) => combine2(acc, d, kw.recursive === true, lm), {});
   },
   ternary: (v, a) => {
@@ -345,11 +367,14 @@ export const FILTERS: Record<string, Filter> = {
       g.items.push(x);
       groups.set(id, g);
     }
-    return [...groups.values()].sort((x, y) => order(sortKey(x.key, kw.case_sensitive === true), sortKey(y.key, kw.case_sensitive === true))).map((g) => [g.key, g.items]);
+    return [...groups.values()]
+      .sort((x, y) => order(sortKey(x.key, kw.case_sensitive === true), sortKey(y.key, kw.case_sensitive === true)))
+      .map((g) => [g.key, g.items]);
   },
   map: (v, a, kw) => {
     const l = needList(v, "map");
-    if (kw.attribute !== undefined) return l.map((x) => (hasOwn(kw, "default") ? ((y) => (y === UNDEF ? kw.default : y))(attrOf(x, kw.attribute)) : needAttr(x, kw.attribute, "map")));
+    if (kw.attribute !== undefined)
+      return l.map((x) => (hasOwn(kw, "default") ? ((y) => (y === UNDEF ? kw.default : y))(attrOf(x, kw.attribute)) : needAttr(x, kw.attribute, "map")));
     if (a.length === 0) throw new ExprEvalError("filter 'map' needs a filter name, map('upper'), or an attribute, map(attribute='name')");
     const name = needStr(a[0], "map");
     const rest = { ...kw };
@@ -425,7 +450,9 @@ export const FILTERS: Record<string, Filter> = {
   password_hash: (v, a, kw) => {
     const type = pyStr(a[0] ?? kw.hashtype ?? "sha512").replace(/_crypt$/, "");
     if (type !== "sha512" && type !== "sha256") {
-      throw new ExprEvalError(`filter 'password_hash': keel computes sha512 and sha256 hashes, not '${type}'${type === "yescrypt" ? " (yescrypt is not implemented yet; use sha512)" : ""}`);
+      throw new ExprEvalError(
+        `filter 'password_hash': keel computes sha512 and sha256 hashes, not '${type}'${type === "yescrypt" ? " (yescrypt is not implemented yet; use sha512)" : ""}`,
+      );
     }
     const pw = needStr(v, "password_hash");
     const given = a[1] ?? kw.salt;
@@ -445,7 +472,8 @@ export function callFilter(name: string, v: Val, a: Val[], kw: Record<string, Va
   const f = Object.hasOwn(FILTERS, name) ? FILTERS[name]! : undefined;
   if (!f) throw new ExprEvalError(`unknown filter '${name}'${hintFrom(name, Object.keys(FILTERS))}`);
   const allowed = FILTER_KW[name] ?? [];
-  for (const k of Object.keys(kw)) if (!allowed.includes(k)) throw new ExprEvalError(`filter '${name}' has no argument '${k}'${allowed.length ? ` (it takes ${allowed.join(", ")})` : ""}`);
+  for (const k of Object.keys(kw))
+    if (!allowed.includes(k)) throw new ExprEvalError(`filter '${name}' has no argument '${k}'${allowed.length ? ` (it takes ${allowed.join(", ")})` : ""}`);
   return f(v, a, kw);
 }
 
@@ -458,4 +486,3 @@ export function attrTest(x: Val, a: Val[], f: string): boolean {
   }
   return callTest(needStr(a[1], f), v, a.slice(2));
 }
-

@@ -42,7 +42,13 @@ export function toYaml(v: Val, nice: boolean, n: number): string {
   const isLeaf = (x: Val) => (Array.isArray(x) ? x : isDict(x) ? Object.values(x) : [0]).every((y) => y === null || typeof y !== "object");
   const entries = (d: Record<string, unknown>) => Object.entries(d).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const flow = (x: Val): string =>
-    Array.isArray(x) ? `[${x.map(flow).join(", ")}]` : isDict(x) ? `{${entries(x).map(([k, y]) => `${scalar(k)}: ${flow(y)}`).join(", ")}}` : scalar(x);
+    Array.isArray(x)
+      ? `[${x.map(flow).join(", ")}]`
+      : isDict(x)
+        ? `{${entries(x)
+            .map(([k, y]) => `${scalar(k)}: ${flow(y)}`)
+            .join(", ")}}`
+        : scalar(x);
   const inline = (x: Val) => x === null || typeof x !== "object" || (Array.isArray(x) ? x.length === 0 : Object.keys(x).length === 0) || (!nice && isLeaf(x));
   // The lines of a block collection at `ind` spaces; lists under a key are not indented (PyYAML's style).
   const emit = (x: Val, ind: number): string[] => {
@@ -72,73 +78,78 @@ export function toYaml(v: Val, nice: boolean, n: number): string {
 export function printf(fmt: string, arg: Val): string {
   const list = Array.isArray(arg) ? arg : [arg];
   let i = 0;
-  const out = fmt.replace(/%(\([^)]*\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sridfFeEgGxXoc%])/g, (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
-    if (conv === "%") return "%";
-    let v: Val;
-    if (key) {
-      if (arg === null || typeof arg !== "object" || Array.isArray(arg)) throw new ExprEvalError("format requires a mapping for %(name)s");
-      const k = key.slice(1, -1);
-      if (!hasOwn(arg, k)) throw new ExprEvalError(`format: no key '${k}'`);
-      v = (arg as Record<string, unknown>)[k];
-    } else {
-      if (i >= list.length) throw new ExprEvalError("not enough arguments for format string");
-      v = list[i++];
-    }
-    const p = prec === undefined ? undefined : Number(prec);
-    let s: string;
-    switch (conv) {
-      case "s":
-        s = pyStr(v);
-        if (p !== undefined) s = s.slice(0, p);
-        break;
-      case "r":
-        s = pyRepr(v);
-        break;
-      case "d":
-      case "i":
-        s = String(Math.trunc(num(v, "%d")));
-        break;
-      case "f":
-      case "F":
-        s = num(v, "%f").toFixed(p ?? 6);
-        break;
-      case "e":
-      case "E": {
-        s = num(v, "%e").toExponential(p ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
-        if (conv === "E") s = s.toUpperCase();
-        break;
+  const out = fmt.replace(
+    /%(\([^)]*\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sridfFeEgGxXoc%])/g,
+    (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+      if (conv === "%") return "%";
+      let v: Val;
+      if (key) {
+        if (arg === null || typeof arg !== "object" || Array.isArray(arg)) throw new ExprEvalError("format requires a mapping for %(name)s");
+        const k = key.slice(1, -1);
+        if (!hasOwn(arg, k)) throw new ExprEvalError(`format: no key '${k}'`);
+        v = (arg as Record<string, unknown>)[k];
+      } else {
+        if (i >= list.length) throw new ExprEvalError("not enough arguments for format string");
+        v = list[i++];
       }
-      case "g":
-      case "G":
-        s = String(Number(num(v, "%g").toPrecision(p || 6)));
-        break;
-      case "x":
-      case "X":
-        s = Math.trunc(num(v, "%x")).toString(16);
-        if (flags.includes("#")) s = "0x" + s;
-        if (conv === "X") s = s.toUpperCase();
-        break;
-      case "o":
-        s = Math.trunc(num(v, "%o")).toString(8);
-        if (flags.includes("#")) s = "0o" + s;
-        break;
-      default: // c
-        s = typeof v === "number" ? String.fromCodePoint(v) : pyStr(v);
-    }
-    if ("dfFeEgGxXo".includes(conv) || conv === "i") {
-      if (flags.includes("+") && !s.startsWith("-")) s = "+" + s;
-      else if (flags.includes(" ") && !s.startsWith("-")) s = " " + s;
-    }
-    const w = width === undefined ? 0 : width === "*" ? 0 : Number(width);
-    if (s.length < w) {
-      if (flags.includes("-")) s = s.padEnd(w);
-      else if (flags.includes("0") && conv !== "s" && conv !== "r" && conv !== "c") {
-        const sign = /^[-+ ]/.test(s) ? s[0]! : "";
-        s = sign + s.slice(sign.length).padStart(w - sign.length, "0");
-      } else s = s.padStart(w);
-    }
-    return s;
-  });
+      const p = prec === undefined ? undefined : Number(prec);
+      let s: string;
+      switch (conv) {
+        case "s":
+          s = pyStr(v);
+          if (p !== undefined) s = s.slice(0, p);
+          break;
+        case "r":
+          s = pyRepr(v);
+          break;
+        case "d":
+        case "i":
+          s = String(Math.trunc(num(v, "%d")));
+          break;
+        case "f":
+        case "F":
+          s = num(v, "%f").toFixed(p ?? 6);
+          break;
+        case "e":
+        case "E": {
+          s = num(v, "%e")
+            .toExponential(p ?? 6)
+            .replace(/e([+-])(\d)$/, "e$10$2");
+          if (conv === "E") s = s.toUpperCase();
+          break;
+        }
+        case "g":
+        case "G":
+          s = String(Number(num(v, "%g").toPrecision(p || 6)));
+          break;
+        case "x":
+        case "X":
+          s = Math.trunc(num(v, "%x")).toString(16);
+          if (flags.includes("#")) s = "0x" + s;
+          if (conv === "X") s = s.toUpperCase();
+          break;
+        case "o":
+          s = Math.trunc(num(v, "%o")).toString(8);
+          if (flags.includes("#")) s = "0o" + s;
+          break;
+        default: // c
+          s = typeof v === "number" ? String.fromCodePoint(v) : pyStr(v);
+      }
+      if ("dfFeEgGxXo".includes(conv) || conv === "i") {
+        if (flags.includes("+") && !s.startsWith("-")) s = "+" + s;
+        else if (flags.includes(" ") && !s.startsWith("-")) s = " " + s;
+      }
+      const w = width === undefined ? 0 : width === "*" ? 0 : Number(width);
+      if (s.length < w) {
+        if (flags.includes("-")) s = s.padEnd(w);
+        else if (flags.includes("0") && conv !== "s" && conv !== "r" && conv !== "c") {
+          const sign = /^[-+ ]/.test(s) ? s[0]! : "";
+          s = sign + s.slice(sign.length).padStart(w - sign.length, "0");
+        } else s = s.padStart(w);
+      }
+      return s;
+    },
+  );
   if (i < list.length && !isDict(arg)) throw new ExprEvalError("not all arguments converted during string formatting");
   return out;
 }
@@ -161,4 +172,3 @@ export function pyFormat(fmt: string, a: Val[], kw: Record<string, Val>): string
     return pyStr(v);
   });
 }
-

@@ -77,13 +77,28 @@ export const SET_STATEMENT = /^set\s+([A-Za-z_]\w*)\s*=\s*([\s\S]+)$/;
  * A Jinja statement as Handlebars: if/elif/else/endif, for/else/endfor (with `loop.index`…,
  * `for k, v in d.items()` and `for x in xs if cond`), and `set x = expr`. Others are an error.
  */
-export function statement(stmt: string, line: number, lt: string, rt: string, pad: string, exprs: Compiled["exprs"], blocks: { kind: string; line: number }[]): string {
+export function statement(
+  stmt: string,
+  line: number,
+  lt: string,
+  rt: string,
+  pad: string,
+  exprs: Compiled["exprs"],
+  blocks: { kind: string; line: number }[],
+): string {
   const word = /^\w+/.exec(stmt)?.[0] ?? stmt;
   const rest = stmt.slice(word.length).trim();
   const tag = (body: string) => `{{${lt}${body}${pad}${rt}}}`;
   const top = blocks[blocks.length - 1];
   const need = (kind: string) => {
-    if (top?.kind !== kind) throw new TemplateSyntaxError(top ? `'{% ${word} %}' inside '{% ${top.kind} %}' (line ${top.line}): close that first with '{% end${top.kind} %}'` : `'{% ${word} %}' without '{% ${kind} %}'`, line, 1);
+    if (top?.kind !== kind)
+      throw new TemplateSyntaxError(
+        top
+          ? `'{% ${word} %}' inside '{% ${top.kind} %}' (line ${top.line}): close that first with '{% end${top.kind} %}'`
+          : `'{% ${word} %}' without '{% ${kind} %}'`,
+        line,
+        1,
+      );
   };
   switch (word) {
     case "if":
@@ -327,21 +342,42 @@ export function run(c: Compiled, vars: Record<string, unknown>): string {
       else if (typeof seq === "string") items = [...seq];
       else if (seq !== null && typeof seq === "object") items = Object.keys(seq);
       else throw new RenderError(new ExprEvalError(`'for' needs a list or a dict, got ${seq === null ? "none" : typeof seq}`), e.line, 1, e.text);
-      const parent = this && this !== (options.data as { root?: unknown })?.root && typeof this === "object" && !Array.isArray(this) ? (this as Record<string, unknown>) : {};
+      const parent =
+        this && this !== (options.data as { root?: unknown })?.root && typeof this === "object" && !Array.isArray(this)
+          ? (this as Record<string, unknown>)
+          : {};
       const bind = (item: unknown): Record<string, unknown> => {
         if (e.vars!.length === 1) return { [e.vars![0]!]: item };
-        if (!Array.isArray(item) || item.length !== e.vars!.length) throw new RenderError(new ExprEvalError(`cannot unpack ${JSON.stringify(item)} into ${e.vars!.join(", ")}`), e.line, 1, e.text);
+        if (!Array.isArray(item) || item.length !== e.vars!.length)
+          throw new RenderError(new ExprEvalError(`cannot unpack ${JSON.stringify(item)} into ${e.vars!.join(", ")}`), e.line, 1, e.text);
         return Object.fromEntries(e.vars!.map((v, k) => [v, item[k]]));
       };
       if (e.cond !== undefined) items = items.filter((item) => truthy(evalAt(idx, overlay(scope, bind(item)), e.cond)));
       if (items.length === 0) return options.inverse(this);
       let out = "";
       items.forEach((item, k) => {
-        const loop = { index: k + 1, index0: k, revindex: items.length - k, revindex0: items.length - k - 1, first: k === 0, last: k === items.length - 1, length: items.length, previtem: k > 0 ? items[k - 1] : null, nextitem: k < items.length - 1 ? items[k + 1] : null };
+        const loop = {
+          index: k + 1,
+          index0: k,
+          revindex: items.length - k,
+          revindex0: items.length - k - 1,
+          first: k === 0,
+          last: k === items.length - 1,
+          length: items.length,
+          previtem: k > 0 ? items[k - 1] : null,
+          nextitem: k < items.length - 1 ? items[k + 1] : null,
+        };
         iterations++;
-        if (iterations > maxIterations) throw new RenderError(new ExprEvalError(`loops ran more than ${maxIterations} iterations; ${limitHint(LIMITS.templateIterations)}`), e.line, 1, e.text);
+        if (iterations > maxIterations)
+          throw new RenderError(
+            new ExprEvalError(`loops ran more than ${maxIterations} iterations; ${limitHint(LIMITS.templateIterations)}`),
+            e.line,
+            1,
+            e.text,
+          );
         out += options.fn({ ...parent, ...bind(item), loop });
-        if (out.length > maxOutput) throw new RenderError(new ExprEvalError(`the loop's output exceeds ${maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`), e.line, 1, e.text);
+        if (out.length > maxOutput)
+          throw new RenderError(new ExprEvalError(`the loop's output exceeds ${maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`), e.line, 1, e.text);
       });
       return out;
     },
@@ -377,7 +413,6 @@ export function overlay(base: Record<string, unknown>, top: Record<string, unkno
     getOwnPropertyDescriptor: (_t, k) => (own(top, k) || own(base, k) ? { value: undefined, writable: true, enumerable: true, configurable: true } : undefined),
   });
 }
-
 
 /**
  * Ansible's `omit`: a mapping entry whose value renders to exactly this is removed, so
@@ -453,4 +488,3 @@ export function renderStringRaw(tpl: string, vars: Record<string, unknown>): unk
     throw e instanceof RenderError ? e.cause : e;
   }
 }
-

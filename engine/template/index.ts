@@ -21,7 +21,9 @@ export { withLookupContext, LOOKUP_NAMES } from "./lookup.js";
 // lookup('template', …) renders a template file as the template module does
 // lookup('template', …) renders as the template module does: with the template_* variables and
 // includes from the task's search folders (Ansible's template lookup adds the same variables)
-setTemplateRenderer((text, vars, source, name, dirs) => renderText(text, withVars(vars, templateVars(name, source)), source, { searchPath: templateSearchPath(dirs, source) }));
+setTemplateRenderer((text, vars, source, name, dirs) =>
+  renderText(text, withVars(vars, templateVars(name, source)), source, { searchPath: templateSearchPath(dirs, source) }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Expressions
@@ -39,7 +41,11 @@ export function stripBraces(text: string): string {
 export function checkExpr(expr: Expr): void {
   const text = stripBraces(expr.text);
   if (text.includes("{{") || text.includes("}}")) {
-    throw errorAt(expr.pos, `conditions are expressions and must not contain '{{ }}': ${expr.text}`, "write the variable directly, e.g. `when: pkg == wanted` instead of `when: pkg == \"{{ wanted }}\"`");
+    throw errorAt(
+      expr.pos,
+      `conditions are expressions and must not contain '{{ }}': ${expr.text}`,
+      'write the variable directly, e.g. `when: pkg == wanted` instead of `when: pkg == "{{ wanted }}"`',
+    );
   }
   try {
     parseExpr(text);
@@ -55,14 +61,23 @@ function syntaxError(e: unknown, pos: SourcePos, text: string, hint = CONDITION_
   if (e instanceof ExprSyntaxError) {
     const at = e.index !== undefined ? ` at character ${e.index + 1}` : "";
     // "not supported" messages carry their own advice
-    return errorAt(pos, `invalid expression \`${text}\`: ${e.message}${at}`, / is not supported by keel| looks at the controller/.test(e.message) ? undefined : hint);
+    return errorAt(
+      pos,
+      `invalid expression \`${text}\`: ${e.message}${at}`,
+      / is not supported by keel| looks at the controller/.test(e.message) ? undefined : hint,
+    );
   }
   return e instanceof InputError ? e : errorAt(pos, String((e as Error)?.message ?? e));
 }
 
 function evalError(e: unknown, pos: SourcePos, text: string, lineNote = ""): unknown {
   if (e instanceof UndefinedVarError) {
-    return undefinedAt(pos, e.varName, `${undefinedText(e)} in \`${text}\`${lineNote}`, `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``);
+    return undefinedAt(
+      pos,
+      e.varName,
+      `${undefinedText(e)} in \`${text}\`${lineNote}`,
+      `define '${rootName(e.varName)}' (play vars, inventory, -e) or guard it: \`${e.varName} is defined\` or \`${e.varName} | default(…)\``,
+    );
   }
   if (e instanceof ExprEvalError) return errorAt(pos, `cannot evaluate \`${text}\`${lineNote}: ${e.message}`);
   if (e instanceof ExprSyntaxError) return syntaxError(e, pos, text);
@@ -109,7 +124,11 @@ export function evaluate(expr: Expr, vars: Record<string, unknown>): unknown {
     } catch (e) {
       const inner = evalError(e, expr.pos, again);
       const msg = inner instanceof Error ? inner.message : String(inner);
-      throw errorAt(expr.pos, `${msg}; '${text}' gave the text '${again}', which a condition written as "{{ … }}" reads as an expression (as Ansible does)`, `write the condition without braces: \`when: ${text} | bool\` for yes/no strings`);
+      throw errorAt(
+        expr.pos,
+        `${msg}; '${text}' gave the text '${again}', which a condition written as "{{ … }}" reads as an expression (as Ansible does)`,
+        `write the condition without braces: \`when: ${text} | bool\` for yes/no strings`,
+      );
     }
   }
   if (text !== expr.text.trim() && v === "") return false;
@@ -154,7 +173,8 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
   }
   const shown = tpl.trimEnd();
   const multi = shown.includes("\n");
-  const inValue = (mustache: string, line: number) => (multi ? `in '${mustache}' (line ${line} of the value)` : `in '${shown.length > 120 ? shown.slice(0, 117) + "..." : shown}'`);
+  const inValue = (mustache: string, line: number) =>
+    multi ? `in '${mustache}' (line ${line} of the value)` : `in '${shown.length > 120 ? shown.slice(0, 117) + "..." : shown}'`;
   let c: Compiled;
   try {
     c = compile(tpl);
@@ -250,7 +270,8 @@ export function withVars(vars: Record<string, unknown>, top: Record<string, unkn
   const p = new Proxy(lv, {
     get: (t, k, r) => (own(k) ? top[k] : Reflect.get(t, k, r)),
     has: (t, k) => own(k) || Reflect.has(t, k),
-    getOwnPropertyDescriptor: (t, k) => (own(k) ? { value: top[k], writable: true, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(t, k)),
+    getOwnPropertyDescriptor: (t, k) =>
+      own(k) ? { value: top[k], writable: true, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(t, k),
   });
   LAZY.add(p);
   return p;
@@ -316,4 +337,3 @@ function renderHandlebars(tpl: string, vars: Record<string, unknown>, source: st
     throw e;
   }
 }
-

@@ -64,7 +64,14 @@ function terms(a: Val[]): unknown[] {
 }
 
 function globToRe(pat: string): RegExp {
-  return new RegExp("^" + pat.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]") + "$");
+  return new RegExp(
+    "^" +
+      pat
+        .replace(/[.+^${}()|\\]/g, "\\$&")
+        .replace(/\*/g, "[^/]*")
+        .replace(/\?/g, "[^/]") +
+      "$",
+  );
 }
 
 /** first_found: terms are file names or {files, paths, skip} mappings; the first that exists, as an absolute path. */
@@ -85,7 +92,19 @@ function firstFound(ctx: LookupContext, a: Val[], kw: Record<string, Val>): unkn
   if (kw.paths !== undefined) paths = [...paths, ...split(kw.paths)];
   const tried: string[] = [];
   for (const f of files) {
-    const list = paths.length ? paths.map((p) => (isAbsolute(p) ? join(p, f) : "")).filter(Boolean).concat(candidates(ctx, f, ctx.subdir, paths.filter((p) => !isAbsolute(p)))) : candidates(ctx, f);
+    const list = paths.length
+      ? paths
+          .map((p) => (isAbsolute(p) ? join(p, f) : ""))
+          .filter(Boolean)
+          .concat(
+            candidates(
+              ctx,
+              f,
+              ctx.subdir,
+              paths.filter((p) => !isAbsolute(p)),
+            ),
+          )
+      : candidates(ctx, f);
     for (const c of list) {
       tried.push(c);
       if (existsSync(c) && statSync(c).isFile()) return [c];
@@ -236,10 +255,12 @@ function sequence(spec: string): string[] {
   const out: string[] = [];
   if (stride === 0) throw new ExprEvalError("with_sequence: stride must not be 0");
   for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) {
-    out.push(format.replace(/%(0?\d*)([dxXos])/, (_m, w: string, c: string) => {
-      const s = c === "x" ? i.toString(16) : c === "X" ? i.toString(16).toUpperCase() : c === "o" ? i.toString(8) : String(i);
-      return w ? s.padStart(Number(w), w.startsWith("0") ? "0" : " ") : s;
-    }));
+    out.push(
+      format.replace(/%(0?\d*)([dxXos])/, (_m, w: string, c: string) => {
+        const s = c === "x" ? i.toString(16) : c === "X" ? i.toString(16).toUpperCase() : c === "o" ? i.toString(8) : String(i);
+        return w ? s.padStart(Number(w), w.startsWith("0") ? "0" : " ") : s;
+      }),
+    );
     if (out.length > 100000) throw new ExprEvalError("with_sequence: too many items");
   }
   return out;

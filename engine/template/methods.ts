@@ -38,7 +38,10 @@ export const METHODS: Record<string, Method> = {
   lstrip: (s, a) => stripChars(strSelf(s, "lstrip"), a[0], true, false, "lstrip"),
   rstrip: (s, a) => stripChars(strSelf(s, "rstrip"), a[0], false, true, "rstrip"),
   split: (s, a) => FILTERS.split!(strSelf(s, "split"), a, {}),
-  splitlines: (s) => strSelf(s, "splitlines").split(/\r?\n/).filter((l, i, all) => !(i === all.length - 1 && l === "")),
+  splitlines: (s) =>
+    strSelf(s, "splitlines")
+      .split(/\r?\n/)
+      .filter((l, i, all) => !(i === all.length - 1 && l === "")),
   replace: (s, a) => FILTERS.replace!(strSelf(s, "replace"), a, {}),
   join: (s, a) => needList(a[0], "join").map(pyStr).join(strSelf(s, "join")),
   format: (s, a, kw) => pyFormat(strSelf(s, "format"), a, kw),
@@ -74,7 +77,8 @@ export const METHODS: Record<string, Method> = {
 
 export const FUNCTIONS: Record<string, (a: Val[], kw: Record<string, Val>) => Val> = {
   range: (a) => {
-    const [start, stop, step] = a.length === 1 ? [0, num(a[0], "range"), 1] : [num(a[0], "range"), num(a[1], "range"), a[2] === undefined ? 1 : num(a[2], "range")];
+    const [start, stop, step] =
+      a.length === 1 ? [0, num(a[0], "range"), 1] : [num(a[0], "range"), num(a[1], "range"), a[2] === undefined ? 1 : num(a[2], "range")];
     if (step === 0) throw new ExprEvalError("range() step must not be zero");
     const out: number[] = [];
     for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
@@ -83,6 +87,12 @@ export const FUNCTIONS: Record<string, (a: Val[], kw: Record<string, Val>) => Va
     }
     return out;
   },
-  dict: (a, kw) => ({ ...(a[0] === undefined ? {} : Array.isArray(a[0]) ? Object.fromEntries((a[0] as unknown[]).map((p) => needList(p, "dict").map(pyStr))) : needDict(a[0], "dict")), ...kw }),
+  dict: (a, kw) => ({
+    ...(a[0] === undefined
+      ? {}
+      : Array.isArray(a[0])
+        ? Object.fromEntries((a[0] as unknown[]).map((p) => needList(p, "dict").map(pyStr)))
+        : needDict(a[0], "dict")),
+    ...kw,
+  }),
 };
-

@@ -54,7 +54,8 @@ jsep.hooks.add("gobble-token", function (this: jsep.HookScope, env: { node?: jse
       this.gobbleSpaces();
       if (this.code === 125 /* } */) break;
       const entry = this.gobbleExpression();
-      if (!entry || entry.type !== "BinaryExpression" || (entry as jsep.BinaryExpression).operator !== ":") this.throwError("a dict literal holds `key: value` pairs");
+      if (!entry || entry.type !== "BinaryExpression" || (entry as jsep.BinaryExpression).operator !== ":")
+        this.throwError("a dict literal holds `key: value` pairs");
       entries.push(entry!);
       this.gobbleSpaces();
       if (this.code === 44 /* , */) this.index++;
@@ -67,7 +68,6 @@ jsep.hooks.add("gobble-token", function (this: jsep.HookScope, env: { node?: jse
     env.node = { type: "Literal", value: null, raw: "", omitted: true } as jsep.Expression;
   }
 });
-
 
 export const cache = new Map<string, Node>();
 
@@ -138,13 +138,16 @@ export function preprocess(text: string, strings: StringMode): string {
   let chunk = "";
   const flush = () => {
     // `x is not in y` / `x is in y` (Jinja's `in` test) read as the `not in` / `in` operators
-    let c = chunk.replace(/\bis\s+not\s+in\b/g, "not in").replace(/\bis\s+in\b/g, "in").replace(/\bnot\s+in\b/g, "not in");
+    let c = chunk
+      .replace(/\bis\s+not\s+in\b/g, "not in")
+      .replace(/\bis\s+in\b/g, "in")
+      .replace(/\bnot\s+in\b/g, "not in");
     // a test's one argument without parentheses (`x is sameas true`, `n is divisibleby 3`)
     c = c.replace(/\bis(\s+not)?\s+([A-Za-z_]\w*)\s+([A-Za-z_][\w.]*|-?\d+(?:\.\d+)?)(?![\w.([])/g, (m, not: string | undefined, test: string, arg: string) =>
       /^(and|or|if|else|in|not|is)$/.test(arg) || /^(and|or|if|else|in|not|is)$/.test(test) ? m : `is${not ?? ""} ${test}(${arg})`,
     );
     // `item.0` (Jinja attribute-by-index) -> item[0]; numbers like 1.5 are left alone.
-    for (let prev = ""; prev !== c; ) {
+    for (let prev = ""; prev !== c;) {
       prev = c;
       c = c.replace(/((?:^|[^\w$.])[A-Za-z_$][\w$]*|\]|\))\.(\d+)(?![\w$])/g, "$1[$2]");
     }
@@ -265,7 +268,8 @@ export function checkSupported(n: Node): void {
     }
     case "BinaryExpression": {
       const b = n as jsep.BinaryExpression;
-      if (b.operator === "=") throw new ExprSyntaxError("'=' is not a comparison (write '=='); `name=value` is only for keyword arguments, as in map(attribute='name')");
+      if (b.operator === "=")
+        throw new ExprSyntaxError("'=' is not a comparison (write '=='); `name=value` is only for keyword arguments, as in map(attribute='name')");
       if (b.operator === ":") throw new ExprSyntaxError("':' belongs in a slice (x[1:3]) or a dict literal ({'key': value})");
       checkSupported(b.left);
       if (b.operator === "|") {
@@ -279,7 +283,8 @@ export function checkSupported(n: Node): void {
           const allowed = FILTER_KW[name] ?? [];
           for (const a of args) {
             const k = isOp(a, "=") ? ((a as jsep.BinaryExpression).left as jsep.Identifier).name : undefined;
-            if (k !== undefined && !allowed.includes(k)) throw new ExprSyntaxError(`filter '${name}' has no argument '${k}'${allowed.length ? ` (it takes ${allowed.join(", ")})` : ""}`);
+            if (k !== undefined && !allowed.includes(k))
+              throw new ExprSyntaxError(`filter '${name}' has no argument '${k}'${allowed.length ? ` (it takes ${allowed.join(", ")})` : ""}`);
           }
         }
         return;
@@ -289,12 +294,16 @@ export function checkSupported(n: Node): void {
         if (t.type === "UnaryExpression" && (t as jsep.UnaryExpression).operator === "not") t = (t as jsep.UnaryExpression).argument;
         const name = testName(t);
         if (!name) throw new ExprSyntaxError("a test name must follow 'is' (defined, none, changed, failed…)");
-        if (CONTROLLER_TESTS.has(name)) throw new ExprSyntaxError(`test '${name}' looks at the controller's files, which keel templates do not read; check the host with a task (stat via command, register, then test the result)`);
+        if (CONTROLLER_TESTS.has(name))
+          throw new ExprSyntaxError(
+            `test '${name}' looks at the controller's files, which keel templates do not read; check the host with a task (stat via command, register, then test the result)`,
+          );
         if (!Object.hasOwn(TESTS, name)) throw new ExprSyntaxError(`unknown test '${name}'${hintFrom(name, Object.keys(TESTS))}`);
         if (t.type === "CallExpression") checkArgs((t as jsep.CallExpression).arguments);
         return;
       }
-      if (b.operator === "else" && !isOp(b.left, "if") && !isOp(b.left, "else")) throw new ExprSyntaxError("'else' without 'if': write `a if condition else b`");
+      if (b.operator === "else" && !isOp(b.left, "if") && !isOp(b.left, "else"))
+        throw new ExprSyntaxError("'else' without 'if': write `a if condition else b`");
       checkSupported(b.right);
       return;
     }
@@ -302,16 +311,19 @@ export function checkSupported(n: Node): void {
       const c = n as jsep.CallExpression;
       if (c.callee.type === "MemberExpression" && !(c.callee as jsep.MemberExpression).computed) {
         const method = ((c.callee as jsep.MemberExpression).property as jsep.Identifier).name;
-        if (!Object.hasOwn(METHODS, method) && !allowCalls) throw new ExprSyntaxError(`unsupported method '${method}()'${hintFrom(method, Object.keys(METHODS))}`);
+        if (!Object.hasOwn(METHODS, method) && !allowCalls)
+          throw new ExprSyntaxError(`unsupported method '${method}()'${hintFrom(method, Object.keys(METHODS))}`);
         checkSupported((c.callee as jsep.MemberExpression).object);
       } else if (c.callee.type === "Identifier") {
         const fn = (c.callee as jsep.Identifier).name;
         if (Object.hasOwn(UNSUPPORTED_FUNCTIONS, fn)) throw new ExprSyntaxError(`${fn}() is not supported by keel: ${UNSUPPORTED_FUNCTIONS[fn]}`);
         if (fn === "lookup" || fn === "query" || fn === "q") {
           const first = c.arguments[0];
-          if (!first || first.type !== "Literal" || typeof (first as jsep.Literal).value !== "string") throw new ExprSyntaxError(`${fn}() takes the lookup's name first, as a string: ${fn}('file', 'motd')`);
+          if (!first || first.type !== "Literal" || typeof (first as jsep.Literal).value !== "string")
+            throw new ExprSyntaxError(`${fn}() takes the lookup's name first, as a string: ${fn}('file', 'motd')`);
           const plugin = (first as jsep.Literal).value as string;
-          if (!LOOKUP_NAMES.includes(plugin)) throw new ExprSyntaxError(`unknown lookup '${plugin}'${hintFrom(plugin, LOOKUP_NAMES)} (keel has ${LOOKUP_NAMES.join(", ")})`);
+          if (!LOOKUP_NAMES.includes(plugin))
+            throw new ExprSyntaxError(`unknown lookup '${plugin}'${hintFrom(plugin, LOOKUP_NAMES)} (keel has ${LOOKUP_NAMES.join(", ")})`);
         } else if (!Object.hasOwn(FUNCTIONS, fn) && !allowCalls) throw new ExprSyntaxError(`unknown function '${fn}()'${hintFrom(fn, Object.keys(FUNCTIONS))}`);
       } else if (!allowCalls) {
         throw new ExprSyntaxError("only filters, tests, methods of strings/lists/dicts and range() can be called");
@@ -342,4 +354,3 @@ export function checkArgs(args: Node[]): void {
 
 /** Tests that look at the controller's file system. */
 export const CONTROLLER_TESTS = new Set(["file", "directory", "link", "exists", "abs", "mount", "same_file", "is_file", "is_dir", "is_link"]);
-

@@ -31,4 +31,3 @@ export function groupRef(m: RegExpExecArray, ref: Val, f: string): Val {
   const key = g[1] ?? g[2]!;
   return /^\d+$/.test(key) ? (m[Number(key)] ?? null) : (m.groups?.[key] ?? null);
 }
-

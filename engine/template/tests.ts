@@ -122,10 +122,10 @@ export const TESTS: Record<string, Test> = {
   any: (v) => needList(v, "any").some(truthy),
   match: (v, a, kw) => pyRegex(`^(?:${needStr(a[0], "match")})`, "match", kw).test(needStr(v, "match")),
   search: (v, a, kw) => pyRegex(a[0], "search", kw).test(needStr(v, "search")),
-  regex: (v, a, kw) => (kw.match_type === "match" ? pyRegex(`^(?:${needStr(a[0], "regex")})`, "regex", kw) : pyRegex(a[0], "regex", kw)).test(needStr(v, "regex")),
+  regex: (v, a, kw) =>
+    (kw.match_type === "match" ? pyRegex(`^(?:${needStr(a[0], "regex")})`, "regex", kw) : pyRegex(a[0], "regex", kw)).test(needStr(v, "regex")),
   startswith: (v, a) => needStr(v, "startswith").startsWith(needStr(a[0], "startswith")),
   endswith: (v, a) => needStr(v, "endswith").endsWith(needStr(a[0], "endswith")),
   version: (v, a, kw) => versionCompare(v, a[0], a[1] ?? kw.operator),
   version_compare: (v, a, kw) => versionCompare(v, a[0], a[1] ?? kw.operator),
 };
-

@@ -97,7 +97,10 @@ export function pyRepr(v: Val): string {
     return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  if (typeof v === "object") return `{${Object.entries(v as object).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  if (typeof v === "object")
+    return `{${Object.entries(v as object)
+      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+      .join(", ")}}`;
   return String(v);
 }
 
@@ -166,4 +169,3 @@ export function needAttr(v: Val, path: Val, f: string): Val {
   if (x === UNDEF) throw new ExprEvalError(`filter '${f}': an item has no attribute '${pyStr(path)}' (${pyRepr(v).slice(0, 80)})`);
   return x;
 }
-

@@ -115,7 +115,10 @@ export function lazyVars(vars: Record<string, unknown>): Record<string, unknown>
       if (typeof k !== "string") return Reflect.get(t, k, r);
       if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : Reflect.get(t, k, r);
       const raw = t[k];
-      const lazy = typeof raw === "string" ? raw.includes("{{") && !state.unsafe?.has(k) : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
+      const lazy =
+        typeof raw === "string"
+          ? raw.includes("{{") && !state.unsafe?.has(k)
+          : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
       return lazy ? resolveVar(k, raw, proxy, state) : raw;
     },
     has: (t, k) => k in t || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
@@ -150,4 +153,3 @@ export function resolveVar(name: string, raw: unknown, vars: Record<string, unkn
   state.cache.set(name, v);
   return v;
 }
-

@@ -54,7 +54,7 @@ export function wrapCommand(script: string, become: BecomeSpec | undefined, logi
 function pieces(script: string): string[] {
   if (script.length <= PIECE) return [script];
   const out: string[] = [];
-  for (let i = 0; i < script.length; ) {
+  for (let i = 0; i < script.length;) {
     let end = Math.min(i + PIECE, script.length);
     const c = script.charCodeAt(end - 1);
     if (end < script.length && c >= 0xd800 && c <= 0xdbff) end--; // keep a surrogate pair together

@@ -64,10 +64,7 @@ export function base64Lines(data: Buffer): string {
 
 /** Shell text run once when the shell starts: a stable locale and PATH, then a ready marker with the login user. */
 export function shellPrelude(nonce: string): string {
-  return (
-    `LC_ALL=C; export LC_ALL; PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH\n` +
-    frameCommand("id -un", undefined, nonce, 0)
-  );
+  return `LC_ALL=C; export LC_ALL; PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH\n` + frameCommand("id -un", undefined, nonce, 0);
 }
 
 export interface FrameResult {

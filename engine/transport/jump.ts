@@ -64,12 +64,24 @@ export async function openRoute(via: Via, target: Target, d: RouteDefaults): Pro
     return { sock, describe, release };
   } catch (e) {
     release();
-    throw new ConnectionError(`jump host ${where} could not open a connection to ${target.address}:${target.port} for ${target.where}: ${(e as Error).message.replace(/^\(SSH\) /, "")}`, "other", target.name);
+    throw new ConnectionError(
+      `jump host ${where} could not open a connection to ${target.address}:${target.port} for ${target.where}: ${(e as Error).message.replace(/^\(SSH\) /, "")}`,
+      "other",
+      target.name,
+    );
   }
 }
 
 function keyOf(j: JumpHost, d: RouteDefaults): string {
-  return JSON.stringify([j.address, j.port, j.user ?? "", j.identityFiles, j.knownHostsFile ?? d.knownHostsFile, j.hostKeyPolicy ?? d.hostKeyPolicy, j.via ?? null]);
+  return JSON.stringify([
+    j.address,
+    j.port,
+    j.user ?? "",
+    j.identityFiles,
+    j.knownHostsFile ?? d.knownHostsFile,
+    j.hostKeyPolicy ?? d.hostKeyPolicy,
+    j.via ?? null,
+  ]);
 }
 
 async function acquire(j: JumpHost, d: RouteDefaults, target: Target): Promise<{ client: SshClient; release: () => void }> {
@@ -80,10 +92,11 @@ async function acquire(j: JumpHost, d: RouteDefaults, target: Target): Promise<{
     s = fresh;
     pool.set(key, fresh);
     fresh.client.then(
-      (c) => c.on("close", () => {
-        fresh.closed = true;
-        if (pool.get(key) === fresh) pool.delete(key);
-      }),
+      (c) =>
+        c.on("close", () => {
+          fresh.closed = true;
+          if (pool.get(key) === fresh) pool.delete(key);
+        }),
       () => {
         // a failed jump connection is forgotten: a later host (or a reconnect) tries again
         fresh.closed = true;
@@ -106,7 +119,10 @@ async function acquire(j: JumpHost, d: RouteDefaults, target: Target): Promise<{
       if (shared.refs > 0) return;
       shared.closed = true;
       if (pool.get(key) === shared) pool.delete(key);
-      shared.client.then((c) => c.end(), () => undefined);
+      shared.client.then(
+        (c) => c.end(),
+        () => undefined,
+      );
     }, LINGER_MS);
     shared.linger.unref();
   };
@@ -115,7 +131,11 @@ async function acquire(j: JumpHost, d: RouteDefaults, target: Target): Promise<{
   } catch (e) {
     release();
     const msg = e instanceof Error ? e.message : String(e);
-    throw new ConnectionError(`cannot reach ${target.where}: jump host ${j.name} (${j.source}) is unreachable: ${msg}`, e instanceof ConnectionError ? e.failure : "other", target.name);
+    throw new ConnectionError(
+      `cannot reach ${target.where}: jump host ${j.name} (${j.source}) is unreachable: ${msg}`,
+      e instanceof ConnectionError ? e.failure : "other",
+      target.name,
+    );
   }
 }
 
@@ -157,7 +177,12 @@ function proxyCommand(command: string, source: string, target: Target): Promise<
     child.stderr.on("data", (b: Buffer) => {
       if (stderr.length < 4000) stderr += b.toString("utf8");
     });
-    const fail = (why: string) => new ConnectionError(`ProxyCommand '${command}' (${source}) for ${target.where} ${why}${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" | ")}` : ""}`, "other", target.name);
+    const fail = (why: string) =>
+      new ConnectionError(
+        `ProxyCommand '${command}' (${source}) for ${target.where} ${why}${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" | ")}` : ""}`,
+        "other",
+        target.name,
+      );
     child.on("error", (e) => reject(fail(`could not start: ${e.message}`)));
     const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
     // ssh2 handles socket errors; a command that exits early shows up as a closed connection

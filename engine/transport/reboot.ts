@@ -27,11 +27,17 @@ export interface RebootOptions {
 export const REBOOT_ARG_SCHEMA = {
   reboot_timeout: { description: "Seconds to wait for the host to come back and pass test_command.", type: "integer", minimum: 1, default: 600 },
   msg: { description: "Message logged (syslog, tag keel) and broadcast to logged-in users before the reboot.", type: "string", default: REBOOT_MSG },
-  pre_reboot_delay: { description: "Seconds to wait before rebooting (at least 1, so the command returns before the connection drops).", type: "integer", minimum: 0, default: 0 },
+  pre_reboot_delay: {
+    description: "Seconds to wait before rebooting (at least 1, so the command returns before the connection drops).",
+    type: "integer",
+    minimum: 0,
+    default: 0,
+  },
   post_reboot_delay: { description: "Seconds to wait after the host is back, before test_command.", type: "integer", minimum: 0, default: 0 },
   test_command: { description: "A command that must succeed on the rebooted host.", type: "string", default: "whoami" },
   reboot_command: {
-    description: "Command (with its arguments) that reboots the host. It runs detached, after pre_reboot_delay, msg's logger and wall, so the connection may drop while it runs.",
+    description:
+      "Command (with its arguments) that reboots the host. It runs detached, after pre_reboot_delay, msg's logger and wall, so the connection may drop while it runs.",
     type: "string",
     minLength: 1,
     default: REBOOT_COMMAND,
@@ -66,7 +72,8 @@ export async function rebootAndWait(host: Host, o: RebootOptions, before: string
   const delay = Math.max(1, o.pre_reboot_delay ?? 0);
   const bootTime = bootTimeCommand(o);
   // Without a boot id from before, "back" cannot be told from "never went down": do not reboot.
-  if (before === "") throw new ModuleError(`boot_time_command \`${bootTime}\` printed nothing on ${host.name}, so keel could not tell when the host is back; not rebooting`);
+  if (before === "")
+    throw new ModuleError(`boot_time_command \`${bootTime}\` printed nothing on ${host.name}, so keel could not tell when the host is back; not rebooting`);
   const start = Date.now();
   // Detached, so this command returns before the reboot cuts the connection.
   const inner = `sleep ${delay}; logger -t keel ${shq(msg)} 2>/dev/null; wall ${shq(msg)} 2>/dev/null; ${o.reboot_command ?? REBOOT_COMMAND}`;
@@ -86,7 +93,12 @@ export async function rebootAndWait(host: Host, o: RebootOptions, before: string
         after = id;
         break;
       }
-      last = r.rc !== 0 ? `boot_time_command exited ${r.rc}` : id === "" ? "boot_time_command printed nothing" : "it answered with the boot id from before the reboot";
+      last =
+        r.rc !== 0
+          ? `boot_time_command exited ${r.rc}`
+          : id === ""
+            ? "boot_time_command printed nothing"
+            : "it answered with the boot id from before the reboot";
     } catch (e) {
       // A changed host key never becomes right by waiting (and must not be trusted): unreachable.
       if (!(e instanceof ConnectionError) || e.failure === "hostkey") throw e;
@@ -100,12 +112,16 @@ export async function rebootAndWait(host: Host, o: RebootOptions, before: string
   for (;;) {
     const r = await host.run(test, { check: false });
     if (r.rc === 0) break;
-    if (left() <= 0) throw new ModuleError(`host ${host.name} is back, but test_command \`${test}\` still fails (exit ${r.rc}): ${r.stderr.trim() || r.stdout.trim()}`);
+    if (left() <= 0)
+      throw new ModuleError(`host ${host.name} is back, but test_command \`${test}\` still fails (exit ${r.rc}): ${r.stderr.trim() || r.stdout.trim()}`);
     await sleep(Math.min(1000, Math.max(0, left())));
   }
   const ms = Date.now() - start;
   // `elapsed` in whole seconds, as Ansible registers it; the message is more precise.
-  return { msg: `rebooted in ${(ms / 1000).toFixed(1)} s (boot id changed)`, data: { rebooted: true, elapsed: Math.round(ms / 1000), boot_id_before: before, boot_id_after: after } };
+  return {
+    msg: `rebooted in ${(ms / 1000).toFixed(1)} s (boot id changed)`,
+    data: { rebooted: true, elapsed: Math.round(ms / 1000), boot_id_before: before, boot_id_after: after },
+  };
 }
 
 function sleep(ms: number): Promise<void> {

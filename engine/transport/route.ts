@@ -34,7 +34,14 @@ const MAX_HOPS = 8;
  * Resolves `name` (what ssh is given) with the command-line options `cmdline` (first wins) and
  * the ssh config. Throws InputError for values keel cannot use, naming their source.
  */
-export function resolveEndpoint(name: string, cfg: SshConfig | undefined, cmdline: SshOpt[], explicit: Explicit = {}, depth = 0, home: string = homedir()): Endpoint {
+export function resolveEndpoint(
+  name: string,
+  cfg: SshConfig | undefined,
+  cmdline: SshOpt[],
+  explicit: Explicit = {},
+  depth = 0,
+  home: string = homedir(),
+): Endpoint {
   const fixed: SshOpt[] = [];
   if (explicit.user !== undefined) fixed.push({ key: "user", value: explicit.user, source: "inventory" });
   if (explicit.port !== undefined) fixed.push({ key: "port", value: String(explicit.port), source: "inventory" });
@@ -43,7 +50,7 @@ export function resolveEndpoint(name: string, cfg: SshConfig | undefined, cmdlin
   const user = o("user")?.value;
   const port = intOpt(o("port"), 1, 65535) ?? 22;
   const hostNameOpt = o("hostname");
-  const address = hostNameOpt ? expandTokens(hostNameOpt.value, { host: name, original: name, port, user: user ?? "", }, hostNameOpt.source, home) : name;
+  const address = hostNameOpt ? expandTokens(hostNameOpt.value, { host: name, original: name, port, user: user ?? "" }, hostNameOpt.source, home) : name;
   const tokens = { host: address, original: name, port, user: user ?? localName() };
   const ep: Endpoint = { address, port, identityFiles: [] };
   if (user !== undefined) ep.user = user;
@@ -67,7 +74,12 @@ export function resolveEndpoint(name: string, cfg: SshConfig | undefined, cmdlin
   const jump = o("proxyjump");
   const command = o("proxycommand");
   if (jump && jump.value.toLowerCase() !== "none") {
-    if (depth >= MAX_HOPS) throw new InputError(`${jump.source}: more than ${MAX_HOPS} jump hosts to reach ${name}`, undefined, "a ProxyJump probably leads back to itself; check the Host blocks of the jump hosts");
+    if (depth >= MAX_HOPS)
+      throw new InputError(
+        `${jump.source}: more than ${MAX_HOPS} jump hosts to reach ${name}`,
+        undefined,
+        "a ProxyJump probably leads back to itself; check the Host blocks of the jump hosts",
+      );
     ep.via = { kind: "jump", host: jumpChain(jump, cfg, depth, home) };
   } else if (command && command.value.toLowerCase() !== "none") {
     ep.via = { kind: "command", command: expandTokens(command.value, tokens, command.source, home), source: command.source };
@@ -85,7 +97,14 @@ function jumpChain(opt: SshOpt, cfg: SshConfig | undefined, depth: number, home:
   const cmdline: SshOpt[] = [];
   if (hops.length > 1) cmdline.push({ key: "proxyjump", value: hops.slice(0, -1).join(","), source: opt.source });
   // Command-line options of the target are not given to the jump host (ssh -J passes none either).
-  const ep = resolveEndpoint(last.host, cfg, cmdline, { ...(last.user !== undefined ? { user: last.user } : {}), ...(last.port !== undefined ? { port: last.port } : {}) }, depth + 1, home);
+  const ep = resolveEndpoint(
+    last.host,
+    cfg,
+    cmdline,
+    { ...(last.user !== undefined ? { user: last.user } : {}), ...(last.port !== undefined ? { port: last.port } : {}) },
+    depth + 1,
+    home,
+  );
   const j: JumpHost = { name: last.host, address: ep.address, port: ep.port, identityFiles: ep.identityFiles, source: opt.source };
   if (ep.user !== undefined) j.user = ep.user;
   if (ep.knownHostsFile !== undefined) j.knownHostsFile = ep.knownHostsFile;
@@ -113,7 +132,8 @@ function intOpt(o: SshOpt | undefined, min: number, max: number): number | undef
   if (!o) return undefined;
   const v = o.value.trim();
   if (o.key === "serveraliveinterval" && v.toLowerCase() === "none") return 0;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(`${o.source}: ${o.key} must be a whole number from ${min} to ${max}, found '${o.value}'`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new InputError(`${o.source}: ${o.key} must be a whole number from ${min} to ${max}, found '${o.value}'`);
   return Number(v);
 }
 

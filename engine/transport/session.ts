@@ -126,10 +126,12 @@ export abstract class ShellConnection implements Connection {
     if (count) this.trips++;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const done = <T>(f: (v: T) => void) => (v: T) => {
-        if (timer) clearTimeout(timer);
-        f(v);
-      };
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          if (timer) clearTimeout(timer);
+          f(v);
+        };
       this.pending = { parser: new FrameParser(this.nonce, seq), resolve: done(resolve), reject: done(reject) };
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
@@ -152,7 +154,8 @@ export abstract class ShellConnection implements Connection {
   /** The one-line text that runs a request (cwd, env, become wrapping); its stdin is its own stdin. */
   private inner(req: ExecRequest): string {
     const script = commandScript(req.command, { cwd: req.cwd, env: req.env });
-    const become = req.become && req.become.password === undefined && this.becomePassword !== undefined ? { ...req.become, password: this.becomePassword } : req.become;
+    const become =
+      req.become && req.become.password === undefined && this.becomePassword !== undefined ? { ...req.become, password: this.becomePassword } : req.become;
     return wrapCommand(script, become, this.loginUser);
   }
 
@@ -172,11 +175,16 @@ export abstract class ShellConnection implements Connection {
   async execBatch(steps: BatchStep[]): Promise<ExecResult[]> {
     const nonce = randomBytes(8).toString("hex");
     const script = batchScript(
-      steps.map((s) => ({ inner: this.inner(s.req), stdin: s.req.stdin === undefined ? undefined : Buffer.isBuffer(s.req.stdin) ? s.req.stdin : Buffer.from(s.req.stdin), goOn: s.goOn })),
+      steps.map((s) => ({
+        inner: this.inner(s.req),
+        stdin: s.req.stdin === undefined ? undefined : Buffer.isBuffer(s.req.stdin) ? s.req.stdin : Buffer.from(s.req.stdin),
+        goOn: s.goOn,
+      })),
       nonce,
     );
     // Each step keeps the time it would have had on its own.
-    const timeout = this.commandTimeoutMs > 0 || steps.some((s) => s.req.timeoutMs) ? steps.reduce((t, s) => t + (s.req.timeoutMs ?? this.commandTimeoutMs), 0) : 0;
+    const timeout =
+      this.commandTimeoutMs > 0 || steps.some((s) => s.req.timeoutMs) ? steps.reduce((t, s) => t + (s.req.timeoutMs ?? this.commandTimeoutMs), 0) : 0;
     const r = await this.execRaw({ command: script, timeoutMs: timeout });
     return splitBatch(r.stdout, r.stderr, steps.length, nonce);
   }
@@ -188,10 +196,22 @@ export abstract class ShellConnection implements Connection {
       finish: (r) => {
         const out = parseAtomicWriteOutput(r.stdout, r.stderr);
         if (out.validateRc !== undefined) {
-          throw new CommandError(opts.validate!, out.validateRc, r.stdout, out.stderr, `validation of ${path} failed with exit code ${out.validateRc} (nothing was installed): ${firstLine(out.stderr) || firstLine(r.stdout) || opts.validate}`);
+          throw new CommandError(
+            opts.validate!,
+            out.validateRc,
+            r.stdout,
+            out.stderr,
+            `validation of ${path} failed with exit code ${out.validateRc} (nothing was installed): ${firstLine(out.stderr) || firstLine(r.stdout) || opts.validate}`,
+          );
         }
         if (r.rc !== 0) {
-          throw new CommandError(`write ${path}`, r.rc, r.stdout, r.stderr, `writing ${path} failed with exit code ${r.rc}: ${firstLine(r.stderr) || "no error output"}`);
+          throw new CommandError(
+            `write ${path}`,
+            r.rc,
+            r.stdout,
+            r.stderr,
+            `writing ${path} failed with exit code ${r.rc}: ${firstLine(r.stderr) || "no error output"}`,
+          );
         }
         for (const s of out.staleRemoved) this.notices.push(`removed ${s}, left by an earlier write that was killed`);
         return out.backup !== undefined ? { backup: out.backup } : {};

@@ -33,8 +33,22 @@ export const OPENSSH_KEX = [
 ];
 export const OPENSSH_CIPHERS = ["chacha20-poly1305@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"];
 /** Ciphers Node's crypto runs natively, fastest first: GCM is one pass for cipher and MAC. */
-export const NATIVE_FIRST_CIPHERS = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr", "chacha20-poly1305@openssh.com"];
-export const OPENSSH_MACS = ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha1-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512", "hmac-sha1"];
+export const NATIVE_FIRST_CIPHERS = [
+  "aes128-gcm@openssh.com",
+  "aes256-gcm@openssh.com",
+  "aes128-ctr",
+  "aes192-ctr",
+  "aes256-ctr",
+  "chacha20-poly1305@openssh.com",
+];
+export const OPENSSH_MACS = [
+  "hmac-sha2-256-etm@openssh.com",
+  "hmac-sha2-512-etm@openssh.com",
+  "hmac-sha1-etm@openssh.com",
+  "hmac-sha2-256",
+  "hmac-sha2-512",
+  "hmac-sha1",
+];
 /** OpenSSH's `Compression no`. */
 export const OPENSSH_COMPRESSION = ["none"];
 

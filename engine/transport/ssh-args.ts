@@ -12,9 +12,47 @@ export interface SshArgs {
 }
 
 /** -o options keel acts on (as in ssh_config). */
-const HONOURED = new Set(["hostname", "user", "port", "identityfile", "proxyjump", "proxycommand", "connecttimeout", "serveraliveinterval", "serveralivecountmax", "userknownhostsfile", "stricthostkeychecking"]);
+const HONOURED = new Set([
+  "hostname",
+  "user",
+  "port",
+  "identityfile",
+  "proxyjump",
+  "proxycommand",
+  "connecttimeout",
+  "serveraliveinterval",
+  "serveralivecountmax",
+  "userknownhostsfile",
+  "stricthostkeychecking",
+]);
 /** -o options that cannot change where, as whom or how securely keel connects. */
-const HARMLESS = new Set(["controlmaster", "controlpersist", "controlpath", "compression", "loglevel", "forwardagent", "identitiesonly", "pubkeyauthentication", "passwordauthentication", "preferredauthentications", "batchmode", "gssapiauthentication", "kbdinteractiveauthentication", "addkeystoagent", "hashknownhosts", "tcpkeepalive", "visualhostkey", "updatehostkeys", "checkhostip", "connectionattempts", "ipqos", "sendenv", "setenv", "requesttty", "numberofpasswordprompts"]);
+const HARMLESS = new Set([
+  "controlmaster",
+  "controlpersist",
+  "controlpath",
+  "compression",
+  "loglevel",
+  "forwardagent",
+  "identitiesonly",
+  "pubkeyauthentication",
+  "passwordauthentication",
+  "preferredauthentications",
+  "batchmode",
+  "gssapiauthentication",
+  "kbdinteractiveauthentication",
+  "addkeystoagent",
+  "hashknownhosts",
+  "tcpkeepalive",
+  "visualhostkey",
+  "updatehostkeys",
+  "checkhostip",
+  "connectionattempts",
+  "ipqos",
+  "sendenv",
+  "setenv",
+  "requesttty",
+  "numberofpasswordprompts",
+]);
 const STRICT_VALUES = new Set(["yes", "no", "off", "accept-new", "ask"]);
 
 /** Flags with an argument keel maps onto an option. */
@@ -53,7 +91,11 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
     let opt: string | undefined;
     if (w === "-o") opt = words[++i];
     else if (w.startsWith("-o")) opt = w.slice(2);
-    else fail(`has '${w}', which keel does not honour`, "keel honours -o Name=value, -J, -F, -i, -p and -l here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file) for the rest");
+    else
+      fail(
+        `has '${w}', which keel does not honour`,
+        "keel honours -o Name=value, -J, -F, -i, -p and -l here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file) for the rest",
+      );
     if (opt === undefined) fail("ends with -o and no option", "write -o Name=value");
     const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)?([\s\S]*)$/.exec(opt!);
     const name = (m?.[1] ?? opt!).toLowerCase();
@@ -63,7 +105,8 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
       const next = words[i + 1];
       if (next !== undefined && !next.startsWith("-")) value = words[++i]!;
     }
-    if (name === "stricthostkeychecking" && !STRICT_VALUES.has(value.toLowerCase())) fail(`sets -o ${opt}, which keel does not honour`, "StrictHostKeyChecking takes yes, ask, accept-new, no or off");
+    if (name === "stricthostkeychecking" && !STRICT_VALUES.has(value.toLowerCase()))
+      fail(`sets -o ${opt}, which keel does not honour`, "StrictHostKeyChecking takes yes, ask, accept-new, no or off");
     if (HONOURED.has(name)) {
       if (value === "") fail(`sets -o ${opt} without a value`, `write -o ${m?.[1] ?? opt}=VALUE`);
       out.opts.push({ key: name, value, source: `${label} (-o ${m?.[1] ?? name}=${value})` });

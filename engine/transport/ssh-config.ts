@@ -37,7 +37,19 @@ export interface SshConfig {
 }
 
 /** Options keel acts on. Any other option either cannot matter (IGNORED) or is REFUSED. */
-const HONOURED = new Set(["hostname", "user", "port", "identityfile", "proxyjump", "proxycommand", "connecttimeout", "serveraliveinterval", "serveralivecountmax", "userknownhostsfile", "stricthostkeychecking"]);
+const HONOURED = new Set([
+  "hostname",
+  "user",
+  "port",
+  "identityfile",
+  "proxyjump",
+  "proxycommand",
+  "connecttimeout",
+  "serveraliveinterval",
+  "serveralivecountmax",
+  "userknownhostsfile",
+  "stricthostkeychecking",
+]);
 
 /** Options that would send the connection elsewhere or check it differently, which keel cannot do. */
 const REFUSED: Record<string, string> = {
@@ -70,7 +82,10 @@ export function loadSshConfig(file?: string, home: string = homedir()): SshConfi
     files.push(f);
     readInto(f, entries, [], true, home, 0);
   } else {
-    for (const [f, user] of [[join(home, ".ssh", "config"), true], ["/etc/ssh/ssh_config", false]] as const) {
+    for (const [f, user] of [
+      [join(home, ".ssh", "config"), true],
+      ["/etc/ssh/ssh_config", false],
+    ] as const) {
       if (!existsSync(f)) continue;
       files.push(f);
       readInto(f, entries, [], user, home, 0);
@@ -80,7 +95,10 @@ export function loadSshConfig(file?: string, home: string = homedir()): SshConfi
 }
 
 /** Parsed ssh_config text: keyword/arguments per line with line numbers (pure). */
-export function parseSshConfigFile(text: string, file: string): { key: string; args: string[]; raw: string; line: number; section: boolean; body?: { key: string; args: string[]; raw: string; line: number }[] }[] {
+export function parseSshConfigFile(
+  text: string,
+  file: string,
+): { key: string; args: string[]; raw: string; line: number; section: boolean; body?: { key: string; args: string[]; raw: string; line: number }[] }[] {
   let parsed: Line[];
   try {
     parsed = parseSshConfigText(text) as unknown as Line[];
@@ -98,7 +116,13 @@ export function parseSshConfigFile(text: string, file: string): { key: string; a
   };
   const argsOf = (v: unknown): string[] => (Array.isArray(v) ? v.map((x: { val: string }) => x.val) : [String(v)]);
   // ProxyCommand is one shell command: its words as written, with their separators and quotes
-  const rawOf = (v: unknown): string => (Array.isArray(v) ? v.map((x: { val: string; separator: string; quoted?: boolean }) => `${x.separator}${x.quoted ? `"${x.val.replace(/"/g, '\\"')}"` : x.val}`).join("").trim() : String(v));
+  const rawOf = (v: unknown): string =>
+    Array.isArray(v)
+      ? v
+          .map((x: { val: string; separator: string; quoted?: boolean }) => `${x.separator}${x.quoted ? `"${x.val.replace(/"/g, '\\"')}"` : x.val}`)
+          .join("")
+          .trim()
+      : String(v);
   const out: ReturnType<typeof parseSshConfigFile> = [];
   for (const l of parsed) {
     const at = lineOf(l);
@@ -119,7 +143,12 @@ export function parseSshConfigFile(text: string, file: string): { key: string; a
 const parsedFile = (data: Buffer) => data.toString("utf8");
 
 function readInto(file: string, out: Entry[], outer: Cond[], user: boolean, home: string, depth: number): void {
-  if (depth > MAX_INCLUDE_DEPTH) throw new InputError(`ssh config Include nested more than ${MAX_INCLUDE_DEPTH} deep at ${file}`, { file, line: 1, col: 1 }, "an Include probably includes itself");
+  if (depth > MAX_INCLUDE_DEPTH)
+    throw new InputError(
+      `ssh config Include nested more than ${MAX_INCLUDE_DEPTH} deep at ${file}`,
+      { file, line: 1, col: 1 },
+      "an Include probably includes itself",
+    );
   let text: string;
   try {
     text = readFileCached(file, parsedFile);
@@ -159,7 +188,11 @@ function matchCond(args: string[], pos: { file: string; line: number; col: numbe
       continue;
     }
     if (!["host", "originalhost", "user", "localuser"].includes(name)) {
-      throw new InputError(`Match ${args[i]} in ${pos.file} is not supported by keel`, pos, "keel evaluates Match all, final, canonical, host, originalhost, user and localuser; write the block as a Host block, or give keel its own file with -F");
+      throw new InputError(
+        `Match ${args[i]} in ${pos.file} is not supported by keel`,
+        pos,
+        "keel evaluates Match all, final, canonical, host, originalhost, user and localuser; write the block as a Host block, or give keel its own file with -F",
+      );
     }
     const arg = args[++i];
     if (arg === undefined) throw new InputError(`Match ${args[i - 1]} needs an argument`, pos);
@@ -224,7 +257,11 @@ export function lookupSshConfig(cfg: SshConfig | undefined, host: string, cmdlin
     const refusal = REFUSED[e.key];
     if (refusal && !HARMLESS_VALUES.has(e.value.toLowerCase()) && !opts.has(e.key)) {
       const [file, line] = splitSource(e.source);
-      throw new InputError(`${e.source}: ${originalKeyword(e.key)} ${e.value} applies to host ${host}, and keel cannot honour it`, { file, line, col: 1 }, refusal);
+      throw new InputError(
+        `${e.source}: ${originalKeyword(e.key)} ${e.value} applies to host ${host}, and keel cannot honour it`,
+        { file, line, col: 1 },
+        refusal,
+      );
     }
     if (HONOURED.has(e.key)) take(e);
   }
@@ -249,7 +286,12 @@ function condMatches(c: Cond, host: string, hostName: string, user: string): boo
  * ssh_config TOKENS in a value: %h host (after HostName), %n the name given, %p port, %r remote
  * user, %u local user, %d home, %l/%L local host name, %%. Any other token stops the load.
  */
-export function expandTokens(value: string, t: { host: string; original: string; port: number; user: string }, source: string, home: string = homedir()): string {
+export function expandTokens(
+  value: string,
+  t: { host: string; original: string; port: number; user: string },
+  source: string,
+  home: string = homedir(),
+): string {
   return value.replace(/%(.)/g, (_m, c: string) => {
     switch (c) {
       case "h":
@@ -272,7 +314,11 @@ export function expandTokens(value: string, t: { host: string; original: string;
         return "%";
       default: {
         const [file, line] = splitSource(source);
-        throw new InputError(`${source}: the token %${c} in '${value}' is not supported by keel`, line ? { file, line, col: 1 } : undefined, "keel expands %h %n %p %r %u %d %l %L and %%");
+        throw new InputError(
+          `${source}: the token %${c} in '${value}' is not supported by keel`,
+          line ? { file, line, col: 1 } : undefined,
+          "keel expands %h %n %p %r %u %d %l %L and %%",
+        );
       }
     }
   });
@@ -295,7 +341,17 @@ function splitSource(source: string): [string, number] {
   return m ? [m[1]!, Number(m[2])] : [source, 0];
 }
 
-const KEYWORDS = ["HostKeyAlias", "BindAddress", "BindInterface", "GlobalKnownHostsFile", "KnownHostsCommand", "ProxyUseFdpass", "RemoteCommand", "CanonicalizeHostname", "CertificateFile"];
+const KEYWORDS = [
+  "HostKeyAlias",
+  "BindAddress",
+  "BindInterface",
+  "GlobalKnownHostsFile",
+  "KnownHostsCommand",
+  "ProxyUseFdpass",
+  "RemoteCommand",
+  "CanonicalizeHostname",
+  "CertificateFile",
+];
 function originalKeyword(key: string): string {
   return KEYWORDS.find((k) => k.toLowerCase() === key) ?? key;
 }

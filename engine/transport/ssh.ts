@@ -44,7 +44,11 @@ export interface SshOptions {
 /** The global file OpenSSH also reads; consulted (never written) when the default user file is used. */
 const GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
 
-type AuthMethod = { type: "publickey"; username: string; key: ParsedKey; label: string } | { type: "agent"; username: string; agent: string; label: string } | { type: "password"; username: string; password: string; label: string } | { type: "keyboard-interactive"; username: string; label: string; prompt: (...a: any[]) => void };
+type AuthMethod =
+  | { type: "publickey"; username: string; key: ParsedKey; label: string }
+  | { type: "agent"; username: string; agent: string; label: string }
+  | { type: "password"; username: string; password: string; label: string }
+  | { type: "keyboard-interactive"; username: string; label: string; prompt: (...a: any[]) => void };
 
 export class SshConnection extends ShellConnection {
   readonly host: string;
@@ -93,7 +97,12 @@ export class SshConnection extends ShellConnection {
       keepaliveCountMax: spec.serverAliveCountMax ?? 3,
     };
     let route: Route | undefined;
-    if (spec.via) route = await openRoute(spec.via, { name: spec.name, where: this.describe(), address: spec.address, port: spec.port }, { hostKeyPolicy: this.opts.hostKeyPolicy, knownHostsFile: this.opts.knownHostsFile, connectTimeoutMs: timeoutMs });
+    if (spec.via)
+      route = await openRoute(
+        spec.via,
+        { name: spec.name, where: this.describe(), address: spec.address, port: spec.port },
+        { hostKeyPolicy: this.opts.hostKeyPolicy, knownHostsFile: this.opts.knownHostsFile, connectTimeoutMs: timeoutMs },
+      );
     let client: SshClient;
     try {
       client = await handshake(target, timeoutMs, route?.sock, (n) => (this.negotiated = n));
@@ -120,7 +129,9 @@ export class SshConnection extends ShellConnection {
 
   private async openShell(client: SshClient, timeoutMs: number): Promise<void> {
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec("exec sh", (err, ch) => (err ? reject(new ConnectionError(`cannot start a shell on ${this.describe()}: ${err.message}`, "other", this.host)) : resolve(ch)));
+      client.exec("exec sh", (err, ch) =>
+        err ? reject(new ConnectionError(`cannot start a shell on ${this.describe()}: ${err.message}`, "other", this.host)) : resolve(ch),
+      );
     });
     const closing = closeSignal();
     const onClose = closing.close;
@@ -159,7 +170,11 @@ export class SshConnection extends ShellConnection {
         await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
       }
     }
-    throw new ConnectionError(`${this.describe()} did not come back within ${Math.round(timeoutMs / 1000)} s${last ? `: ${last.message}` : ""}`, "timeout", this.host);
+    throw new ConnectionError(
+      `${this.describe()} did not come back within ${Math.round(timeoutMs / 1000)} s${last ? `: ${last.message}` : ""}`,
+      "timeout",
+      this.host,
+    );
   }
 
   /** A separate connection (same address, key and known_hosts), one command, closed again. */
@@ -315,7 +330,8 @@ function appendKnownHost(file: string, line: string): void {
 
 function hostKeyMessage(verdict: ReturnType<typeof checkHostKey>, where: string, lookup: string, key: Buffer, file: string): string {
   const offered = `${keyBlobType(key) ?? "unknown"} ${fingerprint(key)}`;
-  if (verdict.status === "revoked") return `host key of ${where} is revoked (${file} line ${verdict.entry.line}): server offered ${offered}; refusing to connect`;
+  if (verdict.status === "revoked")
+    return `host key of ${where} is revoked (${file} line ${verdict.entry.line}): server offered ${offered}; refusing to connect`;
   if (verdict.status === "mismatch") {
     const e = verdict.entries[0]!;
     return (
@@ -330,7 +346,8 @@ function hostKeyMessage(verdict: ReturnType<typeof checkHostKey>, where: string,
 function authMethods(t: HandshakeTarget): AuthMethod[] {
   const out: AuthMethod[] = [];
   const username = t.user;
-  const files = t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
+  const files =
+    t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
   for (const f of files) {
     let parsed: ParsedKey | Error;
     try {
@@ -374,7 +391,8 @@ export function classifyConnectError(
   if (e.level === "client-timeout" || code === "ETIMEDOUT") {
     return new ConnectionError(`timed out after ${ctx.timeoutMs} ms connecting to ${ctx.where}`, "timeout", ctx.host);
   }
-  if (code === "ECONNREFUSED") return new ConnectionError(`connection refused by ${ctx.where}: is sshd running and listening on that port?`, "refused", ctx.host);
+  if (code === "ECONNREFUSED")
+    return new ConnectionError(`connection refused by ${ctx.where}: is sshd running and listening on that port?`, "refused", ctx.host);
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
     return new ConnectionError(`cannot resolve the address of ${ctx.where}: ${e.message}`, "dns", ctx.host);
   }
@@ -382,4 +400,3 @@ export function classifyConnectError(
   if (code === "ECONNRESET" || code === "EPIPE") return new ConnectionError(`connection to ${ctx.where} was reset during the SSH handshake`, "lost", ctx.host);
   return new ConnectionError(`cannot connect to ${ctx.where}: ${e.message}`, "other", ctx.host);
 }
-

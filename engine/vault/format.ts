@@ -33,7 +33,10 @@ export function isVaultText(text: string): boolean {
 }
 
 export function parseEnvelope(text: string): VaultEnvelope {
-  const lines = text.trim().split(/\r?\n/).map((l) => l.trim());
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const header = lines[0]!.split(";").map((p) => p.trim());
   if (header[0] !== VAULT_HEADER || header.length < 3) throw new VaultFormatError(`bad vault header '${lines[0]}'`);
   const [, version, cipher, vaultId] = header as [string, string, string, string | undefined];
@@ -57,7 +60,8 @@ function deriveKeys(password: Buffer, salt: Buffer): { key: Buffer; hmacKey: Buf
  */
 export function decryptBody(body: string, password: Buffer): Buffer | undefined {
   const inner = Buffer.from(body, "hex").toString("latin1").split("\n");
-  if (inner.length !== 3 || !inner.every((p) => /^(?:[0-9a-fA-F]{2})+$/.test(p))) throw new VaultFormatError("the vault body does not hold salt, HMAC and ciphertext");
+  if (inner.length !== 3 || !inner.every((p) => /^(?:[0-9a-fA-F]{2})+$/.test(p)))
+    throw new VaultFormatError("the vault body does not hold salt, HMAC and ciphertext");
   const [saltHex, hmacHex, ctHex] = inner as [string, string, string];
   const salt = Buffer.from(saltHex, "hex");
   const mac = Buffer.from(hmacHex, "hex");

@@ -34,12 +34,24 @@ export const NO_PASSWORD_HINT =
  * first, then the others (Ansible's default, vault_id_match = False). Returns the plaintext and the
  * id of the password that fitted. Throws InputError (at `pos`) when none fits or the text is bad.
  */
-export function decryptWith(secrets: readonly VaultSecret[], text: string, what: string, pos?: SourcePos, sourceLine?: string): { plaintext: Buffer; id: string } {
+export function decryptWith(
+  secrets: readonly VaultSecret[],
+  text: string,
+  what: string,
+  pos?: SourcePos,
+  sourceLine?: string,
+): { plaintext: Buffer; id: string } {
   let env;
   try {
     env = parseEnvelope(text);
   } catch (e) {
-    if (e instanceof VaultFormatError) throw new InputError(`${what}: vault format error: ${e.message}`, pos, "the vaulted text was damaged (a line cut or re-wrapped?); encrypt it again", sourceLine);
+    if (e instanceof VaultFormatError)
+      throw new InputError(
+        `${what}: vault format error: ${e.message}`,
+        pos,
+        "the vaulted text was damaged (a line cut or re-wrapped?); encrypt it again",
+        sourceLine,
+      );
     throw e;
   }
   if (secrets.length === 0) throw new InputError(`${what} is encrypted with ansible-vault, and keel has no vault password`, pos, NO_PASSWORD_HINT, sourceLine);
@@ -50,7 +62,8 @@ export function decryptWith(secrets: readonly VaultSecret[], text: string, what:
     try {
       plain = decryptBody(env.body, s.password);
     } catch (e) {
-      if (e instanceof VaultFormatError) throw new InputError(`${what}: vault format error: ${e.message}`, pos, "the vaulted text was damaged; encrypt it again", sourceLine);
+      if (e instanceof VaultFormatError)
+        throw new InputError(`${what}: vault format error: ${e.message}`, pos, "the vaulted text was damaged; encrypt it again", sourceLine);
       throw e;
     }
     if (plain) return { plaintext: plain, id: s.id };

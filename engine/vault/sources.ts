@@ -21,8 +21,18 @@ export function parseVaultId(spec: string): VaultIdSpec {
   if (at < 0) return { id: DEFAULT_VAULT_ID, source: spec };
   const id = spec.slice(0, at);
   const source = spec.slice(at + 1);
-  if (id === "" || source === "") throw new InputError(`--vault-id '${spec}' must be LABEL@SOURCE or SOURCE`, undefined, "for example --vault-id prod@~/.vault_pass or --vault-id dev@prompt");
-  if (/[;\s]/.test(id)) throw new InputError(`--vault-id '${spec}': the label may not contain ';' or blanks`, undefined, "it is written into the vault header ($ANSIBLE_VAULT;1.2;AES256;LABEL)");
+  if (id === "" || source === "")
+    throw new InputError(
+      `--vault-id '${spec}' must be LABEL@SOURCE or SOURCE`,
+      undefined,
+      "for example --vault-id prod@~/.vault_pass or --vault-id dev@prompt",
+    );
+  if (/[;\s]/.test(id))
+    throw new InputError(
+      `--vault-id '${spec}': the label may not contain ';' or blanks`,
+      undefined,
+      "it is written into the vault header ($ANSIBLE_VAULT;1.2;AES256;LABEL)",
+    );
   return { id, source };
 }
 
@@ -58,17 +68,28 @@ const stripNewlines = (b: Buffer) => stripBytes(b, NEWLINES);
 /** Read (or run) a password file for the vault id `id`. */
 export function readPasswordSource(id: string, file: string): VaultSecret {
   const path = resolve(file.replace(/^~(?=$|\/)/, process.env.HOME ?? "~"));
-  if (!existsSync(path)) throw new InputError(`the vault password file ${file} was not found`, undefined, "give an existing file (or an executable that prints the password)");
+  if (!existsSync(path))
+    throw new InputError(`the vault password file ${file} was not found`, undefined, "give an existing file (or an executable that prints the password)");
   let password: Buffer;
   if (isExecutable(path)) {
     const client = isClientScript(path);
     const args = client ? ["--vault-id", id] : [];
     // stderr stays the terminal's for a plain script (it may prompt there), as in Ansible
     const r = spawnSync(path, args, { stdio: ["inherit", "pipe", client ? "pipe" : "inherit"], maxBuffer: 1 << 20, timeout: 120_000 });
-    if (r.error) throw new InputError(`cannot run the vault password script ${file}: ${r.error.message}`, undefined, "if it is not a script, remove its executable bit (chmod -x)");
+    if (r.error)
+      throw new InputError(
+        `cannot run the vault password script ${file}: ${r.error.message}`,
+        undefined,
+        "if it is not a script, remove its executable bit (chmod -x)",
+      );
     const err = r.stderr ? r.stderr.toString("utf8").trim() : "";
     if (client && r.status === 2) throw new InputError(`the vault password client script ${file} has no password for vault id '${id}'${err ? `: ${err}` : ""}`);
-    if (r.status !== 0) throw new InputError(`the vault password script ${file} exited with ${r.status ?? r.signal}${err ? `: ${err}` : ""}`, undefined, "run it by hand to see what it needs");
+    if (r.status !== 0)
+      throw new InputError(
+        `the vault password script ${file} exited with ${r.status ?? r.signal}${err ? `: ${err}` : ""}`,
+        undefined,
+        "run it by hand to see what it needs",
+      );
     password = stripNewlines(r.stdout);
     if (password.length === 0) throw new InputError(`the vault password script ${file} printed an empty password`);
   } else {

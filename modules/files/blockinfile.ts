@@ -30,18 +30,35 @@ export default defineModule<BlockArgs, FileStat>({
       path: { type: "string", minLength: 1, description: "The file to edit." },
       dest: { type: "string", minLength: 1, description: "Alias of path." },
       name: { type: "string", minLength: 1, description: "Alias of path." },
-      state: { type: "string", enum: ["present", "absent"], default: "present", description: "present: the block is in the file; absent: the block and its markers are removed. Default present." },
-      block: { type: "string", default: "", description: "The lines to have between the markers. An empty block removes the block, as state: absent does. Default empty." },
+      state: {
+        type: "string",
+        enum: ["present", "absent"],
+        default: "present",
+        description: "present: the block is in the file; absent: the block and its markers are removed. Default present.",
+      },
+      block: {
+        type: "string",
+        default: "",
+        description: "The lines to have between the markers. An empty block removes the block, as state: absent does. Default empty.",
+      },
       content: { type: "string", description: "Alias of block." },
       marker: {
         type: "string",
         default: DEFAULT_MARKER,
-        description: 'The marker line template; {mark} becomes marker_begin or marker_end. Use a comment syntax the file understands. Default "# {mark} ANSIBLE MANAGED BLOCK".',
+        description:
+          'The marker line template; {mark} becomes marker_begin or marker_end. Use a comment syntax the file understands. Default "# {mark} ANSIBLE MANAGED BLOCK".',
       },
       marker_begin: { type: "string", default: "BEGIN", description: 'What {mark} becomes in the opening marker. Default "BEGIN".' },
       marker_end: { type: "string", default: "END", description: 'What {mark} becomes in the closing marker. Default "END".' },
-      insertafter: { type: "string", description: "Where a new block goes: EOF (the default), or after the last line matching this regular expression (end of file if none matches). An existing block stays where it is." },
-      insertbefore: { type: "string", description: "Where a new block goes: BOF, or before the last line matching this regular expression (end of file if none matches)." },
+      insertafter: {
+        type: "string",
+        description:
+          "Where a new block goes: EOF (the default), or after the last line matching this regular expression (end of file if none matches). An existing block stays where it is.",
+      },
+      insertbefore: {
+        type: "string",
+        description: "Where a new block goes: BOF, or before the last line matching this regular expression (end of file if none matches).",
+      },
       create: { type: "boolean", default: false, description: "Create the file when it is missing. Default false: a missing file is an error." },
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
@@ -53,7 +70,10 @@ export default defineModule<BlockArgs, FileStat>({
     not: { required: ["insertafter", "insertbefore"] },
   },
   resource: (a) => `file ${textPath(a)}`,
-  footprint: (a) => ({ reads: [`file:${textPath(a)}`, ...folderEntries(textPath(a)), "accounts"], writes: [`file:${textPath(a)}`, ...(a.create ? folderEntries(textPath(a)) : [])] }),
+  footprint: (a) => ({
+    reads: [`file:${textPath(a)}`, ...folderEntries(textPath(a)), "accounts"],
+    writes: [`file:${textPath(a)}`, ...(a.create ? folderEntries(textPath(a)) : [])],
+  }),
 
   validate: check,
 
@@ -130,7 +150,8 @@ export function editBlock(original: string | undefined, a: BlockArgs): { text: s
   let where: string;
   if (!existed) {
     const insertafter = a.insertafter ?? (a.insertbefore === undefined ? "EOF" : undefined);
-    const anchorSrc = insertafter !== undefined && insertafter !== "EOF" ? insertafter : a.insertbefore !== undefined && a.insertbefore !== "BOF" ? a.insertbefore : undefined;
+    const anchorSrc =
+      insertafter !== undefined && insertafter !== "EOF" ? insertafter : a.insertbefore !== undefined && a.insertbefore !== "BOF" ? a.insertbefore : undefined;
     if (anchorSrc !== undefined) {
       const re = pyRegex(anchorSrc, insertafter !== undefined ? "insertafter" : "insertbefore");
       let hit = -1;
@@ -163,5 +184,10 @@ export function editBlock(original: string | undefined, a: BlockArgs): { text: s
   if (text === (original ?? "")) return { text, msg: "" };
   if (!blockLines.length) return { text, msg: `block ${quoteShort(m0)} removed` };
   const nb = blockLines.length - 2;
-  return { text, msg: existed ? `block ${quoteShort(m0)} updated (${nb} ${nb === 1 ? "line" : "lines"})` : `block ${quoteShort(m0)} added ${where} (${nb} ${nb === 1 ? "line" : "lines"})` };
+  return {
+    text,
+    msg: existed
+      ? `block ${quoteShort(m0)} updated (${nb} ${nb === 1 ? "line" : "lines"})`
+      : `block ${quoteShort(m0)} added ${where} (${nb} ${nb === 1 ? "line" : "lines"})`,
+  };
 }

@@ -28,13 +28,24 @@ export const MODE_SCHEMA: JSONSchema = {
   description:
     'Permissions: octal ("0644", "644", "0o644"; an unquoted 0644 in YAML is kept as written) or chmod symbolic form ("u=rw,g=r,o=r", "u+x", "a-w", "u=rwX"). Default: unchanged for existing files; new files get the umask default.',
 };
-export const OWNER_SCHEMA: JSONSchema = { type: "string", description: "User name (or numeric uid) that should own the file. Default: unchanged (new files: the connecting user)." };
-export const GROUP_SCHEMA: JSONSchema = { type: "string", description: "Group name (or numeric gid) of the file. Default: unchanged (new files: the user's primary group)." };
-export const BACKUP_SCHEMA: JSONSchema = { type: "boolean", default: false, description: "Keep a timestamped copy of the old file beside it before replacing it. Default false." };
+export const OWNER_SCHEMA: JSONSchema = {
+  type: "string",
+  description: "User name (or numeric uid) that should own the file. Default: unchanged (new files: the connecting user).",
+};
+export const GROUP_SCHEMA: JSONSchema = {
+  type: "string",
+  description: "Group name (or numeric gid) of the file. Default: unchanged (new files: the user's primary group).",
+};
+export const BACKUP_SCHEMA: JSONSchema = {
+  type: "boolean",
+  default: false,
+  description: "Keep a timestamped copy of the old file beside it before replacing it. Default false.",
+};
 export const VALIDATE_SCHEMA: JSONSchema = {
   type: "string",
   pattern: "%s",
-  description: 'Command run on the new file before it replaces the old one; `%s` is the temporary file\'s path (e.g. "visudo -cf %s"). The file is not replaced when it fails.',
+  description:
+    'Command run on the new file before it replaces the old one; `%s` is the temporary file\'s path (e.g. "visudo -cf %s"). The file is not replaced when it fails.',
 };
 
 export interface AttrArgs {
@@ -340,12 +351,7 @@ export function shPath(p: string): string {
  * relative forms apply per entry); `noDeref` changes a symlink's own owner (chown -h). `isDir`
  * writes directory modes with a 5th leading zero so GNU chmod also clears setuid/setgid bits.
  */
-export function attrCommands(
-  path: string,
-  changes: Change[],
-  args: AttrArgs,
-  o: { recurse?: boolean; noDeref?: boolean; isDir?: boolean } = {},
-): string[] {
+export function attrCommands(path: string, changes: Change[], args: AttrArgs, o: { recurse?: boolean; noDeref?: boolean; isDir?: boolean } = {}): string[] {
   const cmds: string[] = [];
   const owner = changes.some((c) => c.field === "owner" || c.field === "tree_owner") ? args.owner : undefined;
   const group = changes.some((c) => c.field === "group" || c.field === "tree_group") ? args.group : undefined;
@@ -389,9 +395,15 @@ export function quoteShort(s: string, max = 40): string {
  * Writes a file whole, atomically (through the transport's writeFile). A replaced file keeps its
  * mode and owner unless the task names them, as Ansible's atomic_move does.
  */
-export async function writeWhole(host: Host, st: FileStat, a: AttrArgs & { backup?: boolean; validate?: string }, content: string | Buffer): Promise<ApplyResult | void> {
+export async function writeWhole(
+  host: Host,
+  st: FileStat,
+  a: AttrArgs & { backup?: boolean; validate?: string },
+  content: string | Buffer,
+): Promise<ApplyResult | void> {
   const exists = st.type === "file";
-  const mode = a.mode !== undefined ? normMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
+  const mode =
+    a.mode !== undefined ? normMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
   const owner = a.owner ?? (exists ? String(st.uid) : undefined);
   const group = a.group ?? (exists ? String(st.gid) : undefined);
   const res = await host.writeFile(st.path, content, {

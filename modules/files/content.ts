@@ -68,7 +68,11 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[
   if (st.type === "directory") throw new ModuleError(`${path} is a directory; ${what} needs a file path in dest`);
   if (st.type === "other") throw new ModuleError(`${path} is not a regular file`);
   if (st.type === "absent") {
-    if (!st.parentExists && !a.parents) throw new MissingDirError(`destination directory of ${path} does not exist (create it with files.file state: directory, or set parents: true)`, parentOf(path));
+    if (!st.parentExists && !a.parents)
+      throw new MissingDirError(
+        `destination directory of ${path} does not exist (create it with files.file state: directory, or set parents: true)`,
+        parentOf(path),
+      );
     const attrs: string[] = [];
     if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
     if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);

@@ -14,9 +14,18 @@ export default defineModule<ContentArgs, FileStat>({
     type: "object",
     additionalProperties: false,
     properties: {
-      dest: { type: "string", minLength: 1, description: "Path of the file on the host. With src, a directory (or a path ending in /) receives the file under src's name." },
+      dest: {
+        type: "string",
+        minLength: 1,
+        description: "Path of the file on the host. With src, a directory (or a path ending in /) receives the file under src's name.",
+      },
       content: { type: "string", description: "The file's content, inline. Exactly one of content and src." },
-      src: { type: "string", minLength: 1, description: "A file on the controller, looked up in the role's then the playbook's files/ folder (or an absolute path). Exactly one of content and src." },
+      src: {
+        type: "string",
+        minLength: 1,
+        description:
+          "A file on the controller, looked up in the role's then the playbook's files/ folder (or an absolute path). Exactly one of content and src.",
+      },
       content_encoding: {
         type: "string",
         enum: ["utf8", "base64"],
@@ -28,9 +37,22 @@ export default defineModule<ContentArgs, FileStat>({
       group: GROUP_SCHEMA,
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
-      force: { type: "boolean", default: true, description: "Replace the content of a file that exists and differs. false only creates missing files (mode, owner and group are still enforced). Default true." },
-      follow: { type: "boolean", default: false, description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false." },
-      parents: { type: "boolean", default: false, description: "Create dest's missing parent directories (mode 0755) with the file, instead of failing. Default false (as Ansible)." },
+      force: {
+        type: "boolean",
+        default: true,
+        description:
+          "Replace the content of a file that exists and differs. false only creates missing files (mode, owner and group are still enforced). Default true.",
+      },
+      follow: {
+        type: "boolean",
+        default: false,
+        description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false.",
+      },
+      parents: {
+        type: "boolean",
+        default: false,
+        description: "Create dest's missing parent directories (mode 0755) with the file, instead of failing. Default false (as Ansible).",
+      },
     },
     required: ["dest"],
     anyOf: [{ required: ["content"] }, { required: ["src"] }],
@@ -38,7 +60,10 @@ export default defineModule<ContentArgs, FileStat>({
   resource: (a) => `file ${a.dest}`,
   // follow writes wherever the link points; owner and group names come from the accounts
   // the probe checks the parent folders; parents: true creates them
-  footprint: (a) => ({ reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"], writes: [a.follow ? "file:/" : `file:${a.dest}`, ...(a.parents ? folderEntries(a.dest) : [])] }),
+  footprint: (a) => ({
+    reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"],
+    writes: [a.follow ? "file:/" : `file:${a.dest}`, ...(a.parents ? folderEntries(a.dest) : [])],
+  }),
 
   validate(args) {
     if (args.content !== undefined && args.src !== undefined) {

@@ -43,8 +43,7 @@ export interface FileState extends FileStat {
 export default defineModule<FileArgs, FileState>({
   name: "files.file",
   aliases: ["file"],
-  description:
-    "Ensure a path is a file, a directory, a symlink or absent, with the given mode, owner and group (recursively for directories with recurse).",
+  description: "Ensure a path is a file, a directory, a symlink or absent, with the given mode, owner and group (recursively for directories with recurse).",
   args: {
     type: "object",
     additionalProperties: false,
@@ -61,7 +60,11 @@ export default defineModule<FileArgs, FileState>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
-      recurse: { type: "boolean", default: false, description: "With state=directory: apply mode, owner and group to everything below the directory too. Default false." },
+      recurse: {
+        type: "boolean",
+        default: false,
+        description: "With state=directory: apply mode, owner and group to everything below the directory too. Default false.",
+      },
       src: { type: "string", minLength: 1, description: "state=link: the link's target (relative targets are relative to the link's directory)." },
       force: {
         type: "boolean",
@@ -77,7 +80,10 @@ export default defineModule<FileArgs, FileState>({
     const path = pathOf(a);
     const src = a.src === undefined ? [] : [`file:${a.src.startsWith("/") ? a.src : `${path.replace(/\/[^/]*$/, "")}/${a.src}`}`];
     // state: directory creates the missing parents (and the probe checks them)
-    return { reads: [`file:${path}`, ...folderEntries(path), ...src, "accounts"], writes: [`file:${path}`, ...(a.state === "directory" ? folderEntries(path) : [])] };
+    return {
+      reads: [`file:${path}`, ...folderEntries(path), ...src, "accounts"],
+      writes: [`file:${path}`, ...(a.state === "directory" ? folderEntries(path) : [])],
+    };
   },
 
   validate: check,
@@ -89,20 +95,20 @@ export default defineModule<FileArgs, FileState>({
     if (args.state === "directory" || args.recurse === true) {
       // The nearest existing ancestor: every directory below it is created by this task and gets
       // its mode, owner and group, as Ansible's file module does for each directory it creates.
-      script += [
-        `_ka=${shq(path)}`,
-        `while [ "$_ka" != / ] && [ "$_ka" != . ] && [ ! -e "$_ka" ] && [ ! -L "$_ka" ]; do _ka=$(dirname -- "$_ka"); done`,
-        snip.begin("anc"),
-        snip.field("path", '"$_ka"'),
-      ].join("\n") + "\n";
+      script +=
+        [
+          `_ka=${shq(path)}`,
+          `while [ "$_ka" != / ] && [ "$_ka" != . ] && [ ! -e "$_ka" ] && [ ! -L "$_ka" ]; do _ka=$(dirname -- "$_ka"); done`,
+          snip.begin("anc"),
+          snip.field("path", '"$_ka"'),
+        ].join("\n") + "\n";
     }
     if (args.state === "link") {
       // Whether the link target exists, seen from the link's directory as the kernel will resolve it.
-      script += [
-        `if ( cd "$_kd" 2>/dev/null && [ -e ${shq(args.src!)} ] ); then _kx=1; else _kx=0; fi`,
-        snip.begin("linksrc"),
-        snip.field("exists", '"$_kx"'),
-      ].join("\n") + "\n";
+      script +=
+        [`if ( cd "$_kd" 2>/dev/null && [ -e ${shq(args.src!)} ] ); then _kx=1; else _kx=0; fi`, snip.begin("linksrc"), snip.field("exists", '"$_kx"')].join(
+          "\n",
+        ) + "\n";
     }
     return {
       script,
@@ -126,7 +132,9 @@ export default defineModule<FileArgs, FileState>({
         return [{ summary: `${kindNow === "directory" ? "directory" : kindNow} ${path} present → absent`, field: "state", before: kindNow, after: "absent" }];
       case "file":
         if (st.type === "absent") {
-          throw new ModuleError(`file ${path} is absent, cannot continue: state: file never creates files (use state: touch, or files.copy to give it content)`);
+          throw new ModuleError(
+            `file ${path} is absent, cannot continue: state: file never creates files (use state: touch, or files.copy to give it content)`,
+          );
         }
         if (st.type === "directory") throw new ModuleError(`${path} is a directory, not a file (use state: directory)`);
         return attrChanges(st, args, "");
@@ -135,7 +143,8 @@ export default defineModule<FileArgs, FileState>({
         return attrChanges(st, args, "");
       case "directory":
         if (st.type === "absent") return [missing("directory", path, st, args)];
-        if (st.type !== "directory") throw new ModuleError(`${path} exists but is not a directory (it is a ${kindNow}); remove it first or choose another path`);
+        if (st.type !== "directory")
+          throw new ModuleError(`${path} exists but is not a directory (it is a ${kindNow}); remove it first or choose another path`);
         return [...attrChanges(st, args, ""), ...treeChanges(st, args, path)];
       case "link":
         return linkChanges(st, args, path);
@@ -195,8 +204,10 @@ function pathOf(a: FileArgs): string {
 
 function check(a: FileArgs): void {
   if (a.mode !== undefined) parseMode(a.mode);
-  if (a.state === "link" && a.src === undefined) throw new InputError("state: link needs src (the link's target)", undefined, "add src: /path/the/link/points/to");
-  if (a.src !== undefined && a.state !== "link") throw new InputError("src is only used with state: link", undefined, "add state: link, or use files.copy to copy a file");
+  if (a.state === "link" && a.src === undefined)
+    throw new InputError("state: link needs src (the link's target)", undefined, "add src: /path/the/link/points/to");
+  if (a.src !== undefined && a.state !== "link")
+    throw new InputError("src is only used with state: link", undefined, "add state: link, or use files.copy to copy a file");
   if (a.recurse && a.state !== undefined && a.state !== "directory") throw new InputError("recurse needs state: directory", undefined, "set state: directory");
 }
 
@@ -231,7 +242,7 @@ function missing(kind: "file" | "directory", path: string, st: FileState, a: Fil
  * Without the probe's ancestor (an older capture), only the path itself.
  */
 export function createdDirs(path: string, ancestor: string | undefined): string[] {
-  const norm = (p: string) => (p.replace(/\/{2,}/g, "/").replace(/(.)\/+$/, "$1"));
+  const norm = (p: string) => p.replace(/\/{2,}/g, "/").replace(/(.)\/+$/, "$1");
   const out: string[] = [];
   let cur = norm(path);
   const stop = ancestor === undefined ? undefined : norm(ancestor);
@@ -306,7 +317,9 @@ function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
     if (!st.parentExists) throw new ModuleError(`cannot create link ${path}: its directory does not exist`);
     if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
     const before = st.type === "absent" ? "absent" : st.type;
-    return [{ summary: st.type === "absent" ? `link ${path} missing (→ ${src})` : `${st.type} ${path} → link to ${src}`, field: "state", before, after: "link" }];
+    return [
+      { summary: st.type === "absent" ? `link ${path} missing (→ ${src})` : `${st.type} ${path} → link to ${src}`, field: "state", before, after: "link" },
+    ];
   }
   if (st.link !== src) {
     if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
@@ -315,7 +328,9 @@ function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
   // The link is right; its own owner/group (mode does not apply to symlinks on Linux).
   const lo = st.linkOwner;
   const out: Change[] = [];
-  if (a.owner !== undefined && !idMatches(a.owner, lo?.owner, lo?.uid)) out.push({ summary: `link owner ${lo?.owner} → ${a.owner}`, field: "owner", before: lo?.owner, after: a.owner });
-  if (a.group !== undefined && !idMatches(a.group, lo?.group, lo?.gid)) out.push({ summary: `link group ${lo?.group} → ${a.group}`, field: "group", before: lo?.group, after: a.group });
+  if (a.owner !== undefined && !idMatches(a.owner, lo?.owner, lo?.uid))
+    out.push({ summary: `link owner ${lo?.owner} → ${a.owner}`, field: "owner", before: lo?.owner, after: a.owner });
+  if (a.group !== undefined && !idMatches(a.group, lo?.group, lo?.gid))
+    out.push({ summary: `link group ${lo?.group} → ${a.group}`, field: "group", before: lo?.group, after: a.group });
   return out;
 }

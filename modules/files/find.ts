@@ -60,7 +60,8 @@ const list = (description: string) => ({ anyOf: [{ type: "string" }, { type: "ar
 export default defineModule<FindArgs, FindState>({
   name: "files.find",
   aliases: ["find"],
-  description: "Find files below directories by name (glob or regex), age, size, type and content, into the registered result's `files` (each with its stat fields), `matched` and `examined`, as Ansible's find returns them. Read-only.",
+  description:
+    "Find files below directories by name (glob or regex), age, size, type and content, into the registered result's `files` (each with its stat fields), `matched` and `examined`, as Ansible's find returns them. Read-only.",
   args: {
     type: "object",
     additionalProperties: false,
@@ -68,16 +69,35 @@ export default defineModule<FindArgs, FindState>({
       paths: list("Directories to search (a list, or a comma-separated string)."),
       path: list("Alias of paths."),
       name: list("Alias of paths."),
-      patterns: list("Basename patterns, any of which must match: shell globs, or Python regular expressions (matched at the start) with use_regex. Default all."),
+      patterns: list(
+        "Basename patterns, any of which must match: shell globs, or Python regular expressions (matched at the start) with use_regex. Default all.",
+      ),
       pattern: list("Alias of patterns."),
       excludes: list("Basename patterns that reject an entry the patterns matched."),
       exclude: list("Alias of excludes."),
-      contains: { type: "string", description: "A regular expression a regular file must match at the start of one of its lines (anywhere in the file with read_whole_file). Only with file_type: file." },
+      contains: {
+        type: "string",
+        description:
+          "A regular expression a regular file must match at the start of one of its lines (anywhere in the file with read_whole_file). Only with file_type: file.",
+      },
       read_whole_file: { type: "boolean", default: false, description: "Search contains in the whole file instead of line by line. Default false." },
-      file_type: { type: "string", enum: ["any", "directory", "file", "link"], default: "file", description: "Which entries: file (the default), directory, link or any." },
-      age: { type: ["string", "integer"], pattern: "^-?\\d+[smhdwSMHDW]?$", description: "Entries at least this old (a negative value: at most this old): seconds, or with a unit s, m, h, d or w." },
+      file_type: {
+        type: "string",
+        enum: ["any", "directory", "file", "link"],
+        default: "file",
+        description: "Which entries: file (the default), directory, link or any.",
+      },
+      age: {
+        type: ["string", "integer"],
+        pattern: "^-?\\d+[smhdwSMHDW]?$",
+        description: "Entries at least this old (a negative value: at most this old): seconds, or with a unit s, m, h, d or w.",
+      },
       age_stamp: { type: "string", enum: ["atime", "ctime", "mtime"], default: "mtime", description: "The time age compares. Default mtime." },
-      size: { type: ["string", "integer"], pattern: "^-?\\d+[bkmgtBKMGT]?$", description: "Regular files at least this big (a negative value: at most): bytes, or with a unit b, k, m, g or t." },
+      size: {
+        type: ["string", "integer"],
+        pattern: "^-?\\d+[bkmgtBKMGT]?$",
+        description: "Regular files at least this big (a negative value: at most): bytes, or with a unit b, k, m, g or t.",
+      },
       recurse: { type: "boolean", default: false, description: "Descend into subdirectories. Default false." },
       hidden: { type: "boolean", default: false, description: "Include entries whose name starts with a dot. Default false." },
       follow: { type: "boolean", default: false, description: "Descend into symlinked directories. Default false." },
@@ -112,7 +132,12 @@ export default defineModule<FindArgs, FindState>({
 
 function asList(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
-  return Array.isArray(v) ? v : v.split(",").map((s) => s.trim()).filter(Boolean);
+  return Array.isArray(v)
+    ? v
+    : v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 export function pathsOf(a: FindArgs): string[] {
@@ -147,7 +172,10 @@ function findScript(a: FindArgs): string {
   const L = a.follow ? "-L " : "";
   // Entries one level deeper than `depth` are counted in `examined`, as os.walk lists them.
   const max = !a.recurse ? " -maxdepth 1" : a.depth ? ` -maxdepth ${a.depth + 1}` : "";
-  const grep = a.contains === undefined ? undefined : `grep -l -Z ${a.read_whole_file ? "-z " : ""}-P -e ${shq(a.read_whole_file ? a.contains : `^(?:${a.contains})`)} -- {} +`;
+  const grep =
+    a.contains === undefined
+      ? undefined
+      : `grep -l -Z ${a.read_whole_file ? "-z " : ""}-P -e ${shq(a.read_whole_file ? a.contains : `^(?:${a.contains})`)} -- {} +`;
   const lines = [snip.begin("now"), snip.field("epoch", "$(date +%s)")];
   pathsOf(a).forEach((p, i) => {
     lines.push(
@@ -176,21 +204,40 @@ export function parseFind(stdout: string): FindState {
       if (f.length < 13) continue;
       const path = f.slice(12).join("|");
       const n = (i: number) => Number(f[i]);
-      entries.push({ path, raw: parseInt(f[0]!, 16), uid: n(1), gid: n(2), owner: f[3]!, group: f[4]!, size: n(5), inode: n(6), dev: n(7), nlink: n(8), atime: n(9), mtime: n(10), ctime: n(11) });
+      entries.push({
+        path,
+        raw: parseInt(f[0]!, 16),
+        uid: n(1),
+        gid: n(2),
+        owner: f[3]!,
+        group: f[4]!,
+        size: n(5),
+        inode: n(6),
+        dev: n(7),
+        nlink: n(8),
+        atime: n(9),
+        mtime: n(10),
+        ctime: n(11),
+      });
     }
     const sums: Record<string, string> = {};
     for (const s of (r.get("sums") ?? "").split("\0")) {
       const m = /^\\?([0-9a-f]{40}) [ *](.*)$/s.exec(s);
       if (m) sums[m[2]!] = m[1]!;
     }
-    const walk: FindState["walks"][number] = { path: "", isdir: r.get("isdir") === "1", entries, contains: (r.get("contains") ?? "").split("\0").filter(Boolean), sums };
+    const walk: FindState["walks"][number] = {
+      path: "",
+      isdir: r.get("isdir") === "1",
+      entries,
+      contains: (r.get("contains") ?? "").split("\0").filter(Boolean),
+      sums,
+    };
     const err = (r.get("err") ?? "").trim();
     if (err) walk.error = err.split("\n")[0]!.replace(/^find: /, "");
     return walk;
   });
   return { now, walks };
 }
-
 
 function nameFilter(name: string, patterns: string[], excludes: string[], regex: boolean): boolean {
   // re.match anchors at the start only, as Ansible's pfilter uses it
@@ -208,14 +255,35 @@ function statinfo(e: Entry): Record<string, unknown> {
   return {
     path: e.path,
     mode: (e.raw & 0o7777).toString(8).padStart(4, "0"),
-    isdir: fmt === 0o040000, ischr: fmt === 0o020000, isblk: fmt === 0o060000, isreg: fmt === 0o100000,
-    isfifo: fmt === 0o010000, islnk: fmt === 0o120000, issock: fmt === 0o140000,
-    uid: e.uid, gid: e.gid, size: e.size, inode: e.inode, dev: e.dev, nlink: e.nlink,
-    atime: e.atime, mtime: e.mtime, ctime: e.ctime,
+    isdir: fmt === 0o040000,
+    ischr: fmt === 0o020000,
+    isblk: fmt === 0o060000,
+    isreg: fmt === 0o100000,
+    isfifo: fmt === 0o010000,
+    islnk: fmt === 0o120000,
+    issock: fmt === 0o140000,
+    uid: e.uid,
+    gid: e.gid,
+    size: e.size,
+    inode: e.inode,
+    dev: e.dev,
+    nlink: e.nlink,
+    atime: e.atime,
+    mtime: e.mtime,
+    ctime: e.ctime,
     gr_name: e.group === "UNKNOWN" ? "" : e.group,
     pw_name: e.owner === "UNKNOWN" ? "" : e.owner,
-    wusr: bit(0o200), rusr: bit(0o400), xusr: bit(0o100), wgrp: bit(0o020), rgrp: bit(0o040), xgrp: bit(0o010),
-    woth: bit(0o002), roth: bit(0o004), xoth: bit(0o001), isuid: bit(0o4000), isgid: bit(0o2000),
+    wusr: bit(0o200),
+    rusr: bit(0o400),
+    xusr: bit(0o100),
+    wgrp: bit(0o020),
+    rgrp: bit(0o040),
+    xgrp: bit(0o010),
+    woth: bit(0o002),
+    roth: bit(0o004),
+    xoth: bit(0o001),
+    isuid: bit(0o4000),
+    isgid: bit(0o2000),
   };
 }
 
@@ -267,7 +335,14 @@ export function findResult(st: FindState, a: FindArgs): Record<string, unknown> 
     }
   });
   const warned = Object.keys(skipped).length > 0;
-  return { files, matched: files.length, examined, skipped_paths: skipped, msg: warned ? "Not all paths examined, check warnings for details" : "All paths examined", changed: false };
+  return {
+    files,
+    matched: files.length,
+    examined,
+    skipped_paths: skipped,
+    msg: warned ? "Not all paths examined, check warnings for details" : "All paths examined",
+    changed: false,
+  };
 }
 
 /**

@@ -13,7 +13,18 @@ import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { normMode, snip, statOf } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrChanges, attrCommands, parseMode, targetMode, type AttrArgs, type FileStat } from "./common.js";
+import {
+  BACKUP_SCHEMA,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  attrChanges,
+  attrCommands,
+  parseMode,
+  targetMode,
+  type AttrArgs,
+  type FileStat,
+} from "./common.js";
 
 export interface GetUrlArgs extends AttrArgs {
   url: string;
@@ -57,8 +68,16 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     required: ["url", "dest"],
     properties: {
       url: { type: "string", pattern: "^(https?|ftp)://\\S+$", description: "http://, https:// or ftp:// URL." },
-      dest: { type: "string", pattern: "^/", description: "Absolute path of the file, or of a directory (the file is then named after the URL's last path segment)." },
-      checksum: { type: "string", pattern: "^(md5|sha1|sha224|sha256|sha384|sha512):[0-9A-Fa-f]+$", description: "ALGORITHM:HEXDIGEST (sha256:…). dest is converged when its digest matches; a download must match it." },
+      dest: {
+        type: "string",
+        pattern: "^/",
+        description: "Absolute path of the file, or of a directory (the file is then named after the URL's last path segment).",
+      },
+      checksum: {
+        type: "string",
+        pattern: "^(md5|sha1|sha224|sha256|sha384|sha512):[0-9A-Fa-f]+$",
+        description: "ALGORITHM:HEXDIGEST (sha256:…). dest is converged when its digest matches; a download must match it.",
+      },
       force: { type: "boolean", default: false, description: "Download even when dest exists (replaced only when the content differs). Default false." },
       backup: BACKUP_SCHEMA,
       timeout: { type: "integer", minimum: 1, default: 10, description: "Seconds before the request gives up. Default 10." },
@@ -66,7 +85,11 @@ export default defineModule<GetUrlArgs, GetUrlState>({
       validate_certs: { type: "boolean", default: true, description: "Verify the server's TLS certificate. Default true." },
       url_username: { type: "string", description: "User name for HTTP basic authentication." },
       url_password: { type: "string", description: "Password for HTTP basic authentication." },
-      force_basic_auth: { type: "boolean", default: false, description: "Send the basic authentication header on the first request (keel always does when url_username is set)." },
+      force_basic_auth: {
+        type: "boolean",
+        default: false,
+        description: "Send the basic authentication header on the first request (keel always does when url_username is set).",
+      },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
@@ -77,7 +100,8 @@ export default defineModule<GetUrlArgs, GetUrlState>({
   validate(a) {
     refuseLineBreaksIn(a, ["url", "dest", "url_username", "url_password"], "the request");
     for (const [k, v] of Object.entries(a.headers ?? {})) {
-      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n\0]/.test(v)) throw new ArgError("headers", `invalid header ${JSON.stringify(k)}`, "a header name is a token and its value one line");
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n\0]/.test(v))
+        throw new ArgError("headers", `invalid header ${JSON.stringify(k)}`, "a header name is a token and its value one line");
     }
     if (a.checksum) {
       const [algo, hex] = a.checksum.split(":") as [string, string];
@@ -104,7 +128,12 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     // dest without checksum): "RC:HASH  -", the tool's exit code first (it exits before the pipe closes).
     // With a checksum the digest decides (force or not: a forced download must match it anyway).
     if (!a.checksum) {
-      lines.push(a.force ? "if true; then" : `if [ "$_kdir" = 1 ]; then`, snip.begin("remote"), snip.field("sum", `"$( { { ${fetchCmd(a, "-")} 2>/dev/null; printf '%s:' "$?" >&5; } | sha256sum; } 5>&1 )"`), "fi");
+      lines.push(
+        a.force ? "if true; then" : `if [ "$_kdir" = 1 ]; then`,
+        snip.begin("remote"),
+        snip.field("sum", `"$( { { ${fetchCmd(a, "-")} 2>/dev/null; printf '%s:' "$?" >&5; } | sha256sum; } 5>&1 )"`),
+        "fi",
+      );
     }
     return {
       script: lines.join("\n"),
@@ -114,7 +143,11 @@ export default defineModule<GetUrlArgs, GetUrlState>({
         if (!r) throw new ModuleError(`unexpected probe output: ${JSON.stringify(stdout.slice(0, 200))}`);
         const path = r.get("path") ?? a.dest;
         const s = statOf(recs, "file");
-        const file: FileStat = { path, type: !s ? "absent" : s.type === "file" || s.type === "directory" ? s.type : "other", parentExists: statOf(recs, "parent")?.type === "directory" };
+        const file: FileStat = {
+          path,
+          type: !s ? "absent" : s.type === "file" || s.type === "directory" ? s.type : "other",
+          parentExists: statOf(recs, "parent")?.type === "directory",
+        };
         if (s) Object.assign(file, { mode: s.mode, uid: s.uid, gid: s.gid, owner: s.owner, group: s.group, size: s.size });
         const st: GetUrlState = { path, destIsDir: r.get("dir") === "1", file };
         const digest = r.get("digest");
@@ -137,8 +170,16 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     if (f.type === "absent" && !f.parentExists) throw new ModuleError(`Destination ${st.path.replace(/\/[^/]*$/, "")} does not exist`);
     const want = a.checksum?.split(":")[1]?.toLowerCase();
     const out: Change[] = [];
-    const fetch = (why: string, before?: string) => out.push({ summary: `${st.path}: ${why}, to download ${a.url}`, field: "content", before: before ?? null, after: want ? a.checksum : "downloaded", data: { fetch: true } });
-    if (st.remote && st.remote.sha256 === undefined) throw new ModuleError(`Request failed: ${a.url} could not be fetched on the host (${st.tool ?? "no curl, wget or python3"} exited ${st.remote.rc})`);
+    const fetch = (why: string, before?: string) =>
+      out.push({
+        summary: `${st.path}: ${why}, to download ${a.url}`,
+        field: "content",
+        before: before ?? null,
+        after: want ? a.checksum : "downloaded",
+        data: { fetch: true },
+      });
+    if (st.remote && st.remote.sha256 === undefined)
+      throw new ModuleError(`Request failed: ${a.url} could not be fetched on the host (${st.tool ?? "no curl, wget or python3"} exited ${st.remote.rc})`);
     if (f.type === "absent") fetch("missing");
     else if (want) {
       if (st.digest !== want) fetch(`${a.checksum!.split(":")[0]} ${st.digest ?? "unknown"} is not the checksum`, st.digest);
@@ -170,7 +211,10 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     lines.push(`${fetchCmd(a, '"$_kt"', st.tool)} || { echo "Request failed: ${a.url.replace(/["\\$`]/g, "")} ($?)" >&2; exit 1; }`);
     if (a.checksum) {
       const [algo, hex] = a.checksum.split(":") as [string, string];
-      lines.push(`_kg=$(${algo}sum < "$_kt"); _kg=\${_kg%% *}`, `if [ "$_kg" != ${shq(hex.toLowerCase())} ]; then echo "The checksum for ${st.path.replace(/["\\$`]/g, "")} did not match ${hex.toLowerCase()}; it was $_kg." >&2; exit 1; fi`);
+      lines.push(
+        `_kg=$(${algo}sum < "$_kt"); _kg=\${_kg%% *}`,
+        `if [ "$_kg" != ${shq(hex.toLowerCase())} ]; then echo "The checksum for ${st.path.replace(/["\\$`]/g, "")} did not match ${hex.toLowerCase()}; it was $_kg." >&2; exit 1; fi`,
+      );
     }
     // A replaced file keeps its mode and owner; a new one gets 0666 & ~umask, as Ansible's atomic_move.
     if (st.file.type === "file") lines.push(`chmod --reference=${p} "$_kt" && chown --reference=${p} "$_kt"`);
@@ -180,7 +224,8 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     await host.run(lines.join("\n"));
     // The task's mode/owner/group on the new file (the probe saw the old one or none).
     const attrs: Change[] = [];
-    if (a.mode !== undefined) attrs.push({ summary: "", field: "mode", after: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
+    if (a.mode !== undefined)
+      attrs.push({ summary: "", field: "mode", after: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
     if (a.owner !== undefined) attrs.push({ summary: "", field: "owner" });
     if (a.group !== undefined) attrs.push({ summary: "", field: "group" });
     await runAttr(host, st.path, attrs, a);
@@ -217,8 +262,24 @@ export function fetchCmd(a: GetUrlArgs, out: string, tool?: GetUrlState["tool"])
   const t = a.timeout ?? 10;
   const insecure = a.validate_certs === false;
   const hdrs = Object.entries(a.headers ?? {});
-  const curl = ["curl", "-fsSL", "--max-time", String(t), ...(insecure ? ["-k"] : []), ...hdrs.flatMap(([k, v]) => ["-H", `${k}: ${v}`]), ...(a.url_username !== undefined ? ["-u", `${a.url_username}:${a.url_password ?? ""}`] : [])];
-  const wget = ["wget", "-q", "-T", String(t), ...(insecure ? ["--no-check-certificate"] : []), ...hdrs.map(([k, v]) => `--header=${k}: ${v}`), ...(a.url_username !== undefined ? [`--user=${a.url_username}`, `--password=${a.url_password ?? ""}`, "--auth-no-challenge"] : [])];
+  const curl = [
+    "curl",
+    "-fsSL",
+    "--max-time",
+    String(t),
+    ...(insecure ? ["-k"] : []),
+    ...hdrs.flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+    ...(a.url_username !== undefined ? ["-u", `${a.url_username}:${a.url_password ?? ""}`] : []),
+  ];
+  const wget = [
+    "wget",
+    "-q",
+    "-T",
+    String(t),
+    ...(insecure ? ["--no-check-certificate"] : []),
+    ...hdrs.map(([k, v]) => `--header=${k}: ${v}`),
+    ...(a.url_username !== undefined ? [`--user=${a.url_username}`, `--password=${a.url_password ?? ""}`, "--auth-no-challenge"] : []),
+  ];
   const py = [
     "import base64,json,shutil,ssl,sys,urllib.request as u",
     "url,out,t,ins,h,usr,pw=sys.argv[1:8]",

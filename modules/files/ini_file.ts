@@ -30,14 +30,18 @@ export interface IniArgs extends TextArgs {
 export default defineModule<IniArgs, FileStat>({
   name: "files.ini_file",
   aliases: ["ini_file", "community.general.ini_file"],
-  description: "Ensure an option (one or several values) is set in a section of an INI-style file, or that an option or a whole section is absent, as community.general.ini_file edits it (comments and layout kept).",
+  description:
+    "Ensure an option (one or several values) is set in a section of an INI-style file, or that an option or a whole section is absent, as community.general.ini_file edits it (comments and layout kept).",
   args: {
     type: "object",
     additionalProperties: false,
     properties: {
       path: { type: "string", minLength: 1, description: "The INI file; created when missing (unless create: false)." },
       dest: { type: "string", minLength: 1, description: "Alias of path." },
-      section: { type: ["string", "null"], description: "The section name. Omitted, empty or null: the options before the first section (files without sections)." },
+      section: {
+        type: ["string", "null"],
+        description: "The section name. Omitted, empty or null: the options before the first section (files without sections).",
+      },
       section_has_values: {
         type: "array",
         items: {
@@ -57,14 +61,33 @@ export default defineModule<IniArgs, FileStat>({
       key: { type: "string", description: "Alias of option (as older playbooks write it)." },
       value: { type: "string", description: "The option's value (option = value)." },
       values: { type: "array", items: { type: "string" }, description: "Several values of the option, one line each." },
-      state: { type: "string", enum: ["present", "absent"], default: "present", description: "present: the option has the value(s); absent: the option (or with exclusive false, those values), or the section, is removed. Default present." },
-      exclusive: { type: "boolean", default: true, description: "present: other values of the option are removed; absent: every line of the option is removed. false: only the given values are added or removed. Default true." },
+      state: {
+        type: "string",
+        enum: ["present", "absent"],
+        default: "present",
+        description:
+          "present: the option has the value(s); absent: the option (or with exclusive false, those values), or the section, is removed. Default present.",
+      },
+      exclusive: {
+        type: "boolean",
+        default: true,
+        description:
+          "present: other values of the option are removed; absent: every line of the option is removed. false: only the given values are added or removed. Default true.",
+      },
       no_extra_spaces: { type: "boolean", default: false, description: "Write option=value instead of option = value. Default false." },
       ignore_spaces: { type: "boolean", default: false, description: "Leave a line whose only difference is the spacing around '='. Default false." },
       allow_no_value: { type: "boolean", default: false, description: "Allow an option without value (a bare `option` line). Default false." },
-      modify_inactive_option: { type: "boolean", default: true, description: "Reuse a commented-out line of the option (#option = …, ;option = …) instead of adding a new one. Default true." },
+      modify_inactive_option: {
+        type: "boolean",
+        default: true,
+        description: "Reuse a commented-out line of the option (#option = …, ;option = …) instead of adding a new one. Default true.",
+      },
       create: { type: "boolean", default: true, description: "Create the file (and its directory) when missing. Default true; false fails on a missing file." },
-      follow: { type: "boolean", default: false, description: "When path is a symlink, edit the file it points to. Default false: the link is replaced by a regular file, as Ansible does." },
+      follow: {
+        type: "boolean",
+        default: false,
+        description: "When path is a symlink, edit the file it points to. Default false: the link is replaced by a regular file, as Ansible does.",
+      },
       backup: BACKUP_SCHEMA,
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
@@ -78,7 +101,11 @@ export default defineModule<IniArgs, FileStat>({
   validate(a) {
     const state = a.state ?? "present";
     if (state === "present" && !a.allow_no_value && a.value === undefined && !a.values?.length) {
-      throw new InputError("Parameter 'value(s)' must be defined if state=present and allow_no_value=False.", undefined, "add value: (or values:), or allow_no_value: true");
+      throw new InputError(
+        "Parameter 'value(s)' must be defined if state=present and allow_no_value=False.",
+        undefined,
+        "add value: (or values:), or allow_no_value: true",
+      );
     }
     // each becomes one line of the file
     const where = pathOf(a);
@@ -171,10 +198,12 @@ export function iniEdit(text: string | undefined, a: IniArgs): { text: string; c
   const section = a.section ? a.section : FAKE;
   const sectionRe = new RegExp(`^\\[\\s*${esc(section.trim())}\\s*]`);
   const hasValues = (sl: string[]) =>
-    conds.every((c) => sl.some((l) => {
-      const m = matchOpt(c.option, l, true);
-      return m !== null && (c.values.length === 0 || c.values.includes(m[8]!));
-    }));
+    conds.every((c) =>
+      sl.some((l) => {
+        const m = matchOpt(c.option, l, true);
+        return m !== null && (c.values.length === 0 || c.values.includes(m[8]!));
+      }),
+    );
 
   let within = false;
   let start = 0;

@@ -22,7 +22,8 @@ export interface LineArgs extends TextArgs {
 export default defineModule<LineArgs, FileStat>({
   name: "files.lineinfile",
   aliases: ["lineinfile"],
-  description: "Ensure a line is in a file (replacing the line a regular expression finds, or inserted after or before an anchor), or that matching lines are absent.",
+  description:
+    "Ensure a line is in a file (replacing the line a regular expression finds, or inserted after or before an anchor), or that matching lines are absent.",
   args: {
     type: "object",
     additionalProperties: false,
@@ -30,20 +31,47 @@ export default defineModule<LineArgs, FileStat>({
       path: { type: "string", minLength: 1, description: "The file to edit." },
       dest: { type: "string", minLength: 1, description: "Alias of path." },
       name: { type: "string", minLength: 1, description: "Alias of path." },
-      state: { type: "string", enum: ["present", "absent"], default: "present", description: "present: the line is in the file; absent: every line matching regexp, search_string or line is removed. Default present." },
-      line: { type: "string", description: "The line to have in the file (state=present). With backrefs, \\1 and \\g<name> are replaced by the regexp's groups." },
+      state: {
+        type: "string",
+        enum: ["present", "absent"],
+        default: "present",
+        description: "present: the line is in the file; absent: every line matching regexp, search_string or line is removed. Default present.",
+      },
+      line: {
+        type: "string",
+        description: "The line to have in the file (state=present). With backrefs, \\1 and \\g<name> are replaced by the regexp's groups.",
+      },
       value: { type: "string", description: "Alias of line." },
       regexp: {
         type: "string",
-        description: "Regular expression (Python syntax is accepted: (?P<name>…)) searched in every line. present: the last matching line is replaced; absent: every matching line is removed. When nothing matches, the line is added (an existing identical line counts as a match).",
+        description:
+          "Regular expression (Python syntax is accepted: (?P<name>…)) searched in every line. present: the last matching line is replaced; absent: every matching line is removed. When nothing matches, the line is added (an existing identical line counts as a match).",
       },
       regex: { type: "string", description: "Alias of regexp." },
       search_string: { type: "string", description: "Like regexp, but a literal substring." },
-      insertafter: { type: "string", description: "Where a new line goes: EOF (the default), or after the last line matching this regular expression (end of file if none matches)." },
-      insertbefore: { type: "string", description: "Where a new line goes: BOF, or before the last line matching this regular expression (end of file if none matches)." },
-      backrefs: { type: "boolean", default: false, description: "Expand the regexp's groups into line; when regexp matches nothing the file is left unchanged. Default false." },
-      firstmatch: { type: "boolean", default: false, description: "Use the first matching line for regexp and insertafter/insertbefore instead of the last. Default false." },
-      create: { type: "boolean", default: false, description: "Create the file when it is missing (state=present). Default false: a missing file is an error." },
+      insertafter: {
+        type: "string",
+        description: "Where a new line goes: EOF (the default), or after the last line matching this regular expression (end of file if none matches).",
+      },
+      insertbefore: {
+        type: "string",
+        description: "Where a new line goes: BOF, or before the last line matching this regular expression (end of file if none matches).",
+      },
+      backrefs: {
+        type: "boolean",
+        default: false,
+        description: "Expand the regexp's groups into line; when regexp matches nothing the file is left unchanged. Default false.",
+      },
+      firstmatch: {
+        type: "boolean",
+        default: false,
+        description: "Use the first matching line for regexp and insertafter/insertbefore instead of the last. Default false.",
+      },
+      create: {
+        type: "boolean",
+        default: false,
+        description: "Create the file when it is missing (state=present). Default false: a missing file is an error.",
+      },
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
       mode: MODE_SCHEMA,
@@ -54,7 +82,10 @@ export default defineModule<LineArgs, FileStat>({
     not: { anyOf: [{ required: ["insertafter", "insertbefore"] }, { required: ["regexp", "search_string"] }, { required: ["regex", "search_string"] }] },
   },
   resource: (a) => `file ${textPath(a)}`,
-  footprint: (a) => ({ reads: [`file:${textPath(a)}`, ...folderEntries(textPath(a)), "accounts"], writes: [`file:${textPath(a)}`, ...(a.create ? folderEntries(textPath(a)) : [])] }),
+  footprint: (a) => ({
+    reads: [`file:${textPath(a)}`, ...folderEntries(textPath(a)), "accounts"],
+    writes: [`file:${textPath(a)}`, ...(a.create ? folderEntries(textPath(a)) : [])],
+  }),
 
   validate: check,
 
@@ -81,7 +112,8 @@ export default defineModule<LineArgs, FileStat>({
     if (st.type === "absent") return `${st.path} is absent, so no line to remove`;
     if ((args.state ?? "present") === "absent") return `${st.path}: no line matches${tail}`;
     const re = args.backrefs ? pyRegex(regexpOf(args)!, "regexp") : undefined;
-    if (re && !splitKeep(st.content ?? "").some((l) => re.test(stripEol(l)))) return `${st.path}: regexp matches no line; backrefs leaves the file alone${tail}`;
+    if (re && !splitKeep(st.content ?? "").some((l) => re.test(stripEol(l))))
+      return `${st.path}: regexp matches no line; backrefs leaves the file alone${tail}`;
     return `${st.path}: line ${quoteShort(lineOf(args) ?? "")} present${tail}`;
   },
 
@@ -101,7 +133,8 @@ function check(a: LineArgs): void {
   refuseLineBreaks(a.line !== undefined ? "line" : "value", lineOf(a), `${textPath(a)}`);
   const re = regexpOf(a);
   if (re !== undefined) pyRegex(re, "regexp");
-  if (a.backrefs && a.search_string !== undefined) throw new InputError("backrefs cannot be used with search_string", undefined, "use regexp with groups instead");
+  if (a.backrefs && a.search_string !== undefined)
+    throw new InputError("backrefs cannot be used with search_string", undefined, "use regexp with groups instead");
   if (state === "present") {
     if (lineOf(a) === undefined) throw new InputError("line is required with state: present", undefined, "add line: the text the file should contain");
     if (a.backrefs && re === undefined) throw new InputError("backrefs needs regexp", undefined, "add regexp: with the groups that line refers to");
@@ -132,11 +165,12 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
   const lines = splitKeep(text);
   const reSrc = regexpOf(a);
   const re = reSrc !== undefined ? pyRegex(reSrc, "regexp") : undefined;
-  const ins = a.insertafter !== undefined && a.insertafter !== "EOF" && a.insertafter !== "BOF"
-    ? pyRegex(a.insertafter, "insertafter")
-    : a.insertbefore !== undefined && a.insertbefore !== "BOF" && a.insertbefore !== "EOF"
-      ? pyRegex(a.insertbefore, "insertbefore")
-      : undefined;
+  const ins =
+    a.insertafter !== undefined && a.insertafter !== "EOF" && a.insertafter !== "BOF"
+      ? pyRegex(a.insertafter, "insertafter")
+      : a.insertbefore !== undefined && a.insertbefore !== "BOF" && a.insertbefore !== "EOF"
+        ? pyRegex(a.insertbefore, "insertbefore")
+        : undefined;
   const insertafter = a.insertafter ?? (a.insertbefore === undefined ? "EOF" : undefined);
   let found = -1;
   let anchor = -1;
@@ -168,7 +202,8 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
   if (found !== -1) {
     const newLine = (a.backrefs && match ? expand(line, match) : line) + eol;
     // \n in a backrefs template expands to a line break: refused before anything is written.
-    if (/[\n\r\0]/.test(stripEol(newLine))) throw new ModuleError(`line ${JSON.stringify(stripEol(newLine))} holds a line break after backrefs expansion; lineinfile writes one line`);
+    if (/[\n\r\0]/.test(stripEol(newLine)))
+      throw new ModuleError(`line ${JSON.stringify(stripEol(newLine))} holds a line break after backrefs expansion; lineinfile writes one line`);
     if (lines[found] === newLine || (!matched && stripEol(lines[found]!) === line)) return { text, msg: "" };
     const old = stripEol(lines[found]!);
     lines[found] = newLine;
@@ -185,7 +220,10 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
   if (insertafter === "EOF" || anchor === -1) {
     endWithEol();
     lines.push(line + eol);
-    return { text: lines.join(""), msg: `line ${quoteShort(line, 80)} added at the end of the file${ins ? ` (${quoteShort((a.insertafter ?? a.insertbefore)!)} matches no line)` : ""}` };
+    return {
+      text: lines.join(""),
+      msg: `line ${quoteShort(line, 80)} added at the end of the file${ins ? ` (${quoteShort((a.insertafter ?? a.insertbefore)!)} matches no line)` : ""}`,
+    };
   }
   if (insertafter !== undefined) {
     // After the anchor, unless the line is already right there.
@@ -217,6 +255,7 @@ export function removeLines(text: string, a: LineArgs): { text: string; msg: str
   }
   if (!gone.length) return { text, msg: "" };
   // Every removed line is named, so a check run shows all of them.
-  const what = gone.length === 1 ? `line ${quoteShort(stripEol(gone[0]!), 80)}` : `${gone.length} lines (${gone.map((l) => quoteShort(stripEol(l), 80)).join(", ")})`;
+  const what =
+    gone.length === 1 ? `line ${quoteShort(stripEol(gone[0]!), 80)}` : `${gone.length} lines (${gone.map((l) => quoteShort(stripEol(l), 80)).join(", ")})`;
   return { text: keep.join(""), msg: `${what} removed` };
 }

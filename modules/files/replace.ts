@@ -20,7 +20,8 @@ export interface ReplaceArgs extends TextArgs {
 export default defineModule<ReplaceArgs, FileStat>({
   name: "files.replace",
   aliases: ["replace"],
-  description: "Replace every match of a regular expression (Python syntax, multiline) in a file, optionally only between an `after` and a `before` pattern, as Ansible's replace does.",
+  description:
+    "Replace every match of a regular expression (Python syntax, multiline) in a file, optionally only between an `after` and a `before` pattern, as Ansible's replace does.",
   args: {
     type: "object",
     additionalProperties: false,
@@ -30,10 +31,20 @@ export default defineModule<ReplaceArgs, FileStat>({
       dest: { type: "string", minLength: 1, description: "Alias of path." },
       destfile: { type: "string", minLength: 1, description: "Alias of path." },
       name: { type: "string", minLength: 1, description: "Alias of path." },
-      regexp: { type: "string", description: "The regular expression to find (Python syntax, multiline: ^ and $ match at each line). Every match is replaced." },
-      replace: { type: "string", default: "", description: "The replacement: \\1, \\g<1> and \\g<name> insert the match's groups. Default empty (the matches are removed)." },
+      regexp: {
+        type: "string",
+        description: "The regular expression to find (Python syntax, multiline: ^ and $ match at each line). Every match is replaced.",
+      },
+      replace: {
+        type: "string",
+        default: "",
+        description: "The replacement: \\1, \\g<1> and \\g<name> insert the match's groups. Default empty (the matches are removed).",
+      },
       after: { type: "string", description: "Only replace after the first match of this regular expression (dot matches newlines)." },
-      before: { type: "string", description: "Only replace before the match of this regular expression (dot matches newlines); with after, the shortest span between them." },
+      before: {
+        type: "string",
+        description: "Only replace before the match of this regular expression (dot matches newlines); with after, the shortest span between them.",
+      },
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
       encoding: { type: "string", enum: ["utf-8", "utf8", "UTF-8", "UTF8"], default: "utf-8", description: "The file's encoding. keel edits UTF-8 text only." },
@@ -53,7 +64,12 @@ export default defineModule<ReplaceArgs, FileStat>({
     const groups = new RegExp(`${re.source}|`).exec("")!.length - 1;
     for (const m of (a.replace ?? "").matchAll(/\\(?:g<(\d+)>|(\d{1,2}))/g)) {
       const n = Number(m[1] ?? m[2]);
-      if (n > groups) throw new InputError(`replace refers to group ${n}, but regexp has ${groups} group${groups === 1 ? "" : "s"}`, undefined, "add the group to regexp, or escape the backslash");
+      if (n > groups)
+        throw new InputError(
+          `replace refers to group ${n}, but regexp has ${groups} group${groups === 1 ? "" : "s"}`,
+          undefined,
+          "add the group to regexp, or escape the backslash",
+        );
     }
   },
 

@@ -38,7 +38,8 @@ const algo = (description: string) => ({ type: "string", enum: ALGOS, descriptio
 export default defineModule<StatArgs, StatResult>({
   name: "files.stat",
   aliases: ["stat"],
-  description: "Read a path's status (type, mode, owner, size, times, checksum, MIME type, attributes) into the registered result's `stat`, as Ansible's stat returns it. Read-only.",
+  description:
+    "Read a path's status (type, mode, owner, size, times, checksum, MIME type, attributes) into the registered result's `stat`, as Ansible's stat returns it. Read-only.",
   args: {
     type: "object",
     additionalProperties: false,
@@ -98,7 +99,24 @@ function opts(a: StatArgs) {
 function statScript(a: StatArgs): string {
   const o = opts(a);
   const L = o.follow ? "-L " : "";
-  const fmt = ["rawmode=%f", "uid=%u", "gid=%g", "owner=%U", "group=%G", "size=%s", "inode=%i", "dev=%d", "nlink=%h", "atime=%.9X", "mtime=%.9Y", "ctime=%.9Z", "blocks=%b", "block_size=%o", "rmajor=%t", "rminor=%T"].join("\n");
+  const fmt = [
+    "rawmode=%f",
+    "uid=%u",
+    "gid=%g",
+    "owner=%U",
+    "group=%G",
+    "size=%s",
+    "inode=%i",
+    "dev=%d",
+    "nlink=%h",
+    "atime=%.9X",
+    "mtime=%.9Y",
+    "ctime=%.9Z",
+    "blocks=%b",
+    "block_size=%o",
+    "rmajor=%t",
+    "rminor=%T",
+  ].join("\n");
   const sum = (id: string, algo: string) => `${snip.field(id, `$(${algo}sum < "$_keel_p" 2>/dev/null | cut -d ' ' -f 1)`)}`;
   return [
     `_keel_p=${shq(pathOf(a))}`,
@@ -120,7 +138,9 @@ function statScript(a: StatArgs): string {
     o.checksum ? sum("checksum", o.algo) : ":",
     o.md5 ? sum("md5", "md5") : ":",
     `fi`,
-    ...(o.mime ? [`if command -v file >/dev/null 2>&1; then`, snip.field("mime", `$(file -b --mime-type --mime-encoding -- "$_keel_p" 2>/dev/null)`), `fi`] : []),
+    ...(o.mime
+      ? [`if command -v file >/dev/null 2>&1; then`, snip.field("mime", `$(file -b --mime-type --mime-encoding -- "$_keel_p" 2>/dev/null)`), `fi`]
+      : []),
     ...(o.attrs ? [`if command -v lsattr >/dev/null 2>&1; then`, snip.field("lsattr", `$(lsattr -vd -- "$_keel_p" 2>/dev/null)`), `fi`] : []),
     `else printf 'exists=0\\n'; fi`,
   ].join("\n");
@@ -128,8 +148,26 @@ function statScript(a: StatArgs): string {
 
 /** e2fsprogs' attribute letters, named as Ansible names them (module_utils/common/file.py). */
 const FILE_ATTRIBUTES: Record<string, string> = {
-  A: "noatime", a: "append", c: "compressed", C: "nocow", d: "nodump", D: "dirsync", e: "extents", E: "encrypted", h: "blocksize", i: "immutable",
-  I: "indexed", j: "journalled", N: "inline", s: "zero", S: "synchronous", t: "notail", T: "blockroot", u: "undelete", X: "compressedraw", Z: "compresseddirty",
+  A: "noatime",
+  a: "append",
+  c: "compressed",
+  C: "nocow",
+  d: "nodump",
+  D: "dirsync",
+  e: "extents",
+  E: "encrypted",
+  h: "blocksize",
+  i: "immutable",
+  I: "indexed",
+  j: "journalled",
+  N: "inline",
+  s: "zero",
+  S: "synchronous",
+  t: "notail",
+  T: "blockroot",
+  u: "undelete",
+  X: "compressedraw",
+  Z: "compresseddirty",
 };
 
 /** Linux's makedev, as Python's st_rdev gives it. */
@@ -168,9 +206,15 @@ export function statResult(r: Rec | undefined, a: StatArgs): StatResult {
     atime: num("atime"),
     mtime: num("mtime"),
     ctime: num("ctime"),
-    wusr: bit(0o200), rusr: bit(0o400), xusr: bit(0o100),
-    wgrp: bit(0o020), rgrp: bit(0o040), xgrp: bit(0o010),
-    woth: bit(0o002), roth: bit(0o004), xoth: bit(0o001),
+    wusr: bit(0o200),
+    rusr: bit(0o400),
+    xusr: bit(0o100),
+    wgrp: bit(0o020),
+    rgrp: bit(0o040),
+    xgrp: bit(0o010),
+    woth: bit(0o002),
+    roth: bit(0o004),
+    xoth: bit(0o001),
     isuid: bit(0o4000),
     isgid: bit(0o2000),
     blocks: num("blocks"),

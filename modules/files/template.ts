@@ -12,27 +12,48 @@ import { contentApply, contentDiff, contentExplain, contentProbe, type ContentAr
 
 type TemplateArgs = ContentArgs & TemplateOptions;
 
-const DELIMITER = (what: string, dflt: string) => ({ type: "string", minLength: 1, description: `The string that ${what} (default '${dflt}'), as Ansible's template module.` });
+const DELIMITER = (what: string, dflt: string) => ({
+  type: "string",
+  minLength: 1,
+  description: `The string that ${what} (default '${dflt}'), as Ansible's template module.`,
+});
 
 export default defineModule<TemplateArgs, FileStat>({
   name: "files.template",
   aliases: ["template"],
-  description: "Render a Jinja template (as Ansible's template module does, byte for byte; a .hbs file is Handlebars) from the role's or the playbook's templates/ folder into a file on the host, with mode, owner and group.",
+  description:
+    "Render a Jinja template (as Ansible's template module does, byte for byte; a .hbs file is Handlebars) from the role's or the playbook's templates/ folder into a file on the host, with mode, owner and group.",
   args: {
     type: "object",
     additionalProperties: false,
     properties: {
       src: { type: "string", minLength: 1, description: "The template, looked up in the role's then the playbook's templates/ folder (or an absolute path)." },
-      dest: { type: "string", minLength: 1, description: "Path of the file on the host. A directory (or a path ending in /) receives the file under src's name." },
+      dest: {
+        type: "string",
+        minLength: 1,
+        description: "Path of the file on the host. A directory (or a path ending in /) receives the file under src's name.",
+      },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
-      force: { type: "boolean", default: true, description: "Replace the content of a file that exists and differs. false only creates missing files. Default true." },
-      follow: { type: "boolean", default: false, description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false." },
+      force: {
+        type: "boolean",
+        default: true,
+        description: "Replace the content of a file that exists and differs. false only creates missing files. Default true.",
+      },
+      follow: {
+        type: "boolean",
+        default: false,
+        description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false.",
+      },
       trim_blocks: { type: "boolean", default: true, description: "Remove the first newline after a block or comment tag. Default true, as Ansible." },
-      lstrip_blocks: { type: "boolean", default: false, description: "Strip spaces and tabs before a block or comment tag at the start of a line. Default false." },
+      lstrip_blocks: {
+        type: "boolean",
+        default: false,
+        description: "Strip spaces and tabs before a block or comment tag at the start of a line. Default false.",
+      },
       newline_sequence: { type: "string", enum: ["\n", "\r", "\r\n"], default: "\n", description: "The newline of the rendered file." },
       block_start_string: DELIMITER("starts a block", "{%"),
       block_end_string: DELIMITER("ends a block", "%}"),
@@ -45,7 +66,10 @@ export default defineModule<TemplateArgs, FileStat>({
     required: ["src", "dest"],
   },
   resource: (a) => `file ${a.dest}`,
-  footprint: (a) => ({ reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"], writes: [a.follow ? "file:/" : `file:${a.dest}`, ...((a as { parents?: boolean }).parents ? folderEntries(a.dest) : [])] }),
+  footprint: (a) => ({
+    reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"],
+    writes: [a.follow ? "file:/" : `file:${a.dest}`, ...((a as { parents?: boolean }).parents ? folderEntries(a.dest) : [])],
+  }),
 
   prepare(args, ctx) {
     const text = ctx.readLocal("templates", args.src!).toString("utf8");
@@ -62,4 +86,3 @@ export default defineModule<TemplateArgs, FileStat>({
   explain: (state, args) => contentExplain(state, args),
   apply: (host, args, changes, state) => contentApply(host, args, changes, state),
 });
-

@@ -6,7 +6,18 @@ import { normMode } from "../../engine/core/snippets.js";
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 export { pyRegex } from "../../engine/core/pyregex.js";
-import { attrChanges, attrCommands, parseMode, parseFileStat, runAll, fileProbeScript, targetMode, writeWhole, type AttrArgs, type FileStat } from "./common.js";
+import {
+  attrChanges,
+  attrCommands,
+  parseMode,
+  parseFileStat,
+  runAll,
+  fileProbeScript,
+  targetMode,
+  writeWhole,
+  type AttrArgs,
+  type FileStat,
+} from "./common.js";
 
 export interface TextArgs extends AttrArgs {
   path?: string;

@@ -73,7 +73,7 @@ function v6Text(bytes: number[]): string {
   // RFC 5952: the longest run (≥ 2) of zero groups, the first one on a tie, becomes "::".
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -53,7 +53,10 @@ export function saveScript(scope: GuardedLoad["scope"]): string {
   if (scope === "ruleset") return `{ echo 'flush ruleset'; nft list ruleset; } > "$d/restore.nft" || exit 11`;
   const t = `${scope.family} ${scope.name}`;
   // A table that does not exist yet is restored by deleting it again.
-  return [`printf '%s\\n' ${shq(`table ${t}`)} ${shq(`delete table ${t}`)} > "$d/restore.nft"`, `nft list table ${t} >> "$d/restore.nft" 2>/dev/null || true`].join("\n");
+  return [
+    `printf '%s\\n' ${shq(`table ${t}`)} ${shq(`delete table ${t}`)} > "$d/restore.nft"`,
+    `nft list table ${t} >> "$d/restore.nft" 2>/dev/null || true`,
+  ].join("\n");
 }
 
 /** Shell that starts the restore timer and prints its process group id. */
@@ -103,7 +106,10 @@ export function guardedLoad(host: Host, g: GuardedLoad): Promise<GuardedLoadResu
 
 /** Applies `g` under the dead-man switch; throws ModuleError saying what happened otherwise. */
 export async function guardedChange(host: Host, g: GuardedChange): Promise<GuardedLoadResult> {
-  if (!host.probeNewConnection) throw new ModuleError(`cannot prove access after changing the firewall of ${host.name} (this connection type cannot open a second one); nothing was changed`);
+  if (!host.probeNewConnection)
+    throw new ModuleError(
+      `cannot prove access after changing the firewall of ${host.name} (this connection type cannot open a second one); nothing was changed`,
+    );
   const d = `${RUN_DIR}/${Date.now()}-${randomBytes(4).toString("hex")}`;
   const pre = `d=${shq(d)}; `;
   await host.run(`umask 077; mkdir -p ${shq(d)}`);
@@ -112,13 +118,17 @@ export async function guardedChange(host: Host, g: GuardedChange): Promise<Guard
     const check = await host.run(`${pre}${g.check}`, { check: false });
     if (check.rc !== 0) {
       await host.run(`rm -rf ${shq(d)}`, { check: false });
-      throw new ModuleError(`${g.tool} refused the ${g.label}; nothing was applied:\n${(check.stderr.trim() || check.stdout.trim()).split("\n").slice(0, 12).join("\n")}`);
+      throw new ModuleError(
+        `${g.tool} refused the ${g.label}; nothing was applied:\n${(check.stderr.trim() || check.stdout.trim()).split("\n").slice(0, 12).join("\n")}`,
+      );
     }
   }
   const save = await host.run(`${pre}${g.save}`, { check: false });
   if (save.rc !== 0) {
     await host.run(`rm -rf ${shq(d)}`, { check: false });
-    throw new ModuleError(`cannot arm the dead-man switch: the current ${g.restores} cannot be saved and reloaded (${save.stderr.trim().split("\n")[0] || `exit ${save.rc}`}); nothing was changed`);
+    throw new ModuleError(
+      `cannot arm the dead-man switch: the current ${g.restores} cannot be saved and reloaded (${save.stderr.trim().split("\n")[0] || `exit ${save.rc}`}); nothing was changed`,
+    );
   }
   await host.run(`${pre}${timerScript(g.timeoutS)}`);
   const armed = Date.now();
@@ -143,7 +153,9 @@ export async function guardedChange(host: Host, g: GuardedChange): Promise<Guard
   const proofMs = Date.now() - t1;
   const c = await host.run(`${pre}${cancelScript()}`);
   if (c.stdout.trim() === "fired") {
-    throw new ModuleError(`the dead-man switch fired before keel could confirm the ${g.label} (it took longer than rollback_timeout: ${g.timeoutS} s); the host restored its previous ${g.restores}`);
+    throw new ModuleError(
+      `the dead-man switch fired before keel could confirm the ${g.label} (it took longer than rollback_timeout: ${g.timeoutS} s); the host restored its previous ${g.restores}`,
+    );
   }
   return { loadMs, proofMs };
 }
@@ -169,7 +181,9 @@ async function recover(host: Host, g: GuardedChange, d: string, armed: number, w
   try {
     await host.reconnect(Math.max(0, left) + 30_000);
   } catch (e) {
-    throw new ModuleError(`${what}; keel lost its connection, and the host did not become reachable again ${g.timeoutS + 30} s after the dead-man switch was armed (${e instanceof KeelError ? e.message : String(e)})`);
+    throw new ModuleError(
+      `${what}; keel lost its connection, and the host did not become reachable again ${g.timeoutS + 30} s after the dead-man switch was armed (${e instanceof KeelError ? e.message : String(e)})`,
+    );
   }
   const back = Math.round((Date.now() - armed) / 100) / 10;
   const r = await host.run(`${pre}cat "$d/restored" 2>/dev/null; cat "$d/restore.err" 2>/dev/null; rm -rf "$d"`, { check: false }).catch(() => undefined);
@@ -180,4 +194,3 @@ async function recover(host: Host, g: GuardedChange, d: string, armed: number, w
       : `${what}; keel lost its connection and reconnected ${back} s later, but the dead-man switch did not report a restore${r?.stdout.trim() ? `: ${r.stdout.trim()}` : ""}; check the host's ruleset`,
   );
 }
-

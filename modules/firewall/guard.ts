@@ -42,14 +42,24 @@ export interface GuardResult {
 /** Evaluates both flows of keel's connection against `tables`. */
 export function checkLockout(tables: Table[], ssh: SshPath): GuardResult {
   const family = parsePrefix(ssh.client)!.family;
-  const base = { family, saddr: ssh.client, daddr: ssh.server, proto: "tcp" as const, sport: ssh.clientPort, dport: ssh.serverPort, ...(ssh.iif ? { iif: ssh.iif } : {}) };
+  const base = {
+    family,
+    saddr: ssh.client,
+    daddr: ssh.server,
+    proto: "tcp" as const,
+    sport: ssh.clientPort,
+    dport: ssh.serverPort,
+    ...(ssh.iif ? { iif: ssh.iif } : {}),
+  };
   const established = evaluate(tables, { ...base, ct: "established" });
   const fresh = evaluate(tables, { ...base, ct: "new" });
   const conn = `${ssh.client} → ${ssh.server}:${ssh.serverPort}`;
   const why = (v: FlowVerdict, what: string) => {
     const by = v.by;
     if (!by) return `${what} would be ${v.verdict === "reject" ? "rejected" : "dropped"}`;
-    const where = by.rule.startsWith("policy ") ? `by the ${by.rule} of chain ${by.chain} in table ${by.table}` : `by the rule \`${by.rule}\` in chain ${by.chain} of table ${by.table}`;
+    const where = by.rule.startsWith("policy ")
+      ? `by the ${by.rule} of chain ${by.chain} in table ${by.table}`
+      : `by the rule \`${by.rule}\` in chain ${by.chain} of table ${by.table}`;
     return `${what} would be ${v.verdict === "reject" ? "rejected" : "dropped"} ${where}${by.uncertain ? " (keel cannot evaluate every match of it and assumes the worst)" : ""}`;
   };
   const problems: string[] = [];
@@ -59,7 +69,9 @@ export function checkLockout(tables: Table[], ssh: SshPath): GuardResult {
     established,
     fresh,
     ...(problems.length
-      ? { refusal: `refusing to apply: ${problems.join("; and ")}. Nothing was changed. Allow the controller's SSH (for example a rule with saddr ${ssh.client}, proto tcp, dport ${ssh.serverPort}, action accept before it), or set allow_lockout: true if this is intended` }
+      ? {
+          refusal: `refusing to apply: ${problems.join("; and ")}. Nothing was changed. Allow the controller's SSH (for example a rule with saddr ${ssh.client}, proto tcp, dport ${ssh.serverPort}, action accept before it), or set allow_lockout: true if this is intended`,
+        }
       : {}),
   };
 }

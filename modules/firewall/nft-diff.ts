@@ -68,9 +68,18 @@ export function diffLiveTable(want: Table, have: Table | undefined): NftChange[]
   for (const s of want.sets) {
     const h = have.sets.find((x) => x.name === s.name);
     if (!h) out.push({ summary: `live: set ${s.name} missing`, field: "live", after: setText(s, ""), data: load });
-    else if (!setsEqual(s, h)) out.push({ summary: `live: set ${s.name} is { ${h.elements.join(", ")} }, declared { ${s.elements.join(", ")} }`, field: "live", before: setText(h, ""), after: setText(s, ""), data: load });
+    else if (!setsEqual(s, h))
+      out.push({
+        summary: `live: set ${s.name} is { ${h.elements.join(", ")} }, declared { ${s.elements.join(", ")} }`,
+        field: "live",
+        before: setText(h, ""),
+        after: setText(s, ""),
+        data: load,
+      });
   }
-  for (const h of have.sets) if (!want.sets.some((s) => s.name === h.name)) out.push({ summary: `live: set ${h.name} is not declared`, field: "live", before: setText(h, ""), data: load });
+  for (const h of have.sets)
+    if (!want.sets.some((s) => s.name === h.name))
+      out.push({ summary: `live: set ${h.name} is not declared`, field: "live", before: setText(h, ""), data: load });
   for (const c of want.chains) {
     const h = have.chains.find((x) => x.name === c.name);
     if (!h) {
@@ -83,9 +92,18 @@ export function diffLiveTable(want: Table, have: Table | undefined): NftChange[]
     const d = diffRules(c, h);
     for (const r of d.extra) out.push({ summary: `live: chain ${c.name} has a rule that is not declared: ${r}`, field: "live", before: r, data: load });
     for (const r of d.missing) out.push({ summary: `live: chain ${c.name} is missing the rule: ${r}`, field: "live", after: r, data: load });
-    if (d.reordered) out.push({ summary: `live: chain ${c.name} has the declared rules in another order`, field: "live", before: h.rules.map(ruleLine), after: c.rules.map(ruleLine), data: load });
+    if (d.reordered)
+      out.push({
+        summary: `live: chain ${c.name} has the declared rules in another order`,
+        field: "live",
+        before: h.rules.map(ruleLine),
+        after: c.rules.map(ruleLine),
+        data: load,
+      });
   }
-  for (const h of have.chains) if (!want.chains.some((c) => c.name === h.name)) out.push({ summary: `live: chain ${h.name} is not declared`, field: "live", before: chainText(h, ""), data: load });
+  for (const h of have.chains)
+    if (!want.chains.some((c) => c.name === h.name))
+      out.push({ summary: `live: chain ${h.name} is not declared`, field: "live", before: chainText(h, ""), data: load });
   return withDiff(out);
 }
 
@@ -93,7 +111,12 @@ export function diffLiveTable(want: Table, have: Table | undefined): NftChange[]
 export function diffForeignTables(want: Table, live: Table[]): NftChange[] {
   return live
     .filter((t) => !(t.family === want.family && t.name === want.name))
-    .map((t) => ({ summary: `live: table ${t.family} ${t.name} is not declared (owns_ruleset: true removes it)`, field: "live", before: `table ${t.family} ${t.name}`, data: { op: "load" as const } }));
+    .map((t) => ({
+      summary: `live: table ${t.family} ${t.name} is not declared (owns_ruleset: true removes it)`,
+      field: "live",
+      before: `table ${t.family} ${t.name}`,
+      data: { op: "load" as const },
+    }));
 }
 
 /** The persisted facet: the file (or block) keel writes, compared as text with what it should hold. */

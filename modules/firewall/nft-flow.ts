@@ -42,7 +42,13 @@ function valMatches(v: Val, m: Match, flow: Flow, table: Table): Tri {
     if (!set) return "maybe";
     const elems: Val[] = set.elements.map((e) => {
       const r = /^(\d+)-(\d+)$/.exec(e);
-      return r ? { k: "range", lo: Number(r[1]), hi: Number(r[2]) } : /^\d+$/.test(e) ? { k: "num", v: Number(e) } : left.includes("addr") ? { k: "addr", v: e } : { k: "str", v: e };
+      return r
+        ? { k: "range", lo: Number(r[1]), hi: Number(r[2]) }
+        : /^\d+$/.test(e)
+          ? { k: "num", v: Number(e) }
+          : left.includes("addr")
+            ? { k: "addr", v: e }
+            : { k: "str", v: e };
     });
     return combineAny(elems.map((e) => valMatches(e, m, flow, table)));
   }
@@ -113,7 +119,8 @@ export function ruleMatches(rule: Rule, flow: Flow, table: Table): Tri {
 type ChainResult = { verdict: "accept" | "drop" | "reject"; by: Decider } | { verdict: "return" | "continue" };
 
 function runChain(table: Table, chain: Chain, flow: Flow, certain: boolean, depth: number): ChainResult {
-  if (depth > 16) return { verdict: "drop", by: { table: `${table.family} ${table.name}`, chain: chain.name, rule: "jumps nested too deep to evaluate", uncertain: true } };
+  if (depth > 16)
+    return { verdict: "drop", by: { table: `${table.family} ${table.name}`, chain: chain.name, rule: "jumps nested too deep to evaluate", uncertain: true } };
   for (const raw of chain.rules) {
     const rule = canonRule(raw);
     const m = ruleMatches(rule, flow, table);
@@ -202,8 +209,14 @@ export function inboundPolicy(tables: Table[]): InboundPolicy {
           const head = portM.left.split(" ")[0]!;
           const protos = head === "th" ? (protoMatch?.vals ?? []).map((v) => (v.k === "str" ? v.v : "")).filter((p) => p === "tcp" || p === "udp") : [head];
           for (const s of table.sets) if (s.elements[0] && parsePrefix(s.elements[0])) setAddr.set(`@${s.name}`, s.elements[0].split("/")[0]!);
-          const srcs = r.matches.filter((m) => /^(ip|ip6) saddr$/.test(m.left) && m.op === "==").flatMap((m) => m.vals.map((v) => (v.k === "setref" ? `@${v.v}` : v.k === "addr" || v.k === "str" ? v.v : "")));
-          const vals = portM.vals.flatMap((v) => (v.k === "setref" ? (table.sets.find((s) => s.name === v.v)?.elements ?? []).map((e) => e) : [v.k === "num" ? String(v.v) : v.k === "range" ? `${v.lo}-${v.hi}` : ""]));
+          const srcs = r.matches
+            .filter((m) => /^(ip|ip6) saddr$/.test(m.left) && m.op === "==")
+            .flatMap((m) => m.vals.map((v) => (v.k === "setref" ? `@${v.v}` : v.k === "addr" || v.k === "str" ? v.v : "")));
+          const vals = portM.vals.flatMap((v) =>
+            v.k === "setref"
+              ? (table.sets.find((s) => s.name === v.v)?.elements ?? []).map((e) => e)
+              : [v.k === "num" ? String(v.v) : v.k === "range" ? `${v.lo}-${v.hi}` : ""],
+          );
           for (const p of protos as ("tcp" | "udp")[])
             for (const port of vals.filter(Boolean)) {
               const key = `${p}/${port}`;
@@ -212,7 +225,8 @@ export function inboundPolicy(tables: Table[]): InboundPolicy {
               cand.set(key, e);
             }
         }
-  const probeAddr = (src: string, fam: 4 | 6) => setAddr.get(src) ?? (src === "any" || src.startsWith("@") ? (fam === 4 ? "203.0.113.7" : "2001:db8:ffff::7") : src.split("/")[0]!);
+  const probeAddr = (src: string, fam: 4 | 6) =>
+    setAddr.get(src) ?? (src === "any" || src.startsWith("@") ? (fam === 4 ? "203.0.113.7" : "2001:db8:ffff::7") : src.split("/")[0]!);
   const open: OpenPort[] = [];
   for (const e of [...cand.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.lo - b.lo)) {
     const from = [...e.from].filter((src) =>

@@ -37,7 +37,8 @@ function vals(r: J): Val[] | undefined {
 /** A fallback nft-like rendering of an expression keel does not model. */
 function exprText(e: J): string {
   const [k, v] = Object.entries(e)[0] ?? ["?", null];
-  if (k === "limit" && v && typeof v === "object") return `limit rate ${(v as J).inv ? "over " : ""}${(v as J).rate}/${(v as J).per}${(v as J).burst && (v as J).burst !== 5 ? ` burst ${(v as J).burst} packets` : ""}`;
+  if (k === "limit" && v && typeof v === "object")
+    return `limit rate ${(v as J).inv ? "over " : ""}${(v as J).rate}/${(v as J).per}${(v as J).burst && (v as J).burst !== 5 ? ` burst ${(v as J).burst} packets` : ""}`;
   if (k === "xt" && v && typeof v === "object") return `xt ${(v as J).type ?? ""} ${(v as J).name ?? ""}`.trim();
   if (v === null) return k;
   return `${k} ${JSON.stringify(v)}`;
@@ -91,7 +92,7 @@ export function parseNftJson(text: string): LiveRuleset {
   } catch (e) {
     throw new ProbeParseError(`nft -j list ruleset did not print JSON: ${(e as Error).message}`);
   }
-  if (!doc || !Array.isArray(doc.nftables)) throw new ProbeParseError("nft -j list ruleset: no \"nftables\" array in its output");
+  if (!doc || !Array.isArray(doc.nftables)) throw new ProbeParseError('nft -j list ruleset: no "nftables" array in its output');
   const tables = new Map<string, Table>();
   const tkey = (family: string, name: string) => `${family} ${name}`;
   const table = (family: string, name: string): Table => {

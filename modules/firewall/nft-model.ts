@@ -8,11 +8,7 @@
 import { addrSortKey, normAddr } from "./addr.js";
 
 export type Val =
-  | { k: "str"; v: string }
-  | { k: "num"; v: number }
-  | { k: "addr"; v: string }
-  | { k: "range"; lo: number; hi: number }
-  | { k: "setref"; v: string };
+  { k: "str"; v: string } | { k: "num"; v: number } | { k: "addr"; v: string } | { k: "range"; lo: number; hi: number } | { k: "setref"; v: string };
 
 /** One match: `left op vals` (several vals: an anonymous set). */
 export interface Match {
@@ -22,10 +18,7 @@ export interface Match {
   vals: Val[];
 }
 
-export type Verdict =
-  | { k: "accept" | "drop" | "return" | "continue" }
-  | { k: "reject"; with?: string }
-  | { k: "jump" | "goto"; target: string };
+export type Verdict = { k: "accept" | "drop" | "return" | "continue" } | { k: "reject"; with?: string } | { k: "jump" | "goto"; target: string };
 
 export interface Rule {
   matches: Match[];
@@ -65,8 +58,26 @@ export interface Table {
 }
 
 export const SERVICES: Record<string, number> = {
-  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, dns: 53, http: 80, pop3: 110, ntp: 123, imap: 143, snmp: 161,
-  ldap: 389, https: 443, smtps: 465, submission: 587, imaps: 993, pop3s: 995, mysql: 3306, postgresql: 5432, redis: 6379,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  dns: 53,
+  http: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  smtps: 465,
+  submission: 587,
+  imaps: 993,
+  pop3s: 995,
+  mysql: 3306,
+  postgresql: 5432,
+  redis: 6379,
 };
 
 /** Protocol numbers, as nft's JSON gives them for `meta l4proto`, and the names nft accepts. */
@@ -143,7 +154,11 @@ export function canonRule(r: Rule): Rule {
     return { left: m.left, op: m.op, vals: [...seen.keys()].sort().map((k) => seen.get(k)!) };
   });
   const implied = new Set(matches.map((m) => impliedProto(m.left)).filter((p): p is string => !!p));
-  const families = new Set<string>(matches.map((m) => (m.left.startsWith("ip6 ") || m.left.startsWith("icmpv6 ") ? "ipv6" : m.left.startsWith("ip ") || m.left.startsWith("icmp ") ? "ipv4" : "")));
+  const families = new Set<string>(
+    matches.map((m) =>
+      m.left.startsWith("ip6 ") || m.left.startsWith("icmpv6 ") ? "ipv6" : m.left.startsWith("ip ") || m.left.startsWith("icmp ") ? "ipv4" : "",
+    ),
+  );
   const kept = matches.filter((m) => {
     if (m.left === "meta l4proto" && m.op === "==" && m.vals.length === 1 && m.vals[0]!.k === "str" && implied.has(m.vals[0]!.v)) return false;
     if (m.left === "meta nfproto" && m.op === "==" && m.vals.length === 1 && m.vals[0]!.k === "str" && families.has(m.vals[0]!.v)) return false;
@@ -152,7 +167,8 @@ export function canonRule(r: Rule): Rule {
   let verdict = r.verdict;
   if (verdict?.k === "reject" && verdict.with && /^icmp(x|v6)? (type )?port-unreachable$/.test(verdict.with)) verdict = { k: "reject" };
   const out: Rule = { matches: kept, counter: r.counter, other: r.other };
-  if (r.log) out.log = { ...(r.log.prefix !== undefined ? { prefix: r.log.prefix } : {}), ...(r.log.level && r.log.level !== "warn" ? { level: r.log.level } : {}) };
+  if (r.log)
+    out.log = { ...(r.log.prefix !== undefined ? { prefix: r.log.prefix } : {}), ...(r.log.level && r.log.level !== "warn" ? { level: r.log.level } : {}) };
   if (verdict) out.verdict = verdict;
   if (r.comment !== undefined) out.comment = r.comment;
   if (r.opaque !== undefined) out.opaque = r.opaque;
@@ -176,7 +192,10 @@ export function ruleText(r: Rule): string {
   if (r.opaque !== undefined) return r.opaque;
   const parts = r.matches.map(matchText);
   if (r.counter) parts.push("counter");
-  if (r.log) parts.push(["log", ...(r.log.prefix !== undefined ? [`prefix ${JSON.stringify(r.log.prefix)}`] : []), ...(r.log.level ? [`level ${r.log.level}`] : [])].join(" "));
+  if (r.log)
+    parts.push(
+      ["log", ...(r.log.prefix !== undefined ? [`prefix ${JSON.stringify(r.log.prefix)}`] : []), ...(r.log.level ? [`level ${r.log.level}`] : [])].join(" "),
+    );
   parts.push(...r.other);
   if (r.verdict) parts.push(verdictText(r.verdict));
   if (r.comment !== undefined) parts.push(`comment ${JSON.stringify(r.comment)}`);

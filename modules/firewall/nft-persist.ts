@@ -86,7 +86,14 @@ export function persistTarget(t: Table, opts: { ownsRuleset: boolean; persistFil
   const block = `${begin}\n${loadScript(t, false)}${end}\n`;
   const { rest, block: old } = splitBlock(input.main ?? "#!/usr/sbin/nft -f\n", t);
   const base = rest.endsWith("\n") || rest === "" ? rest : `${rest}\n`;
-  return { path: MAIN_FILE, before: input.main, after: `${base}${base.endsWith("\n\n") || base === "" ? "" : "\n"}${block}`, ownBefore: old, ownAfter: block, how: "block" };
+  return {
+    path: MAIN_FILE,
+    before: input.main,
+    after: `${base}${base.endsWith("\n\n") || base === "" ? "" : "\n"}${block}`,
+    ownBefore: old,
+    ownAfter: block,
+    how: "block",
+  };
 }
 
 function staleBlock(t: Table, main: string | undefined): PersistTarget["stale"] {
@@ -96,7 +103,11 @@ function staleBlock(t: Table, main: string | undefined): PersistTarget["stale"] 
 }
 
 /** What removing the table from persistence means (state absent): undefined when nothing is persisted. */
-export function unpersistTarget(t: { family: string; name: string }, persistFile: string | undefined, input: PersistInput): { path: string; remove: boolean; before: string; after: string } | undefined {
+export function unpersistTarget(
+  t: { family: string; name: string },
+  persistFile: string | undefined,
+  input: PersistInput,
+): { path: string; remove: boolean; before: string; after: string } | undefined {
   for (const p of [persistFile, ...candidateFiles(t)].filter((x): x is string => !!x)) {
     const c = input.files[p];
     if (c !== undefined) return { path: p, remove: true, before: c, after: "" };

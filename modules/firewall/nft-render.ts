@@ -2,7 +2,19 @@
 // What keel loads is always the whole table in one `nft -f` file: `table X` (create if missing),
 // `delete table X`, then its full definition, so the kernel swaps it in one transaction. Pure.
 import { parsePrefix } from "./addr.js";
-import { PRIORITY_NAMES, SERVICES, canonElements, priorityText, ruleText, type Chain, type Match, type NftSet, type Rule, type Table, type Val } from "./nft-model.js";
+import {
+  PRIORITY_NAMES,
+  SERVICES,
+  canonElements,
+  priorityText,
+  ruleText,
+  type Chain,
+  type Match,
+  type NftSet,
+  type Rule,
+  type Table,
+  type Val,
+} from "./nft-model.js";
 import { rawRule } from "./nft-parse.js";
 
 export type OneOrMany<T> = T | T[];
@@ -112,17 +124,29 @@ export function rulesFromArgs(a: NftRuleArgs, sets: NftSetArgs[] | undefined): R
   const variants: (4 | 6 | 0)[] = v4 && v6 ? [4, 6] : v4 ? [4] : v6 ? [6] : [0];
   return variants.map((fam) => {
     const m: Match[] = [];
-    const str = (left: string, xs: string[]) => xs.length && m.push({ left, op: "==", vals: xs.map((v) => (v.startsWith("@") ? { k: "setref", v: v.slice(1) } : { k: "str", v })) });
+    const str = (left: string, xs: string[]) =>
+      xs.length && m.push({ left, op: "==", vals: xs.map((v) => (v.startsWith("@") ? { k: "setref", v: v.slice(1) } : { k: "str", v })) });
     str("iifname", list(a.iif));
     str("oifname", list(a.oif));
-    for (const [field, addrs] of [["saddr", s], ["daddr", d]] as const) {
+    for (const [field, addrs] of [
+      ["saddr", s],
+      ["daddr", d],
+    ] as const) {
       const xs = fam === 0 ? [] : addrs[fam];
-      if (xs.length) m.push({ left: `${fam === 4 ? "ip" : "ip6"} ${field}`, op: "==", vals: xs.map((v) => (v.startsWith("@") ? { k: "setref", v: v.slice(1) } : { k: "addr", v })) });
+      if (xs.length)
+        m.push({
+          left: `${fam === 4 ? "ip" : "ip6"} ${field}`,
+          op: "==",
+          vals: xs.map((v) => (v.startsWith("@") ? { k: "setref", v: v.slice(1) } : { k: "addr", v })),
+        });
     }
     const protos = list(a.proto).filter((p) => p !== "any");
     const ports = list(a.sport).length + list(a.dport).length > 0;
     const portProto = protos.length === 1 ? protos[0]! : "th";
-    if (protos.length > 1 || (protos.length === 1 && !ports && !(protos[0] === "icmp" && list(a.icmp_type).length) && !(protos[0] === "icmpv6" && list(a.icmpv6_type).length)))
+    if (
+      protos.length > 1 ||
+      (protos.length === 1 && !ports && !(protos[0] === "icmp" && list(a.icmp_type).length) && !(protos[0] === "icmpv6" && list(a.icmpv6_type).length))
+    )
       m.push({ left: "meta l4proto", op: "==", vals: protos.map((p) => ({ k: "str", v: p })) });
     for (const f of ["sport", "dport"] as const) if (list(a[f]).length) m.push({ left: `${portProto} ${f}`, op: "==", vals: list(a[f]).map(portVal) });
     if (fam !== 6) str("icmp type", list(a.icmp_type));
@@ -144,7 +168,10 @@ export function desiredTable(args: NftablesArgs): Table {
     name: s.name,
     type: s.type,
     flags: [...(s.flags ?? (s.type.endsWith("_addr") && (s.elements ?? []).some((e) => String(e).includes("/")) ? ["interval"] : []))].sort(),
-    elements: canonElements(s.type, (s.elements ?? []).map((e) => (s.type === "inet_service" ? String(portText(e)) : String(e)))),
+    elements: canonElements(
+      s.type,
+      (s.elements ?? []).map((e) => (s.type === "inet_service" ? String(portText(e)) : String(e))),
+    ),
   }));
   const chains: Chain[] = (args.chains ?? []).map((c) => {
     const ch: Chain = { name: c.name, rules: (c.rules ?? []).flatMap((r) => rulesFromArgs(r, args.sets)) };
@@ -179,7 +206,12 @@ export function setText(s: NftSet, indent = "\t"): string {
 
 export function chainText(c: Chain, indent = "\t"): string {
   const head = chainHeader(c);
-  const lines = [`${indent}chain ${c.name} {`, ...(head ? [`${indent}\t${head}`] : []), ...c.rules.map((r) => `${indent}\t${r.raw ?? ruleText(r)}`), `${indent}}`];
+  const lines = [
+    `${indent}chain ${c.name} {`,
+    ...(head ? [`${indent}\t${head}`] : []),
+    ...c.rules.map((r) => `${indent}\t${r.raw ?? ruleText(r)}`),
+    `${indent}}`,
+  ];
   return lines.join("\n");
 }
 

@@ -25,7 +25,9 @@ export function checkAddr(where: string, a: string, sets?: Set<string>): void {
   if (!parsePrefix(a)) {
     const m = /^(.*)\/(\d+)$/.exec(a);
     const hint =
-      m && parsePrefix(m[1]!) ? `the prefix length is at most ${parsePrefix(m[1]!)!.family === 4 ? 32 : 128}` : "write an IPv4 or IPv6 address, optionally with a prefix length: 10.0.0.0/8, 192.0.2.7, 2001:db8::/32";
+      m && parsePrefix(m[1]!)
+        ? `the prefix length is at most ${parsePrefix(m[1]!)!.family === 4 ? 32 : 128}`
+        : "write an IPv4 or IPv6 address, optionally with a prefix length: 10.0.0.0/8, 192.0.2.7, 2001:db8::/32";
     fail(`${where}: '${a}' is not a valid address or CIDR`, hint);
   }
 }
@@ -34,7 +36,8 @@ export function checkAddr(where: string, a: string, sets?: Set<string>): void {
 export function checkPort(where: string, p: PortSpec): void {
   const v = portVal(p);
   const bad = (n: number) => !Number.isInteger(n) || n < 1 || n > 65535;
-  if (v.k === "num" && Number.isNaN(v.v)) fail(`${where}: unknown port '${p}'`, `use a number (1-65535), a range such as 8000-8080, or one of: ${Object.keys(SERVICES).join(", ")}`);
+  if (v.k === "num" && Number.isNaN(v.v))
+    fail(`${where}: unknown port '${p}'`, `use a number (1-65535), a range such as 8000-8080, or one of: ${Object.keys(SERVICES).join(", ")}`);
   if (v.k === "num" && bad(v.v)) fail(`${where}: port ${p} is out of range`, "ports are 1-65535");
   if (v.k === "range") {
     if (bad(v.lo) || bad(v.hi)) fail(`${where}: port range ${p} is out of range`, "ports are 1-65535");
@@ -59,18 +62,24 @@ function checkRule(where: string, r: NftRuleArgs, args: NftablesArgs, chains: Ma
   const keys = Object.keys(r).filter((k) => (r as Record<string, unknown>)[k] !== undefined);
   if (r.raw !== undefined) {
     const others = keys.filter((k) => k !== "raw");
-    if (others.length) fail(`${where}: raw: is a whole rule in nft syntax and cannot be combined with ${others.join(", ")}`, "write the whole rule in raw:, or use the structured keys without raw:");
+    if (others.length)
+      fail(
+        `${where}: raw: is a whole rule in nft syntax and cannot be combined with ${others.join(", ")}`,
+        "write the whole rule in raw:, or use the structured keys without raw:",
+      );
     checkRaw(`${where}.raw`, r.raw);
     return;
   }
   if (r.action === undefined && r.jump === undefined) fail(`${where}: the rule has no action`, "add action: accept, drop or reject (or jump: CHAIN)");
   if (r.action !== undefined && r.jump !== undefined) fail(`${where}: action and jump exclude each other`, "a rule ends in one verdict");
-  if (r.action !== undefined && !["accept", "drop", "reject"].includes(r.action)) fail(`${where}.action: unknown action '${r.action}'`, "use accept, drop or reject");
+  if (r.action !== undefined && !["accept", "drop", "reject"].includes(r.action))
+    fail(`${where}.action: unknown action '${r.action}'`, "use accept, drop or reject");
   if (r.jump !== undefined) {
     if (!chains.has(r.jump)) fail(`${where}.jump: chain '${r.jump}' is not declared in this table`, `declare it under chains: (name: ${r.jump}, no hook)`);
     if (chains.get(r.jump)) fail(`${where}.jump: chain '${r.jump}' is a base chain (it has a hook)`, "jump to a regular chain, declared without hook");
   }
-  for (const f of ["iif", "oif"] as const) for (const i of list(r[f])) if (!IFNAME.test(i)) fail(`${where}.${f}: '${i}' is not an interface name`, "at most 15 letters, digits or . _ - : @ +");
+  for (const f of ["iif", "oif"] as const)
+    for (const i of list(r[f])) if (!IFNAME.test(i)) fail(`${where}.${f}: '${i}' is not an interface name`, "at most 15 letters, digits or . _ - : @ +");
   const fams = new Map<string, 4 | 6>();
   for (const s of args.sets ?? []) if (s.type === "ipv4_addr" || s.type === "ipv6_addr") fams.set(s.name, s.type === "ipv4_addr" ? 4 : 6);
   for (const f of ["saddr", "daddr"] as const) for (const a of list(r[f])) checkAddr(`${where}.${f}`, a, sets);
@@ -86,7 +95,10 @@ function checkRule(where: string, r: NftRuleArgs, args: NftablesArgs, chains: Ma
     } else checkPort(`${where}.${f}`, p);
   }
   if (ports.length && (protos.length === 0 || protos.some((p) => !PORT_PROTOS.has(p))))
-    fail(`${where}: ports need proto: tcp, udp (or a list of them)`, protos.length ? `${protos.filter((p) => !PORT_PROTOS.has(p)).join(", ")} has no ports` : "add proto: tcp");
+    fail(
+      `${where}: ports need proto: tcp, udp (or a list of them)`,
+      protos.length ? `${protos.filter((p) => !PORT_PROTOS.has(p)).join(", ")} has no ports` : "add proto: tcp",
+    );
   if (list(r.icmp_type).length) {
     if (protos.some((p) => p !== "icmp")) fail(`${where}: icmp_type goes with proto: icmp only`, "remove proto, or set it to icmp");
     if (s[6].length || d[6].length) fail(`${where}: icmp_type is ICMP for IPv4, but the rule names IPv6 addresses`, "use icmpv6_type for IPv6");
@@ -103,7 +115,11 @@ function checkRule(where: string, r: NftRuleArgs, args: NftablesArgs, chains: Ma
 /** The module's validate: throws InputError (the loader adds the task's file:line). */
 export function validateNftables(args: NftablesArgs): void {
   if (args.state === "absent") return;
-  if (!args.chains?.length && !args.sets?.length) fail("firewall.nftables: no chains and no sets declared", "declare chains: (for example an input chain with hook: input and policy: drop), or state: absent to remove the table");
+  if (!args.chains?.length && !args.sets?.length)
+    fail(
+      "firewall.nftables: no chains and no sets declared",
+      "declare chains: (for example an input chain with hook: input and policy: drop), or state: absent to remove the table",
+    );
   const sets = new Set<string>();
   for (const [i, s] of (args.sets ?? []).entries()) {
     if (sets.has(s.name)) fail(`sets[${i}]: set '${s.name}' is declared twice`);
@@ -112,7 +128,8 @@ export function validateNftables(args: NftablesArgs): void {
       const w = `sets[${i}] (${s.name}).elements`;
       if (s.type === "ipv4_addr" || s.type === "ipv6_addr") {
         checkAddr(w, String(e));
-        if (parsePrefix(String(e))!.family !== (s.type === "ipv4_addr" ? 4 : 6)) fail(`${w}: '${e}' is not an ${s.type === "ipv4_addr" ? "IPv4" : "IPv6"} address`, `the set's type is ${s.type}`);
+        if (parsePrefix(String(e))!.family !== (s.type === "ipv4_addr" ? 4 : 6))
+          fail(`${w}: '${e}' is not an ${s.type === "ipv4_addr" ? "IPv4" : "IPv6"} address`, `the set's type is ${s.type}`);
         if (String(e).includes("/") && s.flags && !s.flags.includes("interval")) fail(`${w}: '${e}' is a prefix, which needs flags: [interval]`);
       } else if (s.type === "inet_service") checkPort(w, e);
       else if (s.type === "ifname" && !IFNAME.test(String(e))) fail(`${w}: '${e}' is not an interface name`);
@@ -122,9 +139,16 @@ export function validateNftables(args: NftablesArgs): void {
   for (const [i, c] of (args.chains ?? []).entries()) {
     if (chains.has(c.name)) fail(`chains[${i}]: chain '${c.name}' is declared twice`);
     chains.set(c.name, c.hook !== undefined);
-    if (c.hook === undefined && (c.policy !== undefined || c.priority !== undefined || c.type !== undefined)) fail(`chains[${i}] (${c.name}): policy, priority and type need a hook`, "add hook: input (or output, forward…), or remove them for a regular chain");
-    if (c.priority !== undefined && parsePriority(c.priority) === undefined) fail(`chains[${i}] (${c.name}).priority: '${c.priority}' is not a priority`, "a number, or filter, raw, mangle, dstnat, security, srcnat, optionally ± a number");
+    if (c.hook === undefined && (c.policy !== undefined || c.priority !== undefined || c.type !== undefined))
+      fail(`chains[${i}] (${c.name}): policy, priority and type need a hook`, "add hook: input (or output, forward…), or remove them for a regular chain");
+    if (c.priority !== undefined && parsePriority(c.priority) === undefined)
+      fail(
+        `chains[${i}] (${c.name}).priority: '${c.priority}' is not a priority`,
+        "a number, or filter, raw, mangle, dstnat, security, srcnat, optionally ± a number",
+      );
   }
-  for (const [i, c] of (args.chains ?? []).entries()) for (const [j, r] of (c.rules ?? []).entries()) checkRule(`chains[${i}] (${c.name}).rules[${j}]`, r, args, chains, sets);
-  if (args.rollback_timeout !== undefined && (args.rollback_timeout < 5 || args.rollback_timeout > 3600)) fail(`rollback_timeout: ${args.rollback_timeout} s is out of range`, "5 to 3600 seconds");
+  for (const [i, c] of (args.chains ?? []).entries())
+    for (const [j, r] of (c.rules ?? []).entries()) checkRule(`chains[${i}] (${c.name}).rules[${j}]`, r, args, chains, sets);
+  if (args.rollback_timeout !== undefined && (args.rollback_timeout < 5 || args.rollback_timeout > 3600))
+    fail(`rollback_timeout: ${args.rollback_timeout} s is out of range`, "5 to 3600 seconds");
 }

@@ -47,14 +47,30 @@ export default defineModule<NftablesArgs, NftHostState, NftPlan>({
 
   diff(st, args) {
     const id = tableId(args);
-    if (!st.live) throw new ModuleError(`cannot read the nftables ruleset (${st.nftErr}); ${st.nftRc === 127 ? "install the nftables package" : "run the task with become: true"}`);
+    if (!st.live)
+      throw new ModuleError(
+        `cannot read the nftables ruleset (${st.nftErr}); ${st.nftRc === 127 ? "install the nftables package" : "run the task with become: true"}`,
+      );
     const live = st.live.tables.find((t) => t.family === id.family && t.name === id.name);
     const persist = args.persist !== false;
     if (args.state === "absent") {
       const out: NftChange[] = [];
-      if (live) out.push({ summary: `live: table ${id.family} ${id.name} present, to remove`, field: "live", before: tableText(live), after: "absent", data: { op: "delete" } });
+      if (live)
+        out.push({
+          summary: `live: table ${id.family} ${id.name} present, to remove`,
+          field: "live",
+          before: tableText(live),
+          after: "absent",
+          data: { op: "delete" },
+        });
       const u = persist ? unpersistTarget(id, args.persist_file, st.persist) : undefined;
-      if (u) out.push({ summary: `persisted: table ${id.family} ${id.name} in ${u.path}, to remove`, field: "persisted", diff: { path: u.path, before: u.before, after: u.after }, data: { op: "unpersist" } });
+      if (u)
+        out.push({
+          summary: `persisted: table ${id.family} ${id.name} in ${u.path}, to remove`,
+          field: "persisted",
+          diff: { path: u.path, before: u.before, after: u.after },
+          data: { op: "unpersist" },
+        });
       return out;
     }
     const want = desiredTable(args);
@@ -66,7 +82,13 @@ export default defineModule<NftablesArgs, NftHostState, NftPlan>({
     if (persist) {
       const p = persistTarget(want, { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) }, st.persist);
       changes.push(...diffPersisted(p.path, p.before, p.after, `table ${id.family} ${id.name}`));
-      if (p.stale) changes.push({ summary: `persisted: ${p.stale.path} still holds an old keel block for table ${id.family} ${id.name}, to remove`, field: "persisted", diff: { path: p.stale.path, before: p.stale.before, after: p.stale.after }, data: { op: "unpersist" } });
+      if (p.stale)
+        changes.push({
+          summary: `persisted: ${p.stale.path} still holds an old keel block for table ${id.family} ${id.name}, to remove`,
+          field: "persisted",
+          diff: { path: p.stale.path, before: p.stale.before, after: p.stale.after },
+          data: { op: "unpersist" },
+        });
     }
     return changes;
   },
@@ -96,11 +118,19 @@ export default defineModule<NftablesArgs, NftHostState, NftPlan>({
     for (const c of changes) {
       if (c.data?.op === "persist") {
         const want = desiredTable(args);
-        const p = persistTarget(want, { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) }, st.persist);
+        const p = persistTarget(
+          want,
+          { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) },
+          st.persist,
+        );
         if (p.how === "include") await host.run(`mkdir -p ${shq(p.path.slice(0, p.path.lastIndexOf("/")))}`);
         await host.writeFile(p.path, p.after, { mode: "0644" });
       } else if (c.data?.op === "unpersist" && args.state !== "absent") {
-        const p = persistTarget(desiredTable(args), { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) }, st.persist);
+        const p = persistTarget(
+          desiredTable(args),
+          { ownsRuleset: args.owns_ruleset === true, ...(args.persist_file ? { persistFile: args.persist_file } : {}) },
+          st.persist,
+        );
         if (p.stale) await host.writeFile(p.stale.path, p.stale.after, { mode: "0644" });
       } else if (c.data?.op === "unpersist") {
         const u = unpersistTarget(id, args.persist_file, st.persist);

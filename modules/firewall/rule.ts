@@ -14,7 +14,15 @@ import { findRec, parseRecords } from "../../engine/core/record.js";
 import { intentOf, ufwCommand, type UfwArgs } from "./ufw-args.js";
 import { UFW_PROBE, applyUfw, diffUfw, parseUfw, ufwLockout, type UfwPlan, type UfwState } from "./backends/ufw.js";
 import { RULES_TABLE, diffNftRule, tableAfter } from "./backends/nft.js";
-import { FIREWALLD_PROBE, applyFirewalld, diffFirewalld, firewalldLockout, parseFirewalld, type FirewalldPlan, type FirewalldState } from "./backends/firewalld.js";
+import {
+  FIREWALLD_PROBE,
+  applyFirewalld,
+  diffFirewalld,
+  firewalldLockout,
+  parseFirewalld,
+  type FirewalldPlan,
+  type FirewalldState,
+} from "./backends/firewalld.js";
 import { SSH_SNIPPET, nftProbeScript, parseNftProbe, type NftHostState } from "./nft-probe.js";
 import { candidateFiles, persistTarget, unpersistTarget } from "./nft-persist.js";
 import { deleteScript, loadScript } from "./nft-render.js";
@@ -57,9 +65,15 @@ export default defineModule<UfwArgs, RuleState, Plan>({
       rule: { enum: ["allow", "deny", "limit", "reject"], description: "The rule's action. limit (at most 6 new connections in 30 s per source) needs ufw." },
       policy: { enum: ["allow", "deny", "reject"], description: "Set the default policy of `direction` (incoming by default) instead of a rule." },
       default: { enum: ["allow", "deny", "reject"], description: "Alias of policy." },
-      state: { enum: ["enabled", "disabled", "reloaded", "reset"], description: "enabled/disabled: the firewall filters or not; reloaded: reload it; reset: remove every rule (and disable ufw)." },
+      state: {
+        enum: ["enabled", "disabled", "reloaded", "reset"],
+        description: "enabled/disabled: the firewall filters or not; reloaded: reload it; reset: remove every rule (and disable ufw).",
+      },
       logging: { enum: ["on", "off", "low", "medium", "high", "full", true, false], description: "ufw's logging level (ufw only)." },
-      direction: { enum: ["in", "incoming", "out", "outgoing", "routed"], description: "Direction of the rule (in, out) or of the default policy (incoming, outgoing, routed). Default in." },
+      direction: {
+        enum: ["in", "incoming", "out", "outgoing", "routed"],
+        description: "Direction of the rule (in, out) or of the default policy (incoming, outgoing, routed). Default in.",
+      },
       interface: str("Interface the rule applies to (input interface for in, output for out)."),
       if: str("Alias of interface."),
       interface_in: str("Input interface (direction in)."),
@@ -78,13 +92,24 @@ export default defineModule<UfwArgs, RuleState, Plan>({
       comment: str("A comment stored with the rule."),
       delete: { type: "boolean", default: false, description: "Remove the rule instead of ensuring it." },
       insert: { type: "integer", description: "Put the rule at this position (1 = first) instead of last." },
-      insert_relative_to: { enum: ["zero", "first-ipv4", "last-ipv4", "first-ipv6", "last-ipv6"], description: "Accepted for compatibility; keel counts insert from the first rule (zero)." },
+      insert_relative_to: {
+        enum: ["zero", "first-ipv4", "last-ipv4", "first-ipv6", "last-ipv6"],
+        description: "Accepted for compatibility; keel counts insert from the first rule (zero).",
+      },
       log: { type: "boolean", description: "Log packets the rule matches." },
       route: { type: "boolean", description: "Routed (forwarded) rules: not supported by keel yet (refused at load)." },
       name: str("A ufw application profile: not supported by keel (refused at load; write port and proto)."),
       app: str("Alias of name."),
-      allow_lockout: { type: "boolean", default: false, description: "Apply even when keel evaluates that the change drops its own SSH connection (the dead-man switch still restores)." },
-      rollback_timeout: { type: "integer", default: 30, description: "Seconds before the dead-man timer on the host restores the previous firewall if keel has not confirmed a new SSH connection." },
+      allow_lockout: {
+        type: "boolean",
+        default: false,
+        description: "Apply even when keel evaluates that the change drops its own SSH connection (the dead-man switch still restores).",
+      },
+      rollback_timeout: {
+        type: "integer",
+        default: 30,
+        description: "Seconds before the dead-man timer on the host restores the previous firewall if keel has not confirmed a new SSH connection.",
+      },
     },
   },
 
@@ -134,7 +159,8 @@ export default defineModule<UfwArgs, RuleState, Plan>({
   diff(st, args) {
     const intent = intentOf(args);
     if (st.backend === "firewalld") {
-      if (!st.firewalld) throw new ModuleError("the firewall fact says firewalld runs, but firewall-cmd --list-all failed on the host (run the task with become: true)");
+      if (!st.firewalld)
+        throw new ModuleError("the firewall fact says firewalld runs, but firewall-cmd --list-all failed on the host (run the task with become: true)");
       const changes = diffFirewalld(st.firewalld, intent);
       if (changes.some((c) => c.data?.guarded && !c.data.action) && st.nft.ssh && !args.allow_lockout) {
         const refusal = firewalldLockout(st.firewalld, changes, st.nft.ssh);
@@ -156,7 +182,8 @@ export default defineModule<UfwArgs, RuleState, Plan>({
 
   explain(st, args) {
     const i = intentOf(args);
-    const where = st.backend === "ufw" ? "ufw" : st.backend === "firewalld" ? `firewalld zone ${st.firewalld?.zone ?? ""}` : `nftables table inet ${RULES_TABLE.name}`;
+    const where =
+      st.backend === "ufw" ? "ufw" : st.backend === "firewalld" ? `firewalld zone ${st.firewalld?.zone ?? ""}` : `nftables table inet ${RULES_TABLE.name}`;
     if (i.rule) return `${i.rule.delete ? "no rule" : "rule"} ${ufwCommand(i.rule)} in ${where}`;
     return `${where} as declared`;
   },
@@ -176,7 +203,12 @@ export default defineModule<UfwArgs, RuleState, Plan>({
     const want = tableAfter(live, intent);
     let msg = "";
     if (plans.some((p) => p.op === "load" || p.op === "delete")) {
-      const r = await guardedLoad(host, { script: want ? loadScript(want, false) : deleteScript(RULES_TABLE), label: `table inet ${RULES_TABLE.name}`, scope: RULES_TABLE, timeoutS });
+      const r = await guardedLoad(host, {
+        script: want ? loadScript(want, false) : deleteScript(RULES_TABLE),
+        label: `table inet ${RULES_TABLE.name}`,
+        scope: RULES_TABLE,
+        timeoutS,
+      });
       msg = `loaded in one transaction (${r.loadMs} ms); a new SSH connection worked (${r.proofMs} ms)`;
     }
     if (!want && plans.some((p) => p.op === "unpersist")) {

@@ -74,7 +74,8 @@ export function normPort(arg: string, p: string | number): string {
     .map((x) => {
       if (SERVICES[x] !== undefined) return String(SERVICES[x]);
       const m = /^(\d+)(?:[:-](\d+))?$/.exec(x);
-      if (!m) fail(arg, `${arg}: '${s}' is not a port`, `a number 1-65535, a range such as 8000:8080, a list 80,443, or one of: ${Object.keys(SERVICES).join(", ")}`);
+      if (!m)
+        fail(arg, `${arg}: '${s}' is not a port`, `a number 1-65535, a range such as 8000:8080, a list 80,443, or one of: ${Object.keys(SERVICES).join(", ")}`);
       const lo = Number(m[1]);
       const hi = m[2] === undefined ? lo : Number(m[2]);
       if (lo < 1 || hi > 65535 || lo > 65535) fail(arg, `${arg}: port ${x} is out of range`, "ports are 1-65535");
@@ -110,29 +111,57 @@ export function intentOf(a: UfwArgs): Intent {
   const out: Intent = {};
   if (a.state) out.state = a.state;
   if (a.logging !== undefined) out.logging = a.logging === true ? "on" : a.logging === false ? "off" : a.logging;
-  const ruleBits = (["from_ip", "from", "src", "from_port", "to_ip", "to", "dest", "to_port", "port", "proto", "protocol", "comment", "delete", "insert", "insert_relative_to", "log", "interface_in", "interface_out"] as const).filter((k) => a[k] !== undefined);
+  const ruleBits = (
+    [
+      "from_ip",
+      "from",
+      "src",
+      "from_port",
+      "to_ip",
+      "to",
+      "dest",
+      "to_port",
+      "port",
+      "proto",
+      "protocol",
+      "comment",
+      "delete",
+      "insert",
+      "insert_relative_to",
+      "log",
+      "interface_in",
+      "interface_out",
+    ] as const
+  ).filter((k) => a[k] !== undefined);
   if (policy !== undefined) {
     const dir = a.direction === undefined || a.direction === "in" || a.direction === "incoming" ? "incoming" : a.direction === "routed" ? "routed" : "outgoing";
-    if (a.rule === undefined && ruleBits.length) fail(ruleBits[0], `${ruleBits.join(", ")} describe a rule, but the task sets a default policy`, "use a separate task with rule: for the rule");
+    if (a.rule === undefined && ruleBits.length)
+      fail(ruleBits[0], `${ruleBits.join(", ")} describe a rule, but the task sets a default policy`, "use a separate task with rule: for the rule");
     out.policy = { dir, value: policy };
   }
   if (a.rule !== undefined) {
     if (a.direction === "routed") fail("direction", "direction: routed with rule: is not supported by keel yet", "use in or out");
     const dir = a.direction === "out" || a.direction === "outgoing" ? "out" : "in";
-    if (a.interface_in !== undefined && dir === "out") fail("interface_in", "interface_in does not go with direction: out", "use interface_out, or direction: in");
-    if (a.interface_out !== undefined && dir === "in") fail("interface_out", "interface_out does not go with direction: in", "use interface_in, or direction: out");
+    if (a.interface_in !== undefined && dir === "out")
+      fail("interface_in", "interface_in does not go with direction: out", "use interface_out, or direction: in");
+    if (a.interface_out !== undefined && dir === "in")
+      fail("interface_out", "interface_out does not go with direction: in", "use interface_in, or direction: out");
     if ((a.interface_in ?? a.interface_out) !== undefined && iface !== undefined) fail(ifArg, "interface and interface_in/interface_out exclude each other");
     const p = (proto ?? "any").toLowerCase();
     const src = addr(fromArg ?? "from_ip", from);
     const dst = addr(toArg ?? "to_ip", to);
     const fam = (x: string) => (x === "any" ? 0 : parsePrefix(x)!.family);
-    if (fam(src) && fam(dst) && fam(src) !== fam(dst)) fail(fromArg, `from_ip ${src} and to_ip ${dst} are of different IP families; no packet can match both`, "use IPv4 on both sides, or IPv6 on both");
+    if (fam(src) && fam(dst) && fam(src) !== fam(dst))
+      fail(fromArg, `from_ip ${src} and to_ip ${dst} are of different IP families; no packet can match both`, "use IPv4 on both sides, or IPv6 on both");
     const sport = a.from_port !== undefined ? normPort("from_port", a.from_port) : undefined;
     const dp = dport !== undefined ? normPort(dportArg!, dport) : undefined;
-    if ((sport !== undefined || dp !== undefined) && !PORT_PROTOS.has(p) && p !== "any") fail(proto !== undefined ? "proto" : dportArg, `proto ${p} has no ports`, "ports go with proto: tcp or udp (or any)");
-    if ([sport, dp].some((x) => x !== undefined && /[:,]/.test(x)) && !PORT_PROTOS.has(p)) fail(dportArg ?? "from_port", "a port range or list needs proto: tcp or udp", "ufw refuses ranges and lists for proto any");
+    if ((sport !== undefined || dp !== undefined) && !PORT_PROTOS.has(p) && p !== "any")
+      fail(proto !== undefined ? "proto" : dportArg, `proto ${p} has no ports`, "ports go with proto: tcp or udp (or any)");
+    if ([sport, dp].some((x) => x !== undefined && /[:,]/.test(x)) && !PORT_PROTOS.has(p))
+      fail(dportArg ?? "from_port", "a port range or list needs proto: tcp or udp", "ufw refuses ranges and lists for proto any");
     if (a.delete && a.insert !== undefined) fail("insert", "insert does not go with delete: true", "delete removes the rule wherever it is");
-    if (a.insert !== undefined && (!Number.isInteger(a.insert) || a.insert < 1)) fail("insert", `insert: ${a.insert} is not a rule position`, "positions start at 1");
+    if (a.insert !== undefined && (!Number.isInteger(a.insert) || a.insert < 1))
+      fail("insert", `insert: ${a.insert} is not a rule position`, "positions start at 1");
     if (a.comment !== undefined && /['"\n\r\0\\]/.test(a.comment)) fail("comment", "comment: must not contain quotes, backslashes or line breaks");
     const r: NormRule & { delete: boolean; insert?: number } = { action: a.rule, dir, proto: p, src, dst, log: a.log === true, delete: a.delete === true };
     if (sport !== undefined) r.sport = sport;
@@ -148,8 +177,10 @@ export function intentOf(a: UfwArgs): Intent {
   } else if (policy === undefined && ruleBits.length) {
     fail(ruleBits[0], `${ruleBits.join(", ")} describe a rule, but rule: is missing`, "add rule: allow, deny, limit or reject");
   }
-  if (!out.rule && !out.policy && !out.state && out.logging === undefined) fail(undefined, "firewall.rule: nothing to do", "give rule:, policy:, state: or logging:");
-  if (a.rollback_timeout !== undefined && (a.rollback_timeout < 5 || a.rollback_timeout > 3600)) fail("rollback_timeout", `rollback_timeout: ${a.rollback_timeout} s is out of range`, "5 to 3600 seconds");
+  if (!out.rule && !out.policy && !out.state && out.logging === undefined)
+    fail(undefined, "firewall.rule: nothing to do", "give rule:, policy:, state: or logging:");
+  if (a.rollback_timeout !== undefined && (a.rollback_timeout < 5 || a.rollback_timeout > 3600))
+    fail("rollback_timeout", `rollback_timeout: ${a.rollback_timeout} s is out of range`, "5 to 3600 seconds");
   return out;
 }
 

@@ -26,7 +26,10 @@ export function reportOnly(module: string, changes: Change[], fix: string): neve
 
 /** Lines of a command's output, trimmed, without empty ones. */
 export function lines(text: string | undefined): string[] {
-  return (text ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+  return (text ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** A pipeline stage printing the first `limit` lines then `#count N` (the exact count), writing nothing. */

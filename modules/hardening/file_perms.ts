@@ -37,33 +37,51 @@ interface Fix {
 
 export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
   name: "hardening.file_perms",
-  description: "Ensure existing files matching globs have at most the given mode (extra bits removed, stricter kept) and the given owner and group. Missing paths are not created.",
+  description:
+    "Ensure existing files matching globs have at most the given mode (extra bits removed, stricter kept) and the given owner and group. Missing paths are not created.",
   args: {
     type: "object",
     additionalProperties: false,
     required: ["paths", "mode"],
     properties: {
-      paths: { type: "array", minItems: 1, items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" }, description: "Absolute paths or shell globs (/etc/ssh/ssh_host_*_key)." },
-      mode: { type: "string", pattern: "^0?[0-7]{3,4}$", description: "The most permissive mode allowed, octal (\"0600\")." },
+      paths: {
+        type: "array",
+        minItems: 1,
+        items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" },
+        description: "Absolute paths or shell globs (/etc/ssh/ssh_host_*_key).",
+      },
+      mode: { type: "string", pattern: "^0?[0-7]{3,4}$", description: 'The most permissive mode allowed, octal ("0600").' },
       owner: { type: "string", pattern: ACCOUNT, description: "Owner to ensure (a user name or a numeric uid)." },
       group: { type: "string", pattern: ACCOUNT, description: "Group to ensure (and to set when the current one is not allowed)." },
       groups_allowed: { type: "array", items: { type: "string", pattern: ACCOUNT }, description: "Groups accepted besides `group`." },
     },
   },
   validate(a) {
-    for (const p of a.paths ?? []) if (/["'`$\\]/.test(p)) throw new InputError(`path '${p}' of hardening.file_perms may only use glob characters (* ? [ ]), no quotes, $ or backslashes`);
+    for (const p of a.paths ?? [])
+      if (/["'`$\\]/.test(p)) throw new InputError(`path '${p}' of hardening.file_perms may only use glob characters (* ? [ ]), no quotes, $ or backslashes`);
   },
   resource: (a) => `permissions of ${a.paths.join(" ")}`,
   probe(a) {
     // Globs are expanded by the shell on purpose; a pattern without a match stays literal and is skipped.
-    const script = a.paths.map((p, i) => `for _keel_f in ${p.replace(/ /g, "\\ ")}; do [ -e "$_keel_f" ] || [ -L "$_keel_f" ] || continue\n${snip.stat(`p${i}`, "").replace(/^_keel_p=''$/m, '_keel_p=$_keel_f')}\nprintf 'path=%s\\n' "$_keel_f"\ndone`).join("\n");
+    const script = a.paths
+      .map(
+        (p, i) =>
+          `for _keel_f in ${p.replace(/ /g, "\\ ")}; do [ -e "$_keel_f" ] || [ -L "$_keel_f" ] || continue\n${snip.stat(`p${i}`, "").replace(/^_keel_p=''$/m, "_keel_p=$_keel_f")}\nprintf 'path=%s\\n' "$_keel_f"\ndone`,
+      )
+      .join("\n");
     return {
       script,
       parse(out) {
         return {
           entries: allRecs(parseRecords(out), "stat")
             .filter((r) => r.get("exists") === "1")
-            .map((r) => ({ path: r.get("path") ?? "", type: r.get("type") ?? "", mode: r.get("mode") ?? "0000", owner: r.get("owner") ?? "", group: r.get("group") ?? "" })),
+            .map((r) => ({
+              path: r.get("path") ?? "",
+              type: r.get("type") ?? "",
+              mode: r.get("mode") ?? "0000",
+              owner: r.get("owner") ?? "",
+              group: r.get("group") ?? "",
+            })),
         };
       },
     };
@@ -90,12 +108,20 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
       }
       if (!what.length) continue;
       fixes.push(fix);
-      changes.push({ summary: `${e.path}: ${what.join(", ")}`, field: e.path, before: `${e.mode} ${e.owner}:${e.group}`, after: `${fix.chmod ?? e.mode} ${ownerOk ? e.owner : a.owner}:${groupOk ? e.group : a.group}` });
+      changes.push({
+        summary: `${e.path}: ${what.join(", ")}`,
+        field: e.path,
+        before: `${e.mode} ${e.owner}:${e.group}`,
+        after: `${fix.chmod ?? e.mode} ${ownerOk ? e.owner : a.owner}:${groupOk ? e.group : a.group}`,
+      });
     }
     for (const c of changes) c.data = fixes;
     return changes;
   },
-  explain: (st, a) => (st.entries.length ? `${st.entries.map((e) => `${e.path} ${e.mode} ${e.owner}:${e.group}`).join(", ")} (at most ${normMode(a.mode)})` : `${NOT_APPLICABLE}no path matches ${a.paths.join(" ")}, nothing to check`),
+  explain: (st, a) =>
+    st.entries.length
+      ? `${st.entries.map((e) => `${e.path} ${e.mode} ${e.owner}:${e.group}`).join(", ")} (at most ${normMode(a.mode)})`
+      : `${NOT_APPLICABLE}no path matches ${a.paths.join(" ")}, nothing to check`,
   async apply(host, _a, changes) {
     for (const f of changes[0]!.data!) {
       if (f.chown) await host.run(`chown -h ${shq(f.chown)} ${shq(f.path)}`);

@@ -33,7 +33,8 @@ interface St {
 export const MODPROBE_DIRS = ["/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d"];
 const canon = (m: string) => m.replace(/-/g, "_");
 const fileOf = (a: KernelModuleArgs) => a.file ?? `/etc/modprobe.d/keel-hardening-${a.name}.conf`;
-const wanted = (a: KernelModuleArgs) => `# Managed by keel (hardening.kernel_module): ${a.name} is never loaded.\ninstall ${canon(a.name)} /bin/false\nblacklist ${canon(a.name)}\n`;
+const wanted = (a: KernelModuleArgs) =>
+  `# Managed by keel (hardening.kernel_module): ${a.name} is never loaded.\ninstall ${canon(a.name)} /bin/false\nblacklist ${canon(a.name)}\n`;
 
 export default defineModule<KernelModuleArgs, St, string>({
   name: "hardening.kernel_module",
@@ -45,7 +46,11 @@ export default defineModule<KernelModuleArgs, St, string>({
     required: ["name"],
     properties: {
       name: { type: "string", pattern: "^[A-Za-z0-9_-]+$", description: "The module (dashes and underscores are the same to modprobe)." },
-      file: { type: "string", pattern: "^/[^\\n\\r\\0]*\\.conf$", description: "The modprobe.d file keel writes. Default /etc/modprobe.d/keel-hardening-NAME.conf." },
+      file: {
+        type: "string",
+        pattern: "^/[^\\n\\r\\0]*\\.conf$",
+        description: "The modprobe.d file keel writes. Default /etc/modprobe.d/keel-hardening-NAME.conf.",
+      },
     },
   },
   resource: (a) => `kernel module ${a.name}`,
@@ -75,13 +80,26 @@ export default defineModule<KernelModuleArgs, St, string>({
     const file = fileOf(a);
     const changes: Change<string>[] = [];
     const want = wanted(a);
-    if (st.file.text !== want) changes.push({ summary: `${file} ${st.file.exists ? "differs" : "missing"} (install ${a.name} /bin/false, blacklist ${a.name})`, field: "file", diff: { path: file, before: st.file.text, after: want }, data: want });
+    if (st.file.text !== want)
+      changes.push({
+        summary: `${file} ${st.file.exists ? "differs" : "missing"} (install ${a.name} /bin/false, blacklist ${a.name})`,
+        field: "file",
+        diff: { path: file, before: st.file.text, after: want },
+        data: want,
+      });
     const first = st.rules.find((r) => r.kind === "install" && r.file !== file);
     const ours = st.rules.findIndex((r) => r.kind === "install" && r.file === file);
     const firstIdx = first ? st.rules.indexOf(first) : -1;
-    const oursWouldWin = ours >= 0 ? ours < firstIdx || firstIdx < 0 : !first || file.slice(file.lastIndexOf("/") + 1) < first.file.slice(first.file.lastIndexOf("/") + 1);
+    const oursWouldWin =
+      ours >= 0 ? ours < firstIdx || firstIdx < 0 : !first || file.slice(file.lastIndexOf("/") + 1) < first.file.slice(first.file.lastIndexOf("/") + 1);
     if (first && !oursWouldWin && !/^\/(usr\/)?bin\/(false|true)$/.test(first.command ?? "")) {
-      changes.push({ summary: `${first.file} sets \`install ${a.name} ${first.command}\` first, which wins over ${file}`, field: "override", before: first.command, after: "/bin/false", data: want });
+      changes.push({
+        summary: `${first.file} sets \`install ${a.name} ${first.command}\` first, which wins over ${file}`,
+        field: "override",
+        before: first.command,
+        after: "/bin/false",
+        data: want,
+      });
     }
     return changes;
   },

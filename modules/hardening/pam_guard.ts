@@ -47,7 +47,9 @@ export async function guardedPamChange(host: Host, files: GuardedFile[], o: Guar
     } else restoreLines.push(`rm -f ${shq(f.path)}`);
   }
   await host.writeFile(`${dir}/restore.sh`, `${restoreLines.join("\n")}\n`, { mode: "0700" });
-  await host.run(`nohup sh -c ${shq(`sleep ${o.deadmanSeconds}; [ -e ${ok} ] || sh ${dir}/restore.sh`)} >/dev/null 2>&1 </dev/null & echo $! > ${shq(`${dir}/deadman.pid`)}`);
+  await host.run(
+    `nohup sh -c ${shq(`sleep ${o.deadmanSeconds}; [ -e ${ok} ] || sh ${dir}/restore.sh`)} >/dev/null 2>&1 </dev/null & echo $! > ${shq(`${dir}/deadman.pid`)}`,
+  );
   const fail = async (why: string): Promise<never> => {
     await host.run(`sh ${shq(`${dir}/restore.sh`)}`);
     await disarm(host, dir, ok);
@@ -75,5 +77,8 @@ export async function guardedPamChange(host: Host, files: GuardedFile[], o: Guar
 
 /** Stop the dead-man timer (its shell and sleep) and mark success. */
 async function disarm(host: Host, dir: string, ok: string): Promise<void> {
-  await host.run(`touch ${shq(ok)}; p=$(cat ${shq(`${dir}/deadman.pid`)} 2>/dev/null); [ -n "$p" ] && { pkill -P "$p" sleep 2>/dev/null; kill "$p" 2>/dev/null; }; true`, { check: false });
+  await host.run(
+    `touch ${shq(ok)}; p=$(cat ${shq(`${dir}/deadman.pid`)} 2>/dev/null); [ -n "$p" ] && { pkill -P "$p" sleep 2>/dev/null; kill "$p" 2>/dev/null; }; true`,
+    { check: false },
+  );
 }

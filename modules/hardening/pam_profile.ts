@@ -96,25 +96,43 @@ export default defineModule<PamProfileArgs, St, Plan>({
     properties: {
       name: { type: "string", pattern: "^[a-z0-9_-]+$", description: "Profile name: the file /usr/share/pam-configs/NAME." },
       content: { type: "string", minLength: 1, description: "The profile (Name:, Default:, Priority:, Auth-Type:, Auth: … sections, see pam-auth-update(8))." },
-      deadman_seconds: { type: "integer", minimum: 30, default: 120, description: "The host restores the saved PAM files after this many seconds unless keel proves a login works first." },
+      deadman_seconds: {
+        type: "integer",
+        minimum: 30,
+        default: 120,
+        description: "The host restores the saved PAM files after this many seconds unless keel proves a login works first.",
+      },
     },
   },
   validate(a) {
     // The content is many lines by design; a NUL or a carriage return would make pam-auth-update
     // and PAM read different lines than keel compares.
-    if (/[\0\r]/.test(a.content ?? "")) throw new InputError(`the content of PAM profile ${a.name} contains a ${/\0/.test(a.content) ? "NUL" : "carriage return"}`, undefined, "write plain lines separated by newlines");
+    if (/[\0\r]/.test(a.content ?? ""))
+      throw new InputError(
+        `the content of PAM profile ${a.name} contains a ${/\0/.test(a.content) ? "NUL" : "carriage return"}`,
+        undefined,
+        "write plain lines separated by newlines",
+      );
   },
   resource: (a) => `PAM profile ${a.name}`,
   probe(a) {
     return {
-      script: [snip.readFile("profile", `/usr/share/pam-configs/${a.name}`), ...TYPES.map((t) => snip.readFile(t, `/etc/pam.d/common-${t}`)), snip.cmd("tool", "command -v pam-auth-update")].join("\n"),
+      script: [
+        snip.readFile("profile", `/usr/share/pam-configs/${a.name}`),
+        ...TYPES.map((t) => snip.readFile(t, `/etc/pam.d/common-${t}`)),
+        snip.cmd("tool", "command -v pam-auth-update"),
+      ].join("\n"),
       parse(out) {
         const recs = parseRecords(out);
         const file = (id: string) => {
           const r = findRec(recs, "file", id);
           return { exists: r?.get("exists") === "1", text: r?.get("content") ?? "" };
         };
-        return { tool: findRec(recs, "cmd", "tool")?.int("rc") === 0, profile: file("profile"), common: Object.fromEntries(TYPES.map((t) => [t, file(t)])) as St["common"] };
+        return {
+          tool: findRec(recs, "cmd", "tool")?.int("rc") === 0,
+          profile: file("profile"),
+          common: Object.fromEntries(TYPES.map((t) => [t, file(t)])) as St["common"],
+        };
       },
     };
   },
@@ -126,20 +144,45 @@ export default defineModule<PamProfileArgs, St, Plan>({
     const found = absent.flatMap((e) => stackLines(st.common[e.type].text, e.module).map((l) => `common-${e.type}: ${l}`));
     const changes: Change<Plan>[] = [];
     // A host without pam-auth-update is a finding with evidence (audit: fail); apply refuses it.
-    if (!st.tool) changes.push({ summary: "pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian", field: "pam-auth-update", before: "absent (command -v pam-auth-update)", after: "present", source: "command -v pam-auth-update" });
-    if (st.profile.text !== want) changes.push({ summary: `profile /usr/share/pam-configs/${a.name} ${st.profile.exists ? "differs" : "missing"}`, field: "profile", diff: { path: `/usr/share/pam-configs/${a.name}`, before: st.profile.text, after: want } });
-    if (missing.length) changes.push({ summary: `not enabled: ${missing.join("; ")}${found.length ? ` (found: ${found.join("; ")})` : ""}`, field: "stack", before: found.length ? found : "absent", after: missing, source: `/etc/pam.d/common-{${[...new Set(absent.map((e) => e.type))].join(",")}}` });
+    if (!st.tool)
+      changes.push({
+        summary: "pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian",
+        field: "pam-auth-update",
+        before: "absent (command -v pam-auth-update)",
+        after: "present",
+        source: "command -v pam-auth-update",
+      });
+    if (st.profile.text !== want)
+      changes.push({
+        summary: `profile /usr/share/pam-configs/${a.name} ${st.profile.exists ? "differs" : "missing"}`,
+        field: "profile",
+        diff: { path: `/usr/share/pam-configs/${a.name}`, before: st.profile.text, after: want },
+      });
+    if (missing.length)
+      changes.push({
+        summary: `not enabled: ${missing.join("; ")}${found.length ? ` (found: ${found.join("; ")})` : ""}`,
+        field: "stack",
+        before: found.length ? found : "absent",
+        after: missing,
+        source: `/etc/pam.d/common-{${[...new Set(absent.map((e) => e.type))].join(",")}}`,
+      });
     for (const c of changes) c.data = { missing };
     return changes;
   },
   explain: (_s, a) => `PAM profile ${a.name} is installed and enabled in /etc/pam.d/common-*`,
   async apply(host, a, changes, st) {
-    if (st && !st.tool) throw new ModuleError("pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian; nothing was changed");
+    if (st && !st.tool)
+      throw new ModuleError("pam-auth-update is not installed (package libpam-runtime): keel manages PAM through it on Debian; nothing was changed");
     const want = a.content.endsWith("\n") ? a.content : `${a.content}\n`;
     const prof = `/usr/share/pam-configs/${a.name}`;
     // Saved and restored: every common-* file that exists and the old profile (or its absence).
     const files: GuardedFile[] = [
-      ...TYPES.filter((t) => st.common[t].exists).map((t) => ({ path: `/etc/pam.d/common-${t}`, exists: true, text: st.common[t].text, saveAs: `common-${t}` })),
+      ...TYPES.filter((t) => st.common[t].exists).map((t) => ({
+        path: `/etc/pam.d/common-${t}`,
+        exists: true,
+        text: st.common[t].text,
+        saveAs: `common-${t}`,
+      })),
       { path: prof, exists: st.profile.exists, text: st.profile.text, saveAs: "profile" },
     ];
     const proof = await guardedPamChange(host, files, { deadmanSeconds: a.deadman_seconds ?? 120, stackFiles: "/etc/pam.d/common-*" }, async () => {
@@ -147,12 +190,17 @@ export default defineModule<PamProfileArgs, St, Plan>({
       const upd = await host.run(`DEBIAN_FRONTEND=noninteractive pam-auth-update --enable ${shq(a.name)}`, { check: false });
       if (upd.rc !== 0) return `pam-auth-update --enable ${a.name} failed: ${upd.stderr.trim() || upd.stdout.trim() || `exit ${upd.rc}`}`;
       const now = await host.run(TYPES.map((t) => `echo "@@${t}"; cat /etc/pam.d/common-${t} 2>/dev/null`).join("; "));
-      const text = Object.fromEntries(now.stdout.split(/^@@/m).filter(Boolean).map((s) => [s.slice(0, s.indexOf("\n")), s.slice(s.indexOf("\n") + 1)]));
+      const text = Object.fromEntries(
+        now.stdout
+          .split(/^@@/m)
+          .filter(Boolean)
+          .map((s) => [s.slice(0, s.indexOf("\n")), s.slice(s.indexOf("\n") + 1)]),
+      );
       const still = expectedLines(want).filter((e) => !stackHas(text[e.type] ?? "", e));
-      if (still.length) return `after pam-auth-update, /etc/pam.d/common-* still lack ${still.map((e) => e.module).join(", ")} (local edits keep pam-auth-update from managing them?)`;
+      if (still.length)
+        return `after pam-auth-update, /etc/pam.d/common-* still lack ${still.map((e) => e.module).join(", ")} (local edits keep pam-auth-update from managing them?)`;
       return undefined;
     });
     return { msg: `${changes.map((c) => c.summary).join("; ")}: enabled; ${proof}; become works` };
   },
 });
-

@@ -73,10 +73,19 @@ export default defineModule<PamdArgs, PamdState, { text: string }>({
         items: { type: "string" },
         description: "updated: replaces the arguments; before/after: the new rule's; args_present: added (key=value updates the value); args_absent: removed.",
       },
-      state: { enum: ["updated", "before", "after", "args_present", "args_absent", "absent"], default: "updated", description: "What to do with the matching rules. Default updated." },
+      state: {
+        enum: ["updated", "before", "after", "args_present", "args_absent", "absent"],
+        default: "updated",
+        description: "What to do with the matching rules. Default updated.",
+      },
       path: { type: "string", pattern: "^/", default: "/etc/pam.d", description: "The directory of the service files. Default /etc/pam.d." },
       backup: { type: "boolean", default: false, description: "Keep a timestamped copy of the file beside it." },
-      deadman_seconds: { type: "integer", minimum: 30, default: 120, description: "The host restores the file after this many seconds unless keel proves a new login works first." },
+      deadman_seconds: {
+        type: "integer",
+        minimum: 30,
+        default: 120,
+        description: "The host restores the file after this many seconds unless keel proves a new login works first.",
+      },
     },
   },
   resource: (a) => `PAM service ${a.name}: ${a.type} ${a.control} ${a.module_path}`,
@@ -87,8 +96,10 @@ export default defineModule<PamdArgs, PamdState, { text: string }>({
     if ((s === "before" || s === "after") && (!a.new_type || !a.new_control || !a.new_module_path)) {
       throw new ArgError("new_type", `state=${s} needs new_type, new_control and new_module_path (the rule to insert)`, "add the three new_* arguments");
     }
-    if ((s === "args_present" || s === "args_absent") && args(a.module_arguments).length === 0) throw new ArgError("module_arguments", `state=${s} needs module_arguments`, "module_arguments: [ARG, …]");
-    if (s === "args_present" && args(a.module_arguments).some((x) => x.startsWith("["))) throw new ArgError("module_arguments", "Unable to process bracketed '[' complex arguments with 'args_present'. Please use 'updated'.", "state: updated");
+    if ((s === "args_present" || s === "args_absent") && args(a.module_arguments).length === 0)
+      throw new ArgError("module_arguments", `state=${s} needs module_arguments`, "module_arguments: [ARG, …]");
+    if (s === "args_present" && args(a.module_arguments).some((x) => x.startsWith("[")))
+      throw new ArgError("module_arguments", "Unable to process bracketed '[' complex arguments with 'args_present'. Please use 'updated'.", "state: updated");
   },
 
   probe(a) {
@@ -104,7 +115,12 @@ export default defineModule<PamdArgs, PamdState, { text: string }>({
         const f = fileOf(recs, "pamd");
         if (f.exists && f.type !== "file") throw new ModuleError(`${file(a)} is not a regular file`);
         if (f.exists && f.content === undefined) throw new ModuleError(`cannot read ${file(a)} (try become: true)`);
-        return { exists: f.exists, text: f.content?.toString("utf8") ?? "", installed: outLines(recs, "modules").filter((l) => l.endsWith(".so")), present: outLines(recs, "present") };
+        return {
+          exists: f.exists,
+          text: f.content?.toString("utf8") ?? "",
+          installed: outLines(recs, "modules").filter((l) => l.endsWith(".so")),
+          present: outLines(recs, "present"),
+        };
       },
     };
   },
@@ -118,8 +134,11 @@ export default defineModule<PamdArgs, PamdState, { text: string }>({
       .flatMap((l) => ("rule" in l && !l.rule.type.startsWith("-") ? [l.rule.path] : []))
       .filter((m) => (m.startsWith("/") ? !st.present.includes(m) && !st.installed.includes(m.slice(m.lastIndexOf("/") + 1)) : !st.installed.includes(m)));
     const fresh = [...new Set(lost)].filter((m) => !parsePamd(st.text).some((l) => "rule" in l && l.rule.path === m));
-    if (fresh.length) throw new ModuleError(`refusing to edit ${file(a)}: the new stack names PAM modules that are not installed on the host: ${fresh.join(", ")}`);
-    return [{ summary: `${file(a)}: ${r.what}`, field: "rules", diff: { path: file(a), before: st.text, after: r.text }, data: { text: r.text } }] satisfies Change<{ text: string }>[];
+    if (fresh.length)
+      throw new ModuleError(`refusing to edit ${file(a)}: the new stack names PAM modules that are not installed on the host: ${fresh.join(", ")}`);
+    return [
+      { summary: `${file(a)}: ${r.what}`, field: "rules", diff: { path: file(a), before: st.text, after: r.text }, data: { text: r.text } },
+    ] satisfies Change<{ text: string }>[];
   },
 
   explain(_st, a) {
@@ -130,10 +149,15 @@ export default defineModule<PamdArgs, PamdState, { text: string }>({
     const path = file(a);
     const text = changes[0]!.data!.text;
     let backup: string | undefined;
-    const proof = await guardedPamChange(host, [{ path, exists: true, text: st.text, saveAs: a.name }], { deadmanSeconds: a.deadman_seconds ?? 120, stackFiles: shq(path) }, async () => {
-      backup = (await host.writeFile(path, text, a.backup ? { backup: true } : {})).backup;
-      return undefined;
-    });
+    const proof = await guardedPamChange(
+      host,
+      [{ path, exists: true, text: st.text, saveAs: a.name }],
+      { deadmanSeconds: a.deadman_seconds ?? 120, stackFiles: shq(path) },
+      async () => {
+        backup = (await host.writeFile(path, text, a.backup ? { backup: true } : {})).backup;
+        return undefined;
+      },
+    );
     return { msg: `${changes[0]!.summary}; ${proof}; become works`, ...(backup ? { backup_file: backup } : {}) };
   },
 });
@@ -172,7 +196,12 @@ export function splitArgs(s: string): string[] {
 export function normControl(c: string): string {
   const t = c.trim();
   if (!t.startsWith("[")) return t;
-  return `[${t.slice(1, -1).replace(/\s*=\s*/g, "=").trim().split(/\s+/).join(" ")}]`;
+  return `[${t
+    .slice(1, -1)
+    .replace(/\s*=\s*/g, "=")
+    .trim()
+    .split(/\s+/)
+    .join(" ")}]`;
 }
 
 const RULE = /^\s*(-?(?:account|auth|password|session))\s+(\[[^\]]*\]|\S+)\s+(\S+)\s*(.*?)\s*$/;
@@ -196,13 +225,15 @@ export function renderRule(r: Rule): string {
 export function editPamd(text: string, a: PamdArgs): { text: string; changes: number; what: string } {
   const lines = parsePamd(text);
   const control = normControl(a.control);
-  const matches = (l: Line): l is Extract<Line, { rule: Rule }> => "rule" in l && l.rule.type === a.type && l.rule.control === control && l.rule.path === a.module_path;
+  const matches = (l: Line): l is Extract<Line, { rule: Rule }> =>
+    "rule" in l && l.rule.type === a.type && l.rule.control === control && l.rule.path === a.module_path;
   const want = args(a.module_arguments);
   const state = a.state ?? "updated";
   let changes = 0;
   const out: Line[] = [];
   const newRule = (): Line => ({ raw: "", rule: { type: a.new_type!, control: normControl(a.new_control!), path: a.new_module_path!, args: [...want] } });
-  const isNew = (l: Line | undefined) => !!l && "rule" in l && l.rule.type === a.new_type && l.rule.control === normControl(a.new_control ?? "") && l.rule.path === a.new_module_path;
+  const isNew = (l: Line | undefined) =>
+    !!l && "rule" in l && l.rule.type === a.new_type && l.rule.control === normControl(a.new_control ?? "") && l.rule.path === a.new_module_path;
   const ruleAt = (i: number, step: number): Line | undefined => {
     for (let j = i + step; j >= 0 && j < lines.length; j += step) if ("rule" in lines[j]!) return lines[j];
     return undefined;

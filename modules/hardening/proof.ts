@@ -22,7 +22,8 @@ export async function proveNewLogin(host: Host, timeoutMs = 15_000): Promise<Pro
       return { ok: true, detail: `a new SSH connection to ${host.name} works` };
     } catch (e) {
       const err = e instanceof ConnectionError ? e : new ConnectionError(e instanceof Error ? e.message : String(e), "other", host.name);
-      if (err.failure !== "refused" || Date.now() + 300 >= deadline) return { ok: false, detail: `a new SSH connection to ${host.name} failed: ${err.message}`, failure: err.failure };
+      if (err.failure !== "refused" || Date.now() + 300 >= deadline)
+        return { ok: false, detail: `a new SSH connection to ${host.name} failed: ${err.message}`, failure: err.failure };
       await new Promise((r) => setTimeout(r, 300));
     }
   }

@@ -6,12 +6,47 @@
 /** The keywords keel manages, canonical spelling by lowercase name (as `sshd -T` prints them). */
 export const SSHD_KEYWORDS: Record<string, string> = Object.fromEntries(
   [
-    "AllowAgentForwarding", "AllowGroups", "AllowStreamLocalForwarding", "AllowTcpForwarding", "AllowUsers", "AuthenticationMethods",
-    "Banner", "Ciphers", "ClientAliveCountMax", "ClientAliveInterval", "Compression", "DenyGroups", "DenyUsers", "DisableForwarding",
-    "GatewayPorts", "GSSAPIAuthentication", "HostbasedAuthentication", "HostKeyAlgorithms", "IgnoreRhosts", "KbdInteractiveAuthentication",
-    "KerberosAuthentication", "KexAlgorithms", "LoginGraceTime", "LogLevel", "MACs", "MaxAuthTries", "MaxSessions", "MaxStartups",
-    "PasswordAuthentication", "PermitEmptyPasswords", "PermitRootLogin", "PermitTunnel", "PermitUserEnvironment", "PrintLastLog",
-    "PrintMotd", "PubkeyAuthentication", "StrictModes", "TCPKeepAlive", "UseDNS", "UsePAM", "X11Forwarding",
+    "AllowAgentForwarding",
+    "AllowGroups",
+    "AllowStreamLocalForwarding",
+    "AllowTcpForwarding",
+    "AllowUsers",
+    "AuthenticationMethods",
+    "Banner",
+    "Ciphers",
+    "ClientAliveCountMax",
+    "ClientAliveInterval",
+    "Compression",
+    "DenyGroups",
+    "DenyUsers",
+    "DisableForwarding",
+    "GatewayPorts",
+    "GSSAPIAuthentication",
+    "HostbasedAuthentication",
+    "HostKeyAlgorithms",
+    "IgnoreRhosts",
+    "KbdInteractiveAuthentication",
+    "KerberosAuthentication",
+    "KexAlgorithms",
+    "LoginGraceTime",
+    "LogLevel",
+    "MACs",
+    "MaxAuthTries",
+    "MaxSessions",
+    "MaxStartups",
+    "PasswordAuthentication",
+    "PermitEmptyPasswords",
+    "PermitRootLogin",
+    "PermitTunnel",
+    "PermitUserEnvironment",
+    "PrintLastLog",
+    "PrintMotd",
+    "PubkeyAuthentication",
+    "StrictModes",
+    "TCPKeepAlive",
+    "UseDNS",
+    "UsePAM",
+    "X11Forwarding",
   ].map((k) => [k.toLowerCase(), k]),
 );
 
@@ -71,7 +106,13 @@ export function wantedText(key: string, v: SettingValue): string {
 export function renderDropin(current: string | undefined, settings: Record<string, SettingValue>): string {
   const lines = (current ?? "").split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
-  const out = current === undefined || current === "" ? ["# Managed by keel (hardening.sshd_config). sshd reads the first value it finds for a keyword;", "# this file is included before the rest of sshd_config."] : [...lines];
+  const out =
+    current === undefined || current === ""
+      ? [
+          "# Managed by keel (hardening.sshd_config). sshd reads the first value it finds for a keyword;",
+          "# this file is included before the rest of sshd_config.",
+        ]
+      : [...lines];
   for (const [key, v] of Object.entries(settings)) {
     const canon = SSHD_KEYWORDS[key.toLowerCase()] ?? key;
     const line = `${canon} ${configText(key, v)}`;
@@ -124,7 +165,12 @@ export interface Login {
 
 /** OpenSSH wildcard match (* and ?), case-sensitive. */
 function wild(pattern: string, s: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(s);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(s);
 }
 
 function ipv4(a: string): number | undefined {
@@ -146,7 +192,7 @@ export function userEntryMatches(entry: string, login: Login): boolean {
     const bits = Number(cidr[2]);
     if (net === undefined || ip === undefined) return false;
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return ((net & mask) >>> 0) === ((ip & mask) >>> 0);
+    return (net & mask) >>> 0 === (ip & mask) >>> 0;
   }
   return wild(hostPat, login.addr);
 }
@@ -172,7 +218,8 @@ export function loginRefusal(eff: Record<string, string[]>, login: Login): strin
   const dg = list("denygroups").find((g) => login.groups.some((x) => wild(g, x)));
   if (dg) return `DenyGroups ${dg} refuses ${login.user} (groups ${login.groups.join(", ")}), keel's own login`;
   const ag = list("allowgroups");
-  if (ag.length && !ag.some((g) => login.groups.some((x) => wild(g, x)))) return `AllowGroups ${ag.join(" ")} does not include a group of ${login.user} (${login.groups.join(", ")}), keel's own login`;
+  if (ag.length && !ag.some((g) => login.groups.some((x) => wild(g, x))))
+    return `AllowGroups ${ag.join(" ")} does not include a group of ${login.user} (${login.groups.join(", ")}), keel's own login`;
   return undefined;
 }
 

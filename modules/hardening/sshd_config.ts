@@ -16,7 +16,19 @@ import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
 import { proveNewLogin } from "./proof.js";
-import { SSHD_KEYWORDS, effectiveText, includes, loginRefusal, overlay, parseEffective, renderDropin, wantedText, withInclude, type Login, type SettingValue } from "./sshd-logic.js";
+import {
+  SSHD_KEYWORDS,
+  effectiveText,
+  includes,
+  loginRefusal,
+  overlay,
+  parseEffective,
+  renderDropin,
+  wantedText,
+  withInclude,
+  type Login,
+  type SettingValue,
+} from "./sshd-logic.js";
 
 export interface SshdArgs {
   settings: Record<string, SettingValue>;
@@ -79,25 +91,40 @@ export default defineModule<SshdArgs, SshdState, Plan>({
       settings: {
         type: "object",
         minProperties: 1,
-        description: "sshd keywords and their values: `{ PermitRootLogin: \"no\", MaxAuthTries: 4, Ciphers: [aes256-gcm@openssh.com, …] }`. Lists are comma-joined (space-joined for Allow/Deny users and groups); booleans are yes/no.",
-        additionalProperties: { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }, { type: "array", items: { type: "string" }, minItems: 1 }] },
+        description:
+          'sshd keywords and their values: `{ PermitRootLogin: "no", MaxAuthTries: 4, Ciphers: [aes256-gcm@openssh.com, …] }`. Lists are comma-joined (space-joined for Allow/Deny users and groups); booleans are yes/no.',
+        additionalProperties: {
+          anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }, { type: "array", items: { type: "string" }, minItems: 1 }],
+        },
       },
-      dropin: { type: "string", pattern: "^/.*\\.conf$", default: DROPIN, description: "The drop-in keel writes (mode 0600); the main file must Include it (keel adds the Include when missing)." },
+      dropin: {
+        type: "string",
+        pattern: "^/.*\\.conf$",
+        default: DROPIN,
+        description: "The drop-in keel writes (mode 0600); the main file must Include it (keel adds the Include when missing).",
+      },
       config: { type: "string", pattern: "^/", default: CONFIG, description: "The main sshd configuration file." },
       admin_path_verified: {
         type: "boolean",
         default: false,
-        description: "Apply even a setting that refuses keel's own login, because another way in exists (console, another admin account). The new-connection proof then only requires sshd to answer.",
+        description:
+          "Apply even a setting that refuses keel's own login, because another way in exists (console, another admin account). The new-connection proof then only requires sshd to answer.",
       },
     },
   },
 
   validate(a) {
     for (const k of ["dropin", "config"] as const) {
-      if (/[\n\r\0]/.test(a[k] ?? "")) throw new InputError(`${k} must be one line (no newline or NUL): it is written into sshd_config's Include line and used as a path`);
+      if (/[\n\r\0]/.test(a[k] ?? ""))
+        throw new InputError(`${k} must be one line (no newline or NUL): it is written into sshd_config's Include line and used as a path`);
     }
     for (const [k, v] of Object.entries(a.settings ?? {})) {
-      if (!SSHD_KEYWORDS[k.toLowerCase()]) throw new InputError(`hardening.sshd_config does not manage the sshd keyword '${k}'`, undefined, `managed keywords: ${Object.values(SSHD_KEYWORDS).join(", ")}`);
+      if (!SSHD_KEYWORDS[k.toLowerCase()])
+        throw new InputError(
+          `hardening.sshd_config does not manage the sshd keyword '${k}'`,
+          undefined,
+          `managed keywords: ${Object.values(SSHD_KEYWORDS).join(", ")}`,
+        );
       for (const s of Array.isArray(v) ? v : [v]) {
         if (/[\n\r\0]/.test(String(s))) throw new InputError(`the value of ${k} must be one line (no newline or NUL)`);
         if (Array.isArray(v) && /[\s,]/.test(String(s))) throw new InputError(`each entry of ${k} must be one word without spaces or commas, got '${s}'`);
@@ -116,22 +143,34 @@ export default defineModule<SshdArgs, SshdState, Plan>({
       "fi",
       snip.readFile("main", a.config ?? CONFIG),
       snip.readFile("dropin", a.dropin ?? DROPIN),
-      snip.cmd("others", `for f in ${shq(dirOf(a.dropin ?? DROPIN))}/*.conf; do [ -f "$f" ] && [ "$f" != ${shq(a.dropin ?? DROPIN)} ] && { printf '==> %s\\n' "$f"; cat "$f"; printf '\\n'; }; done; true`),
+      snip.cmd(
+        "others",
+        `for f in ${shq(dirOf(a.dropin ?? DROPIN))}/*.conf; do [ -f "$f" ] && [ "$f" != ${shq(a.dropin ?? DROPIN)} ] && { printf '==> %s\\n' "$f"; cat "$f"; printf '\\n'; }; done; true`,
+      ),
     ].join("\n");
     return { script, parse: (out) => parseSshd(out) };
   },
 
   diff(st, a): Change<Plan>[] {
     const dropinPath = a.dropin ?? DROPIN;
-    if (!st.sshd) throw new ModuleError("sshd is not installed on this host (no sshd binary): nothing to harden; deselect the ssh controls or install openssh-server");
-    if (!st.effective) throw new ModuleError(`sshd -T failed for keel's login (${st.login.user}@${st.login.addr}): ${st.effectiveError || "no output"}; fix the current sshd configuration first`);
+    if (!st.sshd)
+      throw new ModuleError("sshd is not installed on this host (no sshd binary): nothing to harden; deselect the ssh controls or install openssh-server");
+    if (!st.effective)
+      throw new ModuleError(
+        `sshd -T failed for keel's login (${st.login.user}@${st.login.addr}): ${st.effectiveError || "no output"}; fix the current sshd configuration first`,
+      );
     const eff = st.effective;
     const changes: Change<Plan>[] = [];
     for (const [k, v] of Object.entries(a.settings)) {
       const have = effectiveText(eff, k);
       const want = wantedText(k, v);
       if (have === want) continue;
-      changes.push({ summary: `${SSHD_KEYWORDS[k.toLowerCase()]} ${have || "(unset)"} → ${want} (effective for ${st.login.user}@${st.login.addr})`, field: k, before: have, after: want });
+      changes.push({
+        summary: `${SSHD_KEYWORDS[k.toLowerCase()]} ${have || "(unset)"} → ${want} (effective for ${st.login.user}@${st.login.addr})`,
+        field: k,
+        before: have,
+        after: want,
+      });
     }
     if (!changes.length) return [];
     const dropinText = renderDropin(st.dropin.exists ? st.dropin.text : undefined, a.settings);
@@ -145,7 +184,11 @@ export default defineModule<SshdArgs, SshdState, Plan>({
       const out = commentOut(text, keys);
       if (out.changed.length) {
         neutralize[file] = out.text;
-        changes.push({ summary: `${file}: comment out ${out.changed.join("; ")} (sets the same keyword)`, field: "conflict", diff: { path: file, before: text, after: out.text } });
+        changes.push({
+          summary: `${file}: comment out ${out.changed.join("; ")} (sets the same keyword)`,
+          field: "conflict",
+          diff: { path: file, before: text, after: out.text },
+        });
       }
     }
     const cfg = a.config ?? CONFIG;
@@ -159,7 +202,9 @@ export default defineModule<SshdArgs, SshdState, Plan>({
     if (needInclude) changes.push({ summary: `${a.config ?? CONFIG} does not Include ${dropinPath}; keel adds the Include`, field: "include" });
     if (plan.blocked) {
       changes.push({
-        summary: a.admin_path_verified ? `keel's own login will be refused (${plan.blocked}); applied anyway: admin_path_verified` : `blocked: ${plan.blocked}; nothing will be changed`,
+        summary: a.admin_path_verified
+          ? `keel's own login will be refused (${plan.blocked}); applied anyway: admin_path_verified`
+          : `blocked: ${plan.blocked}; nothing will be changed`,
         field: "blocked",
         before: `${st.login.user}@${st.login.addr} can log in`,
         after: plan.blocked,
@@ -170,7 +215,9 @@ export default defineModule<SshdArgs, SshdState, Plan>({
   },
 
   explain(st, a) {
-    return `${Object.keys(a.settings).map((k) => `${SSHD_KEYWORDS[k.toLowerCase()]} ${effectiveText(st.effective ?? {}, k)}`).join(", ")} (sshd -T for ${st.login.user}@${st.login.addr})`;
+    return `${Object.keys(a.settings)
+      .map((k) => `${SSHD_KEYWORDS[k.toLowerCase()]} ${effectiveText(st.effective ?? {}, k)}`)
+      .join(", ")} (sshd -T for ${st.login.user}@${st.login.addr})`;
   },
 
   async apply(host, a, changes, st) {
@@ -178,7 +225,9 @@ export default defineModule<SshdArgs, SshdState, Plan>({
     const dropinPath = a.dropin ?? DROPIN;
     const config = a.config ?? CONFIG;
     if (plan.blocked && !a.admin_path_verified) {
-      throw new ModuleError(`blocked: ${plan.blocked}. Nothing was changed. Connect as another user, or set admin_path_verified (hardening_ssh_admin_path_verified) when another way in exists`);
+      throw new ModuleError(
+        `blocked: ${plan.blocked}. Nothing was changed. Connect as another user, or set admin_path_verified (hardening_ssh_admin_path_verified) when another way in exists`,
+      );
     }
     if (!host.probeNewConnection) throw new ModuleError("this connection cannot prove a new login after the change; refusing to change sshd");
     const restore = async () => {
@@ -194,27 +243,36 @@ export default defineModule<SshdArgs, SshdState, Plan>({
     const test = await host.run(`${shq(st.sshd!)} -t`, { check: false });
     if (test.rc !== 0) {
       await restore();
-      throw new ModuleError(`sshd -t rejected the new configuration: ${test.stderr.trim() || `exit ${test.rc}`}. Restored the previous files; sshd was not reloaded`);
+      throw new ModuleError(
+        `sshd -t rejected the new configuration: ${test.stderr.trim() || `exit ${test.rc}`}. Restored the previous files; sshd was not reloaded`,
+      );
     }
     const eff = await effectiveNow(host, st);
     const stuck = Object.entries(a.settings).filter(([k, v]) => effectiveText(eff, k) !== wantedText(k, v));
     if (stuck.length) {
       await restore();
       const list = stuck.map(([k, v]) => `${SSHD_KEYWORDS[k.toLowerCase()]} is ${effectiveText(eff, k) || "(unset)"}, not ${wantedText(k, v)}`).join("; ");
-      throw new ModuleError(`after writing ${dropinPath}: ${list}. An earlier file or a Match block sets it first (sshd keeps the first value it reads); restored the previous files, sshd was not reloaded`);
+      throw new ModuleError(
+        `after writing ${dropinPath}: ${list}. An earlier file or a Match block sets it first (sshd keeps the first value it reads); restored the previous files, sshd was not reloaded`,
+      );
     }
     const refusal = loginRefusal(eff, st.login);
     if (refusal && !a.admin_path_verified) {
       await restore();
-      throw new ModuleError(`blocked: ${refusal} (in the effective configuration after writing ${dropinPath}). Restored the previous files; sshd was not reloaded`);
+      throw new ModuleError(
+        `blocked: ${refusal} (in the effective configuration after writing ${dropinPath}). Restored the previous files; sshd was not reloaded`,
+      );
     }
     await reload(host);
     const proof = await proveNewLogin(host);
-    if (proof.ok || (refusal && a.admin_path_verified && proof.failure === "auth")) return { msg: proof.ok ? proof.detail : `sshd answers and refuses keel's login as expected (admin_path_verified): ${proof.detail}` };
+    if (proof.ok || (refusal && a.admin_path_verified && proof.failure === "auth"))
+      return { msg: proof.ok ? proof.detail : `sshd answers and refuses keel's login as expected (admin_path_verified): ${proof.detail}` };
     await restore();
     await reload(host);
     const again = await proveNewLogin(host);
-    throw new ModuleError(`a new SSH connection failed after reloading sshd (${proof.detail}). Restored the previous configuration and reloaded sshd; ${again.ok ? "a new connection works again" : `a new connection still fails: ${again.detail}`}`);
+    throw new ModuleError(
+      `a new SSH connection failed after reloading sshd (${proof.detail}). Restored the previous configuration and reloaded sshd; ${again.ok ? "a new connection works again" : `a new connection still fails: ${again.detail}`}`,
+    );
   },
 });
 
@@ -229,7 +287,8 @@ async function effectiveNow(host: Host, st: SshdState): Promise<Record<string, s
 /** Reload sshd: systemd's unit, else SIGHUP to the pid in its pid file, else the init script. */
 async function reload(host: Host): Promise<void> {
   if (host.facts.init === "systemd") await host.run("systemctl reload ssh.service 2>/dev/null || systemctl reload sshd.service");
-  else await host.run(`if [ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null; then kill -HUP "$(cat /run/sshd.pid)"; else service ssh reload; fi`);
+  else
+    await host.run(`if [ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null; then kill -HUP "$(cat /run/sshd.pid)"; else service ssh reload; fi`);
 }
 
 export function parseSshd(out: string): SshdState {
@@ -241,7 +300,12 @@ export function parseSshd(out: string): SshdState {
     return { exists: r?.get("exists") === "1", text: r?.get("content") ?? "" };
   };
   const st: SshdState = {
-    login: { ssh: login?.get("ssh") === "1", user: login?.get("user") ?? "", addr: login?.get("addr") ?? "", groups: (login?.get("groups") ?? "").split(/\s+/).filter(Boolean) },
+    login: {
+      ssh: login?.get("ssh") === "1",
+      user: login?.get("user") ?? "",
+      addr: login?.get("addr") ?? "",
+      groups: (login?.get("groups") ?? "").split(/\s+/).filter(Boolean),
+    },
     main: file("main"),
     dropin: file("dropin"),
     others: splitFiles(findRec(recs, "cmd", "others")?.get("out") ?? ""),
@@ -276,7 +340,11 @@ export function commentOut(text: string, keys: string[]): { text: string; change
   const changed: string[] = [];
   let inMatch = false;
   const lines = text.split("\n").map((l) => {
-    const word = l.trim().split(/[\s=]+/)[0]?.toLowerCase() ?? "";
+    const word =
+      l
+        .trim()
+        .split(/[\s=]+/)[0]
+        ?.toLowerCase() ?? "";
     if (word === "match") inMatch = true;
     if (inMatch || !want.has(word) || l.trim().startsWith("#")) return l;
     changed.push(l.trim());

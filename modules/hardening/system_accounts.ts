@@ -29,13 +29,19 @@ const EXEMPT = ["root", "sync", "shutdown", "halt"];
 
 export default defineModule<SystemAccountsArgs, St, string[]>({
   name: "hardening.system_accounts",
-  description: "Ensure system accounts (UID below UID_MIN, except root, sync, shutdown, halt) have no login shell; sets it to /usr/sbin/nologin. Never changes the account keel connects as.",
+  description:
+    "Ensure system accounts (UID below UID_MIN, except root, sync, shutdown, halt) have no login shell; sets it to /usr/sbin/nologin. Never changes the account keel connects as.",
   args: {
     type: "object",
     additionalProperties: false,
     properties: {
       shell: { type: "string", enum: NOLOGIN, default: "/usr/sbin/nologin", description: "The non-login shell to give them." },
-      exempt: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$" }, default: EXEMPT, description: "Accounts left alone (account names)." },
+      exempt: {
+        type: "array",
+        items: { type: "string", pattern: "^[A-Za-z0-9_.][A-Za-z0-9_.-]*\\$?$" },
+        default: EXEMPT,
+        description: "Accounts left alone (account names).",
+      },
     },
   },
   resource: () => "login shells of system accounts",
@@ -43,7 +49,7 @@ export default defineModule<SystemAccountsArgs, St, string[]>({
     script: [
       snip.cmd("uidmin", "awk '$1 == \"UID_MIN\" { print $2 }' /etc/login.defs"),
       snip.cmd("passwd", "cat /etc/passwd"),
-      snip.field("me", "\"${SUDO_USER:-$(id -un)}\""),
+      snip.field("me", '"${SUDO_USER:-$(id -un)}"'),
     ].join("\n"),
     parse(out) {
       const recs = parseRecords(out);

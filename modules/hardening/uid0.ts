@@ -15,7 +15,9 @@ export default defineModule<Uid0Args, { uid0: string[] }>({
   args: {
     type: "object",
     additionalProperties: false,
-    properties: { allow: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9._-]+$" }, default: ["root"], description: "Accounts allowed to have UID 0." } },
+    properties: {
+      allow: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9._-]+$" }, default: ["root"], description: "Accounts allowed to have UID 0." },
+    },
   },
   resource: () => "accounts with UID 0",
   probe: () => ({

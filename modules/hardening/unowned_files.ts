@@ -15,13 +15,24 @@ export interface UnownedArgs {
 
 export default defineModule<UnownedArgs, { count: number; paths: string[] }>({
   name: "hardening.unowned_files",
-  description: "Check that every file has an existing owner and group, on local file systems (find -xdev -nouser -o -nogroup). Read-only: reports the paths as evidence, changes nothing.",
+  description:
+    "Check that every file has an existing owner and group, on local file systems (find -xdev -nouser -o -nogroup). Read-only: reports the paths as evidence, changes nothing.",
   args: {
     type: "object",
     additionalProperties: false,
     properties: {
-      paths: { type: "array", items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" }, default: ["/"], description: "Where to look; each on its own file system only (-xdev)." },
-      exclude: { type: "array", items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" }, default: ["/proc", "/sys", "/dev", "/run"], description: "Paths not searched." },
+      paths: {
+        type: "array",
+        items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" },
+        default: ["/"],
+        description: "Where to look; each on its own file system only (-xdev).",
+      },
+      exclude: {
+        type: "array",
+        items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" },
+        default: ["/proc", "/sys", "/dev", "/run"],
+        description: "Paths not searched.",
+      },
       limit: { type: "integer", minimum: 1, default: 200, description: "At most this many paths are read back (the count is exact)." },
     },
   },

@@ -29,8 +29,18 @@ export default defineModule<WorldWritableArgs, St>({
     type: "object",
     additionalProperties: false,
     properties: {
-      paths: { type: "array", items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" }, default: ["/"], description: "Where to look; each on its own file system only (-xdev)." },
-      exclude: { type: "array", items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" }, default: ["/proc", "/sys", "/dev", "/run"], description: "Paths not searched." },
+      paths: {
+        type: "array",
+        items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" },
+        default: ["/"],
+        description: "Where to look; each on its own file system only (-xdev).",
+      },
+      exclude: {
+        type: "array",
+        items: { type: "string", pattern: "^/[^\\n\\r\\0]*$" },
+        default: ["/proc", "/sys", "/dev", "/run"],
+        description: "Paths not searched.",
+      },
       limit: { type: "integer", minimum: 1, default: 200, description: "At most this many paths of each kind are read back (the counts are exact)." },
     },
   },

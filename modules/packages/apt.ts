@@ -5,7 +5,12 @@
 // test/unit/modules/ansible-args.test.ts.
 import { packageModule } from "./package.js";
 
-const name = { oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }] };
+const name = {
+  oneOf: [
+    { type: "string", minLength: 1 },
+    { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+  ],
+};
 
 export default packageModule({
   name: "packages.apt",
@@ -17,7 +22,11 @@ export default packageModule({
     package: { ...name, description: "Alias of name." },
     force_apt_get: { type: "boolean", description: "Accepted, nothing to do: keel always runs apt-get." },
     auto_install_module_deps: { type: "boolean", description: "Accepted, nothing to do: keel needs no Python modules on the host." },
-    update_cache_retries: { type: "integer", minimum: 0, description: "Accepted, not applied: keel runs apt-get update once, and a failed update fails the task." },
+    update_cache_retries: {
+      type: "integer",
+      minimum: 0,
+      description: "Accepted, not applied: keel runs apt-get update once, and a failed update fails the task.",
+    },
     update_cache_retry_max_delay: { type: "integer", minimum: 0, description: "Accepted, not applied (see update_cache_retries)." },
   },
   argAliases: {

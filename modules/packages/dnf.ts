@@ -5,13 +5,19 @@
 // Ansible's argument lists by test/unit/modules/ansible-args.test.ts.
 import { packageModule } from "./package.js";
 
-const name = { oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }] };
+const name = {
+  oneOf: [
+    { type: "string", minLength: 1 },
+    { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+  ],
+};
 const list = { oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] };
 
 export default packageModule({
   name: "packages.dnf",
   aliases: ["dnf", "yum"],
-  description: "Ensure RPM packages are installed (optionally at a pinned version), at the newest available version, or removed, with dnf (or yum where there is no dnf).",
+  description:
+    "Ensure RPM packages are installed (optionally at a pinned version), at the newest available version, or removed, with dnf (or yum where there is no dnf).",
   managers: ["dnf", "yum"],
   extraArgs: {
     pkg: { ...name, description: "Alias of name." },

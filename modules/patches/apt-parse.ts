@@ -196,5 +196,8 @@ export function brokenSources(text: string): string[] {
     const key = `${f[0]!.replace(/\/$/, "")} ${f[1]}`;
     seen.set(key, (seen.get(key) ?? false) || f[f.length - 1] === "1");
   }
-  return [...seen].filter(([, ok]) => !ok).map(([k]) => k).sort();
+  return [...seen]
+    .filter(([, ok]) => !ok)
+    .map(([k]) => k)
+    .sort();
 }

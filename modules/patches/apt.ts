@@ -55,11 +55,17 @@ function probeScript(): string {
     snip.field("stamp", `"$(stat -c %Y ${APT_STAMP} 2>/dev/null)"`),
     snip.field("lists", `"$(stat -c %Y ${LISTS} 2>/dev/null)"`),
     snip.cmd("dpkg", `dpkg-query -W -f=${DPKG_FORMAT}`),
-    snip.cmd("policy", `names=$(dpkg-query -W -f='\${db:Status-Abbrev} \${binary:Package}\\n' | awk '$1 ~ /^.i/ { print $2 }'); [ -z "$names" ] || apt-cache policy $names | ${POLICY_FILTER}`),
+    snip.cmd(
+      "policy",
+      `names=$(dpkg-query -W -f='\${db:Status-Abbrev} \${binary:Package}\\n' | awk '$1 ~ /^.i/ { print $2 }'); [ -z "$names" ] || apt-cache policy $names | ${POLICY_FILTER}`,
+    ),
     // Only Packages lists: Translation and Contents files are optional and often absent.
     snip.cmd("targets", `apt-get indextargets --format '${TARGET_FORMAT}' 'Identifier: Packages' | sed 's/$/|1/'`),
     // Every configured source, with or without a fetched Release (indextargets alone omits those).
-    snip.cmd("sources", `apt-get indextargets --no-release-info --format '$(REPO_URI)|$(RELEASE)|$(FILENAME)' 'Identifier: Packages' | while IFS= read -r l; do f=\${l##*|}; if [ -e "$f" ] || ls "$f".* >/dev/null 2>&1; then printf '%s|1\\n' "$l"; else printf '%s|0\\n' "$l"; fi; done`),
+    snip.cmd(
+      "sources",
+      `apt-get indextargets --no-release-info --format '$(REPO_URI)|$(RELEASE)|$(FILENAME)' 'Identifier: Packages' | while IFS= read -r l; do f=\${l##*|}; if [ -e "$f" ] || ls "$f".* >/dev/null 2>&1; then printf '%s|1\\n' "$l"; else printf '%s|0\\n' "$l"; fi; done`,
+    ),
     snip.cmd("releases", `for f in ${LISTS}/*Release; do [ -f "$f" ] && printf '%s\\t%s\\n' "$f" "$(grep -m1 '^Date:' "$f")"; done; true`),
     snip.cmd("kernels", "ls -1 /boot"),
     snip.cmd("dpkg_updates", "ls -1 /var/lib/dpkg/updates"),
@@ -87,7 +93,9 @@ export function parseAptProbe(stdout: string): PatchState {
     throw new ModuleError(`dpkg-query failed (exit ${dpkgCmd?.int("rc") ?? "?"}): ${(dpkgCmd?.get("err") ?? "").trim().split("\n")[0] || "no output"}`);
   }
   // dpkg records an unfinished run in /var/lib/dpkg/updates; apt refuses to work until it is fixed.
-  const journal = out(recs, "dpkg_updates").split("\n").filter((l) => /^\d+$/.test(l.trim()));
+  const journal = out(recs, "dpkg_updates")
+    .split("\n")
+    .filter((l) => /^\d+$/.test(l.trim()));
   const broken = interruptedPackages(dpkg);
   if (journal.length > 0 || broken.length > 0) {
     throw new ModuleError(
@@ -104,8 +112,16 @@ export function parseAptProbe(stdout: string): PatchState {
     manager: "apt",
     now,
     updates,
-    held: dpkg.filter((d) => d.want === "h").map((d) => d.name).sort(),
-    reboot: rebootInfo(findRec(recs, "stat", "reboot_required")?.get("exists") === "1", findRec(recs, "file", "reboot_pkgs")?.get("content") ?? "", running, kernels[0]),
+    held: dpkg
+      .filter((d) => d.want === "h")
+      .map((d) => d.name)
+      .sort(),
+    reboot: rebootInfo(
+      findRec(recs, "stat", "reboot_required")?.get("exists") === "1",
+      findRec(recs, "file", "reboot_pkgs")?.get("content") ?? "",
+      running,
+      kernels[0],
+    ),
     kernel: kernels[0] !== undefined ? { running, newest: kernels[0] } : { running },
     // A host that never fetched any list has no broken source, only no lists (listsAge absent).
     brokenSources: targets.length > 0 ? brokenSources(out(recs, "sources")) : [],
@@ -117,9 +133,17 @@ export function parseAptProbe(stdout: string): PatchState {
 /** Debian's flag file (written by packages' postinst), or a newer installed kernel than the running one. */
 export function rebootInfo(flag: boolean, pkgsText: string, running: string, newest: string | undefined): RebootInfo {
   const reasons: string[] = [];
-  const packages = [...new Set(pkgsText.split("\n").map((l) => l.trim()).filter(Boolean))];
+  const packages = [
+    ...new Set(
+      pkgsText
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (flag) reasons.push(`${REBOOT_FLAG} exists${packages.length ? ` (${packages.join(", ")})` : ""}`);
-  if (newest !== undefined && running !== "" && newest !== running && compareDebVersions(newest, running) > 0) reasons.push(`kernel ${newest} installed, ${running} running`);
+  if (newest !== undefined && running !== "" && newest !== running && compareDebVersions(newest, running) > 0)
+    reasons.push(`kernel ${newest} installed, ${running} running`);
   return { required: reasons.length > 0, reasons, packages };
 }
 
@@ -144,7 +168,8 @@ async function aptGet(host: Host, cmd: string, lockTimeout: number): Promise<str
     if (e instanceof CommandError) {
       const lock = lockError(`${e.stdout}\n${e.stderr}`, lockTimeout);
       if (lock) throw new ModuleError(`${host.name}: ${lock}`);
-      if (/dpkg was interrupted/.test(e.stderr)) throw new ModuleError(`${host.name}: dpkg was interrupted; run \`dpkg --configure -a\` as root on the host, then run keel again`);
+      if (/dpkg was interrupted/.test(e.stderr))
+        throw new ModuleError(`${host.name}: dpkg was interrupted; run \`dpkg --configure -a\` as root on the host, then run keel again`);
     }
     throw e;
   }
@@ -170,7 +195,9 @@ export const aptPatch: PatchBackend = {
       const lock = lockError(r.stdout, plan.lockTimeout);
       if (lock) throw new ModuleError(`${host.name}: ${lock}`);
       if (r.rc !== 0 || errs.length > 0) {
-        throw new ModuleError(`apt-get update failed on ${host.name}: ${errs.length ? errs.join("; ") : r.stdout.trim().split("\n").slice(-1)[0] ?? `exit ${r.rc}`}`);
+        throw new ModuleError(
+          `apt-get update failed on ${host.name}: ${errs.length ? errs.join("; ") : (r.stdout.trim().split("\n").slice(-1)[0] ?? `exit ${r.rc}`)}`,
+        );
       }
       await host.run(`mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP}`);
       logs.push(r.stdout);

@@ -122,7 +122,11 @@ export function parseNeedsRestarting(text: string, rc: number): RebootInfo | und
     .map((l) => /^\s+\*\s+(\S+)/.exec(l)?.[1])
     .filter((x): x is string => x !== undefined);
   if (rc === 0) return { required: false, reasons: [], packages: [] };
-  return { required: true, reasons: [`needs-restarting -r: core libraries or services updated since boot${packages.length ? ` (${packages.join(", ")})` : ""}`], packages };
+  return {
+    required: true,
+    reasons: [`needs-restarting -r: core libraries or services updated since boot${packages.length ? ` (${packages.join(", ")})` : ""}`],
+    packages,
+  };
 }
 
 /** The pending updates of a dnf host: check-update's list, installed versions, security advisories, locks. */
@@ -139,7 +143,13 @@ export function dnfPendingUpdates(
     const na = `${c.name}.${c.arch}`;
     // An advisory for this package at a version newer than the installed one, up to the candidate.
     const inst = installed.get(na);
-    const adv = security.filter((s) => s.name === c.name && s.arch === c.arch && (inst === undefined || compareRpmVersions(s.version, inst) > 0) && compareRpmVersions(s.version, c.version) <= 0);
+    const adv = security.filter(
+      (s) =>
+        s.name === c.name &&
+        s.arch === c.arch &&
+        (inst === undefined || compareRpmVersions(s.version, inst) > 0) &&
+        compareRpmVersions(s.version, c.version) <= 0,
+    );
     const published = adv.map((a) => dates.get(a.advisory)).filter((x): x is number => x !== undefined);
     const u: PendingUpdate = { name: na, installed: inst ?? "", candidate: c.version, security: adv.length > 0, source: c.repo, held: lockedSet.has(c.name) };
     if (adv.length) u.advisory = adv.map((a) => a.advisory).join(", ");

@@ -14,7 +14,15 @@ import { findRec, parseRecords, type Rec } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shJoin } from "../../engine/core/shell.js";
 import { compareRpmVersions } from "../../engine/core/pkgversion.js";
-import { dnfPendingUpdates, parseCheckUpdate, parseNeedsRestarting, parseRpmInstalled, parseUpdateinfoDates, parseUpdateinfoList, parseVersionlock } from "./dnf-parse.js";
+import {
+  dnfPendingUpdates,
+  parseCheckUpdate,
+  parseNeedsRestarting,
+  parseRpmInstalled,
+  parseUpdateinfoDates,
+  parseUpdateinfoList,
+  parseVersionlock,
+} from "./dnf-parse.js";
 import { optInt } from "./apt.js";
 import type { PatchBackend, PatchState, RebootInfo, UpgradeOutcome } from "./types.js";
 
@@ -29,7 +37,10 @@ function probeScript(): string {
     snip.field("kernel", '"$(uname -r)"'),
     snip.field("lists", `"$(stat -c %Y /var/cache/dnf/*/repodata/repomd.xml /var/cache/libdnf5/*/repodata/repomd.xml 2>/dev/null | sort -n | tail -n 1)"`),
     snip.cmd("check", "dnf -q -C check-update"),
-    snip.cmd("installed", `na=$(dnf -q -C check-update 2>/dev/null | sed -n '/^Obsoleting/q;s/^\\([^ ]*\\.[A-Za-z0-9_]*\\) .*/\\1/p'); [ -z "$na" ] || rpm -q --qf ${QF} $na`),
+    snip.cmd(
+      "installed",
+      `na=$(dnf -q -C check-update 2>/dev/null | sed -n '/^Obsoleting/q;s/^\\([^ ]*\\.[A-Za-z0-9_]*\\) .*/\\1/p'); [ -z "$na" ] || rpm -q --qf ${QF} $na`,
+    ),
     snip.cmd("security", "dnf -q -C updateinfo list --security --updates"),
     snip.cmd("dates", "dnf -q -C updateinfo info --security --updates"),
     snip.cmd("locks", "dnf -q -C versionlock list"),
@@ -51,9 +62,11 @@ export function parseDnfProbe(stdout: string): PatchState {
   // enabled but no cache": the metadata was never downloaded).
   if (rc !== 0 && rc !== 100) {
     const err = (check?.get("err") ?? "").trim().split("\n").filter(Boolean).slice(-1)[0] ?? "";
-    throw new ModuleError(`dnf check-update failed (exit ${rc ?? "?"})${err ? `: ${err}` : ""}; run \`dnf makecache\` (or update_cache: true) if the metadata was never downloaded`);
+    throw new ModuleError(
+      `dnf check-update failed (exit ${rc ?? "?"})${err ? `: ${err}` : ""}; run \`dnf makecache\` (or update_cache: true) if the metadata was never downloaded`,
+    );
   }
-  const locked = parseVersionlock(get(recs, "locks")?.int("rc") === 0 ? get(recs, "locks")?.get("out") ?? "" : "");
+  const locked = parseVersionlock(get(recs, "locks")?.int("rc") === 0 ? (get(recs, "locks")?.get("out") ?? "") : "");
   const updates = dnfPendingUpdates(
     parseCheckUpdate(check?.get("out") ?? ""),
     parseRpmInstalled(get(recs, "installed")?.get("out") ?? ""),
@@ -70,7 +83,15 @@ export function parseDnfProbe(stdout: string): PatchState {
   const needs = get(recs, "needs");
   const reboot = rebootFrom(needs?.get("out") ?? "", needs?.int("rc") ?? 127, running, kernels[0]);
   const lists = optInt(meta, "lists");
-  const state: PatchState = { manager: "dnf", now, updates, held: locked, reboot, kernel: kernels[0] !== undefined ? { running, newest: kernels[0] } : { running }, brokenSources: [] };
+  const state: PatchState = {
+    manager: "dnf",
+    now,
+    updates,
+    held: locked,
+    reboot,
+    kernel: kernels[0] !== undefined ? { running, newest: kernels[0] } : { running },
+    brokenSources: [],
+  };
   if (lists !== undefined) state.listsAge = Math.max(0, now - lists);
   return state;
 }
@@ -79,7 +100,8 @@ export function parseDnfProbe(stdout: string): PatchState {
 export function rebootFrom(needsOut: string, needsRc: number, running: string, newest: string | undefined): RebootInfo {
   const nr = parseNeedsRestarting(needsOut, needsRc) ?? { required: false, reasons: [], packages: [] };
   const reasons = [...nr.reasons];
-  if (newest !== undefined && running !== "" && newest !== running && compareRpmVersions(newest, running) > 0) reasons.push(`kernel ${newest} installed, ${running} running`);
+  if (newest !== undefined && running !== "" && newest !== running && compareRpmVersions(newest, running) > 0)
+    reasons.push(`kernel ${newest} installed, ${running} running`);
   return { required: reasons.length > 0, reasons, packages: nr.packages };
 }
 
@@ -96,12 +118,17 @@ export const dnfPatch: PatchBackend = {
     if (plan.updates.length === 0) return { ...outcome, stdout: logs.join("") };
     // The candidates now (from the cache, which a refresh may have changed): moved ones are reported.
     const r = await host.run(`LC_ALL=C dnf -q -C check-update ${shJoin(plan.updates.map((u) => u.name))}`, { check: false });
-    if (r.rc !== 0 && r.rc !== 100) throw new ModuleError(`dnf check-update failed on ${host.name} (exit ${r.rc}): ${r.stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
+    if (r.rc !== 0 && r.rc !== 100)
+      throw new ModuleError(`dnf check-update failed on ${host.name} (exit ${r.rc}): ${r.stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
     const now = new Map(parseCheckUpdate(r.stdout).map((c) => [`${c.name}.${c.arch}`, c.version]));
     const take = plan.updates.filter((u) => {
       const cur = now.get(u.name) ?? "(none)";
       if (cur !== u.candidate) {
-        outcome.changedSinceProbe.push({ name: u.name, planned: `${u.installed} → ${u.candidate}`, now: cur === "(none)" ? "no update pending" : `${u.installed} → ${cur}` });
+        outcome.changedSinceProbe.push({
+          name: u.name,
+          planned: `${u.installed} → ${u.candidate}`,
+          now: cur === "(none)" ? "no update pending" : `${u.installed} → ${cur}`,
+        });
         return false;
       }
       return true;
@@ -120,11 +147,17 @@ export const dnfPatch: PatchBackend = {
   },
 
   async rebootRequired(host) {
-    const r = await host.run(`LC_ALL=C needs-restarting -r; echo "@rc=$?"; echo "@running=$(uname -r)"; rpm -q --qf ${KERNEL_QF} kernel kernel-core 2>/dev/null | sed 's/^/@kernel=/'`, { check: false });
+    const r = await host.run(
+      `LC_ALL=C needs-restarting -r; echo "@rc=$?"; echo "@running=$(uname -r)"; rpm -q --qf ${KERNEL_QF} kernel kernel-core 2>/dev/null | sed 's/^/@kernel=/'`,
+      { check: false },
+    );
     const lines = r.stdout.split("\n");
     const rc = Number(lines.find((l) => l.startsWith("@rc="))?.slice(4) ?? 127);
     const running = lines.find((l) => l.startsWith("@running="))?.slice(9) ?? "";
-    const kernels = lines.filter((l) => l.startsWith("@kernel=") && !/not installed/.test(l)).map((l) => l.slice(8)).sort((a, b) => compareRpmVersions(b, a));
+    const kernels = lines
+      .filter((l) => l.startsWith("@kernel=") && !/not installed/.test(l))
+      .map((l) => l.slice(8))
+      .sort((a, b) => compareRpmVersions(b, a));
     return rebootFrom(lines.filter((l) => !l.startsWith("@")).join("\n"), rc, running, kernels[0]);
   },
 

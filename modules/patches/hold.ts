@@ -42,7 +42,10 @@ export default defineModule<HoldArgs, HoldState>({
     properties: {
       name: {
         description: "Package name, or a list of them (a string may list names separated by commas).",
-        oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }],
+        oneOf: [
+          { type: "string", minLength: 1 },
+          { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+        ],
       },
       state: { description: "`held`: on hold. `unheld`: not on hold (free to upgrade).", enum: ["held", "unheld"], default: "held" },
     },
@@ -77,7 +80,10 @@ export default defineModule<HoldArgs, HoldState>({
           return { held: d.filter((e) => e.want === "h").map((e) => e.name), installed: d.filter((e) => e.status === "i").map((e) => e.name) };
         }
         const locks = parseVersionlock(findRec(recs, "cmd", "locks")?.get("out") ?? "");
-        const installed = out.split("\n").map((l) => l.trim()).filter((l) => want.has(l));
+        const installed = out
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => want.has(l));
         return { held: locks.filter((l) => want.has(l)), installed };
       },
     };
@@ -88,8 +94,10 @@ export default defineModule<HoldArgs, HoldState>({
     const changes: Change<HoldOp>[] = [];
     for (const n of names(args)) {
       const isHeld = st.held.includes(n);
-      if (hold && !isHeld) changes.push({ summary: `package ${n} not on hold, to hold`, field: "hold", before: false, after: true, data: { op: "hold", name: n } });
-      if (!hold && isHeld) changes.push({ summary: `package ${n} on hold, to release`, field: "hold", before: true, after: false, data: { op: "unhold", name: n } });
+      if (hold && !isHeld)
+        changes.push({ summary: `package ${n} not on hold, to hold`, field: "hold", before: false, after: true, data: { op: "hold", name: n } });
+      if (!hold && isHeld)
+        changes.push({ summary: `package ${n} on hold, to release`, field: "hold", before: true, after: false, data: { op: "unhold", name: n } });
     }
     return changes;
   },

@@ -14,10 +14,7 @@ export interface SelectArgs {
 }
 
 /** What apply gets in each Change's data. */
-export type UpgradeOp =
-  | { op: "update_cache"; action?: true }
-  | { op: "upgrade"; update: PendingUpdate }
-  | { op: "reboot"; action: true };
+export type UpgradeOp = { op: "update_cache"; action?: true } | { op: "upgrade"; update: PendingUpdate } | { op: "reboot"; action: true };
 
 /** A change of patches.upgrade: its data is always an UpgradeOp. */
 export type UpgradeChange = Change & { data?: UpgradeOp };
@@ -91,7 +88,6 @@ export function updateLabel(u: PendingUpdate): string {
   return what ? `${u.name} (${what})` : u.name;
 }
 
-
 /**
  * The changes of one patches.upgrade task: a stale cache (cache_valid_time passed) or an
  * unconditional refresh (update_cache alone, an action as in Ansible's apt), one change per update
@@ -104,7 +100,10 @@ export function upgradeChanges(st: PatchState, args: SelectArgs): UpgradeChange[
   if (cvt !== undefined) {
     if (st.listsAge === undefined || st.listsAge > cvt) {
       out.push({
-        summary: st.listsAge === undefined ? `${st.manager} package lists never updated` : `${st.manager} package lists updated ${ageText(st.listsAge)} ago, older than cache_valid_time ${cvt} s`,
+        summary:
+          st.listsAge === undefined
+            ? `${st.manager} package lists never updated`
+            : `${st.manager} package lists updated ${ageText(st.listsAge)} ago, older than cache_valid_time ${cvt} s`,
         field: "package lists",
         before: st.listsAge === undefined ? "never updated" : `updated ${ageText(st.listsAge)} ago`,
         after: "updated now",

@@ -47,7 +47,11 @@ export default defineModule<UpgradeArgs, PatchState>({
         items: { type: "string", minLength: 1 },
       },
       exclude: { description: "Never take packages matching one of these shell globs.", type: "array", items: { type: "string", minLength: 1 } },
-      autoremove: { description: "After upgrading, remove dependencies nothing needs any more (apt-get autoremove, dnf autoremove).", type: "boolean", default: false },
+      autoremove: {
+        description: "After upgrading, remove dependencies nothing needs any more (apt-get autoremove, dnf autoremove).",
+        type: "boolean",
+        default: false,
+      },
       update_cache: {
         description:
           "Refresh the package lists (apt-get update, dnf makecache --refresh) before upgrading, as Ansible's apt does. Without cache_valid_time it runs on " +
@@ -83,7 +87,8 @@ export default defineModule<UpgradeArgs, PatchState>({
   validate(args) {
     for (const key of ["only", "exclude"] as const) {
       for (const g of args[key] ?? []) {
-        if (!GLOB_RE.test(g)) throw new InputError(`${key}: '${g}' is not a package name glob`, undefined, "use letters, digits, . + - _ : and the glob characters * ? [ ]");
+        if (!GLOB_RE.test(g))
+          throw new InputError(`${key}: '${g}' is not a package name glob`, undefined, "use letters, digits, . + - _ : and the glob characters * ? [ ]");
       }
     }
   },
@@ -118,7 +123,9 @@ export default defineModule<UpgradeArgs, PatchState>({
     const msgs: string[] = [];
     if (outcome.upgraded.length) msgs.push(`upgraded ${outcome.upgraded.map(updateLine).join(", ")}`);
     if (outcome.changedSinceProbe.length) {
-      msgs.push(`not taken, the candidate changed since the probe: ${outcome.changedSinceProbe.map((c) => `${c.name} (planned ${c.planned}, now ${c.now})`).join(", ")}`);
+      msgs.push(
+        `not taken, the candidate changed since the probe: ${outcome.changedSinceProbe.map((c) => `${c.name} (planned ${c.planned}, now ${c.now})`).join(", ")}`,
+      );
     }
     if (held.length) msgs.push(`held, not upgraded: ${held.map(updateLine).join(", ")}`);
     let reboot = st.reboot;

@@ -74,7 +74,11 @@ export default defineModule<ServiceArgs, ServiceState>({
         type: "boolean",
       },
       "daemon-reload": { description: "Alias of daemon_reload.", type: "boolean" },
-      scope: { description: "systemd only: the manager: system (default), user (systemctl --user, as the become user) or global (--global: enablement for every user).", enum: ["system", "user", "global"] },
+      scope: {
+        description:
+          "systemd only: the manager: system (default), user (systemctl --user, as the become user) or global (--global: enablement for every user).",
+        enum: ["system", "user", "global"],
+      },
       no_block: { description: "systemd only: do not wait for the job to finish (--no-block).", type: "boolean" },
     },
   },
@@ -84,7 +88,12 @@ export default defineModule<ServiceArgs, ServiceState>({
   },
 
   validate(a) {
-    if (a.scope === "global" && a.state !== undefined) throw new ArgError("scope", "scope=global only manages enablement (enabled, masked); a global scope has no running state", "drop state, or use scope: user");
+    if (a.scope === "global" && a.state !== undefined)
+      throw new ArgError(
+        "scope",
+        "scope=global only manages enablement (enabled, masked); a global scope has no running state",
+        "drop state, or use scope: user",
+      );
   },
 
   probe(args, facts) {
@@ -99,15 +108,28 @@ export default defineModule<ServiceArgs, ServiceState>({
   },
 
   diff(st, args) {
-    if (!args.name) return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } satisfies ServiceChangeData }];
+    if (!args.name)
+      return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } satisfies ServiceChangeData }];
     const n = args.name;
     if (!st.exists) throw new ModuleError(`service ${n} not found: ${st.where}`);
     const changes: Change[] = [];
     if (reloadWanted(args) && st.needReload) {
-      changes.push({ summary: `unit files of ${n} changed on disk, to daemon-reload`, field: "daemon_reload", before: "NeedDaemonReload=yes", after: "reloaded", data: { op: "daemon-reload" } satisfies ServiceChangeData });
+      changes.push({
+        summary: `unit files of ${n} changed on disk, to daemon-reload`,
+        field: "daemon_reload",
+        before: "NeedDaemonReload=yes",
+        after: "reloaded",
+        data: { op: "daemon-reload" } satisfies ServiceChangeData,
+      });
     }
     if (args.masked !== undefined && !!st.masked !== args.masked) {
-      changes.push({ summary: `service ${n} ${args.masked ? "not masked, to mask" : "masked, to unmask"}`, field: "masked", before: !!st.masked, after: args.masked, data: { op: args.masked ? "mask" : "unmask" } satisfies ServiceChangeData });
+      changes.push({
+        summary: `service ${n} ${args.masked ? "not masked, to mask" : "masked, to unmask"}`,
+        field: "masked",
+        before: !!st.masked,
+        after: args.masked,
+        data: { op: args.masked ? "mask" : "unmask" } satisfies ServiceChangeData,
+      });
     }
     // A unit being unmasked in this task is judged as it will be afterwards: its own unit file state.
     if (args.masked === false && st.masked) {
@@ -127,12 +149,30 @@ export default defineModule<ServiceArgs, ServiceState>({
     const s = args.state;
     const status = st.running === undefined ? `status unknown (${st.detail})` : st.running ? "running" : "stopped";
     if ((s === "started" || s === "restarted" || s === "reloaded") && st.running !== true) {
-      changes.push({ summary: `service ${n} ${status}, to start`, field: "state", before: status, after: "running", data: { op: "start" } satisfies ServiceChangeData });
+      changes.push({
+        summary: `service ${n} ${status}, to start`,
+        field: "state",
+        before: status,
+        after: "running",
+        data: { op: "start" } satisfies ServiceChangeData,
+      });
     } else if (s === "stopped" && st.running !== false) {
-      changes.push({ summary: `service ${n} ${status}, to stop`, field: "state", before: status, after: "stopped", data: { op: "stop" } satisfies ServiceChangeData });
+      changes.push({
+        summary: `service ${n} ${status}, to stop`,
+        field: "state",
+        before: status,
+        after: "stopped",
+        data: { op: "stop" } satisfies ServiceChangeData,
+      });
     } else if (s === "restarted" || s === "reloaded") {
       const op = s === "restarted" ? "restart" : "reload";
-      changes.push({ summary: `service ${n} ${op}`, field: "state", before: "running", after: "running", data: { op, action: true } satisfies ServiceChangeData });
+      changes.push({
+        summary: `service ${n} ${op}`,
+        field: "state",
+        before: "running",
+        after: "running",
+        data: { op, action: true } satisfies ServiceChangeData,
+      });
     }
     return changes;
   },
@@ -160,7 +200,10 @@ export default defineModule<ServiceArgs, ServiceState>({
     ops.sort((a, b) => rank(a) - rank(b));
     // systemd: enabling and starting (disabling and stopping) is one `systemctl enable --now`.
     if (be.init === "systemd") {
-      for (const [en, run] of [["enable", "start"], ["disable", "stop"]] as const) {
+      for (const [en, run] of [
+        ["enable", "start"],
+        ["disable", "stop"],
+      ] as const) {
         if (ops.includes(en) && ops.includes(run)) ops = ops.filter((o) => o !== run).map((o) => (o === en ? (`${en} --now` as ServiceOp) : o));
       }
     }

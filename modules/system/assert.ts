@@ -21,16 +21,12 @@ export default defineControllerModule<AssertArgs>({
     required: ["that"],
     properties: {
       that: {
-        anyOf: [
-          { type: "string" },
-          { type: "boolean" },
-          { type: "array", items: { anyOf: [{ type: "string" }, { type: "boolean" }] }, minItems: 1 },
-        ],
+        anyOf: [{ type: "string" }, { type: "boolean" }, { type: "array", items: { anyOf: [{ type: "string" }, { type: "boolean" }] }, minItems: 1 }],
         description: "One condition or a list of conditions, written like `when:` (no {{ }}). All must be true.",
       },
       fail_msg: { type: "string", description: "Message when a condition is false. The failing condition is added to it." },
       msg: { type: "string", description: "Synonym of `fail_msg`." },
-      success_msg: { type: "string", description: "Message when every condition holds. Default \"All assertions passed\"." },
+      success_msg: { type: "string", description: 'Message when every condition holds. Default "All assertions passed".' },
       quiet: { type: "boolean", default: false, description: "Say nothing when every condition holds." },
     },
   },

@@ -20,7 +20,11 @@ export default defineModule<CommandArgs, ExecState>({
     type: "object",
     additionalProperties: false,
     properties: {
-      cmd: { type: "string", minLength: 1, description: "The command line, split into words like sh but without expansion. Also the free form: `command: ls -l`." },
+      cmd: {
+        type: "string",
+        minLength: 1,
+        description: "The command line, split into words like sh but without expansion. Also the free form: `command: ls -l`.",
+      },
       argv: {
         type: "array",
         items: { type: "string" },

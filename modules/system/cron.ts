@@ -59,11 +59,20 @@ export default defineModule<CronArgs, CronState, CronPlan>({
     additionalProperties: false,
     properties: {
       name: { type: "string", minLength: 1, description: "The job's name: the marker line `#Ansible: NAME` above it. With env, the variable's name." },
-      user: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?$", description: "Whose crontab (crontab -u USER); with cron_file, the user the job runs as (required then for state=present)." },
+      user: {
+        type: "string",
+        pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*\\$?$",
+        description: "Whose crontab (crontab -u USER); with cron_file, the user the job runs as (required then for state=present).",
+      },
       job: { type: "string", description: "The command to run (or the variable's value with env). Required for state=present." },
       value: { type: "string", description: "Alias of job." },
       state: { enum: ["present", "absent"], default: "present", description: "present (default) or absent." },
-      cron_file: { type: "string", minLength: 1, pattern: "^[^\\0]+$", description: "A file in /etc/cron.d (a relative name) or an absolute path, instead of the user's crontab. state=absent without name removes the file." },
+      cron_file: {
+        type: "string",
+        minLength: 1,
+        pattern: "^[^\\0]+$",
+        description: "A file in /etc/cron.d (a relative name) or an absolute path, instead of the user's crontab. state=absent without name removes the file.",
+      },
       backup: { type: "boolean", default: false, description: "Keep a copy of the crontab before changing it (cron_file only: a timestamped copy beside it)." },
       minute: time("Minute (0-59, */5, …)."),
       hour: time("Hour (0-23, …)."),
@@ -72,29 +81,38 @@ export default defineModule<CronArgs, CronState, CronPlan>({
       month: time("Month (1-12, …)."),
       weekday: time("Day of week (0-6 for Sunday-Saturday, …)."),
       dow: time("Alias of weekday."),
-      special_time: { enum: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"], description: "@daily, @reboot… instead of the five time fields." },
+      special_time: {
+        enum: ["annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly"],
+        description: "@daily, @reboot… instead of the five time fields.",
+      },
       disabled: { type: "boolean", default: false, description: "Write the job commented out (#). Only with state=present." },
-      env: { type: "boolean", default: false, description: "Manage an environment variable line NAME=\"job\" (at the top of the crontab) instead of a job." },
+      env: { type: "boolean", default: false, description: 'Manage an environment variable line NAME="job" (at the top of the crontab) instead of a job.' },
       insertafter: { type: "string", description: "With env: put a new variable after the variable of this name." },
       insertbefore: { type: "string", description: "With env: put a new variable before the variable of this name." },
     },
     not: { required: ["insertafter", "insertbefore"] },
   },
-  resource: (a) => `cron ${a.env ? "variable " : "job "}${a.name ?? a.cron_file}${a.cron_file ? ` in ${cronPath(a.cron_file)}` : a.user ? ` of ${a.user}` : ""}`,
+  resource: (a) =>
+    `cron ${a.env ? "variable " : "job "}${a.name ?? a.cron_file}${a.cron_file ? ` in ${cronPath(a.cron_file)}` : a.user ? ` of ${a.user}` : ""}`,
 
   validate(a) {
     const job = a.job ?? a.value;
     const present = (a.state ?? "present") === "present";
     const fields = [a.minute, a.hour, a.day ?? a.dom, a.month, a.weekday ?? a.dow];
-    if (a.special_time && fields.some((f) => f !== undefined && String(f) !== "*")) throw new ArgError("special_time", "You must specify time and date fields or special time.", "drop minute/hour/day/month/weekday, or special_time");
+    if (a.special_time && fields.some((f) => f !== undefined && String(f) !== "*"))
+      throw new ArgError("special_time", "You must specify time and date fields or special time.", "drop minute/hour/day/month/weekday, or special_time");
     if (a.cron_file && present && !a.user) throw new ArgError("user", "To use cron_file=... parameter you must specify user=... as well", "add user: root");
     if (present && job === undefined) throw new ArgError("job", "You must specify 'job' to install a new cron job or variable", "add job: COMMAND");
     if (!a.name && !(a.cron_file && !present)) throw new ArgError("name", "a cron job needs a name (its #Ansible: marker)", "add name: …");
-    if ((a.insertafter || a.insertbefore) && !a.env && present) throw new ArgError("insertafter", "Insertafter and insertbefore parameters are valid only with env=yes", "add env: true");
+    if ((a.insertafter || a.insertbefore) && !a.env && present)
+      throw new ArgError("insertafter", "Insertafter and insertbefore parameters are valid only with env=yes", "add env: true");
     if (a.env && a.name && /\s/.test(a.name)) throw new ArgError("name", "Invalid name for environment variable", "a variable name has no spaces");
-    for (const k of ["name", "minute", "hour", "day", "dom", "month", "weekday", "dow", "insertafter", "insertbefore"] as const) refuseLineBreaks(k, a[k], "the crontab");
+    for (const k of ["name", "minute", "hour", "day", "dom", "month", "weekday", "dow", "insertafter", "insertbefore"] as const)
+      refuseLineBreaks(k, a[k], "the crontab");
     if (job !== undefined) refuseLineBreaks("job", job.replace(/^[\r\n]+|[\r\n]+$/g, ""), "the crontab");
-    for (const f of fields) if (f !== undefined && /\s/.test(String(f))) throw new ArgError("minute", `time field '${f}' contains white space`, "one cron field per argument, e.g. minute: '*/5'");
+    for (const f of fields)
+      if (f !== undefined && /\s/.test(String(f)))
+        throw new ArgError("minute", `time field '${f}' contains white space`, "one cron field per argument, e.g. minute: '*/5'");
   },
 
   probe(a) {
@@ -131,10 +149,21 @@ export default defineModule<CronArgs, CronState, CronPlan>({
     if (!r.changed) return [];
     if (r.removeFile) {
       if (st.lines === undefined) return [];
-      return [{ summary: `${path}: remove the file`, field: "state", before: "present", after: "absent", diff: { path, before: st.text, after: "" }, data: { removeFile: true } }];
+      return [
+        {
+          summary: `${path}: remove the file`,
+          field: "state",
+          before: "present",
+          after: "absent",
+          diff: { path, before: st.text, after: "" },
+          data: { removeFile: true },
+        },
+      ];
     }
     const text = render(r.lines);
-    return [{ summary: `${path}: ${r.what}`, field: a.env ? "env" : "job", diff: { path, before: st.text, after: text }, data: { text } }] satisfies Change<CronPlan>[];
+    return [
+      { summary: `${path}: ${r.what}`, field: a.env ? "env" : "job", diff: { path, before: st.text, after: text }, data: { text } },
+    ] satisfies Change<CronPlan>[];
   },
 
   explain(_st, a) {
@@ -152,7 +181,10 @@ export default defineModule<CronArgs, CronState, CronPlan>({
         return;
       }
       // A new file gets 0644 (cron ignores group/world-writable files); an existing one keeps its mode.
-      const res = await host.writeFile(path, d.text!, { ...(st.lines === undefined ? { mode: "0644" } : {}), ...(a.backup && st.lines !== undefined ? { backup: true } : {}) });
+      const res = await host.writeFile(path, d.text!, {
+        ...(st.lines === undefined ? { mode: "0644" } : {}),
+        ...(a.backup && st.lines !== undefined ? { backup: true } : {}),
+      });
       return res.backup ? { backup_file: res.backup } : undefined;
     }
     const u = a.user ? ` -u ${shq(a.user)}` : "";
@@ -171,7 +203,9 @@ export function readUserCrontab(out: string): string[] {
   const lines = out.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   return lines.filter(
-    (l, i) => i > 2 || !(/^# DO NOT EDIT THIS FILE - edit the master and reinstall\./.test(l) || /^# \(\/tmp\/.*installed on.*\)/.test(l) || /^# \(.*version.*\)/.test(l)),
+    (l, i) =>
+      i > 2 ||
+      !(/^# DO NOT EDIT THIS FILE - edit the master and reinstall\./.test(l) || /^# \(\/tmp\/.*installed on.*\)/.test(l) || /^# \(.*version.*\)/.test(l)),
   );
 }
 
@@ -218,7 +252,8 @@ export function editCron(input: string[], a: CronArgs): CronEdit {
   const found = findJob(lines, name);
   if (!found) return { lines, changed: false, what: "" };
   const out = removeJob(lines, name);
-  if (a.cron_file && out.every((l) => l.trim() === "")) return { lines: [], changed: true, what: `remove job '${name}' (the file is then empty)`, removeFile: true };
+  if (a.cron_file && out.every((l) => l.trim() === ""))
+    return { lines: [], changed: true, what: `remove job '${name}' (the file is then empty)`, removeFile: true };
   return { lines: out, changed: true, what: `remove job '${name}': ${found.job}` };
 }
 
@@ -290,4 +325,3 @@ function editEnv(lines: string[], a: CronArgs, present: boolean): CronEdit {
   lines.splice(a.insertafter !== undefined ? o + 1 : o, 0, decl);
   return { lines, changed: true, what: `add variable ${decl}` };
 }
-

@@ -18,7 +18,7 @@ export default defineControllerModule<DebugArgs>({
     type: "object",
     additionalProperties: false,
     properties: {
-      msg: { description: "The message: text, or any value (shown as JSON). Default \"Hello world!\"." },
+      msg: { description: 'The message: text, or any value (shown as JSON). Default "Hello world!".' },
       var: { type: "string", description: "A variable name or expression (no {{ }}) whose value is shown." },
       verbosity: { type: "integer", minimum: 0, default: 0, description: "Show only at this -v level or above." },
     },

@@ -14,7 +14,7 @@ export default defineControllerModule<FailArgs>({
     type: "object",
     additionalProperties: false,
     properties: {
-      msg: { description: "Why it failed. Default \"Failed as requested from task\"." },
+      msg: { description: 'Why it failed. Default "Failed as requested from task".' },
     },
   },
 

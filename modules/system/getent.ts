@@ -27,7 +27,8 @@ const COLON = ["passwd", "shadow", "group", "gshadow"];
 export default defineModule<GetentArgs, GetentState>({
   name: "system.getent",
   aliases: ["getent"],
-  description: "Read entries of a name service database (passwd, group, hosts, services…) with getent into the fact getent_<database>, as Ansible's getent sets it. Read-only.",
+  description:
+    "Read entries of a name service database (passwd, group, hosts, services…) with getent into the fact getent_<database>, as Ansible's getent sets it. Read-only.",
   args: {
     type: "object",
     additionalProperties: false,

@@ -39,7 +39,13 @@ export default defineModule<HostnameArgs, HostnameState>({
 
   probe() {
     return {
-      script: [snip.begin("hostname"), snip.field("live", '"$(hostname)"'), "if [ -f /etc/hostname ]; then", snip.field("file", '"$(head -n 1 /etc/hostname)"'), "fi"].join("\n"),
+      script: [
+        snip.begin("hostname"),
+        snip.field("live", '"$(hostname)"'),
+        "if [ -f /etc/hostname ]; then",
+        snip.field("file", '"$(head -n 1 /etc/hostname)"'),
+        "fi",
+      ].join("\n"),
       parse(stdout) {
         const r = findRec(parseRecords(stdout), "hostname");
         const st: HostnameState = { live: r?.get("live")?.trim() ?? "" };

@@ -43,12 +43,22 @@ export default defineControllerModule<IncludeVarsArgs>({
       ignore_files: { type: "array", items: { type: "string" }, description: "With dir: file names to skip." },
       extensions: { type: "array", items: { type: "string" }, default: ["yaml", "yml", "json"], description: "With dir: the file extensions read." },
       ignore_unknown_extensions: { type: "boolean", default: false, description: "With dir: skip files with other extensions instead of failing." },
-      hash_behaviour: { type: "string", enum: ["replace", "merge"], default: "replace", description: "merge: merge mappings into existing variables of the same name." },
+      hash_behaviour: {
+        type: "string",
+        enum: ["replace", "merge"],
+        default: "replace",
+        description: "merge: merge mappings into existing variables of the same name.",
+      },
     },
   },
 
   validate(a) {
-    if (a.file === undefined && a.dir === undefined) throw new InputError("include_vars needs file (or the file name as free form) or dir", undefined, "write `include_vars: vars/main.yml` or `include_vars: { dir: vars }`");
+    if (a.file === undefined && a.dir === undefined)
+      throw new InputError(
+        "include_vars needs file (or the file name as free form) or dir",
+        undefined,
+        "write `include_vars: vars/main.yml` or `include_vars: { dir: vars }`",
+      );
     if (a.file !== undefined && a.dir !== undefined) throw new InputError("include_vars takes file or dir, not both");
   },
 

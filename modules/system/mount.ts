@@ -65,7 +65,12 @@ export default defineModule<MountArgs, MountState, MountPlan>({
       path: { type: "string", pattern: "^/", description: "The mount point (absolute)." },
       name: { type: "string", pattern: "^/", description: "Alias of path." },
       src: { type: "string", minLength: 1, description: "The device, UUID=…, LABEL=…, host:/export or tmpfs source. Required for present and mounted." },
-      fstype: { type: "string", minLength: 1, pattern: "^\\S+$", description: "The file system type (ext4, xfs, nfs, tmpfs…). Required for present and mounted." },
+      fstype: {
+        type: "string",
+        minLength: 1,
+        pattern: "^\\S+$",
+        description: "The file system type (ext4, xfs, nfs, tmpfs…). Required for present and mounted.",
+      },
       opts: { type: "string", pattern: "^\\S+$", description: "Mount options, comma separated. Default defaults." },
       dump: { type: ["string", "integer"], description: "fstab's dump field. Default 0." },
       passno: { type: ["string", "integer"], description: "fstab's pass number. Default 0." },
@@ -86,7 +91,8 @@ export default defineModule<MountArgs, MountState, MountPlan>({
     if ((a.state === "present" || a.state === "mounted") && (!a.src || !a.fstype)) {
       throw new ArgError(a.src ? "fstype" : "src", `state=${a.state} needs src and fstype`, "add src: DEVICE and fstype: TYPE");
     }
-    for (const k of ["dump", "passno"] as const) if (a[k] !== undefined && !/^[0-9]+$/.test(String(a[k]))) throw new ArgError(k, `${k} must be a number`, `${k}: 0`);
+    for (const k of ["dump", "passno"] as const)
+      if (a[k] !== undefined && !/^[0-9]+$/.test(String(a[k]))) throw new ArgError(k, `${k} must be a number`, `${k}: 0`);
   },
 
   probe(a) {
@@ -105,7 +111,9 @@ export default defineModule<MountArgs, MountState, MountPlan>({
         if (f.exists && f.content === undefined) throw new ModuleError(`cannot read ${fstabPath(a)} (try become: true)`);
         const st: MountState = { pathType: statOf(recs, "path")?.type ?? "absent" };
         if (f.exists) st.fstab = f.content!.toString("utf8");
-        const mounts = outLines(recs, "mounts").map(parseMountinfo).filter((m): m is LiveMount => !!m);
+        const mounts = outLines(recs, "mounts")
+          .map(parseMountinfo)
+          .filter((m): m is LiveMount => !!m);
         if (mounts.length) st.live = mounts[mounts.length - 1];
         return st;
       },
@@ -117,14 +125,23 @@ export default defineModule<MountArgs, MountState, MountPlan>({
     const fpath = fstabPath(a);
     const out: Change<MountPlan>[] = [];
     const live = st.live ? `mounted (${st.live.src}, ${st.live.fstype}, ${st.live.opts})` : "not mounted";
-    const fstabChange = (text: string, what: string) => out.push({ summary: `${fpath}: ${what}`, field: "fstab", diff: { path: fpath, before: st.fstab ?? "", after: text }, data: { fstab: text } });
+    const fstabChange = (text: string, what: string) =>
+      out.push({ summary: `${fpath}: ${what}`, field: "fstab", diff: { path: fpath, before: st.fstab ?? "", after: text }, data: { fstab: text } });
     if (a.state === "present" || a.state === "mounted") {
       const r = setMount(st.fstab ?? "", a);
       if (r.changed || st.fstab === undefined) fstabChange(r.text, r.what);
       if (a.state === "mounted") {
         if (st.pathType !== "absent" && st.pathType !== "directory" && !st.live) throw new ModuleError(`mount point ${p} exists and is not a directory`);
-        if (!st.live) out.push({ summary: `${p} not mounted, to mount (${a.src}, ${a.fstype})`, field: "mounted", before: "not mounted", after: "mounted", data: { op: "mount", mkdir: st.pathType === "absent" } });
-        else if (r.changed) out.push({ summary: `${p} mounted, to remount with the new entry`, field: "mounted", before: live, after: "remounted", data: { op: "remount" } });
+        if (!st.live)
+          out.push({
+            summary: `${p} not mounted, to mount (${a.src}, ${a.fstype})`,
+            field: "mounted",
+            before: "not mounted",
+            after: "mounted",
+            data: { op: "mount", mkdir: st.pathType === "absent" },
+          });
+        else if (r.changed)
+          out.push({ summary: `${p} mounted, to remount with the new entry`, field: "mounted", before: live, after: "remounted", data: { op: "remount" } });
       }
     } else if (a.state === "unmounted") {
       if (st.live) out.push({ summary: `${p} ${live}, to unmount`, field: "mounted", before: live, after: "not mounted", data: { op: "umount" } });
@@ -132,7 +149,8 @@ export default defineModule<MountArgs, MountState, MountPlan>({
       if (st.live) out.push({ summary: `${p} ${live}, to unmount`, field: "mounted", before: live, after: "not mounted", data: { op: "umount" } });
       const r = unsetMount(st.fstab ?? "", p);
       if (r.changed) fstabChange(r.text, `remove the entry for ${p}`);
-      if (out.length && st.pathType === "directory") out.push({ summary: `remove the mount point ${p}`, field: "mount_point", before: "directory", after: "absent", data: { rmdir: true } });
+      if (out.length && st.pathType === "directory")
+        out.push({ summary: `remove the mount point ${p}`, field: "mount_point", before: "directory", after: "absent", data: { rmdir: true } });
     } else {
       if (!st.live) throw new ModuleError(`${p} is not mounted: cannot remount it`);
       out.push({ summary: `${p} remount`, field: "mounted", before: live, after: "remounted", data: { op: "remount" } });

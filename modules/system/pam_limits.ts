@@ -10,8 +10,25 @@ import { BACKUP_SCHEMA, type FileStat } from "../files/common.js";
 import { currentText, textApply, textChanges, textProbe } from "../files/text.js";
 
 export const LIMIT_ITEMS = [
-  "core", "data", "fsize", "memlock", "nofile", "rss", "stack", "cpu", "nproc", "as", "maxlogins", "maxsyslogins",
-  "priority", "locks", "sigpending", "msgqueue", "nice", "rtprio", "chroot",
+  "core",
+  "data",
+  "fsize",
+  "memlock",
+  "nofile",
+  "rss",
+  "stack",
+  "cpu",
+  "nproc",
+  "as",
+  "maxlogins",
+  "maxsyslogins",
+  "priority",
+  "locks",
+  "sigpending",
+  "msgqueue",
+  "nice",
+  "rtprio",
+  "chroot",
 ] as const;
 
 export interface PamLimitsArgs {
@@ -45,7 +62,12 @@ export default defineModule<PamLimitsArgs, FileStat>({
       use_max: { type: "boolean", default: false, description: "Keep the larger of the value found and the one given." },
       use_min: { type: "boolean", default: false, description: "Keep the smaller of the value found and the one given." },
       backup: BACKUP_SCHEMA,
-      dest: { type: "string", minLength: 1, default: "/etc/security/limits.conf", description: "The limits file (created when missing, in an existing directory). Default /etc/security/limits.conf." },
+      dest: {
+        type: "string",
+        minLength: 1,
+        default: "/etc/security/limits.conf",
+        description: "The limits file (created when missing, in an existing directory). Default /etc/security/limits.conf.",
+      },
       comment: { type: "string", default: "", description: "A comment written after the value (#comment)." },
     },
   },
@@ -56,7 +78,11 @@ export default defineModule<PamLimitsArgs, FileStat>({
     const v = String(a.value);
     const signed = (a.limit_item === "nice" || a.limit_item === "priority") && /^-?[0-9]+$/.test(v);
     if (!(UNLIMITED.includes(v) || isInt(v) || signed)) {
-      throw new ArgError("value", "Argument 'value' can be one of 'unlimited', 'infinity', '-1' or positive number. Refer to manual pages for more details.", "e.g. value: 65536");
+      throw new ArgError(
+        "value",
+        "Argument 'value' can be one of 'unlimited', 'infinity', '-1' or positive number. Refer to manual pages for more details.",
+        "e.g. value: 65536",
+      );
     }
     if (a.use_max && a.use_min) throw new ArgError("use_min", "Cannot use use_min and use_max at the same time.", "keep one of them");
   },
@@ -103,7 +129,8 @@ export function editLimits(text: string, a: PamLimitsArgs, path: string): { text
     }
     const [dom, type, item, actual] = fields as [string, string, string, string];
     const signedOk = (item === "nice" || item === "priority") && /^-?[0-9]+$/.test(actual);
-    if (!(UNLIMITED.includes(actual) || isInt(actual) || signedOk)) throw new ModuleError(`Invalid configuration of '${path}'. Current value of ${item} is unsupported.`);
+    if (!(UNLIMITED.includes(actual) || isInt(actual) || signedOk))
+      throw new ModuleError(`Invalid configuration of '${path}'. Current value of ${item} is unsupported.`);
     if (dom !== a.domain || type !== a.limit_type || item !== a.limit_item) {
       out.push(line);
       continue;

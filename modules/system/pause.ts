@@ -19,7 +19,8 @@ export const MAX_PAUSE_S = 24 * 3600;
 function amount(v: number | string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === "number" ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`pause: ${what} must be a whole number of ${what}, got ${JSON.stringify(v)}`, undefined, `write e.g. \`${what}: 10\``);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InputError(`pause: ${what} must be a whole number of ${what}, got ${JSON.stringify(v)}`, undefined, `write e.g. \`${what}: 10\``);
   return n;
 }
 
@@ -30,7 +31,9 @@ export function pauseSeconds(a: PauseArgs): number {
   if (s !== undefined && m !== undefined) throw new InputError("pause takes seconds or minutes, not both");
   if (s === undefined && m === undefined) {
     throw new InputError(
-      a.prompt !== undefined ? `pause: prompt '${a.prompt}' waits for a person at a terminal, which keel does not do` : "pause without seconds or minutes waits for a person at a terminal, which keel does not do",
+      a.prompt !== undefined
+        ? `pause: prompt '${a.prompt}' waits for a person at a terminal, which keel does not do`
+        : "pause without seconds or minutes waits for a person at a terminal, which keel does not do",
       undefined,
       "give `seconds:` or `minutes:`; to act by hand between steps, split the playbook (keel run --start-at-task NAME resumes at a task)",
     );

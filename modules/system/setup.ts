@@ -16,9 +16,85 @@ export interface SetupArgs {
   fact_path?: string;
 }
 
-const SUBSETS = ["all", "min", "hardware", "network", "virtual", "ohai", "facter", "all_ipv4_addresses", "all_ipv6_addresses", "apparmor", "caps", "cmdline", "date_time", "default_ipv4", "default_ipv6", "devices", "distribution", "distribution_major_version", "distribution_release", "distribution_version", "dns", "effective_group_ids", "effective_user_id", "env", "fips", "hardware", "interfaces", "is_chroot", "iscsi", "kernel", "local", "lsb", "machine", "machine_id", "mounts", "network", "ohai", "os_family", "pkg_mgr", "platform", "processor", "processor_cores", "processor_count", "python", "python_version", "real_user_id", "selinux", "service_mgr", "ssh_host_key_dsa_public", "ssh_host_key_ecdsa_public", "ssh_host_key_ed25519_public", "ssh_host_key_rsa_public", "ssh_host_pub_keys", "ssh_pub_keys", "system", "system_capabilities", "system_capabilities_enforced", "user", "user_dir", "user_gecos", "user_gid", "user_id", "user_shell", "user_uid", "virtual", "virtualization_role", "virtualization_type"];
+const SUBSETS = [
+  "all",
+  "min",
+  "hardware",
+  "network",
+  "virtual",
+  "ohai",
+  "facter",
+  "all_ipv4_addresses",
+  "all_ipv6_addresses",
+  "apparmor",
+  "caps",
+  "cmdline",
+  "date_time",
+  "default_ipv4",
+  "default_ipv6",
+  "devices",
+  "distribution",
+  "distribution_major_version",
+  "distribution_release",
+  "distribution_version",
+  "dns",
+  "effective_group_ids",
+  "effective_user_id",
+  "env",
+  "fips",
+  "hardware",
+  "interfaces",
+  "is_chroot",
+  "iscsi",
+  "kernel",
+  "local",
+  "lsb",
+  "machine",
+  "machine_id",
+  "mounts",
+  "network",
+  "ohai",
+  "os_family",
+  "pkg_mgr",
+  "platform",
+  "processor",
+  "processor_cores",
+  "processor_count",
+  "python",
+  "python_version",
+  "real_user_id",
+  "selinux",
+  "service_mgr",
+  "ssh_host_key_dsa_public",
+  "ssh_host_key_ecdsa_public",
+  "ssh_host_key_ed25519_public",
+  "ssh_host_key_rsa_public",
+  "ssh_host_pub_keys",
+  "ssh_pub_keys",
+  "system",
+  "system_capabilities",
+  "system_capabilities_enforced",
+  "user",
+  "user_dir",
+  "user_gecos",
+  "user_gid",
+  "user_id",
+  "user_shell",
+  "user_uid",
+  "virtual",
+  "virtualization_role",
+  "virtualization_type",
+];
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : v.split(",").map((s) => s.trim()).filter(Boolean));
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined
+    ? []
+    : Array.isArray(v)
+      ? v
+      : v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
 
 export default defineModule<SetupArgs, Facts>({
   name: "system.setup",
@@ -28,9 +104,20 @@ export default defineModule<SetupArgs, Facts>({
     type: "object",
     additionalProperties: false,
     properties: {
-      gather_subset: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }], description: "Ansible's subsets (all, min, hardware, network, virtual, or single facts; !name excludes). keel's one probe gathers everything; exclusions filter the result." },
-      filter: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }], description: "Shell-style patterns of fact names to keep (ansible_distribution*, ansible_*_mb). Default: all." },
-      gather_timeout: { type: "integer", minimum: 1, description: "Accepted for Ansible compatibility; the probe is one round trip under the run's own timeouts." },
+      gather_subset: {
+        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+        description:
+          "Ansible's subsets (all, min, hardware, network, virtual, or single facts; !name excludes). keel's one probe gathers everything; exclusions filter the result.",
+      },
+      filter: {
+        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+        description: "Shell-style patterns of fact names to keep (ansible_distribution*, ansible_*_mb). Default: all.",
+      },
+      gather_timeout: {
+        type: "integer",
+        minimum: 1,
+        description: "Accepted for Ansible compatibility; the probe is one round trip under the run's own timeouts.",
+      },
     },
   },
   resource: () => "facts",
@@ -39,7 +126,8 @@ export default defineModule<SetupArgs, Facts>({
   validate(a) {
     for (const s of list(a.gather_subset)) {
       const name = s.replace(/^!/, "");
-      if (!SUBSETS.includes(name)) throw new InputError(`unknown gather_subset '${s}'`, undefined, `use one of: all, min, hardware, network, virtual (or !name to exclude)`);
+      if (!SUBSETS.includes(name))
+        throw new InputError(`unknown gather_subset '${s}'`, undefined, `use one of: all, min, hardware, network, virtual (or !name to exclude)`);
     }
   },
 
@@ -53,7 +141,23 @@ export default defineModule<SetupArgs, Facts>({
 });
 
 function ansibleNames(): string[] {
-  return Object.keys(ansibleFactVars({ os_id: "", os_version: "", os_family: "", os_pretty: "", kernel: "", arch: "", hostname: "", pkg_mgr: "unknown", init: "unknown", cpus: 0, memory_mb: 0, ipv4: "", user: "" })).filter((k) => k.startsWith("ansible_"));
+  return Object.keys(
+    ansibleFactVars({
+      os_id: "",
+      os_version: "",
+      os_family: "",
+      os_pretty: "",
+      kernel: "",
+      arch: "",
+      hostname: "",
+      pkg_mgr: "unknown",
+      init: "unknown",
+      cpus: 0,
+      memory_mb: 0,
+      ipv4: "",
+      user: "",
+    }),
+  ).filter((k) => k.startsWith("ansible_"));
 }
 
 /** Pure: the ansible_* facts of `f`, filtered as Ansible's setup filters them. */
@@ -61,7 +165,9 @@ export function setupFacts(f: Facts, a: SetupArgs): Record<string, unknown> {
   const vars = ansibleFactVars(f);
   const out: Record<string, unknown> = {};
   const af = vars.ansible_facts as Record<string, unknown>;
-  const excluded = list(a.gather_subset).filter((s) => s.startsWith("!")).map((s) => s.slice(1));
+  const excluded = list(a.gather_subset)
+    .filter((s) => s.startsWith("!"))
+    .map((s) => s.slice(1));
   const filters = list(a.filter);
   for (const [k, v] of Object.entries(af)) {
     if (excluded.includes(k)) continue;

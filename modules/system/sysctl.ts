@@ -69,17 +69,25 @@ export default defineModule<SysctlArgs, SysctlState>({
         description: "The value (required with state present). Compared with whitespace normalised, so `4096 87380 6291456` matches tabs.",
         type: ["string", "number"],
       },
-      state: { description: "`present`: persisted (and live, see reload); `absent`: removed from sysctl_file (the live value is left alone).", enum: ["present", "absent"], default: "present" },
+      state: {
+        description: "`present`: persisted (and live, see reload); `absent`: removed from sysctl_file (the live value is left alone).",
+        enum: ["present", "absent"],
+        default: "present",
+      },
       sysctl_file: { description: "The file keel manages.", type: "string", pattern: "^/", default: DEFAULT_FILE },
       reload: {
-        description:
-          "Also make the running kernel's value match (`sysctl -w name=value`, only this key). A differing live value is a change of its own.",
+        description: "Also make the running kernel's value match (`sysctl -w name=value`, only this key). A differing live value is a change of its own.",
         type: "boolean",
         default: true,
       },
-      sysctl_set: { description: "Ansible's flag to verify and set the live value; keel does this whenever reload is true, so this matters only with reload: false.", type: "boolean", default: false },
+      sysctl_set: {
+        description: "Ansible's flag to verify and set the live value; keel does this whenever reload is true, so this matters only with reload: false.",
+        type: "boolean",
+        default: false,
+      },
       ignoreerrors: {
-        description: "Accepted, not used: Ansible's flag to ignore errors about unknown keys when reloading. keel reloads only this key, so other keys' errors never reach it.",
+        description:
+          "Accepted, not used: Ansible's flag to ignore errors about unknown keys when reloading. keel reloads only this key, so other keys' errors never reach it.",
         type: "boolean",
         default: false,
       },
@@ -99,7 +107,8 @@ export default defineModule<SysctlArgs, SysctlState>({
   validate(args) {
     // name = value is one line of the sysctl file: a line break would set a parameter of its own.
     refuseLineBreaks("value", args.value === undefined ? undefined : String(args.value), args.sysctl_file ?? DEFAULT_FILE);
-    if ((args.state ?? "present") === "present" && args.value === undefined) throw new InputError(`sysctl ${args.name}: value is required with state: present`, undefined, "add value: …, or set state: absent");
+    if ((args.state ?? "present") === "present" && args.value === undefined)
+      throw new InputError(`sysctl ${args.name}: value is required with state: present`, undefined, "add value: …, or set state: absent");
   },
 
   probe(args, facts) {
@@ -152,7 +161,13 @@ export default defineModule<SysctlArgs, SysctlState>({
     const want = norm(String(args.value));
     const have = own.length > 0 ? norm(own[own.length - 1]!.a!.value) : undefined;
     if (have !== want || own.length > 1) {
-      const after = setLine(lines, own.map((o) => o.i), key, want, st.target === undefined);
+      const after = setLine(
+        lines,
+        own.map((o) => o.i),
+        key,
+        want,
+        st.target === undefined,
+      );
       // With reload: false the running kernel is left alone (e.g. kernel-wide keys on a host that
       // shares its kernel): say what it runs with now, never pretend the new value is live.
       const boot = !(args.reload ?? true) && !args.sysctl_set ? `; takes effect at next boot (live value ${st.live ?? "unknown"})` : "";
@@ -258,7 +273,12 @@ export function keyMatches(fileKey: string, key: string): boolean {
   const a = canon(fileKey);
   const b = canon(key);
   if (!a.includes("*") && !a.includes("?")) return a === b;
-  const re = new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^.]*").replace(/\?/g, "[^.]")}$`);
+  const re = new RegExp(
+    `^${a
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, "[^.]*")
+      .replace(/\?/g, "[^.]")}$`,
+  );
   return re.test(b);
 }
 
@@ -298,7 +318,13 @@ export function parseSysctl(stdout: string, key: string, order: "systemd" | "pro
   const target = fileOf(recs, "target");
   if (target.type === "file") {
     const text = target.content?.toString("utf8") ?? "";
-    st.target = text === "" ? [] : text.replace(/\n$/, "").split("\n").map((l) => l.replace(/\r$/, ""));
+    st.target =
+      text === ""
+        ? []
+        : text
+            .replace(/\n$/, "")
+            .split("\n")
+            .map((l) => l.replace(/\r$/, ""));
   }
   // Same file name in several directories: the first directory (highest priority) wins.
   const byName = new Map<string, (typeof files)[number]>();

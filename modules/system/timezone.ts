@@ -58,7 +58,11 @@ export default defineModule<TimezoneArgs, TimezoneState>({
 
   probe(a) {
     const zone = a.name ?? "Etc/UTC";
-    const lines = [snip.begin("tz"), `if [ -f ${shq(`${ZONEINFO}/${zone}`)} ]; then printf 'known=1\\n'; fi`, `if command -v hwclock >/dev/null 2>&1; then printf 'hwclock_bin=1\\n'; fi`];
+    const lines = [
+      snip.begin("tz"),
+      `if [ -f ${shq(`${ZONEINFO}/${zone}`)} ]; then printf 'known=1\\n'; fi`,
+      `if command -v hwclock >/dev/null 2>&1; then printf 'hwclock_bin=1\\n'; fi`,
+    ];
     // As Ansible: timedatectl when it exists and systemd manages the host (/run/systemd/system).
     lines.push(
       `if command -v timedatectl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then printf 'systemd=1\\n'`,
@@ -102,11 +106,21 @@ export default defineModule<TimezoneArgs, TimezoneState>({
       if (!st.zoneKnown) throw new ModuleError(`given timezone "${a.name}" is not available: no ${ZONEINFO}/${a.name} on the host (is tzdata installed?)`);
       if (st.name !== a.name) out.push({ summary: `timezone ${st.name ?? "unset"} → ${a.name}`, field: "name", before: st.name ?? null, after: a.name });
       if (!st.systemd && !localtimeOk(st.localtime, a.name)) {
-        out.push({ summary: `/etc/localtime ${st.localtime === undefined ? "missing" : `→ ${st.localtime}`}, to link ${ZONEINFO}/${a.name}`, field: "localtime", before: st.localtime ?? null, after: `${ZONEINFO}/${a.name}` });
+        out.push({
+          summary: `/etc/localtime ${st.localtime === undefined ? "missing" : `→ ${st.localtime}`}, to link ${ZONEINFO}/${a.name}`,
+          field: "localtime",
+          before: st.localtime ?? null,
+          after: `${ZONEINFO}/${a.name}`,
+        });
       }
     }
     if (a.hwclock !== undefined && st.hwclock !== rtc(a.hwclock)) {
-      out.push({ summary: `hardware clock ${st.hwclock ?? "unknown"} → ${rtc(a.hwclock)}`, field: "hwclock", before: st.hwclock ?? null, after: rtc(a.hwclock) });
+      out.push({
+        summary: `hardware clock ${st.hwclock ?? "unknown"} → ${rtc(a.hwclock)}`,
+        field: "hwclock",
+        before: st.hwclock ?? null,
+        after: rtc(a.hwclock),
+      });
     }
     return out;
   },

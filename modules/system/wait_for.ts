@@ -68,9 +68,14 @@ export default defineModule<WaitForArgs, WaitForState>({
     properties: {
       host: { description: "Address to connect to for `port`, from the host itself.", type: "string", default: "127.0.0.1" },
       port: { description: "TCP port that must answer (state started) or be closed (state stopped).", type: "integer", minimum: 1, maximum: 65535 },
-      path: { description: "File that must exist (started/present, optionally matching search_regex) or be gone (stopped/absent).", type: "string", minLength: 1 },
+      path: {
+        description: "File that must exist (started/present, optionally matching search_regex) or be gone (stopped/absent).",
+        type: "string",
+        minLength: 1,
+      },
       state: {
-        description: "`started`/`present`: the port answers or the file exists. `stopped`/`absent`: the port is closed or the file is gone. (Ansible's `drained` is not supported.)",
+        description:
+          "`started`/`present`: the port answers or the file exists. `stopped`/`absent`: the port is closed or the file is gone. (Ansible's `drained` is not supported.)",
         enum: ["started", "stopped", "present", "absent"],
         default: "started",
       },
@@ -84,8 +89,10 @@ export default defineModule<WaitForArgs, WaitForState>({
   },
 
   validate(a) {
-    if ((a.port === undefined) === (a.path === undefined)) throw new InputError("wait_for needs exactly one of port and path", undefined, "e.g. `port: 8080` or `path: /run/app.ready`");
-    if (a.search_regex !== undefined && a.path === undefined) throw new InputError("search_regex needs path (keel does not read from ports)", undefined, "check a file the service writes, or drop search_regex");
+    if ((a.port === undefined) === (a.path === undefined))
+      throw new InputError("wait_for needs exactly one of port and path", undefined, "e.g. `port: 8080` or `path: /run/app.ready`");
+    if (a.search_regex !== undefined && a.path === undefined)
+      throw new InputError("search_regex needs path (keel does not read from ports)", undefined, "check a file the service writes, or drop search_regex");
     if (a.host !== undefined && !HOST_RE.test(a.host)) throw new InputError(`host '${a.host}' is not an address or host name`);
   },
 

@@ -106,12 +106,7 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
   },
 
   probe(a) {
-    const file =
-      a.path === undefined
-        ? `"$_kh/.ssh/authorized_keys"`
-        : a.path.startsWith("~/")
-          ? `"$_kh"/${shq(a.path.slice(2))}`
-          : shq(a.path);
+    const file = a.path === undefined ? `"$_kh/.ssh/authorized_keys"` : a.path.startsWith("~/") ? `"$_kh"/${shq(a.path.slice(2))}` : shq(a.path);
     // The user's home comes from its passwd entry on the host, so the paths are shell words
     // ($_kf, $_kd) computed there; stat without follow says whether ~/.ssh or the file is a link.
     const script = [
@@ -141,7 +136,8 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
         const ak = findRec(recs, "ak");
         if (!pw || !ak) return { userExists: false };
         const s: AuthorizedKeyState = { userExists: true, group: ak.get("pgroup"), path: ak.get("path") };
-        const info = (st: StatRec | undefined): StatInfo | undefined => (st ? { mode: st.mode ?? "", owner: st.owner ?? "", group: st.group ?? "" } : undefined);
+        const info = (st: StatRec | undefined): StatInfo | undefined =>
+          st ? { mode: st.mode ?? "", owner: st.owner ?? "", group: st.group ?? "" } : undefined;
         const dir = statOf(recs, "dir");
         if (dir?.type === "directory") s.dir = info(dir);
         const file = statOf(recs, "file");
@@ -155,7 +151,8 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
         const me = ak.get("me");
         for (const what of ["dir", "file"] as const) {
           const l = statOf(recs, `${what}link`);
-          if (l?.type === "link" && l.uid !== undefined && l.uid !== 0 && String(l.uid) !== me) s.untrustedLink = { what: what === "dir" ? "directory" : "file", uid: l.uid };
+          if (l?.type === "link" && l.uid !== undefined && l.uid !== 0 && String(l.uid) !== me)
+            s.untrustedLink = { what: what === "dir" ? "directory" : "file", uid: l.uid };
         }
         return s;
       },
@@ -244,10 +241,7 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
     if (rewrite) {
       const plan = planKeys(s.content, desiredKeys(a), a);
       const managed = a.manage_dir !== false;
-      const opts =
-        managed || !s.file
-          ? { mode: "0600", owner: a.user, group }
-          : { mode: s.file.mode, owner: s.file.owner, group: s.file.group };
+      const opts = managed || !s.file ? { mode: "0600", owner: a.user, group } : { mode: s.file.mode, owner: s.file.owner, group: s.file.group };
       await host.writeFile(s.path, plan.content, opts);
     }
   },
@@ -265,7 +259,12 @@ export function desiredKeys(a: AuthorizedKeyArgs): SshKey[] {
       throw new ArgError("key", `users.authorized_key: key URLs are not supported (${line})`, "put the key text in the playbook or a variable");
     }
     const k = parseKeyLine(line);
-    if (!k) throw new ArgError("key", `users.authorized_key: not an SSH public key: ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line)}`, "give the public key line as ssh-keygen writes it: TYPE BASE64 [comment]");
+    if (!k)
+      throw new ArgError(
+        "key",
+        `users.authorized_key: not an SSH public key: ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line)}`,
+        "give the public key line as ssh-keygen writes it: TYPE BASE64 [comment]",
+      );
     if (a.key_options !== undefined) k.options = a.key_options;
     if (a.comment !== undefined) k.comment = a.comment;
     if (seen.has(keyId(k))) continue;

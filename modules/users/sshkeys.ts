@@ -10,8 +10,7 @@ export interface SshKey {
   comment: string;
 }
 
-const KNOWN_TYPE =
-  /^(ssh-(rsa|dss|ed25519|xmss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)(-cert-v01@openssh\.com)?$/;
+const KNOWN_TYPE = /^(ssh-(rsa|dss|ed25519|xmss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)(-cert-v01@openssh\.com)?$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,3}$/;
 
 /** Parses one authorized_keys line; undefined for blank lines, comments and anything that is not a key. */

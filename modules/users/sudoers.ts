@@ -44,8 +44,7 @@ const MODE = "0440";
 export default defineModule<SudoersArgs, SudoersState>({
   name: "users.sudoers",
   aliases: ["sudoers", "community.general.sudoers"],
-  description:
-    "Ensure a sudoers drop-in file for a user or group exists with the given rule (validated by visudo before it is installed), or is absent.",
+  description: "Ensure a sudoers drop-in file for a user or group exists with the given rule (validated by visudo before it is installed), or is absent.",
   args: {
     type: "object",
     additionalProperties: false,
@@ -56,8 +55,7 @@ export default defineModule<SudoersArgs, SudoersState>({
         minLength: 1,
         // sudo's #includedir skips names containing '.' or ending in '~'.
         pattern: "^[^./]*[^./~]$",
-        description:
-          "File name in sudoers_path. Must not contain '.' or '/' and must not end in '~': sudo silently ignores such files.",
+        description: "File name in sudoers_path. Must not contain '.' or '/' and must not end in '~': sudo silently ignores such files.",
       },
       user: { type: "string", minLength: 1, description: "The user the rule is for (not with `group`)." },
       group: { type: "string", minLength: 1, description: "The group the rule is for, written as %group (not with `user`)." },
@@ -144,7 +142,11 @@ export default defineModule<SudoersArgs, SudoersState>({
     }
     const out: Change[] = [];
     if ((s.content ?? "") !== want) {
-      out.push({ field: "content", summary: `content of ${path} differs: ${lineDelta(s.content ?? "", want)}`, diff: { path, before: s.content ?? "", after: want } });
+      out.push({
+        field: "content",
+        summary: `content of ${path} differs: ${lineDelta(s.content ?? "", want)}`,
+        diff: { path, before: s.content ?? "", after: want },
+      });
     }
     if (s.file.mode !== MODE) out.push({ field: "mode", summary: `mode ${s.file.mode} → ${MODE}`, before: s.file.mode, after: MODE });
     const owner = `${s.file.owner}:${s.file.group}`;

@@ -10,14 +10,7 @@ import { ArgError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { cmdOf, getentOf, snip } from "../../engine/core/snippets.js";
-import {
-  listArg,
-  parseGroupLine,
-  parsePasswdLine,
-  parseShadowLine,
-  type PasswdEntry,
-  type ShadowEntry,
-} from "./common.js";
+import { listArg, parseGroupLine, parsePasswdLine, parseShadowLine, type PasswdEntry, type ShadowEntry } from "./common.js";
 
 export interface UserArgs {
   name: string;
@@ -103,8 +96,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
       password: {
         type: "string",
         pattern: "^[^:\\n]*$",
-        description:
-          "A crypt(3) hash (e.g. from `mkpasswd -m sha-512`), compared with the /etc/shadow field. Never printed. Needs become to compare.",
+        description: "A crypt(3) hash (e.g. from `mkpasswd -m sha-512`), compared with the /etc/shadow field. Never printed. Needs become to compare.",
       },
       update_password: {
         enum: ["always", "on_create"],
@@ -117,8 +109,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
       },
       expires: {
         type: "number",
-        description:
-          "Account expiry as epoch seconds (like Ansible; stored in /etc/shadow as days). A negative value removes the expiry.",
+        description: "Account expiry as epoch seconds (like Ansible; stored in /etc/shadow as days). A negative value removes the expiry.",
       },
       state: { enum: ["present", "absent"], default: "present", description: "Whether the account should exist." },
       remove: {
@@ -136,14 +127,18 @@ export default defineModule<UserArgs, UserState, UserOp>({
 
   resource: (a) => `user ${a.name}`,
   // useradd/usermod also create or move the home (from /etc/skel) and the mail spool
-  footprint: (a) => ({ reads: ["accounts"], writes: ["accounts", "file:/home", "file:/var/mail", "file:/var/spool/mail", ...(a.home ? [`file:${a.home}`] : [])] }),
+  footprint: (a) => ({
+    reads: ["accounts"],
+    writes: ["accounts", "file:/home", "file:/var/mail", "file:/var/spool/mail", ...(a.home ? [`file:${a.home}`] : [])],
+  }),
 
   validate(a) {
     // Fields of one /etc/passwd (or /etc/shadow) line: a line break would add an account line, a
     // colon would shift the fields.
     refuseLineBreaksIn(a, ["comment", "shell", "home", "password", "group", "groups"], "/etc/passwd");
     for (const k of ["comment", "shell", "home"] as const) {
-      if (a[k]?.includes(":")) throw new ArgError(k, `argument '${k}' contains ':', the field separator of /etc/passwd`, `remove the ':' from ${JSON.stringify(a[k])}`);
+      if (a[k]?.includes(":"))
+        throw new ArgError(k, `argument '${k}' contains ':', the field separator of /etc/passwd`, `remove the ':' from ${JSON.stringify(a[k])}`);
     }
   },
 
@@ -195,7 +190,9 @@ export default defineModule<UserArgs, UserState, UserOp>({
     if (want === "absent") {
       if (!s.passwd) return [];
       const how = [a.remove ? "home removed" : "", a.force ? "forced" : ""].filter(Boolean).join(", ");
-      return [{ field: "state", summary: `user ${a.name} present → absent${how ? ` (${how})` : ""}`, before: "present", after: "absent", data: { op: "delete" } }];
+      return [
+        { field: "state", summary: `user ${a.name} present → absent${how ? ` (${how})` : ""}`, before: "present", after: "absent", data: { op: "delete" } },
+      ];
     }
     if (!s.passwd) {
       return [{ field: "state", summary: `user ${a.name} absent → present`, before: "absent", after: describeNew(a), data: { op: "create" } }];
@@ -273,7 +270,13 @@ export default defineModule<UserArgs, UserState, UserOp>({
     // move_home of an existing old home creates it through usermod -m.
     const movesHome = a.move_home === true && a.home !== undefined && p.home !== a.home;
     if (s.home && !s.home.exists && s.home.path !== "" && a.create_home !== false && !movesHome) {
-      out.push({ field: "home_dir", summary: `home directory ${s.home.path} missing → created from /etc/skel`, before: "absent", after: "directory", data: { op: "mkhome", path: s.home.path } });
+      out.push({
+        field: "home_dir",
+        summary: `home directory ${s.home.path} missing → created from /etc/skel`,
+        before: "absent",
+        after: "directory",
+        data: { op: "mkhome", path: s.home.path },
+      });
     }
     return out;
   },

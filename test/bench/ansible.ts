@@ -132,7 +132,8 @@ export function compareFingerprints(a: Fingerprint, b: Fingerprint, labels: [str
     let msg = `${labels[0]}: ${la}\n    ${labels[1]}: ${lb}`;
     const file = MANAGED_FILES.find((f) => la.startsWith(f + " "));
     if (file && a.contents[file] !== b.contents[file]) {
-      msg += "\n" + createTwoFilesPatch(`${file} (${labels[0]})`, `${file} (${labels[1]})`, a.contents[file] ?? "", b.contents[file] ?? "").replace(/^/gm, "      ");
+      msg +=
+        "\n" + createTwoFilesPatch(`${file} (${labels[0]})`, `${file} (${labels[1]})`, a.contents[file] ?? "", b.contents[file] ?? "").replace(/^/gm, "      ");
     }
     out.push(msg);
   }
@@ -320,7 +321,11 @@ export interface Ctx {
 }
 
 /** Run a tool measured: wall, CPU, RSS, and the CPU the hosts and the machine used meanwhile. */
-async function measured(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeFile: string }): Promise<Timed & { cpuMs: number; hostsCpuMs: number; machineCpuMs: number; load: number }> {
+async function measured(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeFile: string },
+): Promise<Timed & { cpuMs: number; hostsCpuMs: number; machineCpuMs: number; load: number }> {
   const load = loadavg()[0]!;
   const h0 = hostsCpuMs();
   const m0 = machineCpuMs();
@@ -329,16 +334,28 @@ async function measured(cmd: string, args: string[], opts: { env?: NodeJS.Proces
   return { ...r, cpuMs: r.userMs + r.sysMs, hostsCpuMs: hostsCpuMs() - h0, machineCpuMs: machineCpuMs() - m0, load };
 }
 
-const figures = (r: Awaited<ReturnType<typeof measured>>) => ({ ms: r.ms, maxRssKb: r.maxRssKb, treeRssKb: r.treeRssKb, cpuMs: r.cpuMs, hostsCpuMs: r.hostsCpuMs, machineCpuMs: r.machineCpuMs, load: r.load });
+const figures = (r: Awaited<ReturnType<typeof measured>>) => ({
+  ms: r.ms,
+  maxRssKb: r.maxRssKb,
+  treeRssKb: r.treeRssKb,
+  cpuMs: r.cpuMs,
+  hostsCpuMs: r.hostsCpuMs,
+  machineCpuMs: r.machineCpuMs,
+  load: r.load,
+});
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 async function keelPhase(c: Ctx, tag: string, extra: string[]): Promise<Phase> {
   const json = join(c.out, `keel-${tag}.json`);
-  const r = await measured(process.execPath, [KEEL_BIN, "run", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", String(CONNECT_TIMEOUT_S), "--json", json, ...extra], {
-    env: { ...process.env, NO_COLOR: "1" },
-    timeFile: join(c.out, `keel-${tag}.time`),
-  });
+  const r = await measured(
+    process.execPath,
+    [KEEL_BIN, "run", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", String(CONNECT_TIMEOUT_S), "--json", json, ...extra],
+    {
+      env: { ...process.env, NO_COLOR: "1" },
+      timeFile: join(c.out, `keel-${tag}.time`),
+    },
+  );
   if (r.code !== 0) throw new Error(`keel ${tag} run exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   const s = (JSON.parse(readFileSync(json, "utf8")) as { summary: { hosts: Record<string, { changed: number; round_trips: number }> } }).summary;
   const changed: Record<string, number> = {};
@@ -354,7 +371,23 @@ async function keelDrift(c: Ctx): Promise<Phase & { inSync: number }> {
   const json = join(c.out, "keel-drift.json");
   const r = await measured(
     process.execPath,
-    [KEEL_BIN, "drift", SITE, "-i", c.inventory, "-f", String(c.forks), "-T", String(CONNECT_TIMEOUT_S), "--host-timeout", "600", "--no-history", "-q", "-o", `json:${json}`],
+    [
+      KEEL_BIN,
+      "drift",
+      SITE,
+      "-i",
+      c.inventory,
+      "-f",
+      String(c.forks),
+      "-T",
+      String(CONNECT_TIMEOUT_S),
+      "--host-timeout",
+      "600",
+      "--no-history",
+      "-q",
+      "-o",
+      `json:${json}`,
+    ],
     { env: { ...process.env, NO_COLOR: "1" }, timeFile: join(c.out, "keel-drift.time") },
   );
   if (r.code !== 0 && r.code !== 2) throw new Error(`keel drift exited ${r.code}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);

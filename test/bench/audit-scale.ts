@@ -28,7 +28,10 @@ interface AuditRun {
 function keel(args: string[]): Promise<{ code: number; wallMs: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [join(repoRoot(), "bin/keel.js"), ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [join(repoRoot(), "bin/keel.js"), ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
@@ -38,11 +41,22 @@ function keel(args: string[]): Promise<{ code: number; wallMs: number; stderr: s
 
 async function audit(inventory: string, file: string): Promise<AuditRun> {
   const r = await keel(["audit", "-i", inventory, "--no-history", "-q", "-o", `json:${file}`]);
-  const rep = JSON.parse(readFileSync(file, "utf8")) as { duration_ms: number; hosts: { round_trips: number; state: string }[]; summary: { counts: Record<string, number>; score: { with_waivers: number | null } } };
+  const rep = JSON.parse(readFileSync(file, "utf8")) as {
+    duration_ms: number;
+    hosts: { round_trips: number; state: string }[];
+    summary: { counts: Record<string, number>; score: { with_waivers: number | null } };
+  };
   const rts = rep.hosts.map((h) => h.round_trips);
   const bad = rep.hosts.filter((h) => h.state !== "checked");
   if (bad.length) throw new Error(`${bad.length} hosts not checked: ${r.stderr}`);
-  return { code: r.code, wallMs: r.wallMs, runMs: rep.duration_ms, roundTrips: { min: Math.min(...rts), max: Math.max(...rts) }, counts: rep.summary.counts, score: rep.summary.score.with_waivers };
+  return {
+    code: r.code,
+    wallMs: r.wallMs,
+    runMs: rep.duration_ms,
+    roundTrips: { min: Math.min(...rts), max: Math.max(...rts) },
+    counts: rep.summary.counts,
+    score: rep.summary.score.with_waivers,
+  };
 }
 
 async function main(): Promise<void> {
@@ -61,10 +75,16 @@ async function main(): Promise<void> {
     const known = join(tmp, "known_hosts");
     writeFileSync(known, hosts.map((h) => `${h.name},${h.address} ${h.hostKey}\n`).join(""));
     const inventory = join(tmp, "inventory.yml");
-    writeFileSync(inventory, `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${st.privateKey}\n    keel_known_hosts: ${known}\n  hosts:\n` + hosts.map((h) => `    ${h.name}:\n      ansible_host: ${h.address}\n`).join(""));
+    writeFileSync(
+      inventory,
+      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${st.privateKey}\n    keel_known_hosts: ${known}\n  hosts:\n` +
+        hosts.map((h) => `    ${h.name}:\n      ansible_host: ${h.address}\n`).join(""),
+    );
     const fresh = await audit(inventory, join(tmp, "fresh.json"));
     if (argv.includes("--no-harden")) {
-      console.log(`audit (fresh)    exit ${fresh.code}  wall ${(fresh.wallMs / 1000).toFixed(1)} s (run ${(fresh.runMs / 1000).toFixed(1)} s)  round trips/host ${fresh.roundTrips.min}–${fresh.roundTrips.max}  score ${fresh.score}  ${JSON.stringify(fresh.counts)}`);
+      console.log(
+        `audit (fresh)    exit ${fresh.code}  wall ${(fresh.wallMs / 1000).toFixed(1)} s (run ${(fresh.runMs / 1000).toFixed(1)} s)  round trips/host ${fresh.roundTrips.min}–${fresh.roundTrips.max}  score ${fresh.score}  ${JSON.stringify(fresh.counts)}`,
+      );
       if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ hosts: n, fresh }, null, 2) + "\n");
       return;
     }

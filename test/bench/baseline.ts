@@ -79,7 +79,11 @@ export interface KeelRun {
 export function runKeel(args: string[]): Promise<KeelRun> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const c = spawn(process.execPath, [join(ROOT, "bin/keel.js"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [join(ROOT, "bin/keel.js"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     c.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -85,7 +85,8 @@ interface Args {
   keel?: string;
 }
 
-const USAGE = "usage: npm run bench -- [--sizes 20,50,100,200,500] [--ansible-max 50] [--forks N] [--json FILE] [--docs] [--profile DIR [--profile-size N]] [--from-json FILE] [--keel BIN]";
+const USAGE =
+  "usage: npm run bench -- [--sizes 20,50,100,200,500] [--ansible-max 50] [--forks N] [--json FILE] [--docs] [--profile DIR [--profile-size N]] [--from-json FILE] [--keel BIN]";
 
 export function parseArgs(argv: string[]): Args {
   const a: Args = { sizes: [20, 50, 100, 200, 500], ansibleMax: 50, docs: false };
@@ -145,7 +146,25 @@ async function profileKeel(c: Ctx, dir: string, log: (l: string) => void): Promi
   const bin = join(ROOT, "bin/keel.js");
   for (const [tag, args] of [
     ["second", ["run", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", "60", "--json", join(c.out, "prof.json")]],
-    ["drift", ["drift", SITE, "-i", c.inventory, "--forks", String(c.forks), "-T", "60", "--host-timeout", "600", "--no-history", "-q", "-o", `json:${join(c.out, "prof-drift.json")}`]],
+    [
+      "drift",
+      [
+        "drift",
+        SITE,
+        "-i",
+        c.inventory,
+        "--forks",
+        String(c.forks),
+        "-T",
+        "60",
+        "--host-timeout",
+        "600",
+        "--no-history",
+        "-q",
+        "-o",
+        `json:${join(c.out, "prof-drift.json")}`,
+      ],
+    ],
   ] as const) {
     const d = join(dir, `${tag}-${c.names.length}h`);
     rmSync(d, { recursive: true, force: true });
@@ -180,7 +199,9 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
       const t0 = performance.now();
       await growFleet(fleet, n);
       const view = fleetView(fleet, n);
-      log(`${n} hosts: fleet ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)}, ${Math.round(freemem() / 2 ** 20)} MiB free)`);
+      log(
+        `${n} hosts: fleet ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)}, ${Math.round(freemem() / 2 ** 20)} MiB free)`,
+      );
       const out = join(work, `size-${n}`);
       mkdirSync(out, { recursive: true });
       const c: Ctx = { inventory: view.inventory, names: view.names, forks: a.forks ?? n, out };

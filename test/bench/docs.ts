@@ -35,7 +35,10 @@ export function plotPoints(r: CurveFigures): Point[] {
 export function plotSpec(r: CurveFigures): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: "Wall time against fleet size (log-log)", subtitle: `${r.machine.cores} cores, shared; load average ${r.load.start[0]!.toFixed(1)} at start; ${r.date.slice(0, 10)}` },
+    title: {
+      text: "Wall time against fleet size (log-log)",
+      subtitle: `${r.machine.cores} cores, shared; load average ${r.load.start[0]!.toFixed(1)} at start; ${r.date.slice(0, 10)}`,
+    },
     width: 560,
     height: 340,
     data: { values: plotPoints(r) },
@@ -59,7 +62,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export async function writeDocs(r: CurveFigures, mdPath: string, svgPath: string, extra: { table: string; slope?: { mbPerHost: number; interceptMb: number } }): Promise<void> {
+export async function writeDocs(
+  r: CurveFigures,
+  mdPath: string,
+  svgPath: string,
+  extra: { table: string; slope?: { mbPerHost: number; interceptMb: number } },
+): Promise<void> {
   writeFileSync(svgPath, await renderSvg(plotSpec(r)));
   const m = r.machine;
   const block = [
@@ -70,7 +78,9 @@ export async function writeDocs(r: CurveFigures, mdPath: string, svgPath: string
     "",
     extra.table,
     "",
-    extra.slope ? `keel's peak RSS over the sizes: about ${extra.slope.interceptMb.toFixed(0)} MB + ${extra.slope.mbPerHost.toFixed(3)} MB per host (least squares).` : "",
+    extra.slope
+      ? `keel's peak RSS over the sizes: about ${extra.slope.interceptMb.toFixed(0)} MB + ${extra.slope.mbPerHost.toFixed(3)} MB per host (least squares).`
+      : "",
     "",
     `![wall time against fleet size](${basename(svgPath)})`,
     "",

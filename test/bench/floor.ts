@@ -33,7 +33,14 @@ function once(host: FloorInput["hosts"][number], key: Buffer): Promise<void> {
         ch.stderr.resume();
       });
     });
-    c.connect({ host: host.address, port: 22, username: "root", privateKey: key, readyTimeout: 60_000 /* CONNECT_TIMEOUT_S in ansible.ts */, hostVerifier: (k: Buffer) => k.equals(want) });
+    c.connect({
+      host: host.address,
+      port: 22,
+      username: "root",
+      privateKey: key,
+      readyTimeout: 60_000 /* CONNECT_TIMEOUT_S in ansible.ts */,
+      hostVerifier: (k: Buffer) => k.equals(want),
+    });
     c.setNoDelay(true);
   });
 }

@@ -33,20 +33,37 @@ async function main(): Promise<void> {
     for (let i = 0; i < n; i++) hosts.push(await startScratchHost());
     await Promise.all(
       hosts.map(async (h) => {
-        await hostExec(h, `mkdir -p /srv/keel-patch-repo && base64 -d | tar xzf - -C /srv/keel-patch-repo && printf '%s\\n' '${sources}' > /etc/apt/sources.list.d/keel-lab.list`, { input: tgz });
-        await hostExec(h, "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keel-hello=1.0 keel-tool=1.0 keel-kernelfix=1.0 keel-pinned=1.0 >/dev/null && apt-mark hold keel-pinned >/dev/null", { timeoutMs: 600_000 });
+        await hostExec(
+          h,
+          `mkdir -p /srv/keel-patch-repo && base64 -d | tar xzf - -C /srv/keel-patch-repo && printf '%s\\n' '${sources}' > /etc/apt/sources.list.d/keel-lab.list`,
+          { input: tgz },
+        );
+        await hostExec(
+          h,
+          "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keel-hello=1.0 keel-tool=1.0 keel-kernelfix=1.0 keel-pinned=1.0 >/dev/null && apt-mark hold keel-pinned >/dev/null",
+          { timeoutMs: 600_000 },
+        );
       }),
     );
     const known = join(dir, "known_hosts");
     writeFileSync(known, hosts.map((h) => readFileSync(h.knownHosts, "utf8")).join(""));
     const inv = join(dir, "inventory.yml");
-    const lines = ["all:", "  vars:", "    ansible_user: root", `    ansible_ssh_private_key_file: ${join(labPaths().state, "id_ed25519")}`, `    keel_known_hosts: ${known}`, "  hosts:"];
+    const lines = [
+      "all:",
+      "  vars:",
+      "    ansible_user: root",
+      `    ansible_ssh_private_key_file: ${join(labPaths().state, "id_ed25519")}`,
+      `    keel_known_hosts: ${known}`,
+      "  hosts:",
+    ];
     for (const h of hosts) lines.push(`    ${h.name}:`, `      ansible_host: ${h.address}`);
     writeFileSync(inv, lines.join("\n") + "\n");
     for (let k = 1; k <= runs; k++) {
       const out = join(dir, `report-${k}.json`);
       const t0 = Date.now();
-      const r = spawnSync(process.execPath, [join(repoRoot(), "bin/keel.js"), "patch", "report", "-i", inv, "--no-history", "-q", "-o", `json:${out}`], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, [join(repoRoot(), "bin/keel.js"), "patch", "report", "-i", inv, "--no-history", "-q", "-o", `json:${out}`], {
+        encoding: "utf8",
+      });
       const wall = (Date.now() - t0) / 1000;
       const j = JSON.parse(readFileSync(out, "utf8")) as Rep;
       const rts = [...new Set(j.hosts.map((h) => h.round_trips))].join("/");

@@ -22,7 +22,10 @@ interface Figures {
 function keel(args: string[], pipeline: boolean): Promise<{ code: number; ms: number; out: string }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const c = spawn(process.execPath, [join(ROOT, "bin/keel.js"), ...args], { env: { ...process.env, NO_COLOR: "1", KEEL_PIPELINE: pipeline ? "1" : "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [join(ROOT, "bin/keel.js"), ...args], {
+      env: { ...process.env, NO_COLOR: "1", KEEL_PIPELINE: pipeline ? "1" : "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     c.stdout.on("data", (d) => (out += d));
     c.stderr.on("data", (d) => (out += d));
@@ -57,7 +60,9 @@ async function main(): Promise<void> {
         second.push(await once(h, dir, `second-${r}`, pipeline));
       }
       const mode = pipeline ? "pipelined " : "sequential";
-      rows.push(`${mode}: first run ${median(first.map((f) => f.ms))} ms, ${first[0]!.changed} changes, ${first[0]!.roundTrips} round trips; second run ${median(second.map((f) => f.ms))} ms, ${second[0]!.changed} changes, ${second[0]!.roundTrips} round trips`);
+      rows.push(
+        `${mode}: first run ${median(first.map((f) => f.ms))} ms, ${first[0]!.changed} changes, ${first[0]!.roundTrips} round trips; second run ${median(second.map((f) => f.ms))} ms, ${second[0]!.changed} changes, ${second[0]!.roundTrips} round trips`,
+      );
     }
     process.stdout.write(`baseline on a fresh scratch host (median of ${rounds}):\n${rows.map((r) => `  ${r}`).join("\n")}\n`);
   } finally {

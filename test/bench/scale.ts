@@ -127,7 +127,12 @@ export async function measureKeel(args: string[], nodeFlags: string[] = []): Pro
   return { ...r, maxRssKiB: hwm, userMs: user, sysMs: sys, cpuMs: user + sys };
 }
 
-function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, sample?: (pid: number) => void): Promise<Omit<ProcFigures, "maxRssKiB" | "cpuMs" | "userMs" | "sysMs">> {
+function spawnCollect(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  sample?: (pid: number) => void,
+): Promise<Omit<ProcFigures, "maxRssKiB" | "cpuMs" | "userMs" | "sysMs">> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const c = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -192,7 +197,21 @@ export async function measureScale(inventory: string, names: string[], forks: nu
   const first = await runOnce("first");
   const second = await runOnce("second");
   const djson = join(out, `drift-${forks}.json`);
-  const d = await measureKeelWithHosts(["drift", PLAYBOOK, "-i", inventory, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${djson}`, ...extra]);
+  const d = await measureKeelWithHosts([
+    "drift",
+    PLAYBOOK,
+    "-i",
+    inventory,
+    "-e",
+    BASELINE_VARS,
+    "--forks",
+    String(forks),
+    "--no-history",
+    "-q",
+    "-o",
+    `json:${djson}`,
+    ...extra,
+  ]);
   if (d.code !== 0 && d.code !== 2) throw new Error(`drift (forks ${forks}) exited ${d.code}:\n${d.stdout.slice(-4000)}\n${d.stderr.slice(-4000)}`);
   const rep = JSON.parse(readFileSync(djson, "utf8")) as { summary: { in_sync: number }; hosts: { host: string; round_trips: number; changed?: number }[] };
   const byHost = new Map(rep.hosts.map((h) => [h.host, h]));
@@ -209,10 +228,27 @@ function mean(xs: number[]): string {
 }
 
 export function formatTable(rows: ScaleFigures[]): string {
-  const head = ["hosts", "forks", "phase", "wall s", "cpu s", "user s", "sys s", "peak RSS MB", "rt/host (mean, max)", "changed", "hosts cpu s", "machine cpu s"];
+  const head = [
+    "hosts",
+    "forks",
+    "phase",
+    "wall s",
+    "cpu s",
+    "user s",
+    "sys s",
+    "peak RSS MB",
+    "rt/host (mean, max)",
+    "changed",
+    "hosts cpu s",
+    "machine cpu s",
+  ];
   const body: string[][] = [];
   for (const r of rows) {
-    for (const [name, p] of [["first", r.first], ["second", r.second], ["drift", r.drift]] as const) {
+    for (const [name, p] of [
+      ["first", r.first],
+      ["second", r.second],
+      ["drift", r.drift],
+    ] as const) {
       body.push([
         String(r.hosts),
         String(r.forks),
@@ -301,13 +337,32 @@ async function main(): Promise<number> {
       const forks = a.forks[a.forks.length - 1]!;
       for (const [tag, args] of [
         ["second", ["run", PLAYBOOK, "-i", st.inventoryYaml, "-e", BASELINE_VARS, "--forks", String(forks), "--json", join(out, "prof.json"), ...extra]],
-        ["drift", ["drift", PLAYBOOK, "-i", st.inventoryYaml, "-e", BASELINE_VARS, "--forks", String(forks), "--no-history", "-q", "-o", `json:${join(out, "prof-drift.json")}`, ...extra]],
+        [
+          "drift",
+          [
+            "drift",
+            PLAYBOOK,
+            "-i",
+            st.inventoryYaml,
+            "-e",
+            BASELINE_VARS,
+            "--forks",
+            String(forks),
+            "--no-history",
+            "-q",
+            "-o",
+            `json:${join(out, "prof-drift.json")}`,
+            ...extra,
+          ],
+        ],
       ] as const) {
         const dir = join(a.profile, `${tag}-${n}h-${forks}f`);
         rmSync(dir, { recursive: true, force: true });
         const r = await measureKeel([...args], ["--cpu-prof", "--cpu-prof-dir", dir]);
         const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-        process.stdout.write(`\nprofile of ${tag} (${n} hosts, forks ${forks}; ${(r.wallMs / 1000).toFixed(2)} s wall under the profiler): ${file ? join(dir, file) : "none written"}\n`);
+        process.stdout.write(
+          `\nprofile of ${tag} (${n} hosts, forks ${forks}; ${(r.wallMs / 1000).toFixed(2)} s wall under the profiler): ${file ? join(dir, file) : "none written"}\n`,
+        );
         if (file) process.stdout.write(formatProfileSummary(summarizeProfile(JSON.parse(readFileSync(join(dir, file), "utf8")), ROOT), ROOT) + "\n");
       }
     }

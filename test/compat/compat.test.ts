@@ -62,7 +62,9 @@ async function keelRun(playbook: string, host: ScratchHost, dir: string, n: numb
   const json = join(dir, `keel-${n}.json`);
   const r = await keel(["run", playbook, "-i", host.inventory, "--json", json], { timeoutMs: 900_000 });
   try {
-    const rep = JSON.parse(readFileSync(json, "utf8")) as { summary: { hosts: Record<string, { changed: number; failed: number }>; failures: { message: string }[] } };
+    const rep = JSON.parse(readFileSync(json, "utf8")) as {
+      summary: { hosts: Record<string, { changed: number; failed: number }>; failures: { message: string }[] };
+    };
     const s = rep.summary.hosts[host.name] ?? { changed: 0, failed: 1 };
     return { changed: s.changed, failures: s.failed, msg: rep.summary.failures[0]?.message ?? "" };
   } catch {
@@ -75,7 +77,7 @@ async function snapshot(host: ScratchHost): Promise<string[]> {
   const script = [
     "H=$(hostname); A=" + host.address,
     "find /etc /usr/local -xdev \\( -path /etc/ssh/ssh_host_\\* -o -name hostname -o -name hosts -o -name machine-id -o -name ld.so.cache -o -name '*-' -o -name .pwd.lock -o -path /etc/keel\\* \\) -prune -o -printf '%p %m %u %g %y\\n' 2>/dev/null | sort",
-    "find /etc /usr/local -xdev -type f ! -path '/etc/ssh/ssh_host_*' ! -name hostname ! -name hosts ! -name machine-id ! -name ld.so.cache ! -name '*-' 2>/dev/null | sort | while read -r f; do printf '%s %s\\n' \"$f\" \"$(sed \"s/$H/HOST/g; s/$A/ADDR/g\" \"$f\" | sha256sum | cut -c1-16)\"; done",
+    'find /etc /usr/local -xdev -type f ! -path \'/etc/ssh/ssh_host_*\' ! -name hostname ! -name hosts ! -name machine-id ! -name ld.so.cache ! -name \'*-\' 2>/dev/null | sort | while read -r f; do printf \'%s %s\\n\' "$f" "$(sed "s/$H/HOST/g; s/$A/ADDR/g" "$f" | sha256sum | cut -c1-16)"; done',
     "getent passwd | cut -d: -f1,3,4,6,7; getent group | cut -d: -f1,3,4",
     "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' 2>/dev/null",
     "sysctl -a 2>/dev/null | grep '^net\\.' | grep -v -e '\\.stable_secret' -e 'random' | sort",
@@ -125,7 +127,9 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
         // as a real fleet host: current package lists, and python3-apt (without it Ansible's apt
         // module runs apt-get update and installs it as a side effect, which keel does not do)
         for (const h of [a, k]) {
-          const p = await ssh(h, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null", { timeoutMs: 300_000 });
+          const p = await ssh(h, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null", {
+            timeoutMs: 300_000,
+          });
           expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
         }
         const [a1, k1] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 1)]);
@@ -139,8 +143,10 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
         const drift = await keel(["drift", playbook, "-i", a.inventory], { timeoutMs: 900_000 });
         const row = rows.get(r.name)!;
         const runs = `ansible ${a1.failures ? "failed" : "ok"}, keel ${k1.failures ? `failed: ${k1.msg.slice(0, 160)}` : "ok"}`;
-        row.sameState = diff.length === 0 ? `yes (${runs})` : `no: ${diff.length} differences, e.g. ${diff.slice(0, 3).join(" | ")} (${runs}; ${join(work, "state.diff")})`;
-        const again = (x: { changed: number; failures: number }) => (x.failures ? `no (second run failed)` : x.changed === 0 ? "yes" : `no (${x.changed} changed)`);
+        row.sameState =
+          diff.length === 0 ? `yes (${runs})` : `no: ${diff.length} differences, e.g. ${diff.slice(0, 3).join(" | ")} (${runs}; ${join(work, "state.diff")})`;
+        const again = (x: { changed: number; failures: number }) =>
+          x.failures ? `no (second run failed)` : x.changed === 0 ? "yes" : `no (${x.changed} changed)`;
         row.idempotent = `keel ${again(k2)}, ansible ${again(a2)}`;
         const ansibleSays = check.failures ? "fails" : check.changed ? "drift" : "no drift";
         const keelSays = drift.code === 0 ? "no drift" : drift.code === 2 ? "drift" : "fails";

@@ -43,7 +43,11 @@ export function runCase(dir: string): string {
     return "(no error)";
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return e.format().replaceAll(dir + "/", "").replaceAll(packageRoot(), "<keel>") + "\n";
+    return (
+      e
+        .format()
+        .replaceAll(dir + "/", "")
+        .replaceAll(packageRoot(), "<keel>") + "\n"
+    );
   }
 }
-

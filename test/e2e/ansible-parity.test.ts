@@ -44,7 +44,13 @@ function playbook(name: string, tasks: string): string {
 function ansiblePlaybook(pb: string): { code: number; out: string } {
   const r = spawnSync("ansible-playbook", [pb, "-i", INVENTORY_INI, "--limit", HOST, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`, ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3", ANSIBLE_NOCOLOR: "1" },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
+      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
+      ANSIBLE_NOCOLOR: "1",
+    },
   });
   return { code: r.status ?? 1, out: `${r.stdout}\n${r.stderr}` };
 }
@@ -58,12 +64,17 @@ interface Ev {
 
 async function keelRun(cmd: "run" | "drift", pb: string, ...extra: string[]): Promise<{ code: number; out: string; status: Map<string, string> }> {
   const json = join(dir, `r-${Date.now()}.json`);
-  const args = cmd === "run" ? ["run", pb, "-i", INVENTORY, "--limit", HOST, "--json", json, ...extra] : ["drift", pb, "-i", INVENTORY, "--limit", HOST, "--format", "json", "--out", json, ...extra];
+  const args =
+    cmd === "run"
+      ? ["run", pb, "-i", INVENTORY, "--limit", HOST, "--json", json, ...extra]
+      : ["drift", pb, "-i", INVENTORY, "--limit", HOST, "--format", "json", "--out", json, ...extra];
   const r = await keel(args);
   const status = new Map<string, string>();
   if (cmd === "run") {
     const rep = JSON.parse(readFileSync(json, "utf8")) as { events: Ev[] };
-    for (const e of rep.events) if (e.type === "task.result" && e.host === HOST) status.set(e.task.name, `${e.result.status}${e.result.changes.length ? `: ${e.result.changes.map((c) => c.summary).join("; ")}` : ""}`);
+    for (const e of rep.events)
+      if (e.type === "task.result" && e.host === HOST)
+        status.set(e.task.name, `${e.result.status}${e.result.changes.length ? `: ${e.result.changes.map((c) => c.summary).join("; ")}` : ""}`);
   }
   return { code: r.code, out: `${r.stdout}\n${r.stderr}`, status };
 }
@@ -83,7 +94,9 @@ describeLab("Ansible parity of users.user and files.file", () => {
     const a = ansiblePlaybook(pb);
     expect(a.code, a.out).toBe(0);
     const ansOwners = await ssh(HOST, `stat -c '%n %U %G %a' ${BASE} ${BASE}/a ${BASE}/a/b ${BASE}/a/b/c; getent shadow modsa-lock modsa-star | cut -d: -f1,2`);
-    expect(ansOwners.stdout).toBe(`${BASE} nobody nogroup 750\n${BASE}/a nobody nogroup 750\n${BASE}/a/b nobody nogroup 750\n${BASE}/a/b/c nobody nogroup 750\nmodsa-lock:!\nmodsa-star:*\n`);
+    expect(ansOwners.stdout).toBe(
+      `${BASE} nobody nogroup 750\n${BASE}/a nobody nogroup 750\n${BASE}/a/b nobody nogroup 750\n${BASE}/a/b/c nobody nogroup 750\nmodsa-lock:!\nmodsa-star:*\n`,
+    );
 
     const d = await keelRun("drift", pb);
     expect(d.code, d.out).toBe(0);
@@ -95,8 +108,13 @@ describeLab("Ansible parity of users.user and files.file", () => {
     await cleanup();
     const k = await keelRun("run", pb);
     expect(k.code, k.out).toBe(0);
-    expect(k.status.get("nested directory")).toMatch(/^changed: directory \/tmp\/modsa-par\/a\/b\/c missing, with its parents \/tmp\/modsa-par, \/tmp\/modsa-par\/a, \/tmp\/modsa-par\/a\/b/);
-    const keelOwners = await ssh(HOST, `stat -c '%n %U %G %a' ${BASE} ${BASE}/a ${BASE}/a/b ${BASE}/a/b/c; getent shadow modsa-lock modsa-star | cut -d: -f1,2`);
+    expect(k.status.get("nested directory")).toMatch(
+      /^changed: directory \/tmp\/modsa-par\/a\/b\/c missing, with its parents \/tmp\/modsa-par, \/tmp\/modsa-par\/a, \/tmp\/modsa-par\/a\/b/,
+    );
+    const keelOwners = await ssh(
+      HOST,
+      `stat -c '%n %U %G %a' ${BASE} ${BASE}/a ${BASE}/a/b ${BASE}/a/b/c; getent shadow modsa-lock modsa-star | cut -d: -f1,2`,
+    );
     expect(keelOwners.stdout).toBe(ansOwners.stdout);
     const k2 = await keelRun("run", pb);
     expect([...k2.status.values()]).toEqual(["ok", "ok", "ok"]);

@@ -41,7 +41,9 @@ describeLab("keel audit: fresh and stripped hosts give failures with evidence, n
   const byId = (r: AuditReport, id: string): ControlResult => results(r).find((x) => x.control === id)!;
 
   function expectNoErrors(a: { code: number; out: string; report: AuditReport }, profile: string): void {
-    const bad = results(a.report).filter((x) => x.status === "error" || x.status === "unknown").map((x) => `${x.control} ${x.status}: ${x.reason}`);
+    const bad = results(a.report)
+      .filter((x) => x.status === "error" || x.status === "unknown")
+      .map((x) => `${x.control} ${x.status}: ${x.reason}`);
     expect(bad, `${profile}: controls in error or unknown`).toEqual([]);
     expect(a.report.hosts[0]!.state, a.out).toBe("checked");
     expect(a.code, a.out).toBe(2);
@@ -72,9 +74,13 @@ describeLab("keel audit: fresh and stripped hosts give failures with evidence, n
       expectNoErrors(a, p);
       const fw = byId(a.report, "firewall.default-deny");
       expect(fw.status, fw.reason).toBe("fail");
-      expect(fw.evidence.flatMap((e) => e.changes).find((c) => c.summary.includes("nftables")), JSON.stringify(fw.evidence)).toMatchObject({ observed: "absent", expected: "present" });
+      expect(
+        fw.evidence.flatMap((e) => e.changes).find((c) => c.summary.includes("nftables")),
+        JSON.stringify(fw.evidence),
+      ).toMatchObject({ observed: "absent", expected: "present" });
       // No /etc/crontab, no backups of the account files: nothing to judge, which is not a pass.
-      for (const id of ["cron.crontab", "permissions.etc-shadow-backup"]) expect(byId(a.report, id), id).toMatchObject({ status: "not_applicable", reason: expect.stringContaining("no path matches") });
+      for (const id of ["cron.crontab", "permissions.etc-shadow-backup"])
+        expect(byId(a.report, id), id).toMatchObject({ status: "not_applicable", reason: expect.stringContaining("no path matches") });
       for (const id of ["login.tmout", "banner.issue", "sudo.use-pty"]) {
         const x = byId(a.report, id);
         if (x) expect(x.status, `${p} ${id}: ${x.reason}`).toBe("fail");

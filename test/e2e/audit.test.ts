@@ -64,8 +64,10 @@ describeLab("keel audit on scratch hosts", () => {
     if (report) expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
     return { ...r, report, file };
   }
-  const res = (r: AuditReport, host: string, control: string): ControlResult => r.hosts.find((h) => h.host === host)!.results.find((x) => x.control === control)!;
-  const nonPassing = (r: AuditReport) => r.hosts.flatMap((h) => h.results.filter((x) => !["pass", "not_applicable", "manual"].includes(x.status)).map((x) => `${h.host} ${x.control} ${x.status}`));
+  const res = (r: AuditReport, host: string, control: string): ControlResult =>
+    r.hosts.find((h) => h.host === host)!.results.find((x) => x.control === control)!;
+  const nonPassing = (r: AuditReport) =>
+    r.hosts.flatMap((h) => h.results.filter((x) => !["pass", "not_applicable", "manual"].includes(x.status)).map((x) => `${h.host} ${x.control} ${x.status}`));
 
   beforeAll(async () => {
     [s1, s2] = [await startScratchHost(), await startScratchHost()];
@@ -85,7 +87,17 @@ describeLab("keel audit on scratch hosts", () => {
   });
 
   it("the shipped profile on a fresh host: failures with evidence for each, 2 round trips, nothing changed", async () => {
-    const a = await audit(["--shipped", "-o", `sarif:${tmp}/fresh.sarif`, "-o", `junit:${tmp}/fresh.xml`, "-o", `${tmp}/fresh.html`, "-o", `markdown:${tmp}/fresh.md`]);
+    const a = await audit([
+      "--shipped",
+      "-o",
+      `sarif:${tmp}/fresh.sarif`,
+      "-o",
+      `junit:${tmp}/fresh.xml`,
+      "-o",
+      `${tmp}/fresh.html`,
+      "-o",
+      `markdown:${tmp}/fresh.md`,
+    ]);
     // 2: failures. A fresh host lacks things (auditd, AIDE…): that is evidence of failure, never an error.
     expect(a.code, a.stdout + a.stderr).toBe(2);
     expect(a.report.summary.counts.error).toBe(0);
@@ -96,11 +108,17 @@ describeLab("keel audit on scratch hosts", () => {
       expect(changes.length, `${x.control}: no evidence`).toBeGreaterThan(0);
       for (const ch of changes) {
         expect(ch.read_from, x.control).toBeTruthy();
-        expect(ch.observed !== undefined || ch.expected !== undefined || ch.diff !== undefined || ch.summary.length > 0, `${x.control}: ${ch.summary}`).toBe(true);
+        expect(ch.observed !== undefined || ch.expected !== undefined || ch.diff !== undefined || ch.summary.length > 0, `${x.control}: ${ch.summary}`).toBe(
+          true,
+        );
       }
     }
     // Both fresh hosts fail the same controls.
-    const ids = (h: string) => a.report.hosts.find((x) => x.host === h)!.results.filter((x) => x.status === "fail").map((x) => x.control);
+    const ids = (h: string) =>
+      a.report.hosts
+        .find((x) => x.host === h)!
+        .results.filter((x) => x.status === "fail")
+        .map((x) => x.control);
     expect(ids(s1.name)).toEqual(ids(s2.name));
     for (const h of a.report.hosts) {
       expect(h.state).toBe("checked");
@@ -161,12 +179,19 @@ describeLab("keel audit on scratch hosts", () => {
   it("a waiver turns it to waived (exit 0); expired, it is a failure again; a bad waiver is an input error", async () => {
     const w = (expires: string, control = "permissions.etc-passwd") => {
       const f = join(tmp, `waivers-${expires}.yml`);
-      writeFileSync(f, `waivers:\n  - control: ${control}\n    hosts: ${s2.name}\n    justification: vendor tool rewrites passwd (VEND-42)\n    approver: alice@example.com\n    expires: ${expires}\n`);
+      writeFileSync(
+        f,
+        `waivers:\n  - control: ${control}\n    hosts: ${s2.name}\n    justification: vendor tool rewrites passwd (VEND-42)\n    approver: alice@example.com\n    expires: ${expires}\n`,
+      );
       return f;
     };
     const valid = await audit(["-w", w("2099-12-31")]);
     expect(valid.code, valid.stdout + valid.stderr).toBe(0);
-    expect(res(valid.report, s2.name, "permissions.etc-passwd")).toMatchObject({ status: "waived", checked: "fail", waiver: { state: "valid", approver: "alice@example.com", expires: "2099-12-31" } });
+    expect(res(valid.report, s2.name, "permissions.etc-passwd")).toMatchObject({
+      status: "waived",
+      checked: "fail",
+      waiver: { state: "valid", approver: "alice@example.com", expires: "2099-12-31" },
+    });
     expect(valid.stdout).toContain("waived by alice@example.com, until 2099-12-31");
     expect(valid.report.waivers?.sha256).toMatch(/^[0-9a-f]{64}$/);
 

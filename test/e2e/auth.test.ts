@@ -141,7 +141,10 @@ const hostFile = async (path: string) => (await hostExec(h, `cat ${path}`)).stdo
 /** What sshd offers besides public keys: password and keyboard-interactive (PAM asks "Password:"). */
 async function sshdPasswords(password: boolean, kbd: boolean): Promise<void> {
   const yn = (b: boolean) => (b ? "yes" : "no");
-  await hostExec(h, `printf '%s\\n' 'PasswordAuthentication ${yn(password)}' 'KbdInteractiveAuthentication ${yn(kbd)}' > /etc/ssh/sshd_config.d/10-keel-auth-test.conf && sshd -t`);
+  await hostExec(
+    h,
+    `printf '%s\\n' 'PasswordAuthentication ${yn(password)}' 'KbdInteractiveAuthentication ${yn(kbd)}' > /etc/ssh/sshd_config.d/10-keel-auth-test.conf && sshd -t`,
+  );
   const eff = (await hostExec(h, "sshd -T -C user=pwuser,host=x,addr=198.18.0.1 | grep -Ei '^(passwordauthentication|kbdinteractiveauthentication) '")).stdout;
   expect(eff).toContain(`passwordauthentication ${yn(password)}`);
   expect(eff).toContain(`kbdinteractiveauthentication ${yn(kbd)}`);
@@ -161,7 +164,11 @@ describeLab("SSH password authentication and become with a password", () => {
     const pub = readFileSync(`${lab().privateKey}.pub`, "utf8").trim();
     await hostExec(h, `useradd --create-home --shell /bin/bash ${USER}`);
     await hostExec(h, "chpasswd", { input: `${USER}:${PW}\n` });
-    await hostExec(h, `install -d -m 0700 -o ${USER} -g ${USER} /home/${USER}/.ssh && cat > /home/${USER}/.ssh/authorized_keys && chown ${USER}: /home/${USER}/.ssh/authorized_keys`, { input: pub + "\n" });
+    await hostExec(
+      h,
+      `install -d -m 0700 -o ${USER} -g ${USER} /home/${USER}/.ssh && cat > /home/${USER}/.ssh/authorized_keys && chown ${USER}: /home/${USER}/.ssh/authorized_keys`,
+      { input: pub + "\n" },
+    );
     await hostExec(h, `printf '%s\\n' '${USER} ALL=(ALL) ALL' > /etc/sudoers.d/${USER} && chmod 0440 /etc/sudoers.d/${USER} && visudo -cq`);
     invPw = inventory("pw", {});
     invPwVar = inventory("pw-var", { ansible_password: PW });
@@ -236,10 +243,15 @@ describeLab("SSH password authentication and become with a password", () => {
 
   it("--become -k -K on a terminal: both prompts without echo; the task runs as root", async () => {
     await hostExec(h, "rm -f /root/keel-auth-root.txt");
-    const r = await runTty("become-tty", "become.yml", ["-i", invPw, "--become", "-k", "-K", "-e", "mark=tty-root"], [
-      ["SSH password: ", PW],
-      ["BECOME password: ", PW],
-    ]);
+    const r = await runTty(
+      "become-tty",
+      "become.yml",
+      ["-i", invPw, "--become", "-k", "-K", "-e", "mark=tty-root"],
+      [
+        ["SSH password: ", PW],
+        ["BECOME password: ", PW],
+      ],
+    );
     expect(r.code, r.transcript).toBe(0);
     expect(r.echoOff).toEqual([true, true]);
     expect(await hostFile("/root/keel-auth-root.txt")).toBe("tty-root\n");
@@ -301,13 +313,20 @@ describeLab("SSH password authentication and become with a password", () => {
 
   it("no password in any process's argv or environment on the host while a become task runs", async () => {
     const a = artifacts("become-slow");
-    const running = keel(["run", join(FIX, "become-slow.yml"), "-i", invKey, "--become", "-K", "--json", a.json, "--log", a.log], { env: env(), input: PW + "\n" });
+    const running = keel(["run", join(FIX, "become-slow.yml"), "-i", invKey, "--become", "-K", "--json", a.json, "--log", a.log], {
+      env: env(),
+      input: PW + "\n",
+    });
     const snapshots: string[] = [];
     let sawSleep = false;
     let done = false;
     void running.finally(() => (done = true));
     while (!done) {
-      const ps = await hostExec(h, `for p in /proc/[0-9]*; do printf '%s\\n' "$p"; tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; tr '\\0' '\\n' < $p/environ 2>/dev/null; echo; done`, { check: false });
+      const ps = await hostExec(
+        h,
+        `for p in /proc/[0-9]*; do printf '%s\\n' "$p"; tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; tr '\\0' '\\n' < $p/environ 2>/dev/null; echo; done`,
+        { check: false },
+      );
       snapshots.push(ps.stdout);
       if (/^sleep 4 $/m.test(ps.stdout)) sawSleep = true;
       await new Promise((r) => setTimeout(r, 100));

@@ -39,7 +39,8 @@ async function baseline(tag: string, ...extra: string[]) {
   }
   return { ...r, report };
 }
-const changedTasks = (rep: Report, host: string) => rep.events.filter((e) => e.type === "task.result" && e.host === host && e.result.status === "changed").map((e) => e.task.name);
+const changedTasks = (rep: Report, host: string) =>
+  rep.events.filter((e) => e.type === "task.result" && e.host === host && e.result.status === "changed").map((e) => e.task.name);
 
 describeLab("the shipped baseline on every lab host", () => {
   beforeAll(async () => {
@@ -75,11 +76,16 @@ describeLab("the shipped baseline on every lab host", () => {
       expect(pkg.result.changes.map((c) => c.summary)).toEqual(["package keel-hello missing (→ 1.1)"]);
     }
     for (const h of HOSTS) {
-      const check = await ssh(h, "dpkg-query -W -f='${Version} ${db:Status-Abbrev}\\n' keel-hello; keel-hello; id -un keeladmin; cat /proc/sys/net/ipv4/tcp_syncookies; visudo -cf /etc/sudoers.d/50-keel-admin >/dev/null && echo sudoers-ok");
+      const check = await ssh(
+        h,
+        "dpkg-query -W -f='${Version} ${db:Status-Abbrev}\\n' keel-hello; keel-hello; id -un keeladmin; cat /proc/sys/net/ipv4/tcp_syncookies; visudo -cf /etc/sudoers.d/50-keel-admin >/dev/null && echo sudoers-ok",
+      );
       expect(check.code, check.stderr).toBe(0);
       expect(check.stdout).toBe("1.1 ii \nkeel-hello 1.1\nkeeladmin\n1\nsudoers-ok\n");
     }
-    console.log(`baseline first run on ${names.length} hosts: ${r.ms} ms; round trips ${JSON.stringify(Object.fromEntries(names.map((h) => [h, r.report.summary.hosts[h]!.round_trips])))}`);
+    console.log(
+      `baseline first run on ${names.length} hosts: ${r.ms} ms; round trips ${JSON.stringify(Object.fromEntries(names.map((h) => [h, r.report.summary.hosts[h]!.round_trips])))}`,
+    );
   });
 
   it("second run reports zero changes (JSON summary and recap)", async () => {
@@ -93,20 +99,29 @@ describeLab("the shipped baseline on every lab host", () => {
     const rts = names.map((h) => r.report.summary.hosts[h]!.round_trips);
     // No drift: one round trip for facts plus one for the whole play's probes.
     for (const n of rts) expect(n).toBeLessThanOrEqual(2);
-    console.log(`baseline second run on ${names.length} hosts: ${r.ms} ms; round trips ${JSON.stringify(Object.fromEntries(names.map((h, i) => [h, rts[i]])))}`);
+    console.log(
+      `baseline second run on ${names.length} hosts: ${r.ms} ms; round trips ${JSON.stringify(Object.fromEntries(names.map((h, i) => [h, rts[i]])))}`,
+    );
   });
 
   it("keel drift afterwards exits 0 with every host in sync; a tampered host then drifts", async () => {
     const out = join(dir, "drift.json");
-    const d = await keel(["drift", BASELINE, "-i", INVENTORY, "-e", BASELINE_VARS, ...limit(), "--no-history", "-q", "-o", `json:${out}`], { timeoutMs: 300_000 });
+    const d = await keel(["drift", BASELINE, "-i", INVENTORY, "-e", BASELINE_VARS, ...limit(), "--no-history", "-q", "-o", `json:${out}`], {
+      timeoutMs: 300_000,
+    });
     expect(d.code, d.stdout + d.stderr).toBe(0);
-    const rep = JSON.parse(readFileSync(out, "utf8")) as { summary: { hosts: number; in_sync: number; drifted: number }; hosts: { host: string; status: string; items: unknown[] }[] };
+    const rep = JSON.parse(readFileSync(out, "utf8")) as {
+      summary: { hosts: number; in_sync: number; drifted: number };
+      hosts: { host: string; status: string; items: unknown[] }[];
+    };
     expect(rep.summary).toMatchObject({ hosts: names.length, in_sync: names.length, drifted: 0 });
 
     const victim = names[names.length - 1]!;
     await hostExec(victim, "sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS\\t99999/' /etc/login.defs && sysctl -qw net.ipv4.tcp_syncookies=0");
     const out2 = join(dir, "drift2.json");
-    const d2 = await keel(["drift", BASELINE, "-i", INVENTORY, "-e", BASELINE_VARS, ...limit(), "--no-history", "-q", "-o", `json:${out2}`], { timeoutMs: 300_000 });
+    const d2 = await keel(["drift", BASELINE, "-i", INVENTORY, "-e", BASELINE_VARS, ...limit(), "--no-history", "-q", "-o", `json:${out2}`], {
+      timeoutMs: 300_000,
+    });
     expect(d2.code, d2.stdout + d2.stderr).toBe(2);
     const rep2 = JSON.parse(readFileSync(out2, "utf8")) as { hosts: { host: string; status: string; items: { task: string }[] }[] };
     for (const h of rep2.hosts) {

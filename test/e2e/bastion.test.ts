@@ -8,7 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, hostExec, keel, lab, setupBackNet, startScratchHost, stopScratchHost, teardownBackNet, waitForPort, type BackNet, type ScratchHost } from "./lab.js";
+import {
+  describeLab,
+  hostExec,
+  keel,
+  lab,
+  setupBackNet,
+  startScratchHost,
+  stopScratchHost,
+  teardownBackNet,
+  waitForPort,
+  type BackNet,
+  type ScratchHost,
+} from "./lab.js";
 
 const SSHD_LOG = "/var/log/keel-sshd.log";
 
@@ -47,9 +59,15 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
   const inventory = (vars: Record<string, string> = {}, hosts = "t1: {}\n    t2: {}") =>
     write(
       `inv${Math.random().toString(36).slice(2, 8)}.yml`,
-      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n${Object.entries(vars).map(([k, v]) => `    ${k}: '${v}'\n`).join("")}  hosts:\n    ${hosts}\n`,
+      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n${Object.entries(vars)
+        .map(([k, v]) => `    ${k}: '${v}'\n`)
+        .join("")}  hosts:\n    ${hosts}\n`,
     );
-  const playbook = () => write("pb.yml", `- hosts: all\n  gather_facts: true\n  tasks:\n    - name: marker\n      copy:\n        dest: /tmp/keel-bastion-marker\n        content: "{{ inventory_hostname }} {{ ansible_all_ipv4_addresses | join(',') }}\\n"\n`);
+  const playbook = () =>
+    write(
+      "pb.yml",
+      `- hosts: all\n  gather_facts: true\n  tasks:\n    - name: marker\n      copy:\n        dest: /tmp/keel-bastion-marker\n        content: "{{ inventory_hostname }} {{ ansible_all_ipv4_addresses | join(',') }}\\n"\n`,
+    );
   const acceptedLogins = async () => Number((await hostExec(bastion!, `grep -c 'Accepted publickey' ${SSHD_LOG} || true`)).stdout.trim());
 
   beforeAll(async () => {
@@ -59,7 +77,10 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
     key = lab().privateKey;
     net = await setupBackNet(bastion!, targets);
     // known_hosts with the bastion under its lab address and the targets under their back addresses
-    kh = write("known_hosts", [`${bastion!.address} ${bastion!.hostKey}`, ...net.targets.map((t, i) => `${t.address} ${targets[i]!.hostKey}`)].join("\n") + "\n");
+    kh = write(
+      "known_hosts",
+      [`${bastion!.address} ${bastion!.hostKey}`, ...net.targets.map((t, i) => `${t.address} ${targets[i]!.hostKey}`)].join("\n") + "\n",
+    );
     // the bastion's sshd logs to a file, so that its logins can be counted
     await hostExec(bastion!, `echo 'SSHD_OPTS="-E ${SSHD_LOG}"' > /etc/default/ssh && service ssh restart >/dev/null`);
     await waitForPort(bastion!.address, 22);
@@ -72,7 +93,10 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
   }, 120_000);
 
   it("the targets are not reachable directly", async () => {
-    const direct = write("inv-direct.yml", `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n  hosts:\n    t1:\n      ansible_host: ${net.targets[0]!.address}\n    t2:\n      ansible_host: ${net.targets[1]!.address}\n`);
+    const direct = write(
+      "inv-direct.yml",
+      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n  hosts:\n    t1:\n      ansible_host: ${net.targets[0]!.address}\n    t2:\n      ansible_host: ${net.targets[1]!.address}\n`,
+    );
     const r = await keel(["run", playbook(), "-i", direct, "-T", "2", "-F", write("empty_config", "")]);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/t1: unreachable while connecting: .*no route to t1 \(198\.19\.254\.10:22\)/);
@@ -85,7 +109,9 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await acceptedLogins()).toBe(before + 1);
     for (const [i, t] of targets.entries()) {
-      expect((await hostExec(t, "cat /tmp/keel-bastion-marker")).stdout).toMatch(new RegExp(`^t${i + 1} (.*,)?${net.targets[i]!.address.replace(/\./g, "\\.")}(,.*)?\n$`));
+      expect((await hostExec(t, "cat /tmp/keel-bastion-marker")).stdout).toMatch(
+        new RegExp(`^t${i + 1} (.*,)?${net.targets[i]!.address.replace(/\./g, "\\.")}(,.*)?\n$`),
+      );
     }
     const again = await keel(["run", playbook(), "-i", inventory(), "-F", cfg]);
     expect(again.code).toBe(0);
@@ -95,14 +121,20 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
   it("-o ProxyJump in ansible_ssh_common_args, and a two-hop chain bastion,t2 to reach t1", async () => {
     // t2, as a jump host, gets its key from ssh_config (as with ssh -J, the target's key is not used for it)
     const cfg = write("plain_config", `Host bastion\n  HostName ${bastion!.address}\n  User root\nHost *\n  IdentityFile ${key}\n`);
-    const inv = write("inv-args.yml", `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n  hosts:\n    t1:\n      ansible_host: ${net.targets[0]!.address}\n      ansible_ssh_common_args: '-o ProxyJump=bastion'\n    t1-via-t2:\n      ansible_host: ${net.targets[0]!.address}\n      ansible_ssh_extra_args: '-J bastion,root@${net.targets[1]!.address}'\n`);
+    const inv = write(
+      "inv-args.yml",
+      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    keel_known_hosts: ${kh}\n  hosts:\n    t1:\n      ansible_host: ${net.targets[0]!.address}\n      ansible_ssh_common_args: '-o ProxyJump=bastion'\n    t1-via-t2:\n      ansible_host: ${net.targets[0]!.address}\n      ansible_ssh_extra_args: '-J bastion,root@${net.targets[1]!.address}'\n`,
+    );
     const r = await keel(["run", playbook(), "-i", inv, "-F", cfg]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/t1-via-t2\s.*ok=/);
   });
 
   it("ProxyCommand: the command's stdio is the connection (here OpenSSH's ssh -W through the bastion)", async () => {
-    const cfg = write("cmd_config", `Host t1\n  HostName ${net.targets[0]!.address}\n  ProxyCommand ssh -i ${key} -o BatchMode=yes -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -W %h:%p root@${bastion!.address}\n`);
+    const cfg = write(
+      "cmd_config",
+      `Host t1\n  HostName ${net.targets[0]!.address}\n  ProxyCommand ssh -i ${key} -o BatchMode=yes -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -W %h:%p root@${bastion!.address}\n`,
+    );
     const r = await keel(["run", playbook(), "-i", inventory({}, "t1: {}"), "-F", cfg]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
@@ -120,12 +152,18 @@ describeLab("jump hosts (ProxyJump, ProxyCommand) to a network only the bastion 
   });
 
   it("a target the bastion cannot reach, and a bastion that does not answer, are reported naming the bastion", async () => {
-    const cfg = sshConfig(`Host ghost\n  HostName ${"198.19.254.99"}\n  ProxyJump bastion\nHost deadgate\n  HostName 198.19.253.1\n  IdentityFile ${key}\nHost behind-dead\n  HostName ${net.targets[0]!.address}\n  ProxyJump deadgate\n`);
+    const cfg = sshConfig(
+      `Host ghost\n  HostName ${"198.19.254.99"}\n  ProxyJump bastion\nHost deadgate\n  HostName 198.19.253.1\n  IdentityFile ${key}\nHost behind-dead\n  HostName ${net.targets[0]!.address}\n  ProxyJump deadgate\n`,
+    );
     const r = await keel(["run", playbook(), "-i", inventory({}, "ghost: {}\n    behind-dead: {}\n    t2: {}"), "-F", cfg, "-T", "3"]);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const out = r.stdout + r.stderr;
-    expect(out).toMatch(/ghost: unreachable while connecting: .*jump host bastion \(198\.\d+\.\d+\.\d+:22\) could not open a connection to 198\.19\.254\.99:22/);
-    expect(out).toMatch(/behind-dead: unreachable while connecting: .*jump host deadgate .*is unreachable: no route to jump host deadgate \(198\.19\.253\.1:22\)/);
+    expect(out).toMatch(
+      /ghost: unreachable while connecting: .*jump host bastion \(198\.\d+\.\d+\.\d+:22\) could not open a connection to 198\.19\.254\.99:22/,
+    );
+    expect(out).toMatch(
+      /behind-dead: unreachable while connecting: .*jump host deadgate .*is unreachable: no route to jump host deadgate \(198\.19\.253\.1:22\)/,
+    );
     // the reachable host behind the same bastion is unaffected
     expect(out).toMatch(/t2\s.*ok=\d+/);
   });

@@ -84,7 +84,11 @@ describeLab("keel drift on lab hosts", () => {
     const h = d.report.hosts.find((x) => x.host === victim)!;
     expect(h.status).toBe("drifted");
     const byRes = Object.fromEntries(h.items.map((i) => [i.resource, i]));
-    expect(Object.keys(byRes).filter((k) => !k.startsWith("packages ")).sort()).toEqual(["file /etc/issue.net", "file /etc/motd", "sysctl net.ipv4.tcp_syncookies", "user keeladmin"].sort());
+    expect(
+      Object.keys(byRes)
+        .filter((k) => !k.startsWith("packages "))
+        .sort(),
+    ).toEqual(["file /etc/issue.net", "file /etc/motd", "sysctl net.ipv4.tcp_syncookies", "user keeladmin"].sort());
     expect(byRes["file /etc/issue.net"]!.changes).toEqual([expect.objectContaining({ field: "mode", before: "0600", after: "0644" })]);
     const motd = byRes["file /etc/motd"]!.changes.find((c) => c.field === "content")!;
     expect(motd.diff).toContain("-tampered line");
@@ -169,7 +173,17 @@ function checkHtmlInChromium(html: string, report: DriftReport): void {
     console.warn("chromium missing: HTML report not checked in a browser");
     return;
   }
-  const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${mkdtempSync(join(tmpdir(), "keel-chromium-"))}`];
+  const flags = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${mkdtempSync(join(tmpdir(), "keel-chromium-"))}`,
+  ];
   const dom = spawnSync(chromium, [...flags, "--dump-dom", `file://${html}`], { encoding: "utf8", timeout: 60_000 });
   expect(dom.status, dom.stderr).toBe(0);
   const count = (name: string) => Number(new RegExp(`data-count="${name}"><div class="n">(\\d+)<`).exec(dom.stdout)?.[1]);
@@ -180,7 +194,10 @@ function checkHtmlInChromium(html: string, report: DriftReport): void {
   // the filter script ran: it wrote how many hosts are shown
   expect(dom.stdout).toMatch(new RegExp(`<span id="shown">${report.hosts.length}</span>`));
   const png = join(ARTIFACTS, "drift-report.png");
-  const shot = spawnSync(chromium, [...flags, "--hide-scrollbars", "--window-size=1280,1500", `--screenshot=${png}`, `file://${html}`], { encoding: "utf8", timeout: 60_000 });
+  const shot = spawnSync(chromium, [...flags, "--hide-scrollbars", "--window-size=1280,1500", `--screenshot=${png}`, `file://${html}`], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   expect(shot.status, shot.stderr).toBe(0);
   expect(existsSync(png)).toBe(true);
 }

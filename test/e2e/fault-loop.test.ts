@@ -45,11 +45,17 @@ const digest = (s: string) => createHash("sha256").update(s).digest("hex");
 const playbook = () =>
   `- hosts: all\n  gather_facts: false\n  tasks:\n` +
   `    - file: { path: ${DIR}, state: directory }\n` +
-  Array.from({ length: TASKS - 1 }, (_, i) => `    - name: write f${i}\n      copy: { dest: ${DIR}/f${i}, content: "{{ lookup_gen }}" }\n      vars: { lookup_gen: "{{ gens[${i}] }}" }\n`).join("");
+  Array.from(
+    { length: TASKS - 1 },
+    (_, i) => `    - name: write f${i}\n      copy: { dest: ${DIR}/f${i}, content: "{{ lookup_gen }}" }\n      vars: { lookup_gen: "{{ gens[${i}] }}" }\n`,
+  ).join("");
 
 /** Files as the host has them: name -> sha256 ("missing" when absent), and keel temp entries. */
 async function hostState(): Promise<{ files: Record<string, string>; temps: string[] }> {
-  const r = await hostExec(h, `cd ${DIR} 2>/dev/null || exit 0; for f in f*; do [ -f "$f" ] && printf '%s %s\\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)"; done; ls -a | grep '^\\.keel-tmp-' | sed 's/^/TMP /' || true`);
+  const r = await hostExec(
+    h,
+    `cd ${DIR} 2>/dev/null || exit 0; for f in f*; do [ -f "$f" ] && printf '%s %s\\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)"; done; ls -a | grep '^\\.keel-tmp-' | sed 's/^/TMP /' || true`,
+  );
   const files: Record<string, string> = {};
   const temps: string[] = [];
   for (const line of r.stdout.trim().split("\n").filter(Boolean)) {
@@ -60,11 +66,17 @@ async function hostState(): Promise<{ files: Record<string, string>; temps: stri
   return { files, temps };
 }
 
-async function runGen(g: number, tag: string): Promise<{ code: number; stderr: string; report: { events?: { type: string; task?: { name: string }; result?: { status: string } }[] } | undefined }> {
+async function runGen(
+  g: number,
+  tag: string,
+): Promise<{ code: number; stderr: string; report: { events?: { type: string; task?: { name: string }; result?: { status: string } }[] } | undefined }> {
   const vars = join(work, `vars-${tag}.json`);
   writeFileSync(vars, JSON.stringify({ gens: Array.from({ length: TASKS - 1 }, (_, i) => content(g, i)) }));
   const json = join(work, `report-${tag}.json`);
-  const r = await keel(["run", join(work, "pb.yml"), "-i", h.inventory, "-e", `@${vars}`, "--json", json, "-T", "5", "--command-timeout", "6", "--host-timeout", "40"], { timeoutMs: 90_000 });
+  const r = await keel(
+    ["run", join(work, "pb.yml"), "-i", h.inventory, "-e", `@${vars}`, "--json", json, "-T", "5", "--command-timeout", "6", "--host-timeout", "40"],
+    { timeoutMs: 90_000 },
+  );
   let report;
   try {
     report = JSON.parse(readFileSync(json, "utf8"));
@@ -118,54 +130,51 @@ describeLab("fault loop: kill sshd, cut the link, SIGSTOP sshd, fill the disk at
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it(
-    "each file is old or new, exit codes and statuses are right, no keel temp file after the next run",
-    async () => {
-      const rnd = prng(SEED);
-      const t0 = Date.now();
-      // generation 0: a clean baseline
-      const base = await runGen(0, "g0");
-      expect(base.code, base.stderr).toBe(0);
-      let rounds = 0;
-      const faults: Fault[] = ["kill-sshd", "cut-link", "stop-sshd", "fill-disk"];
-      for (let g = 1; g <= ROUNDS && Date.now() - t0 < BUDGET_MS; g++) {
-        const fault = faults[(g - 1) % faults.length]!;
-        const delay = Math.floor(rnd() * 1500);
-        const old = Array.from({ length: TASKS - 1 }, (_, i) => digest(content(g - 1, i)));
-        const neu = Array.from({ length: TASKS - 1 }, (_, i) => digest(content(g, i)));
-        const running = runGen(g, `g${g}`);
-        await new Promise((r) => setTimeout(r, delay));
-        const restore = await inject(fault);
-        const r = await running;
-        await restore();
-        console.log(`fault round ${g}: ${fault} after ${delay} ms -> exit ${r.code}`);
-        expect(r.stderr).not.toMatch(/internal error/);
-        expect([0, 2, 4], r.stderr).toContain(r.code);
+  it("each file is old or new, exit codes and statuses are right, no keel temp file after the next run", async () => {
+    const rnd = prng(SEED);
+    const t0 = Date.now();
+    // generation 0: a clean baseline
+    const base = await runGen(0, "g0");
+    expect(base.code, base.stderr).toBe(0);
+    let rounds = 0;
+    const faults: Fault[] = ["kill-sshd", "cut-link", "stop-sshd", "fill-disk"];
+    for (let g = 1; g <= ROUNDS && Date.now() - t0 < BUDGET_MS; g++) {
+      const fault = faults[(g - 1) % faults.length]!;
+      const delay = Math.floor(rnd() * 1500);
+      const old = Array.from({ length: TASKS - 1 }, (_, i) => digest(content(g - 1, i)));
+      const neu = Array.from({ length: TASKS - 1 }, (_, i) => digest(content(g, i)));
+      const running = runGen(g, `g${g}`);
+      await new Promise((r) => setTimeout(r, delay));
+      const restore = await inject(fault);
+      const r = await running;
+      await restore();
+      console.log(`fault round ${g}: ${fault} after ${delay} ms -> exit ${r.code}`);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect([0, 2, 4], r.stderr).toContain(r.code);
 
-        const after = await hostState();
-        for (let i = 0; i < TASKS - 1; i++) {
-          const got = after.files[`f${i}`];
-          expect([old[i], neu[i]], `round ${g} (${fault}): f${i} is neither old nor new`).toContain(got);
-          if (r.code === 0) expect(got, `round ${g}: exit 0 but f${i} is not new`).toBe(neu[i]);
-        }
-        // a task reported ok/changed left its file new
-        for (const e of r.report?.events ?? []) {
-          if (e.type !== "task.result" || !e.task?.name.startsWith("write f")) continue;
-          const i = Number(e.task.name.slice("write f".length));
-          if (e.result?.status === "ok" || e.result?.status === "changed") expect(after.files[`f${i}`], `round ${g}: ${e.task.name} says ${e.result.status}`).toBe(neu[i]);
-        }
-
-        // the next run, without a fault, converges and leaves no keel temp behind
-        const rec = await runGen(g, `g${g}-again`);
-        expect(rec.code, rec.stderr).toBe(0);
-        const clean = await hostState();
-        for (let i = 0; i < TASKS - 1; i++) expect(clean.files[`f${i}`]).toBe(neu[i]);
-        expect(clean.temps, `round ${g}: keel temp left after the next run`).toEqual([]);
-        rounds++;
+      const after = await hostState();
+      for (let i = 0; i < TASKS - 1; i++) {
+        const got = after.files[`f${i}`];
+        expect([old[i], neu[i]], `round ${g} (${fault}): f${i} is neither old nor new`).toContain(got);
+        if (r.code === 0) expect(got, `round ${g}: exit 0 but f${i} is not new`).toBe(neu[i]);
       }
-      console.log(`fault loop: ${rounds} rounds in ${Math.round((Date.now() - t0) / 1000)} s (seed ${SEED})`);
-      expect(rounds).toBeGreaterThanOrEqual(3);
-    },
-    420_000,
-  );
+      // a task reported ok/changed left its file new
+      for (const e of r.report?.events ?? []) {
+        if (e.type !== "task.result" || !e.task?.name.startsWith("write f")) continue;
+        const i = Number(e.task.name.slice("write f".length));
+        if (e.result?.status === "ok" || e.result?.status === "changed")
+          expect(after.files[`f${i}`], `round ${g}: ${e.task.name} says ${e.result.status}`).toBe(neu[i]);
+      }
+
+      // the next run, without a fault, converges and leaves no keel temp behind
+      const rec = await runGen(g, `g${g}-again`);
+      expect(rec.code, rec.stderr).toBe(0);
+      const clean = await hostState();
+      for (let i = 0; i < TASKS - 1; i++) expect(clean.files[`f${i}`]).toBe(neu[i]);
+      expect(clean.temps, `round ${g}: keel temp left after the next run`).toEqual([]);
+      rounds++;
+    }
+    console.log(`fault loop: ${rounds} rounds in ${Math.round((Date.now() - t0) / 1000)} s (seed ${SEED})`);
+    expect(rounds).toBeGreaterThanOrEqual(3);
+  }, 420_000);
 });

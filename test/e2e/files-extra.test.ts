@@ -73,7 +73,16 @@ describeLab("files.get_url on a lab host, from an HTTP server on the lab bridge"
     // The server now serves something else than the checksum says: the download is refused and dest stays.
     files.set("/motd", Buffer.from("evil\n"));
     await on(HOST, "echo tampered > /srv/keel-e2e-modsb/motd");
-    const bad = await run("get-url.yml", HOST, "-e", `port=${port}`, "-e", `tool_sum=${sha(files.get("/pkg/tool.tar.gz")!)}`, "-e", `motd_sum=${sha("welcome to keel\n")}`);
+    const bad = await run(
+      "get-url.yml",
+      HOST,
+      "-e",
+      `port=${port}`,
+      "-e",
+      `tool_sum=${sha(files.get("/pkg/tool.tar.gz")!)}`,
+      "-e",
+      `motd_sum=${sha("welcome to keel\n")}`,
+    );
     expect(bad.code).toBe(2);
     expect(bad.out).toContain(`The checksum for /srv/keel-e2e-modsb/motd did not match ${sha("welcome to keel\n")}; it was ${sha("evil\n")}.`);
     expect(await on(HOST, "cat /srv/keel-e2e-modsb/motd; ls -A /srv/keel-e2e-modsb")).toBe("tampered\nfeed\nmotd\ntool.tar.gz\n");

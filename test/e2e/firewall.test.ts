@@ -20,7 +20,11 @@ const VARS = JSON.stringify({
 });
 
 interface Report {
-  summary: { hosts: Record<string, { changed: number; failed: number; ok: number }>; round_trips: Record<string, number>; failures: { host: string; task?: string; pos?: string; message: string }[] };
+  summary: {
+    hosts: Record<string, { changed: number; failed: number; ok: number }>;
+    round_trips: Record<string, number>;
+    failures: { host: string; task?: string; pos?: string; message: string }[];
+  };
 }
 
 let host: ScratchHost;
@@ -66,19 +70,25 @@ describeLab("firewall (nftables) on a scratch host", () => {
     dir = mkdtempSync(join(tmpdir(), "keel-fw-"));
     host = await startScratchHost();
     // A foreign table keel must never touch, and listeners inside the host's network namespace.
-    await hostExec(host, `nft -f - <<'EOF'
+    await hostExec(
+      host,
+      `nft -f - <<'EOF'
 table ip docker {
   chain input {
     type filter hook input priority filter + 10; policy accept;
     tcp dport 2375 accept
   }
 }
-EOF`);
+EOF`,
+    );
     for (const port of [80, 8081])
-      await hostExec(host, `setsid python3 -c 'import socket
+      await hostExec(
+        host,
+        `setsid python3 -c 'import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", ${port})); s.listen(16)
 while True:
-    c, _ = s.accept(); c.sendall(b"keel-listener\\n"); c.close()' </dev/null >/dev/null 2>&1 &`);
+    c, _ = s.accept(); c.sendall(b"keel-listener\\n"); c.close()' </dev/null >/dev/null 2>&1 &`,
+      );
     for (let i = 0; i < 50 && (await probePort(8081)) !== "open"; i++) await new Promise((r) => setTimeout(r, 200));
   }, 120_000);
 
@@ -105,7 +115,9 @@ while True:
     expect(second.code, second.out).toBe(0);
     expect(second.report.summary.hosts[host.name]!.changed).toBe(0);
     expect(second.report.summary.round_trips[host.name]).toBeLessThanOrEqual(2);
-    console.log(`firewall role: first run ${first.report.summary.hosts[host.name]!.changed} change(s), ${first.report.summary.round_trips[host.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[host.name]} round trips`);
+    console.log(
+      `firewall role: first run ${first.report.summary.hosts[host.name]!.changed} change(s), ${first.report.summary.round_trips[host.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[host.name]} round trips`,
+    );
   }, 120_000);
 
   it("lets the SSH port and an allowed port through from the controller, and not a denied one", async () => {
@@ -120,7 +132,9 @@ while True:
     expect(d.code, d.out).toBe(2);
     const h = d.report.hosts[0];
     const changes = h.items.flatMap((i: any) => i.changes);
-    expect(changes).toContainEqual(expect.objectContaining({ field: "live", summary: "live: chain input has a rule that is not declared: tcp dport 9999 accept" }));
+    expect(changes).toContainEqual(
+      expect.objectContaining({ field: "live", summary: "live: chain input has a rule that is not declared: tcp dport 9999 accept" }),
+    );
     expect(changes.every((c: any) => c.field === "live")).toBe(true);
     expect(h.firewall).toMatchObject({ backend: "nftables", inbound_default: "drop" });
     expect(h.firewall.open_ports).toEqual(
@@ -139,7 +153,9 @@ while True:
   it("reports a flushed ruleset, and a persisted file edited by hand as the persisted facet only", async () => {
     await hostExec(host, "nft delete table inet keel");
     let d = await drift();
-    expect(d.report.hosts[0].items[0].changes).toContainEqual(expect.objectContaining({ field: "live", summary: "live: table inet keel is missing from the ruleset" }));
+    expect(d.report.hosts[0].items[0].changes).toContainEqual(
+      expect.objectContaining({ field: "live", summary: "live: table inet keel is missing from the ruleset" }),
+    );
     await run(PLAYBOOK, "-e", VARS);
 
     await hostExec(host, "sed -i 's/tcp dport 80 accept/tcp dport 8081 accept/' /etc/nftables.conf");
@@ -161,7 +177,9 @@ while True:
     expect(r.code, r.out).toBe(2);
     const f = r.report.summary.failures[0]!;
     expect(f.pos).toMatch(/lockout-ssh-drop\.yml:\d+/);
-    expect(f.message).toMatch(/refusing to apply: a NEW SSH connection from the controller \(198\.18\.\d+\.\d+ → 198\.18\.\d+\.\d+:22\) would be dropped by the rule `tcp dport 22 drop comment "no ssh"` in chain input of table inet keel\. Nothing was changed/);
+    expect(f.message).toMatch(
+      /refusing to apply: a NEW SSH connection from the controller \(198\.18\.\d+\.\d+ → 198\.18\.\d+\.\d+:22\) would be dropped by the rule `tcp dport 22 drop comment "no ssh"` in chain input of table inet keel\. Nothing was changed/,
+    );
     expect(await ruleset()).toBe(before);
     expect((await hostExec(host, "md5sum /etc/nftables.conf")).stdout).toBe(files);
     expect((await hostExec(host, "ls /run/keel-firewall 2>/dev/null | wc -l")).stdout.trim()).toBe("0");
@@ -181,7 +199,10 @@ while True:
     for (const [file, msg] of [
       ["bad-cidr.yml", /bad-cidr\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.saddr: '10\.0\.0\.0\/33' is not a valid address or CIDR[\s\S]*hint: /],
       ["bad-port.yml", /bad-port\.yml:\d+:\d+: chains\[0\] \(input\)\.rules\[0\]\.dport: port 70000 is out of range[\s\S]*hint: ports are 1-65535/],
-      ["bad-action.yml", /bad-action\.yml:\d+:\d+: argument 'chains\[0\]\.rules\[0\]\.action' of module 'firewall\.nftables' must be one of "accept", "drop", "reject"; got "allow"/],
+      [
+        "bad-action.yml",
+        /bad-action\.yml:\d+:\d+: argument 'chains\[0\]\.rules\[0\]\.action' of module 'firewall\.nftables' must be one of "accept", "drop", "reject"; got "allow"/,
+      ],
       ["bad-ufw.yml", /bad-ufw\.yml:5:\d+: a port range or list needs proto: tcp or udp[\s\S]*hint: ufw refuses ranges and lists for proto any/],
     ] as const) {
       const r = await keel(["run", join(FIX, file), "-i", host.inventory]);
@@ -205,7 +226,9 @@ while True:
     expect((await ssh(host, "echo back")).stdout.trim()).toBe("back");
     expect(await probePort(80)).toBe("open");
     expect((await hostExec(host, "ps -eo args | grep -c '[k]eel-deadman' || true")).stdout.trim()).toBe("0");
-    console.log(`lockout test: keel run ${(runMs / 1000).toFixed(1)} s (timer 10 s); ${f.message.match(/reconnected [\d.]+ s after arming it/)?.[0] ?? f.message}; ssh answered ${Date.now() - t1} ms after the run`);
+    console.log(
+      `lockout test: keel run ${(runMs / 1000).toFixed(1)} s (timer 10 s); ${f.message.match(/reconnected [\d.]+ s after arming it/)?.[0] ?? f.message}; ssh answered ${Date.now() - t1} ms after the run`,
+    );
   }, 120_000);
 });
 
@@ -238,13 +261,17 @@ describeLab("firewall.rule (Ansible ufw playbooks) on a scratch host", () => {
     const second = await go("ufw-style.yml");
     expect(second.report.summary.hosts[h.name]!.changed, second.out).toBe(0);
     expect(second.report.summary.round_trips[h.name]).toBeLessThanOrEqual(2);
-    console.log(`ufw playbook (nftables backend): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`);
+    console.log(
+      `ufw playbook (nftables backend): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`,
+    );
 
     expect((await ssh(h, "echo through")).stdout.trim()).toBe("through");
     const before = (await hostExec(h, "nft list ruleset")).stdout;
     const deny = await go("ufw-deny-ssh.yml");
     expect(deny.code, deny.out).toBe(2);
-    expect(deny.report.summary.failures[0]!.message).toMatch(/refusing to apply: a NEW SSH connection from the controller .* would be dropped by the rule `tcp dport 22 drop` in chain input of table inet keel_rules/);
+    expect(deny.report.summary.failures[0]!.message).toMatch(
+      /refusing to apply: a NEW SSH connection from the controller .* would be dropped by the rule `tcp dport 22 drop` in chain input of table inet keel_rules/,
+    );
     expect((await hostExec(h, "nft list ruleset")).stdout).toBe(before);
   }, 180_000);
 });
@@ -257,7 +284,10 @@ describeLab("firewall.rule with the real ufw on a scratch host", () => {
     dir3 = mkdtempSync(join(tmpdir(), "keel-fw-ufw-"));
     h = await startScratchHost();
     // ufw comes from Debian (test/lab/realdebs.ts) through the lab's apt repository.
-    const r = await hostExec(h, "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ufw >/dev/null 2>&1 && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null && ufw version | head -n 1");
+    const r = await hostExec(
+      h,
+      "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ufw >/dev/null 2>&1 && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null && ufw version | head -n 1",
+    );
     installed = r.stdout.trim();
   }, 180_000);
   afterAll(async () => {
@@ -281,11 +311,15 @@ describeLab("firewall.rule with the real ufw on a scratch host", () => {
     const second = await go("ufw-style.yml");
     expect(second.report.summary.hosts[h.name]!.changed, second.out).toBe(0);
     expect(second.report.summary.round_trips[h.name]).toBeLessThanOrEqual(2);
-    console.log(`ufw playbook (${installed}): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`);
+    console.log(
+      `ufw playbook (${installed}): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`,
+    );
     expect((await ssh(h, "echo through")).stdout.trim()).toBe("through");
     const deny = await go("ufw-deny-ssh.yml");
     expect(deny.code, deny.out).toBe(2);
-    expect(deny.report.summary.failures[0]!.message).toMatch(/would be dropped by the ufw rule `deny tcp 22 0\.0\.0\.0\/0 any 0\.0\.0\.0\/0 in`\. Nothing was changed/);
+    expect(deny.report.summary.failures[0]!.message).toMatch(
+      /would be dropped by the ufw rule `deny tcp 22 0\.0\.0\.0\/0 any 0\.0\.0\.0\/0 in`\. Nothing was changed/,
+    );
     expect((await hostExec(h, "ufw status")).stdout).toBe(status);
   }, 180_000);
 });

@@ -24,7 +24,10 @@ const hosts: Record<string, ScratchHost> = {};
 /** An inventory for one scratch host, logging in as `user` with the lab key. */
 function inventory(h: ScratchHost, user: string): string {
   const f = join(dir, `${h.name}-${user}.yml`);
-  writeFileSync(f, `all:\n  vars:\n    ansible_user: ${user}\n    ansible_ssh_private_key_file: ${lab().privateKey}\n    keel_known_hosts: ${h.knownHosts}\n  hosts:\n    ${h.name}:\n      ansible_host: ${h.address}\n`);
+  writeFileSync(
+    f,
+    `all:\n  vars:\n    ansible_user: ${user}\n    ansible_ssh_private_key_file: ${lab().privateKey}\n    keel_known_hosts: ${h.knownHosts}\n  hosts:\n    ${h.name}:\n      ansible_host: ${h.address}\n`,
+  );
   return f;
 }
 
@@ -78,7 +81,9 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
       expect(again.code, again.out).toBe(0);
       expect(again.stats.changed, again.out).toBe(0);
       expect(again.stats.round_trips).toBeLessThanOrEqual(2);
-      console.log(`[harden] ${profile}: first run ${f.ms} ms, ${f.stats.changed} changed, ${f.stats.round_trips} round trips; second run ${again.ms} ms, 0 changed, ${again.stats.round_trips} round trips`);
+      console.log(
+        `[harden] ${profile}: first run ${f.ms} ms, ${f.stats.changed} changed, ${f.stats.round_trips} round trips; second run ${again.ms} ms, 0 changed, ${again.stats.round_trips} round trips`,
+      );
     }, 900_000);
 
     it(`${profile}: keel's key still logs in as labuser, and sudo still works`, async () => {
@@ -98,7 +103,21 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
     const t = async (h: ScratchHost) => (await on(h, "sshd -T -C user=labuser,host=198.18.0.1,addr=198.18.0.1")).out;
     const cis = await t(hosts.cis!);
     const dev = await t(hosts.devsec!);
-    for (const [k, c, d] of [["permitrootlogin", "no", "no"], ["maxauthtries", "4", "2"], ["logingracetime", "60", "30"], ["loglevel", "INFO", "VERBOSE"], ["x11forwarding", "no", "no"], ["permitemptypasswords", "no", "no"], ["hostbasedauthentication", "no", "no"], ["maxstartups", "10:30:60", "10:30:100"], ["ciphers", "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr", "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"]] as const) {
+    for (const [k, c, d] of [
+      ["permitrootlogin", "no", "no"],
+      ["maxauthtries", "4", "2"],
+      ["logingracetime", "60", "30"],
+      ["loglevel", "INFO", "VERBOSE"],
+      ["x11forwarding", "no", "no"],
+      ["permitemptypasswords", "no", "no"],
+      ["hostbasedauthentication", "no", "no"],
+      ["maxstartups", "10:30:60", "10:30:100"],
+      [
+        "ciphers",
+        "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr",
+        "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr",
+      ],
+    ] as const) {
       expect(cis).toMatch(new RegExp(`^${k} ${c.replace(/[.+]/g, "\\$&")}$`, "m"));
       expect(dev).toMatch(new RegExp(`^${k} ${d.replace(/[.+]/g, "\\$&")}$`, "m"));
     }
@@ -108,8 +127,16 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
 
   it("net.* keys are live in the host's namespace (sysctl -n); kernel-wide keys are persisted only", async () => {
     const h = hosts.cis!;
-    for (const k of ["net.ipv4.conf.all.accept_redirects", "net.ipv4.conf.all.send_redirects", "net.ipv4.conf.all.accept_source_route", "net.ipv6.conf.all.accept_ra", "net.ipv4.ip_forward"]) expect((await on(h, `sysctl -n ${k}`)).out, k).toBe("0");
-    for (const k of ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.all.log_martians", "net.ipv4.tcp_syncookies", "net.ipv4.icmp_echo_ignore_broadcasts"]) expect((await on(h, `sysctl -n ${k}`)).out, k).toBe("1");
+    for (const k of [
+      "net.ipv4.conf.all.accept_redirects",
+      "net.ipv4.conf.all.send_redirects",
+      "net.ipv4.conf.all.accept_source_route",
+      "net.ipv6.conf.all.accept_ra",
+      "net.ipv4.ip_forward",
+    ])
+      expect((await on(h, `sysctl -n ${k}`)).out, k).toBe("0");
+    for (const k of ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.all.log_martians", "net.ipv4.tcp_syncookies", "net.ipv4.icmp_echo_ignore_broadcasts"])
+      expect((await on(h, `sysctl -n ${k}`)).out, k).toBe("1");
     const persisted = (await on(h, "cat /etc/sysctl.d/99-zz-keel-hardening.conf")).out;
     expect(persisted).toMatch(/^kernel\.randomize_va_space=2$/m);
     expect(persisted).toMatch(/^kernel\.yama\.ptrace_scope=1$/m);
@@ -128,7 +155,10 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
   });
 
   it("accounts: login.defs ageing and hashing reach a new account (chage -l, the shadow hash), PAM stack enabled", async () => {
-    for (const [name, h, max, min, hash] of [["cis", hosts.cis!, "365", "1", /^\$y\$/], ["devsec", hosts.devsec!, "60", "7", /^\$6\$/]] as const) {
+    for (const [name, h, max, min, hash] of [
+      ["cis", hosts.cis!, "365", "1", /^\$y\$/],
+      ["devsec", hosts.devsec!, "60", "7", /^\$6\$/],
+    ] as const) {
       await on(h, "useradd -m probeuser && echo 'probeuser:Another-long-Passw0rd!' | chpasswd");
       const chage = (await on(h, "chage -l probeuser")).out;
       expect(chage, name).toMatch(new RegExp(`Maximum number of days between password change\\s*:\\s*${max}`));
@@ -144,7 +174,9 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
       expect(auth).toMatch(/pam_faillock\.so authfail/);
       expect(auth).toMatch(/pam_pwquality\.so/);
       expect(auth).toMatch(/pam_pwhistory\.so remember=24/);
-      expect((await on(h, "grep -E '^(deny|unlock_time) = ' /etc/security/faillock.conf")).out).toBe(name === "cis" ? "deny = 4\nunlock_time = 900" : "deny = 5\nunlock_time = 600");
+      expect((await on(h, "grep -E '^(deny|unlock_time) = ' /etc/security/faillock.conf")).out).toBe(
+        name === "cis" ? "deny = 4\nunlock_time = 900" : "deny = 5\nunlock_time = 600",
+      );
       expect((await on(h, "faillock --user labuser")).code).toBe(0);
     }
   });
@@ -154,7 +186,9 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
     expect((await on(h, "dpkg-query -W -f '${Status}' auditd aide libpam-pwquality")).out).toBe("install ok installedinstall ok installedinstall ok installed");
     expect((await on(h, "grep -c '^CRON_DAILY_RUN=yes$' /etc/default/aide")).out).toBe("1");
     // aide.database: aideinit ran (as _aide, into the folder tmpfiles.d describes) and copied the database.
-    expect((await on(h, "stat -c '%U %a' /var/lib/aide; test -s /var/lib/aide/aide.db && echo db; grep -c 'return code 0' /var/log/aide/aideinit.log")).out).toBe("_aide 700\ndb\n1");
+    expect(
+      (await on(h, "stat -c '%U %a' /var/lib/aide; test -s /var/lib/aide/aide.db && echo db; grep -c 'return code 0' /var/log/aide/aideinit.log")).out,
+    ).toBe("_aide 700\ndb\n1");
     expect((await on(h, "grep -c '^-w /etc/shadow -p wa -k identity$' /etc/audit/rules.d/50-keel-hardening.rules")).out).toBe("1");
     const nft = (await on(h, "nft list chain inet keel input")).out;
     expect(nft).toMatch(/policy drop;/);
@@ -167,7 +201,9 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
     await on(h, "sysctl -w net.ipv4.conf.all.rp_filter=0");
     await on(h, "sed -i 's/^MaxAuthTries 4$/MaxAuthTries 9/' /etc/ssh/sshd_config.d/00-keel-hardening.conf");
     const json = join(dir, "drift.json");
-    const r = await keel(["drift", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${join(dir, "cis-lab.yml")}`, "-o", `json:${json}`], { timeoutMs: 300_000 });
+    const r = await keel(["drift", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${join(dir, "cis-lab.yml")}`, "-o", `json:${json}`], {
+      timeoutMs: 300_000,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const rep = JSON.parse(readFileSync(json, "utf8")) as { hosts: { host: string; items: { file: string; line: number }[] }[] };
     const cat = loadCatalog();
@@ -180,8 +216,12 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
 
 describeLab("hardening never locks keel out", () => {
   let h: ScratchHost;
-  const sha = async (f: string) => createHash("sha256").update((await hostExec(h, `cat ${f} 2>/dev/null || true`)).stdout).digest("hex");
-  const sshdFiles = async () => Promise.all(["/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/00-keel-hardening.conf", "/etc/ssh/sshd_config.d/00-keel-lab.conf"].map(sha));
+  const sha = async (f: string) =>
+    createHash("sha256")
+      .update((await hostExec(h, `cat ${f} 2>/dev/null || true`)).stdout)
+      .digest("hex");
+  const sshdFiles = async () =>
+    Promise.all(["/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/00-keel-hardening.conf", "/etc/ssh/sshd_config.d/00-keel-lab.conf"].map(sha));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-harden-lockout-e2e-"));
@@ -194,7 +234,9 @@ describeLab("hardening never locks keel out", () => {
 
   it("keel connecting as root with PermitRootLogin no requested: blocked with the reason, nothing changed, root still logs in", async () => {
     const before = await sshdFiles();
-    const r = await keel(["run", HARDEN, "-i", inventory(h, "root"), "-e", "profile=cis-level1-server", "--tags", "ssh.permit-root-login"], { timeoutMs: 300_000 });
+    const r = await keel(["run", HARDEN, "-i", inventory(h, "root"), "-e", "profile=cis-level1-server", "--tags", "ssh.permit-root-login"], {
+      timeoutMs: 300_000,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stdout + r.stderr).toMatch(/blocked: PermitRootLogin no refuses root, the user keel connects as \(root@198\.18\.0\.1\)\. Nothing was changed/);
     expect(await sshdFiles()).toEqual(before);
@@ -215,4 +257,3 @@ describeLab("hardening never locks keel out", () => {
     expect((await ssh(h, "sudo -n true", { user: "labuser", knownHosts: h.knownHosts })).code).toBe(0);
   }, 300_000);
 });
-

@@ -27,7 +27,13 @@ function inventory(name: string, hosts: Record<string, Record<string, unknown>>)
   const lines = ["all:", "  hosts:"];
   for (const [h, extra] of Object.entries(hosts)) {
     lines.push(`    ${h}:`);
-    const vars = { ansible_host: "127.0.0.1", ansible_port: port, ansible_user: userInfo().username, ansible_ssh_private_key_file: join(dir, "client_key"), ...extra };
+    const vars = {
+      ansible_host: "127.0.0.1",
+      ansible_port: port,
+      ansible_user: userInfo().username,
+      ansible_ssh_private_key_file: join(dir, "client_key"),
+      ...extra,
+    };
     for (const [k, v] of Object.entries(vars)) lines.push(`      ${k}: ${JSON.stringify(v)}`);
   }
   writeFileSync(f, lines.join("\n") + "\n");
@@ -76,7 +82,13 @@ suite("host key options (private sshd on 127.0.0.1)", () => {
 
   it("-o StrictHostKeyChecking=no: connects, ONE warning line naming the hosts, no key recorded", async () => {
     const kh = join(dir, "kh_no");
-    const r = await run(inventory("i2.yml", { t1: { keel_known_hosts: kh, ansible_ssh_common_args: "-o StrictHostKeyChecking=no" }, t2: { keel_known_hosts: kh, ansible_ssh_extra_args: "-oStrictHostKeyChecking=off" }, t3: { keel_known_hosts: join(dir, "kh_t3"), ansible_ssh_common_args: "-o StrictHostKeyChecking=accept-new" } }));
+    const r = await run(
+      inventory("i2.yml", {
+        t1: { keel_known_hosts: kh, ansible_ssh_common_args: "-o StrictHostKeyChecking=no" },
+        t2: { keel_known_hosts: kh, ansible_ssh_extra_args: "-oStrictHostKeyChecking=off" },
+        t3: { keel_known_hosts: join(dir, "kh_t3"), ansible_ssh_common_args: "-o StrictHostKeyChecking=accept-new" },
+      }),
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(warnings(r.stderr)).toEqual(["warning: host key checking is disabled for 2 hosts (t1, t2): their identity is not verified and no key is recorded"]);
     expect(existsSync(kh)).toBe(false);
@@ -110,7 +122,10 @@ suite("host key options (private sshd on 127.0.0.1)", () => {
     expect(warnings(r.stderr)).toEqual(["warning: host key checking is disabled for 2 hosts (t1, t2): their identity is not verified and no key is recorded"]);
     expect(existsSync(kh)).toBe(false);
     // the host variable beats the environment, both ways
-    const r2 = await run(inventory("i6.yml", { t1: { keel_known_hosts: kh, ansible_host_key_checking: false }, t2: { keel_known_hosts: kh, ansible_host_key_checking: true } }), { ANSIBLE_HOST_KEY_CHECKING: "False" });
+    const r2 = await run(
+      inventory("i6.yml", { t1: { keel_known_hosts: kh, ansible_host_key_checking: false }, t2: { keel_known_hosts: kh, ansible_host_key_checking: true } }),
+      { ANSIBLE_HOST_KEY_CHECKING: "False" },
+    );
     expect(r2.code).toBe(4);
     expect(warnings(r2.stderr)).toEqual([expect.stringContaining("for 1 host (t1)")]);
     expect(r2.unreachable).toEqual([expect.stringMatching(/^t2: unreachable while connecting: unknown host key/)]);

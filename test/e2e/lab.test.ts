@@ -152,7 +152,10 @@ describeLab("scratch lab hosts", () => {
   });
 
   it("nftables rules stay in the host; flushFirewall removes them", async () => {
-    const add = await ssh(a, "nft add table inet keel_lab_test && nft add chain inet keel_lab_test input '{ type filter hook input priority 0; }' && nft list tables");
+    const add = await ssh(
+      a,
+      "nft add table inet keel_lab_test && nft add chain inet keel_lab_test input '{ type filter hook input priority 0; }' && nft list tables",
+    );
     expect(add.code).toBe(0);
     expect(add.stdout).toContain("table inet keel_lab_test");
     expect((await ssh(b, "nft list tables")).stdout).not.toContain("keel_lab_test");
@@ -258,7 +261,6 @@ describeLab("scratch lab hosts", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-
 
   it("stopScratchHost leaves nothing of the host: processes, link, namespace, files", async () => {
     const c = await startScratchHost();

@@ -106,18 +106,29 @@ export function keel(args: string[], opts: KeelOptions = {}): Promise<ProcResult
  * (BatchMode, strict host key checking): an independent check of what keel did. A scratch host
  * is checked against its own known_hosts.
  */
-export function ssh(host: LabHost | ScratchHost | string, command: string, opts: KeelOptions & { user?: string; port?: number; address?: string; knownHosts?: string; connectTimeout?: number } = {}): Promise<ProcResult> {
+export function ssh(
+  host: LabHost | ScratchHost | string,
+  command: string,
+  opts: KeelOptions & { user?: string; port?: number; address?: string; knownHosts?: string; connectTimeout?: number } = {},
+): Promise<ProcResult> {
   const st = lab();
   const h = typeof host === "string" ? st.hosts.find((x) => x.name === host || x.address === host) : host;
   if (!h) throw new Error(`no lab host ${String(host)}`);
   const args = [
-    "-i", st.privateKey,
-    "-o", "BatchMode=yes",
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", `UserKnownHostsFile=${opts.knownHosts ?? (h as Partial<ScratchHost>).knownHosts ?? st.knownHosts}`,
-    "-o", `ConnectTimeout=${opts.connectTimeout ?? 10}`,
-    "-o", "LogLevel=ERROR",
-    "-p", String(opts.port ?? 22),
+    "-i",
+    st.privateKey,
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    `UserKnownHostsFile=${opts.knownHosts ?? (h as Partial<ScratchHost>).knownHosts ?? st.knownHosts}`,
+    "-o",
+    `ConnectTimeout=${opts.connectTimeout ?? 10}`,
+    "-o",
+    "LogLevel=ERROR",
+    "-p",
+    String(opts.port ?? 22),
     `${opts.user ?? "root"}@${opts.address ?? h.address}`,
     command,
   ];

@@ -128,12 +128,18 @@ describeLab("nightly CI (issue 18)", () => {
     expect(n2.code, n2.stdout).toBe(2);
     const h = n2.report.hosts[0]!;
     const marks = [...h.items, ...h.resolved].map((i) => `${i.resource.replace("file /etc/keel-nightly/", "")} ${i.compare} since ${i.since}`).sort();
-    expect(marks).toEqual([`a.conf persisting since ${n1.report.generated_at}`, `b.conf resolved since ${n1.report.generated_at}`, `c.conf new since ${n2.report.generated_at}`]);
+    expect(marks).toEqual([
+      `a.conf persisting since ${n1.report.generated_at}`,
+      `b.conf resolved since ${n1.report.generated_at}`,
+      `c.conf new since ${n2.report.generated_at}`,
+    ]);
     expect(n2.report.compared_with).toEqual({ file: ".keel-nightly/drift.json", generated_at: n1.report.generated_at });
     expect(n2.report.summary).toMatchObject({ drifted: 1, items: 2, resolved: 1 });
 
     // annotations at the playbook's lines, the step summary, what produced the report
-    expect(n2.stdout).toContain(`::error file=site.yml,line=${LINE.a},title=drift on 1 host%3A a.conf::${host.name}: file /etc/keel-nightly/a.conf: mode 0600 → 0644 (since ${n1.report.generated_at.slice(0, 10)})`);
+    expect(n2.stdout).toContain(
+      `::error file=site.yml,line=${LINE.a},title=drift on 1 host%3A a.conf::${host.name}: file /etc/keel-nightly/a.conf: mode 0600 → 0644 (since ${n1.report.generated_at.slice(0, 10)})`,
+    );
     expect(n2.stdout).toMatch(new RegExp(`^::error file=site.yml,line=${LINE.c},title=drift on 1 host%3A c.conf::.*\\(new\\)$`, "m"));
     expect(n2.stdout).toMatch(new RegExp(`^::notice file=site.yml,line=${LINE.b},title=drift resolved on 1 host%3A b.conf::`, "m"));
     expect(n2.summary).toContain("keel drift: 1 of 1 hosts drifted");
@@ -151,27 +157,47 @@ describeLab("nightly CI (issue 18)", () => {
     console.log(`night 1 (${n1.report.generated_at}):\n${n1.stdout}\nnight 2, compared with night 1's JSON:\n${n2.stdout}\n${shown.stdout}`);
   }, 600_000);
 
-  it("a host whose sshd is frozen (SIGSTOP) does not hang drift: it is reported unreachable with the reason", async () => {
-    const other = lab().hosts[0]!.name;
-    const freeze = (sig: "STOP" | "CONT") => hostExec(host, `for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = sshd ] && kill -${sig} \${p#/proc/}; done; true`);
-    const json = join(tmp, "stalled.json");
-    let r: Awaited<ReturnType<typeof keel>>;
-    try {
-      expect((await freeze("STOP")).code).toBe(0);
-      // the default deadlines: no --host-timeout, no -T
-      r = await keel(["drift", join(repo, "site.yml"), "-i", host.inventory, "-i", lab().inventoryYaml, "-l", `${host.name},${other}`, "--no-history", "-o", `json:${json}`], { timeoutMs: (REPORT_HOST_TIMEOUT_S + 120) * 1000 });
-    } finally {
-      await freeze("CONT");
-    }
-    console.log(`stalled-host drift: exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s (default per-host deadline ${REPORT_HOST_TIMEOUT_S} s)\n${r.stderr}`);
-    expect(r.code, r.stdout + r.stderr).toBe(1);
-    // a generous bound that proves it does not hang: the deadline plus a margin
-    expect(r.ms).toBeLessThan((REPORT_HOST_TIMEOUT_S + 60) * 1000);
-    const report = JSON.parse(readFileSync(json, "utf8")) as DriftReport;
-    const stalled = report.hosts.find((h) => h.host === host.name)!;
-    expect(stalled).toMatchObject({ status: "unreachable", failure: "timeout" });
-    expect(stalled.error).toMatch(/timeout/);
-    // the rest of the fleet was checked
-    expect(report.hosts.find((h) => h.host === other)!.status).not.toBe("unreachable");
-  }, (REPORT_HOST_TIMEOUT_S + 180) * 1000);
+  it(
+    "a host whose sshd is frozen (SIGSTOP) does not hang drift: it is reported unreachable with the reason",
+    async () => {
+      const other = lab().hosts[0]!.name;
+      const freeze = (sig: "STOP" | "CONT") =>
+        hostExec(host, `for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = sshd ] && kill -${sig} \${p#/proc/}; done; true`);
+      const json = join(tmp, "stalled.json");
+      let r: Awaited<ReturnType<typeof keel>>;
+      try {
+        expect((await freeze("STOP")).code).toBe(0);
+        // the default deadlines: no --host-timeout, no -T
+        r = await keel(
+          [
+            "drift",
+            join(repo, "site.yml"),
+            "-i",
+            host.inventory,
+            "-i",
+            lab().inventoryYaml,
+            "-l",
+            `${host.name},${other}`,
+            "--no-history",
+            "-o",
+            `json:${json}`,
+          ],
+          { timeoutMs: (REPORT_HOST_TIMEOUT_S + 120) * 1000 },
+        );
+      } finally {
+        await freeze("CONT");
+      }
+      console.log(`stalled-host drift: exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s (default per-host deadline ${REPORT_HOST_TIMEOUT_S} s)\n${r.stderr}`);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      // a generous bound that proves it does not hang: the deadline plus a margin
+      expect(r.ms).toBeLessThan((REPORT_HOST_TIMEOUT_S + 60) * 1000);
+      const report = JSON.parse(readFileSync(json, "utf8")) as DriftReport;
+      const stalled = report.hosts.find((h) => h.host === host.name)!;
+      expect(stalled).toMatchObject({ status: "unreachable", failure: "timeout" });
+      expect(stalled.error).toMatch(/timeout/);
+      // the rest of the fleet was checked
+      expect(report.hosts.find((h) => h.host === other)!.status).not.toBe("unreachable");
+    },
+    (REPORT_HOST_TIMEOUT_S + 180) * 1000,
+  );
 });

@@ -32,7 +32,9 @@ describeLab("hardening.pamd on a scratch host", () => {
     // file is put back at once, the task fails with what happened.
     const deny = await run("pamd.yml", h, "-e", "rule=deny");
     expect(deny.code).toBe(2);
-    expect(deny.out).toMatch(/a new SSH login failed after the PAM change: .*Restored the previous PAM files \(saved in \/var\/backups\/keel-pam\.[0-9a-f]{8}\)/);
+    expect(deny.out).toMatch(
+      /a new SSH login failed after the PAM change: .*Restored the previous PAM files \(saved in \/var\/backups\/keel-pam\.[0-9a-f]{8}\)/,
+    );
     expect(await on(h, "sha256sum /etc/pam.d/sshd")).toBe(afterUmask);
     expect((await ssh(h, "true")).code).toBe(0);
     // The dead-man timer was disarmed: no sleeping restore left behind.

@@ -29,7 +29,18 @@ let n = 0;
 
 interface PatchJson {
   summary: Record<string, number>;
-  hosts: { host: string; status: string; round_trips: number; updates: { name: string; installed: string; candidate: string; security: boolean; source: string }[]; held_updates: { name: string }[]; held: string[]; reboot_required: boolean; broken_sources: string[]; lists_age_s?: number; error?: string }[];
+  hosts: {
+    host: string;
+    status: string;
+    round_trips: number;
+    updates: { name: string; installed: string; candidate: string; security: boolean; source: string }[];
+    held_updates: { name: string }[];
+    held: string[];
+    reboot_required: boolean;
+    broken_sources: string[];
+    lists_age_s?: number;
+    error?: string;
+  }[];
 }
 interface RunJson {
   events: { type: string; host: string; task?: { name: string }; result?: { status: string; msg?: string; changes: { summary: string }[] } }[];
@@ -40,7 +51,14 @@ function inventory(hosts: ScratchHost[], holders: ScratchHost[] = []): string {
   const file = join(dir, `inv-${++n}.yml`);
   const known = join(dir, `known-${n}`);
   writeFileSync(known, hosts.map((h) => readFileSync(h.knownHosts, "utf8")).join(""));
-  const lines = ["all:", "  vars:", "    ansible_user: root", `    ansible_ssh_private_key_file: ${lab().privateKey}`, `    keel_known_hosts: ${known}`, "  hosts:"];
+  const lines = [
+    "all:",
+    "  vars:",
+    "    ansible_user: root",
+    `    ansible_ssh_private_key_file: ${lab().privateKey}`,
+    `    keel_known_hosts: ${known}`,
+    "  hosts:",
+  ];
   for (const h of hosts) lines.push(`    ${h.name}:`, `      ansible_host: ${h.address}`);
   lines.push("  children:", "    holders:", "      hosts:", ...(holders.length ? holders.map((h) => `        ${h.name}: {}`) : []));
   if (!holders.length) lines[lines.length - 1] += " {}";
@@ -90,7 +108,11 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
     [a, b, c] = await Promise.all([startScratchHost(), startScratchHost(), startScratchHost()]);
     await Promise.all(
       [a, b, c].map(async (h) => {
-        await hostExec(h, `mkdir -p /srv/keel-patch-repo && base64 -d | tar xzf - -C /srv/keel-patch-repo && printf '%s\\n' '${SOURCES.replace(/\n/g, "' '")}' > /etc/apt/sources.list.d/keel-lab.list`, { input: tgz });
+        await hostExec(
+          h,
+          `mkdir -p /srv/keel-patch-repo && base64 -d | tar xzf - -C /srv/keel-patch-repo && printf '%s\\n' '${SOURCES.replace(/\n/g, "' '")}' > /etc/apt/sources.list.d/keel-lab.list`,
+          { input: tgz },
+        );
         const pkgs = h === a ? "keel-hello=1.0 keel-tool=1.0 keel-kernelfix=1.0 keel-pinned=1.0" : "keel-hello=1.0 keel-tool=1.0";
         await hostExec(h, `apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs} >/dev/null`, { timeoutMs: 120_000 });
       }),
@@ -157,7 +179,20 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
     await hostExec(a, "echo ok > /run/keel-health");
     await hostExec(c, "echo ok > /run/keel-health");
     const inv = inventory([a, b, c]);
-    const r = await run(PATCH_YML, inv, "-e", "patch_health_path=/run/keel-health", "-e", "patch_health_timeout=3", "-e", "patch_reboot_command='/usr/local/sbin/lab-reboot --downtime 2'", "-e", "patch_boot_time_command='cat /run/lab-boot-id'", "-e", "patch_reboot_timeout=60");
+    const r = await run(
+      PATCH_YML,
+      inv,
+      "-e",
+      "patch_health_path=/run/keel-health",
+      "-e",
+      "patch_health_timeout=3",
+      "-e",
+      "patch_reboot_command='/usr/local/sbin/lab-reboot --downtime 2'",
+      "-e",
+      "patch_boot_time_command='cat /run/lab-boot-id'",
+      "-e",
+      "patch_reboot_timeout=60",
+    );
     expect(r.code, r.out).toBe(2);
     // batch 1 (a): nothing left to upgrade, but a reboot was required: rebooted, healthy
     expect(await bootId(a)).not.toBe(bootA);
@@ -177,11 +212,16 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
   it("faults: a held dpkg lock is waited for, then named; an interrupted dpkg is named", async () => {
     const inv = inventory([c]);
     // apt takes fcntl locks: hold the frontend lock the same way for 20 s.
-    await hostExec(c, `nohup python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(20)' >/dev/null 2>&1 & echo $! > /run/keel-lock-holder`);
+    await hostExec(
+      c,
+      `nohup python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(20)' >/dev/null 2>&1 & echo $! > /run/keel-lock-holder`,
+    );
     await new Promise((res) => setTimeout(res, 500));
     const locked = await run(join(FIX, "upgrade.yml"), inv, "-e", "lock_timeout=2");
     expect(locked.code, locked.out).toBe(2);
-    expect(locked.json.summary.failures[0]!.message).toMatch(/dpkg lock \/var\/lib\/dpkg\/lock-frontend still held by process \d+ \(python3\) after waiting 2 s/);
+    expect(locked.json.summary.failures[0]!.message).toMatch(
+      /dpkg lock \/var\/lib\/dpkg\/lock-frontend still held by process \d+ \(python3\) after waiting 2 s/,
+    );
     await hostExec(c, "kill $(cat /run/keel-lock-holder)");
 
     await hostExec(c, "echo 'Package: keel-hello' > /var/lib/dpkg/updates/0001");
@@ -195,7 +235,10 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
   });
 
   it("a broken source (its Release removed) is a clear error naming the host and the source; the other hosts go on", async () => {
-    await hostExec(b, "cp -a /srv/keel-patch-repo /srv/keel-broken && rm /srv/keel-broken/dists/keel-security/Release && echo 'deb file:/srv/keel-broken keel-security main' > /etc/apt/sources.list.d/broken.list");
+    await hostExec(
+      b,
+      "cp -a /srv/keel-patch-repo /srv/keel-broken && rm /srv/keel-broken/dists/keel-security/Release && echo 'deb file:/srv/keel-broken keel-security main' > /etc/apt/sources.list.d/broken.list",
+    );
     const inv = inventory([b, c]);
     const r = await run(join(FIX, "upgrade.yml"), inv, "-e", "cache_valid_time=0");
     expect(r.code, r.out).toBe(2);

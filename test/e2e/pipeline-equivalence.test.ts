@@ -75,8 +75,16 @@ async function run(h: ScratchHost, c: Case, pipeline: boolean, extra: string[]):
   } catch {
     throw new Error(`${c.file}: keel wrote no JSON report (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
-  const recap = r.stdout.split("\n").filter((l) => l.startsWith(h.name + " ")).join("\n");
-  return { code: r.code, events: normalise(rep.events, h), recap: scrub(recap, h).replace(/round_trips=\d+/, "round_trips=N"), roundTrips: rep.summary.round_trips[h.name] ?? 0 };
+  const recap = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith(h.name + " "))
+    .join("\n");
+  return {
+    code: r.code,
+    events: normalise(rep.events, h),
+    recap: scrub(recap, h).replace(/round_trips=\d+/, "round_trips=N"),
+    roundTrips: rep.summary.round_trips[h.name] ?? 0,
+  };
 }
 
 /** The host's own name and address replaced; fields that measure time or round trips dropped. */

@@ -22,7 +22,21 @@ interface Report {
 
 async function run(pb: string, ...extra: string[]): Promise<{ code: number; out: string; report: Report }> {
   const json = join(out, `r-${randomBytes(3).toString("hex")}.json`);
-  const r = await keel(["run", join(FIX, pb), "-i", INVENTORY, "-e", `outdir=${out}`, "-e", `tag=${tag}`, "-e", `secret_b=${SECRET}`, "--json", json, ...extra]);
+  const r = await keel([
+    "run",
+    join(FIX, pb),
+    "-i",
+    INVENTORY,
+    "-e",
+    `outdir=${out}`,
+    "-e",
+    `tag=${tag}`,
+    "-e",
+    `secret_b=${SECRET}`,
+    "--json",
+    json,
+    ...extra,
+  ]);
   const text = `${r.stdout}\n${r.stderr}`;
   if (!existsSync(json)) throw new Error(`no JSON report (exit ${r.code}):\n${text}`);
   return { code: r.code, out: text, report: JSON.parse(readFileSync(json, "utf8")) as Report };
@@ -62,7 +76,11 @@ describeLab("controller-side keywords on lab hosts", () => {
     // only run_once's copy (and what reads its result) may change again: the second run may pick the other host
     const changed = again.report.events.filter((e) => e.type === "task.result" && e.result!.status === "changed").map((e) => e.task!.name);
     expect(changed.filter((n) => n !== "once" && n !== "everyone saw once")).toEqual([]);
-    expect(readdirSync(out).filter((f) => !f.endsWith(".json")).sort()).toEqual(["from-lab01", "from-lab02", "local-lab01"]);
+    expect(
+      readdirSync(out)
+        .filter((f) => !f.endsWith(".json"))
+        .sort(),
+    ).toEqual(["from-lab01", "from-lab02", "local-lab01"]);
   });
 
   it("--check on a fresh path predicts every task, fails none; after the real run, no drift", async () => {
@@ -71,7 +89,9 @@ describeLab("controller-side keywords on lab hosts", () => {
     const st = (name: string) => c.report.events.find((e) => e.type === "task.result" && e.task!.name === name)!.result!;
     expect(st("app dir").status).toBe("changed");
     expect(st("app conf").status).toBe("changed");
-    expect(st("app conf").changes[0]!.summary).toMatch(new RegExp(`in /tmp/${tag}/app/conf, a directory that task 'app dir' \\(.*predict\\.yml:\\d+\\) creates`));
+    expect(st("app conf").changes[0]!.summary).toMatch(
+      new RegExp(`in /tmp/${tag}/app/conf, a directory that task 'app dir' \\(.*predict\\.yml:\\d+\\) creates`),
+    );
     expect(st("read it").status).toBe("ok"); // changed_when: false; check mode did not run it
     expect(st("uses it").status).toBe("unknown");
     expect(st("uses it").msg).toMatch(/reads 'conf', the result of task 'read it'/);

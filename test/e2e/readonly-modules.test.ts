@@ -23,7 +23,10 @@ let dir = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "keel-ro-"));
-  const r = await ssh(HOST, `rm -rf ${BASE} && mkdir -p ${BASE}/tree/sub/.hid && printf 'hello\\nfoo=1\\n' > ${BASE}/tree/a.txt && printf 'x\\n' > ${BASE}/tree/b.log && printf 'foo\\n' > ${BASE}/tree/sub/c.conf && printf 'q\\n' > ${BASE}/tree/sub/.hid/d.txt && ln -s a.txt ${BASE}/tree/lnk && touch -d '10 days ago' ${BASE}/tree/b.log`);
+  const r = await ssh(
+    HOST,
+    `rm -rf ${BASE} && mkdir -p ${BASE}/tree/sub/.hid && printf 'hello\\nfoo=1\\n' > ${BASE}/tree/a.txt && printf 'x\\n' > ${BASE}/tree/b.log && printf 'foo\\n' > ${BASE}/tree/sub/c.conf && printf 'q\\n' > ${BASE}/tree/sub/.hid/d.txt && ln -s a.txt ${BASE}/tree/lnk && touch -d '10 days ago' ${BASE}/tree/b.log`,
+  );
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -48,7 +51,12 @@ async function play(tasks: string, ...extra: string[]): Promise<{ code: number; 
 function ansible(module: string, args: string): Record<string, unknown> {
   const r = spawnSync("ansible", [HOST, "-i", INVENTORY_INI, "-m", module, "-a", args, "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`, ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3" },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
+      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
+    },
   });
   const m = /=> (\{.*\})\s*$/s.exec(r.stdout);
   if (!m) throw new Error(`ansible ${module} gave no result (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -136,10 +144,32 @@ describeLab("read-only modules on a lab host", () => {
     expect(r.code, r.stderr).toBe(0);
     const k = JSON.parse(r.stdout) as Record<string, unknown>;
     const a = ansible("setup", "").ansible_facts as Record<string, unknown>;
-    const same = ["user_id", "user_dir", "user_uid", "user_gid", "user_shell", "user_gecos", "default_ipv4", "default_ipv6", "all_ipv4_addresses", "all_ipv6_addresses", "processor_vcpus", "memtotal_mb", "service_mgr", "virtualization_type", "virtualization_role", "distribution", "distribution_major_version", "distribution_release", "os_family", "interfaces"];
+    const same = [
+      "user_id",
+      "user_dir",
+      "user_uid",
+      "user_gid",
+      "user_shell",
+      "user_gecos",
+      "default_ipv4",
+      "default_ipv6",
+      "all_ipv4_addresses",
+      "all_ipv6_addresses",
+      "processor_vcpus",
+      "memtotal_mb",
+      "service_mgr",
+      "virtualization_type",
+      "virtualization_role",
+      "distribution",
+      "distribution_major_version",
+      "distribution_release",
+      "os_family",
+      "interfaces",
+    ];
     for (const f of same) expect([f, k[`ansible_${f}`]]).toEqual([f, a[`ansible_${f}`]]);
     // mounts: the same entries; free space moves between the two reads
-    const strip = (m: unknown) => (m as Record<string, unknown>[]).map(({ block_available: _1, block_used: _2, size_available: _3, inode_available: _4, inode_used: _5, ...rest }) => rest);
+    const strip = (m: unknown) =>
+      (m as Record<string, unknown>[]).map(({ block_available: _1, block_used: _2, size_available: _3, inode_available: _4, inode_used: _5, ...rest }) => rest);
     expect(strip(k.ansible_mounts)).toEqual(strip(a.ansible_mounts));
     const dt = k.ansible_date_time as Record<string, string>;
     expect(Object.keys(dt).sort()).toEqual(Object.keys(a.ansible_date_time as object).sort());

@@ -86,10 +86,23 @@ const rebootSeconds = (msg: string | undefined) => Number(/^rebooted in (\d+(?:\
 function writeInventory(vars: (h: ScratchHost) => Record<string, string>): void {
   const knownHosts = join(dir, "known_hosts");
   writeFileSync(knownHosts, [a, b].map((h) => readFileSync(h.knownHosts, "utf8")).join(""));
-  const hostLines = [a, b].flatMap((h) => [`    ${h.name}:`, `      ansible_host: ${h.address}`, ...Object.entries(vars(h)).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`)]);
+  const hostLines = [a, b].flatMap((h) => [
+    `    ${h.name}:`,
+    `      ansible_host: ${h.address}`,
+    ...Object.entries(vars(h)).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
+  ]);
   writeFileSync(
     inventory,
-    ["all:", "  vars:", "    ansible_user: root", `    ansible_ssh_private_key_file: ${lab().privateKey}`, `    keel_known_hosts: ${knownHosts}`, "  hosts:", ...hostLines, ""].join("\n"),
+    [
+      "all:",
+      "  vars:",
+      "    ansible_user: root",
+      `    ansible_ssh_private_key_file: ${lab().privateKey}`,
+      `    keel_known_hosts: ${knownHosts}`,
+      "  hosts:",
+      ...hostLines,
+      "",
+    ].join("\n"),
   );
 }
 
@@ -115,7 +128,18 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
     // An open session, as keel's persistent connection would be.
     const session = new Promise<ProcResult>((resolve) => {
       const t0 = Date.now();
-      const args = ["-i", lab().privateKey, "-o", "BatchMode=yes", "-o", `UserKnownHostsFile=${a.knownHosts}`, "-o", "LogLevel=ERROR", `root@${a.address}`, "echo open; sleep 60"];
+      const args = [
+        "-i",
+        lab().privateKey,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        `UserKnownHostsFile=${a.knownHosts}`,
+        "-o",
+        "LogLevel=ERROR",
+        `root@${a.address}`,
+        "echo open; sleep 60",
+      ];
       const child = spawn("ssh", args, { stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -136,7 +160,12 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
     expect(Date.now() - t0).toBeLessThan(5000);
     // The new boot id is there while the host is down (as after a real reboot: it is new once it is back).
     await expect.poll(() => bootId(a), { timeout: 2000 }).not.toBe(before);
-    expect(await waitForPort(a.address, 22, 500).then(() => "open", () => "closed")).toBe("closed");
+    expect(
+      await waitForPort(a.address, 22, 500).then(
+        () => "open",
+        () => "closed",
+      ),
+    ).toBe("closed");
 
     await waitForPort(a.address, 22, 15_000); // and is back
     const upAt = Date.now();
@@ -212,7 +241,9 @@ describeLab("system.reboot over SSH (simulated reboot on scratch hosts)", () => 
     expect(failed.durationMs).toBeGreaterThanOrEqual(5000);
     expect(failed.durationMs).toBeLessThan(8000);
     expect(failed.msg).toMatch(new RegExp(`^host ${a.name} did not come back from reboot within 5 s \\(last: connection refused by ${a.name} `));
-    expect(r.report.summary.failures).toEqual([expect.objectContaining({ host: a.name, task: "reboot", message: expect.stringContaining("did not come back from reboot within 5 s") })]);
+    expect(r.report.summary.failures).toEqual([
+      expect.objectContaining({ host: a.name, task: "reboot", message: expect.stringContaining("did not come back from reboot within 5 s") }),
+    ]);
     expect(r.report.events.some((e) => e.host === a.name && e.task?.name === "file after the reboot")).toBe(false);
     expect(r.out).toContain(`did not come back from reboot within 5 s`);
     // a really went down (new boot id, sshd gone) and stays down; nothing ran after the reboot.

@@ -39,7 +39,11 @@ interface Result {
 /** Run the keel binary; resolves when it exits. `onSpawn` sees the child (to watch it mid-run). */
 function keel(args: string[], onSpawn?: (c: ChildProcess) => void): Promise<Result> {
   return new Promise((res, rej) => {
-    const c = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     c.stdout!.on("data", (d) => (stdout += d));
@@ -67,7 +71,6 @@ function checksums(root: string): Record<string, string> {
   walk(root);
   return out;
 }
-
 
 function ppidOf(pid: number): number | undefined {
   try {
@@ -199,10 +202,14 @@ suite("keel run over real SSH (private sshd on 127.0.0.1)", () => {
     const r = await keel(["run", join(FIX, "site.yml"), "-i", inv, "--check", "--diff", "--json", json]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const rep = readJson(json);
-    const changed = rep.events.filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "changed").map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
+    const changed = rep.events
+      .filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "changed")
+      .map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
     expect(changed).toEqual(["lab02: Ensure motd"]);
     // the handler it notifies is a command: unpredictable, so "unknown", never "changed"
-    const unknown = rep.events.filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "unknown").map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
+    const unknown = rep.events
+      .filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "unknown")
+      .map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
     expect(unknown).toEqual(["lab02: refresh motd"]);
     expect(r.stdout).toContain("-tampered");
     expect(r.stdout).toContain("check mode: nothing was changed");
@@ -306,18 +313,27 @@ describeLab("keel run on the lab hosts", () => {
     }
     const greeting = await labSsh(LAB_HOSTS[0]!, `cat ${root}/etc/greeting`);
     expect(greeting.stdout).toBe(`Hello from ${LAB_HOSTS[0]!.name} (debian), app on port 8080.\n`);
-    console.log(`lab: 13-task playbook on ${LAB_HOSTS.length} hosts: first run ${firstMs} ms, second run ${secondMs} ms; round trips ${JSON.stringify(r2.summary.round_trips)}`);
+    console.log(
+      `lab: 13-task playbook on ${LAB_HOSTS.length} hosts: first run ${firstMs} ms, second run ${secondMs} ms; round trips ${JSON.stringify(r2.summary.round_trips)}`,
+    );
   });
 
   it("after tampering on one host, --check reports exactly that task and leaves every host untouched", async () => {
     const victim = LAB_HOSTS[LAB_HOSTS.length - 1]!;
     await labSsh(victim, `echo tampered >> ${root}/etc/motd`);
-    const sums = () => Promise.all(LAB_HOSTS.map((h) => labSsh(h, `cd ${root} && find . -type f -exec sha256sum {} + | sort && stat -c '%n %a %Y' $(find . -type f | sort)`).then((r) => r.stdout)));
+    const sums = () =>
+      Promise.all(
+        LAB_HOSTS.map((h) =>
+          labSsh(h, `cd ${root} && find . -type f -exec sha256sum {} + | sort && stat -c '%n %a %Y' $(find . -type f | sort)`).then((r) => r.stdout),
+        ),
+      );
     const before = await sums();
     const r = await keel(["run", join(FIX, "site.yml"), "-i", LAB_INVENTORY, ...vars, "--check", "--json", join(out, "check.json")]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const rep = readJson(join(out, "check.json"));
-    const changed = rep.events.filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "changed").map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
+    const changed = rep.events
+      .filter((e: { type: string; result?: { status: string } }) => e.type === "task.result" && e.result!.status === "changed")
+      .map((e: { host: string; task: { name: string } }) => `${e.host}: ${e.task.name}`);
     expect(changed).toEqual([`${victim.name}: Ensure motd`]);
     expect(await sums()).toEqual(before);
   });

@@ -85,7 +85,10 @@ describeLab("sharding examples, N=4, against the lab", () => {
     mkdirSync(pod);
     // The pods (one at a time here; the cluster runs them in parallel), with the volumes' paths.
     for (let index = 0; index < n; index++) {
-      const r = sh(c.args[0]!, { cwd: pod, env: { ...env(c), PATH, PLAYBOOK: SITE, INVENTORY, RESULTS: results, SSH_KEY: PRIVATE_KEY, JOB_COMPLETION_INDEX: String(index) } });
+      const r = sh(c.args[0]!, {
+        cwd: pod,
+        env: { ...env(c), PATH, PLAYBOOK: SITE, INVENTORY, RESULTS: results, SSH_KEY: PRIVATE_KEY, JOB_COMPLETION_INDEX: String(index) },
+      });
       expect(r.code, `pod ${index}: ${r.stderr}`).toBe(0);
     }
     expect(readdirSync(results).sort()).toEqual([1, 2, 3, 4].flatMap((k) => [`drift-${k}.json`, `drift-${k}.xml`]));
@@ -108,7 +111,10 @@ describeLab("sharding examples, N=4, against the lab", () => {
 
   it("GitHub Actions matrix: shards 1..4 of strategy.job-total, artifacts moved as the workflow says, merged HTML and JUnit uploaded", async () => {
     type Step = { name?: string; run?: string; uses?: string; with?: Record<string, unknown> };
-    type Wf = { env: Record<string, string>; jobs: { drift: { strategy: { matrix: { shard: number[] } }; steps: Step[] }; report: { needs: string; steps: Step[] } } };
+    type Wf = {
+      env: Record<string, string>;
+      jobs: { drift: { strategy: { matrix: { shard: number[] } }; steps: Step[] }; report: { needs: string; steps: Step[] } };
+    };
     const wf = parseYaml(readFileSync(join(ROOT, "examples/github-actions-matrix/drift.yml"), "utf8")) as Wf;
     const shards = wf.jobs.drift.strategy.matrix.shard;
     expect(shards).toEqual([1, 2, 3, 4]);
@@ -130,7 +136,13 @@ describeLab("sharding examples, N=4, against the lab", () => {
       symlinkSync(KEEL_BIN, join(d, "node_modules", ".bin", "keel"));
       return d;
     };
-    const globRe = (g: string) => new RegExp(`^${g.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, ".")}$`);
+    const globRe = (g: string) =>
+      new RegExp(
+        `^${g
+          .replace(/[.+^$()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\?/g, ".")}$`,
+      );
     const artifacts = join(tmp, "gha-artifacts");
     for (const shard of shards) {
       const ctx = { "matrix.shard": String(shard), "strategy.job-total": String(shards.length) };
@@ -154,7 +166,8 @@ describeLab("sharding examples, N=4, against the lab", () => {
     const into = join(d, String(down.with!.path));
     mkdirSync(into);
     const pattern = globRe(String(down.with!.pattern));
-    for (const a of readdirSync(artifacts).filter((x) => pattern.test(x))) for (const f of readdirSync(join(artifacts, a))) copyFileSync(join(artifacts, a, f), join(into, f));
+    for (const a of readdirSync(artifacts).filter((x) => pattern.test(x)))
+      for (const f of readdirSync(join(artifacts, a))) copyFileSync(join(artifacts, a, f), join(into, f));
     expect(readdirSync(into)).toHaveLength(2 * shards.length);
     const summary = join(tmp, "gha-summary.md");
     writeFileSync(summary, "");

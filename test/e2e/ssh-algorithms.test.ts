@@ -15,7 +15,20 @@ describeLab("ssh algorithms against the lab's sshd", () => {
     const st = lab();
     const h = st.hosts[0]!;
     const c = await connect(
-      { name: h.name, address: h.address, port: 22, user: "root", connection: "ssh", privateKeyFile: st.privateKey, become: false, becomeUser: "root", becomeMethod: "sudo", knownHostsFile: st.knownHosts, vars: {}, groups: [] },
+      {
+        name: h.name,
+        address: h.address,
+        port: 22,
+        user: "root",
+        connection: "ssh",
+        privateKeyFile: st.privateKey,
+        become: false,
+        becomeUser: "root",
+        becomeMethod: "sudo",
+        knownHostsFile: st.knownHosts,
+        vars: {},
+        groups: [],
+      },
       { hostKeyPolicy: "yes", connectTimeoutMs: 15_000, commandTimeoutMs: 30_000 },
     );
     try {
@@ -43,7 +56,15 @@ describeLab("ssh algorithms against the lab's sshd", () => {
         client.on("handshake", (x) => (got = x));
         client.on("ready", () => resolve(got!));
         client.on("error", reject);
-        client.connect({ host: h.address, port: 22, username: "root", privateKey: readFileSync(st.privateKey), algorithms: algorithms as ConnectConfig["algorithms"], hostVerifier: () => true, readyTimeout: 15_000 });
+        client.connect({
+          host: h.address,
+          port: 22,
+          username: "root",
+          privateKey: readFileSync(st.privateKey),
+          algorithms: algorithms as ConnectConfig["algorithms"],
+          hostVerifier: () => true,
+          readyTimeout: 15_000,
+        });
       });
       client.end();
       expect(n.cs.cipher).toBe(binding ? "chacha20-poly1305@openssh.com" : "aes128-gcm@openssh.com");

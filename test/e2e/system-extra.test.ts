@@ -9,7 +9,11 @@ import { on, run } from "./extra-run.js";
 const HOST = "lab03";
 
 async function clean(): Promise<void> {
-  await hostExec(HOST, "crontab -u games -r 2>/dev/null; rm -f /etc/cron.d/keel-e2e-modsb /etc/security/limits.d/keel-e2e-modsb.conf; umount '/mnt/keel e2e modsb' 2>/dev/null; rmdir '/mnt/keel e2e modsb' 2>/dev/null; rm -f /etc/keel-e2e-modsb.fstab; true", { check: false });
+  await hostExec(
+    HOST,
+    "crontab -u games -r 2>/dev/null; rm -f /etc/cron.d/keel-e2e-modsb /etc/security/limits.d/keel-e2e-modsb.conf; umount '/mnt/keel e2e modsb' 2>/dev/null; rmdir '/mnt/keel e2e modsb' 2>/dev/null; rm -f /etc/keel-e2e-modsb.fstab; true",
+    { check: false },
+  );
 }
 
 describeLab("system.cron on a lab host", () => {

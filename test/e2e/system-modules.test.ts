@@ -89,13 +89,16 @@ async function on(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 /** dpkg's view of a package: "1.0 ii", or "" when dpkg knows nothing of it. */
-const dpkg = async (host: string, pkg: string) =>
-  (await ssh(host, `dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' ${pkg} 2>/dev/null`)).stdout.trim();
+const dpkg = async (host: string, pkg: string) => (await ssh(host, `dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' ${pkg} 2>/dev/null`)).stdout.trim();
 const machineProc = (key: string) => readFileSync(`/proc/sys/${key.replace(/\./g, "/")}`, "utf8").trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function cleanPkgHost(): Promise<void> {
-  await hostExec(PKG_HOST, `pkill -f keel-e2e-lock[h]older; dpkg --purge keel-hello keel-tool >/dev/null 2>&1; rm -f ${SYSCTL_FILE} ${OTHER_FILE} ${EARLY_FILE} /tmp/keel-e2e-locked; true`, { check: false });
+  await hostExec(
+    PKG_HOST,
+    `pkill -f keel-e2e-lock[h]older; dpkg --purge keel-hello keel-tool >/dev/null 2>&1; rm -f ${SYSCTL_FILE} ${OTHER_FILE} ${EARLY_FILE} /tmp/keel-e2e-locked; true`,
+    { check: false },
+  );
 }
 async function cleanSvcHost(): Promise<void> {
   await hostExec(SVC_HOST, "dpkg --purge keel-daemon >/dev/null 2>&1; rm -f /etc/keel-daemon.extra /run/keel-daemon.*; true", { check: false });
@@ -182,10 +185,7 @@ describeLab("system modules over SSH on lab hosts", () => {
   it("packages: a list is one task and one probe: the converged run costs the same round trips as a single package", async () => {
     const first = await run("pkg-list.yml", PKG_HOST);
     expect(first.code, first.out).toBe(0);
-    expect(summaries(first, PKG_HOST, "lab packages are installed")).toEqual([
-      "package keel-hello missing (→ 1.1)",
-      "package keel-tool missing (→ 1.1)",
-    ]);
+    expect(summaries(first, PKG_HOST, "lab packages are installed")).toEqual(["package keel-hello missing (→ 1.1)", "package keel-tool missing (→ 1.1)"]);
     expect(await dpkg(PKG_HOST, "keel-hello")).toBe("1.1 ii");
     expect(await dpkg(PKG_HOST, "keel-tool")).toBe("1.1 ii");
 
@@ -197,7 +197,10 @@ describeLab("system modules over SSH on lab hosts", () => {
     let calls: string[];
     try {
       list = await run("pkg-list.yml", PKG_HOST);
-      calls = (await hostExec(PKG_HOST, "cat /tmp/keel-e2e-dpkg-query.log 2>/dev/null; true")).stdout.split("\n").map((l) => l.trim()).filter((l) => l.includes("keel-"));
+      calls = (await hostExec(PKG_HOST, "cat /tmp/keel-e2e-dpkg-query.log 2>/dev/null; true")).stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.includes("keel-"));
     } finally {
       await hostExec(PKG_HOST, "rm -f /usr/local/bin/dpkg-query /tmp/keel-e2e-dpkg-query.log");
     }
@@ -234,7 +237,9 @@ time.sleep(120)' keel-e2e-lockholder >/dev/null 2>&1 & echo $!`,
       expect(r.code, r.out).toBe(2);
       expect(r.report.summary.failed).toEqual([PKG_HOST]);
       const msg = result(r, PKG_HOST, "keel-tool is installed").msg;
-      expect(msg).toBe(`dpkg lock /var/lib/dpkg/lock-frontend still held by process ${holderPid} (python3) after waiting 2 s; wait for it to finish or raise lock_timeout`);
+      expect(msg).toBe(
+        `dpkg lock /var/lib/dpkg/lock-frontend still held by process ${holderPid} (python3) after waiting 2 s; wait for it to finish or raise lock_timeout`,
+      );
       failure(r, PKG_HOST, "keel-tool is installed", msg!);
       expect(r.out).toContain("/var/lib/dpkg/lock-frontend");
       expect(r.ms).toBeGreaterThanOrEqual(2000);
@@ -369,10 +374,7 @@ time.sleep(120)' keel-e2e-lockholder >/dev/null 2>&1 & echo $!`,
     await hostExec(PKG_HOST, "sysctl -qw net.ipv4.ip_forward=0");
     const r = await run("sysctl-net.yml", PKG_HOST);
     expect(r.code, r.out).toBe(0);
-    expect(summaries(r, PKG_HOST, "IPv4 forwarding")).toEqual([
-      `net.ipv4.ip_forward not set in ${SYSCTL_FILE} (→ 1)`,
-      "net.ipv4.ip_forward live 0 → 1",
-    ]);
+    expect(summaries(r, PKG_HOST, "IPv4 forwarding")).toEqual([`net.ipv4.ip_forward not set in ${SYSCTL_FILE} (→ 1)`, "net.ipv4.ip_forward live 0 → 1"]);
     expect(await on(PKG_HOST, "cat /proc/sys/net/ipv4/ip_forward")).toBe("1\n");
     expect(await on(PKG_HOST, `cat ${SYSCTL_FILE}`)).toBe("# Managed by keel (system.sysctl).\nnet.ipv4.ip_forward=1\n");
     expect(machineProc("net.ipv4.ip_forward")).toBe(machineBefore);

@@ -28,7 +28,6 @@ let dir = "";
 let port = 0;
 let sshd: ChildProcess | undefined;
 
-
 /** Line for the temp known_hosts, from a host public key file. */
 const pubKeyB64 = (file: string) => readFileSync(file, "utf8").split(" ")[1]!;
 
@@ -122,7 +121,11 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
   describe("host keys", () => {
     it("refuses an unknown host key, with a hint", async () => {
       const kh = join(dir, "kh_empty");
-      await expectConnErr(connect(spec({ knownHostsFile: kh })), "hostkey", /unknown host key for testhost \(127\.0\.0\.1:\d+\): server offered ssh-ed25519 SHA256:.*--accept-new-host-keys/);
+      await expectConnErr(
+        connect(spec({ knownHostsFile: kh })),
+        "hostkey",
+        /unknown host key for testhost \(127\.0\.0\.1:\d+\): server offered ssh-ed25519 SHA256:.*--accept-new-host-keys/,
+      );
       expect(existsSync(kh)).toBe(false);
     });
 
@@ -168,7 +171,11 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
 
   describe("connection failures", () => {
     it("names an authentication failure", async () => {
-      await expectConnErr(connect(spec({ privateKeyFile: join(dir, "other_key") }), { knownHostsFile: trustedKnownHosts() }), "auth", new RegExp(`authentication failed for ${ME}@testhost \\(127\\.0\\.0\\.1:\\d+\\) \\(tried: publickey .*other_key`));
+      await expectConnErr(
+        connect(spec({ privateKeyFile: join(dir, "other_key") }), { knownHostsFile: trustedKnownHosts() }),
+        "auth",
+        new RegExp(`authentication failed for ${ME}@testhost \\(127\\.0\\.0\\.1:\\d+\\) \\(tried: publickey .*other_key`),
+      );
     });
 
     it("authenticates through ssh-agent when no key file is given", async () => {
@@ -191,7 +198,11 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
     });
 
     it("names a missing key file", async () => {
-      await expectConnErr(connect(spec({ privateKeyFile: join(dir, "nope") }), { knownHostsFile: trustedKnownHosts() }), "auth", /cannot read private key file .*nope/);
+      await expectConnErr(
+        connect(spec({ privateKeyFile: join(dir, "nope") }), { knownHostsFile: trustedKnownHosts() }),
+        "auth",
+        /cannot read private key file .*nope/,
+      );
     });
 
     it("names a closed port", async () => {
@@ -317,7 +328,11 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
         try {
           const { backup } = await c.putFile(join(d, "f"), Buffer.from("x"), { become: { user: "nobody" } });
           expect(backup).toBeUndefined();
-          expect(spawnSync("stat", ["-c", "%U", join(d, "f")]).stdout.toString().trim()).toBe("nobody");
+          expect(
+            spawnSync("stat", ["-c", "%U", join(d, "f")])
+              .stdout.toString()
+              .trim(),
+          ).toBe("nobody");
         } finally {
           rmSync(d, { recursive: true, force: true });
         }
@@ -334,7 +349,10 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
       expect(f.cpus).toBeGreaterThan(0);
       expect(f.cpus).toBeLessThanOrEqual(cpus().length);
       expect(f.memory_mb).toBeGreaterThan(0);
-      const mine = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === "IPv4" && !a.internal).map((a) => a!.address);
+      const mine = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && a.family === "IPv4" && !a.internal)
+        .map((a) => a!.address);
       if (mine.length > 0) expect(mine).toContain(f.ipv4);
       expect(f.os_id).not.toBe("unknown");
     });

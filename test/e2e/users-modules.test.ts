@@ -43,10 +43,17 @@ async function keel(playbook: string, ...extra: string[]): Promise<{ code: numbe
 }
 
 const results = (rep: Report, host: string) => rep.events.filter((e) => e.type === "task.result" && e.host === host);
-const changedTasks = (rep: Report, host: string) => results(rep, host).filter((e) => e.result.status === "changed").map((e) => e.task.name);
+const changedTasks = (rep: Report, host: string) =>
+  results(rep, host)
+    .filter((e) => e.result.status === "changed")
+    .map((e) => e.task.name);
 
 const cleanupHost = (h: string) =>
-  hostExec(h, `getent passwd ${U} >/dev/null && userdel -r -f ${U} 2>/dev/null; getent group ${U} >/dev/null && groupdel ${U}; rm -f /etc/sudoers.d/${U} /tmp/${U}-mark; true`, { check: false });
+  hostExec(
+    h,
+    `getent passwd ${U} >/dev/null && userdel -r -f ${U} 2>/dev/null; getent group ${U} >/dev/null && groupdel ${U}; rm -f /etc/sudoers.d/${U} /tmp/${U}-mark; true`,
+    { check: false },
+  );
 
 describeLab("users and system modules over SSH on lab hosts", () => {
   beforeAll(async () => {
@@ -160,7 +167,10 @@ describeLab("users and system modules over SSH on lab hosts", () => {
 
   it("after tampering with one host, --check reports exactly the tampered fields there and touches nothing", async () => {
     const victim = HOSTS[1]!;
-    await hostExec(victim, `usermod -s /bin/sh -G '' ${U} && echo '${U} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${U} && sed -i 's/^no-agent-forwarding //' /home/${U}/.ssh/authorized_keys`);
+    await hostExec(
+      victim,
+      `usermod -s /bin/sh -G '' ${U} && echo '${U} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${U} && sed -i 's/^no-agent-forwarding //' /home/${U}/.ssh/authorized_keys`,
+    );
     const before = (await hostExec(victim, `getent passwd ${U}; id -Gn ${U}; cat /etc/sudoers.d/${U} /home/${U}/.ssh/authorized_keys`)).stdout;
     const r = await keel(join(dir, "present.yml"), "--check");
     expect(r.code, r.out).toBe(0);

@@ -2,7 +2,21 @@
 import { labPaths } from "./config.js";
 import { buildAptRepo } from "./aptrepo.js";
 import { ensureRootfs } from "./rootfs.js";
-import { cutLink, down, hostExec, labUnavailableReason, liveLeases, measure, readLabState, resetHost, restoreLink, startSshd, status, stopSshd, up } from "./lab.js";
+import {
+  cutLink,
+  down,
+  hostExec,
+  labUnavailableReason,
+  liveLeases,
+  measure,
+  readLabState,
+  resetHost,
+  restoreLink,
+  startSshd,
+  status,
+  stopSshd,
+  up,
+} from "./lab.js";
 import { startDelayProxy } from "./proxy.js";
 import { LabError } from "./util.js";
 import { hostIndex, labHost } from "./config.js";
@@ -47,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
       const users = liveLeases();
       if (users.length) log(`test run(s) ${users.join(", ")} use the lab: hosts are only added, none removed`);
       const st = await up(n, { log, owner: "cli", exact: users.length === 0 });
-      process.stdout.write(`${st.hosts.length} host(s) up in ${secs()}\n  inventory: ${st.inventoryYaml}\n  ini:       ${st.inventoryIni}\n  key:       ${st.privateKey}\n  known:     ${st.knownHosts}\n`);
+      process.stdout.write(
+        `${st.hosts.length} host(s) up in ${secs()}\n  inventory: ${st.inventoryYaml}\n  ini:       ${st.inventoryIni}\n  key:       ${st.privateKey}\n  known:     ${st.knownHosts}\n`,
+      );
       process.stdout.write(`try: ssh -i ${st.privateKey} -o UserKnownHostsFile=${st.knownHosts} root@${st.hosts[0]!.address} hostname\n`);
       return 0;
     }

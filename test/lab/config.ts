@@ -34,7 +34,7 @@ function intToIp(n: number): string {
 /** True when ip lies in 198.18.0.0/15. */
 export function inLabNet(ip: string): boolean {
   const mask = (0xffffffff << (32 - LAB_PREFIX)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === ipToInt(LAB_NET);
+  return (ipToInt(ip) & mask) >>> 0 === ipToInt(LAB_NET);
 }
 
 /** Throw unless ip lies in 198.18.0.0/15. */

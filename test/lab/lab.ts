@@ -7,7 +7,23 @@
 // host's private mount namespace, so killing its PID 1 releases them all: `down` kills, then
 // deletes the links and namespaces, and leaves nothing on the machine.
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -127,7 +143,8 @@ export async function labUnavailableReason(paths: LabPaths = labPaths()): Promis
     const r = await run("/bin/sh", ["-c", `command -v ${cmd}`], { check: false });
     if (r.code !== 0) missing.push(cmd);
   }
-  if (missing.length) return `missing commands: ${missing.join(", ")} (install: apt-get install iproute2 util-linux openssh-client openssh-server dpkg-dev debootstrap)`;
+  if (missing.length)
+    return `missing commands: ${missing.join(", ")} (install: apt-get install iproute2 util-linux openssh-client openssh-server dpkg-dev debootstrap)`;
   if (!readFileSync("/proc/filesystems", "utf8").includes("\toverlay\n")) return "the kernel has no overlayfs";
   const probe = `keel-probe-${process.pid}`;
   const r = await run("ip", ["netns", "add", probe], { check: false });
@@ -402,7 +419,11 @@ async function prepareUpper(paths: LabPaths, h: LabHostName, labPub: string): Pr
   chownSync(u(`home/${LAB_USER}/.ssh/authorized_keys`), 1000, 1000);
   for (const dir of ["usr", "usr/local", "usr/local/sbin"]) mkdirOwned(u(dir), 0o755);
   writeFileSync(u("usr/local/sbin/lab-reboot"), LAB_REBOOT, { mode: 0o755 });
-  return readFileSync(key + ".pub", "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+  return readFileSync(key + ".pub", "utf8")
+    .trim()
+    .split(/\s+/)
+    .slice(0, 2)
+    .join(" ");
 }
 
 function hostMac(index: number): string {
@@ -414,21 +435,23 @@ async function createNetwork(h: LabHostName): Promise<void> {
   assertLabAddress(h.address);
   await run("ip", ["netns", "add", h.netns]);
   await run("ip", ["-b", "-"], {
-    input: [
-      // The host's MAC is fixed by its number, so a reset host keeps it and ARP caches stay right.
-      `link add ${h.veth} type veth peer name eth0 address ${hostMac(h.index)} netns ${h.netns}`,
-      `link set ${h.veth} addrgenmode none`,
-      `link set ${h.veth} master ${BRIDGE} up`,
-    ].join("\n") + "\n",
+    input:
+      [
+        // The host's MAC is fixed by its number, so a reset host keeps it and ARP caches stay right.
+        `link add ${h.veth} type veth peer name eth0 address ${hostMac(h.index)} netns ${h.netns}`,
+        `link set ${h.veth} addrgenmode none`,
+        `link set ${h.veth} master ${BRIDGE} up`,
+      ].join("\n") + "\n",
   });
   await run("ip", ["-n", h.netns, "-b", "-"], {
-    input: [
-      "link set lo up",
-      "link set eth0 addrgenmode none",
-      `addr add ${h.address}/${LAB_PREFIX} dev eth0`,
-      "link set eth0 up",
-      `route add default via ${BRIDGE_ADDRESS}`,
-    ].join("\n") + "\n",
+    input:
+      [
+        "link set lo up",
+        "link set eth0 addrgenmode none",
+        `addr add ${h.address}/${LAB_PREFIX} dev eth0`,
+        "link set eth0 up",
+        `route add default via ${BRIDGE_ADDRESS}`,
+      ].join("\n") + "\n",
   });
 }
 
@@ -438,8 +461,27 @@ async function startInit(paths: LabPaths, h: LabHostName, lower: string): Promis
   const log = openSync(d.log, "a");
   const child = spawn(
     "ip",
-    ["netns", "exec", h.netns, "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--propagation", "private",
-      "/bin/sh", initScriptFile(paths), d.merged, lower, d.upper, d.work, paths.repo, h.name],
+    [
+      "netns",
+      "exec",
+      h.netns,
+      "unshare",
+      "--mount",
+      "--uts",
+      "--ipc",
+      "--pid",
+      "--fork",
+      "--propagation",
+      "private",
+      "/bin/sh",
+      initScriptFile(paths),
+      d.merged,
+      lower,
+      d.upper,
+      d.work,
+      paths.repo,
+      h.name,
+    ],
     // A clean environment: nothing of the caller's leaks into the host's PID 1.
     { detached: true, stdio: ["ignore", log, log], env: { ...HOST_ENV } },
   );
@@ -578,7 +620,10 @@ function yamlInventory(st: LabState): string {
     "      hosts:",
     ...st.hosts.map((h) => `        ${h.name}:\n          ansible_host: ${h.address}`),
   ];
-  for (const [group, parity] of [["odd", 1], ["even", 0]] as const) {
+  for (const [group, parity] of [
+    ["odd", 1],
+    ["even", 0],
+  ] as const) {
     const members = st.hosts.filter((h) => h.index % 2 === parity);
     lines.push(`    ${group}:`, members.length ? "      hosts:" : "      hosts: {}", ...members.map((h) => `        ${h.name}: {}`));
   }
@@ -588,7 +633,10 @@ function yamlInventory(st: LabState): string {
 function iniInventory(st: LabState): string {
   const lines = ["# keel lab inventory, written by `npm run lab -- up`. Regenerated on every up; do not edit.", "[lab]"];
   lines.push(...st.hosts.map((h) => `${h.name} ansible_host=${h.address}`));
-  for (const [group, parity] of [["odd", 1], ["even", 0]] as const) {
+  for (const [group, parity] of [
+    ["odd", 1],
+    ["even", 0],
+  ] as const) {
     lines.push("", `[${group}]`, ...st.hosts.filter((h) => h.index % 2 === parity).map((h) => h.name));
   }
   lines.push(
@@ -740,7 +788,11 @@ export async function status(): Promise<HostStatus[]> {
     const l = await run("ip", ["-o", "link", "show", h.veth], { check: false });
     const link = l.code !== 0 ? "missing" : /[<,]UP[,>]/.test(l.stdout) ? "up" : "down";
     let sshd = false;
-    if (pid && link === "up") sshd = await waitForPort(h.address, 22, 1000).then(() => true, () => false);
+    if (pid && link === "up")
+      sshd = await waitForPort(h.address, 22, 1000).then(
+        () => true,
+        () => false,
+      );
     return { name: h.name, address: h.address, netns: h.netns, initPid: pid, sshd, link };
   });
 }
@@ -813,18 +865,20 @@ export async function startScratchHosts(n: number, opts: { paths?: LabPaths; par
       await mapLimit(started, 16, (h) => stopHost(paths, h)).catch(() => {});
       throw e;
     }
-    return started.sort((a, b) => a.index - b.index).map((host) => {
-      const dir = join(paths.hostsDir, host.name);
-      const st: LabState = {
-        ...stateFor(paths, rootfs, [host], "vitest"),
-        knownHosts: join(dir, "known_hosts"),
-        inventoryYaml: join(dir, "inventory.yml"),
-        inventoryIni: join(dir, "inventory.ini"),
-      };
-      writeFileSync(st.knownHosts, `${host.name},${host.address} ${host.hostKey}\n`);
-      writeFileSync(st.inventoryYaml, yamlInventory(st));
-      return { ...host, inventory: st.inventoryYaml, knownHosts: st.knownHosts };
-    });
+    return started
+      .sort((a, b) => a.index - b.index)
+      .map((host) => {
+        const dir = join(paths.hostsDir, host.name);
+        const st: LabState = {
+          ...stateFor(paths, rootfs, [host], "vitest"),
+          knownHosts: join(dir, "known_hosts"),
+          inventoryYaml: join(dir, "inventory.yml"),
+          inventoryIni: join(dir, "inventory.ini"),
+        };
+        writeFileSync(st.knownHosts, `${host.name},${host.address} ${host.hostKey}\n`);
+        writeFileSync(st.inventoryYaml, yamlInventory(st));
+        return { ...host, inventory: st.inventoryYaml, knownHosts: st.knownHosts };
+      });
   });
 }
 

@@ -49,12 +49,24 @@ export const REAL_DEBS: readonly string[] = [
 
 /** Content key of the real packages for the repository's recipe hash. */
 export function realDebsKey(paths: LabPaths = labPaths()): string {
-  return createHash("sha256").update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}`).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** What apt would install on the rootfs for REAL_DEBS: "name=version" each. */
 export async function realDebsPlan(statusFile: string): Promise<string[]> {
-  const { stdout } = await run("apt-get", ["-o", `Dir::State::status=${statusFile}`, "-o", "Debug::NoLocking=1", "-s", "--no-install-recommends", "install", ...REAL_DEBS]);
+  const { stdout } = await run("apt-get", [
+    "-o",
+    `Dir::State::status=${statusFile}`,
+    "-o",
+    "Debug::NoLocking=1",
+    "-s",
+    "--no-install-recommends",
+    "install",
+    ...REAL_DEBS,
+  ]);
   return stdout
     .split("\n")
     .map((l) => /^Inst (\S+) \((\S+)/.exec(l))
@@ -87,7 +99,9 @@ export async function fetchRealDebs(paths: LabPaths = labPaths()): Promise<strin
     }
   }
   const want = readFileSync(stamp, "utf8").trim().split("\n").length;
-  const debs = readdirSync(dir).filter((f) => f.endsWith(".deb")).map((f) => join(dir, f));
+  const debs = readdirSync(dir)
+    .filter((f) => f.endsWith(".deb"))
+    .map((f) => join(dir, f));
   if (debs.length !== want) throw new LabError(`${dir} holds ${debs.length} packages, expected ${want}; remove it to download again`);
   return debs;
 }

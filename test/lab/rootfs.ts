@@ -33,7 +33,9 @@ export const APT_SUITES = ["keel", "keel-security", "keel-updates"];
 export const LAB_USER = "labuser";
 
 export function rootfsId(): string {
-  const h = createHash("sha256").update(`${SUITE}\n${[...ROOTFS_PACKAGES].sort().join(",")}\nrecipe ${RECIPE}\n`).digest("hex");
+  const h = createHash("sha256")
+    .update(`${SUITE}\n${[...ROOTFS_PACKAGES].sort().join(",")}\nrecipe ${RECIPE}\n`)
+    .digest("hex");
   return `rootfs-${SUITE}-${h.slice(0, 12)}`;
 }
 
@@ -87,10 +89,7 @@ async function finalize(root: string): Promise<void> {
   const p = (rel: string) => join(root, rel);
   // No internet on hosts: the only apt source is the lab repository.
   rmSync(p("etc/apt/sources.list"), { force: true });
-  writeFileSync(
-    p("etc/apt/sources.list.d/keel-lab.list"),
-    APT_SUITES.map((s) => `deb [trusted=yes] file:${HOST_REPO_DIR} ${s} main\n`).join(""),
-  );
+  writeFileSync(p("etc/apt/sources.list.d/keel-lab.list"), APT_SUITES.map((s) => `deb [trusted=yes] file:${HOST_REPO_DIR} ${s} main\n`).join(""));
   for (const d of ["var/lib/apt/lists", "var/cache/apt/archives"]) {
     for (const e of readdirSync(p(d))) if (e !== "partial" && e !== "lock") rmSync(join(p(d), e), { recursive: true, force: true });
   }

@@ -27,7 +27,8 @@ function relImports(file: string): string[] {
 const MODULE_MAY_USE: Record<string, string> = {
   "engine/transport/reboot.js": "reboot and wait for a new connection is transport work shared by system.reboot and patches.upgrade",
   "engine/controls/catalog.js": "hardening.profile expands the controls catalog that keel audit also reads",
-  "engine/template/index.js": "files.template renders as Ansible's template module does: its Jinja options, include search path and template_* variables, which ctx.render does not carry",
+  "engine/template/index.js":
+    "files.template renders as Ansible's template module does: its Jinja options, include search path and template_* variables, which ctx.render does not carry",
   "engine/facts/index.js": "system.setup is the facts probe run as a task; the probe and its Ansible names live in engine/facts",
 };
 

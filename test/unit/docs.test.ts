@@ -8,6 +8,9 @@ describe("generated module reference", () => {
   it("docs/modules.md and the README table match the schemas", () => {
     const root = fileURLToPath(new URL("../..", import.meta.url));
     const log: string[] = [];
-    expect(genDocs(root, true, (s) => log.push(s)), log.join("")).toBe(0);
+    expect(
+      genDocs(root, true, (s) => log.push(s)),
+      log.join(""),
+    ).toBe(0);
   });
 });

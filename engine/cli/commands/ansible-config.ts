@@ -10,7 +10,10 @@ export function ansibleSettings(): { file?: string; settings: Settings } {
   return resolveSettings(process.env);
 }
 
-type Applied = Pick<RunOptions, "hostKeyChecking" | "sshArgs" | "forks" | "become" | "becomeUser" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs">;
+type Applied = Pick<
+  RunOptions,
+  "hostKeyChecking" | "sshArgs" | "forks" | "become" | "becomeUser" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs"
+>;
 interface GivenFlags {
   forks?: string | undefined;
   become?: boolean | undefined;
@@ -36,7 +39,12 @@ export function applyAnsibleConfig(run: Applied, f: GivenFlags = {}): void {
   if (!f.become && val<boolean>("become") !== undefined) run.become = val<boolean>("become")!;
   if (f.becomeUser === undefined && val<string>("become_user")) run.becomeUser = val<string>("become_user")!;
   const method = val<string>("become_method");
-  if (method && method !== "sudo") throw new InputError(`become_method = ${method} (${s.become_method!.source}) is not supported`, undefined, "keel only becomes another user with sudo; use become_method = sudo");
+  if (method && method !== "sudo")
+    throw new InputError(
+      `become_method = ${method} (${s.become_method!.source}) is not supported`,
+      undefined,
+      "keel only becomes another user with sudo; use become_method = sudo",
+    );
   if (val<string>("remote_user")) run.defaultUser = val<string>("remote_user")!;
   if (val<string>("private_key_file")) run.defaultPrivateKeyFile = val<string>("private_key_file")!;
   if (val<number>("timeout")) run.defaultConnectTimeoutMs = val<number>("timeout")! * 1000;

@@ -47,7 +47,11 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
   })
     .option("-w, --waivers <file>", "waivers YAML: control, hosts, justification, approver, expires")
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...AUDIT_FORMATS]).default("text"))
-    .option("-o, --out <[format:]file>", "also write a report: json, junit, sarif, html, markdown, text (prefix or .json .xml .sarif .html .md .txt); repeatable", collect)
+    .option(
+      "-o, --out <[format:]file>",
+      "also write a report: json, junit, sarif, html, markdown, text (prefix or .json .xml .sarif .html .md .txt); repeatable",
+      collect,
+    )
     .option("--details", "text format: list passing and not-applicable controls too")
     .option("--fail-under <score>", "exit 2 when the fleet score (with waivers, 0-100) is below this")
     .option("--sign <key>", "write a detached Ed25519 signature FILE.sig beside each report file (-o FORMAT:FILE, every format); PEM or OpenSSH private key")
@@ -124,7 +128,15 @@ export function setupAudit(profileArg: string, catalogDir: string | undefined): 
 export function auditReportOf(
   events: KeelEvent[],
   s: AuditSetup,
-  o: { mode: "audit" | "remediation"; inv: Inventory; plan: Parameters<typeof taskControls>[0]; playbook: string; extraVars: Record<string, unknown>; waivers?: WaiverFile; now: Date },
+  o: {
+    mode: "audit" | "remediation";
+    inv: Inventory;
+    plan: Parameters<typeof taskControls>[0];
+    playbook: string;
+    extraVars: Record<string, unknown>;
+    waivers?: WaiverFile;
+    now: Date;
+  },
 ): AuditReport {
   const cwd = process.cwd();
   const meta = reportMeta(o.playbook);
@@ -153,12 +165,19 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const outs = (o.out ?? []).map(parseAuditOut);
   const c = connectionOptions(o);
   const failUnder = o.failUnder === undefined ? undefined : Number(o.failUnder);
-  if (failUnder !== undefined && !(Number.isFinite(failUnder) && failUnder >= 0 && failUnder <= 100)) throw new InputError(`invalid --fail-under '${o.failUnder}'`, undefined, "a score from 0 to 100, e.g. --fail-under 90");
-  if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id");
+  if (failUnder !== undefined && !(Number.isFinite(failUnder) && failUnder >= 0 && failUnder <= 100))
+    throw new InputError(`invalid --fail-under '${o.failUnder}'`, undefined, "a score from 0 to 100, e.g. --fail-under 90");
+  if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare))
+    throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id");
   if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
   let key: LoadedKey | undefined;
   if (o.sign !== undefined) {
-    if (!outs.length) throw new InputError("--sign signs the report files: add -o FORMAT:FILE", undefined, "e.g. keel audit -i hosts.yml -o json:audit.json -o audit.html --sign audit.key");
+    if (!outs.length)
+      throw new InputError(
+        "--sign signs the report files: add -o FORMAT:FILE",
+        undefined,
+        "e.g. keel audit -i hosts.yml -o json:audit.json -o audit.html --sign audit.key",
+      );
     key = loadPrivateKey(readText(o.sign, "signing key"), o.sign);
   }
   const setup = setupAudit(profileArg, o.catalog);
@@ -172,7 +191,8 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   }
   const extraVars = { ...c.extraVars, profile: setup.profileRef };
   const inv = await loadInventory(c.inventory);
-  if (c.limit && inv.match(c.limit).length === 0) throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
+  if (c.limit && inv.match(c.limit).length === 0)
+    throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
   warnUncheckedHosts(io, inv, c);
   const waivers = o.waivers ? loadWaivers(o.waivers, setup.catalog.ids, (p, pos) => inv.match(p, pos)) : undefined;
   const playbookFile = resolve(o.playbook ?? packagePath("playbooks/harden.yml"));
@@ -182,7 +202,11 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   for (const t of [...c.tags, ...c.skipTags]) {
     if (t === "always" || setup.catalog.controls.has(t)) continue;
     const sug = didYouMean(t, setup.catalog.ids);
-    throw new InputError(`-t/--skip-tags '${t}' is not a control id of the catalog${sug ? `, did you mean '${sug}'?` : ""}`, undefined, "`keel audit --list` lists the profile's controls");
+    throw new InputError(
+      `-t/--skip-tags '${t}' is not a control id of the catalog${sug ? `, did you mean '${sug}'?` : ""}`,
+      undefined,
+      "`keel audit --list` lists the profile's controls",
+    );
   }
   setup.profile = { ...setup.profile, controls: setup.profile.controls.filter((id) => (!c.tags.length || c.tags.includes(id)) && !c.skipTags.includes(id)) };
   await askPasswords(o, c, io);
@@ -192,21 +216,18 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, write: io.err });
   let total = 0;
   let done = 0;
-  await runPlaybook(
-    plan,
-    inv,
-    { registry, ...c.run, check: true, diff: true, extraVars },
-    (e) => {
-      events.push(e);
-      progress?.sink(e);
-      if (o.quiet || io.isTTY) return;
-      if (e.type === "run.start") {
-        total = e.hosts.length;
-        io.err(`auditing ${total} host${total === 1 ? "" : "s"} against profile ${setup.profile.name} (${setup.profile.controls.length} controls, check mode: nothing is changed)\n`);
-      } else if (e.type === "host.unreachable") io.err(`unreachable  ${e.host}: ${e.message}\n`);
-      else if (e.type === "host.done") io.err(`[${++done}/${total}] ${e.host} (${(e.durationMs / 1000).toFixed(1)}s, ${e.roundTrips} round trips)\n`);
-    },
-  );
+  await runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars }, (e) => {
+    events.push(e);
+    progress?.sink(e);
+    if (o.quiet || io.isTTY) return;
+    if (e.type === "run.start") {
+      total = e.hosts.length;
+      io.err(
+        `auditing ${total} host${total === 1 ? "" : "s"} against profile ${setup.profile.name} (${setup.profile.controls.length} controls, check mode: nothing is changed)\n`,
+      );
+    } else if (e.type === "host.unreachable") io.err(`unreachable  ${e.host}: ${e.message}\n`);
+    else if (e.type === "host.done") io.err(`[${++done}/${total}] ${e.host} (${(e.durationMs / 1000).toFixed(1)}s, ${e.roundTrips} round trips)\n`);
+  });
   progress?.finish();
 
   // 3. The report: waivers judged now, history, outputs, signatures, verdict.

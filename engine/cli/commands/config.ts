@@ -23,7 +23,11 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
       }
       ctx.io.out(`config file: ${file ?? "none (looked at ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg)"}\n`);
       const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => [r.setting, r.value, r.source][i]!.length), ["setting", "value", "source"][i]!.length));
-      const line = (c: string[]) => c.map((x, i) => (i < 3 ? x.padEnd(w[i]!) : x)).join("  ").trimEnd() + "\n";
+      const line = (c: string[]) =>
+        c
+          .map((x, i) => (i < 3 ? x.padEnd(w[i]!) : x))
+          .join("  ")
+          .trimEnd() + "\n";
       ctx.io.out(line(["setting", "value", "source", "what keel does with it"]));
       for (const r of rows) ctx.io.out(line([r.setting, r.value, r.source, r.use]));
     });

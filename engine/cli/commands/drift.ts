@@ -21,7 +21,16 @@ import { readDriftReport, previousItems } from "../../report/drift/file.js";
 import { parseShard, inShard } from "../../report/drift/shard.js";
 import { renderReport, FORMATS, type Format, parseOut } from "./report-formats.js";
 import { collect, packagePath } from "./shared.js";
-import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, DEFAULT_CONNECT_TIMEOUT_S, REPORT_HOST_TIMEOUT_S, type ConnectionFlags, type ConnectionSettings } from "./flags.js";
+import {
+  addConnectionFlags,
+  addPlaybookFlags,
+  askPasswords,
+  connectionOptions,
+  DEFAULT_CONNECT_TIMEOUT_S,
+  REPORT_HOST_TIMEOUT_S,
+  type ConnectionFlags,
+  type ConnectionSettings,
+} from "./flags.js";
 
 export function registerDrift(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -40,7 +49,10 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
     .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect)
     .option("--details", "text format: show unified diffs and before/after values")
-    .option("--compare <run|file.json>", "mark items new / persisting / resolved against a previous run: 'last' or a run id of the history, or a previous JSON report (e.g. last night's CI artifact)")
+    .option(
+      "--compare <run|file.json>",
+      "mark items new / persisting / resolved against a previous run: 'last' or a run id of the history, or a previous JSON report (e.g. last night's CI artifact)",
+    )
     .option("--history <path>", "drift history database", DEFAULT_HISTORY)
     .option("--no-history", "do not record this run in the history")
     .option("--shard <K/N>", "check only the K-th of N stable shards of the hosts (for CI matrices)")
@@ -95,7 +107,8 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   // --compare: 'last' or a run id of the history, or a previous JSON report (a CI artifact).
   const compareRun = o.compare === "last" || (o.compare !== undefined && /^\d+$/.test(o.compare)) ? o.compare : undefined;
   const compareFile = o.compare !== undefined && compareRun === undefined ? readDriftReport(o.compare) : undefined;
-  if (compareRun !== undefined && o.history === false) throw new InputError(`--compare ${compareRun} needs the history; drop --no-history (or compare with a JSON report: --compare FILE.json)`);
+  if (compareRun !== undefined && o.history === false)
+    throw new InputError(`--compare ${compareRun} needs the history; drop --no-history (or compare with a JSON report: --compare FILE.json)`);
   const inv0 = await loadInventory(c.inventory);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
   const plan = loadPlaybook(resolve(playbookArg), { registry });
@@ -137,7 +150,12 @@ async function checkAndReport(j: DriftJob): Promise<number> {
   // On a TTY: the live progress region. Otherwise one line per finished host on stderr (HostLines).
   // -v: every task result as `keel run` prints it (on stderr; stdout carries the report).
   const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, verbose: c.verbose, write: io.err });
-  const lines = o.quiet || io.isTTY ? undefined : c.verbose > 0 ? new Progress({ isTTY: false, color: false, diff: c.verbose > 1, verbose: c.verbose, write: io.err }) : new HostLines({ write: io.err, playbook: playbookName });
+  const lines =
+    o.quiet || io.isTTY
+      ? undefined
+      : c.verbose > 0
+        ? new Progress({ isTTY: false, color: false, diff: c.verbose > 1, verbose: c.verbose, write: io.err })
+        : new HostLines({ write: io.err, playbook: playbookName });
   await runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars: c.extraVars }, (e) => {
     events.push(e);
     progress?.sink(e);
@@ -156,7 +174,7 @@ async function checkAndReport(j: DriftJob): Promise<number> {
   }
   store?.record(report, scope);
 
-  io.out(renderReport(report, o.format, { color: io.color, details: Boolean(o.details || o.diff), width: io.isTTY ? process.stdout.columns ?? 0 : 0 }));
+  io.out(renderReport(report, o.format, { color: io.color, details: Boolean(o.details || o.diff), width: io.isTTY ? (process.stdout.columns ?? 0) : 0 }));
   for (const { format, file } of outs) {
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, renderReport(report, format, { color: false, details: true, width: 0 }));

@@ -43,7 +43,12 @@ Examples:
       const selected = pattern === undefined ? inv.match("all") : inv.hosts().includes(pattern) ? [pattern] : inv.match(pattern);
       const names = c.limit ? selected.filter((h) => new Set(inv.match(c.limit!)).has(h)) : selected;
       warnUncheckedHosts(ctx.io, inv, c);
-      if (names.length === 0) throw new InputError(`no host matches ${JSON.stringify(pattern ?? "all")}${c.limit ? ` and --limit '${c.limit}'` : ""}`, undefined, `hosts in this inventory: ${inv.hosts().slice(0, 10).join(", ")}`);
+      if (names.length === 0)
+        throw new InputError(
+          `no host matches ${JSON.stringify(pattern ?? "all")}${c.limit ? ` and --limit '${c.limit}'` : ""}`,
+          undefined,
+          `hosts in this inventory: ${inv.hosts().slice(0, 10).join(", ")}`,
+        );
       const specs = names.map((n) => inv.host(n)); // validates every host before connecting to any
       await askPasswords(opts, c, ctx.io);
 

@@ -70,7 +70,27 @@ export interface ConnectionSettings {
   /** What engine/run takes (spread into RunOptions). */
   run: Pick<
     RunOptions,
-    "limit" | "forks" | "connection" | "user" | "privateKeyFile" | "become" | "becomeUser" | "password" | "becomePassword" | "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "sshConfigFile" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs" | "connectTimeoutMs" | "commandTimeoutMs" | "hostTimeoutMs" | "tags" | "skipTags"
+    | "limit"
+    | "forks"
+    | "connection"
+    | "user"
+    | "privateKeyFile"
+    | "become"
+    | "becomeUser"
+    | "password"
+    | "becomePassword"
+    | "acceptNewHostKeys"
+    | "hostKeyChecking"
+    | "sshArgs"
+    | "sshConfigFile"
+    | "defaultUser"
+    | "defaultPrivateKeyFile"
+    | "defaultConnectTimeoutMs"
+    | "connectTimeoutMs"
+    | "commandTimeoutMs"
+    | "hostTimeoutMs"
+    | "tags"
+    | "skipTags"
   >;
   /** Passwords given at the prompts (for masking in logs); see askPasswords. */
   secrets: string[];
@@ -88,17 +108,27 @@ export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Com
     .option("-l, --limit <pattern>", "only hosts that also match this pattern ('web*', 'db:&prod', '!lab03')")
     .option("-u, --user <name>", "log in as this user (instead of the inventory's ansible_user)")
     .option("--private-key <file>", "SSH private key file (instead of the inventory's ansible_ssh_private_key_file)")
-    .option("-F, --ssh-config <file>", "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (Host, HostName, User, Port, IdentityFile, ProxyJump, ProxyCommand, …)")
+    .option(
+      "-F, --ssh-config <file>",
+      "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (Host, HostName, User, Port, IdentityFile, ProxyJump, ProxyCommand, …)",
+    )
     .addOption(new Option("-c, --connection <type>", "override the inventory's connection").choices(["ssh", "local"]))
     .option("-b, --become", "run tasks through sudo unless a play or task says otherwise")
     .option("--become-user <name>", "user to become (default root) unless a play or task says otherwise")
     .option("-k, --ask-pass", "prompt for the SSH password (not echoed)")
     .option("-K, --ask-become-pass", "prompt for the sudo password (not echoed)")
     .option("-f, --forks <n>", `hosts worked on in parallel (default ${DEFAULT_FORKS})`)
-    .option("-T, --timeout <sec>", `seconds to wait for a host's SSH connection (default ${DEFAULT_CONNECT_TIMEOUT_S}; a timed-out handshake is tried once more)`)
+    .option(
+      "-T, --timeout <sec>",
+      `seconds to wait for a host's SSH connection (default ${DEFAULT_CONNECT_TIMEOUT_S}; a timed-out handshake is tried once more)`,
+    )
     .addOption(new Option("--connect-timeout <sec>", "same as --timeout").hideHelp())
     .option("--command-timeout <sec>", "seconds a single command may take before the host counts as unreachable (default: none)")
-    .option("--host-timeout <sec>", "deadline in seconds for each host's whole run (connect, facts, every task); a host past it is reported unreachable, with the reason; 0 = none", String(d.hostTimeout))
+    .option(
+      "--host-timeout <sec>",
+      "deadline in seconds for each host's whole run (connect, facts, every task); a host past it is reported unreachable, with the reason; 0 = none",
+      String(d.hostTimeout),
+    )
     .option("--accept-new-host-keys", "trust and record host keys seen for the first time (a changed key is still refused)")
     .option("-v, --verbose", "more output: -v every result, -vv also commands' stdout/stderr (repeatable)", (_v: string, n: number) => n + 1, 0);
 }
@@ -106,7 +136,11 @@ export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Com
 /** Declare the playbook flags (commands that run a playbook): -e, -t, --skip-tags, -C, -D. */
 export function addPlaybookFlags(cmd: Command, o: { checkHelp?: string; diffHelp?: string; extraVarsHelp?: string } = {}): Command {
   return cmd
-    .option("-e, --extra-vars <vars>", o.extraVarsHelp ?? "variables: key=value ..., a JSON/YAML mapping, or @file.yml (repeatable; highest precedence)", collect)
+    .option(
+      "-e, --extra-vars <vars>",
+      o.extraVarsHelp ?? "variables: key=value ..., a JSON/YAML mapping, or @file.yml (repeatable; highest precedence)",
+      collect,
+    )
     .option("-t, --tags <tags>", "only tasks with one of these tags (comma separated, repeatable)", collect)
     .option("--skip-tags <tags>", "skip tasks with one of these tags (comma separated, repeatable)", collect)
     .option("-C, --check", o.checkHelp ?? "change nothing; report what would change")
@@ -116,7 +150,8 @@ export function addPlaybookFlags(cmd: Command, o: { checkHelp?: string; diffHelp
 /** Parse and check the flags (before anything is loaded or any host is touched). */
 export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
   const forks = f.forks === undefined ? DEFAULT_FORKS : positiveInt(f.forks, "--forks");
-  if (f.timeout !== undefined && f.connectTimeout !== undefined) throw new InputError("give --timeout or --connect-timeout, not both", undefined, "--connect-timeout is another name of -T/--timeout");
+  if (f.timeout !== undefined && f.connectTimeout !== undefined)
+    throw new InputError("give --timeout or --connect-timeout, not both", undefined, "--connect-timeout is another name of -T/--timeout");
   const connect = f.timeout ?? f.connectTimeout;
   const connectTimeoutMs = connect === undefined ? undefined : seconds(connect, f.timeout !== undefined ? "--timeout" : "--connect-timeout", false);
   const commandTimeoutMs = f.commandTimeout === undefined ? undefined : seconds(f.commandTimeout, "--command-timeout", true);
@@ -168,7 +203,10 @@ export async function askPasswords(f: ConnectionFlags, c: ConnectionSettings, io
 }
 
 function splitTags(xs: string[] = []): string[] {
-  return xs.flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
+  return xs
+    .flatMap((x) => x.split(","))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -181,7 +219,11 @@ function positiveInt(v: string, flag: string): number {
 function seconds(v: string, flag: string, zeroIsNone: boolean): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (n === 0 && !zeroIsNone)) {
-    throw new InputError(`${flag} must be a number of seconds ${zeroIsNone ? "(0 for none)" : "greater than 0"}, got '${v}'`, undefined, `for example ${flag} 30`);
+    throw new InputError(
+      `${flag} must be a number of seconds ${zeroIsNone ? "(0 for none)" : "greater than 0"}, got '${v}'`,
+      undefined,
+      `for example ${flag} 30`,
+    );
   }
   return Math.round(n * 1000);
 }

@@ -26,9 +26,19 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
         const rows = store.list(o.last, o.playbook);
         if (o.json) return void ctx.io.out(JSON.stringify(rows, null, 2) + "\n");
         const head = ["run", "time", "playbook", "shard", "hosts", "in sync", "drifted", "unreach.", "failed", "items", "unknown"];
-        const body = rows.map((r) => [String(r.id), r.generated_at.replace(/\.\d+Z$/, "Z"), r.playbook, r.shard ?? "-", ...[r.hosts, r.in_sync, r.drifted, r.unreachable, r.failed, r.items, r.unknown].map(String)]);
+        const body = rows.map((r) => [
+          String(r.id),
+          r.generated_at.replace(/\.\d+Z$/, "Z"),
+          r.playbook,
+          r.shard ?? "-",
+          ...[r.hosts, r.in_sync, r.drifted, r.unreachable, r.failed, r.items, r.unknown].map(String),
+        ]);
         const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-        const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
+        const line = (cells: string[]) =>
+          cells
+            .map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+            .join("  ")
+            .trimEnd();
         ctx.io.out([line(head), ...body.map(line)].join("\n") + "\n");
         if (!rows.length) ctx.io.out("(no runs recorded)\n");
       } finally {
@@ -45,9 +55,21 @@ function audits(store: string, last: number, json: boolean, ctx: CommandContext)
     const rows = h.list(last);
     if (json) return void ctx.io.out(JSON.stringify(rows, null, 2) + "\n");
     const head = ["audit", "time", "profile", "hosts", "fail", "waived", "score"];
-    const body = rows.map((r) => [String(r.id), r.generated_at.replace(/\.\d+Z$/, "Z"), r.profile, String(r.hosts), String(r.fail), String(r.waived), r.score === null ? "-" : String(r.score)]);
+    const body = rows.map((r) => [
+      String(r.id),
+      r.generated_at.replace(/\.\d+Z$/, "Z"),
+      r.profile,
+      String(r.hosts),
+      String(r.fail),
+      String(r.waived),
+      r.score === null ? "-" : String(r.score),
+    ]);
     const w = head.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => (i >= 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+        .join("  ")
+        .trimEnd();
     ctx.io.out([line(head), ...body.map(line)].join("\n") + "\n");
     if (!rows.length) ctx.io.out("(no audits recorded)\n");
   } finally {

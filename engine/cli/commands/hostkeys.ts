@@ -16,7 +16,11 @@ export function uncheckedWarning(names: string[]): string {
 }
 
 /** Print the warning for the hosts of the inventory this command may connect to. */
-export function warnUncheckedHosts(io: CliIO, inv: Inventory, c: { limit?: string | undefined; run: Pick<ConnectSettings, "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "connection"> }): void {
+export function warnUncheckedHosts(
+  io: CliIO,
+  inv: Inventory,
+  c: { limit?: string | undefined; run: Pick<ConnectSettings, "acceptNewHostKeys" | "hostKeyChecking" | "sshArgs" | "connection"> },
+): void {
   const names = c.limit ? inv.match(c.limit) : inv.match("all");
   const specs: HostSpec[] = [];
   for (const n of names) {

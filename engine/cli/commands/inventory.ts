@@ -41,4 +41,3 @@ Examples:
       ctx.exitCode = 0;
     });
 }
-

@@ -22,7 +22,14 @@ export function registerModules(program: Command, ctx: CommandContext): void {
 /** The module list as text (name, aliases, description) or JSON. */
 export function listModules(reg: Registry, json: boolean): string {
   const mods = [...reg.modules].sort((a, b) => a.name.localeCompare(b.name));
-  if (json) return JSON.stringify(mods.map((m) => ({ name: m.name, aliases: m.aliases ?? [], description: m.description })), null, 2) + "\n";
+  if (json)
+    return (
+      JSON.stringify(
+        mods.map((m) => ({ name: m.name, aliases: m.aliases ?? [], description: m.description })),
+        null,
+        2,
+      ) + "\n"
+    );
   const rows = mods.map((m) => [m.name, (m.aliases ?? []).join(", "), m.description]);
   const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(7, ...rows.map((r) => r[1]!.length));
@@ -43,7 +50,8 @@ export function showModule(reg: Registry, name: string, json: boolean): string {
   if (json) return JSON.stringify({ name: m.name, aliases: m.aliases ?? [], description: m.description, freeForm: m.freeForm, args: m.args }, null, 2) + "\n";
   let out = `${m.name} — ${m.description}\n`;
   if (m.aliases?.length) out += `aliases: ${m.aliases.join(", ")} (also as ansible.builtin.${m.aliases[0]})\n`;
-  if (m.freeForm) out += `free form: the text after the module name is '${m.freeForm}' (e.g. \`${m.aliases?.[0] ?? m.name}: …\`), key=value options may follow\n`;
+  if (m.freeForm)
+    out += `free form: the text after the module name is '${m.freeForm}' (e.g. \`${m.aliases?.[0] ?? m.name}: …\`), key=value options may follow\n`;
   out += "\nArguments:\n";
   for (const r of argRows(m)) {
     const facts = [r.type, r.required ? "required" : ""];

@@ -50,7 +50,12 @@ function parseOut(spec: string): { format: Format; file: string } {
   const m = /^([a-z]+):(.+)$/.exec(spec);
   if (m && (FORMATS as readonly string[]).includes(m[1]!)) return { format: m[1] as Format, file: m[2]! };
   const f = BY_EXT[extname(spec).toLowerCase()];
-  if (!f) throw new InputError(`cannot tell the format of --out '${spec}'`, undefined, `prefix it with a format (${FORMATS.join(", ")}), e.g. junit:${spec}, or use .json .xml .html .md .txt`);
+  if (!f)
+    throw new InputError(
+      `cannot tell the format of --out '${spec}'`,
+      undefined,
+      `prefix it with a format (${FORMATS.join(", ")}), e.g. junit:${spec}, or use .json .xml .html .md .txt`,
+    );
   return { format: f, file: spec };
 }
 
@@ -66,7 +71,10 @@ interface PatchCliOptions extends ConnectionFlags {
 }
 
 export function registerPatch(program: Command, ctx: CommandContext): void {
-  const patch = program.command("patch").summary("patch reports (pending and security updates, reboots, holds)").description("Patch management across the fleet. See `keel patch report --help`.");
+  const patch = program
+    .command("patch")
+    .summary("patch reports (pending and security updates, reboots, holds)")
+    .description("Patch management across the fleet. See `keel patch report --help`.");
   const cmd = patch
     .command("report")
     .summary("pending and security updates per host, reboots required, held packages (changes nothing)")
@@ -79,7 +87,11 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...FORMATS]).default("text"))
     .option("-o, --out <[format:]file>", "also write a report file; format from the prefix or extension (.json .xml .html .md .txt); repeatable", collect)
     .option("--details", "text format: list every pending update, not only the security ones")
-    .addOption(new Option("--fail-on <what>", "what makes the exit code 2: pending security updates, or any pending update").choices(["security", "any"]).default("security"))
+    .addOption(
+      new Option("--fail-on <what>", "what makes the exit code 2: pending security updates, or any pending update")
+        .choices(["security", "any"])
+        .default("security"),
+    )
     .option("--compare <run>", "mark updates new / persisting / resolved against a previous run ('last' or a run id)")
     .option("--history <path>", "patch history database", DEFAULT_PATCH_HISTORY)
     .option("--no-history", "do not record this run in the history")
@@ -114,7 +126,8 @@ async function report(o: PatchCliOptions, ctx: CommandContext): Promise<number> 
   if (o.shard !== undefined && !shard) throw new InputError(`invalid --shard '${o.shard}'`, undefined, "use K/N with 1 ≤ K ≤ N, e.g. --shard 2/4");
   const outs = (o.out ?? []).map(parseOut);
   const c = connectionOptions(o);
-  if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare)) throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id");
+  if (o.compare !== undefined && o.compare !== "last" && !/^\d+$/.test(o.compare))
+    throw new InputError(`invalid --compare '${o.compare}'`, undefined, "use 'last' or a run id");
   if (o.compare !== undefined && o.history === false) throw new InputError("--compare needs the history; drop --no-history");
   const inv = await loadInventory(c.inventory);
   const limited = c.limit ? new Set(inv.match(c.limit)) : undefined;
@@ -133,7 +146,10 @@ async function report(o: PatchCliOptions, ctx: CommandContext): Promise<number> 
     onHost: (h) => {
       done++;
       if (o.quiet) return;
-      const what = "error" in h ? `${h.failure === "probe" ? "failed" : "unreachable"}: ${h.error}` : `${h.state.updates.filter((u) => !u.held).length} pending, ${h.state.updates.filter((u) => !u.held && u.security).length} security`;
+      const what =
+        "error" in h
+          ? `${h.failure === "probe" ? "failed" : "unreachable"}: ${h.error}`
+          : `${h.state.updates.filter((u) => !u.held).length} pending, ${h.state.updates.filter((u) => !u.held && u.security).length} security`;
       io.err(`[${done}/${specs.length}] ${h.host}: ${what} (${(h.durationMs / 1000).toFixed(1)}s, ${h.roundTrips} round trips)\n`);
     },
   });

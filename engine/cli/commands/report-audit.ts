@@ -39,7 +39,9 @@ export function registerReportAudit(report: Command, ctx: CommandContext): void 
     });
   report
     .command("keygen")
-    .description("Create an Ed25519 key pair for signing reports: KEY (private, PEM, mode 0600), KEY.pub (OpenSSH public line) and KEY.pub.pem (PEM, for openssl).")
+    .description(
+      "Create an Ed25519 key pair for signing reports: KEY (private, PEM, mode 0600), KEY.pub (OpenSSH public line) and KEY.pub.pem (PEM, for openssl).",
+    )
     .requiredOption("--out <key>", "path of the private key; the public key is written to KEY.pub")
     .option("--comment <text>", "comment in the public key (who signs)")
     .action((o: { out: string; comment?: string }) => {
@@ -76,9 +78,15 @@ let validator: ValidateFunction | undefined;
 
 /** Renders an audit JSON report (verified first when a signature and key are given). */
 export function renderAuditFile(file: string, o: { format: string; out?: string[]; sig?: string; key?: string }, ctx: CommandContext): void {
-  if (!(AUDIT_FORMATS as readonly string[]).includes(o.format)) throw new InputError(`--format ${o.format} is not an audit report format`, undefined, `use one of ${AUDIT_FORMATS.join(", ")}`);
+  if (!(AUDIT_FORMATS as readonly string[]).includes(o.format))
+    throw new InputError(`--format ${o.format} is not an audit report format`, undefined, `use one of ${AUDIT_FORMATS.join(", ")}`);
   const outs = (o.out ?? []).map(parseAuditOut);
-  if ((o.sig === undefined) !== (o.key === undefined)) throw new InputError("verifying needs both --sig and --key", undefined, "keel report render audit.json --sig audit.json.sig --key signer.pub -o audit.html");
+  if ((o.sig === undefined) !== (o.key === undefined))
+    throw new InputError(
+      "verifying needs both --sig and --key",
+      undefined,
+      "keel report render audit.json --sig audit.json.sig --key signer.pub -o audit.html",
+    );
   let signature: SignatureFile | undefined;
   if (o.sig && o.key) {
     const v = verify(file, o.sig, o.key);
@@ -91,7 +99,12 @@ export function renderAuditFile(file: string, o: { format: string; out?: string[
     (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
     validator = ajv.compile(JSON.parse(readFileSync(packagePath("schemas/audit-report.schema.json"), "utf8")));
   }
-  if (!validator(r)) throw new InputError(`${file} is not a keel audit report (schema_version 1): ${JSON.stringify(validator.errors).slice(0, 300)}`, undefined, "pass JSON written by `keel audit -o json:FILE`");
+  if (!validator(r))
+    throw new InputError(
+      `${file} is not a keel audit report (schema_version 1): ${JSON.stringify(validator.errors).slice(0, 300)}`,
+      undefined,
+      "pass JSON written by `keel audit -o json:FILE`",
+    );
   if (!signature) ctx.io.err(`note: ${file} is rendered without signature verification (add --sig and --key)\n`);
   const html = signature ? { signature: { signer: signature.signer, key_fingerprint: signature.key_fingerprint, signed_at: signature.signed_at } } : {};
   ctx.io.out(renderAudit(r, o.format as AuditFormat, { color: ctx.io.color, details: false, html }));

@@ -35,6 +35,11 @@ export function parseOut(spec: string): { format: Format; file: string } {
   const m = /^([a-z]+):(.+)$/.exec(spec);
   if (m && (FORMATS as readonly string[]).includes(m[1]!)) return { format: m[1] as Format, file: m[2]! };
   const f = BY_EXT[extname(spec).toLowerCase()];
-  if (!f) throw new InputError(`cannot tell the format of --out '${spec}'`, undefined, `prefix it with a format (${FORMATS.join(", ")}), e.g. junit:${spec}, or use .json .xml .html .md .txt`);
+  if (!f)
+    throw new InputError(
+      `cannot tell the format of --out '${spec}'`,
+      undefined,
+      `prefix it with a format (${FORMATS.join(", ")}), e.g. junit:${spec}, or use .json .xml .html .md .txt`,
+    );
   return { format: f, file: spec };
 }

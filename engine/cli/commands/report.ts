@@ -33,7 +33,9 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     });
   report
     .command("render")
-    .description("Render one drift or audit JSON report in another format. An audit report given with --sig and --key is verified first; nothing is rendered if it does not verify.")
+    .description(
+      "Render one drift or audit JSON report in another format. An audit report given with --sig and --key is verified first; nothing is rendered if it does not verify.",
+    )
     .argument("<file>", "JSON drift or audit report")
     .addOption(new Option("--format <format>", "format printed on stdout").choices([...new Set<string>([...FORMATS, ...AUDIT_FORMATS])]).default("text"))
     .option("-o, --out <[format:]file>", "also write the report (repeatable)", collect)
@@ -42,7 +44,8 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     .action((file: string, o: { format: Format; out?: string[]; sig?: string; key?: string }) => {
       if (isAuditReport(peek(file))) return renderAuditFile(file, o, ctx);
       if (o.sig || o.key) throw new InputError("--sig and --key verify audit reports; drift reports are not signed");
-      if (!(FORMATS as readonly string[]).includes(o.format)) throw new InputError(`--format ${o.format} is not a drift report format`, undefined, `use one of ${FORMATS.join(", ")}`);
+      if (!(FORMATS as readonly string[]).includes(o.format))
+        throw new InputError(`--format ${o.format} is not a drift report format`, undefined, `use one of ${FORMATS.join(", ")}`);
       emit(readDriftReport(file), o, ctx);
     });
   registerReportAudit(report, ctx);

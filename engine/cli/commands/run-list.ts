@@ -120,7 +120,11 @@ export function startAtTask(plan: Plan, want: string): Plan {
     return found ? { ...p, tasks } : { ...p, tasks: [], gatherFacts: false };
   });
   if (!found) {
-    throw new InputError(`--start-at-task '${want}': no task has this name`, undefined, "`keel run PLAYBOOK --list-tasks` lists the task names (role tasks as 'role : name'); * and ? match any text");
+    throw new InputError(
+      `--start-at-task '${want}': no task has this name`,
+      undefined,
+      "`keel run PLAYBOOK --list-tasks` lists the task names (role tasks as 'role : name'); * and ? match any text",
+    );
   }
   return { ...plan, plays };
 }

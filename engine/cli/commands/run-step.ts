@@ -18,7 +18,11 @@ export function parseStepAnswer(line: string): StepAnswer {
 /** Refuse --step when no person can answer (stdin is not a terminal), as the run would hang or skip every task. */
 export function checkStepPossible(stdinIsTTY: boolean): void {
   if (!stdinIsTTY) {
-    throw new InputError("--step asks before each task and needs a terminal, but stdin is not a TTY", undefined, "run it from a terminal, or use --start-at-task NAME / --tags to choose the tasks");
+    throw new InputError(
+      "--step asks before each task and needs a terminal, but stdin is not a TTY",
+      undefined,
+      "run it from a terminal, or use --start-at-task NAME / --tags to choose the tasks",
+    );
   }
 }
 

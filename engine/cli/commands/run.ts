@@ -45,7 +45,11 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .description("Converge the hosts of an inventory to the state a playbook describes.")
     .argument("<playbook>", "the playbook (YAML)");
   addPlaybookFlags(addConnectionFlags(cmd, { hostTimeout: 0 }))
-    .option("--audit-report <[format:]file>", "hardening runs: also write the audit report shape with each control's status before and after (json, html, sarif, junit, markdown, text; repeatable)", collect)
+    .option(
+      "--audit-report <[format:]file>",
+      "hardening runs: also write the audit report shape with each control's status before and after (json, html, sarif, junit, markdown, text; repeatable)",
+      collect,
+    )
     .option("--json <file>", "write the events and the summary as JSON (schemas/run-report.schema.json); '-' for stdout")
     .option("--log <file>", "write a run log of every event (secrets masked)")
     .option("--list-hosts", "list the hosts of each play (after --limit) and exit; nothing is touched")
@@ -120,7 +124,9 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   });
   const recap = new RecapReporter();
   const json = f.json ? new JsonReporter(reportMeta(resolve(playbook))) : undefined;
-  const secrets = [...c.secrets, ...inv.hosts().flatMap((h: string) => [inv.host(h).password, inv.host(h).becomePassword])].filter((s): s is string => typeof s === "string" && s.length > 0);
+  const secrets = [...c.secrets, ...inv.hosts().flatMap((h: string) => [inv.host(h).password, inv.host(h).becomePassword])].filter(
+    (s): s is string => typeof s === "string" && s.length > 0,
+  );
   const log = f.log ? await createRunLog(resolve(f.log), { secrets }) : undefined;
   const sinks: EventSink[] = [progress.sink, recap.sink];
   if (json) sinks.push(json.sink);
@@ -141,7 +147,14 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   // 3. Recap, JSON, log.
   humanWrite(recap.text({ color: io.color && !jsonToStdout }));
   if (auditSetup) {
-    const report = auditReportOf(events, auditSetup, { mode: c.check ? "audit" : "remediation", inv, plan, playbook: resolve(playbook), extraVars: c.extraVars, now: new Date() });
+    const report = auditReportOf(events, auditSetup, {
+      mode: c.check ? "audit" : "remediation",
+      inv,
+      plan,
+      playbook: resolve(playbook),
+      extraVars: c.extraVars,
+      now: new Date(),
+    });
     for (const { format, file } of auditOuts) writeFileSync(resolve(file), renderAudit(report, format, { color: false, details: true }));
   }
   if (json) {
@@ -172,8 +185,17 @@ async function inspectOnly(playbook: string, f: RunFlags, io: CommandContext["io
   }
   const inv = f.listHosts ? await loadInventory(c.inventory) : undefined;
   const limit = c.limit && inv ? new Set(inv.match(c.limit)) : undefined;
-  if (limit && limit.size === 0) throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
+  if (limit && limit.size === 0)
+    throw new InputError(`--limit '${c.limit}' matches no host of the inventory`, undefined, "run `keel inventory` to list the hosts and groups");
   const hostsOf = (p: Play) => (inv ? inv.match(p.hosts, p.pos, []).filter((h) => !limit || limit.has(h)) : []);
-  io.out(listText(plan, playbook, { hosts: Boolean(f.listHosts), tasks: Boolean(f.listTasks), tags: Boolean(f.listTags) }, { tags: c.tags, skipTags: c.skipTags }, hostsOf));
+  io.out(
+    listText(
+      plan,
+      playbook,
+      { hosts: Boolean(f.listHosts), tasks: Boolean(f.listTasks), tags: Boolean(f.listTags) },
+      { tags: c.tags, skipTags: c.skipTags },
+      hostsOf,
+    ),
+  );
   return 0;
 }

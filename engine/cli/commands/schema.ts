@@ -16,7 +16,9 @@ export function registerSchema(program: Command, ctx: CommandContext): void {
   program
     .command("schema")
     .argument("[kind]", `what the schema describes: ${KINDS.join(" or ")}`, "playbook")
-    .description("Print a JSON Schema for playbooks (default), hardening catalog and profile files, or audit waivers files, for editor completion and validation")
+    .description(
+      "Print a JSON Schema for playbooks (default), hardening catalog and profile files, or audit waivers files, for editor completion and validation",
+    )
     .addHelpText(
       "after",
       `

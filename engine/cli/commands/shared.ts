@@ -18,23 +18,30 @@ export function parseExtraVars(values: string[]): Record<string, unknown> {
       const y = YamlFile.load(file);
       const data = y.js(y.root);
       if (data === null) continue;
-      if (typeof data !== "object" || Array.isArray(data)) throw y.error("extra vars file must be a mapping of variable names to values", y.root, "write it as `name: value` lines");
+      if (typeof data !== "object" || Array.isArray(data))
+        throw y.error("extra vars file must be a mapping of variable names to values", y.root, "write it as `name: value` lines");
       Object.assign(out, data);
     } else if (v.startsWith("{")) {
       let data: unknown;
       try {
         data = parseYaml(v);
       } catch (e) {
-        throw new InputError(`-e '${v}' is not valid JSON/YAML: ${(e as Error).message.split("\n")[0]}`, undefined, `quote it for the shell: -e '{"name": "value"}'`);
+        throw new InputError(
+          `-e '${v}' is not valid JSON/YAML: ${(e as Error).message.split("\n")[0]}`,
+          undefined,
+          `quote it for the shell: -e '{"name": "value"}'`,
+        );
       }
-      if (!data || typeof data !== "object" || Array.isArray(data)) throw new InputError(`-e '${v}' must be a mapping`, undefined, `for example -e '{"name": "value"}'`);
+      if (!data || typeof data !== "object" || Array.isArray(data))
+        throw new InputError(`-e '${v}' must be a mapping`, undefined, `for example -e '{"name": "value"}'`);
       Object.assign(out, data);
     } else {
       for (const word of splitWords(v)) {
         const eq = word.indexOf("=");
         if (eq <= 0) throw new InputError(`-e '${word}' is not key=value, a JSON/YAML mapping or @file`, undefined, "for example -e env=prod or -e @vars.yml");
         const key = word.slice(0, eq);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new InputError(`-e: '${key}' is not a valid variable name`, undefined, "use letters, digits and _; start with a letter or _");
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+          throw new InputError(`-e: '${key}' is not a valid variable name`, undefined, "use letters, digits and _; start with a letter or _");
         out[key] = word.slice(eq + 1);
       }
     }
@@ -68,4 +75,3 @@ function splitWords(s: string): string[] {
   if (has || cur) words.push(cur);
   return words;
 }
-

@@ -49,7 +49,11 @@ export function vaultIdSpecs(f: VaultFlags, d: VaultDefaults = {}): string[] {
 }
 
 /** Read every password (files, scripts, prompts); the same id and source twice is read once. */
-export async function loadVaultSecrets(specs: string[], io: CliIO, promptLabel = (id: string) => (id === DEFAULT_VAULT_ID ? "Vault password: " : `Vault password (${id}): `)): Promise<VaultSecret[]> {
+export async function loadVaultSecrets(
+  specs: string[],
+  io: CliIO,
+  promptLabel = (id: string) => (id === DEFAULT_VAULT_ID ? "Vault password: " : `Vault password (${id}): `),
+): Promise<VaultSecret[]> {
   const out: VaultSecret[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
@@ -79,6 +83,10 @@ export function vaultDefaults(): VaultDefaults {
   const file = settings.vault_password_file?.value;
   if (typeof file === "string" && file) d.passwordFile = file;
   const ids = settings.vault_identity_list?.value;
-  if (typeof ids === "string" && ids) d.identityList = ids.split(",").map((x) => x.trim()).filter(Boolean);
+  if (typeof ids === "string" && ids)
+    d.identityList = ids
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   return d;
 }

@@ -46,20 +46,48 @@ export function registerVault(program: Command, ctx: CommandContext): void {
     });
   };
   const io = ctx.io;
-  const encOpts = (c: Command) => c.option("--output <file>", "write here instead of in place ('-' for stdout)").option("--encrypt-vault-id <id>", "the vault id to encrypt with, when several are given");
-  sub("encrypt", "Encrypt files in place (no file or '-': stdin to stdout).", "[files...]", (files, f) => encrypt(files, f, io), encOpts);
-  sub("decrypt", "Decrypt files in place (no file or '-': stdin to stdout).", "[files...]", (files, f) => decrypt(files, f, io), (c) => c.option("--output <file>", "write here instead of in place ('-' for stdout)"));
-  sub("view", "Print the decrypted content of vaulted files.", "<files...>", (files, f) => view(files, f, io));
-  sub("edit", "Decrypt into a private temporary file, open $EDITOR, encrypt again if it changed.", "<file>", (files, f) => edit(files[0]!, f, io), (c) => c.option("--encrypt-vault-id <id>", "the vault id to encrypt with"));
-  sub("rekey", "Encrypt vaulted files again with a new password.", "<files...>", (files, f) => rekey(files, f, io), (c) =>
-    c.option("--new-vault-id <[label@]source>", "the new password (and vault id)").option("--new-vault-password-file <file>", "the new password file").option("--encrypt-vault-id <id>", "(ignored with --new-vault-id)"),
-  );
-  sub("encrypt_string", "Encrypt strings into `!vault |` YAML values (no string: read stdin).", "[strings...]", (strings, f) => encryptString(strings, f, io), (c) =>
+  const encOpts = (c: Command) =>
     c
-      .option("-n, --name <name>", "variable name of each string, in order (repeatable)", collect)
-      .option("--stdin-name <name>", "variable name of the value read from stdin")
-      .option("-p, --prompt", "prompt for the string to encrypt (not echoed)")
-      .option("--encrypt-vault-id <id>", "the vault id to encrypt with, when several are given"),
+      .option("--output <file>", "write here instead of in place ('-' for stdout)")
+      .option("--encrypt-vault-id <id>", "the vault id to encrypt with, when several are given");
+  sub("encrypt", "Encrypt files in place (no file or '-': stdin to stdout).", "[files...]", (files, f) => encrypt(files, f, io), encOpts);
+  sub(
+    "decrypt",
+    "Decrypt files in place (no file or '-': stdin to stdout).",
+    "[files...]",
+    (files, f) => decrypt(files, f, io),
+    (c) => c.option("--output <file>", "write here instead of in place ('-' for stdout)"),
+  );
+  sub("view", "Print the decrypted content of vaulted files.", "<files...>", (files, f) => view(files, f, io));
+  sub(
+    "edit",
+    "Decrypt into a private temporary file, open $EDITOR, encrypt again if it changed.",
+    "<file>",
+    (files, f) => edit(files[0]!, f, io),
+    (c) => c.option("--encrypt-vault-id <id>", "the vault id to encrypt with"),
+  );
+  sub(
+    "rekey",
+    "Encrypt vaulted files again with a new password.",
+    "<files...>",
+    (files, f) => rekey(files, f, io),
+    (c) =>
+      c
+        .option("--new-vault-id <[label@]source>", "the new password (and vault id)")
+        .option("--new-vault-password-file <file>", "the new password file")
+        .option("--encrypt-vault-id <id>", "(ignored with --new-vault-id)"),
+  );
+  sub(
+    "encrypt_string",
+    "Encrypt strings into `!vault |` YAML values (no string: read stdin).",
+    "[strings...]",
+    (strings, f) => encryptString(strings, f, io),
+    (c) =>
+      c
+        .option("-n, --name <name>", "variable name of each string, in order (repeatable)", collect)
+        .option("--stdin-name <name>", "variable name of the value read from stdin")
+        .option("-p, --prompt", "prompt for the string to encrypt (not echoed)")
+        .option("--encrypt-vault-id <id>", "the vault id to encrypt with, when several are given"),
   );
 }
 
@@ -79,7 +107,12 @@ async function encryptSecret(f: VaultCmdFlags, io: CliIO, given?: VaultSecret[])
   const all = given ?? (await secretsOf(f, io));
   if (f.encryptVaultId !== undefined) {
     const m = all.find((s) => s.id === f.encryptVaultId);
-    if (!m) throw new InputError(`--encrypt-vault-id ${f.encryptVaultId} matches none of the vault ids given (${all.map((s) => s.id).join(", ") || "none"})`, undefined, `give it: --vault-id ${f.encryptVaultId}@FILE`);
+    if (!m)
+      throw new InputError(
+        `--encrypt-vault-id ${f.encryptVaultId} matches none of the vault ids given (${all.map((s) => s.id).join(", ") || "none"})`,
+        undefined,
+        `give it: --vault-id ${f.encryptVaultId}@FILE`,
+      );
     return m;
   }
   if (all.length) return all[0]!;
@@ -202,7 +235,8 @@ async function encryptString(strings: string[], f: VaultCmdFlags, io: CliIO): Pr
     }
     const args = strings.filter((s) => s !== "-");
     const names = f.name ?? [];
-    if (names.length && names.length !== args.length) throw new InputError(`${names.length} --name for ${args.length} strings`, undefined, "give one --name per string, in order");
+    if (names.length && names.length !== args.length)
+      throw new InputError(`${names.length} --name for ${args.length} strings`, undefined, "give one --name per string, in order");
     args.forEach((text, i) => values.push({ name: names[i], text }));
   }
   const blocks = values.map(({ name, text }) => {

@@ -70,7 +70,16 @@ export function buildAuditReport(events: KeelEvent[], input: BuildInput): AuditR
     let acc = hosts.get(h);
     if (!acc) {
       acc = {
-        audit: { host: h, state: "checked", duration_ms: 0, round_trips: 0, score: { with_waivers: null, without_waivers: null }, counts: zeroCounts(), results: [], resolved: [] },
+        audit: {
+          host: h,
+          state: "checked",
+          duration_ms: 0,
+          round_trips: 0,
+          score: { with_waivers: null, without_waivers: null },
+          counts: zeroCounts(),
+          results: [],
+          resolved: [],
+        },
         evidence: new Map(),
       };
       hosts.set(h, acc);
@@ -89,7 +98,13 @@ export function buildAuditReport(events: KeelEvent[], input: BuildInput): AuditR
       case "host.facts": {
         const acc = get(e.host);
         acc.facts = e.facts;
-        acc.audit.platform = { os: e.facts.os_pretty || `${e.facts.os_id} ${e.facts.os_version}`.trim(), kernel: e.facts.kernel, arch: e.facts.arch, hostname: e.facts.hostname, ipv4: e.facts.ipv4 };
+        acc.audit.platform = {
+          os: e.facts.os_pretty || `${e.facts.os_id} ${e.facts.os_version}`.trim(),
+          kernel: e.facts.kernel,
+          arch: e.facts.arch,
+          hostname: e.facts.hostname,
+          ipv4: e.facts.ipv4,
+        };
         break;
       }
       case "host.unreachable": {
@@ -132,10 +147,11 @@ export function buildAuditReport(events: KeelEvent[], input: BuildInput): AuditR
     }
   }
   // A host that never finished (the run stopped before it started) was not checked.
-  for (const acc of hosts.values()) if (!finished.has(acc.audit.host) && acc.audit.state === "checked") {
-    acc.audit.state = "failed";
-    acc.audit.error = acc.stoppedAt = "did not run: the run stopped before this host";
-  }
+  for (const acc of hosts.values())
+    if (!finished.has(acc.audit.host) && acc.audit.state === "checked") {
+      acc.audit.state = "failed";
+      acc.audit.error = acc.stoppedAt = "did not run: the run stopped before this host";
+    }
   const list = [...hosts.values()].sort((a, b) => a.audit.host.localeCompare(b.audit.host, "en", { numeric: true }));
   for (const acc of list) acc.audit.results = input.controls.map((c) => judge(acc, c, input));
   const end = new Date(Date.parse(started) + duration);
@@ -219,9 +235,18 @@ function judge(acc: HostAcc, c: AuditControl, input: BuildInput): ControlResult 
 function toEvidence(t: TaskRef, res: TaskResult, baseDir: string): Evidence {
   const real = realChanges(res);
   const result: Evidence["result"] =
-    res.status === "failed" ? "failed" : res.status === "skipped" ? "skipped" : res.status === "unknown" || (res.changes.some((c) => c.unknown) && real.length === 0) ? "unknown" : real.length ? "changed" : "ok";
+    res.status === "failed"
+      ? "failed"
+      : res.status === "skipped"
+        ? "skipped"
+        : res.status === "unknown" || (res.changes.some((c) => c.unknown) && real.length === 0)
+          ? "unknown"
+          : real.length
+            ? "changed"
+            : "ok";
   const resource = res.resource ?? t.module;
-  const note = res.status === "failed" ? (res.msg ?? "failed") : result === "unknown" ? (res.msg ?? res.changes.find((c) => c.unknown)?.summary) : (res.reason ?? res.msg);
+  const note =
+    res.status === "failed" ? (res.msg ?? "failed") : result === "unknown" ? (res.msg ?? res.changes.find((c) => c.unknown)?.summary) : (res.reason ?? res.msg);
   return {
     task: t.name,
     file: rel(baseDir, t.pos.file),

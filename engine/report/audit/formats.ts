@@ -11,7 +11,15 @@ import { renderAuditHtml, type HtmlOptions } from "./html.js";
 export const AUDIT_FORMATS = ["text", "json", "junit", "sarif", "html", "markdown"] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
-const BY_EXT: Record<string, AuditFormat> = { ".json": "json", ".xml": "junit", ".sarif": "sarif", ".html": "html", ".htm": "html", ".md": "markdown", ".txt": "text" };
+const BY_EXT: Record<string, AuditFormat> = {
+  ".json": "json",
+  ".xml": "junit",
+  ".sarif": "sarif",
+  ".html": "html",
+  ".htm": "html",
+  ".md": "markdown",
+  ".txt": "text",
+};
 
 export function renderAudit(r: AuditReport, f: AuditFormat, o: { color: boolean; details: boolean; html?: HtmlOptions }): string {
   switch (f) {
@@ -35,6 +43,11 @@ export function parseAuditOut(spec: string): { format: AuditFormat; file: string
   const m = /^([a-z]+):(.+)$/.exec(spec);
   if (m && (AUDIT_FORMATS as readonly string[]).includes(m[1]!)) return { format: m[1] as AuditFormat, file: m[2]! };
   const f = BY_EXT[extname(spec).toLowerCase()];
-  if (!f) throw new InputError(`cannot tell the format of -o '${spec}'`, undefined, `prefix it with a format (${AUDIT_FORMATS.join(", ")}), e.g. sarif:${spec}, or use .json .xml .sarif .html .md .txt`);
+  if (!f)
+    throw new InputError(
+      `cannot tell the format of -o '${spec}'`,
+      undefined,
+      `prefix it with a format (${AUDIT_FORMATS.join(", ")}), e.g. sarif:${spec}, or use .json .xml .sarif .html .md .txt`,
+    );
   return { format: f, file: spec };
 }

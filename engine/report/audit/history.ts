@@ -53,7 +53,10 @@ export class AuditHistory {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    this.db = openHistoryDb(path, "audit", `
+    this.db = openHistoryDb(
+      path,
+      "audit",
+      `
       CREATE TABLE IF NOT EXISTS audits (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         generated_at TEXT NOT NULL, profile TEXT NOT NULL, hosts INTEGER NOT NULL,
@@ -65,11 +68,14 @@ export class AuditHistory {
         PRIMARY KEY (run_id, host, control)
       );
       CREATE INDEX IF NOT EXISTS audits_by_profile ON audits(profile, id);
-    `);
+    `,
+    );
   }
 
   last(profile: string): AuditRunRow | undefined {
-    return this.db.prepare(`SELECT id, generated_at, profile, hosts, fail, waived, score FROM audits WHERE profile = ? ORDER BY id DESC LIMIT 1`).get(profile) as AuditRunRow | undefined;
+    return this.db
+      .prepare(`SELECT id, generated_at, profile, hosts, fail, waived, score FROM audits WHERE profile = ? ORDER BY id DESC LIMIT 1`)
+      .get(profile) as AuditRunRow | undefined;
   }
 
   run(id: number): AuditRunRow | undefined {
@@ -77,7 +83,11 @@ export class AuditHistory {
   }
 
   failuresOf(runId: number): PreviousFailure[] {
-    const rows = this.db.prepare(`SELECT host, control, first_seen FROM audit_failures WHERE run_id = ?`).all(runId) as { host: string; control: string; first_seen: string }[];
+    const rows = this.db.prepare(`SELECT host, control, first_seen FROM audit_failures WHERE run_id = ?`).all(runId) as {
+      host: string;
+      control: string;
+      first_seen: string;
+    }[];
     return rows.map((x) => ({ host: x.host, control: x.control, firstSeen: x.first_seen }));
   }
 
@@ -91,7 +101,8 @@ export class AuditHistory {
         .run(r.started_at, r.profile.name, r.summary.hosts, r.summary.counts.fail, r.summary.counts.waived, r.summary.score.with_waivers, JSON.stringify(r));
       const id = Number(info.lastInsertRowid);
       const ins = this.db.prepare(`INSERT INTO audit_failures (run_id, host, control, first_seen) VALUES (?,?,?,?)`);
-      for (const h of r.hosts) for (const x of h.results) if (x.status === "fail") ins.run(id, h.host, x.control, seen.get(`${h.host}\n${x.control}`) ?? r.started_at);
+      for (const h of r.hosts)
+        for (const x of h.results) if (x.status === "fail") ins.run(id, h.host, x.control, seen.get(`${h.host}\n${x.control}`) ?? r.started_at);
       return id;
     });
     return tx();

@@ -6,7 +6,16 @@
 // the hosts. It reads without JavaScript (<details>); the inline script only filters. The model is
 // embedded as JSON for tooling.
 import { metaLine } from "../meta.js";
-import { controlsByAttention, describeChange, describeWaiver, statusRank, type AuditReport, type ControlResult, type HostAudit, type ReportControl } from "./model.js";
+import {
+  controlsByAttention,
+  describeChange,
+  describeWaiver,
+  statusRank,
+  type AuditReport,
+  type ControlResult,
+  type HostAudit,
+  type ReportControl,
+} from "./model.js";
 
 export interface HtmlOptions {
   /** Shown in the header when the report was verified against a signature. */
@@ -117,7 +126,13 @@ function hostRank(h: HostAudit): number {
 function controlRow(c: ReportControl, hosts: HostAudit[], byHost: Map<string, Map<string, ControlResult>>): string {
   const results = hosts.map((h) => ({ h, x: byHost.get(h.host)!.get(c.id) }));
   const statuses = [...new Set(results.map((r) => r.x?.status).filter(Boolean))].join(" ");
-  const cells = results.map(({ h, x }) => (x ? `<td class="c" title="${esc(`${h.host}: ${x.status} — ${x.reason}`)}"><span class="s ${x.status}">${SHORT[x.status]}</span>${x.compare === "new" ? '<span class="tag new">new</span>' : ""}</td>` : `<td class="c">–</td>`)).join("");
+  const cells = results
+    .map(({ h, x }) =>
+      x
+        ? `<td class="c" title="${esc(`${h.host}: ${x.status} — ${x.reason}`)}"><span class="s ${x.status}">${SHORT[x.status]}</span>${x.compare === "new" ? '<span class="tag new">new</span>' : ""}</td>`
+        : `<td class="c">–</td>`,
+    )
+    .join("");
   const interesting = results
     .filter(({ x }) => x)
     .sort((a, b) => statusRank(a.x!.status) - statusRank(b.x!.status))
@@ -137,7 +152,9 @@ function evidenceItem(h: HostAudit, x: ControlResult): string {
       return `<li>task <code>${esc(e.task)}</code> <span class="muted">(${esc(e.file)}:${e.line})</span> ${esc(e.resource)}${e.item ? ` [${esc(e.item)}]` : ""}: <b>${esc(e.result)}</b>${e.note ? ` — ${esc(e.note)}` : ""}${lines ? `<ul>${lines}</ul>` : ""}</li>`;
     })
     .join("");
-  const waiver = x.waiver ? `<div${x.waiver.state === "expired" ? ' style="color:var(--fail);font-weight:600"' : ""}>${esc(x.waiver.state === "unneeded" ? `waiver ${x.waiver.defined_at} not needed` : describeWaiver(x.waiver))}</div>` : "";
+  const waiver = x.waiver
+    ? `<div${x.waiver.state === "expired" ? ' style="color:var(--fail);font-weight:600"' : ""}>${esc(x.waiver.state === "unneeded" ? `waiver ${x.waiver.defined_at} not needed` : describeWaiver(x.waiver))}</div>`
+    : "";
   const before = x.before && x.before !== x.checked ? ` <span class="muted">(before: ${esc(x.before)})</span>` : "";
   const found = x.status !== x.checked ? ` <span class="muted">(found: ${esc(x.checked)})</span>` : "";
   return `<li><span class="host">${esc(h.host)}</span> <span class="s ${x.status}">${SHORT[x.status]}</span>${found}${before}${x.compare ? ` <span class="tag ${x.compare}">${x.compare}${x.since ? ` since ${esc(x.since)}` : ""}</span>` : ""} ${esc(x.reason)}${waiver}${ev ? `<ul>${ev}</ul>` : ""}</li>`;
@@ -147,7 +164,8 @@ function waiversSection(r: AuditReport): string {
   if (!r.waivers) return "";
   const now = Date.parse(r.evaluated_at);
   const uses = new Map<string, string[]>();
-  for (const h of r.hosts) for (const x of h.results) if (x.waiver) uses.set(x.waiver.defined_at, [...(uses.get(x.waiver.defined_at) ?? []), `${h.host} (${x.waiver.state})`]);
+  for (const h of r.hosts)
+    for (const x of h.results) if (x.waiver) uses.set(x.waiver.defined_at, [...(uses.get(x.waiver.defined_at) ?? []), `${h.host} (${x.waiver.state})`]);
   const rows = r.waivers.entries.map((w) => {
     const expired = expiredAt(w.expires) <= now;
     return `<tr${expired ? ' class="expired"' : ""}><td><code>${esc(w.control)}</code></td><td>${esc(w.hosts)}</td><td>${esc(w.approver)}</td><td>${esc(w.expires)}${expired ? " <b>(expired)</b>" : ""}</td><td>${esc(w.justification)}</td><td>${esc((uses.get(w.defined_at) ?? []).join(", ") || "–")}</td><td class="muted">${esc(w.defined_at)}</td></tr>`;

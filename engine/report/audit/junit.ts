@@ -87,7 +87,11 @@ function testcase(h: HostAudit, res: ControlResult, c: ReportControl): string {
 }
 
 function evidenceText(res: ControlResult, c: ReportControl): string {
-  const lines = [`${c.id} [${c.severity}] ${c.title}`, `status: ${res.status}${res.status !== res.checked ? ` (found: ${res.checked})` : ""}`, `reason: ${res.reason}`];
+  const lines = [
+    `${c.id} [${c.severity}] ${c.title}`,
+    `status: ${res.status}${res.status !== res.checked ? ` (found: ${res.checked})` : ""}`,
+    `reason: ${res.reason}`,
+  ];
   for (const e of res.evidence) {
     lines.push(`task ${e.task} (${e.file}:${e.line}) ${e.resource}${e.item ? ` [${e.item}]` : ""}: ${e.result}${e.note ? ` (${e.note})` : ""}`);
     for (const ch of e.changes) lines.push(`  ${describeChange(ch)}`);

@@ -20,7 +20,9 @@ export function renderAuditMarkdown(r: AuditReport): string {
       (r.fail_under !== undefined ? `, fail under ${r.fail_under}` : ""),
   );
   out.push("");
-  out.push(`<sub>keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · profile sha256 \`${r.profile.sha256.slice(0, 16)}…\`${r.waivers ? ` · waivers sha256 \`${r.waivers.sha256.slice(0, 16)}…\`` : ""} · ${r.started_at}</sub>`);
+  out.push(
+    `<sub>keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · profile sha256 \`${r.profile.sha256.slice(0, 16)}…\`${r.waivers ? ` · waivers sha256 \`${r.waivers.sha256.slice(0, 16)}…\`` : ""} · ${r.started_at}</sub>`,
+  );
   out.push("");
   out.push("| host | state | score | pass | fail | waived | error | unknown |");
   out.push("|---|---|---:|---:|---:|---:|---:|---:|");
@@ -63,7 +65,10 @@ export function renderAuditMarkdown(r: AuditReport): string {
     out.push("");
     out.push("| control | host | state | approver | expires | justification |");
     out.push("|---|---|---|---|---|---|");
-    for (const { h, x } of waived) out.push(`| \`${x.control}\` | ${cell(h.host)} | ${x.waiver!.state === "expired" ? "**expired**" : "valid"} | ${cell(x.waiver!.approver)} | ${x.waiver!.expires} | ${cell(x.waiver!.justification)} |`);
+    for (const { h, x } of waived)
+      out.push(
+        `| \`${x.control}\` | ${cell(h.host)} | ${x.waiver!.state === "expired" ? "**expired**" : "valid"} | ${cell(x.waiver!.approver)} | ${x.waiver!.expires} | ${cell(x.waiver!.justification)} |`,
+      );
   }
   if (r.compared_with) {
     out.push("");

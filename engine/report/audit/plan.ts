@@ -44,10 +44,20 @@ export function controlOf(map: Map<string, string>): (t: TaskRef) => string | un
  */
 export function assertReadOnly(plan: Plan): void {
   for (const play of plan.plays) {
-    if (play.checkMode === false) throw new InputError(`play '${play.name}' sets check_mode: false, which would change hosts during an audit`, play.pos, "an audit only observes: remove check_mode: false from the playbook the audit runs");
+    if (play.checkMode === false)
+      throw new InputError(
+        `play '${play.name}' sets check_mode: false, which would change hosts during an audit`,
+        play.pos,
+        "an audit only observes: remove check_mode: false from the playbook the audit runs",
+      );
     const walk = (nodes: TaskNode[]) => {
       for (const n of nodes) {
-        if (n.checkMode === false) throw new InputError(`${n.kind === "block" ? "block" : `task '${n.name ?? n.module}'`} sets check_mode: false, which would change hosts during an audit`, n.pos, "an audit only observes: remove check_mode: false from the task");
+        if (n.checkMode === false)
+          throw new InputError(
+            `${n.kind === "block" ? "block" : `task '${n.name ?? n.module}'`} sets check_mode: false, which would change hosts during an audit`,
+            n.pos,
+            "an audit only observes: remove check_mode: false from the task",
+          );
         if (n.kind === "block") {
           walk(n.block);
           walk(n.rescue);

@@ -23,7 +23,10 @@ export function renderAuditSarif(r: AuditReport): string {
     for (const res of h.results) {
       const c = r.controls[index.get(res.control)!]!;
       if (res.status === "fail" || res.status === "waived") results.push(result(h, res, c, index.get(c.id)!));
-      else if ((res.status === "error" || res.status === "unknown") && h.state === "checked") notes.push(notification(res.status === "error" ? "error" : "warning", `${h.host}: ${c.id}: ${res.status}: ${res.reason}`, h.host, c.id, index.get(c.id)!));
+      else if ((res.status === "error" || res.status === "unknown") && h.state === "checked")
+        notes.push(
+          notification(res.status === "error" ? "error" : "warning", `${h.host}: ${c.id}: ${res.status}: ${res.reason}`, h.host, c.id, index.get(c.id)!),
+        );
     }
   }
   const log = {
@@ -68,7 +71,16 @@ export function renderAuditSarif(r: AuditReport): string {
 
 function rule(c: ReportControl) {
   const refs = references(c);
-  const md = [`**${c.title}** (${c.severity}, impact ${c.impact})`, "", c.rationale, ...(c.applies_when ? ["", `Applies when: \`${c.applies_when}\``] : []), ...(c.procedure ? ["", "Procedure:", "", c.procedure] : []), ...(refs.length ? ["", "References:", "", ...refs.map((x) => `- ${x}`)] : []), "", `Fix: \`keel run playbooks/harden.yml --tags ${c.id}\`.`];
+  const md = [
+    `**${c.title}** (${c.severity}, impact ${c.impact})`,
+    "",
+    c.rationale,
+    ...(c.applies_when ? ["", `Applies when: \`${c.applies_when}\``] : []),
+    ...(c.procedure ? ["", "Procedure:", "", c.procedure] : []),
+    ...(refs.length ? ["", "References:", "", ...refs.map((x) => `- ${x}`)] : []),
+    "",
+    `Fix: \`keel run playbooks/harden.yml --tags ${c.id}\`.`,
+  ];
   return {
     id: c.id,
     name: c.id.replace(/(^|[.\-_])([a-z0-9])/g, (_m, _p, ch: string) => ch.toUpperCase()),
@@ -104,9 +116,24 @@ function result(h: HostAudit, res: ControlResult, c: ReportControl, ruleIndex: n
     ],
     partialFingerprints: { "keelAuditHostControl/v1": createHash("sha256").update(`${h.host}\n${c.id}`).digest("hex") },
     ...(res.status === "waived" && res.waiver
-      ? { suppressions: [{ kind: "external", status: "accepted", justification: `waived by ${res.waiver.approver} until ${res.waiver.expires}: ${res.waiver.justification} (${res.waiver.defined_at})` }] }
+      ? {
+          suppressions: [
+            {
+              kind: "external",
+              status: "accepted",
+              justification: `waived by ${res.waiver.approver} until ${res.waiver.expires}: ${res.waiver.justification} (${res.waiver.defined_at})`,
+            },
+          ],
+        }
       : {}),
-    properties: { host: h.host, status: res.status, checked: res.checked, evidence: res.evidence, ...(res.waiver ? { waiver: res.waiver } : {}), ...(res.compare ? { compare: res.compare, since: res.since } : {}) },
+    properties: {
+      host: h.host,
+      status: res.status,
+      checked: res.checked,
+      evidence: res.evidence,
+      ...(res.waiver ? { waiver: res.waiver } : {}),
+      ...(res.compare ? { compare: res.compare, since: res.since } : {}),
+    },
   };
 }
 
@@ -124,5 +151,9 @@ function artifact(file: string): { uri: string; uriBaseId?: string } {
 }
 
 function references(c: ReportControl): string[] {
-  return [...c.references.cis.map((x) => `CIS Debian Linux 12 Benchmark ${x}`), ...c.references.devsec.map((x) => `dev-sec baseline ${x}`), ...c.references.nist.map((x) => `NIST SP 800-53 ${x}`)];
+  return [
+    ...c.references.cis.map((x) => `CIS Debian Linux 12 Benchmark ${x}`),
+    ...c.references.devsec.map((x) => `dev-sec baseline ${x}`),
+    ...c.references.nist.map((x) => `NIST SP 800-53 ${x}`),
+  ];
 }

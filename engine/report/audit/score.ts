@@ -84,10 +84,25 @@ export function auditVerdict(r: AuditReport, p: ExitPolicy): Verdict {
   const reasons: string[] = [];
   const errors = s.counts.error;
   const unjudged = s.unreachable + s.failed_hosts;
-  if (s.unreachable) reasons.push(`${s.unreachable} host${s.unreachable === 1 ? "" : "s"} unreachable: ${r.hosts.filter((h) => h.state === "unreachable").map((h) => h.host).join(", ")}`);
-  if (s.failed_hosts) reasons.push(`${s.failed_hosts} host${s.failed_hosts === 1 ? "" : "s"} stopped on an error: ${r.hosts.filter((h) => h.state === "failed").map((h) => h.host).join(", ")}`);
+  if (s.unreachable)
+    reasons.push(
+      `${s.unreachable} host${s.unreachable === 1 ? "" : "s"} unreachable: ${r.hosts
+        .filter((h) => h.state === "unreachable")
+        .map((h) => h.host)
+        .join(", ")}`,
+    );
+  if (s.failed_hosts)
+    reasons.push(
+      `${s.failed_hosts} host${s.failed_hosts === 1 ? "" : "s"} stopped on an error: ${r.hosts
+        .filter((h) => h.state === "failed")
+        .map((h) => h.host)
+        .join(", ")}`,
+    );
   if (errors) reasons.push(`${errors} control result${errors === 1 ? "" : "s"} in error`);
-  if (s.counts.fail) reasons.push(`${s.counts.fail} failing control result${s.counts.fail === 1 ? "" : "s"}${s.expired_waivers ? ` (${s.expired_waivers} under an expired waiver)` : ""}`);
+  if (s.counts.fail)
+    reasons.push(
+      `${s.counts.fail} failing control result${s.counts.fail === 1 ? "" : "s"}${s.expired_waivers ? ` (${s.expired_waivers} under an expired waiver)` : ""}`,
+    );
   if (s.counts.unknown) reasons.push(`${s.counts.unknown} control result${s.counts.unknown === 1 ? "" : "s"} unknown (not verified)`);
   const under = p.failUnder !== undefined && s.score.with_waivers !== null && s.score.with_waivers < p.failUnder;
   if (under) reasons.push(`fleet score ${s.score.with_waivers} is under --fail-under ${p.failUnder}`);

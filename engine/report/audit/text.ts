@@ -5,19 +5,45 @@ import { metaLine } from "../meta.js";
 import { describeChange, describeWaiver, severityRank, statusRank, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const C = { red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", magenta: "\x1b[35m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
-const COLOR: Record<string, string> = { pass: C.green, fail: C.red, error: C.magenta, unknown: C.yellow, waived: C.yellow, manual: C.dim, not_applicable: C.dim };
-const LABEL: Record<string, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", unknown: "UNKNOWN", waived: "WAIVED", manual: "MANUAL", not_applicable: "N/A" };
+const COLOR: Record<string, string> = {
+  pass: C.green,
+  fail: C.red,
+  error: C.magenta,
+  unknown: C.yellow,
+  waived: C.yellow,
+  manual: C.dim,
+  not_applicable: C.dim,
+};
+const LABEL: Record<string, string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  error: "ERROR",
+  unknown: "UNKNOWN",
+  waived: "WAIVED",
+  manual: "MANUAL",
+  not_applicable: "N/A",
+};
 
 export function renderAuditText(r: AuditReport, o: { color: boolean; details: boolean }): string {
   const paint = (c: string, s: string) => (o.color ? `${c}${s}${C.reset}` : s);
   const ctl = new Map(r.controls.map((c) => [c.id, c]));
   const out: string[] = [];
   const title = r.mode === "remediation" ? "keel remediation report" : "keel audit";
-  out.push(paint(C.bold, `${title}: profile ${r.profile.name} (sha256 ${r.profile.sha256.slice(0, 12)}), ${r.controls.length} control${r.controls.length === 1 ? "" : "s"}, ${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"}`));
-  out.push(`keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · ${r.started_at} → ${r.finished_at}${r.waivers ? ` · waivers ${r.waivers.file} (sha256 ${r.waivers.sha256.slice(0, 12)})` : ""}`);
+  out.push(
+    paint(
+      C.bold,
+      `${title}: profile ${r.profile.name} (sha256 ${r.profile.sha256.slice(0, 12)}), ${r.controls.length} control${r.controls.length === 1 ? "" : "s"}, ${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"}`,
+    ),
+  );
+  out.push(
+    `keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · ${r.started_at} → ${r.finished_at}${r.waivers ? ` · waivers ${r.waivers.file} (sha256 ${r.waivers.sha256.slice(0, 12)})` : ""}`,
+  );
   for (const h of r.hosts) {
     out.push("");
-    const sc = h.score.with_waivers === null ? "no score" : `score ${h.score.with_waivers}${h.score.without_waivers !== h.score.with_waivers ? ` (${h.score.without_waivers} without waivers)` : ""}`;
+    const sc =
+      h.score.with_waivers === null
+        ? "no score"
+        : `score ${h.score.with_waivers}${h.score.without_waivers !== h.score.with_waivers ? ` (${h.score.without_waivers} without waivers)` : ""}`;
     const head = h.state === "unreachable" ? paint(C.magenta, "UNREACHABLE") : h.state === "failed" ? paint(C.magenta, "STOPPED") : sc;
     out.push(paint(C.bold, `${h.host}`) + `  ${head}  ${countLine(h.counts)}${h.platform ? paint(C.dim, `  ${h.platform.os}`) : ""}`);
     if (h.error) out.push(`  ${paint(C.magenta, h.error)}`);
@@ -30,10 +56,18 @@ export function renderAuditText(r: AuditReport, o: { color: boolean; details: bo
   }
   out.push("");
   const s = r.summary;
-  out.push(paint(C.bold, "summary: ") + `${s.hosts} host${s.hosts === 1 ? "" : "s"} (${s.checked} checked${s.unreachable ? `, ${s.unreachable} unreachable` : ""}${s.failed_hosts ? `, ${s.failed_hosts} stopped` : ""}) · ${countLine(s.counts)}`);
+  out.push(
+    paint(C.bold, "summary: ") +
+      `${s.hosts} host${s.hosts === 1 ? "" : "s"} (${s.checked} checked${s.unreachable ? `, ${s.unreachable} unreachable` : ""}${s.failed_hosts ? `, ${s.failed_hosts} stopped` : ""}) · ${countLine(s.counts)}`,
+  );
   const score = s.score.with_waivers === null ? "no score" : `${s.score.with_waivers} with waivers, ${s.score.without_waivers} without`;
-  out.push(`fleet score: ${score}${r.fail_under !== undefined ? ` (--fail-under ${r.fail_under})` : ""}${s.expired_waivers ? paint(C.red, ` · ${s.expired_waivers} expired waiver${s.expired_waivers === 1 ? "" : "s"}`) : ""}`);
-  if (r.compared_with) out.push(`since audit #${r.compared_with.run_id} (${r.compared_with.generated_at}): ${s.new_failures} new, ${s.persisting_failures} persisting, ${s.resolved_failures} resolved failures`);
+  out.push(
+    `fleet score: ${score}${r.fail_under !== undefined ? ` (--fail-under ${r.fail_under})` : ""}${s.expired_waivers ? paint(C.red, ` · ${s.expired_waivers} expired waiver${s.expired_waivers === 1 ? "" : "s"}`) : ""}`,
+  );
+  if (r.compared_with)
+    out.push(
+      `since audit #${r.compared_with.run_id} (${r.compared_with.generated_at}): ${s.new_failures} new, ${s.persisting_failures} persisting, ${s.resolved_failures} resolved failures`,
+    );
   return out.join("\n") + "\n";
 }
 
@@ -53,8 +87,10 @@ function resultLines(x: ControlResult, c: ReportControl, paint: (c: string, s: s
 }
 
 function countLine(c: Record<string, number>): string {
-  return ["pass", "fail", "waived", "error", "unknown", "manual", "not_applicable"]
-    .filter((k) => c[k])
-    .map((k) => `${c[k]} ${k.replace("_", " ")}`)
-    .join(", ") || "no controls";
+  return (
+    ["pass", "fail", "waived", "error", "unknown", "manual", "not_applicable"]
+      .filter((k) => c[k])
+      .map((k) => `${c[k]} ${k.replace("_", " ")}`)
+      .join(", ") || "no controls"
+  );
 }

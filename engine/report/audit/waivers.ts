@@ -87,12 +87,17 @@ export function waiversSchema(controlIds: readonly string[] = []): Record<string
  * the catalog that the profile does not select is allowed: it just waives nothing). `matchHosts`
  * resolves a pattern (InputError at `pos` for a bad one).
  */
-export function loadWaivers(file: string, controlIds: readonly string[], matchHosts: (pattern: string, pos: import("../../core/errors.js").SourcePos) => string[]): WaiverFile {
+export function loadWaivers(
+  file: string,
+  controlIds: readonly string[],
+  matchHosts: (pattern: string, pos: import("../../core/errors.js").SourcePos) => string[],
+): WaiverFile {
   const y = YamlFile.load(file);
   const bytes = readFileSync(file);
   const out: WaiverFile = { file, sha256: createHash("sha256").update(bytes).digest("hex"), waivers: [] };
   const root = y.root;
-  if (!root || !isMap(root)) throw y.error("a waivers file is a mapping with a `waivers:` list", root ?? 0, "start it with `waivers:` followed by `- control: …` entries");
+  if (!root || !isMap(root))
+    throw y.error("a waivers file is a mapping with a `waivers:` list", root ?? 0, "start it with `waivers:` followed by `- control: …` entries");
   for (const p of root.items) {
     const k = keyOf(p);
     if (k !== "waivers") throw y.error(`unknown key '${k}' in a waivers file`, p, "the file has one key, `waivers:`");
@@ -108,10 +113,15 @@ export function loadWaivers(file: string, controlIds: readonly string[], matchHo
       const k = keyOf(p);
       if (!(k in FIELDS)) {
         const sug = didYouMean(k, Object.keys(FIELDS));
-        throw y.error(`unknown waiver key '${k}'${sug ? `, did you mean '${sug}'?` : ""}`, p, sug ? undefined : `a waiver has ${Object.keys(FIELDS).join(", ")}`);
+        throw y.error(
+          `unknown waiver key '${k}'${sug ? `, did you mean '${sug}'?` : ""}`,
+          p,
+          sug ? undefined : `a waiver has ${Object.keys(FIELDS).join(", ")}`,
+        );
       }
       const node = p.value as Node;
-      if (!isScalar(node) || node.value === null || String(node.value).trim() === "") throw y.error(`waiver '${k}' must be a non-empty text: ${FIELDS[k]}`, node ?? p);
+      if (!isScalar(node) || node.value === null || String(node.value).trim() === "")
+        throw y.error(`waiver '${k}' must be a non-empty text: ${FIELDS[k]}`, node ?? p);
       const v = node.value instanceof Date ? node.value.toISOString().slice(0, 10) : String(node.value);
       if (/[\n\r\0]/.test(v) && k !== "justification") throw y.error(`waiver '${k}' must be one line`, node);
       val[k] = { v: v.trim(), node };
@@ -120,10 +130,19 @@ export function loadWaivers(file: string, controlIds: readonly string[], matchHo
     const control = val.control!;
     if (!ids.has(control.v)) {
       const sug = didYouMean(control.v, ids);
-      throw y.error(`unknown control '${control.v}' in a waiver${sug ? `, did you mean '${sug}'?` : ""}`, control.node, sug ? undefined : "waivers name controls of the catalog (`keel audit --list-controls` lists them)");
+      throw y.error(
+        `unknown control '${control.v}' in a waiver${sug ? `, did you mean '${sug}'?` : ""}`,
+        control.node,
+        sug ? undefined : "waivers name controls of the catalog (`keel audit --list-controls` lists them)",
+      );
     }
     const expiresAt = parseExpiry(val.expires!.v);
-    if (!expiresAt) throw y.error(`waiver expiry '${val.expires!.v}' is not a date`, val.expires!.node, "write YYYY-MM-DD (valid through that day, UTC) or an ISO timestamp such as 2027-03-31T12:00:00Z");
+    if (!expiresAt)
+      throw y.error(
+        `waiver expiry '${val.expires!.v}' is not a date`,
+        val.expires!.node,
+        "write YYYY-MM-DD (valid through that day, UTC) or an ISO timestamp such as 2027-03-31T12:00:00Z",
+      );
     const hosts = val.hosts?.v ?? "all";
     const matched = new Set(matchHosts(hosts, y.pos(val.hosts?.node ?? item)));
     const pos = y.pos(item);
@@ -187,7 +206,8 @@ function waive(res: ControlResult, w: Waiver, now: Date): ControlResult {
   if (state === "valid") return { ...res, status: "waived", waiver };
   // An expired waiver waives nothing: a failure stays a failure (named with the waiver), and an
   // error or unknown result keeps its own status, which already fails the audit.
-  if (state === "expired") return { ...res, status: res.checked, reason: `waiver expired on ${w.expires} (approved by ${w.approver}, ${w.defined_at}): ${res.reason}`, waiver };
+  if (state === "expired")
+    return { ...res, status: res.checked, reason: `waiver expired on ${w.expires} (approved by ${w.approver}, ${w.defined_at}): ${res.reason}`, waiver };
   return { ...res, waiver };
 }
 

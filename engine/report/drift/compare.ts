@@ -10,7 +10,11 @@ export interface PreviousItem {
 }
 
 /** With no earlier run (`previousRun` absent) every drifted item is new. */
-export function compareWith(current: DriftReport, previous: PreviousItem[], previousRun?: { run_id?: number; file?: string; generated_at: string }): DriftReport {
+export function compareWith(
+  current: DriftReport,
+  previous: PreviousItem[],
+  previousRun?: { run_id?: number; file?: string; generated_at: string },
+): DriftReport {
   const prev = new Map(previous.map((p) => [p.item.key, p]));
   const seen = new Set<string>();
   const hosts = current.hosts.map((h) => {
@@ -22,7 +26,9 @@ export function compareWith(current: DriftReport, previous: PreviousItem[], prev
     // Only a host that was actually checked this time can have resolved items.
     const checked = h.status === "in_sync" || h.status === "drifted";
     const resolved = checked
-      ? previous.filter((p) => p.host === h.host && !h.items.some((it) => it.key === p.item.key)).map((p) => ({ ...p.item, compare: "resolved" as const, since: p.firstSeen }))
+      ? previous
+          .filter((p) => p.host === h.host && !h.items.some((it) => it.key === p.item.key))
+          .map((p) => ({ ...p.item, compare: "resolved" as const, since: p.firstSeen }))
       : [];
     return { ...h, items, resolved };
   });

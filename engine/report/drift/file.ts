@@ -18,7 +18,11 @@ export function readDriftReport(file: string): DriftReport {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new InputError(`cannot read drift report ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, undefined, HINT);
+    throw new InputError(
+      `cannot read drift report ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      undefined,
+      HINT,
+    );
   }
   let v: unknown;
   try {
@@ -35,7 +39,9 @@ export function readDriftReport(file: string): DriftReport {
   }
   if (!validator(v)) {
     const e = validator.errors?.[0];
-    const where = e ? `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` ('${String(e.params.additionalProperty)}')` : ""}` : "invalid";
+    const where = e
+      ? `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` ('${String(e.params.additionalProperty)}')` : ""}`
+      : "invalid";
     throw new InputError(`${file} is not a keel drift report (schema_version 1): ${where}`, undefined, HINT);
   }
   return v as DriftReport;

@@ -45,14 +45,18 @@ export function renderGithub(r: DriftReport): string {
   const emit = (cmd: string, kind: Map<string, Group>, what: string) => {
     for (const g of kind.values()) {
       const n = g.hosts.size;
-      out.push(`::${cmd} file=${prop(file(g.file))},line=${g.line},title=${prop(`${what} on ${n} host${n === 1 ? "" : "s"}: ${g.task}`)}::${data(g.lines.join("\n"))}`);
+      out.push(
+        `::${cmd} file=${prop(file(g.file))},line=${g.line},title=${prop(`${what} on ${n} host${n === 1 ? "" : "s"}: ${g.task}`)}::${data(g.lines.join("\n"))}`,
+      );
     }
   };
   emit("error", drift, "drift");
   emit("warning", unknown, "cannot predict");
   emit("notice", resolved, "drift resolved");
   const s = r.summary;
-  out.push(`keel drift: ${s.hosts} hosts, ${s.in_sync} in sync, ${s.drifted} drifted, ${s.unreachable} unreachable, ${s.failed} failed; ${s.items} drifted items${s.resolved ? `, ${s.resolved} resolved` : ""}`);
+  out.push(
+    `keel drift: ${s.hosts} hosts, ${s.in_sync} in sync, ${s.drifted} drifted, ${s.unreachable} unreachable, ${s.failed} failed; ${s.items} drifted items${s.resolved ? `, ${s.resolved} resolved` : ""}`,
+  );
   return out.join("\n") + "\n";
 }
 

@@ -24,7 +24,10 @@ export class HistoryStore {
 
   /** @throws InputError when the path is a directory or a file that is not a SQLite database. */
   constructor(readonly path: string) {
-    this.db = openHistoryDb(path, "drift", `
+    this.db = openHistoryDb(
+      path,
+      "drift",
+      `
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         generated_at TEXT NOT NULL, playbook TEXT NOT NULL, shard TEXT,
@@ -38,7 +41,8 @@ export class HistoryStore {
         PRIMARY KEY (run_id, key)
       );
       CREATE INDEX IF NOT EXISTS runs_by_playbook ON runs(playbook, shard, id);
-    `);
+    `,
+    );
     // `scope` (historyKey) came later: stores made before it get the column, their runs none.
     const cols = this.db.prepare(`PRAGMA table_info(runs)`).all() as { name: string }[];
     if (!cols.some((c) => c.name === "scope")) this.db.exec(`ALTER TABLE runs ADD COLUMN scope TEXT`);
@@ -47,9 +51,7 @@ export class HistoryStore {
 
   /** The latest run of the same scope (historyKey: playbook, inventory, --limit) and shard, if any. */
   last(scope: string, shard: string | null): RunRow | undefined {
-    return this.db
-      .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE scope = ? AND shard IS ? ORDER BY id DESC LIMIT 1`)
-      .get(scope, shard) as RunRow | undefined;
+    return this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE scope = ? AND shard IS ? ORDER BY id DESC LIMIT 1`).get(scope, shard) as RunRow | undefined;
   }
 
   /** One run by its id (as `keel history` lists it). */
@@ -58,7 +60,11 @@ export class HistoryStore {
   }
 
   itemsOf(runId: number): PreviousItem[] {
-    const rows = this.db.prepare(`SELECT host, first_seen, item FROM items WHERE run_id = ?`).all(runId) as { host: string; first_seen: string; item: string }[];
+    const rows = this.db.prepare(`SELECT host, first_seen, item FROM items WHERE run_id = ?`).all(runId) as {
+      host: string;
+      first_seen: string;
+      item: string;
+    }[];
     return rows.map((r) => ({ host: r.host, firstSeen: r.first_seen, item: JSON.parse(r.item) as DriftItem }));
   }
 
@@ -73,7 +79,20 @@ export class HistoryStore {
     const insertItem = this.db.prepare(`INSERT OR REPLACE INTO items (run_id, key, host, first_seen, item) VALUES (?,?,?,?,?)`);
     const tx = this.db.transaction(() => {
       const s = r.summary;
-      const info = insertRun.run(r.generated_at, r.playbook, shard, s.hosts, s.in_sync, s.drifted, s.unreachable, s.failed, s.items, s.unknown, JSON.stringify(r), scope);
+      const info = insertRun.run(
+        r.generated_at,
+        r.playbook,
+        shard,
+        s.hosts,
+        s.in_sync,
+        s.drifted,
+        s.unreachable,
+        s.failed,
+        s.items,
+        s.unknown,
+        JSON.stringify(r),
+        scope,
+      );
       const id = Number(info.lastInsertRowid);
       for (const h of r.hosts)
         for (const it of h.items) {
@@ -115,5 +134,9 @@ export function historyKey(playbook: string, inventory: string[], limit: string 
     const rel = relative(b.repo, real);
     return rel.startsWith("..") || isAbsolute(rel) ? real : rel || ".";
   };
-  return JSON.stringify({ playbook: b.repo ? b.playbook : existsSync(playbook) ? realpathSync(playbook) : playbook, inventory: inventory.map(norm), limit: limit ?? null });
+  return JSON.stringify({
+    playbook: b.repo ? b.playbook : existsSync(playbook) ? realpathSync(playbook) : playbook,
+    inventory: inventory.map(norm),
+    limit: limit ?? null,
+  });
 }

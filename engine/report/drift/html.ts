@@ -5,8 +5,7 @@ import type { DriftReport, HostDrift, DriftItem } from "./model.js";
 import { driftByTask, hostsByAttention } from "./model.js";
 import { metaLine } from "../meta.js";
 
-const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 const CSS = `
 :root{--ok:#1a7f37;--drift:#cf222e;--unr:#8250df;--unk:#9a6700;--fg:#1f2328;--muted:#656d76;--bg:#fff;--line:#d0d7de}
@@ -55,7 +54,8 @@ export function renderHtml(r: DriftReport): string {
   const maxT = Math.max(1, ...byTask.map((t) => t.hosts));
   const drifted = r.hosts.filter((h) => h.items.length).sort((a, b) => b.items.length - a.items.length);
   const maxH = Math.max(1, ...drifted.map((h) => h.items.length));
-  const card = (cls: string, n: number, label: string) => `<div class="card ${cls}" data-count="${cls}"><div class="n">${n}</div><div class="muted">${label}</div></div>`;
+  const card = (cls: string, n: number, label: string) =>
+    `<div class="card ${cls}" data-count="${cls}"><div class="n">${n}</div><div class="muted">${label}</div></div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>keel drift — ${esc(r.playbook)}</title><style>${CSS}</style></head>
@@ -83,8 +83,14 @@ function hostSection(h: HostDrift): string {
   const open = h.status !== "in_sync" ? " open" : "";
   const rows = [
     ...h.items.map((it) => itemRow(it)),
-    ...h.resolved.map((it) => `<tr><td><span class="tag resolved">resolved</span></td><td><code>${esc(it.resource)}</code></td><td>${esc(it.summary)}</td><td>${esc(it.task)}</td></tr>`),
-    ...h.unknown.map((u) => `<tr><td><span class="tag unknown">unknown</span></td><td><code>${esc(u.resource)}</code></td><td>${esc(u.reason)}</td><td>${esc(u.task)} <code class="muted">${esc(u.file)}:${u.line}</code></td></tr>`),
+    ...h.resolved.map(
+      (it) =>
+        `<tr><td><span class="tag resolved">resolved</span></td><td><code>${esc(it.resource)}</code></td><td>${esc(it.summary)}</td><td>${esc(it.task)}</td></tr>`,
+    ),
+    ...h.unknown.map(
+      (u) =>
+        `<tr><td><span class="tag unknown">unknown</span></td><td><code>${esc(u.resource)}</code></td><td>${esc(u.reason)}</td><td>${esc(u.task)} <code class="muted">${esc(u.file)}:${u.line}</code></td></tr>`,
+    ),
   ];
   return `<details class="host" data-status="${h.status}" data-host="${esc(h.host)}"${open}>
 <summary>${esc(h.host)} <span class="badge ${h.status}">${h.status.replace("_", " ")}</span> <span class="muted">${h.items.length} drifted · ${h.in_sync} in sync · ${h.unknown.length} unknown · ${h.round_trips} round trips · ${(h.duration_ms / 1000).toFixed(1)} s${h.facts ? ` · ${esc(h.facts.os)}` : ""}</span></summary>
@@ -94,11 +100,17 @@ ${rows.length ? `<table><tr><th></th><th>resource</th><th>change</th><th>task</t
 }
 
 function itemRow(it: DriftItem): string {
-  const tag = it.compare === "persisting" ? `<span class="tag persisting">since ${esc(it.since?.slice(0, 10) ?? "")}</span>` : it.compare === "new" ? `<span class="tag new">new</span>` : `<span class="tag new">drift</span>`;
+  const tag =
+    it.compare === "persisting"
+      ? `<span class="tag persisting">since ${esc(it.since?.slice(0, 10) ?? "")}</span>`
+      : it.compare === "new"
+        ? `<span class="tag new">new</span>`
+        : `<span class="tag new">drift</span>`;
   const detail = it.changes
     .map((c) => {
       if (c.diff) return `<pre class="diff">${c.diff.split("\n").map(diffLine).join("\n")}</pre>`;
-      if (c.before !== undefined || c.after !== undefined) return `<div><code>${esc(c.field ?? "value")}</code>: <code>${esc(show(c.before))}</code> → <code>${esc(show(c.after))}</code></div>`;
+      if (c.before !== undefined || c.after !== undefined)
+        return `<div><code>${esc(c.field ?? "value")}</code>: <code>${esc(show(c.before))}</code> → <code>${esc(show(c.after))}</code></div>`;
       return "";
     })
     .join("");

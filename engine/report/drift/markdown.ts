@@ -14,7 +14,9 @@ export function renderMarkdown(r: DriftReport): string {
   const out: string[] = [];
   out.push(`## ${icon} keel drift: ${s.drifted} of ${s.hosts} hosts drifted`);
   out.push("");
-  out.push(`Playbook ${code(r.playbook)}${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · ${r.generated_at}${metaLine(r) ? ` · ${metaLine(r)}` : ""}`);
+  out.push(
+    `Playbook ${code(r.playbook)}${r.shard ? ` · shard ${r.shard.index}/${r.shard.total}` : ""} · ${r.generated_at}${metaLine(r) ? ` · ${metaLine(r)}` : ""}`,
+  );
   out.push("");
   out.push("| in sync | drifted | unreachable | failed | drifted items | unknown |");
   out.push("|---:|---:|---:|---:|---:|---:|");
@@ -28,11 +30,17 @@ export function renderMarkdown(r: DriftReport): string {
   if (bad.length) {
     out.push("", "### Hosts", "");
     for (const h of bad) {
-      out.push(`<details${h.status === "in_sync" ? "" : " open"}><summary><b>${esc(h.host)}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`, "");
+      out.push(
+        `<details${h.status === "in_sync" ? "" : " open"}><summary><b>${esc(h.host)}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`,
+        "",
+      );
       if (h.error) out.push(`> ${esc(h.error)}`, "");
       if (h.items.length || h.unknown.length || h.resolved.length) {
         out.push("| | resource | change | task |", "|---|---|---|---|");
-        for (const it of h.items) out.push(`| ${it.compare === "persisting" ? `persisting since ${it.since?.slice(0, 10)}` : it.compare === "new" ? "new" : "drift"} | ${code(it.resource)} | ${esc(it.summary)} | ${esc(it.task)} (${code(`${it.file}:${it.line}`)}) |`);
+        for (const it of h.items)
+          out.push(
+            `| ${it.compare === "persisting" ? `persisting since ${it.since?.slice(0, 10)}` : it.compare === "new" ? "new" : "drift"} | ${code(it.resource)} | ${esc(it.summary)} | ${esc(it.task)} (${code(`${it.file}:${it.line}`)}) |`,
+          );
         for (const it of h.resolved) out.push(`| resolved | ${code(it.resource)} | ${esc(it.summary)} | ${esc(it.task)} |`);
         for (const u of h.unknown) out.push(`| unknown | ${code(u.resource)} | ${esc(u.reason)} | ${esc(u.task)} (${code(`${u.file}:${u.line}`)}) |`);
         out.push("");

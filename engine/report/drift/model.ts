@@ -192,7 +192,14 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
         const hd = get(e.host);
         const r = e.result;
         const t = e.task;
-        const base = { task: t.name, file: meta.baseDir ? relPath(meta.baseDir, t.pos.file) : t.pos.file, line: t.pos.line, module: t.module, resource: r.resource ?? t.module, ...(r.item !== undefined ? { item: r.item } : {}) };
+        const base = {
+          task: t.name,
+          file: meta.baseDir ? relPath(meta.baseDir, t.pos.file) : t.pos.file,
+          line: t.pos.line,
+          module: t.module,
+          resource: r.resource ?? t.module,
+          ...(r.item !== undefined ? { item: r.item } : {}),
+        };
         if (r.handler) break;
         if (r.status === "failed" && !r.ignored) {
           if (hd.status !== "unreachable") {
@@ -300,7 +307,9 @@ export function driftByTask(r: DriftReport): { task: string; where: string; host
       e.hosts.add(h.host);
       m.set(where, e);
     }
-  return [...m.values()].map((e) => ({ task: e.task, where: e.where, hosts: e.hosts.size })).sort((a, b) => b.hosts - a.hosts || a.where.localeCompare(b.where));
+  return [...m.values()]
+    .map((e) => ({ task: e.task, where: e.where, hosts: e.hosts.size }))
+    .sort((a, b) => b.hosts - a.hosts || a.where.localeCompare(b.where));
 }
 
 function relPath(base: string, file: string): string {

@@ -62,12 +62,19 @@ export function renderText(r: DriftReport, o: TextOptions): string {
     paint(s.unreachable ? "magenta" : "gray", `${s.unreachable} unreachable`),
     paint(s.failed ? "red" : "gray", `${s.failed} failed`),
   ];
-  lines.push(`${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.resolved ? `, ${s.resolved} resolved` : ""}`);
+  lines.push(
+    `${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.resolved ? `, ${s.resolved} resolved` : ""}`,
+  );
   return lines.join("\n") + "\n";
 }
 
 function hostLine(h: HostDrift, paint: (c: keyof typeof C, s: string) => string): string {
-  const badge = { in_sync: paint("green", "IN SYNC"), drifted: paint("red", "DRIFTED"), unreachable: paint("magenta", "UNREACHABLE"), failed: paint("red", "FAILED") }[h.status];
+  const badge = {
+    in_sync: paint("green", "IN SYNC"),
+    drifted: paint("red", "DRIFTED"),
+    unreachable: paint("magenta", "UNREACHABLE"),
+    failed: paint("red", "FAILED"),
+  }[h.status];
   const facts = h.facts ? paint("gray", ` ${h.facts.os}, ${h.facts.kernel}`) : "";
   const meta = paint("gray", ` ${(h.duration_ms / 1000).toFixed(1)}s, ${h.round_trips} round trips, ${h.in_sync} in sync`);
   return `${paint("bold", h.host)}  ${badge}${facts}${meta}`;

@@ -24,7 +24,10 @@ export class PatchHistory {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    this.db = openHistoryDb(path, "patch", `
+    this.db = openHistoryDb(
+      path,
+      "patch",
+      `
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT, generated_at TEXT NOT NULL, scope TEXT NOT NULL,
         hosts INTEGER NOT NULL, updates INTEGER NOT NULL, security_updates INTEGER NOT NULL, report TEXT NOT NULL
@@ -35,11 +38,13 @@ export class PatchHistory {
         PRIMARY KEY (run_id, key)
       );
       CREATE INDEX IF NOT EXISTS runs_by_scope ON runs(scope, id);
-    `);
+    `,
+    );
   }
 
   last(scope: string): PatchRunRow | undefined {
-    return this.db.prepare(`SELECT id, generated_at, scope, hosts, updates, security_updates FROM runs WHERE scope = ? ORDER BY id DESC LIMIT 1`).get(scope) as PatchRunRow | undefined;
+    return this.db.prepare(`SELECT id, generated_at, scope, hosts, updates, security_updates FROM runs WHERE scope = ? ORDER BY id DESC LIMIT 1`).get(scope) as
+      PatchRunRow | undefined;
   }
 
   run(id: number): PatchRunRow | undefined {
@@ -47,7 +52,11 @@ export class PatchHistory {
   }
 
   itemsOf(runId: number): { host: string; firstSeen: string; item: PatchItem }[] {
-    const rows = this.db.prepare(`SELECT host, first_seen, item FROM items WHERE run_id = ?`).all(runId) as { host: string; first_seen: string; item: string }[];
+    const rows = this.db.prepare(`SELECT host, first_seen, item FROM items WHERE run_id = ?`).all(runId) as {
+      host: string;
+      first_seen: string;
+      item: string;
+    }[];
     return rows.map((r) => ({ host: r.host, firstSeen: r.first_seen, item: JSON.parse(r.item) as PatchItem }));
   }
 
@@ -59,7 +68,9 @@ export class PatchHistory {
     const insertRun = this.db.prepare(`INSERT INTO runs (generated_at, scope, hosts, updates, security_updates, report) VALUES (?,?,?,?,?,?)`);
     const insertItem = this.db.prepare(`INSERT OR REPLACE INTO items (run_id, key, host, first_seen, item) VALUES (?,?,?,?,?)`);
     return this.db.transaction(() => {
-      const id = Number(insertRun.run(r.generated_at, scope, r.summary.hosts, r.summary.updates, r.summary.security_updates, JSON.stringify(r)).lastInsertRowid);
+      const id = Number(
+        insertRun.run(r.generated_at, scope, r.summary.hosts, r.summary.updates, r.summary.security_updates, JSON.stringify(r)).lastInsertRowid,
+      );
       for (const h of r.hosts)
         for (const u of h.updates) {
           const { compare: _c, since: _s, ...plain } = u;

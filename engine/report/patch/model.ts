@@ -103,7 +103,14 @@ export type HostOutcome =
   | { host: string; error: string; failure: ConnectionFailure | "probe"; durationMs: number; roundTrips: number };
 
 function item(host: string, u: PendingUpdate, now: number): PatchItem {
-  const it: PatchItem = { key: `${host}|${u.name}|${u.candidate}`, name: u.name, installed: u.installed, candidate: u.candidate, security: u.security, source: u.source };
+  const it: PatchItem = {
+    key: `${host}|${u.name}|${u.candidate}`,
+    name: u.name,
+    installed: u.installed,
+    candidate: u.candidate,
+    security: u.security,
+    source: u.source,
+  };
   if (u.advisory) it.advisory = u.advisory;
   if (u.published !== undefined) {
     it.published = new Date(u.published * 1000).toISOString();
@@ -113,7 +120,21 @@ function item(host: string, u: PendingUpdate, now: number): PatchItem {
 }
 
 export function hostPatch(o: HostOutcome): HostPatch {
-  const base = { host: o.host, duration_ms: o.durationMs, round_trips: o.roundTrips, updates: [], held_updates: [], pending: 0, security: 0, held: [], reboot_required: false, reboot_reasons: [], reboot_packages: [], broken_sources: [], resolved: [] };
+  const base = {
+    host: o.host,
+    duration_ms: o.durationMs,
+    round_trips: o.roundTrips,
+    updates: [],
+    held_updates: [],
+    pending: 0,
+    security: 0,
+    held: [],
+    reboot_required: false,
+    reboot_reasons: [],
+    reboot_packages: [],
+    broken_sources: [],
+    resolved: [],
+  };
   if ("error" in o) return { ...base, status: o.failure === "probe" ? "failed" : "unreachable", error: o.error, failure: o.failure };
   const st = o.state;
   const updates = st.updates.filter((u) => !u.held).map((u) => item(o.host, u, st.now));
@@ -197,7 +218,11 @@ export function hostFails(h: HostPatch, failOn: FailOn): boolean {
 }
 
 /** Marks each pending update new or persisting (since when) against an earlier run; adds resolved ones. Pure. */
-export function comparePatch(current: PatchReport, previous: { host: string; firstSeen: string; item: PatchItem }[], previousRun?: { run_id: number; generated_at: string }): PatchReport {
+export function comparePatch(
+  current: PatchReport,
+  previous: { host: string; firstSeen: string; item: PatchItem }[],
+  previousRun?: { run_id: number; generated_at: string },
+): PatchReport {
   const prev = new Map(previous.map((p) => [p.item.key, p]));
   const hosts = current.hosts.map((h) => {
     const updates = h.updates.map((u) => {
@@ -205,7 +230,11 @@ export function comparePatch(current: PatchReport, previous: { host: string; fir
       return p ? { ...u, compare: "persisting" as const, since: p.firstSeen } : { ...u, compare: "new" as const, since: current.generated_at };
     });
     const probed = h.status === "pending" || h.status === "up_to_date";
-    const resolved = probed ? previous.filter((p) => p.host === h.host && !h.updates.some((u) => u.key === p.item.key)).map((p) => ({ ...p.item, compare: "resolved" as const, since: p.firstSeen })) : [];
+    const resolved = probed
+      ? previous
+          .filter((p) => p.host === h.host && !h.updates.some((u) => u.key === p.item.key))
+          .map((p) => ({ ...p.item, compare: "resolved" as const, since: p.firstSeen }))
+      : [];
     return { ...h, updates, resolved };
   });
   return { ...current, ...(previousRun ? { compared_with: previousRun } : {}), hosts, summary: summarizePatch(hosts) };

@@ -8,7 +8,9 @@ const ORDER: Record<HostPatch["status"], number> = { unreachable: 0, failed: 1, 
 
 /** Hosts that need attention first: unreachable, failed, most security updates, then the rest. */
 export function byAttention(r: PatchReport): HostPatch[] {
-  return [...r.hosts].sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.security - a.security || b.pending - a.pending || a.host.localeCompare(b.host, "en", { numeric: true }));
+  return [...r.hosts].sort(
+    (a, b) => ORDER[a.status] - ORDER[b.status] || b.security - a.security || b.pending - a.pending || a.host.localeCompare(b.host, "en", { numeric: true }),
+  );
 }
 
 export function itemLine(u: PatchItem): string {
@@ -47,7 +49,8 @@ export function renderPatchText(r: PatchReport, o: { details: boolean } = { deta
     if (h.status === "unreachable" || h.status === "failed") continue;
     const list = o.details ? h.updates : h.updates.filter((u) => u.security);
     for (const u of list) out.push(`  ${u.security ? "!" : "-"} ${itemLine(u)}`);
-    if (!o.details && h.pending > list.length) out.push(`  … and ${h.pending - list.length} other update${h.pending - list.length === 1 ? "" : "s"} (--details lists them)`);
+    if (!o.details && h.pending > list.length)
+      out.push(`  … and ${h.pending - list.length} other update${h.pending - list.length === 1 ? "" : "s"} (--details lists them)`);
     for (const u of h.held_updates) out.push(`  = held: ${itemLine(u)}`);
     if (h.held.length && h.held_updates.length < h.held.length) out.push(`  = on hold: ${h.held.join(", ")}`);
     for (const u of h.resolved) out.push(`  + resolved: ${u.name} ${u.candidate}`);
@@ -61,7 +64,17 @@ export function renderPatchText(r: PatchReport, o: { details: boolean } = { deta
 const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
 
 export function renderPatchMarkdown(r: PatchReport): string {
-  const out = [`# keel patch report`, "", `Generated ${r.generated_at} by keel ${r.keel_version} from ${r.inventory.map(md).join(", ")}${r.shard ? `, shard ${r.shard.index}/${r.shard.total}` : ""}.`, "", totals(r).split("\n").map((l) => `- ${md(l)}`).join("\n"), ""];
+  const out = [
+    `# keel patch report`,
+    "",
+    `Generated ${r.generated_at} by keel ${r.keel_version} from ${r.inventory.map(md).join(", ")}${r.shard ? `, shard ${r.shard.index}/${r.shard.total}` : ""}.`,
+    "",
+    totals(r)
+      .split("\n")
+      .map((l) => `- ${md(l)}`)
+      .join("\n"),
+    "",
+  ];
   out.push("| host | status | pending | security | oldest security | reboot | held | lists age |", "|---|---|---:|---:|---|---|---|---|");
   for (const h of byAttention(r)) {
     const bad = h.status === "unreachable" || h.status === "failed";
@@ -83,12 +96,21 @@ export function renderPatchMarkdown(r: PatchReport): string {
 export function renderPatchJunit(r: PatchReport): string {
   const b = (junit as unknown as JUnitReportBuilder).newBuilder().name("keel patch report");
   for (const h of r.hosts) {
-    const suite = b.testSuite().name(h.host).time(h.duration_ms / 1000).timestamp(r.generated_at.replace(/\.\d+/, "").replace(/Z$/, ""));
-    const tc = suite.testCase().className(h.host).name(r.fail_on === "any" ? "no pending updates" : "no pending security updates");
+    const suite = b
+      .testSuite()
+      .name(h.host)
+      .time(h.duration_ms / 1000)
+      .timestamp(r.generated_at.replace(/\.\d+/, "").replace(/Z$/, ""));
+    const tc = suite
+      .testCase()
+      .className(h.host)
+      .name(r.fail_on === "any" ? "no pending updates" : "no pending security updates");
     if (h.status === "unreachable" || h.status === "failed") tc.error(h.error ?? h.status, h.status);
     else if (hostFails(h, r.fail_on)) {
       const list = r.fail_on === "any" ? h.updates : h.updates.filter((u) => u.security);
-      tc.failure(`${list.length} pending ${r.fail_on === "any" ? "" : "security "}update${list.length === 1 ? "" : "s"}`, "patch").standardOutput(list.map(itemLine).join("\n"));
+      tc.failure(`${list.length} pending ${r.fail_on === "any" ? "" : "security "}update${list.length === 1 ? "" : "s"}`, "patch").standardOutput(
+        list.map(itemLine).join("\n"),
+      );
     }
     if (h.status === "pending" || h.status === "up_to_date") {
       const rb = suite.testCase().className(h.host).name("no reboot required");

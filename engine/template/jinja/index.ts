@@ -66,7 +66,13 @@ export function compileBody(body: string, path: string, o: LexOptions, lineBase 
   } catch (e) {
     if (e instanceof LexError || e instanceof JinjaSyntaxError) {
       const { line, col } = position(c, e.offset);
-      throw new JinjaTemplateError(e instanceof LexError ? `template syntax error: ${e.message}` : e.message, path, line, col, e instanceof JinjaSyntaxError ? e.hint : undefined);
+      throw new JinjaTemplateError(
+        e instanceof LexError ? `template syntax error: ${e.message}` : e.message,
+        path,
+        line,
+        col,
+        e instanceof JinjaSyntaxError ? e.hint : undefined,
+      );
     }
     throw e;
   }
@@ -76,7 +82,12 @@ export function compileBody(body: string, path: string, o: LexOptions, lineBase 
 }
 
 /** The header-read options and the compiled body of a whole template file. Throws JinjaTemplateError. */
-export function compileTemplate(text: string, path: string, options: TemplateOptions = {}, strings: StringMode = "python"): { c: Compiled; o: LexOptions; newline: string } {
+export function compileTemplate(
+  text: string,
+  path: string,
+  options: TemplateOptions = {},
+  strings: StringMode = "python",
+): { c: Compiled; o: LexOptions; newline: string } {
   const base = lexOptions(options);
   const h = readHeader(text, base, options.newline_sequence ?? "\n");
   if (h.error) throw new JinjaTemplateError(h.error, path, 1, 1, "the first line reads '#jinja2: trim_blocks: False, lstrip_blocks: True'");

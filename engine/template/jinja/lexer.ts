@@ -39,9 +39,7 @@ export interface Tok {
   end: number;
 }
 
-export type Piece =
-  | { kind: "data"; text: string; start: number }
-  | { kind: "var" | "block"; text: string; toks: Tok[]; start: number; inner: number };
+export type Piece = { kind: "data"; text: string; start: number } | { kind: "var" | "block"; text: string; toks: Tok[]; start: number; inner: number };
 
 export class LexError extends Error {
   constructor(
@@ -138,7 +136,11 @@ export function tokenize(src: string, o: LexOptions): Piece[] {
     const toks: Tok[] = [];
     const balance: string[] = [];
     for (;;) {
-      if (pos >= src.length) throw new LexError(`unexpected end of template: '${name === "block" ? o.blockStart : o.variableStart}' is not closed with '${name === "block" ? o.blockEnd : o.variableEnd}'`, tagStart);
+      if (pos >= src.length)
+        throw new LexError(
+          `unexpected end of template: '${name === "block" ? o.blockStart : o.variableStart}' is not closed with '${name === "block" ? o.blockEnd : o.variableEnd}'`,
+          tagStart,
+        );
       if (!balance.length) {
         end.lastIndex = pos;
         const e = end.exec(src);
@@ -198,15 +200,23 @@ export function readHeader(source: string, base: LexOptions, newline = "\n"): { 
   };
   for (const pair of line.split(",")) {
     const c = pair.indexOf(":");
-    if (c === -1) return { opts, newline, body, error: `failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?` };
+    if (c === -1)
+      return {
+        opts,
+        newline,
+        body,
+        error: `failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`,
+      };
     const key = pair.slice(0, c).trim();
     const raw = pair.slice(c + 1).trim();
     const val = pyLiteral(raw);
     if (val === undefined) return { opts, newline, body, error: `the value of jinja2 override '${key}' is not a Python literal: ${raw}` };
     if (key === "newline_sequence") {
-      if (val !== "\n" && val !== "\r\n" && val !== "\r") return { opts, newline, body, error: `newline_sequence must be '\\n', '\\r\\n' or '\\r', got ${raw}` };
+      if (val !== "\n" && val !== "\r\n" && val !== "\r")
+        return { opts, newline, body, error: `newline_sequence must be '\\n', '\\r\\n' or '\\r', got ${raw}` };
       newline = val;
-    } else if (Object.hasOwn(keys, key)) (opts as unknown as Record<string, unknown>)[keys[key]!] = typeof opts[keys[key]!] === "boolean" ? Boolean(val) : String(val);
+    } else if (Object.hasOwn(keys, key))
+      (opts as unknown as Record<string, unknown>)[keys[key]!] = typeof opts[keys[key]!] === "boolean" ? Boolean(val) : String(val);
     else return { opts, newline, body, error: `unknown jinja2 override '${key}' (keel knows ${[...Object.keys(keys), "newline_sequence"].join(", ")})` };
   }
   return { opts, newline, body };

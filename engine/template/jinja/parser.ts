@@ -68,7 +68,12 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
     try {
       return parseExpr(text, mode, true);
     } catch (e) {
-      if (e instanceof ExprSyntaxError) throw new JinjaSyntaxError(`invalid expression \`${text.trim()}\`: ${e.message}`, off, "Jinja expressions: {{ var }}, {{ var | filter(arg) }}, {{ a if cond else b }}");
+      if (e instanceof ExprSyntaxError)
+        throw new JinjaSyntaxError(
+          `invalid expression \`${text.trim()}\`: ${e.message}`,
+          off,
+          "Jinja expressions: {{ var }}, {{ var | filter(arg) }}, {{ a if cond else b }}",
+        );
       throw e;
     }
   };
@@ -135,7 +140,8 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
   /** Trailing `with context` / `without context`: [withContext, index of the end]. */
   const context = (toks: Tok[], dflt: boolean): [boolean, number] => {
     const n = toks.length;
-    if (n >= 2 && toks[n - 1]!.value === "context" && (toks[n - 2]!.value === "with" || toks[n - 2]!.value === "without")) return [toks[n - 2]!.value === "with", n - 2];
+    if (n >= 2 && toks[n - 1]!.value === "context" && (toks[n - 2]!.value === "with" || toks[n - 2]!.value === "without"))
+      return [toks[n - 2]!.value === "with", n - 2];
     return [dflt, n];
   };
 
@@ -183,7 +189,8 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
         }
         case "for": {
           const inAt = find(toks, "in", 1);
-          if (inAt === -1) throw new JinjaSyntaxError(`cannot read '{% ${p.text.trim()} %}'`, off, "write {% for x in list %} or {% for k, v in dict.items() %}");
+          if (inAt === -1)
+            throw new JinjaSyntaxError(`cannot read '{% ${p.text.trim()} %}'`, off, "write {% for x in list %} or {% for k, v in dict.items() %}");
           // `for (k, v) in …` reads as `for k, v in …`
           const paren = toks[1]?.value === "(" && toks[inAt - 1]?.value === ")";
           const targets = commas(toks, paren ? 2 : 1, paren ? inAt - 1 : inAt).map(([a, b]) => {
@@ -196,7 +203,10 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
           if (recursive) end--;
           const ifAt = find(toks.slice(0, end), "if", inAt + 1);
           const iterSrc = slice(toks, inAt + 1, ifAt === -1 ? end : ifAt);
-          const iter = expr(iterSrc.includes(",") && commas(toks, inAt + 1, ifAt === -1 ? end : ifAt).length > 1 ? `[${iterSrc}]` : iterSrc, toks[inAt + 1]?.start ?? off);
+          const iter = expr(
+            iterSrc.includes(",") && commas(toks, inAt + 1, ifAt === -1 ? end : ifAt).length > 1 ? `[${iterSrc}]` : iterSrc,
+            toks[inAt + 1]?.start ?? off,
+          );
           const node: Extract<JNode, { t: "for" }> = { t: "for", targets, iter, recursive, body: [], orelse: [], src: iterSrc, off };
           if (ifAt !== -1) node.cond = expr(slice(toks, ifAt + 1, end), toks[ifAt + 1]?.start ?? off);
           const [body, e] = parseBody(ENDS.for!, { word, off });
@@ -219,7 +229,12 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
             const node: Extract<JNode, { t: "setblock" }> = { t: "setblock", target, body: [], src: p.text.trim(), off };
             if (attr) node.attr = attr;
             if (k < toks.length) {
-              if (toks[k]!.value !== "|") throw new JinjaSyntaxError(`expected '=' or '|' after '{% set ${target}'`, toks[k]!.start, "write {% set x = value %}, or {% set x %}…{% endset %}");
+              if (toks[k]!.value !== "|")
+                throw new JinjaSyntaxError(
+                  `expected '=' or '|' after '{% set ${target}'`,
+                  toks[k]!.start,
+                  "write {% set x = value %}, or {% set x %}…{% endset %}",
+                );
               node.filter = expr(`${BODY_VAR} ${slice(toks, k)}`, toks[k]!.start);
             }
             node.body = parseBody(["endset"], { word, off })[0];
@@ -228,11 +243,19 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
           }
           const value = expr(slice(toks, eq + 1), toks[eq + 1]?.start ?? off);
           if (eq === 4 && toks[2]!.value === ".") {
-            out.push({ t: "set", targets: [nameAt(toks, 1, off, "a name")], attr: nameAt(toks, 3, off, "an attribute name"), expr: value, src: slice(toks, eq + 1), off });
+            out.push({
+              t: "set",
+              targets: [nameAt(toks, 1, off, "a name")],
+              attr: nameAt(toks, 3, off, "an attribute name"),
+              expr: value,
+              src: slice(toks, eq + 1),
+              off,
+            });
             break;
           }
           const targets = commas(toks, 1, eq).map(([a, b]) => {
-            if (b !== a + 1) throw new JinjaSyntaxError("the left side of '{% set %}' is a name, names separated by commas, or namespace.attribute", toks[a]!.start);
+            if (b !== a + 1)
+              throw new JinjaSyntaxError("the left side of '{% set %}' is a name, names separated by commas, or namespace.attribute", toks[a]!.start);
             return nameAt(toks, a, off, "a variable name");
           });
           out.push({ t: "set", targets, expr: value, src: slice(toks, eq + 1), off });
@@ -323,12 +346,22 @@ export function parseTemplate(pieces: Piece[], src: string, strings: StringMode 
           if (Object.hasOwn(UNSUPPORTED, word)) throw new JinjaSyntaxError(`'{% ${word} %}' is not supported`, off, UNSUPPORTED[word]);
           const inside = opener ? ` inside '{% ${opener.word} %}', which needs ${closers.map((c) => `'{% ${c} %}'`).join(" or ")}` : "";
           const isEnd = /^(end\w+|elif|else)$/.test(word);
-          throw new JinjaSyntaxError(isEnd ? `unexpected '{% ${word} %}'${inside}` : `unknown tag '{% ${word} %}'`, off, isEnd ? "every {% if %} closes with {% endif %}, {% for %} with {% endfor %}, {% macro %} with {% endmacro %}…" : "Jinja's statements are if/elif/else, for, set, macro, call, filter, with, include, import, from … import, raw");
+          throw new JinjaSyntaxError(
+            isEnd ? `unexpected '{% ${word} %}'${inside}` : `unknown tag '{% ${word} %}'`,
+            off,
+            isEnd
+              ? "every {% if %} closes with {% endif %}, {% for %} with {% endfor %}, {% macro %} with {% endmacro %}…"
+              : "Jinja's statements are if/elif/else, for, set, macro, call, filter, with, include, import, from … import, raw",
+          );
         }
       }
     }
     if (opener) {
-      throw new JinjaSyntaxError(`'{% ${opener.word} %}' is not closed: add '{% ${closers[closers.length - 1]} %}'`, opener.off, "every {% if %} closes with {% endif %}, {% for %} with {% endfor %}, {% macro %} with {% endmacro %}…");
+      throw new JinjaSyntaxError(
+        `'{% ${opener.word} %}' is not closed: add '{% ${closers[closers.length - 1]} %}'`,
+        opener.off,
+        "every {% if %} closes with {% endif %}, {% for %} with {% endfor %}, {% macro %} with {% endmacro %}…",
+      );
     }
     return [out, "", [], src.length];
   };

@@ -71,7 +71,8 @@ class Frame {
     this.view = new Proxy(Object.create(null) as Record<string, unknown>, {
       get: (_t, k) => (typeof k === "string" ? find(k)?.v : undefined),
       has: (_t, k) => typeof k === "string" && find(k) !== undefined,
-      getOwnPropertyDescriptor: (_t, k) => (typeof k === "string" && find(k) !== undefined ? { value: undefined, writable: true, enumerable: true, configurable: true } : undefined),
+      getOwnPropertyDescriptor: (_t, k) =>
+        typeof k === "string" && find(k) !== undefined ? { value: undefined, writable: true, enumerable: true, configurable: true } : undefined,
     });
   }
   /** Every name visible here, innermost last (for `with context` includes that must not see through a proxy). */
@@ -110,7 +111,10 @@ function cycler(pos: unknown[]): Record<string, unknown> {
 
 /** Jinja's global functions that keel's expression functions (range, dict, lookup…) do not already give. */
 const GLOBALS: Record<string, unknown> = {
-  namespace: new Callable("namespace", (pos, kw) => new Namespace({ ...(pos[0] !== null && typeof pos[0] === "object" ? (pos[0] as Record<string, unknown>) : {}), ...kw })),
+  namespace: new Callable(
+    "namespace",
+    (pos, kw) => new Namespace({ ...(pos[0] !== null && typeof pos[0] === "object" ? (pos[0] as Record<string, unknown>) : {}), ...kw }),
+  ),
   joiner: new Callable("joiner", joiner),
   cycler: new Callable("cycler", (pos) => cycler(pos)),
 };
@@ -204,7 +208,14 @@ export class Renderer {
     let out = "";
     for (const n of nodes) {
       out += this.node(n, f, c);
-      if (out.length > this.maxOutput) throw new JinjaRenderError(new ExprEvalError(`the template's output exceeds ${this.maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`), c.path, 1, 1, "");
+      if (out.length > this.maxOutput)
+        throw new JinjaRenderError(
+          new ExprEvalError(`the template's output exceeds ${this.maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`),
+          c.path,
+          1,
+          1,
+          "",
+        );
     }
     return out;
   }
@@ -275,18 +286,27 @@ export class Renderer {
           if (t) return this.nested(() => this.block(t.nodes, n.withContext ? f.child() : new Frame(undefined, {}), t), c, n.off);
         }
         if (n.ignoreMissing) return "";
-        return this.fail(c, n.off, n.src, new ExprEvalError(`template ${list.map((x) => `'${pyStr(x)}'`).join(", ")} not found (looked in ${this.env.searched(pyStr(list[0]), c).join(", ")})`));
+        return this.fail(
+          c,
+          n.off,
+          n.src,
+          new ExprEvalError(`template ${list.map((x) => `'${pyStr(x)}'`).join(", ")} not found (looked in ${this.env.searched(pyStr(list[0]), c).join(", ")})`),
+        );
       }
       case "import":
       case "from": {
         const name = pyStr(this.eval(n.name, f, c, n.off, n.src));
         const t = this.load(name, c, n.off);
         if (!t) return this.fail(c, n.off, n.src, new ExprEvalError(`template '${name}' not found (looked in ${this.env.searched(name, c).join(", ")})`));
-        const mod = this.nested(() => {
-          const g = n.withContext ? f.child() : new Frame(undefined, {});
-          this.block(t.nodes, g, t);
-          return Object.fromEntries(Object.entries(g.own).filter(([k]) => !k.startsWith("_")));
-        }, c, n.off);
+        const mod = this.nested(
+          () => {
+            const g = n.withContext ? f.child() : new Frame(undefined, {});
+            this.block(t.nodes, g, t);
+            return Object.fromEntries(Object.entries(g.own).filter(([k]) => !k.startsWith("_")));
+          },
+          c,
+          n.off,
+        );
         if (n.t === "import") f.own[n.alias] = mod;
         else {
           for (const { name: k, alias } of n.names) {
@@ -322,7 +342,13 @@ export class Renderer {
   private assign(f: Frame, targets: string[], attr: string | undefined, v: unknown, c: Compiled, off: number, text: string): void {
     if (attr !== undefined) {
       const ns = f.view[targets[0]!];
-      if (!(ns instanceof Namespace)) this.fail(c, off, text, new ExprEvalError(`cannot assign attribute on non-namespace object '${targets[0]}'; create it with {% set ${targets[0]} = namespace(${attr}=…) %}`));
+      if (!(ns instanceof Namespace))
+        this.fail(
+          c,
+          off,
+          text,
+          new ExprEvalError(`cannot assign attribute on non-namespace object '${targets[0]}'; create it with {% set ${targets[0]} = namespace(${attr}=…) %}`),
+        );
       (ns as unknown as Record<string, unknown>)[attr] = v;
       return;
     }
@@ -368,7 +394,15 @@ export class Renderer {
     if (Array.isArray(seq)) items = seq;
     else if (typeof seq === "string") items = [...seq];
     else if (seq !== null && typeof seq === "object" && !(seq instanceof Callable)) items = Object.keys(seq);
-    else return this.fail(c, n.off, n.src, new ExprEvalError(`'${n.src}' is ${seq === null || seq === undefined ? "None" : typeName(seq)}, which a for loop cannot go through (it needs a list, a dict or a string)`));
+    else
+      return this.fail(
+        c,
+        n.off,
+        n.src,
+        new ExprEvalError(
+          `'${n.src}' is ${seq === null || seq === undefined ? "None" : typeName(seq)}, which a for loop cannot go through (it needs a list, a dict or a string)`,
+        ),
+      );
     const bind = (g: Frame, item: unknown) => {
       if (n.targets.length === 1) g.own[n.targets[0]!] = item;
       else this.assign(g, n.targets, undefined, item, c, n.off, n.src);
@@ -385,7 +419,8 @@ export class Renderer {
     let last: unknown[] | undefined;
     const len = items.length;
     items.forEach((item, k) => {
-      if (++this.iterations > this.maxIterations) this.fail(c, n.off, n.src, new ExprEvalError(`loops ran more than ${this.maxIterations} iterations; ${limitHint(LIMITS.templateIterations)}`));
+      if (++this.iterations > this.maxIterations)
+        this.fail(c, n.off, n.src, new ExprEvalError(`loops ran more than ${this.maxIterations} iterations; ${limitHint(LIMITS.templateIterations)}`));
       const g = f.child();
       bind(g, item);
       const loop = new Loop("loop", (pos) => {
@@ -418,7 +453,8 @@ export class Renderer {
       if (k === len - 1) delete loop.nextitem;
       g.own.loop = loop;
       out += this.block(n.body, g, c);
-      if (out.length > this.maxOutput) this.fail(c, n.off, n.src, new ExprEvalError(`the loop's output exceeds ${this.maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`));
+      if (out.length > this.maxOutput)
+        this.fail(c, n.off, n.src, new ExprEvalError(`the loop's output exceeds ${this.maxOutput} characters; ${limitHint(LIMITS.templateOutput)}`));
     });
     return out;
   }

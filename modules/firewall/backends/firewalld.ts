@@ -74,14 +74,21 @@ export function firewalldItems(r: NormRule): { kind: "port" | "rich"; value: str
   if (r.sport) throw new ModuleError("from_port is not supported with firewalld");
   if (r.action === "limit") throw new ModuleError("rule: limit is not supported with firewalld (use a rich rule limit in firewalld's own tooling)");
   const protos = r.proto === "any" ? (r.dport ? ["tcp", "udp"] : []) : [r.proto];
-  const ports = (r.dport ?? "").split(",").filter(Boolean).map((p) => p.replace(":", "-"));
-  if (r.action === "allow" && r.src === "any" && r.dst === "any" && ports.length && !r.log) return protos.flatMap((pr) => ports.map((p) => ({ kind: "port" as const, value: `${p}/${pr}` })));
+  const ports = (r.dport ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((p) => p.replace(":", "-"));
+  if (r.action === "allow" && r.src === "any" && r.dst === "any" && ports.length && !r.log)
+    return protos.flatMap((pr) => ports.map((p) => ({ kind: "port" as const, value: `${p}/${pr}` })));
   const fam = (x: string) => (x === "any" ? 0 : parsePrefix(x)!.family);
   const f = fam(r.src) || fam(r.dst);
   const families = f ? [f] : [4, 6];
   const verdict = r.action === "allow" ? "accept" : r.action === "deny" ? "drop" : "reject";
   return families.flatMap((family) =>
-    (ports.length ? protos.flatMap((pr) => ports.map((p) => ` port port="${p}" protocol="${pr}"`)) : [protos.length ? ` protocol value="${protos[0]}"` : ""]).map((pp) => ({
+    (ports.length
+      ? protos.flatMap((pr) => ports.map((p) => ` port port="${p}" protocol="${pr}"`))
+      : [protos.length ? ` protocol value="${protos[0]}"` : ""]
+    ).map((pp) => ({
       kind: "rich" as const,
       value: `rule family="ipv${family}"${r.src !== "any" ? ` source address="${r.src}"` : ""}${r.dst !== "any" ? ` destination address="${r.dst}"` : ""}${pp}${r.log ? " log" : ""} ${verdict}`,
     })),
@@ -96,27 +103,53 @@ export interface FirewalldPlan {
 
 /** Pure: runtime and permanent changes of the default zone. */
 export function diffFirewalld(st: FirewalldState, intent: Intent): Change<FirewalldPlan>[] {
-  if (intent.state === "enabled" || intent.state === "disabled" || intent.state === "reset") throw new ModuleError(`state: ${intent.state} starts or stops firewalld itself; manage the firewalld service with services.service instead`);
+  if (intent.state === "enabled" || intent.state === "disabled" || intent.state === "reset")
+    throw new ModuleError(`state: ${intent.state} starts or stops firewalld itself; manage the firewalld service with services.service instead`);
   if (intent.logging !== undefined) throw new ModuleError("logging: is a ufw setting; with firewalld use firewall-cmd --set-log-denied");
   const out: Change<FirewalldPlan>[] = [];
   for (const facet of ["runtime", "permanent"] as const) {
     const v = st[facet];
     const fc = (c: string) => `firewall-cmd${facet === "permanent" ? " --permanent" : ""} --zone=${shq(st.zone)} ${c}`;
-    if (intent.policy && intent.policy.dir === "incoming" && v.target.toUpperCase() !== TARGET[intent.policy.value] && !(v.target === "default" && intent.policy.value === "reject")) {
-      out.push({ summary: `${facet}: zone ${st.zone} target ${v.target} → ${TARGET[intent.policy.value]}`, field: facet, before: v.target, after: TARGET[intent.policy.value], data: { commands: [fc(`--set-target=${TARGET[intent.policy.value]}`)], guarded: intent.policy.value !== "allow" } });
+    if (
+      intent.policy &&
+      intent.policy.dir === "incoming" &&
+      v.target.toUpperCase() !== TARGET[intent.policy.value] &&
+      !(v.target === "default" && intent.policy.value === "reject")
+    ) {
+      out.push({
+        summary: `${facet}: zone ${st.zone} target ${v.target} → ${TARGET[intent.policy.value]}`,
+        field: facet,
+        before: v.target,
+        after: TARGET[intent.policy.value],
+        data: { commands: [fc(`--set-target=${TARGET[intent.policy.value]}`)], guarded: intent.policy.value !== "allow" },
+      });
     }
-    if (intent.policy && intent.policy.dir !== "incoming") throw new ModuleError(`firewalld zones have no ${intent.policy.dir} policy; only direction: incoming maps to the zone's target`);
+    if (intent.policy && intent.policy.dir !== "incoming")
+      throw new ModuleError(`firewalld zones have no ${intent.policy.dir} policy; only direction: incoming maps to the zone's target`);
     const r = intent.rule;
     if (r) {
       for (const it of firewalldItems(r)) {
         const have = it.kind === "port" ? v.ports.includes(it.value) : v.richRules.includes(it.value);
         const opt = it.kind === "port" ? "port" : "rich-rule";
-        if (r.delete && have) out.push({ summary: `${facet}: ${it.kind === "port" ? `port ${it.value}` : `rich rule ${it.value}`} present, to remove`, field: facet, before: it.value, data: { commands: [fc(`--remove-${opt}=${shq(it.value)}`)], guarded: r.action === "allow" } });
-        if (!r.delete && !have) out.push({ summary: `${facet}: ${it.kind === "port" ? `port ${it.value}` : `rich rule ${it.value}`} missing`, field: facet, after: it.value, data: { commands: [fc(`--add-${opt}=${shq(it.value)}`)], guarded: r.action !== "allow" } });
+        if (r.delete && have)
+          out.push({
+            summary: `${facet}: ${it.kind === "port" ? `port ${it.value}` : `rich rule ${it.value}`} present, to remove`,
+            field: facet,
+            before: it.value,
+            data: { commands: [fc(`--remove-${opt}=${shq(it.value)}`)], guarded: r.action === "allow" },
+          });
+        if (!r.delete && !have)
+          out.push({
+            summary: `${facet}: ${it.kind === "port" ? `port ${it.value}` : `rich rule ${it.value}`} missing`,
+            field: facet,
+            after: it.value,
+            data: { commands: [fc(`--add-${opt}=${shq(it.value)}`)], guarded: r.action !== "allow" },
+          });
       }
     }
   }
-  if (intent.state === "reloaded") out.push({ summary: "firewalld reload", field: "state", data: { commands: ["firewall-cmd --reload"], guarded: true, action: true } });
+  if (intent.state === "reloaded")
+    out.push({ summary: "firewalld reload", field: "state", data: { commands: ["firewall-cmd --reload"], guarded: true, action: true } });
   return out;
 }
 
@@ -136,7 +169,10 @@ export function firewalldLockout(st: FirewalldState, changes: Change<FirewalldPl
   }
   const client = parsePrefix(ssh.client)!;
   const conn = `${ssh.client} → ${ssh.server}:${ssh.serverPort}`;
-  const portHit = (spec: string) => spec.split("-").map(Number).length === 2 ? ssh.serverPort >= Number(spec.split("-")[0]) && ssh.serverPort <= Number(spec.split("-")[1]) : Number(spec) === ssh.serverPort;
+  const portHit = (spec: string) =>
+    spec.split("-").map(Number).length === 2
+      ? ssh.serverPort >= Number(spec.split("-")[0]) && ssh.serverPort <= Number(spec.split("-")[1])
+      : Number(spec) === ssh.serverPort;
   for (const rr of z.richRules) {
     const fam = /family="ipv(\d)"/.exec(rr)?.[1];
     if (fam && Number(fam) !== client.family) continue;
@@ -144,7 +180,8 @@ export function firewalldLockout(st: FirewalldState, changes: Change<FirewalldPl
     if (src && !(parsePrefix(src) && contains(parsePrefix(src)!, client))) continue;
     const port = /port port="([^"]+)" protocol="(\w+)"/.exec(rr);
     if (port && (port[2] !== "tcp" || !portHit(port[1]!))) continue;
-    if (/ (drop|reject)$/.test(rr)) return `refusing to apply: a NEW SSH connection from the controller (${conn}) would be ${rr.endsWith("reject") ? "rejected" : "dropped"} by the firewalld rich rule \`${rr}\` in zone ${st.zone}. Nothing was changed. Set allow_lockout: true if this is intended`;
+    if (/ (drop|reject)$/.test(rr))
+      return `refusing to apply: a NEW SSH connection from the controller (${conn}) would be ${rr.endsWith("reject") ? "rejected" : "dropped"} by the firewalld rich rule \`${rr}\` in zone ${st.zone}. Nothing was changed. Set allow_lockout: true if this is intended`;
     if (/ accept$/.test(rr)) return undefined;
   }
   if (z.services.includes("ssh") && ssh.serverPort === 22) return undefined;

@@ -20,7 +20,20 @@ const pre = (r: Omit<Rule, "counter" | "other">): Rule => ({ counter: false, oth
 
 /** What the table holds before any rule: the part of ufw's before.rules a host needs. */
 export function baseTable(): Table {
-  const ctOk = pre({ matches: [{ left: "ct state", op: "==", vals: [{ k: "str", v: "established" }, { k: "str", v: "related" }] }], verdict: { k: "accept" }, comment: "keel: established" });
+  const ctOk = pre({
+    matches: [
+      {
+        left: "ct state",
+        op: "==",
+        vals: [
+          { k: "str", v: "established" },
+          { k: "str", v: "related" },
+        ],
+      },
+    ],
+    verdict: { k: "accept" },
+    comment: "keel: established",
+  });
   return {
     ...RULES_TABLE,
     sets: [],
@@ -35,11 +48,34 @@ export function baseTable(): Table {
           pre({ matches: [{ left: "iifname", op: "==", vals: [{ k: "str", v: "lo" }] }], verdict: { k: "accept" }, comment: "keel: loopback" }),
           ctOk,
           pre({ matches: [{ left: "ct state", op: "==", vals: [{ k: "str", v: "invalid" }] }], verdict: { k: "drop" }, comment: "keel: invalid" }),
-          pre({ matches: [{ left: "icmpv6 type", op: "==", vals: ["nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-advert", "packet-too-big"].map((v) => ({ k: "str" as const, v })) }], verdict: { k: "accept" }, comment: "keel: icmpv6" }),
-          pre({ matches: [{ left: "icmp type", op: "==", vals: ["destination-unreachable", "time-exceeded", "parameter-problem"].map((v) => ({ k: "str" as const, v })) }], verdict: { k: "accept" }, comment: "keel: icmp" }),
+          pre({
+            matches: [
+              {
+                left: "icmpv6 type",
+                op: "==",
+                vals: ["nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-advert", "packet-too-big"].map((v) => ({ k: "str" as const, v })),
+              },
+            ],
+            verdict: { k: "accept" },
+            comment: "keel: icmpv6",
+          }),
+          pre({
+            matches: [
+              { left: "icmp type", op: "==", vals: ["destination-unreachable", "time-exceeded", "parameter-problem"].map((v) => ({ k: "str" as const, v })) },
+            ],
+            verdict: { k: "accept" },
+            comment: "keel: icmp",
+          }),
         ],
       },
-      { name: "output", type: "filter", hook: "output", priority: 0, policy: "accept", rules: [pre({ matches: [{ left: "oifname", op: "==", vals: [{ k: "str", v: "lo" }] }], verdict: { k: "accept" }, comment: "keel: loopback" }), ctOk] },
+      {
+        name: "output",
+        type: "filter",
+        hook: "output",
+        priority: 0,
+        policy: "accept",
+        rules: [pre({ matches: [{ left: "oifname", op: "==", vals: [{ k: "str", v: "lo" }] }], verdict: { k: "accept" }, comment: "keel: loopback" }), ctOk],
+      },
       { name: "forward", type: "filter", hook: "forward", priority: 0, policy: "accept", rules: [] },
     ],
   };
@@ -51,7 +87,10 @@ const POLICY = { allow: "accept", deny: "drop", reject: "drop" } as const;
 
 /** A ufw-style rule as nft rules (one per family when it names both). */
 export function nftRulesFor(r: NormRule): Rule[] {
-  if (r.action === "limit") throw new ModuleError("rule: limit is a ufw feature; keel's nftables table has no rate limit for it (use firewall.nftables with a raw: rule using limit or meter)");
+  if (r.action === "limit")
+    throw new ModuleError(
+      "rule: limit is a ufw feature; keel's nftables table has no rate limit for it (use firewall.nftables with a raw: rule using limit or meter)",
+    );
   const ports = (p: string | undefined) => (p === undefined ? undefined : p.split(",").map((x) => x.replace(":", "-")));
   return rulesFromArgs(
     {
@@ -81,7 +120,10 @@ export function tableAfter(live: Table | undefined, intent: Intent): Table | und
   const r = intent.rule;
   if (r) {
     const chain: Chain | undefined = t.chains.find((c) => c.name === (r.dir === "in" ? "input" : "output"));
-    if (!chain) throw new ModuleError(`table inet ${RULES_TABLE.name} has no ${r.dir === "in" ? "input" : "output"} chain; remove it (nft delete table inet ${RULES_TABLE.name}) and keel recreates it`);
+    if (!chain)
+      throw new ModuleError(
+        `table inet ${RULES_TABLE.name} has no ${r.dir === "in" ? "input" : "output"} chain; remove it (nft delete table inet ${RULES_TABLE.name}) and keel recreates it`,
+      );
     const rules = nftRulesFor(r);
     const keys = new Set(rules.map(ruleKey));
     if (r.delete) chain.rules = chain.rules.filter((x) => !keys.has(ruleKey(x)));
@@ -96,15 +138,35 @@ export function tableAfter(live: Table | undefined, intent: Intent): Table | und
 
 /** Pure: the changes of the intent on keel's rules table, live and persisted; refuses a lockout. */
 export function diffNftRule(st: NftHostState, intent: Intent, opts: { allowLockout: boolean }): Change<NftPlan>[] {
-  if (!st.live) throw new ModuleError(`cannot read the nftables ruleset (${st.nftErr}); ${st.nftRc === 127 ? "install nftables, ufw or firewalld" : "run the task with become: true"}`);
+  if (!st.live)
+    throw new ModuleError(
+      `cannot read the nftables ruleset (${st.nftErr}); ${st.nftRc === 127 ? "install nftables, ufw or firewalld" : "run the task with become: true"}`,
+    );
   if (intent.logging !== undefined) throw new ModuleError("logging: is a ufw setting; with keel's nftables table, log per rule (log: true)");
   const live = st.live.tables.find((t) => t.family === RULES_TABLE.family && t.name === RULES_TABLE.name);
-  if (intent.state === "reloaded") return [{ summary: `reload table inet ${RULES_TABLE.name} from its persisted file`, field: "state", data: { op: "load", action: true } as NftPlan }];
+  if (intent.state === "reloaded")
+    return [{ summary: `reload table inet ${RULES_TABLE.name} from its persisted file`, field: "state", data: { op: "load", action: true } as NftPlan }];
   const want = tableAfter(live, intent);
   if (!want) {
-    const out: Change<NftPlan>[] = live ? [{ summary: `live: table inet ${RULES_TABLE.name} present, to remove (state: disabled)`, field: "live", before: "present", after: "absent", data: { op: "delete" } }] : [];
+    const out: Change<NftPlan>[] = live
+      ? [
+          {
+            summary: `live: table inet ${RULES_TABLE.name} present, to remove (state: disabled)`,
+            field: "live",
+            before: "present",
+            after: "absent",
+            data: { op: "delete" },
+          },
+        ]
+      : [];
     const u = unpersistTarget(RULES_TABLE, undefined, st.persist);
-    if (u) out.push({ summary: `persisted: table inet ${RULES_TABLE.name} in ${u.path}, to remove (state: disabled)`, field: "persisted", diff: { path: u.path, before: u.before, after: u.after }, data: { op: "unpersist" } });
+    if (u)
+      out.push({
+        summary: `persisted: table inet ${RULES_TABLE.name} in ${u.path}, to remove (state: disabled)`,
+        field: "persisted",
+        diff: { path: u.path, before: u.before, after: u.after },
+        data: { op: "unpersist" },
+      });
     return out;
   }
   const changes = diffLiveTable(want, live);

@@ -134,7 +134,13 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
   const out: Change<UfwPlan>[] = [];
   if (intent.policy && st.defaults[intent.policy.dir] !== intent.policy.value) {
     const p = intent.policy;
-    out.push({ summary: `ufw default ${p.dir} ${st.defaults[p.dir]} → ${p.value}`, field: "policy", before: st.defaults[p.dir], after: p.value, data: { commands: [`ufw default ${p.value} ${p.dir}`], guarded: p.value !== "allow" } });
+    out.push({
+      summary: `ufw default ${p.dir} ${st.defaults[p.dir]} → ${p.value}`,
+      field: "policy",
+      before: st.defaults[p.dir],
+      after: p.value,
+      data: { commands: [`ufw default ${p.value} ${p.dir}`], guarded: p.value !== "allow" },
+    });
   }
   const r = intent.rule;
   if (r) {
@@ -143,14 +149,23 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
     const cmd = ufwCommand(r);
     if (r.delete) {
       const present = want.filter((t) => have.has(key(t)));
-      if (present.length) out.push({ summary: `ufw rule present, to delete: ${cmd}`, field: "rule", before: cmd, after: "absent", data: { commands: [`ufw --force delete ${ufwCommand({ ...r, comment: undefined })}`], guarded: r.action === "allow" || r.action === "limit" } });
+      if (present.length)
+        out.push({
+          summary: `ufw rule present, to delete: ${cmd}`,
+          field: "rule",
+          before: cmd,
+          after: "absent",
+          data: { commands: [`ufw --force delete ${ufwCommand({ ...r, comment: undefined })}`], guarded: r.action === "allow" || r.action === "limit" },
+        });
     } else {
       const missing = want.filter((t) => !have.has(key(t)));
       const recomment = want.filter((t) => have.has(key(t)) && have.get(key(t))!.comment !== t.comment);
       if (missing.length || recomment.length) {
         const insert = r.insert !== undefined ? `insert ${r.insert} ` : "";
         out.push({
-          summary: missing.length ? `ufw rule missing: ${cmd}` : `ufw rule comment ${JSON.stringify(have.get(key(recomment[0]!))!.comment ?? "")} → ${JSON.stringify(r.comment ?? "")}: ${cmd}`,
+          summary: missing.length
+            ? `ufw rule missing: ${cmd}`
+            : `ufw rule comment ${JSON.stringify(have.get(key(recomment[0]!))!.comment ?? "")} → ${JSON.stringify(r.comment ?? "")}: ${cmd}`,
           field: "rule",
           ...(missing.length ? { after: cmd } : { before: have.get(key(recomment[0]!))!.comment, after: r.comment }),
           data: { commands: [`ufw ${insert}${cmd}`], guarded: r.action !== "allow" },
@@ -160,12 +175,32 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
   }
   if (intent.logging !== undefined) {
     const want = intent.logging === "on" ? "low" : intent.logging;
-    if ((st.logging ?? "low") !== want) out.push({ summary: `ufw logging ${st.logging ?? "low"} → ${want}`, field: "logging", before: st.logging, after: want, data: { commands: [`ufw logging ${intent.logging}`], guarded: false } });
+    if ((st.logging ?? "low") !== want)
+      out.push({
+        summary: `ufw logging ${st.logging ?? "low"} → ${want}`,
+        field: "logging",
+        before: st.logging,
+        after: want,
+        data: { commands: [`ufw logging ${intent.logging}`], guarded: false },
+      });
   }
-  if (intent.state === "enabled" && !st.active) out.push({ summary: "ufw inactive → enabled", field: "state", before: "inactive", after: "enabled", data: { commands: ["ufw --force enable"], guarded: true } });
-  if (intent.state === "disabled" && st.active) out.push({ summary: "ufw active → disabled", field: "state", before: "active", after: "disabled", data: { commands: ["ufw disable"], guarded: false } });
+  if (intent.state === "enabled" && !st.active)
+    out.push({
+      summary: "ufw inactive → enabled",
+      field: "state",
+      before: "inactive",
+      after: "enabled",
+      data: { commands: ["ufw --force enable"], guarded: true },
+    });
+  if (intent.state === "disabled" && st.active)
+    out.push({ summary: "ufw active → disabled", field: "state", before: "active", after: "disabled", data: { commands: ["ufw disable"], guarded: false } });
   if (intent.state === "reloaded") out.push({ summary: "ufw reload", field: "state", data: { commands: ["ufw reload"], guarded: true, action: true } });
-  if (intent.state === "reset") out.push({ summary: "ufw reset (all rules removed, ufw disabled)", field: "state", data: { commands: ["ufw --force reset"], guarded: false, action: true } });
+  if (intent.state === "reset")
+    out.push({
+      summary: "ufw reset (all rules removed, ufw disabled)",
+      field: "state",
+      data: { commands: ["ufw --force reset"], guarded: false, action: true },
+    });
   return out;
 }
 
@@ -219,10 +254,7 @@ export async function applyUfw(host: Host, changes: Change<UfwPlan>[], timeoutS:
     for (const c of commands) await host.run(c);
     return commands.join("; ");
   }
-  const restore = [
-    `tar -C / -xf "$d/ufw.tar"`,
-    `if grep -q '^Status: active' "$d/was"; then ufw --force enable; else ufw disable; fi`,
-  ].join("\n");
+  const restore = [`tar -C / -xf "$d/ufw.tar"`, `if grep -q '^Status: active' "$d/was"; then ufw --force enable; else ufw disable; fi`].join("\n");
   const r = await guardedChange(host, {
     files: { "restore.sh": `${restore}\n` },
     save: `tar -C / -cf "$d/ufw.tar" etc/ufw etc/default/ufw || exit 11\nufw status > "$d/was" 2>&1 || exit 12`,
@@ -234,4 +266,3 @@ export async function applyUfw(host: Host, changes: Change<UfwPlan>[], timeoutS:
   });
   return `${commands.join("; ")} (applied in ${r.loadMs} ms; a new SSH connection worked in ${r.proofMs} ms)`;
 }
-

@@ -23,7 +23,8 @@ export const apk: PackageBackend = {
       lines.push(outSection("installed", "apk info -v"));
       const query = outSection("candidates", `apk search -x ${names}`);
       if (opts.candidates === "all") lines.push(query);
-      else if (opts.candidates === "missing") lines.push("m=", `for p in ${names}; do apk info -e "$p" >/dev/null 2>&1 || m=1; done`, `if [ -n "$m" ]; then`, query, "fi");
+      else if (opts.candidates === "missing")
+        lines.push("m=", `for p in ${names}; do apk info -e "$p" >/dev/null 2>&1 || m=1; done`, `if [ -n "$m" ]; then`, query, "fi");
     }
     lines.push("true");
     return lines.join("\n");

@@ -37,7 +37,9 @@ export const apt: PackageBackend = {
       }
     }
     if (opts.needCacheAge) {
-      lines.push(outSection("cache", `echo "now $(date +%s)"; echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"; echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`));
+      lines.push(
+        outSection("cache", `echo "now $(date +%s)"; echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"; echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`),
+      );
     }
     if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
     lines.push("true");
@@ -171,4 +173,3 @@ async function aptRun(host: Host, cmd: string, lockTimeout: number): Promise<App
     throw e;
   }
 }
-

@@ -17,7 +17,10 @@ export const sysv: ServiceBackend = {
       `if [ -x /etc/init.d/${n} ]; then`,
       snip.cmd("status", `/etc/init.d/${n} status 2>&1`),
       "fi",
-      snip.out("links", `for l in /etc/rc2.d/S??${n} /etc/rc3.d/S??${n} /etc/rc4.d/S??${n} /etc/rc5.d/S??${n}; do if [ -e "$l" ]; then printf '%s\\n' "$l"; fi; done`),
+      snip.out(
+        "links",
+        `for l in /etc/rc2.d/S??${n} /etc/rc3.d/S??${n} /etc/rc4.d/S??${n} /etc/rc5.d/S??${n}; do if [ -e "$l" ]; then printf '%s\\n' "$l"; fi; done`,
+      ),
     ].join("\n");
   },
 
@@ -39,9 +42,7 @@ export const sysv: ServiceBackend = {
   async run(host, name, op) {
     const n = shq(name);
     if (op === "enable") {
-      return host.run(
-        `if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} defaults && update-rc.d ${n} enable; else chkconfig ${n} on; fi`,
-      );
+      return host.run(`if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} defaults && update-rc.d ${n} enable; else chkconfig ${n} on; fi`);
     }
     if (op === "disable") {
       return host.run(`if command -v update-rc.d >/dev/null 2>&1; then update-rc.d ${n} disable; else chkconfig ${n} off; fi`);

@@ -16,7 +16,10 @@ const cwd = join(dir, "proj");
 const other = join(dir, "other");
 for (const d of [home, cwd, other]) mkdirSync(d, { recursive: true });
 writeFileSync(join(home, ".ansible.cfg"), "[defaults]\nforks = 3\n");
-writeFileSync(join(cwd, "ansible.cfg"), "[defaults]\nforks = 4\nremote_user = deploy\ninventory = inv/hosts.ini,extra.yml\nroles_path = roles:/opt/roles\nhost_key_checking = False\ntimeout = 25\n[privilege_escalation]\nbecome = yes\nbecome_user = app\n[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new\n");
+writeFileSync(
+  join(cwd, "ansible.cfg"),
+  "[defaults]\nforks = 4\nremote_user = deploy\ninventory = inv/hosts.ini,extra.yml\nroles_path = roles:/opt/roles\nhost_key_checking = False\ntimeout = 25\n[privilege_escalation]\nbecome = yes\nbecome_user = app\n[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new\n",
+);
 writeFileSync(join(other, "ansible.cfg"), "[defaults]\nforks = 5\n");
 
 /** Run with this environment and working folder. */
@@ -63,9 +66,36 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
   // [setting, file value, env, env value, flag, flag value]
   it.each([
     ["forks", 4, "ANSIBLE_FORKS", "12", "forks", "20", (c: ReturnType<typeof connectionOptions>) => c.run.forks, [4, 12, 20]],
-    ["become_user", "app", "ANSIBLE_BECOME_USER", "web", "becomeUser", "db", (c: ReturnType<typeof connectionOptions>) => c.run.becomeUser, ["app", "web", "db"]],
-    ["host_key_checking", false, "ANSIBLE_HOST_KEY_CHECKING", "True", undefined, undefined, (c: ReturnType<typeof connectionOptions>) => c.run.hostKeyChecking, [false, true, true]],
-    ["inventory", "", "ANSIBLE_INVENTORY", "/env/inv", "inventory", ["/cli/inv"], (c: ReturnType<typeof connectionOptions>) => c.inventory, [[join(cwd, "inv/hosts.ini"), join(cwd, "extra.yml")], ["/env/inv"], ["/cli/inv"]]],
+    [
+      "become_user",
+      "app",
+      "ANSIBLE_BECOME_USER",
+      "web",
+      "becomeUser",
+      "db",
+      (c: ReturnType<typeof connectionOptions>) => c.run.becomeUser,
+      ["app", "web", "db"],
+    ],
+    [
+      "host_key_checking",
+      false,
+      "ANSIBLE_HOST_KEY_CHECKING",
+      "True",
+      undefined,
+      undefined,
+      (c: ReturnType<typeof connectionOptions>) => c.run.hostKeyChecking,
+      [false, true, true],
+    ],
+    [
+      "inventory",
+      "",
+      "ANSIBLE_INVENTORY",
+      "/env/inv",
+      "inventory",
+      ["/cli/inv"],
+      (c: ReturnType<typeof connectionOptions>) => c.inventory,
+      [[join(cwd, "inv/hosts.ini"), join(cwd, "extra.yml")], ["/env/inv"], ["/cli/inv"]],
+    ],
   ] as const)("%s", (_s, _f, envName, envValue, flag, flagValue, pick, want) => {
     const fileOnly = withEnv({}, cwd, () => pick(connectionOptions({})));
     const envToo = withEnv({ [envName]: envValue }, cwd, () => pick(connectionOptions({})));
@@ -78,7 +108,13 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
       const c = connectionOptions({});
       return { ...c, roles: process.env.ANSIBLE_ROLES_PATH };
     });
-    expect(c.run).toMatchObject({ defaultUser: "deploy", defaultConnectTimeoutMs: 25_000, become: true, becomeUser: "app", sshArgs: "-C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new" });
+    expect(c.run).toMatchObject({
+      defaultUser: "deploy",
+      defaultConnectTimeoutMs: 25_000,
+      become: true,
+      becomeUser: "app",
+      sshArgs: "-C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new",
+    });
     expect(c.roles).toBe(`${join(cwd, "roles")}:/opt/roles`);
   });
 
@@ -91,7 +127,9 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
       expect((e as InputError).pos).toMatchObject({ line: 2 });
     }
     writeFileSync(join(other, "proxy.cfg"), "[ssh_connection]\nssh_args = -o HostKeyAlias=bastion\n[privilege_escalation]\nbecome_method = su\n");
-    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "proxy.cfg") }, cwd, () => connectionOptions({}))).toThrow(/ssh_args .*proxy\.cfg:2.* sets -o HostKeyAlias=bastion/);
+    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "proxy.cfg") }, cwd, () => connectionOptions({}))).toThrow(
+      /ssh_args .*proxy\.cfg:2.* sets -o HostKeyAlias=bastion/,
+    );
     // a ProxyJump there is honoured: the config loads
     writeFileSync(join(other, "jump.cfg"), "[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o ProxyJump=bastion\n");
     expect(withEnv({ ANSIBLE_CONFIG: join(other, "jump.cfg") }, cwd, () => connectionOptions({})).run.sshArgs).toMatch(/ProxyJump=bastion/);

@@ -43,7 +43,10 @@ describe("keel audit input", () => {
   it("a playbook with check_mode: false is refused: an audit never acts", async () => {
     const pb = join(dir, "acts.yml");
     const marker = join(dir, "touched");
-    writeFileSync(pb, `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: acts even in check mode\n      command: touch ${marker}\n      check_mode: false\n`);
+    writeFileSync(
+      pb,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: acts even in check mode\n      command: touch ${marker}\n      check_mode: false\n`,
+    );
     const o = io();
     expect(await main(["audit", "--playbook", pb, "-c", "local", "-i", "localhost,", "--no-history"], o)).toBe(1);
     expect(o.stderr).toMatch(/acts\.yml:4:7: task 'acts even in check mode' sets check_mode: false, which would change hosts during an audit/);
@@ -55,7 +58,11 @@ describe("keel schema waivers", () => {
   it("prints the waivers file's JSON Schema, with the catalog's control ids", async () => {
     const o = io();
     expect(await main(["schema", "waivers"], o)).toBe(0);
-    const s = JSON.parse(o.stdout) as { $id: string; required: string[]; properties: { waivers: { items: { required: string[]; properties: { control: { enum: string[] } } } } } };
+    const s = JSON.parse(o.stdout) as {
+      $id: string;
+      required: string[];
+      properties: { waivers: { items: { required: string[]; properties: { control: { enum: string[] } } } } };
+    };
     expect(s.$id).toBe("https://keel.dev/schemas/waivers.schema.json");
     expect(s.properties.waivers.items.required).toEqual(["control", "justification", "approver", "expires"]);
     expect(s.properties.waivers.items.properties.control.enum).toContain("ssh.permit-root-login");
@@ -95,7 +102,10 @@ describe("keel report with audit reports", () => {
     const key = join(dir, "signer");
     expect(await main(["report", "keygen", "--out", key, "--comment", "sec@example.com"], io())).toBe(0);
     const { signReport, loadPrivateKey } = await import("../../../engine/report/sign.js");
-    const sig = signReport(readFileSync(file), "audit.json", loadPrivateKey(readFileSync(key, "utf8"), key), { now: new Date("2026-12-03T04:00:00Z"), signer: "sec@example.com" });
+    const sig = signReport(readFileSync(file), "audit.json", loadPrivateKey(readFileSync(key, "utf8"), key), {
+      now: new Date("2026-12-03T04:00:00Z"),
+      signer: "sec@example.com",
+    });
     writeFileSync(`${file}.sig`, JSON.stringify(sig));
     const ok = io();
     expect(await main(["report", "verify", file, "--sig", `${file}.sig`, "--key", `${key}.pub`], ok)).toBe(0);

@@ -91,7 +91,9 @@ describe("connection settings keel does not honour", () => {
     }
   });
   it("options keel honours or that cannot redirect the connection are accepted", async () => {
-    const host = await inv(`      ansible_ssh_common_args: "-o UserKnownHostsFile=/tmp/kh -o StrictHostKeyChecking=yes -o ControlMaster=auto -o ServerAliveInterval=30"\n      ansible_python_interpreter: /usr/bin/python3\n`);
+    const host = await inv(
+      `      ansible_ssh_common_args: "-o UserKnownHostsFile=/tmp/kh -o StrictHostKeyChecking=yes -o ControlMaster=auto -o ServerAliveInterval=30"\n      ansible_python_interpreter: /usr/bin/python3\n`,
+    );
     expect(host().knownHostsFile).toBe("/tmp/kh");
   });
   it("ProxyJump, ProxyCommand, -J, -F, -i, -p and -l are kept as ssh options, in ssh's order", async () => {

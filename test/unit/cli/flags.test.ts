@@ -64,7 +64,33 @@ describe("shared connection flags", () => {
   });
 
   it("the same arguments mean the same settings in every connecting command", () => {
-    const argv = ["-i", "a.yml", "-i", "b.yml", "-l", "web*", "-u", "deploy", "--private-key", "/k/id", "-c", "ssh", "-b", "--become-user", "app", "-f", "7", "-T", "3", "--command-timeout", "4", "--host-timeout", "9", "--accept-new-host-keys", "-vv"];
+    const argv = [
+      "-i",
+      "a.yml",
+      "-i",
+      "b.yml",
+      "-l",
+      "web*",
+      "-u",
+      "deploy",
+      "--private-key",
+      "/k/id",
+      "-c",
+      "ssh",
+      "-b",
+      "--become-user",
+      "app",
+      "-f",
+      "7",
+      "-T",
+      "3",
+      "--command-timeout",
+      "4",
+      "--host-timeout",
+      "9",
+      "--accept-new-host-keys",
+      "-vv",
+    ];
     const settings = connecting(program()).map((c) => {
       c.parseOptions(argv);
       return { name: c.name(), s: connectionOptions(c.opts() as ConnectionFlags) };

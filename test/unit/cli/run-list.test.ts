@@ -22,7 +22,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 writeFileSync(join(dir, "inv.ini"), "[web]\nlab01\nlab02\n[db]\nlab03\n[empty]\n");
 mkdirSync(join(dir, "roles", "motd", "tasks"), { recursive: true });
-writeFileSync(join(dir, "roles", "motd", "tasks", "main.yml"), "- name: write motd\n  copy: { dest: /tmp/motd, content: hi }\n  tags: [motd]\n- debug: msg=unnamed-in-role\n");
+writeFileSync(
+  join(dir, "roles", "motd", "tasks", "main.yml"),
+  "- name: write motd\n  copy: { dest: /tmp/motd, content: hi }\n  tags: [motd]\n- debug: msg=unnamed-in-role\n",
+);
 writeFileSync(join(dir, "more.yml"), "- name: imported one\n  debug: msg=x\n  tags: imp\n");
 writeFileSync(
   join(dir, "pb.yml"),
@@ -96,18 +99,41 @@ async function keel(args: string[]): Promise<{ code: number; out: string; err: s
 }
 
 function ansible(args: string[]): string {
-  const r = spawnSync("ansible-playbook", ["-i", "inv.ini", "pb.yml", ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: dir, ANSIBLE_NOCOLOR: "1" } });
+  const r = spawnSync("ansible-playbook", ["-i", "inv.ini", "pb.yml", ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ANSIBLE_NOCOLOR: "1" },
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }
 
 /** Host lines are in set order in Ansible's output: sort each play's host list. */
 function sortHosts(text: string): string {
-  return text.replace(/(hosts \(\d+\):\n)((?: {6}\S+\n)*)/g, (_m, head: string, body: string) => head + body.split("\n").filter(Boolean).sort().map((l) => l + "\n").join(""));
+  return text.replace(
+    /(hosts \(\d+\):\n)((?: {6}\S+\n)*)/g,
+    (_m, head: string, body: string) =>
+      head +
+      body
+        .split("\n")
+        .filter(Boolean)
+        .sort()
+        .map((l) => l + "\n")
+        .join(""),
+  );
 }
 
 describe("keel run --list-* prints ansible-playbook's text", () => {
-  const cases: string[][] = [["--list-tasks"], ["--list-tags"], ["--list-hosts"], ["--list-tasks", "--list-hosts", "--list-tags"], ["--list-tasks", "--tags", "a,motd"], ["--list-tasks", "--skip-tags", "blk"], ["--list-tasks", "--tags", "special"], ["--list-hosts", "--limit", "lab01"]];
+  const cases: string[][] = [
+    ["--list-tasks"],
+    ["--list-tags"],
+    ["--list-hosts"],
+    ["--list-tasks", "--list-hosts", "--list-tags"],
+    ["--list-tasks", "--tags", "a,motd"],
+    ["--list-tasks", "--skip-tags", "blk"],
+    ["--list-tasks", "--tags", "special"],
+    ["--list-hosts", "--limit", "lab01"],
+  ];
 
   it.each(cases)("%s %s %s", async (...args) => {
     const k = await keel(args);
@@ -145,7 +171,12 @@ describe("keel run --list-* prints ansible-playbook's text", () => {
 
 describe("--start-at-task", () => {
   const plan = loadPlaybook(join(dir, "pb.yml"), { registry });
-  const names = (nodes: TaskNode[]): string[] => nodes.flatMap((n) => (n.kind === "block" ? [...names(n.block), ...names(n.rescue).map((x) => `rescue:${x}`), ...names(n.always).map((x) => `always:${x}`)] : [taskDisplayName(n as Task)]));
+  const names = (nodes: TaskNode[]): string[] =>
+    nodes.flatMap((n) =>
+      n.kind === "block"
+        ? [...names(n.block), ...names(n.rescue).map((x) => `rescue:${x}`), ...names(n.always).map((x) => `always:${x}`)]
+        : [taskDisplayName(n as Task)],
+    );
 
   it("drops the tasks before the first match, keeps a block's rescue/always, and runs later plays whole", () => {
     const p = startAtTask(plan, "nested");
@@ -199,7 +230,11 @@ describe("--step", () => {
     expect(await confirm(ref("t1", "two"))).toBe(false);
     expect(await confirm(ref("t2", "three"))).toBe(true);
     expect(await confirm(ref("t3", "four"))).toBe(true);
-    expect(prompts).toEqual(["Perform task: TASK: one (N)o/(y)es/(c)ontinue: ", "Perform task: TASK: two (N)o/(y)es/(c)ontinue: ", "Perform task: TASK: three (N)o/(y)es/(c)ontinue: "]);
+    expect(prompts).toEqual([
+      "Perform task: TASK: one (N)o/(y)es/(c)ontinue: ",
+      "Perform task: TASK: two (N)o/(y)es/(c)ontinue: ",
+      "Perform task: TASK: three (N)o/(y)es/(c)ontinue: ",
+    ]);
     expect(c.err()).toBe("skipping task 'two' (--step)\n");
   });
 });

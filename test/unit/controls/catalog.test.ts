@@ -122,17 +122,97 @@ describe("loadCatalog", () => {
   });
 
   const cases: [string, Record<string, string>, RegExp, string, number, RegExp?][] = [
-    ["an unknown key in a control, with a suggestion", { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severty: high\n    references: {}\n    type: automated\n" }, /unknown key 'severty'.*did you mean 'severity'/, "controls/kernel.yml", 5],
-    ["a bad severity", { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: hihg\n    references: {}\n    type: automated\n" }, /must be one of none, low, medium, high, critical.*did you mean 'high'/, "controls/kernel.yml", 5],
-    ["an impact outside its severity band", { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: high\n    impact: 0.3\n    references: {}\n    type: automated\n" }, /impact 0.3 does not match severity high/, "controls/kernel.yml", 6],
-    ["a manual control without procedure", { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: high\n    references: {}\n    type: manual\n" }, /needs 'procedure'/, "controls/kernel.yml", 3],
-    ["an id outside its area", { "controls/kernel.yml": "controls:\n  net.forward:\n    title: t\n    rationale: r\n    severity: high\n    references: {}\n    type: manual\n    procedure: p\n" }, /does not start with 'kernel\.'/, "controls/kernel.yml", 2],
-    ["a parameter without default", { "defaults/main.yml": "hardening_level: INFO\nhardening_forward: false\n" }, /reads parameter 'hardening_max_tries', which defaults\/main.yml does not define/, "controls/ssh.yml", 7],
-    ["a bad applies_when", { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: high\n    references: {}\n    applies_when: facts.os_family ==\n    type: manual\n    procedure: p\n" }, /invalid expression/, "controls/kernel.yml", 7],
-    ["an automated control without tasks", { "tasks/main.yml": "- import_tasks: ssh.yml\n" }, /automated control kernel.forward has no task tagged/, "controls/kernel.yml", 2],
-    ["a task without control tag", { "tasks/main.yml": "- name: forward\n  sysctl: { name: a.b, value: '0' }\n  when: \"'kernel.forward' in hardening_controls\"\n" }, /task 'forward' carries no control id/, "tasks/main.yml", 1],
-    ["a task tagged with an unknown control", { "tasks/main.yml": "- name: forward\n  sysctl: { name: a.b, value: '0' }\n  tags: [kernel.froward]\n  when: \"'kernel.forward' in hardening_controls\"\n" }, /not a control of the catalog; did you mean 'kernel.forward'/, "tasks/main.yml", 3],
-    ["a task gated on another control", { "tasks/main.yml": "- name: forward\n  sysctl: { name: a.b, value: '0' }\n  tags: [kernel.forward]\n  when: \"'ssh.log-level' in hardening_controls\"\n" }, /not gated on its control/, "tasks/main.yml", 1],
+    [
+      "an unknown key in a control, with a suggestion",
+      { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severty: high\n    references: {}\n    type: automated\n" },
+      /unknown key 'severty'.*did you mean 'severity'/,
+      "controls/kernel.yml",
+      5,
+    ],
+    [
+      "a bad severity",
+      { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: hihg\n    references: {}\n    type: automated\n" },
+      /must be one of none, low, medium, high, critical.*did you mean 'high'/,
+      "controls/kernel.yml",
+      5,
+    ],
+    [
+      "an impact outside its severity band",
+      {
+        "controls/kernel.yml":
+          "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: high\n    impact: 0.3\n    references: {}\n    type: automated\n",
+      },
+      /impact 0.3 does not match severity high/,
+      "controls/kernel.yml",
+      6,
+    ],
+    [
+      "a manual control without procedure",
+      { "controls/kernel.yml": "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: high\n    references: {}\n    type: manual\n" },
+      /needs 'procedure'/,
+      "controls/kernel.yml",
+      3,
+    ],
+    [
+      "an id outside its area",
+      {
+        "controls/kernel.yml":
+          "controls:\n  net.forward:\n    title: t\n    rationale: r\n    severity: high\n    references: {}\n    type: manual\n    procedure: p\n",
+      },
+      /does not start with 'kernel\.'/,
+      "controls/kernel.yml",
+      2,
+    ],
+    [
+      "a parameter without default",
+      { "defaults/main.yml": "hardening_level: INFO\nhardening_forward: false\n" },
+      /reads parameter 'hardening_max_tries', which defaults\/main.yml does not define/,
+      "controls/ssh.yml",
+      7,
+    ],
+    [
+      "a bad applies_when",
+      {
+        "controls/kernel.yml":
+          "controls:\n  kernel.forward:\n    title: t\n    rationale: r\n    severity: high\n    references: {}\n    applies_when: facts.os_family ==\n    type: manual\n    procedure: p\n",
+      },
+      /invalid expression/,
+      "controls/kernel.yml",
+      7,
+    ],
+    [
+      "an automated control without tasks",
+      { "tasks/main.yml": "- import_tasks: ssh.yml\n" },
+      /automated control kernel.forward has no task tagged/,
+      "controls/kernel.yml",
+      2,
+    ],
+    [
+      "a task without control tag",
+      { "tasks/main.yml": "- name: forward\n  sysctl: { name: a.b, value: '0' }\n  when: \"'kernel.forward' in hardening_controls\"\n" },
+      /task 'forward' carries no control id/,
+      "tasks/main.yml",
+      1,
+    ],
+    [
+      "a task tagged with an unknown control",
+      {
+        "tasks/main.yml":
+          "- name: forward\n  sysctl: { name: a.b, value: '0' }\n  tags: [kernel.froward]\n  when: \"'kernel.forward' in hardening_controls\"\n",
+      },
+      /not a control of the catalog; did you mean 'kernel.forward'/,
+      "tasks/main.yml",
+      3,
+    ],
+    [
+      "a task gated on another control",
+      {
+        "tasks/main.yml": "- name: forward\n  sysctl: { name: a.b, value: '0' }\n  tags: [kernel.forward]\n  when: \"'ssh.log-level' in hardening_controls\"\n",
+      },
+      /not gated on its control/,
+      "tasks/main.yml",
+      1,
+    ],
     ["a controls file not listed as an area", { "controls/extra.yml": "controls: {}\n" }, /controls\/extra.yml is not listed under areas/, "catalog.yml", 3],
   ];
   it.each(cases)("rejects %s at file:line", (_n, over, msg, file, line) => {
@@ -177,12 +257,27 @@ describe("resolveProfile", () => {
   });
 
   const bad: [string, string, RegExp, number][] = [
-    ["unknown control", "profile: u\nextends: base\ndeselect: [ssh.max-auth-trie]\n", /unknown control 'ssh.max-auth-trie' in deselect, did you mean 'ssh.max-auth-tries'/, 3],
+    [
+      "unknown control",
+      "profile: u\nextends: base\ndeselect: [ssh.max-auth-trie]\n",
+      /unknown control 'ssh.max-auth-trie' in deselect, did you mean 'ssh.max-auth-tries'/,
+      3,
+    ],
     ["glob matching nothing", "profile: u\nselect: ['web.*']\n", /'web.\*' in select matches no control/, 2],
     ["unknown parameter", "profile: u\nparams:\n  hardening_max_trie: 3\n", /unknown parameter 'hardening_max_trie', did you mean 'hardening_max_tries'/, 3],
     ["parameter of the wrong type", "profile: u\nparams:\n  hardening_max_tries: many\n", /must be a number \(its default is 4\), got a string/, 3],
-    ["a value outside the parameter's param_values", "profile: u\nparams:\n  hardening_level: DEBUG\n", /parameter 'hardening_level' must be one of "INFO", "VERBOSE", got "DEBUG"/, 3],
-    ["a newline in a value (it becomes a line of a host file)", 'profile: u\nparams:\n  hardening_level: "INFO\\nPermitRootLogin yes"\n', /parameter 'hardening_level' contains a newline/, 3],
+    [
+      "a value outside the parameter's param_values",
+      "profile: u\nparams:\n  hardening_level: DEBUG\n",
+      /parameter 'hardening_level' must be one of "INFO", "VERBOSE", got "DEBUG"/,
+      3,
+    ],
+    [
+      "a newline in a value (it becomes a line of a host file)",
+      'profile: u\nparams:\n  hardening_level: "INFO\\nPermitRootLogin yes"\n',
+      /parameter 'hardening_level' contains a newline/,
+      3,
+    ],
     ["a NUL in a value", 'profile: u\nparams:\n  hardening_level: "INFO\\0"\n', /parameter 'hardening_level' contains a NUL/, 3],
     ["unknown profile name", "profile: u\nextends: strikt\n", /unknown profile 'strikt', did you mean 'strict'/, 2],
     ["unknown key", "profile: u\nselects: [ssh.banner]\n", /unknown key 'selects'.*did you mean 'select'/, 2],

@@ -60,7 +60,15 @@ describe.each(shells)("snippets under $name", (sh) => {
     if (skip()) return;
     const p = (n: string) => join(dir, n);
     const recs = runIt(
-      [snip.stat("f", p("plain")), snip.stat("d", p("sub")), snip.stat("l", p("link")), snip.stat("lf", p("link"), { follow: true }), snip.stat("dl", p("dangling")), snip.stat("dlf", p("dangling"), { follow: true }), snip.stat("m", p("missing"))].join("\n"),
+      [
+        snip.stat("f", p("plain")),
+        snip.stat("d", p("sub")),
+        snip.stat("l", p("link")),
+        snip.stat("lf", p("link"), { follow: true }),
+        snip.stat("dl", p("dangling")),
+        snip.stat("dlf", p("dangling"), { follow: true }),
+        snip.stat("m", p("missing")),
+      ].join("\n"),
     )!;
     const f = findRec(recs, "stat", "f")!;
     const st = statSync(p("plain"));
@@ -99,7 +107,16 @@ describe.each(shells)("snippets under $name", (sh) => {
   it("readFile: NUL bytes, an empty file, a directory, a missing file, a size cap", () => {
     if (skip()) return;
     const p = (n: string) => join(dir, n);
-    const recs = runIt([snip.readFile("nul", p("nul")), snip.readFile("e", p("empty")), snip.readFile("d", p("sub")), snip.readFile("m", p("missing")), snip.readFile("cap", p("nul"), { maxBytes: 3 }), snip.readFile("big", p("nul"), { maxBytes: 100 })].join("\n"))!;
+    const recs = runIt(
+      [
+        snip.readFile("nul", p("nul")),
+        snip.readFile("e", p("empty")),
+        snip.readFile("d", p("sub")),
+        snip.readFile("m", p("missing")),
+        snip.readFile("cap", p("nul"), { maxBytes: 3 }),
+        snip.readFile("big", p("nul"), { maxBytes: 100 }),
+      ].join("\n"),
+    )!;
     const nul = findRec(recs, "file", "nul")!;
     expect(nul.buf("content")).toEqual(readFileSync(p("nul")));
     expect([nul.get("exists"), nul.get("readable"), nul.int("size"), nul.has("truncated")]).toEqual(["1", "1", 6, false]);
@@ -116,7 +133,15 @@ describe.each(shells)("snippets under $name", (sh) => {
 
   it("getent: a user by name and by uid, a group, a missing name, a name with shell syntax", () => {
     if (skip()) return;
-    const recs = runIt([snip.getent("u", "passwd", "root"), snip.getent("uid", "passwd", "0"), snip.getent("g", "group", "root"), snip.getent("none", "passwd", "no-such-user-keel"), snip.getent("evil", "passwd", "$(touch /tmp/keel-pwned) '")].join("\n"))!;
+    const recs = runIt(
+      [
+        snip.getent("u", "passwd", "root"),
+        snip.getent("uid", "passwd", "0"),
+        snip.getent("g", "group", "root"),
+        snip.getent("none", "passwd", "no-such-user-keel"),
+        snip.getent("evil", "passwd", "$(touch /tmp/keel-pwned) '"),
+      ].join("\n"),
+    )!;
     expect(findRec(recs, "getent", "u")!.get("entry")).toMatch(/^root:[^:]*:0:0:/);
     expect(findRec(recs, "getent", "uid")!.get("entry")).toMatch(/^root:[^:]*:0:0:/);
     expect(findRec(recs, "getent", "g")!.get("entry")).toMatch(/^root:[^:]*:0:/);
@@ -149,7 +174,16 @@ describe.each(shells)("snippets under $name", (sh) => {
 
   it("field and b64Field: single-line values raw, multi-line values as base64, bytes exact", () => {
     if (skip()) return;
-    const recs = runIt([snip.begin("v"), snip.field("one", '"a b=c"'), snip.field("two", '"$(printf \'x\\ny\')"'), snip.field("none", '""'), snip.b64Field("bytes", "printf 'a\\000\\n'"), snip.b64Field("fails", "false")].join("\n"))!;
+    const recs = runIt(
+      [
+        snip.begin("v"),
+        snip.field("one", '"a b=c"'),
+        snip.field("two", "\"$(printf 'x\\ny')\""),
+        snip.field("none", '""'),
+        snip.b64Field("bytes", "printf 'a\\000\\n'"),
+        snip.b64Field("fails", "false"),
+      ].join("\n"),
+    )!;
     const v = findRec(recs, "v", "")!;
     expect(v.fields.one).toBe("a b=c");
     expect(v.get("two")).toBe("x\ny");

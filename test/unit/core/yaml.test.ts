@@ -141,7 +141,10 @@ describe("byte order mark (#13)", () => {
 describe("bounds (#6, #9)", () => {
   it("billion laughs stops at the alias-node bound, at file:line, naming the variable", () => {
     let t = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
-    for (let i = 1; i <= 9; i++) t += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(", ")}]\n`;
+    for (let i = 1; i <= 9; i++)
+      t += `l${i}: &l${i} [${Array(10)
+        .fill(`*l${i - 1}`)
+        .join(", ")}]\n`;
     const f = file(t);
     const e = inputError(() => YamlFile.load(f)); // bounded: the test's timeout is the backstop
     expect(e.message).toMatch(/aliases expand to more than 1000000 nodes/);
@@ -155,7 +158,14 @@ describe("bounds (#6, #9)", () => {
     try {
       expect(inputError(() => YamlFile.parse(t, "t.yml")).message).toMatch(/more than 5 nodes/);
       process.env.KEEL_MAX_YAML_ALIAS_NODES = "100";
-      expect(YamlFile.parse(t, "t.yml").js(YamlFile.parse(t, "t.yml").root)).toEqual({ a: [1, 2, 3], b: [[1, 2, 3], [1, 2, 3], [1, 2, 3]] });
+      expect(YamlFile.parse(t, "t.yml").js(YamlFile.parse(t, "t.yml").root)).toEqual({
+        a: [1, 2, 3],
+        b: [
+          [1, 2, 3],
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      });
     } finally {
       delete process.env.KEEL_MAX_YAML_ALIAS_NODES;
     }

@@ -10,14 +10,21 @@ import { ansibleFactVars, factsProbe, parseFacts, FACTS_SCRIPT } from "../../../
 import { osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, splitSections } from "../../../engine/facts/probe.js";
 
 const dir = join(import.meta.dirname, "../../fixtures/facts");
-const cases = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 
 describe("facts fixtures", () => {
   it("has the required platforms", () => {
     expect(cases).toEqual(expect.arrayContaining(["debian12-this-machine.yml", "debian12-minimal-no-ip.yml", "rhel9.yml", "alpine319.yml"]));
   });
   for (const file of cases) {
-    const c = parse(readFileSync(join(dir, file), "utf8")) as { description: string; stdout: string; facts: Record<string, unknown>; ansible_facts: Record<string, unknown> };
+    const c = parse(readFileSync(join(dir, file), "utf8")) as {
+      description: string;
+      stdout: string;
+      facts: Record<string, unknown>;
+      ansible_facts: Record<string, unknown>;
+    };
     it(`${file}: ${c.description}`, () => {
       const f = factsProbe.parse(c.stdout, 0);
       expect(f).toEqual(c.facts);
@@ -39,7 +46,12 @@ describe("facts parser parts", () => {
     expect(osFamily("weird", "")).toBe("weird");
   });
   it("prefers the default route's interface and ignores loopback", () => {
-    expect(primaryIpv4FromIp(["default via 10.0.0.1 dev wlan0 proto dhcp"], ["1: lo    inet 127.0.0.1/8 scope host lo", "2: eth0    inet 192.168.1.5/24 scope global eth0", "3: wlan0    inet 10.0.0.7/24 scope global wlan0"])).toBe("10.0.0.7");
+    expect(
+      primaryIpv4FromIp(
+        ["default via 10.0.0.1 dev wlan0 proto dhcp"],
+        ["1: lo    inet 127.0.0.1/8 scope host lo", "2: eth0    inet 192.168.1.5/24 scope global eth0", "3: wlan0    inet 10.0.0.7/24 scope global wlan0"],
+      ),
+    ).toBe("10.0.0.7");
     expect(primaryIpv4FromIp([], ["1: lo    inet 127.0.0.1/8 scope host lo", "2: eth0    inet 192.168.1.5/24 scope global eth0"])).toBe("192.168.1.5");
     expect(primaryIpv4FromIp([], ["1: lo    inet 127.0.0.1/8 scope host lo"])).toBe("");
   });
@@ -50,7 +62,17 @@ describe("facts parser parts", () => {
       "eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0", // default via 192.168.1.1 on eth0
       "eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0", // 192.168.1.0/24 on eth0
     ];
-    const trie = ["Local:", "  |-- 10.1.2.3", "     /32 host LOCAL", "  |-- 127.0.0.1", "     /32 host LOCAL", "  |-- 192.168.1.9", "     /32 host LOCAL", "  |-- 192.168.1.255", "     /32 link BROADCAST"];
+    const trie = [
+      "Local:",
+      "  |-- 10.1.2.3",
+      "     /32 host LOCAL",
+      "  |-- 127.0.0.1",
+      "     /32 host LOCAL",
+      "  |-- 192.168.1.9",
+      "     /32 host LOCAL",
+      "  |-- 192.168.1.255",
+      "     /32 link BROADCAST",
+    ];
     expect(primaryIpv4FromProc(route, trie)).toBe("192.168.1.9");
   });
   it("keeps unknowns empty rather than guessing", () => {

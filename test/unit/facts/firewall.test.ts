@@ -18,14 +18,25 @@ describe("firewall fact", () => {
     expect(f.inbound?.open.some((p) => p.port === "2375")).toBe(false);
   });
   it("follows ufw when enabled, then firewalld when running", () => {
-    const rec = (ufw: string, enabled: string, fwd: string) => `@fw\nufw_bin=${ufw}\nufw_enabled=${enabled}\nfirewalld=${fwd}\nnft_bin=/usr/sbin/nft\n@cmd nftj\nrc=1\nerr:b64=${Buffer.from("Error: Operation not permitted\n").toString("base64")}\n`;
-    expect(parseFirewallFact(rec("/usr/sbin/ufw", "yes", "running"))).toMatchObject({ backend: "ufw", ufw: "active", inbound_error: "Error: Operation not permitted" });
+    const rec = (ufw: string, enabled: string, fwd: string) =>
+      `@fw\nufw_bin=${ufw}\nufw_enabled=${enabled}\nfirewalld=${fwd}\nnft_bin=/usr/sbin/nft\n@cmd nftj\nrc=1\nerr:b64=${Buffer.from("Error: Operation not permitted\n").toString("base64")}\n`;
+    expect(parseFirewallFact(rec("/usr/sbin/ufw", "yes", "running"))).toMatchObject({
+      backend: "ufw",
+      ufw: "active",
+      inbound_error: "Error: Operation not permitted",
+    });
     expect(parseFirewallFact(rec("/usr/sbin/ufw", "no", "running"))).toMatchObject({ backend: "firewalld", ufw: "inactive" });
     expect(parseFirewallFact(rec("", "", ""))).toMatchObject({ backend: "nftables", ufw: "absent", firewalld: "absent" });
   });
   it("reaches the drift report as the host's open ports", () => {
     const facts = { ...EMPTY_FACTS, firewall: parseFirewallFact(captured) };
-    const r = buildDriftReport([{ type: "run.start", playbook: "p.yml", check: true, hosts: ["lab901"], time: "2026-12-03T00:00:00Z" }, { type: "host.facts", host: "lab901", facts }], { playbook: "p.yml" });
+    const r = buildDriftReport(
+      [
+        { type: "run.start", playbook: "p.yml", check: true, hosts: ["lab901"], time: "2026-12-03T00:00:00Z" },
+        { type: "host.facts", host: "lab901", facts },
+      ],
+      { playbook: "p.yml" },
+    );
     expect(r.hosts[0]!.firewall).toMatchObject({ backend: "nftables", inbound_default: "drop" });
     expect(r.hosts[0]!.firewall!.open_ports).toContainEqual({ proto: "tcp", port: "22", from: ["any"] });
   });
@@ -33,6 +44,9 @@ describe("firewall fact", () => {
 
 describe("firewall fact robustness", () => {
   it("a garbled block costs only the firewall fact", () => {
-    expect(parseFirewallFact("@fw\nnot a record line\n")).toMatchObject({ backend: "none", inbound_error: expect.stringMatching(/unreadable firewall probe output/) });
+    expect(parseFirewallFact("@fw\nnot a record line\n")).toMatchObject({
+      backend: "none",
+      inbound_error: expect.stringMatching(/unreadable firewall probe output/),
+    });
   });
 });

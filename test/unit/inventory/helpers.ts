@@ -19,7 +19,12 @@ export function ansibleInventory(args: string[], cwd = FIXTURES): string {
 
 /** Hosts `ansible -i INV PATTERN --list-hosts` selects, in its order. */
 export function ansibleListHosts(inventory: string, pattern: string, cwd = FIXTURES): string[] {
-  const out = execFileSync(ANSIBLE!, ["-i", inventory, pattern, "--list-hosts"], { cwd, env: ANSIBLE_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const out = execFileSync(ANSIBLE!, ["-i", inventory, pattern, "--list-hosts"], {
+    cwd,
+    env: ANSIBLE_ENV,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   return out
     .split("\n")
     .slice(1)

@@ -82,7 +82,7 @@ print(json.dumps(out))`,
 
 const SHLEX: [line: string, tokens: string[]][] = [
   ["web1 a=1 b=2", ["web1", "a=1", "b=2"]],
-  ['web1 name="a b" x=\'c d\'', ["web1", "name=a b", "x=c d"]],
+  ["web1 name=\"a b\" x='c d'", ["web1", "name=a b", "x=c d"]],
   ["web1 a=1 # comment", ["web1", "a=1"]],
   ["web1 a=1#c", ["web1", "a=1"]],
   ["web1 a=b\\ c", ["web1", "a=b c"]],
@@ -90,7 +90,7 @@ const SHLEX: [line: string, tokens: string[]][] = [
   ["h e=''", ["h", "e="]],
   ["h ''", ["h", ""]],
   ["  h\ta=1  ", ["h", "a=1"]],
-  ['h x="\'q\'"', ["h", "x='q'"]],
+  ["h x=\"'q'\"", ["h", "x='q'"]],
 ];
 
 describe("INI host lines (Python's shlex.split(comments=True))", () => {
@@ -101,7 +101,10 @@ describe("INI host lines (Python's shlex.split(comments=True))", () => {
   });
 
   it.skipIf(!PYTHON)("match Python's shlex on the whole table", () => {
-    const py = python("import shlex, json, sys\nprint(json.dumps([shlex.split(l, comments=True) for l in json.load(sys.stdin)]))", SHLEX.map(([l]) => l));
+    const py = python(
+      "import shlex, json, sys\nprint(json.dumps([shlex.split(l, comments=True) for l in json.load(sys.stdin)]))",
+      SHLEX.map(([l]) => l),
+    );
     expect(SHLEX.map(([l]) => shlexSplit(l).map((t) => t.text))).toEqual(py);
   });
 

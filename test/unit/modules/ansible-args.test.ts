@@ -41,14 +41,25 @@ const ANSIBLE: Record<string, Row> = {
     base: { path: "/tmp/x", block: "x" },
   },
   sysctl: { args: "ignoreerrors name key reload state sysctl_file sysctl_set value val", refused: "key val", base: { name: "vm.swappiness", value: "10" } },
-  command: { args: "argv chdir cmd creates expand_argument_vars free_form removes stdin stdin_add_newline strip_empty_ends", refused: "expand_argument_vars free_form", base: { cmd: "true" } },
+  command: {
+    args: "argv chdir cmd creates expand_argument_vars free_form removes stdin stdin_add_newline strip_empty_ends",
+    refused: "expand_argument_vars free_form",
+    base: { cmd: "true" },
+  },
   shell: { args: "chdir cmd creates executable free_form removes stdin stdin_add_newline", refused: "free_form", base: { cmd: "true" } },
   group: { args: "force gid local name non_unique state system gid_min gid_max", refused: "force local non_unique gid_min gid_max", base: { name: "g" } },
-  authorized_key: { args: "comment exclusive follow key key_options manage_dir path state user validate_certs", refused: "follow validate_certs", base: { user: "u", key: "ssh-ed25519 AAAA" } },
-  service: { args: "arguments args enabled name pattern runlevel sleep state use", refused: "arguments args pattern runlevel sleep use", base: { name: "ssh", state: "started" } },
+  authorized_key: {
+    args: "comment exclusive follow key key_options manage_dir path state user validate_certs",
+    refused: "follow validate_certs",
+    base: { user: "u", key: "ssh-ed25519 AAAA" },
+  },
+  service: {
+    args: "arguments args enabled name pattern runlevel sleep state use",
+    refused: "arguments args pattern runlevel sleep use",
+    base: { name: "ssh", state: "started" },
+  },
   apt: {
-    args:
-      "allow_change_held_packages allow_downgrade allow-downgrade allow_downgrades allow-downgrades allow_unauthenticated allow-unauthenticated auto_install_module_deps autoclean autoremove cache_valid_time clean deb default_release default-release dpkg_options fail_on_autoremove force force_apt_get install_recommends install-recommends lock_timeout name package pkg only_upgrade policy_rc_d purge state update_cache update-cache update_cache_retries update_cache_retry_max_delay upgrade",
+    args: "allow_change_held_packages allow_downgrade allow-downgrade allow_downgrades allow-downgrades allow_unauthenticated allow-unauthenticated auto_install_module_deps autoclean autoremove cache_valid_time clean deb default_release default-release dpkg_options fail_on_autoremove force force_apt_get install_recommends install-recommends lock_timeout name package pkg only_upgrade policy_rc_d purge state update_cache update-cache update_cache_retries update_cache_retry_max_delay upgrade",
     refused: "",
     base: { name: "bash" },
   },
@@ -57,14 +68,22 @@ const ANSIBLE: Record<string, Row> = {
     refused: "",
     base: { name: "bash" },
   },
-  yum: { args: "allow_downgrade autoremove bugfix conf_file disable_excludes disable_gpg_check disable_plugin disablerepo download_dir download_only enable_plugin enablerepo exclude install_repoquery installroot list lock_timeout name pkg releasever security skip_broken sslverify state update_cache update_only use_backend validate_certs", refused: "", base: { name: "bash" } },
+  yum: {
+    args: "allow_downgrade autoremove bugfix conf_file disable_excludes disable_gpg_check disable_plugin disablerepo download_dir download_only enable_plugin enablerepo exclude install_repoquery installroot list lock_timeout name pkg releasever security skip_broken sslverify state update_cache update_only use_backend validate_certs",
+    refused: "",
+    base: { name: "bash" },
+  },
   package: { args: "name state use", refused: "", base: { name: "bash" } },
 };
 
 /** Arguments in the schema that stop the load anyway (validate), with the words the error must have. */
 const REFUSED_IN_SCHEMA: Record<string, string[]> = {
-  apt: "deb default_release default-release dpkg_options force allow_unauthenticated allow-unauthenticated allow_change_held_packages only_upgrade upgrade autoclean clean policy_rc_d fail_on_autoremove".split(" "),
-  dnf: "allowerasing bugfix security conf_file disable_excludes disable_gpg_check download_dir download_only exclude installroot list nobest releasever skip_broken update_only".split(" "),
+  apt: "deb default_release default-release dpkg_options force allow_unauthenticated allow-unauthenticated allow_change_held_packages only_upgrade upgrade autoclean clean policy_rc_d fail_on_autoremove".split(
+    " ",
+  ),
+  dnf: "allowerasing bugfix security conf_file disable_excludes disable_gpg_check download_dir download_only exclude installroot list nobest releasever skip_broken update_only".split(
+    " ",
+  ),
 };
 REFUSED_IN_SCHEMA.yum = REFUSED_IN_SCHEMA.dnf!;
 

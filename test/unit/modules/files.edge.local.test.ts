@@ -59,7 +59,10 @@ async function converge<A>(mod: HostModule<A>, args: A): Promise<Change[]> {
   const changes = mod.diff(st, args, BASE_FACTS);
   expect(changes.length, "first diff must find something to change").toBeGreaterThan(0);
   await mod.apply(new LocalHost(), args, changes, st);
-  expect((await changesOf(mod, args)).map((c) => c.summary), "second diff must be empty").toEqual([]);
+  expect(
+    (await changesOf(mod, args)).map((c) => c.summary),
+    "second diff must be empty",
+  ).toEqual([]);
   return changes;
 }
 

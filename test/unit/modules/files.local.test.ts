@@ -3,7 +3,24 @@
 // (commands via `sh -c`, writes atomic via temp file + rename), and a second probe must find
 // nothing left to change. Over-SSH end-to-end tests come with the run engine.
 import { execFile } from "node:child_process";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import Handlebars from "handlebars";
@@ -21,7 +38,7 @@ import blockMod from "../../../modules/files/blockinfile.js";
 function sh(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = execFile("sh", ["-c", cmd], { encoding: "utf8", maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const rc = err ? (typeof (err as NodeJS.ErrnoException).code === "number" ? ((err as unknown as { code: number }).code) : 1) : 0;
+      const rc = err ? (typeof (err as NodeJS.ErrnoException).code === "number" ? (err as unknown as { code: number }).code : 1) : 0;
       resolve({ stdout, stderr, rc });
     });
     if (stdin !== undefined) child.stdin!.end(stdin);
@@ -84,7 +101,10 @@ async function converge<A>(mod: HostModule<A>, args: A, host = new LocalHost()):
   await mod.apply(host, args, changes, st);
   const st2 = await probe(mod, args);
   const again = mod.diff(st2, args, BASE_FACTS);
-  expect(again.map((c) => c.summary), "second diff must be empty").toEqual([]);
+  expect(
+    again.map((c) => c.summary),
+    "second diff must be empty",
+  ).toEqual([]);
   return { changes, host };
 }
 

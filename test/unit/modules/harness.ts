@@ -56,10 +56,7 @@ export const BASE_FACTS: Facts = {
 };
 
 export type RecordedCall =
-  | { run: string; opts?: ExecOptions }
-  | { write: string; content: string; opts?: WriteFileOptions }
-  | { reconnect: number }
-  | { probe_new_connection: number };
+  { run: string; opts?: ExecOptions } | { write: string; content: string; opts?: WriteFileOptions } | { reconnect: number } | { probe_new_connection: number };
 
 interface Reply {
   match: string;
@@ -110,7 +107,9 @@ interface FixtureCase {
   changes: Partial<Change>[];
   explain?: string;
   result?: Record<string, unknown>;
-  apply?: ({ run: string } | { run_match: string } | { write_match: string } | { probe_new_connection: true } | { write: string; content?: string; mode?: string })[];
+  apply?: (
+    { run: string } | { run_match: string } | { write_match: string } | { probe_new_connection: true } | { write: string; content?: string; mode?: string }
+  )[];
   replies?: Reply[];
   apply_error?: string;
   validate_error?: string;
@@ -119,7 +118,9 @@ interface FixtureCase {
 
 /** Runs every fixture case in `dir` against `mod`. Every module must have an "already converged" case. */
 export function runModuleFixtures(mod: HostModule, dir: string): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".yml"))
+    .sort();
   describe(`module ${mod.name} fixtures`, () => {
     it("has an already-converged case (changes: [])", () => {
       const cases = files.map((f) => parse(readFileSync(join(dir, f), "utf8")) as FixtureCase);

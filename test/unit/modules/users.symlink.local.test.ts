@@ -59,7 +59,9 @@ describe.skipIf(!IS_ROOT)("users.authorized_key and symlinks planted by the user
 
   it("~/.ssh/authorized_keys -> a root-only file: refused; the file is neither copied nor changed", async () => {
     writeFileSync(SECRET, "root:SECRET-HASH:19000:0:99999:7:::\n", { mode: 0o600 });
-    sh(`rm -rf ${home}/.ssh && mkdir -m 700 ${home}/.ssh && chown ${USER}: ${home}/.ssh && ln -s ${SECRET} ${home}/.ssh/authorized_keys && chown -h ${USER}: ${home}/.ssh/authorized_keys`);
+    sh(
+      `rm -rf ${home}/.ssh && mkdir -m 700 ${home}/.ssh && chown ${USER}: ${home}/.ssh && ln -s ${SECRET} ${home}/.ssh/authorized_keys && chown -h ${USER}: ${home}/.ssh/authorized_keys`,
+    );
     await expect(run({ user: USER, key: KEY_A })).rejects.toThrow(/symlink/);
     const leaked = sh(`grep -rl SECRET-HASH ${home}`).stdout;
     expect(leaked).toBe("");

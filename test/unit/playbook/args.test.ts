@@ -17,7 +17,7 @@ describe("parseKeyValue", () => {
     ["/usr/bin/make install chdir=/src creates=/usr/bin/app", { cmd: "/usr/bin/make install", chdir: "/src", creates: "/usr/bin/app" }],
     ["chdir=/tmp ls -l", { cmd: "ls -l", chdir: "/tmp" }],
     ["echo a=b", { cmd: "echo a=b" }],
-    ['echo "x  y" \'z w\'', { cmd: 'echo "x  y" \'z w\'' }],
+    ["echo \"x  y\" 'z w'", { cmd: "echo \"x  y\" 'z w'" }],
     ["echo {{ msg | default('a b') }} creates=/x", { cmd: "echo {{ msg | default('a b') }}", creates: "/x" }],
   ];
   it.each(cases)("command: %s", (text, want) => expect(parseKeyValue(cmd, text).args).toEqual(want));

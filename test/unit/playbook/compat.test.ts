@@ -36,7 +36,7 @@ describe("includes and imports", () => {
   it("a templated file name loads every file it can give, each guarded by the rendered name", () => {
     const plan = load({
       "site.yml": "- hosts: all\n  roles: [r]\n",
-      "roles/r/tasks/main.yml": "- include_tasks: \"setup-{{ ansible_os_family }}.yml\"\n  when: go | default(true)\n",
+      "roles/r/tasks/main.yml": '- include_tasks: "setup-{{ ansible_os_family }}.yml"\n  when: go | default(true)\n',
       "roles/r/tasks/setup-Debian.yml": "- name: deb\n  apt: { name: nginx }\n",
       "roles/r/tasks/setup-RedHat.yml": "- name: rh\n  dnf: { name: nginx }\n",
     });
@@ -46,7 +46,10 @@ describe("includes and imports", () => {
   });
 
   it("include_tasks apply: keywords reach the included tasks", () => {
-    const plan = load({ "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: { file: a.yml, apply: { tags: [x], become: true } }\n", "a.yml": "- command: ls\n" });
+    const plan = load({
+      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: { file: a.yml, apply: { tags: [x], become: true } }\n",
+      "a.yml": "- command: ls\n",
+    });
     expect(tasks(plan.plays[0]!.tasks)[0]).toMatchObject({ tags: ["x"], become: true });
   });
 });
@@ -55,7 +58,8 @@ describe("collection roles", () => {
   it("ns.coll.role from collections/ next to the playbook, and short names through collections:", () => {
     const coll = "collections/ansible_collections/devsec/hardening/roles";
     const plan = load({
-      "site.yml": "- hosts: all\n  collections: [devsec.hardening]\n  roles:\n    - devsec.hardening.os_hardening\n  tasks:\n    - include_role: { name: ssh_hardening }\n",
+      "site.yml":
+        "- hosts: all\n  collections: [devsec.hardening]\n  roles:\n    - devsec.hardening.os_hardening\n  tasks:\n    - include_role: { name: ssh_hardening }\n",
       [`${coll}/os_hardening/tasks/main.yml`]: "- name: os\n  command: ls\n",
       [`${coll}/ssh_hardening/tasks/main.yml`]: "- name: ssh\n  command: ls\n",
     });
@@ -67,12 +71,15 @@ describe("collection roles", () => {
 describe("loops", () => {
   const one = (task: string) => tasks(load({ "site.yml": `- hosts: all\n  tasks:\n    - ${task}\n` }).plays[0]!.tasks)[0]!;
   it.each([
-    ["command: echo {{ item }}\n      with_first_found:\n        - \"{{ ansible_distribution }}.yml\"\n        - default.yml", "{{ query('first_found', (ansible_distribution) ~ '.yml', 'default.yml') }}"],
-    ["command: echo {{ item.1 }}\n      with_subelements:\n        - \"{{ users }}\"\n        - keys", "{{ query('subelements', (users), 'keys') }}"],
-    ["command: echo {{ item }}\n      with_nested: [[a, b], \"{{ xs }}\"]", "{{ query('nested', ['a', 'b'], (xs)) }}"],
+    [
+      'command: echo {{ item }}\n      with_first_found:\n        - "{{ ansible_distribution }}.yml"\n        - default.yml',
+      "{{ query('first_found', (ansible_distribution) ~ '.yml', 'default.yml') }}",
+    ],
+    ['command: echo {{ item.1 }}\n      with_subelements:\n        - "{{ users }}"\n        - keys', "{{ query('subelements', (users), 'keys') }}"],
+    ['command: echo {{ item }}\n      with_nested: [[a, b], "{{ xs }}"]', "{{ query('nested', ['a', 'b'], (xs)) }}"],
     ["command: echo {{ item }}\n      with_sequence: start=1 end=3", "{{ query('sequence', 'start=1 end=3') }}"],
-    ["command: echo {{ item }}\n      with_fileglob: \"*.conf\"", "{{ query('fileglob', '*.conf') }}"],
-    ["command: echo {{ item }}\n      with_items: \"{{ pkgs }}\"", "{{ query('items', pkgs) }}"],
+    ['command: echo {{ item }}\n      with_fileglob: "*.conf"', "{{ query('fileglob', '*.conf') }}"],
+    ['command: echo {{ item }}\n      with_items: "{{ pkgs }}"', "{{ query('items', pkgs) }}"],
   ])("%s", (task, loop) => expect(one(task).loop).toBe(loop));
   it("with_items: a bare word is one item, as in Ansible 2.x; loop_control without a loop is accepted", () => {
     expect(one("command: ls\n      with_items: pkgs").loop).toEqual(["pkgs"]);
@@ -83,16 +90,24 @@ describe("loops", () => {
 describe("include_vars, debug, fail", () => {
   it("load as controller modules in their short and FQCN forms", () => {
     const plan = load({
-      "site.yml": "- hosts: all\n  tasks:\n    - include_vars: \"{{ item }}\"\n      with_first_found: [\"{{ ansible_os_family }}.yml\", default.yml]\n    - ansible.builtin.include_vars: { dir: vars, name: all }\n    - debug: msg=hi\n    - ansible.builtin.debug: { var: x, verbosity: 1 }\n    - fail: { msg: no }\n      when: x\n",
+      "site.yml":
+        '- hosts: all\n  tasks:\n    - include_vars: "{{ item }}"\n      with_first_found: ["{{ ansible_os_family }}.yml", default.yml]\n    - ansible.builtin.include_vars: { dir: vars, name: all }\n    - debug: msg=hi\n    - ansible.builtin.debug: { var: x, verbosity: 1 }\n    - fail: { msg: no }\n      when: x\n',
     });
-    expect(tasks(plan.plays[0]!.tasks).map((t) => t.module)).toEqual(["system.include_vars", "system.include_vars", "system.debug", "system.debug", "system.fail"]);
+    expect(tasks(plan.plays[0]!.tasks).map((t) => t.module)).toEqual([
+      "system.include_vars",
+      "system.include_vars",
+      "system.debug",
+      "system.debug",
+      "system.fail",
+    ]);
   });
 });
 
 describe("what only matters if a task runs", () => {
   it("a task keel cannot run, under a when (or in handlers), becomes a guarded failure instead of a load error", () => {
     const plan = load({
-      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: setup-Arch.yml\n      when: ansible_os_family == 'Archlinux'\n    - package: { name: fail2ban, enablerepo: epel }\n      when: ansible_os_family == 'RedHat'\n  handlers:\n    - name: reload\n      community.general.pacman: { name: x }\n",
+      "site.yml":
+        "- hosts: all\n  tasks:\n    - include_tasks: setup-Arch.yml\n      when: ansible_os_family == 'Archlinux'\n    - package: { name: fail2ban, enablerepo: epel }\n      when: ansible_os_family == 'RedHat'\n  handlers:\n    - name: reload\n      community.general.pacman: { name: x }\n",
       "setup-Arch.yml": "- name: pacman\n  pacman: { name: nginx }\n",
     });
     const t = tasks(plan.plays[0]!.tasks);
@@ -109,7 +124,8 @@ describe("what only matters if a task runs", () => {
   });
   it("a looped include_tasks over a literal list, with loop_var and index_var", () => {
     const plan = load({
-      "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: fs.yml\n      loop: [{ path: /boot }, { path: /tmp }]\n      loop_control: { loop_var: mount, index_var: i }\n",
+      "site.yml":
+        "- hosts: all\n  tasks:\n    - include_tasks: fs.yml\n      loop: [{ path: /boot }, { path: /tmp }]\n      loop_control: { loop_var: mount, index_var: i }\n",
       "fs.yml": "- command: echo {{ mount.path }}\n",
     });
     expect(tasks(plan.plays[0]!.tasks).map((t) => t.vars)).toEqual([
@@ -118,7 +134,7 @@ describe("what only matters if a task runs", () => {
     ]);
   });
   it("ignore_errors: a template is kept as a condition decided per host", () => {
-    const plan = load({ "site.yml": "- hosts: all\n  tasks:\n    - block:\n        - command: ls\n      ignore_errors: \"{{ ansible_check_mode }}\"\n" });
+    const plan = load({ "site.yml": '- hosts: all\n  tasks:\n    - block:\n        - command: ls\n      ignore_errors: "{{ ansible_check_mode }}"\n' });
     const b = plan.plays[0]!.tasks[0]!;
     expect(b.kind === "block" && (b.block[0] as Task).ignoreErrorsExpr?.text).toBe("{{ ansible_check_mode }}");
   });

@@ -205,7 +205,12 @@ function loadErr(files: Record<string, string>): InputError {
     load(join(dir, "site.yml"));
   } catch (e) {
     if (e instanceof InputError) {
-      return new InputError(e.message.replaceAll(dir + "/", ""), e.pos && { ...e.pos, file: e.pos.file.replace(dir + "/", "") }, e.hint?.replaceAll(dir + "/", ""), e.sourceLine);
+      return new InputError(
+        e.message.replaceAll(dir + "/", ""),
+        e.pos && { ...e.pos, file: e.pos.file.replace(dir + "/", "") },
+        e.hint?.replaceAll(dir + "/", ""),
+        e.sourceLine,
+      );
     }
     throw e;
   }
@@ -215,32 +220,103 @@ function loadErr(files: Record<string, string>): InputError {
 describe("errors", () => {
   const cases: [string, Record<string, string>, string, string?][] = [
     ["unknown module", { "site.yml": "- hosts: all\n  tasks:\n    - aptt: { name: x }\n" }, "site.yml:3:7: unknown module 'aptt', did you mean 'apt'?"],
-    ["unknown keyword", { "site.yml": "- hosts: all\n  tasks:\n    - command: /bin/true\n      whn: x\n" }, "site.yml:4:7: unknown task keyword 'whn', did you mean 'when'?"],
-    ["unknown arg", { "site.yml": "- hosts: all\n  tasks:\n    - apt: { nmae: x }\n" }, "site.yml:3:14: unknown argument 'nmae' for module 'apt', did you mean 'name'?"],
-    ["kv unknown arg", { "site.yml": "- hosts: all\n  tasks:\n    - apt: name=x sate=present\n" }, "site.yml:3:19: unknown argument 'sate' for module 'apt', did you mean 'state'?"],
-    ["wrong type", { "site.yml": "- hosts: all\n  tasks:\n    - user: { name: x, uid: abc }\n" }, "site.yml:3:24: argument 'uid' of module 'user' must be integer, got string 'abc'"],
-    ["enum", { "site.yml": "- hosts: all\n  tasks:\n    - apt: { name: x, state: presnt }\n" }, `site.yml:3:23: argument 'state' of module 'apt' must be one of "present", "absent", "latest"; got "presnt", did you mean 'present'?`],
+    [
+      "unknown keyword",
+      { "site.yml": "- hosts: all\n  tasks:\n    - command: /bin/true\n      whn: x\n" },
+      "site.yml:4:7: unknown task keyword 'whn', did you mean 'when'?",
+    ],
+    [
+      "unknown arg",
+      { "site.yml": "- hosts: all\n  tasks:\n    - apt: { nmae: x }\n" },
+      "site.yml:3:14: unknown argument 'nmae' for module 'apt', did you mean 'name'?",
+    ],
+    [
+      "kv unknown arg",
+      { "site.yml": "- hosts: all\n  tasks:\n    - apt: name=x sate=present\n" },
+      "site.yml:3:19: unknown argument 'sate' for module 'apt', did you mean 'state'?",
+    ],
+    [
+      "wrong type",
+      { "site.yml": "- hosts: all\n  tasks:\n    - user: { name: x, uid: abc }\n" },
+      "site.yml:3:24: argument 'uid' of module 'user' must be integer, got string 'abc'",
+    ],
+    [
+      "enum",
+      { "site.yml": "- hosts: all\n  tasks:\n    - apt: { name: x, state: presnt }\n" },
+      `site.yml:3:23: argument 'state' of module 'apt' must be one of "present", "absent", "latest"; got "presnt", did you mean 'present'?`,
+    ],
     ["required", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { content: x }\n" }, "site.yml:3:7: module 'copy' requires argument 'dest'"],
     ["anyOf", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x }\n" }, "site.yml:3:7: module 'copy' needs one of: content, src"],
-    ["oneOf both", { "site.yml": "- hosts: all\n  tasks:\n    - command: { cmd: a, argv: [a] }\n" }, "site.yml:3:7: module 'command' takes only one of: cmd, argv"],
-    ["two modules", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: y }\n      file: { path: /x }\n" }, "site.yml:4:7: unknown task keyword 'file'"],
-    ["two known modules", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: y }\n      command: ls\n" }, "site.yml:4:7: a task runs one module, but this one has two: 'copy' and 'command'"],
+    [
+      "oneOf both",
+      { "site.yml": "- hosts: all\n  tasks:\n    - command: { cmd: a, argv: [a] }\n" },
+      "site.yml:3:7: module 'command' takes only one of: cmd, argv",
+    ],
+    [
+      "two modules",
+      { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: y }\n      file: { path: /x }\n" },
+      "site.yml:4:7: unknown task keyword 'file'",
+    ],
+    [
+      "two known modules",
+      { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: y }\n      command: ls\n" },
+      "site.yml:4:7: a task runs one module, but this one has two: 'copy' and 'command'",
+    ],
     ["no module", { "site.yml": "- hosts: all\n  tasks:\n    - name: nothing\n" }, "site.yml:3:7: task 'nothing' has no module"],
     ["no hosts", { "site.yml": "- name: x\n  tasks: []\n" }, "site.yml:1:3: this play has no 'hosts:'"],
     ["play keyword", { "site.yml": "- hosts: all\n  task: []\n" }, "site.yml:2:3: unknown play keyword 'task', did you mean 'tasks'?"],
     ["unsupported", { "site.yml": "- hosts: all\n  order: sorted\n" }, "site.yml:2:3: 'order' is not supported by keel"],
-    ["bad when", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      when: x ==\n" }, "site.yml:4:13: invalid expression `x ==`: Expected expression after == at character 5"],
-    ["notify typo", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ngnix\n  handlers:\n    - name: restart nginx\n      service: name=nginx state=restarted\n" }, "site.yml:4:15: notify 'restart ngnix': no handler has this name or listens to it, did you mean 'restart nginx'?"],
-    ["include cycle", { "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: a.yml\n", "a.yml": "- include_tasks: b.yml\n", "b.yml": "- import_tasks: a.yml\n" }, "b.yml:1:17: include cycle: "],
-    ["role cycle", { "site.yml": "- hosts: all\n  roles: [a]\n", "roles/a/meta/main.yml": "dependencies: [b]\n", "roles/b/meta/main.yml": "dependencies:\n  - role: a\n" }, "roles/b/meta/main.yml:2:11: role dependency cycle: a -> b -> a"],
-    ["missing role", { "site.yml": "- hosts: all\n  roles: [comon]\n", "roles/common/tasks/main.yml": "[]\n" }, "site.yml:2:11: role 'comon' not found, did you mean 'common'?"],
-    ["loop_control", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      loop_control: { loop_vr: x }\n" }, "site.yml:5:23: unknown loop_control keyword 'loop_vr', did you mean 'loop_var'?"],
-    ["templated vars_files", { "site.yml": "- hosts: all\n  vars_files: ['{{ env }}.yml']\n" }, "site.yml:2:16: vars_files entry '{{ env }}.yml' is a template; keel loads vars_files before any host is known"],
+    [
+      "bad when",
+      { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      when: x ==\n" },
+      "site.yml:4:13: invalid expression `x ==`: Expected expression after == at character 5",
+    ],
+    [
+      "notify typo",
+      {
+        "site.yml":
+          "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ngnix\n  handlers:\n    - name: restart nginx\n      service: name=nginx state=restarted\n",
+      },
+      "site.yml:4:15: notify 'restart ngnix': no handler has this name or listens to it, did you mean 'restart nginx'?",
+    ],
+    [
+      "include cycle",
+      { "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: a.yml\n", "a.yml": "- include_tasks: b.yml\n", "b.yml": "- import_tasks: a.yml\n" },
+      "b.yml:1:17: include cycle: ",
+    ],
+    [
+      "role cycle",
+      { "site.yml": "- hosts: all\n  roles: [a]\n", "roles/a/meta/main.yml": "dependencies: [b]\n", "roles/b/meta/main.yml": "dependencies:\n  - role: a\n" },
+      "roles/b/meta/main.yml:2:11: role dependency cycle: a -> b -> a",
+    ],
+    [
+      "missing role",
+      { "site.yml": "- hosts: all\n  roles: [comon]\n", "roles/common/tasks/main.yml": "[]\n" },
+      "site.yml:2:11: role 'comon' not found, did you mean 'common'?",
+    ],
+    [
+      "loop_control",
+      { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      loop_control: { loop_vr: x }\n" },
+      "site.yml:5:23: unknown loop_control keyword 'loop_vr', did you mean 'loop_var'?",
+    ],
+    [
+      "templated vars_files",
+      { "site.yml": "- hosts: all\n  vars_files: ['{{ env }}.yml']\n" },
+      "site.yml:2:16: vars_files entry '{{ env }}.yml' is a template; keel loads vars_files before any host is known",
+    ],
     ["free text", { "site.yml": "- hosts: all\n  tasks:\n    - apt: nginx\n" }, "site.yml:3:12: 'apt' takes key=value arguments, not free text ('nginx')"],
     ["yaml", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n     when: x\n" }, "site.yml:4:"],
     ["serial", { "site.yml": "- hosts: all\n  serial: 0\n" }, `site.yml:2:11: serial: must be a positive number or a percentage like "30%", got number 0`],
-    ["strategy", { "site.yml": "- hosts: all\n  strategy: lineer\n" }, "site.yml:2:13: strategy must be 'free' or 'linear', got 'lineer', did you mean 'linear'?"],
-    ["listen outside handlers", { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n" }, "site.yml:4:7: 'listen' is only valid in handlers"],
+    [
+      "strategy",
+      { "site.yml": "- hosts: all\n  strategy: lineer\n" },
+      "site.yml:2:13: strategy must be 'free' or 'linear', got 'lineer', did you mean 'linear'?",
+    ],
+    [
+      "listen outside handlers",
+      { "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n" },
+      "site.yml:4:7: 'listen' is only valid in handlers",
+    ],
   ];
   it.each(cases)("%s", (_name, files, want) => {
     const err = loadErr(files);
@@ -257,15 +333,51 @@ describe("errors", () => {
 
 describe("templates are checked when the playbook loads", () => {
   const cases: [string, Record<string, string>, string][] = [
-    ["lookup in an argument", { "site.yml": "- hosts: all\n  tasks:\n    - copy:\n        dest: /x\n        content: \"{{ lookup('dig', 'HOME') }}\"\n" }, "site.yml:5:18: invalid expression `lookup('dig', 'HOME')`: unknown lookup 'dig'"],
-    ["unknown filter in k=v args", { "site.yml": "- hosts: all\n  tasks:\n    - apt: name={{ pkg | lowr }}\n" }, "site.yml:3:12: invalid expression `pkg | lowr`: unknown filter 'lowr', did you mean 'lower'?"],
-    ["filter in text", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: \"/etc/{{ x | basenme }}.conf\", content: x }\n" }, "site.yml:3:21: invalid expression `x | basenme`: unknown filter 'basenme', did you mean 'basename'?"],
-    ["play vars", { "site.yml": "- hosts: all\n  vars:\n    home: \"{{ query('envv', 'HOME') }}\"\n  tasks: []\n" }, "site.yml:3:11: invalid expression `query('envv', 'HOME')`: unknown lookup 'envv', did you mean 'env'?"],
-    ["role defaults", { "site.yml": "- hosts: all\n  roles: [r]\n", "roles/r/defaults/main.yml": "x: \"{{ y | to_uuid }}\"\n" }, "roles/r/defaults/main.yml:1:4: invalid expression `y | to_uuid`: filter 'to_uuid' is not supported by keel"],
-    ["loop", { "site.yml": "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: \"{{ users | map(atribute='name') }}\"\n" }, "site.yml:4:13: invalid expression `users | map(atribute='name')`: filter 'map' has no argument 'atribute'"],
-    ["task name", { "site.yml": "- hosts: all\n  tasks:\n    - name: \"install {{ pkg | uper }}\"\n      command: ls\n" }, "site.yml:3:13: invalid expression `pkg | uper`: unknown filter 'uper', did you mean 'upper'?"],
-    ["jinja include", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% include 'a.j2' %}\" }\n" }, "site.yml:3:34: '{% include %}' is not supported"],
-    ["unclosed jinja if", { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% if a %}b\" }\n" }, "site.yml:3:34: '{% if %}' is not closed"],
+    [
+      "lookup in an argument",
+      { "site.yml": "- hosts: all\n  tasks:\n    - copy:\n        dest: /x\n        content: \"{{ lookup('dig', 'HOME') }}\"\n" },
+      "site.yml:5:18: invalid expression `lookup('dig', 'HOME')`: unknown lookup 'dig'",
+    ],
+    [
+      "unknown filter in k=v args",
+      { "site.yml": "- hosts: all\n  tasks:\n    - apt: name={{ pkg | lowr }}\n" },
+      "site.yml:3:12: invalid expression `pkg | lowr`: unknown filter 'lowr', did you mean 'lower'?",
+    ],
+    [
+      "filter in text",
+      { "site.yml": '- hosts: all\n  tasks:\n    - copy: { dest: "/etc/{{ x | basenme }}.conf", content: x }\n' },
+      "site.yml:3:21: invalid expression `x | basenme`: unknown filter 'basenme', did you mean 'basename'?",
+    ],
+    [
+      "play vars",
+      { "site.yml": "- hosts: all\n  vars:\n    home: \"{{ query('envv', 'HOME') }}\"\n  tasks: []\n" },
+      "site.yml:3:11: invalid expression `query('envv', 'HOME')`: unknown lookup 'envv', did you mean 'env'?",
+    ],
+    [
+      "role defaults",
+      { "site.yml": "- hosts: all\n  roles: [r]\n", "roles/r/defaults/main.yml": 'x: "{{ y | to_uuid }}"\n' },
+      "roles/r/defaults/main.yml:1:4: invalid expression `y | to_uuid`: filter 'to_uuid' is not supported by keel",
+    ],
+    [
+      "loop",
+      { "site.yml": "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: \"{{ users | map(atribute='name') }}\"\n" },
+      "site.yml:4:13: invalid expression `users | map(atribute='name')`: filter 'map' has no argument 'atribute'",
+    ],
+    [
+      "task name",
+      { "site.yml": '- hosts: all\n  tasks:\n    - name: "install {{ pkg | uper }}"\n      command: ls\n' },
+      "site.yml:3:13: invalid expression `pkg | uper`: unknown filter 'uper', did you mean 'upper'?",
+    ],
+    [
+      "jinja include",
+      { "site.yml": "- hosts: all\n  tasks:\n    - copy: { dest: /x, content: \"{% include 'a.j2' %}\" }\n" },
+      "site.yml:3:34: '{% include %}' is not supported",
+    ],
+    [
+      "unclosed jinja if",
+      { "site.yml": '- hosts: all\n  tasks:\n    - copy: { dest: /x, content: "{% if a %}b" }\n' },
+      "site.yml:3:34: '{% if %}' is not closed",
+    ],
   ];
   it.each(cases)("%s", (_name, files, want) => {
     const err = loadErr(files);
@@ -274,7 +386,10 @@ describe("templates are checked when the playbook loads", () => {
   });
 
   it("!unsafe values and {% raw %} blocks are text, not templates", () => {
-    const dir = writeTree({ "site.yml": "- hosts: all\n  vars:\n    fmt: !unsafe '{{ .Names }} {% x %}'\n  tasks:\n    - copy: { dest: /x, content: \"{% raw %}{{ y }}{% endraw %}\" }\n" });
+    const dir = writeTree({
+      "site.yml":
+        "- hosts: all\n  vars:\n    fmt: !unsafe '{{ .Names }} {% x %}'\n  tasks:\n    - copy: { dest: /x, content: \"{% raw %}{{ y }}{% endraw %}\" }\n",
+    });
     const plan = load(join(dir, "site.yml"));
     expect(typeof plan.plays[0]!.vars.fmt).toBe("string");
   });
@@ -295,10 +410,15 @@ describe("role variables rank as in Ansible", () => {
 describe("with_dict and with_list", () => {
   const taskOf = (yml: string) => load(join(writeTree({ "site.yml": yml }), "site.yml")).plays[0]!.tasks[0] as Task;
   it("with_dict over a template loops over dict2items", () => {
-    expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item.key }}\n      with_dict: \"{{ settings }}\"\n").loop).toBe("{{ (settings) | dict2items }}");
+    expect(taskOf('- hosts: all\n  tasks:\n    - command: echo {{ item.key }}\n      with_dict: "{{ settings }}"\n').loop).toBe(
+      "{{ (settings) | dict2items }}",
+    );
   });
   it("with_dict over a literal mapping gives {key, value} items", () => {
-    expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item.key }}\n      with_dict: { a: 1, b: x }\n").loop).toEqual([{ key: "a", value: 1 }, { key: "b", value: "x" }]);
+    expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item.key }}\n      with_dict: { a: 1, b: x }\n").loop).toEqual([
+      { key: "a", value: 1 },
+      { key: "b", value: "x" },
+    ]);
   });
   it("with_list does not flatten", () => {
     expect(taskOf("- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      with_list: [[1, 2], 3]\n").loop).toEqual([[1, 2], 3]);
@@ -318,7 +438,10 @@ describe("import_role / include_role *_from", () => {
     "roles/web/vars/other.yaml": "v: other\n",
   };
   it("tasks_from, defaults_from and vars_from pick files in the role's folders", () => {
-    const dir = writeTree({ ...files, "site.yml": "- hosts: all\n  tasks:\n    - import_role: { name: web, tasks_from: install, defaults_from: alt, vars_from: other }\n" });
+    const dir = writeTree({
+      ...files,
+      "site.yml": "- hosts: all\n  tasks:\n    - import_role: { name: web, tasks_from: install, defaults_from: alt, vars_from: other }\n",
+    });
     const tasks = load(join(dir, "site.yml")).plays[0]!.tasks as Task[];
     expect(tasks.map((t) => t.name)).toEqual(["install"]);
     expect(tasks[0]!.role?.defaults).toEqual({ d: "alt" });
@@ -329,7 +452,7 @@ describe("import_role / include_role *_from", () => {
     expect(`${err.pos?.line}:${err.pos?.col}: ${err.message}`).toBe("5:21: role 'web' has no tasks/instal.yml");
   });
   it("a templated become_user loads as written (rendered per host when the task runs); a broken one is refused at load", () => {
-    const err = loadErr({ "site.yml": "- hosts: all\n  tasks:\n    - command: ls\n      become_user: \"{{ app_user + }}\"\n" });
+    const err = loadErr({ "site.yml": '- hosts: all\n  tasks:\n    - command: ls\n      become_user: "{{ app_user + }}"\n' });
     expect(`${err.pos?.line}:${err.pos?.col}`).toBe("4:21");
   });
 });

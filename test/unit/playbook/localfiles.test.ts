@@ -70,7 +70,7 @@ describe("controller files checked at load", () => {
     for (const t of [
       "      copy: { dest: /tmp/y, src: present.txt }\n",
       "      template: { dest: /tmp/y, src: good.j2 }\n",
-      "      template: { dest: /tmp/y, src: \"{{ which }}.j2\" }\n",
+      '      template: { dest: /tmp/y, src: "{{ which }}.j2" }\n',
     ]) {
       expect(() => loadPlaybook(playbook(t), { registry: testRegistry })).not.toThrow();
     }
@@ -78,9 +78,19 @@ describe("controller files checked at load", () => {
   it("keel run: exit 1 and task 1 did not write", async () => {
     const out = join(dir, "written-by-task-1");
     const p = join(dir, "run.yml");
-    writeFileSync(p, `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: ${out}, content: x }\n    - template: { dest: ${out}.2, src: unclosed.j2 }\n`);
+    writeFileSync(
+      p,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: ${out}, content: x }\n    - template: { dest: ${out}.2, src: unclosed.j2 }\n`,
+    );
     writeFileSync(join(dir, "inv.yml"), "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n");
-    const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) } as CliIO & { stdout: string; stderr: string };
+    const o = {
+      stdout: "",
+      stderr: "",
+      isTTY: false,
+      color: false,
+      out: (t: string) => void (o.stdout += t),
+      err: (t: string) => void (o.stderr += t),
+    } as CliIO & { stdout: string; stderr: string };
     expect(await main(["run", p, "-i", join(dir, "inv.yml")], o)).toBe(1);
     expect(o.stderr).toMatch(/unclosed\.j2:\d+:\d+: '\{% if %\}' is not closed/);
     expect(existsSync(out)).toBe(false);

@@ -25,12 +25,25 @@ const exec = { chdir: { type: "string" }, creates: { type: "string" }, removes: 
 
 export const testRegistry = new Registry([
   testModule("files.copy", ["copy"], {
-    properties: { dest: { type: "string", minLength: 1 }, content: { type: "string" }, src: { type: "string" }, mode: { type: ["string", "integer"] }, owner: { type: "string" }, backup: { type: "boolean" } },
+    properties: {
+      dest: { type: "string", minLength: 1 },
+      content: { type: "string" },
+      src: { type: "string" },
+      mode: { type: ["string", "integer"] },
+      owner: { type: "string" },
+      backup: { type: "boolean" },
+    },
     required: ["dest"],
     anyOf: [{ required: ["content"] }, { required: ["src"] }],
   }),
-  testModule("files.template", ["template"], { properties: { src: { type: "string" }, dest: { type: "string" }, mode: { type: "string" } }, required: ["src", "dest"] }),
-  testModule("files.lineinfile", ["lineinfile"], { properties: { path: { type: "string" }, regexp: { type: "string" }, line: { type: "string" }, state: { type: "string", enum: ["present", "absent"] } }, required: ["path"] }),
+  testModule("files.template", ["template"], {
+    properties: { src: { type: "string" }, dest: { type: "string" }, mode: { type: "string" } },
+    required: ["src", "dest"],
+  }),
+  testModule("files.lineinfile", ["lineinfile"], {
+    properties: { path: { type: "string" }, regexp: { type: "string" }, line: { type: "string" }, state: { type: "string", enum: ["present", "absent"] } },
+    required: ["path"],
+  }),
   testModule("packages.package", ["package", "apt", "dnf"], {
     properties: {
       name: { type: ["string", "array"], items: { type: "string" } },
@@ -40,10 +53,24 @@ export const testRegistry = new Registry([
     },
     required: ["name"],
   }),
-  testModule("system.command", ["command"], { properties: { cmd: { type: "string" }, argv: { type: "array", items: { type: "string" } }, ...exec }, oneOf: [{ required: ["cmd"] }, { required: ["argv"] }] }, "cmd"),
+  testModule(
+    "system.command",
+    ["command"],
+    {
+      properties: { cmd: { type: "string" }, argv: { type: "array", items: { type: "string" } }, ...exec },
+      oneOf: [{ required: ["cmd"] }, { required: ["argv"] }],
+    },
+    "cmd",
+  ),
   testModule("system.shell", ["shell"], { properties: { cmd: { type: "string" }, executable: { type: "string" }, ...exec }, required: ["cmd"] }, "cmd"),
   testModule("users.user", ["user"], {
-    properties: { name: { type: "string" }, uid: { type: "integer" }, groups: { type: "array", items: { type: "string" } }, shell: { type: "string" }, state: { type: "string", enum: ["present", "absent"] } },
+    properties: {
+      name: { type: "string" },
+      uid: { type: "integer" },
+      groups: { type: "array", items: { type: "string" } },
+      shell: { type: "string" },
+      state: { type: "string", enum: ["present", "absent"] },
+    },
     required: ["name"],
   }),
   testModule("services.service", ["service", "systemd"], {

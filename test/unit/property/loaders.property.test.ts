@@ -25,16 +25,29 @@ process.env.KEEL_MAX_YAML_ALIAS_NODES = "20000";
 
 // A YAML text built from a random tree: every collection may get an anchor, every value may be
 // an alias to an earlier anchor, mappings may merge earlier anchors, styles are block or flow.
-type Tree = { k: "scalar"; v: string } | { k: "seq"; items: Tree[]; flow: boolean } | { k: "map"; entries: [string, Tree][]; flow: boolean; merge: number[] } | { k: "alias"; n: number } | { k: "deep"; depth: number; open: string };
+type Tree =
+  | { k: "scalar"; v: string }
+  | { k: "seq"; items: Tree[]; flow: boolean }
+  | { k: "map"; entries: [string, Tree][]; flow: boolean; merge: number[] }
+  | { k: "alias"; n: number }
+  | { k: "deep"; depth: number; open: string };
 
-const scalar = fc.oneof(fc.constantFrom("1", "yes", "null", "~", "'q'", '"d"', "0755", "1:30", "x y", "-", "{{ v }}", "!vault |", ">-", "|", "*a0", "&x", "<<", "? k"), fc.string({ maxLength: 6 }));
-const key = fc.oneof(fc.constantFrom("hosts", "tasks", "vars", "name", "copy", "all", "children", "<<", "k", "dest", "content"), fc.stringMatching(/^[a-z_]{1,6}$/));
+const scalar = fc.oneof(
+  fc.constantFrom("1", "yes", "null", "~", "'q'", '"d"', "0755", "1:30", "x y", "-", "{{ v }}", "!vault |", ">-", "|", "*a0", "&x", "<<", "? k"),
+  fc.string({ maxLength: 6 }),
+);
+const key = fc.oneof(
+  fc.constantFrom("hosts", "tasks", "vars", "name", "copy", "all", "children", "<<", "k", "dest", "content"),
+  fc.stringMatching(/^[a-z_]{1,6}$/),
+);
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ t: Tree }>((tie) => ({
   t: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     scalar.map((v): Tree => ({ k: "scalar", v })),
     fc.array(tie("t"), { maxLength: 4 }).chain((items) => fc.boolean().map((flow): Tree => ({ k: "seq", items, flow }))),
-    fc.tuple(fc.array(fc.tuple(key, tie("t")), { maxLength: 4 }), fc.boolean(), fc.array(fc.nat(9), { maxLength: 2 })).map(([entries, flow, merge]): Tree => ({ k: "map", entries, flow, merge })),
+    fc
+      .tuple(fc.array(fc.tuple(key, tie("t")), { maxLength: 4 }), fc.boolean(), fc.array(fc.nat(9), { maxLength: 2 }))
+      .map(([entries, flow, merge]): Tree => ({ k: "map", entries, flow, merge })),
     fc.nat(9).map((n): Tree => ({ k: "alias", n })),
     fc.tuple(fc.integer({ min: 100, max: 3000 }), fc.constantFrom("[", "{", "- ", "k:")).map(([depth, open]): Tree => ({ k: "deep", depth, open })),
   ),
@@ -66,7 +79,9 @@ function render(t: Tree, indent: number, anchors: { n: number }, flowCtx = false
       if (t.flow || flowCtx || (t.entries.length === 0 && merges.length === 0)) {
         return `${a}{${[...merges.map(([k, v]) => `${k}: ${v}`), ...t.entries.map(([k, v]) => `${k}: ${render(v, 0, anchors, true)}`)].join(", ")}}`;
       }
-      return `${a}\n` + [...merges.map(([k, v]) => `${pad}${k}: ${v}`), ...t.entries.map(([k, v]) => `${pad}${k}: ${render(v, indent + 2, anchors)}`)].join("\n");
+      return (
+        `${a}\n` + [...merges.map(([k, v]) => `${pad}${k}: ${v}`), ...t.entries.map(([k, v]) => `${pad}${k}: ${render(v, indent + 2, anchors)}`)].join("\n")
+      );
     }
   }
 }
@@ -74,27 +89,44 @@ function render(t: Tree, indent: number, anchors: { n: number }, flowCtx = false
 /** Billion laughs of random width and depth. */
 const laughs = fc.tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 12 })).map(([w, d]) => {
   let t = `l0: &l0 [${Array(w).fill("x").join(", ")}]\n`;
-  for (let i = 1; i <= d; i++) t += `l${i}: &l${i} [${Array(w).fill(`*l${i - 1}`).join(", ")}]\n`;
+  for (let i = 1; i <= d; i++)
+    t += `l${i}: &l${i} [${Array(w)
+      .fill(`*l${i - 1}`)
+      .join(", ")}]\n`;
   return t;
 });
 
 /** Random damage: a few characters inserted, removed or replaced. */
 const damaged = (text: fc.Arbitrary<string>) =>
-  fc.tuple(text, fc.array(fc.tuple(fc.nat(), fc.constantFrom("", ":", "- ", "[", "]", "{", "}", "&", "*", "\n", "\t", "'", '"', "!", "|", "#", "\uFEFF", "%YAML 1.1\n---\n")), { maxLength: 3 })).map(([t, edits]) => {
-    let s = t;
-    for (const [at, ins] of edits) {
-      const i = s.length ? at % s.length : 0;
-      s = s.slice(0, i) + ins + s.slice(i + (ins === "" ? 1 : 0));
-    }
-    return s;
-  });
+  fc
+    .tuple(
+      text,
+      fc.array(
+        fc.tuple(fc.nat(), fc.constantFrom("", ":", "- ", "[", "]", "{", "}", "&", "*", "\n", "\t", "'", '"', "!", "|", "#", "\uFEFF", "%YAML 1.1\n---\n")),
+        { maxLength: 3 },
+      ),
+    )
+    .map(([t, edits]) => {
+      let s = t;
+      for (const [at, ins] of edits) {
+        const i = s.length ? at % s.length : 0;
+        s = s.slice(0, i) + ins + s.slice(i + (ins === "" ? 1 : 0));
+      }
+      return s;
+    });
 
 const doc = fc.oneof(
   { weight: 4, arbitrary: damaged(tree.map((t) => render(t, 0, { n: 0 }).replace(/^\n/, ""))) },
   { weight: 1, arbitrary: laughs },
   { weight: 1, arbitrary: damaged(laughs) },
-  { weight: 2, arbitrary: damaged(tree.map((t) => `- hosts: all\n  vars:\n    v: ${render(t, 6, { n: 0 })}\n  tasks:\n    - copy: { dest: /tmp/x, content: y }\n`)) },
-  { weight: 2, arbitrary: damaged(tree.map((t) => `all:\n  hosts:\n    h1:\n      v: ${render(t, 8, { n: 0 })}\n  children:\n    g: ${render(t, 6, { n: 0 })}\n`)) },
+  {
+    weight: 2,
+    arbitrary: damaged(tree.map((t) => `- hosts: all\n  vars:\n    v: ${render(t, 6, { n: 0 })}\n  tasks:\n    - copy: { dest: /tmp/x, content: y }\n`)),
+  },
+  {
+    weight: 2,
+    arbitrary: damaged(tree.map((t) => `all:\n  hosts:\n    h1:\n      v: ${render(t, 8, { n: 0 })}\n  children:\n    g: ${render(t, 6, { n: 0 })}\n`)),
+  },
 );
 
 /** Only InputError may come out; anything else (RangeError, TypeError, InternalError…) is a bug. */

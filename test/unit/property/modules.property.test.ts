@@ -55,11 +55,37 @@ function snapshot(dir: string, skip: Set<string>): Map<string, string> {
   return out;
 }
 
-const PAYLOADS = ["$(touch $ROOT/pwned)", "`touch $ROOT/pwned`", "'; touch $ROOT/pwned; '", '"; touch "$ROOT/pwned', "-rf", "--", "\n", "\0", "\r\n", "$HOME", "\\", "'", '"', "*", "?", "~", "\u00e9", "\ud800", "\udfff", "😀", "%s", "\x1b[2K"];
+const PAYLOADS = [
+  "$(touch $ROOT/pwned)",
+  "`touch $ROOT/pwned`",
+  "'; touch $ROOT/pwned; '",
+  '"; touch "$ROOT/pwned',
+  "-rf",
+  "--",
+  "\n",
+  "\0",
+  "\r\n",
+  "$HOME",
+  "\\",
+  "'",
+  '"',
+  "*",
+  "?",
+  "~",
+  "\u00e9",
+  "\ud800",
+  "\udfff",
+  "😀",
+  "%s",
+  "\x1b[2K",
+];
 /** Strings biased toward what breaks shells; templates excluded (they are rendered, by design). */
 const hostile = fc
   .oneof(
-    { weight: 3, arbitrary: fc.array(fc.oneof(fc.constantFrom(...PAYLOADS), fc.string({ unit: "binary", maxLength: 8 })), { maxLength: 8 }).map((a) => a.join("")) },
+    {
+      weight: 3,
+      arbitrary: fc.array(fc.oneof(fc.constantFrom(...PAYLOADS), fc.string({ unit: "binary", maxLength: 8 })), { maxLength: 8 }).map((a) => a.join("")),
+    },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 64 }) },
     { weight: 1, arbitrary: fc.string({ minLength: 20_000, maxLength: 70_000 }) },
   )
@@ -93,25 +119,30 @@ describe("module arguments with arbitrary strings, in a real sh", () => {
   it("files.copy dest name: the file is created under that exact name in its folder, or refused", async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(hostile.filter((s) => s.length < 200), async (s) => {
-        n++;
-        const l = shLab();
-        const root = l.dirs.get("h1")!;
-        const d = join(root, "d");
-        mkdirSync(d, { recursive: true });
-        writeFileSync(join(root, "sentinel"), "keep\n");
-        const before = snapshot(root, new Set(["d"]));
-        const r = await run(l, play([task("files.copy", { dest: `${d}/${s}`, content: "x" })]), { registry } as Partial<RunOptions>);
-        const res = r.results("h1")[0]!.result;
-        expect(snapshot(root, new Set(["d"]))).toEqual(before);
-        if (res.status === "failed") expect(clearRefusal(res.msg), res.msg).toBe(true);
-        else {
-          // exactly one new entry in d (or a path below it when the name has slashes), holding x
-          const names = readdirSync(d, { recursive: true }).map(String).filter((p) => statSync(join(d, p)).isFile());
-          expect(names.length).toBe(1);
-          expect(readFileSync(join(d, names[0]!), "utf8")).toBe("x");
-        }
-      }),
+      fc.asyncProperty(
+        hostile.filter((s) => s.length < 200),
+        async (s) => {
+          n++;
+          const l = shLab();
+          const root = l.dirs.get("h1")!;
+          const d = join(root, "d");
+          mkdirSync(d, { recursive: true });
+          writeFileSync(join(root, "sentinel"), "keep\n");
+          const before = snapshot(root, new Set(["d"]));
+          const r = await run(l, play([task("files.copy", { dest: `${d}/${s}`, content: "x" })]), { registry } as Partial<RunOptions>);
+          const res = r.results("h1")[0]!.result;
+          expect(snapshot(root, new Set(["d"]))).toEqual(before);
+          if (res.status === "failed") expect(clearRefusal(res.msg), res.msg).toBe(true);
+          else {
+            // exactly one new entry in d (or a path below it when the name has slashes), holding x
+            const names = readdirSync(d, { recursive: true })
+              .map(String)
+              .filter((p) => statSync(join(d, p)).isFile());
+            expect(names.length).toBe(1);
+            expect(readFileSync(join(d, names[0]!), "utf8")).toBe("x");
+          }
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     console.log(`fast-check files.copy dest: ${n} runs (seed ${SEED})`);
@@ -120,29 +151,31 @@ describe("module arguments with arbitrary strings, in a real sh", () => {
   it("files.lineinfile line: the line is in the file after the old lines, or refused", async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(hostile.filter((s) => s.length < 5000), async (s) => {
-        n++;
-        const l = shLab();
-        const root = l.dirs.get("h1")!;
-        writeFileSync(join(root, "f"), "first\nlast\n");
-        writeFileSync(join(root, "sentinel"), "keep\n");
-        const before = snapshot(root, new Set(["f"]));
-        const r = await run(l, play([task("files.lineinfile", { path: join(root, "f"), line: s })]), { registry } as Partial<RunOptions>);
-        const res = r.results("h1")[0]!.result;
-        expect(snapshot(root, new Set(["f"]))).toEqual(before);
-        const text = readFileSync(join(root, "f")).toString("utf8");
-        if (res.status === "failed") {
-          expect(clearRefusal(res.msg), res.msg).toBe(true);
-          expect(text).toBe("first\nlast\n");
-        } else {
-          const want = Buffer.from(s, "utf8").toString("utf8");
-          expect(text.split("\n")).toContain(want);
-          expect(text.startsWith("first\nlast\n")).toBe(true);
-        }
-      }),
+      fc.asyncProperty(
+        hostile.filter((s) => s.length < 5000),
+        async (s) => {
+          n++;
+          const l = shLab();
+          const root = l.dirs.get("h1")!;
+          writeFileSync(join(root, "f"), "first\nlast\n");
+          writeFileSync(join(root, "sentinel"), "keep\n");
+          const before = snapshot(root, new Set(["f"]));
+          const r = await run(l, play([task("files.lineinfile", { path: join(root, "f"), line: s })]), { registry } as Partial<RunOptions>);
+          const res = r.results("h1")[0]!.result;
+          expect(snapshot(root, new Set(["f"]))).toEqual(before);
+          const text = readFileSync(join(root, "f")).toString("utf8");
+          if (res.status === "failed") {
+            expect(clearRefusal(res.msg), res.msg).toBe(true);
+            expect(text).toBe("first\nlast\n");
+          } else {
+            const want = Buffer.from(s, "utf8").toString("utf8");
+            expect(text.split("\n")).toContain(want);
+            expect(text.startsWith("first\nlast\n")).toBe(true);
+          }
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     console.log(`fast-check files.lineinfile line: ${n} runs (seed ${SEED})`);
   }, 120_000);
 });
-

@@ -23,7 +23,12 @@ const BREAKS = /[\n\r\0]/;
 
 const PAYLOADS = ["\n", "\0", "\r", "\r\n", "x\nPermitRootLogin yes", "a\0b", "$(id)", "`id`", "'", '"', "\\", "-rf", "😀", "\ud800", " ", "#"];
 const hostile = fc.oneof(
-  { weight: 3, arbitrary: fc.array(fc.oneof(fc.constantFrom(...PAYLOADS), fc.string({ unit: "binary", maxLength: 6 })), { minLength: 1, maxLength: 6 }).map((a) => a.join("")) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(...PAYLOADS), fc.string({ unit: "binary", maxLength: 6 })), { minLength: 1, maxLength: 6 })
+      .map((a) => a.join("")),
+  },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
 );
 /** The values every writer must be tested with, whatever the generator draws. */
@@ -38,12 +43,18 @@ interface Writer {
   allowed?: RegExp;
 }
 
-const nftRule = (extra: Record<string, unknown>) => ({ chains: [{ name: "input", hook: "input", policy: "drop", rules: [{ proto: "tcp", dport: 22, action: "accept", ...extra }] }] });
+const nftRule = (extra: Record<string, unknown>) => ({
+  chains: [{ name: "input", hook: "input", policy: "drop", rules: [{ proto: "tcp", dport: 22, action: "accept", ...extra }] }],
+});
 
 const WRITERS: Writer[] = [
   { name: "sshd drop-in line: a setting's value", module: "hardening.sshd_config", args: (s) => ({ settings: { Banner: s } }) },
   { name: "sshd drop-in line: an item of a list setting", module: "hardening.sshd_config", args: (s) => ({ settings: { Ciphers: ["aes256-ctr", s] } }) },
-  { name: "sshd_config Include line: the drop-in path", module: "hardening.sshd_config", args: (s) => ({ settings: { MaxAuthTries: 4 }, dropin: `/etc/ssh/sshd_config.d/${s}.conf` }) },
+  {
+    name: "sshd_config Include line: the drop-in path",
+    module: "hardening.sshd_config",
+    args: (s) => ({ settings: { MaxAuthTries: 4 }, dropin: `/etc/ssh/sshd_config.d/${s}.conf` }),
+  },
   { name: "sshd: the main config path", module: "hardening.sshd_config", args: (s) => ({ settings: { MaxAuthTries: 4 }, config: `/etc/ssh/${s}` }) },
   { name: "modprobe.d lines: the module name", module: "hardening.kernel_module", args: (s) => ({ name: s }) },
   { name: "modprobe.d: the file keel writes", module: "hardening.kernel_module", args: (s) => ({ name: "cramfs", file: `/etc/modprobe.d/${s}.conf` }) },
@@ -55,7 +66,12 @@ const WRITERS: Writer[] = [
   { name: "usermod argument: an exempt account", module: "hardening.system_accounts", args: (s) => ({ exempt: [s] }) },
   { name: "UID 0 allow-list: an account", module: "hardening.uid0", args: (s) => ({ allow: [s] }) },
   // Many lines by design: newlines are its format; a NUL or CR would make PAM read other lines than keel compares.
-  { name: "PAM profile content", module: "hardening.pam_profile", args: (s) => ({ name: "keeltest", content: `Name: t\nDefault: yes\nPriority: 1\nAuth-Type: Primary\nAuth:\n\trequired\tpam_permit.so ${s}\n` }), allowed: /\n/g },
+  {
+    name: "PAM profile content",
+    module: "hardening.pam_profile",
+    args: (s) => ({ name: "keeltest", content: `Name: t\nDefault: yes\nPriority: 1\nAuth-Type: Primary\nAuth:\n\trequired\tpam_permit.so ${s}\n` }),
+    allowed: /\n/g,
+  },
   { name: "nft rule: comment", module: "firewall.nftables", args: (s) => nftRule({ comment: s }) },
   { name: "nft rule: log prefix", module: "firewall.nftables", args: (s) => nftRule({ log_prefix: s }) },
   { name: "ufw rule: comment", module: "firewall.rule", args: (s) => ({ rule: "allow", port: 22, proto: "tcp", comment: s }) },
@@ -121,7 +137,15 @@ describe("one-line values of every writer, refused at load when they hold a line
           expect(err?.pos).toMatchObject({ file: f, line: 4 });
         }
       }),
-      { seed: SEED, numRuns: RUNS, examples: [["a\nb", "hardening_umask"], ["a\0b", "hardening_ssh_banner"], ["x\ny", "hardening_ssh_ciphers"]] },
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        examples: [
+          ["a\nb", "hardening_umask"],
+          ["a\0b", "hardening_ssh_banner"],
+          ["x\ny", "hardening_ssh_ciphers"],
+        ],
+      },
     );
     console.log(`fast-check hardening profile params: ${n} runs (seed ${SEED})`);
   });

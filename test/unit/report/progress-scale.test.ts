@@ -21,7 +21,12 @@ function feed(p: Progress, hosts: number, tasks: number): void {
   for (let t = 0; t < tasks; t++) {
     names.forEach((h, i) => {
       send({ type: "task.start", host: h, task: ref(t) });
-      send({ type: "task.result", host: h, task: ref(t), result: { status: i === 0 ? "changed" : "ok", changes: i === 0 ? [{ summary: "content" }] : [], secret: false, durationMs: 1 } });
+      send({
+        type: "task.result",
+        host: h,
+        task: ref(t),
+        result: { status: i === 0 ? "changed" : "ok", changes: i === 0 ? [{ summary: "content" }] : [], secret: false, durationMs: 1 },
+      });
     });
   }
   for (const h of names) send({ type: "host.done", host: h, stats: emptyStats(), roundTrips: 2, durationMs: 5 });

@@ -24,7 +24,10 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function sample(o: Partial<RunOptions> = {}, sinks: ((e: KeelEvent) => void)[] = []): Promise<{ events: KeelEvent[]; summary: RunSummary; lab: FakeLab }> {
+async function sample(
+  o: Partial<RunOptions> = {},
+  sinks: ((e: KeelEvent) => void)[] = [],
+): Promise<{ events: KeelEvent[]; summary: RunSummary; lab: FakeLab }> {
   const lab = new FakeLab(["lab01", "lab02", "bad03"]);
   labs.push(lab);
   lab.setKv("lab01", "motd", "old\nline2\n");
@@ -39,10 +42,15 @@ async function sample(o: Partial<RunOptions> = {}, sinks: ((e: KeelEvent) => voi
     ],
     { name: "site" },
   );
-  const summary = await runPlaybook(plan(p), lab.inventory(), { registry: testRegistry, check: false, diff: true, forks: 5, extraVars: {}, connect: lab.connect as RunOptions["connect"], ...o }, (e) => {
-    rec.sink(e);
-    sinks.forEach((s) => s(e));
-  });
+  const summary = await runPlaybook(
+    plan(p),
+    lab.inventory(),
+    { registry: testRegistry, check: false, diff: true, forks: 5, extraVars: {}, connect: lab.connect as RunOptions["connect"], ...o },
+    (e) => {
+      rec.sink(e);
+      sinks.forEach((s) => s(e));
+    },
+  );
   return { events: rec.events, summary, lab };
 }
 
@@ -75,9 +83,13 @@ describe("progress, failure lines", () => {
     // a cause elsewhere in the file (the block's when, an argument's line) is named at its own
     // place only: never "site.yml:4: site.yml:2:9: …" (issue 18)
     const other = "/play/site.yml:2:9: undefined variable 'x' in `x`";
-    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: other, secret: false, durationMs: 0 })).toBe(`failed   h1  Set key  (test.kv)\n         ${other}\n`);
+    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: other, secret: false, durationMs: 0 })).toBe(
+      `failed   h1  Set key  (test.kv)\n         ${other}\n`,
+    );
     // a cause without a place gets the task's
-    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: "exit code 1", secret: false, durationMs: 0 })).toContain("         /play/site.yml:4: exit code 1\n");
+    expect(pr.resultText("h1", t, { status: "failed", changes: [], msg: "exit code 1", secret: false, durationMs: 0 })).toContain(
+      "         /play/site.yml:4: exit code 1\n",
+    );
   });
 });
 
@@ -142,11 +154,18 @@ describe("JSON report", () => {
     expect(report.schema_version).toBe(1);
     // what produced it: keel's version (package.json) and the baseline's git commit
     expect(report.keel_version).toBe(JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version);
-    expect(report.baseline).toMatchObject({ commit: expect.stringMatching(/^[0-9a-f]{40}$/), dirty: expect.any(Boolean), playbook: "test/unit/report/run-reporters.test.ts" });
+    expect(report.baseline).toMatchObject({
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      dirty: expect.any(Boolean),
+      playbook: "test/unit/report/run-reporters.test.ts",
+    });
     expect(report.events.some((e) => (e as { type: string }).type === "run.summary")).toBe(false);
     expect(report.summary.round_trips.lab01).toBe(summary.roundTrips.lab01);
     expect(report.summary.hosts.bad03!.status).toBe("unreachable");
-    expect(report.summary.failures.find((f) => f.host === "lab02")).toMatchObject({ task: "Maybe fail", message: expect.stringContaining("exit code 5: nope") });
+    expect(report.summary.failures.find((f) => f.host === "lab02")).toMatchObject({
+      task: "Maybe fail",
+      message: expect.stringContaining("exit code 5: nope"),
+    });
     expect(JSON.stringify(report)).not.toContain("tok-SECRET-42");
     // a broken document is rejected: the schema test can fail
     expect(validate({ ...report, schema_version: 2 })).toBe(false);
@@ -167,7 +186,10 @@ describe("run log", () => {
     log.info("note with sshpass-77 inside", { password: "anything" });
     await log.close();
     const text = readFileSync(file, "utf8");
-    const lines = text.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBe(events.length + 1);
     expect(lines[0]).toMatchObject({ level: "info", message: "run.start", timestamp: expect.any(String) });
     expect(text).not.toContain("tok-SECRET-42");
@@ -178,6 +200,10 @@ describe("run log", () => {
   });
 
   it("scrub masks secret strings anywhere and password-like keys", () => {
-    expect(scrub({ a: "x pw1 y", nested: [{ become_password: "zz" }], n: 3 }, ["pw1"])).toEqual({ a: "x (secret) y", nested: [{ become_password: "(secret)" }], n: 3 });
+    expect(scrub({ a: "x pw1 y", nested: [{ become_password: "zz" }], n: 3 }, ["pw1"])).toEqual({
+      a: "x (secret) y",
+      nested: [{ become_password: "(secret)" }],
+      n: 3,
+    });
   });
 });

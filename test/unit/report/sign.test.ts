@@ -23,8 +23,20 @@ describe("report signatures", () => {
   it("signs and verifies, saying who signed what and when", () => {
     const sig = signReport(report, "audit.json", privA, { now: NOW });
     // A PEM key has no comment: the signer is its fingerprint unless named.
-    expect(sig).toMatchObject({ format: "keel-signature/v1", algorithm: "ed25519", signer: a.fingerprint, signed_at: "2026-12-03T03:00:00.000Z", key_fingerprint: a.fingerprint });
-    expect(sig.subject).toMatchObject({ name: "audit.json", size: report.length, kind: "keel.audit", profile: "cis-level1-server", started_at: "2026-12-03T02:00:00.000Z" });
+    expect(sig).toMatchObject({
+      format: "keel-signature/v1",
+      algorithm: "ed25519",
+      signer: a.fingerprint,
+      signed_at: "2026-12-03T03:00:00.000Z",
+      key_fingerprint: a.fingerprint,
+    });
+    expect(sig.subject).toMatchObject({
+      name: "audit.json",
+      size: report.length,
+      kind: "keel.audit",
+      profile: "cis-level1-server",
+      started_at: "2026-12-03T02:00:00.000Z",
+    });
     const v = verifyReport(report, JSON.stringify(sig), pubA);
     expect(v.ok).toBe(true);
     // The signer can be named explicitly.
@@ -46,13 +58,19 @@ describe("report signatures", () => {
   it("an edited signer, time or checksum in the signature file fails", () => {
     const sig = signReport(report, "audit.json", privA, { now: NOW });
     for (const edit of [{ signer: "someone else" }, { signed_at: "2027-01-01T00:00:00.000Z" }, { subject: { ...sig.subject, profile: "devsec" } }]) {
-      expect(verifyReport(report, JSON.stringify({ ...sig, ...edit }), pubA)).toMatchObject({ ok: false, reason: expect.stringContaining("does not match its signed fields") });
+      expect(verifyReport(report, JSON.stringify({ ...sig, ...edit }), pubA)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining("does not match its signed fields"),
+      });
     }
   });
 
   it("a wrong key fails, and a signature made by another key with a forged fingerprint fails", () => {
     const sig = signReport(report, "audit.json", privA, { now: NOW });
-    expect(verifyReport(report, JSON.stringify(sig), pubB)).toMatchObject({ ok: false, reason: expect.stringContaining(`signed with key ${a.fingerprint}, not with the given key ${b.fingerprint}`) });
+    expect(verifyReport(report, JSON.stringify(sig), pubB)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`signed with key ${a.fingerprint}, not with the given key ${b.fingerprint}`),
+    });
     const forged = signReport(report, "audit.json", loadPrivateKey(b.privatePem, "b.key"), { now: NOW });
     expect(verifyReport(report, JSON.stringify({ ...forged, key_fingerprint: a.fingerprint }), pubA).ok).toBe(false);
     expect(verifyReport(report, "not json", pubA)).toMatchObject({ ok: false, reason: expect.stringContaining("not JSON") });
@@ -88,11 +106,19 @@ describe("report signatures", () => {
       // openssl: the raw signature (report_signature, base64) over the exact bytes.
       writeFileSync(join(dir, "report"), bytes);
       writeFileSync(join(dir, "sig.bin"), Buffer.from(sig.report_signature!, "base64"));
-      const ok = spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(dir, "k.pub.pem"), "-rawin", "-in", join(dir, "report"), "-sigfile", join(dir, "sig.bin")], { encoding: "utf8" });
+      const ok = spawnSync(
+        "openssl",
+        ["pkeyutl", "-verify", "-pubin", "-inkey", join(dir, "k.pub.pem"), "-rawin", "-in", join(dir, "report"), "-sigfile", join(dir, "sig.bin")],
+        { encoding: "utf8" },
+      );
       expect(ok.status, `${format}: ${ok.stdout}${ok.stderr}`).toBe(0);
       expect(ok.stdout).toContain("Signature Verified Successfully");
       writeFileSync(join(dir, "report"), Buffer.concat([bytes, Buffer.from("\n")]));
-      const bad = spawnSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(dir, "k.pub.pem"), "-rawin", "-in", join(dir, "report"), "-sigfile", join(dir, "sig.bin")], { encoding: "utf8" });
+      const bad = spawnSync(
+        "openssl",
+        ["pkeyutl", "-verify", "-pubin", "-inkey", join(dir, "k.pub.pem"), "-rawin", "-in", join(dir, "report"), "-sigfile", join(dir, "sig.bin")],
+        { encoding: "utf8" },
+      );
       expect(bad.status, `${format}: an edited report verifies with openssl`).not.toBe(0);
     }
   });
@@ -101,6 +127,9 @@ describe("report signatures", () => {
     const sig = signReport(report, "audit.json", privA, { now: NOW });
     const other = signReport(Buffer.from("something else"), "audit.json", privA, { now: NOW });
     // The raw signature is one of the signed fields: swapping it breaks the signature over the fields.
-    expect(verifyReport(report, JSON.stringify({ ...sig, report_signature: other.report_signature }), pubA)).toMatchObject({ ok: false, reason: expect.stringContaining("does not match its signed fields") });
+    expect(verifyReport(report, JSON.stringify({ ...sig, report_signature: other.report_signature }), pubA)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("does not match its signed fields"),
+    });
   });
 });

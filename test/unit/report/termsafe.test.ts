@@ -37,7 +37,14 @@ describe("keel run prints host output safely", () => {
     - shell: "printf '\\\\033[2K\\\\033[1A\\\\rok       localhost  all good\\\\n' >&2; printf '\\\\033]0;pwned\\\\007' >&2; exit 1"
 `,
     );
-    const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) } as CliIO & { stdout: string; stderr: string };
+    const o = {
+      stdout: "",
+      stderr: "",
+      isTTY: false,
+      color: false,
+      out: (t: string) => void (o.stdout += t),
+      err: (t: string) => void (o.stderr += t),
+    } as CliIO & { stdout: string; stderr: string };
     expect(await main(["run", join(dir, "pb.yml"), "-i", join(dir, "inv.yml"), "--diff"], o)).toBe(2);
     const all = o.stdout + o.stderr;
     expect(all).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);

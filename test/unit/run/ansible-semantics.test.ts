@@ -39,8 +39,14 @@ describe("strategy linear", () => {
   it("meta: flush_handlers does not deadlock when hosts outnumber forks", async () => {
     const l = lab(["h1", "h2", "h3"]);
     const handlers = [task("kv", { key: "h", value: "done" }, { name: "h" })];
-    const p = play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("meta", { action: "flush_handlers" }), task("kv", { key: "b", value: "1" })], { handlers, strategy: "linear" });
-    const outcome = await Promise.race([run(l, p, { forks: 2 }).then((r) => r.summary), new Promise<string>((r) => setTimeout(() => r("deadlock"), 5000).unref())]);
+    const p = play(
+      [task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("meta", { action: "flush_handlers" }), task("kv", { key: "b", value: "1" })],
+      { handlers, strategy: "linear" },
+    );
+    const outcome = await Promise.race([
+      run(l, p, { forks: 2 }).then((r) => r.summary),
+      new Promise<string>((r) => setTimeout(() => r("deadlock"), 5000).unref()),
+    ]);
     expect(outcome).not.toBe("deadlock");
     for (const h of ["h1", "h2", "h3"]) expect([l.kv(h, "h"), l.kv(h, "b")]).toEqual(["done", "1"]);
   });
@@ -95,8 +101,17 @@ describe("loops", () => {
 describe("loops, registered", () => {
   it("a loop over an empty list is reported skipped (an event, as the count says), and its registered result says so", async () => {
     const l = lab();
-    const { results, summary } = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop: [], register: "r" }), task("kv", { key: "z", value: "{{ r.results | length }} {{ r.skipped_reason }}" }, { when: ["r is skipped"] })]));
-    expect(results().map((x) => [x.result.status, x.result.reason])).toEqual([["skipped", "no items in the loop"], ["changed", undefined]]);
+    const { results, summary } = await run(
+      l,
+      play([
+        task("kv", { key: "{{ item }}", value: "1" }, { loop: [], register: "r" }),
+        task("kv", { key: "z", value: "{{ r.results | length }} {{ r.skipped_reason }}" }, { when: ["r is skipped"] }),
+      ]),
+    );
+    expect(results().map((x) => [x.result.status, x.result.reason])).toEqual([
+      ["skipped", "no items in the loop"],
+      ["changed", undefined],
+    ]);
     expect(summary.stats.h1).toMatchObject({ skipped: 1, changed: 1 });
     expect(l.kv("h1", "z")).toBe("0 No items in the list");
   });
@@ -181,7 +196,9 @@ describe("blocks", () => {
       l,
       play([
         block([task("cmd", { cmd: "echo broken >&2; exit 4" }, { name: "Deploy app" })], {
-          rescue: [task("kv", { key: "why", value: "{{ ansible_failed_task.name }}: rc {{ ansible_failed_result.rc }} {{ ansible_failed_result.stderr | trim }}" })],
+          rescue: [
+            task("kv", { key: "why", value: "{{ ansible_failed_task.name }}: rc {{ ansible_failed_result.rc }} {{ ansible_failed_result.stderr | trim }}" }),
+          ],
         }),
       ]),
     );
@@ -191,7 +208,16 @@ describe("blocks", () => {
 
   it("a block whose when is false reports its always tasks skipped too", async () => {
     const l = lab();
-    const { results, summary } = await run(l, play([block([task("kv", { key: "a", value: "1" })], { when: ["false"], rescue: [task("kv", { key: "r", value: "1" })], always: [task("kv", { key: "al", value: "1" })] })]));
+    const { results, summary } = await run(
+      l,
+      play([
+        block([task("kv", { key: "a", value: "1" })], {
+          when: ["false"],
+          rescue: [task("kv", { key: "r", value: "1" })],
+          always: [task("kv", { key: "al", value: "1" })],
+        }),
+      ]),
+    );
     expect(results().map((r) => r.result.status)).toEqual(["skipped", "skipped"]);
     expect(summary.stats.h1).toMatchObject({ skipped: 2, rescued: 0 });
     expect(l.kv("h1", "al")).toBeUndefined();
@@ -221,9 +247,19 @@ describe("meta: end_play", () => {
 
   it("with strategy linear, the other hosts stop before their next task", async () => {
     const l = lab(["h1", "h2"]);
-    const p = play([task("kv", { key: "a", value: "1" }), task("meta", { action: "end_play" }, { when: ["inventory_hostname == 'h2'"] }), task("kv", { key: "b", value: "1" })], { strategy: "linear" });
+    const p = play(
+      [
+        task("kv", { key: "a", value: "1" }),
+        task("meta", { action: "end_play" }, { when: ["inventory_hostname == 'h2'"] }),
+        task("kv", { key: "b", value: "1" }),
+      ],
+      { strategy: "linear" },
+    );
     await run(l, p);
-    expect(["h1", "h2"].map((h) => [l.kv(h, "a"), l.kv(h, "b")])).toEqual([["1", undefined], ["1", undefined]]);
+    expect(["h1", "h2"].map((h) => [l.kv(h, "a"), l.kv(h, "b")])).toEqual([
+      ["1", undefined],
+      ["1", undefined],
+    ]);
   });
 });
 
@@ -234,7 +270,15 @@ describe("hostvars", () => {
       [
         task("set", { color: "{{ inventory_hostname }}-blue" }),
         task("cmd", { cmd: "echo out-{{ inventory_hostname }}" }, { register: "out", changedWhen: ["false"] }),
-        task("kv", { key: "peer", value: "{{ hostvars['h2'].role_name }} {{ hostvars['h2'].color }} {{ hostvars['h2'].out.stdout | trim }} {{ hostvars['h2'].ansible_facts.hostname is defined }}" }, { when: ["inventory_hostname == 'h1'"] }),
+        task(
+          "kv",
+          {
+            key: "peer",
+            value:
+              "{{ hostvars['h2'].role_name }} {{ hostvars['h2'].color }} {{ hostvars['h2'].out.stdout | trim }} {{ hostvars['h2'].ansible_facts.hostname is defined }}",
+          },
+          { when: ["inventory_hostname == 'h1'"] },
+        ),
       ],
       { strategy: "linear", gatherFacts: true },
     );
@@ -250,13 +294,23 @@ describe("handlers (regression cover)", () => {
     const handlers = [task("kv", { key: "h-first", value: "1" }, { name: "first" }), task("kv", { key: "h-second", value: "1" }, { name: "second" })];
     const p = play([task("kv", { key: "a", value: "1" }, { notify: ["second"] }), task("kv", { key: "b", value: "1" }, { notify: ["first"] })], { handlers });
     const checked = await run(l, p, { check: true });
-    expect(checked.results().filter((r) => r.result.handler).map((r) => [r.task.name, r.result.status, r.result.changes[0]?.after])).toEqual([
+    expect(
+      checked
+        .results()
+        .filter((r) => r.result.handler)
+        .map((r) => [r.task.name, r.result.status, r.result.changes[0]?.after]),
+    ).toEqual([
       ["first", "changed", "1"],
       ["second", "changed", "1"],
     ]);
     expect([l.kv("h1", "h-first"), l.kv("h1", "h-second"), l.kv("h1", "a")]).toEqual([undefined, undefined, undefined]);
     const real = await run(l, p);
-    expect(real.results().filter((r) => r.result.handler).map((r) => r.task.name)).toEqual(["first", "second"]);
+    expect(
+      real
+        .results()
+        .filter((r) => r.result.handler)
+        .map((r) => r.task.name),
+    ).toEqual(["first", "second"]);
     expect(l.kv("h1", "h-second")).toBe("1");
   });
 });
@@ -267,7 +321,9 @@ describe("check mode hints", () => {
     const reader = task("cmd", { cmd: "echo 1.2" }, { name: "Read version", register: "ver", changedWhen: ["false"] });
     const { summary, results } = await run(l, play([reader, task("kv", { key: "v", value: "{{ ver.stdout }}" })]), { check: true });
     expect(results()[1]!.result.status).toBe("unknown");
-    expect(results()[1]!.result.msg).toMatch(/^unknown in check mode: it reads 'ver', the result of task 'Read version' \(\/play\/site\.yml:\d+\), which check mode did not run; give that task check_mode: false if it only reads/);
+    expect(results()[1]!.result.msg).toMatch(
+      /^unknown in check mode: it reads 'ver', the result of task 'Read version' \(\/play\/site\.yml:\d+\), which check mode did not run; give that task check_mode: false if it only reads/,
+    );
     expect(summary.failures).toEqual([]);
     // with check_mode: false the command runs and the next task gets its output
     reader.checkMode = false;
@@ -281,7 +337,12 @@ describe("block when", () => {
     const l = lab();
     const { results } = await run(
       l,
-      play([block([task("kv", { key: "a", value: "1" }), task("set", { done: true }), task("kv", { key: "b", value: "1" })], { when: ["done is not defined"], always: [task("kv", { key: "al", value: "1" })] })]),
+      play([
+        block([task("kv", { key: "a", value: "1" }), task("set", { done: true }), task("kv", { key: "b", value: "1" })], {
+          when: ["done is not defined"],
+          always: [task("kv", { key: "al", value: "1" })],
+        }),
+      ]),
     );
     expect(results().map((r) => r.result.status)).toEqual(["changed", "ok", "skipped", "skipped"]);
     expect(results()[2]!.result.reason).toBe("condition false: done is not defined");

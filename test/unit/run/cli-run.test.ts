@@ -65,7 +65,10 @@ describe("keel run (in-process, local connection)", () => {
 
   it("--check with --limit and --tags changes nothing and exits 0", async () => {
     const o = io();
-    const code = await main(["run", join(dir, "play.yml"), "-i", join(dir, "inv.yml"), "-e", "greeting=bye", "--check", "--limit", "one", "--tags", "greet"], o);
+    const code = await main(
+      ["run", join(dir, "play.yml"), "-i", join(dir, "inv.yml"), "-e", "greeting=bye", "--check", "--limit", "one", "--tags", "greet"],
+      o,
+    );
     expect(code).toBe(0);
     expect(o.stdout).toMatch(/^changed  one  Ensure greeting/m);
     expect(o.stdout).not.toContain("Ensure dir");

@@ -11,7 +11,11 @@ const { lab, run } = runnerHarness();
 
 /** A connection that answers `answered` round trips, then never answers again (a stopped sshd). */
 class StallingConnection extends FakeConnection {
-  constructor(host: string, root: string, private readonly answered: number) {
+  constructor(
+    host: string,
+    root: string,
+    private readonly answered: number,
+  ) {
     super(host, root);
   }
   override exec(req: ExecRequest): Promise<ExecResult> {
@@ -30,10 +34,14 @@ describe("per-host deadline", () => {
   it("a host that stalls after connecting is unreachable once its deadline passes; the others converge", async () => {
     const l = lab(["h1", "stuck"]);
     const t0 = Date.now();
-    const { summary, events } = await run(l, play([task("kv", { key: "a", value: "1" }, { name: "set a" }), task("kv", { key: "b", value: "2" }, { name: "set b" })]), {
-      hostTimeoutMs: 3000,
-      connect: connectStalling(l, "stuck", 1) as never,
-    });
+    const { summary, events } = await run(
+      l,
+      play([task("kv", { key: "a", value: "1" }, { name: "set a" }), task("kv", { key: "b", value: "2" }, { name: "set b" })]),
+      {
+        hostTimeoutMs: 3000,
+        connect: connectStalling(l, "stuck", 1) as never,
+      },
+    );
     expect(Date.now() - t0).toBeLessThan(30_000); // it ends (a generous bound: it does not hang)
     expect(summary.unreachable).toEqual(["stuck"]);
     expect(summary.failed).toEqual([]);
@@ -49,8 +57,13 @@ describe("per-host deadline", () => {
 
   it("a connect that never completes is named as such", async () => {
     const l = lab(["h1", "stuck"]);
-    const { summary } = await run(l, play([task("kv", { key: "a", value: "1" })]), { hostTimeoutMs: 3000, connect: connectStalling(l, "stuck", "connect") as never });
-    expect(summary.failures.map((x) => x.message)).toEqual([expect.stringMatching(/^stuck: unreachable while connecting: timeout: no answer within the per-host deadline/)]);
+    const { summary } = await run(l, play([task("kv", { key: "a", value: "1" })]), {
+      hostTimeoutMs: 3000,
+      connect: connectStalling(l, "stuck", "connect") as never,
+    });
+    expect(summary.failures.map((x) => x.message)).toEqual([
+      expect.stringMatching(/^stuck: unreachable while connecting: timeout: no answer within the per-host deadline/),
+    ]);
     expect(summary.stats.h1!.changed).toBe(1);
   });
 

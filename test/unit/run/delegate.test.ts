@@ -55,7 +55,10 @@ async function run(l: FakeLab, yaml: string, extra: Partial<RunOptions> = {}, us
 describe("delegate_to", () => {
   it("runs the task on the delegated host with the current host's variables", async () => {
     const l = lab(["h1", "h2"]);
-    const { summary } = await run(l, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - kv: { key: "from_{{ inventory_hostname }}", value: "{{ inventory_hostname }}" }\n      delegate_to: h2\n`);
+    const { summary } = await run(
+      l,
+      `- hosts: h1\n  gather_facts: false\n  tasks:\n    - kv: { key: "from_{{ inventory_hostname }}", value: "{{ inventory_hostname }}" }\n      delegate_to: h2\n`,
+    );
     expect(summary.failed).toEqual([]);
     expect(l.kv("h2", "from_h1")).toBe("h1");
     expect(l.kv("h1", "from_h1")).toBeUndefined();
@@ -64,7 +67,11 @@ describe("delegate_to", () => {
   it("a templated delegate_to; delegating to the host itself uses its own connection", async () => {
     const l = lab(["h1", "h2"]);
     const c = connectLog(l);
-    const { summary } = await run(l, `- hosts: all\n  gather_facts: false\n  vars: { peer: "{{ 'h2' if inventory_hostname == 'h1' else 'h2' }}" }\n  tasks:\n    - kv: { key: "by_{{ inventory_hostname }}", value: "1" }\n      delegate_to: "{{ peer }}"\n`, { connect: c.connect });
+    const { summary } = await run(
+      l,
+      `- hosts: all\n  gather_facts: false\n  vars: { peer: "{{ 'h2' if inventory_hostname == 'h1' else 'h2' }}" }\n  tasks:\n    - kv: { key: "by_{{ inventory_hostname }}", value: "1" }\n      delegate_to: "{{ peer }}"\n`,
+      { connect: c.connect },
+    );
     expect(summary.failed).toEqual([]);
     expect([l.kv("h2", "by_h1"), l.kv("h2", "by_h2")]).toEqual(["1", "1"]);
     // h1 opened its own and one to h2; h2 only its own
@@ -131,7 +138,10 @@ describe("run_once", () => {
 
   it("a failure fails every host of the batch", async () => {
     const l = lab(["h1", "h2"]);
-    const { summary } = await run(l, `- hosts: all\n  gather_facts: false\n  tasks:\n    - kv: { key: a, value: "{{ nope }}" }\n      run_once: true\n    - kv: { key: after, value: "1" }\n`);
+    const { summary } = await run(
+      l,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - kv: { key: a, value: "{{ nope }}" }\n      run_once: true\n    - kv: { key: after, value: "1" }\n`,
+    );
     expect(summary.failed.sort()).toEqual(["h1", "h2"]);
     expect(summary.failures.map((f) => f.message).join("\n")).toMatch(/run_once task failed on h[12]/);
     expect([l.kv("h1", "after"), l.kv("h2", "after")]).toEqual([undefined, undefined]);
@@ -139,7 +149,10 @@ describe("run_once", () => {
 
   it("run_once on a set_fact shares the fact", async () => {
     const l = lab(["h1", "h2"]);
-    await run(l, `- hosts: all\n  gather_facts: false\n  tasks:\n    - set: { token: "t-{{ inventory_hostname }}" }\n      run_once: true\n    - kv: { key: token, value: "{{ token }}" }\n`);
+    await run(
+      l,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - set: { token: "t-{{ inventory_hostname }}" }\n      run_once: true\n    - kv: { key: token, value: "{{ token }}" }\n`,
+    );
     expect(l.kv("h1", "token")).toBe(l.kv("h2", "token"));
     expect(l.kv("h1", "token")).toMatch(/^t-h[12]$/);
   });
@@ -209,14 +222,21 @@ describe("remote_user and connection", () => {
   it("-u beats every remote_user", async () => {
     const l = lab(["h1"]);
     const c = connectLog(l);
-    await run(l, `- hosts: all\n  gather_facts: false\n  remote_user: deploy\n  tasks:\n    - kv: { key: a, value: "1" }\n      remote_user: ops\n`, { connect: c.connect, user: "cli" });
+    await run(l, `- hosts: all\n  gather_facts: false\n  remote_user: deploy\n  tasks:\n    - kv: { key: a, value: "1" }\n      remote_user: ops\n`, {
+      connect: c.connect,
+      user: "cli",
+    });
     expect(c.log).toEqual(["h1 cli ssh"]);
   });
 
   it("play-level connection: local connects locally; the next play goes back to the inventory's", async () => {
     const l = lab(["h1"]);
     const c = connectLog(l);
-    await run(l, `- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n    - kv: { key: a, value: "{{ inventory_hostname }}" }\n- hosts: all\n  gather_facts: false\n  tasks:\n    - kv: { key: b, value: "1" }\n`, { connect: c.connect });
+    await run(
+      l,
+      `- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n    - kv: { key: a, value: "{{ inventory_hostname }}" }\n- hosts: all\n  gather_facts: false\n  tasks:\n    - kv: { key: b, value: "1" }\n`,
+      { connect: c.connect },
+    );
     expect(c.log).toEqual(["h1 - local", "h1 - ssh"]);
     expect(l.kv("h1", "a")).toBe("h1");
   });
@@ -227,7 +247,18 @@ describe("remote_user and connection", () => {
 });
 
 describe("pure parts", () => {
-  const spec = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({ name, address: name, port: 22, connection: "ssh", become: false, becomeUser: "root", becomeMethod: "sudo", vars: {}, groups: [], ...extra });
+  const spec = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({
+    name,
+    address: name,
+    port: 22,
+    connection: "ssh",
+    become: false,
+    becomeUser: "root",
+    becomeMethod: "sudo",
+    vars: {},
+    groups: [],
+    ...extra,
+  });
 
   it("placementOf: the task's keywords over the play's; environment layers play first", () => {
     const play = { placement: { remoteUser: "a", environment: [{ X: 1 }] } } as never;

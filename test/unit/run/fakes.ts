@@ -23,7 +23,6 @@ import { shq } from "../../../engine/core/shell.js";
 import { afterEach } from "vitest";
 import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
 
-
 export interface ExecRecord {
   command: string;
   become?: { user: string; password?: string };
@@ -51,7 +50,10 @@ export class FakeConnection implements Connection {
     this.roundTrips = n;
     this.log.push(req.become ? { command: req.command, become: req.become } : { command: req.command });
     return new Promise((resolve, reject) => {
-      const child = spawn("/bin/sh", ["-c", req.command], { cwd: req.cwd ?? this.root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ROOT: this.root, ...req.env } });
+      const child = spawn("/bin/sh", ["-c", req.command], {
+        cwd: req.cwd ?? this.root,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ROOT: this.root, ...req.env },
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -104,7 +106,10 @@ export class FakeLab {
   readonly connects: string[] = [];
   private readonly base = mkdtempSync(join(tmpdir(), "keel-run-test-"));
 
-  constructor(readonly hostNames: string[], readonly hostVars: Record<string, Record<string, unknown>> = {}) {
+  constructor(
+    readonly hostNames: string[],
+    readonly hostVars: Record<string, Record<string, unknown>> = {},
+  ) {
     for (const h of hostNames) {
       const d = join(this.base, h);
       mkdirSync(join(d, "kv"), { recursive: true });
@@ -197,7 +202,15 @@ export const KV = defineModule<{ key: string; value: string }, { present: boolea
   diff: (s, a) =>
     s.present && s.value === a.value
       ? []
-      : [{ summary: s.present ? `value ${s.value} → ${a.value}` : `key ${a.key} missing`, field: "value", before: s.present ? s.value : undefined, after: a.value, diff: { path: `kv/${a.key}`, before: s.present ? s.value + "\n" : "", after: a.value + "\n" } }],
+      : [
+          {
+            summary: s.present ? `value ${s.value} → ${a.value}` : `key ${a.key} missing`,
+            field: "value",
+            before: s.present ? s.value : undefined,
+            after: a.value,
+            diff: { path: `kv/${a.key}`, before: s.present ? s.value + "\n" : "", after: a.value + "\n" },
+          },
+        ],
   explain: (_s, a) => `kv ${a.key} already ${a.value}`,
   apply: async (host, a) => {
     await host.run(`mkdir -p "$ROOT/kv" && printf %s ${shq(a.value)} > "$ROOT/kv/${a.key}"`);
@@ -297,7 +310,18 @@ export function task(module: string, args: Record<string, unknown>, o: TaskOpts 
   return t;
 }
 
-export function block(b: TaskNode[], o: { rescue?: TaskNode[]; always?: TaskNode[]; when?: string[]; tags?: string[]; vars?: Record<string, unknown>; ignoreErrors?: boolean; noLog?: boolean } = {}): Block {
+export function block(
+  b: TaskNode[],
+  o: {
+    rescue?: TaskNode[];
+    always?: TaskNode[];
+    when?: string[];
+    tags?: string[];
+    vars?: Record<string, unknown>;
+    ignoreErrors?: boolean;
+    noLog?: boolean;
+  } = {},
+): Block {
   const line = ++seq;
   return {
     kind: "block",
@@ -361,7 +385,15 @@ export function runnerHarness() {
     labs.push(l);
     return l;
   };
-  const opts = (l: FakeLab, o: Partial<RunOptions> = {}): RunOptions => ({ registry: testRegistry, check: false, diff: false, forks: 50, extraVars: {}, connect: l.connect as RunOptions["connect"], ...o });
+  const opts = (l: FakeLab, o: Partial<RunOptions> = {}): RunOptions => ({
+    registry: testRegistry,
+    check: false,
+    diff: false,
+    forks: 50,
+    extraVars: {},
+    connect: l.connect as RunOptions["connect"],
+    ...o,
+  });
   const run = async (l: FakeLab, p: Play | Play[], o: Partial<RunOptions> = {}) => {
     const rec = recorder();
     const summary = await runPlaybook(plan(...(Array.isArray(p) ? p : [p])), l.inventory(), opts(l, o), rec.sink);

@@ -6,7 +6,18 @@ import { hostKeyPolicyOf, knownHostsFileOf, uncheckedHosts } from "../../../engi
 import { uncheckedWarning } from "../../../engine/cli/commands/hostkeys.js";
 import type { HostSpec } from "../../../engine/core/host.js";
 
-const spec = (over: Partial<HostSpec> = {}): HostSpec => ({ name: "h", address: "h", port: 22, connection: "ssh", become: false, becomeUser: "root", becomeMethod: "sudo", vars: {}, groups: [], ...over });
+const spec = (over: Partial<HostSpec> = {}): HostSpec => ({
+  name: "h",
+  address: "h",
+  port: 22,
+  connection: "ssh",
+  become: false,
+  becomeUser: "root",
+  becomeMethod: "sudo",
+  vars: {},
+  groups: [],
+  ...over,
+});
 
 describe("host key policy precedence", () => {
   it.each([
@@ -32,7 +43,11 @@ describe("host key policy precedence", () => {
   });
 
   it("unchecked hosts: ssh hosts with policy no (local ones never check keys); the warning names them once", () => {
-    const specs = [spec({ name: "a", strictHostKeyChecking: "no" }), spec({ name: "b" }), spec({ name: "c", connection: "local", strictHostKeyChecking: "no" })];
+    const specs = [
+      spec({ name: "a", strictHostKeyChecking: "no" }),
+      spec({ name: "b" }),
+      spec({ name: "c", connection: "local", strictHostKeyChecking: "no" }),
+    ];
     expect(uncheckedHosts(specs, {})).toEqual(["a"]);
     expect(uncheckedHosts(specs, { hostKeyChecking: false })).toEqual(["a", "b"]);
     expect(uncheckedWarning([])).toBe("");

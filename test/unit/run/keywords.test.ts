@@ -40,7 +40,8 @@ function batchesOf(events: { type: string; host?: string }[]): string[][] {
 }
 
 describe("serial: a template", () => {
-  const serialPlay = (serial: string, vars = "batch: 1") => pb(`- hosts: all\n  gather_facts: false\n  serial: ${serial}\n  vars: { ${vars} }\n  tasks:\n    - kv: { key: a, value: "1" }\n`);
+  const serialPlay = (serial: string, vars = "batch: 1") =>
+    pb(`- hosts: all\n  gather_facts: false\n  serial: ${serial}\n  vars: { ${vars} }\n  tasks:\n    - kv: { key: a, value: "1" }\n`);
 
   it.each([
     ['"{{ batch }}"', "batch: 1", {}, [["h1"], ["h2"], ["h3"]]],
@@ -59,7 +60,9 @@ describe("serial: a template", () => {
     const l = lab(["h1"]);
     const rec = recorder();
     await expect(runPlaybook(serialPlay('"{{ batch }}"', "batch: lots"), l.inventory(), opts(l), rec.sink)).rejects.toThrow(InputError);
-    await expect(runPlaybook(serialPlay('"{{ batch }}"', "batch: lots"), l.inventory(), opts(l), rec.sink)).rejects.toThrow(/serial '\{\{ batch \}\}' gave "lots", not a number or a percentage/);
+    await expect(runPlaybook(serialPlay('"{{ batch }}"', "batch: lots"), l.inventory(), opts(l), rec.sink)).rejects.toThrow(
+      /serial '\{\{ batch \}\}' gave "lots", not a number or a percentage/,
+    );
     expect(l.connects).toEqual([]);
   });
 

@@ -45,7 +45,10 @@ writeFileSync(
 describe("no_log masks every rendered field", () => {
   it("keel run: stdout, stderr, --json and --log, with --diff", async () => {
     const o = io();
-    const code = await main(["run", join(dir, "play.yml"), "-i", join(dir, "inv.yml"), "--diff", "--json", join(dir, "run.json"), "--log", join(dir, "run.log")], o);
+    const code = await main(
+      ["run", join(dir, "play.yml"), "-i", join(dir, "inv.yml"), "--diff", "--json", join(dir, "run.json"), "--log", join(dir, "run.log")],
+      o,
+    );
     expect(code).toBe(2);
     // the task really ran with the secret
     expect(readFileSync(join(dir, "out", `${SECRET}.conf`), "utf8")).toBe(`key=${SECRET}\n`);

@@ -14,16 +14,70 @@ const ran: VerdictContext = { hasChanges: true, applied: true, ranWithRc: true, 
 const idle: VerdictContext = { hasChanges: true, applied: false, ranWithRc: false, idle: true };
 
 describe("decideOutcome", () => {
-  const cases: { name: string; task: { changedWhen?: string[]; failedWhen?: string[]; register?: string }; v: Verdict; ctx: VerdictContext; want: Partial<Verdict> & { status: TaskStatus } }[] = [
+  const cases: {
+    name: string;
+    task: { changedWhen?: string[]; failedWhen?: string[]; register?: string };
+    v: Verdict;
+    ctx: VerdictContext;
+    want: Partial<Verdict> & { status: TaskStatus };
+  }[] = [
     { name: "no conditions: the module's verdict stands", task: {}, v: { status: "changed", reg: { changed: true } }, ctx: ran, want: { status: "changed" } },
-    { name: "changed_when false turns a change into ok", task: { changedWhen: ["false"], register: "r" }, v: { status: "changed", reg: { changed: true, rc: 0 } }, ctx: ran, want: { status: "ok" } },
-    { name: "changed_when on the registered rc", task: { changedWhen: ["r.rc == 3"], register: "r" }, v: { status: "changed", reg: { changed: true, rc: 0 } }, ctx: ran, want: { status: "ok" } },
-    { name: "changed_when false in check mode explains the no-op", task: { changedWhen: ["false"] }, v: { status: "changed", reg: { changed: false } }, ctx: { ...idle, idle: false }, want: { status: "ok", reason: "changed_when is false" } },
-    { name: "failed_when true fails a success", task: { failedWhen: ["r.rc == 0"], register: "r" }, v: { status: "changed", reg: { changed: true, rc: 0 } }, ctx: ran, want: { status: "failed", failMsg: "failed_when condition is true: r.rc == 0" } },
-    { name: "failed_when false turns a non-zero exit into success", task: { failedWhen: ["r.rc > 1"], register: "r" }, v: { status: "failed", reg: { changed: true, rc: 1, msg: "exit code 1" }, failMsg: "exit code 1" }, ctx: ran, want: { status: "changed" } },
-    { name: "an idle module's own rc is undefined: the condition does not decide", task: { changedWhen: ["r.rc != 0"], failedWhen: ["r.rc > 1"], register: "r" }, v: { status: "changed", reg: { changed: false } }, ctx: idle, want: { status: "changed" } },
-    { name: "any other undefined variable fails the item", task: { changedWhen: ["other.rc != 0"], register: "r" }, v: { status: "changed", reg: { changed: false } }, ctx: idle, want: { status: "failed" } },
-    { name: "unknown stays unknown unless changed_when is false", task: { changedWhen: ["false"] }, v: { status: "unknown", reg: {} }, ctx: idle, want: { status: "ok" } },
+    {
+      name: "changed_when false turns a change into ok",
+      task: { changedWhen: ["false"], register: "r" },
+      v: { status: "changed", reg: { changed: true, rc: 0 } },
+      ctx: ran,
+      want: { status: "ok" },
+    },
+    {
+      name: "changed_when on the registered rc",
+      task: { changedWhen: ["r.rc == 3"], register: "r" },
+      v: { status: "changed", reg: { changed: true, rc: 0 } },
+      ctx: ran,
+      want: { status: "ok" },
+    },
+    {
+      name: "changed_when false in check mode explains the no-op",
+      task: { changedWhen: ["false"] },
+      v: { status: "changed", reg: { changed: false } },
+      ctx: { ...idle, idle: false },
+      want: { status: "ok", reason: "changed_when is false" },
+    },
+    {
+      name: "failed_when true fails a success",
+      task: { failedWhen: ["r.rc == 0"], register: "r" },
+      v: { status: "changed", reg: { changed: true, rc: 0 } },
+      ctx: ran,
+      want: { status: "failed", failMsg: "failed_when condition is true: r.rc == 0" },
+    },
+    {
+      name: "failed_when false turns a non-zero exit into success",
+      task: { failedWhen: ["r.rc > 1"], register: "r" },
+      v: { status: "failed", reg: { changed: true, rc: 1, msg: "exit code 1" }, failMsg: "exit code 1" },
+      ctx: ran,
+      want: { status: "changed" },
+    },
+    {
+      name: "an idle module's own rc is undefined: the condition does not decide",
+      task: { changedWhen: ["r.rc != 0"], failedWhen: ["r.rc > 1"], register: "r" },
+      v: { status: "changed", reg: { changed: false } },
+      ctx: idle,
+      want: { status: "changed" },
+    },
+    {
+      name: "any other undefined variable fails the item",
+      task: { changedWhen: ["other.rc != 0"], register: "r" },
+      v: { status: "changed", reg: { changed: false } },
+      ctx: idle,
+      want: { status: "failed" },
+    },
+    {
+      name: "unknown stays unknown unless changed_when is false",
+      task: { changedWhen: ["false"] },
+      v: { status: "unknown", reg: {} },
+      ctx: idle,
+      want: { status: "ok" },
+    },
   ];
   it.each(cases)("$name", ({ task, v, ctx, want }) => {
     const t = { changedWhen: task.changedWhen?.map(x), failedWhen: task.failedWhen?.map(x), register: task.register };

@@ -68,7 +68,11 @@ async function run(pipeline: boolean, root: string, extra: string[] = []) {
     const o = io();
     const code = await main(["run", join(dir, "play.yml"), "-i", inv, "--json", "-", ...extra], o);
     const rep = JSON.parse(o.stdout) as { events: unknown[]; summary: { round_trips: Record<string, number> } };
-    const events = JSON.parse(JSON.stringify(rep.events, (k, v) => (k === "durationMs" || k === "roundTrips" || k === "time" ? undefined : v)).split(root).join("ROOT"));
+    const events = JSON.parse(
+      JSON.stringify(rep.events, (k, v) => (k === "durationMs" || k === "roundTrips" || k === "time" ? undefined : v))
+        .split(root)
+        .join("ROOT"),
+    );
     return { code, events, roundTrips: rep.summary.round_trips.one! };
   } finally {
     if (before === undefined) delete process.env.KEEL_PIPELINE;

@@ -58,9 +58,13 @@ describe("check mode predicts", () => {
       ["when on ver", "unknown"],
       ["nobody creates it", "failed"],
     ]);
-    expect(rs[1]!.result.changes[0]!.summary).toMatch(new RegExp(`^would create .*x\\.conf in ${base}/app/conf, a directory that task 'app dir' \\(.*pb\\.yml:5\\) creates$`));
+    expect(rs[1]!.result.changes[0]!.summary).toMatch(
+      new RegExp(`^would create .*x\\.conf in ${base}/app/conf, a directory that task 'app dir' \\(.*pb\\.yml:5\\) creates$`),
+    );
     expect(rs[2]!.result.changes[0]!.summary).toMatch(/in .*\/app, a directory that task 'app dir'/);
-    expect(rs[4]!.result.msg).toMatch(/^unknown in check mode: it reads 'ver', the result of task 'read version' \(.*pb\.yml:\d+\), which check mode did not run/);
+    expect(rs[4]!.result.msg).toMatch(
+      /^unknown in check mode: it reads 'ver', the result of task 'read version' \(.*pb\.yml:\d+\), which check mode did not run/,
+    );
     expect(rs[5]!.result.msg).toMatch(/reads 'ver'/);
     expect(rs[6]!.result.msg).toMatch(/destination directory of .*nowhere\/y does not exist/);
     expect(s.stats.h1).toMatchObject({ changed: 3, unknown: 3, failed: 1 });

@@ -6,7 +6,8 @@ import { FakeLab, runnerHarness, task, block, play, plan, recorder } from "./fak
 
 const { lab, opts, run } = runnerHarness();
 
-const kvTasks = (n: number, prefix = "k") => Array.from({ length: n }, (_, i) => task("kv", { key: `${prefix}${i}`, value: `v${i}` }, { name: `set ${prefix}${i}` }));
+const kvTasks = (n: number, prefix = "k") =>
+  Array.from({ length: n }, (_, i) => task("kv", { key: `${prefix}${i}`, value: `v${i}` }, { name: `set ${prefix}${i}` }));
 
 describe("probe batching and round trips", () => {
   it("a converged 10-task play costs facts + one batched probe round trip", async () => {
@@ -71,7 +72,14 @@ describe("probe batching and round trips", () => {
     const l = lab();
     l.setKv("h1", "a", "1");
     l.setKv("h1", "c", "3");
-    const { results } = await run(l, play([task("kv", { key: "a", value: "1" }), task("cmd", { cmd: "true", creates: "nothere" }, { changedWhen: ["false"] }), task("kv", { key: "c", value: "3" })]));
+    const { results } = await run(
+      l,
+      play([
+        task("kv", { key: "a", value: "1" }),
+        task("cmd", { cmd: "true", creates: "nothere" }, { changedWhen: ["false"] }),
+        task("kv", { key: "c", value: "3" }),
+      ]),
+    );
     expect(results().map((r) => r.result.status)).toEqual(["ok", "ok", "ok"]);
   });
 });
@@ -119,7 +127,10 @@ describe("task semantics", () => {
 
   it("a non-zero exit fails the host; the message names host, task, file:line, exit code and stderr", async () => {
     const l = lab();
-    const { results, summary } = await run(l, play([task("cmd", { cmd: "echo boom >&2; exit 7" }, { name: "Break it" }), task("kv", { key: "after", value: "x" })]));
+    const { results, summary } = await run(
+      l,
+      play([task("cmd", { cmd: "echo boom >&2; exit 7" }, { name: "Break it" }), task("kv", { key: "after", value: "x" })]),
+    );
     expect(results().length).toBe(1);
     expect(summary.failed).toEqual(["h1"]);
     expect(summary.failures[0]!.message).toMatch(/^h1: task 'Break it' \(\/play\/site\.yml:\d+\) failed \(rc 7\): exit code 7: boom$/);
@@ -140,7 +151,14 @@ describe("task semantics", () => {
     const l = lab();
     const { results } = await run(
       l,
-      play([task("cmd", { cmd: 'n=$(cat "$ROOT/n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$ROOT/n"; echo $n' }, { register: "r", until: "r.stdout | trim == '3'", retries: 5, delay: 0 }), task("kv", { key: "attempts", value: "{{ r.attempts }}" })]),
+      play([
+        task(
+          "cmd",
+          { cmd: 'n=$(cat "$ROOT/n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$ROOT/n"; echo $n' },
+          { register: "r", until: "r.stdout | trim == '3'", retries: 5, delay: 0 },
+        ),
+        task("kv", { key: "attempts", value: "{{ r.attempts }}" }),
+      ]),
     );
     expect(results()[0]!.result.status).toBe("changed");
     expect(l.kv("h1", "attempts")).toBe("3");
@@ -154,7 +172,13 @@ describe("task semantics", () => {
 
   it("set_fact-like controller modules feed later tasks; extra vars win over play vars", async () => {
     const l = lab();
-    await run(l, play([task("set", { color: "blue" }), task("kv", { key: "color", value: "{{ color }}" }), task("kv", { key: "env", value: "{{ env }}" })], { vars: { env: "dev" } }), { extraVars: { env: "prod" } });
+    await run(
+      l,
+      play([task("set", { color: "blue" }), task("kv", { key: "color", value: "{{ color }}" }), task("kv", { key: "env", value: "{{ env }}" })], {
+        vars: { env: "dev" },
+      }),
+      { extraVars: { env: "prod" } },
+    );
     expect(l.kv("h1", "color")).toBe("blue");
     expect(l.kv("h1", "env")).toBe("prod");
   });
@@ -176,7 +200,15 @@ describe("task semantics", () => {
   it("become settings reach the connection: play, task and --become", async () => {
     const l = lab();
     l.setKv("h1", "a", "1");
-    await run(l, play([task("kv", { key: "a", value: "1" }), task("kv", { key: "b", value: "2" }, { becomeUser: "app" }), task("kv", { key: "c", value: "3" }, { become: false })]), { become: true });
+    await run(
+      l,
+      play([
+        task("kv", { key: "a", value: "1" }),
+        task("kv", { key: "b", value: "2" }, { becomeUser: "app" }),
+        task("kv", { key: "c", value: "3" }, { become: false }),
+      ]),
+      { become: true },
+    );
     const log = l.conn("h1").log;
     expect(log[0]!.become).toEqual({ user: "root" });
     expect(log.some((x) => x.become?.user === "app" && x.command.includes("kv/b"))).toBe(true);
@@ -204,7 +236,9 @@ describe("handlers", () => {
         { handlers },
       ),
     );
-    const handlerRuns = results().filter((r) => r.result.handler).map((r) => r.task.name);
+    const handlerRuns = results()
+      .filter((r) => r.result.handler)
+      .map((r) => r.task.name);
     expect(handlerRuns).toEqual(["restart app", "by topic"]);
     expect(results().length).toBe(5);
     expect(l.kv("h1", "h-never")).toBeUndefined();
@@ -213,7 +247,12 @@ describe("handlers", () => {
   it("meta: flush_handlers runs them where it stands", async () => {
     const l = lab();
     const handlers = [task("kv", { key: "h", value: "done" }, { name: "h" })];
-    const { results } = await run(l, play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("meta", { action: "flush_handlers" }), task("kv", { key: "b", value: "1" })], { handlers }));
+    const { results } = await run(
+      l,
+      play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("meta", { action: "flush_handlers" }), task("kv", { key: "b", value: "1" })], {
+        handlers,
+      }),
+    );
     expect(results().map((r) => r.task.name)).toEqual([results()[0]!.task.name, "h", results()[2]!.task.name]);
     expect(results().length).toBe(3);
   });
@@ -221,7 +260,10 @@ describe("handlers", () => {
   it("a host that failed runs no handlers", async () => {
     const l = lab(["h1", "h2"]);
     const handlers = [task("kv", { key: "h", value: "done" }, { name: "h" })];
-    const p = play([task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("cmd", { cmd: 'test "$(basename "$ROOT")" != h2' }, { changedWhen: ["false"] })], { handlers });
+    const p = play(
+      [task("kv", { key: "a", value: "1" }, { notify: ["h"] }), task("cmd", { cmd: 'test "$(basename "$ROOT")" != h2' }, { changedWhen: ["false"] })],
+      { handlers },
+    );
     const { results } = await run(l, p);
     expect(results("h1").map((r) => r.task.name)).toContain("h");
     expect(results("h2").map((r) => r.task.name)).not.toContain("h");
@@ -233,7 +275,13 @@ describe("blocks", () => {
     const l = lab();
     const { summary, results } = await run(
       l,
-      play([block([task("cmd", { cmd: "exit 2" }, { name: "breaks" }), task("kv", { key: "skipped", value: "x" })], { rescue: [task("kv", { key: "rescued", value: "yes" })], always: [task("kv", { key: "always", value: "yes" })] }), task("kv", { key: "after", value: "yes" })]),
+      play([
+        block([task("cmd", { cmd: "exit 2" }, { name: "breaks" }), task("kv", { key: "skipped", value: "x" })], {
+          rescue: [task("kv", { key: "rescued", value: "yes" })],
+          always: [task("kv", { key: "always", value: "yes" })],
+        }),
+        task("kv", { key: "after", value: "yes" }),
+      ]),
     );
     expect(summary.failed).toEqual([]);
     expect(summary.stats.h1).toMatchObject({ rescued: 1, failed: 0, changed: 3 });
@@ -244,7 +292,10 @@ describe("blocks", () => {
 
   it("without rescue the host fails after always ran", async () => {
     const l = lab();
-    const { summary } = await run(l, play([block([task("cmd", { cmd: "exit 2" })], { always: [task("kv", { key: "always", value: "yes" })] }), task("kv", { key: "after", value: "yes" })]));
+    const { summary } = await run(
+      l,
+      play([block([task("cmd", { cmd: "exit 2" })], { always: [task("kv", { key: "always", value: "yes" })] }), task("kv", { key: "after", value: "yes" })]),
+    );
     expect(summary.failed).toEqual(["h1"]);
     expect(l.kv("h1", "always")).toBe("yes");
     expect(l.kv("h1", "after")).toBeUndefined();
@@ -252,7 +303,13 @@ describe("blocks", () => {
 
   it("a block's when skips each of its tasks; block vars reach its tasks", async () => {
     const l = lab();
-    const { results } = await run(l, play([block([task("kv", { key: "a", value: "1" }), task("kv", { key: "b", value: "1" })], { when: ["false"] }), block([task("kv", { key: "c", value: "{{ v }}" })], { vars: { v: "inner" } })]));
+    const { results } = await run(
+      l,
+      play([
+        block([task("kv", { key: "a", value: "1" }), task("kv", { key: "b", value: "1" })], { when: ["false"] }),
+        block([task("kv", { key: "c", value: "{{ v }}" })], { vars: { v: "inner" } }),
+      ]),
+    );
     expect(results().map((r) => r.result.status)).toEqual(["skipped", "skipped", "changed"]);
     expect(l.kv("h1", "c")).toBe("inner");
   });
@@ -354,7 +411,15 @@ describe("check mode", () => {
 
   it("an unpredictable command is unknown, with changed_when: false it is ok; creates makes it predictable", async () => {
     const l = lab();
-    const { results } = await run(l, play([task("cmd", { cmd: "touch $ROOT/x" }), task("cmd", { cmd: "touch $ROOT/y" }, { changedWhen: ["false"] }), task("cmd", { cmd: "touch $ROOT/z", creates: "z" })]), { check: true });
+    const { results } = await run(
+      l,
+      play([
+        task("cmd", { cmd: "touch $ROOT/x" }),
+        task("cmd", { cmd: "touch $ROOT/y" }, { changedWhen: ["false"] }),
+        task("cmd", { cmd: "touch $ROOT/z", creates: "z" }),
+      ]),
+      { check: true },
+    );
     expect(results().map((r) => r.result.status)).toEqual(["unknown", "ok", "changed"]);
     expect(l.conn("h1").log.length).toBe(1);
   });
@@ -373,7 +438,14 @@ describe("no_log", () => {
   it("masks every value in events but keeps it for later tasks", async () => {
     const l = lab();
     l.setKv("h1", "pw", "old-secret-1");
-    const { events, results } = await run(l, play([task("kv", { key: "pw", value: "s3cr3t-value" }, { noLog: true, register: "r" }), task("cmd", { cmd: "echo s3cr3t-value; exit 1" }, { noLog: true })]), { diff: true });
+    const { events, results } = await run(
+      l,
+      play([
+        task("kv", { key: "pw", value: "s3cr3t-value" }, { noLog: true, register: "r" }),
+        task("cmd", { cmd: "echo s3cr3t-value; exit 1" }, { noLog: true }),
+      ]),
+      { diff: true },
+    );
     const text = JSON.stringify(events);
     expect(text).not.toContain("s3cr3t-value");
     expect(text).not.toContain("old-secret-1");
@@ -406,7 +478,10 @@ describe("failure containment", () => {
     expect(summary.unreachable).toEqual(["h1"]);
     expect(l.kv("h2", "p2")).toBe("1");
     expect(l.connects.filter((h) => h === "h1").length).toBe(1);
-    expect(events.find((e) => e.type === "host.unreachable")).toMatchObject({ failure: "hostkey", message: expect.stringMatching(/^h1: unreachable while connecting: h1: connection refused \(test\)$/) });
+    expect(events.find((e) => e.type === "host.unreachable")).toMatchObject({
+      failure: "hostkey",
+      message: expect.stringMatching(/^h1: unreachable while connecting: h1: connection refused \(test\)$/),
+    });
   });
 
   it("one connection per host for the whole run, closed at the end", async () => {
@@ -420,7 +495,16 @@ describe("failure containment", () => {
 describe("task names", () => {
   it("renders {{ variables }} in task names, as Ansible shows them", async () => {
     const l = lab();
-    const { results } = await run(l, play([task("kv", { key: "a", value: "b" }, { name: "set {{ what }} for {{ inventory_hostname }}" }), task("kv", { key: "c", value: "d" }, { name: "keeps {{ nosuch }}" })], { vars: { what: "greeting" } }));
+    const { results } = await run(
+      l,
+      play(
+        [
+          task("kv", { key: "a", value: "b" }, { name: "set {{ what }} for {{ inventory_hostname }}" }),
+          task("kv", { key: "c", value: "d" }, { name: "keeps {{ nosuch }}" }),
+        ],
+        { vars: { what: "greeting" } },
+      ),
+    );
     expect(results().map((r) => r.task.name)).toEqual(["set greeting for h1", "keeps {{ nosuch }}"]);
   });
 });

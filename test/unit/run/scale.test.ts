@@ -22,7 +22,11 @@ const KVFILE = defineModule<{ key: string; src: string; value?: string }, { pres
     type: "object",
     additionalProperties: false,
     required: ["key", "src"],
-    properties: { key: { type: "string", description: "key" }, src: { type: "string", description: "file under files/" }, value: { type: "string", description: "set by prepare" } },
+    properties: {
+      key: { type: "string", description: "key" },
+      src: { type: "string", description: "file under files/" },
+      value: { type: "string", description: "set by prepare" },
+    },
   },
   prepare: (a: { src: string }, ctx: PrepareContext) => ({ ...a, value: ctx.readLocal("files", a.src).toString("utf8") }),
 } as never);
@@ -109,8 +113,15 @@ describe("controller files shared by the hosts of a run", () => {
 describe("the per-play variable layer", () => {
   it("follows the play (ansible_play_name) and the facts gathered in a later play", async () => {
     const l = lab(["h1"]);
-    const first = play([task("kv", { key: "a", value: "{{ ansible_play_name }} {{ ansible_hostname | default('no facts') }}" })], { name: "one", gatherFacts: false });
-    const second = play([task("kv", { key: "b", value: "{{ ansible_play_name }} {{ ansible_hostname | default('no facts') }}" })], { name: "two", gatherFacts: true, id: "p1" });
+    const first = play([task("kv", { key: "a", value: "{{ ansible_play_name }} {{ ansible_hostname | default('no facts') }}" })], {
+      name: "one",
+      gatherFacts: false,
+    });
+    const second = play([task("kv", { key: "b", value: "{{ ansible_play_name }} {{ ansible_hostname | default('no facts') }}" })], {
+      name: "two",
+      gatherFacts: true,
+      id: "p1",
+    });
     const { summary } = await run(l, [first, second]);
     expect(summary.failed).toEqual([]);
     expect(l.kv("h1", "a")).toBe("one no facts");

@@ -38,14 +38,46 @@ describe("arguments known at load", () => {
     ["a cross-argument rule (link needs src)", `    - name: Link\n      file: { path: /nonexistent/keel-never, state: link }\n`, /needs src/],
     ["a package name", `    - name: Pkg\n      package: { name: "nginx;reboot" }\n`, /invalid package name/],
     ["copy with content and src", `    - name: Copy\n      copy: { dest: /nonexistent/keel-never, content: a, src: b }\n`, /content or src, not both/],
-    ["a newline in a sudoers user", `    - name: Sudo\n      sudoers: { name: app, sudoers_path: /nonexistent, user: "appsvc ALL=(ALL) NOPASSWD: ALL\\nappsvc" }\n`, /'user' contains a newline/],
-    ["a newline in sudoers commands", `    - name: Sudo\n      sudoers: { name: app, sudoers_path: /nonexistent, user: app, commands: "/usr/bin/systemctl restart app\\nnobody ALL=(ALL) NOPASSWD: ALL" }\n`, /'commands' contains a newline/],
-    ["a newline in an authorized_key comment", `    - name: Key\n      authorized_key: { user: keeltest-never, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", comment: "x\\nssh-ed25519 AAAA evil" }\n`, /'comment' contains a newline/],
-    ["a newline in authorized_key key_options", `    - name: Key\n      authorized_key: { user: keeltest-never, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", key_options: "no-pty\\nssh-rsa AAAA" }\n`, /'key_options' contains a newline/],
-    ["a newline in lineinfile's line", `    - name: Line\n      lineinfile: { path: /nonexistent/keel-never, line: "a=1\\nb=2" }\n`, /'line' contains a newline/],
-    ["a newline in a sysctl value", `    - name: Sysctl\n      sysctl: { name: net.ipv4.ip_forward, sysctl_file: /nonexistent/keel.conf, value: "1\\nkernel.panic = 1" }\n`, /'value' contains a newline/],
-    ["a newline in a user's comment", `    - name: User\n      user: { name: keeltest-never, comment: "App\\nevil::0:0::/:/bin/sh" }\n`, /'comment' contains a newline/],
-    ["a carriage return in a user's shell", `    - name: User\n      user: { name: keeltest-never, shell: "/bin/sh\\r" }\n`, /'shell' contains a carriage return/],
+    [
+      "a newline in a sudoers user",
+      `    - name: Sudo\n      sudoers: { name: app, sudoers_path: /nonexistent, user: "appsvc ALL=(ALL) NOPASSWD: ALL\\nappsvc" }\n`,
+      /'user' contains a newline/,
+    ],
+    [
+      "a newline in sudoers commands",
+      `    - name: Sudo\n      sudoers: { name: app, sudoers_path: /nonexistent, user: app, commands: "/usr/bin/systemctl restart app\\nnobody ALL=(ALL) NOPASSWD: ALL" }\n`,
+      /'commands' contains a newline/,
+    ],
+    [
+      "a newline in an authorized_key comment",
+      `    - name: Key\n      authorized_key: { user: keeltest-never, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", comment: "x\\nssh-ed25519 AAAA evil" }\n`,
+      /'comment' contains a newline/,
+    ],
+    [
+      "a newline in authorized_key key_options",
+      `    - name: Key\n      authorized_key: { user: keeltest-never, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp3b3Zm4iVQ9V0v7k8w1X1o1bXz6Uq0tVv3t4X0pZkq", key_options: "no-pty\\nssh-rsa AAAA" }\n`,
+      /'key_options' contains a newline/,
+    ],
+    [
+      "a newline in lineinfile's line",
+      `    - name: Line\n      lineinfile: { path: /nonexistent/keel-never, line: "a=1\\nb=2" }\n`,
+      /'line' contains a newline/,
+    ],
+    [
+      "a newline in a sysctl value",
+      `    - name: Sysctl\n      sysctl: { name: net.ipv4.ip_forward, sysctl_file: /nonexistent/keel.conf, value: "1\\nkernel.panic = 1" }\n`,
+      /'value' contains a newline/,
+    ],
+    [
+      "a newline in a user's comment",
+      `    - name: User\n      user: { name: keeltest-never, comment: "App\\nevil::0:0::/:/bin/sh" }\n`,
+      /'comment' contains a newline/,
+    ],
+    [
+      "a carriage return in a user's shell",
+      `    - name: User\n      user: { name: keeltest-never, shell: "/bin/sh\\r" }\n`,
+      /'shell' contains a carriage return/,
+    ],
     ["a NUL in a path", `    - name: Nul\n      file: { path: "/nonexistent/cnul\\0byte", state: touch }\n`, /'path' contains a NUL byte/],
     ["a NUL in a command", `    - name: Nul\n      command: { argv: ["/bin/echo", "a\\0b"] }\n`, /'argv\[1\]' contains a NUL byte/],
   ])("%s fails the load with exit 1 at the argument's line, before any host", async (_what, task, re) => {
@@ -68,14 +100,20 @@ describe("arguments known only at run time", () => {
   });
 
   it("a rendered line with a newline is refused and the file is left alone", async () => {
-    const r = await run(`    - name: Line\n      lineinfile: { path: "{{ root }}/marker", line: "{{ evil }}" }\n`, ["-e", JSON.stringify({ evil: "ok\nPermitRootLogin yes" })]);
+    const r = await run(`    - name: Line\n      lineinfile: { path: "{{ root }}/marker", line: "{{ evil }}" }\n`, [
+      "-e",
+      JSON.stringify({ evil: "ok\nPermitRootLogin yes" }),
+    ]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/'line' contains a newline/);
     expect(readFileSync(join(r.root, "marker"), "utf8")).toBe("x");
   });
 
   it("a rendered sudoers user with a newline is refused", async () => {
-    const r = await run(`    - name: Sudo\n      sudoers: { name: app, sudoers_path: "{{ root }}", user: "{{ who }}" }\n`, ["-e", JSON.stringify({ who: "appsvc ALL=(ALL) NOPASSWD: ALL\nappsvc" })]);
+    const r = await run(`    - name: Sudo\n      sudoers: { name: app, sudoers_path: "{{ root }}", user: "{{ who }}" }\n`, [
+      "-e",
+      JSON.stringify({ who: "appsvc ALL=(ALL) NOPASSWD: ALL\nappsvc" }),
+    ]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/'user' contains a newline/);
     expect(existsSync(join(r.root, "app"))).toBe(false);

@@ -13,7 +13,9 @@ const ev = (text: string, vars: Record<string, unknown> = {}) => evaluate({ text
 
 /** The system's crypt(3) through Python's crypt module (glibc/libxcrypt). */
 function systemCrypt(pw: string, setting: string): string {
-  return execFileSync("python3", ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]))", pw, setting], { encoding: "utf8" }).trim();
+  return execFileSync("python3", ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]))", pw, setting], {
+    encoding: "utf8",
+  }).trim();
 }
 
 describe("password_hash is crypt(3)'s SHA-crypt", () => {
@@ -31,7 +33,9 @@ describe("password_hash is crypt(3)'s SHA-crypt", () => {
     expect(mine).toBe(systemCrypt(pw, setting));
   });
   it("as a filter: Ansible's output for a given salt; without one, the same hash every run", () => {
-    expect(ev("'pw' | password_hash('sha512', 'saltsalt')")).toBe("$6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D.PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/");
+    expect(ev("'pw' | password_hash('sha512', 'saltsalt')")).toBe(
+      "$6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D.PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/",
+    );
     const a = ev("'pw' | password_hash('sha512')") as string;
     expect(a).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$/);
     expect(ev("'pw' | password_hash('sha512')")).toBe(a);
@@ -53,11 +57,23 @@ describe("Jinja test forms", () => {
 
 describe("filters", () => {
   it("json_query (JMESPath)", () => {
-    expect(ev("d | json_query('users[?admin].name')", { d: { users: [{ name: "a", admin: true }, { name: "b", admin: false }] } })).toEqual(["a"]);
+    expect(
+      ev("d | json_query('users[?admin].name')", {
+        d: {
+          users: [
+            { name: "a", admin: true },
+            { name: "b", admin: false },
+          ],
+        },
+      }),
+    ).toEqual(["a"]);
   });
   it("subelements", () => {
     const u = [{ n: "a", keys: ["k1", "k2"] }, { n: "b" }];
-    expect(ev("u | subelements('keys', skip_missing=True)", { u })).toEqual([[u[0], "k1"], [u[0], "k2"]]);
+    expect(ev("u | subelements('keys', skip_missing=True)", { u })).toEqual([
+      [u[0], "k1"],
+      [u[0], "k2"],
+    ]);
     expect(() => ev("u | subelements('keys')", { u })).toThrow(/no key 'keys'/);
   });
 });
@@ -94,9 +110,20 @@ describe("lookups", () => {
     expect(ev("query('fileglob', '*.conf')", vars())).toEqual([join(dir, "files", "a.conf"), join(dir, "files", "b.conf")]);
     expect(ev("query('sequence', 'start=1 end=5 stride=2 format=web%02d')", vars())).toEqual(["web01", "web03", "web05"]);
     expect(ev("query('sequence', 'count=2')", vars())).toEqual(["1", "2"]);
-    expect(ev("query('nested', ['a', 'b'], [1, 2])", vars())).toEqual([["a", 1], ["a", 2], ["b", 1], ["b", 2]]);
-    expect(ev("query('together', ['a', 'b'], [1])", vars())).toEqual([["a", 1], ["b", null]]);
-    expect(ev("query('indexed_items', ['a', 'b'])", vars())).toEqual([[0, "a"], [1, "b"]]);
+    expect(ev("query('nested', ['a', 'b'], [1, 2])", vars())).toEqual([
+      ["a", 1],
+      ["a", 2],
+      ["b", 1],
+      ["b", 2],
+    ]);
+    expect(ev("query('together', ['a', 'b'], [1])", vars())).toEqual([
+      ["a", 1],
+      ["b", null],
+    ]);
+    expect(ev("query('indexed_items', ['a', 'b'])", vars())).toEqual([
+      [0, "a"],
+      [1, "b"],
+    ]);
     expect(ev("query('dict', {'k': 'v'})", vars())).toEqual([{ key: "k", value: "v" }]);
     expect(ev("lookup('items', ['a', 'b'])", vars())).toBe("a,b");
   });

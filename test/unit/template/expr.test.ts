@@ -23,7 +23,10 @@ const VARS = {
   res_failed: { changed: false, failed: true, rc: 2, stdout: "" },
   res_skipped: { changed: false, skipped: true },
   facts: { os_id: "debian", os_version: "12" },
-  users: [{ name: "alice", uid: 1001 }, { name: "bob", uid: 1002 }],
+  users: [
+    { name: "alice", uid: 1001 },
+    { name: "bob", uid: 1002 },
+  ],
 };
 
 const cases: [string, unknown][] = [

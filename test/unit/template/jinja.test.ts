@@ -8,7 +8,12 @@ import { InputError } from "../../../engine/core/errors.js";
 import { renderString, renderText } from "../../../engine/template/index.js";
 
 const dir = join(import.meta.dirname, "jinja");
-const cases = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8")) as { name: string; template: string; vars: Record<string, unknown>; expected: string }[];
+const cases = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8")) as {
+  name: string;
+  template: string;
+  vars: Record<string, unknown>;
+  expected: string;
+}[];
 
 describe("Jinja templates render as ansible-core's template module", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_n, c) => {

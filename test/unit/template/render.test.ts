@@ -1,6 +1,17 @@
 // renderString / renderValue / renderText, and the variable precedence table.
 import { describe, it, expect } from "vitest";
-import { renderString, renderValue, renderText, layerVars, isTrue, OMIT, literalText, checkTemplate, VAR_PRECEDENCE, type VarLayers } from "../../../engine/template/index.js";
+import {
+  renderString,
+  renderValue,
+  renderText,
+  layerVars,
+  isTrue,
+  OMIT,
+  literalText,
+  checkTemplate,
+  VAR_PRECEDENCE,
+  type VarLayers,
+} from "../../../engine/template/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 
 const where = { file: "site.yml", line: 12, col: 15 };
@@ -184,7 +195,9 @@ describe("variables that hold templates are rendered when used (as Ansible does)
   it("in conditions and template files too", () => {
     expect(isTrue({ text: "conf == '/opt/myapp/conf'", pos: where }, vars)).toBe(true);
     expect(isTrue({ text: "app_dir is defined and ports | length > 1", pos: where }, vars)).toBe(true);
-    expect(renderText("dir={{ app_dir }}\n{{#each users}}u={{ name }} h={{ home }}\n{{/each}}", vars, "t.hbs")).toBe("dir=/opt/myapp\nu=myapp-svc h=/opt/myapp\n");
+    expect(renderText("dir={{ app_dir }}\n{{#each users}}u={{ name }} h={{ home }}\n{{/each}}", vars, "t.hbs")).toBe(
+      "dir=/opt/myapp\nu=myapp-svc h=/opt/myapp\n",
+    );
   });
 
   it("a variable may use the loop item", () => {
@@ -297,14 +310,48 @@ describe("Jinja statements in templates (rendered as Ansible's template module r
     "end",
     "",
   ].join("\n");
-  const vars = { app_debug: "no", users: [{ name: "alice" }, { name: "bob" }], settings: { b: 2, a: 1 }, ports: [80, 443, 8443], indented: true, trim: true, a: 2 };
+  const vars = {
+    app_debug: "no",
+    users: [{ name: "alice" }, { name: "bob" }],
+    settings: { b: 2, a: 1 },
+    ports: [80, 443, 8443],
+    indented: true,
+    trim: true,
+    a: 2,
+  };
   it("renders like Ansible", () => {
     expect(renderText(tpl, vars, "app.conf.j2")).toBe(
-      ["# Ansible managed", "debug = false", "user1 = alice,", "user2 = bob", "b=2", "a=1", "port 443 (first)", "port 8443", "    indented line", "  trimmedtotal=8966", "empty loop", "two", "end", ""].join("\n"),
+      [
+        "# Ansible managed",
+        "debug = false",
+        "user1 = alice,",
+        "user2 = bob",
+        "b=2",
+        "a=1",
+        "port 443 (first)",
+        "port 8443",
+        "    indented line",
+        "  trimmedtotal=8966",
+        "empty loop",
+        "two",
+        "end",
+        "",
+      ].join("\n"),
     );
   });
   it("nested loops see the outer loop variable; errors name the template line", () => {
-    expect(renderString("{% for g in groups %}{% for h in g.hosts %}{{ g.name }}:{{ h }} {% endfor %}{% endfor %}", { groups: [{ name: "web", hosts: ["a", "b"] }, { name: "db", hosts: ["c"] }] }, where)).toBe("web:a web:b db:c ");
+    expect(
+      renderString(
+        "{% for g in groups %}{% for h in g.hosts %}{{ g.name }}:{{ h }} {% endfor %}{% endfor %}",
+        {
+          groups: [
+            { name: "web", hosts: ["a", "b"] },
+            { name: "db", hosts: ["c"] },
+          ],
+        },
+        where,
+      ),
+    ).toBe("web:a web:b db:c ");
     try {
       renderText("a\n{% for u in users %}\n{{ u.nme }}\n{% endfor %}\n", vars, "t.j2");
       expect.unreachable();

@@ -230,7 +230,10 @@ describe("stale temporary directories of killed writes (issue 10 #10)", () => {
     const p = join(dir, "big");
     writeFileSync(p, "old");
     // the content never ends (stdin stays open): the writer is killed mid-write
-    const r = spawnSync("/bin/sh", ["-c", `(sleep 5 | /bin/sh -c ${shq(atomicWriteScript(p))}) >/dev/null 2>&1 & i=0; while ! ls -a ${shq(dir)} | grep -q keel-tmp && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; sleep 0.1; pkill -KILL -P $! -x sh; kill -KILL $! 2>/dev/null; sleep 0.2`]);
+    const r = spawnSync("/bin/sh", [
+      "-c",
+      `(sleep 5 | /bin/sh -c ${shq(atomicWriteScript(p))}) >/dev/null 2>&1 & i=0; while ! ls -a ${shq(dir)} | grep -q keel-tmp && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; sleep 0.1; pkill -KILL -P $! -x sh; kill -KILL $! 2>/dev/null; sleep 0.2`,
+    ]);
     expect(r.status).toBe(0);
     expect(readFileSync(p, "utf8")).toBe("old");
     const left = temps(dir);

@@ -16,7 +16,9 @@ describe("wrapCommand", () => {
   });
 
   it("uses sudo -n without a password", () => {
-    expect(wrapCommand("echo 'x'", { user: "root" }, "deploy")).toBe(`sudo -n -H -u root -- sh -c 'IFS=; __keel_s="$*"; unset IFS; set --; eval "$__keel_s"' keel 'echo '\\''x'\\'''`);
+    expect(wrapCommand("echo 'x'", { user: "root" }, "deploy")).toBe(
+      `sudo -n -H -u root -- sh -c 'IFS=; __keel_s="$*"; unset IFS; set --; eval "$__keel_s"' keel 'echo '\\''x'\\'''`,
+    );
   });
 
   it("keeps the password out of argv and is one line", () => {
@@ -64,7 +66,12 @@ while [ "$1" != "--" ]; do shift; done; shift
     const asked = run(inner, "payload\n");
     expect(asked.stdout).toBe("payload\n");
     expect(asked.log).toContain("password:hunter2");
-    expect(asked.log.split("\n").filter((l) => l.startsWith("argv:")).join("\n")).not.toContain("hunter2");
+    expect(
+      asked.log
+        .split("\n")
+        .filter((l) => l.startsWith("argv:"))
+        .join("\n"),
+    ).not.toContain("hunter2");
 
     const nopasswd = run(inner, "payload\n", { NOPASSWD: "1" });
     expect(nopasswd.stdout).toBe("payload\n"); // the password did not leak into the command's stdin

@@ -7,10 +7,18 @@ const err = (message: string, props: Record<string, string>) => Object.assign(ne
 
 describe("classifyConnectError", () => {
   it.each([
-    [err("All configured authentication methods failed", { level: "client-authentication" }), "auth", /authentication failed for root@lab01 \(198\.18\.0\.11:22\) \(tried: publickey/],
+    [
+      err("All configured authentication methods failed", { level: "client-authentication" }),
+      "auth",
+      /authentication failed for root@lab01 \(198\.18\.0\.11:22\) \(tried: publickey/,
+    ],
     [err("Timed out while waiting for handshake", { level: "client-timeout" }), "timeout", /timed out after 10000 ms connecting to lab01/],
     [err("connect ETIMEDOUT", { code: "ETIMEDOUT", level: "client-socket" }), "timeout", /timed out/],
-    [err("connect ECONNREFUSED 198.18.0.11:22", { code: "ECONNREFUSED", level: "client-socket" }), "refused", /connection refused by lab01 \(198\.18\.0\.11:22\)/],
+    [
+      err("connect ECONNREFUSED 198.18.0.11:22", { code: "ECONNREFUSED", level: "client-socket" }),
+      "refused",
+      /connection refused by lab01 \(198\.18\.0\.11:22\)/,
+    ],
     [err("getaddrinfo ENOTFOUND lab01", { code: "ENOTFOUND", level: "client-socket" }), "dns", /cannot resolve the address of lab01/],
     [err("connect EHOSTUNREACH", { code: "EHOSTUNREACH" }), "other", /no route to lab01/],
     [err("read ECONNRESET", { code: "ECONNRESET" }), "lost", /reset during the SSH handshake/],

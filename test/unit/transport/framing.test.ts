@@ -89,7 +89,7 @@ describe("framed commands through /bin/sh", () => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
     const r = runFrames([
       { script: "od -An -tx1 | tr -d ' \\n' | wc -c", stdin: bytes },
-      { script: "read a\nread b\necho \"$b-$a\"", stdin: Buffer.from("one\ntwo\n") },
+      { script: 'read a\nread b\necho "$b-$a"', stdin: Buffer.from("one\ntwo\n") },
       { script: "cat", stdin: Buffer.alloc(0) },
     ]);
     expect(Number(r[0]!.stdout.trim())).toBe(bytes.length * 2);
@@ -98,7 +98,10 @@ describe("framed commands through /bin/sh", () => {
   });
 
   it("applies cwd and env", () => {
-    const r = runFrames([{ script: commandScript('pwd; echo "$A|$B"', { cwd: "/tmp", env: { A: "it's", B: "$HOME" } }) }, { script: commandScript("echo never", { cwd: "/nonexistent-dir" }) }]);
+    const r = runFrames([
+      { script: commandScript('pwd; echo "$A|$B"', { cwd: "/tmp", env: { A: "it's", B: "$HOME" } }) },
+      { script: commandScript("echo never", { cwd: "/nonexistent-dir" }) },
+    ]);
     expect(r[0]!.stdout).toBe("/tmp\nit's|$HOME\n");
     expect(r[1]!.rc).toBe(1);
     expect(r[1]!.stdout).toBe("");

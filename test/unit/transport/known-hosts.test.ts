@@ -35,7 +35,17 @@ describe("known_hosts", () => {
 
   it("parses comments, markers, blank and malformed lines", () => {
     const e = parseKnownHosts(
-      ["# comment", "", `host1,host2 ssh-ed25519 ${K1} a comment`, "garbage", `@revoked * ssh-ed25519 ${K2}`, `@cert-authority *.example ssh-ed25519 ${K2}`, `@bogus x ssh-ed25519 ${K2}`, `h ssh-ed25519 !!notbase64`, `\th3 ecdsa-sha2-nistp256 ${K3}\r`].join("\n"),
+      [
+        "# comment",
+        "",
+        `host1,host2 ssh-ed25519 ${K1} a comment`,
+        "garbage",
+        `@revoked * ssh-ed25519 ${K2}`,
+        `@cert-authority *.example ssh-ed25519 ${K2}`,
+        `@bogus x ssh-ed25519 ${K2}`,
+        `h ssh-ed25519 !!notbase64`,
+        `\th3 ecdsa-sha2-nistp256 ${K3}\r`,
+      ].join("\n"),
     );
     expect(e.map((x) => [x.line, x.marker, x.hosts, x.keyType])).toEqual([
       [3, undefined, "host1,host2", "ssh-ed25519"],
@@ -80,7 +90,9 @@ describe("known_hosts", () => {
 
   it("decides known, unknown, mismatch and revoked", () => {
     const entries = parseKnownHosts(
-      [`${HASHED_LAB01}`, `lab02 ssh-ed25519 ${K1}`, `lab02 ecdsa-sha2-nistp256 ${K3}`, `lab03 ecdsa-sha2-nistp256 ${K3}`, `@revoked * ssh-ed25519 ${K1}`].join("\n"),
+      [`${HASHED_LAB01}`, `lab02 ssh-ed25519 ${K1}`, `lab02 ecdsa-sha2-nistp256 ${K3}`, `lab03 ecdsa-sha2-nistp256 ${K3}`, `@revoked * ssh-ed25519 ${K1}`].join(
+        "\n",
+      ),
     );
     expect(checkHostKey(entries, "lab01", blob(K2))).toMatchObject({ status: "known", entry: { line: 1 } });
     expect(checkHostKey(entries, "lab09", blob(K2))).toEqual({ status: "unknown" });

@@ -33,7 +33,14 @@ describe("ssh_config lookup", () => {
 
   it("patterns: several per line, commas, ?, negation excludes whatever else matches", () => {
     const c = cfg(`Host a b,c?x !cbx\n  HostName matched\n`);
-    for (const [h, m] of [["a", true], ["b", true], ["c1x", true], ["cbx", false], ["cx", false], ["A", true]] as const) {
+    for (const [h, m] of [
+      ["a", true],
+      ["b", true],
+      ["c1x", true],
+      ["cbx", false],
+      ["cx", false],
+      ["A", true],
+    ] as const) {
       expect(opt(lookupSshConfig(c, h), "hostname"), h).toBe(m ? "matched" : undefined);
     }
     expect(patternListMatches(["*", "!*.internal"], "x.internal")).toBe(false);
@@ -73,7 +80,9 @@ describe("ssh_config lookup", () => {
   });
 
   it("Match host / originalhost / user / all / final are evaluated; Match exec stops with file:line", () => {
-    const c = cfg(`Host short\n  HostName long.example.com\nMatch host *.example.com user root\n  Port 2200\nMatch originalhost short\n  User root\nMatch final all\n  ConnectTimeout 3\n`);
+    const c = cfg(
+      `Host short\n  HostName long.example.com\nMatch host *.example.com user root\n  Port 2200\nMatch originalhost short\n  User root\nMatch final all\n  ConnectTimeout 3\n`,
+    );
     const l = lookupSshConfig(c, "short", [], "root");
     expect([opt(l, "port"), opt(l, "user"), opt(l, "connecttimeout")]).toEqual(["2200", "root", "3"]);
     expect(opt(lookupSshConfig(c, "short", [], "bob"), "port")).toBeUndefined();
@@ -101,8 +110,14 @@ describe("ssh_config lookup", () => {
 
   it("line numbers survive comments, blank lines and indented blocks", () => {
     const lines = parseSshConfigFile(`# a\n\nHost x\n  # b\n  User u\n\n  Port 1\nHost y\n`, "f");
-    expect(lines.map((l) => [l.key, l.line])).toEqual([["host", 3], ["host", 8]]);
-    expect(lines[0]!.body!.map((l) => [l.key, l.line])).toEqual([["user", 5], ["port", 7]]);
+    expect(lines.map((l) => [l.key, l.line])).toEqual([
+      ["host", 3],
+      ["host", 8],
+    ]);
+    expect(lines[0]!.body!.map((l) => [l.key, l.line])).toEqual([
+      ["user", 5],
+      ["port", 7],
+    ]);
   });
 });
 
@@ -111,7 +126,11 @@ describe("routes", () => {
     const c = cfg(`Host web*\n  HostName %h.example.com\n  User deploy\n  Port 2222\n  IdentityFile ~/.ssh/%r@%h\n`);
     const ep = resolveEndpoint("web1", c, [], {}, 0, home);
     expect(ep).toMatchObject({ address: "web1.example.com", port: 2222, user: "deploy", identityFiles: [join(home, ".ssh/deploy@web1.example.com")] });
-    expect(resolveEndpoint("web1", c, [], { user: "admin", port: 22, identityFile: "/k" }, 0, home)).toMatchObject({ port: 22, user: "admin", identityFiles: ["/k", join(home, ".ssh/admin@web1.example.com")] });
+    expect(resolveEndpoint("web1", c, [], { user: "admin", port: 22, identityFile: "/k" }, 0, home)).toMatchObject({
+      port: 22,
+      user: "admin",
+      identityFiles: ["/k", join(home, ".ssh/admin@web1.example.com")],
+    });
     expect(() => resolveEndpoint("web1", cfg(`Host *\n  IdentityFile ~/.ssh/%C\n`), [], {}, 0, home)).toThrow(/token %C .* not supported/);
   });
 
@@ -132,10 +151,19 @@ describe("routes", () => {
       ].join("\n"),
     );
     const ep = resolveEndpoint("db.internal", c, [], {}, 0, home);
-    expect(ep.via).toMatchObject({ kind: "jump", host: { name: "bastion", address: "198.18.0.5", port: 22, user: "jump", identityFiles: ["/keys/bastion"], knownHostsFile: "/kh/bastion" } });
+    expect(ep.via).toMatchObject({
+      kind: "jump",
+      host: { name: "bastion", address: "198.18.0.5", port: 22, user: "jump", identityFiles: ["/keys/bastion"], knownHostsFile: "/kh/bastion" },
+    });
     const chain = resolveEndpoint("t", c, [{ key: "proxyjump", value: "root@outer:2200,bastion", source: "-J" }], {}, 0, home);
     // t through bastion, bastion through outer (root, port 2200), outer through gate (its own ProxyJump)
-    expect(chain.via).toMatchObject({ kind: "jump", host: { name: "bastion", via: { kind: "jump", host: { name: "outer", address: "198.18.0.6", port: 2200, user: "root", via: { kind: "jump", host: { name: "gate" } } } } } });
+    expect(chain.via).toMatchObject({
+      kind: "jump",
+      host: {
+        name: "bastion",
+        via: { kind: "jump", host: { name: "outer", address: "198.18.0.6", port: 2200, user: "root", via: { kind: "jump", host: { name: "gate" } } } },
+      },
+    });
     // a loop is an error, not a hang
     expect(() => resolveEndpoint("l1", cfg(`Host l1\n  ProxyJump l2\nHost l2\n  ProxyJump l1\n`), [], {}, 0, home)).toThrow(/more than 8 jump hosts/);
     expect(resolveEndpoint("db.internal", c, [{ key: "proxyjump", value: "none", source: "x" }], {}, 0, home).via).toBeUndefined();
@@ -160,7 +188,12 @@ describe("routes", () => {
       throw new Error(m);
     };
     const a = parseSshArgs(`-C -o ControlMaster=auto -o "ProxyCommand ssh -W %h:%p gw" -oServerAliveInterval=5 -J j1,j2 -F /cfg -o Port 2200`, "args", fail);
-    expect(a.opts.map((o) => [o.key, o.value])).toEqual([["proxycommand", "ssh -W %h:%p gw"], ["serveraliveinterval", "5"], ["proxyjump", "j1,j2"], ["port", "2200"]]);
+    expect(a.opts.map((o) => [o.key, o.value])).toEqual([
+      ["proxycommand", "ssh -W %h:%p gw"],
+      ["serveraliveinterval", "5"],
+      ["proxyjump", "j1,j2"],
+      ["port", "2200"],
+    ]);
     expect(a.configFile).toBe("/cfg");
     expect(() => parseSshArgs("-o Ciphers=aes128-ctr", "args", fail)).toThrow(/Ciphers/);
     expect(() => parseSshArgs("-L 80:x:80", "args", fail)).toThrow(/'-L'/);

@@ -33,7 +33,14 @@ function ansibleVault(...args: string[]): { rc: number; out: string; err: string
 }
 /** The vault text of a `name: !vault |` block, dedented (what ansible-vault view reads). */
 function blockText(yaml: string): string {
-  return yaml.split("\n").slice(1).map((l) => l.trim()).filter(Boolean).join("\n") + "\n";
+  return (
+    yaml
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join("\n") + "\n"
+  );
 }
 
 describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", () => {
@@ -95,7 +102,10 @@ describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", ()
     const a = ansibleVault("encrypt_string", "--vault-id", "dev@pw2", "--name", "token", "ansible-made-value-5");
     expect(a.rc).toBe(0);
     writeFileSync(p("vars-inline.yml"), a.out + "\nplain: x\n");
-    writeFileSync(p("pb.yml"), `- hosts: localhost\n  gather_facts: false\n  vars_files: [vars-inline.yml]\n  tasks:\n    - copy: { dest: ${p("out.txt")}, content: "{{ token }}" }\n`);
+    writeFileSync(
+      p("pb.yml"),
+      `- hosts: localhost\n  gather_facts: false\n  vars_files: [vars-inline.yml]\n  tasks:\n    - copy: { dest: ${p("out.txt")}, content: "{{ token }}" }\n`,
+    );
     const run = await keel("run", p("pb.yml"), "-c", "local", "--vault-id", `dev@${p("pw2")}`);
     expect(run.rc).toBe(0);
     expect(readFileSync(p("out.txt"), "utf8")).toBe("ansible-made-value-5");

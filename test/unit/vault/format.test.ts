@@ -26,7 +26,11 @@ describe("vault format", () => {
   });
 
   it("decrypts an encrypt_string value (indented block)", () => {
-    const text = fx("inline.yml").split("\n").slice(1).map((l) => l.trim()).join("\n");
+    const text = fx("inline.yml")
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim())
+      .join("\n");
     expect(decryptBody(parseEnvelope(text).body, PW)!.toString()).toBe("ansible-made-token-2");
   });
 
@@ -70,7 +74,9 @@ describe("vault format", () => {
     const good = { id: "other", password: PW, source: "f" };
     const bad = { id: "prod", password: Buffer.from("nope"), source: "g" };
     expect(decryptWith([bad, good], fx("v12.yml"), "v12.yml")).toMatchObject({ id: "other" });
-    expect(() => decryptWith([bad], fx("v12.yml"), "v12.yml")).toThrow(/decryption failed: none of the vault passwords given \(vault ids: prod\) fits \(it was encrypted with vault id 'prod'\)/);
+    expect(() => decryptWith([bad], fx("v12.yml"), "v12.yml")).toThrow(
+      /decryption failed: none of the vault passwords given \(vault ids: prod\) fits \(it was encrypted with vault id 'prod'\)/,
+    );
     expect(() => decryptWith([], fx("v11.yml"), "v11.yml")).toThrow(InputError);
   });
 });

@@ -22,7 +22,14 @@ const fx = (n: string) => join(__dirname, "fixtures", n);
 const PW = "correct horse battery staple";
 writeFileSync(p("pw"), PW + "\n");
 const enc = (text: string, id = "default") => encryptVault(Buffer.from(text), Buffer.from(PW), id);
-const inline = (text: string, indent: number) => "!vault |\n" + enc(text).trimEnd().split("\n").map((l) => " ".repeat(indent) + l).join("\n") + "\n";
+const inline = (text: string, indent: number) =>
+  "!vault |\n" +
+  enc(text)
+    .trimEnd()
+    .split("\n")
+    .map((l) => " ".repeat(indent) + l)
+    .join("\n") +
+  "\n";
 
 function io(): CliIO & { stdout: string; stderr: string } {
   const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };

@@ -57,6 +57,9 @@ for (const c of CASES) {
   if (c.apply) out.apply = c.apply;
   const dir = join(dirname(fileURLToPath(import.meta.url)), "..", c.module);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${c.name}.yml`), "# probe.stdout captured by running the probe with sh against real files under a scratch root (root prefix removed)\n" + stringify(out, { lineWidth: 0 }));
+  writeFileSync(
+    join(dir, `${c.name}.yml`),
+    "# probe.stdout captured by running the probe with sh against real files under a scratch root (root prefix removed)\n" + stringify(out, { lineWidth: 0 }),
+  );
 }
 console.log(`wrote ${CASES.length} fixtures`);

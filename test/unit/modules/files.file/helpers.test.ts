@@ -88,8 +88,16 @@ describe("requests that cannot be met fail in diff (so check mode reports them t
   it.each([
     ["file state=file on a missing path", () => fileMod.diff(absent, { path: "/etc/x", state: "file" }, BASE_FACTS), /cannot continue/],
     ["file state=directory over a file", () => fileMod.diff(file, { path: "/etc/x", state: "directory" }, BASE_FACTS), /not a directory/],
-    ["file state=link over a file without force", () => fileMod.diff({ ...file, srcExists: true }, { path: "/etc/x", state: "link", src: "/y" }, BASE_FACTS), /force: true/],
-    ["file state=link to a missing target", () => fileMod.diff({ ...absent, srcExists: false }, { path: "/etc/x", state: "link", src: "/y" }, BASE_FACTS), /does not exist/],
+    [
+      "file state=link over a file without force",
+      () => fileMod.diff({ ...file, srcExists: true }, { path: "/etc/x", state: "link", src: "/y" }, BASE_FACTS),
+      /force: true/,
+    ],
+    [
+      "file state=link to a missing target",
+      () => fileMod.diff({ ...absent, srcExists: false }, { path: "/etc/x", state: "link", src: "/y" }, BASE_FACTS),
+      /does not exist/,
+    ],
     ["copy content onto a directory", () => copyMod.diff(dir, { dest: "/etc/x", content: "a" }, BASE_FACTS), /is a directory/],
     ["copy into a missing directory", () => copyMod.diff({ ...absent, parentExists: false }, { dest: "/etc/x", content: "a" }, BASE_FACTS), /does not exist/],
     ["lineinfile on a missing file without create", () => lineMod.diff(absent, { path: "/etc/x", line: "a" }, BASE_FACTS), /create: true/],
@@ -104,7 +112,7 @@ describe("requests that cannot be met fail in diff (so check mode reports them t
     const cases: [() => unknown, RegExp][] = [
       [() => fileMod.validate!({ path: "/x", state: "link" }), /needs src/],
       [() => fileMod.validate!({ path: "/x", state: "file", recurse: true }), /recurse needs state: directory/],
-      [() => lineMod.validate!({ path: "/x", regexp: "(" , line: "a" }), /invalid regular expression in regexp/],
+      [() => lineMod.validate!({ path: "/x", regexp: "(", line: "a" }), /invalid regular expression in regexp/],
       [() => lineMod.validate!({ path: "/x", line: "a", backrefs: true }), /backrefs needs regexp/],
       [() => lineMod.validate!({ path: "/x" }), /line is required/],
       [() => fileMod.validate!({ path: "/x", mode: "rw" }), /invalid mode/],
@@ -168,7 +176,20 @@ describe("values that become one line of the file refuse line breaks (issue 10 #
     [() => blockMod.validate!({ path: "/x", block: "a", marker_begin: "B\0" }), /'marker_begin' contains a NUL byte/],
   ])("%#", (f, re) => expect(f).toThrow(re));
   it("a backrefs template that expands to a line break is refused in diff, before any write", () => {
-    const st: FileStat = { path: "/x", type: "file", mode: "0644", size: 4, uid: 0, gid: 0, owner: "root", group: "root", parentExists: true, content: "a=1\n" };
-    expect(() => lineMod.diff(st, { path: "/x", regexp: "^a=(.*)$", line: "a=\\1\\nPermitRootLogin yes", backrefs: true }, BASE_FACTS)).toThrow(/line break after backrefs/);
+    const st: FileStat = {
+      path: "/x",
+      type: "file",
+      mode: "0644",
+      size: 4,
+      uid: 0,
+      gid: 0,
+      owner: "root",
+      group: "root",
+      parentExists: true,
+      content: "a=1\n",
+    };
+    expect(() => lineMod.diff(st, { path: "/x", regexp: "^a=(.*)$", line: "a=\\1\\nPermitRootLogin yes", backrefs: true }, BASE_FACTS)).toThrow(
+      /line break after backrefs/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { BASE_FACTS } from "../harness.js";
 describe("files.get_url", () => {
   it("fails before any change when the host cannot fetch the URL (python3 exit 1 on a 404, captured on lab03)", () => {
     const args = { url: "http://198.18.0.1:18080/missing.txt", dest: "/tmp/gu/x", force: true };
-    const out = "@get_url\ndir=0\npath=/tmp/gu/x\ntool=python3\n@stat file\nexists=0\n@stat parent\nexists=1\ntype=directory\n@remote\nsum=1:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -\n";
+    const out =
+      "@get_url\ndir=0\npath=/tmp/gu/x\ntool=python3\n@stat file\nexists=0\n@stat parent\nexists=1\ntype=directory\n@remote\nsum=1:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -\n";
     const st = mod.probe(args, BASE_FACTS).parse(out, 0);
     expect(() => mod.diff(st, args, BASE_FACTS)).toThrow(/Request failed: .*missing\.txt could not be fetched on the host \(python3 exited 1\)/);
   });

@@ -36,16 +36,16 @@ describe("nft JSON → canonical rules", () => {
     expect(texts).toContain("icmpv6 type { echo-request, nd-neighbor-solicit, nd-router-advert } accept");
     expect(texts).toContain("tcp dport 23 reject with tcp reset");
     expect(texts).toContain("udp dport 69 reject");
-    expect(texts).toContain("tcp dport @ports ct state new log prefix \"web: \" accept");
+    expect(texts).toContain('tcp dport @ports ct state new log prefix "web: " accept');
   });
   it("compares as equal what nft normalised: service names, set order, one-element sets, implied l4proto, match order", () => {
     const k = (t: string) => ruleKey(rawRule(t));
     const live = input.rules.map(ruleKey);
     expect(live).toContain(k("ip saddr { 192.168.0.0/16 } tcp dport { 8000-8080, 443, http } accept"));
     expect(live).toContain(k("meta l4proto icmp icmp type { time-exceeded, echo-request, destination-unreachable } accept"));
-    expect(live).toContain(k("tcp dport 22 ip saddr 10.0.0.1/8 counter packets 3 bytes 9 accept comment \"ssh from lan\""));
+    expect(live).toContain(k('tcp dport 22 ip saddr 10.0.0.1/8 counter packets 3 bytes 9 accept comment "ssh from lan"'));
     expect(live).toContain(k("ct state established,related accept"));
-    expect(live).not.toContain(k("tcp dport 22 ip saddr 10.0.0.0/8 accept comment \"ssh from lan\""));
+    expect(live).not.toContain(k('tcp dport 22 ip saddr 10.0.0.0/8 accept comment "ssh from lan"'));
   });
   it("keeps rules it does not model as opaque text", () => {
     expect(rawRule("tcp dport 80 limit rate 10/second accept").opaque).toBe("tcp dport 80 limit rate 10/second accept");
@@ -67,10 +67,19 @@ describe("arguments → table", () => {
     ],
   };
   it("splits a rule naming IPv4 and IPv6 addresses into one rule per family", () => {
-    expect(rulesFromArgs(args.chains![0]!.rules![1]!, undefined).map(ruleText)).toEqual(["ip saddr 10.0.0.0/8 tcp dport 22 accept", "ip6 saddr 2001:db8::/32 tcp dport 22 accept"]);
+    expect(rulesFromArgs(args.chains![0]!.rules![1]!, undefined).map(ruleText)).toEqual([
+      "ip saddr 10.0.0.0/8 tcp dport 22 accept",
+      "ip6 saddr 2001:db8::/32 tcp dport 22 accept",
+    ]);
   });
   it("diffs against the live table rule by rule, naming each rule", () => {
-    const changes = diffLiveTable(desiredTable({ ...args, sets: keel.sets.map((s) => ({ name: s.name, type: s.type as "ipv4_addr", flags: s.flags as ["interval"], elements: s.elements })) }), keel);
+    const changes = diffLiveTable(
+      desiredTable({
+        ...args,
+        sets: keel.sets.map((s) => ({ name: s.name, type: s.type as "ipv4_addr", flags: s.flags as ["interval"], elements: s.elements })),
+      }),
+      keel,
+    );
     const s = changes.map((c) => c.summary);
     expect(s).toContain("live: chain input has a rule that is not declared: tcp dport 23 reject with tcp reset");
     expect(s).toContain("live: chain input is missing the rule: ip6 saddr 2001:db8::/32 tcp dport 22 accept");
@@ -84,33 +93,84 @@ describe("flow evaluation and the lockout guard", () => {
   it("finds the rule that decides, following jumps", () => {
     expect(evaluate(sample.tables, { family: 4, saddr: "10.1.1.1", proto: "tcp", dport: 22, ct: "new", iif: "eth0" }).verdict).toBe("accept");
     const v = evaluate(sample.tables, { family: 4, saddr: "198.18.0.1", daddr: "198.18.3.143", sport: 40000, proto: "tcp", dport: 22, ct: "new", iif: "eth0" });
-    expect(v).toMatchObject({ verdict: "reject", by: { chain: "input", rule: 'iifname "eth0" ip daddr 198.18.0.0/15 tcp sport 1024-65535 tcp dport != 25 reject' } });
-    expect(evaluate(sample.tables, { family: 4, saddr: "203.0.113.9", proto: "tcp", dport: 7000, ct: "new", iif: "eth1" })).toMatchObject({ verdict: "accept", by: { chain: "extra" } });
-    expect(evaluate(sample.tables, { family: 4, saddr: "203.0.113.9", proto: "tcp", dport: 7001, ct: "new", iif: "eth1" })).toMatchObject({ verdict: "drop", by: { rule: "policy drop" } });
+    expect(v).toMatchObject({
+      verdict: "reject",
+      by: { chain: "input", rule: 'iifname "eth0" ip daddr 198.18.0.0/15 tcp sport 1024-65535 tcp dport != 25 reject' },
+    });
+    expect(evaluate(sample.tables, { family: 4, saddr: "203.0.113.9", proto: "tcp", dport: 7000, ct: "new", iif: "eth1" })).toMatchObject({
+      verdict: "accept",
+      by: { chain: "extra" },
+    });
+    expect(evaluate(sample.tables, { family: 4, saddr: "203.0.113.9", proto: "tcp", dport: 7001, ct: "new", iif: "eth1" })).toMatchObject({
+      verdict: "drop",
+      by: { rule: "policy drop" },
+    });
   });
   it("refuses a ruleset that drops keel's SSH, naming the rule", () => {
-    const want = desiredTable({ chains: [{ name: "input", hook: "input", policy: "accept", rules: [{ ct_state: ["established", "related"], action: "accept" }, { proto: "tcp", dport: 22, action: "drop" }] }] });
+    const want = desiredTable({
+      chains: [
+        {
+          name: "input",
+          hook: "input",
+          policy: "accept",
+          rules: [
+            { ct_state: ["established", "related"], action: "accept" },
+            { proto: "tcp", dport: 22, action: "drop" },
+          ],
+        },
+      ],
+    });
     const g = checkLockout(futureTables([], want, false), ssh);
     expect(g.established.verdict).toBe("accept");
-    expect(g.refusal).toMatch(/a NEW SSH connection from the controller \(198\.18\.0\.1 → 198\.18\.3\.143:22\) would be dropped by the rule `tcp dport 22 drop` in chain input of table inet keel/);
+    expect(g.refusal).toMatch(
+      /a NEW SSH connection from the controller \(198\.18\.0\.1 → 198\.18\.3\.143:22\) would be dropped by the rule `tcp dport 22 drop` in chain input of table inet keel/,
+    );
   });
   it("refuses a drop policy without an SSH rule, and accepts one with it", () => {
     const deny = desiredTable({ chains: [{ name: "input", hook: "input", policy: "drop", rules: [{ iif: "lo", action: "accept" }] }] });
     expect(checkLockout([deny], ssh).refusal).toMatch(/established SSH connection .* dropped by the policy drop of chain input/);
-    const ok = desiredTable({ chains: [{ name: "input", hook: "input", policy: "drop", rules: [{ ct_state: ["established", "related"], action: "accept" }, { saddr: "198.18.0.0/15", proto: "tcp", dport: 22, action: "accept" }] }] });
+    const ok = desiredTable({
+      chains: [
+        {
+          name: "input",
+          hook: "input",
+          policy: "drop",
+          rules: [
+            { ct_state: ["established", "related"], action: "accept" },
+            { saddr: "198.18.0.0/15", proto: "tcp", dport: 22, action: "accept" },
+          ],
+        },
+      ],
+    });
     expect(checkLockout([ok], ssh).refusal).toBeUndefined();
   });
   it("counts a foreign table's drop too, and a rule it cannot evaluate as the worst case", () => {
     const ok = desiredTable({ chains: [{ name: "input", hook: "input", policy: "accept" }] });
     const docker = { ...keel, name: "docker" };
-    expect(checkLockout(futureTables([keel, docker], ok, false), ssh).refusal).toMatch(/rejected by the rule `iifname "eth0" .* reject` in chain input of table inet docker/);
-    const limited = desiredTable({ chains: [{ name: "input", hook: "input", policy: "accept", rules: [{ raw: "tcp dport 22 limit rate over 1/second drop" }] }] });
+    expect(checkLockout(futureTables([keel, docker], ok, false), ssh).refusal).toMatch(
+      /rejected by the rule `iifname "eth0" .* reject` in chain input of table inet docker/,
+    );
+    const limited = desiredTable({
+      chains: [{ name: "input", hook: "input", policy: "accept", rules: [{ raw: "tcp dport 22 limit rate over 1/second drop" }] }],
+    });
     expect(checkLockout([limited], ssh).refusal).toMatch(/assumes the worst/);
   });
   it("reports the effective inbound policy", () => {
     const t = desiredTable({
       sets: [{ name: "adm", type: "ipv4_addr", elements: ["10.9.0.0/16"] }],
-      chains: [{ name: "input", hook: "input", policy: "drop", rules: [{ ct_state: ["established", "related"], action: "accept" }, { proto: "tcp", dport: [22, 443], action: "accept" }, { saddr: "@adm", proto: "udp", dport: 161, action: "accept" }, { proto: "tcp", dport: 23, action: "drop" }] }],
+      chains: [
+        {
+          name: "input",
+          hook: "input",
+          policy: "drop",
+          rules: [
+            { ct_state: ["established", "related"], action: "accept" },
+            { proto: "tcp", dport: [22, 443], action: "accept" },
+            { saddr: "@adm", proto: "udp", dport: 161, action: "accept" },
+            { proto: "tcp", dport: 23, action: "drop" },
+          ],
+        },
+      ],
     });
     expect(inboundPolicy([t])).toEqual({
       default: "drop",
@@ -152,7 +212,9 @@ describe("validation at load", () => {
     bad(rule({ proto: "tcp" }), /has no action/);
   });
   it("accepts a sound table", () => {
-    expect(() => validateNftables(rule({ saddr: ["10.0.0.0/8", "2001:db8::/32"], proto: ["tcp", "udp"], dport: [53, "ssh", "8000-8080"], action: "accept" }))).not.toThrow();
+    expect(() =>
+      validateNftables(rule({ saddr: ["10.0.0.0/8", "2001:db8::/32"], proto: ["tcp", "udp"], dport: [53, "ssh", "8000-8080"], action: "accept" })),
+    ).not.toThrow();
   });
 });
 

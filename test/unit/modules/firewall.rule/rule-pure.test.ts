@@ -24,7 +24,14 @@ describe("ufw arguments", () => {
     expect((err as Error).message).toMatch(msg);
   };
   it("merges Ansible's aliases", () => {
-    expect(intentOf({ rule: "allow", port: "ssh", src: "10.0.0.0/8", protocol: "tcp" }).rule).toMatchObject({ action: "allow", dir: "in", proto: "tcp", src: "10.0.0.0/8", dport: "22", dst: "any" });
+    expect(intentOf({ rule: "allow", port: "ssh", src: "10.0.0.0/8", protocol: "tcp" }).rule).toMatchObject({
+      action: "allow",
+      dir: "in",
+      proto: "tcp",
+      src: "10.0.0.0/8",
+      dport: "22",
+      dst: "any",
+    });
     expect(intentOf({ default: "deny", direction: "outgoing" }).policy).toEqual({ dir: "outgoing", value: "deny" });
   });
   it("refuses nonsensical combinations at load", () => {
@@ -45,7 +52,10 @@ describe("ufw arguments", () => {
 
 describe("ufw backend", () => {
   it("reads ufw's tuples, comments hex-decoded", () => {
-    const t = parseTuples("### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=737368\n### tuple ### deny any 23 0.0.0.0/0 any 0.0.0.0/0 in_eth0\n", 4);
+    const t = parseTuples(
+      "### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=737368\n### tuple ### deny any 23 0.0.0.0/0 any 0.0.0.0/0 in_eth0\n",
+      4,
+    );
     expect(t).toEqual([
       { action: "allow", proto: "tcp", dport: "22", dst: "0.0.0.0/0", sport: "any", src: "0.0.0.0/0", dir: "in", comment: "ssh", family: 4 },
       { action: "deny", proto: "any", dport: "23", dst: "0.0.0.0/0", sport: "any", src: "0.0.0.0/0", dir: "in_eth0", family: 4 },
@@ -53,20 +63,26 @@ describe("ufw backend", () => {
   });
   it("refuses a deny of SSH before touching anything, naming the ufw rule", () => {
     const st = stateOf("ufw-converged", "ufw");
-    expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", insert: 1 }, BASE_FACTS)).toThrow(/would be dropped by the ufw rule `deny tcp 22 0\.0\.0\.0\/0 any 0\.0\.0\.0\/0 in`\. Nothing was changed/);
+    expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", insert: 1 }, BASE_FACTS)).toThrow(
+      /would be dropped by the ufw rule `deny tcp 22 0\.0\.0\.0\/0 any 0\.0\.0\.0\/0 in`\. Nothing was changed/,
+    );
     expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp" }, BASE_FACTS)).not.toThrow();
     expect(mod.diff(st, { rule: "deny", port: 22, proto: "tcp", insert: 1, allow_lockout: true }, BASE_FACTS)).toHaveLength(1);
   });
   it("refuses deleting the only SSH rule while the default is deny", () => {
     const st = stateOf("ufw-converged", "ufw");
-    expect(() => mod.diff(st, { rule: "allow", port: 22, proto: "tcp", delete: true }, BASE_FACTS)).toThrow(/default incoming deny, no rule allows a NEW SSH connection/);
+    expect(() => mod.diff(st, { rule: "allow", port: 22, proto: "tcp", delete: true }, BASE_FACTS)).toThrow(
+      /default incoming deny, no rule allows a NEW SSH connection/,
+    );
   });
 });
 
 describe("nftables backend", () => {
   it("refuses a rule that drops SSH from the controller", () => {
     const st = stateOf("nft-converged", "nftables");
-    expect(() => mod.diff(st, { rule: "reject", port: 22, proto: "tcp", insert: 1 }, BASE_FACTS)).toThrow(/rejected by the rule `tcp dport 22 reject` in chain input of table inet keel_rules/);
+    expect(() => mod.diff(st, { rule: "reject", port: 22, proto: "tcp", insert: 1 }, BASE_FACTS)).toThrow(
+      /rejected by the rule `tcp dport 22 reject` in chain input of table inet keel_rules/,
+    );
   });
   it("refuses limit, which needs ufw", () => {
     const st = stateOf("nft-converged", "nftables");
@@ -82,7 +98,9 @@ describe("firewalld backend", () => {
   it("refuses removing ssh access: a rich rule drop for the controller, or a zone without ssh", () => {
     const st = stateOf("firewalld-converged", "firewalld");
     expect(st.firewalld).toMatchObject({ zone: "public", runtime: { services: ["dhcpv6-client", "ssh"], ports: ["8080/tcp"], target: "default" } });
-    expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", from_ip: "198.18.0.0/15" }, BASE_FACTS)).toThrow(/dropped by the firewalld rich rule `rule family="ipv4" source address="198\.18\.0\.0\/15" port port="22" protocol="tcp" drop` in zone public/);
+    expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", from_ip: "198.18.0.0/15" }, BASE_FACTS)).toThrow(
+      /dropped by the firewalld rich rule `rule family="ipv4" source address="198\.18\.0\.0\/15" port port="22" protocol="tcp" drop` in zone public/,
+    );
     expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp", from_ip: "203.0.113.0/24" }, BASE_FACTS)).not.toThrow();
   });
 });

@@ -35,14 +35,26 @@ describe("hardening.profile", () => {
 
   it("devsec differs where the sources differ, and a systemd host gets coredump.systemd", () => {
     const f = run("devsec", { init: "systemd" }).setFacts!;
-    expect(f).toMatchObject({ hardening_ssh_max_auth_tries: 2, hardening_ssh_login_grace_time: 30, hardening_ssh_log_level: "VERBOSE", hardening_ptrace_scope: 2, hardening_encrypt_method: "SHA512", hardening_pass_max_days: 60, hardening_faillock_deny: 5, hardening_faillock_unlock_time: 600 });
+    expect(f).toMatchObject({
+      hardening_ssh_max_auth_tries: 2,
+      hardening_ssh_login_grace_time: 30,
+      hardening_ssh_log_level: "VERBOSE",
+      hardening_ptrace_scope: 2,
+      hardening_encrypt_method: "SHA512",
+      hardening_pass_max_days: 60,
+      hardening_faillock_deny: 5,
+      hardening_faillock_unlock_time: 600,
+    });
     expect(f.hardening_controls).toContain("coredump.systemd");
     expect(f.hardening_controls).toContain("ssh.password-authentication");
   });
 
   it("a user profile file extends a shipped one; a bad one fails the task with file:line", () => {
     const dir = mkdtempSync(join(tmpdir(), "keel-profile-mod-"));
-    writeFileSync(join(dir, "site.yml"), "profile: site\nextends: cis-level1-server\ndeselect: [ssh.permit-root-login]\nparams:\n  hardening_ip_forward: true\n");
+    writeFileSync(
+      join(dir, "site.yml"),
+      "profile: site\nextends: cis-level1-server\ndeselect: [ssh.permit-root-login]\nparams:\n  hardening_ip_forward: true\n",
+    );
     const f = run(join(dir, "site.yml")).setFacts!;
     expect(f.hardening_controls).not.toContain("ssh.permit-root-login");
     expect(f.hardening_ip_forward).toBe(true);

@@ -73,7 +73,9 @@ describe("packages.package pure parts", () => {
     expect(lockError("E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (unattended-upgr)", 60)).toBe(
       "dpkg lock /var/lib/dpkg/lock-frontend still held by process 812 (unattended-upgr) after waiting 60 s; wait for it to finish or raise lock_timeout",
     );
-    expect(lockError("E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?", 5)).toMatch(/lock-frontend still held after waiting 5 s/);
+    expect(lockError("E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?", 5)).toMatch(
+      /lock-frontend still held after waiting 5 s/,
+    );
     expect(lockError("E: Unable to locate package nosuch", 60)).toBeUndefined();
   });
   it("splits apk name-version", () => {

@@ -35,10 +35,11 @@ describe("patches.upgrade pure parts", () => {
     expect(p[0]!.candidateSources.map((s) => s.dist)).toEqual(["bookworm", "bookworm-security"]);
   });
   it("names failed sources of apt-get update", () => {
-    expect(updateErrors("E: The repository 'file:/srv/x keel-security Release' does not have a Release file.\nW: Failed to fetch http://h/debian/dists/b/InRelease  Could not resolve 'h'\n")).toEqual([
-      "file:/srv/x keel-security: no Release file",
-      "http://h/debian/dists/b/InRelease: Could not resolve 'h'",
-    ]);
+    expect(
+      updateErrors(
+        "E: The repository 'file:/srv/x keel-security Release' does not have a Release file.\nW: Failed to fetch http://h/debian/dists/b/InRelease  Could not resolve 'h'\n",
+      ),
+    ).toEqual(["file:/srv/x keel-security: no Release file", "http://h/debian/dists/b/InRelease: Could not resolve 'h'"]);
   });
   it("needs a reboot for the flag file or a newer kernel", () => {
     expect(rebootInfo(false, "", "6.1.0-18-amd64", "6.1.0-20-amd64").reasons).toEqual(["kernel 6.1.0-20-amd64 installed, 6.1.0-18-amd64 running"]);
@@ -47,18 +48,35 @@ describe("patches.upgrade pure parts", () => {
   });
   it("parses dnf's formats", () => {
     expect(parseNevra("openssl-1:3.0.7-16.el9_2.x86_64")).toEqual({ name: "openssl", version: "1:3.0.7-16.el9_2", arch: "x86_64" });
-    expect(parseCheckUpdate("\nfoo.noarch 1-2 repo\nObsoleting Packages\nbar.noarch 1-1 repo\n")).toEqual([{ name: "foo", arch: "noarch", version: "1-2", repo: "repo" }]);
+    expect(parseCheckUpdate("\nfoo.noarch 1-2 repo\nObsoleting Packages\nbar.noarch 1-1 repo\n")).toEqual([
+      { name: "foo", arch: "noarch", version: "1-2", repo: "repo" },
+    ]);
     expect(parseVersionlock("nginx-0:1.24.0-3.el9.*\n!httpd-0:2.4-1.el9.*\n")).toEqual(["nginx"]);
     expect(parseNeedsRestarting("No core libraries or services have been updated since boot-up.\n", 0)).toEqual({ required: false, reasons: [], packages: [] });
     expect(parseNeedsRestarting("", 127)).toBeUndefined();
-    expect(parseUpdateinfoDates("  Update ID: A\n    Updated: 2024-03-06 09:12:01\n  Update ID: B\n     Issued: 2024-01-01 00:00:00\n    Updated: 2024-02-01 00:00:00\n")).toEqual(
-      new Map([["A", Date.UTC(2024, 2, 6, 9, 12, 1) / 1000], ["B", Date.UTC(2024, 0, 1) / 1000]]),
+    expect(
+      parseUpdateinfoDates(
+        "  Update ID: A\n    Updated: 2024-03-06 09:12:01\n  Update ID: B\n     Issued: 2024-01-01 00:00:00\n    Updated: 2024-02-01 00:00:00\n",
+      ),
+    ).toEqual(
+      new Map([
+        ["A", Date.UTC(2024, 2, 6, 9, 12, 1) / 1000],
+        ["B", Date.UTC(2024, 0, 1) / 1000],
+      ]),
     );
   });
   it("matches only/exclude globs with and without :arch", () => {
     expect(globToRegExp("lib[cs]*").test("libssl3")).toBe(true);
     expect(globToRegExp("keel-?ello").test("keel-hello")).toBe(true);
-    const st = { manager: "apt" as const, now: 0, updates: [{ name: "libc6:i386", installed: "1", candidate: "2", security: true, source: "s", held: false }], held: [], reboot: { required: false, reasons: [], packages: [] }, kernel: { running: "" }, brokenSources: [] };
+    const st = {
+      manager: "apt" as const,
+      now: 0,
+      updates: [{ name: "libc6:i386", installed: "1", candidate: "2", security: true, source: "s", held: false }],
+      held: [],
+      reboot: { required: false, reasons: [], packages: [] },
+      kernel: { running: "" },
+      brokenSources: [],
+    };
     expect(selectUpdates(st, { only: ["libc6"] }).take).toHaveLength(1);
     expect(selectUpdates(st, { exclude: ["libc*"] }).take).toHaveLength(0);
   });

@@ -13,7 +13,9 @@ runModuleFixtures(mod, here);
 // Cases whose diff must fail (unknown service). Same YAML shape, with `diff_error` (a regex).
 describe("services.service error fixtures", () => {
   const dir = join(here, "errors");
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".yml")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".yml"))
+    .sort()) {
     it(f.replace(/\.yml$/, ""), () => {
       const c = parse(readFileSync(join(dir, f), "utf8"));
       const facts = { ...BASE_FACTS, ...(c.facts ?? {}) };

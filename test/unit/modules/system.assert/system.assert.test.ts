@@ -43,7 +43,13 @@ describe("system.assert", () => {
     { name: "success_msg", args: { that: "a", success_msg: "fine" }, values: { a: "yes" }, want: { msg: "fine" } },
     { name: "quiet: no message on success", args: { that: "a", quiet: true }, values: { a: 1 }, want: { changed: false } },
     { name: "empty list is false (Jinja truthiness)", args: { that: "l" }, values: { l: [] }, want: { failed: true } },
-    { name: "a literal boolean needs no evaluation", args: { that: [true, false] }, values: {}, want: { failed: true, msg: "Assertion failed: false" }, evaluated: [] },
+    {
+      name: "a literal boolean needs no evaluation",
+      args: { that: [true, false] },
+      values: {},
+      want: { failed: true, msg: "Assertion failed: false" },
+      evaluated: [],
+    },
   ];
   for (const t of table) {
     it(t.name, () => {

@@ -46,7 +46,12 @@ describe("argvToShell: real sh runs exactly these words (round trip through /bin
     it(JSON.stringify(argv), () => {
       const text = `printf '<%s>\\n' ${argvToShell(argv.slice(1))}`;
       const r = spawnSync("sh", ["-c", text], { encoding: "utf8", cwd: "/" });
-      expect(r.stdout).toBe(argv.slice(1).map((w) => `<${w}>\n`).join(""));
+      expect(r.stdout).toBe(
+        argv
+          .slice(1)
+          .map((w) => `<${w}>\n`)
+          .join(""),
+      );
       // The first word is a program name: an assignment or keyword must not be read as syntax.
       const first = spawnSync("sh", ["-c", `${argvToShell([argv[0]!])} 2>/dev/null; echo "rc=$?"`], { encoding: "utf8" });
       expect(first.stdout.trim()).toBe("rc=127");

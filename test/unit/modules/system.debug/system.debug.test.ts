@@ -3,7 +3,17 @@ import { describe, it, expect } from "vitest";
 import mod from "../../../../modules/system/debug.js";
 import { EMPTY_FACTS } from "../../../../engine/core/facts.js";
 
-const ctx = { vars: {}, facts: EMPTY_FACTS, check: false, evaluate: (e: string) => (e === "x" ? [1, "a"] : (() => { throw new Error("undefined"); })()) };
+const ctx = {
+  vars: {},
+  facts: EMPTY_FACTS,
+  check: false,
+  evaluate: (e: string) =>
+    e === "x"
+      ? [1, "a"]
+      : (() => {
+          throw new Error("undefined");
+        })(),
+};
 
 describe("system.debug", () => {
   it.each([

@@ -21,7 +21,10 @@ describe("system.include_vars", () => {
   it("a file under the role's vars/, then the playbook's folder (YAML 1.1 booleans)", () => {
     expect(mod.run({ file: "Debian.yml" }, ctx())).toEqual({ changed: false, setFacts: { pkg: "nginx", opts: { a: 1 } } });
     expect(mod.run({ file: "extra.yml" }, ctx())).toEqual({ changed: false, setFacts: { enabled: true } });
-    expect(mod.run({ file: join(role, "vars", "Debian.yml"), name: "os" }, ctx())).toEqual({ changed: false, setFacts: { os: { pkg: "nginx", opts: { a: 1 } } } });
+    expect(mod.run({ file: join(role, "vars", "Debian.yml"), name: "os" }, ctx())).toEqual({
+      changed: false,
+      setFacts: { os: { pkg: "nginx", opts: { a: 1 } } },
+    });
   });
   it("a folder: its files in name order, later ones win; other extensions fail unless ignored", () => {
     expect(mod.run({ dir: "conf.d" }, ctx())).toMatchObject({ failed: true, msg: /README has an extension/ });

@@ -27,12 +27,15 @@ class FlakyHost extends RecordingHost {
     await super.reconnect(timeoutMs);
     // Worded as the ssh transport's reconnect words it once its own timeout is over.
     const why = this.failure === "hostkey" ? "host key mismatch" : `connection refused by ${this.name}`;
-    if (this.failures-- > 0) throw new ConnectionError(`${this.name} did not come back within ${Math.round(timeoutMs / 1000)} s: ${why}`, this.failure, this.name);
+    if (this.failures-- > 0)
+      throw new ConnectionError(`${this.name} did not come back within ${Math.round(timeoutMs / 1000)} s: ${why}`, this.failure, this.name);
   }
 }
 
 describe("system.reboot cases", () => {
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".yml")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".yml"))
+    .sort()) {
     it(f.replace(/\.yml$/, ""), async () => {
       const c = parse(readFileSync(join(dir, f), "utf8"));
       const probe = mod.probe(c.args, BASE_FACTS);

@@ -9,7 +9,10 @@ const ctx = { vars: {}, facts: EMPTY_FACTS, check: false, evaluate: () => undefi
 describe("system.set_fact", () => {
   const table: [Record<string, unknown>, Record<string, unknown>][] = [
     [{ app_port: 8080 }, { app_port: 8080 }],
-    [{ a: "x", b: [1, 2], c: { d: true } }, { a: "x", b: [1, 2], c: { d: true } }],
+    [
+      { a: "x", b: [1, 2], c: { d: true } },
+      { a: "x", b: [1, 2], c: { d: true } },
+    ],
     [{ a: null, cacheable: true }, { a: null }],
   ];
   for (const [args, facts] of table) {

@@ -62,7 +62,11 @@ describe("users.sudoers arguments", () => {
     expect(created!.summary).toContain('"Defaults:app !requiretty"');
     expect(created!.summary).toContain('"Defaults:app env_keep += HOME"');
     expect(created!.summary).toContain('"app ALL=NOPASSWD: ALL"');
-    const s = { file: { mode: "0440", owner: "root", group: "root" }, content: "Defaults:app !requiretty\napp ALL=NOPASSWD: ALL\nnobody ALL=(ALL) ALL\n", visudo: "/usr/sbin/visudo" };
+    const s = {
+      file: { mode: "0440", owner: "root", group: "root" },
+      content: "Defaults:app !requiretty\napp ALL=NOPASSWD: ALL\nnobody ALL=(ALL) ALL\n",
+      visudo: "/usr/sbin/visudo",
+    };
     const [changed] = mod.diff(s, { name: "x", user: "app", defaults: ["!requiretty"] }, {} as never);
     expect(changed!.summary).toContain('- "nobody ALL=(ALL) ALL"');
   });
@@ -91,7 +95,10 @@ describe("users.sudoers apply", () => {
     const a = { name: "x", user: "u" };
     const s = { visudo: "/usr/sbin/visudo" };
     await mod.apply(host, a, mod.diff(s, a, {} as never), s);
-    expect(host.calls[1]).toMatchObject({ write: "/etc/sudoers.d/x", opts: { mode: "0440", owner: "root", group: "root", validate: "/usr/sbin/visudo -cf %s" } });
+    expect(host.calls[1]).toMatchObject({
+      write: "/etc/sudoers.d/x",
+      opts: { mode: "0440", owner: "root", group: "root", validate: "/usr/sbin/visudo -cf %s" },
+    });
   });
   it("validation: required fails without visudo; absent skips it", async () => {
     const a = { name: "x", user: "u", validation: "required" as const };

@@ -410,11 +410,10 @@ const CASES: Case[] = [
     args: { name: "keeltest-s1", user: "keeltest-u1", commands: "/usr/bin/systemctl restart nginx" },
     expect: {
       state: { visudo: "/usr/sbin/visudo" },
-      changes: [{ field: "state", summary: 'sudoers rule /etc/sudoers.d/keeltest-s1 absent → present: + "keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx"' }],
-      apply: [
-        { run: "/usr/sbin/visudo -cf -" },
-        { write: SUD, content: "keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx\n", mode: "0440" },
+      changes: [
+        { field: "state", summary: 'sudoers rule /etc/sudoers.d/keeltest-s1 absent → present: + "keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx"' },
       ],
+      apply: [{ run: "/usr/sbin/visudo -cf -" }, { write: SUD, content: "keeltest-u1 ALL=NOPASSWD: /usr/bin/systemctl restart nginx\n", mode: "0440" }],
     },
   },
   {
@@ -551,7 +550,11 @@ const CASES: Case[] = [
     file: "removes-exists",
     description: "removes exists: will run",
     args: { cmd: "rm -f /etc/keeltest-*.conf", removes: "/etc/os-release" },
-    expect: { state: { removes: true }, changes: [{ summary: "run: rm -f /etc/keeltest-*.conf" }], apply: [{ run: "/bin/sh -c 'rm -f /etc/keeltest-*.conf'" }] },
+    expect: {
+      state: { removes: true },
+      changes: [{ summary: "run: rm -f /etc/keeltest-*.conf" }],
+      apply: [{ run: "/bin/sh -c 'rm -f /etc/keeltest-*.conf'" }],
+    },
   },
   {
     mod: shellMod,
@@ -615,7 +618,10 @@ function main(): void {
       body = body.replace('"@@VISUDO_STDOUT@@"', JSON.stringify(visudo.stdout)).replace('"@@VISUDO_STDERR@@"', JSON.stringify(visudo.stderr));
       const dir = join(ROOT, c.mod.name);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, `${c.file}.yml`), `# Probe output captured on Debian 12 by capture-fixtures.ts (real ${c.mod.name} probe${c.asNobody ? ", run as nobody" : ""}).\n${body}`);
+      writeFileSync(
+        join(dir, `${c.file}.yml`),
+        `# Probe output captured on Debian 12 by capture-fixtures.ts (real ${c.mod.name} probe${c.asNobody ? ", run as nobody" : ""}).\n${body}`,
+      );
       console.log(`${c.mod.name}/${c.file}.yml`);
     }
   } finally {

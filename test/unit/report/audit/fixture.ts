@@ -26,7 +26,10 @@ export const CONTROLS: AuditControl[] = [
   ctl("kernel.aslr", "medium", 0.5, 8),
   ctl("fs.tmp-noexec", "low", 0.3, 12, { appliesWhen: { text: "not (facts.container | default(false))" } }),
   ctl("accounts.one-uid0", "critical", 1, 30),
-  ctl("firewall.default-deny", "high", 0.7, 40, { type: "manual", procedure: "Check that the perimeter firewall drops inbound traffic by default.\nRecord the rule set." }),
+  ctl("firewall.default-deny", "high", 0.7, 40, {
+    type: "manual",
+    procedure: "Check that the perimeter firewall drops inbound traffic by default.\nRecord the rule set.",
+  }),
 ];
 
 export const CATALOG_IDS = [...CONTROLS.map((c) => c.id), "ssh.banner"];
@@ -51,11 +54,26 @@ export const TASKS = {
   uid0: task("accounts.one-uid0", "only root has UID 0", "hardening.check_uid0", 3),
 };
 
-export const controlOf = (t: TaskRef): string | undefined => (t as TaskRef & { control?: string }).control || Object.values(TASKS).find((x) => x.id === t.id)?.control || undefined;
+export const controlOf = (t: TaskRef): string | undefined =>
+  (t as TaskRef & { control?: string }).control || Object.values(TASKS).find((x) => x.id === t.id)?.control || undefined;
 
 const res = (r: Partial<TaskResult>): TaskResult => ({ status: "ok", changes: [], secret: false, durationMs: 3, ...r });
-const facts = (h: string, extra: Partial<Facts> = {}): Facts => ({ ...EMPTY_FACTS, os_pretty: "Debian GNU/Linux 12 (bookworm)", kernel: "6.1.0", arch: "x86_64", hostname: h, ipv4: "198.18.0.2", ...extra });
-const done = (host: string, rt = 2): KeelEvent => ({ type: "host.done", host, stats: { ok: 0, changed: 0, failed: 0, skipped: 0, unknown: 0, unreachable: 0, rescued: 0, ignored: 0 }, roundTrips: rt, durationMs: 300 });
+const facts = (h: string, extra: Partial<Facts> = {}): Facts => ({
+  ...EMPTY_FACTS,
+  os_pretty: "Debian GNU/Linux 12 (bookworm)",
+  kernel: "6.1.0",
+  arch: "x86_64",
+  hostname: h,
+  ipv4: "198.18.0.2",
+  ...extra,
+});
+const done = (host: string, rt = 2): KeelEvent => ({
+  type: "host.done",
+  host,
+  stats: { ok: 0, changed: 0, failed: 0, skipped: 0, unknown: 0, unreachable: 0, rescued: 0, ignored: 0 },
+  roundTrips: rt,
+  durationMs: 300,
+});
 
 const allOk = (host: string): KeelEvent[] => [
   { type: "task.result", host, task: TASKS.profile, result: res({ resource: "hardening profile cis" }) },
@@ -67,25 +85,57 @@ const allOk = (host: string): KeelEvent[] => [
 ];
 
 export function sampleEvents(): KeelEvent[] {
-  const e: KeelEvent[] = [{ type: "run.start", playbook: "playbooks/harden.yml", check: true, hosts: ["web1", "web2", "web3", "web4", "web5"], time: "2026-12-03T02:00:00.000Z" }];
+  const e: KeelEvent[] = [
+    { type: "run.start", playbook: "playbooks/harden.yml", check: true, hosts: ["web1", "web2", "web3", "web4", "web5"], time: "2026-12-03T02:00:00.000Z" },
+  ];
   for (const h of ["web1", "web2", "web4", "web5"]) e.push({ type: "host.facts", host: h, facts: facts(h, h === "web5" ? { container: true } : {}) });
   const web1 = allOk("web1");
   web1[1] = {
     type: "task.result",
     host: "web1",
     task: TASKS.rootLogin,
-    result: res({ status: "changed", resource: "sshd option PermitRootLogin", changes: [{ summary: "PermitRootLogin yes → no", field: "PermitRootLogin", before: "yes", after: "no", source: "/etc/ssh/sshd_config.d/50-cloud.conf:3" }] }),
+    result: res({
+      status: "changed",
+      resource: "sshd option PermitRootLogin",
+      changes: [
+        { summary: "PermitRootLogin yes → no", field: "PermitRootLogin", before: "yes", after: "no", source: "/etc/ssh/sshd_config.d/50-cloud.conf:3" },
+      ],
+    }),
   };
-  web1[3] = { type: "task.result", host: "web1", task: TASKS.aslr, result: res({ status: "changed", resource: "sysctl kernel.randomize_va_space", changes: [{ summary: "kernel.randomize_va_space 0 → 2", field: "value", before: "0", after: "2" }] }) };
+  web1[3] = {
+    type: "task.result",
+    host: "web1",
+    task: TASKS.aslr,
+    result: res({
+      status: "changed",
+      resource: "sysctl kernel.randomize_va_space",
+      changes: [{ summary: "kernel.randomize_va_space 0 → 2", field: "value", before: "0", after: "2" }],
+    }),
+  };
   e.push(...web1, done("web1"));
   e.push(...allOk("web2"), done("web2"));
   e.push({ type: "host.unreachable", host: "web3", failure: "refused", message: "web3 (198.18.0.13:22): connection refused" }, done("web3", 0));
   const web4 = allOk("web4").slice(0, 3);
-  web4[2] = { type: "task.result", host: "web4", task: TASKS.authTries, result: res({ status: "failed", resource: "sshd option MaxAuthTries", msg: "sshd -T: command not found" }) };
+  web4[2] = {
+    type: "task.result",
+    host: "web4",
+    task: TASKS.authTries,
+    result: res({ status: "failed", resource: "sshd option MaxAuthTries", msg: "sshd -T: command not found" }),
+  };
   e.push(...web4, done("web4"));
   const web5 = allOk("web5");
-  web5[4] = { type: "task.result", host: "web5", task: TASKS.tmp, result: res({ status: "skipped", resource: "mount /tmp", msg: "conditional result was False" }) };
-  web5[5] = { type: "task.result", host: "web5", task: TASKS.uid0, result: res({ status: "skipped", resource: "accounts with UID 0", msg: "conditional result was False" }) };
+  web5[4] = {
+    type: "task.result",
+    host: "web5",
+    task: TASKS.tmp,
+    result: res({ status: "skipped", resource: "mount /tmp", msg: "conditional result was False" }),
+  };
+  web5[5] = {
+    type: "task.result",
+    host: "web5",
+    task: TASKS.uid0,
+    result: res({ status: "skipped", resource: "accounts with UID 0", msg: "conditional result was False" }),
+  };
   e.push(...web5, done("web5"));
   e.push({ type: "run.done", stats: {}, durationMs: 2500 });
   return e;
@@ -102,7 +152,8 @@ export function input(over: Partial<BuildInput> = {}): BuildInput {
     profile: { name: "cis-level1-server", sha256: "a".repeat(64), files: ["roles/hardening/profiles/cis-level1-server.yml"] },
     controls: CONTROLS,
     controlOf,
-    applicability: (_h, f, c) => (c.appliesWhen && f.container === true ? { applies: false, reason: `applies_when \`${c.appliesWhen.text}\` is false` } : { applies: true, reason: "" }),
+    applicability: (_h, f, c) =>
+      c.appliesWhen && f.container === true ? { applies: false, reason: `applies_when \`${c.appliesWhen.text}\` is false` } : { applies: true, reason: "" },
     baseDir: "/repo",
     now: NOW,
     ...over,

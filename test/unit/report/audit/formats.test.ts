@@ -22,9 +22,15 @@ const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
 
 function fullReport(): AuditReport {
   const wf = join(tmp, "waivers.yml");
-  writeFileSync(wf, "waivers:\n  - control: ssh.permit-root-login\n    hosts: web1\n    justification: 'break-glass <access> & \"ticket\"'\n    approver: alice\n    expires: 2026-12-31\n  - control: kernel.aslr\n    justification: legacy\n    approver: bob\n    expires: 2026-11-30\n");
+  writeFileSync(
+    wf,
+    "waivers:\n  - control: ssh.permit-root-login\n    hosts: web1\n    justification: 'break-glass <access> & \"ticket\"'\n    approver: alice\n    expires: 2026-12-31\n  - control: kernel.aslr\n    justification: legacy\n    approver: bob\n    expires: 2026-11-30\n",
+  );
   const waivers = loadWaivers(wf, CATALOG_IDS, (p) => (p === "all" ? ["web1", "web2", "web3", "web4", "web5"] : [p]));
-  const r = compareAudit(applyWaivers(sampleReport(), waivers, NOW), [{ host: "web2", control: "kernel.aslr", firstSeen: "2026-11-01T00:00:00.000Z" }], { run_id: 3, generated_at: "2026-12-02T02:00:00.000Z" });
+  const r = compareAudit(applyWaivers(sampleReport(), waivers, NOW), [{ host: "web2", control: "kernel.aslr", firstSeen: "2026-11-01T00:00:00.000Z" }], {
+    run_id: 3,
+    generated_at: "2026-12-02T02:00:00.000Z",
+  });
   return { ...r, fail_under: 80 };
 }
 
@@ -64,7 +70,9 @@ describe("JUnit", () => {
     expect(xml.match(/<testsuite /g)).toHaveLength(5);
     expect(xml.match(/<testcase /g)).toHaveLength(30);
     // The failure carries the evidence; n/a and manual are skipped with the reason; waived names its waiver.
-    expect(xml).toMatch(/<testcase name="kernel.aslr: title of kernel.aslr" classname="web1.kernel" time="0"><failure message="waiver expired on 2026-11-30[^"]*" type="medium">[^<]*observed &quot;0&quot;, expected &quot;2&quot; \(read from sysctl kernel.randomize_va_space\)/);
+    expect(xml).toMatch(
+      /<testcase name="kernel.aslr: title of kernel.aslr" classname="web1.kernel" time="0"><failure message="waiver expired on 2026-11-30[^"]*" type="medium">[^<]*observed &quot;0&quot;, expected &quot;2&quot; \(read from sysctl kernel.randomize_va_space\)/,
+    );
     expect(xml).toContain('<skipped message="not applicable: applies_when `not (facts.container | default(false))` is false"/>');
     expect(xml).toContain('<skipped message="manual check: Check that the perimeter firewall drops inbound traffic by default."/>');
     expect(xml).toContain('<skipped message="waived by alice, until 2026-12-31: break-glass &lt;access&gt; &amp; &quot;ticket&quot; (found: fail)"/>');
@@ -93,20 +101,42 @@ describe("SARIF 2.1.0", () => {
   it("rules per control with help, references and security-severity; results at the control's definition per host", () => {
     const sarif = JSON.parse(renderAudit(fullReport(), "sarif", { color: false, details: true }));
     const run = sarif.runs[0];
-    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(["ssh.permit-root-login", "ssh.max-auth-tries", "kernel.aslr", "fs.tmp-noexec", "accounts.one-uid0", "firewall.default-deny"]);
+    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual([
+      "ssh.permit-root-login",
+      "ssh.max-auth-tries",
+      "kernel.aslr",
+      "fs.tmp-noexec",
+      "accounts.one-uid0",
+      "firewall.default-deny",
+    ]);
     const rule = run.tool.driver.rules[0];
-    expect(rule).toMatchObject({ shortDescription: { text: "title of ssh.permit-root-login" }, defaultConfiguration: { level: "error" }, properties: { "security-severity": "7.0" } });
+    expect(rule).toMatchObject({
+      shortDescription: { text: "title of ssh.permit-root-login" },
+      defaultConfiguration: { level: "error" },
+      properties: { "security-severity": "7.0" },
+    });
     expect(rule.help.markdown).toContain("CIS Debian Linux 12 Benchmark 5.1.4");
     expect(run.tool.driver.rules[4].properties["security-severity"]).toBe("10.0");
     // web1: root login waived (suppressed), aslr failing under an expired waiver.
-    const results = run.results as { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }; logicalLocations: { name: string }[] }[]; suppressions?: unknown[]; message: { text: string } }[];
+    const results = run.results as {
+      ruleId: string;
+      level: string;
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }; logicalLocations: { name: string }[] }[];
+      suppressions?: unknown[];
+      message: { text: string };
+    }[];
     expect(results).toHaveLength(2);
     const aslr = results.find((x) => x.ruleId === "kernel.aslr")!;
     expect(aslr.level).toBe("warning");
-    expect(aslr.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: "roles/hardening/controls/kernel.yml", uriBaseId: "%SRCROOT%" }, region: { startLine: 8 } });
+    expect(aslr.locations[0]!.physicalLocation).toEqual({
+      artifactLocation: { uri: "roles/hardening/controls/kernel.yml", uriBaseId: "%SRCROOT%" },
+      region: { startLine: 8 },
+    });
     expect(aslr.locations[0]!.logicalLocations[0]!.name).toBe("web1");
-    expect(aslr.message.text).toContain("observed \"0\", expected \"2\"");
-    expect(results.find((x) => x.ruleId === "ssh.permit-root-login")!.suppressions).toEqual([{ kind: "external", status: "accepted", justification: expect.stringContaining("waived by alice until 2026-12-31") }]);
+    expect(aslr.message.text).toContain('observed "0", expected "2"');
+    expect(results.find((x) => x.ruleId === "ssh.permit-root-login")!.suppressions).toEqual([
+      { kind: "external", status: "accepted", justification: expect.stringContaining("waived by alice until 2026-12-31") },
+    ]);
     // Errors and unreachable hosts are notifications, not findings.
     const notes = run.invocations[0].toolExecutionNotifications as { message: { text: string } }[];
     expect(notes.map((n) => n.message.text).join("\n")).toContain("web3: host unreachable");
@@ -125,7 +155,9 @@ describe("Markdown and text", () => {
     const md = renderAudit(fullReport(), "markdown", { color: false, details: false });
     expect(md).toContain("### ❌ keel audit: cis-level1-server");
     expect(md).toContain("| web1 | checked | 83.3 | 3 | 1 | 1 | 0 | 0 |");
-    expect(md).toMatch(/\| ❌ \| medium \| `kernel.aslr` title of kernel.aslr \(new\) \| web1 \| value: observed "0", expected "2" \(read from sysctl kernel.randomize_va_space\) \|/);
+    expect(md).toMatch(
+      /\| ❌ \| medium \| `kernel.aslr` title of kernel.aslr \(new\) \| web1 \| value: observed "0", expected "2" \(read from sysctl kernel.randomize_va_space\) \|/,
+    );
     expect(md).toContain("| `ssh.permit-root-login` | web1 | valid | alice | 2026-12-31 |");
     expect(md).toContain("| `kernel.aslr` | web1 | **expired** | bob | 2026-11-30 |");
   });
@@ -136,7 +168,7 @@ describe("Markdown and text", () => {
     const web2 = r.hosts.find((h) => h.host === "web2")!;
     web2.results = web2.results.map((x) => (x.control === "kernel.aslr" ? structuredClone(web1.results.find((y) => y.control === "kernel.aslr")!) : x));
     const md = renderAudit(r, "markdown", { color: false, details: false });
-    expect(md).toContain("| ❌ | medium | `kernel.aslr` title of kernel.aslr | web1, web2 | value: observed \"0\", expected \"2\"");
+    expect(md).toContain('| ❌ | medium | `kernel.aslr` title of kernel.aslr | web1, web2 | value: observed "0", expected "2"');
     expect(md.match(/\| ❌ \| medium \| `kernel.aslr`/g)).toHaveLength(1);
   });
 

@@ -20,13 +20,23 @@ maybe("HTML audit report in headless Chromium", () => {
   let page: Page;
   const tmp = mkdtempSync(join(tmpdir(), "keel-audit-html-"));
   const wf = join(tmp, "waivers.yml");
-  writeFileSync(wf, "waivers:\n  - control: ssh.permit-root-login\n    hosts: web1\n    justification: break-glass access (SEC-1234)\n    approver: alice@example.com\n    expires: 2026-12-31\n  - control: kernel.aslr\n    hosts: web4\n    justification: legacy\n    approver: bob\n    expires: 2026-11-30\n");
-  const report = applyWaivers(sampleReport(), loadWaivers(wf, CATALOG_IDS, (p) => [p]), NOW);
+  writeFileSync(
+    wf,
+    "waivers:\n  - control: ssh.permit-root-login\n    hosts: web1\n    justification: break-glass access (SEC-1234)\n    approver: alice@example.com\n    expires: 2026-12-31\n  - control: kernel.aslr\n    hosts: web4\n    justification: legacy\n    approver: bob\n    expires: 2026-11-30\n",
+  );
+  const report = applyWaivers(
+    sampleReport(),
+    loadWaivers(wf, CATALOG_IDS, (p) => [p]),
+    NOW,
+  );
   const file = join(tmp, "audit.html");
 
   beforeAll(async () => {
     if (!BROWSER) throw new Error("chromium is not installed (apt-get install chromium)");
-    writeFileSync(file, renderAuditHtml(report, { signature: { signer: "security@example.com", key_fingerprint: "SHA256:abc", signed_at: "2026-12-03T02:01:00.000Z" } }));
+    writeFileSync(
+      file,
+      renderAuditHtml(report, { signature: { signer: "security@example.com", key_fingerprint: "SHA256:abc", signed_at: "2026-12-03T02:01:00.000Z" } }),
+    );
     browser = await chromium.launch({ executablePath: BROWSER, args: FLAGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // Self-contained: any request other than the file itself fails the test.
@@ -47,7 +57,8 @@ maybe("HTML audit report in headless Chromium", () => {
     expect(await page.textContent("#waivers-sha256")).toBe(report.waivers!.sha256);
     expect(await page.textContent("#identity")).toContain(`keel version${report.keel_version}`);
     expect(await page.textContent("#score")).toBe(String(report.summary.score.with_waivers));
-    for (const k of ["fail", "waived", "pass", "error", "unknown", "manual", "not_applicable"] as const) expect(await page.textContent(`#count-${k}`)).toBe(String(report.summary.counts[k]));
+    for (const k of ["fail", "waived", "pass", "error", "unknown", "manual", "not_applicable"] as const)
+      expect(await page.textContent(`#count-${k}`)).toBe(String(report.summary.counts[k]));
     expect(await page.textContent("#signature")).toContain("signed by security@example.com");
     const embedded = JSON.parse((await page.textContent("#keel-audit-report"))!);
     expect(embedded.summary).toEqual(report.summary);

@@ -17,7 +17,8 @@ const only = (...hosts: string[]) =>
   sampleEvents()
     .filter((e) => !("host" in e) || hosts.includes(e.host))
     .map((e) => (e.type === "run.start" ? { ...e, hosts } : e));
-const result = (r: AuditReport, host: string, control: string): ControlResult => r.hosts.find((h) => h.host === host)!.results.find((x) => x.control === control)!;
+const result = (r: AuditReport, host: string, control: string): ControlResult =>
+  r.hosts.find((h) => h.host === host)!.results.find((x) => x.control === control)!;
 const statuses = (r: AuditReport, host: string) => Object.fromEntries(r.hosts.find((h) => h.host === host)!.results.map((x) => [x.control, x.status]));
 
 const tmp = mkdtempSync(join(tmpdir(), "keel-audit-unit-"));
@@ -28,7 +29,12 @@ function waiverFile(text: string): string {
   return f;
 }
 const glob = (pattern: string) => {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return ["web1", "web2", "web3", "web4", "web5"].filter((h) => pattern === "all" || re.test(h));
 };
 
@@ -46,7 +52,11 @@ describe("result model", () => {
       "accounts.one-uid0": "pass",
       "firewall.default-deny": "manual",
     });
-    expect(Object.values(statuses(r, "web2")).filter((s) => s !== "manual").every((s) => s === "pass")).toBe(true);
+    expect(
+      Object.values(statuses(r, "web2"))
+        .filter((s) => s !== "manual")
+        .every((s) => s === "pass"),
+    ).toBe(true);
   });
 
   it("a failure carries observed, expected and where it was read", () => {
@@ -54,7 +64,13 @@ describe("result model", () => {
     expect(x.reason).toBe("PermitRootLogin yes → no");
     expect(x.evidence).toHaveLength(1);
     expect(x.evidence[0]).toMatchObject({ task: "sshd PermitRootLogin", file: "roles/hardening/tasks/ssh.yml", line: 10, result: "changed" });
-    expect(x.evidence[0]!.changes[0]).toEqual({ summary: "PermitRootLogin yes → no", field: "PermitRootLogin", observed: "yes", expected: "no", read_from: "/etc/ssh/sshd_config.d/50-cloud.conf:3" });
+    expect(x.evidence[0]!.changes[0]).toEqual({
+      summary: "PermitRootLogin yes → no",
+      field: "PermitRootLogin",
+      observed: "yes",
+      expected: "no",
+      read_from: "/etc/ssh/sshd_config.d/50-cloud.conf:3",
+    });
     // Without a source from the module, the resource says what was read.
     expect(result(r, "web1", "kernel.aslr").evidence[0]!.changes[0]!.read_from).toBe("sysctl kernel.randomize_va_space");
     // A pass has evidence too: what was found.
@@ -63,7 +79,10 @@ describe("result model", () => {
 
   it("a skip is never a pass; an unreachable host passes nothing", () => {
     expect(result(r, "web5", "accounts.one-uid0")).toMatchObject({ status: "unknown", reason: expect.stringContaining("every task was skipped") });
-    expect(result(r, "web5", "fs.tmp-noexec")).toMatchObject({ status: "not_applicable", reason: "applies_when `not (facts.container | default(false))` is false" });
+    expect(result(r, "web5", "fs.tmp-noexec")).toMatchObject({
+      status: "not_applicable",
+      reason: "applies_when `not (facts.container | default(false))` is false",
+    });
     const web3 = r.hosts.find((h) => h.host === "web3")!;
     expect(web3.state).toBe("unreachable");
     expect(web3.results.filter((x) => x.status === "pass")).toEqual([]);
@@ -75,7 +94,10 @@ describe("result model", () => {
     const web4 = r.hosts.find((h) => h.host === "web4")!;
     expect(web4.state).toBe("failed");
     expect(result(r, "web4", "ssh.max-auth-tries")).toMatchObject({ status: "error", reason: expect.stringContaining("sshd -T: command not found") });
-    expect(result(r, "web4", "kernel.aslr")).toMatchObject({ status: "error", reason: expect.stringContaining("not checked: the host stopped at sshd MaxAuthTries") });
+    expect(result(r, "web4", "kernel.aslr")).toMatchObject({
+      status: "error",
+      reason: expect.stringContaining("not checked: the host stopped at sshd MaxAuthTries"),
+    });
     expect(result(r, "web4", "ssh.permit-root-login").status).toBe("pass");
   });
 
@@ -91,13 +113,40 @@ describe("result model", () => {
       ev.splice(
         at,
         0,
-        { type: "task.result", host: "web2", task: pkg, result: { status: first, resource: "package auditd", changes: first === "changed" ? [{ summary: "package auditd missing", field: "state", before: "absent", after: "present" }] : [], secret: false, durationMs: 1 } },
-        { type: "task.result", host: "web2", task: svc, result: { status: "failed", resource: "service auditd", msg: "service auditd not found: no /etc/init.d/auditd", changes: [], secret: false, durationMs: 1, ...(ignored ? { ignored: true } : {}) } },
+        {
+          type: "task.result",
+          host: "web2",
+          task: pkg,
+          result: {
+            status: first,
+            resource: "package auditd",
+            changes: first === "changed" ? [{ summary: "package auditd missing", field: "state", before: "absent", after: "present" }] : [],
+            secret: false,
+            durationMs: 1,
+          },
+        },
+        {
+          type: "task.result",
+          host: "web2",
+          task: svc,
+          result: {
+            status: "failed",
+            resource: "service auditd",
+            msg: "service auditd not found: no /etc/init.d/auditd",
+            changes: [],
+            secret: false,
+            durationMs: 1,
+            ...(ignored ? { ignored: true } : {}),
+          },
+        },
       );
       return result(buildAuditReport(ev, input()), "web2", "kernel.aslr");
     };
     const carried = run("changed", true);
-    expect(carried).toMatchObject({ status: "fail", reason: expect.stringContaining("package auditd missing; auditd enabled at boot cannot be checked until that is fixed (service auditd not found") });
+    expect(carried).toMatchObject({
+      status: "fail",
+      reason: expect.stringContaining("package auditd missing; auditd enabled at boot cannot be checked until that is fixed (service auditd not found"),
+    });
     expect(carried.evidence.flatMap((e) => e.changes)[0]).toMatchObject({ observed: "absent", expected: "present" });
     expect(run("ok", true).status).toBe("error");
     expect(run("changed", false).status).toBe("error");
@@ -105,21 +154,45 @@ describe("result model", () => {
 
   it("a check that found nothing to judge (no file matches) is not applicable, never a pass", () => {
     const ev = only("web2").map((e) =>
-      e.type === "task.result" && e.task.id === TASKS.aslr.id ? { ...e, result: { ...e.result, reason: "not applicable: no path matches /etc/crontab, nothing to check" } } : e,
+      e.type === "task.result" && e.task.id === TASKS.aslr.id
+        ? { ...e, result: { ...e.result, reason: "not applicable: no path matches /etc/crontab, nothing to check" } }
+        : e,
     );
-    expect(result(buildAuditReport(ev, input()), "web2", "kernel.aslr")).toMatchObject({ status: "not_applicable", reason: "no path matches /etc/crontab, nothing to check" });
+    expect(result(buildAuditReport(ev, input()), "web2", "kernel.aslr")).toMatchObject({
+      status: "not_applicable",
+      reason: "no path matches /etc/crontab, nothing to check",
+    });
   });
 
   it("manual controls carry their procedure; applicability that cannot be evaluated is an error", () => {
-    expect(result(r, "web2", "firewall.default-deny")).toMatchObject({ status: "manual", reason: "manual check: Check that the perimeter firewall drops inbound traffic by default." });
-    const bad = buildAuditReport(sampleEvents(), input({ applicability: (_h, _f, c) => { if (c.id === "kernel.aslr") throw new Error("undefined variable 'nope'"); return { applies: true, reason: "" }; } }));
+    expect(result(r, "web2", "firewall.default-deny")).toMatchObject({
+      status: "manual",
+      reason: "manual check: Check that the perimeter firewall drops inbound traffic by default.",
+    });
+    const bad = buildAuditReport(
+      sampleEvents(),
+      input({
+        applicability: (_h, _f, c) => {
+          if (c.id === "kernel.aslr") throw new Error("undefined variable 'nope'");
+          return { applies: true, reason: "" };
+        },
+      }),
+    );
     expect(result(bad, "web2", "kernel.aslr")).toMatchObject({ status: "error", reason: expect.stringContaining("undefined variable 'nope'") });
   });
 
   it("counts and identity", () => {
     expect(r.summary).toMatchObject({ hosts: 5, checked: 3, unreachable: 1, failed_hosts: 1, controls: 6 });
     expect(r.summary.counts).toEqual({ pass: 12, fail: 2, not_applicable: 1, manual: 5, error: 4, unknown: 6, waived: 0 });
-    expect(r).toMatchObject({ schema_version: 1, kind: "keel.audit", mode: "audit", keel_version: "0.1.0", started_at: "2026-12-03T02:00:00.000Z", finished_at: "2026-12-03T02:00:02.500Z", waivers: null });
+    expect(r).toMatchObject({
+      schema_version: 1,
+      kind: "keel.audit",
+      mode: "audit",
+      keel_version: "0.1.0",
+      started_at: "2026-12-03T02:00:00.000Z",
+      finished_at: "2026-12-03T02:00:02.500Z",
+      waivers: null,
+    });
     expect(r.controls[0]).toMatchObject({ id: "ssh.permit-root-login", file: "roles/hardening/controls/ssh.yml", line: 4 });
   });
 });
@@ -176,9 +249,16 @@ describe("waivers", () => {
     expect(wf.sha256).toMatch(/^[0-9a-f]{64}$/);
     const r = applyWaivers(sampleReport(), wf, NOW);
     const x = result(r, "web1", "ssh.permit-root-login");
-    expect(x).toMatchObject({ status: "waived", checked: "fail", reason: "PermitRootLogin yes → no", waiver: { state: "valid", approver: "alice@example.com", expires: "2026-12-31" } });
+    expect(x).toMatchObject({
+      status: "waived",
+      checked: "fail",
+      reason: "PermitRootLogin yes → no",
+      waiver: { state: "valid", approver: "alice@example.com", expires: "2026-12-31" },
+    });
     expect(x.evidence[0]!.changes[0]!.observed).toBe("yes");
-    expect(renderAuditText(r, { color: false, details: false })).toContain("waived by alice@example.com, until 2026-12-31: break-glass access, SEC-1234; found: fail");
+    expect(renderAuditText(r, { color: false, details: false })).toContain(
+      "waived by alice@example.com, until 2026-12-31: break-glass access, SEC-1234; found: fail",
+    );
     // With waivers web1 scores the waived 0.7 as passing; without, it does not.
     expect(r.hosts.find((h) => h.host === "web1")!.score).toEqual({ with_waivers: 83.3, without_waivers: 60 });
   });
@@ -226,7 +306,9 @@ describe("waivers", () => {
     expect(unknown).toBeInstanceOf(InputError);
     expect(unknown.pos).toMatchObject({ line: 2, col: 14 });
     expect(unknown.format()).toContain("unknown control 'ssh.permit-rot-login' in a waiver, did you mean 'ssh.permit-root-login'?");
-    expect(err("waivers:\n  - control: ssh.banner\n    justification: x\n    approver: y\n    expires: 2027-13-01\n").format()).toMatch(/:5:14: waiver expiry '2027-13-01' is not a date/);
+    expect(err("waivers:\n  - control: ssh.banner\n    justification: x\n    approver: y\n    expires: 2027-13-01\n").format()).toMatch(
+      /:5:14: waiver expiry '2027-13-01' is not a date/,
+    );
     expect(err("waivers:\n  - control: ssh.banner\n    justification: x\n    expires: 2027-01-01\n").format()).toMatch(/:2:5: waiver without 'approver'/);
     expect(err("waivers:\n  - control: ssh.banner\n    justfication: x\n").format()).toContain("did you mean 'justification'?");
     expect(err("- control: ssh.banner\n").message).toContain("`waivers:`");
@@ -235,11 +317,15 @@ describe("waivers", () => {
 
 describe("history", () => {
   it("marks failures new or persisting and lists resolved ones", () => {
-    const r = compareAudit(sampleReport(), [
-      { host: "web1", control: "ssh.permit-root-login", firstSeen: "2026-11-01T02:00:00.000Z" },
-      { host: "web2", control: "kernel.aslr", firstSeen: "2026-11-20T02:00:00.000Z" },
-      { host: "web3", control: "kernel.aslr", firstSeen: "2026-11-20T02:00:00.000Z" },
-    ], { run_id: 7, generated_at: "2026-12-02T02:00:00.000Z" });
+    const r = compareAudit(
+      sampleReport(),
+      [
+        { host: "web1", control: "ssh.permit-root-login", firstSeen: "2026-11-01T02:00:00.000Z" },
+        { host: "web2", control: "kernel.aslr", firstSeen: "2026-11-20T02:00:00.000Z" },
+        { host: "web3", control: "kernel.aslr", firstSeen: "2026-11-20T02:00:00.000Z" },
+      ],
+      { run_id: 7, generated_at: "2026-12-02T02:00:00.000Z" },
+    );
     expect(result(r, "web1", "ssh.permit-root-login")).toMatchObject({ compare: "persisting", since: "2026-11-01T02:00:00.000Z" });
     expect(result(r, "web1", "kernel.aslr")).toMatchObject({ compare: "new", since: r.started_at });
     expect(r.hosts.find((h) => h.host === "web2")!.resolved).toEqual([{ control: "kernel.aslr", since: "2026-11-20T02:00:00.000Z" }]);

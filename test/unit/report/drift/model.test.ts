@@ -59,7 +59,10 @@ describe("drift report model", () => {
     const r = report();
     expect(driftExitCode(r, false)).toBe(1);
     expect(driftExitCode(r, true)).toBe(2);
-    const clean = buildDriftReport(sampleEvents().filter((e) => !("host" in e) || e.host === "web2"), { playbook: "p" });
+    const clean = buildDriftReport(
+      sampleEvents().filter((e) => !("host" in e) || e.host === "web2"),
+      { playbook: "p" },
+    );
     expect(clean.summary.drifted).toBe(0);
     expect(driftExitCode(clean, false)).toBe(0);
   });
@@ -68,7 +71,9 @@ describe("drift report model", () => {
     const first = report();
     const prev = first.hosts.flatMap((h) => h.items.map((item) => ({ item, host: h.host, firstSeen: "2026-11-20T02:00:00.000Z" })));
     // next night: motd fixed, password still drifting
-    const events = sampleEvents().map((e) => (e.type === "task.result" && e.host === "web1" && e.task.pos.line === 10 ? { ...e, result: { ...e.result, status: "ok" as const, changes: [] } } : e));
+    const events = sampleEvents().map((e) =>
+      e.type === "task.result" && e.host === "web1" && e.task.pos.line === 10 ? { ...e, result: { ...e.result, status: "ok" as const, changes: [] } } : e,
+    );
     const second = compareWith(buildDriftReport(events, { playbook: "p" }), prev, { run_id: 1, generated_at: first.generated_at });
     const web1 = second.hosts.find((h) => h.host === "web1")!;
     expect(web1.items.map((i) => [i.resource, i.compare, i.since])).toEqual([["user deploy", "persisting", "2026-11-20T02:00:00.000Z"]]);

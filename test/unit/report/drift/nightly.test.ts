@@ -20,7 +20,8 @@ import { sampleEvents, task } from "./events.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "keel-nightly-"));
 const meta = { keel_version: "9.8.7", baseline: { repo: "/repo", commit: "a".repeat(40), dirty: true, playbook: "playbooks/baseline.yml" } };
-const build = (events: KeelEvent[] = sampleEvents(), time?: string) => buildDriftReport(events, { playbook: "playbooks/baseline.yml", baseDir: "/repo", meta, ...(time ? { generatedAt: time } : {}) });
+const build = (events: KeelEvent[] = sampleEvents(), time?: string) =>
+  buildDriftReport(events, { playbook: "playbooks/baseline.yml", baseDir: "/repo", meta, ...(time ? { generatedAt: time } : {}) });
 const write = (name: string, v: unknown) => {
   const f = join(tmp, name);
   writeFileSync(f, typeof v === "string" ? v : JSON.stringify(v));
@@ -106,7 +107,12 @@ describe("report meta", () => {
     expect(reportMeta(join(repo, "site.yml")).baseline).toEqual({ repo: expect.stringContaining("metarepo"), dirty: true, playbook: "site.yml" });
     g("add", "site.yml");
     g("commit", "-qm", "baseline");
-    expect(reportMeta(join(repo, "site.yml")).baseline).toEqual({ repo: expect.stringContaining("metarepo"), commit: g("rev-parse", "HEAD"), dirty: false, playbook: "site.yml" });
+    expect(reportMeta(join(repo, "site.yml")).baseline).toEqual({
+      repo: expect.stringContaining("metarepo"),
+      commit: g("rev-parse", "HEAD"),
+      dirty: false,
+      playbook: "site.yml",
+    });
     writeFileSync(join(repo, "site.yml"), "- hosts: web\n");
     expect(reportMeta(join(repo, "site.yml")).baseline.dirty).toBe(true);
     expect(reportMeta("/nonexistent/x.yml").baseline).toEqual({ playbook: "/nonexistent/x.yml" });
@@ -117,19 +123,29 @@ describe("--format github", () => {
   it("one ::error per drifted task at its file and line, hosts unreachable or failed, escaped data", () => {
     const r = compareWith(build(), []);
     const out = renderGithub(r);
-    expect(out).toContain("::error file=playbooks/baseline.yml,line=10,title=drift on 1 host%3A Message of the day::web1: file /etc/motd: mode 0644 → 0600; content differs (new)");
+    expect(out).toContain(
+      "::error file=playbooks/baseline.yml,line=10,title=drift on 1 host%3A Message of the day::web1: file /etc/motd: mode 0644 → 0600; content differs (new)",
+    );
     expect(out).toContain("::error title=keel drift%3A web3 unreachable::web3: web3 (198.18.0.13:22): connection refused");
     expect(out).toMatch(/^::warning file=playbooks\/baseline.yml,line=40,title=cannot predict on 1 host%3A rebuild index::web1: command: make index: /m);
     expect(out.trim().split("\n").at(-1)).toMatch(/^keel drift: 4 hosts, 1 in sync, 1 drifted/);
     // a message over several hosts is one annotation, lines joined with %0A; % itself escaped
-    const two = sampleEvents().map((e) => (e.type === "task.result" && e.host === "web2" && e.task.pos.line === 10 ? { ...e, result: { ...e.result, status: "changed" as const, changes: [{ summary: "100% wrong" }] } } : e));
-    expect(renderGithub(build(two))).toContain("title=drift on 2 hosts%3A Message of the day::web1: file /etc/motd: mode 0644 → 0600; content differs%0Aweb2: file /etc/motd: 100%25 wrong");
+    const two = sampleEvents().map((e) =>
+      e.type === "task.result" && e.host === "web2" && e.task.pos.line === 10
+        ? { ...e, result: { ...e.result, status: "changed" as const, changes: [{ summary: "100% wrong" }] } }
+        : e,
+    );
+    expect(renderGithub(build(two))).toContain(
+      "title=drift on 2 hosts%3A Message of the day::web1: file /etc/motd: mode 0644 → 0600; content differs%0Aweb2: file /etc/motd: 100%25 wrong",
+    );
   });
 });
 
 describe("output defects", () => {
   it("Markdown escapes HTML in task names and hosts", () => {
-    const evil = sampleEvents().map((e) => (e.type === "task.result" && e.task.pos.line === 10 ? { ...e, task: { ...e.task, name: "<img src=x onerror=alert(1)> motd | x" } } : e));
+    const evil = sampleEvents().map((e) =>
+      e.type === "task.result" && e.task.pos.line === 10 ? { ...e, task: { ...e.task, name: "<img src=x onerror=alert(1)> motd | x" } } : e,
+    );
     const md = renderMarkdown(build(evil));
     expect(md).not.toContain("<img");
     expect(md).toContain("&lt;img src=x onerror=alert(1)&gt; motd \\| x");
@@ -138,12 +154,31 @@ describe("output defects", () => {
   it("text columns line up by display width (wide characters, long resources)", () => {
     const t = task(70, "wide", "files.copy");
     const extra: KeelEvent[] = [
-      { type: "task.result", host: "web1", task: t, result: { status: "changed", resource: "file /etc/日本語.conf", changes: [{ summary: "SUMMARY-A" }], secret: false, durationMs: 1 } },
-      { type: "task.result", host: "web1", task: task(71, "wide", "files.copy"), result: { status: "changed", resource: "file /x", changes: [{ summary: "SUMMARY-B" }], secret: false, durationMs: 1 } },
-      { type: "task.result", host: "web1", task: task(72, "wide", "files.copy"), result: { status: "changed", resource: `file /${"very-long-name/".repeat(5)}`, changes: [{ summary: "SUMMARY-C" }], secret: false, durationMs: 1 } },
+      {
+        type: "task.result",
+        host: "web1",
+        task: t,
+        result: { status: "changed", resource: "file /etc/日本語.conf", changes: [{ summary: "SUMMARY-A" }], secret: false, durationMs: 1 },
+      },
+      {
+        type: "task.result",
+        host: "web1",
+        task: task(71, "wide", "files.copy"),
+        result: { status: "changed", resource: "file /x", changes: [{ summary: "SUMMARY-B" }], secret: false, durationMs: 1 },
+      },
+      {
+        type: "task.result",
+        host: "web1",
+        task: task(72, "wide", "files.copy"),
+        result: { status: "changed", resource: `file /${"very-long-name/".repeat(5)}`, changes: [{ summary: "SUMMARY-C" }], secret: false, durationMs: 1 },
+      },
     ];
     const ev = sampleEvents();
-    ev.splice(ev.findIndex((e) => e.type === "host.done"), 0, ...extra);
+    ev.splice(
+      ev.findIndex((e) => e.type === "host.done"),
+      0,
+      ...extra,
+    );
     const text = renderText(build(ev), { color: false, details: false });
     const col = (s: string) => {
       const line = text.split("\n").find((l) => l.includes(s))!;
@@ -156,7 +191,9 @@ describe("output defects", () => {
   });
 
   it("a failure located in the task's file is named at its own place only", () => {
-    const ev = sampleEvents().map((e) => (e.type === "task.result" && e.host === "web4" ? { ...e, result: { ...e.result, msg: "/repo/playbooks/baseline.yml:51:9: undefined variable 'x'" } } : e));
+    const ev = sampleEvents().map((e) =>
+      e.type === "task.result" && e.host === "web4" ? { ...e, result: { ...e.result, msg: "/repo/playbooks/baseline.yml:51:9: undefined variable 'x'" } } : e,
+    );
     expect(build(ev).hosts.find((h) => h.host === "web4")!.error).toBe("nftables installed: /repo/playbooks/baseline.yml:51:9: undefined variable 'x'");
   });
 });

@@ -19,7 +19,8 @@ const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 const validate = ajv.compile(JSON.parse(readFileSync(new URL("../../../../schemas/patch-report.schema.json", import.meta.url), "utf8")));
-const fixture = (name: string) => (parse(readFileSync(new URL(`../../modules/patches.upgrade/${name}.yml`, import.meta.url), "utf8")) as { probe: { stdout: string } }).probe.stdout;
+const fixture = (name: string) =>
+  (parse(readFileSync(new URL(`../../modules/patches.upgrade/${name}.yml`, import.meta.url), "utf8")) as { probe: { stdout: string } }).probe.stdout;
 
 function outcomes(): HostOutcome[] {
   return [
@@ -30,7 +31,8 @@ function outcomes(): HostOutcome[] {
     { host: "db1", state: parseDnfProbe(fixture("dnf-security")), durationMs: 700, roundTrips: 2 },
   ];
 }
-const build = (o = outcomes(), failOn: "security" | "any" = "security") => buildPatchReport(o, { inventory: ["hosts.yml"], failOn, durationMs: 1234, generatedAt: "2026-12-03T07:00:00.000Z" });
+const build = (o = outcomes(), failOn: "security" | "any" = "security") =>
+  buildPatchReport(o, { inventory: ["hosts.yml"], failOn, durationMs: 1234, generatedAt: "2026-12-03T07:00:00.000Z" });
 
 describe("patch report model", () => {
   it("counts pending, security and held updates per host and for the fleet", () => {
@@ -43,9 +45,22 @@ describe("patch report model", () => {
     expect(h.web2!.security).toBe(0);
     expect(h.web3!.status).toBe("up_to_date");
     expect(h.db1!.reboot_required).toBe(true);
-    expect(h.db1!.reboot_reasons).toEqual(["needs-restarting -r: core libraries or services updated since boot (kernel)", "kernel 5.14.0-362.24.1.el9_3.x86_64 installed, 5.14.0-362.8.1.el9_3.x86_64 running"]);
+    expect(h.db1!.reboot_reasons).toEqual([
+      "needs-restarting -r: core libraries or services updated since boot (kernel)",
+      "kernel 5.14.0-362.24.1.el9_3.x86_64 installed, 5.14.0-362.8.1.el9_3.x86_64 running",
+    ]);
     expect(h.db1!.oldest_security_age_s).toBe(1733212800 - Date.UTC(2024, 2, 5) / 1000);
-    expect(r.summary).toMatchObject({ hosts: 5, up_to_date: 1, pending_hosts: 3, security_hosts: 2, unreachable: 1, updates: 7, security_updates: 5, held_updates: 3, reboot_required: 1 });
+    expect(r.summary).toMatchObject({
+      hosts: 5,
+      up_to_date: 1,
+      pending_hosts: 3,
+      security_hosts: 2,
+      unreachable: 1,
+      updates: 7,
+      security_updates: 5,
+      held_updates: 3,
+      reboot_required: 1,
+    });
     expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
   });
   it("exits 1 for an unreachable host, 2 for pending security updates, 0 otherwise; held never counts", () => {
@@ -55,7 +70,14 @@ describe("patch report model", () => {
     const web2 = reachable.filter((o) => o.host === "web2" || o.host === "web3");
     expect(patchExitCode(build(web2))).toBe(0);
     expect(patchExitCode(build(web2, "any"))).toBe(2);
-    expect(patchExitCode(build(web2.filter((o) => o.host === "web3"), "any"))).toBe(0);
+    expect(
+      patchExitCode(
+        build(
+          web2.filter((o) => o.host === "web3"),
+          "any",
+        ),
+      ),
+    ).toBe(0);
   });
   it("renders every format", () => {
     const r = build();
@@ -72,7 +94,9 @@ describe("patch report model", () => {
     expect(xml).toMatch(/<testsuite name="db1"[^>]* failures="2"/);
     const dir = mkdtempSync(join(tmpdir(), "keel-patch-junit-"));
     writeFileSync(join(dir, "p.xml"), xml);
-    const run = spawnSync("xmllint", ["--noout", "--schema", new URL("../../../fixtures/junit/junit.xsd", import.meta.url).pathname, join(dir, "p.xml")], { encoding: "utf8" });
+    const run = spawnSync("xmllint", ["--noout", "--schema", new URL("../../../fixtures/junit/junit.xsd", import.meta.url).pathname, join(dir, "p.xml")], {
+      encoding: "utf8",
+    });
     if (!run.error) expect(run.status, run.stderr).toBe(0);
   });
   it("marks updates new or persisting against the previous run, through the history", () => {
@@ -80,7 +104,11 @@ describe("patch report model", () => {
     const store = new PatchHistory(join(dir, "p.sqlite"));
     const first = build(outcomes().filter((o) => o.host === "web2"));
     store.record(first);
-    const second = build(outcomes().filter((o) => o.host === "web2" || o.host === "web1").map((o) => (o.host === "web2" ? { ...o, state: parseAptProbe(fixture("apt-security")) } : o)));
+    const second = build(
+      outcomes()
+        .filter((o) => o.host === "web2" || o.host === "web1")
+        .map((o) => (o.host === "web2" ? { ...o, state: parseAptProbe(fixture("apt-security")) } : o)),
+    );
     const prev = store.last("hosts.yml")!;
     const cmp = comparePatch(second, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at });
     const web2 = cmp.hosts.find((h) => h.host === "web2")!;
