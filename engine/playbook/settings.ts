@@ -55,7 +55,12 @@ export const SETTINGS: Readonly<Record<string, SettingKeyword>> = {
       }
     },
   },
-  no_log: { in: BELOW_PLAY, set: (n, y, v, k) => void (n.noLog = boolValue(y, v, k)) },
+  // A templated no_log (`"{{ mysql_hide_passwords }}"`, common in real roles) hides the output:
+  // keel decides masking at load, and when it cannot know, it fails safe towards hiding secrets.
+  no_log: {
+    in: BELOW_PLAY,
+    set: (n, y, v, k) => void (n.noLog = isScalar(v) && typeof v.value === "string" && hasTemplate(v.value) ? true : boolValue(y, v, k)),
+  },
   check_mode: { in: NOT_ROLE, set: (n, y, v, k) => void (n.checkMode = boolValue(y, v, k)) },
   // controller-side keywords (placement.ts); a new object each time, so a parent's is never changed
   remote_user: { in: EVERYWHERE, set: (n, y, v, k) => void (n.placement = placementSetting(n.placement, y, v, k)) },

@@ -62,8 +62,8 @@ export default defineModule<MountArgs, MountState, MountPlan>({
     required: ["state"],
     anyOf: [{ required: ["path"] }, { required: ["name"] }],
     properties: {
-      path: { type: "string", pattern: "^/", description: "The mount point (absolute)." },
-      name: { type: "string", pattern: "^/", description: "Alias of path." },
+      path: { type: "string", pattern: "^(/|none$)", description: "The mount point (absolute), or none for a swap entry, as fstab writes it." },
+      name: { type: "string", pattern: "^(/|none$)", description: "Alias of path." },
       src: { type: "string", minLength: 1, description: "The device, UUID=…, LABEL=…, host:/export or tmpfs source. Required for present and mounted." },
       fstype: {
         type: "string",

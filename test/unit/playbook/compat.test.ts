@@ -133,6 +133,12 @@ describe("what only matters if a task runs", () => {
       { mount: { path: "/tmp" }, ansible_loop_var: "mount", i: 1 },
     ]);
   });
+  it("no_log: a template (as in geerlingguy.mysql and apache) hides the output: keel fails safe", () => {
+    const plan = load({
+      "site.yml": '- hosts: all\n  tasks:\n    - command: ls\n      no_log: "{{ hide_passwords }}"\n    - command: ls\n      no_log: false\n',
+    });
+    expect(tasks(plan.plays[0]!.tasks).map((t) => t.noLog)).toEqual([true, false]);
+  });
   it("ignore_errors: a template is kept as a condition decided per host", () => {
     const plan = load({ "site.yml": '- hosts: all\n  tasks:\n    - block:\n        - command: ls\n      ignore_errors: "{{ ansible_check_mode }}"\n' });
     const b = plan.plays[0]!.tasks[0]!;
