@@ -9,7 +9,7 @@ import { emptyStats } from "../core/events.js";
 import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
-import { isTrue, layerVars, withLookupContext } from "../template/index.js";
+import { layerVars, withLookupContext } from "../template/index.js";
 import { gatherFacts, ansibleFactVars } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
@@ -17,7 +17,7 @@ import { Deadline } from "./deadline.js";
 import { becomeOf, magicVars, roleMagic } from "./vars.js";
 import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
-import { childScope, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
+import { childScope, conditionsHold, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
 import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
 import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
@@ -444,37 +444,21 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   }
 
   private async runMeta(task: Task, scope: Scope): Promise<boolean> {
-    const action = metaAction(task);
     this.current = this.ref(task, scope);
-    // `meta: end_host` with `when: …` is the usual way to stop a host early: honour the condition.
-    const whens = [...scope.whens, ...task.when];
-    if (whens.length) {
-      let pass: boolean;
-      try {
-        const vars = this.varsFor(scope, task);
-        pass = whens.every((w) => isTrue(w, vars));
-      } catch (e) {
-        if (e instanceof ConnectionError) throw e;
-        return this.reportStatic(task, scope, "failed", errorText(e));
-      }
-      if (!pass) return true;
+    try {
+      // `meta: end_host` with `when: …` is the usual way to stop a host early: honour the condition.
+      if (!conditionsHold(scope, task, () => this.varsFor(scope, task))) return true;
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      return this.reportStatic(task, scope, "failed", errorText(e));
     }
-    switch (action) {
-      case "flush_handlers":
-        return this.flushHandlers(rootScope(this.play));
-      case "end_play":
-        // As in Ansible: the play ends for every host (and every later serial batch), not only this one.
-        this.playState.ended = true;
-        this.ended = true;
-        return true;
-      case "end_host":
-        this.ended = true;
-        return true;
-      default:
-        // noop, refresh_inventory, clear_facts, clear_host_errors: nothing to do for this runner
-        void scope;
-        return true;
-    }
+    const action = metaAction(task);
+    if (action === "flush_handlers") return this.flushHandlers(rootScope(this.play));
+    // As in Ansible, end_play ends the play for every host (and every later serial batch).
+    if (action === "end_play") this.playState.ended = true;
+    if (action === "end_play" || action === "end_host") this.ended = true;
+    // noop, refresh_inventory, clear_facts, clear_host_errors: nothing to do for this runner
+    return true;
   }
 
   private async flushHandlers(root: Scope): Promise<boolean> {

@@ -106,3 +106,11 @@ export function ignoresErrors(task: Task, scope: Scope, vars: () => Record<strin
     return false;
   }
 }
+
+/** The enclosing blocks' and the task's own `when` conditions hold; `vars` is only built when there are some. */
+export function conditionsHold(scope: Scope, task: Task, vars: () => Record<string, unknown>): boolean {
+  const whens = [...scope.whens, ...task.when];
+  if (!whens.length) return true;
+  const v = vars();
+  return whens.every((w) => isTrue(w, v));
+}
