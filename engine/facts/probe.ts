@@ -59,9 +59,11 @@ export const FACTS_SCRIPT = [
   snip.out("route4", "ip -4 route get 8.8.8.8"),
   snip.out("route6", "ip -6 route get 2404:6800:400a:800::1012"),
   snip.out("addr-all", "ip addr show"),
+  // directory order (ls -U), not the shell's sorted glob: ansible_interfaces follows Python's glob,
+  // which is readdir order, and that order differs between kernels
   snip.out(
     "sysnet",
-    `for _n in /sys/class/net/*; do printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$(cat "$_n/address" 2>/dev/null)" "$(cat "$_n/mtu" 2>/dev/null)" "$(cat "$_n/type" 2>/dev/null)"; done`,
+    `for _b in $(ls -U /sys/class/net); do _n=/sys/class/net/$_b; printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$(cat "$_n/address" 2>/dev/null)" "$(cat "$_n/mtu" 2>/dev/null)" "$(cat "$_n/type" 2>/dev/null)"; done`,
   ),
   "else",
   snip.out("proc-route", "cat /proc/net/route"),
