@@ -20,7 +20,9 @@ import { LabError, run } from "./util.js";
  * The services from apache2 to unattended-upgrades, libpam-passwdqc (os_hardening) and htop,
  * munin-node and rsyslog are what the compatibility corpus's roles install (test/compat/roles.json),
  * so that keel and Ansible converge them on lab hosts; python3-apt is what Ansible's apt module
- * needs (without it, it installs it as a side effect). Dependencies come without Recommends.
+ * needs (without it, it installs it as a side effect). bzip2, unzip and xz-utils are what
+ * files.unarchive (and Ansible's unarchive) need for .tar.bz2, .zip and .tar.xz archives.
+ * Dependencies come without Recommends.
  */
 export const REAL_DEBS: readonly string[] = [
   "aide",
@@ -29,6 +31,7 @@ export const REAL_DEBS: readonly string[] = [
   "apache2-utils",
   "audispd-plugins",
   "auditd",
+  "bzip2",
   "fail2ban",
   "git",
   "haproxy",
@@ -50,12 +53,14 @@ export const REAL_DEBS: readonly string[] = [
   "systemd-standalone-sysusers",
   "ufw",
   "unattended-upgrades",
+  "unzip",
+  "xz-utils",
 ];
 
 /** Content key of the real packages for the repository's recipe hash. */
 export function realDebsKey(paths: LabPaths = labPaths()): string {
   return createHash("sha256")
-    .update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}`)
+    .update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}\nrootfs versions pinned`)
     .digest("hex")
     .slice(0, 16);
 }
