@@ -45,6 +45,11 @@ const ANSIBLE: Record<string, Row> = {
     refused: "access_time access_time_format attributes attr modification_time modification_time_format selevel serole setype seuser unsafe_writes",
     base: { path: "/tmp/x", state: "touch" },
   },
+  unarchive: {
+    args: "attributes attr copy creates decrypt dest exclude extra_opts group include io_buffer_size keep_newer list_files mode owner remote_src selevel serole setype seuser src unsafe_writes validate_certs",
+    refused: "attributes attr selevel serole setype seuser unsafe_writes",
+    base: { src: "/tmp/x.tgz", dest: "/tmp", remote_src: true },
+  },
   sysctl: { args: "ignoreerrors name key reload state sysctl_file sysctl_set value val", refused: "key val", base: { name: "vm.swappiness", value: "10" } },
   command: {
     args: "argv chdir cmd creates expand_argument_vars free_form removes stdin stdin_add_newline strip_empty_ends",
