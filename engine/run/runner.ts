@@ -10,7 +10,7 @@ import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
 import { layerVars, withLookupContext } from "../template/index.js";
-import { gatherFacts, ansibleFactVars } from "../facts/index.js";
+import { gatherFacts, ansibleFactVars, factsOptions } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
@@ -188,7 +188,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   private async gatherFacts(play: Play): Promise<void> {
     try {
       this.phase = " while gathering facts";
-      this.facts = await gatherFacts(this.conn!);
+      this.facts = await gatherFacts(this.conn!, undefined, factsOptions(play, this.spec.vars));
       this.phase = " between tasks";
     } catch (e) {
       if (e instanceof ConnectionError) throw e;
@@ -457,8 +457,18 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     // As in Ansible, end_play ends the play for every host (and every later serial batch).
     if (action === "end_play") this.playState.ended = true;
     if (action === "end_play" || action === "end_host") this.ended = true;
+    if (action === "reset_connection") await this.resetConnection(); // log in anew: groups an earlier task gave the user apply
     // noop, refresh_inventory, clear_facts, clear_host_errors: nothing to do for this runner
     return true;
+  }
+
+  private async resetConnection(): Promise<void> {
+    const c = this.conn;
+    if (!c || this.connKey === undefined) return;
+    this.pool.drop(this.connKey);
+    this.conn = undefined;
+    await c.close().catch(() => undefined);
+    await this.connect(this.play);
   }
 
   private async flushHandlers(root: Scope): Promise<boolean> {
