@@ -31,6 +31,7 @@ import packagesPackage from "./packages/package.js";
 import patchesHold from "./patches/hold.js";
 import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
+import servicesServiceFacts from "./services/service_facts.js";
 import systemAssert from "./system/assert.js";
 import systemCommand from "./system/command.js";
 import systemCron from "./system/cron.js";
@@ -84,6 +85,7 @@ export const MODULES: readonly ModuleDef[] = [
   patchesHold,
   patchesUpgrade,
   servicesService,
+  servicesServiceFacts,
   systemAssert,
   systemCommand,
   systemCron,

@@ -1,6 +1,6 @@
 // files.file — Ansible's `file`: a path's kind (file, directory, symlink, absent) and its mode,
 // owner and group, optionally through a whole directory tree.
-import { normMode, snip } from "../../engine/core/snippets.js";
+import { normMode, snip, statOf } from "../../engine/core/snippets.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { defineModule, type Change, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
@@ -31,6 +31,7 @@ export interface FileArgs extends AttrArgs {
   recurse?: boolean;
   src?: string;
   force?: boolean;
+  follow?: boolean;
 }
 
 export interface FileState extends FileStat {
@@ -38,6 +39,8 @@ export interface FileState extends FileStat {
   srcExists?: boolean;
   /** state=directory: the nearest ancestor of the path that exists (its missing parents are below it). */
   ancestor?: string;
+  /** state=link with follow and owner/group/mode: what src resolves to (those apply to it, as in Ansible). */
+  srcStat?: FileStat;
 }
 
 export default defineModule<FileArgs, FileState>({
@@ -70,6 +73,12 @@ export default defineModule<FileArgs, FileState>({
         type: "boolean",
         default: false,
         description: "state=link: replace an existing file or empty directory with the link, and allow a link to a target that does not exist. Default false.",
+      },
+      follow: {
+        type: "boolean",
+        default: true,
+        description:
+          "When the path is a symlink, apply mode, owner and group to what it points to (state=link: to src), as Ansible does. false: state=file and state=directory refuse a symlink, and owner/group apply to the link itself. Default true.",
       },
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
@@ -109,6 +118,11 @@ export default defineModule<FileArgs, FileState>({
         [`if ( cd "$_kd" 2>/dev/null && [ -e ${shq(args.src!)} ] ); then _kx=1; else _kx=0; fi`, snip.begin("linksrc"), snip.field("exists", '"$_kx"')].join(
           "\n",
         ) + "\n";
+      if (follows(args) && hasAttrs(args)) {
+        // follow: mode, owner and group apply to what the link points to once it is in place.
+        script += `case ${shq(args.src!)} in /*) _kt=${shq(args.src!)} ;; *) _kt="$_kd"/${shq(args.src!)} ;; esac\n`;
+        script += snip.stat("srcstat", { sh: '"$_kt"' }, { follow: true }) + "\n";
+      }
     }
     return {
       script,
@@ -117,6 +131,11 @@ export default defineModule<FileArgs, FileState>({
         const anc = findRec(parseRecords(stdout), "anc")?.get("path");
         if (anc !== undefined) st.ancestor = anc;
         if (args.state === "link") st.srcExists = findRec(parseRecords(stdout), "linksrc")?.get("exists") === "1";
+        const src = statOf(parseRecords(stdout), "srcstat");
+        if (src) {
+          st.srcStat = { path: args.src!, type: src.type === "file" || src.type === "directory" ? src.type : "other", parentExists: true };
+          Object.assign(st.srcStat, { mode: src.mode, uid: src.uid, gid: src.gid, owner: src.owner, group: src.group });
+        }
         return st;
       },
     };
@@ -126,6 +145,8 @@ export default defineModule<FileArgs, FileState>({
     const path = pathOf(args);
     const want = wantedState(st, args);
     const kindNow = st.link !== undefined ? "link" : st.type;
+    // No state on a symlink with follow: false is Ansible's state=link without src: the link's own attributes.
+    if (args.state === undefined && st.link !== undefined && !follows(args)) return linkOwnChanges(st, args, path);
     switch (want) {
       case "absent":
         if (st.link === undefined && st.type === "absent") return [];
@@ -136,12 +157,17 @@ export default defineModule<FileArgs, FileState>({
             `file ${path} is absent, cannot continue: state: file never creates files (use state: touch, or files.copy to give it content)`,
           );
         }
+        if (st.link !== undefined && !follows(args))
+          throw new ModuleError(`file (${path}) is link, cannot continue (follow: false; set follow: true to manage its target)`);
         if (st.type === "directory") throw new ModuleError(`${path} is a directory, not a file (use state: directory)`);
         return attrChanges(st, args, "");
       case "touch":
+        if (st.link !== undefined && !follows(args)) return linkOwnChanges(st, args, path);
         if (st.type === "absent") return [missing("file", path, st, args)];
         return attrChanges(st, args, "");
       case "directory":
+        if (st.link !== undefined && !follows(args))
+          throw new ModuleError(`${path} already exists as a link (follow: false; set follow: true to manage its target)`);
         if (st.type === "absent") return [missing("directory", path, st, args)];
         if (st.type !== "directory")
           throw new ModuleError(`${path} exists but is not a directory (it is a ${kindNow}); remove it first or choose another path`);
@@ -155,7 +181,10 @@ export default defineModule<FileArgs, FileState>({
     const path = pathOf(args);
     const want = wantedState(st, args);
     if (want === "absent") return `${path} is absent`;
-    if (want === "link") return `${path} links to ${st.link}${args.owner || args.group ? ` (${attrLink(st, args).join(", ")} match)` : ""}`;
+    if (want === "link") {
+      const attrs = attrLink(st, args);
+      return `${path} links to ${st.link}${attrs.length ? ` (${attrs.join(", ")} match)` : ""}`;
+    }
     const attrs = attrExplain(st, args);
     if (args.recurse && want === "directory" && st.tree) attrs.push(`the same below it (${st.tree.reduce((n, g) => n + g.count, 0)} entries)`);
     return `${want === "directory" ? "directory" : "file"} ${path} exists${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
@@ -169,16 +198,20 @@ export default defineModule<FileArgs, FileState>({
       await host.run(`rm -rf ${shPath(path)}`);
       return;
     }
+    if (st.link !== undefined && !follows(args) && (want === "touch" || args.state === undefined)) {
+      await runAll(host, attrCommands(path, changes, args, { noDeref: true }));
+      return;
+    }
     if (want === "link") {
       const cmds: string[] = [];
       if (changes.some((c) => c.field === "state" || c.field === "link")) {
         if (st.link === undefined && st.type === "directory") cmds.push(`rmdir ${shPath(path)}`);
         else if (st.link !== undefined || st.type !== "absent") cmds.push(`rm -f ${shPath(path)}`);
         cmds.push(`ln -s ${shq(args.src!)} ${shPath(path)}`);
-        cmds.push(...newAttrCommands(path, args, { noDeref: true, noMode: true }));
-      } else {
-        cmds.push(...attrCommands(path, changes, args, { noDeref: true }));
       }
+      // follow: chown and chmod go through the link to its target; else chown -h on the link itself.
+      const follow = follows(args);
+      cmds.push(...attrCommands(path, changes, args, { noDeref: !follow, isDir: follow && st.srcStat?.type === "directory" }));
       await runAll(host, cmds);
       return;
     }
@@ -301,8 +334,9 @@ function treeChanges(st: FileStat, a: FileArgs, path: string): Change[] {
   return out;
 }
 
-function attrLink(st: FileStat, a: FileArgs): string[] {
+function attrLink(st: FileState, a: FileArgs): string[] {
   const out: string[] = [];
+  if (follows(a)) return st.srcStat ? attrExplain(st.srcStat, a).map((x) => `target ${x}`) : [];
   if (a.owner !== undefined) out.push(`owner ${st.linkOwner?.owner}`);
   if (a.group !== undefined) out.push(`group ${st.linkOwner?.group}`);
   return out;
@@ -310,6 +344,7 @@ function attrLink(st: FileStat, a: FileArgs): string[] {
 
 function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
   const src = a.src!;
+  const out: Change[] = [];
   if (st.link === undefined) {
     if (st.type !== "absent" && !a.force) {
       throw new ModuleError(`refusing to replace the ${st.type} ${path} with a symlink; set force: true to replace it`);
@@ -317,20 +352,47 @@ function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
     if (!st.parentExists) throw new ModuleError(`cannot create link ${path}: its directory does not exist`);
     if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
     const before = st.type === "absent" ? "absent" : st.type;
-    return [
-      { summary: st.type === "absent" ? `link ${path} missing (→ ${src})` : `${st.type} ${path} → link to ${src}`, field: "state", before, after: "link" },
-    ];
-  }
-  if (st.link !== src) {
+    out.push({
+      summary: st.type === "absent" ? `link ${path} missing (→ ${src})` : `${st.type} ${path} → link to ${src}`,
+      field: "state",
+      before,
+      after: "link",
+    });
+  } else if (st.link !== src) {
     if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
-    return [{ summary: `link ${path} target ${st.link} → ${src}`, field: "link", before: st.link, after: src }];
+    out.push({ summary: `link ${path} target ${st.link} → ${src}`, field: "link", before: st.link, after: src });
   }
-  // The link is right; its own owner/group (mode does not apply to symlinks on Linux).
+  if (!follows(a)) {
+    // follow: false: the link's own owner/group. A new link gets them whatever they are now.
+    if (out.length) return [...out, ...linkOwnChanges({ ...st, linkOwner: undefined }, a, path)];
+    return linkOwnChanges(st, a, path);
+  }
+  // follow (Ansible's default): mode, owner and group apply to what src resolves to; a dangling
+  // target has none to set (Ansible warns and skips them).
+  if (st.srcStat && st.srcStat.type !== "absent") out.push(...attrChanges(st.srcStat, a, `target ${src}: `));
+  return out;
+}
+
+/** The link's own owner and group (follow: false). Linux symlinks have no mode of their own. */
+function linkOwnChanges(st: FileState, a: FileArgs, path: string): Change[] {
+  if (a.mode !== undefined) {
+    throw new ModuleError(
+      `${path} is a symlink and follow is false: a symlink has no mode of its own on Linux (Ansible reports a change on every run and changes nothing); remove mode, or set follow: true to set the mode of the link's target`,
+    );
+  }
   const lo = st.linkOwner;
   const out: Change[] = [];
   if (a.owner !== undefined && !idMatches(a.owner, lo?.owner, lo?.uid))
-    out.push({ summary: `link owner ${lo?.owner} → ${a.owner}`, field: "owner", before: lo?.owner, after: a.owner });
+    out.push({ summary: `link owner ${lo?.owner ?? "(new)"} → ${a.owner}`, field: "owner", before: lo?.owner, after: a.owner });
   if (a.group !== undefined && !idMatches(a.group, lo?.group, lo?.gid))
-    out.push({ summary: `link group ${lo?.group} → ${a.group}`, field: "group", before: lo?.group, after: a.group });
+    out.push({ summary: `link group ${lo?.group ?? "(new)"} → ${a.group}`, field: "group", before: lo?.group, after: a.group });
   return out;
+}
+
+function follows(a: FileArgs): boolean {
+  return a.follow !== false;
+}
+
+function hasAttrs(a: FileArgs): boolean {
+  return a.mode !== undefined || a.owner !== undefined || a.group !== undefined;
 }

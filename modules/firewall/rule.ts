@@ -8,7 +8,7 @@
 // against keel's own SSH connection before anything is touched (unless allow_lockout: true), then
 // applied under the dead-man switch, proven with a NEW SSH connection.
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { InternalError, ModuleError } from "../../engine/core/errors.js";
 import { snip } from "../../engine/core/snippets.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { intentOf, ufwCommand, type UfwArgs } from "./ufw-args.js";
@@ -39,7 +39,19 @@ export interface RuleState {
   nft: NftHostState;
 }
 
-type Plan = UfwPlan | NftPlan | FirewalldPlan;
+/** The plan of one change, tagged with the backend whose diff made it (nftables plans carry no tag). */
+type Plan = UfwPlan | FirewalldPlan | (NftPlan & { backend?: undefined });
+
+type PlanOf<B> = B extends "ufw" ? UfwPlan : B extends "firewalld" ? FirewalldPlan : NftPlan;
+
+/** The changes of one backend's diff, typed as that backend's plan; a change of another backend is keel's bug. */
+function plansOf<B extends Plan["backend"]>(changes: Change<Plan>[], backend: B): Change<PlanOf<B>>[] {
+  return changes.map((c) => {
+    if (c.data?.backend !== backend)
+      throw new InternalError(`firewall.rule: a ${c.data?.backend ?? "nftables"} change reached the ${backend ?? "nftables"} apply`);
+    return c as Change<PlanOf<B>>;
+  });
+}
 
 const str = (description: string, extra: object = {}) => ({ type: "string", description, ...extra });
 const port = (description: string) => ({ type: ["string", "integer"], description });
@@ -190,9 +202,9 @@ export default defineModule<UfwArgs, RuleState, Plan>({
 
   async apply(host, args, changes, st) {
     const timeoutS = args.rollback_timeout ?? 30;
-    if (st.backend === "ufw") return { msg: await applyUfw(host, changes as Change<UfwPlan>[], timeoutS) };
-    if (st.backend === "firewalld") return { msg: await applyFirewalld(host, changes as Change<FirewalldPlan>[], timeoutS) };
-    const plans = changes.map((c) => c.data as NftPlan);
+    if (st.backend === "ufw") return { msg: await applyUfw(host, plansOf(changes, "ufw"), timeoutS) };
+    if (st.backend === "firewalld") return { msg: await applyFirewalld(host, plansOf(changes, "firewalld"), timeoutS) };
+    const plans = plansOf(changes, undefined).flatMap((c) => (c.data ? [c.data] : []));
     const intent = intentOf(args);
     const live = st.nft.live?.tables.find((t) => t.family === RULES_TABLE.family && t.name === RULES_TABLE.name);
     if (intent.state === "reloaded") {

@@ -36,7 +36,10 @@ const fileOf = (a: KernelModuleArgs) => a.file ?? `/etc/modprobe.d/keel-hardenin
 const wanted = (a: KernelModuleArgs) =>
   `# Managed by keel (hardening.kernel_module): ${a.name} is never loaded.\ninstall ${canon(a.name)} /bin/false\nblacklist ${canon(a.name)}\n`;
 
-export default defineModule<KernelModuleArgs, St, string>({
+/** What apply does for one change: write keel's file with this content, or fail naming the rule that wins over it. */
+export type KernelModuleOp = { op: "write"; content: string } | { op: "overridden" };
+
+export default defineModule<KernelModuleArgs, St, KernelModuleOp>({
   name: "hardening.kernel_module",
   description:
     "Ensure a kernel module can never be loaded (install NAME /bin/false, blacklist NAME in modprobe.d), judged by the effective modprobe configuration; a loaded module is reported (it stays loaded until reboot).",
@@ -76,16 +79,16 @@ export default defineModule<KernelModuleArgs, St, string>({
       },
     };
   },
-  diff(st, a): Change<string>[] {
+  diff(st, a) {
     const file = fileOf(a);
-    const changes: Change<string>[] = [];
+    const changes: Change<KernelModuleOp>[] = [];
     const want = wanted(a);
     if (st.file.text !== want)
       changes.push({
         summary: `${file} ${st.file.exists ? "differs" : "missing"} (install ${a.name} /bin/false, blacklist ${a.name})`,
         field: "file",
         diff: { path: file, before: st.file.text, after: want },
-        data: want,
+        data: { op: "write", content: want },
       });
     const first = st.rules.find((r) => r.kind === "install" && r.file !== file);
     const ours = st.rules.findIndex((r) => r.kind === "install" && r.file === file);
@@ -98,7 +101,7 @@ export default defineModule<KernelModuleArgs, St, string>({
         field: "override",
         before: first.command,
         after: "/bin/false",
-        data: want,
+        data: { op: "overridden" },
       });
     }
     return changes;
@@ -109,12 +112,12 @@ export default defineModule<KernelModuleArgs, St, string>({
   },
   async apply(host, a, changes) {
     const file = fileOf(a);
-    const w = changes.find((c) => c.field === "file");
-    if (w) {
+    for (const { data: op } of changes) {
+      if (op?.op !== "write") continue;
       await host.run(`mkdir -p -m 0755 ${shq(file.slice(0, file.lastIndexOf("/")))}`);
-      await host.writeFile(file, w.data!, { mode: "0644", owner: "root", group: "root" });
+      await host.writeFile(file, op.content, { mode: "0644", owner: "root", group: "root" });
     }
-    const o = changes.find((c) => c.field === "override");
+    const o = changes.find((c) => c.data?.op === "overridden");
     if (o) throw new ModuleError(`${o.summary}: remove that rule there (modprobe uses the first install rule it reads)`);
   },
 });

@@ -51,7 +51,14 @@ interface KeyPlan {
   options: { key: SshKey; before: string }[];
 }
 
-export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
+/**
+ * What apply does for one change (the plan diff made): create ~/.ssh, fix the mode or owner of the
+ * folder or the file, or rewrite the file with the planned keys.
+ */
+export type AuthorizedKeyOp =
+  { op: "mkdir" } | { op: "chmod"; target: "dir" | "file"; mode: string } | { op: "chown"; target: "dir" | "file"; owner: string } | { op: "rewrite" };
+
+export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKeyOp>({
   name: "users.authorized_key",
   aliases: ["authorized_key"],
   description: "Ensure SSH public keys are (or are not) in a user's authorized_keys file, comparing keys by type and body.",
@@ -175,7 +182,7 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
       return [{ field: "content", summary: `cannot read ${s.path} (its ${s.unreadable} is not readable; run with become)`, unknown: true }];
     }
     const plan = planKeys(s.content, keys, a);
-    const out: Change[] = [];
+    const out: Change<AuthorizedKeyOp>[] = [];
     const changed = plan.add.length + plan.remove.length + plan.options.length > 0;
     const present = (a.state ?? "present") === "present";
     const managed = a.manage_dir !== false;
@@ -184,18 +191,25 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
 
     if (present && managed) {
       if (!s.dir && changed) {
-        out.push({ field: "dir", summary: `directory ${dir} absent → present (0700 ${owner.owner}:${owner.group})`, before: "absent", after: "present" });
+        out.push({
+          field: "dir",
+          summary: `directory ${dir} absent → present (0700 ${owner.owner}:${owner.group})`,
+          before: "absent",
+          after: "present",
+          data: { op: "mkdir" },
+        });
       } else if (s.dir) out.push(...attrChanges("dir", dir, s.dir, owner));
       if (s.file) out.push(...attrChanges("file", s.path, s.file, { ...owner, mode: "0600" }));
     }
     const fileDiff = { path: s.path, before: s.content ?? "", after: plan.content };
     let first = true;
-    const withDiff = (c: Change): Change => {
+    const withDiff = (c: Change<AuthorizedKeyOp>): Change<AuthorizedKeyOp> => {
+      const rewrite = { ...c, data: { op: "rewrite" as const } };
       if (first) {
         first = false;
-        return { ...c, diff: fileDiff };
+        return { ...rewrite, diff: fileDiff };
       }
-      return c;
+      return rewrite;
     };
     for (const k of plan.add) out.push(withDiff({ field: "keys", summary: `key ${describeKey(k)} added`, after: formatKey(k) }));
     for (const o of plan.options) {
@@ -225,18 +239,19 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState>({
     if (s.unreadable) throw new ModuleError(`cannot read ${s.path}: its ${s.unreadable} is not readable; run with become`);
     const group = s.group ?? a.user;
     const dir = s.path.replace(/\/[^/]*$/, "") || "/";
-    const byField = (f: string) => changes.filter((c) => c.field === f);
-    if (byField("dir").some((c) => c.before === "absent")) {
+    const ops = changes.flatMap((c) => (c.data ? [c.data] : []));
+    if (ops.some((o) => o.op === "mkdir")) {
       await host.run(`mkdir -p ${shq(dir)} && chown ${shq(`${a.user}:${group}`)} ${shq(dir)} && chmod 0700 ${shq(dir)}`);
     }
-    const rewrite = byField("keys").length > 0;
+    const rewrite = ops.some((o) => o.op === "rewrite");
     // A rewritten file gets its mode and owner from writeFile; only fix attributes of a file kept as is.
-    for (const c of [...byField("dir"), ...(rewrite ? [] : byField("file"))]) {
-      if (c.before === "absent") continue;
-      const target = c.field === "dir" ? dir : s.path;
-      const data = c.data as { attr: "mode" | "owner" };
-      if (data.attr === "mode") await host.run(shJoin(["chmod", String(c.after), target]));
-      else await host.run(shJoin(["chown", String(c.after), target]));
+    // The folder's attributes first, then the file's (diff lists them in that order).
+    for (const o of ops) {
+      if (o.op !== "chmod" && o.op !== "chown") continue;
+      if (o.target === "file" && rewrite) continue;
+      const target = o.target === "dir" ? dir : s.path;
+      if (o.op === "chmod") await host.run(shJoin(["chmod", o.mode, target]));
+      else await host.run(shJoin(["chown", o.owner, target]));
     }
     if (rewrite) {
       const plan = planKeys(s.content, desiredKeys(a), a);
@@ -317,13 +332,19 @@ export function planKeys(content: string | undefined, keys: SshKey[], a: Authori
   return plan;
 }
 
-function attrChanges(what: "dir" | "file", path: string, cur: StatInfo, want: StatInfo): Change[] {
-  const out: Change[] = [];
+function attrChanges(what: "dir" | "file", path: string, cur: StatInfo, want: StatInfo): Change<AuthorizedKeyOp>[] {
+  const out: Change<AuthorizedKeyOp>[] = [];
   if (cur.mode !== want.mode) {
-    out.push({ field: what, summary: `mode of ${path} ${cur.mode} → ${want.mode}`, before: cur.mode, after: want.mode, data: { attr: "mode" } });
+    out.push({
+      field: what,
+      summary: `mode of ${path} ${cur.mode} → ${want.mode}`,
+      before: cur.mode,
+      after: want.mode,
+      data: { op: "chmod", target: what, mode: want.mode },
+    });
   }
   const co = `${cur.owner}:${cur.group}`;
   const wo = `${want.owner}:${want.group}`;
-  if (co !== wo) out.push({ field: what, summary: `owner of ${path} ${co} → ${wo}`, before: co, after: wo, data: { attr: "owner" } });
+  if (co !== wo) out.push({ field: what, summary: `owner of ${path} ${co} → ${wo}`, before: co, after: wo, data: { op: "chown", target: what, owner: wo } });
   return out;
 }

@@ -41,7 +41,10 @@ export interface SudoersState {
 
 const MODE = "0440";
 
-export default defineModule<SudoersArgs, SudoersState>({
+/** What apply does for one change (the plan diff made): remove the file, (re)write it, or fix its mode or owner. */
+export type SudoersOp = { op: "remove" } | { op: "write" } | { op: "chmod" } | { op: "chown" };
+
+export default defineModule<SudoersArgs, SudoersState, SudoersOp>({
   name: "users.sudoers",
   aliases: ["sudoers", "community.general.sudoers"],
   description: "Ensure a sudoers drop-in file for a user or group exists with the given rule (validated by visudo before it is installed), or is absent.",
@@ -123,7 +126,7 @@ export default defineModule<SudoersArgs, SudoersState>({
   diff(s, a) {
     const path = filePath(a);
     if ((a.state ?? "present") === "absent") {
-      return s.file ? [{ field: "state", summary: `sudoers rule ${path} present → absent`, before: "present", after: "absent" }] : [];
+      return s.file ? [{ field: "state", summary: `sudoers rule ${path} present → absent`, before: "present", after: "absent", data: { op: "remove" } }] : [];
     }
     if (s.unreadable) {
       return [{ field: "content", summary: `cannot read ${path} (run with become)`, unknown: true }];
@@ -137,20 +140,22 @@ export default defineModule<SudoersArgs, SudoersState>({
           before: "absent",
           after: "present",
           diff: { path, before: "", after: want },
+          data: { op: "write" },
         },
       ];
     }
-    const out: Change[] = [];
+    const out: Change<SudoersOp>[] = [];
     if ((s.content ?? "") !== want) {
       out.push({
         field: "content",
         summary: `content of ${path} differs: ${lineDelta(s.content ?? "", want)}`,
         diff: { path, before: s.content ?? "", after: want },
+        data: { op: "write" },
       });
     }
-    if (s.file.mode !== MODE) out.push({ field: "mode", summary: `mode ${s.file.mode} → ${MODE}`, before: s.file.mode, after: MODE });
+    if (s.file.mode !== MODE) out.push({ field: "mode", summary: `mode ${s.file.mode} → ${MODE}`, before: s.file.mode, after: MODE, data: { op: "chmod" } });
     const owner = `${s.file.owner}:${s.file.group}`;
-    if (owner !== "root:root") out.push({ field: "owner", summary: `owner ${owner} → root:root`, before: owner, after: "root:root" });
+    if (owner !== "root:root") out.push({ field: "owner", summary: `owner ${owner} → root:root`, before: owner, after: "root:root", data: { op: "chown" } });
     return out;
   },
 
@@ -162,13 +167,14 @@ export default defineModule<SudoersArgs, SudoersState>({
 
   async apply(host, a, changes, s) {
     const path = filePath(a);
-    const fields = new Set(changes.map((c) => c.field));
-    if (changes.some((c) => c.field === "state" && c.after === "absent")) {
+    const ops = new Set(changes.map((c) => c.data?.op));
+    if (ops.has("remove")) {
       await host.run(shJoin(["rm", "-f", path]));
       return;
     }
     if (s.unreadable) throw new ModuleError(`cannot read ${path}: run the task with become`);
-    if (fields.has("state") || fields.has("content")) {
+    // A (re)write sets content, mode and owner at once: the chmod/chown changes need nothing more.
+    if (ops.has("write")) {
       const content = sudoersContent(a);
       const validation = a.validation ?? "detect";
       if (validation === "required" && !s.visudo) {
@@ -189,8 +195,8 @@ export default defineModule<SudoersArgs, SudoersState>({
       });
       return;
     }
-    if (fields.has("mode")) await host.run(shJoin(["chmod", MODE, path]));
-    if (fields.has("owner")) await host.run(shJoin(["chown", "root:root", path]));
+    if (ops.has("chmod")) await host.run(shJoin(["chmod", MODE, path]));
+    if (ops.has("chown")) await host.run(shJoin(["chown", "root:root", path]));
   },
 });
 

@@ -20,6 +20,8 @@ import { LabError, run } from "./util.js";
  * The services from apache2 to unattended-upgrades are what the compatibility corpus's roles
  * install (test/compat/roles.json), so that keel and Ansible converge them on lab hosts;
  * python3-apt is what Ansible's apt module needs (without it, it installs it as a side effect).
+ * bzip2, unzip and xz-utils are what files.unarchive (and Ansible's unarchive) need for .tar.bz2,
+ * .zip and .tar.xz archives.
  */
 export const REAL_DEBS: readonly string[] = [
   "aide",
@@ -28,6 +30,7 @@ export const REAL_DEBS: readonly string[] = [
   "apache2-utils",
   "audispd-plugins",
   "auditd",
+  "bzip2",
   "fail2ban",
   "git",
   "haproxy",
@@ -45,6 +48,8 @@ export const REAL_DEBS: readonly string[] = [
   "systemd-standalone-sysusers",
   "ufw",
   "unattended-upgrades",
+  "unzip",
+  "xz-utils",
 ];
 
 /** Content key of the real packages for the repository's recipe hash. */

@@ -95,7 +95,15 @@ export function firewalldItems(r: NormRule): { kind: "port" | "rich"; value: str
   );
 }
 
+/** One edit of a zone, as the lockout check replays it on the runtime zone. */
+export type ZoneEdit = { set: "target"; value: string } | { list: "port" | "rich"; add: boolean; value: string };
+
 export interface FirewalldPlan {
+  backend: "firewalld";
+  /** The zone configuration the commands change ("reload": neither; an action). */
+  facet: "runtime" | "permanent" | "reload";
+  /** The zone edit the commands make (absent for a reload). */
+  edit?: ZoneEdit;
   commands: string[];
   guarded: boolean;
   action?: boolean;
@@ -121,7 +129,13 @@ export function diffFirewalld(st: FirewalldState, intent: Intent): Change<Firewa
         field: facet,
         before: v.target,
         after: TARGET[intent.policy.value],
-        data: { commands: [fc(`--set-target=${TARGET[intent.policy.value]}`)], guarded: intent.policy.value !== "allow" },
+        data: {
+          backend: "firewalld",
+          facet,
+          edit: { set: "target", value: TARGET[intent.policy.value] },
+          commands: [fc(`--set-target=${TARGET[intent.policy.value]}`)],
+          guarded: intent.policy.value !== "allow",
+        },
       });
     }
     if (intent.policy && intent.policy.dir !== "incoming")
@@ -136,36 +150,52 @@ export function diffFirewalld(st: FirewalldState, intent: Intent): Change<Firewa
             summary: `${facet}: ${it.kind === "port" ? `port ${it.value}` : `rich rule ${it.value}`} present, to remove`,
             field: facet,
             before: it.value,
-            data: { commands: [fc(`--remove-${opt}=${shq(it.value)}`)], guarded: r.action === "allow" },
+            data: {
+              backend: "firewalld",
+              facet,
+              edit: { list: it.kind, add: false, value: it.value },
+              commands: [fc(`--remove-${opt}=${shq(it.value)}`)],
+              guarded: r.action === "allow",
+            },
           });
         if (!r.delete && !have)
           out.push({
             summary: `${facet}: ${it.kind === "port" ? `port ${it.value}` : `rich rule ${it.value}`} missing`,
             field: facet,
             after: it.value,
-            data: { commands: [fc(`--add-${opt}=${shq(it.value)}`)], guarded: r.action !== "allow" },
+            data: {
+              backend: "firewalld",
+              facet,
+              edit: { list: it.kind, add: true, value: it.value },
+              commands: [fc(`--add-${opt}=${shq(it.value)}`)],
+              guarded: r.action !== "allow",
+            },
           });
       }
     }
   }
   if (intent.state === "reloaded")
-    out.push({ summary: "firewalld reload", field: "state", data: { commands: ["firewall-cmd --reload"], guarded: true, action: true } });
+    out.push({
+      summary: "firewalld reload",
+      field: "state",
+      data: { backend: "firewalld", facet: "reload", commands: ["firewall-cmd --reload"], guarded: true, action: true },
+    });
   return out;
 }
 
 /** The NEW SSH connection from the controller after the runtime changes: refusal text, or undefined. */
 export function firewalldLockout(st: FirewalldState, changes: Change<FirewalldPlan>[], ssh: SshPath): string | undefined {
   const z: ZoneView = { ...st.runtime, ports: [...st.runtime.ports], richRules: [...st.runtime.richRules] };
-  for (const c of changes.filter((x) => x.field === "runtime")) {
-    for (const cmd of c.data?.commands ?? []) {
-      const m = /--(add|remove)-(port|rich-rule)='?(.*?)'?$/.exec(cmd);
-      const t = /--set-target=(\w+)/.exec(cmd);
-      if (t) z.target = t[1]!;
-      if (!m) continue;
-      const list = m[2] === "port" ? z.ports : z.richRules;
-      if (m[1] === "add") list.push(m[3]!);
-      else list.splice(list.indexOf(m[3]!), 1);
+  for (const c of changes) {
+    const e = c.data?.facet === "runtime" ? c.data.edit : undefined;
+    if (!e) continue;
+    if ("set" in e) {
+      z.target = e.value;
+      continue;
     }
+    const list = e.list === "port" ? z.ports : z.richRules;
+    if (e.add) list.push(e.value);
+    else list.splice(list.indexOf(e.value), 1);
   }
   const client = parsePrefix(ssh.client)!;
   const conn = `${ssh.client} → ${ssh.server}:${ssh.serverPort}`;

@@ -120,6 +120,9 @@ export function tuplesFor(r: NormRule, ipv6: boolean): UfwTuple[] {
 const key = (t: UfwTuple) => [t.family, t.action, t.proto, t.dport, t.dst, t.sport, t.src, t.dir].join(" ");
 
 export interface UfwPlan {
+  backend: "ufw";
+  /** What the change is about: the lockout check replays policy and rule changes on the state. */
+  what: "policy" | "rule" | "logging" | "state";
   /** The ufw commands apply runs, in order. */
   commands: string[];
   /** The change can cut access (enable, deny rules, a stricter default): run under the dead-man switch. */
@@ -139,7 +142,7 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
       field: "policy",
       before: st.defaults[p.dir],
       after: p.value,
-      data: { commands: [`ufw default ${p.value} ${p.dir}`], guarded: p.value !== "allow" },
+      data: { backend: "ufw", what: "policy", commands: [`ufw default ${p.value} ${p.dir}`], guarded: p.value !== "allow" },
     });
   }
   const r = intent.rule;
@@ -155,7 +158,12 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
           field: "rule",
           before: cmd,
           after: "absent",
-          data: { commands: [`ufw --force delete ${ufwCommand({ ...r, comment: undefined })}`], guarded: r.action === "allow" || r.action === "limit" },
+          data: {
+            backend: "ufw",
+            what: "rule",
+            commands: [`ufw --force delete ${ufwCommand({ ...r, comment: undefined })}`],
+            guarded: r.action === "allow" || r.action === "limit",
+          },
         });
     } else {
       const missing = want.filter((t) => !have.has(key(t)));
@@ -168,7 +176,7 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
             : `ufw rule comment ${JSON.stringify(have.get(key(recomment[0]!))!.comment ?? "")} → ${JSON.stringify(r.comment ?? "")}: ${cmd}`,
           field: "rule",
           ...(missing.length ? { after: cmd } : { before: have.get(key(recomment[0]!))!.comment, after: r.comment }),
-          data: { commands: [`ufw ${insert}${cmd}`], guarded: r.action !== "allow" },
+          data: { backend: "ufw", what: "rule", commands: [`ufw ${insert}${cmd}`], guarded: r.action !== "allow" },
         });
       }
     }
@@ -181,7 +189,7 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
         field: "logging",
         before: st.logging,
         after: want,
-        data: { commands: [`ufw logging ${intent.logging}`], guarded: false },
+        data: { backend: "ufw", what: "logging", commands: [`ufw logging ${intent.logging}`], guarded: false },
       });
   }
   if (intent.state === "enabled" && !st.active)
@@ -190,16 +198,23 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
       field: "state",
       before: "inactive",
       after: "enabled",
-      data: { commands: ["ufw --force enable"], guarded: true },
+      data: { backend: "ufw", what: "state", commands: ["ufw --force enable"], guarded: true },
     });
   if (intent.state === "disabled" && st.active)
-    out.push({ summary: "ufw active → disabled", field: "state", before: "active", after: "disabled", data: { commands: ["ufw disable"], guarded: false } });
-  if (intent.state === "reloaded") out.push({ summary: "ufw reload", field: "state", data: { commands: ["ufw reload"], guarded: true, action: true } });
+    out.push({
+      summary: "ufw active → disabled",
+      field: "state",
+      before: "active",
+      after: "disabled",
+      data: { backend: "ufw", what: "state", commands: ["ufw disable"], guarded: false },
+    });
+  if (intent.state === "reloaded")
+    out.push({ summary: "ufw reload", field: "state", data: { backend: "ufw", what: "state", commands: ["ufw reload"], guarded: true, action: true } });
   if (intent.state === "reset")
     out.push({
       summary: "ufw reset (all rules removed, ufw disabled)",
       field: "state",
-      data: { commands: ["ufw --force reset"], guarded: false, action: true },
+      data: { backend: "ufw", what: "state", commands: ["ufw --force reset"], guarded: false, action: true },
     });
   return out;
 }
@@ -219,11 +234,11 @@ function portMatches(spec: string, port: number): boolean {
  */
 export function ufwLockout(st: UfwState, intent: Intent, changes: Change<UfwPlan>[], ssh: SshPath): string | undefined {
   const after: UfwState = { ...st, defaults: { ...st.defaults }, tuples: [...st.tuples] };
-  if (intent.policy && changes.some((c) => c.field === "policy")) after.defaults[intent.policy.dir] = intent.policy.value;
+  if (intent.policy && changes.some((c) => c.data?.what === "policy")) after.defaults[intent.policy.dir] = intent.policy.value;
   if (intent.state === "enabled") after.active = true;
   if (intent.state === "disabled" || intent.state === "reset") return undefined;
   const r = intent.rule;
-  if (r && changes.some((c) => c.field === "rule")) {
+  if (r && changes.some((c) => c.data?.what === "rule")) {
     const ts = tuplesFor(r, st.ipv6);
     if (r.delete) after.tuples = after.tuples.filter((t) => !ts.some((x) => key(x) === key(t)));
     else if (r.insert !== undefined) after.tuples.splice(r.insert - 1, 0, ...ts);

@@ -40,6 +40,11 @@ const ANSIBLE: Record<string, Row> = {
     refused: "append_newline attributes attr destfile prepend_newline selevel serole setype seuser unsafe_writes",
     base: { path: "/tmp/x", block: "x" },
   },
+  file: {
+    args: "access_time access_time_format attributes attr follow force group mode modification_time modification_time_format owner path dest name recurse selevel serole setype seuser src state unsafe_writes",
+    refused: "access_time access_time_format attributes attr modification_time modification_time_format selevel serole setype seuser unsafe_writes",
+    base: { path: "/tmp/x", state: "touch" },
+  },
   sysctl: { args: "ignoreerrors name key reload state sysctl_file sysctl_set value val", refused: "key val", base: { name: "vm.swappiness", value: "10" } },
   command: {
     args: "argv chdir cmd creates expand_argument_vars free_form removes stdin stdin_add_newline strip_empty_ends",

@@ -160,7 +160,7 @@ describe.skipIf(!IS_ROOT)("users modules against this machine (root only; skippe
     const bad = { name: SUDOERS, user: USER, commands: ["id"] };
     const { state, changes } = await probeDiff(sudoersMod, bad);
     expect(changes.length).toBe(1);
-    await expect(sudoersMod.apply(new LocalHost(), bad, changes, state as never)).rejects.toThrow(/expected a fully-qualified path name/);
+    await expect(sudoersMod.apply(new LocalHost(), bad, changes as never, state as never)).rejects.toThrow(/expected a fully-qualified path name/);
     expect(readFileSync(path, "utf8")).toBe(`${USER} ALL=NOPASSWD: /usr/bin/id, /usr/bin/true\n`);
 
     // writeFile's validate alone also refuses it (the second line of defence).

@@ -15,6 +15,7 @@ export interface Case {
   changes: unknown[];
   explain?: string;
   apply?: unknown[];
+  diff_error?: string;
 }
 const SSHD = "# sshd config\nPort 22\n#PermitRootLogin prohibit-password\nPasswordAuthentication yes\nUsePAM yes\n";
 const BLOCK_FILE = "127.0.0.1 localhost\n# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.1 db\n# END ANSIBLE MANAGED BLOCK\n::1 localhost\n";
@@ -186,6 +187,72 @@ export const CASES: Case[] = [
     links: { "/etc/motd": "/srv/motd" },
     changes: [],
     explain: "/etc/motd links to /srv/motd",
+  },
+  {
+    module: "files.file",
+    name: "link_follow_target_owner",
+    description: "follow (default true): owner and mode of state=link apply to the link's target, as Ansible does",
+    args: { path: "/etc/motd", state: "link", src: "/srv/motd", owner: "www-data", mode: "0600" },
+    files: { "/srv/motd": { content: "hi\n" } },
+    links: { "/etc/motd": "/srv/motd" },
+    changes: [
+      { summary: "target /srv/motd: mode 0644 → 0600", field: "mode", before: "0644", after: "0600" },
+      { summary: "target /srv/motd: owner root → www-data", field: "owner", before: "root", after: "www-data" },
+    ],
+    apply: [{ run: "chown www-data /etc/motd && chmod 0600 /etc/motd" }],
+  },
+  {
+    module: "files.file",
+    name: "link_follow_converged",
+    description: "follow: the link points at src and its target has the wanted owner and mode",
+    args: { path: "/etc/motd", state: "link", src: "/srv/motd", owner: "www-data", mode: "0600" },
+    files: { "/srv/motd": { content: "hi\n", owner: "www-data", mode: "0600" } },
+    links: { "/etc/motd": "/srv/motd" },
+    changes: [],
+    explain: "/etc/motd links to /srv/motd (target mode 0600, target owner www-data match)",
+  },
+  {
+    module: "files.file",
+    name: "link_missing_follow_owner",
+    description: "follow: a new link, then the target's owner (chown goes through the link)",
+    args: { path: "/etc/motd", state: "link", src: "/srv/motd", owner: "www-data" },
+    files: { "/srv/motd": { content: "hi\n" } },
+    dirs: { "/etc": {} },
+    changes: [
+      { summary: "link /etc/motd missing (→ /srv/motd)", field: "state" },
+      { summary: "target /srv/motd: owner root → www-data", field: "owner" },
+    ],
+    apply: [{ run: "ln -s /srv/motd /etc/motd && chown www-data /etc/motd" }],
+  },
+  {
+    module: "files.file",
+    name: "link_nofollow_owner",
+    description: "follow: false: owner applies to the link itself (chown -h)",
+    args: { path: "/etc/motd", state: "link", src: "/srv/motd", owner: "www-data", follow: false },
+    files: { "/srv/motd": { content: "hi\n" } },
+    links: { "/etc/motd": "/srv/motd" },
+    changes: [{ summary: "link owner root → www-data", field: "owner", before: "root", after: "www-data" }],
+    apply: [{ run: "chown -h www-data /etc/motd" }],
+  },
+  {
+    module: "files.file",
+    name: "nofollow_file_refuses_link",
+    description: "follow: false with state=file on a symlink fails as Ansible's does",
+    args: { path: "/etc/motd", state: "file", follow: false, mode: "0644" },
+    files: { "/srv/motd": { content: "hi\n" } },
+    links: { "/etc/motd": "/srv/motd" },
+    changes: [],
+    diff_error: "file \\(/etc/motd\\) is link, cannot continue",
+  },
+  {
+    module: "files.file",
+    name: "directory_follow_link",
+    description: "follow (default): state=directory on a symlink to a directory manages the directory",
+    args: { path: "/etc/app", state: "directory", mode: "0750" },
+    dirs: { "/srv/app": {} },
+    links: { "/etc/app": "/srv/app" },
+    changes: [{ summary: "mode 0755 → 0750", field: "mode" }],
+    apply: [{ run: "chmod 00750 /etc/app" }],
   },
   {
     module: "files.file",

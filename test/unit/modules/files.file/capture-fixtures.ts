@@ -1,7 +1,7 @@
 // Captures real probe output for the files.* fixtures: builds each case's files under a scratch
 // root, runs the module's probe with sh, strips the root prefix, and writes the fixture YAML with the
 // hand-written expectations from capture-cases.ts. Run as root (cases chown to www-data/daemon):
-//   npx tsx test/unit/modules/files.file/capture-fixtures.ts
+//   npx tsx test/unit/modules/files.file/capture-fixtures.ts [module/case …]   (default: every case)
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync, chownSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join, dirname } from "node:path";
@@ -26,7 +26,9 @@ function unroot(stdout: string, root: string): string {
     })
     .join("\n");
 }
-for (const c of CASES) {
+const only = process.argv.slice(2);
+const cases = only.length ? CASES.filter((c) => only.includes(`${c.module}/${c.name}`)) : CASES;
+for (const c of cases) {
   const root = mkdtempSync(join(tmpdir(), "keel-capture-"));
   for (const [p, d] of Object.entries(c.dirs ?? {})) {
     mkdirSync(join(root, p), { recursive: true });
@@ -55,6 +57,7 @@ for (const c of CASES) {
   out.changes = c.changes;
   if (c.explain) out.explain = c.explain;
   if (c.apply) out.apply = c.apply;
+  if (c.diff_error) out.diff_error = c.diff_error;
   const dir = join(dirname(fileURLToPath(import.meta.url)), "..", c.module);
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -62,4 +65,4 @@ for (const c of CASES) {
     "# probe.stdout captured by running the probe with sh against real files under a scratch root (root prefix removed)\n" + stringify(out, { lineWidth: 0 }),
   );
 }
-console.log(`wrote ${CASES.length} fixtures`);
+console.log(`wrote ${cases.length} fixtures`);
