@@ -17,6 +17,12 @@ export interface SetupArgs {
   fact_path?: string;
 }
 
+/** The interpreter the host's facts name when it was given (ansible_python_interpreter), not discovered. */
+const given = (f: Facts | undefined): string | undefined => {
+  const py = f?.python as { executable?: unknown } | undefined;
+  return f && f.discovered_interpreter_python === undefined && typeof py?.executable === "string" ? py.executable : undefined;
+};
+
 const list = (v: string | string[] | undefined): string[] =>
   v === undefined
     ? []
@@ -63,7 +69,8 @@ export default defineModule<SetupArgs, Facts>({
   },
 
   // the subsets the list selects are all the probe gathers (engine/facts resolveSubsets)
-  probe: (a) => factsProbeFor({ subset: list(a.gather_subset) }),
+  // the interpreter the play's facts found (or were given): setup reports the same one
+  probe: (a, f) => factsProbeFor({ subset: list(a.gather_subset), ...(given(f) ? { python: given(f) } : {}) }),
   diff: () => [],
   explain: () => "facts gathered",
   result: (f, a) => ({ ansible_facts: setupFacts(f, a) }),
@@ -103,7 +110,8 @@ export function setupFacts(f: Facts, a: SetupArgs): Record<string, unknown> {
   const filters = list(a.filter);
   for (const [k, v] of Object.entries(af)) {
     if (excluded.includes(k)) continue;
-    const name = `ansible_${k}`;
+    // as Ansible returns them: the setup markers and interpreter discovery's result carry no prefix
+    const name = k === "gather_subset" || k === "module_setup" || k === "discovered_interpreter_python" ? k : `ansible_${k}`;
     if (filters.length && !filters.some((p) => fnmatch(name, p) || fnmatch(k, p))) continue;
     out[name] = v;
   }
