@@ -12,6 +12,7 @@ import filesLineinfile from "./files/lineinfile.js";
 import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
 import filesTemplate from "./files/template.js";
+import filesUnarchive from "./files/unarchive.js";
 import firewallNftables from "./firewall/nftables.js";
 import firewallRule from "./firewall/rule.js";
 import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
@@ -66,6 +67,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesReplace,
   filesStat,
   filesTemplate,
+  filesUnarchive,
   firewallNftables,
   firewallRule,
   hardeningEmptyPasswords,

@@ -8,6 +8,7 @@ import { loadSshConfig } from "../transport/ssh-config.js";
 import { parseSshArgs } from "../transport/ssh-args.js";
 import { resolveEndpoint, type Endpoint, type Explicit } from "../transport/route.js";
 import { connect as realConnect } from "../transport/index.js";
+import type { StartupRequest } from "../transport/session.js";
 import { CONNECT_ATTEMPTS, type RunOptions } from "./options.js";
 
 export type ConnectSettings = Pick<
@@ -35,7 +36,7 @@ export type ConnectSettings = Pick<
  * busy controller, a healthy host can miss the deadline. Refusals, auth and host-key failures are
  * final at once. Throws ConnectionError.
  */
-export async function connectHost(host: HostSpec, o: ConnectSettings): Promise<Connection> {
+export async function connectHost(host: HostSpec, o: ConnectSettings, startup?: StartupRequest): Promise<Connection> {
   const connectFn = o.connect ?? realConnect;
   const { spec, ep } = routeOf(host, o);
   const connectOpts = {
@@ -45,6 +46,7 @@ export async function connectHost(host: HostSpec, o: ConnectSettings): Promise<C
     commandTimeoutMs: o.commandTimeoutMs,
     password: spec.password,
     becomePassword: spec.becomePassword,
+    ...(startup ? { startup } : {}),
   };
   for (let attempt = 1; ; attempt++) {
     try {

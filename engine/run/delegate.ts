@@ -23,6 +23,7 @@ import type { Placement, Play, Task } from "../core/plan.js";
 import { InputError } from "../core/errors.js";
 import { hasTemplate, renderValue } from "../template/index.js";
 import { connectHost } from "./connect.js";
+import type { StartupRequest } from "../transport/session.js";
 import type { RunOptions } from "./options.js";
 
 /** The task's effective placement in its play: the task's keywords over the play's; environment layers play first. */
@@ -136,12 +137,12 @@ export class ConnectionPool {
 
   constructor(private readonly opts: RunOptions & { connect: NonNullable<RunOptions["connect"]> }) {}
 
-  /** The open connection for a target (connecting the first time). */
-  get(t: Target): Promise<Connection> {
+  /** The open connection for a target (connecting the first time, with `startup` in the shell's first exchange). */
+  get(t: Target, startup?: StartupRequest): Promise<Connection> {
     let c = this.conns.get(t.key);
     if (!c) {
       const o = t.connection ? { ...this.opts, connection: t.connection } : this.opts;
-      c = connectHost(t.spec, o).then((conn) => {
+      c = connectHost(t.spec, o, startup).then((conn) => {
         this.rts.set(t.key, conn);
         return conn;
       });

@@ -10,7 +10,7 @@ import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
 import { layerVars, withLookupContext } from "../template/index.js";
-import { gatherFacts, ansibleFactVars, factsOptions } from "../facts/index.js";
+import { gatherFacts, ansibleFactVars, factsOptions, factsProbeFor } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
@@ -171,13 +171,15 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const t = mainTarget(this.spec, play, this.varsFor(rootScope(play)), this.fleet, this.opts);
     if (this.conn && this.connKey === t.key) return;
     this.phase = " while connecting";
-    const conn = await this.pool.get(t);
+    const where = (k: string | undefined) => k?.replace(/^ssh:[^@]*@/, "ssh:");
+    // The facts probe to come rides with the shell's start: one exchange fewer per host.
+    const factsNext = play.gatherFacts && (!this.factsGathered || (this.connKey !== undefined && where(this.connKey) !== where(t.key)));
+    const conn = await this.pool.get(t, factsNext ? { command: factsProbeFor(factsOptions(play, this.spec.vars)).script } : undefined);
     // a connect that completes after the deadline: the host was already reported; do not keep it open
     if (this.deadline.passed) {
       void conn.close().catch(() => undefined);
       throw new ConnectionError("connected after the per-host deadline", "timeout", this.name);
     }
-    const where = (k: string | undefined) => k?.replace(/^ssh:[^@]*@/, "ssh:");
     if (this.connKey !== undefined && where(this.connKey) !== where(t.key)) this.factsGathered = false;
     this.conn = conn;
     this.connKey = t.key;
@@ -457,17 +459,15 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     // As in Ansible, end_play ends the play for every host (and every later serial batch).
     if (action === "end_play") this.playState.ended = true;
     if (action === "end_play" || action === "end_host") this.ended = true;
-    if (action === "reset_connection") await this.resetConnection(); // log in anew: groups an earlier task gave the user apply
-    // noop, refresh_inventory, clear_facts, clear_host_errors: nothing to do for this runner
+    if (action === "reset_connection") await this.resetConnection(); // a new login: groups given by earlier tasks apply; other metas do nothing
     return true;
   }
 
   private async resetConnection(): Promise<void> {
-    const c = this.conn;
-    if (!c || this.connKey === undefined) return;
+    if (!this.conn || this.connKey === undefined) return;
     this.pool.drop(this.connKey);
+    await this.conn.close().catch(() => undefined);
     this.conn = undefined;
-    await c.close().catch(() => undefined);
     await this.connect(this.play);
   }
 

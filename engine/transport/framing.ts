@@ -110,13 +110,14 @@ class StreamCollector {
 /**
  * Collects one command's stdout and stderr chunks until both end markers arrived. Streams are
  * independent (sshd forwards its stdout and stderr pipes separately), so both markers are needed.
- * Bytes after a marker are output of background processes between commands and are dropped.
+ * Each push returns the bytes after the end marker (the next frame's, when several are in flight;
+ * else output of background processes between commands, which the caller drops).
  */
 export class FrameParser {
   private readonly out: StreamCollector;
   private readonly err: StreamCollector;
-  private stdoutDone?: { data: Buffer; rc: number };
-  private stderrDone?: Buffer;
+  private outDone?: { data: Buffer; rc: number };
+  private errDone?: Buffer;
 
   constructor(nonce: string, seq: number) {
     const m = frameMarkers(nonce, seq);
@@ -124,27 +125,39 @@ export class FrameParser {
     this.err = new StreamCollector(Buffer.from(`\n${m.err}\n`));
   }
 
-  pushStdout(chunk: Buffer): void {
-    if (this.stdoutDone) return;
+  pushStdout(chunk: Buffer): Buffer | undefined {
+    if (this.outDone) return chunk;
     const r = this.out.push(chunk, (after) => after.includes(0x0a));
-    if (!r) return;
-    const rcText = r.after.subarray(0, r.after.indexOf(0x0a)).toString("latin1");
+    if (!r) return undefined;
+    const nl = r.after.indexOf(0x0a);
+    const rcText = r.after.subarray(0, nl).toString("latin1");
     if (!/^\d+$/.test(rcText)) throw new InternalError(`malformed end marker from the shell: ${JSON.stringify(rcText)}`);
-    this.stdoutDone = { data: r.data, rc: Number(rcText) };
+    this.outDone = { data: r.data, rc: Number(rcText) };
+    return r.after.subarray(nl + 1);
   }
 
-  pushStderr(chunk: Buffer): void {
-    if (this.stderrDone) return;
+  pushStderr(chunk: Buffer): Buffer | undefined {
+    if (this.errDone) return chunk;
     const r = this.err.push(chunk, () => true);
-    if (r) this.stderrDone = r.data;
+    if (!r) return undefined;
+    this.errDone = r.data;
+    return r.after;
+  }
+
+  get stdoutDone(): boolean {
+    return this.outDone !== undefined;
+  }
+
+  get stderrDone(): boolean {
+    return this.errDone !== undefined;
   }
 
   get done(): boolean {
-    return this.stdoutDone !== undefined && this.stderrDone !== undefined;
+    return this.outDone !== undefined && this.errDone !== undefined;
   }
 
   result(): FrameResult {
-    if (!this.stdoutDone || !this.stderrDone) throw new InternalError("frame is not complete");
-    return { stdout: this.stdoutDone.data, stderr: this.stderrDone, rc: this.stdoutDone.rc };
+    if (!this.outDone || !this.errDone) throw new InternalError("frame is not complete");
+    return { stdout: this.outDone.data, stderr: this.errDone, rc: this.outDone.rc };
   }
 }

@@ -5,6 +5,7 @@ import type { Connection } from "../core/connection.js";
 import { ConnectionError, KeelError, InternalError } from "../core/errors.js";
 import { LocalConnection } from "./local.js";
 import { SshConnection, defaultKnownHostsFile } from "./ssh.js";
+import type { StartupRequest } from "./session.js";
 
 export interface ConnectOptions {
   /** Trust and record keys seen for the first time. */
@@ -21,6 +22,12 @@ export interface ConnectOptions {
   password?: string;
   /** Used when a request has become without its own password; default spec.becomePassword. */
   becomePassword?: string;
+  /**
+   * A plain command (no become, stdin, cwd or env) to run in the shell's first exchange, together
+   * with its start: the first exec of exactly this command is answered from it, without a round
+   * trip of its own (the runner sends the facts probe this way).
+   */
+  startup?: StartupRequest;
 }
 
 /**
@@ -32,15 +39,19 @@ export async function connect(spec: HostSpec, opts: ConnectOptions = {}): Promis
   const commandTimeoutMs = opts.commandTimeoutMs ?? 0;
   try {
     const becomePassword = opts.becomePassword ?? spec.becomePassword;
-    if (spec.connection === "local") return await LocalConnection.open(spec, commandTimeoutMs, becomePassword);
-    return await SshConnection.open(spec, {
-      hostKeyPolicy: opts.hostKeyPolicy ?? (opts.acceptNewHostKeys ? "accept-new" : "yes"),
-      knownHostsFile: opts.knownHostsFile ?? spec.knownHostsFile ?? defaultKnownHostsFile(),
-      connectTimeoutMs: opts.connectTimeoutMs ?? spec.connectTimeoutMs ?? 10_000,
-      commandTimeoutMs,
-      password: opts.password,
-      becomePassword,
-    });
+    if (spec.connection === "local") return await LocalConnection.open(spec, commandTimeoutMs, becomePassword, opts.startup);
+    return await SshConnection.open(
+      spec,
+      {
+        hostKeyPolicy: opts.hostKeyPolicy ?? (opts.acceptNewHostKeys ? "accept-new" : "yes"),
+        knownHostsFile: opts.knownHostsFile ?? spec.knownHostsFile ?? defaultKnownHostsFile(),
+        connectTimeoutMs: opts.connectTimeoutMs ?? spec.connectTimeoutMs ?? 10_000,
+        commandTimeoutMs,
+        password: opts.password,
+        becomePassword,
+      },
+      opts.startup,
+    );
   } catch (e) {
     if (e instanceof KeelError) throw e;
     throw new InternalError(`connecting to ${spec.name}: ${e instanceof Error ? e.message : String(e)}`, e);

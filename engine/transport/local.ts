@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import type { HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
-import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
+import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } from "./session.js";
 
 export class LocalConnection extends ShellConnection {
   readonly host: string;
@@ -13,9 +13,10 @@ export class LocalConnection extends ShellConnection {
     this.host = spec.name;
   }
 
-  static async open(spec: HostSpec, commandTimeoutMs: number, becomePassword?: string): Promise<LocalConnection> {
+  /** Starts the shell; `startup` runs in its first exchange (ShellConnection.startShell). */
+  static async open(spec: HostSpec, commandTimeoutMs: number, becomePassword?: string, startup?: StartupRequest): Promise<LocalConnection> {
     const c = new LocalConnection(spec, commandTimeoutMs, becomePassword);
-    await c.start();
+    await c.start(startup);
     return c;
   }
 
@@ -23,7 +24,7 @@ export class LocalConnection extends ShellConnection {
     return `${this.host} (local)`;
   }
 
-  private async start(): Promise<void> {
+  private async start(startup?: StartupRequest): Promise<void> {
     // Its own process group, so that a hard stop (timeout) also ends the command it runs.
     const child = spawn("/bin/sh", [], { stdio: ["pipe", "pipe", "pipe"], detached: true });
     const closing = closeSignal();
@@ -51,7 +52,7 @@ export class LocalConnection extends ShellConnection {
         }
       },
     };
-    await this.startShell(streams, 10_000);
+    await this.startShell(streams, 10_000, startup);
   }
 
   async reconnect(timeoutMs: number): Promise<void> {

@@ -56,9 +56,12 @@ export abstract class ShellConnection implements Connection {
   loginUser = "";
   private nonce = "";
   private seq = 0;
-  private pending?: Pending;
+  /** Frames written and not yet answered, oldest first (more than one only while a startup request rides with the prelude). */
+  private pending: Pending[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private trips = 0;
+  /** The startup request's answer (startShell), handed to the first exec of exactly that request. */
+  private early?: { command: string; result: Promise<{ stdout: Buffer; stderr: Buffer; rc: number }> };
 
   constructor(
     protected readonly commandTimeoutMs: number,
@@ -73,12 +76,18 @@ export abstract class ShellConnection implements Connection {
   /** "lab01 (198.18.0.11:22)" for messages. */
   protected abstract describe(): string;
 
-  /** Starts the persistent shell on an open transport and waits until it answers. */
-  protected async startShell(streams: ShellStreams, timeoutMs: number): Promise<void> {
+  /**
+   * Starts the persistent shell on an open transport and waits until it answers. A `startup`
+   * request (a plain command: no become, stdin, cwd or env, as the facts probe) is written right
+   * behind the prelude, so it runs in the same exchange as the shell's start instead of one of its
+   * own; the first exec of exactly that command gets its answer (once), without a round trip.
+   */
+  protected async startShell(streams: ShellStreams, timeoutMs: number, startup?: StartupRequest): Promise<void> {
     this.shell = streams;
     this.broken = undefined;
     this.nonce = randomBytes(8).toString("hex");
     this.seq = 0;
+    this.early = undefined;
     streams.onStdout((c) => this.feed(streams, c, "out"));
     streams.onStderr((c) => this.feed(streams, c, "err"));
     streams.onClose((why) => {
@@ -86,23 +95,44 @@ export abstract class ShellConnection implements Connection {
       this.fail(new ConnectionError(`connection to ${this.describe()} lost: ${why}`, "lost", this.host));
     });
     // Whatever a login rc file prints before the prelude's marker is dropped with it.
-    const r = await this.roundTrip(shellPrelude(this.nonce), 0, timeoutMs > 0 ? timeoutMs : 10_000, false);
+    let text = shellPrelude(this.nonce);
+    const prelude = this.expect(0, timeoutMs > 0 ? timeoutMs : 10_000, false);
+    if (startup) {
+      const seq = ++this.seq;
+      // No become: the command's text does not depend on the login user the prelude reports.
+      const result = this.expect(seq, startup.timeoutMs ?? this.commandTimeoutMs, false);
+      result.catch(() => undefined);
+      text += frameCommand(this.inner({ command: startup.command }), undefined, this.nonce, seq);
+      this.early = { command: startup.command, result };
+      // Later commands are written once the startup request is answered (one command at a time).
+      this.queue = result.catch(() => undefined);
+    }
+    this.write(streams, text);
+    const r = await prelude;
     if (r.rc !== 0) throw new ConnectionError(`the shell on ${this.describe()} did not start: ${r.stderr.toString().trim()}`, "other", this.host);
     this.loginUser = r.stdout.toString().trim().split("\n").pop() ?? "";
   }
 
+  /**
+   * Output of the shell: each stream's bytes go to the oldest frame still waiting for that stream;
+   * bytes after a frame's end marker go on to the next frame, or are dropped when none waits
+   * (output of background processes between commands).
+   */
   private feed(streams: ShellStreams, chunk: Buffer, which: "out" | "err"): void {
-    if (this.shell !== streams || !this.pending) return;
-    const p = this.pending;
+    if (this.shell !== streams) return;
+    let rest: Buffer | undefined = chunk;
     try {
-      if (which === "out") p.parser.pushStdout(chunk);
-      else p.parser.pushStderr(chunk);
+      for (const p of this.pending) {
+        if (!rest || rest.length === 0) break;
+        if (which === "out" ? p.parser.stdoutDone : p.parser.stderrDone) continue;
+        rest = which === "out" ? p.parser.pushStdout(rest) : p.parser.pushStderr(rest);
+      }
     } catch (e) {
       this.fail(new ConnectionError(`connection to ${this.describe()}: ${(e as Error).message}`, "lost", this.host));
       return;
     }
-    if (p.parser.done) {
-      this.pending = undefined;
+    while (this.pending[0]?.parser.done) {
+      const p = this.pending.shift()!;
       p.resolve(p.parser.result());
     }
   }
@@ -113,9 +143,7 @@ export abstract class ShellConnection implements Connection {
     const shell = this.shell;
     this.shell = undefined;
     shell?.destroy(true);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
+    for (const p of this.pending.splice(0)) p.reject(err);
   }
 
   private roundTrip(text: string, seq: number, timeoutMs: number, count: boolean): Promise<{ stdout: Buffer; stderr: Buffer; rc: number }> {
@@ -123,6 +151,13 @@ export abstract class ShellConnection implements Connection {
     if (!shell || this.broken) {
       return Promise.reject(this.broken ?? new ConnectionError(`connection to ${this.describe()} is closed`, "lost", this.host));
     }
+    const p = this.expect(seq, timeoutMs, count);
+    this.write(shell, text);
+    return p;
+  }
+
+  /** Waits for the answer of frame `seq` (to be written next), within timeoutMs (0: none). */
+  private expect(seq: number, timeoutMs: number, count: boolean): Promise<{ stdout: Buffer; stderr: Buffer; rc: number }> {
     if (count) this.trips++;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -132,23 +167,32 @@ export abstract class ShellConnection implements Connection {
           if (timer) clearTimeout(timer);
           f(v);
         };
-      this.pending = { parser: new FrameParser(this.nonce, seq), resolve: done(resolve), reject: done(reject) };
+      this.pending.push({ parser: new FrameParser(this.nonce, seq), resolve: done(resolve), reject: done(reject) });
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
           // The shell's state is unknown now (the command may still run): the host is done for.
           this.fail(new ConnectionError(`command on ${this.describe()} timed out after ${timeoutMs} ms`, "timeout", this.host));
         }, timeoutMs);
       }
-      try {
-        shell.write(text);
-      } catch (e) {
-        this.fail(new ConnectionError(`connection to ${this.describe()} lost: ${(e as Error).message}`, "lost", this.host));
-      }
     });
   }
 
+  private write(shell: ShellStreams, text: string): void {
+    try {
+      shell.write(text);
+    } catch (e) {
+      this.fail(new ConnectionError(`connection to ${this.describe()} lost: ${(e as Error).message}`, "lost", this.host));
+    }
+  }
+
   exec(req: ExecRequest): Promise<ExecResult> {
-    return this.execRaw(req).then((r) => ({ stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), rc: r.rc }));
+    let raw: Promise<{ stdout: Buffer; stderr: Buffer; rc: number }>;
+    if (this.early && req.command === this.early.command && isPlain(req)) {
+      // The startup request's answer, once: it ran in the shell's first exchange.
+      raw = this.early.result;
+      this.early = undefined;
+    } else raw = this.execRaw(req);
+    return raw.then((r) => ({ stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), rc: r.rc }));
   }
 
   /** The one-line text that runs a request (cwd, env, become wrapping); its stdin is its own stdin. */
@@ -233,14 +277,24 @@ export abstract class ShellConnection implements Connection {
     const shell = this.shell;
     this.shell = undefined;
     if (!this.broken) this.broken = new ConnectionError(`connection to ${this.describe()} is closed`, "lost", this.host);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(this.broken);
+    for (const p of this.pending.splice(0)) p.reject(this.broken);
+    this.early = undefined;
     shell?.destroy(false);
   }
 
   abstract reconnect(timeoutMs: number): Promise<void>;
   abstract close(): Promise<void>;
+}
+
+/** A request sent with the shell's start (ShellConnection.startShell): a plain command. */
+export interface StartupRequest {
+  command: string;
+  timeoutMs?: number;
+}
+
+/** Nothing but a command (and a timeout): what a startup request can stand for. */
+function isPlain(req: ExecRequest): boolean {
+  return req.stdin === undefined && req.become === undefined && req.cwd === undefined && (req.env === undefined || Object.keys(req.env).length === 0);
 }
 
 function firstLine(s: string): string {

@@ -9,7 +9,7 @@ import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import type { Duplex } from "node:stream";
-import { ShellConnection, closeSignal, type ShellStreams } from "./session.js";
+import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } from "./session.js";
 import { openRoute, type Route } from "./jump.js";
 import { sshAlgorithms } from "./ssh-algorithms.js";
 import {
@@ -66,9 +66,10 @@ export class SshConnection extends ShellConnection {
     this.host = spec.name;
   }
 
-  static async open(spec: HostSpec, opts: SshOptions): Promise<SshConnection> {
+  /** Connects; `startup` runs in the shell's first exchange (ShellConnection.startShell). */
+  static async open(spec: HostSpec, opts: SshOptions, startup?: StartupRequest): Promise<SshConnection> {
     const c = new SshConnection(spec, opts);
-    await c.connectOnce(opts.connectTimeoutMs);
+    await c.connectOnce(opts.connectTimeoutMs, startup);
     return c;
   }
 
@@ -80,7 +81,7 @@ export class SshConnection extends ShellConnection {
     return this.spec.user ?? userInfo().username;
   }
 
-  private async connectOnce(timeoutMs: number): Promise<void> {
+  private async connectOnce(timeoutMs: number, startup?: StartupRequest): Promise<void> {
     const spec = this.spec;
     const target: HandshakeTarget = {
       name: spec.name,
@@ -113,7 +114,7 @@ export class SshConnection extends ShellConnection {
     this.client = client;
     this.route = route;
     try {
-      await this.openShell(client, timeoutMs);
+      await this.openShell(client, timeoutMs, startup);
     } catch (e) {
       this.dropClient();
       throw e;
@@ -127,7 +128,7 @@ export class SshConnection extends ShellConnection {
     this.route = undefined;
   }
 
-  private async openShell(client: SshClient, timeoutMs: number): Promise<void> {
+  private async openShell(client: SshClient, timeoutMs: number, startup?: StartupRequest): Promise<void> {
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec("exec sh", (err, ch) =>
         err ? reject(new ConnectionError(`cannot start a shell on ${this.describe()}: ${err.message}`, "other", this.host)) : resolve(ch),
@@ -150,7 +151,7 @@ export class SshConnection extends ShellConnection {
         } else channel.end();
       },
     };
-    await this.startShell(streams, timeoutMs);
+    await this.startShell(streams, timeoutMs, startup);
   }
 
   async reconnect(timeoutMs: number): Promise<void> {
@@ -282,11 +283,33 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
     );
     client.on("close", () => settle(hostKeyError ?? new ConnectionError(`connection to ${t.where} closed during the SSH handshake`, "lost", t.name)));
     client.connect(config);
+    ignoreHostKeyAnnouncements(client);
     // Without TCP_NODELAY, Nagle holds back the tail of each command packet until the previous
     // one is acknowledged: ~40-50 ms per round trip instead of about 1 ms.
     if (!sock) client.setNoDelay(true);
   });
   return client;
+}
+
+/**
+ * After authentication OpenSSH announces all its host keys (`hostkeys-00@openssh.com`, for the
+ * client's UpdateHostKeys). ssh2 answers by asking the server to prove each one and verifying
+ * every signature, unasked: per host, the server signs with each of its keys (RSA among them) and
+ * keel verifies them all, for keys keel never uses (it records keys only as accept-new does, from
+ * the key exchange). OpenSSH itself skips this unless UpdateHostKeys applies. So the announcement
+ * is ignored; every other global request goes to ssh2's own handler. ssh2 has no option for this:
+ * its message handler is replaced on the protocol object (checked to exist, else left alone).
+ */
+function ignoreHostKeyAnnouncements(client: SshClient): void {
+  type GlobalRequest = (p: { requestSuccess(): void }, name: string, wantReply: boolean, data: unknown) => void;
+  const proto = (client as unknown as { _protocol?: { _handlers?: { GLOBAL_REQUEST?: GlobalRequest } } })._protocol;
+  const handlers = proto?._handlers;
+  const original = handlers?.GLOBAL_REQUEST;
+  if (!handlers || typeof original !== "function") return;
+  handlers.GLOBAL_REQUEST = (p, name, wantReply, data) => {
+    if (name !== "hostkeys-00@openssh.com") return original(p, name, wantReply, data);
+    if (wantReply) p.requestSuccess();
+  };
 }
 
 export function defaultKnownHostsFile(): string {

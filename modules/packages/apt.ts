@@ -5,11 +5,10 @@
 // test/unit/modules/ansible-args.test.ts.
 import { packageModule } from "./package.js";
 
+// null is "not given", as for every argument of an Ansible module (`pkg:` left empty on a task
+// whose `when` is false loads in Ansible).
 const name = {
-  oneOf: [
-    { type: "string", minLength: 1 },
-    { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
-  ],
+  oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }, { type: "null" }],
 };
 
 export default packageModule({
@@ -28,10 +27,17 @@ export default packageModule({
       description: "Accepted, not applied: keel runs apt-get update once, and a failed update fails the task.",
     },
     update_cache_retry_max_delay: { type: "integer", minimum: 0, description: "Accepted, not applied (see update_cache_retries)." },
+    default_release: {
+      type: ["string", "null"],
+      description:
+        "The release whose packages win (apt-get -t RELEASE, APT::Default-Release): the candidate the probe reads and the version " +
+        "install takes are the ones that release pins higher. Empty or null: apt's own preferences, as in Ansible.",
+    },
   },
   argAliases: {
     "update-cache": "update_cache",
     "install-recommends": "install_recommends",
+    "default-release": "default_release",
     "allow-downgrade": "allow_downgrade",
     allow_downgrades: "allow_downgrade",
     "allow-downgrades": "allow_downgrade",
@@ -39,8 +45,6 @@ export default packageModule({
   noted: ["force_apt_get", "auto_install_module_deps", "update_cache_retries", "update_cache_retry_max_delay"],
   refused: {
     deb: "installing a .deb file is not implemented; copy it into an apt repository or use command: dpkg -i",
-    default_release: "keel installs the candidate apt picks; pin the version (name=VERSION) or set an apt preference instead",
-    "default-release": "keel installs the candidate apt picks; pin the version (name=VERSION) or set an apt preference instead",
     dpkg_options: "keel runs dpkg with its own options (--force-confdef --force-confold)",
     force: "keel does not force apt (unauthenticated or downgrading installs); use allow_downgrade for downgrades",
     allow_unauthenticated: "keel installs only authenticated packages",

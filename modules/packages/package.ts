@@ -28,6 +28,8 @@ export interface PackageArgs {
   install_recommends?: boolean;
   allow_downgrade?: boolean;
   lock_timeout?: number;
+  /** apt only (packages.apt): APT::Default-Release for the probe and the install. */
+  default_release?: string | null;
 }
 
 /** Strategies keyed by facts.pkg_mgr. */
@@ -160,12 +162,17 @@ function normalise(raw: PackageArgs, v: PackageVariant): PackageArgs {
   const out: Record<string, unknown> = { ...raw };
   for (const [a, c] of [...Object.entries(v.argAliases), ...["pkg", "package"].filter((k) => v.extraArgs[k] !== undefined).map((k) => [k, "name"] as const)]) {
     if (!Object.hasOwn(out, a)) continue;
-    if (out[a] === undefined) continue;
+    if (out[a] === undefined || out[a] === null) {
+      delete out[a];
+      continue;
+    }
     if (out[c] !== undefined && out[c] !== out[a]) throw new ArgError(a, `${a} and ${c} are the same argument; give one`, `keep ${c}`);
     out[c] = out[a];
     delete out[a];
   }
   for (const k of v.noted ?? []) delete out[k];
+  // null is "not given", as Ansible treats every argument
+  for (const k of Object.keys(out)) if (out[k] === null) delete out[k];
   return out as PackageArgs;
 }
 
@@ -174,10 +181,7 @@ const COMMON_PROPS: Record<string, JSONSchema> = {
     description:
       "Package name, or a list of them (a string may also list names separated by commas). `name=VERSION` pins an exact version " +
       "(apt: the full Debian version such as `1.2-3` or `1:9.2p1-2`; dnf: version or version-release; apk: version-rN).",
-    oneOf: [
-      { type: "string", minLength: 1 },
-      { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
-    ],
+    oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }, { type: "null" }],
   },
   state: {
     description:
@@ -251,6 +255,7 @@ function packageCore() {
         candidates: state === "latest" ? "all" : state === "present" ? "missing" : "none",
         needCacheAge: be.cacheAge && args.cache_valid_time !== undefined,
         needUnneeded: args.autoremove === true && be.manager !== "apk",
+        defaultRelease: args.default_release || undefined,
       });
       return { script, parse: (stdout, rc) => be.parse(stdout, rc, specs) };
     },
@@ -389,6 +394,7 @@ function packageCore() {
         installRecommends: args.install_recommends,
         allowDowngrade: args.allow_downgrade === true,
         lockTimeout: args.lock_timeout ?? 60,
+        defaultRelease: args.default_release || undefined,
       });
     },
   };

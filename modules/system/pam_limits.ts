@@ -6,8 +6,8 @@
 import { defineModule } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
-import { BACKUP_SCHEMA, type FileStat } from "../files/common.js";
-import { currentText, textApply, textChanges, textProbe } from "../files/text.js";
+import { BACKUP_SCHEMA, type FileStat } from "../../engine/core/filestate.js";
+import { currentText, textApply, textChanges, textProbe } from "../../engine/core/textedit.js";
 
 export const LIMIT_ITEMS = [
   "core",

@@ -50,12 +50,25 @@ function sh(cmd: string, args: string[], env: Record<string, string> = {}, timeo
 const ANSIBLE_ENV = { ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "0", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_DEPRECATION_WARNINGS: "0" };
 
 /** ansible-playbook's per-host stats, from its PLAY RECAP line. */
-async function ansible(playbook: string, host: ScratchHost, check = false): Promise<{ changed: number; failures: number; raw: string }> {
+async function ansible(playbook: string, host: ScratchHost, check = false): Promise<{ changed: number; failures: number; raw: string; msg: string }> {
   const r = await sh("ansible-playbook", ["-i", host.inventory, playbook, ...(check ? ["--check"] : [])], ANSIBLE_ENV);
   const raw = r.stdout + r.stderr;
   const m = new RegExp(`^${host.name}\\s*:\\s*ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)`, "m").exec(raw);
-  if (!m) return { changed: 0, failures: 1, raw };
-  return { changed: Number(m[2]), failures: Number(m[3]) + Number(m[4]), raw };
+  if (!m) return { changed: 0, failures: 1, raw, msg: raw.slice(-300) };
+  return { changed: Number(m[2]), failures: Number(m[3]) + Number(m[4]), raw, msg: ansibleFailure(raw) };
+}
+
+/** The first failed task of an ansible-playbook output: "task 'NAME': its msg". */
+function ansibleFailure(raw: string): string {
+  const lines = raw.split("\n");
+  const i = lines.findIndex((l) => /^(fatal|failed): \[/.test(l));
+  if (i < 0) return "";
+  const task = lines
+    .slice(0, i)
+    .reverse()
+    .find((l) => l.startsWith("TASK ["));
+  const msg = /"msg": "((?:[^"\\]|\\.)*)"/.exec(lines[i]!)?.[1] ?? lines[i]!.slice(0, 200);
+  return `task '${task?.replace(/^TASK \[(.*)\].*$/, "$1") ?? "?"}': ${msg}`;
 }
 
 async function keelRun(playbook: string, host: ScratchHost, dir: string, n: number): Promise<{ changed: number; failures: number; msg: string }> {
@@ -72,18 +85,48 @@ async function keelRun(playbook: string, host: ScratchHost, dir: string, n: numb
   }
 }
 
-/** The end state of a host, one line per item, host name and address replaced. */
+/**
+ * Content that is random by construction on every host (a key generated at install, a Berkeley DB
+ * file whose bytes vary between two builds of the same table) is compared through what it means:
+ * the certificate's subject and names, the table's entries; a private key only by its listing
+ * (path, mode, owner). Each line: a shell `case` pattern and the command whose output is hashed.
+ */
+const MEANING: [string, string][] = [
+  ["/etc/ssl/private/ssl-cert-snakeoil.key", "echo generated-key"],
+  ["/etc/ssl/certs/ssl-cert-snakeoil.pem", 'openssl x509 -in "$f" -noout -subject -ext subjectAltName 2>/dev/null || echo generated-cert'],
+  ["/etc/aliases.db", 'postalias -s "hash:${f%.db}" 2>/dev/null | sort'],
+  ["/etc/postfix/*.db", 'postmap -s "hash:${f%.db}" 2>/dev/null | sort'],
+];
+
+/**
+ * The end state of a host, one line per item, host name and address replaced. Sysctls are the
+ * writable net.* ones: a read-only sysctl (nf_conntrack_count, mc_forwarding…) is a live counter
+ * or a kernel fact, not configuration. The link named by the snakeoil certificate's subject hash
+ * (/etc/ssl/certs/1a2b3c4d.0) loses that name: the subject holds the host name.
+ */
 async function snapshot(host: ScratchHost): Promise<string[]> {
+  const meaning = MEANING.map(([pat, cmd]) => `    ${pat}) ${cmd} ;;`).join("\n");
   const script = [
     "H=$(hostname); A=" + host.address,
-    "find /etc /usr/local -xdev \\( -path /etc/ssh/ssh_host_\\* -o -name hostname -o -name hosts -o -name machine-id -o -name ld.so.cache -o -name '*-' -o -name .pwd.lock -o -path /etc/keel\\* \\) -prune -o -printf '%p %m %u %g %y\\n' 2>/dev/null | sort",
-    'find /etc /usr/local -xdev -type f ! -path \'/etc/ssh/ssh_host_*\' ! -name hostname ! -name hosts ! -name machine-id ! -name ld.so.cache ! -name \'*-\' 2>/dev/null | sort | while read -r f; do printf \'%s %s\\n\' "$f" "$(sed "s/$H/HOST/g; s/$A/ADDR/g" "$f" | sha256sum | cut -c1-16)"; done',
+    "find /etc /usr/local -xdev \\( -path /etc/ssh/ssh_host_\\* -o -name hostname -o -name hosts -o -name machine-id -o -name ld.so.cache -o -name '*-' -o -name .pwd.lock -o -path /etc/keel\\* \\) -prune -o -printf '%p %m %u %g %y %l\\n' 2>/dev/null | sort",
+    "find /etc /usr/local -xdev -type f ! -path '/etc/ssh/ssh_host_*' ! -name hostname ! -name hosts ! -name machine-id ! -name ld.so.cache ! -name '*-' 2>/dev/null | sort | while read -r f; do",
+    '  h=$(case "$f" in',
+    meaning,
+    '    *) cat "$f" ;;',
+    '  esac | sed "s/$H/HOST/g; s/$A/ADDR/g" | sha256sum | cut -c1-16)',
+    '  printf \'%s %s\\n\' "$f" "$h"',
+    "done",
     "getent passwd | cut -d: -f1,3,4,6,7; getent group | cut -d: -f1,3,4",
     "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' 2>/dev/null",
-    "sysctl -a 2>/dev/null | grep '^net\\.' | grep -v -e '\\.stable_secret' -e 'random' | sort",
+    "{ echo '#'; find /proc/sys/net -type f ! -perm -u=w 2>/dev/null | sed 's|^/proc/sys/||; s|/|.|g'; } > /tmp/.keel-ro-sysctls",
+    "sysctl -a 2>/dev/null | grep '^net\\.' | grep -v -e '\\.stable_secret' -e 'random' | awk 'NR==FNR{ro[$0]=1; next} !($1 in ro)' /tmp/.keel-ro-sysctls - | sort",
+    "rm -f /tmp/.keel-ro-sysctls",
   ].join("\n");
   const r = await ssh(host, script, { timeoutMs: 120_000 });
-  const lines = r.stdout.split("\n").filter(Boolean);
+  const lines = r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace(/^\/etc\/ssl\/certs\/[0-9a-f]{8}\.\d+ (.* l ssl-cert-snakeoil\.pem)$/, "/etc/ssl/certs/<subject hash> $1"));
   if (r.code !== 0 || lines.length < 100) throw new Error(`snapshot of ${host.name} failed (exit ${r.code}, ${lines.length} lines): ${r.stderr.slice(0, 300)}`);
   return lines;
 }
@@ -124,10 +167,12 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
       const work = mkdtempSync(join(tmpdir(), `keel-compat-run-${r.name}-`));
       const [a, k] = await Promise.all([startScratchHost(), startScratchHost()]);
       try {
-        // as a real fleet host: current package lists, and python3-apt (without it Ansible's apt
-        // module runs apt-get update and installs it as a side effect, which keel does not do)
+        // as a real fleet host: current package lists, python3-apt (without it Ansible's apt
+        // module runs apt-get update and installs it as a side effect, which keel does not do), and
+        // the auth log a syslog daemon keeps (fail2ban's sshd jail refuses to start without it)
         for (const h of [a, k]) {
-          const p = await ssh(h, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null", {
+          const prep = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null";
+          const p = await ssh(h, `${prep} && touch /var/log/auth.log && chmod 0640 /var/log/auth.log && chgrp adm /var/log/auth.log`, {
             timeoutMs: 300_000,
           });
           expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
@@ -142,9 +187,12 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
         const check = await ansible(playbook, a, true);
         const drift = await keel(["drift", playbook, "-i", a.inventory], { timeoutMs: 900_000 });
         const row = rows.get(r.name)!;
-        const runs = `ansible ${a1.failures ? "failed" : "ok"}, keel ${k1.failures ? `failed: ${k1.msg.slice(0, 160)}` : "ok"}`;
-        row.sameState =
-          diff.length === 0 ? `yes (${runs})` : `no: ${diff.length} differences, e.g. ${diff.slice(0, 3).join(" | ")} (${runs}; ${join(work, "state.diff")})`;
+        // Converged means both runs succeeded and the hosts ended alike: two runs failing at the
+        // same task leave alike hosts, but neither has the role's end state.
+        const runs = `ansible ${a1.failures ? `failed: ${a1.msg.slice(0, 160)}` : "ok"}, keel ${k1.failures ? `failed: ${k1.msg.slice(0, 160)}` : "ok"}`;
+        const failed = a1.failures > 0 || k1.failures > 0;
+        const differences = diff.length === 0 ? "no differences" : `${diff.length} differences, e.g. ${diff.slice(0, 3).join(" | ")}`;
+        row.sameState = !failed && diff.length === 0 ? "yes" : `no: ${failed ? "a run failed" : "the hosts differ"}: ${differences} (${runs}; ${work})`;
         const again = (x: { changed: number; failures: number }) =>
           x.failures ? `no (second run failed)` : x.changed === 0 ? "yes" : `no (${x.changed} changed)`;
         row.idempotent = `keel ${again(k2)}, ansible ${again(a2)}`;

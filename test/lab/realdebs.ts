@@ -17,11 +17,12 @@ import { LabError, run } from "./util.js";
 /**
  * The packages (their dependencies come along). systemd-standalone-sysusers is listed so that
  * aide-common's "systemd | systemd-standalone-sysusers" dependency is met without systemd itself.
- * The services from apache2 to unattended-upgrades are what the compatibility corpus's roles
- * install (test/compat/roles.json), so that keel and Ansible converge them on lab hosts;
- * python3-apt is what Ansible's apt module needs (without it, it installs it as a side effect).
- * bzip2, unzip and xz-utils are what files.unarchive (and Ansible's unarchive) need for .tar.bz2,
- * .zip and .tar.xz archives.
+ * The services from apache2 to unattended-upgrades, libpam-passwdqc (os_hardening) and htop,
+ * munin-node and rsyslog are what the compatibility corpus's roles install (test/compat/roles.json),
+ * so that keel and Ansible converge them on lab hosts; python3-apt is what Ansible's apt module
+ * needs (without it, it installs it as a side effect). bzip2, unzip and xz-utils are what
+ * files.unarchive (and Ansible's unarchive) need for .tar.bz2, .zip and .tar.xz archives.
+ * Dependencies come without Recommends.
  */
 export const REAL_DEBS: readonly string[] = [
   "aide",
@@ -34,10 +35,13 @@ export const REAL_DEBS: readonly string[] = [
   "fail2ban",
   "git",
   "haproxy",
+  "htop",
   "iptables",
   "kmod",
+  "libpam-passwdqc",
   "libpam-pwquality",
   "memcached",
+  "munin-node",
   "nginx",
   "ntp",
   "php8.2-cli",
@@ -45,6 +49,7 @@ export const REAL_DEBS: readonly string[] = [
   "postfix",
   "python3-apt",
   "redis-server",
+  "rsyslog",
   "systemd-standalone-sysusers",
   "ufw",
   "unattended-upgrades",
@@ -55,13 +60,20 @@ export const REAL_DEBS: readonly string[] = [
 /** Content key of the real packages for the repository's recipe hash. */
 export function realDebsKey(paths: LabPaths = labPaths()): string {
   return createHash("sha256")
-    .update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}`)
+    .update(`${[...REAL_DEBS].sort().join(",")}\n${rootfsDir(paths)}\nrootfs versions pinned`)
     .digest("hex")
     .slice(0, 16);
 }
 
-/** What apt would install on the rootfs for REAL_DEBS: "name=version" each. */
-export async function realDebsPlan(statusFile: string): Promise<string[]> {
+interface Inst {
+  name: string;
+  version: string;
+  /** The version the rootfs has, when apt would upgrade it. */
+  installed?: string;
+}
+
+/** apt-get -s install on the rootfs: its "Inst NAME [INSTALLED] (VERSION …)" lines. */
+async function simulate(statusFile: string, names: string[]): Promise<Inst[]> {
   const { stdout } = await run("apt-get", [
     "-o",
     `Dir::State::status=${statusFile}`,
@@ -70,13 +82,34 @@ export async function realDebsPlan(statusFile: string): Promise<string[]> {
     "-s",
     "--no-install-recommends",
     "install",
-    ...REAL_DEBS,
+    ...names,
   ]);
   return stdout
     .split("\n")
-    .map((l) => /^Inst (\S+) \((\S+)/.exec(l))
+    .map((l) => /^Inst (\S+) (?:\[(\S+)\] )?\((\S+)/.exec(l))
     .filter((m): m is RegExpExecArray => !!m)
-    .map((m) => `${m[1]}=${m[2]}`);
+    .map((m) => ({ name: m[1]!, version: m[3]!, ...(m[2] ? { installed: m[2] } : {}) }));
+}
+
+/**
+ * What apt would install on the rootfs for REAL_DEBS: "name=version" each. The rootfs comes from
+ * the release's main suite, the machine also sees its security suite: a dependency built from a
+ * source the rootfs has (perl needs perl-base of the same build) would then upgrade a rootfs
+ * package, which every lab host would see as a pending update (the patch tests count them). So
+ * such a package and its siblings (the planned packages of the same new version) are pinned to the
+ * version the rootfs has.
+ */
+export async function realDebsPlan(statusFile: string): Promise<string[]> {
+  let plan = await simulate(statusFile, [...REAL_DEBS]);
+  const pins = new Map<string, string>();
+  for (const up of plan.filter((p) => p.installed !== undefined)) for (const p of plan) if (p.version === up.version) pins.set(p.name, up.installed!);
+  if (pins.size > 0) {
+    plan = await simulate(statusFile, [...REAL_DEBS.filter((n) => !pins.has(n)), ...[...pins].map(([n, v]) => `${n}=${v}`)]);
+    const still = plan.filter((p) => p.installed !== undefined);
+    if (still.length)
+      throw new LabError(`the real packages would upgrade rootfs packages: ${still.map((p) => `${p.name} ${p.installed} → ${p.version}`).join(", ")}`);
+  }
+  return plan.map((p) => `${p.name}=${p.version}`);
 }
 
 /**

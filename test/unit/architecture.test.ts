@@ -32,16 +32,6 @@ const MODULE_MAY_USE: Record<string, string> = {
   "engine/facts/index.js": "system.setup is the facts probe run as a task; the probe and its Ansible names live in engine/facts",
 };
 
-/**
- * Module-to-module edges not yet removed (issue 9): each must go, by moving the shared code to
- * engine/core. Listed so that no new one appears unnoticed.
- */
-const KNOWN_EDGES = new Set([
-  // the line-edit machinery of lineinfile (probe, diff, apply) is reused for limits.conf
-  "modules/system/pam_limits.ts imports modules/files/common.js",
-  "modules/system/pam_limits.ts imports modules/files/text.js",
-]);
-
 describe("import graph", () => {
   const modules = tsFiles(join(root, "modules")).filter((f) => !f.endsWith("modules/index.ts"));
 
@@ -53,7 +43,6 @@ describe("import graph", () => {
         if (imp.startsWith("engine/core/")) continue;
         if (imp.startsWith(`modules/${area}/`)) continue;
         if (imp in MODULE_MAY_USE) continue;
-        if (KNOWN_EDGES.has(`${relative(root, f)} imports ${imp}`)) continue;
         bad.push(`${relative(root, f)} imports ${imp}`);
       }
     }

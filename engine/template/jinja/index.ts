@@ -145,6 +145,27 @@ function pyDatetime(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
 }
 
+/** Controller user names by uid, read once per run (every template of every host asks). */
+const userNames = new Map<number, string>();
+
+/** pwd.getpwuid(uid).pw_name on the controller, else the number (as Ansible). */
+function userName(uid: number): string {
+  let name = userNames.get(uid);
+  if (name !== undefined) return name;
+  name = String(uid);
+  try {
+    const entry = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .map((l) => l.split(":"))
+      .find((f) => f[2] === String(uid));
+    if (entry?.[0]) name = entry[0];
+  } catch {
+    // no readable passwd file: the number
+  }
+  userNames.set(uid, name);
+  return name;
+}
+
 /**
  * The variables Ansible's template module adds (generate_ansible_template_vars): template_host,
  * template_path (src as written), template_fullpath, template_uid, template_mtime,
@@ -153,17 +174,7 @@ function pyDatetime(d: Date): string {
  */
 export function templateVars(src: string, fullPath: string, dest?: string): Record<string, unknown> {
   const st = statSync(fullPath);
-  // pwd.getpwuid(uid).pw_name on the controller, else the number (as Ansible)
-  let uid: string = String(st.uid);
-  try {
-    const entry = readFileSync("/etc/passwd", "utf8")
-      .split("\n")
-      .map((l) => l.split(":"))
-      .find((f) => f[2] === String(st.uid));
-    if (entry?.[0]) uid = entry[0];
-  } catch {
-    // no readable passwd file: the number
-  }
+  const uid = userName(st.uid);
   return {
     template_host: hostname(),
     template_path: src,

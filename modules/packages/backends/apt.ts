@@ -29,7 +29,8 @@ export const apt: PackageBackend = {
         `q=$(dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' ${names} 2>/dev/null)`,
         outSection("dpkg", `printf '%s\\n' "$q"`),
       );
-      const policy = outSection("policy", `apt-cache policy ${names}`);
+      const release = opts.defaultRelease !== undefined ? ` -o APT::Default-Release=${shq(opts.defaultRelease)}` : "";
+      const policy = outSection("policy", `apt-cache${release} policy ${names}`);
       if (opts.candidates === "all") lines.push(policy);
       else if (opts.candidates === "missing") {
         // Candidates are only needed for names that are not installed (status "?i?").
@@ -106,6 +107,7 @@ export const apt: PackageBackend = {
       const flags: string[] = [];
       if (opts.installRecommends !== undefined) flags.push(`-o APT::Install-Recommends=${opts.installRecommends ? "true" : "false"}`);
       if (opts.allowDowngrade) flags.push("--allow-downgrades");
+      if (opts.defaultRelease !== undefined) flags.push(`-t ${shq(opts.defaultRelease)}`);
       await run([base, ...flags, "install", shJoin(install)].join(" "));
     }
     if (plan.purge.length > 0) await run(`${base} purge ${shJoin(plan.purge)}`);

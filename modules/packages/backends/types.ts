@@ -38,6 +38,8 @@ export interface ProbeOptions {
   needCacheAge: boolean;
   /** Probe what autoremove would remove. */
   needUnneeded: boolean;
+  /** apt: the release that wins (APT::Default-Release), so the candidate is the one install takes. */
+  defaultRelease?: string;
 }
 
 /** What apply must do, gathered from the diff's changes. */
@@ -56,6 +58,8 @@ export interface ApplyOptions {
   installRecommends?: boolean;
   allowDowngrade: boolean;
   lockTimeout: number;
+  /** apt: install from this release (apt-get -t RELEASE). */
+  defaultRelease?: string;
 }
 
 export interface PackageBackend {

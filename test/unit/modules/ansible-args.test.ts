@@ -45,6 +45,11 @@ const ANSIBLE: Record<string, Row> = {
     refused: "access_time access_time_format attributes attr modification_time modification_time_format selevel serole setype seuser unsafe_writes",
     base: { path: "/tmp/x", state: "touch" },
   },
+  unarchive: {
+    args: "attributes attr copy creates decrypt dest exclude extra_opts group include io_buffer_size keep_newer list_files mode owner remote_src selevel serole setype seuser src unsafe_writes validate_certs",
+    refused: "attributes attr selevel serole setype seuser unsafe_writes",
+    base: { src: "/tmp/x.tgz", dest: "/tmp", remote_src: true },
+  },
   sysctl: { args: "ignoreerrors name key reload state sysctl_file sysctl_set value val", refused: "key val", base: { name: "vm.swappiness", value: "10" } },
   command: {
     args: "argv chdir cmd creates expand_argument_vars free_form removes stdin stdin_add_newline strip_empty_ends",
@@ -83,7 +88,7 @@ const ANSIBLE: Record<string, Row> = {
 
 /** Arguments in the schema that stop the load anyway (validate), with the words the error must have. */
 const REFUSED_IN_SCHEMA: Record<string, string[]> = {
-  apt: "deb default_release default-release dpkg_options force allow_unauthenticated allow-unauthenticated allow_change_held_packages only_upgrade upgrade autoclean clean policy_rc_d fail_on_autoremove".split(
+  apt: "deb dpkg_options force allow_unauthenticated allow-unauthenticated allow_change_held_packages only_upgrade upgrade autoclean clean policy_rc_d fail_on_autoremove".split(
     " ",
   ),
   dnf: "allowerasing bugfix security conf_file disable_excludes disable_gpg_check download_dir download_only exclude installroot list nobest releasever skip_broken update_only".split(

@@ -1,0 +1,418 @@
+// What every module that manages a file shares (the files area, and system.pam_limits through
+// textedit.ts): argument schemas, mode arithmetic, the file probe (the snippets of snippets.ts plus
+// its parser), attribute diffs (mode/owner/group) and the commands that fix them. It lives in core
+// so that no module imports another area's module (test/unit/architecture.test.ts).
+//
+// The probe prints records (engine/core/record.ts); $_kp is the path examined (copy may resolve
+// dest/ + basename on the host first):
+//   @target            path= (the path examined; base64 when it holds a newline)
+//   @stat link         the path itself (not followed): type=link and target:b64= when a symlink,
+//                      with the link's own uid/gid/owner/group
+//   @stat dest         what the path resolves to (followed): absent when exists=0 (dangling links too)
+//   @stat parent       the containing directory (followed)
+//   @sum               sha256= of a regular file, or unreadable=1 (when asked)
+//   @file content      the file's bytes (readFile snippet), when asked (see ContentMode)
+//   @tree              count= and attrs=TYPE|MODE|UID|GID|USER|GROUP, one record per distinct
+//                      attribute set below a directory (recurse; find | stat | sort | uniq -c)
+import { createHash } from "node:crypto";
+import type { ApplyResult, Change, Host, JSONSchema } from "./module.js";
+import { InputError, ModuleError } from "./errors.js";
+import { shq } from "./shell.js";
+import { allRecs, findRec, parseRecords } from "./record.js";
+import { fileOf, normMode, snip, statOf } from "./snippets.js";
+
+// ---------------------------------------------------------------------------------------------
+// Argument schemas shared by the file modules
+
+export const MODE_SCHEMA: JSONSchema = {
+  type: "string",
+  description:
+    'Permissions: octal ("0644", "644", "0o644"; an unquoted 0644 in YAML is kept as written) or chmod symbolic form ("u=rw,g=r,o=r", "u+x", "a-w", "u=rwX"). Default: unchanged for existing files; new files get the umask default.',
+};
+export const OWNER_SCHEMA: JSONSchema = {
+  type: "string",
+  description: "User name (or numeric uid) that should own the file. Default: unchanged (new files: the connecting user).",
+};
+export const GROUP_SCHEMA: JSONSchema = {
+  type: "string",
+  description: "Group name (or numeric gid) of the file. Default: unchanged (new files: the user's primary group).",
+};
+export const BACKUP_SCHEMA: JSONSchema = {
+  type: "boolean",
+  default: false,
+  description: "Keep a timestamped copy of the old file beside it before replacing it. Default false.",
+};
+export const VALIDATE_SCHEMA: JSONSchema = {
+  type: "string",
+  pattern: "%s",
+  description:
+    'Command run on the new file before it replaces the old one; `%s` is the temporary file\'s path (e.g. "visudo -cf %s"). The file is not replaced when it fails.',
+};
+
+export interface AttrArgs {
+  mode?: string | number;
+  owner?: string;
+  group?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes
+
+/** A desired mode: an absolute octal one, or a chmod symbolic expression (resolved against the current mode). */
+export type ModeSpec = { octal: number } | { symbolic: string };
+
+const SYMBOLIC = /^([ugoa]*([-+=]([rwxXst]*|[ugo]))+)(,([ugoa]*([-+=]([rwxXst]*|[ugo]))+))*$/;
+
+/**
+ * Parse a mode argument. Numbers are read by their decimal digits as octal (YAML 1.2 reads `0644`
+ * as 644, which Ansible users mean as 0644); strings may be "0644", "644", "0o644" or symbolic.
+ */
+export function parseMode(mode: string | number): ModeSpec {
+  if (typeof mode === "number") {
+    const digits = String(mode);
+    if (!Number.isInteger(mode) || mode < 0 || !/^[0-7]{1,4}$/.test(digits)) {
+      throw new InputError(`invalid mode ${mode}`, undefined, 'write modes as octal digits in quotes, e.g. mode: "0644"');
+    }
+    return { octal: parseInt(digits, 8) };
+  }
+  const s = mode.trim();
+  const m = /^(?:0o)?([0-7]{1,4})$/i.exec(s);
+  if (m) return { octal: parseInt(m[1]!, 8) };
+  if (SYMBOLIC.test(s)) return { symbolic: s };
+  throw new InputError(`invalid mode '${mode}'`, undefined, 'use octal ("0644") or chmod symbolic form ("u=rw,g=r,o=r")');
+}
+
+const CLASS_SHIFT: Record<"u" | "g" | "o", number> = { u: 6, g: 3, o: 0 };
+
+/** Apply a chmod symbolic expression to `cur` (POSIX chmod semantics, umask ignored). */
+export function applySymbolic(spec: string, cur: number, isDir: boolean): number {
+  let mode = cur & 0o7777;
+  for (const clause of spec.split(",")) {
+    const wm = /^([ugoa]*)(.*)$/.exec(clause)!;
+    let who = wm[1]!.replace(/a/g, "ugo");
+    if (who === "") who = "ugo";
+    const classes = [...new Set(who.split(""))] as ("u" | "g" | "o")[];
+    const ops = wm[2]!.match(/[-+=][rwxXstugo]*/g) ?? [];
+    for (const op of ops) {
+      const kind = op[0]!;
+      const perms = op.slice(1);
+      let bits = 0;
+      for (const c of classes) {
+        let rwx = 0;
+        let special = 0;
+        for (const p of perms) {
+          if (p === "r") rwx |= 4;
+          else if (p === "w") rwx |= 2;
+          else if (p === "x") rwx |= 1;
+          else if (p === "X") {
+            if (isDir || (mode & 0o111) !== 0) rwx |= 1;
+          } else if (p === "s") {
+            if (c === "u") special |= 0o4000;
+            if (c === "g") special |= 0o2000;
+          } else if (p === "t") {
+            if (c === "o") special |= 0o1000;
+          } else if (p === "u" || p === "g" || p === "o") {
+            rwx |= (mode >> CLASS_SHIFT[p]) & 7;
+          }
+        }
+        bits |= (rwx << CLASS_SHIFT[c]) | special;
+      }
+      if (kind === "+") mode |= bits;
+      else if (kind === "-") mode &= ~bits;
+      else {
+        let clear = 0;
+        for (const c of classes) clear |= (7 << CLASS_SHIFT[c]) | (c === "u" ? 0o4000 : c === "g" ? 0o2000 : 0o1000);
+        // chmod keeps a directory's setuid/setgid bits under `=` unless they are named.
+        if (isDir) clear &= ~0o6000;
+        mode = (mode & ~clear) | bits;
+      }
+    }
+  }
+  return mode;
+}
+
+/** The mode a path should end up with; `cur` undefined means "to be created" (umask 022 default). */
+export function targetMode(spec: ModeSpec, cur: number | undefined, isDir: boolean): number {
+  if ("octal" in spec) return spec.octal;
+  return applySymbolic(spec.symbolic, cur ?? (isDir ? 0o755 : 0o644), isDir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stat probe
+
+export interface FileStat {
+  /** The path examined. */
+  path: string;
+  /** What the path resolves to, following symlinks ("absent" includes dangling links). */
+  type: "file" | "directory" | "other" | "absent";
+  /** Set when the path itself is a symlink: its target as stored. */
+  link?: string;
+  /** The symlink's own ownership. */
+  linkOwner?: { uid: number; gid: number; owner: string; group: string };
+  /** Of the resolved path: mode as 4 octal digits ("0644"). */
+  mode?: string;
+  uid?: number;
+  gid?: number;
+  owner?: string;
+  group?: string;
+  size?: number;
+  parentExists: boolean;
+  sha256?: string;
+  /** The file exists but could not be read (permission). */
+  unreadable?: boolean;
+  /** The file's text, when the probe sent it and it is valid UTF-8 of the stated size. */
+  content?: string;
+  /** The probe sent the bytes but they are not UTF-8 text. */
+  binary?: boolean;
+  /** Recursive attribute summary below a directory. */
+  tree?: TreeGroup[];
+}
+
+export interface TreeGroup {
+  count: number;
+  dir: boolean;
+  mode: string;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+}
+
+/**
+ * What the probe sends of a regular file's bytes: nothing; always (line/block editing needs them);
+ * or only when its sha256 differs from `sha256` and it is small (<= 64 KiB) text without NUL
+ * bytes, so --diff can show the old text without another round trip.
+ */
+export type ContentMode = { kind: "none" } | { kind: "always" } | { kind: "ifDiffers"; sha256: string };
+
+export const DIFF_CONTENT_LIMIT = 65536;
+
+export interface StatOptions {
+  sha256?: boolean;
+  content?: ContentMode;
+  /** Summarise the attributes of everything below a directory (for recurse). */
+  tree?: boolean;
+  /** Shell lines run first that may change $_kp (e.g. copy into a directory). */
+  resolve?: string;
+}
+
+/** The file probe for one path, from the shared snippets (stat -c, readlink, sha256sum, base64). */
+export function fileProbeScript(path: string, o: StatOptions = {}): string {
+  const p = { sh: '"$_kp"' };
+  const lines = [`_kp=${shq(path)}`];
+  if (o.resolve) lines.push(o.resolve);
+  lines.push(
+    `case "$_kp" in */*) _kd=\${_kp%/*}; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
+    snip.begin("target"),
+    snip.field("path", '"$_kp"'),
+    snip.stat("link", p),
+    snip.stat("dest", p, { follow: true }),
+    snip.stat("parent", { sh: '"$_kd"' }, { follow: true, typeOnly: true }),
+  );
+  const content = o.content ?? { kind: "none" };
+  if (o.sha256 || content.kind === "ifDiffers") {
+    lines.push(
+      snip.begin("sum"),
+      `_ks=; if [ -f "$_kp" ]; then if _ks=$(sha256sum < "$_kp"); then _ks=\${_ks%% *}; printf 'sha256=%s\\n' "$_ks"; else printf 'unreadable=1\\n'; fi; fi`,
+    );
+  }
+  if (content.kind === "always") {
+    lines.push(`if [ -f "$_kp" ] && [ -r "$_kp" ]; then`, snip.readFile("content", p), `fi`);
+  } else if (content.kind === "ifDiffers") {
+    // Only small text without NUL bytes, and only when the hash differs (for --diff).
+    lines.push(
+      `if [ -f "$_kp" ] && [ -n "$_ks" ] && [ "$_ks" != ${shq(content.sha256)} ]; then _kn=$(stat -L -c %s "$_kp");` +
+        ` if [ "$_kn" -le ${DIFF_CONTENT_LIMIT} ] && [ "$(tr -d '\\000' < "$_kp" | wc -c)" -eq "$_kn" ]; then`,
+      snip.readFile("content", p),
+      `fi; fi`,
+    );
+  }
+  if (o.tree) {
+    lines.push(
+      `if [ -d "$_kp" ]; then find "$_kp/" ! -type l -exec stat -c '%F|%a|%u|%g|%U|%G' {} + | sort | uniq -c |` +
+        ` awk '{ n = $1; sub(/^ *[0-9]+ /, ""); printf "@tree\\ncount=%s\\nattrs=%s\\n", n, $0 }'; fi`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Parse the file probe's records. Throws ModuleError when the output is not the file probe's. */
+export function parseFileStat(stdout: string, fallbackPath: string): FileStat {
+  const recs = parseRecords(stdout);
+  const target = findRec(recs, "target");
+  if (!target || !findRec(recs, "stat", "dest")) {
+    throw new ModuleError(`cannot examine ${fallbackPath}: unexpected probe output ${JSON.stringify(stdout.slice(0, 200))}`);
+  }
+  const dest = statOf(recs, "dest");
+  const type: FileStat["type"] = !dest ? "absent" : dest.type === "file" || dest.type === "directory" ? dest.type : "other";
+  const st: FileStat = { path: target.get("path") || fallbackPath, type, parentExists: statOf(recs, "parent")?.type === "directory" };
+  const link = statOf(recs, "link");
+  if (link?.type === "link" && link.target !== undefined) {
+    st.link = link.target;
+    if (link.uid !== undefined && link.gid !== undefined) st.linkOwner = { uid: link.uid, gid: link.gid, owner: link.owner ?? "", group: link.group ?? "" };
+  }
+  if (dest?.mode !== undefined) {
+    st.mode = dest.mode;
+    st.uid = dest.uid;
+    st.gid = dest.gid;
+    st.size = dest.size;
+    st.owner = dest.owner;
+    st.group = dest.group;
+  }
+  const sum = findRec(recs, "sum");
+  const sha = sum?.get("sha256");
+  if (sha !== undefined) st.sha256 = sha;
+  if (sum?.get("unreadable") === "1") st.unreadable = true;
+  const f = fileOf(recs, "content");
+  if (f.content !== undefined && (st.size === undefined || f.content.length === st.size)) {
+    const text = decodeUtf8(f.content);
+    if (text === undefined) st.binary = true;
+    else st.content = text;
+  }
+  const tree = allRecs(recs, "tree");
+  if (tree.length) {
+    st.tree = tree.map((t) => {
+      const [ftype, mode, uid, gid, owner, group] = (t.get("attrs") ?? "").split("|");
+      return {
+        count: t.int("count") ?? 0,
+        dir: ftype === "directory",
+        mode: normMode(mode ?? "0"),
+        uid: Number(uid),
+        gid: Number(gid),
+        owner: owner ?? "",
+        group: group ?? "",
+      };
+    });
+  }
+  return st;
+}
+
+export function decodeUtf8(buf: Buffer): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch {
+    return undefined;
+  }
+}
+
+export function sha256hex(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export function shortSha(h: string | undefined): string {
+  return h ? `${h.slice(0, 12)}…` : "none";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribute diffs and their commands
+
+/** Whether the wanted owner (name or numeric id) matches the one found. */
+export function idMatches(want: string, name: string | undefined, id: number | undefined): boolean {
+  if (/^\d+$/.test(want)) return id === Number(want);
+  return name === want;
+}
+
+/**
+ * mode/owner/group changes of an existing path. `isDir` decides how symbolic X applies.
+ * Each Change has field mode|owner|group, before/after, and `data.mode` (the octal to chmod to).
+ */
+export function attrChanges(st: FileStat, args: AttrArgs, what: string): Change[] {
+  const out: Change[] = [];
+  const isDir = st.type === "directory";
+  if (args.mode !== undefined && st.mode !== undefined) {
+    const want = normMode(targetMode(parseMode(args.mode), parseInt(st.mode, 8), isDir));
+    if (want !== st.mode) out.push({ summary: `${what}mode ${st.mode} → ${want}`, field: "mode", before: st.mode, after: want });
+  }
+  if (args.owner !== undefined && !idMatches(args.owner, st.owner, st.uid)) {
+    out.push({ summary: `${what}owner ${st.owner} → ${args.owner}`, field: "owner", before: st.owner, after: args.owner });
+  }
+  if (args.group !== undefined && !idMatches(args.group, st.group, st.gid)) {
+    out.push({ summary: `${what}group ${st.group} → ${args.group}`, field: "group", before: st.group, after: args.group });
+  }
+  return out;
+}
+
+/** "mode 0644, owner root, group root" for the attributes the task names, as found. */
+export function attrExplain(st: FileStat, args: AttrArgs): string[] {
+  const out: string[] = [];
+  if (args.mode !== undefined) out.push(`mode ${st.mode}`);
+  if (args.owner !== undefined) out.push(`owner ${st.owner}`);
+  if (args.group !== undefined) out.push(`group ${st.group}`);
+  return out;
+}
+
+/** A path as a shell word that no utility can take for an option. */
+export function shPath(p: string): string {
+  return shq(p.startsWith("-") ? `./${p}` : p);
+}
+
+/**
+ * The chown/chgrp/chmod commands that the mode/owner/group changes call for, and nothing else.
+ * `recurse` applies them to the whole tree (chmod gets the task's mode expression then, so X and
+ * relative forms apply per entry); `noDeref` changes a symlink's own owner (chown -h). `isDir`
+ * writes directory modes with a 5th leading zero so GNU chmod also clears setuid/setgid bits.
+ */
+export function attrCommands(path: string, changes: Change[], args: AttrArgs, o: { recurse?: boolean; noDeref?: boolean; isDir?: boolean } = {}): string[] {
+  const cmds: string[] = [];
+  const owner = changes.some((c) => c.field === "owner" || c.field === "tree_owner") ? args.owner : undefined;
+  const group = changes.some((c) => c.field === "group" || c.field === "tree_group") ? args.group : undefined;
+  const flags = `${o.recurse ? "-R " : ""}${o.noDeref ? "-h " : ""}`;
+  if (owner !== undefined) cmds.push(`chown ${flags}${shq(group !== undefined ? `${owner}:${group}` : owner)} ${shPath(path)}`);
+  else if (group !== undefined) cmds.push(`chgrp ${flags}${shq(group)} ${shPath(path)}`);
+  if (o.recurse && args.mode !== undefined && changes.some((c) => c.field === "mode" || c.field === "tree_mode")) {
+    const spec = parseMode(args.mode);
+    cmds.push(`chmod -R ${shq("octal" in spec ? normMode(spec.octal) : spec.symbolic)} ${shPath(path)}`);
+  } else {
+    const mode = changes.find((c) => c.field === "mode");
+    if (mode) cmds.push(`chmod ${o.isDir ? "0" : ""}${String(mode.after)} ${shPath(path)}`);
+  }
+  return cmds;
+}
+
+/** Run commands joined with && in one round trip (nothing when there are none). */
+export async function runAll(host: Host, cmds: string[]): Promise<void> {
+  if (cmds.length) await host.run(cmds.join(" && "));
+}
+
+/** Throws when a path resolves to something the module cannot handle as a file. */
+export function requireReadable(st: FileStat): void {
+  if (st.unreadable) throw new ModuleError(`cannot read ${st.path}: permission denied`);
+}
+
+/** Parent directory of a path ("." for a bare name). */
+export function parentOf(p: string): string {
+  const i = p.lastIndexOf("/");
+  if (i < 0) return ".";
+  return i === 0 ? "/" : p.slice(0, i);
+}
+
+/** First line of a regex/line for messages, shortened. */
+export function quoteShort(s: string, max = 40): string {
+  const one = s.split("\n")[0]!;
+  return `'${one.length > max ? `${one.slice(0, max - 1)}…` : one}'`;
+}
+
+/**
+ * Writes a file whole, atomically (through the transport's writeFile). A replaced file keeps its
+ * mode and owner unless the task names them, as Ansible's atomic_move does.
+ */
+export async function writeWhole(
+  host: Host,
+  st: FileStat,
+  a: AttrArgs & { backup?: boolean; validate?: string },
+  content: string | Buffer,
+): Promise<ApplyResult | void> {
+  const exists = st.type === "file";
+  const mode =
+    a.mode !== undefined ? normMode(targetMode(parseMode(a.mode), exists && st.mode ? parseInt(st.mode, 8) : undefined, false)) : exists ? st.mode : undefined;
+  const owner = a.owner ?? (exists ? String(st.uid) : undefined);
+  const group = a.group ?? (exists ? String(st.gid) : undefined);
+  const res = await host.writeFile(st.path, content, {
+    ...(mode !== undefined ? { mode } : {}),
+    ...(owner !== undefined ? { owner } : {}),
+    ...(group !== undefined ? { group } : {}),
+    ...(a.backup && exists ? { backup: true } : {}),
+    ...(a.validate !== undefined ? { validate: a.validate } : {}),
+  });
+  return res.backup ? { backup_file: res.backup } : undefined;
+}

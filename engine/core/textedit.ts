@@ -1,0 +1,102 @@
+// Editing a text file line by line, as files.lineinfile, files.blockinfile and system.pam_limits do:
+// the probe sends the file's current text, diff edits it in pure code, and apply writes the whole
+// new text atomically (or only chmod/chown when just the attributes differ).
+import { shq } from "./shell.js";
+import { normMode } from "./snippets.js";
+import type { ApplyResult, Change, Host, Probe } from "./module.js";
+import { ModuleError } from "./errors.js";
+import {
+  attrChanges,
+  attrCommands,
+  parseMode,
+  parseFileStat,
+  runAll,
+  fileProbeScript,
+  targetMode,
+  writeWhole,
+  type AttrArgs,
+  type FileStat,
+} from "./filestate.js";
+
+export interface TextArgs extends AttrArgs {
+  path?: string;
+  dest?: string;
+  name?: string;
+  create?: boolean;
+  backup?: boolean;
+  validate?: string;
+}
+
+export function textPath(a: TextArgs): string {
+  return (a.path ?? a.dest ?? a.name)!;
+}
+
+export function textProbe(a: TextArgs): Probe<FileStat> {
+  if (a.mode !== undefined) parseMode(a.mode);
+  const path = textPath(a);
+  return { script: fileProbeScript(path, { content: { kind: "always" } }), parse: (stdout) => parseFileStat(stdout, path) };
+}
+
+/**
+ * The file's current text, or undefined when it is absent. Throws when it cannot be edited as text.
+ */
+export function currentText(st: FileStat): string | undefined {
+  if (st.type === "absent") return undefined;
+  if (st.type === "directory") throw new ModuleError(`${st.path} is a directory, not a file`);
+  if (st.type !== "file") throw new ModuleError(`${st.path} is not a regular file`);
+  if (st.binary) throw new ModuleError(`${st.path} is not UTF-8 text; it cannot be edited line by line`);
+  if (st.content === undefined) {
+    if (st.size === 0) return "";
+    throw new ModuleError(`cannot read ${st.path} (permission denied? try become: true)`);
+  }
+  return st.content;
+}
+
+/**
+ * The changes for a new text: one "content" Change (with the unified diff and the new text in data)
+ * when it differs, then the attribute changes of an existing file. `summary` says what the edit was.
+ */
+export function textChanges(st: FileStat, a: TextArgs, before: string | undefined, after: string, summary: string): Change[] {
+  const path = st.path;
+  const out: Change[] = [];
+  if (before === undefined) {
+    // As Ansible's lineinfile/blockinfile with create: a missing parent directory is created too.
+    const attrs: string[] = [];
+    if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
+    if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
+    if (a.group !== undefined) attrs.push(`group ${a.group}`);
+    out.push({
+      summary: `file ${path} missing${st.parentExists ? "" : " (and its directory)"}, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
+      field: "state",
+      before: "absent",
+      after: "file",
+      diff: { path, before: "", after },
+      data: { content: after },
+    });
+    return out;
+  }
+  if (after !== before) out.push({ summary, field: "content", diff: { path, before, after }, data: { content: after } });
+  out.push(...attrChanges(st, a, ""));
+  return out;
+}
+
+export async function textApply(host: Host, a: TextArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
+  const path = st.path;
+  const edit = changes.find((c) => c.field === "content" || c.field === "state");
+  if (edit) {
+    if (st.type === "absent" && !st.parentExists) await host.run(`mkdir -p -m 0755 -- ${shq(path.slice(0, path.lastIndexOf("/")) || "/")}`);
+    return writeWhole(host, st, a, (edit.data as { content: string }).content);
+  }
+  await runAll(host, attrCommands(path, changes, a));
+}
+
+/** Split text into lines, each keeping its terminator ("\n" or "\r\n"); the last may have none. */
+export function splitKeep(text: string): string[] {
+  if (text === "") return [];
+  const out = text.split(/(?<=\n)/);
+  return out;
+}
+
+export function stripEol(line: string): string {
+  return line.replace(/[\r\n]+$/, "");
+}
