@@ -339,7 +339,8 @@ export function parsePlatform(lines: string[], arch: string): Record<string, unk
     const v = kv.get(k)?.trim();
     if (v && /^\d+$/.test(v)) out[name] = Number(v);
   }
-  if (kv.has("fips")) out.fips = kv.get("fips")?.trim() === "1";
+  // Ansible: true only when /proc/sys/crypto/fips_enabled says 1 (absent file: false)
+  out.fips = kv.get("fips")?.trim() === "1";
   return out;
 }
 
