@@ -76,6 +76,9 @@ export interface Task extends NodeCommon {
   until?: Expr;
   retries: number;
   delay: number;
+  /** `retries: "{{ n }}"` / `delay: "{{ s }}"`: rendered per host when the task runs (retries/delay hold the defaults). */
+  retriesExpr?: Expr;
+  delayExpr?: Expr;
   /** Handlers only: extra topics this handler listens to. */
   listen: string[];
 }
@@ -103,6 +106,8 @@ export interface Play {
   become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;
+  /** Ansible's gather_subset (["!all", "min"]…); absent gathers all. */
+  gatherSubset?: string[];
   /** Batch sizes: numbers or percentages ("30%"), the last one repeating. */
   serial?: (number | string)[];
   /** Stop the run when more than this percentage of a batch failed (Ansible's max_fail_percentage). */

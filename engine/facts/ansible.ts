@@ -35,14 +35,19 @@ const OS_FAMILY: Record<string, string> = {
 const capitalize = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
 export function ansibleFactVars(f: Facts): Record<string, unknown> {
-  const version = typeof f.os_version_full === "string" ? f.os_version_full : f.os_version;
+  // Ansible's distribution_version is os-release's VERSION_ID ("12"); Debian's point release
+  // (/etc/debian_version "12.15") only gives distribution_minor_version ("15")
+  const full = typeof f.os_version_full === "string" ? f.os_version_full : f.os_version;
+  const minor = full.split(".")[1];
+  const subsets = Array.isArray(f.subsets) ? (f.subsets as string[]) : ["min", "hardware", "network", "virtual"];
   const shortHost = f.hostname.split(".")[0] ?? f.hostname;
   // Ansible names PID 1 first (a container's tini, runit…), then the init system it detects
   const serviceMgr =
     typeof f.proc1_service_mgr === "string" ? f.proc1_service_mgr : typeof f.service_mgr === "string" ? f.service_mgr : f.init === "sysv" ? "sysvinit" : f.init;
   const af: Record<string, unknown> = {
     distribution: DISTRIBUTION[f.os_id] ?? capitalize(f.os_id),
-    distribution_version: version,
+    distribution_version: f.os_version,
+    ...(minor !== undefined ? { distribution_minor_version: minor } : {}),
     distribution_major_version: f.os_version.split(".")[0] ?? "",
     distribution_release: typeof f.os_codename === "string" ? f.os_codename : "",
     os_family: OS_FAMILY[f.os_family] ?? capitalize(f.os_family),
@@ -54,12 +59,12 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
     nodename: f.hostname,
     pkg_mgr: f.pkg_mgr,
     service_mgr: serviceMgr,
-    processor_vcpus: f.cpus,
-    processor_nproc: f.cpus,
-    memtotal_mb: f.memory_mb,
-    default_ipv4: f.default_ipv4 ?? (f.ipv4 ? { address: f.ipv4 } : {}),
     user_id: f.user,
+    gather_subset: Array.isArray(f.gather_subset) ? f.gather_subset : ["all"],
+    module_setup: true,
   };
+  if (subsets.includes("hardware")) Object.assign(af, { processor_vcpus: f.cpus, processor_nproc: f.cpus, memtotal_mb: f.memory_mb });
+  if (subsets.includes("network")) af.default_ipv4 = f.default_ipv4 ?? (f.ipv4 ? { address: f.ipv4 } : {});
   // the facts of engine/facts/extra.ts, when the probe gathered them (keel facts --ansible shows them)
   for (const k of [
     "env",
@@ -76,13 +81,52 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
     "mounts",
     "virtualization_type",
     "virtualization_role",
+    // engine/facts/more.ts
+    "python",
+    "python_version",
+    "discovered_interpreter_python",
+    "selinux",
+    "selinux_python_present",
+    "apparmor",
+    "lsb",
+    "cmdline",
+    "proc_cmdline",
+    "dns",
+    "local",
+    "fqdn",
+    "domain",
+    "kernel_version",
+    "machine_id",
+    "userspace_bits",
+    "userspace_architecture",
+    "effective_user_id",
+    "effective_group_id",
+    "real_user_id",
+    "real_group_id",
+    "fips",
+    "processor",
+    "processor_count",
+    "processor_cores",
+    "processor_threads_per_core",
+    "processor_vcpus",
+    "processor_nproc",
+    "memtotal_mb",
+    "memfree_mb",
+    "swaptotal_mb",
+    "swapfree_mb",
+    "uptime_seconds",
   ]) {
     if (f[k] !== undefined) af[k] = f[k];
   }
+  if (f.memory !== undefined) af.memory_mb = f.memory;
   // Debian and its derivatives: Ansible reads the distribution from /etc/os-release
   if (f.os_family === "debian")
     Object.assign(af, { distribution_file_path: "/etc/os-release", distribution_file_variety: "Debian", distribution_file_parsed: true });
   const vars: Record<string, unknown> = { facts: f, ansible_facts: af };
-  for (const [k, v] of Object.entries(af)) vars[`ansible_${k}`] = v;
+  for (const [k, v] of Object.entries(af)) if (k !== "discovered_interpreter_python" && k !== "gather_subset" && k !== "module_setup") vars[`ansible_${k}`] = v;
+  // as Ansible injects them: interpreter discovery's result without the prefix, the setup markers as they are
+  if (af.discovered_interpreter_python !== undefined) vars.discovered_interpreter_python = af.discovered_interpreter_python;
+  vars.gather_subset = af.gather_subset;
+  vars.module_setup = true;
   return vars;
 }

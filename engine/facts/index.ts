@@ -2,14 +2,25 @@
 import type { Connection } from "../core/connection.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError } from "../core/errors.js";
-import { factsProbe } from "./probe.js";
+import { factsProbeFor, type FactsOptions } from "./probe.js";
 
-export { factsProbe, parseFacts, FACTS_SCRIPT } from "./probe.js";
+export { factsProbe, factsProbeFor, parseFacts, FACTS_SCRIPT, resolveSubsets, GATHER_SUBSETS, type FactsOptions } from "./probe.js";
 export { ansibleFactVars } from "./ansible.js";
 
+/** The facts probe's options for a play on a host: its gather_subset and the host's ansible_python_interpreter. */
+export function factsOptions(play: { gatherSubset?: string[] }, hostVars: Record<string, unknown>): FactsOptions {
+  const py = hostVars.ansible_python_interpreter;
+  // a templated interpreter ("{{ ansible_playbook_python }}") is the controller's: discovery decides then
+  return {
+    ...(play.gatherSubset ? { subset: play.gatherSubset } : {}),
+    ...(typeof py === "string" && py !== "" && !py.includes("{{") && !py.startsWith("auto") ? { python: py } : {}),
+  };
+}
+
 /** Runs the facts probe on the host: exactly one round trip. */
-export async function gatherFacts(conn: Connection, become?: { user: string; password?: string }): Promise<Facts> {
-  const r = await conn.exec(become ? { command: factsProbe.script, become } : { command: factsProbe.script });
+export async function gatherFacts(conn: Connection, become?: { user: string; password?: string }, opts: FactsOptions = {}): Promise<Facts> {
+  const probe = factsProbeFor(opts);
+  const r = await conn.exec(become ? { command: probe.script, become } : { command: probe.script });
   // The script ends with `exit 0`; anything else means it did not run (no POSIX sh, out of memory…).
   if (r.rc !== 0)
     throw new CommandError(
@@ -19,5 +30,5 @@ export async function gatherFacts(conn: Connection, become?: { user: string; pas
       r.stderr,
       `gathering facts on ${conn.host} failed with exit code ${r.rc}: ${r.stderr.trim().split("\n")[0] ?? ""}`,
     );
-  return factsProbe.parse(r.stdout, r.rc);
+  return probe.parse(r.stdout, r.rc);
 }

@@ -11,29 +11,43 @@ import { FIREWALL_FACT_SCRIPT, parseFirewallFact } from "./firewall.js";
 import { allRecs, parseRecords } from "../core/record.js";
 import { outOf, snip } from "../core/snippets.js";
 import { parseExtraFacts } from "./extra.js";
+import { MORE_SECTIONS, parseMoreFacts, pythonScript } from "./more.js";
+import { shq } from "../core/shell.js";
 
-/** One @out record per section: the text its commands printed (engine/core/snippets.ts). */
-const SECTIONS: [string, string][] = [
-  ["os-release", "cat /etc/os-release || cat /usr/lib/os-release"],
-  ["debian_version", "cat /etc/debian_version"],
-  ["uname", "uname -r; uname -m; uname -n"],
-  ["user", "id -un"],
-  ["pkg", `for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done`],
-  ["init", "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi\nif [ -x /sbin/openrc ] || [ -x /usr/sbin/openrc ]; then echo openrc; fi"],
-  ["nproc", "nproc"],
-  ["cpuinfo", "grep -c '^processor' /proc/cpuinfo"],
-  ["meminfo", "grep '^MemTotal:' /proc/meminfo"],
+/** The gather subsets keel's probe is made of (Ansible's names); `min` is always there unless excluded. */
+export type Subset = "min" | "hardware" | "network" | "virtual";
+
+/** One @out record per section: the text its commands printed (engine/core/snippets.ts), by subset. */
+const SECTIONS: [Subset, string, string][] = [
+  ["min", "os-release", "cat /etc/os-release || cat /usr/lib/os-release"],
+  ["min", "debian_version", "cat /etc/debian_version"],
+  ["min", "uname", "uname -r; uname -m; uname -n"],
+  ["min", "user", "id -un"],
+  ["min", "pkg", `for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done`],
+  [
+    "min",
+    "init",
+    "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi\nif [ -x /sbin/openrc ] || [ -x /usr/sbin/openrc ]; then echo openrc; fi",
+  ],
+  ["hardware", "nproc", "nproc"],
+  ["hardware", "cpuinfo", "grep -c '^processor' /proc/cpuinfo"],
+  ["hardware", "meminfo", "grep '^MemTotal:' /proc/meminfo"],
   // Ansible's fact list (engine/facts/extra.ts reads these): environment, account, clock, PID 1,
   // mounts with their statfs, virtualisation markers
-  ["env", "env -0 2>/dev/null || env"],
-  ["pw", `id -u; id -g; getent passwd "$(id -un)" 2>/dev/null || grep "^$(id -un):" /etc/passwd`],
-  ["date", "date +'%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%N|%Z|%z'; date -d 2000-07-01 +%Z 2>/dev/null"],
-  ["proc1", "cat /proc/1/comm"],
-  ["mounts", "cat /proc/mounts"],
-  ["findmnt", "findmnt --list --noheadings --notruncate"],
-  ["lsblk", "lsblk --list --noheadings --paths --output NAME,UUID --exclude 2"],
-  ["statfs", `while read -r _d _m _r; do case $_d in /*|*:/*) stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" ;; esac; done < /proc/mounts`],
+  ["min", "env", "env -0 2>/dev/null || env"],
+  ["min", "pw", `id -u; id -g; getent passwd "$(id -un)" 2>/dev/null || grep "^$(id -un):" /etc/passwd`],
+  ["min", "date", "date +'%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%N|%Z|%z'; date -d 2000-07-01 +%Z 2>/dev/null"],
+  ["min", "proc1", "cat /proc/1/comm"],
+  ["hardware", "mounts", "cat /proc/mounts"],
+  ["hardware", "findmnt", "findmnt --list --noheadings --notruncate"],
+  ["hardware", "lsblk", "lsblk --list --noheadings --paths --output NAME,UUID --exclude 2"],
   [
+    "hardware",
+    "statfs",
+    `while read -r _d _m _r; do case $_d in /*|*:/*) stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" ;; esac; done < /proc/mounts`,
+  ],
+  [
+    "virtual",
     "virt",
     [
       "[ -f /.dockerenv ] && echo marker=docker",
@@ -47,11 +61,11 @@ const SECTIONS: [string, string][] = [
       "true",
     ].join("\n"),
   ],
+  ...MORE_SECTIONS.min.map(([id, cmd]): [Subset, string, string] => ["min", id, cmd]),
+  ...MORE_SECTIONS.hardware.map(([id, cmd]): [Subset, string, string] => ["hardware", id, cmd]),
 ];
 
-export const FACTS_SCRIPT = [
-  "exec 2>/dev/null",
-  ...SECTIONS.map(([id, cmd]) => snip.out(id, cmd)),
+const NETWORK_SCRIPT = [
   "if command -v ip >/dev/null; then",
   snip.out("ip-route", "ip -4 route show default"),
   snip.out("ip-addr", "ip -4 -o addr show || ip -4 addr show"),
@@ -69,11 +83,126 @@ export const FACTS_SCRIPT = [
   snip.out("proc-route", "cat /proc/net/route"),
   snip.out("fib_trie", "cat /proc/net/fib_trie"),
   "fi",
-  // The firewall fact prints records of its own: they travel as the text of one section.
-  snip.out("firewall", FIREWALL_FACT_SCRIPT),
-  "exit 0",
-  "",
-].join("\n");
+];
+
+/** Ansible's gather_subset names (groups and single facts), with or without a leading `!`. */
+export const GATHER_SUBSETS: readonly string[] = [
+  "all",
+  "min",
+  "hardware",
+  "network",
+  "virtual",
+  "ohai",
+  "facter",
+  "all_ipv4_addresses",
+  "all_ipv6_addresses",
+  "apparmor",
+  "caps",
+  "cmdline",
+  "date_time",
+  "default_ipv4",
+  "default_ipv6",
+  "devices",
+  "distribution",
+  "distribution_major_version",
+  "distribution_release",
+  "distribution_version",
+  "dns",
+  "effective_group_ids",
+  "effective_user_id",
+  "env",
+  "fips",
+  "hardware",
+  "interfaces",
+  "is_chroot",
+  "iscsi",
+  "kernel",
+  "local",
+  "lsb",
+  "machine",
+  "machine_id",
+  "mounts",
+  "network",
+  "ohai",
+  "os_family",
+  "pkg_mgr",
+  "platform",
+  "processor",
+  "processor_cores",
+  "processor_count",
+  "python",
+  "python_version",
+  "real_user_id",
+  "selinux",
+  "service_mgr",
+  "ssh_host_key_dsa_public",
+  "ssh_host_key_ecdsa_public",
+  "ssh_host_key_ed25519_public",
+  "ssh_host_key_rsa_public",
+  "ssh_host_pub_keys",
+  "ssh_pub_keys",
+  "system",
+  "system_capabilities",
+  "system_capabilities_enforced",
+  "user",
+  "user_dir",
+  "user_gecos",
+  "user_gid",
+  "user_id",
+  "user_shell",
+  "user_uid",
+  "virtual",
+  "virtualization_role",
+  "virtualization_type",
+];
+
+const ALL_SUBSETS: Subset[] = ["min", "hardware", "network", "virtual"];
+
+/**
+ * The subsets a gather_subset list selects, as Ansible reads it: no list means all; a list of
+ * only exclusions means all but those; otherwise what it names (`all` for every one), and `min`
+ * unless `!min`. `!all` drops everything that is not named explicitly. Names of single facts
+ * (`!date_time`) do not change which sections run: setup drops those facts from its result.
+ */
+export function resolveSubsets(list: readonly string[] | undefined): Subset[] {
+  const names = list && list.length ? list : ["all"];
+  const inc = new Set(names.filter((s) => !s.startsWith("!")));
+  const exc = new Set(names.filter((s) => s.startsWith("!")).map((s) => s.slice(1)));
+  const anyInclude = inc.size > 0;
+  return ALL_SUBSETS.filter((g) => {
+    if (g === "min") return !exc.has("min");
+    if (inc.has(g)) return true;
+    if (exc.has(g) || exc.has("all")) return false;
+    return !anyInclude || inc.has("all");
+  });
+}
+
+export interface FactsOptions {
+  /** Ansible's gather_subset list (default all). */
+  subset?: readonly string[];
+  /** The host's ansible_python_interpreter: used as is, nothing discovered. */
+  python?: string;
+}
+
+/** The facts probe's script for these options (the default one is FACTS_SCRIPT). */
+export function factsScript(opts: FactsOptions = {}): string {
+  const subsets = resolveSubsets(opts.subset);
+  return [
+    "exec 2>/dev/null",
+    ...SECTIONS.filter(([g]) => subsets.includes(g)).map(([, id, cmd]) => snip.out(id, cmd)),
+    ...(subsets.includes("min") ? [snip.out("python", pythonScript(opts.python))] : []),
+    ...(subsets.includes("network") ? NETWORK_SCRIPT : []),
+    // The firewall fact prints records of its own: they travel as the text of one section. keel's
+    // firewall module needs it, so it is gathered with every subset.
+    snip.out("firewall", FIREWALL_FACT_SCRIPT),
+    // which subsets ran, and the list as asked (Ansible's gather_subset fact)
+    snip.out("subsets", `printf '%s\\n' ${[subsets.join(","), JSON.stringify(opts.subset && opts.subset.length ? opts.subset : ["all"])].map(shq).join(" ")}`),
+    "exit 0",
+    "",
+  ].join("\n");
+}
+
+export const FACTS_SCRIPT = factsScript();
 
 /** The probe's sections: name → its lines (trailing empty lines dropped). */
 export function splitSections(stdout: string): Map<string, string[]> {
@@ -249,6 +378,17 @@ export function parseFacts(stdout: string): Facts {
   // The firewall block is records (engine/core/record.ts); older captures have none.
   if (s.has("firewall")) facts.firewall = parseFirewallFact(get("firewall").join("\n"));
   Object.assign(facts, parseExtraFacts(s, stdout));
+  Object.assign(facts, parseMoreFacts(s, arch, nproc));
+  // which subsets this probe gathered (captures older than gather_subset gathered all of them)
+  const [ran, asked] = get("subsets");
+  if (ran !== undefined) {
+    facts.subsets = ran.split(",").filter(Boolean);
+    try {
+      facts.gather_subset = JSON.parse(asked ?? '["all"]') as unknown;
+    } catch {
+      facts.gather_subset = ["all"];
+    }
+  }
   return facts;
 }
 
@@ -256,3 +396,8 @@ export const factsProbe: Probe<Facts> = {
   script: FACTS_SCRIPT,
   parse: (stdout) => parseFacts(stdout),
 };
+
+/** The facts probe for a gather_subset and a given interpreter (same parser). */
+export function factsProbeFor(opts: FactsOptions): Probe<Facts> {
+  return { script: factsScript(opts), parse: (stdout) => parseFacts(stdout) };
+}

@@ -150,7 +150,8 @@ export function parseKeyValue(m: ModuleDef, text: string, as: string = m.name): 
   const free: KvToken[] = [];
   let freeStart = -1;
   for (const w of words) {
-    const kv = /^([A-Za-z_][\w]*)=([\s\S]*)$/.exec(w.text);
+    // Ansible's parse_kv takes any key before the first `=` (`daemon-reload=true`, an alias with a dash)
+    const kv = /^([A-Za-z_][\w-]*)=([\s\S]*)$/.exec(w.text);
     // With a free form, only declared arguments are taken out (`echo a=b` stays text), as in Ansible.
     if (kv && (!m.freeForm || Object.hasOwn(props, kv[1]!))) {
       if (Object.hasOwn(args, kv[1]!)) throw new KvError(`argument '${kv[1]}' is given twice`, w.start);

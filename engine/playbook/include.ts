@@ -70,6 +70,9 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
   let name = stringValue(y, fileNode, key);
   const loop = literalLoop(c, node, key);
   const s = entryScope(y, node, scope, [key, "args", ...(loop ? ["loop", "with_items", "with_list", "loop_control"] : [])], INCLUDE_KEYWORDS, key);
+  // a handler that includes a task file: notifying it runs every task of the file, so each listens to its name
+  const np = pairOf(node, "name");
+  if (scope.inHandlers && np && isScalar(np.value)) s.handlerListen = [...(scope.handlerListen ?? []), String((np.value as { value: unknown }).value)];
   // include_tasks' `apply:` keywords go to every included task (keel's includes are inlined anyway)
   if (apply && isMap(apply)) {
     for (const p of apply.items as Pair[]) {

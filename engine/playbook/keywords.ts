@@ -10,6 +10,8 @@ export const PLAY_KEYWORDS: Record<string, string> = {
   become: "Run tasks with sudo (true/false).",
   become_user: "User to become (default root).",
   gather_facts: "Gather facts before the first task (default true).",
+  gather_subset:
+    "Which facts to gather, as Ansible's setup names them: all (default), min, hardware, network, virtual; !name excludes (`!all,min` gathers the minimal set only).",
   serial: 'Run the play on batches of hosts: a number, a percentage ("30%") or a list of them; the last repeats.',
   max_fail_percentage:
     "Stop the run when more than this percentage of a batch's hosts failed or became unreachable (as Ansible: it must be exceeded, so 49 with serial 4 stops at 2 failures; 0 stops at the first). Checked when the batch ends.",
@@ -73,6 +75,7 @@ export const BLOCK_KEYWORDS: Record<string, string> = {
   no_log: TASK_KEYWORDS.no_log!,
   check_mode: TASK_KEYWORDS.check_mode!,
   vars: "Variables for the tasks of the block.",
+  notify: "Handlers notified by each task of the block that changes something and has no notify: of its own.",
   delegate_to: TASK_KEYWORDS.delegate_to!,
   delegate_facts: TASK_KEYWORDS.delegate_facts!,
   run_once: TASK_KEYWORDS.run_once!,
@@ -118,7 +121,7 @@ export const LOOP_CONTROL_KEYWORDS: Record<string, string> = {
 };
 
 /** Meta actions keel runs. */
-export const META_ACTIONS = ["flush_handlers", "noop", "end_play", "end_host"];
+export const META_ACTIONS = ["flush_handlers", "noop", "end_play", "end_host", "reset_connection", "refresh_inventory", "clear_host_errors"];
 
 /** Ansible keywords keel reads but rejects, with the reason and what to do instead. */
 export const UNSUPPORTED: Record<string, string> = {
@@ -137,7 +140,6 @@ export const UNSUPPORTED: Record<string, string> = {
   action: "write the module as the key: `copy: …` instead of `action: copy …`",
   become_flags: "not supported",
   become_exe: "not supported",
-  gather_subset: "keel gathers one fixed set of facts",
   gather_timeout: "not supported",
   fact_path: "not supported",
   ignore_unreachable: "not supported",

@@ -32,6 +32,7 @@ import {
   hostsValue,
   serialValue,
   percentValue,
+  gatherSubsetValue,
   tagList,
   varsMap,
   readYaml,
@@ -157,6 +158,9 @@ export class Loader {
             break;
           case "gather_facts":
             play.gatherFacts = boolValue(y, v, k);
+            break;
+          case "gather_subset":
+            play.gatherSubset = gatherSubsetValue(y, v);
             break;
           case "serial":
             play.serial = serialValue(y, v);

@@ -6,6 +6,7 @@ import { YamlFile, isMap, isSeq, isScalar, type Node, type Pair, type YAMLMap } 
 import type { Expr, TaskNode } from "../core/plan.js";
 import { checkExpr, checkTemplate, hasTemplate, literalText } from "../template/index.js";
 import { UNSUPPORTED } from "./keywords.js";
+import { GATHER_SUBSETS } from "../facts/probe.js";
 
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -123,6 +124,28 @@ export function serialValue(y: YamlFile, n: Node): (number | string)[] {
       'write `serial: 5`, `serial: "30%"` or `serial: [1, 5, "50%"]`',
     );
   });
+}
+
+/** A play's gather_subset: names separated by commas, or a list of them; each one Ansible knows. */
+export function gatherSubsetValue(y: YamlFile, n: Node): string[] {
+  const out: string[] = [];
+  for (const [text, at] of stringList(y, n, "gather_subset")) {
+    for (const name of text
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      if (!GATHER_SUBSETS.includes(name.replace(/^!/, ""))) {
+        const sug = didYouMean(name.replace(/^!/, ""), [...GATHER_SUBSETS]);
+        throw y.error(
+          `gather_subset: unknown subset '${name}'${sug ? `, did you mean '${sug}'?` : ""}`,
+          at,
+          "use all, min, hardware, network or virtual (!name excludes)",
+        );
+      }
+      out.push(name);
+    }
+  }
+  return out;
 }
 
 /** A percentage 0..100: `30`, `30.5` or `"30%"` (Ansible's `percent` attribute). */

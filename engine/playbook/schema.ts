@@ -38,6 +38,7 @@ function common(table: Record<string, string>): Record<string, JSONSchema> {
       case "tags":
       case "notify":
       case "listen":
+      case "gather_subset":
         out[k] = strOrList(d);
         break;
       case "vars":
@@ -45,7 +46,13 @@ function common(table: Record<string, string>): Record<string, JSONSchema> {
         break;
       case "retries":
       case "delay":
-        out[k] = { type: "integer", minimum: 0, description: d };
+        out[k] = {
+          anyOf: [
+            { type: "integer", minimum: 0 },
+            { type: "string", pattern: "\\{\\{" },
+          ],
+          description: d,
+        };
         break;
       case "loop":
       case "with_items":

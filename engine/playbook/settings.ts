@@ -19,6 +19,8 @@ export interface Settings {
   noLog?: boolean;
   checkMode?: boolean;
   placement?: Placement;
+  /** A block's `notify:`, given to the tasks inside that have none. */
+  notify?: string[];
 }
 
 /** Where a keyword is written. */

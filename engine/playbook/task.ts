@@ -110,11 +110,14 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
         break;
       }
       case "retries":
-        retries = intValue(y, v, k);
+      case "delay": {
+        // a template (`"{{ jenkins_connection_retries }}"`) is rendered per host when the task runs
+        const text = isScalar(v) && typeof v.value === "string" && hasTemplate(v.value) ? exprList(y, v, k)[0] : undefined;
+        if (text) task[k === "retries" ? "retriesExpr" : "delayExpr"] = text;
+        if (k === "retries") retries = text ? 3 : intValue(y, v, k);
+        else delay = text ? 5 : intValue(y, v, k);
         break;
-      case "delay":
-        delay = intValue(y, v, k);
-        break;
+      }
       case "args":
         if (!isMap(v)) throw y.error("args: must be a mapping of module arguments", v);
         argsKeyword = p;
@@ -175,6 +178,9 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
   }
   task.retries = retries ?? (untilSeen ? 3 : 0);
   task.delay = delay ?? (untilSeen ? 5 : 0);
+  // a block's notify: the tasks inside that have none of their own notify its handlers
+  if (task.notify.length === 0 && scope.notify?.length) task.notify = [...scope.notify];
+  if (scope.inHandlers && scope.handlerListen) task.listen = [...task.listen, ...scope.handlerListen];
   return task;
 }
 

@@ -6,7 +6,7 @@ import type { Block, Expr, Task } from "../core/plan.js";
 import { BLOCK_KEYWORDS } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import { nextId, type Cursor, type Scope } from "./context.js";
-import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, exprList } from "./readers.js";
+import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, stringList, exprList } from "./readers.js";
 import { readTask, isDeferrable } from "./task.js";
 import { include, INCLUDE_KEYS } from "./include.js";
 import { roleTask, ROLE_TASK_KEYS } from "./roles.js";
@@ -102,6 +102,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     always: [],
   };
   const lists: Partial<Record<"block" | "rescue" | "always", Node>> = {};
+  let notify: string[] | undefined;
   for (const p of node.items as Pair[]) {
     const k = keyOf(y, p);
     const v = p.value as Node;
@@ -114,6 +115,12 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
       case "rescue":
       case "always":
         lists[k] = v;
+        break;
+      case "notify":
+        notify = stringList(y, v, k).map(([name, n]) => {
+          ctx.notifies.push({ name, pos: y.pos(n), file: y });
+          return name;
+        });
         break;
       default:
         if (k === "loop" || k === "with_items" || k === "with_list" || k === "with_dict")
@@ -135,6 +142,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     noLog: b.noLog,
     checkMode: b.checkMode,
     placement: b.placement,
+    ...(notify ? { notify } : {}),
   };
   const at = (out: typeof b.block, kind: string): Cursor => ({ y, scope: inner, ctx, out, prefix: id, kind });
   taskList(at(b.block, "b"), lists.block, "block");

@@ -146,7 +146,10 @@ export async function runItem(
   }
   if (!module) return finish(failedOutcome(`unknown module '${task.module}'`));
 
-  const attempts = task.until ? Math.max(1, task.retries) + 1 : 1;
+  // templated retries/delay (engine/playbook/task.ts) are rendered with the host's variables
+  const count = (e: Expr | undefined, dflt: number) => (e ? Math.max(0, Math.trunc(Number(renderValue(e.text, vars, e.pos))) || 0) : dflt);
+  const [retries, delay] = [count(task.retriesExpr, task.retries), count(task.delayExpr, task.delay)];
+  const attempts = task.until ? Math.max(1, retries) + 1 : 1;
   let out!: ItemOutcome;
   for (let a = 1; a <= attempts; a++) {
     out = await attempt(h, task, scope, vars, module, a > 1);
@@ -166,7 +169,7 @@ export async function runItem(
       out.reg.msg = out.result.msg;
       break;
     }
-    if (task.delay > 0) await sleep(task.delay * 1000);
+    if (delay > 0) await sleep(delay * 1000);
   }
   return finish(out);
 }

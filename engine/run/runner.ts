@@ -10,7 +10,7 @@ import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
 import { layerVars, withLookupContext } from "../template/index.js";
-import { gatherFacts, ansibleFactVars, factsProbe } from "../facts/index.js";
+import { gatherFacts, ansibleFactVars, factsOptions, factsProbeFor } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
@@ -174,7 +174,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const where = (k: string | undefined) => k?.replace(/^ssh:[^@]*@/, "ssh:");
     // The facts probe to come rides with the shell's start: one exchange fewer per host.
     const factsNext = play.gatherFacts && (!this.factsGathered || (this.connKey !== undefined && where(this.connKey) !== where(t.key)));
-    const conn = await this.pool.get(t, factsNext ? { command: factsProbe.script } : undefined);
+    const conn = await this.pool.get(t, factsNext ? { command: factsProbeFor(factsOptions(play, this.spec.vars)).script } : undefined);
     // a connect that completes after the deadline: the host was already reported; do not keep it open
     if (this.deadline.passed) {
       void conn.close().catch(() => undefined);
@@ -190,7 +190,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   private async gatherFacts(play: Play): Promise<void> {
     try {
       this.phase = " while gathering facts";
-      this.facts = await gatherFacts(this.conn!);
+      this.facts = await gatherFacts(this.conn!, undefined, factsOptions(play, this.spec.vars));
       this.phase = " between tasks";
     } catch (e) {
       if (e instanceof ConnectionError) throw e;
@@ -459,8 +459,16 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     // As in Ansible, end_play ends the play for every host (and every later serial batch).
     if (action === "end_play") this.playState.ended = true;
     if (action === "end_play" || action === "end_host") this.ended = true;
-    // noop, refresh_inventory, clear_facts, clear_host_errors: nothing to do for this runner
+    if (action === "reset_connection") await this.resetConnection(); // a new login: groups given by earlier tasks apply; other metas do nothing
     return true;
+  }
+
+  private async resetConnection(): Promise<void> {
+    if (!this.conn || this.connKey === undefined) return;
+    this.pool.drop(this.connKey);
+    await this.conn.close().catch(() => undefined);
+    this.conn = undefined;
+    await this.connect(this.play);
   }
 
   private async flushHandlers(root: Scope): Promise<boolean> {

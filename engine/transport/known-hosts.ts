@@ -118,11 +118,52 @@ export type HostKeyVerdict =
   /** Entries exist for this host but none has the offered key. */
   | { status: "mismatch"; entries: KnownHostEntry[] };
 
+interface EntryIndex {
+  /** Plain entries (literal names only: no wildcard, negation or hash) by each name they list, lowercased (names match case-insensitively). */
+  byName: Map<string, { at: number; e: KnownHostEntry }[]>;
+  /** Every other plain entry (hashed, patterns): matched one by one. */
+  rest: { at: number; e: KnownHostEntry }[];
+  revoked: KnownHostEntry[];
+}
+
+/**
+ * Entries are indexed once per parsed file (the array is the file cache's), so each host's lookup
+ * costs its own entries instead of a pass over the whole file: at hundreds of hosts the passes
+ * were quadratic.
+ */
+const indexes = new WeakMap<KnownHostEntry[], EntryIndex>();
+
+function indexOf(entries: KnownHostEntry[]): EntryIndex {
+  let ix = indexes.get(entries);
+  if (ix) return ix;
+  ix = { byName: new Map(), rest: [], revoked: [] };
+  entries.forEach((e, at) => {
+    if (e.marker === "revoked") ix!.revoked.push(e);
+    if (e.marker !== undefined) return;
+    const names = e.hosts.split(",");
+    if (e.hosts.startsWith("|") || names.some((n) => /[*?!]/.test(n))) return void ix!.rest.push({ at, e });
+    for (const n of new Set(names.map((x) => x.toLowerCase()))) {
+      const list = ix!.byName.get(n);
+      if (list) list.push({ at, e });
+      else ix!.byName.set(n, [{ at, e }]);
+    }
+  });
+  indexes.set(entries, ix);
+  return ix;
+}
+
+/** The plain (unmarked) entries whose host field matches `name`, in file order. */
+export function entriesFor(entries: KnownHostEntry[], name: string): KnownHostEntry[] {
+  const ix = indexOf(entries);
+  const hits = [...(ix.byName.get(name.toLowerCase()) ?? []), ...ix.rest.filter((x) => hostFieldMatches(x.e.hosts, name))];
+  return hits.sort((a, b) => a.at - b.at).map((x) => x.e);
+}
+
 /** Decides what the offered key means for `name` ("host" or "[host]:port"). */
 export function checkHostKey(entries: KnownHostEntry[], name: string, offered: Buffer): HostKeyVerdict {
-  const revoked = entries.find((e) => e.marker === "revoked" && e.key.equals(offered));
+  const revoked = indexOf(entries).revoked.find((e) => e.key.equals(offered));
   if (revoked) return { status: "revoked", entry: revoked };
-  const forHost = entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name));
+  const forHost = entriesFor(entries, name);
   const exact = forHost.find((e) => e.key.equals(offered));
   if (exact) return { status: "known", entry: exact };
   if (forHost.length === 0) return { status: "unknown" };
@@ -135,10 +176,7 @@ export function checkHostKey(entries: KnownHostEntry[], name: string, offered: B
 /** The key types known for `name`, in file order, for ordering host key algorithms. */
 export function knownKeyTypes(entries: KnownHostEntry[], name: string): string[] {
   const types: string[] = [];
-  for (const e of entries) {
-    if (e.marker !== undefined || !hostFieldMatches(e.hosts, name)) continue;
-    if (!types.includes(e.keyType)) types.push(e.keyType);
-  }
+  for (const e of entriesFor(entries, name)) if (!types.includes(e.keyType)) types.push(e.keyType);
   return types;
 }
 

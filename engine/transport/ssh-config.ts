@@ -140,7 +140,16 @@ export function parseSshConfigFile(
   return out;
 }
 
-const parsedFile = (data: Buffer) => data.toString("utf8");
+/** One parser per file (readFileCached keys parsed values by parser): every host's connection reads the same files. */
+const fileParsers = new Map<string, (data: Buffer) => ReturnType<typeof parseSshConfigFile>>();
+function parserFor(file: string): (data: Buffer) => ReturnType<typeof parseSshConfigFile> {
+  let p = fileParsers.get(file);
+  if (!p) {
+    p = (data) => parseSshConfigFile(data.toString("utf8"), file);
+    fileParsers.set(file, p);
+  }
+  return p;
+}
 
 function readInto(file: string, out: Entry[], outer: Cond[], user: boolean, home: string, depth: number): void {
   if (depth > MAX_INCLUDE_DEPTH)
@@ -149,10 +158,12 @@ function readInto(file: string, out: Entry[], outer: Cond[], user: boolean, home
       { file, line: 1, col: 1 },
       "an Include probably includes itself",
     );
-  let text: string;
+  // Parsed once per run while the file is unchanged (a parse error is not kept: it is thrown again).
+  let items: ReturnType<typeof parseSshConfigFile>;
   try {
-    text = readFileCached(file, parsedFile);
+    items = readFileCached(file, parserFor(file));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`cannot read ssh config ${file}: ${(e as Error).message}`);
   }
   const add = (d: { key: string; args: string[]; raw: string; line: number }, conds: Cond[]) => {
@@ -164,7 +175,7 @@ function readInto(file: string, out: Entry[], outer: Cond[], user: boolean, home
     // ProxyCommand keeps its command line as written
     out.push({ key: d.key, value: d.key === "proxycommand" ? d.raw : d.args.join(" "), source, conds });
   };
-  for (const item of parseSshConfigFile(text, file)) {
+  for (const item of items) {
     if (!item.section) {
       add(item, outer);
       continue;

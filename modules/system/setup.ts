@@ -1,12 +1,13 @@
 // system.setup — Ansible's `setup`: gathers the host's facts with keel's ONE facts probe
 // (engine/facts) and returns them as `ansible_facts` (ansible_* names), which become host
 // variables as in Ansible. `filter` keeps the facts whose name matches one of the shell-style
-// patterns; `gather_subset` is accepted with Ansible's subset names (keel's probe is one round
-// trip, so every subset is gathered and `!name` exclusions only filter the result). Read-only.
+// patterns; `gather_subset` takes Ansible's subset names: the probe runs only the parts the
+// subsets select (`!all,min` skips hardware, network and virtual), and `!name` of a single fact
+// drops it from the result. Read-only.
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, InternalError } from "../../engine/core/errors.js";
 import type { Facts } from "../../engine/core/facts.js";
-import { ansibleFactVars, factsProbe } from "../../engine/facts/index.js";
+import { ansibleFactVars, factsProbeFor, GATHER_SUBSETS } from "../../engine/facts/index.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
 
 export interface SetupArgs {
@@ -16,75 +17,11 @@ export interface SetupArgs {
   fact_path?: string;
 }
 
-const SUBSETS = [
-  "all",
-  "min",
-  "hardware",
-  "network",
-  "virtual",
-  "ohai",
-  "facter",
-  "all_ipv4_addresses",
-  "all_ipv6_addresses",
-  "apparmor",
-  "caps",
-  "cmdline",
-  "date_time",
-  "default_ipv4",
-  "default_ipv6",
-  "devices",
-  "distribution",
-  "distribution_major_version",
-  "distribution_release",
-  "distribution_version",
-  "dns",
-  "effective_group_ids",
-  "effective_user_id",
-  "env",
-  "fips",
-  "hardware",
-  "interfaces",
-  "is_chroot",
-  "iscsi",
-  "kernel",
-  "local",
-  "lsb",
-  "machine",
-  "machine_id",
-  "mounts",
-  "network",
-  "ohai",
-  "os_family",
-  "pkg_mgr",
-  "platform",
-  "processor",
-  "processor_cores",
-  "processor_count",
-  "python",
-  "python_version",
-  "real_user_id",
-  "selinux",
-  "service_mgr",
-  "ssh_host_key_dsa_public",
-  "ssh_host_key_ecdsa_public",
-  "ssh_host_key_ed25519_public",
-  "ssh_host_key_rsa_public",
-  "ssh_host_pub_keys",
-  "ssh_pub_keys",
-  "system",
-  "system_capabilities",
-  "system_capabilities_enforced",
-  "user",
-  "user_dir",
-  "user_gecos",
-  "user_gid",
-  "user_id",
-  "user_shell",
-  "user_uid",
-  "virtual",
-  "virtualization_role",
-  "virtualization_type",
-];
+/** The interpreter the host's facts name when it was given (ansible_python_interpreter), not discovered. */
+const given = (f: Facts | undefined): string | undefined => {
+  const py = f?.python as { executable?: unknown } | undefined;
+  return f && f.discovered_interpreter_python === undefined && typeof py?.executable === "string" ? py.executable : undefined;
+};
 
 const list = (v: string | string[] | undefined): string[] =>
   v === undefined
@@ -107,7 +44,7 @@ export default defineModule<SetupArgs, Facts>({
       gather_subset: {
         anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
         description:
-          "Ansible's subsets (all, min, hardware, network, virtual, or single facts; !name excludes). keel's one probe gathers everything; exclusions filter the result.",
+          "Ansible's subsets (all, min, hardware, network, virtual, or single facts; !name excludes). The probe runs only the parts the subsets select; excluded single facts are dropped from the result.",
       },
       filter: {
         anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
@@ -126,12 +63,14 @@ export default defineModule<SetupArgs, Facts>({
   validate(a) {
     for (const s of list(a.gather_subset)) {
       const name = s.replace(/^!/, "");
-      if (!SUBSETS.includes(name))
+      if (!GATHER_SUBSETS.includes(name))
         throw new InputError(`unknown gather_subset '${s}'`, undefined, `use one of: all, min, hardware, network, virtual (or !name to exclude)`);
     }
   },
 
-  probe: () => factsProbe,
+  // the subsets the list selects are all the probe gathers (engine/facts resolveSubsets)
+  // the interpreter the play's facts found (or were given): setup reports the same one
+  probe: (a, f) => factsProbeFor({ subset: list(a.gather_subset), ...(given(f) ? { python: given(f) } : {}) }),
   diff: () => [],
   explain: () => "facts gathered",
   result: (f, a) => ({ ansible_facts: setupFacts(f, a) }),
@@ -171,7 +110,8 @@ export function setupFacts(f: Facts, a: SetupArgs): Record<string, unknown> {
   const filters = list(a.filter);
   for (const [k, v] of Object.entries(af)) {
     if (excluded.includes(k)) continue;
-    const name = `ansible_${k}`;
+    // as Ansible returns them: the setup markers and interpreter discovery's result carry no prefix
+    const name = k === "gather_subset" || k === "module_setup" || k === "discovered_interpreter_python" ? k : `ansible_${k}`;
     if (filters.length && !filters.some((p) => fnmatch(name, p) || fnmatch(k, p))) continue;
     out[name] = v;
   }

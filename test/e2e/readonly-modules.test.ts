@@ -164,7 +164,42 @@ describeLab("read-only modules on a lab host", () => {
       "distribution_major_version",
       "distribution_release",
       "os_family",
-      "interfaces",
+      // engine/facts/more.ts
+      "distribution_version",
+      "distribution_minor_version",
+      "python",
+      "python_version",
+      "selinux",
+      "selinux_python_present",
+      "apparmor",
+      "lsb",
+      "local",
+      "cmdline",
+      "proc_cmdline",
+      "dns",
+      "fqdn",
+      "domain",
+      "hostname",
+      "nodename",
+      "kernel",
+      "kernel_version",
+      "architecture",
+      "machine",
+      "system",
+      "pkg_mgr",
+      "userspace_bits",
+      "userspace_architecture",
+      "effective_user_id",
+      "effective_group_id",
+      "real_user_id",
+      "real_group_id",
+      "fips",
+      "processor",
+      "processor_count",
+      "processor_cores",
+      "processor_threads_per_core",
+      "processor_nproc",
+      "swaptotal_mb",
     ];
     for (const f of same) expect([f, k[`ansible_${f}`]]).toEqual([f, a[`ansible_${f}`]]);
     // mounts: the same entries; free space moves between the two reads
@@ -175,5 +210,27 @@ describeLab("read-only modules on a lab host", () => {
     expect(Object.keys(dt).sort()).toEqual(Object.keys(a.ansible_date_time as object).sort());
     expect(Math.abs(Number(dt.epoch) - Number((a.ansible_date_time as Record<string, string>).epoch))).toBeLessThan(120);
     expect((k.ansible_env as Record<string, string>).HOME).toBe("/root");
+    // sysfs lists interfaces in an order that changes each time the host's network namespace is
+    // made (another test may reset the host between the two reads), and so does machine-id
+    expect([...(k.ansible_interfaces as string[])].sort()).toEqual([...(a.ansible_interfaces as string[])].sort());
+    expect(k.ansible_machine_id).toMatch(/^[0-9a-f]{32}$/);
+    // memory moves between the two reads; the totals do not
+    const mem = (m: unknown) => ({ total: (m as { real: { total: number } }).real.total, swap: (m as { swap: { total: number } }).swap.total });
+    expect(mem(k.ansible_memory_mb)).toEqual(mem(a.ansible_memory_mb));
+  });
+
+  it("gather_subset !all,min gathers no fact that Ansible's minimal subset lacks", async () => {
+    const r = await play(
+      `- name: min facts\n  setup: { gather_subset: ["!all", "min"] }\n  register: m\n- name: show min\n  debug: { msg: "{{ m.ansible_facts | list | to_json }}" }\n`,
+    );
+    expect(r.code, r.out).toBe(0);
+    const keelKeys = JSON.parse(r.results.get("show min")!.msg!) as string[];
+    const ansKeys = Object.keys(ansible("setup", "gather_subset=!all,min").ansible_facts as object);
+    expect(keelKeys).toContain("ansible_distribution");
+    expect(keelKeys).toContain("ansible_python");
+    // with gather_facts: false, keel's setup does not know the inventory's interpreter, so it discovers one
+    expect(keelKeys.filter((x) => !ansKeys.includes(x) && x !== "discovered_interpreter_python")).toEqual([]);
+    expect(keelKeys).not.toContain("ansible_processor_vcpus");
+    expect(keelKeys).not.toContain("ansible_mounts");
   });
 });

@@ -11,7 +11,7 @@ import type { HostSpec } from "../../core/host.js";
 import { defaultInventoryPath, loadInventory } from "../../inventory/index.js";
 import { connectHost } from "../../run/index.js";
 import { Deadline } from "../../run/deadline.js";
-import { ansibleFactVars, gatherFacts } from "../../facts/index.js";
+import { ansibleFactVars, factsOptions, gatherFacts } from "../../facts/index.js";
 import { addConnectionFlags, askPasswords, connectionOptions, REPORT_HOST_TIMEOUT_S, type ConnectionFlags, type ConnectionSettings } from "./flags.js";
 
 interface FactsOpts extends ConnectionFlags {
@@ -89,7 +89,7 @@ async function factsOf(spec: HostSpec, c: ConnectionSettings): Promise<{ name: s
       conn = await connectHost(spec, c.run);
       // connected after the deadline: nobody waits for this host any more (the finally closed nothing)
       if (deadline.passed) void conn.close().catch(() => undefined);
-      return { name: spec.name, facts: await gatherFacts(conn, becomeOf(spec, c)) };
+      return { name: spec.name, facts: await gatherFacts(conn, becomeOf(spec, c), factsOptions({}, spec.vars)) };
     });
   } catch (e) {
     if (e instanceof KeelError) return { name: spec.name, error: e };

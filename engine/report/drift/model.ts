@@ -48,6 +48,11 @@ export interface UnknownItem extends OkItem {
   reason: string;
 }
 
+/** A task that failed under ignore_errors: neither in sync nor drift (Ansible's --check shows it failed, ...ignoring). */
+export interface IgnoredItem extends OkItem {
+  msg: string;
+}
+
 export interface HostDrift {
   host: string;
   status: HostStatus;
@@ -64,6 +69,8 @@ export interface HostDrift {
   ok: OkItem[];
   items: DriftItem[];
   unknown: UnknownItem[];
+  /** Tasks that failed under ignore_errors (absent in reports made before keel counted them apart). */
+  ignored?: IgnoredItem[];
   /** With --compare: items drifted last time and in sync now. */
   resolved: DriftItem[];
 }
@@ -115,6 +122,8 @@ export interface DriftSummary {
   failed: number;
   items: number;
   unknown: number;
+  /** Tasks failed under ignore_errors, over all hosts. */
+  ignored?: number;
   resolved: number;
 }
 
@@ -158,7 +167,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
   const get = (h: string): HostDrift => {
     let hd = hosts.get(h);
     if (!hd) {
-      hd = { host: h, status: "in_sync", duration_ms: 0, round_trips: 0, in_sync: 0, ok: [], items: [], unknown: [], resolved: [] };
+      hd = { host: h, status: "in_sync", duration_ms: 0, round_trips: 0, in_sync: 0, ok: [], items: [], unknown: [], ignored: [], resolved: [] };
       hosts.set(h, hd);
     }
     return hd;
@@ -209,6 +218,11 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
             const msg = r.msg ?? "failed";
             hd.error = msg.startsWith(`${t.pos.file}:`) ? `${t.name}: ${msg}` : `${t.name} (${t.pos.file}:${t.pos.line}): ${msg}`;
           }
+          break;
+        }
+        // failed but ignored: its own status, so a broken check never passes for "in sync"
+        if (r.status === "failed") {
+          (hd.ignored ??= []).push({ ...base, msg: r.secret ? SECRET : (r.msg ?? "failed") });
           break;
         }
         const unknown = r.changes.filter((c) => c.unknown);
@@ -284,6 +298,7 @@ export function summarize(hosts: HostDrift[]): DriftSummary {
     failed: count("failed"),
     items: hosts.reduce((n, h) => n + h.items.length, 0),
     unknown: hosts.reduce((n, h) => n + h.unknown.length, 0),
+    ignored: hosts.reduce((n, h) => n + (h.ignored?.length ?? 0), 0),
     resolved: hosts.reduce((n, h) => n + h.resolved.length, 0),
   };
 }

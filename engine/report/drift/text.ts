@@ -20,7 +20,7 @@ export function renderText(r: DriftReport, o: TextOptions): string {
   const head = `Drift report for ${r.playbook}${r.shard ? ` (shard ${r.shard.index}/${r.shard.total})` : ""} — ${r.generated_at}`;
   lines.push(paint("bold", head));
   // Hosts that need attention get a section each; hosts in sync with nothing to say share one line.
-  const quiet = r.hosts.filter((h) => h.status === "in_sync" && !h.unknown.length && !h.resolved.length);
+  const quiet = r.hosts.filter((h) => h.status === "in_sync" && !h.unknown.length && !h.resolved.length && !h.ignored?.length);
   for (const h of hostsByAttention(r).filter((x) => !quiet.includes(x))) {
     lines.push("");
     lines.push(hostLine(h, paint));
@@ -30,6 +30,7 @@ export function renderText(r: DriftReport, o: TextOptions): string {
       ...h.items.map((it) => [mark(it, paint), it.resource, it.summary, where(it)] as [string, string, string, string]),
       ...h.resolved.map((it) => [paint("green", "✓ resolved"), it.resource, it.summary, where(it)] as [string, string, string, string]),
       ...h.unknown.map((u) => [paint("yellow", "? unknown"), u.resource, u.reason, where(u)] as [string, string, string, string]),
+      ...(h.ignored ?? []).map((u) => [paint("yellow", "! failed, ignored"), u.resource, u.msg, where(u)] as [string, string, string, string]),
     ];
     const w0 = Math.max(0, ...rows.map((r) => visible(r[0])));
     const w1 = Math.min(40, Math.max(0, ...rows.map((r) => visible(r[1]))));
@@ -63,7 +64,7 @@ export function renderText(r: DriftReport, o: TextOptions): string {
     paint(s.failed ? "red" : "gray", `${s.failed} failed`),
   ];
   lines.push(
-    `${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.resolved ? `, ${s.resolved} resolved` : ""}`,
+    `${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${parts.join(", ")} · ${s.items} drifted items, ${s.unknown} unknown${s.ignored ? `, ${s.ignored} failed (ignored)` : ""}${s.resolved ? `, ${s.resolved} resolved` : ""}`,
   );
   return lines.join("\n") + "\n";
 }

@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import {
   checkHostKey,
+  entriesFor,
   fingerprint,
   formatKnownHostLine,
   globMatch,
@@ -106,6 +107,27 @@ describe("known_hosts", () => {
     // same-type entries are reported first
     const entries2 = parseKnownHosts(`lab04 ecdsa-sha2-nistp256 ${K3}\nlab04 ssh-ed25519 ${K1}\n`);
     expect(checkHostKey(entries2, "lab04", blob(K2))).toMatchObject({ status: "mismatch", entries: [{ line: 2 }] });
+  });
+
+  it("finds a host's entries through the index exactly as a pass over every entry does, in file order", () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const kind = i % 6;
+      if (kind === 0) lines.push(`host${i},10.0.${i >> 8}.${i & 255} ssh-ed25519 ${K1}`);
+      else if (kind === 1) lines.push(`HOST${i - 1} ecdsa-sha2-nistp256 ${K3}`);
+      else if (kind === 2) lines.push(`${hashHostName(`host${i - 2}`)} ssh-rsa AAAAB3NzaC1yc2E=`);
+      else if (kind === 3) lines.push(`host${i - 3}?,!host${i - 3}1 ssh-ed25519 ${K2}`);
+      else if (kind === 4) lines.push(`@cert-authority host${i - 4} ssh-ed25519 ${K1}`);
+      else lines.push(`[host${i - 5}]:2222,host${i - 5},host${i - 5} ssh-ed25519 ${K2}`);
+    }
+    lines.push(`host* ssh-ed25519 ${K1}`);
+    const entries = parseKnownHosts(lines.join("\n"));
+    const linear = (name: string) => entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name));
+    for (const name of ["host0", "host6", "host61", "host60", "host66", "[host6]:2222", "10.0.0.6", "nohost", "host299", "other"]) {
+      expect(entriesFor(entries, name), name).toEqual(linear(name));
+      expect(knownKeyTypes(entries, name), name).toEqual([...new Set(linear(name).map((e) => e.keyType))]);
+    }
+    expect(entriesFor(entries, "host6").map((e) => e.line)).toEqual([7, 8, 9, 12, 301]);
   });
 
   it("orders host key algorithms with known types first", () => {

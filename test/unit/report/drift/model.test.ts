@@ -15,7 +15,8 @@ import { HistoryStore } from "../../../../engine/report/drift/history.js";
 import { renderText } from "../../../../engine/report/drift/text.js";
 import { renderMarkdown } from "../../../../engine/report/drift/markdown.js";
 import { renderHtml } from "../../../../engine/report/drift/html.js";
-import { sampleEvents } from "./events.js";
+import { sampleEvents, task } from "./events.js";
+import type { KeelEvent } from "../../../../engine/core/events.js";
 
 const schema = JSON.parse(readFileSync(new URL("../../../../schemas/drift-report.schema.json", import.meta.url), "utf8"));
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -27,7 +28,7 @@ const report = () => buildDriftReport(sampleEvents(), { playbook: "playbooks/bas
 describe("drift report model", () => {
   it("classifies hosts and items", () => {
     const r = report();
-    expect(r.summary).toEqual({ hosts: 4, in_sync: 1, drifted: 1, unreachable: 1, failed: 1, items: 2, unknown: 1, resolved: 0 });
+    expect(r.summary).toEqual({ hosts: 4, in_sync: 1, drifted: 1, unreachable: 1, failed: 1, items: 2, unknown: 1, ignored: 0, resolved: 0 });
     const web1 = r.hosts.find((h) => h.host === "web1")!;
     expect(web1.status).toBe("drifted");
     expect(web1.items.map((i) => i.resource)).toEqual(["file /etc/motd", "user deploy"]);
@@ -39,6 +40,33 @@ describe("drift report model", () => {
     expect(web1.in_sync).toBe(2);
     expect(r.hosts.find((h) => h.host === "web3")!.error).toContain("connection refused");
     expect(r.hosts.find((h) => h.host === "web4")!.error).toContain("dpkg-query");
+  });
+
+  it("a task failed under ignore_errors is its own status: not in sync, not drift, not a failed host", () => {
+    const t = task(70, "probe optional thing", "system.command");
+    const t2 = task(80, "secret probe", "system.command");
+    const events = [
+      ...sampleEvents(),
+      { type: "task.result", host: "web2", task: t, result: { status: "failed", ignored: true, changes: [], secret: false, durationMs: 1, msg: "rc 1" } },
+      { type: "task.result", host: "web2", task: t2, result: { status: "failed", ignored: true, changes: [], secret: true, durationMs: 1, msg: "pw=x" } },
+    ] as KeelEvent[];
+    const r = buildDriftReport(events, { playbook: "p.yml", baseDir: "/repo" });
+    const web2 = r.hosts.find((h) => h.host === "web2")!;
+    expect(web2.status).toBe("in_sync");
+    expect(web2.in_sync).toBe(2);
+    expect(web2.ok.map((o) => o.line)).not.toContain(70);
+    expect(web2.items).toEqual([]);
+    expect(web2.ignored).toEqual([
+      { task: "probe optional thing", file: "playbooks/baseline.yml", line: 70, module: "system.command", resource: "system.command", msg: "rc 1" },
+      { task: "secret probe", file: "playbooks/baseline.yml", line: 80, module: "system.command", resource: "system.command", msg: SECRET },
+    ]);
+    expect(r.summary.ignored).toBe(2);
+    expect(driftExitCode(r, true)).toBe(2);
+    expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+    const text = renderText(r, { color: false, details: false });
+    expect(text).toContain("! failed, ignored");
+    expect(text).toContain("2 failed (ignored)");
+    expect(text).not.toContain("pw=x");
   });
 
   it("masks no_log values", () => {
