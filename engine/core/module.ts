@@ -198,6 +198,11 @@ export interface ControllerResult {
   msg?: string;
   /** Variables to set on the host (set_fact). */
   setFacts?: Record<string, unknown>;
+  /**
+   * setFacts are variables as written in a file (include_vars), not computed values: templated
+   * when read, as play and role variables are.
+   */
+  setFactsWritten?: boolean;
 }
 
 /** What a controller module's run() gets. */

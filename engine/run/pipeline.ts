@@ -10,7 +10,7 @@ import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
 import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult, Footprint } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError, ConnectionError, InputError, UndefinedVariableError } from "../core/errors.js";
-import { renderValue, renderText, evaluate, isTrue } from "../template/index.js";
+import { renderValue, renderText, evaluate, isTrue, markWrittenVars } from "../template/index.js";
 import { validateArgs } from "../playbook/index.js";
 import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
@@ -199,7 +199,10 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         searchDirs,
         evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars),
       });
-      if (cr.setFacts) Object.assign(h.registered, cr.setFacts);
+      if (cr.setFacts) {
+        Object.assign(h.registered, cr.setFacts);
+        markWrittenVars(h.registered, Object.keys(cr.setFacts), cr.setFactsWritten === true);
+      }
       status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
       if (cr.failed) failMsg = cr.msg ?? "failed";
       reg = { changed: Boolean(cr.changed), failed: Boolean(cr.failed), skipped: false };

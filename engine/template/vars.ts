@@ -66,10 +66,42 @@ export function layerVars(l: VarLayers): Record<string, unknown> {
     }
   }
   if (l.registered) {
-    const unsafe = new Set(Object.keys(l.registered).filter((k) => !(l.extraVars && Object.hasOwn(l.extraVars, k))));
+    const reg = l.registered;
+    const marks = WRITTEN_KEYS.get(reg);
+    // still the value include_vars loaded (a later register or set_fact of the name replaced it otherwise)
+    const written = (k: string) => marks !== undefined && marks.has(k) && Object.is(marks.get(k), reg[k]);
+    const unsafe = new Set(Object.keys(reg).filter((k) => !(l.extraVars && Object.hasOwn(l.extraVars, k)) && !written(k)));
     if (unsafe.size) UNSAFE_KEYS.set(out, unsafe);
+    if (marks)
+      for (const name of marks.keys()) {
+        const v = reg[name];
+        if (written(name) && v !== null && typeof v === "object" && hasTemplateCached(v) && !(l.extraVars && Object.hasOwn(l.extraVars, name)))
+          TEMPLATED.add(v);
+      }
   }
   return out;
+}
+
+/**
+ * For a host's `registered` store: the variables whose values were written by people rather than
+ * produced by a task (include_vars loads them from a vars file), with the value loaded. Ansible
+ * templates those when they are read, as any play or role variable (`line: "Listen {{ port }}"` in
+ * vars/Debian.yml); register and set_fact results stay as they are. A name counts only while it
+ * still holds the loaded value, so a later register or set_fact of the same name is never templated.
+ */
+const WRITTEN_KEYS = new WeakMap<object, Map<string, unknown>>();
+
+/** Record (written true) or forget the variables of a registered store that come from a vars file. */
+export function markWrittenVars(registered: Record<string, unknown>, names: Iterable<string>, written: boolean): void {
+  let marks = WRITTEN_KEYS.get(registered);
+  if (!marks) {
+    if (!written) return;
+    WRITTEN_KEYS.set(registered, (marks = new Map()));
+  }
+  for (const n of names) {
+    if (written) marks.set(n, registered[n]);
+    else marks.delete(n);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ export default defineControllerModule<IncludeVarsArgs>({
         loaded[k] = isMap(old) && isMap(v) ? deepMerge(old, v) : v;
       }
     }
-    return { changed: false, setFacts: a.name !== undefined ? { [a.name]: loaded } : loaded };
+    return { changed: false, setFacts: a.name !== undefined ? { [a.name]: loaded } : loaded, setFactsWritten: true };
   },
 });
 

@@ -5,6 +5,7 @@ import {
   renderValue,
   renderText,
   layerVars,
+  markWrittenVars,
   isTrue,
   OMIT,
   literalText,
@@ -225,6 +226,29 @@ describe("variables that hold templates are rendered when used (as Ansible does)
   it("names the chain of variables in an undefined-variable error", () => {
     const v = layerVars({ playVars: { a: "{{ b }}", b: "{{ c }}/x" } });
     expect(() => renderString("{{ a }}", v, where)).toThrow("undefined variable 'c' (in the value of 'b', used by 'a') in '{{ a }}'");
+  });
+});
+
+describe("include_vars variables live in the registered store but are templated when read (Ansible)", () => {
+  // geerlingguy.apache: vars/Debian.yml holds `line: "Listen {{ apache_listen_port }}"`, read through a loop
+  it("renders the vars file's templates, and stops once a register or set_fact replaces the name", () => {
+    const registered: Record<string, unknown> = {
+      apache_ports_configuration_items: [{ regexp: "^Listen ", line: "Listen {{ apache_listen_port }}" }],
+      include_scalar: "{{ apache_listen_port }}/tcp",
+      out: { stdout: "{{ not_me }}" },
+    };
+    markWrittenVars(registered, ["apache_ports_configuration_items", "include_scalar"], true);
+    const vars = () => layerVars({ roleDefaults: { apache_listen_port: 80 }, registered });
+    expect(renderValue("{{ apache_ports_configuration_items[0].line }}", vars(), where)).toBe("Listen 80");
+    expect(renderValue("{{ include_scalar }}", vars(), where)).toBe("80/tcp");
+    expect(renderValue("{{ out.stdout }}", vars(), where)).toBe("{{ not_me }}");
+    // a later register of the same name holds a task's output: never templated
+    registered.include_scalar = "{{ apache_listen_port }} from a command";
+    expect(renderValue("{{ include_scalar }}", vars(), where)).toBe("{{ apache_listen_port }} from a command");
+    // set_fact replaces the list with a computed one (the runner unmarks the name): taken as it is
+    registered.apache_ports_configuration_items = [{ line: "Listen {{ apache_listen_port }}" }];
+    markWrittenVars(registered, ["apache_ports_configuration_items"], false);
+    expect(renderValue("{{ apache_ports_configuration_items[0].line }}", vars(), where)).toBe("Listen {{ apache_listen_port }}");
   });
 });
 

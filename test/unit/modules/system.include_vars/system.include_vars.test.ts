@@ -19,17 +19,18 @@ const ctx = (vars: Record<string, unknown> = {}) => ({ vars, facts: EMPTY_FACTS,
 
 describe("system.include_vars", () => {
   it("a file under the role's vars/, then the playbook's folder (YAML 1.1 booleans)", () => {
-    expect(mod.run({ file: "Debian.yml" }, ctx())).toEqual({ changed: false, setFacts: { pkg: "nginx", opts: { a: 1 } } });
-    expect(mod.run({ file: "extra.yml" }, ctx())).toEqual({ changed: false, setFacts: { enabled: true } });
+    expect(mod.run({ file: "Debian.yml" }, ctx())).toEqual({ changed: false, setFacts: { pkg: "nginx", opts: { a: 1 } }, setFactsWritten: true });
+    expect(mod.run({ file: "extra.yml" }, ctx())).toEqual({ changed: false, setFacts: { enabled: true }, setFactsWritten: true });
     expect(mod.run({ file: join(role, "vars", "Debian.yml"), name: "os" }, ctx())).toEqual({
       changed: false,
       setFacts: { os: { pkg: "nginx", opts: { a: 1 } } },
+      setFactsWritten: true,
     });
   });
   it("a folder: its files in name order, later ones win; other extensions fail unless ignored", () => {
     expect(mod.run({ dir: "conf.d" }, ctx())).toMatchObject({ failed: true, msg: /README has an extension/ });
-    expect(mod.run({ dir: "conf.d", ignore_unknown_extensions: true }, ctx())).toEqual({ changed: false, setFacts: { a: 3, b: 2 } });
-    expect(mod.run({ dir: "conf.d", files_matching: "^10-" }, ctx())).toEqual({ changed: false, setFacts: { a: 1 } });
+    expect(mod.run({ dir: "conf.d", ignore_unknown_extensions: true }, ctx())).toEqual({ changed: false, setFacts: { a: 3, b: 2 }, setFactsWritten: true });
+    expect(mod.run({ dir: "conf.d", files_matching: "^10-" }, ctx())).toEqual({ changed: false, setFacts: { a: 1 }, setFactsWritten: true });
   });
   it("hash_behaviour merge merges into the variables the host already has", () => {
     expect(mod.run({ file: "Debian.yml", hash_behaviour: "merge" }, ctx({ opts: { b: 2 } }))).toMatchObject({ setFacts: { opts: { b: 2, a: 1 } } });
