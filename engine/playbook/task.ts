@@ -302,7 +302,9 @@ function loopValue(y: YamlFile, p: Pair): unknown {
     );
   }
   if (k === "loop" || k === "with_list" || k === "with_items") {
-    if (Array.isArray(lv)) return k === "with_items" ? lv.flatMap((x) => (Array.isArray(x) ? x : [x])) : lv; // with_items flattens one level
+    // with_items flattens one level, also the lists its templated entries give (`- "{{ paths | flatten }}"`)
+    if (Array.isArray(lv) && k === "with_items" && lv.some((x) => typeof x === "string" && hasTemplate(x))) return `{{ query('items', ${exprLiteral(lv)}) }}`;
+    if (Array.isArray(lv)) return k === "with_items" ? lv.flatMap((x) => (Array.isArray(x) ? x : [x])) : lv;
     if (typeof lv === "string" && hasTemplate(lv)) {
       const expr = stripTemplate(lv);
       return k === "with_items" && expr !== undefined ? `{{ query('items', ${expr}) }}` : lv;

@@ -80,6 +80,8 @@ describe("loops", () => {
     ["command: echo {{ item }}\n      with_sequence: start=1 end=3", "{{ query('sequence', 'start=1 end=3') }}"],
     ['command: echo {{ item }}\n      with_fileglob: "*.conf"', "{{ query('fileglob', '*.conf') }}"],
     ['command: echo {{ item }}\n      with_items: "{{ pkgs }}"', "{{ query('items', pkgs) }}"],
+    // geerlingguy.php: entries that are templates giving lists are flattened one level after rendering
+    ['command: echo {{ item }}\n      with_items: ["{{ paths | flatten }}", plain]', "{{ query('items', [(paths | flatten), 'plain']) }}"],
   ])("%s", (task, loop) => expect(one(task).loop).toBe(loop));
   it("with_items: a bare word is one item, as in Ansible 2.x; loop_control without a loop is accepted", () => {
     expect(one("command: ls\n      with_items: pkgs").loop).toEqual(["pkgs"]);
