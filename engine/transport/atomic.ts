@@ -61,8 +61,9 @@ export function atomicWriteScript(path: string, opts: AtomicWriteOptions = {}): 
     `  __n=\${__s##*/.keel-tmp-}`,
     `  case "$__n" in`,
     `    *[!0-9]*.??????|.??????) continue ;;`,
-    // a process we cannot see is taken as alive: without procfs only root can tell (kill -0)
-    `    *.??????) __pid=\${__n%%.*}; if [ -d /proc/self ]; then [ -d "/proc/$__pid" ] && continue; elif [ "$(id -u)" = 0 ]; then kill -0 "$__pid" 2>/dev/null && continue; else continue; fi ;;`,
+    // a process we cannot see is taken as alive: without procfs only root can tell (kill -0); a
+    // zombie (state Z: killed, not yet reaped by its parent) is dead, it writes nothing any more
+    `    *.??????) __pid=\${__n%%.*}; if [ -d /proc/self ]; then [ -d "/proc/$__pid" ] && [ "$(sed -n 's/.*) \\(.\\).*/\\1/p' "/proc/$__pid/stat" 2>/dev/null)" != Z ] && continue; elif [ "$(id -u)" = 0 ]; then kill -0 "$__pid" 2>/dev/null && continue; else continue; fi ;;`,
     `    ??????) [ -n "$(find "$__s" -prune -mmin +60 2>/dev/null)" ] || continue ;;`,
     `    *) continue ;;`,
     `  esac`,
