@@ -16,6 +16,7 @@ import { ModuleError } from "../../engine/core/errors.js";
 import { allRecs, findRec, parseRecords, type Rec } from "../../engine/core/record.js";
 import { cmdOf, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { fnmatch } from "../../engine/core/fnmatch.js";
 import { idMatches, parseMode, targetMode } from "./common.js";
 
 export interface UnarchiveArgs {
@@ -212,27 +213,6 @@ export function parseArchiveProbe(stdout: string): ArchiveState {
   if (st.handler && st.handler !== "zip") st.tdiff = c("tdiff");
   if (st.handler === "zip") st.zinfo = { rc: c("zinfo").rc, out: c("zinfo").out };
   return st;
-}
-
-/** Python's fnmatch.fnmatch on POSIX (case-sensitive; * and ? match / too). */
-export function fnmatch(name: string, pat: string): boolean {
-  let re = "";
-  for (let i = 0; i < pat.length; i++) {
-    const ch = pat[i]!;
-    if (ch === "*") re += ".*";
-    else if (ch === "?") re += ".";
-    else if (ch === "[") {
-      const j = pat.indexOf("]", i + 2);
-      if (j < 0) re += "\\[";
-      else {
-        let body = pat.slice(i + 1, j).replace(/\\/g, "\\\\");
-        if (body.startsWith("!")) body = `^${body.slice(1)}`;
-        re += `[${body}]`;
-        i = j;
-      }
-    } else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^(?:${re})$`, "s").test(name);
 }
 
 /** codecs.escape_decode of GNU tar's escaped names (\\ooo octal bytes, \\n, \\t, \\\\). */
