@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { processIO, redactingIO, type CliIO } from "./io.js";
 import { KeelError, InputError, InternalError } from "../core/errors.js";
 import { keelVersion } from "../core/paths.js";
+import { phaseMark, phasesEnabled, phaseSummary } from "../core/phases.js";
+import { writeSync } from "node:fs";
 import type { CommandContext } from "./context.js";
 import { registerRun } from "./commands/run.js";
 import { registerDrift } from "./commands/drift.js";
@@ -64,11 +66,20 @@ Examples:
 }
 
 export async function main(argv: string[], rawIo: CliIO = processIO()): Promise<number> {
+  if (phasesEnabled()) {
+    // KEEL_PROFILE_PHASES=1: where the wall time went (engine/core/phases.ts), on stderr at exit.
+    phaseMark("modules loaded");
+    process.once("exit", () => {
+      phaseMark("process exit");
+      writeSync(2, phaseSummary());
+    });
+  }
   const io = redactingIO(rawIo);
   const ctx: CommandContext = { io, exitCode: 0 };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
+    phaseMark("command done");
     return ctx.exitCode;
   } catch (e) {
     return reportError(e, io);

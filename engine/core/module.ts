@@ -127,6 +127,11 @@ export interface ModuleMeta<A = any> {
   args: JSONSchema;
   /** The argument that a `key=value` free-form string's bare words go to (command/shell: "cmd"). */
   freeForm?: string;
+  /**
+   * Ansible's other spellings of an argument (`createhome` → `create_home`): the loader folds each
+   * into its canonical name before validation, so the module only ever sees the canonical one.
+   */
+  argAliases?: Record<string, string>;
   /** The resource the task manages, for reports: "file /etc/motd", "package nginx". */
   resource(args: A): string;
   /**

@@ -138,6 +138,26 @@ export interface FreeFormResult {
 }
 
 /**
+ * Fold Ansible's alias spellings of arguments (ModuleMeta.argAliases) into their canonical names,
+ * in place, positions included. The alias and its canonical name both given with different values
+ * is an error at the alias (Ansible would silently keep one of them).
+ */
+export function foldArgAliases(m: ModuleDef, args: Record<string, unknown>, argPos: Record<string, SourcePos>, lines?: string[]): void {
+  for (const [a, c] of Object.entries(m.argAliases ?? {})) {
+    if (!Object.hasOwn(args, a)) continue;
+    if (Object.hasOwn(args, c) && JSON.stringify(coerceArg(propSchema(m, c), args[c])) !== JSON.stringify(coerceArg(propSchema(m, c), args[a]))) {
+      const msg = `'${a}' is an alias of '${c}', and both are given with different values`;
+      const pos = argPos[a];
+      throw pos ? errorAt(pos, msg, "keep one of them", lines) : new InputError(msg, undefined, "keep one of them");
+    }
+    args[c] = args[a];
+    if (argPos[a]) argPos[c] ??= argPos[a];
+    delete args[a];
+    delete argPos[a];
+  }
+}
+
+/**
  * Parse the `key=value` string form of a task's arguments. For a module with `freeForm`, words
  * that are not `known_arg=value` form the free text (e.g. command's `cmd`), as in Ansible.
  * Throws KvError with the offset of the offending word.
@@ -153,7 +173,7 @@ export function parseKeyValue(m: ModuleDef, text: string, as: string = m.name): 
     // Ansible's parse_kv takes any key before the first `=` (`daemon-reload=true`, an alias with a dash)
     const kv = /^([A-Za-z_][\w-]*)=([\s\S]*)$/.exec(w.text);
     // With a free form, only declared arguments are taken out (`echo a=b` stays text), as in Ansible.
-    if (kv && (!m.freeForm || Object.hasOwn(props, kv[1]!))) {
+    if (kv && (!m.freeForm || Object.hasOwn(props, kv[1]!) || Object.hasOwn(m.argAliases ?? {}, kv[1]!))) {
       if (Object.hasOwn(args, kv[1]!)) throw new KvError(`argument '${kv[1]}' is given twice`, w.start);
       args[kv[1]!] = unquote(kv[2]!);
       offsets[kv[1]!] = w.start;

@@ -43,7 +43,14 @@ export function typeText(s: JSONSchema | undefined): string {
  * follow their parent as `parent.field` (`parent[].field`), so structured arguments are documented too.
  */
 export function argRows(m: ModuleDef): ArgRow[] {
-  return objectRows(m.args, "");
+  const rows = objectRows(m.args, "");
+  for (const r of rows) {
+    const al = Object.entries(m.argAliases ?? {})
+      .filter(([, c]) => c === r.name)
+      .map(([a]) => a);
+    if (al.length) r.description = `${r.description}${r.description ? " " : ""}Alias: ${al.join(", ")}.`;
+  }
+  return rows;
 }
 
 function objectRows(schema: JSONSchema, prefix: string): ArgRow[] {

@@ -72,7 +72,7 @@ function common(table: Record<string, string>): Record<string, JSONSchema> {
 const TEMPLATE: JSONSchema = { type: "string", pattern: "\\{\\{", description: "A {{ template }}, checked after rendering." };
 
 /** The module's schema where every argument may also be a `{{ template }}` (checked after rendering). */
-function templatable(args: JSONSchema): JSONSchema {
+function templatable(args: JSONSchema, aliases: Record<string, string> = {}): JSONSchema {
   const props = (args.properties ?? {}) as Record<string, JSONSchema>;
   const out: Record<string, JSONSchema> = {};
   for (const [k, p] of Object.entries(props)) {
@@ -84,6 +84,7 @@ function templatable(args: JSONSchema): JSONSchema {
     if (t.has("integer") || t.has("number")) extra.push({ type: "string", pattern: "^[-+]?\\d+(\\.\\d+)?$" });
     out[k] = { anyOf: [p, TEMPLATE, ...extra], ...(typeof p.description === "string" ? { description: p.description } : {}) };
   }
+  for (const [a, c] of Object.entries(aliases)) if (out[c]) out[a] = { ...out[c], description: `Alias of ${c}.` };
   // Required-argument alternatives cannot see through templates; editors check names and types only.
   const { anyOf: _a, oneOf: _o, ...rest } = args;
   return { ...rest, properties: out };
@@ -103,7 +104,7 @@ export function playbookSchema(registry: Registry): object {
     definitions[def] = {
       description: m.description,
       anyOf: [
-        templatable(m.args),
+        templatable(m.args, m.argAliases),
         { type: "string", description: m.freeForm ? `Free form: ${m.freeForm}, then key=value arguments.` : "key=value arguments." },
         ...(hasRequired ? [] : [{ type: "null" }]),
       ],

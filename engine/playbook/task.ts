@@ -5,7 +5,7 @@ import type { Task } from "../core/plan.js";
 import type { Registry } from "../core/registry.js";
 import type { ModuleDef } from "../core/module.js";
 import { checkTemplate, hasTemplate, LOOKUP_NAMES } from "../template/index.js";
-import { checkArgs, coerceArgs, parseKeyValue, KvError } from "./args.js";
+import { checkArgs, coerceArgs, foldArgAliases, parseKeyValue, KvError } from "./args.js";
 import { TASK_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
 import { applySetting } from "./settings.js";
 import type { Cursor } from "./context.js";
@@ -242,6 +242,8 @@ function moduleArgs(y: YamlFile, task: Task, m: ModuleDef, modulePair: Pair, arg
       `write \n  ${task.moduleAs}:\n    arg: value`,
     );
   }
+  foldArgAliases(m, args, argPos, y.lines);
+  for (const [a, c] of Object.entries(m.argAliases ?? {})) if (Object.hasOwn(sources, a)) sources[c] ??= sources[a];
   coerceArgs(m, args, sources);
   const known = (m.args as { properties?: Record<string, unknown>; additionalProperties?: unknown }).properties ?? {};
   const strange = (m.args as { additionalProperties?: unknown }).additionalProperties === false && Object.keys(args).some((k) => !Object.hasOwn(known, k));

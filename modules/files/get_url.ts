@@ -20,11 +20,16 @@ import {
   OWNER_SCHEMA,
   attrChanges,
   attrCommands,
+  attrOps,
   parseMode,
   targetMode,
   type AttrArgs,
+  type AttrOp,
   type FileStat,
 } from "./common.js";
+
+/** The plan: download (into a temporary file, checked, renamed into place), or fix attributes. */
+export type GetUrlOp = { op: "fetch" } | AttrOp;
 
 export interface GetUrlArgs extends AttrArgs {
   url: string;
@@ -57,7 +62,7 @@ export interface GetUrlState {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 const ALGOS = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] as const;
 
-export default defineModule<GetUrlArgs, GetUrlState>({
+export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   name: "files.get_url",
   aliases: ["get_url"],
   description:
@@ -169,14 +174,14 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     if (f.type === "other" || (f.type === "directory" && !st.destIsDir)) throw new ModuleError(`${st.path} exists and is not a regular file`);
     if (f.type === "absent" && !f.parentExists) throw new ModuleError(`Destination ${st.path.replace(/\/[^/]*$/, "")} does not exist`);
     const want = a.checksum?.split(":")[1]?.toLowerCase();
-    const out: Change[] = [];
+    const out: Change<GetUrlOp>[] = [];
     const fetch = (why: string, before?: string) =>
       out.push({
         summary: `${st.path}: ${why}, to download ${a.url}`,
         field: "content",
         before: before ?? null,
         after: want ? a.checksum : "downloaded",
-        data: { fetch: true },
+        data: { op: "fetch" },
       });
     if (st.remote && st.remote.sha256 === undefined)
       throw new ModuleError(`Request failed: ${a.url} could not be fetched on the host (${st.tool ?? "no curl, wget or python3"} exited ${st.remote.rc})`);
@@ -199,9 +204,9 @@ export default defineModule<GetUrlArgs, GetUrlState>({
   },
 
   async apply(host, a, changes, st) {
-    const fetch = changes.some((c) => (c.data as { fetch?: boolean } | undefined)?.fetch);
+    const fetch = changes.some((c) => c.data?.op === "fetch");
     if (!fetch) {
-      await runAttr(host, st.path, changes, a);
+      await runAttr(host, st.path, attrOps(changes));
       return;
     }
     if (!st.tool) throw new ModuleError("the host has none of curl, wget or python3 to download with");
@@ -223,18 +228,18 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     lines.push(`mv -f "$_kt" ${p}`, "trap - EXIT");
     await host.run(lines.join("\n"));
     // The task's mode/owner/group on the new file (the probe saw the old one or none).
-    const attrs: Change[] = [];
+    const attrs: AttrOp[] = [];
+    if (a.owner !== undefined) attrs.push({ op: "owner", owner: a.owner });
+    if (a.group !== undefined) attrs.push({ op: "group", group: a.group });
     if (a.mode !== undefined)
-      attrs.push({ summary: "", field: "mode", after: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
-    if (a.owner !== undefined) attrs.push({ summary: "", field: "owner" });
-    if (a.group !== undefined) attrs.push({ summary: "", field: "group" });
-    await runAttr(host, st.path, attrs, a);
+      attrs.push({ op: "mode", mode: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
+    await runAttr(host, st.path, attrs);
     return { data: { dest: st.path, url: a.url } };
   },
 });
 
-async function runAttr(host: Host, path: string, changes: Change[], a: AttrArgs): Promise<void> {
-  const cmds = attrCommands(path, changes, a);
+async function runAttr(host: Host, path: string, ops: AttrOp[]): Promise<void> {
+  const cmds = attrCommands(path, ops);
   if (cmds.length) await host.run(cmds.join(" && "));
 }
 

@@ -70,6 +70,7 @@ export default defineModule<UfwArgs, RuleState, Plan>({
     "Ensure one firewall rule, default policy or firewall state, with the arguments of Ansible's community.general.ufw. " +
     "The backend follows the `firewall` fact: ufw when it is active, firewalld when it runs, else keel's own nftables table `inet keel_rules`. " +
     "A change that would cut keel's own SSH connection is refused, and every risky change runs under a dead-man timer.",
+  argAliases: { if_in: "interface_in", if_out: "interface_out" },
   args: {
     type: "object",
     additionalProperties: false,

@@ -59,6 +59,7 @@ export default defineModule<SysctlArgs, SysctlState>({
   description:
     "Ensure a kernel parameter is set in a sysctl.d file and in the running kernel. The probe also reads every other sysctl " +
     "file in load order, so a value overridden elsewhere is reported instead of missed.",
+  argAliases: { key: "name", val: "value" },
   args: {
     type: "object",
     additionalProperties: false,

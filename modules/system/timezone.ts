@@ -39,6 +39,7 @@ export default defineModule<TimezoneArgs, TimezoneState>({
   aliases: ["timezone", "community.general.timezone"],
   description:
     "Ensure the system time zone (timedatectl on systemd hosts; /etc/timezone and the /etc/localtime link elsewhere, as Ansible does on Debian) and the hardware clock's UTC/local mode.",
+  argAliases: { rtc: "hwclock" },
   args: {
     type: "object",
     additionalProperties: false,

@@ -54,6 +54,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
   name: "users.user",
   aliases: ["user"],
   description: "Ensure a local user account exists (or not) with the given properties, through useradd/usermod/userdel.",
+  argAliases: { createhome: "create_home", user: "name" },
   args: {
     type: "object",
     additionalProperties: false,
