@@ -10,13 +10,13 @@
 //     is ok with Ansible's stdout ("skipped, since '/x' exists").
 // Ansible does not support check mode for uri (the task is skipped); keel's check mode and drift
 // report the request as "unknown" (it cannot know the answer without asking), never as drift.
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrCommands, parseMode, type AttrArgs } from "../../engine/core/filestate.js";
+import { GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrCommands, parseMode, type AttrArgs, type AttrOp } from "../../engine/core/filestate.js";
 import { URI_PY, type UriRequest, type UriResponse } from "./uri-request.js";
 
 export interface UriArgs extends AttrArgs {
@@ -176,14 +176,14 @@ export default defineModule<UriArgs, UriState>({
     if (resp.dest !== undefined) {
       // The task's mode/owner/group on the file just saved (Ansible: set_fs_attributes_if_different),
       // then the file's facts Ansible adds to a result with a `path` (uid, gid, owner, group, mode, state, size).
-      const attrs: Change[] = [];
+      const attrs: AttrOp[] = [];
+      if (a.owner !== undefined) attrs.push({ op: "owner", owner: a.owner });
+      if (a.group !== undefined) attrs.push({ op: "group", group: a.group });
       if (a.mode !== undefined) {
         const spec = parseMode(a.mode);
-        attrs.push({ summary: "", field: "mode", after: "octal" in spec ? normMode(spec.octal) : spec.symbolic });
+        attrs.push({ op: "mode", mode: "octal" in spec ? normMode(spec.octal) : shq(spec.symbolic) });
       }
-      if (a.owner !== undefined) attrs.push({ summary: "", field: "owner" });
-      if (a.group !== undefined) attrs.push({ summary: "", field: "group" });
-      const cmds = out.changed ? attrCommands(resp.dest, attrs, a) : [];
+      const cmds = out.changed ? attrCommands(resp.dest, attrs) : [];
       const p = shq(resp.dest);
       cmds.push(`if [ -e ${p} ]; then stat -c '%u %g %a %s %h %F %U %G' ${p}; fi`);
       const r = await host.run(cmds.join(" && "));
