@@ -3,6 +3,7 @@
 // ansible-playbook's, byte for byte (test/unit/cli/run-list.test.ts compares with ansible-core),
 // except the host order: keel lists hosts in inventory order, Ansible in set order.
 import { InputError } from "../../core/errors.js";
+import { fnmatch } from "../../core/fnmatch.js";
 import type { Plan, Play, Task, TaskNode } from "../../core/plan.js";
 import { tagsSelect, type TagFilter } from "../../run/select.js";
 
@@ -58,28 +59,7 @@ export function listText(plan: Plan, playbook: string, flags: ListFlags, filter:
 /** Does a task answer to --start-at-task NAME? Its name or shown name, exactly or as a glob (Ansible's fnmatch). */
 export function startsAt(t: Task, want: string): boolean {
   const names = [t.name, t.name ? taskDisplayName(t) : undefined].filter((n): n is string => n !== undefined);
-  const re = fnmatch(want);
-  return names.some((n) => n === want || re.test(n));
-}
-
-function fnmatch(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") re += ".*";
-    else if (c === "?") re += ".";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith("!")) body = "^" + body.slice(1);
-        re += `[${body.replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`, "s");
+  return names.some((n) => n === want || fnmatch(n, want));
 }
 
 /**
