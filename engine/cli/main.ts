@@ -48,7 +48,8 @@ export function buildProgram(ctx: CommandContext): Command {
   program.addHelpText(
     "after",
     `
-Exit codes: 0 ok, 1 invalid input or error, 2 failed/unreachable hosts (run) or drift found (drift).
+Exit codes: 0 ok, 1 invalid input or error; run: 2 a host failed, 4 a host was unreachable (as ansible-playbook);
+drift/audit: 2 drift found or a control failed (README, "Exit codes").
 Examples:
   keel drift playbooks/baseline.yml -i inventories/localhost.yml   # check this machine, change nothing
   keel run site.yml -i hosts.yml --check --diff                   # preview changes

@@ -138,7 +138,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   if (auditSetup) sinks.push((e) => events.push(e));
   const sink: EventSink = (e) => sinks.forEach((s) => s(e));
 
-  const opts: RunOptions = { registry, ...c.run, check: c.check, diff: c.diff, extraVars: c.extraVars };
+  const opts: RunOptions = { registry, ...c.run, check: c.check, diff: c.diff, extraVars: c.extraVars, verbosity: c.verbose };
   if (f.step) opts.confirmTask = stepper(io);
   let summary;
   try {
