@@ -92,6 +92,13 @@ export interface ApplyResult {
   backup_file?: string;
   /** Extra fields for `register`. */
   data?: Record<string, unknown>;
+  /**
+   * false: apply acted but, as the Ansible module reports it, changed nothing (uri's request with no
+   * dest, whose diff could only be "unknown"); the task is then "ok". Absent: changed.
+   */
+  changed?: boolean;
+  /** The module's own failure with its result still registered (uri's status not in status_code). */
+  failed?: string;
 }
 
 /** Controller-side context for `prepare`: the task's playbook/role folders, for `src` and templates. */

@@ -235,13 +235,16 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         ar = pipe
           ? await pipe.apply(task, scope, p, po, state, changes)
           : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
-        status = "changed";
-        if (ar && ar.rc !== undefined && ar.rc !== 0) {
+        status = ar && ar.changed === false ? "ok" : "changed";
+        if (ar && ar.failed !== undefined) {
+          status = "failed";
+          failMsg = ar.failed;
+        } else if (ar && ar.rc !== undefined && ar.rc !== 0) {
           status = "failed";
           failMsg = `exit code ${ar.rc}${ar.stderr?.trim() ? `: ${ar.stderr.trim()}` : ""}`;
         }
       }
-      reg = { changed: status === "changed" || applied, failed: status === "failed", skipped: false };
+      reg = { changed: status === "changed" || (applied && ar?.changed !== false), failed: status === "failed", skipped: false };
       if (ar) {
         for (const k of ["rc", "stdout", "stderr", "msg", "backup_file"] as const) if (ar[k] !== undefined) reg[k] = ar[k];
         if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
