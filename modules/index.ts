@@ -51,6 +51,7 @@ import systemSetup from "./system/setup.js";
 import systemShell from "./system/shell.js";
 import systemSysctl from "./system/sysctl.js";
 import systemTimezone from "./system/timezone.js";
+import systemUri from "./system/uri.js";
 import systemWaitFor from "./system/wait_for.js";
 import usersAuthorizedKey from "./users/authorized_key.js";
 import usersGroup from "./users/group.js";
@@ -107,6 +108,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemShell,
   systemSysctl,
   systemTimezone,
+  systemUri,
   systemWaitFor,
   usersAuthorizedKey,
   usersGroup,

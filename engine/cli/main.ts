@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { processIO, redactingIO, type CliIO } from "./io.js";
 import { KeelError, InputError, InternalError } from "../core/errors.js";
 import { keelVersion } from "../core/paths.js";
+import { phaseMark, phasesEnabled, phaseSummary } from "../core/phases.js";
+import { writeSync } from "node:fs";
 import type { CommandContext } from "./context.js";
 import { registerRun } from "./commands/run.js";
 import { registerDrift } from "./commands/drift.js";
@@ -46,7 +48,8 @@ export function buildProgram(ctx: CommandContext): Command {
   program.addHelpText(
     "after",
     `
-Exit codes: 0 ok, 1 invalid input or error, 2 failed/unreachable hosts (run) or drift found (drift).
+Exit codes: 0 ok, 1 invalid input or error; run: 2 a host failed, 4 a host was unreachable (as ansible-playbook);
+drift/audit: 2 drift found or a control failed (README, "Exit codes").
 Examples:
   keel drift playbooks/baseline.yml -i inventories/localhost.yml   # check this machine, change nothing
   keel run site.yml -i hosts.yml --check --diff                   # preview changes
@@ -64,11 +67,20 @@ Examples:
 }
 
 export async function main(argv: string[], rawIo: CliIO = processIO()): Promise<number> {
+  if (phasesEnabled()) {
+    // KEEL_PROFILE_PHASES=1: where the wall time went (engine/core/phases.ts), on stderr at exit.
+    phaseMark("modules loaded");
+    process.once("exit", () => {
+      phaseMark("process exit");
+      writeSync(2, phaseSummary());
+    });
+  }
   const io = redactingIO(rawIo);
   const ctx: CommandContext = { io, exitCode: 0 };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
+    phaseMark("command done");
     return ctx.exitCode;
   } catch (e) {
     return reportError(e, io);

@@ -47,6 +47,8 @@ export interface TaskResult {
   rc?: number;
   /** The task is no_log: values and diffs are already masked. */
   secret: boolean;
+  /** `msg` is the task's output, shown even without -v (Ansible's debug). */
+  show?: boolean;
   ignored?: boolean;
   durationMs: number;
   /** Handler run. */

@@ -313,23 +313,69 @@ export function idMatches(want: string, name: string | undefined, id: number | u
 }
 
 /**
- * mode/owner/group changes of an existing path. `isDir` decides how symbolic X applies.
- * Each Change has field mode|owner|group, before/after, and `data.mode` (the octal to chmod to).
+ * The typed plan of one attribute fix (Change.data), shared by every file module: chmod to an octal
+ * mode, chown/chgrp to the task's owner/group; the tree_* ops are the same below a directory
+ * (files.file recurse). A module's own plan is a union of these and its own ops.
  */
-export function attrChanges(st: FileStat, args: AttrArgs, what: string): Change[] {
-  const out: Change[] = [];
+export type AttrOp =
+  | { op: "mode"; mode: string }
+  | { op: "owner"; owner: string }
+  | { op: "group"; group: string }
+  | { op: "tree_mode"; spec: string }
+  | { op: "tree_owner"; owner: string }
+  | { op: "tree_group"; group: string };
+
+const ATTR_OPS: ReadonlySet<string> = new Set<AttrOp["op"]>(["mode", "owner", "group", "tree_mode", "tree_owner", "tree_group"]);
+
+/** The attribute ops among a module's planned changes, in order. */
+export function attrOps<D extends { op: string }>(changes: readonly Change<D>[]): AttrOp[] {
+  return changes.flatMap((c) => (c.data && isAttrOp(c.data) ? [c.data] : []));
+}
+
+function isAttrOp(d: { op: string }): d is AttrOp {
+  return ATTR_OPS.has(d.op);
+}
+
+/**
+ * mode/owner/group changes of an existing path. `isDir` decides how symbolic X applies.
+ * Each Change has field mode|owner|group, before/after, and its AttrOp in data.
+ */
+export function attrChanges(st: FileStat, args: AttrArgs, what: string): Change<AttrOp>[] {
+  const out: Change<AttrOp>[] = [];
   const isDir = st.type === "directory";
   if (args.mode !== undefined && st.mode !== undefined) {
     const want = normMode(targetMode(parseMode(args.mode), parseInt(st.mode, 8), isDir));
-    if (want !== st.mode) out.push({ summary: `${what}mode ${st.mode} → ${want}`, field: "mode", before: st.mode, after: want });
+    if (want !== st.mode)
+      out.push({ summary: `${what}mode ${st.mode} → ${want}`, field: "mode", before: st.mode, after: want, data: { op: "mode", mode: want } });
   }
   if (args.owner !== undefined && !idMatches(args.owner, st.owner, st.uid)) {
-    out.push({ summary: `${what}owner ${st.owner} → ${args.owner}`, field: "owner", before: st.owner, after: args.owner });
+    out.push({
+      summary: `${what}owner ${st.owner} → ${args.owner}`,
+      field: "owner",
+      before: st.owner,
+      after: args.owner,
+      data: { op: "owner", owner: args.owner },
+    });
   }
   if (args.group !== undefined && !idMatches(args.group, st.group, st.gid)) {
-    out.push({ summary: `${what}group ${st.group} → ${args.group}`, field: "group", before: st.group, after: args.group });
+    out.push({
+      summary: `${what}group ${st.group} → ${args.group}`,
+      field: "group",
+      before: st.group,
+      after: args.group,
+      data: { op: "group", group: args.group },
+    });
   }
   return out;
+}
+
+/** The ops that set every attribute the task names on a path just created (`isDir`: how X applies). */
+export function newAttrOps(a: AttrArgs, isDir: boolean, o: { noMode?: boolean } = {}): AttrOp[] {
+  const ops: AttrOp[] = [];
+  if (a.owner !== undefined) ops.push({ op: "owner", owner: a.owner });
+  if (a.group !== undefined) ops.push({ op: "group", group: a.group });
+  if (a.mode !== undefined && !o.noMode) ops.push({ op: "mode", mode: normMode(targetMode(parseMode(a.mode), undefined, isDir)) });
+  return ops;
 }
 
 /** "mode 0644, owner root, group root" for the attributes the task names, as found. */
@@ -347,25 +393,41 @@ export function shPath(p: string): string {
 }
 
 /**
- * The chown/chgrp/chmod commands that the mode/owner/group changes call for, and nothing else.
- * `recurse` applies them to the whole tree (chmod gets the task's mode expression then, so X and
- * relative forms apply per entry); `noDeref` changes a symlink's own owner (chown -h). `isDir`
- * writes directory modes with a 5th leading zero so GNU chmod also clears setuid/setgid bits.
+ * The chown/chgrp/chmod commands that the attribute ops call for, and nothing else. `recurse`
+ * applies them to the whole tree (chmod gets the task's mode expression then, so X and relative
+ * forms apply per entry); `noDeref` changes a symlink's own owner (chown -h). `isDir` writes
+ * directory modes with a 5th leading zero so GNU chmod also clears setuid/setgid bits.
  */
-export function attrCommands(path: string, changes: Change[], args: AttrArgs, o: { recurse?: boolean; noDeref?: boolean; isDir?: boolean } = {}): string[] {
+export function attrCommands(path: string, ops: readonly AttrOp[], o: { recurse?: boolean; noDeref?: boolean; isDir?: boolean } = {}): string[] {
   const cmds: string[] = [];
-  const owner = changes.some((c) => c.field === "owner" || c.field === "tree_owner") ? args.owner : undefined;
-  const group = changes.some((c) => c.field === "group" || c.field === "tree_group") ? args.group : undefined;
+  let owner: string | undefined;
+  let group: string | undefined;
+  let mode: string | undefined;
+  let treeMode: string | undefined;
+  for (const p of ops) {
+    switch (p.op) {
+      case "owner":
+      case "tree_owner":
+        owner = p.owner;
+        break;
+      case "group":
+      case "tree_group":
+        group = p.group;
+        break;
+      case "mode":
+        mode ??= p.mode;
+        break;
+      case "tree_mode":
+        treeMode = p.spec;
+        break;
+    }
+  }
   const flags = `${o.recurse ? "-R " : ""}${o.noDeref ? "-h " : ""}`;
   if (owner !== undefined) cmds.push(`chown ${flags}${shq(group !== undefined ? `${owner}:${group}` : owner)} ${shPath(path)}`);
   else if (group !== undefined) cmds.push(`chgrp ${flags}${shq(group)} ${shPath(path)}`);
-  if (o.recurse && args.mode !== undefined && changes.some((c) => c.field === "mode" || c.field === "tree_mode")) {
-    const spec = parseMode(args.mode);
-    cmds.push(`chmod -R ${shq("octal" in spec ? normMode(spec.octal) : spec.symbolic)} ${shPath(path)}`);
-  } else {
-    const mode = changes.find((c) => c.field === "mode");
-    if (mode) cmds.push(`chmod ${o.isDir ? "0" : ""}${String(mode.after)} ${shPath(path)}`);
-  }
+  if (o.recurse && (treeMode !== undefined || mode !== undefined)) {
+    cmds.push(`chmod -R ${shq(treeMode ?? mode!)} ${shPath(path)}`);
+  } else if (mode !== undefined) cmds.push(`chmod ${o.isDir ? "0" : ""}${mode} ${shPath(path)}`);
   return cmds;
 }
 

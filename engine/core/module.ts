@@ -92,6 +92,13 @@ export interface ApplyResult {
   backup_file?: string;
   /** Extra fields for `register`. */
   data?: Record<string, unknown>;
+  /**
+   * false: apply acted but, as the Ansible module reports it, changed nothing (uri's request with no
+   * dest, whose diff could only be "unknown"); the task is then "ok". Absent: changed.
+   */
+  changed?: boolean;
+  /** The module's own failure with its result still registered (uri's status not in status_code). */
+  failed?: string;
 }
 
 /** Controller-side context for `prepare`: the task's playbook/role folders, for `src` and templates. */
@@ -203,6 +210,10 @@ export interface ControllerResult {
   msg?: string;
   /** Variables to set on the host (set_fact). */
   setFacts?: Record<string, unknown>;
+  /** The task did nothing on this host, with this reason (debug under its verbosity threshold). */
+  skipped?: string;
+  /** Show `msg` with the result even without -v, as Ansible's debug (_ansible_verbose_always). */
+  show?: boolean;
   /**
    * setFacts are variables as written in a file (include_vars), not computed values: templated
    * when read, as play and role variables are.
@@ -215,6 +226,8 @@ export interface ControllerContext {
   vars: Record<string, unknown>;
   facts: Facts;
   check: boolean;
+  /** The run's -v count (0 or absent without -v), as Ansible's display verbosity. */
+  verbosity?: number;
   evaluate(expr: string): unknown;
   /** Folders the task's files are found in (its role's folder, then the playbook's), as for `src`. */
   searchDirs?: string[];

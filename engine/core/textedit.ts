@@ -8,6 +8,7 @@ import { ModuleError } from "./errors.js";
 import {
   attrChanges,
   attrCommands,
+  attrOps,
   parseMode,
   parseFileStat,
   runAll,
@@ -15,8 +16,12 @@ import {
   targetMode,
   writeWhole,
   type AttrArgs,
+  type AttrOp,
   type FileStat,
 } from "./filestate.js";
+
+/** The plan of a text edit: write the whole new text (creating the file, and its folder when missing), or fix attributes. */
+export type TextOp = { op: "write"; content: string; mkdir?: string } | AttrOp;
 
 export interface TextArgs extends AttrArgs {
   path?: string;
@@ -56,9 +61,9 @@ export function currentText(st: FileStat): string | undefined {
  * The changes for a new text: one "content" Change (with the unified diff and the new text in data)
  * when it differs, then the attribute changes of an existing file. `summary` says what the edit was.
  */
-export function textChanges(st: FileStat, a: TextArgs, before: string | undefined, after: string, summary: string): Change[] {
+export function textChanges(st: FileStat, a: TextArgs, before: string | undefined, after: string, summary: string): Change<TextOp>[] {
   const path = st.path;
-  const out: Change[] = [];
+  const out: Change<TextOp>[] = [];
   if (before === undefined) {
     // As Ansible's lineinfile/blockinfile with create: a missing parent directory is created too.
     const attrs: string[] = [];
@@ -71,23 +76,23 @@ export function textChanges(st: FileStat, a: TextArgs, before: string | undefine
       before: "absent",
       after: "file",
       diff: { path, before: "", after },
-      data: { content: after },
+      // a missing folder is created first (mode 0755), as Ansible's lineinfile/blockinfile do
+      data: { op: "write", content: after, ...(st.parentExists ? {} : { mkdir: path.slice(0, path.lastIndexOf("/")) || "/" }) },
     });
     return out;
   }
-  if (after !== before) out.push({ summary, field: "content", diff: { path, before, after }, data: { content: after } });
+  if (after !== before) out.push({ summary, field: "content", diff: { path, before, after }, data: { op: "write", content: after } });
   out.push(...attrChanges(st, a, ""));
   return out;
 }
 
-export async function textApply(host: Host, a: TextArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
-  const path = st.path;
-  const edit = changes.find((c) => c.field === "content" || c.field === "state");
-  if (edit) {
-    if (st.type === "absent" && !st.parentExists) await host.run(`mkdir -p -m 0755 -- ${shq(path.slice(0, path.lastIndexOf("/")) || "/")}`);
-    return writeWhole(host, st, a, (edit.data as { content: string }).content);
+export async function textApply(host: Host, a: TextArgs, changes: readonly Change<TextOp>[], st: FileStat): Promise<ApplyResult | void> {
+  const write = changes.map((c) => c.data).find((d) => d?.op === "write");
+  if (write) {
+    if (write.mkdir !== undefined) await host.run(`mkdir -p -m 0755 -- ${shq(write.mkdir)}`);
+    return writeWhole(host, st, a, write.content);
   }
-  await runAll(host, attrCommands(path, changes, a));
+  await runAll(host, attrCommands(st.path, attrOps(changes)));
 }
 
 /** Split text into lines, each keeping its terminator ("\n" or "\r\n"); the last may have none. */

@@ -6,6 +6,7 @@ import { didYouMean, InputError, type SourcePos } from "../core/errors.js";
 import { errorAt } from "../core/yaml.js";
 import { groupHosts, type Host, type InventoryData } from "./model.js";
 import { parseAddress } from "./ranges.js";
+import { fnmatchRegExp } from "../core/fnmatch.js";
 
 /** Names Ansible treats as the implicit localhost when the inventory does not define them. */
 export const LOCALHOST_NAMES = ["127.0.0.1", "localhost", "::1"];
@@ -33,32 +34,6 @@ export function orderPatterns(patterns: string[]): string[] {
     else reg.push(p);
   }
   return [...(reg.length ? reg : ["all"]), ...and, ...not];
-}
-
-/** Python's fnmatch.translate, anchored at both ends, case-sensitive. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  let i = 0;
-  while (i < glob.length) {
-    const c = glob[i++]!;
-    if (c === "*") re += ".*";
-    else if (c === "?") re += ".";
-    else if (c === "[") {
-      let j = i;
-      if (glob[j] === "!") j++;
-      if (glob[j] === "]") j++;
-      while (j < glob.length && glob[j] !== "]") j++;
-      if (j >= glob.length) re += "\\[";
-      else {
-        let stuff = glob.slice(i, j).replace(/\\/g, "\\\\");
-        i = j + 1;
-        if (stuff[0] === "!") stuff = "^" + stuff.slice(1);
-        else if (stuff[0] === "^") stuff = "\\" + stuff;
-        re += `[${stuff.replace(/\]/g, "\\]").replace(/\[/g, "\\[")}]`;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^(?:${re})$`, "s");
 }
 
 export interface PatternContext {
@@ -153,7 +128,7 @@ function enumerate(ctx: PatternContext, pattern: string, whole: string, fail: (m
         "after '~' comes a regular expression, e.g. ~web[0-9]+",
       );
     }
-  } else re = globToRegExp(pattern);
+  } else re = fnmatchRegExp(pattern);
   const test = (s: string) => {
     re.lastIndex = 0;
     return re.test(s);

@@ -148,7 +148,9 @@ export class Progress {
       for (const c of r.changes) out += `${pad}${this.paint(C.dim, `~ ${oneLine(c.summary)}`)}\n`;
     }
     // What the module reported after acting ("rebooted in 5.2 s (boot id changed)").
-    if (r.status === "changed" && r.msg && !r.secret) out += `${pad}${this.paint(C.dim, oneLine(r.msg))}\n`;
+    if (r.status === "changed" && r.msg && !r.secret && !r.show) out += `${pad}${this.paint(C.dim, oneLine(r.msg))}\n`;
+    // A task's own output (debug's msg), shown as Ansible's default callback always shows it.
+    if (r.show && r.msg !== undefined) out += `${pad}${r.msg.replace(/\n$/, "").split("\n").join(`\n${pad}`)}\n`;
     if ((this.o.verbose ?? 0) >= 2 && r.status !== "failed") {
       if (r.stdout?.trim()) out += `${pad}stdout: ${block(r.stdout, pad + "        ")}\n`;
       if (r.stderr?.trim()) out += `${pad}stderr: ${block(r.stderr, pad + "        ")}\n`;

@@ -11,8 +11,8 @@ import { connect as realConnect } from "../transport/index.js";
 import type { StartupRequest } from "../transport/session.js";
 import { CONNECT_ATTEMPTS, type RunOptions } from "./options.js";
 
-export type ConnectSettings = Pick<
-  RunOptions,
+/** The run options that decide how a host is connected to; the CLI's flags fill them (engine/cli/commands/flags.ts). */
+export type ConnectKey =
   | "connection"
   | "user"
   | "privateKeyFile"
@@ -26,9 +26,10 @@ export type ConnectSettings = Pick<
   | "defaultPrivateKeyFile"
   | "defaultConnectTimeoutMs"
   | "connectTimeoutMs"
-  | "commandTimeoutMs"
-  | "connect"
->;
+  | "commandTimeoutMs";
+
+/** The options connectHost reads: the ConnectKey ones, plus the connect function tests replace. */
+export type ConnectSettings = Pick<RunOptions, ConnectKey | "connect">;
 
 /**
  * Open the host's connection: the options override the inventory's connection type and passwords.

@@ -23,6 +23,7 @@
 // started are listed in `notRun` and get no host.done (zero counts would look converged). Check
 // mode changes nothing, so it goes on and reports every host. runPlaybook itself throws only for invalid input found before
 // any host is touched (a bad host pattern) or for a bug.
+import { phaseMark } from "../core/phases.js";
 import pLimit from "p-limit";
 import type { Plan } from "../core/plan.js";
 import type { EventSink } from "../core/events.js";
@@ -73,7 +74,9 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   const finish = async (r: HostRunner) => {
     if (finished.has(r.name)) return;
     finished.add(r.name);
+    phaseMark("tasks done", r.name);
     await r.finish();
+    phaseMark("closed", r.name);
   };
 
   sink({ type: "run.start", playbook: plan.file, check: opts.check, hosts: allHosts, time: new Date(t0).toISOString() });

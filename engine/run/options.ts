@@ -17,6 +17,8 @@ export interface RunOptions {
   limit?: string;
   tags?: string[];
   skipTags?: string[];
+  /** The -v count: debug's `verbosity` threshold compares with it. Default 0. */
+  verbosity?: number;
   /** Hosts run in parallel (default 50). */
   forks?: number;
   /** -e values: the highest variable precedence. */

@@ -187,6 +187,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   let failMsg: string | undefined;
   let error: unknown;
   let reg: Record<string, unknown>;
+  let show = false;
   try {
     if (module.kind === "controller") {
       const args = renderArgs(task, module, vars);
@@ -196,6 +197,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         vars,
         facts: h.facts,
         check,
+        verbosity: h.opts.verbosity ?? 0,
         searchDirs,
         evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars),
       });
@@ -203,9 +205,14 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         Object.assign(h.registered, cr.setFacts);
         markWrittenVars(h.registered, Object.keys(cr.setFacts), cr.setFactsWritten === true);
       }
-      status = cr.failed ? "failed" : cr.changed ? "changed" : "ok";
+      status = cr.failed ? "failed" : cr.skipped !== undefined ? "skipped" : cr.changed ? "changed" : "ok";
       if (cr.failed) failMsg = cr.msg ?? "failed";
-      reg = { changed: Boolean(cr.changed), failed: Boolean(cr.failed), skipped: false };
+      reg = { changed: Boolean(cr.changed), failed: Boolean(cr.failed), skipped: cr.skipped !== undefined };
+      if (cr.skipped !== undefined) {
+        reg.skipped_reason = cr.skipped;
+        reason = cr.skipped;
+      }
+      show = cr.show === true;
       if (cr.msg !== undefined) reg.msg = cr.msg;
       if (cr.setFacts) reg.ansible_facts = cr.setFacts;
     } else {
@@ -228,13 +235,16 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         ar = pipe
           ? await pipe.apply(task, scope, p, po, state, changes)
           : await p.module.apply(new ConnectionHost(h.name, h.facts, h.connection, p.become), p.args, changes, state);
-        status = "changed";
-        if (ar && ar.rc !== undefined && ar.rc !== 0) {
+        status = ar && ar.changed === false ? "ok" : "changed";
+        if (ar && ar.failed !== undefined) {
+          status = "failed";
+          failMsg = ar.failed;
+        } else if (ar && ar.rc !== undefined && ar.rc !== 0) {
           status = "failed";
           failMsg = `exit code ${ar.rc}${ar.stderr?.trim() ? `: ${ar.stderr.trim()}` : ""}`;
         }
       }
-      reg = { changed: status === "changed" || applied, failed: status === "failed", skipped: false };
+      reg = { changed: status === "changed" || (applied && ar?.changed !== false), failed: status === "failed", skipped: false };
       if (ar) {
         for (const k of ["rc", "stdout", "stderr", "msg", "backup_file"] as const) if (ar[k] !== undefined) reg[k] = ar[k];
         if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
@@ -282,9 +292,10 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
 
   const result: TaskResult = { status: v.status, changes, secret: false, durationMs: 0 };
   if (resource !== undefined) result.resource = resource;
-  if (v.reason !== undefined && v.status === "ok") result.reason = v.reason;
+  if (v.reason !== undefined && (v.status === "ok" || v.status === "skipped")) result.reason = v.reason;
   if (v.status === "failed") result.msg = v.failMsg ?? "failed";
   else if (typeof v.reg.msg === "string") result.msg = v.reg.msg;
+  if (show && v.status !== "failed" && result.msg !== undefined) result.show = true;
   if (ar) {
     if (ar.rc !== undefined) result.rc = ar.rc;
     if (ar.stdout !== undefined) result.stdout = ar.stdout;

@@ -3,6 +3,7 @@
 import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import type { Connection } from "../core/connection.js";
 import { ConnectionError, KeelError, InternalError } from "../core/errors.js";
+import { phaseMark } from "../core/phases.js";
 import { LocalConnection } from "./local.js";
 import { SshConnection, defaultKnownHostsFile } from "./ssh.js";
 import type { StartupRequest } from "./session.js";
@@ -37,6 +38,7 @@ export interface ConnectOptions {
  */
 export async function connect(spec: HostSpec, opts: ConnectOptions = {}): Promise<Connection> {
   const commandTimeoutMs = opts.commandTimeoutMs ?? 0;
+  phaseMark("connect started", spec.name);
   try {
     const becomePassword = opts.becomePassword ?? spec.becomePassword;
     if (spec.connection === "local") return await LocalConnection.open(spec, commandTimeoutMs, becomePassword, opts.startup);

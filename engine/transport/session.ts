@@ -1,5 +1,6 @@
 // The part of a connection both transports share: one persistent `sh` (over an ssh channel or a
 // local child process), commands framed and run one at a time, round trips counted, atomic writes.
+import { phaseMark } from "../core/phases.js";
 import { randomBytes } from "node:crypto";
 import type { BatchStep, Connection, ExecRequest, PutFileOptions, PutFileRequest } from "../core/connection.js";
 import type { ExecResult } from "../core/module.js";
@@ -100,15 +101,20 @@ export abstract class ShellConnection implements Connection {
     if (startup) {
       const seq = ++this.seq;
       // No become: the command's text does not depend on the login user the prelude reports.
-      const result = this.expect(seq, startup.timeoutMs ?? this.commandTimeoutMs, false);
+      const result = this.expect(seq, startup.timeoutMs ?? this.commandTimeoutMs, false).then((r) => {
+        phaseMark("startup request answered", this.host);
+        return r;
+      });
       result.catch(() => undefined);
       text += frameCommand(this.inner({ command: startup.command }), undefined, this.nonce, seq);
       this.early = { command: startup.command, result };
       // Later commands are written once the startup request is answered (one command at a time).
       this.queue = result.catch(() => undefined);
     }
+    phaseMark("shell start sent", this.host);
     this.write(streams, text);
     const r = await prelude;
+    phaseMark("shell started", this.host);
     if (r.rc !== 0) throw new ConnectionError(`the shell on ${this.describe()} did not start: ${r.stderr.toString().trim()}`, "other", this.host);
     this.loginUser = r.stdout.toString().trim().split("\n").pop() ?? "";
   }
@@ -152,8 +158,12 @@ export abstract class ShellConnection implements Connection {
       return Promise.reject(this.broken ?? new ConnectionError(`connection to ${this.describe()} is closed`, "lost", this.host));
     }
     const p = this.expect(seq, timeoutMs, count);
+    phaseMark("round trip sent", this.host);
     this.write(shell, text);
-    return p;
+    return p.then((r) => {
+      phaseMark("round trip answered", this.host);
+      return r;
+    });
   }
 
   /** Waits for the answer of frame `seq` (to be written next), within timeoutMs (0: none). */

@@ -3,7 +3,7 @@
 // honours. An argument that would change where, as whom or how keel connects and that keel cannot
 // honour stops the load: dropping it would connect differently than the user asked. Pure.
 import { shlexSplit } from "../inventory/shlex.js";
-import type { SshOpt } from "./ssh-config.js";
+import { HONOURED_OPTIONS, type SshOpt } from "./ssh-config.js";
 
 export interface SshArgs {
   opts: SshOpt[];
@@ -11,20 +11,6 @@ export interface SshArgs {
   configFile?: string;
 }
 
-/** -o options keel acts on (as in ssh_config). */
-const HONOURED = new Set([
-  "hostname",
-  "user",
-  "port",
-  "identityfile",
-  "proxyjump",
-  "proxycommand",
-  "connecttimeout",
-  "serveraliveinterval",
-  "serveralivecountmax",
-  "userknownhostsfile",
-  "stricthostkeychecking",
-]);
 /** -o options that cannot change where, as whom or how securely keel connects. */
 const HARMLESS = new Set([
   "controlmaster",
@@ -107,7 +93,7 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
     }
     if (name === "stricthostkeychecking" && !STRICT_VALUES.has(value.toLowerCase()))
       fail(`sets -o ${opt}, which keel does not honour`, "StrictHostKeyChecking takes yes, ask, accept-new, no or off");
-    if (HONOURED.has(name)) {
+    if (HONOURED_OPTIONS.has(name)) {
       if (value === "") fail(`sets -o ${opt} without a value`, `write -o ${m?.[1] ?? opt}=VALUE`);
       out.opts.push({ key: name, value, source: `${label} (-o ${m?.[1] ?? name}=${value})` });
       continue;

@@ -36,8 +36,11 @@ export interface SshConfig {
   entries: Entry[];
 }
 
-/** Options keel acts on. Any other option either cannot matter (IGNORED) or is REFUSED. */
-const HONOURED = new Set([
+/**
+ * Options keel acts on, in a config file or as `-o` of ssh_args / ansible_ssh_common_args
+ * (ssh-args.ts). Any other option in a file either cannot matter (ignored) or is REFUSED.
+ */
+export const HONOURED_OPTIONS: ReadonlySet<string> = new Set([
   "hostname",
   "user",
   "port",
@@ -51,18 +54,20 @@ const HONOURED = new Set([
   "stricthostkeychecking",
 ]);
 
-/** Options that would send the connection elsewhere or check it differently, which keel cannot do. */
-const REFUSED: Record<string, string> = {
-  hostkeyalias: "keel looks host keys up under the HostName; remove HostKeyAlias for this host",
-  bindaddress: "keel cannot choose the source address; remove BindAddress for this host",
-  bindinterface: "keel cannot choose the source interface; remove BindInterface for this host",
-  globalknownhostsfile: "keel reads /etc/ssh/ssh_known_hosts and the UserKnownHostsFile; remove GlobalKnownHostsFile for this host",
-  knownhostscommand: "keel does not run a KnownHostsCommand; put the keys in a known_hosts file",
-  proxyusefdpass: "keel cannot take a file descriptor from a ProxyCommand; remove ProxyUseFdpass",
-  remotecommand: "keel runs its own shell on the host; remove RemoteCommand for this host",
-  canonicalizehostname: "keel does not canonicalize host names; set HostName instead",
-  certificatefile: "keel's SSH client does not log in with certificates; use a key (IdentityFile) or ssh-agent",
-};
+/** Options that would send the connection elsewhere or check it differently, which keel cannot do: keyword → hint. */
+const REFUSED_KEYWORDS: [keyword: string, hint: string][] = [
+  ["HostKeyAlias", "keel looks host keys up under the HostName; remove HostKeyAlias for this host"],
+  ["BindAddress", "keel cannot choose the source address; remove BindAddress for this host"],
+  ["BindInterface", "keel cannot choose the source interface; remove BindInterface for this host"],
+  ["GlobalKnownHostsFile", "keel reads /etc/ssh/ssh_known_hosts and the UserKnownHostsFile; remove GlobalKnownHostsFile for this host"],
+  ["KnownHostsCommand", "keel does not run a KnownHostsCommand; put the keys in a known_hosts file"],
+  ["ProxyUseFdpass", "keel cannot take a file descriptor from a ProxyCommand; remove ProxyUseFdpass"],
+  ["RemoteCommand", "keel runs its own shell on the host; remove RemoteCommand for this host"],
+  ["CanonicalizeHostname", "keel does not canonicalize host names; set HostName instead"],
+  ["CertificateFile", "keel's SSH client does not log in with certificates; use a key (IdentityFile) or ssh-agent"],
+];
+/** REFUSED_KEYWORDS by lower-case key, as the parser gives keys. */
+const REFUSED = new Map(REFUSED_KEYWORDS.map(([keyword, hint]) => [keyword.toLowerCase(), { keyword, hint }]));
 
 /** Values of REFUSED options that are the default and change nothing. */
 const HARMLESS_VALUES = new Set(["no", "none", "false"]);
@@ -265,16 +270,16 @@ export function lookupSshConfig(cfg: SshConfig | undefined, host: string, cmdlin
     const hostName = opts.get("hostname")?.value ?? host;
     const login = opts.get("user")?.value ?? user ?? localUser();
     if (!e.conds.every((c) => condMatches(c, host, hostName, login))) continue;
-    const refusal = REFUSED[e.key];
+    const refusal = REFUSED.get(e.key);
     if (refusal && !HARMLESS_VALUES.has(e.value.toLowerCase()) && !opts.has(e.key)) {
       const [file, line] = splitSource(e.source);
       throw new InputError(
-        `${e.source}: ${originalKeyword(e.key)} ${e.value} applies to host ${host}, and keel cannot honour it`,
+        `${e.source}: ${refusal.keyword} ${e.value} applies to host ${host}, and keel cannot honour it`,
         { file, line, col: 1 },
-        refusal,
+        refusal.hint,
       );
     }
-    if (HONOURED.has(e.key)) take(e);
+    if (HONOURED_OPTIONS.has(e.key)) take(e);
   }
   return { opts, identityFiles };
 }
@@ -350,19 +355,4 @@ function localUser(): string {
 function splitSource(source: string): [string, number] {
   const m = /^(.*):(\d+)$/.exec(source);
   return m ? [m[1]!, Number(m[2])] : [source, 0];
-}
-
-const KEYWORDS = [
-  "HostKeyAlias",
-  "BindAddress",
-  "BindInterface",
-  "GlobalKnownHostsFile",
-  "KnownHostsCommand",
-  "ProxyUseFdpass",
-  "RemoteCommand",
-  "CanonicalizeHostname",
-  "CertificateFile",
-];
-function originalKeyword(key: string): string {
-  return KEYWORDS.find((k) => k.toLowerCase() === key) ?? key;
 }

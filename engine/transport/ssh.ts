@@ -7,6 +7,7 @@ import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
+import { phaseMark, phasesEnabled } from "../core/phases.js";
 import { readFileCached } from "../core/filecache.js";
 import type { Duplex } from "node:stream";
 import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } from "./session.js";
@@ -129,11 +130,13 @@ export class SshConnection extends ShellConnection {
   }
 
   private async openShell(client: SshClient, timeoutMs: number, startup?: StartupRequest): Promise<void> {
+    phaseMark("shell channel requested", this.host);
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec("exec sh", (err, ch) =>
         err ? reject(new ConnectionError(`cannot start a shell on ${this.describe()}: ${err.message}`, "other", this.host)) : resolve(ch),
       );
     });
+    phaseMark("shell channel open", this.host);
     const closing = closeSignal();
     const onClose = closing.close;
     channel.on("close", () => onClose("the shell channel closed"));
@@ -274,7 +277,12 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
       } else resolve();
     };
     if (onNegotiated) client.on("handshake", onNegotiated);
+    if (phasesEnabled()) {
+      client.on("connect", () => phaseMark("tcp connected", t.name));
+      client.on("handshake", () => phaseMark("key exchange done", t.name));
+    }
     client.on("ready", () => {
+      phaseMark("authenticated", t.name);
       if (!sock) client.setNoDelay(true);
       settle();
     });
@@ -282,6 +290,7 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
       settle(hostKeyError ?? classifyConnectError(e, { host: t.name, where: t.where, user: t.user, tried, timeoutMs })),
     );
     client.on("close", () => settle(hostKeyError ?? new ConnectionError(`connection to ${t.where} closed during the SSH handshake`, "lost", t.name)));
+    phaseMark("tcp connect sent", t.name);
     client.connect(config);
     ignoreHostKeyAnnouncements(client);
     // Without TCP_NODELAY, Nagle holds back the tail of each command packet until the previous

@@ -4,7 +4,7 @@ import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
-import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs } from "./text.js";
+import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs, type TextOp } from "./text.js";
 
 export interface BlockArgs extends TextArgs {
   block?: string;
@@ -19,7 +19,7 @@ export interface BlockArgs extends TextArgs {
 
 const DEFAULT_MARKER = "# {mark} ANSIBLE MANAGED BLOCK";
 
-export default defineModule<BlockArgs, FileStat>({
+export default defineModule<BlockArgs, FileStat, TextOp>({
   name: "files.blockinfile",
   aliases: ["blockinfile"],
   description: "Ensure a block of lines, between two marker lines, is in a file (inserted or updated in place), or removed.",

@@ -9,6 +9,7 @@ import {
   attrChanges,
   attrCommands,
   attrExplain,
+  attrOps,
   decodeUtf8,
   parseMode,
   parseFileStat,
@@ -19,9 +20,13 @@ import {
   parentOf,
   targetMode,
   type AttrArgs,
+  type AttrOp,
   type FileStat,
   writeWhole,
 } from "./common.js";
+
+/** The plan of copy/template: upload the whole content (creating the file and, with parents, its folder), or fix attributes. */
+export type ContentOp = { op: "write"; mkdir?: string } | AttrOp;
 
 export interface ContentArgs extends AttrArgs {
   dest: string;
@@ -60,7 +65,7 @@ export function contentProbe(a: ContentArgs): Probe<FileStat> {
   return { script, parse: (stdout) => parseFileStat(stdout, a.dest) };
 }
 
-export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[] {
+export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change<ContentOp>[] {
   const path = st.path;
   const bytes = wantedBytes(a);
   const wantSha = sha256hex(bytes);
@@ -83,18 +88,20 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change[
         field: "state",
         before: "absent",
         after: "file",
+        data: { op: "write", ...(!st.parentExists && a.parents ? { mkdir: path.slice(0, path.lastIndexOf("/")) || "/" } : {}) },
         ...(wantText !== undefined ? { diff: { path, before: "", after: wantText } } : {}),
       },
     ];
   }
   if (st.unreadable || st.sha256 === undefined) throw new ModuleError(`cannot read ${path} to compare its content (permission denied? try become: true)`);
-  const out: Change[] = [];
+  const out: Change<ContentOp>[] = [];
   if (st.sha256 !== wantSha && a.force !== false) {
     out.push({
       summary: `content differs (sha256 ${shortSha(st.sha256)} → ${shortSha(wantSha)})`,
       field: "content",
       before: st.sha256,
       after: wantSha,
+      data: { op: "write" },
       ...(st.content !== undefined && wantText !== undefined ? { diff: { path, before: st.content, after: wantText } } : {}),
     });
   }
@@ -110,11 +117,11 @@ export function contentExplain(st: FileStat, a: ContentArgs): string {
   return `${st.path}: content${attrs.length ? `, ${attrs.join(", ")}` : ""} match`;
 }
 
-export async function contentApply(host: Host, a: ContentArgs, changes: Change[], st: FileStat): Promise<ApplyResult | void> {
-  const path = st.path;
-  if (changes.some((c) => c.field === "state" || c.field === "content")) {
-    if (st.type === "absent" && !st.parentExists && a.parents) await host.run(`mkdir -p -m 0755 -- ${shq(path.slice(0, path.lastIndexOf("/")) || "/")}`);
+export async function contentApply(host: Host, a: ContentArgs, changes: readonly Change<ContentOp>[], st: FileStat): Promise<ApplyResult | void> {
+  const write = changes.map((c) => c.data).find((d) => d?.op === "write");
+  if (write) {
+    if (write.mkdir !== undefined) await host.run(`mkdir -p -m 0755 -- ${shq(write.mkdir)}`);
     return writeWhole(host, st, a, wantedBytes(a));
   }
-  await runAll(host, attrCommands(path, changes, a));
+  await runAll(host, attrCommands(st.path, attrOps(changes)));
 }

@@ -4,9 +4,9 @@
 import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, decodeUtf8, type FileStat } from "./common.js";
-import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs } from "./content.js";
+import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
 
-export default defineModule<ContentArgs, FileStat>({
+export default defineModule<ContentArgs, FileStat, ContentOp>({
   name: "files.copy",
   aliases: ["copy"],
   description: "Ensure a file has the given content (inline, or a file from the playbook's files/ folder), mode, owner and group.",

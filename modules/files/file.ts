@@ -12,7 +12,9 @@ import {
   attrChanges,
   attrCommands,
   attrExplain,
+  attrOps,
   idMatches,
+  newAttrOps,
   parseMode,
   parseFileStat,
   runAll,
@@ -20,8 +22,17 @@ import {
   fileProbeScript,
   targetMode,
   type AttrArgs,
+  type AttrOp,
   type FileStat,
 } from "./common.js";
+
+/**
+ * The plan of files.file: remove the path (rm -rf); create a directory and its missing parents
+ * (each gets the task's attributes); create an empty file; (re)point a symlink, replacing what is
+ * at the path; or fix attributes (AttrOp; the tree_* ops below a directory with recurse).
+ */
+export type FileOp =
+  AttrOp | { op: "remove" } | { op: "mkdir"; create: string[] } | { op: "touch" } | { op: "link"; target: string; replace: "none" | "rm" | "rmdir" };
 
 export interface FileArgs extends AttrArgs {
   path?: string;
@@ -43,7 +54,7 @@ export interface FileState extends FileStat {
   srcStat?: FileStat;
 }
 
-export default defineModule<FileArgs, FileState>({
+export default defineModule<FileArgs, FileState, FileOp>({
   name: "files.file",
   aliases: ["file"],
   description: "Ensure a path is a file, a directory, a symlink or absent, with the given mode, owner and group (recursively for directories with recurse).",
@@ -150,7 +161,15 @@ export default defineModule<FileArgs, FileState>({
     switch (want) {
       case "absent":
         if (st.link === undefined && st.type === "absent") return [];
-        return [{ summary: `${kindNow === "directory" ? "directory" : kindNow} ${path} present → absent`, field: "state", before: kindNow, after: "absent" }];
+        return [
+          {
+            summary: `${kindNow === "directory" ? "directory" : kindNow} ${path} present → absent`,
+            field: "state",
+            before: kindNow,
+            after: "absent",
+            data: { op: "remove" },
+          },
+        ];
       case "file":
         if (st.type === "absent") {
           throw new ModuleError(
@@ -171,7 +190,7 @@ export default defineModule<FileArgs, FileState>({
         if (st.type === "absent") return [missing("directory", path, st, args)];
         if (st.type !== "directory")
           throw new ModuleError(`${path} exists but is not a directory (it is a ${kindNow}); remove it first or choose another path`);
-        return [...attrChanges(st, args, ""), ...treeChanges(st, args, path)];
+        return [...recursive(attrChanges(st, args, ""), args), ...treeChanges(st, args, path)];
       case "link":
         return linkChanges(st, args, path);
     }
@@ -192,42 +211,46 @@ export default defineModule<FileArgs, FileState>({
 
   async apply(host, args, changes, st) {
     const path = pathOf(args);
-    const want = wantedState(st, args);
-    const state = changes.find((c) => c.field === "state");
-    if (want === "absent") {
+    const plan = changes.flatMap((c) => (c.data ? [c.data] : []));
+    const ops = attrOps(changes);
+    if (plan.some((p) => p.op === "remove")) {
       await host.run(`rm -rf ${shPath(path)}`);
       return;
     }
+    for (const p of plan) {
+      // Create, then set exactly the attributes the task names, on every directory created (the
+      // missing parents first, top down, then the path), as Ansible does.
+      if (p.op === "mkdir") {
+        await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, newAttrOps(args, true), { isDir: true }))]);
+        return;
+      }
+      if (p.op === "touch") {
+        await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, newAttrOps(args, false), { isDir: false })]);
+        return;
+      }
+    }
+    const link = plan.find((p) => p.op === "link");
+    const want = wantedState(st, args);
+    // A symlink's own owner and group (follow: false): chown -h.
     if (st.link !== undefined && !follows(args) && (want === "touch" || args.state === undefined)) {
-      await runAll(host, attrCommands(path, changes, args, { noDeref: true }));
+      await runAll(host, attrCommands(path, ops, { noDeref: true }));
       return;
     }
     if (want === "link") {
       const cmds: string[] = [];
-      if (changes.some((c) => c.field === "state" || c.field === "link")) {
-        if (st.link === undefined && st.type === "directory") cmds.push(`rmdir ${shPath(path)}`);
-        else if (st.link !== undefined || st.type !== "absent") cmds.push(`rm -f ${shPath(path)}`);
-        cmds.push(`ln -s ${shq(args.src!)} ${shPath(path)}`);
+      if (link) {
+        if (link.replace === "rmdir") cmds.push(`rmdir ${shPath(path)}`);
+        else if (link.replace === "rm") cmds.push(`rm -f ${shPath(path)}`);
+        cmds.push(`ln -s ${shq(link.target)} ${shPath(path)}`);
       }
       // follow: chown and chmod go through the link to its target; else chown -h on the link itself.
       const follow = follows(args);
-      cmds.push(...attrCommands(path, changes, args, { noDeref: !follow, isDir: follow && st.srcStat?.type === "directory" }));
+      cmds.push(...attrCommands(path, ops, { noDeref: !follow, isDir: follow && st.srcStat?.type === "directory" }));
       await runAll(host, cmds);
       return;
     }
-    if (state) {
-      // Create, then set exactly the attributes the task names, on every directory created (the
-      // missing parents first, top down, then the path), as Ansible does.
-      if (want === "directory") {
-        const dirs = (state.data as { create?: string[] } | undefined)?.create ?? [path];
-        await runAll(host, [`mkdir -p ${shPath(path)}`, ...dirs.flatMap((d) => newAttrCommands(d, args, { isDir: true }))]);
-        return;
-      }
-      await runAll(host, [`touch ${shPath(path)}`, ...newAttrCommands(path, args, { isDir: false })]);
-      return;
-    }
     const recurse = args.recurse === true && want === "directory";
-    await runAll(host, attrCommands(path, changes, args, { recurse, isDir: st.type === "directory" }));
+    await runAll(host, attrCommands(path, ops, { recurse, isDir: st.type === "directory" }));
   },
 });
 
@@ -250,7 +273,7 @@ function wantedState(st: FileStat, a: FileArgs): NonNullable<FileArgs["state"]> 
   return "file";
 }
 
-function missing(kind: "file" | "directory", path: string, st: FileState, a: FileArgs): Change {
+function missing(kind: "file" | "directory", path: string, st: FileState, a: FileArgs): Change<FileOp> {
   if (!st.parentExists && kind === "file") {
     throw new ModuleError(`cannot create ${path}: its directory does not exist (create it first with state: directory)`);
   }
@@ -260,13 +283,13 @@ function missing(kind: "file" | "directory", path: string, st: FileState, a: Fil
   if (a.group !== undefined) attrs.push(`group ${a.group}`);
   const created = kind === "directory" ? createdDirs(path, st.ancestor) : [path];
   const parents = created.slice(0, -1);
-  const change: Change = {
+  const change: Change<FileOp> = {
     summary: `${kind} ${path} missing${parents.length ? `, with its parent${parents.length > 1 ? "s" : ""} ${parents.join(", ")}` : ""}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
     field: "state",
     before: "absent",
     after: kind,
+    data: kind === "directory" ? { op: "mkdir", create: created } : { op: "touch" },
   };
-  if (kind === "directory") change.data = { create: created };
   return change;
 }
 
@@ -288,23 +311,27 @@ export function createdDirs(path: string, ancestor: string | undefined): string[
   return out.length ? out : [norm(path)];
 }
 
-/** Commands setting every attribute the task names on a path just created. */
-function newAttrCommands(path: string, a: FileArgs, o: { isDir?: boolean; noDeref?: boolean; noMode?: boolean }): string[] {
-  const changes: Change[] = [];
-  if (a.owner !== undefined) changes.push({ summary: "", field: "owner" });
-  if (a.group !== undefined) changes.push({ summary: "", field: "group" });
-  if (a.mode !== undefined && !o.noMode) changes.push({ summary: "", field: "mode", after: normMode(targetMode(parseMode(a.mode), undefined, !!o.isDir)) });
-  return attrCommands(path, changes, a, { noDeref: o.noDeref, isDir: o.isDir });
+/** The task's mode expression ("0750", or the symbolic form as written). */
+function modeExpr(mode: string | number): string {
+  const spec = parseMode(mode);
+  return "octal" in spec ? normMode(spec.octal) : spec.symbolic;
+}
+
+/** recurse: chmod -R takes the task's mode expression, so X and relative forms apply per entry. */
+function recursive(changes: Change<AttrOp>[], a: FileArgs): Change<FileOp>[] {
+  if (!a.recurse || a.mode === undefined) return changes;
+  const spec = modeExpr(a.mode);
+  return changes.map((c) => (c.data?.op === "mode" ? { ...c, data: { op: "tree_mode", spec } } : c));
 }
 
 /** recurse: entries below the directory (the directory itself is covered by attrChanges) that differ. */
-function treeChanges(st: FileStat, a: FileArgs, path: string): Change[] {
+function treeChanges(st: FileStat, a: FileArgs, path: string): Change<FileOp>[] {
   if (!a.recurse || !st.tree) return [];
   // The top directory is one of the tree entries; take it out so it is not counted twice.
   const groups = st.tree.map((g) => ({ ...g }));
   const top = groups.find((g) => g.dir && g.mode === st.mode && g.uid === st.uid && g.gid === st.gid && g.count > 0);
   if (top) top.count -= 1;
-  const out: Change[] = [];
+  const out: Change<FileOp>[] = [];
   const spec = a.mode !== undefined ? parseMode(a.mode) : undefined;
   if (spec) {
     const bad = groups.filter((g) => g.count > 0 && normMode(targetMode(spec, parseInt(g.mode, 8), g.dir)) !== g.mode);
@@ -316,6 +343,7 @@ function treeChanges(st: FileStat, a: FileArgs, path: string): Change[] {
         field: "tree_mode",
         before,
         after: "octal" in spec ? normMode(spec.octal) : spec.symbolic,
+        data: { op: "tree_mode", spec: modeExpr(a.mode!) },
       });
     }
   }
@@ -329,7 +357,8 @@ function treeChanges(st: FileStat, a: FileArgs, path: string): Change[] {
     const n = bad.reduce((s, g) => s + g.count, 0);
     const before = [...new Set(bad.map(name))].sort();
     const what = field === "tree_owner" ? "owner" : "group";
-    out.push({ summary: `${what} of ${n} ${n === 1 ? "entry" : "entries"} below ${path} (${before.join(", ")}) → ${want}`, field, before, after: want });
+    const data: FileOp = field === "tree_owner" ? { op: "tree_owner", owner: want } : { op: "tree_group", group: want };
+    out.push({ summary: `${what} of ${n} ${n === 1 ? "entry" : "entries"} below ${path} (${before.join(", ")}) → ${want}`, field, before, after: want, data });
   }
   return out;
 }
@@ -342,9 +371,9 @@ function attrLink(st: FileState, a: FileArgs): string[] {
   return out;
 }
 
-function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
+function linkChanges(st: FileState, a: FileArgs, path: string): Change<FileOp>[] {
   const src = a.src!;
-  const out: Change[] = [];
+  const out: Change<FileOp>[] = [];
   if (st.link === undefined) {
     if (st.type !== "absent" && !a.force) {
       throw new ModuleError(`refusing to replace the ${st.type} ${path} with a symlink; set force: true to replace it`);
@@ -357,10 +386,17 @@ function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
       field: "state",
       before,
       after: "link",
+      data: { op: "link", target: src, replace: st.type === "directory" ? "rmdir" : st.type === "absent" ? "none" : "rm" },
     });
   } else if (st.link !== src) {
     if (!st.srcExists && !a.force) throw new ModuleError(`link target ${src} does not exist; set force: true to create a dangling link`);
-    out.push({ summary: `link ${path} target ${st.link} → ${src}`, field: "link", before: st.link, after: src });
+    out.push({
+      summary: `link ${path} target ${st.link} → ${src}`,
+      field: "link",
+      before: st.link,
+      after: src,
+      data: { op: "link", target: src, replace: "rm" },
+    });
   }
   if (!follows(a)) {
     // follow: false: the link's own owner/group. A new link gets them whatever they are now.
@@ -374,18 +410,30 @@ function linkChanges(st: FileState, a: FileArgs, path: string): Change[] {
 }
 
 /** The link's own owner and group (follow: false). Linux symlinks have no mode of their own. */
-function linkOwnChanges(st: FileState, a: FileArgs, path: string): Change[] {
+function linkOwnChanges(st: FileState, a: FileArgs, path: string): Change<FileOp>[] {
   if (a.mode !== undefined) {
     throw new ModuleError(
       `${path} is a symlink and follow is false: a symlink has no mode of its own on Linux (Ansible reports a change on every run and changes nothing); remove mode, or set follow: true to set the mode of the link's target`,
     );
   }
   const lo = st.linkOwner;
-  const out: Change[] = [];
+  const out: Change<FileOp>[] = [];
   if (a.owner !== undefined && !idMatches(a.owner, lo?.owner, lo?.uid))
-    out.push({ summary: `link owner ${lo?.owner ?? "(new)"} → ${a.owner}`, field: "owner", before: lo?.owner, after: a.owner });
+    out.push({
+      summary: `link owner ${lo?.owner ?? "(new)"} → ${a.owner}`,
+      field: "owner",
+      before: lo?.owner,
+      after: a.owner,
+      data: { op: "owner", owner: a.owner },
+    });
   if (a.group !== undefined && !idMatches(a.group, lo?.group, lo?.gid))
-    out.push({ summary: `link group ${lo?.group ?? "(new)"} → ${a.group}`, field: "group", before: lo?.group, after: a.group });
+    out.push({
+      summary: `link group ${lo?.group ?? "(new)"} → ${a.group}`,
+      field: "group",
+      before: lo?.group,
+      after: a.group,
+      data: { op: "group", group: a.group },
+    });
   return out;
 }
 

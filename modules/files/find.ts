@@ -11,6 +11,7 @@ import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
 import { pyRegex } from "../../engine/core/pyregex.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
+import { STAT_FIELDS, fileFormat, modeInfo, permInfo, statFormat, type StatField } from "./statinfo.js";
 
 export interface FindArgs {
   paths?: string | string[];
@@ -166,7 +167,7 @@ function bytes(size: string | number): number {
   return Number(m[1]) * 1024 ** "bkmgt".indexOf(m[2] ?? "b");
 }
 
-const FMT = "%f|%u|%g|%U|%G|%s|%i|%d|%h|%.9X|%.9Y|%.9Z|%n\\0";
+const FMT = `${statFormat("|", false)}|%n\\0`;
 
 function findScript(a: FindArgs): string {
   const L = a.follow ? "-L " : "";
@@ -201,23 +202,24 @@ export function parseFind(stdout: string): FindState {
     for (const rec of (r.get("list") ?? "").split("\0")) {
       if (rec === "") continue;
       const f = rec.split("|");
-      if (f.length < 13) continue;
-      const path = f.slice(12).join("|");
-      const n = (i: number) => Number(f[i]);
+      const nf = STAT_FIELDS.length;
+      if (f.length <= nf) continue;
+      const v = Object.fromEntries(STAT_FIELDS.map(([k], i) => [k, f[i]!])) as Record<StatField, string>;
+      const n = (k: StatField) => Number(v[k]);
       entries.push({
-        path,
-        raw: parseInt(f[0]!, 16),
-        uid: n(1),
-        gid: n(2),
-        owner: f[3]!,
-        group: f[4]!,
-        size: n(5),
-        inode: n(6),
-        dev: n(7),
-        nlink: n(8),
-        atime: n(9),
-        mtime: n(10),
-        ctime: n(11),
+        path: f.slice(nf).join("|"),
+        raw: parseInt(v.rawmode, 16),
+        uid: n("uid"),
+        gid: n("gid"),
+        owner: v.owner,
+        group: v.group,
+        size: n("size"),
+        inode: n("inode"),
+        dev: n("dev"),
+        nlink: n("nlink"),
+        atime: n("atime"),
+        mtime: n("mtime"),
+        ctime: n("ctime"),
       });
     }
     const sums: Record<string, string> = {};
@@ -246,22 +248,11 @@ function nameFilter(name: string, patterns: string[], excludes: string[], regex:
   return !excludes.some(m);
 }
 
-const S_IFMT = 0o170000;
-
 /** Ansible's statinfo() of one entry. */
 function statinfo(e: Entry): Record<string, unknown> {
-  const bit = (b: number) => (e.raw & b) !== 0;
-  const fmt = e.raw & S_IFMT;
   return {
     path: e.path,
-    mode: (e.raw & 0o7777).toString(8).padStart(4, "0"),
-    isdir: fmt === 0o040000,
-    ischr: fmt === 0o020000,
-    isblk: fmt === 0o060000,
-    isreg: fmt === 0o100000,
-    isfifo: fmt === 0o010000,
-    islnk: fmt === 0o120000,
-    issock: fmt === 0o140000,
+    ...modeInfo(e.raw),
     uid: e.uid,
     gid: e.gid,
     size: e.size,
@@ -273,17 +264,7 @@ function statinfo(e: Entry): Record<string, unknown> {
     ctime: e.ctime,
     gr_name: e.group === "UNKNOWN" ? "" : e.group,
     pw_name: e.owner === "UNKNOWN" ? "" : e.owner,
-    wusr: bit(0o200),
-    rusr: bit(0o400),
-    xusr: bit(0o100),
-    wgrp: bit(0o020),
-    rgrp: bit(0o040),
-    xgrp: bit(0o010),
-    woth: bit(0o002),
-    roth: bit(0o004),
-    xoth: bit(0o001),
-    isuid: bit(0o4000),
-    isgid: bit(0o2000),
+    ...permInfo(e.raw),
   };
 }
 
@@ -316,7 +297,7 @@ export function findResult(st: FindState, a: FindArgs): Record<string, unknown> 
       if (a.recurse && a.depth && depth > a.depth) continue;
       const name = rel.slice(rel.lastIndexOf("/") + 1);
       if (name.startsWith(".") && !a.hidden) continue;
-      const fmt = e.raw & S_IFMT;
+      const fmt = fileFormat(e.raw);
       const isReg = fmt === 0o100000;
       const ageOk = age === undefined || (age >= 0 ? st.now - e[stamp] >= age : st.now - e[stamp] <= -age);
       const sizeOk = size === undefined || (size >= 0 ? e.size >= size : e.size <= -size);
@@ -359,7 +340,7 @@ function walkOrder(entries: Entry[], root: string): Entry[] {
   const out: Entry[] = [];
   const visit = (dir: string) => {
     const list = kids.get(dir) ?? [];
-    const dirs = list.filter((e) => kids.has(e.path) || (e.raw & S_IFMT) === 0o040000);
+    const dirs = list.filter((e) => kids.has(e.path) || fileFormat(e.raw) === 0o040000);
     out.push(...list.filter((e) => !dirs.includes(e)), ...dirs);
     for (const d of dirs) visit(d.path);
   };

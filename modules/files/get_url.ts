@@ -27,11 +27,16 @@ import {
   OWNER_SCHEMA,
   attrChanges,
   attrCommands,
+  attrOps,
   parseMode,
   targetMode,
   type AttrArgs,
+  type AttrOp,
   type FileStat,
 } from "./common.js";
+
+/** The plan: download (into a temporary file, checked against `want`, renamed into place), or fix attributes. */
+export type GetUrlOp = { op: "fetch"; want?: string } | AttrOp;
 
 export interface GetUrlArgs extends AttrArgs, FetchArgs {
   url: string;
@@ -64,15 +69,9 @@ export interface GetUrlState {
   tmpDest?: "directory" | "file" | "absent";
 }
 
-/** Change.data: the download, with the digest it must have. */
-interface FetchData {
-  fetch: true;
-  want?: string;
-}
-
 const DIGEST_LEN: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 
-export default defineModule<GetUrlArgs, GetUrlState, FetchData>({
+export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   name: "files.get_url",
   aliases: ["get_url"],
   argAliases: { username: "url_username", password: "url_password" },
@@ -239,14 +238,14 @@ export default defineModule<GetUrlArgs, GetUrlState, FetchData>({
     const f = st.file;
     if (f.type === "other" || (f.type === "directory" && !st.destIsDir)) throw new ModuleError(`${st.path} exists and is not a regular file`);
     const want = wantedDigest(st, a);
-    const out: Change<FetchData>[] = [];
+    const out: Change<GetUrlOp>[] = [];
     const fetch = (why: string, before?: string) =>
       out.push({
         summary: `${st.path}: ${why}, to download ${a.url}`,
         field: "content",
         before: before ?? null,
         after: want ? `${splitChecksum(a.checksum!).algo}:${want}` : "downloaded",
-        data: { fetch: true, ...(want ? { want } : {}) },
+        data: { op: "fetch", ...(want ? { want } : {}) },
       });
     const r = st.remote;
     const notModified = r?.code === 304 && st.conditional;
@@ -265,7 +264,7 @@ export default defineModule<GetUrlArgs, GetUrlState, FetchData>({
       if (st.tmpDest === "file") throw new ModuleError(`${a.tmp_dest} is a file but should be a directory.`);
       if (st.tmpDest === "absent") throw new ModuleError(`${a.tmp_dest} directory does not exist.`);
     }
-    if (f.type === "file") out.push(...(attrChanges(f, a, "") as Change<FetchData>[]));
+    if (f.type === "file") out.push(...attrChanges(f, a, ""));
     else if (out.length && (a.mode !== undefined || a.owner !== undefined || a.group !== undefined)) out[0]!.summary += attrNote(a);
     return out;
   },
@@ -277,9 +276,9 @@ export default defineModule<GetUrlArgs, GetUrlState, FetchData>({
   },
 
   async apply(host, a, changes, st) {
-    const fx = changes.find((c) => c.data?.fetch)?.data;
-    if (!fx) {
-      await runAttr(host, st.path, changes, a);
+    const fx = changes.map((c) => c.data).find((d) => d?.op === "fetch");
+    if (!fx || fx.op !== "fetch") {
+      await runAttr(host, st.path, attrOps(changes));
       return;
     }
     if (!st.tool) throw new ModuleError("the host has none of curl, wget or python3 to download with");
@@ -306,12 +305,12 @@ export default defineModule<GetUrlArgs, GetUrlState, FetchData>({
     lines.push(`mv -f "$_kt" ${p}`, "trap - EXIT");
     await host.run(lines.join("\n"));
     // The task's mode/owner/group on the new file (the probe saw the old one or none).
-    const attrs: Change[] = [];
+    const attrs: AttrOp[] = [];
+    if (a.owner !== undefined) attrs.push({ op: "owner", owner: a.owner });
+    if (a.group !== undefined) attrs.push({ op: "group", group: a.group });
     if (a.mode !== undefined)
-      attrs.push({ summary: "", field: "mode", after: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
-    if (a.owner !== undefined) attrs.push({ summary: "", field: "owner" });
-    if (a.group !== undefined) attrs.push({ summary: "", field: "group" });
-    await runAttr(host, st.path, attrs, a);
+      attrs.push({ op: "mode", mode: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
+    await runAttr(host, st.path, attrs);
     return { data: { dest: st.path, url: a.url } };
   },
 });
@@ -367,8 +366,8 @@ function fetchOrCat(url: string, a: GetUrlArgs, out: string, o: { ims?: boolean;
   return fetchCmd(url, a, out, tool, o);
 }
 
-async function runAttr(host: Host, path: string, changes: Change[], a: AttrArgs): Promise<void> {
-  const cmds = attrCommands(path, changes, a);
+async function runAttr(host: Host, path: string, ops: AttrOp[]): Promise<void> {
+  const cmds = attrCommands(path, ops);
   if (cmds.length) await host.run(cmds.join(" && "));
 }
 

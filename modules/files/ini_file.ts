@@ -9,7 +9,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrExplain, type FileStat } from "./common.js";
 import { fileProbeScript, parseFileStat } from "./common.js";
-import { currentText, textApply, textChanges, type TextArgs } from "./text.js";
+import { currentText, textApply, textChanges, type TextArgs, type TextOp } from "./text.js";
 
 export interface IniArgs extends TextArgs {
   section?: string | null;
@@ -27,7 +27,7 @@ export interface IniArgs extends TextArgs {
   follow?: boolean;
 }
 
-export default defineModule<IniArgs, FileStat>({
+export default defineModule<IniArgs, FileStat, TextOp>({
   name: "files.ini_file",
   aliases: ["ini_file", "community.general.ini_file"],
   description:
@@ -144,7 +144,7 @@ export default defineModule<IniArgs, FileStat>({
   },
 
   async apply(host, a, changes, st) {
-    const edit = changes.some((c) => c.field === "content" || c.field === "state");
+    const edit = changes.some((c) => c.data?.op === "write");
     const res = await textApply(host, a, changes, st);
     // Ansible's msg: what the edit was ("option changed", "section and option added"…)
     return { ...(res ?? {}), msg: edit ? iniEdit(st.type === "absent" ? undefined : st.content, a).msg : "OK" };

@@ -4,7 +4,7 @@ import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
-import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs } from "./text.js";
+import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs, type TextOp } from "./text.js";
 
 export interface LineArgs extends TextArgs {
   regexp?: string;
@@ -19,7 +19,7 @@ export interface LineArgs extends TextArgs {
   firstmatch?: boolean;
 }
 
-export default defineModule<LineArgs, FileStat>({
+export default defineModule<LineArgs, FileStat, TextOp>({
   name: "files.lineinfile",
   aliases: ["lineinfile"],
   description:

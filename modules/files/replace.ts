@@ -6,7 +6,7 @@ import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { pyRegex } from "../../engine/core/pyregex.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, type FileStat } from "./common.js";
-import { currentText, textApply, textChanges, textProbe, type TextArgs } from "./text.js";
+import { currentText, textApply, textChanges, textProbe, type TextArgs, type TextOp } from "./text.js";
 
 export interface ReplaceArgs extends TextArgs {
   destfile?: string;
@@ -17,7 +17,7 @@ export interface ReplaceArgs extends TextArgs {
   encoding?: string;
 }
 
-export default defineModule<ReplaceArgs, FileStat>({
+export default defineModule<ReplaceArgs, FileStat, TextOp>({
   name: "files.replace",
   aliases: ["replace"],
   description:
@@ -94,7 +94,8 @@ export default defineModule<ReplaceArgs, FileStat>({
   },
 
   async apply(host, a, changes, st) {
-    const edit = changes.find((c) => c.field === "content");
+    // Ansible's msg: "N replacements made" (the edit's summary)
+    const edit = changes.find((c) => c.data?.op === "write");
     const res = await textApply(host, a, changes, st);
     return { ...(res ?? {}), ...(edit ? { msg: edit.summary } : {}) };
   },

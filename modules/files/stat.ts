@@ -6,6 +6,7 @@ import { InternalError } from "../../engine/core/errors.js";
 import { findRec, parseRecords, type Rec } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { modeInfo, permInfo, statFormat } from "./statinfo.js";
 
 export interface StatArgs {
   path?: string;
@@ -99,24 +100,7 @@ function opts(a: StatArgs) {
 function statScript(a: StatArgs): string {
   const o = opts(a);
   const L = o.follow ? "-L " : "";
-  const fmt = [
-    "rawmode=%f",
-    "uid=%u",
-    "gid=%g",
-    "owner=%U",
-    "group=%G",
-    "size=%s",
-    "inode=%i",
-    "dev=%d",
-    "nlink=%h",
-    "atime=%.9X",
-    "mtime=%.9Y",
-    "ctime=%.9Z",
-    "blocks=%b",
-    "block_size=%o",
-    "rmajor=%t",
-    "rminor=%T",
-  ].join("\n");
+  const fmt = [statFormat("\n", true), "blocks=%b", "block_size=%o", "rmajor=%t", "rminor=%T"].join("\n");
   const sum = (id: string, algo: string) => `${snip.field(id, `$(${algo}sum < "$_keel_p" 2>/dev/null | cut -d ' ' -f 1)`)}`;
   return [
     `_keel_p=${shq(pathOf(a))}`,
@@ -180,8 +164,6 @@ export function statResult(r: Rec | undefined, a: StatArgs): StatResult {
   if (!r || r.get("exists") !== "1") return { exists: false };
   const o = opts(a);
   const raw = parseInt(r.get("rawmode") ?? "0", 16);
-  const fmt = raw & 0o170000;
-  const bit = (b: number) => (raw & b) !== 0;
   const num = (k: string) => {
     const v = r.get(k);
     return v === undefined || v === "" || !Number.isFinite(Number(v)) ? undefined : Number(v);
@@ -189,14 +171,7 @@ export function statResult(r: Rec | undefined, a: StatArgs): StatResult {
   const out: StatResult = {
     exists: true,
     path: pathOf(a),
-    mode: (raw & 0o7777).toString(8).padStart(4, "0"),
-    isdir: fmt === 0o040000,
-    ischr: fmt === 0o020000,
-    isblk: fmt === 0o060000,
-    isreg: fmt === 0o100000,
-    isfifo: fmt === 0o010000,
-    islnk: fmt === 0o120000,
-    issock: fmt === 0o140000,
+    ...modeInfo(raw),
     uid: num("uid"),
     gid: num("gid"),
     size: num("size"),
@@ -206,17 +181,7 @@ export function statResult(r: Rec | undefined, a: StatArgs): StatResult {
     atime: num("atime"),
     mtime: num("mtime"),
     ctime: num("ctime"),
-    wusr: bit(0o200),
-    rusr: bit(0o400),
-    xusr: bit(0o100),
-    wgrp: bit(0o020),
-    rgrp: bit(0o040),
-    xgrp: bit(0o010),
-    woth: bit(0o002),
-    roth: bit(0o004),
-    xoth: bit(0o001),
-    isuid: bit(0o4000),
-    isgid: bit(0o2000),
+    ...permInfo(raw),
     blocks: num("blocks"),
     block_size: num("block_size"),
     device_type: makedev(parseInt(r.get("rmajor") ?? "0", 16) || 0, parseInt(r.get("rminor") ?? "0", 16) || 0),

@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { renderText, templateSearchPath, templateVars, withVars, type TemplateOptions } from "../../engine/template/index.js";
 import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, type FileStat } from "./common.js";
-import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs } from "./content.js";
+import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
 
 type TemplateArgs = ContentArgs & TemplateOptions;
 
@@ -18,7 +18,7 @@ const DELIMITER = (what: string, dflt: string) => ({
   description: `The string that ${what} (default '${dflt}'), as Ansible's template module.`,
 });
 
-export default defineModule<TemplateArgs, FileStat>({
+export default defineModule<TemplateArgs, FileStat, ContentOp>({
   name: "files.template",
   aliases: ["template"],
   description:

@@ -2,6 +2,7 @@
 // exclude, holds), and the changes check mode, --diff and apply share. Nothing here touches a host.
 import type { Change } from "../../engine/core/module.js";
 import { ageText } from "../../engine/core/age.js";
+import { fnmatch } from "../../engine/core/fnmatch.js";
 import type { PatchState, PendingUpdate } from "./types.js";
 
 export interface SelectArgs {
@@ -27,36 +28,12 @@ export interface Selection {
 }
 
 /**
- * A shell-style glob (`*`, `?`, `[abc]`) as a whole-name match. Package names never hold `/`,
- * so there is no path semantics.
+ * only/exclude: fnmatch patterns (`*`, `?`, `[abc]`, `[!abc]`), as Ansible's apt takes package
+ * globs, against the whole name. `libc6:amd64` is matched by `libc6*` and by `libc6`.
  */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") re += ".*";
-    else if (c === "?") re += ".";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith("!")) body = `^${body.slice(1)}`;
-        re += `[${body.replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
-
 function matchesAny(name: string, globs: string[]): boolean {
-  // `libc6:amd64` is matched by `libc6*` and by `libc6`.
   const bare = name.replace(/:[^:]*$/, "");
-  return globs.some((g) => {
-    const re = globToRegExp(g);
-    return re.test(name) || re.test(bare);
-  });
+  return globs.some((g) => fnmatch(name, g) || fnmatch(bare, g));
 }
 
 export function selectUpdates(st: PatchState, args: SelectArgs): Selection {

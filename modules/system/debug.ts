@@ -1,6 +1,6 @@
 // system.debug: show a message or a variable's value. Ansible twin: ansible.builtin.debug.
-// Runs on the controller and changes nothing. `verbosity: N` shows it only from -v…v (N v's) on;
-// keel's run output has no verbosity levels yet, so such messages are left out of the result.
+// Runs on the controller and changes nothing. Its message is printed with the result even without
+// -v; with `verbosity: N` the task runs only from -v…v (N v's) on and is skipped below, as in Ansible.
 import { defineControllerModule, type ControllerResult } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 
@@ -31,17 +31,17 @@ export default defineControllerModule<DebugArgs>({
   resource: (a) => (a.var !== undefined ? `debug ${a.var}` : "debug"),
 
   run(a, ctx): ControllerResult {
-    if ((a.verbosity ?? 0) > 0) return { changed: false };
+    if ((a.verbosity ?? 0) > (ctx.verbosity ?? 0)) return { changed: false, skipped: "Verbosity threshold not met." };
     if (a.var !== undefined) {
       let v: unknown;
       try {
         v = ctx.evaluate(a.var);
       } catch {
-        return { changed: false, msg: `${a.var}: VARIABLE IS NOT DEFINED!` };
+        return { changed: false, show: true, msg: `${a.var}: VARIABLE IS NOT DEFINED!` };
       }
-      return { changed: false, msg: `${a.var}: ${show(v)}` };
+      return { changed: false, show: true, msg: `${a.var}: ${show(v)}` };
     }
-    return { changed: false, msg: a.msg === undefined ? "Hello world!" : typeof a.msg === "string" ? a.msg : show(a.msg) };
+    return { changed: false, show: true, msg: a.msg === undefined ? "Hello world!" : typeof a.msg === "string" ? a.msg : show(a.msg) };
   },
 });
 

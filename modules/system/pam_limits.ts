@@ -7,7 +7,7 @@ import { defineModule } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { BACKUP_SCHEMA, type FileStat } from "../../engine/core/filestate.js";
-import { currentText, textApply, textChanges, textProbe } from "../../engine/core/textedit.js";
+import { currentText, textApply, textChanges, textProbe, type TextOp } from "../../engine/core/textedit.js";
 
 export const LIMIT_ITEMS = [
   "core",
@@ -46,7 +46,7 @@ export interface PamLimitsArgs {
 const UNLIMITED = ["unlimited", "infinity", "-1"];
 const isInt = (v: string) => /^[0-9]+$/.test(v);
 
-export default defineModule<PamLimitsArgs, FileStat>({
+export default defineModule<PamLimitsArgs, FileStat, TextOp>({
   name: "system.pam_limits",
   aliases: ["pam_limits", "community.general.pam_limits"],
   description: "Ensure a PAM limit (domain, type, item, value) in /etc/security/limits.conf or a limits.d file, with Ansible's use_max/use_min.",

@@ -18,9 +18,9 @@
 // lab as it found it (see test/bench/baseline.ts, whose host reset it uses). Peak RSS and CPU come
 // from /usr/bin/time -v when present, else from sampling /proc/PID of the keel process.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { down, labPaths, liveLeases, readLabState, runningHostIndexes, up, type LabState } from "../lab/index.js";
 import { mapLimit } from "../lab/util.js";
@@ -57,8 +57,10 @@ export function machineCpuMs(): number {
 /**
  * CPU time used so far by the lab hosts' sshd listeners and every process they started and reaped
  * (sessions, shells, sudo, probe commands), ms. Sessions still alive are missed until they exit.
+ * With `only`, just those hosts' (by name: the host's root folder, /proc/PID/root, is .../NAME/root),
+ * so that other people's tests on lab01..labN do not count.
  */
-export function hostsCpuMs(): number {
+export function hostsCpuMs(only?: ReadonlySet<string>): number {
   let total = 0;
   for (const e of readdirSync("/proc")) {
     if (!/^\d+$/.test(e)) continue;
@@ -70,6 +72,7 @@ export function hostsCpuMs(): number {
       const ppid = Number(f[1]);
       const pstat = readFileSync(`/proc/${ppid}/stat`, "utf8");
       if (pstat.slice(pstat.indexOf("(") + 1, pstat.lastIndexOf(")")) !== "tini") continue;
+      if (only && !only.has(basename(dirname(readlinkSync(`/proc/${e}/root`))))) continue;
       total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
     } catch {
       /* gone meanwhile */

@@ -18,6 +18,7 @@ import { loadPlaybook } from "../../engine/playbook/index.js";
 import { InputError } from "../../engine/core/errors.js";
 import { registry } from "../../modules/index.js";
 import { describeLab, keel, ssh, startScratchHost, stopScratchHost, type ScratchHost } from "../e2e/lab.js";
+import { installSystemctl } from "../lab/systemctl.js";
 
 interface Row {
   role: string;
@@ -169,13 +170,15 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
       try {
         // as a real fleet host: current package lists, python3-apt (without it Ansible's apt
         // module runs apt-get update and installs it as a side effect, which keel does not do), and
-        // the auth log a syslog daemon keeps (fail2ban's sshd jail refuses to start without it)
+        // the auth log a syslog daemon keeps (fail2ban's sshd jail refuses to start without it);
+        // for roles marked `systemctl`, a service manager (lab hosts have no init system)
         for (const h of [a, k]) {
           const prep = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null";
           const p = await ssh(h, `${prep} && touch /var/log/auth.log && chmod 0640 /var/log/auth.log && chgrp adm /var/log/auth.log`, {
             timeoutMs: 300_000,
           });
           expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
+          if (r.systemctl) await installSystemctl(h);
         }
         const [a1, k1] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 1)]);
         const [a2, k2] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 2)]);

@@ -16,6 +16,12 @@ export interface CorpusRole {
   /** Folder of the role inside the repository ("" for a role repository). */
   path: string;
   converge: boolean;
+  /**
+   * The scratch hosts get a service manager first (test/lab/systemctl.ts): for roles that drive
+   * systemctl (`systemd: masked`, `daemon_reload`, services started and restarted through it). Lab
+   * hosts have no init system; both tools' hosts get the same.
+   */
+  systemctl?: boolean;
   vars: Record<string, unknown>;
 }
 

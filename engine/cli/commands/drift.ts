@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { warnUncheckedHosts } from "./hostkeys.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
+import { phaseMark } from "../../core/phases.js";
 import type { KeelEvent } from "../../core/events.js";
 import { loadInventory, type Inventory } from "../../inventory/index.js";
 import { loadPlaybook } from "../../playbook/index.js";
@@ -111,11 +112,14 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
     throw new InputError(`--compare ${compareRun} needs the history; drop --no-history (or compare with a JSON report: --compare FILE.json)`);
   const inv0 = await loadInventory(c.inventory);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
+  phaseMark("inventory loaded");
   const plan = loadPlaybook(resolve(playbookArg), { registry });
+  phaseMark("playbook loaded");
   warnUncheckedHosts(io, inv, c);
   const playbookName = displayPath(playbookArg);
   const scope = historyKey(resolve(playbookArg), c.inventory, c.limit);
   const store = o.history !== false ? new HistoryStore(resolve(o.history)) : undefined;
+  phaseMark("history opened");
   try {
     if (compareRun !== undefined && compareRun !== "last" && !store!.run(Number(compareRun))) {
       throw new InputError(`no drift run #${compareRun} in ${String(o.history)}`, undefined, "`keel history` lists the recorded runs");
@@ -162,7 +166,9 @@ async function checkAndReport(j: DriftJob): Promise<number> {
     lines?.sink(e);
   });
   progress?.finish();
+  phaseMark("hosts done");
   let report: DriftReport = buildDriftReport(events, { playbook: playbookName, baseDir: process.cwd(), shard, meta: reportMeta(resolve(playbookArg)) });
+  phaseMark("report built");
 
   if (compareFile) {
     report = compareWith(report, previousItems(compareFile), { file: o.compare!, generated_at: compareFile.generated_at });
@@ -173,6 +179,7 @@ async function checkAndReport(j: DriftJob): Promise<number> {
     report = prev ? compareWith(report, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at }) : compareWith(report, []);
   }
   store?.record(report, scope);
+  phaseMark("history recorded");
 
   io.out(renderReport(report, o.format, { color: io.color, details: Boolean(o.details || o.diff), width: io.isTTY ? (process.stdout.columns ?? 0) : 0 }));
   for (const { format, file } of outs) {
@@ -180,6 +187,7 @@ async function checkAndReport(j: DriftJob): Promise<number> {
     writeFileSync(file, renderReport(report, format, { color: false, details: true, width: 0 }));
     if (!o.quiet) io.err(`wrote ${format} report to ${file}\n`);
   }
+  phaseMark("report written");
   const bad = report.hosts.filter((h) => h.status === "unreachable" || h.status === "failed");
   if (bad.length && o.format !== "text") for (const h of bad) io.err(`${h.status}: ${h.host}: ${h.error ?? ""}\n`);
   return driftExitCode(report, Boolean(o.allowUnreachable));

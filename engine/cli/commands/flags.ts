@@ -12,6 +12,7 @@ import { Option, type Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import type { CliIO } from "../io.js";
 import type { RunOptions } from "../../run/options.js";
+import type { ConnectKey } from "../../run/connect.js";
 import { defaultInventoryPath } from "../../inventory/index.js";
 import { collect, parseExtraVars } from "./shared.js";
 import { promptHidden } from "./prompt.js";
@@ -67,31 +68,8 @@ export interface ConnectionSettings {
   skipTags: string[];
   check: boolean;
   diff: boolean;
-  /** What engine/run takes (spread into RunOptions). */
-  run: Pick<
-    RunOptions,
-    | "limit"
-    | "forks"
-    | "connection"
-    | "user"
-    | "privateKeyFile"
-    | "become"
-    | "becomeUser"
-    | "password"
-    | "becomePassword"
-    | "acceptNewHostKeys"
-    | "hostKeyChecking"
-    | "sshArgs"
-    | "sshConfigFile"
-    | "defaultUser"
-    | "defaultPrivateKeyFile"
-    | "defaultConnectTimeoutMs"
-    | "connectTimeoutMs"
-    | "commandTimeoutMs"
-    | "hostTimeoutMs"
-    | "tags"
-    | "skipTags"
-  >;
+  /** What engine/run takes (spread into RunOptions): how to connect (ConnectKey) and what to run. */
+  run: Pick<RunOptions, ConnectKey | "limit" | "forks" | "become" | "becomeUser" | "hostTimeoutMs" | "tags" | "skipTags">;
   /** Passwords given at the prompts (for masking in logs); see askPasswords. */
   secrets: string[];
 }

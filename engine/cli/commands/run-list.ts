@@ -3,8 +3,10 @@
 // ansible-playbook's, byte for byte (test/unit/cli/run-list.test.ts compares with ansible-core),
 // except the host order: keel lists hosts in inventory order, Ansible in set order.
 import { InputError } from "../../core/errors.js";
+import { fnmatch } from "../../core/fnmatch.js";
 import type { Plan, Play, Task, TaskNode } from "../../core/plan.js";
 import { tagsSelect, type TagFilter } from "../../run/select.js";
+import { includeStandIn } from "../../run/scope.js";
 
 export interface ListFlags {
   hosts: boolean;
@@ -21,7 +23,12 @@ export function taskDisplayName(t: Task): string {
 /** The tasks of a play that --list-tasks shows: block sections only (not rescue/always), after the tag filter. */
 function listedTasks(nodes: TaskNode[], f: TagFilter, out: Task[] = []): Task[] {
   for (const n of nodes) {
-    if (n.kind === "block") listedTasks(n.block, f, out);
+    if (n.kind === "block" && n.include) {
+      // a looped include: the include itself, then its tasks once (they run per item)
+      if (!tagsSelect(n.include.tags, f)) continue;
+      out.push(includeStandIn(n));
+      listedTasks(n.block, f, out);
+    } else if (n.kind === "block") listedTasks(n.block, f, out);
     else if (tagsSelect(n.tags, f)) out.push(n);
   }
   return out;
@@ -58,28 +65,7 @@ export function listText(plan: Plan, playbook: string, flags: ListFlags, filter:
 /** Does a task answer to --start-at-task NAME? Its name or shown name, exactly or as a glob (Ansible's fnmatch). */
 export function startsAt(t: Task, want: string): boolean {
   const names = [t.name, t.name ? taskDisplayName(t) : undefined].filter((n): n is string => n !== undefined);
-  const re = fnmatch(want);
-  return names.some((n) => n === want || re.test(n));
-}
-
-function fnmatch(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") re += ".*";
-    else if (c === "?") re += ".";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith("!")) body = "^" + body.slice(1);
-        re += `[${body.replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`, "s");
+  return names.some((n) => n === want || fnmatch(n, want));
 }
 
 /**

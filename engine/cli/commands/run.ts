@@ -7,6 +7,7 @@ import { warnUncheckedHosts } from "./hostkeys.js";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
+import { phaseMark } from "../../core/phases.js";
 import type { EventSink } from "../../core/events.js";
 import { registry } from "../../../modules/index.js";
 import { loadInventory } from "../../inventory/index.js";
@@ -98,7 +99,9 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   }
   const c = connectionOptions(f);
   const inv = await loadInventory(c.inventory);
+  phaseMark("inventory loaded");
   let plan = loadPlaybook(resolve(playbook), { registry });
+  phaseMark("playbook loaded");
   if (f.startAtTask !== undefined) plan = startAtTask(plan, f.startAtTask);
   if (f.step) checkStepPossible(Boolean(process.stdin.isTTY));
   warnUncheckedHosts(io, inv, c);
@@ -135,7 +138,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   if (auditSetup) sinks.push((e) => events.push(e));
   const sink: EventSink = (e) => sinks.forEach((s) => s(e));
 
-  const opts: RunOptions = { registry, ...c.run, check: c.check, diff: c.diff, extraVars: c.extraVars };
+  const opts: RunOptions = { registry, ...c.run, check: c.check, diff: c.diff, extraVars: c.extraVars, verbosity: c.verbose };
   if (f.step) opts.confirmTask = stepper(io);
   let summary;
   try {
@@ -143,6 +146,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   } finally {
     progress.finish();
   }
+  phaseMark("hosts done");
 
   // 3. Recap, JSON, log.
   humanWrite(recap.text({ color: io.color && !jsonToStdout }));
@@ -166,6 +170,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
     log.info("run.summary", { failed: summary.failed, unreachable: summary.unreachable, roundTrips: summary.roundTrips });
     await log.close();
   }
+  phaseMark("report written");
   return runExitCode(summary);
 }
 

@@ -194,6 +194,13 @@ describe("--start-at-task", () => {
     expect(names(p.plays[2]!.tasks)).toEqual(["t3"]);
   });
 
+  it("patterns are Python's fnmatch, as Ansible's: '[^3]' is a set holding ^ and 3, '[!3]' negates, ']' first in a set is literal", () => {
+    expect(names(startAtTask(plan, "t[^3]").plays[2]!.tasks)).toEqual(["t3"]);
+    expect(names(startAtTask(plan, "[]t]3").plays[2]!.tasks)).toEqual(["t3"]);
+    expect(() => startAtTask(plan, "t[!3]")).toThrow(/no task has this name/);
+    expect(() => startAtTask(plan, "t[^x]")).toThrow(/no task has this name/);
+  });
+
   it("starting in an always section drops the block and its rescue", () => {
     expect(names(startAtTask(plan, "in always").plays[0]!.tasks)).toEqual(["always:in always", "debug", "imported one", "meta", "tagged never"]);
   });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../engine/core/errors.js";
 import { loadInventory, type Inventory } from "../../../engine/inventory/index.js";
-import { globToRegExp, splitHostPattern } from "../../../engine/inventory/patterns.js";
+import { splitHostPattern } from "../../../engine/inventory/patterns.js";
+import { fnmatchRegExp } from "../../../engine/core/fnmatch.js";
 import { ANSIBLE, ansibleListHosts, FIXTURES } from "./helpers.js";
 
 const INV = "yaml-basic/hosts.yml";
@@ -100,5 +101,5 @@ describe("pattern helpers", () => {
     ["[!a]x", "ax", false],
     ["a.b", "aXb", false],
     ["a[", "a[", true],
-  ])("glob %j vs %j", (g, s, ok) => expect(globToRegExp(g).test(s)).toBe(ok));
+  ])("glob %j vs %j", (g, s, ok) => expect(fnmatchRegExp(g).test(s)).toBe(ok));
 });

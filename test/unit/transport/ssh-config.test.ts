@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../../../engine/core/errors.js";
-import { loadSshConfig, lookupSshConfig, parseSshConfigFile, patternListMatches } from "../../../engine/transport/ssh-config.js";
+import { HONOURED_OPTIONS, loadSshConfig, lookupSshConfig, parseSshConfigFile, patternListMatches } from "../../../engine/transport/ssh-config.js";
 import { parseJumpSpec, resolveEndpoint } from "../../../engine/transport/route.js";
 import { parseSshArgs } from "../../../engine/transport/ssh-args.js";
 
@@ -197,5 +197,30 @@ describe("routes", () => {
     expect(a.configFile).toBe("/cfg");
     expect(() => parseSshArgs("-o Ciphers=aes128-ctr", "args", fail)).toThrow(/Ciphers/);
     expect(() => parseSshArgs("-L 80:x:80", "args", fail)).toThrow(/'-L'/);
+  });
+
+  it("one table of honoured options: each is taken from a config file and from -o of ssh arguments alike", () => {
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    expect(HONOURED_OPTIONS.size).toBe(11);
+    for (const key of HONOURED_OPTIONS) {
+      const value = key === "stricthostkeychecking" ? "accept-new" : "v1";
+      const l = lookupSshConfig(cfg(`Host h\n  ${key} ${value}\n`), "h");
+      expect(key === "identityfile" ? l.identityFiles[0]?.value : opt(l, key), key).toBe(value);
+      expect(
+        parseSshArgs(`-o ${key}=${value}`, "args", fail).opts.map((o) => [o.key, o.value]),
+        key,
+      ).toEqual([[key, value]]);
+    }
+  });
+
+  it("every refused option is named as ssh_config spells it, whatever case the file uses", () => {
+    for (const kw of ["BindAddress", "CertificateFile", "RemoteCommand", "CanonicalizeHostname"]) {
+      const c = cfg(`Host h\n  ${kw.toLowerCase()} x1\n`);
+      expect(() => lookupSshConfig(c, "h"), kw).toThrow(new RegExp(`:2: ${kw} x1 applies to host h`));
+    }
+    // the default value changes nothing and is not refused
+    expect(() => lookupSshConfig(cfg(`Host h\n  CanonicalizeHostname no\n`), "h")).not.toThrow();
   });
 });
