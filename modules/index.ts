@@ -29,6 +29,7 @@ import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesApt from "./packages/apt.js";
 import packagesDnf from "./packages/dnf.js";
 import packagesPackage from "./packages/package.js";
+import packagesPip from "./packages/pip.js";
 import packagesPackageFacts from "./packages/package_facts.js";
 import patchesHold from "./patches/hold.js";
 import patchesUpgrade from "./patches/upgrade.js";
@@ -86,6 +87,7 @@ export const MODULES: readonly ModuleDef[] = [
   packagesApt,
   packagesDnf,
   packagesPackage,
+  packagesPip,
   packagesPackageFacts,
   patchesHold,
   patchesUpgrade,
