@@ -88,6 +88,34 @@ export interface Block extends NodeCommon {
   block: TaskNode[];
   rescue: TaskNode[];
   always: TaskNode[];
+  /** Set when the block is a looped include_tasks/include_role: its `block` runs once per item, per host. */
+  include?: IncludeLoop;
+}
+
+/**
+ * A looped include (Ansible's dynamic include_tasks/include_role over `loop: "{{ users }}"`): the
+ * included file is loaded and validated once, when the playbook loads; each host renders the loop
+ * when it gets there and runs the included tasks once per item with the loop variable in scope.
+ */
+export interface IncludeLoop {
+  /** The include's key as written ("include_tasks", "ansible.builtin.include_role"). */
+  as: string;
+  /** What it includes as written (the file or role name), for events. */
+  what: string;
+  /** A list, or a template giving one (with_items/with_dict/with_<lookup> already rewritten). */
+  loop: unknown;
+  /** Where the loop is written (errors rendering it point here). */
+  loopPos: SourcePos;
+  loopVar: string;
+  indexVar?: string;
+  /** loop_control.extended: `ansible_loop` (index, first, last, previtem…) for each item. */
+  extended: boolean;
+  label?: string;
+  /** The include's own `when` (and the static ones around it): decided per item, not inherited by the included tasks. */
+  when: Expr[];
+  /** The include's own tags: they select the include, the included tasks keep their own. */
+  tags: string[];
+  ignoreErrors: boolean;
 }
 
 export type TaskNode = Task | Block;

@@ -10,6 +10,7 @@ import type { Cursor, Scope } from "./context.js";
 import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, readYaml, uniq, checkTemplates } from "./readers.js";
 import { splitWords } from "./args.js";
 import { taskList } from "./tasklist.js";
+import { loopPairOf, loopedInclude } from "./looped.js";
 
 /** Task keys that splice a task file (also with the `ansible.builtin.` prefix); `include` is the old spelling. */
 export const INCLUDE_KEYS = ["include_tasks", "import_tasks", "include"];
@@ -27,9 +28,9 @@ export function entryScope(y: YamlFile, node: YAMLMap, scope: Scope, skip: strin
         stringValue(y, v, k);
         break;
       default:
-        if (k === "loop" || k.startsWith("with_") || k === "loop_control") {
-          throw y.error(`keel's ${what} is static and cannot loop`, p.key as Node, "put the loop on the tasks inside the included file");
-        }
+        // loop_control without a loop has no effect, as in Ansible
+        if (k === "loop_control") break;
+        if (k === "loop" || k.startsWith("with_")) throw y.error(`${what} cannot loop with '${k}'`, p.key as Node, "use `loop:` or a with_<lookup> keel knows");
         if (k === "register" || k === "notify") throw y.error(`'${k}' does not apply to ${what}`, p.key as Node, "put it on the tasks inside");
         throw unknownKeyword(y, p, k, Object.keys(allowed), `keyword of ${what}`);
     }
@@ -69,6 +70,11 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
   }
   let name = stringValue(y, fileNode, key);
   const loop = literalLoop(c, node, key);
+  if (!loop && loopPairOf(c, node)) {
+    // a loop over a variable: the file is read once here and run per item by each host
+    const inner = loopedInclude(c, node, key, name, ["args"], apply);
+    return spliceNamed(inner, inner.scope, key, oldStyleVars(inner, key, name, fileNode), fileNode);
+  }
   const s = entryScope(y, node, scope, [key, "args", ...(loop ? ["loop", "with_items", "with_list", "loop_control"] : [])], INCLUDE_KEYWORDS, key);
   // a handler that includes a task file: notifying it runs every task of the file, so each listens to its name
   const np = pairOf(node, "name");
@@ -80,22 +86,9 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
       if (!applySetting(s, y, k, p.value as Node, "include")) throw unknownKeyword(y, p, k, Object.keys(INCLUDE_KEYWORDS), "keyword of apply");
     }
   }
-  if (bareKey(key) === "include") {
-    // the old `include: file.yml a=1 b=2`: the words after the file name are variables
-    const words = splitWords(name);
-    name = words[0]?.text ?? name;
-    for (const w of words.slice(1)) {
-      const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(w.text);
-      if (!m) throw y.error(`${key}: '${w.text}' is not name=value`, fileNode, "write the variables under vars:");
-      s.vars[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/s, "$2");
-    }
-  }
-  const dirs = uniq([scope.fileDir, ...(scope.roleTasksDir ? [scope.roleTasksDir] : []), ...scope.searchDirs]);
-  if (hasTemplate(name)) return dynamicInclude(c, s, key, name, fileNode, dirs);
-  const candidates = isAbsolute(name) ? [name] : dirs.map((d) => join(d, name));
-  const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
-  if (!file) throw y.error(`${key}: file not found: ${name}`, fileNode, `looked in: ${candidates.join(", ")}`);
-  if (!loop) return spliceFile(c, s, file, fileNode);
+  name = oldStyleVars({ ...c, scope: s }, key, name, fileNode);
+  if (!loop) return spliceNamed(c, s, key, name, fileNode);
+  const file = findFile(c, key, name, fileNode);
   // a looped include over a list written in the playbook: the file once per item, with the loop
   // variable (and index_var) set as the included tasks' variables
   loop.items.forEach((item, i) => {
@@ -105,6 +98,35 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
   });
 }
 
+/** The old `include: file.yml a=1 b=2`: the words after the file name become variables of the scope; gives the file name. */
+function oldStyleVars(c: Cursor, key: string, name: string, fileNode: Node): string {
+  if (bareKey(key) !== "include") return name;
+  const words = splitWords(name);
+  for (const w of words.slice(1)) {
+    const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(w.text);
+    if (!m) throw c.y.error(`${key}: '${w.text}' is not name=value`, fileNode, "write the variables under vars:");
+    c.scope.vars[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/s, "$2");
+  }
+  return words[0]?.text ?? name;
+}
+
+function searchDirsOf(scope: Scope): string[] {
+  return uniq([scope.fileDir, ...(scope.roleTasksDir ? [scope.roleTasksDir] : []), ...scope.searchDirs]);
+}
+
+function findFile(c: Cursor, key: string, name: string, at: Node): string {
+  const candidates = isAbsolute(name) ? [name] : searchDirsOf(c.scope).map((d) => join(d, name));
+  const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
+  if (!file) throw c.y.error(`${key}: file not found: ${name}`, at, `looked in: ${candidates.join(", ")}`);
+  return file;
+}
+
+/** Splice the file `name` (maybe templated: every file it can name, each guarded) at the cursor with scope `s`. */
+function spliceNamed(c: Cursor, s: Scope, key: string, name: string, at: Node): void {
+  if (hasTemplate(name)) return dynamicInclude(c, s, key, name, at, searchDirsOf(c.scope));
+  spliceFile(c, s, findFile(c, key, name, at), at);
+}
+
 /** The items of an include_tasks loop written as a literal list, with loop_control's loop_var/index_var. */
 function literalLoop(c: Cursor, node: YAMLMap, key: string): { items: unknown[]; loopVar: string; indexVar?: string } | undefined {
   const { y } = c;
@@ -112,14 +134,10 @@ function literalLoop(c: Cursor, node: YAMLMap, key: string): { items: unknown[];
   if (!lp) return undefined;
   if (bareKey(key) === "import_tasks") throw y.error("import_tasks cannot loop", lp.key as Node, "use include_tasks: with the loop");
   const v = y.js(lp.value as Node);
-  if (!Array.isArray(v)) {
-    throw y.error(
-      `keel expands a looped ${key} when the playbook loads, so its loop must be a list written in the playbook`,
-      lp.value as Node,
-      "write the items as a YAML list, or move the loop onto the tasks inside the file",
-    );
-  }
+  // a loop over a variable, or a list with templated items: each host renders it (looped.ts)
+  if (!Array.isArray(v)) return undefined;
   checkTemplates(y, lp.value as Node);
+  if (keyOf(y, lp) === "with_items" && v.some((x) => typeof x === "string" && hasTemplate(x))) return undefined;
   const items = keyOf(y, lp) === "with_items" ? v.flatMap((x) => (Array.isArray(x) ? x : [x])) : v;
   let loopVar = "item";
   let indexVar: string | undefined;
@@ -181,6 +199,8 @@ function dynamicInclude(c: Cursor, s: Scope, key: string, name: string, at: Node
   const expr = parts.map((p) => (typeof p === "string" ? pyQuote(p) : `(${p.expr})`)).join(" ~ ");
   const pos = y.pos(at);
   for (const [rel, file] of found) {
+    // a file that is including this one cannot be the one a host picks without a cycle
+    if (c.scope.includeStack.includes(resolve(file))) continue;
     const guarded: Scope = { ...s, when: [...s.when, { text: `${expr} == ${pyQuote(rel)}`, pos }] };
     spliceFile(c, guarded, file, at);
   }

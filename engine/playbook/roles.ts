@@ -3,7 +3,8 @@
 // Ansible's precedence (see sharePlayRoleVars).
 import { dirname, join, resolve, isAbsolute } from "node:path";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { didYouMean } from "../core/errors.js";
+import { didYouMean, InputError } from "../core/errors.js";
+import { deferrable } from "./task.js";
 import { packageRoot } from "../core/paths.js";
 import { isMap, isSeq, isScalar, type YamlFile, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
 import type { Task, TaskNode, RoleRef } from "../core/plan.js";
@@ -14,6 +15,7 @@ import type { Cursor, PlayCtx, Scope } from "./context.js";
 import { VAR_NAME, keyOf, pairOf, unknownKeyword, stringValue, boolValue, varsMap, checkTemplates, readYaml, uniq } from "./readers.js";
 import { taskList } from "./tasklist.js";
 import { entryScope } from "./include.js";
+import { loopPairOf, loopedInclude } from "./looped.js";
 
 export const ROLE_TASK_KEYS = ["import_role", "include_role"];
 
@@ -54,23 +56,43 @@ function roleTaskBody(c: Cursor, node: YAMLMap, key: string): void {
   const v = pairOf(node, key)!.value as Node;
   let nameNode: Node | undefined;
   let roleVars: Record<string, unknown> = {};
+  let apply: Node | undefined;
   const from: RoleFrom = {};
   if (isMap(v)) {
     for (const p of v.items as Pair[]) {
       const k = keyOf(y, p);
       if (k === "name") nameNode = p.value as Node;
+      else if (k === "apply" && key.endsWith("include_role")) apply = p.value as Node;
       else if (k === "vars") roleVars = varsMap(y, p.value as Node, "vars");
       else if (k === "tasks_from" || k === "vars_from" || k === "defaults_from" || k === "handlers_from") {
         const file = stringValue(y, p.value as Node, k);
         if (hasTemplate(file))
           throw y.error(`${k} takes a file name, not a template ('${file}')`, p.value as Node, "roles are resolved when the playbook loads");
         from[k.slice(0, -5) as keyof RoleFrom] = { file, node: p.value as Node, y };
-      } else throw unknownKeyword(y, p, k, ["name", "vars", "tasks_from", "vars_from", "defaults_from", "handlers_from"], `${key} argument`);
+      } else throw unknownKeyword(y, p, k, ["name", "vars", "tasks_from", "vars_from", "defaults_from", "handlers_from", "apply"], `${key} argument`);
     }
   } else nameNode = v;
   if (!nameNode) throw y.error(`${key}: needs a role name`, v, `write \`${key}: { name: myrole }\``);
+  const name = stringValue(y, nameNode, "name");
+  // include_role is resolved when it runs in Ansible: a missing role fails only the hosts that get there
+  if (key.endsWith("include_role")) {
+    try {
+      findRole(y, nameNode, name, c.scope, c.ctx);
+    } catch (e) {
+      throw e instanceof InputError ? deferrable(e) : e;
+    }
+  }
+  if (loopPairOf(c, node)) {
+    // a looped include_role: the role is read once here; each host runs its tasks per item (looped.ts)
+    const inner = loopedInclude(c, node, key, name, [], apply);
+    return applyRole(inner, { at: nameNode, name, params: roleVars, from });
+  }
   const scope = entryScope(y, node, c.scope, [key], INCLUDE_KEYWORDS, key);
-  applyRole({ ...c, scope }, { at: nameNode, name: stringValue(y, nameNode, "name"), params: roleVars, from });
+  if (apply && isMap(apply))
+    for (const p of apply.items as Pair[])
+      if (!applySetting(scope, y, keyOf(y, p), p.value as Node, "include"))
+        throw unknownKeyword(y, p, keyOf(y, p), Object.keys(INCLUDE_KEYWORDS), "keyword of apply");
+  applyRole({ ...c, scope }, { at: nameNode, name, params: roleVars, from });
 }
 
 /** An entry of a play's `roles:` (or of a role's dependencies) at the cursor. */

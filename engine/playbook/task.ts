@@ -273,7 +273,7 @@ function readLoopControl(y: YamlFile, task: Task, v: Node): void {
 }
 
 /** `with_<lookup>` for the lookups keel has (with_first_found, with_nested, with_subelements…); "" otherwise. */
-function withKey(k: string): string {
+export function withKey(k: string): string {
   return k.startsWith("with_") && LOOKUP_NAMES.includes(lookupOf(k)) ? k : "";
 }
 
@@ -287,7 +287,7 @@ function lookupOf(k: string): string {
  * `with_<lookup>: terms` is Ansible's `loop: "{{ query('<lookup>', terms…) }}"`: a list of terms is
  * passed as separate terms (with_nested: [a, b] -> query('nested', a, b)).
  */
-function loopValue(y: YamlFile, p: Pair): unknown {
+export function loopValue(y: YamlFile, p: Pair): unknown {
   const k = keyOf(y, p);
   const v = p.value as Node;
   checkTemplates(y, v);

@@ -30,8 +30,8 @@ function taskEntry(c: Cursor, node: YAMLMap): void {
   const inc = keys.find((k) => INCLUDE_KEYS.includes(bareKey(k)));
   if (inc) return include(c, node, inc);
   const roleKey = keys.find((k) => ROLE_TASK_KEYS.includes(bareKey(k)));
-  if (roleKey) return roleTask(c, node, roleKey);
   try {
+    if (roleKey) return roleTask(c, node, roleKey);
     c.out.push(readTask(c, node, nextId(c)));
   } catch (e) {
     if (!isDeferrable(e)) throw e;

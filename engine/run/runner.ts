@@ -2,7 +2,7 @@
 // order: blocks (rescue, always), loops, handlers and meta tasks. Each item goes through the task
 // pipeline (pipeline.ts); probes are batched and cached per host (probes.ts).
 import type { Connection } from "../core/connection.js";
-import type { Plan, Play, Task, TaskNode } from "../core/plan.js";
+import type { Block, Plan, Play, Task, TaskNode } from "../core/plan.js";
 import type { HostSpec } from "../core/host.js";
 import type { EventSink, HostStats, TaskRef, TaskResult } from "../core/events.js";
 import { emptyStats } from "../core/events.js";
@@ -18,6 +18,7 @@ import { becomeOf, magicVars, roleMagic } from "./vars.js";
 import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, conditionsHold, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
+import { runIncluded } from "./included.js";
 import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type UpcomingProbe } from "./probes.js";
 import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
@@ -55,14 +56,15 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   // per play
   private play!: Play;
   flat: Flat[] = [];
-  private flatIndex = new Map<Task, number>();
+  flatIndex = new Map<Task, number>();
+  barriers = new Map<Block, Task>();
   private notified = new Set<string>();
   /** meta: end_host (this host) */
   private ended = false;
   /** meta: end_play, shared by every host of the play */
   private playState: PlayState = { ended: false };
   private step: Step = (fn) => fn();
-  private current?: TaskRef;
+  current?: TaskRef;
   /** What the host was doing when it was not in a task: " while connecting", " while gathering facts". */
   private phase = " while connecting";
   /** --host-timeout, armed when the host starts. */
@@ -100,7 +102,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
    * Events of this host. Once its deadline passed, work still under way (a probe that the stalled
    * host answers late) reports nothing more: the host was already reported unreachable.
    */
-  private readonly sink: EventSink = (e) => {
+  readonly sink: EventSink = (e) => {
     if (this.deadline.passed && (e.type === "task.start" || e.type === "task.result" || e.type === "host.facts")) return;
     this.out(e);
   };
@@ -120,7 +122,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     this.ended = false;
     this.probes.clear();
     const root = rootScope(play);
-    ({ flat: this.flat, index: this.flatIndex } = flatten(play.tasks, root));
+    ({ flat: this.flat, index: this.flatIndex, barriers: this.barriers } = flatten(play.tasks, root));
     // The deadline counts from the host's first play (armed once; later plays share it).
     this.deadline.arm();
     try {
@@ -293,11 +295,11 @@ export class HostRunner implements PlacingHost, PrefetchHost {
 
   // ---------------------------------------------------------------- walking tasks
 
-  private async runNodes(nodes: TaskNode[], scope: Scope): Promise<boolean> {
+  async runNodes(nodes: TaskNode[], scope: Scope): Promise<boolean> {
     for (const n of nodes) {
       if (this.deadline.passed) throw new ConnectionError("per-host deadline passed", "timeout", this.name);
       if (this.ended || this.playState.ended) return true;
-      const ok = n.kind === "block" ? await this.runBlock(n, scope) : await this.runTaskNode(n, scope);
+      const ok = n.kind === "task" ? await this.runTaskNode(n, scope) : n.include ? await runIncluded(this, n, scope) : await this.runBlock(n, scope);
       if (!ok) return false;
     }
     return true;
@@ -333,7 +335,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     return this.step(() => (this.playState.ended ? Promise.resolve(true) : this.runTask(task, scope)));
   }
 
-  private ref(task: Task, scope: Scope): TaskRef {
+  ref(task: Task, scope: Scope): TaskRef {
     const r: TaskRef = { id: task.id, name: this.taskName(task, scope), module: task.module, pos: task.pos, play: this.play.name };
     if (task.role) r.role = task.role.name;
     return r;
@@ -343,30 +345,21 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     return shownName(task, scope, () => this.varsFor(scope, task));
   }
 
-  /** Report a task that did not get to run its module (skipped block, failed block condition). */
-  private async reportStatic(task: Task, scope: Scope, status: "skipped" | "failed", msg?: string): Promise<boolean> {
-    const ref = this.ref(task, scope);
-    this.current = ref;
+  /** Report a (meta) task whose condition could not be decided as failed. */
+  private reportFailed(task: Task, scope: Scope, msg: string): boolean {
+    const ref = (this.current = this.ref(task, scope));
     this.sink({ type: "task.start", host: this.name, task: ref });
     const secret = scope.noLog || task.noLog;
-    let result: TaskResult = { status, changes: [], secret, durationMs: 0 };
-    if (msg) result.msg = msg;
-    if (secret) result = maskResult(result);
-    this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
-    const reg = status === "skipped" ? { changed: false, skipped: true, skip_reason: "Conditional result was False" } : { changed: false, failed: true, msg };
-    if (task.register) {
-      this.registered[task.register] = reg;
-      this.publishHostvars();
-    }
-    if (status === "skipped") {
-      this.stats.skipped++;
-      return true;
-    }
-    return this.countFailure(task, scope, ref, result.msg ?? "failed", undefined, reg);
+    const result = { status: "failed" as const, changes: [], msg, secret, durationMs: 0, ...(scope.handler ? { handler: true } : {}) };
+    this.sink({ type: "task.result", host: this.name, task: ref, result: secret ? maskResult(result) : result });
+    const reg = { changed: false, failed: true, msg };
+    if (task.register) this.registered[task.register] = reg;
+    if (task.register) this.publishHostvars();
+    return this.countFailure(task, scope, ref, msg, undefined, reg);
   }
 
   /** Counts a task failure; returns true when the failure is ignored (the host goes on). */
-  private countFailure(task: Task, scope: Scope, ref: TaskRef, msg: string, result: TaskResult | undefined, reg: Record<string, unknown>): boolean {
+  countFailure(task: Task, scope: Scope, ref: TaskRef, msg: string, result: TaskResult | undefined, reg: Record<string, unknown>): boolean {
     if (this.ignores(task, scope)) {
       this.stats.ignored++;
       return true;
@@ -452,7 +445,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
       if (!conditionsHold(scope, task, () => this.varsFor(scope, task))) return true;
     } catch (e) {
       if (e instanceof ConnectionError) throw e;
-      return this.reportStatic(task, scope, "failed", errorText(e));
+      return this.reportFailed(task, scope, errorText(e));
     }
     const action = metaAction(task);
     if (action === "flush_handlers") return this.flushHandlers(rootScope(this.play));

@@ -1,6 +1,6 @@
 // The settings a task inherits from its play and enclosing blocks, and the flat list of a play's
 // tasks in normal flow (what probe prefetching walks).
-import type { Play, Task, TaskNode, Expr } from "../core/plan.js";
+import type { Block, Play, Task, TaskNode, Expr } from "../core/plan.js";
 import { escapeRe } from "./result.js";
 import { isTrue, renderValue } from "../template/index.js";
 
@@ -53,19 +53,75 @@ export function childScope(parent: Scope, node: TaskNode): Scope {
   };
 }
 
-/** The tasks that run in normal flow (blocks and always sections, not rescue), in order, with their index. */
-export function flatten(nodes: TaskNode[], scope: Scope, out: Flat[] = [], index = new Map<Task, number>()): { flat: Flat[]; index: Map<Task, number> } {
+/** A play's tasks in normal flow: the list, each task's position, and the stand-in task of each looped include. */
+export interface Flattened {
+  flat: Flat[];
+  index: Map<Task, number>;
+  barriers: Map<Block, Task>;
+}
+
+/**
+ * The tasks that run in normal flow (blocks and always sections, not rescue), in order, with their
+ * index. A looped include is one stand-in `meta` task until a host runs it (spliceIncluded): probe
+ * prefetching and pipelined applies stop there, so nothing after it runs before its tasks.
+ */
+export function flatten(nodes: TaskNode[], scope: Scope, f: Flattened = { flat: [], index: new Map(), barriers: new Map() }): Flattened {
   for (const n of nodes) {
-    if (n.kind === "block") {
+    if (n.kind === "block" && n.include) {
+      const t = includeStandIn(n);
+      f.barriers.set(n, t);
+      f.index.set(t, f.flat.length);
+      f.flat.push({ task: t, scope });
+    } else if (n.kind === "block") {
       const s = childScope(scope, n);
-      flatten(n.block, s, out, index);
-      flatten(n.always, s, out, index);
+      flatten(n.block, s, f);
+      flatten(n.always, s, f);
     } else {
-      index.set(n, out.length);
-      out.push({ task: n, scope });
+      f.index.set(n, f.flat.length);
+      f.flat.push({ task: n, scope });
     }
   }
-  return { flat: out, index };
+  return f;
+}
+
+/** The included items' tasks in place of the include's stand-in (a host ran the include). */
+export function spliceIncluded(f: Flattened, block: Block, runs: { nodes: TaskNode[]; scope: Scope }[]): void {
+  const t = f.barriers.get(block);
+  const at = t && f.index.get(t);
+  if (at === undefined) return;
+  const seg: Flattened = { flat: [], index: new Map(), barriers: f.barriers };
+  for (const r of runs) flatten(r.nodes, r.scope, seg);
+  f.flat.splice(at, 1, ...seg.flat);
+  f.index.clear();
+  f.flat.forEach((e, i) => f.index.set(e.task, i));
+}
+
+/** A task standing for a looped include: its id, position, role and search folders; it runs nothing itself. */
+export function includeStandIn(b: Block): Task {
+  const inc = b.include!;
+  return {
+    kind: "task",
+    id: b.id,
+    ...(b.name !== undefined ? { name: b.name } : {}),
+    pos: b.pos,
+    when: [],
+    tags: inc.tags,
+    vars: {},
+    ignoreErrors: inc.ignoreErrors,
+    noLog: b.noLog,
+    role: b.role,
+    searchDirs: b.searchDirs,
+    module: "meta",
+    moduleAs: inc.as,
+    args: { action: "noop" },
+    argsPos: b.pos,
+    argPos: {},
+    loopVar: inc.loopVar,
+    notify: [],
+    retries: 0,
+    delay: 0,
+    listen: [],
+  };
 }
 
 /** The task's when/loop/args/vars mention one of `names` (a variable a task before it produces). */

@@ -189,14 +189,9 @@ export default defineModule<PamProfileArgs, St, Plan>({
       await host.writeFile(prof, want, { mode: "0644" });
       const upd = await host.run(`DEBIAN_FRONTEND=noninteractive pam-auth-update --enable ${shq(a.name)}`, { check: false });
       if (upd.rc !== 0) return `pam-auth-update --enable ${a.name} failed: ${upd.stderr.trim() || upd.stdout.trim() || `exit ${upd.rc}`}`;
-      const now = await host.run(TYPES.map((t) => `echo "@@${t}"; cat /etc/pam.d/common-${t} 2>/dev/null`).join("; "));
-      const text = Object.fromEntries(
-        now.stdout
-          .split(/^@@/m)
-          .filter(Boolean)
-          .map((s) => [s.slice(0, s.indexOf("\n")), s.slice(s.indexOf("\n") + 1)]),
-      );
-      const still = expectedLines(want).filter((e) => !stackHas(text[e.type] ?? "", e));
+      const now = parseRecords((await host.run(TYPES.map((t) => snip.readFile(t, `/etc/pam.d/common-${t}`)).join("\n"))).stdout);
+      const text = (t: string) => findRec(now, "file", t)?.get("content") ?? "";
+      const still = expectedLines(want).filter((e) => !stackHas(text(e.type), e));
       if (still.length)
         return `after pam-auth-update, /etc/pam.d/common-* still lack ${still.map((e) => e.module).join(", ")} (local edits keep pam-auth-update from managing them?)`;
       return undefined;

@@ -3,7 +3,7 @@
 // implemented, accepted as having nothing to do in keel (noted in its description and in the
 // task's explanation), or refused at load with a hint. Checked against Ansible's argument list by
 // test/unit/modules/ansible-args.test.ts.
-import { packageModule } from "./package.js";
+import { packageModule } from "./package-module.js";
 
 // null is "not given", as for every argument of an Ansible module (`pkg:` left empty on a task
 // whose `when` is false loads in Ansible).

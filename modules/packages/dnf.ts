@@ -3,7 +3,7 @@
 // arguments: each one is implemented, accepted as having nothing to do in keel (noted in its
 // description and in the task's explanation), or refused at load with a hint. Checked against
 // Ansible's argument lists by test/unit/modules/ansible-args.test.ts.
-import { packageModule } from "./package.js";
+import { packageModule } from "./package-module.js";
 
 const name = {
   oneOf: [

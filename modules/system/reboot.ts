@@ -6,6 +6,8 @@
 // the boot id (boot_time_command, by default the kernel's), and apply waits until a reconnect
 // shows a different one, so it cannot be fooled by reconnecting before the host has gone down.
 import { defineModule } from "../../engine/core/module.js";
+import { parseRecords } from "../../engine/core/record.js";
+import { outOf, snip } from "../../engine/core/snippets.js";
 import { REBOOT_ARG_SCHEMA, bootTimeCommand, rebootAndWait, type RebootOptions } from "../../engine/transport/reboot.js";
 
 export type RebootArgs = RebootOptions;
@@ -29,8 +31,12 @@ export default defineModule<RebootArgs, RebootState>({
   },
 
   probe(args) {
-    // A subshell, so redirections and `||` cover the whole command, whatever it is.
-    return { script: `(\n${bootTimeCommand(args)}\n) 2>/dev/null || true`, parse: (stdout) => ({ bootId: stdout.trim() }) };
+    // A subshell, so the record's redirections cover the whole command, whatever it is; its stdout
+    // (nothing when it fails) is the boot id.
+    return {
+      script: snip.out("boot", `(\n${bootTimeCommand(args)}\n)`),
+      parse: (stdout) => ({ bootId: (outOf(parseRecords(stdout), "boot") ?? "").trim() }),
+    };
   },
 
   diff() {

@@ -9,6 +9,8 @@
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
+import { findRec, parseRecords } from "../../engine/core/record.js";
+import { snip } from "../../engine/core/snippets.js";
 
 export interface WaitForArgs {
   host?: string;
@@ -101,7 +103,10 @@ export default defineModule<WaitForArgs, WaitForState>({
   },
 
   probe(a) {
-    return { script: `if ${conditionScript(a)}; then echo met; else echo unmet; fi`, parse: (stdout) => ({ met: stdout.trim() === "met" }) };
+    return {
+      script: `${snip.begin("wait_for")}\nif ${conditionScript(a)}; then printf 'met=1\\n'; else printf 'met=0\\n'; fi`,
+      parse: (stdout) => ({ met: findRec(parseRecords(stdout), "wait_for")?.get("met") === "1" }),
+    };
   },
 
   diff(st, a) {

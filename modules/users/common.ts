@@ -43,6 +43,9 @@ export interface ShadowEntry {
   hash: string;
   /** Field 8: account expiry in days since the epoch; null when empty (never expires). */
   expireDays: number | null;
+  /** Fields 4 and 5, minimum and maximum password age in days, as Python's spwd gives them: -1 when empty. */
+  minDays: number;
+  maxDays: number;
 }
 
 /** `name:hash:lastchg:min:max:warn:inactive:expire:reserved` → entry. */
@@ -51,7 +54,8 @@ export function parseShadowLine(line: string | undefined): ShadowEntry | undefin
   const f = line.split(":");
   if (f.length < 8) return undefined;
   const exp = f[7]!;
-  return { name: f[0]!, hash: f[1]!, expireDays: exp === "" ? null : Number(exp) };
+  const days = (v: string | undefined) => (v === undefined || v === "" ? -1 : Number(v));
+  return { name: f[0]!, hash: f[1]!, expireDays: exp === "" ? null : Number(exp), minDays: days(f[3]), maxDays: days(f[4]) };
 }
 
 /** mode ("0700"), owner and group of a path, from the stat snippet (engine/core/snippets.ts). */

@@ -4,15 +4,27 @@
 // Secrets: the password hash is never put on a command line (it is set with `chpasswd -e` on stdin)
 // and never shown: changes say "password hash differs" and mask before/after. The shadow entry is
 // only probed when password, password_lock or expires is given; reading it needs root (become).
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule, type ApplyResult, type Change, type Host } from "../../engine/core/module.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 import { ArgError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { cmdOf, getentOf, snip } from "../../engine/core/snippets.js";
+import {
+  USER_EXTRA_PROPS,
+  chageFlags,
+  sshKeyProbe,
+  sshKeyReadCommand,
+  sshKeyResult,
+  sshKeygenCommand,
+  useraddExtra,
+  validateExtra,
+  type SshKeyState,
+  type UserExtraArgs,
+} from "./user-extra.js";
 import { listArg, parseGroupLine, parsePasswdLine, parseShadowLine, type PasswdEntry, type ShadowEntry } from "./common.js";
 
-export interface UserArgs {
+export interface UserArgs extends UserExtraArgs {
   name: string;
   uid?: number;
   group?: string | number;
@@ -45,6 +57,8 @@ export interface UserState {
   shadowProbed?: boolean;
   /** The home directory the task ends with (`home`, else the account's) and whether it exists; undefined when not probed. */
   home?: { path: string; exists: boolean };
+  /** generate_ssh_key: the key pair's path and whether its files exist (probed only when asked). */
+  sshKey?: SshKeyState;
 }
 
 const MASK = "********";
@@ -121,8 +135,9 @@ export default defineModule<UserArgs, UserState, UserOp>({
       force: {
         type: "boolean",
         default: false,
-        description: "With state: absent, remove the user even while logged in (userdel -f).",
+        description: "With state: absent, remove the user even while logged in (userdel -f). With generate_ssh_key: replace an existing key.",
       },
+      ...USER_EXTRA_PROPS,
     },
   },
 
@@ -134,6 +149,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
   }),
 
   validate(a) {
+    validateExtra(a);
     // Fields of one /etc/passwd (or /etc/shadow) line: a line break would add an account line, a
     // colon would shift the fields.
     refuseLineBreaksIn(a, ["comment", "shell", "home", "password", "group", "groups"], "/etc/passwd");
@@ -144,7 +160,12 @@ export default defineModule<UserArgs, UserState, UserOp>({
   },
 
   probe(a) {
-    const wantShadow = a.password !== undefined || a.password_lock !== undefined || a.expires !== undefined;
+    const wantShadow =
+      a.password !== undefined ||
+      a.password_lock !== undefined ||
+      a.expires !== undefined ||
+      a.password_expire_max !== undefined ||
+      a.password_expire_min !== undefined;
     // The primary group and the group list only when the account exists; the shadow entry (root
     // only) only when a task argument needs it: its record's presence says it was probed.
     const lines = [
@@ -159,6 +180,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
       snip.field("path", '"$_ku_home"'),
       `if [ -e "$_ku_home" ] || [ -L "$_ku_home" ]; then echo exists=1; else echo exists=0; fi`,
       ...(wantShadow ? [snip.getent("shadow", "shadow", a.name)] : []),
+      ...sshKeyProbe(a),
       "fi",
     ];
     return {
@@ -176,6 +198,15 @@ export default defineModule<UserArgs, UserState, UserOp>({
         if (pg) s.primaryGroup = pg.name;
         const home = findRec(recs, "home");
         if (home) s.home = { path: home.get("path") ?? "", exists: home.get("exists") === "1" };
+        const key = findRec(recs, "sshkey");
+        if (key)
+          s.sshKey = {
+            path: key.get("path") ?? "",
+            key: key.get("key") === "1",
+            pub: key.get("pub") === "1",
+            pubkey: key.get("pubkey"),
+            fingerprint: key.get("fp"),
+          };
         if (findRec(recs, "getent", "shadow")) {
           s.shadowProbed = true;
           const sh = parseShadowLine(getentOf(recs, "shadow"));
@@ -206,7 +237,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
     const lockFlag = a.password_lock ? "-L" : "-U";
     const expiresFlags = (e: number) => ["-e", e < 0 ? "" : dayText(expiresDays(e))];
 
-    if (a.uid !== undefined && p.uid !== a.uid) field("uid", p.uid, a.uid, ["-u", String(a.uid)]);
+    if (a.uid !== undefined && p.uid !== a.uid) field("uid", p.uid, a.uid, ["-u", String(a.uid), ...(a.non_unique ? ["-o"] : [])]);
     if (a.group !== undefined) {
       const g = String(a.group);
       const differs = /^\d+$/.test(g) ? p.gid !== Number(g) : s.primaryGroup !== g;
@@ -266,6 +297,16 @@ export default defineModule<UserArgs, UserState, UserOp>({
         }
       }
     }
+    if (a.password_expire_max !== undefined || a.password_expire_min !== undefined) {
+      const flags = chageFlags(a, s.shadow);
+      if (!s.shadow) out.push(shadowUnknown("password_expire", { op: "chage", flags }));
+      else if (flags.length) {
+        const before = { min: s.shadow.minDays, max: s.shadow.maxDays };
+        const after = { min: a.password_expire_min ?? before.min, max: a.password_expire_max ?? before.max };
+        const txt = (v: { min: number; max: number }) => `min ${v.min} max ${v.max}`;
+        out.push({ field: "password_expire", summary: `password age ${txt(before)} → ${txt(after)} days`, before, after, data: { op: "chage", flags } });
+      }
+    }
     // Ansible's "handle missing homedirs": an existing account's home (the new one when `home`
     // changes) is created from /etc/skel when it is missing, unless create_home is false. A
     // move_home of an existing old home creates it through usermod -m.
@@ -278,6 +319,11 @@ export default defineModule<UserArgs, UserState, UserOp>({
         after: "directory",
         data: { op: "mkhome", path: s.home.path },
       });
+    }
+    const k = s.sshKey;
+    if (a.generate_ssh_key && k && (a.force || (!k.key && !k.pub))) {
+      const what = k.key || k.pub ? "replaced (force)" : "missing → generated";
+      out.push({ field: "ssh_key", summary: `ssh key ${k.path} ${what}`, before: k.key ? "present" : "absent", after: "present", data: { op: "sshkey" } });
     }
     return out;
   },
@@ -300,6 +346,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
     if (ops.some((o) => o.op === "create")) {
       const cmd = ["useradd"];
       if (a.uid !== undefined) cmd.push("-u", String(a.uid));
+      cmd.push(...useraddExtra(a));
       if (a.group !== undefined) cmd.push("-g", String(a.group));
       const groups = listArg(a.groups);
       if (groups && groups.length) cmd.push("-G", groups.join(","));
@@ -312,7 +359,9 @@ export default defineModule<UserArgs, UserState, UserOp>({
       await host.run(shJoin([...cmd, a.name]));
       if (a.password !== undefined) await setPassword(host, a.name, a.password);
       if (a.password_lock === true) await host.run(shJoin(["usermod", "-L", a.name]));
-      return;
+      const age = chageFlags(a);
+      if (age.length) await host.run(shJoin(["chage", ...age, a.name]));
+      return a.generate_ssh_key ? await generateKey(host, a) : undefined;
     }
 
     // An existing user: chpasswd for the hash, then one usermod with exactly the differing fields,
@@ -324,11 +373,33 @@ export default defineModule<UserArgs, UserState, UserOp>({
     if (setsPassword && a.password_lock === true && !mod.includes("-L")) mod.push("-L");
     if (mod.length) await host.run(shJoin(["usermod", ...mod, a.name]));
     for (const o of ops) if (o.op === "mkhome") await host.run(mkhomeCommand(a.name, o.path));
+    for (const o of ops) if (o.op === "chage" && o.flags.length) await host.run(shJoin(["chage", ...o.flags, a.name]));
+    if (ops.some((o) => o.op === "sshkey")) return generateKey(host, a);
+  },
+
+  result(s, a) {
+    // Ansible returns the key's path, public key and fingerprint whenever generate_ssh_key is set
+    // (a key generated by apply: apply's result carries them).
+    return a.generate_ssh_key && s.sshKey?.key ? sshKeyResult(s.sshKey) : {};
   },
 });
 
 /** What apply does for one change (Change<UserOp>): the plan diff made, typed. */
-export type UserOp = { op: "delete" } | { op: "create" } | { op: "password" } | { op: "usermod"; flags: string[] } | { op: "mkhome"; path: string };
+export type UserOp =
+  | { op: "delete" }
+  | { op: "create" }
+  | { op: "password" }
+  | { op: "usermod"; flags: string[] }
+  | { op: "mkhome"; path: string }
+  | { op: "chage"; flags: string[] }
+  | { op: "sshkey" };
+
+/** generate_ssh_key's apply: ssh-keygen, then the key's path, public key and fingerprint for the result. */
+async function generateKey(host: Host, a: UserArgs): Promise<ApplyResult> {
+  await host.run(sshKeygenCommand(a.name, a));
+  const r = findRec(parseRecords((await host.run(sshKeyReadCommand(a.name, a))).stdout), "sshkey");
+  return { data: sshKeyResult({ path: r?.get("path") ?? "", pubkey: r?.get("pubkey"), fingerprint: r?.get("fp") }) };
+}
 
 /**
  * Ansible's create_homedir + chown_homedir: copy /etc/skel (symlinks kept; parents created), else an

@@ -1,9 +1,20 @@
-// The import graph of DESIGN.md §2, checked on the source: a module imports only engine/core and
-// its own area, so that a module is one file plus fixtures and can be read and tested alone. The
-// few engine services a module may use are listed here with their reason; a new edge fails.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+// The rules of DESIGN.md and issue 9 that keep the code in shape, checked on the source so that a
+// regression fails here:
+//   - the import graph: a module imports only engine/core and its own area (never another module),
+//     so that a module is one file plus fixtures and can be read and tested alone; the few engine
+//     services a module may use are listed with their reason; engine/core imports nothing else;
+//   - one probe record format: every fixture's probe output is read by engine/core/record.ts, and
+//     the old dialects' markers do not come back;
+//   - no source file over 500 lines;
+//   - the registry: every module file is registered once, under the name its path gives, in
+//     sorted order, imports included.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { parseRecords } from "../../engine/core/record.js";
+import { registry } from "../../modules/index.js";
 
 const root = resolve(__dirname, "../..");
 
@@ -63,8 +74,106 @@ describe("import graph", () => {
     expect(bad).toEqual([]);
   });
 
+  it("a module never imports another module, even of its own area (shared code goes to a helper file or engine/core)", async () => {
+    const moduleFiles = new Set((await moduleFileList()).map((m) => m.file));
+    const bad: string[] = [];
+    for (const f of modules) {
+      for (const imp of relImports(f)) {
+        const target = imp.replace(/\.js$/, ".ts");
+        if (moduleFiles.has(target) && target !== relative(root, f)) bad.push(`${relative(root, f)} imports the module ${target}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
   it("the check itself sees imports (a module importing a sibling area would be caught)", () => {
     const f = join(root, "modules/patches/apt.ts");
     expect(relImports(f)).toContain("engine/core/aptlock.js");
+  });
+});
+
+/** Every file of modules/<area>/ whose default export is a module (host or controller), with that module. */
+async function moduleFileList(): Promise<{ file: string; name: string; def: unknown }[]> {
+  const out: { file: string; name: string; def: unknown }[] = [];
+  for (const f of tsFiles(join(root, "modules"))) {
+    if (f.endsWith("modules/index.ts")) continue;
+    const def = ((await import(pathToFileURL(f).href)) as { default?: { name?: unknown; kind?: unknown } }).default;
+    if (def && typeof def.name === "string" && (def.kind === "host" || def.kind === "controller")) out.push({ file: relative(root, f), name: def.name, def });
+  }
+  return out;
+}
+
+describe("module registry (modules/index.ts)", () => {
+  it("holds every module file once, under the name its path gives (modules/area/noun.ts is area.noun)", async () => {
+    const files = await moduleFileList();
+    expect(files.length).toBeGreaterThan(40);
+    for (const { file, name, def } of files) {
+      const [, area, noun] = file.split("/");
+      expect(name, file).toBe(`${area}.${basename(noun!, ".ts")}`);
+      expect(registry.modules.filter((m) => m === def).length, `${file} is registered once`).toBe(1);
+    }
+    expect(registry.modules.length).toBe(files.length);
+  });
+
+  it("lists its imports and its entries in name order", () => {
+    const src = readFileSync(join(root, "modules/index.ts"), "utf8");
+    const imports = [...src.matchAll(/^import \w+ from "\.\/([^"]+)\.js";$/gm)].map((m) => m[1]!.replace("/", "."));
+    expect(imports.length).toBe(registry.modules.length);
+    expect(imports).toEqual([...imports].sort());
+    const names = registry.modules.map((m) => m.name);
+    expect(names).toEqual([...names].sort());
+  });
+});
+
+describe("one probe record format (engine/core/record.ts)", () => {
+  it("every module fixture's probe output is records: no module speaks its own dialect", () => {
+    const base = join(root, "test/unit/modules");
+    const bad: string[] = [];
+    let cases = 0;
+    for (const m of registry.modules) {
+      const dir = join(base, m.name);
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n))) {
+        const stdout = (parseYaml(readFileSync(join(dir, f), "utf8")) as { probe?: { stdout?: unknown } } | null)?.probe?.stdout;
+        if (typeof stdout !== "string") continue;
+        cases++;
+        try {
+          parseRecords(stdout);
+        } catch (e) {
+          bad.push(`${m.name}/${f}: ${(e as Error).message}`);
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(300);
+    expect(bad).toEqual([]);
+  });
+
+  it("the old dialects' section markers and readers do not come back in modules or the facts probe", () => {
+    // `@@section` (packages), `== section` (facts), `tag:value` (parseTagged): issue 9 replaced them all
+    const markers = [/["'`]@@\$?\{?\w/, /["'`]== \$?\{?\w/, /\bparseTagged\b/, /split\(\/\^@@\/m?\)/];
+    const bad: string[] = [];
+    for (const f of [...tsFiles(join(root, "modules")), ...tsFiles(join(root, "engine/facts"))]) {
+      readFileSync(f, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (markers.some((re) => re.test(line))) bad.push(`${relative(root, f)}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("the marker check sees a dialect (it would have caught hardening.pam_profile's '@@' read-back)", () => {
+    const markers = [/["'`]@@\$?\{?\w/];
+    expect(markers.some((re) => re.test('await host.run(TYPES.map((t) => `echo "@@${t}"; cat /etc/pam.d/common-${t}`))'))).toBe(true);
+  });
+});
+
+describe("file size", () => {
+  it("no source file (engine/, modules/, bin/) is over 500 lines", () => {
+    const over = [...tsFiles(join(root, "engine")), ...tsFiles(join(root, "modules")), ...readdirSync(join(root, "bin")).map((n) => join(root, "bin", n))]
+      .map((f) => ({ f: relative(root, f), n: readFileSync(f, "utf8").split("\n").length - 1 }))
+      .filter((x) => x.n > 500)
+      .map((x) => `${x.f}: ${x.n} lines`);
+    expect(over).toEqual([]);
   });
 });

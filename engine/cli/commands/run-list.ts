@@ -6,6 +6,7 @@ import { InputError } from "../../core/errors.js";
 import { fnmatch } from "../../core/fnmatch.js";
 import type { Plan, Play, Task, TaskNode } from "../../core/plan.js";
 import { tagsSelect, type TagFilter } from "../../run/select.js";
+import { includeStandIn } from "../../run/scope.js";
 
 export interface ListFlags {
   hosts: boolean;
@@ -22,7 +23,12 @@ export function taskDisplayName(t: Task): string {
 /** The tasks of a play that --list-tasks shows: block sections only (not rescue/always), after the tag filter. */
 function listedTasks(nodes: TaskNode[], f: TagFilter, out: Task[] = []): Task[] {
   for (const n of nodes) {
-    if (n.kind === "block") listedTasks(n.block, f, out);
+    if (n.kind === "block" && n.include) {
+      // a looped include: the include itself, then its tasks once (they run per item)
+      if (!tagsSelect(n.include.tags, f)) continue;
+      out.push(includeStandIn(n));
+      listedTasks(n.block, f, out);
+    } else if (n.kind === "block") listedTasks(n.block, f, out);
     else if (tagsSelect(n.tags, f)) out.push(n);
   }
   return out;

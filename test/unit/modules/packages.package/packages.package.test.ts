@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import mod, { parseSpecs } from "../../../../modules/packages/package.js";
+import mod from "../../../../modules/packages/package.js";
+import { parseSpecs } from "../../../../modules/packages/package-module.js";
 import apt from "../../../../modules/packages/apt.js";
 import dnf from "../../../../modules/packages/dnf.js";
 import { ageText as age } from "../../../../engine/core/age.js";

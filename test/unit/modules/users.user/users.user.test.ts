@@ -20,7 +20,7 @@ const existing: UserState = {
   primaryGroup: "deploy",
   groups: [],
   shadowProbed: true,
-  shadow: { name: "deploy", hash: HASH_A, expireDays: null },
+  shadow: { name: "deploy", hash: HASH_A, expireDays: null, minDays: 0, maxDays: 99999 },
 };
 
 describe("users.user secrets", () => {
