@@ -20,6 +20,10 @@ export interface PipProbeOut {
   reportErr?: string;
   error?: string;
   vcs: boolean;
+  /** What follows pip in the command: the state's words, shlex.split(extra_args) (with -e when editable), names or -r FILE. */
+  tail?: string[];
+  /** The command creating the missing virtualenv (shlex.split(virtualenv_command), options, env). */
+  venvCmd?: string[];
 }
 
 export const PIP_PROBE_PY = String.raw`
@@ -83,6 +87,24 @@ if names:
             out['error'] = "The 'version' argument conflicts with any version specifier provided along with a package name. Please keep the version specifier, but remove the 'version' argument."; done()
         pk[0] = Package(str(pk[0]), v)
     out['packages'] = [str(p) for p in pk]
+extra = s.get('extra_args')
+if s.get('editable'):
+    words = extra.split(' ') if extra else []
+    if '-e' not in words: words.append('-e'); extra = ' '.join(words)
+try: xs = shlex.split(extra) if extra else []
+except ValueError as e: out['error'] = 'extra_args: %s' % e; done()
+STATES = {'present': ['install'], 'absent': ['uninstall', '-y'], 'latest': ['install', '-U'], 'forcereinstall': ['install', '-U', '--force-reinstall']}
+out['tail'] = STATES[s['state']] + xs + (out['packages'] if names else ['-r', s['requirements']])
+if env and not out['venv']:
+    vc = s.get('virtualenv_command') or 'virtualenv'
+    try: cmd = shlex.split(vc)
+    except ValueError as e: out['error'] = 'virtualenv_command: %s' % e; done()
+    if s.get('virtualenv_site_packages'): cmd.append('--system-site-packages')
+    if not any(x in vc for x in ('pyvenv', '-m venv')):
+        cmd.append('-p%s' % (s.get('virtualenv_python') or sys.executable))
+    elif s.get('virtualenv_python'):
+        out['error'] = 'virtualenv_python should not be used when using the venv module or pyvenv as virtualenv_command'; done()
+    out['venvCmd'] = cmd + [env]
 def which(n):
     for d in os.environ.get('PATH', '').split(os.pathsep) + ['/sbin', '/usr/sbin', '/usr/local/sbin']:
         c = os.path.join(d, n)
@@ -121,9 +143,7 @@ out['present'] = [any(n == p.name and p.satisfied(ver) for n, ver in out['listed
 st = s['state']
 if st != 'absent' and not out['vcs'] and not s.get('editable') and (names or s.get('requirements')):
     cmd = pip + ['install'] + (['-U'] if st in ('latest', 'forcereinstall') else []) + (['--force-reinstall'] if st == 'forcereinstall' else [])
-    cmd += ['--dry-run', '--no-cache-dir', '--quiet', '--report', '-']
-    if s.get('extra_args'): cmd += shlex.split(s['extra_args'])
-    cmd += out['packages'] if names else ['-r', s['requirements']]
+    cmd += ['--dry-run', '--no-cache-dir', '--quiet', '--report', '-'] + out['tail'][len(STATES[st]):]
     r = subprocess.run(cmd, cwd=cwd, env=lenv, capture_output=True, text=True)
     if r.returncode == 0:
         try: out['report'] = [{'name': i['metadata']['name'], 'version': i['metadata']['version']} for i in json.loads(r.stdout).get('install', [])]

@@ -16,7 +16,6 @@ import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { shq } from "../../engine/core/shell.js";
-import { splitArgs } from "../system/exec-common.js";
 import { PIP_PROBE_PY, type PipProbeOut } from "./pip-host.js";
 
 export interface PipArgs {
@@ -36,13 +35,6 @@ export interface PipArgs {
 }
 
 export type PipState = PipProbeOut & { python: boolean };
-
-const STATE_ARGS: Record<NonNullable<PipArgs["state"]>, string[]> = {
-  present: ["install"],
-  absent: ["uninstall", "-y"],
-  latest: ["install", "-U"],
-  forcereinstall: ["install", "-U", "--force-reinstall"],
-};
 
 export default defineModule<PipArgs, PipState>({
   name: "packages.pip",
@@ -100,7 +92,6 @@ export default defineModule<PipArgs, PipState>({
       "the pip command",
     );
     for (const n of names(a)) if (/[\r\n\0]/.test(n)) throw new ArgError("name", `invalid package name ${JSON.stringify(n)}`, "one package a line");
-    if (a.extra_args !== undefined) splitArgs(a.extra_args);
   },
 
   probe(a) {
@@ -110,6 +101,9 @@ export default defineModule<PipArgs, PipState>({
       requirements: a.requirements ?? null,
       state: a.state ?? "present",
       virtualenv: a.virtualenv ?? null,
+      virtualenv_command: a.virtualenv_command ?? null,
+      virtualenv_python: a.virtualenv_python ?? null,
+      virtualenv_site_packages: a.virtualenv_site_packages ?? false,
       chdir: a.chdir ?? null,
       executable: a.executable ?? null,
       extra_args: a.extra_args ?? null,
@@ -190,7 +184,7 @@ export default defineModule<PipArgs, PipState>({
     let created = false;
     let pip = st.pip;
     if (changes.some((c) => c.field === "virtualenv")) {
-      const cmd = venvCommand(a, st.env!);
+      const cmd = (st.venvCmd ?? []).map((w) => shq(w)).join(" ");
       const r = await host.run(`${umask}cd ${shq(cwd)} && ${cmd}`, { check: false });
       out += r.stdout;
       err += r.stderr;
@@ -204,12 +198,7 @@ export default defineModule<PipArgs, PipState>({
       pip = [found.stdout];
     }
     if (!pip) throw new ModuleError("Unable to find any of pip3 to use.  pip needs to be installed.");
-    const argv = [...pip, ...STATE_ARGS[state]];
-    let extra = a.extra_args;
-    if (a.editable && !(extra ?? "").split(" ").includes("-e")) extra = [...(extra ? extra.split(" ") : []), "-e"].join(" ");
-    if (extra) argv.push(...splitArgs(extra));
-    if (a.name !== undefined) argv.push(...st.packages);
-    else argv.push("-r", a.requirements!);
+    const argv = [...pip, ...(st.tail ?? [])];
     const path = st.env ? `PATH=${shq(`${st.env}/bin`)}:"$PATH" ` : "";
     const cmd = argv.map((w) => shq(w)).join(" ");
     const r = await host.run(`${umask}cd ${shq(cwd)} && ${path}${cmd}`, { check: false });
@@ -239,20 +228,6 @@ function fail(cmd: string, out: string, err: string): { failed: string; msg: str
   let msg = out ? `stdout: ${out}` : "";
   if (err) msg += `\n:stderr: ${err}`;
   return { failed: msg, msg, stdout: out, stderr: err, data: { cmd } };
-}
-
-/** Ansible's setup_virtualenv command: -p only for virtualenv itself (never for venv or pyvenv). */
-export function venvCommand(a: PipArgs, env: string): string {
-  const vc = a.virtualenv_command ?? "virtualenv";
-  const argv = splitArgs(vc);
-  if (a.virtualenv_site_packages) argv.push("--system-site-packages");
-  const isVenv = vc.includes("pyvenv") || vc.includes("-m venv");
-  if (isVenv && a.virtualenv_python !== undefined)
-    throw new ModuleError("virtualenv_python should not be used when using the venv module or pyvenv as virtualenv_command");
-  const words = argv.map((w) => shq(w));
-  if (!isVenv) words.push(a.virtualenv_python !== undefined ? shq(`-p${a.virtualenv_python}`) : `"-p$(command -v python3)"`);
-  words.push(shq(env));
-  return words.join(" ");
 }
 
 function names(a: PipArgs): string[] {
