@@ -23,12 +23,16 @@ export interface ReportMeta {
   baseline: Baseline;
 }
 
-/** Meta for a report checked against `playbook` (a file or folder path). Never throws. */
-export function reportMeta(playbook: string): ReportMeta {
-  return { keel_version: keelVersion(), baseline: baselineOf(playbook) };
+/** Meta for a report checked against `playbook` (a file or folder path; `baseline`: its baselineOf, already read). Never throws. */
+export function reportMeta(playbook: string, baseline: Baseline = baselineOf(playbook)): ReportMeta {
+  return { keel_version: keelVersion(), baseline };
 }
 
-/** The git state of the repository holding `path`: HEAD and whether the tree is dirty. */
+/**
+ * The git state of the repository holding `path`: HEAD and whether the tree is dirty, from two git
+ * commands. A command that needs it twice (drift: the history key and the report) asks once and
+ * passes the answer on (reportMeta's `baseline`).
+ */
 export function baselineOf(path: string): Baseline {
   let real = path;
   try {
@@ -41,10 +45,14 @@ export function baselineOf(path: string): Baseline {
   if (top === undefined) return { playbook: path };
   const repo = realpathSync(top);
   const out: Baseline = { repo, playbook: relative(repo, real) || "." };
-  const commit = git(dir, ["rev-parse", "--verify", "--quiet", "HEAD"]);
-  if (commit) out.commit = commit;
-  const status = git(dir, ["status", "--porcelain", "--untracked-files=normal"]);
-  if (status !== undefined) out.dirty = status !== "";
+  // One command for HEAD and the tree's state: "# branch.oid <id>|(initial)", then one line per
+  // modified, staged or untracked path.
+  const status = git(dir, ["status", "--porcelain=v2", "--branch", "--untracked-files=normal"]);
+  if (status === undefined) return out;
+  const lines = status.split("\n").filter((l) => l !== "");
+  const oid = /^# branch\.oid ([0-9a-f]{40,64})$/m.exec(status)?.[1];
+  if (oid) out.commit = oid;
+  out.dirty = lines.some((l) => !l.startsWith("# "));
   return out;
 }
 

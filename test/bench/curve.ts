@@ -27,6 +27,7 @@ import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureAptBindings, measureTool, purgeAptBindings, restoreSite, setKeelBin, timed, verify, type Ctx, type Phase, type ToolFigures } from "./ansible.js";
 import { ROOT } from "./baseline.js";
+import { bundle } from "../../engine/cli/bundle.js";
 import { summarizeProfile, formatProfileSummary } from "./cpuprofile.js";
 import { fleetView, growFleet, newFleet, stopFleet } from "./fleet.js";
 import { hostsCpuMs, machineCpuMs } from "./scale.js";
@@ -179,6 +180,11 @@ const strip = (f: ToolFigures): ToolPhases => ({ tool: f.tool, first: f.first, s
 
 export async function runCurve(a: Args, log: (l: string) => void): Promise<CurveFigures> {
   if (a.keel) setKeelBin(a.keel);
+  else {
+    // keel as installed runs the bundle (npm run build); a later plain tsc would leave it stale.
+    const size = await bundle(ROOT);
+    log(`bundled dist/keel.mjs (${(size / 2 ** 20).toFixed(1)} MiB): bin/keel.js runs it`);
+  }
   const work = mkdtempSync(join(tmpdir(), "keel-bench-"));
   const fleet = newFleet(work);
   // A lease, as an e2e run holds one: a finishing test run does not tear the lab (and with it this

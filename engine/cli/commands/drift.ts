@@ -14,7 +14,7 @@ import { loadPlaybook } from "../../playbook/index.js";
 import { runPlaybook } from "../../run/index.js";
 import { registry } from "../../../modules/index.js";
 import { HostLines, Progress } from "../../report/progress.js";
-import { reportMeta } from "../../report/meta.js";
+import { baselineOf, reportMeta, type Baseline } from "../../report/meta.js";
 import { buildDriftReport, driftExitCode, type DriftReport } from "../../report/drift/model.js";
 import { compareWith } from "../../report/drift/compare.js";
 import { HistoryStore, DEFAULT_HISTORY, historyKey } from "../../report/drift/history.js";
@@ -117,7 +117,9 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   phaseMark("playbook loaded");
   warnUncheckedHosts(io, inv, c);
   const playbookName = displayPath(playbookArg);
-  const scope = historyKey(resolve(playbookArg), c.inventory, c.limit);
+  // The playbook's git state, read once for the history key and the report.
+  const baseline = baselineOf(resolve(playbookArg));
+  const scope = historyKey(resolve(playbookArg), c.inventory, c.limit, baseline);
   const store = o.history !== false ? new HistoryStore(resolve(o.history)) : undefined;
   phaseMark("history opened");
   try {
@@ -125,7 +127,7 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
       throw new InputError(`no drift run #${compareRun} in ${String(o.history)}`, undefined, "`keel history` lists the recorded runs");
     }
     await askPasswords(o, c, io);
-    return await checkAndReport({ plan, inv, c, o, io, shard, outs, playbookArg, playbookName, scope, store, compareRun, compareFile });
+    return await checkAndReport({ plan, inv, c, o, io, shard, outs, playbookArg, playbookName, scope, baseline, store, compareRun, compareFile });
   } finally {
     store?.close();
   }
@@ -142,6 +144,7 @@ interface DriftJob {
   playbookArg: string;
   playbookName: string;
   scope: string;
+  baseline: Baseline;
   store: HistoryStore | undefined;
   compareRun: string | undefined;
   compareFile: DriftReport | undefined;
@@ -167,7 +170,12 @@ async function checkAndReport(j: DriftJob): Promise<number> {
   });
   progress?.finish();
   phaseMark("hosts done");
-  let report: DriftReport = buildDriftReport(events, { playbook: playbookName, baseDir: process.cwd(), shard, meta: reportMeta(resolve(playbookArg)) });
+  let report: DriftReport = buildDriftReport(events, {
+    playbook: playbookName,
+    baseDir: process.cwd(),
+    shard,
+    meta: reportMeta(resolve(playbookArg), j.baseline),
+  });
   phaseMark("report built");
 
   if (compareFile) {

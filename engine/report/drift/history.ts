@@ -3,7 +3,7 @@ import type Database from "better-sqlite3";
 import { existsSync, realpathSync } from "node:fs";
 import { openHistoryDb } from "../historydb.js";
 import { isAbsolute, relative } from "node:path";
-import { baselineOf } from "../meta.js";
+import { baselineOf, type Baseline } from "../meta.js";
 import type { DriftReport, DriftItem, DriftSummary } from "./model.js";
 import { firstSeen, type PreviousItem } from "./compare.js";
 
@@ -125,8 +125,7 @@ export class HistoryStore {
  * baseline, wherever the checkout lives), the inventory sources (real paths relative to that root,
  * or as given when they are not files: a host list "a,b,"), and --limit.
  */
-export function historyKey(playbook: string, inventory: string[], limit: string | undefined): string {
-  const b = baselineOf(playbook);
+export function historyKey(playbook: string, inventory: string[], limit: string | undefined, b: Baseline = baselineOf(playbook)): string {
   const norm = (src: string): string => {
     if (!existsSync(src)) return src;
     const real = realpathSync(src);
