@@ -29,8 +29,8 @@ import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesApt from "./packages/apt.js";
 import packagesDnf from "./packages/dnf.js";
 import packagesPackage from "./packages/package.js";
-import packagesPip from "./packages/pip.js";
 import packagesPackageFacts from "./packages/package_facts.js";
+import packagesPip from "./packages/pip.js";
 import patchesHold from "./patches/hold.js";
 import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
@@ -87,8 +87,8 @@ export const MODULES: readonly ModuleDef[] = [
   packagesApt,
   packagesDnf,
   packagesPackage,
-  packagesPip,
   packagesPackageFacts,
+  packagesPip,
   patchesHold,
   patchesUpgrade,
   servicesService,
