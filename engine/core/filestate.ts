@@ -16,10 +16,29 @@
 //                      attribute set below a directory (recurse; find | stat | sort | uniq -c)
 import { createHash } from "node:crypto";
 import type { ApplyResult, Change, Host, JSONSchema } from "./module.js";
-import { InputError, ModuleError } from "./errors.js";
+import { ModuleError } from "./errors.js";
 import { shq } from "./shell.js";
 import { allRecs, findRec, parseRecords } from "./record.js";
 import { fileOf, normMode, snip, statOf } from "./snippets.js";
+import { parseMode, targetMode } from "./filemode.js";
+import {
+  attributesOf,
+  chattrCommand,
+  chconCommand,
+  fsAttrChanges,
+  fsAttrList,
+  fsAttrNote,
+  fsAttrScript,
+  newFsOps,
+  parseFsAttrs,
+  wantsFsAttrs,
+  type FsAttrArgs,
+  type FsAttrOp,
+  type FsAttrState,
+} from "./fsattrs.js";
+
+export { applySymbolic, parseMode, targetMode, type ModeSpec } from "./filemode.js";
+export { FS_ATTR_SCHEMAS, newFsOps, validateFsAttrs, wantsFsAttrs, type FsAttrArgs, type FsAttrState } from "./fsattrs.js";
 
 // ---------------------------------------------------------------------------------------------
 // Argument schemas shared by the file modules
@@ -49,92 +68,10 @@ export const VALIDATE_SCHEMA: JSONSchema = {
     'Command run on the new file before it replaces the old one; `%s` is the temporary file\'s path (e.g. "visudo -cf %s"). The file is not replaced when it fails.',
 };
 
-export interface AttrArgs {
+export interface AttrArgs extends FsAttrArgs {
   mode?: string | number;
   owner?: string;
   group?: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Modes
-
-/** A desired mode: an absolute octal one, or a chmod symbolic expression (resolved against the current mode). */
-export type ModeSpec = { octal: number } | { symbolic: string };
-
-const SYMBOLIC = /^([ugoa]*([-+=]([rwxXst]*|[ugo]))+)(,([ugoa]*([-+=]([rwxXst]*|[ugo]))+))*$/;
-
-/**
- * Parse a mode argument. Numbers are read by their decimal digits as octal (YAML 1.2 reads `0644`
- * as 644, which Ansible users mean as 0644); strings may be "0644", "644", "0o644" or symbolic.
- */
-export function parseMode(mode: string | number): ModeSpec {
-  if (typeof mode === "number") {
-    const digits = String(mode);
-    if (!Number.isInteger(mode) || mode < 0 || !/^[0-7]{1,4}$/.test(digits)) {
-      throw new InputError(`invalid mode ${mode}`, undefined, 'write modes as octal digits in quotes, e.g. mode: "0644"');
-    }
-    return { octal: parseInt(digits, 8) };
-  }
-  const s = mode.trim();
-  const m = /^(?:0o)?([0-7]{1,4})$/i.exec(s);
-  if (m) return { octal: parseInt(m[1]!, 8) };
-  if (SYMBOLIC.test(s)) return { symbolic: s };
-  throw new InputError(`invalid mode '${mode}'`, undefined, 'use octal ("0644") or chmod symbolic form ("u=rw,g=r,o=r")');
-}
-
-const CLASS_SHIFT: Record<"u" | "g" | "o", number> = { u: 6, g: 3, o: 0 };
-
-/** Apply a chmod symbolic expression to `cur` (POSIX chmod semantics, umask ignored). */
-export function applySymbolic(spec: string, cur: number, isDir: boolean): number {
-  let mode = cur & 0o7777;
-  for (const clause of spec.split(",")) {
-    const wm = /^([ugoa]*)(.*)$/.exec(clause)!;
-    let who = wm[1]!.replace(/a/g, "ugo");
-    if (who === "") who = "ugo";
-    const classes = [...new Set(who.split(""))] as ("u" | "g" | "o")[];
-    const ops = wm[2]!.match(/[-+=][rwxXstugo]*/g) ?? [];
-    for (const op of ops) {
-      const kind = op[0]!;
-      const perms = op.slice(1);
-      let bits = 0;
-      for (const c of classes) {
-        let rwx = 0;
-        let special = 0;
-        for (const p of perms) {
-          if (p === "r") rwx |= 4;
-          else if (p === "w") rwx |= 2;
-          else if (p === "x") rwx |= 1;
-          else if (p === "X") {
-            if (isDir || (mode & 0o111) !== 0) rwx |= 1;
-          } else if (p === "s") {
-            if (c === "u") special |= 0o4000;
-            if (c === "g") special |= 0o2000;
-          } else if (p === "t") {
-            if (c === "o") special |= 0o1000;
-          } else if (p === "u" || p === "g" || p === "o") {
-            rwx |= (mode >> CLASS_SHIFT[p]) & 7;
-          }
-        }
-        bits |= (rwx << CLASS_SHIFT[c]) | special;
-      }
-      if (kind === "+") mode |= bits;
-      else if (kind === "-") mode &= ~bits;
-      else {
-        let clear = 0;
-        for (const c of classes) clear |= (7 << CLASS_SHIFT[c]) | (c === "u" ? 0o4000 : c === "g" ? 0o2000 : 0o1000);
-        // chmod keeps a directory's setuid/setgid bits under `=` unless they are named.
-        if (isDir) clear &= ~0o6000;
-        mode = (mode & ~clear) | bits;
-      }
-    }
-  }
-  return mode;
-}
-
-/** The mode a path should end up with; `cur` undefined means "to be created" (umask 022 default). */
-export function targetMode(spec: ModeSpec, cur: number | undefined, isDir: boolean): number {
-  if ("octal" in spec) return spec.octal;
-  return applySymbolic(spec.symbolic, cur ?? (isDir ? 0o755 : 0o644), isDir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,6 +103,8 @@ export interface FileStat {
   binary?: boolean;
   /** Recursive attribute summary below a directory. */
   tree?: TreeGroup[];
+  /** chattr flags and SELinux context, when the task names them (engine/core/fsattrs.ts). */
+  fs?: FsAttrState;
 }
 
 export interface TreeGroup {
@@ -194,6 +133,8 @@ export interface StatOptions {
   tree?: boolean;
   /** Shell lines run first that may change $_kp (e.g. copy into a directory). */
   resolve?: string;
+  /** The task's attributes/SELinux arguments: read lsattr and the context when it names any. */
+  fs?: FsAttrArgs;
 }
 
 /** The file probe for one path, from the shared snippets (stat -c, readlink, sha256sum, base64). */
@@ -227,6 +168,7 @@ export function fileProbeScript(path: string, o: StatOptions = {}): string {
       `fi; fi`,
     );
   }
+  if (o.fs && wantsFsAttrs(o.fs)) lines.push(fsAttrScript(o.fs));
   if (o.tree) {
     lines.push(
       `if [ -d "$_kp" ]; then find "$_kp/" ! -type l -exec stat -c '%F|%a|%u|%g|%U|%G' {} + | sort | uniq -c |` +
@@ -269,6 +211,8 @@ export function parseFileStat(stdout: string, fallbackPath: string): FileStat {
     if (text === undefined) st.binary = true;
     else st.content = text;
   }
+  const fs = parseFsAttrs(recs);
+  if (fs) st.fs = fs;
   const tree = allRecs(recs, "tree");
   if (tree.length) {
     st.tree = tree.map((t) => {
@@ -318,6 +262,7 @@ export function idMatches(want: string, name: string | undefined, id: number | u
  * (files.file recurse). A module's own plan is a union of these and its own ops.
  */
 export type AttrOp =
+  | FsAttrOp
   | { op: "mode"; mode: string }
   | { op: "owner"; owner: string }
   | { op: "group"; group: string }
@@ -325,7 +270,7 @@ export type AttrOp =
   | { op: "tree_owner"; owner: string }
   | { op: "tree_group"; group: string };
 
-const ATTR_OPS: ReadonlySet<string> = new Set<AttrOp["op"]>(["mode", "owner", "group", "tree_mode", "tree_owner", "tree_group"]);
+const ATTR_OPS: ReadonlySet<string> = new Set<AttrOp["op"]>(["mode", "owner", "group", "tree_mode", "tree_owner", "tree_group", "chattr", "chcon"]);
 
 /** The attribute ops among a module's planned changes, in order. */
 export function attrOps<D extends { op: string }>(changes: readonly Change<D>[]): AttrOp[] {
@@ -366,16 +311,26 @@ export function attrChanges(st: FileStat, args: AttrArgs, what: string): Change<
       data: { op: "group", group: args.group },
     });
   }
+  out.push(...fsAttrChanges(st.fs, args, st.path, what));
   return out;
 }
 
 /** The ops that set every attribute the task names on a path just created (`isDir`: how X applies). */
-export function newAttrOps(a: AttrArgs, isDir: boolean, o: { noMode?: boolean } = {}): AttrOp[] {
-  const ops: AttrOp[] = [];
+export function newAttrOps(a: AttrArgs, isDir: boolean, o: { noMode?: boolean; fs?: FsAttrState } = {}): AttrOp[] {
+  const ops: AttrOp[] = [...newFsOps(o.fs, a)];
   if (a.owner !== undefined) ops.push({ op: "owner", owner: a.owner });
   if (a.group !== undefined) ops.push({ op: "group", group: a.group });
   if (a.mode !== undefined && !o.noMode) ops.push({ op: "mode", mode: normMode(targetMode(parseMode(a.mode), undefined, isDir)) });
   return ops;
+}
+
+/** What a new file or directory gets, for a summary: "mode 0644", "owner root", "attributes +i"… */
+export function createAttrs(a: AttrArgs, isDir: boolean, fs: FsAttrState | undefined): string[] {
+  const attrs: string[] = [];
+  if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, isDir))}`);
+  if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
+  if (a.group !== undefined) attrs.push(`group ${a.group}`);
+  return [...attrs, ...fsAttrList(fs, a)];
 }
 
 /** "mode 0644, owner root, group root" for the attributes the task names, as found. */
@@ -384,7 +339,17 @@ export function attrExplain(st: FileStat, args: AttrArgs): string[] {
   if (args.mode !== undefined) out.push(`mode ${st.mode}`);
   if (args.owner !== undefined) out.push(`owner ${st.owner}`);
   if (args.group !== undefined) out.push(`group ${st.group}`);
+  if (attributesOf(args) !== undefined && st.fs?.flags !== undefined) out.push(`attributes ${st.fs.flags || "(none)"}`);
+  if (st.fs?.selinux && st.fs.context !== undefined) out.push(`SELinux context ${st.fs.context}`);
   return out;
+}
+
+/** Wraps a module's explain: the SELinux note is added when the task names SELinux parts on a host without SELinux. */
+export function withFsNote<S extends FileStat, A extends AttrArgs>(explain: (st: S, a: A) => string): (st: S, a: A) => string {
+  return (st, a) => {
+    const note = fsAttrNote(st.fs, a);
+    return note ? `${explain(st, a)} (${note})` : explain(st, a);
+  };
 }
 
 /** A path as a shell word that no utility can take for an option. */
@@ -404,8 +369,16 @@ export function attrCommands(path: string, ops: readonly AttrOp[], o: { recurse?
   let group: string | undefined;
   let mode: string | undefined;
   let treeMode: string | undefined;
+  let chattr: Extract<AttrOp, { op: "chattr" }> | undefined;
+  // the SELinux context first, the attributes last (an immutable file takes no chmod), as Ansible
+  for (const p of ops) if (p.op === "chcon") cmds.push(chconCommand(path, p, !!o.noDeref));
   for (const p of ops) {
     switch (p.op) {
+      case "chattr":
+        chattr = p;
+        break;
+      case "chcon":
+        break;
       case "owner":
       case "tree_owner":
         owner = p.owner;
@@ -428,6 +401,7 @@ export function attrCommands(path: string, ops: readonly AttrOp[], o: { recurse?
   if (o.recurse && (treeMode !== undefined || mode !== undefined)) {
     cmds.push(`chmod -R ${shq(treeMode ?? mode!)} ${shPath(path)}`);
   } else if (mode !== undefined) cmds.push(`chmod ${o.isDir ? "0" : ""}${mode} ${shPath(path)}`);
+  if (chattr) cmds.push(chattrCommand(path, chattr));
   return cmds;
 }
 

@@ -2,18 +2,18 @@
 // the probe sends the file's current text, diff edits it in pure code, and apply writes the whole
 // new text atomically (or only chmod/chown when just the attributes differ).
 import { shq } from "./shell.js";
-import { normMode } from "./snippets.js";
 import type { ApplyResult, Change, Host, Probe } from "./module.js";
 import { ModuleError } from "./errors.js";
 import {
   attrChanges,
   attrCommands,
   attrOps,
+  createAttrs,
+  newFsOps,
   parseMode,
   parseFileStat,
   runAll,
   fileProbeScript,
-  targetMode,
   writeWhole,
   type AttrArgs,
   type AttrOp,
@@ -39,7 +39,7 @@ export function textPath(a: TextArgs): string {
 export function textProbe(a: TextArgs): Probe<FileStat> {
   if (a.mode !== undefined) parseMode(a.mode);
   const path = textPath(a);
-  return { script: fileProbeScript(path, { content: { kind: "always" } }), parse: (stdout) => parseFileStat(stdout, path) };
+  return { script: fileProbeScript(path, { content: { kind: "always" }, fs: a }), parse: (stdout) => parseFileStat(stdout, path) };
 }
 
 /**
@@ -66,10 +66,7 @@ export function textChanges(st: FileStat, a: TextArgs, before: string | undefine
   const out: Change<TextOp>[] = [];
   if (before === undefined) {
     // As Ansible's lineinfile/blockinfile with create: a missing parent directory is created too.
-    const attrs: string[] = [];
-    if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
-    if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
-    if (a.group !== undefined) attrs.push(`group ${a.group}`);
+    const attrs = createAttrs(a, false, st.fs);
     out.push({
       summary: `file ${path} missing${st.parentExists ? "" : " (and its directory)"}, ${summary}${attrs.length ? ` (will create with ${attrs.join(", ")})` : ""}`,
       field: "state",
@@ -90,7 +87,10 @@ export async function textApply(host: Host, a: TextArgs, changes: readonly Chang
   const write = changes.map((c) => c.data).find((d) => d?.op === "write");
   if (write) {
     if (write.mkdir !== undefined) await host.run(`mkdir -p -m 0755 -- ${shq(write.mkdir)}`);
-    return writeWhole(host, st, a, write.content);
+    const res = await writeWhole(host, st, a, write.content);
+    // a new inode: the task's SELinux parts and attributes are set on it again
+    await runAll(host, attrCommands(st.path, newFsOps(st.fs, a)));
+    return res;
   }
   await runAll(host, attrCommands(st.path, attrOps(changes)));
 }

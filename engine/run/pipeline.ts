@@ -20,7 +20,8 @@ import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
-import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
+import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, type ItemOutcome } from "./result.js";
+import { typeName } from "../template/values.js";
 import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */

@@ -3,7 +3,19 @@
 import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
+import {
+  FS_ATTR_SCHEMAS,
+  validateFsAttrs,
+  withFsNote,
+  BACKUP_SCHEMA,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  VALIDATE_SCHEMA,
+  attrExplain,
+  quoteShort,
+  type FileStat,
+} from "./common.js";
 import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs, type TextOp } from "./text.js";
 
 export interface BlockArgs extends TextArgs {
@@ -65,6 +77,7 @@ export default defineModule<BlockArgs, FileStat, TextOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
     not: { required: ["insertafter", "insertbefore"] },
@@ -92,14 +105,14 @@ export default defineModule<BlockArgs, FileStat, TextOp>({
     return textChanges(st, args, before, r.text, r.msg);
   },
 
-  explain(st, args) {
+  explain: withFsNote((st, args) => {
     const attrs = attrExplain(st, args);
     const tail = attrs.length ? `; ${attrs.join(", ")} match` : "";
     if (st.type === "absent") return `${st.path} is absent, so no block to remove`;
     const [m0] = markers(args);
     if ((args.state ?? "present") === "absent" || blockOf(args) === "") return `${st.path}: no block ${quoteShort(m0)}${tail}`;
     return `${st.path}: block ${quoteShort(m0)} is up to date${tail}`;
-  },
+  }),
 
   apply: (host, args, changes, st) => textApply(host, args, changes, st),
 });
@@ -114,6 +127,7 @@ function markers(a: BlockArgs): [string, string] {
 }
 
 function check(a: BlockArgs): void {
+  validateFsAttrs(a);
   // Each marker is one line of the file; a line break would make the block unfindable next run.
   refuseLineBreaksIn(a, ["marker", "marker_begin", "marker_end"], textPath(a));
   for (const k of ["insertafter", "insertbefore"] as const) {

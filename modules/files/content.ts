@@ -1,7 +1,6 @@
 // What files.copy and files.template share: a whole file's content, compared by sha256 on the host.
 // The probe sends the file's bytes back only when its hash differs and it is small text (for --diff);
 // apply uploads only when the content differs, and fixes mode/owner/group alone with chmod/chown.
-import { normMode } from "../../engine/core/snippets.js";
 import type { Change, ApplyResult, Host, Probe } from "../../engine/core/module.js";
 import { MissingDirError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
@@ -10,6 +9,9 @@ import {
   attrCommands,
   attrExplain,
   attrOps,
+  createAttrs,
+  newFsOps,
+  withFsNote,
   decodeUtf8,
   parseMode,
   parseFileStat,
@@ -18,7 +20,6 @@ import {
   shortSha,
   fileProbeScript,
   parentOf,
-  targetMode,
   type AttrArgs,
   type AttrOp,
   type FileStat,
@@ -61,7 +62,12 @@ export function contentProbe(a: ContentArgs): Probe<FileStat> {
   // Like Ansible: with src, a dest that is a directory (or ends in /) receives src's basename.
   if (a.src !== undefined) steps.push(`if [ -d "$_kp" ]; then _kp="\${_kp%/}"/'${basename(a.src).replace(/'/g, `'\\''`)}'; fi`);
   if (a.follow) steps.push(`if [ -L "$_kp" ]; then _kp=$(readlink -f "$_kp"); fi`);
-  const script = fileProbeScript(a.dest, { sha256: true, content: { kind: "ifDiffers", sha256: want }, resolve: steps.join("\n") || undefined });
+  const script = fileProbeScript(a.dest, {
+    sha256: true,
+    content: { kind: "ifDiffers", sha256: want },
+    resolve: steps.join("\n") || undefined,
+    fs: a,
+  });
   return { script, parse: (stdout) => parseFileStat(stdout, a.dest) };
 }
 
@@ -78,10 +84,7 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change<
         `destination directory of ${path} does not exist (create it with files.file state: directory, or set parents: true)`,
         parentOf(path),
       );
-    const attrs: string[] = [];
-    if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, false))}`);
-    if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
-    if (a.group !== undefined) attrs.push(`group ${a.group}`);
+    const attrs = createAttrs(a, false, st.fs);
     return [
       {
         summary: `file ${path} missing (will create${st.parentExists ? "" : " it and its directory"}${attrs.length ? ` with ${attrs.join(", ")}` : ""}, sha256 ${shortSha(wantSha)})`,
@@ -109,19 +112,22 @@ export function contentDiff(st: FileStat, a: ContentArgs, what: string): Change<
   return out;
 }
 
-export function contentExplain(st: FileStat, a: ContentArgs): string {
+export const contentExplain = withFsNote((st: FileStat, a: ContentArgs): string => {
   const attrs = attrExplain(st, a);
   if (a.force === false && st.sha256 !== sha256hex(wantedBytes(a))) {
     return `${st.path} exists and force: false leaves its content alone${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
   }
   return `${st.path}: content${attrs.length ? `, ${attrs.join(", ")}` : ""} match`;
-}
+});
 
 export async function contentApply(host: Host, a: ContentArgs, changes: readonly Change<ContentOp>[], st: FileStat): Promise<ApplyResult | void> {
   const write = changes.map((c) => c.data).find((d) => d?.op === "write");
   if (write) {
     if (write.mkdir !== undefined) await host.run(`mkdir -p -m 0755 -- ${shq(write.mkdir)}`);
-    return writeWhole(host, st, a, wantedBytes(a));
+    const res = await writeWhole(host, st, a, wantedBytes(a));
+    // a new inode: the task's SELinux parts and attributes are set on it again
+    await runAll(host, attrCommands(st.path, newFsOps(st.fs, a)));
+    return res;
   }
   await runAll(host, attrCommands(st.path, attrOps(changes)));
 }

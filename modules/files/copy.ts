@@ -3,7 +3,17 @@
 // is uploaded when it already matches.
 import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, decodeUtf8, type FileStat } from "./common.js";
+import {
+  FS_ATTR_SCHEMAS,
+  validateFsAttrs,
+  BACKUP_SCHEMA,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  VALIDATE_SCHEMA,
+  decodeUtf8,
+  type FileStat,
+} from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
 
 export default defineModule<ContentArgs, FileStat, ContentOp>({
@@ -35,6 +45,7 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
       force: {
@@ -66,6 +77,7 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
   }),
 
   validate(args) {
+    validateFsAttrs(args);
     if (args.content !== undefined && args.src !== undefined) {
       throw new InputError("copy takes content or src, not both", undefined, "remove one of content: and src:");
     }

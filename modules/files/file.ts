@@ -6,6 +6,7 @@ import { defineModule, type Change, folderEntries } from "../../engine/core/modu
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import {
+  FS_ATTR_SCHEMAS,
   GROUP_SCHEMA,
   MODE_SCHEMA,
   OWNER_SCHEMA,
@@ -13,6 +14,7 @@ import {
   attrCommands,
   attrExplain,
   attrOps,
+  createAttrs,
   idMatches,
   newAttrOps,
   parseMode,
@@ -21,6 +23,9 @@ import {
   shPath,
   fileProbeScript,
   targetMode,
+  validateFsAttrs,
+  wantsFsAttrs,
+  withFsNote,
   type AttrArgs,
   type AttrOp,
   type FileStat,
@@ -74,6 +79,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
       recurse: {
         type: "boolean",
         default: false,
@@ -111,7 +117,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
   probe(args) {
     const path = pathOf(args);
     const tree = args.recurse === true && (args.mode !== undefined || args.owner !== undefined || args.group !== undefined);
-    let script = fileProbeScript(path, { tree });
+    let script = fileProbeScript(path, { tree, fs: args });
     if (args.state === "directory" || args.recurse === true) {
       // The nearest existing ancestor: every directory below it is created by this task and gets
       // its mode, owner and group, as Ansible's file module does for each directory it creates.
@@ -196,7 +202,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
     }
   },
 
-  explain(st, args) {
+  explain: withFsNote((st, args) => {
     const path = pathOf(args);
     const want = wantedState(st, args);
     if (want === "absent") return `${path} is absent`;
@@ -207,7 +213,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
     const attrs = attrExplain(st, args);
     if (args.recurse && want === "directory" && st.tree) attrs.push(`the same below it (${st.tree.reduce((n, g) => n + g.count, 0)} entries)`);
     return `${want === "directory" ? "directory" : "file"} ${path} exists${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
-  },
+  }),
 
   async apply(host, args, changes, st) {
     const path = pathOf(args);
@@ -221,11 +227,11 @@ export default defineModule<FileArgs, FileState, FileOp>({
       // Create, then set exactly the attributes the task names, on every directory created (the
       // missing parents first, top down, then the path), as Ansible does.
       if (p.op === "mkdir") {
-        await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, newAttrOps(args, true), { isDir: true }))]);
+        await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, newAttrOps(args, true, { fs: st.fs }), { isDir: true }))]);
         return;
       }
       if (p.op === "touch") {
-        await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, newAttrOps(args, false), { isDir: false })]);
+        await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, newAttrOps(args, false, { fs: st.fs }), { isDir: false })]);
         return;
       }
     }
@@ -259,6 +265,13 @@ function pathOf(a: FileArgs): string {
 }
 
 function check(a: FileArgs): void {
+  validateFsAttrs(a);
+  if (wantsFsAttrs(a) && (a.state === "link" || a.recurse))
+    throw new InputError(
+      `attributes and SELinux arguments are not supported with ${a.state === "link" ? "state: link" : "recurse"} in keel`,
+      undefined,
+      "set them in a task of their own on the link's target, or on each path",
+    );
   if (a.mode !== undefined) parseMode(a.mode);
   if (a.state === "link" && a.src === undefined)
     throw new InputError("state: link needs src (the link's target)", undefined, "add src: /path/the/link/points/to");
@@ -277,10 +290,7 @@ function missing(kind: "file" | "directory", path: string, st: FileState, a: Fil
   if (!st.parentExists && kind === "file") {
     throw new ModuleError(`cannot create ${path}: its directory does not exist (create it first with state: directory)`);
   }
-  const attrs: string[] = [];
-  if (a.mode !== undefined) attrs.push(`mode ${normMode(targetMode(parseMode(a.mode), undefined, kind === "directory"))}`);
-  if (a.owner !== undefined) attrs.push(`owner ${a.owner}`);
-  if (a.group !== undefined) attrs.push(`group ${a.group}`);
+  const attrs = createAttrs(a, kind === "directory", st.fs);
   const created = kind === "directory" ? createdDirs(path, st.ancestor) : [path];
   const parents = created.slice(0, -1);
   const change: Change<FileOp> = {

@@ -1,18 +1,25 @@
 // files.get_url — ansible.builtin.get_url: the HOST downloads a URL into a file (curl, wget or
-// python3, whichever it has, in that order), with Ansible's idempotence:
-//   - dest exists, no checksum, force=false: left alone (Ansible does not download);
-//   - checksum given: converged when dest's digest is the checksum; otherwise downloaded, and the
-//     download must match it before it replaces dest;
-//   - force=true, or dest is a directory (the file is dest/<URL basename>): the probe streams the
-//     URL through sha256sum on the host (nothing written) so that check mode knows whether the
-//     content differs, as Ansible decides after downloading.
-// The download lands in a temporary file beside dest and is renamed into place.
+// python3, whichever it has, in that order), deciding as ansible-core 2.14's get_url does:
+//   - checksum given and dest's digest matches it (force false): converged, no request;
+//   - dest exists, force false, no checksum: a conditional request with If-Modified-Since set to
+//     dest's mtime; 304 means unchanged, otherwise the content decides (Ansible's code does this,
+//     although its documentation says the file is then never downloaded again);
+//   - force true (sent with `cache-control: no-cache`, without If-Modified-Since), or dest a
+//     directory (the file is dest/<URL basename>): the content decides;
+//   - "the content decides": the probe streams the response through sha256sum on the host (nothing
+//     written) and compares with dest, so that check mode knows what a run would do. (Ansible's
+//     check mode sends a HEAD request and reports a change whenever the answer is not 304.)
+//   - `checksum: ALGO:URL` reads the digest from a checksum file (`sha256sum` format, or a lone
+//     digest) fetched by the probe, as Ansible does.
+// Any status but 200 (or 304 to a conditional request) fails the task, as in Ansible. The download
+// lands in a temporary file beside dest (or in tmp_dest) and is renamed into place.
 import { defineModule, type Change, type Host } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
-import { normMode, snip, statOf } from "../../engine/core/snippets.js";
+import { cmdOf, normMode, snip, statOf } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
+import { fetchCmd, statusOf, type FetchArgs, type FetchTool } from "./http-fetch.js";
 import {
   BACKUP_SCHEMA,
   GROUP_SCHEMA,
@@ -28,21 +35,19 @@ import {
   type FileStat,
 } from "./common.js";
 
-/** The plan: download (into a temporary file, checked, renamed into place), or fix attributes. */
-export type GetUrlOp = { op: "fetch" } | AttrOp;
+/** The plan: download (into a temporary file, checked against `want`, renamed into place), or fix attributes. */
+export type GetUrlOp = { op: "fetch"; want?: string } | AttrOp;
 
-export interface GetUrlArgs extends AttrArgs {
+export interface GetUrlArgs extends AttrArgs, FetchArgs {
   url: string;
   dest: string;
   checksum?: string;
   force?: boolean;
   backup?: boolean;
-  timeout?: number;
-  headers?: Record<string, string>;
-  validate_certs?: boolean;
-  url_username?: string;
-  url_password?: string;
-  force_basic_auth?: boolean;
+  tmp_dest?: string;
+  unredirected_headers?: string[];
+  ciphers?: string[];
+  use_gssapi?: boolean;
 }
 
 export interface GetUrlState {
@@ -53,26 +58,31 @@ export interface GetUrlState {
   /** Digest of the existing file with the checksum's algorithm (or sha256). */
   digest?: string;
   /** The tool the host downloads with. */
-  tool?: "curl" | "wget" | "python3";
-  /** sha256 of the URL's content, when the probe streamed it; fetchRc is the tool's exit code. */
-  remote?: { rc: number; sha256?: string };
+  tool?: FetchTool;
+  /** The response the probe streamed through sha256sum: the tool's exit code, the HTTP status, the body's sha256. */
+  remote?: { rc: number; code?: number; sha256?: string; err: string };
+  /** The request was conditional (If-Modified-Since: dest's mtime). */
+  conditional?: boolean;
+  /** `checksum: ALGO:URL`: the checksum file as fetched by the probe. */
+  sumFile?: { rc: number; code?: number; text: string; err: string };
+  /** What tmp_dest is on the host. */
+  tmpDest?: "directory" | "file" | "absent";
 }
 
-// the algorithms Ansible accepts in `checksum`; the type below is derived from this list
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-const ALGOS = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] as const;
+const DIGEST_LEN: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 
 export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   name: "files.get_url",
   aliases: ["get_url"],
+  argAliases: { username: "url_username", password: "url_password" },
   description:
-    "Ensure a file downloaded by the host from an HTTP(S) URL is in place (curl, wget or python3 on the host), judged as Ansible does: by checksum when given, else by the file's presence unless force.",
+    "Ensure a file downloaded by the host from an HTTP(S) URL is in place (curl, wget or python3 on the host), judged as Ansible does: by checksum when given, else by a conditional request (If-Modified-Since) and the content.",
   args: {
     type: "object",
     additionalProperties: false,
     required: ["url", "dest"],
     properties: {
-      url: { type: "string", pattern: "^(https?|ftp)://\\S+$", description: "http://, https:// or ftp:// URL." },
+      url: { type: "string", pattern: "^(https?|ftp|file)://\\S+$", description: "http://, https://, ftp:// or file:// URL (file:// is read on the host)." },
       dest: {
         type: "string",
         pattern: "^/",
@@ -80,21 +90,45 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
       },
       checksum: {
         type: "string",
-        pattern: "^(md5|sha1|sha224|sha256|sha384|sha512):[0-9A-Fa-f]+$",
-        description: "ALGORITHM:HEXDIGEST (sha256:…). dest is converged when its digest matches; a download must match it.",
+        pattern: "^(md5|sha1|sha224|sha256|sha384|sha512):.+$",
+        description:
+          "ALGORITHM:HEXDIGEST (sha256:…), or ALGORITHM:URL of a checksum file (`sha256sum` output, or a lone digest) fetched by the host. dest is converged when its digest matches; a download must match it.",
       },
-      force: { type: "boolean", default: false, description: "Download even when dest exists (replaced only when the content differs). Default false." },
+      force: {
+        type: "boolean",
+        default: false,
+        description: "Download every time (no If-Modified-Since; `cache-control: no-cache`) and replace dest when the content differs. Default false.",
+      },
       backup: BACKUP_SCHEMA,
       timeout: { type: "integer", minimum: 1, default: 10, description: "Seconds before the request gives up. Default 10." },
       headers: { type: "object", additionalProperties: { type: "string" }, description: "Extra request headers." },
       validate_certs: { type: "boolean", default: true, description: "Verify the server's TLS certificate. Default true." },
-      url_username: { type: "string", description: "User name for HTTP basic authentication." },
-      url_password: { type: "string", description: "Password for HTTP basic authentication." },
+      url_username: { type: "string", description: "User name for HTTP basic (or digest) authentication. Alias: username." },
+      url_password: { type: "string", description: "Password for HTTP authentication. Alias: password." },
       force_basic_auth: {
         type: "boolean",
         default: false,
-        description: "Send the basic authentication header on the first request (keel always does when url_username is set).",
+        description:
+          "Send the basic authentication header with the first request; otherwise credentials answer the server's 401 challenge (basic or digest), as in Ansible.",
       },
+      use_proxy: { type: "boolean", default: true, description: "Use the proxy the host's environment names (http_proxy, https_proxy). Default true." },
+      http_agent: { type: "string", default: "ansible-httpget", description: "The User-Agent header. Default ansible-httpget, as Ansible." },
+      client_cert: { type: "string", pattern: "^/", description: "PEM client certificate on the host (may include the key)." },
+      client_key: { type: "string", pattern: "^/", description: "PEM private key on the host for client_cert." },
+      decompress: { type: "boolean", default: true, description: "Decode a gzip Content-Encoding response. Default true." },
+      use_netrc: {
+        type: "boolean",
+        default: true,
+        description: "Use credentials from the host's ~/.netrc (or $NETRC) when url_username is not set. Default true.",
+      },
+      tmp_dest: { type: "string", pattern: "^/", description: "An existing directory on the host for the temporary download (default: dest's directory)." },
+      unredirected_headers: {
+        type: "array",
+        items: { type: "string" },
+        description: "Headers not to send on a redirect: not implemented, refused unless empty.",
+      },
+      ciphers: { type: "array", items: { type: "string" }, description: "TLS cipher list: not implemented, refused unless empty." },
+      use_gssapi: { type: "boolean", default: false, description: "GSSAPI (Kerberos) authentication: not implemented, refused when true." },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
@@ -103,20 +137,35 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   resource: (a) => `file ${a.dest} from ${a.url.replace(/\/\/[^/@]*@/, "//")}`,
 
   validate(a) {
-    refuseLineBreaksIn(a, ["url", "dest", "url_username", "url_password"], "the request");
+    refuseLineBreaksIn(a, ["url", "dest", "url_username", "url_password", "http_agent", "checksum"], "the request");
     for (const [k, v] of Object.entries(a.headers ?? {})) {
       if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n\0]/.test(v))
         throw new ArgError("headers", `invalid header ${JSON.stringify(k)}`, "a header name is a token and its value one line");
     }
+    if (a.unredirected_headers?.length)
+      throw new ArgError(
+        "unredirected_headers",
+        "keel's get_url does not implement unredirected_headers",
+        "drop it; keel cannot keep a header off redirects on every download tool",
+      );
+    if (a.ciphers?.length) throw new ArgError("ciphers", "keel's get_url does not implement ciphers", "drop it; the host's TLS library chooses the ciphers");
+    if (a.use_gssapi)
+      throw new ArgError("use_gssapi", "keel's get_url does not implement GSSAPI authentication", "use url_username/url_password or a client certificate");
+    if (a.client_key && !a.client_cert) throw new ArgError("client_key", "client_key needs client_cert", "add client_cert");
     if (a.checksum) {
-      const [algo, hex] = a.checksum.split(":") as [string, string];
-      const len = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 }[algo as (typeof ALGOS)[number]];
-      if (hex.length !== len) throw new ArgError("checksum", `a ${algo} digest has ${len} hex digits, got ${hex.length}`, "checksum: sha256:<64 hex digits>");
+      const { algo, hex, url } = splitChecksum(a.checksum);
+      if (url === undefined) {
+        if (!/^[0-9a-f]+$/.test(hex))
+          throw new ArgError("checksum", "The checksum format is invalid", "checksum: sha256:<hex digits>, or sha256:<URL of a checksum file>");
+        if (hex.length !== DIGEST_LEN[algo])
+          throw new ArgError("checksum", `a ${algo} digest has ${DIGEST_LEN[algo]} hex digits, got ${hex.length}`, "checksum: sha256:<64 hex digits>");
+      }
     }
   },
 
   probe(a) {
-    const algo = a.checksum ? a.checksum.split(":")[0]! : "sha256";
+    const ck = a.checksum ? splitChecksum(a.checksum) : undefined;
+    const algo = ck?.algo ?? "sha256";
     const base = basename(a.url);
     const lines = [
       `_kd=${shq(a.dest)}`,
@@ -129,14 +178,20 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
       snip.stat("file", { sh: '"$_kp"' }, { follow: true }),
       snip.stat("parent", { sh: `"\${_kp%/*}"` }, { follow: true }),
     ];
-    // Stream the content through sha256sum only when the decision needs it (force, or a directory
-    // dest without checksum): "RC:HASH  -", the tool's exit code first (it exits before the pipe closes).
-    // With a checksum the digest decides (force or not: a forced download must match it anyway).
-    if (!a.checksum) {
+    if (a.tmp_dest) lines.push(snip.stat("tmp_dest", a.tmp_dest, { follow: true }));
+    if (ck?.url !== undefined) lines.push(snip.cmd("sumfile", fetchOrCat(ck.url, a, "-")));
+    // The content decides unless a checksum does: stream the response through sha256sum (the tool's
+    // stderr carries the status; "keel-rc=" its exit code). A dest file that exists, without force,
+    // makes it a conditional request from its mtime (HTTP-date, as Ansible's rfc2822_date_string).
+    if (!ck) {
       lines.push(
-        a.force ? "if true; then" : `if [ "$_kdir" = 1 ]; then`,
-        snip.begin("remote"),
-        snip.field("sum", `"$( { { ${fetchCmd(a, "-")} 2>/dev/null; printf '%s:' "$?" >&5; } | sha256sum; } 5>&1 )"`),
+        a.force ? "if true; then" : `if [ "$_kdir" = 1 ] || [ -f "$_kp" ]; then`,
+        a.force ? "_kims=" : `_kims=; if [ "$_kdir" = 0 ] && [ -f "$_kp" ]; then _kims=$(LC_ALL=C date -u -r "$_kp" '+%a, %d %b %Y %H:%M:%S GMT'); fi`,
+        snip.cmd(
+          "remote",
+          `{ ${a.force ? fetchOrCat(a.url, a, "-", { force: true }) : `if [ -n "$_kims" ]; then ${fetchOrCat(a.url, a, "-", { ims: true })}; else ${fetchOrCat(a.url, a, "-")}; fi`}; printf '\\nkeel-rc=%s\\n' "$?" >&2; } | sha256sum`,
+        ),
+        snip.field("conditional", `"$(if [ -n "$_kims" ]; then echo 1; else echo 0; fi)"`),
         "fi",
       );
     }
@@ -159,11 +214,21 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
         if (digest) st.digest = digest;
         const tool = r.get("tool");
         if (tool === "curl" || tool === "wget" || tool === "python3") st.tool = tool;
-        const remote = findRec(recs, "remote")?.get("sum");
-        if (remote !== undefined) {
-          const m = /^(\d+):([0-9a-f]{64})?/.exec(remote);
-          st.remote = m ? { rc: Number(m[1]), ...(m[1] === "0" && m[2] ? { sha256: m[2] } : {}) } : { rc: -1 };
+        const remote = cmdOf(recs, "remote");
+        if (remote) {
+          const m = /^([0-9a-f]{64}) /.exec(remote.out);
+          const rc = /keel-rc=(\d+)\s*$/.exec(remote.err);
+          const code = statusOf(remote.err);
+          st.remote = { rc: rc ? Number(rc[1]) : -1, ...(code !== undefined ? { code } : {}), ...(m ? { sha256: m[1]! } : {}), err: remote.err };
+          st.conditional = findRec(recs, "cmd", "remote")?.get("conditional") === "1";
         }
+        const sum = cmdOf(recs, "sumfile");
+        if (sum) {
+          const code = statusOf(sum.err);
+          st.sumFile = { rc: sum.rc, ...(code !== undefined ? { code } : {}), text: sum.out, err: sum.err };
+        }
+        const td = statOf(recs, "tmp_dest");
+        if (a.tmp_dest) st.tmpDest = !td ? "absent" : td.type === "directory" ? "directory" : "file";
         return st;
       },
     };
@@ -172,25 +237,32 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   diff(st, a) {
     const f = st.file;
     if (f.type === "other" || (f.type === "directory" && !st.destIsDir)) throw new ModuleError(`${st.path} exists and is not a regular file`);
-    if (f.type === "absent" && !f.parentExists) throw new ModuleError(`Destination ${st.path.replace(/\/[^/]*$/, "")} does not exist`);
-    const want = a.checksum?.split(":")[1]?.toLowerCase();
+    const want = wantedDigest(st, a);
     const out: Change<GetUrlOp>[] = [];
     const fetch = (why: string, before?: string) =>
       out.push({
         summary: `${st.path}: ${why}, to download ${a.url}`,
         field: "content",
         before: before ?? null,
-        after: want ? a.checksum : "downloaded",
-        data: { op: "fetch" },
+        after: want ? `${splitChecksum(a.checksum!).algo}:${want}` : "downloaded",
+        data: { op: "fetch", ...(want ? { want } : {}) },
       });
-    if (st.remote && st.remote.sha256 === undefined)
-      throw new ModuleError(`Request failed: ${a.url} could not be fetched on the host (${st.tool ?? "no curl, wget or python3"} exited ${st.remote.rc})`);
+    const r = st.remote;
+    const notModified = r?.code === 304 && st.conditional;
+    if (r && !notModified && (r.sha256 === undefined || r.rc !== 0 || (r.code !== undefined && r.code !== 200 && /^https?:/i.test(a.url))))
+      throw new ModuleError(
+        `Request failed: ${a.url} (${r.code !== undefined ? `HTTP ${r.code}` : `${st.tool ?? "no curl, wget or python3"} exited ${r.rc}`})`,
+      );
     if (f.type === "absent") fetch("missing");
     else if (want) {
-      if (st.digest !== want) fetch(`${a.checksum!.split(":")[0]} ${st.digest ?? "unknown"} is not the checksum`, st.digest);
-    } else if (st.remote) {
-      // force, or a directory dest: the content decides.
-      if (st.remote.sha256 !== st.digest) fetch(`content differs (sha256 ${short(st.digest)} → ${short(st.remote.sha256)})`, st.digest);
+      if (st.digest !== want) fetch(`${splitChecksum(a.checksum!).algo} ${st.digest ?? "unknown"} is not the checksum`, st.digest);
+    } else if (r && !notModified) {
+      if (r.sha256 !== st.digest) fetch(`content differs (sha256 ${short(st.digest)} → ${short(r.sha256)})`, st.digest);
+    }
+    if (out.length) {
+      if (f.type === "absent" && !f.parentExists) throw new ModuleError(`Destination ${st.path.replace(/\/[^/]*$/, "")} does not exist`);
+      if (st.tmpDest === "file") throw new ModuleError(`${a.tmp_dest} is a file but should be a directory.`);
+      if (st.tmpDest === "absent") throw new ModuleError(`${a.tmp_dest} directory does not exist.`);
     }
     if (f.type === "file") out.push(...attrChanges(f, a, ""));
     else if (out.length && (a.mode !== undefined || a.owner !== undefined || a.group !== undefined)) out[0]!.summary += attrNote(a);
@@ -198,27 +270,32 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   },
 
   explain(st, a) {
-    if (a.checksum) return `${st.path} has ${a.checksum.split(":")[0]} ${st.digest}`;
-    if (st.remote) return `${st.path} has the URL's content (sha256 ${short(st.digest)})`;
-    return `${st.path} exists (not downloaded again without force or checksum, as Ansible)`;
+    if (a.checksum) return `${st.path} has ${splitChecksum(a.checksum).algo} ${st.digest}`;
+    if (st.remote?.code === 304 && st.conditional) return `${st.path} not modified on the server since its mtime (HTTP 304)`;
+    return `${st.path} has the URL's content (sha256 ${short(st.digest)})`;
   },
 
   async apply(host, a, changes, st) {
-    const fetch = changes.some((c) => c.data?.op === "fetch");
-    if (!fetch) {
+    const fx = changes.map((c) => c.data).find((d) => d?.op === "fetch");
+    if (!fx || fx.op !== "fetch") {
       await runAttr(host, st.path, attrOps(changes));
       return;
     }
     if (!st.tool) throw new ModuleError("the host has none of curl, wget or python3 to download with");
     const p = shq(st.path);
-    const dir = shq(st.path.replace(/\/[^/]*$/, "") || "/");
+    const dir = shq(a.tmp_dest ?? (st.path.replace(/\/[^/]*$/, "") || "/"));
     const lines = [`_kt=$(mktemp ${dir}/.keel-get_url.XXXXXX) || exit 1`, `trap 'rm -f "$_kt"' EXIT`];
-    lines.push(`${fetchCmd(a, '"$_kt"', st.tool)} || { echo "Request failed: ${a.url.replace(/["\\$`]/g, "")} ($?)" >&2; exit 1; }`);
-    if (a.checksum) {
-      const [algo, hex] = a.checksum.split(":") as [string, string];
+    const safe = (s: string) => s.replace(/["\\$`]/g, "");
+    lines.push(
+      `_ke=$( { ${fetchOrCat(a.url, a, '"$_kt"', { force: a.force === true }, st.tool)}; } 2>&1 ); _kr=$?`,
+      `_kc=$(printf '%s\\n' "$_ke" | sed -n 's/^keel-code=\\([0-9]*\\)$/\\1/p; s/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' | tail -n 1)`,
+      `if [ "$_kr" != 0 ] || { [ -n "$_kc" ] && [ "$_kc" != 000 ] && [ "$_kc" != 0 ] && [ "$_kc" != 200 ] && ${/^https?:/i.test(a.url) ? "true" : "false"}; }; then echo "Request failed: ${safe(a.url)} (HTTP \${_kc:-none}, exit $_kr)" >&2; exit 1; fi`,
+    );
+    if (fx.want) {
+      const algo = splitChecksum(a.checksum!).algo;
       lines.push(
         `_kg=$(${algo}sum < "$_kt"); _kg=\${_kg%% *}`,
-        `if [ "$_kg" != ${shq(hex.toLowerCase())} ]; then echo "The checksum for ${st.path.replace(/["\\$`]/g, "")} did not match ${hex.toLowerCase()}; it was $_kg." >&2; exit 1; fi`,
+        `if [ "$_kg" != ${shq(fx.want)} ]; then echo "The checksum for ${safe(st.path)} did not match ${fx.want}; it was $_kg." >&2; exit 1; fi`,
       );
     }
     // A replaced file keeps its mode and owner; a new one gets 0666 & ~umask, as Ansible's atomic_move.
@@ -237,6 +314,57 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
     return { data: { dest: st.path, url: a.url } };
   },
 });
+
+/** "sha256:abc…" → algo and normalised digest (Ansible strips non-word characters and lowercases); "sha256:https://…" → the URL. */
+export function splitChecksum(c: string): { algo: string; hex: string; url?: string } {
+  const i = c.indexOf(":");
+  const algo = c.slice(0, i);
+  const rest = c.slice(i + 1);
+  if (/^(https?|ftp|file):/i.test(rest)) return { algo, hex: "", url: rest };
+  return { algo, hex: rest.replace(/\W+/g, "").toLowerCase() };
+}
+
+/** The digest dest must have: the checksum argument's, or the one the checksum file names for the URL's file, as Ansible reads it. */
+export function wantedDigest(st: GetUrlState, a: GetUrlArgs): string | undefined {
+  if (!a.checksum) return undefined;
+  const ck = splitChecksum(a.checksum);
+  if (ck.url === undefined) return ck.hex;
+  const s = st.sumFile;
+  if (!s || s.rc !== 0 || (s.code !== undefined && s.code !== 200 && /^https?:/i.test(ck.url)))
+    throw new ModuleError(`Request failed: ${ck.url} (${s?.code !== undefined ? `HTTP ${s.code}` : `exit ${s?.rc ?? "?"}`})`);
+  const lines = s.text.split("\n").map((l) => l.replace(/\r$/, ""));
+  if (lines[lines.length - 1] === "") lines.pop();
+  const filename = urlFilename(a.url);
+  const map: [string, string][] = [];
+  if (lines.length === 1 && lines[0]!.split(/\s+/).filter(Boolean).length === 1) map.push([lines[0]!.trim(), filename]);
+  else {
+    for (const line of lines) {
+      const sp = line.indexOf(" ");
+      if (sp < 0) continue;
+      let name = line.slice(sp + 1);
+      if (name.startsWith(" ") || name.startsWith("*")) name = name.slice(1);
+      map.push([line.slice(0, sp), name.replace(/^[./]+/, "")]);
+    }
+  }
+  const hit = map.find(([, n]) => n === filename);
+  if (!hit) throw new ModuleError(`Unable to find a checksum for file '${filename}' in '${ck.url}'`);
+  const hex = hit[0].replace(/\W+/g, "").toLowerCase();
+  if (!/^[0-9a-f]+$/.test(hex)) throw new ModuleError("The checksum format is invalid");
+  return hex;
+}
+
+/** Ansible's url_filename: the basename of the URL's path, undecoded ("" → index.html). */
+function urlFilename(url: string): string {
+  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split(/[?#]/)[0]!;
+  return path.slice(path.lastIndexOf("/") + 1) || "index.html";
+}
+
+/** fetchCmd, or `cat` for a file:// URL (read on the host, as Ansible's urllib does). */
+function fetchOrCat(url: string, a: GetUrlArgs, out: string, o: { ims?: boolean; force?: boolean } = {}, tool?: FetchTool): string {
+  const m = /^file:\/\/(\/[^?#]*)/i.exec(url);
+  if (m) return `cat ${shq(decodeURIComponent(m[1]!))}${out === "-" ? "" : ` > ${out}`}`;
+  return fetchCmd(url, a, out, tool, o);
+}
 
 async function runAttr(host: Host, path: string, ops: AttrOp[]): Promise<void> {
   const cmds = attrCommands(path, ops);
@@ -260,49 +388,4 @@ export function basename(url: string): string {
   const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split(/[?#]/)[0]!;
   const b = decodeURIComponent(path.split("/").filter(Boolean).pop() ?? "");
   return b && b !== "." && b !== ".." && !b.includes("/") ? b : "index.html";
-}
-
-/** The download command writing to `out` (a shell word; "-" is stdout) with the host's tool. */
-export function fetchCmd(a: GetUrlArgs, out: string, tool?: GetUrlState["tool"]): string {
-  const t = a.timeout ?? 10;
-  const insecure = a.validate_certs === false;
-  const hdrs = Object.entries(a.headers ?? {});
-  const curl = [
-    "curl",
-    "-fsSL",
-    "--max-time",
-    String(t),
-    ...(insecure ? ["-k"] : []),
-    ...hdrs.flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
-    ...(a.url_username !== undefined ? ["-u", `${a.url_username}:${a.url_password ?? ""}`] : []),
-  ];
-  const wget = [
-    "wget",
-    "-q",
-    "-T",
-    String(t),
-    ...(insecure ? ["--no-check-certificate"] : []),
-    ...hdrs.map(([k, v]) => `--header=${k}: ${v}`),
-    ...(a.url_username !== undefined ? [`--user=${a.url_username}`, `--password=${a.url_password ?? ""}`, "--auth-no-challenge"] : []),
-  ];
-  const py = [
-    "import base64,json,shutil,ssl,sys,urllib.request as u",
-    "url,out,t,ins,h,usr,pw=sys.argv[1:8]",
-    "r=u.Request(url,headers=json.loads(h))",
-    "usr and r.add_header('Authorization','Basic '+base64.b64encode((usr+':'+pw).encode()).decode())",
-    "c=ssl._create_unverified_context() if ins=='1' else None",
-    "s=u.urlopen(r,timeout=float(t),context=c)",
-    "f=sys.stdout.buffer if out=='-' else open(out,'wb')",
-    "shutil.copyfileobj(s,f)",
-    "f.flush()",
-  ].join("\n");
-  const q = (xs: string[]) => xs.map((x) => shq(x)).join(" ");
-  const url = shq(a.url);
-  const curlCmd = `${q(curl)} -o ${out} ${url}`;
-  const wgetCmd = `${q(wget)} -O ${out} ${url}`;
-  const pyCmd = `python3 -c ${shq(py)} ${url} ${out} ${t} ${insecure ? 1 : 0} ${shq(JSON.stringify(a.headers ?? {}))} ${shq(a.url_username ?? "")} ${shq(a.url_password ?? "")}`;
-  if (tool === "curl") return curlCmd;
-  if (tool === "wget") return wgetCmd;
-  if (tool === "python3") return pyCmd;
-  return `if command -v curl >/dev/null 2>&1; then ${curlCmd}; elif command -v wget >/dev/null 2>&1; then ${wgetCmd}; else ${pyCmd}; fi`;
 }

@@ -7,7 +7,7 @@
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrExplain, type FileStat } from "./common.js";
+import { FS_ATTR_SCHEMAS, validateFsAttrs, withFsNote, BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrExplain, type FileStat } from "./common.js";
 import { fileProbeScript, parseFileStat } from "./common.js";
 import { currentText, textApply, textChanges, type TextArgs, type TextOp } from "./text.js";
 
@@ -92,6 +92,7 @@ export default defineModule<IniArgs, FileStat, TextOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }],
     not: { anyOf: [{ required: ["value", "values"] }, { required: ["option", "key"] }] },
@@ -99,6 +100,7 @@ export default defineModule<IniArgs, FileStat, TextOp>({
   resource: (a) => `file ${pathOf(a)}${a.section ? ` [${a.section}]` : ""}${optionOf(a) ? ` ${optionOf(a)}` : ""}`,
 
   validate(a) {
+    validateFsAttrs(a);
     const state = a.state ?? "present";
     if (state === "present" && !a.allow_no_value && a.value === undefined && !a.values?.length) {
       throw new InputError(
@@ -122,7 +124,7 @@ export default defineModule<IniArgs, FileStat, TextOp>({
   probe(a) {
     const path = pathOf(a);
     const resolve = a.follow ? `if [ -L "$_kp" ]; then _kp=$(readlink -f -- "$_kp"); fi` : undefined;
-    return { script: fileProbeScript(path, { content: { kind: "always" }, ...(resolve ? { resolve } : {}) }), parse: (out) => parseFileStat(out, path) };
+    return { script: fileProbeScript(path, { content: { kind: "always" }, fs: a, ...(resolve ? { resolve } : {}) }), parse: (out) => parseFileStat(out, path) };
   },
 
   diff(st, a) {
@@ -133,7 +135,7 @@ export default defineModule<IniArgs, FileStat, TextOp>({
     return textChanges(st, { ...a, create: true }, before, r.text, r.msg);
   },
 
-  explain(st, a) {
+  explain: withFsNote((st, a) => {
     const attrs = attrExplain(st, a);
     const tail = attrs.length ? `; ${attrs.join(", ")} match` : "";
     const where = a.section ? `[${a.section}]` : "the top of the file";
@@ -141,7 +143,7 @@ export default defineModule<IniArgs, FileStat, TextOp>({
     if (st.type === "absent") return `${st.path} is absent, so nothing to remove`;
     if ((a.state ?? "present") === "absent") return `${st.path}: ${opt ? `no ${opt} in ${where}` : `no section ${where}`}${tail}`;
     return `${st.path}: ${opt ? `${opt} in ${where} is up to date` : `section ${where} present`}${tail}`;
-  },
+  }),
 
   async apply(host, a, changes, st) {
     const edit = changes.some((c) => c.data?.op === "write");

@@ -3,7 +3,19 @@
 import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, quoteShort, type FileStat } from "./common.js";
+import {
+  FS_ATTR_SCHEMAS,
+  validateFsAttrs,
+  withFsNote,
+  BACKUP_SCHEMA,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  VALIDATE_SCHEMA,
+  attrExplain,
+  quoteShort,
+  type FileStat,
+} from "./common.js";
 import { currentText, pyRegex, splitKeep, stripEol, textApply, textChanges, textPath, textProbe, type TextArgs, type TextOp } from "./text.js";
 
 export interface LineArgs extends TextArgs {
@@ -77,6 +89,7 @@ export default defineModule<LineArgs, FileStat, TextOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
     not: { anyOf: [{ required: ["insertafter", "insertbefore"] }, { required: ["regexp", "search_string"] }, { required: ["regex", "search_string"] }] },
@@ -106,7 +119,7 @@ export default defineModule<LineArgs, FileStat, TextOp>({
     return textChanges(st, args, before, r.text, r.msg);
   },
 
-  explain(st, args) {
+  explain: withFsNote((st, args) => {
     const attrs = attrExplain(st, args);
     const tail = attrs.length ? `; ${attrs.join(", ")} match` : "";
     if (st.type === "absent") return `${st.path} is absent, so no line to remove`;
@@ -115,7 +128,7 @@ export default defineModule<LineArgs, FileStat, TextOp>({
     if (re && !splitKeep(st.content ?? "").some((l) => re.test(stripEol(l))))
       return `${st.path}: regexp matches no line; backrefs leaves the file alone${tail}`;
     return `${st.path}: line ${quoteShort(lineOf(args) ?? "")} present${tail}`;
-  },
+  }),
 
   apply: (host, args, changes, st) => textApply(host, args, changes, st),
 });
@@ -128,6 +141,7 @@ function lineOf(a: LineArgs): string | undefined {
 }
 
 function check(a: LineArgs): void {
+  validateFsAttrs(a);
   const state = a.state ?? "present";
   // The line is written as one line of the file: a line break would add lines of its own.
   refuseLineBreaks(a.line !== undefined ? "line" : "value", lineOf(a), `${textPath(a)}`);

@@ -5,7 +5,18 @@
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { pyRegex } from "../../engine/core/pyregex.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, attrExplain, type FileStat } from "./common.js";
+import {
+  FS_ATTR_SCHEMAS,
+  validateFsAttrs,
+  withFsNote,
+  BACKUP_SCHEMA,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  VALIDATE_SCHEMA,
+  attrExplain,
+  type FileStat,
+} from "./common.js";
 import { currentText, textApply, textChanges, textProbe, type TextArgs, type TextOp } from "./text.js";
 
 export interface ReplaceArgs extends TextArgs {
@@ -51,12 +62,14 @@ export default defineModule<ReplaceArgs, FileStat, TextOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["destfile"] }, { required: ["name"] }],
   },
   resource: (a) => `file ${pathOf(a)}`,
 
   validate(a) {
+    validateFsAttrs(a);
     pyRegex(a.regexp, "regexp");
     sectionRegex(a);
     // a replacement that refers to a group the regexp lacks is an error in Python too
@@ -85,13 +98,13 @@ export default defineModule<ReplaceArgs, FileStat, TextOp>({
     return textChanges(st, { ...a, create: false }, before, r.text, `${r.count} replacements made`);
   },
 
-  explain(st, a) {
+  explain: withFsNote((st, a) => {
     const attrs = attrExplain(st, a);
     const tail = attrs.length ? `; ${attrs.join(", ")} match` : "";
     const r = replaceText(st.content ?? "", a);
     if (r.sectionMissed) return `${st.path}: the after/before patterns match nothing, so nothing to replace${tail}`;
     return `${st.path}: ${r.count ? "every match is already the replacement" : "regexp matches nothing"}${tail}`;
-  },
+  }),
 
   async apply(host, a, changes, st) {
     // Ansible's msg: "N replacements made" (the edit's summary)

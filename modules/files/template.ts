@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { renderText, templateSearchPath, templateVars, withVars, type TemplateOptions } from "../../engine/template/index.js";
-import { BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, type FileStat } from "./common.js";
+import { FS_ATTR_SCHEMAS, validateFsAttrs, BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, VALIDATE_SCHEMA, type FileStat } from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
 
 type TemplateArgs = ContentArgs & TemplateOptions;
@@ -36,6 +36,7 @@ export default defineModule<TemplateArgs, FileStat, ContentOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
       force: {
@@ -70,6 +71,8 @@ export default defineModule<TemplateArgs, FileStat, ContentOp>({
     reads: [`file:${a.dest}`, ...folderEntries(a.dest), "accounts"],
     writes: [a.follow ? "file:/" : `file:${a.dest}`, ...((a as { parents?: boolean }).parents ? folderEntries(a.dest) : [])],
   }),
+
+  validate: validateFsAttrs,
 
   prepare(args, ctx) {
     const text = ctx.readLocal("templates", args.src!).toString("utf8");

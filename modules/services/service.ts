@@ -34,7 +34,7 @@ export interface ServiceChangeData {
   action?: true;
 }
 
-export default defineModule<ServiceArgs, ServiceState>({
+export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   name: "services.service",
   aliases: ["service", "systemd", "systemd_service"],
   description:
@@ -108,18 +108,17 @@ export default defineModule<ServiceArgs, ServiceState>({
   },
 
   diff(st, args) {
-    if (!args.name)
-      return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } satisfies ServiceChangeData }];
+    if (!args.name) return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } }];
     const n = args.name;
     if (!st.exists) throw new ModuleError(`service ${n} not found: ${st.where}`);
-    const changes: Change[] = [];
+    const changes: Change<ServiceChangeData>[] = [];
     if (reloadWanted(args) && st.needReload) {
       changes.push({
         summary: `unit files of ${n} changed on disk, to daemon-reload`,
         field: "daemon_reload",
         before: "NeedDaemonReload=yes",
         after: "reloaded",
-        data: { op: "daemon-reload" } satisfies ServiceChangeData,
+        data: { op: "daemon-reload" },
       });
     }
     if (args.masked !== undefined && !!st.masked !== args.masked) {
@@ -128,12 +127,17 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "masked",
         before: !!st.masked,
         after: args.masked,
-        data: { op: args.masked ? "mask" : "unmask" } satisfies ServiceChangeData,
+        data: { op: args.masked ? "mask" : "unmask" },
       });
     }
     // A unit being unmasked in this task is judged as it will be afterwards: its own unit file state.
     if (args.masked === false && st.masked) {
       st = { ...st, fixed: undefined, enabled: false };
+    }
+    // Likewise a unit being masked: Ansible's systemd module masks first, then asks is-enabled
+    // ("masked": not enabled), so `masked: true, enabled: false` on a static unit only masks it.
+    if (args.masked === true && !st.masked) {
+      st = { ...st, fixed: "masked", enabled: false };
     }
     if (args.enabled !== undefined && st.enabled !== args.enabled) {
       changes.push({
@@ -143,7 +147,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "enabled",
         before: st.enabled ?? st.fixed,
         after: args.enabled,
-        data: { op: args.enabled ? "enable" : "disable" } satisfies ServiceChangeData,
+        data: { op: args.enabled ? "enable" : "disable" },
       });
     }
     const s = args.state;
@@ -154,7 +158,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "state",
         before: status,
         after: "running",
-        data: { op: "start" } satisfies ServiceChangeData,
+        data: { op: "start" },
       });
     } else if (s === "stopped" && st.running !== false) {
       changes.push({
@@ -162,7 +166,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "state",
         before: status,
         after: "stopped",
-        data: { op: "stop" } satisfies ServiceChangeData,
+        data: { op: "stop" },
       });
     } else if (s === "restarted" || s === "reloaded") {
       const op = s === "restarted" ? "restart" : "reload";
@@ -171,7 +175,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "state",
         before: "running",
         after: "running",
-        data: { op, action: true } satisfies ServiceChangeData,
+        data: { op, action: true },
       });
     }
     return changes;
@@ -188,15 +192,15 @@ export default defineModule<ServiceArgs, ServiceState>({
   async apply(host, args, changes, st) {
     const be = backend(host.facts);
     const out: string[] = [];
-    const unmasking = changes.some((c) => (c.data as ServiceChangeData).op === "unmask");
+    const unmasking = changes.some((c) => c.data!.op === "unmask");
     // Enablement first (as Ansible does), then the running state.
     for (const c of changes) {
-      const d = c.data as ServiceChangeData;
+      const d = c.data!;
       if ((d.op === "enable" || d.op === "disable") && st?.fixed && !unmasking) {
         throw new ModuleError(`service ${args.name} is ${st.fixed}: systemctl cannot ${d.op} it${st.fixed.startsWith("masked") ? "; unmask it first" : ""}`);
       }
     }
-    let ops = changes.map((c) => (c.data as ServiceChangeData).op);
+    let ops = changes.map((c) => c.data!.op);
     ops.sort((a, b) => rank(a) - rank(b));
     // systemd: enabling and starting (disabling and stopping) is one `systemctl enable --now`.
     if (be.init === "systemd") {

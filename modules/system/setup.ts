@@ -6,7 +6,7 @@
 // drops it from the result. Read-only.
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, InternalError } from "../../engine/core/errors.js";
-import type { Facts } from "../../engine/core/facts.js";
+import { EMPTY_FACTS, type Facts } from "../../engine/core/facts.js";
 import { ansibleFactVars, factsProbeFor, GATHER_SUBSETS } from "../../engine/facts/index.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
 
@@ -79,24 +79,9 @@ export default defineModule<SetupArgs, Facts>({
   },
 });
 
+/** The ansible_* names setup sets (which names exist does not depend on the facts' values). */
 function ansibleNames(): string[] {
-  return Object.keys(
-    ansibleFactVars({
-      os_id: "",
-      os_version: "",
-      os_family: "",
-      os_pretty: "",
-      kernel: "",
-      arch: "",
-      hostname: "",
-      pkg_mgr: "unknown",
-      init: "unknown",
-      cpus: 0,
-      memory_mb: 0,
-      ipv4: "",
-      user: "",
-    }),
-  ).filter((k) => k.startsWith("ansible_"));
+  return Object.keys(ansibleFactVars(EMPTY_FACTS)).filter((k) => k.startsWith("ansible_"));
 }
 
 /** Pure: the ansible_* facts of `f`, filtered as Ansible's setup filters them. */

@@ -48,6 +48,14 @@ function sh(cmd: string, args: string[], env: Record<string, string> = {}, timeo
   });
 }
 
+/**
+ * A link-local IPv6 address for a lab host, from its IPv4 address (198.18.3.143 -> fe80::198:18:3:143):
+ * unique on the lab bridge, and no traffic leaves it.
+ */
+function linkLocal(address: string): string {
+  return `fe80::${address.split(".").join(":")}`;
+}
+
 const ANSIBLE_ENV = { ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "0", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_DEPRECATION_WARNINGS: "0" };
 
 /** ansible-playbook's per-host stats, from its PLAY RECAP line. */
@@ -90,13 +98,15 @@ async function keelRun(playbook: string, host: ScratchHost, dir: string, n: numb
  * Content that is random by construction on every host (a key generated at install, a Berkeley DB
  * file whose bytes vary between two builds of the same table) is compared through what it means:
  * the certificate's subject and names, the table's entries; a private key only by its listing
- * (path, mode, owner). Each line: a shell `case` pattern and the command whose output is hashed.
+ * (path, mode, owner). postalias/postmap store the build time as the entry YP_LAST_MODIFIED
+ * (seconds since the epoch) and the host name as YP_MASTER_NAME (normalised below): the time is
+ * dropped, so two builds of the same aliases at different seconds compare equal. Each line: a shell `case` pattern and the command whose output is hashed.
  */
 const MEANING: [string, string][] = [
   ["/etc/ssl/private/ssl-cert-snakeoil.key", "echo generated-key"],
   ["/etc/ssl/certs/ssl-cert-snakeoil.pem", 'openssl x509 -in "$f" -noout -subject -ext subjectAltName 2>/dev/null || echo generated-cert'],
-  ["/etc/aliases.db", 'postalias -s "hash:${f%.db}" 2>/dev/null | sort'],
-  ["/etc/postfix/*.db", 'postmap -s "hash:${f%.db}" 2>/dev/null | sort'],
+  ["/etc/aliases.db", 'postalias -s "hash:${f%.db}" 2>/dev/null | grep -v "^YP_LAST_MODIFIED:" | sort'],
+  ["/etc/postfix/*.db", 'postmap -s "hash:${f%.db}" 2>/dev/null | grep -v "^YP_LAST_MODIFIED:" | sort'],
 ];
 
 /**
@@ -171,13 +181,19 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
         // as a real fleet host: current package lists, python3-apt (without it Ansible's apt
         // module runs apt-get update and installs it as a side effect, which keel does not do), and
         // the auth log a syslog daemon keeps (fail2ban's sshd jail refuses to start without it);
-        // for roles marked `systemctl`, a service manager (lab hosts have no init system)
+        // for roles marked `systemctl`, a service manager (lab hosts have no init system); a role's
+        // `packages`, which a real Debian host has and a lab host lacks
         for (const h of [a, k]) {
-          const prep = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-apt >/dev/null";
+          const pkgs = ["python3-apt", ...(r.packages ?? [])].join(" ");
+          const prep = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null`;
           const p = await ssh(h, `${prep} && touch /var/log/auth.log && chmod 0640 /var/log/auth.log && chgrp adm /var/log/auth.log`, {
             timeoutMs: 300_000,
           });
           expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
+          if (r.linkLocalIPv6) {
+            const l = await ssh(h, `ip -6 addr add ${linkLocal(h.address)}/64 dev eth0 nodad`);
+            expect(l.code, `adding an IPv6 link-local address on ${h.name}: ${l.stderr}`).toBe(0);
+          }
           if (r.systemctl) await installSystemctl(h);
         }
         const [a1, k1] = await Promise.all([ansible(playbook, a), keelRun(playbook, k, work, 1)]);

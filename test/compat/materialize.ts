@@ -22,6 +22,18 @@ export interface CorpusRole {
    * hosts have no init system; both tools' hosts get the same.
    */
   systemctl?: boolean;
+  /**
+   * The scratch hosts' eth0 gets an IPv6 link-local address, as every real host's has (lab hosts
+   * have none: addrgenmode none). Without one, getaddrinfo's AI_ADDRCONFIG finds no IPv6 and a
+   * daemon that binds `*` through IO::Socket::IP (munin-node) fails with EINVAL.
+   */
+  linkLocalIPv6?: boolean;
+  /**
+   * Packages installed on both scratch hosts before the runs: what a real Debian host has and a
+   * lab host lacks (systemd's unit files, for a role that masks systemd-journald-audit.socket).
+   * Each must be in the lab repository (test/lab/realdebs.ts).
+   */
+  packages?: string[];
   vars: Record<string, unknown>;
 }
 

@@ -1,6 +1,8 @@
 // End to end: files.get_url (and files.unarchive) through the real `keel run` on lab02. The HTTP
 // server is this test's own, on the lab bridge address of the machine, so the HOST downloads as
 // Ansible's get_url does (lab hosts only have python3 to download with). Paths: /srv/keel-e2e-modsb.
+// Then the file modules' attributes (lsattr/chattr on the lab's overlayfs) and SELinux arguments
+// (ignored with a note: the lab has no SELinux). Paths: /srv/keel-e2e-files-attrs.
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -86,5 +88,46 @@ describeLab("files.get_url on a lab host, from an HTTP server on the lab bridge"
     expect(bad.code).toBe(2);
     expect(bad.out).toContain(`The checksum for /srv/keel-e2e-modsb/motd did not match ${sha("welcome to keel\n")}; it was ${sha("evil\n")}.`);
     expect(await on(HOST, "cat /srv/keel-e2e-modsb/motd; ls -A /srv/keel-e2e-modsb")).toBe("tampered\nfeed\nmotd\ntool.tar.gz\n");
+  });
+});
+
+const ATTRS = "/srv/keel-e2e-files-attrs";
+/** lsattr's flag letters of each path (no dashes), as the host reports them. */
+const flags = async (...names: string[]) =>
+  (await on(HOST, `cd ${ATTRS} && lsattr -d ${names.join(" ")}`))
+    .trim()
+    .split("\n")
+    .map((l) => l.split(/\s+/)[0]!.replace(/-/g, ""));
+
+describeLab("files attributes and SELinux arguments on a lab host", () => {
+  const wipe = () => hostExec(HOST, `chattr -R -A -d ${ATTRS} 2>/dev/null; rm -rf ${ATTRS}`, { check: false });
+  beforeAll(wipe);
+  afterAll(wipe);
+
+  it("sets chattr flags on new and existing paths, converges, sees a flag removed on the host, and ignores SELinux parts with a note", async () => {
+    const first = await run("files-attrs.yml", HOST);
+    expect(first.code, first.out).toBe(0);
+    expect(first.changed).toBe(3);
+    const [dir, conf, list] = await flags(".", "app.conf", "list");
+    for (const [f, want] of [
+      [dir, "A"],
+      [conf, "Ad"],
+      [list, "d"],
+    ] as const)
+      for (const c of want) expect(f, `${want} in ${f}`).toContain(c);
+    expect(await on(HOST, `stat -c %a ${ATTRS}`)).toBe("750\n");
+
+    const again = await run("files-attrs.yml", HOST);
+    expect(again.changed, again.out).toBe(0);
+    expect(again.result("selinux parts on a host without SELinux").reason).toContain("SELinux is disabled on the host: seuser, setype ignored");
+
+    await on(HOST, `chattr -d ${ATTRS}/app.conf`);
+    const check = await run("files-attrs.yml", HOST, "--check");
+    expect(check.changed).toBe(1);
+    expect(check.result("copy with noatime and nodump").changes.map((c) => c.summary)).toEqual([expect.stringMatching(/^attributes [A-Za-z]+ → \+Ad$/)]);
+    expect((await flags("app.conf"))[0]).not.toContain("d");
+    const fix = await run("files-attrs.yml", HOST);
+    expect(fix.changed).toBe(1);
+    expect((await flags("app.conf"))[0]).toContain("d");
   });
 });

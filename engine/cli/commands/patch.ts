@@ -4,7 +4,7 @@
 // as `keel drift`.
 import { Command, Option } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, extname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { warnUncheckedHosts } from "./hostkeys.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
@@ -16,12 +16,12 @@ import { DEFAULT_PATCH_HISTORY, PatchHistory, patchScope } from "../../report/pa
 import { renderPatchJunit, renderPatchMarkdown, renderPatchText } from "../../report/patch/render.js";
 import { renderPatchHtml } from "../../report/patch/html.js";
 import { collect } from "./shared.js";
+import { parseOutSpec } from "../../report/outspec.js";
 import { addConnectionFlags, askPasswords, connectionOptions, REPORT_HOST_TIMEOUT_S, type ConnectionFlags, type ConnectionSettings } from "./flags.js";
 import type { HostSpec } from "../../core/host.js";
 
 const FORMATS = ["text", "json", "junit", "html", "markdown"] as const;
 type Format = (typeof FORMATS)[number];
-const BY_EXT: Record<string, Format> = { ".json": "json", ".xml": "junit", ".html": "html", ".htm": "html", ".md": "markdown", ".txt": "text" };
 
 export function renderPatchReport(r: PatchReport, f: Format, details: boolean): string {
   switch (f) {
@@ -47,16 +47,7 @@ function becomeFor(spec: HostSpec, c: ConnectionSettings): { user: string; passw
 }
 
 function parseOut(spec: string): { format: Format; file: string } {
-  const m = /^([a-z]+):(.+)$/.exec(spec);
-  if (m && (FORMATS as readonly string[]).includes(m[1]!)) return { format: m[1] as Format, file: m[2]! };
-  const f = BY_EXT[extname(spec).toLowerCase()];
-  if (!f)
-    throw new InputError(
-      `cannot tell the format of --out '${spec}'`,
-      undefined,
-      `prefix it with a format (${FORMATS.join(", ")}), e.g. junit:${spec}, or use .json .xml .html .md .txt`,
-    );
-  return { format: f, file: spec };
+  return parseOutSpec(spec, FORMATS, "--out", "junit");
 }
 
 interface PatchCliOptions extends ConnectionFlags {
