@@ -134,6 +134,11 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     if (args.masked === false && st.masked) {
       st = { ...st, fixed: undefined, enabled: false };
     }
+    // Likewise a unit being masked: Ansible's systemd module masks first, then asks is-enabled
+    // ("masked": not enabled), so `masked: true, enabled: false` on a static unit only masks it.
+    if (args.masked === true && !st.masked) {
+      st = { ...st, fixed: "masked", enabled: false };
+    }
     if (args.enabled !== undefined && st.enabled !== args.enabled) {
       changes.push({
         summary: st.fixed
