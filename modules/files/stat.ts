@@ -7,6 +7,7 @@ import { findRec, parseRecords, type Rec } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
 import { modeInfo, permInfo, statFormat } from "./statinfo.js";
+import { attributeNames } from "../../engine/core/fsattrs.js";
 
 export interface StatArgs {
   path?: string;
@@ -130,30 +131,6 @@ function statScript(a: StatArgs): string {
   ].join("\n");
 }
 
-/** e2fsprogs' attribute letters, named as Ansible names them (module_utils/common/file.py). */
-const FILE_ATTRIBUTES: Record<string, string> = {
-  A: "noatime",
-  a: "append",
-  c: "compressed",
-  C: "nocow",
-  d: "nodump",
-  D: "dirsync",
-  e: "extents",
-  E: "encrypted",
-  h: "blocksize",
-  i: "immutable",
-  I: "indexed",
-  j: "journalled",
-  N: "inline",
-  s: "zero",
-  S: "synchronous",
-  t: "notail",
-  T: "blockroot",
-  u: "undelete",
-  X: "compressedraw",
-  Z: "compresseddirty",
-};
-
 /** Linux's makedev, as Python's st_rdev gives it. */
 function makedev(major: number, minor: number): number {
   return (major & 0xfff) * 256 + (major >>> 12) * 2 ** 44 + (minor & 0xff) + (minor >>> 8) * 2 ** 20;
@@ -217,7 +194,7 @@ export function statResult(r: Rec | undefined, a: StatArgs): StatResult {
     if (f.length >= 2) {
       out.version = f[0]!;
       out.attr_flags = f[1]!.replace(/-/g, "");
-      out.attributes = [...(out.attr_flags as string)].filter((c) => FILE_ATTRIBUTES[c]).map((c) => FILE_ATTRIBUTES[c]!);
+      out.attributes = attributeNames(out.attr_flags as string);
     }
   }
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
