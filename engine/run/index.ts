@@ -90,10 +90,11 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
           ? { type: "play.start", play: play.name, pos: play.pos, hosts, unmatched: unmatched[pi]! }
           : { type: "play.start", play: play.name, pos: play.pos, hosts },
       );
-      const playState: PlayState = { ended: false };
+      const playState: PlayState = { ended: false, hostsAll: playHosts[pi]!, hosts };
       for (const batch of serialBatches(hosts, serials[pi])) {
         // run_once: one host per batch runs the task (as Ansible's run_once with serial)
         playState.once = new Map();
+        playState.batch = batch;
         if (playState.ended) {
           // meta: end_play: the later batches skip this play (their hosts may still have later plays)
           for (const h of batch) if (lastPlay.get(h) === pi) await finish(runners.get(h)!);

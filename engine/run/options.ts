@@ -84,6 +84,13 @@ export interface FleetVars {
 /** State shared by the hosts of one play: `meta: end_play` ends it for all of them. */
 export interface PlayState {
   ended: boolean;
+  /**
+   * Ansible's ansible_play_hosts_all (the play's hosts), ansible_play_hosts (those still active
+   * when the play started) and ansible_play_batch (the current serial batch), in inventory order.
+   */
+  hostsAll?: string[];
+  hosts?: string[];
+  batch?: string[];
   /** run_once tasks of the current batch, by task id: the result of the host that ran it. */
   once?: Map<string, Promise<OnceResult>>;
 }

@@ -47,7 +47,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   facts: Facts = EMPTY_FACTS;
   private factVars: Record<string, unknown> = {};
   /** inventoryLayer()'s last result and what it was built from. */
-  private invLayer?: { play: Play | undefined; factVars: Record<string, unknown>; vars: Record<string, unknown> };
+  private invLayer?: { play: Play | undefined; batch?: string[]; factVars: Record<string, unknown>; vars: Record<string, unknown> };
   private factsGathered = false;
   /** register + set_fact, kept across plays. */
   readonly registered: Record<string, unknown> = {};
@@ -258,9 +258,10 @@ export class HostRunner implements PlacingHost, PrefetchHost {
    */
   private inventoryLayer(): Record<string, unknown> {
     const c = this.invLayer;
-    if (c && c.play === this.play && c.factVars === this.factVars) return c.vars;
-    const vars = { ...magicVars(this.spec, this.opts, this.plan, this.play, this.fleet), ...this.spec.vars, ...this.factVars };
-    this.invLayer = { play: this.play, factVars: this.factVars, vars };
+    const batch = this.playState.batch;
+    if (c && c.play === this.play && c.batch === batch && c.factVars === this.factVars) return c.vars;
+    const vars = { ...magicVars(this.spec, this.opts, this.plan, this.play, this.fleet, this.playState), ...this.spec.vars, ...this.factVars };
+    this.invLayer = { play: this.play, batch, factVars: this.factVars, vars };
     return vars;
   }
 

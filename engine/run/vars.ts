@@ -1,8 +1,14 @@
 // What a host's tasks see: Ansible's magic variables, and the become settings of a task. Pure.
-import type { Plan, Play, RoleRef, Task } from "../core/plan.js";
+import type { Plan, Play, RoleRef, Task, TaskNode } from "../core/plan.js";
 import type { HostSpec } from "../core/host.js";
 import type { Become } from "./host.js";
-import type { FleetVars, RunOptions } from "./options.js";
+import type { FleetVars, PlayState, RunOptions } from "./options.js";
+
+/**
+ * The ansible-core whose language keel follows (README, "Coming from Ansible"): roles assert
+ * `ansible_version.full is version('2.9', '>=')` before using what that version brought.
+ */
+export const ANSIBLE_VERSION = { full: "2.14.0", major: 2, minor: 14, revision: 0, string: "2.14.0" };
 import type { Scope } from "./scope.js";
 
 /** inventory_hostname, group_names, groups, hostvars, playbook_dir, ansible_check_mode… */
@@ -12,7 +18,9 @@ export function magicVars(
   plan: Plan,
   play: Play | undefined,
   fleet: FleetVars,
+  ps: Pick<PlayState, "hosts" | "hostsAll" | "batch"> = {},
 ): Record<string, unknown> {
+  const self = [spec.name];
   return {
     inventory_hostname: spec.name,
     inventory_hostname_short: spec.name.split(".")[0],
@@ -24,7 +32,22 @@ export function magicVars(
     ansible_play_name: play?.name,
     groups: fleet.groups,
     hostvars: fleet.hostvars,
+    ansible_play_hosts_all: ps.hostsAll ?? self,
+    ansible_play_hosts: ps.hosts ?? self,
+    play_hosts: ps.hosts ?? self,
+    ansible_play_batch: ps.batch ?? ps.hosts ?? self,
+    role_names: play ? roleNames(play.tasks) : [],
+    ansible_version: ANSIBLE_VERSION,
   };
+}
+
+/** The roles whose tasks the play holds (roles:, import_role, include_role), in order, once each. */
+function roleNames(nodes: TaskNode[], out = new Set<string>()): string[] {
+  for (const n of nodes) {
+    if (n.kind === "block") for (const l of [n.block, n.rescue, n.always]) roleNames(l, out);
+    else if (n.role) out.add(n.role.name);
+  }
+  return [...out];
 }
 
 /** The task's become: task, then its blocks and play, then -b/--become-user, then the inventory. */

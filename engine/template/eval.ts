@@ -243,6 +243,11 @@ export function binary(b: jsep.BinaryExpression, vars: Record<string, unknown>):
       if (d === 0) throw new ExprEvalError("division by zero");
       return Math.floor(num(l, "//") / d);
     }
+    case "**": {
+      const v = num(l, "**") ** num(r, "**");
+      if (!Number.isFinite(v)) throw new ExprEvalError("'**' gives a number too large (or not a number)");
+      return v;
+    }
     case "%": {
       if (typeof l === "string") return printf(l, r);
       const d = num(r, "%");

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import jmespath from "jmespath";
 import { ExprEvalError } from "./errors.js";
 import { shaCrypt, stableSalt, SALT_CHARS } from "./crypt.js";
+import { yescryptFilter } from "./yescrypt.js";
 import { subelements } from "./lookup.js";
 import YAML from "yaml";
 import { hintFrom } from "./ast.js";
@@ -444,22 +445,24 @@ export const FILTERS: Record<string, Filter> = {
       throw new ExprEvalError(`filter 'json_query': ${(e as Error).message} in '${q}'`);
     }
   },
-  // Ansible's password_hash: sha512_crypt / sha256_crypt as crypt(3) computes them. Without a
-  // salt Ansible picks a random one (a new hash every run); keel derives it from the password
-  // (and `seed`), so the same password gives the same hash and the task stays converged.
+  // Ansible's password_hash: sha512_crypt / sha256_crypt as crypt(3) computes them, and yescrypt
+  // as libxcrypt's crypt(3) does (yescrypt.ts). Without a salt Ansible picks a random one (a new
+  // hash every run); keel derives it from the password (and `seed`), so the same password gives the
+  // same hash and the task stays converged.
   password_hash: (v, a, kw) => {
     const type = pyStr(a[0] ?? kw.hashtype ?? "sha512").replace(/_crypt$/, "");
-    if (type !== "sha512" && type !== "sha256") {
-      throw new ExprEvalError(
-        `filter 'password_hash': keel computes sha512 and sha256 hashes, not '${type}'${type === "yescrypt" ? " (yescrypt is not implemented yet; use sha512)" : ""}`,
-      );
+    if (type !== "sha512" && type !== "sha256" && type !== "yescrypt") {
+      throw new ExprEvalError(`filter 'password_hash': keel computes sha512, sha256 and yescrypt hashes, not '${type}'`);
     }
     const pw = needStr(v, "password_hash");
     const given = a[1] ?? kw.salt;
-    const salt = given === undefined || given === null ? stableSalt(pw, kw.seed === undefined ? "" : pyStr(kw.seed)) : pyStr(given);
-    if (!SALT_CHARS.test(salt)) throw new ExprEvalError(`filter 'password_hash': the salt may hold only ./0-9A-Za-z, got '${salt}'`);
+    const seed = kw.seed === undefined ? "" : pyStr(kw.seed);
     const rounds = a[2] ?? kw.rounds;
-    return shaCrypt(type, pw, salt, rounds === undefined || rounds === null ? undefined : num(rounds, "password_hash"));
+    const r = rounds === undefined || rounds === null ? undefined : num(rounds, "password_hash");
+    if (type === "yescrypt") return yescryptFilter(pw, given === undefined || given === null ? undefined : pyStr(given), seed, r);
+    const salt = given === undefined || given === null ? stableSalt(pw, seed) : pyStr(given);
+    if (!SALT_CHARS.test(salt)) throw new ExprEvalError(`filter 'password_hash': the salt may hold only ./0-9A-Za-z, got '${salt}'`);
+    return shaCrypt(type, pw, salt, r);
   },
   // default/d and mandatory are handled in applyFilter because they look at undefined values.
   default: (v) => v,

@@ -269,7 +269,8 @@ function sequence(spec: string): string[] {
 export const LOOKUP_NAMES = Object.keys(PLUGINS).sort();
 
 /**
- * lookup(name, …) (`wantlist=False`: one value, or the values joined with ","), query(name, …) and
+ * lookup(name, …) (`wantlist=False`: the values joined with "," when all are strings, else the one
+ * value or the list, as Ansible), query(name, …) and
  * q(name, …) (always a list). `errors='ignore'|'warn'` turn a failure into nothing.
  */
 export function runLookup(fn: "lookup" | "query" | "q", a: Val[], kw: Record<string, Val>, vars: Record<string, unknown>): Val {
@@ -286,5 +287,8 @@ export function runLookup(fn: "lookup" | "query" | "q", a: Val[], kw: Record<str
   }
   if (fn !== "lookup" || wantlist === true) return values;
   if (values.length === 0) return errors === "ignore" || errors === "warn" ? null : "";
-  return values.length === 1 ? values[0] : values.map((v) => pyStr(v)).join(",");
+  // Ansible: ",".join(values), and when that raises TypeError (an item is not a string) the one
+  // value or the list itself: lookup('items', [1, 2]) is [1, 2], lookup('items', ['a', 'b']) "a,b".
+  if (values.every((v) => typeof v === "string")) return values.join(",");
+  return values.length === 1 ? values[0] : values;
 }

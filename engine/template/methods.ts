@@ -91,7 +91,13 @@ export const FUNCTIONS: Record<string, (a: Val[], kw: Record<string, Val>) => Va
     ...(a[0] === undefined
       ? {}
       : Array.isArray(a[0])
-        ? Object.fromEntries((a[0] as unknown[]).map((p) => needList(p, "dict").map(pyStr)))
+        ? Object.fromEntries(
+            (a[0] as unknown[]).map((p) => {
+              // a (key, value) pair: the key is a dict key (text), the value stays what it is
+              const [k, v] = needList(p, "dict");
+              return [pyStr(k), v];
+            }),
+          )
         : needDict(a[0], "dict")),
     ...kw,
   }),

@@ -3,7 +3,7 @@
 // filters, tests and functions keel does not evaluate. Evaluation is in eval.ts.
 //
 // Precedence, low -> high (Jinja's order): or < and < not < comparisons (== != < <= > >= in, not in)
-// < ~ < + - < * / % < is (tests) and | (filters), left to right < unary - < member access.
+// < ~ < + - < * / % < ** < is (tests) and | (filters), left to right < unary - < member access.
 import jsep from "jsep";
 import { type DictExpression, calleeName, hintFrom, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { ExprSyntaxError } from "./errors.js";
@@ -24,6 +24,8 @@ jsep.addBinaryOp("~", 8);
 jsep.addBinaryOp("+", 9);
 jsep.addBinaryOp("-", 9);
 for (const op of ["*", "/", "//", "%"]) jsep.addBinaryOp(op, 10);
+// Jinja's power: binds tighter than * and, unlike Python, groups to the left (2 ** 3 ** 2 is 64)
+jsep.addBinaryOp("**", 11);
 // tests and filters chain left to right at one level, as in Jinja: `x is defined | ternary(a, b)`
 jsep.addBinaryOp("is", 13);
 jsep.addBinaryOp("|", 13);
@@ -173,6 +175,35 @@ export function preprocess(text: string, strings: StringMode): string {
 export const NOT_BINDS_LOOSER = new Set(["==", "!=", "<", "<=", ">", ">=", "in", "not in", "~", "+", "-", "*", "/", "//", "%", "is", "|"]);
 
 /** jsep binds unary `not` to the next token; Jinja's `not` binds looser than comparisons. */
+/** The `namespace.collection.` of a plugin's fully qualified name (ansible.builtin.to_json, community.general.json_query). */
+const FQCN = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\.(?=[A-Za-z_]\w*$)/;
+
+/**
+ * A filter or test written with its collection (`x | ansible.builtin.to_json`, `v is
+ * ansible.builtin.version('2', '>=')`) is the plugin of that short name: jsep reads the dotted
+ * name as member access `ansible.builtin.to_json`, turned here into the identifier `to_json`.
+ */
+function unqualify(n: Node): Node {
+  if (n.type === "UnaryExpression" && (n as jsep.UnaryExpression).operator === "not")
+    return { ...n, argument: unqualify((n as jsep.UnaryExpression).argument) };
+  if (n.type === "CallExpression") {
+    const c = n as jsep.CallExpression;
+    const callee = unqualify(c.callee);
+    return callee === c.callee ? n : { ...c, callee };
+  }
+  const parts: string[] = [];
+  let cur: Node = n;
+  while (cur.type === "MemberExpression" && !(cur as jsep.MemberExpression).computed) {
+    const m = cur as jsep.MemberExpression;
+    if (m.property.type !== "Identifier") return n;
+    parts.unshift((m.property as jsep.Identifier).name);
+    cur = m.object;
+  }
+  if (cur.type !== "Identifier" || parts.length !== 2) return n;
+  const name = `${(cur as jsep.Identifier).name}.${parts.join(".")}`;
+  return FQCN.test(name) ? ({ type: "Identifier", name: parts[1]! } as jsep.Identifier) : n;
+}
+
 export function reassociateNot(n: Node): Node {
   switch (n.type) {
     case "BinaryExpression": {
@@ -183,6 +214,7 @@ export function reassociateNot(n: Node): Node {
       if (NOT_BINDS_LOOSER.has(b.operator) && l.type === "UnaryExpression" && l.operator === "not" && !l.paren) {
         return { type: "UnaryExpression", operator: "not", prefix: true, argument: reassociateNot({ ...b, left: l.argument, right }) };
       }
+      if (b.operator === "|" || b.operator === "is") return { ...b, left, right: unqualify(right) };
       return { ...b, left, right };
     }
     case "UnaryExpression":
@@ -193,7 +225,14 @@ export function reassociateNot(n: Node): Node {
     }
     case "CallExpression": {
       const c = n as jsep.CallExpression;
-      return { ...c, callee: reassociateNot(c.callee), arguments: c.arguments.map(reassociateNot) };
+      const args = c.arguments.map(reassociateNot);
+      const fn = c.callee.type === "Identifier" ? (c.callee as jsep.Identifier).name : "";
+      const first = args[0] as jsep.Literal | undefined;
+      // lookup('ansible.builtin.file', …): the plugin's collection-qualified name
+      if ((fn === "lookup" || fn === "query" || fn === "q") && first?.type === "Literal" && typeof first.value === "string" && FQCN.test(first.value)) {
+        args[0] = { ...first, value: first.value.replace(FQCN, "") };
+      }
+      return { ...c, callee: reassociateNot(c.callee), arguments: args };
     }
     case "ArrayExpression":
       return { ...n, elements: (n as jsep.ArrayExpression).elements.map((e) => (e ? reassociateNot(e) : e)) };

@@ -30,7 +30,7 @@ function names(args: HoldArgs): string[] {
 
 type HoldOp = { op: "hold" | "unhold"; name: string };
 
-export default defineModule<HoldArgs, HoldState>({
+export default defineModule<HoldArgs, HoldState, HoldOp>({
   name: "patches.hold",
   description:
     "Keep packages at their installed version (apt: apt-mark hold, the dpkg selection `hold`; dnf: a versionlock entry) or release them. " +
@@ -109,7 +109,7 @@ export default defineModule<HoldArgs, HoldState>({
 
   async apply(host, _args, changes) {
     const be = patchBackend(host.facts);
-    const ops = changes.map((c) => c.data as HoldOp);
+    const ops = changes.map((c) => c.data!);
     const hold = ops.filter((o) => o.op === "hold").map((o) => o.name);
     const unhold = ops.filter((o) => o.op === "unhold").map((o) => o.name);
     const outs: string[] = [];

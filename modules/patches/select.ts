@@ -18,7 +18,7 @@ export interface SelectArgs {
 export type UpgradeOp = { op: "update_cache"; action?: true } | { op: "upgrade"; update: PendingUpdate } | { op: "reboot"; action: true };
 
 /** A change of patches.upgrade: its data is always an UpgradeOp. */
-export type UpgradeChange = Change & { data?: UpgradeOp };
+export type UpgradeChange = Change<UpgradeOp>;
 
 export interface Selection {
   /** Updates the task takes, in name order. */

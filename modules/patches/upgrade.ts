@@ -25,7 +25,7 @@ export interface UpgradeArgs extends RebootOptions {
 
 const GLOB_RE = /^[A-Za-z0-9_.+:*?[\]!-]+$/;
 
-export default defineModule<UpgradeArgs, PatchState>({
+export default defineModule<UpgradeArgs, PatchState, UpgradeOp>({
   name: "patches.upgrade",
   description:
     "Apply pending package updates — by default only security updates — at exactly the versions the probe listed. " +
@@ -112,7 +112,7 @@ export default defineModule<UpgradeArgs, PatchState>({
 
   async apply(host, args, changes, st) {
     const be = patchBackend(host.facts);
-    const ops = changes.map((c) => c.data as UpgradeOp);
+    const ops = changes.map((c) => c.data!);
     const held = selectUpdates(st, args).held;
     const outcome = await be.upgrade(host, {
       updateCache: ops.some((o) => o.op === "update_cache"),

@@ -34,7 +34,7 @@ export interface ServiceChangeData {
   action?: true;
 }
 
-export default defineModule<ServiceArgs, ServiceState>({
+export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   name: "services.service",
   aliases: ["service", "systemd", "systemd_service"],
   description:
@@ -112,20 +112,19 @@ export default defineModule<ServiceArgs, ServiceState>({
   },
 
   diff(st, args) {
-    if (!args.name)
-      return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } satisfies ServiceChangeData }];
+    if (!args.name) return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } }];
     const n = args.name;
     // Ansible masks (or finds unmasked) a unit that does not exist; only enabled and state need it.
     if (!st.exists && (args.state !== undefined || args.enabled !== undefined || args.masked === undefined))
       throw new ModuleError(`service ${n} not found: ${st.where}`);
-    const changes: Change[] = [];
+    const changes: Change<ServiceChangeData>[] = [];
     if (reloadWanted(args) && st.needReload) {
       changes.push({
         summary: `unit files of ${n} changed on disk, to daemon-reload`,
         field: "daemon_reload",
         before: "NeedDaemonReload=yes",
         after: "reloaded",
-        data: { op: "daemon-reload", action: true } satisfies ServiceChangeData,
+        data: { op: "daemon-reload", action: true },
       });
     }
     if (args.masked !== undefined && !!st.masked !== args.masked) {
@@ -134,7 +133,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "masked",
         before: !!st.masked,
         after: args.masked,
-        data: { op: args.masked ? "mask" : "unmask" } satisfies ServiceChangeData,
+        data: { op: args.masked ? "mask" : "unmask" },
       });
     }
     // A unit being unmasked in this task is judged as it will be afterwards: its own unit file state.
@@ -152,7 +151,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "enabled",
         before: st.enabled ?? st.fixed,
         after: args.enabled,
-        data: { op: args.enabled ? "enable" : "disable" } satisfies ServiceChangeData,
+        data: { op: args.enabled ? "enable" : "disable" },
       });
     }
     const s = args.state;
@@ -163,7 +162,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "state",
         before: status,
         after: "running",
-        data: { op: "start" } satisfies ServiceChangeData,
+        data: { op: "start" },
       });
     } else if (s === "stopped" && (st.running !== false || st.deactivating)) {
       changes.push({
@@ -171,7 +170,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "state",
         before: status,
         after: "stopped",
-        data: { op: "stop" } satisfies ServiceChangeData,
+        data: { op: "stop" },
       });
     } else if (s === "restarted" || s === "reloaded") {
       const op = s === "restarted" ? "restart" : "reload";
@@ -180,7 +179,7 @@ export default defineModule<ServiceArgs, ServiceState>({
         field: "state",
         before: "running",
         after: "running",
-        data: { op, action: true } satisfies ServiceChangeData,
+        data: { op, action: true },
       });
     }
     return changes;
@@ -197,7 +196,7 @@ export default defineModule<ServiceArgs, ServiceState>({
   async apply(host, args, changes) {
     const be = backend(host.facts);
     const out: string[] = [];
-    let ops = changes.map((c) => (c.data as ServiceChangeData).op);
+    let ops = changes.map((c) => c.data!.op);
     ops.sort((a, b) => rank(a) - rank(b));
     // systemd: enabling and starting (disabling and stopping) is one `systemctl enable --now`.
     if (be.init === "systemd") {

@@ -15,7 +15,10 @@ export interface HostnameState {
   file?: string;
 }
 
-export default defineModule<HostnameArgs, HostnameState>({
+/** What apply does: write /etc/hostname, set the live name. */
+type HostnameOp = { op: "file" } | { op: "live" };
+
+export default defineModule<HostnameArgs, HostnameState, HostnameOp>({
   name: "system.hostname",
   aliases: ["hostname"],
   description: "Ensure the host's name, live and in /etc/hostname (and through hostnamectl on systemd hosts).",
@@ -57,7 +60,7 @@ export default defineModule<HostnameArgs, HostnameState>({
   },
 
   diff(st, args) {
-    const changes: Change[] = [];
+    const changes: Change<HostnameOp>[] = [];
     if (st.file !== args.name) {
       changes.push({
         summary: st.file === undefined ? `/etc/hostname missing (→ ${args.name})` : `/etc/hostname ${st.file} → ${args.name}`,
@@ -65,10 +68,11 @@ export default defineModule<HostnameArgs, HostnameState>({
         before: st.file,
         after: args.name,
         diff: { path: "/etc/hostname", before: st.file === undefined ? "" : `${st.file}\n`, after: `${args.name}\n` },
+        data: { op: "file" },
       });
     }
     if (st.live !== args.name) {
-      changes.push({ summary: `hostname ${st.live} → ${args.name}`, field: "hostname", before: st.live, after: args.name });
+      changes.push({ summary: `hostname ${st.live} → ${args.name}`, field: "hostname", before: st.live, after: args.name, data: { op: "live" } });
     }
     return changes;
   },
@@ -78,9 +82,9 @@ export default defineModule<HostnameArgs, HostnameState>({
   },
 
   async apply(host, args, changes) {
-    const fields = new Set(changes.map((c) => c.field));
-    if (fields.has("file")) await host.writeFile("/etc/hostname", `${args.name}\n`, { mode: "0644" });
-    if (fields.has("hostname")) await host.run(`hostname ${shq(args.name)}`);
+    const ops = new Set(changes.map((c) => c.data!.op));
+    if (ops.has("file")) await host.writeFile("/etc/hostname", `${args.name}\n`, { mode: "0644" });
+    if (ops.has("live")) await host.run(`hostname ${shq(args.name)}`);
     if (host.facts.init === "systemd") await host.run(`hostnamectl set-hostname ${shq(args.name)}`);
   },
 });

@@ -53,7 +53,10 @@ const LAST = "\uffff";
 export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
 const DEFAULT_FILE = "/etc/sysctl.d/99-keel.conf";
 
-export default defineModule<SysctlArgs, SysctlState>({
+/** What apply does for a change: write the file's new content, set the live value, or refuse an override. */
+type SysctlOp = { content: string } | { live: string } | { override: SysctlSetting };
+
+export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
   name: "system.sysctl",
   aliases: ["sysctl"],
   description:
@@ -141,7 +144,7 @@ export default defineModule<SysctlArgs, SysctlState>({
   diff(st, args) {
     const file = args.sysctl_file ?? DEFAULT_FILE;
     const key = args.name;
-    const changes: Change[] = [];
+    const changes: Change<SysctlOp>[] = [];
     const lines = st.target ?? [];
     const own = lines.map((l, i) => ({ i, a: assignment(l) })).filter((x) => x.a && keyMatches(x.a.key, key));
     if (args.state === "absent") {
@@ -225,15 +228,13 @@ export default defineModule<SysctlArgs, SysctlState>({
   async apply(host, args, changes) {
     const file = args.sysctl_file ?? DEFAULT_FILE;
     let out = "";
-    for (const c of changes) {
-      const d = c.data as { content?: string };
-      if (d.content !== undefined) await host.writeFile(file, d.content, { mode: "0644" });
-    }
-    const live = changes.find((c) => (c.data as { live?: string }).live !== undefined);
-    if (live) out += (await host.run(`sysctl -w ${shq(`${args.name}=${(live.data as { live: string }).live}`)}`)).stdout;
-    const over = changes.find((c) => (c.data as { override?: SysctlSetting }).override);
+    const ops = changes.map((c) => c.data!);
+    for (const d of ops) if ("content" in d) await host.writeFile(file, d.content, { mode: "0644" });
+    const live = ops.find((d) => "live" in d);
+    if (live) out += (await host.run(`sysctl -w ${shq(`${args.name}=${live.live}`)}`)).stdout;
+    const over = ops.find((d) => "override" in d);
     if (over) {
-      const o = (over.data as { override: SysctlSetting }).override;
+      const o = over.override;
       throw new ModuleError(
         `${args.name} is also set to ${norm(o.value)} in ${o.file} (line ${o.line}), which is loaded after ${file} and wins at boot; ` +
           `remove it there, or set sysctl_file: ${o.file}`,

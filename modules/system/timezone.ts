@@ -34,7 +34,10 @@ export interface TimezoneState {
 
 const ZONEINFO = "/usr/share/zoneinfo";
 
-export default defineModule<TimezoneArgs, TimezoneState>({
+/** What apply does: set the zone (name, or the /etc/localtime link without systemd), set the RTC mode. */
+type TimezoneOp = { op: "zone" } | { op: "hwclock" };
+
+export default defineModule<TimezoneArgs, TimezoneState, TimezoneOp>({
   name: "system.timezone",
   aliases: ["timezone", "community.general.timezone"],
   description:
@@ -102,16 +105,18 @@ export default defineModule<TimezoneArgs, TimezoneState>({
   },
 
   diff(st, a) {
-    const out: Change[] = [];
+    const out: Change<TimezoneOp>[] = [];
     if (a.name !== undefined) {
       if (!st.zoneKnown) throw new ModuleError(`given timezone "${a.name}" is not available: no ${ZONEINFO}/${a.name} on the host (is tzdata installed?)`);
-      if (st.name !== a.name) out.push({ summary: `timezone ${st.name ?? "unset"} → ${a.name}`, field: "name", before: st.name ?? null, after: a.name });
+      if (st.name !== a.name)
+        out.push({ summary: `timezone ${st.name ?? "unset"} → ${a.name}`, field: "name", before: st.name ?? null, after: a.name, data: { op: "zone" } });
       if (!st.systemd && !localtimeOk(st.localtime, a.name)) {
         out.push({
           summary: `/etc/localtime ${st.localtime === undefined ? "missing" : `→ ${st.localtime}`}, to link ${ZONEINFO}/${a.name}`,
           field: "localtime",
           before: st.localtime ?? null,
           after: `${ZONEINFO}/${a.name}`,
+          data: { op: "zone" },
         });
       }
     }
@@ -121,6 +126,7 @@ export default defineModule<TimezoneArgs, TimezoneState>({
         field: "hwclock",
         before: st.hwclock ?? null,
         after: rtc(a.hwclock),
+        data: { op: "hwclock" },
       });
     }
     return out;
@@ -134,8 +140,8 @@ export default defineModule<TimezoneArgs, TimezoneState>({
   },
 
   async apply(host, a, changes, st) {
-    const fields = new Set(changes.map((c) => c.field));
-    if (fields.has("name") || fields.has("localtime")) {
+    const ops = new Set(changes.map((c) => c.data!.op));
+    if (ops.has("zone")) {
       const name = a.name!;
       if (st.systemd) await host.run(`timedatectl set-timezone ${shq(name)}`);
       else {
@@ -145,7 +151,7 @@ export default defineModule<TimezoneArgs, TimezoneState>({
         await host.run("if command -v dpkg-reconfigure >/dev/null 2>&1; then dpkg-reconfigure --frontend noninteractive tzdata; fi");
       }
     }
-    if (fields.has("hwclock")) {
+    if (ops.has("hwclock")) {
       const mode = rtc(a.hwclock!);
       if (st.systemd) await host.run(`timedatectl set-local-rtc ${mode === "local" ? "yes" : "no"}`);
       else {

@@ -1,5 +1,5 @@
-// password_hash on a lab host: the host's own crypt(3) (libxcrypt, via python3) verifies the sha512
-// and sha256 hashes keel computes, as `user: password=` will need it to.
+// password_hash on a lab host: the host's own crypt(3) (libxcrypt, via python3) verifies the sha512,
+// sha256 and yescrypt hashes keel computes, as `user: password=` will need it to.
 import { describe, it, expect } from "vitest";
 import { evaluate } from "../../engine/template/index.js";
 import { describeLab, lab, ssh } from "../e2e/lab.js";
@@ -11,6 +11,8 @@ describeLab("password_hash against a lab host's crypt(3)", () => {
     ["sha512", "s3cret pass"],
     ["sha256", "s3cret pass"],
     ["sha512", "ünïcødé"],
+    ["yescrypt", "s3cret pass"],
+    ["yescrypt", "ünïcødé"],
   ])("%s %s", async (algo, pw) => {
     const hash = evaluate({ text: `pw | password_hash('${algo}')`, pos }, { pw }) as string;
     const py = `import crypt,sys; h=sys.argv[2]; print("ok" if crypt.crypt(sys.argv[1], h) == h else "bad")`;

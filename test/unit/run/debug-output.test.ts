@@ -21,9 +21,9 @@ const PLAY = `- hosts: localhost
     - debug: { msg: "loud", verbosity: 1 }
 `;
 
-async function run(verbosity: number): Promise<{ results: TaskResult[]; text: string }> {
+async function run(verbosity: number, play = PLAY): Promise<{ results: TaskResult[]; text: string }> {
   const dir = mkdtempSync(join(tmpdir(), "keel-debugout-"));
-  writeFileSync(join(dir, "site.yml"), PLAY);
+  writeFileSync(join(dir, "site.yml"), play);
   const plan = loadPlaybook(join(dir, "site.yml"), { registry });
   const inv = await loadInventory([defaultInventoryPath()]);
   let text = "";
@@ -51,5 +51,15 @@ describe("debug output", () => {
     const { results, text } = await run(1);
     expect(results[2]).toMatchObject({ status: "ok", show: true, msg: "loud" });
     expect(text).toContain("         loud\n");
+  });
+  it("Ansible's play magic variables: ansible_play_hosts(_all), play_hosts, ansible_play_batch, role_names, ansible_version", async () => {
+    const play = `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug: { msg: "{{ [ansible_play_hosts, ansible_play_hosts_all, play_hosts, ansible_play_batch, role_names] | to_json }}" }
+    - debug: { msg: "{{ ansible_version.full is version('2.9', '>=') }} {{ ansible_version.major }}" }
+`;
+    const { results } = await run(0, play);
+    expect(results.map((r) => r.msg)).toEqual(['[["localhost"], ["localhost"], ["localhost"], ["localhost"], []]', "True 2"]);
   });
 });
