@@ -30,6 +30,7 @@ import packagesApt from "./packages/apt.js";
 import packagesDnf from "./packages/dnf.js";
 import packagesPackage from "./packages/package.js";
 import packagesPackageFacts from "./packages/package_facts.js";
+import packagesPip from "./packages/pip.js";
 import patchesHold from "./patches/hold.js";
 import patchesUpgrade from "./patches/upgrade.js";
 import servicesService from "./services/service.js";
@@ -87,6 +88,7 @@ export const MODULES: readonly ModuleDef[] = [
   packagesDnf,
   packagesPackage,
   packagesPackageFacts,
+  packagesPip,
   patchesHold,
   patchesUpgrade,
   servicesService,

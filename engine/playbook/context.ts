@@ -64,3 +64,27 @@ export interface Cursor {
 export function nextId(c: Cursor): string {
   return `${c.prefix}.${c.kind}${c.out.length}`;
 }
+
+/**
+ * The settings a task or block takes from the scope it is read in (its own keywords then override
+ * them), with the given `vars`, in the key order of a Task. One list, so that a task, a block and a
+ * deferred task inherit the same things.
+ */
+export function inherited(
+  scope: Scope,
+  vars: Record<string, unknown>,
+): Pick<Task, "tags" | "vars" | "become" | "becomeUser" | "ignoreErrors" | "ignoreErrorsExpr" | "noLog" | "checkMode" | "placement" | "role" | "searchDirs"> {
+  return {
+    tags: [...scope.tags],
+    vars,
+    become: scope.become,
+    becomeUser: scope.becomeUser,
+    ignoreErrors: scope.ignoreErrors ?? false,
+    ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
+    noLog: scope.noLog ?? false,
+    checkMode: scope.checkMode,
+    ...(scope.placement ? { placement: scope.placement } : {}),
+    role: scope.role,
+    searchDirs: scope.searchDirs,
+  };
+}

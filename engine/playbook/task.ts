@@ -8,7 +8,7 @@ import { checkTemplate, hasTemplate, LOOKUP_NAMES } from "../template/index.js";
 import { checkArgs, coerceArgs, foldArgAliases, parseKeyValue, KvError } from "./args.js";
 import { TASK_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
 import { applySetting } from "./settings.js";
-import type { Cursor } from "./context.js";
+import { inherited, type Cursor } from "./context.js";
 import {
   VAR_NAME,
   keyOf,
@@ -33,17 +33,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
     id,
     pos,
     when: [...scope.when],
-    tags: [...scope.tags],
-    vars: { ...scope.vars },
-    become: scope.become,
-    becomeUser: scope.becomeUser,
-    ignoreErrors: scope.ignoreErrors ?? false,
-    ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
-    noLog: scope.noLog ?? false,
-    checkMode: scope.checkMode,
-    ...(scope.placement ? { placement: scope.placement } : {}),
-    role: scope.role,
-    searchDirs: scope.searchDirs,
+    ...inherited(scope, { ...scope.vars }),
     module: "",
     moduleAs: "",
     args: {},

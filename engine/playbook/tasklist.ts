@@ -5,7 +5,7 @@ import type { InputError } from "../core/errors.js";
 import type { Block, Expr, Task } from "../core/plan.js";
 import { BLOCK_KEYWORDS } from "./keywords.js";
 import { applySetting } from "./settings.js";
-import { nextId, type Cursor, type Scope } from "./context.js";
+import { inherited, nextId, type Cursor, type Scope } from "./context.js";
 import { bareKey, keyOf, pairOf, unknownKeyword, stringValue, stringList, exprList } from "./readers.js";
 import { readTask, isDeferrable } from "./task.js";
 import { include, INCLUDE_KEYS } from "./include.js";
@@ -55,16 +55,7 @@ function deferredTask(c: Cursor, node: YAMLMap, e: InputError, when: Expr[]): Ta
     ...(name !== undefined ? { name } : {}),
     pos: y.pos(node),
     when,
-    tags: [...scope.tags],
-    vars: { ...scope.vars },
-    become: scope.become,
-    becomeUser: scope.becomeUser,
-    ignoreErrors: scope.ignoreErrors ?? false,
-    noLog: scope.noLog ?? false,
-    checkMode: scope.checkMode,
-    ...(scope.placement ? { placement: scope.placement } : {}),
-    role: scope.role,
-    searchDirs: scope.searchDirs,
+    ...inherited(scope, { ...scope.vars }),
     module: "system.fail",
     moduleAs: "fail",
     args: { msg: `keel cannot run this task (${where}): ${e.message}${e.hint ? ` (${e.hint})` : ""}` },
@@ -86,17 +77,7 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     id,
     pos: y.pos(node),
     when: [...scope.when],
-    tags: [...scope.tags],
-    vars: {},
-    become: scope.become,
-    becomeUser: scope.becomeUser,
-    ignoreErrors: scope.ignoreErrors ?? false,
-    ...(scope.ignoreErrorsExpr ? { ignoreErrorsExpr: scope.ignoreErrorsExpr } : {}),
-    noLog: scope.noLog ?? false,
-    checkMode: scope.checkMode,
-    ...(scope.placement ? { placement: scope.placement } : {}),
-    role: scope.role,
-    searchDirs: scope.searchDirs,
+    ...inherited(scope, {}),
     block: [],
     rescue: [],
     always: [],

@@ -8,7 +8,8 @@ import type { EventSink, HostStats, TaskRef, TaskResult } from "../core/events.j
 import { ConnectionError, InputError } from "../core/errors.js";
 import { isTrue, renderValue } from "../template/index.js";
 import { tagsSelect } from "./select.js";
-import { errorText, isUndefinedUnder, maskResult, typeName } from "./result.js";
+import { errorText, isUndefinedUnder, maskResult } from "./result.js";
+import { typeName } from "../template/values.js";
 import type { RunOptions } from "./options.js";
 import { childScope, includeStandIn, spliceIncluded, type Flat, type Scope } from "./scope.js";
 

@@ -10,7 +10,7 @@ import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
 import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult, Footprint } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError, ConnectionError, InputError, UndefinedVariableError } from "../core/errors.js";
-import { renderValue, renderText, evaluate, isTrue, markWrittenVars } from "../template/index.js";
+import { renderValue, renderText, evaluate, isTrue, markWrittenVars, markWrittenResult } from "../template/index.js";
 import { validateArgs } from "../playbook/index.js";
 import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
@@ -20,7 +20,8 @@ import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
-import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, typeName, type ItemOutcome } from "./result.js";
+import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, type ItemOutcome } from "./result.js";
+import { typeName } from "../template/values.js";
 import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
@@ -215,6 +216,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       show = cr.show === true;
       if (cr.msg !== undefined) reg.msg = cr.msg;
       if (cr.setFacts) reg.ansible_facts = cr.setFacts;
+      if (cr.setFacts && cr.setFactsWritten) markWrittenResult(cr.setFacts);
     } else {
       const p = prepare(h, task, scope, module as HostModule, vars);
       resource = p.resource;

@@ -15,6 +15,7 @@ import { runItems, type TaskHost } from "./pipeline.js";
 import type { FleetVars, PlayState, RunOptions } from "./options.js";
 import type { Scope } from "./scope.js";
 import { errorText, failedOutcome, maskResult, type ItemOutcome } from "./result.js";
+import { isWrittenResult, markWrittenVars } from "../template/index.js";
 
 /** What the view needs from the host runner. */
 export interface PlacingHost extends TaskHost {
@@ -157,7 +158,11 @@ export async function onceGate(
 /** Put a run_once result into a host's variables (its register, its facts); true when something was set. */
 export function adoptedVars(registered: Record<string, unknown>, task: Task, r: OnceResult): boolean {
   const facts = r.reg?.ansible_facts;
-  if (facts && typeof facts === "object") Object.assign(registered, facts);
+  if (facts && typeof facts === "object") {
+    Object.assign(registered, facts);
+    // include_vars' variables are templated when read on every host that adopts them, as on the one that ran it
+    markWrittenVars(registered, Object.keys(facts), isWrittenResult(facts));
+  }
   if (task.register && r.reg) registered[task.register] = r.reg;
   return Boolean(task.register || facts);
 }

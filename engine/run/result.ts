@@ -89,10 +89,6 @@ export function errorText(e: unknown): string {
   return `internal error (a bug in keel): ${e instanceof Error ? e.message : String(e)}`;
 }
 
-export function typeName(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "list" : typeof v === "object" ? "mapping" : typeof v;
-}
-
 export function lines(s: string): string[] {
   return s === "" ? [] : s.replace(/\n$/, "").split("\n");
 }

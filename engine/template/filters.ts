@@ -8,6 +8,7 @@ import { yescryptFilter } from "./yescrypt.js";
 import { subelements } from "./lookup.js";
 import YAML from "yaml";
 import { hintFrom } from "./ast.js";
+import { MORE_FILTERS, MORE_FILTER_KW } from "./filters-more.js";
 import { combine2, flatten, order, pick, sortKey, uniq } from "./collections.js";
 import { printf, pyJson, toYaml } from "./format.js";
 import { groupRef, pyRegex, pyReplacement } from "./regex.js";
@@ -49,11 +50,7 @@ export const UNSUPPORTED_FILTERS: Record<string, string> = {
   from_yaml_all: "not supported; use from_yaml on one document",
   to_datetime: "not supported",
   strftime: "keel templates do not read the clock; pass a timestamp with -e",
-  permutations: "not supported",
-  combinations: "not supported",
   xmlattr: "not supported",
-  urlencode: "not supported",
-  urlsplit: "not supported",
 };
 
 export type Filter = (v: Val, a: Val[], kw: Record<string, Val>) => Val;
@@ -121,6 +118,7 @@ export const FILTER_KW: Record<string, string[]> = {
   product: [],
   json_query: [],
   password_hash: ["hashtype", "salt", "salt_size", "rounds", "ident", "seed"],
+  ...MORE_FILTER_KW,
 };
 
 export const FILTERS: Record<string, Filter> = {
@@ -467,6 +465,7 @@ export const FILTERS: Record<string, Filter> = {
   // default/d and mandatory are handled in applyFilter because they look at undefined values.
   default: (v) => v,
   d: (v) => v,
+  ...MORE_FILTERS,
 };
 
 /** Apply a filter by name (map('upper'), map('regex_replace', …)). */

@@ -104,6 +104,18 @@ export function markWrittenVars(registered: Record<string, unknown>, names: Iter
   }
 }
 
+/** `ansible_facts` of task results written by people (include_vars): hosts that adopt them (run_once) mark them too. */
+const WRITTEN_RESULTS = new WeakSet<object>();
+
+/** Note that a task result's `ansible_facts` object comes from a vars file (see markWrittenVars). */
+export function markWrittenResult(reg: object): void {
+  WRITTEN_RESULTS.add(reg);
+}
+
+export function isWrittenResult(reg: object): boolean {
+  return WRITTEN_RESULTS.has(reg);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lazy variables and omit
 

@@ -60,6 +60,13 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
     for (const p of a.paths ?? [])
       if (/["'`$\\]/.test(p)) throw new InputError(`path '${p}' of hardening.file_perms may only use glob characters (* ? [ ]), no quotes, $ or backslashes`);
   },
+  // What the probe reads: each pattern's paths, named by the folder above its first glob character
+  // (everything below it), and the account names the stat reports. apply only changes their modes
+  // and owners. Declared so that a first run pipelines these tasks (docs/pipelining.md).
+  footprint: (a) => {
+    const files = [...new Set(a.paths.map((p) => `file:${globBase(p)}`))];
+    return { reads: [...files, "accounts"], writes: files };
+  },
   resource: (a) => `permissions of ${a.paths.join(" ")}`,
   probe(a) {
     // Globs are expanded by the shell on purpose; a pattern without a match stays literal and is skipped.
@@ -129,3 +136,11 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
     }
   },
 });
+
+/** The longest literal path a glob's matches all lie in: "/etc/ssh/ssh_host_*_key" → "/etc/ssh"; a plain path itself. */
+export function globBase(pattern: string): string {
+  const parts = pattern.split("/");
+  const first = parts.findIndex((c) => /[*?[]/.test(c));
+  if (first < 0) return pattern;
+  return parts.slice(0, first).join("/") || "/";
+}

@@ -6,7 +6,7 @@
 // folder hides the same name in later ones), and for `install` the FIRST rule for the module wins.
 // A rule in another file that wins over keel's is reported, and apply fails naming it. Whether the
 // module is loaded in the running kernel is reported, never changed: it stays until reboot.
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule, folderEntries, type Change } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
@@ -56,6 +56,13 @@ export default defineModule<KernelModuleArgs, St, KernelModuleOp>({
       },
     },
   },
+  // The probe reads every modprobe.d folder, keel's file (which may lie elsewhere) and the loaded
+  // modules; apply writes keel's file (creating its folder). Declared so that a first run
+  // pipelines these tasks (docs/pipelining.md).
+  footprint: (a) => ({
+    reads: [...MODPROBE_DIRS.map((d) => `file:${d}`), `file:${fileOf(a)}`, "file:/proc/modules"],
+    writes: [`file:${fileOf(a)}`, ...folderEntries(fileOf(a))],
+  }),
   resource: (a) => `kernel module ${a.name}`,
   probe(a) {
     const m = canon(a.name);

@@ -140,6 +140,11 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     if (args.masked === false && st.masked) {
       st = { ...st, fixed: undefined, enabled: false };
     }
+    // Likewise a unit being masked: Ansible's systemd module masks first, then asks is-enabled
+    // ("masked": not enabled), so `masked: true, enabled: false` on a static unit only masks it.
+    if (args.masked === true && !st.masked) {
+      st = { ...st, fixed: "masked", enabled: false };
+    }
     // Ansible's rule (is-enabled exits 0, not "indirect"/"alias"): a static unit counts as enabled, so
     // enabled=false runs `systemctl disable` (which changes nothing) and reports a change every run,
     // as Ansible does; enabling a masked unit fails in systemctl, as in Ansible.

@@ -26,6 +26,7 @@ export interface UriRequest {
   force: boolean;
   decompress: boolean;
   use_netrc: boolean;
+  use_proxy: boolean;
   ca_path?: string;
   unredirected_headers: string[];
 }
@@ -95,7 +96,7 @@ class RH(ur.HTTPRedirectHandler):
 if s['validate_certs']: ctx = ssl.create_default_context(cafile=s.get('ca_path'))
 else: ctx = ssl._create_unverified_context()
 jar = cj.CookieJar()
-handlers = [RH(), ur.HTTPCookieProcessor(jar), ur.HTTPSHandler(context=ctx)]
+handlers = [RH(), ur.HTTPCookieProcessor(jar), ur.HTTPSHandler(context=ctx)] + ([] if s['use_proxy'] else [ur.ProxyHandler({})])
 p = urlparse(url); user = s.get('url_username'); pw = s.get('url_password')
 if user: netloc = p.netloc
 elif '@' in p.netloc:

@@ -101,7 +101,7 @@ export default defineModule<UriArgs, UriState>({
       validate_certs: { type: "boolean", default: true, description: "Verify the server's TLS certificate. Default true." },
       http_agent: { type: "string", default: "ansible-httpget", description: "The User-Agent header. Default ansible-httpget, as Ansible." },
       force: { type: "boolean", default: false, description: "Send cache-control: no-cache instead of If-Modified-Since from dest's mtime." },
-      use_proxy: { type: "boolean", default: true, description: "Use the host's *_proxy environment variables (python's default)." },
+      use_proxy: { type: "boolean", default: true, description: "Use the host's *_proxy environment variables (false: connect directly). Default true." },
       decompress: { type: "boolean", default: true, description: "Decompress a gzip-encoded response." },
       use_netrc: { type: "boolean", default: true, description: "Take credentials from the host's ~/.netrc (or $NETRC) when none are given." },
       ca_path: { type: "string", pattern: "^/", description: "A CA bundle on the host to verify the server against." },
@@ -231,6 +231,7 @@ export function requestOf(a: UriArgs): UriRequest {
     force: a.force ?? false,
     decompress: a.decompress ?? true,
     use_netrc: a.use_netrc ?? true,
+    use_proxy: a.use_proxy ?? true,
     unredirected_headers: a.unredirected_headers ?? [],
   };
   if (a.body !== undefined && a.body !== null) req.body = a.body;

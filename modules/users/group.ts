@@ -8,6 +8,7 @@ import { parseGroupLine, type GroupEntry } from "./common.js";
 export interface GroupArgs {
   name: string;
   gid?: number;
+  non_unique?: boolean;
   system?: boolean;
   state?: "present" | "absent";
 }
@@ -30,6 +31,7 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
     properties: {
       name: { type: "string", minLength: 1, pattern: "^[^:\\s,]+$", description: "Name of the group." },
       gid: { type: "integer", minimum: 0, description: "Numeric group id. Changed with groupmod -g when it differs." },
+      non_unique: { type: "boolean", default: false, description: "With gid: allow a gid another group already has (groupadd/groupmod -o)." },
       system: {
         type: "boolean",
         default: false,
@@ -85,11 +87,11 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
       if (op.op === "delete") await host.run(shJoin(["groupdel", a.name]));
       else if (op.op === "create") {
         const cmd = ["groupadd"];
-        if (a.gid !== undefined) cmd.push("-g", String(a.gid));
+        if (a.gid !== undefined) cmd.push("-g", String(a.gid), ...(a.non_unique ? ["-o"] : []));
         if (a.system) cmd.push("-r");
         cmd.push(a.name);
         await host.run(shJoin(cmd));
-      } else await host.run(shJoin(["groupmod", "-g", String(op.gid), a.name]));
+      } else await host.run(shJoin(["groupmod", "-g", String(op.gid), ...(a.non_unique ? ["-o"] : []), a.name]));
     }
   },
 });

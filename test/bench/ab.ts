@@ -1,14 +1,17 @@
 // A/B of two keel builds on ONE fleet: the converged run and the drift check, alternated A, B, A, B…
 // so that the load other users put on this shared machine falls on both builds alike.
 //
-//   npx tsc -p . && node dist/test/bench/ab.js --a OLD/bin/keel.js [--b bin/keel.js] [--hosts 50] [--rounds 2]
+//   npx tsc -p . && node dist/test/bench/ab.js --a OLD/bin/keel.js [--b bin/keel.js] [--hosts 50] [--rounds 2] [--fleet DIR]
+//
+// --fleet DIR: use the first --hosts hosts of a fleet held by test/bench/hold.ts (its --views),
+// instead of starting (and stopping) a fleet of its own.
 //
 // The fleet is scratch lab hosts (test/bench/fleet.ts), converged once by build B with
 // test/bench/fixtures/site.yml, then each round runs, for A then B (B then A in even rounds):
 // `keel run site.yml` (already converged: nothing may change) and `keel drift site.yml` (in sync).
 // Each figure is the wall time, the keel process's CPU (user + sys, GNU time, children included)
 // per host, and the 1-minute load average when it started. The fleet is stopped at the end.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SITE, timed } from "./ansible.js";
@@ -23,14 +26,21 @@ interface Figure {
   load: number;
 }
 
-function parseArgs(argv: string[]): { a: string; b: string; hosts: number; rounds: number } {
+function parseArgs(argv: string[]): { a: string; b: string; hosts: number; rounds: number; fleet?: string } {
   const get = (k: string) => {
     const i = argv.indexOf(k);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const a = get("--a");
   if (!a) throw new Error("usage: ab.js --a OLD/bin/keel.js [--b bin/keel.js] [--hosts 50] [--rounds 2]");
-  return { a: resolve(a), b: resolve(get("--b") ?? "bin/keel.js"), hosts: Number(get("--hosts") ?? 50), rounds: Number(get("--rounds") ?? 2) };
+  const fleet = get("--fleet");
+  return {
+    a: resolve(a),
+    b: resolve(get("--b") ?? "bin/keel.js"),
+    hosts: Number(get("--hosts") ?? 50),
+    rounds: Number(get("--rounds") ?? 2),
+    ...(fleet ? { fleet: resolve(fleet) } : {}),
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,9 +51,13 @@ async function main(argv: string[]): Promise<number> {
   const figures: Figure[] = [];
   const problems: string[] = [];
   try {
-    log(`starting ${o.hosts} scratch hosts`);
-    await growFleet(fleet, o.hosts);
-    const v = fleetView(fleet, o.hosts);
+    let v: { inventory: string };
+    if (o.fleet) v = JSON.parse(readFileSync(join(o.fleet, `fleet-${o.hosts}.json`), "utf8")) as { inventory: string };
+    else {
+      log(`starting ${o.hosts} scratch hosts`);
+      await growFleet(fleet, o.hosts);
+      v = fleetView(fleet, o.hosts);
+    }
     // Flags both builds understand (the connect timeout's short form changed meaning in between).
     const common = ["-i", v.inventory, "--connect-timeout", "60"];
     const keel = async (bin: string, args: string[], tag: string) => {

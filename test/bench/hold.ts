@@ -17,20 +17,25 @@ async function main(argv: string[]): Promise<number> {
   };
   const n = Number(get("--hosts") ?? 20);
   const dir = resolve(get("--dir") ?? `/tmp/keel-fleet-${n}`);
-  if (!Number.isInteger(n) || n < 1) throw new Error("usage: hold.js --hosts N [--dir DIR] [--stdin]");
+  if (!Number.isInteger(n) || n < 1) throw new Error("usage: hold.js --hosts N [--dir DIR] [--views 20,100] [--stdin]");
   mkdirSync(dir, { recursive: true });
   const paths = labPaths();
   mkdirSync(paths.leases, { recursive: true });
   const lease = join(paths.leases, String(process.pid));
   writeFileSync(lease, `${new Date().toISOString()} bench/hold\n`);
   const fleet = newFleet(dir);
+  // Nothing else keeps the event loop alive while the fleet is held: a pending promise does not.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= stopFleet(fleet)
       .catch((e: unknown) => {
         process.stderr.write(`hold: stopping: ${(e as Error).message}\n`);
       })
-      .finally(() => rmSync(lease, { force: true })));
+      .finally(() => {
+        clearInterval(keepAlive);
+        rmSync(lease, { force: true });
+      }));
   const done = new Promise<void>((res) => {
     for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, () => void stop().then(res));
     if (argv.includes("--stdin")) process.stdin.on("end", () => void stop().then(res)).resume();
@@ -40,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     await stop();
     throw e;
+  }
+  // --views 20,100: also an inventory of the first 20 and 100 hosts (inventory-20.yml…, fleet-20.json…)
+  for (const k of (get("--views") ?? "").split(",").filter(Boolean).map(Number)) {
+    if (!Number.isInteger(k) || k < 1 || k > n) continue;
+    const w = fleetView(fleet, k);
+    writeFileSync(join(dir, `fleet-${k}.json`), JSON.stringify({ inventory: w.inventory, knownHosts: w.knownHosts, hosts: w.names }) + "\n");
   }
   const v = fleetView(fleet, n);
   const info = JSON.stringify({ inventory: v.inventory, knownHosts: v.knownHosts, hosts: v.names });

@@ -4,7 +4,8 @@
 // average before and after. On this lab the hosts share the controller's cores, so host-side work
 // (facts and probe scripts, sshd's key exchange) shows up as waiting in keel's wall time.
 //
-//   node dist/test/bench/phases.js --fleet /tmp/fleet20 [--converge] drift|run|check [--keel BIN]
+//   node dist/test/bench/phases.js --fleet /tmp/fleet20 [--hosts N] [--converge] drift|run|check [--keel BIN]
+//   (--hosts N: the first N hosts, a view hold.ts wrote with --views)
 //
 // drift: `keel drift site.yml --no-history -q`; run: `keel run site.yml` (already converged);
 // check: `keel run site.yml --check`. --converge runs `keel run` once first (not measured).
@@ -23,10 +24,11 @@ async function main(argv: string[]): Promise<number> {
   const dir = get("--fleet");
   const what = argv.find((a) => a === "drift" || a === "run" || a === "check");
   if (!dir || !what) throw new Error("usage: phases.js --fleet DIR [--converge] drift|run|check [--keel BIN]");
-  const fleet = JSON.parse(readFileSync(join(resolve(dir), "fleet.json"), "utf8")) as { inventory: string; hosts: string[] };
+  const view = get("--hosts");
+  const fleet = JSON.parse(readFileSync(join(resolve(dir), view ? `fleet-${view}.json` : "fleet.json"), "utf8")) as { inventory: string; hosts: string[] };
   const bin = resolve(get("--keel") ?? join(ROOT, "bin/keel.js"));
   const n = fleet.hosts.length;
-  const common = ["-i", fleet.inventory, "-f", String(n), "-T", "60"];
+  const common = ["-i", fleet.inventory, "-f", String(n), "--connect-timeout", "60"];
   const work = mkdtempSync(join(tmpdir(), "keel-phases-"));
   try {
     if (argv.includes("--converge")) {

@@ -1,6 +1,6 @@
 // The corpus roles (roles.json) live in test/compat/roles/<name>/, committed (CI has no GitHub
 // access), each exactly as its repository has it at the pinned commit, with the repository's
-// LICENSE (all are MIT or Apache-2.0) and a SOURCE file naming repository, commit and path.
+// LICENSE (MIT or Apache-2.0; sshd, willshersystems/ansible-sshd, is LGPL-3.0) and a SOURCE file naming repository, commit and path.
 //
 // `npx tsx test/compat/materialize.ts` (npm run compat:vendor) refreshes them from local git
 // mirrors after a pin changes or a role is added: bare repositories at

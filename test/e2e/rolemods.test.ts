@@ -1,11 +1,15 @@
 // End to end: system.uri (and the language modules of the rolemods work) through the real `keel run`
 // on a lab host. The HTTP server is this test's own, on the lab bridge address, so the request
 // comes FROM the host as with Ansible's uri. Paths: /srv/keel-e2e-rolemods.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BRIDGE_ADDRESS } from "../lab/config.js";
-import { describeLab, hostExec, HOSTS } from "./lab.js";
+import { describeLab, hostExec, HOSTS, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
 import { on, run } from "./extra-run.js";
 
 const HOST = "lab03";
@@ -94,4 +98,89 @@ describeLab("system.uri on a lab host, against an HTTP server on the lab bridge"
     expect(bad.code).not.toBe(0);
     expect(bad.result("get json").msg).toMatch(/^Status code was 404 and not \[200\]: HTTP Error 404: Not Found/);
   });
+});
+
+// Pure-python wheels built here (a wheel is a zip with METADATA, WHEEL and RECORD), served as a
+// PEP 503 simple index: the host's pip resolves and downloads from the lab bridge.
+const WHEEL_PY = String.raw`
+import base64, hashlib, os, sys, zipfile
+out = sys.argv[1]
+for spec in sys.argv[2:]:
+    name, version, *deps = spec.split(':')
+    mod = name.replace('-', '_'); dist = '%s-%s.dist-info' % (mod, version)
+    files = {mod + '/__init__.py': ('VERSION = %r\n' % version).encode(),
+             dist + '/METADATA': ('Metadata-Version: 2.1\nName: %s\nVersion: %s\n' % (name, version) + ''.join('Requires-Dist: %s\n' % d for d in deps)).encode(),
+             dist + '/WHEEL': b'Wheel-Version: 1.0\nGenerator: keel-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'}
+    rec = ['%s,sha256=%s,%d' % (p, base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode(), len(b)) for p, b in files.items()]
+    files[dist + '/RECORD'] = ('\n'.join(rec + [dist + '/RECORD,,']) + '\n').encode()
+    with zipfile.ZipFile(os.path.join(out, '%s-%s-py3-none-any.whl' % (mod, version)), 'w') as z:
+        for p, b in files.items(): z.writestr(p, b)
+`;
+
+describeLab("packages.pip on a scratch host, from a package index on the lab bridge", () => {
+  let h: ScratchHost | undefined;
+  let wheels = "";
+  let pipServer: Server | undefined;
+  let pipPort = 0;
+  const served: string[] = [];
+  beforeAll(async () => {
+    wheels = mkdtempSync(join(tmpdir(), "keel-e2e-wheels-"));
+    execFileSync("python3", ["-c", WHEEL_PY, wheels, "keel-demo:1.0", "keel-dep:2.0", "keel-app:1.0:keel-dep"]);
+    pipServer = createServer((req, res) => {
+      const path = req.url ?? "";
+      served.push(path);
+      const m = /^\/simple\/([a-z0-9-]+)\/$/.exec(path);
+      if (m) {
+        const mod = m[1]!.replace(/-/g, "_");
+        const links = readdirSync(wheels)
+          .filter((f) => f.startsWith(`${mod}-`))
+          .map((f) => `<a href="/files/${f}">${f}</a>`);
+        if (!links.length) return res.writeHead(404).end();
+        return res.writeHead(200, { "content-type": "text/html" }).end(`<!DOCTYPE html><html><body>${links.join("\n")}</body></html>`);
+      }
+      const f = /^\/files\/([A-Za-z0-9_.-]+\.whl)$/.exec(path);
+      if (f && readdirSync(wheels).includes(f[1]!))
+        return res.writeHead(200, { "content-type": "application/octet-stream" }).end(readFileSync(join(wheels, f[1]!)));
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => pipServer!.once("error", reject).listen(0, BRIDGE_ADDRESS, resolve));
+    pipPort = (pipServer.address() as AddressInfo).port;
+    h = await startScratchHost();
+    await on(h, "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q python3-pip python3-venv >/dev/null");
+  }, 600_000);
+  afterAll(async () => {
+    if (h) await stopScratchHost(h);
+    await new Promise<void>((resolve) => (pipServer ? pipServer.close(() => resolve()) : resolve()));
+    if (wheels) rmSync(wheels, { recursive: true, force: true });
+  });
+
+  it("creates the virtualenv, installs with dependencies, converges, predicts an upgrade in check mode, upgrades and removes", async () => {
+    const pipRun = (...extra: string[]) => run("pip.yml", h!, "-e", `port=${pipPort}`, ...extra);
+    const venvList = () => on(h!, "/srv/keel-e2e-pip/venv/bin/pip list --format=freeze 2>/dev/null | grep ^keel | sort");
+    const first = await pipRun("-e", "demo=keel-demo==1.0", "-e", "demo_state=present");
+    expect(first.code, first.out).toBe(0);
+    expect(first.changed, first.out).toBe(2);
+    expect(first.result("app into a new virtualenv").changes.map((c) => c.summary)).toEqual([
+      "virtualenv /srv/keel-e2e-pip/venv missing, to create with python3 -m venv",
+      "install keel-app in /srv/keel-e2e-pip/venv",
+    ]);
+    expect(await venvList()).toBe("keel-app==1.0\nkeel-demo==1.0\nkeel-dep==2.0\n");
+
+    // A newer keel-demo appears: check mode predicts the upgrade for state latest (pip's dry run) and
+    // finds keel-app converged; nothing changes.
+    execFileSync("python3", ["-c", WHEEL_PY, wheels, "keel-demo:1.1"]);
+    const check = await pipRun("--check", "-e", "demo=keel-demo", "-e", "demo_state=latest");
+    expect(check.changed, check.out).toBe(1);
+    expect(check.result("app into a new virtualenv").status).toBe("ok");
+    expect(check.result("demo").changes.map((c) => c.summary)).toEqual(["upgrade keel-demo 1.0 → 1.1 in /srv/keel-e2e-pip/venv"]);
+    expect(await venvList()).toContain("keel-demo==1.0\n");
+    const latest = await pipRun("-e", "demo=keel-demo", "-e", "demo_state=latest");
+    expect(latest.changed, latest.out).toBe(1);
+    expect(await venvList()).toContain("keel-demo==1.1\n");
+
+    // Removed (what remains is untouched).
+    const gone = await pipRun("-e", "demo=keel-demo", "-e", "demo_state=absent");
+    expect(gone.changed, gone.out).toBe(1);
+    expect(await venvList()).toBe("keel-app==1.0\nkeel-dep==2.0\n");
+  }, 600_000);
 });

@@ -21,7 +21,9 @@ import { LabError, run } from "./util.js";
  * munin-node and rsyslog are what the compatibility corpus's roles install (test/compat/roles.json),
  * so that keel and Ansible converge them on lab hosts; python3-apt is what Ansible's apt module
  * needs (without it, it installs it as a side effect). bzip2, unzip and xz-utils are what
- * files.unarchive (and Ansible's unarchive) need for .tar.bz2, .zip and .tar.xz archives.
+ * files.unarchive (and Ansible's unarchive) need for .tar.bz2, .zip and .tar.xz archives. nodejs,
+ * python3-pip and python3-venv are what packages.pip (Ansible's pip, virtualenvs) and roles installing
+ * them need.
  * Dependencies come without Recommends.
  */
 export const REAL_DEBS: readonly string[] = [
@@ -43,11 +45,14 @@ export const REAL_DEBS: readonly string[] = [
   "memcached",
   "munin-node",
   "nginx",
+  "nodejs",
   "ntp",
   "php8.2-cli",
   "php8.2-common",
   "postfix",
   "python3-apt",
+  "python3-pip",
+  "python3-venv",
   "redis-server",
   "rsyslog",
   "systemd-standalone-sysusers",

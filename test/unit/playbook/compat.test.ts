@@ -121,6 +121,17 @@ describe("what only matters if a task runs", () => {
     expect(t[1]!.args.msg).toMatch(/unknown argument 'enablerepo'/);
     expect(plan.plays[0]!.handlers[0]).toMatchObject({ module: "system.fail", name: "reload" });
   });
+  it("the guarded failure inherits what any task of its block inherits, a templated ignore_errors included", () => {
+    const plan = load({
+      "site.yml":
+        "- hosts: all\n  tasks:\n    - block:\n        - pacman: { name: nginx }\n          when: ansible_os_family == 'Archlinux'\n        - debug: msg=hi\n      ignore_errors: '{{ lenient }}'\n      become: true\n      tags: [pkg]\n",
+    });
+    const [deferred, sibling] = tasks((plan.plays[0]!.tasks[0] as unknown as { block: TaskNode[] }).block);
+    expect(deferred!.module).toBe("system.fail");
+    for (const k of ["ignoreErrors", "ignoreErrorsExpr", "become", "tags", "noLog", "checkMode", "searchDirs"] as const)
+      expect(deferred![k], k).toEqual(sibling![k]);
+    expect(deferred!.ignoreErrorsExpr?.text).toBe("{{ lenient }}");
+  });
   it("without a when it is still a load error", () => {
     expect(() => load({ "site.yml": "- hosts: all\n  tasks:\n    - pacman: { name: nginx }\n" })).toThrow(/unknown module 'pacman'/);
   });

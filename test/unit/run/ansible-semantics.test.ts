@@ -98,6 +98,20 @@ describe("loops", () => {
   });
 });
 
+describe("loops, not a list", () => {
+  it("a loop over a mapping or a string fails, naming the type as the templates do (one typeName)", async () => {
+    const l = lab();
+    for (const [loop, type] of [
+      [{ a: 1 }, "dict"],
+      ["{{ 'abc' }}", "string"],
+      ["{{ 3 }}", "int"],
+    ] as const) {
+      const { summary } = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop })]));
+      expect(summary.failures[0]!.message).toContain(`loop must be a list, got ${type}`);
+    }
+  });
+});
+
 describe("loops, registered", () => {
   it("a loop over an empty list is reported skipped (an event, as the count says), and its registered result says so", async () => {
     const l = lab();

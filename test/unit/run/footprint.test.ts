@@ -28,3 +28,39 @@ describe("footprint overlap", () => {
     expect(folderEntries("/a/")).toEqual(["dir:/"]);
   });
 });
+
+describe("hardening modules' footprints", async () => {
+  const { default: filePerms, globBase } = await import("../../../modules/hardening/file_perms.js");
+  const { default: kernelModule } = await import("../../../modules/hardening/kernel_module.js");
+  const facts = {} as Parameters<NonNullable<typeof filePerms.footprint>>[1];
+
+  it("file_perms names each glob by the folder above its first glob character", () => {
+    expect(globBase("/etc/ssh/ssh_host_*_key")).toBe("/etc/ssh");
+    expect(globBase("/etc/cron.[dh]*")).toBe("/etc");
+    expect(globBase("/*")).toBe("/");
+    expect(globBase("/etc/shadow")).toBe("/etc/shadow");
+    const fp = filePerms.footprint!({ paths: ["/etc/ssh/ssh_host_*_key", "/etc/ssh/sshd_config", "/etc/crontab"], mode: "0600" }, facts);
+    expect(fp).toEqual({
+      reads: ["file:/etc/ssh", "file:/etc/ssh/sshd_config", "file:/etc/crontab", "accounts"],
+      writes: ["file:/etc/ssh", "file:/etc/ssh/sshd_config", "file:/etc/crontab"],
+    });
+    // a file task writing a host key, then file_perms over the keys: the probe is checked again
+    expect(overlaps(["file:/etc/ssh/ssh_host_ed25519_key"], fp.reads)).toBe(true);
+    // an account created before: owner names may change
+    expect(overlaps(["accounts"], fp.reads)).toBe(true);
+    expect(overlaps(["file:/etc/motd"], fp.reads)).toBe(false);
+  });
+
+  it("kernel_module reads every modprobe.d folder and writes its own file", () => {
+    const fp = kernelModule.footprint!({ name: "cramfs" }, facts);
+    expect(fp.writes).toContain("file:/etc/modprobe.d/keel-hardening-cramfs.conf");
+    expect(fp.writes).toContain("dir:/etc/modprobe.d");
+    // the next kernel_module task reads what this one wrote (a guard re-reads it in the batch)
+    expect(overlaps(fp.writes, kernelModule.footprint!({ name: "udf" }, facts).reads)).toBe(true);
+    expect(overlaps(["file:/usr/lib/modprobe.d/x.conf"], fp.reads)).toBe(true);
+    expect(overlaps(fp.writes, ["file:/etc/motd", "accounts"])).toBe(false);
+    const custom = kernelModule.footprint!({ name: "usb-storage", file: "/srv/mp/usb.conf" }, facts);
+    expect(custom.reads).toContain("file:/srv/mp/usb.conf");
+    expect(custom.writes).toEqual(["file:/srv/mp/usb.conf", "dir:/srv/mp", "dir:/srv", "dir:/"]);
+  });
+});

@@ -34,6 +34,50 @@ const ROWS: [string, unknown][] = [
   ["2 ** 10", 1024],
   ["2 ** 3 ** 2", 64],
   ["2 * 3 ** 2", 18],
+  // filters keel refused: itertools, Jinja's slice and urlencode, Ansible's size and URL filters
+  [
+    "[1,2,3] | permutations(2) | list",
+    [
+      [1, 2],
+      [1, 3],
+      [2, 1],
+      [2, 3],
+      [3, 1],
+      [3, 2],
+    ],
+  ],
+  [
+    "[1,2,3,4] | combinations(r=3) | list",
+    [
+      [1, 2, 3],
+      [1, 2, 4],
+      [1, 3, 4],
+      [2, 3, 4],
+    ],
+  ],
+  [
+    "[1,2,3,4,5,6,7] | slice(3, 'x') | list",
+    [
+      [1, 2, 3],
+      [4, 5, "x"],
+      [6, 7, "x"],
+    ],
+  ],
+  ["0 | human_readable", "0.00 Bytes"],
+  ["1500 | human_readable", "1.46 KB"],
+  ["1048576 | human_readable(unit='M')", "1.00 MB"],
+  ["123456789 | human_readable(isbits=True)", "117.74 Mb"],
+  ["'1.5 MB' | human_to_bytes", 1572864],
+  ["'2 Gb' | human_to_bytes(isbits=True)", 2147483648],
+  ["'2.5' | human_to_bytes", 2],
+  ["'10' | human_to_bytes('K')", 10240],
+  ["'http://user@host.com:8080/p?q=1#f' | urlsplit('hostname')", "host.com"],
+  [
+    "'https://a:b@Example.COM/x' | urlsplit",
+    { fragment: "", hostname: "example.com", netloc: "a:b@Example.COM", password: "b", path: "/x", port: null, query: "", scheme: "https", username: "a" },
+  ],
+  ["'a b/c&d=é' | urlencode", "a%20b/c%26d%3D%C3%A9"],
+  ["{'a': 'b c', 'd': 1} | urlencode", "a=b+c&d=1"],
 ];
 
 describe("expressions as ansible-core 2.14 evaluates them", () => {
