@@ -21,6 +21,7 @@ import { shq } from "./shell.js";
 import { allRecs, findRec, parseRecords } from "./record.js";
 import { fileOf, normMode, snip, statOf } from "./snippets.js";
 import { parseMode, targetMode } from "./filemode.js";
+import { timesCommands, type TimesOp } from "./filetimes.js";
 import {
   attributesOf,
   chattrCommand,
@@ -263,6 +264,7 @@ export function idMatches(want: string, name: string | undefined, id: number | u
  */
 export type AttrOp =
   | FsAttrOp
+  | TimesOp
   | { op: "mode"; mode: string }
   | { op: "owner"; owner: string }
   | { op: "group"; group: string }
@@ -270,7 +272,7 @@ export type AttrOp =
   | { op: "tree_owner"; owner: string }
   | { op: "tree_group"; group: string };
 
-const ATTR_OPS: ReadonlySet<string> = new Set<AttrOp["op"]>(["mode", "owner", "group", "tree_mode", "tree_owner", "tree_group", "chattr", "chcon"]);
+const ATTR_OPS: ReadonlySet<string> = new Set<AttrOp["op"]>(["mode", "owner", "group", "tree_mode", "tree_owner", "tree_group", "chattr", "chcon", "times"]);
 
 /** The attribute ops among a module's planned changes, in order. */
 export function attrOps<D extends { op: string }>(changes: readonly Change<D>[]): AttrOp[] {
@@ -370,6 +372,7 @@ export function attrCommands(path: string, ops: readonly AttrOp[], o: { recurse?
   let mode: string | undefined;
   let treeMode: string | undefined;
   let chattr: Extract<AttrOp, { op: "chattr" }> | undefined;
+  let times: TimesOp | undefined;
   // the SELinux context first, the attributes last (an immutable file takes no chmod), as Ansible
   for (const p of ops) if (p.op === "chcon") cmds.push(chconCommand(path, p, !!o.noDeref));
   for (const p of ops) {
@@ -378,6 +381,9 @@ export function attrCommands(path: string, ops: readonly AttrOp[], o: { recurse?
         chattr = p;
         break;
       case "chcon":
+        break;
+      case "times":
+        times = p;
         break;
       case "owner":
       case "tree_owner":
@@ -401,6 +407,7 @@ export function attrCommands(path: string, ops: readonly AttrOp[], o: { recurse?
   if (o.recurse && (treeMode !== undefined || mode !== undefined)) {
     cmds.push(`chmod -R ${shq(treeMode ?? mode!)} ${shPath(path)}`);
   } else if (mode !== undefined) cmds.push(`chmod ${o.isDir ? "0" : ""}${mode} ${shPath(path)}`);
+  if (times) cmds.push(...timesCommands(path, times));
   if (chattr) cmds.push(chattrCommand(path, chattr));
   return cmds;
 }

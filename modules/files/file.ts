@@ -4,6 +4,18 @@ import { normMode, snip, statOf } from "../../engine/core/snippets.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { defineModule, type Change, folderEntries } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
+import {
+  TIME_SCHEMAS,
+  parseTimes,
+  timeChanges,
+  timeSpecs,
+  timesPlan,
+  timesScript,
+  wantsTimes,
+  type TimeArgs,
+  type TimesOp,
+  type TimesState,
+} from "../../engine/core/filetimes.js";
 import { shq } from "../../engine/core/shell.js";
 import {
   FS_ATTR_SCHEMAS,
@@ -37,9 +49,13 @@ import {
  * at the path; or fix attributes (AttrOp; the tree_* ops below a directory with recurse).
  */
 export type FileOp =
-  AttrOp | { op: "remove" } | { op: "mkdir"; create: string[] } | { op: "touch" } | { op: "link"; target: string; replace: "none" | "rm" | "rmdir" };
+  | AttrOp
+  | { op: "remove" }
+  | { op: "mkdir"; create: string[]; times?: TimesOp }
+  | { op: "touch"; times?: TimesOp }
+  | { op: "link"; target: string; replace: "none" | "rm" | "rmdir" };
 
-export interface FileArgs extends AttrArgs {
+export interface FileArgs extends AttrArgs, TimeArgs {
   path?: string;
   dest?: string;
   name?: string;
@@ -57,6 +73,8 @@ export interface FileState extends FileStat {
   ancestor?: string;
   /** state=link with follow and owner/group/mode: what src resolves to (those apply to it, as in Ansible). */
   srcStat?: FileStat;
+  /** modification_time/access_time other than preserve: the path's times and the wanted ones in seconds. */
+  times?: TimesState;
 }
 
 export default defineModule<FileArgs, FileState, FileOp>({
@@ -74,12 +92,13 @@ export default defineModule<FileArgs, FileState, FileOp>({
         type: "string",
         enum: ["file", "directory", "link", "absent", "touch"],
         description:
-          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing (an existing file's times are left alone, so the task stays idempotent). Default: the path's current kind, or file (directory with recurse).",
+          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing; its times are set to now (a change on every run, as Ansible) unless modification_time and access_time say preserve. Default: the path's current kind, or file (directory with recurse).",
       },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      ...TIME_SCHEMAS,
       recurse: {
         type: "boolean",
         default: false,
@@ -118,6 +137,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
     const path = pathOf(args);
     const tree = args.recurse === true && (args.mode !== undefined || args.owner !== undefined || args.group !== undefined);
     let script = fileProbeScript(path, { tree, fs: args });
+    if (args.state !== "absent" && args.state !== "link" && wantsTimes(args)) script += timesScript(args) + "\n";
     if (args.state === "directory" || args.recurse === true) {
       // The nearest existing ancestor: every directory below it is created by this task and gets
       // its mode, owner and group, as Ansible's file module does for each directory it creates.
@@ -148,6 +168,8 @@ export default defineModule<FileArgs, FileState, FileOp>({
         const anc = findRec(parseRecords(stdout), "anc")?.get("path");
         if (anc !== undefined) st.ancestor = anc;
         if (args.state === "link") st.srcExists = findRec(parseRecords(stdout), "linksrc")?.get("exists") === "1";
+        const times = parseTimes(parseRecords(stdout));
+        if (times) st.times = times;
         const src = statOf(parseRecords(stdout), "srcstat");
         if (src) {
           st.srcStat = { path: args.src!, type: src.type === "file" || src.type === "directory" ? src.type : "other", parentExists: true };
@@ -185,18 +207,18 @@ export default defineModule<FileArgs, FileState, FileOp>({
         if (st.link !== undefined && !follows(args))
           throw new ModuleError(`file (${path}) is link, cannot continue (follow: false; set follow: true to manage its target)`);
         if (st.type === "directory") throw new ModuleError(`${path} is a directory, not a file (use state: directory)`);
-        return attrChanges(st, args, "");
+        return [...attrChanges(st, args, ""), ...timeChanges(st.times, args)];
       case "touch":
         if (st.link !== undefined && !follows(args)) return linkOwnChanges(st, args, path);
         if (st.type === "absent") return [missing("file", path, st, args)];
-        return attrChanges(st, args, "");
+        return [...attrChanges(st, args, ""), ...timeChanges(st.times, args)];
       case "directory":
         if (st.link !== undefined && !follows(args))
           throw new ModuleError(`${path} already exists as a link (follow: false; set follow: true to manage its target)`);
         if (st.type === "absent") return [missing("directory", path, st, args)];
         if (st.type !== "directory")
           throw new ModuleError(`${path} exists but is not a directory (it is a ${kindNow}); remove it first or choose another path`);
-        return [...recursive(attrChanges(st, args, ""), args), ...treeChanges(st, args, path)];
+        return [...recursive(attrChanges(st, args, ""), args), ...treeChanges(st, args, path), ...timeChanges(st.times, args)];
       case "link":
         return linkChanges(st, args, path);
     }
@@ -227,11 +249,13 @@ export default defineModule<FileArgs, FileState, FileOp>({
       // Create, then set exactly the attributes the task names, on every directory created (the
       // missing parents first, top down, then the path), as Ansible does.
       if (p.op === "mkdir") {
-        await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, newAttrOps(args, true, { fs: st.fs }), { isDir: true }))]);
+        const ops = (d: string) => [...newAttrOps(args, true, { fs: st.fs }), ...(d === p.create[p.create.length - 1] && p.times ? [p.times] : [])];
+        await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, ops(d), { isDir: true }))]);
         return;
       }
       if (p.op === "touch") {
-        await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, newAttrOps(args, false, { fs: st.fs }), { isDir: false })]);
+        const ops = [...newAttrOps(args, false, { fs: st.fs }), ...(p.times ? [p.times] : [])];
+        await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, ops, { isDir: false })]);
         return;
       }
     }
@@ -266,6 +290,14 @@ function pathOf(a: FileArgs): string {
 
 function check(a: FileArgs): void {
   validateFsAttrs(a);
+  // the times parse (and refuse a format keel cannot read) before any host is touched
+  if ((a.state === "link" || a.recurse) && (a.modification_time ?? "preserve") + (a.access_time ?? "preserve") !== "preservepreserve")
+    throw new InputError(
+      `modification_time and access_time are not supported with ${a.state === "link" ? "state: link" : "recurse"} in keel`,
+      undefined,
+      "set them in a task of their own on the path",
+    );
+  timeSpecs(a);
   if (wantsFsAttrs(a) && (a.state === "link" || a.recurse))
     throw new InputError(
       `attributes and SELinux arguments are not supported with ${a.state === "link" ? "state: link" : "recurse"} in keel`,
@@ -291,6 +323,13 @@ function missing(kind: "file" | "directory", path: string, st: FileState, a: Fil
     throw new ModuleError(`cannot create ${path}: its directory does not exist (create it first with state: directory)`);
   }
   const attrs = createAttrs(a, kind === "directory", st.fs);
+  // explicit times are set once the path exists (creating it sets them to now)
+  const times = timesPlan(a, st.times, true)?.op;
+  for (const [k, name] of [
+    ["mtime", "modification_time"],
+    ["atime", "access_time"],
+  ] as const)
+    if (times?.[k] !== undefined) attrs.push(`${name} ${a[name]}`);
   const created = kind === "directory" ? createdDirs(path, st.ancestor) : [path];
   const parents = created.slice(0, -1);
   const change: Change<FileOp> = {
@@ -298,7 +337,7 @@ function missing(kind: "file" | "directory", path: string, st: FileState, a: Fil
     field: "state",
     before: "absent",
     after: kind,
-    data: kind === "directory" ? { op: "mkdir", create: created } : { op: "touch" },
+    data: kind === "directory" ? { op: "mkdir", create: created, ...(times ? { times } : {}) } : { op: "touch", ...(times ? { times } : {}) },
   };
   return change;
 }

@@ -104,10 +104,12 @@ describeLab("files attributes and SELinux arguments on a lab host", () => {
   beforeAll(wipe);
   afterAll(wipe);
 
-  it("sets chattr flags on new and existing paths, converges, sees a flag removed on the host, and ignores SELinux parts with a note", async () => {
+  it("sets chattr flags and a modification time on new and existing paths, converges, sees a flag removed on the host, and ignores SELinux parts with a note", async () => {
     const first = await run("files-attrs.yml", HOST);
     expect(first.code, first.out).toBe(0);
-    expect(first.changed).toBe(3);
+    expect(first.changed).toBe(4);
+    // the time is read in the host's time zone, as Python's time.mktime on the host reads it
+    expect(await on(HOST, `stat -c %Y ${ATTRS}/list; date -d '2026-01-02 15:30:45' +%s`)).toMatch(/^(\d+)\n\1\n$/);
     const [dir, conf, list] = await flags(".", "app.conf", "list");
     for (const [f, want] of [
       [dir, "A"],

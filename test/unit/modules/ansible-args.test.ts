@@ -42,7 +42,7 @@ const ANSIBLE: Record<string, Row> = {
   },
   file: {
     args: "access_time access_time_format attributes attr follow force group mode modification_time modification_time_format owner path dest name recurse selevel serole setype seuser src state unsafe_writes",
-    refused: "access_time access_time_format modification_time modification_time_format unsafe_writes",
+    refused: "unsafe_writes",
     base: { path: "/tmp/x", state: "touch" },
   },
   unarchive: {

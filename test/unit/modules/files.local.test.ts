@@ -136,9 +136,13 @@ describe("files.file locally", () => {
   it("touch, then state file with a symbolic mode, then absent", async () => {
     const f = join(root, "f2-motd");
     mkdirSync(root, { recursive: true });
-    await converge(fileMod, { path: f, state: "touch", mode: "0600" });
+    // touch keeps changing the times (Ansible's default: now) unless both say preserve
+    const keep = { modification_time: "preserve", access_time: "preserve" };
+    await converge(fileMod, { path: f, state: "touch", mode: "0600", ...keep });
     expect(modeOf(f)).toBe("0600");
-    await noop(fileMod, { path: f, state: "touch", mode: "0600" });
+    await noop(fileMod, { path: f, state: "touch", mode: "0600", ...keep });
+    const st = (await probe(fileMod, { path: f, state: "touch", mode: "0600" })) as Parameters<typeof fileMod.diff>[0];
+    expect(fileMod.diff(st, { path: f, state: "touch", mode: "0600" }, BASE_FACTS).map((c) => c.field)).toEqual(["times"]);
     await converge(fileMod, { path: f, mode: "go+r" });
     expect(modeOf(f)).toBe("0644");
     await converge(fileMod, { path: f, state: "absent" });
@@ -374,7 +378,7 @@ describe("files modules with awkward paths and contents", () => {
       const p = join(d, name);
       await converge(fileMod, { path: p, state: "directory", mode: "0750" });
       expect(statSync(p).isDirectory()).toBe(true);
-      await converge(fileMod, { path: join(p, name), state: "touch" });
+      await converge(fileMod, { path: join(p, name), state: "touch", modification_time: "preserve", access_time: "preserve" });
       await converge(fileMod, { path: join(p, "ln"), src: join(p, name), state: "link" });
       expect(readlinkSync(join(p, "ln"))).toBe(join(p, name));
       await converge(fileMod, { path: p, state: "absent" });
