@@ -67,10 +67,14 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
           "Whether the service starts at boot (systemctl enable/disable; update-rc.d defaults+enable/disable for SysV). On systemd, enabling and starting (or disabling and stopping) in one task is one `systemctl enable --now` (`disable --now`).",
         type: "boolean",
       },
-      masked: { description: "systemd only: whether the unit is masked (systemctl mask/unmask), judged by its LoadState/UnitFileState.", type: "boolean" },
+      masked: {
+        description:
+          "systemd only: whether the unit is masked (systemctl mask/unmask), judged as Ansible does by `systemctl is-enabled` printing `masked`. A unit that does not exist can be masked.",
+        type: "boolean",
+      },
       daemon_reload: {
         description:
-          "systemd only: run `systemctl daemon-reload` first. With a name, only when the unit's files changed on disk (NeedDaemonReload=yes); without one, always (an action, never drift).",
+          "systemd only: run `systemctl daemon-reload` first. With a name, only when the unit's files changed on disk (NeedDaemonReload=yes); without one, always. As in Ansible, the reload alone never makes the task changed (check mode shows it as an action; drift ignores it).",
         type: "boolean",
       },
       "daemon-reload": { description: "Alias of daemon_reload.", type: "boolean" },
@@ -110,7 +114,9 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   diff(st, args) {
     if (!args.name) return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } }];
     const n = args.name;
-    if (!st.exists) throw new ModuleError(`service ${n} not found: ${st.where}`);
+    // Ansible masks (or finds unmasked) a unit that does not exist; only enabled and state need it.
+    if (!st.exists && (args.state !== undefined || args.enabled !== undefined || args.masked === undefined))
+      throw new ModuleError(`service ${n} not found: ${st.where}`);
     const changes: Change<ServiceChangeData>[] = [];
     if (reloadWanted(args) && st.needReload) {
       changes.push({
@@ -118,7 +124,7 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         field: "daemon_reload",
         before: "NeedDaemonReload=yes",
         after: "reloaded",
-        data: { op: "daemon-reload" },
+        data: { op: "daemon-reload", action: true },
       });
     }
     if (args.masked !== undefined && !!st.masked !== args.masked) {
@@ -139,10 +145,13 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     if (args.masked === true && !st.masked) {
       st = { ...st, fixed: "masked", enabled: false };
     }
+    // Ansible's rule (is-enabled exits 0, not "indirect"/"alias"): a static unit counts as enabled, so
+    // enabled=false runs `systemctl disable` (which changes nothing) and reports a change every run,
+    // as Ansible does; enabling a masked unit fails in systemctl, as in Ansible.
     if (args.enabled !== undefined && st.enabled !== args.enabled) {
       changes.push({
         summary: st.fixed
-          ? `service ${n} is ${st.fixed} and cannot be ${args.enabled ? "enabled" : "disabled"}`
+          ? `service ${n} is ${st.fixed} (${st.enabled ? "enabled" : "disabled"} for Ansible), to ${args.enabled ? "enable" : "disable"}`
           : `service ${n} ${args.enabled ? "disabled, to enable" : "enabled, to disable"}`,
         field: "enabled",
         before: st.enabled ?? st.fixed,
@@ -160,7 +169,7 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         after: "running",
         data: { op: "start" },
       });
-    } else if (s === "stopped" && st.running !== false) {
+    } else if (s === "stopped" && (st.running !== false || st.deactivating)) {
       changes.push({
         summary: `service ${n} ${status}, to stop`,
         field: "state",
@@ -189,17 +198,9 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     return `service ${args.name} ${parts.join(" and ")}${st.detail ? `: ${st.detail}` : ""}`;
   },
 
-  async apply(host, args, changes, st) {
+  async apply(host, args, changes) {
     const be = backend(host.facts);
     const out: string[] = [];
-    const unmasking = changes.some((c) => c.data!.op === "unmask");
-    // Enablement first (as Ansible does), then the running state.
-    for (const c of changes) {
-      const d = c.data!;
-      if ((d.op === "enable" || d.op === "disable") && st?.fixed && !unmasking) {
-        throw new ModuleError(`service ${args.name} is ${st.fixed}: systemctl cannot ${d.op} it${st.fixed.startsWith("masked") ? "; unmask it first" : ""}`);
-      }
-    }
     let ops = changes.map((c) => c.data!.op);
     ops.sort((a, b) => rank(a) - rank(b));
     // systemd: enabling and starting (disabling and stopping) is one `systemctl enable --now`.
@@ -212,7 +213,8 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
       }
     }
     for (const op of ops) out.push((await be.run(host, args.name ?? "", op, opts(args))).stdout);
-    return { stdout: out.join("") };
+    // Ansible's daemon_reload never makes the task changed: alone, it is "ok".
+    return { stdout: out.join(""), ...(ops.every((o) => o === "daemon-reload") ? { changed: false } : {}) };
   },
 });
 

@@ -13,8 +13,14 @@ export function unitName(name: string): string {
   return /\.(service|socket|timer|path|mount|target|slice|scope|swap|automount|device)$/.test(name) ? name : `${name}.service`;
 }
 
-const ENABLED = new Set(["enabled", "enabled-runtime", "alias", "linked", "linked-runtime"]);
-const DISABLED = new Set(["disabled"]);
+/**
+ * Ansible's systemd module (2.14) calls a unit enabled when `systemctl is-enabled` exits 0 — enabled,
+ * enabled-runtime, static, generated, transient (alias and indirect exit 0 too, but Ansible counts
+ * them disabled) — and disabled otherwise (disabled, linked, masked, indirect, alias, bad…).
+ */
+const ENABLED = new Set(["enabled", "enabled-runtime", "static", "generated", "transient"]);
+/** States whose enablement `systemctl enable/disable` does not change (reported as `fixed`, for messages). */
+const FIXED = new Set(["static", "generated", "transient", "indirect", "masked", "masked-runtime", "alias", "bad"]);
 
 export const systemd: ServiceBackend = {
   init: "systemd",
@@ -46,16 +52,14 @@ export const systemd: ServiceBackend = {
       where: `no unit ${unit}`,
     };
     if (!st.exists) return st;
-    st.running = ["active", "reloading", "activating"].includes(props.ActiveState ?? "");
+    // Ansible's is_running_service: active or activating; a deactivating unit is stopped by state=stopped.
+    st.running = ["active", "activating"].includes(props.ActiveState ?? "");
+    if (props.ActiveState === "deactivating") st.deactivating = true;
     const ufs = isEnabled ?? props.UnitFileState ?? "";
-    if (ENABLED.has(ufs)) st.enabled = true;
-    else if (DISABLED.has(ufs)) st.enabled = false;
-    else if (ufs === "" && load === "masked") st.fixed = "masked";
-    else st.fixed = ufs || "unknown";
-    // "static"/"indirect"/"generated"/"transient" units start when something pulls them in.
-    if (st.fixed === "static" || st.fixed === "generated" || st.fixed === "indirect" || st.fixed === "transient") st.enabled = true;
-    if (st.fixed === "masked" || st.fixed === "masked-runtime") st.enabled = false;
-    st.masked = load === "masked" || ufs === "masked" || ufs === "masked-runtime";
+    st.enabled = ENABLED.has(ufs);
+    if (FIXED.has(ufs)) st.fixed = ufs;
+    // Ansible: masked only when `systemctl is-enabled` prints "masked" (masked-runtime is not).
+    st.masked = ufs === "masked" || (ufs === "" && load === "masked");
     if (props.NeedDaemonReload === "yes") st.needReload = true;
     return st;
   },

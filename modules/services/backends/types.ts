@@ -5,6 +5,8 @@ export interface ServiceState {
   /** The unit / init script exists. */
   exists: boolean;
   running?: boolean;
+  /** systemd only: ActiveState=deactivating (not running, but state=stopped still stops it, as Ansible). */
+  deactivating?: boolean;
   /** Whether it starts at boot; undefined when the init system cannot say. */
   enabled?: boolean;
   /** systemd only: an enablement that cannot be changed ("static", "masked", "transient"…). */

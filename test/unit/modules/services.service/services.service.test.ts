@@ -4,8 +4,9 @@ import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import mod from "../../../../modules/services/service.js";
+import type { Facts } from "../../../../engine/core/facts.js";
 import { unitName } from "../../../../modules/services/backends/systemd.js";
-import { runModuleFixtures, BASE_FACTS } from "../harness.js";
+import { runModuleFixtures, BASE_FACTS, RecordingHost } from "../harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 runModuleFixtures(mod, here);
@@ -39,5 +40,28 @@ describe("services.service pure parts", () => {
     const s = mod.probe({ name: "keel-daemon", state: "started" }, BASE_FACTS).script;
     expect(s).toContain("/etc/rc2.d/S??keel-daemon");
     expect(s).toContain("/etc/init.d/keel-daemon status");
+  });
+});
+
+describe("services.service daemon_reload, as Ansible's systemd module reports it", () => {
+  const facts: Facts = { ...BASE_FACTS, init: "systemd" };
+  it("alone: runs daemon-reload but the task is not changed", async () => {
+    const args = { daemon_reload: true };
+    const st = mod.probe(args, facts).parse("", 0);
+    const changes = mod.diff(st, args, facts);
+    const host = new RecordingHost(facts);
+    expect(await mod.apply(host, args, changes, st)).toMatchObject({ changed: false });
+    expect(host.calls).toEqual([{ run: "systemctl daemon-reload" }]);
+  });
+  it("with a start: changed (the start is the change)", async () => {
+    const args = { name: "nginx", state: "started" as const, daemon_reload: true };
+    const show = "LoadState=loaded\nActiveState=inactive\nSubState=dead\nUnitFileState=enabled\nNeedDaemonReload=yes\n";
+    const b = (t: string) => Buffer.from(t).toString("base64");
+    const st = mod.probe(args, facts).parse(`@out show\ntext:b64=${b(show)}\n@out is-enabled\ntext:b64=${b("enabled\n")}\n`, 0);
+    const changes = mod.diff(st, args, facts);
+    const host = new RecordingHost(facts);
+    const r = await mod.apply(host, args, changes, st);
+    expect(r && "changed" in r).toBe(false);
+    expect(host.calls.map((c) => ("run" in c ? c.run : ""))).toEqual(["systemctl daemon-reload", "systemctl start nginx.service"]);
   });
 });
