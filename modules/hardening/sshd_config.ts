@@ -15,7 +15,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { proveNewLogin } from "./proof.js";
+import { EFFECTIVE, LOGIN_SCRIPT, proveNewLogin } from "../../engine/core/sshd-access.js";
 import {
   SSHD_KEYWORDS,
   effectiveText,
@@ -61,23 +61,6 @@ interface Plan {
 
 const DROPIN = "/etc/ssh/sshd_config.d/00-keel-hardening.conf";
 const CONFIG = "/etc/ssh/sshd_config";
-
-/** Finds keel's session (the nearest ancestor process with SSH_CONNECTION) and its user. */
-const LOGIN_SCRIPT = `_keel_p=$$; _keel_sc=; _keel_u=
-while [ -n "$_keel_p" ] && [ "$_keel_p" -gt 1 ] 2>/dev/null; do
-  _keel_sc=$(tr '\\000' '\\n' < /proc/$_keel_p/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)
-  # USER as sshd set it (a setuid sudo's /proc entry is owned by root, its environment is not)
-  if [ -n "$_keel_sc" ]; then _keel_u=$(tr '\\000' '\\n' < /proc/$_keel_p/environ 2>/dev/null | sed -n 's/^USER=//p' | head -n 1)
-    [ -n "$_keel_u" ] || _keel_u=$(stat -c %U /proc/$_keel_p 2>/dev/null); break; fi
-  _keel_p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$_keel_p/status 2>/dev/null)
-done
-if [ -n "$_keel_sc" ]; then set -- $_keel_sc; _keel_addr=$1; _keel_laddr=$3; _keel_lport=$4; _keel_ssh=1
-else _keel_u=$(id -un); _keel_addr=127.0.0.1; _keel_laddr=127.0.0.1; _keel_lport=22; _keel_ssh=0; fi
-_keel_sshd=$(command -v sshd 2>/dev/null || { [ -x /usr/sbin/sshd ] && echo /usr/sbin/sshd; })
-printf '@login\\nssh=%s\\nuser=%s\\naddr=%s\\ngroups=%s\\nsshd=%s\\n' "$_keel_ssh" "$_keel_u" "$_keel_addr" "$(id -Gn "$_keel_u" 2>/dev/null)" "$_keel_sshd"`;
-
-/** `sshd -T` for keel's own connection (Match blocks evaluated for it). */
-const EFFECTIVE = `"$_keel_sshd" -T -C "user=$_keel_u,host=$_keel_addr,addr=$_keel_addr"`;
 
 export default defineModule<SshdArgs, SshdState, Plan>({
   name: "hardening.sshd_config",

@@ -8,6 +8,7 @@
 // which is ordinary drift (both imply the service should run).
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
+import { proveNewLogin, SSHD_ACTION_CHECK, sshdActionGuarded, sshdActionRefusal } from "../../engine/core/sshd-access.js";
 import type { Facts } from "../../engine/core/facts.js";
 import { systemd } from "./backends/systemd.js";
 import { sysv } from "./backends/sysv.js";
@@ -212,7 +213,28 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         if (ops.includes(en) && ops.includes(run)) ops = ops.filter((o) => o !== run).map((o) => (o === en ? (`${en} --now` as ServiceOp) : o));
       }
     }
-    for (const op of ops) out.push((await be.run(host, args.name ?? "", op, opts(args))).stdout);
+    // sshd: keel never locks out the login it connects with. Before a restart, reload or stop,
+    // the configuration on disk must pass `sshd -t` and let keel's login in (sshd -T for it);
+    // afterwards a NEW connection must work. The running sshd keeps its old configuration when
+    // the action is refused.
+    const name = args.name ?? "";
+    let prove = false;
+    if (sshdActionGuarded(name, ops)) {
+      const g = sshdActionRefusal((await host.run(SSHD_ACTION_CHECK, { check: false })).stdout, name, ops);
+      if (g.refusal)
+        throw new ModuleError(
+          `refusing to ${ops.filter((o) => o !== "daemon-reload").join(", ")} ${name}: ${g.refusal}. The running sshd keeps its current configuration; keel never locks out the user it connects as (fix the configuration, or connect as a user it lets in)`,
+        );
+      prove = g.viaSsh;
+    }
+    for (const op of ops) out.push((await be.run(host, name, op, opts(args))).stdout);
+    if (prove) {
+      const proof = await proveNewLogin(host);
+      if (!proof.ok)
+        throw new ModuleError(
+          `${name} ${ops.join(", ")} done, but ${proof.detail}; keel's current session still works: fix the configuration and ${ops.join(", ")} ${name} again`,
+        );
+    }
     // Ansible's daemon_reload never makes the task changed: alone, it is "ok".
     return { stdout: out.join(""), ...(ops.every((o) => o === "daemon-reload") ? { changed: false } : {}) };
   },
