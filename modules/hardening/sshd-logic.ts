@@ -54,7 +54,6 @@ export const SSHD_KEYWORDS: Record<string, string> = Object.fromEntries(
   ].map((k) => [k.toLowerCase(), k]),
 );
 
-
 export type SettingValue = string | number | boolean | string[];
 
 /** The text a value takes in sshd_config: yes/no for booleans, lists joined (comma lists for algorithms, spaces for users). */
