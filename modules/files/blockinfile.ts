@@ -34,6 +34,7 @@ const DEFAULT_MARKER = "# {mark} ANSIBLE MANAGED BLOCK";
 export default defineModule<BlockArgs, FileStat, TextOp>({
   name: "files.blockinfile",
   aliases: ["blockinfile"],
+  argAliases: { destfile: "path" },
   description: "Ensure a block of lines, between two marker lines, is in a file (inserted or updated in place), or removed.",
   args: {
     type: "object",

@@ -34,6 +34,7 @@ export interface LineArgs extends TextArgs {
 export default defineModule<LineArgs, FileStat, TextOp>({
   name: "files.lineinfile",
   aliases: ["lineinfile"],
+  argAliases: { destfile: "path" },
   description:
     "Ensure a line is in a file (replacing the line a regular expression finds, or inserted after or before an anchor), or that matching lines are absent.",
   args: {

@@ -38,6 +38,8 @@ export interface ServiceChangeData {
 export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   name: "services.service",
   aliases: ["service", "systemd", "systemd_service"],
+  // ansible.builtin.systemd_service spells name as `service` or `unit` too
+  argAliases: { service: "name", unit: "name" },
   description:
     "Ensure a service is started or stopped and enabled or disabled at boot, or restart/reload it. " +
     "Works with systemd (systemctl) and SysV init (/etc/init.d, service, update-rc.d), chosen from the host's facts.",

@@ -32,12 +32,12 @@ const ANSIBLE: Record<string, Row> = {
   },
   lineinfile: {
     args: "attributes attr backrefs backup create firstmatch group insertafter insertbefore line value mode owner path dest destfile name regexp regex search_string selevel serole setype seuser state unsafe_writes validate",
-    refused: "destfile unsafe_writes",
+    refused: "unsafe_writes",
     base: { path: "/tmp/x", line: "x" },
   },
   blockinfile: {
     args: "append_newline attributes attr backup block content create group insertafter insertbefore marker marker_begin marker_end mode owner path dest destfile name prepend_newline selevel serole setype seuser state unsafe_writes validate",
-    refused: "append_newline destfile prepend_newline unsafe_writes",
+    refused: "append_newline prepend_newline unsafe_writes",
     base: { path: "/tmp/x", block: "x" },
   },
   file: {

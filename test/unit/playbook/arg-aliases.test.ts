@@ -37,6 +37,23 @@ describe("argument aliases", () => {
     expect(args[4]).toMatchObject({ interface_in: "eth0" });
   });
 
+  it("lineinfile/blockinfile's destfile and systemd_service's service/unit, as Ansible spells them", () => {
+    const plan = load(
+      [
+        "    - lineinfile: { destfile: /etc/x.conf, line: a }",
+        "    - blockinfile: { destfile: /etc/y.conf, block: b }",
+        "    - systemd_service: { unit: nginx, state: started }",
+        "    - systemd: { service: nginx, enabled: true }",
+        "",
+      ].join("\n"),
+    );
+    const args = (plan.plays[0]!.tasks as Task[]).map((t) => t.args);
+    expect(args[0]).toEqual({ path: "/etc/x.conf", line: "a" });
+    expect(args[1]).toEqual({ path: "/etc/y.conf", block: "b" });
+    expect(args[2]).toEqual({ name: "nginx", state: "started" });
+    expect(args[3]).toEqual({ name: "nginx", enabled: true });
+  });
+
   it("the same value under both spellings is accepted; different values are an error at the alias", () => {
     expect((load("    - user: { name: a, user: a }\n").plays[0]!.tasks[0] as Task).args).toEqual({ name: "a" });
     expect((load("    - user: { name: a, createhome: no, create_home: false }\n").plays[0]!.tasks[0] as Task).args).toEqual({ name: "a", create_home: false });
