@@ -199,7 +199,8 @@ export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
    * Fields a module adds to its registered result from the probed state, in every mode (check mode
    * and drift included): the return values Ansible documents for read-only modules (`stat`,
    * `files`, `ansible_facts`…). Pure. An `ansible_facts` mapping sets host facts as Ansible does:
-   * each key becomes a variable, and `ansible_facts.<key without ansible_>` too.
+   * each key becomes a variable, and `ansible_facts.<key without ansible_>` too; such a module must
+   * declare those names in `produces` (the pipeline batches past modules that produce nothing).
    */
   result?(state: S, args: A, facts: Facts): Record<string, unknown>;
 }
