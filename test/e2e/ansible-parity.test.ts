@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, KNOWN_HOSTS, PRIVATE_KEY, keel, ssh } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
 
 const HOST = "lab04";
 const BASE = "/tmp/modsa-par";
@@ -44,13 +44,7 @@ function playbook(name: string, tasks: string): string {
 function ansiblePlaybook(pb: string): { code: number; out: string } {
   const r = spawnSync("ansible-playbook", [pb, "-i", INVENTORY_INI, "--limit", HOST, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-    },
+    env: ansibleEnv(dir),
   });
   return { code: r.status ?? 1, out: `${r.stdout}\n${r.stderr}` };
 }

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BRIDGE_ADDRESS } from "../lab/config.js";
-import { describeLab, INVENTORY, INVENTORY_INI, KNOWN_HOSTS, PRIVATE_KEY, keel, ssh } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
 
 const HOST = "lab04";
 const BASE = "/srv/keel-e2e-geturl";
@@ -75,15 +75,7 @@ async function ansibleRun(): Promise<Map<string, string>> {
     "ansible-playbook",
     [pb, "-i", INVENTORY_INI, "-l", HOST, "-e", `base=${BASE}-a`, "-e", `srv_port=${port}`, "-e", "tool=a", "--private-key", PRIVATE_KEY, "-u", "root"],
     {
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: dir,
-        ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
-        ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-        ANSIBLE_NOCOLOR: "1",
-        ANSIBLE_STDOUT_CALLBACK: "json",
-        ANSIBLE_RETRY_FILES_ENABLED: "0",
-      },
+      env: ansibleEnv(dir, { ANSIBLE_STDOUT_CALLBACK: "json", ANSIBLE_RETRY_FILES_ENABLED: "0" }),
     },
   );
   let stdout = "";

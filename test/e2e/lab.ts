@@ -55,6 +55,22 @@ export const INVENTORY = ctx.available ? ctx.state.inventoryYaml : "";
 export const INVENTORY_INI = ctx.available ? ctx.state.inventoryIni : "";
 export const PRIVATE_KEY = ctx.available ? ctx.state.privateKey : "";
 export const KNOWN_HOSTS = ctx.available ? ctx.state.knownHosts : "";
+
+/**
+ * The environment of an `ansible`/`ansible-playbook` run compared with keel: nothing inherited
+ * from the caller's ANSIBLE_* (CI must compare with the same settings as this machine), HOME in
+ * the test's own folder, the lab's host keys checked strictly, python3 on the host, no colour.
+ */
+export function ansibleEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
+    ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
+    ANSIBLE_NOCOLOR: "1",
+    ...extra,
+  };
+}
 /** The lab's hosts (empty when the lab is not available). */
 export const HOSTS: LabHost[] = ctx.available ? ctx.state.hosts : [];
 

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, KNOWN_HOSTS, keel, ssh } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
 
 const HOST = "lab04";
 const BASE = "/tmp/modsa-ro";
@@ -51,12 +51,7 @@ async function play(tasks: string, ...extra: string[]): Promise<{ code: number; 
 function ansible(module: string, args: string): Record<string, unknown> {
   const r = spawnSync("ansible", [HOST, "-i", INVENTORY_INI, "-m", module, "-a", args, "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-    },
+    env: ansibleEnv(dir),
   });
   const m = /=> (\{.*\})\s*$/s.exec(r.stdout);
   if (!m) throw new Error(`ansible ${module} gave no result (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);

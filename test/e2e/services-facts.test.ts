@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, KNOWN_HOSTS, keel } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ansibleEnv } from "./lab.js";
 
 const HOST = "lab03";
 let dir = "";
@@ -47,13 +47,7 @@ const PLAY = `- hosts: all
 function ansibleServiceFacts(): Record<string, unknown> {
   const r = spawnSync("ansible", [HOST, "-i", INVENTORY_INI, "-m", "service_facts", "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-    },
+    env: ansibleEnv(dir),
   });
   const m = /=> (\{.*\})\s*$/s.exec(r.stdout);
   if (!m) throw new Error(`ansible service_facts gave no result (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);

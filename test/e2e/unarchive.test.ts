@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, KNOWN_HOSTS, keel, ssh } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
 
 const HOST = "lab03";
 const BASE = "/tmp/mods-ua";
@@ -70,15 +70,7 @@ async function keelRun(base: string, ...extra: string[]): Promise<{ code: number
 function ansibleRun(base: string): Record<string, unknown> {
   const r = spawnSync("ansible-playbook", [pb, "-i", INVENTORY_INI, "-l", HOST, "-e", `base=${base}`, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "default",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
+    env: ansibleEnv(dir, { ANSIBLE_STDOUT_CALLBACK: "default", ANSIBLE_RETRY_FILES_ENABLED: "0" }),
   });
   expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   const m = /"msg": "(\{.*\})"/.exec(r.stdout);
