@@ -202,14 +202,14 @@ function listenOf(entry: string): { host: string; port: string } | undefined {
  * over SSH (a local connection), there is no login to protect and no new connection to prove.
  */
 export function sshdActionRefusal(stdout: string, name: string, ops: readonly string[]): { viaSsh: boolean; refusal?: string } {
-  const l = findRec(parseRecords(stdout), "login");
+  const recs = parseRecords(stdout);
+  const l = findRec(recs, "login");
   if (l?.get("ssh") !== "1") return { viaSsh: false };
-  const refusal = refusalFor(stdout, l, name, ops);
+  const refusal = refusalFor(recs, l, name, ops);
   return refusal ? { viaSsh: true, refusal } : { viaSsh: true };
 }
 
-function refusalFor(stdout: string, l: Rec, name: string, ops: readonly string[]): string | undefined {
-  const recs = parseRecords(stdout);
+function refusalFor(recs: Rec[], l: Rec, name: string, ops: readonly string[]): string | undefined {
   const login: Login = {
     ssh: true,
     user: l.get("user") ?? "",
