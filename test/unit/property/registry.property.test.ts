@@ -280,7 +280,8 @@ const WITH: Record<string, { drop?: string[]; add?: Record<string, unknown> }> =
   "firewall.nftables chains[].rules[].jump": {
     add: { chains: [{ name: "input", hook: "input", policy: "accept", rules: [{ proto: "tcp", dport: 22 }] }, { name: "keeltest" }] },
   },
-  "firewall.rule interface_out": { add: { direction: "out" } },
+  "firewall.rule interface": { add: { direction: "in" } },
+  "firewall.rule if": { add: { direction: "in" } },
   "firewall.rule to_port": { drop: ["port"] },
   "packages.apt pkg[]": { drop: ["name"] },
   "packages.apt package[]": { drop: ["name"] },
