@@ -272,7 +272,8 @@ export function toEvidenceChange(c: Change, resource: string, secret: boolean): 
   const loc = c.source === undefined && c.diff ? locateTextChange(c.diff) : undefined;
   const out: EvidenceChange = { summary: c.summary, read_from: c.source ?? loc?.where ?? c.diff?.path ?? resource };
   if (c.field !== undefined) out.field = c.field;
-  const observed = c.before !== undefined || c.after !== undefined ? c.before : loc?.observed;
+  // A required value with nothing before it (a key not set, a path missing) was observed absent.
+  const observed = c.before !== undefined || c.after !== undefined ? (c.before ?? "absent") : loc?.observed;
   const expected = c.before !== undefined || c.after !== undefined ? c.after : loc?.expected;
   if (observed !== undefined) out.observed = secret ? SECRET : observed;
   if (expected !== undefined) out.expected = secret ? SECRET : expected;

@@ -56,5 +56,8 @@ describe("a content change is located in the host's file: file:line, the lines f
     const own = toEvidenceChange({ summary: "x", before: "6", after: "4", source: "sshd -T -C user=u,host=a,addr=a" }, "sshd MaxAuthTries", false);
     expect(own).toMatchObject({ read_from: "sshd -T -C user=u,host=a,addr=a", observed: "6", expected: "4" });
     expect(toEvidenceChange({ summary: "s", diff }, "r", true)).toMatchObject({ observed: "(secret)", expected: "(secret)" });
+    // A sysctl key not set in any file: nothing observed, so "absent", never an empty observed value.
+    const unset = { summary: "kernel.randomize_va_space not set in /etc/sysctl.d/x.conf (→ 2)", after: "2", source: "/etc/sysctl.d/x.conf" };
+    expect(toEvidenceChange(unset, "sysctl", false)).toMatchObject({ observed: "absent", expected: "2", read_from: "/etc/sysctl.d/x.conf" });
   });
 });
