@@ -40,7 +40,7 @@ function keel(args: string[]): Promise<{ code: number; wallMs: number; stderr: s
 }
 
 async function audit(inventory: string, file: string): Promise<AuditRun> {
-  const r = await keel(["audit", "-i", inventory, "--no-history", "-q", "-o", `json:${file}`]);
+  const r = await keel(["audit", "-i", inventory, "-e", "hardening_sysctl_kernel_live=false", "--no-history", "-q", "-o", `json:${file}`]);
   const rep = JSON.parse(readFileSync(file, "utf8")) as {
     duration_ms: number;
     hosts: { round_trips: number; state: string }[];
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ hosts: n, fresh }, null, 2) + "\n");
       return;
     }
-    const harden = await keel(["run", "playbooks/harden.yml", "-i", inventory]);
+    const harden = await keel(["run", "playbooks/harden.yml", "-i", inventory, "-e", "hardening_sysctl_kernel_live=false"]);
     if (harden.code !== 0) throw new Error(`hardening run failed (${harden.code}): ${harden.stderr.slice(-2000)}`);
     const hardened = await audit(inventory, join(tmp, "hardened.json"));
     const figures = { hosts: n, fresh, hardenWallMs: harden.wallMs, hardened };
