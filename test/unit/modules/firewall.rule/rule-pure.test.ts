@@ -78,6 +78,20 @@ describe("ufw backend", () => {
     expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp" }, BASE_FACTS)).not.toThrow();
     expect(mod.diff(st, { rule: "deny", port: 22, proto: "tcp", insert: 1, allow_lockout: true }, BASE_FACTS)).toHaveLength(1);
   });
+  it("does not count an allow on one interface when keel cannot tell which interface its SSH arrives on", () => {
+    const st = stateOf("ufw-converged", "ufw");
+    const ssh = { ...st.nft.ssh!, iif: undefined };
+    delete ssh.iif;
+    const only = {
+      ...st,
+      ufw: { ...st.ufw!, tuples: parseTuples("### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in_eth1\n", 4) },
+      nft: { ...st.nft, ssh },
+    };
+    expect(() => mod.diff(only, { policy: "deny", direction: "incoming" }, BASE_FACTS)).not.toThrow(); // already deny: no change
+    expect(() => mod.diff({ ...only, ufw: { ...only.ufw, defaults: { ...only.ufw.defaults, incoming: "allow" } } }, { policy: "deny" }, BASE_FACTS)).toThrow(
+      /default incoming deny, no rule allows a NEW SSH connection/,
+    );
+  });
   it("refuses deleting the only SSH rule while the default is deny", () => {
     const st = stateOf("ufw-converged", "ufw");
     expect(() => mod.diff(st, { rule: "allow", port: 22, proto: "tcp", delete: true }, BASE_FACTS)).toThrow(
