@@ -24,7 +24,8 @@ const SECTIONS: [Subset, string, string][] = [
   ["min", "os-release", "cat /etc/os-release || cat /usr/lib/os-release"],
   ["min", "debian_version", "cat /etc/debian_version"],
   ["min", "uname", "uname -r; uname -m; uname -n"],
-  ["min", "user", "id -un"],
+  // $_kf_un, $_kf_u, $_kf_g: `id -un`, `id -u`, `id -g`, asked once before the sections (factsScript)
+  ["min", "user", `[ -n "$_kf_un" ] && printf '%s\\n' "$_kf_un"`],
   ["min", "pkg", `for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done`],
   [
     "min",
@@ -37,7 +38,11 @@ const SECTIONS: [Subset, string, string][] = [
   // Ansible's fact list (engine/facts/extra.ts reads these): environment, account, clock, PID 1,
   // mounts with their statfs, virtualisation markers
   ["min", "env", "env -0 2>/dev/null || env"],
-  ["min", "pw", `id -u; id -g; getent passwd "$(id -un)" 2>/dev/null || grep "^$(id -un):" /etc/passwd`],
+  [
+    "min",
+    "pw",
+    `[ -n "$_kf_u" ] && printf '%s\\n' "$_kf_u"; [ -n "$_kf_g" ] && printf '%s\\n' "$_kf_g"; getent passwd "$_kf_un" 2>/dev/null || grep "^$_kf_un:" /etc/passwd`,
+  ],
   ["min", "date", "date +'%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%N|%Z|%z'; date -d 2000-07-01 +%Z 2>/dev/null"],
   ["min", "proc1", "cat /proc/1/comm"],
   ["hardware", "mounts", "cat /proc/mounts"],
@@ -81,7 +86,8 @@ function networkPart(sec: (id: string, cmd: string) => string): string {
     // which is readdir order, and that order differs between kernels
     sec(
       "sysnet",
-      `for _b in $(ls -U /sys/class/net); do _n=/sys/class/net/$_b; printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$(cat "$_n/address" 2>/dev/null)" "$(cat "$_n/mtu" 2>/dev/null)" "$(cat "$_n/type" 2>/dev/null)"; done`,
+      // one-line sysfs files read with the shell's own read: three processes fewer per interface
+      `for _b in $(ls -U /sys/class/net); do _n=/sys/class/net/$_b; _a=; _m=; _t=; IFS= read -r _a < "$_n/address"; IFS= read -r _m < "$_n/mtu"; IFS= read -r _t < "$_n/type"; printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$_a" "$_m" "$_t"; done`,
     ),
     "else",
     sec("proc-route", "cat /proc/net/route"),
@@ -217,6 +223,8 @@ export function factsScript(opts: FactsOptions = {}): string {
     `printf 'mark=%s\\n' ${mark}`,
     "printf 'text:b64='",
     "{",
+    // the login's ids, asked once for the sections user, pw and platform (each used to ask again)
+    ...(subsets.includes("min") ? ["_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"] : []),
     ...SECTIONS.filter(([g]) => subsets.includes(g)).map(([, id, cmd]) => sec(id, cmd)),
     // in a subshell: it sources /etc/os-release, whose variables must not reach later sections
     ...(subsets.includes("min") ? [sec("python", `(\n${pythonScript(opts.python)}\n)`)] : []),
