@@ -116,6 +116,9 @@ const MEANING: [string, string][] = [
   ["/etc/ssl/certs/ssl-cert-snakeoil.pem", 'openssl x509 -in "$f" -noout -subject -ext subjectAltName 2>/dev/null || echo generated-cert'],
   ["/etc/aliases.db", 'postalias -s "hash:${f%.db}" 2>/dev/null | grep -v "^YP_LAST_MODIFIED:" | sort'],
   ["/etc/postfix/*.db", 'postmap -s "hash:${f%.db}" 2>/dev/null | grep -v "^YP_LAST_MODIFIED:" | sort'],
+  // community.general.pamd stamps the file it edits with "# Updated by Ansible - <now>"; keel's pamd
+  // writes the same rules without that comment (compared without it)
+  ["/etc/pam.d/*", 'grep -v "^# Updated by Ansible - " "$f"'],
 ];
 
 /**
@@ -146,7 +149,9 @@ async function snapshot(host: ScratchHost): Promise<string[]> {
   const lines = r.stdout
     .split("\n")
     .filter(Boolean)
-    .map((l) => l.replace(/^\/etc\/ssl\/certs\/[0-9a-f]{8}\.\d+ (.* l ssl-cert-snakeoil\.pem)$/, "/etc/ssl/certs/<subject hash> $1"));
+    .map((l) => l.replace(/^\/etc\/ssl\/certs\/[0-9a-f]{8}\.\d+ (.* l ssl-cert-snakeoil\.pem)$/, "/etc/ssl/certs/<subject hash> $1"))
+    // a backup's name holds the writing process id and the second it was made (Ansible's naming, keel's too)
+    .map((l) => l.replace(/^(\S+)\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~ /, "$1.<pid>.<time>~ "));
   if (r.code !== 0 || lines.length < 100) throw new Error(`snapshot of ${host.name} failed (exit ${r.code}, ${lines.length} lines): ${r.stderr.slice(0, 300)}`);
   return lines;
 }
