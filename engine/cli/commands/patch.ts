@@ -99,7 +99,7 @@ Exit codes:
   1  error: invalid input, or a host was unreachable or its probe failed
 
 The age of a pending update is how long the package list offering it has been published (apt: the
-Date of its suite's Release file; dnf: the advisory's issue date): the update has been available
+Date of its suite's Release file; dnf: the advisory's date as dnf updateinfo info prints it, Issued else Updated): the update has been available
 at least that long. The lists' age is the time since the host last refreshed them.
 
 Examples:
