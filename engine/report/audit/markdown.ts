@@ -2,11 +2,13 @@
 // hosts with their scores, the failing controls with their evidence (by severity), waivers with
 // their expiry. Short by design: the HTML report is the auditor's full view.
 import { metaLine } from "../meta.js";
+import { mdText } from "../mdtext.js";
 import { controlsByAttention, describeChange, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const ICON: Record<string, string> = { pass: "✅", fail: "❌", error: "⛔", unknown: "❔", waived: "🟡", manual: "📝", not_applicable: "➖" };
 
-const cell = (s: unknown) => String(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+/** Playbook and host data in a table cell: no HTML, no Markdown syntax, one line (mdtext.ts). */
+const cell = mdText;
 
 export function renderAuditMarkdown(r: AuditReport): string {
   const s = r.summary;
