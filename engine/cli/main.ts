@@ -1,6 +1,7 @@
 // keel's entry point: parses arguments, dispatches to a command, turns errors into messages and exit codes.
 // This folder is the only place that prints or exits.
 import { Command, CommanderError } from "commander";
+import { termSafe } from "../report/termsafe.js";
 import { processIO, redactingIO, type CliIO } from "./io.js";
 import { KeelError, InputError, InternalError } from "../core/errors.js";
 import { keelVersion } from "../core/paths.js";
@@ -94,18 +95,18 @@ export function reportError(e: unknown, io: CliIO): number {
     return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 1;
   }
   if (e instanceof InputError) {
-    io.err(`error: ${e.format(process.cwd())}\n`);
+    io.err(`error: ${termSafe(e.format(process.cwd()))}\n`);
     return 1;
   }
   if (e instanceof InternalError) {
-    io.err(`internal error (a bug in keel, please report it): ${e.message}\n${e.stack ?? ""}\n`);
+    io.err(`internal error (a bug in keel, please report it): ${termSafe(e.message)}\n${termSafe(e.stack ?? "")}\n`);
     return 1;
   }
   if (e instanceof KeelError) {
-    io.err(`error: ${e.message}\n`);
+    io.err(`error: ${termSafe(e.message)}\n`);
     return 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.err(`internal error (a bug in keel, please report it): ${err.message}\n${err.stack ?? ""}\n`);
+  io.err(`internal error (a bug in keel, please report it): ${termSafe(err.message)}\n${termSafe(err.stack ?? "")}\n`);
   return 1;
 }

@@ -139,7 +139,7 @@ export interface Play {
   /** Batch sizes: numbers or percentages ("30%"), the last one repeating. */
   serial?: (number | string)[];
   /** Stop the run when more than this percentage of a batch failed (Ansible's max_fail_percentage). */
-  maxFailPercentage?: number;
+  maxFailPercentage?: number | string;
   strategy: "free" | "linear";
   checkMode?: boolean;
   /** The play's remote_user, environment and connection (see Placement). */

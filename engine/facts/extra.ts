@@ -3,8 +3,6 @@
 // address, mounts with their sizes, PID 1 (for service_mgr) and virtualisation markers. Pure; each
 // value is computed as Ansible's fact collectors compute it (module_utils/facts), so
 // engine/facts/ansible.ts can expose them under Ansible's names unchanged.
-import { outOf } from "../core/snippets.js";
-import { parseRecords } from "../core/record.js";
 
 export interface NetDefault {
   [k: string]: unknown;
@@ -252,9 +250,9 @@ export function envFacts(text: string | undefined): Record<string, string> {
 }
 
 /** keel's facts (snake_case keys of Facts) from the extra sections; old captures without them add nothing. */
-export function parseExtraFacts(s: Map<string, string[]>, stdout: string): Record<string, unknown> {
+export function parseExtraFacts(s: Map<string, string[]>, envText: string | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (s.has("env")) out.env = envFacts(outOf(parseRecords(stdout), "env"));
+  if (envText !== undefined) out.env = envFacts(envText);
   const pw = s.get("pw");
   if (pw && pw.length >= 3) {
     const f = pw[2]!.split(":");

@@ -1,5 +1,6 @@
 // The `firewall` fact: which host firewall is in charge (the backend firewall.rule follows) and the
-// effective inbound policy of the live ruleset (open ports, for the drift report's security view).
+// effective inbound policy of the live ruleset (open ports, for the drift report's security view);
+// with ufw in charge, of ufw's own rules (the iptables-nft ruleset it generates is not evaluable).
 //   ufw        when /etc/ufw/ufw.conf says ENABLED=yes and ufw is installed;
 //   firewalld  when firewalld runs;
 //   nftables   otherwise, when nft is installed (keel's own table);
@@ -10,6 +11,7 @@ import { snip } from "../core/snippets.js";
 import { findRec, parseRecords } from "../core/record.js";
 import { parseNftJson } from "../../modules/firewall/nft-json.js";
 import { inboundPolicy, type InboundPolicy } from "../../modules/firewall/nft-flow.js";
+import { parseTuples, ufwInbound } from "../../modules/firewall/backends/ufw.js";
 
 export interface FirewallFact {
   backend: "ufw" | "firewalld" | "nftables" | "none";
@@ -27,6 +29,12 @@ export const FIREWALL_FACT_SCRIPT = [
   snip.field("ufw_enabled", `"$(sed -n 's/^[[:space:]]*ENABLED[[:space:]]*=[[:space:]]*//p' /etc/ufw/ufw.conf 2>/dev/null | tr -d '"' | head -n 1)"`),
   snip.field("firewalld", `"$( { firewall-cmd --state 2>/dev/null || { pgrep -x firewalld >/dev/null 2>&1 && echo running; }; } | head -n 1)"`),
   snip.field("nft_bin", `"$(command -v nft 2>/dev/null)"`),
+  // With ufw in charge its open ports come from its own rules (see ufwInbound).
+  `if command -v ufw >/dev/null 2>&1; then`,
+  snip.readFile("ufw_user4", "/etc/ufw/user.rules"),
+  snip.readFile("ufw_user6", "/etc/ufw/user6.rules"),
+  snip.readFile("ufw_default", "/etc/default/ufw"),
+  `fi`,
   `if command -v nft >/dev/null 2>&1; then`,
   snip.cmd("nftj", "nft -j list ruleset"),
   `fi`,
@@ -48,7 +56,19 @@ export function parseFirewallFact(text: string): FirewallFact {
   const backend: FirewallFact["backend"] = ufw === "active" ? "ufw" : firewalld === "running" ? "firewalld" : nft ? "nftables" : "none";
   const out: FirewallFact = { backend, ufw, firewalld, nft };
   const j = findRec(recs, "cmd", "nftj");
-  if (j && j.int("rc") === 0) {
+  if (backend === "ufw") {
+    const file = (id: string) => {
+      const r = findRec(recs, "file", id);
+      return !r || r.get("readable") === "0" ? undefined : r.get("exists") !== "1" ? "" : (r.get("content") ?? "");
+    };
+    const [u4, u6, def] = [file("ufw_user4"), file("ufw_user6"), file("ufw_default")];
+    if (u4 === undefined || u6 === undefined) out.inbound_error = "cannot read /etc/ufw/user.rules (needs root)";
+    else {
+      const incoming = /^\s*DEFAULT_INPUT_POLICY\s*=\s*"?(\w+)/m.exec(def ?? "")?.[1] ?? "DROP";
+      const defaults = { incoming: incoming === "ACCEPT" ? "allow" : incoming === "REJECT" ? "reject" : "deny" };
+      out.inbound = ufwInbound({ defaults, tuples: [...parseTuples(u4, 4), ...parseTuples(u6, 6)] });
+    }
+  } else if (j && j.int("rc") === 0) {
     try {
       out.inbound = inboundPolicy(parseNftJson(j.get("out") ?? "").tables);
     } catch (e) {

@@ -373,7 +373,8 @@ export const MORE_SECTIONS: Record<"min" | "hardware", [string, string][]> = {
         'echo "kernel_version=$(uname -v)"',
         'echo "machine_id=$(cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null)"',
         'echo "bits=$(getconf LONG_BIT)"',
-        'echo "euid=$(id -u)"; echo "egid=$(id -g)"; echo "ruid=$(id -ru)"; echo "rgid=$(id -rg)"',
+        // $_kf_u and $_kf_g: `id -u` and `id -g`, asked once by the probe (probe.ts)
+        'echo "euid=$_kf_u"; echo "egid=$_kf_g"; echo "ruid=$(id -ru)"; echo "rgid=$(id -rg)"',
         '[ -r /proc/sys/crypto/fips_enabled ] && echo "fips=$(cat /proc/sys/crypto/fips_enabled)"',
         "true",
       ].join("\n"),

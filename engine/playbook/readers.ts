@@ -149,8 +149,14 @@ export function gatherSubsetValue(y: YamlFile, n: Node): string[] {
 }
 
 /** A percentage 0..100: `30`, `30.5` or `"30%"` (Ansible's `percent` attribute). */
-export function percentValue(y: YamlFile, n: Node, what: string): number {
+export function percentValue(y: YamlFile, n: Node, what: string): number | string {
   const v = y.js(n);
+  // a template (`max_fail_percentage: "{{ patch_max_fail }}"`) is rendered with the play's and
+  // extra vars when the run starts, as Ansible templates play keywords
+  if (typeof v === "string" && hasTemplate(v)) {
+    checkTemplate(v, posOfScalarText(y, n));
+    return v;
+  }
   const num = typeof v === "number" ? v : typeof v === "string" && /^\d+(?:\.\d+)?%?$/.test(v.trim()) ? Number(v.trim().replace(/%$/, "")) : NaN;
   if (!Number.isFinite(num) || num < 0 || num > 100)
     throw y.error(`${what}: must be a percentage from 0 to 100, got ${describe(v)}`, n, 'e.g. `max_fail_percentage: 25` or `max_fail_percentage: "25%"`');

@@ -35,7 +35,7 @@ import { redact } from "../core/secrets.js";
 import type { FleetVars, PlayState, RunOptions, RunSummary, Step } from "./options.js";
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
-import { playSerial } from "./keywords.js";
+import { playMaxFail, playSerial } from "./keywords.js";
 
 export type { HostFailure, RunOptions, RunSummary } from "./options.js";
 export { SECRET, maskResult } from "./result.js";
@@ -53,6 +53,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
   const playHosts = plan.plays.map((p, i) => inv.match(p.hosts, p.pos, unmatched[i]).filter((h) => !limitSet || limitSet.has(h)));
   // templated serial values are rendered now: invalid input stops the run before any host
   const serials = plan.plays.map((p) => playSerial(p, opts.extraVars ?? {}));
+  const maxFails = plan.plays.map((p) => playMaxFail(p, opts.extraVars ?? {}));
   const allHosts = [...new Set(playHosts.flat())];
   const lastPlay = new Map<string, number>();
   playHosts.forEach((hs, i) => hs.forEach((h) => lastPlay.set(h, i)));
@@ -91,6 +92,12 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
           : { type: "play.start", play: play.name, pos: play.pos, hosts },
       );
       const playState: PlayState = { ended: false, hostsAll: playHosts[pi]!, hosts };
+      const maxFail = maxFails[pi];
+      // Ansible's max_fail_percentage (linear strategy, plugins/strategy/linear.py): checked after
+      // every task, failed hosts only (unreachable ones do not count), exceeded rather than reached;
+      // once exceeded the batch's other hosts take no further task and the run stops after the batch.
+      const failedOf = (batch: string[]) => batch.filter((h) => runners.get(h)!.state === "failed");
+      const exceeded = (batch: string[]) => maxFail !== undefined && batch.length > 0 && failedOf(batch).length / batch.length > maxFail / 100;
       for (const batch of serialBatches(hosts, serials[pi])) {
         // run_once: one host per batch runs the task (as Ansible's run_once with serial)
         playState.once = new Map();
@@ -108,6 +115,8 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
           const lock = new Lockstep(batch.length);
           const step: Step = async (fn) => {
             await lock.arrive();
+            // every host of the batch has finished the previous task (or left): Ansible's check point
+            if (!opts.check && !playState.halted && exceeded(batch)) playState.halted = true;
             return limit(fn);
           };
           await Promise.all(
@@ -133,19 +142,18 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
             ),
           );
         }
-        // Ansible's max_fail_percentage: more than that share of the batch failed (exceeded, not
-        // reached) stops the run, as a batch in which every host failed always does.
-        const bad = batch.filter((h) => runners.get(h)!.state === "failed" || runners.get(h)!.state === "unreachable");
+        // max_fail_percentage exceeded (under free, where Ansible has no per-task check point, keel
+        // checks once the batch is done) stops the run; so does a batch in which every host failed
+        // or was unreachable (below), as in Ansible's playbook executor.
+        const bad = failedOf(batch);
         if (
           !opts.check &&
-          batch.length &&
-          play.maxFailPercentage !== undefined &&
-          bad.length > 0 &&
-          bad.length > (batch.length * play.maxFailPercentage) / 100 &&
-          bad.length < batch.length
+          (playState.halted || exceeded(batch)) &&
+          bad.length + batch.filter((h) => runners.get(h)!.state === "unreachable").length < batch.length
         ) {
           const rest = allHosts.filter((h) => !runners.get(h)!.started);
-          stopped = `play '${play.name}': ${bad.length} of ${batch.length} hosts of the batch failed (${bad.join(", ")}), more than max_fail_percentage ${play.maxFailPercentage}%${rest.length ? `; ${rest.join(", ")} did not run` : ""}`;
+          const halted = playState.halted ? "; the batch's other hosts stopped there" : "";
+          stopped = `play '${play.name}': ${bad.length} of ${batch.length} hosts of the batch failed (${bad.join(", ")}), more than max_fail_percentage ${maxFail}%${halted}${rest.length ? `; ${rest.join(", ")} did not run` : ""}`;
           break plays;
         }
         if (!opts.check && batch.length && batch.every((h) => runners.get(h)!.state === "failed" || runners.get(h)!.state === "unreachable")) {

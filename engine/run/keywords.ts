@@ -35,6 +35,26 @@ function serialEntry(x: unknown, written: unknown, play: Play): number | string 
   );
 }
 
+/**
+ * The play's max_fail_percentage with its template rendered (`"{{ patch_max_fail }}"`): a number
+ * or "25%" from 0 to 100. Invalid input otherwise, before any host of the run starts.
+ */
+export function playMaxFail(play: Play, extraVars: Record<string, unknown>): number | undefined {
+  const m = play.maxFailPercentage;
+  if (m === undefined || typeof m === "number") return m;
+  const vars = layerVars({ roleDefaults: play.roleDefaults ?? {}, playVars: play.vars, varsFiles: play.varsFiles, extraVars });
+  const v = hasTemplate(m) ? renderValue(m, vars, play.pos) : m;
+  const num = typeof v === "number" ? v : typeof v === "string" && /^\d+(?:\.\d+)?%?$/.test(v.trim()) ? Number(v.trim().replace(/%$/, "")) : NaN;
+  if (!Number.isFinite(num) || num < 0 || num > 100) {
+    throw new InputError(
+      `play '${play.name}': max_fail_percentage '${m}' gave ${JSON.stringify(v)}, not a percentage from 0 to 100`,
+      play.pos,
+      'the variable must hold a number from 0 to 100 or a percentage like "25%"',
+    );
+  }
+  return num;
+}
+
 /** become_user as written, rendered with the task's variables when it is a template. */
 export function renderBecomeUser(user: string, vars: Record<string, unknown>, play: Play | undefined): string {
   if (!hasTemplate(user)) return user;

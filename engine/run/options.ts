@@ -93,6 +93,8 @@ export interface PlayState {
   batch?: string[];
   /** run_once tasks of the current batch, by task id: the result of the host that ran it. */
   once?: Map<string, Promise<OnceResult>>;
+  /** max_fail_percentage was exceeded in this batch (linear): its hosts take no further task. */
+  halted?: boolean;
 }
 
 /** How a host's tasks are paced: free (run now) or linear (wait for the other hosts first). */

@@ -137,7 +137,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
         });
         if (this.state !== "active") return true;
         if (!(await this.runNodes(play.tasks, root))) return false;
-        return this.ended || this.playState.ended || (await this.flushHandlers(root));
+        return this.ended || this.playState.ended || this.playState.halted === true || (await this.flushHandlers(root));
       });
       if (!ok) return this.markFailed();
     } catch (e) {
@@ -299,7 +299,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   async runNodes(nodes: TaskNode[], scope: Scope): Promise<boolean> {
     for (const n of nodes) {
       if (this.deadline.passed) throw new ConnectionError("per-host deadline passed", "timeout", this.name);
-      if (this.ended || this.playState.ended) return true;
+      if (this.ended || this.playState.ended || this.playState.halted) return true;
       const ok = n.kind === "task" ? await this.runTaskNode(n, scope) : n.include ? await runIncluded(this, n, scope) : await this.runBlock(n, scope);
       if (!ok) return false;
     }
@@ -333,7 +333,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     if (task.module === "meta") return this.runMeta(task, scope);
     if (this.opts.confirmTask && !scope.handler && !(await this.opts.confirmTask(this.ref(task, scope)))) return true;
     // Under `linear`, another host may end the play while this one waits at the step.
-    return this.step(() => (this.playState.ended ? Promise.resolve(true) : this.runTask(task, scope)));
+    return this.step(() => (this.playState.ended || this.playState.halted ? Promise.resolve(true) : this.runTask(task, scope)));
   }
 
   ref(task: Task, scope: Scope): TaskRef {

@@ -181,10 +181,12 @@ export function evaluate(tables: Table[], flow: Flow, hook = "input"): FlowVerdi
 
 export interface OpenPort {
   proto: "tcp" | "udp";
-  /** "22", "8000-8080". */
+  /** "22", "8000-8080"; "1-65535" when a rule accepts every port (`ip saddr 10.0.0.0/8 accept`). */
   port: string;
   /** Sources allowed: "any", CIDRs or @set names. */
   from: string[];
+  /** Only on this input interface (`iifname "eth1" … accept`); absent: on every interface. */
+  on?: string;
 }
 
 export interface InboundPolicy {
@@ -193,11 +195,20 @@ export interface InboundPolicy {
   open: OpenPort[];
 }
 
-/** The effective inbound policy: which TCP/UDP ports accept NEW connections, and from where. */
+const ALL_PORTS = "1-65535";
+
+/**
+ * The effective inbound policy: which TCP/UDP ports accept NEW connections, from where and on which
+ * interface. Candidates come from every rule with a destination port, and from every accept rule
+ * without one (it opens all ports to its sources or interface); each candidate is then decided by
+ * evaluating a NEW connection through every base chain, so a port accepted in one table and dropped
+ * in another is not open.
+ */
 export function inboundPolicy(tables: Table[]): InboundPolicy {
-  const cand = new Map<string, { proto: "tcp" | "udp"; port: string; lo: number; from: Set<string> }>();
+  const cand = new Map<string, { proto: "tcp" | "udp"; port: string; lo: number; probe: number; on?: string; from: Set<string> }>();
   /** An address inside each named set, to send a probe flow from ("@adm" → "10.9.0.0"). */
   const setAddr = new Map<string, string>();
+  const named = new Set<number>();
   for (const fam of [4, 6] as const)
     for (const { table, chain } of baseChains(tables, "input", fam))
       for (const c of [chain, ...table.chains.filter((x) => !x.hook)])
@@ -205,38 +216,52 @@ export function inboundPolicy(tables: Table[]): InboundPolicy {
           const r = canonRule(raw);
           const protoMatch = r.matches.find((m) => m.left === "meta l4proto");
           const portM = r.matches.find((m) => /^(tcp|udp|th) dport$/.test(m.left) && m.op === "==");
-          if (!portM) continue;
-          const head = portM.left.split(" ")[0]!;
-          const protos = head === "th" ? (protoMatch?.vals ?? []).map((v) => (v.k === "str" ? v.v : "")).filter((p) => p === "tcp" || p === "udp") : [head];
+          const ifM = r.matches.find((m) => (m.left === "iifname" || m.left === "iif") && m.op === "==");
+          const ifaces = ifM ? ifM.vals.flatMap((v) => (v.k === "str" && v.v !== "lo" ? [v.v] : [])) : [undefined];
+          if (!ifaces.length) continue; // loopback only
+          if (!portM && (r.verdict?.k !== "accept" || r.opaque !== undefined)) continue;
+          const head = portM ? portM.left.split(" ")[0]! : "th";
+          const l4 = (protoMatch?.vals ?? []).map((v) => (v.k === "str" ? v.v : "")).filter((p) => p === "tcp" || p === "udp");
+          const protos = head !== "th" ? [head] : protoMatch ? l4 : portM ? [] : ["tcp", "udp"];
           for (const s of table.sets) if (s.elements[0] && parsePrefix(s.elements[0])) setAddr.set(`@${s.name}`, s.elements[0].split("/")[0]!);
           const srcs = r.matches
             .filter((m) => /^(ip|ip6) saddr$/.test(m.left) && m.op === "==")
             .flatMap((m) => m.vals.map((v) => (v.k === "setref" ? `@${v.v}` : v.k === "addr" || v.k === "str" ? v.v : "")));
-          const vals = portM.vals.flatMap((v) =>
-            v.k === "setref"
-              ? (table.sets.find((s) => s.name === v.v)?.elements ?? []).map((e) => e)
-              : [v.k === "num" ? String(v.v) : v.k === "range" ? `${v.lo}-${v.hi}` : ""],
-          );
+          const vals = !portM
+            ? [ALL_PORTS]
+            : portM.vals.flatMap((v) =>
+                v.k === "setref"
+                  ? (table.sets.find((s) => s.name === v.v)?.elements ?? []).map((e) => e)
+                  : [v.k === "num" ? String(v.v) : v.k === "range" ? `${v.lo}-${v.hi}` : ""],
+              );
+          for (const port of vals) for (const n of port.split("-")) if (port !== ALL_PORTS && /^\d+$/.test(n)) named.add(Number(n));
           for (const p of protos as ("tcp" | "udp")[])
-            for (const port of vals.filter(Boolean)) {
-              const key = `${p}/${port}`;
-              const e = cand.get(key) ?? { proto: p, port, lo: Number(port.split("-")[0]), from: new Set<string>() };
-              for (const s of srcs.length ? srcs : ["any"]) e.from.add(s);
-              cand.set(key, e);
-            }
+            for (const port of vals.filter(Boolean))
+              for (const on of ifaces) {
+                const key = `${p}/${port}/${on ?? ""}`;
+                const lo = Number(port.split("-")[0]);
+                const e = cand.get(key) ?? { proto: p, port, lo, probe: lo, ...(on ? { on } : {}), from: new Set<string>() };
+                for (const s of srcs.length ? srcs : ["any"]) e.from.add(s);
+                cand.set(key, e);
+              }
         }
+  // "Every port" is probed on a port no rule names, so a rule for one port does not decide it.
+  let free = 65123;
+  while (named.has(free)) free--;
+  for (const e of cand.values()) if (e.port === ALL_PORTS) e.probe = free;
   const probeAddr = (src: string, fam: 4 | 6) =>
     setAddr.get(src) ?? (src === "any" || src.startsWith("@") ? (fam === 4 ? "203.0.113.7" : "2001:db8:ffff::7") : src.split("/")[0]!);
   const open: OpenPort[] = [];
-  for (const e of [...cand.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.lo - b.lo)) {
+  for (const e of [...cand.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.lo - b.lo || (a.on ?? "").localeCompare(b.on ?? ""))) {
     const from = [...e.from].filter((src) =>
       ([4, 6] as const).some((fam) => {
         const pf = parsePrefix(setAddr.get(src) ?? src);
         if (pf && pf.family !== fam) return false;
-        return evaluate(tables, { family: fam, saddr: probeAddr(src, fam), proto: e.proto, dport: e.lo, ct: "new" }).verdict === "accept";
+        const flow: Flow = { family: fam, saddr: probeAddr(src, fam), proto: e.proto, dport: e.probe, ct: "new", ...(e.on ? { iif: e.on } : {}) };
+        return evaluate(tables, flow).verdict === "accept";
       }),
     );
-    if (from.length) open.push({ proto: e.proto, port: e.port, from: from.includes("any") ? ["any"] : from.sort() });
+    if (from.length) open.push({ proto: e.proto, port: e.port, from: from.includes("any") ? ["any"] : from.sort(), ...(e.on ? { on: e.on } : {}) });
   }
   const def = evaluate(tables, { family: 4, saddr: "203.0.113.7", proto: "tcp", dport: 65123, ct: "new" }).verdict;
   return { default: def, open };

@@ -141,12 +141,17 @@ export function intentOf(a: UfwArgs): Intent {
   }
   if (a.rule !== undefined) {
     if (a.direction === "routed") fail("direction", "direction: routed with rule: is not supported by keel yet", "use in or out");
-    const dir = a.direction === "out" || a.direction === "outgoing" ? "out" : "in";
-    if (a.interface_in !== undefined && dir === "out")
-      fail("interface_in", "interface_in does not go with direction: out", "use interface_out, or direction: in");
-    if (a.interface_out !== undefined && dir === "in")
-      fail("interface_out", "interface_out does not go with direction: in", "use interface_in, or direction: out");
-    if ((a.interface_in ?? a.interface_out) !== undefined && iface !== undefined) fail(ifArg, "interface and interface_in/interface_out exclude each other");
+    // As Ansible's ufw builds the command: interface_in means `in on IF`, interface_out `out on IF`
+    // (so they carry the direction themselves and exclude direction:), interface needs direction:.
+    if (a.interface_in !== undefined && a.interface_out !== undefined)
+      fail("interface_out", "interface_in and interface_out together only make sense for routed rules", "give one of them (route: true is not supported)");
+    const ioArg = a.interface_in !== undefined ? "interface_in" : a.interface_out !== undefined ? "interface_out" : undefined;
+    if (ioArg && iface !== undefined) fail(ifArg, `interface and ${ioArg} exclude each other`, `${ioArg} already names the interface`);
+    if (ioArg && a.direction !== undefined)
+      fail("direction", `direction and ${ioArg} exclude each other (${ioArg} sets the direction)`, `drop direction:, or use interface: with direction:`);
+    if (iface !== undefined && a.direction === undefined)
+      fail(ifArg, `${ifArg} needs direction: in or out (as in Ansible's ufw)`, `add direction: in, or use interface_in / interface_out`);
+    const dir = a.direction === "out" || a.direction === "outgoing" || a.interface_out !== undefined ? "out" : "in";
     const p = (proto ?? "any").toLowerCase();
     const src = addr(fromArg ?? "from_ip", from);
     const dst = addr(toArg ?? "to_ip", to);

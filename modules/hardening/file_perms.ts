@@ -120,6 +120,7 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
         field: e.path,
         before: `${e.mode} ${e.owner}:${e.group}`,
         after: `${fix.chmod ?? e.mode} ${ownerOk ? e.owner : a.owner}:${groupOk ? e.group : a.group}`,
+        source: e.path,
       });
     }
     for (const c of changes) c.data = fixes;

@@ -108,6 +108,7 @@ export default defineModule<KernelModuleArgs, St, KernelModuleOp>({
         field: "override",
         before: first.command,
         after: "/bin/false",
+        source: first.file,
         data: { op: "overridden" },
       });
     }

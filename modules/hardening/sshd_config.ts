@@ -153,6 +153,8 @@ export default defineModule<SshdArgs, SshdState, Plan>({
         field: k,
         before: have,
         after: want,
+        // Where it was read: the effective configuration for keel's login, not a file's text.
+        source: effectiveCommand(st.login),
       });
     }
     if (!changes.length) return [];
@@ -200,7 +202,7 @@ export default defineModule<SshdArgs, SshdState, Plan>({
   explain(st, a) {
     return `${Object.keys(a.settings)
       .map((k) => `${SSHD_KEYWORDS[k.toLowerCase()]} ${effectiveText(st.effective ?? {}, k)}`)
-      .join(", ")} (sshd -T for ${st.login.user}@${st.login.addr})`;
+      .join(", ")} (${effectiveCommand(st.login)})`;
   },
 
   async apply(host, a, changes, st) {
@@ -334,4 +336,9 @@ export function commentOut(text: string, keys: string[]): { text: string; change
     return `# ${l.trim()}  # disabled by keel (hardening.sshd_config): the hardening drop-in sets it`;
   });
   return { text: lines.join("\n"), changed };
+}
+
+/** The command whose output judged a setting, as an auditor would re-run it on the host. */
+export function effectiveCommand(login: { user: string; addr: string }): string {
+  return `sshd -T -C user=${login.user},host=${login.addr},addr=${login.addr}`;
 }

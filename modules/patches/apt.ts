@@ -127,6 +127,9 @@ export function parseAptProbe(stdout: string): PatchState {
     brokenSources: targets.length > 0 ? brokenSources(out(recs, "sources")) : [],
   };
   if (stamps.length > 0) state.listsAge = Math.max(0, now - Math.max(...stamps));
+  // Ansible's apt: the stamp when it exists, else the lists folder (fetched or not), never the newer of the two.
+  const cacheTime = optInt(meta, "stamp") ?? optInt(meta, "lists");
+  if (cacheTime !== undefined) state.cacheAge = Math.max(0, now - cacheTime);
   return state;
 }
 

@@ -156,5 +156,28 @@ export function dnfPendingUpdates(
     if (published.length) u.published = Math.min(...published);
     out.push(u);
   }
+  // versionlock hides a locked package from check-update; its security advisory is still listed.
+  // Such an update is held: reported (held: true), never taken.
+  const listed = new Set(check.map((c) => `${c.name}.${c.arch}`));
+  for (const s of security) {
+    const na = `${s.name}.${s.arch}`;
+    const inst = installed.get(na);
+    if (!lockedSet.has(s.name) || listed.has(na) || inst === undefined || compareRpmVersions(s.version, inst) <= 0) continue;
+    const adv = security.filter((x) => x.name === s.name && x.arch === s.arch && compareRpmVersions(x.version, inst) > 0);
+    const candidate = adv.map((a) => a.version).sort((a, b) => compareRpmVersions(b, a))[0]!;
+    const published = adv.map((a) => dates.get(a.advisory)).filter((x): x is number => x !== undefined);
+    const u: PendingUpdate = {
+      name: na,
+      installed: inst,
+      candidate,
+      security: true,
+      source: "",
+      held: true,
+      advisory: [...new Set(adv.map((a) => a.advisory))].join(", "),
+    };
+    if (published.length) u.published = Math.min(...published);
+    out.push(u);
+    listed.add(na);
+  }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -39,7 +39,9 @@ function probeScript(): string {
     snip.cmd("check", "dnf -q -C check-update"),
     snip.cmd(
       "installed",
-      `na=$(dnf -q -C check-update 2>/dev/null | sed -n '/^Obsoleting/q;s/^\\([^ ]*\\.[A-Za-z0-9_]*\\) .*/\\1/p'); [ -z "$na" ] || rpm -q --qf ${QF} $na`,
+      // check-update's names, and those of security advisories (a versionlocked package is missing
+      // from check-update but its advisory is still listed: a held update, reported)
+      `na=$({ dnf -q -C check-update 2>/dev/null | sed -n '/^Obsoleting/q;s/^\\([^ ]*\\.[A-Za-z0-9_]*\\) .*/\\1/p'; dnf -q -C updateinfo list --security --updates 2>/dev/null | awk '{ print $NF }' | sed -n 's/-[^-]*-[^-]*\\(\\.[A-Za-z0-9_]*\\)$/\\1/p'; } | sort -u); [ -z "$na" ] || rpm -q --qf ${QF} $na`,
     ),
     snip.cmd("security", "dnf -q -C updateinfo list --security --updates"),
     snip.cmd("dates", "dnf -q -C updateinfo info --security --updates"),
@@ -92,7 +94,7 @@ export function parseDnfProbe(stdout: string): PatchState {
     kernel: kernels[0] !== undefined ? { running, newest: kernels[0] } : { running },
     brokenSources: [],
   };
-  if (lists !== undefined) state.listsAge = Math.max(0, now - lists);
+  if (lists !== undefined) state.listsAge = state.cacheAge = Math.max(0, now - lists);
   return state;
 }
 

@@ -73,16 +73,19 @@ export function updateLabel(u: PendingUpdate): string {
  */
 export function upgradeChanges(st: PatchState, args: SelectArgs): UpgradeChange[] {
   const out: UpgradeChange[] = [];
-  const cvt = args.cache_valid_time;
+  // As Ansible's apt: `update_cache or cache_valid_time` refreshes lists older than cache_valid_time;
+  // 0 (Ansible's default) is no window: alone it refreshes nothing, with update_cache it always does.
+  const cvt = args.cache_valid_time ? args.cache_valid_time : undefined;
+  const age = st.cacheAge;
   if (cvt !== undefined) {
-    if (st.listsAge === undefined || st.listsAge > cvt) {
+    if (age === undefined || age > cvt) {
       out.push({
         summary:
-          st.listsAge === undefined
+          age === undefined
             ? `${st.manager} package lists never updated`
-            : `${st.manager} package lists updated ${ageText(st.listsAge)} ago, older than cache_valid_time ${cvt} s`,
+            : `${st.manager} package lists updated ${ageText(age)} ago, older than cache_valid_time ${cvt} s`,
         field: "package lists",
-        before: st.listsAge === undefined ? "never updated" : `updated ${ageText(st.listsAge)} ago`,
+        before: age === undefined ? "never updated" : `updated ${ageText(age)} ago`,
         after: "updated now",
         data: { op: "update_cache" },
       });

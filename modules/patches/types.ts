@@ -18,7 +18,7 @@ export interface PendingUpdate {
   held: boolean;
   /**
    * Epoch seconds: the date of the package list that offers the candidate (apt: the Date of its
-   * suite's Release file; dnf: the advisory's issue date). The update has been available at
+   * suite's Release file; dnf: the advisory's date as `dnf updateinfo info` prints it, Issued else Updated). The update has been available at
    * least since then. Absent when the host cannot tell.
    */
   published?: number;
@@ -44,6 +44,12 @@ export interface PatchState {
   held: string[];
   /** Seconds since the package lists were last refreshed; absent when never. */
   listsAge?: number;
+  /**
+   * The cache age cache_valid_time is compared with, as Ansible's apt computes it (get_cache_mtime):
+   * apt, the update-success stamp's mtime when the stamp exists, else the lists folder's; dnf, the
+   * newest repomd.xml. Absent when neither exists (Ansible: epoch 0, always stale).
+   */
+  cacheAge?: number;
   reboot: RebootInfo;
   /** The running kernel and the newest installed one (absent when no kernel package is installed). */
   kernel: { running: string; newest?: string };

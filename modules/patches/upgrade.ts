@@ -62,8 +62,10 @@ export default defineModule<UpgradeArgs, PatchState, UpgradeOp>({
       },
       cache_valid_time: {
         description:
-          "Seconds the package lists stay fresh (implies update_cache): lists older than this are refreshed, and that is a change of its own, " +
-          "visible in check mode. The age is the newest of the apt update stamp and the lists folder (dnf: repomd.xml in its cache).",
+          "Seconds the package lists stay fresh (a non-zero value implies update_cache, as in Ansible's apt): lists older than this are refreshed, " +
+          "and that is a change of its own, visible in check mode. The age is Ansible's apt's: the mtime of /var/lib/apt/periodic/update-success-stamp " +
+          "when it exists (keel touches it after a successful refresh), else of /var/lib/apt/lists (dnf: the newest repomd.xml in its cache). " +
+          "0, Ansible's default, is no window: alone it refreshes nothing.",
         type: "integer",
         minimum: 0,
       },

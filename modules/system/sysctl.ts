@@ -221,7 +221,14 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
     const others = st.settings.filter((s) => s.file !== file).map((s) => `${s.file} (${s.value})`);
     const want = norm(String(args.value));
     const persistedOnly = !(args.reload ?? true) && !args.sysctl_set;
-    const live = st.live === undefined ? "" : !persistedOnly || st.live === want ? " and live" : `; live value ${st.live}: takes effect at next boot`;
+    const live =
+      st.live === undefined
+        ? persistedOnly
+          ? "; the running kernel has no such key (live value unknown)"
+          : ""
+        : !persistedOnly || st.live === want
+          ? " and live"
+          : `; live value ${st.live}: takes effect at next boot`;
     return `${args.name} = ${want} in ${file}${live}${others.length ? `; also set in ${others.join(", ")}` : ""}`;
   },
 

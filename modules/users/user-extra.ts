@@ -3,6 +3,7 @@
 // ssh_key_*), and the arguments Ansible uses on other systems only (macOS, BSD, Solaris), which
 // have nothing to do on Linux in Ansible either. Pure: schema, checks and shell text.
 import { ArgError } from "../../engine/core/errors.js";
+import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import type { JSONSchema } from "../../engine/core/module.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 
@@ -71,9 +72,9 @@ export function validateExtra(a: UserExtraArgs): void {
       "ssh_key_passphrase is not implemented (keel does not drive ssh-keygen's prompt)",
       "generate the key without a passphrase, or with a command task",
     );
-  for (const k of ["ssh_key_type", "ssh_key_file", "ssh_key_comment", "skeleton"] as const) {
-    if (a[k] !== undefined && /[\n\0]/.test(a[k])) throw new ArgError(k, `argument '${k}' contains a line break or NUL`);
-  }
+  // the key comment ends up on the one line of the .pub file (and of authorized_keys when copied);
+  // a carriage return is refused too, as everywhere else (refuseLineBreaks)
+  refuseLineBreaksIn(a, ["ssh_key_type", "ssh_key_file", "ssh_key_comment", "skeleton"], "the account's SSH key files");
 }
 
 /** useradd flags of the extra arguments (after -u: -o; with a created home: -k, -K UMASK=). */

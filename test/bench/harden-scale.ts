@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     const inventory = join(out, `inv${n}.yml`);
     writeFileSync(
       inventory,
-      `all:\n  vars:\n    ansible_user: labuser\n    ansible_ssh_private_key_file: ${labPaths().key}\n    keel_known_hosts: ${known}\n  hosts:\n` +
+      `all:\n  vars:\n    ansible_user: labuser\n    ansible_ssh_private_key_file: ${labPaths().key}\n    keel_known_hosts: ${known}\n` +
+        // lab hosts share the machine's kernel (read-only /proc/sys): kernel-wide sysctls persisted only
+        `    hardening_sysctl_kernel_live: false\n  hosts:\n` +
         hosts.map((h) => `    ${h.name}:\n      ansible_host: ${h.address}\n`).join(""),
     );
     const run = (name: string) =>

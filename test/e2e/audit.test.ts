@@ -18,6 +18,9 @@ import type { AuditReport, ControlResult } from "../../engine/report/audit/model
 
 const tmp = mkdtempSync(join(tmpdir(), "keel-audit-e2e-"));
 const HISTORY = join(tmp, "audit.sqlite");
+// Lab hosts share the machine's kernel and their /proc/sys is read-only (only net.* is theirs): kernel-wide
+// sysctls are persisted only there, and reported "takes effect at next boot" (on a real host they are set live).
+const LAB_KERNEL = ["-e", "hardening_sysctl_kernel_live=false"];
 // The hardening cycle (fresh → hardened → tampered) runs on a fixed set of controls, so that it
 // tests the audit and not the convergence of every control of a growing catalog (the hardening
 // role's own tests do that); the whole shipped profile is audited read-only on the fresh hosts.
@@ -57,7 +60,7 @@ describeLab("keel audit on scratch hosts", () => {
     const before = await Promise.all([s1, s2].map(fingerprint));
     const profile = extra[0] === "--shipped" ? [] : [PROFILE];
     const args = extra[0] === "--shipped" ? extra.slice(1) : extra;
-    const r = await keel(["audit", ...profile, "-i", inventory, "--history", HISTORY, "-o", `json:${file}`, ...args]);
+    const r = await keel(["audit", ...profile, "-i", inventory, ...LAB_KERNEL, "--history", HISTORY, "-o", `json:${file}`, ...args]);
     const after = await Promise.all([s1, s2].map(fingerprint));
     if (opts.checkUnchanged !== false) expect(after, "an audit changed a host").toEqual(before);
     const report = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as AuditReport) : (undefined as never);
@@ -144,7 +147,7 @@ describeLab("keel audit on scratch hosts", () => {
   it("after the hardening playbook the audit passes; the run's remediation report shows before and after", async () => {
     const rem = join(tmp, "remediation.json");
     const before = await fingerprint(s1);
-    const run = await keel(["run", "playbooks/harden.yml", "-i", inventory, "-e", `profile=${PROFILE}`, "--audit-report", `json:${rem}`]);
+    const run = await keel(["run", "playbooks/harden.yml", "-i", inventory, "-e", `profile=${PROFILE}`, ...LAB_KERNEL, "--audit-report", `json:${rem}`]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     // The fingerprint sees what hardening changed (so an audit that changed anything would show).
     expect(await fingerprint(s1)).not.toEqual(before);

@@ -18,6 +18,9 @@ const HARDEN = "playbooks/harden.yml";
  * ensures it, see roles/hardening/tasks/aide.yml.)
  */
 const CIS_LAB = "profile: cis-lab\nextends: cis-level1-server\n";
+// Lab hosts share the machine's kernel and their /proc/sys is read-only (only net.* is theirs): kernel-wide
+// sysctls are persisted only there, and reported "takes effect at next boot" (on a real host they are set live).
+const LAB_KERNEL = ["-e", "hardening_sysctl_kernel_live=false"];
 let dir: string;
 const hosts: Record<string, ScratchHost> = {};
 
@@ -37,7 +40,9 @@ interface RunJson {
 
 async function harden(h: ScratchHost, profile: string, extra: string[] = []) {
   const json = join(dir, `${h.name}-${Date.now()}.json`);
-  const r = await keel(["run", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${profile}`, "--json", json, ...extra], { timeoutMs: 900_000 });
+  const r = await keel(["run", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${profile}`, ...LAB_KERNEL, "--json", json, ...extra], {
+    timeoutMs: 900_000,
+  });
   const rep = JSON.parse(readFileSync(json, "utf8")) as RunJson;
   return { ...r, out: r.stdout + r.stderr, stats: rep.summary.hosts[h.name]! };
 }
@@ -201,7 +206,7 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
     await on(h, "sysctl -w net.ipv4.conf.all.rp_filter=0");
     await on(h, "sed -i 's/^MaxAuthTries 4$/MaxAuthTries 9/' /etc/ssh/sshd_config.d/00-keel-hardening.conf");
     const json = join(dir, "drift.json");
-    const r = await keel(["drift", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${join(dir, "cis-lab.yml")}`, "-o", `json:${json}`], {
+    const r = await keel(["drift", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${join(dir, "cis-lab.yml")}`, ...LAB_KERNEL, "-o", `json:${json}`], {
       timeoutMs: 300_000,
     });
     expect(r.code, r.stdout + r.stderr).toBe(2);
@@ -234,7 +239,7 @@ describeLab("hardening never locks keel out", () => {
 
   it("keel connecting as root with PermitRootLogin no requested: blocked with the reason, nothing changed, root still logs in", async () => {
     const before = await sshdFiles();
-    const r = await keel(["run", HARDEN, "-i", inventory(h, "root"), "-e", "profile=cis-level1-server", "--tags", "ssh.permit-root-login"], {
+    const r = await keel(["run", HARDEN, "-i", inventory(h, "root"), "-e", "profile=cis-level1-server", ...LAB_KERNEL, "--tags", "ssh.permit-root-login"], {
       timeoutMs: 300_000,
     });
     expect(r.code, r.stdout + r.stderr).toBe(2);

@@ -240,7 +240,8 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
       "cp -a /srv/keel-patch-repo /srv/keel-broken && rm /srv/keel-broken/dists/keel-security/Release && echo 'deb file:/srv/keel-broken keel-security main' > /etc/apt/sources.list.d/broken.list",
     );
     const inv = inventory([b, c]);
-    const r = await run(join(FIX, "upgrade.yml"), inv, "-e", "cache_valid_time=0");
+    // cache_valid_time 0 with update_cache: refresh now, as Ansible's apt (0 alone would refresh nothing)
+    const r = await run(join(FIX, "upgrade.yml"), inv, "-e", "cache_valid_time=0", "-e", "update_cache=true");
     expect(r.code, r.out).toBe(2);
     expect(r.json.summary.failures.map((f) => f.host)).toEqual([b.name]);
     expect(r.json.summary.failures[0]!.message).toMatch(new RegExp(`apt-get update failed on ${b.name}: file:/srv/keel-broken keel-security: no Release file`));

@@ -4,6 +4,7 @@
 // Everything is loaded and validated (catalog, profile, waivers, inventory, playbook, signing key,
 // outputs) before a host is touched. The exit codes are documented in the help text below.
 import { Command, Option } from "commander";
+import { termSafe } from "../../report/termsafe.js";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { warnUncheckedHosts } from "./hostkeys.js";
@@ -225,7 +226,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
       io.err(
         `auditing ${total} host${total === 1 ? "" : "s"} against profile ${setup.profile.name} (${setup.profile.controls.length} controls, check mode: nothing is changed)\n`,
       );
-    } else if (e.type === "host.unreachable") io.err(`unreachable  ${e.host}: ${e.message}\n`);
+    } else if (e.type === "host.unreachable") io.err(termSafe(`unreachable  ${e.host}: ${e.message}`) + "\n");
     else if (e.type === "host.done") io.err(`[${++done}/${total}] ${e.host} (${(e.durationMs / 1000).toFixed(1)}s, ${e.roundTrips} round trips)\n`);
   });
   progress?.finish();
@@ -249,7 +250,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
     }
   }
   const verdict = auditVerdict(report, { allowUnreachable: Boolean(o.allowUnreachable), failUnder });
-  for (const r of verdict.reasons) io.err(`audit ${verdict.code === 1 ? "error" : "failed"}: ${r}\n`);
+  for (const r of verdict.reasons) io.err(termSafe(`audit ${verdict.code === 1 ? "error" : "failed"}: ${r}`) + "\n");
   return verdict.code;
 }
 

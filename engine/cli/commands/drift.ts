@@ -2,6 +2,7 @@
 // Exit codes follow Terraform's plan -detailed-exitcode: 0 no drift, 2 drift, 1 error (and, unless
 // --allow-unreachable, any unreachable or failed host).
 import { Command, Option } from "commander";
+import { termSafe } from "../../report/termsafe.js";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { warnUncheckedHosts } from "./hostkeys.js";
@@ -199,7 +200,7 @@ async function checkAndReport(j: DriftJob): Promise<number> {
   }
   phaseMark("report written");
   const bad = report.hosts.filter((h) => h.status === "unreachable" || h.status === "failed");
-  if (bad.length && o.format !== "text") for (const h of bad) io.err(`${h.status}: ${h.host}: ${h.error ?? ""}\n`);
+  if (bad.length && o.format !== "text") for (const h of bad) io.err(termSafe(`${h.status}: ${h.host}: ${h.error ?? ""}`) + "\n");
   return driftExitCode(report, Boolean(o.allowUnreachable));
 }
 

@@ -2,6 +2,7 @@
 // connects as every other command does (the shared flags, connectHost with its retry, the per-host
 // deadline), so what `keel facts` reaches, `keel run` reaches.
 import { warnUncheckedHosts } from "./hostkeys.js";
+import { termSafe } from "../../report/termsafe.js";
 import type { Command } from "commander";
 import pLimit from "p-limit";
 import type { CommandContext } from "../context.js";
@@ -73,7 +74,7 @@ Examples:
         ctx.io.out(JSON.stringify(Object.fromEntries(ok.map((r) => [r.name, show(r.facts!)])), null, 2) + "\n");
       }
       for (const r of results) {
-        if (r.error) ctx.io.err(`${r.name}: ${r.error instanceof ConnectionError ? "unreachable" : "failed"}: ${r.error.message}\n`);
+        if (r.error) ctx.io.err(termSafe(`${r.name}: ${r.error instanceof ConnectionError ? "unreachable" : "failed"}: ${r.error.message}`) + "\n");
       }
       ctx.exitCode = ok.length === results.length ? 0 : 2;
     });

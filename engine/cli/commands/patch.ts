@@ -14,6 +14,7 @@ import { buildPatchReport, comparePatch, patchExitCode, type FailOn, type HostOu
 import { collectPatchState } from "../../report/patch/collect.js";
 import { DEFAULT_PATCH_HISTORY, PatchHistory, patchScope } from "../../report/patch/history.js";
 import { renderPatchJunit, renderPatchMarkdown, renderPatchText } from "../../report/patch/render.js";
+import { termSafeDeep } from "../../report/termsafe.js";
 import { renderPatchHtml } from "../../report/patch/html.js";
 import { collect } from "./shared.js";
 import { parseOutSpec } from "../../report/outspec.js";
@@ -25,8 +26,9 @@ type Format = (typeof FORMATS)[number];
 
 export function renderPatchReport(r: PatchReport, f: Format, details: boolean): string {
   switch (f) {
+    // text formats are read on a terminal (and `cat` of a saved file): what hosts sent is escaped
     case "text":
-      return renderPatchText(r, { details });
+      return renderPatchText(termSafeDeep(r), { details });
     case "json":
       return JSON.stringify(r, null, 2) + "\n";
     case "junit":
@@ -34,7 +36,7 @@ export function renderPatchReport(r: PatchReport, f: Format, details: boolean): 
     case "html":
       return renderPatchHtml(r);
     case "markdown":
-      return renderPatchMarkdown(r);
+      return renderPatchMarkdown(termSafeDeep(r));
   }
 }
 
@@ -97,7 +99,7 @@ Exit codes:
   1  error: invalid input, or a host was unreachable or its probe failed
 
 The age of a pending update is how long the package list offering it has been published (apt: the
-Date of its suite's Release file; dnf: the advisory's issue date): the update has been available
+Date of its suite's Release file; dnf: the advisory's date as dnf updateinfo info prints it, Issued else Updated): the update has been available
 at least that long. The lists' age is the time since the host last refreshed them.
 
 Examples:

@@ -6,14 +6,16 @@ import { renderMarkdown } from "../../report/drift/markdown.js";
 import { renderJunit } from "../../report/drift/junit.js";
 import { renderHtml } from "../../report/drift/html.js";
 import { renderGithub } from "../../report/drift/github.js";
+import { termSafeDeep } from "../../report/termsafe.js";
 
 export const FORMATS = ["text", "json", "junit", "html", "markdown", "github"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export function renderReport(r: DriftReport, f: Format, o: { color: boolean; details: boolean; width: number }): string {
   switch (f) {
+    // text formats are read on a terminal (and `cat` of a saved file): what hosts sent is escaped
     case "text":
-      return renderText(r, o);
+      return renderText(termSafeDeep(r), o);
     case "json":
       return JSON.stringify(r, null, 2) + "\n";
     case "junit":
@@ -21,9 +23,9 @@ export function renderReport(r: DriftReport, f: Format, o: { color: boolean; det
     case "html":
       return renderHtml(r);
     case "markdown":
-      return renderMarkdown(r);
+      return renderMarkdown(termSafeDeep(r));
     case "github":
-      return renderGithub(r);
+      return renderGithub(termSafeDeep(r));
   }
 }
 

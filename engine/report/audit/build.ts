@@ -27,6 +27,7 @@ import {
   type ReportControl,
 } from "./model.js";
 import { finalize } from "./score.js";
+import { locateTextChange } from "./locate.js";
 
 export interface BuildInput {
   mode: "audit" | "remediation";
@@ -256,7 +257,7 @@ function toEvidence(t: TaskRef, res: TaskResult, baseDir: string): Evidence {
     ...(res.item !== undefined ? { item: res.item } : {}),
     result,
     ...(note ? { note } : {}),
-    changes: real.map((c) => toChange(c, resource, res.secret)),
+    changes: real.map((c) => toEvidenceChange(c, resource, res.secret)),
   };
 }
 
@@ -265,11 +266,17 @@ function realChanges(res: TaskResult): Change[] {
   return res.changes.filter((c) => !c.unknown && !(typeof c.data === "object" && c.data !== null && (c.data as { action?: unknown }).action === true));
 }
 
-function toChange(c: Change, resource: string, secret: boolean): EvidenceChange {
-  const out: EvidenceChange = { summary: c.summary, read_from: c.source ?? resource };
+export function toEvidenceChange(c: Change, resource: string, secret: boolean): EvidenceChange {
+  // A content change without its own source is located in the text itself: the host file's line
+  // and the lines found and required there (issue 14: observed, expected, file:line).
+  const loc = c.source === undefined && c.diff ? locateTextChange(c.diff) : undefined;
+  const out: EvidenceChange = { summary: c.summary, read_from: c.source ?? loc?.where ?? c.diff?.path ?? resource };
   if (c.field !== undefined) out.field = c.field;
-  if (c.before !== undefined) out.observed = secret ? SECRET : c.before;
-  if (c.after !== undefined) out.expected = secret ? SECRET : c.after;
+  // A required value with nothing before it (a key not set, a path missing) was observed absent.
+  const observed = c.before !== undefined || c.after !== undefined ? (c.before ?? "absent") : loc?.observed;
+  const expected = c.before !== undefined || c.after !== undefined ? c.after : loc?.expected;
+  if (observed !== undefined) out.observed = secret ? SECRET : observed;
+  if (expected !== undefined) out.expected = secret ? SECRET : expected;
   if (c.diff) out.diff = secret ? SECRET : unifiedDiff(c.diff.path, c.diff.before, c.diff.after);
   return out;
 }

@@ -6,14 +6,16 @@ import { renderAuditMarkdown } from "./markdown.js";
 import { renderAuditJunit } from "./junit.js";
 import { renderAuditSarif } from "./sarif.js";
 import { renderAuditHtml, type HtmlOptions } from "./html.js";
+import { termSafeDeep } from "../termsafe.js";
 
 export const AUDIT_FORMATS = ["text", "json", "junit", "sarif", "html", "markdown"] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
 export function renderAudit(r: AuditReport, f: AuditFormat, o: { color: boolean; details: boolean; html?: HtmlOptions }): string {
   switch (f) {
+    // text formats are read on a terminal (and `cat` of a saved file): what hosts sent is escaped
     case "text":
-      return renderAuditText(r, o);
+      return renderAuditText(termSafeDeep(r), o);
     case "json":
       return JSON.stringify(r, null, 2) + "\n";
     case "junit":
@@ -23,7 +25,7 @@ export function renderAudit(r: AuditReport, f: AuditFormat, o: { color: boolean;
     case "html":
       return renderAuditHtml(r, o.html);
     case "markdown":
-      return renderAuditMarkdown(r);
+      return renderAuditMarkdown(termSafeDeep(r));
   }
 }
 

@@ -133,7 +133,7 @@ export function loadWaivers(
       throw y.error(
         `unknown control '${control.v}' in a waiver${sug ? `, did you mean '${sug}'?` : ""}`,
         control.node,
-        sug ? undefined : "waivers name controls of the catalog (`keel audit --list-controls` lists them)",
+        sug ? undefined : "waivers name controls of the catalog (`keel audit PROFILE --list` lists them)",
       );
     }
     const expiresAt = parseExpiry(val.expires!.v);

@@ -80,7 +80,7 @@ export interface HostFirewall {
   /** What happens to a new inbound connection no rule names; absent when the ruleset could not be read. */
   inbound_default?: "accept" | "drop" | "reject";
   /** TCP/UDP ports that accept NEW connections, and from where ("any", CIDRs, @sets). */
-  open_ports?: { proto: string; port: string; from: string[] }[];
+  open_ports?: { proto: string; port: string; from: string[]; on?: string }[];
   /** Why the ruleset could not be read (not root, no nft). */
   error?: string;
 }

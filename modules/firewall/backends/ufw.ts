@@ -11,6 +11,7 @@ import { snip } from "../../../engine/core/snippets.js";
 import { findRec, type Rec } from "../../../engine/core/record.js";
 import { contains, parsePrefix } from "../addr.js";
 import type { SshPath } from "../guard.js";
+import type { InboundPolicy } from "../nft-flow.js";
 import { guardedChange } from "../deadman.js";
 import { ufwCommand, type Intent, type NormRule } from "../ufw-args.js";
 
@@ -228,6 +229,56 @@ function portMatches(spec: string, port: number): boolean {
 }
 
 /**
+ * ufw's effective inbound policy for the drift report, from its rules rather than the iptables-nft
+ * ruleset it generates (whose addrtype and recent matches nft's JSON does not show): a tuple's port
+ * is open from its source when the first inbound tuple matching such a connection allows it.
+ */
+export function ufwInbound(st: Pick<UfwState, "defaults" | "tuples">): InboundPolicy {
+  const def = st.defaults.incoming === "allow" ? "accept" : st.defaults.incoming === "reject" ? "reject" : "drop";
+  const inbound = st.tuples.filter((t) => t.dir === "in" || t.dir.startsWith("in_"));
+  const first = (family: 4 | 6, proto: string, port: number, src: string, on: string | undefined) => {
+    const a = parsePrefix(src);
+    for (const t of inbound) {
+      if (t.family !== family || (t.dir !== "in" && t.dir !== `in_${on}`)) continue;
+      if (!(t.proto === "any" || t.proto === proto) || !portMatches(t.dport, port)) continue;
+      const net = parsePrefix(t.src);
+      if (!net || !a || !contains(net, a)) continue;
+      return t.action.replace(/_log(-all)?$/, "");
+    }
+    return st.defaults.incoming;
+  };
+  const named = new Set(inbound.flatMap((t) => t.dport.split(/[,:]/).map(Number)));
+  let free = 65123;
+  while (named.has(free)) free--;
+  const open = new Map<string, { proto: "tcp" | "udp"; port: string; lo: number; on?: string; from: Set<string> }>();
+  for (const t of inbound) {
+    const action = t.action.replace(/_log(-all)?$/, "");
+    if (action !== "allow" && action !== "limit") continue;
+    const on = t.dir.startsWith("in_") ? t.dir.slice(3) : undefined;
+    const protos: ("tcp" | "udp")[] = t.proto === "any" ? ["tcp", "udp"] : t.proto === "tcp" || t.proto === "udp" ? [t.proto] : [];
+    const ports = t.dport === "any" ? [[1, 65535]] : t.dport.split(",").map((p) => p.split(":").map(Number));
+    const anySrc = t.src === "0.0.0.0/0" || t.src === "::/0";
+    const probeSrc = anySrc ? (t.family === 4 ? "203.0.113.7" : "2001:db8:ffff::7") : t.src.split("/")[0]!;
+    for (const proto of protos)
+      for (const [lo, hi] of ports as [number, number | undefined][]) {
+        const verdict = first(t.family, proto, t.dport === "any" ? free : lo, probeSrc, on);
+        if (verdict !== "allow" && verdict !== "limit") continue;
+        const port = hi === undefined || hi === lo ? String(lo) : `${lo}-${hi}`;
+        const k = `${proto}/${port}/${on ?? ""}`;
+        const e = open.get(k) ?? { proto, port, lo, ...(on ? { on } : {}), from: new Set<string>() };
+        e.from.add(anySrc ? "any" : t.src);
+        open.set(k, e);
+      }
+  }
+  return {
+    default: def,
+    open: [...open.values()]
+      .sort((a, b) => a.proto.localeCompare(b.proto) || a.lo - b.lo || (a.on ?? "").localeCompare(b.on ?? ""))
+      .map((e) => ({ proto: e.proto, port: e.port, from: e.from.has("any") ? ["any"] : [...e.from].sort(), ...(e.on ? { on: e.on } : {}) })),
+  };
+}
+
+/**
  * What ufw does to a NEW SSH connection from the controller after the changes: the first matching
  * inbound tuple decides, else the incoming default. ufw's before.rules accept established traffic,
  * so the established connection is not at risk. Returns the refusal, or undefined.
@@ -255,6 +306,9 @@ export function ufwLockout(st: UfwState, intent: Intent, changes: Change<UfwPlan
     const dst = parsePrefix(t.dst);
     if (!src || !dst || !contains(src, client) || !contains(dst, server)) continue;
     const a = t.action.replace(/_log(-all)?$/, "");
+    // The interface keel's connection arrives on is unknown: an allow on one interface may not be
+    // it (assume not), a deny on one interface may be (assume so).
+    if (t.dir.includes("_") && !ssh.iif && (a === "allow" || a === "limit")) continue;
     if (a === "allow" || a === "limit") return undefined;
     return `refusing to apply: a NEW SSH connection from the controller (${ssh.client} → ${ssh.server}:${ssh.serverPort}) would be ${a === "reject" ? "rejected" : "dropped"} by the ufw rule \`${t.action} ${t.proto} ${t.dport} ${t.dst} ${t.sport} ${t.src} ${t.dir}\`. Nothing was changed. Allow the controller's SSH first, or set allow_lockout: true if this is intended`;
   }

@@ -1,6 +1,7 @@
 // The hardening catalog loader: the shipped catalog validates, profiles resolve with extends,
 // and every kind of bad input is an InputError at file:line:col with a hint.
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -311,5 +312,28 @@ describe("controlForTask and applies", () => {
     expect(applies(c, { facts: { os_family: "debian" } })).toEqual({ applies: true, reason: "applies_when `facts.os_family == 'debian'` is true" });
     expect(applies(c, { facts: { os_family: "redhat" } }).applies).toBe(false);
     expect(applies(cat.controls.get("ssh.log-level")!, {}).applies).toBe(true);
+  });
+});
+
+describe("the shipped role's sysctl tasks", () => {
+  // A scanner reads the running kernel: a kernel-wide key that is only persisted is not in effect
+  // until the next boot, so by default the role sets every key live too (and the check compares
+  // the live value). Persisting only is an explicit choice for shared kernels (containers, lab).
+  it("set every key in the running kernel unless hardening_sysctl_kernel_live is false", () => {
+    const c = loadCatalog();
+    expect(c.params.get("hardening_sysctl_kernel_live")?.default).toBe(true);
+    const tasks: { file: string; name: string; reload: unknown }[] = [];
+    for (const f of readdirSync(join(c.dir, "tasks"))) {
+      const doc = parseYaml(readFileSync(join(c.dir, "tasks", f), "utf8")) as Record<string, unknown>[] | null;
+      for (const t of doc ?? []) {
+        const args = (t.sysctl ?? t["ansible.posix.sysctl"]) as Record<string, unknown> | undefined;
+        if (args) tasks.push({ file: f, name: String(t.name), reload: args.reload });
+      }
+    }
+    expect(tasks.length).toBeGreaterThan(15);
+    for (const t of tasks) expect([undefined, true, "{{ hardening_sysctl_kernel_live }}"], `${t.file}: ${t.name}`).toContain(t.reload);
+    expect(tasks.filter((t) => t.reload === "{{ hardening_sysctl_kernel_live }}").map((t) => t.name.split(" ")[0])).toEqual(
+      expect.arrayContaining(["kernel.aslr", "kernel.ptrace-scope", "coredump.suid-dumpable"]),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { shq } from "../../../engine/core/shell.js";
 import { ansibleFactVars, factsProbe, parseFacts, FACTS_SCRIPT } from "../../../engine/facts/index.js";
-import { osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, splitSections } from "../../../engine/facts/probe.js";
+import { factsScript, osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, sectionTexts, splitSections } from "../../../engine/facts/probe.js";
 
 const dir = join(import.meta.dirname, "../../fixtures/facts");
 const cases = readdirSync(dir)
@@ -107,5 +107,59 @@ describe("the facts script run by /bin/sh", () => {
     expect(f.os_version_full).toBe("12.4");
     expect(f.kernel).toBe(spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim());
     expect(f.hostname).toBe(spawnSync("uname", ["-n"], { encoding: "utf8" }).stdout.trim());
+  });
+});
+
+describe("the facts probe's one framed stream", () => {
+  const b64 = (t: string | Buffer) => Buffer.from(t).toString("base64");
+  const mark = "0123456789abcdef01234567";
+  const framed = (parts: [string, string][]) => `@facts\nmark=${mark}\ntext:b64=${b64(parts.map(([id, t]) => `${mark} ${id}\n${t}`).join(""))}\n`;
+
+  it("gives each section its exact text: no trailing newline, blank lines, record-like lines, a header with another mark", () => {
+    const texts = sectionTexts(
+      framed([
+        ["a", "no newline"],
+        ["b", "x\n\n"],
+        ["c", "@out a\ntext:b64=eA==\nffffffffffffffffffffffff d\nfake\n"],
+        ["d", ""],
+      ]),
+    );
+    expect([...texts.entries()]).toEqual([
+      ["a", "no newline"],
+      ["b", "x\n\n"],
+      ["c", "@out a\ntext:b64=eA==\nffffffffffffffffffffffff d\nfake\n"],
+      ["d", ""],
+    ]);
+    expect(splitSections(framed([["b", "x\n\n"]])).get("b")).toEqual(["x"]);
+  });
+  it("parses the same facts as one @out record per section (the older captures)", () => {
+    const sections: [string, string][] = [
+      ["os-release", 'ID=debian\nVERSION_ID="12"\n'],
+      ["uname", "6.1.0\nx86_64\nh1\n"],
+      ["env", "A=1\0B=two words\0"],
+      ["pkg", "apt-get\n"],
+    ];
+    const old = sections.map(([id, t]) => `@out ${id}\ntext:b64=${b64(t)}\n`).join("");
+    expect(parseFacts(framed(sections))).toEqual(parseFacts(old));
+    expect(parseFacts(framed(sections)).env).toEqual({ A: "1", B: "two words" });
+  });
+  it("a record without its mark is refused, not read as no facts", () => {
+    expect(() => sectionTexts(`@facts\ntext:b64=${b64("x")}\n`)).toThrow(/mark/);
+  });
+  it("is built once per gather options (same mark), and runs one base64 for all sections, not one per section", () => {
+    expect(factsScript({ subset: ["min"] })).toBe(factsScript({ subset: ["min"] }));
+    expect(factsScript()).toBe(FACTS_SCRIPT);
+    expect(factsScript({ subset: ["min"] })).not.toBe(FACTS_SCRIPT);
+    // the stream's base64, plus the firewall fact's fields and @cmd, and local facts: the script
+    // had 46 before the stream was framed (one per section)
+    expect(FACTS_SCRIPT.match(/\bbase64\b/g)!.length).toBeLessThanOrEqual(10);
+    expect(FACTS_SCRIPT).not.toContain("@out");
+  });
+  it("run by /bin/sh: every section arrives, with iproute2's sections or /proc's", () => {
+    const r = spawnSync("/bin/sh", ["-c", FACTS_SCRIPT], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const texts = sectionTexts(r.stdout);
+    for (const id of ["os-release", "uname", "env", "pw", "python", "cpu", "memory", "firewall", "subsets"]) expect(texts.has(id), id).toBe(true);
+    expect(texts.has("ip-route") !== texts.has("proc-route")).toBe(true);
   });
 });

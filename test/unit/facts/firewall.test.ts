@@ -17,13 +17,29 @@ describe("firewall fact", () => {
     expect(f.inbound?.open).toContainEqual({ proto: "udp", port: "53", from: ["@trusted4"] });
     expect(f.inbound?.open.some((p) => p.port === "2375")).toBe(false);
   });
+  it("with ufw in charge, reads the open ports from ufw's rules (captured after an Ansible ufw playbook)", () => {
+    // ufw 0.36.2 on a lab host: 80,443/tcp allow, 22/tcp limit, 8000:8080/tcp from 10.0.0.0/8 on eth0,
+    // 23 denied on eth0, outbound rules, default deny incoming. The iptables-nft ruleset ufw generates
+    // (addrtype, recent) cannot be evaluated from nft's JSON, so ufw's tuples are the source.
+    const f = parseFirewallFact(readFileSync(new URL("../../fixtures/captured/facts-firewall-ufw.txt", import.meta.url), "utf8"));
+    expect(f.backend).toBe("ufw");
+    expect(f.inbound).toEqual({
+      default: "drop",
+      open: [
+        { proto: "tcp", port: "22", from: ["any"] },
+        { proto: "tcp", port: "80", from: ["any"] },
+        { proto: "tcp", port: "443", from: ["any"] },
+        { proto: "tcp", port: "8000-8080", from: ["10.0.0.0/8"], on: "eth0" },
+      ],
+    });
+  });
   it("follows ufw when enabled, then firewalld when running", () => {
     const rec = (ufw: string, enabled: string, fwd: string) =>
       `@fw\nufw_bin=${ufw}\nufw_enabled=${enabled}\nfirewalld=${fwd}\nnft_bin=/usr/sbin/nft\n@cmd nftj\nrc=1\nerr:b64=${Buffer.from("Error: Operation not permitted\n").toString("base64")}\n`;
     expect(parseFirewallFact(rec("/usr/sbin/ufw", "yes", "running"))).toMatchObject({
       backend: "ufw",
       ufw: "active",
-      inbound_error: "Error: Operation not permitted",
+      inbound_error: "cannot read /etc/ufw/user.rules (needs root)",
     });
     expect(parseFirewallFact(rec("/usr/sbin/ufw", "no", "running"))).toMatchObject({ backend: "firewalld", ufw: "inactive" });
     expect(parseFirewallFact(rec("", "", ""))).toMatchObject({ backend: "nftables", ufw: "absent", firewalld: "absent" });

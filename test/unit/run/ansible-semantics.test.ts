@@ -194,6 +194,54 @@ describe("serial batches", () => {
     expect(r3.summary.notRun).toEqual(["h3"]);
   });
 
+  // The three cases below were compared with ansible-playbook 2.14 (linear strategy) on the same
+  // inventory and failures: which hosts ran which task, and whether later batches started.
+  it("max_fail_percentage under linear: once exceeded after a task, the batch's other hosts take no further task (as Ansible)", async () => {
+    const l = lab(["h1", "h2", "h3", "h4", "h5"]);
+    const { summary } = await run(
+      l,
+      play([failOn("*/h1"), task("kv", { key: "after", value: "1" })], { serial: [4], maxFailPercentage: 0, strategy: "linear" }),
+    );
+    expect(summary.failed).toEqual(["h1"]);
+    for (const h of ["h2", "h3", "h4"]) expect(l.kv(h, "after")).toBeUndefined();
+    expect(summary.notRun).toEqual(["h5"]);
+    expect(summary.stopped).toMatch(
+      /1 of 4 hosts of the batch failed \(h1\), more than max_fail_percentage 0%; the batch's other hosts stopped there; h5 did not run/,
+    );
+    // not exceeded: the others go on to the next task
+    const l2 = lab(["h1", "h2", "h3", "h4"]);
+    const r2 = await run(l2, play([failOn("*/h1"), task("kv", { key: "after", value: "1" })], { serial: [4], maxFailPercentage: 25, strategy: "linear" }));
+    expect(r2.summary.stopped).toBeUndefined();
+    for (const h of ["h2", "h3", "h4"]) expect(l2.kv(h, "after")).toBe("1");
+  });
+
+  it("max_fail_percentage counts failed hosts, not unreachable ones (as Ansible); a batch all unreachable still stops", async () => {
+    const l = lab(["h1", "h2", "h3", "h4", "h5"]);
+    l.refuse.set("h1", "refused");
+    const { summary } = await run(l, play([task("kv", { key: "a", value: "1" })], { serial: [4], maxFailPercentage: 0, strategy: "linear" }));
+    expect(summary.unreachable).toEqual(["h1"]);
+    expect(summary.stopped).toBeUndefined();
+    expect(l.kv("h5", "a")).toBe("1");
+    const l2 = lab(["h1", "h2", "h3"]);
+    l2.refuse.set("h1", "refused");
+    const r2 = await run(l2, play([task("kv", { key: "a", value: "1" })], { serial: [1], maxFailPercentage: 0 }));
+    expect(r2.summary.notRun).toEqual(["h2", "h3"]);
+  });
+
+  it("max_fail_percentage may be a template, rendered with the play's vars and -e before any host starts", async () => {
+    const l = lab(["h1", "h2", "h3", "h4", "h5"]);
+    const p = play([failOn("*/h1|*/h2")], { serial: [4], maxFailPercentage: "{{ max_fail }}", vars: { max_fail: 50 } });
+    expect((await run(l, p)).summary.stopped).toBeUndefined();
+    const l2 = lab(["h1", "h2", "h3", "h4", "h5"]);
+    const r2 = await run(l2, p, { extraVars: { max_fail: "25%" } });
+    expect(r2.summary.notRun).toEqual(["h5"]);
+    const l3 = lab(["h1"]);
+    await expect(run(l3, p, { extraVars: { max_fail: "lots" } })).rejects.toThrow(
+      /max_fail_percentage '\{\{ max_fail \}\}' gave "lots", not a percentage from 0 to 100/,
+    );
+    expect(l3.connects).toEqual([]);
+  });
+
   it("check mode changes nothing, so it goes on and reports every host", async () => {
     const l = lab(["h1", "h2"]);
     const { summary } = await run(l, play([task("cmd", { cmd: "true", creates: "nothere" }, { failedWhen: ["true"] })], { serial: [1] }), { check: true });

@@ -181,6 +181,45 @@ describe("flow evaluation and the lockout guard", () => {
       ],
     });
   });
+  it("counts accept rules without a port as every port open, and interface rules on their interface", () => {
+    const t = desiredTable({
+      chains: [
+        {
+          name: "input",
+          hook: "input",
+          policy: "drop",
+          rules: [
+            { iif: "lo", action: "accept" },
+            { ct_state: ["established", "related"], action: "accept" },
+            { icmp_type: "echo-request", action: "accept" },
+            { proto: "tcp", dport: 22, action: "accept" },
+            { saddr: "10.0.0.0/8", action: "accept", comment: "mgmt" },
+            { iif: "eth1", action: "accept" },
+            { iif: "eth0", saddr: "192.0.2.0/24", proto: "tcp", dport: "8000-8080", action: "accept" },
+            { saddr: "198.51.100.0/24", proto: "tcp", action: "drop" },
+          ],
+        },
+      ],
+    });
+    expect(inboundPolicy([t])).toEqual({
+      default: "drop",
+      open: [
+        { proto: "tcp", port: "1-65535", from: ["10.0.0.0/8"] },
+        { proto: "tcp", port: "1-65535", from: ["any"], on: "eth1" },
+        { proto: "tcp", port: "22", from: ["any"] },
+        { proto: "tcp", port: "8000-8080", from: ["192.0.2.0/24"], on: "eth0" },
+        { proto: "udp", port: "1-65535", from: ["10.0.0.0/8"] },
+        { proto: "udp", port: "1-65535", from: ["any"], on: "eth1" },
+      ],
+    });
+    // A port accepted by keel's table but dropped by another table's base chain is not open.
+    const other = desiredTable({
+      table: "fail2ban",
+      family: "ip",
+      chains: [{ name: "input", hook: "input", policy: "accept", rules: [{ saddr: "10.0.0.0/8", action: "drop" }] }],
+    });
+    expect(inboundPolicy([t, other]).open.filter((p) => p.from.includes("10.0.0.0/8"))).toEqual([]);
+  });
 });
 
 describe("validation at load", () => {

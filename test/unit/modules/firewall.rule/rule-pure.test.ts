@@ -34,6 +34,12 @@ describe("ufw arguments", () => {
     });
     expect(intentOf({ default: "deny", direction: "outgoing" }).policy).toEqual({ dir: "outgoing", value: "deny" });
   });
+  it("takes the direction from interface_in / interface_out, as Ansible's ufw writes `in on IF` / `out on IF`", () => {
+    expect(intentOf({ rule: "allow", interface_out: "eth0", port: 53, proto: "udp" }).rule).toMatchObject({ dir: "out", iface: "eth0", dport: "53" });
+    expect(intentOf({ rule: "allow", if_in: "eth1", port: 22, proto: "tcp" } as UfwArgs).rule).toMatchObject({ dir: "in" });
+    expect(intentOf({ rule: "allow", interface_in: "eth1", port: 22, proto: "tcp" }).rule).toMatchObject({ dir: "in", iface: "eth1" });
+    expect(intentOf({ rule: "deny", interface: "eth0", direction: "out", proto: "tcp", port: 25 }).rule).toMatchObject({ dir: "out", iface: "eth0" });
+  });
   it("refuses nonsensical combinations at load", () => {
     bad({ port: 22, proto: "tcp" }, /describe a rule, but rule: is missing/);
     bad({ policy: "deny", port: 22 }, /describe a rule, but the task sets a default policy/);
@@ -42,7 +48,10 @@ describe("ufw arguments", () => {
     bad({ rule: "allow", port: 22, proto: "esp" }, /proto esp has no ports/);
     bad({ rule: "allow", from_ip: "10.0.0.1", to_ip: "2001:db8::1" }, /different IP families/);
     bad({ rule: "allow", port: 22, delete: true, insert: 1 }, /insert does not go with delete/);
-    bad({ rule: "allow", direction: "out", interface_in: "eth0" }, /interface_in does not go with direction: out/);
+    bad({ rule: "allow", direction: "out", interface_in: "eth0" }, /direction and interface_in exclude each other/);
+    bad({ rule: "allow", direction: "in", interface_out: "eth0" }, /direction and interface_out exclude each other/);
+    bad({ rule: "allow", interface: "eth0", port: 22, proto: "tcp" }, /interface needs direction: in or out/);
+    bad({ rule: "allow", interface_in: "eth0", interface_out: "eth1" }, /only make sense for routed rules/);
     bad({ rule: "allow", port: 70000, proto: "tcp" }, /port 70000 is out of range/);
     bad({ rule: "allow", from_ip: "10.0.0.0/40" }, /not a valid address or CIDR/);
     bad({ rule: "allow", name: "OpenSSH" }, /application profiles/);
@@ -68,6 +77,20 @@ describe("ufw backend", () => {
     );
     expect(() => mod.diff(st, { rule: "deny", port: 22, proto: "tcp" }, BASE_FACTS)).not.toThrow();
     expect(mod.diff(st, { rule: "deny", port: 22, proto: "tcp", insert: 1, allow_lockout: true }, BASE_FACTS)).toHaveLength(1);
+  });
+  it("does not count an allow on one interface when keel cannot tell which interface its SSH arrives on", () => {
+    const st = stateOf("ufw-converged", "ufw");
+    const ssh = { ...st.nft.ssh!, iif: undefined };
+    delete ssh.iif;
+    const only = {
+      ...st,
+      ufw: { ...st.ufw!, tuples: parseTuples("### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in_eth1\n", 4) },
+      nft: { ...st.nft, ssh },
+    };
+    expect(() => mod.diff(only, { policy: "deny", direction: "incoming" }, BASE_FACTS)).not.toThrow(); // already deny: no change
+    expect(() => mod.diff({ ...only, ufw: { ...only.ufw, defaults: { ...only.ufw.defaults, incoming: "allow" } } }, { policy: "deny" }, BASE_FACTS)).toThrow(
+      /default incoming deny, no rule allows a NEW SSH connection/,
+    );
   });
   it("refuses deleting the only SSH rule while the default is deny", () => {
     const st = stateOf("ufw-converged", "ufw");

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { parseAptProbe, rebootInfo, updateErrors } from "../../../../modules/patches/apt.js";
 import { isSecurityTarget, parsePolicy } from "../../../../modules/patches/apt-parse.js";
 import { parseCheckUpdate, parseNeedsRestarting, parseNevra, parseUpdateinfoDates, parseVersionlock } from "../../../../modules/patches/dnf-parse.js";
-import { selectUpdates } from "../../../../modules/patches/select.js";
+import { selectUpdates, upgradeChanges } from "../../../../modules/patches/select.js";
+import { parse as parseYaml } from "yaml";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -97,5 +98,27 @@ describe("patches.upgrade pure parts", () => {
     expect(taken({ only: ["keel-[^h]*"] })).toEqual(["keel-hello"]);
     expect(taken({ exclude: ["keel-[^w]*", "libc6"] })).toEqual(["keel-hello", "libssl3"]);
     expect(taken({ only: ["[]k]eel-*"] })).toEqual(["keel-hello", "keel-world"]);
+  });
+
+  // Ansible's apt (modules/apt.py get_cache_mtime, ansible-core 2.14): the cache time is the
+  // update-success stamp's mtime when the stamp exists, else the lists folder's; it refreshes when
+  // `update_cache or cache_valid_time` and that time plus cache_valid_time is before now.
+  it("cache_valid_time has Ansible's apt semantics: the stamp when it exists (not the newer of stamp and lists); 0 alone refreshes nothing", () => {
+    const fixture = parseYaml(readFileSync(join(here, "apt-cache-stale.yml"), "utf8")) as { probe: { stdout: string } };
+    const probe = (stamp: string, lists: string) =>
+      parseAptProbe(fixture.probe.stdout.replace(/^stamp=.*$/m, `stamp=${stamp}`).replace(/^lists=.*$/m, `lists=${lists}`));
+    const refresh = (st: ReturnType<typeof parseAptProbe>, args: { update_cache?: boolean; cache_valid_time?: number }) =>
+      upgradeChanges(st, args).filter((c) => c.data?.op === "update_cache").length;
+    // now=1796279747: a stamp 2 h old, lists touched 10 s ago by a plain apt-get update: stale for Ansible
+    const old = probe("1796272547", "1796279737");
+    expect(old.cacheAge).toBe(7200);
+    expect(refresh(old, { cache_valid_time: 3600 })).toBe(1);
+    // no stamp: the lists folder's mtime
+    expect(probe("", "1796279737").cacheAge).toBe(10);
+    expect(refresh(probe("", "1796279737"), { cache_valid_time: 3600 })).toBe(0);
+    // cache_valid_time 0 is Ansible's default (no window): alone nothing, with update_cache always
+    expect(refresh(old, { cache_valid_time: 0 })).toBe(0);
+    expect(refresh(old, { cache_valid_time: 0, update_cache: true })).toBe(1);
+    expect(refresh(old, { update_cache: false, cache_valid_time: 3600 })).toBe(1);
   });
 });

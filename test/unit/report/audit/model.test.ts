@@ -306,6 +306,10 @@ describe("waivers", () => {
     expect(unknown).toBeInstanceOf(InputError);
     expect(unknown.pos).toMatchObject({ line: 2, col: 14 });
     expect(unknown.format()).toContain("unknown control 'ssh.permit-rot-login' in a waiver, did you mean 'ssh.permit-root-login'?");
+    // Without a near name, the hint names a flag `keel audit` really has (it said --list-controls).
+    const far = err("waivers:\n  - control: zz.nothing-like-it\n    justification: x\n    approver: y\n    expires: 2027-01-01\n").format();
+    expect(far).toContain("keel audit PROFILE --list");
+    expect(far).not.toContain("--list-controls");
     expect(err("waivers:\n  - control: ssh.banner\n    justification: x\n    approver: y\n    expires: 2027-13-01\n").format()).toMatch(
       /:5:14: waiver expiry '2027-13-01' is not a date/,
     );
