@@ -32,7 +32,9 @@ export function renderMarkdown(r: DriftReport): string {
         `<details${h.status === "in_sync" ? "" : " open"}><summary><b>${mdHtml(h.host)}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`,
         "",
       );
-      if (h.error) out.push(`> ${esc(h.error)}`, "");
+      // an error with a code frame (file:line:col, the source line, a caret) keeps its lines
+      if (h.error?.includes("\n")) out.push(mdFence(h.error), h.error.trimEnd(), mdFence(h.error), "");
+      else if (h.error) out.push(`> ${esc(h.error)}`, "");
       if (h.items.length || h.unknown.length || h.resolved.length) {
         out.push("| | resource | change | task |", "|---|---|---|---|");
         for (const it of h.items)

@@ -194,6 +194,14 @@ describe("output defects", () => {
     expect(block?.[2]).toContain("\n ```\n-old\n+new");
   });
 
+  it("Markdown keeps an error's code frame on its lines, in a code block", () => {
+    const frame = "/repo/playbooks/baseline.yml:51:9: undefined variable 'x'\n 51 |   dest: \"{{ x }}\"\n    |         ^\nhint: define 'x'";
+    const ev = sampleEvents().map((e) => (e.type === "task.result" && e.host === "web4" ? { ...e, result: { ...e.result, msg: frame } } : e));
+    const md = renderMarkdown(build(ev));
+    expect(md).toContain("```\nnftables installed: " + frame + "\n```\n");
+    expect(md).not.toContain("\\|         ^");
+  });
+
   it("text columns line up by display width (wide characters, long resources)", () => {
     const t = task(70, "wide", "files.copy");
     const extra: KeelEvent[] = [
