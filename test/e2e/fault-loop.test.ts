@@ -17,8 +17,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cutLink, describeLab, hostExec, keel, restoreLink, startScratchHost, startSshd, stopScratchHost, type ScratchHost } from "./lab.js";
 
+// The first four rounds inject each fault once, whatever the time; later rounds (random points
+// again) run only while the budget lasts, so the loop stays bounded (about a minute) in CI.
 const ROUNDS = 8;
-const BUDGET_MS = 200_000;
+const BUDGET_MS = 60_000;
 const TASKS = 14;
 const DIR = "/root/keel-fault";
 const SEED = 0x5eed;
@@ -74,7 +76,7 @@ async function runGen(
   writeFileSync(vars, JSON.stringify({ gens: Array.from({ length: TASKS - 1 }, (_, i) => content(g, i)) }));
   const json = join(work, `report-${tag}.json`);
   const r = await keel(
-    ["run", join(work, "pb.yml"), "-i", h.inventory, "-e", `@${vars}`, "--json", json, "-T", "5", "--command-timeout", "6", "--host-timeout", "40"],
+    ["run", join(work, "pb.yml"), "-i", h.inventory, "-e", `@${vars}`, "--json", json, "-T", "3", "--command-timeout", "4", "--host-timeout", "15"],
     { timeoutMs: 90_000 },
   );
   let report;
@@ -138,7 +140,7 @@ describeLab("fault loop: kill sshd, cut the link, SIGSTOP sshd, fill the disk at
     expect(base.code, base.stderr).toBe(0);
     let rounds = 0;
     const faults: Fault[] = ["kill-sshd", "cut-link", "stop-sshd", "fill-disk"];
-    for (let g = 1; g <= ROUNDS && Date.now() - t0 < BUDGET_MS; g++) {
+    for (let g = 1; g <= ROUNDS && (g <= faults.length || Date.now() - t0 < BUDGET_MS); g++) {
       const fault = faults[(g - 1) % faults.length]!;
       const delay = Math.floor(rnd() * 1500);
       const old = Array.from({ length: TASKS - 1 }, (_, i) => digest(content(g - 1, i)));
@@ -175,6 +177,6 @@ describeLab("fault loop: kill sshd, cut the link, SIGSTOP sshd, fill the disk at
       rounds++;
     }
     console.log(`fault loop: ${rounds} rounds in ${Math.round((Date.now() - t0) / 1000)} s (seed ${SEED})`);
-    expect(rounds).toBeGreaterThanOrEqual(3);
+    expect(rounds).toBeGreaterThanOrEqual(faults.length);
   }, 420_000);
 });
