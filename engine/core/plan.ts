@@ -93,15 +93,18 @@ export interface Block extends NodeCommon {
 }
 
 /**
- * A looped include (Ansible's dynamic include_tasks/include_role over `loop: "{{ users }}"`): the
- * included file is loaded and validated once, when the playbook loads; each host renders the loop
- * when it gets there and runs the included tasks once per item with the loop variable in scope.
+ * A dynamic include (Ansible's include_tasks, and include_tasks/include_role over `loop: "{{ users
+ * }}"`): the included file is loaded and validated once, when the playbook loads; each host decides
+ * the include's `when` when it gets there (once, or per item of the rendered loop) and runs the
+ * included tasks once per included item, with the loop variable in scope.
  */
 export interface IncludeLoop {
   /** The include's key as written ("include_tasks", "ansible.builtin.include_role"). */
   as: string;
   /** What it includes as written (the file or role name), for events. */
   what: string;
+  /** false: an include_tasks without a loop (its `when` decided once, no loop variable); `loop` is then unused. */
+  looped: boolean;
   /** A list, or a template giving one (with_items/with_dict/with_<lookup> already rewritten). */
   loop: unknown;
   /** Where the loop is written (errors rendering it point here). */

@@ -20,6 +20,8 @@ export interface Scope extends Settings {
   /** Roles being expanded, outermost first (cycle detection). */
   roleStack: string[];
   inHandlers: boolean;
+  /** Inside a dynamic include whose own `when` guards it: a task keel cannot run fails only if it runs (tasklist.ts). */
+  guarded?: boolean;
   /** In handlers: the names of the include_tasks handlers being spliced; their tasks listen to them. */
   handlerListen?: string[];
 }

@@ -1,5 +1,6 @@
-// include_tasks / import_tasks: a task file spliced in place when the playbook loads, with the
-// entry's keywords (when, tags, vars, become…) inherited by every included task.
+// import_tasks (and the old `include`): a task file spliced in place when the playbook loads, with
+// the entry's keywords (when, tags, vars, become…) inherited by every included task. include_tasks
+// is Ansible's dynamic include (looped.ts): decided per host at run time.
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { isMap, isScalar, type YamlFile, type Node, type Pair, type YAMLMap } from "../core/yaml.js";
@@ -70,8 +71,11 @@ export function include(c: Cursor, node: YAMLMap, key: string): void {
   }
   let name = stringValue(y, fileNode, key);
   const loop = literalLoop(c, node, key);
-  if (!loop && loopPairOf(c, node)) {
-    // a loop over a variable: the file is read once here and run per item by each host
+  // include_tasks is dynamic in Ansible: its `when` is decided once (per item when it loops) as the
+  // host reaches it, and its keywords other than vars stay on the include. A loop over a variable
+  // makes any include dynamic. In handlers keel splices the file (each task listens to the name).
+  if ((bareKey(key) === "include_tasks" && !scope.inHandlers) || (!loop && loopPairOf(c, node))) {
+    // the file is read once here and run (per item) by each host
     const inner = loopedInclude(c, node, key, name, ["args"], apply);
     return spliceNamed(inner, inner.scope, key, oldStyleVars(inner, key, name, fileNode), fileNode);
   }

@@ -1,7 +1,8 @@
-// Looped include_tasks / include_role whose items are not written in the playbook (`loop: "{{ users
-// }}"`, with_items, with_dict, with_<lookup>, query(…)): Ansible's dynamic includes. The included
-// file (or role) is read and validated once, here, into a block marked `include`; each host renders
-// the loop when it reaches the block and runs its tasks once per item (engine/run/included.ts).
+// Ansible's dynamic includes: every include_tasks (outside handlers), and include_role over a loop
+// whose items are not written in the playbook (`loop: "{{ users }}"`, with_items, with_dict,
+// with_<lookup>, query(…)). The included file (or role) is read and validated once, here, into a
+// block marked `include`; each host decides the include when it reaches the block and runs its
+// tasks once (no loop) or once per item (engine/run/included.ts).
 //
 // As in Ansible (Task._get_parent_attribute skips a dynamic parent), the include's own keywords
 // apply to the include itself: its `when` decides per item whether the file is included, its tags
@@ -37,11 +38,12 @@ export function loopKeys(c: Cursor, node: YAMLMap): string[] {
  */
 export function loopedInclude(c: Cursor, node: YAMLMap, key: string, what: string, skip: string[], apply?: Node): Cursor {
   const { y, scope } = c;
-  const lp = loopPairOf(c, node)!;
-  if (scope.inHandlers) throw y.error(`keel cannot loop ${key} in handlers`, lp.key as Node, "loop over the tasks inside the included file instead");
-  if (bareKey(key) === "import_tasks" || bareKey(key) === "import_role")
+  // no loop: an include_tasks, decided once per host (its `when` is not copied onto the included tasks)
+  const lp = loopPairOf(c, node);
+  if (lp && scope.inHandlers) throw y.error(`keel cannot loop ${key} in handlers`, lp.key as Node, "loop over the tasks inside the included file instead");
+  if (lp && (bareKey(key) === "import_tasks" || bareKey(key) === "import_role"))
     throw y.error(`${key} cannot loop`, lp.key as Node, `use ${key.replace("import_", "include_")}: with the loop`);
-  const loop = loopValue(y, lp);
+  const loop = lp ? loopValue(y, lp) : [];
   const b: Block = {
     kind: "block",
     id: nextId(c),
@@ -56,7 +58,18 @@ export function loopedInclude(c: Cursor, node: YAMLMap, key: string, what: strin
     block: [],
     rescue: [],
     always: [],
-    include: { as: key, what, loop, loopPos: y.pos(lp.value as Node), loopVar: "item", extended: false, when: [], tags: [], ignoreErrors: false },
+    include: {
+      as: key,
+      what,
+      looped: !!lp,
+      loop,
+      loopPos: y.pos((lp?.value as Node | undefined) ?? node),
+      loopVar: "item",
+      extended: false,
+      when: [],
+      tags: [],
+      ignoreErrors: false,
+    },
   };
   const inc = b.include!;
   const np = pairOf(node, "name");
@@ -73,6 +86,7 @@ export function loopedInclude(c: Cursor, node: YAMLMap, key: string, what: strin
   b.vars = own.vars;
   if (own.noLog) b.noLog = true;
   const inner: Scope = { ...scope, when: [...scope.when], tags: [...scope.tags], vars: { ...scope.vars, ...own.vars } };
+  if (own.when.length) inner.guarded = true;
   if (apply && isMap(apply)) {
     for (const p of apply.items as Pair[]) {
       const k = keyOf(y, p);

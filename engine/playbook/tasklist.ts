@@ -36,8 +36,9 @@ function taskEntry(c: Cursor, node: YAMLMap): void {
   } catch (e) {
     if (!isDeferrable(e)) throw e;
     const when = [...c.scope.when, ...(pairOf(node, "when") ? exprList(c.y, pairOf(node, "when")!.value as Node, "when") : [])];
-    // a handler runs only when notified: like a guarded task, it fails only if it runs
-    if (when.length === 0 && !c.scope.inHandlers) throw e;
+    // a handler runs only when notified, a task of a guarded dynamic include only when the include's
+    // `when` held: like a guarded task, it fails only if it runs
+    if (when.length === 0 && !c.scope.inHandlers && !c.scope.guarded) throw e;
     c.out.push(deferredTask(c, node, e, when));
   }
 }

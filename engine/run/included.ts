@@ -1,6 +1,6 @@
-// Looped includes at run time (engine/playbook/looped.ts reads them): on each host, the loop is
-// rendered when the host reaches the include, the include's own `when` is decided per item (as
-// Ansible runs the include task itself over its loop), and the included tasks run once per
+// Dynamic includes at run time (engine/playbook/looped.ts reads them): on each host, the include's
+// own `when` is decided when the host reaches it — once, or per item of the loop rendered there (as
+// Ansible runs the include task itself over its loop) — and the included tasks run once per
 // included item with the loop variable in scope. Each item's tasks are fresh copies of the loaded
 // ones, so the per-task caches (prepared arguments, probe prefetch positions) never mix two items.
 import type { Block, IncludeLoop, Task, TaskNode } from "../core/plan.js";
@@ -67,6 +67,7 @@ export function decideInclude(h: IncludeHost, block: Block, scope: Scope, at: Ta
   const secret = scope.noLog || block.noLog;
   const send = (r: TaskResult) => emit(secret ? maskResult(r) : r);
   const vars = h.varsFor(scope, at);
+  if (!inc.looped) return decideOnce(h, block, scope, vars, send);
   let items: unknown;
   try {
     items = renderValue(inc.loop, vars, inc.loopPos);
@@ -108,6 +109,25 @@ export function decideInclude(h: IncludeHost, block: Block, scope: Scope, at: Ta
   if (runs.length) h.stats.ok += runs.length;
   else h.stats.skipped++;
   return { runs };
+}
+
+/** An include without a loop: its `when` decided once, then its tasks once (Ansible's include_tasks). */
+function decideOnce(h: IncludeHost, block: Block, scope: Scope, vars: Record<string, unknown>, send: (r: TaskResult) => void): IncludeDecision {
+  const inc = block.include!;
+  const secret = scope.noLog || block.noLog;
+  let off: string | undefined;
+  try {
+    off = inc.when.find((w) => !isTrue(w, vars))?.text;
+  } catch (e) {
+    if (e instanceof ConnectionError) throw e;
+    const msg = errorText(e);
+    send({ status: "failed", changes: [], msg, secret, durationMs: 0 });
+    return { failed: msg };
+  }
+  if (off !== undefined) return skipAll(h, send, `condition false: ${off}`);
+  send({ status: "ok", changes: [], reason: `included: ${inc.what}`, secret, durationMs: 0 });
+  h.stats.ok++;
+  return { runs: [{ nodes: copyNodes(block.block), scope }] };
 }
 
 /** The variables an item gives the included tasks: the loop variable, index_var, ansible_loop (extended). */

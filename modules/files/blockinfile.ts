@@ -5,6 +5,7 @@ import { ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import {
   FS_ATTR_SCHEMAS,
+  UNSAFE_WRITES_SCHEMA,
   validateFsAttrs,
   withFsNote,
   BACKUP_SCHEMA,
@@ -79,6 +80,7 @@ export default defineModule<BlockArgs, FileStat, TextOp>({
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
     not: { required: ["insertafter", "insertbefore"] },

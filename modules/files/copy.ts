@@ -5,6 +5,7 @@ import { defineModule, folderEntries } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 import {
   FS_ATTR_SCHEMAS,
+  UNSAFE_WRITES_SCHEMA,
   validateFsAttrs,
   BACKUP_SCHEMA,
   GROUP_SCHEMA,
@@ -12,6 +13,7 @@ import {
   OWNER_SCHEMA,
   VALIDATE_SCHEMA,
   decodeUtf8,
+  parseMode,
   type FileStat,
 } from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
@@ -46,6 +48,7 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
       backup: BACKUP_SCHEMA,
       validate: VALIDATE_SCHEMA,
       force: {
@@ -58,6 +61,29 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
         type: "boolean",
         default: false,
         description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false.",
+      },
+      remote_src: {
+        type: "boolean",
+        default: false,
+        description:
+          "src is a file on the host (not the controller), copied there; compared by sha256 on the host, and dest gets src's modification time, as in Ansible. keel copies one file: a directory src fails.",
+      },
+      checksum: {
+        type: "string",
+        pattern: "^[0-9a-fA-F]{40}$",
+        description:
+          "The SHA1 the copied content must have; the task fails when it differs (checked when the file is written, and on every run with remote_src, as Ansible does).",
+      },
+      directory_mode: {
+        anyOf: [{ type: "string" }, { type: "integer" }],
+        description:
+          "Mode of the directories created when dest ends in / and does not exist yet (Ansible creates them; without directory_mode they get 0755 under the default umask).",
+      },
+      local_follow: {
+        type: "boolean",
+        default: true,
+        description:
+          "Follow symlinks in a controller src directory. keel copies single files, whose src link is always followed: as in Ansible, no effect for a file src.",
       },
       parents: {
         type: "boolean",
@@ -81,10 +107,21 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
     if (args.content !== undefined && args.src !== undefined) {
       throw new InputError("copy takes content or src, not both", undefined, "remove one of content: and src:");
     }
+    if (args.remote_src && args.src === undefined)
+      throw new InputError("copy: remote_src needs src (a file on the host)", undefined, "add src: /path/on/the/host");
+    if (args.remote_src && args.src!.endsWith("/"))
+      throw new InputError(
+        `copy: src '${args.src}' with remote_src names a directory; keel's copy copies one file`,
+        undefined,
+        "copy each file with its own task",
+      );
+    if (args.directory_mode !== undefined) parseMode(args.directory_mode);
+    if (args.content !== undefined && args.dest.endsWith("/"))
+      throw new InputError("copy: can not use content with a dir as dest", undefined, "name the file in dest");
   },
 
   prepare(args, ctx) {
-    if (args.src === undefined) return args;
+    if (args.src === undefined || args.remote_src) return args;
     const bytes = ctx.readLocal("files", args.src);
     const text = decodeUtf8(bytes);
     return text !== undefined

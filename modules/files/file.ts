@@ -19,6 +19,7 @@ import {
 import { shq } from "../../engine/core/shell.js";
 import {
   FS_ATTR_SCHEMAS,
+  UNSAFE_WRITES_SCHEMA,
   GROUP_SCHEMA,
   MODE_SCHEMA,
   OWNER_SCHEMA,
@@ -98,6 +99,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
       ...TIME_SCHEMAS,
       recurse: {
         type: "boolean",

@@ -7,7 +7,18 @@
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
-import { FS_ATTR_SCHEMAS, validateFsAttrs, withFsNote, BACKUP_SCHEMA, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrExplain, type FileStat } from "./common.js";
+import {
+  FS_ATTR_SCHEMAS,
+  UNSAFE_WRITES_SCHEMA,
+  validateFsAttrs,
+  withFsNote,
+  BACKUP_SCHEMA,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  attrExplain,
+  type FileStat,
+} from "./common.js";
 import { fileProbeScript, parseFileStat } from "./common.js";
 import { currentText, textApply, textChanges, type TextArgs, type TextOp } from "./text.js";
 
@@ -93,6 +104,7 @@ export default defineModule<IniArgs, FileStat, TextOp>({
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }],
     not: { anyOf: [{ required: ["value", "values"] }, { required: ["option", "key"] }] },

@@ -5,6 +5,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import {
   FS_ATTR_SCHEMAS,
+  UNSAFE_WRITES_SCHEMA,
   validateFsAttrs,
   withFsNote,
   BACKUP_SCHEMA,
@@ -91,6 +92,7 @@ export default defineModule<LineArgs, FileStat, TextOp>({
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["name"] }],
     not: { anyOf: [{ required: ["insertafter", "insertbefore"] }, { required: ["regexp", "search_string"] }, { required: ["regex", "search_string"] }] },

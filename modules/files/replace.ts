@@ -7,6 +7,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { pyRegex } from "../../engine/core/pyregex.js";
 import {
   FS_ATTR_SCHEMAS,
+  UNSAFE_WRITES_SCHEMA,
   validateFsAttrs,
   withFsNote,
   BACKUP_SCHEMA,
@@ -63,6 +64,7 @@ export default defineModule<ReplaceArgs, FileStat, TextOp>({
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
       ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
     },
     anyOf: [{ required: ["path"] }, { required: ["dest"] }, { required: ["destfile"] }, { required: ["name"] }],
   },

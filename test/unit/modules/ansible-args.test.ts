@@ -22,27 +22,27 @@ interface Row {
 const ANSIBLE: Record<string, Row> = {
   copy: {
     args: "attributes attr backup checksum content decrypt dest directory_mode follow force thirsty group local_follow mode owner remote_src selevel serole setype seuser src unsafe_writes validate",
-    refused: "checksum decrypt directory_mode thirsty local_follow remote_src unsafe_writes",
+    refused: "decrypt thirsty",
     base: { dest: "/tmp/x", content: "x" },
   },
   template: {
     args: "attributes attr backup block_end_string block_start_string comment_end_string comment_start_string dest follow force group lstrip_blocks mode newline_sequence output_encoding owner selevel serole setype seuser src trim_blocks unsafe_writes validate variable_end_string variable_start_string",
-    refused: "output_encoding unsafe_writes",
+    refused: "",
     base: { dest: "/tmp/x", src: "x.j2" },
   },
   lineinfile: {
     args: "attributes attr backrefs backup create firstmatch group insertafter insertbefore line value mode owner path dest destfile name regexp regex search_string selevel serole setype seuser state unsafe_writes validate",
-    refused: "unsafe_writes",
+    refused: "",
     base: { path: "/tmp/x", line: "x" },
   },
   blockinfile: {
     args: "append_newline attributes attr backup block content create group insertafter insertbefore marker marker_begin marker_end mode owner path dest destfile name prepend_newline selevel serole setype seuser state unsafe_writes validate",
-    refused: "append_newline prepend_newline unsafe_writes",
+    refused: "append_newline prepend_newline",
     base: { path: "/tmp/x", block: "x" },
   },
   file: {
     args: "access_time access_time_format attributes attr follow force group mode modification_time modification_time_format owner path dest name recurse selevel serole setype seuser src state unsafe_writes",
-    refused: "unsafe_writes",
+    refused: "",
     base: { path: "/tmp/x", state: "touch" },
   },
   unarchive: {

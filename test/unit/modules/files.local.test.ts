@@ -20,7 +20,9 @@ import {
   unlinkSync,
   writeFileSync,
   copyFileSync,
+  utimesSync,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import Handlebars from "handlebars";
@@ -271,7 +273,78 @@ describe("files.copy locally", () => {
   });
 });
 
+describe("files.copy remote_src, checksum, directory_mode locally", () => {
+  it("remote_src copies a file of the host: compared by sha256, mtime kept, a replaced file keeps its mode", async () => {
+    const d = join(root, "rs1");
+    mkdirSync(d);
+    const src = join(d, "src.conf");
+    writeFileSync(src, "from the host\n");
+    utimesSync(src, 1_000_000, 1_000_000);
+    const dest = join(d, "dest.conf");
+    const { changes, host } = await converge(copyMod, { dest, src, remote_src: true });
+    expect(changes.map((c) => c.field)).toEqual(["state"]);
+    expect(host.writes).toEqual([]);
+    expect(readFileSync(dest, "utf8")).toBe("from the host\n");
+    expect(statSync(dest).mtimeMs).toBe(1_000_000_000);
+    chmodSync(dest, 0o600);
+    writeFileSync(src, "changed\n");
+    await converge(copyMod, { dest, src, remote_src: true });
+    expect([readFileSync(dest, "utf8"), modeOf(dest)]).toEqual(["changed\n", "0600"]);
+    await noop(copyMod, { dest, src, remote_src: true });
+    // into a directory dest under src's name; a missing src and a directory src fail clearly
+    await converge(copyMod, { dest: `${d}/sub/`, src, remote_src: true, directory_mode: "0750" });
+    expect([readFileSync(join(d, "sub/src.conf"), "utf8"), modeOf(join(d, "sub"))]).toEqual(["changed\n", "0750"]);
+    await expect(
+      probe(copyMod, { dest, src: join(d, "nope"), remote_src: true }).then((st) =>
+        copyMod.diff(st as never, { dest, src: join(d, "nope"), remote_src: true }, BASE_FACTS),
+      ),
+    ).rejects.toThrow(/Source .*nope not found/);
+    const st = await probe(copyMod, { dest, src: d, remote_src: true });
+    expect(() => copyMod.diff(st as never, { dest, src: d, remote_src: true }, BASE_FACTS)).toThrow(
+      /is a directory: keel's copy with remote_src copies one file/,
+    );
+  });
+
+  it("checksum: a wrong SHA1 fails the write (and every remote_src run); the right one writes", async () => {
+    const d = join(root, "ck1");
+    mkdirSync(d);
+    const dest = join(d, "f");
+    const sha1 = createHash("sha1").update("x\n").digest("hex");
+    const wrong = "0".repeat(40);
+    const st = await probe(copyMod, { dest, content: "x\n", checksum: wrong });
+    const changes = copyMod.diff(st as never, { dest, content: "x\n", checksum: wrong }, BASE_FACTS);
+    await expect(copyMod.apply(new LocalHost(), { dest, content: "x\n", checksum: wrong }, changes, st as never)).rejects.toThrow(
+      /does not match the expected checksum/,
+    );
+    expect(existsSync(dest)).toBe(false);
+    await converge(copyMod, { dest, content: "x\n", checksum: sha1 });
+    // remote_src: Ansible's module checks it on every run, even when dest already matches
+    const st2 = await probe(copyMod, { dest: join(d, "g"), src: dest, remote_src: true, checksum: wrong });
+    expect(() => copyMod.diff(st2 as never, { dest: join(d, "g"), src: dest, remote_src: true, checksum: wrong }, BASE_FACTS)).toThrow(/expected checksum/);
+    await converge(copyMod, { dest: join(d, "g"), src: dest, remote_src: true, checksum: sha1.toUpperCase() });
+  });
+
+  it("refuses at load what it cannot do: remote_src without src, a directory src, content into a dir dest", () => {
+    expect(() => copyMod.validate!({ dest: "/tmp/x", remote_src: true, content: "x" })).toThrow(/remote_src needs src/);
+    expect(() => copyMod.validate!({ dest: "/tmp/x", remote_src: true, src: "/etc/" })).toThrow(/names a directory/);
+    expect(() => copyMod.validate!({ dest: "/tmp/x/", content: "x" })).toThrow(/can not use content with a dir as dest/);
+  });
+});
+
 describe("files.template locally", () => {
+  it("output_encoding writes the rendered text in that encoding; a character it cannot hold fails", async () => {
+    const ctl = join(root, "tpl-enc");
+    mkdirSync(join(ctl, "templates"), { recursive: true });
+    writeFileSync(join(ctl, "templates/t.j2"), "caf\u00e9 {{ x }}\n");
+    const dest = join(root, "t-enc");
+    await converge(templateMod, templateMod.prepare!({ src: "t.j2", dest, output_encoding: "latin-1" }, prepareCtx(ctl, { x: "1" })));
+    expect([...readFileSync(dest)]).toEqual([...Buffer.from("caf\u00e9 1\n", "latin1")]);
+    await converge(templateMod, templateMod.prepare!({ src: "t.j2", dest, output_encoding: "utf-16" }, prepareCtx(ctl, { x: "1" })));
+    expect(readFileSync(dest).subarray(0, 4)).toEqual(Buffer.from([0xff, 0xfe, 0x63, 0x00]));
+    expect(() => templateMod.prepare!({ src: "t.j2", dest, output_encoding: "ascii" }, prepareCtx(ctl, { x: "1" }))).toThrow(/ascii cannot encode/);
+    expect(() => templateMod.validate!({ src: "t.j2", dest, output_encoding: "koi8-r" })).toThrow(/not one keel writes/);
+  });
+
   it("renders from templates/ with the task's variables and converges", async () => {
     const ctl = join(root, "tpl");
     mkdirSync(join(ctl, "templates"), { recursive: true });

@@ -18,6 +18,8 @@ function writeTree(files: Record<string, string>): string {
 }
 const load = (files: Record<string, string>) => loadPlaybook(join(writeTree(files), "site.yml"), { registry });
 const tasks = (nodes: TaskNode[]) => nodes as Task[];
+/** The tasks at any depth (the tasks of include_tasks' dynamic-include blocks in place). */
+const flat = (nodes: TaskNode[]): Task[] => nodes.flatMap((n) => (n.kind === "task" ? [n] : flat(n.block)));
 
 describe("includes and imports", () => {
   it("ansible.builtin.include_tasks / import_tasks / include_role / import_role, and the old include:", () => {
@@ -28,9 +30,12 @@ describe("includes and imports", () => {
       "roles/r/tasks/main.yml": "- name: r main\n  command: ls\n",
       "roles/r/tasks/other.yml": "- name: r other\n  command: ls\n",
     });
-    const t = tasks(plan.plays[0]!.tasks);
+    const t = flat(plan.plays[0]!.tasks);
     expect(t.map((x) => x.name)).toEqual(["in a", "in a", "in a", "r main", "r other"]);
     expect(t[2]!.vars).toEqual({ who: "old" });
+    // include_tasks is Ansible's dynamic include: a block each host decides when it gets there
+    const first = plan.plays[0]!.tasks[0]!;
+    expect(first.kind === "block" && first.include).toMatchObject({ as: "ansible.builtin.include_tasks", looped: false });
   });
 
   it("a templated file name loads every file it can give, each guarded by the rendered name", () => {
@@ -40,9 +45,12 @@ describe("includes and imports", () => {
       "roles/r/tasks/setup-Debian.yml": "- name: deb\n  apt: { name: nginx }\n",
       "roles/r/tasks/setup-RedHat.yml": "- name: rh\n  dnf: { name: nginx }\n",
     });
-    const t = tasks(plan.plays[0]!.tasks);
+    const t = flat(plan.plays[0]!.tasks);
     expect(t.map((x) => x.name)).toEqual(["deb", "rh"]);
-    expect(t[0]!.when.map((w) => w.text)).toEqual(["go | default(true)", "'setup-' ~ (ansible_os_family) ~ '.yml' == 'setup-Debian.yml'"]);
+    // the include's own `when` is decided once, on the include; only the file guard is on the tasks
+    const inc = plan.plays[0]!.tasks[0]!;
+    expect(inc.kind === "block" && inc.include!.when.map((w) => w.text)).toEqual(["go | default(true)"]);
+    expect(t[0]!.when.map((w) => w.text)).toEqual(["'setup-' ~ (ansible_os_family) ~ '.yml' == 'setup-Debian.yml'"]);
   });
 
   it("include_tasks apply: keywords reach the included tasks", () => {
@@ -50,7 +58,7 @@ describe("includes and imports", () => {
       "site.yml": "- hosts: all\n  tasks:\n    - include_tasks: { file: a.yml, apply: { tags: [x], become: true } }\n",
       "a.yml": "- command: ls\n",
     });
-    expect(tasks(plan.plays[0]!.tasks)[0]).toMatchObject({ tags: ["x"], become: true });
+    expect(flat(plan.plays[0]!.tasks)[0]).toMatchObject({ tags: ["x"], become: true });
   });
 });
 
@@ -112,11 +120,14 @@ describe("what only matters if a task runs", () => {
         "- hosts: all\n  tasks:\n    - include_tasks: setup-Arch.yml\n      when: ansible_os_family == 'Archlinux'\n    - package: { name: fail2ban, enablerepo: epel }\n      when: ansible_os_family == 'RedHat'\n  handlers:\n    - name: reload\n      community.general.pacman: { name: x }\n",
       "setup-Arch.yml": "- name: pacman\n  pacman: { name: nginx }\n",
     });
-    const t = tasks(plan.plays[0]!.tasks);
+    const t = flat(plan.plays[0]!.tasks);
+    // the include_tasks' `when` guards the include itself (decided once), not the task inside it
     expect(t.map((x) => [x.module, x.when.map((w) => w.text)])).toEqual([
-      ["system.fail", ["ansible_os_family == 'Archlinux'"]],
+      ["system.fail", []],
       ["system.fail", ["ansible_os_family == 'RedHat'"]],
     ]);
+    const inc = plan.plays[0]!.tasks[0]!;
+    expect(inc.kind === "block" && inc.include!.when.map((w) => w.text)).toEqual(["ansible_os_family == 'Archlinux'"]);
     expect(t[0]!.args.msg).toMatch(/keel cannot run this task \(setup-Arch.yml:2:3\): unknown module 'pacman'/);
     expect(t[1]!.args.msg).toMatch(/unknown argument 'enablerepo'/);
     expect(plan.plays[0]!.handlers[0]).toMatchObject({ module: "system.fail", name: "reload" });
@@ -141,10 +152,15 @@ describe("what only matters if a task runs", () => {
         "- hosts: all\n  tasks:\n    - include_tasks: fs.yml\n      loop: [{ path: /boot }, { path: /tmp }]\n      loop_control: { loop_var: mount, index_var: i }\n",
       "fs.yml": "- command: echo {{ mount.path }}\n",
     });
-    expect(tasks(plan.plays[0]!.tasks).map((t) => t.vars)).toEqual([
-      { mount: { path: "/boot" }, ansible_loop_var: "mount", i: 0 },
-      { mount: { path: "/tmp" }, ansible_loop_var: "mount", i: 1 },
-    ]);
+    // a dynamic include: the file once, its items rendered by each host (engine/run/included.ts)
+    const inc = plan.plays[0]!.tasks[0]!;
+    expect(inc.kind === "block" && inc.include).toMatchObject({
+      looped: true,
+      loop: [{ path: "/boot" }, { path: "/tmp" }],
+      loopVar: "mount",
+      indexVar: "i",
+    });
+    expect(flat(plan.plays[0]!.tasks)).toHaveLength(1);
   });
   it("no_log: a template (as in geerlingguy.mysql and apache) hides the output: keel fails safe", () => {
     const plan = load({

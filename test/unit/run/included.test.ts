@@ -169,6 +169,67 @@ describe("looped include_tasks over a variable", () => {
   });
 });
 
+describe("include_tasks without a loop (dynamic, as in Ansible)", () => {
+  it("its when is decided once: an included task that makes it false does not skip the tasks after it", async () => {
+    // dev-sec ssh_hardening's shape: the included file sets the fact its include is guarded by
+    const plays = loadPlays({
+      "site.yml": site(
+        "    go: true",
+        "    - include_tasks: one.yml\n      when: go\n    - include_tasks: one.yml\n      when: go\n      vars: { k: second }\n",
+      ),
+      "one.yml": '- test.set: { go: false }\n- test.kv: { key: "{{ k | default(\'first\') }}", value: "1" }\n',
+    });
+    const l = lab();
+    const { summary, results } = await run(l, plays);
+    expect(summary.failed).toEqual([]);
+    // the first include ran both its tasks; the second saw go=false and was skipped as one include
+    expect([l.kv("h1", "first"), l.kv("h1", "second")]).toEqual(["1", undefined]);
+    const inc = results().filter((r) => r.task.module === "meta");
+    expect(inc.map((r) => [r.result.status, r.result.item])).toEqual([
+      ["ok", undefined],
+      ["skipped", undefined],
+    ]);
+    expect(inc[1]!.result.reason).toBe("condition false: go");
+  });
+
+  it("the include's become and tags stay on the include; its vars reach the included tasks; apply: gives keywords", async () => {
+    const plays = loadPlays({
+      "site.yml": site(
+        "    v: 1",
+        "    - include_tasks: one.yml\n      become: true\n      vars: { k: a }\n    - include_tasks: { file: one.yml, apply: { become: true } }\n      vars: { k: b }\n",
+      ),
+      "one.yml": '- test.kv: { key: "{{ k }}", value: "x" }\n',
+    });
+    const l = lab();
+    const { summary } = await run(l, plays);
+    expect(summary.failed).toEqual([]);
+    expect([l.kv("h1", "a"), l.kv("h1", "b")]).toEqual(["x", "x"]);
+    const inner = plays[0]!.tasks.map((b) => (b.kind === "block" ? (b.block[0] as { become?: boolean }).become : "not a block"));
+    expect(inner).toEqual([undefined, true]);
+  });
+
+  it("with --tags, an untagged include does not run even when its tasks carry the tag (as in Ansible)", async () => {
+    const plays = loadPlays({
+      "site.yml": site("    v: 1", "    - include_tasks: one.yml\n    - include_tasks: one.yml\n      tags: [x]\n      vars: { k: b }\n"),
+      "one.yml": '- test.kv: { key: "{{ k | default(\'a\') }}", value: "x" }\n  tags: [x]\n',
+    });
+    const l = lab();
+    const { summary } = await run(l, plays, { tags: ["x"] });
+    expect(summary.failed).toEqual([]);
+    expect([l.kv("h1", "a"), l.kv("h1", "b")]).toEqual([undefined, "x"]);
+  });
+
+  it("a module keel cannot run inside a guarded include fails only the hosts that include it", async () => {
+    const plays = loadPlays({
+      "site.yml": site("    arch: false", "    - include_tasks: arch.yml\n      when: arch\n"),
+      "arch.yml": "- community.general.pacman: { name: nginx }\n",
+    });
+    const l = lab();
+    const { summary } = await run(l, plays);
+    expect(summary.failed).toEqual([]);
+  });
+});
+
 describe("looped include_role", () => {
   it("reads the role once and runs tasks_from per item with the include's vars", async () => {
     const plays = loadPlays({
