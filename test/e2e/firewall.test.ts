@@ -6,6 +6,7 @@
 // this machine (the controller) with raw TCP connects to listeners inside the host, and SSH with
 // the system client. A foreign table (`ip docker`, as Docker would leave it) must survive every run.
 import { connect } from "node:net";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -230,6 +231,79 @@ while True:
       `lockout test: keel run ${(runMs / 1000).toFixed(1)} s (timer 10 s); ${f.message.match(/reconnected [\d.]+ s after arming it/)?.[0] ?? f.message}; ssh answered ${Date.now() - t1} ms after the run`,
     );
   }, 120_000);
+});
+
+describeLab("firewall role over IPv6, from a second scratch host", () => {
+  // The lab's bridge carries no IPv6 for the controller, so a second lab host is the client: both get
+  // a ULA address on eth0 (their own namespaces only), the first gets the role and listeners.
+  let target: ScratchHost;
+  let client: ScratchHost;
+  let dir6 = "";
+  let v6 = "";
+  // A random ULA /64 per run: two runs (or another suite's hosts) on the shared bridge never collide.
+  const net = `fd${randomBytes(1).toString("hex")}:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}`;
+  const ADDR = { target: `${net}::1`, client: `${net}::2` };
+  beforeAll(async () => {
+    dir6 = mkdtempSync(join(tmpdir(), "keel-fw6-"));
+    [target, client] = await Promise.all([startScratchHost(), startScratchHost()]);
+    for (const [h, a] of [
+      [target, ADDR.target],
+      [client, ADDR.client],
+    ] as const) {
+      const r = await hostExec(h, `sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 && ip -6 addr add ${a}/64 dev eth0 nodad && echo ok`, { check: false });
+      v6 += r.stdout.trim();
+    }
+    await hostExec(
+      target,
+      `setsid python3 -c 'import socket
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("::", 80)); s.listen(16)
+t = socket.socket(socket.AF_INET6); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(("::", 8081)); t.listen(16)
+import threading
+def serve(x):
+    while True:
+        c, _ = x.accept(); c.sendall(b"keel-listener\\n"); c.close()
+threading.Thread(target=serve, args=(t,), daemon=True).start(); serve(s)' </dev/null >/dev/null 2>&1 &`,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([target, client].filter(Boolean).map((h) => stopScratchHost(h)));
+    if (dir6) rmSync(dir6, { recursive: true, force: true });
+  });
+
+  /** TCP connects from the client host to the target over IPv6: port → open | timeout | refused. */
+  async function probe6(ports: number[]): Promise<Record<number, string>> {
+    const py = `import socket
+for p in (${ports.join(", ")},):
+    s = socket.socket(socket.AF_INET6); s.settimeout(2)
+    try:
+        s.connect(("${ADDR.target}", p)); print(p, "open")
+    except socket.timeout: print(p, "timeout")
+    except OSError: print(p, "refused")
+    s.close()`;
+    const r = await hostExec(client, `python3 -c '${py}'`);
+    return Object.fromEntries(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ") as [string, string]),
+    );
+  }
+
+  it("lets SSH and an allowed port through over IPv6 and not a denied one; IPv4-only SSH sources close SSH over IPv6", async (ctx) => {
+    if (v6 !== "okok") ctx.skip(); // no IPv6 in this kernel
+    const go = async (vars: object) => {
+      const j = join(dir6, `${Date.now()}.json`);
+      const r = await keel(["run", PLAYBOOK, "-i", target.inventory, "-e", JSON.stringify(vars), "--json", j]);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    };
+    const web = { lab: [{ proto: "tcp", dport: 80, action: "accept", comment: "web" }] };
+    await go({ firewall_group_services: web });
+    for (let i = 0; i < 20 && (await probe6([80]))[80] === "refused"; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await probe6([22, 80, 8081])).toEqual({ 22: "open", 80: "open", 8081: "timeout" });
+    await go({ firewall_group_services: web, firewall_ssh_sources: ["198.18.0.0/15"] });
+    expect(await probe6([22, 80])).toEqual({ 22: "timeout", 80: "open" });
+    expect((await ssh(target, "echo through")).stdout.trim()).toBe("through");
+  }, 180_000);
 });
 
 describeLab("firewall.rule (Ansible ufw playbooks) on a scratch host", () => {

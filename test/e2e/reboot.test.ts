@@ -1,7 +1,7 @@
 // End to end: system.reboot through the real `keel run` over SSH, on two scratch lab hosts.
 //
 // Lab hosts share this machine's kernel and cannot really reboot (nothing here may ever run a real
-// `reboot`). Each host has /usr/local/sbin/lab-reboot instead (test/lab/lab.ts, LAB_REBOOT): it
+// `reboot`). Each host has /usr/local/sbin/lab-reboot instead (test/lab/host.ts, LAB_REBOOT): it
 // returns at once, then drops every SSH connection, makes port 22 refuse, writes a new id to
 // /run/lab-boot-id and starts sshd again after --downtime seconds (--halt: never). The playbooks
 // pass it as Ansible's `reboot_command`, with `boot_time_command: cat /run/lab-boot-id`.

@@ -15,7 +15,31 @@ import type { LabContext } from "./lab.js";
 
 const truthy = (v: string | undefined) => !!v && v !== "0" && v.toLowerCase() !== "false";
 
+/**
+ * Both lab projects (`e2e` and `scratch`, see vitest.config.ts) list this setup; vitest calls it once
+ * per project, one after the other, in the one main process. The first call compiles, brings the
+ * lab up and owns the teardown; the second only hands the same lab to its project.
+ */
+const SHARED = Symbol.for("keel.e2e.setup");
+type Shared = { context: LabContext };
+const shared = globalThis as typeof globalThis & { [SHARED]?: Promise<Shared> };
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+  const first = shared[SHARED];
+  if (first) {
+    project.provide("keelLab", (await first).context);
+    return;
+  }
+  let teardown: (() => Promise<void>) | void = undefined;
+  shared[SHARED] = (async () => {
+    teardown = await setupLab(project);
+    return { context: project.getProvidedContext().keelLab };
+  })();
+  await shared[SHARED];
+  return teardown;
+}
+
+async function setupLab(project: TestProject): Promise<(() => Promise<void>) | void> {
   const ci = truthy(process.env.CI);
   const root = project.config.root;
   const skip = (reason: string) => {

@@ -2,21 +2,9 @@
 import { labPaths } from "./config.js";
 import { buildAptRepo } from "./aptrepo.js";
 import { ensureRootfs } from "./rootfs.js";
-import {
-  cutLink,
-  down,
-  hostExec,
-  labUnavailableReason,
-  liveLeases,
-  measure,
-  readLabState,
-  resetHost,
-  restoreLink,
-  startSshd,
-  status,
-  stopSshd,
-  up,
-} from "./lab.js";
+import { cutLink, down, labUnavailableReason, liveLeases, readLabState, resetHost, restoreLink, status, up } from "./lab.js";
+import { hostExec, startSshd, stopSshd } from "./host.js";
+import { measure } from "./scratch.js";
 import { startDelayProxy } from "./proxy.js";
 import { LabError } from "./util.js";
 import { hostIndex, labHost } from "./config.js";

@@ -4,30 +4,12 @@ export type { LabHostName, LabPaths } from "./config.js";
 export { APT_SUITES, HOST_REPO_DIR, LAB_USER, ROOTFS_PACKAGES, ensureRootfs, rootfsDir, rootfsId } from "./rootfs.js";
 export { REPO_PACKAGES, buildAptRepo } from "./aptrepo.js";
 export type { DebPackage } from "./aptrepo.js";
-export {
-  cutLink,
-  down,
-  hostExec,
-  initPid,
-  labUnavailableReason,
-  liveLeases,
-  measure,
-  readLabState,
-  resetHost,
-  restoreLink,
-  runningHostIndexes,
-  startScratchHost,
-  startScratchHosts,
-  startSshd,
-  stopScratchHost,
-  stopScratchHosts,
-  status,
-  stopSshd,
-  up,
-  waitForPort,
-  withLabLock,
-} from "./lab.js";
-export type { HostStatus, LabHost, LabState, Measurement, ScratchHost, UpOptions } from "./lab.js";
+export { cutLink, down, labUnavailableReason, liveLeases, readLabState, resetHost, restoreLink, status, up, withLabLock } from "./lab.js";
+export type { HostStatus, LabState, UpOptions } from "./lab.js";
+export { hostExec, initPid, runningHostIndexes, startSshd, stopSshd, waitForPort } from "./host.js";
+export type { LabHost } from "./host.js";
+export { measure, startScratchHost, startScratchHosts, stopScratchHost, stopScratchHosts } from "./scratch.js";
+export type { Measurement, ScratchHost } from "./scratch.js";
 export {
   addHostUser,
   appendHostFile,

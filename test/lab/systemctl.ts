@@ -30,7 +30,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { LabHostName } from "./config.js";
-import { hostExec, waitForPort } from "./lab.js";
+import { hostExec, waitForPort } from "./host.js";
 import { LabError } from "./util.js";
 
 const SCRIPT = fileURLToPath(new URL("../../../test/lab/systemctl/systemctl3.py", import.meta.url));

@@ -2,7 +2,7 @@
 // root shell would. They act through hostExec (namespaces + chroot), never over SSH.
 import { shq } from "../../engine/core/shell.js";
 import type { LabHostName } from "./config.js";
-import { hostExec } from "./lab.js";
+import { hostExec } from "./host.js";
 import type { RunResult } from "./util.js";
 
 type HostRef = string | number | LabHostName;

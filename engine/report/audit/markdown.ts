@@ -2,7 +2,7 @@
 // hosts with their scores, the failing controls with their evidence (by severity), waivers with
 // their expiry. Short by design: the HTML report is the auditor's full view.
 import { metaLine } from "../meta.js";
-import { controlsByAttention, describeChange, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
+import { controlsByAttention, describeChange, scopeNote, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const ICON: Record<string, string> = { pass: "✅", fail: "❌", error: "⛔", unknown: "❔", waived: "🟡", manual: "📝", not_applicable: "➖" };
 
@@ -23,6 +23,7 @@ export function renderAuditMarkdown(r: AuditReport): string {
   out.push(
     `<sub>keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · profile sha256 \`${r.profile.sha256.slice(0, 16)}…\`${r.waivers ? ` · waivers sha256 \`${r.waivers.sha256.slice(0, 16)}…\`` : ""} · ${r.started_at}</sub>`,
   );
+  if (scopeNote(r)) out.push("", `**Scope:** ${scopeNote(r)}`);
   out.push("");
   out.push("| host | state | score | pass | fail | waived | error | unknown |");
   out.push("|---|---|---:|---:|---:|---:|---:|---:|");
