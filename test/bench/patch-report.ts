@@ -36,7 +36,7 @@ async function main(): Promise<void> {
         await hostExec(
           h,
           `mkdir -p /srv/keel-patch-repo && base64 -d | tar xzf - -C /srv/keel-patch-repo && printf '%s\\n' '${sources}' > /etc/apt/sources.list.d/keel-lab.list`,
-          { input: tgz },
+          { input: tgz, timeoutMs: 600_000 },
         );
         await hostExec(
           h,
