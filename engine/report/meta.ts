@@ -12,7 +12,11 @@ export interface Baseline {
   repo?: string;
   /** HEAD's full commit id; absent outside a repository or before the first commit. */
   commit?: string;
-  /** The working tree differs from HEAD (modified, staged or untracked files). */
+  /**
+   * A tracked file differs from HEAD (modified or staged), as `git describe --dirty` says. Untracked
+   * files do not count: a CI checkout always has some (node_modules/, the report folder, last night's
+   * report restored from the cache), and they are not part of the baseline.
+   */
   dirty?: boolean;
   /** The playbook, relative to the repository's top folder (or as given outside one). */
   playbook: string;
@@ -41,13 +45,12 @@ export function baselineOf(path: string): Baseline {
     return { playbook: path };
   }
   const dir = statSync(real).isDirectory() ? real : dirname(real);
-  const top = git(dir, ["rev-parse", "--show-toplevel"]);
-  if (top === undefined) return { playbook: path };
-  const repo = realpathSync(top);
+  const repo = gitTop(dir);
+  if (repo === undefined) return { playbook: path };
   const out: Baseline = { repo, playbook: relative(repo, real) || "." };
   // One command for HEAD and the tree's state: "# branch.oid <id>|(initial)", then one line per
-  // modified, staged or untracked path.
-  const status = git(dir, ["status", "--porcelain=v2", "--branch", "--untracked-files=normal"]);
+  // modified or staged tracked path (untracked files are not part of the baseline).
+  const status = git(dir, ["status", "--porcelain=v2", "--branch", "--untracked-files=no"]);
   if (status === undefined) return out;
   const lines = status.split("\n").filter((l) => l !== "");
   const oid = /^# branch\.oid ([0-9a-f]{40,64})$/m.exec(status)?.[1];
@@ -76,6 +79,16 @@ export function metaProperties(m: Partial<ReportMeta>): [string, string][] {
     if (b.dirty !== undefined) out.push(["baseline_dirty", String(b.dirty)]);
   }
   return out;
+}
+
+/** The top folder of the git repository holding folder `dir` (real path), or undefined outside one. */
+export function gitTop(dir: string): string | undefined {
+  const top = git(dir, ["rev-parse", "--show-toplevel"]);
+  try {
+    return top === undefined ? undefined : realpathSync(top);
+  } catch {
+    return undefined;
+  }
 }
 
 function git(cwd: string, args: string[]): string | undefined {

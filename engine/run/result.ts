@@ -81,6 +81,14 @@ export function posText(p: { file: string; line: number; col?: number }): string
   return `${p.file}:${p.line}`;
 }
 
+/**
+ * " (file:line)" naming where a task or play is, for a failure message `msg`; "" when `msg` itself
+ * starts at a place in the same file (an InputError's file:line:col): a location is printed once.
+ */
+export function placeFor(p: { file: string; line: number }, msg: string): string {
+  return msg.startsWith(`${p.file}:`) ? "" : ` (${posText(p)})`;
+}
+
 export function errorText(e: unknown): string {
   if (e instanceof InputError) return e.format();
   if (e instanceof CommandError) return `exit code ${e.rc}${e.stderr.trim() ? `: ${e.stderr.trim()}` : e.stdout.trim() ? `: ${e.stdout.trim()}` : ""}`;

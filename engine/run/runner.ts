@@ -23,7 +23,7 @@ import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type Upcomin
 import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
-import { errorText, maskResult, posText } from "./result.js";
+import { errorText, maskResult, placeFor, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
 import type { PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
@@ -145,7 +145,8 @@ export class HostRunner implements PlacingHost, PrefetchHost {
       // A bug (in the transport, a module…) is contained to this host and reported as what it is.
       const task = this.current;
       this.stats.failed++;
-      this.failure = { host: this.name, task, message: `${this.name}: ${task ? `task '${task.name}' (${posText(task.pos)}): ` : ""}${errorText(e)}` };
+      const text = errorText(e);
+      this.failure = { host: this.name, task, message: `${this.name}: ${task ? `task '${task.name}'${placeFor(task.pos, text)}: ` : ""}${text}` };
       return this.markFailed();
     } finally {
       this.roundTrips = this.conn?.roundTrips ?? this.roundTrips;
@@ -201,7 +202,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
       this.sink({ type: "task.start", host: this.name, task: ref });
       this.sink({ type: "task.result", host: this.name, task: ref, result: { status: "failed", changes: [], msg, secret: false, durationMs: 0 } });
       this.stats.failed++;
-      this.failure = { host: this.name, task: ref, message: `${this.name}: gathering facts (${posText(play.pos)}) failed: ${msg}` };
+      this.failure = { host: this.name, task: ref, message: `${this.name}: gathering facts${placeFor(play.pos, msg)} failed: ${msg}` };
       this.state = "failed";
       return;
     }
@@ -371,7 +372,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
       this.stats.failed++;
       const rc = result?.rc !== undefined ? ` (rc ${result.rc})` : "";
       const item = result?.item !== undefined ? ` for item '${result.item}'` : "";
-      this.failure = { host: this.name, task: ref, message: `${this.name}: task '${ref.name}' (${posText(ref.pos)}) failed${item}${rc}: ${msg}` };
+      this.failure = { host: this.name, task: ref, message: `${this.name}: task '${ref.name}'${placeFor(ref.pos, msg)} failed${item}${rc}: ${msg}` };
     }
     return false;
   }

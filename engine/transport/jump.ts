@@ -185,6 +185,9 @@ function proxyCommand(command: string, source: string, target: Target): Promise<
       );
     child.on("error", (e) => reject(fail(`could not start: ${e.message}`)));
     const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    // ssh2 listens for the socket's errors only while its connection lives: a proxy that exits
+    // after keel gave up (auth refused, timeout) must not become an unhandled 'error' event
+    sock.on("error", () => undefined);
     // ssh2 handles socket errors; a command that exits early shows up as a closed connection
     child.on("exit", (code) => {
       if (code !== 0 && code !== null) sock.destroy(fail(`exited with status ${code}`));

@@ -82,7 +82,7 @@ export function resolveEndpoint(
       );
     ep.via = { kind: "jump", host: jumpChain(jump, cfg, depth, home) };
   } else if (command && command.value.toLowerCase() !== "none") {
-    ep.via = { kind: "command", command: expandTokens(command.value, tokens, command.source, home), source: command.source };
+    ep.via = { kind: "command", command: expandTokens(command.value, tokens, command.source, home, true), source: command.source };
   }
   return ep;
 }

@@ -298,6 +298,9 @@ function condMatches(c: Cond, host: string, hostName: string, user: string): boo
   });
 }
 
+/** What OpenSSH refuses in a host or user name given on its command line (valid_hostname/valid_ruser). */
+const SHELL_UNSAFE = /^-|['`"$\\;&<>|(){},\s\x00-\x1f\x7f]/;
+
 /**
  * ssh_config TOKENS in a value: %h host (after HostName), %n the name given, %p port, %r remote
  * user, %u local user, %d home, %l/%L local host name, %%. Any other token stops the load.
@@ -307,17 +310,32 @@ export function expandTokens(
   t: { host: string; original: string; port: number; user: string },
   source: string,
   home: string = homedir(),
+  shell = false,
 ): string {
+  // Into a shell command (ProxyCommand), the host and user names (from the inventory: ansible_host,
+  // the inventory name, ansible_user) must stay one word of data: refused when they hold a shell
+  // metacharacter, as OpenSSH >= 9.6 refuses them, so an inventory value never becomes a command.
+  const word = (v: string, what: string) => {
+    if (shell && SHELL_UNSAFE.test(v)) {
+      const [file, line] = splitSource(source);
+      throw new InputError(
+        `${source}: the ${what} ${JSON.stringify(v)} would be expanded into the shell command '${value}' and holds a shell metacharacter or a leading '-'`,
+        line ? { file, line, col: 1 } : undefined,
+        "fix the name in the inventory (ansible_host, ansible_user or the host's name); ssh refuses such names in a ProxyCommand too",
+      );
+    }
+    return v;
+  };
   return value.replace(/%(.)/g, (_m, c: string) => {
     switch (c) {
       case "h":
-        return t.host;
+        return word(t.host, "host name (%h)");
       case "n":
-        return t.original;
+        return word(t.original, "host name (%n)");
       case "p":
         return String(t.port);
       case "r":
-        return t.user;
+        return word(t.user, "remote user (%r)");
       case "u":
         return localUser();
       case "d":

@@ -1,6 +1,7 @@
 // The lockout guard's first layer (DESIGN.md, "Changes that can cut access"): before anything is
-// touched, evaluate the input path of the ruleset as it will be for keel's own connection, both the
-// established one and a NEW one from the controller to the SSH port. Pure.
+// touched, evaluate the ruleset as it will be for keel's own connection: the input path of the
+// established one and of a NEW one from the controller to the SSH port, and the output path of the
+// host's replies. Pure.
 import { parsePrefix } from "./addr.js";
 import type { Table } from "./nft-model.js";
 import { evaluate, type FlowVerdict } from "./nft-flow.js";
@@ -35,6 +36,8 @@ export function futureTables(live: Table[], want: Table, ownsRuleset: boolean): 
 export interface GuardResult {
   established: FlowVerdict;
   fresh: FlowVerdict;
+  /** The output path of the host's replies (ct established). */
+  replies: FlowVerdict;
   /** Why keel refuses, naming the rule; undefined when both flows are accepted. */
   refusal?: string;
 }
@@ -53,6 +56,13 @@ export function checkLockout(tables: Table[], ssh: SshPath): GuardResult {
   };
   const established = evaluate(tables, { ...base, ct: "established" });
   const fresh = evaluate(tables, { ...base, ct: "new" });
+  // The host's replies leave through the output hook; conntrack sees them (the first SYN-ACK
+  // included) as established, so one flow covers the replies of both connections.
+  const replies = evaluate(
+    tables,
+    { family, saddr: ssh.server, daddr: ssh.client, proto: "tcp", sport: ssh.serverPort, dport: ssh.clientPort, ct: "established" },
+    "output",
+  );
   const conn = `${ssh.client} → ${ssh.server}:${ssh.serverPort}`;
   const why = (v: FlowVerdict, what: string) => {
     const by = v.by;
@@ -65,12 +75,22 @@ export function checkLockout(tables: Table[], ssh: SshPath): GuardResult {
   const problems: string[] = [];
   if (established.verdict !== "accept") problems.push(why(established, `keel's established SSH connection (${conn})`));
   if (fresh.verdict !== "accept") problems.push(why(fresh, `a NEW SSH connection from the controller (${conn})`));
+  if (replies.verdict !== "accept")
+    problems.push(why(replies, `the host's replies to keel's SSH connections (${ssh.server}:${ssh.serverPort} → ${ssh.client})`));
   return {
     established,
     fresh,
+    replies,
     ...(problems.length
       ? {
-          refusal: `refusing to apply: ${problems.join("; and ")}. Nothing was changed. Allow the controller's SSH (for example a rule with saddr ${ssh.client}, proto tcp, dport ${ssh.serverPort}, action accept before it), or set allow_lockout: true if this is intended`,
+          refusal: `refusing to apply: ${problems.join("; and ")}. Nothing was changed. ${[
+            ...(established.verdict !== "accept" || fresh.verdict !== "accept"
+              ? [`Allow the controller's SSH (for example a rule with saddr ${ssh.client}, proto tcp, dport ${ssh.serverPort}, action accept before it)`]
+              : []),
+            ...(replies.verdict !== "accept"
+              ? ["Accept established traffic in the output chain (a rule with ct_state: [established, related], action: accept)"]
+              : []),
+          ].join(", and ")}, or set allow_lockout: true if this is intended`,
         }
       : {}),
   };

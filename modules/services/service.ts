@@ -24,6 +24,11 @@ export interface ServiceArgs {
   "daemon-reload"?: boolean;
   scope?: "system" | "user" | "global";
   no_block?: boolean;
+  arguments?: string;
+  pattern?: string;
+  runlevel?: string;
+  sleep?: number;
+  use?: string;
 }
 
 /** Strategies keyed by facts.init. */
@@ -39,7 +44,7 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   name: "services.service",
   aliases: ["service", "systemd", "systemd_service"],
   // ansible.builtin.systemd_service spells name as `service` or `unit` too
-  argAliases: { service: "name", unit: "name" },
+  argAliases: { service: "name", unit: "name", args: "arguments" },
   description:
     "Ensure a service is started or stopped and enabled or disabled at boot, or restart/reload it. " +
     "Works with systemd (systemctl) and SysV init (/etc/init.d, service, update-rc.d), chosen from the host's facts.",
@@ -87,6 +92,30 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         enum: ["system", "user", "global"],
       },
       no_block: { description: "systemd only: do not wait for the job to finish (--no-block).", type: "boolean" },
+      arguments: {
+        description:
+          "SysV: words added to every init script call (`service NAME start ARGS`). On systemd hosts ignored, as Ansible ignores it there (it warns). Alias `args`.",
+        type: "string",
+      },
+      pattern: {
+        description:
+          "SysV: the service runs when a `ps auxww` line holds this text (Ansible's sysvinit), instead of the status exit code. Ignored on systemd hosts, as in Ansible.",
+        type: "string",
+      },
+      runlevel: {
+        description:
+          "OpenRC's runlevel for enabled: keel has no OpenRC backend. Ignored on systemd hosts, as in Ansible; on SysV hosts a run-time error (Ansible's sysvinit rejects it too).",
+        type: "string",
+      },
+      sleep: {
+        description: "SysV: seconds between the stop and the start of a restart. Ignored on systemd hosts, as in Ansible.",
+        type: "integer",
+        minimum: 0,
+      },
+      use: {
+        description: "The service manager, as Ansible's `use`: auto (from the facts, default), systemd, or sysvinit/service (SysV init scripts).",
+        enum: ["auto", "systemd", "sysvinit", "service"],
+      },
     },
   },
 
@@ -104,14 +133,17 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   },
 
   probe(args, facts) {
-    const be = backend(facts);
+    const be = backend(facts, args.use);
+    if (be.init !== "systemd" && args.runlevel !== undefined)
+      throw new ModuleError("runlevel is OpenRC's (Ansible's service module); SysV init scripts have none (Ansible's sysvinit rejects it too)");
     if (be.init !== "systemd" && (args.masked !== undefined || reloadWanted(args) || (args.scope ?? "system") !== "system" || args.no_block)) {
       throw new ModuleError(`masked, daemon_reload, scope and no_block need systemd; this host's init is ${facts.init}`);
     }
     // daemon_reload without a name: nothing to look at, the reload is an action.
     if (!args.name) return { script: "true", parse: () => ({ exists: true, detail: "", where: "" }) };
     const name = args.name;
-    return { script: be.probeScript(name, opts(args)), parse: (stdout, rc) => be.parse(stdout, rc, name) };
+    const o = be.init === "systemd" ? opts(args) : { ...opts(args), ...sysvOpts(args) };
+    return { script: be.probeScript(name, o), parse: (stdout, rc) => be.parse(stdout, rc, name) };
   },
 
   diff(st, args) {
@@ -202,7 +234,7 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   },
 
   async apply(host, args, changes) {
-    const be = backend(host.facts);
+    const be = backend(host.facts, args.use);
     const out: string[] = [];
     let ops = changes.map((c) => c.data!.op);
     ops.sort((a, b) => rank(a) - rank(b));
@@ -229,7 +261,8 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         );
       prove = g.viaSsh;
     }
-    for (const op of ops) out.push((await be.run(host, name, op, opts(args))).stdout);
+    const o = be.init === "systemd" ? opts(args) : { ...opts(args), ...sysvOpts(args) };
+    for (const op of ops) out.push((await be.run(host, name, op, o)).stdout);
     if (prove) {
       const proof = await proveNewLogin(host);
       if (!proof.ok)
@@ -257,7 +290,19 @@ function opts(a: ServiceArgs): ServiceOpts {
   return { ...(a.scope ? { scope: a.scope } : {}), ...(a.no_block ? { noBlock: true } : {}) };
 }
 
-function backend(facts: Facts): ServiceBackend {
+/** arguments, pattern and sleep: the SysV backend's (Ansible drops them, with a warning, for systemd). */
+function sysvOpts(a: ServiceArgs): ServiceOpts {
+  return {
+    ...(a.arguments ? { arguments: a.arguments } : {}),
+    ...(a.pattern !== undefined ? { pattern: a.pattern } : {}),
+    ...(a.sleep ? { sleep: a.sleep } : {}),
+  };
+}
+
+/** The backend `use` names, else the host's init system. */
+function backend(facts: Facts, use?: string): ServiceBackend {
+  if (use === "systemd") return systemd;
+  if (use === "sysvinit" || use === "service") return sysv;
   const be = BACKENDS[facts.init];
   if (!be) {
     throw new ModuleError(

@@ -40,7 +40,23 @@ function keel(args: string[]): Promise<{ code: number; wallMs: number; stderr: s
 }
 
 async function audit(inventory: string, file: string): Promise<AuditRun> {
-  const r = await keel(["audit", "-i", inventory, "-e", "hardening_sysctl_kernel_live=false", "--no-history", "-q", "-o", `json:${file}`]);
+  const r = await keel([
+    "audit",
+    "-i",
+    inventory,
+    "-e",
+    "hardening_sysctl_kernel_live=false",
+    // A loaded 2-core machine: the per-host deadline (default 120 s) and the 10 s handshake would
+    // count slow hosts as unreachable; the figures are wall time and round trips, not timeouts.
+    "--host-timeout",
+    "0",
+    "-T",
+    "60",
+    "--no-history",
+    "-q",
+    "-o",
+    `json:${file}`,
+  ]);
   const rep = JSON.parse(readFileSync(file, "utf8")) as {
     duration_ms: number;
     hosts: { round_trips: number; state: string }[];

@@ -193,6 +193,18 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
   mkdirSync(paths.leases, { recursive: true });
   const lease = join(paths.leases, String(process.pid));
   writeFileSync(lease, `${new Date().toISOString()} bench/curve\n`);
+  // Interrupted (Ctrl-C, a time limit): stop the scratch hosts rather than leave them running.
+  const interrupted = (sig: NodeJS.Signals) => {
+    log(`${sig}: stopping the fleet`);
+    stopFleet(fleet)
+      .catch((e: unknown) => log(`stopping the fleet: ${(e as Error).message}`))
+      .finally(() => {
+        rmSync(lease, { force: true });
+        process.exit(130);
+      });
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   const result: CurveFigures = {
     date: new Date().toISOString(),
     machine: machineInfo(),

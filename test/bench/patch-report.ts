@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildAptRepo, hostExec, labPaths, startScratchHost, stopScratchHost, type ScratchHost } from "../lab/index.js";
+import { buildAptRepo, hostExec, labPaths, startScratchHosts, stopScratchHosts, type ScratchHost } from "../lab/index.js";
 import { repoRoot } from "../lab/util.js";
 
 interface Rep {
@@ -30,13 +30,13 @@ async function main(): Promise<void> {
   const sources = ["keel", "keel-security", "keel-updates"].map((s) => `deb [trusted=yes] file:/srv/keel-patch-repo ${s} main`).join("' '");
   const hosts: ScratchHost[] = [];
   try {
-    for (let i = 0; i < n; i++) hosts.push(await startScratchHost());
+    hosts.push(...(await startScratchHosts(n)));
     await Promise.all(
       hosts.map(async (h) => {
         await hostExec(
           h,
           `mkdir -p /srv/keel-patch-repo && base64 -d | tar xzf - -C /srv/keel-patch-repo && printf '%s\\n' '${sources}' > /etc/apt/sources.list.d/keel-lab.list`,
-          { input: tgz },
+          { input: tgz, timeoutMs: 600_000 },
         );
         await hostExec(
           h,
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const h of hosts) await stopScratchHost(h).catch(() => undefined);
+    await stopScratchHosts(hosts).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

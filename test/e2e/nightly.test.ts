@@ -1,14 +1,17 @@
 // Issue 18 end to end, on a scratch lab host over real SSH:
-//  1. The README's nightly GitHub Actions job: the `Check drift` step's script, taken from the
-//     README, runs twice in fresh checkouts ("runners") with only the cached `.keel-nightly/` carried
-//     over, a tamper in between. The second night compares with the first night's JSON: one item
-//     persisting (since night 1), one new, one resolved; annotations, step summary, JUnit properties
-//     (keel version, baseline commit) and HTML are checked.
-//  2. A host whose sshd is frozen (SIGSTOP: it accepts TCP, then never answers) does not hang
-//     `keel drift` with its default deadlines: the run ends, the report is written, the host is
-//     unreachable with the reason. sshd gets SIGCONT in a finally; the host is a scratch host.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+//  1. The README's nightly GitHub Actions job: its `SSH key and known hosts` and `Check drift` steps,
+//     taken from the README, run in fresh checkouts ("runners": an empty home, the inventory a team
+//     commits) with only the cached `.keel-nightly/` carried over, a tamper in between. The second
+//     night compares with the first night's JSON: one item persisting (since night 1), one new, one
+//     resolved; annotations, step summary, JUnit properties (keel version, baseline commit, not
+//     dirty) and HTML are checked. A third night runs the README's GitLab CI script.
+//  2. A host whose sshd is frozen (SIGSTOP: it accepts TCP, then never sends its banner) does not
+//     hang `keel drift` with its default deadlines: the run ends, the report is written, the host
+//     is unreachable with the reason. sshd gets SIGCONT in a finally; the host is a scratch host.
+//  3. A host that stalls after authentication (its login shell never answers) does not hang drift,
+//     audit, patch report or facts with their default deadlines.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -34,69 +37,124 @@ const SITE = `- name: nightly baseline
 `;
 const LINE = { a: 7, b: 9, c: 11 };
 
-/** The README's `Check drift` step (jobs.drift.steps[id=drift].run) and the job's env. */
-function readmeStep(): { script: string; env: Record<string, string> } {
+interface Step {
+  id?: string;
+  run?: string;
+  shell?: string;
+  env?: Record<string, string>;
+}
+
+/** The README's GitHub Actions workflow (after the nightly-workflow marker), parsed. */
+function readmeWorkflow(): { steps: Step[]; env: Record<string, string> } {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
   const at = readme.indexOf("<!-- nightly-workflow -->");
   expect(at, "README has the nightly workflow marker").toBeGreaterThan(0);
   const m = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))!;
-  const wf = parseYaml(m[1]!) as { jobs: { drift: { env: Record<string, string>; steps: { id?: string; run?: string; shell?: string }[] } } };
-  const step = wf.jobs.drift.steps.find((s) => s.id === "drift")!;
-  expect(step.shell).toBe("bash");
-  return { script: step.run!, env: wf.jobs.drift.env };
+  const wf = parseYaml(m[1]!) as { jobs: { drift: { env: Record<string, string>; steps: Step[] } } };
+  return { steps: wf.jobs.drift.steps, env: wf.jobs.drift.env };
+}
+
+/** The README's GitLab CI job's script lines (after the nightly-gitlab marker). */
+function readmeGitlabScript(): string[] {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const at = readme.indexOf("<!-- nightly-gitlab -->");
+  expect(at, "README has the GitLab marker").toBeGreaterThan(0);
+  const m = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))!;
+  const job = (parseYaml(m[1]!) as Record<string, { script: string[]; artifacts: { reports: { junit: string } } }>)["nightly-drift"]!;
+  // the JUnit report GitLab reads is the one the script writes
+  expect(job.script.join("\n")).toContain(`junit:${job.artifacts.reports.junit}`);
+  return job.script;
+}
+
+/** A step's env as GitHub gives it: `${{ secrets.X }}` from the repository's secrets. */
+function stepEnv(step: Step, secrets: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(step.env ?? {})) {
+    const m = /^\$\{\{\s*secrets\.(\w+)\s*\}\}$/.exec(v);
+    expect(m && secrets[m[1]!] !== undefined, `${k}: ${v} is a secret the test knows`).toBeTruthy();
+    out[k] = secrets[m![1]!]!;
+  }
+  return out;
 }
 
 let host: ScratchHost;
 let repo: string;
-let home: string;
 
-/** A fresh "runner": a clone of the playbook repository with keel as its dev dependency. */
-function checkout(name: string): string {
+/** A fresh "runner": a clone of the playbook repository with keel as its dev dependency, and an empty home. */
+function checkout(name: string): { dir: string; home: string } {
   const dir = join(tmp, name);
+  const home = join(tmp, `${name}-home`);
+  mkdirSync(home);
   execFileSync("git", ["clone", "-q", repo, dir]);
   mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
   symlinkSync(KEEL_BIN, join(dir, "node_modules", ".bin", "keel"));
-  return dir;
+  return { dir, home };
 }
 
-/** Run the README step in `dir` as GitHub Actions would (bash, GITHUB_* files); returns what it left. */
-function night(dir: string): { code: number; stdout: string; summary: string; report: DriftReport; junit: string; html: string } {
-  const { script, env } = readmeStep();
-  const summary = join(dir, "..", `${dir.split("/").pop()}-summary.md`);
-  const output = join(dir, "..", `${dir.split("/").pop()}-output`);
+/** What a night left: the step's exit code and output, the step summary, the reports. */
+interface Night {
+  code: number;
+  stdout: string;
+  summary: string;
+  report: DriftReport;
+  junit: string;
+  html: string;
+}
+
+const reports = (dir: string) => ({
+  report: JSON.parse(readFileSync(join(dir, "out", "drift.json"), "utf8")) as DriftReport,
+  junit: readFileSync(join(dir, "out", "drift.xml"), "utf8"),
+  html: readFileSync(join(dir, "out", "drift.html"), "utf8"),
+});
+
+/**
+ * Run the README's steps in a runner as GitHub Actions would: `SSH key and known hosts` (the default
+ * shell, bash -e, with the repository's secrets) and `Check drift` (shell: bash), the job's env, the
+ * GITHUB_* files. Nothing else: no inventory variable for keys or known_hosts, an empty home.
+ */
+function night({ dir, home }: { dir: string; home: string }): Night {
+  const { steps, env } = readmeWorkflow();
+  const ssh = steps.find((s) => s.id === "ssh")!;
+  const drift = steps.find((s) => s.id === "drift")!;
+  expect(ssh.run, "the README has the SSH key and known hosts step").toBeDefined();
+  expect(drift.shell).toBe("bash");
+  const secrets = { FLEET_SSH_KEY: readFileSync(PRIVATE_KEY, "utf8").trim(), FLEET_KNOWN_HOSTS: knownHosts() };
+  const summary = `${dir}-summary.md`;
+  const output = `${dir}-output`;
   writeFileSync(summary, "");
   writeFileSync(output, "");
-  const stdout = execFileSync("bash", ["-e", "-c", script], {
+  const base = { PATH: process.env.PATH!, HOME: home, ...env, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, NO_COLOR: "1" };
+  execFileSync("bash", ["-e", "-c", ssh.run!], { cwd: dir, env: { ...base, ...stepEnv(ssh, secrets) } });
+  const stdout = execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", drift.run!], {
     cwd: dir,
     encoding: "utf8",
-    env: { PATH: process.env.PATH!, HOME: home, ...env, INVENTORY: host.inventory, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, NO_COLOR: "1" },
+    env: { ...base, ...stepEnv(drift, secrets) },
     timeout: 300_000,
   });
   const code = Number(/exit_code=(\d+)/.exec(readFileSync(output, "utf8"))?.[1]);
-  return {
-    code,
-    stdout,
-    summary: readFileSync(summary, "utf8"),
-    report: JSON.parse(readFileSync(join(dir, "out", "drift.json"), "utf8")) as DriftReport,
-    junit: readFileSync(join(dir, "out", "drift.xml"), "utf8"),
-    html: readFileSync(join(dir, "out", "drift.html"), "utf8"),
-  };
+  return { code, stdout, summary: readFileSync(summary, "utf8"), ...reports(dir) };
 }
+
+/** The fleet's host keys as `ssh-keyscan` prints them (the scratch host's own known_hosts line). */
+const knownHosts = () => readFileSync(host.knownHosts, "utf8").trim();
 
 const put = (path: string, content: string) => hostExec(host, `printf '%s' '${content}' > ${path}`);
 
 describeLab("nightly CI (issue 18)", () => {
   beforeAll(async () => {
     host = await startScratchHost();
-    home = join(tmp, "home");
-    mkdirSync(home);
-    copyFileSync(PRIVATE_KEY, join(home, "fleet_key"));
     repo = join(tmp, "baseline-repo");
-    mkdirSync(repo);
+    mkdirSync(join(repo, "inventory"), { recursive: true });
     writeFileSync(join(repo, "site.yml"), SITE);
+    // the inventory a team commits: names and addresses; the key and the host keys come from the job
+    writeFileSync(
+      join(repo, "inventory", "hosts.yml"),
+      `all:\n  vars: { ansible_user: root }\n  hosts:\n    ${host.name}: { ansible_host: ${host.address} }\n`,
+    );
+    writeFileSync(join(repo, ".gitignore"), "node_modules/\n");
     const g = (...a: string[]) => execFileSync("git", ["-C", repo, "-c", "user.email=ci@example.org", "-c", "user.name=ci", ...a]);
     g("init", "-q");
-    g("add", "site.yml");
+    g("add", ".");
     g("commit", "-qm", "baseline");
     const r = await keel(["run", join(repo, "site.yml"), "-i", host.inventory]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -115,15 +173,15 @@ describeLab("nightly CI (issue 18)", () => {
     expect(n1.report.compared_with).toBeUndefined();
     expect(n1.report.hosts[0]!.items.map((i) => i.resource).sort()).toEqual(["file /etc/keel-nightly/a.conf", "file /etc/keel-nightly/b.conf"]);
     const cache = join(tmp, "cache");
-    cpSync(join(runner1, ".keel-nightly"), cache, { recursive: true }); // actions/cache/save
+    cpSync(join(runner1.dir, ".keel-nightly"), cache, { recursive: true }); // actions/cache/save
 
     // during the day: b.conf is fixed, c.conf is tampered
     await put("/etc/keel-nightly/b.conf", FILES.b);
     await put("/etc/keel-nightly/c.conf", "gamma=tampered\n");
 
     const runner2 = checkout("night2"); // a fresh runner: only the cache comes back
-    expect(existsSync(join(runner2, ".keel-nightly"))).toBe(false);
-    cpSync(cache, join(runner2, ".keel-nightly"), { recursive: true }); // actions/cache/restore
+    expect(existsSync(join(runner2.dir, ".keel-nightly"))).toBe(false);
+    cpSync(cache, join(runner2.dir, ".keel-nightly"), { recursive: true }); // actions/cache/restore
     const n2 = night(runner2);
     expect(n2.code, n2.stdout).toBe(2);
     const h = n2.report.hosts[0]!;
@@ -144,17 +202,40 @@ describeLab("nightly CI (issue 18)", () => {
     expect(n2.stdout).toMatch(new RegExp(`^::notice file=site.yml,line=${LINE.b},title=drift resolved on 1 host%3A b.conf::`, "m"));
     expect(n2.summary).toContain("keel drift: 1 of 1 hosts drifted");
     expect(n2.summary).toMatch(/\| persisting since \d{4}-\d\d-\d\d \| `file \/etc\/keel-nightly\/a.conf` \|/);
-    const head = execFileSync("git", ["-C", runner2, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+    const head = execFileSync("git", ["-C", runner2.dir, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
     const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
     expect(n2.report.keel_version).toBe(version);
-    expect(n2.report.baseline).toMatchObject({ commit: head, playbook: "site.yml" });
+    // the runner's own files (out/, last night's report from the cache) do not make the baseline dirty
+    expect(n2.report.baseline).toMatchObject({ commit: head, dirty: false, playbook: "site.yml" });
     expect(n2.junit).toContain(`<property name="baseline_commit" value="${head}"/>`);
     expect(n2.junit).toContain(`<property name="keel_version" value="${version}"/>`);
     expect(n2.html).toContain(`keel ${version} · baseline ${head.slice(0, 12)}`);
 
     // the closing note of issue 18 quotes this
-    const shown = await keel(["report", "render", join(runner2, "out", "drift.json")], { env: { NO_COLOR: "1" } });
+    const shown = await keel(["report", "render", join(runner2.dir, "out", "drift.json")], { env: { NO_COLOR: "1" } });
     console.log(`night 1 (${n1.report.generated_at}):\n${n1.stdout}\nnight 2, compared with night 1's JSON:\n${n2.stdout}\n${shown.stdout}`);
+
+    // night 3 on GitLab CI: the README's script (one shell, File-type variables), its cache from night 2
+    const runner3 = checkout("night3");
+    cpSync(join(runner2.dir, ".keel-nightly"), join(runner3.dir, ".keel-nightly"), { recursive: true });
+    const keyFile = join(tmp, "gitlab-key");
+    const hostsFile = join(tmp, "gitlab-known-hosts");
+    writeFileSync(keyFile, readFileSync(PRIVATE_KEY));
+    writeFileSync(hostsFile, knownHosts() + "\n");
+    const script = readmeGitlabScript().filter((l) => l !== "npm ci");
+    const gl = spawnSync("bash", ["-eo", "pipefail", "-c", script.join("\n")], {
+      cwd: runner3.dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH!, HOME: runner3.home, FLEET_SSH_KEY: keyFile, FLEET_KNOWN_HOSTS: hostsFile, NO_COLOR: "1" },
+      timeout: 300_000,
+    });
+    expect(gl.status, gl.stdout + gl.stderr).toBe(2);
+    const n3 = reports(runner3.dir);
+    expect(n3.report.compared_with).toEqual({ file: ".keel-nightly/drift.json", generated_at: n2.report.generated_at });
+    const marks3 = n3.report.hosts[0]!.items.map((i) => `${i.resource.replace("file /etc/keel-nightly/", "")} ${i.compare} since ${i.since}`).sort();
+    expect(marks3).toEqual([`a.conf persisting since ${n1.report.generated_at}`, `c.conf persisting since ${n2.report.generated_at}`]);
+    expect(n3.junit).toContain(`<property name="baseline_commit" value="${head}"/>`);
+    expect(readFileSync(join(runner3.dir, ".keel-nightly", "drift.json"), "utf8")).toContain(n3.report.generated_at);
   }, 600_000);
 
   it(
@@ -197,6 +278,49 @@ describeLab("nightly CI (issue 18)", () => {
       expect(stalled.error).toMatch(/timeout/);
       // the rest of the fleet was checked
       expect(report.hosts.find((h) => h.host === other)!.status).not.toBe("unreachable");
+    },
+    (REPORT_HOST_TIMEOUT_S + 180) * 1000,
+  );
+  it(
+    "a host that stalls after authentication (its login shell never answers) is unreachable in drift, audit, patch report and facts, with the default deadlines",
+    async () => {
+      // pubkey authentication succeeds; every command then hangs (root's shell sleeps); a scratch host
+      const hang = "/usr/local/bin/keel-hang";
+      expect(
+        (
+          await hostExec(
+            host,
+            `printf '#!/bin/sh\\nexec sleep 100000\\n' > ${hang} && chmod 755 ${hang} && cp /etc/passwd /etc/passwd.keel && sed -i '1s|:/bin/bash$|:${hang}|' /etc/passwd && head -1 /etc/passwd`,
+          )
+        ).stdout,
+      ).toContain(hang);
+      const inv = join(repo, "inventory", "hosts.yml");
+      const common = ["-i", inv, "--private-key", PRIVATE_KEY];
+      const home = join(tmp, "stall-home");
+      mkdirSync(join(home, ".ssh"), { recursive: true });
+      writeFileSync(join(home, ".ssh", "known_hosts"), knownHosts() + "\n");
+      const env = { HOME: home };
+      let results: { cmd: string; r: Awaited<ReturnType<typeof keel>> }[];
+      try {
+        const timeoutMs = (REPORT_HOST_TIMEOUT_S + 120) * 1000;
+        const cmds: [string, string[]][] = [
+          ["drift", ["drift", join(repo, "site.yml"), ...common, "--no-history"]],
+          ["audit", ["audit", ...common, "--no-history"]],
+          ["patch report", ["patch", "report", ...common, "--no-history"]],
+          ["facts", ["facts", ...common]],
+        ];
+        results = await Promise.all(cmds.map(async ([cmd, args]) => ({ cmd, r: await keel(args, { env, timeoutMs }) })));
+      } finally {
+        // the hung sessions sleep on until the scratch host is stopped (afterAll)
+        await hostExec(host, `cp /etc/passwd.keel /etc/passwd && rm -f ${hang}`);
+      }
+      for (const { cmd, r } of results) {
+        console.log(`stalled after auth, keel ${cmd}: exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s`);
+        expect(r.code, `${cmd}: ${r.stdout.slice(0, 400)}${r.stderr}`).not.toBe(0);
+        expect(r.ms, cmd).toBeLessThan((REPORT_HOST_TIMEOUT_S + 60) * 1000);
+        expect(r.stdout + r.stderr, cmd).toMatch(new RegExp(`${host.name}[^\\n]*unreachable|unreachable[^\\n]*${host.name}`, "i"));
+        expect(r.stdout + r.stderr, cmd).toMatch(/timed out|deadline/);
+      }
     },
     (REPORT_HOST_TIMEOUT_S + 180) * 1000,
   );

@@ -116,6 +116,8 @@ export interface AuditSetup {
   profile: ResolvedProfile;
   /** The value given to the playbook as `profile` (a shipped name or an absolute file path). */
   profileRef: string;
+  /** The profile's controls that -t/--skip-tags left out of this run. */
+  leftOut?: string[];
 }
 
 export function setupAudit(profileArg: string, catalogDir: string | undefined): AuditSetup {
@@ -147,7 +149,12 @@ export function auditReportOf(
     baseline: meta.baseline,
     playbook: shown(o.playbook),
     catalog: { name: s.catalog.name, dir: shown(s.catalog.dir) },
-    profile: { name: s.profile.name, sha256: s.profile.sha256, files: s.profile.chain.map((c) => shown(c.file)) },
+    profile: {
+      name: s.profile.name,
+      sha256: s.profile.sha256,
+      files: s.profile.chain.map((c) => shown(c.file)),
+      ...(s.leftOut?.length ? { left_out: s.leftOut } : {}),
+    },
     controls: profileControls(s.catalog, s.profile.controls),
     controlOf: controlOf(taskControls(o.plan, s.catalog)),
     // As the hardening.profile task sees them: the profile's parameters under the inventory's.
@@ -209,7 +216,10 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
       "`keel audit --list` lists the profile's controls",
     );
   }
-  setup.profile = { ...setup.profile, controls: setup.profile.controls.filter((id) => (!c.tags.length || c.tags.includes(id)) && !c.skipTags.includes(id)) };
+  const kept = setup.profile.controls.filter((id) => (!c.tags.length || c.tags.includes(id)) && !c.skipTags.includes(id));
+  // The report names the profile's controls left out, so its checksum and score are not read as the whole profile's.
+  setup.leftOut = setup.profile.controls.filter((id) => !kept.includes(id));
+  setup.profile = { ...setup.profile, controls: kept };
   await askPasswords(o, c, io);
 
   // 2. The run: check mode, every probe batched; progress on stderr.

@@ -18,7 +18,7 @@ import { HostLines, Progress } from "../../report/progress.js";
 import { baselineOf, reportMeta, type Baseline } from "../../report/meta.js";
 import { buildDriftReport, driftExitCode, type DriftReport } from "../../report/drift/model.js";
 import { compareWith } from "../../report/drift/compare.js";
-import { HistoryStore, DEFAULT_HISTORY, historyKey } from "../../report/drift/history.js";
+import { HistoryStore, DEFAULT_HISTORY, defaultHistoryPath, historyKey } from "../../report/drift/history.js";
 import { readDriftReport, previousItems } from "../../report/drift/file.js";
 import { parseShard, inShard } from "../../report/drift/shard.js";
 import { renderReport, FORMATS, type Format, parseOut } from "./report-formats.js";
@@ -55,7 +55,7 @@ export function registerDrift(program: Command, ctx: CommandContext): void {
       "--compare <run|file.json>",
       "mark items new / persisting / resolved against a previous run: 'last' or a run id of the history, or a previous JSON report (e.g. last night's CI artifact)",
     )
-    .option("--history <path>", "drift history database", DEFAULT_HISTORY)
+    .option("--history <path>", `drift history database (default: ${DEFAULT_HISTORY} at the top of the playbook's git repository, else here)`)
     .option("--no-history", "do not record this run in the history")
     .option("--shard <K/N>", "check only the K-th of N stable shards of the hosts (for CI matrices)")
     .option("--allow-unreachable", "unreachable or failed hosts do not make the run fail (exit 2 on drift elsewhere, else 0)")
@@ -93,7 +93,8 @@ interface DriftCliOptions extends ConnectionFlags {
   out?: string[];
   details?: boolean;
   compare?: string;
-  history: string | false;
+  /** --history PATH; false: --no-history; undefined: the default place (defaultHistoryPath). */
+  history?: string | false;
   shard?: string;
   allowUnreachable?: boolean;
   quiet?: boolean;
@@ -121,11 +122,12 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   // The playbook's git state, read once for the history key and the report.
   const baseline = baselineOf(resolve(playbookArg));
   const scope = historyKey(resolve(playbookArg), c.inventory, c.limit, baseline);
-  const store = o.history !== false ? new HistoryStore(resolve(o.history)) : undefined;
+  const historyPath = o.history === false ? undefined : resolve(o.history ?? defaultHistoryPath(baseline.repo));
+  const store = historyPath !== undefined ? new HistoryStore(historyPath) : undefined;
   phaseMark("history opened");
   try {
     if (compareRun !== undefined && compareRun !== "last" && !store!.run(Number(compareRun))) {
-      throw new InputError(`no drift run #${compareRun} in ${String(o.history)}`, undefined, "`keel history` lists the recorded runs");
+      throw new InputError(`no drift run #${compareRun} in ${historyPath}`, undefined, "`keel history` lists the recorded runs");
     }
     await askPasswords(o, c, io);
     return await checkAndReport({ plan, inv, c, o, io, shard, outs, playbookArg, playbookName, scope, baseline, store, compareRun, compareFile });
@@ -184,7 +186,7 @@ async function checkAndReport(j: DriftJob): Promise<number> {
   } else if (compareRun !== undefined && store) {
     const shardKey = shard ? `${shard.index}/${shard.total}` : null;
     const prev = compareRun === "last" ? store.last(scope, shardKey) : store.run(Number(compareRun));
-    if (!prev) io.err(`note: no earlier run of ${playbookName} (same inventory and --limit) in ${String(o.history)}; every drifted item counts as new\n`);
+    if (!prev) io.err(`note: no earlier run of ${playbookName} (same inventory and --limit) in ${store.path}; every drifted item counts as new\n`);
     report = prev ? compareWith(report, store.itemsOf(prev.id), { run_id: prev.id, generated_at: prev.generated_at }) : compareWith(report, []);
   }
   store?.record(report, scope);

@@ -6,7 +6,8 @@
 //   addPlaybookFlags(cmd);                                             // commands that run a playbook
 //   const c = await connectionOptions(flags, io);                      // in its action: parsed, validated
 //   runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars: c.extraVars }, sink)
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { InputError } from "../../core/errors.js";
@@ -18,6 +19,7 @@ import { collect, parseExtraVars } from "./shared.js";
 import { promptHidden } from "./prompt.js";
 import { addVaultFlags } from "./vault-flags.js";
 import { applyAnsibleConfig, configInventory } from "./ansible-config.js";
+import { checkSshArgs } from "../../inventory/hostspec.js";
 
 /** Hosts worked on in parallel unless -f says otherwise. */
 export const DEFAULT_FORKS = 50;
@@ -34,9 +36,18 @@ export const REPORT_HOST_TIMEOUT_S = 120;
 /** The flags as commander gives them (every value a string until connectionOptions parses it). */
 export interface ConnectionFlags {
   inventory?: string[];
+  inventoryFile?: string[];
   limit?: string;
   user?: string;
   privateKey?: string;
+  keyFile?: string;
+  sshCommonArgs?: string;
+  sshExtraArgs?: string;
+  becomeMethod?: string;
+  becomePasswordFile?: string;
+  becomePassFile?: string;
+  connectionPasswordFile?: string;
+  connPassFile?: string;
   sshConfig?: string;
   connection?: "ssh" | "local";
   become?: boolean;
@@ -83,9 +94,16 @@ export interface ConnectionFlagDefaults {
 export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Command {
   return addVaultFlags(cmd)
     .option("-i, --inventory <path>", "inventory file, folder, script or host list 'a,b,' (repeatable; default inventories/localhost.yml)", collect)
+    .addOption(new Option("--inventory-file <path>", "same as -i/--inventory").argParser(collect).hideHelp())
     .option("-l, --limit <pattern>", "only hosts that also match this pattern ('web*', 'db:&prod', '!lab03')")
     .option("-u, --user <name>", "log in as this user (instead of the inventory's ansible_user)")
     .option("--private-key <file>", "SSH private key file (instead of the inventory's ansible_ssh_private_key_file)")
+    .addOption(new Option("--key-file <file>", "same as --private-key").hideHelp())
+    .option(
+      "--ssh-common-args <args>",
+      "ssh options for every host, as ansible-playbook's: -o Name=Value, -J jump, -F file… (the options keel honours, README 'ssh_config and jump hosts')",
+    )
+    .option("--ssh-extra-args <args>", "more ssh options for every host, after --ssh-common-args (same forms)")
     .option(
       "-F, --ssh-config <file>",
       "ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (Host, HostName, User, Port, IdentityFile, ProxyJump, ProxyCommand, …)",
@@ -93,8 +111,13 @@ export function addConnectionFlags(cmd: Command, d: ConnectionFlagDefaults): Com
     .addOption(new Option("-c, --connection <type>", "override the inventory's connection").choices(["ssh", "local"]))
     .option("-b, --become", "run tasks through sudo unless a play or task says otherwise")
     .option("--become-user <name>", "user to become (default root) unless a play or task says otherwise")
+    .addOption(new Option("--become-method <method>", "how to become another user (keel: sudo only)").choices(["sudo"]))
     .option("-k, --ask-pass", "prompt for the SSH password (not echoed)")
     .option("-K, --ask-become-pass", "prompt for the sudo password (not echoed)")
+    .option("--connection-password-file <file>", "read the SSH password from this file (an executable file: its output)")
+    .addOption(new Option("--conn-pass-file <file>", "same as --connection-password-file").hideHelp())
+    .option("--become-password-file <file>", "read the sudo password from this file (an executable file: its output)")
+    .addOption(new Option("--become-pass-file <file>", "same as --become-password-file").hideHelp())
     .option("-f, --forks <n>", `hosts worked on in parallel (default ${DEFAULT_FORKS})`)
     .option(
       "-T, --timeout <sec>",
@@ -145,7 +168,25 @@ export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
   set("connection", f.connection);
   applyAnsibleConfig(run, f);
   set("user", f.user);
-  set("privateKeyFile", f.privateKey);
+  set("privateKeyFile", oneOf(f.privateKey, "--private-key", f.keyFile, "--key-file"));
+  // --ssh-common-args and --ssh-extra-args: checked now, applied to every host after ansible.cfg's
+  // ssh_args (OpenSSH, and so keel, takes the first value of each option)
+  const cliSsh: string[] = [];
+  for (const [flag, v] of [
+    ["--ssh-common-args", f.sshCommonArgs],
+    ["--ssh-extra-args", f.sshExtraArgs],
+  ] as const) {
+    if (v === undefined || v.trim() === "") continue;
+    checkSshArgs(
+      v,
+      (message, hint) => {
+        throw new InputError(`${flag} ${message}`, undefined, hint);
+      },
+      flag,
+    );
+    cliSsh.push(v);
+  }
+  if (cliSsh.length) run.sshArgs = [run.sshArgs, ...cliSsh].filter(Boolean).join(" ");
   if (f.sshConfig !== undefined) {
     if (!existsSync(f.sshConfig)) throw new InputError(`-F ${f.sshConfig}: no such file`, undefined, "give the path of an ssh_config file");
     run.sshConfigFile = resolve(f.sshConfig);
@@ -155,8 +196,9 @@ export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
   set("connectTimeoutMs", connectTimeoutMs);
   set("commandTimeoutMs", commandTimeoutMs);
   set("hostTimeoutMs", hostTimeoutMs);
+  const given = [...(f.inventory ?? []), ...(f.inventoryFile ?? [])];
   const out: ConnectionSettings = {
-    inventory: f.inventory?.length ? f.inventory : (configInventory() ?? [defaultInventoryPath()]),
+    inventory: given.length ? given : (configInventory() ?? [defaultInventoryPath()]),
     verbose: f.verbose ?? 0,
     extraVars,
     tags,
@@ -175,9 +217,43 @@ export function connectionOptions(f: ConnectionFlags): ConnectionSettings {
  * and playbook are loaded, so invalid input is reported before anyone is asked for a password.
  */
 export async function askPasswords(f: ConnectionFlags, c: ConnectionSettings, io: CliIO): Promise<void> {
+  const connFile = oneOf(f.connectionPasswordFile, "--connection-password-file", f.connPassFile, "--conn-pass-file");
+  const becomeFile = oneOf(f.becomePasswordFile, "--become-password-file", f.becomePassFile, "--become-pass-file");
+  if (f.askPass && connFile) throw new InputError("give -k/--ask-pass or --connection-password-file, not both");
+  if (f.askBecomePass && becomeFile) throw new InputError("give -K/--ask-become-pass or --become-password-file, not both");
+  if (connFile) c.run.password = passwordFromFile(connFile, "--connection-password-file");
+  if (becomeFile) c.run.becomePassword = passwordFromFile(becomeFile, "--become-password-file");
   if (f.askPass) c.run.password = await promptHidden(io, "SSH password: ");
   if (f.askBecomePass) c.run.becomePassword = await promptHidden(io, "BECOME password: ");
   c.secrets = [c.run.password, c.run.becomePassword].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+/** A flag and its other name (--key-file for --private-key…): either, not both. */
+function oneOf(a: string | undefined, aFlag: string, b: string | undefined, bFlag: string): string | undefined {
+  if (a !== undefined && b !== undefined) throw new InputError(`give ${aFlag} or ${bFlag}, not both`, undefined, `${bFlag} is another name of ${aFlag}`);
+  return a ?? b;
+}
+
+/**
+ * A password from a file, as ansible-playbook reads --become-password-file: the file's content
+ * without its trailing newline, or, for an executable file, what it prints.
+ */
+function passwordFromFile(file: string, flag: string): string {
+  try {
+    statSync(file);
+  } catch {
+    throw new InputError(`${flag} ${file}: no such file`, undefined, "give the path of a file holding the password");
+  }
+  let text: string;
+  try {
+    const executable = (statSync(file).mode & 0o111) !== 0;
+    text = executable
+      ? execFileSync(resolve(file), [], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 60_000 })
+      : readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(`${flag} ${file}: ${(e as Error).message.split("\n")[0]}`, undefined, "the file must be readable (or, when executable, exit 0)");
+  }
+  return text.replace(/\r?\n$/, "");
 }
 
 function splitTags(xs: string[] = []): string[] {

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
-import { HistoryStore, DEFAULT_HISTORY } from "../../report/drift/history.js";
+import { HistoryStore, DEFAULT_HISTORY, defaultHistoryPath } from "../../report/drift/history.js";
 import { AuditHistory, DEFAULT_AUDIT_HISTORY } from "../../report/audit/history.js";
 
 export function registerHistory(program: Command, ctx: CommandContext): void {
@@ -12,15 +12,15 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
     .command("history")
     .summary("list past drift runs with their counts")
     .description("List the drift runs recorded by `keel drift` (newest first), with host and item counts.")
-    .option("--history <path>", "drift history database", DEFAULT_HISTORY)
+    .option("--history <path>", `drift history database (default: ${DEFAULT_HISTORY} at the top of this git repository, else here)`)
     .option("-n, --last <n>", "how many runs", (v) => Number(v), 20)
     .option("--playbook <path>", "only runs of this playbook (as shown in the list)")
     .option("--audit", `list the audits recorded by \`keel audit\` instead (default store ${DEFAULT_AUDIT_HISTORY})`)
     .option("--json", "print JSON")
-    .action((o: { history: string; last: number; playbook?: string; json?: boolean; audit?: boolean }) => {
-      if (o.audit) return audits(o.history === DEFAULT_HISTORY ? DEFAULT_AUDIT_HISTORY : o.history, o.last, Boolean(o.json), ctx);
-      const path = resolve(o.history);
-      if (!existsSync(path)) throw new InputError(`no drift history at ${o.history}`, undefined, "run `keel drift` first, or point --history at the store");
+    .action((o: { history?: string; last: number; playbook?: string; json?: boolean; audit?: boolean }) => {
+      if (o.audit) return audits(o.history ?? DEFAULT_AUDIT_HISTORY, o.last, Boolean(o.json), ctx);
+      const path = resolve(o.history ?? defaultHistoryPath());
+      if (!existsSync(path)) throw new InputError(`no drift history at ${path}`, undefined, "run `keel drift` first, or point --history at the store");
       const store = new HistoryStore(path);
       try {
         const rows = store.list(o.last, o.playbook);

@@ -21,6 +21,7 @@ export interface VaultFlags {
   vaultPasswordFile?: string[];
   vaultPassFile?: string[];
   askVaultPass?: boolean;
+  askVaultPassword?: boolean;
 }
 
 /** Where vault passwords come from besides the flags (ansible.cfg / environment). */
@@ -36,7 +37,8 @@ export function addVaultFlags(cmd: Command): Command {
     .option("--vault-id <[label@]source>", "vault password: a file, an executable that prints it, or 'prompt'; LABEL is the vault id (repeatable)", collect)
     .option("--vault-password-file <file>", "vault password file, or an executable that prints the password (repeatable)", collect)
     .addOption(new Option("--vault-pass-file <file>", "same as --vault-password-file").argParser(collect).hideHelp())
-    .option("-J, --ask-vault-pass", "prompt for the vault password (not echoed)");
+    .option("-J, --ask-vault-pass", "prompt for the vault password (not echoed)")
+    .addOption(new Option("--ask-vault-password", "same as --ask-vault-pass").hideHelp());
 }
 
 /** The vault id specs in Ansible's order: --vault-id, identity list, password files, then the prompt. */
@@ -44,7 +46,7 @@ export function vaultIdSpecs(f: VaultFlags, d: VaultDefaults = {}): string[] {
   const specs = [...(f.vaultId ?? []), ...(d.identityList ?? [])];
   for (const file of [...(f.vaultPasswordFile ?? []), ...(f.vaultPassFile ?? [])]) specs.push(`${DEFAULT_VAULT_ID}@${file}`);
   if (d.passwordFile) specs.push(`${DEFAULT_VAULT_ID}@${d.passwordFile}`);
-  if (f.askVaultPass) specs.push(`${DEFAULT_VAULT_ID}@prompt`);
+  if (f.askVaultPass || f.askVaultPassword) specs.push(`${DEFAULT_VAULT_ID}@prompt`);
   return specs;
 }
 

@@ -35,7 +35,7 @@ export interface BuildInput {
   baseline?: Baseline;
   playbook: string;
   catalog: { name: string; dir: string };
-  profile: { name: string; sha256: string; files: string[] };
+  profile: { name: string; sha256: string; files: string[]; left_out?: string[] };
   /** The profile's selected controls, in catalog order. */
   controls: AuditControl[];
   /** The control a task belongs to (its control-id tag), or undefined for setup tasks. */

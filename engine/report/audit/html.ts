@@ -10,6 +10,7 @@ import {
   controlsByAttention,
   describeChange,
   describeWaiver,
+  scopeNote,
   statusRank,
   type AuditReport,
   type ControlResult,
@@ -90,7 +91,7 @@ export function renderAuditHtml(r: AuditReport, o: HtmlOptions = {}): string {
 <dl class="meta" id="identity">
 <dt>keel version</dt><dd>${esc(r.keel_version)}${r.baseline ? ` · ${esc(metaLine({ baseline: r.baseline }))}` : ""}</dd>
 <dt>profile</dt><dd>${esc(r.profile.name)} · sha256 <code id="profile-sha256">${esc(r.profile.sha256)}</code></dd>
-<dt>waivers</dt><dd>${r.waivers ? `${esc(r.waivers.file)} · sha256 <code id="waivers-sha256">${esc(r.waivers.sha256)}</code>` : "none"}</dd>
+${scopeNote(r) ? `<dt>scope</dt><dd id="scope">${esc(scopeNote(r))}</dd>\n` : ""}<dt>waivers</dt><dd>${r.waivers ? `${esc(r.waivers.file)} · sha256 <code id="waivers-sha256">${esc(r.waivers.sha256)}</code>` : "none"}</dd>
 <dt>catalog</dt><dd>${esc(r.catalog.name)} · playbook ${esc(r.playbook)}</dd>
 <dt>run</dt><dd>${esc(r.started_at)} → ${esc(r.finished_at)} (${(r.duration_ms / 1000).toFixed(1)} s) · ${r.mode === "remediation" ? "remediation run (hosts were changed)" : "check mode (nothing on the hosts was changed)"} · waivers judged at ${esc(r.evaluated_at)}</dd>
 </dl>

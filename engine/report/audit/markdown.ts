@@ -2,11 +2,13 @@
 // hosts with their scores, the failing controls with their evidence (by severity), waivers with
 // their expiry. Short by design: the HTML report is the auditor's full view.
 import { metaLine } from "../meta.js";
-import { controlsByAttention, describeChange, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
+import { mdText } from "../mdtext.js";
+import { controlsByAttention, describeChange, scopeNote, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const ICON: Record<string, string> = { pass: "✅", fail: "❌", error: "⛔", unknown: "❔", waived: "🟡", manual: "📝", not_applicable: "➖" };
 
-const cell = (s: unknown) => String(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+/** Playbook and host data in a table cell: no HTML, no Markdown syntax, one line (mdtext.ts). */
+const cell = mdText;
 
 export function renderAuditMarkdown(r: AuditReport): string {
   const s = r.summary;
@@ -23,6 +25,7 @@ export function renderAuditMarkdown(r: AuditReport): string {
   out.push(
     `<sub>keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · profile sha256 \`${r.profile.sha256.slice(0, 16)}…\`${r.waivers ? ` · waivers sha256 \`${r.waivers.sha256.slice(0, 16)}…\`` : ""} · ${r.started_at}</sub>`,
   );
+  if (scopeNote(r)) out.push("", `**Scope:** ${cell(scopeNote(r))}`);
   out.push("");
   out.push("| host | state | score | pass | fail | waived | error | unknown |");
   out.push("|---|---|---:|---:|---:|---:|---:|---:|");

@@ -150,7 +150,8 @@ export interface AuditReport {
   duration_ms: number;
   playbook: string;
   catalog: { name: string; dir: string };
-  profile: { name: string; sha256: string; files: string[] };
+  /** left_out: the profile's controls that -t/--skip-tags kept out of this run (not checked, not scored). */
+  profile: { name: string; sha256: string; files: string[]; left_out?: string[] };
   waivers: { file: string; sha256: string; entries: WaiverRef[] } | null;
   /** The clock the waivers were judged with (ISO). */
   evaluated_at: string;
@@ -225,4 +226,17 @@ export function show(v: unknown): string {
 export function describeWaiver(w: AppliedWaiver): string {
   if (w.state === "expired") return `waiver EXPIRED on ${w.expires} (approved by ${w.approver}, ${w.defined_at})`;
   return `waived by ${w.approver}, until ${w.expires}: ${w.justification}`;
+}
+
+/**
+ * What an auditor must know beyond the profile's checksum to trust a score: the profile's controls
+ * this run left out (-t/--skip-tags) and the -e variables that overrode its parameters. Empty when
+ * the run audited the profile as it is. One line, shared by the text, HTML and Markdown headers.
+ */
+export function scopeNote(r: Pick<AuditReport, "profile" | "extra_vars">): string {
+  const parts: string[] = [];
+  const left = r.profile.left_out ?? [];
+  if (left.length) parts.push(`${left.length} control${left.length === 1 ? "" : "s"} of the profile left out by -t/--skip-tags: ${left.join(", ")}`);
+  if (r.extra_vars?.length) parts.push(`parameters overridden with -e: ${r.extra_vars.join(", ")}`);
+  return parts.join("; ");
 }

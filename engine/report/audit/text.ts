@@ -2,7 +2,7 @@
 // (failures with their evidence first, by severity), then the fleet summary. `details` lists
 // passes and not-applicable results too.
 import { metaLine } from "../meta.js";
-import { describeChange, describeWaiver, severityRank, statusRank, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
+import { describeChange, describeWaiver, scopeNote, severityRank, statusRank, type AuditReport, type ControlResult, type ReportControl } from "./model.js";
 
 const C = { red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", magenta: "\x1b[35m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
 const COLOR: Record<string, string> = {
@@ -35,6 +35,8 @@ export function renderAuditText(r: AuditReport, o: { color: boolean; details: bo
       `${title}: profile ${r.profile.name} (sha256 ${r.profile.sha256.slice(0, 12)}), ${r.controls.length} control${r.controls.length === 1 ? "" : "s"}, ${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"}`,
     ),
   );
+  const scope = scopeNote(r);
+  if (scope) out.push(paint(C.bold, `scope: ${scope}`));
   out.push(
     `keel ${r.keel_version}${r.baseline ? ` · ${metaLine({ baseline: r.baseline })}` : ""} · ${r.started_at} → ${r.finished_at}${r.waivers ? ` · waivers ${r.waivers.file} (sha256 ${r.waivers.sha256.slice(0, 12)})` : ""}`,
   );

@@ -2,12 +2,22 @@
 import type Database from "better-sqlite3";
 import { existsSync, realpathSync } from "node:fs";
 import { openHistoryDb } from "../historydb.js";
-import { isAbsolute, relative } from "node:path";
-import { baselineOf, type Baseline } from "../meta.js";
+import { isAbsolute, join, relative } from "node:path";
+import { baselineOf, gitTop, type Baseline } from "../meta.js";
 import type { DriftReport, DriftItem, DriftSummary } from "./model.js";
 import { firstSeen, type PreviousItem } from "./compare.js";
 
 export const DEFAULT_HISTORY = ".keel/history/drift.sqlite";
+
+/**
+ * Where the drift history lives unless --history says otherwise: DEFAULT_HISTORY under the top of
+ * the git repository holding the playbook (`repo`, from baselineOf), else of the current folder,
+ * else under the current folder. So `keel drift pb/baseline.yml` run from the top and `keel drift
+ * baseline.yml` run from pb/ share one store, as they share one history key.
+ */
+export function defaultHistoryPath(repo?: string): string {
+  return join(repo ?? gitTop(process.cwd()) ?? process.cwd(), DEFAULT_HISTORY);
+}
 
 const RUN_COLUMNS = "id, generated_at, playbook, shard, hosts, in_sync, drifted, unreachable, failed, items, unknown";
 

@@ -2,12 +2,10 @@
 import type { DriftReport } from "./model.js";
 import { driftByTask } from "./model.js";
 import { metaLine } from "../meta.js";
+import { mdCode as code, mdFence, mdHtml, mdText as esc } from "../mdtext.js";
 
-/** Text in a table cell or HTML block: HTML is escaped (a task named "<script>" stays text), | and newlines too. */
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\n/g, " ");
-/** Text in a `code span` inside a table: HTML is not interpreted there (entities would show as typed). */
-const code = (s: string) => "`" + s.replace(/`/g, "'").replace(/\|/g, "\\|").replace(/\n/g, " ") + "`";
-
+// Escaping by context (mdtext.ts): mdText in Markdown (table cells, the quote), mdHtml inside the
+// <details><summary> HTML blocks, mdCode for code spans, mdFence around diffs.
 export function renderMarkdown(r: DriftReport): string {
   const s = r.summary;
   const icon = s.unreachable || s.failed ? "🔴" : s.drifted ? "🟠" : "🟢";
@@ -31,10 +29,12 @@ export function renderMarkdown(r: DriftReport): string {
     out.push("", "### Hosts", "");
     for (const h of bad) {
       out.push(
-        `<details${h.status === "in_sync" ? "" : " open"}><summary><b>${esc(h.host)}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`,
+        `<details${h.status === "in_sync" ? "" : " open"}><summary><b>${mdHtml(h.host)}</b> — ${h.status.replace("_", " ")}${h.items.length ? `, ${h.items.length} drifted` : ""}</summary>`,
         "",
       );
-      if (h.error) out.push(`> ${esc(h.error)}`, "");
+      // an error with a code frame (file:line:col, the source line, a caret) keeps its lines
+      if (h.error?.includes("\n")) out.push(mdFence(h.error), h.error.trimEnd(), mdFence(h.error), "");
+      else if (h.error) out.push(`> ${esc(h.error)}`, "");
       if (h.items.length || h.unknown.length || h.resolved.length) {
         out.push("| | resource | change | task |", "|---|---|---|---|");
         for (const it of h.items)
@@ -47,7 +47,10 @@ export function renderMarkdown(r: DriftReport): string {
       }
       for (const it of h.items)
         for (const c of it.changes)
-          if (c.diff && !it.secret) out.push(`<details><summary>diff ${esc(it.resource)}</summary>`, "", "```diff", c.diff.trimEnd(), "```", "</details>", "");
+          if (c.diff && !it.secret) {
+            const fence = mdFence(c.diff);
+            out.push(`<details><summary>diff ${mdHtml(it.resource)}</summary>`, "", `${fence}diff`, c.diff.trimEnd(), fence, "</details>", "");
+          }
       out.push("</details>", "");
     }
   }

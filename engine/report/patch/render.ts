@@ -3,6 +3,7 @@
 import junit from "junit-report-builder";
 import type { JUnitReportBuilder } from "junit-report-builder/dist/builder.js";
 import { ageText, hostFails, type HostPatch, type PatchItem, type PatchReport } from "./model.js";
+import { mdText } from "../mdtext.js";
 
 const ORDER: Record<HostPatch["status"], number> = { unreachable: 0, failed: 1, pending: 2, up_to_date: 3 };
 
@@ -61,7 +62,8 @@ export function renderPatchText(r: PatchReport, o: { details: boolean } = { deta
   return out.join("\n") + "\n";
 }
 
-const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
+/** Host and package data in Markdown: no HTML, no Markdown syntax, one line (mdtext.ts). */
+const md = mdText;
 
 export function renderPatchMarkdown(r: PatchReport): string {
   const out = [

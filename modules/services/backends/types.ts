@@ -25,6 +25,12 @@ export interface ServiceState {
 export interface ServiceOpts {
   scope?: "system" | "user" | "global";
   noBlock?: boolean;
+  /** sysv: words added to every init script call (Ansible's `arguments`). */
+  arguments?: string;
+  /** sysv: running = a process whose `ps auxww` line holds this text (Ansible's `pattern`), not the status exit code. */
+  pattern?: string;
+  /** sysv: seconds between the stop and the start of a restart (Ansible's `sleep`). */
+  sleep?: number;
 }
 
 export type ServiceOp = "start" | "stop" | "restart" | "reload" | "enable" | "disable" | "mask" | "unmask" | "daemon-reload" | "enable --now" | "disable --now";

@@ -71,7 +71,7 @@ const ANSIBLE: Record<string, Row> = {
   },
   service: {
     args: "arguments args enabled name pattern runlevel sleep state use",
-    refused: "arguments args pattern runlevel sleep use",
+    refused: "",
     base: { name: "ssh", state: "started" },
   },
   apt: {

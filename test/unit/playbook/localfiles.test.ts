@@ -10,6 +10,7 @@ import { InputError } from "../../../engine/core/errors.js";
 import { main } from "../../../engine/cli/main.js";
 import type { CliIO } from "../../../engine/cli/io.js";
 import { testRegistry } from "./test-registry.js";
+import { registry } from "../../../modules/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-localfiles-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,6 +66,11 @@ describe("controller files checked at load", () => {
     }
     // if include support lands, the template's missing other.j2 is what must fail instead
     if (supported) expect(existsSync(join(dir, "templates", "other.j2"))).toBe(false);
+  });
+  it("copy with remote_src: src is on the host, not looked for on the controller (geerlingguy.containerd)", () => {
+    const t = "      copy: { dest: /tmp/y, src: /nowhere/on/the/controller.toml, remote_src: true }\n";
+    expect(() => loadPlaybook(playbook(t), { registry })).not.toThrow();
+    expect(() => loadPlaybook(playbook(t.replace("true", "false")), { registry })).toThrow(/not found/);
   });
   it("present files, good templates and templated src load", () => {
     for (const t of [

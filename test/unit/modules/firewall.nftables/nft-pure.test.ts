@@ -144,6 +144,20 @@ describe("flow evaluation and the lockout guard", () => {
     });
     expect(checkLockout([ok], ssh).refusal).toBeUndefined();
   });
+  it("refuses an output policy drop that would drop the host's SSH replies, and accepts it with established traffic allowed", () => {
+    const input = { name: "input", hook: "input" as const, policy: "drop" as const, rules: [{ proto: "tcp", dport: 22, action: "accept" as const }] };
+    const cut = desiredTable({ chains: [input, { name: "output", hook: "output", policy: "drop", rules: [{ oif: "lo", action: "accept" }] }] });
+    const g = checkLockout([cut], ssh);
+    expect(g.established.verdict).toBe("accept");
+    expect(g.fresh.verdict).toBe("accept");
+    expect(g.refusal).toMatch(
+      /refusing to apply: the host's replies to keel's SSH connections \(198\.18\.3\.143:22 → 198\.18\.0\.1\) would be dropped by the policy drop of chain output in table inet keel\. Nothing was changed\. Accept established traffic in the output chain/,
+    );
+    const ok = desiredTable({
+      chains: [input, { name: "output", hook: "output", policy: "drop", rules: [{ ct_state: ["established", "related"], action: "accept" }] }],
+    });
+    expect(checkLockout([ok], ssh).refusal).toBeUndefined();
+  });
   it("counts a foreign table's drop too, and a rule it cannot evaluate as the worst case", () => {
     const ok = desiredTable({ chains: [{ name: "input", hook: "input", policy: "accept" }] });
     const docker = { ...keel, name: "docker" };

@@ -43,6 +43,35 @@ describe("services.service pure parts", () => {
   });
 });
 
+describe("services.service pattern (Ansible's sysvinit get_ps), run by sh on this machine", () => {
+  it("counts the process lines holding the text, not the probe's own shell", async () => {
+    const { execFileSync, spawn } = await import("node:child_process");
+    const marker = `keel-pattern-${process.pid}-${Date.now()}`;
+    const count = (pattern: string) => {
+      const script = mod.probe({ name: "nope", state: "started", pattern }, BASE_FACTS).script;
+      const m = /@pattern\n?[\s\S]*?pattern=(\d+)/.exec(execFileSync("sh", ["-c", script], { encoding: "utf8" }));
+      return Number(m?.[1]);
+    };
+    expect(count(marker)).toBe(0);
+    // a shell that stays (its command line holds the marker as $0) while it sleeps
+    const child = spawn("sh", ["-c", "sleep 30; true", marker], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(count(marker)).toBe(1);
+    } finally {
+      child.kill();
+    }
+  });
+  it("on systemd, arguments/pattern/sleep/runlevel are left out, as Ansible drops them; runlevel on SysV fails", () => {
+    const s = mod.probe(
+      { name: "nginx", state: "started", pattern: "nginx: master", arguments: "-q", runlevel: "default" },
+      { ...BASE_FACTS, init: "systemd" },
+    ).script;
+    expect(s).not.toContain("nginx: master");
+    expect(() => mod.probe({ name: "nginx", state: "started", runlevel: "default" }, BASE_FACTS)).toThrow(/runlevel is OpenRC's/);
+  });
+});
+
 describe("services.service daemon_reload, as Ansible's systemd module reports it", () => {
   const facts: Facts = { ...BASE_FACTS, init: "systemd" };
   it("alone: runs daemon-reload but the task is not changed", async () => {

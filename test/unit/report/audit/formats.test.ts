@@ -47,6 +47,21 @@ describe("JSON", () => {
     }
   });
 
+  it("a run that left controls out or overrode parameters says so in every header, and the JSON validates", () => {
+    const r: AuditReport = { ...sampleReport(), extra_vars: ["hardening_ssh_max_auth_tries"] };
+    r.profile = { ...r.profile, left_out: ["ssh.banner", "accounts.uid0"] };
+    const json = JSON.parse(renderAudit(r, "json", { color: false, details: true }));
+    expect(validate(json), JSON.stringify(validate.errors, null, 1)).toBe(true);
+    expect(json.profile.left_out).toEqual(["ssh.banner", "accounts.uid0"]);
+    const note = "2 controls of the profile left out by -t/--skip-tags: ssh.banner, accounts.uid0; parameters overridden with -e: hardening_ssh_max_auth_tries";
+    expect(renderAudit(r, "text", { color: false, details: false })).toContain(`scope: ${note}`);
+    expect(renderAudit(r, "markdown", { color: false, details: false })).toContain(`**Scope:** ${note}`);
+    expect(renderAudit(r, "html", { color: false, details: false })).toContain(`<dd id="scope">${note}</dd>`);
+    // The profile as it is: no scope line anywhere.
+    expect(renderAudit(sampleReport(), "text", { color: false, details: false })).not.toContain("scope:");
+    expect(renderAudit(sampleReport(), "html", { color: false, details: false })).not.toContain('id="scope"');
+  });
+
   it("the schema rejects what is not a report", () => {
     const r = JSON.parse(renderAudit(sampleReport(), "json", { color: false, details: true }));
     expect(validate({ ...r, kind: "keel.drift" })).toBe(false);

@@ -1,20 +1,20 @@
 // Issue 18: comparing with a previous JSON report, the normalised history key, report meta,
 // GitHub annotations, and the output defects (display width, Markdown escaping, one location).
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync } from "node:fs";
+import { mkdtempSync, mkdirSync, realpathSync, writeFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { buildDriftReport, type DriftReport } from "../../../../engine/report/drift/model.js";
 import { compareWith } from "../../../../engine/report/drift/compare.js";
-import { HistoryStore, historyKey } from "../../../../engine/report/drift/history.js";
+import { HistoryStore, defaultHistoryPath, historyKey } from "../../../../engine/report/drift/history.js";
 import { readDriftReport, previousItems } from "../../../../engine/report/drift/file.js";
 import { renderGithub } from "../../../../engine/report/drift/github.js";
 import { renderMarkdown } from "../../../../engine/report/drift/markdown.js";
 import { renderText } from "../../../../engine/report/drift/text.js";
 import { renderJunit } from "../../../../engine/report/drift/junit.js";
 import { renderHtml } from "../../../../engine/report/drift/html.js";
-import { reportMeta } from "../../../../engine/report/meta.js";
+import { gitTop, reportMeta } from "../../../../engine/report/meta.js";
 import type { KeelEvent } from "../../../../engine/core/events.js";
 import { sampleEvents, task } from "./events.js";
 
@@ -80,6 +80,16 @@ describe("history key", () => {
     expect(JSON.parse(historyKey(join(repo, "pb", "baseline.yml"), ["web1,web2,"], undefined)).inventory).toEqual(["web1,web2,"]);
   });
 
+  it("the default store is at the top of the playbook's repository, wherever keel runs from", () => {
+    const repo = join(tmp, "repo");
+    const b = reportMeta(join(repo, "pb", "baseline.yml")).baseline;
+    expect(defaultHistoryPath(b.repo)).toBe(join(realpathSync(repo), ".keel", "history", "drift.sqlite"));
+    // outside a repository (or without a playbook): this repository's top, else the current folder
+    expect(defaultHistoryPath()).toBe(join(gitTop(process.cwd()) ?? process.cwd(), ".keel", "history", "drift.sqlite"));
+    expect(gitTop(join(repo, "pb"))).toBe(realpathSync(repo));
+    expect(gitTop("/")).toBeUndefined();
+  });
+
   it("last() finds the previous run by key, not by the playbook as typed", () => {
     const store = new HistoryStore(join(tmp, "k.sqlite"));
     store.record({ ...build(), playbook: "pb/baseline.yml" }, "K1");
@@ -104,8 +114,10 @@ describe("report meta", () => {
     writeFileSync(join(repo, "site.yml"), "- hosts: all\n");
     const g = (...a: string[]) => execFileSync("git", ["-C", repo, "-c", "user.email=t@t", "-c", "user.name=t", ...a], { encoding: "utf8" }).trim();
     g("init", "-q");
-    expect(reportMeta(join(repo, "site.yml")).baseline).toEqual({ repo: expect.stringContaining("metarepo"), dirty: true, playbook: "site.yml" });
+    // before the first commit: no HEAD; an untracked playbook is not a change of a tracked file
+    expect(reportMeta(join(repo, "site.yml")).baseline).toEqual({ repo: expect.stringContaining("metarepo"), dirty: false, playbook: "site.yml" });
     g("add", "site.yml");
+    expect(reportMeta(join(repo, "site.yml")).baseline.dirty).toBe(true);
     g("commit", "-qm", "baseline");
     expect(reportMeta(join(repo, "site.yml")).baseline).toEqual({
       repo: expect.stringContaining("metarepo"),
@@ -113,6 +125,13 @@ describe("report meta", () => {
       dirty: false,
       playbook: "site.yml",
     });
+    // what a CI runner adds beside the checkout (npm ci, the report folder, last night's report
+    // restored from the cache) does not make the baseline dirty
+    mkdirSync(join(repo, "node_modules", ".bin"), { recursive: true });
+    mkdirSync(join(repo, ".keel-nightly"));
+    writeFileSync(join(repo, "node_modules", ".bin", "keel"), "");
+    writeFileSync(join(repo, ".keel-nightly", "drift.json"), "{}");
+    expect(reportMeta(join(repo, "site.yml")).baseline.dirty).toBe(false);
     writeFileSync(join(repo, "site.yml"), "- hosts: web\n");
     expect(reportMeta(join(repo, "site.yml")).baseline.dirty).toBe(true);
     expect(reportMeta("/nonexistent/x.yml").baseline).toEqual({ playbook: "/nonexistent/x.yml" });
@@ -149,6 +168,38 @@ describe("output defects", () => {
     const md = renderMarkdown(build(evil));
     expect(md).not.toContain("<img");
     expect(md).toContain("&lt;img src=x onerror=alert(1)&gt; motd \\| x");
+  });
+
+  it("Markdown escapes Markdown syntax in task names and values; a diff holding ``` stays in its block", () => {
+    const evil = sampleEvents().map((e) =>
+      e.type === "task.result" && e.task.pos.line === 10
+        ? {
+            ...e,
+            host: e.host === "web1" ? "<b>web1</b>" : e.host,
+            task: { ...e.task, name: "motd `x` **y** [z](u)\n# h" },
+            result: {
+              ...e.result,
+              changes: [{ summary: "content differs", field: "content", diff: { path: "/etc/motd", before: "```\nold\n", after: "```\nnew\n" } }],
+            },
+          }
+        : e,
+    );
+    const md = renderMarkdown(build(evil));
+    expect(md).toContain("| motd \\`x\\` \\*\\*y\\*\\* \\[z\\](u) # h | `playbooks/baseline.yml:10` |");
+    // inside the <summary> HTML block, only HTML escaping (Markdown is not read there)
+    expect(md).toContain("<summary><b>&lt;b&gt;web1&lt;/b&gt;</b>");
+    expect(md).not.toContain("<b><b>web1");
+    // the diff's own ``` does not close the block: the fence is longer
+    const block = /^(`{4,})diff\n([\s\S]*?)\n\1$/m.exec(md);
+    expect(block?.[2]).toContain("\n ```\n-old\n+new");
+  });
+
+  it("Markdown keeps an error's code frame on its lines, in a code block", () => {
+    const frame = "/repo/playbooks/baseline.yml:51:9: undefined variable 'x'\n 51 |   dest: \"{{ x }}\"\n    |         ^\nhint: define 'x'";
+    const ev = sampleEvents().map((e) => (e.type === "task.result" && e.host === "web4" ? { ...e, result: { ...e.result, msg: frame } } : e));
+    const md = renderMarkdown(build(ev));
+    expect(md).toContain("```\nnftables installed: " + frame + "\n```\n");
+    expect(md).not.toContain("\\|         ^");
   });
 
   it("text columns line up by display width (wide characters, long resources)", () => {
