@@ -24,6 +24,7 @@ export interface ServiceArgs {
   "daemon-reload"?: boolean;
   scope?: "system" | "user" | "global";
   no_block?: boolean;
+  force?: boolean;
   arguments?: string;
   pattern?: string;
   runlevel?: string;
@@ -92,6 +93,10 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         enum: ["system", "user", "global"],
       },
       no_block: { description: "systemd only: do not wait for the job to finish (--no-block).", type: "boolean" },
+      force: {
+        description: "systemd only: add --force to every systemctl call (overrides existing symlinks when enabling or masking), as Ansible's systemd_service.",
+        type: "boolean",
+      },
       arguments: {
         description:
           "SysV: words added to every init script call (`service NAME start ARGS`). On systemd hosts ignored, as Ansible ignores it there (it warns). Alias `args`.",
@@ -136,8 +141,8 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     const be = backend(facts, args.use);
     if (be.init !== "systemd" && args.runlevel !== undefined)
       throw new ModuleError("runlevel is OpenRC's (Ansible's service module); SysV init scripts have none (Ansible's sysvinit rejects it too)");
-    if (be.init !== "systemd" && (args.masked !== undefined || reloadWanted(args) || (args.scope ?? "system") !== "system" || args.no_block)) {
-      throw new ModuleError(`masked, daemon_reload, scope and no_block need systemd; this host's init is ${facts.init}`);
+    if (be.init !== "systemd" && (args.masked !== undefined || reloadWanted(args) || (args.scope ?? "system") !== "system" || args.no_block || args.force)) {
+      throw new ModuleError(`masked, daemon_reload, scope, no_block and force need systemd; this host's init is ${facts.init}`);
     }
     // daemon_reload without a name: nothing to look at, the reload is an action.
     if (!args.name) return { script: "true", parse: () => ({ exists: true, detail: "", where: "" }) };
@@ -287,7 +292,7 @@ function reloadWanted(a: ServiceArgs): boolean {
 }
 
 function opts(a: ServiceArgs): ServiceOpts {
-  return { ...(a.scope ? { scope: a.scope } : {}), ...(a.no_block ? { noBlock: true } : {}) };
+  return { ...(a.scope ? { scope: a.scope } : {}), ...(a.no_block ? { noBlock: true } : {}), ...(a.force ? { force: true } : {}) };
 }
 
 /** arguments, pattern and sleep: the SysV backend's (Ansible drops them, with a warning, for systemd). */

@@ -72,5 +72,5 @@ export const systemd: ServiceBackend = {
 
 /** " --user", " --global", " --no-block" as the options ask. */
 function ctl(o: ServiceOpts | undefined, act: boolean): string {
-  return `${o?.scope === "user" ? " --user" : o?.scope === "global" ? " --global" : ""}${act && o?.noBlock ? " --no-block" : ""}`;
+  return `${o?.scope === "user" ? " --user" : o?.scope === "global" ? " --global" : ""}${o?.force ? " --force" : ""}${act && o?.noBlock ? " --no-block" : ""}`;
 }

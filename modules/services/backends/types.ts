@@ -25,6 +25,8 @@ export interface ServiceState {
 export interface ServiceOpts {
   scope?: "system" | "user" | "global";
   noBlock?: boolean;
+  /** systemd: `--force` on every systemctl call (Ansible's `force`: override existing symlinks). */
+  force?: boolean;
   /** sysv: words added to every init script call (Ansible's `arguments`). */
   arguments?: string;
   /** sysv: running = a process whose `ps auxww` line holds this text (Ansible's `pattern`), not the status exit code. */
