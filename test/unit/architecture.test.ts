@@ -40,6 +40,8 @@ const MODULE_MAY_USE: Record<string, string> = {
   "engine/controls/catalog.js": "hardening.profile expands the controls catalog that keel audit also reads",
   "engine/template/index.js":
     "files.template renders as Ansible's template module does: its Jinja options, include search path and template_* variables, which ctx.render does not carry",
+  "engine/transport/atomic.js":
+    "files.copy remote_src writes a host-side source through the same atomic-write script (pure script text and its parser) that uploads use",
   "engine/facts/index.js": "system.setup is the facts probe run as a task; the probe and its Ansible names live in engine/facts",
 };
 

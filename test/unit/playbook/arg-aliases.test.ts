@@ -24,7 +24,7 @@ describe("argument aliases", () => {
         "    - user: { user: app, createhome: true }",
         "    - sysctl: key=net.ipv4.ip_forward val=1",
         "    - timezone: { name: UTC, rtc: UTC }",
-        "    - ufw: { rule: allow, if_in: eth0, direction: in }",
+        "    - ufw: { rule: allow, if_in: eth0 }",
         "",
       ].join("\n"),
     );
