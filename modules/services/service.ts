@@ -10,6 +10,7 @@ import { defineModule, type Change } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { proveNewLogin, SSHD_ACTION_CHECK, sshdActionGuarded, sshdActionRefusal } from "../../engine/core/sshd-access.js";
 import type { Facts } from "../../engine/core/facts.js";
+import { splitArgs } from "../../engine/core/shell.js";
 import { systemd } from "./backends/systemd.js";
 import { sysv } from "./backends/sysv.js";
 import type { ServiceBackend, ServiceOp, ServiceOpts, ServiceState } from "./backends/types.js";
@@ -129,6 +130,8 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   },
 
   validate(a) {
+    // arguments are split into words as Ansible's run_command does (no shell): an unterminated quote is bad input
+    if (a.arguments !== undefined && !/\{\{|\{%/.test(a.arguments)) splitArgs(a.arguments);
     if (a.scope === "global" && a.state !== undefined)
       throw new ArgError(
         "scope",

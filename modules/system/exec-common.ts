@@ -5,7 +5,6 @@
 // failed_when decides otherwise (failed_when replaces the rc rule, as in Ansible). changed_when is
 // also the runner's: the module always reports a command that ran as one change.
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
-import { InputError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
@@ -47,58 +46,7 @@ export const EXEC_PROPS = {
   },
 } as const;
 
-/**
- * Splits a command string into words like a POSIX shell does, without any expansion: quotes and
- * backslashes are honoured; $VAR, globs, ~, |, >, ;, && are plain characters. Throws InputError on an
- * unterminated quote.
- */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (ch === " " || ch === "\t" || ch === "\n") {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else if (ch === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) throw unterminated(s, "'");
-      cur += s.slice(i + 1, end);
-      i = end;
-      inWord = true;
-    } else if (ch === '"') {
-      let j = i + 1;
-      for (; j < s.length && s[j] !== '"'; j++) {
-        if (s[j] === "\\" && j + 1 < s.length && '$`"\\\n'.includes(s[j + 1]!)) {
-          j++;
-          if (s[j] !== "\n") cur += s[j];
-        } else cur += s[j];
-      }
-      if (j >= s.length) throw unterminated(s, '"');
-      i = j;
-      inWord = true;
-    } else if (ch === "\\") {
-      if (i + 1 < s.length) {
-        i++;
-        if (s[i] !== "\n") {
-          cur += s[i];
-          inWord = true;
-        }
-      }
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}
-
-function unterminated(s: string, q: string): InputError {
-  return new InputError(`unterminated ${q} quote in command: ${s}`, undefined, `close the ${q} quote, or escape it with a backslash`);
-}
+export { splitArgs } from "../../engine/core/shell.js";
 
 /** Words sh would read as syntax in command position; quoting them makes them plain words. */
 const RESERVED = new Set(["!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"]);

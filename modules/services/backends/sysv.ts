@@ -2,7 +2,7 @@
 // `/etc/init.d/NAME status` (0 running; 1, 2, 3 not running; 4 or more unknown). Enabled = an
 // S??NAME start link in one of /etc/rc2.d … /etc/rc5.d. apply uses `service` when it exists
 // (else the script itself) and update-rc.d (else chkconfig).
-import { shq } from "../../../engine/core/shell.js";
+import { shJoin, shq, splitArgs } from "../../../engine/core/shell.js";
 import { findRec, parseRecords } from "../../../engine/core/record.js";
 import { cmdOf, outLines, snip } from "../../../engine/core/snippets.js";
 import type { ServiceBackend, ServiceState } from "./types.js";
@@ -48,7 +48,9 @@ export const sysv: ServiceBackend = {
 
   async run(host, name, op, opts) {
     const n = shq(name);
-    const args = opts?.arguments ? ` ${opts.arguments}` : "";
+    // Ansible's sysvinit runs "script action arguments" through run_command without a shell
+    // (shlex-split): the words are plain arguments, never sh syntax.
+    const args = opts?.arguments ? ` ${shJoin(splitArgs(opts.arguments))}` : "";
     // a restart with sleep: stop, wait, start (Ansible's sysvinit)
     if (op === "restart" && opts?.sleep) {
       const call = (o: string) => `if command -v service >/dev/null 2>&1; then service ${n} ${o}${args}; else /etc/init.d/${n} ${o}${args}; fi`;

@@ -156,7 +156,8 @@ const MULTILINE: Record<string, Record<string, string>> = {
   "packages.dnf": { "enablerepo*": ARGV, "disablerepo*": ARGV, "disable_plugin*": ARGV, "enable_plugin*": ARGV, use_backend: ARGV },
   "patches.upgrade": { msg: ARGV, test_command: COMMAND, reboot_command: COMMAND, boot_time_command: COMMAND },
   "services.service": {
-    arguments: "SysV only: words the author appends to the init script call, given to sh as written (like a command)",
+    arguments:
+      "SysV only: words the author appends to the init script call, split into words like a command (quotes honoured, no shell syntax), so a line break is a word separator",
     pattern: MATCH,
     runlevel: "OpenRC's: ignored on systemd hosts, refused on SysV hosts; never reaches a host",
   },

@@ -72,6 +72,22 @@ describe("services.service pattern (Ansible's sysvinit get_ps), run by sh on thi
   });
 });
 
+describe("services.service arguments on SysV: words, never sh syntax (Ansible's run_command, no shell)", () => {
+  const facts: Facts = { ...BASE_FACTS, init: "sysv" };
+  it("a ; or $() in arguments reaches the init script as a plain word", async () => {
+    const args = { name: "app", state: "restarted" as const, arguments: "x; touch /tmp/pwned $(id) 'a b'" };
+    const st = mod.probe(args, facts).parse("@cmd status\nout:b64=\nrc=0\nerr:b64=\n@out links\ntext:b64=\n", 0);
+    const host = new RecordingHost(facts);
+    await mod.apply(host, args, mod.diff(st, args, facts), st);
+    const run = host.calls.map((c) => ("run" in c ? c.run : "")).join("\n");
+    expect(run).toContain(`service app restart 'x;' touch /tmp/pwned '$(id)' 'a b'`);
+    expect(run).not.toContain("x; touch");
+  });
+  it("an unterminated quote in arguments is refused at load", () => {
+    expect(() => mod.validate!({ name: "app", arguments: "--opt 'oops" })).toThrow(/unterminated ' quote/);
+  });
+});
+
 describe("services.service daemon_reload, as Ansible's systemd module reports it", () => {
   const facts: Facts = { ...BASE_FACTS, init: "systemd" };
   it("alone: runs daemon-reload but the task is not changed", async () => {
