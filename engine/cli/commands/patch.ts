@@ -10,6 +10,7 @@ import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
 import { loadInventory } from "../../inventory/index.js";
 import { parseShard, inShard } from "../../report/drift/shard.js";
+import { baselineOf } from "../../report/meta.js";
 import { buildPatchReport, comparePatch, patchExitCode, type FailOn, type HostOutcome, type PatchReport } from "../../report/patch/model.js";
 import { collectPatchState } from "../../report/patch/collect.js";
 import { DEFAULT_PATCH_HISTORY, PatchHistory, patchScope } from "../../report/patch/history.js";
@@ -146,7 +147,13 @@ async function report(o: PatchCliOptions, ctx: CommandContext): Promise<number> 
       io.err(`[${done}/${specs.length}] ${h.host}: ${what} (${(h.durationMs / 1000).toFixed(1)}s, ${h.roundTrips} round trips)\n`);
     },
   });
-  let rep = buildPatchReport(outcomes, { inventory: c.inventory, failOn: o.failOn, durationMs: Date.now() - t0, ...(shard ? { shard } : {}) });
+  let rep = buildPatchReport(outcomes, {
+    inventory: c.inventory,
+    ...(c.inventory[0] !== undefined ? { baseline: baselineOf(c.inventory[0]) } : {}),
+    failOn: o.failOn,
+    durationMs: Date.now() - t0,
+    ...(shard ? { shard } : {}),
+  });
 
   if (o.history !== false) {
     const store = new PatchHistory(resolve(o.history));

@@ -1,6 +1,7 @@
 // The patch report as one self-contained HTML page (no scripts, no external assets).
 import { ageText, hostFails, type PatchReport } from "./model.js";
 import { byAttention, itemLine } from "./render.js";
+import { metaLine } from "../meta.js";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -34,7 +35,7 @@ tr.warn td:first-child{border-left:4px solid #ef6c00}tr.ok td:first-child{border
 tr.details td{border-bottom:1px solid #eee;font-size:13px;color:#444}li.sec{color:#c62828}li.held{color:#777}
 </style></head><body>
 <h1>keel patch report</h1>
-<p>Generated ${esc(r.generated_at)} from ${esc(r.inventory.join(", "))}${r.shard ? ` (shard ${r.shard.index}/${r.shard.total})` : ""}.</p>
+<p>Generated ${esc(r.generated_at)} from ${esc(r.inventory.join(", "))}${r.shard ? ` (shard ${r.shard.index}/${r.shard.total})` : ""}. ${esc(metaLine(r))}</p>
 <p><strong>${s.security_hosts}</strong> of ${s.hosts} hosts have pending security updates (${s.security_updates} updates), ${s.pending_hosts} have any update (${s.updates}), ${s.reboot_required} need a reboot, ${s.held_updates} updates are held${s.unreachable ? `, ${s.unreachable} unreachable` : ""}${s.failed ? `, ${s.failed} failed` : ""}.${s.oldest_security_age_s !== undefined ? ` Oldest pending security update: ${ageText(s.oldest_security_age_s)}.` : ""}${r.compared_with ? ` Since run #${r.compared_with.run_id}: ${s.new} new, ${s.resolved} resolved.` : ""}</p>
 <table><thead><tr><th>host</th><th>status</th><th>pending</th><th>security</th><th>oldest security</th><th>reboot</th><th>held</th><th>lists age</th></tr></thead>
 <tbody>

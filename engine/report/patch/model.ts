@@ -4,6 +4,7 @@
 // Versioned: schemas/patch-report.schema.json describes schema_version 1.
 import type { ConnectionFailure } from "../../core/errors.js";
 import { keelVersion } from "../../core/paths.js";
+import type { Baseline } from "../meta.js";
 import type { PatchState, PendingUpdate } from "../../../modules/patches/types.js";
 
 export const PATCH_SCHEMA_VERSION = 1;
@@ -86,6 +87,11 @@ export interface PatchReport {
   kind: "keel.patch";
   /** The keel that produced the report. */
   keel_version: string;
+  /**
+   * The git state of the repository holding the (first) inventory source: a patch report checks a
+   * fleet, not a playbook, so the inventory is the baseline an auditor needs to pin down.
+   */
+  baseline?: Baseline;
   generated_at: string;
   /** The inventory sources, as given. */
   inventory: string[];
@@ -187,6 +193,8 @@ export interface PatchMeta {
   generatedAt?: string;
   durationMs: number;
   shard?: { index: number; total: number };
+  /** baselineOf the first inventory source, read by the command (this module stays pure). */
+  baseline?: Baseline;
 }
 
 export function buildPatchReport(outcomes: HostOutcome[], meta: PatchMeta): PatchReport {
@@ -195,6 +203,7 @@ export function buildPatchReport(outcomes: HostOutcome[], meta: PatchMeta): Patc
     schema_version: PATCH_SCHEMA_VERSION,
     kind: "keel.patch",
     keel_version: keelVersion(),
+    ...(meta.baseline ? { baseline: meta.baseline } : {}),
     generated_at: meta.generatedAt ?? new Date().toISOString(),
     inventory: meta.inventory,
     ...(meta.shard ? { shard: meta.shard } : {}),

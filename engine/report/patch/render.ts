@@ -4,6 +4,7 @@ import junit from "junit-report-builder";
 import type { JUnitReportBuilder } from "junit-report-builder/dist/builder.js";
 import { ageText, hostFails, type HostPatch, type PatchItem, type PatchReport } from "./model.js";
 import { mdText } from "../mdtext.js";
+import { metaLine, metaProperties } from "../meta.js";
 
 const ORDER: Record<HostPatch["status"], number> = { unreachable: 0, failed: 1, pending: 2, up_to_date: 3 };
 
@@ -58,7 +59,7 @@ export function renderPatchText(r: PatchReport, o: { details: boolean } = { deta
     for (const why of h.reboot_reasons) out.push(`  ↻ reboot required: ${why}`);
     for (const s of h.broken_sources) out.push(`  ✗ broken source (no package list): ${s}`);
   }
-  out.push("", totals(r));
+  out.push("", totals(r), metaLine(r));
   return out.join("\n") + "\n";
 }
 
@@ -70,6 +71,7 @@ export function renderPatchMarkdown(r: PatchReport): string {
     `# keel patch report`,
     "",
     `Generated ${r.generated_at} by keel ${r.keel_version} from ${r.inventory.map(md).join(", ")}${r.shard ? `, shard ${r.shard.index}/${r.shard.total}` : ""}.`,
+    ...(r.baseline ? ["", md(metaLine({ baseline: r.baseline }))] : []),
     "",
     totals(r)
       .split("\n")
@@ -103,6 +105,7 @@ export function renderPatchJunit(r: PatchReport): string {
       .name(h.host)
       .time(h.duration_ms / 1000)
       .timestamp(r.generated_at.replace(/\.\d+/, "").replace(/Z$/, ""));
+    for (const [k, v] of metaProperties(r)) suite.property(k, v);
     const tc = suite
       .testCase()
       .className(h.host)

@@ -99,6 +99,22 @@ describe("patch report model", () => {
     });
     if (!run.error) expect(run.status, run.stderr).toBe(0);
   });
+  it("carries keel's version and the inventory's git baseline in JSON, text, Markdown, HTML and JUnit (issue 18)", () => {
+    const baseline = { repo: "/srv/fleet", commit: "1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b", dirty: true, playbook: "hosts.yml" };
+    const r = buildPatchReport(outcomes(), { inventory: ["hosts.yml"], baseline, failOn: "security", durationMs: 1, generatedAt: "2026-12-03T07:00:00.000Z" });
+    expect(r.baseline).toEqual(baseline);
+    expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+    for (const out of [renderPatchText(r), renderPatchMarkdown(r), renderPatchHtml(r)]) expect(out).toContain("baseline 1a2b3c4d5e6f (dirty)");
+    const xml = renderPatchJunit(r);
+    expect(xml).toContain('<property name="baseline_commit" value="1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b"/>');
+    expect(xml).toContain('<property name="keel_version"');
+    const dir = mkdtempSync(join(tmpdir(), "keel-patch-junit-"));
+    writeFileSync(join(dir, "p.xml"), xml);
+    const run = spawnSync("xmllint", ["--noout", "--schema", new URL("../../../fixtures/junit/junit.xsd", import.meta.url).pathname, join(dir, "p.xml")], {
+      encoding: "utf8",
+    });
+    if (!run.error) expect(run.status, run.stderr).toBe(0);
+  });
   it("marks updates new or persisting against the previous run, through the history", () => {
     const dir = mkdtempSync(join(tmpdir(), "keel-patch-hist-"));
     const store = new PatchHistory(join(dir, "p.sqlite"));
