@@ -1,7 +1,8 @@
 // `--format github`: GitHub Actions workflow commands, so a nightly job annotates the playbook:
 // one ::error per drifted task at its file and line (hosts and changes in the message), ::warning
 // for tasks whose outcome cannot be predicted, ::notice for drift resolved since the comparison,
-// and ::error without a file for unreachable or failed hosts. A last plain line sums up.
+// ::error at the failed task's file and line for a failed host, and without a file for an unreachable
+// one. A last plain line sums up.
 // Paths are made relative to the baseline's repository (what GitHub matches annotations against).
 import { isAbsolute, relative, resolve } from "node:path";
 import type { DriftReport, OkItem } from "./model.js";
@@ -33,7 +34,9 @@ export function renderGithub(r: DriftReport): string {
   const resolved = new Map<string, Group>();
   for (const h of r.hosts) {
     if (h.status === "unreachable" || h.status === "failed") {
-      out.push(`::error title=${prop(`keel drift: ${h.host} ${h.status}`)}::${data(`${h.host}: ${h.error ?? h.status}`)}`);
+      // a failed task is annotated at its place; an unreachable host has none
+      const at = h.failed_at ? `file=${prop(file(h.failed_at.file))},line=${h.failed_at.line},` : "";
+      out.push(`::error ${at}title=${prop(`keel drift: ${h.host} ${h.status}`)}::${data(`${h.host}: ${h.error ?? h.status}`)}`);
     }
     for (const it of h.items) {
       const mark = it.compare === "new" ? " (new)" : it.compare === "persisting" ? ` (since ${it.since?.slice(0, 10) ?? "?"})` : "";

@@ -64,6 +64,8 @@ export interface HostDrift {
   /** For unreachable/failed hosts: what happened. */
   error?: string;
   failure?: ConnectionFailure | "task";
+  /** With failure "task": the task that failed, where it is (CI annotations point at it). */
+  failed_at?: { task: string; file: string; line: number };
   /** Number of tasks checked and found in sync (the length of `ok`). */
   in_sync: number;
   ok: OkItem[];
@@ -214,6 +216,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           if (hd.status !== "unreachable") {
             hd.status = "failed";
             hd.failure = "task";
+            hd.failed_at = { task: t.name, file: base.file, line: t.pos.line };
             // a message that starts at a place in the task's file names its own place: say it once
             const msg = r.msg ?? "failed";
             hd.error = msg.startsWith(`${t.pos.file}:`) ? `${t.name}: ${msg}` : `${t.name} (${t.pos.file}:${t.pos.line}): ${msg}`;

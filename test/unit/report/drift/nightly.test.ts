@@ -146,6 +146,9 @@ describe("--format github", () => {
       "::error file=playbooks/baseline.yml,line=10,title=drift on 1 host%3A Message of the day::web1: file /etc/motd: mode 0644 → 0600; content differs (new)",
     );
     expect(out).toContain("::error title=keel drift%3A web3 unreachable::web3: web3 (198.18.0.13:22): connection refused");
+    // a failed task is annotated at its own file and line (an unreachable host has no place)
+    expect(out).toMatch(/^::error file=playbooks\/baseline\.yml,line=\d+,title=keel drift%3A web4 failed::web4: /m);
+    expect(r.hosts.find((h) => h.host === "web4")!.failed_at).toMatchObject({ file: "playbooks/baseline.yml" });
     expect(out).toMatch(/^::warning file=playbooks\/baseline.yml,line=40,title=cannot predict on 1 host%3A rebuild index::web1: command: make index: /m);
     expect(out.trim().split("\n").at(-1)).toMatch(/^keel drift: 4 hosts, 1 in sync, 1 drifted/);
     // a message over several hosts is one annotation, lines joined with %0A; % itself escaped
