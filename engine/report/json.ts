@@ -13,6 +13,8 @@ export interface RunReportSummary {
   round_trips: Record<string, number>;
   failed: string[];
   unreachable: string[];
+  /** Hosts that changed and did not fail (a rolling patch: the hosts patched). */
+  changed: string[];
   failures: { host: string; task?: string; pos?: string; message: string }[];
   duration_ms: number;
   /** Hosts that never started because the run stopped early. */
@@ -74,6 +76,7 @@ export class JsonReporter {
         round_trips: { ...s.roundTrips },
         failed: [...s.failed],
         unreachable: [...s.unreachable],
+        changed: changedHosts(s),
         failures: s.failures.map((f) => {
           const o: RunReportSummary["failures"][number] = { host: f.host, message: f.message };
           if (f.task) {
@@ -88,6 +91,13 @@ export class JsonReporter {
       },
     };
   }
+}
+
+/** Hosts with changes that neither failed nor became unreachable, in the summary's host order. */
+export function changedHosts(s: RunSummary): string[] {
+  return Object.entries(s.stats)
+    .filter(([h, st]) => st.changed > 0 && !s.failed.includes(h) && !s.unreachable.includes(h))
+    .map(([h]) => h);
 }
 
 /** An event as plain JSON: module-private change data is dropped, values made JSON-safe. */

@@ -2,6 +2,7 @@
 //   lab01 : ok=8  changed=2  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0  unknown=0  round_trips=3
 import type { EventSink, HostStats, KeelEvent, RunSummary } from "../core/events.js";
 import { termSafeEvent } from "./termsafe.js";
+import { changedHosts } from "./json.js";
 
 export interface RecapInput {
   stats: Record<string, HostStats>;
@@ -66,6 +67,10 @@ export class RecapReporter {
     if (s.failures.length) out += "\nFAILED\n" + s.failures.map((x) => `  ${x.message.split("\n").join("\n    ")}\n`).join("");
     if (s.stopped) {
       out += `\nSTOPPED: ${s.stopped}\n`;
+      // who is where after an early stop (a rolling patch: patched, failed, never touched)
+      const changed = changedHosts(s);
+      if (changed.length) out += `  changed: ${changed.join(", ")}\n`;
+      if (s.failed.length) out += `  failed: ${s.failed.join(", ")}\n`;
       if (s.notRun.length) out += `  not run: ${s.notRun.join(", ")}\n`;
     }
     out += `\n${Object.keys(s.stats).length} host(s) in ${(s.durationMs / 1000).toFixed(1)}s${this.check ? " (check mode: nothing was changed)" : ""}\n`;

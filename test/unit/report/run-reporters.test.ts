@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { runPlaybook, type RunOptions, type RunSummary } from "../../../engine/run/index.js";
 import { Progress } from "../../../engine/report/progress.js";
-import { formatRecap } from "../../../engine/report/recap.js";
+import { formatRecap, RecapReporter } from "../../../engine/report/recap.js";
 import { JsonReporter } from "../../../engine/report/json.js";
 import { reportMeta } from "../../../engine/report/meta.js";
 import { fileURLToPath } from "node:url";
@@ -175,6 +175,19 @@ describe("JSON report", () => {
     const stopped = json.report();
     expect(validate(JSON.parse(JSON.stringify(stopped))), JSON.stringify(validate.errors)).toBe(true);
     expect(stopped.summary).toMatchObject({ not_run: ["web9"], stopped: expect.stringContaining("every host") });
+    // who changed (a rolling patch: who was patched), who failed, who never ran: JSON and recap say it
+    const changed = Object.entries(summary.stats)
+      .filter(([h, st]) => st.changed > 0 && !summary.failed.includes(h) && !summary.unreachable.includes(h))
+      .map(([h]) => h);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(stopped.summary.changed).toEqual(changed);
+    expect(stopped.summary.changed).not.toContain("lab02");
+    const recap = new RecapReporter();
+    recap.sink({ type: "run.summary", summary: { ...summary, notRun: ["web9"], stopped: "play 'p': every host of the batch failed (lab02)" } });
+    const text = recap.text({ color: false });
+    expect(text).toContain(`  changed: ${changed.join(", ")}\n`);
+    expect(text).toContain(`  failed: ${summary.failed.join(", ")}\n`);
+    expect(text).toContain("  not run: web9\n");
   });
 });
 
