@@ -44,7 +44,13 @@ interface PatchJson {
 }
 interface RunJson {
   events: { type: string; host: string; task?: { name: string }; result?: { status: string; msg?: string; changes: { summary: string }[] } }[];
-  summary: { failures: { host: string; message: string }[]; not_run?: string[]; stopped?: string; hosts: Record<string, { changed: number; failed: number }> };
+  summary: {
+    failures: { host: string; message: string }[];
+    changed?: string[];
+    not_run?: string[];
+    stopped?: string;
+    hosts: Record<string, { changed: number; failed: number }>;
+  };
 }
 
 function inventory(hosts: ScratchHost[], holders: ScratchHost[] = []): string {
@@ -206,7 +212,10 @@ describeLab("patches over SSH (scratch hosts with their own apt repository)", ()
     expect(r.json.summary.stopped).toMatch(/every host of the batch failed/);
     expect(await bootId(c)).toBe(bootC);
     expect((await versions(c))["keel-hello"]).toBe("1.0");
-    expect(r.out).toMatch(/STOPPED: .*\n\s+not run: /);
+    // the recap and JSON say who was patched, who failed and who was never touched
+    expect(r.json.summary.changed).toEqual([a.name]);
+    expect(r.out).toContain(`\n  changed: ${a.name}\n  failed: ${b.name}\n  not run: ${c.name}\n`);
+    expect(r.out).toMatch(/STOPPED: .*\n\s+changed: /);
   });
 
   it("faults: a held dpkg lock is waited for, then named; an interrupted dpkg is named", async () => {
