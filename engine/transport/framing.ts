@@ -78,6 +78,20 @@ export interface FrameResult {
  * they arrive and only a short tail is searched together with each new chunk, so large outputs
  * cost linear time.
  */
+/**
+ * The most bytes one command may send on one stream before keel gives the host up: a host's output
+ * is held in memory, so a hostile or runaway host (a 100 MB stdout cost 3.1 GB of controller memory)
+ * must not exhaust the controller. KEEL_MAX_OUTPUT_MB raises or lowers it (default 256).
+ */
+export function maxOutputBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.KEEL_MAX_OUTPUT_MB;
+  const mb = raw !== undefined && /^\d+$/.test(raw.trim()) && Number(raw) > 0 ? Number(raw) : 256;
+  return mb * 1024 * 1024;
+}
+
+/** One command sent more output than maxOutputBytes allows. */
+export class OutputLimitError extends Error {}
+
 class StreamCollector {
   private chunks: Buffer[] = [];
   private len = 0;
@@ -85,12 +99,21 @@ class StreamCollector {
   /** Absolute offset of the marker, once seen. */
   private found?: number;
 
-  constructor(private readonly marker: Buffer) {}
+  constructor(
+    private readonly marker: Buffer,
+    private readonly limit: number,
+    private readonly name: string,
+  ) {}
 
   /** Adds a chunk; returns the whole stream once the marker was seen and `complete` says the bytes after it are in. */
   push(chunk: Buffer, complete: (after: Buffer) => boolean): { data: Buffer; after: Buffer } | undefined {
     this.chunks.push(chunk);
     this.len += chunk.length;
+    if (this.found === undefined && this.len > this.limit) {
+      throw new OutputLimitError(
+        `the command's ${this.name} passed ${Math.round(this.limit / 1048576)} MiB; keel stopped reading this host (KEEL_MAX_OUTPUT_MB sets the limit)`,
+      );
+    }
     if (this.found === undefined) {
       const window = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
       const at = window.indexOf(this.marker);
@@ -119,10 +142,10 @@ export class FrameParser {
   private outDone?: { data: Buffer; rc: number };
   private errDone?: Buffer;
 
-  constructor(nonce: string, seq: number) {
+  constructor(nonce: string, seq: number, limit: number = maxOutputBytes()) {
     const m = frameMarkers(nonce, seq);
-    this.out = new StreamCollector(Buffer.from(`\n${m.out}`));
-    this.err = new StreamCollector(Buffer.from(`\n${m.err}\n`));
+    this.out = new StreamCollector(Buffer.from(`\n${m.out}`), limit, "stdout");
+    this.err = new StreamCollector(Buffer.from(`\n${m.err}\n`), limit, "stderr");
   }
 
   pushStdout(chunk: Buffer): Buffer | undefined {
