@@ -38,9 +38,10 @@ function checkTask(plan: Plan, task: Task): void {
   const spec = LOCAL_SRC[task.module];
   const src = task.args?.src;
   if (!spec || typeof src !== "string" || hasTemplate(src)) return;
-  // copy's remote_src: src is a file on the host, not the controller
+  // copy's remote_src (coerced at load, so "no" is false by now; a template may be true): src is a
+  // file on the host, not the controller
   const remote = task.args?.remote_src;
-  if (task.module === "files.copy" && remote !== undefined && remote !== false && !/^(no|false|n|off|0)$/i.test(String(remote))) return;
+  if (task.module === "files.copy" && remote !== undefined && remote !== false) return;
   const dirs = task.searchDirs.length ? task.searchDirs : [plan.dir];
   const candidates = isAbsolute(src) ? [src] : dirs.flatMap((d) => [join(d, spec.sub, src), join(d, src)]);
   const found = candidates.find((c) => existsSync(c));

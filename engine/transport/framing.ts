@@ -7,7 +7,7 @@
 // `exit` or `cd` in it cannot break the framing or change the persistent shell's state. A command
 // never shares stdin with the shell: it gets /dev/null, or its own bytes from a base64 here-doc.
 import { shq } from "../core/shell.js";
-import { InternalError } from "../core/errors.js";
+import { ConnectionError, InternalError } from "../core/errors.js";
 
 export interface FrameMarkers {
   /** On stdout after the command's output: "\n" + out + rc + "\n". */
@@ -74,11 +74,6 @@ export interface FrameResult {
 }
 
 /**
- * Finds an end marker in one stream without copying the stream on every chunk: chunks are kept as
- * they arrive and only a short tail is searched together with each new chunk, so large outputs
- * cost linear time.
- */
-/**
  * The most bytes one command may send on one stream before keel gives the host up: a host's output
  * is held in memory, so a hostile or runaway host (a 100 MB stdout cost 3.1 GB of controller memory)
  * must not exhaust the controller. KEEL_MAX_OUTPUT_MB raises or lowers it (default 256).
@@ -89,9 +84,11 @@ export function maxOutputBytes(env: NodeJS.ProcessEnv = process.env): number {
   return mb * 1024 * 1024;
 }
 
-/** One command sent more output than maxOutputBytes allows. */
-export class OutputLimitError extends Error {}
-
+/**
+ * Finds an end marker in one stream without copying the stream on every chunk: chunks are kept as
+ * they arrive and only a short tail is searched together with each new chunk, so large outputs
+ * cost linear time.
+ */
 class StreamCollector {
   private chunks: Buffer[] = [];
   private len = 0;
@@ -110,8 +107,9 @@ class StreamCollector {
     this.chunks.push(chunk);
     this.len += chunk.length;
     if (this.found === undefined && this.len > this.limit) {
-      throw new OutputLimitError(
+      throw new ConnectionError(
         `the command's ${this.name} passed ${Math.round(this.limit / 1048576)} MiB; keel stopped reading this host (KEEL_MAX_OUTPUT_MB sets the limit)`,
+        "lost",
       );
     }
     if (this.found === undefined) {

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { BatchStep, Connection, ExecRequest, PutFileOptions, PutFileRequest } from "../core/connection.js";
 import type { ExecResult } from "../core/module.js";
 import { CommandError, ConnectionError, KeelError, InternalError } from "../core/errors.js";
-import { FrameParser, commandScript, frameCommand, shellPrelude } from "./framing.js";
+import { FrameParser, commandScript, frameCommand, maxOutputBytes, shellPrelude } from "./framing.js";
 import { wrapCommand } from "./become.js";
 import { atomicWriteScript, parseAtomicWriteOutput } from "./atomic.js";
 import { batchScript, splitBatch } from "./steps.js";
@@ -61,6 +61,8 @@ export abstract class ShellConnection implements Connection {
   private pending: Pending[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private trips = 0;
+  /** KEEL_MAX_OUTPUT_MB, read once per connection rather than once per command. */
+  private readonly outputLimit = maxOutputBytes();
   /** The startup request's answer (startShell), handed to the first exec of exactly that request. */
   private early?: { command: string; result: Promise<{ stdout: Buffer; stderr: Buffer; rc: number }> };
 
@@ -177,7 +179,7 @@ export abstract class ShellConnection implements Connection {
           if (timer) clearTimeout(timer);
           f(v);
         };
-      this.pending.push({ parser: new FrameParser(this.nonce, seq), resolve: done(resolve), reject: done(reject) });
+      this.pending.push({ parser: new FrameParser(this.nonce, seq, this.outputLimit), resolve: done(resolve), reject: done(reject) });
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
           // The shell's state is unknown now (the command may still run): the host is done for.

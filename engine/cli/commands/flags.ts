@@ -239,14 +239,15 @@ function oneOf(a: string | undefined, aFlag: string, b: string | undefined, bFla
  * without its trailing newline, or, for an executable file, what it prints.
  */
 function passwordFromFile(file: string, flag: string): string {
+  let mode: number;
   try {
-    statSync(file);
+    mode = statSync(file).mode;
   } catch {
     throw new InputError(`${flag} ${file}: no such file`, undefined, "give the path of a file holding the password");
   }
   let text: string;
   try {
-    const executable = (statSync(file).mode & 0o111) !== 0;
+    const executable = (mode & 0o111) !== 0;
     text = executable
       ? execFileSync(resolve(file), [], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 60_000 })
       : readFileSync(file, "utf8");
