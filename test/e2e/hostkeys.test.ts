@@ -9,17 +9,12 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keygen, startLocalSshd, SSHD } from "./local-sshd.js";
 import { main } from "../../engine/cli/main.js";
-import type { CliIO } from "../../engine/cli/io.js";
+import { captureIO as io } from "../capture-io.js";
 
 const suite = existsSync(SSHD) || process.env.CI ? describe : describe.skip;
 let dir = "";
 let port = 0;
 let sshd: ChildProcess | undefined;
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 /** Inventory of hosts that all point at the private sshd, with per-host extra variables. */
 function inventory(name: string, hosts: Record<string, Record<string, unknown>>): string {

@@ -5,16 +5,12 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 import { renderAudit } from "../../../engine/report/audit/formats.js";
 import { sampleReport } from "../report/audit/fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-audit-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 describe("keel audit input", () => {
   it("--list prints the profile's controls and touches nothing", async () => {

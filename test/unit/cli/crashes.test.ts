@@ -6,16 +6,12 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 import { renderText } from "../../../engine/template/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-crashes-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 writeFileSync(join(dir, "inv.yml"), "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n");
 writeFileSync(join(dir, "pb.yml"), `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: ${dir}/out, content: x }\n`);
 

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 import { loadInventory } from "../../../engine/inventory/index.js";
 import { loadPlaybook } from "../../../engine/playbook/index.js";
 import { InputError } from "../../../engine/core/errors.js";
@@ -14,10 +14,6 @@ import { testRegistry } from "../playbook/test-registry.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-defaults-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 const VAULT = `$ANSIBLE_VAULT;1.1;AES256\n          62313365396662343061393464336163383764373764613633653634306231386433626436623361\n`;
 
 describe("keel run without an inventory", () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { loadPlaybook } from "../../../engine/playbook/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO } from "../../capture-io.js";
 import { testRegistry } from "./test-registry.js";
 import { registry } from "../../../modules/index.js";
 
@@ -89,14 +89,7 @@ describe("controller files checked at load", () => {
       `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: ${out}, content: x }\n    - template: { dest: ${out}.2, src: unclosed.j2 }\n`,
     );
     writeFileSync(join(dir, "inv.yml"), "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n");
-    const o = {
-      stdout: "",
-      stderr: "",
-      isTTY: false,
-      color: false,
-      out: (t: string) => void (o.stdout += t),
-      err: (t: string) => void (o.stderr += t),
-    } as CliIO & { stdout: string; stderr: string };
+    const o = captureIO();
     expect(await main(["run", p, "-i", join(dir, "inv.yml")], o)).toBe(1);
     expect(o.stderr).toMatch(/unclosed\.j2:\d+:\d+: '\{% if %\}' is not closed/);
     expect(existsSync(out)).toBe(false);

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO } from "../../capture-io.js";
 import { termSafe } from "../../../engine/report/termsafe.js";
 import { buildPatchReport } from "../../../engine/report/patch/model.js";
 import { renderPatchReport } from "../../../engine/cli/commands/patch.js";
@@ -39,14 +39,7 @@ describe("keel run prints host output safely", () => {
     - shell: "printf '\\\\033[2K\\\\033[1A\\\\rok       localhost  all good\\\\n' >&2; printf '\\\\033]0;pwned\\\\007' >&2; exit 1"
 `,
     );
-    const o = {
-      stdout: "",
-      stderr: "",
-      isTTY: false,
-      color: false,
-      out: (t: string) => void (o.stdout += t),
-      err: (t: string) => void (o.stderr += t),
-    } as CliIO & { stdout: string; stderr: string };
+    const o = captureIO();
     expect(await main(["run", join(dir, "pb.yml"), "-i", join(dir, "inv.yml"), "--diff"], o)).toBe(2);
     const all = o.stdout + o.stderr;
     expect(all).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
@@ -56,14 +49,7 @@ describe("keel run prints host output safely", () => {
 });
 
 const cliIO = () => {
-  const o = {
-    stdout: "",
-    stderr: "",
-    isTTY: false,
-    color: false,
-    out: (t: string) => void (o.stdout += t),
-    err: (t: string) => void (o.stderr += t),
-  } as CliIO & { stdout: string; stderr: string };
+  const o = captureIO();
   return o;
 };
 const RAW = /[\x00-\x08\x0b-\x1f\x7f]/;

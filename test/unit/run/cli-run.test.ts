@@ -5,16 +5,11 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
 import { parseExtraVars } from "../../../engine/cli/commands/shared.js";
+import { captureIO as io } from "../../capture-io.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-cli-run-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 writeFileSync(
   join(dir, "inv.yml"),

@@ -6,16 +6,11 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync, readdirSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-nolog-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SECRET = "S3cr3tT0ken";
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    box:\n      ansible_connection: local\n      root: ${dir}/out\n`);
 writeFileSync(

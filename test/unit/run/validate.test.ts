@@ -7,15 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-validate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 
 let n = 0;
 /** A play whose first task writes a marker file, then `task` (YAML lines at indent 4). */

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO } from "../../capture-io.js";
 import { expandTokens } from "../../../engine/transport/ssh-config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-proxycmd-"));
@@ -21,14 +21,7 @@ describe("ProxyCommand that fails late", () => {
       `all:\n  hosts:\n    target:\n      ansible_host: 198.18.255.254\n      ansible_ssh_common_args: "-o ProxyCommand='sleep 0.2; exit 127'"\n`,
     );
     writeFileSync(join(dir, "pb.yml"), `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n`);
-    const o = {
-      stdout: "",
-      stderr: "",
-      isTTY: false,
-      color: false,
-      out: (t: string) => void (o.stdout += t),
-      err: (t: string) => void (o.stderr += t),
-    } as CliIO & { stdout: string; stderr: string };
+    const o = captureIO();
     const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
     process.env.HOME = dir; // no ~/.ssh keys: keel gives up before the proxy exits
     delete process.env.SSH_AUTH_SOCK;
@@ -59,14 +52,7 @@ describe("inventory values expanded into a ProxyCommand (%h %n %r)", () => {
     writeFileSync(join(dir, "ssh_config"), "Host *\n  ProxyCommand touch %h.%n.%r.ran\n");
     writeFileSync(join(dir, "meta.yml"), `all:\n  hosts:\n${host}`);
     writeFileSync(join(dir, "pb.yml"), `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n`);
-    const o = {
-      stdout: "",
-      stderr: "",
-      isTTY: false,
-      color: false,
-      out: (t: string) => void (o.stdout += t),
-      err: (t: string) => void (o.stderr += t),
-    } as CliIO & { stdout: string; stderr: string };
+    const o = captureIO();
     const code = await main(["run", join(dir, "pb.yml"), "-i", join(dir, "meta.yml"), "-F", join(dir, "ssh_config"), "-T", "3"], o);
     expect(code).toBe(1);
     expect(o.stderr).toMatch(/would be expanded into the shell command .* shell metacharacter/);

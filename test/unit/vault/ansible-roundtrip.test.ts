@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 import { clearSecrets } from "../../../engine/core/secrets.js";
 
 const hasAnsible = spawnSync("ansible-vault", ["--version"]).status === 0;
@@ -18,10 +18,6 @@ const p = (n: string) => join(dir, n);
 writeFileSync(p("pw"), "first password\n");
 writeFileSync(p("pw2"), "second password\n");
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 async function keel(...args: string[]) {
   const o = io();
   const rc = await main(args, o);

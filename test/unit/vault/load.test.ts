@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync, copyFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
-import type { CliIO } from "../../../engine/cli/io.js";
+import { captureIO as io } from "../../capture-io.js";
 import { clearSecrets } from "../../../engine/core/secrets.js";
 import { setVaultSecrets } from "../../../engine/vault/keyring.js";
 import { encryptVault } from "../../../engine/vault/format.js";
@@ -31,10 +31,6 @@ const inline = (text: string, indent: number) =>
     .join("\n") +
   "\n";
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", isTTY: false, color: false, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
-  return o;
-}
 async function keel(...args: string[]) {
   const o = io();
   const rc = await main(args, o);
