@@ -75,33 +75,32 @@ export function contentProbe(a: ContentArgs): Probe<ContentState> {
   if (a.mode !== undefined) parseMode(a.mode);
   if (a.remote_src) return remoteSrcProbe(a);
   const want = sha256hex(wantedBytes(a));
-  const steps: string[] = [];
-  // Like Ansible: with src, a dest that is a directory (or ends in /) receives src's basename.
-  // a dest ending in / is a directory even when it does not exist yet (Ansible creates it)
-  if (a.src !== undefined)
-    steps.push(`if [ -d "$_kp" ]${a.dest.endsWith("/") ? " || true" : ""}; then _kp="\${_kp%/}"/'${basename(a.src).replace(/'/g, `'\\''`)}'; fi`);
-  if (a.follow) steps.push(`if [ -L "$_kp" ]; then _kp=$(readlink -f "$_kp"); fi`);
   const script = fileProbeScript(a.dest, {
     sha256: true,
     content: { kind: "ifDiffers", sha256: want },
-    resolve: steps.join("\n") || undefined,
+    resolve: destResolve(a),
     fs: a,
   });
   return { script, parse: (stdout) => parseFileStat(stdout, a.dest) };
 }
 
+/**
+ * The probe's steps from dest to the file written. Like Ansible: with src, a dest that is a directory
+ * (or ends in /, a directory even when it does not exist yet: Ansible creates it) receives src's
+ * basename; follow resolves a symlink.
+ */
+function destResolve(a: ContentArgs): string | undefined {
+  const steps: string[] = [];
+  if (a.src !== undefined)
+    steps.push(`if [ -d "$_kp" ]${a.dest.endsWith("/") ? " || true" : ""}; then _kp="\${_kp%/}"/'${basename(a.src).replace(/'/g, `'\\''`)}'; fi`);
+  if (a.follow) steps.push(`if [ -L "$_kp" ]; then _kp=$(readlink -f "$_kp"); fi`);
+  return steps.join("\n") || undefined;
+}
+
 /** remote_src: the dest's probe (no text for --diff) and the source file's type and sha256. */
 function remoteSrcProbe(a: ContentArgs): Probe<ContentState> {
   const src = a.src!;
-  const base = src.replace(/\/+$/, "").split("/").pop()!;
-  const script = fileProbeScript(a.dest, {
-    sha256: true,
-    resolve: [
-      `if [ -d "$_kp" ]${a.dest.endsWith("/") ? " || true" : ""}; then _kp="\${_kp%/}"/${shq(base)}; fi`,
-      ...(a.follow ? [`if [ -L "$_kp" ]; then _kp=$(readlink -f "$_kp"); fi`] : []),
-    ].join("\n"),
-    fs: a,
-  });
+  const script = fileProbeScript(a.dest, { sha256: true, resolve: destResolve(a), fs: a });
   const srcLines = [
     `_kr=${shq(src)}`,
     snip.begin("rsrc"),
