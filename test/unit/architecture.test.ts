@@ -205,15 +205,12 @@ describe("file size", () => {
   });
 
   // Test sources (test/: unit and e2e tests, their fixtures' generators, the lab, benchmarks) keep the
-  // same limit. An entry here is a file known to be over and owned by someone splitting it; once
-  // it is split the entry itself fails the test, so the list only shrinks.
-  const TEST_OVER_LIMIT = new Set(["test/bench/ansible.ts"]);
-
+  // same limit, with no exception.
   it("no test source file (test/) is over 500 lines", () => {
-    const sizes = tsFiles(join(root, "test")).map((f) => ({ f: relative(root, f), n: readFileSync(f, "utf8").split("\n").length - 1 }));
-    const over = sizes.filter((x) => x.n > 500 && !TEST_OVER_LIMIT.has(x.f)).map((x) => `${x.f}: ${x.n} lines`);
+    const over = tsFiles(join(root, "test"))
+      .map((f) => ({ f: relative(root, f), n: readFileSync(f, "utf8").split("\n").length - 1 }))
+      .filter((x) => x.n > 500)
+      .map((x) => `${x.f}: ${x.n} lines`);
     expect(over).toEqual([]);
-    const stale = [...TEST_OVER_LIMIT].filter((f) => !sizes.some((x) => x.f === f && x.n > 500));
-    expect(stale, "split already: remove from TEST_OVER_LIMIT").toEqual([]);
   });
 });
