@@ -25,6 +25,15 @@ const list = (description: string) => ({ type: "array", items: { type: "string" 
 export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
   name: "files.unarchive",
   aliases: ["unarchive"],
+  refusedArgs: {
+    attributes: "filesystem attributes (chattr) on what unarchive writes are not implemented; set them with a file task after it",
+    attr: "filesystem attributes (chattr) on what unarchive writes are not implemented; set them with a file task after it",
+    seuser: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    serole: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    setype: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    selevel: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    unsafe_writes: "unarchive always writes atomically (temporary file, then rename); remove unsafe_writes",
+  },
   description:
     "Ensure an archive (tar, tar.gz, tar.bz2, tar.xz, zip) from the controller or the host is extracted into an existing directory, judged as Ansible's unarchive judges it (tar --diff, zip members compared by mtime, size, content, mode and owner).",
   args: {
