@@ -47,6 +47,10 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   aliases: ["service", "systemd", "systemd_service"],
   // ansible.builtin.systemd_service spells name as `service` or `unit` too
   argAliases: { service: "name", unit: "name", args: "arguments" },
+  refusedArgs: {
+    daemon_reexec: "systemctl daemon-reexec is not implemented; use command: systemctl daemon-reexec",
+    "daemon-reexec": "systemctl daemon-reexec is not implemented; use command: systemctl daemon-reexec",
+  },
   description:
     "Ensure a service is started or stopped and enabled or disabled at boot, or restart/reload it. " +
     "Works with systemd (systemctl) and SysV init (/etc/init.d, service, update-rc.d), chosen from the host's facts.",
