@@ -236,15 +236,18 @@ interface EditorResult {
 function runEditor(editor: string[], tmp: string): Promise<EditorResult> {
   return new Promise((done) => {
     let interrupted: NodeJS.Signals | undefined;
-    const child = spawn(editor[0]!, [...editor.slice(1), tmp], { stdio: "inherit" });
+    // the handlers are in place before the editor starts: a signal can come at once
+    let forward: ((sig: NodeJS.Signals) => void) | undefined;
     const handlers = (["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"] as const).map((sig) => {
       const h = () => {
         interrupted ??= sig;
-        if (sig === "SIGTERM" || sig === "SIGHUP") child.kill(sig);
+        if (sig === "SIGTERM" || sig === "SIGHUP") forward?.(sig);
       };
       process.on(sig, h);
       return () => process.off(sig, h);
     });
+    const child = spawn(editor[0]!, [...editor.slice(1), tmp], { stdio: "inherit" });
+    forward = (sig) => child.kill(sig);
     const finish = (r: EditorResult) => {
       handlers.forEach((off) => off());
       done(interrupted ? { ...r, interrupted } : r);
