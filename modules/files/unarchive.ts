@@ -5,7 +5,7 @@
 // (modules/files/archive.ts). A local `src` is read on the controller and travels inside the probe
 // (base64, into a temporary file removed at once) and on apply's stdin, as Ansible's action plugin
 // uploads it on every run.
-import { defineModule, folderEntries } from "../../engine/core/module.js";
+import { defineModule, folderEntries, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import { GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, parseMode } from "./common.js";
@@ -14,9 +14,15 @@ import { HANDLERS, archiveProbe, attrCommands as memberAttrCommands, judge, pars
 /** A local archive travels inside the probe script; sudo bounds a script's size (MAX_BECOME_SCRIPT). */
 const MAX_LOCAL_ARCHIVE = 1024 * 1024;
 
+/**
+ * The plan diff hands to apply: extract the archive (Ansible then sets mode/owner/group on every
+ * member), or only set mode/owner/group on the members whose attributes differ.
+ */
+export type UnarchiveOp = { op: "extract" } | { op: "attrs" };
+
 const list = (description: string) => ({ type: "array", items: { type: "string" }, default: [], description });
 
-export default defineModule<UnarchiveArgs, ArchiveState>({
+export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
   name: "files.unarchive",
   aliases: ["unarchive"],
   refusedArgs: {
@@ -106,13 +112,14 @@ export default defineModule<UnarchiveArgs, ArchiveState>({
   diff(st, args) {
     const j = judge(st, args, remote(args));
     if (j.skip) return [];
-    const out = [];
+    const out: Change<UnarchiveOp>[] = [];
     if (!j.unarchived) {
       out.push({
         summary: `extract ${args.src} into ${args.dest} (${j.reasons.length} difference${j.reasons.length === 1 ? "" : "s"}, e.g. ${j.reasons.slice(0, 3).join("; ")})`,
         field: "extract",
         before: j.reasons,
         after: "extracted",
+        data: { op: "extract" },
       });
     }
     if (j.attrs.length) {
@@ -120,6 +127,7 @@ export default defineModule<UnarchiveArgs, ArchiveState>({
         summary: `mode/owner/group of ${j.attrs.length} extracted path${j.attrs.length === 1 ? "" : "s"} (e.g. ${j.attrs.slice(0, 3).join("; ")})`,
         field: "attrs",
         before: j.attrs,
+        data: { op: "attrs" },
       });
     }
     return out;
@@ -139,7 +147,7 @@ export default defineModule<UnarchiveArgs, ArchiveState>({
 
   async apply(host, args, changes, st) {
     const j = judge(st, args, remote(args));
-    const extract = changes.some((c) => c.field === "extract");
+    const extract = changes.some((c) => c.data?.op === "extract");
     const cmds: string[] = [];
     if (extract) cmds.push(HANDLERS[st.handler!].extract(args, '"$_ks"'));
     // Ansible sets mode/owner/group on every member and top folder after extracting (only differing ones change).
