@@ -2,7 +2,7 @@
 import { comment, COMMENT_KW } from "./comment.js";
 import { createHash } from "node:crypto";
 import jmespath from "jmespath";
-import { ExprEvalError } from "./errors.js";
+import { ExprEvalError, UndefinedVarError } from "./errors.js";
 import { shaCrypt, stableSalt, SALT_CHARS } from "./crypt.js";
 import { yescryptFilter } from "./yescrypt.js";
 import { subelements } from "./lookup.js";
@@ -36,7 +36,6 @@ import {
 /** Filters Ansible has that keel does not, with what to do instead. */
 export const UNSUPPORTED_FILTERS: Record<string, string> = {
   random: "keel renders the same output on every run; choose the value in vars",
-  shuffle: "keel renders the same output on every run; choose the order in vars",
   to_uuid: "not supported; put the value in vars",
   realpath: "paths on the controller are not read by templates",
   expanduser: "paths on the controller are not read by templates; write the full path",
@@ -54,6 +53,16 @@ export const UNSUPPORTED_FILTERS: Record<string, string> = {
 };
 
 export type Filter = (v: Val, a: Val[], kw: Record<string, Val>) => Val;
+
+/**
+ * Jinja's first/last of an empty sequence: an Undefined ("No first item, sequence was empty."), so
+ * `… | first | default(None)` gives None, as dev-sec's os_hardening relies on; used bare, it fails.
+ */
+function emptySequence(which: "first" | "last"): UndefinedVarError {
+  const e = new UndefinedVarError(`${which} item of an empty sequence`);
+  e.message = `No ${which} item, sequence was empty.`;
+  return e;
+}
 
 export function hashOf(v: Val, algo: string, f: string): string {
   const a = algo.toLowerCase().replace(/^sha-?/, "sha");
@@ -177,12 +186,12 @@ export const FILTERS: Record<string, Filter> = {
   },
   first: (v) => {
     const l = needList(v, "first");
-    if (l.length === 0) throw new ExprEvalError("filter 'first' on an empty list");
+    if (l.length === 0) throw emptySequence("first");
     return l[0];
   },
   last: (v) => {
     const l = needList(v, "last");
-    if (l.length === 0) throw new ExprEvalError("filter 'last' on an empty list");
+    if (l.length === 0) throw emptySequence("last");
     return l[l.length - 1];
   },
   list: (v) => [...needList(v, "list")],

@@ -8,6 +8,7 @@ import jsep from "jsep";
 import { type DictExpression, calleeName, hintFrom, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { ExprSyntaxError } from "./errors.js";
 import { FILTERS, FILTER_KW, UNSUPPORTED_FILTERS } from "./filters.js";
+import { SHUFFLE_NEEDS_SEED } from "./filters-more.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
 import { TESTS } from "./tests.js";
 import { LOOKUP_NAMES } from "./lookup.js";
@@ -316,6 +317,9 @@ export function checkSupported(n: Node): void {
         if (!name) throw new ExprSyntaxError("a filter name must follow '|'");
         if (Object.hasOwn(UNSUPPORTED_FILTERS, name)) throw new ExprSyntaxError(`filter '${name}' is not supported by keel: ${UNSUPPORTED_FILTERS[name]}`);
         if (!Object.hasOwn(FILTERS, name)) throw new ExprSyntaxError(`unknown filter '${name}'${hintFrom(name, Object.keys(FILTERS))}`);
+        // shuffle is reproducible only with a seed (Ansible's randomize_list)
+        if (name === "shuffle" && (b.right.type !== "CallExpression" || (b.right as jsep.CallExpression).arguments.length === 0))
+          throw new ExprSyntaxError(`filter 'shuffle' ${SHUFFLE_NEEDS_SEED}`);
         if (b.right.type === "CallExpression") {
           const args = (b.right as jsep.CallExpression).arguments;
           checkArgs(args);
