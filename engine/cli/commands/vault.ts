@@ -6,7 +6,7 @@
 // Passwords: --vault-id [label@]source, --vault-password-file, -J/--ask-vault-pass, ansible.cfg's
 // vault_password_file; a command that encrypts and has none prompts for a new one (twice).
 import { readFileSync, existsSync, mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, basename } from "node:path";
 import type { Command } from "commander";
@@ -201,14 +201,15 @@ async function edit(file: string, f: VaultCmdFlags, io: CliIO): Promise<void> {
   const tmp = join(dir, basename(file));
   try {
     writeFileSync(tmp, plaintext, { mode: 0o600 });
-    const r = spawnSync(editor[0]!, [...editor.slice(1), tmp], { stdio: "inherit" });
+    const r = await runEditor(editor, tmp);
     if (r.error) throw new InputError(`cannot run the editor ${editor[0]}: ${r.error.message}`, undefined, "set EDITOR to your editor");
+    if (r.interrupted) throw new InputError(`interrupted (${r.interrupted}); ${file} is unchanged and the decrypted copy is removed`);
     if (r.status !== 0) throw new InputError(`the editor exited with ${r.status ?? r.signal}; ${file} is unchanged`);
     const after = readFileSync(tmp);
     if (after.equals(plaintext)) return;
     writeFileAtomic0600(file, encryptWith(secret, after));
   } finally {
-    // overwrite the plaintext before removing it
+    // overwrite the plaintext before removing it (the folder goes too: an editor's swap files)
     try {
       writeFileSync(tmp, Buffer.alloc(statSync(tmp).size));
     } catch {
@@ -216,6 +217,44 @@ async function edit(file: string, f: VaultCmdFlags, io: CliIO): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface EditorResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+  /** The signal keel received while the editor ran: the edit is abandoned. */
+  interrupted?: NodeJS.Signals;
+}
+
+/**
+ * Run the editor on the decrypted copy and wait for it. A signal to keel meanwhile must not kill
+ * keel before the plaintext is wiped (the default action would leave it in the temp folder): as git
+ * does with its editor, Ctrl-C / Ctrl-\ are left to the editor (it shares the terminal), SIGTERM
+ * and SIGHUP are passed on to it; either way the edit is abandoned once the editor has exited.
+ */
+function runEditor(editor: string[], tmp: string): Promise<EditorResult> {
+  return new Promise((done) => {
+    let interrupted: NodeJS.Signals | undefined;
+    // the handlers are in place before the editor starts: a signal can come at once
+    let forward: ((sig: NodeJS.Signals) => void) | undefined;
+    const handlers = (["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"] as const).map((sig) => {
+      const h = () => {
+        interrupted ??= sig;
+        if (sig === "SIGTERM" || sig === "SIGHUP") forward?.(sig);
+      };
+      process.on(sig, h);
+      return () => process.off(sig, h);
+    });
+    const child = spawn(editor[0]!, [...editor.slice(1), tmp], { stdio: "inherit" });
+    forward = (sig) => child.kill(sig);
+    const finish = (r: EditorResult) => {
+      handlers.forEach((off) => off());
+      done(interrupted ? { ...r, interrupted } : r);
+    };
+    child.once("error", (error) => finish({ status: null, signal: null, error }));
+    child.once("exit", (status, signal) => finish({ status, signal }));
+  });
 }
 
 async function encryptString(strings: string[], f: VaultCmdFlags, io: CliIO): Promise<void> {
