@@ -132,6 +132,13 @@ export interface ModuleMeta<A = any> {
    * into its canonical name before validation, so the module only ever sees the canonical one.
    */
   argAliases?: Record<string, string>;
+  /**
+   * Ansible arguments of this module that keel does not implement, each with the reason and what to
+   * do instead. Such an argument is not in the schema: the load stops, naming it with this reason
+   * (never dropped). test/unit/modules/ansible-argspec.test.ts checks every Ansible argument is in
+   * the schema or here.
+   */
+  refusedArgs?: Record<string, string>;
   /** The resource the task manages, for reports: "file /etc/motd", "package nginx". */
   resource(args: A): string;
   /**

@@ -290,6 +290,11 @@ export function checkArgs(
           path.length === 0
             ? props
             : Object.keys(((valueAt(m.args, ["properties", ...path.filter((p) => !/^\d+$/.test(p))]) as JSONSchema)?.properties ?? {}) as object);
+        const refused = path.length === 0 && m.refusedArgs && Object.hasOwn(m.refusedArgs, name) ? m.refusedArgs[name] : undefined;
+        if (refused !== undefined) {
+          errs.push({ pos, rank: 0, message: `argument '${name}' of module '${as}' is not implemented by keel: ${refused}`, hint: `remove '${name}'; ${ref}` });
+          break;
+        }
         const sug = didYouMean(name, candidates);
         const where = path.length ? ` in '${label}'` : "";
         errs.push({

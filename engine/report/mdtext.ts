@@ -7,6 +7,8 @@
 //   mdCode  - a `code span` (inside a table too)
 //   mdFence - the fence of a code block that holds `text`
 
+import { escHtml } from "./htmlesc.js";
+
 /** Newlines (any style) become one space: a table row and a list item are one line. */
 const oneLine = (s: string) => s.replace(/\r\n|\r|\n/g, " ");
 
@@ -28,7 +30,7 @@ export function mdText(s: unknown): string {
 
 /** Text inside a raw HTML block, where Markdown is not interpreted: HTML escaping only, one line. */
 export function mdHtml(s: unknown): string {
-  return oneLine(String(s)).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return escHtml(oneLine(String(s)));
 }
 
 /**

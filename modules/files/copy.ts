@@ -21,6 +21,10 @@ import { contentApply, contentDiff, contentExplain, contentProbe, type ContentAr
 export default defineModule<ContentArgs, FileStat, ContentOp>({
   name: "files.copy",
   aliases: ["copy"],
+  refusedArgs: {
+    decrypt:
+      "decrypting an ansible-vault encrypted src is not implemented; decrypt it with `keel vault decrypt` into a file kept out of version control, or put the secret in a vaulted variable and use content:",
+  },
   description: "Ensure a file has the given content (inline, or a file from the playbook's files/ folder), mode, owner and group.",
   args: {
     type: "object",

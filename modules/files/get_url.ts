@@ -75,6 +75,15 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   name: "files.get_url",
   aliases: ["get_url"],
   argAliases: { username: "url_username", password: "url_password" },
+  refusedArgs: {
+    attributes: "filesystem attributes (chattr) on what get_url writes are not implemented; set them with a file task after it",
+    attr: "filesystem attributes (chattr) on what get_url writes are not implemented; set them with a file task after it",
+    seuser: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    serole: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    setype: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    selevel: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    unsafe_writes: "get_url always writes atomically (temporary file, then rename); remove unsafe_writes",
+  },
   description:
     "Ensure a file downloaded by the host from an HTTP(S) URL is in place (curl, wget or python3 on the host), judged as Ansible does: by checksum when given, else by a conditional request (If-Modified-Since) and the content.",
   args: {

@@ -5,7 +5,7 @@
 // (modules/files/archive.ts). A local `src` is read on the controller and travels inside the probe
 // (base64, into a temporary file removed at once) and on apply's stdin, as Ansible's action plugin
 // uploads it on every run.
-import { defineModule, folderEntries } from "../../engine/core/module.js";
+import { defineModule, folderEntries, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import { GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, parseMode } from "./common.js";
@@ -14,11 +14,26 @@ import { HANDLERS, archiveProbe, attrCommands as memberAttrCommands, judge, pars
 /** A local archive travels inside the probe script; sudo bounds a script's size (MAX_BECOME_SCRIPT). */
 const MAX_LOCAL_ARCHIVE = 1024 * 1024;
 
+/**
+ * The plan diff hands to apply: extract the archive (Ansible then sets mode/owner/group on every
+ * member), or only set mode/owner/group on the members whose attributes differ.
+ */
+export type UnarchiveOp = { op: "extract" } | { op: "attrs" };
+
 const list = (description: string) => ({ type: "array", items: { type: "string" }, default: [], description });
 
-export default defineModule<UnarchiveArgs, ArchiveState>({
+export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
   name: "files.unarchive",
   aliases: ["unarchive"],
+  refusedArgs: {
+    attributes: "filesystem attributes (chattr) on what unarchive writes are not implemented; set them with a file task after it",
+    attr: "filesystem attributes (chattr) on what unarchive writes are not implemented; set them with a file task after it",
+    seuser: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    serole: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    setype: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    selevel: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    unsafe_writes: "unarchive always writes atomically (temporary file, then rename); remove unsafe_writes",
+  },
   description:
     "Ensure an archive (tar, tar.gz, tar.bz2, tar.xz, zip) from the controller or the host is extracted into an existing directory, judged as Ansible's unarchive judges it (tar --diff, zip members compared by mtime, size, content, mode and owner).",
   args: {
@@ -97,13 +112,14 @@ export default defineModule<UnarchiveArgs, ArchiveState>({
   diff(st, args) {
     const j = judge(st, args, remote(args));
     if (j.skip) return [];
-    const out = [];
+    const out: Change<UnarchiveOp>[] = [];
     if (!j.unarchived) {
       out.push({
         summary: `extract ${args.src} into ${args.dest} (${j.reasons.length} difference${j.reasons.length === 1 ? "" : "s"}, e.g. ${j.reasons.slice(0, 3).join("; ")})`,
         field: "extract",
         before: j.reasons,
         after: "extracted",
+        data: { op: "extract" },
       });
     }
     if (j.attrs.length) {
@@ -111,6 +127,7 @@ export default defineModule<UnarchiveArgs, ArchiveState>({
         summary: `mode/owner/group of ${j.attrs.length} extracted path${j.attrs.length === 1 ? "" : "s"} (e.g. ${j.attrs.slice(0, 3).join("; ")})`,
         field: "attrs",
         before: j.attrs,
+        data: { op: "attrs" },
       });
     }
     return out;
@@ -130,7 +147,7 @@ export default defineModule<UnarchiveArgs, ArchiveState>({
 
   async apply(host, args, changes, st) {
     const j = judge(st, args, remote(args));
-    const extract = changes.some((c) => c.field === "extract");
+    const extract = changes.some((c) => c.data?.op === "extract");
     const cmds: string[] = [];
     if (extract) cmds.push(HANDLERS[st.handler!].extract(args, '"$_ks"'));
     // Ansible sets mode/owner/group on every member and top folder after extracting (only differing ones change).

@@ -36,7 +36,10 @@ export interface PipArgs {
 
 export type PipState = PipProbeOut & { python: boolean };
 
-export default defineModule<PipArgs, PipState>({
+/** apply's plan: the virtualenv is created before pip runs in it (every change runs the one pip command). */
+export type PipOp = { op: "create_venv" };
+
+export default defineModule<PipArgs, PipState, PipOp>({
   name: "packages.pip",
   aliases: ["pip"],
   description:
@@ -124,7 +127,7 @@ export default defineModule<PipArgs, PipState>({
     if (!st.python) throw new ModuleError("pip needs python3 on the host (Ansible's pip module runs there too)");
     if (st.error) throw new ModuleError(st.error);
     const state = a.state ?? "present";
-    const out: Change[] = [];
+    const out: Change<PipOp>[] = [];
     const where = st.env ? ` in ${st.env}` : "";
     if (st.env && !st.venv) {
       out.push({
@@ -132,6 +135,7 @@ export default defineModule<PipArgs, PipState>({
         field: "virtualenv",
         before: null,
         after: st.env,
+        data: { op: "create_venv" },
       });
       // Everything is installed into the new virtualenv (nothing to uninstall from it).
       if (state !== "absent") out.push({ summary: `install ${what(st, a)}${where}`, field: "packages", before: null, after: what(st, a) });
@@ -183,7 +187,7 @@ export default defineModule<PipArgs, PipState>({
     let err = "";
     let created = false;
     let pip = st.pip;
-    if (changes.some((c) => c.field === "virtualenv")) {
+    if (changes.some((c) => c.data?.op === "create_venv")) {
       const cmd = (st.venvCmd ?? []).map((w) => shq(w)).join(" ");
       const r = await host.run(`${umask}cd ${shq(cwd)} && ${cmd}`, { check: false });
       out += r.stdout;

@@ -23,6 +23,8 @@ export interface ServiceArgs {
   masked?: boolean;
   daemon_reload?: boolean;
   "daemon-reload"?: boolean;
+  daemon_reexec?: boolean;
+  "daemon-reexec"?: boolean;
   scope?: "system" | "user" | "global";
   no_block?: boolean;
   force?: boolean;
@@ -54,11 +56,11 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     type: "object",
     additionalProperties: false,
     anyOf: [
-      { required: ["name", "state"] },
-      { required: ["name", "enabled"] },
-      { required: ["name", "masked"] },
+      { required: ["name"] },
       { required: ["daemon_reload"] },
       { required: ["daemon-reload"] },
+      { required: ["daemon_reexec"] },
+      { required: ["daemon-reexec"] },
     ],
     properties: {
       name: {
@@ -88,6 +90,12 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         type: "boolean",
       },
       "daemon-reload": { description: "Alias of daemon_reload.", type: "boolean" },
+      daemon_reexec: {
+        description:
+          "systemd only: run `systemctl daemon-reexec` (after daemon_reload, before anything else), every run, as Ansible's systemd module does. Like daemon_reload it never makes the task changed alone (check mode shows it as an action; drift ignores it).",
+        type: "boolean",
+      },
+      "daemon-reexec": { description: "Alias of daemon_reexec.", type: "boolean" },
       scope: {
         description:
           "systemd only: the manager: system (default), user (systemctl --user, as the become user) or global (--global: enablement for every user).",
@@ -126,7 +134,7 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   },
 
   resource(args) {
-    return args.name ? `service ${args.name}` : "systemd daemon-reload";
+    return args.name ? `service ${args.name}` : reloadWanted(args) ? "systemd daemon-reload" : "systemd daemon-reexec";
   },
 
   validate(a) {
@@ -144,8 +152,11 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     const be = backend(facts, args.use);
     if (be.init !== "systemd" && args.runlevel !== undefined)
       throw new ModuleError("runlevel is OpenRC's (Ansible's service module); SysV init scripts have none (Ansible's sysvinit rejects it too)");
-    if (be.init !== "systemd" && (args.masked !== undefined || reloadWanted(args) || (args.scope ?? "system") !== "system" || args.no_block || args.force)) {
-      throw new ModuleError(`masked, daemon_reload, scope, no_block and force need systemd; this host's init is ${facts.init}`);
+    if (
+      be.init !== "systemd" &&
+      (args.masked !== undefined || reloadWanted(args) || reexecWanted(args) || (args.scope ?? "system") !== "system" || args.no_block || args.force)
+    ) {
+      throw new ModuleError(`masked, daemon_reload, daemon_reexec, scope, no_block and force need systemd; this host's init is ${facts.init}`);
     }
     // daemon_reload without a name: nothing to look at, the reload is an action.
     if (!args.name) return { script: "true", parse: () => ({ exists: true, detail: "", where: "" }) };
@@ -155,11 +166,20 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   },
 
   diff(st, args) {
-    if (!args.name) return [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } }];
+    // daemon-reexec has no state to compare: like Ansible, it runs every time it is asked for.
+    const reexec: Change<ServiceChangeData>[] = reexecWanted(args)
+      ? [{ summary: "systemctl daemon-reexec", field: "daemon_reexec", data: { op: "daemon-reexec", action: true } }]
+      : [];
+    if (!args.name) {
+      const reload: Change<ServiceChangeData>[] = reloadWanted(args)
+        ? [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } }]
+        : [];
+      return [...reload, ...reexec];
+    }
     const n = args.name;
-    // Ansible masks (or finds unmasked) a unit that does not exist; only enabled and state need it.
-    if (!st.exists && (args.state !== undefined || args.enabled !== undefined || args.masked === undefined))
-      throw new ModuleError(`service ${n} not found: ${st.where}`);
+    // Ansible masks (or finds unmasked) a unit that does not exist, and reports the status of one
+    // with only a name; only enabled and state need it.
+    if (!st.exists && (args.state !== undefined || args.enabled !== undefined)) throw new ModuleError(`service ${n} not found: ${st.where}`);
     const changes: Change<ServiceChangeData>[] = [];
     if (reloadWanted(args) && st.needReload) {
       changes.push({
@@ -170,6 +190,9 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         data: { op: "daemon-reload", action: true },
       });
     }
+    changes.push(...reexec);
+    // Only a name (systemd_service: name=docker): read the unit's status for `register`, change nothing else.
+    if (statusOnly(args)) return changes;
     if (args.masked !== undefined && !!st.masked !== args.masked) {
       changes.push({
         summary: `service ${n} ${args.masked ? "not masked, to mask" : "masked, to unmask"}`,
@@ -233,7 +256,14 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     return changes;
   },
 
+  // Ansible's systemd module registers every `systemctl show` property as `status`.
+  result(st) {
+    return st.status ? { status: st.status } : {};
+  },
+
   explain(st, args) {
+    if (statusOnly(args))
+      return `service ${args.name}: status read, nothing asked of it (${st.exists ? st.detail : st.where}${st.status?.LoadState ? `, LoadState=${st.status.LoadState}` : ""})`;
     const parts: string[] = [];
     if (args.state !== undefined) parts.push(st.running ? "running" : "stopped");
     if (args.enabled !== undefined) parts.push(st.fixed ? `${st.fixed} at boot` : st.enabled ? "enabled" : "disabled");
@@ -265,7 +295,7 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
       const g = sshdActionRefusal((await host.run(SSHD_ACTION_CHECK, { check: false })).stdout, name, ops);
       if (g.refusal)
         throw new ModuleError(
-          `refusing to ${ops.filter((o) => o !== "daemon-reload").join(", ")} ${name}: ${g.refusal}. The running sshd keeps its current configuration; keel never locks out the user it connects as (fix the configuration, or connect as a user it lets in)`,
+          `refusing to ${ops.filter((o) => o !== "daemon-reload" && o !== "daemon-reexec").join(", ")} ${name}: ${g.refusal}. The running sshd keeps its current configuration; keel never locks out the user it connects as (fix the configuration, or connect as a user it lets in)`,
         );
       prove = g.viaSsh;
     }
@@ -279,15 +309,25 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
         );
     }
     // Ansible's daemon_reload never makes the task changed: alone, it is "ok".
-    return { stdout: out.join(""), ...(ops.every((o) => o === "daemon-reload") ? { changed: false } : {}) };
+    return { stdout: out.join(""), ...(ops.every((o) => o === "daemon-reload" || o === "daemon-reexec") ? { changed: false } : {}) };
   },
 });
 
-/** Ansible's order: daemon-reload, mask/unmask, enablement, then the running state. */
+/** Ansible's order: daemon-reload, daemon-reexec, mask/unmask, enablement, then the running state. */
 function rank(op: ServiceOp): number {
   if (op === "daemon-reload") return 0;
+  if (op === "daemon-reexec") return 0.5;
   if (op === "mask" || op === "unmask") return 1;
   return op === "enable" || op === "disable" ? 2 : 3;
+}
+
+/** A name and no state, enabled or masked: Ansible's systemd module then only reports the unit's status. */
+function statusOnly(a: ServiceArgs): boolean {
+  return a.state === undefined && a.enabled === undefined && a.masked === undefined;
+}
+
+function reexecWanted(a: ServiceArgs): boolean {
+  return a.daemon_reexec === true || a["daemon-reexec"] === true;
 }
 
 function reloadWanted(a: ServiceArgs): boolean {

@@ -14,6 +14,7 @@ export interface CommandArgs extends ExecArgs {
 export default defineModule<CommandArgs, ExecState>({
   name: "system.command",
   aliases: ["command"],
+  refusedArgs: { executable: "command runs no shell, so it has no shell to change (Ansible ignores it here too); use shell: with executable" },
   description: "Run a program with arguments on the host, without a shell (no pipes, redirections or variable expansion).",
   freeForm: "cmd",
   args: {

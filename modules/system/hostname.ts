@@ -21,6 +21,7 @@ type HostnameOp = { op: "file" } | { op: "live" };
 export default defineModule<HostnameArgs, HostnameState, HostnameOp>({
   name: "system.hostname",
   aliases: ["hostname"],
+  refusedArgs: { use: "choosing the hostname strategy is not implemented; keel writes /etc/hostname and sets the kernel hostname (Ansible's debian strategy)" },
   description: "Ensure the host's name, live and in /etc/hostname (and through hostnamectl on systemd hosts).",
   args: {
     type: "object",

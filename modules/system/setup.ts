@@ -36,6 +36,7 @@ const list = (v: string | string[] | undefined): string[] =>
 export default defineModule<SetupArgs, Facts>({
   name: "system.setup",
   aliases: ["setup"],
+  refusedArgs: { fact_path: "local facts (ansible_local from *.fact files) are not implemented" },
   description: "Gather the host's facts (one probe) into ansible_facts, as Ansible's setup returns them; `filter` keeps the matching fact names. Read-only.",
   args: {
     type: "object",

@@ -59,6 +59,22 @@ const str = (description: string) => ({ type: "string", minLength: 1, descriptio
 export default defineModule<UriArgs, UriState>({
   name: "system.uri",
   aliases: ["uri"],
+  refusedArgs: {
+    attributes: "filesystem attributes (chattr) on what uri writes are not implemented; set them with a file task after it",
+    attr: "filesystem attributes (chattr) on what uri writes are not implemented; set them with a file task after it",
+    seuser: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    serole: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    setype: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    selevel: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
+    unsafe_writes: "uri always writes atomically (temporary file, then rename); remove unsafe_writes",
+    ciphers: "choosing TLS ciphers is not implemented; the host's python3 defaults apply",
+    client_cert: "TLS client certificates are not implemented",
+    client_key: "TLS client certificates are not implemented",
+    remote_src: "uploading a request body from a file (src/remote_src) is not implemented; read it into body with lookup('file') or slurp",
+    src: "uploading a request body from a file (src/remote_src) is not implemented; read it into body with lookup('file') or slurp",
+    unix_socket: "requests over a Unix socket are not implemented",
+    use_gssapi: "GSSAPI (Kerberos) authentication is not implemented",
+  },
   description:
     "Make an HTTP(S) request from the host (python3 on the host, as Ansible's uri) and register its status, headers and content; optionally save the body to dest.",
   args: {

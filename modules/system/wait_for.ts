@@ -61,6 +61,10 @@ export function conditionText(a: WaitForArgs): string {
 export default defineModule<WaitForArgs, WaitForState>({
   name: "system.wait_for",
   aliases: ["wait_for"],
+  refusedArgs: {
+    active_connection_states: "state: drained is not implemented, so neither are the connection states it counts",
+    exclude_hosts: "state: drained is not implemented, so neither are the hosts it excludes",
+  },
   description:
     "Wait on the host until a TCP port answers or closes, or a file appears (optionally matching a pattern) or disappears; fail after `timeout` seconds. " +
     "A health check for rolling upgrades.",

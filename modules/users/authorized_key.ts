@@ -61,6 +61,10 @@ export type AuthorizedKeyOp =
 export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKeyOp>({
   name: "users.authorized_key",
   aliases: ["authorized_key"],
+  refusedArgs: {
+    follow: "following a symlinked authorized_keys file is not implemented; keel replaces the link with a file",
+    validate_certs: "keys from a URL are not implemented, so there is no certificate to validate; fetch the key with get_url and read it",
+  },
   description: "Ensure SSH public keys are (or are not) in a user's authorized_keys file, comparing keys by type and body.",
   args: {
     type: "object",

@@ -23,6 +23,7 @@ export type GroupOp = { op: "create" } | { op: "delete" } | { op: "gid"; gid: nu
 export default defineModule<GroupArgs, GroupState, GroupOp>({
   name: "users.group",
   aliases: ["group"],
+  refusedArgs: { local: "the lgroupadd family (libuser) is not implemented; keel uses groupadd/groupmod/groupdel" },
   description: "Ensure a local group exists (or not) with the given gid, through groupadd/groupmod/groupdel.",
   args: {
     type: "object",

@@ -17,13 +17,14 @@ import {
   type HostAudit,
   type ReportControl,
 } from "./model.js";
+import { escHtml } from "../htmlesc.js";
 
 export interface HtmlOptions {
   /** Shown in the header when the report was verified against a signature. */
   signature?: { signer: string; key_fingerprint: string; signed_at: string };
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = escHtml;
 
 const SHORT: Record<string, string> = { pass: "pass", fail: "FAIL", error: "error", unknown: "?", waived: "waived", manual: "manual", not_applicable: "n/a" };
 

@@ -4,8 +4,9 @@
 import type { DriftReport, HostDrift, DriftItem } from "./model.js";
 import { driftByTask, hostsByAttention } from "./model.js";
 import { metaLine } from "../meta.js";
+import { escHtml } from "../htmlesc.js";
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = escHtml;
 
 const CSS = `
 :root{--ok:#1a7f37;--drift:#cf222e;--unr:#8250df;--unk:#9a6700;--fg:#1f2328;--muted:#656d76;--bg:#fff;--line:#d0d7de}

@@ -2,8 +2,9 @@
 import { ageText, hostFails, type PatchReport } from "./model.js";
 import { byAttention, itemLine } from "./render.js";
 import { metaLine } from "../meta.js";
+import { escHtml } from "../htmlesc.js";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = escHtml;
 
 export function renderPatchHtml(r: PatchReport): string {
   const s = r.summary;

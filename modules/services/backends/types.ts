@@ -19,6 +19,8 @@ export interface ServiceState {
   masked?: boolean;
   /** systemd only: its unit files changed on disk since the last daemon-reload (NeedDaemonReload=yes). */
   needReload?: boolean;
+  /** systemd only (not --global): every property of `systemctl show`, registered as `status` as Ansible's systemd module does. */
+  status?: Record<string, string>;
 }
 
 /** systemd's extra arguments: which manager (`--user`, `--global`) and `--no-block`. */
@@ -35,7 +37,8 @@ export interface ServiceOpts {
   sleep?: number;
 }
 
-export type ServiceOp = "start" | "stop" | "restart" | "reload" | "enable" | "disable" | "mask" | "unmask" | "daemon-reload" | "enable --now" | "disable --now";
+export type ServiceOp =
+  "start" | "stop" | "restart" | "reload" | "enable" | "disable" | "mask" | "unmask" | "daemon-reload" | "daemon-reexec" | "enable --now" | "disable --now";
 
 export interface ServiceBackend {
   readonly init: string;

@@ -110,3 +110,20 @@ describe("services.service daemon_reload, as Ansible's systemd module reports it
     expect(host.calls.map((c) => ("run" in c ? c.run : ""))).toEqual(["systemctl daemon-reload", "systemctl start nginx.service"]);
   });
 });
+
+describe("services.service: systemctl show as Ansible's parse_systemctl_show reads it", () => {
+  it("joins only Exec* values that open with { and close on a later line", async () => {
+    const { parseSystemctlShow } = await import("../../../../modules/services/backends/systemd.js");
+    const got = parseSystemctlShow([
+      "ExecStart={ path=/bin/x ; argv[]=/bin/x",
+      "  -v ; status=0/0 }",
+      "Description={ not closed",
+      "LoadState=loaded",
+      "no equals sign",
+    ]);
+    expect(got).toEqual({ ExecStart: "{ path=/bin/x ; argv[]=/bin/x\n  -v ; status=0/0 }", Description: "{ not closed", LoadState: "loaded" });
+  });
+  it("daemon_reexec on a SysV host is refused before anything runs", () => {
+    expect(() => mod.probe({ daemon_reexec: true }, BASE_FACTS)).toThrow(/daemon_reexec.*need systemd/);
+  });
+});
