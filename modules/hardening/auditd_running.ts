@@ -84,6 +84,12 @@ export default defineModule<AuditdRunningArgs, AuditdRunningState, Plan>({
       rules_file: { type: "string", pattern: "^/[^\\n\\0]*$", description: "A rules.d file whose rules must all be loaded in the kernel now." },
     },
   },
+  // "audit": the kernel's audit state (auditctl -s, -l); augenrules --load (with rules_file only) also
+  // writes audit.rules. Without rules_file apply never writes anything.
+  footprint: (a) => ({
+    reads: ["audit", ...(a.rules_file ? [`file:${a.rules_file}`] : [])],
+    writes: a.rules_file ? ["audit", "file:/etc/audit/audit.rules"] : [],
+  }),
   resource: (a) => (a.rules_file ? `loaded audit rules of ${a.rules_file}` : "auditd (running)"),
   probe: (a) => ({
     script: [snip.cmd("status", STATUS), ...(a.rules_file ? [snip.cmd("list", LIST), snip.readFile("rules", a.rules_file)] : [])].join("\n"),

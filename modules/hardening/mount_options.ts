@@ -55,6 +55,8 @@ export default defineModule<MountOptionsArgs, MountOptionsState, MountOptionsPla
     },
   },
   resource: (a) => `mount ${a.path}`,
+  // A mount over path changes what every path below it holds, not only the mount table.
+  footprint: (a) => ({ reads: ["mounts"], writes: ["mounts", `file:${a.path}`] }),
   probe: (a) => ({
     script: snip.cmd("findmnt", findmntCommand(a.path)),
     parse(stdout) {
