@@ -21,6 +21,7 @@ import { registerPatch } from "./commands/patch.js";
 import { registerVault } from "./commands/vault.js";
 import { registerConfig } from "./commands/config.js";
 import { setupVault, vaultDefaults } from "./commands/vault-flags.js";
+import { ignoredWorldWritableConfig, worldWritableWarning } from "../config/ansiblecfg.js";
 
 const COMMANDS = [
   registerRun,
@@ -57,6 +58,13 @@ Examples:
   keel run site.yml -i hosts.yml --limit 'web*' -e env=prod        # converge`,
   );
   for (const register of COMMANDS) register(program, ctx);
+  // Ansible warns on every command when it skips ./ansible.cfg in a world-writable folder; keel does
+  // too on the commands that read ansible.cfg (those with vault flags, and keel config), once.
+  program.hook("preAction", (_p, action) => {
+    if (action.name() !== "config" && !action.options.some((o) => o.long === "--vault-id")) return;
+    const folder = ignoredWorldWritableConfig(process.env);
+    if (folder !== undefined) io.err(worldWritableWarning(folder) + "\n");
+  });
   // Vault passwords are read before the action of every command that loads inventories or
   // playbooks (they declare the vault flags), so loaders can decrypt. `keel vault` reads its own.
   program.hook("preAction", async (_p, action) => {

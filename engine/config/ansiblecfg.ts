@@ -95,6 +95,14 @@ export const SETTINGS: SettingDef[] = [
     use: "vault ids, label@source, comma separated",
   },
   {
+    name: "vault_encrypt_identity",
+    section: "defaults",
+    keys: ["vault_encrypt_identity"],
+    env: ["ANSIBLE_VAULT_ENCRYPT_IDENTITY"],
+    type: "string",
+    use: "vault id keel vault encrypts with when several are given (--encrypt-vault-id overrides)",
+  },
+  {
     name: "become",
     section: "privilege_escalation",
     keys: ["become"],
@@ -139,10 +147,8 @@ export type Settings = Partial<Record<string, Setting>>;
 /** The config file Ansible would read, or undefined. */
 export function findConfigFile(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), home: string = homedir()): string | undefined {
   const cands: string[] = [];
-  if (env.ANSIBLE_CONFIG) {
-    const p = resolve(cwd, env.ANSIBLE_CONFIG.replace(/^~(?=$|\/)/, home));
-    cands.push(existsSync(p) && statSync(p).isDirectory() ? join(p, "ansible.cfg") : p);
-  }
+  const fromEnv = configFromEnv(env, cwd, home);
+  if (fromEnv) cands.push(fromEnv);
   // Ansible ignores ./ansible.cfg in a world-writable folder (anyone could plant one)
   const here = join(cwd, "ansible.cfg");
   try {
@@ -152,6 +158,33 @@ export function findConfigFile(env: NodeJS.ProcessEnv = process.env, cwd: string
   }
   cands.push(join(home, ".ansible.cfg"), "/etc/ansible/ansible.cfg");
   return cands.find((c) => existsSync(c) && statSync(c).isFile());
+}
+
+/**
+ * The current folder when Ansible skips its ansible.cfg because the folder is world-writable (and
+ * no ANSIBLE_CONFIG file was used instead): Ansible warns about it, so the user learns why their
+ * settings are not applied. Undefined otherwise.
+ */
+export function ignoredWorldWritableConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), home: string = homedir()): string | undefined {
+  try {
+    if ((statSync(cwd).mode & 0o002) === 0 || !existsSync(join(cwd, "ansible.cfg"))) return undefined;
+  } catch {
+    return undefined;
+  }
+  const used = findConfigFile(env, cwd, home);
+  if (env.ANSIBLE_CONFIG && used !== undefined && used === configFromEnv(env, cwd, home)) return undefined;
+  return cwd;
+}
+
+function configFromEnv(env: NodeJS.ProcessEnv, cwd: string, home: string): string | undefined {
+  if (!env.ANSIBLE_CONFIG) return undefined;
+  const p = resolve(cwd, env.ANSIBLE_CONFIG.replace(/^~(?=$|\/)/, home));
+  return existsSync(p) && statSync(p).isDirectory() ? join(p, "ansible.cfg") : p;
+}
+
+/** The warning line for ignoredWorldWritableConfig (Ansible's wording, shortened). */
+export function worldWritableWarning(folder: string): string {
+  return `warning: keel is being run in a world writable directory (${folder}), ignoring its ansible.cfg (anyone could have written it); use ANSIBLE_CONFIG=${join(folder, "ansible.cfg")} if you trust it, or chmod o-w the folder`;
 }
 
 interface IniValue {

@@ -8,6 +8,7 @@ import { checkTemplate, hasTemplate, LOOKUP_NAMES } from "../template/index.js";
 import { checkArgs, coerceArgs, foldArgAliases, parseKeyValue, KvError } from "./args.js";
 import { TASK_KEYWORDS, LOOP_CONTROL_KEYWORDS, META_ACTIONS, UNSUPPORTED } from "./keywords.js";
 import { applySetting } from "./settings.js";
+import { applyAnsibleNameDefaults } from "./ansible-defaults.js";
 import { inherited, type Cursor } from "./context.js";
 import {
   VAR_NAME,
@@ -233,6 +234,7 @@ function moduleArgs(y: YamlFile, task: Task, m: ModuleDef, modulePair: Pair, arg
     );
   }
   foldArgAliases(m, args, argPos, y.lines);
+  applyAnsibleNameDefaults(m, task.moduleAs, args);
   for (const [a, c] of Object.entries(m.argAliases ?? {})) if (Object.hasOwn(sources, a)) sources[c] ??= sources[a];
   coerceArgs(m, args, sources);
   const known = (m.args as { properties?: Record<string, unknown>; additionalProperties?: unknown }).properties ?? {};

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { ExprEvalError } from "./errors.js";
 import { pyRegex } from "./regex.js";
+import { urlLookup } from "./lookup-url.js";
 import { type Val, isDict, needList, needStr, pyStr, toBool } from "./values.js";
 
 /** The task's controller context that lookups read; attached to a task's variables by the runner. */
@@ -200,6 +201,7 @@ const PLUGINS: Record<string, Plugin> = {
   },
   subelements: (_ctx, a, kw) => subelements(a[0], a[1], isDict(a[2]) ? toBool(a[2].skip_missing) : toBool(kw.skip_missing ?? false)),
   sequence: (_ctx, a) => terms(a).flatMap((t) => sequence(pyStr(t))),
+  url: (_ctx, a, kw) => urlLookup(terms(a), kw),
   lines: (_ctx, a) => terms(a).flatMap((t) => PLUGINS.pipe!(() => ({ searchDirs: [], subdir: "files" }), [t], {}, {}).flatMap((o) => String(o).split("\n"))),
 };
 

@@ -7,7 +7,8 @@
 import jsep from "jsep";
 import { type DictExpression, calleeName, hintFrom, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { ExprSyntaxError } from "./errors.js";
-import { FILTERS, FILTER_KW, UNSUPPORTED_FILTERS } from "./filters.js";
+import { FILTERS } from "./filters.js";
+import { FILTER_KW, UNSUPPORTED_FILTERS } from "./filter-signatures.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
 import { TESTS } from "./tests.js";
 import { LOOKUP_NAMES } from "./lookup.js";

@@ -35,6 +35,8 @@ export interface CorpusRole {
    */
   packages?: string[];
   vars: Record<string, unknown>;
+  /** Why the row's vars or outcome are what they are (free text, read by people). */
+  note?: string;
 }
 
 export const COMPAT_DIR = import.meta.dirname;

@@ -4,7 +4,8 @@ import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findConfigFile, resolveSettings, parseIniConfig } from "../../../engine/config/ansiblecfg.js";
+import { findConfigFile, resolveSettings, parseIniConfig, ignoredWorldWritableConfig, worldWritableWarning } from "../../../engine/config/ansiblecfg.js";
+import { captureIO as io } from "../../capture-io.js";
 import { connectionOptions } from "../../../engine/cli/commands/flags.js";
 import { main } from "../../../engine/cli/main.js";
 import { InputError } from "../../../engine/core/errors.js";
@@ -37,6 +38,21 @@ function withEnv<T>(env: Record<string, string>, folder: string, fn: () => T): T
   }
 }
 
+/** withEnv for an async command: the folder and HOME stay until it has finished. */
+async function withEnvAsync<T>(folder: string, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  const savedCwd = process.cwd();
+  for (const k of Object.keys(process.env)) if (k.startsWith("ANSIBLE_")) delete process.env[k];
+  process.env.HOME = home;
+  process.chdir(folder);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(savedCwd);
+    process.env = saved;
+  }
+}
+
 describe("which ansible.cfg", () => {
   it.each([
     ["ANSIBLE_CONFIG (a file) first", { ANSIBLE_CONFIG: join(other, "ansible.cfg") }, cwd, join(other, "ansible.cfg")],
@@ -53,6 +69,25 @@ describe("which ansible.cfg", () => {
     writeFileSync(join(ww, "ansible.cfg"), "[defaults]\nforks = 9\n");
     chmodSync(ww, 0o777);
     expect(findConfigFile({}, ww, home)).toBe(join(home, ".ansible.cfg"));
+  });
+
+  it("keel warns, as Ansible does, that it ignores ./ansible.cfg of a world-writable folder (unless ANSIBLE_CONFIG chose a file)", async () => {
+    const ww = join(dir, "ww2");
+    mkdirSync(ww);
+    writeFileSync(join(ww, "ansible.cfg"), "[defaults]\nforks = 9\n");
+    chmodSync(ww, 0o777);
+    expect(ignoredWorldWritableConfig({}, ww, home)).toBe(ww);
+    expect(ignoredWorldWritableConfig({ ANSIBLE_CONFIG: join(other, "ansible.cfg") }, ww, home)).toBeUndefined();
+    expect(ignoredWorldWritableConfig({ ANSIBLE_CONFIG: join(other, "missing.cfg") }, ww, home)).toBe(ww);
+    expect(ignoredWorldWritableConfig({}, cwd, home)).toBeUndefined();
+    const o = io();
+    const rc = await withEnvAsync(ww, () => main(["config"], o));
+    expect(rc).toBe(0);
+    expect(o.stderr.split("\n").filter((l) => l.startsWith("warning: keel is being run in a world writable directory"))).toEqual([worldWritableWarning(ww)]);
+    expect(o.stdout).toContain(`config file: ${join(home, ".ansible.cfg")}`);
+    const quiet = io();
+    await withEnvAsync(cwd, () => main(["config"], quiet));
+    expect(quiet.stderr).toBe("");
   });
 
   it("the first found wins: files are not merged", () => {
