@@ -6,14 +6,19 @@ import { factsProbeFor, type FactsOptions } from "./probe.js";
 
 export { factsProbe, factsProbeFor, parseFacts, FACTS_SCRIPT, resolveSubsets, GATHER_SUBSETS, type FactsOptions } from "./probe.js";
 export { ansibleFactVars } from "./ansible.js";
+export { factNeeds, type FactNeeds } from "./needs.js";
 
-/** The facts probe's options for a play on a host: its gather_subset and the host's ansible_python_interpreter. */
-export function factsOptions(play: { gatherSubset?: string[] }, hostVars: Record<string, unknown>): FactsOptions {
+/**
+ * The facts probe's options for a play on a host: its gather_subset and the host's
+ * ansible_python_interpreter; keelOnly when the run reads no fact but keel's own (needs.ts).
+ */
+export function factsOptions(play: { gatherSubset?: string[] }, hostVars: Record<string, unknown>, keelOnly = false): FactsOptions {
   const py = hostVars.ansible_python_interpreter;
   // a templated interpreter ("{{ ansible_playbook_python }}") is the controller's: discovery decides then
   return {
     ...(play.gatherSubset ? { subset: play.gatherSubset } : {}),
     ...(typeof py === "string" && py !== "" && !py.includes("{{") && !py.startsWith("auto") ? { python: py } : {}),
+    ...(keelOnly ? { keelOnly } : {}),
   };
 }
 

@@ -72,23 +72,33 @@ const SECTIONS: [Subset, string, string][] = [
   ...MORE_SECTIONS.hardware.map(([id, cmd]): [Subset, string, string] => ["hardware", id, cmd]),
 ];
 
-/** The network sections: with iproute2 `ip`; without it, /proc/net/route and /proc/net/fib_trie. */
-function networkPart(sec: (id: string, cmd: string) => string): string {
+/** The sections of keel's own facts (engine/facts/needs.ts KEEL_FACT_FIELDS): all a lazy probe runs. */
+const KEEL_SECTIONS = new Set(["os-release", "debian_version", "uname", "user", "pkg", "init"]);
+
+/**
+ * The network sections: with iproute2 `ip`; without it, /proc/net/route and /proc/net/fib_trie.
+ * keelOnly: only what keel's own `ipv4` is read from (ip-route and ip-addr).
+ */
+function networkPart(sec: (id: string, cmd: string) => string, keelOnly = false): string {
   return [
     "if command -v ip >/dev/null; then",
     sec("ip-route", "ip -4 route show default"),
     sec("ip-addr", "ip -4 -o addr show || ip -4 addr show"),
-    // Ansible's default_ipv4/ipv6: the kernel's route lookup only (nothing is sent)
-    sec("route4", "ip -4 route get 8.8.8.8"),
-    sec("route6", "ip -6 route get 2404:6800:400a:800::1012"),
-    sec("addr-all", "ip addr show"),
-    // directory order (ls -U), not the shell's sorted glob: ansible_interfaces follows Python's glob,
-    // which is readdir order, and that order differs between kernels
-    sec(
-      "sysnet",
-      // one-line sysfs files read with the shell's own read: three processes fewer per interface
-      `for _b in $(ls -U /sys/class/net); do _n=/sys/class/net/$_b; _a=; _m=; _t=; IFS= read -r _a < "$_n/address"; IFS= read -r _m < "$_n/mtu"; IFS= read -r _t < "$_n/type"; printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$_a" "$_m" "$_t"; done`,
-    ),
+    ...(keelOnly
+      ? []
+      : [
+          // Ansible's default_ipv4/ipv6: the kernel's route lookup only (nothing is sent)
+          sec("route4", "ip -4 route get 8.8.8.8"),
+          sec("route6", "ip -6 route get 2404:6800:400a:800::1012"),
+          sec("addr-all", "ip addr show"),
+          // directory order (ls -U), not the shell's sorted glob: ansible_interfaces follows Python's glob,
+          // which is readdir order, and that order differs between kernels
+          sec(
+            "sysnet",
+            // one-line sysfs files read with the shell's own read: three processes fewer per interface
+            `for _b in $(ls -U /sys/class/net); do _n=/sys/class/net/$_b; _a=; _m=; _t=; IFS= read -r _a < "$_n/address"; IFS= read -r _m < "$_n/mtu"; IFS= read -r _t < "$_n/type"; printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$_a" "$_m" "$_t"; done`,
+          ),
+        ]),
     "else",
     sec("proc-route", "cat /proc/net/route"),
     sec("fib_trie", "cat /proc/net/fib_trie"),
@@ -193,6 +203,8 @@ export interface FactsOptions {
   subset?: readonly string[];
   /** The host's ansible_python_interpreter: used as is, nothing discovered. */
   python?: string;
+  /** Only keel's own facts (the run reads no other: engine/facts/needs.ts), within the subsets. */
+  keelOnly?: boolean;
 }
 
 const scripts = new Map<string, string>();
@@ -211,7 +223,8 @@ const scripts = new Map<string, string>();
  *   text:b64=<base64 of the framed stream>
  */
 export function factsScript(opts: FactsOptions = {}): string {
-  const key = JSON.stringify([opts.subset ?? null, opts.python ?? null]);
+  const key = JSON.stringify([opts.subset ?? null, opts.python ?? null, opts.keelOnly === true]);
+  const lazy = opts.keelOnly === true;
   const hit = scripts.get(key);
   if (hit !== undefined) return hit;
   const subsets = resolveSubsets(opts.subset);
@@ -224,16 +237,19 @@ export function factsScript(opts: FactsOptions = {}): string {
     "printf 'text:b64='",
     "{",
     // the login's ids, asked once for the sections user, pw and platform (each used to ask again)
-    ...(subsets.includes("min") ? ["_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"] : []),
-    ...SECTIONS.filter(([g]) => subsets.includes(g)).map(([, id, cmd]) => sec(id, cmd)),
+    ...(subsets.includes("min") ? [lazy ? "_kf_un=$(id -un)" : "_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"] : []),
+    ...SECTIONS.filter(([g, id]) => subsets.includes(g) && (!lazy || KEEL_SECTIONS.has(id))).map(([, id, cmd]) => sec(id, cmd)),
     // in a subshell: it sources /etc/os-release, whose variables must not reach later sections
-    ...(subsets.includes("min") ? [sec("python", `(\n${pythonScript(opts.python)}\n)`)] : []),
-    ...(subsets.includes("network") ? [networkPart(sec)] : []),
+    ...(subsets.includes("min") && !lazy ? [sec("python", `(\n${pythonScript(opts.python)}\n)`)] : []),
+    ...(subsets.includes("network") ? [networkPart(sec, lazy)] : []),
     // The firewall fact prints records of its own: they travel as the text of one section. keel's
     // firewall module needs it, so it is gathered with every subset.
     sec("firewall", FIREWALL_FACT_SCRIPT),
-    // which subsets ran, and the list as asked (Ansible's gather_subset fact)
-    sec("subsets", `printf '%s\\n' ${[subsets.join(","), JSON.stringify(opts.subset && opts.subset.length ? opts.subset : ["all"])].map(shq).join(" ")}`),
+    // which subsets ran ("keel": keel's own facts only), and the list as asked (Ansible's gather_subset fact)
+    sec(
+      "subsets",
+      `printf '%s\\n' ${[lazy ? "keel" : subsets.join(","), JSON.stringify(opts.subset && opts.subset.length ? opts.subset : ["all"])].map(shq).join(" ")}`,
+    ),
     "} </dev/null | base64 | tr -d '\\n'",
     "printf '\\n'",
     "exit 0",

@@ -36,6 +36,17 @@ import type { FleetVars, PlayState, RunOptions, RunSummary, Step } from "./optio
 import { serialBatches } from "./select.js";
 import { Lockstep } from "./lockstep.js";
 import { playMaxFail, playSerial } from "./keywords.js";
+import { factNeeds } from "../facts/index.js";
+import { readFileSync } from "node:fs";
+
+/** A local file's text (template sources for the facts analysis), or undefined when unreadable. */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
 
 export type { HostFailure, RunOptions, RunSummary } from "./options.js";
 export { SECRET, maskResult } from "./result.js";
@@ -69,7 +80,14 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
     if (r) r.adoptFacts(facts);
     else fleet.hostvars[host] = { ...(fleet.hostvars[host] ?? inv.host(host).vars), ...facts };
   };
-  for (const h of allHosts) runners.set(h, new HostRunner(specs.get(h)!, plan, opts, sink, connectFn, fleet));
+  // Facts: keel's own only when nothing the run templates can read another (engine/facts/needs.ts)
+  const needs =
+    opts.facts === "all"
+      ? { all: true }
+      : factNeeds({ plays: plan.plays, dir: plan.dir, vars: [...[...specs.values()].map((s) => s.vars), opts.extraVars], readText });
+  phaseMark(needs.all ? `facts: all${needs.reason ? ` (${needs.reason})` : ""}` : "facts: keel's own");
+  const hostOpts: RunOptions = needs.all ? opts : { ...opts, keelFactsOnly: true };
+  for (const h of allHosts) runners.set(h, new HostRunner(specs.get(h)!, plan, hostOpts, sink, connectFn, fleet));
   const forks = Math.max(1, opts.forks ?? 50);
   const finished = new Set<string>();
   const finish = async (r: HostRunner) => {

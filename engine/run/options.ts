@@ -69,6 +69,13 @@ export interface RunOptions {
   confirmTask?: (task: TaskRef) => Promise<boolean>;
   /** The transport's connect (injectable for tests). */
   connect?: typeof realConnect;
+  /**
+   * Facts: "auto" (default) gathers only keel's own facts when nothing the run can template reads
+   * another one (engine/facts/needs.ts); "all" always gathers Ansible's whole list.
+   */
+  facts?: "auto" | "all";
+  /** Set by runPlaybook from that analysis: the facts probes gather keel's own facts only. */
+  keelFactsOnly?: boolean;
 }
 
 /** Ansible's `groups` (group → host names) and `hostvars` (host → its inventory variables). */

@@ -177,7 +177,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const where = (k: string | undefined) => k?.replace(/^ssh:[^@]*@/, "ssh:");
     // The facts probe to come rides with the shell's start: one exchange fewer per host.
     const factsNext = play.gatherFacts && (!this.factsGathered || (this.connKey !== undefined && where(this.connKey) !== where(t.key)));
-    const conn = await this.pool.get(t, factsNext ? { command: factsProbeFor(factsOptions(play, this.spec.vars)).script } : undefined);
+    const conn = await this.pool.get(t, factsNext ? { command: factsProbeFor(factsOptions(play, this.spec.vars, this.opts.keelFactsOnly)).script } : undefined);
     // a connect that completes after the deadline: the host was already reported; do not keep it open
     if (this.deadline.passed) {
       void conn.close().catch(() => undefined);
@@ -193,7 +193,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   private async gatherFacts(play: Play): Promise<void> {
     try {
       this.phase = " while gathering facts";
-      this.facts = await gatherFacts(this.conn!, undefined, factsOptions(play, this.spec.vars));
+      this.facts = await gatherFacts(this.conn!, undefined, factsOptions(play, this.spec.vars, this.opts.keelFactsOnly));
       this.phase = " between tasks";
     } catch (e) {
       if (e instanceof ConnectionError) throw e;

@@ -2,7 +2,7 @@
 // follows its Python original (named above it) so that the output is the same text or value.
 import { ExprEvalError } from "./errors.js";
 import { type Val, isDict, needList, needStr, pyStr } from "./values.js";
-import type { Filter } from "./filters.js";
+import type { Filter } from "./filter-signatures.js";
 import { pyShuffle } from "./pyrandom.js";
 
 /** itertools.combinations / permutations order. */

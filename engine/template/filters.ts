@@ -1,5 +1,5 @@
-// The Jinja and Ansible filters keel evaluates, with the keyword arguments each takes.
-import { comment, COMMENT_KW } from "./comment.js";
+// The Jinja and Ansible filters keel evaluates (their signatures are in filter-signatures.ts).
+import { comment } from "./comment.js";
 import { createHash } from "node:crypto";
 import jmespath from "jmespath";
 import { ExprEvalError, UndefinedVarError } from "./errors.js";
@@ -8,7 +8,8 @@ import { yescryptFilter } from "./yescrypt.js";
 import { subelements } from "./lookup.js";
 import YAML from "yaml";
 import { hintFrom } from "./ast.js";
-import { MORE_FILTERS, MORE_FILTER_KW } from "./filters-more.js";
+import { MORE_FILTERS } from "./filters-more.js";
+import { FILTER_KW, UNSUPPORTED_FILTERS, type Filter } from "./filter-signatures.js";
 import { combine2, flatten, order, pick, sortKey, uniq } from "./collections.js";
 import { printf, pyJson, toYaml } from "./format.js";
 import { groupRef, pyRegex, pyReplacement } from "./regex.js";
@@ -32,27 +33,6 @@ import {
   truthy,
   typeName,
 } from "./values.js";
-
-/** Filters Ansible has that keel does not, with what to do instead. */
-export const UNSUPPORTED_FILTERS: Record<string, string> = {
-  random: "keel renders the same output on every run; choose the value in vars",
-  to_uuid: "not supported; put the value in vars",
-  realpath: "paths on the controller are not read by templates",
-  expanduser: "paths on the controller are not read by templates; write the full path",
-  fileglob: "paths on the controller are not read by templates; list the files",
-  vault: "not supported in templates; use `keel vault`",
-  unvault: "not supported in templates; use `keel vault`",
-  ipaddr: "not supported",
-  ansible_ipaddr: "not supported",
-  ipv4: "not supported",
-  ipv6: "not supported",
-  from_yaml_all: "not supported; use from_yaml on one document",
-  to_datetime: "not supported",
-  strftime: "keel templates do not read the clock; pass a timestamp with -e",
-  xmlattr: "not supported",
-};
-
-export type Filter = (v: Val, a: Val[], kw: Record<string, Val>) => Val;
 
 /**
  * Jinja's first/last of an empty sequence: an Undefined ("No first item, sequence was empty."), so
@@ -86,49 +66,6 @@ export function indent(s: string, width: Val, first: boolean, blank: boolean): s
   }
   return first ? ind + rv : rv;
 }
-
-/** Keyword arguments each filter takes (others are an error). */
-export const FILTER_KW: Record<string, string[]> = {
-  comment: COMMENT_KW,
-  int: ["default", "base"],
-  float: ["default"],
-  round: ["precision", "method"],
-  sort: ["reverse", "case_sensitive", "attribute"],
-  unique: ["case_sensitive", "attribute"],
-  min: ["case_sensitive", "attribute"],
-  max: ["case_sensitive", "attribute"],
-  sum: ["attribute", "start"],
-  map: ["attribute", "default"],
-  combine: ["recursive", "list_merge"],
-  flatten: ["levels", "skip_nulls"],
-  dict2items: ["key_name", "value_name"],
-  items2dict: ["key_name", "value_name"],
-  to_json: ["indent", "sort_keys", "ensure_ascii"],
-  to_nice_json: ["indent", "sort_keys", "ensure_ascii"],
-  to_yaml: ["indent"],
-  to_nice_yaml: ["indent"],
-  regex_replace: ["ignorecase", "multiline", "count"],
-  regex_search: ["ignorecase", "multiline"],
-  regex_findall: ["ignorecase", "multiline"],
-  indent: ["width", "first", "blank"],
-  truncate: ["length", "killwords", "end", "leeway"],
-  join: ["attribute"],
-  split: [],
-  ternary: [],
-  zip_longest: ["fillvalue"],
-  groupby: ["default", "case_sensitive"],
-  dictsort: ["case_sensitive", "by", "reverse"],
-  batch: [],
-  hash: [],
-  default: [],
-  d: [],
-  mandatory: [],
-  subelements: ["skip_missing"],
-  product: [],
-  json_query: [],
-  password_hash: ["hashtype", "salt", "salt_size", "rounds", "ident", "seed"],
-  ...MORE_FILTER_KW,
-};
 
 export const FILTERS: Record<string, Filter> = {
   bool: (v) => toBool(v),

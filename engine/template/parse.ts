@@ -7,7 +7,8 @@
 import jsep from "jsep";
 import { type DictExpression, calleeName, hintFrom, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { ExprSyntaxError } from "./errors.js";
-import { FILTERS, FILTER_KW, UNSUPPORTED_FILTERS } from "./filters.js";
+import { FILTERS } from "./filters.js";
+import { FILTER_KW, UNSUPPORTED_FILTERS } from "./filter-signatures.js";
 import { SHUFFLE_NEEDS_SEED } from "./filters-more.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
 import { TESTS } from "./tests.js";
@@ -315,7 +316,8 @@ export function checkSupported(n: Node): void {
       if (b.operator === "|") {
         const name = calleeName(b.right);
         if (!name) throw new ExprSyntaxError("a filter name must follow '|'");
-        if (Object.hasOwn(UNSUPPORTED_FILTERS, name)) throw new ExprSyntaxError(`filter '${name}' is not supported by keel: ${UNSUPPORTED_FILTERS[name]}`);
+        if (Object.hasOwn(UNSUPPORTED_FILTERS, name))
+          throw new ExprSyntaxError(`filter '${name}' is not supported by keel: ${UNSUPPORTED_FILTERS[name]}`, undefined, true);
         if (!Object.hasOwn(FILTERS, name)) throw new ExprSyntaxError(`unknown filter '${name}'${hintFrom(name, Object.keys(FILTERS))}`);
         // shuffle is reproducible only with a seed (Ansible's randomize_list)
         if (name === "shuffle" && (b.right.type !== "CallExpression" || (b.right as jsep.CallExpression).arguments.length === 0))
@@ -340,6 +342,8 @@ export function checkSupported(n: Node): void {
         if (CONTROLLER_TESTS.has(name))
           throw new ExprSyntaxError(
             `test '${name}' looks at the controller's files, which keel templates do not read; check the host with a task (stat via command, register, then test the result)`,
+            undefined,
+            true,
           );
         if (!Object.hasOwn(TESTS, name)) throw new ExprSyntaxError(`unknown test '${name}'${hintFrom(name, Object.keys(TESTS))}`);
         if (t.type === "CallExpression") checkArgs((t as jsep.CallExpression).arguments);
@@ -359,7 +363,8 @@ export function checkSupported(n: Node): void {
         checkSupported((c.callee as jsep.MemberExpression).object);
       } else if (c.callee.type === "Identifier") {
         const fn = (c.callee as jsep.Identifier).name;
-        if (Object.hasOwn(UNSUPPORTED_FUNCTIONS, fn)) throw new ExprSyntaxError(`${fn}() is not supported by keel: ${UNSUPPORTED_FUNCTIONS[fn]}`);
+        if (Object.hasOwn(UNSUPPORTED_FUNCTIONS, fn))
+          throw new ExprSyntaxError(`${fn}() is not supported by keel: ${UNSUPPORTED_FUNCTIONS[fn]}`, undefined, true);
         if (fn === "lookup" || fn === "query" || fn === "q") {
           const first = c.arguments[0];
           if (!first || first.type !== "Literal" || typeof (first as jsep.Literal).value !== "string")

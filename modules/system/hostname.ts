@@ -4,10 +4,16 @@ import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { shq } from "../../engine/core/shell.js";
+import { ArgError } from "../../engine/core/errors.js";
 
 export interface HostnameArgs {
   name: string;
+  use?: string;
 }
+
+/** Ansible's hostname strategies (`use`); keel implements the two a Debian host has. */
+const STRATEGIES = ["alpine", "debian", "freebsd", "generic", "macos", "macosx", "darwin", "openbsd", "openrc", "redhat", "sles", "solaris", "systemd"];
+const IMPLEMENTED = new Set(["debian", "systemd"]);
 
 export interface HostnameState {
   live: string;
@@ -21,7 +27,6 @@ type HostnameOp = { op: "file" } | { op: "live" };
 export default defineModule<HostnameArgs, HostnameState, HostnameOp>({
   name: "system.hostname",
   aliases: ["hostname"],
-  refusedArgs: { use: "choosing the hostname strategy is not implemented; keel writes /etc/hostname and sets the kernel hostname (Ansible's debian strategy)" },
   description: "Ensure the host's name, live and in /etc/hostname (and through hostnamectl on systemd hosts).",
   args: {
     type: "object",
@@ -34,7 +39,21 @@ export default defineModule<HostnameArgs, HostnameState, HostnameOp>({
         maxLength: 253,
         pattern: "^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$",
       },
+      use: {
+        description:
+          "Ansible's strategy: `debian` writes /etc/hostname and sets the live name (`hostname`); `systemd` does both through `hostnamectl set-hostname` (the host must run systemd). Unset: /etc/hostname and the live name, plus hostnamectl when the host's init is systemd. Ansible's other strategies (redhat, sles, alpine, openrc, the BSDs…) are refused at load.",
+        enum: STRATEGIES,
+      },
     },
+  },
+
+  validate(a) {
+    if (a.use !== undefined && !IMPLEMENTED.has(a.use))
+      throw new ArgError(
+        "use",
+        `hostname strategy '${a.use}' is not implemented by keel`,
+        "keel implements use: debian and use: systemd (Debian's two); leave use unset to pick by the host's init",
+      );
   },
 
   resource(args) {
@@ -84,8 +103,14 @@ export default defineModule<HostnameArgs, HostnameState, HostnameOp>({
 
   async apply(host, args, changes) {
     const ops = new Set(changes.map((c) => c.data!.op));
+    // Ansible's SystemdStrategy: hostnamectl --static (/etc/hostname) and --transient (the live name), each only when it differs.
+    if (args.use === "systemd") {
+      if (ops.has("file")) await host.run(`hostnamectl --static set-hostname ${shq(args.name)}`);
+      if (ops.has("live")) await host.run(`hostnamectl --transient set-hostname ${shq(args.name)}`);
+      return;
+    }
     if (ops.has("file")) await host.writeFile("/etc/hostname", `${args.name}\n`, { mode: "0644" });
     if (ops.has("live")) await host.run(`hostname ${shq(args.name)}`);
-    if (host.facts.init === "systemd") await host.run(`hostnamectl set-hostname ${shq(args.name)}`);
+    if (args.use === undefined && host.facts.init === "systemd") await host.run(`hostnamectl set-hostname ${shq(args.name)}`);
   },
 });

@@ -1,8 +1,11 @@
 // users.group: a local group exists (or not) with the given gid. Ansible twin: ansible.builtin.group.
 import { defineModule, type Change } from "../../engine/core/module.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import { shq } from "../../engine/core/shell.js";
 import { shJoin } from "../../engine/core/shell.js";
 import { parseRecords } from "../../engine/core/record.js";
 import { getentOf, snip } from "../../engine/core/snippets.js";
+import { findRec } from "../../engine/core/record.js";
 import { parseGroupLine, type GroupEntry } from "./common.js";
 
 export interface GroupArgs {
@@ -11,10 +14,17 @@ export interface GroupArgs {
   non_unique?: boolean;
   system?: boolean;
   state?: "present" | "absent";
+  local?: boolean;
 }
 
 export interface GroupState {
   group?: GroupEntry;
+  /** local: /etc/group is missing. */
+  noGroupFile?: boolean;
+  /** local: the libuser commands found on the host (lgroupadd, lgroupmod, lgroupdel). */
+  lcmds?: string[];
+  /** local with gid: another group (any database, as Python's grp.getgrall) that has the gid. */
+  gidTakenBy?: string;
 }
 
 /** What apply does for one change: the plan diff made, typed (the compiler ties diff to apply). */
@@ -23,7 +33,6 @@ export type GroupOp = { op: "create" } | { op: "delete" } | { op: "gid"; gid: nu
 export default defineModule<GroupArgs, GroupState, GroupOp>({
   name: "users.group",
   aliases: ["group"],
-  refusedArgs: { local: "the lgroupadd family (libuser) is not implemented; keel uses groupadd/groupmod/groupdel" },
   description: "Ensure a local group exists (or not) with the given gid, through groupadd/groupmod/groupdel.",
   args: {
     type: "object",
@@ -39,6 +48,12 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
         description: "Create a system group (groupadd -r). Only used when the group is created.",
       },
       state: { enum: ["present", "absent"], default: "present", description: "Whether the group should exist." },
+      local: {
+        type: "boolean",
+        default: false,
+        description:
+          "As Ansible's local: the group is looked up in /etc/group only (not NSS/LDAP), and changed with libuser's lgroupadd/lgroupmod/lgroupdel, which must be installed. Like Ansible, fails when a gid is given that another group has, and whenever the libuser command Ansible would run is missing (lgroupmod for an existing group, even unchanged).",
+      },
     },
   },
 
@@ -46,6 +61,32 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
   footprint: () => ({ reads: ["accounts"], writes: ["accounts"] }),
 
   probe(a) {
+    if (a.local) {
+      // Ansible's group_exists with local: the LAST line of /etc/group naming it (it reads the file backwards).
+      const name = shq(`${a.name}:`);
+      const script = [
+        snip.begin("lgroup"),
+        `if [ -e /etc/group ]; then printf 'file=1\\n'; else printf 'file=0\\n'; fi`,
+        snip.b64Field("entry", `awk -v p=${name} 'index($0, p) == 1 { l = $0 } END { if (l != "") print l }' /etc/group 2>/dev/null`),
+        snip.field("cmds", `"$(for c in lgroupadd lgroupmod lgroupdel; do command -v $c >/dev/null 2>&1 && printf '%s ' $c; done)"`),
+        ...(a.gid !== undefined
+          ? [snip.field("gidtaken", `"$(getent group 2>/dev/null | awk -F: -v g=${a.gid} -v n=${shq(a.name)} '$3 == g && $1 != n { print $1; exit }')"`)]
+          : []),
+      ].join("\n");
+      return {
+        script: script + "\n",
+        parse(stdout) {
+          const r = findRec(parseRecords(stdout), "lgroup");
+          const st: GroupState = { lcmds: (r?.get("cmds") ?? "").trim().split(/\s+/).filter(Boolean) };
+          if (r?.get("file") === "0") st.noGroupFile = true;
+          const g = parseGroupLine(r?.get("entry")?.trim() || undefined);
+          if (g) st.group = g;
+          const taken = r?.get("gidtaken")?.trim();
+          if (taken) st.gidTakenBy = taken;
+          return st;
+        },
+      };
+    }
     return {
       script: snip.getent("group", "group", a.name) + "\n",
       parse(stdout) {
@@ -57,6 +98,7 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
 
   diff(s, a) {
     const want = a.state ?? "present";
+    if (a.local) localPreconditions(s, a);
     if (want === "absent") {
       return s.group ? [{ field: "state", summary: `group ${a.name} present → absent`, before: "present", after: "absent", data: { op: "delete" } }] : [];
     }
@@ -85,14 +127,31 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
   async apply(host, a, changes) {
     for (const { data: op } of changes) {
       if (!op) continue;
-      if (op.op === "delete") await host.run(shJoin(["groupdel", a.name]));
+      const l = a.local ? "l" : "";
+      if (op.op === "delete") await host.run(shJoin([`${l}groupdel`, a.name]));
       else if (op.op === "create") {
-        const cmd = ["groupadd"];
+        const cmd = [`${l}groupadd`];
         if (a.gid !== undefined) cmd.push("-g", String(a.gid), ...(a.non_unique ? ["-o"] : []));
         if (a.system) cmd.push("-r");
         cmd.push(a.name);
         await host.run(shJoin(cmd));
-      } else await host.run(shJoin(["groupmod", "-g", String(op.gid), ...(a.non_unique ? ["-o"] : []), a.name]));
+      } else await host.run(shJoin([`${l}groupmod`, "-g", String(op.gid), ...(a.non_unique ? ["-o"] : []), a.name]));
     }
   },
 });
+
+/**
+ * Ansible's checks with local: true, in its order: /etc/group must exist; the libuser command the
+ * module would run must be on the host (lgroupdel to remove, lgroupadd to create, lgroupmod for an
+ * existing group, changed or not: Ansible's group_mod looks it up first); a gid another group has
+ * fails (non_unique or not), before adding or modifying.
+ */
+function localPreconditions(s: GroupState, a: GroupArgs): void {
+  if (s.noGroupFile) throw new ModuleError("'local: true' specified but unable to find local group file /etc/group to parse.");
+  const want = a.state ?? "present";
+  if (want === "absent" && !s.group) return;
+  const cmd = want === "absent" ? "lgroupdel" : s.group ? "lgroupmod" : "lgroupadd";
+  if (!(s.lcmds ?? []).includes(cmd))
+    throw new ModuleError(`local: true needs ${cmd} (libuser), which is not on the host: Failed to find required executable "${cmd}"`);
+  if (want === "present" && s.gidTakenBy) throw new ModuleError(`GID '${a.gid}' already exists with group '${s.gidTakenBy}'`);
+}

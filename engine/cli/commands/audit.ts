@@ -227,7 +227,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   const progress = o.quiet || !io.isTTY ? undefined : new Progress({ isTTY: true, color: io.color, diff: false, write: io.err });
   let total = 0;
   let done = 0;
-  await runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars }, (e) => {
+  await runPlaybook(plan, inv, { registry, ...c.run, check: true, diff: true, extraVars, facts: "all" }, (e) => {
     events.push(e);
     progress?.sink(e);
     if (o.quiet || io.isTTY) return;

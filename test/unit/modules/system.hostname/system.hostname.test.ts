@@ -9,3 +9,11 @@ describe("system.hostname schema", () => {
     for (const bad of ["-web", "web-", "we b", "a;reboot", "x".repeat(64), "a..b"]) expect(validate({ name: bad }), bad).toBe(false);
   });
 });
+
+describe("system.hostname use", () => {
+  it("refuses Ansible's strategies keel does not implement, naming them", () => {
+    expect(() => mod.validate!({ name: "a", use: "redhat" })).toThrow(/hostname strategy 'redhat' is not implemented/);
+    expect(() => mod.validate!({ name: "a", use: "debian" })).not.toThrow();
+    expect(() => mod.validate!({ name: "a", use: "systemd" })).not.toThrow();
+  });
+});
