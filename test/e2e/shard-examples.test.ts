@@ -64,7 +64,7 @@ function sh(script: string, opts: { cwd: string; env: Record<string, string>; sh
 
 describeLab("sharding examples, N=4, against the lab", () => {
   it("Kubernetes Indexed Job: JOB_COMPLETION_INDEX 0..3 become shards 1..4/4, the merge Job equals one unsharded drift", async () => {
-    type Container = { env: { name: string; value: string }[]; args: string[] };
+    type Container = { env: { name: string; value: string }[]; command: string[]; args: string[] };
     type Job = { spec: { completionMode?: string; completions?: number; parallelism?: number; template: { spec: { containers: Container[] } } } };
     const dir = join(ROOT, "examples/k8s-indexed-job");
     const job = parseYaml(readFileSync(join(dir, "drift-job.yaml"), "utf8")) as Job;
@@ -76,6 +76,8 @@ describeLab("sharding examples, N=4, against the lab", () => {
     const c = job.spec.template.spec.containers[0]!;
     const m = merge.spec.template.spec.containers[0]!;
     const env = (ct: Container) => Object.fromEntries(ct.env.map((e) => [e.name, e.value]));
+    // the containers' own command (sh -c) runs their script
+    for (const ct of [c, m]) expect(ct.command).toEqual(["/bin/sh", "-c"]);
     expect(env(c).SHARDS).toBe(String(n));
     expect(env(m).SHARDS).toBe(String(n));
     const results = join(tmp, "k8s-results");
@@ -88,13 +90,14 @@ describeLab("sharding examples, N=4, against the lab", () => {
       const r = sh(c.args[0]!, {
         cwd: pod,
         env: { ...env(c), PATH, PLAYBOOK: SITE, INVENTORY, RESULTS: results, SSH_KEY: PRIVATE_KEY, JOB_COMPLETION_INDEX: String(index) },
+        shell: c.command,
       });
       expect(r.code, `pod ${index}: ${r.stderr}`).toBe(0);
     }
     expect(readdirSync(results).sort()).toEqual([1, 2, 3, 4].flatMap((k) => [`drift-${k}.json`, `drift-${k}.xml`]));
     const shardHosts = [1, 2, 3, 4].map((k) => (JSON.parse(readFileSync(join(results, `drift-${k}.json`), "utf8")) as Report).hosts.map((h) => h.host));
     expect(shardHosts.flat().sort()).toEqual(single.hosts.map((h) => h.host).sort()); // each host in exactly one shard
-    const r = sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results } });
+    const r = sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results }, shell: m.command });
     expect(r.code, r.stderr).toBe(2); // drift: the merge Job fails, as documented
     expect(r.stdout).toContain(`${single.hosts.length} hosts: 0 in sync, ${single.hosts.length} drifted`);
     const merged = JSON.parse(readFileSync(join(results, "drift.json"), "utf8")) as Report;
@@ -104,7 +107,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
     for (const h of single.hosts) expect(junit).toContain(h.host);
     // A missing shard report is refused before merging.
     rmSync(join(results, "drift-3.json"));
-    const partial = sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results } });
+    const partial = sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results }, shell: m.command });
     expect(partial.code).toBe(1);
     expect(partial.stderr).toContain(`only ${n - 1} of ${n} shard reports`);
   }, 240_000);
@@ -188,5 +191,10 @@ describeLab("sharding examples, N=4, against the lab", () => {
     // The merged JUnit holds every host, as the unsharded run's does.
     const junit = readFileSync(join(d, "merged/drift.xml"), "utf8");
     for (const h of single.hosts) expect(junit).toContain(h.host);
+    // A shard whose job failed before uploading: the merge step refuses rather than leave its hosts out.
+    rmSync(join(into, "drift-3.json"));
+    const partial = sh(expand(mergeSteps[0]!.run!, {}), { cwd: d, env: { ...env, GITHUB_STEP_SUMMARY: summary }, shell: bash });
+    expect(partial.code, partial.stderr).toBe(1);
+    expect(partial.stderr).toContain("shard report 3/4 missing");
   }, 240_000);
 });

@@ -133,6 +133,21 @@ describe("drift report model", () => {
     expect(mixed).not.toHaveProperty("baseline");
   });
 
+  it("a merge of shard reports needs every shard 1..N of one N", () => {
+    const r = report();
+    const part = (index: number, total: number, hosts: typeof r.hosts) => ({ ...r, shard: { index, total }, hosts });
+    const [s1, s2, s3] = [part(1, 3, r.hosts.slice(0, 1)), part(2, 3, r.hosts.slice(1, 3)), part(3, 3, r.hosts.slice(3))];
+    const m = mergeReports([s3, s1, s2]);
+    expect(m.summary).toEqual(r.summary);
+    expect(m).not.toHaveProperty("shard");
+    expect(() => mergeReports([s1, s3])).toThrow(/shard report 2\/3 missing: the merged report would leave its hosts out/);
+    expect(() => mergeReports([s1])).toThrow(/shard reports 2\/3, 3\/3 missing/);
+    expect(() => mergeReports([s1, s2, part(3, 4, r.hosts.slice(3))])).toThrow(/different splits \(1\/3, 2\/3, 3\/4\)/);
+    expect(() => mergeReports([s1, s2, s3, { ...r, hosts: [] }])).toThrow(/different splits/);
+    // a shard retried (its report given twice) still merges: the later report wins for its hosts
+    expect(mergeReports([s1, s2, s3, s2]).summary).toEqual(r.summary);
+  });
+
   it("shards are stable, disjoint and complete", () => {
     const hosts = Array.from({ length: 200 }, (_, i) => `host${i}`);
     const parts = [1, 2, 3].map((index) => hosts.filter((h) => inShard(h, { index, total: 3 })));
