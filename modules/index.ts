@@ -11,13 +11,16 @@ import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
+import filesTempfile from "./files/tempfile.js";
 import filesTemplate from "./files/template.js";
 import filesUnarchive from "./files/unarchive.js";
 import firewallNftables from "./firewall/nftables.js";
 import firewallRule from "./firewall/rule.js";
+import hardeningAuditdRunning from "./hardening/auditd_running.js";
 import hardeningEmptyPasswords from "./hardening/empty_passwords.js";
 import hardeningFilePerms from "./hardening/file_perms.js";
 import hardeningKernelModule from "./hardening/kernel_module.js";
+import hardeningMountOptions from "./hardening/mount_options.js";
 import hardeningPamProfile from "./hardening/pam_profile.js";
 import hardeningPamd from "./hardening/pamd.js";
 import hardeningProfile from "./hardening/profile.js";
@@ -69,13 +72,16 @@ export const MODULES: readonly ModuleDef[] = [
   filesLineinfile,
   filesReplace,
   filesStat,
+  filesTempfile,
   filesTemplate,
   filesUnarchive,
   firewallNftables,
   firewallRule,
+  hardeningAuditdRunning,
   hardeningEmptyPasswords,
   hardeningFilePerms,
   hardeningKernelModule,
+  hardeningMountOptions,
   hardeningPamProfile,
   hardeningPamd,
   hardeningProfile,

@@ -95,6 +95,14 @@ export const SETTINGS: SettingDef[] = [
     use: "vault ids, label@source, comma separated",
   },
   {
+    name: "vault_encrypt_identity",
+    section: "defaults",
+    keys: ["vault_encrypt_identity"],
+    env: ["ANSIBLE_VAULT_ENCRYPT_IDENTITY"],
+    type: "string",
+    use: "vault id keel vault encrypts with when several are given (--encrypt-vault-id overrides)",
+  },
+  {
     name: "become",
     section: "privilege_escalation",
     keys: ["become"],

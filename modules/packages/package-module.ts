@@ -265,6 +265,8 @@ function packageCore() {
       const specs = parseSpecs(args);
       const state = normState(args.state);
       const changes: Change<PkgOp>[] = [];
+      // Audit evidence names the command that read the installed versions, not the resource.
+      const source = specs.length ? be.queryCommand(specs.map((s) => s.name)) : undefined;
       const cvt = be.cacheAge ? args.cache_valid_time : undefined;
       if (cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt)) {
         changes.push({
@@ -291,6 +293,7 @@ function packageCore() {
               summary: `package ${s.name} installed, to ${purge ? "purge" : "remove"}`,
               field: "state",
               before: p.installed,
+              ...(source ? { source } : {}),
               after: "absent",
               data: { op: purge ? "purge" : "remove", name: s.name },
             });
@@ -299,6 +302,7 @@ function packageCore() {
               summary: `package ${s.name} removed but its configuration files remain, to purge`,
               field: "state",
               before: "config-files",
+              ...(source ? { source } : {}),
               after: "absent",
               data: { op: "purge", name: s.name },
             });
@@ -311,6 +315,7 @@ function packageCore() {
             summary: `package ${s.name} missing${target}`,
             field: "state",
             before: "absent",
+            ...(source ? { source } : {}),
             after: s.version ?? p.candidate ?? "present",
             data: { op: "install", spec: s },
           });
@@ -321,6 +326,7 @@ function packageCore() {
             field: "version",
             before: p.installed,
             after: s.version,
+            ...(source ? { source } : {}),
             data: { op: "install", spec: downgrade ? { ...s, downgrade } : s },
           });
         } else if (state === "latest" && p.candidate !== undefined && be.compare(p.candidate, p.installed) > 0) {
@@ -329,6 +335,7 @@ function packageCore() {
             field: "version",
             before: p.installed,
             after: p.candidate,
+            ...(source ? { source } : {}),
             data: { op: "upgrade", name: s.name },
           });
         }

@@ -30,6 +30,8 @@ export interface VaultDefaults {
   passwordFile?: string;
   /** vault_identity_list of ansible.cfg or ANSIBLE_VAULT_IDENTITY_LIST. */
   identityList?: string[];
+  /** vault_encrypt_identity of ansible.cfg or ANSIBLE_VAULT_ENCRYPT_IDENTITY (--encrypt-vault-id beats it). */
+  encryptIdentity?: string;
 }
 
 export function addVaultFlags(cmd: Command): Command {
@@ -41,16 +43,24 @@ export function addVaultFlags(cmd: Command): Command {
     .addOption(new Option("--ask-vault-password", "same as --ask-vault-pass").hideHelp());
 }
 
-/** The vault id specs in Ansible's order: --vault-id, identity list, password files, then the prompt. */
+/**
+ * The vault id specs in Ansible's order (ansible-core 2.14 cli/__init__.py): the configured identity
+ * list first, then --vault-id, the password files, ansible.cfg's password file, then the prompt.
+ */
 export function vaultIdSpecs(f: VaultFlags, d: VaultDefaults = {}): string[] {
-  const specs = [...(f.vaultId ?? []), ...(d.identityList ?? [])];
+  const specs = [...(d.identityList ?? []), ...(f.vaultId ?? [])];
   for (const file of [...(f.vaultPasswordFile ?? []), ...(f.vaultPassFile ?? [])]) specs.push(`${DEFAULT_VAULT_ID}@${file}`);
   if (d.passwordFile) specs.push(`${DEFAULT_VAULT_ID}@${d.passwordFile}`);
   if (f.askVaultPass || f.askVaultPassword) specs.push(`${DEFAULT_VAULT_ID}@prompt`);
   return specs;
 }
 
-/** Read every password (files, scripts, prompts); the same id and source twice is read once. */
+/**
+ * Read every password (files, scripts, prompts); the same id and source twice is read once. As in
+ * Ansible, a password file or script that fails is a warning and the others are still used (a team's
+ * vault_identity_list names files not everyone has); it is an error only when no password at all
+ * was read. A prompt that fails is an error.
+ */
 export async function loadVaultSecrets(
   specs: string[],
   io: CliIO,
@@ -58,6 +68,7 @@ export async function loadVaultSecrets(
 ): Promise<VaultSecret[]> {
   const out: VaultSecret[] = [];
   const seen = new Set<string>();
+  const failed: Array<{ id: string; error: InputError }> = [];
   for (const spec of specs) {
     const { id, source } = parseVaultId(spec);
     if (seen.has(`${id}@${source}`)) continue;
@@ -66,8 +77,19 @@ export async function loadVaultSecrets(
       const pw = await promptHidden(io, promptLabel(id));
       if (pw === "") throw new InputError(`empty vault password at the prompt (vault id '${id}')`);
       out.push({ id, password: Buffer.from(pw.trim(), "utf8"), source: "prompt" });
-    } else out.push(readPasswordSource(id, source));
+    } else {
+      try {
+        out.push(readPasswordSource(id, source));
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        failed.push({ id, error: e });
+      }
+    }
   }
+  // none read: the last failure is the error (the others are still told)
+  const last = out.length === 0 ? failed.pop() : undefined;
+  for (const f of failed) io.err(`warning: vault id '${f.id}': ${f.error.message}; going on without it\n`);
+  if (last) throw last.error;
   // a vault password is itself a secret: masked if it ever shows in output
   for (const s of out) registerSecret(s.password.toString("utf8"));
   return out;
@@ -90,5 +112,7 @@ export function vaultDefaults(): VaultDefaults {
       .split(",")
       .map((x) => x.trim())
       .filter(Boolean);
+  const enc = settings.vault_encrypt_identity?.value;
+  if (typeof enc === "string" && enc) d.encryptIdentity = enc;
   return d;
 }

@@ -6,7 +6,7 @@
 // Passwords: --vault-id [label@]source, --vault-password-file, -J/--ask-vault-pass, ansible.cfg's
 // vault_password_file; a command that encrypts and has none prompts for a new one (twice).
 import { readFileSync, existsSync, mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, basename } from "node:path";
 import type { Command } from "commander";
@@ -105,16 +105,25 @@ async function decryptSecrets(f: VaultFlags, io: CliIO): Promise<VaultSecret[]> 
 /** The one password to encrypt with: --encrypt-vault-id, else the first given, else a new one prompted twice. */
 async function encryptSecret(f: VaultCmdFlags, io: CliIO, given?: VaultSecret[]): Promise<VaultSecret> {
   const all = given ?? (await secretsOf(f, io));
-  if (f.encryptVaultId !== undefined) {
-    const m = all.find((s) => s.id === f.encryptVaultId);
+  const want = f.encryptVaultId ?? vaultDefaults().encryptIdentity;
+  if (want !== undefined) {
+    const m = all.find((s) => s.id === want);
     if (!m)
       throw new InputError(
-        `--encrypt-vault-id ${f.encryptVaultId} matches none of the vault ids given (${all.map((s) => s.id).join(", ") || "none"})`,
+        `${f.encryptVaultId !== undefined ? "--encrypt-vault-id" : "vault_encrypt_identity"} ${want} matches none of the vault ids given (${all.map((s) => s.id).join(", ") || "none"})`,
         undefined,
-        `give it: --vault-id ${f.encryptVaultId}@FILE`,
+        `give it: --vault-id ${want}@FILE`,
       );
     return m;
   }
+  // several different passwords: which one would be a guess, so ansible-vault refuses, and so does keel
+  const distinct = all.filter((s, i) => all.findIndex((o) => o.id === s.id && o.password.equals(s.password)) === i);
+  if (distinct.length > 1)
+    throw new InputError(
+      `the vault ids ${distinct.map((s) => `${s.id} (${s.source})`).join(", ")} are available to encrypt with`,
+      undefined,
+      "say which one with --encrypt-vault-id LABEL (ansible.cfg's vault_password_file and vault_identity_list count too)",
+    );
   if (all.length) return all[0]!;
   return newPassword(DEFAULT_VAULT_ID, io);
 }
@@ -237,17 +246,17 @@ function runEditor(editor: string[], tmp: string): Promise<EditorResult> {
   return new Promise((done) => {
     let interrupted: NodeJS.Signals | undefined;
     // the handlers are in place before the editor starts: a signal can come at once
-    let forward: ((sig: NodeJS.Signals) => void) | undefined;
+    const editorProcess: { child?: ChildProcess } = {};
     const handlers = (["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"] as const).map((sig) => {
       const h = () => {
         interrupted ??= sig;
-        if (sig === "SIGTERM" || sig === "SIGHUP") forward?.(sig);
+        if (sig === "SIGTERM" || sig === "SIGHUP") editorProcess.child?.kill(sig);
       };
       process.on(sig, h);
       return () => process.off(sig, h);
     });
     const child = spawn(editor[0]!, [...editor.slice(1), tmp], { stdio: "inherit" });
-    forward = (sig) => child.kill(sig);
+    editorProcess.child = child;
     const finish = (r: EditorResult) => {
       handlers.forEach((off) => off());
       done(interrupted ? { ...r, interrupted } : r);

@@ -30,6 +30,8 @@ export const apk: PackageBackend = {
     return lines.join("\n");
   },
 
+  queryCommand: () => "apk info -v",
+
   parse(stdout, _rc, specs) {
     const sec = sections(stdout);
     const state: PkgState = { manager: "apk", packages: {} };

@@ -25,10 +25,7 @@ export const apt: PackageBackend = {
     const names = shJoin(specs.map((s) => s.name));
     const lines = ["LC_ALL=C; export LC_ALL"];
     if (specs.length > 0) {
-      lines.push(
-        `q=$(dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' ${names} 2>/dev/null)`,
-        outSection("dpkg", `printf '%s\\n' "$q"`),
-      );
+      lines.push(`q=$(${apt.queryCommand(specs.map((s) => s.name))} 2>/dev/null)`, outSection("dpkg", `printf '%s\\n' "$q"`));
       const release = opts.defaultRelease !== undefined ? ` -o APT::Default-Release=${shq(opts.defaultRelease)}` : "";
       const policy = outSection("policy", `apt-cache${release} policy ${names}`);
       if (opts.candidates === "all") lines.push(policy);
@@ -46,6 +43,8 @@ export const apt: PackageBackend = {
     lines.push("true");
     return lines.join("\n");
   },
+
+  queryCommand: (names) => `dpkg-query -W -f='\${binary:Package}\\t\${Version}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' ${shJoin(names)}`,
 
   parse(stdout, _rc, specs) {
     const sec = sections(stdout);

@@ -35,6 +35,8 @@ export function makeDnf(cmd: "dnf" | "yum"): PackageBackend {
       return lines.join("\n");
     },
 
+    queryCommand: (names) => `rpm -q --qf ${QF_RPM} ${shJoin(names)}`,
+
     parse(stdout, _rc, specs) {
       const sec = sections(stdout);
       const state: PkgState = { manager: cmd, packages: {} };

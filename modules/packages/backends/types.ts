@@ -70,6 +70,8 @@ export interface PackageBackend {
   /** Whether purge means something (apt only). */
   readonly purge: boolean;
   probeScript(specs: PkgSpec[], opts: ProbeOptions): string;
+  /** The command of probeScript that reads what is installed, as audit evidence names it ("dpkg-query -W … aide"). */
+  queryCommand(names: string[]): string;
   parse(stdout: string, rc: number, specs: PkgSpec[]): PkgState;
   /** <0, 0, >0 in the manager's version order. */
   compare(a: string, b: string): number;
