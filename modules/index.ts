@@ -11,6 +11,7 @@ import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
 import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
+import filesTempfile from "./files/tempfile.js";
 import filesTemplate from "./files/template.js";
 import filesUnarchive from "./files/unarchive.js";
 import firewallNftables from "./firewall/nftables.js";
@@ -71,6 +72,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesLineinfile,
   filesReplace,
   filesStat,
+  filesTempfile,
   filesTemplate,
   filesUnarchive,
   firewallNftables,

@@ -210,7 +210,7 @@ export function sshOptionOf(argStrings: readonly string[], name: string): string
       const w = words[i]!;
       const opt = w === "-o" ? words[++i] : w.startsWith("-o") ? w.slice(2) : undefined;
       if (opt === undefined) continue;
-      const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)(.*)$/.exec(opt);
+      const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*)$/.exec(opt);
       if (m && m[1]!.toLowerCase() === want) return m[2]!.trim();
       if (!m && opt.toLowerCase() === want && words[i + 1] !== undefined) return words[i + 1]!;
     }

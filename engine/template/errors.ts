@@ -5,6 +5,8 @@ export class ExprSyntaxError extends Error {
   constructor(
     message: string,
     readonly index?: number,
+    /** The message says what to do instead (an unsupported filter, test or function): no generic syntax hint. */
+    readonly advised = false,
   ) {
     super(message);
     this.name = "ExprSyntaxError";

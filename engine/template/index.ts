@@ -60,12 +60,8 @@ const TEMPLATE_HINT = "templates use Jinja expressions: {{ var }}, {{ var | filt
 function syntaxError(e: unknown, pos: SourcePos, text: string, hint = CONDITION_HINT): InputError {
   if (e instanceof ExprSyntaxError) {
     const at = e.index !== undefined ? ` at character ${e.index + 1}` : "";
-    // "not supported" messages carry their own advice
-    return errorAt(
-      pos,
-      `invalid expression \`${text}\`: ${e.message}${at}`,
-      / is not supported by keel| looks at the controller/.test(e.message) ? undefined : hint,
-    );
+    // "not supported" messages carry their own advice (ExprSyntaxError.advised)
+    return errorAt(pos, `invalid expression \`${text}\`: ${e.message}${at}`, e.advised ? undefined : hint);
   }
   return e instanceof InputError ? e : errorAt(pos, String((e as Error)?.message ?? e));
 }

@@ -315,7 +315,8 @@ export function checkSupported(n: Node): void {
       if (b.operator === "|") {
         const name = calleeName(b.right);
         if (!name) throw new ExprSyntaxError("a filter name must follow '|'");
-        if (Object.hasOwn(UNSUPPORTED_FILTERS, name)) throw new ExprSyntaxError(`filter '${name}' is not supported by keel: ${UNSUPPORTED_FILTERS[name]}`);
+        if (Object.hasOwn(UNSUPPORTED_FILTERS, name))
+          throw new ExprSyntaxError(`filter '${name}' is not supported by keel: ${UNSUPPORTED_FILTERS[name]}`, undefined, true);
         if (!Object.hasOwn(FILTERS, name)) throw new ExprSyntaxError(`unknown filter '${name}'${hintFrom(name, Object.keys(FILTERS))}`);
         if (b.right.type === "CallExpression") {
           const args = (b.right as jsep.CallExpression).arguments;
@@ -337,6 +338,8 @@ export function checkSupported(n: Node): void {
         if (CONTROLLER_TESTS.has(name))
           throw new ExprSyntaxError(
             `test '${name}' looks at the controller's files, which keel templates do not read; check the host with a task (stat via command, register, then test the result)`,
+            undefined,
+            true,
           );
         if (!Object.hasOwn(TESTS, name)) throw new ExprSyntaxError(`unknown test '${name}'${hintFrom(name, Object.keys(TESTS))}`);
         if (t.type === "CallExpression") checkArgs((t as jsep.CallExpression).arguments);
@@ -356,7 +359,8 @@ export function checkSupported(n: Node): void {
         checkSupported((c.callee as jsep.MemberExpression).object);
       } else if (c.callee.type === "Identifier") {
         const fn = (c.callee as jsep.Identifier).name;
-        if (Object.hasOwn(UNSUPPORTED_FUNCTIONS, fn)) throw new ExprSyntaxError(`${fn}() is not supported by keel: ${UNSUPPORTED_FUNCTIONS[fn]}`);
+        if (Object.hasOwn(UNSUPPORTED_FUNCTIONS, fn))
+          throw new ExprSyntaxError(`${fn}() is not supported by keel: ${UNSUPPORTED_FUNCTIONS[fn]}`, undefined, true);
         if (fn === "lookup" || fn === "query" || fn === "q") {
           const first = c.arguments[0];
           if (!first || first.type !== "Literal" || typeof (first as jsep.Literal).value !== "string")

@@ -4,6 +4,8 @@
 // honour stops the load: dropping it would connect differently than the user asked. Pure.
 import { shlexSplit } from "../inventory/shlex.js";
 import { HONOURED_OPTIONS, type SshOpt } from "./ssh-config.js";
+import { sshAlgorithms } from "./ssh-algorithms.js";
+import { DEFAULT_HOST_KEY_ALGORITHMS } from "./known-hosts.js";
 
 export interface SshArgs {
   opts: SshOpt[];
@@ -38,7 +40,46 @@ const HARMLESS = new Set([
   "setenv",
   "requesttty",
   "numberofpasswordprompts",
+  "forwardx11",
+  "forwardx11trusted",
+  "exitonforwardfailure",
+  "escapechar",
+  "streamlocalbindunlink",
 ]);
+
+/** Key types keel's client signs with (ssh2: the key's own type; RSA as rsa-sha2-* or ssh-rsa). */
+const PUBKEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+
+/**
+ * Algorithm options and what keel offers for each. `-o HostKeyAlgorithms=+ssh-rsa` (the usual line for
+ * old hosts in real inventories) ADDS to OpenSSH's defaults: when keel already offers every added
+ * algorithm it changes nothing and is taken as is. A list that replaces, removes or reorders
+ * (`aes256-ctr`, `-ssh-rsa`, `^…`) restricts what keel would negotiate, which keel cannot do: refused.
+ */
+const ALGORITHM_OPTIONS: Record<string, { name: string; offered: () => readonly string[] }> = {
+  hostkeyalgorithms: { name: "HostKeyAlgorithms", offered: () => DEFAULT_HOST_KEY_ALGORITHMS },
+  pubkeyacceptedalgorithms: { name: "PubkeyAcceptedAlgorithms", offered: () => PUBKEY_ALGORITHMS },
+  pubkeyacceptedkeytypes: { name: "PubkeyAcceptedKeyTypes", offered: () => PUBKEY_ALGORITHMS },
+  kexalgorithms: { name: "KexAlgorithms", offered: () => sshAlgorithms().kex },
+  ciphers: { name: "Ciphers", offered: () => sshAlgorithms().cipher },
+  macs: { name: "MACs", offered: () => sshAlgorithms().hmac },
+};
+
+/** Undefined when the option only adds algorithms keel offers anyway; else why it is refused. */
+function algorithmRefusal(key: string, value: string): string | undefined {
+  const a = ALGORITHM_OPTIONS[key]!;
+  const offered = a.offered();
+  if (value.startsWith("+")) {
+    const missing = value
+      .slice(1)
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x && !offered.includes(x));
+    if (!missing.length) return undefined;
+    return `keel's SSH client cannot use ${missing.join(", ")}; it offers ${offered.join(",")}`;
+  }
+  return `keel offers a fixed ${a.name} list (${offered.join(",")}) and cannot restrict or reorder it; only a '+' list of algorithms it offers anyway is taken`;
+}
 const STRICT_VALUES = new Set(["yes", "no", "off", "accept-new", "ask"]);
 
 /** Flags with an argument keel maps onto an option. */
@@ -83,7 +124,7 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
         "keel honours -o Name=value, -J, -F, -i, -p and -l here; use the inventory variables (ansible_port, ansible_user, ansible_ssh_private_key_file) for the rest",
       );
     if (opt === undefined) fail("ends with -o and no option", "write -o Name=value");
-    const m = /^\s*([A-Za-z]+)\s*(?:=\s*|\s+)?([\s\S]*)$/.exec(opt!);
+    const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)?([\s\S]*)$/.exec(opt!);
     const name = (m?.[1] ?? opt!).toLowerCase();
     let value = (m?.[2] ?? "").trim();
     if (value === "" && m && !/=/.test(opt!)) {
@@ -99,6 +140,11 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
       continue;
     }
     if (HARMLESS.has(name)) continue;
+    if (ALGORITHM_OPTIONS[name]) {
+      const why = algorithmRefusal(name, value);
+      if (why === undefined) continue;
+      fail(`sets -o ${opt}, which keel does not honour`, why);
+    }
     fail(`sets -o ${opt}, which keel does not honour`, `keel does not honour the ssh option ${m?.[1] ?? opt}; remove it`);
   }
   return out;

@@ -14,7 +14,7 @@
 //   @top           a top folder of the members: name:b64, st=…
 import { ModuleError } from "../../engine/core/errors.js";
 import { allRecs, findRec, parseRecords, type Rec } from "../../engine/core/record.js";
-import { cmdOf, snip } from "../../engine/core/snippets.js";
+import { cmdOf, normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
 import { idMatches, parseMode, targetMode } from "./common.js";
@@ -375,7 +375,7 @@ function attrDiffs(st: ArchiveState, a: UnarchiveArgs, files: string[]): string[
     if (a.group !== undefined && !idMatches(a.group, s.group, s.gid)) out.push(`${n} group ${s.group}`);
     if (a.mode !== undefined && s.type !== "symbolic link") {
       const want = targetMode(parseMode(a.mode), s.mode, s.type === "directory");
-      if (want !== s.mode) out.push(`${n} mode ${s.mode.toString(8).padStart(4, "0")}`);
+      if (want !== s.mode) out.push(`${n} mode ${normMode(s.mode)}`);
     }
   }
   return out;
@@ -394,7 +394,7 @@ export function attrCommands(a: UnarchiveArgs, files: string[], _st: ArchiveStat
   else if (a.group !== undefined) cmds.push(`chgrp -h ${shq(a.group)} -- ${paths}`);
   if (a.mode !== undefined) {
     const spec = parseMode(a.mode);
-    const m = "octal" in spec ? spec.octal.toString(8).padStart(4, "0") : spec.symbolic;
+    const m = "octal" in spec ? normMode(spec.octal) : spec.symbolic;
     cmds.push(`_kf=0; for _kp in ${paths}; do [ -L "$_kp" ] || chmod ${shq(m)} -- "$_kp" || _kf=1; done; [ "$_kf" = 0 ]`);
   }
   return cmds;

@@ -1,6 +1,7 @@
 // What files.stat and files.find share: the lstat fields both read with stat(1), and the part of
 // Ansible's stat mapping that comes from st_mode (the file type flags and permission bits), as
 // Ansible's stat.py and find.py's statinfo() build it. One list of fields, one mode decoder.
+import { normMode } from "../../engine/core/snippets.js";
 
 /** The stat(1) fields both modules read, by name: st_mode in hex, ids, size, inode, times… */
 export const STAT_FIELDS = [
@@ -36,7 +37,7 @@ export function fileFormat(raw: number): number {
 export function modeInfo(raw: number): Record<string, unknown> {
   const fmt = fileFormat(raw);
   return {
-    mode: (raw & 0o7777).toString(8).padStart(4, "0"),
+    mode: normMode(raw & 0o7777),
     isdir: fmt === 0o040000,
     ischr: fmt === 0o020000,
     isblk: fmt === 0o060000,

@@ -104,7 +104,7 @@ export default defineModule<FilePermsArgs, { entries: Entry[] }, Fix[]>({
       const fix: Fix = { path: e.path };
       const what: string[] = [];
       if (extra) {
-        fix.chmod = (mode & max).toString(8).padStart(4, "0");
+        fix.chmod = normMode(mode & max);
         what.push(`mode ${e.mode} → ${fix.chmod}`);
       }
       const ownerOk = a.owner === undefined || e.owner === a.owner;

@@ -170,6 +170,26 @@ describe("one probe record format (engine/core/record.ts)", () => {
   });
 });
 
+describe("one mode normaliser (engine/core/snippets.ts normMode)", () => {
+  // A mode is formatted as "0644" in one place, so that every module, fixture and report agrees on it.
+  const INLINE = /\.toString\(8\)\.padStart\(/;
+
+  it("no module or facts file formats an octal mode itself", () => {
+    const bad: string[] = [];
+    for (const f of [...tsFiles(join(root, "modules")), ...tsFiles(join(root, "engine/facts"))])
+      readFileSync(f, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (INLINE.test(line)) bad.push(`${relative(root, f)}:${i + 1}: ${line.trim()}`);
+        });
+    expect(bad).toEqual([]);
+  });
+
+  it("the check sees an inline mode formatter", () => {
+    expect(INLINE.test('mode: (raw & 0o7777).toString(8).padStart(4, "0"),')).toBe(true);
+  });
+});
+
 describe("typed changes (Change<D>)", () => {
   // apply receives the plan diff made (Change<D>.data, typed per module): it never decides what to do
   // from a change's display field name, nor casts the plan data, so the compiler ties diff to apply.

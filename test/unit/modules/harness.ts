@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, it, expect } from "vitest";
 import type { HostModule, Host, ExecOptions, ExecResult, WriteFileOptions, Change } from "../../../engine/core/module.js";
-import { CommandError, ConnectionError } from "../../../engine/core/errors.js";
+import { CommandError, ConnectionError, InputError } from "../../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../../engine/core/facts.js";
 
 export const BASE_FACTS: Facts = {
@@ -143,6 +143,9 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
         if (c.result !== undefined) expect(mod.result?.(state, c.args as never, facts)).toMatchObject(c.result);
         if (c.diff_error !== undefined) {
           expect(() => mod.diff(state, c.args as never, facts)).toThrow(new RegExp(c.diff_error));
+          // A mistake in the arguments is validate's (at load, before any host is touched); what diff
+          // refuses is what it found on the host, so it is never an InputError.
+          expect(thrown(() => mod.diff(state, c.args as never, facts))).not.toBeInstanceOf(InputError);
           return;
         }
         const changes = mod.diff(state, c.args as never, facts);
@@ -155,6 +158,7 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
         const host = new RecordingHost(facts, c.replies ?? []);
         if (c.apply_error !== undefined) {
           await expect(mod.apply(host, c.args as never, changes, state)).rejects.toThrow(new RegExp(c.apply_error));
+          await expect(mod.apply(new RecordingHost(facts, c.replies ?? []), c.args as never, changes, state)).rejects.not.toBeInstanceOf(InputError);
           return;
         }
         await mod.apply(host, c.args as never, changes, state);
@@ -176,4 +180,14 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
       });
     }
   });
+}
+
+/** The error a call throws (undefined when it returns). */
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }

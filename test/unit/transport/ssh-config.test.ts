@@ -8,6 +8,7 @@ import { InputError } from "../../../engine/core/errors.js";
 import { HONOURED_OPTIONS, loadSshConfig, lookupSshConfig, parseSshConfigFile, patternListMatches } from "../../../engine/transport/ssh-config.js";
 import { parseJumpSpec, resolveEndpoint } from "../../../engine/transport/route.js";
 import { parseSshArgs } from "../../../engine/transport/ssh-args.js";
+import { sshOptionOf } from "../../../engine/inventory/hostspec.js";
 
 const home = mkdtempSync(join(tmpdir(), "keel-sshcfg-"));
 mkdirSync(join(home, ".ssh", "conf.d"), { recursive: true });
@@ -197,6 +198,31 @@ describe("routes", () => {
     expect(a.configFile).toBe("/cfg");
     expect(() => parseSshArgs("-o Ciphers=aes128-ctr", "args", fail)).toThrow(/Ciphers/);
     expect(() => parseSshArgs("-L 80:x:80", "args", fail)).toThrow(/'-L'/);
+  });
+
+  it("algorithm options: a '+' list of algorithms keel offers anyway changes nothing (old hosts' usual line); a restriction is refused", () => {
+    const fail = (m: string, hint: string): never => {
+      throw new Error(`${m} | ${hint}`);
+    };
+    // as real inventories write it for old hosts
+    expect(parseSshArgs("-o PubkeyAcceptedKeyTypes=+ssh-rsa -o HostKeyAlgorithms=+ssh-rsa -o PubkeyAcceptedAlgorithms=+ssh-rsa", "args", fail).opts).toEqual(
+      [],
+    );
+    expect(parseSshArgs("-o KexAlgorithms=+diffie-hellman-group14-sha256 -o Ciphers=+aes256-ctr", "args", fail).opts).toEqual([]);
+    expect(() => parseSshArgs("-o KexAlgorithms=+diffie-hellman-group1-sha1", "args", fail)).toThrow(
+      /cannot use diffie-hellman-group1-sha1; it offers curve25519-sha256/,
+    );
+    expect(() => parseSshArgs("-o HostKeyAlgorithms=ssh-ed25519", "args", fail)).toThrow(/fixed HostKeyAlgorithms list .* cannot restrict or reorder it/);
+    expect(() => parseSshArgs("-o Ciphers=-aes128-ctr", "args", fail)).toThrow(/Ciphers/);
+  });
+
+  it("option names with digits (ForwardX11) are read whole, not cut at the digit", () => {
+    const fail = (m: string, hint: string): never => {
+      throw new Error(`${m} | ${hint}`);
+    };
+    expect(parseSshArgs("-o ForwardX11=no -o ForwardX11Trusted=no", "args", fail).opts).toEqual([]);
+    expect(sshOptionOf(["-o ForwardX11=yes -o Port=2222"], "ForwardX11")).toBe("yes");
+    expect(() => parseSshArgs("-o Tunnel=yes", "args", fail)).toThrow(/keel does not honour the ssh option Tunnel;/);
   });
 
   it("one table of honoured options: each is taken from a config file and from -o of ssh arguments alike", () => {
