@@ -357,7 +357,8 @@ export async function main(argv: string[]): Promise<number> {
       formatGoals(goals(r)),
     ].join("\n") + "\n",
   );
-  if (a.docs) await writeDocs(r, join(ROOT, "docs/benchmarks.md"), join(ROOT, "docs/benchmarks.svg"), { table: formatCurve(r), slope });
+  if (a.docs)
+    await writeDocs(r, join(ROOT, "docs/benchmarks.md"), join(ROOT, "docs/benchmarks.svg"), { table: formatCurve(r), slope, goals: formatGoals(goals(r)) });
   const bad = r.sizes.flatMap((s) => s.problems);
   if (bad.length) process.stdout.write(`VERIFICATION FAILED:\n${bad.map((p) => `  ${p}`).join("\n")}\n`);
   return bad.length ? 2 : 0;
