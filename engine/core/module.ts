@@ -167,9 +167,22 @@ export interface ModuleMeta<A = any> {
  * is the other or lies below it, or when a folder entry lies in (or is) a file path. The rule is in
  * engine/run/footprint.ts.
  */
+/** A file an apply installs (Host.writeFile), as a recording saw it. */
+export interface FileWrite {
+  path: string;
+  content: Buffer;
+}
+
 export interface Footprint {
   reads: string[];
   writes: string[];
+  /**
+   * The apply may do anything to the host, down to cutting keel's own connection (a command that
+   * reboots or takes the link down): it may START a batch, carrying the later tasks behind guards,
+   * but never joins one after another task's apply, whose results a lost connection would take
+   * with it (a sequential run would have reported them before the command ran).
+   */
+  firstOnly?: boolean;
 }
 
 /** "dir:" names of every folder above an absolute path ("/a/b/c" → dir:/a/b, dir:/a, dir:/). */
@@ -195,6 +208,14 @@ export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
    * Without it, an apply runs on its own and every later probe is read again after it.
    */
   footprint?(args: A, facts: Facts): Footprint;
+  /**
+   * Pipelined applies: what this probe would print now, given what it printed before and the files
+   * that applies since then installed (in order), assuming nothing else changed; undefined when it
+   * cannot tell. Only a guess: the batch re-runs the probe at that point and goes on only when
+   * the host prints exactly this (docs/pipelining.md), so a wrong guess costs a round trip, never
+   * a wrong plan. Pure. (system.sysctl: three keys in one file no longer cost a round trip each.)
+   */
+  predict?(stdout: string, args: A, facts: Facts, writes: readonly FileWrite[]): string | undefined;
   /** Controller-side preparation after templating: read `src`, render templates… Pure of hosts. */
   prepare?(args: A, ctx: PrepareContext): A;
   probe(args: A, facts: Facts): Probe<S>;

@@ -5,20 +5,22 @@
 //   - same play, normal flow (flat order), strategy free, no --step; the task is not a handler
 //     and has no placement (delegate_to, remote_user, connection, environment, run_once);
 //   - no meta task, no controller module (set_fact, assert, debug… may fail or set variables),
-//     no module without a footprint or that sets variables (result, produces), no loop, no register, changed_when, failed_when or until
+//     no module without a footprint or that sets variables (result, produces), no command or shell
+//     (a footprint `firstOnly`: they only start batches), no loop, no register, changed_when, failed_when or until
 //     (their result feeds decisions the host makes later), no check mode, on the same host;
 //   - the applies before it in the batch have no register either (this task's variables are the
 //     ones it was planned with) and are complete recordings (recorder.ts);
 //   - its `when` holds or not with today's variables (a false one is skipped, as the run will);
 //   - its probe output is in the cache and still valid; if an apply before it in the batch may
 //     have changed what its probe reads (declared footprints overlap), a guard re-runs the probe
-//     in the batch and lets the batch go on only when the output is unchanged.
+//     in the batch and lets the batch go on only when the output is unchanged, or is exactly what
+//     the module predicted from the files the batch installs before it (HostModule.predict).
 //
 // Planning stops at the first task that does not qualify; the probes of the tasks from there on
 // (those that can be prepared) run at the end of the batch.
 import type { Connection } from "../core/connection.js";
 import type { Facts } from "../core/facts.js";
-import type { HostModule } from "../core/module.js";
+import type { FileWrite, HostModule } from "../core/module.js";
 import type { Plan, Task } from "../core/plan.js";
 import { isTrue } from "../template/index.js";
 import type { ProbeOutput } from "./batch.js";
@@ -91,6 +93,8 @@ export async function planAhead(
     return plan;
   const base = h.probes.epoch;
   const writes: (readonly string[])[] = [first.p.fp.writes];
+  /** The files the batch's applies install, in order (for probe predictions). */
+  const files: FileWrite[] = first.rec.calls.flatMap((c) => (c.write ? [c.write] : []));
   let steps = first.rec.calls.length;
   let stdin = first.rec.calls.reduce((n, c) => n + (c.step.req.stdin?.length ?? 0), 0);
   let j = idx + 1;
@@ -111,11 +115,17 @@ export async function planAhead(
       const vars = h.varsFor(s, t);
       if (![...s.whens, ...t.when].every((w) => isTrue(w, vars))) continue;
       p = prepare(h, t, s, m as HostModule, vars);
-      if (!p.declared) break;
+      if (!p.declared || p.fp.firstOnly) break;
       const seen = h.probes.peek(p.become, p.probe.script);
       if (!seen) break;
       po = seen.out;
-      stale = seen.stale;
+      stale = seen.stale || writes.some((w) => overlaps(w, p.fp.reads));
+      // Behind a guard anyway: plan with what the module predicts the files the batch installs
+      // before it make of the output (a wrong guess only stops the batch at the guard).
+      if (stale && p.module.predict && files.length) {
+        const guess = p.module.predict(po.stdout, p.args, h.facts, files);
+        if (guess !== undefined) po = { ...po, stdout: guess };
+      }
       state = p.probe.parse(po.stdout, po.rc);
       changes = p.module.diff(state, p.args, h.facts);
     } catch {
@@ -123,7 +133,7 @@ export async function planAhead(
     }
     // An output read before an apply that may have changed it is used behind a guard: the batch
     // reads the probe again at this point and goes on only when nothing changed.
-    if (stale || writes.some((w) => overlaps(w, p.fp.reads))) {
+    if (stale) {
       if (steps + 1 > MAX_STEPS) break;
       entries.push({ kind: "guard", p, expect: po, at: base + writes.length });
       steps++;
@@ -136,6 +146,7 @@ export async function planAhead(
     steps += rec.calls.length;
     stdin += add;
     writes.push(p.fp.writes);
+    for (const c of rec.calls) if (c.write) files.push(c.write);
     if (!rec.complete || rec.threw) return plan;
   }
   plan.trailing = trailingProbes(h, j, first.p, writes, base + writes.length);

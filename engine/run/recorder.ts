@@ -12,7 +12,7 @@
 // (the batch stopped earlier, or the recording ended before it) runs live. A call that differs from
 // the one the batch ran means the apply was not deterministic: an InternalError.
 import type { BatchStep, Connection, ExecRequest } from "../core/connection.js";
-import type { ApplyResult, Change, ExecOptions, ExecResult, Host, HostModule, WriteFileOptions } from "../core/module.js";
+import type { ApplyResult, Change, ExecOptions, ExecResult, FileWrite, Host, HostModule, WriteFileOptions } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError, InternalError } from "../core/errors.js";
 import { ConnectionHost, type Become } from "./host.js";
@@ -26,6 +26,8 @@ export interface RecordedCall {
   /** run: throw CommandError on a non-zero exit (ExecOptions.check). */
   check: boolean;
   cmd: string;
+  /** writeFile: the path and the bytes it installs (for probe predictions: lookahead.ts). */
+  write?: FileWrite;
 }
 
 export interface Recording {
@@ -86,7 +88,15 @@ class RecordingHost implements Host {
   async writeFile(path: string, content: string | Buffer, opts: WriteFileOptions = {}): Promise<{ backup?: string }> {
     if (this.stopped || !this.conn.putFileRequest) return this.end();
     const w = this.conn.putFileRequest(path, typeof content === "string" ? Buffer.from(content, "utf8") : content, { ...opts, become: this.become });
-    this.calls.push({ key: requestKey("write", path, w.req, opts), step: { req: w.req, goOn: "rc0" }, finish: w.finish, check: true, cmd: `write ${path}` });
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    this.calls.push({
+      key: requestKey("write", path, w.req, opts),
+      step: { req: w.req, goOn: "rc0" },
+      finish: w.finish,
+      check: true,
+      cmd: `write ${path}`,
+      write: { path, content: bytes },
+    });
     return {};
   }
 

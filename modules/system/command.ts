@@ -5,7 +5,19 @@
 // Failure contract (see exec-common.ts): a non-zero rc is returned, not thrown; the runner decides.
 import { defineModule } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
-import { EXEC_PROPS, argvToShell, execApply, execDiff, execExplain, execProbe, execResource, splitArgs, type ExecArgs, type ExecState } from "./exec-common.js";
+import {
+  EXEC_PROPS,
+  execFootprint,
+  argvToShell,
+  execApply,
+  execDiff,
+  execExplain,
+  execProbe,
+  execResource,
+  splitArgs,
+  type ExecArgs,
+  type ExecState,
+} from "./exec-common.js";
 
 export interface CommandArgs extends ExecArgs {
   argv?: string[];
@@ -39,6 +51,8 @@ export default defineModule<CommandArgs, ExecState>({
   },
 
   resource: (a) => execResource("command", display(a)),
+
+  footprint: (a) => execFootprint(a),
 
   probe: (a) => execProbe(a),
 

@@ -4,7 +4,7 @@
 // msg: "non-zero return code" } and the runner marks the task failed when rc != 0, unless the task's
 // failed_when decides otherwise (failed_when replaces the rc rule, as in Ansible). changed_when is
 // also the runner's: the module always reports a command that ran as one change.
-import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
+import type { ApplyResult, Change, Footprint, Host, Probe } from "../../engine/core/module.js";
 import { shq } from "../../engine/core/shell.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { snip } from "../../engine/core/snippets.js";
@@ -71,6 +71,24 @@ export function globWord(path: string): string {
 
 function resolvePath(p: string, chdir: string | undefined): string {
   return chdir && !p.startsWith("/") ? `${chdir.replace(/\/+$/, "")}/${p}` : p;
+}
+
+/**
+ * What a command reads (the folders its creates/removes globs look in) and writes: anything, so
+ * every later probe is read again after it. `firstOnly`: it may start a pipelined batch but never
+ * joins one after another apply (it may reboot the host or cut the link; engine/core/module.ts).
+ */
+export function execFootprint(a: ExecArgs): Footprint {
+  const reads: string[] = [];
+  for (const p of [a.creates, a.removes]) {
+    if (p === undefined) continue;
+    const full = resolvePath(p, a.chdir);
+    // the literal folder above the first glob character: a new match appears below it
+    const lit = full.slice(0, full.search(/[*?[]/) < 0 ? full.length : full.search(/[*?[]/));
+    const dir = /[*?[]/.test(full) ? lit.slice(0, lit.lastIndexOf("/") + 1) : full;
+    reads.push(dir.startsWith("/") ? `file:${dir.replace(/\/+$/, "") || "/"}` : "*");
+  }
+  return { reads, writes: ["*"], firstOnly: true };
 }
 
 export function execProbe(a: ExecArgs): Probe<ExecState> {

@@ -5,10 +5,12 @@
 // subsets select (`!all,min` skips hardware, network and virtual), and `!name` of a single fact
 // drops it from the result. Read-only.
 import { defineModule } from "../../engine/core/module.js";
-import { InputError, InternalError } from "../../engine/core/errors.js";
+import { InputError, InternalError, ModuleError } from "../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../engine/core/facts.js";
 import { ansibleFactVars, factsProbeFor, GATHER_SUBSETS } from "../../engine/facts/index.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
+import { refuseLineBreaksIn } from "../../engine/core/lines.js";
+import { localFactsScript, parseLocalFacts, splitLocal } from "./localfacts.js";
 
 export interface SetupArgs {
   gather_subset?: string | string[];
@@ -16,6 +18,9 @@ export interface SetupArgs {
   gather_timeout?: number;
   fact_path?: string;
 }
+
+/** The facts, plus ansible_local read from fact_path (absent when gather_subset has !local). */
+type SetupState = Facts & { __local?: Record<string, unknown>; __localError?: string };
 
 /** The interpreter the host's facts name when it was given (ansible_python_interpreter), not discovered. */
 const given = (f: Facts | undefined): string | undefined => {
@@ -33,10 +38,9 @@ const list = (v: string | string[] | undefined): string[] =>
           .map((s) => s.trim())
           .filter(Boolean);
 
-export default defineModule<SetupArgs, Facts>({
+export default defineModule<SetupArgs, SetupState>({
   name: "system.setup",
   aliases: ["setup"],
-  refusedArgs: { fact_path: "local facts (ansible_local from *.fact files) are not implemented" },
   description: "Gather the host's facts (one probe) into ansible_facts, as Ansible's setup returns them; `filter` keeps the matching fact names. Read-only.",
   args: {
     type: "object",
@@ -51,6 +55,13 @@ export default defineModule<SetupArgs, Facts>({
         anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
         description: "Shell-style patterns of fact names to keep (ansible_distribution*, ansible_*_mb). Default: all.",
       },
+      fact_path: {
+        type: "string",
+        minLength: 1,
+        default: "/etc/ansible/facts.d",
+        description:
+          "Where local facts are: each *.fact file becomes ansible_local.<name> (an executable one is run, its stdout read), read as JSON, else as an INI file (Python's ConfigParser: sections of lowercased options), else Ansible's error string. `!local` in gather_subset skips them.",
+      },
       gather_timeout: {
         type: "integer",
         minimum: 1,
@@ -59,9 +70,10 @@ export default defineModule<SetupArgs, Facts>({
     },
   },
   resource: () => "facts",
-  produces: () => ["ansible_facts", ...ansibleNames()],
+  produces: () => ["ansible_facts", "ansible_local", ...ansibleNames()],
 
   validate(a) {
+    if (a.fact_path !== undefined) refuseLineBreaksIn(a, ["fact_path"], "the fact_path");
     for (const s of list(a.gather_subset)) {
       const name = s.replace(/^!/, "");
       if (!GATHER_SUBSETS.includes(name))
@@ -71,8 +83,23 @@ export default defineModule<SetupArgs, Facts>({
 
   // the subsets the list selects are all the probe gathers (engine/facts resolveSubsets)
   // the interpreter the play's facts found (or were given): setup reports the same one
-  probe: (a, f) => factsProbeFor({ subset: list(a.gather_subset), ...(given(f) ? { python: given(f) } : {}) }),
-  diff: () => [],
+  probe(a, f) {
+    const base = factsProbeFor({ subset: list(a.gather_subset), ...(given(f) ? { python: given(f) } : {}) });
+    if (!wantsLocal(a)) return base;
+    return {
+      // first, in a subshell: the facts script ends with `exit`
+      script: `(\n${localFactsScript(a.fact_path ?? "/etc/ansible/facts.d")}\n)\n${base.script}`,
+      parse(stdout, rc) {
+        const parts = splitLocal(stdout);
+        const local = parseLocalFacts(parts.local ?? "");
+        return { ...base.parse(parts.facts, rc), __local: local.facts, ...(local.error ? { __localError: local.error } : {}) };
+      },
+    };
+  },
+  diff(st) {
+    if (st.__localError) throw new ModuleError(`local facts: ${st.__localError}`);
+    return [];
+  },
   explain: () => "facts gathered",
   result: (f, a) => ({ ansible_facts: setupFacts(f, a) }),
   async apply() {
@@ -85,9 +112,15 @@ function ansibleNames(): string[] {
   return Object.keys(ansibleFactVars(EMPTY_FACTS)).filter((k) => k.startsWith("ansible_"));
 }
 
-/** Pure: the ansible_* facts of `f`, filtered as Ansible's setup filters them. */
-export function setupFacts(f: Facts, a: SetupArgs): Record<string, unknown> {
-  const vars = ansibleFactVars(f);
+/** Local facts are gathered unless gather_subset excludes them (`!local`). */
+function wantsLocal(a: SetupArgs): boolean {
+  return !list(a.gather_subset).includes("!local");
+}
+
+/** Pure: the ansible_* facts of `f` (and ansible_local), filtered as Ansible's setup filters them. */
+export function setupFacts(state: SetupState, a: SetupArgs): Record<string, unknown> {
+  const { __local: local, __localError: _e, ...f } = state;
+  const vars = ansibleFactVars(f as Facts);
   const out: Record<string, unknown> = {};
   const af = vars.ansible_facts as Record<string, unknown>;
   const excluded = list(a.gather_subset)
@@ -101,5 +134,7 @@ export function setupFacts(f: Facts, a: SetupArgs): Record<string, unknown> {
     if (filters.length && !filters.some((p) => fnmatch(name, p) || fnmatch(k, p))) continue;
     out[name] = v;
   }
+  // Ansible's local collector: ansible_local, subject to filter like every fact
+  if (local !== undefined && (!filters.length || filters.some((p) => fnmatch("ansible_local", p) || fnmatch("local", p)))) out.ansible_local = local;
   return out;
 }

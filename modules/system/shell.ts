@@ -4,7 +4,7 @@
 // Failure contract (see exec-common.ts): a non-zero rc is returned, not thrown; the runner decides.
 import { defineModule } from "../../engine/core/module.js";
 import { shJoin } from "../../engine/core/shell.js";
-import { EXEC_PROPS, execApply, execDiff, execExplain, execProbe, execResource, type ExecArgs, type ExecState } from "./exec-common.js";
+import { EXEC_PROPS, execFootprint, execApply, execDiff, execExplain, execProbe, execResource, type ExecArgs, type ExecState } from "./exec-common.js";
 
 export interface ShellArgs extends ExecArgs {
   cmd: string;
@@ -28,6 +28,8 @@ export default defineModule<ShellArgs, ExecState>({
   },
 
   resource: (a) => execResource("shell", a.cmd),
+
+  footprint: (a) => execFootprint(a),
 
   probe: (a) => execProbe(a),
 

@@ -12,7 +12,7 @@
 // Hence a key in /etc/sysctl.conf beats the default 99-keel.conf under both ("99-k" < "99-s").
 // When another file wins with a different value, that is a change apply cannot make for you:
 // apply writes its own file, sets the live value, then fails naming the overriding file.
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule, type Change, type FileWrite } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { shq } from "../../engine/core/shell.js";
@@ -140,6 +140,8 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
     const order = facts.init === "systemd" ? "systemd" : "procps";
     return { script, parse: (stdout) => parseSysctl(stdout, args.name, order) };
   },
+
+  predict: (stdout, args, _facts, writes) => predictSysctl(stdout, args.sysctl_file ?? DEFAULT_FILE, writes),
 
   diff(st, args) {
     const file = args.sysctl_file ?? DEFAULT_FILE;
@@ -359,4 +361,65 @@ export function parseSysctl(stdout: string, key: string, order: "systemd" | "pro
     }
   }
   return st;
+}
+
+/**
+ * The probe's output once `writes` installed files, assuming nothing else changed (module.ts
+ * `predict`): three keys in one managed file then plan in one batch. Only writes of the managed
+ * file are predicted: its @conf record (grep -n of its non-comment lines, in the glob's C order when
+ * the file is new) and its @file record. Anything else in a sysctl folder: undefined (unknown).
+ */
+export function predictSysctl(stdout: string, file: string, writes: readonly FileWrite[], root = ""): string | undefined {
+  // `root`: tests run the probe with every folder under a temporary one
+  const dirs = SYSCTL_DIRS.map((d) => root + d);
+  const etcConf = `${root}/etc/sysctl.conf`;
+  let content: Buffer | undefined;
+  for (const w of writes) {
+    if (w.path === file) content = w.content;
+    else if (w.path === etcConf || dirs.some((d) => w.path.startsWith(`${d}/`))) return undefined;
+  }
+  if (content === undefined) return stdout;
+  if (content.includes(0)) return undefined; // grep would say "binary file matches"
+  // the output as records: each a "@kind id" line and its field lines
+  const blocks: string[][] = [];
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("@")) blocks.push([line]);
+    else if (line !== "") {
+      if (!blocks.length) return undefined;
+      blocks[blocks.length - 1]!.push(line);
+    }
+  }
+  const pathOf = (b: string[]) => (b[0] === "@conf" ? b.find((l) => l.startsWith("path="))?.slice(5) : undefined);
+  const b64 = (buf: Buffer) => buf.toString("base64");
+  const text = content.toString("latin1");
+  const kept = (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
+  const grep = text === "" ? "" : kept.flatMap((l, i) => (/^[ \t\n\v\f\r]*([#;]|$)/.test(l) ? [] : [`${i + 1}:${l}\n`])).join("");
+  const lines = `lines:b64=${b64(Buffer.from(grep, "latin1"))}`;
+  const target = blocks.findIndex((b) => b[0] === "@file target");
+  if (target < 0) return undefined;
+  blocks[target] = ["@file target", "exists=1", "type=file", "readable=1", `size=${content.length}`, `content:b64=${b64(content)}`];
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const loaded = file === etcConf || (dirs.includes(dir) && file.endsWith(".conf"));
+  const own = blocks.findIndex((b) => pathOf(b) === file);
+  if (own >= 0) {
+    const i = blocks[own]!.findIndex((l) => l.startsWith("lines:b64="));
+    if (i < 0) return undefined;
+    blocks[own]![i] = lines;
+  } else if (loaded) {
+    // a new file: where the probe's loop meets it (the folders in order, names in C order, /etc/sysctl.conf last)
+    const order = (p: string) => {
+      const d = p === etcConf ? dirs.length : dirs.indexOf(p.slice(0, p.lastIndexOf("/")));
+      return [d, Buffer.from(p)] as const;
+    };
+    const [fd, fb] = order(file);
+    let at = blocks.findIndex((b) => {
+      const p = pathOf(b);
+      if (p === undefined) return b[0] === "@file target";
+      const [d, pb] = order(p);
+      return d > fd || (d === fd && Buffer.compare(pb, fb) > 0);
+    });
+    if (at < 0) at = blocks.length;
+    blocks.splice(at, 0, ["@conf", `path=${file}`, `real=${file}`, lines]);
+  }
+  return blocks.map((b) => b.join("\n") + "\n").join("");
 }

@@ -32,6 +32,7 @@ import { summarizeProfile, formatProfileSummary } from "./cpuprofile.js";
 import { fleetView, growFleet, newFleet, stopFleet } from "./fleet.js";
 import { hostsCpuMs, machineCpuMs } from "./scale.js";
 import { writeDocs } from "./docs.js";
+import { formatGoals, goals } from "./goals.js";
 import { mapLimit } from "../lab/util.js";
 import { labPaths } from "../lab/index.js";
 import { SITE } from "./ansible.js";
@@ -283,6 +284,8 @@ export function formatCurve(r: CurveFigures): string {
     "keel round trips/host (first, converged, drift)",
     "Ansible first / converged / check s",
     "Ansible ÷ keel: first, converged, check÷drift",
+    "Ansible CPU ms/host (first, converged, check)",
+    "hosts' CPU ms/host in drift (keel; floor)",
     "load (1 min) at start",
   ];
   const rows = r.sizes.map((s) => {
@@ -302,6 +305,8 @@ export function formatCurve(r: CurveFigures): string {
       `${mean(k.first.roundTrips)}, ${mean(k.second.roundTrips)}, ${mean(k.drift!.roundTrips)}`,
       an ? `${s2(an.first.ms)} / ${s2(an.second.ms)} / ${s2(an.check.ms)}` : "-",
       an ? `${x1(an.first.ms, k.first.ms)}, ${x1(an.second.ms, k.second.ms)}, ${x1(an.check.ms, k.drift!.ms)}` : "-",
+      an ? `${perHost(an.first, s.hosts)}, ${perHost(an.second, s.hosts)}, ${perHost(an.check, s.hosts)}` : "-",
+      `${(k.drift!.hostsCpuMs / s.hosts).toFixed(1)}; ${(s.floor.hostsCpuMs / s.hosts).toFixed(1)}`,
       k.first.load.toFixed(2),
     ];
   });
@@ -346,9 +351,14 @@ export async function main(argv: string[]): Promise<number> {
       formatCurve(r),
       "",
       slope ? `keel peak RSS ≈ ${slope.interceptMb.toFixed(0)} MB + ${slope.mbPerHost.toFixed(3)} MB/host (least squares over the sizes)` : "",
+      "",
+      "Issue 17's goals on this run:",
+      "",
+      formatGoals(goals(r)),
     ].join("\n") + "\n",
   );
-  if (a.docs) await writeDocs(r, join(ROOT, "docs/benchmarks.md"), join(ROOT, "docs/benchmarks.svg"), { table: formatCurve(r), slope });
+  if (a.docs)
+    await writeDocs(r, join(ROOT, "docs/benchmarks.md"), join(ROOT, "docs/benchmarks.svg"), { table: formatCurve(r), slope, goals: formatGoals(goals(r)) });
   const bad = r.sizes.flatMap((s) => s.problems);
   if (bad.length) process.stdout.write(`VERIFICATION FAILED:\n${bad.map((p) => `  ${p}`).join("\n")}\n`);
   return bad.length ? 2 : 0;

@@ -66,7 +66,7 @@ export async function writeDocs(
   r: CurveFigures,
   mdPath: string,
   svgPath: string,
-  extra: { table: string; slope?: { mbPerHost: number; interceptMb: number } },
+  extra: { table: string; slope?: { mbPerHost: number; interceptMb: number }; goals?: string },
 ): Promise<void> {
   writeFileSync(svgPath, await renderSvg(plotSpec(r)));
   const m = r.machine;
@@ -82,6 +82,7 @@ export async function writeDocs(
       ? `keel's peak RSS over the sizes: about ${extra.slope.interceptMb.toFixed(0)} MB + ${extra.slope.mbPerHost.toFixed(3)} MB per host (least squares).`
       : "",
     "",
+    ...(extra.goals ? ["Issue 17's goals on this run (test/bench/goals.ts):", "", extra.goals, ""] : []),
     `![wall time against fleet size](${basename(svgPath)})`,
     "",
     END,

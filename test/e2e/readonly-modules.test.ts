@@ -214,6 +214,23 @@ describeLab("read-only modules on a lab host", () => {
     expect(mem(k.ansible_memory_mb)).toEqual(mem(a.ansible_memory_mb));
   });
 
+  it("setup fact_path: ansible_local as ansible-core's setup reads the same *.fact files (JSON, INI, executable, failing)", async () => {
+    const fp = `${BASE}/facts.d`;
+    const w = await ssh(
+      HOST,
+      `mkdir -p ${fp} && printf '{"v": [1, "a"], "ok": true}\\n' > ${fp}/app.fact && printf '[DEFAULT]\\nenv = prod\\n[Main]\\nName = web\\npath = /srv/%%(env)s\\n' > ${fp}/ini.fact && printf '#!/bin/sh\\necho "{\\\\"pid\\\\": \\\\"$(id -u)\\\\"}"\\n' > ${fp}/run.fact && printf '#!/bin/sh\\necho no >&2; exit 4\\n' > ${fp}/bad.fact && chmod +x ${fp}/run.fact ${fp}/bad.fact && printf 'words\\n' > ${fp}/text.fact`,
+    );
+    expect(w.code, w.stderr).toBe(0);
+    const r = await play(
+      `- name: local facts\n  setup: { fact_path: ${fp}, filter: ansible_local }\n  register: lf\n- name: show local\n  debug: { msg: "{{ lf.ansible_facts.ansible_local | to_json }}" }\n- name: as a variable\n  assert: { that: ["ansible_local.ini.Main.name == 'web'", "ansible_local.run.pid == '0'"] }\n`,
+    );
+    expect(r.code, r.out).toBe(0);
+    const mine = JSON.parse(r.results.get("show local")!.msg!) as Record<string, unknown>;
+    const theirs = (ansible("setup", `fact_path=${fp} filter=ansible_local`).ansible_facts as Record<string, unknown>).ansible_local;
+    expect(mine.ini).toEqual({ Main: { name: "web", path: "/srv/prod", env: "prod" } });
+    expect(mine).toEqual(theirs);
+  });
+
   it("gather_subset !all,min gathers no fact that Ansible's minimal subset lacks", async () => {
     const r = await play(
       `- name: min facts\n  setup: { gather_subset: ["!all", "min"] }\n  register: m\n- name: show min\n  debug: { msg: "{{ m.ansible_facts | list | to_json }}" }\n`,

@@ -3,7 +3,7 @@
 // batch (a failing task, ignore_errors, a register read later, a changed file read again, a handler).
 // Each run gets its own fresh folder; the folder's path is the only thing taken out of the events.
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
@@ -54,14 +54,32 @@ const PLAY = `- hosts: all
 writeFileSync(join(dir, "play.yml"), PLAY);
 
 let n = 0;
-async function run(pipeline: boolean, root: string, extra: string[] = []) {
+const COMMANDS = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: a
+      copy: { dest: "{{ root }}/a", content: "a\\n" }
+    - name: command after an apply (starts its own batch)
+      command: { cmd: "touch {{ root }}/ran", creates: "{{ root }}/ran" }
+    - name: b (its probe read again after the command, behind a guard)
+      copy: { dest: "{{ root }}/b", content: "b\\n" }
+    - name: c
+      copy: { dest: "{{ root }}/c", content: "c\\n" }
+    - name: shell that fails
+      shell: "echo out; echo err >&2; exit 3"
+    - name: never reached
+      copy: { dest: "{{ root }}/d", content: "d\\n" }
+`;
+writeFileSync(join(dir, "commands.yml"), COMMANDS);
+
+async function run(pipeline: boolean, root: string, extra: string[] = [], play = "play.yml") {
   const inv = join(dir, `inv-${++n}.yml`);
   writeFileSync(inv, `all:\n  vars:\n    ansible_connection: local\n  hosts:\n    one:\n      root: ${root}\n`);
   const before = process.env.KEEL_PIPELINE;
   process.env.KEEL_PIPELINE = pipeline ? "1" : "0";
   try {
     const o = io();
-    const code = await main(["run", join(dir, "play.yml"), "-i", inv, "--json", "-", ...extra], o);
+    const code = await main(["run", join(dir, play), "-i", inv, "--json", "-", ...extra], o);
     const rep = JSON.parse(o.stdout) as { events: unknown[]; summary: { round_trips: Record<string, number> } };
     const events = JSON.parse(
       JSON.stringify(rep.events, (k, v) => (k === "durationMs" || k === "roundTrips" || k === "time" ? undefined : v))
@@ -96,5 +114,28 @@ describe("pipelined applies", () => {
     expect(rts[1]![0]).toBeLessThan(rts[1]![1]!);
     for (const f of ["a", "b", "c", "d", "e"]) expect(readFileSync(join(p, "etc", f), "utf8")).toBe(readFileSync(join(s, "etc", f), "utf8"));
     expect(readFileSync(join(p, "etc/conf"), "utf8")).toBe("one = 1\ntwo = 2\n# BEGIN ANSIBLE MANAGED BLOCK\nthree = 3\n# END ANSIBLE MANAGED BLOCK\n");
+  });
+
+  it("commands start batches and never join one after another apply; a failing shell stops the host where sequential does", async () => {
+    const p = join(dir, "cmd-piped");
+    const s = join(dir, "cmd-sequential");
+    for (const d of [p, s]) mkdirSync(d);
+    const rts: number[][] = [];
+    for (const extra of [[], []]) {
+      const a = await run(true, p, extra, "commands.yml");
+      const b = await run(false, s, extra, "commands.yml");
+      expect(a.code).toBe(2);
+      expect(a.events).toEqual(b.events);
+      rts.push([a.roundTrips, b.roundTrips]);
+    }
+    // First run, pipelined: the probes; [a] (the command may not follow it: if it cut the link, a's
+    // result would be lost with it), with the probes after it; [command, guard b, b, guard c, c]
+    // (the command writes anything: b and c are read again behind guards), then the shell's probe
+    // runs at the end; [shell], which fails. Sequentially: one round trip per apply, and after each
+    // the probes of the tasks after it.
+    expect(rts[0]).toEqual([4, 10]);
+    // Second run: the command is skipped (creates), the shell runs and fails again.
+    expect(rts[1]).toEqual([2, 2]);
+    for (const f of ["a", "b", "c", "ran"]) expect(readFileSync(join(p, f), "utf8")).toBe(readFileSync(join(s, f), "utf8"));
   });
 });

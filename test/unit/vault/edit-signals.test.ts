@@ -26,7 +26,7 @@ mkdirSync(tmp);
 /** What keel vault edit left in the temp folder. */
 const leftovers = () => readdirSync(tmp).filter((n) => n.startsWith("keel-vault-"));
 
-describe("keel vault edit: a signal while the editor runs", () => {
+describe("keel vault edit: a signal while the editor runs", { timeout: 180_000 }, () => {
   it("the vault file is encrypted first", () => {
     writeFileSync(join(dir, "v.yml"), "db_password: edit-signal-plaintext\n");
     expect(keel(["vault", "encrypt", "--vault-password-file", "pw", "v.yml"]).rc).toBe(0);
