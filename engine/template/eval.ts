@@ -281,9 +281,11 @@ export function applyFilter(b: jsep.BinaryExpression, vars: Record<string, unkno
   const name = calleeName(b.right)!;
   if (name === "default" || name === "d") {
     const v = evSoft(b.left, vars);
-    const { pos } = callArgs(b.right, vars);
-    const orFalsy = pos[1] === true;
-    if (v === UNDEF || (orFalsy && !truthy(v))) return pos[0] ?? "";
+    // Jinja evaluates an undefined default (`x | default(info.device, true)` with info None) to an
+    // Undefined that fails only when used: so the default value is evaluated only when chosen
+    const pos = b.right.type === "CallExpression" ? (b.right as jsep.CallExpression).arguments.filter((a) => !isOp(a, "=")) : [];
+    const orFalsy = pos[1] !== undefined && ev(pos[1], vars) === true;
+    if (v === UNDEF || (orFalsy && !truthy(v))) return pos[0] !== undefined ? ev(pos[0], vars) : "";
     return v;
   }
   if (name === "mandatory") {

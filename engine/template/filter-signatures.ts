@@ -11,7 +11,6 @@ export type Filter = (v: Val, a: Val[], kw: Record<string, Val>) => Val;
 /** Filters Ansible has that keel does not, with what to do instead. */
 export const UNSUPPORTED_FILTERS: Record<string, string> = {
   random: "keel renders the same output on every run; choose the value in vars",
-  shuffle: "keel renders the same output on every run; choose the order in vars",
   to_uuid: "not supported; put the value in vars",
   realpath: "paths on the controller are not read by templates",
   expanduser: "paths on the controller are not read by templates; write the full path",

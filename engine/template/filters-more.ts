@@ -3,6 +3,7 @@
 import { ExprEvalError } from "./errors.js";
 import { type Val, isDict, needList, needStr, pyStr } from "./values.js";
 import type { Filter } from "./filter-signatures.js";
+import { pyShuffle } from "./pyrandom.js";
 
 /** itertools.combinations / permutations order. */
 function combos(pool: Val[], r: number, ordered: boolean): Val[][] {
@@ -126,9 +127,23 @@ export const MORE_FILTER_KW: Record<string, string[]> = {
   human_to_bytes: ["default_unit", "isbits"],
   urlsplit: ["query"],
   urlencode: [],
+  shuffle: ["seed"],
 };
 
+/** Ansible's shuffle without a seed is random on every run: what keel says instead. */
+export const SHUFFLE_NEEDS_SEED =
+  "without a seed its order changes on every run; pass seed= (Ansible's order for a seed is reproduced) or choose the order in vars";
+
 export const MORE_FILTERS: Record<string, Filter> = {
+  // ansible's randomize_list: random.Random(seed).shuffle(list(value)) when the seed is truthy
+  shuffle: (v, a, kw) => {
+    const seed = a[0] ?? kw.seed;
+    if (seed === undefined || seed === null || seed === "" || seed === 0 || seed === false) throw new ExprEvalError(`filter 'shuffle' ${SHUFFLE_NEEDS_SEED}`);
+    if (!(typeof seed === "string" || typeof seed === "boolean" || (typeof seed === "number" && Number.isInteger(seed))))
+      throw new ExprEvalError(`filter 'shuffle': keel takes a string or integer seed, got ${pyStr(seed)}`);
+    const list = typeof v === "string" ? [...v] : isDict(v) ? Object.keys(v) : needList(v, "shuffle");
+    return pyShuffle(list, typeof seed === "boolean" ? 1 : seed) as Val;
+  },
   // ansible's mathstuff: itertools.permutations(values, r) / combinations(values, r), as lists
   permutations: (v, a, kw) => {
     const pool = needList(v, "permutations");

@@ -2,7 +2,7 @@
 import { comment } from "./comment.js";
 import { createHash } from "node:crypto";
 import jmespath from "jmespath";
-import { ExprEvalError } from "./errors.js";
+import { ExprEvalError, UndefinedVarError } from "./errors.js";
 import { shaCrypt, stableSalt, SALT_CHARS } from "./crypt.js";
 import { yescryptFilter } from "./yescrypt.js";
 import { subelements } from "./lookup.js";
@@ -33,6 +33,16 @@ import {
   truthy,
   typeName,
 } from "./values.js";
+
+/**
+ * Jinja's first/last of an empty sequence: an Undefined ("No first item, sequence was empty."), so
+ * `… | first | default(None)` gives None, as dev-sec's os_hardening relies on; used bare, it fails.
+ */
+function emptySequence(which: "first" | "last"): UndefinedVarError {
+  const e = new UndefinedVarError(`${which} item of an empty sequence`);
+  e.message = `No ${which} item, sequence was empty.`;
+  return e;
+}
 
 export function hashOf(v: Val, algo: string, f: string): string {
   const a = algo.toLowerCase().replace(/^sha-?/, "sha");
@@ -113,12 +123,12 @@ export const FILTERS: Record<string, Filter> = {
   },
   first: (v) => {
     const l = needList(v, "first");
-    if (l.length === 0) throw new ExprEvalError("filter 'first' on an empty list");
+    if (l.length === 0) throw emptySequence("first");
     return l[0];
   },
   last: (v) => {
     const l = needList(v, "last");
-    if (l.length === 0) throw new ExprEvalError("filter 'last' on an empty list");
+    if (l.length === 0) throw emptySequence("last");
     return l[l.length - 1];
   },
   list: (v) => [...needList(v, "list")],

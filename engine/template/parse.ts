@@ -9,6 +9,7 @@ import { type DictExpression, calleeName, hintFrom, isOp, sliceParts, testName, 
 import { ExprSyntaxError } from "./errors.js";
 import { FILTERS } from "./filters.js";
 import { FILTER_KW, UNSUPPORTED_FILTERS } from "./filter-signatures.js";
+import { SHUFFLE_NEEDS_SEED } from "./filters-more.js";
 import { FUNCTIONS, METHODS } from "./methods.js";
 import { TESTS } from "./tests.js";
 import { LOOKUP_NAMES } from "./lookup.js";
@@ -318,6 +319,9 @@ export function checkSupported(n: Node): void {
         if (Object.hasOwn(UNSUPPORTED_FILTERS, name))
           throw new ExprSyntaxError(`filter '${name}' is not supported by keel: ${UNSUPPORTED_FILTERS[name]}`, undefined, true);
         if (!Object.hasOwn(FILTERS, name)) throw new ExprSyntaxError(`unknown filter '${name}'${hintFrom(name, Object.keys(FILTERS))}`);
+        // shuffle is reproducible only with a seed (Ansible's randomize_list)
+        if (name === "shuffle" && (b.right.type !== "CallExpression" || (b.right as jsep.CallExpression).arguments.length === 0))
+          throw new ExprSyntaxError(`filter 'shuffle' ${SHUFFLE_NEEDS_SEED}`);
         if (b.right.type === "CallExpression") {
           const args = (b.right as jsep.CallExpression).arguments;
           checkArgs(args);

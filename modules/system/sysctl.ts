@@ -54,7 +54,7 @@ export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sy
 const DEFAULT_FILE = "/etc/sysctl.d/99-keel.conf";
 
 /** What apply does for a change: write the file's new content, set the live value, or refuse an override. */
-type SysctlOp = { content: string } | { live: string } | { override: SysctlSetting };
+type SysctlOp = { content: string; create?: boolean } | { live: string } | { override: SysctlSetting };
 
 export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
   name: "system.sysctl",
@@ -184,7 +184,7 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
         after: want,
         source: own.length > 0 ? `${file}:${own[own.length - 1]!.i + 1}` : file,
         diff: { path: file, before: text(lines), after: text(after) },
-        data: { content: text(after) },
+        data: { content: text(after), create: st.target === undefined },
       });
     }
     // Files loaded after ours (or shadowing it by name) decide the boot value.
@@ -238,7 +238,9 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
     const file = args.sysctl_file ?? DEFAULT_FILE;
     let out = "";
     const ops = changes.map((c) => c.data!);
-    for (const d of ops) if ("content" in d) await host.writeFile(file, d.content, { mode: "0644" });
+    // a new file gets 0644; an existing one keeps its mode and owner, as Ansible's atomic_move keeps
+    // them (dev-sec os_hardening makes 90-dev-sec.conf 0440 first, then sets its keys in it)
+    for (const d of ops) if ("content" in d) await host.writeFile(file, d.content, d.create ? { mode: "0644" } : {});
     const live = ops.find((d) => "live" in d);
     if (live) out += (await host.run(`sysctl -w ${shq(`${args.name}=${live.live}`)}`)).stdout;
     const over = ops.find((d) => "override" in d);

@@ -245,6 +245,7 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
           phase("ansible --check");
           const drift = await keel(["drift", playbook, "-i", a.inventory], { timeoutMs: 900_000 });
           phase("keel drift");
+          writeFileSync(join(work, "keel-drift.txt"), `exit ${drift.code}\n${drift.stdout}\n${drift.stderr}`);
           return { a1, a2, sa, check, drift };
         })();
         // both sides finish before the hosts are stopped, even when one of them throws

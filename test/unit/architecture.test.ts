@@ -27,10 +27,15 @@ function tsFiles(dir: string): string[] {
 }
 
 function relImports(file: string): string[] {
-  const src = readFileSync(file, "utf8");
+  return importsOf(readFileSync(file, "utf8"), dirname(file));
+}
+
+/** The relative imports of a source (`import … from`, `export … from`, side-effect `import "…"`, `import("…")`), as paths from the root. */
+function importsOf(src: string, dir: string): string[] {
   const out: string[] = [];
-  for (const m of src.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gms)) out.push(relative(root, resolve(dirname(file), m[1]!)));
-  for (const m of src.matchAll(/import\(\s*"(\.[^"]+)"\s*\)/g)) out.push(relative(root, resolve(dirname(file), m[1]!)));
+  for (const m of src.matchAll(/^\s*import\s+"(\.[^"]+)"/gm)) out.push(relative(root, resolve(dir, m[1]!)));
+  for (const m of src.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gms)) out.push(relative(root, resolve(dir, m[1]!)));
+  for (const m of src.matchAll(/import\(\s*"(\.[^"]+)"\s*\)/g)) out.push(relative(root, resolve(dir, m[1]!)));
   return out;
 }
 
@@ -91,6 +96,13 @@ describe("import graph", () => {
   it("the check itself sees imports (a module importing a sibling area would be caught)", () => {
     const f = join(root, "modules/patches/apt.ts");
     expect(relImports(f)).toContain("engine/core/aptlock.js");
+    const dir = join(root, "modules/files");
+    expect(importsOf('import "../users/common.js";\n', dir)).toEqual(["modules/users/common.js"]);
+    expect(importsOf('import copy from "./copy.js";\nexport { x } from "./y.js";\nawait import("./z.js");\n', dir).sort()).toEqual([
+      "modules/files/copy.js",
+      "modules/files/y.js",
+      "modules/files/z.js",
+    ]);
   });
 });
 

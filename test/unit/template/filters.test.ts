@@ -110,7 +110,7 @@ describe("what keel does not support fails clearly at the expression", () => {
   const runtime: [string, RegExp][] = [
     ["users | map(attribute='shell') | list", /filter 'map': an item has no attribute 'shell'/],
     ["users | selectattr('admin') | list", /no attribute 'admin'; test it first: selectattr\('admin', 'defined'\)/],
-    ["empty | first", /filter 'first' on an empty list/],
+    ["empty | first", /first item of an empty sequence/],
     ["'pw' | password_hash('blowfish')", /keel computes sha512, sha256 and yescrypt hashes, not 'blowfish'/],
     ["s | regex_replace('(', 'x')", /filter 'regex_replace': invalid regular expression '\('/],
     ["'%s %s' % ('a',)", /not enough arguments/],
@@ -157,4 +157,22 @@ it("FILTER_NAMES lists what the brief's playbooks use", () => {
   ]) {
     expect(FILTER_NAMES).toContain(f);
   }
+});
+
+// Jinja's Undefined where real roles lean on it (dev-sec os_hardening's minimize_access_fs.yml:
+// `mountinfo: "{{ ansible_facts.mounts | selectattr(…) | list | first | default(None) }}"`, then
+// `mount.src | default(mountinfo.device, true)`), checked with ansible 2.14 by hand.
+describe("first/last of an empty list and default's lazy value, as Jinja", () => {
+  const e = (text: string, vars: Record<string, unknown> = {}) => evaluate({ text, pos }, vars);
+  it("an empty list's first/last is undefined: default() replaces it, None stays None", () => {
+    expect(e("[] | first | default(None)")).toBeNull();
+    expect(e("[] | last | default('x')")).toBe("x");
+    expect(e("[1, 2] | first | default(None)")).toBe(1);
+  });
+  it("default's value is evaluated only when chosen", () => {
+    const vars = { mount: { src: "devtmpfs", fstype: "" }, mountinfo: null };
+    expect(e("mount.src | default(mountinfo.device, true)", vars)).toBe("devtmpfs");
+    expect(() => e("mount.fstype | default(mountinfo.fstype, true)", vars)).toThrow(/mountinfo\.fstype/);
+    expect(e("nothing | default(None)")).toBeNull();
+  });
 });
