@@ -195,9 +195,14 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
   const lease = join(paths.leases, String(process.pid));
   writeFileSync(lease, `${new Date().toISOString()} bench/curve\n`);
   // Interrupted (Ctrl-C, a time limit): stop the scratch hosts rather than leave them running.
+  // A fleet still growing is waited for first: hosts started meanwhile are not in fleet.hosts yet
+  // (session 7: a SIGTERM while the 500-host size grew left 200 hosts running).
+  let growing: Promise<void> = Promise.resolve();
   const interrupted = (sig: NodeJS.Signals) => {
     log(`${sig}: stopping the fleet`);
-    stopFleet(fleet)
+    growing
+      .catch(() => undefined)
+      .then(() => stopFleet(fleet))
       .catch((e: unknown) => log(`stopping the fleet: ${(e as Error).message}`))
       .finally(() => {
         rmSync(lease, { force: true });
@@ -216,7 +221,8 @@ export async function runCurve(a: Args, log: (l: string) => void): Promise<Curve
   try {
     for (const n of a.sizes) {
       const t0 = performance.now();
-      await growFleet(fleet, n);
+      growing = growFleet(fleet, n);
+      await growing;
       const view = fleetView(fleet, n);
       log(
         `${n} hosts: fleet ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)}, ${Math.round(freemem() / 2 ** 20)} MiB free)`,
