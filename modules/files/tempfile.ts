@@ -41,9 +41,9 @@ export default defineModule<TempfileArgs, Record<string, never>, TempfileOp>({
   validate(a) {
     for (const k of ["prefix", "suffix"] as const) {
       const v = a[k];
-      if (v !== undefined && /[/\n\0]/.test(v)) throw new ArgError(k, `${k} must not hold '/', a newline or NUL`, "put the folder in path:");
+      if (v !== undefined && /[/\n\r\0]/.test(v)) throw new ArgError(k, `${k} must not hold '/', a line break or NUL`, "put the folder in path:");
     }
-    if (a.path !== undefined && /[\n\0]/.test(a.path)) throw new ArgError("path", "path must not hold a newline or NUL");
+    if (a.path !== undefined && /[\n\r\0]/.test(a.path)) throw new ArgError("path", "path must not hold a line break or NUL");
   },
 
   resource(a) {

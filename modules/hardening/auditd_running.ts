@@ -81,7 +81,7 @@ export default defineModule<AuditdRunningArgs, AuditdRunningState, Plan>({
     type: "object",
     additionalProperties: false,
     properties: {
-      rules_file: { type: "string", pattern: "^/[^\\n\\0]*$", description: "A rules.d file whose rules must all be loaded in the kernel now." },
+      rules_file: { type: "string", pattern: "^/[^\\n\\r\\0]*$", description: "A rules.d file whose rules must all be loaded in the kernel now." },
     },
   },
   // "audit": the kernel's audit state (auditctl -s, -l); augenrules --load (with rules_file only) also
