@@ -107,8 +107,11 @@ export interface PrepareContext {
   searchDirs: string[];
   /** Render a Handlebars template with the task's variables (strict). `source` names it in errors. */
   render(template: string, source: string): string;
-  /** Read a controller file found in the search dirs' `sub` folder ("files" or "templates"). */
-  readLocal(sub: "files" | "templates", rel: string): Buffer;
+  /**
+   * Read a controller file found in the search dirs' `sub` folder ("files" or "templates"). An
+   * ansible-vault file comes back decrypted (its plaintext a secret) unless `decrypt` is false.
+   */
+  readLocal(sub: "files" | "templates", rel: string, opts?: { decrypt?: boolean }): Buffer;
   vars: Record<string, unknown>;
   check: boolean;
 }

@@ -22,6 +22,7 @@ import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
 import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, type ItemOutcome } from "./result.js";
 import { typeName } from "../template/values.js";
+import { decryptLocalFile } from "../vault/keyring.js";
 import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
@@ -351,7 +352,7 @@ export function prepare(
       vars,
       check,
       render: (tpl, source) => renderText(tpl, vars, source),
-      readLocal: (sub, rel) => readLocal(dirs, sub, rel, task),
+      readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
     });
   }
   const p: Prepared = {
@@ -437,13 +438,17 @@ function itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): st
   return typeof item === "string" ? item : JSON.stringify(item);
 }
 
-function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): Buffer {
+function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task, decrypt: boolean): Buffer {
   const tried: string[] = [];
   const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
   for (const c of candidates) {
     tried.push(c);
     // Read once for all hosts (and tasks) while the file is unchanged.
-    if (existsSync(c)) return readFileBytesCached(c);
+    if (existsSync(c)) {
+      const bytes = readFileBytesCached(c);
+      // a vault-encrypted file is sent decrypted, as Ansible does (never its ciphertext by accident)
+      return decrypt ? decryptLocalFile(bytes, c, task.argsPos) : bytes;
+    }
   }
   throw new InputError(
     `${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`,

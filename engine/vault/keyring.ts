@@ -5,7 +5,7 @@
 import type { SourcePos } from "../core/errors.js";
 import { InputError } from "../core/errors.js";
 import { registerSecret } from "../core/secrets.js";
-import { DEFAULT_VAULT_ID, VaultFormatError, decryptBody, encryptVault, parseEnvelope } from "./format.js";
+import { DEFAULT_VAULT_ID, VAULT_HEADER, VaultFormatError, decryptBody, encryptVault, parseEnvelope } from "./format.js";
 
 export interface VaultSecret {
   /** The vault id (label): "default" unless given as --vault-id label@source. */
@@ -16,6 +16,7 @@ export interface VaultSecret {
 }
 
 let keyring: readonly VaultSecret[] = [];
+const VAULT_PREFIX = Buffer.from(`${VAULT_HEADER};`);
 
 /** Set the passwords of this run (engine/cli only). */
 export function setVaultSecrets(secrets: readonly VaultSecret[]): void {
@@ -98,4 +99,23 @@ export function decryptVaultValue(text: string, pos: SourcePos, sourceLine?: str
 /** Encrypt with one secret, in ansible-vault's layout (1.2 with the id unless it is "default"). */
 export function encryptWith(secret: VaultSecret, plaintext: Buffer): string {
   return encryptVault(plaintext, secret.password, secret.id);
+}
+
+const decryptedFiles = new WeakMap<Buffer, Buffer>();
+
+/**
+ * A controller file that a module sends to hosts (copy's and unarchive's src, a template): when it is
+ * an ansible-vault file, its plaintext, as Ansible's copy (decrypt: yes) and template read it; else
+ * the bytes unchanged. The plaintext is a secret (masked in every output, diffs line by line). The
+ * same cached bytes decrypt once for all hosts. No password, or a wrong one, is an InputError at `pos`.
+ */
+export function decryptLocalFile(bytes: Buffer, file: string, pos?: SourcePos): Buffer {
+  if (!bytes.subarray(0, VAULT_PREFIX.length).equals(VAULT_PREFIX)) return bytes;
+  let plain = decryptedFiles.get(bytes);
+  if (!plain) {
+    plain = decryptWith(keyring, bytes.toString("utf8"), `file ${file}`, pos).plaintext;
+    decryptedFiles.set(bytes, plain);
+  }
+  registerSecret(plain.toString("utf8"));
+  return plain;
 }

@@ -53,6 +53,8 @@ export interface ContentArgs extends AttrArgs {
   local_follow?: boolean;
   /** copy: src is a file on the host, copied there (Ansible's remote_src). */
   remote_src?: boolean;
+  /** copy: decrypt a vault-encrypted local src (default true, as Ansible). */
+  decrypt?: boolean;
   /** copy: the SHA1 the content must have when it is written (Ansible fails the transfer otherwise). */
   checksum?: string;
 }

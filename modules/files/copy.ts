@@ -21,10 +21,6 @@ import { contentApply, contentDiff, contentExplain, contentProbe, type ContentAr
 export default defineModule<ContentArgs, FileStat, ContentOp>({
   name: "files.copy",
   aliases: ["copy"],
-  refusedArgs: {
-    decrypt:
-      "decrypting an ansible-vault encrypted src is not implemented; decrypt it with `keel vault decrypt` into a file kept out of version control, or put the secret in a vaulted variable and use content:",
-  },
   description: "Ensure a file has the given content (inline, or a file from the playbook's files/ folder), mode, owner and group.",
   args: {
     type: "object",
@@ -65,6 +61,12 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
         type: "boolean",
         default: false,
         description: "When dest is a symlink, write the file it points to instead of replacing the link. Default false.",
+      },
+      decrypt: {
+        type: "boolean",
+        default: true,
+        description:
+          "A src encrypted with ansible-vault is decrypted with the run's vault password and its plaintext written (and masked in every output), as in Ansible. false copies the file as it is.",
       },
       remote_src: {
         type: "boolean",
@@ -126,7 +128,7 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
 
   prepare(args, ctx) {
     if (args.src === undefined || args.remote_src) return args;
-    const bytes = ctx.readLocal("files", args.src);
+    const bytes = ctx.readLocal("files", args.src, { decrypt: args.decrypt !== false });
     const text = decodeUtf8(bytes);
     return text !== undefined
       ? { ...args, content: text, content_encoding: "utf8" }

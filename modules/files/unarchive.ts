@@ -71,7 +71,8 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
       decrypt: {
         type: "boolean",
         default: true,
-        description: "Accepted for Ansible compatibility; a vault-encrypted local src is not supported and fails to list.",
+        description:
+          "A local src encrypted with ansible-vault is decrypted with the run's vault password before it is sent, as in Ansible; false sends it as it is.",
       },
     },
     required: ["src", "dest"],
@@ -93,7 +94,7 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
 
   prepare(args, ctx) {
     if (remote(args)) return args;
-    const bytes = ctx.readLocal("files", args.src);
+    const bytes = ctx.readLocal("files", args.src, { decrypt: args.decrypt !== false });
     if (bytes.length > MAX_LOCAL_ARCHIVE) {
       throw new InputError(
         `local archive ${args.src} is ${bytes.length} bytes; keel sends a local archive inside its probe, at most ${MAX_LOCAL_ARCHIVE}`,

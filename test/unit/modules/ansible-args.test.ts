@@ -22,7 +22,7 @@ interface Row {
 const ANSIBLE: Record<string, Row> = {
   copy: {
     args: "attributes attr backup checksum content decrypt dest directory_mode follow force thirsty group local_follow mode owner remote_src selevel serole setype seuser src unsafe_writes validate",
-    refused: "decrypt thirsty",
+    refused: "thirsty",
     base: { dest: "/tmp/x", content: "x" },
   },
   template: {
