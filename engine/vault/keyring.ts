@@ -116,6 +116,9 @@ export function decryptLocalFile(bytes: Buffer, file: string, pos?: SourcePos): 
     plain = decryptWith(keyring, bytes.toString("utf8"), `file ${file}`, pos).plaintext;
     decryptedFiles.set(bytes, plain);
   }
-  registerSecret(plain.toString("utf8"));
+  // text is masked wherever it shows (diffs line by line); a binary plaintext (an archive) never shows
+  // as text, and splitting it into "lines" would only flood the mask list
+  const text = plain.toString("utf8");
+  if (!text.includes("\uFFFD") && !text.includes("\0")) registerSecret(text);
   return plain;
 }
