@@ -37,6 +37,7 @@ import { describe, it, expect } from "vitest";
 import type { HostModule, Host, ExecOptions, ExecResult, WriteFileOptions, Change } from "../../../engine/core/module.js";
 import { CommandError, ConnectionError, InputError } from "../../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../../engine/core/facts.js";
+import { thrown } from "../../thrown.js";
 
 export const BASE_FACTS: Facts = {
   ...EMPTY_FACTS,
@@ -180,14 +181,4 @@ export function runModuleFixtures(mod: HostModule, dir: string): void {
       });
     }
   });
-}
-
-/** The error a call throws (undefined when it returns). */
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }

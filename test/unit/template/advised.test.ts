@@ -6,17 +6,9 @@ import { InputError } from "../../../engine/core/errors.js";
 import { ExprSyntaxError } from "../../../engine/template/errors.js";
 import { checkExpr } from "../../../engine/template/index.js";
 import { parseExpr } from "../../../engine/template/parse.js";
+import { thrown } from "../../thrown.js";
 
 const pos = { file: "site.yml", line: 3, col: 7 };
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 describe("ExprSyntaxError.advised", () => {
   it.each([
