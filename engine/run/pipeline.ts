@@ -415,7 +415,8 @@ export function loopFailure(task: Task, scope: Scope, vars: Record<string, unkno
   }
   const msg = errorText(error);
   const r: TaskResult = { status: "failed", changes: [], msg: secret ? SECRET_MSG : msg, secret, durationMs: 0 };
-  return { result: r, reg: { changed: false, failed: true, msg }, changed: false };
+  // the error stays with the outcome: check mode turns one from a register it did not run into `unknown`
+  return { result: r, reg: { changed: false, failed: true, msg }, changed: false, error };
 }
 
 /** The first of the task's `when` conditions that is false without an item; undefined when all hold or one cannot be evaluated. */

@@ -25,7 +25,7 @@ import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, placeFor, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
-import type { PlannedDirs } from "./predict.js";
+import { markNotRun, type PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
@@ -424,7 +424,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     if (task.register) {
       this.registered[task.register] = taskReg;
       const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);
-      if (notRun) this.notRunInCheck.set(task.register, ref);
+      if (notRun) markNotRun(this.notRunInCheck, task.register, ref, taskReg, outcomes);
       else this.notRunInCheck.delete(task.register);
     }
     if (task.register || module?.kind === "controller") this.publishHostvars();
