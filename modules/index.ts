@@ -46,6 +46,7 @@ import systemFail from "./system/fail.js";
 import systemGetent from "./system/getent.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemLocaleGen from "./system/locale_gen.js";
 import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
 import systemPause from "./system/pause.js";
@@ -107,6 +108,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemGetent,
   systemHostname,
   systemIncludeVars,
+  systemLocaleGen,
   systemMount,
   systemPamLimits,
   systemPause,
