@@ -31,6 +31,8 @@ import hardeningUnownedFiles from "./hardening/unowned_files.js";
 import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesApt from "./packages/apt.js";
 import packagesDnf from "./packages/dnf.js";
+import packagesGem from "./packages/gem.js";
+import packagesNpm from "./packages/npm.js";
 import packagesPackage from "./packages/package.js";
 import packagesPackageFacts from "./packages/package_facts.js";
 import packagesPip from "./packages/pip.js";
@@ -46,6 +48,7 @@ import systemFail from "./system/fail.js";
 import systemGetent from "./system/getent.js";
 import systemHostname from "./system/hostname.js";
 import systemIncludeVars from "./system/include_vars.js";
+import systemLocaleGen from "./system/locale_gen.js";
 import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
 import systemPause from "./system/pause.js";
@@ -92,6 +95,8 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningWorldWritable,
   packagesApt,
   packagesDnf,
+  packagesGem,
+  packagesNpm,
   packagesPackage,
   packagesPackageFacts,
   packagesPip,
@@ -107,6 +112,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemGetent,
   systemHostname,
   systemIncludeVars,
+  systemLocaleGen,
   systemMount,
   systemPamLimits,
   systemPause,

@@ -92,6 +92,7 @@ export function routeOf(host: HostSpec, o: ConnectSettings): { spec: HostSpec; e
   const more = ep.identityFiles.filter((f) => f !== key);
   if (more.length > 0) spec.identityFiles = more;
   if (ep.via) spec.via = ep.via;
+  if (ep.algorithms) spec.algorithms = ep.algorithms;
   if (ep.serverAliveIntervalMs !== undefined) spec.serverAliveIntervalMs = ep.serverAliveIntervalMs;
   if (ep.serverAliveCountMax !== undefined) spec.serverAliveCountMax = ep.serverAliveCountMax;
   return { spec, ep };

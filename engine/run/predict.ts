@@ -8,7 +8,8 @@ import { MissingDirError, UndefinedVariableError } from "../core/errors.js";
 import type { Change } from "../core/module.js";
 import type { Task } from "../core/plan.js";
 import type { TaskRef } from "../core/events.js";
-import { posText } from "./result.js";
+import { posText, type ItemOutcome } from "./result.js";
+import { markNotRun as markResult } from "../template/notrun.js";
 
 /** Directories that earlier tasks would create in this check run, with the task that would. */
 export type PlannedDirs = Map<string, Task>;
@@ -53,4 +54,18 @@ export function notRunRegister(notRun: ReadonlyMap<string, TaskRef>, error: unkn
 /** Why a task is unknown in check mode: it reads the result of a task check mode did not run. */
 export function unknownReason(r: { name: string; by: TaskRef }): string {
   return `unknown in check mode: it reads '${r.name}', the result of task '${r.by.name}' (${posText(r.by.pos)}), which check mode did not run; give that task check_mode: false if it only reads`;
+}
+
+/**
+ * Note a register whose task check mode did not run, and mark its results (each item's of a loop)
+ * that did not run, so that a field read through another name (a loop's `item`, subelements) is
+ * unknown like `name.stdout` is.
+ */
+export function markNotRun(notRun: Map<string, TaskRef>, name: string, by: TaskRef, reg: Record<string, unknown>, outcomes: ItemOutcome[]): void {
+  notRun.set(name, by);
+  const idle = (o: ItemOutcome) => o.idle === true && o.result.changes.length > 0;
+  const results = reg.results;
+  if (Array.isArray(results) && results.length === outcomes.length && outcomes.every((o, i) => results[i] === o.reg)) {
+    outcomes.forEach((o, i) => idle(o) && markResult(o.reg, `${name}.results[${i}]`));
+  } else markResult(reg, name);
 }

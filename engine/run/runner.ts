@@ -14,7 +14,8 @@ import { gatherFacts, ansibleFactVars, factsOptions, factsProbeFor } from "../fa
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
-import { becomeOf, magicVars, roleMagic } from "./vars.js";
+import { becomeOf, magicVars, playLayers } from "./vars.js";
+import { playDefs, SharedArgs, sharedArgsOn, type SharedArgsHost } from "./shared-args.js";
 import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, conditionsHold, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
@@ -25,7 +26,7 @@ import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, placeFor, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
-import type { PlannedDirs } from "./predict.js";
+import { markNotRun, type PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
@@ -273,17 +274,14 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   }
 
   private layers(scope: Scope, task?: Task): Record<string, unknown> {
-    return layerVars({
-      roleDefaults: task?.role?.defaults ?? this.play?.roleDefaults ?? {},
-      inventory: this.inventoryLayer(),
-      playVars: this.play?.vars ?? {},
-      varsFiles: this.play?.varsFiles ?? {},
-      roleVars: task?.role ? { ...roleMagic(task.role), ...task.role.vars } : {},
-      blockVars: scope.blockVars,
-      taskVars: task?.vars ?? {},
-      registered: this.registered,
-      extraVars: this.opts.extraVars ?? {},
-    });
+    return layerVars({ ...playLayers(this.play, scope, task, this.opts.extraVars), inventory: this.inventoryLayer(), registered: this.registered });
+  }
+
+  /** Arguments rendered once per play for every host whose reads are the same (shared-args.ts). */
+  get sharedArgs(): SharedArgsHost | undefined {
+    if (!sharedArgsOn()) return undefined;
+    const cache = (this.playState.args ??= new SharedArgs());
+    return { cache, defs: (s, t) => playDefs(playLayers(this.play, s, t, this.opts.extraVars)), inventory: () => this.inventoryLayer() };
   }
 
   /** The task's become; a templated become_user is rendered with `vars` (the item's), else the task's. */
@@ -424,7 +422,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     if (task.register) {
       this.registered[task.register] = taskReg;
       const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);
-      if (notRun) this.notRunInCheck.set(task.register, ref);
+      if (notRun) markNotRun(this.notRunInCheck, task.register, ref, taskReg, outcomes);
       else this.notRunInCheck.delete(task.register);
     }
     if (task.register || module?.kind === "controller") this.publishHostvars();

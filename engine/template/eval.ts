@@ -3,6 +3,7 @@
 import type jsep from "jsep";
 import { limitHint, limitOf, LIMITS } from "../core/limits.js";
 import { UndefinedVarError, ExprEvalError } from "./errors.js";
+import { missingField } from "./notrun.js";
 import { type DictExpression, calleeName, isOp, sliceParts, testName, type Node } from "./ast.js";
 import { Callable } from "./callable.js";
 import { callFilter } from "./filters.js";
@@ -142,7 +143,7 @@ export function member(obj: Val, key: Val, path: () => string): Val {
   }
   if (obj !== null && typeof obj === "object") {
     const k = String(key);
-    if (!hasOwn(obj, k)) throw new UndefinedVarError(path());
+    if (!hasOwn(obj, k)) throw missingField(obj, k, path);
     return (obj as Record<string, unknown>)[k];
   }
   throw new UndefinedVarError(path());

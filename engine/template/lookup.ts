@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { ExprEvalError } from "./errors.js";
+import { missingField, notRunPath } from "./notrun.js";
 import { pyRegex } from "./regex.js";
 import { urlLookup } from "./lookup-url.js";
 import { type Val, isDict, needList, needStr, pyStr, toBool } from "./values.js";
@@ -217,6 +218,8 @@ export function subelements(list: Val, key: Val, skipMissing: boolean): unknown[
           sub = undefined;
           break;
         }
+        // a command's result that check mode did not run has no output to pair with: unknown, not an error
+        if (notRunPath(item) !== undefined) throw missingField(item, pyStr(key), () => pyStr(key));
         throw new ExprEvalError(`subelements: an item has no key '${pyStr(key)}' (use skip_missing)`);
       }
     }

@@ -1,6 +1,7 @@
 // Python semantics of values as Jinja/Ansible see them: truthiness, equality, ordering,
 // str()/repr(), and the argument coercions shared by filters, tests and methods.
 import { ExprEvalError } from "./errors.js";
+import { missingField, notRunPath } from "./notrun.js";
 
 export const UNDEF = Symbol("undefined");
 export type Val = unknown;
@@ -166,6 +167,7 @@ export function attrOf(v: Val, path: Val): Val | typeof UNDEF {
 
 export function needAttr(v: Val, path: Val, f: string): Val {
   const x = attrOf(v, path);
+  if (x === UNDEF && notRunPath(v) !== undefined) throw missingField(v, pyStr(path), () => pyStr(path));
   if (x === UNDEF) throw new ExprEvalError(`filter '${f}': an item has no attribute '${pyStr(path)}' (${pyRepr(v).slice(0, 80)})`);
   return x;
 }

@@ -5,8 +5,10 @@
 // so `Host bastion` / `Host *.internal ProxyJump bastion` work as with ssh. Pure (given the config).
 import { homedir } from "node:os";
 import { InputError } from "../core/errors.js";
-import type { HostKeyPolicy, JumpHost, SshOpt, Via } from "../core/host.js";
+import type { AlgorithmChoice, HostKeyPolicy, JumpHost, SshOpt, Via } from "../core/host.js";
 import { expandHome, expandTokens, lookupSshConfig, type SshConfig } from "./ssh-config.js";
+import { algorithmChoice } from "./algorithm-options.js";
+import { implementedAlgorithms } from "./ssh-algorithms.js";
 
 export interface Endpoint {
   address: string;
@@ -20,6 +22,8 @@ export interface Endpoint {
   /** StrictHostKeyChecking / UserKnownHostsFile from the options or ssh_config, when set there. */
   hostKeyPolicy?: HostKeyPolicy;
   knownHostsFile?: string;
+  /** Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms, when set. */
+  algorithms?: AlgorithmChoice;
 }
 
 export interface Explicit {
@@ -71,6 +75,9 @@ export function resolveEndpoint(
   // ssh allows several files; keel reads and writes the first
   if (ukh) ep.knownHostsFile = expandHome(expandTokens(ukh.value.split(/\s+/)[0]!, tokens, ukh.source, home), home);
 
+  const algorithms = algorithmChoice(c.opts, implementedAlgorithms());
+  if (Object.keys(algorithms).length > 0) ep.algorithms = algorithms;
+
   const jump = o("proxyjump");
   const command = o("proxycommand");
   if (jump && jump.value.toLowerCase() !== "none") {
@@ -110,6 +117,7 @@ function jumpChain(opt: SshOpt, cfg: SshConfig | undefined, depth: number, home:
   if (ep.knownHostsFile !== undefined) j.knownHostsFile = ep.knownHostsFile;
   if (ep.hostKeyPolicy !== undefined) j.hostKeyPolicy = ep.hostKeyPolicy;
   if (ep.connectTimeoutMs !== undefined) j.connectTimeoutMs = ep.connectTimeoutMs;
+  if (ep.algorithms) j.algorithms = ep.algorithms;
   if (ep.via) j.via = ep.via;
   return j;
 }

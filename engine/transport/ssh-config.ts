@@ -5,8 +5,10 @@
 // against the name given to ssh, `Match host` against the HostName reached so far. `Include`
 // splices files in (globs, relative to ~/.ssh or /etc/ssh). Options that would change where or how
 // keel connects and that it cannot honour (`Match exec`, `HostKeyAlias`, `BindAddress`, …) stop the
-// connection with an error naming file:line; options that cannot change either (`ForwardAgent`,
-// `SendEnv`, `Ciphers`, …) are ignored as they have nothing to act on.
+// connection with an error naming file:line; the algorithm options (`Ciphers`, `KexAlgorithms`,
+// `MACs`, `HostKeyAlgorithms`, `PubkeyAcceptedAlgorithms`) restrict what keel offers
+// (algorithm-options.ts); options that cannot change either (`ForwardAgent`, `SendEnv`, …) are
+// ignored as they have nothing to act on.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
@@ -16,6 +18,7 @@ import { InputError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { globMatch } from "./known-hosts.js";
 import type { SshOpt } from "../core/host.js";
+import { ALGORITHM_OPTIONS } from "./algorithm-options.js";
 
 export type { SshOpt };
 
@@ -263,7 +266,9 @@ export function lookupSshConfig(cfg: SshConfig | undefined, host: string, cmdlin
     }
     // ProxyJump and ProxyCommand compete: whichever comes first prevents the other
     if ((o.key === "proxyjump" && opts.has("proxycommand")) || (o.key === "proxycommand" && opts.has("proxyjump"))) return;
-    if (!opts.has(o.key)) opts.set(o.key, o);
+    // PubkeyAcceptedKeyTypes and PubkeyAcceptedAlgorithms are one option: the first of either wins
+    const key = ALGORITHM_OPTIONS[o.key]?.canonical ?? o.key;
+    if (!opts.has(key)) opts.set(key, o);
   };
   for (const o of cmdline) take(o);
   for (const e of cfg?.entries ?? []) {
@@ -279,7 +284,7 @@ export function lookupSshConfig(cfg: SshConfig | undefined, host: string, cmdlin
         refusal.hint,
       );
     }
-    if (HONOURED_OPTIONS.has(e.key)) take(e);
+    if (HONOURED_OPTIONS.has(e.key) || ALGORITHM_OPTIONS[e.key]) take(e);
   }
   return { opts, identityFiles };
 }

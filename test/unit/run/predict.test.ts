@@ -83,6 +83,80 @@ describe("check mode predicts", () => {
   });
 });
 
+// dev-sec os_hardening (minimize_access.yml): a looped shell registers `found`, then a file task
+// loops over `with_subelements: [found.results, stdout_lines]`. ansible-playbook 2.14 --check skips
+// the shell and registers each item with rc 0, stdout "" and stdout_lines [] (recorded: "Command
+// would have run if not in check mode", skipped: true), so the file loop has no items and the task is
+// skipped: no drift. keel does not pretend the command printed nothing: whatever reads those results,
+// under the register's name or through `item`, subelements or map(attribute=…), is unknown, which
+// never counts as drift, and the run goes on. An expression that guards the missing field still works.
+const hardening = `- hosts: all
+  gather_facts: false
+  vars: { base: "${base}" }
+  tasks:
+    - name: find writable
+      shell: "find {{ item }} -perm /go+w -type f"
+      loop: [/usr/sbin, /usr/bin]
+      register: found
+      ignore_errors: true
+      changed_when: false
+    - name: minimize access
+      file: { path: "{{ item.1 }}", mode: go-w, state: file }
+      with_subelements:
+        - "{{ found.results }}"
+        - stdout_lines
+    - name: direct loop
+      copy: { dest: "{{ base }}/d", content: x }
+      loop: "{{ found.results[0].stdout_lines }}"
+    - name: per item
+      copy: { dest: "{{ base }}/rc", content: x }
+      loop: "{{ found.results }}"
+      when: item.rc == 0
+    - name: mapped
+      copy: { dest: "{{ base }}/m", content: "{{ found.results | map(attribute='stdout') | join(',') }}" }
+    - name: skip missing
+      copy: { dest: "{{ base }}/s", content: x }
+      loop: "{{ query('subelements', found.results, 'stdout_lines', {'skip_missing': True}) }}"
+    - name: guarded
+      debug: { msg: "{{ found.results | map(attribute='stdout', default='') | join(',') }}" }
+    - name: plain list without the key
+      debug: { msg: "{{ item.1 }}" }
+      with_subelements:
+        - [{ name: a }]
+        - stdout_lines
+`;
+
+describe("check mode: results of commands it did not run, read through other names", () => {
+  it("subelements, item and map(attribute) over them are unknown, not failed; a missing key elsewhere still fails", async () => {
+    writeFileSync(join(dir, "hard.yml"), hardening);
+    const l = lab(["h1"]);
+    const rec = recorder();
+    const s = await runPlaybook(loadPlaybook(join(dir, "hard.yml"), { registry }), l.inventory(), { ...opts(l, { check: true }), registry }, rec.sink);
+    const byTask = new Map<string, string[]>();
+    for (const r of rec.results()) byTask.set(r.task.name!, [...(byTask.get(r.task.name!) ?? []), r.result.status]);
+    expect(Object.fromEntries(byTask)).toEqual({
+      "find writable": ["ok", "ok"],
+      "minimize access": ["unknown"],
+      "direct loop": ["unknown"],
+      "per item": ["unknown", "unknown"],
+      mapped: ["unknown"],
+      "skip missing": ["skipped"],
+      guarded: ["ok"],
+      "plain list without the key": ["failed"],
+    });
+    const msg = (name: string) => rec.results().find((r) => r.task.name === name)!.result.msg;
+    expect(msg("minimize access")).toMatch(
+      /^unknown in check mode: it reads 'found', the result of task 'find writable' \(.*hard\.yml:5\), which check mode did not run/,
+    );
+    expect(msg("per item")).toMatch(/reads 'found'/);
+    expect(msg("mapped")).toMatch(/reads 'found'/);
+    expect(msg("plain list without the key")).toMatch(/subelements: an item has no key 'stdout_lines' \(use skip_missing\)/);
+    expect(s.stats.h1).toMatchObject({ unknown: 4, failed: 1 });
+    expect(existsSync(base)).toBe(false);
+    rmSync(join(dir, "hard.yml"));
+  });
+});
+
 describe("planned directories", () => {
   const t = (name: string) => ({ name }) as Task;
   it("a directory, or one below it, is planned; parents: true plans the parent", () => {
