@@ -60,7 +60,7 @@ export type AuthorizedKeyOp =
 
 export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKeyOp>({
   name: "users.authorized_key",
-  aliases: ["authorized_key"],
+  aliases: ["authorized_key", "ansible.posix.authorized_key"],
   refusedArgs: {
     follow: "following a symlinked authorized_keys file is not implemented; keel replaces the link with a file",
     validate_certs: "keys from a URL are not implemented, so there is no certificate to validate; fetch the key with get_url and read it",
