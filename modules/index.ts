@@ -31,6 +31,8 @@ import hardeningUnownedFiles from "./hardening/unowned_files.js";
 import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesApt from "./packages/apt.js";
 import packagesDnf from "./packages/dnf.js";
+import packagesGem from "./packages/gem.js";
+import packagesNpm from "./packages/npm.js";
 import packagesPackage from "./packages/package.js";
 import packagesPackageFacts from "./packages/package_facts.js";
 import packagesPip from "./packages/pip.js";
@@ -93,6 +95,8 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningWorldWritable,
   packagesApt,
   packagesDnf,
+  packagesGem,
+  packagesNpm,
   packagesPackage,
   packagesPackageFacts,
   packagesPip,

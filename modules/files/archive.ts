@@ -25,6 +25,7 @@ export interface UnarchiveArgs {
   remote_src?: boolean;
   copy?: boolean;
   creates?: string;
+  unsafe_writes?: boolean;
   list_files?: boolean;
   keep_newer?: boolean;
   exclude?: string[];

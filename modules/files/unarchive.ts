@@ -32,7 +32,6 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
     serole: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
     setype: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
     selevel: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    unsafe_writes: "unarchive always writes atomically (temporary file, then rename); remove unsafe_writes",
   },
   description:
     "Ensure an archive (tar, tar.gz, tar.bz2, tar.xz, zip) from the controller or the host is extracted into an existing directory, judged as Ansible's unarchive judges it (tar --diff, zip members compared by mtime, size, content, mode and owner).",
@@ -66,6 +65,11 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
         type: "boolean",
         default: true,
         description: "Accepted for Ansible compatibility; keel does not download src URLs (a src with :// is refused).",
+      },
+      unsafe_writes: {
+        type: "boolean",
+        default: false,
+        description: "Accepted for Ansible compatibility, with no effect there either: tar and unzip write the members themselves.",
       },
       io_buffer_size: { type: "integer", minimum: 1, description: "Accepted for Ansible compatibility (its CRC buffer); keel compares contents with cmp." },
       decrypt: {
