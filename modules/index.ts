@@ -9,6 +9,7 @@ import filesFind from "./files/find.js";
 import filesGetUrl from "./files/get_url.js";
 import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesOpensslDhparam from "./files/openssl_dhparam.js";
 import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
 import filesTempfile from "./files/tempfile.js";
@@ -73,6 +74,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesGetUrl,
   filesIniFile,
   filesLineinfile,
+  filesOpensslDhparam,
   filesReplace,
   filesStat,
   filesTempfile,
