@@ -53,7 +53,7 @@ interface MountPlan {
 
 export default defineModule<MountArgs, MountState, MountPlan>({
   name: "system.mount",
-  aliases: ["mount"],
+  aliases: ["mount", "ansible.posix.mount"],
   description:
     "Ensure a file system's /etc/fstab entry (present/absent) and live mount (mounted/unmounted), judged as two facets, or remount it; as ansible.posix.mount.",
   args: {
