@@ -9,6 +9,7 @@
 // `MACs`, `HostKeyAlgorithms`, `PubkeyAcceptedAlgorithms`) restrict what keel offers
 // (algorithm-options.ts); options that cannot change either (`ForwardAgent`, `SendEnv`, …) are
 // ignored as they have nothing to act on.
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
@@ -363,8 +364,55 @@ export function expandTokens(
   });
 }
 
-export function expandHome(p: string, home: string = homedir()): string {
-  return p === "~" ? home : p.startsWith("~/") ? home + p.slice(1) : p;
+/**
+ * `~` and `~/…` to `home`, `~user/…` to that user's home from the passwd database (getent), as
+ * OpenSSH's tilde_expand_filename does. An unknown user stops the load, as it stops ssh.
+ */
+export function expandHome(p: string, home: string = homedir(), source?: string): string {
+  if (p === "~") return home;
+  if (p.startsWith("~/")) return home + p.slice(1);
+  const m = /^~([^/]+)(\/.*)?$/.exec(p);
+  if (!m) return p;
+  const dir = userHomeOf(m[1]!);
+  if (dir === undefined)
+    throw new InputError(
+      `${source ? `${source}: ` : ""}no user '${m[1]}' for '${p}'`,
+      source ? posOfSource(source) : undefined,
+      "write ~/… or the path in full",
+    );
+  return dir + (m[2] ?? "");
+}
+
+/**
+ * The home folder `~` means in ssh_config values and ssh's `-o` options: the login's passwd entry,
+ * never $HOME (OpenSSH reads pw_dir; Ansible's ssh inherits that).
+ */
+export function passwdHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return homedir();
+  }
+}
+
+function userHomeOf(name: string): string | undefined {
+  try {
+    if (name === userInfo().username) return userInfo().homedir;
+  } catch {
+    /* no passwd entry for this process: ask getent */
+  }
+  try {
+    const line = execFileSync("getent", ["passwd", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0] ?? "";
+    const dir = line.split(":")[5];
+    return dir ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function posOfSource(source: string): { file: string; line: number; col: number } | undefined {
+  const [file, line] = splitSource(source);
+  return line ? { file, line, col: 1 } : undefined;
 }
 
 function localUser(): string {
