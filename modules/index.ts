@@ -9,6 +9,7 @@ import filesFind from "./files/find.js";
 import filesGetUrl from "./files/get_url.js";
 import filesIniFile from "./files/ini_file.js";
 import filesLineinfile from "./files/lineinfile.js";
+import filesOpensslDhparam from "./files/openssl_dhparam.js";
 import filesReplace from "./files/replace.js";
 import filesStat from "./files/stat.js";
 import filesTempfile from "./files/tempfile.js";
@@ -31,6 +32,8 @@ import hardeningUnownedFiles from "./hardening/unowned_files.js";
 import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesApt from "./packages/apt.js";
 import packagesDnf from "./packages/dnf.js";
+import packagesGem from "./packages/gem.js";
+import packagesNpm from "./packages/npm.js";
 import packagesPackage from "./packages/package.js";
 import packagesPackageFacts from "./packages/package_facts.js";
 import packagesPip from "./packages/pip.js";
@@ -71,6 +74,7 @@ export const MODULES: readonly ModuleDef[] = [
   filesGetUrl,
   filesIniFile,
   filesLineinfile,
+  filesOpensslDhparam,
   filesReplace,
   filesStat,
   filesTempfile,
@@ -93,6 +97,8 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningWorldWritable,
   packagesApt,
   packagesDnf,
+  packagesGem,
+  packagesNpm,
   packagesPackage,
   packagesPackageFacts,
   packagesPip,

@@ -37,12 +37,28 @@ export interface HostSpec {
   identityFiles?: string[];
   /** Set when connecting: how the host is reached (ProxyJump or ProxyCommand), absent for a direct connection. */
   via?: Via;
+  /** Set when connecting: the algorithm lists ssh_config or `-o` set (Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms). */
+  algorithms?: AlgorithmChoice;
   /** Set when connecting: ServerAliveInterval (0 = none) and ServerAliveCountMax. */
   serverAliveIntervalMs?: number;
   serverAliveCountMax?: number;
   /** All merged variables of the host (groups then host), for templates. */
   vars: Record<string, unknown>;
   groups: string[];
+}
+
+/**
+ * The algorithms keel offers when an ssh option restricts them (engine/transport/algorithm-options.ts):
+ * OpenSSH's list for the option, restricted to what keel's client implements. Absent: keel's defaults.
+ */
+export interface AlgorithmChoice {
+  cipher?: string[];
+  kex?: string[];
+  hmac?: string[];
+  /** HostKeyAlgorithms: offered as given (known key types are not moved first, as OpenSSH does not when it is set). */
+  serverHostKey?: string[];
+  /** PubkeyAcceptedAlgorithms: keys of other types are not offered. */
+  pubkey?: string[];
 }
 
 /** One ssh option as ssh sees it: from a config file or the command line (`-o …`). */
@@ -66,6 +82,7 @@ export interface JumpHost {
   knownHostsFile?: string;
   hostKeyPolicy?: HostKeyPolicy;
   connectTimeoutMs?: number;
+  algorithms?: AlgorithmChoice;
   via?: Via;
   /** Where the ProxyJump came from, for messages. */
   source: string;

@@ -66,3 +66,11 @@ export function splitArgs(s: string): string[] {
 function unterminated(s: string, q: string): InputError {
   return new InputError(`unterminated ${q} quote in command: ${s}`, undefined, `close the ${q} quote, or escape it with a backslash`);
 }
+
+/**
+ * A path argument of Ansible's type `path` as a shell word: a leading `~` or `~/` is the home of
+ * the user the command runs as (Ansible expands it on the host), the rest is quoted.
+ */
+export function shHomePath(p: string): string {
+  return p === "~" ? '"$HOME"' : p.startsWith("~/") ? `"$HOME"/${shq(p.slice(2))}` : shq(p);
+}

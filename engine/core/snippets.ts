@@ -92,15 +92,19 @@ function stat(id: string, path: ShValue, opts: { follow?: boolean; typeOnly?: bo
       ? `if [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`
       : `if [ -L "$_keel_p" ]; then _keel_t=link; elif [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`,
     `printf 'type=%s\\n' "$_keel_t"`,
-    `_keel_m=$(stat ${L}-c %a -- "$_keel_p" 2>/dev/null)`,
-    `case $_keel_m in ?) _keel_m=000$_keel_m ;; ??) _keel_m=00$_keel_m ;; ???) _keel_m=0$_keel_m ;; esac`,
-    `if [ -n "$_keel_m" ]; then printf 'mode=%s\\n' "$_keel_m"; fi`,
-    `stat ${L}-c 'uid=%u`,
+    // one stat for every field (each exec costs the host about a millisecond): the mode on the
+    // first line, padded to 4 digits here, the key=value lines after it printed as they are
+    `_keel_s=$(stat ${L}-c '%a`,
+    `uid=%u`,
     `gid=%g`,
     `owner=%U`,
     `group=%G`,
     `size=%s`,
-    `mtime=%Y' -- "$_keel_p" 2>/dev/null`,
+    `mtime=%Y' -- "$_keel_p" 2>/dev/null)`,
+    `_keel_m=\${_keel_s%%[!0-9]*}`,
+    `case $_keel_m in ?) _keel_m=000$_keel_m ;; ??) _keel_m=00$_keel_m ;; ???) _keel_m=0$_keel_m ;; esac`,
+    `if [ -n "$_keel_m" ]; then printf 'mode=%s\\n' "$_keel_m"; fi`,
+    `case $_keel_s in *uid=*) printf 'uid=%s\\n' "\${_keel_s#*uid=}" ;; esac`,
     ...(follow
       ? []
       : [

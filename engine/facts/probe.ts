@@ -23,7 +23,8 @@ export type Subset = "min" | "hardware" | "network" | "virtual";
 const SECTIONS: [Subset, string, string][] = [
   ["min", "os-release", "cat /etc/os-release || cat /usr/lib/os-release"],
   ["min", "debian_version", "cat /etc/debian_version"],
-  ["min", "uname", "uname -r; uname -m; uname -n"],
+  // one exec, not three: uname prints node name, release and machine in that order, one line
+  ["min", "uname", `set -- $(uname -n -r -m); printf '%s\\n' "$2" "$3" "$1"`],
   // $_kf_un, $_kf_u, $_kf_g: `id -un`, `id -u`, `id -g`, asked once before the sections (factsScript)
   ["min", "user", `[ -n "$_kf_un" ] && printf '%s\\n' "$_kf_un"`],
   ["min", "pkg", `for p in apt-get dnf yum apk; do command -v "$p" >/dev/null && echo "$p"; done`],

@@ -9,6 +9,7 @@ import type { VarLayer } from "./model.js";
 import { renderString } from "../template/index.js";
 import { shlexSplit } from "./shlex.js";
 import { parseSshArgs, type SshArgs } from "../transport/ssh-args.js";
+import { expandHome, passwdHome } from "../transport/ssh-config.js";
 
 /** keel name first, then its Ansible aliases (in order of preference). */
 export const CONNECTION_VARS = {
@@ -119,8 +120,11 @@ export function hostSpec(name: string, layer: VarLayer, groups: string[], implic
   const args = refuseUnhonoured(vars, (k, message, hint) => fail({ key: k, pos: layer.pos.get(k) }, message, hint));
   if (args.opts.length > 0) spec.sshOptions = args.opts;
   if (args.configFile !== undefined) spec.sshConfigFile = expandTilde(args.configFile);
-  const kh = str(CONNECTION_VARS.knownHostsFile) ?? knownHostsFromSshArgs(vars);
-  if (kh !== undefined) spec.knownHostsFile = expandTilde(kh);
+  // -o UserKnownHostsFile goes to ssh as it is, and ssh expands its `~` from the passwd entry
+  const khVar = str(CONNECTION_VARS.knownHostsFile);
+  const khArg = khVar === undefined ? knownHostsFromSshArgs(vars) : undefined;
+  if (khVar !== undefined) spec.knownHostsFile = expandTilde(khVar);
+  else if (khArg !== undefined) spec.knownHostsFile = expandHome(khArg, passwdHome());
   const strict = sshOptionOf(argsOf(vars), "StrictHostKeyChecking");
   if (strict !== undefined) spec.strictHostKeyChecking = hostKeyPolicy(strict)!;
   const hkc = bool(CONNECTION_VARS.hostKeyChecking);

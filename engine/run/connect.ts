@@ -4,7 +4,7 @@ import type { Connection } from "../core/connection.js";
 import type { HostKeyPolicy, HostSpec } from "../core/host.js";
 import { hostKeyPolicy, sshOptionOf } from "../inventory/hostspec.js";
 import { ConnectionError, InputError } from "../core/errors.js";
-import { loadSshConfig } from "../transport/ssh-config.js";
+import { expandHome, loadSshConfig, passwdHome } from "../transport/ssh-config.js";
 import { parseSshArgs } from "../transport/ssh-args.js";
 import { resolveEndpoint, type Endpoint, type Explicit } from "../transport/route.js";
 import { connect as realConnect } from "../transport/index.js";
@@ -92,6 +92,7 @@ export function routeOf(host: HostSpec, o: ConnectSettings): { spec: HostSpec; e
   const more = ep.identityFiles.filter((f) => f !== key);
   if (more.length > 0) spec.identityFiles = more;
   if (ep.via) spec.via = ep.via;
+  if (ep.algorithms) spec.algorithms = ep.algorithms;
   if (ep.serverAliveIntervalMs !== undefined) spec.serverAliveIntervalMs = ep.serverAliveIntervalMs;
   if (ep.serverAliveCountMax !== undefined) spec.serverAliveCountMax = ep.serverAliveCountMax;
   return { spec, ep };
@@ -118,7 +119,8 @@ export function hostKeyPolicyOf(spec: HostSpec, o: Pick<ConnectSettings, "accept
 /** -o UserKnownHostsFile of [ssh_connection] ssh_args first (as ssh takes it), then the host's. */
 export function knownHostsFileOf(spec: HostSpec, o: Pick<ConnectSettings, "sshArgs">): string | undefined {
   const fromCfg = o.sshArgs ? sshOptionOf([o.sshArgs], "UserKnownHostsFile") : undefined;
-  return fromCfg ?? spec.knownHostsFile;
+  // ssh expands `~` in it from the passwd entry
+  return fromCfg !== undefined ? expandHome(fromCfg, passwdHome(), "ssh_args") : spec.knownHostsFile;
 }
 
 /** The hosts whose keys will not be checked (policy "no"): named in one warning line per run. */

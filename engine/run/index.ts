@@ -38,6 +38,7 @@ import { Lockstep } from "./lockstep.js";
 import { playMaxFail, playSerial } from "./keywords.js";
 import { factNeeds } from "../facts/index.js";
 import { readFileSync } from "node:fs";
+import { sharedArgsStats } from "./shared-args.js";
 
 /** A local file's text (template sources for the facts analysis), or undefined when unreadable. */
 function readText(path: string): string | undefined {
@@ -199,6 +200,7 @@ export async function runPlaybook(plan: Plan, inv: Inventory, opts: RunOptions, 
     if (r.state === "failed") summary.failed.push(h);
     if (r.failure && (r.state === "unreachable" || r.state === "failed")) summary.failures.push(r.failure);
   }
+  phaseMark(`arguments shared: ${sharedArgsStats.hits} copies of ${sharedArgsStats.stored} renderings`);
   sink({ type: "run.summary", summary });
   sink({ type: "run.done", stats: summary.stats, durationMs: summary.durationMs });
   return redact(summary);

@@ -1,6 +1,7 @@
 // The run's options and the types shared by the scheduler (index.ts) and the host runner: kept
 // apart so that neither imports the other for its types.
 import type { Registry } from "../core/registry.js";
+import type { SharedArgs } from "./shared-args.js";
 import type { TaskRef } from "../core/events.js";
 import type { HostSpec } from "../core/host.js";
 import type { OnceResult } from "./placed.js";
@@ -102,6 +103,8 @@ export interface PlayState {
   once?: Map<string, Promise<OnceResult>>;
   /** max_fail_percentage was exceeded in this batch (linear): its hosts take no further task. */
   halted?: boolean;
+  /** Task arguments rendered once for every host of the play (shared-args.ts). */
+  args?: SharedArgs;
 }
 
 /** How a host's tasks are paced: free (run now) or linear (wait for the other hosts first). */

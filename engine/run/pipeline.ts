@@ -16,6 +16,7 @@ import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
 import type { ProbeCache, UpcomingProbe } from "./probes.js";
 import { itemKey } from "./prepared.js";
+import { sharedRender, type SharedArgsHost } from "./shared-args.js";
 import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
@@ -44,6 +45,8 @@ export interface TaskHost {
   becomeFor(scope: Scope, task: Task, vars?: Record<string, unknown>): Become;
   /** Probe scripts to run in the same round trip as this task's (its later items, later tasks). */
   upcoming(task: Task, become: Become): UpcomingProbe[];
+  /** Arguments rendered once per play for every host (shared-args.ts); undefined: per host. */
+  readonly sharedArgs?: SharedArgsHost;
 }
 
 /** A module prepared for one item: rendered, validated and prepared args, and its probe. */
@@ -333,7 +336,7 @@ function renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>
 }
 
 export function prepare(
-  h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor" | "registered" | "probes">,
+  h: Pick<TaskHost, "plan" | "facts" | "checkFor" | "becomeFor" | "registered" | "probes" | "sharedArgs">,
   task: Task,
   scope: Scope,
   module: HostModule,
@@ -344,7 +347,7 @@ export function prepare(
   const hit = h.probes.prepared.get(task, key, h.registered, h.facts, check);
   if (hit && hit.module === module) return hit;
   h.probes.prepared.renders++;
-  let args = renderArgs(task, module, vars);
+  let args = sharedRender(h.sharedArgs, h.registered, task, scope, module.name, () => renderArgs(task, module, vars));
   if (module.prepare) {
     const dirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
     args = module.prepare(args, {

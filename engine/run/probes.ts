@@ -38,7 +38,7 @@ export class ProbeCache {
    * Outputs per (become, script), oldest first. Several tasks may share one probe script (two
    * lineinfile tasks on one file) and a batch reads it at several points of the run.
    */
-  private readonly map = new Map<string, Entry[]>();
+  private readonly map = new Map<string, Map<string, Entry[]>>();
   /** What each apply run on this host so far may have written, in order. */
   private applied: (readonly string[])[] = [];
   /**
@@ -80,7 +80,7 @@ export class ProbeCache {
 
   /** The newest output read at or before the current point of the run (not one a batch read further on). */
   private latest(become: Become, script: string): Entry | undefined {
-    const list = this.map.get(cacheKey(become, script));
+    const list = this.map.get(userKey(become))?.get(script);
     if (!list) return undefined;
     for (let i = list.length - 1; i >= 0; i--) if (list[i]!.at <= this.applied.length) return list[i];
     return undefined;
@@ -103,11 +103,13 @@ export class ProbeCache {
 
   /** The output read after `at` applies (default: now). */
   store(become: Become, script: string, out: ProbeOutput, reads: readonly string[], at = this.applied.length): void {
-    const key = cacheKey(become, script);
-    const list = (this.map.get(key) ?? []).filter((e) => e.at !== at);
+    const user = userKey(become);
+    let byScript = this.map.get(user);
+    if (!byScript) this.map.set(user, (byScript = new Map()));
+    const list = (byScript.get(script) ?? []).filter((e) => e.at !== at);
     list.push({ out, reads: [...reads], at });
     list.sort((a, b) => a.at - b.at);
-    this.map.set(key, list);
+    byScript.set(script, list);
   }
 
   /**
@@ -121,13 +123,13 @@ export class ProbeCache {
       if (hit) return hit;
     }
     const probes: UpcomingProbe[] = [{ script, reads: [...reads] }];
-    const keys = new Set([cacheKey(become, script)]);
+    // one become for the whole batch: the script alone names a probe (a string's hash is computed once)
+    const keys = new Set([script]);
     if (!fresh) {
       for (const u of more()) {
-        const k = cacheKey(become, u.script);
-        if (keys.has(k) || this.lookup(become, u.script)) continue;
+        if (keys.has(u.script) || this.lookup(become, u.script)) continue;
         probes.push(u);
-        keys.add(k);
+        keys.add(u.script);
         if (probes.length >= MAX_BATCH) break;
       }
     }
@@ -158,11 +160,15 @@ export async function runProbes(conn: Connection, become: Become, scripts: strin
 }
 
 export function sameBecome(a: Become, b: Become): boolean {
-  return cacheKey(a, "") === cacheKey(b, "");
+  return userKey(a) === userKey(b);
 }
 
-function cacheKey(b: Become, script: string): string {
-  return `${b ? b.user : ""}\u0000${script}`;
+/**
+ * The cache is keyed by become user, then by script: the script string itself, not a new string
+ * built from both (that one would be hashed again, whole, at every lookup).
+ */
+function userKey(b: Become): string {
+  return b ? b.user : "";
 }
 
 /** What prefetching needs from the host runner. */

@@ -14,7 +14,8 @@ import { gatherFacts, ansibleFactVars, factsOptions, factsProbeFor } from "../fa
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
-import { becomeOf, magicVars, roleMagic } from "./vars.js";
+import { becomeOf, magicVars, playLayers } from "./vars.js";
+import { playDefs, SharedArgs, sharedArgsOn, type SharedArgsHost } from "./shared-args.js";
 import { renderedBecome } from "./keywords.js";
 import { type FleetVars, type HostFailure, type PlayState, type RunOptions, type Step } from "./options.js";
 import { childScope, conditionsHold, flatten, ignoresErrors, metaAction, rootScope, shownName, type Flat, type Scope } from "./scope.js";
@@ -273,17 +274,14 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   }
 
   private layers(scope: Scope, task?: Task): Record<string, unknown> {
-    return layerVars({
-      roleDefaults: task?.role?.defaults ?? this.play?.roleDefaults ?? {},
-      inventory: this.inventoryLayer(),
-      playVars: this.play?.vars ?? {},
-      varsFiles: this.play?.varsFiles ?? {},
-      roleVars: task?.role ? { ...roleMagic(task.role), ...task.role.vars } : {},
-      blockVars: scope.blockVars,
-      taskVars: task?.vars ?? {},
-      registered: this.registered,
-      extraVars: this.opts.extraVars ?? {},
-    });
+    return layerVars({ ...playLayers(this.play, scope, task, this.opts.extraVars), inventory: this.inventoryLayer(), registered: this.registered });
+  }
+
+  /** Arguments rendered once per play for every host whose reads are the same (shared-args.ts). */
+  get sharedArgs(): SharedArgsHost | undefined {
+    if (!sharedArgsOn()) return undefined;
+    const cache = (this.playState.args ??= new SharedArgs());
+    return { cache, defs: (s, t) => playDefs(this.play, s, t, this.opts.extraVars), inventory: () => this.inventoryLayer() };
   }
 
   /** The task's become; a templated become_user is rendered with `vars` (the item's), else the task's. */

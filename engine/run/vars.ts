@@ -3,6 +3,7 @@ import type { Plan, Play, RoleRef, Task, TaskNode } from "../core/plan.js";
 import type { HostSpec } from "../core/host.js";
 import type { Become } from "./host.js";
 import type { FleetVars, PlayState, RunOptions } from "./options.js";
+import type { VarLayers } from "../template/index.js";
 
 /**
  * The ansible-core whose language keel follows (README, "Coming from Ansible"): roles assert
@@ -57,6 +58,19 @@ export function becomeOf(task: Task, scope: Scope, opts: Pick<RunOptions, "becom
   const user = task.becomeUser ?? scope.becomeUser ?? opts.becomeUser ?? spec.becomeUser ?? "root";
   const password = opts.becomePassword ?? spec.becomePassword;
   return password === undefined ? { user } : { user, password };
+}
+
+/** A task's variable layers on a host, but for the host's own ones (inventory, registered). */
+export function playLayers(play: Play | undefined, scope: Scope, task: Task | undefined, extraVars: Record<string, unknown> | undefined): VarLayers {
+  return {
+    roleDefaults: task?.role?.defaults ?? play?.roleDefaults ?? {},
+    playVars: play?.vars ?? {},
+    varsFiles: play?.varsFiles ?? {},
+    roleVars: task?.role ? { ...roleMagic(task.role), ...task.role.vars } : {},
+    blockVars: scope.blockVars,
+    taskVars: task?.vars ?? {},
+    extraVars: extraVars ?? {},
+  };
 }
 
 /** Ansible's magic variables of a task in a role: role_name, ansible_role_name, role_path. */

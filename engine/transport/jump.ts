@@ -81,6 +81,7 @@ function keyOf(j: JumpHost, d: RouteDefaults): string {
     j.knownHostsFile ?? d.knownHostsFile,
     j.hostKeyPolicy ?? d.hostKeyPolicy,
     j.via ?? null,
+    j.algorithms ?? null,
   ]);
 }
 
@@ -155,6 +156,7 @@ async function connectJump(j: JumpHost, d: RouteDefaults): Promise<SshClient> {
         identityFiles: j.identityFiles,
         hostKeyPolicy: j.hostKeyPolicy ?? d.hostKeyPolicy,
         knownHostsFile: j.knownHostsFile ?? d.knownHostsFile,
+        ...(j.algorithms ? { algorithms: j.algorithms } : {}),
         keepaliveIntervalMs: 15_000,
         keepaliveCountMax: 3,
       },

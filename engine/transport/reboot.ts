@@ -21,7 +21,12 @@ export interface RebootOptions {
   test_command?: string;
   reboot_command?: string;
   boot_time_command?: string;
+  connect_timeout?: number;
+  search_paths?: string | string[];
 }
+
+/** Ansible's default search_paths (its reboot action plugin). */
+export const DEFAULT_SEARCH_PATHS = ["/sbin", "/bin", "/usr/sbin", "/usr/bin", "/usr/local/sbin"];
 
 /** Their JSON Schema properties (descriptions shown in the module reference). */
 export const REBOOT_ARG_SCHEMA = {
@@ -49,7 +54,31 @@ export const REBOOT_ARG_SCHEMA = {
     minLength: 1,
     default: BOOT_ID_COMMAND,
   },
+  connect_timeout: {
+    description:
+      "Seconds one connection attempt may take while waiting for the host to come back (Ansible's connection_timeout for those attempts); keel retries until reboot_timeout. Unset: the connection's own timeout.",
+    type: "integer",
+    minimum: 1,
+  },
+  search_paths: {
+    description:
+      "Folders searched, in order, for the first word of reboot_command when it is not an absolute path (as Ansible's find does; the first folder holding it wins, and the task fails when none does). " +
+      `Ansible's default is ${JSON.stringify(DEFAULT_SEARCH_PATHS)}; unset, keel runs the command from the host's PATH.`,
+    type: ["string", "array"],
+    items: { type: "string", minLength: 1 },
+  },
 } as const;
+
+/** search_paths as a list (Ansible's check_type_list: a string with commas splits on them). */
+export function searchPaths(o: RebootOptions): string[] | undefined {
+  if (o.search_paths === undefined) return undefined;
+  return typeof o.search_paths === "string" ? o.search_paths.split(",") : o.search_paths;
+}
+
+/** The shell text that prints the first `dir/bin` that exists among the folders, or nothing. */
+export function findInPathsScript(bin: string, dirs: readonly string[]): string {
+  return `for _kd in ${dirs.map(shq).join(" ")}; do if [ -e "$_kd"/${shq(bin)} ] || [ -L "$_kd"/${shq(bin)} ]; then printf '%s\\n' "$_kd"/${shq(bin)}; break; fi; done`;
+}
 
 export function bootTimeCommand(o: RebootOptions): string {
   return o.boot_time_command ?? BOOT_ID_COMMAND;
@@ -75,8 +104,17 @@ export async function rebootAndWait(host: Host, o: RebootOptions, before: string
   if (before === "")
     throw new ModuleError(`boot_time_command \`${bootTime}\` printed nothing on ${host.name}, so keel could not tell when the host is back; not rebooting`);
   const start = Date.now();
+  let command = o.reboot_command ?? REBOOT_COMMAND;
+  const dirs = searchPaths(o);
+  const bin = command.split(" ", 1)[0]!;
+  if (dirs && !bin.startsWith("/")) {
+    // Ansible's get_shutdown_command: the command's first word, found in search_paths, runs by its full path.
+    const found = (await host.run(findInPathsScript(bin, dirs), { check: false })).stdout.split("\n")[0]!.trim();
+    if (found === "") throw new ModuleError(`Unable to find command "${bin}" in search paths: ${JSON.stringify(dirs)}`);
+    command = found + command.slice(bin.length);
+  }
   // Detached, so this command returns before the reboot cuts the connection.
-  const inner = `sleep ${delay}; logger -t keel ${shq(msg)} 2>/dev/null; wall ${shq(msg)} 2>/dev/null; ${o.reboot_command ?? REBOOT_COMMAND}`;
+  const inner = `sleep ${delay}; logger -t keel ${shq(msg)} 2>/dev/null; wall ${shq(msg)} 2>/dev/null; ${command}`;
   await host.run(`nohup sh -c ${shq(inner)} >/dev/null 2>&1 </dev/null &`);
   const deadline = start + timeoutMs;
   const left = () => deadline - Date.now();
@@ -86,7 +124,8 @@ export async function rebootAndWait(host: Host, o: RebootOptions, before: string
   for (;;) {
     if (left() <= 0) throw new ModuleError(`host ${host.name} did not come back from reboot within ${timeout} s (last: ${last})`);
     try {
-      await host.reconnect(left());
+      // connect_timeout bounds each attempt; the loop goes on until reboot_timeout.
+      await host.reconnect(o.connect_timeout !== undefined ? Math.min(o.connect_timeout * 1000, left()) : left());
       const r = await host.run(bootTime, { check: false });
       const id = r.stdout.trim();
       if (r.rc === 0 && id !== "" && id !== before) {

@@ -3,10 +3,11 @@
 // or the CLI sets explicitly (user, port, key, timeout) comes first, as Ansible passes those to ssh
 // as options. ProxyJump hosts are resolved the same way, each through its own ssh_config entry,
 // so `Host bastion` / `Host *.internal ProxyJump bastion` work as with ssh. Pure (given the config).
-import { homedir } from "node:os";
 import { InputError } from "../core/errors.js";
-import type { HostKeyPolicy, JumpHost, SshOpt, Via } from "../core/host.js";
-import { expandHome, expandTokens, lookupSshConfig, type SshConfig } from "./ssh-config.js";
+import type { AlgorithmChoice, HostKeyPolicy, JumpHost, SshOpt, Via } from "../core/host.js";
+import { expandHome, expandTokens, lookupSshConfig, passwdHome, type SshConfig } from "./ssh-config.js";
+import { algorithmChoice } from "./algorithm-options.js";
+import { implementedAlgorithms } from "./ssh-algorithms.js";
 
 export interface Endpoint {
   address: string;
@@ -20,6 +21,8 @@ export interface Endpoint {
   /** StrictHostKeyChecking / UserKnownHostsFile from the options or ssh_config, when set there. */
   hostKeyPolicy?: HostKeyPolicy;
   knownHostsFile?: string;
+  /** Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms, when set. */
+  algorithms?: AlgorithmChoice;
 }
 
 export interface Explicit {
@@ -40,7 +43,8 @@ export function resolveEndpoint(
   cmdline: SshOpt[],
   explicit: Explicit = {},
   depth = 0,
-  home: string = homedir(),
+  // `~` and %d in the options' paths: the passwd entry's home, as ssh expands them (not $HOME)
+  home: string = passwdHome(),
 ): Endpoint {
   const fixed: SshOpt[] = [];
   if (explicit.user !== undefined) fixed.push({ key: "user", value: explicit.user, source: "inventory" });
@@ -57,7 +61,7 @@ export function resolveEndpoint(
   if (explicit.identityFile !== undefined) ep.identityFiles.push(explicit.identityFile);
   for (const f of c.identityFiles) {
     if (f.value.toLowerCase() === "none") continue;
-    ep.identityFiles.push(expandHome(expandTokens(f.value, tokens, f.source, home), home));
+    ep.identityFiles.push(expandHome(expandTokens(f.value, tokens, f.source, home), home, f.source));
   }
   const ct = intOpt(o("connecttimeout"), 1, 86_400);
   if (ct !== undefined) ep.connectTimeoutMs = ct * 1000;
@@ -69,7 +73,10 @@ export function resolveEndpoint(
   if (strict) ep.hostKeyPolicy = policyOf(strict);
   const ukh = o("userknownhostsfile");
   // ssh allows several files; keel reads and writes the first
-  if (ukh) ep.knownHostsFile = expandHome(expandTokens(ukh.value.split(/\s+/)[0]!, tokens, ukh.source, home), home);
+  if (ukh) ep.knownHostsFile = expandHome(expandTokens(ukh.value.split(/\s+/)[0]!, tokens, ukh.source, home), home, ukh.source);
+
+  const algorithms = algorithmChoice(c.opts, implementedAlgorithms());
+  if (Object.keys(algorithms).length > 0) ep.algorithms = algorithms;
 
   const jump = o("proxyjump");
   const command = o("proxycommand");
@@ -110,6 +117,7 @@ function jumpChain(opt: SshOpt, cfg: SshConfig | undefined, depth: number, home:
   if (ep.knownHostsFile !== undefined) j.knownHostsFile = ep.knownHostsFile;
   if (ep.hostKeyPolicy !== undefined) j.hostKeyPolicy = ep.hostKeyPolicy;
   if (ep.connectTimeoutMs !== undefined) j.connectTimeoutMs = ep.connectTimeoutMs;
+  if (ep.algorithms) j.algorithms = ep.algorithms;
   if (ep.via) j.via = ep.via;
   return j;
 }

@@ -11,6 +11,7 @@
 // The server picks the first algorithm of the CLIENT's list it also supports, so this order is
 // what a stock OpenSSH server ends up using.
 import { createRequire } from "node:module";
+import type { Implemented } from "./algorithm-options.js";
 
 export interface SshAlgorithms {
   kex: string[];
@@ -86,4 +87,26 @@ let cached: SshAlgorithms | undefined;
 /** The algorithms every connection of this process offers (computed once). */
 export function sshAlgorithms(): SshAlgorithms {
   return (cached ??= chooseAlgorithms(ssh2Capabilities()));
+}
+
+/** Key types keel's client signs with (ssh2: the key's own type; RSA as rsa-sha2-* or ssh-rsa). */
+export const PUBKEY_ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
+
+let implemented: Implemented | undefined;
+
+/** Everything keel's client can negotiate, per algorithm option (ssh2's SUPPORTED_* lists, keel's key types). */
+export function implementedAlgorithms(): Implemented {
+  if (implemented) return implemented;
+  const req = createRequire(import.meta.url);
+  const c = req("ssh2/lib/protocol/constants.js") as { SUPPORTED_SERVER_HOST_KEY: string[] };
+  const cap = ssh2Capabilities().supported;
+  return (implemented = { cipher: cap.cipher, kex: cap.kex, hmac: cap.hmac, serverHostKey: c.SUPPORTED_SERVER_HOST_KEY, pubkey: PUBKEY_ALGORITHMS });
 }

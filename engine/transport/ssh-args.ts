@@ -4,8 +4,9 @@
 // honour stops the load: dropping it would connect differently than the user asked. Pure.
 import { shlexSplit } from "../inventory/shlex.js";
 import { HONOURED_OPTIONS, type SshOpt } from "./ssh-config.js";
-import { sshAlgorithms } from "./ssh-algorithms.js";
-import { DEFAULT_HOST_KEY_ALGORITHMS } from "./known-hosts.js";
+import { implementedAlgorithms } from "./ssh-algorithms.js";
+import { ALGORITHM_OPTIONS, algorithmChoice } from "./algorithm-options.js";
+import { InputError } from "../core/errors.js";
 
 export interface SshArgs {
   opts: SshOpt[];
@@ -47,39 +48,6 @@ const HARMLESS = new Set([
   "streamlocalbindunlink",
 ]);
 
-/** Key types keel's client signs with (ssh2: the key's own type; RSA as rsa-sha2-* or ssh-rsa). */
-const PUBKEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
-
-/**
- * Algorithm options and what keel offers for each. `-o HostKeyAlgorithms=+ssh-rsa` (the usual line for
- * old hosts in real inventories) ADDS to OpenSSH's defaults: when keel already offers every added
- * algorithm it changes nothing and is taken as is. A list that replaces, removes or reorders
- * (`aes256-ctr`, `-ssh-rsa`, `^…`) restricts what keel would negotiate, which keel cannot do: refused.
- */
-const ALGORITHM_OPTIONS: Record<string, { name: string; offered: () => readonly string[] }> = {
-  hostkeyalgorithms: { name: "HostKeyAlgorithms", offered: () => DEFAULT_HOST_KEY_ALGORITHMS },
-  pubkeyacceptedalgorithms: { name: "PubkeyAcceptedAlgorithms", offered: () => PUBKEY_ALGORITHMS },
-  pubkeyacceptedkeytypes: { name: "PubkeyAcceptedKeyTypes", offered: () => PUBKEY_ALGORITHMS },
-  kexalgorithms: { name: "KexAlgorithms", offered: () => sshAlgorithms().kex },
-  ciphers: { name: "Ciphers", offered: () => sshAlgorithms().cipher },
-  macs: { name: "MACs", offered: () => sshAlgorithms().hmac },
-};
-
-/** Undefined when the option only adds algorithms keel offers anyway; else why it is refused. */
-function algorithmRefusal(key: string, value: string): string | undefined {
-  const a = ALGORITHM_OPTIONS[key]!;
-  const offered = a.offered();
-  if (value.startsWith("+")) {
-    const missing = value
-      .slice(1)
-      .split(",")
-      .map((x) => x.trim())
-      .filter((x) => x && !offered.includes(x));
-    if (!missing.length) return undefined;
-    return `keel's SSH client cannot use ${missing.join(", ")}; it offers ${offered.join(",")}`;
-  }
-  return `keel offers a fixed ${a.name} list (${offered.join(",")}) and cannot restrict or reorder it; only a '+' list of algorithms it offers anyway is taken`;
-}
 const STRICT_VALUES = new Set(["yes", "no", "off", "accept-new", "ask"]);
 
 /** Flags with an argument keel maps onto an option. */
@@ -140,10 +108,18 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
       continue;
     }
     if (HARMLESS.has(name)) continue;
-    if (ALGORITHM_OPTIONS[name]) {
-      const why = algorithmRefusal(name, value);
-      if (why === undefined) continue;
-      fail(`sets -o ${opt}, which keel does not honour`, why);
+    const algo = ALGORITHM_OPTIONS[name];
+    if (algo) {
+      // checked here, before any host is touched; applied per host with the ssh_config's (route.ts)
+      const o: SshOpt = { key: name, value, source: `${label} (-o ${algo.name}=${value})` };
+      try {
+        algorithmChoice(new Map([[algo.canonical, o]]), implementedAlgorithms());
+      } catch (e) {
+        if (e instanceof InputError) fail(e.message.replace(`${o.source}: `, `sets -o ${opt}: `), e.hint ?? "");
+        throw e;
+      }
+      out.opts.push(o);
+      continue;
     }
     fail(`sets -o ${opt}, which keel does not honour`, `keel does not honour the ssh option ${m?.[1] ?? opt}; remove it`);
   }

@@ -5,8 +5,11 @@
 // against the name given to ssh, `Match host` against the HostName reached so far. `Include`
 // splices files in (globs, relative to ~/.ssh or /etc/ssh). Options that would change where or how
 // keel connects and that it cannot honour (`Match exec`, `HostKeyAlias`, `BindAddress`, …) stop the
-// connection with an error naming file:line; options that cannot change either (`ForwardAgent`,
-// `SendEnv`, `Ciphers`, …) are ignored as they have nothing to act on.
+// connection with an error naming file:line; the algorithm options (`Ciphers`, `KexAlgorithms`,
+// `MACs`, `HostKeyAlgorithms`, `PubkeyAcceptedAlgorithms`) restrict what keel offers
+// (algorithm-options.ts); options that cannot change either (`ForwardAgent`, `SendEnv`, …) are
+// ignored as they have nothing to act on.
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
@@ -16,6 +19,7 @@ import { InputError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { globMatch } from "./known-hosts.js";
 import type { SshOpt } from "../core/host.js";
+import { ALGORITHM_OPTIONS } from "./algorithm-options.js";
 
 export type { SshOpt };
 
@@ -263,7 +267,9 @@ export function lookupSshConfig(cfg: SshConfig | undefined, host: string, cmdlin
     }
     // ProxyJump and ProxyCommand compete: whichever comes first prevents the other
     if ((o.key === "proxyjump" && opts.has("proxycommand")) || (o.key === "proxycommand" && opts.has("proxyjump"))) return;
-    if (!opts.has(o.key)) opts.set(o.key, o);
+    // PubkeyAcceptedKeyTypes and PubkeyAcceptedAlgorithms are one option: the first of either wins
+    const key = ALGORITHM_OPTIONS[o.key]?.canonical ?? o.key;
+    if (!opts.has(key)) opts.set(key, o);
   };
   for (const o of cmdline) take(o);
   for (const e of cfg?.entries ?? []) {
@@ -279,7 +285,7 @@ export function lookupSshConfig(cfg: SshConfig | undefined, host: string, cmdlin
         refusal.hint,
       );
     }
-    if (HONOURED_OPTIONS.has(e.key)) take(e);
+    if (HONOURED_OPTIONS.has(e.key) || ALGORITHM_OPTIONS[e.key]) take(e);
   }
   return { opts, identityFiles };
 }
@@ -358,8 +364,55 @@ export function expandTokens(
   });
 }
 
-export function expandHome(p: string, home: string = homedir()): string {
-  return p === "~" ? home : p.startsWith("~/") ? home + p.slice(1) : p;
+/**
+ * `~` and `~/…` to `home`, `~user/…` to that user's home from the passwd database (getent), as
+ * OpenSSH's tilde_expand_filename does. An unknown user stops the load, as it stops ssh.
+ */
+export function expandHome(p: string, home: string = homedir(), source?: string): string {
+  if (p === "~") return home;
+  if (p.startsWith("~/")) return home + p.slice(1);
+  const m = /^~([^/]+)(\/.*)?$/.exec(p);
+  if (!m) return p;
+  const dir = userHomeOf(m[1]!);
+  if (dir === undefined)
+    throw new InputError(
+      `${source ? `${source}: ` : ""}no user '${m[1]}' for '${p}'`,
+      source ? posOfSource(source) : undefined,
+      "write ~/… or the path in full",
+    );
+  return dir + (m[2] ?? "");
+}
+
+/**
+ * The home folder `~` means in ssh_config values and ssh's `-o` options: the login's passwd entry,
+ * never $HOME (OpenSSH reads pw_dir; Ansible's ssh inherits that).
+ */
+export function passwdHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return homedir();
+  }
+}
+
+function userHomeOf(name: string): string | undefined {
+  try {
+    if (name === userInfo().username) return userInfo().homedir;
+  } catch {
+    /* no passwd entry for this process: ask getent */
+  }
+  try {
+    const line = execFileSync("getent", ["passwd", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0] ?? "";
+    const dir = line.split(":")[5];
+    return dir ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function posOfSource(source: string): { file: string; line: number; col: number } | undefined {
+  const [file, line] = splitSource(source);
+  return line ? { file, line, col: 1 } : undefined;
 }
 
 function localUser(): string {

@@ -5,7 +5,7 @@ import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgor
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import type { HostKeyPolicy, HostSpec } from "../core/host.js";
+import type { AlgorithmChoice, HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
 import { phaseMark, phasesEnabled } from "../core/phases.js";
 import { readFileCached } from "../core/filecache.js";
@@ -13,6 +13,7 @@ import type { Duplex } from "node:stream";
 import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } from "./session.js";
 import { openRoute, type Route } from "./jump.js";
 import { sshAlgorithms } from "./ssh-algorithms.js";
+import { keyTypeAllowed } from "./algorithm-options.js";
 import {
   checkHostKey,
   fingerprint,
@@ -26,7 +27,25 @@ import {
 } from "./known-hosts.js";
 
 // ssh2 is CommonJS; Node's ESM loader cannot see `utils` as a named export, so take both from the default.
-const { Client, utils } = ssh2;
+const { Client, utils, OpenSSHAgent } = ssh2;
+
+/** ssh-agent's keys of the types PubkeyAcceptedAlgorithms allows, the others not offered (as ssh skips them). */
+class FilteredAgent extends OpenSSHAgent {
+  constructor(
+    socketPath: string,
+    private readonly allow: (type: string) => boolean,
+  ) {
+    super(socketPath);
+  }
+  override getIdentities(cb: Parameters<InstanceType<typeof OpenSSHAgent>["getIdentities"]>[0]): void {
+    super.getIdentities((err, keys) =>
+      cb(
+        err,
+        keys?.filter((k) => this.allow("type" in k ? k.type : typeof k.pubKey === "object" && "type" in k.pubKey ? k.pubKey.type : "")),
+      ),
+    );
+  }
+}
 
 export interface SshOptions {
   /**
@@ -47,7 +66,7 @@ const GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
 
 type AuthMethod =
   | { type: "publickey"; username: string; key: ParsedKey; label: string }
-  | { type: "agent"; username: string; agent: string; label: string }
+  | { type: "agent"; username: string; agent: string | InstanceType<typeof OpenSSHAgent>; label: string }
   | { type: "password"; username: string; password: string; label: string }
   | { type: "keyboard-interactive"; username: string; label: string; prompt: (...a: any[]) => void };
 
@@ -95,6 +114,7 @@ export class SshConnection extends ShellConnection {
       password: this.opts.password ?? spec.password,
       hostKeyPolicy: this.opts.hostKeyPolicy,
       knownHostsFile: this.opts.knownHostsFile,
+      ...(spec.algorithms ? { algorithms: spec.algorithms } : {}),
       keepaliveIntervalMs: spec.serverAliveIntervalMs ?? 15_000,
       keepaliveCountMax: spec.serverAliveCountMax ?? 3,
     };
@@ -215,6 +235,8 @@ export interface HandshakeTarget {
   password?: string | undefined;
   hostKeyPolicy: HostKeyPolicy;
   knownHostsFile: string;
+  /** What ssh_config or `-o` restricted (Ciphers, KexAlgorithms, …): offered instead of keel's defaults. */
+  algorithms?: AlgorithmChoice;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
 }
@@ -244,7 +266,7 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
     readyTimeout: timeoutMs,
     keepaliveInterval: t.keepaliveIntervalMs,
     keepaliveCountMax: t.keepaliveCountMax,
-    algorithms: { ...sshAlgorithms(), serverHostKey: preferredHostKeyAlgorithms(knownKeyTypes(entries, lookup)) } as ConnectConfig["algorithms"],
+    algorithms: offeredAlgorithms(t.algorithms, knownKeyTypes(entries, lookup)),
     hostVerifier: (key: Buffer) => {
       const verdict = checkHostKey(entries, lookup, key);
       if (verdict.status === "known") return true;
@@ -298,6 +320,22 @@ export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Du
     if (!sock) client.setNoDelay(true);
   });
   return client;
+}
+
+/**
+ * What the handshake offers: keel's defaults, or the lists an algorithm option set. Host key
+ * algorithms of already-known key types go first only when HostKeyAlgorithms is not set (OpenSSH
+ * orders them so only for its default list).
+ */
+export function offeredAlgorithms(set: AlgorithmChoice | undefined, knownTypes: string[]): ConnectConfig["algorithms"] {
+  const d = sshAlgorithms();
+  return {
+    kex: set?.kex ?? d.kex,
+    cipher: set?.cipher ?? d.cipher,
+    hmac: set?.hmac ?? d.hmac,
+    compress: d.compress,
+    serverHostKey: set?.serverHostKey ?? preferredHostKeyAlgorithms(knownTypes),
+  } as ConnectConfig["algorithms"];
 }
 
 /**
@@ -394,10 +432,15 @@ function authMethods(t: HandshakeTarget): AuthMethod[] {
       if (f === t.requiredKey) throw new ConnectionError(`cannot use private key file ${f} for ${t.where}: ${parsed.message}`, "auth", t.name);
       continue;
     }
+    // PubkeyAcceptedAlgorithms: ssh does not offer a key of another type
+    if (!keyTypeAllowed(parsed.type, t.algorithms?.pubkey)) continue;
     out.push({ type: "publickey", username, key: parsed, label: `publickey ${f}` });
   }
   const sock = process.env.SSH_AUTH_SOCK;
-  if (sock) out.push({ type: "agent", username, agent: sock, label: "ssh-agent" });
+  if (sock) {
+    const allowed = t.algorithms?.pubkey;
+    out.push({ type: "agent", username, agent: allowed ? new FilteredAgent(sock, (type) => keyTypeAllowed(type, allowed)) : sock, label: "ssh-agent" });
+  }
   const pw = t.password;
   if (pw !== undefined) {
     out.push({ type: "password", username, password: pw, label: "password" });

@@ -53,7 +53,16 @@ export interface Entry {
 
 export interface FindState {
   now: number;
-  walks: { path: string; isdir: boolean; entries: Entry[]; error?: string; contains: string[]; sums: Record<string, string> }[];
+  walks: {
+    path: string;
+    isdir: boolean;
+    entries: Entry[];
+    error?: string;
+    contains: string[];
+    sums: Record<string, string>;
+    /** Symlinks to directories: os.walk lists them with the directories (without following them). */
+    linkdirs?: string[];
+  }[];
 }
 
 const list = (description: string) => ({ anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }], description });
@@ -185,6 +194,7 @@ function findScript(a: FindArgs): string {
       `if [ -d "$_keel_d" ]; then printf 'isdir=1\\n'`,
       snip.b64Field("list", `find ${L}"$_keel_d" -mindepth 1${max} -exec stat --printf ${shq(FMT)} {} + 2>/dev/null`),
       snip.b64Field("err", `find ${L}"$_keel_d" -mindepth 1${max} 2>&1 >/dev/null | head -n 5`),
+      ...(a.follow ? [] : [snip.b64Field("linkdirs", `find "$_keel_d" -mindepth 1${max} -type l -xtype d -print0 2>/dev/null`)]),
       ...(a.get_checksum ? [snip.b64Field("sums", `find ${L}"$_keel_d" -mindepth 1${max} -type f -exec sha1sum -z -- {} + 2>/dev/null`)] : []),
       ...(grep ? [snip.b64Field("contains", `find ${L}"$_keel_d" -mindepth 1${max} -type f -exec ${grep} 2>/dev/null`)] : []),
       `else printf 'isdir=0\\n'; fi`,
@@ -234,6 +244,8 @@ export function parseFind(stdout: string): FindState {
       contains: (r.get("contains") ?? "").split("\0").filter(Boolean),
       sums,
     };
+    const linkdirs = (r.get("linkdirs") ?? "").split("\0").filter(Boolean);
+    if (linkdirs.length) walk.linkdirs = linkdirs;
     const err = (r.get("err") ?? "").trim();
     if (err) walk.error = err.split("\n")[0]!.replace(/^find: /, "");
     return walk;
@@ -290,7 +302,7 @@ export function findResult(st: FindState, a: FindArgs): Record<string, unknown> 
     if (w.error) skipped[root] = w.error;
     const base = root.replace(/\/+$/, "") + "/";
     const contains = new Set(w.contains);
-    for (const e of walkOrder(w.entries, root)) {
+    for (const e of walkOrder(w.entries, root, new Set(w.linkdirs ?? []))) {
       examined++;
       const rel = e.path.startsWith(base) ? e.path.slice(base.length) : e.path.slice(root.length);
       const depth = rel.split("/").length;
@@ -323,14 +335,17 @@ export function findResult(st: FindState, a: FindArgs): Record<string, unknown> 
     skipped_paths: skipped,
     msg: warned ? "Not all paths examined, check warnings for details" : "All paths examined",
     changed: false,
+    // module.warn() of each skipped path, which Ansible's result carries as `warnings`
+    ...(warned ? { warnings: Object.entries(skipped).map(([p, why]) => `Skipped '${p}' path due to this access issue: ${why}\n`) } : {}),
   };
 }
 
 /**
  * The entries in os.walk's order (find's is depth-first): per directory, top-down, its non-directory
- * entries then its directories, each group in the order the directory lists them.
+ * entries then its directories (a symlink to a directory counts as one, as os.scandir's is_dir()
+ * follows it), each group in the order the directory lists them.
  */
-function walkOrder(entries: Entry[], root: string): Entry[] {
+function walkOrder(entries: Entry[], root: string, linkdirs: ReadonlySet<string>): Entry[] {
   const kids = new Map<string, Entry[]>();
   for (const e of entries) {
     const parent = e.path.slice(0, e.path.lastIndexOf("/"));
@@ -340,7 +355,7 @@ function walkOrder(entries: Entry[], root: string): Entry[] {
   const out: Entry[] = [];
   const visit = (dir: string) => {
     const list = kids.get(dir) ?? [];
-    const dirs = list.filter((e) => kids.has(e.path) || fileFormat(e.raw) === 0o040000);
+    const dirs = list.filter((e) => kids.has(e.path) || fileFormat(e.raw) === 0o040000 || linkdirs.has(e.path));
     out.push(...list.filter((e) => !dirs.includes(e)), ...dirs);
     for (const d of dirs) visit(d.path);
   };

@@ -13,16 +13,19 @@
 //     digest) fetched by the probe, as Ansible does.
 // Any status but 200 (or 304 to a conditional request) fails the task, as in Ansible. The download
 // lands in a temporary file beside dest (or in tmp_dest) and is renamed into place.
-import { defineModule, type Change, type Host } from "../../engine/core/module.js";
+import { defineModule, type ApplyResult, type Change, type Host } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { cmdOf, normMode, snip, statOf } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { fetchCmd, statusOf, type FetchArgs, type FetchTool } from "./http-fetch.js";
+import { fsAttrList, fsAttrNote, fsAttrScript, parseFsAttrs } from "../../engine/core/fsattrs.js";
+import { fetchCmd, statusOf, type FetchArgs, type FetchOpts, type FetchTool } from "./http-fetch.js";
 import {
   BACKUP_SCHEMA,
+  FS_ATTR_SCHEMAS,
   GROUP_SCHEMA,
+  UNSAFE_WRITES_SCHEMA,
   MODE_SCHEMA,
   OWNER_SCHEMA,
   attrChanges,
@@ -30,6 +33,9 @@ import {
   attrOps,
   parseMode,
   targetMode,
+  newFsOps,
+  validateFsAttrs,
+  wantsFsAttrs,
   type AttrArgs,
   type AttrOp,
   type FileStat,
@@ -48,6 +54,7 @@ export interface GetUrlArgs extends AttrArgs, FetchArgs {
   unredirected_headers?: string[];
   ciphers?: string[];
   use_gssapi?: boolean;
+  unsafe_writes?: boolean;
 }
 
 export interface GetUrlState {
@@ -75,15 +82,6 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   name: "files.get_url",
   aliases: ["get_url"],
   argAliases: { username: "url_username", password: "url_password" },
-  refusedArgs: {
-    attributes: "filesystem attributes (chattr) on what get_url writes are not implemented; set them with a file task after it",
-    attr: "filesystem attributes (chattr) on what get_url writes are not implemented; set them with a file task after it",
-    seuser: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    serole: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    setype: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    selevel: "SELinux context on what get_url writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    unsafe_writes: "get_url always writes atomically (temporary file, then rename); remove unsafe_writes",
-  },
   description:
     "Ensure a file downloaded by the host from an HTTP(S) URL is in place (curl, wget or python3 on the host), judged as Ansible does: by checksum when given, else by a conditional request (If-Modified-Since) and the content.",
   args: {
@@ -141,11 +139,14 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
     },
   },
   resource: (a) => `file ${a.dest} from ${a.url.replace(/\/\/[^/@]*@/, "//")}`,
 
   validate(a) {
+    validateFsAttrs(a);
     refuseLineBreaksIn(a, ["url", "dest", "url_username", "url_password", "http_agent", "checksum"], "the request");
     for (const [k, v] of Object.entries(a.headers ?? {})) {
       if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n\0]/.test(v))
@@ -175,42 +176,48 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   probe(a) {
     const ck = a.checksum ? splitChecksum(a.checksum) : undefined;
     const algo = ck?.algo ?? "sha256";
-    const base = basename(a.url);
     const lines = [
       `_kd=${shq(a.dest)}`,
-      `if [ -d "$_kd" ]; then _kp="$_kd"/${shq(base)}; _kdir=1; else _kp="$_kd"; _kdir=0; fi`,
+      `if [ -d "$_kd" ]; then _kdir=1; _kp=; else _kp="$_kd"; _kdir=0; fi`,
       snip.begin("get_url"),
       snip.field("dir", '"$_kdir"'),
-      snip.field("path", '"$_kp"'),
       `if command -v curl >/dev/null 2>&1; then printf 'tool=curl\\n'; elif command -v wget >/dev/null 2>&1; then printf 'tool=wget\\n'; elif command -v python3 >/dev/null 2>&1; then printf 'tool=python3\\n'; fi`,
-      `if [ -f "$_kp" ]; then _ks=$(${algo}sum < "$_kp" 2>/dev/null) && printf 'digest=%s\\n' "\${_ks%% *}"; fi`,
-      snip.stat("file", { sh: '"$_kp"' }, { follow: true }),
-      snip.stat("parent", { sh: `"\${_kp%/*}"` }, { follow: true }),
     ];
-    if (a.tmp_dest) lines.push(snip.stat("tmp_dest", a.tmp_dest, { follow: true }));
     if (ck?.url !== undefined) lines.push(snip.cmd("sumfile", fetchOrCat(ck.url, a, "-")));
     // The content decides unless a checksum does: stream the response through sha256sum (the tool's
     // stderr carries the status; "keel-rc=" its exit code). A dest file that exists, without force,
     // makes it a conditional request from its mtime (HTTP-date, as Ansible's rfc2822_date_string).
-    if (!ck) {
-      lines.push(
-        a.force ? "if true; then" : `if [ "$_kdir" = 1 ] || [ -f "$_kp" ]; then`,
-        a.force ? "_kims=" : `_kims=; if [ "$_kdir" = 0 ] && [ -f "$_kp" ]; then _kims=$(LC_ALL=C date -u -r "$_kp" '+%a, %d %b %Y %H:%M:%S GMT'); fi`,
-        snip.cmd(
-          "remote",
-          `{ ${a.force ? fetchOrCat(a.url, a, "-", { force: true }) : `if [ -n "$_kims" ]; then ${fetchOrCat(a.url, a, "-", { ims: true })}; else ${fetchOrCat(a.url, a, "-")}; fi`}; printf '\\nkeel-rc=%s\\n' "$?" >&2; } | sha256sum`,
-        ),
-        snip.field("conditional", `"$(if [ -n "$_kims" ]; then echo 1; else echo 0; fi)"`),
-        "fi",
-      );
-    }
+    // dest a directory: Ansible always requests (also with a checksum) and names the file after the
+    // answer's Content-Disposition, else the URL after redirects (extract_filename_from_headers,
+    // url_filename), so the request comes first and the file's path from what it answered.
+    lines.push(
+      ck ? `if [ "$_kdir" = 1 ]; then` : a.force ? "if true; then" : `if [ "$_kdir" = 1 ] || [ -f "$_kp" ]; then`,
+      a.force ? "_kims=" : `_kims=; if [ "$_kdir" = 0 ] && [ -f "$_kp" ]; then _kims=$(LC_ALL=C date -u -r "$_kp" '+%a, %d %b %Y %H:%M:%S GMT'); fi`,
+      `_khe=$(mktemp) || exit 1`,
+      snip.cmd(
+        "remote",
+        `{ { ${a.force ? fetchOrCat(a.url, a, "-", { force: true, meta: true }) : `if [ -n "$_kims" ]; then ${fetchOrCat(a.url, a, "-", { ims: true, meta: true })}; else ${fetchOrCat(a.url, a, "-", { meta: true })}; fi`}; printf '\\nkeel-rc=%s\\n' "$?" >&2; } 2>"$_khe" | sha256sum; cat "$_khe" >&2; }`,
+      ),
+      snip.field("conditional", `"$(if [ -n "$_kims" ]; then echo 1; else echo 0; fi)"`),
+      `if [ "$_kdir" = 1 ]; then ${dirNameScript(a.url)}; fi`,
+      `rm -f "$_khe"`,
+      "fi",
+      `if [ -z "$_kp" ]; then _kp="$_kd"/${shq(urlFilename(a.url))}; fi`,
+      snip.begin("dest"),
+      snip.field("path", '"$_kp"'),
+      `if [ -f "$_kp" ]; then _ks=$(${algo}sum < "$_kp" 2>/dev/null) && printf 'digest=%s\\n' "\${_ks%% *}"; fi`,
+      snip.stat("file", { sh: '"$_kp"' }, { follow: true }),
+      snip.stat("parent", { sh: `"\${_kp%/*}"` }, { follow: true }),
+    );
+    if (wantsFsAttrs(a)) lines.push(fsAttrScript(a));
+    if (a.tmp_dest) lines.push(snip.stat("tmp_dest", a.tmp_dest, { follow: true }));
     return {
       script: lines.join("\n"),
       parse(stdout) {
         const recs = parseRecords(stdout);
         const r = findRec(recs, "get_url");
         if (!r) throw new ModuleError(`unexpected probe output: ${JSON.stringify(stdout.slice(0, 200))}`);
-        const path = r.get("path") ?? a.dest;
+        const path = findRec(recs, "dest")?.get("path") ?? a.dest;
         const s = statOf(recs, "file");
         const file: FileStat = {
           path,
@@ -218,8 +225,10 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
           parentExists: statOf(recs, "parent")?.type === "directory",
         };
         if (s) Object.assign(file, { mode: s.mode, uid: s.uid, gid: s.gid, owner: s.owner, group: s.group, size: s.size });
+        const fs = parseFsAttrs(recs);
+        if (fs) file.fs = fs;
         const st: GetUrlState = { path, destIsDir: r.get("dir") === "1", file };
-        const digest = r.get("digest");
+        const digest = findRec(recs, "dest")?.get("digest");
         if (digest) st.digest = digest;
         const tool = r.get("tool");
         if (tool === "curl" || tool === "wget" || tool === "python3") st.tool = tool;
@@ -274,55 +283,64 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
       if (st.tmpDest === "absent") throw new ModuleError(`${a.tmp_dest} directory does not exist.`);
     }
     if (f.type === "file") out.push(...attrChanges(f, a, ""));
-    else if (out.length && (a.mode !== undefined || a.owner !== undefined || a.group !== undefined)) out[0]!.summary += attrNote(a);
+    else if (out.length && (a.mode !== undefined || a.owner !== undefined || a.group !== undefined || wantsFsAttrs(a))) out[0]!.summary += attrNote(a, f);
     return out;
   },
 
   explain(st, a) {
-    if (a.checksum) return `${st.path} has ${splitChecksum(a.checksum).algo} ${st.digest}`;
-    if (st.remote?.code === 304 && st.conditional) return `${st.path} not modified on the server since its mtime (HTTP 304)`;
-    return `${st.path} has the URL's content (sha256 ${short(st.digest)})`;
+    const note = fsAttrNote(st.file.fs, a);
+    return note ? `${explainGetUrl(st, a)} (${note})` : explainGetUrl(st, a);
   },
 
   async apply(host, a, changes, st) {
-    const fx = changes.map((c) => c.data).find((d) => d?.op === "fetch");
-    if (!fx || fx.op !== "fetch") {
-      await runAttr(host, st.path, attrOps(changes));
-      return;
-    }
-    if (!st.tool) throw new ModuleError("the host has none of curl, wget or python3 to download with");
-    const p = shq(st.path);
-    const dir = shq(a.tmp_dest ?? (st.path.replace(/\/[^/]*$/, "") || "/"));
-    const lines = [`_kt=$(mktemp ${dir}/.keel-get_url.XXXXXX) || exit 1`, `trap 'rm -f "$_kt"' EXIT`];
-    const safe = (s: string) => s.replace(/["\\$`]/g, "");
-    lines.push(
-      `_ke=$( { ${fetchOrCat(a.url, a, '"$_kt"', { force: a.force === true }, st.tool)}; } 2>&1 ); _kr=$?`,
-      `_kc=$(printf '%s\\n' "$_ke" | sed -n 's/^keel-code=\\([0-9]*\\)$/\\1/p; s/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' | tail -n 1)`,
-      `if [ "$_kr" != 0 ] || { [ -n "$_kc" ] && [ "$_kc" != 000 ] && [ "$_kc" != 0 ] && [ "$_kc" != 200 ] && ${/^https?:/i.test(a.url) ? "true" : "false"}; }; then echo "Request failed: ${safe(a.url)} (HTTP \${_kc:-none}, exit $_kr)" >&2; exit 1; fi`,
-    );
-    if (fx.want) {
-      const algo = splitChecksum(a.checksum!).algo;
-      lines.push(
-        `_kg=$(${algo}sum < "$_kt"); _kg=\${_kg%% *}`,
-        `if [ "$_kg" != ${shq(fx.want)} ]; then echo "The checksum for ${safe(st.path)} did not match ${fx.want}; it was $_kg." >&2; exit 1; fi`,
-      );
-    }
-    // A replaced file keeps its mode and owner; a new one gets 0666 & ~umask, as Ansible's atomic_move.
-    if (st.file.type === "file") lines.push(`chmod --reference=${p} "$_kt" && chown --reference=${p} "$_kt"`);
-    else lines.push(`chmod "$(printf '%04o' $(( 0666 & ~$(umask) )))" "$_kt"`);
-    if (a.backup && st.file.type === "file") lines.push(`cp -p ${p} ${p}.$(date +%Y-%m-%d@%H:%M:%S)~`);
-    lines.push(`mv -f "$_kt" ${p}`, "trap - EXIT");
-    await host.run(lines.join("\n"));
-    // The task's mode/owner/group on the new file (the probe saw the old one or none).
-    const attrs: AttrOp[] = [];
-    if (a.owner !== undefined) attrs.push({ op: "owner", owner: a.owner });
-    if (a.group !== undefined) attrs.push({ op: "group", group: a.group });
-    if (a.mode !== undefined)
-      attrs.push({ op: "mode", mode: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
-    await runAttr(host, st.path, attrs);
-    return { data: { dest: st.path, url: a.url } };
+    return applyGetUrl(host, a, changes, st);
   },
 });
+
+function explainGetUrl(st: GetUrlState, a: GetUrlArgs): string {
+  if (a.checksum) return `${st.path} has ${splitChecksum(a.checksum).algo} ${st.digest}`;
+  if (st.remote?.code === 304 && st.conditional) return `${st.path} not modified on the server since its mtime (HTTP 304)`;
+  return `${st.path} has the URL's content (sha256 ${short(st.digest)})`;
+}
+
+async function applyGetUrl(host: Host, a: GetUrlArgs, changes: Change<GetUrlOp>[], st: GetUrlState): Promise<ApplyResult | void> {
+  const fx = changes.map((c) => c.data).find((d) => d?.op === "fetch");
+  if (!fx || fx.op !== "fetch") {
+    await runAttr(host, st.path, attrOps(changes));
+    return;
+  }
+  if (!st.tool) throw new ModuleError("the host has none of curl, wget or python3 to download with");
+  const p = shq(st.path);
+  const dir = shq(a.tmp_dest ?? (st.path.replace(/\/[^/]*$/, "") || "/"));
+  const lines = [`_kt=$(mktemp ${dir}/.keel-get_url.XXXXXX) || exit 1`, `trap 'rm -f "$_kt"' EXIT`];
+  const safe = (s: string) => s.replace(/["\\$`]/g, "");
+  lines.push(
+    `_ke=$( { ${fetchOrCat(a.url, a, '"$_kt"', { force: a.force === true }, st.tool)}; } 2>&1 ); _kr=$?`,
+    `_kc=$(printf '%s\\n' "$_ke" | sed -n 's/^keel-code=\\([0-9]*\\)$/\\1/p; s/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' | tail -n 1)`,
+    `if [ "$_kr" != 0 ] || { [ -n "$_kc" ] && [ "$_kc" != 000 ] && [ "$_kc" != 0 ] && [ "$_kc" != 200 ] && ${/^https?:/i.test(a.url) ? "true" : "false"}; }; then echo "Request failed: ${safe(a.url)} (HTTP \${_kc:-none}, exit $_kr)" >&2; exit 1; fi`,
+  );
+  if (fx.want) {
+    const algo = splitChecksum(a.checksum!).algo;
+    lines.push(
+      `_kg=$(${algo}sum < "$_kt"); _kg=\${_kg%% *}`,
+      `if [ "$_kg" != ${shq(fx.want)} ]; then echo "The checksum for ${safe(st.path)} did not match ${fx.want}; it was $_kg." >&2; exit 1; fi`,
+    );
+  }
+  // A replaced file keeps its mode and owner; a new one gets 0666 & ~umask, as Ansible's atomic_move.
+  if (st.file.type === "file") lines.push(`chmod --reference=${p} "$_kt" && chown --reference=${p} "$_kt"`);
+  else lines.push(`chmod "$(printf '%04o' $(( 0666 & ~$(umask) )))" "$_kt"`);
+  if (a.backup && st.file.type === "file") lines.push(`cp -p ${p} ${p}.$(date +%Y-%m-%d@%H:%M:%S)~`);
+  lines.push(`mv -f "$_kt" ${p}`, "trap - EXIT");
+  await host.run(lines.join("\n"));
+  // The task's SELinux parts, mode/owner/group and attributes on the new file (a new inode: the
+  // probe saw the old one or none), in Ansible's order (attrCommands: chcon first, chattr last).
+  const attrs: AttrOp[] = [...newFsOps(st.file.fs, a)];
+  if (a.owner !== undefined) attrs.push({ op: "owner", owner: a.owner });
+  if (a.group !== undefined) attrs.push({ op: "group", group: a.group });
+  if (a.mode !== undefined) attrs.push({ op: "mode", mode: normMode(targetMode(parseMode(a.mode), st.file.mode ? parseInt(st.file.mode, 8) : 0o644, false)) });
+  await runAttr(host, st.path, attrs);
+  return { data: { dest: st.path, url: a.url } };
+}
 
 /** "sha256:abc…" → algo and normalised digest (Ansible strips non-word characters and lowercases); "sha256:https://…" → the URL. */
 export function splitChecksum(c: string): { algo: string; hex: string; url?: string } {
@@ -362,6 +380,22 @@ export function wantedDigest(st: GetUrlState, a: GetUrlArgs): string | undefined
   return hex;
 }
 
+/**
+ * Shell lines that set $_kp to the file in $_kd that Ansible's get_url names from the answer in
+ * $_khe: Content-Disposition `attachment; filename="…"` (re.match of 'attachment; ?filename="?([^"]+)',
+ * then os.path.basename), else url_filename of the URL after redirects (curl/python3 report it; wget's
+ * last absolute Location), else of the task's URL.
+ */
+export function dirNameScript(url: string): string {
+  return [
+    `_kn=$(sed -n 's/^keel-cd=//p; s/^ *[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Dd][Ii][Ss][Pp][Oo][Ss][Ii][Tt][Ii][Oo][Nn]: *//p' "$_khe" | tail -n 1 | sed -n 's/^attachment; \\{0,1\\}filename="\\{0,1\\}\\([^"][^"]*\\).*/\\1/p')`,
+    `_kn=\${_kn##*/}`,
+    `if [ -z "$_kn" ]; then _ku=$(sed -n 's/^keel-url=//p; s/^ *[Ll]ocation: *\\([a-zA-Z][a-zA-Z0-9+.-]*:\\/\\/.*\\)$/\\1/p' "$_khe" | tail -n 1 | tr -d '\\r'); [ -n "$_ku" ] || _ku=${shq(url)}`,
+    `_ku=\${_ku#*://}; case $_ku in */*) _ku=\${_ku#*/} ;; *) _ku= ;; esac; _ku=\${_ku%%#*}; _ku=\${_ku%%\\?*}; _kn=\${_ku##*/}; [ -n "$_kn" ] || _kn=index.html; fi`,
+    `_kp="$_kd/$_kn"`,
+  ].join("\n");
+}
+
 /** Ansible's url_filename: the basename of the URL's path, undecoded ("" → index.html). */
 function urlFilename(url: string): string {
   const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split(/[?#]/)[0]!;
@@ -369,7 +403,7 @@ function urlFilename(url: string): string {
 }
 
 /** fetchCmd, or `cat` for a file:// URL (read on the host, as Ansible's urllib does). */
-function fetchOrCat(url: string, a: GetUrlArgs, out: string, o: { ims?: boolean; force?: boolean } = {}, tool?: FetchTool): string {
+function fetchOrCat(url: string, a: GetUrlArgs, out: string, o: FetchOpts = {}, tool?: FetchTool): string {
   const m = /^file:\/\/(\/[^?#]*)/i.exec(url);
   if (m) return `cat ${shq(decodeURIComponent(m[1]!))}${out === "-" ? "" : ` > ${out}`}`;
   return fetchCmd(url, a, out, tool, o);
@@ -380,21 +414,16 @@ async function runAttr(host: Host, path: string, ops: AttrOp[]): Promise<void> {
   if (cmds.length) await host.run(cmds.join(" && "));
 }
 
-function attrNote(a: AttrArgs): string {
+function attrNote(a: AttrArgs, f: FileStat): string {
   const parts: string[] = [];
   if (a.mode !== undefined) parts.push(`mode ${a.mode}`);
   if (a.owner !== undefined) parts.push(`owner ${a.owner}`);
   if (a.group !== undefined) parts.push(`group ${a.group}`);
+  parts.push(...fsAttrList(f.fs, a));
+  if (!parts.length) return "";
   return ` (with ${parts.join(", ")})`;
 }
 
 function short(h: string | undefined): string {
   return h ? `${h.slice(0, 12)}…` : "none";
-}
-
-/** The URL's last path segment, as Ansible names a file downloaded into a directory. */
-export function basename(url: string): string {
-  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split(/[?#]/)[0]!;
-  const b = decodeURIComponent(path.split("/").filter(Boolean).pop() ?? "");
-  return b && b !== "." && b !== ".." && !b.includes("/") ? b : "index.html";
 }

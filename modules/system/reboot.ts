@@ -19,10 +19,6 @@ export interface RebootState {
 export default defineModule<RebootArgs, RebootState>({
   name: "system.reboot",
   aliases: ["reboot"],
-  refusedArgs: {
-    connect_timeout: "not implemented; reboot_timeout bounds the wait for the host to come back",
-    search_paths: "not implemented; keel runs shutdown (or reboot_command) from the host's PATH",
-  },
   description: "Reboot the host, wait until it answers over SSH again (with a new boot id), then run a test command.",
   args: {
     type: "object",

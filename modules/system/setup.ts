@@ -1,9 +1,9 @@
 // system.setup — Ansible's `setup`: gathers the host's facts with keel's ONE facts probe
 // (engine/facts) and returns them as `ansible_facts` (ansible_* names), which become host
 // variables as in Ansible. `filter` keeps the facts whose name matches one of the shell-style
-// patterns; `gather_subset` takes Ansible's subset names: the probe runs only the parts the
-// subsets select (`!all,min` skips hardware, network and virtual), and `!name` of a single fact
-// drops it from the result. Read-only.
+// patterns; `gather_subset` takes Ansible's subset names and selects Ansible's fact collectors
+// (setup-subsets.ts): the probe runs only the parts those need, and the result holds exactly the
+// facts of those collectors, so a narrow `setup` never overwrites other gathered facts. Read-only.
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, InternalError, ModuleError } from "../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../engine/core/facts.js";
@@ -11,6 +11,7 @@ import { ansibleFactVars, factsProbeFor, GATHER_SUBSETS } from "../../engine/fac
 import { fnmatch } from "../../engine/core/fnmatch.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { localFactsScript, parseLocalFacts, splitLocal } from "./localfacts.js";
+import { ansibleCollectors, collectorOf, probeSubsets } from "./setup-subsets.js";
 
 export interface SetupArgs {
   gather_subset?: string | string[];
@@ -49,7 +50,7 @@ export default defineModule<SetupArgs, SetupState>({
       gather_subset: {
         anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
         description:
-          "Ansible's subsets (all, min, hardware, network, virtual, or single facts; !name excludes). The probe runs only the parts the subsets select; excluded single facts are dropped from the result.",
+          "Ansible's subsets (all, min, hardware, network, virtual, a collector such as pkg_mgr or date_time, or one of a collector's facts; !name excludes), resolved as ansible-core resolves them (min always first, required collectors added back). The result holds exactly the selected collectors' facts.",
       },
       filter: {
         anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
@@ -81,10 +82,12 @@ export default defineModule<SetupArgs, SetupState>({
     }
   },
 
-  // the subsets the list selects are all the probe gathers (engine/facts resolveSubsets)
+  // the probe gathers the sections the selected collectors need (all four: the default script)
   // the interpreter the play's facts found (or were given): setup reports the same one
   probe(a, f) {
-    const base = factsProbeFor({ subset: list(a.gather_subset), ...(given(f) ? { python: given(f) } : {}) });
+    const sections = probeSubsets(ansibleCollectors(list(a.gather_subset)));
+    const subset = sections.length === 4 ? {} : { subset: sections };
+    const base = factsProbeFor({ ...subset, ...(given(f) ? { python: given(f) } : {}) });
     if (!wantsLocal(a)) return base;
     return {
       // first, in a subshell: the facts script ends with `exit`
@@ -107,14 +110,17 @@ export default defineModule<SetupArgs, SetupState>({
   },
 });
 
+/** The entries of ansible_facts that are not facts of a collector and carry no `ansible_` prefix. */
+export const MARKERS = ["gather_subset", "module_setup", "discovered_interpreter_python"];
+
 /** The ansible_* names setup sets (which names exist does not depend on the facts' values). */
 function ansibleNames(): string[] {
   return Object.keys(ansibleFactVars(EMPTY_FACTS)).filter((k) => k.startsWith("ansible_"));
 }
 
-/** Local facts are gathered unless gather_subset excludes them (`!local`). */
+/** Local facts are gathered when the `local` collector is selected (it is in `min`). */
 function wantsLocal(a: SetupArgs): boolean {
-  return !list(a.gather_subset).includes("!local");
+  return ansibleCollectors(list(a.gather_subset)).has("local");
 }
 
 /** Pure: the ansible_* facts of `f` (and ansible_local), filtered as Ansible's setup filters them. */
@@ -123,17 +129,20 @@ export function setupFacts(state: SetupState, a: SetupArgs): Record<string, unkn
   const vars = ansibleFactVars(f as Facts);
   const out: Record<string, unknown> = {};
   const af = vars.ansible_facts as Record<string, unknown>;
-  const excluded = list(a.gather_subset)
-    .filter((s) => s.startsWith("!"))
-    .map((s) => s.slice(1));
+  const collectors = ansibleCollectors(list(a.gather_subset));
+  const interfaces = Array.isArray(af.interfaces) ? (af.interfaces as string[]) : [];
   const filters = list(a.filter);
   for (const [k, v] of Object.entries(af)) {
-    if (excluded.includes(k)) continue;
+    // only the facts of the collectors Ansible runs for this gather_subset (the setup markers always)
+    const from = collectorOf(k, interfaces);
+    if (from !== undefined ? !collectors.has(from) : !MARKERS.includes(k)) continue;
     // as Ansible returns them: the setup markers and interpreter discovery's result carry no prefix
-    const name = k === "gather_subset" || k === "module_setup" || k === "discovered_interpreter_python" ? k : `ansible_${k}`;
+    const name = MARKERS.includes(k) ? k : `ansible_${k}`;
     if (filters.length && !filters.some((p) => fnmatch(name, p) || fnmatch(k, p))) continue;
     out[name] = v;
   }
+  // Ansible's marker is the task's own list (the probe may have been asked for other sections)
+  if ("gather_subset" in out) out.gather_subset = a.gather_subset === undefined ? ["all"] : list(a.gather_subset);
   // Ansible's local collector: ansible_local, subject to filter like every fact
   if (local !== undefined && (!filters.length || filters.some((p) => fnmatch("ansible_local", p) || fnmatch("local", p)))) out.ansible_local = local;
   return out;

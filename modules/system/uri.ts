@@ -16,11 +16,27 @@ import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, attrCommands, parseMode, type AttrArgs, type AttrOp } from "../../engine/core/filestate.js";
+import {
+  FS_ATTR_SCHEMAS,
+  GROUP_SCHEMA,
+  MODE_SCHEMA,
+  OWNER_SCHEMA,
+  attrCommands,
+  newFsOps,
+  parseMode,
+  validateFsAttrs,
+  wantsFsAttrs,
+  type AttrArgs,
+  type AttrOp,
+  type FsAttrState,
+} from "../../engine/core/filestate.js";
+import { fsAttrNote, fsAttrScript, parseFsAttrs } from "../../engine/core/fsattrs.js";
+import { UNSAFE_WRITES_SCHEMA } from "../files/common.js";
 import { URI_PY, type UriRequest, type UriResponse } from "./uri-request.js";
 
 export interface UriArgs extends AttrArgs {
   url: string;
+  unsafe_writes?: boolean;
   method?: string;
   body?: unknown;
   body_format?: "json" | "form-urlencoded" | "raw";
@@ -52,6 +68,8 @@ export interface UriState {
   /** `creates` exists / `removes` exists (undefined when not given). */
   creates?: boolean;
   removes?: boolean;
+  /** With dest and attributes/SELinux parts: whether SELinux is enabled, dest's default context. */
+  fs?: FsAttrState;
 }
 
 const str = (description: string) => ({ type: "string", minLength: 1, description });
@@ -60,13 +78,6 @@ export default defineModule<UriArgs, UriState>({
   name: "system.uri",
   aliases: ["uri"],
   refusedArgs: {
-    attributes: "filesystem attributes (chattr) on what uri writes are not implemented; set them with a file task after it",
-    attr: "filesystem attributes (chattr) on what uri writes are not implemented; set them with a file task after it",
-    seuser: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    serole: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    setype: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    selevel: "SELinux context on what uri writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    unsafe_writes: "uri always writes atomically (temporary file, then rename); remove unsafe_writes",
     ciphers: "choosing TLS ciphers is not implemented; the host's python3 defaults apply",
     client_cert: "TLS client certificates are not implemented",
     client_key: "TLS client certificates are not implemented",
@@ -125,6 +136,8 @@ export default defineModule<UriArgs, UriState>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
+      unsafe_writes: UNSAFE_WRITES_SCHEMA,
     },
   },
   resource: (a) => `${(a.method ?? "GET").toUpperCase()} ${a.url.replace(/\/\/[^/@]*@/, "//")}`,
@@ -140,8 +153,11 @@ export default defineModule<UriArgs, UriState>({
     if (a.url_username !== undefined && a.user !== undefined) throw new ArgError("user", "url_username and its alias user are both given", "keep one of them");
     if (a.url_password !== undefined && a.password !== undefined)
       throw new ArgError("password", "url_password and its alias password are both given", "keep one of them");
+    validateFsAttrs(a);
     if ((a.mode !== undefined || a.owner !== undefined || a.group !== undefined) && a.dest === undefined)
       throw new ArgError("mode", "mode, owner and group apply to dest, which is not given", "add dest: /path, or drop them");
+    if (wantsFsAttrs(a) && a.dest === undefined)
+      throw new ArgError("attributes", "attributes and the SELinux parts apply to dest, which is not given", "add dest: /path, or drop them");
   },
 
   probe(a) {
@@ -149,6 +165,8 @@ export default defineModule<UriArgs, UriState>({
     // os.path.exists, as Ansible: follows links (a dangling link does not exist).
     if (a.creates !== undefined) lines.push(`if [ -e ${shq(a.creates)} ]; then printf 'creates=1\\n'; else printf 'creates=0\\n'; fi`);
     if (a.removes !== undefined) lines.push(`if [ -e ${shq(a.removes)} ]; then printf 'removes=1\\n'; else printf 'removes=0\\n'; fi`);
+    // Whether SELinux is enabled (and dest's default context), for what apply sets on a saved dest.
+    if (a.dest !== undefined && wantsFsAttrs(a)) lines.push(`_kp=${shq(a.dest)}`, fsAttrScript({ ...a, attributes: undefined, attr: undefined }));
     return {
       script: lines.join("\n"),
       parse(stdout) {
@@ -157,6 +175,8 @@ export default defineModule<UriArgs, UriState>({
         const st: UriState = { python: r.get("python") === "1" };
         if (r.has("creates")) st.creates = r.get("creates") === "1";
         if (r.has("removes")) st.removes = r.get("removes") === "1";
+        const fs = parseFsAttrs(parseRecords(stdout));
+        if (fs) st.fs = fs;
         return st;
       },
     };
@@ -171,7 +191,7 @@ export default defineModule<UriArgs, UriState>({
   },
 
   explain(st, a) {
-    return skipped(st, a) ?? "";
+    return skipped(st, a) ?? fsAttrNote(st.fs, a) ?? "";
   },
 
   result(st, a) {
@@ -179,7 +199,7 @@ export default defineModule<UriArgs, UriState>({
     return s ? { stdout: s } : {};
   },
 
-  async apply(host, a) {
+  async apply(host, a, _changes, st) {
     const req = requestOf(a);
     const r = await host.run(`python3 -c ${shq(URI_PY)}`, { stdin: JSON.stringify(req), check: false });
     let resp: UriResponse;
@@ -192,7 +212,8 @@ export default defineModule<UriArgs, UriState>({
     if (resp.dest !== undefined) {
       // The task's mode/owner/group on the file just saved (Ansible: set_fs_attributes_if_different),
       // then the file's facts Ansible adds to a result with a `path` (uid, gid, owner, group, mode, state, size).
-      const attrs: AttrOp[] = [];
+      // The SELinux parts (when SELinux is enabled) and attributes too: attrCommands runs chcon first, chattr last.
+      const attrs: AttrOp[] = [...newFsOps(st.fs, a)];
       if (a.owner !== undefined) attrs.push({ op: "owner", owner: a.owner });
       if (a.group !== undefined) attrs.push({ op: "group", group: a.group });
       if (a.mode !== undefined) {

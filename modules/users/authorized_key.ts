@@ -10,6 +10,7 @@ import { shJoin, shq } from "../../engine/core/shell.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { fileOf, getentOf, snip, statOf, type StatRec } from "../../engine/core/snippets.js";
 import { parsePasswdLine, type StatInfo } from "./common.js";
+import { urlLookup } from "../../engine/template/lookup-url.js";
 import { describeKey, formatKey, keyId, parseKeyLine, type SshKey } from "./sshkeys.js";
 
 export interface AuthorizedKeyArgs {
@@ -21,6 +22,8 @@ export interface AuthorizedKeyArgs {
   comment?: string;
   path?: string;
   manage_dir?: boolean;
+  follow?: boolean;
+  validate_certs?: boolean;
 }
 
 export interface AuthorizedKeyState {
@@ -30,6 +33,8 @@ export interface AuthorizedKeyState {
   group?: string;
   /** The authorized_keys path the probe resolved. */
   path?: string;
+  /** With follow: where the path leads (readlink -f), which is what gets written. */
+  real?: string;
   dir?: StatInfo;
   file?: StatInfo;
   /** File content; undefined when the file does not exist. */
@@ -60,11 +65,7 @@ export type AuthorizedKeyOp =
 
 export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKeyOp>({
   name: "users.authorized_key",
-  aliases: ["authorized_key"],
-  refusedArgs: {
-    follow: "following a symlinked authorized_keys file is not implemented; keel replaces the link with a file",
-    validate_certs: "keys from a URL are not implemented, so there is no certificate to validate; fetch the key with get_url and read it",
-  },
+  aliases: ["authorized_key", "ansible.posix.authorized_key"],
   description: "Ensure SSH public keys are (or are not) in a user's authorized_keys file, comparing keys by type and body.",
   args: {
     type: "object",
@@ -74,7 +75,9 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
       user: { type: "string", minLength: 1, description: "The user whose authorized_keys file is managed." },
       key: {
         anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
-        description: "One or more public keys: a string with one key per line, or a list. URLs are not supported.",
+        description:
+          "One or more public keys: a string with one key per line, or a list. A string starting with `http` is a URL (e.g. https://github.com/USER.keys): " +
+          "the controller fetches it (GET, redirects followed; any status but 200 fails with Ansible's 'Error getting key from: URL') and takes its body as the keys, in check mode too.",
       },
       state: {
         enum: ["present", "absent"],
@@ -100,6 +103,18 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
         default: true,
         description: "Create the file's directory (0700) and keep directory and file (0600) owned by the user.",
       },
+      follow: {
+        type: "boolean",
+        default: false,
+        description:
+          "When the authorized_keys path is a symlink, write (and chmod/chown) the file it leads to and keep the link. false: a rewrite replaces the link with a file, as in Ansible. " +
+          "A link owned by another user than root or keel's is refused either way.",
+      },
+      validate_certs: {
+        type: "boolean",
+        default: true,
+        description: "With a key URL over https: check the server's certificate (false: do not, as Ansible's fetch_url).",
+      },
     },
   },
 
@@ -113,7 +128,22 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
   validate(a) {
     // Both are written into every key's line: a line break would add a key line of its own.
     refuseLineBreaksIn(a, ["key_options", "comment"], "the authorized_keys file");
-    desiredKeys(a);
+    if (!isKeyUrl(a.key)) desiredKeys(a);
+  },
+
+  // Ansible's `key.startswith("http")`: the key text is that URL's body (fetch_url; status 200 only).
+  prepare(a) {
+    if (!isKeyUrl(a.key)) return a;
+    let body: string;
+    try {
+      const got = urlLookup([a.key], { validate_certs: a.validate_certs !== false, split_lines: false });
+      body = String(got[0] ?? "");
+    } catch (e) {
+      throw new ModuleError(`Error getting key from: ${a.key} (${(e as Error).message})`);
+    }
+    const out = { ...a, key: body };
+    desiredKeys(out);
+    return out;
   },
 
   probe(a) {
@@ -131,6 +161,7 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
       snip.field("pgroup", `"$(id -gn ${shq(a.user)})"`),
       snip.field("path", '"$_kf"'),
       snip.field("me", '"$(id -u)"'),
+      ...(a.follow ? [snip.field("real", '"$(readlink -f -- "$_kf" 2>/dev/null)"')] : []),
       `  if [ -d "$_kd" ] && [ ! -x "$_kd" ]; then printf 'dirx=0\\n'; fi`,
       snip.stat("dirlink", { sh: '"$_kd"' }),
       snip.stat("dir", { sh: '"$_kd"' }, { follow: true }),
@@ -147,6 +178,8 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
         const ak = findRec(recs, "ak");
         if (!pw || !ak) return { userExists: false };
         const s: AuthorizedKeyState = { userExists: true, group: ak.get("pgroup"), path: ak.get("path") };
+        const real = ak.get("real");
+        if (real && real !== s.path) s.real = real;
         const info = (st: StatRec | undefined): StatInfo | undefined =>
           st ? { mode: st.mode ?? "", owner: st.owner ?? "", group: st.group ?? "" } : undefined;
         const dir = statOf(recs, "dir");
@@ -203,9 +236,9 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
           data: { op: "mkdir" },
         });
       } else if (s.dir) out.push(...attrChanges("dir", dir, s.dir, owner));
-      if (s.file) out.push(...attrChanges("file", s.path, s.file, { ...owner, mode: "0600" }));
+      if (s.file) out.push(...attrChanges("file", s.real ?? s.path, s.file, { ...owner, mode: "0600" }));
     }
-    const fileDiff = { path: s.path, before: s.content ?? "", after: plan.content };
+    const fileDiff = { path: s.real ?? s.path, before: s.content ?? "", after: plan.content };
     let first = true;
     const withDiff = (c: Change<AuthorizedKeyOp>): Change<AuthorizedKeyOp> => {
       const rewrite = { ...c, data: { op: "rewrite" as const } };
@@ -253,7 +286,7 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
     for (const o of ops) {
       if (o.op !== "chmod" && o.op !== "chown") continue;
       if (o.target === "file" && rewrite) continue;
-      const target = o.target === "dir" ? dir : s.path;
+      const target = o.target === "dir" ? dir : (s.real ?? s.path);
       if (o.op === "chmod") await host.run(shJoin(["chmod", o.mode, target]));
       else await host.run(shJoin(["chown", o.owner, target]));
     }
@@ -261,10 +294,16 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
       const plan = planKeys(s.content, desiredKeys(a), a);
       const managed = a.manage_dir !== false;
       const opts = managed || !s.file ? { mode: "0600", owner: a.user, group } : { mode: s.file.mode, owner: s.file.owner, group: s.file.group };
-      await host.writeFile(s.path, plan.content, opts);
+      // follow: the link's target is written and the link kept (Ansible writes os.path.realpath).
+      await host.writeFile(s.real ?? s.path, plan.content, opts);
     }
   },
 });
+
+/** Ansible's test for a key URL: a string starting with "http". */
+export function isKeyUrl(key: string | string[]): key is string {
+  return typeof key === "string" && key.startsWith("http");
+}
 
 /** The keys the task names, with key_options / comment applied. Throws ArgError on a line that is not a key. */
 export function desiredKeys(a: AuthorizedKeyArgs): SshKey[] {
@@ -275,7 +314,11 @@ export function desiredKeys(a: AuthorizedKeyArgs): SshKey[] {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     if (/^https?:\/\//.test(line)) {
-      throw new ArgError("key", `users.authorized_key: key URLs are not supported (${line})`, "put the key text in the playbook or a variable");
+      throw new ArgError(
+        "key",
+        `users.authorized_key: a key URL must be the whole key string, as Ansible fetches only a key that starts with http (${line})`,
+        "give the URL alone as key: (one URL per task), or put the key text in the playbook",
+      );
     }
     const k = parseKeyLine(line);
     if (!k)

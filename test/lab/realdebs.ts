@@ -23,7 +23,8 @@ import { LabError, run } from "./util.js";
  * needs (without it, it installs it as a side effect). bzip2, unzip and xz-utils are what
  * files.unarchive (and Ansible's unarchive) need for .tar.bz2, .zip and .tar.xz archives. nodejs,
  * python3-pip and python3-venv are what packages.pip (Ansible's pip, virtualenvs) and roles installing
- * them need.
+ * them need. locales and ruby are what system.locale_gen and packages.gem (Oefenweb locales,
+ * geerlingguy ruby) need.
  * Dependencies come without Recommends.
  */
 export const REAL_DEBS: readonly string[] = [
@@ -42,6 +43,7 @@ export const REAL_DEBS: readonly string[] = [
   "kmod",
   "libpam-passwdqc",
   "libpam-pwquality",
+  "locales",
   "memcached",
   "munin-node",
   "nginx",
@@ -55,6 +57,7 @@ export const REAL_DEBS: readonly string[] = [
   "python3-venv",
   "redis-server",
   "rsyslog",
+  "ruby",
   "systemd-standalone-sysusers",
   "ufw",
   "unattended-upgrades",

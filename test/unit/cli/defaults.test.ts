@@ -71,7 +71,8 @@ describe("connection settings keel does not honour", () => {
     [`      ansible_ssh_extra_args: "-4 -J bastion"`, /'-4'/, /-J, -F/],
     [`      ansible_ssh_extra_args: "-J"`, /ends with -J/, /-J VALUE/],
     [`      ansible_ssh_common_args: "-o StrictHostKeyChecking=maybe"`, /StrictHostKeyChecking=maybe/, /takes yes, ask, accept-new, no or off/],
-    [`      ansible_ssh_common_args: "-o Ciphers=aes128-ctr"`, /Ciphers/, /cannot restrict or reorder it/],
+    [`      ansible_ssh_common_args: "-o Ciphers=aes128-foo"`, /Ciphers aes128-foo: OpenSSH knows no algorithm 'aes128-foo'/, /Bad SSH2 cipher spec/],
+    [`      ansible_ssh_common_args: "-o MACs=umac-128-etm@openssh.com"`, /MACs umac-128-etm@openssh.com leaves only/, /keel implements hmac-sha2-256-etm/],
     [`      ansible_become_flags: "-H -S -n"`, /ansible_become_flags is not supported/, /sudo/],
     [`      ansible_shell_executable: /bin/bash`, /ansible_shell_executable is not supported/, /sh/],
   ])("%s", async (vars, msg, hint) => {

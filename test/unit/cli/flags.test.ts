@@ -180,8 +180,10 @@ describe("shared connection flags", () => {
       expect(connectionOptions(c.opts() as ConnectionFlags).run.sshArgs, path(c)).toBe("-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=/tmp/kh");
     }
     const c = connecting(program()).find((x) => x.name() === "drift")!;
-    c.parseOptions(["--ssh-common-args", "-o Ciphers=aes128-ctr"]);
-    expect(() => connectionOptions(c.opts() as ConnectionFlags)).toThrow(/^--ssh-common-args sets -o Ciphers=aes128-ctr, which keel does not honour/);
+    c.parseOptions(["--ssh-common-args", "-o Ciphers=aes128-foo"]);
+    expect(() => connectionOptions(c.opts() as ConnectionFlags)).toThrow(
+      /^--ssh-common-args sets -o Ciphers=aes128-foo: Ciphers aes128-foo: OpenSSH knows no algorithm 'aes128-foo'/,
+    );
   });
 
   it("commands that run a playbook share -e -t --skip-tags -C -D", () => {

@@ -47,7 +47,7 @@ const ANSIBLE: Record<string, Row> = {
   },
   unarchive: {
     args: "attributes attr copy creates decrypt dest exclude extra_opts group include io_buffer_size keep_newer list_files mode owner remote_src selevel serole setype seuser src unsafe_writes validate_certs",
-    refused: "attributes attr selevel serole setype seuser unsafe_writes",
+    refused: "",
     base: { src: "/tmp/x.tgz", dest: "/tmp", remote_src: true },
   },
   sysctl: { args: "ignoreerrors name key reload state sysctl_file sysctl_set value val", refused: "", base: { name: "vm.swappiness", value: "10" } },
@@ -66,7 +66,7 @@ const ANSIBLE: Record<string, Row> = {
   group: { args: "force gid local name non_unique state system gid_min gid_max", refused: "force gid_min gid_max", base: { name: "g" } },
   authorized_key: {
     args: "comment exclusive follow key key_options manage_dir path state user validate_certs",
-    refused: "follow validate_certs",
+    refused: "",
     base: { user: "u", key: "ssh-ed25519 AAAA" },
   },
   service: {
@@ -92,7 +92,7 @@ const ANSIBLE: Record<string, Row> = {
   package: { args: "name state use", refused: "", base: { name: "bash" } },
   uri: {
     args: "attributes attr body body_format ca_path ciphers client_cert client_key creates decompress dest follow_redirects force force_basic_auth group headers http_agent method mode owner remote_src removes return_content selevel serole setype seuser src status_code timeout unix_socket unredirected_headers unsafe_writes url url_password password url_username user use_gssapi use_netrc use_proxy validate_certs",
-    refused: "attributes attr ciphers client_cert client_key remote_src selevel serole setype seuser src unix_socket unsafe_writes use_gssapi",
+    refused: "ciphers client_cert client_key remote_src src unix_socket use_gssapi",
     base: { url: "http://127.0.0.1/" },
   },
   pip: {

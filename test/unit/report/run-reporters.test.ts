@@ -141,6 +141,23 @@ describe("--diff rendering", () => {
 });
 
 describe("JSON report", () => {
+  it("events are plain JSON: a bigint as text, a Buffer as (binary), everything else as it was", () => {
+    const json = new JsonReporter(reportMeta(fileURLToPath(import.meta.url)));
+    const task = { id: "t1", name: "n", module: "m", pos: { file: "f", line: 1, col: 1 }, play: "p" };
+    const result = (extra: Record<string, unknown>) => ({ status: "ok" as const, changes: [], secret: false, durationMs: 1, ...extra });
+    json.sink({ type: "task.result", host: "h", task, result: result({ msg: "plain", n: 1, list: [1, "a", null] }) });
+    json.sink({ type: "task.result", host: "h", task, result: result({ big: 12n } as never) });
+    json.sink({ type: "task.result", host: "h", task, result: result({ bytes: Buffer.from("xy"), other: { type: "Buffer", data: [1] } } as never) });
+    json.sink({ type: "task.result", host: "h", task, result: result({ msg: 'says "Buffer" in text' }) });
+    json.sink({ type: "run.summary", summary: { stats: {}, roundTrips: {}, unreachable: [], failed: [], failures: [], durationMs: 1 } as never });
+    const ev = json.report().events as { result: Record<string, unknown> }[];
+    expect(ev[0]!.result).toEqual({ status: "ok", changes: [], secret: false, durationMs: 1, msg: "plain", n: 1, list: [1, "a", null] });
+    expect(ev[1]!.result.big).toBe("12");
+    expect(ev[2]!.result.bytes).toBe("(binary)");
+    expect(ev[2]!.result.other).toBe("(binary)");
+    expect(ev[3]!.result.msg).toBe('says "Buffer" in text');
+  });
+
   it("validates against schemas/run-report.schema.json and carries round trips per host", async () => {
     const json = new JsonReporter(reportMeta(fileURLToPath(import.meta.url)));
     const { summary } = await sample({}, [json.sink]);

@@ -34,7 +34,7 @@ describe("parseKeyLine", () => {
 
 describe("desiredKeys / planKeys", () => {
   it("rejects URLs and non-keys with a clear message", () => {
-    expect(() => desiredKeys({ user: "u", key: "https://github.com/u.keys" })).toThrow(/URLs are not supported/);
+    expect(() => desiredKeys({ user: "u", key: "https://github.com/u.keys" })).toThrow(/a key URL must be the whole key string/);
     expect(() => desiredKeys({ user: "u", key: "hello" })).toThrow(/not an SSH public key/);
   });
   it("accepts a list and multi-line strings, deduplicates by type+body, applies comment", () => {
