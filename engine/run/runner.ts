@@ -281,7 +281,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   get sharedArgs(): SharedArgsHost | undefined {
     if (!sharedArgsOn()) return undefined;
     const cache = (this.playState.args ??= new SharedArgs());
-    return { cache, defs: (s, t) => playDefs(playLayers(this.play, s, t, this.opts.extraVars)), inventory: () => this.inventoryLayer() };
+    return { cache, defs: (s, t) => playDefs(this.play, s, t, this.opts.extraVars), inventory: () => this.inventoryLayer() };
   }
 
   /** The task's become; a templated become_user is rendered with `vars` (the item's), else the task's. */

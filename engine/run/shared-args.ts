@@ -16,7 +16,8 @@
 // which the play never changes, so the rendering is the same on every host. A rendering that fails
 // is not shared (each host reports its own error).
 import type { Task } from "../core/plan.js";
-import type { VarLayers } from "../template/index.js";
+import type { Play, RoleRef } from "../core/plan.js";
+import { roleMagic } from "./vars.js";
 import type { Scope } from "./scope.js";
 
 /** Filters that read only their input and arguments (engine/template/filters.ts; not shuffle, password_hash). */
@@ -272,11 +273,23 @@ export function sharedRender(
   return args;
 }
 
-/** The play-level layers of a task's variables, highest precedence first. */
-export function playDefs(l: VarLayers): PlayDefs {
-  return [l.extraVars, l.taskVars, l.blockVars, l.roleVars, l.varsFiles, l.playVars, l.roleDefaults].filter(
-    (x): x is Record<string, unknown> => x !== undefined,
-  );
+const NONE: Record<string, unknown> = Object.freeze({});
+const MAGIC = new WeakMap<RoleRef, Record<string, unknown>>();
+
+/**
+ * The play-level layers of a task's variables, highest precedence first (the order of layerVars,
+ * without the host's own layers): built without copying any of them, since it is asked for at
+ * every task of every host.
+ */
+export function playDefs(play: Play | undefined, scope: Scope, task: Task | undefined, extraVars: Record<string, unknown> | undefined): PlayDefs {
+  const out = [extraVars ?? NONE, task?.vars ?? NONE, scope.blockVars];
+  if (task?.role) {
+    let magic = MAGIC.get(task.role);
+    if (!magic) MAGIC.set(task.role, (magic = roleMagic(task.role)));
+    out.push(task.role.vars, magic);
+  }
+  out.push(play?.varsFiles ?? NONE, play?.vars ?? NONE, task?.role?.defaults ?? play?.roleDefaults ?? NONE);
+  return out;
 }
 
 /** Shared rendering is on unless KEEL_SHARED_ARGS=0 (the equivalence test and the A/B bench turn it off). */

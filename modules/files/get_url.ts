@@ -20,7 +20,7 @@ import { findRec, parseRecords } from "../../engine/core/record.js";
 import { cmdOf, normMode, snip, statOf } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
 import { fsAttrList, fsAttrNote, fsAttrScript, parseFsAttrs } from "../../engine/core/fsattrs.js";
-import { fetchCmd, statusOf, type FetchArgs, type FetchTool } from "./http-fetch.js";
+import { fetchCmd, statusOf, type FetchArgs, type FetchOpts, type FetchTool } from "./http-fetch.js";
 import {
   BACKUP_SCHEMA,
   FS_ATTR_SCHEMAS,
@@ -176,43 +176,48 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
   probe(a) {
     const ck = a.checksum ? splitChecksum(a.checksum) : undefined;
     const algo = ck?.algo ?? "sha256";
-    const base = basename(a.url);
     const lines = [
       `_kd=${shq(a.dest)}`,
-      `if [ -d "$_kd" ]; then _kp="$_kd"/${shq(base)}; _kdir=1; else _kp="$_kd"; _kdir=0; fi`,
+      `if [ -d "$_kd" ]; then _kdir=1; _kp=; else _kp="$_kd"; _kdir=0; fi`,
       snip.begin("get_url"),
       snip.field("dir", '"$_kdir"'),
-      snip.field("path", '"$_kp"'),
       `if command -v curl >/dev/null 2>&1; then printf 'tool=curl\\n'; elif command -v wget >/dev/null 2>&1; then printf 'tool=wget\\n'; elif command -v python3 >/dev/null 2>&1; then printf 'tool=python3\\n'; fi`,
-      `if [ -f "$_kp" ]; then _ks=$(${algo}sum < "$_kp" 2>/dev/null) && printf 'digest=%s\\n' "\${_ks%% *}"; fi`,
-      snip.stat("file", { sh: '"$_kp"' }, { follow: true }),
-      snip.stat("parent", { sh: `"\${_kp%/*}"` }, { follow: true }),
     ];
-    if (wantsFsAttrs(a)) lines.push(fsAttrScript(a));
-    if (a.tmp_dest) lines.push(snip.stat("tmp_dest", a.tmp_dest, { follow: true }));
     if (ck?.url !== undefined) lines.push(snip.cmd("sumfile", fetchOrCat(ck.url, a, "-")));
     // The content decides unless a checksum does: stream the response through sha256sum (the tool's
     // stderr carries the status; "keel-rc=" its exit code). A dest file that exists, without force,
     // makes it a conditional request from its mtime (HTTP-date, as Ansible's rfc2822_date_string).
-    if (!ck) {
-      lines.push(
-        a.force ? "if true; then" : `if [ "$_kdir" = 1 ] || [ -f "$_kp" ]; then`,
-        a.force ? "_kims=" : `_kims=; if [ "$_kdir" = 0 ] && [ -f "$_kp" ]; then _kims=$(LC_ALL=C date -u -r "$_kp" '+%a, %d %b %Y %H:%M:%S GMT'); fi`,
-        snip.cmd(
-          "remote",
-          `{ ${a.force ? fetchOrCat(a.url, a, "-", { force: true }) : `if [ -n "$_kims" ]; then ${fetchOrCat(a.url, a, "-", { ims: true })}; else ${fetchOrCat(a.url, a, "-")}; fi`}; printf '\\nkeel-rc=%s\\n' "$?" >&2; } | sha256sum`,
-        ),
-        snip.field("conditional", `"$(if [ -n "$_kims" ]; then echo 1; else echo 0; fi)"`),
-        "fi",
-      );
-    }
+    // dest a directory: Ansible always requests (also with a checksum) and names the file after the
+    // answer's Content-Disposition, else the URL after redirects (extract_filename_from_headers,
+    // url_filename), so the request comes first and the file's path from what it answered.
+    lines.push(
+      ck ? `if [ "$_kdir" = 1 ]; then` : a.force ? "if true; then" : `if [ "$_kdir" = 1 ] || [ -f "$_kp" ]; then`,
+      a.force ? "_kims=" : `_kims=; if [ "$_kdir" = 0 ] && [ -f "$_kp" ]; then _kims=$(LC_ALL=C date -u -r "$_kp" '+%a, %d %b %Y %H:%M:%S GMT'); fi`,
+      `_khe=$(mktemp) || exit 1`,
+      snip.cmd(
+        "remote",
+        `{ { ${a.force ? fetchOrCat(a.url, a, "-", { force: true, meta: true }) : `if [ -n "$_kims" ]; then ${fetchOrCat(a.url, a, "-", { ims: true, meta: true })}; else ${fetchOrCat(a.url, a, "-", { meta: true })}; fi`}; printf '\\nkeel-rc=%s\\n' "$?" >&2; } 2>"$_khe" | sha256sum; cat "$_khe" >&2; }`,
+      ),
+      snip.field("conditional", `"$(if [ -n "$_kims" ]; then echo 1; else echo 0; fi)"`),
+      `if [ "$_kdir" = 1 ]; then ${dirNameScript(a.url)}; fi`,
+      `rm -f "$_khe"`,
+      "fi",
+      `if [ -z "$_kp" ]; then _kp="$_kd"/${shq(urlFilename(a.url))}; fi`,
+      snip.begin("dest"),
+      snip.field("path", '"$_kp"'),
+      `if [ -f "$_kp" ]; then _ks=$(${algo}sum < "$_kp" 2>/dev/null) && printf 'digest=%s\\n' "\${_ks%% *}"; fi`,
+      snip.stat("file", { sh: '"$_kp"' }, { follow: true }),
+      snip.stat("parent", { sh: `"\${_kp%/*}"` }, { follow: true }),
+    );
+    if (wantsFsAttrs(a)) lines.push(fsAttrScript(a));
+    if (a.tmp_dest) lines.push(snip.stat("tmp_dest", a.tmp_dest, { follow: true }));
     return {
       script: lines.join("\n"),
       parse(stdout) {
         const recs = parseRecords(stdout);
         const r = findRec(recs, "get_url");
         if (!r) throw new ModuleError(`unexpected probe output: ${JSON.stringify(stdout.slice(0, 200))}`);
-        const path = r.get("path") ?? a.dest;
+        const path = findRec(recs, "dest")?.get("path") ?? a.dest;
         const s = statOf(recs, "file");
         const file: FileStat = {
           path,
@@ -223,7 +228,7 @@ export default defineModule<GetUrlArgs, GetUrlState, GetUrlOp>({
         const fs = parseFsAttrs(recs);
         if (fs) file.fs = fs;
         const st: GetUrlState = { path, destIsDir: r.get("dir") === "1", file };
-        const digest = r.get("digest");
+        const digest = findRec(recs, "dest")?.get("digest");
         if (digest) st.digest = digest;
         const tool = r.get("tool");
         if (tool === "curl" || tool === "wget" || tool === "python3") st.tool = tool;
@@ -375,6 +380,22 @@ export function wantedDigest(st: GetUrlState, a: GetUrlArgs): string | undefined
   return hex;
 }
 
+/**
+ * Shell lines that set $_kp to the file in $_kd that Ansible's get_url names from the answer in
+ * $_khe: Content-Disposition `attachment; filename="…"` (re.match of 'attachment; ?filename="?([^"]+)',
+ * then os.path.basename), else url_filename of the URL after redirects (curl/python3 report it; wget's
+ * last absolute Location), else of the task's URL.
+ */
+export function dirNameScript(url: string): string {
+  return [
+    `_kn=$(sed -n 's/^keel-cd=//p; s/^ *[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Dd][Ii][Ss][Pp][Oo][Ss][Ii][Tt][Ii][Oo][Nn]: *//p' "$_khe" | tail -n 1 | sed -n 's/^attachment; \\{0,1\\}filename="\\{0,1\\}\\([^"][^"]*\\).*/\\1/p')`,
+    `_kn=\${_kn##*/}`,
+    `if [ -z "$_kn" ]; then _ku=$(sed -n 's/^keel-url=//p; s/^ *[Ll]ocation: *\\([a-zA-Z][a-zA-Z0-9+.-]*:\\/\\/.*\\)$/\\1/p' "$_khe" | tail -n 1 | tr -d '\\r'); [ -n "$_ku" ] || _ku=${shq(url)}`,
+    `_ku=\${_ku#*://}; case $_ku in */*) _ku=\${_ku#*/} ;; *) _ku= ;; esac; _ku=\${_ku%%#*}; _ku=\${_ku%%\\?*}; _kn=\${_ku##*/}; [ -n "$_kn" ] || _kn=index.html; fi`,
+    `_kp="$_kd/$_kn"`,
+  ].join("\n");
+}
+
 /** Ansible's url_filename: the basename of the URL's path, undecoded ("" → index.html). */
 function urlFilename(url: string): string {
   const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split(/[?#]/)[0]!;
@@ -382,7 +403,7 @@ function urlFilename(url: string): string {
 }
 
 /** fetchCmd, or `cat` for a file:// URL (read on the host, as Ansible's urllib does). */
-function fetchOrCat(url: string, a: GetUrlArgs, out: string, o: { ims?: boolean; force?: boolean } = {}, tool?: FetchTool): string {
+function fetchOrCat(url: string, a: GetUrlArgs, out: string, o: FetchOpts = {}, tool?: FetchTool): string {
   const m = /^file:\/\/(\/[^?#]*)/i.exec(url);
   if (m) return `cat ${shq(decodeURIComponent(m[1]!))}${out === "-" ? "" : ` > ${out}`}`;
   return fetchCmd(url, a, out, tool, o);
@@ -405,11 +426,4 @@ function attrNote(a: AttrArgs, f: FileStat): string {
 
 function short(h: string | undefined): string {
   return h ? `${h.slice(0, 12)}…` : "none";
-}
-
-/** The URL's last path segment, as Ansible names a file downloaded into a directory. */
-export function basename(url: string): string {
-  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split(/[?#]/)[0]!;
-  const b = decodeURIComponent(path.split("/").filter(Boolean).pop() ?? "");
-  return b && b !== "." && b !== ".." && !b.includes("/") ? b : "index.html";
 }

@@ -34,6 +34,8 @@ export interface FetchOpts {
   ims?: boolean;
   /** Ansible's force: `cache-control: no-cache`. */
   force?: boolean;
+  /** Also report the final response's Content-Disposition and the URL after redirects on stderr (curl: keel-cd=, keel-url=). */
+  meta?: boolean;
 }
 
 /** The download command for `url`, writing to `out` (a shell word; "-" is stdout), with the given tool or the first the host has. */
@@ -64,7 +66,8 @@ export function fetchCmd(url: string, a: FetchArgs, out: string, tool?: FetchToo
     ...(a.client_key ? ["--key", a.client_key] : []),
     ...(dec ? ["--compressed"] : []),
     "-w",
-    "%{stderr}keel-code=%{http_code}\\n",
+    // curl >= 7.84 has %header{}; python3 prints both itself; wget's -S dump has the headers (Location, Content-Disposition).
+    `%{stderr}keel-code=%{http_code}\\n${o.meta ? "keel-cd=%header{content-disposition}\\nkeel-url=%{url_effective}\\n" : ""}`,
   ];
   const wget = [
     "wget",
@@ -132,6 +135,7 @@ const PY = [
   "except ue.HTTPError as x:",
   "  sys.stderr.write('keel-code=%d\\n'%x.code); sys.exit(0 if x.code==304 else 22)",
   "sys.stderr.write('keel-code=%s\\n'%(getattr(s,'status',None) or 0))",
+  "sys.stderr.write('keel-cd=%s\\nkeel-url=%s\\n'%((s.headers.get('content-disposition') or '').replace('\\n',' '),s.geturl()))",
   "if c['dec'] and s.headers.get('content-encoding','').lower()=='gzip': s=gzip.GzipFile(fileobj=s)",
   "f=sys.stdout.buffer if out=='-' else open(out,'wb')",
   "shutil.copyfileobj(s,f)",

@@ -58,7 +58,7 @@ type SysctlOp = { content: string; create?: boolean } | { live: string } | { ove
 
 export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
   name: "system.sysctl",
-  aliases: ["sysctl"],
+  aliases: ["sysctl", "ansible.posix.sysctl"],
   description:
     "Ensure a kernel parameter is set in a sysctl.d file and in the running kernel. The probe also reads every other sysctl " +
     "file in load order, so a value overridden elsewhere is reported instead of missed.",

@@ -65,7 +65,7 @@ export type AuthorizedKeyOp =
 
 export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKeyOp>({
   name: "users.authorized_key",
-  aliases: ["authorized_key"],
+  aliases: ["authorized_key", "ansible.posix.authorized_key"],
   description: "Ensure SSH public keys are (or are not) in a user's authorized_keys file, comparing keys by type and body.",
   args: {
     type: "object",

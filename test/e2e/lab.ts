@@ -11,8 +11,8 @@
 //   });
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { describe, inject, it } from "vitest";
-import type { LabHost, LabState, ScratchHost } from "../lab/index.js";
+import { afterAll, beforeAll, describe, inject, it } from "vitest";
+import { startScratchHosts, stopScratchHosts, type LabHost, type LabState, type ScratchHost } from "../lab/index.js";
 import { repoRoot } from "../lab/util.js";
 
 export * from "../lab/index.js";
@@ -43,6 +43,34 @@ export function labSkipReason(): string | undefined {
 export const describeLab = (ctx.available ? describe : describe.skip) as typeof describe;
 /** `it` when the lab is up, `it.skip` otherwise. */
 export const itLab = (ctx.available ? it : it.skip) as typeof it;
+
+/**
+ * `n` scratch hosts for the tests of the enclosing describe (call it inside a `describeLab`): started
+ * together under one lab lock before the first test, stopped after the last. Returns a getter that
+ * throws when the hosts are not up (their start failed). The hooks live here rather than in
+ * test/lab/, which the lab CLI imports without vitest.
+ */
+export function useScratchHosts(n: number): () => ScratchHost[] {
+  let hosts: ScratchHost[] = [];
+  beforeAll(async () => {
+    hosts = await startScratchHosts(n);
+  }, 120_000);
+  afterAll(async () => {
+    const up = hosts;
+    hosts = [];
+    if (up.length) await stopScratchHosts(up);
+  });
+  return () => {
+    if (hosts.length !== n) throw new Error(`the ${n} scratch host(s) of this suite are not up (see the beforeAll error)`);
+    return hosts;
+  };
+}
+
+/** One scratch host for the enclosing describe (useScratchHosts(1)). */
+export function useScratchHost(): () => ScratchHost {
+  const hosts = useScratchHosts(1);
+  return () => hosts()[0]!;
+}
 
 /** The lab as the global setup brought it up; throws when it is not available. */
 export function lab(): LabState {

@@ -1,21 +1,15 @@
 // End to end, on one scratch host through the real `keel run`: files.tempfile (register shape,
 // a new one each run, unknown in check mode), system.hostname's `use` strategies, and users.group's
 // `local` on a Debian host without libuser (fails as Ansible does, nothing changed).
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { expect, it } from "vitest";
+import { describeLab, useScratchHost } from "./lab.js";
 import { on, run } from "./extra-run.js";
 
 describeLab("module arguments on a scratch host (issue 16)", () => {
-  let s: ScratchHost | undefined;
-  beforeAll(async () => {
-    s = await startScratchHost();
-  }, 120_000);
-  afterAll(async () => {
-    if (s) await stopScratchHost(s);
-  });
+  const scratch = useScratchHost();
 
   it("tempfile: creates a file (0600) and a directory (0700), registers path/mode/state; a new one every run; unknown in --check", async () => {
-    const h = s!;
+    const h = scratch();
     const first = await run("mods-tempfile.yml", h);
     expect(first.code, first.out).toBe(0);
     expect(first.changed).toBe(3);
@@ -38,7 +32,7 @@ describeLab("module arguments on a scratch host (issue 16)", () => {
   });
 
   it("hostname use=debian writes /etc/hostname and the live name, then converges; an unimplemented strategy stops the load", async () => {
-    const h = s!;
+    const h = scratch();
     const first = await run("mods-hostname.yml", h, "-e", "want=keel-e2e-named", "-e", "strategy=debian");
     expect(first.code, first.out).toBe(0);
     expect(first.changed).toBe(1);
@@ -51,7 +45,7 @@ describeLab("module arguments on a scratch host (issue 16)", () => {
   });
 
   it("group local: true without libuser fails as Ansible's does and creates nothing", async () => {
-    const h = s!;
+    const h = scratch();
     const r = await run("mods-group-local.yml", h);
     expect(r.code).toBe(2);
     expect(r.out).toContain('local: true needs lgroupadd (libuser), which is not on the host: Failed to find required executable "lgroupadd"');

@@ -2,21 +2,15 @@
 // shared lab hosts). A harmless edit converges and a new login still works; an edit that refuses
 // every login is detected by keel's proof (a NEW SSH connection), the file is restored byte for
 // byte and the task fails; a rule naming a module that is not installed is refused before any write.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, ssh, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { expect, it } from "vitest";
+import { describeLab, ssh, useScratchHost } from "./lab.js";
 import { on, run } from "./extra-run.js";
 
 describeLab("hardening.pamd on a scratch host", () => {
-  let s: ScratchHost | undefined;
-  beforeAll(async () => {
-    s = await startScratchHost();
-  }, 120_000);
-  afterAll(async () => {
-    if (s) await stopScratchHost(s);
-  });
+  const scratch = useScratchHost();
 
   it("edits /etc/pam.d/sshd under the lockout guard and rolls back an edit that refuses logins", async () => {
-    const h = s!;
+    const h = scratch();
     const original = await on(h, "sha256sum /etc/pam.d/sshd");
 
     const ok = await run("pamd.yml", h, "-e", "rule=umask");

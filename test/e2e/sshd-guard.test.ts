@@ -3,21 +3,15 @@
 // exactly that to a fleet managed as root (PermitRootLogin no, then the "restart ssh" handler):
 // keel refuses the restart, the running sshd keeps its configuration, new logins still work. A
 // configuration that admits keel's login is restarted, and a NEW connection proves it.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, ssh, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { expect, it } from "vitest";
+import { describeLab, ssh, useScratchHost } from "./lab.js";
 import { on, run } from "./extra-run.js";
 
 describeLab("services.service guards sshd restarts (scratch host)", () => {
-  let s: ScratchHost | undefined;
-  beforeAll(async () => {
-    s = await startScratchHost();
-  }, 120_000);
-  afterAll(async () => {
-    if (s) await stopScratchHost(s);
-  });
+  const scratch = useScratchHost();
 
   it("refuses to restart ssh into PermitRootLogin no while keel connects as root, and restarts a sound change", async () => {
-    const h = s!;
+    const h = scratch();
     const pid = async () => (await on(h, "cat /run/sshd.pid")).trim();
     const before = await pid();
 

@@ -3,7 +3,7 @@
 // reports the drift, then remove. Paths are this suite's own: the `games` crontab, the cron.d file
 // keel-e2e-modsb, and the time zone (restored to Etc/UTC afterwards).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, hostExec, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { describeLab, hostExec, useScratchHost } from "./lab.js";
 import { on, run } from "./extra-run.js";
 
 const HOST = "lab03";
@@ -111,16 +111,10 @@ describeLab("system.mount on a lab host", () => {
 });
 
 describeLab("system.timezone on a scratch host", () => {
-  let s: ScratchHost | undefined;
-  beforeAll(async () => {
-    s = await startScratchHost();
-  }, 120_000);
-  afterAll(async () => {
-    if (s) await stopScratchHost(s);
-  });
+  const scratch = useScratchHost();
 
   it("sets the zone as Ansible does without systemd, converges, and sees a stale /etc/localtime", async () => {
-    const h = s!;
+    const h = scratch();
     const first = await run("timezone.yml", h, "-e", "zone=Europe/Paris");
     expect(first.code, first.out).toBe(0);
     expect(first.changed).toBe(1);

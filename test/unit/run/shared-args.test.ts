@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { argsProof, playDefs, sameReads, sharedArgsStats, sharedRender, SharedArgs, templateNames } from "../../../engine/run/shared-args.js";
 import { runnerHarness, task, play, block, type FakeLab } from "./fakes.js";
 import type { Play } from "../../../engine/core/plan.js";
+import { layerVars } from "../../../engine/template/index.js";
+import { playLayers } from "../../../engine/run/vars.js";
 
 const names = (v: unknown) => {
   const s = templateNames(v);
@@ -87,10 +89,26 @@ describe("argsProof: names through play-level variables", () => {
     expect(sameReads(p2, [], { undefined_here: 1 }, {})).toBe(false);
   });
 
+  it("playDefs resolves a name as layerVars does, without the host's layers", () => {
+    const role = {
+      name: "r",
+      dir: "/roles/r",
+      defaults: { a: "def", b: "def", c: "def", d: "def", e: "def", f: "def", g: "def" },
+      vars: { e: "role", f: "role", g: "role" },
+    };
+    const tk = { ...t({ key: "{{ a }}{{ b }}{{ c }}{{ d }}{{ e }}{{ f }}{{ g }}{{ role_name }}", value: "x" }, { vars: { f: "task", g: "task" } }), role };
+    const p = play([tk], { vars: { b: "play", c: "play", d: "play" }, varsFiles: { c: "file", d: "file" } });
+    const scope = { blockVars: { d: "block", e: "block" } } as never;
+    const extra = { g: "extra" };
+    const proof = argsProof(tk, playDefs(p, scope, tk, extra))!;
+    const merged = layerVars({ ...playLayers(p, scope, tk, extra) });
+    for (const n of ["a", "b", "c", "d", "e", "f", "g", "role_name"]) expect([n, proof.values.get(n)]).toEqual([n, merged[n]]);
+  });
+
   it("sharedRender renders once for hosts whose reads match, and again for one that differs", () => {
     const cache = new SharedArgs();
     const task1 = t({ key: "{{ k }}", value: "x" });
-    const defs = playDefs({ playVars: { k: "alpha" } });
+    const defs = [{ k: "alpha" }];
     const sh = (inv: Record<string, unknown>) => ({ cache, defs: () => defs, inventory: () => inv });
     let renders = 0;
     const render = (k: string) => () => (renders++, { key: k, value: "x" });

@@ -1,0 +1,155 @@
+// End to end: files.unarchive on .zip, .tar.bz2 and .tar.xz archives (unzip, bzip2 and xz-utils
+// installed from the lab's apt repository on a scratch host), through the real `keel run`, side by
+// side with ansible-playbook running the same playbook into a sibling folder of the same host:
+// the same changed flags and `files` lists on the first and the second run, and the same trees.
+// Each format is extracted whole (list_files), with exclude, with include, with keep_newer over a
+// newer file already there, and skipped by creates. Archives are built here with python3's zipfile
+// and tarfile (no zip/bzip2/xz tools needed on the controller).
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeLab, keel, ssh, startScratchHost, stopScratchHost, PRIVATE_KEY, type ScratchHost } from "./lab.js";
+
+const FORMATS = ["zip", "tar.bz2", "tar.xz"] as const;
+const BASE = "/tmp/ua-fmt";
+let dir = "";
+let pb = "";
+let ini = "";
+let s: ScratchHost | undefined;
+
+const task = (f: string, name: string, extra: string) =>
+  `    - name: ${f} ${name}\n      unarchive: { src: app.${f}, dest: "{{ base }}/${f}/${name}"${extra} }\n      register: r_${f.replace(".", "_")}_${name}\n`;
+
+const PLAY =
+  "- hosts: all\n  gather_facts: false\n  tasks:\n" +
+  FORMATS.map(
+    (f) =>
+      task(f, "all", ", list_files: true") +
+      task(f, "ex", ', exclude: ["app/sub/b.txt"], list_files: true') +
+      task(f, "in", ', include: ["app/a.txt"], list_files: true') +
+      task(f, "kn", ", keep_newer: true") +
+      task(f, "cr", `, creates: "{{ base }}/${f}/all/app/a.txt"`),
+  ).join("") +
+  "    - name: show\n      debug:\n        msg: >-\n          {{ {" +
+  FORMATS.flatMap((f) =>
+    ["all", "ex", "in", "kn", "cr"].map((n) => {
+      const v = `r_${f.replace(".", "_")}_${n}`;
+      return `'${f} ${n}': [${v}.changed, ${v}.files | default(None), ${v}.handler | default(None)]`;
+    }),
+  ).join(", ") +
+  "} | to_json }}\n";
+
+// python3: zip with a folder entry, a file and a nested file; the same tree as tar.bz2 and tar.xz.
+const BUILD = String.raw`
+import io, sys, tarfile, time, zipfile, os
+os.chdir(sys.argv[1])
+files = {"app/a.txt": b"hello\n", "app/sub/b.txt": b"x\n"}
+t = int(time.time()) - 86400
+with zipfile.ZipFile("app.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for d in ["app/", "app/sub/"]:
+        zi = zipfile.ZipInfo(d, time.localtime(t)[:6]); zi.external_attr = (0o40755 << 16) | 0x10; z.writestr(zi, b"")
+    for n, b in files.items():
+        zi = zipfile.ZipInfo(n, time.localtime(t)[:6]); zi.external_attr = 0o100644 << 16; zi.compress_type = zipfile.ZIP_DEFLATED; z.writestr(zi, b)
+for ext, mode in (("tar.bz2", "w:bz2"), ("tar.xz", "w:xz")):
+    with tarfile.open("app." + ext, mode) as tf:
+        for d in ["app", "app/sub"]:
+            ti = tarfile.TarInfo(d); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; ti.mtime = t; tf.addfile(ti)
+        for n, b in files.items():
+            ti = tarfile.TarInfo(n); ti.size = len(b); ti.mode = 0o644; ti.mtime = t; tf.addfile(ti, io.BytesIO(b))
+`;
+
+async function on(cmd: string): Promise<string> {
+  const r = await ssh(s!, cmd);
+  if (r.code !== 0) throw new Error(`${cmd}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Per format and case, a folder; kn/ gets a NEWER app/a.txt (keep_newer must keep it). */
+function prepare(base: string): string {
+  return FORMATS.map(
+    (f) =>
+      `mkdir -p ${base}/${f}/all ${base}/${f}/ex ${base}/${f}/in ${base}/${f}/cr ${base}/${f}/kn/app && printf 'mine\\n' > ${base}/${f}/kn/app/a.txt && touch -d '+1 hour' ${base}/${f}/kn/app/a.txt`,
+  ).join(" && ");
+}
+
+async function keelRun(base: string, ...extra: string[]): Promise<{ code: number; out: string; show: Record<string, unknown> }> {
+  const json = join(dir, `r-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const r = await keel(["run", pb, "-i", s!.inventory, "--limit", s!.name, "-e", `base=${base}`, "--json", json, ...extra]);
+  const rep = JSON.parse(readFileSync(json, "utf8")) as { events: { type: string; task: { name: string }; result: { msg?: string } }[] };
+  const e = rep.events.find((x) => x.type === "task.result" && x.task.name === "show");
+  return { code: r.code, out: `${r.stdout}\n${r.stderr}`, show: e?.result.msg ? (JSON.parse(e.result.msg) as Record<string, unknown>) : {} };
+}
+
+function ansibleRun(base: string): Record<string, unknown> {
+  const r = spawnSync("ansible-playbook", [pb, "-i", ini, "-e", `base=${base}`, "--private-key", PRIVATE_KEY, "-u", "root"], {
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${s!.knownHosts} -o StrictHostKeyChecking=yes`,
+      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
+      ANSIBLE_NOCOLOR: "1",
+      ANSIBLE_STDOUT_CALLBACK: "default",
+      ANSIBLE_RETRY_FILES_ENABLED: "0",
+    },
+  });
+  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  const m = /"msg": "(\{.*\})"/.exec(r.stdout);
+  if (!m) throw new Error(`no show output:\n${r.stdout}`);
+  return JSON.parse(JSON.parse(`"${m[1]!}"`) as string) as Record<string, unknown>;
+}
+
+// What each run leaves: type, mode, owner, size, content hash and mtime of everything below base.
+const tree = (base: string) =>
+  on(`cd ${base} && find . -mindepth 1 -printf '%P %y %m %u %g %s %T@ ' -exec sh -c 'if [ -f "$1" ]; then md5sum < "$1"; else echo -; fi' _ {} \\; | sort`);
+
+describeLab("files.unarchive zip, tar.bz2 and tar.xz against ansible-core on a scratch host", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "keel-ua-fmt-"));
+    mkdirSync(join(dir, "files"));
+    execFileSync("python3", ["-c", BUILD, join(dir, "files")]);
+    pb = join(dir, "pb.yml");
+    writeFileSync(pb, PLAY);
+    s = await startScratchHost();
+    ini = join(dir, "inventory.ini");
+    writeFileSync(ini, `${s.name} ansible_host=${s.address}\n`);
+    // unzip, bzip2 and xz-utils come from the lab's apt repository (Debian's own packages)
+    await on(
+      "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip bzip2 xz-utils >/dev/null 2>&1; command -v unzip bzip2 xz",
+    );
+    await on(`rm -rf ${BASE}-k ${BASE}-a && ${prepare(`${BASE}-k`)} && ${prepare(`${BASE}-a`)}`);
+  }, 180_000);
+  afterAll(async () => {
+    if (s) await stopScratchHost(s);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("first run extracts (list_files, exclude, include, keep_newer, creates) as Ansible; the second changes nothing; the trees are the same", async () => {
+    const k1 = await keelRun(`${BASE}-k`);
+    expect(k1.code, k1.out).toBe(0);
+    const a1 = ansibleRun(`${BASE}-a`);
+    expect(k1.show).toEqual(a1);
+    for (const f of FORMATS) {
+      expect(k1.show[`${f} all`], f).toEqual([
+        true,
+        expect.arrayContaining(["app/a.txt", "app/sub/b.txt"]),
+        f === "zip" ? "ZipArchive" : expect.stringMatching(/^Tar(Bzip|Xz)Archive$/),
+      ]);
+      expect(k1.show[`${f} cr`], f).toEqual([false, null, null]);
+    }
+    const k2 = await keelRun(`${BASE}-k`);
+    expect(k2.code, k2.out).toBe(0);
+    const a2 = ansibleRun(`${BASE}-a`);
+    expect(k2.show).toEqual(a2);
+    for (const f of FORMATS) for (const n of ["all", "ex", "in", "cr"]) expect((k2.show[`${f} ${n}`] as unknown[])[0], `${f} ${n}`).toBe(false);
+    expect(await tree(`${BASE}-k`)).toBe(await tree(`${BASE}-a`));
+    // keep_newer kept the newer file; exclude and include did what they say
+    for (const f of FORMATS) {
+      expect(await on(`cat ${BASE}-k/${f}/kn/app/a.txt`)).toBe("mine\n");
+      expect(await on(`ls ${BASE}-k/${f}/ex/app/sub 2>/dev/null || true`)).toBe("");
+      expect(await on(`ls -A ${BASE}-k/${f}/in/app`)).toBe("a.txt\n");
+    }
+  }, 240_000);
+});
