@@ -1,6 +1,6 @@
 // More of Ansible's fact list, computed as ansible-core 2.14's collectors compute them
 // (module_utils/facts): the Python interpreter (interpreter discovery and its version), lsb,
-// SELinux/AppArmor status, local facts (facts.d), the kernel command line, processors and memory,
+// SELinux/AppArmor status, the kernel command line, processors and memory,
 // DNS, platform details (fqdn, kernel_version, machine_id, userspace bits) and the ids of the
 // connecting account. The shell text of each part is a section of the ONE facts probe (probe.ts);
 // the parsers here are pure and keyed by section name, so captured outputs can be replayed.
@@ -271,44 +271,6 @@ export function parseResolvConf(lines: string[]): Record<string, unknown> {
   return dns;
 }
 
-/** ansible_local: each /etc/ansible/facts.d/NAME.fact (run when executable) as JSON, else INI. */
-export function parseLocalFacts(lines: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const l of lines) {
-    const [name = "", path = "", b64 = ""] = l.split("|");
-    if (!name) continue;
-    const text = Buffer.from(b64, "base64").toString("utf8");
-    try {
-      out[name] = JSON.parse(text) as unknown;
-      continue;
-    } catch {
-      // not JSON: Ansible tries INI next
-    }
-    const ini = parseIni(text);
-    out[name] = ini ?? `error loading facts as JSON or ini - please check content: ${path}`;
-  }
-  return out;
-}
-
-/** Python configparser's reading of a facts.d file: sections of key = value; undefined when it is not INI. */
-function parseIni(text: string): Record<string, Record<string, string>> | undefined {
-  const out: Record<string, Record<string, string>> = {};
-  let cur: Record<string, string> | undefined;
-  for (const raw of text.split("\n")) {
-    const l = raw.replace(/\r$/, "");
-    if (/^\s*([#;].*)?$/.test(l)) continue;
-    const sec = /^\[([^\]]+)\]\s*$/.exec(l);
-    if (sec) {
-      cur = out[sec[1]!] ??= {};
-      continue;
-    }
-    const kv = /^\s*([^=:]+?)\s*[=:]\s*(.*)$/.exec(l);
-    if (!kv || !cur) return undefined;
-    cur[kv[1]!.toLowerCase()] = kv[2]!.trim();
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
 /** fqdn, domain, kernel_version, machine_id, userspace bits, fips and the account's ids. */
 export function parsePlatform(lines: string[], arch: string): Record<string, unknown> {
   const kv = new Map<string, string>();
@@ -363,10 +325,6 @@ export const MORE_SECTIONS: Record<"min" | "hardware", [string, string][]> = {
     ["cmdline", "cat /proc/cmdline"],
     ["resolv", "cat /etc/resolv.conf"],
     [
-      "local",
-      'for _f in /etc/ansible/facts.d/*.fact; do [ -f "$_f" ] || continue; _n=${_f##*/}; _n=${_n%.fact}; if [ -x "$_f" ]; then _o=$("$_f" | base64 | tr -d \'\\n\'); else _o=$(base64 < "$_f" | tr -d \'\\n\'); fi; printf \'%s|%s|%s\\n\' "$_n" "$_f" "$_o"; done',
-    ],
-    [
       "platform",
       [
         'echo "fqdn=$(hostname -f 2>/dev/null || hostname)"',
@@ -402,7 +360,6 @@ export function parseMoreFacts(s: Map<string, string[]>, arch: string, nproc: nu
   if (s.has("security")) Object.assign(out, parseSecurity(s.get("security")!, py?.python ? py.selinux_python_present : undefined));
   if (s.has("cmdline")) Object.assign(out, parseCmdline(s.get("cmdline")!.join(" ")));
   if (s.has("resolv")) out.dns = parseResolvConf(s.get("resolv")!);
-  if (s.has("local")) out.local = parseLocalFacts(s.get("local")!);
   if (s.has("platform")) Object.assign(out, parsePlatform(s.get("platform")!, arch));
   if (s.has("cpu")) Object.assign(out, parseCpuinfo(s.get("cpu")!, arch, nproc));
   if (s.has("memory")) Object.assign(out, parseMeminfo(s.get("memory")!));

@@ -18,8 +18,11 @@ import { cmdOf, normMode, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
 import { idMatches, parseMode, targetMode } from "./common.js";
+import { attributesOf, chattrCommand, chconCommand, fsAttrChanges, newFsOps, wantsFsAttrs, type FsAttrArgs, type FsAttrOp } from "../../engine/core/fsattrs.js";
 
-export interface UnarchiveArgs {
+const SE_ARGS = ["seuser", "serole", "setype", "selevel"] as const;
+
+export interface UnarchiveArgs extends FsAttrArgs {
   src: string;
   dest: string;
   remote_src?: boolean;
@@ -52,6 +55,10 @@ export interface MemberStat {
   group: string;
   size: number;
   mtime: number;
+  /** With attributes / SELinux parts: lsattr's flags, the SELinux context and the policy's default for the path. */
+  flags?: string;
+  ctx?: string;
+  defCtx?: string;
 }
 
 export interface ArchiveState {
@@ -68,6 +75,8 @@ export interface ArchiveState {
   tdiff?: { rc: number; out: string; err: string };
   zinfo?: { rc: number; out: string };
   zstamps: number[];
+  /** SELinux is enabled on the host (read only when the task names SELinux parts). */
+  selinux?: boolean;
   members: { name: string; st?: MemberStat; same?: boolean }[];
   tops: { name: string; st?: MemberStat }[];
 }
@@ -116,9 +125,24 @@ function excludes(a: UnarchiveArgs): string[] {
 
 const STAT = `stat -c 'st=%F|%a|%u|%g|%U|%G|%s|%.9Y' -- "$_kp" 2>/dev/null`;
 
+/** Per member (not through a symlink: lsattr and chattr do not take links): lsattr's flags; the SELinux context when enabled. */
+function fsStat(a: UnarchiveArgs): string {
+  if (!wantsFsAttrs(a)) return "";
+  const out: string[] = [];
+  if (attributesOf(a) !== undefined) out.push(`if [ ! -L "$_kp" ] && _kl=$(lsattr -d -- "$_kp" 2>/dev/null); then printf 'flags=%s\\n' "\${_kl%% *}"; fi;`);
+  if (SE_ARGS.some((k) => a[k] !== undefined))
+    out.push(
+      `if [ "$_kse" = 1 ]; then printf 'ctx=%s\\n' "$(stat -c %C -- "$_kp" 2>/dev/null)"; printf 'defctx=%s\\n' "$(matchpathcon -n -- "$_kp" 2>/dev/null)"; fi;`,
+    );
+  return " " + out.join(" ");
+}
+
 export function archiveProbe(a: UnarchiveArgs, remote: boolean): string {
   const L: string[] = [];
+  const st = STAT + fsStat(a);
   L.push(`_kd=${shq(a.dest)}`, "_kt=", snip.begin("ua"));
+  if (SE_ARGS.some((k) => a[k] !== undefined))
+    L.push(`_kse=0; if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; then _kse=1; fi; printf 'selinux=%s\\n' "$_kse"`);
   L.push(`printf 'uid=%s\\nuser=%s\\ngroup=%s\\numask=%s\\n' "$(id -u)" "$(id -un)" "$(id -gn)" "$(umask)"`);
   if (a.creates) L.push(`if [ -e ${shq(a.creates)} ] || [ -L ${shq(a.creates)} ]; then printf 'creates=1\\n'; fi`);
   L.push(`if [ -d "$_kd" ]; then printf 'destdir=1\\n'; fi`);
@@ -138,13 +162,13 @@ export function archiveProbe(a: UnarchiveArgs, remote: boolean): string {
   const zinfo = `unzip -Z -T -s "$_ks"${a.exclude?.length ? ` -x ${words(a.exclude)}` : ""}${a.include?.length ? ` ${words(a.include)}` : ""}`;
   const loop = (zip: boolean) =>
     [
-      `while IFS= read -r _km; do _kp="$_kd/$_km"; printf '@m\\nname:b64=%s\\n' "$(printf %s "$_km" | base64 -w0)"; ${STAT};`,
+      `while IFS= read -r _km; do _kp="$_kd/$_km"; printf '@m\\nname:b64=%s\\n' "$(printf %s "$_km" | base64 -w0)"; ${st};`,
       zip
         ? ` if [ -f "$_kp" ] && [ ! -L "$_kp" ]; then if unzip -p "$_ks" "$(printf %s "$_km" | sed 's/[][*?]/[&]/g')" 2>/dev/null | cmp -s - "$_kp"; then printf 'same=1\\n'; else printf 'same=0\\n'; fi; fi;`
         : "",
       ` done`,
     ].join("");
-  const tops = `sed -n 's|^/*\\([^/]*\\)/.*|\\1|p' | sort -u | while IFS= read -r _km; do _kp="$_kd/$_km"; printf '@top\\nname:b64=%s\\n' "$(printf %s "$_km" | base64 -w0)"; ${STAT}; done`;
+  const tops = `sed -n 's|^/*\\([^/]*\\)/.*|\\1|p' | sort -u | while IFS= read -r _km; do _kp="$_kd/$_km"; printf '@top\\nname:b64=%s\\n' "$(printf %s "$_km" | base64 -w0)"; ${st}; done`;
   L.push(
     `case $_kh in`,
     `zip)`,
@@ -181,6 +205,9 @@ function statRec(r: Rec): MemberStat | undefined {
     group: group ?? "",
     size: Number(size),
     mtime: Number(mtime),
+    ...(r.has("flags") ? { flags: r.get("flags")!.replace(/-/g, "") } : {}),
+    ...(r.get("ctx") ? { ctx: r.get("ctx")! } : {}),
+    ...(r.get("defctx") ? { defCtx: r.get("defctx")! } : {}),
   };
 }
 
@@ -199,6 +226,7 @@ export function parseArchiveProbe(stdout: string): ArchiveState {
     group: ua.get("group") ?? "",
     umask: parseInt(ua.get("umask") ?? "022", 8),
     createsExists: ua.get("creates") === "1",
+    ...(ua.has("selinux") ? { selinux: ua.get("selinux") === "1" } : {}),
     destDir: ua.get("destdir") === "1",
     srcExists: ua.get("srcexists") === "1",
     srcSize: ua.int("srcsize") ?? 0,
@@ -363,7 +391,7 @@ function zipUnarchived(st: ArchiveState, a: UnarchiveArgs): string[] {
 
 /** Ansible's set_fs_attributes_if_different on every member and top folder (mode/owner/group named by the task). */
 function attrDiffs(st: ArchiveState, a: UnarchiveArgs, files: string[]): string[] {
-  if (a.mode === undefined && a.owner === undefined && a.group === undefined) return [];
+  if (a.mode === undefined && a.owner === undefined && a.group === undefined && !wantsFsAttrs(a)) return [];
   const stats = new Map<string, MemberStat | undefined>();
   for (const m of st.members) stats.set(m.name.replace(/\/+$/, ""), m.st);
   for (const t of st.tops) if (!stats.has(t.name)) stats.set(t.name, t.st);
@@ -378,18 +406,50 @@ function attrDiffs(st: ArchiveState, a: UnarchiveArgs, files: string[]): string[
       const want = targetMode(parseMode(a.mode), s.mode, s.type === "directory");
       if (want !== s.mode) out.push(`${n} mode ${normMode(s.mode)}`);
     }
+    for (const c of memberFsChanges(st, a, s, n))
+      out.push(`${n} ${c.field === "attributes" ? `attributes ${c.before || "(none)"}` : `SELinux context ${c.before}`}`);
   }
   return out;
 }
 
-/** chown -h / chmod of every member and top folder after extraction (an unchanged one stays as it is). */
-export function attrCommands(a: UnarchiveArgs, files: string[], _st: ArchiveState): string[] {
+/** The attribute and context changes of one extracted path (none through a symlink, which chattr does not take). */
+function memberFsChanges(st: ArchiveState, a: UnarchiveArgs, s: MemberStat, path: string): { field: string; before: string; data: FsAttrOp }[] {
+  if (!wantsFsAttrs(a) || s.type === "symbolic link") return [];
+  if (attributesOf(a) !== undefined && s.flags === undefined) return [];
+  return fsAttrChanges({ selinux: st.selinux === true, flags: s.flags, context: s.ctx, defaultContext: s.defCtx }, a, path, "");
+}
+
+/**
+ * What Ansible's set_fs_attributes_if_different does on every member and top folder: the SELinux
+ * context first, then chown -h / chmod, the attributes last. After an extraction (new inodes) the
+ * context and attributes are set on every path that is not a symlink; otherwise only on those whose
+ * probed context or flags differ.
+ */
+export function attrCommands(a: UnarchiveArgs, files: string[], st: ArchiveState, extracted = false): string[] {
   const names = [...new Set([...files.map((f) => f.replace(/\/+$/, "")), ...files.filter((f) => f.includes("/")).map((f) => f.split("/")[0]!)])].filter(
     Boolean,
   );
   if (!names.length) return [];
-  const paths = names.map((n) => shq(`${a.dest.replace(/\/+$/, "")}/${n}`)).join(" ");
+  const full = (n: string) => `${a.dest.replace(/\/+$/, "")}/${n}`;
+  const paths = names.map((n) => shq(full(n))).join(" ");
   const cmds: string[] = [];
+  const late: string[] = [];
+  if (wantsFsAttrs(a)) {
+    const stats = new Map<string, MemberStat | undefined>();
+    for (const m of st.members) stats.set(m.name.replace(/\/+$/, ""), m.st);
+    for (const t of st.tops) if (!stats.has(t.name)) stats.set(t.name, t.st);
+    for (const n of names) {
+      const s = stats.get(n);
+      const ops: FsAttrOp[] =
+        extracted || !s
+          ? newFsOps({ selinux: st.selinux === true, ...(s?.defCtx ? { defaultContext: s.defCtx } : {}) }, a)
+          : memberFsChanges(st, a, s, full(n)).map((c) => c.data);
+      for (const op of ops) {
+        const cmd = op.op === "chcon" ? chconCommand(full(n), op, false) : chattrCommand(full(n), op);
+        (op.op === "chcon" ? cmds : late).push(`{ [ -L ${shq(full(n))} ] || ${cmd}; }`);
+      }
+    }
+  }
   const og = a.owner !== undefined ? (a.group !== undefined ? `${a.owner}:${a.group}` : a.owner) : undefined;
   if (og !== undefined) cmds.push(`chown -h ${shq(og)} -- ${paths}`);
   else if (a.group !== undefined) cmds.push(`chgrp -h ${shq(a.group)} -- ${paths}`);
@@ -398,5 +458,5 @@ export function attrCommands(a: UnarchiveArgs, files: string[], _st: ArchiveStat
     const m = "octal" in spec ? normMode(spec.octal) : spec.symbolic;
     cmds.push(`_kf=0; for _kp in ${paths}; do [ -L "$_kp" ] || chmod ${shq(m)} -- "$_kp" || _kf=1; done; [ "$_kf" = 0 ]`);
   }
-  return cmds;
+  return [...cmds, ...late];
 }

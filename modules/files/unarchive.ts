@@ -8,7 +8,8 @@
 import { defineModule, folderEntries, type Change } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
-import { GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, parseMode } from "./common.js";
+import { FS_ATTR_SCHEMAS, GROUP_SCHEMA, MODE_SCHEMA, OWNER_SCHEMA, parseMode, validateFsAttrs, wantsFsAttrs } from "./common.js";
+import { fsAttrNote } from "../../engine/core/fsattrs.js";
 import { HANDLERS, archiveProbe, attrCommands as memberAttrCommands, judge, parseArchiveProbe, type ArchiveState, type UnarchiveArgs } from "./archive.js";
 
 /** A local archive travels inside the probe script; sudo bounds a script's size (MAX_BECOME_SCRIPT). */
@@ -25,14 +26,6 @@ const list = (description: string) => ({ type: "array", items: { type: "string" 
 export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
   name: "files.unarchive",
   aliases: ["unarchive"],
-  refusedArgs: {
-    attributes: "filesystem attributes (chattr) on what unarchive writes are not implemented; set them with a file task after it",
-    attr: "filesystem attributes (chattr) on what unarchive writes are not implemented; set them with a file task after it",
-    seuser: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    serole: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    setype: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-    selevel: "SELinux context on what unarchive writes is not implemented; set it with a file task after it (ignored there when SELinux is disabled)",
-  },
   description:
     "Ensure an archive (tar, tar.gz, tar.bz2, tar.xz, zip) from the controller or the host is extracted into an existing directory, judged as Ansible's unarchive judges it (tar --diff, zip members compared by mtime, size, content, mode and owner).",
   args: {
@@ -61,6 +54,7 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
       group: GROUP_SCHEMA,
+      ...FS_ATTR_SCHEMAS,
       validate_certs: {
         type: "boolean",
         default: true,
@@ -85,6 +79,7 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
   footprint: (a) => ({ reads: ["*"], writes: [`file:${a.dest}`, ...folderEntries(a.dest)] }),
 
   validate(a) {
+    validateFsAttrs(a);
     if (a.include?.length && a.exclude?.length)
       throw new InputError("parameters are mutually exclusive: include|exclude", undefined, "use include or exclude, not both");
     if (a.mode !== undefined) parseMode(a.mode);
@@ -129,7 +124,7 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
     }
     if (j.attrs.length) {
       out.push({
-        summary: `mode/owner/group of ${j.attrs.length} extracted path${j.attrs.length === 1 ? "" : "s"} (e.g. ${j.attrs.slice(0, 3).join("; ")})`,
+        summary: `${wantsFsAttrs(args) ? "mode/owner/group/attributes" : "mode/owner/group"} of ${j.attrs.length} extracted path${j.attrs.length === 1 ? "" : "s"} (e.g. ${j.attrs.slice(0, 3).join("; ")})`,
         field: "attrs",
         before: j.attrs,
         data: { op: "attrs" },
@@ -141,7 +136,8 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
   explain(st, args) {
     const j = judge(st, args, remote(args));
     if (j.skip) return j.skip;
-    return `${args.src} is extracted in ${args.dest} (${st.members.length} members match)`;
+    const note = st.selinux === false ? fsAttrNote({ selinux: false }, args) : undefined;
+    return `${args.src} is extracted in ${args.dest} (${st.members.length} members match)${note ? ` (${note})` : ""}`;
   },
 
   result(st, args) {
@@ -155,8 +151,10 @@ export default defineModule<UnarchiveArgs, ArchiveState, UnarchiveOp>({
     const extract = changes.some((c) => c.data?.op === "extract");
     const cmds: string[] = [];
     if (extract) cmds.push(HANDLERS[st.handler!].extract(args, '"$_ks"'));
-    // Ansible sets mode/owner/group on every member and top folder after extracting (only differing ones change).
-    if (args.mode !== undefined || args.owner !== undefined || args.group !== undefined) cmds.push(...memberAttrCommands(args, j.files, st));
+    // Ansible sets the SELinux context, mode/owner/group and attributes on every member and top
+    // folder after extracting (only differing ones change).
+    if (args.mode !== undefined || args.owner !== undefined || args.group !== undefined || wantsFsAttrs(args))
+      cmds.push(...memberAttrCommands(args, j.files, st, extract));
     if (!cmds.length) return;
     // A local archive arrives on stdin into a private temporary file, removed whatever happens.
     let script = cmds.join(" && ");

@@ -5,15 +5,18 @@
 //     passno", space separated, with \040-style escapes; comments and other lines stay);
 //   - live: whether `path` is a mount point now (/proc/self/mountinfo of the host).
 // States: present (fstab only), mounted (fstab, the mount point directory, and mounted; a changed
-// entry of a mounted file system is remounted), unmounted (live only), absent (unmounted, entry
-// removed, empty mount point directory removed), remounted (an action: `mount -o remount`).
-// Mounting goes through fstab (`mount [-T FSTAB] PATH`), as Ansible does.
+// entry of a mounted file system is remounted), unmounted (live only), absent (when the entry was
+// there: entry removed, unmounted, mount point directory removed; a mount without an entry is left
+// alone, as Ansible leaves it), absent_from_fstab (the entry only), remounted (`mount -o remount`,
+// changed every run), ephemeral (mounted now with src/fstype/opts, fstab untouched; an existing mount
+// of the same src is remounted, changed every run; of another src, a failure).
+// Mounting goes through fstab (`mount [-T FSTAB] PATH`), as Ansible does, except ephemeral.
 import { defineModule, type Change } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { parseRecords } from "../../engine/core/record.js";
 import { fileOf, outLines, snip, statOf } from "../../engine/core/snippets.js";
-import { shq } from "../../engine/core/shell.js";
+import { shJoin, shq } from "../../engine/core/shell.js";
 
 export interface MountArgs {
   path?: string;
@@ -23,7 +26,7 @@ export interface MountArgs {
   opts?: string;
   dump?: string | number;
   passno?: string | number;
-  state: "mounted" | "unmounted" | "present" | "absent" | "remounted";
+  state: "mounted" | "unmounted" | "present" | "absent" | "absent_from_fstab" | "remounted" | "ephemeral";
   fstab?: string;
   boot?: boolean;
   backup?: boolean;
@@ -46,7 +49,7 @@ export interface MountState {
 
 interface MountPlan {
   fstab?: string;
-  op?: "mount" | "remount" | "umount";
+  op?: "mount" | "remount" | "umount" | "ephemeral";
   rmdir?: boolean;
   mkdir?: boolean;
 }
@@ -75,9 +78,9 @@ export default defineModule<MountArgs, MountState, MountPlan>({
       dump: { type: ["string", "integer"], description: "fstab's dump field. Default 0." },
       passno: { type: ["string", "integer"], description: "fstab's pass number. Default 0." },
       state: {
-        enum: ["mounted", "unmounted", "present", "absent", "remounted"],
+        enum: ["mounted", "unmounted", "present", "absent", "absent_from_fstab", "remounted", "ephemeral"],
         description:
-          "present: the fstab entry only. mounted: the entry, and mounted now (the mount point is created; a changed entry is remounted). unmounted: not mounted now (fstab untouched). absent: not mounted, no entry, mount point removed when empty. remounted: remount now (an action).",
+          "present: the fstab entry only. mounted: the entry, and mounted now (the mount point is created; a changed entry is remounted). unmounted: not mounted now (fstab untouched). absent: when fstab has the entry, it is removed, the file system unmounted and the mount point directory removed (as Ansible: a mount without an entry is left alone). absent_from_fstab: the entry only. remounted: remount now (changed every run). ephemeral: mounted now with src, fstype and opts, fstab untouched; already mounted from the same src: remounted (changed every run); from another src: a failure.",
       },
       fstab: { type: "string", pattern: "^/", default: "/etc/fstab", description: "The fstab file. Default /etc/fstab." },
       boot: { type: "boolean", default: true, description: "false adds noauto to opts: not mounted at boot." },
@@ -88,7 +91,7 @@ export default defineModule<MountArgs, MountState, MountPlan>({
 
   validate(a) {
     refuseLineBreaksIn(a, ["path", "name", "src", "fstab"], "fstab");
-    if ((a.state === "present" || a.state === "mounted") && (!a.src || !a.fstype)) {
+    if ((a.state === "present" || a.state === "mounted" || a.state === "ephemeral") && (!a.src || !a.fstype)) {
       throw new ArgError(a.src ? "fstype" : "src", `state=${a.state} needs src and fstype`, "add src: DEVICE and fstype: TYPE");
     }
     for (const k of ["dump", "passno"] as const)
@@ -145,12 +148,28 @@ export default defineModule<MountArgs, MountState, MountPlan>({
       }
     } else if (a.state === "unmounted") {
       if (st.live) out.push({ summary: `${p} ${live}, to unmount`, field: "mounted", before: live, after: "not mounted", data: { op: "umount" } });
-    } else if (a.state === "absent") {
-      if (st.live) out.push({ summary: `${p} ${live}, to unmount`, field: "mounted", before: live, after: "not mounted", data: { op: "umount" } });
+    } else if (a.state === "absent" || a.state === "absent_from_fstab") {
+      // Ansible unmounts and removes the mount point only when it removed the fstab entry
       const r = unsetMount(st.fstab ?? "", p);
+      if (r.changed && a.state === "absent" && st.live)
+        out.push({ summary: `${p} ${live}, to unmount`, field: "mounted", before: live, after: "not mounted", data: { op: "umount" } });
       if (r.changed) fstabChange(r.text, `remove the entry for ${p}`);
-      if (out.length && st.pathType === "directory")
-        out.push({ summary: `remove the mount point ${p}`, field: "mount_point", before: "directory", after: "absent", data: { rmdir: true } });
+      if (r.changed && a.state === "absent" && st.pathType !== "absent")
+        out.push({ summary: `remove the mount point ${p}`, field: "mount_point", before: st.pathType, after: "absent", data: { rmdir: true } });
+    } else if (a.state === "ephemeral") {
+      if (!st.live)
+        out.push({
+          summary: `${p} not mounted, to mount (${a.src}, ${a.fstype}) without fstab`,
+          field: "mounted",
+          before: "not mounted",
+          after: "mounted",
+          data: { op: "ephemeral", mkdir: st.pathType === "absent" },
+        });
+      else if (st.live.src === a.src) out.push({ summary: `${p} remount`, field: "mounted", before: live, after: "remounted", data: { op: "remount" } });
+      else
+        throw new ModuleError(
+          'Ephemeral mount point is already mounted with a different source than the specified one. Failing in order to prevent an unwanted unmount or override operation. Try replacing this command with a "state: unmounted" followed by a "state: ephemeral", or use a different destination path.',
+        );
     } else {
       if (!st.live) throw new ModuleError(`${p} is not mounted: cannot remount it`);
       out.push({ summary: `${p} remount`, field: "mounted", before: live, after: "remounted", data: { op: "remount" } });
@@ -162,7 +181,7 @@ export default defineModule<MountArgs, MountState, MountPlan>({
     const p = mpath(a);
     const live = st.live ? `mounted (${st.live.src}, ${st.live.fstype})` : "not mounted";
     if (a.state === "unmounted") return `${p} is not mounted`;
-    if (a.state === "absent") return `${p} is not mounted and has no entry in ${fstabPath(a)}`;
+    if (a.state === "absent" || a.state === "absent_from_fstab") return `${fstabPath(a)} has no entry for ${p}`;
     return `${fstabPath(a)} has the entry for ${p}${a.state === "mounted" ? `; ${live}` : ""}`;
   },
 
@@ -179,8 +198,14 @@ export default defineModule<MountArgs, MountState, MountPlan>({
     if (f) backup = (await host.writeFile(fpath, f.fstab!, st.fstab === undefined ? { mode: "0644" } : a.backup ? { backup: true } : {})).backup;
     if (data.some((d) => d.mkdir)) await host.run(`mkdir -p -- ${shq(p)}`);
     if (data.some((d) => d.op === "mount")) await host.run(`mount${T} -- ${shq(p)}`);
+    // ephemeral: Ansible's `mount -t FSTYPE [-o OPTS] SRC PATH`, no fstab
+    const opts = a.opts && a.opts !== "defaults" ? ["-o", a.opts] : [];
+    if (data.some((d) => d.op === "ephemeral")) await host.run(shJoin(["mount", "-t", a.fstype!, ...opts, a.src!, p]));
     // As Ansible: a file system that cannot remount in place is unmounted and mounted again.
-    if (data.some((d) => d.op === "remount")) await host.run(`mount${T} -o remount -- ${shq(p)} || { umount -- ${shq(p)} && mount${T} -- ${shq(p)}; }`);
+    if (data.some((d) => d.op === "remount")) {
+      const again = a.state === "ephemeral" ? shJoin(["mount", "-t", a.fstype!, ...opts, a.src!, p]) : `mount${T} -- ${shq(p)}`;
+      await host.run(`mount${a.state === "ephemeral" ? "" : T} -o remount -- ${shq(p)} || { umount -- ${shq(p)} && ${again}; }`);
+    }
     if (data.some((d) => d.rmdir)) await host.run(`rmdir -- ${shq(p)}`);
     return backup ? { backup_file: backup } : undefined;
   },

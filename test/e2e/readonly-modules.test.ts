@@ -245,4 +245,26 @@ describeLab("read-only modules on a lab host", () => {
     expect(keelKeys).not.toContain("ansible_processor_vcpus");
     expect(keelKeys).not.toContain("ansible_mounts");
   });
+
+  it("a narrow setup (!all,!min,date_time / network) returns only its collectors' facts and keeps the gathered ones", async () => {
+    const r = await play(
+      [
+        "- name: all facts\n  setup: {}",
+        '- name: dt\n  setup: { gather_subset: ["!all", "!min", "date_time"] }\n  register: dt',
+        '- name: show dt\n  debug: { msg: "{{ dt.ansible_facts | list | sort | to_json }}" }',
+        '- name: net\n  setup: { gather_subset: ["!all", "!min", "network"] }\n  register: net',
+        '- name: show net\n  debug: { msg: "{{ net.ansible_facts | list | to_json }}" }',
+        '- name: show kept\n  debug: { msg: "{{ [ansible_pkg_mgr, ansible_user_id, ansible_distribution, ansible_facts.gather_subset] | to_json }}" }',
+      ].join("\n"),
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(JSON.parse(r.results.get("show dt")!.msg!)).toEqual(["ansible_date_time", "gather_subset", "module_setup"]);
+    const ans = ansible("setup", "gather_subset=!all,!min,network").ansible_facts as Record<string, unknown>;
+    const keelNet = JSON.parse(r.results.get("show net")!.msg!) as string[];
+    // every fact keel returns, Ansible returns too (keel gathers no per-interface ansible_<if> facts)
+    expect(keelNet.filter((k) => !(k in ans))).toEqual([]);
+    expect(keelNet).toContain("ansible_distribution");
+    expect(keelNet).not.toContain("ansible_pkg_mgr");
+    expect(JSON.parse(r.results.get("show kept")!.msg!)).toEqual(["apt", "root", "Debian", ["!all", "!min", "network"]]);
+  });
 });

@@ -47,7 +47,7 @@ const ANSIBLE: Record<string, Row> = {
   },
   unarchive: {
     args: "attributes attr copy creates decrypt dest exclude extra_opts group include io_buffer_size keep_newer list_files mode owner remote_src selevel serole setype seuser src unsafe_writes validate_certs",
-    refused: "attributes attr selevel serole setype seuser",
+    refused: "",
     base: { src: "/tmp/x.tgz", dest: "/tmp", remote_src: true },
   },
   sysctl: { args: "ignoreerrors name key reload state sysctl_file sysctl_set value val", refused: "", base: { name: "vm.swappiness", value: "10" } },

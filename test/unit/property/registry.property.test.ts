@@ -107,6 +107,7 @@ const MULTILINE: Record<string, Record<string, string>> = {
   },
   "files.get_url": { client_cert: PATH, client_key: PATH, tmp_dest: PATH, mode: OWNER, owner: OWNER, group: OWNER },
   "files.ini_file": { path: PATH, dest: PATH, mode: OWNER, owner: OWNER, group: OWNER },
+  "files.openssl_dhparam": { mode: OWNER, owner: OWNER, group: OWNER },
   "files.lineinfile": {
     validate: COMMAND,
     path: PATH,
@@ -201,6 +202,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   "hardening.sshd_config": { settings: { Banner: "/etc/issue.net" } },
   "packages.apt": { name: "keeltest" },
   "packages.dnf": { name: "keeltest" },
+  "packages.gem": { user_install: false },
+  "packages.npm": { global: true },
   "packages.package_facts": { manager: "auto" },
   "packages.pip": { name: "keeltest" },
   "services.service": { name: "keeltest", state: "started" },

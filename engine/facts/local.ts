@@ -5,20 +5,24 @@
 // DEFAULT's options in every section, %(name)s interpolation), else Ansible's error string; a bad
 // interpolation fails the task, as it fails Ansible's setup.
 // The probe part only observes (runs the executable facts, as Ansible does); parsing is pure.
-import { allRecs, parseRecords } from "../../engine/core/record.js";
-import { shq } from "../../engine/core/shell.js";
-import { snip } from "../../engine/core/snippets.js";
+// One implementation for both: the play's fact gathering (a section of the facts probe, probe.ts)
+// and setup's fact_path (modules/system/setup.ts).
+import { allRecs, parseRecords } from "../core/record.js";
+import { shq } from "../core/shell.js";
+import { snip } from "../core/snippets.js";
 
 /** The marker lines around the local facts' records in the setup probe's output. */
 export const LOCAL_MARK = "@localfacts";
 const LOCAL_END = "@localfacts.end";
 
+/** Where Ansible looks for local facts unless fact_path says otherwise. */
+export const DEFAULT_FACT_PATH = "/etc/ansible/facts.d";
+
 /** Probe text: one `@localfact fN` record per *.fact file (path, exec, content or rc/out/err). */
-export function localFactsScript(factPath: string): string {
+export function localFactsRecords(factPath: string): string {
   // snip.cmd's lines after its own "@cmd" header: rc, out:b64 and err:b64 of the fact script
   const run = snip.cmd("x", '"$_kf"').split("\n").slice(1).join("\n");
   return [
-    `printf '%s\\n' ${shq(LOCAL_MARK)}`,
     `_kfp=${shq(factPath)}`,
     `if [ -e "$_kfp" ]; then`,
     `_kn=0`,
@@ -35,8 +39,12 @@ export function localFactsScript(factPath: string): string {
     `fi`,
     `done`,
     `fi`,
-    `printf '%s\\n' ${shq(LOCAL_END)}`,
   ].join("\n");
+}
+
+/** The records between two marker lines (for a probe whose output is not only these records). */
+export function localFactsScript(factPath: string): string {
+  return [`printf '%s\\n' ${shq(LOCAL_MARK)}`, localFactsRecords(factPath), `printf '%s\\n' ${shq(LOCAL_END)}`].join("\n");
 }
 
 /** Split the setup probe's stdout into the facts part and the local facts' records (between the markers). */

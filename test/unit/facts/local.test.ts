@@ -7,9 +7,11 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadFact, localFactsScript, parseIni, parseLocalFacts, splitLocal } from "../../../../modules/system/localfacts.js";
-import setup, { setupFacts } from "../../../../modules/system/setup.js";
-import { BASE_FACTS } from "../harness.js";
+import { loadFact, localFactsScript, parseIni, parseLocalFacts, splitLocal } from "../../../engine/facts/local.js";
+import { factsScript, parseFacts } from "../../../engine/facts/probe.js";
+import { ansibleFactVars } from "../../../engine/facts/ansible.js";
+import setup, { setupFacts } from "../../../modules/system/setup.js";
+import { BASE_FACTS } from "../modules/harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-localfacts-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,8 +86,9 @@ describe("an INI value ConfigParser cannot interpolate", () => {
   afterAll(() => rmSync(bad, { recursive: true, force: true }));
   writeFileSync(join(bad, "pct.fact"), "[s]\nv = 100%\n");
   it("fails the setup task, as Ansible's collector raises out of its handler", () => {
-    const out = execFileSync("sh", ["-c", localFactsScript(bad)], { encoding: "utf8" });
-    const st = setup.probe({ fact_path: bad }, BASE_FACTS).parse(`${out}`, 0);
+    const probe = setup.probe({ fact_path: bad }, BASE_FACTS);
+    const out = execFileSync("sh", ["-c", probe.script], { encoding: "utf8" });
+    const st = probe.parse(out, 0);
     expect(() => setup.diff(st, { fact_path: bad }, BASE_FACTS)).toThrow(/local facts: .*pct\.fact: '%' must be followed by '%' or '\(', found: '%'/);
   });
   it.skipIf(!py)("Ansible's setup fails on it too", () => {
@@ -104,18 +107,47 @@ describe("an INI value ConfigParser cannot interpolate", () => {
 
 describe("setup's register shape with local facts", () => {
   it("ansible_local is in ansible_facts, and filter applies to it", () => {
-    const st = { ...BASE_FACTS, __local: { app: { v: 1 } } };
+    const st = { ...BASE_FACTS, local: { app: { v: 1 } } };
     expect(setupFacts(st, {}).ansible_local).toEqual({ app: { v: 1 } });
     expect(setupFacts(st, { filter: "ansible_local" })).toEqual({ ansible_local: { app: { v: 1 } } });
     expect(setupFacts(st, { filter: "ansible_distribution" }).ansible_local).toBeUndefined();
   });
   it("!local skips the local part of the probe", () => {
-    expect(setup.probe({ gather_subset: ["!local"] }, BASE_FACTS).script).not.toContain("@localfacts");
+    expect(setup.probe({ gather_subset: ["!local"] }, BASE_FACTS).script).not.toContain("@localfact ");
     expect(setup.probe({ fact_path: "/opt/f" }, BASE_FACTS).script).toContain("_kfp=/opt/f");
   });
   it("INI errors as ConfigParser raises them: no section header, duplicate option", () => {
     expect(parseIni("a = 1\n")).toBeUndefined();
     expect(parseIni("[s]\na = 1\nA = 2\n")).toBeUndefined();
     expect(loadFact("[s]\nk: v", "/f")).toEqual({ s: { k: "v" } });
+  });
+});
+
+describe("the play's fact gathering reads them with the same collector (one probe)", () => {
+  it("gather_facts: the probe's local section gives ansible_local as setup does (it used a second, cruder reader: an empty file, a failing script, DEFAULT and %(x)s differed)", () => {
+    const probe = factsScript({ factPath: dir });
+    const f = parseFacts(execFileSync("sh", ["-c", probe], { encoding: "utf8" }));
+    const want = keelLocal(dir);
+    expect(f.local).toEqual(want);
+    expect(f.local).toMatchObject({ empty: {}, fails: expect.stringMatching(/^Failure executing fact script/) });
+    expect(ansibleFactVars(f).ansible_local).toEqual(want);
+    expect((ansibleFactVars(f).ansible_facts as Record<string, unknown>).local).toEqual(want);
+    // each fact script ran once per probe
+    expect(probe.split("@localfact f").length).toBe(2);
+  });
+  it("the default fact_path is /etc/ansible/facts.d; !local, !min and keel's own facts gather none", () => {
+    expect(factsScript()).toContain("_kfp=/etc/ansible/facts.d");
+    expect(factsScript({ subset: ["!all"] })).toContain("_kfp=/etc/ansible/facts.d");
+    for (const o of [{ subset: ["!local"] }, { subset: ["!min"] }, { keelOnly: true }]) expect(factsScript(o), JSON.stringify(o)).not.toContain("@localfact ");
+  });
+  it("a value ConfigParser cannot interpolate fails the gathering, as it fails Ansible's", () => {
+    const bad = mkdtempSync(join(tmpdir(), "keel-localfacts-play-"));
+    try {
+      writeFileSync(join(bad, "pct.fact"), "[s]\nv = 100%\n");
+      const f = parseFacts(execFileSync("sh", ["-c", factsScript({ factPath: bad })], { encoding: "utf8" }));
+      expect(f.local_error).toMatch(/pct\.fact: '%' must be followed by '%' or '\(', found: '%'/);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
   });
 });
