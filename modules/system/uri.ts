@@ -60,6 +60,9 @@ export interface UriArgs extends AttrArgs {
   decompress?: boolean;
   use_netrc?: boolean;
   ca_path?: string;
+  client_cert?: string;
+  client_key?: string;
+  unix_socket?: string;
   unredirected_headers?: string[];
 }
 
@@ -79,11 +82,8 @@ export default defineModule<UriArgs, UriState>({
   aliases: ["uri"],
   refusedArgs: {
     ciphers: "choosing TLS ciphers is not implemented; the host's python3 defaults apply",
-    client_cert: "TLS client certificates are not implemented",
-    client_key: "TLS client certificates are not implemented",
     remote_src: "uploading a request body from a file (src/remote_src) is not implemented; read it into body with lookup('file') or slurp",
     src: "uploading a request body from a file (src/remote_src) is not implemented; read it into body with lookup('file') or slurp",
-    unix_socket: "requests over a Unix socket are not implemented",
     use_gssapi: "GSSAPI (Kerberos) authentication is not implemented",
   },
   description:
@@ -132,6 +132,18 @@ export default defineModule<UriArgs, UriState>({
       decompress: { type: "boolean", default: true, description: "Decompress a gzip-encoded response." },
       use_netrc: { type: "boolean", default: true, description: "Take credentials from the host's ~/.netrc (or $NETRC) when none are given." },
       ca_path: { type: "string", pattern: "^/", description: "A CA bundle on the host to verify the server against." },
+      client_cert: {
+        type: "string",
+        pattern: "^/",
+        description: "PEM client certificate on the host (may include its key), for TLS client authentication (Python's load_cert_chain, as Ansible).",
+      },
+      client_key: { type: "string", pattern: "^/", description: "PEM private key on the host for client_cert." },
+      unix_socket: {
+        type: "string",
+        pattern: "^/",
+        description:
+          "Make the request over this Unix socket on the host (e.g. /var/run/docker.sock); the URL's path and Host header still apply, as in Ansible.",
+      },
       unredirected_headers: { type: "array", items: { type: "string" }, description: "Headers not sent again after a redirect." },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
@@ -278,6 +290,9 @@ export function requestOf(a: UriArgs): UriRequest {
   if (user !== undefined) req.url_username = user;
   if (pw !== undefined) req.url_password = pw;
   if (a.ca_path !== undefined) req.ca_path = a.ca_path;
+  if (a.client_cert !== undefined) req.client_cert = a.client_cert;
+  if (a.client_key !== undefined) req.client_key = a.client_key;
+  if (a.unix_socket !== undefined) req.unix_socket = a.unix_socket;
   return req;
 }
 

@@ -15,6 +15,7 @@ import mod, { type UriArgs } from "../../../../modules/system/uri.js";
 import { BASE_FACTS } from "../harness.js";
 
 let server: Server;
+let userver: Server;
 let base = "";
 const dir = mkdtempSync(join(tmpdir(), "keel-uri-parity-"));
 writeFileSync(join(dir, "ansible.cfg"), "[defaults]\n");
@@ -82,7 +83,7 @@ function comparable(r: Record<string, unknown>): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  const handler: Parameters<typeof createServer>[1] = (req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
@@ -101,12 +102,16 @@ beforeAll(async () => {
       if (url === "/missing") return res.writeHead(404, { "content-type": "text/plain" }).end("nope\n");
       res.writeHead(200, { "content-type": "text/plain", "content-length": "6" }).end("hello\n");
     });
-  });
+  };
+  server = createServer(handler);
+  userver = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => userver.listen(join(dir, "api.sock"), resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => userver.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -135,6 +140,11 @@ const cases: [string, (b: string) => UriArgs][] = [
   ["a refused connection", () => ({ url: "http://127.0.0.1:9/x", timeout: 5 })],
   ["dest: saved (changed), with the file's facts", (b) => ({ url: `${b}/plain`, dest: join(dir, "saved.txt"), mode: "0640" })],
   ["dest a folder: named after the URL", (b) => ({ url: `${b}/plain`, dest: join(dir, "into") })],
+  [
+    "over a Unix socket (unix_socket, as docker's API is reached): the URL's path, any host",
+    () => ({ url: "http://localhost/json", unix_socket: join(dir, "api.sock") }),
+  ],
+  ["a 302 over a Unix socket is followed through the socket", () => ({ url: "http://docker/redir", unix_socket: join(dir, "api.sock"), return_content: true })],
 ];
 let expected: Record<string, unknown>[] = [];
 
