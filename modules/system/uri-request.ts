@@ -31,6 +31,9 @@ export interface UriRequest {
   client_cert?: string;
   client_key?: string;
   unix_socket?: string;
+  /** src: a file on the host (remote_src), or the controller file's bytes (base64). */
+  src?: string;
+  src_b64?: string;
   unredirected_headers: string[];
 }
 
@@ -132,6 +135,14 @@ elif s['use_netrc']:
     if login and login[0] and login[2]: H['Authorization'] = basic(login[0], login[2])
 opener = ur.build_opener(*handlers)
 data = body.encode() if isinstance(body, str) else body
+if s.get('src_b64') is not None:
+    data = base64.b64decode(s['src_b64']); H['Content-Length'] = len(data)
+elif s.get('src') is not None:
+    # Ansible's uri(): Content-Length from os.stat, the file's bytes as the body
+    try:
+        H['Content-Length'] = os.stat(s['src']).st_size
+        with open(s['src'], 'rb') as f: data = f.read()
+    except OSError: done(info={}, content=None, error='Unable to open source file %s' % s['src'])
 req = ur.Request(url, data=data, method=method)
 if s['http_agent']: req.add_header('User-agent', s['http_agent'])
 if s['force']: req.add_header('cache-control', 'no-cache')

@@ -92,7 +92,7 @@ const ANSIBLE: Record<string, Row> = {
   package: { args: "name state use", refused: "", base: { name: "bash" } },
   uri: {
     args: "attributes attr body body_format ca_path ciphers client_cert client_key creates decompress dest follow_redirects force force_basic_auth group headers http_agent method mode owner remote_src removes return_content selevel serole setype seuser src status_code timeout unix_socket unredirected_headers unsafe_writes url url_password password url_username user use_gssapi use_netrc use_proxy validate_certs",
-    refused: "ciphers remote_src src use_gssapi",
+    refused: "ciphers use_gssapi",
     base: { url: "http://127.0.0.1/" },
   },
   pip: {

@@ -19,6 +19,7 @@ let userver: Server;
 let base = "";
 const dir = mkdtempSync(join(tmpdir(), "keel-uri-parity-"));
 writeFileSync(join(dir, "ansible.cfg"), "[defaults]\n");
+writeFileSync(join(dir, "body.json"), '{"from": "a file"}\n');
 
 function proc(cmd: string, args: string[], stdin: string, env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
@@ -165,5 +166,18 @@ describe("system.uri gives ansible-core's result for the same request (loopback 
   it("dest: the saved file has the content and the mode asked", () => {
     expect(readFileSync(join(dir, "saved.txt"), "utf8")).toBe("hello\n");
     expect(statSync(join(dir, "saved.txt")).mode & 0o777).toBe(0o640);
+  });
+});
+
+describe("system.uri src on the controller", () => {
+  it("prepare reads it from files/ (as Ansible's action plugin uploads it) and the request sends its bytes; body and src together stop the load", () => {
+    const a = mod.prepare!({ url: "http://h/x", src: "body.json" }, {
+      readLocal: (sub: string, rel: string) => (sub === "files" && rel === "body.json" ? Buffer.from("abc") : Buffer.alloc(0)),
+    } as unknown as Parameters<NonNullable<typeof mod.prepare>>[1]);
+    expect(a.src_b64).toBe(Buffer.from("abc").toString("base64"));
+    expect(
+      mod.prepare!({ url: "http://h/x", src: "/on/host", remote_src: true }, {} as Parameters<NonNullable<typeof mod.prepare>>[1]).src_b64,
+    ).toBeUndefined();
+    expect(() => mod.validate!({ url: "http://h/x", src: "a", body: "b" })).toThrow(/mutually exclusive: body\|src/);
   });
 });
