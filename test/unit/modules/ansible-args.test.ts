@@ -97,7 +97,7 @@ const ANSIBLE: Record<string, Row> = {
   },
   pip: {
     args: "break_system_packages chdir editable executable extra_args name requirements state umask version virtualenv virtualenv_command virtualenv_python virtualenv_site_packages",
-    refused: "break_system_packages",
+    refused: "",
     base: { name: "flask" },
   },
 };
