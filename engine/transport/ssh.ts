@@ -249,8 +249,15 @@ export interface HandshakeTarget {
 export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Duplex, onNegotiated?: (n: NegotiatedAlgorithms) => void): Promise<SshClient> {
   const lookup = hostLookupName(t.address, t.port);
   const entries = readKnownHosts(t.knownHostsFile, t.knownHostsFile === defaultKnownHostsFile());
-  const methods = authMethods(t);
+  const skipped: string[] = [];
+  const methods = authMethods(t, skipped);
   if (methods.length === 0) {
+    if (skipped.length > 0)
+      throw new ConnectionError(
+        `no way to authenticate to ${t.where}: PubkeyAcceptedAlgorithms (${(t.algorithms?.pubkey ?? []).join(",")}) leaves out the key ${skipped.join(", ")}, and there is no ssh-agent or password`,
+        "auth",
+        t.name,
+      );
     throw new ConnectionError(
       `no way to authenticate to ${t.where}: no private key file (set ansible_ssh_private_key_file or IdentityFile in ssh_config, or create ~/.ssh/id_ed25519), no ssh-agent (SSH_AUTH_SOCK) and no password`,
       "auth",
@@ -413,7 +420,7 @@ function hostKeyMessage(verdict: ReturnType<typeof checkHostKey>, where: string,
 }
 
 /** The ways to authenticate, in order: key files, ssh-agent, password. */
-function authMethods(t: HandshakeTarget): AuthMethod[] {
+function authMethods(t: HandshakeTarget, skipped: string[] = []): AuthMethod[] {
   const out: AuthMethod[] = [];
   const username = t.user;
   const files =
@@ -433,7 +440,10 @@ function authMethods(t: HandshakeTarget): AuthMethod[] {
       continue;
     }
     // PubkeyAcceptedAlgorithms: ssh does not offer a key of another type
-    if (!keyTypeAllowed(parsed.type, t.algorithms?.pubkey)) continue;
+    if (!keyTypeAllowed(parsed.type, t.algorithms?.pubkey)) {
+      skipped.push(`${f} (${parsed.type})`);
+      continue;
+    }
     out.push({ type: "publickey", username, key: parsed, label: `publickey ${f}` });
   }
   const sock = process.env.SSH_AUTH_SOCK;
