@@ -29,11 +29,14 @@ import {
 // ssh2 is CommonJS; Node's ESM loader cannot see `utils` as a named export, so take both from the default.
 const { Client, utils, OpenSSHAgent } = ssh2;
 
-/** ssh-agent's keys of the types PubkeyAcceptedAlgorithms allows, the others not offered (as ssh skips them). */
+/**
+ * ssh-agent's keys that PubkeyAcceptedAlgorithms and IdentitiesOnly allow, the others not offered
+ * (as ssh skips them).
+ */
 class FilteredAgent extends OpenSSHAgent {
   constructor(
     socketPath: string,
-    private readonly allow: (type: string) => boolean,
+    private readonly allow: (key: ParsedKey) => boolean,
   ) {
     super(socketPath);
   }
@@ -41,7 +44,10 @@ class FilteredAgent extends OpenSSHAgent {
     super.getIdentities((err, keys) =>
       cb(
         err,
-        keys?.filter((k) => this.allow("type" in k ? k.type : typeof k.pubKey === "object" && "type" in k.pubKey ? k.pubKey.type : "")),
+        keys?.filter((k) => {
+          const key = "type" in k ? k : typeof k.pubKey === "object" && "type" in k.pubKey ? k.pubKey : undefined;
+          return key !== undefined && this.allow(key);
+        }),
       ),
     );
   }
@@ -115,6 +121,7 @@ export class SshConnection extends ShellConnection {
       hostKeyPolicy: this.opts.hostKeyPolicy,
       knownHostsFile: this.opts.knownHostsFile,
       ...(spec.algorithms ? { algorithms: spec.algorithms } : {}),
+      ...(spec.identitiesOnly ? { identitiesOnly: true } : {}),
       keepaliveIntervalMs: spec.serverAliveIntervalMs ?? 15_000,
       keepaliveCountMax: spec.serverAliveCountMax ?? 3,
     };
@@ -237,6 +244,8 @@ export interface HandshakeTarget {
   knownHostsFile: string;
   /** What ssh_config or `-o` restricted (Ciphers, KexAlgorithms, …): offered instead of keel's defaults. */
   algorithms?: AlgorithmChoice;
+  /** IdentitiesOnly yes: of ssh-agent's keys, only those of the key files (their .pub for encrypted ones). */
+  identitiesOnly?: boolean;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
 }
@@ -425,6 +434,8 @@ function authMethods(t: HandshakeTarget, skipped: string[] = []): AuthMethod[] {
   const username = t.user;
   const files =
     t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
+  /** The key files' public keys: with IdentitiesOnly, the agent's keys that may be offered. */
+  const blobs: Buffer[] = [];
   for (const f of files) {
     let parsed: ParsedKey | Error;
     try {
@@ -437,8 +448,11 @@ function authMethods(t: HandshakeTarget, skipped: string[] = []): AuthMethod[] {
     if (parsed instanceof Error) {
       // Encrypted keys need a passphrase keel does not ask for; the agent can hold them instead.
       if (f === t.requiredKey) throw new ConnectionError(`cannot use private key file ${f} for ${t.where}: ${parsed.message}`, "auth", t.name);
+      const pub = publicKeyOf(`${f}.pub`);
+      if (pub) blobs.push(pub);
       continue;
     }
+    blobs.push(parsed.getPublicSSH());
     // PubkeyAcceptedAlgorithms: ssh does not offer a key of another type
     if (!keyTypeAllowed(parsed.type, t.algorithms?.pubkey)) {
       skipped.push(`${f} (${parsed.type})`);
@@ -447,9 +461,12 @@ function authMethods(t: HandshakeTarget, skipped: string[] = []): AuthMethod[] {
     out.push({ type: "publickey", username, key: parsed, label: `publickey ${f}` });
   }
   const sock = process.env.SSH_AUTH_SOCK;
-  if (sock) {
+  // IdentitiesOnly yes and no key file with a public key: ssh offers no agent key at all
+  if (sock && !(t.identitiesOnly && blobs.length === 0)) {
     const allowed = t.algorithms?.pubkey;
-    out.push({ type: "agent", username, agent: allowed ? new FilteredAgent(sock, (type) => keyTypeAllowed(type, allowed)) : sock, label: "ssh-agent" });
+    const only = t.identitiesOnly ? blobs : undefined;
+    const filter = (k: ParsedKey) => keyTypeAllowed(k.type, allowed) && (only === undefined || only.some((b) => b.equals(k.getPublicSSH())));
+    out.push({ type: "agent", username, agent: allowed || only ? new FilteredAgent(sock, filter) : sock, label: "ssh-agent" });
   }
   const pw = t.password;
   if (pw !== undefined) {
@@ -462,6 +479,16 @@ function authMethods(t: HandshakeTarget, skipped: string[] = []): AuthMethod[] {
     });
   }
   return out;
+}
+
+/** A `.pub` file's key blob, or undefined when it is missing or unreadable. */
+function publicKeyOf(file: string): Buffer | undefined {
+  try {
+    const k = utils.parseKey(readFileSync(file));
+    return k instanceof Error ? undefined : (Array.isArray(k) ? (k as ParsedKey[])[0] : k)?.getPublicSSH();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Maps an ssh2/socket error while connecting to a ConnectionError that names the host and the cause. */

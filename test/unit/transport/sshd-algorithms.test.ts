@@ -19,6 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), "keel-sshd-algos-"));
 let sshd: ChildProcess | undefined;
 let port = 0;
 let n = 0;
+let agentPid = 0;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -46,17 +47,17 @@ const run = (cmd: string, args: string[]) =>
     c.on("close", (code) => resolve({ code: code ?? 255, err }));
   });
 
-function config(extra: string[]): string {
+function config(extra: string[], key = "ck"): string {
   const f = join(dir, `ssh_config-${n++}`);
-  const lines = ["Host algo-target", "  HostName 127.0.0.1", `  Port ${port}`, "  User root", `  IdentityFile ${dir}/ck`, `  UserKnownHostsFile ${dir}/kh`];
+  const lines = ["Host algo-target", "  HostName 127.0.0.1", `  Port ${port}`, "  User root", `  IdentityFile ${dir}/${key}`, `  UserKnownHostsFile ${dir}/kh`];
   writeFileSync(f, [...lines, "  StrictHostKeyChecking yes", ...extra.map((l) => `  ${l}`), ""].join("\n"));
   return f;
 }
 
-async function keel(file: string): Promise<{ code: number; out: string }> {
+async function keel(file: string, agent = ""): Promise<{ code: number; out: string }> {
   const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
   process.env.HOME = join(dir, "home");
-  process.env.SSH_AUTH_SOCK = "";
+  process.env.SSH_AUTH_SOCK = agent;
   try {
     const io = captureIO();
     const code = await main(["run", join(dir, "play.yml"), "-i", join(dir, "inv.yml"), "--ssh-config", file], io);
@@ -70,7 +71,7 @@ async function keel(file: string): Promise<{ code: number; out: string }> {
 
 describe.skipIf(!usable)("ssh_config algorithm options against a real sshd, as ssh -F applies them", () => {
   beforeAll(async () => {
-    for (const k of ["hk", "ck"]) spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, k)]);
+    for (const k of ["hk", "ck", "other"]) spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, k)]);
     writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "ck.pub")), { mode: 0o600 });
     port = await freePort();
     writeFileSync(
@@ -102,6 +103,7 @@ describe.skipIf(!usable)("ssh_config algorithm options against a real sshd, as s
 
   afterAll(() => {
     if (sshd?.pid) process.kill(sshd.pid, "SIGTERM");
+    if (agentPid) process.kill(agentPid, "SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -150,5 +152,27 @@ describe.skipIf(!usable)("ssh_config algorithm options against a real sshd, as s
     const r = await keel(f);
     expect(r.code, r.out).toBe(4);
     expect(r.out).toMatch(/PubkeyAcceptedAlgorithms \(rsa-sha2-512,rsa-sha2-256\) leaves out the key .*\/ck \(ssh-ed25519\)/);
+  }, 60_000);
+
+  it("IdentitiesOnly: yes offers only the key file's own key (the agent's other key is not tried); no lets the agent in; as ssh", async () => {
+    // an agent holding the authorized key; the key file is another, unauthorized key
+    const sock = join(dir, "agent.sock");
+    const a = spawnSync("ssh-agent", ["-a", sock, "-s"], { encoding: "utf8" });
+    agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(a.stdout)?.[1] ?? 0);
+    expect(agentPid).toBeGreaterThan(0);
+    expect(spawnSync("ssh-add", [join(dir, "ck")], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "ignore" }).status).toBe(0);
+    const sshWith = (f: string) =>
+      new Promise<number>((resolve) => {
+        const c = spawn("ssh", ["-F", f, "-o", "BatchMode=yes", "algo-target", "true"], { stdio: "ignore", env: { ...process.env, SSH_AUTH_SOCK: sock } });
+        c.on("close", (code) => resolve(code ?? 255));
+      });
+    const only = config(["IdentitiesOnly yes"], "other");
+    expect(await sshWith(only)).toBe(255);
+    const r = await keel(only, sock);
+    expect(r.code, r.out).toBe(4);
+    expect(r.out).toMatch(/authentication failed for root@algo-target .*tried: publickey .*\/other, ssh-agent/);
+    const open = config(["IdentitiesOnly no"], "other");
+    expect(await sshWith(open)).toBe(0);
+    expect((await keel(open, sock)).code).toBe(0);
   }, 60_000);
 });
