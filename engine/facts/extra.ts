@@ -22,7 +22,10 @@ export interface MountFact {
   inode_total?: number;
   inode_available?: number;
   inode_used?: number;
-  uuid: string;
+  /** lsblk's UUID, "N/A" without one; absent when statvfs timed out. */
+  uuid?: string;
+  /** Ansible's note when statvfs did not answer within 10 s. */
+  note?: string;
 }
 
 /** Octal escapes of /proc/mounts fields (\040 for a space). */
@@ -118,9 +121,11 @@ export function mountFacts(mounts: string[], findmnt: string[], lsblk: string[],
     if (f.length >= 2) uuids.set(f[0]!, f[1]!);
   }
   const sizes = new Map<string, number[]>();
+  const timedOut = new Set<string>();
   for (const l of statfs) {
     const f = l.split("|");
-    if (f.length >= 7) sizes.set(f.slice(6).join("|"), f.slice(0, 6).map(Number));
+    if (f[0] === "timeout" && f.length >= 2) timedOut.add(f.slice(1).join("|"));
+    else if (f.length >= 7) sizes.set(f.slice(6).join("|"), f.slice(0, 6).map(Number));
   }
   const out: MountFact[] = [];
   for (const l of mounts) {
@@ -135,8 +140,12 @@ export function mountFacts(mounts: string[], findmnt: string[], lsblk: string[],
       device,
       fstype,
       options: binds.has(mount) && !/bind/.test(options) ? `${options},bind` : options,
-      uuid: uuids.get(device) ?? "N/A",
     };
+    // statvfs did not answer within Ansible's 10 s (a hung network mount): Ansible's note, no sizes, no uuid
+    if (timedOut.has(mntRaw)) {
+      out.push({ ...m, note: "Could not get extra information due to timeout" });
+      continue;
+    }
     const s = sizes.get(mntRaw);
     if (s && s.every(Number.isFinite)) {
       const [frsize, bsize, blocks, bavail, files, ffree] = s as [number, number, number, number, number, number];
@@ -152,6 +161,8 @@ export function mountFacts(mounts: string[], findmnt: string[], lsblk: string[],
         inode_used: files - ffree,
       });
     }
+    // after the sizes, as Ansible adds it
+    m.uuid = uuids.get(device) ?? "N/A";
     out.push(m);
   }
   return out;

@@ -1,10 +1,11 @@
 // Facts: gathered in one probe per host (one round trip) and cached for the run by the runner.
 import type { Connection } from "../core/connection.js";
 import type { Facts } from "../core/facts.js";
-import { CommandError } from "../core/errors.js";
+import { CommandError, ModuleError } from "../core/errors.js";
 import { factsProbeFor, type FactsOptions } from "./probe.js";
 
-export { factsProbe, factsProbeFor, parseFacts, FACTS_SCRIPT, resolveSubsets, GATHER_SUBSETS, type FactsOptions } from "./probe.js";
+export { factsProbe, factsProbeFor, parseFacts, FACTS_SCRIPT, type FactsOptions } from "./probe.js";
+export { resolveSubsets, GATHER_SUBSETS } from "./subsets.js";
 export { ansibleFactVars } from "./ansible.js";
 export { factNeeds, type FactNeeds } from "./needs.js";
 
@@ -35,5 +36,8 @@ export async function gatherFacts(conn: Connection, become?: { user: string; pas
       r.stderr,
       `gathering facts on ${conn.host} failed with exit code ${r.rc}: ${r.stderr.trim().split("\n")[0] ?? ""}`,
     );
-  return probe.parse(r.stdout, r.rc);
+  const facts = probe.parse(r.stdout, r.rc);
+  // a local fact ConfigParser cannot interpolate fails Ansible's gathering too (engine/facts/local.ts)
+  if (typeof facts.local_error === "string") throw new ModuleError(`local facts: ${facts.local_error}`);
+  return facts;
 }

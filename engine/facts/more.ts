@@ -1,6 +1,6 @@
 // More of Ansible's fact list, computed as ansible-core 2.14's collectors compute them
 // (module_utils/facts): the Python interpreter (interpreter discovery and its version), lsb,
-// SELinux/AppArmor status, local facts (facts.d), the kernel command line, processors and memory,
+// SELinux/AppArmor status, the kernel command line, processors and memory,
 // DNS, platform details (fqdn, kernel_version, machine_id, userspace bits) and the ids of the
 // connecting account. The shell text of each part is a section of the ONE facts probe (probe.ts);
 // the parsers here are pure and keyed by section name, so captured outputs can be replayed.
@@ -271,44 +271,6 @@ export function parseResolvConf(lines: string[]): Record<string, unknown> {
   return dns;
 }
 
-/** ansible_local: each /etc/ansible/facts.d/NAME.fact (run when executable) as JSON, else INI. */
-export function parseLocalFacts(lines: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const l of lines) {
-    const [name = "", path = "", b64 = ""] = l.split("|");
-    if (!name) continue;
-    const text = Buffer.from(b64, "base64").toString("utf8");
-    try {
-      out[name] = JSON.parse(text) as unknown;
-      continue;
-    } catch {
-      // not JSON: Ansible tries INI next
-    }
-    const ini = parseIni(text);
-    out[name] = ini ?? `error loading facts as JSON or ini - please check content: ${path}`;
-  }
-  return out;
-}
-
-/** Python configparser's reading of a facts.d file: sections of key = value; undefined when it is not INI. */
-function parseIni(text: string): Record<string, Record<string, string>> | undefined {
-  const out: Record<string, Record<string, string>> = {};
-  let cur: Record<string, string> | undefined;
-  for (const raw of text.split("\n")) {
-    const l = raw.replace(/\r$/, "");
-    if (/^\s*([#;].*)?$/.test(l)) continue;
-    const sec = /^\[([^\]]+)\]\s*$/.exec(l);
-    if (sec) {
-      cur = out[sec[1]!] ??= {};
-      continue;
-    }
-    const kv = /^\s*([^=:]+?)\s*[=:]\s*(.*)$/.exec(l);
-    if (!kv || !cur) return undefined;
-    cur[kv[1]!.toLowerCase()] = kv[2]!.trim();
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
 /** fqdn, domain, kernel_version, machine_id, userspace bits, fips and the account's ids. */
 export function parsePlatform(lines: string[], arch: string): Record<string, unknown> {
   const kv = new Map<string, string>();
@@ -347,6 +309,9 @@ export function parsePlatform(lines: string[], arch: string): Record<string, unk
 /** The sections of the facts probe that this file parses, by gather subset. */
 export const MORE_SECTIONS: Record<"min" | "hardware", [string, string][]> = {
   min: [
+    // the system's Python `distro` package, which Ansible's setup uses instead of its bundled 1.6
+    // (ansible.ts: distribution_version on Debian)
+    ["pydistro", "ls -d /usr/lib/python3/dist-packages/distro-*info /usr/local/lib/python3*/dist-packages/distro-*info 2>/dev/null; true"],
     [
       "lsb",
       "command -v lsb_release >/dev/null && lsb_release -a 2>/dev/null | sed 's/^/cmd:/'\n[ -r /etc/lsb-release ] && sed 's/^/file:/' /etc/lsb-release\ntrue",
@@ -362,10 +327,6 @@ export const MORE_SECTIONS: Record<"min" | "hardware", [string, string][]> = {
     ],
     ["cmdline", "cat /proc/cmdline"],
     ["resolv", "cat /etc/resolv.conf"],
-    [
-      "local",
-      'for _f in /etc/ansible/facts.d/*.fact; do [ -f "$_f" ] || continue; _n=${_f##*/}; _n=${_n%.fact}; if [ -x "$_f" ]; then _o=$("$_f" | base64 | tr -d \'\\n\'); else _o=$(base64 < "$_f" | tr -d \'\\n\'); fi; printf \'%s|%s|%s\\n\' "$_n" "$_f" "$_o"; done',
-    ],
     [
       "platform",
       [
@@ -399,10 +360,16 @@ export function parseMoreFacts(s: Map<string, string[]>, arch: string, nproc: nu
     Object.assign(out, py);
   }
   if (s.has("lsb")) out.lsb = parseLsb(s.get("lsb")!);
+  if (s.has("pydistro")) {
+    const v = s
+      .get("pydistro")!
+      .map((l) => /\/distro-(\d+(?:\.\d+)*)\.(?:dist|egg)-info$/.exec(l.trim())?.[1])
+      .find((x) => x !== undefined);
+    if (v !== undefined) out.python_distro_version = v;
+  }
   if (s.has("security")) Object.assign(out, parseSecurity(s.get("security")!, py?.python ? py.selinux_python_present : undefined));
   if (s.has("cmdline")) Object.assign(out, parseCmdline(s.get("cmdline")!.join(" ")));
   if (s.has("resolv")) out.dns = parseResolvConf(s.get("resolv")!);
-  if (s.has("local")) out.local = parseLocalFacts(s.get("local")!);
   if (s.has("platform")) Object.assign(out, parsePlatform(s.get("platform")!, arch));
   if (s.has("cpu")) Object.assign(out, parseCpuinfo(s.get("cpu")!, arch, nproc));
   if (s.has("memory")) Object.assign(out, parseMeminfo(s.get("memory")!));

@@ -15,9 +15,10 @@ import { outOf, snip } from "../core/snippets.js";
 import { parseExtraFacts } from "./extra.js";
 import { MORE_SECTIONS, parseMoreFacts, pythonScript } from "./more.js";
 import { shq } from "../core/shell.js";
+import { resolveSubsets, type Subset } from "./subsets.js";
 
-/** The gather subsets keel's probe is made of (Ansible's names); `min` is always there unless excluded. */
-export type Subset = "min" | "hardware" | "network" | "virtual";
+export { GATHER_SUBSETS, resolveSubsets, type Subset } from "./subsets.js";
+import { DEFAULT_FACT_PATH, localFactsRecords, parseLocalFacts } from "./local.js";
 
 /** One @out record per section: the text its commands printed (engine/core/snippets.ts), by subset. */
 const SECTIONS: [Subset, string, string][] = [
@@ -38,7 +39,17 @@ const SECTIONS: [Subset, string, string][] = [
   ["hardware", "meminfo", "grep '^MemTotal:' /proc/meminfo"],
   // Ansible's fact list (engine/facts/extra.ts reads these): environment, account, clock, PID 1,
   // mounts with their statfs, virtualisation markers
-  ["min", "env", "env -0 2>/dev/null || env"],
+  // the login's environment, without the LC_ALL and PATH keel's shell set (framing.ts shellPrelude)
+  [
+    "min",
+    "env",
+    [
+      'if [ -n "${_keel_path0+x}" ]; then _ke=$(command -v env)',
+      'if [ "$_keel_lc0" = _keel_unset ]; then PATH=$_keel_path0 "$_ke" -u LC_ALL -0 || PATH=$_keel_path0 "$_ke" -u LC_ALL',
+      'else LC_ALL=$_keel_lc0 PATH=$_keel_path0 "$_ke" -0 || LC_ALL=$_keel_lc0 PATH=$_keel_path0 "$_ke"; fi',
+      "else env -0 || env; fi",
+    ].join("\n"),
+  ],
   [
     "min",
     "pw",
@@ -52,7 +63,14 @@ const SECTIONS: [Subset, string, string][] = [
   [
     "hardware",
     "statfs",
-    `while read -r _d _m _r; do case $_d in /*|*:/*) stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" ;; esac; done < /proc/mounts`,
+    // Ansible gives each mount's statvfs 10 s, all mounts at once (hardware/linux.py: a thread
+    // each, DEFAULT_GATHER_TIMEOUT; gather_timeout does not reach it on Linux): a hung network
+    // mount is reported as timed out instead of hanging the probe
+    [
+      '_kt=; command -v timeout >/dev/null && _kt="timeout 10"',
+      `while read -r _d _m _r; do case $_d in /*|*:/*) { $_kt stat -f -c "%S|%s|%b|%a|%c|%d|$_m" -- "$(printf '%b' "$_m")" || { [ $? = 124 ] && printf 'timeout|%s\\n' "$_m"; }; } & ;; esac; done < /proc/mounts`,
+      "wait",
+    ].join("\n"),
   ],
   [
     "virtual",
@@ -107,98 +125,6 @@ function networkPart(sec: (id: string, cmd: string) => string, keelOnly = false)
   ].join("\n");
 }
 
-/** Ansible's gather_subset names (groups and single facts), with or without a leading `!`. */
-export const GATHER_SUBSETS: readonly string[] = [
-  "all",
-  "min",
-  "hardware",
-  "network",
-  "virtual",
-  "ohai",
-  "facter",
-  "all_ipv4_addresses",
-  "all_ipv6_addresses",
-  "apparmor",
-  "caps",
-  "cmdline",
-  "date_time",
-  "default_ipv4",
-  "default_ipv6",
-  "devices",
-  "distribution",
-  "distribution_major_version",
-  "distribution_release",
-  "distribution_version",
-  "dns",
-  "effective_group_ids",
-  "effective_user_id",
-  "env",
-  "fips",
-  "hardware",
-  "interfaces",
-  "is_chroot",
-  "iscsi",
-  "kernel",
-  "local",
-  "lsb",
-  "machine",
-  "machine_id",
-  "mounts",
-  "network",
-  "ohai",
-  "os_family",
-  "pkg_mgr",
-  "platform",
-  "processor",
-  "processor_cores",
-  "processor_count",
-  "python",
-  "python_version",
-  "real_user_id",
-  "selinux",
-  "service_mgr",
-  "ssh_host_key_dsa_public",
-  "ssh_host_key_ecdsa_public",
-  "ssh_host_key_ed25519_public",
-  "ssh_host_key_rsa_public",
-  "ssh_host_pub_keys",
-  "ssh_pub_keys",
-  "system",
-  "system_capabilities",
-  "system_capabilities_enforced",
-  "user",
-  "user_dir",
-  "user_gecos",
-  "user_gid",
-  "user_id",
-  "user_shell",
-  "user_uid",
-  "virtual",
-  "virtualization_role",
-  "virtualization_type",
-];
-
-const ALL_SUBSETS: Subset[] = ["min", "hardware", "network", "virtual"];
-
-/**
- * The subsets a gather_subset list selects, as Ansible reads it: no list means all; a list of
- * only exclusions means all but those; otherwise what it names (`all` for every one), and `min`
- * unless `!min`. `!all` drops everything that is not named explicitly. Names of single facts
- * (`!date_time`) do not change which sections run: setup drops those facts from its result.
- */
-export function resolveSubsets(list: readonly string[] | undefined): Subset[] {
-  const names = list && list.length ? list : ["all"];
-  const inc = new Set(names.filter((s) => !s.startsWith("!")));
-  const exc = new Set(names.filter((s) => s.startsWith("!")).map((s) => s.slice(1)));
-  const anyInclude = inc.size > 0;
-  return ALL_SUBSETS.filter((g) => {
-    if (g === "min") return !exc.has("min");
-    if (inc.has(g)) return true;
-    if (exc.has(g) || exc.has("all")) return false;
-    return !anyInclude || inc.has("all");
-  });
-}
-
 export interface FactsOptions {
   /** Ansible's gather_subset list (default all). */
   subset?: readonly string[];
@@ -206,6 +132,19 @@ export interface FactsOptions {
   python?: string;
   /** Only keel's own facts (the run reads no other: engine/facts/needs.ts), within the subsets. */
   keelOnly?: boolean;
+  /** Where the local facts are (setup's fact_path); default /etc/ansible/facts.d. */
+  factPath?: string;
+  /** Gather local facts or not, when the caller decides it (setup: its collectors); else wantsLocal's rule. */
+  local?: boolean;
+}
+
+/**
+ * Local facts (ansible_local) are gathered with `min`, as Ansible's local collector is part of
+ * it, unless the list excludes them (`!local`); never for keel's own facts.
+ */
+function wantsLocal(opts: FactsOptions, subsets: Subset[]): boolean {
+  if (opts.local !== undefined) return opts.local;
+  return subsets.includes("min") && opts.keelOnly !== true && !(opts.subset ?? []).includes("!local");
 }
 
 const scripts = new Map<string, string>();
@@ -224,7 +163,7 @@ const scripts = new Map<string, string>();
  *   text:b64=<base64 of the framed stream>
  */
 export function factsScript(opts: FactsOptions = {}): string {
-  const key = JSON.stringify([opts.subset ?? null, opts.python ?? null, opts.keelOnly === true]);
+  const key = JSON.stringify([opts.subset ?? null, opts.python ?? null, opts.keelOnly === true, opts.factPath ?? null, opts.local ?? null]);
   const lazy = opts.keelOnly === true;
   const hit = scripts.get(key);
   if (hit !== undefined) return hit;
@@ -243,6 +182,8 @@ export function factsScript(opts: FactsOptions = {}): string {
     // in a subshell: it sources /etc/os-release, whose variables must not reach later sections
     ...(subsets.includes("min") && !lazy ? [sec("python", `(\n${pythonScript(opts.python)}\n)`)] : []),
     ...(subsets.includes("network") ? [networkPart(sec, lazy)] : []),
+    // ansible_local: @localfact records (engine/facts/local.ts) as the text of one section
+    ...(wantsLocal(opts, subsets) ? [sec("local", localFactsRecords(opts.factPath ?? DEFAULT_FACT_PATH))] : []),
     // The firewall fact prints records of its own: they travel as the text of one section. keel's
     // firewall module needs it, so it is gathered with every subset.
     sec("firewall", FIREWALL_FACT_SCRIPT),
@@ -469,6 +410,12 @@ export function parseFacts(stdout: string): Facts {
   if (s.has("firewall")) facts.firewall = parseFirewallFact(get("firewall").join("\n"));
   Object.assign(facts, parseExtraFacts(s, texts.get("env")));
   Object.assign(facts, parseMoreFacts(s, arch, nproc));
+  const local = texts.get("local");
+  if (local !== undefined) {
+    const l = parseLocalFacts(local);
+    facts.local = l.facts;
+    if (l.error !== undefined) facts.local_error = l.error;
+  }
   // which subsets this probe gathered (captures older than gather_subset gathered all of them)
   const [ran, asked] = get("subsets");
   if (ran !== undefined) {

@@ -116,7 +116,8 @@ export function playbookSchema(registry: Registry): object {
       }
     }
   }
-  moduleProps.meta = { type: "string", enum: META_ACTIONS, description: "flush_handlers: run notified handlers now." };
+  for (const key of ["meta", "ansible.builtin.meta", "ansible.legacy.meta"])
+    moduleProps[key] = { type: "string", enum: META_ACTIONS, description: "flush_handlers: run notified handlers now." };
 
   const taskKeywords = common(TASK_KEYWORDS);
   taskKeywords.loop_control = {

@@ -119,7 +119,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
         task.listen = stringList(y, v, k).map(([s]) => s);
         break;
       default:
-        if (k === "meta" || ctx.registry.has(k)) {
+        if (META_NAMES.has(k) || ctx.registry.has(k)) {
           if (modulePair) {
             throw y.error(
               `a task runs one module, but this one has two: '${keyOf(y, modulePair)}' and '${k}'`,
@@ -143,7 +143,7 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
   const mk = keyOf(y, modulePair);
   task.moduleAs = mk;
   task.argsPos = y.pos(modulePair.key as Node);
-  if (mk === "meta") {
+  if (META_NAMES.has(mk)) {
     const action = stringValue(y, modulePair.value as Node, "meta");
     if (!META_ACTIONS.includes(action)) {
       const sug = didYouMean(action, META_ACTIONS);
@@ -174,6 +174,9 @@ export function readTask(c: Cursor, node: YAMLMap, id: string): Task {
   if (scope.inHandlers && scope.handlerListen) task.listen = [...task.listen, ...scope.handlerListen];
   return task;
 }
+
+/** meta, by its short name and Ansible's FQCNs. */
+const META_NAMES = new Set(["meta", "ansible.builtin.meta", "ansible.legacy.meta"]);
 
 function unknownTaskKey(registry: Registry, y: YamlFile, p: Pair, k: string, haveModule: boolean): InputError {
   if (Object.hasOwn(UNSUPPORTED, k)) return deferrable(y.error(`'${k}' is not supported by keel`, p.key as Node, UNSUPPORTED[k]));

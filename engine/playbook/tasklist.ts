@@ -26,7 +26,11 @@ export function taskList(c: Cursor, node: Node, what: string): void {
 
 function taskEntry(c: Cursor, node: YAMLMap): void {
   const keys = (node.items as Pair[]).map((p) => keyOf(c.y, p));
-  if (keys.includes("block")) return void c.out.push(block(c, node, nextId(c)));
+  if (keys.includes("block")) {
+    const b = block(c, node, nextId(c));
+    if (b) c.out.push(b);
+    return;
+  }
   const inc = keys.find((k) => INCLUDE_KEYS.includes(bareKey(k)));
   if (inc) return include(c, node, inc);
   const roleKey = keys.find((k) => ROLE_TASK_KEYS.includes(bareKey(k)));
@@ -70,9 +74,9 @@ function deferredTask(c: Cursor, node: YAMLMap, e: InputError, when: Expr[]): Ta
   };
 }
 
-function block(c: Cursor, node: YAMLMap, id: string): Block {
+/** A block; under handlers its tasks go to the handler list themselves (returns undefined). */
+function block(c: Cursor, node: YAMLMap, id: string): Block | undefined {
   const { y, scope, ctx } = c;
-  if (scope.inHandlers) throw y.error("blocks are not supported in handlers", node, "write each handler as a single task");
   const b: Block = {
     kind: "block",
     id,
@@ -126,6 +130,15 @@ function block(c: Cursor, node: YAMLMap, id: string): Block {
     placement: b.placement,
     ...(notify ? { notify } : {}),
   };
+  if (scope.inHandlers) {
+    // ansible-core 2.14 loads a block under handlers as its tasks: each task of block, rescue and
+    // always is a handler notified by its own name, with the block's keywords and vars; the block
+    // itself is no handler, and its rescue does not run when one of them fails (measured with
+    // ansible-playbook 2.14; robertdebock's rsyslog role writes its restart handler this way).
+    const flat: Scope = { ...inner, vars: { ...scope.vars, ...b.vars } };
+    for (const k of ["block", "rescue", "always"] as const) if (lists[k]) taskList({ y, scope: flat, ctx, out: c.out, prefix: id, kind: k[0]! }, lists[k], k);
+    return undefined;
+  }
   const at = (out: typeof b.block, kind: string): Cursor => ({ y, scope: inner, ctx, out, prefix: id, kind });
   taskList(at(b.block, "b"), lists.block, "block");
   if (lists.rescue) taskList(at(b.rescue, "r"), lists.rescue, "rescue");

@@ -10,7 +10,6 @@ import { EMPTY_FACTS, type Facts } from "../../engine/core/facts.js";
 import { ansibleFactVars, factsProbeFor, GATHER_SUBSETS } from "../../engine/facts/index.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
-import { localFactsScript, parseLocalFacts, splitLocal } from "./localfacts.js";
 import { ansibleCollectors, collectorOf, probeSubsets } from "./setup-subsets.js";
 
 export interface SetupArgs {
@@ -20,8 +19,8 @@ export interface SetupArgs {
   fact_path?: string;
 }
 
-/** The facts, plus ansible_local read from fact_path (absent when gather_subset has !local). */
-type SetupState = Facts & { __local?: Record<string, unknown>; __localError?: string };
+/** The facts; `local` (ansible_local) read from fact_path by the same probe, absent when the local collector is not selected. */
+type SetupState = Facts;
 
 /** The interpreter the host's facts name when it was given (ansible_python_interpreter), not discovered. */
 const given = (f: Facts | undefined): string | undefined => {
@@ -66,7 +65,8 @@ export default defineModule<SetupArgs, SetupState>({
       gather_timeout: {
         type: "integer",
         minimum: 1,
-        description: "Accepted for Ansible compatibility; the probe is one round trip under the run's own timeouts.",
+        description:
+          "Taken as Ansible takes it on Linux: ansible-core 2.14 gives each mount's statvfs a fixed 10 s whatever gather_timeout says (hardware/linux.py reads its own module's GATHER_TIMEOUT, which nothing sets), and keel's probe does the same; a mount that does not answer gets Ansible's note.",
       },
     },
   },
@@ -87,20 +87,16 @@ export default defineModule<SetupArgs, SetupState>({
   probe(a, f) {
     const sections = probeSubsets(ansibleCollectors(list(a.gather_subset)));
     const subset = sections.length === 4 ? {} : { subset: sections };
-    const base = factsProbeFor({ ...subset, ...(given(f) ? { python: given(f) } : {}) });
-    if (!wantsLocal(a)) return base;
-    return {
-      // first, in a subshell: the facts script ends with `exit`
-      script: `(\n${localFactsScript(a.fact_path ?? "/etc/ansible/facts.d")}\n)\n${base.script}`,
-      parse(stdout, rc) {
-        const parts = splitLocal(stdout);
-        const local = parseLocalFacts(parts.local ?? "");
-        return { ...base.parse(parts.facts, rc), __local: local.facts, ...(local.error ? { __localError: local.error } : {}) };
-      },
-    };
+    // local facts from fact_path in the same probe (engine/facts/local.ts), once
+    return factsProbeFor({
+      ...subset,
+      ...(given(f) ? { python: given(f) } : {}),
+      local: wantsLocal(a),
+      ...(a.fact_path !== undefined ? { factPath: a.fact_path } : {}),
+    });
   },
   diff(st) {
-    if (st.__localError) throw new ModuleError(`local facts: ${st.__localError}`);
+    if (typeof st.local_error === "string") throw new ModuleError(`local facts: ${st.local_error}`);
     return [];
   },
   explain: () => "facts gathered",
@@ -125,8 +121,7 @@ function wantsLocal(a: SetupArgs): boolean {
 
 /** Pure: the ansible_* facts of `f` (and ansible_local), filtered as Ansible's setup filters them. */
 export function setupFacts(state: SetupState, a: SetupArgs): Record<string, unknown> {
-  const { __local: local, __localError: _e, ...f } = state;
-  const vars = ansibleFactVars(f as Facts);
+  const vars = ansibleFactVars(state);
   const out: Record<string, unknown> = {};
   const af = vars.ansible_facts as Record<string, unknown>;
   const collectors = ansibleCollectors(list(a.gather_subset));
@@ -143,7 +138,5 @@ export function setupFacts(state: SetupState, a: SetupArgs): Record<string, unkn
   }
   // Ansible's marker is the task's own list (the probe may have been asked for other sections)
   if ("gather_subset" in out) out.gather_subset = a.gather_subset === undefined ? ["all"] : list(a.gather_subset);
-  // Ansible's local collector: ansible_local, subject to filter like every fact
-  if (local !== undefined && (!filters.length || filters.some((p) => fnmatch("ansible_local", p) || fnmatch("local", p)))) out.ansible_local = local;
   return out;
 }

@@ -35,6 +35,8 @@ export interface CorpusRole {
    */
   packages?: string[];
   vars: Record<string, unknown>;
+  /** The repository's licence (SPDX id), for rows added since session 8 (older rows: see their LICENSE file). */
+  license?: string;
   /** Why the row's vars or outcome are what they are (free text, read by people). */
   note?: string;
 }

@@ -7,7 +7,6 @@ import { factsScript } from "../../../engine/facts/probe.js";
 import {
   parseCmdline,
   parseCpuinfo,
-  parseLocalFacts,
   parseLsb,
   parseMeminfo,
   parsePlatform,
@@ -107,14 +106,6 @@ describe("cmdline, local facts, dns, platform", () => {
     expect(parseCmdline('BOOT_IMAGE=/vmlinuz root=UUID=x ro quiet console=tty0 console=ttyS0 x="a b"')).toEqual({
       cmdline: { BOOT_IMAGE: "/vmlinuz", root: "UUID=x", ro: true, quiet: true, console: "ttyS0", x: "a b" },
       proc_cmdline: { BOOT_IMAGE: "/vmlinuz", root: "UUID=x", ro: true, quiet: true, console: ["tty0", "ttyS0"], x: "a b" },
-    });
-  });
-  it("facts.d: JSON, then INI, else Ansible's error text", () => {
-    const line = (n: string, t: string) => `${n}|/etc/ansible/facts.d/${n}.fact|${b64(t)}`;
-    expect(parseLocalFacts([line("app", '{"port": 8080}'), line("ini", "[general]\nName = x\n"), line("bad", "not: [valid")])).toEqual({
-      app: { port: 8080 },
-      ini: { general: { name: "x" } },
-      bad: "error loading facts as JSON or ini - please check content: /etc/ansible/facts.d/bad.fact",
     });
   });
   it("dns from resolv.conf", () => {
