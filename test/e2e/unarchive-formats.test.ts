@@ -66,11 +66,12 @@ async function on(cmd: string): Promise<string> {
   return r.stdout;
 }
 
-/** Per format and case, a folder; kn/ gets a NEWER app/a.txt (keep_newer must keep it). */
+/** Per format and case, a folder; kn/ gets a NEWER app/a.txt (keep_newer must keep it), the same second in both trees. */
+const NEWER = Math.floor(Date.now() / 1000) + 3600;
 function prepare(base: string): string {
   return FORMATS.map(
     (f) =>
-      `mkdir -p ${base}/${f}/all ${base}/${f}/ex ${base}/${f}/in ${base}/${f}/cr ${base}/${f}/kn/app && printf 'mine\\n' > ${base}/${f}/kn/app/a.txt && touch -d '+1 hour' ${base}/${f}/kn/app/a.txt`,
+      `mkdir -p ${base}/${f}/all ${base}/${f}/ex ${base}/${f}/in ${base}/${f}/cr ${base}/${f}/kn/app && printf 'mine\\n' > ${base}/${f}/kn/app/a.txt && touch -d @${NEWER} ${base}/${f}/kn/app/a.txt`,
   ).join(" && ");
 }
 
@@ -101,9 +102,12 @@ function ansibleRun(base: string): Record<string, unknown> {
   return JSON.parse(JSON.parse(`"${m[1]!}"`) as string) as Record<string, unknown>;
 }
 
-// What each run leaves: type, mode, owner, size, content hash and mtime of everything below base.
+// What each run leaves: type, mode and owner of everything below base; size, mtime and content hash
+// of the files (a folder's own mtime is when a run created or filled it, which differs between runs).
 const tree = (base: string) =>
-  on(`cd ${base} && find . -mindepth 1 -printf '%P %y %m %u %g %s %T@ ' -exec sh -c 'if [ -f "$1" ]; then md5sum < "$1"; else echo -; fi' _ {} \\; | sort`);
+  on(
+    `cd ${base} && find . -mindepth 1 -printf '%P %y %m %u %g ' -exec sh -c 'if [ -f "$1" ]; then printf "%s %s " "$(stat -c %s "$1")" "$(stat -c %Y "$1")"; md5sum < "$1"; else echo -; fi' _ {} \\; | sort`,
+  );
 
 describeLab("files.unarchive zip, tar.bz2 and tar.xz against ansible-core on a scratch host", () => {
   beforeAll(async () => {

@@ -63,7 +63,7 @@ const ANSIBLE: Record<string, Row> = {
     base: { cmd: "true" },
   },
   shell: { args: "chdir cmd creates executable free_form removes stdin stdin_add_newline", refused: "free_form", base: { cmd: "true" } },
-  group: { args: "force gid local name non_unique state system gid_min gid_max", refused: "force gid_min gid_max", base: { name: "g" } },
+  group: { args: "force gid local name non_unique state system gid_min gid_max", refused: "", base: { name: "g" } },
   authorized_key: {
     args: "comment exclusive follow key key_options manage_dir path state user validate_certs",
     refused: "",
