@@ -55,7 +55,7 @@ export default defineConfig({
     pool: "forks",
     poolOptions: {
       forks: { maxForks: 1, minForks: 1 },
-      threads: { maxThreads: 2, minThreads: 2 },
+      threads: { maxThreads: 2, minThreads: 1 },
     },
     sequence: { sequencer: LongestFirst },
     projects: [
