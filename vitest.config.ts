@@ -20,6 +20,8 @@ const SCRATCH = [
   "test/e2e/audit.test.ts",
   "test/e2e/firewall.test.ts",
   "test/e2e/harden.test.ts",
+  "test/e2e/newmods.test.ts",
+  "test/e2e/npm-module.test.ts",
   "test/e2e/pamd.test.ts",
   "test/e2e/patches-maxfail.test.ts",
   "test/e2e/patches.test.ts",
