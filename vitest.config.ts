@@ -1,22 +1,54 @@
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-// Three projects in two lanes that run side by side:
-//   forks lane (one worker): `unit`, pure tests from TypeScript sources, and `e2e`, which drives the
+// Three projects in two pools that run side by side:
+//   forks pool (one worker): `unit`, pure tests from TypeScript sources, and `e2e`, which drives the
 //     built `bin/keel.js` against the shared lab hosts lab01..04, so its files run one at a time.
-//   threads lane (one worker): `scratch`, the files that touch no shared lab host (each brings its
-//     own scratch hosts, or runs only locally): the compat corpus, which runs three roles at once
-//     inside the file, and a few e2e files. They share nothing with the forks lane but the CPU.
+//   threads pool (two workers): `scratch`, the files that touch no shared lab host (each brings its
+//     own scratch hosts, or runs only locally), two at a time: the compat corpus, which runs three
+//     roles at once inside the file, on one worker while the others follow each other on the second.
+//     They share nothing with the forks pool but the CPU.
 // Both lab projects use the same global setup, which compiles keel, brings up KEEL_LAB_HOSTS lab
-// hosts (default 4) once and tears them down when both lanes are done.
+// hosts (default 4) once and tears them down when both pools are done.
 // The worker counts are explicit: vitest sizes a pool by the machine's cores, not by a project's
 // `fileParallelism`, so on a bigger machine the e2e files would otherwise run in parallel.
+// A scratch-only e2e file may stay in `e2e` (fault-loop, reboot, auth, bastion: their deadlines are
+// seconds, kept away from the busiest pool); it joins SCRATCH when the lanes need balancing.
 const SCRATCH = [
   "test/compat/**/*.test.ts",
   "test/e2e/audit-fresh.test.ts",
+  "test/e2e/audit.test.ts",
+  "test/e2e/firewall.test.ts",
+  "test/e2e/harden.test.ts",
+  "test/e2e/newmods.test.ts",
+  "test/e2e/npm-module.test.ts",
   "test/e2e/pamd.test.ts",
+  "test/e2e/patches-maxfail.test.ts",
+  "test/e2e/patches.test.ts",
   "test/e2e/pipeline-equivalence.test.ts",
   "test/e2e/sshd-guard.test.ts",
 ];
+
+/**
+ * The longest files, longest first: a pool starts them before the rest, so that the two scratch
+ * workers end together (vitest's own order is the last run's durations, or on a fresh machine such
+ * as CI the file sizes, which would let the compat corpus start last).
+ */
+const LONGEST = ["test/compat/compat.test.ts", "test/e2e/harden.test.ts", "test/e2e/firewall.test.ts", "test/e2e/pipeline-equivalence.test.ts"];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST.findIndex((p) => f.moduleId.endsWith(`/${p}`));
+      return i < 0 ? LONGEST.length : i;
+    };
+    const sorted = await super.sort(files);
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+      .map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -25,8 +57,9 @@ export default defineConfig({
     pool: "forks",
     poolOptions: {
       forks: { maxForks: 1, minForks: 1 },
-      threads: { maxThreads: 1, minThreads: 1 },
+      threads: { maxThreads: 2, minThreads: 1 },
     },
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
@@ -50,7 +83,6 @@ export default defineConfig({
           include: SCRATCH,
           pool: "threads",
           globalSetup: ["test/e2e/setup.ts"],
-          fileParallelism: false,
           testTimeout: 180_000,
           // only the compat corpus runs tests concurrently (roles, each on its own scratch hosts)
           maxConcurrency: 3,

@@ -37,6 +37,8 @@ export interface HostSpec {
   identityFiles?: string[];
   /** Set when connecting: how the host is reached (ProxyJump or ProxyCommand), absent for a direct connection. */
   via?: Via;
+  /** Set when connecting: IdentitiesOnly yes (ssh-agent keys only when they are one of the key files). */
+  identitiesOnly?: boolean;
   /** Set when connecting: the algorithm lists ssh_config or `-o` set (Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms). */
   algorithms?: AlgorithmChoice;
   /** Set when connecting: ServerAliveInterval (0 = none) and ServerAliveCountMax. */
@@ -83,6 +85,7 @@ export interface JumpHost {
   hostKeyPolicy?: HostKeyPolicy;
   connectTimeoutMs?: number;
   algorithms?: AlgorithmChoice;
+  identitiesOnly?: boolean;
   via?: Via;
   /** Where the ProxyJump came from, for messages. */
   source: string;

@@ -34,11 +34,25 @@ const OS_FAMILY: Record<string, string> = {
 
 const capitalize = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
+/**
+ * Ansible's distribution_version on Debian is distro.version(best=True) (common/sys_info.py): the
+ * most precise candidate. With the bundled distro 1.6 the candidates are os-release's VERSION_ID
+ * and lsb_release's ("12"); a system `distro` package (python3-distro), which Ansible prefers,
+ * from 1.7 on also reads /etc/debian_version ("12.11").
+ */
+export function distributionVersion(f: Facts, full: string): string {
+  const pd = typeof f.python_distro_version === "string" ? f.python_distro_version.split(".").map(Number) : undefined;
+  const newDistro = pd !== undefined && (pd[0]! > 1 || (pd[0] === 1 && (pd[1] ?? 0) >= 7));
+  if (f.os_family === "debian" && newDistro && full.split(".").length > f.os_version.split(".").length) return full;
+  return f.os_version;
+}
+
 export function ansibleFactVars(f: Facts): Record<string, unknown> {
   // Ansible's distribution_version is os-release's VERSION_ID ("12"); Debian's point release
   // (/etc/debian_version "12.15") only gives distribution_minor_version ("15")
   const full = typeof f.os_version_full === "string" ? f.os_version_full : f.os_version;
   const minor = full.split(".")[1];
+  const version = distributionVersion(f, full);
   const subsets = Array.isArray(f.subsets) ? (f.subsets as string[]) : ["min", "hardware", "network", "virtual"];
   const shortHost = f.hostname.split(".")[0] ?? f.hostname;
   // Ansible names PID 1 first (a container's tini, runit…), then the init system it detects
@@ -46,7 +60,7 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
     typeof f.proc1_service_mgr === "string" ? f.proc1_service_mgr : typeof f.service_mgr === "string" ? f.service_mgr : f.init === "sysv" ? "sysvinit" : f.init;
   const af: Record<string, unknown> = {
     distribution: DISTRIBUTION[f.os_id] ?? capitalize(f.os_id),
-    distribution_version: f.os_version,
+    distribution_version: version,
     ...(minor !== undefined ? { distribution_minor_version: minor } : {}),
     distribution_major_version: f.os_version.split(".")[0] ?? "",
     distribution_release: typeof f.os_codename === "string" ? f.os_codename : "",

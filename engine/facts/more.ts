@@ -309,6 +309,9 @@ export function parsePlatform(lines: string[], arch: string): Record<string, unk
 /** The sections of the facts probe that this file parses, by gather subset. */
 export const MORE_SECTIONS: Record<"min" | "hardware", [string, string][]> = {
   min: [
+    // the system's Python `distro` package, which Ansible's setup uses instead of its bundled 1.6
+    // (ansible.ts: distribution_version on Debian)
+    ["pydistro", "ls -d /usr/lib/python3/dist-packages/distro-*info /usr/local/lib/python3*/dist-packages/distro-*info 2>/dev/null; true"],
     [
       "lsb",
       "command -v lsb_release >/dev/null && lsb_release -a 2>/dev/null | sed 's/^/cmd:/'\n[ -r /etc/lsb-release ] && sed 's/^/file:/' /etc/lsb-release\ntrue",
@@ -357,6 +360,13 @@ export function parseMoreFacts(s: Map<string, string[]>, arch: string, nproc: nu
     Object.assign(out, py);
   }
   if (s.has("lsb")) out.lsb = parseLsb(s.get("lsb")!);
+  if (s.has("pydistro")) {
+    const v = s
+      .get("pydistro")!
+      .map((l) => /\/distro-(\d+(?:\.\d+)*)\.(?:dist|egg)-info$/.exec(l.trim())?.[1])
+      .find((x) => x !== undefined);
+    if (v !== undefined) out.python_distro_version = v;
+  }
   if (s.has("security")) Object.assign(out, parseSecurity(s.get("security")!, py?.python ? py.selinux_python_present : undefined));
   if (s.has("cmdline")) Object.assign(out, parseCmdline(s.get("cmdline")!.join(" ")));
   if (s.has("resolv")) out.dns = parseResolvConf(s.get("resolv")!);

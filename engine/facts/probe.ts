@@ -39,7 +39,17 @@ const SECTIONS: [Subset, string, string][] = [
   ["hardware", "meminfo", "grep '^MemTotal:' /proc/meminfo"],
   // Ansible's fact list (engine/facts/extra.ts reads these): environment, account, clock, PID 1,
   // mounts with their statfs, virtualisation markers
-  ["min", "env", "env -0 2>/dev/null || env"],
+  // the login's environment, without the LC_ALL and PATH keel's shell set (framing.ts shellPrelude)
+  [
+    "min",
+    "env",
+    [
+      'if [ -n "${_keel_path0+x}" ]; then _ke=$(command -v env)',
+      'if [ "$_keel_lc0" = _keel_unset ]; then PATH=$_keel_path0 "$_ke" -u LC_ALL -0 || PATH=$_keel_path0 "$_ke" -u LC_ALL',
+      'else LC_ALL=$_keel_lc0 PATH=$_keel_path0 "$_ke" -0 || LC_ALL=$_keel_lc0 PATH=$_keel_path0 "$_ke"; fi',
+      "else env -0 || env; fi",
+    ].join("\n"),
+  ],
   [
     "min",
     "pw",

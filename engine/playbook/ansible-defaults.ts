@@ -9,6 +9,8 @@ import type { ModuleDef } from "../core/module.js";
 const ANSIBLE_NAME_DEFAULTS: Record<string, Record<string, unknown>> = {
   // ansible.posix.sysctl: sysctl_file defaults to /etc/sysctl.conf
   "system.sysctl": { sysctl_file: "/etc/sysctl.conf" },
+  // community.general.ufw drives ufw (Oefenweb's ufw role: keel programmed nftables instead)
+  "firewall.rule": { backend: "ufw" },
 };
 
 /** Fill the arguments a task left out with Ansible's defaults when it names the module as Ansible does. */

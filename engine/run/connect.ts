@@ -93,6 +93,7 @@ export function routeOf(host: HostSpec, o: ConnectSettings): { spec: HostSpec; e
   if (more.length > 0) spec.identityFiles = more;
   if (ep.via) spec.via = ep.via;
   if (ep.algorithms) spec.algorithms = ep.algorithms;
+  if (ep.identitiesOnly !== undefined) spec.identitiesOnly = ep.identitiesOnly;
   if (ep.serverAliveIntervalMs !== undefined) spec.serverAliveIntervalMs = ep.serverAliveIntervalMs;
   if (ep.serverAliveCountMax !== undefined) spec.serverAliveCountMax = ep.serverAliveCountMax;
   return { spec, ep };

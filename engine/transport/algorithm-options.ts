@@ -178,7 +178,9 @@ export function assembleAlgorithms(key: string, value: string, source: string, p
   const opt = ALGORITHM_OPTIONS[key];
   if (!opt) throw new InputError(`${source}: ${key} is not an algorithm option`);
   const o = OPENSSH[opt.kind];
-  const bad = (why: string, hint: string) => new InputError(`${source}: ${opt.name} ${value}: ${why}`, pos, hint);
+  // with a position the CLI prints file:line:col itself; a command-line source names the setting
+  const at = pos ? "" : `${source}: `;
+  const bad = (why: string, hint: string) => new InputError(`${at}${opt.name} ${value}: ${why}`, pos, hint);
   const v = value.trim();
   if (v === "") throw bad("an empty list", `give ${opt.name} a comma-separated list of algorithms`);
   const op = /^[+\-^]/.test(v) ? v[0]! : "";
@@ -237,7 +239,7 @@ export function algorithmChoice(opts: ReadonlyMap<string, SshOpt>, impl: Impleme
     const usable = wanted.filter((a) => impl[opt.kind].includes(a));
     if (usable.length === 0)
       throw new InputError(
-        `${o.source}: ${opt.name} ${o.value} leaves only algorithms keel's SSH client does not implement (${wanted.join(",")})`,
+        `${pos ? "" : `${o.source}: `}${opt.name} ${o.value} leaves only algorithms keel's SSH client does not implement (${wanted.join(",")})`,
         pos,
         `keel implements ${impl[opt.kind].join(",")}; add one the server accepts to the list`,
       );
@@ -257,7 +259,7 @@ function checkRsaChoice(usable: string[], o: SshOpt, pos: { file: string; line: 
   const rsa = usable.filter((a) => RSA_SIGS.includes(a));
   if (rsa.length === 0 || (rsa.includes("rsa-sha2-256") && rsa.includes("rsa-sha2-512"))) return;
   throw new InputError(
-    `${o.source}: PubkeyAcceptedAlgorithms ${o.value} allows only ${rsa.join(",")} for RSA keys, and keel's SSH client chooses the RSA signature itself (rsa-sha2-256 when the server accepts it)`,
+    `${pos ? "" : `${o.source}: `}PubkeyAcceptedAlgorithms ${o.value} allows only ${rsa.join(",")} for RSA keys, and keel's SSH client chooses the RSA signature itself (rsa-sha2-256 when the server accepts it)`,
     pos,
     "allow both rsa-sha2-256 and rsa-sha2-512, or no RSA algorithm (RSA keys are then not offered)",
   );

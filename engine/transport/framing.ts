@@ -62,9 +62,16 @@ export function base64Lines(data: Buffer): string {
   return out;
 }
 
-/** Shell text run once when the shell starts: a stable locale and PATH, then a ready marker with the login user. */
+/**
+ * Shell text run once when the shell starts: a stable locale and PATH, then a ready marker with
+ * the login user. The login's own PATH and LC_ALL are kept in shell variables (not exported) for
+ * the facts' ansible_env, which shows the login's environment as Ansible sees it.
+ */
 export function shellPrelude(nonce: string): string {
-  return `LC_ALL=C; export LC_ALL; PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH\n` + frameCommand("id -un", undefined, nonce, 0);
+  return (
+    `_keel_path0=$PATH; _keel_lc0=\${LC_ALL-_keel_unset}; LC_ALL=C; export LC_ALL; PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH\n` +
+    frameCommand("id -un", undefined, nonce, 0)
+  );
 }
 
 export interface FrameResult {

@@ -82,6 +82,7 @@ function keyOf(j: JumpHost, d: RouteDefaults): string {
     j.hostKeyPolicy ?? d.hostKeyPolicy,
     j.via ?? null,
     j.algorithms ?? null,
+    j.identitiesOnly ?? null,
   ]);
 }
 
@@ -157,6 +158,7 @@ async function connectJump(j: JumpHost, d: RouteDefaults): Promise<SshClient> {
         hostKeyPolicy: j.hostKeyPolicy ?? d.hostKeyPolicy,
         knownHostsFile: j.knownHostsFile ?? d.knownHostsFile,
         ...(j.algorithms ? { algorithms: j.algorithms } : {}),
+        ...(j.identitiesOnly ? { identitiesOnly: true } : {}),
         keepaliveIntervalMs: 15_000,
         keepaliveCountMax: 3,
       },

@@ -21,6 +21,8 @@ export interface Endpoint {
   /** StrictHostKeyChecking / UserKnownHostsFile from the options or ssh_config, when set there. */
   hostKeyPolicy?: HostKeyPolicy;
   knownHostsFile?: string;
+  /** IdentitiesOnly, when set. */
+  identitiesOnly?: boolean;
   /** Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms, when set. */
   algorithms?: AlgorithmChoice;
 }
@@ -75,6 +77,13 @@ export function resolveEndpoint(
   // ssh allows several files; keel reads and writes the first
   if (ukh) ep.knownHostsFile = expandHome(expandTokens(ukh.value.split(/\s+/)[0]!, tokens, ukh.source, home), home, ukh.source);
 
+  const io = o("identitiesonly");
+  if (io) {
+    const v = io.value.trim().toLowerCase();
+    if (v !== "yes" && v !== "no")
+      throw new InputError(`${io.source}: IdentitiesOnly ${io.value} is not yes or no`, undefined, "write IdentitiesOnly yes or IdentitiesOnly no");
+    ep.identitiesOnly = v === "yes";
+  }
   const algorithms = algorithmChoice(c.opts, implementedAlgorithms());
   if (Object.keys(algorithms).length > 0) ep.algorithms = algorithms;
 
@@ -118,6 +127,7 @@ function jumpChain(opt: SshOpt, cfg: SshConfig | undefined, depth: number, home:
   if (ep.hostKeyPolicy !== undefined) j.hostKeyPolicy = ep.hostKeyPolicy;
   if (ep.connectTimeoutMs !== undefined) j.connectTimeoutMs = ep.connectTimeoutMs;
   if (ep.algorithms) j.algorithms = ep.algorithms;
+  if (ep.identitiesOnly !== undefined) j.identitiesOnly = ep.identitiesOnly;
   if (ep.via) j.via = ep.via;
   return j;
 }

@@ -22,7 +22,6 @@ const HARMLESS = new Set([
   "compression",
   "loglevel",
   "forwardagent",
-  "identitiesonly",
   "pubkeyauthentication",
   "passwordauthentication",
   "preferredauthentications",

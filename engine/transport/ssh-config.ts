@@ -56,6 +56,7 @@ export const HONOURED_OPTIONS: ReadonlySet<string> = new Set([
   "serveralivecountmax",
   "userknownhostsfile",
   "stricthostkeychecking",
+  "identitiesonly",
 ]);
 
 /** Options that would send the connection elsewhere or check it differently, which keel cannot do: keyword → hint. */

@@ -1,7 +1,7 @@
 // The ssh transport (ssh2): one TCP connection per host for the whole run, one persistent `sh`
 // channel on it, host keys checked against known_hosts and failing closed.
 import ssh2 from "ssh2";
-import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgorithms, ParsedKey } from "ssh2";
+import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgorithms } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,7 +13,7 @@ import type { Duplex } from "node:stream";
 import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } from "./session.js";
 import { openRoute, type Route } from "./jump.js";
 import { sshAlgorithms } from "./ssh-algorithms.js";
-import { keyTypeAllowed } from "./algorithm-options.js";
+import { authMethods } from "./auth.js";
 import {
   checkHostKey,
   fingerprint,
@@ -27,25 +27,7 @@ import {
 } from "./known-hosts.js";
 
 // ssh2 is CommonJS; Node's ESM loader cannot see `utils` as a named export, so take both from the default.
-const { Client, utils, OpenSSHAgent } = ssh2;
-
-/** ssh-agent's keys of the types PubkeyAcceptedAlgorithms allows, the others not offered (as ssh skips them). */
-class FilteredAgent extends OpenSSHAgent {
-  constructor(
-    socketPath: string,
-    private readonly allow: (type: string) => boolean,
-  ) {
-    super(socketPath);
-  }
-  override getIdentities(cb: Parameters<InstanceType<typeof OpenSSHAgent>["getIdentities"]>[0]): void {
-    super.getIdentities((err, keys) =>
-      cb(
-        err,
-        keys?.filter((k) => this.allow("type" in k ? k.type : typeof k.pubKey === "object" && "type" in k.pubKey ? k.pubKey.type : "")),
-      ),
-    );
-  }
-}
+const { Client } = ssh2;
 
 export interface SshOptions {
   /**
@@ -63,12 +45,6 @@ export interface SshOptions {
 
 /** The global file OpenSSH also reads; consulted (never written) when the default user file is used. */
 const GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
-
-type AuthMethod =
-  | { type: "publickey"; username: string; key: ParsedKey; label: string }
-  | { type: "agent"; username: string; agent: string | InstanceType<typeof OpenSSHAgent>; label: string }
-  | { type: "password"; username: string; password: string; label: string }
-  | { type: "keyboard-interactive"; username: string; label: string; prompt: (...a: any[]) => void };
 
 export class SshConnection extends ShellConnection {
   readonly host: string;
@@ -115,6 +91,7 @@ export class SshConnection extends ShellConnection {
       hostKeyPolicy: this.opts.hostKeyPolicy,
       knownHostsFile: this.opts.knownHostsFile,
       ...(spec.algorithms ? { algorithms: spec.algorithms } : {}),
+      ...(spec.identitiesOnly ? { identitiesOnly: true } : {}),
       keepaliveIntervalMs: spec.serverAliveIntervalMs ?? 15_000,
       keepaliveCountMax: spec.serverAliveCountMax ?? 3,
     };
@@ -237,6 +214,8 @@ export interface HandshakeTarget {
   knownHostsFile: string;
   /** What ssh_config or `-o` restricted (Ciphers, KexAlgorithms, …): offered instead of keel's defaults. */
   algorithms?: AlgorithmChoice;
+  /** IdentitiesOnly yes: of ssh-agent's keys, only those of the key files (their .pub for encrypted ones). */
+  identitiesOnly?: boolean;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
 }
@@ -249,8 +228,15 @@ export interface HandshakeTarget {
 export async function handshake(t: HandshakeTarget, timeoutMs: number, sock?: Duplex, onNegotiated?: (n: NegotiatedAlgorithms) => void): Promise<SshClient> {
   const lookup = hostLookupName(t.address, t.port);
   const entries = readKnownHosts(t.knownHostsFile, t.knownHostsFile === defaultKnownHostsFile());
-  const methods = authMethods(t);
+  const skipped: string[] = [];
+  const methods = authMethods(t, skipped);
   if (methods.length === 0) {
+    if (skipped.length > 0)
+      throw new ConnectionError(
+        `no way to authenticate to ${t.where}: PubkeyAcceptedAlgorithms (${(t.algorithms?.pubkey ?? []).join(",")}) leaves out the key ${skipped.join(", ")}, and there is no ssh-agent or password`,
+        "auth",
+        t.name,
+      );
     throw new ConnectionError(
       `no way to authenticate to ${t.where}: no private key file (set ansible_ssh_private_key_file or IdentityFile in ssh_config, or create ~/.ssh/id_ed25519), no ssh-agent (SSH_AUTH_SOCK) and no password`,
       "auth",
@@ -382,9 +368,6 @@ function readKnownHosts(file: string, withGlobal: boolean): KnownHostEntry[] {
   return withGlobal ? [...read(file), ...read(GLOBAL_KNOWN_HOSTS)] : read(file);
 }
 
-/** ssh2's parse of a private key file (an Error for encrypted or unsupported keys). */
-const parsePrivateKey = (data: Buffer): ParsedKey | Error => utils.parseKey(data);
-
 /** Appends one line; O_APPEND keeps concurrent connections from mixing lines. */
 function appendKnownHost(file: string, line: string): void {
   if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -410,48 +393,6 @@ function hostKeyMessage(verdict: ReturnType<typeof checkHostKey>, where: string,
     );
   }
   return `unknown host key for ${where}: server offered ${offered}, not in ${file}; check the fingerprint and run again with --accept-new-host-keys (or -o StrictHostKeyChecking=accept-new in ansible_ssh_common_args) to trust and record it`;
-}
-
-/** The ways to authenticate, in order: key files, ssh-agent, password. */
-function authMethods(t: HandshakeTarget): AuthMethod[] {
-  const out: AuthMethod[] = [];
-  const username = t.user;
-  const files =
-    t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
-  for (const f of files) {
-    let parsed: ParsedKey | Error;
-    try {
-      // Parsed once for all hosts; ssh2 takes the parsed key as it is (it would parse a Buffer again per host).
-      parsed = readFileCached(f, parsePrivateKey);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT" && f !== t.requiredKey) continue;
-      throw new ConnectionError(`cannot read private key file ${f} for ${t.where}: ${(e as Error).message}`, "auth", t.name);
-    }
-    if (parsed instanceof Error) {
-      // Encrypted keys need a passphrase keel does not ask for; the agent can hold them instead.
-      if (f === t.requiredKey) throw new ConnectionError(`cannot use private key file ${f} for ${t.where}: ${parsed.message}`, "auth", t.name);
-      continue;
-    }
-    // PubkeyAcceptedAlgorithms: ssh does not offer a key of another type
-    if (!keyTypeAllowed(parsed.type, t.algorithms?.pubkey)) continue;
-    out.push({ type: "publickey", username, key: parsed, label: `publickey ${f}` });
-  }
-  const sock = process.env.SSH_AUTH_SOCK;
-  if (sock) {
-    const allowed = t.algorithms?.pubkey;
-    out.push({ type: "agent", username, agent: allowed ? new FilteredAgent(sock, (type) => keyTypeAllowed(type, allowed)) : sock, label: "ssh-agent" });
-  }
-  const pw = t.password;
-  if (pw !== undefined) {
-    out.push({ type: "password", username, password: pw, label: "password" });
-    out.push({
-      type: "keyboard-interactive",
-      username,
-      label: "keyboard-interactive",
-      prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => pw)),
-    });
-  }
-  return out;
 }
 
 /** Maps an ssh2/socket error while connecting to a ConnectionError that names the host and the cause. */

@@ -141,7 +141,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
     const want = wantedState(st, args);
     const kindNow = st.link !== undefined ? "link" : st.type;
     // No state on a symlink with follow: false is Ansible's state=link without src: the link's own attributes.
-    if (args.state === undefined && st.link !== undefined && !follows(args)) return linkOwnChanges(st, args, path);
+    if (args.state === undefined && st.link !== undefined && !follows(args)) return linkOwnChanges(st, args);
     switch (want) {
       case "absent":
         if (st.link === undefined && st.type === "absent") return [];
@@ -165,7 +165,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
         if (st.type === "directory") throw new ModuleError(`${path} is a directory, not a file (use state: directory)`);
         return [...attrChanges(st, args, ""), ...timeChanges(st.times, args)];
       case "touch":
-        if (st.link !== undefined && !follows(args)) return linkOwnChanges(st, args, path);
+        if (st.link !== undefined && !follows(args)) return linkOwnChanges(st, args);
         if (st.type === "absent") return [missing("file", path, st, args)];
         return [...attrChanges(st, args, ""), ...timeChanges(st.times, args)];
       case "directory":

@@ -1,8 +1,11 @@
 // firewall.rule: one firewall rule (or a default policy, or the firewall's state) with the arguments
-// of Ansible's community.general.ufw, so ufw playbooks load unchanged. The backend is a strategy
-// keyed by the `firewall` fact (engine/facts/firewall.ts): ufw when ufw is active, firewalld when it
-// runs (the default zone, runtime and permanent), otherwise keel's own nftables table
-// `inet keel_rules`. When facts were not gathered the probe detects the backend itself.
+// of Ansible's community.general.ufw, so ufw playbooks load unchanged. The backend is a strategy.
+// Called by Ansible's names (`ufw`, `community.general.ufw`) it is ufw itself, as Ansible's module
+// drives it: ufw's own commands and files, whether ufw is enabled or not, and decided when the task
+// runs (a role that installs ufw earlier in the same play, after facts were gathered, gets ufw).
+// Called as firewall.rule (`backend: auto`) it follows the `firewall` fact (engine/facts/firewall.ts):
+// ufw when ufw is active, firewalld when it runs (the default zone, runtime and permanent),
+// otherwise keel's own nftables table `inet keel_rules`; without facts the probe detects it.
 //
 // Every change that can cut access goes through the same guard as firewall.nftables: evaluated
 // against keel's own SSH connection before anything is touched (unless allow_lockout: true), then
@@ -68,7 +71,8 @@ export default defineModule<UfwArgs, RuleState, Plan>({
   aliases: ["ufw", "community.general.ufw"],
   description:
     "Ensure one firewall rule, default policy or firewall state, with the arguments of Ansible's community.general.ufw. " +
-    "The backend follows the `firewall` fact: ufw when it is active, firewalld when it runs, else keel's own nftables table `inet keel_rules`. " +
+    "Called as ufw or community.general.ufw it drives ufw itself, as Ansible does (ufw must be installed when the task runs). " +
+    "As firewall.rule the backend follows the `firewall` fact: ufw when it is active, firewalld when it runs, else keel's own nftables table `inet keel_rules`. " +
     "A change that would cut keel's own SSH connection is refused, and every risky change runs under a dead-man timer.",
   argAliases: { if_in: "interface_in", if_out: "interface_out" },
   args: {
@@ -118,6 +122,12 @@ export default defineModule<UfwArgs, RuleState, Plan>({
         default: false,
         description: "Apply even when keel evaluates that the change drops its own SSH connection (the dead-man switch still restores).",
       },
+      backend: {
+        enum: ["auto", "ufw"],
+        default: "auto",
+        description:
+          "auto: follow the firewall fact (ufw when active, firewalld when running, else keel's nftables table). ufw: drive ufw itself, enabled or not, as Ansible's module does; the default when the task calls the module ufw or community.general.ufw.",
+      },
       rollback_timeout: {
         type: "integer",
         default: 30,
@@ -143,8 +153,9 @@ export default defineModule<UfwArgs, RuleState, Plan>({
     intentOf(args);
   },
 
-  probe(_args, facts) {
-    const known = backendOf(facts);
+  probe(args, facts) {
+    // backend ufw is decided now, not from facts gathered before an earlier task installed ufw
+    const known = args.backend === "ufw" ? "ufw" : backendOf(facts);
     const script = [
       snip.begin("detect"),
       snip.field("ufw_enabled", `"$(sed -n 's/^[[:space:]]*ENABLED[[:space:]]*=[[:space:]]*//p' /etc/ufw/ufw.conf 2>/dev/null | tr -d '"' | head -n 1)"`),
@@ -182,7 +193,12 @@ export default defineModule<UfwArgs, RuleState, Plan>({
       return changes;
     }
     if (st.backend === "ufw") {
-      if (!st.ufw) throw new ModuleError("the firewall fact says ufw, but the probe found no ufw on the host");
+      if (!st.ufw)
+        throw new ModuleError(
+          args.backend === "ufw"
+            ? "ufw is not installed on the host (command -v ufw found nothing): this task drives ufw, as Ansible's community.general.ufw does; install ufw in an earlier task, or call the module as firewall.rule to use the host's firewall backend"
+            : "the firewall fact says ufw, but the probe found no ufw on the host",
+        );
       const changes = diffUfw(st.ufw, intent);
       if (changes.some((c) => c.data?.guarded && !c.data.action) && st.nft.ssh && !args.allow_lockout) {
         const refusal = ufwLockout(st.ufw, intent, changes, st.nft.ssh);

@@ -37,6 +37,8 @@ export interface UfwArgs {
   app?: string;
   allow_lockout?: boolean;
   rollback_timeout?: number;
+  /** auto: the `firewall` fact decides; ufw: drive ufw itself (Ansible's names default to it). */
+  backend?: "auto" | "ufw";
 }
 
 /** One rule as every backend sees it. Addresses "any" or a CIDR; ports as ufw writes them ("22", "8000:8080", "80,443"). */
@@ -92,8 +94,32 @@ function addr(arg: string, a: string | undefined): string {
   return a;
 }
 
+// Ansible's ufw builds its command from the arguments that are truthy: an empty interface, address,
+// port or comment (`interface: "{{ item.interface | default('') }}"`, as Oefenweb's ufw role writes)
+// is left out, as if not given. Arguments with a fixed set of choices are not among them.
+const OMITTED_WHEN_EMPTY = [
+  "interface",
+  "if",
+  "interface_in",
+  "interface_out",
+  "from_ip",
+  "from",
+  "src",
+  "from_port",
+  "to_ip",
+  "to",
+  "dest",
+  "to_port",
+  "port",
+  "comment",
+  "name",
+  "app",
+] as const;
+
 /** The arguments (aliases merged) as one intent; throws InputError/ArgError on nonsense. Called by validate and by the module. */
-export function intentOf(a: UfwArgs): Intent {
+export function intentOf(given: UfwArgs): Intent {
+  const a: UfwArgs = { ...given };
+  for (const k of OMITTED_WHEN_EMPTY) if (a[k] === "") delete a[k];
   const one = <T>(names: (keyof UfwArgs)[]): [string | undefined, T | undefined] => {
     const given = names.filter((n) => a[n] !== undefined);
     if (given.length > 1) fail(given[1], `${given.join(" and ")} are the same argument (aliases); give one`);

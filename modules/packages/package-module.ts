@@ -310,6 +310,9 @@ function packageCore() {
           continue;
         }
         if (p.installed === undefined) {
+          // as Ansible's apt: a name the index does not know fails (unless the index is refreshed first)
+          if (p.unknown && !changes.some((c) => c.data?.op === "update_cache") && args.update_cache !== true)
+            throw new ModuleError(`No package matching '${s.name}' is available`);
           const target = s.version !== undefined ? ` (→ ${s.version})` : cand;
           changes.push({
             summary: `package ${s.name} missing${target}`,

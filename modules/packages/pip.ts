@@ -28,6 +28,7 @@ export interface PipArgs {
   virtualenv_python?: string;
   virtualenv_site_packages?: boolean;
   extra_args?: string;
+  break_system_packages?: boolean;
   editable?: boolean;
   chdir?: string;
   executable?: string;
@@ -76,6 +77,12 @@ export default defineModule<PipArgs, PipState, PipOp>({
       chdir: { type: "string", pattern: "^/", description: "Run pip in this folder (default /tmp); a relative virtualenv is below it." },
       executable: { type: "string", minLength: 1, description: "The pip to run (pip3, /opt/py/bin/pip). Not with virtualenv." },
       umask: { type: ["string", "integer"], description: "The umask pip runs with (octal, e.g. 0022)." },
+      break_system_packages: {
+        type: "boolean",
+        default: false,
+        description:
+          "Let pip install into a Python the OS manages (PEP 668, Debian 12's EXTERNALLY-MANAGED): pip runs with PIP_BREAK_SYSTEM_PACKAGES=1, as Ansible sets it (ansible-core 2.17), in the probe's dry run too.",
+      },
     },
   },
   resource: (a) => `pip ${a.name !== undefined ? names(a).join(", ") : `-r ${a.requirements}`}${a.virtualenv ? ` in ${a.virtualenv}` : ""}`,
@@ -113,7 +120,7 @@ export default defineModule<PipArgs, PipState, PipOp>({
       editable: a.editable ?? false,
     };
     return {
-      script: `if command -v python3 >/dev/null 2>&1; then python3 -c ${shq(PIP_PROBE_PY)} ${shq(JSON.stringify(spec))}; else printf '@pip\\nnopython=1\\n'; fi`,
+      script: `if command -v python3 >/dev/null 2>&1; then ${breakEnv(a)}python3 -c ${shq(PIP_PROBE_PY)} ${shq(JSON.stringify(spec))}; else printf '@pip\\nnopython=1\\n'; fi`,
       parse(stdout) {
         const r = findRec(parseRecords(stdout), "pip");
         if (!r) throw new ModuleError(`unexpected probe output: ${JSON.stringify(stdout.slice(0, 300))}`);
@@ -205,7 +212,7 @@ export default defineModule<PipArgs, PipState, PipOp>({
     const argv = [...pip, ...(st.tail ?? [])];
     const path = st.env ? `PATH=${shq(`${st.env}/bin`)}:"$PATH" ` : "";
     const cmd = argv.map((w) => shq(w)).join(" ");
-    const r = await host.run(`${umask}cd ${shq(cwd)} && ${path}${cmd}`, { check: false });
+    const r = await host.run(`${umask}cd ${shq(cwd)} && ${breakEnv(a)}${path}${cmd}`, { check: false });
     out += r.stdout;
     err += r.stderr;
     const notInstalled = state === "absent" && r.rc === 1 && /not installed/.test(r.stdout + r.stderr);
@@ -250,4 +257,9 @@ function canon(n: string): string {
 function listedVersion(st: PipState, req: string): string {
   const name = canon(/^[A-Za-z0-9._-]+/.exec(req)?.[0] ?? req);
   return st.listed[name] ?? "none";
+}
+
+/** Ansible's break_system_packages: an environment variable rather than --break-system-packages, which pip <= 23.0 refuses. */
+function breakEnv(a: PipArgs): string {
+  return a.break_system_packages ? "PIP_BREAK_SYSTEM_PACKAGES=1 " : "";
 }

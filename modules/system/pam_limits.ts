@@ -112,7 +112,14 @@ function dest(a: PamLimitsArgs): string {
   return a.dest ?? "/etc/security/limits.conf";
 }
 
-/** Pure: Ansible's edit of the limits file's text. `message` is the line written. */
+/**
+ * Pure: Ansible's edit of the limits file's text, line for line as community.general.pam_limits
+ * does it. `message` is the line written. Its comment rule is kept as it is: without `comment`, the
+ * comment of the last uncommented line that had one (with its line end) is carried to the line it
+ * writes, so a new or changed line can take another line's comment and an extra blank line.
+ * One deviation: a last line without a line end gets one before a new line is added (Ansible
+ * would glue the new limit onto it).
+ */
 export function editLimits(text: string, a: PamLimitsArgs, path: string): { text: string; message: string } {
   const value = String(a.value);
   const lines = text === "" ? [] : text.split(/(?<=\n)/);
@@ -120,10 +127,21 @@ export function editLimits(text: string, a: PamLimitsArgs, path: string): { text
   let found = false;
   let message = "";
   let newValue = value;
-  const fmt = (v: string, comment: string) => `${a.domain}\t${a.limit_type}\t${a.limit_item}\t${v}${comment ? `\t#${comment}` : ""}\n`;
+  let newComment = a.comment ?? "";
+  const write = (v: string) => {
+    if (newComment) newComment = `\t#${newComment}`;
+    return `${a.domain}\t${a.limit_type}\t${a.limit_item}\t${v}${newComment}\n`;
+  };
   for (const line of lines) {
-    const fields = line.startsWith("#") ? [] : line.replace(/\s+/g, " ").trim().split("#", 1)[0]!.trimEnd().split(" ");
-    if (fields.length !== 4 || fields[0] === "") {
+    const squeezed = line.startsWith("#") ? "" : line.replace(/\s+/g, " ").trim();
+    if (squeezed === "") {
+      out.push(line);
+      continue;
+    }
+    const hash = line.indexOf("#");
+    if (!newComment) newComment = hash >= 0 ? line.slice(hash + 1) : "";
+    const fields = squeezed.split("#", 1)[0]!.trimEnd().split(" ");
+    if (fields.length !== 4) {
       out.push(line);
       continue;
     }
@@ -146,8 +164,7 @@ export function editLimits(text: string, a: PamLimitsArgs, path: string): { text
     if (a.use_max) newValue = isInt(value) && isInt(actual) ? String(Math.max(+value, +actual)) : actualUnl ? actual : value;
     if (a.use_min) newValue = isInt(value) && isInt(actual) ? String(Math.min(+value, +actual)) : valueUnl ? actual : value;
     if (newValue !== actual) {
-      const oldComment = line.includes("#") ? line.slice(line.indexOf("#") + 1).replace(/\r?\n$/, "") : "";
-      message = fmt(newValue, a.comment || oldComment);
+      message = write(newValue);
       out.push(message);
     } else {
       message = line;
@@ -155,7 +172,7 @@ export function editLimits(text: string, a: PamLimitsArgs, path: string): { text
     }
   }
   if (!found) {
-    message = fmt(newValue, a.comment ?? "");
+    message = write(newValue);
     if (out.length && !out[out.length - 1]!.endsWith("\n")) out.push("\n");
     out.push(message);
   }

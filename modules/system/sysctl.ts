@@ -26,6 +26,7 @@ export interface SysctlArgs {
   sysctl_file?: string;
   reload?: boolean;
   sysctl_set?: boolean;
+  ignoreerrors?: boolean;
 }
 
 export interface SysctlSetting {
@@ -91,7 +92,7 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
       },
       ignoreerrors: {
         description:
-          "Accepted, not used: Ansible's flag to ignore errors about unknown keys when reloading. keel reloads only this key, so other keys' errors never reach it.",
+          "Ignore a key the running kernel does not have (Ansible's sysctl -e): it is persisted and nothing is set live. keel reloads only this key, so other keys' errors never reach it.",
         type: "boolean",
         default: false,
       },
@@ -203,7 +204,8 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
       });
     }
     if ((args.reload ?? true) || args.sysctl_set) {
-      if (st.live !== want) {
+      // ignoreerrors: Ansible's `sysctl -e` skips a key the running kernel does not have
+      if (st.live !== want && !(st.live === undefined && args.ignoreerrors === true)) {
         changes.push({
           summary: st.live === undefined ? `${key} unknown to the running kernel (→ ${want})` : `${key} live ${st.live} → ${want}`,
           field: "live",

@@ -141,6 +141,16 @@ export default defineModule<TimezoneArgs, TimezoneState, TimezoneOp>({
 
   async apply(host, a, changes, st) {
     const ops = new Set(changes.map((c) => c.data!.op));
+    // hwclock first, as Ansible sets its arguments in argument_spec order (hwclock, name): a failing
+    // hwclock leaves the zone as it was
+    if (ops.has("hwclock")) {
+      const mode = rtc(a.hwclock!);
+      if (st.systemd) await host.run(`timedatectl set-local-rtc ${mode === "local" ? "yes" : "no"}`);
+      else {
+        if (!st.hwclockBin) throw new ModuleError("hwclock is not installed on the host: the hardware clock mode cannot be set (Ansible requires it too)");
+        await host.run(`hwclock --systohc ${mode === "local" ? "--localtime" : "--utc"}`);
+      }
+    }
     if (ops.has("zone")) {
       const name = a.name!;
       if (st.systemd) await host.run(`timedatectl set-timezone ${shq(name)}`);
@@ -149,14 +159,6 @@ export default defineModule<TimezoneArgs, TimezoneState, TimezoneOp>({
         await host.writeFile("/etc/timezone", `${name}\n`, { mode: "0644" });
         // As Ansible on Debian: let tzdata re-read the link (it writes the same two files).
         await host.run("if command -v dpkg-reconfigure >/dev/null 2>&1; then dpkg-reconfigure --frontend noninteractive tzdata; fi");
-      }
-    }
-    if (ops.has("hwclock")) {
-      const mode = rtc(a.hwclock!);
-      if (st.systemd) await host.run(`timedatectl set-local-rtc ${mode === "local" ? "yes" : "no"}`);
-      else {
-        if (!st.hwclockBin) throw new ModuleError("hwclock is not installed on the host: the hardware clock mode cannot be set (Ansible requires it too)");
-        await host.run(`hwclock --systohc ${mode === "local" ? "--localtime" : "--utc"}`);
       }
     }
   },

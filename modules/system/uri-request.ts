@@ -28,6 +28,12 @@ export interface UriRequest {
   use_netrc: boolean;
   use_proxy: boolean;
   ca_path?: string;
+  client_cert?: string;
+  client_key?: string;
+  unix_socket?: string;
+  /** src: a file on the host (remote_src), or the controller file's bytes (base64). */
+  src?: string;
+  src_b64?: string;
   unredirected_headers: string[];
 }
 
@@ -95,8 +101,23 @@ class RH(ur.HTTPRedirectHandler):
         return ur.Request(newurl, data=data, headers=hd, origin_req_host=req.origin_req_host, unverifiable=True, method=m)
 if s['validate_certs']: ctx = ssl.create_default_context(cafile=s.get('ca_path'))
 else: ctx = ssl._create_unverified_context()
+if s.get('client_cert'): ctx.load_cert_chain(s['client_cert'], keyfile=s.get('client_key'))
 jar = cj.CookieJar()
-handlers = [RH(), ur.HTTPCookieProcessor(jar), ur.HTTPSHandler(context=ctx)] + ([] if s['use_proxy'] else [ur.ProxyHandler({})])
+us = s.get('unix_socket')
+def unix(sock_self):
+    # Ansible's UnixHTTPConnection.connect: the socket file, whatever host the URL names
+    k = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); k.connect(us)
+    if sock_self.timeout is not socket._GLOBAL_DEFAULT_TIMEOUT: k.settimeout(sock_self.timeout)
+    return k
+class UC(http.client.HTTPConnection):
+    def connect(self): self.sock = unix(self)
+class USC(http.client.HTTPSConnection):
+    def connect(self): self.sock = self._context.wrap_socket(unix(self), server_hostname=self.host)
+class UH(ur.HTTPHandler):
+    def http_open(self, req): return self.do_open(UC, req)
+class USH(ur.HTTPSHandler):
+    def https_open(self, req): return self.do_open(USC, req, context=ctx)
+handlers = [RH(), ur.HTTPCookieProcessor(jar)] + ([UH(), USH()] if us else [ur.HTTPSHandler(context=ctx)]) + ([] if s['use_proxy'] and not us else [ur.ProxyHandler({})])
 p = urlparse(url); user = s.get('url_username'); pw = s.get('url_password')
 if user: netloc = p.netloc
 elif '@' in p.netloc:
@@ -114,6 +135,14 @@ elif s['use_netrc']:
     if login and login[0] and login[2]: H['Authorization'] = basic(login[0], login[2])
 opener = ur.build_opener(*handlers)
 data = body.encode() if isinstance(body, str) else body
+if s.get('src_b64') is not None:
+    data = base64.b64decode(s['src_b64']); H['Content-Length'] = len(data)
+elif s.get('src') is not None:
+    # Ansible's uri(): Content-Length from os.stat, the file's bytes as the body
+    try:
+        H['Content-Length'] = os.stat(s['src']).st_size
+        with open(s['src'], 'rb') as f: data = f.read()
+    except OSError: done(info={}, content=None, error='Unable to open source file %s' % s['src'])
 req = ur.Request(url, data=data, method=method)
 if s['http_agent']: req.add_header('User-agent', s['http_agent'])
 if s['force']: req.add_header('cache-control', 'no-cache')

@@ -60,6 +60,13 @@ export interface UriArgs extends AttrArgs {
   decompress?: boolean;
   use_netrc?: boolean;
   ca_path?: string;
+  client_cert?: string;
+  client_key?: string;
+  unix_socket?: string;
+  src?: string;
+  remote_src?: boolean;
+  /** Set by prepare: the controller file's bytes (base64) when src is not remote. */
+  src_b64?: string;
   unredirected_headers?: string[];
 }
 
@@ -78,13 +85,8 @@ export default defineModule<UriArgs, UriState>({
   name: "system.uri",
   aliases: ["uri"],
   refusedArgs: {
-    ciphers: "choosing TLS ciphers is not implemented; the host's python3 defaults apply",
-    client_cert: "TLS client certificates are not implemented",
-    client_key: "TLS client certificates are not implemented",
-    remote_src: "uploading a request body from a file (src/remote_src) is not implemented; read it into body with lookup('file') or slurp",
-    src: "uploading a request body from a file (src/remote_src) is not implemented; read it into body with lookup('file') or slurp",
-    unix_socket: "requests over a Unix socket are not implemented",
-    use_gssapi: "GSSAPI (Kerberos) authentication is not implemented",
+    ciphers: "choosing TLS ciphers is not implemented; remove it, and the host's python3 (OpenSSL) defaults apply",
+    use_gssapi: "GSSAPI (Kerberos) authentication is not implemented; authenticate with url_username/url_password or client_cert/client_key",
   },
   description:
     "Make an HTTP(S) request from the host (python3 on the host, as Ansible's uri) and register its status, headers and content; optionally save the body to dest.",
@@ -132,6 +134,25 @@ export default defineModule<UriArgs, UriState>({
       decompress: { type: "boolean", default: true, description: "Decompress a gzip-encoded response." },
       use_netrc: { type: "boolean", default: true, description: "Take credentials from the host's ~/.netrc (or $NETRC) when none are given." },
       ca_path: { type: "string", pattern: "^/", description: "A CA bundle on the host to verify the server against." },
+      client_cert: {
+        type: "string",
+        pattern: "^/",
+        description: "PEM client certificate on the host (may include its key), for TLS client authentication (Python's load_cert_chain, as Ansible).",
+      },
+      client_key: { type: "string", pattern: "^/", description: "PEM private key on the host for client_cert." },
+      src: {
+        type: "string",
+        minLength: 1,
+        description:
+          "A file whose bytes are the request body (Content-Length from its size): on the controller (the role's then the playbook's files/ folder, or a path; an ansible-vault file is sent decrypted), or with remote_src on the host. Not with body.",
+      },
+      remote_src: { type: "boolean", default: false, description: "src is a file on the host." },
+      unix_socket: {
+        type: "string",
+        pattern: "^/",
+        description:
+          "Make the request over this Unix socket on the host (e.g. /var/run/docker.sock); the URL's path and Host header still apply, as in Ansible.",
+      },
       unredirected_headers: { type: "array", items: { type: "string" }, description: "Headers not sent again after a redirect." },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
@@ -154,10 +175,18 @@ export default defineModule<UriArgs, UriState>({
     if (a.url_password !== undefined && a.password !== undefined)
       throw new ArgError("password", "url_password and its alias password are both given", "keep one of them");
     validateFsAttrs(a);
+    if (a.src !== undefined && a.body !== undefined)
+      throw new ArgError("src", "parameters are mutually exclusive: body|src", "send the file (src) or a body, not both");
     if ((a.mode !== undefined || a.owner !== undefined || a.group !== undefined) && a.dest === undefined)
       throw new ArgError("mode", "mode, owner and group apply to dest, which is not given", "add dest: /path, or drop them");
     if (wantsFsAttrs(a) && a.dest === undefined)
       throw new ArgError("attributes", "attributes and the SELinux parts apply to dest, which is not given", "add dest: /path, or drop them");
+  },
+
+  // Ansible's uri action plugin uploads a controller src before the module runs.
+  prepare(a, ctx) {
+    if (a.src === undefined || a.remote_src) return a;
+    return { ...a, src_b64: ctx.readLocal("files", a.src).toString("base64") };
   },
 
   probe(a) {
@@ -278,6 +307,11 @@ export function requestOf(a: UriArgs): UriRequest {
   if (user !== undefined) req.url_username = user;
   if (pw !== undefined) req.url_password = pw;
   if (a.ca_path !== undefined) req.ca_path = a.ca_path;
+  if (a.client_cert !== undefined) req.client_cert = a.client_cert;
+  if (a.client_key !== undefined) req.client_key = a.client_key;
+  if (a.unix_socket !== undefined) req.unix_socket = a.unix_socket;
+  if (a.src_b64 !== undefined) req.src_b64 = a.src_b64;
+  else if (a.src !== undefined) req.src = a.src;
   return req;
 }
 

@@ -117,7 +117,7 @@ export default defineModule<WaitForArgs, WaitForState>({
   name: "system.wait_for",
   aliases: ["wait_for"],
   description:
-    "Wait on the host until a TCP port answers or closes, or a file appears (optionally matching a pattern) or disappears; fail after `timeout` seconds. " +
+    "Wait on the host until a TCP port answers, closes or is drained (no active connection left), or a file appears (optionally matching a pattern) or disappears; fail after `timeout` seconds. " +
     "A health check for rolling upgrades.",
   args: {
     type: "object",

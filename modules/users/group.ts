@@ -1,6 +1,6 @@
 // users.group: a local group exists (or not) with the given gid. Ansible twin: ansible.builtin.group.
 import { defineModule, type Change } from "../../engine/core/module.js";
-import { ModuleError } from "../../engine/core/errors.js";
+import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import { shJoin } from "../../engine/core/shell.js";
 import { parseRecords } from "../../engine/core/record.js";
@@ -15,6 +15,9 @@ export interface GroupArgs {
   system?: boolean;
   state?: "present" | "absent";
   local?: boolean;
+  force?: boolean;
+  gid_min?: number;
+  gid_max?: number;
 }
 
 export interface GroupState {
@@ -41,6 +44,13 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
     properties: {
       name: { type: "string", minLength: 1, pattern: "^[^:\\s,]+$", description: "Name of the group." },
       gid: { type: "integer", minimum: 0, description: "Numeric group id. Changed with groupmod -g when it differs." },
+      force: {
+        type: "boolean",
+        default: false,
+        description: "With state absent: delete the group even when it is a user's primary group (groupdel -f, ansible-core 2.15). Not with local.",
+      },
+      gid_min: { type: "integer", minimum: 0, description: "Creating a group: the lowest gid groupadd may pick (-K GID_MIN=, ansible-core 2.16)." },
+      gid_max: { type: "integer", minimum: 0, description: "Creating a group: the highest gid groupadd may pick (-K GID_MAX=, ansible-core 2.16)." },
       non_unique: { type: "boolean", default: false, description: "With gid: allow a gid another group already has (groupadd/groupmod -o)." },
       system: {
         type: "boolean",
@@ -58,6 +68,11 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
   },
 
   resource: (a) => `group ${a.name}`,
+
+  validate(a) {
+    if (a.force && a.local)
+      throw new InputError("parameters are mutually exclusive: force|local", undefined, "libuser's lgroupdel has no force; drop one of them");
+  },
   footprint: () => ({ reads: ["accounts"], writes: ["accounts"] }),
 
   probe(a) {
@@ -128,11 +143,14 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
     for (const { data: op } of changes) {
       if (!op) continue;
       const l = a.local ? "l" : "";
-      if (op.op === "delete") await host.run(shJoin([`${l}groupdel`, a.name]));
+      if (op.op === "delete") await host.run(shJoin([`${l}groupdel`, ...(a.force ? ["-f"] : []), a.name]));
       else if (op.op === "create") {
         const cmd = [`${l}groupadd`];
         if (a.gid !== undefined) cmd.push("-g", String(a.gid), ...(a.non_unique ? ["-o"] : []));
         if (a.system) cmd.push("-r");
+        // Ansible's group_add: -K GID_MIN= / GID_MAX= after the other options
+        if (a.gid_min !== undefined) cmd.push("-K", `GID_MIN=${a.gid_min}`);
+        if (a.gid_max !== undefined) cmd.push("-K", `GID_MAX=${a.gid_max}`);
         cmd.push(a.name);
         await host.run(shJoin(cmd));
       } else await host.run(shJoin([`${l}groupmod`, "-g", String(op.gid), ...(a.non_unique ? ["-o"] : []), a.name]));

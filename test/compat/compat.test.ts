@@ -151,7 +151,9 @@ async function snapshot(host: ScratchHost): Promise<string[]> {
     .filter(Boolean)
     .map((l) => l.replace(/^\/etc\/ssl\/certs\/[0-9a-f]{8}\.\d+ (.* l ssl-cert-snakeoil\.pem)$/, "/etc/ssl/certs/<subject hash> $1"))
     // a backup's name holds the writing process id and the second it was made (Ansible's naming, keel's too)
-    .map((l) => l.replace(/^(\S+)\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~ /, "$1.<pid>.<time>~ "));
+    .map((l) => l.replace(/^(\S+)\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~ /, "$1.<pid>.<time>~ "))
+    // `ufw reset` keeps the rules files it replaces as <file>.YYYYMMDD_HHMMSS (either tool's run)
+    .map((l) => l.replace(/^(\/etc\/ufw\/\S+)\.\d{8}_\d{6} /, "$1.<time> "));
   if (r.code !== 0 || lines.length < 100) throw new Error(`snapshot of ${host.name} failed (exit ${r.code}, ${lines.length} lines): ${r.stderr.slice(0, 300)}`);
   return lines;
 }

@@ -306,7 +306,7 @@ for p in (${ports.join(", ")},):
   }, 180_000);
 });
 
-describeLab("firewall.rule (Ansible ufw playbooks) on a scratch host", () => {
+describeLab("firewall.rule (keel's name: the host's backend) on a scratch host", () => {
   let h: ScratchHost;
   let dir2 = "";
   beforeAll(async () => {
@@ -318,30 +318,30 @@ describeLab("firewall.rule (Ansible ufw playbooks) on a scratch host", () => {
     if (dir2) rmSync(dir2, { recursive: true, force: true });
   });
 
-  it("applies an unchanged ufw playbook with keel's nftables backend, converges, filters, and refuses a deny of SSH", async () => {
+  it("applies the ufw-style playbook with keel's nftables backend, converges, filters, and refuses a deny of SSH", async () => {
     const json = (k: string) => join(dir2, `rule-${k}-${Date.now()}.json`);
     const go = async (fixture: string) => {
       const j = json(fixture);
       const r = await keel(["run", join(FIX, fixture), "-i", h.inventory, "--json", j]);
       return { ...r, report: JSON.parse(readFileSync(j, "utf8")) as Report, out: `${r.stdout}\n${r.stderr}` };
     };
-    const first = await go("ufw-style.yml");
+    const first = await go("rule-style.yml");
     expect(first.code, first.out).toBe(0);
     expect(first.report.summary.hosts[h.name]!.changed).toBe(3); // state: enabled is then already true (the table exists)
     const rs = (await hostExec(h, "nft list table inet keel_rules")).stdout;
     expect(rs).toMatch(/hook input priority filter; policy drop;/);
     expect(rs).toContain('tcp dport 22 accept comment "ssh"');
     expect(rs).toContain('ip saddr 198.18.0.0/15 tcp dport 80 accept comment "web"');
-    const second = await go("ufw-style.yml");
+    const second = await go("rule-style.yml");
     expect(second.report.summary.hosts[h.name]!.changed, second.out).toBe(0);
     expect(second.report.summary.round_trips[h.name]).toBeLessThanOrEqual(2);
     console.log(
-      `ufw playbook (nftables backend): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`,
+      `firewall.rule playbook (nftables backend): first run ${first.report.summary.hosts[h.name]!.changed} changes, ${first.report.summary.round_trips[h.name]} round trips; second run 0 changes, ${second.report.summary.round_trips[h.name]} round trips`,
     );
 
     expect((await ssh(h, "echo through")).stdout.trim()).toBe("through");
     const before = (await hostExec(h, "nft list ruleset")).stdout;
-    const deny = await go("ufw-deny-ssh.yml");
+    const deny = await go("rule-deny-ssh.yml");
     expect(deny.code, deny.out).toBe(2);
     expect(deny.report.summary.failures[0]!.message).toMatch(
       /refusing to apply: a NEW SSH connection from the controller .* would be dropped by the rule `tcp dport 22 drop` in chain input of table inet keel_rules/,
@@ -350,34 +350,40 @@ describeLab("firewall.rule (Ansible ufw playbooks) on a scratch host", () => {
   }, 180_000);
 });
 
-describeLab("firewall.rule with the real ufw on a scratch host", () => {
+describeLab("community.general.ufw drives the real ufw on a scratch host", () => {
   let h: ScratchHost;
   let dir3 = "";
-  let installed = "";
   beforeAll(async () => {
     dir3 = mkdtempSync(join(tmpdir(), "keel-fw-ufw-"));
     h = await startScratchHost();
-    // ufw comes from Debian (test/lab/realdebs.ts) through the lab's apt repository.
-    const r = await hostExec(
-      h,
-      "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ufw >/dev/null 2>&1 && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null && ufw version | head -n 1",
-    );
-    installed = r.stdout.trim();
   }, 180_000);
   afterAll(async () => {
     if (h) await stopScratchHost(h);
     if (dir3) rmSync(dir3, { recursive: true, force: true });
   });
 
-  it("follows the firewall fact to ufw: converges an unchanged ufw playbook, filters, refuses a deny of SSH", async (ctx) => {
-    if (!/^ufw \d/.test(installed)) ctx.skip(); // the lab repository has no ufw .deb (realdebs not built here)
+  it("installs ufw in the play, records a default while it is inactive, refuses to enable it without an SSH rule, enables it with one (NEW connection proven), converges, refuses a deny of SSH", async () => {
     const go = async (fixture: string) => {
       const j = join(dir3, `${fixture}-${Date.now()}.json`);
       const r = await keel(["run", join(FIX, fixture), "-i", h.inventory, "--json", j]);
       return { ...r, report: JSON.parse(readFileSync(j, "utf8")) as Report, out: `${r.stdout}\n${r.stderr}` };
     };
+    // ufw comes from Debian (test/lab/realdebs.ts) through the lab's apt repository; the firewall
+    // fact is gathered before the play installs it, the ufw tasks still drive ufw
+    const same = await go("ufw-same-play.yml");
+    expect(same.code, same.out).toBe(2);
+    expect(same.report.summary.failures[0]!.message).toMatch(
+      /refusing to apply: with ufw active and default incoming reject, no rule allows a NEW SSH connection from the controller .*Nothing was changed/,
+    );
+    expect((await hostExec(h, "ufw status")).stdout).toMatch(/^Status: inactive/);
+    expect((await hostExec(h, "grep ^DEFAULT_INPUT_POLICY= /etc/default/ufw")).stdout.trim()).toBe('DEFAULT_INPUT_POLICY="REJECT"');
+    expect((await hostExec(h, "nft list tables")).stdout).not.toContain("keel_rules");
+    const installed = (await hostExec(h, "ufw version | head -n 1")).stdout.trim();
+
     const first = await go("ufw-style.yml");
     expect(first.code, first.out).toBe(0);
+    expect(JSON.stringify(first.report)).toMatch(/ufw --force enable \(applied in \d+ ms; a new SSH connection worked in \d+ ms\)/);
+    expect((await hostExec(h, "ufw status")).stdout).toMatch(/^Status: active/);
     expect(first.out).toContain("ufw rule missing: allow in proto tcp from 198.18.0.0/15 to any port 80 comment 'web'");
     const status = (await hostExec(h, "ufw status")).stdout;
     expect(status).toMatch(/80\/tcp\s+ALLOW\s+198\.18\.0\.0\/15\s+# web/);

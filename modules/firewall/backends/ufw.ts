@@ -134,7 +134,7 @@ export interface UfwPlan {
 
 /** Pure: the changes for the intent, with the ufw commands that make them. */
 export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
-  if (!st.installed) throw new ModuleError("the firewall fact says ufw, but /etc/ufw/ufw.conf is missing; install ufw or let keel use its nftables table");
+  if (!st.installed) throw new ModuleError("ufw is installed, but /etc/ufw/ufw.conf is missing; reinstall ufw (apt-get install --reinstall ufw)");
   const out: Change<UfwPlan>[] = [];
   if (intent.policy && st.defaults[intent.policy.dir] !== intent.policy.value) {
     const p = intent.policy;
@@ -143,7 +143,8 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
       field: "policy",
       before: st.defaults[p.dir],
       after: p.value,
-      data: { backend: "ufw", what: "policy", commands: [`ufw default ${p.value} ${p.dir}`], guarded: p.value !== "allow" },
+      // while ufw is inactive a default only changes /etc/default/ufw (Ansible records it then too): nothing to guard
+      data: { backend: "ufw", what: "policy", commands: [`ufw default ${p.value} ${p.dir}`], guarded: st.active && p.value !== "allow" },
     });
   }
   const r = intent.rule;
@@ -163,7 +164,7 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
             backend: "ufw",
             what: "rule",
             commands: [`ufw --force delete ${ufwCommand({ ...r, comment: undefined })}`],
-            guarded: r.action === "allow" || r.action === "limit",
+            guarded: st.active && (r.action === "allow" || r.action === "limit"),
           },
         });
     } else {
@@ -177,7 +178,7 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
             : `ufw rule comment ${JSON.stringify(have.get(key(recomment[0]!))!.comment ?? "")} → ${JSON.stringify(r.comment ?? "")}: ${cmd}`,
           field: "rule",
           ...(missing.length ? { after: cmd } : { before: have.get(key(recomment[0]!))!.comment, after: r.comment }),
-          data: { backend: "ufw", what: "rule", commands: [`ufw ${insert}${cmd}`], guarded: r.action !== "allow" },
+          data: { backend: "ufw", what: "rule", commands: [`ufw ${insert}${cmd}`], guarded: st.active && r.action !== "allow" },
         });
       }
     }
@@ -210,7 +211,7 @@ export function diffUfw(st: UfwState, intent: Intent): Change<UfwPlan>[] {
       data: { backend: "ufw", what: "state", commands: ["ufw disable"], guarded: false },
     });
   if (intent.state === "reloaded")
-    out.push({ summary: "ufw reload", field: "state", data: { backend: "ufw", what: "state", commands: ["ufw reload"], guarded: true, action: true } });
+    out.push({ summary: "ufw reload", field: "state", data: { backend: "ufw", what: "state", commands: ["ufw reload"], guarded: st.active, action: true } });
   if (intent.state === "reset")
     out.push({
       summary: "ufw reset (all rules removed, ufw disabled)",

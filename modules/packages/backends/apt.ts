@@ -62,15 +62,20 @@ export const apt: PackageBackend = {
     const policy = sec.get("policy") ?? [];
     const heads = new Set(policy.flatMap((l) => /^(\S+):$/.exec(l)?.[1] ?? []));
     let cur: string[] = [];
+    const known = new Set<string>();
     for (const line of policy) {
       const head = /^(\S+):$/.exec(line);
       if (head) {
         cur = policyOwners(specs, head[1]!, heads);
+        cur.forEach((n) => known.add(n));
         continue;
       }
       const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
       if (cand && cand[1] !== "(none)") for (const name of cur) state.packages[name]!.candidate = cand[1]!;
     }
+    // policy prints a block for every name apt knows (a virtual one too): none means no such package
+    if (sec.has("policy"))
+      for (const s of specs) if (!known.has(s.name) && state.packages[s.name]!.installed === undefined) state.packages[s.name]!.unknown = true;
     const cache = sec.get("cache");
     if (cache) {
       const num = (k: string) => {

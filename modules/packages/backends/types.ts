@@ -20,6 +20,8 @@ export interface PkgInfo {
   candidate?: string;
   /** apt only: removed, but its configuration files remain (dpkg status "rc"). */
   configOnly?: boolean;
+  /** apt only: apt-cache policy knows nothing of the name (no package, no virtual package). */
+  unknown?: boolean;
 }
 
 export interface PkgState {

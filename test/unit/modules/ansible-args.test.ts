@@ -63,7 +63,7 @@ const ANSIBLE: Record<string, Row> = {
     base: { cmd: "true" },
   },
   shell: { args: "chdir cmd creates executable free_form removes stdin stdin_add_newline", refused: "free_form", base: { cmd: "true" } },
-  group: { args: "force gid local name non_unique state system gid_min gid_max", refused: "force gid_min gid_max", base: { name: "g" } },
+  group: { args: "force gid local name non_unique state system gid_min gid_max", refused: "", base: { name: "g" } },
   authorized_key: {
     args: "comment exclusive follow key key_options manage_dir path state user validate_certs",
     refused: "",
@@ -92,12 +92,12 @@ const ANSIBLE: Record<string, Row> = {
   package: { args: "name state use", refused: "", base: { name: "bash" } },
   uri: {
     args: "attributes attr body body_format ca_path ciphers client_cert client_key creates decompress dest follow_redirects force force_basic_auth group headers http_agent method mode owner remote_src removes return_content selevel serole setype seuser src status_code timeout unix_socket unredirected_headers unsafe_writes url url_password password url_username user use_gssapi use_netrc use_proxy validate_certs",
-    refused: "ciphers client_cert client_key remote_src src unix_socket use_gssapi",
+    refused: "ciphers use_gssapi",
     base: { url: "http://127.0.0.1/" },
   },
   pip: {
     args: "break_system_packages chdir editable executable extra_args name requirements state umask version virtualenv virtualenv_command virtualenv_python virtualenv_site_packages",
-    refused: "break_system_packages",
+    refused: "",
     base: { name: "flask" },
   },
 };

@@ -25,3 +25,15 @@ describe("defaults that follow the module's name", () => {
     expect(argsOf(task).sysctl_file).toBe(file);
   });
 });
+
+describe("community.general.ufw drives ufw", () => {
+  it.each([
+    ["community.general.ufw: { state: enabled }", "ufw"],
+    ["ufw: state=enabled", "ufw"],
+    ["firewall.rule: { state: enabled }", undefined],
+    ["firewall.rule: { state: enabled, backend: ufw }", "ufw"],
+    ["ufw: { state: enabled, backend: auto }", "auto"],
+  ])("%s → backend %s", (task, backend) => {
+    expect(argsOf(task).backend).toBe(backend);
+  });
+});

@@ -54,7 +54,7 @@ describe("OpenSSH's list for one option value", () => {
 
   it("stops where ssh stops: an unknown name, a pattern in Ciphers/MACs/KexAlgorithms, a negation outside '-', an empty result", () => {
     const e = thrown(() => assembleAlgorithms("ciphers", "aes128-ctr,aes512-ctr", "/h/.ssh/config:3", { file: "/h/.ssh/config", line: 3, col: 1 }));
-    expect(e.message).toBe("/h/.ssh/config:3: Ciphers aes128-ctr,aes512-ctr: OpenSSH knows no algorithm 'aes512-ctr'");
+    expect(e.message).toBe("Ciphers aes128-ctr,aes512-ctr: OpenSSH knows no algorithm 'aes512-ctr'");
     expect(e.pos).toEqual({ file: "/h/.ssh/config", line: 3, col: 1 });
     expect(e.hint).toMatch(/Bad SSH2 cipher spec.*aes128-ctr/);
     expect(thrown(() => assembleAlgorithms("ciphers", "aes*", "x")).message).toMatch(/knows no algorithm 'aes\*'/);
@@ -164,12 +164,12 @@ describe("per host, from the ssh_config file and -o", () => {
     const cfg = loadSshConfig(f, home);
     const e = thrown(() => resolveEndpoint("a", cfg, [], {}, 0, home));
     expect(e.message).toBe(
-      `${f}:2: MACs umac-64-etm@openssh.com,umac-128@openssh.com leaves only algorithms keel's SSH client does not implement (umac-64-etm@openssh.com,umac-128@openssh.com)`,
+      `MACs umac-64-etm@openssh.com,umac-128@openssh.com leaves only algorithms keel's SSH client does not implement (umac-64-etm@openssh.com,umac-128@openssh.com)`,
     );
     expect(e.pos).toEqual({ file: f, line: 2, col: 1 });
     expect(e.hint).toMatch(/^keel implements hmac-sha2-256-etm@openssh.com,/);
     expect(thrown(() => resolveEndpoint("b", cfg, [], {}, 0, home)).message).toMatch(
-      /:4: Ciphers aes128-ctr,blowfish-cbc: OpenSSH knows no algorithm 'blowfish-cbc'/,
+      /^Ciphers aes128-ctr,blowfish-cbc: OpenSSH knows no algorithm 'blowfish-cbc'/,
     );
     // only the host the line applies to fails
     expect(resolveEndpoint("c", cfg, [], {}, 0, home).algorithms).toBeUndefined();

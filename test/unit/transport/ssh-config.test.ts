@@ -230,7 +230,7 @@ describe("routes", () => {
     const fail = (m: string): never => {
       throw new Error(m);
     };
-    expect(HONOURED_OPTIONS.size).toBe(11);
+    expect(HONOURED_OPTIONS.size).toBe(12);
     for (const key of HONOURED_OPTIONS) {
       const value = key === "stricthostkeychecking" ? "accept-new" : "v1";
       const l = lookupSshConfig(cfg(`Host h\n  ${key} ${value}\n`), "h");

@@ -34,6 +34,24 @@ describe("ufw arguments", () => {
     });
     expect(intentOf({ default: "deny", direction: "outgoing" }).policy).toEqual({ dir: "outgoing", value: "deny" });
   });
+  it("leaves out an empty interface, address, port or comment, as Ansible's ufw builds its command from the truthy ones (Oefenweb's ufw role)", () => {
+    const r = intentOf({
+      rule: "allow",
+      interface: "",
+      direction: "in",
+      from_ip: "",
+      to_ip: "any",
+      from_port: "",
+      to_port: 22,
+      protocol: "tcp",
+      comment: "",
+    }).rule;
+    expect(r).toEqual({ action: "allow", dir: "in", proto: "tcp", src: "any", dst: "any", dport: "22", log: false, delete: false });
+    // a policy task with the rule's empty arguments is still a policy, not "a rule without rule:"
+    expect(intentOf({ policy: "deny", direction: "incoming", from_port: "", interface: "" })).toEqual({ policy: { dir: "incoming", value: "deny" } });
+    // only the empty string is left out: blank text is still a bad port
+    bad({ rule: "allow", from_port: " " }, /from_port: '' is not a port/);
+  });
   it("takes the direction from interface_in / interface_out, as Ansible's ufw writes `in on IF` / `out on IF`", () => {
     expect(intentOf({ rule: "allow", interface_out: "eth0", port: 53, proto: "udp" }).rule).toMatchObject({ dir: "out", iface: "eth0", dport: "53" });
     expect(intentOf({ rule: "allow", if_in: "eth1", port: 22, proto: "tcp" } as UfwArgs).rule).toMatchObject({ dir: "in" });

@@ -15,9 +15,11 @@ import mod, { type UriArgs } from "../../../../modules/system/uri.js";
 import { BASE_FACTS } from "../harness.js";
 
 let server: Server;
+let userver: Server;
 let base = "";
 const dir = mkdtempSync(join(tmpdir(), "keel-uri-parity-"));
 writeFileSync(join(dir, "ansible.cfg"), "[defaults]\n");
+writeFileSync(join(dir, "body.json"), '{"from": "a file"}\n');
 
 function proc(cmd: string, args: string[], stdin: string, env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
@@ -82,7 +84,7 @@ function comparable(r: Record<string, unknown>): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  const handler: Parameters<typeof createServer>[1] = (req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
@@ -101,12 +103,16 @@ beforeAll(async () => {
       if (url === "/missing") return res.writeHead(404, { "content-type": "text/plain" }).end("nope\n");
       res.writeHead(200, { "content-type": "text/plain", "content-length": "6" }).end("hello\n");
     });
-  });
+  };
+  server = createServer(handler);
+  userver = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => userver.listen(join(dir, "api.sock"), resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => userver.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -135,6 +141,11 @@ const cases: [string, (b: string) => UriArgs][] = [
   ["a refused connection", () => ({ url: "http://127.0.0.1:9/x", timeout: 5 })],
   ["dest: saved (changed), with the file's facts", (b) => ({ url: `${b}/plain`, dest: join(dir, "saved.txt"), mode: "0640" })],
   ["dest a folder: named after the URL", (b) => ({ url: `${b}/plain`, dest: join(dir, "into") })],
+  [
+    "over a Unix socket (unix_socket, as docker's API is reached): the URL's path, any host",
+    () => ({ url: "http://localhost/json", unix_socket: join(dir, "api.sock") }),
+  ],
+  ["a 302 over a Unix socket is followed through the socket", () => ({ url: "http://docker/redir", unix_socket: join(dir, "api.sock"), return_content: true })],
 ];
 let expected: Record<string, unknown>[] = [];
 
@@ -155,5 +166,18 @@ describe("system.uri gives ansible-core's result for the same request (loopback 
   it("dest: the saved file has the content and the mode asked", () => {
     expect(readFileSync(join(dir, "saved.txt"), "utf8")).toBe("hello\n");
     expect(statSync(join(dir, "saved.txt")).mode & 0o777).toBe(0o640);
+  });
+});
+
+describe("system.uri src on the controller", () => {
+  it("prepare reads it from files/ (as Ansible's action plugin uploads it) and the request sends its bytes; body and src together stop the load", () => {
+    const a = mod.prepare!({ url: "http://h/x", src: "body.json" }, {
+      readLocal: (sub: string, rel: string) => (sub === "files" && rel === "body.json" ? Buffer.from("abc") : Buffer.alloc(0)),
+    } as unknown as Parameters<NonNullable<typeof mod.prepare>>[1]);
+    expect(a.src_b64).toBe(Buffer.from("abc").toString("base64"));
+    expect(
+      mod.prepare!({ url: "http://h/x", src: "/on/host", remote_src: true }, {} as Parameters<NonNullable<typeof mod.prepare>>[1]).src_b64,
+    ).toBeUndefined();
+    expect(() => mod.validate!({ url: "http://h/x", src: "a", body: "b" })).toThrow(/mutually exclusive: body\|src/);
   });
 });
