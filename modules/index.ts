@@ -31,6 +31,7 @@ import hardeningUid0 from "./hardening/uid0.js";
 import hardeningUnownedFiles from "./hardening/unowned_files.js";
 import hardeningWorldWritable from "./hardening/world_writable.js";
 import packagesApt from "./packages/apt.js";
+import packagesDebconf from "./packages/debconf.js";
 import packagesDnf from "./packages/dnf.js";
 import packagesGem from "./packages/gem.js";
 import packagesNpm from "./packages/npm.js";
@@ -96,6 +97,7 @@ export const MODULES: readonly ModuleDef[] = [
   hardeningUnownedFiles,
   hardeningWorldWritable,
   packagesApt,
+  packagesDebconf,
   packagesDnf,
   packagesGem,
   packagesNpm,

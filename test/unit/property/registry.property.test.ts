@@ -201,6 +201,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   "hardening.kernel_module": { name: "cramfs", file: "/etc/modprobe.d/keeltest.conf" },
   "hardening.sshd_config": { settings: { Banner: "/etc/issue.net" } },
   "packages.apt": { name: "keeltest" },
+  "packages.debconf": { question: "keeltest/q", vtype: "string", value: "keeltest" },
   "packages.dnf": { name: "keeltest" },
   "packages.gem": { user_install: false },
   "packages.npm": { global: true },
