@@ -18,6 +18,7 @@ const SCRATCH = [
   "test/compat/**/*.test.ts",
   "test/e2e/audit-fresh.test.ts",
   "test/e2e/audit.test.ts",
+  "test/e2e/debconf.test.ts",
   "test/e2e/firewall.test.ts",
   "test/e2e/harden.test.ts",
   "test/e2e/newmods.test.ts",
