@@ -459,3 +459,16 @@ export async function writeWhole(
   });
   return res.backup ? { backup_file: res.backup } : undefined;
 }
+
+/**
+ * Ansible's unsafe_writes: its atomic_move falls back to writing in place only when the final
+ * rename fails (EBUSY/EXDEV/EPERM… on bind-mounted files); on a filesystem where rename works, as
+ * on every host keel writes, it changes nothing. keel's write stays atomic either way: where the
+ * rename fails, the task fails with the error instead of writing in place.
+ */
+export const UNSAFE_WRITES_SCHEMA: JSONSchema = {
+  type: "boolean",
+  default: false,
+  description:
+    "Accepted for Ansible compatibility; no effect where rename(2) works. keel never falls back to a non-atomic write: where the final rename fails (a bind-mounted file), the task fails.",
+};

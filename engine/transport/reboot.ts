@@ -65,7 +65,8 @@ export const REBOOT_ARG_SCHEMA = {
       "Folders searched, in order, for the first word of reboot_command when it is not an absolute path (as Ansible's find does; the first folder holding it wins, and the task fails when none does). " +
       `Ansible's default is ${JSON.stringify(DEFAULT_SEARCH_PATHS)}; unset, keel runs the command from the host's PATH.`,
     type: ["string", "array"],
-    items: { type: "string", minLength: 1 },
+    pattern: "^[^\\r\\n]*$",
+    items: { type: "string", minLength: 1, pattern: "^[^\\r\\n]*$" },
   },
 } as const;
 

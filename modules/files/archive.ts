@@ -407,7 +407,7 @@ function attrDiffs(st: ArchiveState, a: UnarchiveArgs, files: string[]): string[
       if (want !== s.mode) out.push(`${n} mode ${normMode(s.mode)}`);
     }
     for (const c of memberFsChanges(st, a, s, n))
-      out.push(`${n} ${c.field === "attributes" ? `attributes ${c.before || "(none)"}` : `SELinux context ${c.before}`}`);
+      out.push(`${n} ${c.data.op === "chattr" ? `attributes ${c.before || "(none)"}` : `SELinux context ${c.before}`}`);
   }
   return out;
 }

@@ -31,7 +31,7 @@ import {
   type FsAttrState,
 } from "../../engine/core/filestate.js";
 import { fsAttrNote, fsAttrScript, parseFsAttrs } from "../../engine/core/fsattrs.js";
-import { UNSAFE_WRITES_SCHEMA } from "../files/common.js";
+import { UNSAFE_WRITES_SCHEMA } from "../../engine/core/filestate.js";
 import { URI_PY, type UriRequest, type UriResponse } from "./uri-request.js";
 
 export interface UriArgs extends AttrArgs {
@@ -136,20 +136,21 @@ export default defineModule<UriArgs, UriState>({
       ca_path: { type: "string", pattern: "^/", description: "A CA bundle on the host to verify the server against." },
       client_cert: {
         type: "string",
-        pattern: "^/",
+        pattern: "^/[^\\r\\n]*$",
         description: "PEM client certificate on the host (may include its key), for TLS client authentication (Python's load_cert_chain, as Ansible).",
       },
-      client_key: { type: "string", pattern: "^/", description: "PEM private key on the host for client_cert." },
+      client_key: { type: "string", pattern: "^/[^\\r\\n]*$", description: "PEM private key on the host for client_cert." },
       src: {
         type: "string",
         minLength: 1,
+        pattern: "^[^\\r\\n]*$",
         description:
           "A file whose bytes are the request body (Content-Length from its size): on the controller (the role's then the playbook's files/ folder, or a path; an ansible-vault file is sent decrypted), or with remote_src on the host. Not with body.",
       },
       remote_src: { type: "boolean", default: false, description: "src is a file on the host." },
       unix_socket: {
         type: "string",
-        pattern: "^/",
+        pattern: "^/[^\\r\\n]*$",
         description:
           "Make the request over this Unix socket on the host (e.g. /var/run/docker.sock); the URL's path and Host header still apply, as in Ansible.",
       },

@@ -48,6 +48,8 @@ const MODULE_MAY_USE: Record<string, string> = {
   "engine/transport/atomic.js":
     "files.copy remote_src writes a host-side source through the same atomic-write script (pure script text and its parser) that uploads use",
   "engine/facts/index.js": "system.setup is the facts probe run as a task; the probe and its Ansible names live in engine/facts",
+  "engine/template/lookup-url.js":
+    "users.authorized_key fetches a key given as a URL on the controller with the same HTTP client, redirects, certificate checks and errors as lookup('url')",
 };
 
 describe("import graph", () => {

@@ -271,6 +271,7 @@ const MAPKEY: Record<string, string> = { "hardening.sshd_config settings.*": "Ba
 /** Other arguments to drop or add when one argument is tested (aliases, exclusive pairs). */
 const WITH: Record<string, { drop?: string[]; add?: Record<string, unknown> }> = {
   "files.copy src": { drop: ["content"] },
+  "system.wait_for exclude_hosts[]": { drop: ["path", "search_regex"], add: { state: "drained", port: 22 } },
   "files.file src": { add: { state: "link" } },
   "files.ini_file values[]": { drop: ["value"] },
   "files.ini_file section_has_values[].value": { add: { section_has_values: [{ option: "o" }] } },
