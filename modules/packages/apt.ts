@@ -8,7 +8,7 @@ import { packageModule } from "./package-module.js";
 // null is "not given", as for every argument of an Ansible module (`pkg:` left empty on a task
 // whose `when` is false loads in Ansible).
 const name = {
-  oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }, { type: "null" }],
+  oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 } }, { type: "null" }],
 };
 
 export default packageModule({

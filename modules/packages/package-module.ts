@@ -181,7 +181,7 @@ const COMMON_PROPS: Record<string, JSONSchema> = {
     description:
       "Package name, or a list of them (a string may also list names separated by commas). `name=VERSION` pins an exact version " +
       "(apt: the full Debian version such as `1.2-3` or `1:9.2p1-2`; dnf: version or version-release; apk: version-rN).",
-    oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 }, { type: "null" }],
+    oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 } }, { type: "null" }],
   },
   state: {
     description:

@@ -37,6 +37,16 @@ describe("argument aliases", () => {
     expect(args[4]).toMatchObject({ interface_in: "eth0" });
   });
 
+  it("an empty package list (a role's default `[]`) loads under every name and spelling, as Ansible's apt does nothing with it", () => {
+    const plan = load(
+      ["    - apt: { name: [] }", "    - package: { name: [], state: present }", "    - ansible.builtin.apt: { pkg: [], update_cache: true }", ""].join("\n"),
+    );
+    const args = (plan.plays[0]!.tasks as Task[]).map((t) => t.args);
+    expect(args[0]).toMatchObject({ name: [] });
+    expect(args[1]).toMatchObject({ name: [] });
+    expect(args[2]).toMatchObject({ pkg: [], update_cache: true });
+  });
+
   it("lineinfile/blockinfile's destfile and systemd_service's service/unit, as Ansible spells them", () => {
     const plan = load(
       [
