@@ -61,11 +61,15 @@ export function unknownReason(r: { name: string; by: TaskRef }): string {
  * that did not run, so that a field read through another name (a loop's `item`, subelements) is
  * unknown like `name.stdout` is.
  */
+/** An item check mode did not run: it had changes to make and made none (its result is a guess). */
+export function notRunInCheck(o: ItemOutcome): boolean {
+  return o.idle === true && o.result.changes.length > 0;
+}
+
 export function markNotRun(notRun: Map<string, TaskRef>, name: string, by: TaskRef, reg: Record<string, unknown>, outcomes: ItemOutcome[]): void {
   notRun.set(name, by);
-  const idle = (o: ItemOutcome) => o.idle === true && o.result.changes.length > 0;
   const results = reg.results;
   if (Array.isArray(results) && results.length === outcomes.length && outcomes.every((o, i) => results[i] === o.reg)) {
-    outcomes.forEach((o, i) => idle(o) && markResult(o.reg, `${name}.results[${i}]`));
+    outcomes.forEach((o, i) => notRunInCheck(o) && markResult(o.reg, `${name}.results[${i}]`));
   } else markResult(reg, name);
 }

@@ -26,7 +26,7 @@ import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
 import { errorText, maskResult, placeFor, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
-import { markNotRun, type PlannedDirs } from "./predict.js";
+import { markNotRun, notRunInCheck, type PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
 
 export { SECRET, maskResult, posText } from "./result.js";
@@ -421,7 +421,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     this.lastReg = taskReg;
     if (task.register) {
       this.registered[task.register] = taskReg;
-      const notRun = this.checkFor(scope, task) && outcomes.some((o) => o.idle && o.result.changes.length > 0);
+      const notRun = this.checkFor(scope, task) && outcomes.some(notRunInCheck);
       if (notRun) markNotRun(this.notRunInCheck, task.register, ref, taskReg, outcomes);
       else this.notRunInCheck.delete(task.register);
     }
