@@ -25,6 +25,10 @@ import { LabError, run } from "./util.js";
  * python3-pip and python3-venv are what packages.pip (Ansible's pip, virtualenvs) and roles installing
  * them need. locales and ruby are what system.locale_gen and packages.gem (Oefenweb locales,
  * geerlingguy ruby) need.
+ * mariadb-server, postgresql and their Python drivers (python3-pymysql, python3-psycopg2, which
+ * Ansible's community.mysql / community.postgresql modules need) are for the database modules and
+ * the mysql/postgresql corpus roles; bind9, cron, logrotate, supervisor, vim, certbot and
+ * nfs-kernel-server are what the remaining corpus roles install.
  * Dependencies come without Recommends.
  */
 export const REAL_DEBS: readonly string[] = [
@@ -34,7 +38,10 @@ export const REAL_DEBS: readonly string[] = [
   "apache2-utils",
   "audispd-plugins",
   "auditd",
+  "bind9",
   "bzip2",
+  "certbot",
+  "cron",
   "fail2ban",
   "git",
   "haproxy",
@@ -44,24 +51,34 @@ export const REAL_DEBS: readonly string[] = [
   "libpam-passwdqc",
   "libpam-pwquality",
   "locales",
+  "logrotate",
+  "mariadb-client",
+  "mariadb-server",
   "memcached",
   "munin-node",
+  "nfs-kernel-server",
   "nginx",
   "nodejs",
   "ntp",
   "php8.2-cli",
   "php8.2-common",
   "postfix",
+  "postgresql",
+  "postgresql-contrib",
   "python3-apt",
   "python3-pip",
+  "python3-psycopg2",
+  "python3-pymysql",
   "python3-venv",
   "redis-server",
   "rsyslog",
   "ruby",
+  "supervisor",
   "systemd-standalone-sysusers",
   "ufw",
   "unattended-upgrades",
   "unzip",
+  "vim",
   "xz-utils",
 ];
 
