@@ -97,23 +97,44 @@ interface Inst {
   installed?: string;
 }
 
-/** apt-get -s install on the rootfs: its "Inst NAME [INSTALLED] (VERSION …)" lines. */
-async function simulate(statusFile: string, names: string[]): Promise<Inst[]> {
-  const { stdout } = await run("apt-get", [
-    "-o",
-    `Dir::State::status=${statusFile}`,
-    "-o",
-    "Debug::NoLocking=1",
-    "-s",
-    "--no-install-recommends",
-    "install",
-    ...names,
-  ]);
-  return stdout
+/** apt-get -s install on the rootfs: its "Inst NAME [INSTALLED] (VERSION …)" lines, or apt's refusal. */
+async function simulate(statusFile: string, names: string[]): Promise<Inst[] | { unmet: string }> {
+  const res = await run(
+    "apt-get",
+    ["-o", `Dir::State::status=${statusFile}`, "-o", "Debug::NoLocking=1", "-s", "--no-install-recommends", "install", ...names],
+    { check: false },
+  );
+  if (res.code !== 0) return { unmet: `${res.stdout}\n${res.stderr}` };
+  return res.stdout
     .split("\n")
     .map((l) => /^Inst (\S+) (?:\[(\S+)\] )?\((\S+)/.exec(l))
     .filter((m): m is RegExpExecArray => !!m)
     .map((m) => ({ name: m[1]!, version: m[3]!, ...(m[2] ? { installed: m[2] } : {}) }));
+}
+
+/**
+ * The packages apt names as unmet because a dependency is pinned: "X : Depends: Y (>= V) but W is to
+ * be installed" with Y pinned. Pure, for the test.
+ */
+export function blockedByPins(aptOutput: string, pins: ReadonlyMap<string, string>): string[] {
+  const out = new Set<string>();
+  for (const m of aptOutput.matchAll(/^\s*(\S+) : (?:Pre)?Depends: (\S+) \([^)]*\) but (\S+) is to be installed/gm)) {
+    if (pins.get(m[2]!) === m[3]) out.add(m[1]!);
+  }
+  return [...out];
+}
+
+/** The versions apt knows for a package, newest first (apt-cache madison). */
+async function versions(name: string): Promise<string[]> {
+  const { stdout } = await run("apt-cache", ["madison", name]);
+  return [
+    ...new Set(
+      stdout
+        .split("\n")
+        .map((l) => l.split("|")[1]?.trim())
+        .filter((v): v is string => !!v),
+    ),
+  ];
 }
 
 /**
@@ -125,11 +146,34 @@ async function simulate(statusFile: string, names: string[]): Promise<Inst[]> {
  * version the rootfs has.
  */
 export async function realDebsPlan(statusFile: string): Promise<string[]> {
-  let plan = await simulate(statusFile, [...REAL_DEBS]);
+  const first = await simulate(statusFile, [...REAL_DEBS]);
+  if (!Array.isArray(first)) throw new LabError(`apt cannot install the real packages on the rootfs:\n${first.unmet.trim()}`);
+  let plan = first;
   const pins = new Map<string, string>();
   for (const up of plan.filter((p) => p.installed !== undefined)) for (const p of plan) if (p.version === up.version) pins.set(p.name, up.installed!);
   if (pins.size > 0) {
-    plan = await simulate(statusFile, [...REAL_DEBS.filter((n) => !pins.has(n)), ...[...pins].map(([n, v]) => `${n}=${v}`)]);
+    // A security update of a new package may need the newer build of a pinned one (libdbi-perl
+    // from bookworm-security needs perl deb12u4 while the rootfs has deb12u3): such a package is
+    // pinned in turn to the newest older version apt knows, until apt agrees (a few rounds at most).
+    const older = new Map<string, string[]>();
+    for (let round = 0; ; round++) {
+      const names = [...REAL_DEBS.filter((n) => !pins.has(n)), ...[...pins].map(([n, v]) => `${n}=${v}`)];
+      const res = await simulate(statusFile, names);
+      if (Array.isArray(res)) {
+        plan = res;
+        break;
+      }
+      const blocked = blockedByPins(res.unmet, pins);
+      if (!blocked.length || round >= 8) throw new LabError(`apt cannot install the real packages with the rootfs's versions pinned:\n${res.unmet.trim()}`);
+      for (const name of blocked) {
+        if (!older.has(name)) older.set(name, await versions(name));
+        const known = older.get(name)!;
+        const current = pins.get(name) ?? plan.find((p) => p.name === name)?.version ?? known[0];
+        const next = known[known.indexOf(current ?? "") + 1];
+        if (!next) throw new LabError(`apt cannot install ${name} with the rootfs's versions pinned, and no older version is known:\n${res.unmet.trim()}`);
+        pins.set(name, next);
+      }
+    }
     const still = plan.filter((p) => p.installed !== undefined);
     if (still.length)
       throw new LabError(`the real packages would upgrade rootfs packages: ${still.map((p) => `${p.name} ${p.installed} → ${p.version}`).join(", ")}`);
