@@ -27,6 +27,9 @@ export function magicVars(
     inventory_hostname_short: spec.name.split(".")[0],
     group_names: spec.groups.filter((g) => g !== "all" && g !== "ungrouped"),
     ansible_host: spec.vars.ansible_host ?? spec.address,
+    // always defined, as in Ansible ("ssh" unless the inventory says otherwise); roles test it
+    // (willshersystems/ansible-sshd: `ansible_connection != 'chroot'`). An inventory value wins.
+    ansible_connection: spec.connection,
     ansible_check_mode: opts.check,
     ansible_diff_mode: opts.diff,
     playbook_dir: plan.dir,

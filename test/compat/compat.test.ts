@@ -116,6 +116,8 @@ const MEANING: [string, string][] = [
   ["/etc/ssl/certs/ssl-cert-snakeoil.pem", 'openssl x509 -in "$f" -noout -subject -ext subjectAltName 2>/dev/null || echo generated-cert'],
   ["/etc/aliases.db", 'postalias -s "hash:${f%.db}" 2>/dev/null | grep -v "^YP_LAST_MODIFIED:" | sort'],
   ["/etc/postfix/*.db", 'postmap -s "hash:${f%.db}" 2>/dev/null | grep -v "^YP_LAST_MODIFIED:" | sort'],
+  // DH parameters are random primes: compared by their size ("DH Parameters: (1024 bit)")
+  ["/etc/nginx/dh*.pem", 'openssl dhparam -in "$f" -noout -text 2>/dev/null | head -1'],
   // community.general.pamd stamps the file it edits with "# Updated by Ansible - <now>"; keel's pamd
   // writes the same rules without that comment (compared without it)
   ["/etc/pam.d/*", 'grep -v "^# Updated by Ansible - " "$f"'],

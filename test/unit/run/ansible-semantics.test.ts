@@ -253,6 +253,15 @@ describe("serial batches", () => {
   });
 });
 
+describe("magic variables", () => {
+  it("ansible_connection is defined without an inventory value, as Ansible's 'ssh'", async () => {
+    const l = lab();
+    const { summary } = await run(l, play([task("kv", { key: "conn", value: "{{ ansible_connection }}" }, { when: ["ansible_connection != 'chroot'"] })]));
+    expect(summary.failed).toEqual([]);
+    expect(l.kv("h1", "conn")).toBe("ssh");
+  });
+});
+
 describe("blocks", () => {
   it("rescue sees ansible_failed_task and ansible_failed_result", async () => {
     const l = lab();
