@@ -9,6 +9,8 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { packageRoot } from "../core/paths.js";
+import { MODULES } from "../../modules/index.js";
+import { validatorsDir, writeValidators } from "../playbook/validators.js";
 
 /** Packages loaded from node_modules at run time: native addons, and ssh2 (which finds its own optional binding). */
 export const BUNDLE_EXTERNAL = ["better-sqlite3", "cpu-features", "ssh2"];
@@ -39,8 +41,12 @@ export async function bundle(root = packageRoot(), out = bundlePaths(root).out):
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // and the module argument validators, compiled ahead of time (engine/playbook/validators.ts)
   bundle().then(
-    (size) => process.stdout.write(`bundled ${bundlePaths().out} (${(size / 2 ** 20).toFixed(1)} MiB)\n`),
+    (size) => {
+      process.stdout.write(`bundled ${bundlePaths().out} (${(size / 2 ** 20).toFixed(1)} MiB)\n`);
+      process.stdout.write(`precompiled ${writeValidators(MODULES)} module validators in ${validatorsDir()}\n`);
+    },
     (e: unknown) => {
       process.stderr.write(`bundle: ${(e as Error).message}\n`);
       process.exit(1);

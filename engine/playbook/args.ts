@@ -7,14 +7,16 @@ import { errorAt } from "../core/yaml.js";
 import { maybeTemplated, validateModuleArgs } from "./validate.js";
 import type { ModuleDef, JSONSchema } from "../core/module.js";
 import { hasTemplate } from "../template/index.js";
+import { ARGS_AJV_OPTIONS, precompiledValidator } from "./validators.js";
 
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+const ajv = new Ajv(ARGS_AJV_OPTIONS);
 const validators = new WeakMap<ModuleDef, ValidateFunction>();
 
+/** The module's validator: the one `npm run build` compiled from this schema (validators.ts), else ajv compiles it. */
 function validatorOf(m: ModuleDef): ValidateFunction {
   let v = validators.get(m);
   if (!v) {
-    v = ajv.compile(m.args);
+    v = precompiledValidator(m) ?? ajv.compile(m.args);
     validators.set(m, v);
   }
   return v;

@@ -9,7 +9,7 @@ import { emptyStats } from "../core/events.js";
 import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
-import { layerVars, withLookupContext } from "../template/index.js";
+import { layerVars, markUnsafe, withLookupContext } from "../template/index.js";
 import { gatherFacts, ansibleFactVars, factsOptions, factsProbeFor } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
@@ -314,7 +314,10 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     let ok = await this.runNodes(block.block, inner);
     if (!ok && block.rescue.length) {
       this.stats.rescued++;
-      const failed = this.lastFailed ? { ansible_failed_task: this.lastFailed.task, ansible_failed_result: this.lastFailed.result } : {};
+      // results are data, not templates: a failure's message may quote a template's text
+      const failed = this.lastFailed
+        ? { ansible_failed_task: markUnsafe(this.lastFailed.task), ansible_failed_result: markUnsafe(this.lastFailed.result) }
+        : {};
       ok = await this.runNodes(block.rescue, { ...scope, blockVars: { ...scope.blockVars, ...failed }, rescuable: parent.rescuable });
     }
     if (block.always.length) {

@@ -8,6 +8,12 @@ export class Callable {
   constructor(
     readonly callName: string,
     readonly fn: CallFn,
+    /**
+     * A macro (and a `{% call %}` block's caller) takes an undefined argument as Jinja does: bound
+     * to its parameter, and undefined inside (`{% if override is defined %}`); it fails only when
+     * used. Other callables get defined arguments only (the UNDEF marker never reaches them).
+     */
+    readonly takesUndefined = false,
   ) {}
 }
 

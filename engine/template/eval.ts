@@ -266,14 +266,16 @@ export interface Args {
   kw: Record<string, Val>;
 }
 
-export function callArgs(c: Node, vars: Record<string, unknown>): Args {
+export function callArgs(c: Node, vars: Record<string, unknown>, soft = false): Args {
   const out: Args = { pos: [], kw: {} };
   if (c.type !== "CallExpression") return out;
+  // soft: an undefined argument becomes UNDEF instead of failing (a macro's, see Callable.takesUndefined)
+  const arg = (n: Node): Val => (soft ? (evSoft(n, vars) as Val) : ev(n, vars));
   for (const a of (c as jsep.CallExpression).arguments) {
     if (isOp(a, "=")) {
       const b = a as jsep.BinaryExpression;
-      out.kw[(b.left as jsep.Identifier).name] = ev(b.right, vars);
-    } else out.pos.push(ev(a, vars));
+      out.kw[(b.left as jsep.Identifier).name] = arg(b.right);
+    } else out.pos.push(arg(a));
   }
   return out;
 }
@@ -345,7 +347,7 @@ export function call(c: jsep.CallExpression, vars: Record<string, unknown>): Val
     if (self !== null && typeof self === "object" && hasOwn(self, method)) {
       const own = (self as Record<string, unknown>)[method];
       if (own instanceof Callable) {
-        const { pos, kw } = callArgs(c, vars);
+        const { pos, kw } = callArgs(c, vars, own.takesUndefined);
         return own.fn(pos, kw);
       }
     }
@@ -357,7 +359,7 @@ export function call(c: jsep.CallExpression, vars: Record<string, unknown>): Val
   if (c.callee.type !== "Identifier") {
     const target = ev(c.callee, vars);
     if (!(target instanceof Callable)) throw new ExprEvalError(`${pathOf(c.callee)} is not callable`);
-    const { pos, kw } = callArgs(c, vars);
+    const { pos, kw } = callArgs(c, vars, target.takesUndefined);
     return target.fn(pos, kw);
   }
   const fname = (c.callee as jsep.Identifier).name;
@@ -365,7 +367,7 @@ export function call(c: jsep.CallExpression, vars: Record<string, unknown>): Val
     // a macro, caller(), a recursive loop(…): template names shadow the built-in functions
     const target = vars[fname];
     if (target instanceof Callable) {
-      const { pos, kw } = callArgs(c, vars);
+      const { pos, kw } = callArgs(c, vars, target.takesUndefined);
       return target.fn(pos, kw);
     }
   }

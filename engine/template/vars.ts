@@ -62,7 +62,7 @@ export function layerVars(l: VarLayers): Record<string, unknown> {
     if (k === "registered") continue;
     for (const name in layer) {
       const v = layer[name];
-      if (v !== null && typeof v === "object" && name !== "hostvars" && name !== "groups" && hasTemplateCached(v)) TEMPLATED.add(v);
+      if (v !== null && typeof v === "object" && name !== "hostvars" && name !== "groups" && !UNSAFE_VALUES.has(v) && hasTemplateCached(v)) TEMPLATED.add(v);
     }
   }
   if (l.registered) {
@@ -102,6 +102,19 @@ export function markWrittenVars(registered: Record<string, unknown>, names: Iter
     if (written) marks.set(n, registered[n]);
     else marks.delete(n);
   }
+}
+
+/**
+ * Values a task produced that the runner hands on through a layer written by people (a rescue's
+ * `ansible_failed_result` and `ansible_failed_task` in its block vars): never templated, as Ansible
+ * marks them unsafe. A failure message may quote a template (`{{ body_option("Include", x) -}}`).
+ */
+const UNSAFE_VALUES = new WeakSet<object>();
+
+/** Mark a task's result (or another produced value) as data, never a template (see UNSAFE_VALUES). */
+export function markUnsafe<T extends object>(v: T): T {
+  UNSAFE_VALUES.add(v);
+  return v;
 }
 
 /** `ansible_facts` of task results written by people (include_vars): hosts that adopt them (run_once) mark them too. */

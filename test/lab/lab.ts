@@ -20,7 +20,7 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { BRIDGE, SCRATCH_BASE, hostIndex, labHost, labPaths, type LabHostName, type LabPaths } from "./config.js";
 import { buildAptRepo } from "./aptrepo.js";
 import { LAB_USER, ensureRootfs, rootfsDir } from "./rootfs.js";
@@ -116,6 +116,56 @@ export function liveLeases(paths: LabPaths = labPaths()): number[] {
     else rmSync(join(paths.leases, f), { force: true });
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One lab per machine: the bridge, the namespaces and the addresses are machine-wide, while the
+// state, leases and lock live in a lab dir (KEEL_LAB_DIR, default <repo>/.lab). A second checkout
+// with its own lab dir once tore down every host of the first one (its teardown removes every
+// running lab host), so the lab dir whose hosts run is recorded machine-wide, and another lab dir
+// is refused with the one to use.
+
+/** Machine-wide record of the lab dir whose hosts run (in /run: gone at boot, as the hosts are). */
+export const LAB_OWNER_FILE = "/run/keel-lab/owner";
+
+/**
+ * The other lab dir whose hosts run on this machine, or undefined when there is none (or the
+ * record is stale: no host runs, or that dir holds no lab any more). Pure over its inputs, for the test.
+ */
+export function foreignLabDir(own: string, recorded: string | undefined, hostsRunning: boolean, ownerHasLab: (dir: string) => boolean): string | undefined {
+  if (!recorded || !hostsRunning) return undefined;
+  if (resolve(recorded) === resolve(own)) return undefined;
+  return ownerHasLab(recorded) ? recorded : undefined;
+}
+
+/** Refuse to act on the lab from `paths` when another lab dir's hosts run here. */
+export async function refuseForeignLab(paths: LabPaths): Promise<void> {
+  let recorded: string | undefined;
+  try {
+    recorded = readFileSync(LAB_OWNER_FILE, "utf8").trim() || undefined;
+  } catch {
+    return;
+  }
+  const hasLab = (dir: string) => existsSync(join(dir, "state.json")) || (existsSync(join(dir, "hosts")) && readdirSync(join(dir, "hosts")).length > 0);
+  const other = foreignLabDir(paths.state, recorded, recorded !== undefined && (await runningHostIndexes()).length > 0, hasLab);
+  if (other)
+    throw new LabError(
+      `the lab hosts running on this machine belong to the lab dir ${other}, not ${paths.state} (the bridge, namespaces and addresses are machine-wide); use them with KEEL_LAB_DIR=${other}, or remove them first with 'KEEL_LAB_DIR=${other} npm run lab -- down'`,
+    );
+}
+
+/** Record `paths` as the lab dir whose hosts run here. */
+export function claimLab(paths: LabPaths): void {
+  mkdirSync("/run/keel-lab", { recursive: true });
+  writeFileSync(LAB_OWNER_FILE, `${resolve(paths.state)}\n`);
+}
+
+function releaseLab(paths: LabPaths): void {
+  try {
+    if (resolve(readFileSync(LAB_OWNER_FILE, "utf8").trim()) === resolve(paths.state)) rmSync(LAB_OWNER_FILE, { force: true });
+  } catch {
+    /* no record */
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,10 +308,12 @@ export async function upLocked(n: number, opts: UpOptions & { paths: LabPaths })
   const log = opts.log ?? (() => {});
   if (!Number.isInteger(n) || n < 1) throw new LabError(`number of hosts must be a positive integer, got ${n}`);
   const wanted = Array.from({ length: n }, (_, i) => labHost(i + 1)); // validates every address first
+  await refuseForeignLab(paths);
   const rootfs = (await ensureRootfs({ paths, log })).dir;
   await buildAptRepo(paths.repo);
   const labPub = await ensureLabKey(paths);
   await ensureBridge();
+  claimLab(paths);
   const previous = readLabState(paths);
   const running = (await runningHostIndexes()).filter((i) => i < SCRATCH_BASE);
   const extra = running.filter((i) => i > n);
@@ -305,6 +357,7 @@ export async function down(opts: { paths?: LabPaths; log?: Log; onlyIf?: (state:
 }
 
 export async function downLocked(paths: LabPaths, log: Log): Promise<number> {
+  await refuseForeignLab(paths);
   const indexes = new Set(await runningHostIndexes());
   for (const h of readLabState(paths)?.hosts ?? []) indexes.add(h.index);
   if (existsSync(paths.hostsDir)) for (const e of readdirSync(paths.hostsDir)) if (/^lab\d+$/.test(e)) indexes.add(hostIndex(e));
@@ -320,6 +373,7 @@ export async function downLocked(paths: LabPaths, log: Log): Promise<number> {
   rmSync(paths.hostsDir, { recursive: true, force: true });
   for (const f of [paths.stateFile, paths.inventoryYaml, paths.inventoryIni, paths.knownHosts]) rmSync(f, { force: true });
   await releaseNetnsDir();
+  releaseLab(paths);
   log(`lab down: ${indexes.size} host(s) removed`);
   return indexes.size;
 }

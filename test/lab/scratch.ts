@@ -6,7 +6,19 @@ import { buildAptRepo } from "./aptrepo.js";
 import { ensureRootfs } from "./rootfs.js";
 import { LabError, mapLimit } from "./util.js";
 import { ensureBridge, killHost, removeHost, runningHostIndexes, startHost, stopHost, waitGone, type LabHost } from "./host.js";
-import { downLocked, ensureLabKey, liveLeases, stateFor, upLocked, withLabLock, yamlInventory, type LabState, type Log } from "./lab.js";
+import {
+  claimLab,
+  downLocked,
+  ensureLabKey,
+  refuseForeignLab,
+  liveLeases,
+  stateFor,
+  upLocked,
+  withLabLock,
+  yamlInventory,
+  type LabState,
+  type Log,
+} from "./lab.js";
 
 // ---------------------------------------------------------------------------------------------
 // Scratch hosts: private to one test, for destructive checks on a shared lab
@@ -34,10 +46,12 @@ export async function startScratchHost(opts: { paths?: LabPaths } = {}): Promise
 export async function startScratchHosts(n: number, opts: { paths?: LabPaths; parallel?: number } = {}): Promise<ScratchHost[]> {
   const paths = opts.paths ?? labPaths();
   return withLabLock(paths, async () => {
+    await refuseForeignLab(paths);
     const rootfs = (await ensureRootfs({ paths })).dir;
     await buildAptRepo(paths.repo);
     const labPub = await ensureLabKey(paths);
     await ensureBridge();
+    claimLab(paths);
     const taken = new Set(await runningHostIndexes());
     const indexes: number[] = [];
     for (let index = SCRATCH_BASE; indexes.length < n; index++) {

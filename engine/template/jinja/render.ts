@@ -8,7 +8,7 @@ import { limitHint, limitOf, LIMITS } from "../../core/limits.js";
 import { Callable, Namespace } from "../callable.js";
 import { ExprEvalError, UndefinedVarError } from "../errors.js";
 import { callArgs, evalNode } from "../eval.js";
-import { pyStr, toText, truthy, typeName } from "../values.js";
+import { pyStr, toText, truthy, typeName, UNDEF } from "../values.js";
 import { BODY_VAR, type JNode, type Param } from "./parser.js";
 
 /** A compiled template: its tree, its normalised source (for positions) and where it came from. */
@@ -61,9 +61,10 @@ class Frame {
     readonly root: Record<string, unknown>,
   ) {
     const find = (k: string): { v: unknown } | undefined => {
-      // walks the frame chain outwards from this frame
+      // walks the frame chain outwards from this frame; a macro parameter bound to an undefined
+      // argument (UNDEF) is undefined there, not looked up further out
       // eslint-disable-next-line @typescript-eslint/no-this-alias
-      for (let f: Frame | undefined = this; f; f = f.parent) if (Object.hasOwn(f.own, k)) return { v: f.own[k] };
+      for (let f: Frame | undefined = this; f; f = f.parent) if (Object.hasOwn(f.own, k)) return f.own[k] === UNDEF ? undefined : { v: f.own[k] };
       if (Object.hasOwn(this.root, k)) return { v: this.root[k] };
       if (Object.hasOwn(GLOBALS, k)) return { v: GLOBALS[k] };
       return undefined;
@@ -364,28 +365,31 @@ export class Renderer {
   }
 
   private macro(name: string, params: Param[], body: JNode[], def: Frame, c: Compiled): Callable {
-    return new Callable(name, (pos, kw) =>
-      this.nested(
-        () => {
-          const g = def.child();
-          const rest = { ...kw };
-          params.forEach((p, k) => {
-            if (k < pos.length) g.own[p.name] = pos[k];
-            else if (Object.hasOwn(rest, p.name)) g.own[p.name] = rest[p.name];
-            else if (p.dflt) g.own[p.name] = this.eval(p.dflt, g, c, 0, p.name);
-            delete rest[p.name];
-          });
-          g.own.varargs = pos.slice(params.length);
-          if (Object.hasOwn(rest, "caller")) {
-            g.own.caller = rest.caller;
-            delete rest.caller;
-          }
-          g.own.kwargs = rest;
-          return this.block(body, g, c);
-        },
-        c,
-        0,
-      ),
+    return new Callable(
+      name,
+      (pos, kw) =>
+        this.nested(
+          () => {
+            const g = def.child();
+            const rest = { ...kw };
+            params.forEach((p, k) => {
+              if (k < pos.length) g.own[p.name] = pos[k];
+              else if (Object.hasOwn(rest, p.name)) g.own[p.name] = rest[p.name];
+              else if (p.dflt) g.own[p.name] = this.eval(p.dflt, g, c, 0, p.name);
+              delete rest[p.name];
+            });
+            g.own.varargs = pos.slice(params.length);
+            if (Object.hasOwn(rest, "caller")) {
+              g.own.caller = rest.caller;
+              delete rest.caller;
+            }
+            g.own.kwargs = rest;
+            return this.block(body, g, c);
+          },
+          c,
+          0,
+        ),
+      true,
     );
   }
 

@@ -270,6 +270,22 @@ describe("blocks", () => {
     expect(l.kv("h1", "why")).toBe("Deploy app: rc 4 broken");
   });
 
+  it("a rescue reads ansible_failed_result as data: a failure quoting a template's text is not rendered again", async () => {
+    // willshersystems/ansible-sshd re-raises `msg: "{{ ansible_failed_result }}"` after its template
+    // task failed on the line `{{ body_option("Include",sshd_Include) -}}`, which the message quotes
+    const l = lab();
+    const { summary } = await run(
+      l,
+      play([
+        block([task("cmd", { cmd: "echo '{% raw %}{{ body_option(\"Include\",x) -}}{% endraw %}' >&2; exit 4" })], {
+          rescue: [task("kv", { key: "why", value: "{{ ansible_failed_result.stderr | trim }}" })],
+        }),
+      ]),
+    );
+    expect(summary.failed).toEqual([]);
+    expect(l.kv("h1", "why")).toBe('{{ body_option("Include",x) -}}');
+  });
+
   it("a block whose when is false reports its always tasks skipped too", async () => {
     const l = lab();
     const { results, summary } = await run(

@@ -39,6 +39,7 @@ C = [
  ("macro kwargs", "{% macro m(a) %}[{{ a }} {{ kwargs.z }}]{% endmacro %}{{ m(1, z=5) }}\n", {}),
  ("macro sees template vars", "{% macro m() %}{{ v }}{% endmacro %}{{ m() }}\n", {"v": "outer"}),
  ("macro whitespace", "{% macro line(k, v) %}\n{{ k }} = {{ v }}\n{% endmacro %}\n[s]\n{{ line('a', 1) }}{{ line('b', 2) }}\n", {}),
+ ("macro takes an undefined argument", "{% macro opt(k, v) %}{% if v is defined %}{{ k }} {{ v }}\n{% else %}#{{ k }} unset\n{% endif %}{% endmacro %}{{ opt('Port', port) }}{{ opt('Include', include) }}{{ opt('Kw', v=missing) }}{{ opt('Shadow', nothere) }}", {"port": 22, "v": "outer"}),
  ("call block", "{% macro wrap(t) %}<{{ caller(t) }}|{{ caller('z') }}>{% endmacro %}{% call(v) wrap('q') %}in:{{ v }}{% endcall %}\n", {}),
  ("call no args", "{% macro box() %}[{{ caller() }}]{% endmacro %}{% call box() %}\nx\n{% endcall %}\n", {}),
  ("with block", "{% with a = 1, b = v %}{{ a }}{{ b }}{% endwith %}{{ a is defined }}\n", {"v": 2}),
