@@ -2,6 +2,12 @@
 // Add a module: create modules/<area>/<noun>.ts exporting `default defineModule({...})`, then one line here.
 import { Registry } from "../engine/core/registry.js";
 import type { ModuleDef } from "../engine/core/module.js";
+import databasesMysqlDb from "./databases/mysql_db.js";
+import databasesMysqlReplication from "./databases/mysql_replication.js";
+import databasesMysqlUser from "./databases/mysql_user.js";
+import databasesPostgresqlDb from "./databases/postgresql_db.js";
+import databasesPostgresqlPrivs from "./databases/postgresql_privs.js";
+import databasesPostgresqlUser from "./databases/postgresql_user.js";
 import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
@@ -68,6 +74,12 @@ import usersSudoers from "./users/sudoers.js";
 import usersUser from "./users/user.js";
 
 export const MODULES: readonly ModuleDef[] = [
+  databasesMysqlDb,
+  databasesMysqlReplication,
+  databasesMysqlUser,
+  databasesPostgresqlDb,
+  databasesPostgresqlPrivs,
+  databasesPostgresqlUser,
   filesBlockinfile,
   filesCopy,
   filesFile,
