@@ -5,6 +5,9 @@ import type { ModuleDef } from "../engine/core/module.js";
 import databasesMysqlDb from "./databases/mysql_db.js";
 import databasesMysqlReplication from "./databases/mysql_replication.js";
 import databasesMysqlUser from "./databases/mysql_user.js";
+import databasesPostgresqlDb from "./databases/postgresql_db.js";
+import databasesPostgresqlPrivs from "./databases/postgresql_privs.js";
+import databasesPostgresqlUser from "./databases/postgresql_user.js";
 import filesBlockinfile from "./files/blockinfile.js";
 import filesCopy from "./files/copy.js";
 import filesFile from "./files/file.js";
@@ -74,6 +77,9 @@ export const MODULES: readonly ModuleDef[] = [
   databasesMysqlDb,
   databasesMysqlReplication,
   databasesMysqlUser,
+  databasesPostgresqlDb,
+  databasesPostgresqlPrivs,
+  databasesPostgresqlUser,
   filesBlockinfile,
   filesCopy,
   filesFile,

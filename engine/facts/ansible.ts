@@ -1,6 +1,7 @@
 // keel's facts under Ansible's names, so playbooks written for Ansible find `ansible_facts.*` and
 // the common `ansible_*` variables with the values and capitalisation Ansible uses.
 import type { Facts } from "../core/facts.js";
+import { ansibleCollectors, collectorOf } from "./subsets.js";
 
 /** Ansible's `distribution` for an os-release ID. */
 const DISTRIBUTION: Record<string, string> = {
@@ -95,6 +96,10 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
     "mounts",
     "virtualization_type",
     "virtualization_role",
+    // engine/facts/interfaces.ts
+    "system_capabilities",
+    "system_capabilities_enforced",
+    ...["dsa", "rsa", "ecdsa", "ed25519"].flatMap((k) => [`ssh_host_key_${k}_public`, `ssh_host_key_${k}_public_keytype`]),
     // engine/facts/more.ts
     "python",
     "python_version",
@@ -133,11 +138,26 @@ export function ansibleFactVars(f: Facts): Record<string, unknown> {
     if (f[k] !== undefined) af[k] = f[k];
   }
   if (f.memory !== undefined) af.memory_mb = f.memory;
+  // one fact per interface (ansible_eth0, ansible_lo…), named by `interfaces`
+  const ifaces = f.interface_facts;
+  if (ifaces !== null && typeof ifaces === "object") for (const [k, v] of Object.entries(ifaces)) af[k] ??= v;
   // Debian and its derivatives: Ansible reads the distribution from /etc/os-release
   if (f.os_family === "debian")
     Object.assign(af, { distribution_file_path: "/etc/os-release", distribution_file_variety: "Debian", distribution_file_parsed: true });
+  // exactly the facts of the collectors Ansible runs for the gather_subset asked (engine/facts/subsets.ts)
+  const collectors = ansibleCollectors(Array.isArray(f.gather_subset) ? (f.gather_subset as string[]) : []);
+  const interfaces = Array.isArray(af.interfaces) ? (af.interfaces as string[]) : [];
+  for (const k of Object.keys(af)) {
+    const c = collectorOf(k, interfaces);
+    if (c !== undefined && !collectors.has(c)) delete af[k];
+  }
   const vars: Record<string, unknown> = { facts: f, ansible_facts: af };
   for (const [k, v] of Object.entries(af)) if (k !== "discovered_interpreter_python" && k !== "gather_subset" && k !== "module_setup") vars[`ansible_${k}`] = v;
+  // Ansible keeps the prefix of ansible_local inside ansible_facts (vars/clean.py namespace_facts)
+  if ("local" in af) {
+    af.ansible_local = af.local;
+    delete af.local;
+  }
   // as Ansible injects them: interpreter discovery's result without the prefix, the setup markers as they are
   if (af.discovered_interpreter_python !== undefined) vars.discovered_interpreter_python = af.discovered_interpreter_python;
   vars.gather_subset = af.gather_subset;

@@ -2,11 +2,9 @@
 // environment, the connecting account, the host's clock, the default IPv4/IPv6 interfaces and every
 // address, mounts with their sizes, PID 1 (for service_mgr) and virtualisation markers. Pure; each
 // value is computed as Ansible's fact collectors compute it (module_utils/facts), so
-// engine/facts/ansible.ts can expose them under Ansible's names unchanged.
-
-export interface NetDefault {
-  [k: string]: unknown;
-}
+// engine/facts/ansible.ts can expose them under Ansible's names unchanged. The network facts are
+// interfaces.ts's.
+import { capsFacts, networkFacts, sshHostKeyFacts } from "./interfaces.js";
 
 export interface MountFact {
   mount: string;
@@ -31,81 +29,6 @@ export interface MountFact {
 /** Octal escapes of /proc/mounts fields (\040 for a space). */
 function unescape(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-const IFTYPE: Record<string, string> = { "1": "ether", "32": "infiniband", "512": "ppp", "772": "loopback", "65534": "tunnel" };
-
-/** Ansible's route-lookup parsing: dev, src and via after the queried address. */
-function routeGet(lines: string[], target: string): NetDefault {
-  const out: NetDefault = {};
-  const w = (lines[0] ?? "").trim().split(/\s+/);
-  if (w[0] !== target) return out;
-  for (let i = 0; i < w.length - 1; i++) {
-    if (w[i] === "dev") out.interface = w[i + 1];
-    else if (w[i] === "src") out.address = w[i + 1];
-    else if (w[i] === "via" && w[i + 1] !== target) out.gateway = w[i + 1];
-  }
-  return out;
-}
-
-function ipv4Net(address: string, prefix: number): { netmask: string; network: string } {
-  const toInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-  const toIp = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join(".");
-  const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
-  const addr = toInt(address);
-  // bitwise AND on 32-bit unsigned values
-  const net = (addr & mask) >>> 0;
-  return { netmask: toIp(mask), network: toIp(net) };
-}
-
-/** default_ipv4/ipv6 and all_ipv4/ipv6_addresses from `ip addr show` and /sys/class/net. */
-export function networkFacts(route4: string[], route6: string[], addr: string[], sysnet: string[]): Record<string, unknown> {
-  const v4 = routeGet(route4, "8.8.8.8");
-  const v6 = routeGet(route6, "2404:6800:400a:800::1012");
-  const dev: Record<string, { mac: string; mtu: number; type: string }> = {};
-  for (const l of sysnet) {
-    const [name = "", mac = "", mtu = "", type = ""] = l.split("|");
-    if (name) dev[name] = { mac, mtu: Number(mtu), type: IFTYPE[type.trim()] ?? "unknown" };
-  }
-  const all4: string[] = [];
-  const all6: string[] = [];
-  let cur = "";
-  for (const line of addr) {
-    const head = /^\d+:\s+([^\s:@]+)/.exec(line);
-    if (head) {
-      cur = head[1]!;
-      continue;
-    }
-    const w = line.trim().split(/\s+/);
-    if (w[0] === "inet") {
-      const [address = "", len = "32"] = w[1]!.split("/");
-      const broadcast = w[2] === "brd" && w.length > 3 ? w[3]! : "";
-      if (v4.address === address) {
-        const d = dev[cur];
-        Object.assign(v4, {
-          broadcast,
-          ...ipv4Net(address, Number(len)),
-          prefix: len,
-          macaddress: d?.mac ?? "",
-          mtu: d?.mtu,
-          type: d?.type ?? "unknown",
-          alias: w[w.length - 1],
-        });
-      }
-      if (!address.startsWith("127.")) all4.push(address);
-    } else if (w[0] === "inet6") {
-      const peer = w[2] === "peer";
-      const address = peer ? w[1]! : w[1]!.split("/")[0]!;
-      const prefix = peer ? ((w[3] ?? "").split("/")[1] ?? "") : (w[1]!.split("/")[1] ?? "");
-      const scope = peer ? w[5] : w[3];
-      if (v6.address === address) {
-        const d = dev[cur];
-        Object.assign(v6, { prefix, scope, macaddress: d?.mac ?? "", mtu: d?.mtu, type: d?.type ?? "unknown" });
-      }
-      if (address !== "::1") all6.push(address);
-    }
-  }
-  return { default_ipv4: v4, default_ipv6: v6, all_ipv4_addresses: all4, all_ipv6_addresses: all6, interfaces: Object.keys(dev) };
 }
 
 /** Ansible's mounts: real devices only, statvfs sizes, ",bind" for bind mounts, lsblk's UUID. */
@@ -279,6 +202,8 @@ export function parseExtraFacts(s: Map<string, string[]>, envText: string | unde
   }
   if (s.has("mounts")) out.mounts = mountFacts(s.get("mounts")!, s.get("findmnt") ?? [], s.get("lsblk") ?? [], s.get("statfs") ?? []);
   if (s.has("virt")) Object.assign(out, virtFacts(s.get("virt")!));
+  if (s.has("caps")) Object.assign(out, capsFacts(s.get("caps")));
+  if (s.has("sshkeys")) Object.assign(out, sshHostKeyFacts(s.get("sshkeys")!));
   if (s.has("addr-all")) Object.assign(out, networkFacts(s.get("route4") ?? [], s.get("route6") ?? [], s.get("addr-all")!, s.get("sysnet") ?? []));
   return out;
 }

@@ -18,6 +18,7 @@ import { shq } from "../core/shell.js";
 import { resolveSubsets, type Subset } from "./subsets.js";
 
 export { GATHER_SUBSETS, resolveSubsets, type Subset } from "./subsets.js";
+import { CAPS_SCRIPT, SSH_KEYS_SCRIPT, SYSNET_SCRIPT } from "./interfaces.js";
 import { DEFAULT_FACT_PATH, localFactsRecords, parseLocalFacts } from "./local.js";
 
 /** One @out record per section: the text its commands printed (engine/core/snippets.ts), by subset. */
@@ -57,6 +58,9 @@ const SECTIONS: [Subset, string, string][] = [
   ],
   ["min", "date", "date +'%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%N|%Z|%z'; date -d 2000-07-01 +%Z 2>/dev/null"],
   ["min", "proc1", "cat /proc/1/comm"],
+  // Ansible's caps and ssh_pub_keys collectors (both in its min subset): engine/facts/interfaces.ts
+  ["min", "caps", CAPS_SCRIPT],
+  ["min", "sshkeys", SSH_KEYS_SCRIPT],
   ["hardware", "mounts", "cat /proc/mounts"],
   ["hardware", "findmnt", "findmnt --list --noheadings --notruncate"],
   ["hardware", "lsblk", "lsblk --list --noheadings --paths --output NAME,UUID --exclude 2"],
@@ -110,13 +114,7 @@ function networkPart(sec: (id: string, cmd: string) => string, keelOnly = false)
           sec("route4", "ip -4 route get 8.8.8.8"),
           sec("route6", "ip -6 route get 2404:6800:400a:800::1012"),
           sec("addr-all", "ip addr show"),
-          // directory order (ls -U), not the shell's sorted glob: ansible_interfaces follows Python's glob,
-          // which is readdir order, and that order differs between kernels
-          sec(
-            "sysnet",
-            // one-line sysfs files read with the shell's own read: three processes fewer per interface
-            `for _b in $(ls -U /sys/class/net); do _n=/sys/class/net/$_b; _a=; _m=; _t=; IFS= read -r _a < "$_n/address"; IFS= read -r _m < "$_n/mtu"; IFS= read -r _t < "$_n/type"; printf '%s|%s|%s|%s\\n' "\${_n##*/}" "$_a" "$_m" "$_t"; done`,
-          ),
+          sec("sysnet", SYSNET_SCRIPT),
         ]),
     "else",
     sec("proc-route", "cat /proc/net/route"),

@@ -321,7 +321,8 @@ function absorbFacts(h: TaskHost, vars: Record<string, unknown>, af: Record<stri
   const cur = h.registered.ansible_facts ?? vars.ansible_facts;
   const ns: Record<string, unknown> = cur && typeof cur === "object" && !Array.isArray(cur) ? { ...(cur as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(af)) {
-    ns[k.replace(/^ansible_/, "")] = v;
+    // Ansible's namespace_facts keeps ansible_local's prefix
+    ns[k === "ansible_local" ? k : k.replace(/^ansible_/, "")] = v;
     h.registered[k] = v;
   }
   h.registered.ansible_facts = ns;

@@ -10,7 +10,7 @@ import type { HostModule } from "../core/module.js";
 import { EMPTY_FACTS, type Facts } from "../core/facts.js";
 import { ConnectionError, InternalError } from "../core/errors.js";
 import { layerVars, markUnsafe, withLookupContext } from "../template/index.js";
-import { gatherFacts, ansibleFactVars, factsOptions, factsProbeFor } from "../facts/index.js";
+import { gatherFacts, ansibleFactVars, factsBeforeGathering, factsOptions, factsProbeFor } from "../facts/index.js";
 import { tagsSelect } from "./select.js";
 import type { Become } from "./host.js";
 import { Deadline } from "./deadline.js";
@@ -91,6 +91,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     readonly fleet: FleetVars = { groups: {}, hostvars: {} },
   ) {
     this.deadline = new Deadline(spec.name, opts.hostTimeoutMs);
+    this.facts = factsBeforeGathering(spec.vars);
     this.pool = new ConnectionPool({ ...opts, connect: connectFn });
     applyPipelineFor(this, (t) => (aheadAllowed(this.play, this.opts) ? this.flatIndex.get(t) : undefined));
   }
@@ -209,6 +210,8 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     }
     this.factsGathered = true;
     this.factVars = ansibleFactVars(this.facts);
+    // Ansible's gather_facts marks the facts it gathered for the play
+    (this.factVars.ansible_facts as Record<string, unknown>)._ansible_facts_gathered = true;
     this.publishHostvars();
     this.sink({ type: "host.facts", host: this.name, facts: this.facts });
   }

@@ -2,15 +2,14 @@
 // (engine/facts) and returns them as `ansible_facts` (ansible_* names), which become host
 // variables as in Ansible. `filter` keeps the facts whose name matches one of the shell-style
 // patterns; `gather_subset` takes Ansible's subset names and selects Ansible's fact collectors
-// (setup-subsets.ts): the probe runs only the parts those need, and the result holds exactly the
+// (engine/facts/subsets.ts): the probe runs only the parts those need, and the result holds exactly the
 // facts of those collectors, so a narrow `setup` never overwrites other gathered facts. Read-only.
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, InternalError, ModuleError } from "../../engine/core/errors.js";
 import { EMPTY_FACTS, type Facts } from "../../engine/core/facts.js";
-import { ansibleFactVars, factsProbeFor, GATHER_SUBSETS } from "../../engine/facts/index.js";
+import { ansibleCollectors, ansibleFactVars, collectorOf, factsProbeFor, GATHER_SUBSETS, probeSubsets } from "../../engine/facts/index.js";
 import { fnmatch } from "../../engine/core/fnmatch.js";
 import { refuseLineBreaksIn } from "../../engine/core/lines.js";
-import { ansibleCollectors, collectorOf, probeSubsets } from "./setup-subsets.js";
 
 export interface SetupArgs {
   gather_subset?: string | string[];
@@ -24,6 +23,8 @@ type SetupState = Facts;
 
 /** The interpreter the host's facts name when it was given (ansible_python_interpreter), not discovered. */
 const given = (f: Facts | undefined): string | undefined => {
+  // not gathered yet: the inventory's interpreter (engine/facts factsBeforeGathering)
+  if (typeof f?.python_interpreter === "string") return f.python_interpreter;
   const py = f?.python as { executable?: unknown } | undefined;
   return f && f.discovered_interpreter_python === undefined && typeof py?.executable === "string" ? py.executable : undefined;
 };
@@ -129,10 +130,11 @@ export function setupFacts(state: SetupState, a: SetupArgs): Record<string, unkn
   const filters = list(a.filter);
   for (const [k, v] of Object.entries(af)) {
     // only the facts of the collectors Ansible runs for this gather_subset (the setup markers always)
-    const from = collectorOf(k, interfaces);
+    // ansible_facts names local facts with their prefix (ansible.ts), as Ansible does
+    const from = collectorOf(k === "ansible_local" ? "local" : k, interfaces);
     if (from !== undefined ? !collectors.has(from) : !MARKERS.includes(k)) continue;
     // as Ansible returns them: the setup markers and interpreter discovery's result carry no prefix
-    const name = MARKERS.includes(k) ? k : `ansible_${k}`;
+    const name = MARKERS.includes(k) || k === "ansible_local" ? k : `ansible_${k}`;
     if (filters.length && !filters.some((p) => fnmatch(name, p) || fnmatch(k, p))) continue;
     out[name] = v;
   }

@@ -186,6 +186,7 @@ const MULTILINE: Record<string, Record<string, string>> = {
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDgxbnJ2vXz7N4f3V8ks4vJQy8o6jrH8HkN3gq0JZr9T keel@test";
 const NFT = { chains: [{ name: "input", hook: "input", policy: "accept", rules: [{ proto: "tcp", dport: 22, action: "accept" }] }] };
 const BASE: Record<string, Record<string, unknown>> = {
+  "databases.postgresql_privs": { objs: "keeltest", privs: "SELECT" },
   "files.blockinfile": { path: "/tmp/keeltest" },
   "files.copy": { dest: "/tmp/keeltest", content: "x" },
   "files.file": { path: "/tmp/keeltest" },
@@ -222,6 +223,8 @@ const BASE: Record<string, Record<string, unknown>> = {
 
 /** Benign values for arguments whose format the schema does not say (checked by validate). */
 const SAMPLE: Record<string, string> = {
+  "databases.postgresql_user role_attr_flags": "CREATEDB,NOSUPERUSER",
+  "databases.postgresql_privs privs": "SELECT,INSERT",
   "users.authorized_key key": KEY,
   "users.authorized_key key[]": KEY,
   "system.pam_limits value": "1",

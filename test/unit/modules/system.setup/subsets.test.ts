@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import setup, { setupFacts } from "../../../../modules/system/setup.js";
-import { ansibleCollectors, collectorOf, probeSubsets } from "../../../../modules/system/setup-subsets.js";
+import { ansibleCollectors, collectorOf, probeSubsets } from "../../../../engine/facts/subsets.js";
 import { ansibleFactVars } from "../../../../engine/facts/index.js";
 import { EMPTY_FACTS } from "../../../../engine/core/facts.js";
 import { BASE_FACTS } from "../harness.js";
@@ -184,7 +184,7 @@ describe("setup gather_subset → Ansible's collectors", () => {
     expect(CASES.map((c) => [...ansibleCollectors(c[0])].sort())).toEqual(theirs);
   });
 
-  it("every fact keel gathers belongs to a collector (a new fact must be placed in setup-subsets.ts)", () => {
+  it("every fact keel gathers belongs to a collector (a new fact must be placed in engine/facts/subsets.ts)", () => {
     const af = ansibleFactVars(EMPTY_FACTS).ansible_facts as Record<string, unknown>;
     expect(Object.keys(af).filter((k) => collectorOf(k, []) === undefined)).toEqual(["gather_subset", "module_setup"]);
   });
