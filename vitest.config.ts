@@ -21,6 +21,7 @@ const SCRATCH = [
   "test/e2e/debconf.test.ts",
   "test/e2e/firewall.test.ts",
   "test/e2e/harden.test.ts",
+  "test/e2e/mysql-modules.test.ts",
   "test/e2e/newmods.test.ts",
   "test/e2e/npm-module.test.ts",
   "test/e2e/pamd.test.ts",

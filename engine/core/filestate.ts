@@ -147,8 +147,7 @@ export function fileProbeScript(path: string, o: StatOptions = {}): string {
     `case "$_kp" in */*) _kd=\${_kp%/*}; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
     snip.begin("target"),
     snip.field("path", '"$_kp"'),
-    snip.stat("link", p),
-    snip.stat("dest", p, { follow: true }),
+    snip.statPair("link", "dest", p),
     snip.stat("parent", { sh: '"$_kd"' }, { follow: true, typeOnly: true }),
   );
   const content = o.content ?? { kind: "none" };

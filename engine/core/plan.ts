@@ -139,6 +139,11 @@ export interface Play {
   gatherFacts: boolean;
   /** Ansible's gather_subset (["!all", "min"]…); absent gathers all. */
   gatherSubset?: string[];
+  /**
+   * Ansible's gather_timeout (seconds), which Ansible hands to setup: on Linux it changes nothing
+   * (each mount's statvfs has a fixed 10 s, in Ansible and in keel's probe); kept as written.
+   */
+  gatherTimeout?: number;
   /** Batch sizes: numbers or percentages ("30%"), the last one repeating. */
   serial?: (number | string)[];
   /** Stop the run when more than this percentage of a batch failed (Ansible's max_fail_percentage). */

@@ -4,6 +4,11 @@
 // only POSIX sh, `stat -c`, `base64`, `tr`, `head`, `wc` and `readlink` (GNU coreutils or busybox),
 // and quotes every interpolated value with shq. The shell variables it uses start with `_keel_` and
 // are overwritten by the next snippet. Fixture tests run them in a real dash (test/unit/core/).
+//
+// Each fork+exec of a binary costs the host about a millisecond, and a probe runs on every host of
+// every run: the snippets use the shell's builtins wherever they give the same bytes (parameter
+// expansion instead of head/cut/dirname, `base64 -w 0` instead of `base64 | tr -d '\n'`, one stat
+// for a path that is not a link instead of two), and run a binary only for what sh cannot read.
 import { InputError, InternalError } from "./errors.js";
 import { REC_KEY, REC_NAME, type Rec } from "./record.js";
 import { shq } from "./shell.js";
@@ -16,6 +21,16 @@ export interface ShWord {
   sh: string;
 }
 export type ShValue = string | ShWord;
+
+/**
+ * A shell command that writes its stdin as base64 on one line without a newline: `base64 -w 0`
+ * (GNU coreutils, busybox 1.32 and later: one process), else `base64 | tr -d '\n'` (an older
+ * busybox refuses -w before reading anything, so the fallback still gets the whole input).
+ */
+export const B64 = "{ base64 -w 0 2>/dev/null || base64 | tr -d '\\n'; }";
+
+/** Shell lines that set $_keel_nl to a newline (for ${v%%"$_keel_nl"*} and the like). */
+const NL = [`_keel_nl='`, `'`].join("\n");
 
 function word(v: ShValue): string {
   return typeof v === "string" ? shq(v) : v.sh;
@@ -47,7 +62,7 @@ function field(k: string, shellExpr: string): string {
   return [
     `_keel_v=${shellExpr}`,
     `case $_keel_v in *'`,
-    `'*) printf '%s:b64=' ${k}; printf '%s' "$_keel_v" | base64 | tr -d '\\n'; printf '\\n' ;;`,
+    `'*) printf '%s:b64=' ${k}; printf '%s' "$_keel_v" | ${B64}; printf '\\n' ;;`,
     `*) printf '%s=%s\\n' ${k} "$_keel_v" ;;`,
     `esac`,
   ].join("\n");
@@ -56,7 +71,7 @@ function field(k: string, shellExpr: string): string {
 /** `key:b64=<base64 of the command's stdout>`, byte for byte (stdin is /dev/null, stderr dropped). */
 function b64Field(k: string, command: string): string {
   key(k);
-  return [`printf '%s:b64=' ${k}`, `{ ${command}`, `} </dev/null 2>/dev/null | base64 | tr -d '\\n'`, `printf '\\n'`].join("\n");
+  return [`printf '%s:b64=' ${k}`, `{ ${command}`, `} </dev/null 2>/dev/null | ${B64}`, `printf '\\n'`].join("\n");
 }
 
 /**
@@ -69,28 +84,30 @@ function b64Field(k: string, command: string): string {
  */
 function stat(id: string, path: ShValue, opts: { follow?: boolean; typeOnly?: boolean } = {}): string {
   const follow = opts.follow === true;
-  if (opts.typeOnly) {
-    return [
-      `_keel_p=${word(path)}`,
-      begin("stat", id),
-      follow ? `if [ -e "$_keel_p" ]; then` : `if [ -e "$_keel_p" ] || [ -L "$_keel_p" ]; then`,
-      `printf 'exists=1\n'`,
-      follow
-        ? `if [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`
-        : `if [ -L "$_keel_p" ]; then _keel_t=link; elif [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`,
-      `printf 'type=%s\n' "$_keel_t"`,
-      `else printf 'exists=0\n'; fi`,
-    ].join("\n");
+  return [`_keel_p=${word(path)}`, begin("stat", id), ...statBody(follow, opts.typeOnly === true)].join("\n");
+}
+
+/** Sets $_keel_t to the type of $_keel_p (that exists), following a link or not. */
+function typeOf(follow: boolean): string {
+  return follow
+    ? `if [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`
+    : `if [ -L "$_keel_p" ]; then _keel_t=link; elif [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`;
+}
+
+/**
+ * The fields of a @stat record of $_keel_p after its header. Leaves $_keel_t (the type, empty when
+ * the path does not exist) and $_keel_s (stat's output) for statPair.
+ */
+function statBody(follow: boolean, typeOnly: boolean): string[] {
+  const exists = follow ? `if [ -e "$_keel_p" ]; then` : `if [ -e "$_keel_p" ] || [ -L "$_keel_p" ]; then`;
+  if (typeOnly) {
+    return [exists, `printf 'exists=1\\n'`, typeOf(follow), `printf 'type=%s\\n' "$_keel_t"`, `else _keel_t=; printf 'exists=0\\n'; fi`];
   }
   const L = follow ? "-L " : "";
   return [
-    `_keel_p=${word(path)}`,
-    begin("stat", id),
-    follow ? `if [ -e "$_keel_p" ]; then` : `if [ -e "$_keel_p" ] || [ -L "$_keel_p" ]; then`,
+    exists,
     `printf 'exists=1\\n'`,
-    follow
-      ? `if [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`
-      : `if [ -L "$_keel_p" ]; then _keel_t=link; elif [ -f "$_keel_p" ]; then _keel_t=file; elif [ -d "$_keel_p" ]; then _keel_t=directory; else _keel_t=other; fi`,
+    typeOf(follow),
     `printf 'type=%s\\n' "$_keel_t"`,
     // one stat for every field (each exec costs the host about a millisecond): the mode on the
     // first line, padded to 4 digits here, the key=value lines after it printed as they are
@@ -101,10 +118,7 @@ function stat(id: string, path: ShValue, opts: { follow?: boolean; typeOnly?: bo
     `group=%G`,
     `size=%s`,
     `mtime=%Y' -- "$_keel_p" 2>/dev/null)`,
-    `_keel_m=\${_keel_s%%[!0-9]*}`,
-    `case $_keel_m in ?) _keel_m=000$_keel_m ;; ??) _keel_m=00$_keel_m ;; ???) _keel_m=0$_keel_m ;; esac`,
-    `if [ -n "$_keel_m" ]; then printf 'mode=%s\\n' "$_keel_m"; fi`,
-    `case $_keel_s in *uid=*) printf 'uid=%s\\n' "\${_keel_s#*uid=}" ;; esac`,
+    ...statFields(),
     ...(follow
       ? []
       : [
@@ -112,17 +126,47 @@ function stat(id: string, path: ShValue, opts: { follow?: boolean; typeOnly?: bo
           // readlink adds one newline; printing an x after it and cutting "\nx" keeps a target that
           // itself ends in a newline intact.
           `_keel_v=$(readlink -- "$_keel_p" 2>/dev/null && printf x); _keel_v=\${_keel_v%?x}`,
-          `printf 'target:b64='; printf '%s' "$_keel_v" | base64 | tr -d '\\n'; printf '\\n'`,
+          `printf 'target:b64='; printf '%s' "$_keel_v" | ${B64}; printf '\\n'`,
           `fi`,
         ]),
+    `else _keel_t=; _keel_s=; printf 'exists=0\\n'; fi`,
+  ];
+}
+
+/** The mode, uid… lines of a @stat record from $_keel_s (stat's output). */
+function statFields(): string[] {
+  return [
+    `_keel_m=\${_keel_s%%[!0-9]*}`,
+    `case $_keel_m in ?) _keel_m=000$_keel_m ;; ??) _keel_m=00$_keel_m ;; ???) _keel_m=0$_keel_m ;; esac`,
+    `if [ -n "$_keel_m" ]; then printf 'mode=%s\\n' "$_keel_m"; fi`,
+    `case $_keel_s in *uid=*) printf 'uid=%s\\n' "\${_keel_s#*uid=}" ;; esac`,
+  ];
+}
+
+/**
+ * The two @stat records of one path: `linkId` without follow and `followId` with it, exactly as
+ * stat(linkId, path) then stat(followId, path, { follow: true }) print them, with one stat(1) when
+ * the path is not a symlink (then both describe the same inode; only a link is stat'ed twice).
+ */
+function statPair(linkId: string, followId: string, path: ShValue): string {
+  return [
+    `_keel_p=${word(path)}`,
+    begin("stat", linkId),
+    ...statBody(false, false),
+    begin("stat", followId),
+    `if [ "$_keel_t" = link ]; then`,
+    ...statBody(true, false),
+    `elif [ -n "$_keel_t" ]; then printf 'exists=1\\ntype=%s\\n' "$_keel_t"`,
+    ...statFields(),
     `else printf 'exists=0\\n'; fi`,
   ].join("\n");
 }
 
 /**
  * `@file id` of `path` (symlinks followed): exists=0|1; type=file|directory|other when it exists;
- * for a regular file readable=0|1 and, when readable, size and content:b64= (the first `maxBytes`
- * bytes with truncated=1 when the file is longer).
+ * for a regular file readable=0|1 and, when readable, content:b64= (the first `maxBytes` bytes,
+ * with size and truncated=1 when the file is longer). Without maxBytes the whole file is read and
+ * its size is the content's length (fileOf), so no wc runs.
  */
 function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): string {
   const max = opts.maxBytes;
@@ -133,10 +177,11 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
     `if [ -e "$_keel_p" ]; then printf 'exists=1\\n'`,
     `if [ -f "$_keel_p" ]; then printf 'type=file\\n'`,
     `if { : < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
-    `_keel_s=$(wc -c < "$_keel_p" 2>/dev/null | tr -d ' '); printf 'size=%s\\n' "$_keel_s"`,
     max === undefined
-      ? `printf 'content:b64='; base64 < "$_keel_p" | tr -d '\\n'; printf '\\n'`
-      : `printf 'content:b64='; head -c ${max} < "$_keel_p" | base64 | tr -d '\\n'; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
+      ? `printf 'content:b64='; ${B64} < "$_keel_p"; printf '\\n'`
+      : // wc -c pads its count with blanks on some systems: keep the digits after the last blank
+        `_keel_s=$(wc -c < "$_keel_p" 2>/dev/null); _keel_s=\${_keel_s##*[!0-9]}; printf 'size=%s\\n' "$_keel_s"\n` +
+        `printf 'content:b64='; head -c ${max} < "$_keel_p" | ${B64}; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
     `else printf 'readable=0\\n'; fi`,
     `elif [ -d "$_keel_p" ]; then printf 'type=directory\\n'; else printf 'type=other\\n'; fi`,
     `else printf 'exists=0\\n'; fi`,
@@ -146,15 +191,20 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
 /**
  * `@getent id`: found=0|1 and entry=<the first matching line> of `getent DB KEY` (passwd, group,
  * shadow, hosts…). Hosts without getent (some busybox systems) read /etc/passwd, /etc/group or
- * /etc/shadow directly, matching the name (or the numeric id for passwd and group).
+ * /etc/shadow directly, matching the name (or the numeric id for passwd and group). The entry
+ * stays in $_keel_ge (empty when not found) for the lines right after the snippet, so that a probe
+ * reads its fields with parameter expansion instead of asking getent again.
  */
 function getent(id: string, db: string, k: ShValue): string {
   const byNumber = db === "passwd" || db === "group" ? " || $3 == k" : "";
   return [
     begin("getent", id),
-    `if command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null | head -n 1)`,
+    `if command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null)`,
     `elif [ -r /etc/${shq(db)} ]; then _keel_v=$(awk -F: -v k=${word(k)} ${shq(`$1 == k${byNumber} { print; exit }`)} /etc/${shq(db)} 2>/dev/null)`,
     `else _keel_v=; fi`,
+    NL,
+    // the first line (getent prints one per key; the shell cuts it instead of a head process)
+    `_keel_ge=\${_keel_v%%"$_keel_nl"*}; _keel_v=$_keel_ge`,
     `if [ -n "$_keel_v" ]; then printf 'found=1\\nentry=%s\\n' "$_keel_v"; else printf 'found=0\\n'; fi`,
   ].join("\n");
 }
@@ -169,11 +219,11 @@ function cmd(id: string, command: string): string {
   return [
     begin("cmd", id),
     `{ _keel_v=$( { { ( ${command}`,
-    `) </dev/null 2>&5 5>&- 3>&-; printf '\\n%s' "$?" >&5; } | { printf 'out:b64='; base64 | tr -d '\\n'; printf '\\n'; } >&3 5>&-; } 5>&1 ); } 3>&1`,
-    `_keel_nl='`,
-    `'`,
+    `) </dev/null 2>&5 5>&- 3>&-; printf '\\n%s' "$?" >&5; } | { printf 'out:b64='; ${B64}; printf '\\n'; } >&3 5>&-; } 5>&1 ); } 3>&1`,
+    NL,
     `printf 'rc=%s\\n' "\${_keel_v##*"$_keel_nl"}"`,
-    `printf 'err:b64='; printf '%s' "\${_keel_v%"$_keel_nl"*}" | base64 | tr -d '\\n'; printf '\\n'`,
+    // stderr is mostly empty: base64 runs only when there is something to encode
+    `_keel_v=\${_keel_v%"$_keel_nl"*}; printf 'err:b64='; if [ -n "$_keel_v" ]; then printf '%s' "$_keel_v" | ${B64}; fi; printf '\\n'`,
   ].join("\n");
 }
 
@@ -185,7 +235,7 @@ function out(id: string, command: string): string {
   return `${begin("out", id)}\n${b64Field("text", command)}`;
 }
 
-export const snip = { begin, field, b64Field, stat, readFile, getent, cmd, out };
+export const snip = { begin, field, b64Field, stat, statPair, readFile, getent, cmd, out };
 
 /**
  * The one mode normaliser: "644", "0644", "00644", "0o644" → "0644"; "4755" → "4755". A number is
@@ -259,7 +309,8 @@ export function fileOf(recs: readonly Rec[], id: string): FileRec {
   if (r.get("readable") === "0") out.unreadable = true;
   const content = r.buf("content");
   if (content !== undefined) out.content = content;
-  const size = r.int("size");
+  // readFile prints size only with maxBytes; a whole file's size is its content's length
+  const size = r.int("size") ?? content?.length;
   if (size !== undefined) out.size = size;
   if (r.get("truncated") === "1") out.truncated = true;
   return out;

@@ -11,7 +11,7 @@ import { FIREWALL_FACT_SCRIPT, parseFirewallFact } from "./firewall.js";
 import { allRecs, findRec, parseRecords } from "../core/record.js";
 import { randomBytes } from "node:crypto";
 import { ProbeParseError } from "../core/errors.js";
-import { outOf, snip } from "../core/snippets.js";
+import { B64, outOf, snip } from "../core/snippets.js";
 import { parseExtraFacts } from "./extra.js";
 import { MORE_SECTIONS, parseMoreFacts, pythonScript } from "./more.js";
 import { shq } from "../core/shell.js";
@@ -21,10 +21,19 @@ export { GATHER_SUBSETS, resolveSubsets, type Subset } from "./subsets.js";
 import { CAPS_SCRIPT, SSH_KEYS_SCRIPT, SYSNET_SCRIPT } from "./interfaces.js";
 import { DEFAULT_FACT_PATH, localFactsRecords, parseLocalFacts } from "./local.js";
 
+/**
+ * `cat FILE` for a small text file, with the shell's read: the same lines (a last line without a
+ * newline gets one; the parsers split lines), no process.
+ */
+function catSh(path: string): string {
+  return `{ while IFS= read -r _kf_l || [ -n "$_kf_l" ]; do printf '%s\\n' "$_kf_l"; done < ${shq(path)}; } 2>/dev/null`;
+}
+
 /** One @out record per section: the text its commands printed (engine/core/snippets.ts), by subset. */
 const SECTIONS: [Subset, string, string][] = [
-  ["min", "os-release", "cat /etc/os-release || cat /usr/lib/os-release"],
-  ["min", "debian_version", "cat /etc/debian_version"],
+  // small text files read by the shell itself (a cat is one more process on every host, every run)
+  ["min", "os-release", `if [ -r /etc/os-release ]; then ${catSh("/etc/os-release")}; else ${catSh("/usr/lib/os-release")}; fi`],
+  ["min", "debian_version", catSh("/etc/debian_version")],
   // one exec, not three: uname prints node name, release and machine in that order, one line
   ["min", "uname", `set -- $(uname -n -r -m); printf '%s\\n' "$2" "$3" "$1"`],
   // $_kf_un, $_kf_u, $_kf_g: `id -un`, `id -u`, `id -g`, asked once before the sections (factsScript)
@@ -190,7 +199,7 @@ export function factsScript(opts: FactsOptions = {}): string {
       "subsets",
       `printf '%s\\n' ${[lazy ? "keel" : subsets.join(","), JSON.stringify(opts.subset && opts.subset.length ? opts.subset : ["all"])].map(shq).join(" ")}`,
     ),
-    "} </dev/null | base64 | tr -d '\\n'",
+    `} </dev/null | ${B64}`,
     "printf '\\n'",
     "exit 0",
     "",

@@ -12,6 +12,8 @@ export const PLAY_KEYWORDS: Record<string, string> = {
   gather_facts: "Gather facts before the first task (default true).",
   gather_subset:
     "Which facts to gather, as Ansible's setup names them: all (default), min, hardware, network, virtual; !name excludes (`!all,min` gathers the minimal set only).",
+  gather_timeout:
+    "Seconds for fact gathering, a whole number, given to the facts as to Ansible's setup: on Linux ansible-core 2.14 gives each mount's statvfs a fixed 10 s whatever it says (hardware/linux.py reads its own module's GATHER_TIMEOUT, which nothing sets), and keel's probe does the same; a mount that does not answer gets Ansible's note.",
   serial: 'Run the play on batches of hosts: a number, a percentage ("30%") or a list of them; the last repeats.',
   max_fail_percentage:
     "Stop the run when more than this percentage of a batch's hosts failed or became unreachable (as Ansible: it must be exceeded, so 49 with serial 4 stops at 2 failures; 0 stops at the first). Checked when the batch ends.",
@@ -140,7 +142,6 @@ export const UNSUPPORTED: Record<string, string> = {
   action: "write the module as the key: `copy: …` instead of `action: copy …`",
   become_flags: "not supported",
   become_exe: "not supported",
-  gather_timeout: "not supported",
   fact_path: "not supported",
   ignore_unreachable: "not supported",
   serial_batches: "not supported",

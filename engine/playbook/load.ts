@@ -33,6 +33,7 @@ import {
   serialValue,
   percentValue,
   gatherSubsetValue,
+  gatherTimeoutValue,
   tagList,
   varsMap,
   readYaml,
@@ -161,6 +162,9 @@ export class Loader {
             break;
           case "gather_subset":
             play.gatherSubset = gatherSubsetValue(y, v);
+            break;
+          case "gather_timeout":
+            play.gatherTimeout = gatherTimeoutValue(y, v);
             break;
           case "serial":
             play.serial = serialValue(y, v);

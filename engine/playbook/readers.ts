@@ -149,6 +149,24 @@ export function gatherSubsetValue(y: YamlFile, n: Node): string[] {
 }
 
 /** A percentage 0..100: `30`, `30.5` or `"30%"` (Ansible's `percent` attribute). */
+/**
+ * A play's gather_timeout: a whole number of seconds, as Ansible's play takes it (an int, given to
+ * setup). A template is refused: its value cannot change what is gathered, and keel would have to
+ * render it only to check it is a number.
+ */
+export function gatherTimeoutValue(y: YamlFile, n: Node): number {
+  const v = y.js(n);
+  if (typeof v === "string" && hasTemplate(v))
+    throw y.error(
+      "gather_timeout: a template is not supported here",
+      n,
+      "give the number of seconds (e.g. `gather_timeout: 30`); on Linux it does not change what is gathered",
+    );
+  const num = intValue(y, n, "gather_timeout");
+  if (num < 1) throw y.error(`gather_timeout: must be at least 1 second, got ${describe(v)}`, n, "e.g. `gather_timeout: 30`");
+  return num;
+}
+
 export function percentValue(y: YamlFile, n: Node, what: string): number | string {
   const v = y.js(n);
   // a template (`max_fail_percentage: "{{ patch_max_fail }}"`) is rendered with the play's and

@@ -35,6 +35,15 @@ function common(table: Record<string, string>): Record<string, JSONSchema> {
       case "gather_facts":
         out[k] = bool(d);
         break;
+      case "gather_timeout":
+        out[k] = {
+          anyOf: [
+            { type: "integer", minimum: 1 },
+            { type: "string", pattern: "^\\s*[1-9]\\d*\\s*$" },
+          ],
+          description: d,
+        };
+        break;
       case "tags":
       case "notify":
       case "listen":

@@ -3,7 +3,7 @@
 import ssh2 from "ssh2";
 import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgorithms } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { AlgorithmChoice, HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
@@ -14,6 +14,7 @@ import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } 
 import { openRoute, type Route } from "./jump.js";
 import { sshAlgorithms } from "./ssh-algorithms.js";
 import { authMethods } from "./auth.js";
+import { passwdHome } from "./ssh-config.js";
 import {
   checkHostKey,
   fingerprint,
@@ -345,8 +346,9 @@ function ignoreHostKeyAnnouncements(client: SshClient): void {
   };
 }
 
+/** ssh's default UserKnownHostsFile: in the passwd entry's home, as OpenSSH finds it (not $HOME). */
 export function defaultKnownHostsFile(): string {
-  return join(homedir(), ".ssh", "known_hosts");
+  return join(passwdHome(), ".ssh", "known_hosts");
 }
 
 export function describeHost(spec: HostSpec): string {

@@ -11,7 +11,7 @@
 // socket=), so keel passes --protocol=TCP in that case, as the client would otherwise pick its
 // compiled-in socket for "localhost".
 import { createHash } from "node:crypto";
-import { ModuleError } from "../../engine/core/errors.js";
+import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { registerSecret } from "../../engine/core/secrets.js";
 import { shq } from "../../engine/core/shell.js";
 
@@ -160,4 +160,23 @@ export function sections(out: string): { name: string; args: string[]; rows: str
 /** The server's failure as Ansible words it for a connection that could not be made. */
 export function connectFailure(err: string, configFile: string | undefined): string {
   return `unable to connect to database, check login_user and login_password are correct or ${configFile ?? "~/.my.cnf"} has the credentials. Exception message: ${err.trim()}`;
+}
+
+/**
+ * Load-time check shared by the MySQL modules: no string in an argument (in lists and mappings
+ * too) holds a line break or NUL. Names, hosts, paths, privileges and passwords are one line each;
+ * the mysql client reads a statement per line, so a line break would split one value across two.
+ */
+export function refuseLineBreaks(a: object): void {
+  const walk = (arg: string, v: unknown): void => {
+    if (typeof v === "string") {
+      if (/[\0\r\n]/.test(v)) throw new ArgError(arg, `${arg} cannot contain a line break or NUL`);
+    } else if (Array.isArray(v)) for (const x of v) walk(arg, x);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) {
+        walk(arg, k);
+        walk(arg, x);
+      }
+  };
+  for (const [k, v] of Object.entries(a)) walk(k, v);
 }

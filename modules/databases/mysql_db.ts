@@ -11,7 +11,18 @@ import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { parseRecords } from "../../engine/core/record.js";
 import { cmdOf, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { LOGIN_PROPS, LOGIN_REFUSED, clientFunction, connectFailure, hideSecrets, sections, sqlId, sqlStr, type MysqlLogin } from "./mysql-common.js";
+import {
+  LOGIN_PROPS,
+  LOGIN_REFUSED,
+  clientFunction,
+  connectFailure,
+  hideSecrets,
+  sections,
+  sqlId,
+  sqlStr,
+  type MysqlLogin,
+  refuseLineBreaks,
+} from "./mysql-common.js";
 
 export interface MysqlDbArgs extends MysqlLogin {
   name: string[] | string;
@@ -106,6 +117,7 @@ export default defineModule<MysqlDbArgs, MysqlDbState, MysqlDbOp>({
   resource: (a) => `mysql database ${names(a).join(",")}`,
 
   validate(a) {
+    refuseLineBreaks(a);
     const st = a.state ?? "present";
     const n = names(a);
     refuseLineBreaksIn(a, ["target", "chdir", "dump_extra_args"], "the mysql command line");

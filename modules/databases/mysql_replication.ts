@@ -8,7 +8,17 @@ import { defineModule } from "../../engine/core/module.js";
 import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { parseRecords } from "../../engine/core/record.js";
 import { cmdOf, snip } from "../../engine/core/snippets.js";
-import { LOGIN_PROPS, LOGIN_REFUSED, clientFunction, connectFailure, hideSecrets, parseRows, sqlStr, type MysqlLogin } from "./mysql-common.js";
+import {
+  LOGIN_PROPS,
+  LOGIN_REFUSED,
+  clientFunction,
+  connectFailure,
+  hideSecrets,
+  parseRows,
+  sqlStr,
+  type MysqlLogin,
+  refuseLineBreaks,
+} from "./mysql-common.js";
 
 const MODES = ["getprimary", "getreplica", "changeprimary", "startreplica", "stopreplica"] as const;
 const RESET = "the reset modes (resetprimary, resetreplica, resetreplicaall) are not implemented by keel; run RESET MASTER/REPLICA with the command module";
@@ -104,6 +114,7 @@ export default defineModule<MysqlReplicationArgs, MysqlReplicationState, { sql: 
   resource: (a) => `mysql replication (${a.mode ?? "getreplica"})`,
 
   validate(a) {
+    refuseLineBreaks(a);
     if (a.mode?.startsWith("reset")) throw new ArgError("mode", `mode ${a.mode}: ${RESET}`);
   },
 

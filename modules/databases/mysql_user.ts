@@ -11,7 +11,7 @@ import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { parseRecords } from "../../engine/core/record.js";
 import { cmdOf, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { LOGIN_PROPS, LOGIN_REFUSED, clientFunction, connectFailure, hideSecrets, isNativeHash, sections, sqlStr } from "./mysql-common.js";
+import { LOGIN_PROPS, LOGIN_REFUSED, clientFunction, connectFailure, hideSecrets, isNativeHash, sections, sqlStr, refuseLineBreaks } from "./mysql-common.js";
 import { privString, unpackPrivs } from "./mysql-privs.js";
 import { planUser, type MysqlUserArgs, type MysqlUserOp, type UserRow } from "./mysql-user-plan.js";
 
@@ -86,13 +86,21 @@ export default defineModule<MysqlUserArgs, MysqlUserState, MysqlUserOp>({
   resource: (a) => `mysql user ${a.name}@${a.host_all ? "*" : (a.host ?? "localhost").toLowerCase()}`,
 
   validate(a) {
+    refuseLineBreaks(a);
     if (a.append_privs && a.subtract_privs)
       throw new ArgError("append_privs", "parameters are mutually exclusive: append_privs|subtract_privs", "keep one of them");
     if (a.encrypted && a.password && !isNativeHash(a.password))
       throw new ArgError("password", "encrypted was specified however it does not appear to be a valid hash expecting: *SHA1(SHA1(your_password))");
     if (a.priv !== undefined && a.priv !== null && typeof a.priv !== "string" && typeof a.priv !== "object")
       throw new ArgError("priv", `priv parameter must be str or dict but ${typeof a.priv} was passed`);
-    if (a.priv) unpackPrivs(privString(a.priv), false, true, a.column_case_sensitive);
+    if (a.priv)
+      try {
+        unpackPrivs(privString(a.priv), false, true, a.column_case_sensitive);
+      } catch (e) {
+        // A malformed priv string is the author's input: refused at load with the task's position.
+        if (e instanceof ModuleError) throw new ArgError("priv", e.message, "write it as DB.TABLE:PRIV[,PRIV…], entries separated by '/'");
+        throw e;
+      }
     if (a.session_vars)
       for (const k of Object.keys(a.session_vars))
         if (!/^[A-Za-z0-9_]+$/.test(k)) throw new ArgError("session_vars", `invalid session variable name ${JSON.stringify(k)}`);

@@ -17,7 +17,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { shq } from "../../engine/core/shell.js";
 import { allRecs, findRec, parseRecords } from "../../engine/core/record.js";
-import { fileOf, snip } from "../../engine/core/snippets.js";
+import { B64, fileOf, snip } from "../../engine/core/snippets.js";
 
 export interface SysctlArgs {
   name: string;
@@ -123,9 +123,16 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
     const dirs = SYSCTL_DIRS.map((d) => `${d}/*.conf`).join(" ");
     // @live value (sysctl, else /proc/sys); one @conf record per configuration file with its
     // non-comment lines as "N:text" (grep -n); the managed file itself as @file target.
+    // The shell's own read does what cat, grep and readlink did (each exec costs the host about a
+    // millisecond, on every host of every run): the live value from /proc/sys (sysctl -n when the
+    // file gives nothing), the non-comment lines as grep -n -v -E '^[[:space:]]*([#;]|$)' prints
+    // them, and readlink -f only where it can name /etc/sysctl.conf (a link, or a file of that name).
     const script = [
       "LC_ALL=C; export LC_ALL",
-      `if v=$(sysctl -n ${key} 2>/dev/null) || { [ -r ${proc} ] && v=$(cat ${proc}); }; then`,
+      `_ks_nl='`,
+      `'`,
+      `v=; _ks_r=; if [ -r ${proc} ]; then { while IFS= read -r _ks_l || [ -n "$_ks_l" ]; do v=\${_ks_r:+$v$_ks_nl}$_ks_l; _ks_r=1; done < ${proc}; } 2>/dev/null; fi`,
+      `if [ -n "$_ks_r" ] || v=$(sysctl -n ${key} 2>/dev/null); then`,
       snip.begin("live"),
       snip.field("value", '"$v"'),
       "fi",
@@ -133,8 +140,12 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
       '  [ -f "$f" ] || continue',
       snip.begin("conf"),
       snip.field("path", '"$f"'),
-      snip.field("real", '"$(readlink -f "$f")"'),
-      snip.b64Field("lines", "grep -n -v -E '^[[:space:]]*([#;]|$)' \"$f\""),
+      `  case $f in */sysctl.conf) _ks_real=$(readlink -f "$f") ;; *) if [ -L "$f" ]; then _ks_real=$(readlink -f "$f"); else _ks_real=$f; fi ;; esac`,
+      snip.field("real", '"$_ks_real"'),
+      `  _ks_n=0; _ks_t=; { while IFS= read -r _ks_l || [ -n "$_ks_l" ]; do _ks_n=$((_ks_n + 1))`,
+      `    case \${_ks_l#"\${_ks_l%%[![:space:]]*}"} in ''|'#'*|';'*) ;; *) _ks_t="$_ks_t$_ks_n:$_ks_l$_ks_nl" ;; esac`,
+      `  done < "$f"; } 2>/dev/null`,
+      `  printf 'lines:b64='; if [ -n "$_ks_t" ]; then printf '%s' "$_ks_t" | ${B64}; fi; printf '\\n'`,
       "done",
       snip.readFile("target", file),
     ].join("\n");
@@ -401,7 +412,7 @@ export function predictSysctl(stdout: string, file: string, writes: readonly Fil
   const lines = `lines:b64=${b64(Buffer.from(grep, "latin1"))}`;
   const target = blocks.findIndex((b) => b[0] === "@file target");
   if (target < 0) return undefined;
-  blocks[target] = ["@file target", "exists=1", "type=file", "readable=1", `size=${content.length}`, `content:b64=${b64(content)}`];
+  blocks[target] = ["@file target", "exists=1", "type=file", "readable=1", `content:b64=${b64(content)}`];
   const dir = file.slice(0, file.lastIndexOf("/"));
   const loaded = file === etcConf || (dirs.includes(dir) && file.endsWith(".conf"));
   const own = blocks.findIndex((b) => pathOf(b) === file);

@@ -152,21 +152,22 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
     // ($_kf, $_kd) computed there; stat without follow says whether ~/.ssh or the file is a link.
     const script = [
       snip.getent("passwd", "passwd", a.user),
-      `_ku_p=$(getent passwd ${shq(a.user)} 2>/dev/null | head -n 1)`,
+      // the passwd entry snip.getent left in $_keel_ge; its fields and the folder by expansion
+      // (name:pw:uid:gid:gecos:home:shell; dirname's answer, trailing slashes included)
+      `_ku_p=$_keel_ge`,
       `if [ -n "$_ku_p" ]; then`,
-      `  _kh=$(printf '%s' "$_ku_p" | cut -d: -f6)`,
+      `  _kh=\${_ku_p#*:*:*:*:*:}; _kh=\${_kh%%:*}`,
       `  _kf=${file}`,
-      `  _kd=$(dirname "$_kf")`,
+      `  _kd=$_kf; while :; do case $_kd in ?*/) _kd=\${_kd%/} ;; *) break ;; esac; done`,
+      `  case $_kd in */*) _kd=\${_kd%/*}; while :; do case $_kd in ?*/) _kd=\${_kd%/} ;; *) break ;; esac; done; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
       snip.begin("ak"),
       snip.field("pgroup", `"$(id -gn ${shq(a.user)})"`),
       snip.field("path", '"$_kf"'),
       snip.field("me", '"$(id -u)"'),
       ...(a.follow ? [snip.field("real", '"$(readlink -f -- "$_kf" 2>/dev/null)"')] : []),
       `  if [ -d "$_kd" ] && [ ! -x "$_kd" ]; then printf 'dirx=0\\n'; fi`,
-      snip.stat("dirlink", { sh: '"$_kd"' }),
-      snip.stat("dir", { sh: '"$_kd"' }, { follow: true }),
-      snip.stat("filelink", { sh: '"$_kf"' }),
-      snip.stat("file", { sh: '"$_kf"' }, { follow: true }),
+      snip.statPair("dirlink", "dir", { sh: '"$_kd"' }),
+      snip.statPair("filelink", "file", { sh: '"$_kf"' }),
       snip.readFile("file", { sh: '"$_kf"' }),
       `fi`,
     ].join("\n");

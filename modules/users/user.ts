@@ -170,12 +170,13 @@ export default defineModule<UserArgs, UserState, UserOp>({
     // only) only when a task argument needs it: its record's presence says it was probed.
     const lines = [
       snip.getent("passwd", "passwd", a.name),
-      `_ku_gid=$(getent passwd ${shq(a.name)} 2>/dev/null | head -n 1 | cut -d: -f4)`,
+      // the fields of the entry snip.getent left in $_keel_ge (name:pw:uid:gid:gecos:home:shell)
+      `_ku_pw=$_keel_ge; _ku_gid=\${_ku_pw#*:*:*:}; _ku_gid=\${_ku_gid%%:*}`,
       `if [ -n "$_ku_gid" ]; then`,
       snip.getent("pgroup", "group", { sh: '"$_ku_gid"' }),
       snip.cmd("groups", `id -Gn ${shq(a.name)}`),
       // Ansible creates a missing home of an existing user (create_home, default yes): look at it
-      `_ku_home=${a.home !== undefined ? shq(a.home) : `$(getent passwd ${shq(a.name)} 2>/dev/null | head -n 1 | cut -d: -f6)`}`,
+      a.home !== undefined ? `_ku_home=${shq(a.home)}` : `_ku_home=\${_ku_pw#*:*:*:*:*:}; _ku_home=\${_ku_home%%:*}`,
       snip.begin("home"),
       snip.field("path", '"$_ku_home"'),
       `if [ -e "$_ku_home" ] || [ -L "$_ku_home" ]; then echo exists=1; else echo exists=0; fi`,

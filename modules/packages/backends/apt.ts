@@ -31,7 +31,16 @@ export const apt: PackageBackend = {
       if (opts.candidates === "all") lines.push(policy);
       else if (opts.candidates === "missing") {
         // Candidates are only needed for names that are not installed (status "?i?").
-        lines.push(`n=$(printf '%s\\n' "$q" | awk -F'\\t' '$3 ~ /^.i/' | wc -l)`, `if [ "$n" -lt ${specs.length} ]; then`, policy, "fi");
+        // counted by the shell (awk -F'\t' '$3 ~ /^.i/' | wc -l was two processes on every host)
+        lines.push(
+          `n=0; _ka_t='${TAB}'`,
+          `while IFS= read -r _ka_l; do case $_ka_l in *"$_ka_t"*"$_ka_t"*) _ka_l=\${_ka_l#*"$_ka_t"}; case \${_ka_l#*"$_ka_t"} in ?i*) n=$((n + 1)) ;; esac ;; esac; done <<KEEL_DPKG_Q`,
+          "$q",
+          "KEEL_DPKG_Q",
+          `if [ "$n" -lt ${specs.length} ]; then`,
+          policy,
+          "fi",
+        );
       }
     }
     if (opts.needCacheAge) {

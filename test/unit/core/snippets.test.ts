@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRec, parseRecords } from "../../../engine/core/record.js";
-import { normMode, snip } from "../../../engine/core/snippets.js";
+import { B64, fileOf, normMode, snip } from "../../../engine/core/snippets.js";
 import { InternalError } from "../../../engine/core/errors.js";
+import { shq } from "../../../engine/core/shell.js";
 
 let dir: string;
 let bbBin: string | undefined;
@@ -119,7 +120,12 @@ describe.each(shells)("snippets under $name", (sh) => {
     )!;
     const nul = findRec(recs, "file", "nul")!;
     expect(nul.buf("content")).toEqual(readFileSync(p("nul")));
-    expect([nul.get("exists"), nul.get("readable"), nul.int("size"), nul.has("truncated")]).toEqual(["1", "1", 6, false]);
+    expect([nul.get("exists"), nul.get("readable"), nul.has("truncated")]).toEqual(["1", "1", false]);
+    // the whole file read: no wc, its size is the content's length
+    expect(nul.has("size")).toBe(false);
+    expect(fileOf(recs, "nul").size).toBe(6);
+    expect(fileOf(recs, "e").size).toBe(0);
+    expect(findRec(recs, "file", "cap")!.int("size")).toBe(6);
     const e = findRec(recs, "file", "e")!;
     expect([e.get("exists"), e.get("content")]).toEqual(["1", ""]);
     const d = findRec(recs, "file", "d")!;
@@ -129,6 +135,51 @@ describe.each(shells)("snippets under $name", (sh) => {
     expect(cap.buf("content")).toEqual(Buffer.from([0x61, 0, 0x62]));
     expect(cap.get("truncated")).toBe("1");
     expect(findRec(recs, "file", "big")!.has("truncated")).toBe(false);
+  });
+
+  it("statPair: the same two records as stat and stat with follow, for a file, a folder, links, a missing path", () => {
+    if (skip()) return;
+    const p = (n: string) => join(dir, n);
+    for (const n of ["plain", "sub", "link", "dangling", "oddlink", "missing", NASTY]) {
+      const pair = sh.run(snip.statPair("a", "b", p(n)));
+      const two = sh.run([snip.stat("a", p(n)), snip.stat("b", p(n), { follow: true })].join("\n"));
+      expect(pair, n).toBe(two);
+    }
+  });
+
+  it("statPair runs stat once for a path that is not a link, twice for a link", () => {
+    if (skip()) return;
+    // stat runs inside $(…): each call appends a line to a file
+    const log = join(dir, `stat-calls-${sh.name.replace(/ /g, "-")}`);
+    const count = (n: string) => {
+      writeFileSync(log, "");
+      sh.run(`stat() { echo x >> ${shq(log)}; command stat "$@"; }\n${snip.statPair("a", "b", join(dir, n))}\n`);
+      return readFileSync(log, "utf8").length / 2;
+    };
+    expect([count("plain"), count("sub"), count("missing"), count("link")]).toEqual([1, 1, 0, 2]);
+  });
+
+  it("B64: one line without a newline, and the same bytes where base64 refuses -w (older busybox)", () => {
+    if (skip()) return;
+    const noW = `base64() { case "$1" in -w) echo "base64: invalid option -- w" >&2; return 1 ;; esac; command base64 "$@"; }\n`;
+    for (const prefix of ["", noW]) {
+      const out = sh.run(
+        `${prefix}printf 'a\\000b\\n%s' "$(printf '%0200d' 0)" | ${B64}; printf '|'; ${B64} < ${JSON.stringify(join(dir, "nul"))}; printf '|'`,
+      );
+      const [a, b] = out.split("|");
+      expect(Buffer.from(a!, "base64")).toEqual(Buffer.concat([Buffer.from("a\0b\n"), Buffer.from("0".repeat(200))]));
+      expect(a).not.toContain("\n");
+      expect(Buffer.from(b!, "base64")).toEqual(readFileSync(join(dir, "nul")));
+    }
+  });
+
+  it("getent leaves the entry's first line in $_keel_ge for the lines after it", () => {
+    if (skip()) return;
+    const out = sh.run(
+      `${snip.getent("u", "passwd", "root")}\nprintf 'ge=%s|' "$_keel_ge"\n${snip.getent("n", "passwd", "no-such-user-keel")}\nprintf 'ge=%s|' "$_keel_ge"`,
+    );
+    expect(out).toMatch(/ge=root:[^:]*:0:0:[^\n|]*\|/);
+    expect(out).toMatch(/ge=\|$/);
   });
 
   it("getent: a user by name and by uid, a group, a missing name, a name with shell syntax", () => {

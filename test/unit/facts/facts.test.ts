@@ -1,12 +1,13 @@
 // Table of captured probe outputs (test/fixtures/facts/*.yml): what the parser makes of each, and
 // the Ansible names derived from it.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_FACT_PATH, localFactsRecords } from "../../../engine/facts/local.js";
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
-import { shq } from "../../../engine/core/shell.js";
+import { B64 } from "../../../engine/core/snippets.js";
 import { FIREWALL_FACT_SCRIPT } from "../../../engine/facts/firewall.js";
 import { ansibleFactVars, factsProbe, parseFacts, FACTS_SCRIPT } from "../../../engine/facts/index.js";
 import { factsScript, osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, sectionTexts, splitSections } from "../../../engine/facts/probe.js";
@@ -91,15 +92,22 @@ describe("facts parser parts", () => {
 });
 
 describe("the facts script run by /bin/sh", () => {
-  /** Runs FACTS_SCRIPT with `cat` answering for some files (a shell function wins over the command). */
+  /** Runs FACTS_SCRIPT with some of the files it reads replaced by files of a temporary folder. */
   const runWith = (files: Record<string, string>) => {
-    const cases = Object.entries(files)
-      .map(([f, body]) => `${f}) printf '%s' ${shq(body)} ;;`)
-      .join(" ");
-    const fake = `cat() { case "$1" in ${cases} *) command cat "$@" ;; esac; }\n`;
-    const r = spawnSync("/bin/sh", ["-c", fake + FACTS_SCRIPT], { encoding: "utf8" });
-    expect(r.status).toBe(0);
-    return parseFacts(r.stdout);
+    const tmp = mkdtempSync(join(tmpdir(), "keel-facts-"));
+    try {
+      let script = FACTS_SCRIPT;
+      for (const [i, [f, body]] of Object.entries(files).entries()) {
+        writeFileSync(join(tmp, String(i)), body);
+        script = script.replaceAll(f, join(tmp, String(i)));
+      }
+      expect(script).not.toBe(FACTS_SCRIPT);
+      const r = spawnSync("/bin/sh", ["-c", script], { encoding: "utf8" });
+      expect(r.status).toBe(0);
+      return parseFacts(r.stdout);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   };
 
   it("reads files that do not end in a newline without losing the next section", () => {
@@ -109,6 +117,26 @@ describe("the facts script run by /bin/sh", () => {
     expect(f.os_version_full).toBe("12.4");
     expect(f.kernel).toBe(spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim());
     expect(f.hostname).toBe(spawnSync("uname", ["-n"], { encoding: "utf8" }).stdout.trim());
+  });
+
+  it("reads ufw's ENABLED as sed | tr | head did: the first ENABLED line, blanks around = and quotes dropped", () => {
+    const ufw = (conf: string) => {
+      const tmp = mkdtempSync(join(tmpdir(), "keel-ufw-"));
+      try {
+        writeFileSync(join(tmp, "ufw.conf"), conf);
+        const r = spawnSync("/bin/sh", ["-c", FIREWALL_FACT_SCRIPT.replaceAll("/etc/ufw/ufw.conf", join(tmp, "ufw.conf"))], { encoding: "utf8" });
+        const sed = spawnSync("sh", ["-c", `sed -n 's/^[[:space:]]*ENABLED[[:space:]]*=[[:space:]]*//p' ${join(tmp, "ufw.conf")} | tr -d '"' | head -n 1`], {
+          encoding: "utf8",
+        });
+        return [/^ufw_enabled=(.*)$/m.exec(r.stdout)?.[1], sed.stdout.replace(/\n$/, "")];
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    };
+    for (const conf of ["ENABLED=yes\n", '# c\n  ENABLED = "no"\nENABLED=yes\n', 'ENABLEDX=1\nENABLED\t=\t"y"e"s" \n', "nothing\n", "ENABLED=yes"]) {
+      const [got, want] = ufw(conf);
+      expect(got, JSON.stringify(conf)).toBe(want);
+    }
   });
 });
 
@@ -155,11 +183,9 @@ describe("the facts probe's one framed stream", () => {
     // the stream's one base64 (the firewall fact's and local facts' own record blocks aside, whose
     // base64 run per firewall table and per *.fact file): the script had one per section, 46 in
     // all, before the stream was framed
-    expect(
-      FACTS_SCRIPT.replace(FIREWALL_FACT_SCRIPT, "")
-        .replace(localFactsRecords(DEFAULT_FACT_PATH), "")
-        .match(/\bbase64\b/g)!.length,
-    ).toBe(1);
+    const rest = FACTS_SCRIPT.replace(FIREWALL_FACT_SCRIPT, "").replace(localFactsRecords(DEFAULT_FACT_PATH), "");
+    expect(rest.split(B64).length - 1).toBe(1);
+    expect(rest.split(B64).join("")).not.toMatch(/\bbase64\b/);
     expect(FACTS_SCRIPT).not.toContain("@out");
   });
   it("run by /bin/sh: every section arrives, with iproute2's sections or /proc's", () => {

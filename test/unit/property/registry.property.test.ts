@@ -223,6 +223,8 @@ const BASE: Record<string, Record<string, unknown>> = {
 
 /** Benign values for arguments whose format the schema does not say (checked by validate). */
 const SAMPLE: Record<string, string> = {
+  "databases.mysql_user priv": "keeltest.*:SELECT",
+  "databases.mysql_user resource_limits.*": "1",
   "databases.postgresql_user role_attr_flags": "CREATEDB,NOSUPERUSER",
   "databases.postgresql_privs privs": "SELECT,INSERT",
   "users.authorized_key key": KEY,
@@ -270,7 +272,11 @@ const SAMPLE_BY_NAME: Record<string, string> = {
   dropin: "/etc/ssh/sshd_config.d/keeltest.conf",
 };
 /** The key under which a map value is tested (a map of settings needs a known key). */
-const MAPKEY: Record<string, string> = { "hardening.sshd_config settings.*": "Banner", "hardening.sshd_config settings.*[]": "Ciphers" };
+const MAPKEY: Record<string, string> = {
+  "databases.mysql_user resource_limits.*": "MAX_QUERIES_PER_HOUR",
+  "hardening.sshd_config settings.*": "Banner",
+  "hardening.sshd_config settings.*[]": "Ciphers",
+};
 /** Other arguments to drop or add when one argument is tested (aliases, exclusive pairs). */
 const WITH: Record<string, { drop?: string[]; add?: Record<string, unknown> }> = {
   "files.copy src": { drop: ["content"] },
