@@ -4,11 +4,11 @@
 import ssh2 from "ssh2";
 import type { ParsedKey } from "ssh2";
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConnectionError } from "../core/errors.js";
 import { readFileCached } from "../core/filecache.js";
 import { keyTypeAllowed } from "./algorithm-options.js";
-import { passwdHome } from "./ssh-config.js";
 import type { HandshakeTarget } from "./ssh.js";
 
 // ssh2 is CommonJS; Node's ESM loader cannot see `utils` as a named export, so take both from the default.
@@ -57,7 +57,7 @@ export function authMethods(t: HandshakeTarget, skipped: string[] = []): AuthMet
   const out: AuthMethod[] = [];
   const username = t.user;
   const files =
-    t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(passwdHome(), ".ssh", f)).filter((f) => existsSync(f));
+    t.identityFiles.length > 0 ? t.identityFiles : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f)).filter((f) => existsSync(f));
   /** The key files' public keys: with IdentitiesOnly, the agent's keys that may be offered. */
   const blobs: Buffer[] = [];
   for (const f of files) {

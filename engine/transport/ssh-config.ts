@@ -83,7 +83,7 @@ const MAX_INCLUDE_DEPTH = 16;
  * The configuration ssh reads: `-F FILE` alone when given, else ~/.ssh/config then
  * /etc/ssh/ssh_config (either may be missing). Parsed files are cached while unchanged.
  */
-export function loadSshConfig(file?: string, home: string = passwdHome()): SshConfig {
+export function loadSshConfig(file?: string, home: string = homedir()): SshConfig {
   const entries: Entry[] = [];
   const files: string[] = [];
   if (file !== undefined) {
@@ -316,7 +316,7 @@ export function expandTokens(
   value: string,
   t: { host: string; original: string; port: number; user: string },
   source: string,
-  home: string = passwdHome(),
+  home: string = homedir(),
   shell = false,
 ): string {
   // Into a shell command (ProxyCommand), the host and user names (from the inventory: ansible_host,
@@ -369,7 +369,7 @@ export function expandTokens(
  * `~` and `~/…` to `home`, `~user/…` to that user's home from the passwd database (getent), as
  * OpenSSH's tilde_expand_filename does. An unknown user stops the load, as it stops ssh.
  */
-export function expandHome(p: string, home: string = passwdHome(), source?: string): string {
+export function expandHome(p: string, home: string = homedir(), source?: string): string {
   if (p === "~") return home;
   if (p.startsWith("~/")) return home + p.slice(1);
   const m = /^~([^/]+)(\/.*)?$/.exec(p);
@@ -385,9 +385,8 @@ export function expandHome(p: string, home: string = passwdHome(), source?: stri
 }
 
 /**
- * The home folder of ssh's own files (~/.ssh/config, ~/.ssh/known_hosts, ~/.ssh/id_*) and of `~` in
- * ssh_config values and ssh's `-o` options: the login's passwd entry, never $HOME (OpenSSH reads
- * pw_dir; Ansible's ssh inherits that). `HOME=/tmp/x ssh -G host` still reads the passwd home's files.
+ * The home folder `~` means in ssh_config values and ssh's `-o` options: the login's passwd entry,
+ * never $HOME (OpenSSH reads pw_dir; Ansible's ssh inherits that).
  */
 export function passwdHome(): string {
   try {

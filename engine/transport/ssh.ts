@@ -3,7 +3,7 @@
 import ssh2 from "ssh2";
 import type { Client as SshClient, ClientChannel, ConnectConfig, NegotiatedAlgorithms } from "ssh2";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { AlgorithmChoice, HostKeyPolicy, HostSpec } from "../core/host.js";
 import { ConnectionError } from "../core/errors.js";
@@ -14,7 +14,6 @@ import { ShellConnection, closeSignal, type ShellStreams, type StartupRequest } 
 import { openRoute, type Route } from "./jump.js";
 import { sshAlgorithms } from "./ssh-algorithms.js";
 import { authMethods } from "./auth.js";
-import { passwdHome } from "./ssh-config.js";
 import {
   checkHostKey,
   fingerprint,
@@ -346,9 +345,15 @@ function ignoreHostKeyAnnouncements(client: SshClient): void {
   };
 }
 
-/** ssh's default UserKnownHostsFile: in the passwd entry's home, as OpenSSH finds it (not $HOME). */
+/**
+ * The default known_hosts: ~/.ssh/known_hosts under $HOME. OpenSSH takes its own files from the
+ * passwd entry's home instead; keel keeps $HOME on purpose, because CI steps write ~/.ssh with the
+ * shell's $HOME (the README's workflow does), and on runners where HOME is not the passwd home
+ * (GitHub container jobs: HOME=/github/home, root's home /root) OpenSSH misses them.
+ * test/e2e/nightly.test.ts runs the README's steps with such a HOME and fails otherwise.
+ */
 export function defaultKnownHostsFile(): string {
-  return join(passwdHome(), ".ssh", "known_hosts");
+  return join(homedir(), ".ssh", "known_hosts");
 }
 
 export function describeHost(spec: HostSpec): string {

@@ -2,8 +2,7 @@
 // passwd entry, as OpenSSH's tilde_expand_filename makes it, never $HOME; `~user/` is that user's
 // home. Paths Ansible itself expands before calling ssh (ansible_ssh_private_key_file) keep $HOME,
 // as Python's expanduser does. Each case runs with HOME pointing elsewhere.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,8 +11,6 @@ import { loadSshConfig, passwdHome } from "../../../engine/transport/ssh-config.
 import { resolveEndpoint } from "../../../engine/transport/route.js";
 import { knownHostsFileOf, routeOf } from "../../../engine/run/connect.js";
 import { loadInventory } from "../../../engine/inventory/index.js";
-import { defaultKnownHostsFile } from "../../../engine/transport/ssh.js";
-import { authMethods } from "../../../engine/transport/auth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-tilde-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,38 +78,5 @@ describe("~ in ssh options", () => {
     writeFileSync(join(dir, "empty"), "");
     const { spec } = routeOf(i.host("h2"), { sshArgs: "-o IdentityFile=~/.ssh/cfg_id", sshConfigFile: join(dir, "empty") });
     expect(spec.identityFiles).toEqual([`${pw}/.ssh/cfg_id`]);
-  });
-});
-
-describe("ssh's own files (~/.ssh/config, ~/.ssh/known_hosts, ~/.ssh/id_*)", () => {
-  // `HOME=/tmp/x ssh -G hx` with a `Host hx / HostName from-home-env` in /tmp/x/.ssh/config prints
-  // `hostname hx` and `userknownhostsfile /root/.ssh/known_hosts …` (OpenSSH 9.2 on this machine):
-  // ssh finds its files in the passwd entry's home, whatever $HOME says
-  it("are looked for in the passwd entry's home, not in $HOME", () => {
-    const fake = process.env.HOME!;
-    mkdirSync(join(fake, ".ssh"), { recursive: true });
-    writeFileSync(join(fake, ".ssh", "config"), "Host hx\n  HostName from-home-env\n");
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(fake, ".ssh", "id_ed25519")]);
-    expect(defaultKnownHostsFile()).toBe(join(pw, ".ssh", "known_hosts"));
-    const c = loadSshConfig();
-    expect(c.files).not.toContain(join(fake, ".ssh", "config"));
-    expect(resolveEndpoint("hx", c, []).address).toBe("hx");
-    const methods = authMethods({
-      name: "hx",
-      where: "hx",
-      address: "127.0.0.1",
-      port: 22,
-      user: "u",
-      identityFiles: [],
-      hostKeyPolicy: "yes",
-      knownHostsFile: defaultKnownHostsFile(),
-      keepaliveIntervalMs: 0,
-      keepaliveCountMax: 3,
-    });
-    const offered = methods.filter((m) => m.type === "publickey").map((m) => m.label);
-    expect(offered.some((l) => l.includes(fake))).toBe(false);
-    // and what the passwd home holds is what is offered
-    const own = ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(pw, ".ssh", f)).filter((f) => existsSync(f));
-    expect(offered).toEqual(own.map((f) => `publickey ${f}`));
   });
 });
