@@ -131,8 +131,10 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
       "LC_ALL=C; export LC_ALL",
       `_ks_nl='`,
       `'`,
-      `v=; _ks_r=; if [ -r ${proc} ]; then { while IFS= read -r _ks_l || [ -n "$_ks_l" ]; do v=\${_ks_r:+$v$_ks_nl}$_ks_l; _ks_r=1; done < ${proc}; } 2>/dev/null; fi`,
-      `if [ -n "$_ks_r" ] || v=$(sysctl -n ${key} 2>/dev/null); then`,
+      // Not the shell's read for /proc/sys: dash reads a byte at a time, and a /proc/sys file read
+      // at a non-zero offset gives nothing, so `read` saw "16" as "1" (os_hardening's
+      // net.ipv6.conf.default.max_addresses, 2026-12-04). sysctl -n / cat read the value whole.
+      `if v=$(sysctl -n ${key} 2>/dev/null) || { [ -r ${proc} ] && v=$(cat ${proc}); }; then`,
       snip.begin("live"),
       snip.field("value", '"$v"'),
       "fi",
