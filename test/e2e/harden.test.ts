@@ -49,7 +49,7 @@ interface RunJson {
 async function harden(h: ScratchHost, profile: string, extra: string[] = []) {
   const json = join(dir, `${h.name}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const r = await keel(["run", HARDEN, "-i", inventory(h, "labuser"), "-e", `profile=${profile}`, ...LAB_KERNEL, "--json", json, ...extra], {
-    timeoutMs: 900_000,
+    timeoutMs: 1_800_000,
   });
   const rep = JSON.parse(readFileSync(json, "utf8")) as RunJson;
   return { ...r, out: r.stdout + r.stderr, stats: rep.summary.hosts[h.name]! };
@@ -86,7 +86,7 @@ describeLab("hardening (playbooks/harden.yml) on fresh scratch hosts", () => {
       harden(cis!, profileFile.cis, ["--audit-report", `json:${join(dir, "cis-second.audit.json")}`]),
       harden(devsec!, profileFile.devsec),
     ]);
-  }, 1_200_000);
+  }, 3_600_000);
 
   afterAll(async () => {
     for (const h of Object.values(hosts)) await stopScratchHost(h).catch(() => {});
