@@ -11,7 +11,8 @@
 // socket=), so keel passes --protocol=TCP in that case, as the client would otherwise pick its
 // compiled-in socket for "localhost".
 import { createHash } from "node:crypto";
-import { ArgError, ModuleError } from "../../engine/core/errors.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { registerSecret } from "../../engine/core/secrets.js";
 import { shq } from "../../engine/core/shell.js";
 
@@ -166,17 +167,17 @@ export function connectFailure(err: string, configFile: string | undefined): str
  * Load-time check shared by the MySQL modules: no string in an argument (in lists and mappings
  * too) holds a line break or NUL. Names, hosts, paths, privileges and passwords are one line each;
  * the mysql client reads a statement per line, so a line break would split one value across two.
+ * Each string goes through the engine's own check (engine/core/lines.ts).
  */
-export function refuseLineBreaks(a: object): void {
+export function refuseArgLineBreaks(a: object): void {
   const walk = (arg: string, v: unknown): void => {
-    if (typeof v === "string") {
-      if (/[\0\r\n]/.test(v)) throw new ArgError(arg, `${arg} cannot contain a line break or NUL`);
-    } else if (Array.isArray(v)) for (const x of v) walk(arg, x);
+    if (Array.isArray(v)) for (const x of v) walk(arg, x);
     else if (v && typeof v === "object")
       for (const [k, x] of Object.entries(v)) {
-        walk(arg, k);
+        refuseLineBreaks(arg, k, "a mysql statement");
         walk(arg, x);
       }
+    else refuseLineBreaks(arg, v, "a mysql statement");
   };
   for (const [k, v] of Object.entries(a)) walk(k, v);
 }

@@ -21,7 +21,7 @@ import {
   sqlId,
   sqlStr,
   type MysqlLogin,
-  refuseLineBreaks,
+  refuseArgLineBreaks,
 } from "./mysql-common.js";
 
 export interface MysqlDbArgs extends MysqlLogin {
@@ -117,7 +117,7 @@ export default defineModule<MysqlDbArgs, MysqlDbState, MysqlDbOp>({
   resource: (a) => `mysql database ${names(a).join(",")}`,
 
   validate(a) {
-    refuseLineBreaks(a);
+    refuseArgLineBreaks(a);
     const st = a.state ?? "present";
     const n = names(a);
     refuseLineBreaksIn(a, ["target", "chdir", "dump_extra_args"], "the mysql command line");

@@ -17,7 +17,7 @@ import {
   parseRows,
   sqlStr,
   type MysqlLogin,
-  refuseLineBreaks,
+  refuseArgLineBreaks,
 } from "./mysql-common.js";
 
 const MODES = ["getprimary", "getreplica", "changeprimary", "startreplica", "stopreplica"] as const;
@@ -114,7 +114,7 @@ export default defineModule<MysqlReplicationArgs, MysqlReplicationState, { sql: 
   resource: (a) => `mysql replication (${a.mode ?? "getreplica"})`,
 
   validate(a) {
-    refuseLineBreaks(a);
+    refuseArgLineBreaks(a);
     if (a.mode?.startsWith("reset")) throw new ArgError("mode", `mode ${a.mode}: ${RESET}`);
   },
 

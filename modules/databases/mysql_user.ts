@@ -11,7 +11,17 @@ import { ArgError, ModuleError } from "../../engine/core/errors.js";
 import { parseRecords } from "../../engine/core/record.js";
 import { cmdOf, snip } from "../../engine/core/snippets.js";
 import { shq } from "../../engine/core/shell.js";
-import { LOGIN_PROPS, LOGIN_REFUSED, clientFunction, connectFailure, hideSecrets, isNativeHash, sections, sqlStr, refuseLineBreaks } from "./mysql-common.js";
+import {
+  LOGIN_PROPS,
+  LOGIN_REFUSED,
+  clientFunction,
+  connectFailure,
+  hideSecrets,
+  isNativeHash,
+  sections,
+  sqlStr,
+  refuseArgLineBreaks,
+} from "./mysql-common.js";
 import { privString, unpackPrivs } from "./mysql-privs.js";
 import { planUser, type MysqlUserArgs, type MysqlUserOp, type UserRow } from "./mysql-user-plan.js";
 
@@ -86,7 +96,7 @@ export default defineModule<MysqlUserArgs, MysqlUserState, MysqlUserOp>({
   resource: (a) => `mysql user ${a.name}@${a.host_all ? "*" : (a.host ?? "localhost").toLowerCase()}`,
 
   validate(a) {
-    refuseLineBreaks(a);
+    refuseArgLineBreaks(a);
     if (a.append_privs && a.subtract_privs)
       throw new ArgError("append_privs", "parameters are mutually exclusive: append_privs|subtract_privs", "keep one of them");
     if (a.encrypted && a.password && !isNativeHash(a.password))
