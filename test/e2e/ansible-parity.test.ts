@@ -8,11 +8,10 @@
 //   - replace and ini_file (community.general, from Debian's ansible package) leave the same bytes.
 // Accounts are named modsa-*, paths live under /tmp/modsa-par; all are removed afterwards.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv, spawnAsync } from "./lab.js";
 
 const HOST = "lab04";
 const BASE = "/tmp/modsa-par";
@@ -41,8 +40,8 @@ function playbook(name: string, tasks: string): string {
 }
 
 /** ansible-playbook on lab04 (python3 is on the lab hosts). */
-function ansiblePlaybook(pb: string): { code: number; out: string } {
-  const r = spawnSync("ansible-playbook", [pb, "-i", INVENTORY_INI, "--limit", HOST, "--private-key", PRIVATE_KEY, "-u", "root"], {
+async function ansiblePlaybook(pb: string): Promise<{ code: number; out: string }> {
+  const r = await spawnAsync("ansible-playbook", [pb, "-i", INVENTORY_INI, "--limit", HOST, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
     env: ansibleEnv(dir),
   });
@@ -85,7 +84,7 @@ const TASKS = `
 describeLab("Ansible parity of users.user and files.file", () => {
   it("a host Ansible converged (password '!'/'*', nested directory) is not drift for keel, and keel's own converge matches it", async () => {
     const pb = playbook("parity.yml", TASKS);
-    const a = ansiblePlaybook(pb);
+    const a = await ansiblePlaybook(pb);
     expect(a.code, a.out).toBe(0);
     const ansOwners = await ssh(HOST, `stat -c '%n %U %G %a' ${BASE} ${BASE}/a ${BASE}/a/b ${BASE}/a/b/c; getent shadow modsa-lock modsa-star | cut -d: -f1,2`);
     expect(ansOwners.stdout).toBe(
@@ -127,7 +126,7 @@ describeLab("Ansible parity of users.user and files.file", () => {
     expect(st.stdout).toBe("modsa-home modsa-home 755\nmodsa-home modsa-home 644\n");
     expect((await keelRun("run", pb)).status.get("home user")).toBe("ok");
     // Ansible sees the same: a second ansible-playbook run of the task changes nothing
-    const a = ansiblePlaybook(pb);
+    const a = await ansiblePlaybook(pb);
     expect(a.out).toMatch(/changed=0/);
   });
 
@@ -145,7 +144,7 @@ describeLab("Ansible parity of users.user and files.file", () => {
 `;
     const prep = (d: string) => `mkdir -p ${d} && printf '${seed}\\n' > ${d}/sshd.conf && printf '${seed}' > ${d}/app.ini`;
     expect((await ssh(HOST, `${prep(`${BASE}/ans`)} && ${prep(`${BASE}/keel`)}`)).code).toBe(0);
-    const a = ansiblePlaybook(playbook("text-ans.yml", tasks(`${BASE}/ans`)));
+    const a = await ansiblePlaybook(playbook("text-ans.yml", tasks(`${BASE}/ans`)));
     expect(a.code, a.out).toBe(0);
     const pb = playbook("text-keel.yml", tasks(`${BASE}/keel`));
     const check = await keelRun("run", pb, "--check", "--diff");
@@ -164,7 +163,7 @@ describeLab("Ansible parity of users.user and files.file", () => {
     const again = await keelRun("run", pb);
     expect([...again.status.values()]).toEqual(["ok", "ok", "ok", "ok"]);
     // and Ansible finds nothing to do on keel's result
-    const a2 = ansiblePlaybook(playbook("text-keel-ans.yml", tasks(`${BASE}/keel`)));
+    const a2 = await ansiblePlaybook(playbook("text-keel-ans.yml", tasks(`${BASE}/keel`)));
     expect(a2.out).toMatch(/changed=0/);
   });
 });

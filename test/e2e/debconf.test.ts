@@ -2,12 +2,11 @@
 // `keel run` on one and ansible-playbook on the other, from the same playbook, on tzdata's questions
 // (debconf and tzdata are in every lab host): the same changed tasks, the same debconf-show
 // afterwards, nothing changed on a second run, and --check changing nothing.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -36,10 +35,10 @@ async function keelRun(h: ScratchHost, ...extra: string[]): Promise<Record<strin
   return out;
 }
 
-function ansibleRun(h: ScratchHost): Record<string, string> {
+async function ansibleRun(h: ScratchHost): Promise<Record<string, string>> {
   const inv = join(dir, "a.ini");
   writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = spawnSync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root"], {
+  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -76,13 +75,13 @@ describeLab("packages.debconf against ansible.builtin.debconf (issue 16)", () =>
     expect(await keelRun(k!, "--check")).toEqual({ select: "changed", string: "changed", read: "ok" });
     expect(await show(k!)).toBe(before);
     const k1 = await keelRun(k!);
-    expect(k1).toEqual(ansibleRun(a!));
+    expect(k1).toEqual(await ansibleRun(a!));
     expect(k1).toEqual({ select: "changed", string: "changed", read: "ok" });
     const ks = await show(k!);
     expect(ks).toBe(await show(a!));
     expect(ks).toContain("tzdata/Areas: Europe");
     expect(ks).toContain("tzdata/Zones/Europe: Paris");
     expect(await keelRun(k!)).toEqual({ select: "ok", string: "ok", read: "ok" });
-    expect(ansibleRun(a!)).toEqual({ select: "ok", string: "ok", read: "ok" });
+    expect(await ansibleRun(a!)).toEqual({ select: "ok", string: "ok", read: "ok" });
   }, 120_000);
 });

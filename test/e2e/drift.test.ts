@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
-import { describeLab, keel, lab, INVENTORY, ROOT, hostExec, startSshd, stopSshd } from "./lab.js";
+import { describeLab, keel, lab, INVENTORY, ROOT, hostExec, spawnAsync, startSshd, stopSshd } from "./lab.js";
 import type { DriftReport } from "../../engine/report/drift/model.js";
 
 const BASELINE = "playbooks/baseline.yml";
@@ -112,7 +112,7 @@ describeLab("keel drift on lab hosts", () => {
     expect(xml.match(/<failure /g)?.length).toBe(5);
     const lint = spawnSync("xmllint", ["--noout", "--schema", join(ROOT, "test/fixtures/junit/junit.xsd"), junit], { encoding: "utf8" });
     if (!lint.error) expect(lint.status, lint.stderr).toBe(0);
-    checkHtmlInChromium(html, d.report);
+    await checkHtmlInChromium(html, d.report);
   });
 
   it("after a revert, --compare last marks the items resolved", async () => {
@@ -166,7 +166,7 @@ describeLab("keel drift on lab hosts", () => {
 });
 
 /** Opens the HTML report in headless Chromium: the rendered page must show the JSON's numbers. */
-function checkHtmlInChromium(html: string, report: DriftReport): void {
+async function checkHtmlInChromium(html: string, report: DriftReport): Promise<void> {
   const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
   if (!chromium) {
     if (process.env.CI) throw new Error("chromium is not installed (apt-get install chromium)");
@@ -184,7 +184,7 @@ function checkHtmlInChromium(html: string, report: DriftReport): void {
     "--disable-sync",
     `--user-data-dir=${mkdtempSync(join(tmpdir(), "keel-chromium-"))}`,
   ];
-  const dom = spawnSync(chromium, [...flags, "--dump-dom", `file://${html}`], { encoding: "utf8", timeout: 60_000 });
+  const dom = await spawnAsync(chromium, [...flags, "--dump-dom", `file://${html}`], { timeout: 60_000 });
   expect(dom.status, dom.stderr).toBe(0);
   const count = (name: string) => Number(new RegExp(`data-count="${name}"><div class="n">(\\d+)<`).exec(dom.stdout)?.[1]);
   expect(count("hosts")).toBe(report.summary.hosts);
@@ -194,7 +194,7 @@ function checkHtmlInChromium(html: string, report: DriftReport): void {
   // the filter script ran: it wrote how many hosts are shown
   expect(dom.stdout).toMatch(new RegExp(`<span id="shown">${report.hosts.length}</span>`));
   const png = join(ARTIFACTS, "drift-report.png");
-  const shot = spawnSync(chromium, [...flags, "--hide-scrollbars", "--window-size=1280,1500", `--screenshot=${png}`, `file://${html}`], {
+  const shot = await spawnAsync(chromium, [...flags, "--hide-scrollbars", "--window-size=1280,1500", `--screenshot=${png}`, `file://${html}`], {
     encoding: "utf8",
     timeout: 60_000,
   });

@@ -5,11 +5,10 @@
 //     per-item when, a nested looped include, with_dict over a templated file name) run by
 //     ansible-playbook and by keel: the same end state, and no drift for keel on Ansible's result.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, keel, ssh, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { describeLab, INVENTORY, keel, ssh, startScratchHost, stopScratchHost, type ScratchHost, spawnAsync } from "./lab.js";
 
 const BASE = `/tmp/keel-loops-${process.pid}`;
 let dir = "";
@@ -155,7 +154,7 @@ describeLab("looped includes: the same end state as ansible-playbook", () => {
 
   it("Ansible's converge is no drift for keel; keel from scratch ends in Ansible's state and then changes nothing", async () => {
     const pb = write(PARITY);
-    const a = spawnSync("ansible-playbook", [pb, "-i", h.inventory], {
+    const a = await spawnAsync("ansible-playbook", [pb, "-i", h.inventory], {
       encoding: "utf8",
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",

@@ -5,11 +5,10 @@
 // end state (fstab line, live mounts, mount points) must be the same. Then each tool's converged
 // state is checked by the other one in check mode: nothing to do.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ansibleEnv, describeLab, keel, PRIVATE_KEY, ssh, useScratchHost, type ScratchHost } from "./lab.js";
+import { ansibleEnv, describeLab, keel, PRIVATE_KEY, ssh, useScratchHost, type ScratchHost, spawnAsync } from "./lab.js";
 
 const RESET = `umount /mnt/sh-a 2>/dev/null; umount /mnt/sh-b 2>/dev/null; umount /mnt/sh-e 2>/dev/null; sed -i '/sh-[abe]/d' /etc/fstab; rm -rf /mnt/sh-a /mnt/sh-b /mnt/sh-e; true`;
 const STATE = `grep sh- /etc/fstab; findmnt -kn -o TARGET,SOURCE,FSTYPE /mnt/sh-a; findmnt -kn -o TARGET,SOURCE,FSTYPE /mnt/sh-b; findmnt -kn -o TARGET,SOURCE,FSTYPE /mnt/sh-e; ls -d /mnt/sh-a /mnt/sh-b /mnt/sh-e 2>/dev/null; true`;
@@ -49,10 +48,10 @@ function pb(name: string, tasks: string): string {
 }
 
 /** ansible-playbook with the json callback: task name → ok|changed|failed. */
-function ansible(p: string, ...extra: string[]): Map<string, string> {
+async function ansible(p: string, ...extra: string[]): Promise<Map<string, string>> {
   const h = host();
   writeFileSync(join(dir, "inv.ini"), `${h.name} ansible_host=${h.address} ansible_user=root\n`);
-  const r = spawnSync("ansible-playbook", [p, "-i", join(dir, "inv.ini"), "--private-key", PRIVATE_KEY, ...extra], {
+  const r = await spawnAsync("ansible-playbook", [p, "-i", join(dir, "inv.ini"), "--private-key", PRIVATE_KEY, ...extra], {
     encoding: "utf8",
     env: ansibleEnv(dir, { ANSIBLE_STDOUT_CALLBACK: "json", ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes` }),
   });
@@ -89,7 +88,7 @@ describeLab("system.mount against ansible.posix.mount on a scratch host", () => 
   it("every state: the same changed/ok/failed per task and the same end state; each converged end is the other's too", async () => {
     const playbook = pb("mount.yml", TASKS);
     await on(RESET);
-    const theirs = ansible(playbook);
+    const theirs = await ansible(playbook);
     const theirEnd = await on(STATE);
     await on(`umount /mnt/sh-e; true`);
     const theirsCheck = await keelRun(pb("conv.yml", CONVERGED), "--check");
@@ -101,7 +100,7 @@ describeLab("system.mount against ansible.posix.mount on a scratch host", () => 
     expect(myEnd).toBe(theirEnd);
     expect(myEnd).toContain("/mnt/sh-b shb"); // the mount without an entry that absent left alone
     await on(`umount /mnt/sh-e; true`);
-    const mineCheck = ansible(pb("conv.yml", CONVERGED), "--check");
+    const mineCheck = await ansible(pb("conv.yml", CONVERGED), "--check");
     expect([...theirsCheck.values(), ...mineCheck.values()].every((s) => s === "ok")).toBe(true);
     await on(RESET);
   });

@@ -4,12 +4,11 @@
 // state (mysql.user, SHOW DATABASES, SHOW GRANTS), --check writing nothing, a second run changing
 // nothing for either tool, `keel drift` clean on Ansible's host, and no password in keel's output or
 // JSON report.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
 import { installSystemctl } from "../lab/systemctl.js";
 
 const SOCK = "/run/mysqld/mysqld.sock";
@@ -59,10 +58,10 @@ async function keelRun(h: ScratchHost, ...extra: string[]): Promise<Record<strin
   return out;
 }
 
-function ansibleRun(h: ScratchHost, ...extra: string[]): Record<string, string> {
+async function ansibleRun(h: ScratchHost, ...extra: string[]): Promise<Record<string, string>> {
   const inv = join(dir, "a.ini");
   writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = spawnSync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root", ...extra], {
+  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root", ...extra], {
     encoding: "utf8",
     timeout: 300_000,
     env: {
@@ -133,7 +132,7 @@ describeLab("databases.mysql_* against community.mysql (issue 16)", () => {
     expect(await keelRun(k!, "--check")).toEqual(FIRST);
     expect(await endState(k!)).toBe(before);
     const k1 = await keelRun(k!);
-    const a1 = ansibleRun(a!);
+    const a1 = await ansibleRun(a!);
     expect(k1).toEqual(FIRST);
     expect(a1).toEqual(FIRST);
     const ks = await endState(k!);
@@ -141,7 +140,7 @@ describeLab("databases.mysql_* against community.mysql (issue 16)", () => {
     expect(ks).toContain("GRANT SELECT, INSERT ON `app`.* TO `app`@`%`");
     expect(ks).toContain("REQUIRE SSL");
     expect(await keelRun(k!)).toEqual(AGAIN);
-    expect(ansibleRun(a!)).toEqual(AGAIN);
+    expect(await ansibleRun(a!)).toEqual(AGAIN);
   }, 900_000);
 
   it("keel drift is clean on the host Ansible converged, and no password shows in keel's output", async () => {

@@ -7,12 +7,11 @@
 // end state (locale -a, /etc/locale.gen, the DH file's size/mode/owner/validity, gem list), and
 // change nothing on a second run; keel drift finds no drift on the host Ansible converged.
 // packages.npm is fixture-tested only: Debian's npm needs ~360 packages, too slow for a lab test.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -76,10 +75,10 @@ async function keelRun(h: ScratchHost, cmd: "run" | "drift", ...extra: string[])
   return { code: r.code, out, status };
 }
 
-function ansibleRun(h: ScratchHost): Map<string, string> {
+async function ansibleRun(h: ScratchHost): Promise<Map<string, string>> {
   const inv = join(dir, "a.ini");
   writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = spawnSync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root"], {
+  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -136,7 +135,7 @@ describeLab("locale_gen, openssl_dhparam and gem against ansible-core (issue 16)
   it("keel and Ansible change the same tasks, reach the same state, then change nothing; drift agrees", async () => {
     const k1 = await keelRun(k!, "run");
     expect(k1.code, k1.out).toBe(0);
-    const a1 = ansibleRun(a!);
+    const a1 = await ansibleRun(a!);
     expect(Object.fromEntries(k1.status)).toEqual(Object.fromEntries(a1));
     expect(a1.get("locale present")).toBe("changed");
     const ks = await on(k!, STATE);
@@ -153,7 +152,7 @@ describeLab("locale_gen, openssl_dhparam and gem against ansible-core (issue 16)
       [...k2.status.values()].every((s) => s === "ok"),
       k2.out,
     ).toBe(true);
-    const a2 = ansibleRun(a!);
+    const a2 = await ansibleRun(a!);
     expect([...a2.values()].every((s) => s === "ok")).toBe(true);
 
     const d = await keelRun(a!, "drift");

@@ -10,13 +10,13 @@
 //     is unreachable with the reason. sshd gets SIGCONT in a finally; the host is a scratch host.
 //  3. A host that stalls after authentication (its login shell never answers) does not hang drift,
 //     audit, patch report or facts with their default deadlines.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { describeLab, hostExec, keel, KEEL_BIN, lab, PRIVATE_KEY, ROOT, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { describeLab, hostExec, keel, KEEL_BIN, lab, PRIVATE_KEY, ROOT, spawnAsync, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
 import type { DriftReport } from "../../engine/report/drift/model.js";
 import { REPORT_HOST_TIMEOUT_S } from "../../engine/cli/commands/flags.js";
 
@@ -112,7 +112,7 @@ const reports = (dir: string) => ({
  * shell, bash -e, with the repository's secrets) and `Check drift` (shell: bash), the job's env, the
  * GITHUB_* files. Nothing else: no inventory variable for keys or known_hosts, an empty home.
  */
-function night({ dir, home }: { dir: string; home: string }): Night {
+async function night({ dir, home }: { dir: string; home: string }): Promise<Night> {
   const { steps, env } = readmeWorkflow();
   const ssh = steps.find((s) => s.id === "ssh")!;
   const drift = steps.find((s) => s.id === "drift")!;
@@ -125,12 +125,14 @@ function night({ dir, home }: { dir: string; home: string }): Night {
   writeFileSync(output, "");
   const base = { PATH: process.env.PATH!, HOME: home, ...env, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, NO_COLOR: "1" };
   execFileSync("bash", ["-e", "-c", ssh.run!], { cwd: dir, env: { ...base, ...stepEnv(ssh, secrets) } });
-  const stdout = execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", drift.run!], {
+  // as execFileSync did: a step that fails fails the night
+  const step = await spawnAsync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", drift.run!], {
     cwd: dir,
-    encoding: "utf8",
     env: { ...base, ...stepEnv(drift, secrets) },
     timeout: 300_000,
   });
+  if (step.status !== 0) throw new Error(`the drift step exited ${step.status ?? step.signal}: ${step.stdout}\n${step.stderr}`);
+  const stdout = step.stdout;
   const code = Number(/exit_code=(\d+)/.exec(readFileSync(output, "utf8"))?.[1]);
   return { code, stdout, summary: readFileSync(summary, "utf8"), ...reports(dir) };
 }
@@ -168,7 +170,7 @@ describeLab("nightly CI (issue 18)", () => {
     expect((await hostExec(host, "chmod 0600 /etc/keel-nightly/a.conf")).code).toBe(0);
     await put("/etc/keel-nightly/b.conf", "beta=tampered\n");
     const runner1 = checkout("night1");
-    const n1 = night(runner1);
+    const n1 = await night(runner1);
     expect(n1.code, n1.stdout).toBe(2);
     expect(n1.report.compared_with).toBeUndefined();
     expect(n1.report.hosts[0]!.items.map((i) => i.resource).sort()).toEqual(["file /etc/keel-nightly/a.conf", "file /etc/keel-nightly/b.conf"]);
@@ -182,7 +184,7 @@ describeLab("nightly CI (issue 18)", () => {
     const runner2 = checkout("night2"); // a fresh runner: only the cache comes back
     expect(existsSync(join(runner2.dir, ".keel-nightly"))).toBe(false);
     cpSync(cache, join(runner2.dir, ".keel-nightly"), { recursive: true }); // actions/cache/restore
-    const n2 = night(runner2);
+    const n2 = await night(runner2);
     expect(n2.code, n2.stdout).toBe(2);
     const h = n2.report.hosts[0]!;
     const marks = [...h.items, ...h.resolved].map((i) => `${i.resource.replace("file /etc/keel-nightly/", "")} ${i.compare} since ${i.since}`).sort();
@@ -223,7 +225,7 @@ describeLab("nightly CI (issue 18)", () => {
     writeFileSync(keyFile, readFileSync(PRIVATE_KEY));
     writeFileSync(hostsFile, knownHosts() + "\n");
     const script = readmeGitlabScript().filter((l) => l !== "npm ci");
-    const gl = spawnSync("bash", ["-eo", "pipefail", "-c", script.join("\n")], {
+    const gl = await spawnAsync("bash", ["-eo", "pipefail", "-c", script.join("\n")], {
       cwd: runner3.dir,
       encoding: "utf8",
       env: { PATH: process.env.PATH!, HOME: runner3.home, FLEET_SSH_KEY: keyFile, FLEET_KNOWN_HOSTS: hostsFile, NO_COLOR: "1" },

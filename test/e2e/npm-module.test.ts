@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BRIDGE_ADDRESS, labPaths } from "../lab/config.js";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { describeLab, keel, PRIVATE_KEY, spawnAsync, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -46,13 +46,13 @@ let dir = "";
 const tarballs = new Map<string, Buffer>();
 
 /** npm 9.2.0's registry tarball, fetched once into the lab cache (npm pack in a folder with no package.json above). */
-function npmTarball(): string {
+async function npmTarball(): Promise<string> {
   const cache = join(labPaths().cache, "npm");
   const file = join(cache, "npm-9.2.0.tgz");
   if (!existsSync(file)) {
     mkdirSync(cache, { recursive: true });
     const tmp = mkdtempSync(join(cache, ".pack-"));
-    const r = spawnSync("npm", ["pack", "npm@9.2.0", "--silent"], { cwd: tmp, encoding: "utf8", timeout: 120_000 });
+    const r = await spawnAsync("npm", ["pack", "npm@9.2.0", "--silent"], { cwd: tmp, timeout: 120_000 });
     if (r.status !== 0) throw new Error(`npm pack npm@9.2.0 failed: ${r.stderr}`);
     renameSync(join(tmp, "npm-9.2.0.tgz"), file);
   }
@@ -158,7 +158,7 @@ describeLab("packages.npm against community.general.npm (issue 16)", () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, BRIDGE_ADDRESS, resolve));
     port = (server.address() as { port: number }).port;
-    const npm = readFileSync(npmTarball()).toString("base64");
+    const npm = readFileSync(await npmTarball()).toString("base64");
     [k, a] = await startScratchHosts(2);
     const setup =
       "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs >/dev/null && base64 -d > /var/tmp/npm.tgz && " +

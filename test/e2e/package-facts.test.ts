@@ -5,11 +5,10 @@
 // purging (state config-files: not installed for apt). Both tools must list the same packages
 // with the same fields; order is not compared (python-apt's names come from a set).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, hostExec, keel, lab, startScratchHost, stopScratchHost, type ScratchHost } from "./lab.js";
+import { describeLab, hostExec, keel, lab, startScratchHost, stopScratchHost, type ScratchHost, spawnAsync } from "./lab.js";
 
 let dir = "";
 let h: ScratchHost | undefined;
@@ -43,8 +42,8 @@ const PLAY = `- hosts: all
       debug: { msg: "{{ ansible_facts.packages | to_json }}" }
 `;
 
-function ansiblePackageFacts(host: ScratchHost): Packages {
-  const r = spawnSync(
+async function ansiblePackageFacts(host: ScratchHost): Promise<Packages> {
+  const r = await spawnAsync(
     "ansible",
     [host.name, "-i", `${host.name},`, "-m", "package_facts", "-o", "--private-key", lab().privateKey, "-u", "root", "-e", `ansible_host=${host.address}`],
     {
@@ -91,7 +90,7 @@ describeLab("package_facts on a lab host", () => {
     const host = h!;
     const pb = join(dir, "pf.yml");
     writeFileSync(pb, PLAY);
-    const ans = canon(ansiblePackageFacts(host));
+    const ans = canon(await ansiblePackageFacts(host));
     expect(Object.keys(ans).length).toBeGreaterThan(100);
     for (const extra of [[], ["--check"]]) {
       const json = join(dir, `report${extra.length}.json`);

@@ -3,11 +3,10 @@
 // what ansible-core (installed on this machine) returns for the same paths on the same host.
 // Everything lives under /tmp/modsa-ro on lab04 and is removed afterwards.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv, spawnAsync } from "./lab.js";
 
 const HOST = "lab04";
 const BASE = "/tmp/modsa-ro";
@@ -48,8 +47,8 @@ async function play(tasks: string, ...extra: string[]): Promise<{ code: number; 
 }
 
 /** ansible-core's module result for the same host (python3 is on the lab hosts). */
-function ansible(module: string, args: string): Record<string, unknown> {
-  const r = spawnSync("ansible", [HOST, "-i", INVENTORY_INI, "-m", module, "-a", args, "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
+async function ansible(module: string, args: string): Promise<Record<string, unknown>> {
+  const r = await spawnAsync("ansible", [HOST, "-i", INVENTORY_INI, "-m", module, "-a", args, "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
     env: ansibleEnv(dir),
   });
@@ -116,13 +115,13 @@ describeLab("read-only modules on a lab host", () => {
     const r = await play(TASKS);
     expect(r.code, r.out).toBe(0);
     const keelStat = JSON.parse(r.results.get("show stat")!.msg!) as Record<string, unknown>;
-    const ansStat = ansible("stat", `path=${BASE}/tree/a.txt`).stat as Record<string, unknown>;
+    const ansStat = (await ansible("stat", `path=${BASE}/tree/a.txt`)).stat as Record<string, unknown>;
     // atime moves when ansible (or keel) reads the file; everything else must be identical
     delete keelStat.atime;
     delete ansStat.atime;
     expect(keelStat).toEqual(ansStat);
     const keelFind = JSON.parse(r.results.get("show find")!.msg!) as Record<string, unknown>;
-    const ansFind = ansible("find", `paths=${BASE}/tree recurse=true contains=foo hidden=true`);
+    const ansFind = await ansible("find", `paths=${BASE}/tree recurse=true contains=foo hidden=true`);
     const strip = (files: Record<string, unknown>[]) => files.map(({ atime: _a, ...f }) => f);
     expect(strip(keelFind.files as Record<string, unknown>[])).toEqual(strip(ansFind.files as Record<string, unknown>[]));
     expect([keelFind.matched, keelFind.examined, keelFind.msg]).toEqual([ansFind.matched, ansFind.examined, ansFind.msg]);
@@ -138,7 +137,7 @@ describeLab("read-only modules on a lab host", () => {
     const r = await keel(["facts", HOST, "--ansible", "-i", INVENTORY]);
     expect(r.code, r.stderr).toBe(0);
     const k = JSON.parse(r.stdout) as Record<string, unknown>;
-    const a = ansible("setup", "").ansible_facts as Record<string, unknown>;
+    const a = (await ansible("setup", "")).ansible_facts as Record<string, unknown>;
     const same = [
       "user_id",
       "user_dir",
@@ -226,7 +225,7 @@ describeLab("read-only modules on a lab host", () => {
     );
     expect(r.code, r.out).toBe(0);
     const mine = JSON.parse(r.results.get("show local")!.msg!) as Record<string, unknown>;
-    const theirs = (ansible("setup", `fact_path=${fp} filter=ansible_local`).ansible_facts as Record<string, unknown>).ansible_local;
+    const theirs = ((await ansible("setup", `fact_path=${fp} filter=ansible_local`)).ansible_facts as Record<string, unknown>).ansible_local;
     expect(mine.ini).toEqual({ Main: { name: "web", path: "/srv/prod", env: "prod" } });
     expect(mine).toEqual(theirs);
   });
@@ -237,7 +236,7 @@ describeLab("read-only modules on a lab host", () => {
     );
     expect(r.code, r.out).toBe(0);
     const keelKeys = JSON.parse(r.results.get("show min")!.msg!) as string[];
-    const ansKeys = Object.keys(ansible("setup", "gather_subset=!all,min").ansible_facts as object);
+    const ansKeys = Object.keys((await ansible("setup", "gather_subset=!all,min")).ansible_facts as object);
     expect(keelKeys).toContain("ansible_distribution");
     expect(keelKeys).toContain("ansible_python");
     // with gather_facts: false, keel's setup does not know the inventory's interpreter, so it discovers one
@@ -261,7 +260,7 @@ describeLab("read-only modules on a lab host", () => {
     // (keel's setup reports the interpreter it discovered; Ansible only on a host's first module)
     const dt = (JSON.parse(r.results.get("show dt")!.msg!) as string[]).filter((k) => k !== "discovered_interpreter_python");
     expect(dt).toEqual(["ansible_date_time", "gather_subset", "module_setup"]);
-    const ans = ansible("setup", "gather_subset=!all,!min,network").ansible_facts as Record<string, unknown>;
+    const ans = (await ansible("setup", "gather_subset=!all,!min,network")).ansible_facts as Record<string, unknown>;
     const keelNet = JSON.parse(r.results.get("show net")!.msg!) as string[];
     // every fact keel returns, Ansible returns too (keel gathers no per-interface ansible_<if> facts)
     expect(keelNet.filter((k) => !(k in ans) && k !== "discovered_interpreter_python")).toEqual([]);

@@ -3,11 +3,10 @@
 // tini), so both list the SysV scripts from `service --status-all`, and neither lists systemd
 // units (Ansible scans systemd only when PID 1 is systemd). Read-only: nothing changes on lab03.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ansibleEnv } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ansibleEnv, spawnAsync } from "./lab.js";
 
 const HOST = "lab03";
 let dir = "";
@@ -44,8 +43,8 @@ const PLAY = `- hosts: all
       debug: { msg: "{{ ansible_facts.services | to_json }}" }
 `;
 
-function ansibleServiceFacts(): Record<string, unknown> {
-  const r = spawnSync("ansible", [HOST, "-i", INVENTORY_INI, "-m", "service_facts", "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
+async function ansibleServiceFacts(): Promise<Record<string, unknown>> {
+  const r = await spawnAsync("ansible", [HOST, "-i", INVENTORY_INI, "-m", "service_facts", "-o", "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
     env: ansibleEnv(dir),
   });
@@ -65,7 +64,7 @@ describeLab("service_facts on a lab host", () => {
       const events = (JSON.parse(readFileSync(json, "utf8")) as { events: TaskEvent[] }).events.filter((e) => e.type === "task.result" && e.host === HOST);
       for (const e of events) expect([e.task.name, e.result.status]).toEqual([e.task.name, "ok"]);
       const keelServices = JSON.parse(events.find((e) => e.task.name === "show")!.result.msg!) as Record<string, Record<string, unknown>>;
-      const ans = ansibleServiceFacts() as Record<string, Record<string, unknown>>;
+      const ans = (await ansibleServiceFacts()) as Record<string, Record<string, unknown>>;
       // the same services, in the same order, each with the same fields and source
       expect(Object.keys(keelServices)).toEqual(Object.keys(ans));
       for (const [name, entry] of Object.entries(ans)) {

@@ -2,13 +2,12 @@
 // their scripts are read from the manifests and the workflow, run with N=4 shards against the
 // lab's hosts, merged by their own merge step, and the merged report must equal one unsharded
 // `keel drift` of the same hosts (timings aside). Drift only reads: the hosts are not changed.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { describeLab, INVENTORY, keel, KEEL_BIN, PRIVATE_KEY, ROOT } from "./lab.js";
+import { describeLab, INVENTORY, keel, KEEL_BIN, PRIVATE_KEY, ROOT, spawnAsync } from "./lab.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "keel-shard-examples-"));
 const SITE = join(tmp, "site.yml");
@@ -56,9 +55,12 @@ function keelOnPath(): string {
   return bin;
 }
 
-function sh(script: string, opts: { cwd: string; env: Record<string, string>; shell?: string[] }): { code: number; stdout: string; stderr: string } {
+async function sh(
+  script: string,
+  opts: { cwd: string; env: Record<string, string>; shell?: string[] },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const [cmd, ...args] = opts.shell ?? ["/bin/sh", "-c"];
-  const r = spawnSync(cmd!, [...args, script], { cwd: opts.cwd, env: { NO_COLOR: "1", ...opts.env }, encoding: "utf8", timeout: 170_000 });
+  const r = await spawnAsync(cmd!, [...args, script], { cwd: opts.cwd, env: { NO_COLOR: "1", ...opts.env }, timeout: 170_000 });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -87,7 +89,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
     mkdirSync(pod);
     // The pods (one at a time here; the cluster runs them in parallel), with the volumes' paths.
     for (let index = 0; index < n; index++) {
-      const r = sh(c.args[0]!, {
+      const r = await sh(c.args[0]!, {
         cwd: pod,
         env: { ...env(c), PATH, PLAYBOOK: SITE, INVENTORY, RESULTS: results, SSH_KEY: PRIVATE_KEY, JOB_COMPLETION_INDEX: String(index) },
         shell: c.command,
@@ -97,7 +99,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
     expect(readdirSync(results).sort()).toEqual([1, 2, 3, 4].flatMap((k) => [`drift-${k}.json`, `drift-${k}.xml`]));
     const shardHosts = [1, 2, 3, 4].map((k) => (JSON.parse(readFileSync(join(results, `drift-${k}.json`), "utf8")) as Report).hosts.map((h) => h.host));
     expect(shardHosts.flat().sort()).toEqual(single.hosts.map((h) => h.host).sort()); // each host in exactly one shard
-    const r = sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results }, shell: m.command });
+    const r = await sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results }, shell: m.command });
     expect(r.code, r.stderr).toBe(2); // drift: the merge Job fails, as documented
     expect(r.stdout).toContain(`${single.hosts.length} hosts: 0 in sync, ${single.hosts.length} drifted`);
     const merged = JSON.parse(readFileSync(join(results, "drift.json"), "utf8")) as Report;
@@ -107,7 +109,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
     for (const h of single.hosts) expect(junit).toContain(h.host);
     // A missing shard report is refused before merging.
     rmSync(join(results, "drift-3.json"));
-    const partial = sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results }, shell: m.command });
+    const partial = await sh(m.args[0]!, { cwd: tmp, env: { ...env(m), PATH, RESULTS: results }, shell: m.command });
     expect(partial.code).toBe(1);
     expect(partial.stderr).toContain(`only ${n - 1} of ${n} shard reports`);
   }, 240_000);
@@ -152,7 +154,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
       const d = runner(`gha-shard-${shard}`);
       const keelSteps = wf.jobs.drift.steps.filter((s) => s.run?.includes("keel "));
       expect(keelSteps).toHaveLength(1);
-      const r = sh(expand(keelSteps[0]!.run!, ctx), { cwd: d, env, shell: bash });
+      const r = await sh(expand(keelSteps[0]!.run!, ctx), { cwd: d, env, shell: bash });
       expect(r.code, `shard ${shard}: ${r.stdout}\n${r.stderr}`).toBe(0);
       const up = wf.jobs.drift.steps.find((s) => s.uses?.startsWith("actions/upload-artifact"))!;
       const name = expand(String(up.with!.name), ctx);
@@ -176,7 +178,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
     writeFileSync(summary, "");
     const mergeSteps = wf.jobs.report.steps.filter((s) => s.run?.includes("keel "));
     expect(mergeSteps).toHaveLength(1);
-    const r = sh(expand(mergeSteps[0]!.run!, {}), { cwd: d, env: { ...env, GITHUB_STEP_SUMMARY: summary }, shell: bash });
+    const r = await sh(expand(mergeSteps[0]!.run!, {}), { cwd: d, env: { ...env, GITHUB_STEP_SUMMARY: summary }, shell: bash });
     expect(r.code, r.stderr).toBe(2); // drift fails the job, after the reports are written
     const merged = JSON.parse(readFileSync(join(d, "merged/drift.json"), "utf8")) as Report;
     expect(comparable(merged)).toEqual(comparable(single));
@@ -193,7 +195,7 @@ describeLab("sharding examples, N=4, against the lab", () => {
     for (const h of single.hosts) expect(junit).toContain(h.host);
     // A shard whose job failed before uploading: the merge step refuses rather than leave its hosts out.
     rmSync(join(into, "drift-3.json"));
-    const partial = sh(expand(mergeSteps[0]!.run!, {}), { cwd: d, env: { ...env, GITHUB_STEP_SUMMARY: summary }, shell: bash });
+    const partial = await sh(expand(mergeSteps[0]!.run!, {}), { cwd: d, env: { ...env, GITHUB_STEP_SUMMARY: summary }, shell: bash });
     expect(partial.code, partial.stderr).toBe(1);
     expect(partial.stderr).toContain("shard report 3/4 missing");
   }, 240_000);

@@ -4,11 +4,11 @@
 // resulting trees. A local tar.gz (copied up through the probe and apply's stdin) and a remote_src
 // tar.gz; --check on a fresh folder predicts the change and extracts nothing. Paths: /tmp/mods-ua-*.
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
+import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv, spawnAsync } from "./lab.js";
 
 const HOST = "lab03";
 const BASE = "/tmp/mods-ua";
@@ -67,8 +67,8 @@ async function keelRun(base: string, ...extra: string[]): Promise<{ code: number
   return { code: r.code, out: `${r.stdout}\n${r.stderr}`, show, changed };
 }
 
-function ansibleRun(base: string): Record<string, unknown> {
-  const r = spawnSync("ansible-playbook", [pb, "-i", INVENTORY_INI, "-l", HOST, "-e", `base=${base}`, "--private-key", PRIVATE_KEY, "-u", "root"], {
+async function ansibleRun(base: string): Promise<Record<string, unknown>> {
+  const r = await spawnAsync("ansible-playbook", [pb, "-i", INVENTORY_INI, "-l", HOST, "-e", `base=${base}`, "--private-key", PRIVATE_KEY, "-u", "root"], {
     encoding: "utf8",
     env: ansibleEnv(dir, { ANSIBLE_STDOUT_CALLBACK: "default", ANSIBLE_RETRY_FILES_ENABLED: "0" }),
   });
@@ -85,13 +85,13 @@ describeLab("files.unarchive against ansible-core on a lab host", () => {
   it("extracts, then is ok on the second run, as Ansible; the same files, modes and times", async () => {
     const k1 = await keelRun(`${BASE}-k`);
     expect(k1.code, k1.out).toBe(0);
-    const a1 = ansibleRun(`${BASE}-a`);
+    const a1 = await ansibleRun(`${BASE}-a`);
     expect(k1.show).toEqual(a1);
     expect(k1.show).toMatchObject({ loc: true, rem: true, handler: "TgzArchive" });
     expect(k1.changed.get("skipped by creates")).toBe("ok");
     const k2 = await keelRun(`${BASE}-k`);
     expect(k2.code, k2.out).toBe(0);
-    const a2 = ansibleRun(`${BASE}-a`);
+    const a2 = await ansibleRun(`${BASE}-a`);
     expect(k2.show).toEqual(a2);
     expect(k2.show).toMatchObject({ loc: false, rem: false });
     expect(await tree(`${BASE}-k`)).toBe(await tree(`${BASE}-a`));
