@@ -41,6 +41,11 @@ export class ProbeCache {
   private readonly map = new Map<string, Map<string, Entry[]>>();
   /** What each apply run on this host so far may have written, in order. */
   private applied: (readonly string[])[] = [];
+  /** Applies run on this host in all (never reset), and how many had run at the last probe round trip. */
+  private appliesTotal = 0;
+  private appliesAtLastTrip = 0;
+  /** How many probe round trips in a row each followed an apply (the host is changing task after task). */
+  private changingTrips = 0;
   /**
    * Keep, after an apply, the probes whose declared reads it cannot have changed (pipelined runs).
    * Off (KEEL_PIPELINE=0): any apply drops the whole cache, as before pipelining.
@@ -66,6 +71,7 @@ export class ProbeCache {
 
   /** An apply ran (changed, failed half-way, or turned "ok" by changed_when): what it may have written. */
   noteApply(writes: readonly string[]): void {
+    this.appliesTotal++;
     if (this.selective) this.applied.push(writes);
     else {
       this.map.clear();
@@ -116,8 +122,25 @@ export class ProbeCache {
    * The output of `script` run with `become`. Unless `fresh` (a retry must read the host again),
    * a cached output is returned, and a miss also runs the scripts `more()` gives (those not cached
    * yet) in the same round trip.
+   *
+   * While the host keeps changing (this is the second probe round trip in a row that follows an
+   * apply) the batch leaves out the later probes that this task's own apply (`writes`) would
+   * invalidate: a first run of a looped sysctl or lineinfile task over one file otherwise re-read
+   * every remaining item after each changed one, O(items²) probe scripts (os_hardening's 56 sysctl
+   * items: about 1,600 probes, 105 s of its first run). After a single change the later probes are
+   * still read again together (one round trip when the rest is converged), and once a task turns
+   * out unchanged the next miss prefetches everything again: a converged host still reads all its
+   * probes in one round trip.
    */
-  async get(conn: Connection, become: Become, script: string, reads: readonly string[], fresh: boolean, more: () => UpcomingProbe[]): Promise<ProbeOutput> {
+  async get(
+    conn: Connection,
+    become: Become,
+    script: string,
+    reads: readonly string[],
+    fresh: boolean,
+    more: () => UpcomingProbe[],
+    writes: readonly string[] = [],
+  ): Promise<ProbeOutput> {
     if (!fresh) {
       const hit = this.lookup(become, script);
       if (hit) return hit;
@@ -126,13 +149,17 @@ export class ProbeCache {
     // one become for the whole batch: the script alone names a probe (a string's hash is computed once)
     const keys = new Set([script]);
     if (!fresh) {
+      const changing = this.changingTrips >= 1 && this.appliesTotal > this.appliesAtLastTrip;
       for (const u of more()) {
         if (keys.has(u.script) || this.lookup(become, u.script)) continue;
+        if (changing && overlaps(writes, u.reads)) continue;
         probes.push(u);
         keys.add(u.script);
         if (probes.length >= MAX_BATCH) break;
       }
     }
+    this.changingTrips = this.appliesTotal > this.appliesAtLastTrip ? this.changingTrips + 1 : 0;
+    this.appliesAtLastTrip = this.appliesTotal;
     const outs = await runProbes(
       conn,
       become,

@@ -154,6 +154,23 @@ describe("probe batching of loops", () => {
     expect(summary.roundTrips.h1).toBe(3);
     expect(l.conn("h1").log[2]!.command.match(/BEGIN-\d+@@/g)!.length).toBe(2);
   });
+
+  it("while item after item changes, the remaining items are not all probed again after each one", async () => {
+    const l = lab();
+    const keys = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    const { summary, results } = await run(l, play([task("kv", { key: "{{ item }}", value: "1" }, { loop: keys })]));
+    expect(results().map((r) => r.result.status)).toEqual(Array(8).fill("changed"));
+    for (const k of keys) expect(l.kv("h1", k)).toBe("1");
+    // probes sent per round trip: all 8; after a's apply b-h again (7, one change may be all);
+    // from then on, the host changing apply after apply, only the next item: 8 + 7 + 6×1 = 21
+    // probe scripts in all, where re-reading every remaining item after each apply was 8+7+…+1 = 36
+    const probes = l
+      .conn("h1")
+      .log.map((c) => c.command.match(/BEGIN-\d+@@/g)?.length ?? 0)
+      .filter((n) => n > 0);
+    expect(probes).toEqual([8, 7, 1, 1, 1, 1, 1, 1]);
+    expect(summary.roundTrips.h1).toBe(16);
+  });
 });
 
 describe("serial batches", () => {
