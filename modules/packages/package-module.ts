@@ -143,6 +143,9 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     diff(st, raw, facts) {
       return inner.diff(st, norm(raw), facts);
     },
+    result(st, raw) {
+      return inner.result(st, norm(raw));
+    },
     explain(st, raw) {
       const set = (v.noted ?? []).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
       const text = inner.explain(st, norm(raw));
@@ -254,6 +257,7 @@ function packageCore() {
       const script = be.probeScript(specs, {
         candidates: state === "latest" ? "all" : state === "present" ? "missing" : "none",
         needCacheAge: be.cacheAge && args.cache_valid_time !== undefined,
+        needCacheTime: state !== "absent",
         needUnneeded: args.autoremove === true && be.manager !== "apk",
         defaultRelease: args.default_release || undefined,
       });
@@ -268,7 +272,7 @@ function packageCore() {
       // Audit evidence names the command that read the installed versions, not the resource.
       const source = specs.length ? be.queryCommand(specs.map((s) => s.name)) : undefined;
       const cvt = be.cacheAge ? args.cache_valid_time : undefined;
-      if (cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt)) {
+      if (staleCache(st, cvt)) {
         changes.push({
           summary:
             st.cacheAge === undefined
@@ -359,6 +363,18 @@ function packageCore() {
       return changes;
     },
 
+    /**
+     * apt's registered cache_updated and cache_update_time, as Ansible's apt returns them on every
+     * result but a removal's: whether the task refreshes the index (check mode: would refresh) and
+     * the index's mtime. After a refresh, apply's result gives both anew.
+     */
+    result(st: PkgState, args: PackageArgs): Record<string, unknown> {
+      if (st.manager !== "apt" || st.cacheTime === undefined || normState(args.state) === "absent") return {};
+      const cvt = BACKENDS[st.manager]?.cacheAge ? args.cache_valid_time : undefined;
+      const action = cvt === undefined && args.update_cache === true && safeSpecs(args).length === 0;
+      return { cache_updated: staleCache(st, cvt) || action, cache_update_time: st.cacheTime };
+    },
+
     explain(st: PkgState, args: PackageArgs): string {
       const specs = safeSpecs(args);
       const state = normState(args.state);
@@ -400,14 +416,25 @@ function packageCore() {
           `package ${down.name}: the pinned version ${down.version} is older than the installed one; set allow_downgrade: true to downgrade`,
         );
       }
-      return be.apply(host, plan, {
+      const out = await be.apply(host, plan, {
         installRecommends: args.install_recommends,
         allowDowngrade: args.allow_downgrade === true,
         lockTimeout: args.lock_timeout ?? 60,
         defaultRelease: args.default_release || undefined,
       });
+      // Ansible's apt returns no cache keys from a removal
+      if (state === "absent" && out.data) {
+        delete out.data.cache_updated;
+        delete out.data.cache_update_time;
+      }
+      return out;
     },
   };
+}
+
+/** cache_valid_time is set and the index is older (or was never updated): the refresh is a change. */
+function staleCache(st: PkgState, cvt: number | undefined): boolean {
+  return cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt);
 }
 
 function backend(facts: Facts): PackageBackend {

@@ -43,11 +43,10 @@ export const apt: PackageBackend = {
         );
       }
     }
-    if (opts.needCacheAge) {
-      lines.push(
-        outSection("cache", `echo "now $(date +%s)"; echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"; echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`),
-      );
-    }
+    // One stat for both paths: "PATH MTIME" for each that exists (the clock only for cache_valid_time).
+    const mtimes = `stat -c '%n %Y' ${APT_STAMP} ${APT_LISTS} 2>/dev/null`;
+    if (opts.needCacheAge) lines.push(outSection("cache", `echo "now $(date +%s)"; ${mtimes}`));
+    else if (opts.needCacheTime) lines.push(outSection("cache", mtimes));
     if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
     lines.push("true");
     return lines.join("\n");
@@ -91,9 +90,14 @@ export const apt: PackageBackend = {
         const m = new RegExp(`^${k} (\\d+)$`).exec(cache.find((l) => l.startsWith(`${k} `)) ?? "");
         return m ? Number(m[1]) : undefined;
       };
+      // "stamp N" / "lists N": the older probe's spelling, still read from captured fixtures
+      const stamp = num(APT_STAMP) ?? num("stamp");
+      const lists = num(APT_LISTS) ?? num("lists");
       const now = num("now");
-      const stamps = [num("stamp"), num("lists")].filter((x): x is number => x !== undefined);
+      const stamps = [stamp, lists].filter((x): x is number => x !== undefined);
       if (now !== undefined && stamps.length > 0) state.cacheAge = Math.max(0, now - Math.max(...stamps));
+      // as Ansible's apt (get_cache_mtime): the stamp when it exists, else the lists folder, else 0
+      state.cacheTime = stamp ?? lists ?? 0;
     }
     const unneeded = sec.get("unneeded");
     if (unneeded) state.unneeded = unneeded.map((l) => l.trim()).filter(Boolean);
@@ -114,7 +118,19 @@ export const apt: PackageBackend = {
     ].join(" ");
     const outs: string[] = [];
     const run = async (cmd: string) => outs.push((await aptRun(host, cmd, opts.lockTimeout)).stdout);
-    if (plan.updateCache) await run(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP}`);
+    let cacheTime: number | undefined;
+    if (plan.updateCache) {
+      // The stamp's mtime, printed last, is Ansible's cache_update_time after the update (the stamp
+      // exists now, and Ansible's apt reads it first); it is not part of the registered stdout.
+      const r = await aptRun(
+        host,
+        `${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP} && stat -c %Y ${APT_STAMP}`,
+        opts.lockTimeout,
+      );
+      const m = /(?:^|\n)(\d+)\n?$/.exec(r.stdout);
+      cacheTime = m ? Number(m[1]) : 0;
+      outs.push(m ? r.stdout.slice(0, m.index + (m[0].startsWith("\n") ? 1 : 0)) : r.stdout);
+    }
     const install = [...plan.install.map(spec), ...plan.upgrade];
     if (install.length > 0) {
       const flags: string[] = [];
@@ -126,7 +142,9 @@ export const apt: PackageBackend = {
     if (plan.purge.length > 0) await run(`${base} purge ${shJoin(plan.purge)}`);
     if (plan.remove.length > 0) await run(`${base} remove ${shJoin(plan.remove)}`);
     if (plan.autoremove) await run(`${base} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
-    return { stdout: outs.join("") };
+    const data: Record<string, unknown> = { cache_updated: plan.updateCache };
+    if (cacheTime !== undefined) data.cache_update_time = cacheTime;
+    return { stdout: outs.join(""), data };
   },
 };
 
