@@ -16,7 +16,7 @@ describe("packages.apt registered cache keys after apply", () => {
       .parse("@out cache\ntext:b64=" + Buffer.from("now 1796393239\n/var/lib/apt/lists 1796392437\n").toString("base64") + "\n", 0);
     const changes = apt.diff(st, args, BASE_FACTS);
     expect(changes).toHaveLength(1);
-    const host = new RecordingHost(BASE_FACTS, [{ match: " update && ", stdout: `${UPDATE_OUT}1796393300\n` }]);
+    const host = new RecordingHost(BASE_FACTS, [{ match: " update && ", stdout: `${UPDATE_OUT}keel-cache-time=1796393300\n` }]);
     const r = await apt.apply(host, args, changes, st);
     expect(r).toMatchObject({ stdout: UPDATE_OUT, data: { cache_updated: true, cache_update_time: 1796393300 } });
   });
