@@ -15,6 +15,7 @@ import { dnf, yum } from "./backends/dnf.js";
 import type { PackageBackend, PkgPlan, PkgSpec, PkgState } from "./backends/types.js";
 import { aptitudeNote, dpkgOptions, upgradeChanges, upgradeFlags, upgradeMode, upgradeProbe } from "./backends/apt-upgrade.js";
 import type { ApplyResult, Host, Probe } from "../../engine/core/module.js";
+import { cacheKeys, staleCache, withoutCacheKeys } from "./cache-keys.js";
 
 export interface PackageArgs {
   name?: string | string[];
@@ -157,9 +158,7 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     diff(st, raw, facts) {
       return inner.diff(st, norm(raw), facts);
     },
-    result(st, raw) {
-      return inner.result(st, norm(raw));
-    },
+    result: (st, raw) => inner.result(st, norm(raw)),
     explain(st, raw) {
       const set = (v.noted ?? []).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
       const args = norm(raw);
@@ -385,16 +384,9 @@ function packageCore() {
       return changes;
     },
 
-    /**
-     * apt's registered cache_updated and cache_update_time, as Ansible's apt returns them on every
-     * result but a removal's: whether the task refreshes the index (check mode: would refresh) and
-     * the index's mtime. After a refresh, apply's result gives both anew.
-     */
     result(st: PkgState, args: PackageArgs): Record<string, unknown> {
-      if (st.manager !== "apt" || st.cacheTime === undefined || normState(args.state) === "absent") return {};
       const cvt = BACKENDS[st.manager]?.cacheAge ? args.cache_valid_time : undefined;
-      const action = cvt === undefined && args.update_cache === true && safeSpecs(args).length === 0;
-      return { cache_updated: staleCache(st, cvt) || action, cache_update_time: st.cacheTime };
+      return cacheKeys(st, normState(args.state) === "absent", cvt, cvt === undefined && args.update_cache === true && safeSpecs(args).length === 0);
     },
 
     explain(st: PkgState, args: PackageArgs): string {
@@ -458,19 +450,9 @@ function packageCore() {
         ...(args.policy_rc_d !== undefined ? { policyRcD: args.policy_rc_d } : {}),
         ...upgradeProbe(args),
       });
-      // Ansible's apt returns no cache keys from a removal
-      if (state === "absent" && out.data) {
-        delete out.data.cache_updated;
-        delete out.data.cache_update_time;
-      }
-      return out;
+      return withoutCacheKeys(out, state === "absent");
     },
   };
-}
-
-/** cache_valid_time is set and the index is older (or was never updated): the refresh is a change. */
-function staleCache(st: PkgState, cvt: number | undefined): boolean {
-  return cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt);
 }
 
 function backend(facts: Facts): PackageBackend {
