@@ -9,6 +9,7 @@ import { shJoin, shq } from "../../../engine/core/shell.js";
 import { compareDebVersions } from "../../../engine/core/pkgversion.js";
 import { lockError } from "../../../engine/core/aptlock.js";
 import { outSection, sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
+import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, parseSimulation, withPolicyRcD } from "./apt-upgrade.js";
 
 /** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
 export const APT_STAMP = "/var/lib/apt/periodic/update-success-stamp";
@@ -49,6 +50,11 @@ export const apt: PackageBackend = {
       );
     }
     if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
+    // the whole-system upgrade, simulated (read-only, no lock) with the flags apply will use
+    if (opts.upgrade !== undefined) {
+      lines.push(outSection("upgrade", `apt-get -s ${opts.upgrade} 2>&1; echo "keel-rc=$?"`));
+      lines.push(outSection("aptitude", "command -v aptitude || true"));
+    }
     lines.push("true");
     return lines.join("\n");
   },
@@ -97,6 +103,17 @@ export const apt: PackageBackend = {
     }
     const unneeded = sec.get("unneeded");
     if (unneeded) state.unneeded = unneeded.map((l) => l.trim()).filter(Boolean);
+    const upgrade = sec.get("upgrade");
+    if (upgrade) {
+      const rc = /^keel-rc=(\d+)$/.exec(upgrade[upgrade.length - 1] ?? "")?.[1];
+      const aptitude = (sec.get("aptitude") ?? []).some((l) => l.trim() !== "");
+      state.upgrade = { items: parseSimulation(upgrade), aptitude };
+      if (rc !== "0") {
+        const said = upgrade.filter((l) => !l.startsWith("keel-rc="));
+        const errs = said.filter((l) => l.startsWith("E: "));
+        state.upgrade.error = (errs.length ? errs : said).join("\n") || `apt-get -s exited ${rc ?? "?"}`;
+      }
+    }
     return state;
   },
 
@@ -110,22 +127,27 @@ export const apt: PackageBackend = {
     const base = [
       "DEBIAN_FRONTEND=noninteractive apt-get -y",
       `-o DPkg::Lock::Timeout=${opts.lockTimeout}`,
-      "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
+      dpkgOptionFlags(opts.dpkgOptions ?? DEFAULT_DPKG_OPTIONS.split(",")),
     ].join(" ");
-    const outs: string[] = [];
-    const run = async (cmd: string) => outs.push((await aptRun(host, cmd, opts.lockTimeout)).stdout);
-    if (plan.updateCache) await run(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP}`);
+    const cmds: string[] = [];
+    if (plan.updateCache) cmds.push(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP}`);
+    if (plan.systemUpgrade && opts.upgrade !== undefined) cmds.push(`${base} ${opts.upgrade}`);
     const install = [...plan.install.map(spec), ...plan.upgrade];
     if (install.length > 0) {
       const flags: string[] = [];
+      if (opts.onlyUpgrade) flags.push("--only-upgrade");
       if (opts.installRecommends !== undefined) flags.push(`-o APT::Install-Recommends=${opts.installRecommends ? "true" : "false"}`);
       if (opts.allowDowngrade) flags.push("--allow-downgrades");
       if (opts.defaultRelease !== undefined) flags.push(`-t ${shq(opts.defaultRelease)}`);
-      await run([base, ...flags, "install", shJoin(install)].join(" "));
+      cmds.push([base, ...flags, "install", shJoin(install)].join(" "));
     }
-    if (plan.purge.length > 0) await run(`${base} purge ${shJoin(plan.purge)}`);
-    if (plan.remove.length > 0) await run(`${base} remove ${shJoin(plan.remove)}`);
-    if (plan.autoremove) await run(`${base} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
+    if (plan.purge.length > 0) cmds.push(`${base} purge ${shJoin(plan.purge)}`);
+    if (plan.remove.length > 0) cmds.push(`${base} remove ${shJoin(plan.remove)}`);
+    if (plan.autoremove) cmds.push(`${base} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
+    // policy_rc_d: one subshell, so the policy-rc.d is put back whatever apt-get does
+    if (opts.policyRcD !== undefined && cmds.length > 0) return { stdout: (await aptRun(host, withPolicyRcD(cmds, opts.policyRcD), opts.lockTimeout)).stdout };
+    const outs: string[] = [];
+    for (const cmd of cmds) outs.push((await aptRun(host, cmd, opts.lockTimeout)).stdout);
     return { stdout: outs.join("") };
   },
 };

@@ -4,6 +4,7 @@
 import type { ApplyResult, Host } from "../../../engine/core/module.js";
 import { allRecs, parseRecords } from "../../../engine/core/record.js";
 import { outLines, snip } from "../../../engine/core/snippets.js";
+import type { UpgradeItem } from "./apt-upgrade.js";
 
 /** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
 export interface PkgSpec {
@@ -31,6 +32,8 @@ export interface PkgState {
   cacheAge?: number;
   /** Packages the manager would autoremove now (only probed when autoremove is asked). */
   unneeded?: string[];
+  /** apt `upgrade:`: what `apt-get -s` of the same upgrade lists, whether aptitude is on the host, or apt-get's error. */
+  upgrade?: { items: UpgradeItem[]; aptitude: boolean; error?: string };
 }
 
 export interface ProbeOptions {
@@ -42,6 +45,8 @@ export interface ProbeOptions {
   needUnneeded: boolean;
   /** apt: the release that wins (APT::Default-Release), so the candidate is the one install takes. */
   defaultRelease?: string;
+  /** apt: simulate this whole-system upgrade (apt-get's flags and subcommand, as apply runs it). */
+  upgrade?: string;
 }
 
 /** What apply must do, gathered from the diff's changes. */
@@ -54,6 +59,8 @@ export interface PkgPlan {
   remove: string[];
   purge: string[];
   autoremove: boolean;
+  /** apt: run the whole-system upgrade (ApplyOptions.upgrade). */
+  systemUpgrade?: boolean;
 }
 
 export interface ApplyOptions {
@@ -62,6 +69,14 @@ export interface ApplyOptions {
   lockTimeout: number;
   /** apt: install from this release (apt-get -t RELEASE). */
   defaultRelease?: string;
+  /** apt: dpkg's options, each passed as -o Dpkg::Options::=--OPT (default force-confdef, force-confold). */
+  dpkgOptions?: readonly string[];
+  /** apt: install with --only-upgrade. */
+  onlyUpgrade?: boolean;
+  /** apt: /usr/sbin/policy-rc.d answers `exit N` while apt-get runs. */
+  policyRcD?: number;
+  /** apt: the whole-system upgrade's flags and subcommand (the ones the probe simulated). */
+  upgrade?: string;
 }
 
 export interface PackageBackend {
