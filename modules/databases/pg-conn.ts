@@ -8,7 +8,8 @@
 // A probe asks one query that returns one JSON document, printed after a marker line so that
 // psql's warnings (stderr is merged to report connection errors) never reach the parser.
 import type { JSONSchema } from "../../engine/core/module.js";
-import { ArgError, ModuleError } from "../../engine/core/errors.js";
+import { ModuleError } from "../../engine/core/errors.js";
+import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { registerSecret } from "../../engine/core/secrets.js";
 import { snip } from "../../engine/core/snippets.js";
@@ -77,13 +78,27 @@ export function registerPgSecrets(...values: (string | undefined)[]): void {
   for (const v of values) if (typeof v === "string" && v !== "") registerSecret(v);
 }
 
+/** Arguments that hold a secret: never shown, even in a load error. */
+const SECRET_ARGS = new Set(["password", "login_password"]);
+
 /**
- * Load-time check shared by the modules: no string argument holds a line break or NUL. Names,
- * paths, flags and passwords are one line each; psql would take a line break in a name as part of
- * it, which is never what a task means.
+ * Load-time check shared by the modules: no string argument, nor any string inside a list or a
+ * mapping (keys too), holds a line break or NUL, checked by the engine's refuseLineBreaks as the
+ * mysql modules do. Names, paths, flags and passwords are one line each; psql would take a line
+ * break in a name as part of it, which is never what a task means.
  */
 export function validatePgArgs(a: object): void {
-  for (const [k, v] of Object.entries(a)) if (typeof v === "string" && /[\0\r\n]/.test(v)) throw new ArgError(k, `${k} cannot contain a line break or NUL`);
+  const walk = (arg: string, v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(arg, x);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) {
+        refuseLineBreaks(arg, k, "a PostgreSQL statement");
+        walk(arg, x);
+      }
+    // a secret's characters are hidden in the hint the engine shows, its line breaks kept
+    else refuseLineBreaks(arg, typeof v === "string" && SECRET_ARGS.has(arg) ? v.replace(/[^\0\r\n]/g, "*") : v, "a PostgreSQL statement");
+  };
+  for (const [k, v] of Object.entries(a)) walk(k, v);
 }
 
 /** The psql command line (without the SQL) for database `db`, as get_conn_params maps the arguments. */

@@ -13,7 +13,9 @@ import { apt } from "./backends/apt.js";
 import { apk } from "./backends/apk.js";
 import { dnf, yum } from "./backends/dnf.js";
 import type { PackageBackend, PkgPlan, PkgSpec, PkgState } from "./backends/types.js";
+import { aptitudeNote, dpkgOptions, upgradeChanges, upgradeFlags, upgradeMode, upgradeProbe } from "./backends/apt-upgrade.js";
 import type { ApplyResult, Host, Probe } from "../../engine/core/module.js";
+import { cacheKeys, staleCache, withoutCacheKeys } from "./cache-keys.js";
 
 export interface PackageArgs {
   name?: string | string[];
@@ -30,6 +32,12 @@ export interface PackageArgs {
   lock_timeout?: number;
   /** apt only (packages.apt): APT::Default-Release for the probe and the install. */
   default_release?: string | null;
+  /** apt only: a whole-system upgrade (backends/apt-upgrade.ts); dpkg's options; --only-upgrade; policy-rc.d's exit code. */
+  upgrade?: "dist" | "full" | "no" | "safe" | "yes" | boolean;
+  dpkg_options?: string;
+  only_upgrade?: boolean;
+  policy_rc_d?: number;
+  force_apt_get?: boolean;
 }
 
 /** Strategies keyed by facts.pkg_mgr. */
@@ -42,7 +50,8 @@ export type PkgOp =
   | { op: "upgrade"; name: string }
   | { op: "remove"; name: string }
   | { op: "purge"; name: string }
-  | { op: "autoremove"; name: string };
+  | { op: "autoremove"; name: string }
+  | { op: "system_upgrade"; name: string };
 
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+:@~-]*$/;
 const VERSION_RE = /^[A-Za-z0-9_.+:~^-]+$/;
@@ -62,6 +71,8 @@ export interface PackageVariant {
   noted?: string[];
   /** Arguments keel does not implement: the load stops, naming the argument, with this hint. */
   refused: Record<string, string>;
+  /** The variant's own rules across its arguments (on normalised arguments), run by validate. */
+  validate?: (args: PackageArgs) => void;
 }
 
 const COMMAND: Record<string, string> = { apt: "apt-get", dnf: "dnf", yum: "yum", apk: "apk" };
@@ -111,8 +122,12 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
           throw new ArgError(k, `${v.aliases[0]}: the argument ${k} is not implemented by keel`, v.refused[k]);
       }
       const args = norm(raw);
-      if (args.name === undefined && args.update_cache === undefined && args.cache_valid_time === undefined && args.autoremove === undefined) {
-        throw new ArgError("name", `${v.aliases[0]} needs name (or update_cache, cache_valid_time or autoremove)`, "e.g. name: nginx");
+      v.validate?.(args);
+      const none = [args.update_cache, args.cache_valid_time, args.autoremove, upgradeMode(args.upgrade)].every((x) => x === undefined);
+      if (args.name === undefined && none) {
+        const also =
+          v.extraArgs.upgrade !== undefined ? "update_cache, cache_valid_time, autoremove or upgrade" : "update_cache, cache_valid_time or autoremove";
+        throw new ArgError("name", `${v.aliases[0]} needs name (or ${also})`, "e.g. name: nginx");
       }
       parseSpecs(args);
     },
@@ -143,9 +158,13 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     diff(st, raw, facts) {
       return inner.diff(st, norm(raw), facts);
     },
+    result: (st, raw) => inner.result(st, norm(raw)),
     explain(st, raw) {
       const set = (v.noted ?? []).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
-      const text = inner.explain(st, norm(raw));
+      const args = norm(raw);
+      const mode = upgradeMode(args.upgrade);
+      const note = mode && aptitudeNote(mode, st.upgrade?.aptitude === true, args.force_apt_get === true);
+      const text = note ? `${inner.explain(st, args)} (${note})` : inner.explain(st, args);
       return set.length ? `${text} (${set.join(", ")}: accepted, not used by keel)` : text;
     },
     resource(raw) {
@@ -254,8 +273,10 @@ function packageCore() {
       const script = be.probeScript(specs, {
         candidates: state === "latest" ? "all" : state === "present" ? "missing" : "none",
         needCacheAge: be.cacheAge && args.cache_valid_time !== undefined,
-        needUnneeded: args.autoremove === true && be.manager !== "apk",
+        needCacheTime: state !== "absent",
+        needUnneeded: args.autoremove === true && be.manager !== "apk" && upgradeMode(args.upgrade) === undefined,
         defaultRelease: args.default_release || undefined,
+        ...upgradeProbe(args),
       });
       return { script, parse: (stdout, rc) => be.parse(stdout, rc, specs) };
     },
@@ -268,7 +289,7 @@ function packageCore() {
       // Audit evidence names the command that read the installed versions, not the resource.
       const source = specs.length ? be.queryCommand(specs.map((s) => s.name)) : undefined;
       const cvt = be.cacheAge ? args.cache_valid_time : undefined;
-      if (cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt)) {
+      if (staleCache(st, cvt)) {
         changes.push({
           summary:
             st.cacheAge === undefined
@@ -279,7 +300,7 @@ function packageCore() {
           after: 0,
           data: { op: "update_cache" },
         });
-      } else if (cvt === undefined && args.update_cache === true && specs.length === 0) {
+      } else if (cvt === undefined && args.update_cache === true && specs.length === 0 && upgradeMode(args.upgrade) === undefined) {
         changes.push({ summary: `${be.manager} cache update`, field: "cache", data: { op: "update_cache", action: true } });
       }
       for (const s of specs) {
@@ -313,6 +334,8 @@ function packageCore() {
           // as Ansible's apt: a name the index does not know fails (unless the index is refreshed first)
           if (p.unknown && !changes.some((c) => c.data?.op === "update_cache") && args.update_cache !== true)
             throw new ModuleError(`No package matching '${s.name}' is available`);
+          // as Ansible's apt: only_upgrade skips a package that is not installed
+          if (args.only_upgrade === true) continue;
           const target = s.version !== undefined ? ` (→ ${s.version})` : cand;
           changes.push({
             summary: `package ${s.name} missing${target}`,
@@ -343,7 +366,9 @@ function packageCore() {
           });
         }
       }
-      if (args.autoremove === true) {
+      const mode = upgradeMode(args.upgrade);
+      if (mode !== undefined) changes.push(...upgradeChanges(st, mode, aptitudeNote(mode, st.upgrade?.aptitude === true, args.force_apt_get === true)));
+      else if (args.autoremove === true) {
         const removing = new Set(changes.flatMap((c) => (c.data?.op === "remove" || c.data?.op === "purge" ? [c.data.name] : [])));
         for (const u of st.unneeded ?? []) {
           if (removing.has(u)) continue;
@@ -359,15 +384,26 @@ function packageCore() {
       return changes;
     },
 
+    result(st: PkgState, args: PackageArgs): Record<string, unknown> {
+      const cvt = BACKENDS[st.manager]?.cacheAge ? args.cache_valid_time : undefined;
+      return cacheKeys(st, normState(args.state) === "absent", cvt, cvt === undefined && args.update_cache === true && safeSpecs(args).length === 0);
+    },
+
     explain(st: PkgState, args: PackageArgs): string {
       const specs = safeSpecs(args);
       const state = normState(args.state);
       const parts = specs.map((s) => {
         const p = st.packages[s.name] ?? {};
         if (state === "absent") return p.installed !== undefined ? `${s.name} ${p.installed} (not the version to remove)` : `${s.name} absent`;
+        if (p.installed === undefined && args.only_upgrade === true) return `${s.name} not installed (only_upgrade)`;
         return `${s.name} ${p.installed ?? "?"}${state === "latest" ? " (latest)" : ""}`;
       });
       const cache = st.cacheAge !== undefined && args.cache_valid_time !== undefined ? `${st.manager} cache updated ${ageText(st.cacheAge)} ago` : "";
+      const mode = upgradeMode(args.upgrade);
+      if (mode !== undefined) {
+        const up = `nothing to upgrade (apt-get -s ${upgradeFlags(mode, args)})`;
+        return cache ? `${up}; ${cache}` : up;
+      }
       if (parts.length === 0) return cache || "nothing to do";
       const body = `${parts.length === 1 ? "package" : "packages"} ${parts.join(", ")}${state === "absent" ? "" : " installed"}`;
       return cache ? `${body}; ${cache}` : body;
@@ -387,7 +423,11 @@ function packageCore() {
         remove: ops.flatMap((o) => (o.op === "remove" ? [o.name] : [])),
         purge: ops.flatMap((o) => (o.op === "purge" ? [o.name] : [])),
         autoremove: ops.some((o) => o.op === "autoremove"),
+        systemUpgrade: ops.some((o) => o.op === "system_upgrade"),
       };
+      // as Ansible: the upgrade runs after a refresh (which may bring what the probe could not see)
+      if (plan.systemUpgrade && args.update_cache === true) plan.updateCache = true;
+      if (plan.updateCache && upgradeMode(args.upgrade) !== undefined) plan.systemUpgrade = true;
       // After a refresh, newer versions may have appeared that the probe could not see: ask for
       // every `latest` package (installing an up-to-date package changes nothing).
       if (plan.updateCache && state === "latest") {
@@ -400,12 +440,17 @@ function packageCore() {
           `package ${down.name}: the pinned version ${down.version} is older than the installed one; set allow_downgrade: true to downgrade`,
         );
       }
-      return be.apply(host, plan, {
+      const out = await be.apply(host, plan, {
         installRecommends: args.install_recommends,
         allowDowngrade: args.allow_downgrade === true,
         lockTimeout: args.lock_timeout ?? 60,
         defaultRelease: args.default_release || undefined,
+        ...(args.dpkg_options !== undefined ? { dpkgOptions: dpkgOptions(args.dpkg_options) } : {}),
+        onlyUpgrade: args.only_upgrade === true,
+        ...(args.policy_rc_d !== undefined ? { policyRcD: args.policy_rc_d } : {}),
+        ...upgradeProbe(args),
       });
+      return withoutCacheKeys(out, state === "absent");
     },
   };
 }

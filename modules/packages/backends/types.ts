@@ -4,6 +4,7 @@
 import type { ApplyResult, Host } from "../../../engine/core/module.js";
 import { allRecs, parseRecords } from "../../../engine/core/record.js";
 import { outLines, snip } from "../../../engine/core/snippets.js";
+import type { UpgradeItem } from "./apt-upgrade.js";
 
 /** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
 export interface PkgSpec {
@@ -29,8 +30,15 @@ export interface PkgState {
   packages: Record<string, PkgInfo>;
   /** Seconds since the package index was last refreshed; absent when the backend cannot tell. */
   cacheAge?: number;
+  /**
+   * apt: Ansible's cache_update_time, the index's mtime as Ansible's apt reads it: the update-success
+   * stamp when it exists, else /var/lib/apt/lists, else 0. Absent when not probed.
+   */
+  cacheTime?: number;
   /** Packages the manager would autoremove now (only probed when autoremove is asked). */
   unneeded?: string[];
+  /** apt `upgrade:`: what `apt-get -s` of the same upgrade lists, whether aptitude is on the host, or apt-get's error. */
+  upgrade?: { items: UpgradeItem[]; aptitude: boolean; error?: string };
 }
 
 export interface ProbeOptions {
@@ -38,10 +46,14 @@ export interface ProbeOptions {
   candidates: "all" | "missing" | "none";
   /** Probe the age of the package index (cache_valid_time set). */
   needCacheAge: boolean;
+  /** apt: probe the index's mtime for the registered cache_update_time (any state but absent). */
+  needCacheTime?: boolean;
   /** Probe what autoremove would remove. */
   needUnneeded: boolean;
   /** apt: the release that wins (APT::Default-Release), so the candidate is the one install takes. */
   defaultRelease?: string;
+  /** apt: simulate this whole-system upgrade (apt-get's flags and subcommand, as apply runs it). */
+  upgrade?: string;
 }
 
 /** What apply must do, gathered from the diff's changes. */
@@ -54,6 +66,8 @@ export interface PkgPlan {
   remove: string[];
   purge: string[];
   autoremove: boolean;
+  /** apt: run the whole-system upgrade (ApplyOptions.upgrade). */
+  systemUpgrade?: boolean;
 }
 
 export interface ApplyOptions {
@@ -62,6 +76,14 @@ export interface ApplyOptions {
   lockTimeout: number;
   /** apt: install from this release (apt-get -t RELEASE). */
   defaultRelease?: string;
+  /** apt: dpkg's options, each passed as -o Dpkg::Options::=--OPT (default force-confdef, force-confold). */
+  dpkgOptions?: readonly string[];
+  /** apt: install with --only-upgrade. */
+  onlyUpgrade?: boolean;
+  /** apt: /usr/sbin/policy-rc.d answers `exit N` while apt-get runs. */
+  policyRcD?: number;
+  /** apt: the whole-system upgrade's flags and subcommand (the ones the probe simulated). */
+  upgrade?: string;
 }
 
 export interface PackageBackend {

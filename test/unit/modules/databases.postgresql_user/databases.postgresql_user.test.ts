@@ -65,3 +65,34 @@ describe("databases.postgresql_user apply", () => {
     expect(calls[0]!.sql).toBe(`BEGIN;\nSET ROLE "admin";\nALTER USER "appuser" WITH ENCRYPTED PASSWORD 'new-one' CREATEDB;\nCOMMIT;\n`);
   });
 });
+
+describe("databases.postgresql_* load-time line-break check (validatePgArgs through the engine's refuseLineBreaks)", () => {
+  it.each([
+    ["name", { name: "app\nuser" }, /argument 'name' contains a newline: it becomes one line of a PostgreSQL statement/],
+    ["comment", { name: "app", comment: "a\rb" }, /argument 'comment' contains a carriage return/],
+    ["login_user", { name: "app", login_user: "post\0gres" }, /argument 'login_user' contains a NUL byte/],
+  ])("refuses a line break in %s with the engine's message and hint", (_arg, args, re) => {
+    expect(() => mod.validate!(args as never)).toThrow(re);
+  });
+
+  it("walks lists and mappings (keys too), as the mysql modules do", async () => {
+    const { validatePgArgs } = await import("../../../../modules/databases/pg-conn.js");
+    expect(() => validatePgArgs({ x: ["ok", "b\nad"] })).toThrow(/argument 'x' contains a newline/);
+    expect(() => validatePgArgs({ x: { "k\ney": "v" } })).toThrow(/argument 'x' contains a newline/);
+    expect(() => validatePgArgs({ x: { k: ["v\0"] } })).toThrow(/argument 'x' contains a NUL byte/);
+    expect(() => validatePgArgs({ x: ["a", { k: "v" }], n: 5, b: true })).not.toThrow();
+  });
+
+  it("never shows a password in the refusal: its characters are starred, its line breaks kept", () => {
+    for (const key of ["password", "login_password"]) {
+      let msg = "";
+      try {
+        mod.validate!({ name: "app", [key]: "Sup3r\nsecret" } as never);
+      } catch (e) {
+        msg = `${(e as Error).message} ${JSON.stringify(e)}`;
+      }
+      expect(msg).toMatch(new RegExp(`argument '${key}' contains a newline`));
+      expect(msg).not.toMatch(/Sup3r|secret/);
+    }
+  });
+});
