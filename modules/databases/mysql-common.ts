@@ -163,6 +163,9 @@ export function connectFailure(err: string, configFile: string | undefined): str
   return `unable to connect to database, check login_user and login_password are correct or ${configFile ?? "~/.my.cnf"} has the credentials. Exception message: ${err.trim()}`;
 }
 
+/** Arguments that hold a secret: never shown, even in a load error. */
+const SECRET_ARGS = new Set(["password", "login_password", "master_password", "primary_password"]);
+
 /**
  * Load-time check shared by the MySQL modules: no string in an argument (in lists and mappings
  * too) holds a line break or NUL. Names, hosts, paths, privileges and passwords are one line each;
@@ -177,7 +180,8 @@ export function refuseArgLineBreaks(a: object): void {
         refuseLineBreaks(arg, k, "a mysql statement");
         walk(arg, x);
       }
-    else refuseLineBreaks(arg, v, "a mysql statement");
+    // the engine's hint quotes the value: a password's characters are starred, its line breaks kept
+    else refuseLineBreaks(arg, typeof v === "string" && SECRET_ARGS.has(arg) ? v.replace(/[^\0\r\n]/g, "*") : v, "a mysql statement");
   };
   for (const [k, v] of Object.entries(a)) walk(k, v);
 }
