@@ -251,16 +251,18 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         }
       }
       reg = { changed: status === "changed" || (applied && ar?.changed !== false), failed: status === "failed", skipped: false };
+      // What the probe read first, then what apply reports on top: apply ran after the probe, so a
+      // field both give (apt's cache_update_time after an update) takes apply's newer value.
+      if (extra) {
+        Object.assign(reg, extra);
+        const af = extra.ansible_facts;
+        if (af && typeof af === "object" && !Array.isArray(af)) absorbFacts(h, vars, af as Record<string, unknown>);
+      }
       if (ar) {
         for (const k of ["rc", "stdout", "stderr", "msg", "backup_file"] as const) if (ar[k] !== undefined) reg[k] = ar[k];
         if (ar.stdout !== undefined) reg.stdout_lines = lines(ar.stdout);
         if (ar.stderr !== undefined) reg.stderr_lines = lines(ar.stderr);
         if (ar.data) Object.assign(reg, ar.data);
-      }
-      if (extra) {
-        Object.assign(reg, extra);
-        const af = extra.ansible_facts;
-        if (af && typeof af === "object" && !Array.isArray(af)) absorbFacts(h, vars, af as Record<string, unknown>);
       }
       if (status === "unknown") reg.unknown = true;
       if (changes.length) reg.diff = changes.map((c) => ({ summary: c.summary, field: c.field, before: c.before, after: c.after }));

@@ -3,7 +3,9 @@
 // without the grant option. The module issues the statements Ansible's QueryBuilder issues:
 //   present: GRANT privs ON type objs TO roles [WITH GRANT OPTION]
 //            (grant_option false: then REVOKE GRANT OPTION FOR privs ON … FROM roles)
-//   absent:  REVOKE [GRANT OPTION FOR, when grant_option] privs ON type objs FROM roles
+//   absent:  REVOKE privs ON type objs FROM roles (grant_option has no effect with state absent, as
+//            in community.postgresql 2.4.2, whose documentation says so and whose QueryBuilder
+//            never adds GRANT OPTION FOR there: the privileges themselves are revoked)
 // and reports a change when an object's acl would differ, as Ansible compares the acls before and
 // after. keel computes the acl after in pure code from the acl the probe reads (pg-acl.ts), so check
 // mode and drift need no statement at all. One difference: Ansible reports every run with roles
@@ -123,7 +125,8 @@ export default defineModule<PgPrivsArgs, PgPrivsState, PgPrivsOp>({
       roles: { type: "string", minLength: 1, description: "Comma-separated role names, or PUBLIC." },
       grant_option: {
         type: "boolean",
-        description: "present: true grants WITH GRANT OPTION, false revokes the grant option; absent: true revokes only the grant option.",
+        description:
+          "present: true grants WITH GRANT OPTION, false revokes the grant option (leave it out to leave the option alone). No effect with state absent, which revokes the privileges themselves, as in Ansible; to revoke only the grant option, use state present with grant_option false.",
       },
       fail_on_role: { type: "boolean", description: "Fail when a role does not exist (default true); false skips it." },
       ...PG_CONN_PROPS,
@@ -241,7 +244,7 @@ export default defineModule<PgPrivsArgs, PgPrivsState, PgPrivsOp>({
     const roles = taskRoles(a);
     const whom = roles === "PUBLIC" ? "PUBLIC" : roles.map(ident).join(",");
     const stmts: string[] = [];
-    if (a.state === "absent") stmts.push(`REVOKE ${a.grant_option ? "GRANT OPTION FOR " : ""}${privs} ON ${on} FROM ${whom}`);
+    if (a.state === "absent") stmts.push(`REVOKE ${privs} ON ${on} FROM ${whom}`);
     else {
       stmts.push(`GRANT ${privs} ON ${on} TO ${whom}${a.grant_option ? " WITH GRANT OPTION" : ""}`);
       if (a.grant_option === false) stmts.push(`REVOKE GRANT OPTION FOR ${privs} ON ${on} FROM ${whom}`);
@@ -264,7 +267,7 @@ function granteesOf(st: PgPrivsState, a: PgPrivsArgs): string[] {
 }
 
 function edits(a: PgPrivsArgs, grantee: string, grantor: string, ls: string): AclEdit[] {
-  if (a.state === "absent") return [{ grantee, grantor, letters: ls, kind: a.grant_option ? "revokeGrant" : "revoke" }];
+  if (a.state === "absent") return [{ grantee, grantor, letters: ls, kind: "revoke" }];
   const out: AclEdit[] = [{ grantee, grantor, letters: ls, kind: "grant", withGrantOption: a.grant_option === true }];
   if (a.grant_option === false) out.push({ grantee, grantor, letters: ls, kind: "revokeGrant" });
   return out;

@@ -161,11 +161,30 @@ export default defineModule<IniArgs, FileStat, TextOp>({
     const edit = changes.some((c) => c.data?.op === "write");
     const res = await textApply(host, a, changes, st);
     // Ansible's msg: what the edit was ("option changed", "section and option added"…)
-    return { ...(res ?? {}), msg: edit ? iniEdit(st.type === "absent" ? undefined : st.content, a).msg : "OK" };
+    const r = edit ? iniEdit(st.type === "absent" ? undefined : st.content, a) : undefined;
+    return { ...(res ?? {}), msg: r ? r.msg : "OK", ...(r ? { data: { ...(res?.data ?? {}), size: Buffer.byteLength(r.text) } } : {}) };
   },
 
-  result: (_st, a) => ({ path: pathOf(a) }),
+  // ansible-core 2.14's ini_file returns msg ("OK" when nothing changes, else what the edit is, check
+  // mode too), path, and the file's state after the task; apply's msg is the same edit's.
+  result(st, a) {
+    const out: Record<string, unknown> = { path: pathOf(a) };
+    if (st.type !== "absent" && st.type !== "file") return out;
+    const edit = safeEdit(currentText(st), a);
+    if (edit) Object.assign(out, { msg: edit.msg, state: st.type === "absent" && !edit.changed ? "absent" : "file" });
+    // the file's attributes as Ansible's add_path_info reads them (check mode: the file as it is)
+    if (st.type === "file") Object.assign(out, { uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, mode: st.mode, size: st.size });
+    return out;
+  },
 });
+
+function safeEdit(text: string | undefined, a: IniArgs): ReturnType<typeof iniEdit> | undefined {
+  try {
+    return iniEdit(text, a);
+  } catch {
+    return undefined;
+  }
+}
 
 function pathOf(a: IniArgs): string {
   return (a.path ?? a.dest)!;

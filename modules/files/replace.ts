@@ -108,6 +108,18 @@ export default defineModule<ReplaceArgs, FileStat, TextOp>({
     return `${st.path}: ${r.count ? "every match is already the replacement" : "regexp matches nothing"}${tail}`;
   }),
 
+  // ansible-core 2.14's replace returns rc 0 and msg "N replacements made", or "" when nothing
+  // changes (check mode too); apply's msg is the same edit's.
+  result(st, a) {
+    if (st.type === "absent" || st.type === "directory") return {};
+    try {
+      const r = replaceText(currentText(st) ?? "", a);
+      return { rc: 0, msg: r.count > 0 && r.text !== currentText(st) ? `${r.count} replacements made` : "" };
+    } catch {
+      return {};
+    }
+  },
+
   async apply(host, a, changes, st) {
     // Ansible's msg: "N replacements made" (the edit's summary)
     const edit = changes.find((c) => c.data?.op === "write");

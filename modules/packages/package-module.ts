@@ -15,6 +15,7 @@ import { dnf, yum } from "./backends/dnf.js";
 import type { PackageBackend, PkgPlan, PkgSpec, PkgState } from "./backends/types.js";
 import { aptitudeNote, dpkgOptions, upgradeChanges, upgradeFlags, upgradeMode, upgradeProbe } from "./backends/apt-upgrade.js";
 import type { ApplyResult, Host, Probe } from "../../engine/core/module.js";
+import { cacheKeys, staleCache, withoutCacheKeys } from "./cache-keys.js";
 
 export interface PackageArgs {
   name?: string | string[];
@@ -157,6 +158,7 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     diff(st, raw, facts) {
       return inner.diff(st, norm(raw), facts);
     },
+    result: (st, raw) => inner.result(st, norm(raw)),
     explain(st, raw) {
       const set = (v.noted ?? []).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
       const args = norm(raw);
@@ -271,6 +273,7 @@ function packageCore() {
       const script = be.probeScript(specs, {
         candidates: state === "latest" ? "all" : state === "present" ? "missing" : "none",
         needCacheAge: be.cacheAge && args.cache_valid_time !== undefined,
+        needCacheTime: state !== "absent",
         needUnneeded: args.autoremove === true && be.manager !== "apk" && upgradeMode(args.upgrade) === undefined,
         defaultRelease: args.default_release || undefined,
         ...upgradeProbe(args),
@@ -286,7 +289,7 @@ function packageCore() {
       // Audit evidence names the command that read the installed versions, not the resource.
       const source = specs.length ? be.queryCommand(specs.map((s) => s.name)) : undefined;
       const cvt = be.cacheAge ? args.cache_valid_time : undefined;
-      if (cvt !== undefined && (st.cacheAge === undefined || st.cacheAge > cvt)) {
+      if (staleCache(st, cvt)) {
         changes.push({
           summary:
             st.cacheAge === undefined
@@ -381,6 +384,11 @@ function packageCore() {
       return changes;
     },
 
+    result(st: PkgState, args: PackageArgs): Record<string, unknown> {
+      const cvt = BACKENDS[st.manager]?.cacheAge ? args.cache_valid_time : undefined;
+      return cacheKeys(st, normState(args.state) === "absent", cvt, cvt === undefined && args.update_cache === true && safeSpecs(args).length === 0);
+    },
+
     explain(st: PkgState, args: PackageArgs): string {
       const specs = safeSpecs(args);
       const state = normState(args.state);
@@ -432,7 +440,7 @@ function packageCore() {
           `package ${down.name}: the pinned version ${down.version} is older than the installed one; set allow_downgrade: true to downgrade`,
         );
       }
-      return be.apply(host, plan, {
+      const out = await be.apply(host, plan, {
         installRecommends: args.install_recommends,
         allowDowngrade: args.allow_downgrade === true,
         lockTimeout: args.lock_timeout ?? 60,
@@ -442,6 +450,7 @@ function packageCore() {
         ...(args.policy_rc_d !== undefined ? { policyRcD: args.policy_rc_d } : {}),
         ...upgradeProbe(args),
       });
+      return withoutCacheKeys(out, state === "absent");
     },
   };
 }

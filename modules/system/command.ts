@@ -66,7 +66,7 @@ export default defineModule<CommandArgs, ExecState>({
 
   explain: (s, a) => execExplain(s, a),
 
-  apply: async (host, a) => execApply(host, a, argvToShell(argvOf(a)), display(a)),
+  apply: async (host, a) => execApply(host, a, argvToShell(argvOf(a)), display(a), argvOf(a)),
 });
 
 /** The words to run. Throws InputError when neither cmd nor argv is usable. */

@@ -132,8 +132,25 @@ export function execExplain(s: ExecState, a: ExecArgs): string {
   return "the command would run";
 }
 
-/** Runs sh text on the host; never throws on a non-zero exit (see the header). */
-export async function execApply(host: Host, a: ExecArgs, text: string, display: string): Promise<ApplyResult> {
+/** Ansible's start/end: "%Y-%m-%d %H:%M:%S.%f" in local time (keel's clock: the controller's). */
+export function ansibleTime(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
+}
+
+/** Ansible's delta, str(timedelta): "H:MM:SS.ffffff". */
+export function ansibleDelta(ms: number): string {
+  const us = Math.max(0, Math.round(ms * 1000));
+  const sec = Math.floor(us / 1e6);
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${Math.floor(sec / 3600)}:${p(Math.floor(sec / 60) % 60)}:${p(sec % 60)}.${p(us % 1e6, 6)}`;
+}
+
+/**
+ * Runs sh text on the host; never throws on a non-zero exit (see the header). `cmd` is the
+ * registered cmd as ansible-core 2.14 returns it: the argv list for command, the text for shell.
+ */
+export async function execApply(host: Host, a: ExecArgs, text: string, display: string, cmd: string | string[] = display): Promise<ApplyResult> {
   const start = new Date();
   const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline === false ? "" : "\n");
   const r = await host.run(text, {
@@ -149,12 +166,12 @@ export async function execApply(host: Host, a: ExecArgs, text: string, display: 
     rc: r.rc,
     stdout,
     stderr,
-    ...(r.rc !== 0 ? { msg: "non-zero return code" } : {}),
+    msg: r.rc !== 0 ? "non-zero return code" : "",
     data: {
-      cmd: display,
-      start: start.toISOString(),
-      end: end.toISOString(),
-      delta: `${((end.getTime() - start.getTime()) / 1000).toFixed(3)}s`,
+      cmd,
+      start: ansibleTime(start),
+      end: ansibleTime(end),
+      delta: ansibleDelta(end.getTime() - start.getTime()),
       stdout_lines: stdout === "" ? [] : stdout.split("\n"),
       stderr_lines: stderr === "" ? [] : stderr.split("\n"),
     },

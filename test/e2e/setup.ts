@@ -1,4 +1,4 @@
-// Vitest global setup for the e2e project: compile keel (so bin/keel.js runs fresh code), make sure
+// Vitest global setup for the e2e project: compile and bundle keel (so bin/keel.js runs fresh code), make sure
 // the lab rootfs and apt repository exist, bring up KEEL_LAB_HOSTS lab hosts (default 4) and hand
 // the lab to the tests through `provide("keelLab")`. Several test runs may share one lab: each
 // holds a lease, and the last run to finish tears down a lab that a test run brought up. A lab
@@ -54,6 +54,17 @@ async function setupLab(project: TestProject): Promise<(() => Promise<void>) | v
     const first = (tsc.stdout + tsc.stderr).split("\n").filter(Boolean);
     if (ci) throw new Error(`keel lab: tsc failed:\n${first.slice(0, 20).join("\n")}`);
     console.warn(`keel lab: tsc reported ${first.length} error line(s) (dist still emitted); first: ${first[0]}`);
+  }
+
+  // Then bundle, as `npm run build` does: bin/keel.js runs dist/keel.mjs (with the module validators
+  // precompiled) while it is at least as new as the tree, so the tests run what a user's build
+  // runs, and each of the suite's keel processes starts in about 0.3 s of CPU instead of 0.75 s
+  // from the module tree (`keel --version` on this machine).
+  const bundle = spawnSync(process.execPath, [join(root, "dist/engine/cli/bundle.js")], { encoding: "utf8" });
+  if (bundle.status !== 0) {
+    const out = (bundle.stdout + bundle.stderr).trim();
+    if (ci) throw new Error(`keel lab: bundling keel failed:\n${out}`);
+    console.warn(`keel lab: bundling keel failed (the tests run the module tree): ${out.split("\n")[0]}`);
   }
 
   if (truthy(process.env.KEEL_LAB_SKIP) && !ci) return skip("KEEL_LAB_SKIP is set");

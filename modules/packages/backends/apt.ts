@@ -14,6 +14,8 @@ import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, parseSimulation, withPolicyRcD }
 /** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
 export const APT_STAMP = "/var/lib/apt/periodic/update-success-stamp";
 const APT_LISTS = "/var/lib/apt/lists";
+/** The marker before the stamp's mtime that a refresh prints (stat -c's format), taken out of stdout. */
+const CACHE_TIME = "keel-cache-time=";
 
 const TAB = "\t";
 
@@ -44,11 +46,10 @@ export const apt: PackageBackend = {
         );
       }
     }
-    if (opts.needCacheAge) {
-      lines.push(
-        outSection("cache", `echo "now $(date +%s)"; echo "stamp $(stat -c %Y ${APT_STAMP} 2>/dev/null)"; echo "lists $(stat -c %Y ${APT_LISTS} 2>/dev/null)"`),
-      );
-    }
+    // One stat for both paths: "PATH MTIME" for each that exists (the clock only for cache_valid_time).
+    const mtimes = `stat -c '%n %Y' ${APT_STAMP} ${APT_LISTS} 2>/dev/null`;
+    if (opts.needCacheAge) lines.push(outSection("cache", `echo "now $(date +%s)"; ${mtimes}`));
+    else if (opts.needCacheTime) lines.push(outSection("cache", mtimes));
     if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
     // the whole-system upgrade, simulated (read-only, no lock) with the flags apply will use
     if (opts.upgrade !== undefined) {
@@ -97,9 +98,14 @@ export const apt: PackageBackend = {
         const m = new RegExp(`^${k} (\\d+)$`).exec(cache.find((l) => l.startsWith(`${k} `)) ?? "");
         return m ? Number(m[1]) : undefined;
       };
+      // "stamp N" / "lists N": the older probe's spelling, still read from captured fixtures
+      const stamp = num(APT_STAMP) ?? num("stamp");
+      const lists = num(APT_LISTS) ?? num("lists");
       const now = num("now");
-      const stamps = [num("stamp"), num("lists")].filter((x): x is number => x !== undefined);
+      const stamps = [stamp, lists].filter((x): x is number => x !== undefined);
       if (now !== undefined && stamps.length > 0) state.cacheAge = Math.max(0, now - Math.max(...stamps));
+      // as Ansible's apt (get_cache_mtime): the stamp when it exists, else the lists folder, else 0
+      state.cacheTime = stamp ?? lists ?? 0;
     }
     const unneeded = sec.get("unneeded");
     if (unneeded) state.unneeded = unneeded.map((l) => l.trim()).filter(Boolean);
@@ -130,7 +136,10 @@ export const apt: PackageBackend = {
       dpkgOptionFlags(opts.dpkgOptions ?? DEFAULT_DPKG_OPTIONS.split(",")),
     ].join(" ");
     const cmds: string[] = [];
-    if (plan.updateCache) cmds.push(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP}`);
+    // The stamp's mtime, printed by the refresh after a marker, is Ansible's cache_update_time after
+    // the update (the stamp exists now, and Ansible's apt reads it first); it leaves the stdout.
+    if (plan.updateCache)
+      cmds.push(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP} && stat -c ${CACHE_TIME}%Y ${APT_STAMP}`);
     if (plan.systemUpgrade && opts.upgrade !== undefined) cmds.push(`${base} ${opts.upgrade}`);
     const install = [...plan.install.map(spec), ...plan.upgrade];
     if (install.length > 0) {
@@ -144,11 +153,21 @@ export const apt: PackageBackend = {
     if (plan.purge.length > 0) cmds.push(`${base} purge ${shJoin(plan.purge)}`);
     if (plan.remove.length > 0) cmds.push(`${base} remove ${shJoin(plan.remove)}`);
     if (plan.autoremove) cmds.push(`${base} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
+    let stdout: string;
     // policy_rc_d: one subshell, so the policy-rc.d is put back whatever apt-get does
-    if (opts.policyRcD !== undefined && cmds.length > 0) return { stdout: (await aptRun(host, withPolicyRcD(cmds, opts.policyRcD), opts.lockTimeout)).stdout };
-    const outs: string[] = [];
-    for (const cmd of cmds) outs.push((await aptRun(host, cmd, opts.lockTimeout)).stdout);
-    return { stdout: outs.join("") };
+    if (opts.policyRcD !== undefined && cmds.length > 0) stdout = (await aptRun(host, withPolicyRcD(cmds, opts.policyRcD), opts.lockTimeout)).stdout;
+    else {
+      const outs: string[] = [];
+      for (const cmd of cmds) outs.push((await aptRun(host, cmd, opts.lockTimeout)).stdout);
+      stdout = outs.join("");
+    }
+    const data: Record<string, unknown> = { cache_updated: plan.updateCache };
+    const m = new RegExp(`^${CACHE_TIME}(\\d+)\\n?`, "m").exec(stdout);
+    if (m) {
+      data.cache_update_time = Number(m[1]);
+      stdout = stdout.slice(0, m.index) + stdout.slice(m.index + m[0].length);
+    } else if (plan.updateCache) data.cache_update_time = 0;
+    return { stdout, data };
   },
 };
 

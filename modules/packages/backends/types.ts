@@ -30,6 +30,11 @@ export interface PkgState {
   packages: Record<string, PkgInfo>;
   /** Seconds since the package index was last refreshed; absent when the backend cannot tell. */
   cacheAge?: number;
+  /**
+   * apt: Ansible's cache_update_time, the index's mtime as Ansible's apt reads it: the update-success
+   * stamp when it exists, else /var/lib/apt/lists, else 0. Absent when not probed.
+   */
+  cacheTime?: number;
   /** Packages the manager would autoremove now (only probed when autoremove is asked). */
   unneeded?: string[];
   /** apt `upgrade:`: what `apt-get -s` of the same upgrade lists, whether aptitude is on the host, or apt-get's error. */
@@ -41,6 +46,8 @@ export interface ProbeOptions {
   candidates: "all" | "missing" | "none";
   /** Probe the age of the package index (cache_valid_time set). */
   needCacheAge: boolean;
+  /** apt: probe the index's mtime for the registered cache_update_time (any state but absent). */
+  needCacheTime?: boolean;
   /** Probe what autoremove would remove. */
   needUnneeded: boolean;
   /** apt: the release that wins (APT::Default-Release), so the candidate is the one install takes. */

@@ -5,6 +5,7 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { spawnAsync } from "../../spawn.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
@@ -98,10 +99,9 @@ async function keel(args: string[]): Promise<{ code: number; out: string; err: s
   }
 }
 
-function ansible(args: string[]): string {
-  const r = spawnSync("ansible-playbook", ["-i", "inv.ini", "pb.yml", ...args], {
+async function ansible(args: string[]): Promise<string> {
+  const r = await spawnAsync("ansible-playbook", ["-i", "inv.ini", "pb.yml", ...args], {
     cwd: dir,
-    encoding: "utf8",
     env: { PATH: process.env.PATH ?? "", HOME: dir, ANSIBLE_NOCOLOR: "1" },
   });
   expect(r.status, r.stderr).toBe(0);
@@ -140,7 +140,7 @@ describe("keel run --list-* prints ansible-playbook's text", () => {
     expect(k.code, k.err).toBe(0);
     // the text is checked on its own too, so the test means something where ansible-core is absent
     expect(k.out).toMatch(/^\nplaybook: pb\.yml\n\n {2}play #1 \(web\): first play\tTAGS: \[p1\]\n/);
-    if (hasAnsible) expect(sortHosts(k.out)).toBe(sortHosts(ansible(args)));
+    if (hasAnsible) expect(sortHosts(k.out)).toBe(sortHosts(await ansible(args)));
   });
 
   it("the list of tasks: role tasks as 'role : name', unnamed ones by their module (no role), not rescue/always/handlers", async () => {
@@ -160,7 +160,7 @@ describe("keel run --list-* prints ansible-playbook's text", () => {
   it("--syntax-check prints the playbook and exits 0; a broken playbook is exit 1 with file:line:col", async () => {
     const ok = await keel(["--syntax-check"]);
     expect(ok).toMatchObject({ code: 0, out: "\nplaybook: pb.yml\n" });
-    if (hasAnsible) expect(ok.out).toBe(ansible(["--syntax-check"]));
+    if (hasAnsible) expect(ok.out).toBe(await ansible(["--syntax-check"]));
     writeFileSync(join(dir, "bad.yml"), "- hosts: all\n  tasks:\n    - name: x\n      aptt: { name: nginx }\n");
     const c = capture();
     const code = await main(["run", join(dir, "bad.yml"), "--syntax-check"], c.io);

@@ -4,6 +4,7 @@
 import { describe, it, expect, afterAll, beforeEach } from "vitest";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, statSync, chmodSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { spawnAsync } from "../../spawn.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
@@ -23,8 +24,8 @@ async function keel(...args: string[]) {
   const rc = await main(args, o);
   return { rc, out: o.stdout, err: o.stderr };
 }
-function ansibleVault(...args: string[]): { rc: number; out: string; err: string } {
-  const r = spawnSync("ansible-vault", args, { cwd: dir, encoding: "utf8", env: { ...process.env, ANSIBLE_CONFIG: join(dir, "none.cfg") } });
+async function ansibleVault(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
+  const r = await spawnAsync("ansible-vault", args, { cwd: dir, env: { ...process.env, ANSIBLE_CONFIG: join(dir, "none.cfg") } });
   return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 /** The vault text of a `name: !vault |` block, dedented (what ansible-vault view reads). */
@@ -49,22 +50,22 @@ describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", ()
     expect(r.err).toContain("Encryption successful");
     expect(readFileSync(p("a.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.1;AES256");
     expect(statSync(p("a.yml")).mode & 0o777).toBe(0o600);
-    expect(ansibleVault("view", "--vault-password-file", "pw", "a.yml")).toMatchObject({ rc: 0, out: PLAIN });
+    expect(await ansibleVault("view", "--vault-password-file", "pw", "a.yml")).toMatchObject({ rc: 0, out: PLAIN });
   });
 
   it("keel encrypt --vault-id prod@FILE (1.2) → ansible-vault decrypt", async () => {
     writeFileSync(p("b.yml"), PLAIN);
     expect((await keel("vault", "encrypt", "--vault-id", `prod@${p("pw")}`, p("b.yml"))).rc).toBe(0);
     expect(readFileSync(p("b.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;prod");
-    expect(ansibleVault("decrypt", "--vault-id", "prod@pw", "b.yml").rc).toBe(0);
+    expect((await ansibleVault("decrypt", "--vault-id", "prod@pw", "b.yml")).rc).toBe(0);
     expect(readFileSync(p("b.yml"), "utf8")).toBe(PLAIN);
   });
 
   it("ansible-vault encrypt (with and without vault id) → keel vault view and decrypt", async () => {
     writeFileSync(p("c.yml"), PLAIN);
     writeFileSync(p("d.yml"), PLAIN);
-    expect(ansibleVault("encrypt", "--vault-password-file", "pw", "c.yml").rc).toBe(0);
-    expect(ansibleVault("encrypt", "--vault-id", "dev@pw2", "d.yml").rc).toBe(0);
+    expect((await ansibleVault("encrypt", "--vault-password-file", "pw", "c.yml")).rc).toBe(0);
+    expect((await ansibleVault("encrypt", "--vault-id", "dev@pw2", "d.yml")).rc).toBe(0);
     expect(await keel("vault", "view", "--vault-password-file", p("pw"), p("c.yml"))).toMatchObject({ rc: 0, out: PLAIN });
     // two passwords given: the one labelled like the file is tried first, either fits by content
     expect(await keel("vault", "view", "--vault-id", `x@${p("pw")}`, "--vault-id", `dev@${p("pw2")}`, p("d.yml"))).toMatchObject({ rc: 0, out: PLAIN });
@@ -75,7 +76,7 @@ describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", ()
 
   it("a wrong password: exit 1, a clear message, the file untouched", async () => {
     writeFileSync(p("e.yml"), PLAIN);
-    ansibleVault("encrypt", "--vault-password-file", "pw", "e.yml");
+    await ansibleVault("encrypt", "--vault-password-file", "pw", "e.yml");
     const before = readFileSync(p("e.yml"), "utf8");
     const r = await keel("vault", "decrypt", "--vault-password-file", p("pw2"), p("e.yml"));
     expect(r.rc).toBe(1);
@@ -89,13 +90,13 @@ describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", ()
     expect(r.out).toMatch(/^api_key: !vault \|\n {10}\$ANSIBLE_VAULT;1\.1;AES256\n( {10}[0-9a-f]{1,80}\n)+$/);
     writeFileSync(p("s1"), blockText(r.out));
     // decrypt --output=- writes the exact bytes (view adds a newline)
-    expect(ansibleVault("decrypt", "--output=-", "--vault-password-file", "pw", "s1")).toMatchObject({ rc: 0, out: "keel-made-value-3" });
+    expect(await ansibleVault("decrypt", "--output=-", "--vault-password-file", "pw", "s1")).toMatchObject({ rc: 0, out: "keel-made-value-3" });
     const r2 = await keel("vault", "encrypt_string", "--vault-id", `ops@${p("pw2")}`, "keel-made-value-4");
     expect(r2.out.split("\n")[1]!.trim()).toBe("$ANSIBLE_VAULT;1.2;AES256;ops");
     writeFileSync(p("s2"), blockText(r2.out));
-    expect(ansibleVault("decrypt", "--output=-", "--vault-id", "ops@pw2", "s2")).toMatchObject({ rc: 0, out: "keel-made-value-4" });
+    expect(await ansibleVault("decrypt", "--output=-", "--vault-id", "ops@pw2", "s2")).toMatchObject({ rc: 0, out: "keel-made-value-4" });
 
-    const a = ansibleVault("encrypt_string", "--vault-id", "dev@pw2", "--name", "token", "ansible-made-value-5");
+    const a = await ansibleVault("encrypt_string", "--vault-id", "dev@pw2", "--name", "token", "ansible-made-value-5");
     expect(a.rc).toBe(0);
     writeFileSync(p("vars-inline.yml"), a.out + "\nplain: x\n");
     writeFileSync(
@@ -109,17 +110,17 @@ describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", ()
 
   it("rekey to a new vault id: ansible-vault opens it with the new password only", async () => {
     writeFileSync(p("f.yml"), PLAIN);
-    ansibleVault("encrypt", "--vault-password-file", "pw", "f.yml");
+    await ansibleVault("encrypt", "--vault-password-file", "pw", "f.yml");
     const r = await keel("vault", "rekey", "--vault-password-file", p("pw"), "--new-vault-id", `new@${p("pw2")}`, p("f.yml"));
     expect(r.rc).toBe(0);
     expect(readFileSync(p("f.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;new");
-    expect(ansibleVault("view", "--vault-password-file", "pw", "f.yml").rc).not.toBe(0);
-    expect(ansibleVault("view", "--vault-id", "new@pw2", "f.yml")).toMatchObject({ rc: 0, out: PLAIN });
+    expect((await ansibleVault("view", "--vault-password-file", "pw", "f.yml")).rc).not.toBe(0);
+    expect(await ansibleVault("view", "--vault-id", "new@pw2", "f.yml")).toMatchObject({ rc: 0, out: PLAIN });
   });
 
   it("edit runs $EDITOR on the plaintext and re-encrypts with the same vault id", async () => {
     writeFileSync(p("g.yml"), PLAIN);
-    ansibleVault("encrypt", "--vault-id", "dev@pw2", "g.yml");
+    await ansibleVault("encrypt", "--vault-id", "dev@pw2", "g.yml");
     writeFileSync(p("ed.sh"), `#!/bin/sh\nprintf 'added: yes\\n' >> "$1"\n`);
     chmodSync(p("ed.sh"), 0o755);
     const old = process.env.EDITOR;
@@ -130,14 +131,14 @@ describe.skipIf(!hasAnsible)("keel vault and ansible-vault, both directions", ()
       process.env.EDITOR = old;
     }
     expect(readFileSync(p("g.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;dev");
-    expect(ansibleVault("view", "--vault-id", "dev@pw2", "g.yml").out).toBe(PLAIN + "added: yes\n");
+    expect((await ansibleVault("view", "--vault-id", "dev@pw2", "g.yml")).out).toBe(PLAIN + "added: yes\n");
   });
 
   it("an executable password file runs (its stdout is the password); a -client script gets --vault-id LABEL", async () => {
     writeFileSync(p("pass.sh"), `#!/bin/sh\necho 'second password'\n`);
     chmodSync(p("pass.sh"), 0o755);
     writeFileSync(p("h.yml"), PLAIN);
-    ansibleVault("encrypt", "--vault-password-file", "pw2", "h.yml");
+    await ansibleVault("encrypt", "--vault-password-file", "pw2", "h.yml");
     expect(await keel("vault", "view", "--vault-password-file", p("pass.sh"), p("h.yml"))).toMatchObject({ rc: 0, out: PLAIN });
     writeFileSync(p("kr-client.sh"), `#!/bin/sh\n[ "$1" = --vault-id ] && [ "$2" = dev ] && echo 'second password' && exit 0\nexit 2\n`);
     chmodSync(p("kr-client.sh"), 0o755);

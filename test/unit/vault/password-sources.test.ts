@@ -8,6 +8,7 @@
 import { describe, it, expect, afterAll, beforeEach } from "vitest";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { spawnAsync } from "../../spawn.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
@@ -41,9 +42,9 @@ async function keel(args: string[], env: Record<string, string> = {}) {
     process.env = saved;
   }
 }
-function ansibleVault(args: string[], env: Record<string, string> = {}) {
+async function ansibleVault(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ANSIBLE_")));
-  const r = spawnSync("ansible-vault", args, { cwd: dir, encoding: "utf8", env: { ...clean, ANSIBLE_CONFIG: p("none.cfg"), ...env } });
+  const r = await spawnAsync("ansible-vault", args, { cwd: dir, env: { ...clean, ANSIBLE_CONFIG: p("none.cfg"), ...env } });
   return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 const asked = () => (existsSync(p("asked")) ? readFileSync(p("asked"), "utf8").split("\n").filter(Boolean) : []);
@@ -63,7 +64,7 @@ describe("vault password sources", () => {
     expect(asked()).toEqual(["prod", "dev"]);
     if (!hasAnsible) return;
     rmSync(p("asked"), { force: true });
-    expect(ansibleVault(["view", "--vault-id", "dev@log-client.sh", "a.yml"], env)).toMatchObject({ rc: 0, out: PLAIN });
+    expect(await ansibleVault(["view", "--vault-id", "dev@log-client.sh", "a.yml"], env)).toMatchObject({ rc: 0, out: PLAIN });
     expect(asked()).toEqual(["prod", "dev"]);
   });
 
@@ -75,14 +76,14 @@ describe("vault password sources", () => {
     const c = await keel(["vault", "view", "--vault-id", `other@${p("log-client.sh")}`, "--vault-id", `dev@${p("pw2")}`, p("a.yml")]);
     expect(c).toMatchObject({ rc: 0, out: PLAIN });
     expect(c.err).toMatch(/warning: vault id 'other': the vault password client script .* has no password for vault id 'other'/);
-    if (hasAnsible) expect(ansibleVault(["view", "--vault-id", "prod@missing", "--vault-id", "dev@pw2", "a.yml"])).toMatchObject({ rc: 0, out: PLAIN });
+    if (hasAnsible) expect(await ansibleVault(["view", "--vault-id", "prod@missing", "--vault-id", "dev@pw2", "a.yml"])).toMatchObject({ rc: 0, out: PLAIN });
   });
 
   it("no password read at all is an error (exit 1), not a warning", async () => {
     const r = await keel(["vault", "view", "--vault-id", `prod@${p("missing")}`, p("a.yml")]);
     expect(r.rc).toBe(1);
     expect(r.err).toMatch(/^error: the vault password file .*missing was not found\n/);
-    if (hasAnsible) expect(ansibleVault(["view", "--vault-id", "prod@missing", "a.yml"]).rc).not.toBe(0);
+    if (hasAnsible) expect((await ansibleVault(["view", "--vault-id", "prod@missing", "a.yml"])).rc).not.toBe(0);
   });
 
   it("encrypt with two different passwords and no --encrypt-vault-id is refused; --encrypt-vault-id or ANSIBLE_VAULT_ENCRYPT_IDENTITY chooses", async () => {
@@ -92,7 +93,7 @@ describe("vault password sources", () => {
     expect(r.rc).toBe(1);
     expect(r.err).toMatch(/the vault ids prod \(.*pw1\), dev \(.*pw2\) are available to encrypt with\nhint: say which one with --encrypt-vault-id/);
     expect(readFileSync(p("b.yml"), "utf8")).toBe(PLAIN);
-    if (hasAnsible) expect(ansibleVault(["encrypt", "--vault-id", "prod@pw1", "--vault-id", "dev@pw2", "b.yml"]).rc).not.toBe(0);
+    if (hasAnsible) expect((await ansibleVault(["encrypt", "--vault-id", "prod@pw1", "--vault-id", "dev@pw2", "b.yml"])).rc).not.toBe(0);
     expect((await keel(["vault", "encrypt", ...two, "--encrypt-vault-id", "dev", p("b.yml")])).rc).toBe(0);
     expect(readFileSync(p("b.yml"), "utf8").split("\n")[0]).toBe("$ANSIBLE_VAULT;1.2;AES256;dev");
     const s = await keel(["vault", "encrypt_string", ...two, "x"], { ANSIBLE_VAULT_ENCRYPT_IDENTITY: "prod" });

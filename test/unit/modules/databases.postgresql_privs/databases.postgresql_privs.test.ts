@@ -41,3 +41,17 @@ describe("databases.postgresql_privs apply", () => {
     ]);
   });
 });
+
+describe("databases.postgresql_privs state absent", () => {
+  it("revokes the privileges themselves with grant_option true, as Ansible's QueryBuilder (no GRANT OPTION FOR)", async () => {
+    const calls: string[] = [];
+    const host = {
+      name: "h",
+      facts: BASE_FACTS,
+      run: async (_c: string, o?: ExecOptions) => (calls.push(String(o?.stdin)), { stdout: "", stderr: "", rc: 0 }),
+    } as unknown as Host;
+    const args = { database: "shop", type: "schema", objs: "sales", privs: "USAGE", roles: "analyst", state: "absent", grant_option: true };
+    await mod.apply(host, args as never, [], undefined as never);
+    expect(calls).toEqual(['BEGIN;\nREVOKE USAGE ON SCHEMA "sales" FROM "analyst";\nCOMMIT;\n']);
+  });
+});

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, it, expect } from "vitest";
-import { splitArgs, argvToShell, globWord, execApply } from "../../../../modules/system/exec-common.js";
+import { splitArgs, argvToShell, globWord, execApply, ansibleDelta, ansibleTime } from "../../../../modules/system/exec-common.js";
 import { argvOf } from "../../../../modules/system/command.js";
 import { InputError } from "../../../../engine/core/errors.js";
 import { RecordingHost } from "../harness.js";
@@ -78,6 +78,21 @@ describe("execApply: options and result", () => {
     const r = await execApply(host, { stdin: "data", stdin_add_newline: false, strip_empty_ends: false }, "cat", "cat");
     expect(host.calls[0]).toEqual({ run: "cat", opts: { check: false, stdin: "data" } });
     expect(r).toMatchObject({ rc: 0, stdout: "x\n" });
-    expect(r.msg).toBeUndefined();
+    // ansible-core 2.14 returns msg "" for a zero exit
+    expect(r.msg).toBe("");
+  });
+  // Recorded from ansible-core 2.14 on a lab scratch host (ansible-playbook, command: echo hi and
+  // shell: echo hi; echo err >&2): cmd ["echo", "hi"] / "echo hi; echo err >&2", start
+  // "2026-12-04 13:58:48.754986", end "2026-12-04 13:58:48.808918", delta "0:00:00.053932", msg "".
+  it("registers cmd, start, end and delta in Ansible's shapes", async () => {
+    const r = await execApply(new RecordingHost(undefined, [{ match: "^echo", stdout: "hi\n" }]), {}, "echo hi", "echo hi", ["echo", "hi"]);
+    const d = r.data as Record<string, unknown>;
+    expect(d.cmd).toEqual(["echo", "hi"]);
+    expect(d.start).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    expect(d.end).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    expect(d.delta).toMatch(/^\d+:\d\d:\d\d\.\d{6}$/);
+    expect(ansibleDelta(53.932)).toBe("0:00:00.053932");
+    expect(ansibleDelta(3_723_004.5)).toBe("1:02:03.004500");
+    expect(ansibleTime(new Date(2026, 11, 4, 13, 58, 48, 754))).toBe("2026-12-04 13:58:48.754000");
   });
 });
