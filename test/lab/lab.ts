@@ -6,25 +6,13 @@
 // and sshd started through the host's own sysv `service` command. Every mount lives only in the
 // host's private mount namespace, so killing its PID 1 releases them all: `down` kills, then
 // deletes the links and namespaces, and leaves nothing on the machine.
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmdirSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BRIDGE, SCRATCH_BASE, hostIndex, labHost, labPaths, type LabHostName, type LabPaths } from "./config.js";
 import { buildAptRepo } from "./aptrepo.js";
 import { LAB_USER, ensureRootfs, rootfsDir } from "./rootfs.js";
-import { LabError, mapLimit, pidAlive, run, sleep } from "./util.js";
+import { LabError, mapLimit, pidAlive, run } from "./util.js";
+import { withLock } from "./lock.js";
 import {
   type LabHost,
   ensureBridge,
@@ -63,44 +51,8 @@ export type Log = (line: string) => void;
 // ---------------------------------------------------------------------------------------------
 // Locking: one lab per state dir, and one process changing it at a time.
 
-export async function withLabLock<T>(paths: LabPaths, fn: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
-  mkdirSync(paths.state, { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(paths.lock, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let holder = 0;
-      try {
-        holder = Number(readFileSync(paths.lock, "utf8"));
-      } catch {
-        continue;
-      }
-      if (!holder || !pidAlive(holder)) {
-        try {
-          unlinkSync(paths.lock);
-        } catch {
-          /* someone else removed it */
-        }
-        continue;
-      }
-      if (Date.now() > deadline) throw new LabError(`lab is locked by process ${holder} (${paths.lock})`);
-      await sleep(250);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    try {
-      if (Number(readFileSync(paths.lock, "utf8")) === process.pid) unlinkSync(paths.lock);
-    } catch {
-      /* already gone */
-    }
-  }
+export function withLabLock<T>(paths: LabPaths, fn: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
+  return withLock(paths.state, paths.lock, fn, timeoutMs);
 }
 
 /**
