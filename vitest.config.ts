@@ -30,6 +30,7 @@ const SCRATCH = [
   "test/e2e/patches.test.ts",
   "test/e2e/pipeline-equivalence.test.ts",
   "test/e2e/postgresql-modules.test.ts",
+  "test/e2e/result-shape.test.ts",
   "test/e2e/sshd-guard.test.ts",
 ];
 

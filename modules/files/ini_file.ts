@@ -7,6 +7,7 @@
 import { defineModule } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
+import { shq } from "../../engine/core/shell.js";
 import {
   FS_ATTR_SCHEMAS,
   UNSAFE_WRITES_SCHEMA,
@@ -162,7 +163,10 @@ export default defineModule<IniArgs, FileStat, TextOp>({
     const res = await textApply(host, a, changes, st);
     // Ansible's msg: what the edit was ("option changed", "section and option added"…)
     const r = edit ? iniEdit(st.type === "absent" ? undefined : st.content, a) : undefined;
-    return { ...(res ?? {}), msg: r ? r.msg : "OK", ...(r ? { data: { ...(res?.data ?? {}), size: Buffer.byteLength(r.text) } } : {}) };
+    const data: Record<string, unknown> = { ...(res?.data ?? {}), ...(r ? { size: Buffer.byteLength(r.text) } : {}) };
+    // a file the task created: its attributes as Ansible's add_path_info reads them (one stat)
+    if (st.type === "absent" && r) Object.assign(data, createdAttrs((await host.run(`stat -c '%u %g %U %G %a' -- ${shq(pathOf(a))}`)).stdout));
+    return { ...(res ?? {}), msg: r ? r.msg : "OK", data };
   },
 
   // ansible-core 2.14's ini_file returns msg ("OK" when nothing changes, else what the edit is, check
@@ -177,6 +181,13 @@ export default defineModule<IniArgs, FileStat, TextOp>({
     return out;
   },
 });
+
+/** `stat -c '%u %g %U %G %a'` → uid, gid, owner, group, mode (4 octal digits, as Ansible's). */
+export function createdAttrs(out: string): Record<string, unknown> {
+  const [uid, gid, owner, group, mode] = out.trim().split(" ");
+  if (mode === undefined) return {};
+  return { uid: Number(uid), gid: Number(gid), owner, group, mode: mode.padStart(4, "0"), state: "file" };
+}
 
 function safeEdit(text: string | undefined, a: IniArgs): ReturnType<typeof iniEdit> | undefined {
   try {
