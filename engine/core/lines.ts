@@ -27,6 +27,24 @@ export function refuseLineBreaks(arg: string, value: unknown, file: string): voi
   });
 }
 
+/**
+ * refuseLineBreaks for every string of every argument, inside lists and mappings too (mapping keys
+ * included), as the database modules check their arguments at load. The hint quotes the refused
+ * value, so an argument named in `secret` has its characters starred first, line breaks kept.
+ */
+export function refuseLineBreaksDeep(args: object, file: string, secret: ReadonlySet<string> = new Set()): void {
+  const walk = (arg: string, v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(arg, x);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) {
+        refuseLineBreaks(arg, k, file);
+        walk(arg, x);
+      }
+    else refuseLineBreaks(arg, typeof v === "string" && secret.has(arg) ? v.replace(/[^\0\r\n]/g, "*") : v, file);
+  };
+  for (const [k, v] of Object.entries(args)) walk(k, v);
+}
+
 /** Each object argument whose named keys must be single lines. */
 export function refuseLineBreaksIn(args: object, keys: readonly string[], file: string): void {
   for (const k of keys) refuseLineBreaks(k, (args as Record<string, unknown>)[k], file);

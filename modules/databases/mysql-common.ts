@@ -12,7 +12,7 @@
 // compiled-in socket for "localhost".
 import { createHash } from "node:crypto";
 import { ModuleError } from "../../engine/core/errors.js";
-import { refuseLineBreaks } from "../../engine/core/lines.js";
+import { refuseLineBreaksDeep } from "../../engine/core/lines.js";
 import { registerSecret } from "../../engine/core/secrets.js";
 import { shq } from "../../engine/core/shell.js";
 
@@ -173,15 +173,5 @@ const SECRET_ARGS = new Set(["password", "login_password", "master_password", "p
  * Each string goes through the engine's own check (engine/core/lines.ts).
  */
 export function refuseArgLineBreaks(a: object): void {
-  const walk = (arg: string, v: unknown): void => {
-    if (Array.isArray(v)) for (const x of v) walk(arg, x);
-    else if (v && typeof v === "object")
-      for (const [k, x] of Object.entries(v)) {
-        refuseLineBreaks(arg, k, "a mysql statement");
-        walk(arg, x);
-      }
-    // the engine's hint quotes the value: a password's characters are starred, its line breaks kept
-    else refuseLineBreaks(arg, typeof v === "string" && SECRET_ARGS.has(arg) ? v.replace(/[^\0\r\n]/g, "*") : v, "a mysql statement");
-  };
-  for (const [k, v] of Object.entries(a)) walk(k, v);
+  refuseLineBreaksDeep(a, "a mysql statement", SECRET_ARGS);
 }

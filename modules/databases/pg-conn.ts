@@ -9,7 +9,7 @@
 // psql's warnings (stderr is merged to report connection errors) never reach the parser.
 import type { JSONSchema } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
-import { refuseLineBreaks } from "../../engine/core/lines.js";
+import { refuseLineBreaksDeep } from "../../engine/core/lines.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { registerSecret } from "../../engine/core/secrets.js";
 import { snip } from "../../engine/core/snippets.js";
@@ -83,22 +83,12 @@ const SECRET_ARGS = new Set(["password", "login_password"]);
 
 /**
  * Load-time check shared by the modules: no string argument, nor any string inside a list or a
- * mapping (keys too), holds a line break or NUL, checked by the engine's refuseLineBreaks as the
- * mysql modules do. Names, paths, flags and passwords are one line each; psql would take a line
+ * mapping (keys too), holds a line break or NUL (the engine's refuseLineBreaksDeep, as in the
+ * mysql modules). Names, paths, flags and passwords are one line each; psql would take a line
  * break in a name as part of it, which is never what a task means.
  */
 export function validatePgArgs(a: object): void {
-  const walk = (arg: string, v: unknown): void => {
-    if (Array.isArray(v)) for (const x of v) walk(arg, x);
-    else if (v && typeof v === "object")
-      for (const [k, x] of Object.entries(v)) {
-        refuseLineBreaks(arg, k, "a PostgreSQL statement");
-        walk(arg, x);
-      }
-    // a secret's characters are hidden in the hint the engine shows, its line breaks kept
-    else refuseLineBreaks(arg, typeof v === "string" && SECRET_ARGS.has(arg) ? v.replace(/[^\0\r\n]/g, "*") : v, "a PostgreSQL statement");
-  };
-  for (const [k, v] of Object.entries(a)) walk(k, v);
+  refuseLineBreaksDeep(a, "a PostgreSQL statement", SECRET_ARGS);
 }
 
 /** The psql command line (without the SQL) for database `db`, as get_conn_params maps the arguments. */
