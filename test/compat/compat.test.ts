@@ -5,6 +5,9 @@
 //               users, groups, packages and net.* sysctls (host names and addresses normalised)
 //   idempotent  a second run changes nothing, for keel and for Ansible
 //   drift       `keel drift` on the host Ansible converged agrees with `ansible-playbook --check`
+//   ansible     where Ansible's side came from: a live run, or its recording (test/ansible-record.ts),
+//               replayed only while the role, the row, this harness and the installed Ansible are
+//               unchanged and keel's host ends in the recorded end state (KEEL_ANSIBLE_LIVE=1: live)
 // It prints a table, and checks each row against the outcome recorded in roles.json (`expect`),
 // so a regression (or an improvement to record) fails the test.
 import { describe, it, expect, afterAll } from "vitest";
@@ -19,6 +22,7 @@ import { InputError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import { registry } from "../../modules/index.js";
 import { describeLab, keel, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "../e2e/lab.js";
+import { findRecording, hashTree, saveRecording, sha256 } from "../ansible-record.js";
 import { installSystemctl } from "../lab/systemctl.js";
 
 interface Row {
@@ -27,6 +31,8 @@ interface Row {
   sameState?: string;
   idempotent?: string;
   drift?: string;
+  /** Where Ansible's side came from: live, or its recording's date. */
+  ansible?: string;
 }
 
 const rows = new Map<string, Row>();
@@ -102,6 +108,12 @@ async function keelRun(playbook: string, host: ScratchHost, dir: string, n: numb
   } catch {
     return { changed: 0, failures: 1, msg: (r.stderr || r.stdout).slice(0, 300) };
   }
+}
+
+async function keelDrift(playbook: string, host: ScratchHost, dir: string): Promise<{ code: number }> {
+  const d = await keel(["drift", playbook, "-i", host.inventory], { timeoutMs: 900_000 });
+  writeFileSync(join(dir, `keel-drift-${host.name}.txt`), `exit ${d.code}\n${d.stdout}\n${d.stderr}`);
+  return { code: d.code };
 }
 
 /**
@@ -201,7 +213,65 @@ describe("compat corpus: keel loads each role", () => {
   }
 });
 
-// Roles run three at a time: each waits mostly on apt and dpkg inside its two scratch hosts.
+interface Outcome {
+  changed: number;
+  failures: number;
+  msg: string;
+}
+/** Ansible's side of a row, as recorded (test/ansible-record.ts): its three runs and its host's end state. */
+interface AnsibleSide {
+  a1: Outcome;
+  a2: Outcome;
+  check: Outcome;
+  snapshot: { sha256: string; lines: number };
+}
+
+/** A snapshot's digest: its distinct lines in order (the two hosts may list users in another order). */
+function digest(lines: string[]): { sha256: string; lines: number } {
+  const set = [...new Set(lines)].sort();
+  return { sha256: sha256(set.join("\n")), lines: set.length };
+}
+
+/**
+ * As a real fleet host: current package lists, python3-apt (without it Ansible's apt module runs
+ * apt-get update and installs it as a side effect, which keel does not do), and the auth log a
+ * syslog daemon keeps (fail2ban's sshd jail refuses to start without it); for roles marked
+ * `systemctl`, a service manager (lab hosts have no init system); a role's `packages`, which a real
+ * Debian host has and a lab host lacks.
+ */
+async function prepare(h: ScratchHost, r: CorpusRole): Promise<void> {
+  const pkgs = ["python3-apt", ...(r.packages ?? [])].join(" ");
+  const prep = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null`;
+  const p = await ssh(h, `${prep} && touch /var/log/auth.log && chmod 0640 /var/log/auth.log && chgrp adm /var/log/auth.log`, {
+    timeoutMs: 300_000,
+  });
+  expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
+  if (r.linkLocalIPv6) {
+    const l = await ssh(h, `ip -6 addr add ${linkLocal(h.address)}/64 dev eth0 nodad`);
+    expect(l.code, `adding an IPv6 link-local address on ${h.name}: ${l.stderr}`).toBe(0);
+  }
+  if (r.systemctl) await installSystemctl(h);
+}
+
+/**
+ * What a row's Ansible outcome depends on besides the installed Ansible: the role's files, the
+ * row's settings, and this harness (how hosts are prepared, how Ansible runs, what a snapshot
+ * holds). The starting host is checked through the snapshot instead: it lists every package with
+ * its version, so keel's end state matches a recording only on the same lab repository.
+ */
+function recordingParts(r: CorpusRole, dir: string): Record<string, string> {
+  const row = { vars: r.vars, packages: r.packages ?? [], systemctl: !!r.systemctl, linkLocalIPv6: !!r.linkLocalIPv6 };
+  const harness = [prepare, snapshot, ansible, digest].map((f) => f.toString()).join("\n") + JSON.stringify([MEANING, ANSIBLE_ENV]);
+  return { role: hashTree(dir), row: sha256(JSON.stringify(row)), harness: sha256(harness) };
+}
+
+// Roles run three at a time: each waits mostly on apt and dpkg inside its scratch hosts.
+//
+// Ansible's side of a row is replayed from its recording (test/recordings/ansible/compat-<role>.json)
+// while the role, the row and the installed Ansible are those it was made with, and keel's host
+// ends in exactly the recorded end state (the snapshot's digest). Then the drift cell is `keel drift`
+// on keel's own host, which is in Ansible's end state by that digest. Otherwise, and always with
+// KEEL_ANSIBLE_LIVE=1, Ansible converges a second host live, as below.
 describeLab.concurrent("compat corpus: keel and ansible-playbook converge each role on scratch hosts", () => {
   for (const r of roles.filter((x) => x.converge)) {
     it(r.name, { timeout: 1_800_000 }, async () => {
@@ -209,40 +279,28 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
       if ("missing" in m || !rows.get(r.name)?.loads.startsWith("yes")) return;
       const playbook = playbookFor(r, m.dir);
       const work = mkdtempSync(join(tmpdir(), `keel-compat-run-${r.name}-`));
-      // the two hosts start under one lab lock; a phase log (seconds since the start) goes to the
-      // run's folder next to the outputs, to see where a role's time goes
+      // a phase log (seconds since the start) goes to the run's folder next to the outputs, to see
+      // where a role's time goes
       const t0 = Date.now();
       const phases: string[] = [];
       const phase = (what: string) => phases.push(`${((Date.now() - t0) / 1000).toFixed(1)} ${what}`);
-      const [a, k] = await startScratchHosts(2);
-      phase("scratch hosts up");
+      const parts = recordingParts(r, m.dir);
+      const found = findRecording<AnsibleSide>(`compat-${r.name}`, parts);
+      const hosts: ScratchHost[] = [];
+      const start = async (n: number) => {
+        const hs = await startScratchHosts(n);
+        hosts.push(...hs);
+        phase(`${n} scratch host(s) up`);
+        await Promise.all(hs.map((h) => prepare(h, r)));
+        phase("prepared");
+        return hs;
+      };
       try {
-        // as a real fleet host: current package lists, python3-apt (without it Ansible's apt
-        // module runs apt-get update and installs it as a side effect, which keel does not do), and
-        // the auth log a syslog daemon keeps (fail2ban's sshd jail refuses to start without it);
-        // for roles marked `systemctl`, a service manager (lab hosts have no init system); a role's
-        // `packages`, which a real Debian host has and a lab host lacks. Both hosts at once.
-        await Promise.all(
-          [a, k].map(async (h) => {
-            const pkgs = ["python3-apt", ...(r.packages ?? [])].join(" ");
-            const prep = `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null`;
-            const p = await ssh(h, `${prep} && touch /var/log/auth.log && chmod 0640 /var/log/auth.log && chgrp adm /var/log/auth.log`, {
-              timeoutMs: 300_000,
-            });
-            expect(p.code, `preparing ${h.name}: ${p.stderr}`).toBe(0);
-            if (r.linkLocalIPv6) {
-              const l = await ssh(h, `ip -6 addr add ${linkLocal(h.address)}/64 dev eth0 nodad`);
-              expect(l.code, `adding an IPv6 link-local address on ${h.name}: ${l.stderr}`).toBe(0);
-            }
-            if (r.systemctl) await installSystemctl(h);
-          }),
-        );
-        phase("hosts prepared");
         // Each tool works through its own host at its own pace: keel's two runs and its host's
         // snapshot do not wait for Ansible's. On Ansible's host the order is fixed: run, run,
         // snapshot, then the two read-only checks one after the other (a check-mode run may still
         // execute `check_mode: false` commands, which must not race keel's drift probe).
-        const keelSide = (async () => {
+        const keelSide = async (k: ScratchHost) => {
           const k1 = await keelRun(playbook, k, work, 1);
           phase("keel run 1");
           const k2 = await keelRun(playbook, k, work, 2);
@@ -250,8 +308,8 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
           const sk = await snapshot(k);
           phase("keel host snapshot");
           return { k1, k2, sk };
-        })();
-        const ansibleSide = (async () => {
+        };
+        const ansibleSide = async (a: ScratchHost) => {
           const a1 = await ansible(playbook, a);
           phase("ansible run 1");
           writeFileSync(join(work, "ansible-1.json"), a1.raw);
@@ -262,19 +320,52 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
           phase("ansible host snapshot");
           const check = await ansible(playbook, a, true);
           phase("ansible --check");
-          const drift = await keel(["drift", playbook, "-i", a.inventory], { timeoutMs: 900_000 });
-          phase("keel drift");
-          writeFileSync(join(work, "keel-drift.txt"), `exit ${drift.code}\n${drift.stdout}\n${drift.stderr}`);
-          return { a1, a2, sa, check, drift };
-        })();
-        // both sides finish before the hosts are stopped, even when one of them throws
-        const settled = await Promise.allSettled([keelSide, ansibleSide]);
-        for (const s of settled) if (s.status === "rejected") throw s.reason;
-        const [{ k1, k2, sk }, { a1, a2, sa, check, drift }] = [await keelSide, await ansibleSide];
+          const drift = await keelDrift(playbook, a, work);
+          phase("keel drift on the Ansible host");
+          const strip = (o: Outcome & { raw: string }): Outcome => ({ changed: o.changed, failures: o.failures, msg: o.msg });
+          return { side: { a1: strip(a1), a2: strip(a2), check: strip(check), snapshot: digest(sa) }, sa, drift };
+        };
+        let source: string;
+        let keelOut: Awaited<ReturnType<typeof keelSide>>;
+        let side: AnsibleSide;
+        let sa: string[] | undefined;
+        let drift: { code: number };
+        const live = async (a: ScratchHost, why: string) => {
+          const got = await ansibleSide(a);
+          const saved = saveRecording(`compat-${r.name}`, parts, got.side);
+          console.log(`compat ${r.name}: Ansible ran live (${why}); outcome kept in ${saved}`);
+          return got;
+        };
+        if ("recording" in found) {
+          const [k] = await start(1);
+          keelOut = await keelSide(k!);
+          if (digest(keelOut.sk).sha256 === found.recording.value.snapshot.sha256) {
+            side = found.recording.value;
+            drift = await keelDrift(playbook, k!, work);
+            phase("keel drift on keel's host (in the recorded end state)");
+            source = `recorded ${found.recording.recordedAt.slice(0, 10)}`;
+          } else {
+            const [a] = await start(1);
+            ({ side, sa, drift } = await live(a!, "keel's end state differs from the recorded one"));
+            source = "live: keel's end state is not the recorded one";
+          }
+        } else {
+          const [a, k] = await start(2);
+          // both sides finish before the hosts are stopped, even when one of them throws
+          const settled = await Promise.allSettled([keelSide(k!), live(a!, found.stale)]);
+          for (const s of settled) if (s.status === "rejected") throw s.reason;
+          keelOut = (settled[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof keelSide>>>).value;
+          ({ side, sa, drift } = (settled[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof ansibleSide>>>).value);
+          source = "live";
+        }
+        const { k1, k2, sk } = keelOut;
+        const { a1, a2, check } = side;
         writeFileSync(join(work, "phases.txt"), phases.join("\n") + "\n");
-        const diff = diffLines(sa, sk);
+        // replayed only when the digests are equal: no difference by construction
+        const diff = sa ? diffLines(sa, sk) : [];
         writeFileSync(join(work, "state.diff"), diff.join("\n") + "\n");
         const row = rows.get(r.name)!;
+        row.ansible = source;
         // Converged means both runs succeeded and the hosts ended alike: two runs failing at the
         // same task leave alike hosts, but neither has the role's end state.
         const runs = `ansible ${a1.failures ? `failed: ${a1.msg.slice(0, 160)}` : "ok"}, keel ${k1.failures ? `failed: ${k1.msg.slice(0, 160)}` : "ok"}`;
@@ -292,14 +383,14 @@ describeLab.concurrent("compat corpus: keel and ansible-playbook converge each r
         if (want?.idempotent !== undefined) expect(row.idempotent, row.idempotent).toBe(want.idempotent);
         if (want?.drift !== undefined) expect(row.drift.startsWith(want.drift), row.drift).toBe(true);
       } finally {
-        await stopScratchHosts([a, k]);
+        await stopScratchHosts(hosts);
       }
     });
   }
 });
 
 afterAll(() => {
-  const cols: (keyof Row)[] = ["role", "loads", "sameState", "idempotent", "drift"];
+  const cols: (keyof Row)[] = ["role", "loads", "sameState", "idempotent", "drift", "ansible"];
   const lines = [`| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`];
   for (const r of roles) {
     const row = rows.get(r.name);
