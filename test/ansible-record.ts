@@ -19,8 +19,15 @@ import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { labPaths } from "./lab/config.js";
+import { APT_SUITES, rootfsDir } from "./lab/rootfs.js";
 
 export const RECORDINGS_DIR = join(import.meta.dirname, "recordings", "ansible");
+
+/** Where recordings are read and written: RECORDINGS_DIR, or KEEL_ANSIBLE_RECORDINGS (the unit test's own folder). */
+function recordingsDir(): string {
+  return process.env.KEEL_ANSIBLE_RECORDINGS || RECORDINGS_DIR;
+}
 
 export interface Recording<T> {
   name: string;
@@ -89,7 +96,7 @@ export function recordingKey(name: string, parts: Record<string, string>): { key
 
 function fileOf(name: string): string {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`recording name '${name}': lower-case letters, digits, '.', '_' and '-' only`);
-  return join(RECORDINGS_DIR, `${name}.json`);
+  return join(recordingsDir(), `${name}.json`);
 }
 
 export type Lookup<T> = { recording: Recording<T> } | { stale: string };
@@ -131,4 +138,41 @@ export async function replayOrRun<T>(name: string, parts: Record<string, string>
   const saved = saveRecording(name, parts, value);
   console.log(`ansible ${name}: ran live (${found.stale}); outcome kept in ${saved}`);
   return { value, source: "live" };
+}
+
+/**
+ * The versions lab hosts get of these packages, for a recording's key: from the lab repository's
+ * suites (test/lab/aptrepo.ts; every version any suite offers), else from the lab rootfs's dpkg
+ * database. "name=absent" when neither has it. A Debian update of one of them makes the recording
+ * stale, so the test runs Ansible live again instead of trusting an outcome made with another version.
+ */
+export function labPackageVersions(names: string[]): string {
+  const paths = labPaths();
+  const found = new Map<string, Set<string>>();
+  const scan = (text: string, installedOnly: boolean) => {
+    for (const stanza of text.split(/\n\n+/)) {
+      const pkg = /^Package: (\S+)$/m.exec(stanza)?.[1];
+      const ver = /^Version: (\S+)$/m.exec(stanza)?.[1];
+      if (!pkg || !ver || !names.includes(pkg)) continue;
+      if (installedOnly && !/^Status: install ok installed$/m.test(stanza)) continue;
+      if (!found.has(pkg)) found.set(pkg, new Set());
+      found.get(pkg)!.add(ver);
+    }
+  };
+  for (const suite of APT_SUITES) {
+    const f = join(paths.repo, "dists", suite, "main", "binary-amd64", "Packages");
+    if (existsSync(f)) scan(readFileSync(f, "utf8"), false);
+  }
+  const status = join(rootfsDir(paths), "var", "lib", "dpkg", "status");
+  if (existsSync(status)) {
+    const inRepo = new Set(found.keys());
+    const before = new Map(found);
+    scan(readFileSync(status, "utf8"), true);
+    // a repository version wins over the rootfs's: that is what apt installs
+    for (const k of inRepo) found.set(k, before.get(k)!);
+  }
+  return [...names]
+    .sort()
+    .map((n) => `${n}=${found.has(n) ? [...found.get(n)!].sort().join("|") : "absent"}`)
+    .join(" ");
 }
