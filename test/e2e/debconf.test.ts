@@ -2,11 +2,18 @@
 // `keel run` on one and ansible-playbook on the other, from the same playbook, on tzdata's questions
 // (debconf and tzdata are in every lab host): the same changed tasks, the same debconf-show
 // afterwards, nothing changed on a second run, and --check changing nothing.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+//
+// Ansible's side (its statuses and debconf-show on its host) is replayed from
+// test/recordings/ansible/debconf-runs.json while its key holds (the play, this harness, the lab's
+// debconf/tzdata versions, the installed Ansible): then one scratch host runs keel alone.
+// KEEL_ANSIBLE_LIVE=1 runs Ansible live on a second host; KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, keelRunJson, keelStatuses, plainStatus } from "./ansible-side.js";
+import { describeLab, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -23,65 +30,54 @@ let k: ScratchHost | undefined;
 let a: ScratchHost | undefined;
 let dir = "";
 let pb = "";
-let n = 0;
 
 async function keelRun(h: ScratchHost, ...extra: string[]): Promise<Record<string, string>> {
-  const json = join(dir, `k${++n}.json`);
-  const r = await keel(["run", pb, "-i", h.inventory, "--json", json, ...extra]);
+  const r = await keelRunJson(h, pb, { dir, extra, timeoutMs: 170_000 });
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const out: Record<string, string> = {};
-  for (const e of (JSON.parse(readFileSync(json, "utf8")) as { events: { type: string; task: { name: string }; result: { status: string } }[] }).events)
-    if (e.type === "task.result") out[e.task.name] = e.result.status;
-  return out;
+  return keelStatuses(r.report);
 }
 
 async function ansibleRun(h: ScratchHost): Promise<Record<string, string>> {
-  const inv = join(dir, "a.ini");
-  writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root"], {
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "json",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const rep = JSON.parse(r.stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean }> }[] }[] };
-  const out: Record<string, string> = {};
-  for (const t of rep.plays[0]!.tasks) out[t.task.name] = t.hosts[h.name]!.failed ? "failed" : t.hosts[h.name]!.changed ? "changed" : "ok";
-  return out;
+  return ansibleStatuses(await ansiblePlaybookJson(h, pb, { home: dir }), h.name);
 }
 
 const show = async (h: ScratchHost) => (await ssh(h, "debconf-show tzdata | sort")).stdout;
+
+/** Ansible's outcomes on its host (recorded as debconf-runs). */
+type Side = { run1: Record<string, string>; show1: string; run2: Record<string, string> };
+let side: AnsibleSteps<Side>;
 
 describeLab("packages.debconf against ansible.builtin.debconf (issue 16)", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-debconf-e2e-"));
     pb = join(dir, "pb.yml");
     writeFileSync(pb, PLAY);
-    [k, a] = await startScratchHosts(2);
+    side = new AnsibleSteps<Side>("debconf-runs", {
+      play: sha256(PLAY),
+      harness: sha256([show, ansibleRun, ansiblePlaybookJson, ansibleStatuses, plainStatus].map(String).join("\n")),
+      packages: labPackageVersions(["debconf", "tzdata", "python3"]),
+    });
+    // replaying, Ansible's host is not needed
+    [k, a] = await startScratchHosts(side.replaying ? 1 : 2);
   }, 120_000);
   afterAll(async () => {
     await stopScratchHosts([k, a].filter((h): h is ScratchHost => h !== undefined));
   });
 
   it("--check changes nothing; keel and Ansible set the same answers, then change nothing", async () => {
+    console.log(`debconf: Ansible's side ${side.source}`);
     const before = await show(k!);
     expect(await keelRun(k!, "--check")).toEqual({ select: "changed", string: "changed", read: "ok" });
     expect(await show(k!)).toBe(before);
     const k1 = await keelRun(k!);
-    expect(k1).toEqual(await ansibleRun(a!));
+    expect(k1, side.hint).toEqual(await side.step("run1", () => ansibleRun(a!)));
     expect(k1).toEqual({ select: "changed", string: "changed", read: "ok" });
     const ks = await show(k!);
-    expect(ks).toBe(await show(a!));
+    expect(ks, side.hint).toBe(await side.step("show1", () => show(a!)));
     expect(ks).toContain("tzdata/Areas: Europe");
     expect(ks).toContain("tzdata/Zones/Europe: Paris");
     expect(await keelRun(k!)).toEqual({ select: "ok", string: "ok", read: "ok" });
-    expect(await ansibleRun(a!)).toEqual({ select: "ok", string: "ok", read: "ok" });
+    expect(await side.step("run2", () => ansibleRun(a!)), side.hint).toEqual({ select: "ok", string: "ok", read: "ok" });
+    side.save();
   }, 120_000);
 });
