@@ -2,10 +2,19 @@
 // `keel run` over SSH against lab04, and their registered results compared field by field with
 // what ansible-core (installed on this machine) returns for the same paths on the same host.
 // Everything lives under /tmp/modsa-ro on lab04 and is removed afterwards.
+// Ansible's side (each `ansible -m` result the tests read) is replayed from
+// test/recordings/ansible/readonly-modules-*.json while its key holds (the module and arguments,
+// the fixture commands, this harness, the installed Ansible, the lab's python3 and base-files);
+// keel always runs live. A result keel does not match sends the test to a live Ansible
+// (test/e2e/ansible-replay.ts). KEEL_ANSIBLE_LIVE=1 runs Ansible live; KEEL_ANSIBLE_RECORD=1 also
+// rewrites the recordings. Replayed stat results get the host's current inode, dev, mtime and
+// ctime of each path (os.lstat, as Ansible's stat reads them): the fixture is remade on each run.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { checkAgainstAnsible } from "./ansible-replay.js";
 import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv, spawnAsync } from "./lab.js";
 
 const HOST = "lab04";
@@ -20,12 +29,11 @@ interface TaskEvent {
 
 let dir = "";
 
+const FIXTURE = `rm -rf ${BASE} && mkdir -p ${BASE}/tree/sub/.hid && printf 'hello\\nfoo=1\\n' > ${BASE}/tree/a.txt && printf 'x\\n' > ${BASE}/tree/b.log && printf 'foo\\n' > ${BASE}/tree/sub/c.conf && printf 'q\\n' > ${BASE}/tree/sub/.hid/d.txt && ln -s a.txt ${BASE}/tree/lnk && touch -d '10 days ago' ${BASE}/tree/b.log`;
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "keel-ro-"));
-  const r = await ssh(
-    HOST,
-    `rm -rf ${BASE} && mkdir -p ${BASE}/tree/sub/.hid && printf 'hello\\nfoo=1\\n' > ${BASE}/tree/a.txt && printf 'x\\n' > ${BASE}/tree/b.log && printf 'foo\\n' > ${BASE}/tree/sub/c.conf && printf 'q\\n' > ${BASE}/tree/sub/.hid/d.txt && ln -s a.txt ${BASE}/tree/lnk && touch -d '10 days ago' ${BASE}/tree/b.log`,
-  );
+  const r = await ssh(HOST, FIXTURE);
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -55,6 +63,27 @@ async function ansible(module: string, args: string): Promise<Record<string, unk
   const m = /=> (\{.*\})\s*$/s.exec(r.stdout);
   if (!m) throw new Error(`ansible ${module} gave no result (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(m[1]!) as Record<string, unknown>;
+}
+
+/** The key of the recording of `ansible -m module -a args` (and what the test keeps of it, `what`). */
+function parts(module: string, args: string, what: string, fixture = FIXTURE): Record<string, string> {
+  return {
+    call: `${module} ${args}`,
+    what,
+    fixture: sha256(fixture),
+    harness: sha256([ansible, ansibleEnv, hostStat].map((f) => f.toString()).join("\n")),
+    lab: labPackageVersions(["python3", "python3-minimal", "base-files"]),
+  };
+}
+
+const VOLATILE = ["inode", "dev", "mtime", "ctime"] as const;
+
+/** os.lstat of each path on the host: the stat fields that change each time the fixture is made. */
+async function hostStat(paths: string[]): Promise<Record<string, Record<string, number>>> {
+  const py = `import os,json,sys\nprint(json.dumps({p: (lambda s: {"inode": s.st_ino, "dev": s.st_dev, "mtime": s.st_mtime, "ctime": s.st_ctime})(os.lstat(p)) for p in sys.argv[1:]}))`;
+  const r = await ssh(HOST, `python3 -c '${py}' ${paths.join(" ")}`);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, Record<string, number>>;
 }
 
 const TASKS = `
@@ -115,16 +144,33 @@ describeLab("read-only modules on a lab host", () => {
     const r = await play(TASKS);
     expect(r.code, r.out).toBe(0);
     const keelStat = JSON.parse(r.results.get("show stat")!.msg!) as Record<string, unknown>;
-    const ansStat = (await ansible("stat", `path=${BASE}/tree/a.txt`)).stat as Record<string, unknown>;
-    // atime moves when ansible (or keel) reads the file; everything else must be identical
-    delete keelStat.atime;
-    delete ansStat.atime;
-    expect(keelStat).toEqual(ansStat);
     const keelFind = JSON.parse(r.results.get("show find")!.msg!) as Record<string, unknown>;
-    const ansFind = await ansible("find", `paths=${BASE}/tree recurse=true contains=foo hidden=true`);
-    const strip = (files: Record<string, unknown>[]) => files.map(({ atime: _a, ...f }) => f);
-    expect(strip(keelFind.files as Record<string, unknown>[])).toEqual(strip(ansFind.files as Record<string, unknown>[]));
-    expect([keelFind.matched, keelFind.examined, keelFind.msg]).toEqual([ansFind.matched, ansFind.examined, ansFind.msg]);
+    type StatFind = { stat: Record<string, unknown>; find: Record<string, unknown> };
+    const findArgs = `paths=${BASE}/tree recurse=true contains=foo hidden=true`;
+    await checkAgainstAnsible<StatFind>(
+      "readonly-modules-stat-find",
+      parts("stat+find", `path=${BASE}/tree/a.txt; ${findArgs}`, "stat; find files, matched, examined, msg"),
+      async () => {
+        const stat = (await ansible("stat", `path=${BASE}/tree/a.txt`)).stat as Record<string, unknown>;
+        const f = await ansible("find", findArgs);
+        return { stat, find: { files: f.files, matched: f.matched, examined: f.examined, msg: f.msg } };
+      },
+      async (rec, source) => {
+        const ans = structuredClone(rec);
+        const files = ans.find.files as Record<string, unknown>[];
+        if (source.startsWith("recorded")) {
+          const now = await hostStat([String(ans.stat.path), ...files.map((f) => String(f.path))]);
+          for (const o of [ans.stat, ...files]) for (const k of VOLATILE) o[k] = now[String(o.path)]![k];
+        }
+        // atime moves when ansible (or keel) reads the file; everything else must be identical
+        const { atime: _k, ...ks } = keelStat;
+        const { atime: _a, ...as } = ans.stat;
+        expect(ks).toEqual(as);
+        const strip = (fs: Record<string, unknown>[]) => fs.map(({ atime: _t, ...f }) => f);
+        expect(strip(keelFind.files as Record<string, unknown>[])).toEqual(strip(files));
+        expect([keelFind.matched, keelFind.examined, keelFind.msg]).toEqual([ans.find.matched, ans.find.examined, ans.find.msg]);
+      },
+    );
   });
 
   it("getent with a missing key fails as Ansible's does, before anything else runs", async () => {
@@ -137,7 +183,6 @@ describeLab("read-only modules on a lab host", () => {
     const r = await keel(["facts", HOST, "--ansible", "-i", INVENTORY]);
     expect(r.code, r.stderr).toBe(0);
     const k = JSON.parse(r.stdout) as Record<string, unknown>;
-    const a = (await ansible("setup", "")).ansible_facts as Record<string, unknown>;
     const same = [
       "user_id",
       "user_dir",
@@ -195,39 +240,66 @@ describeLab("read-only modules on a lab host", () => {
       "processor_nproc",
       "swaptotal_mb",
     ];
-    for (const f of same) expect([f, k[`ansible_${f}`]]).toEqual([f, a[`ansible_${f}`]]);
     // mounts: the same entries; free space moves between the two reads
     const strip = (m: unknown) =>
       (m as Record<string, unknown>[]).map(({ block_available: _1, block_used: _2, size_available: _3, inode_available: _4, inode_used: _5, ...rest }) => rest);
-    expect(strip(k.ansible_mounts)).toEqual(strip(a.ansible_mounts));
-    const dt = k.ansible_date_time as Record<string, string>;
-    expect(Object.keys(dt).sort()).toEqual(Object.keys(a.ansible_date_time as object).sort());
-    expect(Math.abs(Number(dt.epoch) - Number((a.ansible_date_time as Record<string, string>).epoch))).toBeLessThan(120);
-    expect((k.ansible_env as Record<string, string>).HOME).toBe("/root");
-    // sysfs lists interfaces in an order that changes each time the host's network namespace is
-    // made (another test may reset the host between the two reads), and so does machine-id
-    expect([...(k.ansible_interfaces as string[])].sort()).toEqual([...(a.ansible_interfaces as string[])].sort());
-    expect(k.ansible_machine_id).toMatch(/^[0-9a-f]{32}$/);
     // memory moves between the two reads; the totals do not
     const mem = (m: unknown) => ({ total: (m as { real: { total: number } }).real.total, swap: (m as { swap: { total: number } }).swap.total });
-    expect(mem(k.ansible_memory_mb)).toEqual(mem(a.ansible_memory_mb));
+    // sysfs lists interfaces in an order that changes each time the host's network namespace is
+    // made (another test may reset the host between the two reads), and so does machine-id
+    const sorted = (l: unknown) => [...(l as string[])].sort();
+    type Setup = { facts: Record<string, unknown>; mounts: unknown; dateTimeKeys: string[]; epoch: number; interfaces: string[]; mem: unknown };
+    await checkAgainstAnsible<Setup>(
+      "readonly-modules-setup",
+      parts("setup", "", JSON.stringify(same) + [strip, mem, sorted].map((f) => f.toString()).join("\n")),
+      async () => {
+        const a = (await ansible("setup", "")).ansible_facts as Record<string, unknown>;
+        const dt = a.ansible_date_time as Record<string, string>;
+        const facts = Object.fromEntries(same.map((f) => [f, a[`ansible_${f}`]]));
+        return {
+          facts,
+          mounts: strip(a.ansible_mounts),
+          dateTimeKeys: Object.keys(dt).sort(),
+          epoch: Number(dt.epoch),
+          interfaces: sorted(a.ansible_interfaces),
+          mem: mem(a.ansible_memory_mb),
+        };
+      },
+      (a, source) => {
+        for (const f of same) expect([f, k[`ansible_${f}`]]).toEqual([f, a.facts[f]]);
+        expect(strip(k.ansible_mounts)).toEqual(a.mounts);
+        const dt = k.ansible_date_time as Record<string, string>;
+        expect(Object.keys(dt).sort()).toEqual(a.dateTimeKeys);
+        // a recorded epoch is old: keel's is then compared with this machine's clock (the lab
+        // hosts are network namespaces of this machine's kernel)
+        const epoch = source.startsWith("recorded") ? Date.now() / 1000 : a.epoch;
+        expect(Math.abs(Number(dt.epoch) - epoch)).toBeLessThan(120);
+        expect(sorted(k.ansible_interfaces)).toEqual(a.interfaces);
+        expect(mem(k.ansible_memory_mb)).toEqual(a.mem);
+      },
+    );
+    expect((k.ansible_env as Record<string, string>).HOME).toBe("/root");
+    expect(k.ansible_machine_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("setup fact_path: ansible_local as ansible-core's setup reads the same *.fact files (JSON, INI, executable, failing)", async () => {
     const fp = `${BASE}/facts.d`;
-    const w = await ssh(
-      HOST,
-      `mkdir -p ${fp} && printf '{"v": [1, "a"], "ok": true}\\n' > ${fp}/app.fact && printf '[DEFAULT]\\nenv = prod\\n[Main]\\nName = web\\npath = /srv/%%(env)s\\n' > ${fp}/ini.fact && printf '#!/bin/sh\\necho "{\\\\"pid\\\\": \\\\"$(id -u)\\\\"}"\\n' > ${fp}/run.fact && printf '#!/bin/sh\\necho no >&2; exit 4\\n' > ${fp}/bad.fact && chmod +x ${fp}/run.fact ${fp}/bad.fact && printf 'words\\n' > ${fp}/text.fact`,
-    );
+    const facts = `mkdir -p ${fp} && printf '{"v": [1, "a"], "ok": true}\\n' > ${fp}/app.fact && printf '[DEFAULT]\\nenv = prod\\n[Main]\\nName = web\\npath = /srv/%%(env)s\\n' > ${fp}/ini.fact && printf '#!/bin/sh\\necho "{\\\\"pid\\\\": \\\\"$(id -u)\\\\"}"\\n' > ${fp}/run.fact && printf '#!/bin/sh\\necho no >&2; exit 4\\n' > ${fp}/bad.fact && chmod +x ${fp}/run.fact ${fp}/bad.fact && printf 'words\\n' > ${fp}/text.fact`;
+    const w = await ssh(HOST, facts);
     expect(w.code, w.stderr).toBe(0);
     const r = await play(
       `- name: local facts\n  setup: { fact_path: ${fp}, filter: ansible_local }\n  register: lf\n- name: show local\n  debug: { msg: "{{ lf.ansible_facts.ansible_local | to_json }}" }\n- name: as a variable\n  assert: { that: ["ansible_local.ini.Main.name == 'web'", "ansible_local.run.pid == '0'"] }\n`,
     );
     expect(r.code, r.out).toBe(0);
     const mine = JSON.parse(r.results.get("show local")!.msg!) as Record<string, unknown>;
-    const theirs = ((await ansible("setup", `fact_path=${fp} filter=ansible_local`)).ansible_facts as Record<string, unknown>).ansible_local;
     expect(mine.ini).toEqual({ Main: { name: "web", path: "/srv/prod", env: "prod" } });
-    expect(mine).toEqual(theirs);
+    const args = `fact_path=${fp} filter=ansible_local`;
+    await checkAgainstAnsible(
+      "readonly-modules-local-facts",
+      parts("setup", args, "ansible_local", FIXTURE + facts),
+      async () => ((await ansible("setup", args)).ansible_facts as Record<string, unknown>).ansible_local,
+      (theirs) => expect(mine).toEqual(theirs),
+    );
   });
 
   it("gather_subset !all,min gathers no fact that Ansible's minimal subset lacks", async () => {
@@ -236,11 +308,15 @@ describeLab("read-only modules on a lab host", () => {
     );
     expect(r.code, r.out).toBe(0);
     const keelKeys = JSON.parse(r.results.get("show min")!.msg!) as string[];
-    const ansKeys = Object.keys((await ansible("setup", "gather_subset=!all,min")).ansible_facts as object);
     expect(keelKeys).toContain("ansible_distribution");
     expect(keelKeys).toContain("ansible_python");
-    // with gather_facts: false, keel's setup does not know the inventory's interpreter, so it discovers one
-    expect(keelKeys.filter((x) => !ansKeys.includes(x) && x !== "discovered_interpreter_python")).toEqual([]);
+    await checkAgainstAnsible(
+      "readonly-modules-min-subset",
+      parts("setup", "gather_subset=!all,min", "fact names"),
+      async () => Object.keys((await ansible("setup", "gather_subset=!all,min")).ansible_facts as object),
+      // with gather_facts: false, keel's setup does not know the inventory's interpreter, so it discovers one
+      (ansKeys) => expect(keelKeys.filter((x) => !ansKeys.includes(x) && x !== "discovered_interpreter_python")).toEqual([]),
+    );
     expect(keelKeys).not.toContain("ansible_processor_vcpus");
     expect(keelKeys).not.toContain("ansible_mounts");
   });
@@ -260,10 +336,14 @@ describeLab("read-only modules on a lab host", () => {
     // (keel's setup reports the interpreter it discovered; Ansible only on a host's first module)
     const dt = (JSON.parse(r.results.get("show dt")!.msg!) as string[]).filter((k) => k !== "discovered_interpreter_python");
     expect(dt).toEqual(["ansible_date_time", "gather_subset", "module_setup"]);
-    const ans = (await ansible("setup", "gather_subset=!all,!min,network")).ansible_facts as Record<string, unknown>;
     const keelNet = JSON.parse(r.results.get("show net")!.msg!) as string[];
-    // every fact keel returns, Ansible returns too (keel gathers no per-interface ansible_<if> facts)
-    expect(keelNet.filter((k) => !(k in ans) && k !== "discovered_interpreter_python")).toEqual([]);
+    await checkAgainstAnsible(
+      "readonly-modules-network-subset",
+      parts("setup", "gather_subset=!all,!min,network", "fact names"),
+      async () => Object.keys((await ansible("setup", "gather_subset=!all,!min,network")).ansible_facts as object),
+      // every fact keel returns, Ansible returns too (keel gathers no per-interface ansible_<if> facts)
+      (ans) => expect(keelNet.filter((k) => !ans.includes(k) && k !== "discovered_interpreter_python")).toEqual([]),
+    );
     expect(keelNet).toContain("ansible_distribution");
     expect(keelNet).not.toContain("ansible_pkg_mgr");
     expect(JSON.parse(r.results.get("show kept")!.msg!)).toEqual(["apt", "root", "Debian", ["!all", "!min", "network"]]);
