@@ -1,7 +1,11 @@
 // keel run --list-hosts/--list-tasks/--list-tags/--syntax-check print what ansible-playbook prints
 // (compared with the installed ansible-core, host order aside); --start-at-task cuts the plan as
 // ansible-playbook does; --step asks once per task and is refused without a terminal; the exit
-// codes are ansible-playbook's.
+// codes are ansible-playbook's. ansible-playbook's listings are replayed from
+// test/recordings/ansible/run-list-listings.json while its key holds (the playbook, role and
+// inventory files, the arguments, the harness, the installed ansible-core/ansible/python3); else,
+// and with KEEL_ANSIBLE_LIVE=1, ansible-playbook runs live (KEEL_ANSIBLE_RECORD=1 also rewrites the
+// recording). A recorded listing keel differs from is checked against a live run before the test fails.
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -16,20 +20,25 @@ import { checkStepPossible, parseStepAnswer, stepper } from "../../../engine/cli
 import { runExitCode } from "../../../engine/cli/commands/run.js";
 import type { Task, TaskNode } from "../../../engine/core/plan.js";
 import type { TaskRef } from "../../../engine/core/events.js";
+import { sha256 } from "../../ansible-record.js";
+import { debianVersions, RecordedBatch } from "../recorded-batch.js";
 
 const hasAnsible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const dir = mkdtempSync(join(tmpdir(), "keel-runlist-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-writeFileSync(join(dir, "inv.ini"), "[web]\nlab01\nlab02\n[db]\nlab03\n[empty]\n");
+/** The files ansible-playbook reads (a recording's key part). */
+const FILES: Record<string, string> = {};
+const write = (rel: string, text: string) => {
+  FILES[rel] = text;
+  writeFileSync(join(dir, rel), text);
+};
+write("inv.ini", "[web]\nlab01\nlab02\n[db]\nlab03\n[empty]\n");
 mkdirSync(join(dir, "roles", "motd", "tasks"), { recursive: true });
-writeFileSync(
-  join(dir, "roles", "motd", "tasks", "main.yml"),
-  "- name: write motd\n  copy: { dest: /tmp/motd, content: hi }\n  tags: [motd]\n- debug: msg=unnamed-in-role\n",
-);
-writeFileSync(join(dir, "more.yml"), "- name: imported one\n  debug: msg=x\n  tags: imp\n");
-writeFileSync(
-  join(dir, "pb.yml"),
+write("roles/motd/tasks/main.yml", "- name: write motd\n  copy: { dest: /tmp/motd, content: hi }\n  tags: [motd]\n- debug: msg=unnamed-in-role\n");
+write("more.yml", "- name: imported one\n  debug: msg=x\n  tags: imp\n");
+write(
+  "pb.yml",
   `- name: first play
   hosts: web
   tags: [p1]
@@ -99,12 +108,12 @@ async function keel(args: string[]): Promise<{ code: number; out: string; err: s
   }
 }
 
-async function ansible(args: string[]): Promise<string> {
+async function ansiblePlaybook(args: string[]): Promise<string> {
   const r = await spawnAsync("ansible-playbook", ["-i", "inv.ini", "pb.yml", ...args], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", HOME: dir, ANSIBLE_NOCOLOR: "1" },
   });
-  expect(r.status, r.stderr).toBe(0);
+  if (r.status !== 0) throw new Error(`ansible-playbook ${args.join(" ")}: exit ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -123,24 +132,43 @@ function sortHosts(text: string): string {
   );
 }
 
+/** Every ansible-playbook run of this file, by its arguments. */
+const ANSIBLE_RUNS: string[][] = [
+  ["--list-tasks"],
+  ["--list-tags"],
+  ["--list-hosts"],
+  ["--list-tasks", "--list-hosts", "--list-tags"],
+  ["--list-tasks", "--tags", "a,motd"],
+  ["--list-tasks", "--skip-tags", "blk"],
+  ["--list-tasks", "--tags", "special"],
+  ["--list-hosts", "--limit", "lab01"],
+  ["--syntax-check"],
+];
+/** ansible-playbook's output for each run (host lines sorted): recorded, or all run live. */
+const ansible = new RecordedBatch<string>(
+  "run-list-listings",
+  () => ({
+    files: sha256(JSON.stringify(FILES)),
+    runs: JSON.stringify(ANSIBLE_RUNS),
+    harness: sha256(ansiblePlaybook.toString() + sortHosts.toString()),
+    python: debianVersions(["python3"]),
+  }),
+  async () => {
+    const out: Record<string, string> = {};
+    for (const args of ANSIBLE_RUNS) out[args.join(" ")] = sortHosts(await ansiblePlaybook(args));
+    return out;
+  },
+);
+
 describe("keel run --list-* prints ansible-playbook's text", () => {
-  const cases: string[][] = [
-    ["--list-tasks"],
-    ["--list-tags"],
-    ["--list-hosts"],
-    ["--list-tasks", "--list-hosts", "--list-tags"],
-    ["--list-tasks", "--tags", "a,motd"],
-    ["--list-tasks", "--skip-tags", "blk"],
-    ["--list-tasks", "--tags", "special"],
-    ["--list-hosts", "--limit", "lab01"],
-  ];
+  const cases = ANSIBLE_RUNS.slice(0, -1);
 
   it.each(cases)("%s %s %s", async (...args) => {
     const k = await keel(args);
     expect(k.code, k.err).toBe(0);
     // the text is checked on its own too, so the test means something where ansible-core is absent
     expect(k.out).toMatch(/^\nplaybook: pb\.yml\n\n {2}play #1 \(web\): first play\tTAGS: \[p1\]\n/);
-    if (hasAnsible) expect(sortHosts(k.out)).toBe(sortHosts(await ansible(args)));
+    if (hasAnsible) expect(sortHosts(k.out)).toBe(await ansible.expected(args.join(" "), sortHosts(k.out)));
   });
 
   it("the list of tasks: role tasks as 'role : name', unnamed ones by their module (no role), not rescue/always/handlers", async () => {
@@ -160,7 +188,7 @@ describe("keel run --list-* prints ansible-playbook's text", () => {
   it("--syntax-check prints the playbook and exits 0; a broken playbook is exit 1 with file:line:col", async () => {
     const ok = await keel(["--syntax-check"]);
     expect(ok).toMatchObject({ code: 0, out: "\nplaybook: pb.yml\n" });
-    if (hasAnsible) expect(ok.out).toBe(await ansible(["--syntax-check"]));
+    if (hasAnsible) expect(ok.out).toBe(await ansible.expected("--syntax-check", ok.out));
     writeFileSync(join(dir, "bad.yml"), "- hosts: all\n  tasks:\n    - name: x\n      aptt: { name: nginx }\n");
     const c = capture();
     const code = await main(["run", join(dir, "bad.yml"), "--syntax-check"], c.io);

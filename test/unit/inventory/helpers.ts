@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, chmodS
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sha256 } from "../../ansible-record.js";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "inventories");
 
@@ -11,7 +12,8 @@ export const ANSIBLE_INVENTORY = ["/usr/bin/ansible-inventory"].find((p) => exis
 export const ANSIBLE = ["/usr/bin/ansible"].find((p) => existsSync(p));
 
 /** Environment for the Ansible CLIs: no warnings on stderr, no cowsay. */
-const ANSIBLE_ENV = { ...process.env, ANSIBLE_NOCOWS: "1", ANSIBLE_LOCALHOST_WARNING: "0", ANSIBLE_INVENTORY_UNPARSED_WARNING: "0" };
+const ANSIBLE_SETTINGS = { ANSIBLE_NOCOWS: "1", ANSIBLE_LOCALHOST_WARNING: "0", ANSIBLE_INVENTORY_UNPARSED_WARNING: "0" };
+const ANSIBLE_ENV = { ...process.env, ...ANSIBLE_SETTINGS };
 
 /** The CLI module each script imports (test/unit/inventory/ansible-batch.py imports it once). */
 const CLI_MODULE: Record<string, string> = { "/usr/bin/ansible-inventory": "ansible.cli.inventory", "/usr/bin/ansible": "ansible.cli.adhoc" };
@@ -25,7 +27,7 @@ const CLI_MODULE: Record<string, string> = { "/usr/bin/ansible-inventory": "ansi
  */
 export async function ansibleBatch(script: string, calls: string[][], cwd = FIXTURES): Promise<(string | Error)[]> {
   const python = /^#! *(\S+)/.exec(readFileSync(script, "utf8"))?.[1] ?? "/usr/bin/python3";
-  const batch = join(dirname(fileURLToPath(import.meta.url)), "ansible-batch.py");
+  const batch = BATCH_PY;
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn(python, [batch, script, CLI_MODULE[script]!], { cwd, env: ANSIBLE_ENV, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -40,6 +42,11 @@ export async function ansibleBatch(script: string, calls: string[][], cwd = FIXT
   if (results.length !== calls.length) throw new Error(`ansible-batch.py returned ${results.length} results for ${calls.length} calls`);
   return results.map((r, i) => (r.rc === 0 ? r.stdout : new Error(`${script} ${calls[i]!.join(" ")} exited ${r.rc}`)));
 }
+
+const BATCH_PY = join(dirname(fileURLToPath(import.meta.url)), "ansible-batch.py");
+
+/** A recording's key part: how this harness runs Ansible (ansibleBatch, its environment, ansible-batch.py). */
+export const HARNESS = sha256(`${ansibleBatch.toString()}\n${JSON.stringify(ANSIBLE_SETTINGS)}\n${readFileSync(BATCH_PY, "utf8")}`);
 
 /** The hosts `ansible -i INV PATTERN --list-hosts` selects, in its order, for each pattern, in one ansibleBatch (an Error for a call that failed). */
 export async function ansibleListHostsBatch(inventory: string, patterns: string[], cwd = FIXTURES): Promise<(string[] | Error)[]> {

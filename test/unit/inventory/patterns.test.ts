@@ -1,11 +1,18 @@
 // Host patterns: a table of pattern -> hosts, checked against `ansible --list-hosts` when Ansible is
-// installed, and the errors keel adds where Ansible only warns.
+// installed, and the errors keel adds where Ansible only warns. Ansible's selections are replayed
+// from test/recordings/ansible/patterns-list-hosts.json while its key holds (the inventory's files,
+// the patterns, the batch harness, the installed ansible-core/ansible/python3); else, and with
+// KEEL_ANSIBLE_LIVE=1, `ansible --list-hosts` runs live (KEEL_ANSIBLE_RECORD=1 also rewrites the
+// recording). A recorded selection keel differs from is checked against a live run before the test fails.
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../engine/core/errors.js";
 import { loadInventory, type Inventory } from "../../../engine/inventory/index.js";
 import { splitHostPattern } from "../../../engine/inventory/patterns.js";
 import { fnmatchRegExp } from "../../../engine/core/fnmatch.js";
-import { ANSIBLE, ansibleListHostsBatch, FIXTURES } from "./helpers.js";
+import { hashTree } from "../../ansible-record.js";
+import { debianVersions, RecordedBatch } from "../recorded-batch.js";
+import { ANSIBLE, ansibleListHostsBatch, FIXTURES, HARNESS } from "./helpers.js";
 
 const INV = "yaml-basic/hosts.yml";
 const inv: Promise<Inventory> = loadInventory([INV], { cwd: FIXTURES });
@@ -51,19 +58,32 @@ describe("host patterns", () => {
     expect((await inv).match(pattern)).toEqual(hosts);
   });
 
-  // every pattern's `ansible --list-hosts` in one batch, on the first test that needs it
-  let live: Promise<Map<string, string[] | Error>> | undefined;
-  const listHosts = async (pattern: string) => {
-    live ??= ansibleListHostsBatch(
-      INV,
-      CASES.map(([p]) => p),
-    ).then((rs) => new Map(rs.map((r, i) => [CASES[i]![0], r])));
-    const r = (await live).get(pattern)!;
-    if (r instanceof Error) throw r;
+  // every pattern's `ansible --list-hosts`: recorded, or all in one live batch
+  const ansible = new RecordedBatch<string[] | { error: string }>(
+    "patterns-list-hosts",
+    () => ({
+      inventory: hashTree(dirname(join(FIXTURES, INV))),
+      patterns: JSON.stringify(CASES.map(([p]) => p)),
+      harness: HARNESS,
+      python: debianVersions(["python3"]),
+    }),
+    async () => {
+      const rs = await ansibleListHostsBatch(
+        INV,
+        CASES.map(([p]) => p),
+      );
+      return Object.fromEntries(rs.map((r, i) => [CASES[i]![0], r instanceof Error ? { error: r.message } : r]));
+    },
+  );
+  const listHosts = async (pattern: string, keel: string[]) => {
+    const r = await ansible.expected(pattern, keel);
+    if (!Array.isArray(r)) throw new Error(r.error);
     return r;
   };
   it.skipIf(!ANSIBLE).each(CASES)("%s selects what `ansible --list-hosts` selects", async (pattern, hosts) => {
-    expect(await listHosts(pattern)).toEqual(hosts);
+    const keel = (await inv).match(pattern);
+    expect(keel).toEqual(hosts);
+    expect(await listHosts(pattern, keel)).toEqual(keel);
   });
 });
 
