@@ -143,6 +143,13 @@ export class AnsibleSteps<T extends Record<string, unknown>> {
     return v;
   }
 
+  /** A step's value already taken (recorded, or from this run's live step). */
+  value<K extends keyof T & string>(key: K): T[K] {
+    const v = this.replaying ? this.recorded[key] : this.got[key];
+    if (v === undefined) throw new Error(`Ansible step '${key}' of ${this.name} not taken (${this.hint})`);
+    return v as T[K];
+  }
+
   /** After a live run: keep every step's outcome (see saveRecording); nothing when replaying. */
   save(): void {
     if (this.replaying) return;

@@ -9,11 +9,20 @@
 // first and the second run; the end state read with psql (pg_authid rows with the kind of password
 // hash, the md5 hash itself, pg_database rows with their ACLs, the ACLs of the schemas, tables and
 // sequence); `keel drift` clean on Ansible's host; no password in keel's stdout, stderr or --json.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+//
+// Ansible's side (its statuses and its server's state text) is replayed from
+// test/recordings/ansible/postgresql-modules-runs.json while its key holds (the play, SETUP,
+// STATE_SQL, this harness, the lab's PostgreSQL/psycopg2 versions, the installed Ansible): then one
+// scratch host runs keel alone and `keel drift` runs on it (checked first to be in Ansible's recorded
+// end state). KEEL_ANSIBLE_LIVE=1 runs Ansible live on a second host; KEEL_ANSIBLE_RECORD=1 also
+// rewrites the recording.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, keelRunJson, keelStatuses, skippedStatus } from "./ansible-side.js";
+import { describeLab, keel, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 /** The clear password of appuser, and legacy's given as its md5 hash ("md5" + md5("L3gacy-md5-pw" + "legacy")). */
 const SCRAM_PW = "Sc7am-app-pw";
@@ -21,6 +30,17 @@ const MD5_CLEAR = "L3gacy-md5-pw";
 const MD5_HASH = "md5d0f773b74922407a106d462335b62035";
 const ANALYST_PW = "An4lyst-pw";
 const SECRETS = [SCRAM_PW, MD5_CLEAR, MD5_HASH, ANALYST_PW, "0ther-pw"];
+/** The lab packages the play's server and Ansible's modules come from (a recording's key names their versions). */
+const PACKAGES = [
+  "postgresql",
+  "postgresql-15",
+  "postgresql-common",
+  "postgresql-client-15",
+  "postgresql-client-common",
+  "libpq5",
+  "python3-psycopg2",
+  "python3",
+];
 
 /** What both hosts hold before either tool runs: roles and objects the play changes or grants on. */
 const SETUP = `CREATE ROLE analyst LOGIN CREATEDB;
@@ -171,7 +191,6 @@ let k: ScratchHost | undefined;
 let a: ScratchHost | undefined;
 let dir = "";
 let pb = "";
-let n = 0;
 const outputs: string[] = [];
 
 async function psql(h: ScratchHost, sql: string): Promise<string> {
@@ -181,89 +200,80 @@ async function psql(h: ScratchHost, sql: string): Promise<string> {
 }
 
 async function keelRun(h: ScratchHost, ...extra: string[]): Promise<Record<string, string>> {
-  const json = join(dir, `k${++n}.json`);
-  const r = await keel(["run", pb, "-i", h.inventory, "--json", json, ...extra], { timeoutMs: 300_000 });
-  outputs.push(r.stdout, r.stderr, readFileSync(json, "utf8"));
+  const r = await keelRunJson(h, pb, { dir, extra });
+  outputs.push(r.stdout, r.stderr, r.json);
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const out: Record<string, string> = {};
-  for (const e of (JSON.parse(readFileSync(json, "utf8")) as { events: { type: string; task: { name: string }; result: { status: string } }[] }).events)
-    if (e.type === "task.result") out[e.task.name] = e.result.status;
-  return out;
+  return keelStatuses(r.report);
 }
 
 async function ansibleRun(h: ScratchHost, ...extra: string[]): Promise<Record<string, string>> {
-  const inv = join(dir, "a.ini");
-  writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root", ...extra], {
-    encoding: "utf8",
-    timeout: 600_000,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "json",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const rep = JSON.parse(r.stdout) as {
-    plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean; skipped?: boolean }> }[] }[];
-  };
-  const out: Record<string, string> = {};
-  for (const t of rep.plays[0]!.tasks) {
-    const res = t.hosts[h.name]!;
-    out[t.task.name] = res.failed ? "failed" : res.skipped ? "skipped" : res.changed ? "changed" : "ok";
-  }
-  return out;
+  return ansibleStatuses(await ansiblePlaybookJson(h, pb, { home: dir, extra }), h.name, skippedStatus);
 }
+
+/** PostgreSQL 15 from the lab's packages, answering on its socket, with SETUP applied. */
+async function prepare(h: ScratchHost): Promise<void> {
+  const p = await ssh(h, INSTALL, { timeoutMs: 600_000 });
+  expect(p.code, `installing PostgreSQL on ${h.name}: ${p.stderr}`).toBe(0);
+  // started by the package's postinst (policy-rc.d allows it on lab hosts); start it when not
+  const s = await ssh(
+    h,
+    `cd / && for i in $(seq 60); do su postgres -c "psql -X -c 'SELECT 1'" >/dev/null 2>&1 && exit 0; [ $i = 1 ] && pg_ctlcluster 15 main start; sleep 1; done; exit 1`,
+    { timeoutMs: 120_000 },
+  );
+  expect(s.code, `PostgreSQL on ${h.name} answers: ${s.stderr}`).toBe(0);
+  await psql(h, SETUP);
+}
+const INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql python3-psycopg2 >/dev/null";
+
+/** Ansible's outcomes on its host, in the order the tests take them (recorded as postgresql-modules-runs). */
+type Side = {
+  before: string;
+  check: Record<string, string>;
+  checkState: string;
+  run1: Record<string, string>;
+  state1: string;
+  run2: Record<string, string>;
+  state2: string;
+};
+let side: AnsibleSteps<Side>;
 
 describeLab("databases.postgresql_* against community.postgresql (issue 16)", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-pg-e2e-"));
     pb = join(dir, "pb.yml");
     writeFileSync(pb, PLAY);
-    [k, a] = await startScratchHosts(2);
-    await Promise.all(
-      [k, a].map(async (h) => {
-        const p = await ssh(
-          h!,
-          "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql python3-psycopg2 >/dev/null",
-          { timeoutMs: 600_000 },
-        );
-        expect(p.code, `installing PostgreSQL on ${h!.name}: ${p.stderr}`).toBe(0);
-        // started by the package's postinst (policy-rc.d allows it on lab hosts); start it when not
-        const s = await ssh(
-          h!,
-          `cd / && for i in $(seq 60); do su postgres -c "psql -X -c 'SELECT 1'" >/dev/null 2>&1 && exit 0; [ $i = 1 ] && pg_ctlcluster 15 main start; sleep 1; done; exit 1`,
-          { timeoutMs: 120_000 },
-        );
-        expect(s.code, `PostgreSQL on ${h!.name} answers: ${s.stderr}`).toBe(0);
-        await psql(h!, SETUP);
-      }),
-    );
+    side = new AnsibleSteps<Side>("postgresql-modules-runs", {
+      play: sha256(PLAY),
+      setup: sha256(SETUP),
+      state: sha256(STATE_SQL),
+      harness: sha256([INSTALL, prepare, psql, ansibleRun, ansiblePlaybookJson, ansibleStatuses, skippedStatus].map(String).join("\n")),
+      packages: labPackageVersions(PACKAGES),
+    });
+    // replaying, Ansible's host is not needed: one scratch host, PostgreSQL installed there only
+    [k, a] = await startScratchHosts(side.replaying ? 1 : 2);
+    await Promise.all([k, a].filter((h): h is ScratchHost => h !== undefined).map(prepare));
   }, 900_000);
   afterAll(async () => {
     await stopScratchHosts([k, a].filter((h): h is ScratchHost => h !== undefined));
   });
 
   it("--check on the fresh hosts writes nothing and keel reports the tasks Ansible --check reports", async () => {
+    console.log(`postgresql-modules: Ansible's side ${side.source}`);
     const before = await psql(k!, STATE_SQL);
-    expect(before).toBe(await psql(a!, STATE_SQL));
+    expect(before, side.hint).toBe(await side.step("before", () => psql(a!, STATE_SQL)));
     expect(await keelRun(k!, "--check")).toEqual(CHECK);
     expect(await psql(k!, STATE_SQL)).toBe(before);
-    expect(await ansibleRun(a!, "--check")).toEqual(CHECK);
-    expect(await psql(a!, STATE_SQL)).toBe(before);
+    expect(await side.step("check", () => ansibleRun(a!, "--check")), side.hint).toEqual(CHECK);
+    expect(await side.step("checkState", () => psql(a!, STATE_SQL)), side.hint).toBe(before);
   }, 900_000);
 
   it("keel and Ansible change the same tasks and leave the same server; a second run changes nothing", async () => {
     const k1 = await keelRun(k!);
-    const a1 = await ansibleRun(a!);
+    const a1 = await side.step("run1", () => ansibleRun(a!));
     expect(k1).toEqual(FIRST);
-    expect(a1).toEqual(FIRST);
+    expect(a1, side.hint).toEqual(FIRST);
     const ks = await psql(k!, STATE_SQL);
-    expect(ks).toBe(await psql(a!, STATE_SQL));
+    expect(ks, side.hint).toBe(await side.step("state1", () => psql(a!, STATE_SQL)));
     expect(ks).toContain("appuser|f|t|f|t|t|f|f|10|infinity|scram-sha-256|the application");
     // legacy kept its md5 hash (no_password_changes) and gained CREATEDB
     expect(ks).toContain(`legacy|f|f|f|t|t|f|f|-1|2030-01-01 00:00:00+00|md5 ${MD5_HASH}|`);
@@ -277,12 +287,17 @@ describeLab("databases.postgresql_* against community.postgresql (issue 16)", ()
     expect(login.stdout.trim(), login.stderr).toBe("appuser");
     expect(await keelRun(k!)).toEqual(AGAIN);
     expect(await psql(k!, STATE_SQL)).toBe(ks);
-    expect(await ansibleRun(a!)).toEqual(AGAIN_ANSIBLE);
-    expect(await psql(a!, STATE_SQL)).toBe(ks);
+    expect(await side.step("run2", () => ansibleRun(a!)), side.hint).toEqual(AGAIN_ANSIBLE);
+    expect(await side.step("state2", () => psql(a!, STATE_SQL)), side.hint).toBe(ks);
+    side.save();
   }, 900_000);
 
   it("keel drift is clean on the host Ansible converged, and no password shows in keel's output", async () => {
-    const d = await keel(["drift", pb, "-i", a!.inventory], { timeoutMs: 300_000 });
+    // Live, on Ansible's host. Replaying there is none: on keel's host, once its server is checked
+    // to be in the state Ansible's host was recorded in after its second run.
+    const target = side.replaying ? k! : a!;
+    if (side.replaying) expect(await psql(k!, STATE_SQL), side.hint).toBe(side.value("state2"));
+    const d = await keel(["drift", pb, "-i", target.inventory], { timeoutMs: 300_000 });
     outputs.push(d.stdout, d.stderr);
     expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
     for (const pw of SECRETS) for (const o of outputs) expect(o.includes(pw), `a password in keel's output: ${o.slice(0, 300)}`).toBe(false);
