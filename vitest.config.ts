@@ -1,13 +1,16 @@
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-// Three projects in two pools that run side by side:
-//   forks pool (one worker): `unit`, pure tests from TypeScript sources, and `e2e`, which drives the
-//     built `bin/keel.js` against the shared lab hosts lab01..04, so its files run one at a time.
-//   threads pool (two workers): `scratch`, the files that touch no shared lab host (each brings its
-//     own scratch hosts, or runs only locally), two at a time: the compat corpus, which runs three
-//     roles at once inside the file, on one worker while the others follow each other on the second.
-//     They share nothing with the forks pool but the CPU.
+// Four projects in two pools that run side by side:
+//   forks pool (one worker): `e2e`, which drives the built `bin/keel.js` against the shared lab
+//     hosts lab01..04, so its files run one at a time, and `unit-serial`, the unit files that change
+//     the process's working directory (worker threads cannot).
+//   threads pool (three workers): `unit`, pure tests from TypeScript sources, and `scratch`, the
+//     files that touch no shared lab host (each brings its own scratch hosts, or runs only locally).
+//     The compat corpus, which runs three roles at once inside the file, starts first on one worker
+//     while the others follow each other on the other two. They share nothing with the forks pool
+//     but the CPU. (Until session 11 the unit files ran in the forks pool, and the serial lane of
+//     unit + e2e files was the suite's critical path: 2,616 of its 3,499 s.)
 // Both lab projects use the same global setup, which compiles keel, brings up KEEL_LAB_HOSTS lab
 // hosts (default 4) once and tears them down when both pools are done.
 // The worker counts are explicit: vitest sizes a pool by the machine's cores, not by a project's
@@ -33,6 +36,13 @@ const SCRATCH = [
   "test/e2e/result-shape.test.ts",
   "test/e2e/sshd-guard.test.ts",
 ];
+
+/**
+ * Unit files that change the process's working directory (process.chdir, which worker threads do
+ * not have): they run in the forks pool, between the e2e files; every other unit file runs in the
+ * threads pool beside the scratch files.
+ */
+const UNIT_SERIAL = ["test/unit/inventory/cli.test.ts", "test/unit/cli/run-list.test.ts", "test/unit/cli/ansible-cfg.test.ts"];
 
 /**
  * The longest files, longest first: a pool starts them before the rest, so that the two scratch
@@ -62,13 +72,17 @@ export default defineConfig({
     pool: "forks",
     poolOptions: {
       forks: { maxForks: 1, minForks: 1 },
-      threads: { maxThreads: 2, minThreads: 1 },
+      threads: { maxThreads: 3, minThreads: 1 },
     },
     sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], exclude: UNIT_SERIAL, pool: "threads" },
+      },
+      {
+        extends: true,
+        test: { name: "unit-serial", include: UNIT_SERIAL },
       },
       {
         extends: true,

@@ -134,6 +134,10 @@ const MEANING: [string, string][] = [
   // community.general.pamd stamps the file it edits with "# Updated by Ansible - <now>"; keel's pamd
   // writes the same rules without that comment (compared without it)
   ["/etc/pam.d/*", 'grep -v "^# Updated by Ansible - " "$f"'],
+  // the third field of a shadow entry is the day of the last password change: the day the lab's
+  // rootfs was built, or an account was made (compared without it; a role that sets a password
+  // changes the second field)
+  ["/etc/shadow", `sed -E 's/^([^:]*:[^:]*:)[0-9]*:/\\1<day>:/' "$f"`],
 ];
 
 /**

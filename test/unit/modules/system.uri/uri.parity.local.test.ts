@@ -2,6 +2,12 @@
 // own uri module, both on this machine against a loopback HTTP server: the same request must give
 // the same registered result (date and elapsed aside), changed and failed included. Nothing outside
 // a temp folder is written (dest goes there). ANSIBLE_* variables are set explicitly.
+// ansible-core's results are replayed from test/recordings/ansible/uri-parity-results.json while
+// its key holds (the requests, the server, the harness, this user and umask, node's and python3's
+// versions, the installed ansible-core/ansible), with the server's address and the temp folder as
+// {base} and {dir}; else, and with KEEL_ANSIBLE_LIVE=1, ansible-playbook runs live
+// (KEEL_ANSIBLE_RECORD=1 also rewrites the recording). keel differing from a recorded result fails
+// the test, naming the recording (re-run with KEEL_ANSIBLE_LIVE=1 to compare with a live Ansible).
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -13,6 +19,8 @@ import type { ExecOptions, ExecResult, Host } from "../../../../engine/core/modu
 import { CommandError } from "../../../../engine/core/errors.js";
 import mod, { type UriArgs } from "../../../../modules/system/uri.js";
 import { BASE_FACTS } from "../harness.js";
+import { sha256 } from "../../../ansible-record.js";
+import { debianVersions, RecordedBatch } from "../../recorded-batch.js";
 
 let server: Server;
 let userver: Server;
@@ -83,27 +91,28 @@ function comparable(r: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+const handler: Parameters<typeof createServer>[1] = (req, res) => {
+  let body = "";
+  req.on("data", (c: Buffer) => (body += c.toString()));
+  req.on("end", () => {
+    const url = req.url ?? "";
+    const echo = {
+      method: req.method,
+      body,
+      ua: req.headers["user-agent"],
+      ct: req.headers["content-type"] ?? null,
+      auth: req.headers.authorization ?? null,
+    };
+    if (url === "/json") return res.writeHead(200, { "content-type": "application/json; charset=utf-8", "X-Thing": "a" }).end(JSON.stringify(echo));
+    if (url === "/problem") return res.writeHead(422, { "content-type": "application/problem+json" }).end(JSON.stringify({ error: "bad", ...echo }));
+    if (url === "/redir") return res.writeHead(302, { location: "/json" }).end();
+    if (url === "/created") return res.writeHead(201, { "content-type": "text/plain", "set-cookie": "sid=abc; Path=/" }).end("made\n");
+    if (url === "/missing") return res.writeHead(404, { "content-type": "text/plain" }).end("nope\n");
+    res.writeHead(200, { "content-type": "text/plain", "content-length": "6" }).end("hello\n");
+  });
+};
+
 beforeAll(async () => {
-  const handler: Parameters<typeof createServer>[1] = (req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      const url = req.url ?? "";
-      const echo = {
-        method: req.method,
-        body,
-        ua: req.headers["user-agent"],
-        ct: req.headers["content-type"] ?? null,
-        auth: req.headers.authorization ?? null,
-      };
-      if (url === "/json") return res.writeHead(200, { "content-type": "application/json; charset=utf-8", "X-Thing": "a" }).end(JSON.stringify(echo));
-      if (url === "/problem") return res.writeHead(422, { "content-type": "application/problem+json" }).end(JSON.stringify({ error: "bad", ...echo }));
-      if (url === "/redir") return res.writeHead(302, { location: "/json" }).end();
-      if (url === "/created") return res.writeHead(201, { "content-type": "text/plain", "set-cookie": "sid=abc; Path=/" }).end("made\n");
-      if (url === "/missing") return res.writeHead(404, { "content-type": "text/plain" }).end("nope\n");
-      res.writeHead(200, { "content-type": "text/plain", "content-length": "6" }).end("hello\n");
-    });
-  };
   server = createServer(handler);
   userver = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -147,20 +156,37 @@ const cases: [string, (b: string) => UriArgs][] = [
   ],
   ["a 302 over a Unix socket is followed through the socket", () => ({ url: "http://docker/redir", unix_socket: join(dir, "api.sock"), return_content: true })],
 ];
-let expected: Record<string, unknown>[] = [];
+/** A result with the server's address and the temp folder as {base} and {dir}, as recorded. */
+const placeholders = (r: unknown): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(r).replaceAll(base, "{base}").replaceAll(dir, "{dir}")) as Record<string, unknown>;
+const ansible = new RecordedBatch<Record<string, unknown>>(
+  "uri-parity-results",
+  () => ({
+    requests: JSON.stringify(cases.map(([, make]) => placeholders(make(base)))),
+    server: sha256(handler.toString()),
+    harness: sha256(ansibleResults.toString() + comparable.toString()),
+    user: `${process.getuid?.()}:${process.getgid?.()} umask ${process.umask().toString(8)}`,
+    versions: `node=${process.version} ${debianVersions(["python3"])}`,
+  }),
+  async () => {
+    const rs = await ansibleResults(cases.map(([, make]) => make(base)));
+    return Object.fromEntries(rs.map((r, i) => [cases[i]![0], placeholders(comparable(r))]));
+  },
+  "fail",
+);
 
 describe("system.uri gives ansible-core's result for the same request (loopback server)", () => {
   beforeAll(async () => {
     mkdirSync(join(dir, "into"));
-    expected = await ansibleResults(cases.map(([, make]) => make(base)));
-    // keel then makes the same requests and writes the same files again.
-    rmSync(join(dir, "saved.txt"));
-    rmSync(join(dir, "into", "plain"));
+    console.log(`ansible-core's uri results: ${(await ansible.outcomes()).source}`);
+    // keel then makes the same requests and writes the same files again (a live run wrote them).
+    rmSync(join(dir, "saved.txt"), { force: true });
+    rmSync(join(dir, "into", "plain"), { force: true });
   }, 120_000);
-  cases.forEach(([name, make], i) => {
+  cases.forEach(([name, make]) => {
     it(name, async () => {
-      const k = await keelResult(make(base));
-      expect(comparable(k)).toEqual(comparable(expected[i]!));
+      const k = placeholders(comparable(await keelResult(make(base))));
+      expect(k).toEqual(await ansible.expected(name, k));
     });
   });
   it("dest: the saved file has the content and the mode asked", () => {
