@@ -25,6 +25,9 @@ const SCRATCH = [
   "test/e2e/debconf.test.ts",
   "test/e2e/firewall.test.ts",
   "test/e2e/harden.test.ts",
+  "test/e2e/mods-args.test.ts",
+  "test/e2e/mods-args8.test.ts",
+  "test/e2e/mount-ansible.test.ts",
   "test/e2e/mysql-modules.test.ts",
   "test/e2e/newmods.test.ts",
   "test/e2e/npm-module.test.ts",
@@ -35,6 +38,7 @@ const SCRATCH = [
   "test/e2e/postgresql-modules.test.ts",
   "test/e2e/result-shape.test.ts",
   "test/e2e/sshd-guard.test.ts",
+  "test/e2e/unarchive-formats.test.ts",
 ];
 
 /**
