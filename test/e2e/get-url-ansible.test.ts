@@ -6,6 +6,12 @@
 // a newer file upstream: replaced), `cache-control: no-cache` and no condition when forced, a
 // checksum read from a SHA256SUMS URL, preemptive basic auth, the User-Agent. Both tools must
 // report the same changed flags run after run. Paths: /srv/keel-e2e-geturl-{k,a}.
+// Ansible's side (its changed flags, the requests it sent, its User-Agent and the files it left) is
+// replayed from test/recordings/ansible/get-url-ansible-runs.json while its key holds (the play,
+// the server and this harness, the installed Ansible, the lab's python3); keel always runs live
+// against the same server. If keel differs from the recording, Ansible runs live and keel is
+// compared with that (test/e2e/ansible-replay.ts). KEEL_ANSIBLE_LIVE=1 runs Ansible live;
+// KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +20,10 @@ import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
 import { BRIDGE_ADDRESS } from "../lab/config.js";
+import { checkAgainstAnsible } from "./ansible-replay.js";
 import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv } from "./lab.js";
 
 const HOST = "lab04";
@@ -103,23 +112,63 @@ function requests(tool: string, from: number): string[] {
     );
 }
 
+/** The test's HTTP server: serves `files` under /<tool>/, records each request, honours If-Modified-Since. */
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const [, tool, ...rest] = (req.url ?? "").split("?")[0]!.split("/");
+  const path = `/${rest.join("/")}`;
+  seen.push({ tool: tool!, path, headers: req.headers });
+  const f = files.get(path);
+  if (!f) return void res.writeHead(404).end("not found\n");
+  if (path === "/private.txt" && req.headers.authorization !== `Basic ${Buffer.from("deploy:s3cret").toString("base64")}`)
+    return void res.writeHead(401, { "www-authenticate": 'Basic realm="keel"' }).end("no\n");
+  const ims = req.headers["if-modified-since"];
+  if (ims && Date.parse(ims) >= f.modified) return void res.writeHead(304).end();
+  res.writeHead(200, { "last-modified": new Date(f.modified).toUTCString(), "content-length": Buffer.byteLength(f.body) }).end(f.body);
+}
+
+/** What one tool did over three runs: each run's flags, the requests of runs 2 and 3, its User-Agent, the files it left. */
+interface ToolOutcome {
+  runs: Record<string, string>[];
+  second: string[];
+  third: string[];
+  agent: string | undefined;
+  tree: string;
+}
+
+const tree = async (b: string) => (await ssh(HOST, `cd ${b} && for f in *; do printf '%s %s ' "$f" "$(stat -c %a "$f")"; cat "$f"; done`)).stdout;
+
+/** Three runs of one tool: first download, a second run, then a run after upstream changed. */
+async function threeRuns(tool: "k" | "a"): Promise<ToolOutcome> {
+  reset();
+  const go = async () => Object.fromEntries(await (tool === "k" ? keelRun() : ansibleRun()));
+  const runs = [await go()];
+  let from = seen.length;
+  runs.push(await go());
+  const second = requests(tool, from);
+  // upstream changes: feed is newer than dest (replaced), forced changes content with an old date
+  serve("/feed.txt", "v2\n", Date.now() + 120_000);
+  serve("/forced.txt", "forced v2\n");
+  from = seen.length;
+  runs.push(await go());
+  const third = requests(tool, from);
+  const agent = seen.find((s) => s.tool === tool && s.path === "/feed.txt")?.headers["user-agent"] as string | undefined;
+  return { runs, second, third, agent, tree: await tree(`${BASE}-${tool}`) };
+}
+
+function checkRequests(tool: string, o: ToolOutcome): void {
+  // second run: a conditional request for the plain file, an unconditional one for the forced file
+  expect(o.second, tool).toEqual(expect.arrayContaining(["/feed.txt ims", "/forced.txt nocache"]));
+  expect(o.second, tool).not.toContain("/pkg/tool-1.0.tar plain");
+  expect(o.third, tool).toContain("/feed.txt ims");
+  expect(o.agent).toBe(`agent-${tool}`);
+}
+
 describeLab("files.get_url against ansible-core on a lab host", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-geturl-e2e-"));
     pb = join(dir, "pb.yml");
     writeFileSync(pb, PLAY);
-    server = createServer((req, res) => {
-      const [, tool, ...rest] = (req.url ?? "").split("?")[0]!.split("/");
-      const path = `/${rest.join("/")}`;
-      seen.push({ tool: tool!, path, headers: req.headers });
-      const f = files.get(path);
-      if (!f) return res.writeHead(404).end("not found\n");
-      if (path === "/private.txt" && req.headers.authorization !== `Basic ${Buffer.from("deploy:s3cret").toString("base64")}`)
-        return res.writeHead(401, { "www-authenticate": 'Basic realm="keel"' }).end("no\n");
-      const ims = req.headers["if-modified-since"];
-      if (ims && Date.parse(ims) >= f.modified) return res.writeHead(304).end();
-      res.writeHead(200, { "last-modified": new Date(f.modified).toUTCString(), "content-length": Buffer.byteLength(f.body) }).end(f.body);
-    });
+    server = createServer(handle);
     await new Promise<void>((resolve, reject) => server!.once("error", reject).listen(0, BRIDGE_ADDRESS, resolve));
     port = (server.address() as AddressInfo).port;
     const r = await ssh(HOST, `rm -rf ${BASE}-k ${BASE}-a && mkdir -p ${BASE}-k ${BASE}-a`);
@@ -132,30 +181,25 @@ describeLab("files.get_url against ansible-core on a lab host", () => {
   });
 
   it("the same changed flags as Ansible: first download, 304 on the second run, a newer file upstream replaced, forced compared by content", async () => {
-    const results: Record<string, Map<string, string>[]> = { k: [], a: [] };
-    for (const tool of ["k", "a"] as const) {
-      reset();
-      const go = () => (tool === "k" ? keelRun() : ansibleRun());
-      results[tool]!.push(await go());
-      let from = seen.length;
-      results[tool]!.push(await go());
-      // second run: a conditional request for the plain file, an unconditional one for the forced file
-      expect(requests(tool, from), tool).toEqual(expect.arrayContaining(["/feed.txt ims", "/forced.txt nocache"]));
-      expect(requests(tool, from), tool).not.toContain("/pkg/tool-1.0.tar plain");
-      // upstream changes: feed is newer than dest (replaced), forced changes content with an old date
-      serve("/feed.txt", "v2\n", Date.now() + 120_000);
-      serve("/forced.txt", "forced v2\n");
-      from = seen.length;
-      results[tool]!.push(await go());
-      expect(requests(tool, from), tool).toContain("/feed.txt ims");
-      expect(seen.find((s) => s.tool === tool && s.path === "/feed.txt")!.headers["user-agent"]).toBe(`agent-${tool}`);
-    }
-    const flags = (m: Map<string, string>[]) => m.map((x) => Object.fromEntries(x));
-    expect(flags(results.k!)).toEqual(flags(results.a!));
-    expect(flags(results.k!)[1]).toEqual({ plain: "ok", forced: "ok", "checksum file": "ok", "basic auth": "ok" });
-    expect(flags(results.k!)[2]).toMatchObject({ plain: "changed", forced: "changed", "checksum file": "ok" });
-    const tree = async (b: string) => (await ssh(HOST, `cd ${b} && for f in *; do printf '%s %s ' "$f" "$(stat -c %a "$f")"; cat "$f"; done`)).stdout;
-    expect(await tree(`${BASE}-k`)).toBe(await tree(`${BASE}-a`));
-    expect(await tree(`${BASE}-k`)).toContain("feed.txt 644 v2\nforced.txt 644 forced v2\nprivate.txt 600 secret\n");
+    const k = await threeRuns("k");
+    checkRequests("k", k);
+    const parts = {
+      play: sha256(PLAY),
+      harness: sha256([handle, reset, serve, ansibleRun, requests, threeRuns, tree, ansibleEnv].map((f) => f.toString()).join("\n")),
+      lab: labPackageVersions(["python3", "python3-minimal"]),
+    };
+    await checkAgainstAnsible(
+      "get-url-ansible-runs",
+      parts,
+      () => threeRuns("a"),
+      (a) => {
+        checkRequests("a", a);
+        expect(k.runs).toEqual(a.runs);
+        expect(k.tree).toBe(a.tree);
+      },
+    );
+    expect(k.runs[1]).toEqual({ plain: "ok", forced: "ok", "checksum file": "ok", "basic auth": "ok" });
+    expect(k.runs[2]).toMatchObject({ plain: "changed", forced: "changed", "checksum file": "ok" });
+    expect(k.tree).toContain("feed.txt 644 v2\nforced.txt 644 forced v2\nprivate.txt 600 secret\n");
   });
 });
