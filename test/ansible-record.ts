@@ -94,7 +94,8 @@ export function recordingKey(name: string, parts: Record<string, string>): { key
   return { key: sha256(`${name}\n${text}`), parts: all };
 }
 
-function fileOf(name: string): string {
+/** The file of recording `name` (in RECORDINGS_DIR or KEEL_ANSIBLE_RECORDINGS), for reading, writing and messages. */
+export function recordingFile(name: string): string {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`recording name '${name}': lower-case letters, digits, '.', '_' and '-' only`);
   return join(recordingsDir(), `${name}.json`);
 }
@@ -104,7 +105,7 @@ export type Lookup<T> = { recording: Recording<T> } | { stale: string };
 /** The recording of `name` made with these parts; or why there is none to replay. */
 export function findRecording<T>(name: string, parts: Record<string, string>): Lookup<T> {
   if (process.env.KEEL_ANSIBLE_LIVE === "1") return { stale: "KEEL_ANSIBLE_LIVE=1" };
-  const f = fileOf(name);
+  const f = recordingFile(name);
   if (!existsSync(f)) return { stale: `no recording (${f})` };
   const rec = JSON.parse(readFileSync(f, "utf8")) as Recording<T>;
   const want = recordingKey(name, parts);
@@ -120,7 +121,7 @@ export function findRecording<T>(name: string, parts: Record<string, string>): L
 export function saveRecording<T>(name: string, parts: Record<string, string>, value: T): string {
   const { key, parts: all } = recordingKey(name, parts);
   const rec: Recording<T> = { name, key, parts: all, recordedAt: new Date().toISOString(), value };
-  const f = fileOf(name);
+  const f = recordingFile(name);
   const target = !existsSync(f) || process.env.KEEL_ANSIBLE_RECORD === "1" ? f : join(tmpdir(), "keel-recordings", `${name}.json`);
   mkdirSync(join(target, ".."), { recursive: true });
   writeFileSync(target, JSON.stringify(rec, null, 1) + "\n");

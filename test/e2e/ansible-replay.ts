@@ -4,8 +4,7 @@
 // `check` runs again on the live outcome, and the log names the recording file. So a mismatch
 // between keel and a recording never passes silently: it passes only if a live Ansible agrees
 // with keel, and fails otherwise exactly as it failed before recordings.
-import { join } from "node:path";
-import { findRecording, RECORDINGS_DIR, saveRecording } from "../ansible-record.js";
+import { findRecording, recordingFile, saveRecording } from "../ansible-record.js";
 
 export interface Checked<T> {
   value: T;
@@ -15,7 +14,7 @@ export interface Checked<T> {
 
 /** The message of a replay that cannot fall back by itself (its flow has moved on). */
 export function replayMismatch(name: string): string {
-  return `keel's outcome differs from Ansible's recorded one in ${join(RECORDINGS_DIR, `${name}.json`)}: re-run with KEEL_ANSIBLE_LIVE=1 to compare with a live Ansible`;
+  return `keel's outcome differs from Ansible's recorded one in ${recordingFile(name)}: re-run with KEEL_ANSIBLE_LIVE=1 to compare with a live Ansible`;
 }
 
 /**
@@ -38,7 +37,7 @@ export async function checkAgainstAnsible<T>(
       console.log(`ansible ${name}: ${source}`);
       return { value: found.recording.value, source };
     } catch (e) {
-      why = `keel differs from the recording ${join(RECORDINGS_DIR, `${name}.json`)}: ${String((e as Error).message ?? e).split("\n")[0]}`;
+      why = `keel differs from the recording ${recordingFile(name)}: ${String((e as Error).message ?? e).split("\n")[0]}`;
     }
   } else why = found.stale;
   const value = await live();

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { findRecording, RECORDINGS_DIR, saveRecording } from "../ansible-record.js";
+import { findRecording, recordingFile, saveRecording } from "../ansible-record.js";
 import { ansibleEnv, keel, PRIVATE_KEY, spawnAsync, type ProcResult, type ScratchHost } from "./lab.js";
 
 /** One host's result of one task in the JSON callback's output: what the module returned. */
@@ -97,11 +97,6 @@ export async function keelRunJson(
     throw new Error(`keel run wrote no --json report (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
   }
   return { ...r, json, report: JSON.parse(json) as KeelReport };
-}
-
-/** Where recording `name` is read from (the file named in a mismatch's message). */
-export function recordingFile(name: string): string {
-  return join(process.env.KEEL_ANSIBLE_RECORDINGS || RECORDINGS_DIR, `${name}.json`);
 }
 
 /**

@@ -9,10 +9,9 @@
 // the recording); with "fail" (a flow that cannot re-run Ansible after keel acted) the test fails
 // naming the recording and how to compare with a live Ansible.
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { expect } from "vitest";
-import { findRecording, RECORDINGS_DIR, saveRecording } from "../ansible-record.js";
+import { findRecording, recordingFile, saveRecording } from "../ansible-record.js";
 
 export type Outcomes<T> = Record<string, T>;
 
@@ -38,7 +37,7 @@ export class RecordedBatch<T> {
 
   /** The recording's file (for messages). */
   get file(): string {
-    return join(process.env.KEEL_ANSIBLE_RECORDINGS || RECORDINGS_DIR, `${this.name}.json`);
+    return recordingFile(this.name);
   }
 
   /** Every outcome: recorded while the key holds, else from one live run (kept as saveRecording says); `source` says which. */

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
 import { captureIO as io } from "../../capture-io.js";
 import { clearSecrets } from "../../../engine/core/secrets.js";
-import { RECORDINGS_DIR, replayOrRun, sha256 } from "../../ansible-record.js";
+import { recordingFile, replayOrRun, sha256 } from "../../ansible-record.js";
 import { debianVersions } from "../recorded-batch.js";
 
 const hasAnsible = spawnSync("ansible-vault", ["--version"]).status === 0;
@@ -77,7 +77,7 @@ async function fromAnsible(name: string, file?: string): Promise<{ text: string;
   if (file) writeFileSync(p(file), text);
   return {
     text,
-    from: `ansible-vault's output '${name}' from ${join(RECORDINGS_DIR, "ansible-roundtrip-ciphertexts.json")} (if recorded: re-run with KEEL_ANSIBLE_LIVE=1 to compare with a live Ansible)`,
+    from: `ansible-vault's output '${name}' from ${recordingFile("ansible-roundtrip-ciphertexts")} (if recorded: re-run with KEEL_ANSIBLE_LIVE=1 to compare with a live Ansible)`,
   };
 }
 /** The vault text of a `name: !vault |` block, dedented (what ansible-vault view reads). */
