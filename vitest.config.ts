@@ -43,10 +43,18 @@ const SCRATCH = [
 
 /**
  * Unit files that change the process's working directory (process.chdir, which worker threads do
- * not have): they run in the forks pool, between the e2e files; every other unit file runs in the
- * threads pool beside the scratch files.
+ * not have) or its HOME for code that reads os.homedir() (a worker thread's process.env is its own
+ * copy, and os.homedir() reads the process's real environment): they run in the forks pool,
+ * between the e2e files; every other unit file runs in the threads pool beside the scratch files.
  */
-const UNIT_SERIAL = ["test/unit/inventory/cli.test.ts", "test/unit/cli/run-list.test.ts", "test/unit/cli/ansible-cfg.test.ts"];
+const UNIT_SERIAL = [
+  "test/unit/inventory/cli.test.ts",
+  "test/unit/cli/run-list.test.ts",
+  "test/unit/cli/ansible-cfg.test.ts",
+  "test/unit/transport/proxy-command.test.ts",
+  "test/unit/transport/sshd-algorithms.test.ts",
+  "test/unit/transport/tilde.test.ts",
+];
 
 /**
  * The longest files, longest first: a pool starts them before the rest, so that the two scratch
