@@ -67,13 +67,27 @@ export function hashTree(dir: string): string {
   return h.digest("hex");
 }
 
+/** "name=version …" of these Debian packages on this machine, as dpkg-query lists them (throws without dpkg-query or a package). */
+function dpkgVersions(names: string[]): string {
+  return execFileSync("dpkg-query", ["-W", "-f", "${Package}=${Version} ", ...names], { encoding: "utf8" }).trim();
+}
+
+/** The Debian versions of these packages on this machine (a key part: e.g. the python3 that runs Ansible); "name=unknown" each when dpkg-query fails. */
+export function debianVersions(names: string[]): string {
+  try {
+    return dpkgVersions(names);
+  } catch {
+    return names.map((n) => `${n}=unknown`).join(" ");
+  }
+}
+
 let installed: string | undefined;
 
 /** The installed Ansible: ansible-core's and the collection bundle's Debian versions (or `ansible --version`). */
 export function ansibleVersion(): string {
   if (installed !== undefined) return installed;
   try {
-    installed = execFileSync("dpkg-query", ["-W", "-f", "${Package}=${Version} ", "ansible-core", "ansible"], { encoding: "utf8" }).trim();
+    installed = dpkgVersions(["ansible-core", "ansible"]);
   } catch {
     try {
       installed = execFileSync("ansible", ["--version"], { encoding: "utf8" }).split("\n")[0]!.trim();

@@ -8,21 +8,12 @@
 // (the default) the batch is run live once and keel is compared with that (a console line names
 // the recording); with "fail" (a flow that cannot re-run Ansible after keel acted) the test fails
 // naming the recording and how to compare with a live Ansible.
-import { execFileSync } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";
 import { expect } from "vitest";
 import { findRecording, recordingFile, saveRecording } from "../ansible-record.js";
+export { debianVersions } from "../ansible-record.js";
 
 export type Outcomes<T> = Record<string, T>;
-
-/** The Debian versions of these packages on this machine (a key part: e.g. the python3 that runs Ansible). */
-export function debianVersions(names: string[]): string {
-  try {
-    return execFileSync("dpkg-query", ["-W", "-f", "${Package}=${Version} ", ...names], { encoding: "utf8" }).trim();
-  } catch {
-    return names.map((n) => `${n}=unknown`).join(" ");
-  }
-}
 
 export class RecordedBatch<T> {
   private replayed?: Promise<{ value: Outcomes<T>; source: string }>;
