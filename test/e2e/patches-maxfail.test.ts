@@ -91,7 +91,12 @@ async function both(name: string, vars: Vars, unreachable: string[], check: (ans
     harness: sha256([inventory, markers, ansibleRun, extra].map(String).join("\n")),
     lab: labPackageVersions(["python3", "python3-minimal", "coreutils"]),
   };
-  const r = await checkAgainstAnsible(`patches-maxfail-${name}`, parts, () => ansibleRun(inv, pb, vars), (ansible) => check(ansible, kept));
+  const r = await checkAgainstAnsible(
+    `patches-maxfail-${name}`,
+    parts,
+    () => ansibleRun(inv, pb, vars),
+    (ansible) => check(ansible, kept),
+  );
   console.log(`patches-maxfail ${name}: Ansible's side ${r.source}`);
 }
 
