@@ -31,7 +31,13 @@ export const apt: PackageBackend = {
       lines.push(`q=$(${apt.queryCommand(specs.map((s) => s.name))} 2>/dev/null)`, outSection("dpkg", `printf '%s\\n' "$q"`));
       const release = opts.defaultRelease !== undefined ? ` -o APT::Default-Release=${shq(opts.defaultRelease)}` : "";
       const policy = outSection("policy", `apt-cache${release} policy ${names}`);
-      if (opts.candidates === "all") lines.push(policy);
+      // installed packages that provide other names (ruby provides rubygems): a virtual name is
+      // installed when one of them provides it, as Ansible's apt reads it (package_status)
+      const provides = outSection(
+        "provides",
+        `dpkg-query -W -f='\${db:Status-Abbrev}\\t\${binary:Package}\\t\${Version}\\t\${Provides}\\n' 2>/dev/null | awk -F'\\t' '$1 ~ /^.i/ && $4 != ""'`,
+      );
+      if (opts.candidates === "all") lines.push(policy, provides);
       else if (opts.candidates === "missing") {
         // Candidates are only needed for names that are not installed (status "?i?").
         // counted by the shell (awk -F'\t' '$3 ~ /^.i/' | wc -l was two processes on every host)
@@ -42,6 +48,7 @@ export const apt: PackageBackend = {
           "KEEL_DPKG_Q",
           `if [ "$n" -lt ${specs.length} ]; then`,
           policy,
+          provides,
           "fi",
         );
       }
@@ -88,6 +95,16 @@ export const apt: PackageBackend = {
       }
       const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
       if (cand && cand[1] !== "(none)") for (const name of cur) state.packages[name]!.candidate = cand[1]!;
+    }
+    // A virtual name (apt knows it, no candidate of its own) that an installed package provides is
+    // installed, with that package's version: Ansible's apt takes a virtual package's status from its
+    // provider, and otherwise leaves apt-get to find nothing to do (changed false) when one is installed.
+    const providers = providedBy(sec.get("provides") ?? []);
+    for (const s of specs) {
+      const p = state.packages[s.name]!;
+      if (p.installed !== undefined || p.candidate !== undefined || s.version !== undefined || !known.has(s.name)) continue;
+      const by = providers.get(s.name);
+      if (by) p.installed = by.version;
     }
     // policy prints a block for every name apt knows (a virtual one too): none means no such package
     if (sec.has("policy"))
@@ -170,6 +187,23 @@ export const apt: PackageBackend = {
     return { stdout, data };
   },
 };
+
+/**
+ * The names installed packages provide, from lines "STATUS\tPACKAGE\tVERSION\tPROVIDES" (dpkg's
+ * Provides field: "rubygems (= 3.3.15), ruby-interpreter"): name → the first installed provider.
+ */
+export function providedBy(lines: string[]): Map<string, { pkg: string; version: string }> {
+  const out = new Map<string, { pkg: string; version: string }>();
+  for (const line of lines) {
+    const [abbrev, pkg, version, provides] = line.split(TAB);
+    if (abbrev?.[1] !== "i" || !pkg || !version || !provides) continue;
+    for (const item of provides.split(",")) {
+      const name = item.trim().split(/[\s(]/)[0]!.replace(/:any$/, "");
+      if (name && !out.has(name)) out.set(name, { pkg, version });
+    }
+  }
+  return out;
+}
 
 /** "libc6:i386" → ["libc6", "i386"]; "bash" → ["bash", undefined]. */
 function splitArch(name: string): [string, string | undefined] {
