@@ -1,11 +1,15 @@
 // packages.apt: Ansible's apt module. The same logic as packages.package (package.ts) with the
 // apt manager named by the module itself (no facts needed), and apt's own arguments: each one is
-// implemented, accepted as having nothing to do in keel (noted in its description and in the
-// task's explanation), or refused at load with a hint. Checked against Ansible's argument list by
-// test/unit/modules/ansible-args.test.ts.
+// implemented (deb: apt-deb.ts; force, allow_*, fail_on_autoremove, clean, autoclean: apt-extra.ts)
+// or accepted as having nothing to do in keel (noted in its description and in the task's
+// explanation). Checked against Ansible's argument list by test/unit/modules/ansible-args.test.ts.
 import { ArgError } from "../../engine/core/errors.js";
-import { packageModule } from "./package-module.js";
-import { DEFAULT_DPKG_OPTIONS, dpkgOptions, upgradeMode } from "./backends/apt-upgrade.js";
+import { defineModule, type Change, type HostModule } from "../../engine/core/module.js";
+import { normalise, packageModule, parseSpecs, type PackageArgs, type PackageVariant, type PkgOp } from "./package-module.js";
+import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, dpkgOptions, upgradeMode } from "./backends/apt-upgrade.js";
+import type { PkgState } from "./backends/types.js";
+import { APT_EXTRA_PROPS, CLEAN_CHANGE, aptRefusals, autocleanChanges, autocleanCommand, autocleanRuns, cleanOnly, extraProbe, parseExtra, type ExtraState } from "./apt-extra.js";
+import { debApply, debDiff, debExplain, debProbe, debReads, parseDeb, validateDeb, type DebOp, type DebState } from "./apt-deb.js";
 
 // null is "not given", as for every argument of an Ansible module (`pkg:` left empty on a task
 // whose `when` is false loads in Ansible).
@@ -13,7 +17,7 @@ const name = {
   oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 } }, { type: "null" }],
 };
 
-export default packageModule({
+const VARIANT: PackageVariant = {
   name: "packages.apt",
   aliases: ["apt"],
   description:
@@ -26,19 +30,30 @@ export default packageModule({
     force_apt_get: {
       type: "boolean",
       description:
-        "keel always runs apt-get. Without it, an upgrade of mode yes, safe or full on a host with aptitude is one Ansible runs " +
-        "with aptitude (safe-upgrade, full-upgrade): keel runs apt-get's equivalent (upgrade --with-new-pkgs, dist-upgrade, which " +
-        "is what Ansible runs with force_apt_get) and says so in the task's explanation.",
+        "Run apt-get even where aptitude is installed. Without it, as in Ansible, an upgrade of mode yes, safe or full on a host " +
+        "with aptitude runs aptitude (safe-upgrade, full-upgrade), simulated by the probe with aptitude -s; without aptitude, apt-get.",
     },
     upgrade: {
       oneOf: [{ enum: ["dist", "full", "no", "safe", "yes"] }, { type: "boolean" }, { type: "null" }],
       description:
-        "Upgrade the whole system as Ansible's apt does: dist and full run apt-get dist-upgrade, yes (true) and safe run apt-get " +
-        "upgrade --with-new-pkgs, with --auto-remove when autoremove is true; no (false) does nothing. The probe runs the same " +
-        "command with -s (a simulation) and each package it would upgrade, install or remove is a change, so check mode and drift " +
-        "name them and a host with nothing to upgrade is converged. update_cache refreshes the index first when there is something " +
-        "to upgrade. As in Ansible, a task with upgrade does nothing else: name is refused with it.",
+        "Upgrade the whole system as Ansible's apt does: dist runs apt-get dist-upgrade; yes (true) and safe run aptitude " +
+        "safe-upgrade, full runs aptitude full-upgrade where aptitude is installed (and force_apt_get is not set), else apt-get " +
+        "upgrade --with-new-pkgs and dist-upgrade, with --auto-remove when autoremove is true; no (false) does nothing. The probe " +
+        "runs the same command with -s (a simulation) and each package it would upgrade, install or remove is a change, so check " +
+        "mode and drift name them and a host with nothing to upgrade is converged (aptitude: as Ansible reads it, a run that " +
+        "upgrades and installs nothing is no change). update_cache refreshes the index first when there is something to upgrade. " +
+        "As in Ansible, a task with upgrade does nothing else: name is refused with it.",
     },
+    deb: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "A .deb file on the host (or several, comma-separated), or an http(s) URL the host downloads on every run, as Ansible. " +
+        "Installed when the installed version of its package differs from the file's (dpkg-deb -f): its direct dependencies " +
+        "that are missing first (apt-get install, marked manual), then dpkg -i with dpkg_options. Older than the installed " +
+        "version: fails unless allow_downgrade or force. Only with state present; not with name or upgrade.",
+    },
+    ...APT_EXTRA_PROPS,
     dpkg_options: {
       type: "string",
       default: DEFAULT_DPKG_OPTIONS,
@@ -80,25 +95,93 @@ export default packageModule({
     "allow-downgrade": "allow_downgrade",
     allow_downgrades: "allow_downgrade",
     "allow-downgrades": "allow_downgrade",
+    "allow-unauthenticated": "allow_unauthenticated",
   },
   noted: ["auto_install_module_deps", "update_cache_retries", "update_cache_retry_max_delay"],
-  refused: {
-    deb: "installing a .deb file is not implemented; copy it into an apt repository or use command: dpkg -i",
-    force: "keel does not force apt (unauthenticated or downgrading installs); use allow_downgrade for downgrades",
-    allow_unauthenticated: "keel installs only authenticated packages",
-    "allow-unauthenticated": "keel installs only authenticated packages",
-    allow_change_held_packages: "keel does not change held packages; release the hold first (dpkg_selections or command: apt-mark unhold)",
-    autoclean: "cleaning apt's cache is not a state keel manages; use command: apt-get autoclean",
-    clean: "cleaning apt's cache is not a state keel manages; use command: apt-get clean",
-    fail_on_autoremove: "not implemented; keel's install never autoremoves unless autoremove: true",
-  },
+  refused: {},
   validate(args) {
     if (args.dpkg_options !== undefined) dpkgOptions(args.dpkg_options);
+    validateDeb(args);
     if (upgradeMode(args.upgrade) !== undefined && args.name !== undefined && !(Array.isArray(args.name) && args.name.length === 0))
       throw new ArgError(
         "upgrade",
         "apt: upgrade and name in one task: Ansible's apt runs only the upgrade and ignores name",
         "give the packages a task of their own",
       );
+  },
+};
+
+type AptState = PkgState & ExtraState & { deb?: DebState };
+type AptOp = PkgOp | DebOp | { op: "clean"; action: true } | { op: "autoclean"; name: string };
+
+const base = packageModule(VARIANT);
+const norm = (raw: PackageArgs): PackageArgs => normalise(raw, VARIANT);
+
+/** Which of apt's paths a task takes, as Ansible's main() decides it (deb; clean alone; autoclean alone; the rest). */
+function path(a: PackageArgs): "deb" | "clean" | "autoclean" | "packages" {
+  if (a.deb !== undefined) return "deb";
+  const names = parseSpecs(a).length;
+  const up = upgradeMode(a.upgrade) !== undefined;
+  if (cleanOnly(a, names, up)) return "clean";
+  return autocleanRuns(a, names, up) ? "autoclean" : "packages";
+}
+
+// apt's paths that packages.package does not have (deb, clean, autoclean) and the checks apt-get -y
+// makes before it acts (a held package, fail_on_autoremove) around the package module's logic.
+export default defineModule<PackageArgs, AptState, AptOp>({
+  ...(base as unknown as HostModule<PackageArgs, AptState, AptOp>),
+  resource(raw) {
+    const deb = norm(raw).deb;
+    return deb !== undefined ? `deb ${deb}` : base.resource(raw);
+  },
+  footprint(raw, facts) {
+    const f = base.footprint!(raw, facts);
+    const deb = norm(raw).deb;
+    return deb !== undefined ? { ...f, reads: [...f.reads, ...debReads(deb)] } : f;
+  },
+  probe(raw, facts) {
+    const a = norm(raw);
+    const p = path(a);
+    if (p === "deb") return { script: debProbe(a), parse: (out) => ({ manager: "apt", packages: {}, deb: parseDeb(out, a) }) };
+    if (p === "clean") return { script: "true", parse: () => ({ manager: "apt", packages: {} }) };
+    const inner = base.probe(raw, facts);
+    const installing = a.state !== "absent" && a.state !== "removed";
+    const extra = extraProbe(a, parseSpecs(a), installing, p === "autoclean");
+    return { script: extra ? `${inner.script}\n${extra}` : inner.script, parse: (out, rc) => ({ ...inner.parse(out, rc), ...parseExtra(out) }) };
+  },
+  diff(st, raw, facts) {
+    const a = norm(raw);
+    const p = path(a);
+    if (p === "deb") return debDiff(st.deb!, a);
+    if (p === "clean") return [CLEAN_CHANGE];
+    if (p === "autoclean") return autocleanChanges(st);
+    const changes = base.diff(st, raw, facts);
+    aptRefusals(st, a, changes as unknown as Change<{ op: string }>[]);
+    return changes;
+  },
+  result(st, raw, facts) {
+    return path(norm(raw)) === "packages" ? (base.result?.(st, raw, facts) ?? {}) : {};
+  },
+  explain(st, raw) {
+    const a = norm(raw);
+    const p = path(a);
+    if (p === "deb") return debExplain(st.deb!);
+    if (p === "autoclean") return "no cached package file to autoclean (apt-get -s autoclean)";
+    const text = base.explain!(st, raw);
+    return a.clean === true ? `${text} (clean: apt-get clean runs before a change; Ansible runs it on every run)` : text;
+  },
+  async apply(host, raw, changes, st) {
+    const a = norm(raw);
+    const p = path(a);
+    if (p === "deb") return debApply(host, a, changes as Change<DebOp>[]);
+    if (p === "clean") {
+      const r = await host.run("apt-get clean");
+      return { stdout: r.stdout, stderr: r.stderr, msg: r.stdout };
+    }
+    if (p === "autoclean") {
+      const r = await host.run(autocleanCommand(dpkgOptionFlags(dpkgOptions(a.dpkg_options ?? DEFAULT_DPKG_OPTIONS)), a));
+      return { stdout: r.stdout, stderr: r.stderr };
+    }
+    return base.apply(host, raw, changes as Change<PkgOp>[], st);
   },
 });
