@@ -58,7 +58,8 @@ export function validateDeb(a: PackageArgs): void {
   if (a.state !== undefined && a.state !== "present" && a.state !== "installed") throw new ArgError("state", "deb only supports state=present", "remove state");
   if (URL_RE.test(a.deb) && !/^https?:\/\/[^\s'"\\`$]+$/.test(a.deb))
     throw new ArgError("deb", `deb: '${a.deb}' is not an http(s) URL keel can fetch`, "use http:// or https://, or a path on the host");
-  for (const p of debPaths(a.deb)) if (p === "" || /[\n\0]/.test(p)) throw new ArgError("deb", `deb: '${a.deb}' has an empty or invalid path`, "e.g. deb: /tmp/x.deb");
+  for (const p of debPaths(a.deb))
+    if (p === "" || /[\n\0]/.test(p)) throw new ArgError("deb", `deb: '${a.deb}' has an empty or invalid path`, "e.g. deb: /tmp/x.deb");
 }
 
 /** The download as Ansible's fetch_file makes it (10 s timeout, redirects followed), with curl, wget or python3. */
@@ -100,7 +101,12 @@ function depNames(field: string | undefined): string[] {
   if (!field) return [];
   return field
     .split(/[,|]/)
-    .map((d) => d.trim().replace(/\s*\(.*$/, "").replace(/:\S+$/, ""))
+    .map((d) =>
+      d
+        .trim()
+        .replace(/\s*\(.*$/, "")
+        .replace(/:\S+$/, ""),
+    )
     .filter(Boolean);
 }
 
@@ -112,7 +118,11 @@ export function parseDeb(stdout: string, a: PackageArgs): DebState {
   const files = paths.map((path, i): DebFile => {
     const fields = sec.get(`deb${i}`) ?? [];
     if (fields.length === 0 || fields[0] === "keel-missing") return { path, missing: true };
-    const get = (k: string) => fields.find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2).trim();
+    const get = (k: string) =>
+      fields
+        .find((l) => l.startsWith(`${k}: `))
+        ?.slice(k.length + 2)
+        .trim();
     const f: DebFile = { path, pkg: get("Package")!, version: get("Version")!, depends: [...depNames(get("Depends")), ...depNames(get("Pre-Depends"))] };
     const [iv, abbrev] = (sec.get(`debi${i}`)?.[0] ?? "").split("\t");
     if (iv && abbrev?.[1] === "i") f.installed = iv;
@@ -137,7 +147,9 @@ export function debDiff(st: DebState, a: PackageArgs): Change<DebOp>[] {
     if (f.installed !== undefined && compareDebVersions(f.version!, f.installed) === 0) continue;
     const force = a.force === true;
     if (f.installed !== undefined && compareDebVersions(f.version!, f.installed) < 0 && !force && a.allow_downgrade !== true)
-      throw new ModuleError(`A later version is already installed (${f.pkg} ${f.installed}; ${f.path} has ${f.version}; set allow_downgrade: true to downgrade)`);
+      throw new ModuleError(
+        `A later version is already installed (${f.pkg} ${f.installed}; ${f.path} has ${f.version}; set allow_downgrade: true to downgrade)`,
+      );
     if (f.sim?.error !== undefined && !force) throw new ModuleError(`Unable to install package ${f.pkg} from ${f.path}: ${f.sim.error}`);
     const direct = new Set(f.depends);
     for (const d of f.sim?.install ?? []) if (d !== f.pkg && direct.has(d) && !deps.includes(d)) deps.push(d);
@@ -194,5 +206,9 @@ export async function debApply(host: Host, a: PackageArgs, changes: Change<DebOp
 
 /** What the probe reads besides the package database: each file (a task before may write it). */
 export function debReads(deb: string): string[] {
-  return URL_RE.test(deb) ? [] : debPaths(deb).filter((p) => p.startsWith("/")).map((p) => `file:${p}`);
+  return URL_RE.test(deb)
+    ? []
+    : debPaths(deb)
+        .filter((p) => p.startsWith("/"))
+        .map((p) => `file:${p}`);
 }

@@ -50,9 +50,10 @@ export const APT_EXTRA_PROPS: Record<string, JSONSchema> = {
     type: "boolean",
     default: false,
     description:
-      "Run apt-get clean (empty /var/cache/apt/archives) before anything else, as Ansible. Alone (no name, deb or upgrade) it is an " +
-      "action that always reports a change and is never drift (Ansible's clean then does nothing else, not even update_cache). " +
-      "With other work, apt-get clean runs before it when that work changes something.",
+      "Run apt-get clean before anything else, as Ansible, which never counts it as a change (a task with clean alone is ok). " +
+      "keel's probe lists the downloaded .deb files in /var/cache/apt/archives: none, nothing to do; some, apt-get clean runs " +
+      "(before the task's other work) and, alone, the task still reports ok in a run, as Ansible's. It is never drift; check " +
+      "mode reports it as the change it would make (Ansible's check mode runs apt-get clean and says ok).",
   },
   autoclean: {
     type: "boolean",
@@ -75,14 +76,9 @@ export function aptApplyFlags(a: AptExtraArgs): Pick<ApplyOptions, "force" | "al
   };
 }
 
-/** Ansible exits right after apt-get clean when there is nothing else to do. */
-export function cleanOnly(a: AptExtraArgs, names: number, upgrade: boolean): boolean {
-  return a.clean === true && names === 0 && !upgrade && a.deb === undefined;
-}
-
 /** autoclean runs only without packages, and not after a cache update (Ansible exits there). */
 export function autocleanRuns(a: AptExtraArgs & { update_cache?: boolean; cache_valid_time?: number }, names: number, upgrade: boolean): boolean {
-  return a.autoclean === true && names === 0 && !upgrade && a.deb === undefined && a.update_cache !== true && !a.cache_valid_time && a.clean !== true;
+  return a.autoclean === true && names === 0 && !upgrade && a.deb === undefined && a.update_cache !== true && !a.cache_valid_time;
 }
 
 /** The probe sections these arguments need beyond the package probe. */
@@ -95,6 +91,8 @@ export function extraProbe(a: AptExtraArgs & { default_release?: string | null }
     lines.push(outSection("noremove", `LC_ALL=C apt-get -s --no-remove install ${shJoin(words)}${rel} 2>&1; echo "keel-rc=$?"`));
   }
   if (autoclean) lines.push(outSection("autoclean", `LC_ALL=C apt-get -s autoclean 2>&1; echo "keel-rc=$?"`));
+  // what apt-get clean would delete that stays deleted (its pkgcache.bin comes back with any apt-cache run)
+  if (a.clean === true) lines.push(outSection("cleanable", "ls -d /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/* 2>/dev/null || true"));
   return lines.join("\n");
 }
 
@@ -103,6 +101,8 @@ export interface ExtraState {
   noRemoveError?: string;
   /** autoclean: the cached files apt-get autoclean would delete ("Del NAME VERSION [SIZE]"). */
   autoclean?: string[];
+  /** clean: the downloaded files apt-get clean would delete. */
+  cleanable?: string[];
 }
 
 export function parseExtra(stdout: string): ExtraState {
@@ -118,6 +118,8 @@ export function parseExtra(stdout: string): ExtraState {
     if (!ac.includes("keel-rc=0")) throw new ModuleError(`'apt-get autoclean' failed: ${ac.filter((l) => !l.startsWith("keel-rc=")).join("\n")}`);
     out.autoclean = ac.filter((l) => l.startsWith("Del ")).map((l) => l.slice(4).trim());
   }
+  const cl = sec.get("cleanable");
+  if (cl) out.cleanable = cl.map((l) => l.trim()).filter(Boolean);
   return out;
 }
 
@@ -156,12 +158,15 @@ export function autocleanChanges(st: ExtraState): Change<{ op: "autoclean"; name
   }));
 }
 
-/** clean alone: an action on every run (Ansible reports changed), never drift. */
-export const CLEAN_CHANGE: Change<{ op: "clean"; action: true }> = {
-  summary: "apt cache clean (apt-get clean)",
-  field: "cache",
-  data: { op: "clean", action: true },
-};
+/**
+ * clean: apt-get clean as an action (never drift) when the cache holds downloaded files; apply runs
+ * it first and, when it is the task's only change, reports ok as Ansible does ([]: nothing to clean).
+ */
+export function cleanChanges(st: ExtraState, a: AptExtraArgs): Change<{ op: "clean"; action: true }>[] {
+  const n = st.cleanable?.length ?? 0;
+  if (a.clean !== true || n === 0) return [];
+  return [{ summary: `apt cache holds ${n} downloaded file${n === 1 ? "" : "s"}, apt-get clean`, field: "cache", data: { op: "clean", action: true } }];
+}
 
 /** apt-get autoclean as Ansible's cleanup() runs it: dpkg's options, --purge with purge, --force-yes with force. */
 export function autocleanCommand(dpkgFlags: string, a: AptExtraArgs & { purge?: boolean }): string {

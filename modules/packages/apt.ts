@@ -8,7 +8,17 @@ import { defineModule, type Change, type HostModule } from "../../engine/core/mo
 import { normalise, packageModule, parseSpecs, type PackageArgs, type PackageVariant, type PkgOp } from "./package-module.js";
 import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, dpkgOptions, upgradeMode } from "./backends/apt-upgrade.js";
 import type { PkgState } from "./backends/types.js";
-import { APT_EXTRA_PROPS, CLEAN_CHANGE, aptRefusals, autocleanChanges, autocleanCommand, autocleanRuns, cleanOnly, extraProbe, parseExtra, type ExtraState } from "./apt-extra.js";
+import {
+  APT_EXTRA_PROPS,
+  aptRefusals,
+  autocleanChanges,
+  autocleanCommand,
+  autocleanRuns,
+  cleanChanges,
+  extraProbe,
+  parseExtra,
+  type ExtraState,
+} from "./apt-extra.js";
 import { debApply, debDiff, debExplain, debProbe, debReads, parseDeb, validateDeb, type DebOp, type DebState } from "./apt-deb.js";
 
 // null is "not given", as for every argument of an Ansible module (`pkg:` left empty on a task
@@ -117,17 +127,17 @@ type AptOp = PkgOp | DebOp | { op: "clean"; action: true } | { op: "autoclean"; 
 const base = packageModule(VARIANT);
 const norm = (raw: PackageArgs): PackageArgs => normalise(raw, VARIANT);
 
-/** Which of apt's paths a task takes, as Ansible's main() decides it (deb; clean alone; autoclean alone; the rest). */
-function path(a: PackageArgs): "deb" | "clean" | "autoclean" | "packages" {
+/** Which of apt's paths a task takes, as Ansible's main() decides it (deb; autoclean without packages; the rest). */
+function path(a: PackageArgs): "deb" | "autoclean" | "packages" {
   if (a.deb !== undefined) return "deb";
-  const names = parseSpecs(a).length;
-  const up = upgradeMode(a.upgrade) !== undefined;
-  if (cleanOnly(a, names, up)) return "clean";
-  return autocleanRuns(a, names, up) ? "autoclean" : "packages";
+  return autocleanRuns(a, parseSpecs(a).length, upgradeMode(a.upgrade) !== undefined) ? "autoclean" : "packages";
 }
 
-// apt's paths that packages.package does not have (deb, clean, autoclean) and the checks apt-get -y
-// makes before it acts (a held package, fail_on_autoremove) around the package module's logic.
+const isClean = (c: Change<AptOp>) => c.data?.op === "clean";
+
+// apt's paths that packages.package does not have (deb, autoclean), clean before any of them, and
+// the checks apt-get -y makes before it acts (a held package, fail_on_autoremove) around the
+// package module's logic.
 export default defineModule<PackageArgs, AptState, AptOp>({
   ...(base as unknown as HostModule<PackageArgs, AptState, AptOp>),
   resource(raw) {
@@ -142,22 +152,22 @@ export default defineModule<PackageArgs, AptState, AptOp>({
   probe(raw, facts) {
     const a = norm(raw);
     const p = path(a);
-    if (p === "deb") return { script: debProbe(a), parse: (out) => ({ manager: "apt", packages: {}, deb: parseDeb(out, a) }) };
-    if (p === "clean") return { script: "true", parse: () => ({ manager: "apt", packages: {} }) };
-    const inner = base.probe(raw, facts);
     const installing = a.state !== "absent" && a.state !== "removed";
-    const extra = extraProbe(a, parseSpecs(a), installing, p === "autoclean");
-    return { script: extra ? `${inner.script}\n${extra}` : inner.script, parse: (out, rc) => ({ ...inner.parse(out, rc), ...parseExtra(out) }) };
+    const extra = extraProbe(a, p === "packages" ? parseSpecs(a) : [], installing, p === "autoclean");
+    const join = (script: string) => (extra ? `${script}\n${extra}` : script);
+    if (p === "deb") return { script: join(debProbe(a)), parse: (out) => ({ manager: "apt", packages: {}, deb: parseDeb(out, a), ...parseExtra(out) }) };
+    const inner = base.probe(raw, facts);
+    return { script: join(inner.script), parse: (out, rc) => ({ ...inner.parse(out, rc), ...parseExtra(out) }) };
   },
   diff(st, raw, facts) {
     const a = norm(raw);
     const p = path(a);
-    if (p === "deb") return debDiff(st.deb!, a);
-    if (p === "clean") return [CLEAN_CHANGE];
-    if (p === "autoclean") return autocleanChanges(st);
+    const clean: Change<AptOp>[] = cleanChanges(st, a);
+    if (p === "deb") return [...clean, ...debDiff(st.deb!, a)];
+    if (p === "autoclean") return [...clean, ...autocleanChanges(st)];
     const changes = base.diff(st, raw, facts);
     aptRefusals(st, a, changes as unknown as Change<{ op: string }>[]);
-    return changes;
+    return [...clean, ...changes];
   },
   result(st, raw, facts) {
     return path(norm(raw)) === "packages" ? (base.result?.(st, raw, facts) ?? {}) : {};
@@ -165,23 +175,24 @@ export default defineModule<PackageArgs, AptState, AptOp>({
   explain(st, raw) {
     const a = norm(raw);
     const p = path(a);
-    if (p === "deb") return debExplain(st.deb!);
-    if (p === "autoclean") return "no cached package file to autoclean (apt-get -s autoclean)";
-    const text = base.explain!(st, raw);
-    return a.clean === true ? `${text} (clean: apt-get clean runs before a change; Ansible runs it on every run)` : text;
+    const text = p === "deb" ? debExplain(st.deb!) : p === "autoclean" ? "no cached package file to autoclean (apt-get -s autoclean)" : base.explain!(st, raw);
+    return a.clean === true ? `${text}; no downloaded file in apt's cache to clean` : text;
   },
   async apply(host, raw, changes, st) {
     const a = norm(raw);
     const p = path(a);
-    if (p === "deb") return debApply(host, a, changes as Change<DebOp>[]);
-    if (p === "clean") {
+    const rest = changes.filter((c) => !isClean(c));
+    // apt-get clean alone: Ansible runs it and reports ok
+    if (rest.length === 0) {
       const r = await host.run("apt-get clean");
-      return { stdout: r.stdout, stderr: r.stderr, msg: r.stdout };
+      return { stdout: r.stdout, stderr: r.stderr, changed: false };
     }
+    if (p === "deb") return debApply(host, a, rest as Change<DebOp>[]);
     if (p === "autoclean") {
-      const r = await host.run(autocleanCommand(dpkgOptionFlags(dpkgOptions(a.dpkg_options ?? DEFAULT_DPKG_OPTIONS)), a));
+      const cmd = autocleanCommand(dpkgOptionFlags(dpkgOptions(a.dpkg_options ?? DEFAULT_DPKG_OPTIONS)), a);
+      const r = await host.run(a.clean === true ? `apt-get clean && ${cmd}` : cmd);
       return { stdout: r.stdout, stderr: r.stderr };
     }
-    return base.apply(host, raw, changes as Change<PkgOp>[], st);
+    return base.apply(host, raw, rest as Change<PkgOp>[], st);
   },
 });

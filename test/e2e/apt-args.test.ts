@@ -50,10 +50,13 @@ const PLAY = `- hosts: all
 
 /** The control files of the two packages the test builds (no files of their own beyond a doc file). */
 const DEBS: Record<string, string> = {
-  "keel-debtest_1.0_all.deb": "Package: keel-debtest\nVersion: 1.0\nArchitecture: all\nMaintainer: keel lab <lab@keel.invalid>\nDepends: keel-kernelfix\nDescription: keel apt deb test\n",
-  "keel-urltest_1.0_all.deb": "Package: keel-urltest\nVersion: 1.0\nArchitecture: all\nMaintainer: keel lab <lab@keel.invalid>\nDescription: keel apt deb url test\n",
+  "keel-debtest_1.0_all.deb":
+    "Package: keel-debtest\nVersion: 1.0\nArchitecture: all\nMaintainer: keel lab <lab@keel.invalid>\nDepends: keel-kernelfix\nDescription: keel apt deb test\n",
+  "keel-urltest_1.0_all.deb":
+    "Package: keel-urltest\nVersion: 1.0\nArchitecture: all\nMaintainer: keel lab <lab@keel.invalid>\nDescription: keel apt deb url test\n",
   // a cached archive no repository has (what apt-get autoclean deletes)
-  "keel-stale_0.9_all.deb": "Package: keel-stale\nVersion: 0.9\nArchitecture: all\nMaintainer: keel lab <lab@keel.invalid>\nDescription: keel apt stale cache test\n",
+  "keel-stale_0.9_all.deb":
+    "Package: keel-stale\nVersion: 0.9\nArchitecture: all\nMaintainer: keel lab <lab@keel.invalid>\nDescription: keel apt stale cache test\n",
 };
 
 let k: ScratchHost | undefined;
@@ -147,14 +150,18 @@ describeLab("packages.apt deb, held packages, force/allow_unauthenticated/fail_o
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("--check changes nothing; the same statuses and end state as Ansible; a second run changes only clean", async () => {
+  it("--check changes nothing; the same statuses and end state as Ansible; a second run changes nothing", async () => {
     console.log(`apt-args: Ansible's side ${side.source}`);
     const hosts = [k!, ...(a ? [a] : [])];
     await Promise.all(hosts.map(stale));
     const before = await endState(k!);
     const kc = await keelRun(k!, "--check");
     expect(await endState(k!), "--check changed the host").toBe(before);
-    expect(kc, side.hint).toEqual(await side.step("check", () => ansibleRun(a!, "--check")));
+    // one known difference: clean with a downloaded file in the cache is the change keel's check mode
+    // would make, where Ansible's check mode runs apt-get clean and reports ok (its clean never counts)
+    const ac = await side.step("check", () => ansibleRun(a!, "--check"));
+    expect(ac.clean, side.hint).toBe("ok");
+    expect(kc, side.hint).toEqual({ ...ac, clean: "changed" });
     // the held package is refused without allow_change_held_packages, in check mode too
     expect(kc["held kept"]).toBe("failed");
     expect(kc["held changed"]).toBe("changed");
@@ -165,17 +172,18 @@ describeLab("packages.apt deb, held packages, force/allow_unauthenticated/fail_o
     const ks = await endState(k!);
     expect(ks, side.hint).toBe(await side.step("state1", () => endState(a!)));
     // the deb and its dependency (marked manual, as Ansible's install() does), the URL's deb, the
-    // held package upgraded and still held, the aptitude upgrade, an empty cache
+    // held package upgraded, the aptitude upgrade (whose run drops dpkg's hold, on both hosts), an empty cache
     expect(ks).toContain("keel-debtest 1.0 ii");
     expect(ks).toContain("keel-urltest 1.0 ii");
     expect(ks).toContain("keel-hello 1.1 ii");
-    expect(ks).toContain("-- held\nkeel-pinned\n");
+    expect(ks).toContain("keel-pinned 1.1 ii");
+    expect(ks).toContain("-- held\n-- manual\n");
     expect(ks).toMatch(/-- manual\n(.*\n)*keel-kernelfix\n/);
     expect(ks).toMatch(/-- cached\n$/);
 
     const k2 = await keelRun(k!);
     expect(k2, side.hint).toEqual(await side.step("run2", () => ansibleRun(a!)));
-    expect(Object.entries(k2).filter(([, s]) => s !== "ok")).toEqual([["clean", "changed"]]);
+    expect(Object.entries(k2).filter(([, s]) => s !== "ok")).toEqual([]);
     side.save();
   }, 1_500_000);
 });

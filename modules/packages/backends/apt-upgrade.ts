@@ -70,7 +70,13 @@ export function parseAptitudeSimulation(lines: string[]): UpgradeItem[] {
   let action: UpgradeItem["action"] | undefined;
   for (const line of lines) {
     if (!/^\s/.test(line)) {
-      action = /will be upgraded:$/.test(line) ? "upgrade" : /NEW packages will be installed:$/.test(line) ? "install" : /will be REMOVED:$/.test(line) ? "remove" : undefined;
+      action = /will be upgraded:$/.test(line)
+        ? "upgrade"
+        : /NEW packages will be installed:$/.test(line)
+          ? "install"
+          : /will be REMOVED:$/.test(line)
+            ? "remove"
+            : undefined;
       continue;
     }
     if (action === undefined) continue;

@@ -157,7 +157,8 @@ export const apt: PackageBackend = {
     // the update (the stamp exists now, and Ansible's apt reads it first); it leaves the stdout.
     if (plan.updateCache)
       cmds.push(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP} && stat -c ${CACHE_TIME}%Y ${APT_STAMP}`);
-    if (plan.systemUpgrade && opts.upgrade !== undefined) cmds.push(`${opts.upgrade.startsWith("aptitude ") ? aptitudeBase(opts) : base} ${opts.upgrade.replace(/^aptitude /, "")}`);
+    if (plan.systemUpgrade && opts.upgrade !== undefined)
+      cmds.push(`${opts.upgrade.startsWith("aptitude ") ? aptitudeBase(opts) : base} ${opts.upgrade.replace(/^aptitude /, "")}`);
     const install = [...plan.install.map(spec), ...plan.upgrade];
     if (install.length > 0) {
       const flags: string[] = [];

@@ -27,7 +27,7 @@ describe("deb arguments", () => {
   });
   it("downloads a URL in the probe and simulates only a file whose version is not installed", () => {
     const url = debProbe({ deb: "http://198.18.0.1:8080/x.deb" });
-    expect(url).toContain("curl -sSfL --max-time 10 -o \"$_kt/fetched.deb\" http://198.18.0.1:8080/x.deb");
+    expect(url).toContain('curl -sSfL --max-time 10 -o "$_kt/fetched.deb" http://198.18.0.1:8080/x.deb');
     const file = debProbe({ deb: "/tmp/x.deb" });
     expect(file).toContain("dpkg-deb -f /tmp/x.deb Package Version Depends Pre-Depends");
     expect(file).toMatch(/case "\$_ki" in "\$_kv\t"\?i\*\) ;;/);
@@ -71,7 +71,10 @@ describe("deb diff and apply", () => {
     const older = parseDeb(rec("deb0", FIELDS) + rec("debi0", "1.1\tii ") + rec("debs0", SIM), args);
     expect(() => debDiff(older, args)).toThrow(/A later version is already installed/);
     expect(debDiff(older, { ...args, allow_downgrade: true })).toHaveLength(1);
-    const broken = parseDeb(rec("deb0", FIELDS) + rec("debi0", "") + rec("debs0", "E: Unable to correct problems, you have held broken packages.\nkeel-rc=100\n"), args);
+    const broken = parseDeb(
+      rec("deb0", FIELDS) + rec("debi0", "") + rec("debs0", "E: Unable to correct problems, you have held broken packages.\nkeel-rc=100\n"),
+      args,
+    );
     expect(() => debDiff(broken, args)).toThrow(/Unable to install package keel-debtest.*held broken packages/);
     expect(debDiff(broken, { ...args, force: true })[0]!.data).toEqual({ op: "deb", paths: [args.deb], deps: [] });
     expect(() => debDiff(parseDeb(rec("deb0", "keel-missing\n"), args), args)).toThrow(/no such \.deb file on the host/);
