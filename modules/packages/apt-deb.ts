@@ -59,7 +59,7 @@ export function validateDeb(a: PackageArgs): void {
   if (URL_RE.test(a.deb) && !/^https?:\/\/[^\s'"\\`$]+$/.test(a.deb))
     throw new ArgError("deb", `deb: '${a.deb}' is not an http(s) URL keel can fetch`, "use http:// or https://, or a path on the host");
   for (const p of debPaths(a.deb))
-    if (p === "" || /[\n\0]/.test(p)) throw new ArgError("deb", `deb: '${a.deb}' has an empty or invalid path`, "e.g. deb: /tmp/x.deb");
+    if (p === "" || /[\n\r\0]/.test(p)) throw new ArgError("deb", `deb: '${a.deb}' has an empty or invalid path`, "e.g. deb: /tmp/x.deb");
 }
 
 /** The download as Ansible's fetch_file makes it (10 s timeout, redirects followed), with curl, wget or python3. */
