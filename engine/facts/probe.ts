@@ -183,8 +183,14 @@ export function factsScript(opts: FactsOptions = {}): string {
     `printf 'mark=%s\\n' ${mark}`,
     "printf 'text:b64='",
     "{",
-    // the login's ids, asked once for the sections user, pw and platform (each used to ask again)
-    ...(subsets.includes("min") ? [lazy ? "_kf_un=$(id -un)" : "_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"] : []),
+    // the login's ids, asked once for the sections user, pw and platform (each used to ask again);
+    // without sudo, the shell's prelude asked them already (framing.ts LOGIN_ID)
+    ...(subsets.includes("min")
+      ? [
+          `if [ -n "\${_keel_id-}" ]; then _kf_un=$_keel_un; _kf_u=$_keel_uid; _kf_g=$_keel_gid; ` +
+            `else ${lazy ? "_kf_un=$(id -un)" : "_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"}; fi`,
+        ]
+      : []),
     ...SECTIONS.filter(([g, id]) => subsets.includes(g) && (!lazy || KEEL_SECTIONS.has(id))).map(([, id, cmd]) => sec(id, cmd)),
     // in a subshell: it sources /etc/os-release, whose variables must not reach later sections
     ...(subsets.includes("min") && !lazy ? [sec("python", `(\n${pythonScript(opts.python)}\n)`)] : []),
