@@ -28,7 +28,11 @@ import { LabError, run } from "./util.js";
  * mariadb-server, postgresql and their Python drivers (python3-pymysql, python3-psycopg2, which
  * Ansible's community.mysql / community.postgresql modules need) are for the database modules and
  * the mysql/postgresql corpus roles; bind9, cron, logrotate, supervisor, vim, certbot and
- * nfs-kernel-server are what the remaining corpus roles install.
+ * nfs-kernel-server are what the remaining corpus roles install. aptitude is what Ansible's apt
+ * module uses for `upgrade:` when it is installed (and the apt corpus role installs);
+ * python3-mysqldb is the MySQL driver Ansible's community.mysql prefers (the mysql corpus row);
+ * mailutils, sasl2-bin and libsasl2-modules are what the postfix corpus role installs, and
+ * isc-dhcp-client provides /etc/dhcp/dhclient.conf, which the dns corpus role edits.
  * Dependencies come without Recommends.
  */
 export const REAL_DEBS: readonly string[] = [
@@ -36,6 +40,7 @@ export const REAL_DEBS: readonly string[] = [
   "aide-common",
   "apache2",
   "apache2-utils",
+  "aptitude",
   "audispd-plugins",
   "auditd",
   "bind9",
@@ -47,11 +52,14 @@ export const REAL_DEBS: readonly string[] = [
   "haproxy",
   "htop",
   "iptables",
+  "isc-dhcp-client",
   "kmod",
   "libpam-passwdqc",
   "libpam-pwquality",
+  "libsasl2-modules",
   "locales",
   "logrotate",
+  "mailutils",
   "mariadb-client",
   "mariadb-server",
   "memcached",
@@ -66,6 +74,7 @@ export const REAL_DEBS: readonly string[] = [
   "postgresql",
   "postgresql-contrib",
   "python3-apt",
+  "python3-mysqldb",
   "python3-pip",
   "python3-psycopg2",
   "python3-pymysql",
@@ -73,6 +82,7 @@ export const REAL_DEBS: readonly string[] = [
   "redis-server",
   "rsyslog",
   "ruby",
+  "sasl2-bin",
   "supervisor",
   "systemd-standalone-sysusers",
   "ufw",
