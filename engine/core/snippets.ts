@@ -49,9 +49,13 @@ function b64Value(value: string): string {
  * (`base64 < file` for `cat < file`: one process, not two).
  */
 function b64Output(command: string, redirs = "", alone?: string): string {
+  // in a subshell either way (a pipeline's part is one), so the command's variables stay in it
   return [
-    `if [ -n "\${_keel_rm-}" ]; then printf '%s{' "$_keel_rm"; ( ${command}`,
-    `)${redirs}; printf '%s}' "$_keel_rm"; else ${alone ?? `( ${command}\n)${redirs} | ${B64}`}; fi`,
+    `if [ -n "\${_keel_rm-}" ]; then printf '%s{' "$_keel_rm"; (`,
+    `{ ${command}`,
+    `}${redirs} ); printf '%s}' "$_keel_rm"; else`,
+    ...(alone !== undefined ? [alone] : [`{ ${command}`, `}${redirs} | ${B64}`]),
+    `fi`,
   ].join("\n");
 }
 

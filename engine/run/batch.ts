@@ -14,14 +14,12 @@
 import { randomBytes } from "node:crypto";
 import { InternalError } from "../core/errors.js";
 import { prefetchPrelude } from "../core/prefetch.js";
+import { expandRawValues, rawMark } from "../core/record.js";
 
 export interface ProbeOutput {
   stdout: string;
   rc: number;
 }
-
-/** The mark around a raw value: `${mark}{` bytes `${mark}}` (RAW_OPEN / RAW_CLOSE). */
-const rawMark = (nonce: string) => `@@KEEL-${nonce}-RAW`;
 
 /** Build one script that runs every probe in order and frames its output. */
 export function joinProbes(scripts: readonly string[], nonce = randomBytes(6).toString("hex")): { script: string; nonce: string } {
@@ -49,29 +47,6 @@ function decodeBatch(stdout: string): Buffer {
 }
 
 /**
- * A probe's output with every raw value turned back into base64 text, as UTF-8 (as a probe that
- * ran alone gives it). A raw value that does not end, or an end without its start, is an error.
- */
-function expandRaw(body: Buffer, mark: string): string {
-  const open = Buffer.from(`${mark}{`);
-  const close = Buffer.from(`${mark}}`);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const o = body.indexOf(open, at);
-    const text = body.subarray(at, o < 0 ? body.length : o);
-    if (text.includes(close)) throw new InternalError("probe batch output has the end of a raw value without its start");
-    parts.push(text);
-    if (o < 0) break;
-    const c = body.indexOf(close, o + open.length);
-    if (c < 0) throw new InternalError("probe batch output has a raw value that does not end");
-    parts.push(Buffer.from(body.subarray(o + open.length, c).toString("base64"), "latin1"));
-    at = c + close.length;
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
-
-/**
  * Split the output of a joined script into one result per probe.
  * A probe whose frame is missing or cut short (the batch was killed) is an InternalError:
  * the caller cannot trust any state read from a half-run batch.
@@ -91,7 +66,7 @@ export function splitProbes(stdout: string, count: number, nonce: string): Probe
     endRe.lastIndex = start;
     const m = endRe.exec(all);
     if (!m) throw new InternalError(`probe batch output of probe ${i + 1} of ${count} is cut short`);
-    out.push({ stdout: expandRaw(Buffer.from(all.slice(start, m.index), "latin1"), mark), rc: Number(m[1]) });
+    out.push({ stdout: expandRawValues(Buffer.from(all.slice(start, m.index), "latin1"), mark).toString("utf8"), rc: Number(m[1]) });
     at = m.index + m[0].length;
   }
   return out;

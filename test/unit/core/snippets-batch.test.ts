@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snip } from "../../../engine/core/snippets.js";
 import { fileProbeScript } from "../../../engine/core/filestate.js";
 import { joinProbes, splitProbes } from "../../../engine/run/batch.js";
+import { factsScript, sectionTexts } from "../../../engine/facts/probe.js";
 
 let dir: string;
 let bbBin: string | undefined;
@@ -106,11 +107,32 @@ describe.each(shells)("under $name: a batch gives each probe's output as the pro
     const batch = run(script);
     const alone = probes().map((p) => run(`(\n${p}\n) </dev/null 2>/dev/null`).out);
     expect(splitProbes(batch.out, probes().length, nonce).map((o) => o.stdout)).toEqual(alone);
-    // base64: the batch's own; stat: lstat and stat -L of the hinted paths, plus the second stat
-    // of each symlink's pair (its target) and the size of the ifDiffers reads; getent: once per
-    // database, plus the numeric key (looked up by id) and the name that is not there
+    // base64: the batch's own; getent: once per database, plus the numeric key (looked up by id)
+    // and the name that is not there
     expect(batch.counts.base64).toBe(1);
-    expect(batch.counts.sha256sum).toBe(1);
+    // sha256sum: the batch's, and the file whose name holds a newline (sha256sum would escape it)
+    expect(batch.counts.sha256sum).toBe(2);
+    // stat: the batch's lstat and stat -L (2), and the size of each of the 4 files whose sha256
+    // differs from the ifDiffers one (the content's reads, not prefetched)
+    expect(batch.counts.stat).toBe(6);
     expect(batch.counts.getent).toBe(4);
+  });
+});
+
+describe("the facts probe's stream", () => {
+  it("gives the same sections with its values raw inside the one base64 as with a base64 each", () => {
+    const script = factsScript({ subset: ["min", "!local"] });
+    const classic = script
+      .split("\n")
+      .filter((l) => !l.startsWith("_keel_rm="))
+      .join("\n");
+    expect(classic).not.toBe(script);
+    const run = (s: string) => sectionTexts(execFileSync("dash", ["-c", s], { encoding: "utf8" }));
+    const [raw, each] = [run(script), run(classic)];
+    // the clock moves between the runs
+    raw.delete("date");
+    each.delete("date");
+    expect(raw).toEqual(each);
+    expect(raw.size).toBeGreaterThan(5);
   });
 });
