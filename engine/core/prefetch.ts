@@ -73,8 +73,7 @@ export function statLookup(follow: boolean, target: string, fallback: string): s
   const v = follow ? VAR.stat : VAR.lstat;
   const key = `"$_keel_px"N"$_keel_p""$_keel_px"D`;
   return (
-    `case \${_keel_px:+x}\${${v}-} in x*${key}*) ${target}=\${${v}#*${key}}; ${target}=\${${target}%%"$_keel_px"E*} ;; ` +
-    `*) ${target}=${fallback} ;; esac`
+    `case \${_keel_px:+x}\${${v}-} in x*${key}*) ${target}=\${${v}#*${key}}; ${target}=\${${target}%%"$_keel_px"E*} ;; ` + `*) ${target}=${fallback} ;; esac`
   );
 }
 
@@ -98,8 +97,7 @@ export function getentLookup(db: "passwd" | "group", name: string, target: strin
   const v = VAR[db];
   const key = `"$_keel_nl"${shq(`${name}:`)}`;
   return (
-    `${target}=; case \${_keel_px:+x}\${${v}-} in x*${key}*) ${target}=\${${v}#*${key}}; ` +
-    `${target}=${shq(`${name}:`)}\${${target}%%"$_keel_nl"*} ;; esac`
+    `${target}=; case \${_keel_px:+x}\${${v}-} in x*${key}*) ${target}=\${${v}#*${key}}; ` + `${target}=${shq(`${name}:`)}\${${target}%%"$_keel_nl"*} ;; esac`
   );
 }
 

@@ -44,7 +44,7 @@ const shells = [
 ];
 
 const probes = (): string[] => [
-  snip.begin("f") + "\n" + snip.field("one", '"a b"') + "\n" + snip.field("multi", '"$(printf \'x\\ny\\n\\nz\')"'),
+  snip.begin("f") + "\n" + snip.field("one", '"a b"') + "\n" + snip.field("multi", "\"$(printf 'x\\ny\\n\\nz')\""),
   snip.out("o", "printf 'l1\\nl2\\n'; printf '\\377\\000\\n'"),
   snip.out("empty", ":"),
   snip.cmd("c", "printf 'out\\n\\n'; printf 'err \\303\\274\\n' >&2; exit 3"),
