@@ -4,11 +4,19 @@
 // state (mysql.user, SHOW DATABASES, SHOW GRANTS), --check writing nothing, a second run changing
 // nothing for either tool, `keel drift` clean on Ansible's host, and no password in keel's output or
 // JSON report.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+//
+// Ansible's side (its statuses and the sha256 of its server's end state) is replayed from
+// test/recordings/ansible/mysql-modules-runs.json while its key holds (the play, this harness, the
+// lab's MariaDB/PyMySQL versions, the installed Ansible): then one scratch host runs keel alone and
+// `keel drift` runs on it (checked first to be in Ansible's recorded end state). KEEL_ANSIBLE_LIVE=1
+// runs Ansible live on a second host; KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, keelRunJson, keelStatuses, plainStatus } from "./ansible-side.js";
+import { describeLab, keel, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 import { installSystemctl } from "../lab/systemctl.js";
 
 const SOCK = "/run/mysqld/mysqld.sock";
@@ -44,41 +52,17 @@ let k: ScratchHost | undefined;
 let a: ScratchHost | undefined;
 let dir = "";
 let pb = "";
-let n = 0;
 const outputs: string[] = [];
 
 async function keelRun(h: ScratchHost, ...extra: string[]): Promise<Record<string, string>> {
-  const json = join(dir, `k${++n}.json`);
-  const r = await keel(["run", pb, "-i", h.inventory, "--json", json, ...extra], { timeoutMs: 300_000 });
-  outputs.push(r.stdout, r.stderr, readFileSync(json, "utf8"));
+  const r = await keelRunJson(h, pb, { dir, extra });
+  outputs.push(r.stdout, r.stderr, r.json);
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const out: Record<string, string> = {};
-  for (const e of (JSON.parse(readFileSync(json, "utf8")) as { events: { type: string; task: { name: string }; result: { status: string } }[] }).events)
-    if (e.type === "task.result") out[e.task.name] = e.result.status;
-  return out;
+  return keelStatuses(r.report);
 }
 
 async function ansibleRun(h: ScratchHost, ...extra: string[]): Promise<Record<string, string>> {
-  const inv = join(dir, "a.ini");
-  writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root", ...extra], {
-    encoding: "utf8",
-    timeout: 300_000,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "json",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const rep = JSON.parse(r.stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean }> }[] }[] };
-  const out: Record<string, string> = {};
-  for (const t of rep.plays[0]!.tasks) out[t.task.name] = t.hosts[h.name]!.failed ? "failed" : t.hosts[h.name]!.changed ? "changed" : "ok";
-  return out;
+  return ansibleStatuses(await ansiblePlaybookJson(h, pb, { home: dir, extra, timeoutMs: 300_000 }), h.name);
 }
 
 /** The server's accounts, databases and grants, as text to compare between the two hosts. */
@@ -94,57 +78,78 @@ async function endState(h: ScratchHost): Promise<string> {
   return r.stdout;
 }
 
+const INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server python3-pymysql >/dev/null";
+
+/** MariaDB from the lab's packages, answering on its socket. */
+async function prepare(h: ScratchHost): Promise<void> {
+  const p = await ssh(h, INSTALL, { timeoutMs: 600_000 });
+  expect(p.code, `installing MariaDB on ${h.name}: ${p.stderr}`).toBe(0);
+  await installSystemctl(h);
+  // started by the package's postinst (policy-rc.d allows it on lab hosts); start it when not
+  const s = await ssh(
+    h,
+    `[ -S ${SOCK} ] || systemctl start mariadb; for i in $(seq 60); do mysql -e 'SELECT 1' >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1`,
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  expect(s.code, `MariaDB on ${h.name} answers: ${s.stderr}`).toBe(0);
+}
+
+/** Ansible's outcomes on its host (recorded as mysql-modules-runs); its end state as a sha256 (it holds password hashes). */
+type Side = { run1: Record<string, string>; state1: string; run2: Record<string, string> };
+let side: AnsibleSteps<Side>;
+
 describeLab("databases.mysql_* against community.mysql (issue 16)", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-mysql-e2e-"));
     pb = join(dir, "pb.yml");
     writeFileSync(pb, PLAY);
-    [k, a] = await startScratchHosts(2);
-    await Promise.all(
-      [k, a].map(async (h) => {
-        const p = await ssh(
-          h!,
-          "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server python3-pymysql >/dev/null",
-          {
-            timeoutMs: 600_000,
-          },
-        );
-        expect(p.code, `installing MariaDB on ${h!.name}: ${p.stderr}`).toBe(0);
-        await installSystemctl(h!);
-        // started by the package's postinst (policy-rc.d allows it on lab hosts); start it when not
-        const s = await ssh(
-          h!,
-          `[ -S ${SOCK} ] || systemctl start mariadb; for i in $(seq 60); do mysql -e 'SELECT 1' >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1`,
-          {
-            timeoutMs: 120_000,
-          },
-        );
-        expect(s.code, `MariaDB on ${h!.name} answers: ${s.stderr}`).toBe(0);
-      }),
-    );
+    side = new AnsibleSteps<Side>("mysql-modules-runs", {
+      play: sha256(PLAY),
+      harness: sha256([INSTALL, prepare, endState, ansibleRun, ansiblePlaybookJson, ansibleStatuses, plainStatus].map(String).join("\n")),
+      packages: labPackageVersions([
+        "mariadb-server",
+        "mariadb-server-core",
+        "mariadb-client",
+        "mariadb-client-core",
+        "mariadb-common",
+        "python3-pymysql",
+        "python3",
+      ]),
+    });
+    // replaying, Ansible's host is not needed: one scratch host, MariaDB installed there only
+    [k, a] = await startScratchHosts(side.replaying ? 1 : 2);
+    await Promise.all([k, a].filter((h): h is ScratchHost => h !== undefined).map(prepare));
   }, 900_000);
   afterAll(async () => {
     await stopScratchHosts([k, a].filter((h): h is ScratchHost => h !== undefined));
   });
 
   it("--check writes nothing; keel and Ansible change the same tasks and leave the same server; a second run changes nothing", async () => {
+    console.log(`mysql-modules: Ansible's side ${side.source}`);
     const before = await endState(k!);
     expect(await keelRun(k!, "--check")).toEqual(FIRST);
     expect(await endState(k!)).toBe(before);
     const k1 = await keelRun(k!);
-    const a1 = await ansibleRun(a!);
+    const a1 = await side.step("run1", () => ansibleRun(a!));
     expect(k1).toEqual(FIRST);
-    expect(a1).toEqual(FIRST);
+    expect(a1, side.hint).toEqual(FIRST);
     const ks = await endState(k!);
-    expect(ks).toBe(await endState(a!));
+    expect(sha256(ks), side.hint).toBe(await side.step("state1", async () => sha256(await endState(a!))));
     expect(ks).toContain("GRANT SELECT, INSERT ON `app`.* TO `app`@`%`");
     expect(ks).toContain("REQUIRE SSL");
     expect(await keelRun(k!)).toEqual(AGAIN);
-    expect(await ansibleRun(a!)).toEqual(AGAIN);
+    expect(await side.step("run2", () => ansibleRun(a!)), side.hint).toEqual(AGAIN);
+    side.save();
   }, 900_000);
 
   it("keel drift is clean on the host Ansible converged, and no password shows in keel's output", async () => {
-    const d = await keel(["drift", pb, "-i", a!.inventory], { timeoutMs: 300_000 });
+    // Live, on Ansible's host. Replaying there is none: on keel's host, once its server is checked
+    // to be in the state Ansible's host was recorded in.
+    const target = side.replaying ? k! : a!;
+    if (side.replaying) expect(sha256(await endState(k!)), side.hint).toBe(side.value("state1"));
+    const d = await keel(["drift", pb, "-i", target.inventory], { timeoutMs: 300_000 });
     outputs.push(d.stdout, d.stderr);
     expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
     for (const pw of PASSWORDS) for (const o of outputs) expect(o.includes(pw), `a password in keel's output: ${o.slice(0, 300)}`).toBe(false);
