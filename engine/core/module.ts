@@ -233,7 +233,12 @@ export interface HostModule<A = any, S = any, D = any> extends ModuleMeta<A> {
    * each key becomes a variable, and `ansible_facts.<key without ansible_>` too; such a module must
    * declare those names in `produces` (the pipeline batches past modules that produce nothing).
    */
-  result?(state: S, args: A, facts: Facts): Record<string, unknown>;
+  result?(state: S, args: A, facts: Facts, mode?: ResultMode): Record<string, unknown>;
+}
+
+/** How the task runs, for result(): Ansible's modules return fewer keys in check mode (only `changed` when a user or group would be created). */
+export interface ResultMode {
+  check: boolean;
 }
 
 export interface ControllerResult {

@@ -226,7 +226,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       resource = p.resource;
       const po = await h.probes.get(h.connection, p.become, p.probe.script, p.fp.reads, fresh, () => h.upcoming(task, p.become), p.fp.writes);
       const state = p.probe.parse(po.stdout, po.rc);
-      const extra = p.module.result?.(state, p.args, h.facts);
+      const extra = p.module.result?.(state, p.args, h.facts, { check });
       changes = p.module.diff(state, p.args, h.facts);
       if (changes.length === 0) {
         status = "ok";

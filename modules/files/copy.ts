@@ -17,6 +17,7 @@ import {
   type FileStat,
 } from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
+import { contentApplied, contentResult } from "./content-result.js";
 
 export default defineModule<ContentArgs, FileStat, ContentOp>({
   name: "files.copy",
@@ -137,5 +138,7 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
   probe: (args) => contentProbe(args),
   diff: (state, args) => contentDiff(state, args, "copy"),
   explain: (state, args) => contentExplain(state, args),
-  apply: (host, args, changes, state) => contentApply(host, args, changes, state),
+  // ansible.builtin.copy's register keys (content-result.ts); after a write, one stat of the file
+  result: (state, args) => contentResult(state, args),
+  apply: async (host, args, changes, state) => contentApplied(host, state, args, await contentApply(host, args, changes, state)),
 });

@@ -2,7 +2,8 @@
 // owner and group, optionally through a whole directory tree.
 import { snip, statOf } from "../../engine/core/snippets.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
-import { defineModule, folderEntries } from "../../engine/core/module.js";
+import { defineModule, folderEntries, type Change, type Host } from "../../engine/core/module.js";
+import { fileResult, readPathInfo, statPathInfo } from "./pathinfo.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { TIME_SCHEMAS, parseTimes, timeChanges, timeSpecs, timesScript, wantsTimes } from "../../engine/core/filetimes.js";
 import { shq } from "../../engine/core/shell.js";
@@ -193,52 +194,69 @@ export default defineModule<FileArgs, FileState, FileOp>({
     return `${want === "directory" ? "directory" : "file"} ${path} exists${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
   }),
 
-  async apply(host, args, changes, st) {
-    const path = pathOf(args);
-    const plan = changes.flatMap((c) => (c.data ? [c.data] : []));
-    const ops = attrOps(changes);
-    if (plan.some((p) => p.op === "remove")) {
-      await host.run(`rm -rf ${shPath(path)}`);
-      return;
-    }
-    for (const p of plan) {
-      // Create, then set exactly the attributes the task names, on every directory created (the
-      // missing parents first, top down, then the path), as Ansible does.
-      if (p.op === "mkdir") {
-        const ops = (d: string) => [...newAttrOps(args, true, { fs: st.fs }), ...(d === p.create[p.create.length - 1] && p.times ? [p.times] : [])];
-        await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, ops(d), { isDir: true }))]);
-        return;
-      }
-      if (p.op === "touch") {
-        const ops = [...newAttrOps(args, false, { fs: st.fs }), ...(p.times ? [p.times] : [])];
-        await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, ops, { isDir: false })]);
-        return;
-      }
-    }
-    const link = plan.find((p) => p.op === "link");
+  // Ansible's register keys (pathinfo.ts): state absent reads the path after removing it (gone), but
+  // in check mode it is still there; everything else reads the path as the probe found it.
+  result(st, args, _facts, mode) {
     const want = wantedState(st, args);
-    // A symlink's own owner and group (follow: false): chown -h.
-    if (st.link !== undefined && !follows(args) && (want === "touch" || args.state === undefined)) {
-      await runAll(host, attrCommands(path, ops, { noDeref: true }));
-      return;
-    }
-    if (want === "link") {
-      const cmds: string[] = [];
-      if (link) {
-        if (link.replace === "rmdir") cmds.push(`rmdir ${shPath(path)}`);
-        else if (link.replace === "rm") cmds.push(`rm -f ${shPath(path)}`);
-        cmds.push(`ln -s ${shq(link.target)} ${shPath(path)}`);
-      }
-      // follow: chown and chmod go through the link to its target; else chown -h on the link itself.
-      const follow = follows(args);
-      cmds.push(...attrCommands(path, ops, { noDeref: !follow, isDir: follow && st.srcStat?.type === "directory" }));
-      await runAll(host, cmds);
-      return;
-    }
-    const recurse = args.recurse === true && want === "directory";
-    await runAll(host, attrCommands(path, ops, { recurse, isDir: st.type === "directory" }));
+    if (want === "absent" && !mode?.check) return fileResult(args, want, undefined);
+    return fileResult(args, want, statPathInfo(st, want !== "link" && want !== "absent" && follows(args)));
+  },
+
+  async apply(host, args, changes, st) {
+    await applyPlan(host, args, changes, st);
+    const want = wantedState(st, args);
+    if (want === "absent") return;
+    // the path as apply left it, for the registered result (one stat)
+    return { data: fileResult(args, want, await readPathInfo(host, pathOf(args), want !== "link" && follows(args) && st.link !== undefined)) };
   },
 });
+
+/** apply's work: the plan diff made, on the host. */
+async function applyPlan(host: Host, args: FileArgs, changes: Change<FileOp>[], st: FileState): Promise<void> {
+  const path = pathOf(args);
+  const plan = changes.flatMap((c) => (c.data ? [c.data] : []));
+  const ops = attrOps(changes);
+  if (plan.some((p) => p.op === "remove")) {
+    await host.run(`rm -rf ${shPath(path)}`);
+    return;
+  }
+  for (const p of plan) {
+    // Create, then set exactly the attributes the task names, on every directory created (the
+    // missing parents first, top down, then the path), as Ansible does.
+    if (p.op === "mkdir") {
+      const ops = (d: string) => [...newAttrOps(args, true, { fs: st.fs }), ...(d === p.create[p.create.length - 1] && p.times ? [p.times] : [])];
+      await runAll(host, [`mkdir -p ${shPath(path)}`, ...p.create.flatMap((d) => attrCommands(d, ops(d), { isDir: true }))]);
+      return;
+    }
+    if (p.op === "touch") {
+      const ops = [...newAttrOps(args, false, { fs: st.fs }), ...(p.times ? [p.times] : [])];
+      await runAll(host, [`touch ${shPath(path)}`, ...attrCommands(path, ops, { isDir: false })]);
+      return;
+    }
+  }
+  const link = plan.find((p) => p.op === "link");
+  const want = wantedState(st, args);
+  // A symlink's own owner and group (follow: false): chown -h.
+  if (st.link !== undefined && !follows(args) && (want === "touch" || args.state === undefined)) {
+    await runAll(host, attrCommands(path, ops, { noDeref: true }));
+    return;
+  }
+  if (want === "link") {
+    const cmds: string[] = [];
+    if (link) {
+      if (link.replace === "rmdir") cmds.push(`rmdir ${shPath(path)}`);
+      else if (link.replace === "rm") cmds.push(`rm -f ${shPath(path)}`);
+      cmds.push(`ln -s ${shq(link.target)} ${shPath(path)}`);
+    }
+    // follow: chown and chmod go through the link to its target; else chown -h on the link itself.
+    const follow = follows(args);
+    cmds.push(...attrCommands(path, ops, { noDeref: !follow, isDir: follow && st.srcStat?.type === "directory" }));
+    await runAll(host, cmds);
+    return;
+  }
+  const recurse = args.recurse === true && want === "directory";
+  await runAll(host, attrCommands(path, ops, { recurse, isDir: st.type === "directory" }));
+}
 
 function pathOf(a: FileArgs): string {
   return (a.path ?? a.dest ?? a.name)!;

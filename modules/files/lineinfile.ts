@@ -13,6 +13,7 @@ import {
   MODE_SCHEMA,
   OWNER_SCHEMA,
   VALIDATE_SCHEMA,
+  attrChanges,
   attrExplain,
   quoteShort,
   type FileStat,
@@ -133,7 +134,12 @@ export default defineModule<LineArgs, FileStat, TextOp>({
     return `${st.path}: line ${quoteShort(lineOf(args) ?? "")} present${tail}`;
   }),
 
-  apply: (host, args, changes, st) => textApply(host, args, changes, st),
+  result: (st, args) => lineResult(st, args),
+  // Ansible's `backup` key: the backup's path ("" without one)
+  async apply(host, args, changes, st) {
+    const res = await textApply(host, args, changes, st);
+    return res?.backup_file !== undefined ? { ...res, data: { ...(res.data ?? {}), backup: res.backup_file } } : res;
+  },
 });
 
 function regexpOf(a: LineArgs): string | undefined {
@@ -260,6 +266,16 @@ export function presentLine(text: string, a: LineArgs): { text: string; msg: str
 
 /** state=absent: every line matching regexp, search_string or (exactly) line goes. */
 export function removeLines(text: string, a: LineArgs): { text: string; msg: string } {
+  const { keep, gone } = partitionLines(text, a);
+  if (!gone.length) return { text, msg: "" };
+  // Every removed line is named, so a check run shows all of them.
+  const what =
+    gone.length === 1 ? `line ${quoteShort(stripEol(gone[0]!), 80)}` : `${gone.length} lines (${gone.map((l) => quoteShort(stripEol(l), 80)).join(", ")})`;
+  return { text: keep.join(""), msg: `${what} removed` };
+}
+
+/** state=absent: the lines that stay and the ones that match (regexp, search_string, or exactly line). */
+function partitionLines(text: string, a: LineArgs): { keep: string[]; gone: string[] } {
   const reSrc = regexpOf(a);
   const re = reSrc !== undefined ? pyRegex(reSrc, "regexp") : undefined;
   const line = lineOf(a);
@@ -270,9 +286,34 @@ export function removeLines(text: string, a: LineArgs): { text: string; msg: str
     const hit = re ? re.test(cur) : a.search_string !== undefined ? cur.includes(a.search_string) : cur === line;
     (hit ? gone : keep).push(l);
   }
-  if (!gone.length) return { text, msg: "" };
-  // Every removed line is named, so a check run shows all of them.
-  const what =
-    gone.length === 1 ? `line ${quoteShort(stripEol(gone[0]!), 80)}` : `${gone.length} lines (${gone.map((l) => quoteShort(stripEol(l), 80)).join(", ")})`;
-  return { text: keep.join(""), msg: `${what} removed` };
+  return { keep, gone };
+}
+
+/**
+ * ansible.builtin.lineinfile's register keys, from the probed file (pure): msg ("line added", "line
+ * replaced", "N line(s) removed", "" for none, with " and ownership, perms or SE linux context
+ * changed" when attributes differ too; "file not present" for absent on a missing file), backup
+ * ("" here: apply gives the backup's path), and for absent the number of matching lines, found.
+ * A file created by the task gets no attribute suffix: Ansible's depends on the new file's mode.
+ */
+export function lineResult(st: FileStat, a: LineArgs): Record<string, unknown> {
+  const before = currentText(st);
+  const absent = (a.state ?? "present") === "absent";
+  if (absent && before === undefined) return { msg: "file not present" };
+  let msg: string;
+  const out: Record<string, unknown> = {};
+  try {
+    if (absent) {
+      const found = partitionLines(before!, a).gone.length;
+      out.found = found;
+      msg = found ? `${found} line(s) removed` : "";
+    } else {
+      const r = presentLine(before ?? "", a);
+      msg = r.msg === "" ? "" : r.msg.startsWith("line replaced") ? "line replaced" : "line added";
+    }
+  } catch {
+    return {}; // diff fails the task with the reason
+  }
+  if (before !== undefined && attrChanges(st, a, "").length) msg += `${msg ? " and " : ""}ownership, perms or SE linux context changed`;
+  return { msg, backup: "", ...out };
 }

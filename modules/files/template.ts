@@ -20,6 +20,7 @@ import {
   type FileStat,
 } from "./common.js";
 import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
+import { contentApplied, contentResult } from "./content-result.js";
 
 type TemplateArgs = ContentArgs & TemplateOptions & { output_encoding?: string; unsafe_writes?: boolean };
 
@@ -131,7 +132,9 @@ export default defineModule<TemplateArgs, FileStat, ContentOp>({
   probe: (args) => contentProbe(args),
   diff: (state, args) => contentDiff(state, args, "template"),
   explain: (state, args) => contentExplain(state, args),
-  apply: (host, args, changes, state) => contentApply(host, args, changes, state),
+  // ansible.builtin.copy's register keys (content-result.ts); after a write, one stat of the file
+  result: (state, args) => contentResult(state, args),
+  apply: async (host, args, changes, state) => contentApplied(host, state, args, await contentApply(host, args, changes, state)),
 });
 
 type Codec = "utf8" | "latin1" | "ascii" | "utf16" | "utf16le" | "utf16be";

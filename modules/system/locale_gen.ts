@@ -157,8 +157,10 @@ export default defineModule<LocaleGenArgs, LocaleGenState, LocaleGenOp>({
     return (a.state ?? "present") === "present" ? `locale ${a.name} is compiled (locale -a)` : `locale ${a.name} is not compiled (locale -a)`;
   },
 
-  result(_st, a) {
-    return { name: a.name, msg: "OK" };
+  // community.general's locale_gen: name and msg "OK" after a run; in check mode it exits with
+  // `changed` alone
+  result(_st, a, _facts, mode) {
+    return mode?.check ? {} : { name: a.name, msg: "OK" };
   },
 
   async apply(host, a, changes, st) {

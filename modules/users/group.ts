@@ -1,5 +1,5 @@
 // users.group: a local group exists (or not) with the given gid. Ansible twin: ansible.builtin.group.
-import { defineModule, type Change } from "../../engine/core/module.js";
+import { defineModule, type Change, type Host } from "../../engine/core/module.js";
 import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
 import { shJoin } from "../../engine/core/shell.js";
@@ -139,24 +139,53 @@ export default defineModule<GroupArgs, GroupState, GroupOp>({
     return s.group ? `group ${a.name} exists with gid ${s.group.gid}` : `group ${a.name} is absent`;
   },
 
+  // ansible.builtin.group's register keys: name and state; gid and system (the argument, as Ansible
+  // returns it) when the group exists after the task. In check mode a group to create or delete
+  // gives only `changed`, as Ansible's module exits early.
+  result(s, a, _facts, mode) {
+    return groupResult(s.group, a, mode?.check === true);
+  },
+
   async apply(host, a, changes) {
-    for (const { data: op } of changes) {
-      if (!op) continue;
-      const l = a.local ? "l" : "";
-      if (op.op === "delete") await host.run(shJoin([`${l}groupdel`, ...(a.force ? ["-f"] : []), a.name]));
-      else if (op.op === "create") {
-        const cmd = [`${l}groupadd`];
-        if (a.gid !== undefined) cmd.push("-g", String(a.gid), ...(a.non_unique ? ["-o"] : []));
-        if (a.system) cmd.push("-r");
-        // Ansible's group_add: -K GID_MIN= / GID_MAX= after the other options
-        if (a.gid_min !== undefined) cmd.push("-K", `GID_MIN=${a.gid_min}`);
-        if (a.gid_max !== undefined) cmd.push("-K", `GID_MAX=${a.gid_max}`);
-        cmd.push(a.name);
-        await host.run(shJoin(cmd));
-      } else await host.run(shJoin([`${l}groupmod`, "-g", String(op.gid), ...(a.non_unique ? ["-o"] : []), a.name]));
-    }
+    await applyOps(host, a, changes);
+    if ((a.state ?? "present") === "absent") return;
+    // the gid the group has now: the one asked for, else what groupadd picked (one getent)
+    const gid = a.gid ?? (await readGid(host, a.name));
+    return { data: groupResult(gid !== undefined ? { name: a.name, gid, members: [] } : undefined, a, false) };
   },
 });
+
+/** The register keys (pure): `g` is the group as it is (probed; or after apply), undefined when absent. */
+export function groupResult(g: GroupEntry | undefined, a: GroupArgs, check: boolean): Record<string, unknown> {
+  const want = a.state ?? "present";
+  if (check && (want === "absent") === (g !== undefined)) return {};
+  const out: Record<string, unknown> = { name: a.name, state: want };
+  if (g && want === "present") Object.assign(out, { system: a.system ?? false, gid: g.gid });
+  return out;
+}
+
+async function readGid(host: Host, name: string): Promise<number | undefined> {
+  const r = await host.run(`getent group ${shq(name)}`, { check: false });
+  return parseGroupLine(r.stdout.trim() || undefined)?.gid;
+}
+
+async function applyOps(host: Host, a: GroupArgs, changes: Change<GroupOp>[]): Promise<void> {
+  for (const { data: op } of changes) {
+    if (!op) continue;
+    const l = a.local ? "l" : "";
+    if (op.op === "delete") await host.run(shJoin([`${l}groupdel`, ...(a.force ? ["-f"] : []), a.name]));
+    else if (op.op === "create") {
+      const cmd = [`${l}groupadd`];
+      if (a.gid !== undefined) cmd.push("-g", String(a.gid), ...(a.non_unique ? ["-o"] : []));
+      if (a.system) cmd.push("-r");
+      // Ansible's group_add: -K GID_MIN= / GID_MAX= after the other options
+      if (a.gid_min !== undefined) cmd.push("-K", `GID_MIN=${a.gid_min}`);
+      if (a.gid_max !== undefined) cmd.push("-K", `GID_MAX=${a.gid_max}`);
+      cmd.push(a.name);
+      await host.run(shJoin(cmd));
+    } else await host.run(shJoin([`${l}groupmod`, "-g", String(op.gid), ...(a.non_unique ? ["-o"] : []), a.name]));
+  }
+}
 
 /**
  * Ansible's checks with local: true, in its order: /etc/group must exist; the libuser command the

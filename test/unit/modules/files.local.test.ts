@@ -35,6 +35,10 @@ import fileMod from "../../../modules/files/file.js";
 import copyMod from "../../../modules/files/copy.js";
 import templateMod from "../../../modules/files/template.js";
 import lineMod from "../../../modules/files/lineinfile.js";
+import { pathInfoCommand } from "../../../modules/files/pathinfo.js";
+
+/** The stat each apply ends with: the path as it is now, for the registered result. */
+const READ = (p: string) => `${pathInfoCommand(p)} 2>/dev/null || true`;
 import blockMod from "../../../modules/files/blockinfile.js";
 
 function sh(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
@@ -131,7 +135,7 @@ describe("files.file locally", () => {
     expect(modeOf(d)).toBe("0750");
     const { changes, host } = await converge(fileMod, { path: d, state: "directory", mode: "u=rwx,g=rx,o=rx" });
     expect(changes.map((c) => c.summary)).toEqual(["mode 0750 → 0755"]);
-    expect(host.runs).toEqual([`chmod 00755 ${d}`]);
+    expect(host.runs).toEqual([`chmod 00755 ${d}`, READ(d)]);
     expect(host.writes).toEqual([]);
   });
 
@@ -205,7 +209,7 @@ describe("files.copy locally", () => {
     expect(modeOf(f)).toBe("0640");
     const m = await converge(copyMod, { dest: f, content: "a=2\n", mode: "0600" });
     expect(m.host.writes).toEqual([]);
-    expect(m.host.runs).toEqual([`chmod 0600 ${f}`]);
+    expect(m.host.runs).toEqual([`chmod 0600 ${f}`, READ(f)]);
   });
 
   it("does not send big or binary files back for the diff", async () => {
@@ -264,7 +268,7 @@ describe("files.copy locally", () => {
     const f = join(root, "c5");
     writeFileSync(f, "z\n");
     const { host } = await converge(copyMod, { dest: f, content: "z\n", owner: "daemon", group: "daemon" });
-    expect(host.runs).toEqual([`chown daemon:daemon ${f}`]);
+    expect(host.runs).toEqual([`chown daemon:daemon ${f}`, READ(f)]);
     expect(statSync(f).uid).toBe(1);
     // A rewrite keeps the owner it found.
     await converge(copyMod, { dest: f, content: "zz\n" });

@@ -108,9 +108,10 @@ describe("pipelined applies", () => {
     // First run, pipelined: the probes; [tree]; [a, b, line one] (a needs the folder tree made);
     // [line two] (it reads what line one wrote); [block] (likewise); [c] (registered: nothing after
     // it joins); the probe of d (its content comes from c's result); [d, link, e]. The failing
-    // copies fail in their diff, before any call. Sequentially: one round trip per apply and one
-    // probe batch after each.
-    expect(rts[0]).toEqual([8, 21]);
+    // copies fail in their diff, before any call. Sequentially: one round trip per apply, one more
+    // for each file apply's read-back of the path (its registered result), and one probe batch
+    // after each.
+    expect(rts[0]).toEqual([8, 28]);
     expect(rts[1]![0]).toBeLessThan(rts[1]![1]!);
     for (const f of ["a", "b", "c", "d", "e"]) expect(readFileSync(join(p, "etc", f), "utf8")).toBe(readFileSync(join(s, "etc", f), "utf8"));
     expect(readFileSync(join(p, "etc/conf"), "utf8")).toBe("one = 1\ntwo = 2\n# BEGIN ANSIBLE MANAGED BLOCK\nthree = 3\n# END ANSIBLE MANAGED BLOCK\n");
@@ -131,9 +132,10 @@ describe("pipelined applies", () => {
     // First run, pipelined: the probes; [a] (the command may not follow it: if it cut the link, a's
     // result would be lost with it), with the probes after it; [command, guard b, b, guard c, c]
     // (the command writes anything: b and c are read again behind guards), then the shell's probe
-    // runs at the end; [shell], which fails. Sequentially: one round trip per apply, and after each
-    // the probes of the tasks after it.
-    expect(rts[0]).toEqual([4, 10]);
+    // runs at the end; [shell], which fails. Sequentially: one round trip per apply (and one for
+    // each copy's read-back of its file, for the registered result), and after each the probes of
+    // the tasks after it.
+    expect(rts[0]).toEqual([4, 13]);
     // Second run: the command is skipped (creates), the shell runs and fails again.
     expect(rts[1]).toEqual([2, 2]);
     for (const f of ["a", "b", "c", "ran"]) expect(readFileSync(join(p, f), "utf8")).toBe(readFileSync(join(s, f), "utf8"));

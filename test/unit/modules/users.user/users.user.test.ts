@@ -31,7 +31,8 @@ describe("users.user secrets", () => {
     const host = new RecordingHost();
     await userMod.apply(host, a, changes, existing);
     const runs = host.calls.filter((c): c is { run: string; opts?: { stdin?: string } } => "run" in c);
-    expect(runs.map((c) => c.run)).toEqual(["chpasswd -e", "usermod -s /bin/bash -L deploy"]);
+    // then getent reads the account back for the registered result
+    expect(runs.map((c) => c.run)).toEqual(["chpasswd -e", "usermod -s /bin/bash -L deploy", "getent passwd deploy"]);
     expect(runs[0]!.opts?.stdin).toBe(`deploy:${HASH_B}\n`);
     const created = userMod.diff({}, a, BASE_FACTS);
     expect(JSON.stringify(created)).not.toContain("$6$");
@@ -43,7 +44,7 @@ describe("users.user secrets", () => {
     expect(changes.map((c) => c.field)).toEqual(["password"]);
     const host = new RecordingHost();
     await userMod.apply(host, a, changes, locked);
-    expect(host.calls.map((c) => ("run" in c ? c.run : ""))).toEqual(["chpasswd -e", "usermod -L deploy"]);
+    expect(host.calls.map((c) => ("run" in c ? c.run : ""))).toEqual(["chpasswd -e", "usermod -L deploy", "getent passwd deploy"]);
   });
   it("a numeric group is compared with the gid", () => {
     expect(userMod.diff(existing, { name: "deploy", group: 1001 }, BASE_FACTS)).toEqual([]);
