@@ -20,6 +20,7 @@ import { ModuleError } from "./errors.js";
 import { shq } from "./shell.js";
 import { allRecs, findRec, parseRecords } from "./record.js";
 import { fileOf, normMode, snip, statOf } from "./snippets.js";
+import { prefetchHint, sumLookup } from "./prefetch.js";
 import { parseMode, targetMode } from "./filemode.js";
 import { timesCommands, type TimesOp } from "./filetimes.js";
 import {
@@ -141,7 +142,10 @@ export interface StatOptions {
 /** The file probe for one path, from the shared snippets (stat -c, readlink, sha256sum, base64). */
 export function fileProbeScript(path: string, o: StatOptions = {}): string {
   const p = { sh: '"$_kp"' };
-  const lines = [`_kp=${shq(path)}`];
+  const content = o.content ?? { kind: "none" };
+  const summed = o.sha256 === true || content.kind === "ifDiffers";
+  // what the probe batch may read for every probe at once (engine/core/prefetch.ts)
+  const lines = [prefetchHint("lstat", path), ...(summed ? [prefetchHint("sum", path)] : []), `_kp=${shq(path)}`];
   if (o.resolve) lines.push(o.resolve);
   lines.push(
     `case "$_kp" in */*) _kd=\${_kp%/*}; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
@@ -150,11 +154,10 @@ export function fileProbeScript(path: string, o: StatOptions = {}): string {
     snip.statPair("link", "dest", p),
     snip.stat("parent", { sh: '"$_kd"' }, { follow: true, typeOnly: true }),
   );
-  const content = o.content ?? { kind: "none" };
-  if (o.sha256 || content.kind === "ifDiffers") {
+  if (summed) {
     lines.push(
       snip.begin("sum"),
-      `_ks=; if [ -f "$_kp" ]; then if _ks=$(sha256sum < "$_kp"); then _ks=\${_ks%% *}; printf 'sha256=%s\\n' "$_ks"; else printf 'unreadable=1\\n'; fi; fi`,
+      `_ks=; if [ -f "$_kp" ]; then ${sumLookup('"$_kp"', "_ks")}; if [ -n "$_ks" ] || { _ks=$(sha256sum < "$_kp") && _ks=\${_ks%% *}; }; then printf 'sha256=%s\\n' "$_ks"; else printf 'unreadable=1\\n'; fi; fi`,
     );
   }
   if (content.kind === "always") {

@@ -117,3 +117,34 @@ function bad(n: number, line: string, why: string): ProbeParseError {
 function show(s: string): string {
   return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 }
+
+/** The mark around raw values for a nonce (a batch's, the facts stream's): `${mark}{` bytes `${mark}}`. */
+export function rawMark(nonce: string): string {
+  return `@@KEEL-${nonce}-RAW`;
+}
+
+/**
+ * A probe output whose `key:b64=` values were printed raw between `${mark}{` and `${mark}}` (a probe
+ * batch, the facts probe's stream: engine/run/batch.ts), with each such value turned into its
+ * base64 text: the bytes the same script prints when every value has its own base64 process. A raw
+ * value that does not end, or an end without its start, is a ProbeParseError.
+ */
+export function expandRawValues(body: Buffer, mark: string): Buffer {
+  const open = Buffer.from(`${mark}{`);
+  const close = Buffer.from(`${mark}}`);
+  if (!body.includes(open) && !body.includes(close)) return body;
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const o = body.indexOf(open, at);
+    const text = body.subarray(at, o < 0 ? body.length : o);
+    if (text.includes(close)) throw new ProbeParseError("probe output has the end of a raw value without its start");
+    parts.push(text);
+    if (o < 0) break;
+    const c = body.indexOf(close, o + open.length);
+    if (c < 0) throw new ProbeParseError("probe output has a raw value that does not end");
+    parts.push(Buffer.from(body.subarray(o + open.length, c).toString("base64"), "latin1"));
+    at = c + close.length;
+  }
+  return Buffer.concat(parts);
+}

@@ -1,8 +1,11 @@
 // Shared probe snippets: POSIX sh text that prints one record each (format: engine/core/record.ts).
 //
 // Every snippet is self-contained (it can be joined with any other snippet in one script), uses
-// only POSIX sh, `stat -c`, `base64`, `tr`, `head`, `wc` and `readlink` (GNU coreutils or busybox),
-// and quotes every interpolated value with shq. The shell variables it uses start with `_keel_` and
+// only POSIX sh, `stat -c`, `base64`, `cat`, `tr`, `head`, `wc` and `readlink` (GNU coreutils or
+// busybox), and quotes every interpolated value with shq. Inside a probe batch ($_keel_rm set by
+// engine/run/batch.ts) a `key:b64=` value is printed as raw bytes between the batch's marks and the
+// whole batch goes through one base64 (b64Value, b64Output); alone, each value has its own base64.
+// Both give the same output once the batch is split (test/unit/core/snippets-batch.test.ts). The shell variables it uses start with `_keel_` and
 // are overwritten by the next snippet. Fixture tests run them in a real dash (test/unit/core/).
 //
 // Each fork+exec of a binary costs the host about a millisecond, and a probe runs on every host of
@@ -12,6 +15,7 @@
 import { InputError, InternalError } from "./errors.js";
 import { REC_KEY, REC_NAME, type Rec } from "./record.js";
 import { shq } from "./shell.js";
+import { STAT_FORMAT, getentLookup, prefetchHint, statLookup } from "./prefetch.js";
 
 /**
  * A value computed earlier in the same probe script: a shell word such as '"$_kf"' (a path read
@@ -28,6 +32,32 @@ export type ShValue = string | ShWord;
  * busybox refuses -w before reading anything, so the fallback still gets the whole input).
  */
 export const B64 = "{ base64 -w 0 2>/dev/null || base64 | tr -d '\\n'; }";
+
+/**
+ * Shell text that prints the bytes of `value` (one shell word, e.g. '"$_keel_v"') as a base64
+ * value: inside a probe batch ($_keel_rm set: engine/run/batch.ts) raw between the batch's marks,
+ * which the controller turns into the same base64 text (the batch goes through one base64 for all
+ * its values); alone, through base64 itself.
+ */
+function b64Value(value: string): string {
+  return `if [ -n "\${_keel_rm-}" ]; then printf '%s{%s%s}' "$_keel_rm" ${value} "$_keel_rm"; else printf '%s' ${value} | ${B64}; fi`;
+}
+
+/**
+ * Shell text that prints the stdout of `command` (shell text, then `redirs`) as a base64 value, raw
+ * in a batch as b64Value does. `alone`: what runs outside a batch instead of `( command ) | base64`
+ * (`base64 < file` for `cat < file`: one process, not two).
+ */
+function b64Output(command: string, redirs = "", alone?: string): string {
+  // in a subshell either way (a pipeline's part is one), so the command's variables stay in it
+  return [
+    `if [ -n "\${_keel_rm-}" ]; then printf '%s{' "$_keel_rm"; (`,
+    `{ ${command}`,
+    `}${redirs} ); printf '%s}' "$_keel_rm"; else`,
+    ...(alone !== undefined ? [alone] : [`{ ${command}`, `}${redirs} | ${B64}`]),
+    `fi`,
+  ].join("\n");
+}
 
 /** Shell lines that set $_keel_nl to a newline (for ${v%%"$_keel_nl"*} and the like). */
 const NL = [`_keel_nl='`, `'`].join("\n");
@@ -62,7 +92,7 @@ function field(k: string, shellExpr: string): string {
   return [
     `_keel_v=${shellExpr}`,
     `case $_keel_v in *'`,
-    `'*) printf '%s:b64=' ${k}; printf '%s' "$_keel_v" | ${B64}; printf '\\n' ;;`,
+    `'*) printf '%s:b64=' ${k}; ${b64Value('"$_keel_v"')}; printf '\\n' ;;`,
     `*) printf '%s=%s\\n' ${k} "$_keel_v" ;;`,
     `esac`,
   ].join("\n");
@@ -71,7 +101,7 @@ function field(k: string, shellExpr: string): string {
 /** `key:b64=<base64 of the command's stdout>`, byte for byte (stdin is /dev/null, stderr dropped). */
 function b64Field(k: string, command: string): string {
   key(k);
-  return [`printf '%s:b64=' ${k}`, `{ ${command}`, `} </dev/null 2>/dev/null | ${B64}`, `printf '\\n'`].join("\n");
+  return [`printf '%s:b64=' ${k}`, b64Output(command, " </dev/null 2>/dev/null"), `printf '\\n'`].join("\n");
 }
 
 /**
@@ -84,7 +114,8 @@ function b64Field(k: string, command: string): string {
  */
 function stat(id: string, path: ShValue, opts: { follow?: boolean; typeOnly?: boolean } = {}): string {
   const follow = opts.follow === true;
-  return [`_keel_p=${word(path)}`, begin("stat", id), ...statBody(follow, opts.typeOnly === true)].join("\n");
+  const hint = typeof path === "string" && opts.typeOnly !== true ? [prefetchHint(follow ? "stat" : "lstat", path)] : [];
+  return [...hint, `_keel_p=${word(path)}`, begin("stat", id), ...statBody(follow, opts.typeOnly === true)].join("\n");
 }
 
 /** Sets $_keel_t to the type of $_keel_p (that exists), following a link or not. */
@@ -111,13 +142,8 @@ function statBody(follow: boolean, typeOnly: boolean): string[] {
     `printf 'type=%s\\n' "$_keel_t"`,
     // one stat for every field (each exec costs the host about a millisecond): the mode on the
     // first line, padded to 4 digits here, the key=value lines after it printed as they are
-    `_keel_s=$(stat ${L}-c '%a`,
-    `uid=%u`,
-    `gid=%g`,
-    `owner=%U`,
-    `group=%G`,
-    `size=%s`,
-    `mtime=%Y' -- "$_keel_p" 2>/dev/null)`,
+    // (the probe batch's answer when it read this path for every probe at once: prefetch.ts)
+    statLookup(follow, "_keel_s", `$(stat ${L}-c ${shq(STAT_FORMAT)} -- "$_keel_p" 2>/dev/null)`),
     ...statFields(),
     ...(follow
       ? []
@@ -126,7 +152,7 @@ function statBody(follow: boolean, typeOnly: boolean): string[] {
           // readlink adds one newline; printing an x after it and cutting "\nx" keeps a target that
           // itself ends in a newline intact.
           `_keel_v=$(readlink -- "$_keel_p" 2>/dev/null && printf x); _keel_v=\${_keel_v%?x}`,
-          `printf 'target:b64='; printf '%s' "$_keel_v" | ${B64}; printf '\\n'`,
+          `printf 'target:b64='; ${b64Value('"$_keel_v"')}; printf '\\n'`,
           `fi`,
         ]),
     `else _keel_t=; _keel_s=; printf 'exists=0\\n'; fi`,
@@ -150,6 +176,7 @@ function statFields(): string[] {
  */
 function statPair(linkId: string, followId: string, path: ShValue): string {
   return [
+    ...(typeof path === "string" ? [prefetchHint("lstat", path)] : []),
     `_keel_p=${word(path)}`,
     begin("stat", linkId),
     ...statBody(false, false),
@@ -178,10 +205,10 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
     `if [ -f "$_keel_p" ]; then printf 'type=file\\n'`,
     `if { : < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
     max === undefined
-      ? `printf 'content:b64='; ${B64} < "$_keel_p"; printf '\\n'`
+      ? `printf 'content:b64='; ${b64Output("cat", ' < "$_keel_p"', `${B64} < "$_keel_p"`)}; printf '\\n'`
       : // wc -c pads its count with blanks on some systems: keep the digits after the last blank
         `_keel_s=$(wc -c < "$_keel_p" 2>/dev/null); _keel_s=\${_keel_s##*[!0-9]}; printf 'size=%s\\n' "$_keel_s"\n` +
-        `printf 'content:b64='; head -c ${max} < "$_keel_p" | ${B64}; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
+        `printf 'content:b64='; ${b64Output(`head -c ${max}`, ' < "$_keel_p"', `head -c ${max} < "$_keel_p" | ${B64}`)}; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
     `else printf 'readable=0\\n'; fi`,
     `elif [ -d "$_keel_p" ]; then printf 'type=directory\\n'; else printf 'type=other\\n'; fi`,
     `else printf 'exists=0\\n'; fi`,
@@ -197,9 +224,12 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
  */
 function getent(id: string, db: string, k: ShValue): string {
   const byNumber = db === "passwd" || db === "group" ? " || $3 == k" : "";
+  // a name the probe batch looked up for every probe at once (prefetch.ts) is not asked again
+  const batched = typeof k === "string" && (db === "passwd" || db === "group") && prefetchHint(db, k) !== "" ? db : undefined;
   return [
+    ...(batched ? [prefetchHint(batched, k as string), getentLookup(batched, k as string, "_keel_v")] : []),
     begin("getent", id),
-    `if command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null)`,
+    `${batched ? `if [ -n "$_keel_v" ]; then :; elif` : "if"} command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null)`,
     `elif [ -r /etc/${shq(db)} ]; then _keel_v=$(awk -F: -v k=${word(k)} ${shq(`$1 == k${byNumber} { print; exit }`)} /etc/${shq(db)} 2>/dev/null)`,
     `else _keel_v=; fi`,
     NL,
@@ -218,12 +248,19 @@ function cmd(id: string, command: string): string {
   // the capture: it gets the command's stderr, then a newline and the exit code, split apart below.
   return [
     begin("cmd", id),
+    // in a batch, the command's stdout goes raw to fd 3 between the batch's marks (b64Value)
+    `if [ -n "\${_keel_rm-}" ]; then printf 'out:b64=%s{' "$_keel_rm"`,
+    `{ _keel_v=$( ( ${command}`,
+    `) </dev/null 2>&1 >&3 3>&-; printf '\\n%s' "$?" ); } 3>&1`,
+    `printf '%s}\\n' "$_keel_rm"`,
+    `else`,
     `{ _keel_v=$( { { ( ${command}`,
     `) </dev/null 2>&5 5>&- 3>&-; printf '\\n%s' "$?" >&5; } | { printf 'out:b64='; ${B64}; printf '\\n'; } >&3 5>&-; } 5>&1 ); } 3>&1`,
+    `fi`,
     NL,
     `printf 'rc=%s\\n' "\${_keel_v##*"$_keel_nl"}"`,
     // stderr is mostly empty: base64 runs only when there is something to encode
-    `_keel_v=\${_keel_v%"$_keel_nl"*}; printf 'err:b64='; if [ -n "$_keel_v" ]; then printf '%s' "$_keel_v" | ${B64}; fi; printf '\\n'`,
+    `_keel_v=\${_keel_v%"$_keel_nl"*}; printf 'err:b64='; if [ -n "$_keel_v" ]; then ${b64Value('"$_keel_v"')}; fi; printf '\\n'`,
   ].join("\n");
 }
 
@@ -235,7 +272,7 @@ function out(id: string, command: string): string {
   return `${begin("out", id)}\n${b64Field("text", command)}`;
 }
 
-export const snip = { begin, field, b64Field, stat, statPair, readFile, getent, cmd, out };
+export const snip = { begin, field, b64Field, b64Value, stat, statPair, readFile, getent, cmd, out };
 
 /**
  * The one mode normaliser: "644", "0644", "00644", "0o644" → "0644"; "4755" → "4755". A number is

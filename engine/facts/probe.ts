@@ -8,7 +8,7 @@
 import type { Probe } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { FIREWALL_FACT_SCRIPT, parseFirewallFact } from "./firewall.js";
-import { allRecs, findRec, parseRecords } from "../core/record.js";
+import { allRecs, expandRawValues, findRec, parseRecords, rawMark } from "../core/record.js";
 import { randomBytes } from "node:crypto";
 import { ProbeParseError } from "../core/errors.js";
 import { B64, outOf, snip } from "../core/snippets.js";
@@ -183,8 +183,16 @@ export function factsScript(opts: FactsOptions = {}): string {
     `printf 'mark=%s\\n' ${mark}`,
     "printf 'text:b64='",
     "{",
-    // the login's ids, asked once for the sections user, pw and platform (each used to ask again)
-    ...(subsets.includes("min") ? [lazy ? "_kf_un=$(id -un)" : "_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"] : []),
+    // the sections' own base64 values (the firewall's nft output…) raw inside the one stream
+    `_keel_rm=${shq(rawMark(mark))}`,
+    // the login's ids, asked once for the sections user, pw and platform (each used to ask again);
+    // without sudo, the shell's prelude asked them already (framing.ts LOGIN_ID)
+    ...(subsets.includes("min")
+      ? [
+          `if [ -n "\${_keel_id-}" ]; then _kf_un=$_keel_un; _kf_u=$_keel_uid; _kf_g=$_keel_gid; ` +
+            `else ${lazy ? "_kf_un=$(id -un)" : "_kf_un=$(id -un); _kf_u=$(id -u); _kf_g=$(id -g)"}; fi`,
+        ]
+      : []),
     ...SECTIONS.filter(([g, id]) => subsets.includes(g) && (!lazy || KEEL_SECTIONS.has(id))).map(([, id, cmd]) => sec(id, cmd)),
     // in a subshell: it sources /etc/os-release, whose variables must not reach later sections
     ...(subsets.includes("min") && !lazy ? [sec("python", `(\n${pythonScript(opts.python)}\n)`)] : []),
@@ -221,8 +229,8 @@ export function sectionTexts(stdout: string): Map<string, string> {
   const framed = findRec(recs, "facts");
   if (framed) {
     const mark = Buffer.from(`${framed.get("mark") ?? ""} `);
-    const all = framed.buf("text") ?? Buffer.alloc(0);
     if (mark.length < 17) throw new ProbeParseError("the facts probe's record has no section mark");
+    const all = expandRawValues(framed.buf("text") ?? Buffer.alloc(0), rawMark(framed.get("mark") ?? ""));
     let at = all.indexOf(mark);
     while (at >= 0) {
       const eol = all.indexOf(0x0a, at + mark.length);

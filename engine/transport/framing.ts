@@ -63,14 +63,28 @@ export function base64Lines(data: Buffer): string {
 }
 
 /**
+ * The login's identity, asked once with one `id` (each exec costs the host about a millisecond):
+ * prints what `id -un` prints, and keeps $_keel_id (id's line), $_keel_un, $_keel_uid and
+ * $_keel_gid in the shell, where commands run without sudo (in a subshell of it) find them: the
+ * facts probe and the probes that need the user's own ids read them instead of running id again.
+ * When id's line is not the plain form (a real and an effective id that differ, no uid=), the
+ * variables stay unset and `id -un` answers.
+ */
+export const LOGIN_ID =
+  `_keel_id=$(id 2>/dev/null); case $_keel_id in *" euid="*|*" egid="*) _keel_id= ;; uid=[0-9]*" gid="[0-9]*) ;; *) _keel_id= ;; esac; ` +
+  `if [ -n "$_keel_id" ]; then _keel_uid=\${_keel_id#uid=}; _keel_uid=\${_keel_uid%%[!0-9]*}; _keel_gid=\${_keel_id#* gid=}; _keel_gid=\${_keel_gid%%[!0-9]*}; ` +
+  `case $_keel_id in "uid=$_keel_uid("*) _keel_un=\${_keel_id#"uid=$_keel_uid("}; _keel_un=\${_keel_un%%") gid="*} ;; *) _keel_un= ;; esac; ` +
+  `[ -z "$_keel_un" ] || printf '%s\\n' "$_keel_un"; else unset _keel_id; id -un; fi`;
+
+/**
  * Shell text run once when the shell starts: a stable locale and PATH, then a ready marker with
- * the login user. The login's own PATH and LC_ALL are kept in shell variables (not exported) for
- * the facts' ansible_env, which shows the login's environment as Ansible sees it.
+ * the login user (LOGIN_ID). The login's own PATH and LC_ALL are kept in shell variables (not
+ * exported) for the facts' ansible_env, which shows the login's environment as Ansible sees it.
  */
 export function shellPrelude(nonce: string): string {
   return (
     `_keel_path0=$PATH; _keel_lc0=\${LC_ALL-_keel_unset}; LC_ALL=C; export LC_ALL; PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH\n` +
-    frameCommand("id -un", undefined, nonce, 0)
+    frameCommand(LOGIN_ID, undefined, nonce, 0)
   );
 }
 

@@ -17,7 +17,7 @@ import { InputError, ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaks } from "../../engine/core/lines.js";
 import { shq } from "../../engine/core/shell.js";
 import { allRecs, findRec, parseRecords } from "../../engine/core/record.js";
-import { B64, fileOf, snip } from "../../engine/core/snippets.js";
+import { fileOf, snip } from "../../engine/core/snippets.js";
 
 export interface SysctlArgs {
   name: string;
@@ -126,7 +126,8 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
     // The shell's own read does what cat, grep and readlink did (each exec costs the host about a
     // millisecond, on every host of every run): the live value from /proc/sys (sysctl -n when the
     // file gives nothing), the non-comment lines as grep -n -v -E '^[[:space:]]*([#;]|$)' prints
-    // them, and readlink -f only where it can name /etc/sysctl.conf (a link, or a file of that name).
+    // them, and readlink -f only where it can name /etc/sysctl.conf (a link; a file of that name is
+    // resolved by the shell).
     const script = [
       "LC_ALL=C; export LC_ALL",
       `_ks_nl='`,
@@ -142,12 +143,14 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
       '  [ -f "$f" ] || continue',
       snip.begin("conf"),
       snip.field("path", '"$f"'),
-      `  case $f in */sysctl.conf) _ks_real=$(readlink -f "$f") ;; *) if [ -L "$f" ]; then _ks_real=$(readlink -f "$f"); else _ks_real=$f; fi ;; esac`,
+      // a file that is not a link: its folder's physical path (cd -P and pwd -P are the shell's
+      // own) and its name, as readlink -f gives it; a link: readlink -f itself
+      `  case $f in */sysctl.conf) if [ -L "$f" ]; then _ks_real=$(readlink -f "$f"); else _ks_real=$(cd -P -- "\${f%/*}/" 2>/dev/null && pwd -P) && _ks_real=\${_ks_real%/}/\${f##*/} || _ks_real=$(readlink -f "$f"); fi ;; *) if [ -L "$f" ]; then _ks_real=$(readlink -f "$f"); else _ks_real=$f; fi ;; esac`,
       snip.field("real", '"$_ks_real"'),
       `  _ks_n=0; _ks_t=; { while IFS= read -r _ks_l || [ -n "$_ks_l" ]; do _ks_n=$((_ks_n + 1))`,
       `    case \${_ks_l#"\${_ks_l%%[![:space:]]*}"} in ''|'#'*|';'*) ;; *) _ks_t="$_ks_t$_ks_n:$_ks_l$_ks_nl" ;; esac`,
       `  done < "$f"; } 2>/dev/null`,
-      `  printf 'lines:b64='; if [ -n "$_ks_t" ]; then printf '%s' "$_ks_t" | ${B64}; fi; printf '\\n'`,
+      `  printf 'lines:b64='; if [ -n "$_ks_t" ]; then ${snip.b64Value('"$_ks_t"')}; fi; printf '\\n'`,
       "done",
       snip.readFile("target", file),
     ].join("\n");

@@ -9,6 +9,7 @@ import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { fileOf, getentOf, snip, statOf, type StatRec } from "../../engine/core/snippets.js";
+import { statAhead } from "../../engine/core/prefetch.js";
 import { parsePasswdLine, type StatInfo } from "./common.js";
 import { urlLookup } from "../../engine/template/lookup-url.js";
 import { describeKey, formatKey, keyId, parseKeyLine, type SshKey } from "./sshkeys.js";
@@ -163,9 +164,13 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
       snip.begin("ak"),
       snip.field("pgroup", `"$(id -gn ${shq(a.user)})"`),
       snip.field("path", '"$_kf"'),
-      snip.field("me", '"$(id -u)"'),
+      // the login's uid from the shell's prelude when the probe runs without sudo (framing.ts LOGIN_ID)
+      `  if [ -n "\${_keel_id-}" ]; then _ka_me=$_keel_uid; else _ka_me=$(id -u); fi`,
+      snip.field("me", '"$_ka_me"'),
       ...(a.follow ? [snip.field("real", '"$(readlink -f -- "$_kf" 2>/dev/null)"')] : []),
       `  if [ -d "$_kd" ] && [ ! -x "$_kd" ]; then printf 'dirx=0\\n'; fi`,
+      // one stat for both paths in a probe batch (engine/core/prefetch.ts)
+      statAhead(['"$_kd"', '"$_kf"']),
       snip.statPair("dirlink", "dir", { sh: '"$_kd"' }),
       snip.statPair("filelink", "file", { sh: '"$_kf"' }),
       snip.readFile("file", { sh: '"$_kf"' }),

@@ -80,7 +80,7 @@ export function countExecs(log: string): ExecCount {
 }
 
 /** The pid of the sshd listener of a lab host (its parent is the host's tini; its root the host's). */
-function sshdPid(host: string): number {
+export function sshdPid(host: string): number {
   for (const e of readdirSync("/proc")) {
     if (!/^\d+$/.test(e)) continue;
     try {
@@ -100,7 +100,7 @@ function sshdPid(host: string): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the sshd listeners have no session left (so a run's CPU is reaped into them), at most 20 s. */
-async function waitIdle(pids: number[]): Promise<void> {
+export async function waitIdle(pids: number[]): Promise<void> {
   const busy = (p: number) => {
     try {
       return readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim() !== "";
@@ -112,7 +112,7 @@ async function waitIdle(pids: number[]): Promise<void> {
 }
 
 /** Runs `fn` with strace attached to the pids (following forks), returns one log per pid. */
-async function traced(pids: number[], work: string, fn: () => Promise<void>): Promise<string[]> {
+export async function traced(pids: number[], work: string, fn: () => Promise<void>): Promise<string[]> {
   const files = pids.map((p) => join(work, `trace-${p}`));
   const procs = pids.map((p, i) =>
     spawn("strace", ["-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o", files[i]!, "-p", String(p)], { stdio: "ignore" }),
