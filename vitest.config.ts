@@ -19,6 +19,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 // seconds, kept away from the busiest pool); it joins SCRATCH when the lanes need balancing.
 const SCRATCH = [
   "test/compat/**/*.test.ts",
+  "test/e2e/apt-args.test.ts",
   "test/e2e/apt-upgrade.test.ts",
   "test/e2e/audit-fresh.test.ts",
   "test/e2e/audit.test.ts",

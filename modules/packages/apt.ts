@@ -1,11 +1,25 @@
 // packages.apt: Ansible's apt module. The same logic as packages.package (package.ts) with the
 // apt manager named by the module itself (no facts needed), and apt's own arguments: each one is
-// implemented, accepted as having nothing to do in keel (noted in its description and in the
-// task's explanation), or refused at load with a hint. Checked against Ansible's argument list by
-// test/unit/modules/ansible-args.test.ts.
+// implemented (deb: apt-deb.ts; force, allow_*, fail_on_autoremove, clean, autoclean: apt-extra.ts)
+// or accepted as having nothing to do in keel (noted in its description and in the task's
+// explanation). Checked against Ansible's argument list by test/unit/modules/ansible-args.test.ts.
 import { ArgError } from "../../engine/core/errors.js";
-import { packageModule } from "./package-module.js";
-import { DEFAULT_DPKG_OPTIONS, dpkgOptions, upgradeMode } from "./backends/apt-upgrade.js";
+import { defineModule, type Change, type HostModule } from "../../engine/core/module.js";
+import { normalise, packageModule, parseSpecs, type PackageArgs, type PackageVariant, type PkgOp } from "./package-module.js";
+import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, dpkgOptions, upgradeMode } from "./backends/apt-upgrade.js";
+import type { PkgState } from "./backends/types.js";
+import {
+  APT_EXTRA_PROPS,
+  aptRefusals,
+  autocleanChanges,
+  autocleanCommand,
+  autocleanRuns,
+  cleanChanges,
+  extraProbe,
+  parseExtra,
+  type ExtraState,
+} from "./apt-extra.js";
+import { debApply, debDiff, debExplain, debProbe, debReads, parseDeb, validateDeb, type DebOp, type DebState } from "./apt-deb.js";
 
 // null is "not given", as for every argument of an Ansible module (`pkg:` left empty on a task
 // whose `when` is false loads in Ansible).
@@ -13,7 +27,7 @@ const name = {
   oneOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string", minLength: 1 } }, { type: "null" }],
 };
 
-export default packageModule({
+const VARIANT: PackageVariant = {
   name: "packages.apt",
   aliases: ["apt"],
   description:
@@ -26,19 +40,30 @@ export default packageModule({
     force_apt_get: {
       type: "boolean",
       description:
-        "keel always runs apt-get. Without it, an upgrade of mode yes, safe or full on a host with aptitude is one Ansible runs " +
-        "with aptitude (safe-upgrade, full-upgrade): keel runs apt-get's equivalent (upgrade --with-new-pkgs, dist-upgrade, which " +
-        "is what Ansible runs with force_apt_get) and says so in the task's explanation.",
+        "Run apt-get even where aptitude is installed. Without it, as in Ansible, an upgrade of mode yes, safe or full on a host " +
+        "with aptitude runs aptitude (safe-upgrade, full-upgrade), simulated by the probe with aptitude -s; without aptitude, apt-get.",
     },
     upgrade: {
       oneOf: [{ enum: ["dist", "full", "no", "safe", "yes"] }, { type: "boolean" }, { type: "null" }],
       description:
-        "Upgrade the whole system as Ansible's apt does: dist and full run apt-get dist-upgrade, yes (true) and safe run apt-get " +
-        "upgrade --with-new-pkgs, with --auto-remove when autoremove is true; no (false) does nothing. The probe runs the same " +
-        "command with -s (a simulation) and each package it would upgrade, install or remove is a change, so check mode and drift " +
-        "name them and a host with nothing to upgrade is converged. update_cache refreshes the index first when there is something " +
-        "to upgrade. As in Ansible, a task with upgrade does nothing else: name is refused with it.",
+        "Upgrade the whole system as Ansible's apt does: dist runs apt-get dist-upgrade; yes (true) and safe run aptitude " +
+        "safe-upgrade, full runs aptitude full-upgrade where aptitude is installed (and force_apt_get is not set), else apt-get " +
+        "upgrade --with-new-pkgs and dist-upgrade, with --auto-remove when autoremove is true; no (false) does nothing. The probe " +
+        "runs the same command with -s (a simulation) and each package it would upgrade, install or remove is a change, so check " +
+        "mode and drift name them and a host with nothing to upgrade is converged (aptitude: as Ansible reads it, a run that " +
+        "upgrades and installs nothing is no change). update_cache refreshes the index first when there is something to upgrade. " +
+        "As in Ansible, a task with upgrade does nothing else: name is refused with it.",
     },
+    deb: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "A .deb file on the host (or several, comma-separated), or an http(s) URL the host downloads on every run, as Ansible. " +
+        "Installed when the installed version of its package differs from the file's (dpkg-deb -f): its direct dependencies " +
+        "that are missing first (apt-get install, marked manual), then dpkg -i with dpkg_options. Older than the installed " +
+        "version: fails unless allow_downgrade or force. Only with state present; not with name or upgrade.",
+    },
+    ...APT_EXTRA_PROPS,
     dpkg_options: {
       type: "string",
       default: DEFAULT_DPKG_OPTIONS,
@@ -80,25 +105,94 @@ export default packageModule({
     "allow-downgrade": "allow_downgrade",
     allow_downgrades: "allow_downgrade",
     "allow-downgrades": "allow_downgrade",
+    "allow-unauthenticated": "allow_unauthenticated",
   },
   noted: ["auto_install_module_deps", "update_cache_retries", "update_cache_retry_max_delay"],
-  refused: {
-    deb: "installing a .deb file is not implemented; copy it into an apt repository or use command: dpkg -i",
-    force: "keel does not force apt (unauthenticated or downgrading installs); use allow_downgrade for downgrades",
-    allow_unauthenticated: "keel installs only authenticated packages",
-    "allow-unauthenticated": "keel installs only authenticated packages",
-    allow_change_held_packages: "keel does not change held packages; release the hold first (dpkg_selections or command: apt-mark unhold)",
-    autoclean: "cleaning apt's cache is not a state keel manages; use command: apt-get autoclean",
-    clean: "cleaning apt's cache is not a state keel manages; use command: apt-get clean",
-    fail_on_autoremove: "not implemented; keel's install never autoremoves unless autoremove: true",
-  },
+  refused: {},
   validate(args) {
     if (args.dpkg_options !== undefined) dpkgOptions(args.dpkg_options);
+    validateDeb(args);
     if (upgradeMode(args.upgrade) !== undefined && args.name !== undefined && !(Array.isArray(args.name) && args.name.length === 0))
       throw new ArgError(
         "upgrade",
         "apt: upgrade and name in one task: Ansible's apt runs only the upgrade and ignores name",
         "give the packages a task of their own",
       );
+  },
+};
+
+type AptState = PkgState & ExtraState & { deb?: DebState };
+type AptOp = PkgOp | DebOp | { op: "clean"; action: true } | { op: "autoclean"; name: string };
+
+const base = packageModule(VARIANT);
+const norm = (raw: PackageArgs): PackageArgs => normalise(raw, VARIANT);
+
+/** Which of apt's paths a task takes, as Ansible's main() decides it (deb; autoclean without packages; the rest). */
+function path(a: PackageArgs): "deb" | "autoclean" | "packages" {
+  if (a.deb !== undefined) return "deb";
+  return autocleanRuns(a, parseSpecs(a).length, upgradeMode(a.upgrade) !== undefined) ? "autoclean" : "packages";
+}
+
+const isClean = (c: Change<AptOp>) => c.data?.op === "clean";
+
+// apt's paths that packages.package does not have (deb, autoclean), clean before any of them, and
+// the checks apt-get -y makes before it acts (a held package, fail_on_autoremove) around the
+// package module's logic.
+export default defineModule<PackageArgs, AptState, AptOp>({
+  ...(base as unknown as HostModule<PackageArgs, AptState, AptOp>),
+  resource(raw) {
+    const deb = norm(raw).deb;
+    return deb !== undefined ? `deb ${deb}` : base.resource(raw);
+  },
+  footprint(raw, facts) {
+    const f = base.footprint!(raw, facts);
+    const deb = norm(raw).deb;
+    return deb !== undefined ? { ...f, reads: [...f.reads, ...debReads(deb)] } : f;
+  },
+  probe(raw, facts) {
+    const a = norm(raw);
+    const p = path(a);
+    const installing = a.state !== "absent" && a.state !== "removed";
+    const extra = extraProbe(a, p === "packages" ? parseSpecs(a) : [], installing, p === "autoclean");
+    const join = (script: string) => (extra ? `${script}\n${extra}` : script);
+    if (p === "deb") return { script: join(debProbe(a)), parse: (out) => ({ manager: "apt", packages: {}, deb: parseDeb(out, a), ...parseExtra(out) }) };
+    const inner = base.probe(raw, facts);
+    return { script: join(inner.script), parse: (out, rc) => ({ ...inner.parse(out, rc), ...parseExtra(out) }) };
+  },
+  diff(st, raw, facts) {
+    const a = norm(raw);
+    const p = path(a);
+    const clean: Change<AptOp>[] = cleanChanges(st, a);
+    if (p === "deb") return [...clean, ...debDiff(st.deb!, a)];
+    if (p === "autoclean") return [...clean, ...autocleanChanges(st)];
+    const changes = base.diff(st, raw, facts);
+    aptRefusals(st, a, changes as unknown as Change<{ op: string }>[]);
+    return [...clean, ...changes];
+  },
+  result(st, raw, facts) {
+    return path(norm(raw)) === "packages" ? (base.result?.(st, raw, facts) ?? {}) : {};
+  },
+  explain(st, raw) {
+    const a = norm(raw);
+    const p = path(a);
+    const text = p === "deb" ? debExplain(st.deb!) : p === "autoclean" ? "no cached package file to autoclean (apt-get -s autoclean)" : base.explain!(st, raw);
+    return a.clean === true ? `${text}; no downloaded file in apt's cache to clean` : text;
+  },
+  async apply(host, raw, changes, st) {
+    const a = norm(raw);
+    const p = path(a);
+    const rest = changes.filter((c) => !isClean(c));
+    // apt-get clean alone: Ansible runs it and reports ok
+    if (rest.length === 0) {
+      const r = await host.run("apt-get clean");
+      return { stdout: r.stdout, stderr: r.stderr, changed: false };
+    }
+    if (p === "deb") return debApply(host, a, rest as Change<DebOp>[]);
+    if (p === "autoclean") {
+      const cmd = autocleanCommand(dpkgOptionFlags(dpkgOptions(a.dpkg_options ?? DEFAULT_DPKG_OPTIONS)), a);
+      const r = await host.run(a.clean === true ? `apt-get clean && ${cmd}` : cmd);
+      return { stdout: r.stdout, stderr: r.stderr };
+    }
+    return base.apply(host, raw, rest as Change<PkgOp>[], st);
   },
 });

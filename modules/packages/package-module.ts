@@ -13,11 +13,13 @@ import { apt } from "./backends/apt.js";
 import { apk } from "./backends/apk.js";
 import { dnf, yum } from "./backends/dnf.js";
 import type { PackageBackend, PkgPlan, PkgSpec, PkgState } from "./backends/types.js";
-import { aptitudeNote, dpkgOptions, upgradeChanges, upgradeFlags, upgradeMode, upgradeProbe } from "./backends/apt-upgrade.js";
+import { dpkgOptions, upgradeChanges, upgradeMode, upgradeProbe, upgradeRunner } from "./backends/apt-upgrade.js";
+import { aptApplyFlags, type AptExtraArgs } from "./apt-extra.js";
+import { PACKAGE_READS } from "./backends/types.js";
 import type { ApplyResult, Host, Probe } from "../../engine/core/module.js";
 import { cacheKeys, staleCache, withoutCacheKeys } from "./cache-keys.js";
 
-export interface PackageArgs {
+export interface PackageArgs extends AptExtraArgs {
   name?: string | string[];
   /** Ansible's aliases of name (apt: package, pkg; dnf/yum: pkg). */
   pkg?: string | string[];
@@ -95,20 +97,7 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     // The probe reads the package database and apt/dnf's state; installing or removing a package
     // may write anywhere (maintainer scripts).
     footprint: () => ({
-      reads: [
-        "pkg",
-        "file:/etc/apt",
-        "file:/var/lib/apt",
-        "file:/var/lib/dpkg",
-        "file:/var/cache/apt",
-        "file:/etc/dnf",
-        "file:/etc/yum.repos.d",
-        "file:/var/lib/rpm",
-        "file:/var/cache/dnf",
-        "file:/var/lib/dnf",
-        "file:/etc/apk",
-        "file:/lib/apk",
-      ],
+      reads: [...PACKAGE_READS],
       writes: ["*"],
     }),
     args: {
@@ -123,7 +112,9 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
       }
       const args = norm(raw);
       v.validate?.(args);
-      const none = [args.update_cache, args.cache_valid_time, args.autoremove, upgradeMode(args.upgrade)].every((x) => x === undefined);
+      const none = [args.update_cache, args.cache_valid_time, args.autoremove, upgradeMode(args.upgrade), args.deb, args.clean, args.autoclean].every(
+        (x) => x === undefined,
+      );
       if (args.name === undefined && none) {
         const also =
           v.extraArgs.upgrade !== undefined ? "update_cache, cache_valid_time, autoremove or upgrade" : "update_cache, cache_valid_time or autoremove";
@@ -161,10 +152,7 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
     result: (st, raw) => inner.result(st, norm(raw)),
     explain(st, raw) {
       const set = (v.noted ?? []).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
-      const args = norm(raw);
-      const mode = upgradeMode(args.upgrade);
-      const note = mode && aptitudeNote(mode, st.upgrade?.aptitude === true, args.force_apt_get === true);
-      const text = note ? `${inner.explain(st, args)} (${note})` : inner.explain(st, args);
+      const text = inner.explain(st, norm(raw));
       return set.length ? `${text} (${set.join(", ")}: accepted, not used by keel)` : text;
     },
     resource(raw) {
@@ -177,7 +165,7 @@ export function packageModule(v: PackageVariant): HostModule<PackageArgs, PkgSta
 }
 
 /** The alias spellings folded into their canonical argument (both given: an error). */
-function normalise(raw: PackageArgs, v: PackageVariant): PackageArgs {
+export function normalise(raw: PackageArgs, v: PackageVariant): PackageArgs {
   const out: Record<string, unknown> = { ...raw };
   for (const [a, c] of [...Object.entries(v.argAliases), ...["pkg", "package"].filter((k) => v.extraArgs[k] !== undefined).map((k) => [k, "name"] as const)]) {
     if (!Object.hasOwn(out, a)) continue;
@@ -367,7 +355,7 @@ function packageCore() {
         }
       }
       const mode = upgradeMode(args.upgrade);
-      if (mode !== undefined) changes.push(...upgradeChanges(st, mode, aptitudeNote(mode, st.upgrade?.aptitude === true, args.force_apt_get === true)));
+      if (mode !== undefined) changes.push(...upgradeChanges(st, mode));
       else if (args.autoremove === true) {
         const removing = new Set(changes.flatMap((c) => (c.data?.op === "remove" || c.data?.op === "purge" ? [c.data.name] : [])));
         for (const u of st.unneeded ?? []) {
@@ -401,7 +389,7 @@ function packageCore() {
       const cache = st.cacheAge !== undefined && args.cache_valid_time !== undefined ? `${st.manager} cache updated ${ageText(st.cacheAge)} ago` : "";
       const mode = upgradeMode(args.upgrade);
       if (mode !== undefined) {
-        const up = `nothing to upgrade (apt-get -s ${upgradeFlags(mode, args)})`;
+        const up = `nothing to upgrade (${upgradeRunner(st, mode, args)})`;
         return cache ? `${up}; ${cache}` : up;
       }
       if (parts.length === 0) return cache || "nothing to do";
@@ -435,7 +423,7 @@ function packageCore() {
         for (const s of parseSpecs(args)) if (!planned.has(s.name)) plan.upgrade.push(s.name);
       }
       const down = plan.install.find((s) => s.downgrade);
-      if (down && args.allow_downgrade !== true) {
+      if (down && args.allow_downgrade !== true && args.force !== true) {
         throw new ModuleError(
           `package ${down.name}: the pinned version ${down.version} is older than the installed one; set allow_downgrade: true to downgrade`,
         );
@@ -448,7 +436,8 @@ function packageCore() {
         ...(args.dpkg_options !== undefined ? { dpkgOptions: dpkgOptions(args.dpkg_options) } : {}),
         onlyUpgrade: args.only_upgrade === true,
         ...(args.policy_rc_d !== undefined ? { policyRcD: args.policy_rc_d } : {}),
-        ...upgradeProbe(args),
+        ...upgradeProbe(args, st),
+        ...aptApplyFlags(args),
       });
       return withoutCacheKeys(out, state === "absent");
     },

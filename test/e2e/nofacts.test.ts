@@ -44,9 +44,11 @@ describeLab("package modules without facts (gather_facts: false)", () => {
   }, 120_000);
 
   it("an argument keel does not implement stops the load, naming it, before any host", async () => {
-    const p = pb("deb.yml", "    - name: a deb\n      apt: { deb: /tmp/x.deb }\n");
+    // apt implements every argument since session 12 (deb, force, clean…); dnf still refuses allowerasing
+    const p = pb("erase.yml", "    - name: erase\n      dnf: { name: bash, allowerasing: true }\n");
     const r = await keel(["run", p, "-i", INVENTORY, "--limit", HOSTS[0]!.name, "--check"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/deb\.yml:5:\d+: .*apt: the argument deb is not implemented by keel/);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/erase\.yml:5:\d+: .*dnf: the argument allowerasing is not implemented by keel/);
+    expect(r.stderr).toMatch(/hint: keel does not let dnf erase packages/);
   }, 120_000);
 });

@@ -4,10 +4,19 @@
 // also in an index file and its origin is the repo's "keel-lab"), then removes cron without
 // purging (state config-files: not installed for apt). Both tools must list the same packages
 // with the same fields; order is not compared (python-apt's names come from a set).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Ansible's package_facts is replayed from test/recordings/ansible/package-facts-packages.json while
+// its key holds (the lab rootfs's package database, the lab repository's versions of python3-apt and
+// cron, this harness, the installed Ansible); keel always runs live. If keel's list differs from
+// the recording, ansible-core runs live on the host and keel is compared with that
+// (test/e2e/ansible-replay.ts). KEEL_ANSIBLE_LIVE=1 runs it live; KEEL_ANSIBLE_RECORD=1 also
+// rewrites the recording.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { rootfsDir } from "../lab/rootfs.js";
+import { checkAgainstAnsible } from "./ansible-replay.js";
 import { describeLab, hostExec, keel, lab, startScratchHost, stopScratchHost, type ScratchHost, spawnAsync } from "./lab.js";
 
 let dir = "";
@@ -64,6 +73,9 @@ async function ansiblePackageFacts(host: ScratchHost): Promise<Packages> {
   return (JSON.parse(m[1]!) as { ansible_facts: { packages: Packages } }).ansible_facts.packages;
 }
 
+const PREPARE =
+  "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q python3-apt >/dev/null && apt-get remove -y -q cron >/dev/null && dpkg-query -W -f '${Status}' cron";
+
 /** Each entry with its keys sorted, so that two lists compare by content. */
 function canon(p: Packages): Record<string, string[]> {
   return Object.fromEntries(
@@ -75,10 +87,7 @@ describeLab("package_facts on a lab host", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-pkgfacts-"));
     h = await startScratchHost();
-    const r = await hostExec(
-      h,
-      "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q python3-apt >/dev/null && apt-get remove -y -q cron >/dev/null && dpkg-query -W -f '${Status}' cron",
-    );
+    const r = await hostExec(h, PREPARE);
     expect(r.stdout).toBe("deinstall ok config-files");
   }, 600_000);
   afterAll(async () => {
@@ -90,17 +99,34 @@ describeLab("package_facts on a lab host", () => {
     const host = h!;
     const pb = join(dir, "pf.yml");
     writeFileSync(pb, PLAY);
-    const ans = canon(await ansiblePackageFacts(host));
-    expect(Object.keys(ans).length).toBeGreaterThan(100);
+    const mine: Record<string, string[]>[] = [];
     for (const extra of [[], ["--check"]]) {
       const json = join(dir, `report${extra.length}.json`);
       const r = await keel(["run", pb, "-i", host.inventory, "--json", json, ...extra]);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       const events = (JSON.parse(readFileSync(json, "utf8")) as { events: TaskEvent[] }).events.filter((e) => e.type === "task.result" && e.host === host.name);
       for (const e of events) expect([e.task.name, e.result.status]).toEqual([e.task.name, "ok"]);
-      const mine = canon(JSON.parse(events.find((e) => e.task.name === "show")!.result.msg!) as Packages);
-      expect(Object.keys(mine).sort()).toEqual(Object.keys(ans).sort());
-      expect(mine).toEqual(ans);
+      mine.push(canon(JSON.parse(events.find((e) => e.task.name === "show")!.result.msg!) as Packages));
     }
+    // what the scratch host has installed: the lab rootfs's packages, then python3-apt in, cron out
+    const status = join(rootfsDir(), "var", "lib", "dpkg", "status");
+    const parts = {
+      rootfs: existsSync(status) ? sha256(readFileSync(status)) : "absent",
+      lab: labPackageVersions(["python3-apt", "python-apt-common", "cron"]),
+      harness: sha256([ansiblePackageFacts, canon].map((f) => f.toString()).join("\n") + PREPARE),
+    };
+    const { source } = await checkAgainstAnsible(
+      "package-facts-packages",
+      parts,
+      async () => canon(await ansiblePackageFacts(host)),
+      (ans) => {
+        expect(Object.keys(ans).length).toBeGreaterThan(100);
+        for (const m of mine) {
+          expect(Object.keys(m).sort()).toEqual(Object.keys(ans).sort());
+          expect(m).toEqual(ans);
+        }
+      },
+    );
+    console.log(`ansible package-facts-packages: ${source}`);
   });
 });

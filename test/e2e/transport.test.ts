@@ -249,12 +249,17 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
       expect(rs.map((r) => r.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
     });
 
-    it("measures a round trip on the persistent shell vs a fresh exec channel", async () => {
-      const N = 200;
-      for (let i = 0; i < 10; i++) await c.exec({ command: "true" });
+    // What the persistent shell is for: every command runs in the same remote shell, while a plain
+    // ssh2 client starts a new one (a new channel, a new sshd session process, a new shell) per
+    // command. Asserted structurally ($$ is the one shell's PID, even inside a subshell); the
+    // round-trip times are printed for the reader, never asserted (they depend on the machine's load).
+    it("runs every command in one remote shell, where an exec channel starts a shell per command", async () => {
+      const N = 20;
+      const pids = new Set<string>();
       let t0 = performance.now();
-      for (let i = 0; i < N; i++) await c.exec({ command: "true" });
+      for (let i = 0; i < N; i++) pids.add((await c.exec({ command: "echo $$" })).stdout);
       const shellMs = (performance.now() - t0) / N;
+      expect(pids.size).toBe(1);
 
       // the same with one ssh2 exec channel per command, on a plain ssh2 client
       const raw = new Client();
@@ -263,21 +268,22 @@ suite("ssh transport against a private sshd on 127.0.0.1", () => {
         raw.connect({ host: "127.0.0.1", port, username: ME, privateKey: readFileSync(join(dir, "client_key")) });
       });
       const execOnce = () =>
-        new Promise<void>((resolve, reject) =>
-          raw.exec("true", (err, ch) => {
+        new Promise<string>((resolve, reject) =>
+          raw.exec("echo $$", (err, ch) => {
             if (err) return reject(err);
-            ch.on("close", () => resolve()).resume();
+            let out = "";
+            ch.on("data", (d: Buffer) => (out += d.toString())).on("close", () => resolve(out));
             ch.stderr.resume();
           }),
         );
-      for (let i = 0; i < 5; i++) await execOnce();
-      const M = 30;
+      const M = 3;
+      const rawPids = new Set<string>();
       t0 = performance.now();
-      for (let i = 0; i < M; i++) await execOnce();
+      for (let i = 0; i < M; i++) rawPids.add(await execOnce());
       const execMs = (performance.now() - t0) / M;
       raw.end();
-      console.log(`round trip: persistent shell ${shellMs.toFixed(2)} ms, fresh exec channel ${execMs.toFixed(2)} ms (${N} and ${M} commands)`);
-      expect(shellMs).toBeLessThan(execMs);
+      expect(rawPids.size).toBe(M);
+      console.log(`round trip: persistent shell ${shellMs.toFixed(2)} ms, fresh exec channel ${execMs.toFixed(2)} ms (${N} and ${M} commands; not asserted)`);
     });
 
     it("become: skips sudo for the login user, uses sudo -n for another", async () => {

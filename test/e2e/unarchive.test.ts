@@ -3,11 +3,20 @@
 // the same changed flags on the first and the second run, the same `files` list, and the same
 // resulting trees. A local tar.gz (copied up through the probe and apply's stdin) and a remote_src
 // tar.gz; --check on a fresh folder predicts the change and extracts nothing. Paths: /tmp/mods-ua-*.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Ansible's side (what its two runs registered and the tree it left) is replayed from
+// test/recordings/ansible/unarchive-runs.json while its key holds (the play, the archive's bytes,
+// this harness, the installed Ansible, the lab's tar/gzip/python3); keel always runs live and is
+// compared with it exactly as with a live run, and a difference fails naming the recording. The
+// archive is built reproducibly (fixed mtimes and owner, gzip without a timestamp) so that its bytes,
+// and the extracted times Ansible's tree shows, are the same on every run. KEEL_ANSIBLE_LIVE=1 runs
+// Ansible live as before; KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps } from "./ansible-side.js";
 import { describeLab, INVENTORY, INVENTORY_INI, PRIVATE_KEY, keel, ssh, ansibleEnv, spawnAsync } from "./lab.js";
 
 const HOST = "lab03";
@@ -35,7 +44,12 @@ beforeAll(async () => {
   mkdirSync(join(dir, "files/app/sub"), { recursive: true });
   writeFileSync(join(dir, "files/app/a.txt"), "hello\n");
   writeFileSync(join(dir, "files/app/sub/b.txt"), "x\n");
-  execFileSync("tar", ["-czf", "app.tgz", "app"], { cwd: join(dir, "files") });
+  for (const d of ["app", "app/sub"]) chmodSync(join(dir, "files", d), 0o755);
+  for (const f of ["app/a.txt", "app/sub/b.txt"]) chmodSync(join(dir, "files", f), 0o644);
+  // the same bytes on every run (a recording's key part): fixed times and owner, no gzip timestamp
+  execFileSync("sh", ["-c", "tar --sort=name --mtime=@1764806400 --owner=0 --group=0 --numeric-owner -cf - app | gzip -n > app.tgz"], {
+    cwd: join(dir, "files"),
+  });
   pb = join(dir, "pb.yml");
   writeFileSync(pb, PLAY);
   const tgz = readFileSync(join(dir, "files/app.tgz")).toString("base64");
@@ -83,19 +97,28 @@ const tree = async (base: string) => (await ssh(HOST, `cd ${base} && find . -min
 
 describeLab("files.unarchive against ansible-core on a lab host", () => {
   it("extracts, then is ok on the second run, as Ansible; the same files, modes and times", async () => {
+    const steps = new AnsibleSteps<{ first: Record<string, unknown>; second: Record<string, unknown>; tree: string }>("unarchive-runs", {
+      play: sha256(PLAY),
+      archive: sha256(readFileSync(join(dir, "files/app.tgz"))),
+      harness: sha256([ansibleRun, ansibleEnv, tree].map((f) => f.toString()).join("\n") + `${HOST} ${BASE}`),
+      lab: labPackageVersions(["tar", "gzip", "python3", "python3-minimal"]),
+    });
+    console.log(`ansible unarchive-runs: ${steps.source}`);
     const k1 = await keelRun(`${BASE}-k`);
     expect(k1.code, k1.out).toBe(0);
-    const a1 = await ansibleRun(`${BASE}-a`);
-    expect(k1.show).toEqual(a1);
+    const a1 = await steps.step("first", () => ansibleRun(`${BASE}-a`));
+    expect(k1.show, steps.hint).toEqual(a1);
     expect(k1.show).toMatchObject({ loc: true, rem: true, handler: "TgzArchive" });
     expect(k1.changed.get("skipped by creates")).toBe("ok");
     const k2 = await keelRun(`${BASE}-k`);
     expect(k2.code, k2.out).toBe(0);
-    const a2 = await ansibleRun(`${BASE}-a`);
-    expect(k2.show).toEqual(a2);
+    const a2 = await steps.step("second", () => ansibleRun(`${BASE}-a`));
+    expect(k2.show, steps.hint).toEqual(a2);
     expect(k2.show).toMatchObject({ loc: false, rem: false });
-    expect(await tree(`${BASE}-k`)).toBe(await tree(`${BASE}-a`));
-    expect(await tree(`${BASE}-k`)).toContain("remote/app/sub/b.txt f 640 root root 2 ");
+    const mine = await tree(`${BASE}-k`);
+    expect(mine, steps.hint).toBe(await steps.step("tree", () => tree(`${BASE}-a`)));
+    expect(mine).toContain("remote/app/sub/b.txt f 640 root root 2 ");
+    steps.save();
   });
 
   it("--check on an empty folder predicts the extraction and writes nothing", async () => {

@@ -20,19 +20,17 @@ export function upgradeMode(v: unknown): UpgradeMode | undefined {
 /**
  * The apt-get subcommand Ansible runs for a mode (its apt-get branch: dist, and full with
  * force_apt_get, run dist-upgrade; yes/safe run upgrade --with-new-pkgs). With aptitude installed
- * and no force_apt_get, Ansible runs aptitude safe-upgrade (yes, safe) or full-upgrade (full); keel
- * runs these apt-get equivalents, which are Ansible's own fallback, and says so (aptitudeNote).
+ * and no force_apt_get, Ansible runs aptitude safe-upgrade (yes, safe) or full-upgrade (full), and
+ * so does keel (aptitudeFlags); apt-get is the fallback where aptitude is not installed.
  */
 export function upgradeCommand(mode: UpgradeMode, autoremove: boolean): string {
   const sub = mode === "dist" || mode === "full" ? "dist-upgrade" : "upgrade --with-new-pkgs";
   return autoremove ? `${sub} --auto-remove` : sub;
 }
 
-/** What Ansible would run instead when aptitude is on the host, or undefined when it runs apt-get too. */
-export function aptitudeNote(mode: UpgradeMode, aptitude: boolean, forceAptGet: boolean): string | undefined {
-  if (!aptitude || forceAptGet || mode === "dist") return undefined;
-  const a = mode === "full" ? "aptitude full-upgrade" : "aptitude safe-upgrade";
-  return `aptitude is installed: Ansible would run ${a}; keel runs apt-get ${upgradeCommand(mode, false)}, its fallback (force_apt_get: true)`;
+/** The command that simulated the upgrade (and that apply runs), as the explanation names it. */
+export function upgradeRunner(st: PkgState, mode: UpgradeMode, a: UpgradeArgs): string {
+  return st.upgrade?.via === "aptitude" ? `aptitude -s ${aptitudeFlags(mode, a)}` : `apt-get -s ${upgradeFlags(mode, a)}`;
 }
 
 /** One package a simulated upgrade would touch. */
@@ -57,6 +55,38 @@ export function parseSimulation(lines: string[]): UpgradeItem[] {
     }
     const remv = /^Remv (\S+)(?: \[(\S+)\])?/.exec(line);
     if (remv) items.push(remv[2] !== undefined ? { name: remv[1]!, action: "remove", from: remv[2] } : { name: remv[1]!, action: "remove" });
+  }
+  return items;
+}
+
+/**
+ * `aptitude -s -V` lines → what the run would do. aptitude lists packages under headings ("The
+ * following packages will be upgraded:", "… NEW packages will be installed:", "… will be REMOVED:"),
+ * each as `name{flags} [old -> new]` or `name{flags} [version]`, several to a line. (Ansible reports
+ * a run that only removes as unchanged, APTITUDE_ZERO; keel reports the removals, as for apt-get.)
+ */
+export function parseAptitudeSimulation(lines: string[]): UpgradeItem[] {
+  const items: UpgradeItem[] = [];
+  let action: UpgradeItem["action"] | undefined;
+  for (const line of lines) {
+    if (!/^\s/.test(line)) {
+      action = /will be upgraded:$/.test(line)
+        ? "upgrade"
+        : /NEW packages will be installed:$/.test(line)
+          ? "install"
+          : /will be REMOVED:$/.test(line)
+            ? "remove"
+            : undefined;
+      continue;
+    }
+    if (action === undefined) continue;
+    for (const m of line.matchAll(/(\S+?)(?:\{[a-zA-Z]+\})? \[([^\]]+)\]/g)) {
+      const [, name, ver] = m;
+      const arrow = /^(\S+) -> (\S+)$/.exec(ver!);
+      if (action === "upgrade") items.push(arrow ? { name: name!, action, from: arrow[1]!, to: arrow[2]! } : { name: name!, action, to: ver! });
+      else if (action === "install") items.push({ name: name!, action, to: ver! });
+      else items.push({ name: name!, action, from: ver! });
+    }
   }
   return items;
 }
@@ -109,10 +139,45 @@ export function withPolicyRcD(cmds: string[], code: number, p: string = POLICY_R
   ].join("\n");
 }
 
-/** The upgrade's apt-get arguments after `-y`/`-s` and the dpkg options, in Ansible's order. */
-export function upgradeFlags(mode: UpgradeMode, a: { autoremove?: boolean; allow_downgrade?: boolean; default_release?: string | null }): string {
+/** The upgrade arguments Ansible's upgrade() takes from the task. */
+export interface UpgradeArgs {
+  upgrade?: unknown;
+  autoremove?: boolean;
+  allow_downgrade?: boolean;
+  default_release?: string | null;
+  force?: boolean;
+  fail_on_autoremove?: boolean;
+  allow_unauthenticated?: boolean;
+  force_apt_get?: boolean;
+}
+
+/**
+ * The upgrade's apt-get arguments after `-y`/`-s` and the dpkg options, in Ansible's order:
+ * force (--force-yes), fail_on_autoremove (--no-remove), --allow-unauthenticated, --allow-downgrades,
+ * the subcommand, -t RELEASE.
+ */
+export function upgradeFlags(mode: UpgradeMode, a: UpgradeArgs): string {
   const parts = [upgradeCommand(mode, a.autoremove === true)];
   if (a.allow_downgrade === true) parts.unshift("--allow-downgrades");
+  if (a.allow_unauthenticated === true) parts.unshift("--allow-unauthenticated");
+  if (a.fail_on_autoremove === true) parts.unshift("--no-remove");
+  if (a.force === true) parts.unshift("--force-yes");
+  if (a.default_release) parts.push(`-t ${shq(a.default_release)}`);
+  return parts.join(" ");
+}
+
+/**
+ * The aptitude arguments Ansible runs instead when aptitude is installed (yes/safe: safe-upgrade,
+ * full: full-upgrade; never for dist or with force_apt_get): force is --assume-yes --allow-untrusted
+ * there; autoremove is not passed. Undefined when Ansible would run apt-get whatever the host has.
+ */
+export function aptitudeFlags(mode: UpgradeMode, a: UpgradeArgs): string | undefined {
+  if (mode === "dist" || a.force_apt_get === true) return undefined;
+  const parts = [mode === "full" ? "full-upgrade" : "safe-upgrade"];
+  if (a.allow_downgrade === true) parts.unshift("--allow-downgrades");
+  if (a.allow_unauthenticated === true) parts.unshift("--allow-unauthenticated");
+  if (a.fail_on_autoremove === true) parts.unshift("--no-remove");
+  if (a.force === true) parts.unshift("--assume-yes --allow-untrusted");
   if (a.default_release) parts.push(`-t ${shq(a.default_release)}`);
   return parts.join(" ");
 }
@@ -122,11 +187,11 @@ export function upgradeFlags(mode: UpgradeMode, a: { autoremove?: boolean; allow
  * and drift name them; [] (converged) when apt-get would do nothing. A failed simulation (broken
  * dependencies, a bad -t release) fails the task with apt-get's words.
  */
-export function upgradeChanges(st: PkgState, mode: UpgradeMode, note: string | undefined): Change<{ op: "system_upgrade"; name: string }>[] {
+export function upgradeChanges(st: PkgState, mode: UpgradeMode): Change<{ op: "system_upgrade"; name: string }>[] {
   const up = st.upgrade;
   if (up === undefined) throw new ModuleError("apt upgrade: the probe did not simulate the upgrade");
-  if (up.error !== undefined) throw new ModuleError(`apt-get -s ${upgradeCommand(mode, false)} failed: ${up.error}`);
-  const how = `${upgradeCommand(mode, false)}${note ? "; Ansible would run aptitude here" : ""}`;
+  const how = up.via === "aptitude" ? `aptitude ${mode === "full" ? "full-upgrade" : "safe-upgrade"}` : upgradeCommand(mode, false);
+  if (up.error !== undefined) throw new ModuleError(`${up.via === "aptitude" ? "" : "apt-get -s "}${how} failed: ${up.error}`);
   return up.items.map((it) => {
     const data = { op: "system_upgrade" as const, name: it.name };
     if (it.action === "upgrade") return { summary: `package ${it.name} ${it.from} → ${it.to} (${how})`, field: "version", before: it.from, after: it.to, data };
@@ -141,8 +206,15 @@ export function upgradeChanges(st: PkgState, mode: UpgradeMode, note: string | u
   });
 }
 
-/** The whole-system upgrade's apt-get arguments when upgrade is set: the probe simulates them, apply runs them. */
-export function upgradeProbe(a: { upgrade?: unknown; autoremove?: boolean; allow_downgrade?: boolean; default_release?: string | null }): { upgrade?: string } {
+/**
+ * The whole-system upgrade's arguments when upgrade is set: the probe simulates them (apt-get's, and
+ * aptitude's where aptitude is installed and Ansible would use it), apply runs the one the probe
+ * simulated (`st`: aptitude's as "aptitude ARGS").
+ */
+export function upgradeProbe(a: UpgradeArgs, st?: PkgState): { upgrade?: string; aptitudeUpgrade?: string } {
   const mode = upgradeMode(a.upgrade);
-  return mode === undefined ? {} : { upgrade: upgradeFlags(mode, a) };
+  if (mode === undefined) return {};
+  const viaAptitude = aptitudeFlags(mode, a);
+  if (st !== undefined) return { upgrade: st.upgrade?.via === "aptitude" && viaAptitude ? `aptitude ${viaAptitude}` : upgradeFlags(mode, a) };
+  return viaAptitude ? { upgrade: upgradeFlags(mode, a), aptitudeUpgrade: viaAptitude } : { upgrade: upgradeFlags(mode, a) };
 }

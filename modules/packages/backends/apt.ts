@@ -9,7 +9,7 @@ import { shJoin, shq } from "../../../engine/core/shell.js";
 import { compareDebVersions } from "../../../engine/core/pkgversion.js";
 import { lockError } from "../../../engine/core/aptlock.js";
 import { outSection, sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
-import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, parseSimulation, withPolicyRcD } from "./apt-upgrade.js";
+import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, parseAptitudeSimulation, parseSimulation, withPolicyRcD } from "./apt-upgrade.js";
 
 /** Written after a successful `apt-get update` (as Debian's apt.conf.d/15update-stamp does), read for cache_valid_time. */
 export const APT_STAMP = "/var/lib/apt/periodic/update-success-stamp";
@@ -31,7 +31,13 @@ export const apt: PackageBackend = {
       lines.push(`q=$(${apt.queryCommand(specs.map((s) => s.name))} 2>/dev/null)`, outSection("dpkg", `printf '%s\\n' "$q"`));
       const release = opts.defaultRelease !== undefined ? ` -o APT::Default-Release=${shq(opts.defaultRelease)}` : "";
       const policy = outSection("policy", `apt-cache${release} policy ${names}`);
-      if (opts.candidates === "all") lines.push(policy);
+      // installed packages that provide other names (ruby provides rubygems): a virtual name is
+      // installed when one of them provides it, as Ansible's apt reads it (package_status)
+      const provides = outSection(
+        "provides",
+        `dpkg-query -W -f='\${db:Status-Abbrev}\\t\${binary:Package}\\t\${Version}\\t\${Provides}\\n' 2>/dev/null | awk -F'\\t' '$1 ~ /^.i/ && $4 != ""'`,
+      );
+      if (opts.candidates === "all") lines.push(policy, provides);
       else if (opts.candidates === "missing") {
         // Candidates are only needed for names that are not installed (status "?i?").
         // counted by the shell (awk -F'\t' '$3 ~ /^.i/' | wc -l was two processes on every host)
@@ -42,6 +48,7 @@ export const apt: PackageBackend = {
           "KEEL_DPKG_Q",
           `if [ "$n" -lt ${specs.length} ]; then`,
           policy,
+          provides,
           "fi",
         );
       }
@@ -52,9 +59,19 @@ export const apt: PackageBackend = {
     else if (opts.needCacheTime) lines.push(outSection("cache", mtimes));
     if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
     // the whole-system upgrade, simulated (read-only, no lock) with the flags apply will use
+    // (aptitude's instead where Ansible would run aptitude: it is installed, and the mode is not dist)
     if (opts.upgrade !== undefined) {
-      lines.push(outSection("upgrade", `apt-get -s ${opts.upgrade} 2>&1; echo "keel-rc=$?"`));
       lines.push(outSection("aptitude", "command -v aptitude || true"));
+      const sim = outSection("upgrade", `apt-get -s ${opts.upgrade} 2>&1; echo "keel-rc=$?"`);
+      if (opts.aptitudeUpgrade === undefined) lines.push(sim);
+      else
+        lines.push(
+          "if command -v aptitude >/dev/null 2>&1; then",
+          outSection("upgrade", `aptitude -s -y -V ${opts.aptitudeUpgrade} </dev/null 2>&1; echo "keel-rc=$?"; echo keel-via=aptitude`),
+          "else",
+          sim,
+          "fi",
+        );
     }
     lines.push("true");
     return lines.join("\n");
@@ -73,6 +90,8 @@ export const apt: PackageBackend = {
       for (const name of dpkgOwners(specs, pkg, arch)) {
         if (status === "i") state.packages[name]!.installed = version;
         else if (status === "c") state.packages[name]!.configOnly = true;
+        // the selection (first letter) "h": held by apt-mark hold
+        if (abbrev[0] === "h") state.packages[name]!.held = true;
       }
     }
     const policy = sec.get("policy") ?? [];
@@ -88,6 +107,16 @@ export const apt: PackageBackend = {
       }
       const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
       if (cand && cand[1] !== "(none)") for (const name of cur) state.packages[name]!.candidate = cand[1]!;
+    }
+    // A virtual name (apt knows it, no candidate of its own) that an installed package provides is
+    // installed, with that package's version: Ansible's apt takes a virtual package's status from its
+    // provider, and otherwise leaves apt-get to find nothing to do (changed false) when one is installed.
+    const providers = providedBy(sec.get("provides") ?? []);
+    for (const s of specs) {
+      const p = state.packages[s.name]!;
+      if (p.installed !== undefined || p.candidate !== undefined || s.version !== undefined || !known.has(s.name)) continue;
+      const by = providers.get(s.name);
+      if (by) p.installed = by.version;
     }
     // policy prints a block for every name apt knows (a virtual one too): none means no such package
     if (sec.has("policy"))
@@ -111,9 +140,12 @@ export const apt: PackageBackend = {
     if (unneeded) state.unneeded = unneeded.map((l) => l.trim()).filter(Boolean);
     const upgrade = sec.get("upgrade");
     if (upgrade) {
-      const rc = /^keel-rc=(\d+)$/.exec(upgrade[upgrade.length - 1] ?? "")?.[1];
       const aptitude = (sec.get("aptitude") ?? []).some((l) => l.trim() !== "");
-      state.upgrade = { items: parseSimulation(upgrade), aptitude };
+      // aptitude's simulation ends with a marker line after its exit code
+      const via = upgrade[upgrade.length - 1] === "keel-via=aptitude";
+      if (via) upgrade.pop();
+      const rc = /^keel-rc=(\d+)$/.exec(upgrade[upgrade.length - 1] ?? "")?.[1];
+      state.upgrade = via ? { items: parseAptitudeSimulation(upgrade), aptitude, via: "aptitude" } : { items: parseSimulation(upgrade), aptitude };
       if (rc !== "0") {
         const said = upgrade.filter((l) => !l.startsWith("keel-rc="));
         const errs = said.filter((l) => l.startsWith("E: "));
@@ -135,12 +167,15 @@ export const apt: PackageBackend = {
       `-o DPkg::Lock::Timeout=${opts.lockTimeout}`,
       dpkgOptionFlags(opts.dpkgOptions ?? DEFAULT_DPKG_OPTIONS.split(",")),
     ].join(" ");
-    const cmds: string[] = [];
+    const force = opts.force ? " --force-yes" : "";
+    // as Ansible: apt-get clean first, before the refresh and everything else
+    const cmds: string[] = opts.clean ? ["apt-get clean"] : [];
     // The stamp's mtime, printed by the refresh after a marker, is Ansible's cache_update_time after
     // the update (the stamp exists now, and Ansible's apt reads it first); it leaves the stdout.
     if (plan.updateCache)
       cmds.push(`${base} update && mkdir -p ${shq(APT_STAMP.replace(/\/[^/]+$/, ""))} && touch ${APT_STAMP} && stat -c ${CACHE_TIME}%Y ${APT_STAMP}`);
-    if (plan.systemUpgrade && opts.upgrade !== undefined) cmds.push(`${base} ${opts.upgrade}`);
+    if (plan.systemUpgrade && opts.upgrade !== undefined)
+      cmds.push(`${opts.upgrade.startsWith("aptitude ") ? aptitudeBase(opts) : base} ${opts.upgrade.replace(/^aptitude /, "")}`);
     const install = [...plan.install.map(spec), ...plan.upgrade];
     if (install.length > 0) {
       const flags: string[] = [];
@@ -148,11 +183,16 @@ export const apt: PackageBackend = {
       if (opts.installRecommends !== undefined) flags.push(`-o APT::Install-Recommends=${opts.installRecommends ? "true" : "false"}`);
       if (opts.allowDowngrade) flags.push("--allow-downgrades");
       if (opts.defaultRelease !== undefined) flags.push(`-t ${shq(opts.defaultRelease)}`);
+      // Ansible's force, fail_on_autoremove, allow_unauthenticated, allow_change_held_packages
+      if (opts.force) flags.push("--force-yes");
+      if (opts.noRemove) flags.push("--no-remove");
+      if (opts.allowUnauthenticated) flags.push("--allow-unauthenticated");
+      if (opts.allowChangeHeld) flags.push("--allow-change-held-packages");
       cmds.push([base, ...flags, "install", shJoin(install)].join(" "));
     }
-    if (plan.purge.length > 0) cmds.push(`${base} purge ${shJoin(plan.purge)}`);
-    if (plan.remove.length > 0) cmds.push(`${base} remove ${shJoin(plan.remove)}`);
-    if (plan.autoremove) cmds.push(`${base} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
+    if (plan.purge.length > 0) cmds.push(`${base}${force} purge ${shJoin(plan.purge)}`);
+    if (plan.remove.length > 0) cmds.push(`${base}${force} remove ${shJoin(plan.remove)}`);
+    if (plan.autoremove) cmds.push(`${base}${force} autoremove${plan.purge.length > 0 ? " --purge" : ""}`);
     let stdout: string;
     // policy_rc_d: one subshell, so the policy-rc.d is put back whatever apt-get does
     if (opts.policyRcD !== undefined && cmds.length > 0) stdout = (await aptRun(host, withPolicyRcD(cmds, opts.policyRcD), opts.lockTimeout)).stdout;
@@ -170,6 +210,28 @@ export const apt: PackageBackend = {
     return { stdout, data };
   },
 };
+
+/**
+ * The names installed packages provide, from lines "STATUS\tPACKAGE\tVERSION\tPROVIDES" (dpkg's
+ * Provides field: "rubygems (= 3.3.15), ruby-interpreter"): name → the first installed provider.
+ */
+export function providedBy(lines: string[]): Map<string, { pkg: string; version: string }> {
+  const out = new Map<string, { pkg: string; version: string }>();
+  for (const line of lines) {
+    const [abbrev, pkg, version, provides] = line.split(TAB);
+    if (abbrev?.[1] !== "i" || !pkg || !version || !provides) continue;
+    for (const item of provides.split(",")) {
+      const name = item.trim().split(/[\s(]/)[0]!.replace(/:any$/, "");
+      if (name && !out.has(name)) out.set(name, { pkg, version });
+    }
+  }
+  return out;
+}
+
+/** Ansible runs aptitude as apt-get, with dpkg's options (the lock timeout is apt's setting, which aptitude reads too). */
+function aptitudeBase(opts: { lockTimeout: number; dpkgOptions?: readonly string[] }): string {
+  return `DEBIAN_FRONTEND=noninteractive aptitude -y -o DPkg::Lock::Timeout=${opts.lockTimeout} ${dpkgOptionFlags(opts.dpkgOptions ?? DEFAULT_DPKG_OPTIONS.split(","))}`;
+}
 
 /** "libc6:i386" → ["libc6", "i386"]; "bash" → ["bash", undefined]. */
 function splitArch(name: string): [string, string | undefined] {

@@ -6,6 +6,22 @@ import { allRecs, parseRecords } from "../../../engine/core/record.js";
 import { outLines, snip } from "../../../engine/core/snippets.js";
 import type { UpgradeItem } from "./apt-upgrade.js";
 
+/** What a package module's probe reads: every manager's database, index and configuration. */
+export const PACKAGE_READS: readonly string[] = [
+  "pkg",
+  "file:/etc/apt",
+  "file:/var/lib/apt",
+  "file:/var/lib/dpkg",
+  "file:/var/cache/apt",
+  "file:/etc/dnf",
+  "file:/etc/yum.repos.d",
+  "file:/var/lib/rpm",
+  "file:/var/cache/dnf",
+  "file:/var/lib/dnf",
+  "file:/etc/apk",
+  "file:/lib/apk",
+];
+
 /** One requested package: `nginx` or `nginx=1.24-1` (pinned). */
 export interface PkgSpec {
   name: string;
@@ -23,6 +39,8 @@ export interface PkgInfo {
   configOnly?: boolean;
   /** apt only: apt-cache policy knows nothing of the name (no package, no virtual package). */
   unknown?: boolean;
+  /** apt only: held (apt-mark hold, dpkg selection "hold"). */
+  held?: boolean;
 }
 
 export interface PkgState {
@@ -38,7 +56,7 @@ export interface PkgState {
   /** Packages the manager would autoremove now (only probed when autoremove is asked). */
   unneeded?: string[];
   /** apt `upgrade:`: what `apt-get -s` of the same upgrade lists, whether aptitude is on the host, or apt-get's error. */
-  upgrade?: { items: UpgradeItem[]; aptitude: boolean; error?: string };
+  upgrade?: { items: UpgradeItem[]; aptitude: boolean; error?: string; via?: "aptitude" };
 }
 
 export interface ProbeOptions {
@@ -54,6 +72,8 @@ export interface ProbeOptions {
   defaultRelease?: string;
   /** apt: simulate this whole-system upgrade (apt-get's flags and subcommand, as apply runs it). */
   upgrade?: string;
+  /** apt: aptitude's arguments for the same upgrade, simulated instead where aptitude is installed. */
+  aptitudeUpgrade?: string;
 }
 
 /** What apply must do, gathered from the diff's changes. */
@@ -84,6 +104,14 @@ export interface ApplyOptions {
   policyRcD?: number;
   /** apt: the whole-system upgrade's flags and subcommand (the ones the probe simulated). */
   upgrade?: string;
+  /** apt: Ansible's force (--force-yes on every apt-get run). */
+  force?: boolean;
+  /** apt: install with --allow-unauthenticated, --allow-change-held-packages, --no-remove (fail_on_autoremove). */
+  allowUnauthenticated?: boolean;
+  allowChangeHeld?: boolean;
+  noRemove?: boolean;
+  /** apt: run apt-get clean first (Ansible's clean, before anything else). */
+  clean?: boolean;
 }
 
 export interface PackageBackend {

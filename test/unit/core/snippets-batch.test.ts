@@ -4,7 +4,7 @@
 // pipelined applies' guards (which run a probe alone and compare digests) and every parser rely on
 // it. Real dash (and busybox sh when installed), real files: NUL bytes, invalid UTF-8, newlines.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { snip } from "../../../engine/core/snippets.js";
 import { fileProbeScript } from "../../../engine/core/filestate.js";
 import { joinProbes, splitProbes } from "../../../engine/run/batch.js";
 import { factsScript, sectionTexts } from "../../../engine/facts/probe.js";
+import { installBusybox } from "./busybox.js";
 
 let dir: string;
 let bbBin: string | undefined;
@@ -27,14 +28,7 @@ beforeAll(() => {
   mkdirSync(join(dir, "sub"));
   chmodSync(join(dir, "secret"), 0);
   symlinkSync("odd\ntarget\n", join(dir, "oddlink"));
-  for (const p of ["/usr/bin/busybox", "/bin/busybox"]) {
-    if (existsSync(p)) {
-      bbBin = join(dir, "bb");
-      mkdirSync(bbBin);
-      execFileSync(p, ["--install", "-s", bbBin]);
-      break;
-    }
-  }
+  bbBin = installBusybox(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

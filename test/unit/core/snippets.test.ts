@@ -10,6 +10,7 @@ import { findRec, parseRecords } from "../../../engine/core/record.js";
 import { B64, fileOf, normMode, snip } from "../../../engine/core/snippets.js";
 import { InternalError } from "../../../engine/core/errors.js";
 import { shq } from "../../../engine/core/shell.js";
+import { installBusybox } from "./busybox.js";
 
 let dir: string;
 let bbBin: string | undefined;
@@ -27,14 +28,7 @@ beforeAll(() => {
   writeFileSync(join(dir, NASTY), "nasty\n");
   writeFileSync(join(dir, "nul"), Buffer.from([0x61, 0, 0x62, 0x0a, 0, 0xff]));
   writeFileSync(join(dir, "empty"), "");
-  for (const p of ["/usr/bin/busybox", "/bin/busybox"]) {
-    if (existsSync(p)) {
-      bbBin = join(dir, "bb");
-      mkdirSync(bbBin);
-      execFileSync(p, ["--install", "-s", bbBin]);
-      break;
-    }
-  }
+  bbBin = installBusybox(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -104,7 +104,6 @@ const ANSIBLE: Record<string, Row> = {
 
 /** Arguments in the schema that stop the load anyway (validate), with the words the error must have. */
 const REFUSED_IN_SCHEMA: Record<string, string[]> = {
-  apt: "deb force allow_unauthenticated allow-unauthenticated allow_change_held_packages autoclean clean fail_on_autoremove".split(" "),
   dnf: "allowerasing bugfix security conf_file disable_excludes disable_gpg_check download_dir download_only exclude installroot list nobest releasever skip_broken update_only".split(
     " ",
   ),

@@ -308,6 +308,7 @@ const WITH: Record<string, { drop?: string[]; add?: Record<string, unknown> }> =
   "firewall.rule to_port": { drop: ["port"] },
   "packages.apt pkg[]": { drop: ["name"] },
   "packages.apt package[]": { drop: ["name"] },
+  "packages.apt deb": { drop: ["name"] },
   "packages.dnf pkg[]": { drop: ["name"] },
   "packages.pip requirements": { drop: ["name"] },
   "system.command argv[]": { drop: ["cmd"] },

@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  aptitudeNote,
+  aptitudeFlags,
   dpkgOptionFlags,
+  parseAptitudeSimulation,
   parseDpkgOptions,
   parseSimulation,
   upgradeFlags,
@@ -34,12 +35,17 @@ describe("upgrade modes (Ansible's upgrade(), apt-get branch)", () => {
       "--allow-downgrades upgrade --with-new-pkgs --auto-remove -t bookworm-backports",
     );
   });
-  it("says when Ansible would run aptitude instead", () => {
-    expect(aptitudeNote("safe", true, false)).toMatch(/Ansible would run aptitude safe-upgrade; keel runs apt-get upgrade --with-new-pkgs/);
-    expect(aptitudeNote("full", true, false)).toMatch(/aptitude full-upgrade; keel runs apt-get dist-upgrade/);
-    expect(aptitudeNote("dist", true, false)).toBeUndefined();
-    expect(aptitudeNote("yes", true, true)).toBeUndefined();
-    expect(aptitudeNote("yes", false, false)).toBeUndefined();
+  it("runs aptitude where Ansible would (yes/safe: safe-upgrade, full: full-upgrade), never for dist or with force_apt_get", () => {
+    expect(aptitudeFlags("safe", {})).toBe("safe-upgrade");
+    expect(aptitudeFlags("yes", { autoremove: true })).toBe("safe-upgrade");
+    expect(aptitudeFlags("full", { force: true, default_release: "keel" })).toBe("--assume-yes --allow-untrusted full-upgrade -t keel");
+    expect(aptitudeFlags("dist", {})).toBeUndefined();
+    expect(aptitudeFlags("yes", { force_apt_get: true })).toBeUndefined();
+  });
+  it("adds force, fail_on_autoremove and allow_unauthenticated to apt-get's upgrade as Ansible's upgrade() does", () => {
+    expect(upgradeFlags("dist", { force: true, fail_on_autoremove: true, allow_unauthenticated: true })).toBe(
+      "--force-yes --no-remove --allow-unauthenticated dist-upgrade",
+    );
   });
 });
 
@@ -59,6 +65,30 @@ describe("apt-get -s output", () => {
       { name: "keel-hello", action: "upgrade", from: "1.0", to: "1.1" },
       { name: "libfoo2:amd64", action: "install", to: "2.0-1" },
       { name: "oldpkg", action: "remove", from: "0.9-3" },
+    ]);
+  });
+});
+
+describe("aptitude -s -V output", () => {
+  it("lists upgrades, new packages and removals under aptitude's headings, several to a line", () => {
+    const out = [
+      "Resolving dependencies...",
+      "The following NEW packages will be installed:",
+      "  libfoo2{a} [2.0-1]",
+      "The following packages will be REMOVED:",
+      "  oldpkg{u} [0.9-3]",
+      "The following packages will be upgraded:",
+      "  keel-hello [1.0 -> 1.1]  keel-tool [1.0 -> 1.1]",
+      "The following packages have been kept back:",
+      "  keel-pinned [1.0 -> 1.1]",
+      "2 packages upgraded, 1 newly installed, 1 to remove and 1 not upgraded.",
+      "Would download/install/remove packages.",
+    ];
+    expect(parseAptitudeSimulation(out)).toEqual([
+      { name: "libfoo2", action: "install", to: "2.0-1" },
+      { name: "oldpkg", action: "remove", from: "0.9-3" },
+      { name: "keel-hello", action: "upgrade", from: "1.0", to: "1.1" },
+      { name: "keel-tool", action: "upgrade", from: "1.0", to: "1.1" },
     ]);
   });
 });
