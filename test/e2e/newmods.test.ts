@@ -10,7 +10,7 @@
 //
 // Ansible's side (its statuses of both runs and its host's STATE text) is replayed from
 // test/recordings/ansible/newmods-runs.json while its key holds (the play, SETUP, STATE, this
-// harness, the lab's locales/ruby/openssl/python3 versions, the installed Ansible): then one
+// harness and Ansible's environment, the lab's locales/ruby/openssl/python3 versions, the installed Ansible): then one
 // scratch host runs keel alone and `keel drift` runs on it (checked first to be in Ansible's
 // recorded end state). KEEL_ANSIBLE_LIVE=1 runs Ansible live on a second host;
 // KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { labPackageVersions, sha256 } from "../ansible-record.js";
 import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, plainStatus } from "./ansible-side.js";
-import { describeLab, keel, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { ansibleEnv, describeLab, keel, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -110,7 +110,7 @@ describeLab("locale_gen, openssl_dhparam and gem against ansible-core (issue 16)
       play: sha256(PLAY),
       setup: sha256(SETUP),
       state: sha256(STATE),
-      harness: sha256([ansibleRun, on, ansiblePlaybookJson, ansibleStatuses, plainStatus].map(String).join("\n")),
+      harness: sha256([ansibleRun, on, ansiblePlaybookJson, ansibleEnv, ansibleStatuses, plainStatus].map(String).join("\n")),
       packages: labPackageVersions(PACKAGES),
     });
     // replaying, Ansible's host is not needed: one scratch host, set up alone
