@@ -203,7 +203,9 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
     begin("file", id),
     `if [ -e "$_keel_p" ]; then printf 'exists=1\\n'`,
     `if [ -f "$_keel_p" ]; then printf 'type=file\\n'`,
-    `if { : < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
+    // `true`, not `:`: dash and busybox sh exit when a special builtin's redirection fails, which
+    // ended the probe here for a login that cannot read the file (no readable=0, nothing after it)
+    `if { true < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
     max === undefined
       ? `printf 'content:b64='; ${b64Output("cat", ' < "$_keel_p"', `${B64} < "$_keel_p"`)}; printf '\\n'`
       : // wc -c pads its count with blanks on some systems: keep the digits after the last blank
