@@ -6,12 +6,21 @@
 // every change and writes nothing; keel and Ansible report the same changed tasks, reach the same
 // end state (locale -a, /etc/locale.gen, the DH file's size/mode/owner/validity, gem list), and
 // change nothing on a second run; keel drift finds no drift on the host Ansible converged.
-// packages.npm is fixture-tested only: Debian's npm needs ~360 packages, too slow for a lab test.
+// packages.npm is tested in npm-module.test.ts.
+//
+// Ansible's side (its statuses of both runs and its host's STATE text) is replayed from
+// test/recordings/ansible/newmods-runs.json while its key holds (the play, SETUP, STATE, this
+// harness and Ansible's environment, the lab's locales/ruby/openssl/python3 versions, the installed Ansible): then one
+// scratch host runs keel alone and `keel drift` runs on it (checked first to be in Ansible's
+// recorded end state). KEEL_ANSIBLE_LIVE=1 runs Ansible live on a second host;
+// KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, keel, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost, spawnAsync } from "./lab.js";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, plainStatus } from "./ansible-side.js";
+import { ansibleEnv, describeLab, keel, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -75,29 +84,8 @@ async function keelRun(h: ScratchHost, cmd: "run" | "drift", ...extra: string[])
   return { code: r.code, out, status };
 }
 
-async function ansibleRun(h: ScratchHost): Promise<Map<string, string>> {
-  const inv = join(dir, "a.ini");
-  writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root"], {
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "json",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const rep = JSON.parse(r.stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean }> }[] }[] };
-  const out = new Map<string, string>();
-  for (const t of rep.plays[0]!.tasks) {
-    const res = t.hosts[h.name]!;
-    out.set(t.task.name, res.failed ? "failed" : res.changed ? "changed" : "ok");
-  }
-  return out;
+async function ansibleRun(h: ScratchHost): Promise<Record<string, string>> {
+  return ansibleStatuses(await ansiblePlaybookJson(h, pb, { home: dir }), h.name, plainStatus);
 }
 
 async function on(h: ScratchHost, cmd: string): Promise<string> {
@@ -106,19 +94,35 @@ async function on(h: ScratchHost, cmd: string): Promise<string> {
   return r.stdout;
 }
 
+/** The lab packages the play and SETUP install or read (a recording's key names their versions). */
+const PACKAGES = ["locales", "libc-bin", "ruby", "ruby3.1", "libruby3.1", "rubygems-integration", "openssl", "libssl3", "python3", "python3-cryptography"];
+
+/** Ansible's outcomes on its host (recorded as newmods-runs). */
+type Side = { run1: Record<string, string>; state1: string; run2: Record<string, string> };
+let side: AnsibleSteps<Side>;
+
 describeLab("locale_gen, openssl_dhparam and gem against ansible-core (issue 16)", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-newmods-e2e-"));
     pb = join(dir, "pb.yml");
     writeFileSync(pb, PLAY);
-    [k, a] = await startScratchHosts(2);
-    await Promise.all([on(k!, SETUP), on(a!, SETUP)]);
+    side = new AnsibleSteps<Side>("newmods-runs", {
+      play: sha256(PLAY),
+      setup: sha256(SETUP),
+      state: sha256(STATE),
+      harness: sha256([ansibleRun, on, ansiblePlaybookJson, ansibleEnv, ansibleStatuses, plainStatus].map(String).join("\n")),
+      packages: labPackageVersions(PACKAGES),
+    });
+    // replaying, Ansible's host is not needed: one scratch host, set up alone
+    [k, a] = await startScratchHosts(side.replaying ? 1 : 2);
+    await Promise.all([k, a].filter((h): h is ScratchHost => h !== undefined).map((h) => on(h, SETUP)));
   }, 240_000);
   afterAll(async () => {
     await stopScratchHosts([k, a].filter((h): h is ScratchHost => h !== undefined));
   });
 
   it("--check predicts the changes and writes nothing", async () => {
+    console.log(`newmods: Ansible's side ${side.source}`);
     const before = await on(k!, "locale -a; md5sum /etc/locale.gen; ls /etc/ssl/keel-dh.pem 2>&1 || true");
     const c = await keelRun(k!, "run", "--check");
     expect(c.code, c.out).toBe(0);
@@ -135,11 +139,11 @@ describeLab("locale_gen, openssl_dhparam and gem against ansible-core (issue 16)
   it("keel and Ansible change the same tasks, reach the same state, then change nothing; drift agrees", async () => {
     const k1 = await keelRun(k!, "run");
     expect(k1.code, k1.out).toBe(0);
-    const a1 = await ansibleRun(a!);
-    expect(Object.fromEntries(k1.status)).toEqual(Object.fromEntries(a1));
-    expect(a1.get("locale present")).toBe("changed");
+    const a1 = await side.step("run1", () => ansibleRun(a!));
+    expect(Object.fromEntries(k1.status), side.hint).toEqual(a1);
+    expect(a1["locale present"], side.hint).toBe("changed");
     const ks = await on(k!, STATE);
-    expect(ks).toBe(await on(a!, STATE));
+    expect(ks, side.hint).toBe(await side.step("state1", () => on(a!, STATE)));
     expect(ks).toContain("de_CH.utf8");
     expect(ks).toContain("640 root daemon");
     expect(ks).toContain("DH Parameters: (512 bit)");
@@ -152,10 +156,19 @@ describeLab("locale_gen, openssl_dhparam and gem against ansible-core (issue 16)
       [...k2.status.values()].every((s) => s === "ok"),
       k2.out,
     ).toBe(true);
-    const a2 = await ansibleRun(a!);
-    expect([...a2.values()].every((s) => s === "ok")).toBe(true);
+    const a2 = await side.step("run2", () => ansibleRun(a!));
+    expect(Object.keys(a2), side.hint).toEqual([...k2.status.keys()]);
+    expect(
+      Object.values(a2).every((s) => s === "ok"),
+      side.hint,
+    ).toBe(true);
+    side.save();
 
-    const d = await keelRun(a!, "drift");
+    // Live, on Ansible's host. Replaying there is none: on keel's host, once it is checked to be in
+    // the state Ansible's host was recorded in.
+    const target = side.replaying ? k! : a!;
+    if (side.replaying) expect(await on(k!, STATE), side.hint).toBe(side.value("state1"));
+    const d = await keelRun(target, "drift");
     expect(d.code, d.out).toBe(0);
   }, 240_000);
 

@@ -7,15 +7,24 @@
 // --check predicts and writes nothing; keel and Ansible change the same tasks and leave the same
 // node_modules/package.json; a second run changes nothing; state latest updates through npm
 // outdated/update in both.
+//
+// Ansible's side (its statuses of the three runs and its host's STATE text after the first and the
+// latest run) is replayed from test/recordings/ansible/npm-module-runs.json while its key holds (the
+// plays, SETUP, STATE, this harness with Ansible's environment and the registry's packages, the lab's nodejs/python3 versions,
+// the installed Ansible): then one scratch host runs keel alone against the recorded outcomes.
+// KEEL_ANSIBLE_LIVE=1 runs Ansible live on a second host; KEEL_ANSIBLE_RECORD=1 also rewrites the
+// recording.
 import { createHash } from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BRIDGE_ADDRESS, labPaths } from "../lab/config.js";
-import { describeLab, keel, PRIVATE_KEY, spawnAsync, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, plainStatus } from "./ansible-side.js";
+import { ansibleEnv, describeLab, keel, spawnAsync, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -107,35 +116,20 @@ async function keelRun(h: ScratchHost, play: string, ...extra: string[]): Promis
   return { code: r.code, out, status };
 }
 
-// Asynchronous: the registry answering the host runs in this process.
+// Asynchronous (spawnAsync): the registry answering the host runs in this process.
 async function ansibleRun(h: ScratchHost, play: string): Promise<Record<string, string>> {
-  const inv = join(dir, "a.ini");
-  writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const child = spawn("ansible-playbook", [play, "-i", inv, "-e", `port=${port}`, "--private-key", PRIVATE_KEY, "-u", "root"], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "json",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  expect(code, `${stdout}\n${stderr}`).toBe(0);
-  const rep = JSON.parse(stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean }> }[] }[] };
-  const out: Record<string, string> = {};
-  for (const t of rep.plays[0]!.tasks) {
-    const res = t.hosts[h.name]!;
-    out[t.task.name] = res.failed ? "failed" : res.changed ? "changed" : "ok";
-  }
-  return out;
+  return ansibleStatuses(await ansiblePlaybookJson(h, play, { home: dir, extra: ["-e", `port=${port}`] }), h.name, plainStatus);
 }
+
+/** Debian's nodejs from the lab repository and npm 9.2.0 from its tarball (stdin, base64). */
+const SETUP =
+  "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs >/dev/null && base64 -d > /var/tmp/npm.tgz && " +
+  "mkdir -p /usr/local/lib/node_modules/npm && tar xzf /var/tmp/npm.tgz -C /usr/local/lib/node_modules/npm --strip-components=1 && " +
+  "ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && npm --version";
+
+/** Ansible's outcomes on its host (recorded as npm-module-runs). */
+type Side = { run1: Record<string, string>; state1: string; run2: Record<string, string>; run3: Record<string, string>; state3: string };
+let side: AnsibleSteps<Side>;
 
 describeLab("packages.npm against community.general.npm (issue 16)", () => {
   let pb = "";
@@ -158,13 +152,19 @@ describeLab("packages.npm against community.general.npm (issue 16)", () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, BRIDGE_ADDRESS, resolve));
     port = (server.address() as { port: number }).port;
-    const npm = readFileSync(await npmTarball()).toString("base64");
-    [k, a] = await startScratchHosts(2);
-    const setup =
-      "apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs >/dev/null && base64 -d > /var/tmp/npm.tgz && " +
-      "mkdir -p /usr/local/lib/node_modules/npm && tar xzf /var/tmp/npm.tgz -C /usr/local/lib/node_modules/npm --strip-components=1 && " +
-      "ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && npm --version";
-    await Promise.all([on(k!, setup, npm), on(a!, setup, npm)]);
+    const npm = readFileSync(await npmTarball());
+    side = new AnsibleSteps<Side>("npm-module-runs", {
+      play: sha256(PLAY),
+      latest: sha256(LATEST),
+      setup: sha256(SETUP),
+      state: sha256(STATE),
+      npm: sha256(npm),
+      harness: sha256([npmTarball, pack, packument, ansibleRun, on, ansiblePlaybookJson, ansibleEnv, ansibleStatuses, plainStatus].map(String).join("\n")),
+      packages: labPackageVersions(["nodejs", "libnode108", "python3"]),
+    });
+    // replaying, Ansible's host is not needed: one scratch host, set up alone
+    [k, a] = await startScratchHosts(side.replaying ? 1 : 2);
+    await Promise.all([k, a].filter((h): h is ScratchHost => h !== undefined).map((h) => on(h, SETUP, npm.toString("base64"))));
   }, 300_000);
   afterAll(async () => {
     await stopScratchHosts([k, a].filter((h): h is ScratchHost => h !== undefined));
@@ -172,6 +172,7 @@ describeLab("packages.npm against community.general.npm (issue 16)", () => {
   });
 
   it("--check predicts both installs and writes nothing", async () => {
+    console.log(`npm-module: Ansible's side ${side.source}`);
     const c = await keelRun(k!, pb, "--check");
     expect(c.code, c.out).toBe(0);
     expect(c.status).toEqual({ pinned: "changed", global: "changed" });
@@ -181,24 +182,25 @@ describeLab("packages.npm against community.general.npm (issue 16)", () => {
   it("keel and Ansible install the same, then change nothing; state latest updates in both", async () => {
     const k1 = await keelRun(k!, pb);
     expect(k1.code, k1.out).toBe(0);
-    const a1 = await ansibleRun(a!, pb);
-    expect(k1.status).toEqual(a1);
-    expect(a1).toEqual({ pinned: "changed", global: "changed" });
+    const a1 = await side.step("run1", () => ansibleRun(a!, pb));
+    expect(k1.status, side.hint).toEqual(a1);
+    expect(a1, side.hint).toEqual({ pinned: "changed", global: "changed" });
     const ks = await on(k!, STATE);
-    expect(ks).toBe(await on(a!, STATE));
+    expect(ks, side.hint).toBe(await side.step("state1", () => on(a!, STATE)));
     expect(ks).toContain('"version":"1.0.0"');
 
     const k2 = await keelRun(k!, pb);
     expect(k2.status, k2.out).toEqual({ pinned: "ok", global: "ok" });
-    expect(await ansibleRun(a!, pb)).toEqual({ pinned: "ok", global: "ok" });
+    expect(await side.step("run2", () => ansibleRun(a!, pb)), side.hint).toEqual({ pinned: "ok", global: "ok" });
 
     const k3 = await keelRun(k!, latest);
-    const a3 = await ansibleRun(a!, latest);
-    expect(k3.status, k3.out).toEqual(a3);
-    expect(a3).toEqual({ latest: "changed" });
+    const a3 = await side.step("run3", () => ansibleRun(a!, latest));
+    expect(k3.status, `${k3.out}\n${side.hint}`).toEqual(a3);
+    expect(a3, side.hint).toEqual({ latest: "changed" });
     const ks3 = await on(k!, STATE);
-    expect(ks3).toBe(await on(a!, STATE));
+    expect(ks3, side.hint).toBe(await side.step("state3", () => on(a!, STATE)));
     expect(ks3).toContain('"version":"1.1.0"');
+    side.save();
     expect((await keelRun(k!, latest)).status).toEqual({ latest: "ok" });
   }, 240_000);
 });

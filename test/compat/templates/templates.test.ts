@@ -4,8 +4,15 @@
 // compared byte for byte. ansible-playbook renders them all in ONE run (connection local, every
 // dest in a fresh temporary directory, never outside it); keel renders them through the module's
 // prepare(), as `keel run` does. Prints a table; fails on any difference.
+// Ansible's renderings (each dest's sha256 and size, or none when its task failed) are replayed from
+// test/recordings/ansible/templates-renders.json while the key holds: this folder's files (the
+// templates, the manifest, this harness), the installed Ansible and this machine's python3 and
+// Jinja2. keel always renders live. If any rendering differs from the recording,
+// ansible-playbook renders the corpus live and keel is compared with that (test/e2e/ansible-replay.ts),
+// so the table's details come from a live run. KEEL_ANSIBLE_LIVE=1 renders live; KEEL_ANSIBLE_RECORD=1
+// also rewrites the recording.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,6 +20,8 @@ import { stringify } from "yaml";
 import template from "../../../modules/files/template.js";
 import { readYaml, varsMap } from "../../../engine/playbook/readers.js";
 import { layerVars } from "../../../engine/template/index.js";
+import { debianVersions, hashTree, sha256 } from "../../ansible-record.js";
+import { checkAgainstAnsible } from "../../e2e/ansible-replay.js";
 
 interface Entry {
   path: string;
@@ -110,41 +119,64 @@ function keelRender(c: (typeof cases)[number]): string {
 describe("template corpus: keel renders real role templates byte for byte as ansible-core", () => {
   it(`${cases.length} templates from ${manifest.roles.length} roles`, async () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);
+    type Render = { sha256: string; bytes: number } | null;
+    let log = "";
+    let t1 = 0;
     const t0 = Date.now();
-    const log = await ansibleRender();
-    const t1 = Date.now();
-    const rows: string[] = [];
-    const bad: string[] = [];
-    for (const c of cases) {
-      let want: string | undefined;
-      try {
-        want = readFileSync(join(work, "ansible", c.id), "utf8");
-      } catch {
-        want = undefined;
-      }
-      let got: string;
-      try {
-        got = keelRender(c);
-      } catch (e) {
-        got = `ERROR: ${(e as Error).message}`;
-      }
-      const verdict = want === undefined ? "ansible failed" : got === want ? "same" : got.startsWith("ERROR: ") ? "keel failed" : "DIFFERENT";
-      rows.push(`${verdict.padEnd(15)} ${String(want?.length ?? "-").padStart(6)} ${`${c.role.name}/${c.t.path}`}`);
-      if (verdict !== "same") {
-        let detail = got.startsWith("ERROR: ") ? got : "";
-        if (verdict === "DIFFERENT") {
-          const a = want!.split("\n");
-          const b = got.split("\n");
-          const k = a.findIndex((l, i) => l !== b[i]);
-          detail = `first difference at line ${k + 1}:\n  ansible: ${JSON.stringify(a[k])}\n  keel:    ${JSON.stringify(b[k])}`;
+    // Ansible renders with this machine's python3 and Jinja2
+    const local = debianVersions(["python3", "python3-jinja2", "python3-yaml"]);
+    const mine = new Map(
+      cases.map((c) => {
+        try {
+          return [c.id, keelRender(c)];
+        } catch (e) {
+          return [c.id, `ERROR: ${(e as Error).message}`];
         }
-        if (verdict === "ansible failed") detail = (new RegExp(`TASK \\[${c.role.name}/${c.t.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\][\\s\\S]*?(fatal:[^\\n]*)`).exec(log)?.[1] ?? "").slice(0, 400);
-        bad.push(`${c.role.name}/${c.t.path} (${c.role.repo}@${c.role.commit.slice(0, 10)}): ${verdict}\n${detail}`);
-      }
-    }
-    console.log(`ansible-playbook ${((t1 - t0) / 1000).toFixed(1)} s, keel ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-    console.log(`template corpus (${cases.length} templates):\nverdict          bytes template\n${rows.join("\n")}\n${cases.length - bad.length}/${cases.length} byte-identical`);
-    if (bad.some((b) => b.includes("ansible failed"))) console.log(`ansible-playbook's output:\n${log.slice(-4000)}`);
-    expect(bad, bad.join("\n\n")).toEqual([]);
+      }),
+    );
+    const t2 = Date.now();
+    const { source } = await checkAgainstAnsible<Record<string, Render>>(
+      "templates-renders",
+      { corpus: hashTree(here), local },
+      async () => {
+        log = await ansibleRender();
+        t1 = Date.now();
+        return Object.fromEntries(
+          cases.map((c) => {
+            const f = join(work, "ansible", c.id);
+            if (!existsSync(f)) return [c.id, null];
+            const text = readFileSync(f, "utf8");
+            return [c.id, { sha256: sha256(text), bytes: Buffer.byteLength(text) }];
+          }),
+        );
+      },
+      (renders, source) => {
+        const rows: string[] = [];
+        const bad: string[] = [];
+        for (const c of cases) {
+          const want = renders[c.id] ?? undefined;
+          const got = mine.get(c.id)!;
+          const verdict = want === undefined ? "ansible failed" : sha256(got) === want.sha256 ? "same" : got.startsWith("ERROR: ") ? "keel failed" : "DIFFERENT";
+          rows.push(`${verdict.padEnd(15)} ${String(want?.bytes ?? "-").padStart(6)} ${`${c.role.name}/${c.t.path}`}`);
+          if (verdict !== "same") {
+            let detail = got.startsWith("ERROR: ") ? got : "";
+            const file = join(work, "ansible", c.id);
+            if (verdict === "DIFFERENT" && existsSync(file)) {
+              const a = readFileSync(file, "utf8").split("\n");
+              const b = got.split("\n");
+              const k = a.findIndex((l, i) => l !== b[i]);
+              detail = `first difference at line ${k + 1}:\n  ansible: ${JSON.stringify(a[k])}\n  keel:    ${JSON.stringify(b[k])}`;
+            }
+            if (verdict === "ansible failed") detail = (new RegExp(`TASK \\[${c.role.name}/${c.t.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\][\\s\\S]*?(fatal:[^\\n]*)`).exec(log)?.[1] ?? "").slice(0, 400);
+            bad.push(`${c.role.name}/${c.t.path} (${c.role.repo}@${c.role.commit.slice(0, 10)}): ${verdict}\n${detail}`);
+          }
+        }
+        console.log(`ansible-playbook: ${source}${t1 ? ` ${((t1 - t0) / 1000).toFixed(1)} s` : ""}, keel ${((t2 - t0) / 1000).toFixed(1)} s`);
+        console.log(`template corpus (${cases.length} templates):\nverdict          bytes template\n${rows.join("\n")}\n${cases.length - bad.length}/${cases.length} byte-identical`);
+        if (bad.some((b) => b.includes("ansible failed")) && log) console.log(`ansible-playbook's output:\n${log.slice(-4000)}`);
+        expect(bad, bad.join("\n\n")).toEqual([]);
+      },
+    );
+    console.log(`Ansible's renderings: ${source}`);
   }, 600_000);
 });
