@@ -11,7 +11,8 @@
 //   ansible_connection beats the connection keyword, which beats -c.
 // - delegate_to: the delegated host's connection variables (address, port, user, key) from the
 //   inventory; a name not in the inventory is refused, except `localhost`/`127.0.0.1`, the implicit
-//   local connection as in Ansible. Variables stay the current host's (inventory_hostname too);
+//   local connection as in Ansible (a task skipped by its `when` is skipped, not refused: Ansible
+//   decides `when` first). A delegate_to rendered to `omit` is no delegation, as in Ansible. Variables stay the current host's (inventory_hostname too);
 //   modules choose their backend from the delegated host's facts, gathered once per connection.
 // - environment: the layers (play, blocks, role, task) rendered and merged, later keys winning,
 //   values as strings; given to every command of the task (probe and apply). The values never
@@ -21,7 +22,7 @@ import type { Facts } from "../core/facts.js";
 import type { HostSpec } from "../core/host.js";
 import type { Placement, Play, Task } from "../core/plan.js";
 import { InputError } from "../core/errors.js";
-import { hasTemplate, renderValue } from "../template/index.js";
+import { OMIT, hasTemplate, renderValue } from "../template/index.js";
 import { connectHost } from "./connect.js";
 import type { StartupRequest } from "../transport/session.js";
 import type { RunOptions } from "./options.js";
@@ -55,6 +56,11 @@ function render(text: string, vars: Record<string, unknown>, task: Task | undefi
   return String(v).trim();
 }
 
+function withoutDelegate(p: Placement): Placement {
+  const { delegateTo: _omitted, ...rest } = p;
+  return rest;
+}
+
 /**
  * Where the task (or, without a task, the play's main connection) runs for this host.
  * `specOf` gives an inventory host's spec (throws InputError for an unknown name).
@@ -71,6 +77,9 @@ export function targetOf(
   let delegated = false;
   if (p.delegateTo !== undefined) {
     const name = render(p.delegateTo, vars, task, "delegate_to");
+    // `delegate_to: "{{ x | default(omit) }}"`: omitted, the keyword takes its default (no
+    // delegation), as Ansible's post_validate sets an omitted field back to its default
+    if (name === OMIT) return targetOf(self, withoutDelegate(p), vars, task, specOf, opts);
     if (!name) throw new InputError(`delegate_to '${p.delegateTo}' gave an empty host name`, task?.pos);
     if (name !== self.name) {
       if (!specOf) throw new InputError(`delegate_to '${name}': the run has no inventory to find it in`, task?.pos);

@@ -410,19 +410,25 @@ export function loopItems(task: Task, vars: Record<string, unknown>): unknown[] 
  */
 export function loopFailure(task: Task, scope: Scope, vars: Record<string, unknown>, error: unknown): ItemOutcome {
   const secret = scope.noLog || task.noLog;
-  const falseCond = isUndefinedUnder(error, null) ? falseCondition(task, scope, vars) : undefined;
-  if (falseCond) {
-    const r: TaskResult = { status: "skipped", changes: [], reason: `condition false: ${falseCond.text}`, secret, durationMs: 0 };
-    return {
-      result: secret ? maskResult(r) : r,
-      reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text },
-      changed: false,
-    };
-  }
+  const skipped = isUndefinedUnder(error, null) ? skippedByWhen(task, scope, vars) : undefined;
+  if (skipped) return skipped;
   const msg = errorText(error);
   const r: TaskResult = { status: "failed", changes: [], msg: secret ? SECRET_MSG : msg, secret, durationMs: 0 };
   // the error stays with the outcome: check mode turns one from a register it did not run into `unknown`
   return { result: r, reg: { changed: false, failed: true, msg }, changed: false, error };
+}
+
+/** The task's skipped outcome when one of its `when` conditions is false without an item (else undefined). */
+export function skippedByWhen(task: Task, scope: Scope, vars: Record<string, unknown>): ItemOutcome | undefined {
+  const falseCond = falseCondition(task, scope, vars);
+  if (!falseCond) return undefined;
+  const secret = scope.noLog || task.noLog;
+  const r: TaskResult = { status: "skipped", changes: [], reason: `condition false: ${falseCond.text}`, secret, durationMs: 0 };
+  return {
+    result: secret ? maskResult(r) : r,
+    reg: { changed: false, skipped: true, skip_reason: "Conditional result was False", false_condition: falseCond.text },
+    changed: false,
+  };
 }
 
 /** The first of the task's `when` conditions that is false without an item; undefined when all hold or one cannot be evaluated. */

@@ -11,7 +11,7 @@ import type { Play, Task } from "../core/plan.js";
 import { gatherFacts } from "../facts/index.js";
 import { ConnectionPool, environmentOf, targetOf, withEnv, placementOf, type Target } from "./delegate.js";
 import { ProbeCache } from "./probes.js";
-import { runItems, type TaskHost } from "./pipeline.js";
+import { runItems, skippedByWhen, type TaskHost } from "./pipeline.js";
 import type { FleetVars, PlayState, RunOptions } from "./options.js";
 import type { Scope } from "./scope.js";
 import { errorText, failedOutcome, maskResult, type ItemOutcome } from "./result.js";
@@ -115,6 +115,14 @@ export async function runPlaced(
     placed = await placeTask(h, play, task, vars);
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
+    // Ansible decides `when` before it connects to a delegate: a task its condition skips is
+    // skipped, whatever its delegate_to names (geerlingguy.mysql's replication tasks on a host
+    // that is not a replica delegate to an empty name)
+    const skipped = skippedByWhen(task, scope, vars);
+    if (skipped) {
+      emit(skipped.result);
+      return { outcomes: [skipped], reg: skipped.reg };
+    }
     const o = failedOutcome(errorText(e), e);
     if (scope.noLog || task.noLog) o.result = maskResult(o.result);
     emit(o.result);

@@ -8,8 +8,9 @@
 // PyMySQL's read_default_file (and nothing else: no /etc/mysql/my.cnf), then login_unix_socket or
 // login_host/login_port, login_user, login_password (through MYSQL_PWD, never on the command line),
 // connect_timeout. PyMySQL connects by TCP unless a socket is given (argument or the file's
-// socket=), so keel passes --protocol=TCP in that case, as the client would otherwise pick its
-// compiled-in socket for "localhost".
+// [client] socket), so keel passes --protocol=TCP in that case, as the client would otherwise pick
+// its compiled-in socket for "localhost"; with the file's socket it passes --protocol=SOCKET and
+// no port (clientFunction says why).
 import { createHash } from "node:crypto";
 import { ModuleError } from "../../engine/core/errors.js";
 import { refuseLineBreaksDeep } from "../../engine/core/lines.js";
@@ -90,37 +91,59 @@ function homePath(p: string): string {
 }
 
 /**
+ * Shell text that succeeds when the config file's [client] group names a socket, the group and key
+ * PyMySQL reads (read_default_group "client"; option names case-insensitive, as configparser's).
+ */
+function fileNamesSocket(path: string): string {
+  const prog = String.raw`/^[ \t]*\[/ { c = ($0 ~ /^[ \t]*\[client\][ \t]*$/) } c && tolower($0) ~ /^[ \t]*socket[ \t]*=[ \t]*[^ \t]/ { f = 1 } END { exit !f }`;
+  return `awk ${shq(prog)} ${path} 2>/dev/null`;
+}
+
+/**
  * Shell text that defines `_keel_my` (the mysql client with the login's connection, -NB, extra
  * arguments appended) for the rest of the script or command. With check_implicit_admin, root
  * without a password is tried first, as Ansible tries it, and the login arguments used otherwise.
+ *
+ * The connection is PyMySQL's (1.0.2, Debian 12): login_unix_socket, else the config file's
+ * [client] socket, else TCP to login_host/login_port. A socket from the file wins over login_host
+ * and login_port even though Ansible always passes them (their defaults included): PyMySQL
+ * connects "Localhost via UNIX socket" whenever it has a socket. The mariadb client (10.6 and
+ * later) instead connects by TCP when --port is on its command line, so with the file's socket
+ * keel passes --protocol=SOCKET --host=localhost and no port: root made unix_socket-only (as
+ * geerlingguy.mysql makes it, with a ~/.my.cnf of user and socket) is refused over TCP (ERROR
+ * 1698), measured on MariaDB 10.11.
  */
 export function clientFunction(a: MysqlLogin, opts: { overrides?: boolean; restrict?: boolean; tool?: "mysql" | "mysqldump" } = {}): string {
   const cf = a.config_file ?? "~/.my.cnf";
   const tool = opts.tool ?? "mysql";
   const batch = tool === "mysql" ? " -NB" : "";
   // mysql_db's config_overrides_defaults: the file's host and port stand unless given as arguments
-  const conn =
-    a.login_unix_socket !== undefined
-      ? [`--socket=${shq(a.login_unix_socket)}`]
-      : [
-          a.login_host !== undefined || !opts.overrides ? `--host=${shq(a.login_host ?? "localhost")}` : "",
-          a.login_port !== undefined || !opts.overrides ? `--port=${a.login_port ?? 3306}` : "",
-        ].filter(Boolean);
+  const tcp = [
+    "--protocol=TCP",
+    a.login_host !== undefined || !opts.overrides ? `--host=${shq(a.login_host ?? "localhost")}` : "",
+    a.login_port !== undefined || !opts.overrides ? `--port=${a.login_port ?? 3306}` : "",
+  ].filter(Boolean);
   // mysql_db's dump/import read the file as an extra defaults file unless restrict_config_file
   const df = opts.restrict === false ? "--defaults-extra-file=" : "--defaults-file=";
   const timeout = tool === "mysql" ? ` --connect-timeout=${a.connect_timeout ?? 30}` : "";
+  /** The client with the connection chosen on the host; `env` before it, `rest` after the connection. */
+  const call = (env: string, bin: string, rest: string): string =>
+    a.login_unix_socket !== undefined
+      ? `${env}${bin} "$_keel_mydf" --socket=${shq(a.login_unix_socket)}${rest} "$@"`
+      : `if [ -n "$_keel_mysock" ]; then ${env}${bin} "$_keel_mydf" --protocol=SOCKET --host=localhost${rest} "$@"; else ${env}${bin} "$_keel_mydf" ${tcp.join(" ")}${rest} "$@"; fi`;
   const lines = [
     `if [ -n ${shq(cf)} ] && [ -e ${homePath(cf)} ]; then _keel_mydf=${df}${homePath(cf)}; else _keel_mydf=--no-defaults; fi`,
-    // PyMySQL connects by TCP unless a socket is given (the argument, or the file's socket=)
+    // PyMySQL connects by TCP unless a socket is given (the argument, or the file's [client] socket)
     a.login_unix_socket !== undefined
-      ? `_keel_myproto=`
-      : `if [ "$_keel_mydf" != --no-defaults ] && grep -qsE '^[[:space:]]*socket[[:space:]]*=' ${homePath(cf)}; then _keel_myproto=; else _keel_myproto=--protocol=TCP; fi`,
-    `_keel_mylogin() { ${a.login_password !== undefined ? `MYSQL_PWD=${shq(a.login_password)} ` : ""}${tool} "$_keel_mydf" $_keel_myproto ${conn.join(" ")}${a.login_user !== undefined ? ` --user=${shq(a.login_user)}` : ""}${timeout}${batch} "$@"; }`,
+      ? `_keel_mysock=1`
+      : `if [ "$_keel_mydf" != --no-defaults ] && ${fileNamesSocket(homePath(cf))}; then _keel_mysock=1; else _keel_mysock=; fi`,
+    `_keel_mylogin() { ${call(a.login_password !== undefined ? `MYSQL_PWD=${shq(a.login_password)} ` : "", tool, `${a.login_user !== undefined ? ` --user=${shq(a.login_user)}` : ""}${timeout}${batch}`)}; }`,
   ];
   if (a.check_implicit_admin)
     lines.push(
-      `_keel_myroot() { MYSQL_PWD= ${tool} "$_keel_mydf" $_keel_myproto ${conn.join(" ")} --user=root${timeout}${batch} "$@"; }`,
-      `if MYSQL_PWD= mysql "$_keel_mydf" $_keel_myproto ${conn.join(" ")} --user=root -NB -e 'SELECT 1' >/dev/null 2>&1; then _keel_my() { _keel_myroot "$@"; }; else _keel_my() { _keel_mylogin "$@"; }; fi`,
+      `_keel_myroot() { ${call("MYSQL_PWD= ", tool, ` --user=root${timeout}${batch}`)}; }`,
+      `_keel_myprobe() { ${call("MYSQL_PWD= ", "mysql", " --user=root -NB")}; }`,
+      `if _keel_myprobe -e 'SELECT 1' >/dev/null 2>&1; then _keel_my() { _keel_myroot "$@"; }; else _keel_my() { _keel_mylogin "$@"; }; fi`,
     );
   else lines.push(`_keel_my() { _keel_mylogin "$@"; }`);
   return lines.join("\n");

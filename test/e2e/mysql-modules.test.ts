@@ -155,4 +155,39 @@ describeLab("databases.mysql_* against community.mysql (issue 16)", () => {
     for (const pw of PASSWORDS) for (const o of outputs) expect(o.includes(pw), `a password in keel's output: ${o.slice(0, 300)}`).toBe(false);
     expect(outputs.length).toBeGreaterThan(8);
   }, 600_000);
+
+  // keel alone (no Ansible side: Ansible's PyMySQL connection in this case was measured by the
+  // compat row `mysql`, geerlingguy.ansible-role-mysql, which ends in the same state). The role
+  // makes root unix_socket-only and writes /root/.my.cnf with user and socket, then calls mysql_db
+  // and mysql_user with no login argument: PyMySQL then connects through the file's socket, though
+  // login_host/login_port have their defaults. The mariadb client connects by TCP when --port is on
+  // its command line, where root is refused (ERROR 1698): keel must connect through the socket too.
+  it("with no login argument, ~/.my.cnf's socket is the connection (root via unix_socket only)", async () => {
+    const prep = await ssh(
+      k!,
+      `mysql -NB -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket; FLUSH PRIVILEGES" && printf '[client]\\nuser="root"\\nsocket=${SOCK}\\n' > /root/.my.cnf && chmod 0600 /root/.my.cnf`,
+    );
+    expect(prep.code, prep.stderr).toBe(0);
+    const book = join(dir, "mycnf.yml");
+    const tasks = (state: string) =>
+      `    - { name: scratch db, mysql_db: { name: scratch, state: ${state} } }\n    - { name: no anonymous, mysql_user: { name: "", host: localhost, state: absent, check_implicit_admin: true } }\n`;
+    writeFileSync(book, `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks("present")}`);
+    const runs: Record<string, string>[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await keelRunJson(k!, book, { dir });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      runs.push(keelStatuses(r.report));
+    }
+    expect(runs).toEqual([
+      { "scratch db": "changed", "no anonymous": "ok" },
+      { "scratch db": "ok", "no anonymous": "ok" },
+    ]);
+    const has = await ssh(k!, `mysql -NB -e "SHOW DATABASES LIKE 'scratch'"`);
+    expect(has.stdout.trim()).toBe("scratch");
+    writeFileSync(book, `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks("absent")}`);
+    const r = await keelRunJson(k!, book, { dir });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(keelStatuses(r.report)).toEqual({ "scratch db": "changed", "no anonymous": "ok" });
+    expect((await ssh(k!, `mysql -NB -e "SHOW DATABASES LIKE 'scratch'"`)).stdout.trim()).toBe("");
+  }, 600_000);
 });

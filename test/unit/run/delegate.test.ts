@@ -85,6 +85,30 @@ describe("delegate_to", () => {
     expect(summary.failures[0]!.message).toMatch(/host 'nohost' is not in the inventory/);
   });
 
+  it("a task its when skips is skipped, whatever delegate host it names (Ansible decides when first)", async () => {
+    const l = lab(["h1"]);
+    const { summary } = await run(
+      l,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - kv: { key: a, value: "1" }\n      delegate_to: nohost\n      when: false\n    - kv: { key: b, value: "1" }\n      delegate_to: "{{ undefined_peer }}"\n      when: undefined_peer is defined\n`,
+    );
+    expect(summary.failed).toEqual([]);
+    expect(summary.stats.h1).toMatchObject({ skipped: 2, failed: 0 });
+    expect(l.kv("h1", "a")).toBeUndefined();
+  });
+
+  it("a delegate_to rendered to omit is no delegation: the task runs on the host itself", async () => {
+    const l = lab(["h1", "h2"]);
+    const c = connectLog(l);
+    const { summary } = await run(
+      l,
+      `- hosts: h1\n  gather_facts: false\n  vars: { primary: "" }\n  tasks:\n    - kv: { key: a, value: "1" }\n      delegate_to: "{{ primary | default(omit, true) }}"\n`,
+      { connect: c.connect },
+    );
+    expect(summary.failed).toEqual([]);
+    expect(l.kv("h1", "a")).toBe("1");
+    expect(c.log).toEqual(["h1 - ssh"]);
+  });
+
   it("delegate_facts: facts set by the task go to the delegated host, not the current one", async () => {
     const l = lab(["h1", "h2"]);
     const { summary } = await run(
