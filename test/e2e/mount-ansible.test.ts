@@ -4,10 +4,18 @@
 // ansible-playbook and by keel from the same starting point; each task's changed/ok/failed and the
 // end state (fstab line, live mounts, mount points) must be the same. Then each tool's converged
 // state is checked by the other one in check mode: nothing to do.
+// Ansible's side (its per-task statuses, its end state, its check-mode statuses on keel's end state)
+// is replayed from test/recordings/ansible/mount-ansible-runs.json while its key holds (the tasks,
+// the reset and state commands, this harness, the installed Ansible, the lab's mount/python3), and
+// no host is converged by Ansible; keel's check run on Ansible's end state then runs on keel's own
+// host, once its end state is the recorded one. A difference fails naming the recording.
+// KEEL_ANSIBLE_LIVE=1 runs Ansible live as before; KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps } from "./ansible-side.js";
 import { ansibleEnv, describeLab, keel, PRIVATE_KEY, ssh, useScratchHost, type ScratchHost, spawnAsync } from "./lab.js";
 
 const RESET = `umount /mnt/sh-a 2>/dev/null; umount /mnt/sh-b 2>/dev/null; umount /mnt/sh-e 2>/dev/null; sed -i '/sh-[abe]/d' /etc/fstab; rm -rf /mnt/sh-a /mnt/sh-b /mnt/sh-e; true`;
@@ -87,21 +95,41 @@ describeLab("system.mount against ansible.posix.mount on a scratch host", () => 
 
   it("every state: the same changed/ok/failed per task and the same end state; each converged end is the other's too", async () => {
     const playbook = pb("mount.yml", TASKS);
-    await on(RESET);
-    const theirs = await ansible(playbook);
-    const theirEnd = await on(STATE);
-    await on(`umount /mnt/sh-e; true`);
-    const theirsCheck = await keelRun(pb("conv.yml", CONVERGED), "--check");
+    const conv = pb("conv.yml", CONVERGED);
+    const steps = new AnsibleSteps<{ converge: Record<string, string>; end: string; checkOnKeel: string[] }>("mount-ansible-runs", {
+      tasks: sha256(TASKS + CONVERGED + RESET + STATE),
+      harness: sha256([ansible, ansibleEnv, pb].map((f) => f.toString()).join("\n")),
+      lab: labPackageVersions(["mount", "util-linux", "python3", "python3-minimal"]),
+    });
+    console.log(`ansible mount-ansible-runs: ${steps.source}`);
+    const theirs = await steps.step("converge", async () => {
+      await on(RESET);
+      return Object.fromEntries(await ansible(playbook));
+    });
+    const theirEnd = await steps.step("end", () => on(STATE));
+    let theirsCheck: string[] = [];
+    if (!steps.replaying) {
+      await on(`umount /mnt/sh-e; true`);
+      theirsCheck = [...(await keelRun(conv, "--check")).values()];
+    }
 
     await on(RESET);
     const mine = await keelRun(playbook);
     const myEnd = await on(STATE);
-    expect(Object.fromEntries(mine)).toEqual(Object.fromEntries(theirs));
-    expect(myEnd).toBe(theirEnd);
+    expect(Object.fromEntries(mine), steps.hint).toEqual(theirs);
+    expect(myEnd, steps.hint).toBe(theirEnd);
     expect(myEnd).toContain("/mnt/sh-b shb"); // the mount without an entry that absent left alone
     await on(`umount /mnt/sh-e; true`);
-    const mineCheck = await ansible(pb("conv.yml", CONVERGED), "--check");
-    expect([...theirsCheck.values(), ...mineCheck.values()].every((s) => s === "ok")).toBe(true);
+    // replayed: keel's host is in Ansible's recorded end state (compared above), so keel's check of
+    // Ansible's converged end runs there
+    if (steps.replaying) theirsCheck = [...(await keelRun(conv, "--check")).values()];
+    const mineCheck = await steps.step("checkOnKeel", async () => [...(await ansible(conv, "--check")).values()]);
+    expect(theirsCheck.length).toBeGreaterThan(0);
+    expect(
+      [...theirsCheck, ...mineCheck].every((s) => s === "ok"),
+      steps.hint,
+    ).toBe(true);
     await on(RESET);
-  });
+    steps.save();
+  }, 600_000);
 });
