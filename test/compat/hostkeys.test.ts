@@ -12,12 +12,21 @@
 // (no option anywhere) refuses both hosts as unknown keys, so the test fails if keel stopped
 // honouring the options. Each command gets a clean environment: nothing inherited from the
 // caller's ANSIBLE_* or KEEL_*, HOME in the test's own folder (no ~/.ansible.cfg, no known_hosts).
+// Ansible's run of shape 1 (each host's recap line and end state) is replayed from
+// test/recordings/ansible/hostkeys-common-args.json while its key holds (the role's files, this
+// harness, the installed Ansible, the lab's htop/python3-apt/python3), and no Ansible runs: keel
+// then converges both hosts first (shape 1, unchanged), each must end in exactly the recorded
+// state (a difference fails naming the recording), and the runs that must find nothing to do run
+// on hosts in Ansible's end state by that comparison. KEEL_ANSIBLE_LIVE=1 runs Ansible live as
+// before; KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { materialize, corpus } from "./materialize.js";
+import { hashTree, labPackageVersions, sha256 } from "../ansible-record.js";
+import { AnsibleSteps } from "../e2e/ansible-side.js";
+import { materialize, corpus, ROLES_DIR } from "./materialize.js";
 import { describeLab, KEEL_BIN, PRIVATE_KEY, ssh, startScratchHosts, stopScratchHosts, type ScratchHost } from "../e2e/lab.js";
 
 interface Proc {
@@ -79,6 +88,10 @@ async function keelRun(dir: string, env: Record<string, string> = {}) {
   return { ...r, rep, recorded: existsSync(join(home, ".ssh", "known_hosts")) };
 }
 
+/** What the htop role leaves on a host: the package, the two config folders and files (mode, owner, content). */
+const STATE =
+  "dpkg-query -W -f '${Status} ${Version}\\n' htop; for p in /etc/skel/.config/htop /root/.config/htop; do stat -c '%n %F %a %U %G' $p $p/htoprc; sha256sum < $p/htoprc; done";
+
 const warnings = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("warning: host key checking is disabled"));
 
 function expectUncheckedRun(r: Awaited<ReturnType<typeof keelRun>>) {
@@ -115,9 +128,27 @@ describeLab("compat corpus: host-key options of real inventories work unchanged"
     { timeout: 900_000 },
     async () => {
       const dir = project("common-args", [], ["ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'"]);
-      const a = await run("ansible-playbook", ["site.yml"], dir, { HOME: mkdtempSync(join(base, "home-")), ANSIBLE_NOCOLOR: "1" });
-      expect(a.code, a.stdout.slice(-3000)).toBe(0);
-      for (const h of hosts) expect(a.stdout).toMatch(new RegExp(`^${h.name}\\s*:\\s*ok=\\d+\\s+changed=\\d+\\s+unreachable=0\\s+failed=0`, "m"));
+      const steps = new AnsibleSteps<{ recap: string[]; state: string[] }>("hostkeys-common-args", {
+        role: hashTree(join(ROLES_DIR, ROLE)),
+        harness: sha256([project, run].map((f) => f.toString()).join("\n") + STATE),
+        lab: labPackageVersions(["htop", "python3-apt", "python3", "python3-minimal"]),
+      });
+      console.log(`ansible hostkeys-common-args: ${steps.source}`);
+      const recap = await steps.step("recap", async () => {
+        const a = await run("ansible-playbook", ["site.yml"], dir, { HOME: mkdtempSync(join(base, "home-")), ANSIBLE_NOCOLOR: "1" });
+        expect(a.code, a.stdout.slice(-3000)).toBe(0);
+        // each host's recap line without its (scratch) name
+        return hosts.map((h) => new RegExp(`^${h.name}\\s*:\\s*(.*)$`, "m").exec(a.stdout)?.[1]?.replace(/\s+/g, " ").trim() ?? `no recap for ${h.name}`);
+      });
+      for (const line of recap) expect(line, steps.hint).toMatch(/^ok=\d+ changed=\d+ unreachable=0 failed=0/);
+      const state = await steps.step("state", () => Promise.all(hosts.map(async (h) => (await ssh(h, STATE)).stdout)));
+      expect(state[0]).toContain("install ok installed");
+      if (steps.replaying) {
+        // keel converges both hosts, as Ansible did when the recording was made, to Ansible's recorded end state
+        const k = await keelRun(dir);
+        expect(k.code, k.stderr + k.stdout.slice(-2000)).toBe(0);
+        for (const [i, h] of hosts.entries()) expect((await ssh(h, STATE)).stdout, steps.hint).toBe(state[i]);
+      }
       expectUncheckedRun(await keelRun(dir));
       // the nightly job on the same project: no drift, the same single warning
       const home = mkdtempSync(join(base, "home-"));
@@ -125,6 +156,7 @@ describeLab("compat corpus: host-key options of real inventories work unchanged"
       expect(d.code, d.stderr + d.stdout.slice(-2000)).toBe(0);
       expect(warnings(d.stderr)).toHaveLength(1);
       expect(existsSync(join(home, ".ssh", "known_hosts"))).toBe(false);
+      steps.save();
     },
   );
 
