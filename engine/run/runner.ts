@@ -356,7 +356,15 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const ref = (this.current = this.ref(task, scope));
     this.sink({ type: "task.start", host: this.name, task: ref });
     const secret = scope.noLog || task.noLog;
-    const result = { status: "failed" as const, changes: [], msg, secret, durationMs: 0, ...(scope.handler ? { handler: true } : {}) };
+    const result = {
+      status: "failed" as const,
+      changes: [],
+      msg,
+      secret,
+      durationMs: 0,
+      ...(scope.handler ? { handler: true } : {}),
+      ...(scope.rescuable && !this.ignores(task, scope) ? { rescued: true } : {}),
+    };
     this.sink({ type: "task.result", host: this.name, task: ref, result: secret ? maskResult(result) : result });
     const reg = { changed: false, failed: true, msg };
     if (task.register) this.registered[task.register] = reg;
@@ -417,6 +425,8 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const ignore = this.ignores(task, scope, vars);
     const emit = (result: TaskResult) => {
       if (ignore && result.status === "failed") result.ignored = true;
+      // a failure inside a block with rescue goes to the rescue: the host does not fail by it
+      else if (scope.rescuable && result.status === "failed") result.rescued = true;
       const notes = this.conn?.takeNotices?.();
       if (notes?.length) result.warnings = notes;
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
