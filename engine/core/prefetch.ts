@@ -11,29 +11,39 @@
 //   lstat / stat   `stat [-L] -c FORMAT -- PATH…`, each entry framed by the batch's nonce mark
 //   sum            `sha256sum -- FILE…` of the hinted paths that are regular files
 //   passwd / group `getent DB NAME…` (names only: a number is looked up by id)
+//   pgid           the primary group of an account NAME: its passwd entry is fetched, and its gid
+//                  joins the one `getent group` (the user probe's group by gid, authorized_key's
+//                  `id -gn`: one process each before)
 // The batch is read-only (probes only observe), so a value read first is the value the probe
 // would have read later in the same batch.
 import { InternalError } from "./errors.js";
 import { shq } from "./shell.js";
 
-export type PrefetchKind = "lstat" | "stat" | "sum" | "passwd" | "group";
+export type PrefetchKind = "lstat" | "stat" | "sum" | "passwd" | "group" | "pgid";
 
 /** The fields of a @stat record, as one `stat -c` format (the mode first: snippets.ts statFields). */
 export const STAT_FORMAT = "%a\nuid=%u\ngid=%g\nowner=%U\ngroup=%G\nsize=%s\nmtime=%Y";
 
-const HINT = /^: keel-prefetch (lstat|stat|sum|passwd|group) ([0-9a-f]+)$/gm;
+const HINT = /^: keel-prefetch (lstat|stat|sum|passwd|group|pgid) ([0-9a-f]+)$/gm;
 
 /** The hint line for a path or a name; "" for what the batch cannot read for it. */
 export function prefetchHint(kind: PrefetchKind, value: string): string {
   if (value === "" || value.includes("\0")) return "";
   // sha256sum escapes a name with a backslash or a newline; getent looks a number up by id
   if (kind === "sum" && /[\\\n]/.test(value)) return "";
-  if ((kind === "passwd" || kind === "group") && (/^[0-9]+$/.test(value) || /[\n:]/.test(value))) return "";
+  if ((kind === "passwd" || kind === "group" || kind === "pgid") && (/^[0-9]+$/.test(value) || /[\n:]/.test(value))) return "";
   return `: keel-prefetch ${kind} ${Buffer.from(value, "utf8").toString("hex")}`;
 }
 
 /** The shell variable that holds the answers of a kind. */
-const VAR: Record<PrefetchKind, string> = { lstat: "_keel_pl", stat: "_keel_pL", sum: "_keel_psum", passwd: "_keel_ppasswd", group: "_keel_pgroup" };
+const VAR: Record<PrefetchKind, string> = {
+  lstat: "_keel_pl",
+  stat: "_keel_pL",
+  sum: "_keel_psum",
+  passwd: "_keel_ppasswd",
+  group: "_keel_pgroup",
+  pgid: "_keel_pgid",
+};
 
 /**
  * The batch's first lines: $_keel_px (the entry mark: statAhead needs it too) and one process per
@@ -41,11 +51,13 @@ const VAR: Record<PrefetchKind, string> = { lstat: "_keel_pl", stat: "_keel_pL",
  */
 export function prefetchPrelude(scripts: readonly string[], mark: string): string[] {
   if (!/^[A-Za-z0-9@-]+$/.test(mark)) throw new InternalError(`prefetch mark ${JSON.stringify(mark)} must be [A-Za-z0-9@-]+`);
-  const want: Record<PrefetchKind, Set<string>> = { lstat: new Set(), stat: new Set(), sum: new Set(), passwd: new Set(), group: new Set() };
+  const want: Record<PrefetchKind, Set<string>> = { lstat: new Set(), stat: new Set(), sum: new Set(), passwd: new Set(), group: new Set(), pgid: new Set() };
   for (const s of scripts) {
     if (!s.includes(": keel-prefetch ")) continue;
     for (const m of s.matchAll(HINT)) want[m[1] as PrefetchKind].add(Buffer.from(m[2]!, "hex").toString("utf8"));
   }
+  // an account's primary group needs its passwd entry first
+  for (const n of want.pgid) want.passwd.add(n);
   const words = (k: PrefetchKind) => [...want[k]].map(shq).join(" ");
   const out: string[] = [`_keel_px='${mark}'`, `_keel_nl='`, `'`];
   // each entry: <px>N<path><px>D<the snippet's stat output><px>E (a path cannot hold the mark)
@@ -59,9 +71,19 @@ export function prefetchPrelude(scripts: readonly string[], mark: string): strin
       `[ $# -eq 0 ] || ${VAR.sum}="$_keel_nl$(sha256sum -- "$@" 2>/dev/null)$_keel_nl"; set --`,
     );
   }
-  for (const db of ["passwd", "group"] as const) {
-    if (want[db].size) out.push(`if command -v getent >/dev/null 2>&1; then ${VAR[db]}="$_keel_nl$(getent ${db} ${words(db)} 2>/dev/null)$_keel_nl"; fi`);
-  }
+  if (want.passwd.size)
+    out.push(`if command -v getent >/dev/null 2>&1; then ${VAR.passwd}="$_keel_nl$(getent passwd ${words("passwd")} 2>/dev/null)$_keel_nl"; fi`);
+  // the gids of the pgid accounts' entries (digits only), asked with the group names
+  if (want.pgid.size)
+    out.push(
+      `${VAR.pgid}=; for _keel_n in ${words("pgid")}; do ${getentLookup("passwd", { sh: '"$_keel_n"' }, "_keel_g")}; ` +
+        `_keel_g=\${_keel_g#*:*:*:}; _keel_g=\${_keel_g%%:*}; case $_keel_g in ''|*[!0-9]*) ;; *) ${VAR.pgid}="$${VAR.pgid} $_keel_g" ;; esac; done`,
+    );
+  if (want.group.size || want.pgid.size)
+    out.push(
+      // the gids first: a gid's line is then getgrgid's answer even when a named group shares it
+      `if command -v getent >/dev/null 2>&1; then ${VAR.group}="$_keel_nl$(getent group ${want.pgid.size ? `$${VAR.pgid} ` : ""}${words("group")} 2>/dev/null)$_keel_nl"; fi`,
+    );
   return out;
 }
 
@@ -90,14 +112,27 @@ export function sumLookup(path: string, target: string): string {
 }
 
 /**
- * Shell text that sets `target` to the entry line of `name` (a literal) in the batch's getent
- * answers of `db`, else to "" (the snippet then asks getent itself).
+ * Shell text that sets `target` to the entry line of `name` (a literal, or a shell word such as
+ * '"$_keel_n"') in the batch's getent answers of `db`, else to "" (the snippet then asks getent itself).
  */
-export function getentLookup(db: "passwd" | "group", name: string, target: string): string {
+export function getentLookup(db: "passwd" | "group", name: string | { sh: string }, target: string): string {
   const v = VAR[db];
-  const key = `"$_keel_nl"${shq(`${name}:`)}`;
+  const head = typeof name === "string" ? shq(`${name}:`) : `${name.sh}:`;
+  const key = `"$_keel_nl"${head}`;
+  return `${target}=; case \${_keel_px:+x}\${${v}-} in x*${key}*) ${target}=\${${v}#*${key}}; ` + `${target}=${head}\${${target}%%"$_keel_nl"*} ;; esac`;
+}
+
+/**
+ * Shell text that sets `target` to the line of the batch's `getent group` answers whose gid (the
+ * third field) is `gid` (a shell word holding digits), else to "" (the snippet then asks getent).
+ * The probe hinted `pgid` for the account whose primary gid this is.
+ */
+export function gidLookup(gid: string, target: string): string {
+  const v = VAR.group;
   return (
-    `${target}=; case \${_keel_px:+x}\${${v}-} in x*${key}*) ${target}=\${${v}#*${key}}; ` + `${target}=${shq(`${name}:`)}\${${target}%%"$_keel_nl"*} ;; esac`
+    `${target}=; case ${gid} in ''|*[!0-9]*) ;; *) case \${_keel_px:+x}\${${v}-} in x?*) _keel_r=\${${v}#"$_keel_nl"}; ` +
+    `while [ -n "$_keel_r" ]; do _keel_l=\${_keel_r%%"$_keel_nl"*}; case $_keel_r in *"$_keel_nl"*) _keel_r=\${_keel_r#*"$_keel_nl"} ;; *) _keel_r= ;; esac; _keel_g=\${_keel_l#*:*:}; ` +
+    `if [ "\${_keel_g%%:*}" = ${gid} ]; then ${target}=$_keel_l; break; fi; done ;; esac ;; esac`
   );
 }
 
@@ -109,4 +144,23 @@ export function getentLookup(db: "passwd" | "group", name: string, target: strin
 export function statAhead(paths: readonly string[]): string {
   const fmt = `"$_keel_px"N%n"$_keel_px"D'${STAT_FORMAT}'"$_keel_px"E`;
   return `if [ -n "\${_keel_px-}" ]; then ${VAR.lstat}="\${${VAR.lstat}-}$(stat -c ${fmt} -- ${paths.join(" ")} 2>/dev/null)"; fi`;
+}
+
+/**
+ * `lines`: shell lines that print `stat -c '%n %Y' PATH… 2>/dev/null` ("PATH MTIME" for each path
+ * that exists, in order): in a probe batch from the batch's one lstat, else with stat itself.
+ * `hints`: the hint lines, which the probe must hold at the start of a line of its own (a path the
+ * batch stat'ed and gave nothing for does not exist: its stat failed as the probe's own would).
+ */
+export function lstatMtimes(paths: readonly string[]): { hints: string[]; lines: string } {
+  const hints = paths.map((p) => prefetchHint("lstat", p));
+  const words = paths.map(shq).join(" ");
+  if (hints.some((h) => h === "")) return { hints: [], lines: `stat -c '%n %Y' ${words} 2>/dev/null` };
+  const found = `"$_keel_px"N"$_keel_p""$_keel_px"D`;
+  const lines = [
+    `if [ -n "\${_keel_px-}" ] && [ -n "\${${VAR.lstat}+x}" ]; then for _keel_p in ${words}; do case \${${VAR.lstat}} in *${found}*) ` +
+      `_keel_s=\${${VAR.lstat}#*${found}}; _keel_s=\${_keel_s%%"$_keel_px"E*}; printf '%s %s\\n' "$_keel_p" "\${_keel_s##*mtime=}" ;; esac; done`,
+    `else stat -c '%n %Y' ${words} 2>/dev/null; fi`,
+  ].join("\n");
+  return { hints, lines };
 }

@@ -15,7 +15,7 @@
 import { InputError, InternalError } from "./errors.js";
 import { REC_KEY, REC_NAME, type Rec } from "./record.js";
 import { shq } from "./shell.js";
-import { STAT_FORMAT, getentLookup, prefetchHint, statLookup } from "./prefetch.js";
+import { STAT_FORMAT, getentLookup, gidLookup, prefetchHint, statLookup } from "./prefetch.js";
 
 /**
  * A value computed earlier in the same probe script: a shell word such as '"$_kf"' (a path read
@@ -203,7 +203,9 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
     begin("file", id),
     `if [ -e "$_keel_p" ]; then printf 'exists=1\\n'`,
     `if [ -f "$_keel_p" ]; then printf 'type=file\\n'`,
-    `if { : < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
+    // `true`, not `:`: dash and busybox sh exit when a special builtin's redirection fails, which
+    // ended the probe here for a login that cannot read the file (no readable=0, nothing after it)
+    `if { true < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
     max === undefined
       ? `printf 'content:b64='; ${b64Output("cat", ' < "$_keel_p"', `${B64} < "$_keel_p"`)}; printf '\\n'`
       : // wc -c pads its count with blanks on some systems: keep the digits after the last blank
@@ -220,16 +222,20 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
  * shadow, hosts…). Hosts without getent (some busybox systems) read /etc/passwd, /etc/group or
  * /etc/shadow directly, matching the name (or the numeric id for passwd and group). The entry
  * stays in $_keel_ge (empty when not found) for the lines right after the snippet, so that a probe
- * reads its fields with parameter expansion instead of asking getent again.
+ * reads its fields with parameter expansion instead of asking getent again. `primaryOf`: k is
+ * the gid of that account's passwd entry (a shell word), which a probe batch looks up at once.
  */
-function getent(id: string, db: string, k: ShValue): string {
+function getent(id: string, db: string, k: ShValue, opts: { primaryOf?: string } = {}): string {
   const byNumber = db === "passwd" || db === "group" ? " || $3 == k" : "";
   // a name the probe batch looked up for every probe at once (prefetch.ts) is not asked again
   const batched = typeof k === "string" && (db === "passwd" || db === "group") && prefetchHint(db, k) !== "" ? db : undefined;
+  // a group by the gid of an account's passwd entry: the batch asked it with the group names
+  const byGid = !batched && db === "group" && typeof k !== "string" && opts.primaryOf !== undefined && prefetchHint("pgid", opts.primaryOf) !== "";
   return [
     ...(batched ? [prefetchHint(batched, k as string), getentLookup(batched, k as string, "_keel_v")] : []),
+    ...(byGid ? [prefetchHint("pgid", opts.primaryOf!), gidLookup(word(k), "_keel_v")] : []),
     begin("getent", id),
-    `${batched ? `if [ -n "$_keel_v" ]; then :; elif` : "if"} command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null)`,
+    `${batched || byGid ? `if [ -n "$_keel_v" ]; then :; elif` : "if"} command -v getent >/dev/null 2>&1; then _keel_v=$(getent ${shq(db)} ${word(k)} 2>/dev/null)`,
     `elif [ -r /etc/${shq(db)} ]; then _keel_v=$(awk -F: -v k=${word(k)} ${shq(`$1 == k${byNumber} { print; exit }`)} /etc/${shq(db)} 2>/dev/null)`,
     `else _keel_v=; fi`,
     NL,

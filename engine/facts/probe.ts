@@ -3,7 +3,7 @@
 // the commands printed, so the parser can be tested with captured outputs (test/fixtures/facts/).
 //
 // The primary IPv4 address is the address of the interface that carries the default route; it is
-// read from `ip -4 route show default` and `ip -4 addr`, or, on hosts without iproute2, from
+// read from `ip -4 route show default` and `ip -4 addr` (one `ip -batch` for both), or, on hosts without iproute2, from
 // /proc/net/route and /proc/net/fib_trie. Nothing is sent on the network.
 import type { Probe } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
@@ -114,8 +114,12 @@ const KEEL_SECTIONS = new Set(["os-release", "debian_version", "uname", "user", 
 function networkPart(sec: (id: string, cmd: string) => string, keelOnly = false): string {
   return [
     "if command -v ip >/dev/null; then",
+    // one `ip` for both (-batch: every process costs the host a fork and an exec, on every host of
+    // every run); the route lines start with "default", the addresses with their index, so the
+    // parser tells them apart. An `ip` without -batch (busybox) fails at once: then one each.
+    sec("ip-both", "if ip -4 -o -batch - <<'_KEEL_IP_'\nroute show default\naddr show\n_KEEL_IP_\nthen :; else"),
     sec("ip-route", "ip -4 route show default"),
-    sec("ip-addr", "ip -4 -o addr show || ip -4 addr show"),
+    sec("ip-addr", "ip -4 -o addr show || ip -4 addr show\nfi"),
     ...(keelOnly
       ? []
       : [
@@ -397,7 +401,11 @@ export function parseFacts(stdout: string): Facts {
   const memLine = get("meminfo").find((l) => l.startsWith("MemTotal:"));
   const memKb = memLine ? int(/MemTotal:\s+(\d+)/.exec(memLine)?.[1]) : 0;
   const ipv4 =
-    s.has("ip-route") || s.has("ip-addr") ? primaryIpv4FromIp(get("ip-route"), get("ip-addr")) : primaryIpv4FromProc(get("proc-route"), get("fib_trie"));
+    s.has("ip-route") || s.has("ip-addr")
+      ? primaryIpv4FromIp(get("ip-route"), get("ip-addr"))
+      : s.has("ip-both")
+        ? primaryIpv4FromIp(get("ip-both"), get("ip-both"))
+        : primaryIpv4FromProc(get("proc-route"), get("fib_trie"));
   const debianVersion = get("debian_version")[0]?.trim() ?? "";
   const facts: Facts = {
     os_id: id || "unknown",

@@ -174,7 +174,7 @@ export default defineModule<UserArgs, UserState, UserOp>({
       // the fields of the entry snip.getent left in $_keel_ge (name:pw:uid:gid:gecos:home:shell)
       `_ku_pw=$_keel_ge; _ku_gid=\${_ku_pw#*:*:*:}; _ku_gid=\${_ku_gid%%:*}`,
       `if [ -n "$_ku_gid" ]; then`,
-      snip.getent("pgroup", "group", { sh: '"$_ku_gid"' }),
+      snip.getent("pgroup", "group", { sh: '"$_ku_gid"' }, { primaryOf: a.name }),
       snip.cmd("groups", `id -Gn ${shq(a.name)}`),
       // Ansible creates a missing home of an existing user (create_home, default yes): look at it
       a.home !== undefined ? `_ku_home=${shq(a.home)}` : `_ku_home=\${_ku_pw#*:*:*:*:*:}; _ku_home=\${_ku_home%%:*}`,

@@ -6,11 +6,21 @@
 // Compared: --check changes nothing on either host and reports the same changed tasks; the first
 // run's changed tasks; the end state (every package's version and status, the policy-rc.d, whether
 // keel-daemon's install started it); a second run changes nothing on either host.
+//
+// Ansible's side (its statuses of the three runs and its host's state text before, after --check
+// and after its first run) is replayed from test/recordings/ansible/apt-upgrade-runs.json while its
+// key holds (the play, the setup, this harness with Ansible's environment, the lab rootfs's package list, the lab repository's
+// versions of the packages involved, the installed Ansible): then one scratch host runs keel alone
+// and its state is compared with the recorded text. KEEL_ANSIBLE_LIVE=1 runs Ansible live on a
+// second host; KEEL_ANSIBLE_RECORD=1 also rewrites the recording.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeLab, hostExec, keel, PRIVATE_KEY, spawnAsync, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
+import { labPackageVersions, sha256 } from "../ansible-record.js";
+import { rootfsDir } from "../lab/rootfs.js";
+import { AnsibleSteps, ansiblePlaybookJson, ansibleStatuses, plainStatus } from "./ansible-side.js";
+import { ansibleEnv, describeLab, hostExec, keel, startScratchHosts, stopScratchHosts, type ScratchHost } from "./lab.js";
 
 const PLAY = `- hosts: all
   gather_facts: false
@@ -52,26 +62,7 @@ async function keelRun(h: ScratchHost, ...extra: string[]): Promise<{ status: St
 }
 
 async function ansibleRun(h: ScratchHost, ...extra: string[]): Promise<Statuses> {
-  const inv = join(dir, "a.ini");
-  writeFileSync(inv, `${h.name} ansible_host=${h.address}\n`);
-  const r = await spawnAsync("ansible-playbook", [pb, "-i", inv, "--private-key", PRIVATE_KEY, "-u", "root", ...extra], {
-    encoding: "utf8",
-    timeout: 600_000,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${h.knownHosts} -o StrictHostKeyChecking=yes`,
-      ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
-      ANSIBLE_NOCOLOR: "1",
-      ANSIBLE_STDOUT_CALLBACK: "json",
-      ANSIBLE_RETRY_FILES_ENABLED: "0",
-    },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  const rep = JSON.parse(r.stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean }> }[] }[] };
-  const out: Statuses = {};
-  for (const t of rep.plays[0]!.tasks) out[t.task.name] = t.hosts[h.name]!.failed ? "failed" : t.hosts[h.name]!.changed ? "changed" : "ok";
-  return out;
+  return ansibleStatuses(await ansiblePlaybookJson(h, pb, { home: dir, extra }), h.name, plainStatus);
 }
 
 /** Every package's version and status, the policy-rc.d, and whether keel-daemon was started (from outside, through nsenter). */
@@ -87,22 +78,32 @@ const hostState = async (h: ScratchHost) =>
 const versions = async (h: ScratchHost) =>
   (await hostExec(h, "dpkg-query -W -f='${Package}=${Version} ' keel-hello keel-tool keel-daemon 2>/dev/null; true")).stdout.trim();
 
+const SETUP =
+  "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keel-hello=1.0 keel-tool=1.0 python3-apt >/dev/null && " +
+  `printf '%s' '${OLD_POLICY}' > /usr/sbin/policy-rc.d && chmod 0700 /usr/sbin/policy-rc.d`;
+/** The packages the setup and the play install or upgrade, with python3-apt's dependencies (a recording's key names their lab versions). */
+const PACKAGES = ["keel-hello", "keel-tool", "keel-daemon", "python3-apt", "python-apt-common", "distro-info-data", "libapt-pkg6.0", "apt", "dpkg", "python3"];
+
+/** Ansible's outcomes on its host (recorded as apt-upgrade-runs). */
+type Side = { before: string; check: Statuses; checkState: string; run1: Statuses; state1: string; run2: Statuses };
+let side: AnsibleSteps<Side>;
+
 describeLab("packages.apt upgrade, dpkg_options, only_upgrade, policy_rc_d against ansible.builtin.apt (issue 16)", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "keel-apt-upgrade-e2e-"));
     pb = join(dir, "pb.yml");
     writeFileSync(pb, PLAY);
-    [k, a] = await startScratchHosts(2);
-    await Promise.all(
-      [k, a].map((h) =>
-        hostExec(
-          h!,
-          "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q keel-hello=1.0 keel-tool=1.0 python3-apt >/dev/null && " +
-            `printf '%s' '${OLD_POLICY}' > /usr/sbin/policy-rc.d && chmod 0700 /usr/sbin/policy-rc.d`,
-          { timeoutMs: 240_000 },
-        ),
-      ),
-    );
+    side = new AnsibleSteps<Side>("apt-upgrade-runs", {
+      play: sha256(PLAY),
+      setup: sha256(SETUP),
+      harness: sha256([ansibleRun, hostState, ansiblePlaybookJson, ansibleEnv, ansibleStatuses, plainStatus].map(String).join("\n")),
+      // the state text lists every package of the host: the rootfs's own come from its dpkg database
+      rootfs: sha256(readFileSync(join(rootfsDir(), "var", "lib", "dpkg", "status"))),
+      packages: labPackageVersions(PACKAGES),
+    });
+    // replaying, Ansible's host is not needed: one scratch host, set up alone
+    [k, a] = await startScratchHosts(side.replaying ? 1 : 2);
+    await Promise.all([k, a].filter((h): h is ScratchHost => h !== undefined).map((h) => hostExec(h, SETUP, { timeoutMs: 240_000 })));
   }, 360_000);
   afterAll(async () => {
     await stopScratchHosts([k, a].filter((h): h is ScratchHost => h !== undefined));
@@ -110,35 +111,38 @@ describeLab("packages.apt upgrade, dpkg_options, only_upgrade, policy_rc_d again
   });
 
   it("--check changes nothing and reports what Ansible --check reports, naming the packages", async () => {
-    const [k0, a0] = [await hostState(k!), await hostState(a!)];
-    expect(k0).toBe(a0);
+    console.log(`apt-upgrade: Ansible's side ${side.source}`);
+    const k0 = await hostState(k!);
+    const a0 = await side.step("before", () => hostState(a!));
+    expect(k0, side.hint).toBe(a0);
     expect(k0).toContain(`--\n${OLD_POLICY}700\n`);
     const check = await keelRun(k!, "--check");
     const want = { "only upgrade": "changed", "dist upgrade": "changed", "daemon without starting it": "changed" };
     expect(check.status).toEqual(want);
-    expect(await ansibleRun(a!, "--check")).toEqual(want);
+    expect(await side.step("check", () => ansibleRun(a!, "--check")), side.hint).toEqual(want);
     expect(check.changes["only upgrade"]).toEqual(["package keel-tool 1.0 → 1.1 (latest)"]);
     expect(check.changes["dist upgrade"]).toEqual(["package keel-hello 1.0 → 1.1 (dist-upgrade)", "package keel-tool 1.0 → 1.1 (dist-upgrade)"]);
     expect(await hostState(k!)).toBe(k0);
-    expect(await hostState(a!)).toBe(a0);
+    expect(await side.step("checkState", () => hostState(a!)), side.hint).toBe(a0);
   }, 600_000);
 
   it("the same changed tasks and the same end state as Ansible; a second run changes nothing on either host", async () => {
     const k1 = await keelRun(k!);
-    const a1 = await ansibleRun(a!);
-    expect(k1.status).toEqual(a1);
+    const a1 = await side.step("run1", () => ansibleRun(a!));
+    expect(k1.status, side.hint).toEqual(a1);
     // only_upgrade upgraded keel-tool and did not install keel-daemon; the dist upgrade took keel-hello
     // (keel-tool was already 1.1); the third task installed keel-daemon
-    expect(a1).toEqual({ "only upgrade": "changed", "dist upgrade": "changed", "daemon without starting it": "changed" });
+    expect(a1, side.hint).toEqual({ "only upgrade": "changed", "dist upgrade": "changed", "daemon without starting it": "changed" });
     expect(k1.changes["dist upgrade"]).toEqual(["package keel-hello 1.0 → 1.1 (dist-upgrade)"]);
     expect(await versions(k!)).toBe("keel-daemon=1.0 keel-hello=1.1 keel-tool=1.1");
     const ks = await hostState(k!);
-    expect(ks).toBe(await hostState(a!));
+    expect(ks, side.hint).toBe(await side.step("state1", () => hostState(a!)));
     // the host's own policy-rc.d is back (content and mode), nothing left in /tmp, and policy-rc.d's 101 kept keel-daemon from starting
     expect(ks).toContain(`--\n${OLD_POLICY}700\nls: cannot access '/run/keel-daemon.started': No such file or directory\n0\n`);
     const settled = { "only upgrade": "ok", "dist upgrade": "ok", "daemon without starting it": "ok" };
     expect((await keelRun(k!)).status).toEqual(settled);
-    expect(await ansibleRun(a!)).toEqual(settled);
+    expect(await side.step("run2", () => ansibleRun(a!)), side.hint).toEqual(settled);
     expect(await hostState(k!)).toBe(ks);
+    side.save();
   }, 900_000);
 });

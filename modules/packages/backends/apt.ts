@@ -8,6 +8,7 @@ import { CommandError, ModuleError } from "../../../engine/core/errors.js";
 import { shJoin, shq } from "../../../engine/core/shell.js";
 import { compareDebVersions } from "../../../engine/core/pkgversion.js";
 import { lockError } from "../../../engine/core/aptlock.js";
+import { lstatMtimes } from "../../../engine/core/prefetch.js";
 import { outSection, sections, type PackageBackend, type PkgSpec, type PkgState } from "./types.js";
 import { DEFAULT_DPKG_OPTIONS, dpkgOptionFlags, parseAptitudeSimulation, parseSimulation, withPolicyRcD } from "./apt-upgrade.js";
 
@@ -53,10 +54,11 @@ export const apt: PackageBackend = {
         );
       }
     }
-    // One stat for both paths: "PATH MTIME" for each that exists (the clock only for cache_valid_time).
-    const mtimes = `stat -c '%n %Y' ${APT_STAMP} ${APT_LISTS} 2>/dev/null`;
-    if (opts.needCacheAge) lines.push(outSection("cache", `echo "now $(date +%s)"; ${mtimes}`));
-    else if (opts.needCacheTime) lines.push(outSection("cache", mtimes));
+    // "PATH MTIME" for each of the two that exists (the clock only for cache_valid_time): in a probe
+    // batch from the batch's one stat (prefetch.ts), else one stat for both.
+    const { hints, lines: mtimes } = lstatMtimes([APT_STAMP, APT_LISTS]);
+    if (opts.needCacheAge) lines.push(...hints, outSection("cache", `echo "now $(date +%s)"; ${mtimes}`));
+    else if (opts.needCacheTime) lines.push(...hints, outSection("cache", mtimes));
     if (opts.needUnneeded) lines.push(outSection("unneeded", "apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}'"));
     // the whole-system upgrade, simulated (read-only, no lock) with the flags apply will use
     // (aptitude's instead where Ansible would run aptitude: it is installed, and the mode is not dist)

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snip } from "../../../engine/core/snippets.js";
 import { fileProbeScript } from "../../../engine/core/filestate.js";
 import { joinProbes, splitProbes } from "../../../engine/run/batch.js";
+import { lstatMtimes } from "../../../engine/core/prefetch.js";
 import { factsScript, sectionTexts } from "../../../engine/facts/probe.js";
 import { installBusybox } from "./busybox.js";
 
@@ -63,6 +64,17 @@ const probes = (): string[] => [
   snip.getent("gr", "group", "root"),
   snip.getent("nobody", "passwd", "no-such-user-keel"),
   snip.getent("byid", "passwd", "0"),
+  // an account's primary group by the gid of its passwd entry (the user probe's): the batch asks
+  // the gid with its one `getent group` (prefetch.ts pgid)
+  [snip.getent("pw2", "passwd", "root"), "_g=${_keel_ge#*:*:*:}; _g=${_g%%:*}", snip.getent("pg", "group", { sh: '"$_g"' }, { primaryOf: "root" })].join("\n"),
+  // apt's index age: "PATH MTIME" of the paths that exist, from the batch's one lstat
+  (() => {
+    const m = lstatMtimes([join(dir, "plain"), join(dir, "missing"), join(dir, "oddlink"), join(dir, "sub")]);
+    return [...m.hints, snip.out("mtimes", m.lines)].join("\n");
+  })(),
+  [snip.getent("pw3", "passwd", "daemon"), "_g=${_keel_ge#*:*:*:}; _g=${_g%%:*}", snip.getent("pg3", "group", { sh: '"$_g"' }, { primaryOf: "daemon" })].join(
+    "\n",
+  ),
 ];
 
 describe.each(shells)("under $name: a batch gives each probe's output as the probe alone gives it", (sh) => {
@@ -101,8 +113,8 @@ describe.each(shells)("under $name: a batch gives each probe's output as the pro
     const batch = run(script);
     const alone = probes().map((p) => run(`(\n${p}\n) </dev/null 2>/dev/null`).out);
     expect(splitProbes(batch.out, probes().length, nonce).map((o) => o.stdout)).toEqual(alone);
-    // base64: the batch's own; getent: once per database, plus the numeric key (looked up by id)
-    // and the name that is not there
+    // base64: the batch's own; getent: once per database (the primary groups by gid included),
+    // plus the numeric key (looked up by id) and the name that is not there
     expect(batch.counts.base64).toBe(1);
     // sha256sum: the batch's, and the file whose name holds a newline (sha256sum would escape it)
     expect(batch.counts.sha256sum).toBe(2);

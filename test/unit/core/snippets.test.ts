@@ -1,7 +1,7 @@
 // The snippets run in real shells against real files: dash with the system's tools, and, when
 // busybox is installed, busybox sh with only busybox applets on PATH (no getent there, so the
 // /etc fallback is exercised too).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -129,6 +129,26 @@ describe.each(shells)("snippets under $name", (sh) => {
     expect(cap.buf("content")).toEqual(Buffer.from([0x61, 0, 0x62]));
     expect(cap.get("truncated")).toBe("1");
     expect(findRec(recs, "file", "big")!.has("truncated")).toBe(false);
+  });
+
+  it("readFile as a user who cannot read the file: readable=0, and the probe goes on", () => {
+    if (skip() || process.getuid?.() !== 0) return; // needs root to run the shell as nobody
+    // dash and busybox sh exit when a special builtin's redirection fails (`: < file` did, and the
+    // rest of the probe was lost); a regular builtin's failure is only a false condition
+    const f = join(tmpdir(), `keel-unreadable-${process.pid}`);
+    writeFileSync(f, "secret\n", { mode: 0 });
+    try {
+      const script = `${snip.readFile("u", f)}\n${snip.begin("after")}\n`;
+      for (const sh of ["dash", ...(bbBin ? [join(bbBin, "sh")] : [])]) {
+        const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", sh, "-c", script], { encoding: "utf8" });
+        expect(r.status, `${sh}: ${r.stderr}`).toBe(0);
+        const recs = parseRecords(r.stdout);
+        expect([findRec(recs, "file", "u")?.get("readable"), findRec(recs, "after") !== undefined], sh).toEqual(["0", true]);
+        expect(fileOf(recs, "u").unreadable, sh).toBe(true);
+      }
+    } finally {
+      rmSync(f, { force: true });
+    }
   });
 
   it("statPair: the same two records as stat and stat with follow, for a file, a folder, links, a missing path", () => {

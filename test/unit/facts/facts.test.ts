@@ -8,6 +8,7 @@ import { DEFAULT_FACT_PATH, localFactsRecords } from "../../../engine/facts/loca
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { B64 } from "../../../engine/core/snippets.js";
+import { installBusybox } from "../core/busybox.js";
 import { FIREWALL_FACT_SCRIPT } from "../../../engine/facts/firewall.js";
 import { ansibleFactVars, factsProbe, parseFacts, FACTS_SCRIPT } from "../../../engine/facts/index.js";
 import { factsScript, osFamily, parseOsRelease, primaryIpv4FromIp, primaryIpv4FromProc, sectionTexts, splitSections } from "../../../engine/facts/probe.js";
@@ -193,6 +194,33 @@ describe("the facts probe's one framed stream", () => {
     expect(r.status).toBe(0);
     const texts = sectionTexts(r.stdout);
     for (const id of ["os-release", "uname", "env", "pw", "python", "cpu", "memory", "firewall", "subsets"]) expect(texts.has(id), id).toBe(true);
-    expect(texts.has("ip-route") !== texts.has("proc-route")).toBe(true);
+    // iproute2's one `ip -batch` (ip-both), its fallback of one `ip` each, or /proc's: exactly one
+    expect(["ip-both", "ip-route", "proc-route"].filter((id) => texts.has(id) && (id !== "ip-both" || texts.get(id) !== ""))).toHaveLength(1);
+  });
+
+  it("one `ip -batch` for the route and the addresses; an `ip` without -batch (busybox) falls back to one each, same ipv4", () => {
+    const lazy = factsScript({ keelOnly: true });
+    const run = (env: NodeJS.ProcessEnv) => spawnSync("/bin/sh", ["-c", lazy], { encoding: "utf8", env });
+    const iproute2 = sectionTexts(run(process.env).stdout);
+    expect(iproute2.get("ip-both")).toMatch(/^default .*\n\d+: /s);
+    expect(iproute2.has("ip-route")).toBe(false);
+    const want = parseFacts(run(process.env).stdout).ipv4;
+    expect(want).toBe(
+      primaryIpv4FromIp(
+        spawnSync("ip", ["-4", "route", "show", "default"], { encoding: "utf8" }).stdout.split("\n"),
+        spawnSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" }).stdout.split("\n"),
+      ),
+    );
+    const tmp = mkdtempSync(join(tmpdir(), "keel-facts-bb-"));
+    try {
+      const bb = installBusybox(tmp);
+      if (!bb) return; // no busybox: the fallback is covered by the sections test below
+      const texts = sectionTexts(run({ PATH: `${bb}` }).stdout);
+      expect(texts.get("ip-both")).toBe("");
+      expect(texts.has("ip-route") && texts.has("ip-addr")).toBe(true);
+      expect(parseFacts(run({ PATH: `${bb}` }).stdout).ipv4).toBe(want);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -173,14 +173,14 @@ describe("the lazy facts probe", () => {
     const lazy = factsScript(factsOptions({}, {}, true));
     const full = factsScript(factsOptions({}, {}));
     expect(lazy).not.toBe(full);
-    for (const id of ["os-release", "debian_version", "uname", "user", "pkg", "init", "ip-route", "ip-addr", "proc-route", "firewall", "subsets"])
+    for (const id of ["os-release", "debian_version", "uname", "user", "pkg", "init", "ip-both", "ip-route", "ip-addr", "proc-route", "firewall", "subsets"])
       expect(lazy).toContain(` ${id}'`);
     for (const id of ["env", "pw", "date", "python", "mounts", "statfs", "virt", "route4", "addr-all", "sysnet", "nproc"]) {
       expect(full).toContain(` ${id}'`);
       expect(lazy).not.toContain(` ${id}'`);
     }
     // gather_subset still bounds it: no network, no ipv4 sections
-    expect(factsScript(factsOptions({ gatherSubset: ["!all", "!network"] }, {}, true))).not.toContain(" ip-route'");
+    expect(factsScript(factsOptions({ gatherSubset: ["!all", "!network"] }, {}, true))).not.toContain(" ip-both'");
     expect(resolveSubsets(undefined)).toEqual(["min", "hardware", "network", "virtual"]);
   });
 
