@@ -24,7 +24,7 @@ import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type Upcomin
 import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
-import { errorText, maskResult, placeFor, posText } from "./result.js";
+import { errorText, markFailure, maskResult, placeFor, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
 import { markNotRun, notRunInCheck, type PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
@@ -356,15 +356,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const ref = (this.current = this.ref(task, scope));
     this.sink({ type: "task.start", host: this.name, task: ref });
     const secret = scope.noLog || task.noLog;
-    const result = {
-      status: "failed" as const,
-      changes: [],
-      msg,
-      secret,
-      durationMs: 0,
-      ...(scope.handler ? { handler: true } : {}),
-      ...(scope.rescuable && !this.ignores(task, scope) ? { rescued: true } : {}),
-    };
+    const result = { status: "failed" as const, changes: [], msg, secret, durationMs: 0, ...(scope.handler ? { handler: true } : {}) };
     this.sink({ type: "task.result", host: this.name, task: ref, result: secret ? maskResult(result) : result });
     const reg = { changed: false, failed: true, msg };
     if (task.register) this.registered[task.register] = reg;
@@ -424,9 +416,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const module = this.opts.registry.get(task.module);
     const ignore = this.ignores(task, scope, vars);
     const emit = (result: TaskResult) => {
-      if (ignore && result.status === "failed") result.ignored = true;
-      // a failure inside a block with rescue goes to the rescue: the host does not fail by it
-      else if (scope.rescuable && result.status === "failed") result.rescued = true;
+      markFailure(result, ignore, scope.rescuable);
       const notes = this.conn?.takeNotices?.();
       if (notes?.length) result.warnings = notes;
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });
