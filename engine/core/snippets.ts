@@ -48,12 +48,15 @@ function b64Value(value: string): string {
  * in a batch as b64Value does. `alone`: what runs outside a batch instead of `( command ) | base64`
  * (`base64 < file` for `cat < file`: one process, not two).
  */
-function b64Output(command: string, redirs = "", alone?: string): string {
-  // in a subshell either way (a pipeline's part is one), so the command's variables stay in it
+function b64Output(command: string, redirs = "", alone?: string, opts: { subshell?: boolean } = {}): string {
+  // in a subshell either way (a pipeline's part is one), so the command's variables stay in it;
+  // `subshell: false` for a command that sets none (one fork less on every host, every read: a
+  // failed redirection of a { } group is only a failed command, in dash and busybox sh alike)
+  const sub = opts.subshell !== false;
   return [
-    `if [ -n "\${_keel_rm-}" ]; then printf '%s{' "$_keel_rm"; (`,
+    `if [ -n "\${_keel_rm-}" ]; then printf '%s{' "$_keel_rm"; ${sub ? "(" : ""}`,
     `{ ${command}`,
-    `}${redirs} ); printf '%s}' "$_keel_rm"; else`,
+    `}${redirs}${sub ? " )" : ""}; printf '%s}' "$_keel_rm"; else`,
     ...(alone !== undefined ? [alone] : [`{ ${command}`, `}${redirs} | ${B64}`]),
     `fi`,
   ].join("\n");
@@ -207,10 +210,10 @@ function readFile(id: string, path: ShValue, opts: { maxBytes?: number } = {}): 
     // ended the probe here for a login that cannot read the file (no readable=0, nothing after it)
     `if { true < "$_keel_p"; } 2>/dev/null; then printf 'readable=1\\n'`,
     max === undefined
-      ? `printf 'content:b64='; ${b64Output("cat", ' < "$_keel_p"', `${B64} < "$_keel_p"`)}; printf '\\n'`
+      ? `printf 'content:b64='; ${b64Output("cat", ' < "$_keel_p"', `${B64} < "$_keel_p"`, { subshell: false })}; printf '\\n'`
       : // wc -c pads its count with blanks on some systems: keep the digits after the last blank
         `_keel_s=$(wc -c < "$_keel_p" 2>/dev/null); _keel_s=\${_keel_s##*[!0-9]}; printf 'size=%s\\n' "$_keel_s"\n` +
-        `printf 'content:b64='; ${b64Output(`head -c ${max}`, ' < "$_keel_p"', `head -c ${max} < "$_keel_p" | ${B64}`)}; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
+        `printf 'content:b64='; ${b64Output(`head -c ${max}`, ' < "$_keel_p"', `head -c ${max} < "$_keel_p" | ${B64}`, { subshell: false })}; printf '\\n'; if [ "$_keel_s" -gt ${max} ] 2>/dev/null; then printf 'truncated=1\\n'; fi`,
     `else printf 'readable=0\\n'; fi`,
     `elif [ -d "$_keel_p" ]; then printf 'type=directory\\n'; else printf 'type=other\\n'; fi`,
     `else printf 'exists=0\\n'; fi`,

@@ -25,7 +25,10 @@ export interface FirewallFact {
 
 export const FIREWALL_FACT_SCRIPT = [
   snip.begin("fw"),
-  snip.field("ufw_bin", `"$(command -v ufw 2>/dev/null)"`),
+  // whether ufw and nft are installed (the parser reads only that): the shell's `command -v`, not a
+  // command substitution of it (a fork on every host, every run)
+  `if command -v ufw >/dev/null 2>&1; then _kfw_b=ufw; else _kfw_b=; fi`,
+  snip.field("ufw_bin", '"$_kfw_b"'),
   // The shell's own read and parameter expansion instead of sed | tr | head and pgrep | head (each
   // process costs the host about a millisecond, on every run): ENABLED's value from ufw.conf (the
   // first ENABLED line, blanks around "=" and double quotes dropped), and, when firewall-cmd cannot
@@ -37,7 +40,8 @@ export const FIREWALL_FACT_SCRIPT = [
   `_kfw_d=; if command -v firewall-cmd >/dev/null 2>&1; then _kfw_d=$(firewall-cmd --state 2>/dev/null); _kfw_d=\${_kfw_d%%"$_kfw_nl"*}; fi`,
   `if [ -z "$_kfw_d" ] && { command -v firewalld || [ -x /usr/sbin/firewalld ] || [ -x /sbin/firewalld ]; } >/dev/null 2>&1 && pgrep -x firewalld >/dev/null 2>&1; then _kfw_d=running; fi`,
   snip.field("firewalld", `"$_kfw_d"`),
-  snip.field("nft_bin", `"$(command -v nft 2>/dev/null)"`),
+  `if command -v nft >/dev/null 2>&1; then _kfw_b=nft; else _kfw_b=; fi`,
+  snip.field("nft_bin", '"$_kfw_b"'),
   // With ufw in charge its open ports come from its own rules (see ufwInbound).
   `if command -v ufw >/dev/null 2>&1; then`,
   snip.readFile("ufw_user4", "/etc/ufw/user.rules"),

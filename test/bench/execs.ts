@@ -1,6 +1,8 @@
 // The hosts' side of a run: how many programs keel makes a host exec (fork+exec of coreutils and
-// the like, about a millisecond of the host's CPU each), and the host's CPU, for the bench playbook
-// on fresh scratch lab hosts. Each phase runs under `strace -f -e trace=execve` attached to the
+// the like), how many processes keel's shell creates (every fork, exec or not: subshells, command
+// substitutions, pipes; on this lab's VM a fork costs the host about 3 ms of CPU and an exec about
+// 1 ms more), and the host's CPU, for the bench playbook on fresh scratch lab hosts. Each phase
+// runs under `strace -f -e trace=execve,clone,clone3,fork,vfork` attached to the
 // host's sshd (it follows the session, the shell and everything the probes start), then again
 // untraced, `--runs` times, for the hosts' CPU (their sshd and everything it reaped, as the bench
 // counts it: test/bench/scale.ts hostsCpuMs).
@@ -31,6 +33,11 @@ export interface ExecCount {
   probe: number;
   /** Program → successful execs in the probe part. */
   byProgram: Record<string, number>;
+  /**
+   * Processes keel's shell and its children created (fork, vfork, clone without CLONE_THREAD):
+   * each costs the host a fork whether or not it execs (subshells, command substitutions, pipes).
+   */
+  forks: number;
 }
 
 /**
@@ -38,7 +45,7 @@ export interface ExecCount {
  * strace split ("<unfinished ...>" then "<... execve resumed>") counts by its resumed line.
  */
 export function countExecs(log: string): ExecCount {
-  const out: ExecCount = { total: 0, session: 0, probe: 0, byProgram: {} };
+  const out: ExecCount = { total: 0, session: 0, probe: 0, byProgram: {}, forks: 0 };
   const pending = new Map<string, string>(); // pid → program of an unfinished call
   let inShell = false;
   for (const line of log.split("\n")) {
@@ -48,6 +55,11 @@ export function countExecs(log: string): ExecCount {
     let prog: string | undefined;
     let argv = "";
     let ok = false;
+    // a process created: the parent's fork/vfork/clone returning the child's pid (or resuming to it)
+    if (/^(?:(?:clone3?|v?fork)\(|<\.\.\. (?:clone3?|v?fork) resumed>)/.test(rest)) {
+      if (inShell && / = [1-9]\d*$/.test(rest) && !rest.includes("CLONE_THREAD")) out.forks++;
+      continue;
+    }
     const call = /^execve\("([^"]*)", \[([^\]]*)\]/.exec(rest);
     if (call) {
       prog = call[1]!;
@@ -115,7 +127,7 @@ export async function waitIdle(pids: number[]): Promise<void> {
 export async function traced(pids: number[], work: string, fn: () => Promise<void>): Promise<string[]> {
   const files = pids.map((p) => join(work, `trace-${p}`));
   const procs = pids.map((p, i) =>
-    spawn("strace", ["-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o", files[i]!, "-p", String(p)], { stdio: "ignore" }),
+    spawn("strace", ["-f", "-qq", "-e", "trace=execve,clone,clone3,fork,vfork", "-e", "signal=none", "-o", files[i]!, "-p", String(p)], { stdio: "ignore" }),
   );
   await sleep(1000); // attached
   try {
@@ -139,6 +151,8 @@ interface PhaseFigures {
   phase: string;
   /** Per host: the mean of the hosts' traced counts. */
   execsPerHost: { total: number; session: number; probe: number };
+  /** Per host: processes keel's shell and its children created (ExecCount.forks). */
+  forksPerHost: number;
   byProgramPerHost: Record<string, number>;
   /** The hosts' CPU per host (sshd and all it reaped), mean of the untraced runs, ms. */
   hostsCpuMsPerHost?: number;
@@ -199,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
       const fig: PhaseFigures = {
         phase: name,
         execsPerHost: { total: mean((c) => c.total), session: mean((c) => c.session), probe: mean((c) => c.probe) },
+        forksPerHost: mean((c) => c.forks),
         byProgramPerHost: Object.fromEntries(Object.entries(byProgram).sort((a, b) => b[1] - a[1])),
         untracedRuns: cpuPerHost === undefined ? 0 : runs,
       };
@@ -208,7 +223,8 @@ async function main(argv: string[]): Promise<number> {
         .map(([k, v]) => `${k} ${Number(v.toFixed(1))}`)
         .join(", ");
       process.stdout.write(
-        `${name}: execs/host ${fig.execsPerHost.total.toFixed(1)} (session ${fig.execsPerHost.session.toFixed(1)}, keel's shell ${fig.execsPerHost.probe.toFixed(1)})` +
+        `${name}: execs/host ${fig.execsPerHost.total.toFixed(1)} (session ${fig.execsPerHost.session.toFixed(1)}, keel's shell ${fig.execsPerHost.probe.toFixed(1)}); ` +
+          `processes keel's shell created/host ${fig.forksPerHost.toFixed(1)}` +
           (fig.hostsCpuMsPerHost !== undefined ? `; hosts' CPU ${fig.hostsCpuMsPerHost.toFixed(1)} ms/host (mean of ${runs} untraced runs)` : "") +
           `\n  ${progs}\n`,
       );

@@ -198,6 +198,12 @@ describe("the facts probe's one framed stream", () => {
     expect(["ip-both", "ip-route", "proc-route"].filter((id) => texts.has(id) && (id !== "ip-both" || texts.get(id) !== ""))).toHaveLength(1);
   });
 
+  it("the firewall fact says whether ufw and nft are installed, as `command -v` does on this machine", () => {
+    const f = parseFacts(spawnSync("/bin/sh", ["-c", factsScript({ keelOnly: true })], { encoding: "utf8" }).stdout).firewall as { nft: boolean; ufw: string };
+    const has = (c: string) => spawnSync("/bin/sh", ["-c", `command -v ${c}`]).status === 0;
+    expect([f.nft, f.ufw !== "absent"]).toEqual([has("nft"), has("ufw")]);
+  });
+
   it("one `ip -batch` for the route and the addresses; an `ip` without -batch (busybox) falls back to one each, same ipv4", () => {
     const lazy = factsScript({ keelOnly: true });
     const run = (env: NodeJS.ProcessEnv) => spawnSync("/bin/sh", ["-c", lazy], { encoding: "utf8", env });
