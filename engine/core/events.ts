@@ -50,6 +50,8 @@ export interface TaskResult {
   /** `msg` is the task's output, shown even without -v (Ansible's debug). */
   show?: boolean;
   ignored?: boolean;
+  /** A failure inside a block with `rescue`: the rescue runs, the host does not fail by it (Ansible's rescued). */
+  rescued?: boolean;
   durationMs: number;
   /** Handler run. */
   handler?: boolean;

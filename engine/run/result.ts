@@ -104,3 +104,14 @@ export function lines(s: string): string[] {
 export function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/**
+ * A failed result under ignore_errors is `ignored`; one inside a block with `rescue` is `rescued`
+ * (the rescue runs and the host does not fail by it; a drift report must not count it a failed host).
+ */
+export function markFailure(r: TaskResult, ignored: boolean, rescuable: boolean): TaskResult {
+  if (r.status !== "failed") return r;
+  if (ignored) r.ignored = true;
+  else if (rescuable) r.rescued = true;
+  return r;
+}

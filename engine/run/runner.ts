@@ -24,7 +24,7 @@ import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type Upcomin
 import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
-import { errorText, maskResult, placeFor, posText } from "./result.js";
+import { errorText, markFailure, maskResult, placeFor, posText } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
 import { markNotRun, notRunInCheck, type PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
@@ -416,7 +416,7 @@ export class HostRunner implements PlacingHost, PrefetchHost {
     const module = this.opts.registry.get(task.module);
     const ignore = this.ignores(task, scope, vars);
     const emit = (result: TaskResult) => {
-      if (ignore && result.status === "failed") result.ignored = true;
+      markFailure(result, ignore, scope.rescuable);
       const notes = this.conn?.takeNotices?.();
       if (notes?.length) result.warnings = notes;
       this.sink({ type: "task.result", host: this.name, task: ref, result: scope.handler ? { ...result, handler: true } : result });

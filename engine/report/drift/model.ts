@@ -48,7 +48,7 @@ export interface UnknownItem extends OkItem {
   reason: string;
 }
 
-/** A task that failed under ignore_errors: neither in sync nor drift (Ansible's --check shows it failed, ...ignoring). */
+/** A task that failed under ignore_errors, or inside a block whose rescue ran: neither in sync nor drift (Ansible's --check shows it failed, ...ignoring or rescued). */
 export interface IgnoredItem extends OkItem {
   msg: string;
 }
@@ -212,7 +212,7 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           ...(r.item !== undefined ? { item: r.item } : {}),
         };
         if (r.handler) break;
-        if (r.status === "failed" && !r.ignored) {
+        if (r.status === "failed" && !r.ignored && !r.rescued) {
           if (hd.status !== "unreachable") {
             hd.status = "failed";
             hd.failure = "task";
@@ -223,7 +223,8 @@ export function buildDriftReport(events: KeelEvent[], meta: BuildMeta): DriftRep
           }
           break;
         }
-        // failed but ignored: its own status, so a broken check never passes for "in sync"
+        // failed but ignored (or rescued: its block's rescue ran, as under Ansible's --check, which
+        // counts the host rescued, not failed): its own status, so a broken check never passes for "in sync"
         if (r.status === "failed") {
           (hd.ignored ??= []).push({ ...base, msg: r.secret ? SECRET : (r.msg ?? "failed") });
           break;

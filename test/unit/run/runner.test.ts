@@ -287,17 +287,20 @@ describe("blocks", () => {
     expect(l.kv("h1", "skipped")).toBeUndefined();
     expect([l.kv("h1", "rescued"), l.kv("h1", "always"), l.kv("h1", "after")]).toEqual(["yes", "yes", "yes"]);
     expect(results()[0]!.result.status).toBe("failed");
+    // the failure's event says it went to the rescue: a drift report does not fail the host by it
+    expect(results()[0]!.result.rescued).toBe(true);
   });
 
   it("without rescue the host fails after always ran", async () => {
     const l = lab();
-    const { summary } = await run(
+    const { summary, results } = await run(
       l,
       play([block([task("cmd", { cmd: "exit 2" })], { always: [task("kv", { key: "always", value: "yes" })] }), task("kv", { key: "after", value: "yes" })]),
     );
     expect(summary.failed).toEqual(["h1"]);
     expect(l.kv("h1", "always")).toBe("yes");
     expect(l.kv("h1", "after")).toBeUndefined();
+    expect(results()[0]!.result.rescued).toBeUndefined();
   });
 
   it("a block's when skips each of its tasks; block vars reach its tasks", async () => {

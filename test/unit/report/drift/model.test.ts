@@ -69,6 +69,43 @@ describe("drift report model", () => {
     expect(text).not.toContain("pw=x");
   });
 
+  it("a task failed inside a block whose rescue ran does not fail the host (Ansible's --check counts it rescued)", () => {
+    // robertdebock.users: getent for a user the role removes fails, and the block's rescue sets a default
+    const t = task(90, "Get system users data for notuser", "system.getent");
+    const events = [
+      ...sampleEvents(),
+      {
+        type: "task.result",
+        host: "web2",
+        task: t,
+        result: { status: "failed", rescued: true, changes: [], secret: false, durationMs: 1, msg: "key not found" },
+      },
+    ] as KeelEvent[];
+    const r = buildDriftReport(events, { playbook: "p.yml", baseDir: "/repo" });
+    const web2 = r.hosts.find((h) => h.host === "web2")!;
+    expect(web2.status).toBe("in_sync");
+    expect(web2.ignored).toEqual([
+      {
+        task: "Get system users data for notuser",
+        file: "playbooks/baseline.yml",
+        line: 90,
+        module: "system.getent",
+        resource: "system.getent",
+        msg: "key not found",
+      },
+    ]);
+    expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+    // the same failure outside a rescue fails the host
+    const plain = buildDriftReport(
+      [
+        ...sampleEvents(),
+        { type: "task.result", host: "web2", task: t, result: { status: "failed", changes: [], secret: false, durationMs: 1, msg: "key not found" } },
+      ] as KeelEvent[],
+      { playbook: "p.yml", baseDir: "/repo" },
+    );
+    expect(plain.hosts.find((h) => h.host === "web2")!.status).toBe("failed");
+  });
+
   it("masks no_log values", () => {
     const it = report().hosts[0]!.items[1]!;
     expect(it.secret).toBe(true);
