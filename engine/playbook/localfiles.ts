@@ -3,11 +3,12 @@
 // supported tags), before any host is touched. Values with `{{ }}` are known only per host and
 // are checked when the task runs, as before. The lookup is the runner's (engine/run/pipeline.ts,
 // readLocal): each search folder's files/ or templates/ first, then the folder itself.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { InputError } from "../core/errors.js";
 import { readFileBytesCached } from "../core/filecache.js";
 import type { Plan, Task, TaskNode } from "../core/plan.js";
+import type { SourcePos } from "../core/errors.js";
 import { errorAt } from "../core/yaml.js";
 import { compileTemplate, hasTemplate, JinjaTemplateError, type TemplateOptions } from "../template/index.js";
 import { compile, TemplateSyntaxError } from "../template/hbs.js";
@@ -34,6 +35,21 @@ export function checkLocalFiles(plan: Plan): void {
   }
 }
 
+/**
+ * A copy or template `src` that is a folder: Ansible's copy copies a folder recursively, which keel
+ * does not implement (it copies one file), and a template renders one file. Refused, never an
+ * internal error (the runner's readLocal raises the same for a templated src).
+ */
+export function localDirError(sub: "files" | "templates", src: string, found: string, at: SourcePos): InputError {
+  return sub === "files"
+    ? errorAt(
+        at,
+        `copy: src '${src}' is a folder (${found}); keel's copy copies one file, not a folder recursively as Ansible's does`,
+        `copy each file with its own task, or loop over them: with_fileglob: "${src.replace(/\/+$/, "")}/*" and src: "{{ item }}"`,
+      )
+    : errorAt(at, `template: src '${src}' is a folder (${found}); a template task renders one file`, "name the template file itself");
+}
+
 function checkTask(plan: Plan, task: Task): void {
   const spec = LOCAL_SRC[task.module];
   const src = task.args?.src;
@@ -53,6 +69,7 @@ function checkTask(plan: Plan, task: Task): void {
       `put it in ${isAbsolute(src) ? src : join(dirs[0] ?? ".", spec.sub, src)}`,
     );
   }
+  if (statSync(found).isDirectory()) throw localDirError(spec.sub, src, found, at);
   if (!spec.template) return;
   const text = readFileBytesCached(found).toString("utf8");
   const lineOf = (n: number) => text.split(/\r\n|\r|\n/)[n - 1];

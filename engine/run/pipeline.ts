@@ -1,7 +1,7 @@
 // The per-task pipeline for one item: when → render → validate → prepare → probe → diff → apply,
 // then changed_when/failed_when (outcome.ts) and `until` retries. The host runner (runner.ts)
 // walks plays, blocks and handlers and hands each item here through the TaskHost interface.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { readFileBytesCached } from "../core/filecache.js";
 import type { Connection } from "../core/connection.js";
@@ -24,6 +24,7 @@ import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outco
 import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, type ItemOutcome } from "./result.js";
 import { typeName } from "../template/values.js";
 import { decryptLocalFile } from "../vault/keyring.js";
+import { localDirError } from "../playbook/localfiles.js";
 import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
@@ -458,6 +459,7 @@ function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task
     tried.push(c);
     // Read once for all hosts (and tasks) while the file is unchanged.
     if (existsSync(c)) {
+      if (statSync(c).isDirectory()) throw localDirError(sub, rel, c, task.argPos.src ?? task.argsPos);
       const bytes = readFileBytesCached(c);
       // a vault-encrypted file is sent decrypted, as Ansible does (never its ciphertext by accident)
       return decrypt ? decryptLocalFile(bytes, c, task.argsPos) : bytes;

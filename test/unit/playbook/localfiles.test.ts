@@ -44,6 +44,21 @@ describe("controller files checked at load", () => {
     expect(e.message).toMatch(/file 'missing.txt' not found/);
     expect(e.pos).toMatchObject({ line: 6 });
   });
+  it("a copy src that is a folder: refused at the src argument, with the loop that does it (Ansible copies it recursively; keel copies one file)", () => {
+    mkdirSync(join(dir, "files", "confd"), { recursive: true });
+    for (const src of ["confd", "confd/"]) {
+      const e = loadError(`      copy: { dest: /tmp/y/, src: ${src} }\n`);
+      expect(e.message).toMatch(/copy: src 'confd\/?' is a folder .*keel's copy copies one file/);
+      expect(e.pos).toMatchObject({ line: 6 });
+      expect(e.hint).toMatch(/with_fileglob: "confd\/\*"/);
+    }
+  });
+  it("a template src that is a folder: refused at load, not an internal error", () => {
+    mkdirSync(join(dir, "templates", "tdir"), { recursive: true });
+    const e = loadError("      template: { dest: /tmp/y, src: tdir }\n");
+    expect(e.message).toMatch(/template: src 'tdir' is a folder/);
+    expect(e.pos).toMatchObject({ line: 6 });
+  });
   it("a missing template", () => {
     expect(loadError("      template: { dest: /tmp/y, src: nothere.j2 }\n").message).toMatch(/template 'nothere.j2' not found/);
   });
@@ -80,6 +95,16 @@ describe("controller files checked at load", () => {
     ]) {
       expect(() => loadPlaybook(playbook(t), { registry: testRegistry })).not.toThrow();
     }
+  });
+  it("keel run: a templated copy src that is a folder fails its task with the load error's words, not an internal error", async () => {
+    mkdirSync(join(dir, "files", "confd"), { recursive: true });
+    const p = join(dir, "rundir.yml");
+    writeFileSync(p, `- hosts: all\n  gather_facts: false\n  vars: { d: confd }\n  tasks:\n    - copy: { dest: ${join(dir, "out")}/, src: "{{ d }}" }\n`);
+    writeFileSync(join(dir, "inv.yml"), "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n");
+    const o = captureIO();
+    expect(await main(["run", p, "-i", join(dir, "inv.yml")], o)).toBe(2);
+    expect(o.stdout + o.stderr).toMatch(/copy: src 'confd' is a folder/);
+    expect(o.stdout + o.stderr).not.toMatch(/internal error|EISDIR/);
   });
   it("keel run: exit 1 and task 1 did not write", async () => {
     const out = join(dir, "written-by-task-1");
