@@ -39,6 +39,14 @@ export const SETTINGS: SettingDef[] = [
     use: "login user of hosts whose inventory names none (-u overrides)",
   },
   {
+    name: "remote_port",
+    section: "defaults",
+    keys: ["remote_port"],
+    env: ["ANSIBLE_REMOTE_PORT"],
+    type: "int",
+    use: "SSH port of hosts whose inventory names none (ansible_port overrides; beats ssh_config's Port, as Ansible's -o Port)",
+  },
+  {
     name: "private_key_file",
     section: "defaults",
     keys: ["private_key_file"],

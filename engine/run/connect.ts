@@ -23,6 +23,7 @@ export type ConnectKey =
   | "sshArgs"
   | "sshConfigFile"
   | "defaultUser"
+  | "defaultPort"
   | "defaultPrivateKeyFile"
   | "defaultConnectTimeoutMs"
   | "connectTimeoutMs"
@@ -85,6 +86,7 @@ export function routeOf(host: HostSpec, o: ConnectSettings): { spec: HostSpec; e
   const explicit: Explicit = {};
   if (user !== undefined) explicit.user = user;
   if (host.portSet) explicit.port = host.port;
+  else if (o.defaultPort !== undefined) explicit.port = o.defaultPort;
   const ep = resolveEndpoint(host.address, cfg, [...cfgArgs.opts, ...(host.sshOptions ?? [])], explicit);
   spec.address = ep.address;
   spec.port = ep.port;

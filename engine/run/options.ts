@@ -47,6 +47,8 @@ export interface RunOptions {
   hostTimeoutMs?: number;
   /** remote_user of ansible.cfg: the login user of hosts whose inventory names none. */
   defaultUser?: string;
+  /** remote_port of ansible.cfg: the SSH port of hosts whose inventory names none (beats ssh_config's Port, as Ansible's -o Port does). */
+  defaultPort?: number;
   /** private_key_file of ansible.cfg: the key of hosts whose inventory names none. */
   defaultPrivateKeyFile?: string;
   /** timeout of ansible.cfg, ms: below -T and the host's ansible_timeout. */

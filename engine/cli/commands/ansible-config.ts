@@ -12,7 +12,7 @@ export function ansibleSettings(): { file?: string; settings: Settings } {
 
 type Applied = Pick<
   RunOptions,
-  "hostKeyChecking" | "sshArgs" | "forks" | "become" | "becomeUser" | "defaultUser" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs"
+  "hostKeyChecking" | "sshArgs" | "forks" | "become" | "becomeUser" | "defaultUser" | "defaultPort" | "defaultPrivateKeyFile" | "defaultConnectTimeoutMs"
 >;
 interface GivenFlags {
   forks?: string | undefined;
@@ -46,6 +46,12 @@ export function applyAnsibleConfig(run: Applied, f: GivenFlags = {}): void {
       "keel only becomes another user with sudo; use become_method = sudo",
     );
   if (val<string>("remote_user")) run.defaultUser = val<string>("remote_user")!;
+  const port = val<number>("remote_port");
+  if (port !== undefined) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new InputError(`remote_port (${s.remote_port!.source}) must be a port, 1 to 65535; got ${port}`);
+    run.defaultPort = port;
+  }
   if (val<string>("private_key_file")) run.defaultPrivateKeyFile = val<string>("private_key_file")!;
   if (val<number>("timeout")) run.defaultConnectTimeoutMs = val<number>("timeout")! * 1000;
   // roles and collections are searched through these variables by the loaders

@@ -9,6 +9,8 @@ import { captureIO as io } from "../../capture-io.js";
 import { connectionOptions } from "../../../engine/cli/commands/flags.js";
 import { main } from "../../../engine/cli/main.js";
 import { InputError } from "../../../engine/core/errors.js";
+import { routeOf } from "../../../engine/run/connect.js";
+import type { HostSpec } from "../../../engine/core/host.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-cfg-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -151,6 +153,33 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
       sshArgs: "-C -o ControlMaster=auto -o StrictHostKeyChecking=accept-new",
     });
     expect(c.roles).toBe(`${join(cwd, "roles")}:/opt/roles`);
+  });
+
+  it("remote_port: the port of hosts whose inventory names none, above ssh_config's Port and below ansible_port", () => {
+    writeFileSync(join(other, "port.cfg"), "[defaults]\nremote_port = 2222\n");
+    writeFileSync(join(other, "ssh_config"), "Host *\n  Port 2200\n");
+    const run = withEnv({ ANSIBLE_CONFIG: join(other, "port.cfg") }, cwd, () => connectionOptions({}).run);
+    expect(run.defaultPort).toBe(2222);
+    const host: HostSpec = {
+      name: "h",
+      address: "198.18.0.99",
+      port: 22,
+      connection: "ssh",
+      become: false,
+      becomeUser: "root",
+      becomeMethod: "sudo",
+      vars: {},
+      groups: [],
+    };
+    const o = { ...run, sshConfigFile: join(other, "ssh_config") };
+    expect(routeOf(host, o).spec.port).toBe(2222);
+    expect(routeOf({ ...host, port: 2022, portSet: true }, o).spec.port).toBe(2022);
+    expect(routeOf(host, { sshConfigFile: join(other, "ssh_config") }).spec.port).toBe(2200);
+    expect(withEnv({ ANSIBLE_CONFIG: join(other, "port.cfg"), ANSIBLE_REMOTE_PORT: "2323" }, cwd, () => connectionOptions({}).run.defaultPort)).toBe(2323);
+    writeFileSync(join(other, "badport.cfg"), "[defaults]\nremote_port = 70000\n");
+    expect(() => withEnv({ ANSIBLE_CONFIG: join(other, "badport.cfg") }, cwd, () => connectionOptions({}))).toThrow(
+      /remote_port .*badport\.cfg:2.* must be a port/,
+    );
   });
 
   it("bad values are errors at ansible.cfg:line; unhonoured ssh_args and become_method stop", () => {
