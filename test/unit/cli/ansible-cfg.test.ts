@@ -10,7 +10,7 @@ import { connectionOptions } from "../../../engine/cli/commands/flags.js";
 import { main } from "../../../engine/cli/main.js";
 import { InputError } from "../../../engine/core/errors.js";
 import { routeOf } from "../../../engine/run/connect.js";
-import type { HostSpec } from "../../../engine/core/host.js";
+import { hostSpec } from "../run/fakes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "keel-cfg-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,17 +160,7 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
     writeFileSync(join(other, "ssh_config"), "Host *\n  Port 2200\n");
     const run = withEnv({ ANSIBLE_CONFIG: join(other, "port.cfg") }, cwd, () => connectionOptions({}).run);
     expect(run.defaultPort).toBe(2222);
-    const host: HostSpec = {
-      name: "h",
-      address: "198.18.0.99",
-      port: 22,
-      connection: "ssh",
-      become: false,
-      becomeUser: "root",
-      becomeMethod: "sudo",
-      vars: {},
-      groups: [],
-    };
+    const host = hostSpec("h", { address: "198.18.0.99" });
     const o = { ...run, sshConfigFile: join(other, "ssh_config") };
     expect(routeOf(host, o).spec.port).toBe(2222);
     expect(routeOf({ ...host, port: 2022, portSet: true }, o).spec.port).toBe(2022);

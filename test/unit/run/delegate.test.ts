@@ -11,7 +11,7 @@ import { InputError } from "../../../engine/core/errors.js";
 import type { HostSpec } from "../../../engine/core/host.js";
 import type { Inventory } from "../../../engine/inventory/index.js";
 import { environmentOf, placementOf, targetOf } from "../../../engine/run/delegate.js";
-import { runnerHarness, testRegistry, recorder, type FakeLab } from "./fakes.js";
+import { hostSpec, runnerHarness, testRegistry, recorder, type FakeLab } from "./fakes.js";
 
 const { lab, opts } = runnerHarness();
 const dir = mkdtempSync(join(tmpdir(), "keel-deleg-"));
@@ -271,18 +271,7 @@ describe("remote_user and connection", () => {
 });
 
 describe("pure parts", () => {
-  const spec = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({
-    name,
-    address: name,
-    port: 22,
-    connection: "ssh",
-    become: false,
-    becomeUser: "root",
-    becomeMethod: "sudo",
-    vars: {},
-    groups: [],
-    ...extra,
-  });
+  const spec = (name: string, extra: Partial<HostSpec> = {}): HostSpec => hostSpec(name, extra);
 
   it("placementOf: the task's keywords over the play's; environment layers play first", () => {
     const play = { placement: { remoteUser: "a", environment: [{ X: 1 }] } } as never;

@@ -23,6 +23,11 @@ import { shq } from "../../../engine/core/shell.js";
 import { afterEach } from "vitest";
 import { runPlaybook, type RunOptions } from "../../../engine/run/index.js";
 
+/** A HostSpec as the inventory gives an ssh host with nothing set: name and address `name`, port 22, no become. */
+export function hostSpec(name: string, over: Partial<HostSpec> = {}): HostSpec {
+  return { name, address: name, port: 22, connection: "ssh", become: false, becomeUser: "root", becomeMethod: "sudo", vars: {}, groups: [], ...over };
+}
+
 export interface ExecRecord {
   command: string;
   become?: { user: string; password?: string };
@@ -147,17 +152,7 @@ export class FakeLab {
 
   inventory(): Inventory {
     const names = this.hostNames;
-    const spec = (name: string): HostSpec => ({
-      name,
-      address: name,
-      port: 22,
-      connection: "ssh",
-      become: false,
-      becomeUser: "root",
-      becomeMethod: "sudo",
-      vars: { ...(this.hostVars[name] ?? {}) },
-      groups: ["all"],
-    });
+    const spec = (name: string): HostSpec => hostSpec(name, { vars: { ...(this.hostVars[name] ?? {}) }, groups: ["all"] });
     return {
       hosts: () => [...names],
       groups: () => ["all"],

@@ -5,19 +5,9 @@ import { describe, it, expect } from "vitest";
 import { hostKeyPolicyOf, knownHostsFileOf, uncheckedHosts } from "../../../engine/run/connect.js";
 import { uncheckedWarning } from "../../../engine/cli/commands/hostkeys.js";
 import type { HostSpec } from "../../../engine/core/host.js";
+import { hostSpec } from "./fakes.js";
 
-const spec = (over: Partial<HostSpec> = {}): HostSpec => ({
-  name: "h",
-  address: "h",
-  port: 22,
-  connection: "ssh",
-  become: false,
-  becomeUser: "root",
-  becomeMethod: "sudo",
-  vars: {},
-  groups: [],
-  ...over,
-});
+const spec = (over: Partial<HostSpec> = {}): HostSpec => hostSpec("h", over);
 
 describe("host key policy precedence", () => {
   it.each([
