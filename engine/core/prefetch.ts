@@ -156,10 +156,10 @@ export function lstatMtimes(paths: readonly string[]): { hints: string[]; lines:
   const hints = paths.map((p) => prefetchHint("lstat", p));
   const words = paths.map(shq).join(" ");
   if (hints.some((h) => h === "")) return { hints: [], lines: `stat -c '%n %Y' ${words} 2>/dev/null` };
-  const found = `"$_keel_px"N"$_keel_p""$_keel_px"D`;
+  // statLookup's entry ("" when the batch's stat gave none: an entry always holds the mode)
   const lines = [
-    `if [ -n "\${_keel_px-}" ] && [ -n "\${${VAR.lstat}+x}" ]; then for _keel_p in ${words}; do case \${${VAR.lstat}} in *${found}*) ` +
-      `_keel_s=\${${VAR.lstat}#*${found}}; _keel_s=\${_keel_s%%"$_keel_px"E*}; printf '%s %s\\n' "$_keel_p" "\${_keel_s##*mtime=}" ;; esac; done`,
+    `if [ -n "\${_keel_px-}" ] && [ -n "\${${VAR.lstat}+x}" ]; then for _keel_p in ${words}; do ${statLookup(false, "_keel_s", "")}; ` +
+      `if [ -n "$_keel_s" ]; then printf '%s %s\\n' "$_keel_p" "\${_keel_s##*mtime=}"; fi; done`,
     `else stat -c '%n %Y' ${words} 2>/dev/null; fi`,
   ].join("\n");
   return { hints, lines };

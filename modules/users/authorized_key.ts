@@ -9,7 +9,7 @@ import { refuseLineBreaksIn } from "../../engine/core/lines.js";
 import { shJoin, shq } from "../../engine/core/shell.js";
 import { findRec, parseRecords } from "../../engine/core/record.js";
 import { fileOf, getentOf, snip, statOf, type StatRec } from "../../engine/core/snippets.js";
-import { gidLookup, prefetchHint, statAhead } from "../../engine/core/prefetch.js";
+import { statAhead } from "../../engine/core/prefetch.js";
 import { parsePasswdLine, type StatInfo } from "./common.js";
 import { urlLookup } from "../../engine/template/lookup-url.js";
 import { describeKey, formatKey, keyId, parseKeyLine, type SshKey } from "./sshkeys.js";
@@ -161,12 +161,11 @@ export default defineModule<AuthorizedKeyArgs, AuthorizedKeyState, AuthorizedKey
       `  _kf=${file}`,
       `  _kd=$_kf; while :; do case $_kd in ?*/) _kd=\${_kd%/} ;; *) break ;; esac; done`,
       `  case $_kd in */*) _kd=\${_kd%/*}; while :; do case $_kd in ?*/) _kd=\${_kd%/} ;; *) break ;; esac; done; [ -n "$_kd" ] || _kd=/ ;; *) _kd=. ;; esac`,
-      // the primary group's name as `id -gn` prints it: in a probe batch from the batch's one
-      // `getent group` (prefetch.ts pgid), else from id itself
+      // the primary group's name as `id -gn` prints it (the gid itself when no group has it), from
+      // the user probe's own lookup: in a probe batch the batch's one `getent group` (prefetch.ts pgid)
       `  _ka_gid=\${_ku_p#*:*:*:}; _ka_gid=\${_ka_gid%%:*}`,
-      // (the hint line starts the line: prefetch.ts reads it so)
-      ...(prefetchHint("pgid", a.user) ? [prefetchHint("pgid", a.user), `  ${gidLookup('"$_ka_gid"', "_ka_g")}`] : ["  _ka_g="]),
-      `  if [ -n "$_ka_g" ]; then _ka_g=\${_ka_g%%:*}; else _ka_g=$(id -gn ${shq(a.user)}); fi`,
+      snip.getent("pgroup", "group", { sh: '"$_ka_gid"' }, { primaryOf: a.user }),
+      `  _ka_g=\${_keel_ge%%:*}; [ -n "$_ka_g" ] || _ka_g=$_ka_gid`,
       snip.begin("ak"),
       snip.field("pgroup", '"$_ka_g"'),
       snip.field("path", '"$_kf"'),
