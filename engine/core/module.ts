@@ -37,7 +37,11 @@ export interface Change<D = unknown> {
    * Check mode and drift report such a task as "unknown", never as drift.
    */
   unknown?: boolean;
-  /** Module-private data apply needs (e.g. the exact command list); not shown to users. */
+  /**
+   * Module-private data apply needs (e.g. the exact command list); not shown to users. Two flags are
+   * read by the engine: `action: true` (a restart/reload: never drift) and, with it, `quiet: true`
+   * (it never makes the task changed, in check mode too, as Ansible's systemd daemon_reload).
+   */
   data?: D;
 }
 

@@ -233,7 +233,9 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         status = "ok";
         reason = p.module.explain?.(state, p.args);
       } else if (check) {
-        status = changes.some((c) => c.unknown) ? "unknown" : "changed";
+        // An action that never makes the task changed (Ansible's daemon_reload/daemon_reexec, which
+        // its check mode does not even run) leaves the task ok when it is all there is.
+        status = changes.some((c) => c.unknown) ? "unknown" : changes.every(quietAction) ? "ok" : "changed";
         if (h.plannedDirs) notePlannedDirs(h.plannedDirs, task, p.args);
       } else {
         applied = true;
@@ -484,4 +486,10 @@ function safeResource(m: ModuleDef, args: Record<string, unknown>): string | und
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A Change marked `data: { action: true, quiet: true }`: it runs on apply but never makes the task changed. */
+function quietAction(c: Change): boolean {
+  const d = c.data as { action?: unknown; quiet?: unknown } | undefined;
+  return d?.action === true && d.quiet === true;
 }
