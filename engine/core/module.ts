@@ -116,6 +116,11 @@ export interface PrepareContext {
    * ansible-vault file comes back decrypted (its plaintext a secret) unless `decrypt` is false.
    */
   readLocal(sub: "files" | "templates", rel: string, opts?: { decrypt?: boolean }): Buffer;
+  /**
+   * The controller path readLocal would read, found the same way, and it may be a folder (copy's
+   * recursive src). Throws the same not-found error. Absent in contexts that only read files.
+   */
+  findLocal?(sub: "files" | "templates", rel: string): string;
   vars: Record<string, unknown>;
   check: boolean;
 }

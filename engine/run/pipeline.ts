@@ -362,6 +362,7 @@ export function prepare(
       check,
       render: (tpl, source) => renderText(tpl, vars, source),
       readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
+      findLocal: (sub, rel) => findLocal(dirs, sub, rel, task),
     });
   }
   const p: Prepared = {
@@ -454,24 +455,25 @@ function itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): st
   return typeof item === "string" ? item : JSON.stringify(item);
 }
 
-function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task, decrypt: boolean): Buffer {
-  const tried: string[] = [];
+/** The controller path of a task's `src` (a file or a folder): each search folder's `sub` folder first, then the folder itself. */
+function findLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): string {
   const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
-  for (const c of candidates) {
-    tried.push(c);
-    // Read once for all hosts (and tasks) while the file is unchanged.
-    if (existsSync(c)) {
-      if (statSync(c).isDirectory()) throw localDirError(sub, rel, c, task.argPos.src ?? task.argsPos);
-      const bytes = readFileBytesCached(c);
-      // a vault-encrypted file is sent decrypted, as Ansible does (never its ciphertext by accident)
-      return decrypt ? decryptLocalFile(bytes, c, task.argsPos) : bytes;
-    }
-  }
+  const found = candidates.find((c) => existsSync(c));
+  if (found !== undefined) return found;
   throw new InputError(
-    `${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`,
+    `${sub.replace(/s$/, "")} '${rel}' not found (looked in ${candidates.join(", ")})`,
     task.argsPos,
     `put it in ${join(dirs[0] ?? ".", sub, rel)}`,
   );
+}
+
+function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task, decrypt: boolean): Buffer {
+  const c = findLocal(dirs, sub, rel, task);
+  if (statSync(c).isDirectory()) throw localDirError(sub, rel, c, task.argPos.src ?? task.argsPos);
+  // Read once for all hosts (and tasks) while the file is unchanged.
+  const bytes = readFileBytesCached(c);
+  // a vault-encrypted file is sent decrypted, as Ansible does (never its ciphertext by accident)
+  return decrypt ? decryptLocalFile(bytes, c, task.argsPos) : bytes;
 }
 
 function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {
