@@ -23,6 +23,9 @@ describe("modes", () => {
     ["644", 0o644],
     ["0o755", 0o755],
     ["4755", 0o4755],
+    // five digits with a leading zero, as Ansible reads them (geerlingguy.postgresql: "02775")
+    ["02775", 0o2775],
+    ["00644", 0o644],
     [644, 0o644],
     [755, 0o755],
   ] as const)("parseMode(%j)", (input, want) => {
