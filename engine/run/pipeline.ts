@@ -21,7 +21,8 @@ import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
-import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, type ItemOutcome } from "./result.js";
+import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, VAULT_MSG, itemLabel, safeResource, type ItemOutcome } from "./result.js";
+import { captureVault, registerSecretName } from "../core/secrets.js";
 import { typeName } from "../template/values.js";
 import { decryptLocalFile } from "../vault/keyring.js";
 import { localDirError } from "../playbook/localfiles.js";
@@ -61,6 +62,8 @@ export interface Prepared {
   fp: Footprint;
   /** The module declared its footprint (its applies may be pipelined). */
   declared: boolean;
+  /** Its rendering read a vaulted variable (or a vaulted src file): the result is masked whole. */
+  vault?: boolean;
 }
 
 /**
@@ -82,7 +85,8 @@ export async function runItems(
     emit(o.result);
     return { outcomes: [o], reg: o.reg };
   }
-  const items = loopItems(task, vars);
+  const lc: { vault?: boolean } = {};
+  const items = captureVault(() => loopItems(task, vars), lc);
   if (!Array.isArray(items)) {
     // the loop could not be rendered: one outcome for the whole task (failed, or skipped by its when)
     const o = unknownInCheck(h, task, scope, loopFailure(task, scope, vars, items.error));
@@ -94,7 +98,7 @@ export async function runItems(
   const outcomes: ItemOutcome[] = [];
   for (const [i, item] of items.entries()) {
     at(i);
-    const o = await runItem(h, task, scope, { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar }, module, item);
+    const o = await runItem(h, task, scope, { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar }, module, item, lc.vault);
     outcomes.push(o);
     emit(o.result);
   }
@@ -109,10 +113,13 @@ export async function runItem(
   vars: Record<string, unknown>,
   module: ModuleDef | undefined,
   item: unknown,
+  loopVault = false,
 ): Promise<ItemOutcome> {
   const t0 = Date.now();
   const secret = scope.noLog || task.noLog;
-  const label = item === undefined ? undefined : itemLabel(task, vars, item);
+  // a loop, label, argument or template that read a vaulted variable masks the item whole
+  const vc: { vault?: boolean } = loopVault ? { vault: true } : {};
+  const label = item === undefined ? undefined : captureVault(() => itemLabel(task, vars, item), vc);
   const finish = (out: ItemOutcome): ItemOutcome => {
     let o = out;
     o.result.durationMs = Date.now() - t0;
@@ -131,6 +138,12 @@ export async function runItem(
       o.reg[task.loopVar] = item;
     }
     if (secret) o.result = maskResult(o.result);
+    else if (vc.vault || o.vault) o.result = maskResult(o.result, VAULT_MSG);
+    if (vc.vault || o.vault) {
+      o.vault = true;
+      // what it registered carries the secret: a later `{{ r.stdout }}` is masked in turn
+      if (task.register) registerSecretName(task.register);
+    }
     return o;
   };
 
@@ -194,9 +207,10 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   let error: unknown;
   let reg: Record<string, unknown>;
   let show = false;
+  const vc: { vault?: boolean } = {};
   try {
     if (module.kind === "controller") {
-      const args = renderArgs(task, module, vars);
+      const args = captureVault(() => renderArgs(task, module, vars), vc);
       resource = safeResource(module, args);
       const searchDirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
       const cr = await (module as ControllerModule).run(args, {
@@ -205,8 +219,9 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         check,
         verbosity: h.opts.verbosity ?? 0,
         searchDirs,
-        evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars),
+        evaluate: (text: string) => captureVault(() => evaluate({ text, pos: task.pos }, vars), vc),
       });
+      if (cr.setFacts && vc.vault) for (const k of Object.keys(cr.setFacts)) registerSecretName(k);
       if (cr.setFacts) {
         Object.assign(h.registered, cr.setFacts);
         markWrittenVars(h.registered, Object.keys(cr.setFacts), cr.setFactsWritten === true);
@@ -223,7 +238,8 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       if (cr.setFacts) reg.ansible_facts = cr.setFacts;
       if (cr.setFacts && cr.setFactsWritten) markWrittenResult(cr.setFacts);
     } else {
-      const p = prepare(h, task, scope, module as HostModule, vars);
+      const p = captureVault(() => prepare(h, task, scope, module as HostModule, vars), vc);
+      if (p.vault) vc.vault = true;
       resource = p.resource;
       const po = await h.probes.get(h.connection, p.become, p.probe.script, p.fp.reads, fresh, () => h.upcoming(task, p.become), p.fp.writes);
       const state = p.probe.parse(po.stdout, po.rc);
@@ -312,6 +328,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   }
   const o: ItemOutcome = { result, reg: v.reg, changed: v.status === "changed", idle };
   if (v.status === "failed" && v.error !== undefined) o.error = v.error;
+  if (vc.vault) o.vault = true;
   return o;
 }
 
@@ -351,16 +368,21 @@ export function prepare(
   const hit = h.probes.prepared.get(task, key, h.registered, h.facts, check);
   if (hit && hit.module === module) return hit;
   h.probes.prepared.renders++;
-  let args = sharedRender(h.sharedArgs, h.registered, task, scope, module.name, () => renderArgs(task, module, vars));
+  const vc: { vault?: boolean } = {};
+  let args = captureVault(() => sharedRender(h.sharedArgs, h.registered, task, scope, module.name, () => renderArgs(task, module, vars)), vc);
   if (module.prepare) {
     const dirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
-    args = module.prepare(args, {
-      searchDirs: dirs,
-      vars,
-      check,
-      render: (tpl, source) => renderText(tpl, vars, source),
-      readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
-    });
+    args = captureVault(
+      () =>
+        module.prepare!(args, {
+          searchDirs: dirs,
+          vars,
+          check,
+          render: (tpl, source) => renderText(tpl, vars, source),
+          readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
+        }),
+      vc,
+    );
   }
   const p: Prepared = {
     module,
@@ -370,6 +392,7 @@ export function prepare(
     resource: safeResource(module, args),
     ...footprintOf(module, args, h.facts),
   };
+  if (vc.vault) p.vault = true;
   h.probes.prepared.set(task, key, h.registered, h.facts, check, p);
   return p;
 }
@@ -441,17 +464,6 @@ function falseCondition(task: Task, scope: Scope, vars: Record<string, unknown>)
   }
 }
 
-function itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): string {
-  if (task.loopLabel !== undefined) {
-    try {
-      return String(renderValue(task.loopLabel, vars, task.pos));
-    } catch {
-      /* fall through to the item itself */
-    }
-  }
-  return typeof item === "string" ? item : JSON.stringify(item);
-}
-
 function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task, decrypt: boolean): Buffer {
   const tried: string[] = [];
   const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
@@ -470,14 +482,6 @@ function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task
     task.argsPos,
     `put it in ${join(dirs[0] ?? ".", sub, rel)}`,
   );
-}
-
-function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {
-  try {
-    return m.resource(args);
-  } catch {
-    return undefined;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Variables as templates see them: Ansible's precedence layers, lazily rendered values and omit.
 import { UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { OMIT, TemplateSyntaxError, hasTemplate, renderDeep } from "./hbs.js";
+import { isSecretName, noteSecretRead } from "../core/secrets.js";
 
 /**
  * The variable layers of one task on one host. Each is a plain mapping; missing layers are empty.
@@ -176,7 +177,9 @@ export function lazyVars(vars: Record<string, unknown>): Record<string, unknown>
         typeof raw === "string"
           ? raw.includes("{{") && !state.unsafe?.has(k)
           : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
-      return lazy ? resolveVar(k, raw, proxy, state) : raw;
+      const v = lazy ? resolveVar(k, raw, proxy, state) : raw;
+      if (isSecretName(k)) noteSecretRead(v);
+      return v;
     },
     has: (t, k) => k in t || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
     getOwnPropertyDescriptor(t, k) {
