@@ -21,7 +21,19 @@ import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
-import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, VAULT_MSG, itemLabel, safeResource, type ItemOutcome } from "./result.js";
+import {
+  errorText,
+  failedOutcome,
+  isUndefinedUnder,
+  lines,
+  maskResult,
+  posText,
+  SECRET_MSG,
+  VAULT_MSG,
+  itemLabel,
+  safeResource,
+  type ItemOutcome,
+} from "./result.js";
 import { captureVault, registerSecretName } from "../core/secrets.js";
 import { typeName } from "../template/values.js";
 import { decryptLocalFile } from "../vault/keyring.js";

@@ -270,18 +270,19 @@ export function sharedRender(
   const hit = sh.cache.get(task, module);
   if (hit) {
     // the first host's rendering read a vaulted variable: this host's copy carries it too
-    if (VAULTED.has(hit)) noteTaint();
+    if (VAULTED.has(task)) noteTaint();
     return hit;
   }
   const cell: { vault?: boolean } = {};
   const args = captureVault(render, cell);
-  if (cell.vault) VAULTED.add(args);
+  if (cell.vault) VAULTED.add(task);
+  else VAULTED.delete(task);
   sh.cache.set(task, module, args);
   return args;
 }
 
-/** Shared renderings that read a vaulted variable (engine/core/secrets.ts). */
-const VAULTED = new WeakSet<object>();
+/** Tasks whose shared rendering read a vaulted variable (engine/core/secrets.ts); the cache hands out copies. */
+const VAULTED = new WeakSet<Task>();
 
 const NONE: Record<string, unknown> = Object.freeze({});
 const MAGIC = new WeakMap<RoleRef, Record<string, unknown>>();

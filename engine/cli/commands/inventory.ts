@@ -37,8 +37,7 @@ Examples:
         const hv = list._meta?.hostvars ?? {};
         for (const h of Object.keys(hv)) hv[h] = maskVaultedVars(hv[h]!);
         ctx.io.out(pythonJson(list) + "\n");
-      }
-      else if (opts.graph) ctx.io.out(inv.graph() + "\n");
+      } else if (opts.graph) ctx.io.out(inv.graph() + "\n");
       else if (opts.resolved) ctx.io.out(JSON.stringify(inv.host(opts.host!), null, 2) + "\n");
       else {
         inv.host(opts.host!); // validates the connection settings
