@@ -147,12 +147,6 @@ export function clearSecrets(): void {
   sorted = undefined;
 }
 
-/** True when the text contains (or, for a short secret, is) a known secret. */
-export function textHasSecret(text: string): boolean {
-  for (const s of knownSecrets()) if (s.length >= MIN_SUBSTRING ? text.includes(s) : text === s) return true;
-  return false;
-}
-
 /** The text with every known secret replaced by MASK. */
 export function redactText(text: string): string {
   const list = knownSecrets();
@@ -164,15 +158,6 @@ export function redactText(text: string): string {
     } else if (out === s) return MASK;
   }
   return out;
-}
-
-/** True when any string inside the value contains a known secret. */
-export function hasSecret(value: unknown): boolean {
-  if (known.size === 0) return false;
-  if (typeof value === "string") return textHasSecret(value);
-  if (Array.isArray(value)) return value.some(hasSecret);
-  if (isPlain(value)) return Object.values(value).some(hasSecret);
-  return false;
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {

@@ -149,13 +149,10 @@ export async function runItem(
       o.reg.ansible_loop_var = task.loopVar;
       o.reg[task.loopVar] = item;
     }
-    if (secret) o.result = maskResult(o.result);
-    else if (vc.vault || o.vault) o.result = maskResult(o.result, VAULT_MSG);
-    if (vc.vault || o.vault) {
-      o.vault = true;
-      // what it registered carries the secret: a later `{{ r.stdout }}` is masked in turn
-      if (task.register) registerSecretName(task.register);
-    }
+    const vault = vc.vault || o.vault;
+    if (secret || vault) o.result = maskResult(o.result, secret ? SECRET_MSG : VAULT_MSG);
+    // what it registered carries the secret: a later `{{ r.stdout }}` is masked in turn
+    if (vault && task.register) registerSecretName(task.register);
     return o;
   };
 

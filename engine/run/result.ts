@@ -139,3 +139,9 @@ export function markFailure(r: TaskResult, ignored: boolean, rescuable: boolean)
   else if (rescuable) r.rescued = true;
   return r;
 }
+
+/** A failed result the runner makes itself (a meta task's condition it could not decide): marked, and masked under no_log. */
+export function runnerFailure(msg: string, secret: boolean, handler: boolean | undefined, ignored: boolean, rescuable: boolean): TaskResult {
+  const r = markFailure({ status: "failed", changes: [], msg, secret, durationMs: 0, ...(handler ? { handler: true } : {}) }, ignored, rescuable);
+  return secret ? maskResult(r) : r;
+}
