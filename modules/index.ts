@@ -60,6 +60,7 @@ import systemLocaleGen from "./system/locale_gen.js";
 import systemMount from "./system/mount.js";
 import systemPamLimits from "./system/pam_limits.js";
 import systemPause from "./system/pause.js";
+import systemPing from "./system/ping.js";
 import systemReboot from "./system/reboot.js";
 import systemSetFact from "./system/set_fact.js";
 import systemSetup from "./system/setup.js";
@@ -132,6 +133,7 @@ export const MODULES: readonly ModuleDef[] = [
   systemMount,
   systemPamLimits,
   systemPause,
+  systemPing,
   systemReboot,
   systemSetFact,
   systemSetup,

@@ -37,7 +37,11 @@ export interface Change<D = unknown> {
    * Check mode and drift report such a task as "unknown", never as drift.
    */
   unknown?: boolean;
-  /** Module-private data apply needs (e.g. the exact command list); not shown to users. */
+  /**
+   * Module-private data apply needs (e.g. the exact command list); not shown to users. Two flags are
+   * read by the engine: `action: true` (a restart/reload: never drift) and, with it, `quiet: true`
+   * (it never makes the task changed, in check mode too, as Ansible's systemd daemon_reload).
+   */
   data?: D;
 }
 
@@ -112,6 +116,11 @@ export interface PrepareContext {
    * ansible-vault file comes back decrypted (its plaintext a secret) unless `decrypt` is false.
    */
   readLocal(sub: "files" | "templates", rel: string, opts?: { decrypt?: boolean }): Buffer;
+  /**
+   * The controller path readLocal would read, found the same way, and it may be a folder (copy's
+   * recursive src). Throws the same not-found error. Absent in contexts that only read files.
+   */
+  findLocal?(sub: "files" | "templates", rel: string): string;
   vars: Record<string, unknown>;
   check: boolean;
 }

@@ -252,6 +252,14 @@ function groupAlternatives(sub: unknown): string[][] | undefined {
   return sets;
 }
 
+/** The argument sets a `not` schema forbids together: `{ required: [...] }` or `{ anyOf: [{ required }, …] }`. */
+function exclusiveGroups(sub: unknown): string[][] | undefined {
+  if (!sub || typeof sub !== "object") return undefined;
+  const s = sub as { required?: unknown; anyOf?: unknown };
+  if (Array.isArray(s.required)) return [s.required as string[]];
+  return groupAlternatives(s.anyOf);
+}
+
 /**
  * Validate arguments against the module's schema. At load time (`deferTemplated`), arguments
  * whose value contains `{{ }}` are not type-checked (they are checked again after rendering);
@@ -357,6 +365,25 @@ export function checkArgs(
         } else {
           errs.push({ pos: at, rank: 3, message: `${label ? `argument '${label}'` : "arguments"} of module '${as}' ${e.message ?? "are invalid"}`, hint: ref });
         }
+        break;
+      }
+      case "not": {
+        // `not: { required: [a, b] }` (or an anyOf of such): arguments that exclude each other.
+        const here = valueAt(subject, path) as Record<string, unknown> | undefined;
+        const both = exclusiveGroups(valueAt(m.args, pointer(e.schemaPath.replace(/^#/, ""))))?.find(
+          (g) => here && typeof here === "object" && g.every((k) => Object.hasOwn(here, k)),
+        );
+        if (!both) {
+          errs.push({ pos: at, rank: 3, message: `${label ? `argument '${label}'` : "arguments"} of module '${as}' are invalid (${e.message})`, hint: ref });
+          break;
+        }
+        const where = path.length ? ` in '${label}'` : "";
+        errs.push({
+          pos: path.length ? at : (argPos[both[1]!] ?? taskPos),
+          rank: 1,
+          message: `parameters are mutually exclusive: ${both.join("|")}${where} (module '${as}')`,
+          hint: `give only one of ${both.map((k) => `'${k}'`).join(" or ")}; ${ref}`,
+        });
         break;
       }
       case "propertyNames":

@@ -36,17 +36,13 @@ export function checkLocalFiles(plan: Plan): void {
 }
 
 /**
- * A copy or template `src` that is a folder: Ansible's copy copies a folder recursively, which keel
- * does not implement (it copies one file), and a template renders one file. Refused, never an
- * internal error (the runner's readLocal raises the same for a templated src).
+ * A `src` that is a folder where the module reads one file: a template renders one file, and
+ * unarchive and uri read one file from files/. copy's folder src is copied recursively (its prepare
+ * asks for the folder with findLocal), so the load check lets it through.
  */
 export function localDirError(sub: "files" | "templates", src: string, found: string, at: SourcePos): InputError {
   return sub === "files"
-    ? errorAt(
-        at,
-        `copy: src '${src}' is a folder (${found}); keel's copy copies one file, not a folder recursively as Ansible's does`,
-        `copy each file with its own task, or loop over them: with_fileglob: "${src.replace(/\/+$/, "")}/*" and src: "{{ item }}"`,
-      )
+    ? errorAt(at, `src '${src}' is a folder (${found}); this module reads one file`, "name the file itself")
     : errorAt(at, `template: src '${src}' is a folder (${found}); a template task renders one file`, "name the template file itself");
 }
 
@@ -69,7 +65,11 @@ function checkTask(plan: Plan, task: Task): void {
       `put it in ${isAbsolute(src) ? src : join(dirs[0] ?? ".", spec.sub, src)}`,
     );
   }
-  if (statSync(found).isDirectory()) throw localDirError(spec.sub, src, found, at);
+  if (statSync(found).isDirectory()) {
+    // copy copies a folder recursively (modules/files/copy-walk.ts)
+    if (task.module === "files.copy") return;
+    throw localDirError(spec.sub, src, found, at);
+  }
   if (!spec.template) return;
   const text = readFileBytesCached(found).toString("utf8");
   const lineOf = (n: number) => text.split(/\r\n|\r|\n/)[n - 1];

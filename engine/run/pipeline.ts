@@ -1,9 +1,6 @@
 // The per-task pipeline for one item: when → render → validate → prepare → probe → diff → apply,
 // then changed_when/failed_when (outcome.ts) and `until` retries. The host runner (runner.ts)
 // walks plays, blocks and handlers and hands each item here through the TaskHost interface.
-import { existsSync, statSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
-import { readFileBytesCached } from "../core/filecache.js";
 import type { Connection } from "../core/connection.js";
 import type { Plan, Task, Expr } from "../core/plan.js";
 import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
@@ -35,9 +32,8 @@ import {
   type ItemOutcome,
 } from "./result.js";
 import { captureVault, registerSecretName } from "../core/secrets.js";
+import { findLocal, readLocal } from "./local-src.js";
 import { typeName } from "../template/values.js";
-import { decryptLocalFile } from "../vault/keyring.js";
-import { localDirError } from "../playbook/localfiles.js";
 import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
@@ -258,7 +254,9 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         status = "ok";
         reason = p.module.explain?.(state, p.args);
       } else if (check) {
-        status = changes.some((c) => c.unknown) ? "unknown" : "changed";
+        // An action that never makes the task changed (Ansible's daemon_reload/daemon_reexec, which
+        // its check mode does not even run) leaves the task ok when it is all there is.
+        status = changes.some((c) => c.unknown) ? "unknown" : changes.every(quietAction) ? "ok" : "changed";
         if (h.plannedDirs) notePlannedDirs(h.plannedDirs, task, p.args);
       } else {
         applied = true;
@@ -389,6 +387,7 @@ export function prepare(
           check,
           render: (tpl, source) => renderText(tpl, vars, source),
           readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
+          findLocal: (sub, rel) => findLocal(dirs, sub, rel, task),
         }),
       vc,
     );
@@ -473,26 +472,12 @@ function falseCondition(task: Task, scope: Scope, vars: Record<string, unknown>)
   }
 }
 
-function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task, decrypt: boolean): Buffer {
-  const tried: string[] = [];
-  const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
-  for (const c of candidates) {
-    tried.push(c);
-    // Read once for all hosts (and tasks) while the file is unchanged.
-    if (existsSync(c)) {
-      if (statSync(c).isDirectory()) throw localDirError(sub, rel, c, task.argPos.src ?? task.argsPos);
-      const bytes = readFileBytesCached(c);
-      // a vault-encrypted file is sent decrypted, as Ansible does (never its ciphertext by accident)
-      return decrypt ? decryptLocalFile(bytes, c, task.argsPos) : bytes;
-    }
-  }
-  throw new InputError(
-    `${sub.replace(/s$/, "")} '${rel}' not found (looked in ${tried.join(", ")})`,
-    task.argsPos,
-    `put it in ${join(dirs[0] ?? ".", sub, rel)}`,
-  );
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A Change marked `data: { action: true, quiet: true }`: it runs on apply but never makes the task changed. */
+function quietAction(c: Change): boolean {
+  const d = c.data as { action?: unknown; quiet?: unknown } | undefined;
+  return d?.action === true && d.quiet === true;
 }

@@ -49,6 +49,32 @@ const HARMLESS = new Set([
 
 const STRICT_VALUES = new Set(["yes", "no", "off", "accept-new", "ask"]);
 
+const NO = ["no", "false"];
+/**
+ * Options keel does not honour, but whose given value is what keel does anyway (OpenSSH's default,
+ * ssh_config(5)), so accepting it changes nothing: option → [accepted values, what keel does]. Any
+ * other value is still refused, naming the value keel can take.
+ */
+const DEFAULT_ONLY: Record<string, [values: string[], keel: string]> = {
+  verifyhostkeydns: [NO, "keel does not look host keys up in DNS (SSHFP)"],
+  hostbasedauthentication: [NO, "keel does not use host-based authentication"],
+  proxyusefdpass: [NO, "keel reads a ProxyCommand's standard output"],
+  tunnel: [NO, "keel opens no tun device"],
+  permitlocalcommand: [NO, "keel runs no LocalCommand"],
+  enablesshkeysign: [NO, "keel does not use ssh-keysign"],
+  clearallforwardings: [[...NO, "yes", "true"], "keel forwards no port"],
+  gatewayports: [NO, "keel forwards no port"],
+  addressfamily: [["any"], "keel connects over IPv4 or IPv6, as the name resolves"],
+  forkafterauthentication: [NO, "keel stays in the foreground"],
+  stdinnull: [NO, "keel's shell reads its standard input"],
+  sessiontype: [["default"], "keel runs a command on the host"],
+  canonicalizehostname: [NO, "keel does not canonicalize host names"],
+  nohostauthenticationforlocalhost: [NO, "keel checks localhost's host key too"],
+  pkcs11provider: [["none"], "keel uses no PKCS#11 provider"],
+  knownhostscommand: [["none"], "keel runs no KnownHostsCommand"],
+  remotecommand: [["none"], "keel runs its own shell on the host"],
+};
+
 /** Flags with an argument keel maps onto an option. */
 const FLAG_OPTION: Record<string, string> = { "-J": "proxyjump", "-i": "identityfile", "-p": "port", "-l": "user" };
 /** Flags without an argument that change nothing keel does. */
@@ -107,6 +133,11 @@ export function parseSshArgs(text: string, label: string, fail: (message: string
       continue;
     }
     if (HARMLESS.has(name)) continue;
+    const only = DEFAULT_ONLY[name];
+    if (only) {
+      if (only[0].includes(value.toLowerCase())) continue;
+      fail(`sets -o ${opt}, which keel does not honour`, `${only[1]}: remove the option, or write -o ${m?.[1] ?? name}=${only[0][0]} (the default)`);
+    }
     const algo = ALGORITHM_OPTIONS[name];
     if (algo) {
       // checked here, before any host is touched; applied per host with the ssh_config's (route.ts)

@@ -1,7 +1,9 @@
 // files.copy — Ansible's `copy`: a file's whole content (given inline, or read from the playbook's
 // files/ folder on the controller), mode, owner and group. Compared by sha256 on the host; nothing
-// is uploaded when it already matches.
-import { defineModule, folderEntries } from "../../engine/core/module.js";
+// is uploaded when it already matches. A controller folder as src is copied recursively, as
+// Ansible's copy action does (copy-walk.ts walks it, copy-tree.ts probes, diffs and applies it).
+import { statSync } from "node:fs";
+import { defineModule, folderEntries, type Change } from "../../engine/core/module.js";
 import { InputError } from "../../engine/core/errors.js";
 import {
   FS_ATTR_SCHEMAS,
@@ -14,15 +16,23 @@ import {
   VALIDATE_SCHEMA,
   decodeUtf8,
   parseMode,
-  type FileStat,
 } from "./common.js";
-import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp } from "./content.js";
+import { contentApply, contentDiff, contentExplain, contentProbe, type ContentArgs, type ContentOp, type ContentState } from "./content.js";
 import { contentApplied, contentResult } from "./content-result.js";
+import { prepareTree, type CopyTree } from "./copy-walk.js";
+import { treeApply, treeDiff, treeExplain, treeProbe, treeResult, type TreeArgs, type TreeOp, type TreeState } from "./copy-tree.js";
 
-export default defineModule<ContentArgs, FileStat, ContentOp>({
+type CopyArgs = ContentArgs & { tree?: CopyTree };
+type CopyState = ContentState | TreeState;
+const isTree = (a: CopyArgs): a is TreeArgs => a.tree !== undefined;
+const treeState = (st: CopyState) => st as TreeState;
+const fileState = (st: CopyState) => st as ContentState;
+
+export default defineModule<CopyArgs, CopyState, ContentOp | TreeOp>({
   name: "files.copy",
   aliases: ["copy"],
-  description: "Ensure a file has the given content (inline, or a file from the playbook's files/ folder), mode, owner and group.",
+  description:
+    "Ensure a file has the given content (inline, or a file from the playbook's files/ folder), mode, owner and group; a folder src is copied recursively, as Ansible.",
   args: {
     type: "object",
     additionalProperties: false,
@@ -30,14 +40,15 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
       dest: {
         type: "string",
         minLength: 1,
-        description: "Path of the file on the host. With src, a directory (or a path ending in /) receives the file under src's name.",
+        description:
+          "Path of the file on the host. With src, a directory (or a path ending in /) receives the file under src's name. With a folder src, the directory the folder (src: dir) or its contents (src: dir/) go in.",
       },
       content: { type: "string", description: "The file's content, inline. Exactly one of content and src." },
       src: {
         type: "string",
         minLength: 1,
         description:
-          "A file on the controller, looked up in the role's then the playbook's files/ folder (or an absolute path). Exactly one of content and src.",
+          "A file or folder on the controller, looked up in the role's then the playbook's files/ folder (or an absolute path). A folder is copied recursively, as Ansible: `dir/` copies its contents into dest, `dir` the folder itself (dest/dir/…). Exactly one of content and src.",
       },
       content_encoding: {
         type: "string",
@@ -73,7 +84,7 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
         type: "boolean",
         default: false,
         description:
-          "src is a file on the host (not the controller), copied there; compared by sha256 on the host, and dest gets src's modification time, as in Ansible. keel copies one file: a directory src fails.",
+          "src is a file on the host (not the controller), copied there; compared by sha256 on the host, and dest gets src's modification time, as in Ansible. keel copies one host file: a directory src with remote_src fails (a controller folder is copied recursively).",
       },
       checksum: {
         type: "string",
@@ -84,13 +95,13 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
       directory_mode: {
         anyOf: [{ type: "string" }, { type: "integer" }],
         description:
-          "Mode of the directories created when dest ends in / and does not exist yet (Ansible creates them; without directory_mode they get 0755 under the default umask).",
+          "Mode of the directories created when dest ends in / and does not exist yet (Ansible creates them; without directory_mode they get 0755 under the default umask). With a folder src, also set on every existing sub-folder it copies, as Ansible; never the mode of files.",
       },
       local_follow: {
         type: "boolean",
         default: true,
         description:
-          "Follow symlinks in a controller src directory. keel copies single files, whose src link is always followed: as in Ansible, no effect for a file src.",
+          "Follow symlinks in a controller src folder (default true, as Ansible): a link to a file is copied as that file, a link to a folder as that folder; false (and a dangling link, or one back into the copy) copies the link itself. No effect for a file src, whose link is always followed.",
       },
       parents: {
         type: "boolean",
@@ -118,9 +129,9 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
       throw new InputError("copy: remote_src needs src (a file on the host)", undefined, "add src: /path/on/the/host");
     if (args.remote_src && args.src!.endsWith("/"))
       throw new InputError(
-        `copy: src '${args.src}' with remote_src names a directory; keel's copy copies one file`,
+        `copy: src '${args.src}' with remote_src names a directory on the host; keel's copy with remote_src copies one host file (a controller folder is copied recursively)`,
         undefined,
-        "copy each file with its own task",
+        "copy each file with its own task, or copy the folder from the controller",
       );
     if (args.directory_mode !== undefined) parseMode(args.directory_mode);
     if (args.content !== undefined && args.dest.endsWith("/"))
@@ -129,16 +140,21 @@ export default defineModule<ContentArgs, FileStat, ContentOp>({
 
   prepare(args, ctx) {
     if (args.src === undefined || args.remote_src) return args;
+    const found = ctx.findLocal?.("files", args.src);
+    if (found !== undefined && statSync(found).isDirectory()) return { ...args, tree: prepareTree(args, found, ctx) };
     const bytes = ctx.readLocal("files", args.src, { decrypt: args.decrypt !== false });
     const text = decodeUtf8(bytes);
     return text !== undefined
       ? { ...args, content: text, content_encoding: "utf8" }
       : { ...args, content: bytes.toString("base64"), content_encoding: "base64" };
   },
-  probe: (args) => contentProbe(args),
-  diff: (state, args) => contentDiff(state, args, "copy"),
-  explain: (state, args) => contentExplain(state, args),
-  // ansible.builtin.copy's register keys (content-result.ts); after a write, one stat of the file
-  result: (state, args) => contentResult(state, args),
-  apply: async (host, args, changes, state) => contentApplied(host, state, args, await contentApply(host, args, changes, state)),
+  probe: (args) => (isTree(args) ? treeProbe(args) : contentProbe(args)),
+  diff: (state, args) => (isTree(args) ? treeDiff(treeState(state), args) : contentDiff(fileState(state), args, "copy")),
+  explain: (state, args) => (isTree(args) ? treeExplain(treeState(state), args) : contentExplain(fileState(state), args)),
+  // ansible.builtin.copy's register keys (content-result.ts, copy-tree.ts); after a write, one stat of the file
+  result: (state, args) => (isTree(args) ? treeResult(treeState(state), args) : contentResult(fileState(state), args)),
+  apply: async (host, args, changes, state) =>
+    isTree(args)
+      ? treeApply(host, args, changes as Change<TreeOp>[], treeState(state))
+      : contentApplied(host, fileState(state), args, await contentApply(host, args, changes as Change<ContentOp>[], fileState(state))),
 });

@@ -56,7 +56,11 @@ export default defineModule<PipArgs, PipState, PipOp>({
         ],
         description: "Package name(s), with optional version specifiers (`django>=4,<5`), or VCS URLs (git+https://…).",
       },
-      version: { type: "string", minLength: 1, description: "The version for a single `name` (1.2.3 means ==1.2.3; '>=1.2' a specifier)." },
+      version: {
+        type: "string",
+        description:
+          "The version for a single `name` (1.2.3 means ==1.2.3; '>=1.2' a specifier). An empty one adds none, as in Ansible (a role's `version: \"{{ v | default(omit) }}\"` with v: '').",
+      },
       requirements: { type: "string", minLength: 1, description: "A requirements file on the host (relative to chdir). Not with `name`." },
       state: {
         enum: ["present", "latest", "absent", "forcereinstall"],

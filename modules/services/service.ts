@@ -38,10 +38,14 @@ export interface ServiceArgs {
 /** Strategies keyed by facts.init. */
 export const BACKENDS: Readonly<Record<string, ServiceBackend>> = { systemd, sysv };
 
-/** Change.data of this module. `action` marks restart/reload, which are never drift. */
+/**
+ * Change.data of this module. `action` marks restart/reload, which are never drift; `quiet` marks
+ * daemon-reload/daemon-reexec, which never make the task changed (check mode included), as in Ansible.
+ */
 export interface ServiceChangeData {
   op: ServiceOp;
   action?: true;
+  quiet?: true;
 }
 
 export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
@@ -86,13 +90,13 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
       },
       daemon_reload: {
         description:
-          "systemd only: run `systemctl daemon-reload` first. With a name, only when the unit's files changed on disk (NeedDaemonReload=yes); without one, always. As in Ansible, the reload alone never makes the task changed (check mode shows it as an action; drift ignores it).",
+          "systemd only: run `systemctl daemon-reload` first. Every time it is asked for, with or without a name, as Ansible's systemd module does (the summary says when the unit's own files changed on disk, NeedDaemonReload=yes). As in Ansible, the reload alone never makes the task changed, in check mode too (it is listed as an action; drift ignores it).",
         type: "boolean",
       },
       "daemon-reload": { description: "Alias of daemon_reload.", type: "boolean" },
       daemon_reexec: {
         description:
-          "systemd only: run `systemctl daemon-reexec` (after daemon_reload, before anything else), every run, as Ansible's systemd module does. Like daemon_reload it never makes the task changed alone (check mode shows it as an action; drift ignores it).",
+          "systemd only: run `systemctl daemon-reexec` (after daemon_reload, before anything else), every run, as Ansible's systemd module does. Like daemon_reload it never makes the task changed alone, in check mode too (it is listed as an action; drift ignores it).",
         type: "boolean",
       },
       "daemon-reexec": { description: "Alias of daemon_reexec.", type: "boolean" },
@@ -168,11 +172,11 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
   diff(st, args) {
     // daemon-reexec has no state to compare: like Ansible, it runs every time it is asked for.
     const reexec: Change<ServiceChangeData>[] = reexecWanted(args)
-      ? [{ summary: "systemctl daemon-reexec", field: "daemon_reexec", data: { op: "daemon-reexec", action: true } }]
+      ? [{ summary: "systemctl daemon-reexec", field: "daemon_reexec", data: { op: "daemon-reexec", action: true, quiet: true } }]
       : [];
     if (!args.name) {
       const reload: Change<ServiceChangeData>[] = reloadWanted(args)
-        ? [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true } }]
+        ? [{ summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true, quiet: true } }]
         : [];
       return [...reload, ...reexec];
     }
@@ -181,14 +185,21 @@ export default defineModule<ServiceArgs, ServiceState, ServiceChangeData>({
     // with only a name; only enabled and state need it.
     if (!st.exists && (args.state !== undefined || args.enabled !== undefined)) throw new ModuleError(`service ${n} not found: ${st.where}`);
     const changes: Change<ServiceChangeData>[] = [];
-    if (reloadWanted(args) && st.needReload) {
-      changes.push({
-        summary: `unit files of ${n} changed on disk, to daemon-reload`,
-        field: "daemon_reload",
-        before: "NeedDaemonReload=yes",
-        after: "reloaded",
-        data: { op: "daemon-reload", action: true },
-      });
+    // Like Ansible's systemd module (systemd.py: `if daemon_reload and not check_mode`), the reload
+    // runs whenever it is asked for, not only when this unit's files changed: changes to other units
+    // (a socket, a timer, a drop-in's generator) are loaded too. It is an action, never drift.
+    if (reloadWanted(args)) {
+      changes.push(
+        st.needReload
+          ? {
+              summary: `unit files of ${n} changed on disk, to daemon-reload`,
+              field: "daemon_reload",
+              before: "NeedDaemonReload=yes",
+              after: "reloaded",
+              data: { op: "daemon-reload", action: true, quiet: true },
+            }
+          : { summary: "systemctl daemon-reload", field: "daemon_reload", data: { op: "daemon-reload", action: true, quiet: true } },
+      );
     }
     changes.push(...reexec);
     // Only a name (systemd_service: name=docker): read the unit's status for `register`, change nothing else.

@@ -189,7 +189,6 @@ export default defineModule<SysctlArgs, SysctlState, SysctlOp>({
         own.map((o) => o.i),
         key,
         want,
-        st.target === undefined,
       );
       // With reload: false the running kernel is left alone (e.g. kernel-wide keys on a host that
       // shares its kernel): say what it runs with now, never pretend the new value is live.
@@ -324,9 +323,14 @@ function text(lines: string[]): string {
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
-function setLine(lines: string[], idx: number[], key: string, value: string, create: boolean): string[] {
+/**
+ * The file's lines with `key=value` set: the last line that has the key replaced, the others
+ * dropped, or the line appended. A new file holds that line alone, as Ansible's sysctl writes it
+ * (no header: the same role leaves the same file under either tool).
+ */
+function setLine(lines: string[], idx: number[], key: string, value: string): string[] {
   const line = `${key}=${value}`;
-  if (idx.length === 0) return create ? ["# Managed by keel (system.sysctl).", line] : [...lines, line];
+  if (idx.length === 0) return [...lines, line];
   const last = idx[idx.length - 1]!;
   return lines.flatMap((l, i) => (i === last ? [line] : idx.includes(i) ? [] : [l]));
 }

@@ -1,4 +1,4 @@
-// End to end: the read-only modules (files.stat, files.find, system.getent) through the real
+// End to end: the read-only modules (files.stat, files.find, system.getent, system.ping) through the real
 // `keel run` over SSH against lab04, and their registered results compared field by field with
 // what ansible-core (installed on this machine) returns for the same paths on the same host.
 // Everything lives under /tmp/modsa-ro on lab04 and is removed afterwards.
@@ -24,7 +24,7 @@ interface TaskEvent {
   type: string;
   host: string;
   task: { name: string };
-  result: { status: string; msg?: string };
+  result: { status: string; msg?: string; reason?: string };
 }
 
 let dir = "";
@@ -177,6 +177,47 @@ describeLab("read-only modules on a lab host", () => {
     const r = await play(`- name: missing\n  getent: { database: passwd, key: nosuchuser-modsa }\n`);
     expect(r.code).toBe(2);
     expect(r.results.get("missing")).toMatchObject({ status: "failed", msg: expect.stringContaining("One or more supplied key could not be found") });
+  });
+
+  it("ping returns Ansible's `ping` (data, default pong), proves become, and data: crash fails as Ansible's", async () => {
+    const r = await play(
+      [
+        "- name: default\n  ping:\n  register: p1",
+        "- name: data\n  ansible.builtin.ping: { data: hello }\n  register: p2",
+        "- name: as nobody\n  ping:\n  become: true\n  become_user: nobody",
+        "- name: show\n  debug: { msg: \"{{ {'p1': p1.ping, 'p2': p2.ping, 'changed': p1.changed or p2.changed} | to_json }}\" }",
+        "- name: crash\n  ping: { data: crash }\n  register: p3\n  ignore_errors: true",
+        "- name: crash msg\n  debug: { msg: \"{{ {'failed': p3.failed, 'msg': p3.msg.split('\\n')[0]} | to_json }}\" }",
+        "- name: no such become user\n  ping:\n  become: true\n  become_user: nosuchuser-modsa\n  ignore_errors: true",
+      ].join("\n"),
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(r.results.get("default")?.status).toBe("ok");
+    // the probe ran through sudo as the become user; an unknown one fails the task
+    expect(r.results.get("as nobody")).toMatchObject({ status: "ok", reason: "pong: logged in and ran a shell command as nobody" });
+    expect(r.results.get("no such become user")).toMatchObject({ status: "failed", msg: expect.stringContaining("unknown user nosuchuser-modsa") });
+    const keelPing = JSON.parse(r.results.get("show")!.msg!) as Record<string, unknown>;
+    const keelCrash = JSON.parse(r.results.get("crash msg")!.msg!) as Record<string, unknown>;
+    type Ping = { p1: unknown; p2: unknown; changed: boolean; crash: { failed: boolean; msg: string } };
+    await checkAgainstAnsible<Ping>(
+      "readonly-modules-ping",
+      parts("ping", "; data=hello; data=crash", "ping of each; changed; crash's failed and first line of msg"),
+      async () => {
+        const a = await ansible("ping", "");
+        const b = await ansible("ping", "data=hello");
+        const c = await ansible("ping", "data=crash");
+        return {
+          p1: a.ping,
+          p2: b.ping,
+          changed: Boolean(a.changed) || Boolean(b.changed),
+          crash: { failed: c.failed === true || /MODULE FAILURE/.test(String(c.msg)), msg: String(c.msg).split("\n")[0]! },
+        };
+      },
+      (ans) => {
+        expect(keelPing).toEqual({ p1: ans.p1, p2: ans.p2, changed: ans.changed });
+        expect(keelCrash).toEqual(ans.crash);
+      },
+    );
   });
 
   it("the facts probe gives Ansible's values for the fact list (live ansible -m setup on the same host)", async () => {

@@ -376,7 +376,7 @@ time.sleep(120)' keel-e2e-lockholder >/dev/null 2>&1 & echo $!`,
     expect(r.code, r.out).toBe(0);
     expect(summaries(r, PKG_HOST, "IPv4 forwarding")).toEqual([`net.ipv4.ip_forward not set in ${SYSCTL_FILE} (→ 1)`, "net.ipv4.ip_forward live 0 → 1"]);
     expect(await on(PKG_HOST, "cat /proc/sys/net/ipv4/ip_forward")).toBe("1\n");
-    expect(await on(PKG_HOST, `cat ${SYSCTL_FILE}`)).toBe("# Managed by keel (system.sysctl).\nnet.ipv4.ip_forward=1\n");
+    expect(await on(PKG_HOST, `cat ${SYSCTL_FILE}`)).toBe("net.ipv4.ip_forward=1\n");
     expect(machineProc("net.ipv4.ip_forward")).toBe(machineBefore);
     expect((await on(SVC_HOST, "cat /proc/sys/net/ipv4/ip_forward")).trim()).toBe(otherHostBefore);
 

@@ -2,7 +2,7 @@
 // template, a template with a syntax error or an unsupported tag fail when the playbook loads,
 // before task 1 touches any host.
 import { describe, it, expect, afterAll } from "vitest";
-import { mkdtempSync, writeFileSync, mkdirSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, existsSync, rmSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPlaybook } from "../../../engine/playbook/index.js";
@@ -44,14 +44,9 @@ describe("controller files checked at load", () => {
     expect(e.message).toMatch(/file 'missing.txt' not found/);
     expect(e.pos).toMatchObject({ line: 6 });
   });
-  it("a copy src that is a folder: refused at the src argument, with the loop that does it (Ansible copies it recursively; keel copies one file)", () => {
+  it("a copy src that is a folder loads (copied recursively, as Ansible), with or without its trailing slash", () => {
     mkdirSync(join(dir, "files", "confd"), { recursive: true });
-    for (const src of ["confd", "confd/"]) {
-      const e = loadError(`      copy: { dest: /tmp/y/, src: ${src} }\n`);
-      expect(e.message).toMatch(/copy: src 'confd\/?' is a folder .*keel's copy copies one file/);
-      expect(e.pos).toMatchObject({ line: 6 });
-      expect(e.hint).toMatch(/with_fileglob: "confd\/\*"/);
-    }
+    for (const src of ["confd", "confd/"]) expect(() => loadPlaybook(playbook(`      copy: { dest: /tmp/y/, src: ${src} }\n`), { registry })).not.toThrow();
   });
   it("a template src that is a folder: refused at load, not an internal error", () => {
     mkdirSync(join(dir, "templates", "tdir"), { recursive: true });
@@ -96,15 +91,31 @@ describe("controller files checked at load", () => {
       expect(() => loadPlaybook(playbook(t), { registry: testRegistry })).not.toThrow();
     }
   });
-  it("keel run: a templated copy src that is a folder fails its task with the load error's words, not an internal error", async () => {
-    mkdirSync(join(dir, "files", "confd"), { recursive: true });
+  it("keel run: a templated copy src that is a folder is copied recursively; drift is clean, then sees a tampered file; unarchive of a folder fails naming it", async () => {
+    mkdirSync(join(dir, "files", "confd", "sub"), { recursive: true });
+    writeFileSync(join(dir, "files", "confd", "a.conf"), "a=1\n");
+    writeFileSync(join(dir, "files", "confd", "sub", "b.conf"), "b=2\n");
+    const out = join(dir, "out");
     const p = join(dir, "rundir.yml");
-    writeFileSync(p, `- hosts: all\n  gather_facts: false\n  vars: { d: confd }\n  tasks:\n    - copy: { dest: ${join(dir, "out")}/, src: "{{ d }}" }\n`);
+    writeFileSync(p, `- hosts: all\n  gather_facts: false\n  vars: { d: confd }\n  tasks:\n    - copy: { dest: ${out}/, src: "{{ d }}", mode: "0600" }\n`);
     writeFileSync(join(dir, "inv.yml"), "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n");
     const o = captureIO();
-    expect(await main(["run", p, "-i", join(dir, "inv.yml")], o)).toBe(2);
-    expect(o.stdout + o.stderr).toMatch(/copy: src 'confd' is a folder/);
-    expect(o.stdout + o.stderr).not.toMatch(/internal error|EISDIR/);
+    expect(await main(["run", p, "-i", join(dir, "inv.yml")], o), o.stdout + o.stderr).toBe(0);
+    expect(readFileSync(join(out, "confd", "sub", "b.conf"), "utf8")).toBe("b=2\n");
+    expect(statSync(join(out, "confd", "a.conf")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(out, "confd", "sub")).mode & 0o777).toBe(0o755);
+    const d1 = captureIO();
+    expect(await main(["drift", p, "-i", join(dir, "inv.yml")], d1), d1.stdout + d1.stderr).toBe(0);
+    writeFileSync(join(out, "confd", "sub", "b.conf"), "tampered\n");
+    const d2 = captureIO();
+    expect(await main(["drift", p, "-i", join(dir, "inv.yml")], d2)).toBe(2);
+    expect(d2.stdout).toMatch(/sub\/b\.conf: content differs/);
+    const u = join(dir, "unarchive.yml");
+    writeFileSync(u, `- hosts: all\n  gather_facts: false\n  tasks:\n    - unarchive: { dest: ${out}/, src: confd }\n`);
+    const o2 = captureIO();
+    expect(await main(["run", u, "-i", join(dir, "inv.yml")], o2)).toBe(2);
+    expect(o2.stdout + o2.stderr).toMatch(/src 'confd' is a folder .*this module reads one file/);
+    expect(o2.stdout + o2.stderr).not.toMatch(/internal error|EISDIR/);
   });
   it("keel run: exit 1 and task 1 did not write", async () => {
     const out = join(dir, "written-by-task-1");

@@ -165,6 +165,7 @@ const MULTILINE: Record<string, Record<string, string>> = {
   "system.command": { cmd: COMMAND, "argv[]": ARGV, chdir: PATH, creates: PATH, removes: PATH, stdin: "sent on the command's stdin, as written" },
   "system.cron": { cron_file: PATH },
   "system.getent": { key: ARGV, service: ARGV, split: LOCAL },
+  "system.ping": { data: LOCAL },
   "system.reboot": { msg: ARGV, test_command: COMMAND, reboot_command: COMMAND, boot_time_command: COMMAND },
   "system.setup": { filter: LOCAL, "filter[]": LOCAL },
   "system.shell": { cmd: COMMAND, executable: PATH, chdir: PATH, creates: PATH, removes: PATH, stdin: "sent on the command's stdin, as written" },

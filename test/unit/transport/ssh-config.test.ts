@@ -223,7 +223,28 @@ describe("routes", () => {
     };
     expect(parseSshArgs("-o ForwardX11=no -o ForwardX11Trusted=no", "args", fail).opts).toEqual([]);
     expect(sshOptionOf(["-o ForwardX11=yes -o Port=2222"], "ForwardX11")).toBe("yes");
-    expect(() => parseSshArgs("-o Tunnel=yes", "args", fail)).toThrow(/keel does not honour the ssh option Tunnel;/);
+    expect(() => parseSshArgs("-o Tunnel=yes", "args", fail)).toThrow(
+      /sets -o Tunnel=yes, which keel does not honour \| keel opens no tun device: remove the option, or write -o Tunnel=no/,
+    );
+  });
+
+  it("an option keel does not honour is accepted with its OpenSSH default value, which is what keel does (issue 16 audit: VerifyHostKeyDNS=no)", () => {
+    const fail = (m: string, hint: string): never => {
+      throw new Error(`${m} | ${hint}`);
+    };
+    const defaults =
+      "-o VerifyHostKeyDNS=no -o HostbasedAuthentication=no -o ProxyUseFdpass=no -o Tunnel=no -o PermitLocalCommand=no -o EnableSSHKeysign=no " +
+      "-o ClearAllForwardings=yes -o GatewayPorts=no -o AddressFamily=any -o ForkAfterAuthentication=no -o StdinNull=no -o SessionType=default " +
+      "-o CanonicalizeHostname=no -o NoHostAuthenticationForLocalhost=no -o PKCS11Provider=none -o KnownHostsCommand=none -o RemoteCommand=none -o verifyhostkeydns=False";
+    expect(parseSshArgs(defaults, "args", fail).opts).toEqual([]);
+    expect(parseSshArgs("-o VerifyHostKeyDNS no -o Port=2222", "args", fail).opts.map((o) => o.key)).toEqual(["port"]);
+    // any other value would check or route the connection otherwise: still refused, naming the default
+    expect(() => parseSshArgs("-o VerifyHostKeyDNS=yes", "args", fail)).toThrow(
+      "sets -o VerifyHostKeyDNS=yes, which keel does not honour | keel does not look host keys up in DNS (SSHFP): remove the option, or write -o VerifyHostKeyDNS=no (the default)",
+    );
+    expect(() => parseSshArgs("-o AddressFamily=inet", "args", fail)).toThrow(/AddressFamily=inet, which keel does not honour/);
+    expect(() => parseSshArgs("-o RemoteCommand=uptime", "args", fail)).toThrow(/RemoteCommand=uptime, which keel does not honour \| keel runs its own shell/);
+    expect(() => parseSshArgs("-o ProxyUseFdpass=yes", "args", fail)).toThrow(/ProxyUseFdpass=yes/);
   });
 
   it("one table of honoured options: each is taken from a config file and from -o of ssh arguments alike", () => {
