@@ -9,7 +9,7 @@ const SYMBOLIC = /^([ugoa]*([-+=]([rwxXst]*|[ugo]))+)(,([ugoa]*([-+=]([rwxXst]*|
 
 /**
  * Parse a mode argument. Numbers are read by their decimal digits as octal (YAML 1.2 reads `0644`
- * as 644, which Ansible users mean as 0644); strings may be "0644", "644", "0o644" or symbolic.
+ * as 644, which Ansible users mean as 0644); strings may be "0644", "644", "02775", "0o644" or symbolic.
  */
 export function parseMode(mode: string | number): ModeSpec {
   if (typeof mode === "number") {
@@ -20,7 +20,9 @@ export function parseMode(mode: string | number): ModeSpec {
     return { octal: parseInt(digits, 8) };
   }
   const s = mode.trim();
-  const m = /^(?:0o)?([0-7]{1,4})$/i.exec(s);
+  // leading zeros past four digits are Ansible's too (int("02775", 8)): geerlingguy.postgresql's
+  // socket directory mode is "02775"
+  const m = /^(?:0o)?0*([0-7]{1,4})$/i.exec(s);
   if (m) return { octal: parseInt(m[1]!, 8) };
   if (SYMBOLIC.test(s)) return { symbolic: s };
   throw new InputError(`invalid mode '${mode}'`, undefined, 'use octal ("0644") or chmod symbolic form ("u=rw,g=r,o=r")');
