@@ -53,4 +53,11 @@ describe("files.copy of a folder, locally", () => {
     expect(r.text).toMatch(/failed +localhost +t /);
     expect(readFileSync(join(out, "a.conf"), "utf8")).toBe("a=old\n");
   });
+  it("checksum names one file's SHA1: refused with a folder src, nothing written", async () => {
+    rmSync(out, { recursive: true, force: true });
+    const r = await run("checksum: 0123456789abcdef0123456789abcdef01234567");
+    expect(r.code).toBe(2);
+    expect(r.text).toContain("checksum names the SHA1 of one file; src 'conf/' is a folder");
+    expect(() => readdirSync(out)).toThrow();
+  });
 });
