@@ -171,7 +171,8 @@ export function lazyVars(vars: Record<string, unknown>): Record<string, unknown>
   const proxy: Record<string, unknown> = new Proxy(vars, {
     get(t, k, r) {
       if (typeof k !== "string") return Reflect.get(t, k, r);
-      if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : Reflect.get(t, k, r);
+      // `vars`: Ansible's mapping of every variable (`vars['pkg_' + name]`), this view itself
+      if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : k === "vars" ? proxy : Reflect.get(t, k, r);
       const raw = t[k];
       const lazy =
         typeof raw === "string"
@@ -181,9 +182,10 @@ export function lazyVars(vars: Record<string, unknown>): Record<string, unknown>
       if (isSecretName(k)) noteSecretRead(v);
       return v;
     },
-    has: (t, k) => k in t || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
+    has: (t, k) => k in t || k === "vars" || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
     getOwnPropertyDescriptor(t, k) {
       const d = Reflect.getOwnPropertyDescriptor(t, k);
+      if (!d && k === "vars") return { value: proxy, writable: true, enumerable: false, configurable: true };
       if (d || typeof k !== "string" || !Object.hasOwn(BUILTIN_VARS, k)) return d;
       return { value: BUILTIN_VARS[k], writable: true, enumerable: false, configurable: true };
     },
