@@ -18,6 +18,8 @@ export interface SettingDef {
   type: SettingType;
   /** What keel does with it (shown by keel config). */
   use: string;
+  /** The values a string setting may take (another one is an error at its file:line). */
+  choices?: string[];
 }
 
 export const SETTINGS: SettingDef[] = [
@@ -109,6 +111,47 @@ export const SETTINGS: SettingDef[] = [
     env: ["ANSIBLE_VAULT_ENCRYPT_IDENTITY"],
     type: "string",
     use: "vault id keel vault encrypts with when several are given (--encrypt-vault-id overrides)",
+  },
+  {
+    name: "gathering",
+    section: "defaults",
+    keys: ["gathering"],
+    env: ["ANSIBLE_GATHERING"],
+    type: "string",
+    choices: ["implicit", "explicit", "smart"],
+    use: "explicit: a play gathers facts only with gather_facts: true; implicit and smart: unless gather_facts: false (keel gathers once per host per run, as smart)",
+  },
+  {
+    name: "ask_pass",
+    section: "defaults",
+    keys: ["ask_pass"],
+    env: ["ANSIBLE_ASK_PASS"],
+    type: "bool",
+    use: "True: prompt for the SSH password (as -k) unless a connection password file is given",
+  },
+  {
+    name: "connection_password_file",
+    section: "defaults",
+    keys: ["connection_password_file"],
+    env: ["ANSIBLE_CONNECTION_PASSWORD_FILE"],
+    type: "path",
+    use: "SSH password file (as --connection-password-file) unless -k or the flag is given",
+  },
+  {
+    name: "become_password_file",
+    section: "defaults",
+    keys: ["become_password_file"],
+    env: ["ANSIBLE_BECOME_PASSWORD_FILE"],
+    type: "path",
+    use: "sudo password file (as --become-password-file) unless -K or the flag is given",
+  },
+  {
+    name: "become_ask_pass",
+    section: "privilege_escalation",
+    keys: ["become_ask_pass"],
+    env: ["ANSIBLE_BECOME_ASK_PASS"],
+    type: "bool",
+    use: "True: prompt for the sudo password (as -K) unless a become password file is given",
   },
   {
     name: "become",
@@ -268,6 +311,7 @@ function convert(def: SettingDef, raw: string, base: string, where: () => InputE
         .filter(Boolean)
         .map(path);
     default:
+      if (def.choices && !def.choices.includes(v)) throw where();
       return v;
   }
 }
@@ -289,7 +333,12 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env, file: stri
           def,
           raw,
           process.cwd(),
-          () => new InputError(`${envName}='${raw}' is not a valid ${def.type === "bool" ? "boolean" : def.type === "int" ? "whole number" : "value"}`),
+          () =>
+            new InputError(
+              `${envName}='${raw}' is not a valid ${def.type === "bool" ? "boolean" : def.type === "int" ? "whole number" : "value"}`,
+              undefined,
+              def.choices ? `${envName} takes ${def.choices.join(", ")}` : undefined,
+            ),
         ),
         source: `${envName} (environment)`,
       };
@@ -308,6 +357,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env, file: stri
           new InputError(
             `${key} = ${iv.value} is not a valid ${def.type === "bool" ? "boolean (True or False)" : def.type === "int" ? "whole number" : "value"}`,
             { file, line: iv.line, col: 1 },
+            def.choices ? `${key} takes ${def.choices.join(", ")}` : undefined,
           ),
       ),
       source: `${file}:${iv.line}`,

@@ -24,8 +24,8 @@ export { packageRoot } from "../core/paths.js";
  *
  * @throws InputError at the offending file:line:col, with the source line and a hint.
  */
-export function loadPlaybook(file: string, opts: { registry: Registry }): Plan {
-  const plan = new Loader(opts.registry).load(file);
+export function loadPlaybook(file: string, opts: { registry: Registry; gathering?: "implicit" | "explicit" | "smart" }): Plan {
+  const plan = new Loader(opts.registry, opts.gathering).load(file);
   checkLocalFiles(plan);
   return plan;
 }

@@ -50,7 +50,11 @@ export { readYaml } from "./readers.js";
 export class Loader {
   private playCount = 0;
   private readonly errors = new ErrorCollector();
-  constructor(private readonly registry: Registry) {}
+  constructor(
+    private readonly registry: Registry,
+    /** ansible.cfg's gathering: `explicit` gathers facts only in plays that say `gather_facts: true`. */
+    private readonly gathering: "implicit" | "explicit" | "smart" = "implicit",
+  ) {}
 
   load(file: string): Plan {
     const abs = resolve(file);
@@ -132,7 +136,19 @@ export class Loader {
     const id = `p${this.playCount++}`;
     const pos = y.pos(node);
     const playbookDir = dirname(y.file);
-    const play: Play = { id, name: "", hosts: "", pos, vars: {}, varsFiles: {}, gatherFacts: true, strategy: "free", tasks: [], handlers: [], tags: [] };
+    const play: Play = {
+      id,
+      name: "",
+      hosts: "",
+      pos,
+      vars: {},
+      varsFiles: {},
+      gatherFacts: this.gathering !== "explicit",
+      strategy: "free",
+      tasks: [],
+      handlers: [],
+      tags: [],
+    };
     const sections: Partial<Record<"pre_tasks" | "tasks" | "post_tasks" | "handlers" | "roles", Pair>> = {};
     let hostsSeen = false;
     let collections: string[] = [];

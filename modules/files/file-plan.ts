@@ -23,7 +23,7 @@ export interface FileArgs extends AttrArgs, TimeArgs {
   path?: string;
   dest?: string;
   name?: string;
-  state?: "file" | "directory" | "link" | "absent" | "touch";
+  state?: "file" | "directory" | "link" | "absent" | "touch" | "hard";
   recurse?: boolean;
   src?: string;
   force?: boolean;

@@ -46,9 +46,9 @@ export default defineModule<FileArgs, FileState, FileOp>({
       name: { type: "string", minLength: 1, description: "Alias of path." },
       state: {
         type: "string",
-        enum: ["file", "directory", "link", "absent", "touch"],
+        enum: ["file", "directory", "link", "absent", "touch", "hard"],
         description:
-          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing; its times are set to now (a change on every run, as Ansible) unless modification_time and access_time say preserve. Default: the path's current kind, or file (directory with recurse).",
+          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing; its times are set to now (a change on every run, as Ansible) unless modification_time and access_time say preserve. hard (a hard link) is refused at load: keel does not make hard links yet. Default: the path's current kind, or file (directory with recurse).",
       },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
@@ -178,6 +178,9 @@ export default defineModule<FileArgs, FileState, FileOp>({
         return [...recursive(attrChanges(st, args, ""), args), ...treeChanges(st, args, path), ...timeChanges(st.times, args)];
       case "link":
         return linkChanges(st, args, path);
+      case "hard":
+        // refused at load (check); a templated state reaches here only after rendering
+        throw new ModuleError("state: hard (a hard link to src) is not implemented by keel's file module");
     }
   },
 
@@ -279,6 +282,12 @@ function check(a: FileArgs): void {
       "set them in a task of their own on the link's target, or on each path",
     );
   if (a.mode !== undefined) parseMode(a.mode);
+  if (a.state === "hard")
+    throw new InputError(
+      "state: hard (a hard link to src) is not implemented by keel's file module",
+      undefined,
+      "make the link with `command: ln -f -- SRC PATH` and `creates: PATH` (or `state: link` for a symbolic link)",
+    );
   if (a.state === "link" && a.src === undefined)
     throw new InputError("state: link needs src (the link's target)", undefined, "add src: /path/the/link/points/to");
   if (a.src !== undefined && a.state !== "link")

@@ -4,6 +4,7 @@ import { InputError } from "../../core/errors.js";
 import { checkSshArgs } from "../../inventory/hostspec.js";
 import type { RunOptions } from "../../run/options.js";
 import { resolveSettings, type Settings } from "../../config/ansiblecfg.js";
+import { checkRefusedSettings } from "../../config/ansiblecfg-refused.js";
 
 /** The effective ansible.cfg/environment settings (read at each call: a command reads them once or twice). */
 export function ansibleSettings(): { file?: string; settings: Settings } {
@@ -21,6 +22,8 @@ interface GivenFlags {
 }
 
 export function applyAnsibleConfig(run: Applied, f: GivenFlags = {}): void {
+  // a setting that would change the result and that keel cannot honour stops here, before any host
+  checkRefusedSettings(process.env);
   const { settings: s } = ansibleSettings();
   const val = <T>(n: string) => s[n]?.value as T | undefined;
   if (val<boolean>("host_key_checking") !== undefined) run.hostKeyChecking = val<boolean>("host_key_checking")!;
@@ -64,4 +67,20 @@ export function applyAnsibleConfig(run: Applied, f: GivenFlags = {}): void {
 /** inventory of ansible.cfg / ANSIBLE_INVENTORY (used when no -i is given). */
 export function configInventory(): string[] | undefined {
   return ansibleSettings().settings.inventory?.value as string[] | undefined;
+}
+
+/** gathering of ansible.cfg / ANSIBLE_GATHERING: explicit = plays gather facts only with gather_facts: true. */
+export function configGathering(): "implicit" | "explicit" | "smart" | undefined {
+  return ansibleSettings().settings.gathering?.value as "implicit" | "explicit" | "smart" | undefined;
+}
+
+/** ask_pass / become_ask_pass and the two password files of ansible.cfg (the flags, given, win). */
+export function configPasswords(): { askPass?: boolean; askBecomePass?: boolean; connectionPasswordFile?: string; becomePasswordFile?: string } {
+  const { settings: s } = ansibleSettings();
+  const out: ReturnType<typeof configPasswords> = {};
+  if (s.ask_pass?.value === true) out.askPass = true;
+  if (s.become_ask_pass?.value === true) out.askBecomePass = true;
+  if (typeof s.connection_password_file?.value === "string") out.connectionPasswordFile = s.connection_password_file.value;
+  if (typeof s.become_password_file?.value === "string") out.becomePasswordFile = s.become_password_file.value;
+  return out;
 }

@@ -3,6 +3,7 @@
 // per host × control: pass / fail with evidence, not_applicable, manual, error/unknown, waived.
 // Everything is loaded and validated (catalog, profile, waivers, inventory, playbook, signing key,
 // outputs) before a host is touched. The exit codes are documented in the help text below.
+import { configGathering } from "./ansible-config.js";
 import { Command, Option } from "commander";
 import { termSafe } from "../../report/termsafe.js";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -204,7 +205,7 @@ async function audit(profileArg: string, o: AuditCliOptions, ctx: CommandContext
   warnUncheckedHosts(io, inv, c);
   const waivers = o.waivers ? loadWaivers(o.waivers, setup.catalog.ids, (p, pos) => inv.match(p, pos)) : undefined;
   const playbookFile = resolve(o.playbook ?? packagePath("playbooks/harden.yml"));
-  const plan = loadPlaybook(playbookFile, { registry });
+  const plan = loadPlaybook(playbookFile, { registry, gathering: configGathering() });
   assertReadOnly(plan);
   // -t / --skip-tags select controls by id: the report covers exactly the controls that ran.
   for (const t of [...c.tags, ...c.skipTags]) {

@@ -1,6 +1,7 @@
 // keel drift: check mode across the fleet, a drift report in several formats, a history of runs.
 // Exit codes follow Terraform's plan -detailed-exitcode: 0 no drift, 2 drift, 1 error (and, unless
 // --allow-unreachable, any unreachable or failed host).
+import { configGathering } from "./ansible-config.js";
 import { Command, Option } from "commander";
 import { termSafe } from "../../report/termsafe.js";
 import { writeFileSync, mkdirSync } from "node:fs";
@@ -115,7 +116,7 @@ async function drift(playbookArg: string, o: DriftCliOptions, ctx: CommandContex
   const inv0 = await loadInventory(c.inventory);
   const inv = shard ? shardInventory(inv0, shard) : inv0;
   phaseMark("inventory loaded");
-  const plan = loadPlaybook(resolve(playbookArg), { registry });
+  const plan = loadPlaybook(resolve(playbookArg), { registry, gathering: configGathering() });
   phaseMark("playbook loaded");
   warnUncheckedHosts(io, inv, c);
   const playbookName = displayPath(playbookArg);

@@ -18,7 +18,7 @@ import { defaultInventoryPath } from "../../inventory/index.js";
 import { collect, parseExtraVars } from "./shared.js";
 import { promptHidden } from "./prompt.js";
 import { addVaultFlags } from "./vault-flags.js";
-import { applyAnsibleConfig, configInventory } from "./ansible-config.js";
+import { applyAnsibleConfig, configInventory, configPasswords } from "./ansible-config.js";
 import { checkSshArgs } from "../../inventory/hostspec.js";
 
 /** Hosts worked on in parallel unless -f says otherwise. */
@@ -225,6 +225,16 @@ export async function askPasswords(f: ConnectionFlags, c: ConnectionSettings, io
   if (becomeFile) c.run.becomePassword = passwordFromFile(becomeFile, "--become-password-file");
   if (f.askPass) c.run.password = await promptHidden(io, "SSH password: ");
   if (f.askBecomePass) c.run.becomePassword = await promptHidden(io, "BECOME password: ");
+  // ansible.cfg / ANSIBLE_*, where no flag said how to get that password: the file, else the prompt
+  const cfg = configPasswords();
+  if (!f.askPass && !connFile) {
+    if (cfg.connectionPasswordFile) c.run.password = passwordFromFile(cfg.connectionPasswordFile, "connection_password_file");
+    else if (cfg.askPass) c.run.password = await promptHidden(io, "SSH password: ");
+  }
+  if (!f.askBecomePass && !becomeFile) {
+    if (cfg.becomePasswordFile) c.run.becomePassword = passwordFromFile(cfg.becomePasswordFile, "become_password_file");
+    else if (cfg.askBecomePass) c.run.becomePassword = await promptHidden(io, "BECOME password: ");
+  }
   c.secrets = [c.run.password, c.run.becomePassword].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 

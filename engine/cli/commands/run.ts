@@ -22,7 +22,7 @@ import { JsonReporter } from "../../report/json.js";
 import { reportMeta } from "../../report/meta.js";
 import { createRunLog } from "../../report/runlog.js";
 import { collect } from "./shared.js";
-import { configInventory } from "./ansible-config.js";
+import { configGathering, configInventory } from "./ansible-config.js";
 import { addConnectionFlags, addPlaybookFlags, askPasswords, connectionOptions, type ConnectionFlags } from "./flags.js";
 import type { KeelEvent } from "../../core/events.js";
 import { DEFAULT_PROFILE, auditReportOf, setupAudit } from "./audit.js";
@@ -100,7 +100,7 @@ async function runCommand(playbook: string, f: RunFlags, ctx: CommandContext): P
   const c = connectionOptions(f);
   const inv = await loadInventory(c.inventory);
   phaseMark("inventory loaded");
-  let plan = loadPlaybook(resolve(playbook), { registry });
+  let plan = loadPlaybook(resolve(playbook), { registry, gathering: configGathering() });
   phaseMark("playbook loaded");
   if (f.startAtTask !== undefined) plan = startAtTask(plan, f.startAtTask);
   if (f.step) checkStepPossible(Boolean(process.stdin.isTTY));
@@ -183,7 +183,7 @@ export function runExitCode(s: Pick<RunSummary, "failed" | "unreachable" | "notR
 /** --syntax-check and --list-*: load (and list) without asking for passwords or touching a host. */
 async function inspectOnly(playbook: string, f: RunFlags, io: CommandContext["io"]): Promise<number> {
   const c = connectionOptions(f);
-  const plan = loadPlaybook(resolve(playbook), { registry });
+  const plan = loadPlaybook(resolve(playbook), { registry, gathering: configGathering() });
   if (f.syntaxCheck && !(f.listHosts || f.listTasks || f.listTags)) {
     io.out(`\nplaybook: ${playbook}\n`);
     return 0;

@@ -3,15 +3,18 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { findConfigFile, resolveSettings, parseIniConfig, ignoredWorldWritableConfig, worldWritableWarning } from "../../../engine/config/ansiblecfg.js";
 import { captureIO as io } from "../../capture-io.js";
-import { connectionOptions } from "../../../engine/cli/commands/flags.js";
+import { askPasswords, connectionOptions } from "../../../engine/cli/commands/flags.js";
 import { main } from "../../../engine/cli/main.js";
 import { InputError } from "../../../engine/core/errors.js";
 import { routeOf } from "../../../engine/run/connect.js";
 import { hostSpec } from "../run/fakes.js";
 
+const KEEL = resolve(fileURLToPath(new URL("../../../bin/keel.js", import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), "keel-cfg-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const home = join(dir, "home");
@@ -210,5 +213,113 @@ describe("precedence: CLI > ANSIBLE_* > ansible.cfg", () => {
     expect(by.forks).toMatchObject({ value: "12", source: "ANSIBLE_FORKS (environment)" });
     expect(by.remote_user).toMatchObject({ value: "deploy", source: `${join(cwd, "ansible.cfg")}:3` });
     expect(by.private_key_file).toMatchObject({ value: "", source: "default (not set)" });
+  });
+});
+
+describe("settings that change a run's result (issue 16 audit: they were dropped without a word)", () => {
+  const cfg = (name: string, text: string) => {
+    writeFileSync(join(other, name), text);
+    return join(other, name);
+  };
+  const refusal = (env: Record<string, string>): InputError | undefined => {
+    try {
+      withEnv(env, cwd, () => connectionOptions({}));
+    } catch (e) {
+      if (e instanceof InputError) return e;
+      throw e;
+    }
+    return undefined;
+  };
+
+  it("a value keel cannot honour stops at ansible.cfg:LINE with a hint; the default value, and presentation keys, load", () => {
+    const f = cfg("merge.cfg", "[defaults]\nnocows = 1\nstdout_callback = yaml\nhash_behaviour = merge\n");
+    const e = refusal({ ANSIBLE_CONFIG: f })!;
+    expect(e.message).toBe("[defaults] hash_behaviour = merge changes the result of a run, and keel cannot honour it");
+    expect(e.pos).toEqual({ file: f, line: 4, col: 1 });
+    expect(e.hint).toMatch(/combine filter/);
+    expect(refusal({ ANSIBLE_CONFIG: f, ANSIBLE_HASH_BEHAVIOUR: "replace" })).toBeUndefined();
+    expect(
+      refusal({ ANSIBLE_CONFIG: cfg("replace.cfg", "[defaults]\nhash_behaviour = replace\nerror_on_undefined_vars = True\njinja2_native = False\n") }),
+    ).toBeUndefined();
+    expect(refusal({ ANSIBLE_HASH_BEHAVIOUR: "merge" })?.message).toBe(
+      "ANSIBLE_HASH_BEHAVIOUR=merge (environment) changes the result of a run, and keel cannot honour it",
+    );
+    for (const [text, line] of [
+      ["[defaults]\nerror_on_undefined_vars = False\n", "error_on_undefined_vars = False"],
+      ["[defaults]\njinja2_native = True\n", "jinja2_native = True"],
+      ["[defaults]\nany_errors_fatal = True\n", "any_errors_fatal = True"],
+      ["[defaults]\nforce_handlers = yes\n", "force_handlers = yes"],
+      ["[privilege_escalation]\nbecome_flags = -i\n", "become_flags = -i"],
+      ["[tags]\nskip = slow\n", "skip = slow"],
+    ] as const) {
+      const r = refusal({ ANSIBLE_CONFIG: cfg("x.cfg", text) });
+      expect(r?.sourceLine, text).toBe(line);
+      expect(r?.hint, text).toBeTruthy();
+    }
+  });
+
+  it("gathering: explicit makes a play gather facts only with gather_facts: true; keel config lists it with its source", async () => {
+    const f = cfg("explicit.cfg", "[defaults]\ngathering = explicit\n");
+    const pb = join(other, "gather.yml");
+    writeFileSync(
+      pb,
+      "- hosts: localhost\n  tasks:\n    - debug: { msg: \"family={{ ansible_facts.os_family | default('none') }}\" }\n- hosts: localhost\n  gather_facts: true\n  tasks:\n    - debug: { msg: \"family={{ ansible_facts.os_family | default('none') }}\" }\n",
+    );
+    const runIt = async (env: Record<string, string>) => {
+      const o = io();
+      const rc = await withEnvAsync(cwd, () => {
+        Object.assign(process.env, env);
+        return main(["run", pb, "-c", "local", "--check"], o);
+      });
+      return { rc, out: o.stdout.match(/family=\w+/g) };
+    };
+    const explicit = await runIt({ ANSIBLE_CONFIG: f });
+    expect(explicit).toEqual({ rc: 0, out: ["family=none", "family=Debian"] });
+    expect(await runIt({ ANSIBLE_CONFIG: f, ANSIBLE_GATHERING: "smart" })).toEqual({ rc: 0, out: ["family=Debian", "family=Debian"] });
+    const bad = cfg("badgather.cfg", "[defaults]\ngathering = sometimes\n");
+    expect(() => withEnv({ ANSIBLE_CONFIG: bad }, cwd, () => resolveSettings(process.env))).toThrow(/gathering = sometimes is not a valid value/);
+    const o = io();
+    await withEnvAsync(cwd, () => {
+      process.env.ANSIBLE_CONFIG = f;
+      return main(["config", "--json"], o);
+    });
+    const by = Object.fromEntries((JSON.parse(o.stdout) as { settings: { setting: string }[] }).settings.map((s) => [s.setting, s]));
+    expect(by.gathering).toMatchObject({ value: "explicit", source: `${f}:2` });
+    expect(by.become_ask_pass).toMatchObject({ source: "default (not set)" });
+  });
+
+  it("become_password_file / become_ask_pass: the sudo password from the file, else a prompt; a flag wins", async () => {
+    const pw = join(other, "become-pw.txt");
+    writeFileSync(pw, "fromcfg\n");
+    const f = cfg("bpw.cfg", `[defaults]\nbecome_password_file = ${pw}\n`);
+    const got = await withEnvAsync(cwd, async () => {
+      process.env.ANSIBLE_CONFIG = f;
+      const s = connectionOptions({});
+      await askPasswords({}, s, io());
+      return s;
+    });
+    expect(got.run.becomePassword).toBe("fromcfg");
+    expect(got.secrets).toEqual(["fromcfg"]);
+    const flagPw = join(other, "flag-pw.txt");
+    writeFileSync(flagPw, "fromflag\n");
+    const flagWins = await withEnvAsync(cwd, async () => {
+      process.env.ANSIBLE_CONFIG = f;
+      const s = connectionOptions({});
+      await askPasswords({ becomePasswordFile: flagPw }, s, io());
+      return s.run.becomePassword;
+    });
+    expect(flagWins).toBe("fromflag");
+    // become_ask_pass = True prompts as -K does (the prompt reads stdin: the built CLI, fed a line)
+    const ask = cfg("ask.cfg", "[privilege_escalation]\nbecome_ask_pass = True\n");
+    const pb = join(other, "one.yml");
+    writeFileSync(pb, "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: { msg: hi }\n");
+    const r = spawnSync(process.execPath, [KEEL, "run", pb, "-c", "local"], {
+      input: "typed\n",
+      encoding: "utf8",
+      env: { ...process.env, HOME: home, ANSIBLE_CONFIG: ask },
+      cwd,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("BECOME password: ");
   });
 });

@@ -14,8 +14,7 @@ import { validateArgs } from "../../../engine/playbook/index.js";
 import { InputError } from "../../../engine/core/errors.js";
 import type { ModuleDef } from "../../../engine/core/module.js";
 
-const SEED = 20261203;
-const RUNS = 12;
+const [SEED, RUNS] = [20261203, 12];
 const POS = { file: "registry.yml", line: 3, col: 7 };
 
 type Schema = Record<string, any>;
