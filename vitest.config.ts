@@ -41,6 +41,7 @@ const SCRATCH = [
   "test/e2e/result-shape.test.ts",
   "test/e2e/sshd-guard.test.ts",
   "test/e2e/unarchive-formats.test.ts",
+  "test/e2e/vault.test.ts",
 ];
 
 /**

@@ -7,7 +7,7 @@ import { parseDocument, LineCounter, isMap, isSeq, isScalar, isPair, visit, type
 import { InputError, UndefinedVariableError, type SourcePos } from "./errors.js";
 import { chargeLoad, limitHint, limitOf, LIMITS } from "./limits.js";
 import { expandDocument, ExpandError } from "./yaml-expand.js";
-import { registerSecretsIn } from "./secrets.js";
+import { registerSecretName } from "./secrets.js";
 import { decryptVaultFile, decryptVaultValue, vaultSecrets, NO_PASSWORD_HINT } from "../vault/keyring.js";
 
 export { isMap, isSeq, isScalar, isPair };
@@ -64,7 +64,8 @@ export class YamlFile {
       throw e;
     }
     if (text.includes("!vault")) decryptInline(f);
-    if (vaulted) registerSecretsIn(f.js(f.root));
+    // a vaulted vars file: each of its variables holds a secret (engine/core/secrets.ts)
+    if (vaulted && isMap(f.root)) for (const p of f.root.items) if (isScalar(p.key)) registerSecretName(String(p.key.value));
     return f;
   }
 
@@ -136,9 +137,12 @@ export function undefinedAt(pos: SourcePos, varName: string, message: string, hi
  */
 function decryptInline(f: YamlFile): void {
   visit(f.doc, {
-    Node(_, n) {
+    Node(_, n, path) {
       const node = n as Node;
       if (node.tag !== "!vault") return;
+      // the variable holding it, wherever it is nested (`users: [{password: !vault …}]`): every key
+      // on its way is a name whose value carries the secret
+      for (const a of path) if (isPair(a) && isScalar(a.key)) registerSecretName(String(a.key.value));
       if (!isScalar(node) || typeof node.value !== "string")
         throw f.error("a !vault value must be the vaulted text (a block scalar)", node, "write it as ansible-vault encrypt_string prints it");
       if (vaultSecrets().length === 0) throw f.error("vaulted value (!vault) but no vault password", node, NO_PASSWORD_HINT);

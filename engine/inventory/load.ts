@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { decryptVaultFile } from "../vault/keyring.js";
-import { registerSecret } from "../core/secrets.js";
+import { registerSecret, registerSecretName } from "../core/secrets.js";
 import { InputError, type SourcePos } from "../core/errors.js";
 import { isMap, isScalar, YamlFile } from "../core/yaml.js";
 import { chargeLoad } from "../core/limits.js";
@@ -70,7 +70,7 @@ async function parseSource(path: string, data: InventoryData): Promise<void> {
   const text = readText(path);
   const ext = extname(path).toLowerCase();
   if (YAML_EXTS.includes(ext)) {
-    parseYamlInventory(YamlFile.parse(text, path), data);
+    parseYamlInventory(vaultedInventory(YamlFile.parse(text, path)), data);
     return;
   }
   if (ext !== "") {
@@ -86,7 +86,7 @@ async function parseSource(path: string, data: InventoryData): Promise<void> {
     yamlError = e;
   }
   if (yaml && (yaml.root === undefined || isMap(yaml.root))) {
-    parseYamlInventory(yaml, data);
+    parseYamlInventory(vaultedInventory(yaml), data);
     return;
   }
   try {
@@ -103,8 +103,30 @@ async function parseSource(path: string, data: InventoryData): Promise<void> {
 function iniText(text: string, path: string): string {
   if (!text.startsWith("$ANSIBLE_VAULT")) return text;
   const plain = decryptVaultFile(text, path);
-  for (const m of plain.matchAll(/=\s*("[^"]*"|'[^']*'|[^\s#;]+)/g)) registerSecret(m[1]!.replace(/^(["'])(.*)\1$/, "$2"));
+  for (const m of plain.matchAll(/([^\s=]+)=\s*("[^"]*"|'[^']*'|[^\s#;]+)/g)) {
+    registerSecretName(m[1]!);
+    registerSecret(m[2]!.replace(/^(["'])(.*)\1$/, "$2"));
+  }
   return plain;
+}
+
+/**
+ * A YAML inventory encrypted with ansible-vault: everything in it is secret, as in an INI one: each
+ * string is a secret and each key a vaulted name (a host's or group's variables are its keys).
+ */
+function vaultedInventory(yf: YamlFile): YamlFile {
+  if (!yf.vaulted) return yf;
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") registerSecret(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) {
+        registerSecretName(k);
+        walk(x);
+      }
+  };
+  walk(yf.js(yf.root));
+  return yf;
 }
 
 function looksLikeYaml(text: string): boolean {

@@ -1,9 +1,6 @@
 // The per-task pipeline for one item: when → render → validate → prepare → probe → diff → apply,
 // then changed_when/failed_when (outcome.ts) and `until` retries. The host runner (runner.ts)
 // walks plays, blocks and handlers and hands each item here through the TaskHost interface.
-import { existsSync, statSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
-import { readFileBytesCached } from "../core/filecache.js";
 import type { Connection } from "../core/connection.js";
 import type { Plan, Task, Expr } from "../core/plan.js";
 import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
@@ -21,10 +18,22 @@ import type { ApplyPipeline } from "./applies.js";
 import { footprintOf } from "./footprint.js";
 import type { Scope } from "./scope.js";
 import { decideOutcome, loopRegister, untilVerdict, type Verdict } from "./outcome.js";
-import { errorText, failedOutcome, isUndefinedUnder, lines, maskResult, posText, SECRET_MSG, type ItemOutcome } from "./result.js";
+import {
+  errorText,
+  failedOutcome,
+  isUndefinedUnder,
+  lines,
+  maskResult,
+  posText,
+  SECRET_MSG,
+  VAULT_MSG,
+  itemLabel,
+  safeResource,
+  type ItemOutcome,
+} from "./result.js";
+import { captureVault, registerSecretName } from "../core/secrets.js";
+import { findLocal, readLocal } from "./local-src.js";
 import { typeName } from "../template/values.js";
-import { decryptLocalFile } from "../vault/keyring.js";
-import { localDirError } from "../playbook/localfiles.js";
 import { notePlannedDirs, notRunRegister, predictedChange, unknownReason, type PlannedDirs } from "./predict.js";
 
 /** What the pipeline needs from the host it runs on. */
@@ -61,6 +70,8 @@ export interface Prepared {
   fp: Footprint;
   /** The module declared its footprint (its applies may be pipelined). */
   declared: boolean;
+  /** Its rendering read a vaulted variable (or a vaulted src file): the result is masked whole. */
+  vault?: boolean;
 }
 
 /**
@@ -82,7 +93,8 @@ export async function runItems(
     emit(o.result);
     return { outcomes: [o], reg: o.reg };
   }
-  const items = loopItems(task, vars);
+  const lc: { vault?: boolean } = {};
+  const items = captureVault(() => loopItems(task, vars), lc);
   if (!Array.isArray(items)) {
     // the loop could not be rendered: one outcome for the whole task (failed, or skipped by its when)
     const o = unknownInCheck(h, task, scope, loopFailure(task, scope, vars, items.error));
@@ -94,7 +106,7 @@ export async function runItems(
   const outcomes: ItemOutcome[] = [];
   for (const [i, item] of items.entries()) {
     at(i);
-    const o = await runItem(h, task, scope, { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar }, module, item);
+    const o = await runItem(h, task, scope, { ...vars, [task.loopVar]: item, ansible_loop_var: task.loopVar }, module, item, lc.vault);
     outcomes.push(o);
     emit(o.result);
   }
@@ -109,10 +121,13 @@ export async function runItem(
   vars: Record<string, unknown>,
   module: ModuleDef | undefined,
   item: unknown,
+  loopVault = false,
 ): Promise<ItemOutcome> {
   const t0 = Date.now();
   const secret = scope.noLog || task.noLog;
-  const label = item === undefined ? undefined : itemLabel(task, vars, item);
+  // a loop, label, argument or template that read a vaulted variable masks the item whole
+  const vc: { vault?: boolean } = loopVault ? { vault: true } : {};
+  const label = item === undefined ? undefined : captureVault(() => itemLabel(task, vars, item), vc);
   const finish = (out: ItemOutcome): ItemOutcome => {
     let o = out;
     o.result.durationMs = Date.now() - t0;
@@ -130,7 +145,10 @@ export async function runItem(
       o.reg.ansible_loop_var = task.loopVar;
       o.reg[task.loopVar] = item;
     }
-    if (secret) o.result = maskResult(o.result);
+    const vault = vc.vault || o.vault;
+    if (secret || vault) o.result = maskResult(o.result, secret ? SECRET_MSG : VAULT_MSG);
+    // what it registered carries the secret: a later `{{ r.stdout }}` is masked in turn
+    if (vault && task.register) registerSecretName(task.register);
     return o;
   };
 
@@ -194,9 +212,10 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   let error: unknown;
   let reg: Record<string, unknown>;
   let show = false;
+  const vc: { vault?: boolean } = {};
   try {
     if (module.kind === "controller") {
-      const args = renderArgs(task, module, vars);
+      const args = captureVault(() => renderArgs(task, module, vars), vc);
       resource = safeResource(module, args);
       const searchDirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
       const cr = await (module as ControllerModule).run(args, {
@@ -205,8 +224,9 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         check,
         verbosity: h.opts.verbosity ?? 0,
         searchDirs,
-        evaluate: (text: string) => evaluate({ text, pos: task.pos }, vars),
+        evaluate: (text: string) => captureVault(() => evaluate({ text, pos: task.pos }, vars), vc),
       });
+      if (cr.setFacts && vc.vault) for (const k of Object.keys(cr.setFacts)) registerSecretName(k);
       if (cr.setFacts) {
         Object.assign(h.registered, cr.setFacts);
         markWrittenVars(h.registered, Object.keys(cr.setFacts), cr.setFactsWritten === true);
@@ -223,7 +243,8 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
       if (cr.setFacts) reg.ansible_facts = cr.setFacts;
       if (cr.setFacts && cr.setFactsWritten) markWrittenResult(cr.setFacts);
     } else {
-      const p = prepare(h, task, scope, module as HostModule, vars);
+      const p = captureVault(() => prepare(h, task, scope, module as HostModule, vars), vc);
+      if (p.vault) vc.vault = true;
       resource = p.resource;
       const po = await h.probes.get(h.connection, p.become, p.probe.script, p.fp.reads, fresh, () => h.upcoming(task, p.become), p.fp.writes);
       const state = p.probe.parse(po.stdout, po.rc);
@@ -314,6 +335,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
   }
   const o: ItemOutcome = { result, reg: v.reg, changed: v.status === "changed", idle };
   if (v.status === "failed" && v.error !== undefined) o.error = v.error;
+  if (vc.vault) o.vault = true;
   return o;
 }
 
@@ -353,17 +375,22 @@ export function prepare(
   const hit = h.probes.prepared.get(task, key, h.registered, h.facts, check);
   if (hit && hit.module === module) return hit;
   h.probes.prepared.renders++;
-  let args = sharedRender(h.sharedArgs, h.registered, task, scope, module.name, () => renderArgs(task, module, vars));
+  const vc: { vault?: boolean } = {};
+  let args = captureVault(() => sharedRender(h.sharedArgs, h.registered, task, scope, module.name, () => renderArgs(task, module, vars)), vc);
   if (module.prepare) {
     const dirs = task.searchDirs.length ? task.searchDirs : [h.plan.dir];
-    args = module.prepare(args, {
-      searchDirs: dirs,
-      vars,
-      check,
-      render: (tpl, source) => renderText(tpl, vars, source),
-      readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
-      findLocal: (sub, rel) => findLocal(dirs, sub, rel, task),
-    });
+    args = captureVault(
+      () =>
+        module.prepare!(args, {
+          searchDirs: dirs,
+          vars,
+          check,
+          render: (tpl, source) => renderText(tpl, vars, source),
+          readLocal: (sub, rel, opts) => readLocal(dirs, sub, rel, task, opts?.decrypt !== false),
+          findLocal: (sub, rel) => findLocal(dirs, sub, rel, task),
+        }),
+      vc,
+    );
   }
   const p: Prepared = {
     module,
@@ -373,6 +400,7 @@ export function prepare(
     resource: safeResource(module, args),
     ...footprintOf(module, args, h.facts),
   };
+  if (vc.vault) p.vault = true;
   h.probes.prepared.set(task, key, h.registered, h.facts, check, p);
   return p;
 }
@@ -439,46 +467,6 @@ export function skippedByWhen(task: Task, scope: Scope, vars: Record<string, unk
 function falseCondition(task: Task, scope: Scope, vars: Record<string, unknown>): Expr | undefined {
   try {
     return [...scope.whens, ...task.when].find((w) => !isTrue(w, vars));
-  } catch {
-    return undefined;
-  }
-}
-
-function itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): string {
-  if (task.loopLabel !== undefined) {
-    try {
-      return String(renderValue(task.loopLabel, vars, task.pos));
-    } catch {
-      /* fall through to the item itself */
-    }
-  }
-  return typeof item === "string" ? item : JSON.stringify(item);
-}
-
-/** The controller path of a task's `src` (a file or a folder): each search folder's `sub` folder first, then the folder itself. */
-function findLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task): string {
-  const candidates = isAbsolute(rel) ? [rel] : dirs.flatMap((d) => [join(d, sub, rel), join(d, rel)]);
-  const found = candidates.find((c) => existsSync(c));
-  if (found !== undefined) return found;
-  throw new InputError(
-    `${sub.replace(/s$/, "")} '${rel}' not found (looked in ${candidates.join(", ")})`,
-    task.argsPos,
-    `put it in ${join(dirs[0] ?? ".", sub, rel)}`,
-  );
-}
-
-function readLocal(dirs: string[], sub: "files" | "templates", rel: string, task: Task, decrypt: boolean): Buffer {
-  const c = findLocal(dirs, sub, rel, task);
-  if (statSync(c).isDirectory()) throw localDirError(sub, rel, c, task.argPos.src ?? task.argsPos);
-  // Read once for all hosts (and tasks) while the file is unchanged.
-  const bytes = readFileBytesCached(c);
-  // a vault-encrypted file is sent decrypted, as Ansible does (never its ciphertext by accident)
-  return decrypt ? decryptLocalFile(bytes, c, task.argsPos) : bytes;
-}
-
-function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {
-  try {
-    return m.resource(args);
   } catch {
     return undefined;
   }

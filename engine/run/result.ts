@@ -1,7 +1,9 @@
 // Task results: the outcome of one item, no_log masking, and the texts of errors and positions.
-import type { Change } from "../core/module.js";
+import type { Change, ModuleDef } from "../core/module.js";
+import type { Task } from "../core/plan.js";
+import { renderValue } from "../template/index.js";
 import type { EventSink, TaskResult } from "../core/events.js";
-import { hasSecret, knownSecrets, redact } from "../core/secrets.js";
+import { knownSecrets, redact } from "../core/secrets.js";
 import { CommandError, InputError, InternalError, KeelError, UndefinedVariableError } from "../core/errors.js";
 
 export const SECRET = "(secret)";
@@ -17,6 +19,8 @@ export interface ItemOutcome {
   idle?: boolean;
   /** The error that failed the item, when one did (to explain it: see checkModeNote). */
   error?: unknown;
+  /** It read a vaulted variable: its result is masked whole (engine/core/secrets.ts). */
+  vault?: boolean;
 }
 
 /** Mask every value of a no_log task's result: before/after/diff/stdout/stderr/msg/item. */
@@ -45,17 +49,37 @@ export function maskResult(r: TaskResult, failedMsg: string = SECRET_MSG): TaskR
 }
 
 /**
- * The run's events with decrypted vault values kept out (engine/core/secrets.ts): a task result
- * holding one anywhere (a rendered content, a command line, a debug message) is masked whole, as a
- * no_log result is; every other string of every event has each secret replaced by "(secret)".
- * Every reporter, log and history sees only what passes here.
+ * The run's events with decrypted vault values kept out (engine/core/secrets.ts). A task item that
+ * read a vaulted variable is already masked whole (engine/run/pipeline.ts); here every string of
+ * every event has each known secret replaced by "(secret)": a command that prints a password back,
+ * a name rendered from one. Every reporter, log and history sees only what passes here.
  */
 export function maskingSink(sink: EventSink): EventSink {
   return (e) => {
     if (knownSecrets().length === 0) return sink(e);
-    if (e.type === "task.result" && !e.result.secret && hasSecret(e.result)) e = { ...e, result: maskResult(e.result, VAULT_MSG) };
     sink(redact(e));
   };
+}
+
+/** How a loop item is shown: its loop_control label rendered, else the item itself. */
+export function itemLabel(task: Task, vars: Record<string, unknown>, item: unknown): string {
+  if (task.loopLabel !== undefined) {
+    try {
+      return String(renderValue(task.loopLabel, vars, task.pos));
+    } catch {
+      /* fall through to the item itself */
+    }
+  }
+  return typeof item === "string" ? item : JSON.stringify(item);
+}
+
+/** The module's resource text for its arguments, or undefined when it cannot make one. */
+export function safeResource(m: ModuleDef, args: Record<string, unknown>): string | undefined {
+  try {
+    return m.resource(args);
+  } catch {
+    return undefined;
+  }
 }
 
 export function failedOutcome(msg: string, error?: unknown): ItemOutcome {
@@ -114,4 +138,10 @@ export function markFailure(r: TaskResult, ignored: boolean, rescuable: boolean)
   if (ignored) r.ignored = true;
   else if (rescuable) r.rescued = true;
   return r;
+}
+
+/** A failed result the runner makes itself (a meta task's condition it could not decide): marked, and masked under no_log. */
+export function runnerFailure(msg: string, secret: boolean, handler: boolean | undefined, ignored: boolean, rescuable: boolean): TaskResult {
+  const r = markFailure({ status: "failed", changes: [], msg, secret, durationMs: 0, ...(handler ? { handler: true } : {}) }, ignored, rescuable);
+  return secret ? maskResult(r) : r;
 }

@@ -24,7 +24,7 @@ import { ProbeCache, upcomingOf, upcomingProbes, type PrefetchHost, type Upcomin
 import { aheadAllowed, applyPipelineFor } from "./applies.js";
 import { prepare } from "./pipeline.js";
 import { taskStatus } from "./outcome.js";
-import { errorText, markFailure, maskResult, placeFor, posText } from "./result.js";
+import { errorText, markFailure, placeFor, posText, runnerFailure } from "./result.js";
 import { ConnectionPool } from "./delegate.js";
 import { markNotRun, notRunInCheck, type PlannedDirs } from "./predict.js";
 import { adoptedVars, mainTarget, onceGate, runPlaced, type OnceResult, type PlacingHost } from "./placed.js";
@@ -355,9 +355,8 @@ export class HostRunner implements PlacingHost, PrefetchHost {
   private reportFailed(task: Task, scope: Scope, msg: string): boolean {
     const ref = (this.current = this.ref(task, scope));
     this.sink({ type: "task.start", host: this.name, task: ref });
-    const secret = scope.noLog || task.noLog;
-    const result = { status: "failed" as const, changes: [], msg, secret, durationMs: 0, ...(scope.handler ? { handler: true } : {}) };
-    this.sink({ type: "task.result", host: this.name, task: ref, result: secret ? maskResult(result) : result });
+    const result = runnerFailure(msg, scope.noLog || task.noLog, scope.handler, this.ignores(task, scope), scope.rescuable);
+    this.sink({ type: "task.result", host: this.name, task: ref, result });
     const reg = { changed: false, failed: true, msg };
     if (task.register) this.registered[task.register] = reg;
     if (task.register) this.publishHostvars();

@@ -2,6 +2,7 @@
 // tasks in normal flow (what probe prefetching walks).
 import type { Block, Play, Task, TaskNode, Expr } from "../core/plan.js";
 import { escapeRe } from "./result.js";
+import { captureVault } from "../core/secrets.js";
 import { isTrue, renderValue } from "../template/index.js";
 
 /** Inherited settings of the blocks around a task. */
@@ -140,13 +141,17 @@ export function metaAction(task: Task): string {
 
 /**
  * The task's name with its {{ variables }} rendered, as Ansible shows it; as written when it
- * cannot be, and always as written under no_log (a rendered name may carry a secret).
+ * cannot be, and always as written under no_log or when it reads a vaulted variable (a rendered
+ * name may carry a secret).
  */
 export function shownName(task: Task, scope: Scope, vars: () => Record<string, unknown>): string {
   const name = task.name ?? task.moduleAs;
   if (!name.includes("{{") || scope.noLog || task.noLog) return name;
   try {
-    return String(renderValue(name, vars(), task.pos));
+    // as written, too, when it renders a vaulted variable
+    const cell: { vault?: boolean } = {};
+    const shown = captureVault(() => String(renderValue(name, vars(), task.pos)), cell);
+    return cell.vault ? name : shown;
   } catch {
     return name;
   }

@@ -19,6 +19,7 @@ import type { Task } from "../core/plan.js";
 import type { Play, RoleRef } from "../core/plan.js";
 import { roleMagic } from "./vars.js";
 import type { Scope } from "./scope.js";
+import { captureVault, noteTaint } from "../core/secrets.js";
 
 /** Filters that read only their input and arguments (engine/template/filters.ts; not shuffle, password_hash). */
 const PURE_FILTERS = new Set(
@@ -267,11 +268,21 @@ export function sharedRender(
   const proof = sh.cache.proofOf(task, defs);
   if (!proof || !sameReads(proof, defs, sh.inventory(), registered)) return render();
   const hit = sh.cache.get(task, module);
-  if (hit) return hit;
-  const args = render();
+  if (hit) {
+    // the first host's rendering read a vaulted variable: this host's copy carries it too
+    if (VAULTED.has(task)) noteTaint();
+    return hit;
+  }
+  const cell: { vault?: boolean } = {};
+  const args = captureVault(render, cell);
+  if (cell.vault) VAULTED.add(task);
+  else VAULTED.delete(task);
   sh.cache.set(task, module, args);
   return args;
 }
+
+/** Tasks whose shared rendering read a vaulted variable (engine/core/secrets.ts); the cache hands out copies. */
+const VAULTED = new WeakSet<Task>();
 
 const NONE: Record<string, unknown> = Object.freeze({});
 const MAGIC = new WeakMap<RoleRef, Record<string, unknown>>();

@@ -4,6 +4,7 @@ import type { HostSpec } from "../core/host.js";
 import type { Become } from "./host.js";
 import type { FleetVars, PlayState, RunOptions } from "./options.js";
 import type { VarLayers } from "../template/index.js";
+import { watchHostvars } from "../core/secrets.js";
 
 /**
  * The ansible-core whose language keel follows (README, "Coming from Ansible"): roles assert
@@ -35,7 +36,7 @@ export function magicVars(
     playbook_dir: plan.dir,
     ansible_play_name: play?.name,
     groups: fleet.groups,
-    hostvars: fleet.hostvars,
+    hostvars: watchHostvars(fleet.hostvars),
     ansible_play_hosts_all: ps.hostsAll ?? self,
     ansible_play_hosts: ps.hosts ?? self,
     play_hosts: ps.hosts ?? self,

@@ -8,6 +8,7 @@ import type { Expr } from "../core/plan.js";
 import { parseExpr, evalNode, truthy, toText, UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { type Compiled, OMIT, RenderError, TemplateSyntaxError, compile, hasTemplate, run, wholeExpr } from "./hbs.js";
 import { LAZY, lazyVars } from "./vars.js";
+import { registerDerived, secretReads } from "../core/secrets.js";
 import { JinjaRenderError, JinjaTemplateError, renderJinja, templateSearchPath, templateVars, type RenderFileOptions } from "./jinja/index.js";
 import { setTemplateRenderer } from "./lookup.js";
 
@@ -220,7 +221,13 @@ export function checkTemplate(tpl: string, where: SourcePos): void {
  * Returns a new value; the input is not modified.
  */
 export function renderValue<T>(value: T, vars: Record<string, unknown>, where: SourcePos): T {
-  if (typeof value === "string") return renderString(value, vars, where) as T;
+  if (typeof value === "string") {
+    const before = secretReads();
+    const out = renderString(value, vars, where) as T;
+    // a value made from a vaulted variable (`{{ pw | b64encode }}`) is a secret too
+    if (secretReads() !== before) registerDerived(out);
+    return out;
+  }
   if (Array.isArray(value)) {
     if (!value.some(hasTemplate)) return value;
     const lv = lazyVars(vars);

@@ -1,6 +1,7 @@
 // Variables as templates see them: Ansible's precedence layers, lazily rendered values and omit.
 import { UndefinedVarError, ExprEvalError, ExprSyntaxError } from "./expr.js";
 import { OMIT, TemplateSyntaxError, hasTemplate, renderDeep } from "./hbs.js";
+import { isSecretName, noteSecretRead, registerSecretName, secretReads } from "../core/secrets.js";
 
 /**
  * The variable layers of one task on one host. Each is a plain mapping; missing layers are empty.
@@ -170,17 +171,21 @@ export function lazyVars(vars: Record<string, unknown>): Record<string, unknown>
   const proxy: Record<string, unknown> = new Proxy(vars, {
     get(t, k, r) {
       if (typeof k !== "string") return Reflect.get(t, k, r);
-      if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : Reflect.get(t, k, r);
+      // `vars`: Ansible's mapping of every variable (`vars['pkg_' + name]`), this view itself
+      if (!Object.hasOwn(t, k)) return Object.hasOwn(BUILTIN_VARS, k) ? BUILTIN_VARS[k] : k === "vars" ? proxy : Reflect.get(t, k, r);
       const raw = t[k];
       const lazy =
         typeof raw === "string"
           ? raw.includes("{{") && !state.unsafe?.has(k)
           : raw !== null && typeof raw === "object" && TEMPLATED.has(raw) && k !== "hostvars";
-      return lazy ? resolveVar(k, raw, proxy, state) : raw;
+      const v = lazy ? resolveVar(k, raw, proxy, state) : raw;
+      if (isSecretName(k)) noteSecretRead(v);
+      return v;
     },
-    has: (t, k) => k in t || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
+    has: (t, k) => k in t || k === "vars" || (typeof k === "string" && Object.hasOwn(BUILTIN_VARS, k)),
     getOwnPropertyDescriptor(t, k) {
       const d = Reflect.getOwnPropertyDescriptor(t, k);
+      if (!d && k === "vars") return { value: proxy, writable: true, enumerable: false, configurable: true };
       if (d || typeof k !== "string" || !Object.hasOwn(BUILTIN_VARS, k)) return d;
       return { value: BUILTIN_VARS[k], writable: true, enumerable: false, configurable: true };
     },
@@ -195,8 +200,12 @@ export function resolveVar(name: string, raw: unknown, vars: Record<string, unkn
   if (at !== -1) throw new ExprEvalError(`recursive loop: variable '${name}' refers to itself (${[...state.busy.slice(at), name].join(" -> ")})`);
   state.busy.push(name);
   let v: unknown;
+  const reads = secretReads();
   try {
     v = renderDeep(raw, vars);
+    // `db_password: "{{ vault_db_password }}"`: a variable made from a vaulted one is one too (its
+    // cached value is read later without reading the vaulted one again)
+    if (secretReads() !== reads) registerSecretName(name);
   } catch (e) {
     if (e instanceof UndefinedVarError) throw new UndefinedVarError(e.varName, [name, ...e.via]);
     if (e instanceof ExprEvalError && e.message.startsWith("recursive loop")) throw e;

@@ -4,7 +4,7 @@
 // a vaulted file or value stays a load error: ciphertext is never used as text.
 import type { SourcePos } from "../core/errors.js";
 import { InputError } from "../core/errors.js";
-import { registerSecret } from "../core/secrets.js";
+import { noteTaint, registerSecret } from "../core/secrets.js";
 import { DEFAULT_VAULT_ID, VAULT_HEADER, VaultFormatError, decryptBody, encryptVault, parseEnvelope } from "./format.js";
 
 export interface VaultSecret {
@@ -106,7 +106,7 @@ const decryptedFiles = new WeakMap<Buffer, Buffer>();
 /**
  * A controller file that a module sends to hosts (copy's and unarchive's src, a template): when it is
  * an ansible-vault file, its plaintext, as Ansible's copy (decrypt: yes) and template read it; else
- * the bytes unchanged. The plaintext is a secret (masked in every output, diffs line by line). The
+ * the bytes unchanged. The plaintext is a secret: the task is masked whole, the text elsewhere. The
  * same cached bytes decrypt once for all hosts. No password, or a wrong one, is an InputError at `pos`.
  */
 export function decryptLocalFile(bytes: Buffer, file: string, pos?: SourcePos): Buffer {
@@ -116,9 +116,11 @@ export function decryptLocalFile(bytes: Buffer, file: string, pos?: SourcePos): 
     plain = decryptWith(keyring, bytes.toString("utf8"), `file ${file}`, pos).plaintext;
     decryptedFiles.set(bytes, plain);
   }
-  // text is masked wherever it shows (diffs line by line); a binary plaintext (an archive) never shows
-  // as text, and splitting it into "lines" would only flood the mask list
+  // the task sending it is masked whole (captureVault in engine/run/pipeline.ts); the text is masked
+  // wherever else it shows whole (a later `cat`). Not line by line: a vaulted config file's lines
+  // ("[client]") are not secrets one by one. A binary plaintext (an archive) never shows as text.
+  noteTaint();
   const text = plain.toString("utf8");
-  if (!text.includes("\uFFFD") && !text.includes("\0")) registerSecret(text);
+  if (!text.includes("\uFFFD") && !text.includes("\0")) registerSecret(text, false);
   return plain;
 }

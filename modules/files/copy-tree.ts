@@ -289,6 +289,9 @@ export async function treeApply(host: Host, a: TreeArgs, changes: readonly Chang
     }
   }
   for (const [p, e] of byPath) after.push(...attrCommands(p, e.ops, { isDir: e.isDir, noDeref: e.link }));
+  // the folders created get the task's attributes and SELinux parts last (chattr +i would stop the writes into them)
+  const fsOf = new Map([...st.tops, ...st.dirs].map((s) => [s.path, s.fs]));
+  for (const p of mkdirs) after.push(...attrCommands(p, newFsOps(fsOf.get(p), a), { isDir: true }));
   await runAll(host, after);
   const one = single(st, a);
   if (one) return contentApplied(host, one.st, one.a, res);

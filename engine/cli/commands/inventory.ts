@@ -4,6 +4,7 @@ import { collect } from "./shared.js";
 import { addVaultFlags } from "./vault-flags.js";
 import type { CommandContext } from "../context.js";
 import { InputError } from "../../core/errors.js";
+import { maskVaultedVars } from "../../core/secrets.js";
 import { defaultInventoryPath, loadInventory, pythonJson } from "../../inventory/index.js";
 
 export function registerInventory(program: Command, ctx: CommandContext): void {
@@ -31,12 +32,16 @@ Examples:
       if (opts.resolved && opts.host === undefined) throw new InputError("--resolved goes with --host NAME");
       const sources = opts.inventory?.length ? opts.inventory : [defaultInventoryPath()];
       const inv = await loadInventory(sources);
-      if (opts.list) ctx.io.out(pythonJson(inv.toAnsibleList()) + "\n");
-      else if (opts.graph) ctx.io.out(inv.graph() + "\n");
+      if (opts.list) {
+        const list = inv.toAnsibleList() as { _meta?: { hostvars?: Record<string, Record<string, unknown>> } };
+        const hv = list._meta?.hostvars ?? {};
+        for (const h of Object.keys(hv)) hv[h] = maskVaultedVars(hv[h]!);
+        ctx.io.out(pythonJson(list) + "\n");
+      } else if (opts.graph) ctx.io.out(inv.graph() + "\n");
       else if (opts.resolved) ctx.io.out(JSON.stringify(inv.host(opts.host!), null, 2) + "\n");
       else {
         inv.host(opts.host!); // validates the connection settings
-        ctx.io.out(pythonJson(inv.hostVars(opts.host!)) + "\n");
+        ctx.io.out(pythonJson(maskVaultedVars(inv.hostVars(opts.host!))) + "\n");
       }
       ctx.exitCode = 0;
     });

@@ -291,6 +291,22 @@ describe("blocks", () => {
     expect(results()[0]!.result.rescued).toBe(true);
   });
 
+  it("a meta task whose condition fails inside a block with rescue is rescued too", async () => {
+    const l = lab();
+    const { summary, results } = await run(
+      l,
+      play([
+        block([task("meta", { action: "end_host" }, { name: "stop early", when: ["nope.field"] })], {
+          rescue: [task("kv", { key: "rescued", value: "yes" })],
+        }),
+      ]),
+    );
+    expect(summary.failed).toEqual([]);
+    expect(l.kv("h1", "rescued")).toBe("yes");
+    expect(results()[0]!.result.status).toBe("failed");
+    expect(results()[0]!.result.rescued).toBe(true);
+  });
+
   it("without rescue the host fails after always ran", async () => {
     const l = lab();
     const { summary, results } = await run(

@@ -281,6 +281,20 @@ describe("lazy variables in template files", () => {
   });
 });
 
+describe("vars: Ansible's mapping of every variable", () => {
+  const vars = layerVars({ playVars: { pkg_web: "nginx", which: "web", dir: "/srv/{{ which }}" } });
+  it("reads a variable by a computed name, rendered when it holds a template, as ansible-playbook 2.14 does", () => {
+    expect(renderString("{{ vars['pkg_' + which] }}", vars, where)).toBe("nginx");
+    expect(renderString("{{ vars.dir }}", vars, where)).toBe("/srv/web");
+    expect(isTrue({ text: "'pkg_web' in vars", pos: where }, vars)).toBe(true);
+    expect(renderString("{{ vars['nope'] | default('d') }}", vars, where)).toBe("d");
+    expect(renderText("{{ vars['pkg_web'] }}", vars, "t.j2")).toBe("nginx");
+  });
+  it("a variable named vars is that variable", () => {
+    expect(renderString("{{ vars }}", layerVars({ playVars: { vars: "mine" } }), where)).toBe("mine");
+  });
+});
+
 describe("text that is not a template", () => {
   it("{% raw %} blocks and literalText (for !unsafe) render as written", () => {
     expect(renderString("a {% raw %}{{ x }} {% if %}{% endraw %} {{ pkg }}", VARS, where)).toBe("a {{ x }} {% if %} nginx");
