@@ -4,6 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { defineModule } from "../../../engine/core/module.js";
 import { Registry } from "../../../engine/core/registry.js";
+import { buildDriftReport, driftExitCode } from "../../../engine/report/drift/model.js";
 import { CMD, KV, SET, play, runnerHarness, task } from "./fakes.js";
 
 const ACT = defineModule<{ quiet: boolean }, Record<string, never>>({
@@ -30,6 +31,13 @@ describe("quiet actions", () => {
     expect(results().map((r) => r.result.status)).toEqual(["ok", "changed"]);
     expect(results()[0]!.result.changes.map((c) => c.summary)).toEqual(["reload"]);
     expect(l.conn("h1").log.some((e) => e.command.includes("echo ran"))).toBe(false);
+  });
+
+  it("keel drift: a host whose only changes are actions (quiet or not) is in sync, exit 0", async () => {
+    const l = lab();
+    const { events } = await run(l, play([task("act", { quiet: true }), task("act", { quiet: false })]), { check: true, registry });
+    const r = buildDriftReport(events, { playbook: "p.yml" });
+    expect([r.summary.drifted, r.summary.in_sync, driftExitCode(r, false)]).toEqual([0, 1, 0]);
   });
 
   it("a run: the quiet action runs and the task is ok", async () => {
