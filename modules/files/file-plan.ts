@@ -17,7 +17,8 @@ export type FileOp =
   | { op: "remove" }
   | { op: "mkdir"; create: string[]; times?: TimesOp }
   | { op: "touch"; times?: TimesOp }
-  | { op: "link"; target: string; replace: "none" | "rm" | "rmdir" };
+  | { op: "link"; target: string; replace: "none" | "rm" | "rmdir" }
+  | { op: "hardlink"; src: string; replace: boolean };
 
 export interface FileArgs extends AttrArgs, TimeArgs {
   path?: string;
@@ -39,6 +40,8 @@ export interface FileState extends FileStat {
   srcStat?: FileStat;
   /** modification_time/access_time other than preserve: the path's times and the wanted ones in seconds. */
   times?: TimesState;
+  /** state=hard: the inodes of src and the path (file-hard.ts). */
+  hard?: { src?: string; path?: string; nlink?: number };
 }
 
 export function missing(kind: "file" | "directory", path: string, st: FileState, a: FileArgs): Change<FileOp> {

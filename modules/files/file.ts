@@ -29,6 +29,7 @@ import {
   type FileStat,
 } from "./common.js";
 
+import { hardChanges, hardlinkCommand, hardProbe, parseHard } from "./file-hard.js";
 import { attrLink, follows, linkChanges, linkOwnChanges, missing, recursive, treeChanges, type FileArgs, type FileOp, type FileState } from "./file-plan.js";
 
 export type { FileArgs, FileOp, FileState } from "./file-plan.js";
@@ -36,7 +37,8 @@ export type { FileArgs, FileOp, FileState } from "./file-plan.js";
 export default defineModule<FileArgs, FileState, FileOp>({
   name: "files.file",
   aliases: ["file"],
-  description: "Ensure a path is a file, a directory, a symlink or absent, with the given mode, owner and group (recursively for directories with recurse).",
+  description:
+    "Ensure a path is a file, a directory, a symlink, a hard link or absent, with the given mode, owner and group (recursively for directories with recurse).",
   args: {
     type: "object",
     additionalProperties: false,
@@ -48,7 +50,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
         type: "string",
         enum: ["file", "directory", "link", "absent", "touch", "hard"],
         description:
-          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing; its times are set to now (a change on every run, as Ansible) unless modification_time and access_time say preserve. hard (a hard link) is refused at load: keel does not make hard links yet. Default: the path's current kind, or file (directory with recurse).",
+          "file: an existing file (never created; use touch or files.copy); directory: created with parents if missing; link: a symlink to src; absent: removed (directories recursively); touch: created empty if missing; its times are set to now (a change on every run, as Ansible) unless modification_time and access_time say preserve. hard: a hard link to src (an absolute path that exists; a file or another hard link at the path is replaced only with force). Default: the path's current kind, or file (directory with recurse).",
       },
       mode: MODE_SCHEMA,
       owner: OWNER_SCHEMA,
@@ -61,11 +63,16 @@ export default defineModule<FileArgs, FileState, FileOp>({
         default: false,
         description: "With state=directory: apply mode, owner and group to everything below the directory too. Default false.",
       },
-      src: { type: "string", minLength: 1, description: "state=link: the link's target (relative targets are relative to the link's directory)." },
+      src: {
+        type: "string",
+        minLength: 1,
+        description: "state=link: the link's target (relative targets are relative to the link's directory). state=hard: the file to link to (absolute).",
+      },
       force: {
         type: "boolean",
         default: false,
-        description: "state=link: replace an existing file or empty directory with the link, and allow a link to a target that does not exist. Default false.",
+        description:
+          "state=link: replace an existing file or empty directory with the link, and allow a link to a target that does not exist. state=hard: replace a file or another hard link at the path. Default false.",
       },
       follow: {
         type: "boolean",
@@ -118,10 +125,16 @@ export default defineModule<FileArgs, FileState, FileOp>({
         script += snip.stat("srcstat", { sh: '"$_kt"' }, { follow: true }) + "\n";
       }
     }
+    if (args.state === "hard") {
+      script += hardProbe(path, args.src!) + "\n";
+      if (hasAttrs(args)) script += snip.stat("srcstat", args.src!, { follow: true }) + "\n";
+    }
     return {
       script,
       parse(stdout) {
         const st: FileState = parseFileStat(stdout, path);
+        const hard = args.state === "hard" ? parseHard(stdout) : undefined;
+        if (hard) st.hard = hard;
         const anc = findRec(parseRecords(stdout), "anc")?.get("path");
         if (anc !== undefined) st.ancestor = anc;
         if (args.state === "link") st.srcExists = findRec(parseRecords(stdout), "linksrc")?.get("exists") === "1";
@@ -179,8 +192,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
       case "link":
         return linkChanges(st, args, path);
       case "hard":
-        // refused at load (check); a templated state reaches here only after rendering
-        throw new ModuleError("state: hard (a hard link to src) is not implemented by keel's file module");
+        return hardChanges(st, args, path);
     }
   },
 
@@ -188,6 +200,7 @@ export default defineModule<FileArgs, FileState, FileOp>({
     const path = pathOf(args);
     const want = wantedState(st, args);
     if (want === "absent") return `${path} is absent`;
+    if (want === "hard") return `${path} is a hard link to ${args.src}${attrExplain(st, args).length ? `; ${attrExplain(st, args).join(", ")} match` : ""}`;
     if (want === "link") {
       const attrs = attrLink(st, args);
       return `${path} links to ${st.link}${attrs.length ? ` (${attrs.join(", ")} match)` : ""}`;
@@ -237,6 +250,12 @@ async function applyPlan(host: Host, args: FileArgs, changes: Change<FileOp>[], 
       return;
     }
   }
+  const hard = plan.find((p) => p.op === "hardlink");
+  if (wantedState(st, args) === "hard") {
+    // the attributes go through the path to the inode (src's once linked)
+    await runAll(host, [...(hard ? [hardlinkCommand(path, hard.src, hard.replace)] : []), ...attrCommands(path, ops, { isDir: false })]);
+    return;
+  }
   const link = plan.find((p) => p.op === "link");
   const want = wantedState(st, args);
   // A symlink's own owner and group (follow: false): chown -h.
@@ -268,30 +287,30 @@ function pathOf(a: FileArgs): string {
 function check(a: FileArgs): void {
   validateFsAttrs(a);
   // the times parse (and refuse a format keel cannot read) before any host is touched
-  if ((a.state === "link" || a.recurse) && (a.modification_time ?? "preserve") + (a.access_time ?? "preserve") !== "preservepreserve")
+  if ((a.state === "link" || a.state === "hard" || a.recurse) && (a.modification_time ?? "preserve") + (a.access_time ?? "preserve") !== "preservepreserve")
     throw new InputError(
-      `modification_time and access_time are not supported with ${a.state === "link" ? "state: link" : "recurse"} in keel`,
+      `modification_time and access_time are not supported with ${a.state === "link" || a.state === "hard" ? `state: ${a.state}` : "recurse"} in keel`,
       undefined,
       "set them in a task of their own on the path",
     );
   timeSpecs(a);
-  if (wantsFsAttrs(a) && (a.state === "link" || a.recurse))
+  if (wantsFsAttrs(a) && (a.state === "link" || a.state === "hard" || a.recurse))
     throw new InputError(
-      `attributes and SELinux arguments are not supported with ${a.state === "link" ? "state: link" : "recurse"} in keel`,
+      `attributes and SELinux arguments are not supported with ${a.state === "link" || a.state === "hard" ? `state: ${a.state}` : "recurse"} in keel`,
       undefined,
       "set them in a task of their own on the link's target, or on each path",
     );
   if (a.mode !== undefined) parseMode(a.mode);
-  if (a.state === "hard")
+  if (a.state === "hard" && (a.src === undefined || !a.src.startsWith("/")))
     throw new InputError(
-      "state: hard (a hard link to src) is not implemented by keel's file module",
+      a.src === undefined ? "state: hard needs src (the file to link to)" : `state: hard needs an absolute src; got ${a.src}`,
       undefined,
-      "make the link with `command: ln -f -- SRC PATH` and `creates: PATH` (or `state: link` for a symbolic link)",
+      "add src: /path/of/the/existing/file",
     );
   if (a.state === "link" && a.src === undefined)
     throw new InputError("state: link needs src (the link's target)", undefined, "add src: /path/the/link/points/to");
-  if (a.src !== undefined && a.state !== "link")
-    throw new InputError("src is only used with state: link", undefined, "add state: link, or use files.copy to copy a file");
+  if (a.src !== undefined && a.state !== "link" && a.state !== "hard")
+    throw new InputError("src is only used with state: link or hard", undefined, "add state: link (or hard), or use files.copy to copy a file");
   if (a.recurse && a.state !== undefined && a.state !== "directory") throw new InputError("recurse needs state: directory", undefined, "set state: directory");
 }
 

@@ -80,8 +80,8 @@ export interface FileResultArgs {
  */
 export function fileResult(a: FileResultArgs, wanted: string, info: Partial<PathInfo> | undefined): Record<string, unknown> {
   const path = (a.path ?? a.dest ?? a.name)!;
-  const out: Record<string, unknown> = wanted === "touch" || wanted === "link" ? { dest: path } : { path };
-  if (wanted === "link" && a.src !== undefined) out.src = a.src;
+  const out: Record<string, unknown> = wanted === "touch" || wanted === "link" || wanted === "hard" ? { dest: path } : { path };
+  if ((wanted === "link" || wanted === "hard") && a.src !== undefined) out.src = a.src;
   if (wanted === "absent") out.state = "absent";
   return { ...out, ...(info ?? {}) };
 }

@@ -71,7 +71,7 @@ describe("schemas", () => {
     expect(v(fileMod, { path: "/x", state: "directory", mode: "0755", recurse: true })).toBe(true);
     expect(v(fileMod, { name: "/x", state: "link", src: "/y" })).toBe(true);
     expect(v(fileMod, { state: "directory" })).toBe(false);
-    // state: hard passes the schema (Ansible has it) and is refused by the module's check (hard_refused.yml)
+    // Ansible's states only (hard is one: the hard_*.yml fixtures)
     expect(v(fileMod, { path: "/x", state: "hardlink" })).toBe(false);
     expect(v(fileMod, { path: "/x", moed: "0644" })).toBe(false);
     expect(v(copyMod, { dest: "/x", content: "a" })).toBe(true);
