@@ -23,6 +23,7 @@ const SCRATCH = [
   "test/e2e/apt-upgrade.test.ts",
   "test/e2e/audit-fresh.test.ts",
   "test/e2e/audit.test.ts",
+  "test/e2e/copy-tree.test.ts",
   "test/e2e/debconf.test.ts",
   "test/e2e/execs-ceiling.test.ts",
   "test/e2e/firewall.test.ts",

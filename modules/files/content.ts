@@ -166,9 +166,12 @@ export function contentDiff(st: ContentState, a: ContentArgs, what: string): Cha
       },
     ];
   }
+  // Ansible's copy action (and template, which hands its file to it) returns before comparing
+  // anything when dest exists and force is false: content, mode, owner and group stay as they are
+  if (a.force === false) return [];
   if (st.unreadable || st.sha256 === undefined) throw new ModuleError(`cannot read ${path} to compare its content (permission denied? try become: true)`);
   const out: Change<ContentOp>[] = [];
-  if (st.sha256 !== wantSha && a.force !== false) {
+  if (st.sha256 !== wantSha) {
     out.push({
       summary: `content differs (sha256 ${shortSha(st.sha256)} → ${shortSha(wantSha)})`,
       field: "content",
@@ -183,10 +186,8 @@ export function contentDiff(st: ContentState, a: ContentArgs, what: string): Cha
 }
 
 export const contentExplain = withFsNote((st: ContentState, a: ContentArgs): string => {
+  if (a.force === false) return `${st.path} exists and force: false leaves it alone (content, mode, owner and group), as Ansible does`;
   const attrs = attrExplain(st, a);
-  if (a.force === false && st.sha256 !== wantedSha(st, a)) {
-    return `${st.path} exists and force: false leaves its content alone${attrs.length ? `; ${attrs.join(", ")} match` : ""}`;
-  }
   return `${st.path}: content${attrs.length ? `, ${attrs.join(", ")}` : ""} match`;
 });
 

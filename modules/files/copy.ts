@@ -67,7 +67,7 @@ export default defineModule<CopyArgs, CopyState, ContentOp | TreeOp>({
         type: "boolean",
         default: true,
         description:
-          "Replace the content of a file that exists and differs. false only creates missing files (mode, owner and group are still enforced). Default true.",
+          "Replace the content of a file that exists and differs. false only creates missing files: an existing one is left alone, its mode, owner and group too, as Ansible does. Default true.",
       },
       follow: {
         type: "boolean",

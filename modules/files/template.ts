@@ -55,7 +55,8 @@ export default defineModule<TemplateArgs, FileStat, ContentOp>({
       force: {
         type: "boolean",
         default: true,
-        description: "Replace the content of a file that exists and differs. false only creates missing files. Default true.",
+        description:
+          "Replace the content of a file that exists and differs. false only creates missing files: an existing one is left alone, its mode, owner and group too, as Ansible does. Default true.",
       },
       follow: {
         type: "boolean",
