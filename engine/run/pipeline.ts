@@ -7,7 +7,7 @@ import type { TaskRef, TaskResult, TaskStatus } from "../core/events.js";
 import type { Change, HostModule, ControllerModule, ModuleDef, Probe, ApplyResult, Footprint } from "../core/module.js";
 import type { Facts } from "../core/facts.js";
 import { CommandError, ConnectionError, InputError, UndefinedVariableError } from "../core/errors.js";
-import { renderValue, renderText, evaluate, isTrue, markWrittenVars, markWrittenResult } from "../template/index.js";
+import { renderValue, renderText, evaluate, isTrue, markWrittenVars, markWrittenResult, plainCopy } from "../template/index.js";
 import { validateArgs } from "../playbook/index.js";
 import { ConnectionHost, type Become } from "./host.js";
 import type { RunOptions } from "./options.js";
@@ -224,7 +224,7 @@ async function attempt(h: TaskHost, task: Task, scope: Scope, vars: Record<strin
         check,
         verbosity: h.opts.verbosity ?? 0,
         searchDirs,
-        evaluate: (text: string) => captureVault(() => evaluate({ text, pos: task.pos }, vars), vc),
+        evaluate: (text: string) => captureVault(() => plainCopy(evaluate({ text, pos: task.pos }, vars)), vc),
       });
       if (cr.setFacts && vc.vault) for (const k of Object.keys(cr.setFacts)) registerSecretName(k);
       if (cr.setFacts) {
@@ -358,7 +358,7 @@ function absorbFacts(h: TaskHost, vars: Record<string, unknown>, af: Record<stri
 /** Render args with the task's variables, re-validate them, then let the module prepare them. */
 function renderArgs(task: Task, module: ModuleDef, vars: Record<string, unknown>): Record<string, unknown> {
   // a copy: validateArgs coerces in place, and the plan's args must stay as written
-  const args = structuredClone(renderValue(task.args, vars, task.argsPos)) as Record<string, unknown>;
+  const args = plainCopy(renderValue(task.args, vars, task.argsPos)) as Record<string, unknown>;
   validateArgs(module, args, task.argPos, task.pos, task.moduleAs);
   return args;
 }

@@ -13,7 +13,7 @@ import { JinjaRenderError, JinjaTemplateError, renderJinja, templateSearchPath, 
 import { setTemplateRenderer } from "./lookup.js";
 
 export { OMIT, hasTemplate, literalText } from "./hbs.js";
-export { layerVars, markWrittenVars, markWrittenResult, markUnsafe, isWrittenResult, VAR_PRECEDENCE, type VarLayers } from "./vars.js";
+export { plainCopy, layerVars, markWrittenVars, markWrittenResult, markUnsafe, isWrittenResult, VAR_PRECEDENCE, type VarLayers } from "./vars.js";
 
 export { compileTemplate, templateSearchPath, templateVars, JinjaTemplateError, type RenderFileOptions, type TemplateOptions } from "./jinja/index.js";
 export { FILTER_NAMES, TEST_NAMES, toBool } from "./expr.js";

@@ -219,3 +219,37 @@ export function resolveVar(name: string, raw: unknown, vars: Record<string, unkn
   state.cache.set(name, v);
   return v;
 }
+
+/**
+ * A deep copy of a rendered value made of plain data: lists and mappings are copied key by key
+ * through their views (the lazy variables, `vars`, `hostvars`), so each variable is rendered and each
+ * read of a vaulted one is noted (engine/core/secrets.ts) while the caller watches; structuredClone
+ * cannot copy those views at all. A variable that fails to render is copied as written, as Ansible
+ * shows an unrendered value in `debug: var=vars`. Other objects go through structuredClone.
+ */
+export function plainCopy(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const hit = seen.get(value);
+  if (hit !== undefined) return hit;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (let i = 0; i < value.length; i++) out.push(plainCopy(value[i], seen));
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  seen.set(value, out);
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    let v: unknown;
+    try {
+      v = o[k];
+    } catch {
+      v = Object.getOwnPropertyDescriptor(o, k)?.value;
+    }
+    out[k] = plainCopy(v, seen);
+  }
+  return out;
+}

@@ -69,6 +69,12 @@ writeFileSync(
       changed_when: false
     - name: through hostvars
       debug: { msg: "{{ hostvars[inventory_hostname].vault_host_token }}" }
+    - name: a dump of hostvars
+      debug: { var: "hostvars[inventory_hostname]" }
+    - name: a dump of vars
+      debug: { var: vars }
+    - name: hostvars rendered whole
+      debug: { msg: "{{ hostvars[inventory_hostname] }}" }
     - name: loop over vaulted users
       copy: { dest: "{{ out }}/{{ item.name }}.pw", content: "{{ item.pw }}" }
       loop: "{{ vault_users }}"
@@ -131,6 +137,9 @@ describe("vault masking", () => {
       "set_fact from a vaulted variable": true,
       "uses the fact": true,
       "through hostvars": true,
+      "a dump of hostvars": true,
+      "a dump of vars": true,
+      "hostvars rendered whole": true,
       "loop over vaulted users": true,
       "a registered result of a masked task": true,
       "uses the register": true,
