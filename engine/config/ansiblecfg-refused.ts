@@ -93,13 +93,6 @@ export const REFUSED_SETTINGS: RefusedSetting[] = [
     accept: ["/bin/sh"],
     hint: "keel runs commands with /bin/sh: remove executable, or set it per task with shell's executable",
   },
-  {
-    section: "defaults",
-    key: "fact_caching",
-    env: ["ANSIBLE_CACHE_PLUGIN"],
-    accept: ["memory"],
-    hint: "keel keeps facts for the run only (memory): remove fact_caching",
-  },
   { section: "defaults", key: "fact_path", env: ["ANSIBLE_FACT_PATH"], accept: [], hint: "keel reads local facts from /etc/ansible/facts.d: remove fact_path" },
   { section: "defaults", key: "gather_subset", env: ["ANSIBLE_GATHER_SUBSET"], accept: [], hint: "write gather_subset in the plays instead" },
   {

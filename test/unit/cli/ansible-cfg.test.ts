@@ -242,6 +242,10 @@ describe("settings that change a run's result (issue 16 audit: they were dropped
     expect(
       refusal({ ANSIBLE_CONFIG: cfg("replace.cfg", "[defaults]\nhash_behaviour = replace\nerror_on_undefined_vars = True\njinja2_native = False\n") }),
     ).toBeUndefined();
+    // a fact cache cannot change keel's result: it gathers afresh every run
+    expect(
+      refusal({ ANSIBLE_CONFIG: cfg("cache.cfg", "[defaults]\ngathering = smart\nfact_caching = jsonfile\nfact_caching_connection = /tmp/f\n") }),
+    ).toBeUndefined();
     expect(refusal({ ANSIBLE_HASH_BEHAVIOUR: "merge" })?.message).toBe(
       "ANSIBLE_HASH_BEHAVIOUR=merge (environment) changes the result of a run, and keel cannot honour it",
     );
