@@ -25,6 +25,7 @@ const SCRATCH = [
   "test/e2e/audit.test.ts",
   "test/e2e/copy-tree.test.ts",
   "test/e2e/debconf.test.ts",
+  "test/e2e/file-hard.test.ts",
   "test/e2e/execs-ceiling.test.ts",
   "test/e2e/firewall.test.ts",
   "test/e2e/harden.test.ts",
