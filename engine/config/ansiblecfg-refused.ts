@@ -159,7 +159,8 @@ export const REFUSED_SETTINGS: RefusedSetting[] = [
 export function checkRefusedSettings(env: NodeJS.ProcessEnv = process.env, file: string | undefined = findConfigFile(env)): void {
   const ini = file ? parseIniConfig(readFileSync(file, "utf8"), file) : undefined;
   for (const r of REFUSED_SETTINGS) {
-    const envName = r.env.find((e) => env[e] !== undefined);
+    // an empty variable is unset, as resolveSettings reads the honoured ones
+    const envName = r.env.find((e) => env[e] !== undefined && env[e] !== "");
     const fileValue = ini?.get(r.section)?.get(r.key);
     const raw = envName ? env[envName]! : fileValue?.value;
     if (raw === undefined || r.accept.includes(raw.trim().toLowerCase())) continue;

@@ -238,6 +238,7 @@ describe("settings that change a run's result (issue 16 audit: they were dropped
     expect(e.pos).toEqual({ file: f, line: 4, col: 1 });
     expect(e.hint).toMatch(/combine filter/);
     expect(refusal({ ANSIBLE_CONFIG: f, ANSIBLE_HASH_BEHAVIOUR: "replace" })).toBeUndefined();
+    expect(refusal({ ANSIBLE_HASH_BEHAVIOUR: "" })).toBeUndefined();
     expect(
       refusal({ ANSIBLE_CONFIG: cfg("replace.cfg", "[defaults]\nhash_behaviour = replace\nerror_on_undefined_vars = True\njinja2_native = False\n") }),
     ).toBeUndefined();
