@@ -130,6 +130,14 @@ export const SETTINGS: SettingDef[] = [
     use: "True: prompt for the SSH password (as -k) unless a connection password file is given",
   },
   {
+    name: "ask_vault_pass",
+    section: "defaults",
+    keys: ["ask_vault_pass"],
+    env: ["ANSIBLE_ASK_VAULT_PASS"],
+    type: "bool",
+    use: "True: prompt for the vault password (as -J/--ask-vault-pass), after the other password sources",
+  },
+  {
     name: "connection_password_file",
     section: "defaults",
     keys: ["connection_password_file"],

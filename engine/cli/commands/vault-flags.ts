@@ -32,6 +32,8 @@ export interface VaultDefaults {
   identityList?: string[];
   /** vault_encrypt_identity of ansible.cfg or ANSIBLE_VAULT_ENCRYPT_IDENTITY (--encrypt-vault-id beats it). */
   encryptIdentity?: string;
+  /** ask_vault_pass of ansible.cfg or ANSIBLE_ASK_VAULT_PASS: prompt, as -J. */
+  askPass?: boolean;
 }
 
 export function addVaultFlags(cmd: Command): Command {
@@ -51,7 +53,7 @@ export function vaultIdSpecs(f: VaultFlags, d: VaultDefaults = {}): string[] {
   const specs = [...(d.identityList ?? []), ...(f.vaultId ?? [])];
   for (const file of [...(f.vaultPasswordFile ?? []), ...(f.vaultPassFile ?? [])]) specs.push(`${DEFAULT_VAULT_ID}@${file}`);
   if (d.passwordFile) specs.push(`${DEFAULT_VAULT_ID}@${d.passwordFile}`);
-  if (f.askVaultPass || f.askVaultPassword) specs.push(`${DEFAULT_VAULT_ID}@prompt`);
+  if (f.askVaultPass || f.askVaultPassword || d.askPass) specs.push(`${DEFAULT_VAULT_ID}@prompt`);
   return specs;
 }
 
@@ -114,5 +116,6 @@ export function vaultDefaults(): VaultDefaults {
       .filter(Boolean);
   const enc = settings.vault_encrypt_identity?.value;
   if (typeof enc === "string" && enc) d.encryptIdentity = enc;
+  if (settings.ask_vault_pass?.value === true) d.askPass = true;
   return d;
 }

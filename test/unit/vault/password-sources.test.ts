@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { main } from "../../../engine/cli/main.js";
 import { captureIO } from "../../capture-io.js";
 import { clearSecrets } from "../../../engine/core/secrets.js";
+import { vaultDefaults, vaultIdSpecs } from "../../../engine/cli/commands/vault-flags.js";
 
 const hasAnsible = spawnSync("ansible-vault", ["--version"]).status === 0;
 const dir = mkdtempSync(join(tmpdir(), "keel-vault-src-"));
@@ -55,6 +56,22 @@ beforeEach(() => {
 });
 
 describe("vault password sources", () => {
+  it("ask_vault_pass in ansible.cfg (or ANSIBLE_ASK_VAULT_PASS) prompts as -J does, after the other sources", () => {
+    const saved = { ...process.env };
+    try {
+      for (const k of Object.keys(process.env)) if (k.startsWith("ANSIBLE_")) delete process.env[k];
+      writeFileSync(p("ask.cfg"), `[defaults]\nask_vault_pass = True\nvault_password_file = ${p("pw1")}\n`);
+      process.env.ANSIBLE_CONFIG = p("ask.cfg");
+      expect(vaultIdSpecs({}, vaultDefaults())).toEqual([`default@${p("pw1")}`, "default@prompt"]);
+      process.env.ANSIBLE_CONFIG = p("none.cfg");
+      expect(vaultIdSpecs({}, vaultDefaults())).toEqual([]);
+      process.env.ANSIBLE_ASK_VAULT_PASS = "yes";
+      expect(vaultIdSpecs({}, vaultDefaults())).toEqual(["default@prompt"]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it("ANSIBLE_VAULT_IDENTITY_LIST is read before --vault-id", async () => {
     writeFileSync(p("a.yml"), PLAIN);
     expect((await keel(["vault", "encrypt", "--vault-id", `dev@${p("pw2")}`, p("a.yml")])).rc).toBe(0);
