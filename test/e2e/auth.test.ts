@@ -125,6 +125,7 @@ async function runTty(tag: string, playbook: string, args: string[], answers: [s
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - t0 }));
+    child.stdin.on("error", () => undefined); // the child failing early shows in its exit code
     child.stdin.end(JSON.stringify(answers));
   });
   if (r.code !== 0) throw new Error(`pty_drive.py failed (exit ${r.code}): ${r.stderr}`);

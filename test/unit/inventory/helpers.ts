@@ -36,6 +36,7 @@ export async function ansibleBatch(script: string, calls: string[][], cwd = FIXT
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`ansible-batch.py ${script} exited ${code}: ${stderr.slice(-2000)}`))));
+    child.stdin.on("error", () => undefined); // the script failing early shows in its exit code
     child.stdin.end(JSON.stringify(calls));
   });
   const results = JSON.parse(out) as { rc: number; stdout: string }[];

@@ -47,6 +47,7 @@ function sh(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
       const rc = err ? (typeof (err as NodeJS.ErrnoException).code === "number" ? (err as unknown as { code: number }).code : 1) : 0;
       resolve({ stdout, stderr, rc });
     });
+    child.stdin!.on("error", () => undefined); // a command that exits before reading its stdin (EPIPE)
     if (stdin !== undefined) child.stdin!.end(stdin);
     else child.stdin!.end();
   });

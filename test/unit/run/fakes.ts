@@ -65,6 +65,7 @@ export class FakeConnection implements Connection {
       child.stderr.on("data", (d) => (stderr += d));
       child.on("error", reject);
       child.on("close", (code) => resolve({ stdout, stderr, rc: code ?? 255 }));
+      child.stdin.on("error", () => undefined); // a command that exits before reading its stdin (EPIPE)
       if (req.stdin !== undefined) child.stdin.end(req.stdin);
       else child.stdin.end();
     });

@@ -34,6 +34,7 @@ function proc(cmd: string, args: string[], stdin: string, env: NodeJS.ProcessEnv
     const child = execFile(cmd, args, { env, maxBuffer: 16 << 20, timeout: 120_000 }, (err, stdout, stderr) =>
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
     );
+    child.stdin!.on("error", () => undefined); // a command that exits before reading its stdin (EPIPE)
     child.stdin!.end(stdin);
   });
 }
