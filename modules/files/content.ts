@@ -248,16 +248,24 @@ async function remoteCopy(host: Host, st: ContentState, a: ContentArgs): Promise
  */
 function mkdirScript(dir: string, a: ContentArgs): string {
   if (!(a.src !== undefined && a.dest.endsWith("/"))) return `mkdir -p -m 0755 -- ${shq(dir)}`;
-  const lines = [
-    `_kn=; _kx=${shq(dir)}`,
-    `while [ -n "$_kx" ] && [ ! -d "$_kx" ]; do _kn="$_kx
-$_kn"; _kx=\${_kx%/*}; done`,
-    `mkdir -p -- ${shq(dir)} || exit 1`,
-  ];
+  return mkdirsScript(dir, a);
+}
+
+/**
+ * Creates a folder and its missing parents; each folder it creates (only those) gets directory_mode,
+ * owner and group, as Ansible's copy module sets them. A subshell that fails as a whole, so that
+ * several can be joined with &&. copy of a file and of a folder (copy-tree.ts) both use it.
+ */
+export function mkdirsScript(dir: string, a: Pick<ContentArgs, "directory_mode" | "owner" | "group">): string {
   const each: string[] = [];
   if (a.directory_mode !== undefined) each.push(`chmod ${normMode(targetMode(parseMode(a.directory_mode), undefined, true))} "$_kd"`);
   if (a.owner !== undefined) each.push(`chown ${shq(a.owner)} "$_kd"`);
   if (a.group !== undefined) each.push(`chgrp ${shq(a.group)} "$_kd"`);
-  if (each.length) lines.push(`printf '%s' "$_kn" | while IFS= read -r _kd; do [ -n "$_kd" ] || continue; ${each.join(" && ")} || exit 1; done`);
-  return lines.join("\n");
+  const lines = [
+    `_kn=; _kx=${shq(dir)}`,
+    `while [ -n "$_kx" ] && [ ! -d "$_kx" ]; do _kn="$_kx\n$_kn"; _kx=\${_kx%/*}; done`,
+    `mkdir -p -- ${shq(dir)} || exit 1`,
+  ];
+  if (each.length) lines.push(`printf '%s' "$_kn" | while IFS= read -r _kd; do [ -n "$_kd" ] || continue; ${each.join(" && ")} || exit 1; done || exit 1`);
+  return `( ${lines.join("\n")}\n)`;
 }

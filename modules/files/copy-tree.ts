@@ -15,8 +15,7 @@
 import type { ApplyResult, Change, Host, Probe } from "../../engine/core/module.js";
 import { ModuleError } from "../../engine/core/errors.js";
 import { shq } from "../../engine/core/shell.js";
-import { normMode, snip } from "../../engine/core/snippets.js";
-import { targetMode } from "../../engine/core/filemode.js";
+import { snip } from "../../engine/core/snippets.js";
 import {
   attrChanges,
   attrCommands,
@@ -36,7 +35,7 @@ import {
   type FileStat,
 } from "./common.js";
 import type { CopyTree } from "./copy-walk.js";
-import type { ContentArgs, ContentState } from "./content.js";
+import { mkdirsScript, type ContentArgs, type ContentState } from "./content.js";
 import { contentApplied, contentResult } from "./content-result.js";
 
 /** The tree's probed paths, each list in the tree's order. */
@@ -218,21 +217,6 @@ export function treeExplain(st: TreeState, a: TreeArgs): string {
   return `${t.root}: ${n(t.files.length, "file")}, ${n(t.dirs.length, "folder")}${t.links.length ? `, ${n(t.links.length, "link")}` : ""} match${kept ? ` (force: false leaves ${n(kept, "existing file")} alone)` : ""}`;
 }
 
-/** Creates a folder and its missing parents, each created one given directory_mode, owner and group. */
-function mkdirScript(dir: string, a: TreeArgs): string {
-  const each: string[] = [];
-  if (a.directory_mode !== undefined) each.push(`chmod 0${normMode(targetMode(parseMode(a.directory_mode), undefined, true))} "$_kd"`);
-  if (a.owner !== undefined) each.push(`chown ${shq(a.owner)} "$_kd"`);
-  if (a.group !== undefined) each.push(`chgrp ${shq(a.group)} "$_kd"`);
-  const lines = [
-    `_kn=; _kx=${shq(dir)}`,
-    `while [ -n "$_kx" ] && [ ! -d "$_kx" ]; do _kn="$_kx\n$_kn"; _kx=\${_kx%/*}; done`,
-    `mkdir -p -- ${shq(dir)} || exit 1`,
-  ];
-  if (each.length) lines.push(`printf '%s' "$_kn" | while IFS= read -r _kd; do [ -n "$_kd" ] || continue; ${each.join(" && ")} || exit 1; done || exit 1`);
-  return `( ${lines.join("\n")}\n)`;
-}
-
 /** The single file a one-file folder copies, as a single copy's args and state (for its result). */
 function single(st: TreeState, a: TreeArgs): { st: ContentState; a: ContentArgs } | undefined {
   const t = a.tree;
@@ -260,7 +244,7 @@ export async function treeApply(host: Host, a: TreeArgs, changes: readonly Chang
   const ops = changes.map((c) => c.data!).filter((d) => d !== undefined);
   // folders first, parents before children (a path sorts before the paths below it)
   const mkdirs = ops.flatMap((d) => (d.op === "mkdir" ? [d.path] : [])).sort();
-  if (mkdirs.length) await host.run(mkdirs.map((d) => mkdirScript(d, a)).join(" &&\n"));
+  if (mkdirs.length) await host.run(mkdirs.map((d) => mkdirsScript(d, a)).join(" &&\n"));
   const after: string[] = [];
   let res: ApplyResult | void = undefined;
   for (const d of ops) {
